@@ -1,0 +1,3 @@
+from vroegsignaal.cli import main
+
+main()

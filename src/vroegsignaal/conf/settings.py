@@ -1,0 +1,315 @@
+"""The one settings module. Everything that differs between machines comes from
+the environment (see ``environment.py``); defaults are safe for production.
+
+``VROEGSIGNAAL_MODE=demo`` is the explicit development/demonstration mode: it
+allows built-in keys and plain HTTP on localhost and says so on every page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from .environment import env, env_bool, env_int, env_list
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+MODE = env(
+    "VROEGSIGNAAL_MODE",
+    "production",
+    "`production` (default) or `demo`: demo allows built-in keys and plain HTTP and shows a banner on every page.",
+)
+if MODE not in {"production", "demo"}:
+    raise ImproperlyConfigured("VROEGSIGNAAL_MODE moet 'production' of 'demo' zijn.")
+DEMO_MODE = MODE == "demo"
+
+DATA_DIR = Path(
+    env("VROEGSIGNAAL_DATA_DIR", str(PROJECT_DIR / "var"), "Folder for the SQLite database and other local state.")
+)
+
+DEBUG = env_bool("DEBUG", False, "Django debug pages. Never in production.")
+
+_DEMO_SECRET = "demo-only-secret-key-never-use-in-production-0123456789abcdef"
+SECRET_KEY = env("SECRET_KEY", _DEMO_SECRET if DEMO_MODE else None, "Django secret key; required in production.")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY ontbreekt: zet SECRET_KEY in de omgeving (of VROEGSIGNAAL_MODE=demo).")
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    "127.0.0.1,localhost" if DEMO_MODE else "",
+    "Comma-separated host names this server answers to.",
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://…) trusted for CSRF.")
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env(
+            "DATABASE_URL",
+            f"sqlite:///{DATA_DIR / 'vroegsignaal.sqlite3'}",
+            "Database URL; SQLite in var/ by default, `postgres://…` in production.",
+        ),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, "Seconds a database connection is reused."),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- keys for personal data ------------------------------------------------
+# Demo keys are public and only exist so that `make run` works out of the box.
+_DEMO_ENCRYPTION_KEYS = "demo1:ZGVtby1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM="
+_DEMO_BLIND_INDEX_KEY = "ZGVtby1vbmx5LWJsaW5kLWluZGV4LWtleS0zMmJ5dGU="
+ENCRYPTION_KEYS = env(
+    "VROEGSIGNAAL_ENCRYPTION_KEYS",
+    _DEMO_ENCRYPTION_KEYS if DEMO_MODE else None,
+    "Field-encryption keys `id:base64key,…` (32-byte AES keys); the first encrypts, all decrypt.",
+)
+BLIND_INDEX_KEY = env(
+    "VROEGSIGNAAL_BLIND_INDEX_KEY",
+    _DEMO_BLIND_INDEX_KEY if DEMO_MODE else None,
+    "Base64 HMAC key for the blind indexes that let encrypted values be matched.",
+)
+if not ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
+    raise ImproperlyConfigured(
+        "VROEGSIGNAAL_ENCRYPTION_KEYS en VROEGSIGNAAL_BLIND_INDEX_KEY zijn verplicht in productie."
+    )
+
+# --- applications ----------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
+    "axes",
+    "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
+    "vroegsignaal.organisations",
+    "vroegsignaal.privacy",
+    "vroegsignaal.registry",
+    "vroegsignaal.intake",
+    "vroegsignaal.households",
+    "vroegsignaal.signals",
+    "vroegsignaal.cases",
+    "vroegsignaal.feedback",
+    "vroegsignaal.reporting",
+    "vroegsignaal.portal",
+    "vroegsignaal.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vroegsignaal.portal.middleware.IdleTimeoutMiddleware",
+    "vroegsignaal.portal.middleware.RequireTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "vroegsignaal.conf.urls"
+WSGI_APPLICATION = "vroegsignaal.conf.wsgi.application"
+AUTH_USER_MODEL = "organisations.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vroegsignaal.portal.context_processors.portal",
+            ],
+        },
+    }
+]
+
+# --- authentication --------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "two_factor:login"
+
+# django-axes: lock the account (not the IP) after repeated failures, password or TOTP.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, "Failed log-in attempts (password or TOTP) before lock-out.")
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, "Hours an account stays locked after too many failures.")
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = "Vroegsignaal"
+TWO_FACTOR_PATCH_ADMIN = False
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None
+
+# --- sessions and cookies --------------------------------------------------
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60, "Seconds of inactivity after which a user is logged out.")
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE", 10 * 60 * 60, "Seconds a session lives at most, active or not.")
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEMO_MODE, "Send cookies over HTTPS only; off only in demo mode.")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_COOKIES else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEMO_MODE, "Redirect HTTP to HTTPS.")
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEMO_MODE else 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEMO_MODE
+SECURE_HSTS_PRELOAD = not DEMO_MODE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Strict CSP: nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- uploads and files -----------------------------------------------------
+MAX_DELIVERY_BYTES = env_int(
+    "MAX_DELIVERY_BYTES", 1024 * 1024 * 1024, "Largest delivery file accepted (BESTAND_TE_GROOT), in bytes."
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+
+# --- internationalisation --------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ----------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static"), "Folder `collectstatic` writes to."))
+NODE_MODULES = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / path)
+    for name, path in {
+        "utrecht": "@utrecht/component-library-css/dist",
+        "tokens": "@nl-design-system-unstable/voorbeeld-design-tokens/dist",
+        "htmx": "htmx.org/dist",
+        "leaflet": "leaflet/dist",
+        "chartjs": "chart.js/dist",
+    }.items()
+    if (NODE_MODULES / path).is_dir()
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- API -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["vroegsignaal.intake.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vroegsignaal API",
+    "DESCRIPTION": "Aanleveren van achterstanden en ophalen van terugkoppeling door schuldeisers.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- background work -------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env(
+            "TASK_BACKEND",
+            "django_tasks_db.DatabaseBackend",
+            "django-tasks backend; the database backend needs `vroegsignaal db_worker` running.",
+        )
+    }
+}
+
+# --- mail ------------------------------------------------------------------
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEMO_MODE else "django.core.mail.backends.smtp.EmailBackend",
+    "Django mail backend; console in demo mode.",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender of notices.")
+
+# --- logging: no personal data, ever ----------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Log level of the root logger.")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# Lock-out is per account (BIO: protect the account); locking per IP would lock
+# out a whole municipal office behind one NAT address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the production module in demo mode with fast hashing.
+
+Only environment defaults change here; everything else is ``settings.py``.
+"""
+
+import os
+
+os.environ.setdefault("VROEGSIGNAAL_MODE", "demo")
+os.environ.setdefault("TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault("VROEGSIGNAAL_DATA_DIR", "/tmp/vroegsignaal-test")
+
+from .settings import *  # noqa: E402,F403
+from .settings import PASSWORD_HASHERS as _HASHERS  # noqa: E402
+
+# Argon2 is deliberately slow; tests that check the hasher set it themselves.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_HASHERS]

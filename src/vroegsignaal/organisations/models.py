@@ -1,0 +1,206 @@
+"""Organisations (tenants and partners) and the users who work for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import Scope
+
+municipality_code_validator = RegexValidator(r"^\d{4}$", _("Een gemeentecode bestaat uit vier cijfers."))
+organisation_code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{1,31}$", _("Gebruik 2–32 hoofdletters, cijfers, '-' of '_'.")
+)
+
+
+class CreditorType(models.TextChoices):
+    """DDAS-vroegsignalering v0.9 ``EnumSignaalpartner`` (VNG-Realisatie)."""
+
+    ENERGIE = "Energie", "Energie"
+    HUUR = "Huur", "Huur"
+    HYPOTHEEK = "Hypotheek", "Hypotheek"
+    CAK_ZORGVERZEKERINGEN = "CAK Zorgverzekeringen", "CAK Zorgverzekeringen"
+    ZORG = "Zorg", "Zorg"
+    WATER = "Water", "Water"
+    DUO = "DUO", "DUO"
+    BELASTINGDIENST = "Belastingdienst", "Belastingdienst"
+    CAK_EIGEN_BIJDRAGE = "CAK Eigen bijdrage", "CAK Eigen bijdrage"
+    OVERIGE = "Overige", "Overige"
+    DIENST_TOESLAGEN = "Dienst Toeslagen", "Dienst Toeslagen"
+
+
+class Municipality(models.Model):
+    """A gemeente: the tenant. Identified by its CBS gemeentecode."""
+
+    code = models.CharField(_("gemeentecode"), max_length=4, unique=True, validators=[municipality_code_validator])
+    name = models.CharField(_("naam"), max_length=200)
+
+    scope = Scope(municipality="pk", team="teams", privacy_officer="pk", beheerder=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("gemeente")
+        verbose_name_plural = _("gemeenten")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Creditor(models.Model):
+    """A schuldeiser / signaalpartner that delivers arrears."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[organisation_code_validator])
+    name = models.CharField(_("naam"), max_length=200)
+    type = models.CharField(_("soort"), max_length=32, choices=CreditorType.choices)
+    contact_email = models.EmailField(_("e-mailadres voor meldingen"), blank=True)
+
+    # A municipality sees the creditors it has a covenant with (names only).
+    scope = Scope(creditor="pk", municipality="covenants__municipality", beheerder=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("schuldeiser")
+        verbose_name_plural = _("schuldeisers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CovenantQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date) -> CovenantQuerySet:
+        return self.filter(valid_from__lte=day).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+class Covenant(models.Model):
+    """Agreement creditor × municipality; without an active one no data flows."""
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="covenants")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="covenants")
+    valid_from = models.DateField(_("geldig vanaf"))
+    valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
+    collection_pause_days = models.PositiveSmallIntegerField(_("dagen incasso-uitstel"), default=30)
+    bsn_allowed = models.BooleanField(_("BSN mag worden aangeleverd"), default=False)
+
+    objects = CovenantQuerySet.as_manager()
+    scope = Scope(municipality="municipality", creditor="creditor", beheerder=True)
+
+    class Meta:
+        ordering = ["municipality__name", "creditor__name"]
+        verbose_name = _("convenant")
+        verbose_name_plural = _("convenanten")
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "municipality", "valid_from"], name="covenant_unique_start"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="covenant_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor} × {self.municipality}"
+
+    def is_active(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class Team(models.Model):
+    """A wijkteam of a municipality, optionally responsible for neighbourhoods."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="teams")
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[organisation_code_validator])
+    name = models.CharField(_("naam"), max_length=200)
+    # Wijk or buurt codes (CBS); kept as codes so configuration can precede the register.
+    neighbourhood_codes = models.JSONField(_("wijken en buurten"), default=list, blank=True)
+    phone = models.CharField(_("telefoonnummer"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    visiting_address = models.CharField(_("bezoekadres"), max_length=200, blank=True)
+
+    scope = Scope(municipality="municipality", team="pk", beheerder=True)
+
+    class Meta:
+        ordering = ["municipality__name", "name"]
+        verbose_name = _("wijkteam")
+        verbose_name_plural = _("wijkteams")
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="team_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def covers(self, buurt_code: str | None, wijk_code: str | None) -> bool:
+        codes = set(self.neighbourhood_codes or [])
+        return bool(codes & {buurt_code, wijk_code})
+
+
+class Role(models.TextChoices):
+    BEHEERDER = "beheerder", _("Beheerder")
+    COORDINATOR = "coordinator", _("Coördinator vroegsignalering")
+    HULPVERLENER = "hulpverlener", _("Hulpverlener wijkteam")
+    SCHULDEISER = "schuldeiser", _("Medewerker schuldeiser")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+
+
+class User(AbstractUser):
+    """A portal user: one organisation, one role."""
+
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+
+    scope = Scope(municipality="municipality", team="team", creditor="creditor")
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_matches_organisation",
+                condition=(
+                    Q(role="beheerder", team__isnull=True, creditor__isnull=True)
+                    | Q(role="coordinator", municipality__isnull=False, team__isnull=True, creditor__isnull=True)
+                    | Q(role="hulpverlener", municipality__isnull=False, team__isnull=False, creditor__isnull=True)
+                    | Q(role="schuldeiser", municipality__isnull=True, team__isnull=True, creditor__isnull=False)
+                    | Q(role="privacy_officer", team__isnull=True, creditor__isnull=True)
+                    | Q(role="")
+                ),
+            )
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.HULPVERLENER and self.team_id:
+            self.municipality_id = self.team.municipality_id
+        required = {
+            Role.COORDINATOR: ("municipality", _("Een coördinator hoort bij een gemeente.")),
+            Role.HULPVERLENER: ("team", _("Een hulpverlener hoort bij een wijkteam.")),
+            Role.SCHULDEISER: ("creditor", _("Een medewerker van een schuldeiser hoort bij een schuldeiser.")),
+        }
+        if self.role in required:
+            field, message = required[self.role]
+            if getattr(self, f"{field}_id") is None:
+                raise ValidationError({field: message})
+        if self.role != Role.HULPVERLENER and self.team_id:
+            raise ValidationError({"team": _("Alleen hulpverleners horen bij een wijkteam.")})
+        if self.role != Role.SCHULDEISER and self.creditor_id:
+            raise ValidationError({"creditor": _("Alleen medewerkers van schuldeisers horen bij een schuldeiser.")})
+        if self.role == Role.SCHULDEISER and self.municipality_id:
+            raise ValidationError({"municipality": _("Een schuldeiser hoort niet bij een gemeente.")})
+
+    def save(self, *args, **kwargs) -> None:
+        if self.role == Role.HULPVERLENER and self.team_id and not self.municipality_id:
+            self.municipality_id = self.team.municipality_id
+        if self.role == Role.BEHEERDER:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
+    @property
+    def organisation(self) -> Municipality | Team | Creditor | None:
+        return self.team or self.creditor or self.municipality

@@ -1,0 +1,89 @@
+"""The one scoping layer: what each user may see.
+
+Every model that holds data declares a ``scope = Scope(...)`` attribute naming,
+per kind of organisation, the lookup path from the model to that organisation.
+Views, API endpoints and exports obtain their querysets through
+:func:`scoped` (or :func:`get_scoped_or_404`) and never filter by tenant by
+hand. What a model does not declare for a role, that role does not see: the
+default is deny.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db import models
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from .models import User
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Lookup paths from a model to the organisation that may see it.
+
+    ``municipality`` is used for coordinators, ``team`` for hulpverleners,
+    ``creditor`` for creditor staff and ``privacy_officer`` (a path to a
+    municipality) for privacy officers. ``beheerder`` lets platform operators
+    see the rows (organisation data only, never personal data).
+    """
+
+    municipality: str | None = None
+    team: str | None = None
+    creditor: str | None = None
+    privacy_officer: str | None = None
+    beheerder: bool = False
+
+
+def _scope_of(model: type[models.Model]) -> Scope:
+    scope = getattr(model, "scope", None)
+    if not isinstance(scope, Scope):
+        raise TypeError(f"{model.__name__} declares no Scope; add `scope = Scope(...)` to the model.")
+    return scope
+
+
+def _filter(qs: models.QuerySet, path: str, value: object) -> models.QuerySet:
+    if "__" not in path:
+        return qs.filter(**{path: value})
+    # Paths through to-many relations would duplicate rows; a subquery does not.
+    return qs.filter(pk__in=qs.model._base_manager.filter(**{path: value}).values("pk"))
+
+
+def scoped(user: User | None, model_or_queryset: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
+    """Return the rows of a model (or queryset) that ``user`` may see."""
+    from .models import Role
+
+    qs = (
+        model_or_queryset
+        if isinstance(model_or_queryset, models.QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    scope = _scope_of(qs.model)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    role = user.role
+    if role == Role.COORDINATOR and scope.municipality and user.municipality_id:
+        return _filter(qs, scope.municipality, user.municipality_id)
+    if role == Role.HULPVERLENER and scope.team and user.team_id:
+        return _filter(qs, scope.team, user.team_id)
+    if role == Role.SCHULDEISER and scope.creditor and user.creditor_id:
+        return _filter(qs, scope.creditor, user.creditor_id)
+    if role == Role.PRIVACY_OFFICER and scope.privacy_officer:
+        if user.municipality_id is None:  # a platform-wide FG
+            return qs
+        return _filter(qs, scope.privacy_officer, user.municipality_id)
+    if role == Role.BEHEERDER and scope.beheerder:
+        return qs
+    return qs.none()
+
+
+def get_scoped_or_404(user: User | None, model_or_queryset: type[M] | models.QuerySet[M], **lookup) -> M:
+    """Fetch one object the user may see, else 404 — whether it exists or not."""
+    try:
+        return scoped(user, model_or_queryset).get(**lookup)
+    except (models.ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404

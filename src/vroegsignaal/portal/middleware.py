@@ -1,0 +1,50 @@
+"""Session idle time-out and mandatory two-factor authentication for the portal."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Paths that work without a verified second factor: logging in, enrolling,
+# static files, the health check and the API (which uses API keys).
+OPEN_PREFIXES = ("/account/", "/static/", "/health/", "/api/", "/i18n/")
+
+
+class IdleTimeoutMiddleware:
+    """Log a user out after ``SESSION_IDLE_TIMEOUT`` seconds without a request."""
+
+    key = "vroegsignaal_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.key)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                return redirect(f"{reverse('two_factor:login')}?verlopen=1")
+            request.session[self.key] = now
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Every portal page needs a user who logged in with password *and* TOTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not path.startswith(OPEN_PREFIXES):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect(f"{reverse('two_factor:login')}?next={path}")
+            if not user.is_verified():
+                return redirect("two_factor:setup")
+        return self.get_response(request)

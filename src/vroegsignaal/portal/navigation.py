@@ -1,0 +1,40 @@
+"""The navigation per role: one table, read by the base template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from vroegsignaal.organisations.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+ALL_ROLES = frozenset(Role.values)
+
+NAVIGATION: list[NavItem] = [
+    NavItem(_("Start"), "portal:home", ALL_ROLES),
+    NavItem(_("Beheer"), "admin:index", frozenset({Role.BEHEERDER})),
+    NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
+]
+
+
+def navigation_for(user) -> list[dict]:
+    if user is None or not user.is_authenticated:
+        return []
+    items = []
+    for item in NAVIGATION:
+        if user.role not in item.roles:
+            continue
+        try:
+            items.append({"label": item.label, "url": reverse(item.url_name)})
+        except NoReverseMatch:
+            continue
+    return items
