@@ -86,6 +86,8 @@ if not ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
 
 # --- applications ----------------------------------------------------------
 INSTALLED_APPS = [
+    # First, so that its templates override those of two_factor and admin.
+    "vroegsignaal.portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -112,7 +114,6 @@ INSTALLED_APPS = [
     "vroegsignaal.cases",
     "vroegsignaal.feedback",
     "vroegsignaal.reporting",
-    "vroegsignaal.portal",
     "vroegsignaal.demo",
 ]
 

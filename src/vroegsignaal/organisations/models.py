@@ -154,6 +154,7 @@ class User(AbstractUser):
     )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    must_change_password = models.BooleanField(_("moet wachtwoord wijzigen"), default=False)
 
     scope = Scope(municipality="municipality", team="team", creditor="creditor")
 

@@ -47,4 +47,6 @@ class RequireTwoFactorMiddleware:
                 return redirect(f"{reverse('two_factor:login')}?next={path}")
             if not user.is_verified():
                 return redirect("two_factor:setup")
+            if user.must_change_password and path != reverse("portal:password_change"):
+                return redirect("portal:password_change")
         return self.get_response(request)

@@ -1,9 +1,31 @@
 from django.urls import path
+from two_factor.views import (
+    BackupTokensView,
+    ProfileView,
+    QRGeneratorView,
+    SetupCompleteView,
+    SetupView,
+)
 
-from . import views
+from . import auth_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mfa/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
 ]
+
+# django-two-factor-auth's pages, without "disable": two-factor is mandatory.
+two_factor_patterns = (
+    [
+        path("account/login/", auth_views.LoginView.as_view(), name="login"),
+        path("account/two_factor/setup/", SetupView.as_view(), name="setup"),
+        path("account/two_factor/qrcode/", QRGeneratorView.as_view(), name="qr"),
+        path("account/two_factor/setup/complete/", SetupCompleteView.as_view(), name="setup_complete"),
+        path("mfa/backup/tokens/", BackupTokensView.as_view(), name="backup_tokens"),
+        path("mfa/", ProfileView.as_view(), name="profile"),
+    ],
+    "two_factor",
+)

@@ -1,0 +1,61 @@
+# Vroegsignaal — the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export VROEGSIGNAAL_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test venv assets system-deps lint migrations-check schema-check test-sqlite test-postgres benchmarks clean
+
+$(BIN)/vroegsignaal: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
+	test -x $(BIN)/python || $${PYTHON:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/vroegsignaal
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: node_modules/.package-lock.json
+
+## make run: install, migrate, load the demo once, start web server and worker on 127.0.0.1:8000
+run: venv assets
+	@mkdir -p var
+	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal migrate --no-input -v 0
+	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal setup_demo
+	@VROEGSIGNAAL_MODE=demo scripts/run.sh
+
+## make test: lint, migration check, the whole suite on SQLite and on PostgreSQL 15
+test: venv assets system-deps lint migrations-check schema-check test-sqlite test-postgres
+
+system-deps:
+	@scripts/system-deps.sh
+
+lint:
+	$(BIN)/ruff check .
+
+migrations-check:
+	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal makemigrations --check --dry-run
+
+schema-check:
+	@scripts/schema-check.sh
+
+test-sqlite:
+	@echo "== pytest on SQLite =="
+	$(BIN)/pytest -q -p no:randomly
+
+test-postgres:
+	@echo "== pytest on PostgreSQL 15 =="
+	scripts/with-postgres.sh $(BIN)/pytest -q
+
+benchmarks: venv
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var .pytest_cache artifacts
+
+openapi: venv
+	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal spectacular --file docs/openapi.yaml --validate

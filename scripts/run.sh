@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Start the background worker and the web server on 127.0.0.1:8000 (demo mode); Ctrl-C stops both.
+set -euo pipefail
+BIN=.venv/bin
+export VROEGSIGNAAL_MODE=${VROEGSIGNAAL_MODE:-demo}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+$BIN/vroegsignaal db_worker --queue-name '*' &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+echo
+echo "Vroegsignaal draait op http://$HOST:$PORT/  (demonstratieomgeving, Ctrl-C stopt)"
+$BIN/vroegsignaal demo_logins
+echo
+exec $BIN/gunicorn vroegsignaal.conf.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 300 --access-logfile -

@@ -1,0 +1,103 @@
+"""Demo set-up for ``make run``: configuration, log-ins with known TOTP secrets.
+
+Only in demo mode. The passwords and secrets are public on purpose: the demo
+holds synthetic data only and says so on every page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vroegsignaal.organisations import services as organisation_services
+from vroegsignaal.organisations.models import Role, User
+
+DEMO_PASSWORD = "demo-wachtwoord-2026"
+DEMO_CONFIG = Path(__file__).parent / "fixtures" / "demo-config.yaml"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    organisation: str | None
+
+
+DEMO_LOGINS = [
+    DemoLogin("coordinator", Role.COORDINATOR, "0999"),
+    DemoLogin("hulpverlener", Role.HULPVERLENER, "T0999-NOORD"),
+    DemoLogin("schuldeiser", Role.SCHULDEISER, "WOONBRUG"),
+    DemoLogin("privacy", Role.PRIVACY_OFFICER, "0999"),
+    DemoLogin("beheerder", Role.BEHEERDER, None),
+]
+
+
+class NotInDemoMode(RuntimeError):
+    pass
+
+
+def _require_demo() -> None:
+    if not settings.DEMO_MODE:
+        raise NotInDemoMode("Alleen beschikbaar met VROEGSIGNAAL_MODE=demo.")
+
+
+def totp_key(username: str) -> str:
+    """A fixed 20-byte TOTP key per demo user (hex, as django-otp stores it)."""
+    return hashlib.sha256(f"vroegsignaal-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def totp_secret_base32(username: str) -> str:
+    return base64.b32encode(bytes.fromhex(totp_key(username))).decode()
+
+
+def is_set_up() -> bool:
+    return User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).count() == len(DEMO_LOGINS)
+
+
+@transaction.atomic
+def set_up_demo(config_path: Path | None = None) -> list[str]:
+    """Load the demo configuration and create the demo log-ins, once. Returns what it did."""
+    _require_demo()
+    done: list[str] = []
+    if is_set_up():
+        return ["Demo is al ingericht; niets gewijzigd."]
+    result = organisation_services.load_config(organisation_services.read_config(config_path or DEMO_CONFIG))
+    done.append(f"Configuratie geladen — {result.summary()}.")
+    for login in DEMO_LOGINS:
+        user = User.objects.filter(username=login.username).first()
+        if user is None:
+            user, _ = organisation_services.create_user(
+                login.username, login.role, login.organisation, password=DEMO_PASSWORD
+            )
+            done.append(f"Gebruiker {login.username} aangemaakt.")
+        TOTPDevice.objects.update_or_create(
+            user=user, name="demo", defaults={"key": totp_key(login.username), "confirmed": True}
+        )
+    return done
+
+
+def login_lines() -> list[str]:
+    _require_demo()
+    lines = [f"Demo-log-ins (wachtwoord voor allen: {DEMO_PASSWORD}):"]
+    for login in DEMO_LOGINS:
+        secret = totp_secret_base32(login.username)
+        lines.append(
+            f"  {login.username:<13} {login.role:<16} TOTP-geheim {secret}"
+            f"  (huidige code: vroegsignaal totp {login.username})"
+        )
+    return lines
+
+
+def current_code(username: str) -> str:
+    _require_demo()
+    device = TOTPDevice.objects.get(user__username=username, name="demo")
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

@@ -1,0 +1,290 @@
+"""The organisations app's public face: configuration and users."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import Covenant, Creditor, CreditorType, Municipality, Role, Team, User
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be applied; the message is Dutch and names the place."""
+
+
+@dataclass
+class ConfigResult:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, outcome: str) -> None:
+        bucket = getattr(self, outcome)
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        labels = {
+            "municipality": "gemeenten",
+            "team": "wijkteams",
+            "creditor": "schuldeisers",
+            "covenant": "convenanten",
+            "rules": "regelsets",
+        }
+        parts = []
+        for kind, label in labels.items():
+            c, u, n = self.created.get(kind, 0), self.updated.get(kind, 0), self.unchanged.get(kind, 0)
+            if c or u or n:
+                parts.append(f"{label}: {c} nieuw, {u} bijgewerkt, {n} ongewijzigd")
+        return "; ".join(parts) or "niets te doen"
+
+
+_MUNICIPALITY_CODE = re.compile(r"^\d{4}$")
+_ORG_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+
+
+def _require(mapping: dict, key: str, where: str):
+    value = mapping.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ConfigError(f"{where}.{key}: verplicht veld ontbreekt.")
+    return value
+
+
+def _date(value, where: str, *, optional: bool = False) -> dt.date | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: '{value}' is geen datum (JJJJ-MM-DD).")
+
+
+def _int(value, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{where}: verwacht een geheel getal van {low} tot en met {high}, niet {value!r}.")
+    return value
+
+
+def _upsert(model, lookup: dict, values: dict, result: ConfigResult, kind: str):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        result.count(kind, "created")
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        result.count(kind, "updated")
+    else:
+        result.count(kind, "unchanged")
+    return obj
+
+
+def read_config(path: str | Path) -> dict:
+    """Read a YAML configuration file; refuse anything that is not a mapping."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Het bestand kan niet worden gelezen: {exc.__class__.__name__}.")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (regel {mark.line + 1})" if mark else ""
+        raise ConfigError(f"Het bestand is geen geldige YAML{line}.")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("Het bestand moet een YAML-mapping zijn met municipalities, creditors en covenants.")
+    unknown = sorted(set(data) - {"municipalities", "creditors", "covenants"})
+    if unknown:
+        raise ConfigError(f"Onbekende sectie(s): {', '.join(unknown)}.")
+    return data
+
+
+@transaction.atomic
+def load_config(data: dict, *, actor=None) -> ConfigResult:
+    """Create or update organisations, teams, covenants and rule sets. Idempotent and atomic."""
+    from vroegsignaal.signals import services as signal_services
+    from vroegsignaal.signals.rules import validate_rule_values
+
+    result = ConfigResult()
+    for section in ("municipalities", "creditors", "covenants"):
+        if not isinstance(data.get(section) or [], list):
+            raise ConfigError(f"{section}: verwacht een lijst.")
+
+    for i, raw in enumerate(data.get("municipalities") or []):
+        where = f"municipalities[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: verwacht een mapping.")
+        code = str(_require(raw, "code", where))
+        if not _MUNICIPALITY_CODE.match(code):
+            raise ConfigError(f"{where}.code: '{code}' is geen gemeentecode van vier cijfers (zet hem tussen aanhalingstekens).")
+        name = str(_require(raw, "name", where))
+        municipality = _upsert(Municipality, {"code": code}, {"name": name}, result, "municipality")
+        try:
+            values = validate_rule_values(raw.get("rules"), where=f"{where}.rules")
+        except ValueError as exc:
+            raise ConfigError(str(exc))
+        _, created = signal_services.set_rules(municipality, values, actor=actor)
+        result.count("rules", "created" if created else "unchanged")
+        for j, team in enumerate(raw.get("teams") or []):
+            twhere = f"{where}.teams[{j}]"
+            if not isinstance(team, dict):
+                raise ConfigError(f"{twhere}: verwacht een mapping.")
+            tname = str(_require(team, "name", twhere))
+            tcode = str(team.get("code") or _team_code(code, tname))
+            if not _ORG_CODE.match(tcode):
+                raise ConfigError(f"{twhere}.code: '{tcode}' is geen geldige code.")
+            codes = team.get("neighbourhoods") or []
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise ConfigError(f"{twhere}.neighbourhoods: verwacht een lijst van wijk- of buurtcodes.")
+            foreign = [c for c in codes if not re.match(rf"^(WK|BU){code}\d+$", c)]
+            if foreign:
+                raise ConfigError(f"{twhere}.neighbourhoods: {', '.join(foreign)} hoort niet bij gemeente {code}.")
+            _upsert(
+                Team,
+                {"code": tcode},
+                {
+                    "municipality": municipality,
+                    "name": tname,
+                    "neighbourhood_codes": codes,
+                    "phone": str(team.get("phone") or ""),
+                    "email": str(team.get("email") or ""),
+                    "visiting_address": str(team.get("visiting_address") or ""),
+                },
+                result,
+                "team",
+            )
+
+    for i, raw in enumerate(data.get("creditors") or []):
+        where = f"creditors[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: verwacht een mapping.")
+        code = str(_require(raw, "code", where))
+        if not _ORG_CODE.match(code):
+            raise ConfigError(f"{where}.code: '{code}' is geen geldige code (hoofdletters, cijfers, '-' of '_').")
+        ctype = str(_require(raw, "type", where))
+        if ctype not in CreditorType.values:
+            raise ConfigError(f"{where}.type: '{ctype}' is onbekend; kies uit {', '.join(CreditorType.values)}.")
+        _upsert(
+            Creditor,
+            {"code": code},
+            {"name": str(_require(raw, "name", where)), "type": ctype, "contact_email": str(raw.get("contact_email") or "")},
+            result,
+            "creditor",
+        )
+
+    for i, raw in enumerate(data.get("covenants") or []):
+        where = f"covenants[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: verwacht een mapping.")
+        ccode = str(_require(raw, "creditor", where))
+        mcode = str(_require(raw, "municipality", where))
+        creditor = Creditor.objects.filter(code=ccode).first()
+        if creditor is None:
+            raise ConfigError(f"{where}.creditor: onbekende schuldeiser '{ccode}'.")
+        municipality = Municipality.objects.filter(code=mcode).first()
+        if municipality is None:
+            raise ConfigError(f"{where}.municipality: onbekende gemeente '{mcode}'.")
+        valid_from = _date(_require(raw, "valid_from", where), f"{where}.valid_from")
+        valid_until = _date(raw.get("valid_until"), f"{where}.valid_until", optional=True)
+        if valid_until and valid_until < valid_from:
+            raise ConfigError(f"{where}.valid_until: ligt vóór valid_from.")
+        bsn_allowed = raw.get("bsn_allowed", False)
+        if not isinstance(bsn_allowed, bool):
+            raise ConfigError(f"{where}.bsn_allowed: verwacht true of false.")
+        _upsert(
+            Covenant,
+            {"creditor": creditor, "municipality": municipality, "valid_from": valid_from},
+            {
+                "valid_until": valid_until,
+                "collection_pause_days": _int(raw.get("collection_pause_days", 30), f"{where}.collection_pause_days", 0, 365),
+                "bsn_allowed": bsn_allowed,
+            },
+            result,
+            "covenant",
+        )
+    return result
+
+
+def _team_code(municipality_code: str, name: str) -> str:
+    slug = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
+    return f"T{municipality_code}-{slug}"[:32].rstrip("-")
+
+
+# --- users -----------------------------------------------------------------
+
+
+class UserError(ValueError):
+    """A user that cannot be created; the message is Dutch."""
+
+
+def resolve_organisation(code: str) -> Municipality | Team | Creditor:
+    """Find the organisation with this code: a gemeentecode, a team code or a creditor code."""
+    found = [
+        obj
+        for obj in (
+            Municipality.objects.filter(code=code).first(),
+            Team.objects.filter(code=code).first(),
+            Creditor.objects.filter(code=code).first(),
+        )
+        if obj is not None
+    ]
+    if not found:
+        raise UserError(f"Er is geen gemeente, wijkteam of schuldeiser met code '{code}'.")
+    if len(found) > 1:
+        raise UserError(f"De code '{code}' is niet eenduidig; gebruik een andere code.")
+    return found[0]
+
+
+def generate_one_time_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+@transaction.atomic
+def create_user(
+    username: str, role: str, organisation_code: str | None, *, email: str = "", password: str | None = None
+) -> tuple[User, str]:
+    """Create a portal user; returns the user and its one-time password.
+
+    The password must be changed at first log-in, after enrolling TOTP.
+    """
+    if role not in Role.values:
+        raise UserError(f"Onbekende rol '{role}'; kies uit {', '.join(Role.values)}.")
+    if User.objects.filter(username=username).exists():
+        raise UserError(f"Gebruiker '{username}' bestaat al.")
+    user = User(username=username, email=email, role=role)
+    organisation = resolve_organisation(organisation_code) if organisation_code else None
+    if isinstance(organisation, Municipality):
+        user.municipality = organisation
+    elif isinstance(organisation, Team):
+        user.team = organisation
+        user.municipality = organisation.municipality
+    elif isinstance(organisation, Creditor):
+        user.creditor = organisation
+    try:
+        user.clean()
+    except ValidationError as exc:
+        raise UserError(" ".join(m for messages in exc.message_dict.values() for m in messages))
+    one_time = password or generate_one_time_password()
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise UserError(" ".join(exc.messages))
+    user.set_password(one_time)
+    user.must_change_password = password is None
+    user.save()
+    return user, one_time

@@ -1,0 +1,81 @@
+"""Log-in with password and TOTP, with lock-out after repeated TOTP failures too.
+
+django-axes counts failed passwords by itself (through ``authenticate``); a
+wrong TOTP code is not an authentication failure to Django, so this view tells
+axes about it. After ``AXES_FAILURE_LIMIT`` failures of either kind the account
+is locked.
+"""
+
+from __future__ import annotations
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from two_factor.views import LoginView as TwoFactorLoginView
+
+
+
+def _audit(user, action: str, purpose: str, request) -> None:
+    from vroegsignaal.privacy import audit
+
+    audit.record(user, getattr(audit.Action, action), purpose=purpose, request=request)
+
+
+class LoginView(TwoFactorLoginView):
+    second_factor_steps = (TwoFactorLoginView.TOKEN_STEP, TwoFactorLoginView.BACKUP_STEP)
+
+    def _credentials(self) -> dict | None:
+        user = self.get_user()
+        return {"username": user.get_username()} if user else None
+
+    def _locked_out(self, credentials: dict | None):
+        if credentials and AxesProxyHandler.is_locked(self.request, credentials):
+            self.storage.reset()
+            return get_lockout_response(self.request, None, credentials)
+        return None
+
+    def post(self, *args, **kwargs):
+        step = self.steps.current
+        credentials = self._credentials() if step in self.second_factor_steps else None
+        locked = self._locked_out(credentials)
+        if locked:
+            return locked
+        response = super().post(*args, **kwargs)
+        token_posted = any(key.endswith("otp_token") for key in self.request.POST)
+        failed = (
+            credentials is not None
+            and token_posted
+            and self.steps.current == step
+            and not self.request.user.is_authenticated
+        )
+        if failed:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            _audit(self.get_user(), "LOGIN_FAILED", "tweede factor onjuist", self.request)
+            return self._locked_out(credentials) or response
+        if self.request.user.is_authenticated and step in self.second_factor_steps:
+            _audit(self.request.user, "LOGIN", "inloggen", self.request)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out (POST only, as Django requires)."""
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password; required once after an account is created with a one-time password."""
+
+    template_name = "portal/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.user.must_change_password = False
+        self.request.user.save(update_fields=["must_change_password"])
+        messages.success(self.request, _("Uw wachtwoord is gewijzigd."))
+        return response
+
+    def get_success_url(self):
+        return reverse("portal:home")
