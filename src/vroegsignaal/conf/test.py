@@ -10,6 +10,9 @@ os.environ.setdefault("TASK_BACKEND", "django_tasks.backends.immediate.Immediate
 os.environ.setdefault("VROEGSIGNAAL_DATA_DIR", "/tmp/vroegsignaal-test")
 
 from .settings import *  # noqa: E402,F403
+from .settings import STATIC_ROOT  # noqa: E402
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 from .settings import PASSWORD_HASHERS as _HASHERS  # noqa: E402
 
 # Argon2 is deliberately slow; tests that check the hasher set it themselves.

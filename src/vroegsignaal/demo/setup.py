@@ -77,7 +77,7 @@ def set_up_demo(config_path: Path | None = None) -> list[str]:
             )
             done.append(f"Gebruiker {login.username} aangemaakt.")
         TOTPDevice.objects.update_or_create(
-            user=user, name="demo", defaults={"key": totp_key(login.username), "confirmed": True}
+            user=user, name="default", defaults={"key": totp_key(login.username), "confirmed": True}
         )
     return done
 
@@ -96,7 +96,7 @@ def login_lines() -> list[str]:
 
 def current_code(username: str) -> str:
     _require_demo()
-    device = TOTPDevice.objects.get(user__username=username, name="demo")
+    device = TOTPDevice.objects.get(user__username=username, name="default")
     from django_otp.oath import TOTP
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)

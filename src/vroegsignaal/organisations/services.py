@@ -91,6 +91,16 @@ def _upsert(model, lookup: dict, values: dict, result: ConfigResult, kind: str):
     return obj
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so an impossible date gets our message, not a crash."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_config(path: str | Path) -> dict:
     """Read a YAML configuration file; refuse anything that is not a mapping."""
     try:
@@ -98,7 +108,7 @@ def read_config(path: str | Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Het bestand kan niet worden gelezen: {exc.__class__.__name__}.")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (regel {mark.line + 1})" if mark else ""

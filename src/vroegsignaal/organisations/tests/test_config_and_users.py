@@ -1,0 +1,144 @@
+"""load_config applies spec section 3 idempotently; create_user makes users of one organisation and role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from vroegsignaal.organisations import services
+from vroegsignaal.organisations.models import Covenant, Creditor, Municipality, Role, Team, User
+from vroegsignaal.signals.models import RuleSet
+
+pytestmark = pytest.mark.django_db
+
+CONFIG = """
+municipalities:
+  - code: "0999"
+    name: Voorbeeldstad
+    rules:
+      max_age_days: 100
+      min_creditors: 2
+      min_amount_eur: 0
+      single_signals: true
+      debt_swap_window_days: 60
+      repeat_window_days: 183
+      count_distinct: creditor
+    teams:
+      - name: Wijkteam Noord
+        neighbourhoods: ["WK099901"]
+creditors:
+  - code: WOONBRUG
+    name: Woonstichting De Brug
+    type: Huur
+covenants:
+  - creditor: WOONBRUG
+    municipality: "0999"
+    valid_from: 2026-01-01
+    valid_until: null
+    collection_pause_days: 30
+    bsn_allowed: false
+"""
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_spec_example_creates_everything(tmp_path):
+    out = StringIO()
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=out)
+    municipality = Municipality.objects.get(code="0999")
+    assert municipality.name == "Voorbeeldstad"
+    assert Team.objects.get(municipality=municipality).neighbourhood_codes == ["WK099901"]
+    covenant = Covenant.objects.get()
+    assert (covenant.creditor.code, covenant.valid_from, covenant.collection_pause_days) == (
+        "WOONBRUG",
+        dt.date(2026, 1, 1),
+        30,
+    )
+    assert RuleSet.objects.get(municipality=municipality).version == 1
+    assert "1 nieuw" in out.getvalue()
+
+
+def test_loading_twice_changes_nothing(tmp_path):
+    path = write(tmp_path, CONFIG)
+    call_command("load_config", str(path), stdout=StringIO())
+    out = StringIO()
+    call_command("load_config", str(path), stdout=out)
+    assert Municipality.objects.count() == 1
+    assert RuleSet.objects.count() == 1
+    assert "0 nieuw, 0 bijgewerkt" in out.getvalue()
+
+
+def test_changed_rules_make_a_new_version(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    call_command("load_config", str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))), stdout=StringIO())
+    versions = list(RuleSet.objects.order_by("version").values_list("version", "max_age_days"))
+    assert versions == [(1, 100), (2, 90)]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("creditor: WOONBRUG\n    municipality", "creditor: ONBEKEND\n    municipality"), "onbekende schuldeiser 'ONBEKEND'"),
+        (("type: Huur", "type: Bakker"), "creditors[0].type: 'Bakker' is onbekend"),
+        (("max_age_days: 100", "max_age_days: -5"), "rules.max_age_days"),
+        (("valid_from: 2026-01-01", "valid_from: 2026-13-01"), "geen datum"),
+        (('["WK099901"]', '["WK123401"]'), "hoort niet bij gemeente 0999"),
+        (("count_distinct: creditor", "count_distinct: person"), "count_distinct"),
+    ],
+)
+def test_invalid_configuration_is_refused_whole_with_its_place(tmp_path, change, message):
+    old, new = change
+    with pytest.raises(CommandError) as excinfo:
+        call_command("load_config", str(write(tmp_path, CONFIG.replace(old, new))), stdout=StringIO())
+    assert message in str(excinfo.value)
+    assert Municipality.objects.count() == 0  # nothing half-applied
+    assert Creditor.objects.count() == 0
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    with pytest.raises(CommandError) as excinfo:
+        call_command("load_config", str(write(tmp_path, "municipalities:\n  - code: [\n")), stdout=StringIO())
+    assert "regel" in str(excinfo.value)
+
+
+def test_create_user_prints_one_time_password_and_enrolment_path(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    out = StringIO()
+    call_command("create_user", "marieke", role="coordinator", organisation="0999", stdout=out)
+    user = User.objects.get(username="marieke")
+    password = next(line.split(": ", 1)[1] for line in out.getvalue().splitlines() if line.startswith("Eenmalig"))
+    assert user.check_password(password)
+    assert user.must_change_password
+    assert user.municipality.code == "0999"
+    assert "/account/two_factor/setup/" in out.getvalue()
+
+
+def test_hulpverlener_belongs_to_a_team_and_its_municipality(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    team = Team.objects.get()
+    user, _ = services.create_user("wim", Role.HULPVERLENER, team.code)
+    assert (user.team, user.municipality) == (team, team.municipality)
+
+
+@pytest.mark.parametrize(
+    "role, organisation, message",
+    [
+        ("coordinator", "WOONBRUG", "hoort bij een gemeente"),
+        ("schuldeiser", "0999", "hoort bij een schuldeiser"),
+        ("hulpverlener", "0999", "hoort bij een wijkteam"),
+        ("coordinator", "NIETS", "geen gemeente, wijkteam of schuldeiser"),
+    ],
+)
+def test_role_must_fit_the_organisation(tmp_path, role, organisation, message):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    with pytest.raises(CommandError) as excinfo:
+        call_command("create_user", "x-user", role=role, organisation=organisation, stdout=StringIO())
+    assert message in str(excinfo.value)
+    assert not User.objects.filter(username="x-user").exists()

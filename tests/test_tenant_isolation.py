@@ -1,0 +1,171 @@
+"""Tenant isolation, for every URL the project has.
+
+The URL list is read from the resolver, so a new page or endpoint is covered
+the moment it exists. For each viewer we build a world with data they must not
+see — marked with a secret string — and request every URL, with the object ids
+of that forbidden data where the URL takes ids. The viewer must never get the
+marker back, and never a 200 for someone else's object.
+
+When a new URL takes a keyword argument this test does not know, it fails and
+asks for an entry in ``KWARG_VALUES``: say which forbidden object to use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import (
+    CovenantFactory,
+    CreditorFactory,
+    MunicipalityFactory,
+    TeamFactory,
+    UserFactory,
+)
+from vroegsignaal.organisations.models import Role
+
+SECRET_B = "GEHEIM-B-7f3a"  # everything of municipality B and creditor Y
+SECRET_TEAM = "GEHEIM-TEAM-9c1d"  # data of another team in the viewer's own municipality
+SECRET_CREDITOR = "GEHEIM-SE-4b2e"  # another creditor in the viewer's own municipality
+
+
+@dataclass
+class World:
+    """Two municipalities, two teams in A, creditors X (A) and Y (B), and the viewers."""
+
+    objects: dict[str, object] = field(default_factory=dict)
+    viewers: dict[str, object] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    world = World()
+    a = MunicipalityFactory(code="0101", name="Gemeente A")
+    b = MunicipalityFactory(code="0202", name=f"Gemeente {SECRET_B}")
+    team_a1 = TeamFactory(municipality=a, code="TA1", name="Wijkteam A1")
+    team_a2 = TeamFactory(municipality=a, code="TA2", name=f"Wijkteam {SECRET_TEAM}")
+    team_b = TeamFactory(municipality=b, code="TB1", name=f"Wijkteam {SECRET_B}")
+    x = CreditorFactory(code="SEX", name="Schuldeiser X")
+    y = CreditorFactory(code="SEY", name=f"Schuldeiser {SECRET_B}")
+    z = CreditorFactory(code="SEZ", name=f"Schuldeiser {SECRET_CREDITOR}")
+    CovenantFactory(creditor=x, municipality=a, valid_from=dt.date(2020, 1, 1))
+    CovenantFactory(creditor=z, municipality=a, valid_from=dt.date(2020, 1, 1))
+    covenant_b = CovenantFactory(creditor=y, municipality=b, valid_from=dt.date(2020, 1, 1))
+    coordinator_b = UserFactory(username="coordinator-b", role=Role.COORDINATOR, municipality=b, first_name=SECRET_B)
+    world.objects.update(
+        municipality_b=b,
+        team_b=team_b,
+        team_a2=team_a2,
+        creditor_y=y,
+        covenant_b=covenant_b,
+        user_b=coordinator_b,
+    )
+    world.viewers.update(
+        coordinator=UserFactory(username="coordinator-a", role=Role.COORDINATOR, municipality=a),
+        hulpverlener=UserFactory(username="hulpverlener-a1", role=Role.HULPVERLENER, team=team_a1, municipality=a),
+        schuldeiser=UserFactory(username="schuldeiser-x", role=Role.SCHULDEISER, creditor=x, municipality=None),
+        privacy_officer=UserFactory(username="fg-a", role=Role.PRIVACY_OFFICER, municipality=a),
+    )
+    return world
+
+
+# What each viewer must never see.
+FORBIDDEN = {
+    "coordinator": (SECRET_B,),
+    "hulpverlener": (SECRET_B, SECRET_TEAM, SECRET_CREDITOR),
+    "schuldeiser": (SECRET_B, SECRET_CREDITOR),
+    "privacy_officer": (SECRET_B,),
+}
+
+# URL keyword arguments → which forbidden object fills them.
+KWARG_VALUES = {
+    "municipality_code": lambda w: w.objects["municipality_b"].code,
+    "team_id": lambda w: w.objects["team_b"].pk,
+    "creditor_id": lambda w: w.objects["creditor_y"].pk,
+    "covenant_id": lambda w: w.objects["covenant_b"].pk,
+    "user_id": lambda w: w.objects["user_b"].pk,
+    # Django admin (only reachable for beheerders).
+    "app_label": lambda w: "organisations",
+    "object_id": lambda w: w.objects["user_b"].pk,
+    "content_type_id": lambda w: 1,
+    "pk": lambda w: w.objects["user_b"].pk,
+    "url": lambda w: "x",
+    "path": lambda w: "x",
+    "uidb64": lambda w: "x",
+    "token": lambda w: "x",
+}
+
+
+def iter_patterns(resolver: URLResolver, prefix: str = "", namespace: str | None = None):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            full_ns = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else ns
+            yield from iter_patterns(entry, prefix + str(entry.pattern), full_ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry, namespace
+
+
+def all_urls(world: World) -> list[tuple[str, bool]]:
+    """Every URL of the project as (path, uses_forbidden_ids)."""
+    from django.urls import reverse
+
+    urls = []
+    for route, pattern, namespace in iter_patterns(get_resolver()):
+        if pattern.name is None and not route.startswith("beheer/"):
+            raise AssertionError(f"URL '{route}' has no name; name it so it can be tested.")
+        kwargs_needed = list(pattern.pattern.regex.groupindex)
+        missing = [k for k in kwargs_needed if k not in KWARG_VALUES]
+        if missing:
+            raise AssertionError(
+                f"URL '{route}' takes {missing}; add them to KWARG_VALUES in {__name__} "
+                "with an object the viewers must not see."
+            )
+        kwargs = {k: KWARG_VALUES[k](world) for k in kwargs_needed}
+        if pattern.name is None:  # the admin's unnamed redirects: fill the route itself
+            url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
+            if "^" in url or "(" in url:
+                continue
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            try:
+                url = reverse(name, kwargs=kwargs)
+            except Exception:  # admin's catch-all and similar patterns that reject our filler
+                continue
+        urls.append((url, bool(kwargs) and not route.startswith("beheer/")))
+    return urls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer", sorted(FORBIDDEN))
+def test_no_url_shows_another_organisations_data(viewer, client, verified_client):
+    world = build_world()
+    user = world.viewers[viewer]
+    verified_client(user)
+    urls = all_urls(world)
+    assert len(urls) >= 5, "the URL walk found suspiciously few URLs"
+    problems = []
+    for url, with_foreign_ids in urls:
+        response = client.get(url)
+        if response.status_code >= 500:
+            problems.append(f"{url}: server error {response.status_code}")
+            continue
+        body = b"".join(response) if response.streaming else response.content
+        for secret in FORBIDDEN[viewer]:
+            if secret.encode() in body:
+                problems.append(f"{url}: shows '{secret}' to {viewer}")
+        if with_foreign_ids and response.status_code == 200:
+            problems.append(f"{url}: answers 200 for another organisation's object")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_url_walk_includes_every_named_url():
+    world = build_world()
+    urls = [u for u, _ in all_urls(world)]
+    assert "/" in urls
+    assert "/health/" in urls
+    assert "/beheer/" in urls
