@@ -6,7 +6,15 @@ import datetime as dt
 
 import factory
 
-from vroegsignaal.organisations.models import Covenant, Creditor, CreditorType, Municipality, Role, Team, User
+from vroegsignaal.organisations.models import (
+    Covenant,
+    Creditor,
+    CreditorType,
+    Municipality,
+    Role,
+    Team,
+    User,
+)
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):

@@ -9,26 +9,45 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+_SAME = object()
+
 
 @dataclass(frozen=True)
 class Variable:
     name: str
     default: str | None
     help: str
+    demo_default: str | None
 
 
 REGISTRY: dict[str, Variable] = {}
 
 
-def env(name: str, default: str | None, help: str) -> str | None:
-    """Read ``name`` from the environment and remember it for the documentation."""
-    REGISTRY[name] = Variable(name, default, help)
+def demo_mode() -> bool:
+    return os.environ.get("VROEGSIGNAAL_MODE", "production") == "demo"
+
+
+def env(name: str, default: str | None, help: str, *, demo=_SAME) -> str | None:
+    """Read ``name`` from the environment and remember it for the documentation.
+
+    ``default`` is the production default; ``demo`` (when given) replaces it in demo mode.
+    """
+    demo_default = default if demo is _SAME else demo
+    REGISTRY[name] = Variable(name, default, help, demo_default)
     value = os.environ.get(name)
-    return default if value is None or value == "" else value
+    if value is None or value == "":
+        return demo_default if demo_mode() else default
+    return value
 
 
-def env_bool(name: str, default: bool, help: str) -> bool:
-    value = env(name, "true" if default else "false", help)
+def _text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
+
+
+def env_bool(name: str, default: bool, help: str, *, demo=_SAME) -> bool:
+    value = env(name, _text(default), help, demo=_SAME if demo is _SAME else _text(demo))
     return str(value).strip().lower() in {"1", "true", "yes", "ja", "on"}
 
 
@@ -36,6 +55,6 @@ def env_int(name: str, default: int, help: str) -> int:
     return int(env(name, str(default), help))
 
 
-def env_list(name: str, default: str, help: str) -> list[str]:
-    value = env(name, default, help) or ""
+def env_list(name: str, default: str, help: str, *, demo=_SAME) -> list[str]:
+    value = env(name, default, help, demo=demo) or ""
     return [item.strip() for item in value.split(",") if item.strip()]

@@ -34,14 +34,15 @@ DATA_DIR = Path(
 DEBUG = env_bool("DEBUG", False, "Django debug pages. Never in production.")
 
 _DEMO_SECRET = "demo-only-secret-key-never-use-in-production-0123456789abcdef"
-SECRET_KEY = env("SECRET_KEY", _DEMO_SECRET if DEMO_MODE else None, "Django secret key; required in production.")
+SECRET_KEY = env("SECRET_KEY", None, "Django secret key; required in production.", demo=_DEMO_SECRET)
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY ontbreekt: zet SECRET_KEY in de omgeving (of VROEGSIGNAAL_MODE=demo).")
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
-    "127.0.0.1,localhost" if DEMO_MODE else "",
+    "",
     "Comma-separated host names this server answers to.",
+    demo="127.0.0.1,localhost",
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://…) trusted for CSRF.")
 
@@ -71,13 +72,15 @@ _DEMO_ENCRYPTION_KEYS = "demo1:ZGVtby1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM="
 _DEMO_BLIND_INDEX_KEY = "ZGVtby1vbmx5LWJsaW5kLWluZGV4LWtleS0zMmJ5dGU="
 ENCRYPTION_KEYS = env(
     "VROEGSIGNAAL_ENCRYPTION_KEYS",
-    _DEMO_ENCRYPTION_KEYS if DEMO_MODE else None,
+    None,
     "Field-encryption keys `id:base64key,…` (32-byte AES keys); the first encrypts, all decrypt.",
+    demo=_DEMO_ENCRYPTION_KEYS,
 )
 BLIND_INDEX_KEY = env(
     "VROEGSIGNAAL_BLIND_INDEX_KEY",
-    _DEMO_BLIND_INDEX_KEY if DEMO_MODE else None,
+    None,
     "Base64 HMAC key for the blind indexes that let encrypted values be matched.",
+    demo=_DEMO_BLIND_INDEX_KEY,
 )
 if not ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
     raise ImproperlyConfigured(
@@ -193,12 +196,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEMO_MODE, "Send cookies over HTTPS only; off only in demo mode.")
+SECURE_COOKIES = env_bool("SECURE_COOKIES", True, "Send cookies over HTTPS only.", demo=False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_COOKIES else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEMO_MODE, "Redirect HTTP to HTTPS.")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True, "Redirect HTTP to HTTPS.", demo=False)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEMO_MODE else 31536000
@@ -292,8 +295,9 @@ TASKS = {
 # --- mail ------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEMO_MODE else "django.core.mail.backends.smtp.EmailBackend",
-    "Django mail backend; console in demo mode.",
+    "django.core.mail.backends.smtp.EmailBackend",
+    "Django mail backend.",
+    demo="django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender of notices.")

@@ -4,10 +4,11 @@ Only environment defaults change here; everything else is ``settings.py``.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("VROEGSIGNAAL_MODE", "demo")
 os.environ.setdefault("TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
-os.environ.setdefault("VROEGSIGNAAL_DATA_DIR", "/tmp/vroegsignaal-test")
+os.environ.setdefault("VROEGSIGNAAL_DATA_DIR", os.path.join(tempfile.gettempdir(), "vroegsignaal-test"))
 
 from .settings import *  # noqa: E402,F403
 from .settings import STATIC_ROOT  # noqa: E402

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from two_factor.views import LoginView as TwoFactorLoginView
 
 
-
 def _audit(user, action: str, purpose: str, request) -> None:
     from vroegsignaal.privacy import audit
 

@@ -6,7 +6,13 @@ import pytest
 from django.apps import apps
 from django.http import Http404
 
-from tests.factories import CovenantFactory, CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
+from tests.factories import (
+    CovenantFactory,
+    CreditorFactory,
+    MunicipalityFactory,
+    TeamFactory,
+    UserFactory,
+)
 from vroegsignaal.organisations.models import Covenant, Creditor, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import Scope, get_scoped_or_404, scoped
 
