@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by ``audit.record`` and never changed."""
+
+    list_display = [
+        "seq",
+        "timestamp",
+        "actor_username",
+        "organisation",
+        "action",
+        "object_type",
+        "object_id",
+        "purpose",
+    ]
+    list_filter = ["action", "municipality_code"]
+    search_fields = ["=object_id", "=actor_username", "=organisation"]
+    date_hierarchy = "timestamp"
+    ordering = ["-seq"]
+    show_full_result_count = False  # COUNT(*) over millions of rows on every page
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,380 @@
+"""One call to audit: :func:`record`; one call to check the log: :func:`verify_chain`.
+
+Chain
+-----
+Every :class:`~.models.AuditEvent` stores the hash of its predecessor
+(``prev_hash``; the first event's is 64 zeros) and its own::
+
+    hash = sha256_hex(utf8(prev_hash + canonical_json(event)))
+
+``canonical_json`` is ``json.dumps`` with sorted keys, separators ``(",", ":")``,
+``ensure_ascii=False`` and ``allow_nan=False`` over exactly the fields in
+:data:`HASHED_FIELDS`, where
+
+* ``timestamp`` is UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (always 6 digits),
+* ``details`` is JSON with integral floats written as integers (PostgreSQL's
+  jsonb would otherwise turn ``1e20`` into an integer and break the hash),
+* absent values are ``null``; ``action`` is its code, e.g. ``"view"``.
+
+``tests/test_audit.py::test_canonical_form_is_pinned`` pins this form; changing
+it invalidates every existing chain.
+
+Appends are serialised by a ``SELECT … FOR UPDATE`` on the one
+:class:`~.models.AuditChainHead` row (on SQLite the database write lock does
+the same). The head also reveals a truncated tail.
+
+What the chain does not do: someone with write access to the database can
+rewrite the log *and* recompute every later hash. Record the head that
+``vroegsignaal audit_verify`` prints somewhere outside the database (a ticket,
+the SIEM) and check it later with ``--anchor``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.utils import timezone
+
+from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from vroegsignaal.organisations.models import User
+
+AUDIT_DB_ALIAS = "audit"
+
+HASHED_FIELDS: tuple[str, ...] = (
+    "seq",
+    "timestamp",
+    "actor_id",
+    "actor_username",
+    "organisation",
+    "municipality_id",
+    "municipality_code",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "ip_address",
+    "details",
+)
+
+SYSTEM_ORGANISATION = "systeem"
+PLATFORM_ORGANISATION = "platform"
+
+
+# --- canonical form ------------------------------------------------------------
+
+
+def _utc_iso(value: dt.datetime) -> str:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _normalise_json(value: Any) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("Audit details must not contain NaN or infinity.")
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: _normalise_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalise_json(item) for item in value]
+    return value
+
+
+def canonical_json(values: Mapping[str, Any]) -> str:
+    """The canonical text of an event's hashed fields (see module docstring)."""
+    payload = {name: values[name] for name in HASHED_FIELDS}
+    payload["timestamp"] = _utc_iso(values["timestamp"])
+    payload["action"] = str(values["action"])
+    payload["details"] = _normalise_json(values["details"])
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def compute_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(values)).encode("utf-8")).hexdigest()
+
+
+# --- who, where, what ----------------------------------------------------------
+
+
+def _municipality_code(municipality_id: int | None) -> str | None:
+    if municipality_id is None:
+        return None
+    from vroegsignaal.organisations.models import Municipality
+
+    return Municipality.objects.filter(pk=municipality_id).values_list("code", flat=True).first()
+
+
+def _actor_fields(actor: User | AnonymousUser | str | None) -> dict[str, Any]:
+    """Who acted and for which organisation, as text that outlives the user row."""
+    from vroegsignaal.organisations.models import Role
+
+    anonymous = {"actor_id": None, "actor_username": "", "organisation": "", "municipality": None}
+    if actor is None:
+        return {**anonymous, "organisation": SYSTEM_ORGANISATION}
+    if isinstance(actor, str):  # e.g. the name typed at a failed log-in
+        return {**anonymous, "actor_username": actor[:150]}
+    if not getattr(actor, "is_authenticated", False):
+        return anonymous
+
+    if actor.municipality_id:
+        municipality = actor.municipality
+    elif actor.team_id:
+        municipality = actor.team.municipality
+    else:
+        municipality = None
+    if actor.role == Role.SCHULDEISER and actor.creditor_id:
+        organisation = f"schuldeiser {actor.creditor.code}"
+    elif actor.role == Role.HULPVERLENER and actor.team_id:
+        organisation = f"wijkteam {actor.team.code}"
+    elif municipality is not None:
+        organisation = f"gemeente {municipality.code}"
+    else:
+        organisation = PLATFORM_ORGANISATION
+    return {
+        "actor_id": actor.pk,
+        "actor_username": actor.get_username(),
+        "organisation": organisation,
+        "municipality": municipality,
+    }
+
+
+def _object_municipality_id(obj: models.Model | None) -> int | None:
+    from vroegsignaal.organisations.models import Municipality
+
+    if obj is None:
+        return None
+    if isinstance(obj, Municipality):
+        return obj.pk
+    return getattr(obj, "municipality_id", None)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """REMOTE_ADDR, normalised; behind a proxy configure it to set REMOTE_ADDR."""
+    if request is None:
+        return None
+    raw = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+def _check_length(name: str, value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"Audit {name} is longer than {limit} characters: {value[:40]!r}…")
+    return value
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def _audit_alias() -> str:
+    """The connection the log is written on.
+
+    PostgreSQL: a second connection ('audit', a copy of 'default' without
+    ATOMIC_REQUESTS), so the event commits on its own and survives a rollback
+    of the caller's transaction. SQLite has one writer per database: a second
+    connection would wait for the caller's write lock until it times out, so
+    there the event joins the caller's transaction and is rolled back with it.
+    ``AUDIT_SEPARATE_CONNECTION = False`` chooses the shared connection on
+    PostgreSQL too (the test suite needs that: its per-test transactions are
+    on 'default' only).
+    """
+    default = connections[DEFAULT_DB_ALIAS]
+    if default.vendor != "postgresql" or not getattr(settings, "AUDIT_SEPARATE_CONNECTION", True):
+        return DEFAULT_DB_ALIAS
+    if AUDIT_DB_ALIAS not in connections.settings:
+        alias_settings = copy.deepcopy(default.settings_dict)
+        alias_settings["ATOMIC_REQUESTS"] = False
+        alias_settings["AUTOCOMMIT"] = True
+        connections.settings[AUDIT_DB_ALIAS] = alias_settings
+    return AUDIT_DB_ALIAS
+
+
+def record(
+    actor: User | AnonymousUser | str | None,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    *,
+    purpose: str = "",
+    request: HttpRequest | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log and return it.
+
+    ``actor`` is the user (organisation and municipality are taken from it),
+    ``None`` for the system itself, or a bare user name (failed log-in).
+    ``obj`` fills ``object_type`` (``app_label.model``) and ``object_id``
+    (its pk) unless they are given; when the actor has no municipality (a
+    creditor), the object's ``municipality_id`` scopes the event for that
+    municipality's privacy officer. ``details`` is JSON of counts and codes,
+    never personal data.
+
+    Durability: on PostgreSQL (with ``AUDIT_SEPARATE_CONNECTION``, the
+    default) the event is committed on a separate connection before this
+    returns, so it stays even when the caller's transaction rolls back. On
+    SQLite, or with the setting off, it is written in the caller's
+    transaction: a rollback removes it (see :func:`_audit_alias`).
+
+    Failures raise: an action that cannot be audited should not happen.
+    """
+    action = AuditAction(action)
+    actor_values = _actor_fields(actor)
+    municipality = actor_values.pop("municipality")
+    if municipality is not None:
+        municipality_id, municipality_code = municipality.pk, municipality.code
+    else:
+        municipality_id = _object_municipality_id(obj)
+        municipality_code = _municipality_code(municipality_id)
+    if obj is not None:
+        object_type = object_type if object_type is not None else obj._meta.label_lower
+        object_id = object_id if object_id is not None else obj.pk
+    clean_details = json.loads(json.dumps(dict(details or {}), allow_nan=False))
+    fields = {
+        **actor_values,
+        "municipality_id": municipality_id,
+        "municipality_code": municipality_code,
+        "action": action.value,
+        "object_type": _check_length("object_type", object_type or "", 100),
+        "object_id": _check_length("object_id", "" if object_id is None else str(object_id), 64),
+        "purpose": str(purpose or ""),
+        "ip_address": client_ip(request),
+        "details": _normalise_json(clean_details),
+    }
+    return _append(_audit_alias(), fields)
+
+
+def _append(alias: str, fields: dict[str, Any]) -> AuditEvent:
+    with transaction.atomic(using=alias):
+        head, _ = AuditChainHead.objects.using(alias).select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1, prev_hash=head.last_hash, timestamp=timezone.now(), **fields
+        )
+        event.hash = compute_hash(
+            event.prev_hash, {name: getattr(event, name) for name in HASHED_FIELDS}
+        )
+        event._chain_insert = True
+        event.save(using=alias)
+        AuditChainHead.objects.using(alias).filter(pk=1).update(
+            last_seq=event.seq, last_hash=event.hash
+        )
+    return event
+
+
+# --- verifying -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str = ""  # Dutch, for the privacy officer; empty when ok
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+
+
+def verify_chain(
+    *, chunk_size: int = 5000, anchor: tuple[int, str] | None = None, using: str = DEFAULT_DB_ALIAS
+) -> VerifyResult:
+    """Recompute the chain from the first event to the head, streaming.
+
+    Detects a changed row (its hash no longer matches), a deleted row (a gap in
+    ``seq`` or a ``prev_hash`` that does not match), a truncated tail (the head
+    is ahead of the last row) and, with ``anchor=(seq, hash)`` noted earlier, a
+    log rewritten wholesale. Events appended while verifying are ignored: the
+    head is read first.
+    """
+    head = (
+        AuditChainHead.objects.using(using)
+        .filter(pk=1)
+        .values_list("last_seq", "last_hash")
+        .first()
+    )
+    if head is None:
+        if AuditEvent.objects.using(using).exists():
+            return VerifyResult(
+                False, 0, 1, "De kop van de auditketen ontbreekt terwijl er gebeurtenissen zijn."
+            )
+        return VerifyResult(True, 0)
+    head_seq, head_hash = head
+
+    def broken(checked: int, seq: int, problem: str) -> VerifyResult:
+        return VerifyResult(False, checked, seq, problem, head_seq, head_hash)
+
+    rows = (
+        AuditEvent.objects.using(using)
+        .filter(seq__lte=head_seq)
+        .order_by("seq")
+        .values_list(*HASHED_FIELDS, "prev_hash", "hash")
+        .iterator(chunk_size=chunk_size)
+    )
+    expected_seq, running, checked = 1, GENESIS_HASH, 0
+    for row in rows:
+        values = dict(zip(HASHED_FIELDS, row, strict=False))
+        seq, prev_hash, stored_hash = row[0], row[-2], row[-1]
+        if seq != expected_seq:
+            missing = (
+                f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq} t/m {seq - 1}"
+            )
+            return broken(
+                checked,
+                expected_seq,
+                f"Gebeurtenis {missing} ontbreekt: verwijderd uit het auditlog.",
+            )
+        if prev_hash != running:
+            return broken(
+                checked,
+                seq,
+                f"Gebeurtenis {seq} sluit niet aan op de vorige: een eerdere gebeurtenis is gewijzigd of vervangen.",
+            )
+        if compute_hash(prev_hash, values) != stored_hash:
+            return broken(checked, seq, f"Gebeurtenis {seq} is gewijzigd nadat ze is vastgelegd.")
+        if anchor is not None and seq == anchor[0] and stored_hash != anchor[1]:
+            return broken(
+                checked,
+                seq,
+                f"Gebeurtenis {seq} wijkt af van het vastgelegde anker: het log is herschreven.",
+            )
+        running, expected_seq, checked = stored_hash, expected_seq + 1, checked + 1
+
+    if expected_seq - 1 != head_seq:
+        missing = (
+            f"{expected_seq}" if expected_seq == head_seq else f"{expected_seq} t/m {head_seq}"
+        )
+        return broken(
+            checked, expected_seq, f"Gebeurtenis {missing} ontbreekt: het auditlog is ingekort."
+        )
+    if running != head_hash:
+        return broken(
+            checked,
+            head_seq,
+            f"De laatste gebeurtenis ({head_seq}) komt niet overeen met de kop van de keten.",
+        )
+    if anchor is not None and anchor[0] > head_seq:
+        return broken(
+            checked,
+            head_seq + 1,
+            f"Het anker ({anchor[0]}) ligt voorbij het einde van het auditlog.",
+        )
+    return VerifyResult(True, checked, None, "", head_seq, head_hash)

@@ -1,0 +1,39 @@
+"""The privacy app's public face: audit, encryption, blind indexes, key rotation.
+
+Other apps import from here (or from :mod:`.fields` for model fields).
+"""
+
+from __future__ import annotations
+
+from .audit import VerifyResult, client_ip, record, verify_chain
+from .crypto import (
+    DecryptionError,
+    blind_index,
+    blind_index_many,
+    current_key_id,
+    decrypt,
+    decrypt_many,
+    encrypt,
+    encrypt_many,
+)
+from .keys import RotationReport, rotate_keys
+from .models import AuditAction, AuditEvent
+
+__all__ = [
+    "AuditAction",
+    "AuditEvent",
+    "DecryptionError",
+    "RotationReport",
+    "VerifyResult",
+    "blind_index",
+    "blind_index_many",
+    "client_ip",
+    "current_key_id",
+    "decrypt",
+    "decrypt_many",
+    "encrypt",
+    "encrypt_many",
+    "record",
+    "rotate_keys",
+    "verify_chain",
+]
