@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from vroegsignaal.portal import views as portal_views
 from vroegsignaal.portal.urls import two_factor_patterns
@@ -8,5 +10,7 @@ urlpatterns = [
     path("", include("vroegsignaal.portal.urls")),
     path("", include(two_factor_patterns)),
     path("health/", portal_views.health, name="health"),
+    # Browsers ask for it on their own; it must never land on (and reset) the log-in wizard.
+    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg")), name="favicon"),
     path("beheer/", admin.site.urls),
 ]

@@ -17,11 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from two_factor.views import LoginView as TwoFactorLoginView
 
-
-def _audit(user, action: str, purpose: str, request) -> None:
-    from vroegsignaal.privacy import audit
-
-    audit.record(user, getattr(audit.Action, action), purpose=purpose, request=request)
+from vroegsignaal.privacy import services as privacy
 
 
 class LoginView(TwoFactorLoginView):
@@ -53,10 +49,12 @@ class LoginView(TwoFactorLoginView):
         )
         if failed:
             user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
-            _audit(self.get_user(), "LOGIN_FAILED", "tweede factor onjuist", self.request)
+            privacy.record(
+                self.get_user(), privacy.AuditAction.LOGIN_FAILED, purpose="tweede factor onjuist", request=self.request
+            )
             return self._locked_out(credentials) or response
         if self.request.user.is_authenticated and step in self.second_factor_steps:
-            _audit(self.request.user, "LOGIN", "inloggen", self.request)
+            privacy.record(self.request.user, privacy.AuditAction.LOGIN, purpose="inloggen", request=self.request)
         return response
 
 

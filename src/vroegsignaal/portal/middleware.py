@@ -11,7 +11,7 @@ from django.urls import reverse
 
 # Paths that work without a verified second factor: logging in, enrolling,
 # static files, the health check and the API (which uses API keys).
-OPEN_PREFIXES = ("/account/", "/static/", "/health/", "/api/", "/i18n/")
+OPEN_PREFIXES = ("/account/", "/static/", "/health/", "/api/", "/i18n/", "/favicon.ico")
 
 
 class IdleTimeoutMiddleware:

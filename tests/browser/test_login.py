@@ -1,0 +1,61 @@
+"""A coordinator logs in with password and TOTP; five wrong codes lock the account."""
+
+from __future__ import annotations
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import MunicipalityFactory, UserFactory
+from vroegsignaal.organisations.models import Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "een-lang-wachtwoord-123"
+
+
+def code_for(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():06d}"
+
+
+@pytest.fixture
+def coordinator():
+    municipality = MunicipalityFactory(code="0999", name="Voorbeeldstad")
+    user = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=municipality, first_name="Fatima")
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    return user, device
+
+
+def log_in_with_password(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+
+
+def test_coordinator_logs_in_with_password_and_totp_and_sees_the_shell(page, live_server, coordinator, screenshot):
+    user, device = coordinator
+    log_in_with_password(page, live_server.url, user.username)
+    screenshot("login-token-step")
+    page.get_by_label("Token").fill(code_for(device))
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_role("heading", name="Welkom, Fatima").wait_for()
+    assert page.get_by_text("Demonstratieomgeving").is_visible()
+    assert page.get_by_role("navigation", name="Hoofdmenu").is_visible()
+    assert "Voorbeeldstad" in page.content()
+    screenshot("home-coordinator")
+
+
+def test_five_wrong_totp_codes_lock_the_account_in_the_browser(page, live_server, coordinator, screenshot):
+    user, device = coordinator
+    log_in_with_password(page, live_server.url, user.username)
+    wrong = "123456" if code_for(device) != "123456" else "654321"
+    for _ in range(5):
+        page.get_by_label("Token").fill(wrong)
+        page.get_by_role("button", name="Volgende").click()
+        page.wait_for_load_state()
+    page.get_by_role("heading", name="Account tijdelijk geblokkeerd").wait_for()
+    screenshot("locked-out")
+    log_in_with_password(page, live_server.url, user.username)
+    page.get_by_role("heading", name="Account tijdelijk geblokkeerd").wait_for()
