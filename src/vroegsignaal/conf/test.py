@@ -18,3 +18,8 @@ from .settings import PASSWORD_HASHERS as _HASHERS  # noqa: E402
 
 # Argon2 is deliberately slow; tests that check the hasher set it themselves.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_HASHERS]
+
+# pytest-django wraps each test in a transaction on the default connection; an
+# audit writer on its own connection would not see (or roll back with) the
+# test's data. Tests that pin the separate-connection behaviour turn it on.
+AUDIT_SEPARATE_CONNECTION = False
