@@ -19,9 +19,9 @@ class AuditEventAdmin(admin.ModelAdmin):
         "object_id",
         "purpose",
     ]
-    list_filter = ["action", "municipality_code"]
-    search_fields = ["=object_id", "=actor_username", "=organisation"]
-    date_hierarchy = "timestamp"
+    # Exact-match search only and no value-list filters: the table grows to millions of rows.
+    list_filter = ["action"]
+    search_fields = ["=object_id", "=actor_username", "=organisation", "=municipality_code"]
     ordering = ["-seq"]
     show_full_result_count = False  # COUNT(*) over millions of rows on every page
 

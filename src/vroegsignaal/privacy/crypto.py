@@ -135,6 +135,8 @@ def current_key_id() -> str:
 
 def encrypt(text: str) -> str:
     """Encrypt ``text`` with the current key into a ``v1:<kid>:…`` token."""
+    if not isinstance(text, str):
+        raise TypeError(f"encrypt() takes str, not {type(text).__name__}")
     ring = keyring()
     nonce = os.urandom(NONCE_BYTES)
     sealed = ring.ciphers[ring.current_id].encrypt(nonce, text.encode("utf-8"), None)

@@ -118,6 +118,8 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
+    scope = Scope()  # bookkeeping; no role sees it through scoped()
+
     class Meta:
         verbose_name = _("kop van de auditketen")
         constraints = [

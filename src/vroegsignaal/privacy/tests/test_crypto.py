@@ -123,3 +123,11 @@ def test_blind_index_refuses_short_key():
         pytest.raises(ImproperlyConfigured, match="ten minste 32"),
     ):
         crypto.blind_index("x", context="c")
+
+
+def test_system_check_reports_malformed_keys():
+    from vroegsignaal.privacy.checks import check_encryption_keys
+
+    assert check_encryption_keys(None) == []
+    with override_settings(ENCRYPTION_KEYS="k1:" + base64.b64encode(b"x" * 16).decode()):
+        assert [e.id for e in check_encryption_keys(None)] == ["privacy.E001"]

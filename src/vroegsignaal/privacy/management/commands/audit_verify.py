@@ -44,8 +44,8 @@ class Command(BaseCommand):
             return
         self.stderr.write(
             self.style.ERROR(
-                f"Auditlog NIET intact (eerste fout bij gebeurtenis {result.first_bad_seq}, "
-                f"{result.checked} gebeurtenissen in orde daarvoor): {result.problem}"
+                f"Auditlog NIET intact: {result.problem} "
+                f"(eerste fout bij gebeurtenis {result.first_bad_seq}; daarvoor {result.checked} in orde)"
             )
         )
         sys.exit(1)

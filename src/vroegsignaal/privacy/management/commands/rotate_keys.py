@@ -27,11 +27,13 @@ class Command(BaseCommand):
             report = rotate_keys(batch_size=batch_size, dry_run=dry_run)
         except DecryptionError as exc:
             raise CommandError(str(exc))
-        verb = "zou opnieuw versleutelen" if dry_run else "opnieuw versleuteld"
+        verb = "te versleutelen" if dry_run else "opnieuw versleuteld"
         self.stdout.write(f"Huidige sleutel: {report.key_id}")
         if not report.counts:
             self.stdout.write("Geen modellen met versleutelde velden gevonden.")
         for label, count in report.counts.items():
             self.stdout.write(f"{label}: {count} waarden {verb}")
         summary = f"Totaal: {report.total} waarden {verb}."
+        if dry_run:
+            summary += " Proefdraai: er is niets gewijzigd."
         self.stdout.write(self.style.SUCCESS(summary) if not dry_run else summary)
