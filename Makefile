@@ -25,6 +25,7 @@ assets: node_modules/.package-lock.json
 run: venv assets
 	@mkdir -p var
 	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal migrate --no-input -v 0
+	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal collectstatic --no-input -v 0
 	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal setup_demo
 	@VROEGSIGNAAL_MODE=demo scripts/run.sh
 
