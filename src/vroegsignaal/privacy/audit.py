@@ -16,7 +16,7 @@ Every :class:`~.models.AuditEvent` stores the hash of its predecessor
   jsonb would otherwise turn ``1e20`` into an integer and break the hash),
 * absent values are ``null``; ``action`` is its code, e.g. ``"view"``.
 
-``tests/test_audit.py::test_canonical_form_is_pinned`` pins this form; changing
+``privacy/tests/test_audit.py::test_canonical_form_is_pinned`` pins this form; changing
 it invalidates every existing chain.
 
 Appends are serialised by a ``SELECT … FOR UPDATE`` on the one
@@ -197,6 +197,11 @@ def _audit_alias() -> str:
     ``AUDIT_SEPARATE_CONNECTION = False`` chooses the shared connection on
     PostgreSQL too (the test suite needs that: its per-test transactions are
     on 'default' only).
+
+    Costs of the separate connection: every web/worker thread that audits
+    holds a second PostgreSQL connection (size ``max_connections`` for it),
+    and code must not lock the audit tables on 'default' inside a transaction
+    (the audit connection would wait on its own thread forever).
     """
     default = connections[DEFAULT_DB_ALIAS]
     if default.vendor != "postgresql" or not getattr(settings, "AUDIT_SEPARATE_CONNECTION", True):
