@@ -3,11 +3,16 @@
 The register and the deliveries must agree exactly on how ``12-a``, ``12 hs``
 or a BAG ``toevoeging`` of ``A1`` are written, or routing silently fails. The
 scalar functions are the reference; the Polars expressions do the same work on
-whole columns and are tested against them.
+whole columns and are tested against them (``tests/test_addressing.py``, with
+Hypothesis on arbitrary text).
 
 Normal form: postcode ``1234AB``; huisnummer an int 1–99999; huisletter one
 upper-case letter or ``""``; huisnummertoevoeging up to four upper-case
 letters/digits without separators, or ``""``.
+
+Python's ``re`` and the Rust regex engine behind Polars differ on what ``\\s``
+and ``\\d`` match beyond ASCII (and ``$`` before a final newline), so the
+patterns below spell out their character classes and anchors instead.
 """
 
 from __future__ import annotations
@@ -18,21 +23,33 @@ import polars as pl
 
 # Postcodes: four digits, the first not 0, then two letters, never SA, SD or SS
 # (PostNL does not issue those combinations).
-POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
+POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}\Z")
 FORBIDDEN_POSTCODE_LETTERS = ("SA", "SD", "SS")
 MAX_HOUSE_NUMBER = 99999
 
-_SEPARATORS = re.compile(r"[\s\-_/.,]+")
-# A house number with whatever is written after it: "12", "12A", "12-a", "12 hs", "12bis", "12 II", "12-1".
-_SPREADSHEET_NUMBER = re.compile(r"^\s*(\d+)\.0+\s*$")  # a number cell read as "12.0"
-_HOUSE_RE = re.compile(r"^\s*0*(\d{1,5})(?!\d)\s*[-/_.,]?\s*(.*?)\s*$")
+# What counts as white space: ASCII's, and the no-break and thin spaces that
+# spreadsheets and web forms put into postcodes ("1234\u00a0AB").
+WHITESPACE = " \t\n\r\f\v\u00a0\u2007\u2009\u202f\ufeff"
+_WS = f"[{WHITESPACE}]"
+_SEPARATOR_CLASS = f"[{WHITESPACE}\\-_/.,]"
+
+_POSTCODE_NOISE = re.compile(f"[{WHITESPACE}\\-]")
+_SEPARATORS = re.compile(f"{_SEPARATOR_CLASS}+")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+_LETTER = re.compile(r"[A-Z]")
+_LETTER_DIGITS = re.compile(r"([A-Z])([0-9]+)")
+# A number cell read as text: "12.0".
+_SPREADSHEET_NUMBER = re.compile(f"{_WS}*([0-9]+)\\.0+{_WS}*")
+# A house number with whatever is written after it: "12", "12A", "12-a", "12 hs",
+# "12bis", "12 II", "12-1". Leading zeros are ignored; the number must be 1–99999.
+_HOUSE_RE = re.compile(f"{_WS}*([0-9]+)(.*)", re.DOTALL)
 
 
 def normalise_postcode(value: str | None) -> str | None:
     """``'1234 ab'`` → ``'1234AB'``; ``None`` when it is not a valid Dutch postcode."""
     if value is None:
         return None
-    compact = re.sub(r"[\s\-]", "", str(value)).upper()
+    compact = _POSTCODE_NOISE.sub("", str(value)).upper()
     if not POSTCODE_RE.match(compact) or compact[4:] in FORBIDDEN_POSTCODE_LETTERS:
         return None
     return compact
@@ -48,27 +65,24 @@ def split_addition(value: str | None) -> tuple[str, str]:
     """
     if value is None:
         return "", ""
-    text = str(value).strip().upper()
-    if not text:
-        return "", ""
-    parts = [p for p in _SEPARATORS.split(text) if p]
+    parts = [p for p in _SEPARATORS.split(str(value).upper()) if p]
     if not parts:
         return "", ""
     first = parts[0]
     if len(parts) == 1:
-        if len(first) == 1 and first.isalpha():
+        if _LETTER.fullmatch(first):
             return first, ""
-        m = re.match(r"^([A-Z])(\d+)$", first)
+        m = _LETTER_DIGITS.fullmatch(first)
         if m:
             return m.group(1), m.group(2)[:4]
         return "", _clean_toevoeging(first)
-    if len(first) == 1 and first.isalpha():
+    if _LETTER.fullmatch(first):
         return first, _clean_toevoeging("".join(parts[1:]))
     return "", _clean_toevoeging("".join(parts))
 
 
 def _clean_toevoeging(value: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", value.upper())[:4]
+    return _NOT_ALNUM.sub("", value.upper())[:4]
 
 
 def parse_house_number(value: object) -> tuple[int, str, str] | None:
@@ -79,10 +93,17 @@ def parse_house_number(value: object) -> tuple[int, str, str] | None:
         if value != value or not value.is_integer():  # NaN or 12.5
             return None
         value = int(value)
-    m = _HOUSE_RE.match(_SPREADSHEET_NUMBER.sub(r"\1", str(value)))
+    text = str(value)
+    spreadsheet = _SPREADSHEET_NUMBER.fullmatch(text)
+    if spreadsheet:
+        text = spreadsheet.group(1)
+    m = _HOUSE_RE.fullmatch(text)
     if not m:
         return None
-    number = int(m.group(1))
+    digits = m.group(1).lstrip("0")
+    if not digits or len(digits) > len(str(MAX_HOUSE_NUMBER)):
+        return None
+    number = int(digits)
     if not 1 <= number <= MAX_HOUSE_NUMBER:
         return None
     letter, addition = split_addition(m.group(2))
@@ -94,7 +115,7 @@ def parse_house_number(value: object) -> tuple[int, str, str] | None:
 
 def postcode_expr(column: pl.Expr) -> pl.Expr:
     """Polars version of :func:`normalise_postcode` (null when invalid)."""
-    compact = column.cast(pl.Utf8).str.replace_all(r"[\s\-]", "").str.to_uppercase()
+    compact = column.cast(pl.Utf8).str.replace_all(f"[{WHITESPACE}\\-]", "").str.to_uppercase()
     valid = compact.str.contains(r"^[1-9][0-9]{3}[A-Z]{2}$") & ~compact.str.slice(4, 2).is_in(
         list(FORBIDDEN_POSTCODE_LETTERS)
     )
@@ -103,12 +124,14 @@ def postcode_expr(column: pl.Expr) -> pl.Expr:
 
 def addition_exprs(column: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Polars version of :func:`split_addition`: (huisletter, toevoeging) expressions."""
-    text = column.cast(pl.Utf8).fill_null("").str.strip_chars().str.to_uppercase()
-    tokens = text.str.replace_all(r"[\s\-_/.,]+", " ").str.strip_chars()
-    first = tokens.str.extract(r"^(\S+)", 1).fill_null("")
-    rest = tokens.str.extract(r"^\S+\s+(.*)$", 1).fill_null("").str.replace_all(r"[^A-Z0-9]", "")
+    text = column.cast(pl.Utf8).fill_null("").str.to_uppercase()
+    # Separator runs become one space, so the tokens are the space-separated words.
+    tokens = text.str.replace_all(f"{_SEPARATOR_CLASS}+", " ").str.strip_chars(" ")
+    first = tokens.str.extract(r"^([^ ]+)", 1).fill_null("")
+    several = tokens.str.contains(" ", literal=True)
+    rest = tokens.str.extract(r"^[^ ]+ (.*)$", 1).fill_null("").str.replace_all(r"[^A-Z0-9]", "")
     single_letter = first.str.contains(r"^[A-Z]$")
-    letter_digits = (rest == "") & first.str.contains(r"^[A-Z]\d+$")
+    letter_digits = ~several & first.str.contains(r"^[A-Z][0-9]+$")
     letter = (
         pl.when(single_letter)
         .then(first)
@@ -133,17 +156,19 @@ def house_number_exprs(column: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
     ``number`` is null where no number 1–99999 can be read.
     """
-    text = column.cast(pl.Utf8).fill_null("")
+    text = column.cast(pl.Utf8)
     # Numbers read from a spreadsheet cell arrive as "12.0".
-    text = text.str.replace(r"^\s*(\d+)\.0+\s*$", "$1")
-    parts = text.str.extract_groups(r"^\s*0*(\d{1,5})(?:[^\d]|$)\s*[-/_.,]?\s*(.*?)\s*$")
-    digits = parts.struct.field("1")
-    number = digits.cast(pl.Int64, strict=False)
+    text = text.str.replace(f"^{_WS}*([0-9]+)\\.0+{_WS}*$", "$1")
+    parts = text.str.extract_groups(f"(?s)^{_WS}*([0-9]+)(.*)$")
+    digits = parts.struct.field("1").str.strip_chars_start("0")
+    number = (
+        pl.when(digits.str.len_chars().is_between(1, len(str(MAX_HOUSE_NUMBER))))
+        .then(digits)
+        .otherwise(None)
+        .cast(pl.Int64, strict=False)
+    )
     number = pl.when((number >= 1) & (number <= MAX_HOUSE_NUMBER)).then(number).otherwise(None)
-    # Re-take what follows the digits (the pattern above consumed one character).
-    after = text.str.extract(r"^\s*0*\d{1,5}(.*)$", 1).fill_null("")
-    after = after.str.replace(r"^\s*[-/_.,]?\s*", "")
-    letter, addition = addition_exprs(after)
+    letter, addition = addition_exprs(parts.struct.field("2"))
     letter = pl.when(number.is_null()).then(pl.lit("")).otherwise(letter)
     addition = pl.when(number.is_null()).then(pl.lit("")).otherwise(addition)
     return number, letter, addition

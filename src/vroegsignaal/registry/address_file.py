@@ -1,0 +1,538 @@
+"""Reading an address register file (spec section 2) into one normalised frame.
+
+Pure: bytes and the known municipalities in, a Polars frame out, or a
+:class:`RegistryImportError` naming the lines that are wrong. No database.
+
+Two forms are accepted, told apart by their header:
+
+- the common BAG CSV export (``straat, huisnummer, toevoeging, postcode,
+  gemeente, woonplaats, …, latitude, longitude, …``), where ``toevoeging`` is
+  huisletter and huisnummertoevoeging written together and ``gemeente`` is a
+  municipality's name;
+- explicit columns (``postcode, huisnummer, huisletter, huisnummertoevoeging,
+  straatnaam, woonplaats, gemeentecode`` and optionally ``buurtcode``,
+  ``latitude``, ``longitude``).
+
+Headers are matched case-insensitively, ignoring spaces, ``_``, ``-`` and
+``.``; other columns are ignored. Line numbers in messages are the file's own
+(the header is line 1), also when quoted fields span lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import polars as pl
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .addressing import WHITESPACE, addition_exprs, house_number_exprs, postcode_expr
+from .exceptions import RegistryImportError
+
+MAX_TEXT_LENGTH = 200  # straatnaam and woonplaats columns
+MAX_SHOWN_VALUE = 40  # characters of a wrong value quoted in a message
+BOM = b"\xef\xbb\xbf"
+DELIMITERS = (",", ";", "\t")
+
+# canonical name → accepted header spellings (already lower case, without separators)
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "postcode": ("postcode", "pc", "postcodenl"),
+    "huisnummer": ("huisnummer", "huisnr", "nummer"),
+    "huisletter": ("huisletter",),
+    "huisnummertoevoeging": ("huisnummertoevoeging", "huistoevoeging"),
+    "toevoeging": ("toevoeging", "toev"),
+    "straatnaam": ("straatnaam", "straat", "openbareruimte", "openbareruimtenaam"),
+    "woonplaats": ("woonplaats", "woonplaatsnaam", "plaats", "plaatsnaam"),
+    "gemeentecode": ("gemeentecode", "gmcode"),
+    "gemeente": ("gemeente", "gemeentenaam", "gmnaam"),
+    "buurtcode": ("buurtcode", "bucode"),
+    "latitude": ("latitude", "lat", "breedtegraad"),
+    "longitude": ("longitude", "lon", "lng", "lengtegraad"),
+}
+REQUIRED_COLUMNS = ("postcode", "huisnummer", "straatnaam", "woonplaats")
+
+# The frame handed to the writer, in this order.
+ADDRESS_COLUMNS = (
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "toevoeging",
+    "straatnaam",
+    "woonplaats",
+    "municipality_id",
+    "buurtcode",
+    "latitude",
+    "longitude",
+)
+KEY_COLUMNS = ("postcode", "huisnummer", "huisletter", "toevoeging")
+
+_LINE = "__line"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of wrong row: its message and how to spot it, as Polars expressions."""
+
+    template: str  # %-format with line, value and other
+    mask: pl.Expr
+    value: pl.Expr
+    other: pl.Expr | None = None
+
+
+# Messages (Dutch source strings, translated through Django's i18n).
+MSG = {
+    "postcode_missing": gettext_lazy("Regel %(line)d: postcode ontbreekt."),
+    "postcode_invalid": gettext_lazy("Regel %(line)d: postcode '%(value)s' is ongeldig."),
+    "house_missing": gettext_lazy("Regel %(line)d: huisnummer ontbreekt."),
+    "house_invalid": gettext_lazy("Regel %(line)d: huisnummer '%(value)s' is ongeldig."),
+    "letter_invalid": gettext_lazy("Regel %(line)d: huisletter '%(value)s' is ongeldig."),
+    "addition_invalid": gettext_lazy(
+        "Regel %(line)d: huisnummertoevoeging '%(value)s' is ongeldig (ten hoogste vier letters of cijfers)."
+    ),
+    "street_too_long": gettext_lazy("Regel %(line)d: straatnaam is langer dan %(other)s tekens."),
+    "place_too_long": gettext_lazy("Regel %(line)d: woonplaats is langer dan %(other)s tekens."),
+    "municipality_missing": gettext_lazy("Regel %(line)d: gemeente ontbreekt."),
+    "municipality_unknown": gettext_lazy("Regel %(line)d: gemeente '%(value)s' is onbekend."),
+    "municipality_ambiguous": gettext_lazy(
+        "Regel %(line)d: gemeente '%(value)s' is niet eenduidig; gebruik een kolom gemeentecode."
+    ),
+    "code_missing": gettext_lazy("Regel %(line)d: gemeentecode ontbreekt."),
+    "code_invalid": gettext_lazy("Regel %(line)d: gemeentecode '%(value)s' is ongeldig."),
+    "code_unknown": gettext_lazy("Regel %(line)d: gemeentecode '%(value)s' is onbekend."),
+    "buurtcode_invalid": gettext_lazy("Regel %(line)d: buurtcode '%(value)s' is ongeldig."),
+    "buurtcode_elsewhere": gettext_lazy(
+        "Regel %(line)d: buurtcode '%(value)s' hoort niet bij gemeente %(other)s."
+    ),
+    "buurtcode_unknown": gettext_lazy("Regel %(line)d: buurtcode '%(value)s' is onbekend."),
+    "coordinates_invalid": gettext_lazy(
+        "Regel %(line)d: coördinaten '%(value)s', '%(other)s' zijn ongeldig."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ParsedAddresses:
+    frame: pl.DataFrame  # ADDRESS_COLUMNS plus __line, one row per address, sorted by key
+    rows: int  # data rows in the file (blank lines not counted)
+    duplicates: int  # rows dropped because the same address came earlier in the file
+
+
+def header_key(name: str) -> str:
+    return re.sub(r"[\s_\-.]", "", name.strip().lower())
+
+
+def parse_address_file(data: bytes, municipalities: pl.DataFrame) -> ParsedAddresses:
+    """Read, check and normalise an address file.
+
+    ``municipalities`` has columns ``id``, ``code`` and ``name``: the ones known
+    to the system. Raises :class:`RegistryImportError` for anything wrong; the
+    message names the line.
+    """
+    raw = read_csv(data)
+    columns = resolve_columns(raw.columns)
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if "gemeentecode" not in columns and "gemeente" not in columns:
+        missing.append("gemeente")
+    if ("latitude" in columns) != ("longitude" in columns):
+        missing.append("longitude" if "latitude" in columns else "latitude")
+    if missing:
+        raise RegistryImportError(_missing_columns_message(missing))
+
+    frame = raw.select(
+        pl.col(_LINE),
+        *[_text(pl.col(actual)).alias(f"raw_{name}") for name, actual in columns.items()],
+    )
+    # Blank lines (or lines of only separators) are skipped, not refused.
+    raw_names = [c for c in frame.columns if c.startswith("raw_")]
+    frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in raw_names]))
+    rows = frame.height
+
+    frame, problems = _normalise(frame, columns, municipalities)
+    raise_problems(frame, problems)
+
+    frame = frame.select(_LINE, *ADDRESS_COLUMNS).sort([*KEY_COLUMNS, _LINE])
+    unique = frame.unique(subset=list(KEY_COLUMNS), keep="first", maintain_order=True)
+    return ParsedAddresses(frame=unique, rows=rows, duplicates=frame.height - unique.height)
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+def read_csv(data: bytes) -> pl.DataFrame:
+    """All cells as text, plus ``__line``: the file line each record starts on."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if not data.strip():
+        raise RegistryImportError(_("Het bestand is leeg."))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RegistryImportError(
+            _("Regel %(line)d: het bestand is geen UTF-8; sla het op als CSV in UTF-8.")
+            % {"line": line}
+        )
+    header = data.split(b"\n", 1)[0].decode("utf-8")
+    delimiter = max(DELIMITERS, key=header.count)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            separator=delimiter,
+            has_header=True,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise RegistryImportError(_unreadable_message(data.decode("utf-8"), delimiter, exc))
+    if frame.height == 0:
+        raise RegistryImportError(_("Het bestand bevat geen adressen."))
+    return frame.with_columns(_line_numbers(frame))
+
+
+def _line_numbers(frame: pl.DataFrame) -> pl.Series:
+    """Line of each record: 2 for the first, more when quoted fields hold line breaks."""
+    newlines = pl.sum_horizontal(
+        [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in frame.columns]
+    )
+    spans = frame.select((newlines + 1).alias("span")).to_series()
+    starts = spans.cum_sum().shift(1, fill_value=0) + 2
+    return starts.cast(pl.Int64).alias(_LINE)
+
+
+def _unreadable_message(text: str, delimiter: str, exc: Exception) -> str:
+    """Find the line Polars choked on (usually more fields than the header has)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, [])
+    start = reader.line_num + 1
+    for fields in reader:
+        if len(fields) > len(header):
+            return _(
+                "Regel %(line)d: %(found)d velden, maar de kopregel heeft er %(expected)d."
+            ) % {
+                "line": start,
+                "found": len(fields),
+                "expected": len(header),
+            }
+        start = reader.line_num + 1
+    return _("Het bestand is geen leesbaar CSV-bestand (%(detail)s).") % {
+        "detail": str(exc).splitlines()[0]
+    }
+
+
+def resolve_columns(header: list[str]) -> dict[str, str]:
+    """Canonical column name → the file's column name, for the columns we use."""
+    by_key: dict[str, str] = {}
+    for name in header:
+        if name != _LINE:
+            by_key.setdefault(header_key(name), name)
+    found = {}
+    for canonical, spellings in COLUMN_ALIASES.items():
+        for spelling in spellings:
+            if spelling in by_key:
+                found[canonical] = by_key[spelling]
+                break
+    return found
+
+
+def _missing_columns_message(missing: list[str]) -> str:
+    names = ", ".join(f"'{name}'" for name in missing)
+    if len(missing) == 1:
+        return _("Regel 1: kolom %(names)s ontbreekt.") % {"names": names}
+    return _("Regel 1: kolommen %(names)s ontbreken.") % {"names": names}
+
+
+# --- normalising -----------------------------------------------------------------
+
+
+def _text(expr: pl.Expr) -> pl.Expr:
+    """Trimmed text, null when empty."""
+    stripped = expr.cast(pl.Utf8).str.strip_chars(WHITESPACE)
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def _normalise(
+    frame: pl.DataFrame, columns: dict[str, str], municipalities: pl.DataFrame
+) -> tuple[pl.DataFrame, list[Problem]]:
+    raw = pl.col
+    problems: list[Problem] = []
+
+    # postcode
+    frame = frame.with_columns(postcode=postcode_expr(raw("raw_postcode")))
+    problems += [
+        Problem(MSG["postcode_missing"], raw("raw_postcode").is_null(), raw("raw_postcode")),
+        Problem(
+            MSG["postcode_invalid"],
+            raw("raw_postcode").is_not_null() & pl.col("postcode").is_null(),
+            raw("raw_postcode"),
+        ),
+    ]
+
+    # huisnummer, huisletter, huisnummertoevoeging
+    number, number_letter, number_addition = house_number_exprs(raw("raw_huisnummer"))
+    frame = frame.with_columns(
+        huisnummer=number, number_letter=number_letter, number_addition=number_addition
+    )
+    problems += [
+        Problem(MSG["house_missing"], raw("raw_huisnummer").is_null(), raw("raw_huisnummer")),
+        Problem(
+            MSG["house_invalid"],
+            raw("raw_huisnummer").is_not_null() & pl.col("huisnummer").is_null(),
+            raw("raw_huisnummer"),
+        ),
+    ]
+    separate = "huisletter" in columns or "huisnummertoevoeging" in columns
+    addition_column = (
+        "raw_huisnummertoevoeging" if "huisnummertoevoeging" in columns else "raw_toevoeging"
+    )
+    has_addition = addition_column.removeprefix("raw_") in columns
+    if separate:
+        # Explicit columns: huisletter one letter, toevoeging up to four letters/digits.
+        letter = (
+            raw("raw_huisletter").str.to_uppercase().fill_null("")
+            if "huisletter" in columns
+            else pl.lit("")
+        )
+        addition = (
+            raw(addition_column).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "").fill_null("")
+            if has_addition
+            else pl.lit("")
+        )
+        frame = frame.with_columns(given_letter=letter, given_addition=addition)
+        if "huisletter" in columns:
+            problems.append(
+                Problem(
+                    MSG["letter_invalid"],
+                    ~pl.col("given_letter").str.contains(r"^[A-Z]?$"),
+                    raw("raw_huisletter"),
+                )
+            )
+        if has_addition:
+            problems.append(
+                Problem(
+                    MSG["addition_invalid"],
+                    pl.col("given_addition").str.len_chars() > 4,
+                    raw(addition_column),
+                )
+            )
+    else:
+        # BAG export: "toevoeging" is huisletter and toevoeging written together ("A", "A1", "HS", "2").
+        if has_addition:
+            letter, addition = addition_exprs(raw(addition_column))
+        else:
+            letter, addition = pl.lit(""), pl.lit("")
+        frame = frame.with_columns(given_letter=letter, given_addition=addition)
+    # What the huisnummer column carried ("12A") fills in what the other columns left empty.
+    frame = frame.with_columns(
+        huisletter=pl.when(pl.col("given_letter") != "")
+        .then(pl.col("given_letter"))
+        .otherwise(pl.col("number_letter"))
+        .str.slice(0, 1),
+        toevoeging=pl.when(pl.col("given_addition") != "")
+        .then(pl.col("given_addition"))
+        .otherwise(pl.col("number_addition"))
+        .str.slice(0, 4),
+    )
+
+    # straatnaam, woonplaats: as they are
+    frame = frame.with_columns(
+        straatnaam=raw("raw_straatnaam").fill_null(""),
+        woonplaats=raw("raw_woonplaats").fill_null(""),
+    )
+    limit = pl.lit(str(MAX_TEXT_LENGTH))
+    problems += [
+        Problem(
+            MSG["street_too_long"],
+            pl.col("straatnaam").str.len_chars() > MAX_TEXT_LENGTH,
+            limit,
+            limit,
+        ),
+        Problem(
+            MSG["place_too_long"],
+            pl.col("woonplaats").str.len_chars() > MAX_TEXT_LENGTH,
+            limit,
+            limit,
+        ),
+    ]
+
+    # municipality
+    frame, municipality_problems = _resolve_municipality(frame, columns, municipalities)
+    problems += municipality_problems
+
+    # buurtcode (optional)
+    if "buurtcode" in columns:
+        code = raw("raw_buurtcode").str.to_uppercase()
+        code = pl.when(code.str.contains(r"^[0-9]{8}$")).then(pl.lit("BU") + code).otherwise(code)
+        frame = frame.with_columns(buurtcode=code.fill_null(""))
+        problems += [
+            Problem(
+                MSG["buurtcode_invalid"],
+                (pl.col("buurtcode") != "") & ~pl.col("buurtcode").str.contains(r"^BU[0-9]{8}$"),
+                raw("raw_buurtcode"),
+            ),
+            Problem(
+                MSG["buurtcode_elsewhere"],
+                pl.col("buurtcode").str.contains(r"^BU[0-9]{8}$")
+                & pl.col("municipality_code").is_not_null()
+                & (pl.col("buurtcode").str.slice(2, 4) != pl.col("municipality_code")),
+                raw("raw_buurtcode"),
+                pl.col("municipality_code"),
+            ),
+        ]
+    else:
+        frame = frame.with_columns(buurtcode=pl.lit(""))
+
+    # coordinates (optional): decimal point or comma
+    if "latitude" in columns:
+        frame = frame.with_columns(
+            latitude=_coordinate(raw("raw_latitude")), longitude=_coordinate(raw("raw_longitude"))
+        )
+        given = raw("raw_latitude").is_not_null() | raw("raw_longitude").is_not_null()
+        good = (
+            pl.col("latitude").is_between(-90, 90)
+            & pl.col("longitude").is_between(-180, 180)
+            & pl.col("latitude").is_finite()
+            & pl.col("longitude").is_finite()
+        ).fill_null(False)
+        problems.append(
+            Problem(
+                MSG["coordinates_invalid"],
+                given & ~good,
+                raw("raw_latitude").fill_null(""),
+                raw("raw_longitude").fill_null(""),
+            )
+        )
+    else:
+        frame = frame.with_columns(
+            latitude=pl.lit(None, pl.Float64), longitude=pl.lit(None, pl.Float64)
+        )
+
+    frame = frame.with_columns(
+        pl.col("huisnummer").cast(pl.Int64),
+        pl.col("municipality_id").cast(pl.Int64),
+        pl.col("latitude").cast(pl.Float64),
+        pl.col("longitude").cast(pl.Float64),
+    )
+    return frame, problems
+
+
+def _coordinate(expr: pl.Expr) -> pl.Expr:
+    text = expr.str.replace_all(" ", "", literal=True)
+    text = (
+        pl.when(text.str.contains(".", literal=True))
+        .then(text)
+        .otherwise(text.str.replace(",", ".", literal=True))
+    )
+    return text.cast(pl.Float64, strict=False)
+
+
+def municipality_name_key(expr: pl.Expr) -> pl.Expr:
+    """How municipality names are compared: case-insensitive, typographic quotes as plain ones."""
+    return (
+        expr.str.strip_chars(WHITESPACE)
+        .str.to_lowercase()
+        .str.replace_all(r"[’‘`´]", "'")
+        .str.replace_all(f"[{WHITESPACE}]+", " ")
+    )
+
+
+def _resolve_municipality(
+    frame: pl.DataFrame, columns: dict[str, str], municipalities: pl.DataFrame
+) -> tuple[pl.DataFrame, list[Problem]]:
+    known = municipalities.select(
+        pl.col("id").cast(pl.Int64).alias("municipality_id"),
+        pl.col("code").cast(pl.Utf8).alias("municipality_code"),
+        pl.col("name").cast(pl.Utf8),
+    )
+    if "gemeentecode" in columns:
+        raw = pl.col("raw_gemeentecode")
+        digits = raw.str.to_uppercase().str.replace(r"^GM", "")
+        code = (
+            pl.when(digits.str.contains(r"^[0-9]{1,4}$")).then(digits.str.zfill(4)).otherwise(None)
+        )
+        frame = frame.with_columns(lookup_code=code).join(
+            known.select("municipality_id", "municipality_code"),
+            left_on="lookup_code",
+            right_on="municipality_code",
+            how="left",
+            coalesce=False,
+        )
+        return frame, [
+            Problem(MSG["code_missing"], raw.is_null(), raw),
+            Problem(MSG["code_invalid"], raw.is_not_null() & pl.col("lookup_code").is_null(), raw),
+            Problem(
+                MSG["code_unknown"],
+                pl.col("lookup_code").is_not_null() & pl.col("municipality_id").is_null(),
+                raw,
+            ),
+        ]
+
+    raw = pl.col("raw_gemeente")
+    by_name = known.with_columns(name_key=municipality_name_key(pl.col("name")))
+    counts = by_name.group_by("name_key").agg(pl.len().alias("name_count"))
+    by_name = (
+        by_name.join(counts, on="name_key")
+        .filter(pl.col("name_count") == 1)
+        .select("name_key", "municipality_id", "municipality_code")
+    )
+    ambiguous = counts.filter(pl.col("name_count") > 1).get_column("name_key").to_list()
+    frame = frame.with_columns(name_key=municipality_name_key(raw)).join(
+        by_name, on="name_key", how="left"
+    )
+    return frame, [
+        Problem(MSG["municipality_missing"], raw.is_null(), raw),
+        Problem(MSG["municipality_ambiguous"], pl.col("name_key").is_in(ambiguous), raw),
+        Problem(
+            MSG["municipality_unknown"],
+            raw.is_not_null()
+            & pl.col("municipality_id").is_null()
+            & ~pl.col("name_key").is_in(ambiguous),
+            raw,
+        ),
+    ]
+
+
+# --- reporting problems ------------------------------------------------------------
+
+
+def raise_problems(frame: pl.DataFrame, problems: list[Problem]) -> None:
+    """Refuse the file if any row has a problem: the first ones by line, and the count."""
+    found = []
+    total = 0
+    for order, problem in enumerate(problems):
+        hits = frame.lazy().filter(problem.mask.fill_null(False))
+        count = hits.select(pl.len()).collect().item()
+        if not count:
+            continue
+        total += count
+        found.append(
+            hits.select(
+                pl.col(_LINE).alias("line"),
+                pl.lit(order).alias("order"),
+                problem.value.cast(pl.Utf8).fill_null("").alias("value"),
+                (problem.other if problem.other is not None else pl.lit(""))
+                .cast(pl.Utf8)
+                .fill_null("")
+                .alias("other"),
+            )
+            .sort("line")
+            .head(RegistryImportError.MAX_LISTED)
+            .collect()
+        )
+    if not total:
+        return
+    first = pl.concat(found).sort(["line", "order"]).head(RegistryImportError.MAX_LISTED)
+    messages = [
+        str(problems[row["order"]].template)
+        % {"line": row["line"], "value": _shown(row["value"]), "other": _shown(row["other"])}
+        for row in first.iter_rows(named=True)
+    ]
+    raise RegistryImportError(messages, error_count=total)
+
+
+def _shown(value: str) -> str:
+    value = value.replace("\n", " ").replace("\r", " ")
+    return value if len(value) <= MAX_SHOWN_VALUE else value[: MAX_SHOWN_VALUE - 1] + "…"
