@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -69,7 +70,7 @@ ADDRESS_COLUMNS = (
 )
 KEY_COLUMNS = ("postcode", "huisnummer", "huisletter", "toevoeging")
 
-_LINE = "__line"
+_ROW = "__row"
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ MSG = {
 
 @dataclass(frozen=True)
 class ParsedAddresses:
-    frame: pl.DataFrame  # ADDRESS_COLUMNS plus __line, one row per address, sorted by key
+    frame: pl.DataFrame  # ADDRESS_COLUMNS plus __row, one row per address, sorted by key
     rows: int  # data rows in the file (blank lines not counted)
     duplicates: int  # rows dropped because the same address came earlier in the file
 
@@ -124,15 +125,19 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s_\-.]", "", name.strip().lower())
 
 
-def parse_address_file(data: bytes, municipalities: pl.DataFrame) -> ParsedAddresses:
+def parse_address_file(
+    data: bytes, municipalities: pl.DataFrame, buurten: pl.DataFrame | None = None
+) -> ParsedAddresses:
     """Read, check and normalise an address file.
 
     ``municipalities`` has columns ``id``, ``code`` and ``name``: the ones known
-    to the system. Raises :class:`RegistryImportError` for anything wrong; the
-    message names the line.
+    to the system. ``buurten`` (columns ``code``, ``municipality_id``) are the
+    buurten already imported: once a municipality has buurten, a ``buurtcode``
+    must be one of them. Raises :class:`RegistryImportError` for anything
+    wrong; the message names the line.
     """
-    raw = read_csv(data)
-    columns = resolve_columns(raw.columns)
+    source = CsvSource(data)
+    columns = resolve_columns(source.header)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if "gemeentecode" not in columns and "gemeente" not in columns:
         missing.append("gemeente")
@@ -141,19 +146,31 @@ def parse_address_file(data: bytes, municipalities: pl.DataFrame) -> ParsedAddre
     if missing:
         raise RegistryImportError(_missing_columns_message(missing))
 
+    # Only the columns we use are read; a BAG export has many more.
+    raw = source.read(list(columns.values()))
     frame = raw.select(
-        pl.col(_LINE),
+        pl.col(_ROW),
         *[_text(pl.col(actual)).alias(f"raw_{name}") for name, actual in columns.items()],
     )
+    del raw
     # Blank lines (or lines of only separators) are skipped, not refused.
     raw_names = [c for c in frame.columns if c.startswith("raw_")]
     frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in raw_names]))
     rows = frame.height
+    if not rows:
+        raise RegistryImportError(_("Het bestand bevat geen adressen."))
 
-    frame, problems = _normalise(frame, columns, municipalities)
-    raise_problems(frame, problems)
+    # One lazy plan, collected once: only the normalised columns and a flag are kept.
+    plan, problems = _normalise(frame.lazy(), columns, municipalities)
+    if buurten is not None and "buurtcode" in columns:
+        problems.append(_unknown_buurtcode(buurten))
+    bad = pl.any_horizontal([problem.mask.fill_null(False) for problem in problems])
+    checked = plan.select(_ROW, *ADDRESS_COLUMNS, bad.alias("__bad")).collect()
+    if checked.get_column("__bad").any():
+        raise_problems(plan, problems, source.lines)
+    del frame, plan
 
-    frame = frame.select(_LINE, *ADDRESS_COLUMNS).sort([*KEY_COLUMNS, _LINE])
+    frame = checked.drop("__bad").sort([*KEY_COLUMNS, _ROW])
     unique = frame.unique(subset=list(KEY_COLUMNS), keep="first", maintain_order=True)
     return ParsedAddresses(frame=unique, rows=rows, duplicates=frame.height - unique.height)
 
@@ -161,46 +178,63 @@ def parse_address_file(data: bytes, municipalities: pl.DataFrame) -> ParsedAddre
 # --- reading ---------------------------------------------------------------------
 
 
-def read_csv(data: bytes) -> pl.DataFrame:
-    """All cells as text, plus ``__line``: the file line each record starts on."""
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
-    if not data.strip():
-        raise RegistryImportError(_("Het bestand is leeg."))
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise RegistryImportError(
-            _("Regel %(line)d: het bestand is geen UTF-8; sla het op als CSV in UTF-8.")
-            % {"line": line}
-        )
-    header = data.split(b"\n", 1)[0].decode("utf-8")
-    delimiter = max(DELIMITERS, key=header.count)
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(data),
-            separator=delimiter,
-            has_header=True,
-            infer_schema=False,
-            quote_char='"',
-            raise_if_empty=False,
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise RegistryImportError(_unreadable_message(data.decode("utf-8"), delimiter, exc))
-    if frame.height == 0:
-        raise RegistryImportError(_("Het bestand bevat geen adressen."))
-    return frame.with_columns(_line_numbers(frame))
+class CsvSource:
+    """A CSV file in memory: checked to be UTF-8, its delimiter detected, its header read."""
 
+    def __init__(self, data: bytes):
+        if data.startswith(BOM):
+            data = data[len(BOM) :]
+        if not data.strip():
+            raise RegistryImportError(_("Het bestand is leeg."))
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise RegistryImportError(
+                _("Regel %(line)d: het bestand is geen UTF-8; sla het op als CSV in UTF-8.")
+                % {"line": line}
+            )
+        self.data = data
+        first_line = data.split(b"\n", 1)[0].decode("utf-8")
+        self.delimiter = max(DELIMITERS, key=first_line.count)
+        self.header = self._read(n_rows=0).columns
 
-def _line_numbers(frame: pl.DataFrame) -> pl.Series:
-    """Line of each record: 2 for the first, more when quoted fields hold line breaks."""
-    newlines = pl.sum_horizontal(
-        [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in frame.columns]
-    )
-    spans = frame.select((newlines + 1).alias("span")).to_series()
-    starts = spans.cum_sum().shift(1, fill_value=0) + 2
-    return starts.cast(pl.Int64).alias(_LINE)
+    def _read(self, **options) -> pl.DataFrame:
+        try:
+            return pl.read_csv(
+                io.BytesIO(self.data),
+                separator=self.delimiter,
+                has_header=True,
+                infer_schema=False,
+                quote_char='"',
+                raise_if_empty=False,
+                **options,
+            )
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+            raise RegistryImportError(
+                _unreadable_message(self.data.decode("utf-8"), self.delimiter, exc)
+            )
+
+    def read(self, names: list[str]) -> pl.DataFrame:
+        """These columns as text, plus ``__row``: each record's position (0 = first after the header)."""
+        wanted = sorted({self.header.index(name) for name in names})
+        return self._read(columns=wanted).with_row_index(_ROW)
+
+    def lines(self, rows: list[int]) -> dict[int, int]:
+        """The file line each of these records starts on (the header is line 1).
+
+        Without quotes no field can hold a line break, and record *n* is on line
+        *n* + 2; otherwise the line breaks inside fields are counted.
+        """
+        if b'"' not in self.data:
+            return {row: row + 2 for row in rows}
+        frame = self._read()
+        newlines = pl.sum_horizontal(
+            [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in frame.columns]
+        )
+        spans = frame.select((newlines + 1).alias("span")).to_series()
+        starts = (spans.cum_sum().shift(1, fill_value=0) + 2).to_list()
+        return {row: starts[row] for row in rows}
 
 
 def _unreadable_message(text: str, delimiter: str, exc: Exception) -> str:
@@ -227,8 +261,7 @@ def resolve_columns(header: list[str]) -> dict[str, str]:
     """Canonical column name → the file's column name, for the columns we use."""
     by_key: dict[str, str] = {}
     for name in header:
-        if name != _LINE:
-            by_key.setdefault(header_key(name), name)
+        by_key.setdefault(header_key(name), name)
     found = {}
     for canonical, spellings in COLUMN_ALIASES.items():
         for spelling in spellings:
@@ -255,8 +288,8 @@ def _text(expr: pl.Expr) -> pl.Expr:
 
 
 def _normalise(
-    frame: pl.DataFrame, columns: dict[str, str], municipalities: pl.DataFrame
-) -> tuple[pl.DataFrame, list[Problem]]:
+    frame: pl.LazyFrame, columns: dict[str, str], municipalities: pl.DataFrame
+) -> tuple[pl.LazyFrame, list[Problem]]:
     raw = pl.col
     problems: list[Problem] = []
 
@@ -440,8 +473,8 @@ def municipality_name_key(expr: pl.Expr) -> pl.Expr:
 
 
 def _resolve_municipality(
-    frame: pl.DataFrame, columns: dict[str, str], municipalities: pl.DataFrame
-) -> tuple[pl.DataFrame, list[Problem]]:
+    frame: pl.LazyFrame, columns: dict[str, str], municipalities: pl.DataFrame
+) -> tuple[pl.LazyFrame, list[Problem]]:
     known = municipalities.select(
         pl.col("id").cast(pl.Int64).alias("municipality_id"),
         pl.col("code").cast(pl.Utf8).alias("municipality_code"),
@@ -454,7 +487,7 @@ def _resolve_municipality(
             pl.when(digits.str.contains(r"^[0-9]{1,4}$")).then(digits.str.zfill(4)).otherwise(None)
         )
         frame = frame.with_columns(lookup_code=code).join(
-            known.select("municipality_id", "municipality_code"),
+            known.select("municipality_id", "municipality_code").lazy(),
             left_on="lookup_code",
             right_on="municipality_code",
             how="left",
@@ -480,7 +513,7 @@ def _resolve_municipality(
     )
     ambiguous = counts.filter(pl.col("name_count") > 1).get_column("name_key").to_list()
     frame = frame.with_columns(name_key=municipality_name_key(raw)).join(
-        by_name, on="name_key", how="left"
+        by_name.lazy(), on="name_key", how="left"
     )
     return frame, [
         Problem(MSG["municipality_missing"], raw.is_null(), raw),
@@ -498,19 +531,24 @@ def _resolve_municipality(
 # --- reporting problems ------------------------------------------------------------
 
 
-def raise_problems(frame: pl.DataFrame, problems: list[Problem]) -> None:
-    """Refuse the file if any row has a problem: the first ones by line, and the count."""
+def raise_problems(
+    frame: pl.LazyFrame, problems: list[Problem], lines: Callable[[list[int]], dict[int, int]]
+) -> None:
+    """Refuse the file if any row has a problem: the first ones by line, and the count.
+
+    ``lines`` maps record positions (``__row``) to line numbers in the file.
+    """
     found = []
     total = 0
     for order, problem in enumerate(problems):
-        hits = frame.lazy().filter(problem.mask.fill_null(False))
+        hits = frame.filter(problem.mask.fill_null(False))
         count = hits.select(pl.len()).collect().item()
         if not count:
             continue
         total += count
         found.append(
             hits.select(
-                pl.col(_LINE).alias("line"),
+                pl.col(_ROW).cast(pl.Int64).alias("row"),
                 pl.lit(order).alias("order"),
                 problem.value.cast(pl.Utf8).fill_null("").alias("value"),
                 (problem.other if problem.other is not None else pl.lit(""))
@@ -518,19 +556,36 @@ def raise_problems(frame: pl.DataFrame, problems: list[Problem]) -> None:
                 .fill_null("")
                 .alias("other"),
             )
-            .sort("line")
+            .sort("row")
             .head(RegistryImportError.MAX_LISTED)
             .collect()
         )
     if not total:
         return
-    first = pl.concat(found).sort(["line", "order"]).head(RegistryImportError.MAX_LISTED)
+    first = pl.concat(found).sort(["row", "order"]).head(RegistryImportError.MAX_LISTED)
+    line_of = lines(first.get_column("row").unique().to_list())
     messages = [
         str(problems[row["order"]].template)
-        % {"line": row["line"], "value": _shown(row["value"]), "other": _shown(row["other"])}
+        % {
+            "line": line_of[row["row"]],
+            "value": _shown(row["value"]),
+            "other": _shown(row["other"]),
+        }
         for row in first.iter_rows(named=True)
     ]
     raise RegistryImportError(messages, error_count=total)
+
+
+def _unknown_buurtcode(buurten: pl.DataFrame) -> Problem:
+    """Once a municipality's buurten are imported, a buurtcode must name one of them."""
+    with_buurten = buurten.get_column("municipality_id").unique().to_list()
+    return Problem(
+        MSG["buurtcode_unknown"],
+        pl.col("buurtcode").str.contains(r"^BU[0-9]{8}$")
+        & pl.col("municipality_id").is_in(with_buurten)
+        & ~pl.col("buurtcode").is_in(buurten.get_column("code").to_list()),
+        pl.col("raw_buurtcode"),
+    )
 
 
 def _shown(value: str) -> str:

@@ -104,6 +104,16 @@ def municipality_frame() -> pl.DataFrame:
     )
 
 
+def buurt_code_frame() -> pl.DataFrame:
+    """Every buurt in the register: ``code, municipality_id`` (no outlines)."""
+    rows = list(
+        Neighbourhood.objects.filter(kind=NeighbourhoodKind.BUURT).values_list(
+            "code", "municipality_id"
+        )
+    )
+    return pl.DataFrame(rows, schema={"code": pl.Utf8, "municipality_id": pl.Int64}, orient="row")
+
+
 @dataclass(frozen=True)
 class BuurtOutlines:
     """The buurten of some municipalities, as arrays for point-in-polygon."""

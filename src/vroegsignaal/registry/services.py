@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from vroegsignaal.organisations.models import Municipality
 
 from . import bulk, geo, selectors
-from .address_file import MSG, Problem, parse_address_file, raise_problems
+from .address_file import parse_address_file
 from .exceptions import RegistryImportError
 from .models import Address, Neighbourhood
 from .neighbourhood_file import NeighbourhoodRecord, parse_neighbourhood_file
@@ -63,14 +63,14 @@ def import_addresses(path: str | Path, *, stdout: TextIO | None = None) -> Impor
     """
     clock = _Clock(stdout)
     data = _read(path)
-    parsed = parse_address_file(data, selectors.municipality_frame())
+    parsed = parse_address_file(data, selectors.municipality_frame(), selectors.buurt_code_frame())
+    del data
     clock.lap("lezen", _("%(rows)s regels gelezen en gecontroleerd") % {"rows": _n(parsed.rows)})
 
     frame = parsed.frame
     municipality_ids = frame.get_column("municipality_id").unique().to_list()
     outlines = selectors.buurt_outlines(municipality_ids)
     frame = frame.with_columns(buurt_id=_buurt_ids(frame, outlines))
-    _refuse_unknown_buurtcodes(frame, outlines)
     clock.lap("buurten", _("buurten bepaald"))
 
     with transaction.atomic():
@@ -114,11 +114,7 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
 
     with transaction.atomic():
         created, updated, unchanged = _upsert_neighbourhoods(parsed.wijken, municipality_ids, {})
-        wijk_ids = dict(
-            Neighbourhood.objects.filter(code__in=[w.code for w in parsed.wijken]).values_list(
-                "code", "id"
-            )
-        )
+        wijk_ids = _ids_by_code([w.code for w in parsed.wijken])
         counts = _upsert_neighbourhoods(parsed.buurten, municipality_ids, wijk_ids)
         created, updated, unchanged = (
             created + counts[0],
@@ -149,25 +145,36 @@ def assign_buurten(municipality_ids: set[int] | list[int]) -> int:
     """Place the addresses of these municipalities in their buurt again; returns how many changed.
 
     An address with a buurtcode from its register file goes to that buurt (or
-    none, while it is not imported); one without, by its coordinates.
+    none, while it is not imported); one without, by its coordinates. Runs a
+    few municipalities at a time, so that a national file stays within memory.
     """
     ids = sorted(set(municipality_ids))
-    if not ids:
-        return 0
+    changed = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), MUNICIPALITIES_PER_PASS):
+            changed += _assign_buurten(ids[start : start + MUNICIPALITIES_PER_PASS])
+    return changed
+
+
+MUNICIPALITIES_PER_PASS = 10
+_ADDRESS_PLACE_SCHEMA = {
+    "id": pl.Int64,
+    "municipality_id": pl.Int64,
+    "buurtcode": pl.Utf8,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+    "buurt_id": pl.Int64,
+}
+
+
+def _assign_buurten(ids: list[int]) -> int:
     table = Address._meta.db_table
     placeholders = ", ".join(["%s"] * len(ids))
     addresses = bulk.read_frame(
         f"SELECT id, municipality_id, buurtcode, latitude, longitude, buurt_id FROM {table} "  # noqa: S608
         f"WHERE municipality_id IN ({placeholders})",
         ids,
-        {
-            "id": pl.Int64,
-            "municipality_id": pl.Int64,
-            "buurtcode": pl.Utf8,
-            "latitude": pl.Float64,
-            "longitude": pl.Float64,
-            "buurt_id": pl.Int64,
-        },
+        _ADDRESS_PLACE_SCHEMA,
     )
     if addresses.is_empty():
         return 0
@@ -176,8 +183,7 @@ def assign_buurten(municipality_ids: set[int] | list[int]) -> int:
     changes = addresses.filter(pl.col("buurt_id").ne_missing(pl.col("new_buurt_id"))).select(
         "id", pl.col("new_buurt_id").alias("buurt_id")
     )
-    with transaction.atomic():
-        return bulk.set_buurten(changes)
+    return bulk.set_buurten(changes)
 
 
 # --- buurt of an address -----------------------------------------------------------------
@@ -214,23 +220,6 @@ def _buurt_ids(frame: pl.DataFrame, outlines: selectors.BuurtOutlines) -> pl.Ser
         )
         buurt[rows] = np.where(found >= 0, found, np.nan)
     return pl.Series("buurt_id", buurt, dtype=pl.Float64, nan_to_null=True).cast(pl.Int64)
-
-
-def _refuse_unknown_buurtcodes(frame: pl.DataFrame, outlines: selectors.BuurtOutlines) -> None:
-    """A buurtcode must exist once the municipality's buurten are imported (before that it waits)."""
-    with_buurten = np.unique(outlines.municipality_ids).tolist()
-    raise_problems(
-        frame.with_columns(raw_buurtcode=pl.col("buurtcode")),
-        [
-            Problem(
-                MSG["buurtcode_unknown"],
-                (pl.col("buurtcode") != "")
-                & pl.col("buurt_id").is_null()
-                & pl.col("municipality_id").is_in(with_buurten),
-                pl.col("raw_buurtcode"),
-            )
-        ],
-    )
 
 
 # --- neighbourhoods ------------------------------------------------------------------------
@@ -304,6 +293,14 @@ def _upsert_neighbourhoods(
             batch_size=500,
         )
     return created, updated, len(records) - created - updated
+
+
+def _ids_by_code(codes: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        ids.update(Neighbourhood.objects.filter(code__in=chunk).values_list("code", "id"))
+    return ids
 
 
 # --- small helpers -------------------------------------------------------------------------

@@ -355,3 +355,14 @@ def test_progress_is_written_to_stdout_when_given(voorbeeldstad, write):
         write("bag.csv", BAG_HEADER + bag_line("Kerkstraat", 1, "", "1234AB")), stdout=out
     )
     assert "1 regels gelezen" in out.getvalue()
+
+
+def test_blank_lines_are_skipped_but_counted_in_line_numbers(voorbeeldstad, write):
+    text = (
+        "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n"
+        "1234AB,1,Dorpsweg,Voorbeeldstad,0999\n"
+        "\n"
+        "1234AB,,Dorpsweg,Voorbeeldstad,0999\n"
+    )
+    with pytest.raises(RegistryImportError, match=r"^Regel 4: huisnummer ontbreekt\.$"):
+        import_addresses(write("a.csv", text))
