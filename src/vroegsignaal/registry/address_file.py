@@ -290,31 +290,30 @@ def _text(expr: pl.Expr) -> pl.Expr:
 def _normalise(
     frame: pl.LazyFrame, columns: dict[str, str], municipalities: pl.DataFrame
 ) -> tuple[pl.LazyFrame, list[Problem]]:
-    raw = pl.col
     problems: list[Problem] = []
 
     # postcode
-    frame = frame.with_columns(postcode=postcode_expr(raw("raw_postcode")))
+    frame = frame.with_columns(postcode=postcode_expr(pl.col("raw_postcode")))
     problems += [
-        Problem(MSG["postcode_missing"], raw("raw_postcode").is_null(), raw("raw_postcode")),
+        Problem(MSG["postcode_missing"], pl.col("raw_postcode").is_null(), pl.col("raw_postcode")),
         Problem(
             MSG["postcode_invalid"],
-            raw("raw_postcode").is_not_null() & pl.col("postcode").is_null(),
-            raw("raw_postcode"),
+            pl.col("raw_postcode").is_not_null() & pl.col("postcode").is_null(),
+            pl.col("raw_postcode"),
         ),
     ]
 
     # huisnummer, huisletter, huisnummertoevoeging
-    number, number_letter, number_addition = house_number_exprs(raw("raw_huisnummer"))
+    number, number_letter, number_addition = house_number_exprs(pl.col("raw_huisnummer"))
     frame = frame.with_columns(
         huisnummer=number, number_letter=number_letter, number_addition=number_addition
     )
     problems += [
-        Problem(MSG["house_missing"], raw("raw_huisnummer").is_null(), raw("raw_huisnummer")),
+        Problem(MSG["house_missing"], pl.col("raw_huisnummer").is_null(), pl.col("raw_huisnummer")),
         Problem(
             MSG["house_invalid"],
-            raw("raw_huisnummer").is_not_null() & pl.col("huisnummer").is_null(),
-            raw("raw_huisnummer"),
+            pl.col("raw_huisnummer").is_not_null() & pl.col("huisnummer").is_null(),
+            pl.col("raw_huisnummer"),
         ),
     ]
     separate = "huisletter" in columns or "huisnummertoevoeging" in columns
@@ -325,12 +324,15 @@ def _normalise(
     if separate:
         # Explicit columns: huisletter one letter, toevoeging up to four letters/digits.
         letter = (
-            raw("raw_huisletter").str.to_uppercase().fill_null("")
+            pl.col("raw_huisletter").str.to_uppercase().fill_null("")
             if "huisletter" in columns
             else pl.lit("")
         )
         addition = (
-            raw(addition_column).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "").fill_null("")
+            pl.col(addition_column)
+            .str.to_uppercase()
+            .str.replace_all(r"[^A-Z0-9]", "")
+            .fill_null("")
             if has_addition
             else pl.lit("")
         )
@@ -340,7 +342,7 @@ def _normalise(
                 Problem(
                     MSG["letter_invalid"],
                     ~pl.col("given_letter").str.contains(r"^[A-Z]?$"),
-                    raw("raw_huisletter"),
+                    pl.col("raw_huisletter"),
                 )
             )
         if has_addition:
@@ -348,13 +350,13 @@ def _normalise(
                 Problem(
                     MSG["addition_invalid"],
                     pl.col("given_addition").str.len_chars() > 4,
-                    raw(addition_column),
+                    pl.col(addition_column),
                 )
             )
     else:
         # BAG export: "toevoeging" is huisletter and toevoeging written together ("A", "A1", "HS", "2").
         if has_addition:
-            letter, addition = addition_exprs(raw(addition_column))
+            letter, addition = addition_exprs(pl.col(addition_column))
         else:
             letter, addition = pl.lit(""), pl.lit("")
         frame = frame.with_columns(given_letter=letter, given_addition=addition)
@@ -372,8 +374,9 @@ def _normalise(
 
     # straatnaam, woonplaats: as they are
     frame = frame.with_columns(
-        straatnaam=raw("raw_straatnaam").fill_null(""),
-        woonplaats=raw("raw_woonplaats").fill_null(""),
+        # PostgreSQL text cannot hold NUL characters; nobody means them.
+        straatnaam=pl.col("raw_straatnaam").str.replace_all("\x00", "", literal=True).fill_null(""),
+        woonplaats=pl.col("raw_woonplaats").str.replace_all("\x00", "", literal=True).fill_null(""),
     )
     limit = pl.lit(str(MAX_TEXT_LENGTH))
     problems += [
@@ -397,21 +400,21 @@ def _normalise(
 
     # buurtcode (optional)
     if "buurtcode" in columns:
-        code = raw("raw_buurtcode").str.to_uppercase()
+        code = pl.col("raw_buurtcode").str.to_uppercase()
         code = pl.when(code.str.contains(r"^[0-9]{8}$")).then(pl.lit("BU") + code).otherwise(code)
         frame = frame.with_columns(buurtcode=code.fill_null(""))
         problems += [
             Problem(
                 MSG["buurtcode_invalid"],
                 (pl.col("buurtcode") != "") & ~pl.col("buurtcode").str.contains(r"^BU[0-9]{8}$"),
-                raw("raw_buurtcode"),
+                pl.col("raw_buurtcode"),
             ),
             Problem(
                 MSG["buurtcode_elsewhere"],
                 pl.col("buurtcode").str.contains(r"^BU[0-9]{8}$")
                 & pl.col("municipality_code").is_not_null()
                 & (pl.col("buurtcode").str.slice(2, 4) != pl.col("municipality_code")),
-                raw("raw_buurtcode"),
+                pl.col("raw_buurtcode"),
                 pl.col("municipality_code"),
             ),
         ]
@@ -421,9 +424,10 @@ def _normalise(
     # coordinates (optional): decimal point or comma
     if "latitude" in columns:
         frame = frame.with_columns(
-            latitude=_coordinate(raw("raw_latitude")), longitude=_coordinate(raw("raw_longitude"))
+            latitude=_coordinate(pl.col("raw_latitude")),
+            longitude=_coordinate(pl.col("raw_longitude")),
         )
-        given = raw("raw_latitude").is_not_null() | raw("raw_longitude").is_not_null()
+        given = pl.col("raw_latitude").is_not_null() | pl.col("raw_longitude").is_not_null()
         good = (
             pl.col("latitude").is_between(-90, 90)
             & pl.col("longitude").is_between(-180, 180)
@@ -434,8 +438,8 @@ def _normalise(
             Problem(
                 MSG["coordinates_invalid"],
                 given & ~good,
-                raw("raw_latitude").fill_null(""),
-                raw("raw_longitude").fill_null(""),
+                pl.col("raw_latitude").fill_null(""),
+                pl.col("raw_longitude").fill_null(""),
             )
         )
     else:

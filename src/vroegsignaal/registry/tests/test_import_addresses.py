@@ -366,3 +366,51 @@ def test_blank_lines_are_skipped_but_counted_in_line_numbers(voorbeeldstad, writ
     )
     with pytest.raises(RegistryImportError, match=r"^Regel 4: huisnummer ontbreekt\.$"):
         import_addresses(write("a.csv", text))
+
+
+def test_windows_line_endings_and_decimal_commas_are_read(voorbeeldstad, write):
+    text = (
+        "postcode;huisnummer;straatnaam;woonplaats;gemeentecode;latitude;longitude\r\n"
+        "1234AB;1;Dorpsweg;Voorbeeldstad;0999;52,05;5,15\r\n"
+    )
+    import_addresses(write("a.csv", text))
+    address = Address.objects.get()
+    assert (address.woonplaats, address.latitude, address.longitude) == (
+        "Voorbeeldstad",
+        52.05,
+        5.15,
+    )
+
+
+def test_municipality_name_with_typographic_apostrophe_is_resolved(db, write):
+    bosch = MunicipalityFactory(code="0796", name="'s-Hertogenbosch")
+    path = write(
+        "bag.csv", BAG_HEADER + bag_line("Markt", 1, "", "5211JX", municipality="’s-Hertogenbosch")
+    )
+    import_addresses(path)
+    assert Address.objects.get().municipality == bosch
+
+
+def test_result_counts_rows_and_addresses_with_and_without_buurt(
+    voorbeeldstad, write, buurten_file
+):
+    import_neighbourhoods(buurten_file)
+    text = (
+        BAG_HEADER
+        + bag_line("Kerkstraat", 1, "", "1234AB")
+        + bag_line("Kerkstraat", 2, "", "1234AB", latlon=("", ""))
+    )
+    result = import_addresses(write("bag.csv", text))
+    assert (
+        result.rows,
+        result.created,
+        result.with_buurt,
+        result.without_buurt,
+        result.municipalities,
+    ) == (
+        2,
+        2,
+        1,
+        1,
+        ("0999",),
+    )
