@@ -26,6 +26,7 @@ import datetime as dt
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,16 +210,14 @@ class _World:
     # -- per buurt --------------------------------------------------------------------
 
     def run(self, progress=None) -> None:
-        for municipality in self.plans:
-            for wijk in municipality.wijken:
-                self.state.postcodes.new_area()
-                for buurt in wijk.buurten:
-                    sim = simulate_buurt(self.state, municipality, buurt)
-                    self.emit(sim)
-            for woonplaats in municipality.woonplaatsen():
-                self.state.namer.forget(woonplaats)
-            if progress:
-                progress(municipality)
+        last = None
+        for sim in _simulations(self.state, self.plans):
+            if progress and last is not None and sim.municipality is not last:
+                progress(last)
+            last = sim.municipality
+            self.emit(sim)
+        if progress and last is not None:
+            progress(last)
 
     def emit(self, sim: BuurtSim) -> None:
         m_plan, buurt = sim.municipality, sim.buurt
@@ -559,6 +558,24 @@ class _World:
         }
 
 
+def _simulations(state: WorldState, plans) -> Iterator[BuurtSim]:
+    for municipality in plans:
+        for wijk in municipality.wijken:
+            state.postcodes.new_area()
+            for buurt in wijk.buurten:
+                yield simulate_buurt(state, municipality, buurt)
+        for woonplaats in municipality.woonplaatsen():
+            state.namer.forget(woonplaats)
+
+
+def simulate_world(households: int = 20_000, municipalities: int = 1, months: int = 12, seed: int = 1) -> Iterator[BuurtSim]:
+    """The simulation alone, buurt by buurt, exactly as ``generate_world`` runs it (for tests and analysis)."""
+    validate(households, municipalities, months, "none")
+    plans = plan_municipalities(seed, households, municipalities)
+    state = WorldState(seed=seed, peildata=peildata_for(months), total_households=households)
+    yield from _simulations(state, plans)
+
+
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -659,4 +676,4 @@ def generate_world(
     )
 
 
-__all__ = ["NOISE_LEVELS", "WorldError", "WorldResult", "generate_world"]
+__all__ = ["NOISE_LEVELS", "WorldError", "WorldResult", "generate_world", "simulate_world"]

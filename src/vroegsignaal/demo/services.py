@@ -6,6 +6,6 @@ Pure Python, no database: ``generate_world`` can be imported anywhere
 
 from __future__ import annotations
 
-from .generator import NOISE_LEVELS, WorldError, WorldResult, generate_world
+from .generator import NOISE_LEVELS, WorldError, WorldResult, generate_world, simulate_world
 
-__all__ = ["NOISE_LEVELS", "WorldError", "WorldResult", "generate_world"]
+__all__ = ["NOISE_LEVELS", "WorldError", "WorldResult", "generate_world", "simulate_world"]
