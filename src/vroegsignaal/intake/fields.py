@@ -1,0 +1,260 @@
+"""The fields of a creditor delivery, their aliases and the matching of headers.
+
+Source: ``shared/spec/aanleverformaat.md`` sections 1.2, 1.3 and 1.5. Field
+names are the contract's Dutch names; they are also the column names of the
+raw table that parsing produces and of the normalised table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import models
+
+
+class Soort(models.TextChoices):
+    """Kind of delivery (spec 1.2)."""
+
+    STAND = "stand", "Stand (volledig overzicht)"
+    MUTATIE = "mutatie", "Mutatie (alleen wijzigingen)"
+
+
+class MutatieStatus(models.TextChoices):
+    """``status`` of a row in a ``mutatie`` delivery (spec 1.2)."""
+
+    NIEUW = "nieuw", "Nieuw"
+    GEWIJZIGD = "gewijzigd", "Gewijzigd"
+    AFGEMELD = "afgemeld", "Afgemeld"
+
+
+class CrisisReden(models.TextChoices):
+    """``crisis_reden`` (spec 1.5)."""
+
+    ONTRUIMING = "ontruiming", "Ontruiming"
+    AFSLUITING_ENERGIE = "afsluiting_energie", "Afsluiting energie"
+    AFSLUITING_WATER = "afsluiting_water", "Afsluiting water"
+    BEEINDIGING_ZORGVERZEKERING = "beeindiging_zorgverzekering", "Beëindiging zorgverzekering"
+
+
+class Geslacht(models.TextChoices):
+    """``geslacht`` (spec 1.5)."""
+
+    MAN = "M", "Man"
+    VROUW = "V", "Vrouw"
+    X = "X", "X"
+    ONBEKEND = "O", "Onbekend"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    # Longest accepted text (spec 1.5 where it says so; elsewhere our choice).
+    max_length: int | None = None
+    # Identifying text is never truncated: a shortened key could merge two customers.
+    is_key: bool = False
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "klantnummer",
+        required=True,
+        aliases=("klantnr", "debiteurnummer", "relatienummer", "customer_id"),
+        max_length=64,
+        is_key=True,
+    ),
+    Field("contractnummer", aliases=("contractnr", "polisnummer"), max_length=64, is_key=True),
+    Field("voorletters", aliases=("initialen",), max_length=40),
+    Field("voornamen", aliases=("voornaam",), max_length=200),
+    Field("tussenvoegsel", aliases=("voorvoegsel",), max_length=10),
+    Field("achternaam", required=True, aliases=("naam", "geslachtsnaam"), max_length=200),
+    Field("geboortedatum", required=True, aliases=("gebdat", "geboren")),
+    Field("geslacht"),
+    Field("straatnaam", aliases=("straat", "adres"), max_length=200),
+    Field("huisnummer", required=True, aliases=("huisnr", "nr")),
+    Field("huisletter"),
+    Field("huisnummertoevoeging", aliases=("toevoeging", "toev")),
+    Field("postcode", required=True, aliases=("pc", "postcode_nl")),
+    Field("woonplaats", aliases=("plaats", "plaatsnaam"), max_length=200),
+    Field(
+        "bedrag_achterstand",
+        required=True,
+        aliases=("achterstand", "openstaand_bedrag", "saldo", "bedrag"),
+    ),
+    Field("ontstaansdatum", required=True, aliases=("datum_achterstand", "vervaldatum_oudste")),
+    Field("aantal_termijnen", aliases=("termijnen",)),
+    Field("crisissignaal", aliases=("crisis",)),
+    Field("crisis_reden"),
+    Field("warme_overdracht"),
+    Field("telefoonnummer", aliases=("telefoon", "tel", "mobiel")),
+    Field("email", aliases=("e-mail", "emailadres"), max_length=254),
+    Field("bsn", aliases=("burgerservicenummer",)),
+    Field("signaal_id", max_length=64, is_key=True),
+    Field("status", aliases=("mutatiesoort",)),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+# "one of these two" (spec 1.5)
+ONE_OF_REQUIRED: tuple[str, str] = ("voorletters", "voornamen")
+# status is required in a mutatie delivery (spec 1.5)
+REQUIRED_IN_MUTATIE: tuple[str, ...] = ("status",)
+DATE_FIELDS: tuple[str, ...] = ("geboortedatum", "ontstaansdatum")
+
+_HEADER_NOISE = re.compile(r"[\s_\-.]+")
+
+
+def header_key(text: object) -> str:
+    """The form in which headers are compared: lower case, without spaces, ``_``, ``-``, ``.``."""
+    if text is None:
+        return ""
+    return _HEADER_NOISE.sub("", str(text).replace("\ufeff", "")).casefold()
+
+
+def _build_index() -> tuple[dict[str, str], dict[str, str]]:
+    names: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for f in FIELDS:
+        names[header_key(f.name)] = f.name
+    for f in FIELDS:
+        for alias in f.aliases:
+            key = header_key(alias)
+            if key in names or key in aliases:
+                if names.get(key, aliases.get(key)) != f.name:
+                    raise RuntimeError(f"alias {alias!r} is ambiguous")
+                continue
+            aliases[key] = f.name
+    return names, aliases
+
+
+_NAME_INDEX, _ALIAS_INDEX = _build_index()
+
+
+def field_for_header(header: object) -> str | None:
+    """The field a header means by name or alias (spec 1.3), or ``None``."""
+    key = header_key(header)
+    return _NAME_INDEX.get(key) or _ALIAS_INDEX.get(key)
+
+
+def validate_column_mapping(mapping: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Check a creditor's saved mapping ``{their header: our field or None to ignore}``.
+
+    Raises ``ValueError`` naming the first target that is not a field.
+    """
+    clean: dict[str, str | None] = {}
+    for header, target in mapping.items():
+        if target in (None, ""):
+            clean[str(header)] = None
+            continue
+        if target not in FIELDS_BY_NAME:
+            raise ValueError(f"{target!r} is geen veld van het aanleverformaat")
+        clean[str(header)] = target
+    return clean
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """How the columns of a file map onto the fields.
+
+    ``columns`` maps each matched field to the position of its column;
+    ``sources`` to the header as the file wrote it. ``unknown`` lists the
+    headers that matched nothing (ignored, reported); ``duplicates`` those
+    that matched a field already taken by an earlier or stronger column.
+    """
+
+    columns: dict[str, int]
+    sources: dict[str, str]
+    unknown: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+def unnamed_column_label(position: int) -> str:
+    return f"(kolom {position + 1} zonder naam)"
+
+
+def match_headers(
+    headers: Sequence[object],
+    saved_mapping: Mapping[str, str | None] | None = None,
+    *,
+    empty_columns: Iterable[int] = (),
+) -> HeaderMatch:
+    """Match file headers to fields.
+
+    Precedence: the creditor's saved mapping (compared exactly, then in
+    :func:`header_key` form), then the field's own name, then an alias. When
+    two columns claim one field the stronger wins, then the leftmost; the other
+    is listed in ``duplicates``. Columns without a header are ignored; they are
+    listed as unknown unless their position is in ``empty_columns`` (no data).
+    """
+    mapping = validate_column_mapping(saved_mapping or {})
+    exact = dict(mapping)
+    by_key = {header_key(h): t for h, t in mapping.items()}
+    empty = set(empty_columns)
+
+    claims: list[tuple[int, int, str]] = []  # (strength, position, field)
+    unknown: list[str] = []
+    for position, raw in enumerate(headers):
+        text = "" if raw is None else str(raw).strip()
+        key = header_key(text)
+        if text in exact or (key and key in by_key):
+            target = exact[text] if text in exact else by_key[key]
+            if target is None:
+                continue  # the creditor chose to ignore this column
+            claims.append((0, position, target))
+            continue
+        if not key:
+            if position not in empty:
+                unknown.append(unnamed_column_label(position))
+            continue
+        if key in _NAME_INDEX:
+            claims.append((1, position, _NAME_INDEX[key]))
+        elif key in _ALIAS_INDEX:
+            claims.append((2, position, _ALIAS_INDEX[key]))
+        else:
+            unknown.append(text)
+
+    columns: dict[str, int] = {}
+    duplicates: list[tuple[int, str]] = []
+    for _strength, position, target in sorted(claims):
+        if target in columns:
+            duplicates.append((position, str(headers[position]).strip()))
+        else:
+            columns[target] = position
+    columns = dict(sorted(columns.items(), key=lambda item: item[1]))
+    sources = {f: str(headers[p]).strip() for f, p in columns.items()}
+    return HeaderMatch(
+        columns=columns,
+        sources=sources,
+        unknown=unknown,
+        duplicates=[h for _, h in sorted(duplicates)],
+    )
+
+
+def missing_columns(present: Iterable[str], soort: str | None = None) -> list[str]:
+    """The required columns (spec 1.5) absent from ``present``, in contract order.
+
+    The "one of voorletters/voornamen" requirement is reported as
+    ``"voorletters of voornamen"``.
+    """
+    have = set(present)
+    missing: list[str] = []
+    for name in REQUIRED_FIELDS:
+        if name == "achternaam" and not have.intersection(ONE_OF_REQUIRED):
+            missing.append(" of ".join(ONE_OF_REQUIRED))
+        if name not in have:
+            missing.append(name)
+    if soort == Soort.MUTATIE:
+        missing.extend(name for name in REQUIRED_IN_MUTATIE if name not in have)
+    return missing
+
+
+def dutch_list(items: Sequence[str]) -> str:
+    """``['a', 'b', 'c']`` → ``'a, b en c'``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]
