@@ -36,12 +36,12 @@ OTHER = "overig"
 SIZE_WEIGHTS = (39.0, 33.0, 12.0, 11.0, 4.0, 1.0)
 # Flats hold smaller households, detached houses larger ones.
 SIZE_WEIGHTS_BY_BUILDING = {
-    "flat": (55.0, 30.0, 8.0, 5.0, 1.5, 0.5),
-    "flat_nummers": (55.0, 30.0, 8.0, 5.0, 1.5, 0.5),
-    "etages": (50.0, 32.0, 9.0, 6.0, 2.0, 1.0),
-    "gesplitst": (45.0, 32.0, 10.0, 9.0, 3.0, 1.0),
-    "eengezinswoning": (28.0, 33.0, 15.0, 16.0, 6.0, 2.0),
-    "vrijstaand": (20.0, 42.0, 13.0, 17.0, 6.0, 2.0),
+    "flat": (46.0, 32.0, 10.0, 8.0, 3.0, 1.0),
+    "flat_nummers": (46.0, 32.0, 10.0, 8.0, 3.0, 1.0),
+    "etages": (42.0, 33.0, 11.0, 9.0, 3.5, 1.5),
+    "gesplitst": (38.0, 33.0, 12.0, 11.0, 4.5, 1.5),
+    "eengezinswoning": (20.0, 32.0, 16.0, 21.0, 8.0, 3.0),
+    "vrijstaand": (16.0, 40.0, 14.0, 20.0, 7.5, 2.5),
 }
 
 
