@@ -5,6 +5,9 @@ PostgreSQL: ``COPY … FROM STDIN``), and one set-based statement applies them
 (``INSERT … SELECT … ON CONFLICT … DO UPDATE``, ``UPDATE … FROM``). Large reads
 come back as a frame (PostgreSQL: ``COPY … TO STDOUT``). Callers run these
 inside ``transaction.atomic()``; nothing here commits.
+
+SQL text is assembled from model metadata only (table and column names);
+values travel as parameters or through COPY, never inside the statement.
 """
 
 from __future__ import annotations

@@ -414,3 +414,32 @@ def test_result_counts_rows_and_addresses_with_and_without_buurt(
         1,
         ("0999",),
     )
+
+
+EXPLICIT_HEADER = (
+    "postcode,huisnummer,huisletter,huisnummertoevoeging,straatnaam,woonplaats,gemeentecode\n"
+)
+
+
+def test_explicit_huisletter_of_more_than_one_letter_is_refused(voorbeeldstad, write):
+    path = write("a.csv", EXPLICIT_HEADER + "1234AB,1,AB,,Dorpsweg,Voorbeeldstad,0999\n")
+    with pytest.raises(RegistryImportError, match=r"^Regel 2: huisletter 'AB' is ongeldig\.$"):
+        import_addresses(path)
+
+
+def test_explicit_toevoeging_longer_than_four_is_refused(voorbeeldstad, write):
+    path = write("a.csv", EXPLICIT_HEADER + "1234AB,1,,ABCDE,Dorpsweg,Voorbeeldstad,0999\n")
+    with pytest.raises(
+        RegistryImportError, match="Regel 2: huisnummertoevoeging 'ABCDE' is ongeldig"
+    ):
+        import_addresses(path)
+
+
+def test_municipality_name_shared_by_two_municipalities_is_refused(db, write):
+    MunicipalityFactory(code="0373", name="Bergen")
+    MunicipalityFactory(code="0893", name="BERGEN")
+    path = write(
+        "bag.csv", BAG_HEADER + bag_line("Dorpsstraat", 1, "", "1861AA", municipality="Bergen")
+    )
+    with pytest.raises(RegistryImportError, match="gemeente 'Bergen' is niet eenduidig"):
+        import_addresses(path)

@@ -180,3 +180,11 @@ def test_moved_buurt_boundary_moves_addresses_on_reimport(voorbeeldstad, write, 
     import_neighbourhoods(write("v2.geojson", feature_collection(features)))
 
     assert Address.objects.get().buurt.code == "BU09990102"
+
+
+def test_buurt_without_geometry_is_stored_without_outline(voorbeeldstad, write):
+    features = buurt_features()
+    features[1]["geometry"] = None
+    import_neighbourhoods(write("b.geojson", feature_collection(features, crs="EPSG:4326")))
+    assert Neighbourhood.objects.get(code="BU09990102").geometry is None
+    assert Neighbourhood.objects.get(code="WK099901").geometry["type"] == "Polygon"
