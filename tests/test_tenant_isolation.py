@@ -55,6 +55,18 @@ def build_world() -> World:
     CovenantFactory(creditor=z, municipality=a, valid_from=dt.date(2020, 1, 1))
     covenant_b = CovenantFactory(creditor=y, municipality=b, valid_from=dt.date(2020, 1, 1))
     coordinator_b = UserFactory(username="coordinator-b", role=Role.COORDINATOR, municipality=b, first_name=SECRET_B)
+    # Intake: a delivery (with a rejected row) and an API key of creditor Y.
+    from vroegsignaal.intake.models import ApiKey, Delivery, DeliveryRowIssue
+
+    delivery_y = Delivery.objects.create(
+        creditor=y, kind="stand", reference_date=dt.date(2026, 1, 1), status="verwerkt",
+        sha256="0" * 64, via="api", filename=f"{SECRET_B}.csv", rows_rejected=1,
+    )
+    DeliveryRowIssue.objects.create(
+        delivery=delivery_y, row=2, klantnummer=SECRET_B, field="postcode", code="ADRES_ONBEKEND", message="x"
+    )
+    api_key_y = ApiKey.objects.create(creditor=y, name=f"Sleutel {SECRET_B}", prefix="feedfacecafe", secret_hash="0" * 64)
+    world.objects.update(delivery_y=delivery_y, api_key_y=api_key_y)
     world.objects.update(
         municipality_b=b,
         team_b=team_b,
@@ -87,6 +99,8 @@ KWARG_VALUES = {
     "creditor_id": lambda w: w.objects["creditor_y"].pk,
     "covenant_id": lambda w: w.objects["covenant_b"].pk,
     "user_id": lambda w: w.objects["user_b"].pk,
+    "delivery_id": lambda w: w.objects["delivery_y"].pk,
+    "api_key_id": lambda w: w.objects["api_key_y"].pk,
     # Django admin (only reachable for beheerders).
     "app_label": lambda w: "organisations",
     "object_id": lambda w: w.objects["user_b"].pk,

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 
+from vroegsignaal.intake.urls import api_urlpatterns as intake_api_patterns
 from vroegsignaal.portal import views as portal_views
 from vroegsignaal.portal.urls import two_factor_patterns
 
@@ -13,4 +15,11 @@ urlpatterns = [
     # Browsers ask for it on their own; it must never land on (and reset) the log-in wizard.
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg")), name="favicon"),
     path("beheer/", admin.site.urls),
+    path("leveringen/", include("vroegsignaal.intake.urls")),
+    path("api/v1/", include((intake_api_patterns, "intake_api"))),
+    path(
+        "api/v1/schema/",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="api-schema",
+    ),
 ]

@@ -22,6 +22,7 @@ ALL_ROLES = frozenset(Role.values)
 NAVIGATION: list[NavItem] = [
     NavItem(_("Start"), "portal:home", ALL_ROLES),
     NavItem(_("Beheer"), "admin:index", frozenset({Role.BEHEERDER})),
+    NavItem(_("Leveringen"), "intake:list", frozenset({Role.SCHULDEISER})),
     NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
 ]
 

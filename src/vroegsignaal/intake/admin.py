@@ -1,0 +1,83 @@
+"""Admin for platform operators: deliveries (metadata only) and the creditors' API keys.
+
+A beheerder sees no personal data: not the rejected rows (they carry
+klantnummers), not the column mappings' use. API keys are created here too;
+the key is shown once, in the message after saving.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import ApiKey, Delivery
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "creditor",
+        "kind",
+        "reference_date",
+        "status",
+        "via",
+        "received_at",
+        "rows_received",
+        "rows_accepted",
+        "rows_rejected",
+    ]
+    list_filter = ["status", "kind", "via"]
+    search_fields = ["=id", "creditor__code", "=sha256"]
+    date_hierarchy = "received_at"
+    list_select_related = ["creditor"]
+    exclude = ["staged_name"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "staged_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.action(description=_("Geselecteerde sleutels intrekken"))
+def revoke_keys(modeladmin, request, queryset):
+    for key in queryset:
+        services.revoke_api_key(key, request.user)
+    messages.success(request, _("De sleutels zijn ingetrokken."))
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "creditor", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["creditor"]
+    search_fields = ["name", "=prefix", "creditor__code"]
+    list_select_related = ["creditor"]
+    actions = [revoke_keys]
+    fields = ["creditor", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        base = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+        return [*base, "creditor"] if obj is not None else base
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, text = services.create_api_key(obj.creditor, obj.name, request.user)
+        obj.pk = key.pk
+        obj.prefix = key.prefix
+        obj.created_at = key.created_at
+        messages.warning(
+            request,
+            _("De nieuwe API-sleutel is: %(key)s — kopieer hem nu; hij wordt niet opnieuw getoond.")
+            % {"key": text},
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,238 @@
+"""The delivery API of spec 1.1: thin views over :mod:`.services`.
+
+Authentication is an API key (``Authorization: Token <prefix>.<secret>``),
+which acts as a user of the key's creditor; every object is fetched through
+the scoping layer, so a key of creditor X gets 404 for the deliveries of Y.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.organisations.scoping import get_scoped_or_404
+
+from . import services
+from .codes import Code, message
+from .models import Delivery, Via
+from .serializers import (
+    DeliveryJsonSerializer,
+    DeliverySerializer,
+    DeliveryUploadSerializer,
+    ErrorSerializer,
+    RejectedRowPageSerializer,
+    RejectedRowSerializer,
+)
+
+# Room for the multipart envelope around a file of the largest allowed size.
+MULTIPART_OVERHEAD = 1024 * 1024
+JSON_STREAM = "__json_stream__"
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "BESTAND_TE_GROOT"
+
+
+class IsCreditor(BasePermission):
+    """Only keys of a creditor (and so users with the schuldeiser role) use this API."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.role == Role.SCHULDEISER and user.creditor_id)
+
+
+class StreamedJsonParser(BaseParser):
+    """``application/json`` for a delivery body (spec 1.4), handed on unread.
+
+    The service stages it to disk with its size limit and hash; the parsing
+    module reads it. So a large body never sits in memory, and Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (meant for forms) does not apply.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return {JSON_STREAM: stream}
+
+
+class CsvRenderer(BaseRenderer):
+    """``text/csv`` for the rejected rows; other answers (errors) as one line of text."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict):
+            return str(data.get("melding") or data.get("detail") or "").encode("utf-8")
+        return str(data or "").encode("utf-8")
+
+
+def _check_request_size(request) -> None:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.MAX_DELIVERY_BYTES + MULTIPART_OVERHEAD:
+        raise RequestTooLarge(
+            {
+                "codes": [str(Code.BESTAND_TE_GROOT)],
+                "melding": message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
+            }
+        )
+
+
+class DeliveryCollectionView(APIView):
+    permission_classes = [IsAuthenticated, IsCreditor]
+    parser_classes = [MultiPartParser, StreamedJsonParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _check_request_size(request)
+
+    @extend_schema(
+        operation_id="deliveries_create",
+        summary="Een levering aanleveren",
+        description=(
+            "Een bestand (multipart: `file`, `peildatum`, `soort`) of een JSON-body (spec 1.4). "
+            "Antwoordt `202 Accepted` met het id en de status-URL; grote leveringen worden op de "
+            "achtergrond verwerkt. Een geweigerde levering (bijvoorbeeld `LEVERING_DUBBEL`) krijgt "
+            "status `afgewezen` met de code in `verslag.weigering`."
+        ),
+        request={
+            "multipart/form-data": DeliveryUploadSerializer,
+            "application/json": DeliveryJsonSerializer,
+        },
+        responses={
+            202: DeliverySerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Het verzoek mist het bestand of is onjuist."),
+            413: OpenApiResponse(ErrorSerializer, description="BESTAND_TE_GROOT"),
+        },
+        tags=["leveringen"],
+    )
+    def post(self, request):
+        data = request.data
+        if JSON_STREAM in data:
+            source, filename, kind, peildatum = data[JSON_STREAM], "levering.json", None, None
+        else:
+            upload = DeliveryUploadSerializer(data=data)
+            if not upload.is_valid():
+                raise ValidationError(upload.errors)
+            values = upload.validated_data
+            source = values["file"]
+            filename = values["file"].name or "levering"
+            kind = values.get("soort") or None
+            peildatum = values.get("peildatum") or None
+            if kind is None and not filename.lower().endswith(".json"):
+                kind = "stand"
+        delivery = services.receive_delivery(
+            request.user.creditor,
+            source,
+            filename=filename,
+            kind=kind,
+            reference_date=peildatum,
+            via=Via.API,
+            user=request.user,
+            api_key=request.auth,
+            background=True,
+        )
+        body = DeliverySerializer(delivery, context={"request": request}).data
+        location = request.build_absolute_uri(reverse("intake_api:delivery-detail", kwargs={"delivery_id": delivery.pk}))
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class DeliveryDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsCreditor]
+
+    @extend_schema(
+        operation_id="deliveries_retrieve",
+        summary="Status, tellingen en verslag van een levering",
+        responses={200: DeliverySerializer, 404: OpenApiResponse(description="Niet gevonden.")},
+        tags=["leveringen"],
+    )
+    def get(self, request, delivery_id: int):
+        delivery = get_scoped_or_404(request.user, Delivery.objects.select_related("creditor"), pk=delivery_id)
+        return Response(DeliverySerializer(delivery, context={"request": request}).data)
+
+
+class RejectedRowsPagination(LimitOffsetPagination):
+    default_limit = 1000
+    max_limit = 10000
+
+
+class DeliveryRejectedRowsView(APIView):
+    permission_classes = [IsAuthenticated, IsCreditor]
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        operation_id="deliveries_rejected_rows",
+        summary="De afgewezen regels van een levering",
+        description=(
+            "JSON (gepagineerd met `limit`/`offset`), of met `Accept: text/csv` een CSV met de "
+            "kolommen `rij;klantnummer;veld;code;melding`. Met `waarschuwingen=ja` ook de "
+            "waarschuwingen (regels die wel zijn verwerkt)."
+        ),
+        parameters=[
+            OpenApiParameter("waarschuwingen", OpenApiTypes.STR, enum=["ja", "nee"], required=False),
+            OpenApiParameter("limit", OpenApiTypes.INT, required=False),
+            OpenApiParameter("offset", OpenApiTypes.INT, required=False),
+        ],
+        responses={
+            (200, "application/json"): RejectedRowPageSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            404: OpenApiResponse(description="Niet gevonden."),
+        },
+        tags=["leveringen"],
+    )
+    def get(self, request, delivery_id: int):
+        delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+        warnings = request.query_params.get("waarschuwingen", "").lower() in ("ja", "1", "true")
+        if isinstance(request.accepted_renderer, CsvRenderer):
+            services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
+            response = StreamingHttpResponse(
+                services.rejected_rows_csv_lines(delivery, warnings=warnings),
+                content_type="text/csv; charset=utf-8",
+            )
+            response["Content-Disposition"] = f'attachment; filename="levering-{delivery.pk}-fouten.csv"'
+            return response
+        paginator = RejectedRowsPagination()
+        page = paginator.paginate_queryset(services.rejected_rows(delivery, warnings=warnings), request, view=self)
+        services.record_rejected_rows_read(delivery, request.user, request=request, how="json", count=len(page))
+        return paginator.get_paginated_response(RejectedRowSerializer(page, many=True).data)
+
+
+class DeliveryConfirmView(APIView):
+    permission_classes = [IsAuthenticated, IsCreditor]
+
+    @extend_schema(
+        operation_id="deliveries_confirm",
+        summary="Een door de veiligheidscontrole tegengehouden stand bevestigen",
+        request=None,
+        responses={
+            202: DeliverySerializer,
+            404: OpenApiResponse(description="Niet gevonden."),
+            409: OpenApiResponse(ErrorSerializer, description="De levering wacht niet op bevestiging."),
+        },
+        tags=["leveringen"],
+    )
+    def post(self, request, delivery_id: int):
+        delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+        try:
+            delivery = services.confirm_delivery(delivery, request.user, background=True)
+        except services.DeliveryError as error:
+            return Response({"melding": str(error)}, status=status.HTTP_409_CONFLICT)
+        delivery.refresh_from_db()
+        return Response(DeliverySerializer(delivery, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

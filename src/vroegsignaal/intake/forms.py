@@ -1,0 +1,56 @@
+"""Forms of the creditor's delivery pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .fields import FIELD_NAMES, Soort
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Bestand"),
+        help_text=_("CSV, XLSX of JSON volgens het aanleverformaat."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,.json"}),
+    )
+    peildatum = forms.DateField(
+        label=_("Peildatum"),
+        help_text=_("De datum waarop de achterstanden in dit bestand gelden."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    soort = forms.ChoiceField(
+        label=_("Soort levering"),
+        choices=Soort.choices,
+        initial=Soort.STAND,
+        help_text=_("Een stand is een volledig overzicht; achterstanden die ontbreken worden afgemeld."),
+    )
+
+    def clean_peildatum(self):
+        value = self.cleaned_data["peildatum"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("De peildatum ligt in de toekomst."))
+        return value
+
+
+FIELD_CHOICES = [("", _("— negeren —")), *[(name, name) for name in FIELD_NAMES]]
+
+
+class ColumnMappingRowForm(forms.Form):
+    """One header of the creditor's file and the field it means."""
+
+    header = forms.CharField(label=_("Kolomnaam in uw bestand"), max_length=200, required=False)
+    field = forms.ChoiceField(label=_("Veld in het aanleverformaat"), choices=FIELD_CHOICES, required=False)
+    remove = forms.BooleanField(label=_("Verwijderen"), required=False)
+
+
+ColumnMappingFormSet = forms.formset_factory(ColumnMappingRowForm, extra=3, max_num=200, absolute_max=400)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Naam van de sleutel"),
+        max_length=100,
+        help_text=_("Bijvoorbeeld het systeem dat de sleutel gebruikt: ‘Incassosysteem productie’."),
+    )

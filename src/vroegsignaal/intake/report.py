@@ -1,0 +1,124 @@
+"""The delivery report of spec 1.7: one structure for the page, the API and the command.
+
+:func:`delivery_report` builds it from a :class:`~.models.Delivery`;
+:func:`report_lines` writes it as the command prints it. Keys are Dutch, as
+the API shows them. No personal data: counts, codes, municipality codes and
+the names of the file's columns.
+"""
+
+from __future__ import annotations
+
+from .codes import Code
+from .models import Delivery, DeliveryStatus
+
+
+def _code_rows(per_code: dict[str, int]) -> list[dict]:
+    rows = []
+    for code, count in sorted(per_code.items()):
+        try:
+            label = Code(code).label
+        except ValueError:
+            label = code
+        rows.append({"code": code, "omschrijving": str(label), "regels": int(count)})
+    return rows
+
+
+def delivery_report(delivery: Delivery) -> dict:
+    """Spec 1.7: rows received, accepted, rejected per code, warnings per code, routed per
+    municipality, outside covenant, arrears new/changed/cleared and the unknown columns;
+    plus the refusal (codes and Dutch message) when the delivery was refused."""
+    stored = delivery.report or {}
+    return {
+        "regels_ontvangen": delivery.rows_received,
+        "regels_geaccepteerd": delivery.rows_accepted,
+        "regels_afgewezen": delivery.rows_rejected,
+        "afgewezen_per_code": dict(sorted(stored.get("afgewezen_per_code", {}).items())),
+        "waarschuwingen_per_code": dict(sorted(stored.get("waarschuwingen_per_code", {}).items())),
+        "gerouteerd_per_gemeente": list(stored.get("gerouteerd_per_gemeente", [])),
+        "gerouteerd_alleen_op_postcode": int(stored.get("gerouteerd_alleen_op_postcode", 0)),
+        "buiten_convenant": delivery.rows_outside_covenant,
+        "buiten_convenant_per_gemeente": list(stored.get("buiten_convenant_per_gemeente", [])),
+        "achterstanden": {
+            "nieuw": delivery.arrears_new,
+            "gewijzigd": delivery.arrears_changed,
+            "afgemeld": delivery.arrears_cleared,
+        },
+        "onbekende_kolommen": list(stored.get("onbekende_kolommen", [])),
+        "opmerkingen": [
+            {"veld": n.get("veld", ""), "code": n.get("code", ""), "melding": n.get("melding", "")}
+            for n in stored.get("opmerkingen", [])
+        ],
+        "veiligheidscontrole": stored.get("veiligheidscontrole"),
+        "weigering": stored.get("weigering"),
+        "storing": stored.get("storing"),
+    }
+
+
+def report_context(delivery: Delivery) -> dict:
+    """The report with the per-code counts as rows with their Dutch label, for templates."""
+    report = delivery_report(delivery)
+    return {
+        **report,
+        "afgewezen_rijen": _code_rows(report["afgewezen_per_code"]),
+        "waarschuwingen_rijen": _code_rows(report["waarschuwingen_per_code"]),
+    }
+
+
+STATUS_SENTENCES = {
+    DeliveryStatus.ONTVANGEN: "Ontvangen; wacht op verwerking.",
+    DeliveryStatus.IN_BEHANDELING: "In behandeling.",
+    DeliveryStatus.WACHT_OP_BEVESTIGING: (
+        "Wacht op bevestiging: deze stand zou meer dan de helft van de openstaande achterstanden "
+        "afmelden. Er is nog niets verwerkt."
+    ),
+    DeliveryStatus.VERWERKT: "Verwerkt.",
+    DeliveryStatus.AFGEWEZEN: "Afgewezen; er is niets gewijzigd.",
+}
+
+
+def report_lines(delivery: Delivery) -> list[str]:
+    """The report as the command prints it, in Dutch."""
+    r = delivery_report(delivery)
+    lines = [
+        f"Levering {delivery.pk} — schuldeiser {delivery.creditor.code}, soort {delivery.kind or '-'}, "
+        f"peildatum {delivery.reference_date.isoformat() if delivery.reference_date else '-'}",
+        f"Status: {delivery.status} — {STATUS_SENTENCES[DeliveryStatus(delivery.status)]}",
+    ]
+    if r["weigering"]:
+        codes = ", ".join(r["weigering"]["codes"]) or "-"
+        lines.append(f"Geweigerd ({codes}): {r['weigering']['melding']}")
+    if r["storing"]:
+        lines.append(f"Storing: {r['storing']}")
+    lines += [
+        f"Regels ontvangen:        {r['regels_ontvangen']}",
+        f"Regels geaccepteerd:     {r['regels_geaccepteerd']}",
+        f"Regels afgewezen:        {r['regels_afgewezen']}",
+    ]
+    for code, count in r["afgewezen_per_code"].items():
+        lines.append(f"  {code}: {count}")
+    lines.append(f"Waarschuwingen:          {sum(r['waarschuwingen_per_code'].values())}")
+    for code, count in r["waarschuwingen_per_code"].items():
+        lines.append(f"  {code}: {count}")
+    lines.append("Gerouteerd per gemeente:")
+    for item in r["gerouteerd_per_gemeente"]:
+        lines.append(f"  {item['gemeentecode']} {item['gemeente']}: {item['regels']}")
+    if not r["gerouteerd_per_gemeente"]:
+        lines.append("  (geen)")
+    if r["gerouteerd_alleen_op_postcode"]:
+        lines.append(f"  waarvan alleen op postcode: {r['gerouteerd_alleen_op_postcode']}")
+    lines.append(f"Buiten convenant:        {r['buiten_convenant']}")
+    a = r["achterstanden"]
+    lines.append(f"Achterstanden:           nieuw {a['nieuw']}, gewijzigd {a['gewijzigd']}, afgemeld {a['afgemeld']}")
+    if r["veiligheidscontrole"]:
+        v = r["veiligheidscontrole"]
+        lines.append(
+            f"Veiligheidscontrole:     {v['af_te_melden']} van {v['open_achterstanden']} open "
+            "achterstanden zouden worden afgemeld"
+        )
+    lines.append(
+        "Onbekende kolommen:      " + (", ".join(r["onbekende_kolommen"]) if r["onbekende_kolommen"] else "(geen)")
+    )
+    for note in r["opmerkingen"]:
+        lines.append(f"Opmerking {note['veld']}: {note['melding']}")
+    return lines
+

@@ -1,0 +1,185 @@
+"""What the delivery API reads and writes (spec 1.1, 1.4, 1.7). Field names are the contract's."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .fields import Soort
+from .models import Delivery, DeliveryStatus
+from .report import delivery_report
+
+
+class DeliveryUploadSerializer(serializers.Serializer):
+    """``multipart/form-data``: the file with its peildatum and soort."""
+
+    file = serializers.FileField(help_text="Het bestand: CSV, XLSX of JSON (spec 1.3).")
+    peildatum = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="JJJJ-MM-DD; ontbreekt of ligt in de toekomst → PEILDATUM_ONGELDIG "
+        "(bij een JSON-bestand mag hij in het bestand staan).",
+    )
+    soort = serializers.ChoiceField(
+        choices=Soort.choices,
+        required=False,
+        help_text="stand (standaard) of mutatie.",
+    )
+
+
+class ArrearInputSerializer(serializers.Serializer):
+    """One arrear of a JSON body; the fields of spec 1.5 (only the required ones shown here)."""
+
+    klantnummer = serializers.CharField()
+    achternaam = serializers.CharField()
+    voorletters = serializers.CharField(required=False)
+    geboortedatum = serializers.CharField()
+    postcode = serializers.CharField()
+    huisnummer = serializers.CharField()
+    bedrag_achterstand = serializers.CharField()
+    ontstaansdatum = serializers.CharField()
+
+
+class DeliveryJsonSerializer(serializers.Serializer):
+    """``application/json``: spec 1.4."""
+
+    peildatum = serializers.DateField()
+    soort = serializers.ChoiceField(choices=Soort.choices, required=False)
+    achterstanden = ArrearInputSerializer(many=True)
+
+
+class MunicipalityCountSerializer(serializers.Serializer):
+    gemeentecode = serializers.CharField()
+    gemeente = serializers.CharField()
+    regels = serializers.IntegerField()
+
+
+class ArrearCountsSerializer(serializers.Serializer):
+    nieuw = serializers.IntegerField()
+    gewijzigd = serializers.IntegerField()
+    afgemeld = serializers.IntegerField()
+
+
+class RefusalSerializer(serializers.Serializer):
+    codes = serializers.ListField(child=serializers.CharField(), help_text="Weigeringscodes (spec 1.6).")
+    melding = serializers.CharField(help_text="Nederlandse toelichting.")
+
+
+class SafetyCheckSerializer(serializers.Serializer):
+    open_achterstanden = serializers.IntegerField()
+    af_te_melden = serializers.IntegerField()
+
+
+class NoteSerializer(serializers.Serializer):
+    veld = serializers.CharField()
+    code = serializers.CharField()
+    melding = serializers.CharField()
+
+
+class ReportSerializer(serializers.Serializer):
+    """The delivery report (spec 1.7)."""
+
+    regels_ontvangen = serializers.IntegerField()
+    regels_geaccepteerd = serializers.IntegerField()
+    regels_afgewezen = serializers.IntegerField()
+    afgewezen_per_code = serializers.DictField(child=serializers.IntegerField())
+    waarschuwingen_per_code = serializers.DictField(child=serializers.IntegerField())
+    gerouteerd_per_gemeente = MunicipalityCountSerializer(many=True)
+    gerouteerd_alleen_op_postcode = serializers.IntegerField(
+        help_text="Regels waarvan alleen de postcode in de adresregistratie staat."
+    )
+    buiten_convenant = serializers.IntegerField()
+    buiten_convenant_per_gemeente = MunicipalityCountSerializer(many=True)
+    achterstanden = ArrearCountsSerializer()
+    onbekende_kolommen = serializers.ListField(child=serializers.CharField())
+    opmerkingen = NoteSerializer(many=True)
+    veiligheidscontrole = SafetyCheckSerializer(allow_null=True)
+    weigering = RefusalSerializer(allow_null=True)
+    storing = serializers.CharField(allow_null=True)
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """A delivery's status, counts and report."""
+
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, read_only=True)
+    soort = serializers.CharField(source="kind", read_only=True)
+    peildatum = serializers.DateField(source="reference_date", read_only=True, allow_null=True)
+    ontvangen_op = serializers.DateTimeField(source="received_at", read_only=True)
+    verwerkt_op = serializers.DateTimeField(source="processed_at", read_only=True, allow_null=True)
+    voortgang = serializers.IntegerField(source="progress", read_only=True, help_text="0–100")
+    aangeleverd_via = serializers.CharField(source="via", read_only=True)
+    bestandsformaat = serializers.CharField(source="file_format", read_only=True)
+    grootte_bytes = serializers.IntegerField(source="size_bytes", read_only=True)
+    vervangen_door = serializers.PrimaryKeyRelatedField(source="superseded_by", read_only=True, allow_null=True)
+    status_url = serializers.SerializerMethodField()
+    fouten_url = serializers.SerializerMethodField()
+    bevestig_url = serializers.SerializerMethodField()
+    verslag = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "status",
+            "soort",
+            "peildatum",
+            "ontvangen_op",
+            "verwerkt_op",
+            "voortgang",
+            "aangeleverd_via",
+            "bestandsformaat",
+            "grootte_bytes",
+            "sha256",
+            "vervangen_door",
+            "status_url",
+            "fouten_url",
+            "bevestig_url",
+            "verslag",
+        ]
+        read_only_fields = fields
+
+    def _url(self, name: str, obj: Delivery) -> str:
+        path = reverse(name, kwargs={"delivery_id": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_status_url(self, obj: Delivery) -> str:
+        return self._url("intake_api:delivery-detail", obj)
+
+    def get_fouten_url(self, obj: Delivery) -> str:
+        return self._url("intake_api:delivery-rejected-rows", obj)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_bevestig_url(self, obj: Delivery) -> str | None:
+        if obj.status != DeliveryStatus.WACHT_OP_BEVESTIGING:
+            return None
+        return self._url("intake_api:delivery-confirm", obj)
+
+    @extend_schema_field(ReportSerializer)
+    def get_verslag(self, obj: Delivery) -> dict:
+        return delivery_report(obj)
+
+
+class RejectedRowSerializer(serializers.Serializer):
+    """One line of ``rij;klantnummer;veld;code;melding``."""
+
+    rij = serializers.IntegerField(source="row")
+    klantnummer = serializers.CharField()
+    veld = serializers.CharField(source="field")
+    code = serializers.CharField()
+    melding = serializers.CharField(source="message")
+
+
+class RejectedRowPageSerializer(serializers.Serializer):
+    """A page of rejected rows (``limit``/``offset``)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RejectedRowSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    melding = serializers.CharField()
+    codes = serializers.ListField(child=serializers.CharField(), required=False)

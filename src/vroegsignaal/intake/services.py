@@ -1,0 +1,1119 @@
+"""The intake app's public face: one service for every way a delivery comes in.
+
+The upload page, the REST API and ``vroegsignaal deliver`` all call
+:func:`receive_delivery`; the work is done by :func:`process_delivery` (in
+the caller's process, or in the ``db_worker`` for large deliveries), and
+:func:`confirm_delivery` applies one that the safety check held back.
+
+The path of a delivery (spec 1.6):
+
+1. receipt: the file is staged under ``DATA_DIR/incoming`` (0600) while its
+   size and SHA-256 are taken; ``BESTAND_TE_GROOT``, ``PEILDATUM_ONGELDIG`` and
+   ``LEVERING_DUBBEL`` are refused at once. Status ``ontvangen``.
+2. evaluation (``in_behandeling``): parse (:mod:`.parsing`), normalise and
+   check (:mod:`.normalise`), route (:mod:`.routing`) and check the covenant;
+   rows outside a covenant are counted and dropped. Nothing is written but
+   the progress.
+3. decision: ``TE_VEEL_FOUTEN`` refuses it; a ``stand`` that would clear more
+   than half of the creditor's open arrears is held (``wacht_op_bevestiging``)
+   with its routed rows kept, encrypted, next to the staged file; otherwise
+4. apply: :func:`vroegsignaal.households.services.apply_rows`, the rejected
+   rows, the counts, the report, supersession and the status ``verwerkt`` in
+   one transaction. A crash or a killed worker before its commit leaves the
+   data as it was; :func:`process_delivery` on the same delivery starts again
+   from the staged file and gives the same result.
+5. the staged files are deleted; SHA-256, size, counts and report remain.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import importlib
+import io
+import logging
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from vroegsignaal.organisations.models import Creditor
+from vroegsignaal.privacy import services as privacy
+
+from . import routing
+from .codes import Code, message
+from .fields import Soort, field_for_header, validate_column_mapping
+from .models import ApiKey, ColumnMapping, Delivery, DeliveryRowIssue, DeliveryStatus, Via
+
+log = logging.getLogger(__name__)
+
+S = DeliveryStatus
+
+# Deliveries larger than this go to the background worker even when the caller
+# would wait: about 50,000 rows of a typical CSV (150–200 bytes a row).
+BACKGROUND_FROM_BYTES = 8 * 1024 * 1024
+# Spec 1.6 TE_VEEL_FOUTEN: "more than half of the rows rejected".
+MAX_REJECTED_SHARE = 0.5
+# Spec 1.6 safety check: "would clear more than half of the creditor's open arrears".
+MAX_CLEARED_SHARE = 0.5
+PREVIEW_ROWS = 10
+# A CSV preview reads the file's head only.
+PREVIEW_HEAD_BYTES = 256 * 1024
+# Staged previews and orphaned files older than this are removed.
+STAGING_MAX_AGE = dt.timedelta(days=1)
+# last_used_at of an API key is written at most this often.
+API_KEY_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+ISSUE_BATCH = 5000
+
+
+class DeliveryError(Exception):
+    """An action on a delivery that is not possible now; the message is Dutch and for the user."""
+
+
+# ---------------------------------------------------------------------------
+# Staging
+# ---------------------------------------------------------------------------
+
+
+def incoming_dir() -> Path:
+    """``DATA_DIR/incoming``: staged deliveries, readable by this system's user only."""
+    path = Path(settings.DATA_DIR) / "incoming"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Staged:
+    name: str  # file name under incoming_dir(); "" when nothing was kept
+    size: int
+    sha256: str
+    too_big: bool = False
+    head: bytes = b""
+
+    @property
+    def path(self) -> Path:
+        return incoming_dir() / self.name
+
+
+def _open_private(path: Path) -> IO[bytes]:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def _chunks(source: Any) -> Iterable[bytes]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        yield bytes(source)
+        return
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+        return
+    if hasattr(source, "chunks"):  # Django's UploadedFile
+        yield from source.chunks()
+        return
+    while chunk := source.read(1 << 20):
+        yield chunk
+
+
+def stage_file(source: Any, *, suffix: str = "") -> Staged:
+    """Copy ``source`` (bytes, a path, an upload or a binary stream) to a private staged file.
+
+    Hashes and measures while copying. Beyond ``MAX_DELIVERY_BYTES`` the copy
+    stops and nothing is kept (``too_big``).
+    """
+    limit = settings.MAX_DELIVERY_BYTES
+    name = f"{secrets.token_hex(16)}{suffix}"
+    path = incoming_dir() / name
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with _open_private(path) as out:
+        for chunk in _chunks(source):
+            size += len(chunk)
+            if size > limit:
+                break
+            if len(head) < 4096:
+                head += chunk[: 4096 - len(head)]
+            digest.update(chunk)
+            out.write(chunk)
+    if size > limit:
+        path.unlink(missing_ok=True)
+        return Staged("", size, "", too_big=True)
+    return Staged(name, size, digest.hexdigest(), head=head)
+
+
+def _remove_staged(name: str) -> None:
+    if not name:
+        return
+    for path in (incoming_dir() / name, incoming_dir() / f"{name}.rows"):
+        path.unlink(missing_ok=True)
+
+
+def clean_incoming(max_age: dt.timedelta = STAGING_MAX_AGE) -> int:
+    """Remove staged files that no delivery needs any more and that are older than ``max_age``."""
+    staged = Delivery.objects.exclude(staged_name="").values_list("staged_name", flat=True)
+    keep = {name for s in staged for name in (s, f"{s}.rows")}
+    cutoff = time.time() - max_age.total_seconds()
+    removed = 0
+    for path in incoming_dir().iterdir():
+        if path.name in keep:
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _looks_like_json(head: bytes, filename: str) -> bool:
+    if filename.lower().endswith(".json"):
+        return True
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
+
+
+# ---------------------------------------------------------------------------
+# Receipt
+# ---------------------------------------------------------------------------
+
+
+def _parse_reference_date(value: dt.date | str | None) -> tuple[dt.date | None, bool]:
+    """(date, valid). ``None`` is valid here: a JSON body may still carry it."""
+    if value is None or value == "":
+        return None, True
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            return None, False
+    return value, value <= timezone.localdate()
+
+
+def _refusal(code: Code, melding: str | None = None, **details) -> dict:
+    return {"codes": [str(code)], "melding": melding or message(code, **details)}
+
+
+def receive_delivery(
+    creditor: Creditor,
+    source: Any,
+    *,
+    filename: str = "",
+    kind: str | None = Soort.STAND,
+    reference_date: dt.date | str | None = None,
+    via: str = Via.CLI,
+    user=None,
+    api_key: ApiKey | None = None,
+    background: bool = False,
+) -> Delivery:
+    """Take a delivery in from any way in and process it (or queue it); return the delivery.
+
+    ``source`` is bytes, a path, an uploaded file or a binary stream.
+    ``kind=None`` and ``reference_date=None`` leave them to a JSON body
+    (spec 1.4), else ``stand`` and a refusal. With ``background=True``, or
+    for a file beyond :data:`BACKGROUND_FROM_BYTES`, the work is queued for
+    ``vroegsignaal db_worker`` and the delivery is returned ``ontvangen``.
+    Refusals at receipt (``BESTAND_TE_GROOT``, ``PEILDATUM_ONGELDIG``,
+    ``LEVERING_DUBBEL``) return an ``afgewezen`` delivery and change nothing else.
+    """
+    if kind not in (None, "", *Soort.values):
+        raise ValueError(f"onbekende soort {kind!r}")
+    filename = Path(filename or "").name[:255]
+    staged = stage_file(source, suffix=Path(filename).suffix.lower()[:10])
+    refusal: dict | None = None
+    peildatum, valid_date = _parse_reference_date(reference_date)
+    if staged.too_big:
+        refusal = _refusal(Code.BESTAND_TE_GROOT, maximum=_human_size(settings.MAX_DELIVERY_BYTES))
+    elif not valid_date or (peildatum is None and not _looks_like_json(staged.head, filename)):
+        refusal = _refusal(Code.PEILDATUM_ONGELDIG)
+
+    submitted_by = user if getattr(user, "pk", None) else None
+    try:
+        with transaction.atomic():
+            # One receipt per creditor at a time, so the duplicate check cannot race.
+            Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
+            if refusal is None:
+                earlier = (
+                    Delivery.objects.filter(creditor=creditor, sha256=staged.sha256)
+                    .exclude(status=S.AFGEWEZEN)
+                    .order_by("pk")
+                    .first()
+                )
+                if earlier is not None:
+                    refusal = _refusal(
+                        Code.LEVERING_DUBBEL,
+                        f"{message(Code.LEVERING_DUBBEL)} Zelfde inhoud als levering {earlier.pk}.",
+                    )
+            delivery = Delivery.objects.create(
+                creditor=creditor,
+                kind=kind or "",
+                reference_date=peildatum,
+                status=S.AFGEWEZEN if refusal else S.ONTVANGEN,
+                sha256=staged.sha256,
+                size_bytes=staged.size,
+                filename=filename,
+                via=via,
+                submitted_by=submitted_by,
+                api_key=api_key,
+                staged_name="" if refusal else staged.name,
+                processed_at=timezone.now() if refusal else None,
+                progress=100 if refusal else 0,
+                report={"weigering": refusal} if refusal else {},
+            )
+            privacy.record(
+                user,
+                privacy.AuditAction.DELIVER,
+                delivery,
+                purpose="levering ontvangen",
+                details={
+                    "via": via,
+                    "schuldeiser": creditor.code,
+                    "grootte": staged.size,
+                    "status": delivery.status,
+                    **({"weigering": refusal["codes"]} if refusal else {}),
+                },
+            )
+            queued = refusal is None and (background or staged.size > BACKGROUND_FROM_BYTES)
+            if queued:
+                _enqueue(delivery.pk)
+    except BaseException:
+        _remove_staged(staged.name)
+        raise
+    if refusal:
+        _remove_staged(staged.name)
+        return delivery
+    if not queued:
+        return process_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _enqueue(delivery_id: int) -> None:
+    from .tasks import process_delivery_task
+
+    process_delivery_task.enqueue(delivery_id)
+
+
+def _human_size(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            value = n / size
+            return (f"{value:.0f}" if value.is_integer() else f"{value:.1f}".replace(".", ",")) + f" {unit}"
+    return f"{n} bytes"
+
+
+# ---------------------------------------------------------------------------
+# Evaluation: parse, normalise, route — no writes but the progress
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """What processing found, before anything is applied."""
+
+    kind: str
+    reference_date: dt.date | None
+    file_format: str = ""
+    accepted: pl.DataFrame | None = None  # the routed rows to apply
+    issues: pl.DataFrame | None = None  # rij, klantnummer, veld, code, melding, is_warning
+    rows_received: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_outside_covenant: int = 0
+    report: dict = field(default_factory=dict)
+    refusal: dict | None = None
+
+
+ISSUE_COLUMNS = {
+    "rij": pl.Int64(),
+    "klantnummer": pl.String(),
+    "veld": pl.String(),
+    "code": pl.String(),
+    "melding": pl.String(),
+    "is_warning": pl.Boolean(),
+}
+
+
+def set_progress(delivery_id: int, percent: int) -> None:
+    """Write the progress in its own short statement (autocommit outside the apply transaction)."""
+    Delivery.objects.filter(pk=delivery_id).update(progress=max(0, min(100, int(percent))))
+
+
+def column_mapping_for(creditor: Creditor | int) -> dict[str, str | None]:
+    creditor_id = creditor if isinstance(creditor, int) else creditor.pk
+    mapping = ColumnMapping.objects.filter(creditor_id=creditor_id).values_list("mapping", flat=True).first()
+    return dict(mapping or {})
+
+
+def _count_per_code(issues: pl.DataFrame) -> dict[str, int]:
+    if issues.height == 0:
+        return {}
+    per_code = issues.unique(["rij", "code"]).group_by("code").len().sort("code")
+    return {code: int(n) for code, n in per_code.iter_rows()}
+
+
+def _per_municipality(rows: pl.DataFrame) -> list[dict]:
+    from vroegsignaal.organisations.models import Municipality
+
+    if rows.height == 0:
+        return []
+    counts = rows.group_by("municipality_code").len().sort("municipality_code")
+    names = dict(
+        Municipality.objects.filter(code__in=counts.get_column("municipality_code").to_list()).values_list(
+            "code", "name"
+        )
+    )
+    return [
+        {"gemeentecode": code, "gemeente": names.get(code, ""), "regels": int(n)}
+        for code, n in counts.iter_rows()
+    ]
+
+
+def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
+    """Parse, normalise, route and count one staged delivery; raises ``DeliveryRefused``."""
+    from .normalise import ERRORS, WARNINGS, normalise_delivery
+    from .parsing import DeliveryRefused, parse_delivery
+
+    parsed = parse_delivery(
+        path,
+        filename=delivery.filename or None,
+        soort=delivery.kind or None,
+        column_mapping=column_mapping_for(delivery.creditor_id),
+        max_bytes=settings.MAX_DELIVERY_BYTES,
+    )
+    set_progress(delivery.pk, 25)
+
+    kind = delivery.kind
+    reference_date = delivery.reference_date
+    if parsed.format == "json":
+        kind, reference_date = _settle_json_header(delivery, parsed.soort, parsed.peildatum)
+    kind = kind or Soort.STAND
+    if reference_date is None:
+        raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, message(Code.PEILDATUM_ONGELDIG))
+
+    normalised = normalise_delivery(parsed.table, peildatum=reference_date, soort=kind)
+    set_progress(delivery.pk, 45)
+
+    table = routing.route_rows(normalised.table)
+    allowed = routing.covenant_municipality_ids(delivery.creditor_id, reference_date)
+    table = table.with_columns(routing.in_covenant_expr(allowed).alias("in_covenant"))
+    set_progress(delivery.pk, 65)
+
+    unknown_address = (
+        pl.col("postcode").is_not_null() & pl.col("municipality_id").is_null()
+    )
+    table = table.with_columns(
+        pl.when(unknown_address)
+        .then(pl.concat_list([pl.col(ERRORS), pl.lit(str(Code.ADRES_ONBEKEND))]))
+        .otherwise(pl.col(ERRORS))
+        .alias(ERRORS),
+        pl.when(pl.col("match") == routing.Match.APPROXIMATE)
+        .then(pl.concat_list([pl.col(WARNINGS), pl.lit(str(Code.ADRES_BIJ_BENADERING))]))
+        .otherwise(pl.col(WARNINGS))
+        .alias(WARNINGS),
+    )
+    outside = pl.col("in_covenant").fill_null(False).not_() & pl.col("municipality_id").is_not_null()
+    rejected = pl.col(ERRORS).list.len() > 0
+    table = table.with_columns(
+        outside.alias("_outside"), (rejected & ~outside).alias("_rejected")
+    )
+    outside_rows = table.filter(pl.col("_outside"))
+    accepted = table.filter(~pl.col("_outside") & ~pl.col("_rejected"))
+    rejected_rows = table.filter(pl.col("_rejected"))
+
+    # The issues to keep: every error of a rejected row, every warning of an accepted
+    # one; nothing of the rows outside a covenant (not stored, not logged).
+    routing_issues = pl.concat(
+        [
+            table.filter(unknown_address & ~pl.col("_outside")).select(
+                "rij",
+                pl.col("klantnummer").str.slice(0, 64),
+                pl.lit("postcode").alias("veld"),
+                pl.lit(str(Code.ADRES_ONBEKEND)).alias("code"),
+                pl.lit(message(Code.ADRES_ONBEKEND)).alias("melding"),
+                pl.lit(False).alias("is_warning"),
+            ),
+            accepted.filter(pl.col("match") == routing.Match.APPROXIMATE).select(
+                "rij",
+                pl.col("klantnummer").str.slice(0, 64),
+                pl.lit("huisnummer").alias("veld"),
+                pl.lit(str(Code.ADRES_BIJ_BENADERING)).alias("code"),
+                pl.lit(message(Code.ADRES_BIJ_BENADERING)).alias("melding"),
+                pl.lit(True).alias("is_warning"),
+            ),
+        ]
+    )
+    warning_codes = [str(c) for c in (Code.TELEFOON_ONGELDIG, Code.EMAIL_ONGELDIG, Code.ADRES_BIJ_BENADERING)]
+    front_issues = normalised.issues.select(
+        "rij",
+        "klantnummer",
+        "veld",
+        "code",
+        "melding",
+        pl.col("code").is_in(warning_codes).alias("is_warning"),
+    )
+    rejected_ids = rejected_rows.select("rij")
+    accepted_ids = accepted.select("rij")
+    issues = pl.concat(
+        [
+            front_issues.filter(~pl.col("is_warning")).join(rejected_ids, on="rij", how="semi"),
+            front_issues.filter(pl.col("is_warning")).join(accepted_ids, on="rij", how="semi"),
+            routing_issues,
+        ]
+    ).cast(ISSUE_COLUMNS).sort("rij", maintain_order=True)  # type: ignore[arg-type]
+
+    rows_rejected = rejected_rows.height
+    rows_accepted = accepted.height
+    routed_postcode_only = accepted.filter(pl.col("match") == routing.Match.POSTCODE).height
+    report = {
+        "afgewezen_per_code": _count_per_code(issues.filter(~pl.col("is_warning"))),
+        "waarschuwingen_per_code": _count_per_code(issues.filter(pl.col("is_warning"))),
+        "gerouteerd_per_gemeente": _per_municipality(accepted),
+        "gerouteerd_alleen_op_postcode": routed_postcode_only,
+        "buiten_convenant_per_gemeente": _per_municipality(outside_rows),
+        "onbekende_kolommen": list(parsed.unknown_columns) + list(parsed.duplicate_columns),
+        "kolommen": dict(parsed.columns),
+        "opmerkingen": [dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes],
+    }
+    evaluation = Evaluation(
+        kind=kind,
+        reference_date=reference_date,
+        file_format=parsed.format,
+        accepted=accepted.drop(["_outside", "_rejected", "in_covenant", ERRORS]),
+        issues=issues,
+        rows_received=table.height,
+        rows_accepted=rows_accepted,
+        rows_rejected=rows_rejected,
+        rows_outside_covenant=outside_rows.height,
+        report=report,
+    )
+    # TE_VEEL_FOUTEN: rows outside a covenant are out of scope, not errors.
+    if rows_rejected > MAX_REJECTED_SHARE * (rows_rejected + rows_accepted):
+        evaluation.refusal = _refusal(Code.TE_VEEL_FOUTEN)
+    return evaluation
+
+
+def _settle_json_header(
+    delivery: Delivery, body_soort: str | None, body_peildatum: str | None
+) -> tuple[str, dt.date | None]:
+    """Kind and peildatum of a JSON delivery: the body's, unless the caller gave them (then equal)."""
+    from .parsing import DeliveryRefused
+
+    kind = delivery.kind
+    if body_soort not in (None, ""):
+        if body_soort not in Soort.values:
+            raise DeliveryRefused(
+                Code.BESTAND_ONLEESBAAR,
+                message(Code.BESTAND_ONLEESBAAR, variant="reden", reden='"soort" is niet stand of mutatie'),
+            )
+        if kind and kind != body_soort:
+            raise DeliveryRefused(
+                Code.BESTAND_ONLEESBAAR,
+                message(
+                    Code.BESTAND_ONLEESBAAR,
+                    variant="reden",
+                    reden=f'"soort" in het bestand ({body_soort}) wijkt af van de opgegeven soort ({kind})',
+                ),
+            )
+        kind = body_soort
+    reference_date = delivery.reference_date
+    if body_peildatum not in (None, ""):
+        parsed, valid = _parse_reference_date(body_peildatum)
+        if not valid or parsed is None:
+            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, message(Code.PEILDATUM_ONGELDIG))
+        if reference_date is not None and parsed != reference_date:
+            raise DeliveryRefused(
+                Code.PEILDATUM_ONGELDIG,
+                f"{message(Code.PEILDATUM_ONGELDIG)} De peildatum in het bestand ({parsed.isoformat()}) "
+                f"wijkt af van de opgegeven peildatum ({reference_date.isoformat()}).",
+            )
+        reference_date = parsed
+    return kind, reference_date
+
+
+# ---------------------------------------------------------------------------
+# Processing
+# ---------------------------------------------------------------------------
+
+
+def _households():
+    """The households app's service (imported late: it imports this app's models)."""
+    return importlib.import_module("vroegsignaal.households.services")
+
+
+def process_delivery(delivery_id: int) -> Delivery:
+    """Process a received delivery to its outcome; safe to call again after a crash.
+
+    A delivery that is already ``verwerkt``, ``afgewezen`` or waiting for
+    confirmation is returned unchanged. One that is ``in_behandeling`` (a
+    worker died) is evaluated again from its staged file.
+    """
+    from .parsing import DeliveryRefused
+
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status not in (S.ONTVANGEN, S.IN_BEHANDELING):
+            return delivery
+        delivery.move_to(S.IN_BEHANDELING)
+        delivery.progress = 5
+        delivery.report.pop("storing", None)
+        delivery.save(update_fields=["status", "progress", "report"])
+
+    if delivery.confirmed_at is not None:
+        return _apply_confirmed(delivery)
+
+    path = incoming_dir() / delivery.staged_name if delivery.staged_name else None
+    if path is None or not path.exists():
+        return _finish_refused(
+            delivery,
+            None,
+            {
+                "codes": [],
+                "melding": "Het aangeleverde bestand is niet meer beschikbaar; lever het opnieuw aan.",
+            },
+        )
+    try:
+        evaluation = evaluate_delivery(delivery, path)
+    except DeliveryRefused as refused:
+        return _finish_refused(delivery, None, {"codes": [str(refused.code)], "melding": refused.message})
+    except Exception:
+        _note_failure(delivery.pk)
+        raise
+    if evaluation.refusal:
+        return _finish_refused(delivery, evaluation, evaluation.refusal)
+
+    if evaluation.kind == Soort.STAND:
+        households = _households()
+        creditor = delivery.creditor
+        open_count = households.open_arrear_count(creditor)
+        clearing = households.count_cleared_by_stand(creditor, evaluation.accepted)
+        if open_count and clearing > MAX_CLEARED_SHARE * open_count:
+            evaluation.report["veiligheidscontrole"] = {
+                "open_achterstanden": int(open_count),
+                "af_te_melden": int(clearing),
+            }
+            return _hold(delivery, evaluation)
+    try:
+        return _apply(delivery, evaluation)
+    except Exception:
+        _note_failure(delivery.pk)
+        raise
+
+
+FAILURE_NOTE = (
+    "Bij het verwerken ging iets mis; er is niets gewijzigd. De levering wordt opnieuw "
+    "verwerkt zodra de storing is verholpen."
+)
+
+
+def _note_failure(delivery_id: int) -> None:
+    """Say on the delivery that processing broke off (it stays in_behandeling and can run again)."""
+    log.exception("Levering %s: verwerking afgebroken", delivery_id)
+    try:
+        with transaction.atomic():
+            current = Delivery.objects.select_for_update().get(pk=delivery_id)
+            current.report = {**current.report, "storing": FAILURE_NOTE}
+            current.save(update_fields=["report"])
+    except Exception:  # noqa: BLE001 - the original error matters more
+        log.exception("Levering %s: storing niet vastgelegd", delivery_id)
+
+
+def _store_issues(delivery: Delivery, issues: pl.DataFrame | None) -> None:
+    DeliveryRowIssue.objects.filter(delivery=delivery).delete()
+    if issues is None or issues.height == 0:
+        return
+    for part in issues.iter_slices(ISSUE_BATCH):
+        DeliveryRowIssue.objects.bulk_create(
+            [
+                DeliveryRowIssue(
+                    delivery_id=delivery.pk,
+                    row=rij,
+                    klantnummer=klantnummer or "",
+                    field=veld or "",
+                    code=code,
+                    message=melding[:300],
+                    is_warning=bool(is_warning),
+                )
+                for rij, klantnummer, veld, code, melding, is_warning in part.iter_rows()
+            ],
+            batch_size=ISSUE_BATCH,
+        )
+
+
+def _write_counts(delivery: Delivery, evaluation: Evaluation) -> None:
+    delivery.kind = evaluation.kind
+    delivery.reference_date = evaluation.reference_date
+    delivery.file_format = evaluation.file_format
+    delivery.rows_received = evaluation.rows_received
+    delivery.rows_accepted = evaluation.rows_accepted
+    delivery.rows_rejected = evaluation.rows_rejected
+    delivery.rows_outside_covenant = evaluation.rows_outside_covenant
+    delivery.report = {**delivery.report, **evaluation.report}
+
+
+_COUNT_FIELDS = [
+    "kind",
+    "reference_date",
+    "file_format",
+    "rows_received",
+    "rows_accepted",
+    "rows_rejected",
+    "rows_outside_covenant",
+    "report",
+]
+
+
+def _locked(delivery_id: int, *expected: str) -> Delivery | None:
+    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+    return delivery if delivery.status in expected else None
+
+
+def _audit_outcome(delivery: Delivery, user=None, purpose: str = "levering verwerkt") -> None:
+    privacy.record(
+        user,
+        privacy.AuditAction.UPDATE,
+        delivery,
+        purpose=purpose,
+        details={
+            "status": delivery.status,
+            "ontvangen": delivery.rows_received,
+            "geaccepteerd": delivery.rows_accepted,
+            "afgewezen": delivery.rows_rejected,
+            "buiten_convenant": delivery.rows_outside_covenant,
+            "nieuw": delivery.arrears_new,
+            "gewijzigd": delivery.arrears_changed,
+            "afgemeld": delivery.arrears_cleared,
+            **({"weigering": delivery.report["weigering"]["codes"]} if delivery.report.get("weigering") else {}),
+        },
+    )
+
+
+def _finish_refused(delivery: Delivery, evaluation: Evaluation | None, refusal: dict) -> Delivery:
+    with transaction.atomic():
+        current = _locked(delivery.pk, S.IN_BEHANDELING)
+        if current is None:
+            return Delivery.objects.get(pk=delivery.pk)
+        if evaluation is not None:
+            _write_counts(current, evaluation)
+            _store_issues(current, evaluation.issues)
+        current.report = {**current.report, "weigering": refusal}
+        current.move_to(S.AFGEWEZEN)
+        current.progress = 100
+        current.processed_at = timezone.now()
+        staged, current.staged_name = current.staged_name, ""
+        current.save()
+        _audit_outcome(current, purpose="levering afgewezen")
+    _remove_staged(staged)
+    return current
+
+
+def _held_rows_path(delivery: Delivery) -> Path:
+    return incoming_dir() / f"{delivery.staged_name}.rows"
+
+
+def _write_held_rows(path: Path, rows: pl.DataFrame) -> None:
+    """The routed rows of a held delivery, as Parquet encrypted with the field-encryption key."""
+    buffer = io.BytesIO()
+    rows.write_parquet(buffer, compression="zstd")
+    token = privacy.encrypt(base64.b64encode(buffer.getvalue()).decode("ascii"))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    with _open_private(tmp) as out:
+        out.write(token.encode("ascii"))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def _read_held_rows(path: Path) -> pl.DataFrame:
+    token = path.read_bytes().decode("ascii")
+    return pl.read_parquet(io.BytesIO(base64.b64decode(privacy.decrypt(token))))
+
+
+def _hold(delivery: Delivery, evaluation: Evaluation) -> Delivery:
+    rows_path = _held_rows_path(delivery)
+    _write_held_rows(rows_path, evaluation.accepted)
+    with transaction.atomic():
+        current = _locked(delivery.pk, S.IN_BEHANDELING)
+        if current is None:
+            return Delivery.objects.get(pk=delivery.pk)
+        _write_counts(current, evaluation)
+        _store_issues(current, evaluation.issues)
+        current.move_to(S.WACHT_OP_BEVESTIGING)
+        current.progress = 100
+        current.save()
+        _audit_outcome(current, purpose="levering wacht op bevestiging")
+    # Only the routed rows are needed to apply it later; the file itself goes.
+    (incoming_dir() / current.staged_name).unlink(missing_ok=True)
+    return current
+
+
+def _newer_applied(delivery: Delivery) -> Delivery | None:
+    return (
+        Delivery.objects.filter(
+            creditor_id=delivery.creditor_id,
+            kind=delivery.kind,
+            reference_date=delivery.reference_date,
+            status=S.VERWERKT,
+            pk__gt=delivery.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = True) -> Delivery:
+    """Apply the routed rows, write the outcome and supersede earlier deliveries: one transaction."""
+    households = _households()
+    set_progress(delivery.pk, 70)
+    with transaction.atomic():
+        current = _locked(delivery.pk, S.IN_BEHANDELING)
+        if current is None:
+            return Delivery.objects.get(pk=delivery.pk)
+        _write_counts(current, evaluation)
+        newer = _newer_applied(current)
+        if newer is not None:
+            # A newer delivery with this peildatum was applied meanwhile: it is authoritative.
+            current.superseded_by = newer
+            current.report = {
+                **current.report,
+                "weigering": {
+                    "codes": [],
+                    "melding": f"Vervangen door levering {newer.pk} met dezelfde peildatum; er is niets verwerkt.",
+                },
+            }
+            current.move_to(S.AFGEWEZEN)
+        else:
+            counts = households.apply_rows(
+                current,
+                evaluation.accepted,
+                kind=current.kind,
+                creditor=current.creditor,
+                reference_date=current.reference_date,
+            )
+            current.arrears_new = counts.new
+            current.arrears_changed = counts.changed
+            current.arrears_cleared = counts.cleared
+            current.move_to(S.VERWERKT)
+            _supersede_earlier(current)
+        if store_issues:
+            _store_issues(current, evaluation.issues)
+        current.progress = 100
+        current.processed_at = timezone.now()
+        staged, current.staged_name = current.staged_name, ""
+        current.save()
+        _audit_outcome(current)
+    _remove_staged(staged)
+    return current
+
+
+def _supersede_earlier(delivery: Delivery) -> None:
+    """Spec 1.2: a newer delivery with the same creditor, kind and peildatum supersedes the earlier."""
+    earlier = Delivery.objects.filter(
+        creditor_id=delivery.creditor_id,
+        kind=delivery.kind,
+        reference_date=delivery.reference_date,
+        pk__lt=delivery.pk,
+        superseded_by__isnull=True,
+    )
+    earlier.filter(status=S.VERWERKT).update(superseded_by=delivery)
+    # One still waiting for confirmation is replaced: it can no longer be confirmed.
+    for held in earlier.filter(status=S.WACHT_OP_BEVESTIGING).select_for_update():
+        held.move_to(S.AFGEWEZEN)
+        held.superseded_by = delivery
+        held.processed_at = timezone.now()
+        held.report = {
+            **held.report,
+            "weigering": {
+                "codes": [],
+                "melding": f"Vervangen door levering {delivery.pk} voordat deze werd bevestigd; er is niets verwerkt.",
+            },
+        }
+        staged, held.staged_name = held.staged_name, ""
+        held.save()
+        transaction.on_commit(lambda name=staged: _remove_staged(name))
+
+
+def _apply_confirmed(delivery: Delivery) -> Delivery:
+    path = _held_rows_path(delivery) if delivery.staged_name else None
+    if path is None or not path.exists():
+        return _finish_refused(
+            delivery,
+            None,
+            {
+                "codes": [],
+                "melding": "De gegevens van deze levering zijn niet meer beschikbaar; lever haar opnieuw aan.",
+            },
+        )
+    evaluation = Evaluation(
+        kind=delivery.kind,
+        reference_date=delivery.reference_date,
+        file_format=delivery.file_format,
+        accepted=_read_held_rows(path),
+        rows_received=delivery.rows_received,
+        rows_accepted=delivery.rows_accepted,
+        rows_rejected=delivery.rows_rejected,
+        rows_outside_covenant=delivery.rows_outside_covenant,
+    )
+    return _apply(delivery, evaluation, store_issues=False)
+
+
+# ---------------------------------------------------------------------------
+# Confirmation (spec 1.6 safety check)
+# ---------------------------------------------------------------------------
+
+
+def confirm_delivery(delivery: Delivery, user=None, *, background: bool = False) -> Delivery:
+    """The creditor confirms a held ``stand``: it is applied (now, or by the worker)."""
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if current.status != S.WACHT_OP_BEVESTIGING:
+            raise DeliveryError(f"Levering {current.pk} wacht niet op bevestiging (status: {current.get_status_display()}).")
+        current.move_to(S.IN_BEHANDELING)
+        current.confirmed_by = user if getattr(user, "pk", None) else None
+        current.confirmed_at = timezone.now()
+        current.progress = 70
+        current.save(update_fields=["status", "confirmed_by", "confirmed_at", "progress"])
+        privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering bevestigd")
+        queued = background or current.rows_accepted * 150 > BACKGROUND_FROM_BYTES
+        if queued:
+            _enqueue(current.pk)
+    if queued:
+        return current
+    return process_delivery(current.pk)
+
+
+def decline_delivery(delivery: Delivery, user=None) -> Delivery:
+    """The creditor does not confirm a held ``stand``: nothing is applied and its rows are deleted."""
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if current.status != S.WACHT_OP_BEVESTIGING:
+            raise DeliveryError(f"Levering {current.pk} wacht niet op bevestiging (status: {current.get_status_display()}).")
+        current.move_to(S.AFGEWEZEN)
+        current.processed_at = timezone.now()
+        current.report = {
+            **current.report,
+            "weigering": {"codes": [], "melding": "Niet bevestigd door de schuldeiser; er is niets verwerkt."},
+        }
+        staged, current.staged_name = current.staged_name, ""
+        current.save()
+        privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering niet bevestigd")
+    _remove_staged(staged)
+    return current
+
+
+# ---------------------------------------------------------------------------
+# Rejected rows
+# ---------------------------------------------------------------------------
+
+REJECTED_ROWS_HEADER = ("rij", "klantnummer", "veld", "code", "melding")
+
+
+def rejected_rows(delivery: Delivery, *, warnings: bool = False):
+    """The delivery's rejected rows (and with ``warnings`` its warnings), in row order."""
+    qs = DeliveryRowIssue.objects.filter(delivery=delivery)
+    if not warnings:
+        qs = qs.filter(is_warning=False)
+    return qs.order_by("row", "id")
+
+
+def record_rejected_rows_read(delivery: Delivery, user, *, request=None, how: str, count: int | None = None) -> None:
+    """Audit every read of the rejected rows (they carry klantnummers)."""
+    privacy.record(
+        user,
+        privacy.AuditAction.EXPORT if how == "csv" else privacy.AuditAction.VIEW,
+        delivery,
+        purpose="afgewezen regels inzien",
+        request=request,
+        details={"vorm": how, **({"regels": count} if count is not None else {})},
+    )
+
+
+def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> Iterable[str]:
+    """``rij;klantnummer;veld;code;melding`` lines, spreadsheet-safe, streamed."""
+    import csv
+
+    from .normalise import spreadsheet_safe
+
+    class _Line:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
+    yield writer.writerow(REJECTED_ROWS_HEADER)
+    for row, klantnummer, veld, code, melding in (
+        rejected_rows(delivery, warnings=warnings)
+        .values_list("row", "klantnummer", "field", "code", "message")
+        .iterator(chunk_size=5000)
+    ):
+        yield writer.writerow([row, spreadsheet_safe(klantnummer), veld, code, melding])
+
+
+# ---------------------------------------------------------------------------
+# API keys
+# ---------------------------------------------------------------------------
+
+API_KEY_PREFIX_BYTES = 6  # 12 hex characters
+API_KEY_SECRET_BYTES = 32  # 256 bits
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_api_key(creditor: Creditor, name: str, user=None) -> tuple[ApiKey, str]:
+    """A new key for a creditor system; returns the key and its text ``<prefix>.<secret>``, shown once."""
+    name = (name or "").strip()[:100] or "API-sleutel"
+    secret = secrets.token_urlsafe(API_KEY_SECRET_BYTES)
+    for _attempt in range(5):
+        prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
+        try:
+            with transaction.atomic():
+                key = ApiKey.objects.create(
+                    creditor=creditor,
+                    name=name,
+                    prefix=prefix,
+                    secret_hash=_hash_secret(secret),
+                    created_by=user if getattr(user, "pk", None) else None,
+                )
+                privacy.record(
+                    user, privacy.AuditAction.CREATE, key, purpose="API-sleutel aangemaakt",
+                    details={"schuldeiser": creditor.code, "voorvoegsel": prefix},
+                )
+            return key, f"{prefix}.{secret}"
+        except IntegrityError:  # a prefix collision: 1 in 2**48
+            continue
+    raise RuntimeError("Kon geen unieke API-sleutel maken.")
+
+
+def revoke_api_key(api_key: ApiKey, user=None) -> ApiKey:
+    """Revoke a key; it is refused from then on. Revoking twice changes nothing."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+            privacy.record(
+                user, privacy.AuditAction.UPDATE, key, purpose="API-sleutel ingetrokken",
+                details={"schuldeiser": key.creditor.code, "voorvoegsel": key.prefix},
+            )
+    return key
+
+
+def authenticate_api_key(text: str) -> ApiKey | None:
+    """The active key ``<prefix>.<secret>`` names, or ``None``; compares hashes in constant time."""
+    prefix, dot, secret = (text or "").strip().partition(".")
+    if not dot or not prefix or not secret or len(prefix) > 16 or len(secret) > 200:
+        return None
+    key = ApiKey.objects.select_related("creditor").filter(prefix=prefix).first()
+    # Hash even when there is no key, so timing does not tell whether a prefix exists.
+    candidate = _hash_secret(secret)
+    expected = key.secret_hash if key is not None else "0" * 64
+    if not hmac.compare_digest(candidate, expected) or key is None or key.revoked_at is not None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def api_user_for(key: ApiKey):
+    """The (unsaved) creditor user an API key acts as, so the scoping layer applies unchanged."""
+    from vroegsignaal.organisations.models import Role, User
+
+    user = User(username=f"api-{key.prefix}", role=Role.SCHULDEISER, creditor=key.creditor, is_active=True)
+    user.api_key = key
+    return user
+
+
+# ---------------------------------------------------------------------------
+# Column mapping and preview
+# ---------------------------------------------------------------------------
+
+
+def save_column_mapping(creditor: Creditor, mapping: dict[str, str | None], user=None) -> ColumnMapping:
+    """Store the creditor's own headers (spec 1.3); entries equal to the defaults are left out."""
+    clean = validate_column_mapping(mapping)
+    own = {
+        header.strip(): target
+        for header, target in clean.items()
+        if header.strip() and field_for_header(header) != target
+    }
+    saved, _created = ColumnMapping.objects.update_or_create(creditor=creditor, defaults={"mapping": own})
+    privacy.record(
+        user, privacy.AuditAction.UPDATE, saved, purpose="kolomindeling opgeslagen",
+        details={"kolommen": len(own)},
+    )
+    return saved
+
+
+@dataclass
+class Preview:
+    """The first rows of a file with the creditor's column mapping applied, for the upload page."""
+
+    rows: list[dict[str, str | None]] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # field → header in the file
+    unknown_columns: list[str] = field(default_factory=list)
+    file_format: str = ""
+    refusal: dict | None = None
+
+
+def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind: str | None = None) -> Preview:
+    """Read the head of a staged file as the delivery will be read; never raises for bad files."""
+    from .parsing import DeliveryRefused, parse_delivery
+
+    source: Any = path
+    is_csv = not filename.lower().endswith((".xlsx", ".xls", ".json"))
+    if is_csv and path.stat().st_size > PREVIEW_HEAD_BYTES:
+        head = path.open("rb").read(PREVIEW_HEAD_BYTES)
+        cut = head.rfind(b"\n")
+        source = head[: cut + 1] if cut > 0 else head
+    try:
+        try:
+            parsed = parse_delivery(
+                source,
+                filename=filename or None,
+                soort=kind or None,
+                column_mapping=column_mapping_for(creditor),
+                max_bytes=settings.MAX_DELIVERY_BYTES,
+            )
+        except DeliveryRefused as refused:
+            if source is path or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):
+                raise
+            # The head cut a quoted value in two: read the whole file.
+            parsed = parse_delivery(
+                path,
+                filename=filename or None,
+                soort=kind or None,
+                column_mapping=column_mapping_for(creditor),
+                max_bytes=settings.MAX_DELIVERY_BYTES,
+            )
+    except DeliveryRefused as refused:
+        return Preview(refusal={"codes": [str(refused.code)], "melding": refused.message})
+    fields_present = [c for c in parsed.table.columns if c != "rij"]
+    head_rows = parsed.table.head(PREVIEW_ROWS)
+    return Preview(
+        rows=head_rows.to_dicts(),
+        fields=fields_present,
+        columns=dict(parsed.columns),
+        unknown_columns=list(parsed.unknown_columns) + list(parsed.duplicate_columns),
+        file_format=parsed.format,
+    )
+

@@ -1,0 +1,13 @@
+"""Background work of the intake: large deliveries and confirmations, run by ``vroegsignaal db_worker``."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def process_delivery_task(delivery_id: int) -> str:
+    """Process one delivery to its outcome (see :func:`.services.process_delivery`); returns the status."""
+    from .services import process_delivery
+
+    return process_delivery(delivery_id).status

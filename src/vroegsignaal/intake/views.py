@@ -1,0 +1,285 @@
+"""The creditor's delivery pages under /leveringen/: thin views over :mod:`.services`.
+
+Only users with the ``schuldeiser`` role use them; every object comes through
+the scoping layer. The upload is two steps without scripts: the file is staged
+and a preview of its first rows (with the column mapping applied) is shown;
+submitting hands the staged file to :func:`.services.receive_delivery`. The
+delivery page polls a small status fragment with htmx while it runs.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+
+from . import services
+from .codes import Code, message
+from .forms import ApiKeyForm, ColumnMappingFormSet, UploadForm
+from .models import ApiKey, Delivery, Via
+from .report import STATUS_SENTENCES, report_context
+
+SESSION_UPLOAD = "intake_upload"
+PAGE_SIZE = 25
+
+
+def creditor_required(view):
+    """Creditor staff only; everyone else gets 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated or user.role != Role.SCHULDEISER or not user.creditor_id:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def _status_context(delivery: Delivery) -> dict:
+    return {
+        "delivery": delivery,
+        "status_sentence": STATUS_SENTENCES[delivery.status],
+        "report": report_context(delivery),
+    }
+
+
+@creditor_required
+def delivery_list(request):
+    deliveries = scoped(request.user, Delivery).order_by("-received_at", "-id")
+    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    return render(request, "intake/list.html", {"page": page})
+
+
+def _staged_upload(request) -> dict | None:
+    upload = request.session.get(SESSION_UPLOAD)
+    if not upload:
+        return None
+    path = services.incoming_dir() / upload["staged"]
+    if not path.exists():
+        request.session.pop(SESSION_UPLOAD, None)
+        return None
+    return {**upload, "path": path}
+
+
+def _discard_staged(request) -> None:
+    upload = request.session.pop(SESSION_UPLOAD, None)
+    if upload:
+        (services.incoming_dir() / upload["staged"]).unlink(missing_ok=True)
+
+
+@creditor_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    """Step 1: choose the file, peildatum and kind; the file is staged for the preview."""
+    form = UploadForm()
+    if request.method == "POST":
+        too_big = int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_DELIVERY_BYTES + 1024 * 1024
+        if too_big:
+            form.add_error(None, message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)))
+        else:
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                _discard_staged(request)
+                services.clean_incoming()
+                uploaded = form.cleaned_data["file"]
+                staged = services.stage_file(uploaded, suffix=Path(uploaded.name).suffix.lower()[:10])
+                if staged.too_big:
+                    form.add_error(
+                        "file",
+                        message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
+                    )
+                else:
+                    request.session[SESSION_UPLOAD] = {
+                        "staged": staged.name,
+                        "filename": Path(uploaded.name).name[:255],
+                        "peildatum": form.cleaned_data["peildatum"].isoformat(),
+                        "soort": form.cleaned_data["soort"],
+                        "size": staged.size,
+                    }
+                    return redirect("intake:preview")
+    return render(request, "intake/upload.html", {"form": form})
+
+
+def _mapping_from_formset(formset, existing: dict) -> dict:
+    mapping = dict(existing)
+    for row in formset.cleaned_data:
+        header = (row.get("header") or "").strip()
+        if not header:
+            continue
+        if row.get("remove"):
+            mapping.pop(header, None)
+            continue
+        mapping[header] = row.get("field") or None
+    return mapping
+
+
+@creditor_required
+@require_http_methods(["GET", "POST"])
+def preview(request):
+    """Step 2: the first rows with the column mapping applied; save the mapping or submit."""
+    upload = _staged_upload(request)
+    if upload is None:
+        messages.info(request, _("Kies eerst een bestand."))
+        return redirect("intake:upload")
+    creditor = request.user.creditor
+    if request.method == "POST":
+        action = request.POST.get("actie")
+        if action == "annuleren":
+            _discard_staged(request)
+            messages.info(request, _("Het bestand is verwijderd; er is niets aangeleverd."))
+            return redirect("intake:list")
+        if action == "kolommen":
+            formset = ColumnMappingFormSet(request.POST, prefix="kolom")
+            if formset.is_valid():
+                mapping = _mapping_from_formset(formset, services.column_mapping_for(creditor))
+                services.save_column_mapping(creditor, mapping, request.user)
+                messages.success(request, _("De kolomindeling is opgeslagen."))
+            return redirect("intake:preview")
+        if action == "indienen":
+            delivery = services.receive_delivery(
+                creditor,
+                upload["path"],
+                filename=upload["filename"],
+                kind=upload["soort"],
+                reference_date=upload["peildatum"],
+                via=Via.UPLOAD,
+                user=request.user,
+                background=True,
+            )
+            _discard_staged(request)
+            return redirect("intake:detail", delivery_id=delivery.pk)
+    result = services.preview_delivery(creditor, upload["path"], filename=upload["filename"], kind=upload["soort"])
+    headers = [*result.columns.values(), *result.unknown_columns]
+    header_field = {header: name for name, header in result.columns.items()}
+    formset = ColumnMappingFormSet(
+        prefix="kolom",
+        initial=[{"header": h, "field": header_field.get(h, "")} for h in headers if not h.startswith("(kolom ")],
+    )
+    table = [[row.get(name) for name in result.fields] for row in result.rows]
+    return render(
+        request,
+        "intake/preview.html",
+        {
+            "upload": upload,
+            "preview": result,
+            "table": table,
+            "mapped": [(name, result.columns.get(name, "")) for name in result.fields],
+            "formset": formset,
+            "saved_mapping": services.column_mapping_for(creditor),
+        },
+    )
+
+
+@creditor_required
+def delivery_detail(request, delivery_id: int):
+    delivery = get_scoped_or_404(request.user, Delivery.objects.select_related("creditor"), pk=delivery_id)
+    return render(request, "intake/detail.html", _status_context(delivery))
+
+
+@creditor_required
+def delivery_status(request, delivery_id: int):
+    """The status fragment the delivery page polls (htmx) while the delivery runs."""
+    delivery = get_scoped_or_404(request.user, Delivery.objects.select_related("creditor"), pk=delivery_id)
+    return render(request, "intake/_status.html", _status_context(delivery))
+
+
+@creditor_required
+def rejected_rows_csv(request, delivery_id: int):
+    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    warnings = request.GET.get("waarschuwingen") == "ja"
+    services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
+    response = StreamingHttpResponse(
+        services.rejected_rows_csv_lines(delivery, warnings=warnings), content_type="text/csv; charset=utf-8"
+    )
+    suffix = "meldingen" if warnings else "fouten"
+    response["Content-Disposition"] = f'attachment; filename="levering-{delivery.pk}-{suffix}.csv"'
+    return response
+
+
+@creditor_required
+@require_POST
+def confirm(request, delivery_id: int):
+    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    try:
+        services.confirm_delivery(delivery, request.user, background=True)
+        messages.success(request, _("De levering is bevestigd en wordt verwerkt."))
+    except services.DeliveryError as error:
+        messages.error(request, str(error))
+    return redirect("intake:detail", delivery_id=delivery.pk)
+
+
+@creditor_required
+@require_POST
+def decline(request, delivery_id: int):
+    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    try:
+        services.decline_delivery(delivery, request.user)
+        messages.info(request, _("De levering is niet verwerkt."))
+    except services.DeliveryError as error:
+        messages.error(request, str(error))
+    return redirect("intake:detail", delivery_id=delivery.pk)
+
+
+@creditor_required
+@require_http_methods(["GET", "POST"])
+def column_mapping(request):
+    creditor = request.user.creditor
+    existing = services.column_mapping_for(creditor)
+    if request.method == "POST":
+        formset = ColumnMappingFormSet(request.POST, prefix="kolom")
+        if formset.is_valid():
+            mapping = _mapping_from_formset(formset, existing)
+            services.save_column_mapping(creditor, mapping, request.user)
+            messages.success(request, _("De kolomindeling is opgeslagen."))
+            return redirect("intake:column_mapping")
+    else:
+        formset = ColumnMappingFormSet(
+            prefix="kolom", initial=[{"header": h, "field": f or ""} for h, f in sorted(existing.items())]
+        )
+    return render(request, "intake/column_mapping.html", {"formset": formset})
+
+
+@creditor_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request):
+    """The creditor's API keys; a new key is shown once, on the answer to its creation."""
+    new_key = None
+    form = ApiKeyForm()
+    if request.method == "POST":
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            key, new_key = services.create_api_key(request.user.creditor, form.cleaned_data["name"], request.user)
+            form = ApiKeyForm()
+    keys = scoped(request.user, ApiKey).order_by("-created_at")
+    response = render(
+        request,
+        "intake/api_keys.html",
+        {"keys": keys, "form": form, "new_key": new_key, "api_url": request.build_absolute_uri(reverse("intake_api:delivery-list"))},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@creditor_required
+@require_http_methods(["GET", "POST"])
+def revoke_api_key(request, api_key_id: int):
+    key = get_scoped_or_404(request.user, ApiKey, pk=api_key_id)
+    if request.method == "POST":
+        services.revoke_api_key(key, request.user)
+        messages.success(request, _("De API-sleutel ‘%(name)s’ is ingetrokken.") % {"name": key.name})
+        return redirect("intake:api_keys")
+    return render(request, "intake/revoke_api_key.html", {"key": key})
