@@ -111,7 +111,13 @@ def first_name_pool() -> list[str]:
 def compose_household(r: random.Random, building_kind: str) -> tuple[int, int, str]:
     """(size, adults, kind) for a new household in a building of this kind."""
     weights = SIZE_WEIGHTS_BY_BUILDING.get(building_kind, SIZE_WEIGHTS)
-    size = r.choices((1, 2, 3, 4, 5, 6), weights)[0]
+    u = r.random() * sum(weights)
+    size = 6
+    for candidate, weight in enumerate(weights, start=1):
+        u -= weight
+        if u < 0:
+            size = candidate
+            break
     if size == 1:
         return 1, 1, ALONE
     if size == 2:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from functools import cache
 
 from . import people
 from .addresses import (
@@ -169,6 +170,7 @@ class Household:
     quiet_since: int  # ordinal day of the last arrear activity
     payer: float = 1.0  # multiplier of the calm hazards
     calm_hazard: float = 0.0
+    active: int = 0  # relationships with an open or scheduled arrear (0: nothing to simulate but chance)
 
 
 @dataclass(slots=True)
@@ -224,13 +226,19 @@ class WorldState:
         assert len(self.timeline) == BURN_IN_MONTHS + months
 
 
-def _weighted(r: random.Random, options: list[tuple[object, float]]):
+def _weighted(r: random.Random, options) -> object:
+    """One value of ``options`` ((value, weight), …) drawn by weight."""
     u = r.random() * sum(w for _, w in options)
     for value, w in options:
         u -= w
         if u < 0:
             return value
     return options[-1][0]
+
+
+def _randint(r: random.Random, low: int, high: int) -> int:
+    """``r.randint`` without its overhead (the generator draws millions of these)."""
+    return low + int(r.random() * (high - low + 1))
 
 
 _INSURERS = [(CREDITOR_INDEX[c.code], c.share) for c in creditors_of_type(ZORG)]
@@ -244,7 +252,7 @@ _TELECOM = CREDITOR_INDEX["TELPOLDER"]
 def _rel(r: random.Random, creditor: int, member: int, hid: int) -> Rel:
     c = ROSTER[creditor]
     low, high = c.unit_cents
-    unit = r.randint(low, high)
+    unit = _randint(r, low, high)
     if c.type == ENERGIE:
         unit = unit // 500 * 500  # energy instalments are round amounts (€5)
     elif c.type == WATER:
@@ -261,7 +269,7 @@ def _make_household(
     social_p = PARAMS["social_rent"].get(addr.kind, 0.25)
     u = r.random()
     tenure = SOCIAL if u < social_p else PRIVATE if u < social_p + (1 - social_p) * PARAMS["private_rent"] else OWNER
-    vuln = _weighted(r, list(zip((LOW, MID, HIGH), PARAMS["vulnerability"][tenure], strict=True)))
+    vuln = _weighted(r, tuple(zip((LOW, MID, HIGH), PARAMS["vulnerability"][tenure], strict=True)))
     rels: list[Rel] = []
     head_insurer = _weighted(r, _INSURERS)
     rels.append(_rel(r, head_insurer, 0, hid))
@@ -271,21 +279,26 @@ def _make_household(
     rels.append(_rel(r, _weighted(r, _ENERGY), 0, hid))
     rels.append(_rel(r, _WATER, 0, hid))
     if tenure == SOCIAL:
-        corp = _weighted(r, [(CREDITOR_INDEX[c.code], s) for c, s in housing_corporations(municipality.index)])
+        corp = _weighted(r, _corporations(municipality.index))
         rels.append(_rel(r, corp, 0, hid))
     elif tenure == OWNER and r.random() < PARAMS["mortgage"] * PARAMS["mortgage_share"]:
         rels.append(_rel(r, _MORTGAGE, 0, hid))
     if r.random() < PARAMS["telecom"]:
-        rels.append(_rel(r, _TELECOM, min(adults - 1, r.randint(0, 1)), hid))
+        rels.append(_rel(r, _TELECOM, min(adults - 1, int(r.random() * 2)), hid))
     entry = PARAMS["stress_entry"][vuln]
     stationary = entry / (entry + PARAMS["stress_exit"])
     household = Household(
         hid=hid, addr=addr.index, size=size, adults=adults, kind=kind, tenure=tenure,
         vulnerability=vuln, stressed=r.random() < stationary, rels=rels, quiet_since=-(10**9),
-        payer=_weighted(r, list(PARAMS["payer"])),
+        payer=_weighted(r, PARAMS["payer"]),
     )
     _refresh_calm_hazard(household)
     return household
+
+
+@cache
+def _corporations(municipality_index: int) -> tuple[tuple[int, float], ...]:
+    return tuple((CREDITOR_INDEX[c.code], share) for c, share in housing_corporations(municipality_index))
 
 
 def _refresh_calm_hazard(h: Household) -> None:
@@ -370,6 +383,7 @@ def _seed_chronic(r: random.Random, state: WorldState, households: list[Househol
     for h in households:
         if any(rel.chronic for rel in h.rels):
             h.quiet_since = 10**9
+        h.active = sum(1 for rel in h.rels if rel.arrear is not None or rel.pending)
 
 
 def _make_chronic(r: random.Random, rel: Rel, day0: int) -> None:
@@ -383,8 +397,7 @@ def _step(
 ) -> None:
     """One month (a, b] of one household."""
     rels = h.rels
-    busy = h.stressed or any(rel.arrear is not None or rel.pending for rel in rels)
-    if not busy:
+    if not h.stressed and not h.active:
         u = r.random()
         if u >= h.calm_hazard:
             return
@@ -395,8 +408,9 @@ def _step(
         for rel in rels:
             u -= rel.calm
             if u < 0:
-                _open(r, rel, a + r.randint(1, b - a))
+                _open(r, rel, a + _randint(r, 1, b - a))
                 h.quiet_since = b
+                h.active = 1
                 return
         # The rest of the hazard is a move.
         if vacant and h.quiet_since <= b - PARAMS["quiet_days_before_move"]:
@@ -422,14 +436,14 @@ def _step(
                     h.quiet_since = b
                 continue
             if r.random() < (start_hazards[rel.ctype][1] if state else rel.calm):
-                _open(r, rel, a + r.randint(1, b - a))
+                _open(r, rel, a + _randint(r, 1, b - a))
                 h.quiet_since = b
             continue
         if arrear.start > a:
             continue  # opened in this month already
         h.quiet_since = b
         if not rel.chronic and r.random() < clear_rates[rel.ctype][state]:
-            day = max(a, arrear.start) + r.randint(1, b - max(a, arrear.start))
+            day = max(a, arrear.start) + _randint(r, 1, b - max(a, arrear.start))
             rel.arrear = None
             if h.stressed and r.random() < PARAMS["swap"]:
                 _schedule_swap(r, h, rel, day, b)
@@ -439,7 +453,7 @@ def _step(
         elif arrear.terms > 1 and r.random() < PARAMS["partial_payment"]:
             arrear.terms -= 1
         if rel.ctype == ZORG and arrear.terms >= PARAMS["cak_terms"] and not rel.chronic:
-            day = a + r.randint(1, b - a)
+            day = a + _randint(r, 1, b - a)
             rel.arrear = None
             _transfer_to_cak(r, h, rel, day, b)
             continue
@@ -452,6 +466,7 @@ def _step(
             and r.random() < crisis[1]
         ):
             arrear.crisis = CRISIS_REASON[rel.ctype]
+    h.active = sum(1 for rel in rels if rel.arrear is not None or rel.pending)
 
 
 def _schedule_swap(r: random.Random, h: Household, cleared: Rel, day: int, b: int) -> None:
