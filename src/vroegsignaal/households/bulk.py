@@ -1,0 +1,186 @@
+"""Moving Polars frames in and out of the database in bulk, on SQLite and PostgreSQL.
+
+Writes go straight into the target table (SQLite: ``executemany`` on the raw
+connection; PostgreSQL: ``COPY … FROM STDIN``) or, for updates, into a
+temporary staging table followed by one ``UPDATE … FROM``. Reads of many rows
+come back as a frame (PostgreSQL: ``COPY … TO STDOUT``). New rows get ids
+reserved up front (:func:`reserve_ids`) so that rows referring to them can be
+built in Polars before anything is written. Nothing here commits: callers run
+inside ``transaction.atomic()``.
+
+Column values follow Django's storage on each backend: dates as ISO text on
+SQLite, booleans as 0/1, datetimes as Django's own text form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+from django.db import connection
+
+BATCH_ROWS = 50_000
+COPY_CHUNK_BYTES = 8 * 1024 * 1024
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def db_datetime(value: dt.datetime) -> str:
+    """A datetime as Django stores it in this database (text on SQLite, ISO with zone on PostgreSQL)."""
+    if is_postgresql():
+        return value.isoformat()
+    return str(connection.ops.adapt_datetimefield_value(value))
+
+
+def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates to ISO text and booleans to 0/1, as Django stores them on SQLite."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            casts.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Boolean:
+            casts.append(pl.col(name).cast(pl.Int8))
+    return frame.with_columns(casts) if casts else frame
+
+
+def insert_frame(table: str, frame: pl.DataFrame) -> None:
+    """Insert every row of ``frame`` into ``table``; the frame's columns are the table's."""
+    if frame.is_empty():
+        return
+    names = frame.columns
+    column_list = ", ".join(qn(n) for n in names)
+    connection.ensure_connection()
+    if is_postgresql():
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False, date_format="%Y-%m-%d")
+        data = buffer.getbuffer()
+        statement = f"COPY {qn(table)} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            for start in range(0, len(data), COPY_CHUNK_BYTES):
+                copy.write(data[start : start + COPY_CHUNK_BYTES])
+        return
+    raw = connection.connection  # the sqlite3 connection, inside Django's transaction
+    sql = f"INSERT INTO {qn(table)} ({column_list}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+    for part in _for_sqlite(frame).iter_slices(BATCH_ROWS):
+        raw.executemany(sql, part.rows())
+
+
+_STAGE_TYPES = {
+    pl.Int64: ("INTEGER", "bigint"),
+    pl.Int32: ("INTEGER", "integer"),
+    pl.Int8: ("INTEGER", "smallint"),
+    pl.String: ("TEXT", "text"),
+    pl.Date: ("TEXT", "date"),
+    pl.Boolean: ("INTEGER", "boolean"),
+}
+
+
+def stage(name: str, frame: pl.DataFrame) -> str:
+    """Create temporary table ``name`` holding ``frame``; returns its quoted name. Drop with :func:`drop`."""
+    which = 1 if is_postgresql() else 0
+    columns = ", ".join(f"{qn(c)} {_STAGE_TYPES[type(t)][which]}" for c, t in frame.schema.items())
+    table = qn(name)
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
+    insert_frame(name, frame)
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    return table
+
+
+def drop(*names: str) -> None:
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
+
+
+def execute(sql: str, params: Sequence = ()) -> int:
+    """Run one statement; returns the row count."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.rowcount
+
+
+def read_frame(sql: str, params: Sequence, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Run a SELECT (``%s`` placeholders); its columns, in order, become ``schema``.
+
+    Select plain date and boolean columns (not expressions over them): they come
+    back as ``pl.Date`` and ``pl.Boolean`` on both backends.
+    """
+    connection.ensure_connection()
+    text_schema = {
+        name: (pl.String if dtype in (pl.Date, pl.Boolean) else dtype)
+        for name, dtype in schema.items()
+    }
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(
+                f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params or None
+            ) as copy:
+                for block in copy:
+                    buffer.write(block)
+            if not buffer.tell():
+                return pl.DataFrame(schema=schema)
+            buffer.seek(0)
+            frame = pl.read_csv(buffer, has_header=False, schema=text_schema)
+            return frame.with_columns(
+                [
+                    (pl.col(n) == "t") if dtype == pl.Boolean else pl.col(n).str.to_date("%Y-%m-%d")
+                    for n, dtype in schema.items()
+                    if dtype in (pl.Date, pl.Boolean)
+                ]
+            )
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    # Django's SQLite backend converts columns declared date/bool to date/bool objects.
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def id_list(column: str, ids: Iterable[int]) -> tuple[str, list]:
+    """``column IN (ids)`` as one parameter however many ids: ``(sql, params)``."""
+    values = [int(i) for i in ids]
+    if is_postgresql():
+        return f"{column} = ANY(%s::bigint[])", [values]
+    # SQLite's JSON1 unpacks the list; no limit on the number of variables.
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]  # noqa: S608
+
+
+def reserve_ids(table: str, count: int) -> pl.Series:
+    """``count`` fresh primary keys for ``table``, ascending, never used before.
+
+    PostgreSQL: drawn from the table's identity sequence (safe with concurrent
+    writers). SQLite: after both the highest id and ``sqlite_sequence`` (the
+    AUTOINCREMENT high-water mark, so ids of deleted rows are not reused); the
+    transaction's write lock keeps others out until commit, and inserting the
+    ids moves ``sqlite_sequence`` on.
+    """
+    if count <= 0:
+        return pl.Series("id", [], dtype=pl.Int64)
+    if is_postgresql():
+        frame = read_frame(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+            {"id": pl.Int64},
+        )
+        return frame.get_column("id").sort()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
+            f"coalesce((SELECT max(id) FROM {qn(table)}), 0))",
+            [table],
+        )
+        start = int(cursor.fetchone()[0]) + 1
+    return pl.int_range(start, start + count, dtype=pl.Int64, eager=True).alias("id")

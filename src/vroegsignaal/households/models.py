@@ -1,0 +1,283 @@
+"""Households, the persons in them, and each creditor's arrear timeline.
+
+A :class:`Household` is everyone at one address. A :class:`Person` holds only
+encrypted personal fields plus the blind indexes matching needs. An
+:class:`Arrear` is one customer's arrears at one creditor (key: creditor,
+klantnummer, contractnummer) for as long as it stays open at one household;
+:class:`ArrearEvent` is its append-only history, one row per delivery that
+opened, changed or closed it.
+
+Rows are written in bulk by :mod:`.services` (explicit ids, raw executemany /
+COPY), not through ``save()``: model defaults that matter there are repeated in
+``services.py``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from vroegsignaal.intake.fields import CrisisReden
+from vroegsignaal.organisations.models import Creditor, Municipality
+from vroegsignaal.organisations.scoping import Scope
+from vroegsignaal.privacy.fields import EncryptedDateField, EncryptedTextField
+
+BLIND_INDEX_LENGTH = 32  # privacy.crypto.BLIND_INDEX_LENGTH
+KEY_LENGTH = 64  # klantnummer, contractnummer, signaal_id: spec 1.5
+
+
+class Household(models.Model):
+    """Everyone at one address (huishouden).
+
+    Normally keyed by its register :class:`~vroegsignaal.registry.models.Address`.
+    A row that intake could route by postcode only (the house number is not in
+    the register yet) still needs a household: it is keyed by the delivered
+    address in normal form (``unregistered_address``) until a later delivery
+    routes that address exactly, which then links it (see ``services``).
+    """
+
+    address = models.OneToOneField(
+        "registry.Address",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="household",
+        verbose_name=_("adres"),
+    )
+    # "1234AB|12|A|2": postcode|huisnummer|huisletter|toevoeging; "" when ``address`` is set.
+    unregistered_address = models.CharField(
+        _("adres buiten het adressenregister"), max_length=24, blank=True, default=""
+    )
+    # Denormalised from the address for scoping and per-municipality reads.
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("gemeente"),
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    scope = Scope(municipality="municipality")
+
+    class Meta:
+        verbose_name = _("huishouden")
+        verbose_name_plural = _("huishoudens")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(address__isnull=False) & Q(unregistered_address=""))
+                | (Q(address__isnull=True) & ~Q(unregistered_address="")),
+                name="household_address_xor_unregistered",
+            ),
+            models.UniqueConstraint(
+                fields=["unregistered_address"],
+                condition=~Q(unregistered_address=""),
+                name="household_unique_unregistered_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Huishouden {self.pk}"
+
+
+class Person(models.Model):
+    """A person in a household, as creditors delivered them. All personal fields encrypted.
+
+    Blind indexes (HMAC, see ``privacy.crypto``) make equality checks possible
+    without decrypting: ``birth_date_index`` of the ISO date, ``surname_index``
+    of the normalised surname (``matching.normalise_surname``), ``bsn_index``,
+    and ``identity_index`` of birth date + normalised surname + initials, which
+    lets a monthly delivery recognise known persons without decrypting anyone.
+    ``details_digest`` is a keyed hash of the contact fields last delivered, to
+    see whether they changed without decrypting them.
+
+    Surname, tussenvoegsel, initials and birth date are kept as first
+    delivered; first names, gender, phone, e-mail and BSN take the latest
+    delivered value (an empty delivered value does not erase a known one).
+    """
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="persons", verbose_name=_("huishouden")
+    )
+    surname = EncryptedTextField(_("achternaam"))  # without tussenvoegsel
+    tussenvoegsel = EncryptedTextField(_("tussenvoegsel"), blank=True, default="")
+    initials = EncryptedTextField(_("voorletters"))  # "J.P."
+    first_names = EncryptedTextField(_("voornamen"), blank=True, default="")
+    birth_date = EncryptedDateField(_("geboortedatum"))
+    gender = EncryptedTextField(_("geslacht"), blank=True, default="")  # M/V/X/O
+    phone = EncryptedTextField(_("telefoonnummer"), blank=True, default="")
+    email = EncryptedTextField(_("e-mailadres"), blank=True, default="")
+    bsn = EncryptedTextField(_("BSN"), blank=True, default="")
+
+    birth_date_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
+    surname_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
+    identity_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
+    bsn_index = models.CharField(
+        max_length=BLIND_INDEX_LENGTH, null=True, blank=True, db_index=True
+    )
+    details_digest = models.CharField(max_length=BLIND_INDEX_LENGTH, blank=True, default="")
+
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    scope = Scope(municipality="household__municipality")
+
+    class Meta:
+        verbose_name = _("persoon")
+        verbose_name_plural = _("personen")
+
+    def __str__(self) -> str:
+        return f"Persoon {self.pk}"  # never the name: str() ends up in logs
+
+
+class ArrearStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLEARED = "cleared", _("Afgemeld")
+    # Closed because the customer's address changed: continued as a new arrear
+    # (``previous`` points here) at the new household.
+    MOVED = "moved", _("Verhuisd")
+
+
+class Arrear(models.Model):
+    """One customer's arrears at one creditor, open at one household for a while.
+
+    At most one open arrear per (creditor, klantnummer, contractnummer). When a
+    closed one appears again, or the customer moved, a new row continues it
+    (``previous``); closed rows are never reopened in place, so ``opened_on``
+    and ``cleared_on`` of every episode stay as they were.
+    """
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.PROTECT,
+        related_name="arrears",
+        verbose_name=_("schuldeiser"),
+        db_index=False,  # the (creditor, klantnummer, contractnummer) index starts with it
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="arrears", verbose_name=_("huishouden")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="arrears", verbose_name=_("persoon")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("gemeente")
+    )
+    klantnummer = models.CharField(_("klantnummer"), max_length=KEY_LENGTH)
+    contractnummer = models.CharField(
+        _("contractnummer"), max_length=KEY_LENGTH, blank=True, default=""
+    )
+    amount_cents = models.BigIntegerField(_("bedrag (centen)"))
+    start_date = models.DateField(_("ontstaansdatum"))
+    crisis = models.BooleanField(_("crisissignaal"), default=False)
+    crisis_reason = models.CharField(
+        _("reden crisis"), max_length=32, choices=CrisisReden.choices, blank=True, default=""
+    )
+    warm_transfer = models.BooleanField(_("warme overdracht"), default=False)
+    signal_reference = models.CharField(
+        _("signaal-id van de schuldeiser"), max_length=KEY_LENGTH, blank=True, default=""
+    )
+    instalments = models.PositiveIntegerField(_("aantal termijnen"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=8, choices=ArrearStatus.choices, default=ArrearStatus.OPEN
+    )
+    opened_on = models.DateField(_("voor het eerst gezien op (peildatum)"))
+    last_seen_on = models.DateField(_("laatst gezien op (peildatum)"))
+    cleared_on = models.DateField(_("afgemeld op (peildatum)"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("vervolg van"),
+    )
+    # Lineage. No index: read per arrear, never searched by delivery (events are).
+    opened_by_delivery = models.ForeignKey(
+        "intake.Delivery", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    last_delivery = models.ForeignKey(
+        "intake.Delivery", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    cleared_by_delivery = models.ForeignKey(
+        "intake.Delivery",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+
+    scope = Scope(municipality="municipality", creditor="creditor")
+
+    class Meta:
+        verbose_name = _("achterstand")
+        verbose_name_plural = _("achterstanden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "klantnummer", "contractnummer"],
+                condition=Q(status="open"),
+                name="arrear_unique_open_key",
+            ),
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="arrear_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="open", cleared_on__isnull=True)
+                | (~Q(status="open") & Q(cleared_on__isnull=False)),
+                name="arrear_cleared_on_iff_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["creditor", "klantnummer", "contractnummer"], name="arrear_creditor_key_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Achterstand {self.pk} ({self.creditor_id}, {self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ArrearStatus.OPEN
+
+
+class ArrearEventKind(models.TextChoices):
+    OPENED = "opened", _("Nieuw")
+    CHANGED = "changed", _("Gewijzigd")
+    CLEARED = "cleared", _("Afgemeld")
+    # The first event of an arrear whose key had an earlier, closed arrear.
+    REOPENED = "reopened", _("Opnieuw")
+    # The last event of an arrear whose customer now lives elsewhere.
+    MOVED = "moved", _("Verhuisd")
+
+
+class ArrearEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("De geschiedenis van een achterstand wordt niet gewijzigd.")
+
+
+class ArrearEvent(models.Model):
+    """One step of an arrear's timeline (append-only): what a delivery did to it."""
+
+    arrear = models.ForeignKey(
+        Arrear, on_delete=models.CASCADE, related_name="events", verbose_name=_("achterstand")
+    )
+    delivery = models.ForeignKey(
+        "intake.Delivery", on_delete=models.PROTECT, related_name="+", verbose_name=_("levering")
+    )
+    reference_date = models.DateField(_("peildatum"))
+    kind = models.CharField(_("soort"), max_length=8, choices=ArrearEventKind.choices)
+    amount_cents = models.BigIntegerField(_("bedrag (centen)"))
+    crisis = models.BooleanField(_("crisissignaal"), default=False)
+
+    objects = ArrearEventQuerySet.as_manager()
+    scope = Scope(municipality="arrear__municipality", creditor="arrear__creditor")
+
+    class Meta:
+        ordering = ["arrear", "id"]
+        verbose_name = _("gebeurtenis van een achterstand")
+        verbose_name_plural = _("gebeurtenissen van achterstanden")
+
+    def __str__(self) -> str:
+        return f"{self.arrear_id} {self.kind} {self.reference_date}"

@@ -1,0 +1,139 @@
+"""Reads of households and arrears for other apps.
+
+Signal evaluation reads open arrears for many households at once, so
+:func:`open_arrears_frame` returns a Polars frame; screens read one household
+through querysets (pass them through ``organisations.scoping.scoped`` in views)
+and :func:`household_persons`, which decrypts. Audit reads of personal data
+where they are shown (``privacy.audit.record``), not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+from django.db.models import QuerySet
+
+from . import bulk
+from .models import Arrear, ArrearEvent, ArrearStatus, Household, Person
+
+OPEN_ARREARS_SCHEMA: dict[str, pl.DataType] = {
+    "arrear_id": pl.Int64(),
+    "household_id": pl.Int64(),
+    "person_id": pl.Int64(),
+    "creditor_id": pl.Int64(),
+    "municipality_id": pl.Int64(),
+    "amount_cents": pl.Int64(),
+    "start_date": pl.Date(),
+    "crisis": pl.Boolean(),
+    "crisis_reason": pl.String(),
+    "opened_on": pl.Date(),
+    "last_seen_on": pl.Date(),
+}
+
+
+def open_arrears_frame(
+    *, municipality_id: int | None = None, household_ids: Iterable[int] | None = None
+) -> pl.DataFrame:
+    """Open arrears as a frame (columns :data:`OPEN_ARREARS_SCHEMA`), for signal evaluation.
+
+    Limit to one municipality, to some households, or both; with neither, all.
+    """
+    table = Arrear._meta.db_table
+    where, params = ["status = %s"], [ArrearStatus.OPEN.value]
+    if municipality_id is not None:
+        where.append("municipality_id = %s")
+        params.append(municipality_id)
+    if household_ids is not None:
+        ids = sorted(set(household_ids))
+        if not ids:
+            return pl.DataFrame(schema=OPEN_ARREARS_SCHEMA)
+        clause, extra = bulk.id_list("household_id", ids)
+        where.append(clause)
+        params.extend(extra)
+    sql = (
+        "SELECT id, household_id, person_id, creditor_id, municipality_id, amount_cents, start_date, "  # noqa: S608
+        f"crisis, crisis_reason, opened_on, last_seen_on FROM {table} WHERE {' AND '.join(where)}"
+    )
+    return bulk.read_frame(sql, params, OPEN_ARREARS_SCHEMA)
+
+
+def open_arrears(household: Household | int) -> QuerySet[Arrear]:
+    """A household's open arrears, oldest first, with their creditors."""
+    household_id = getattr(household, "pk", household)
+    return (
+        Arrear.objects.filter(household_id=household_id, status=ArrearStatus.OPEN)
+        .select_related("creditor")
+        .order_by("start_date", "id")
+    )
+
+
+def arrear_history(household: Household | int) -> QuerySet[ArrearEvent]:
+    """Every event of every arrear (open or closed) of a household, in order."""
+    household_id = getattr(household, "pk", household)
+    return (
+        ArrearEvent.objects.filter(arrear__household_id=household_id)
+        .select_related("arrear", "arrear__creditor")
+        .order_by("reference_date", "arrear_id", "id")
+    )
+
+
+def households_touched_by(delivery) -> QuerySet[Household]:
+    """Households whose arrears a delivery opened, changed or closed: what to evaluate again."""
+    delivery_id = getattr(delivery, "pk", delivery)
+    return Household.objects.filter(
+        pk__in=Arrear.objects.filter(events__delivery_id=delivery_id).values("household_id")
+    )
+
+
+def household_for_address(address_id: int) -> Household | None:
+    return Household.objects.filter(address_id=address_id).first()
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person decrypted, for the household view."""
+
+    id: int
+    initials: str
+    first_names: str
+    tussenvoegsel: str
+    surname: str
+    birth_date: dt.date
+    gender: str
+    phone: str
+    email: str
+
+    @property
+    def name(self) -> str:
+        """``J.P. van der Berg``."""
+        return " ".join(p for p in (self.initials, self.tussenvoegsel, self.surname) if p)
+
+    def age_on(self, day: dt.date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def household_persons(household: Household | int) -> list[PersonView]:
+    """The persons of a household, decrypted, oldest first. The BSN is left out on purpose.
+
+    The caller audits the read (``privacy.audit.record(..., AuditAction.VIEW, household)``).
+    """
+    household_id = getattr(household, "pk", household)
+    persons = [
+        PersonView(
+            id=p.pk,
+            initials=p.initials,
+            first_names=p.first_names,
+            tussenvoegsel=p.tussenvoegsel,
+            surname=p.surname,
+            birth_date=p.birth_date,
+            gender=p.gender,
+            phone=p.phone,
+            email=p.email,
+        )
+        for p in Person.objects.filter(household_id=household_id).defer("bsn")
+    ]
+    return sorted(persons, key=lambda p: (p.birth_date, p.id))

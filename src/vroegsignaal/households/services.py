@@ -1,0 +1,1053 @@
+"""The households app's public face: applying a delivery's routed rows.
+
+:func:`apply_rows` links each row to its :class:`~.models.Household` and to a
+:class:`~.models.Person` in it (see :mod:`.matching` for when two records are
+one person), and brings the creditor's :class:`~.models.Arrear` timeline up to
+date. It is set-based: the state it needs is read once into Polars frames, the
+diff is computed there, and the result is written in bulk (:mod:`.bulk`). It
+never decrypts a stored person except the few that a delivered record resembles
+without being exactly equal to.
+
+Timeline rules (key: creditor, klantnummer, contractnummer):
+
+* a key without an open arrear opens one (event ``opened``; ``reopened`` with
+  ``previous`` set when the key had an arrear before, which stays closed);
+* an open arrear whose amount, start date, crisis flag or crisis reason
+  changed is updated (event ``changed``). Other details (person, number of
+  instalments, warm transfer, the creditor's signal id) are updated quietly;
+* an open arrear delivered at another household (the customer moved) is
+  closed as ``moved`` (event ``moved``) and continued by a new arrear at the
+  new household (event ``reopened``); it counts as changed;
+* a ``stand`` clears every open arrear of the creditor that it lacks, except
+  those whose rows intake rejected (``rejected_keys``): a row that could not
+  be read is not evidence that the arrear was paid;
+* a ``mutatie`` clears the rows with status ``afgemeld``; ``nieuw`` and
+  ``gewijzigd`` rows are both handled as "this is the arrear now";
+* every open arrear in the delivery gets ``last_seen_on`` and ``last_delivery``.
+
+Concurrency: on PostgreSQL the whole apply runs under one transaction-level
+advisory lock, so two deliveries never create the same household or person
+twice; on SQLite the database write lock does the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+from django.db import connection, transaction
+from django.utils import timezone
+
+from vroegsignaal.privacy.services import blind_index_many, decrypt_many, encrypt_many
+
+from . import bulk, matching
+from .models import Arrear, ArrearEvent, ArrearEventKind, ArrearStatus, Household, Person
+
+__all__ = [
+    "INPUT_SCHEMA",
+    "ApplyCounts",
+    "apply_rows",
+    "count_cleared_by_stand",
+    "open_arrear_count",
+]
+
+Kind = Literal["stand", "mutatie"]
+STAND, MUTATIE = "stand", "mutatie"
+AFGEMELD = "afgemeld"
+
+# Blind-index contexts (privacy.crypto): changing one invalidates every stored index.
+BIRTH_DATE_CONTEXT = "birth_date"
+SURNAME_CONTEXT = "surname"
+BSN_CONTEXT = "bsn"
+IDENTITY_CONTEXT = "person.identity"
+DETAILS_CONTEXT = "person.details"
+
+# One advisory lock (PostgreSQL) for every apply; the number is arbitrary but fixed.
+APPLY_LOCK = 0x56534849  # "VSHI"
+
+# The routed rows intake hands over (intake.normalise.OUTPUT_SCHEMA plus routing).
+INPUT_SCHEMA: dict[str, pl.DataType] = {
+    "klantnummer": pl.String(),
+    "contractnummer": pl.String(),
+    "voorletters": pl.String(),
+    "voornamen": pl.String(),
+    "tussenvoegsel": pl.String(),
+    "achternaam": pl.String(),
+    "geboortedatum": pl.Date(),
+    "geslacht": pl.String(),
+    "huisnummer": pl.Int64(),
+    "huisletter": pl.String(),
+    "huisnummertoevoeging": pl.String(),
+    "postcode": pl.String(),
+    "bedrag_cents": pl.Int64(),
+    "ontstaansdatum": pl.Date(),
+    "aantal_termijnen": pl.Int64(),
+    "crisissignaal": pl.Boolean(),
+    "crisis_reden": pl.String(),
+    "warme_overdracht": pl.Boolean(),
+    "telefoonnummer": pl.String(),
+    "email": pl.String(),
+    "bsn": pl.String(),
+    "signaal_id": pl.String(),
+    "status": pl.String(),
+    "address_id": pl.Int64(),
+    "municipality_id": pl.Int64(),
+}
+REQUIRED_COLUMNS = (
+    "klantnummer",
+    "achternaam",
+    "geboortedatum",
+    "bedrag_cents",
+    "ontstaansdatum",
+    "municipality_id",
+)
+KEY = ("klantnummer", "contractnummer")
+POS = "_pos"  # a row's place in key order: makes every choice independent of row order
+
+HOUSEHOLD_TABLE = Household._meta.db_table
+PERSON_TABLE = Person._meta.db_table
+ARREAR_TABLE = Arrear._meta.db_table
+EVENT_TABLE = ArrearEvent._meta.db_table
+
+
+@dataclass(frozen=True)
+class ApplyCounts:
+    """What :func:`apply_rows` did. ``new + changed + unchanged`` are the live rows;
+    ``cleared`` are arrears closed; ``ignored`` are ``afgemeld`` rows without an open arrear."""
+
+    new: int = 0
+    changed: int = 0
+    cleared: int = 0
+    unchanged: int = 0
+    ignored: int = 0
+    households_created: int = 0
+    persons_created: int = 0
+    persons_updated: int = 0
+
+
+def _id(obj: object) -> int:
+    return int(getattr(obj, "pk", obj))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------
+# Reads for intake's safety check
+# ---------------------------------------------------------------------------
+
+
+def open_arrear_count(creditor) -> int:
+    """How many arrears of ``creditor`` are open."""
+    return Arrear.objects.filter(creditor_id=_id(creditor), status=ArrearStatus.OPEN).count()
+
+
+def count_cleared_by_stand(
+    creditor, rows: pl.DataFrame, *, rejected_keys: pl.DataFrame | None = None
+) -> int:
+    """How many open arrears of ``creditor`` a ``stand`` with ``rows`` would clear. Changes nothing.
+
+    ``rows`` needs ``klantnummer`` and ``contractnummer`` (null = ``''``);
+    ``rejected_keys`` the same columns for the delivery's rejected rows.
+    """
+    open_keys = _open_keys(_id(creditor))
+    present = _keys(rows)
+    if rejected_keys is not None:
+        present = pl.concat([present, _keys(rejected_keys)])
+    return open_keys.join(present, on=list(KEY), how="anti").height
+
+
+def _keys(rows: pl.DataFrame) -> pl.DataFrame:
+    contract = (
+        pl.col("contractnummer") if "contractnummer" in rows.columns else pl.lit(None, pl.String)
+    )
+    return rows.select(
+        pl.col("klantnummer").cast(pl.String),
+        contract.cast(pl.String).fill_null("").alias("contractnummer"),
+    ).unique()
+
+
+def _open_keys(creditor_id: int) -> pl.DataFrame:
+    return bulk.read_frame(
+        f"SELECT klantnummer, contractnummer FROM {ARREAR_TABLE} WHERE creditor_id = %s AND status = %s",  # noqa: S608
+        [creditor_id, ArrearStatus.OPEN.value],
+        {"klantnummer": pl.String, "contractnummer": pl.String},
+    )
+
+
+# ---------------------------------------------------------------------------
+# apply_rows
+# ---------------------------------------------------------------------------
+
+
+def apply_rows(
+    delivery,
+    rows: pl.DataFrame,
+    *,
+    kind: Kind,
+    creditor,
+    reference_date: dt.date,
+    rejected_keys: pl.DataFrame | None = None,
+) -> ApplyCounts:
+    """Apply a delivery's accepted, routed rows; see the module docstring for the rules.
+
+    ``delivery`` and ``creditor`` are instances or ids. ``rows`` has the
+    columns of :data:`INPUT_SCHEMA` (missing optional ones count as empty);
+    (klantnummer, contractnummer) must be unique. Runs in a transaction of its
+    own (a savepoint inside the caller's); on any error nothing is changed.
+    """
+    if kind not in (STAND, MUTATIE):
+        raise ValueError(f"kind must be 'stand' or 'mutatie', not {kind!r}")
+    frame = _prepare(rows, kind)
+    delivery_id, creditor_id = _id(delivery), _id(creditor)
+    now = timezone.now()
+    with transaction.atomic():
+        _lock()
+        if kind == MUTATIE:
+            closing = frame.filter(pl.col("status") == AFGEMELD)
+            live = frame.filter(pl.col("status") != AFGEMELD)
+        else:
+            closing, live = frame.clear(), frame
+        live, households_created = _link_households(live, now)
+        live, persons_created, persons_updated = _link_persons(live, now)
+        counts = _apply_arrears(
+            live,
+            closing,
+            kind=kind,
+            creditor_id=creditor_id,
+            delivery_id=delivery_id,
+            reference_date=reference_date,
+            rejected_keys=rejected_keys,
+        )
+    return ApplyCounts(
+        **counts,
+        households_created=households_created,
+        persons_created=persons_created,
+        persons_updated=persons_updated,
+    )
+
+
+def _lock() -> None:
+    if bulk.is_postgresql():
+        bulk.execute("SELECT pg_advisory_xact_lock(%s)", [APPLY_LOCK])
+
+
+def _prepare(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
+    missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
+    if kind == MUTATIE and "status" not in rows.columns:
+        missing.append("status")
+    if "address_id" not in rows.columns and not {"postcode", "huisnummer"} <= set(rows.columns):
+        missing.append("address_id")
+    if missing:
+        raise ValueError(f"rows lack column(s): {', '.join(missing)}")
+    frame = rows.select(
+        [
+            (pl.col(name) if name in rows.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in INPUT_SCHEMA.items()
+        ]
+    ).with_columns(pl.col("contractnummer").fill_null(""))
+    if frame.select(pl.struct(KEY).is_duplicated().any()).item():
+        raise ValueError(
+            "rows repeat a (klantnummer, contractnummer); intake rejects those as DUBBEL_IN_LEVERING"
+        )
+    if kind == MUTATIE and frame.get_column("status").is_null().any():
+        raise ValueError("a mutatie row lacks its status")
+    return frame.sort(list(KEY)).with_row_index(POS).with_columns(pl.col(POS).cast(pl.Int64))
+
+
+# --- households -------------------------------------------------------------
+
+
+def _address_key_expr() -> pl.Expr:
+    """The delivered address in normal form: ``postcode|huisnummer|huisletter|toevoeging``."""
+    return pl.concat_str(
+        pl.col("postcode").fill_null(""),
+        pl.col("huisnummer").cast(pl.String).fill_null(""),
+        pl.col("huisletter").fill_null(""),
+        pl.col("huisnummertoevoeging").fill_null(""),
+        separator="|",
+    )
+
+
+def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame, int]:
+    """Add ``household_id`` to every row, creating the households that are missing."""
+    if live.is_empty():
+        return live.with_columns(household_id=pl.lit(None, pl.Int64)), 0
+    live = live.with_columns(_address_key_expr().alias("_address_key"))
+    unplaceable = pl.col("address_id").is_null() & (
+        pl.col("postcode").is_null() | pl.col("huisnummer").is_null()
+    )
+    if live.select(unplaceable.any()).item():
+        raise ValueError("a row has neither an address_id nor a postcode and huisnummer")
+
+    address_ids = live.select(pl.col("address_id").drop_nulls().unique())
+    schema = {
+        "id": pl.Int64,
+        "address_id": pl.Int64,
+        "unregistered_address": pl.String,
+        "municipality_id": pl.Int64,
+    }
+    existing = pl.DataFrame(schema=schema)
+    if address_ids.height:
+        stage = bulk.stage("households_stage_address", address_ids)
+        existing = bulk.read_frame(
+            f"SELECT h.id, h.address_id, h.unregistered_address, h.municipality_id "  # noqa: S608
+            f"FROM {HOUSEHOLD_TABLE} h JOIN {stage} s ON s.address_id = h.address_id",
+            [],
+            schema,
+        )
+        bulk.drop("households_stage_address")
+    unregistered = pl.DataFrame(schema=schema)
+    if _any_unregistered():
+        keys = live.select(pl.col("_address_key").unique().alias("address_key"))
+        stage = bulk.stage("households_stage_key", keys)
+        unregistered = bulk.read_frame(
+            f"SELECT h.id, h.address_id, h.unregistered_address, h.municipality_id "  # noqa: S608
+            f"FROM {HOUSEHOLD_TABLE} h JOIN {stage} s ON s.address_key = h.unregistered_address "
+            f"WHERE h.unregistered_address <> ''",
+            [],
+            schema,
+        )
+        bulk.drop("households_stage_key")
+
+    by_address = existing.select(pl.col("address_id"), pl.col("id").alias("_hh_address"))
+    by_key = unregistered.select(
+        pl.col("unregistered_address").alias("_address_key"), pl.col("id").alias("_hh_key")
+    )
+    live = live.join(by_address, on="address_id", how="left", maintain_order="left").join(
+        by_key, on="_address_key", how="left", maintain_order="left"
+    )
+    registered = pl.col("address_id").is_not_null()
+
+    # An address now in the register adopts the household made for it while it was not.
+    adopt = (
+        live.filter(registered & pl.col("_hh_address").is_null() & pl.col("_hh_key").is_not_null())
+        .sort(POS)
+        .group_by("address_id", maintain_order=True)
+        .agg(pl.col("_hh_key").first().alias("id"))
+        .sort("address_id")
+        .unique("id", keep="first", maintain_order=True)  # one address per household
+    )
+    if adopt.height:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {HOUSEHOLD_TABLE} SET address_id = %s, unregistered_address = '' WHERE id = %s",  # noqa: S608
+                adopt.select("address_id", "id").rows(),
+            )
+        live = (
+            live.join(
+                adopt.rename({"id": "_hh_adopted"}),
+                on="address_id",
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(pl.coalesce("_hh_address", "_hh_adopted").alias("_hh_address"))
+            .drop("_hh_adopted")
+        )
+
+    live = live.with_columns(
+        pl.when(registered)
+        .then(pl.col("_hh_address"))
+        .otherwise(pl.col("_hh_key"))
+        .alias("household_id")
+    )
+    missing = live.filter(pl.col("household_id").is_null())
+    created = 0
+    if missing.height:
+        new = (
+            missing.with_columns(
+                pl.when(registered)
+                .then(pl.lit(""))
+                .otherwise(pl.col("_address_key"))
+                .alias("unregistered_address")
+            )
+            .sort(POS)
+            .group_by("address_id", "unregistered_address", maintain_order=True)
+            .agg(pl.col("municipality_id").first())
+        )
+        new = new.with_columns(bulk.reserve_ids(HOUSEHOLD_TABLE, new.height).alias("id"))
+        bulk.insert_frame(
+            HOUSEHOLD_TABLE,
+            new.select(
+                "id",
+                "address_id",
+                "unregistered_address",
+                "municipality_id",
+                pl.lit(bulk.db_datetime(now)).alias("created_at"),
+            ),
+        )
+        created = new.height
+        ids_by_address = new.filter(pl.col("address_id").is_not_null()).select(
+            "address_id", pl.col("id").alias("_new_a")
+        )
+        ids_by_key = new.filter(pl.col("address_id").is_null()).select(
+            pl.col("unregistered_address").alias("_address_key"), pl.col("id").alias("_new_k")
+        )
+        live = (
+            live.join(ids_by_address, on="address_id", how="left", maintain_order="left")
+            .join(ids_by_key, on="_address_key", how="left", maintain_order="left")
+            .with_columns(
+                pl.coalesce(
+                    "household_id",
+                    pl.when(registered).then(pl.col("_new_a")).otherwise(pl.col("_new_k")),
+                ).alias("household_id")
+            )
+            .drop("_new_a", "_new_k")
+        )
+    return live.drop("_hh_address", "_hh_key", "_address_key"), created
+
+
+def _any_unregistered() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {HOUSEHOLD_TABLE} WHERE unregistered_address <> '' LIMIT 1")  # noqa: S608
+        return cursor.fetchone() is not None
+
+
+# --- persons ----------------------------------------------------------------
+
+DETAIL_FIELDS = ("voornamen", "geslacht", "telefoonnummer", "email", "bsn")
+PERSON_EXISTING_SCHEMA = {
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "birth_date_index": pl.String,
+    "identity_index": pl.String,
+    "bsn_index": pl.String,
+    "details_digest": pl.String,
+}
+
+
+def _with_blind_index(frame: pl.DataFrame, source: str, target: str, context: str) -> pl.DataFrame:
+    """Add ``target`` = blind index of ``source``, hashing each distinct value once."""
+    values = frame.get_column(source).drop_nulls().unique()
+    mapping = pl.DataFrame(
+        {
+            source: values,
+            target: pl.Series(blind_index_many(values.to_list(), context=context), dtype=pl.String),
+        }
+    )
+    return frame.join(mapping, on=source, how="left", maintain_order="left")
+
+
+def _person_features(live: pl.DataFrame) -> pl.DataFrame:
+    c = pl.col
+    live = live.with_columns(
+        c("geboortedatum").dt.strftime("%Y-%m-%d").alias("_birth_iso"),
+        matching.normalise_surname_expr(c("achternaam")).alias("_surname_norm"),
+        matching.initials_letters_expr(c("voorletters"), c("voornamen")).alias("_initials"),
+        # Intake derives voorletters from voornamen when absent; do it here too for other callers.
+        pl.coalesce(
+            c("voorletters"),
+            matching.initials_letters_expr(pl.lit(None, pl.String), c("voornamen")).str.replace_all(
+                "(.)", "${1}."
+            ),
+        ).alias("voorletters"),
+    )
+    live = live.with_columns(
+        pl.concat_str(c("_birth_iso"), c("_surname_norm"), c("_initials"), separator="|").alias(
+            "_identity_key"
+        ),
+        pl.concat_str([c(f).fill_null("") for f in DETAIL_FIELDS], separator="\x1f").alias(
+            "_details_key"
+        ),
+    )
+    live = _with_blind_index(live, "_birth_iso", "birth_date_index", BIRTH_DATE_CONTEXT)
+    live = _with_blind_index(live, "_surname_norm", "surname_index", SURNAME_CONTEXT)
+    live = _with_blind_index(live, "_identity_key", "identity_index", IDENTITY_CONTEXT)
+    live = _with_blind_index(live, "bsn", "bsn_index", BSN_CONTEXT)
+    return live
+
+
+def _link_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame, int, int]:
+    """Add ``person_id`` to every row: an existing person of the household, or a new one."""
+    if live.is_empty():
+        return live.with_columns(person_id=pl.lit(None, pl.Int64)), 0, 0
+    live = _person_features(live)
+    existing = _existing_persons(live)
+
+    matched = _match_existing(live, existing)  # POS → person_id
+    live = live.join(matched, on=POS, how="left", maintain_order="left")
+
+    live, created = _create_persons(live, now)
+    updated = _update_person_details(live, existing, now)
+    return live, created, updated
+
+
+def _existing_persons(live: pl.DataFrame) -> pl.DataFrame:
+    households = live.select(pl.col("household_id").unique())
+    if not households.height:
+        return pl.DataFrame(schema=PERSON_EXISTING_SCHEMA)
+    stage = bulk.stage("households_stage_household", households)
+    existing = bulk.read_frame(
+        f"SELECT p.id, p.household_id, p.birth_date_index, p.identity_index, p.bsn_index, p.details_digest "  # noqa: S608
+        f"FROM {PERSON_TABLE} p JOIN {stage} s ON s.household_id = p.household_id",
+        [],
+        PERSON_EXISTING_SCHEMA,
+    )
+    bulk.drop("households_stage_household")
+    return existing
+
+
+def _match_existing(live: pl.DataFrame, existing: pl.DataFrame) -> pl.DataFrame:
+    """``POS, person_id`` for the rows that are a person already stored."""
+    schema = {POS: pl.Int64, "person_id": pl.Int64}
+    if existing.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = live.select(
+        POS,
+        "household_id",
+        "birth_date_index",
+        "identity_index",
+        "bsn_index",
+        "_surname_norm",
+        "_initials",
+    )
+    no_bsn_conflict = (
+        pl.col("bsn_index").is_null()
+        | pl.col("bsn_index_p").is_null()
+        | (pl.col("bsn_index") == pl.col("bsn_index_p"))
+    )
+    persons = existing.select(
+        "person_id",
+        "household_id",
+        "birth_date_index",
+        "identity_index",
+        pl.col("bsn_index").alias("bsn_index_p"),
+    )
+
+    # 1. Exactly the identity (birth date, surname, initials) of a stored person.
+    exact = (
+        rows.join(
+            persons.drop("birth_date_index"), on=["household_id", "identity_index"], how="inner"
+        )
+        .filter(no_bsn_conflict)
+        .group_by(POS)
+        .agg(pl.col("person_id").min())
+    )
+    rest = rows.join(exact, on=POS, how="anti")
+
+    # 2. The same BSN in the same household.
+    by_bsn = (
+        rest.filter(pl.col("bsn_index").is_not_null())
+        .join(
+            persons.filter(pl.col("bsn_index_p").is_not_null()).select(
+                "household_id", "person_id", "bsn_index_p"
+            ),
+            left_on=["household_id", "bsn_index"],
+            right_on=["household_id", "bsn_index_p"],
+            how="inner",
+        )
+        .group_by(POS)
+        .agg(pl.col("person_id").min())
+    )
+    rest = rest.join(by_bsn, on=POS, how="anti")
+
+    # 3. Same household and birth date, surname and initials alike: decrypt just those persons.
+    pairs = rest.join(
+        persons.drop("identity_index"), on=["household_id", "birth_date_index"], how="inner"
+    ).filter(no_bsn_conflict)
+    fuzzy = pl.DataFrame(schema=schema)
+    if pairs.height:
+        stored = _stored_identities(pairs.get_column("person_id").unique().to_list())
+        units = pairs.unique(["identity_index", "bsn_index", "person_id", "household_id"]).sort(
+            "person_id"
+        )
+        decisions: dict[tuple, tuple[float, int]] = {}
+        for identity_index, bsn_index, surname, initials, person_id, household_id in units.select(
+            "identity_index", "bsn_index", "_surname_norm", "_initials", "person_id", "household_id"
+        ).iter_rows():
+            score = matching.match_score(
+                matching.Identity(surname, initials, bsn_index), stored[person_id]
+            )
+            unit = (household_id, identity_index, bsn_index)
+            if score is not None and (unit not in decisions or score > decisions[unit][0]):
+                decisions[unit] = (score, person_id)
+        if decisions:
+            chosen = pl.DataFrame(
+                [(*unit, person_id) for unit, (_, person_id) in decisions.items()],
+                schema={
+                    "household_id": pl.Int64,
+                    "identity_index": pl.String,
+                    "bsn_index": pl.String,
+                    "person_id": pl.Int64,
+                },
+                orient="row",
+            )
+            fuzzy = rest.join(
+                chosen,
+                on=["household_id", "identity_index", "bsn_index"],
+                how="inner",
+                nulls_equal=True,
+            ).select(POS, "person_id")
+    return pl.concat([exact, by_bsn, fuzzy]).cast(schema)  # type: ignore[arg-type]
+
+
+def _stored_identities(person_ids: list[int]) -> dict[int, matching.Identity]:
+    """Decrypt surname and initials of these persons only, for fuzzy comparison."""
+    where, params = bulk.id_list("id", person_ids)
+    frame = bulk.read_frame(
+        f"SELECT id, surname, initials, bsn_index FROM {PERSON_TABLE} WHERE {where}",  # noqa: S608
+        params,
+        {"id": pl.Int64, "surname": pl.String, "initials": pl.String, "bsn_index": pl.String},
+    )
+    surnames = decrypt_many(frame.get_column("surname").to_list())
+    initials = decrypt_many(frame.get_column("initials").to_list())
+    return {
+        pid: matching.Identity(
+            matching.normalise_surname(surname), matching.initials_letters(letters), bsn_index
+        )
+        for pid, surname, letters, bsn_index in zip(
+            frame.get_column("id").to_list(),
+            surnames,
+            initials,
+            frame.get_column("bsn_index").to_list(),
+            strict=True,
+        )
+    }
+
+
+def _create_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame, int]:
+    """Group the rows no stored person matched into new persons, and insert them."""
+    unmatched = live.filter(pl.col("person_id").is_null()).drop("person_id")
+    if unmatched.is_empty():
+        return live, 0
+    # Rows with one identity in one household are one person; identities of one
+    # household and birth date may still be one person (a typo): cluster those.
+    # (Different BSNs split an identity: they are never one person.)
+    unit_key = ["household_id", "identity_index", "bsn_index"]
+    units = (
+        unmatched.group_by(unit_key)
+        .agg(
+            pl.col(POS).min().alias("_unit"),
+            pl.col("birth_date_index").first(),
+            pl.col("_surname_norm").first(),
+            pl.col("_initials").first(),
+        )
+        .sort("_unit")
+    )
+    units = units.with_columns(pl.len().over("household_id", "birth_date_index").alias("_siblings"))
+    lone = units.filter(pl.col("_siblings") == 1).select("_unit", pl.col("_unit").alias("_cluster"))
+    crowded = units.filter(pl.col("_siblings") > 1)
+    clustered = [lone]
+    if crowded.height:
+        assignments: list[tuple[int, int]] = []
+        for group in crowded.partition_by("household_id", "birth_date_index", maintain_order=True):
+            group = group.sort("_unit")
+            identities = [
+                matching.Identity(s, i, b)
+                for s, i, b in group.select("_surname_norm", "_initials", "bsn_index").iter_rows()
+            ]
+            unit_ids = group.get_column("_unit").to_list()
+            leaders = matching.cluster(identities)
+            assignments.extend((unit_ids[i], unit_ids[leader]) for i, leader in enumerate(leaders))
+        clustered.append(
+            pl.DataFrame(
+                assignments, schema={"_unit": pl.Int64, "_cluster": pl.Int64}, orient="row"
+            )
+        )
+    unit_cluster = pl.concat(clustered)
+
+    unmatched = unmatched.join(
+        units.select(*unit_key, "_unit"), on=unit_key, how="left", nulls_equal=True
+    ).join(unit_cluster, on="_unit", how="left")
+    # One new person per cluster: identity from its first row, contact details
+    # from the first row (in key order) that has them.
+    first = pl.col
+    persons = (
+        unmatched.sort(POS)
+        .group_by("_cluster", maintain_order=True)
+        .agg(
+            first("household_id").first(),
+            first("achternaam").first(),
+            first("tussenvoegsel").first(),
+            first("voorletters").first(),
+            first("geboortedatum").first(),
+            first("birth_date_index").first(),
+            first("surname_index").first(),
+            first("identity_index").first(),
+            *[first(f).drop_nulls().first() for f in DETAIL_FIELDS],
+        )
+        .sort("_cluster")
+    )
+    persons = _with_details(persons)
+    persons = persons.with_columns(
+        bulk.reserve_ids(PERSON_TABLE, persons.height).alias("person_id")
+    )
+    stamp = bulk.db_datetime(now)
+    bulk.insert_frame(
+        PERSON_TABLE,
+        pl.DataFrame(
+            {
+                "id": persons.get_column("person_id"),
+                "household_id": persons.get_column("household_id"),
+                "surname": _encrypt(persons.get_column("achternaam")),
+                "tussenvoegsel": _encrypt(persons.get_column("tussenvoegsel")),
+                "initials": _encrypt(persons.get_column("voorletters")),
+                "first_names": _encrypt(persons.get_column("voornamen")),
+                "birth_date": _encrypt(persons.get_column("geboortedatum").dt.strftime("%Y-%m-%d")),
+                "gender": _encrypt(persons.get_column("geslacht")),
+                "phone": _encrypt(persons.get_column("telefoonnummer")),
+                "email": _encrypt(persons.get_column("email")),
+                "bsn": _encrypt(persons.get_column("bsn")),
+                "birth_date_index": persons.get_column("birth_date_index"),
+                "surname_index": persons.get_column("surname_index"),
+                "identity_index": persons.get_column("identity_index"),
+                "bsn_index": persons.get_column("bsn_index"),
+                "details_digest": persons.get_column("details_digest"),
+                "created_at": pl.repeat(stamp, persons.height, eager=True, dtype=pl.String),
+                "updated_at": pl.repeat(stamp, persons.height, eager=True, dtype=pl.String),
+            }
+        ),
+    )
+    mapping = unmatched.join(
+        persons.select("_cluster", "person_id"), on="_cluster", how="left"
+    ).select(POS, pl.col("person_id").alias("_new_person"))
+    live = (
+        live.join(mapping, on=POS, how="left", maintain_order="left")
+        .with_columns(pl.coalesce("person_id", "_new_person").alias("person_id"))
+        .drop("_new_person")
+    )
+    return live, persons.height
+
+
+def _with_details(persons: pl.DataFrame) -> pl.DataFrame:
+    """Add ``details_digest`` (keyed hash of the contact fields) and ``bsn_index``."""
+    persons = persons.with_columns(
+        pl.concat_str([pl.col(f).fill_null("") for f in DETAIL_FIELDS], separator="\x1f").alias(
+            "_details_key"
+        )
+    )
+    persons = _with_blind_index(persons, "_details_key", "details_digest", DETAILS_CONTEXT)
+    persons = _with_blind_index(
+        persons.drop("bsn_index", strict=False), "bsn", "bsn_index", BSN_CONTEXT
+    )
+    return persons.drop("_details_key")
+
+
+def _update_person_details(live: pl.DataFrame, existing: pl.DataFrame, now: dt.datetime) -> int:
+    """Write the delivered contact details of matched persons whose details changed."""
+    if existing.is_empty():
+        return 0
+    known = existing.select("person_id", pl.col("details_digest").alias("_stored_digest"))
+    delivered = (
+        live.join(known, on="person_id", how="inner")
+        .sort(POS)
+        .group_by("person_id", maintain_order=True)
+        .agg(
+            pl.col("_stored_digest").first(),
+            *[pl.col(f).drop_nulls().first() for f in DETAIL_FIELDS],
+        )
+    )
+    delivered = _with_details(delivered)
+    changed = delivered.filter(pl.col("details_digest") != pl.col("_stored_digest")).sort(
+        "person_id"
+    )
+    if changed.is_empty():
+        return 0
+
+    def token_or_null(name: str) -> pl.Series:
+        values = changed.get_column(name)
+        return _encrypt(values).zip_with(
+            values.is_not_null() & (values != ""), pl.Series([None] * len(values), dtype=pl.String)
+        )
+
+    stage_frame = pl.DataFrame(
+        {
+            "id": changed.get_column("person_id"),
+            "first_names": token_or_null("voornamen"),
+            "gender": token_or_null("geslacht"),
+            "phone": token_or_null("telefoonnummer"),
+            "email": token_or_null("email"),
+            "bsn": token_or_null("bsn"),
+            "bsn_index": changed.get_column("bsn_index"),
+            "details_digest": changed.get_column("details_digest"),
+        }
+    )
+    stage = bulk.stage("households_stage_person", stage_frame)
+    sets = ", ".join(
+        f"{c} = COALESCE(s.{c}, {PERSON_TABLE}.{c})"
+        for c in ("first_names", "gender", "phone", "email", "bsn", "bsn_index")
+    )
+    bulk.execute(
+        f"UPDATE {PERSON_TABLE} SET {sets}, details_digest = s.details_digest, updated_at = %s "  # noqa: S608
+        f"FROM {stage} s WHERE {PERSON_TABLE}.id = s.id",
+        [bulk.db_datetime(now)],
+    )
+    bulk.drop("households_stage_person")
+    return changed.height
+
+
+def _encrypt(values: pl.Series) -> pl.Series:
+    """Encrypt each non-empty value; empty and null become ``''`` (as EncryptedTextField stores them)."""
+    filled = values.fill_null("")
+    present = filled != ""
+    positions = present.arg_true()
+    out = pl.Series(values.name, [""] * len(values), dtype=pl.String)
+    if len(positions):
+        tokens = encrypt_many(filled.filter(present).to_list())
+        out.scatter(positions, pl.Series(tokens, dtype=pl.String))
+    return out
+
+
+# --- arrears ----------------------------------------------------------------
+
+ARREAR_STATE_SCHEMA = {
+    "arrear_id": pl.Int64,
+    "klantnummer": pl.String,
+    "contractnummer": pl.String,
+    "household_id_old": pl.Int64,
+    "person_id_old": pl.Int64,
+    "municipality_id_old": pl.Int64,
+    "amount_cents_old": pl.Int64,
+    "start_date_old": pl.Date,
+    "crisis_old": pl.Boolean,
+    "crisis_reason_old": pl.String,
+    "warm_transfer_old": pl.Boolean,
+    "instalments_old": pl.Int64,
+    "signal_reference_old": pl.String,
+}
+# Changes that make a 'changed' event; the other attributes are updated quietly.
+MATERIAL = ("amount_cents", "start_date", "crisis", "crisis_reason")
+DETAILS = ("person_id", "municipality_id", "warm_transfer", "instalments", "signal_reference")
+
+
+def _read_open_arrears(creditor_id: int) -> pl.DataFrame:
+    return bulk.read_frame(
+        "SELECT id, klantnummer, contractnummer, household_id, person_id, municipality_id, amount_cents, "  # noqa: S608
+        "start_date, crisis, crisis_reason, warm_transfer, instalments, signal_reference "
+        f"FROM {ARREAR_TABLE} WHERE creditor_id = %s AND status = %s",
+        [creditor_id, ArrearStatus.OPEN.value],
+        ARREAR_STATE_SCHEMA,
+    )
+
+
+def _arrear_values(live: pl.DataFrame) -> pl.DataFrame:
+    """The arrear attributes of the delivered rows, as stored."""
+    c = pl.col
+    return live.select(
+        POS,
+        "klantnummer",
+        "contractnummer",
+        "household_id",
+        "person_id",
+        "municipality_id",
+        c("bedrag_cents").alias("amount_cents"),
+        c("ontstaansdatum").alias("start_date"),
+        c("crisissignaal").fill_null(False).alias("crisis"),
+        c("crisis_reden").fill_null("").alias("crisis_reason"),
+        c("warme_overdracht").fill_null(False).alias("warm_transfer"),
+        c("aantal_termijnen").alias("instalments"),
+        c("signaal_id").fill_null("").alias("signal_reference"),
+    )
+
+
+def _differs(names: tuple[str, ...]) -> pl.Expr:
+    return pl.any_horizontal([pl.col(n).ne_missing(pl.col(f"{n}_old")) for n in names])
+
+
+def _apply_arrears(
+    live: pl.DataFrame,
+    closing: pl.DataFrame,
+    *,
+    kind: str,
+    creditor_id: int,
+    delivery_id: int,
+    reference_date: dt.date,
+    rejected_keys: pl.DataFrame | None,
+) -> dict[str, int]:
+    state = _read_open_arrears(creditor_id)
+    values = _arrear_values(live).join(state, on=list(KEY), how="left", maintain_order="left")
+    is_open = pl.col("arrear_id").is_not_null()
+    moved_expr = is_open & (pl.col("household_id") != pl.col("household_id_old"))
+    values = values.with_columns(
+        moved_expr.alias("_moved"),
+        (is_open & ~moved_expr & _differs(MATERIAL)).alias("_material"),
+        (is_open & ~moved_expr & _differs(DETAILS)).alias("_details"),
+    )
+    moved = values.filter(pl.col("_moved"))
+    updated = values.filter(pl.col("_material") | pl.col("_details"))
+    unchanged = values.filter(
+        is_open & ~pl.col("_moved") & ~pl.col("_material") & ~pl.col("_details")
+    )
+    opening = values.filter(~is_open | pl.col("_moved"))
+
+    # Arrears that this delivery closes.
+    if kind == STAND:
+        present = _keys(live)
+        if rejected_keys is not None:
+            present = pl.concat([present, _keys(rejected_keys)])
+        cleared = state.join(present, on=list(KEY), how="anti")
+        ignored = 0
+    else:
+        closing_keys = closing.select(list(KEY))
+        cleared = state.join(closing_keys, on=list(KEY), how="semi")
+        ignored = closing_keys.height - cleared.height
+    cleared = cleared.sort("arrear_id")
+
+    # Close first: the continuation of a moved arrear has the same key, and only one may be open.
+    _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
+    _close(moved.get_column("arrear_id").sort(), ArrearStatus.MOVED, delivery_id, reference_date)
+    _update_attributes(updated, delivery_id, reference_date)
+    if unchanged.height:
+        where, params = bulk.id_list("id", unchanged.get_column("arrear_id").sort())
+        bulk.execute(
+            f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s WHERE {where}",  # noqa: S608
+            [reference_date, delivery_id, *params],
+        )
+    opened = _open(opening, creditor_id, delivery_id, reference_date)
+
+    events = pl.concat(
+        [
+            cleared.select(
+                "arrear_id",
+                pl.lit(ArrearEventKind.CLEARED.value).alias("kind"),
+                pl.col("amount_cents_old").alias("amount_cents"),
+                pl.col("crisis_old").alias("crisis"),
+            ),
+            moved.select(
+                "arrear_id",
+                pl.lit(ArrearEventKind.MOVED.value).alias("kind"),
+                pl.col("amount_cents_old").alias("amount_cents"),
+                pl.col("crisis_old").alias("crisis"),
+            ),
+            updated.filter(pl.col("_material")).select(
+                "arrear_id",
+                pl.lit(ArrearEventKind.CHANGED.value).alias("kind"),
+                "amount_cents",
+                "crisis",
+            ),
+            opened.select(
+                pl.col("id").alias("arrear_id"),
+                pl.col("_event").alias("kind"),
+                "amount_cents",
+                "crisis",
+            ),
+        ]
+    ).sort("arrear_id", "kind")
+    bulk.insert_frame(
+        EVENT_TABLE,
+        events.select(
+            "arrear_id",
+            pl.lit(delivery_id, pl.Int64).alias("delivery_id"),
+            pl.lit(reference_date, pl.Date).alias("reference_date"),
+            "kind",
+            "amount_cents",
+            "crisis",
+        ),
+    )
+    new = opening.height - moved.height
+    return {
+        "new": new,
+        "changed": moved.height + updated.filter(pl.col("_material")).height,
+        "cleared": cleared.height,
+        "unchanged": unchanged.height + updated.filter(~pl.col("_material")).height,
+        "ignored": ignored,
+    }
+
+
+def _close(ids: pl.Series, status: ArrearStatus, delivery_id: int, reference_date: dt.date) -> None:
+    if not len(ids):
+        return
+    where, params = bulk.id_list("id", ids)
+    bulk.execute(
+        f"UPDATE {ARREAR_TABLE} SET status = %s, cleared_on = %s, cleared_by_delivery_id = %s WHERE {where}",  # noqa: S608
+        [status.value, reference_date, delivery_id, *params],
+    )
+
+
+def _update_attributes(updated: pl.DataFrame, delivery_id: int, reference_date: dt.date) -> None:
+    if updated.is_empty():
+        return
+    columns = (*MATERIAL, *DETAILS)
+    stage = bulk.stage(
+        "households_stage_arrear",
+        updated.sort("arrear_id").select(pl.col("arrear_id").alias("id"), *columns),
+    )
+    sets = ", ".join(f"{c} = s.{c}" for c in columns)
+    bulk.execute(
+        f"UPDATE {ARREAR_TABLE} SET {sets}, last_seen_on = %s, last_delivery_id = %s "  # noqa: S608
+        f"FROM {stage} s WHERE {ARREAR_TABLE}.id = s.id",
+        [reference_date, delivery_id],
+    )
+    bulk.drop("households_stage_arrear")
+
+
+def _open(
+    opening: pl.DataFrame, creditor_id: int, delivery_id: int, reference_date: dt.date
+) -> pl.DataFrame:
+    """Insert new arrears for these rows; returns them with ``id`` and their first event's ``_event``."""
+    if opening.is_empty():
+        return pl.DataFrame(
+            schema={
+                "id": pl.Int64,
+                "_event": pl.String,
+                "amount_cents": pl.Int64,
+                "crisis": pl.Boolean,
+            }
+        )
+    opening = opening.sort(POS)
+    # A moved arrear continues the one it closed; a key seen before continues its latest arrear.
+    previous = _previous_arrears(opening.filter(~pl.col("_moved")).select(list(KEY)), creditor_id)
+    opening = opening.join(previous, on=list(KEY), how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("_moved"))
+        .then(pl.col("arrear_id"))
+        .otherwise(pl.col("_previous"))
+        .alias("previous_id")
+    )
+    opening = opening.with_columns(
+        bulk.reserve_ids(ARREAR_TABLE, opening.height).alias("id"),
+        pl.when(pl.col("previous_id").is_null())
+        .then(pl.lit(ArrearEventKind.OPENED.value))
+        .otherwise(pl.lit(ArrearEventKind.REOPENED.value))
+        .alias("_event"),
+    )
+    bulk.insert_frame(
+        ARREAR_TABLE,
+        opening.select(
+            "id",
+            pl.lit(creditor_id, pl.Int64).alias("creditor_id"),
+            "household_id",
+            "person_id",
+            "municipality_id",
+            "klantnummer",
+            "contractnummer",
+            "amount_cents",
+            "start_date",
+            "crisis",
+            "crisis_reason",
+            "warm_transfer",
+            "signal_reference",
+            "instalments",
+            pl.lit(ArrearStatus.OPEN.value).alias("status"),
+            pl.lit(reference_date, pl.Date).alias("opened_on"),
+            pl.lit(reference_date, pl.Date).alias("last_seen_on"),
+            pl.lit(None, pl.Date).alias("cleared_on"),
+            "previous_id",
+            pl.lit(delivery_id, pl.Int64).alias("opened_by_delivery_id"),
+            pl.lit(delivery_id, pl.Int64).alias("last_delivery_id"),
+            pl.lit(None, pl.Int64).alias("cleared_by_delivery_id"),
+        ),
+    )
+    return opening
+
+
+def _previous_arrears(keys: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
+    """``klantnummer, contractnummer, _previous``: the latest closed arrear of each key, if any."""
+    schema = {"klantnummer": pl.String, "contractnummer": pl.String, "_previous": pl.Int64}
+    if keys.is_empty():
+        return pl.DataFrame(schema=schema)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {ARREAR_TABLE} WHERE creditor_id = %s AND status <> %s LIMIT 1",  # noqa: S608
+            [creditor_id, ArrearStatus.OPEN.value],
+        )
+        if cursor.fetchone() is None:
+            return pl.DataFrame(schema=schema)
+    stage = bulk.stage("households_stage_keys", keys)
+    previous = bulk.read_frame(
+        f"SELECT a.klantnummer, a.contractnummer, max(a.id) FROM {ARREAR_TABLE} a "  # noqa: S608
+        f"JOIN {stage} s ON s.klantnummer = a.klantnummer AND s.contractnummer = a.contractnummer "
+        "WHERE a.creditor_id = %s AND a.status <> %s GROUP BY a.klantnummer, a.contractnummer",
+        [creditor_id, ArrearStatus.OPEN.value],
+        schema,
+    )
+    bulk.drop("households_stage_keys")
+    return previous
