@@ -591,8 +591,8 @@ def process_delivery(delivery_id: int) -> Delivery:
         evaluation = evaluate_delivery(delivery, path)
     except DeliveryRefused as refused:
         return _finish_refused(delivery, None, {"codes": [str(refused.code)], "melding": refused.message})
-    except Exception:
-        _note_failure(delivery.pk)
+    except Exception as error:
+        _note_failure(delivery.pk, error)
         raise
     if evaluation.refusal:
         return _finish_refused(delivery, evaluation, evaluation.refusal)
@@ -610,8 +610,8 @@ def process_delivery(delivery_id: int) -> Delivery:
             return _hold(delivery, evaluation)
     try:
         return _apply(delivery, evaluation)
-    except Exception:
-        _note_failure(delivery.pk)
+    except Exception as error:
+        _note_failure(delivery.pk, error)
         raise
 
 
@@ -621,9 +621,11 @@ FAILURE_NOTE = (
 )
 
 
-def _note_failure(delivery_id: int) -> None:
+def _note_failure(delivery_id: int, error: Exception) -> None:
     """Say on the delivery that processing broke off (it stays in_behandeling and can run again)."""
-    log.exception("Levering %s: verwerking afgebroken", delivery_id)
+    error.delivery_id = delivery_id  # type: ignore[attr-defined]
+    # The traceback goes with the task result (worker) or --traceback (command), not to the log.
+    log.error("Levering %s: verwerking afgebroken; er is niets gewijzigd", delivery_id)
     try:
         with transaction.atomic():
             current = Delivery.objects.select_for_update().get(pk=delivery_id)

@@ -270,7 +270,6 @@ def api_keys(request):
         "intake/api_keys.html",
         {"keys": keys, "form": form, "new_key": new_key, "api_url": request.build_absolute_uri(reverse("intake_api:delivery-list"))},
     )
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -1,0 +1,137 @@
+"""``vroegsignaal deliver FILE --creditor CODE [--peildatum YYYY-MM-DD] [--soort stand|mutatie] [--wacht]``.
+
+Exit status: 0 when the delivery was applied or is held for confirmation (or,
+without ``--wacht``, queued for the worker); 1 when it was refused (the codes
+and the Dutch message are printed); 2 for a wrong invocation; 3 when
+processing broke off (nothing changed; ``--opnieuw ID`` processes it again).
+Never a traceback, unless ``--traceback`` asks for one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vroegsignaal.intake import services
+from vroegsignaal.intake.fields import Soort
+from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
+from vroegsignaal.intake.report import report_lines
+from vroegsignaal.organisations.models import Creditor
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_BROKEN = 3
+
+
+class Command(BaseCommand):
+    help = (
+        "Lever een bestand met achterstanden aan namens een schuldeiser en druk het verslag af. "
+        "Afsluitcode 0: verwerkt of wacht op bevestiging; 1: geweigerd; 2: onjuiste aanroep; "
+        "3: verwerking afgebroken (er is niets gewijzigd)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", help="CSV-, XLSX- of JSON-bestand")
+        parser.add_argument("--creditor", help="code van de schuldeiser, bijvoorbeeld WOONBRUG")
+        parser.add_argument("--peildatum", help="JJJJ-MM-DD (bij JSON mag hij in het bestand staan)")
+        parser.add_argument("--soort", choices=Soort.values, help="stand (standaard) of mutatie")
+        parser.add_argument(
+            "--wacht",
+            action="store_true",
+            help="wacht tot een levering die op de achtergrond wordt verwerkt klaar is",
+        )
+        parser.add_argument(
+            "--opnieuw", type=int, metavar="ID", help="verwerk een levering die halverwege is gestopt opnieuw"
+        )
+        parser.add_argument(
+            "--bevestig", type=int, metavar="ID", help="bevestig een levering die wacht op bevestiging"
+        )
+
+    def handle(self, *args, **options):
+        try:
+            delivery = self._run(options)
+            if options["wacht"]:
+                delivery = self._wait(delivery)
+        except CommandError as error:
+            self.stderr.write(str(error))
+            sys.exit(EXIT_USAGE)
+        except Exception as error:
+            if options.get("traceback"):
+                raise
+            self.stderr.write(self._broken_message(error))
+            sys.exit(EXIT_BROKEN)
+        for line in report_lines(delivery):
+            self.stdout.write(line)
+        if delivery.status == DeliveryStatus.AFGEWEZEN:
+            refusal = delivery.report.get("weigering") or {}
+            codes = ", ".join(refusal.get("codes") or []) or "AFGEWEZEN"
+            self.stderr.write(f"Geweigerd: {codes} — {refusal.get('melding', '')}")
+            sys.exit(EXIT_REFUSED)
+        if delivery.is_running:
+            self.stdout.write(
+                f"Levering {delivery.pk} wordt op de achtergrond verwerkt door 'vroegsignaal db_worker'; "
+                f"volg haar in het portaal of met: vroegsignaal deliver --opnieuw {delivery.pk} --wacht"
+            )
+
+    def _run(self, options) -> Delivery:
+        if options["opnieuw"] is not None:
+            delivery = self._delivery(options["opnieuw"])
+            if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.IN_BEHANDELING):
+                return delivery
+            self._current = delivery.pk
+            return services.process_delivery(delivery.pk)
+        if options["bevestig"] is not None:
+            delivery = self._delivery(options["bevestig"])
+            self._current = delivery.pk
+            try:
+                return services.confirm_delivery(delivery, None)
+            except services.DeliveryError as error:
+                raise CommandError(str(error))
+        if not options["file"] or not options["creditor"]:
+            raise CommandError("Geef een bestand en --creditor CODE op (of --opnieuw ID / --bevestig ID).")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"Bestand niet gevonden: {path}")
+        creditor = Creditor.objects.filter(code=options["creditor"].strip().upper()).first()
+        if creditor is None:
+            raise CommandError(f"Onbekende schuldeiser: {options['creditor']}")
+        soort = options["soort"]
+        if soort is None and path.suffix.lower() != ".json":
+            soort = Soort.STAND
+        self._current = None
+        return services.receive_delivery(
+            creditor,
+            path,
+            filename=path.name,
+            kind=soort,
+            reference_date=options["peildatum"],
+            via=Via.CLI,
+        )
+
+    def _delivery(self, pk: int) -> Delivery:
+        delivery = Delivery.objects.select_related("creditor").filter(pk=pk).first()
+        if delivery is None:
+            raise CommandError(f"Levering {pk} bestaat niet.")
+        return delivery
+
+    def _wait(self, delivery: Delivery) -> Delivery:
+        last = None
+        while delivery.is_running:
+            if delivery.progress != last:
+                self.stdout.write(f"Levering {delivery.pk}: {delivery.get_status_display()}, {delivery.progress}%")
+                last = delivery.progress
+            time.sleep(1)
+            delivery.refresh_from_db()
+        return delivery
+
+    def _broken_message(self, error: Exception) -> str:
+        pk = getattr(error, "delivery_id", None) or getattr(self, "_current", None)
+        if pk is None:
+            return f"De verwerking is afgebroken ({type(error).__name__}); er is niets gewijzigd."
+        return (
+            f"De verwerking is afgebroken ({type(error).__name__}); er is niets gewijzigd. "
+            f"Verwerk de levering opnieuw met: vroegsignaal deliver --opnieuw {pk}"
+        )

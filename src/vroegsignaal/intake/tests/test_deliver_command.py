@@ -1,0 +1,128 @@
+"""``vroegsignaal deliver``: the report on stdout, exit 0 when applied or held, non-zero when refused."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from vroegsignaal.intake.models import Delivery, DeliveryStatus
+
+from .support import csv_bytes, row, stand
+
+
+def run(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("deliver", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(content: bytes, name: str = "levering.csv"):
+        path = tmp_path / name
+        path.write_bytes(content)
+        return str(path)
+
+    return write
+
+
+def test_applied_delivery_exits_0_and_prints_the_report(world, households, csv_file):
+    code, out, err = run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    assert code == 0, err
+    assert "Status: verwerkt" in out
+    assert "Regels geaccepteerd:     5" in out
+    assert "0999 Voorbeeldstad: 5" in out
+    assert "nieuw 5, gewijzigd 0, afgemeld 0" in out
+    assert err == ""
+
+
+def test_held_delivery_exits_0(world, households, csv_file):
+    run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    code, out, _ = run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")
+    assert code == 0
+    assert "wacht_op_bevestiging" in out
+
+
+def test_confirming_from_the_command_line_applies_the_held_delivery(world, households, csv_file):
+    run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")
+    held = Delivery.objects.get(status=DeliveryStatus.WACHT_OP_BEVESTIGING)
+    code, out, _ = run("--bevestig", str(held.pk))
+    assert code == 0
+    assert "Status: verwerkt" in out and "afgemeld 8" in out
+
+
+def test_duplicate_exits_1_with_the_code_and_a_dutch_message(world, households, csv_file):
+    path = csv_file(stand(range(1, 6)))
+    run(path, "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    code, out, err = run(path, "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    assert code == 1
+    assert "LEVERING_DUBBEL" in err and "al eerder aangeleverd" in err
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "expected"),
+    [
+        (stand(range(1, 6)), ["--peildatum", "2999-01-01"], "PEILDATUM_ONGELDIG"),
+        (stand(range(1, 6)), [], "PEILDATUM_ONGELDIG"),
+        (b"", ["--peildatum", "2026-11-01"], "BESTAND_LEEG"),
+        (b"\x00\x01\x02garbage", ["--peildatum", "2026-11-01"], "BESTAND_ONLEESBAAR"),
+        (csv_bytes([row(n, geboortedatum="x") for n in range(1, 6)]), ["--peildatum", "2026-11-01"], "TE_VEEL_FOUTEN"),
+    ],
+)
+def test_refused_delivery_exits_1_with_its_code(world, households, csv_file, content, args, expected):
+    code, _, err = run(csv_file(content), "--creditor", "WOONBRUG", *args)
+    assert code == 1
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_wrong_invocation_exits_2(world, households, csv_file):
+    assert run(csv_file(stand([1])), "--creditor", "ONBEKEND", "--peildatum", "2026-11-01")[0] == 2
+    assert run("/bestaat/niet.csv", "--creditor", "WOONBRUG")[0] == 2
+    assert run("--opnieuw", "999")[0] == 2
+
+
+def test_a_crash_exits_3_without_traceback_and_can_be_processed_again(world, households, csv_file, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("stroomstoring")
+
+    monkeypatch.setattr(households, "apply_rows", crash)
+    code, out, err = run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    delivery = Delivery.objects.get()
+    assert code == 3
+    assert "Traceback" not in out + err
+    assert f"--opnieuw {delivery.pk}" in err
+    assert delivery.status == DeliveryStatus.IN_BEHANDELING
+
+    monkeypatch.undo()
+    from . import fake_households
+
+    fake_households.install(monkeypatch)
+    code, out, _ = run("--opnieuw", str(delivery.pk))
+    assert code == 0
+    assert "Status: verwerkt" in out
+
+
+def test_wacht_waits_for_the_background_worker(world, households, csv_file, monkeypatch):
+    from vroegsignaal.intake import services
+
+    monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
+    code, out, _ = run(csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01", "--wacht")
+    assert code == 0
+    assert "Status: verwerkt" in out
+
+
+def test_mutatie_needs_its_status_column(world, households, csv_file):
+    code, _, err = run(
+        csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01", "--soort", "mutatie"
+    )
+    assert code == 1
+    assert "KOLOM_ONTBREEKT" in err and "status" in err

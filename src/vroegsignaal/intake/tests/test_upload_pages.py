@@ -1,0 +1,152 @@
+"""The creditor's pages under /leveringen/: upload with preview, status, report, API keys."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import UserFactory
+from vroegsignaal.intake import services
+from vroegsignaal.intake.models import ApiKey, ColumnMapping, Delivery
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.privacy.models import AuditEvent
+
+from .support import csv_bytes, row, stand
+
+
+@pytest.fixture
+def browser(world, verified_client):
+    return verified_client(world.user)
+
+
+def upload(client, content: bytes, name="levering.csv", peildatum="2026-11-01", soort="stand"):
+    return client.post(
+        "/leveringen/nieuw/",
+        {"file": SimpleUploadedFile(name, content), "peildatum": peildatum, "soort": soort},
+    )
+
+
+def test_upload_shows_a_preview_with_the_mapping_then_submitting_delivers(world, households, browser):
+    content = csv_bytes([row(n) for n in range(1, 4)]).replace(b"klantnummer;", b"Debiteur;", 1)
+    ColumnMapping.objects.create(creditor=world.creditor, mapping={"Debiteur": "klantnummer"})
+    response = upload(browser, content)
+    assert response.status_code == 302 and response["Location"] == "/leveringen/nieuw/voorbeeld/"
+
+    preview = browser.get("/leveringen/nieuw/voorbeeld/")
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Debiteur" in html and "K-00001" in html and "Jansen" in html
+    assert not Delivery.objects.exists()
+
+    submitted = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "indienen"})
+    delivery = Delivery.objects.get()
+    assert submitted["Location"] == f"/leveringen/{delivery.pk}/"
+    assert delivery.status == "verwerkt" and delivery.via == "upload"
+    assert delivery.submitted_by == world.user
+    page = browser.get(f"/leveringen/{delivery.pk}/").content.decode()
+    assert "Verslag" in page and "Voorbeeldstad" in page
+    assert list(services.incoming_dir().iterdir()) == []
+
+
+def test_preview_of_a_file_with_missing_columns_explains_and_offers_the_mapping(world, households, browser):
+    content = b"nummer;achternaam\n1;Jansen\n"
+    upload(browser, content)
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert "KOLOM_ONTBREEKT" in html
+    assert "Kolomindeling opslaan" in html
+
+
+def test_saving_the_mapping_from_the_preview(world, households, browser):
+    upload(browser, csv_bytes([row(1)]).replace(b"klantnummer;", b"Debiteur;", 1))
+    form = {
+        "actie": "kolommen",
+        "kolom-TOTAL_FORMS": "1",
+        "kolom-INITIAL_FORMS": "0",
+        "kolom-0-header": "Debiteur",
+        "kolom-0-field": "klantnummer",
+    }
+    assert browser.post("/leveringen/nieuw/voorbeeld/", form).status_code == 302
+    assert ColumnMapping.objects.get(creditor=world.creditor).mapping == {"Debiteur": "klantnummer"}
+    assert "K-00001" in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+
+
+def test_cancelling_the_preview_deletes_the_file(world, households, browser):
+    upload(browser, stand([1, 2]))
+    browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "annuleren"})
+    assert list(services.incoming_dir().iterdir()) == []
+    assert not Delivery.objects.exists()
+
+
+def test_future_peildatum_is_a_form_error(world, households, browser):
+    response = upload(browser, stand([1]), peildatum="2999-01-01")
+    assert response.status_code == 200
+    assert "De peildatum ligt in de toekomst." in response.content.decode()
+
+
+def test_status_fragment_polls_while_running_and_stops_with_the_report(world, households, browser, monkeypatch):
+    monkeypatch.setattr(services, "_enqueue", lambda pk: None)
+    delivery = services.receive_delivery(
+        world.creditor, stand(range(1, 4)), filename="a.csv", reference_date="2026-11-01", via="upload",
+        background=True,
+    )
+    running = browser.get(f"/leveringen/{delivery.pk}/status/").content.decode()
+    assert 'hx-trigger="every 1s"' in running and "<progress" in running
+    services.process_delivery(delivery.pk)
+    done = browser.get(f"/leveringen/{delivery.pk}/status/").content.decode()
+    assert "hx-trigger" not in done and "Verslag" in done
+
+
+def test_rejected_rows_download_is_csv_and_audited(world, households, browser):
+    rows = [row(n) for n in range(1, 5)] + [row(5, postcode="1234AZ")]
+    delivery = services.receive_delivery(
+        world.creditor, csv_bytes(rows), filename="a.csv", reference_date="2026-11-01", via="upload"
+    )
+    response = browser.get(f"/leveringen/{delivery.pk}/fouten.csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "rij;klantnummer;veld;code;melding"
+    assert lines[1].startswith("6;K-00005;postcode;ADRES_ONBEKEND;")
+    assert AuditEvent.objects.filter(action="export", object_id=str(delivery.pk)).count() == 1
+
+
+def test_held_delivery_is_confirmed_on_its_page(world, households, browser):
+    services.receive_delivery(world.creditor, stand(range(1, 11)), filename="a.csv", reference_date="2026-11-01", via="upload")
+    held = services.receive_delivery(world.creditor, stand([1]), filename="b.csv", reference_date="2026-11-08", via="upload")
+    page = browser.get(f"/leveringen/{held.pk}/").content.decode()
+    assert "Bevestigen en verwerken" in page
+    browser.post(f"/leveringen/{held.pk}/bevestigen/")
+    held.refresh_from_db()
+    assert held.status == "verwerkt" and held.confirmed_by == world.user
+
+
+def test_list_shows_own_deliveries_only(world, households, browser):
+    services.receive_delivery(world.creditor, stand([1]), filename="mijn.csv", reference_date="2026-11-01", via="upload")
+    services.receive_delivery(world.other_creditor, stand([2]), filename="andermans.csv", reference_date="2026-11-01", via="upload")
+    html = browser.get("/leveringen/").content.decode()
+    assert "mijn.csv" in html and "andermans.csv" not in html
+
+
+def test_api_key_is_shown_once_and_can_be_revoked(world, households, browser):
+    response = browser.post("/leveringen/api-sleutels/", {"name": "Incasso"})
+    html = response.content.decode()
+    key = ApiKey.objects.get()
+    assert "no-store" in response["Cache-Control"]
+    assert f'value="{key.prefix}.' in html
+    again = browser.get("/leveringen/api-sleutels/").content.decode()
+    assert f'value="{key.prefix}.' not in again and "Incasso" in again
+
+    confirm_page = browser.get(f"/leveringen/api-sleutels/{key.pk}/intrekken/")
+    assert "Weet u zeker" in confirm_page.content.decode()
+    assert ApiKey.objects.get().revoked_at is None
+    browser.post(f"/leveringen/api-sleutels/{key.pk}/intrekken/")
+    assert ApiKey.objects.get().revoked_at is not None
+
+
+def test_other_roles_get_403(world, households, verified_client):
+    coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=world.voorbeeldstad)
+    client = verified_client(coordinator)
+    for url in ("/leveringen/", "/leveringen/nieuw/", "/leveringen/api-sleutels/", "/leveringen/kolommen/"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_navigation_shows_leveringen_to_creditor_staff(world, browser):
+    assert 'href="/leveringen/"' in browser.get("/").content.decode()
