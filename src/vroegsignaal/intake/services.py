@@ -34,6 +34,7 @@ import hashlib
 import hmac
 import importlib
 import io
+import json
 import logging
 import os
 import secrets
@@ -330,6 +331,9 @@ class Evaluation:
     reference_date: dt.date | None
     file_format: str = ""
     accepted: pl.DataFrame | None = None  # the routed rows to apply
+    # klantnummer, contractnummer of the rejected rows: a stand does not clear those
+    # (a row that could not be read is no evidence that the arrear was paid).
+    rejected_keys: pl.DataFrame | None = None
     issues: pl.DataFrame | None = None  # rij, klantnummer, veld, code, melding, is_warning
     rows_received: int = 0
     rows_accepted: int = 0
@@ -495,6 +499,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         reference_date=reference_date,
         file_format=parsed.format,
         accepted=accepted.drop(["_outside", "_rejected", "in_covenant", ERRORS]),
+        rejected_keys=rejected_rows.select("klantnummer", "contractnummer"),
         issues=issues,
         rows_received=table.height,
         rows_accepted=rows_accepted,
@@ -601,7 +606,9 @@ def process_delivery(delivery_id: int) -> Delivery:
         households = _households()
         creditor = delivery.creditor
         open_count = households.open_arrear_count(creditor)
-        clearing = households.count_cleared_by_stand(creditor, evaluation.accepted)
+        clearing = households.count_cleared_by_stand(
+            creditor, evaluation.accepted, rejected_keys=evaluation.rejected_keys
+        )
         if open_count and clearing > MAX_CLEARED_SHARE * open_count:
             evaluation.report["veiligheidscontrole"] = {
                 "open_achterstanden": int(open_count),
@@ -728,11 +735,16 @@ def _held_rows_path(delivery: Delivery) -> Path:
     return incoming_dir() / f"{delivery.staged_name}.rows"
 
 
-def _write_held_rows(path: Path, rows: pl.DataFrame) -> None:
-    """The routed rows of a held delivery, as Parquet encrypted with the field-encryption key."""
+def _parquet_b64(frame: pl.DataFrame) -> str:
     buffer = io.BytesIO()
-    rows.write_parquet(buffer, compression="zstd")
-    token = privacy.encrypt(base64.b64encode(buffer.getvalue()).decode("ascii"))
+    frame.write_parquet(buffer, compression="zstd")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _write_held_rows(path: Path, rows: pl.DataFrame, rejected_keys: pl.DataFrame) -> None:
+    """What a held delivery needs to be applied later, as Parquet encrypted with the field key."""
+    payload = json.dumps({"rows": _parquet_b64(rows), "rejected_keys": _parquet_b64(rejected_keys)})
+    token = privacy.encrypt(payload)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     with _open_private(tmp) as out:
@@ -742,14 +754,15 @@ def _write_held_rows(path: Path, rows: pl.DataFrame) -> None:
     os.replace(tmp, path)
 
 
-def _read_held_rows(path: Path) -> pl.DataFrame:
-    token = path.read_bytes().decode("ascii")
-    return pl.read_parquet(io.BytesIO(base64.b64decode(privacy.decrypt(token))))
+def _read_held_rows(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    payload = json.loads(privacy.decrypt(path.read_bytes().decode("ascii")))
+    frames = [pl.read_parquet(io.BytesIO(base64.b64decode(payload[k]))) for k in ("rows", "rejected_keys")]
+    return frames[0], frames[1]
 
 
 def _hold(delivery: Delivery, evaluation: Evaluation) -> Delivery:
     rows_path = _held_rows_path(delivery)
-    _write_held_rows(rows_path, evaluation.accepted)
+    _write_held_rows(rows_path, evaluation.accepted, evaluation.rejected_keys)
     with transaction.atomic():
         current = _locked(delivery.pk, S.IN_BEHANDELING)
         if current is None:
@@ -807,6 +820,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
                 kind=current.kind,
                 creditor=current.creditor,
                 reference_date=current.reference_date,
+                rejected_keys=evaluation.rejected_keys,
             )
             current.arrears_new = counts.new
             current.arrears_changed = counts.changed
@@ -862,11 +876,13 @@ def _apply_confirmed(delivery: Delivery) -> Delivery:
                 "melding": "De gegevens van deze levering zijn niet meer beschikbaar; lever haar opnieuw aan.",
             },
         )
+    accepted, rejected_keys = _read_held_rows(path)
     evaluation = Evaluation(
         kind=delivery.kind,
         reference_date=delivery.reference_date,
         file_format=delivery.file_format,
-        accepted=_read_held_rows(path),
+        accepted=accepted,
+        rejected_keys=rejected_keys,
         rows_received=delivery.rows_received,
         rows_accepted=delivery.rows_accepted,
         rows_rejected=delivery.rows_rejected,

@@ -68,14 +68,22 @@ def open_arrear_count(creditor) -> int:
     return len(_open(creditor.pk))
 
 
-def count_cleared_by_stand(creditor, rows: pl.DataFrame) -> int:
+def _rejected(rejected_keys: pl.DataFrame | None) -> set[tuple[str, str]]:
+    if rejected_keys is None:
+        return set()
+    return {(k, c or "") for k, c in rejected_keys.select("klantnummer", "contractnummer").iter_rows()}
+
+
+def count_cleared_by_stand(creditor, rows: pl.DataFrame, *, rejected_keys=None) -> int:
     delivered = _keys(rows)
-    return sum(1 for key in _open(creditor.pk) if key not in delivered)
+    kept = _rejected(rejected_keys)
+    return sum(1 for key in _open(creditor.pk) if key not in delivered and key not in kept)
 
 
-def apply_rows(delivery, rows: pl.DataFrame, *, kind, creditor, reference_date) -> ApplyCounts:
+def apply_rows(delivery, rows: pl.DataFrame, *, kind, creditor, reference_date, rejected_keys=None) -> ApplyCounts:
     current = _open(creditor.pk)
     delivered = _keys(rows)
+    kept = _rejected(rejected_keys)
     new = changed = cleared = unchanged = 0
     with connection.cursor() as cursor:
         for key, (amount, municipality, status) in delivered.items():
@@ -105,7 +113,7 @@ def apply_rows(delivery, rows: pl.DataFrame, *, kind, creditor, reference_date) 
                 unchanged += 1
         if kind == "stand":
             for key in current:
-                if key not in delivered:
+                if key not in delivered and key not in kept:
                     cursor.execute(
                         f"UPDATE {TABLE} SET is_open = false WHERE creditor_id = %s AND klantnummer = %s "  # noqa: S608
                         "AND contractnummer = %s AND is_open",

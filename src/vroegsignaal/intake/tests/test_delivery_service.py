@@ -364,3 +364,11 @@ def test_every_delivery_and_its_outcome_is_in_the_audit_log(world, households):
     assert [e.action for e in events] == ["deliver", "update"]
     assert events[0].actor_username == "schuldeiser"
     assert events[1].details["geaccepteerd"] == 3
+
+
+def test_a_stand_does_not_clear_the_arrears_of_rows_it_rejected(world, households):
+    deliver(world, stand(range(1, 11)))
+    rows = [row(n) for n in range(1, 10)] + [row(10, geboortedatum="onleesbaar")]
+    delivery = deliver(world, csv_bytes(rows), reference_date=dt.date(2026, 11, 8))
+    assert delivery.status == S.VERWERKT
+    assert delivery.arrears_cleared == 0
