@@ -353,28 +353,51 @@ def _tussenvoegsel_form_expr(token: pl.Expr) -> pl.Expr:
     )
 
 
+def _cut_words(text: str | None, limit: int) -> str | None:
+    """At most ``limit`` characters, cut after a whole word where there is one."""
+    if text is None or len(text) <= limit:
+        return text or None
+    head = text[: limit + 1]
+    if " " in head:
+        return head[: head.rindex(" ")].rstrip(" ") or None
+    return text[:limit]
+
+
+def _cut_words_expr(text: pl.Expr, limit: int) -> pl.Expr:
+    head = text.str.slice(0, limit + 1)
+    cut = (
+        pl.when(text.str.len_chars() <= limit)
+        .then(text)
+        .when(head.str.contains(" ", literal=True))
+        .then(head.str.replace(r" [^ ]*$", "").str.strip_chars_end(" "))
+        .otherwise(text.str.slice(0, limit))
+    )
+    return cut.replace("", None)
+
+
 def normalise_tussenvoegsel(value: object) -> str | None:
-    """``'V/D'``, ``'v.d.'`` → ``'van der'``; ``"'T"`` → ``"'t"``: lower case, spelled out."""
+    """``'V/D'``, ``'v.d.'`` → ``'van der'``; ``"'T"`` → ``"'t"``: lower case, spelled out.
+
+    The text is read as words (lower case, ``.`` and ``/`` as spaces) and each
+    word that abbreviates a voorvoegsel is spelled out; other words are kept.
+    Longer than the maximum, it is cut after the last whole word that fits.
+    """
     text = clean_text(value)
     if text is None:
         return None
-    words = []
-    for token in text.split(" "):
-        words.append(_tussenvoegsel_form(token) or _token_key(token))
-    joined = _SPACES_RE.sub(" ", " ".join(words)).strip(" ")
-    return clean_text(joined, TUSSENVOEGSEL_MAX_LENGTH)
+    words = [TUSSENVOEGSEL_FORMS.get(w, w) for w in _token_key(text).split(" ")]
+    return _cut_words(clean_text(" ".join(words)), TUSSENVOEGSEL_MAX_LENGTH)
 
 
 def tussenvoegsel_steps(src: str, out: str) -> Steps:
     """Polars version of :func:`normalise_tussenvoegsel` on the cleaned column ``src``."""
-    el = pl.element()
-    words = (
-        pl.col(src)
-        .str.split(" ")
-        .list.eval(pl.coalesce(_tussenvoegsel_form_expr(el), _token_key_expr(el)))
-    )
-    joined = words.list.join(" ").str.replace_all(" +", " ").str.strip_chars(" ")
-    return [[clean_text_expr(joined, TUSSENVOEGSEL_MAX_LENGTH, full=False).alias(out)]]
+    words = _token_key_expr(pl.col(src)).str.split(" ")
+    words = words.list.eval(pl.element().replace(TUSSENVOEGSEL_FORMS))
+    joined = clean_text_expr(words.list.join(" "), full=False)
+    return [
+        [joined.alias(_tmp(out, "joined"))],
+        [_cut_words_expr(pl.col(_tmp(out, "joined")), TUSSENVOEGSEL_MAX_LENGTH).alias(out)],
+    ]
 
 
 def _leading_tussenvoegsel(tokens: list[str]) -> tuple[str, str] | None:
@@ -417,7 +440,7 @@ def split_surname(
     if found is None:
         found = _trailing_tussenvoegsel(tokens)
     if found is not None:
-        split_tv = clean_text(found[0], TUSSENVOEGSEL_MAX_LENGTH)
+        split_tv = _cut_words(clean_text(found[0]), TUSSENVOEGSEL_MAX_LENGTH)
         if given is None or split_tv == given:
             return split_tv, found[1]
     return given, name
@@ -443,9 +466,8 @@ def surname_steps(achternaam: str, tussenvoegsel: str, out_tv: str, out_name: st
     def t(part: str) -> str:
         return _tmp(out_name, part)
 
-    given = tussenvoegsel_steps(tussenvoegsel, t("given"))
     name = clean_text_expr(col(achternaam), SURNAME_MAX_LENGTH, full=False)
-    steps: Steps = [[*given[0], name.alias(t("name"))]]
+    steps: Steps = _merge(tussenvoegsel_steps(tussenvoegsel, t("given")), [[name.alias(t("name"))]])
     steps.append(
         [
             col(t("name")).str.extract_groups(r"^(.*),(.*)$").alias(t("parts")),
@@ -509,12 +531,9 @@ def surname_steps(achternaam: str, tussenvoegsel: str, out_tv: str, out_name: st
             .alias(t("split_name")),
         ]
     )
+    steps.append([clean_text_expr(col(t("split_tv")), full=False).alias(t("split_tv1"))])
     steps.append(
-        [
-            clean_text_expr(col(t("split_tv")), TUSSENVOEGSEL_MAX_LENGTH, full=False).alias(
-                t("split_tv2")
-            )
-        ]
+        [_cut_words_expr(col(t("split_tv1")), TUSSENVOEGSEL_MAX_LENGTH).alias(t("split_tv2"))]
     )
     given_tv = col(t("given"))
     use = (
