@@ -46,7 +46,7 @@ from typing import IO, Any
 
 import polars as pl
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from vroegsignaal.organisations.models import Creditor
@@ -643,25 +643,31 @@ def _note_failure(delivery_id: int, error: Exception) -> None:
 
 
 def _store_issues(delivery: Delivery, issues: pl.DataFrame | None) -> None:
+    """Replace the delivery's rejected rows and warnings, in bulk (inside the caller's transaction)."""
     DeliveryRowIssue.objects.filter(delivery=delivery).delete()
     if issues is None or issues.height == 0:
         return
-    for part in issues.iter_slices(ISSUE_BATCH):
-        DeliveryRowIssue.objects.bulk_create(
-            [
-                DeliveryRowIssue(
-                    delivery_id=delivery.pk,
-                    row=rij,
-                    klantnummer=klantnummer or "",
-                    field=veld or "",
-                    code=code,
-                    message=melding[:300],
-                    is_warning=bool(is_warning),
-                )
-                for rij, klantnummer, veld, code, melding, is_warning in part.iter_rows()
-            ],
-            batch_size=ISSUE_BATCH,
-        )
+    frame = issues.select(
+        pl.lit(delivery.pk, dtype=pl.Int64).alias("delivery_id"),
+        pl.col("rij").alias("row"),
+        pl.col("klantnummer").fill_null(""),
+        pl.col("veld").fill_null("").alias("field"),
+        pl.col("code"),
+        pl.col("melding").str.slice(0, 300).alias("message"),
+        pl.col("is_warning"),
+    )
+    table = connection.ops.quote_name(DeliveryRowIssue._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in frame.iter_rows():
+                    copy.write_row(values)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(frame.columns))})"  # noqa: S608
+        for part in frame.iter_slices(ISSUE_BATCH):
+            cursor.executemany(sql, part.rows())
 
 
 def _write_counts(delivery: Delivery, evaluation: Evaluation) -> None:

@@ -1,0 +1,89 @@
+"""A creditor's staff member uploads a CSV in a real browser: preview, progress, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vroegsignaal.intake import services
+from vroegsignaal.intake.models import Delivery
+from vroegsignaal.intake.tests.support import build_world, csv_bytes, row
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "een-lang-wachtwoord-123"
+
+
+def code_for(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():06d}"
+
+
+@pytest.fixture
+def creditor_user(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    world = build_world()
+    device = TOTPDevice.objects.create(user=world.user, name="default", confirmed=True)
+    return world.user, device
+
+
+def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
+    page, live_server, creditor_user, screenshot, tmp_path, monkeypatch
+):
+    user, device = creditor_user
+    # The worker is played by this test, so the page can be seen while the delivery waits and runs.
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", queued.append)
+    rows = [row(n) for n in range(1, 9)] + [row(9, postcode="1234AZ"), row(10, telefoonnummer="geen")]
+    upload = tmp_path / "achterstanden-november.csv"
+    upload.write_bytes(csv_bytes(rows))
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Token").fill(code_for(device))
+    page.get_by_role("button", name="Volgende").click()
+
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Leveringen").click()
+    page.get_by_role("heading", name="Leveringen", level=1).wait_for()
+    page.get_by_role("link", name="Nieuwe levering aanleveren").click()
+    page.get_by_label("Bestand").set_input_files(str(upload))
+    page.get_by_label("Peildatum").fill("2026-11-01")
+    page.get_by_label("Soort levering").select_option("stand")
+    screenshot("intake-upload-form")
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
+
+    page.get_by_role("heading", name="Voorbeeld van de levering").wait_for()
+    assert page.get_by_role("cell", name="K-00001", exact=True).is_visible()
+    assert page.get_by_role("cell", name="bedrag_achterstand").count() >= 1
+    screenshot("intake-preview")
+    page.get_by_role("button", name="Levering indienen").click()
+
+    page.get_by_role("heading", name="Status").wait_for()
+    delivery = Delivery.objects.get()
+    assert queued == [delivery.pk]
+    assert page.get_by_role("progressbar").is_visible() or page.locator("progress").is_visible()
+    assert page.get_by_text("Ontvangen; wacht op verwerking.").is_visible()
+    screenshot("intake-progress")
+
+    services.process_delivery(delivery.pk)  # the worker's turn
+
+    page.get_by_role("heading", name="Verslag").wait_for(timeout=15000)
+    assert page.get_by_text("Verwerkt.").is_visible()
+    report = page.locator(".report-table")
+    assert "Regels ontvangen" in report.inner_text() and "10" in report.inner_text()
+    assert page.get_by_role("cell", name="ADRES_ONBEKEND").is_visible()
+    assert page.get_by_role("cell", name="TELEFOON_ONGELDIG").is_visible()
+    assert page.get_by_role("cell", name="Voorbeeldstad").is_visible()
+    assert page.get_by_role("link", name="Afgewezen regels downloaden (CSV)").is_visible()
+    screenshot("intake-report")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Afgewezen regels downloaden (CSV)").click()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert content[0] == "rij;klantnummer;veld;code;melding"
+    assert content[1].startswith("10;K-00009;postcode;ADRES_ONBEKEND;")
