@@ -173,3 +173,11 @@ def test_mutations_replay_to_each_months_open_arrears(realistic_world):
             assert state == truth[(creditor, delivery["peildatum"])]
             replayed += 1
     assert replayed >= 24
+
+
+def test_every_header_means_its_field_under_the_intakes_header_matching(realistic_world):
+    fields = pytest.importorskip("vroegsignaal.intake.fields")
+    for creditor, dialect in dialects(realistic_world).items():
+        for column in [*dialect["kolommen"], *dialect["extra_kolommen_bij_mutatie"]]:
+            expected = column["veld"] if column["veld"] in FIELD_ORDER else None
+            assert fields.field_for_header(column["kop"]) == expected, (creditor, column)
