@@ -10,6 +10,7 @@ from vroegsignaal.demo.services import NOISE_LEVELS, WorldError, generate_world
 
 class Command(BaseCommand):
     help = "Genereert een synthetische wereld met leveringen en grondwaarheid (geen database nodig)."
+    requires_system_checks = []  # pure file generation: no models, no database
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="Doelmap (leeg, of een eerder gegenereerde wereld).")
