@@ -1,4 +1,5 @@
-"""Demo set-up for ``make run``: configuration, log-ins with known TOTP secrets.
+"""Demo set-up for ``make run``: a generated world, its register and configuration,
+and log-ins with known TOTP secrets.
 
 Only in demo mode. The passwords and secrets are public on purpose: the demo
 holds synthetic data only and says so on every page.
@@ -19,7 +20,8 @@ from vroegsignaal.organisations import services as organisation_services
 from vroegsignaal.organisations.models import Role, User
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
-DEMO_CONFIG = Path(__file__).parent / "fixtures" / "demo-config.yaml"
+# The demo world: one municipality of about 20,000 households, a year of deliveries.
+DEMO_WORLD = {"households": 20_000, "municipalities": 1, "months": 12, "seed": 1, "noise": "realistic"}
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,46 @@ def is_set_up() -> bool:
     return User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).count() == len(DEMO_LOGINS)
 
 
-@transaction.atomic
-def set_up_demo(config_path: Path | None = None) -> list[str]:
-    """Load the demo configuration and create the demo log-ins, once. Returns what it did."""
+def world_dir() -> Path:
+    return Path(settings.DATA_DIR) / "demo-world"
+
+
+def build_world(out: Path | None = None, **overrides) -> Path:
+    """Generate the demo world (once; an existing one is reused)."""
+    from vroegsignaal.demo.services import generate_world
+
+    out = out or world_dir()
+    if not (out / "config.yaml").exists():
+        generate_world(out, **{**DEMO_WORLD, **overrides})
+    return out
+
+
+def set_up_demo(world: Path | None = None, **overrides) -> list[str]:
+    """Build the demo world and load its configuration, register and log-ins, once.
+
+    Returns what it did, in Dutch, for the operator.
+    """
+    from vroegsignaal.registry import services as registry_services
+
     _require_demo()
-    done: list[str] = []
     if is_set_up():
         return ["Demo is al ingericht; niets gewijzigd."]
-    result = organisation_services.load_config(organisation_services.read_config(config_path or DEMO_CONFIG))
+    world = build_world(world, **overrides)
+    done = [f"Demowereld in {world}."]
+    with transaction.atomic():
+        result = organisation_services.load_config(organisation_services.read_config(world / "config.yaml"))
     done.append(f"Configuratie geladen — {result.summary()}.")
+    buurten = registry_services.import_neighbourhoods(world / "buurten.geojson")
+    done.append(f"Wijken en buurten geladen: {buurten.wijken} wijken, {buurten.buurten} buurten.")
+    addresses = registry_services.import_addresses(world / "adressen.csv")
+    done.append(f"Adressen geladen: {addresses.rows} adressen.")
+    done.extend(_create_logins())
+    return done
+
+
+@transaction.atomic
+def _create_logins() -> list[str]:
+    done: list[str] = []
     for login in DEMO_LOGINS:
         user = User.objects.filter(username=login.username).first()
         if user is None:

@@ -1,17 +1,26 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.demo import setup
+from vroegsignaal.registry.exceptions import RegistryImportError
 
 
 class Command(BaseCommand):
-    help = "Richt de demonstratieomgeving in (eenmalig): configuratie en demo-log-ins."
+    help = (
+        "Richt de demonstratieomgeving in (eenmalig): genereert de demowereld en laadt configuratie, "
+        "wijken, buurten, adressen en demo-log-ins."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--config", help="een ander configuratiebestand dan de ingebouwde demo")
+        parser.add_argument("--world", type=Path, help="een eerder gegenereerde wereld (map) in plaats van var/demo-world")
+        parser.add_argument("--households", type=int, help="aantal huishoudens van de nieuw te genereren wereld")
+        parser.add_argument("--months", type=int, help="aantal maanden van de nieuw te genereren wereld")
 
     def handle(self, *args, **options):
+        overrides = {k: options[k] for k in ("households", "months") if options.get(k)}
         try:
-            for line in setup.set_up_demo(options.get("config")):
+            for line in setup.set_up_demo(options.get("world"), **overrides):
                 self.stdout.write(line)
-        except setup.NotInDemoMode as exc:
+        except (setup.NotInDemoMode, RegistryImportError) as exc:
             raise CommandError(str(exc))

@@ -1,0 +1,37 @@
+"""`make run`'s demo set-up: a generated world, loaded once, with working log-ins."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from vroegsignaal.demo import setup
+from vroegsignaal.organisations.models import Municipality, User
+from vroegsignaal.registry.models import Address, Neighbourhood
+
+pytestmark = pytest.mark.django_db
+
+
+def test_setup_demo_loads_world_register_and_logins_once(tmp_path):
+    out = StringIO()
+    call_command("setup_demo", world=tmp_path / "wereld", households=600, months=2, stdout=out)
+    assert Municipality.objects.filter(code="0999").exists()
+    assert Neighbourhood.objects.filter(kind="buurt").count() > 0
+    addresses = Address.objects.count()
+    assert addresses > 0
+    assert Address.objects.filter(buurt__isnull=False).count() == addresses
+    coordinator = User.objects.get(username="coordinator")
+    assert coordinator.municipality.code == "0999"
+    assert coordinator.check_password(setup.DEMO_PASSWORD)
+    again = StringIO()
+    call_command("setup_demo", world=tmp_path / "wereld", stdout=again)
+    assert "al ingericht" in again.getvalue()
+    assert Address.objects.count() == addresses
+
+
+def test_demo_totp_code_is_accepted_by_the_device(tmp_path):
+    setup.set_up_demo(tmp_path / "wereld", households=300, months=1)
+    device = User.objects.get(username="hulpverlener").totpdevice_set.get()
+    assert device.verify_token(setup.current_code("hulpverlener"))
