@@ -134,9 +134,10 @@ class Delivery(models.Model):
         verbose_name = _("levering")
         verbose_name_plural = _("leveringen")
         constraints = [
-            # LEVERING_DUBBEL: one content per creditor, refused deliveries aside.
+            # LEVERING_DUBBEL: one file per creditor, soort and peildatum, refused ones aside
+            # (see services._earlier_same_delivery for what "the same content" is).
             models.UniqueConstraint(
-                fields=["creditor", "sha256"],
+                fields=["creditor", "sha256", "kind", "reference_date"],
                 condition=~Q(status="afgewezen"),
                 name="delivery_unique_content",
             ),

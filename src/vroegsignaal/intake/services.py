@@ -47,6 +47,7 @@ from typing import IO, Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vroegsignaal.organisations.models import Creditor
@@ -249,12 +250,7 @@ def receive_delivery(
             # One receipt per creditor at a time, so the duplicate check cannot race.
             Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
             if refusal is None:
-                earlier = (
-                    Delivery.objects.filter(creditor=creditor, sha256=staged.sha256)
-                    .exclude(status=S.AFGEWEZEN)
-                    .order_by("pk")
-                    .first()
-                )
+                earlier = _earlier_same_delivery(creditor, staged.sha256, kind or "", peildatum)
                 if earlier is not None:
                     refusal = _refusal(
                         Code.LEVERING_DUBBEL,
@@ -302,6 +298,25 @@ def receive_delivery(
         return process_delivery(delivery.pk)
     delivery.refresh_from_db()
     return delivery
+
+
+def _earlier_same_delivery(
+    creditor: Creditor, sha256: str, kind: str, reference_date: dt.date | None
+) -> Delivery | None:
+    """LEVERING_DUBBEL: an earlier, not refused delivery of this creditor with the same content.
+
+    The content of a delivery is its file together with the peildatum and soort
+    given with it. A CSV or XLSX carries neither, so a small creditor's stand
+    that did not change since last month has the same bytes but is a new
+    delivery; a JSON body carries both, so its bytes alone decide. What is not
+    given (``None``/``""``) is taken from the file and matches any.
+    """
+    earlier = Delivery.objects.filter(creditor=creditor, sha256=sha256).exclude(status=S.AFGEWEZEN)
+    if reference_date is not None:
+        earlier = earlier.filter(Q(reference_date=reference_date) | Q(reference_date__isnull=True))
+    if kind:
+        earlier = earlier.filter(Q(kind=kind) | Q(kind=""))
+    return earlier.order_by("pk").first()
 
 
 def _enqueue(delivery_id: int) -> None:
@@ -431,10 +446,12 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         .otherwise(pl.col(WARNINGS))
         .alias(WARNINGS),
     )
-    outside = pl.col("in_covenant").fill_null(False).not_() & pl.col("municipality_id").is_not_null()
+    # A row that fails a check is rejected wherever it lives (the creditor must fix it;
+    # what is kept of it is the klantnummer). BUITEN_CONVENANT is for the valid rows.
     rejected = pl.col(ERRORS).list.len() > 0
+    outside = ~rejected & (pl.col("in_covenant") == False)  # noqa: E712 - null stays null
     table = table.with_columns(
-        outside.alias("_outside"), (rejected & ~outside).alias("_rejected")
+        outside.fill_null(False).alias("_outside"), rejected.alias("_rejected")
     )
     outside_rows = table.filter(pl.col("_outside"))
     accepted = table.filter(~pl.col("_outside") & ~pl.col("_rejected"))
@@ -444,7 +461,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     # one; nothing of the rows outside a covenant (not stored, not logged).
     routing_issues = pl.concat(
         [
-            table.filter(unknown_address & ~pl.col("_outside")).select(
+            table.filter(unknown_address).select(
                 "rij",
                 pl.col("klantnummer").str.slice(0, 64),
                 pl.lit("postcode").alias("veld"),
@@ -507,8 +524,9 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         rows_outside_covenant=outside_rows.height,
         report=report,
     )
-    # TE_VEEL_FOUTEN: rows outside a covenant are out of scope, not errors.
-    if rows_rejected > MAX_REJECTED_SHARE * (rows_rejected + rows_accepted):
+    # TE_VEEL_FOUTEN: more than half of the rows received. Rows outside a covenant are
+    # not rejections, but they are rows of the delivery.
+    if rows_rejected > MAX_REJECTED_SHARE * table.height:
         evaluation.refusal = _refusal(Code.TE_VEEL_FOUTEN)
     return evaluation
 

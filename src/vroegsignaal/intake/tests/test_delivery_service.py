@@ -38,12 +38,28 @@ def test_valid_stand_is_applied_with_its_report(world, households):
 def test_duplicate_content_is_refused_as_levering_dubbel_and_changes_nothing(world, households):
     first = deliver(world, stand(range(1, 11)))
     before = households.snapshot()
-    again = deliver(world, stand(range(1, 11)), reference_date=dt.date(2026, 11, 2))
+    again = deliver(world, stand(range(1, 11)))
     assert again.status == S.AFGEWEZEN
     assert again.report["weigering"]["codes"] == ["LEVERING_DUBBEL"]
     assert f"levering {first.pk}" in again.report["weigering"]["melding"]
     assert households.snapshot() == before
     assert again.sha256 == first.sha256
+
+
+def test_an_unchanged_stand_for_a_new_peildatum_is_a_new_delivery(world, households):
+    deliver(world, stand(range(1, 11)))
+    later = deliver(world, stand(range(1, 11)), reference_date=dt.date(2026, 11, 8))
+    assert later.status == S.VERWERKT
+    assert later.arrears_new == 0
+
+
+def test_a_json_body_sent_twice_is_a_duplicate(world, households):
+    import json
+
+    body = json.dumps({"peildatum": "2026-11-01", "achterstanden": [row(n) for n in range(1, 4)]})
+    deliver(world, body.encode(), filename="a.json", kind=None, reference_date=None)
+    again = deliver(world, body.encode(), filename="a.json", kind=None, reference_date=None)
+    assert again.report["weigering"]["codes"] == ["LEVERING_DUBBEL"]
 
 
 def test_same_content_from_another_creditor_is_not_a_duplicate(world, households):
@@ -114,9 +130,8 @@ def test_rows_outside_the_covenant_are_counted_not_stored(world, households):
     rows = [row(n) for n in range(1, 6)]
     rows += [
         row(n, klantnummer=f"BUITEN-{n}", postcode="9999ZZ", telefoonnummer="x")
-        for n in range(1, 4)
+        for n in range(1, 5)
     ]
-    rows += [row(4, klantnummer="BUITEN-fout", postcode="9999ZZ", geboortedatum="onzin")]
     delivery = deliver(world, csv_bytes(rows))
     assert delivery.status == S.VERWERKT
     assert delivery.rows_outside_covenant == 4
@@ -130,8 +145,17 @@ def test_rows_outside_the_covenant_are_counted_not_stored(world, households):
     assert not any("BUITEN" in str(e.details) for e in AuditEvent.objects.all())
 
 
+def test_a_row_that_fails_a_check_is_rejected_also_outside_the_covenant(world, households):
+    rows = [row(n) for n in range(1, 6)]
+    rows += [row(4, klantnummer="ELDERS", postcode="9999ZZ", geboortedatum="?")]
+    delivery = deliver(world, csv_bytes(rows))
+    assert (delivery.rows_accepted, delivery.rows_rejected, delivery.rows_outside_covenant) == (5, 1, 0)
+    assert DeliveryRowIssue.objects.get(delivery=delivery).klantnummer == "ELDERS"
+
+
 def test_covenant_must_be_active_on_the_peildatum(world, households):
-    delivery = deliver(world, stand(range(1, 4)), reference_date=dt.date(2025, 12, 31))
+    content = stand(range(1, 4), ontstaansdatum="2025-10-01")
+    delivery = deliver(world, content, reference_date=dt.date(2025, 12, 31))
     assert delivery.rows_outside_covenant == 3
     assert delivery.rows_accepted == 0
 
@@ -372,3 +396,11 @@ def test_a_stand_does_not_clear_the_arrears_of_rows_it_rejected(world, household
     delivery = deliver(world, csv_bytes(rows), reference_date=dt.date(2026, 11, 8))
     assert delivery.status == S.VERWERKT
     assert delivery.arrears_cleared == 0
+
+
+def test_rows_outside_the_covenant_count_in_the_whole_for_too_many_errors(world, households):
+    rows = [row(1)] + [row(n, geboortedatum="?") for n in (2, 3)]
+    rows += [row(n, klantnummer=f"B{n}", postcode="9999ZZ") for n in range(1, 6)]
+    delivery = deliver(world, csv_bytes(rows))
+    assert delivery.status == S.VERWERKT
+    assert (delivery.rows_accepted, delivery.rows_rejected, delivery.rows_outside_covenant) == (1, 2, 5)

@@ -50,7 +50,7 @@ def test_postcode_only_row_gets_a_household_without_register_address(world):
 def test_refused_and_held_deliveries_change_no_arrear(world):
     deliver(world, stand(range(1, 11)))
     before = arrears()
-    duplicate = deliver(world, stand(range(1, 11)), dt.date(2026, 11, 8))
+    duplicate = deliver(world, stand(range(1, 11)))
     assert duplicate.report["weigering"]["codes"] == ["LEVERING_DUBBEL"]
     held = deliver(world, stand(range(1, 3)), dt.date(2026, 11, 9))
     assert held.status == DeliveryStatus.WACHT_OP_BEVESTIGING
