@@ -35,10 +35,10 @@ class DeliveryAdmin(admin.ModelAdmin):
     exclude = ["staged_name"]
     show_full_result_count = False
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "staged_name"]
-
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

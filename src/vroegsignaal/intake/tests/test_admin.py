@@ -1,0 +1,48 @@
+"""The admin: beheerders create and revoke creditors' API keys; deliveries are read-only metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import UserFactory
+from vroegsignaal.intake import services
+from vroegsignaal.intake.models import ApiKey
+from vroegsignaal.organisations.models import Role
+
+from .support import stand
+
+
+@pytest.fixture
+def admin_client(world, verified_client):
+    user = UserFactory(username="beheer", role=Role.BEHEERDER, municipality=None, is_superuser=True)
+    return verified_client(user)
+
+
+def test_a_key_made_in_the_admin_is_shown_once_in_the_message(world, admin_client):
+    response = admin_client.post(
+        "/beheer/intake/apikey/add/", {"creditor": world.creditor.pk, "name": "Koppeling"}, follow=True
+    )
+    key = ApiKey.objects.get()
+    text = next(str(m) for m in response.context["messages"] if key.prefix in str(m))
+    secret = text.split(f"{key.prefix}.", 1)[1].split(" ", 1)[0]
+    assert services.authenticate_api_key(f"{key.prefix}.{secret}") == key
+    assert secret not in admin_client.get(f"/beheer/intake/apikey/{key.pk}/change/").content.decode()
+
+
+def test_keys_are_revoked_with_the_admin_action(world, admin_client):
+    key, _ = services.create_api_key(world.creditor, "Oud")
+    admin_client.post(
+        "/beheer/intake/apikey/", {"action": "revoke_keys", "_selected_action": [key.pk]}, follow=True
+    )
+    assert ApiKey.objects.get().revoked_at is not None
+
+
+def test_deliveries_are_listed_read_only(world, households, admin_client):
+    delivery = services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01", via="cli"
+    )
+    assert admin_client.get("/beheer/intake/delivery/").status_code == 200
+    detail = admin_client.get(f"/beheer/intake/delivery/{delivery.pk}/change/")
+    assert detail.status_code == 200
+    assert b'name="_save"' not in detail.content
+    assert admin_client.get("/beheer/intake/delivery/add/").status_code == 403
