@@ -112,9 +112,7 @@ class Person(models.Model):
     birth_date_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
     surname_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
     identity_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
-    bsn_index = models.CharField(
-        max_length=BLIND_INDEX_LENGTH, null=True, blank=True, db_index=True
-    )
+    bsn_index = models.CharField(max_length=BLIND_INDEX_LENGTH, null=True, blank=True)
     details_digest = models.CharField(max_length=BLIND_INDEX_LENGTH, blank=True, default="")
 
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
@@ -125,6 +123,14 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("persoon")
         verbose_name_plural = _("personen")
+        indexes = [
+            # Few persons have a BSN (only where the covenant allows it): index just those.
+            models.Index(
+                fields=["bsn_index"],
+                condition=Q(bsn_index__isnull=False),
+                name="person_bsn_index_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Persoon {self.pk}"  # never the name: str() ends up in logs
@@ -157,11 +163,24 @@ class Arrear(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="arrears", verbose_name=_("huishouden")
     )
+    # No index: every write of a million arrears would pay for it, and persons are
+    # read through their household. (Purging persons deletes their arrears first.)
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="arrears", verbose_name=_("persoon")
+        Person,
+        on_delete=models.PROTECT,
+        related_name="arrears",
+        verbose_name=_("persoon"),
+        db_index=False,
     )
+    # A copy of the household's, for scoping. Like the lineage columns below it has
+    # no database constraint: the only writer is services.apply_rows, and each
+    # constraint costs a lookup per row on a million-row delivery.
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("gemeente")
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("gemeente"),
+        db_constraint=False,
     )
     klantnummer = models.CharField(_("klantnummer"), max_length=KEY_LENGTH)
     contractnummer = models.CharField(
@@ -192,14 +211,24 @@ class Arrear(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("vervolg van"),
     )
-    # Lineage. No index: read per arrear, never searched by delivery (events are).
+    # Lineage: the deliveries that opened, last confirmed and closed this arrear.
+    # No index (read per arrear) and no database constraint (see municipality).
     opened_by_delivery = models.ForeignKey(
-        "intake.Delivery", on_delete=models.PROTECT, related_name="+", db_index=False
+        "intake.Delivery",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     last_delivery = models.ForeignKey(
-        "intake.Delivery", on_delete=models.PROTECT, related_name="+", db_index=False
+        "intake.Delivery",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     cleared_by_delivery = models.ForeignKey(
         "intake.Delivery",
@@ -208,6 +237,7 @@ class Arrear(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
     )
 
     scope = Scope(municipality="municipality", creditor="creditor")
@@ -229,8 +259,13 @@ class Arrear(models.Model):
             ),
         ]
         indexes = [
+            # Closed arrears by key, to link an arrear that reappears to its predecessor.
+            # Open ones are found through arrear_unique_open_key; new arrears are open,
+            # so inserting them does not touch this index.
             models.Index(
-                fields=["creditor", "klantnummer", "contractnummer"], name="arrear_creditor_key_idx"
+                fields=["creditor", "klantnummer", "contractnummer"],
+                condition=~Q(status="open"),
+                name="arrear_closed_key_idx",
             ),
         ]
 
@@ -263,8 +298,15 @@ class ArrearEvent(models.Model):
     arrear = models.ForeignKey(
         Arrear, on_delete=models.CASCADE, related_name="events", verbose_name=_("achterstand")
     )
+    # No index and no database constraint: apply_rows hands the households it touched
+    # to its caller, and a million-row delivery would pay for both on every event.
     delivery = models.ForeignKey(
-        "intake.Delivery", on_delete=models.PROTECT, related_name="+", verbose_name=_("levering")
+        "intake.Delivery",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("levering"),
+        db_index=False,
+        db_constraint=False,
     )
     reference_date = models.DateField(_("peildatum"))
     kind = models.CharField(_("soort"), max_length=8, choices=ArrearEventKind.choices)

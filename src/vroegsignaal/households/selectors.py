@@ -81,7 +81,12 @@ def arrear_history(household: Household | int) -> QuerySet[ArrearEvent]:
 
 
 def households_touched_by(delivery) -> QuerySet[Household]:
-    """Households whose arrears a delivery opened, changed or closed: what to evaluate again."""
+    """Households whose arrears a delivery opened, changed or closed: what to evaluate again.
+
+    Right after applying, use ``ApplyCounts.touched_household_ids`` instead: this
+    query scans the events (they carry no index on the delivery, to keep a
+    million-row apply fast).
+    """
     delivery_id = getattr(delivery, "pk", delivery)
     return Household.objects.filter(
         pk__in=Arrear.objects.filter(events__delivery_id=delivery_id).values("household_id")

@@ -33,7 +33,8 @@ twice; on SQLite the database write lock does the same.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
@@ -56,6 +57,10 @@ __all__ = [
 Kind = Literal["stand", "mutatie"]
 STAND, MUTATIE = "stand", "mutatie"
 AFGEMELD = "afgemeld"
+
+# (SQL below joins staging tables as "FROM stage CROSS JOIN table WHERE …": SQLite then
+# loops over the small staging table and searches the big one by index; PostgreSQL
+# reads CROSS JOIN + WHERE as an ordinary join and plans it freely.)
 
 # Blind-index contexts (privacy.crypto): changing one invalidates every stored index.
 BIRTH_DATE_CONTEXT = "birth_date"
@@ -125,6 +130,31 @@ class ApplyCounts:
     households_created: int = 0
     persons_created: int = 0
     persons_updated: int = 0
+    # Households whose arrears this delivery opened, changed, moved or cleared (for
+    # moves: both households): what signal evaluation has to look at again.
+    touched_household_ids: pl.Series = field(
+        default_factory=lambda: pl.Series("household_id", [], dtype=pl.Int64),
+        compare=False,
+        repr=False,
+    )
+    # Seconds per step, for benchmarks and the delivery report's "where the time went".
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+    cpu_timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+class _Clock:
+    """Wall-clock and CPU seconds per step (CPU time is what a busy machine does not distort)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._last, self._last_cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, name: str) -> None:
+        now, now_cpu = time.perf_counter(), time.process_time()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 3)
+        self.cpu[name] = round(self.cpu.get(name, 0.0) + now_cpu - self._last_cpu, 3)
+        self._last, self._last_cpu = now, now_cpu
 
 
 def _id(obj: object) -> int:
@@ -197,6 +227,7 @@ def apply_rows(
     """
     if kind not in (STAND, MUTATIE):
         raise ValueError(f"kind must be 'stand' or 'mutatie', not {kind!r}")
+    clock = _Clock()
     frame = _prepare(rows, kind)
     delivery_id, creditor_id = _id(delivery), _id(creditor)
     now = timezone.now()
@@ -207,8 +238,10 @@ def apply_rows(
             live = frame.filter(pl.col("status") != AFGEMELD)
         else:
             closing, live = frame.clear(), frame
+        clock.lap("prepare")
         live, households_created = _link_households(live, now)
-        live, persons_created, persons_updated = _link_persons(live, now)
+        clock.lap("households")
+        live, persons_created, persons_updated = _link_persons(live, now, clock)
         counts = _apply_arrears(
             live,
             closing,
@@ -217,12 +250,16 @@ def apply_rows(
             delivery_id=delivery_id,
             reference_date=reference_date,
             rejected_keys=rejected_keys,
+            clock=clock,
         )
+    clock.lap("commit")
     return ApplyCounts(
         **counts,
         households_created=households_created,
         persons_created=persons_created,
         persons_updated=persons_updated,
+        timings=clock.laps,
+        cpu_timings=clock.cpu,
     )
 
 
@@ -291,7 +328,7 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         stage = bulk.stage("households_stage_address", address_ids)
         existing = bulk.read_frame(
             f"SELECT h.id, h.address_id, h.unregistered_address, h.municipality_id "  # noqa: S608
-            f"FROM {HOUSEHOLD_TABLE} h JOIN {stage} s ON s.address_id = h.address_id",
+            f"FROM {stage} s CROSS JOIN {HOUSEHOLD_TABLE} h WHERE h.address_id = s.address_id",
             [],
             schema,
         )
@@ -302,8 +339,8 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         stage = bulk.stage("households_stage_key", keys)
         unregistered = bulk.read_frame(
             f"SELECT h.id, h.address_id, h.unregistered_address, h.municipality_id "  # noqa: S608
-            f"FROM {HOUSEHOLD_TABLE} h JOIN {stage} s ON s.address_key = h.unregistered_address "
-            f"WHERE h.unregistered_address <> ''",
+            f"FROM {stage} s CROSS JOIN {HOUSEHOLD_TABLE} h "
+            "WHERE h.unregistered_address = s.address_key AND NOT (h.unregistered_address = '')",
             [],
             schema,
         )
@@ -456,18 +493,25 @@ def _person_features(live: pl.DataFrame) -> pl.DataFrame:
     return live
 
 
-def _link_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame, int, int]:
+def _link_persons(
+    live: pl.DataFrame, now: dt.datetime, clock: _Clock
+) -> tuple[pl.DataFrame, int, int]:
     """Add ``person_id`` to every row: an existing person of the household, or a new one."""
     if live.is_empty():
         return live.with_columns(person_id=pl.lit(None, pl.Int64)), 0, 0
     live = _person_features(live)
+    clock.lap("persons: blind indexes")
     existing = _existing_persons(live)
+    clock.lap("persons: read")
 
     matched = _match_existing(live, existing)  # POS → person_id
     live = live.join(matched, on=POS, how="left", maintain_order="left")
+    clock.lap("persons: match")
 
     live, created = _create_persons(live, now)
+    clock.lap("persons: create")
     updated = _update_person_details(live, existing, now)
+    clock.lap("persons: update")
     return live, created, updated
 
 
@@ -478,7 +522,7 @@ def _existing_persons(live: pl.DataFrame) -> pl.DataFrame:
     stage = bulk.stage("households_stage_household", households)
     existing = bulk.read_frame(
         f"SELECT p.id, p.household_id, p.birth_date_index, p.identity_index, p.bsn_index, p.details_digest "  # noqa: S608
-        f"FROM {PERSON_TABLE} p JOIN {stage} s ON s.household_id = p.household_id",
+        f"FROM {stage} s CROSS JOIN {PERSON_TABLE} p WHERE p.household_id = s.household_id",
         [],
         PERSON_EXISTING_SCHEMA,
     )
@@ -629,15 +673,27 @@ def _create_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame,
     clustered = [lone]
     if crowded.height:
         assignments: list[tuple[int, int]] = []
-        for group in crowded.partition_by("household_id", "birth_date_index", maintain_order=True):
-            group = group.sort("_unit")
-            identities = [
-                matching.Identity(s, i, b)
-                for s, i, b in group.select("_surname_norm", "_initials", "bsn_index").iter_rows()
-            ]
-            unit_ids = group.get_column("_unit").to_list()
-            leaders = matching.cluster(identities)
-            assignments.extend((unit_ids[i], unit_ids[leader]) for i, leader in enumerate(leaders))
+        groups: dict[tuple, list[tuple[int, matching.Identity]]] = {}
+        for household_id, birth, unit, surname, initials, bsn_index in (
+            crowded.sort("_unit")
+            .select(
+                "household_id",
+                "birth_date_index",
+                "_unit",
+                "_surname_norm",
+                "_initials",
+                "bsn_index",
+            )
+            .iter_rows()
+        ):
+            groups.setdefault((household_id, birth), []).append(
+                (unit, matching.Identity(surname, initials, bsn_index))
+            )
+        for members in groups.values():
+            leaders = matching.cluster([identity for _, identity in members])
+            assignments.extend(
+                (members[i][0], members[leader][0]) for i, leader in enumerate(leaders)
+            )
         clustered.append(
             pl.DataFrame(
                 assignments, schema={"_unit": pl.Int64, "_cluster": pl.Int64}, orient="row"
@@ -852,8 +908,10 @@ def _apply_arrears(
     delivery_id: int,
     reference_date: dt.date,
     rejected_keys: pl.DataFrame | None,
-) -> dict[str, int]:
+    clock: _Clock,
+) -> dict[str, object]:
     state = _read_open_arrears(creditor_id)
+    clock.lap("arrears: read")
     values = _arrear_values(live).join(state, on=list(KEY), how="left", maintain_order="left")
     is_open = pl.col("arrear_id").is_not_null()
     moved_expr = is_open & (pl.col("household_id") != pl.col("household_id_old"))
@@ -881,6 +939,7 @@ def _apply_arrears(
         cleared = state.join(closing_keys, on=list(KEY), how="semi")
         ignored = closing_keys.height - cleared.height
     cleared = cleared.sort("arrear_id")
+    clock.lap("arrears: diff")
 
     # Close first: the continuation of a moved arrear has the same key, and only one may be open.
     _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
@@ -892,7 +951,9 @@ def _apply_arrears(
             f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s WHERE {where}",  # noqa: S608
             [reference_date, delivery_id, *params],
         )
+    clock.lap("arrears: update")
     opened = _open(opening, creditor_id, delivery_id, reference_date)
+    clock.lap("arrears: insert")
 
     events = pl.concat(
         [
@@ -933,8 +994,18 @@ def _apply_arrears(
             "crisis",
         ),
     )
+    clock.lap("arrears: events")
     new = opening.height - moved.height
+    touched = pl.concat(
+        [
+            cleared.get_column("household_id_old"),
+            moved.get_column("household_id_old"),
+            updated.filter(pl.col("_material")).get_column("household_id"),
+            opened.get_column("household_id"),
+        ]
+    )
     return {
+        "touched_household_ids": touched.unique().sort().alias("household_id"),
         "new": new,
         "changed": moved.height + updated.filter(pl.col("_material")).height,
         "cleared": cleared.height,
@@ -978,6 +1049,7 @@ def _open(
         return pl.DataFrame(
             schema={
                 "id": pl.Int64,
+                "household_id": pl.Int64,
                 "_event": pl.String,
                 "amount_cents": pl.Int64,
                 "crisis": pl.Boolean,
@@ -1043,10 +1115,10 @@ def _previous_arrears(keys: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
             return pl.DataFrame(schema=schema)
     stage = bulk.stage("households_stage_keys", keys)
     previous = bulk.read_frame(
-        f"SELECT a.klantnummer, a.contractnummer, max(a.id) FROM {ARREAR_TABLE} a "  # noqa: S608
-        f"JOIN {stage} s ON s.klantnummer = a.klantnummer AND s.contractnummer = a.contractnummer "
-        "WHERE a.creditor_id = %s AND a.status <> %s GROUP BY a.klantnummer, a.contractnummer",
-        [creditor_id, ArrearStatus.OPEN.value],
+        f"SELECT a.klantnummer, a.contractnummer, max(a.id) FROM {stage} s CROSS JOIN {ARREAR_TABLE} a "  # noqa: S608
+        "WHERE a.creditor_id = %s AND a.klantnummer = s.klantnummer AND a.contractnummer = s.contractnummer "
+        "AND NOT (a.status = 'open') GROUP BY a.klantnummer, a.contractnummer",
+        [creditor_id],
         schema,
     )
     bulk.drop("households_stage_keys")
