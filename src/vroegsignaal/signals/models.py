@@ -1,9 +1,24 @@
-"""Signal rules per municipality (versioned); signals and trays follow in the signals issue."""
+"""Signal rules per municipality (versioned), trays, and the signals themselves.
+
+* :class:`RuleSet`: one version of a municipality's rules (never changed in place).
+* :class:`Tray` (werkbakje): an ordered queue with plain conditions; a signal
+  goes to the first tray whose conditions it meets (:mod:`.trays`).
+* :class:`Signal` (vroegsignaal): a household that needs outreach, with its
+  reasons in words (``explanation``) and as data (``reasons``). At most one
+  signal per household is open (``nieuw`` or ``opgepakt``).
+* :class:`SignalArrear`: the arrears that count (or counted) for a signal,
+  and those known when its case was closed.
+* :class:`SignalStatusChange`: the append-only history of each signal's status.
+
+Signals are written in bulk by :mod:`.services` (explicit ids), not through
+``save()``: defaults that matter there are repeated in ``services.py``.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Municipality
@@ -63,3 +78,206 @@ class RuleSet(models.Model):
             repeat_window_days=self.repeat_window_days,
             count_distinct=self.count_distinct,
         )
+
+
+class SignalStatus(models.TextChoices):
+    """Spec section 5: the statuses of a signal, exactly as the export writes them."""
+
+    NIEUW = "nieuw", _("Nieuw")  # not yet picked up
+    OPGEPAKT = "opgepakt", _("Opgepakt")
+    NIET_OPGEPAKT = "niet_opgepakt", _("Niet opgepakt")
+    VERVALLEN = "vervallen", _("Vervallen")
+    AFGESLOTEN = "afgesloten", _("Afgesloten")
+
+
+# A household has at most one signal in these statuses.
+OPEN_STATUSES = (SignalStatus.NIEUW.value, SignalStatus.OPGEPAKT.value)
+# After a signal in one of these, only arrears new since then raise a new signal.
+HANDLED_STATUSES = (SignalStatus.AFGESLOTEN.value, SignalStatus.NIET_OPGEPAKT.value)
+
+
+class SignalKind(models.TextChoices):
+    MEERVOUDIG = "meervoudig", _("Meervoudig")
+    ENKELVOUDIG = "enkelvoudig", _("Enkelvoudig")
+
+
+class Tray(models.Model):
+    """A werkbakje: an ordered queue of signals with plain conditions.
+
+    Every condition is optional (empty = any); a signal goes to the first tray,
+    by ``position``, whose conditions all hold (see :mod:`.trays`). Amounts and
+    ages are inclusive bounds; ages are in whole years on the signal's
+    peildatum, over the persons known in the household.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="trays")
+    name = models.CharField(_("naam"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("volgorde"))
+    kind = models.CharField(_("soort signaal"), max_length=12, choices=SignalKind.choices, blank=True, default="")
+    crisis = models.BooleanField(_("crisissignaal"), null=True, blank=True)
+    repeat = models.BooleanField(_("herhaald signaal"), null=True, blank=True)
+    debt_swap = models.BooleanField(_("schuldverschuiving"), null=True, blank=True)
+    amount_min_eur = models.PositiveIntegerField(_("totaalbedrag vanaf (euro)"), null=True, blank=True)
+    amount_max_eur = models.PositiveIntegerField(_("totaalbedrag tot en met (euro)"), null=True, blank=True)
+    # DDAS EnumSignaalpartner values; the tray matches when any counting creditor has one.
+    creditor_types = models.JSONField(_("soorten schuldeisers"), default=list, blank=True)
+    youngest_age_min = models.PositiveSmallIntegerField(_("jongste persoon ten minste (jaar)"), null=True, blank=True)
+    youngest_age_max = models.PositiveSmallIntegerField(_("jongste persoon ten hoogste (jaar)"), null=True, blank=True)
+    oldest_age_min = models.PositiveSmallIntegerField(_("oudste persoon ten minste (jaar)"), null=True, blank=True)
+    oldest_age_max = models.PositiveSmallIntegerField(_("oudste persoon ten hoogste (jaar)"), null=True, blank=True)
+    # CBS wijk or buurt codes; the tray matches when the household's buurt or wijk is listed.
+    neighbourhood_codes = models.JSONField(_("wijken en buurten"), default=list, blank=True)
+    # The tray matches when the household lies in this team's wijken or buurten.
+    team = models.ForeignKey(
+        "organisations.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("wijkteam")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(municipality="municipality", privacy_officer="municipality", beheerder=True)
+
+    class Meta:
+        ordering = ["municipality", "position", "id"]
+        verbose_name = _("werkbakje")
+        verbose_name_plural = _("werkbakjes")
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="tray_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Signal(models.Model):
+    """A household that needs outreach (vroegsignaal), with its reasons.
+
+    The figures (``kind``, ``creditor_count``, ``total_amount_cents``,
+    ``oldest_start_date``, ``crisis``, ``debt_swap``) describe the arrears that
+    counted at the last evaluation in which any did (``last_signalled_on``):
+    a signal whose arrears merely age keeps them. ``repeat`` is fixed when the
+    signal is raised; ``signal_date`` is the peildatum that raised it.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="signals", verbose_name=_("gemeente"))
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="signals", verbose_name=_("huishouden")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.NIEUW)
+    kind = models.CharField(_("soort"), max_length=12, choices=SignalKind.choices)
+    crisis = models.BooleanField(_("crisis"), default=False)
+    repeat = models.BooleanField(_("herhaald"), default=False)
+    # The earlier signal that makes this one a repeat.
+    repeat_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
+        verbose_name=_("herhaling van"),
+    )
+    debt_swap = models.BooleanField(_("schuldverschuiving"), default=False)
+    creditor_count = models.PositiveSmallIntegerField(_("aantal schuldeisers"))
+    total_amount_cents = models.BigIntegerField(_("totaalbedrag (centen)"))
+    oldest_start_date = models.DateField(_("oudste ontstaansdatum"))
+    signal_date = models.DateField(_("signaaldatum (peildatum)"))
+    last_signalled_on = models.DateField(_("laatst gesignaleerd op (peildatum)"))
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="signals", verbose_name=_("regelset"))
+    tray = models.ForeignKey(
+        Tray, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("werkbakje")
+    )
+    priority = models.IntegerField(_("prioriteit"), default=0)
+    explanation = models.TextField(_("toelichting"))
+    reasons = models.JSONField(_("redenen"), default=dict)
+    # A hash of explanation and reasons: evaluation compares it instead of the texts.
+    content_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # Crisis: contact no later than this day (Wgs art. 4(2), three working days).
+    deadline = models.DateField(_("contact uiterlijk"), null=True, blank=True)
+    team = models.ForeignKey(
+        "organisations.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("wijkteam")
+    )
+    closed_on = models.DateField(_("gesloten op"), null=True, blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    scope = Scope(municipality="municipality", team="team")
+
+    class Meta:
+        ordering = ["-priority", "id"]
+        verbose_name = _("vroegsignaal")
+        verbose_name_plural = _("vroegsignalen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="signal_one_open_per_household",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OPEN_STATUSES, closed_on__isnull=True)
+                | (~Q(status__in=OPEN_STATUSES) & Q(closed_on__isnull=False)),
+                name="signal_closed_on_iff_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "status"], name="signal_municipality_status_idx"),
+            models.Index(fields=["tray", "status", "-priority"], name="signal_tray_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Signaal {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class SignalArrearRole(models.TextChoices):
+    # Counted for the signal at some evaluation while it was open.
+    MEMBER = "member", _("Telt mee")
+    # Open at the household when the signal's case was closed: cannot raise a new signal.
+    KNOWN_AT_CLOSE = "known", _("Bekend bij afsluiten")
+
+
+class SignalArrear(models.Model):
+    """An arrear of a signal: one that counts (or counted) for it, or one known at its closing.
+
+    ``counts`` marks the arrears behind the signal's current figures (the
+    export's ``schuldeisers`` and ``totaal_bedrag``).
+    """
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="signal_arrears")
+    arrear = models.ForeignKey("households.Arrear", on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("rol"), max_length=8, choices=SignalArrearRole.choices, default=SignalArrearRole.MEMBER)
+    counts = models.BooleanField(_("telt mee"), default=False)
+    joined_on = models.DateField(_("toegevoegd op (peildatum)"))
+
+    scope = Scope(municipality="signal__municipality", team="signal__team")
+
+    class Meta:
+        verbose_name = _("achterstand van een signaal")
+        verbose_name_plural = _("achterstanden van signalen")
+        constraints = [models.UniqueConstraint(fields=["signal", "arrear"], name="signalarrear_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.signal_id}: {self.arrear_id} ({self.role})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("De geschiedenis van een signaal wordt niet gewijzigd.")
+
+
+class SignalStatusChange(models.Model):
+    """One step of a signal's life (append-only); ``from_status`` is empty when it was raised."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("van"), max_length=16, choices=SignalStatus.choices, blank=True)
+    to_status = models.CharField(_("naar"), max_length=16, choices=SignalStatus.choices)
+    changed_at = models.DateTimeField(_("tijdstip"))
+    # The peildatum of the evaluation that made the change; empty for a person's action.
+    reference_date = models.DateField(_("peildatum"), null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(_("toelichting"), max_length=200, blank=True, default="")
+
+    objects = AppendOnlyQuerySet.as_manager()
+    scope = Scope(municipality="signal__municipality", team="signal__team")
+
+    class Meta:
+        ordering = ["signal", "id"]
+        verbose_name = _("statuswijziging van een signaal")
+        verbose_name_plural = _("statuswijzigingen van signalen")
+
+    def __str__(self) -> str:
+        return f"{self.signal_id}: {self.from_status or '-'} → {self.to_status}"

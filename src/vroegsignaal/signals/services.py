@@ -1,13 +1,71 @@
-"""The signals app's public face."""
+"""The signals app's public face: rules, trays, evaluation and the life of a signal.
+
+Evaluation (:func:`evaluate`, :func:`evaluate_after_delivery`) is set-based:
+it reads the affected households' state in a handful of queries
+(:mod:`.selectors`), decides in Polars (:mod:`.evaluation`, :mod:`.trays`,
+:mod:`.explanations`), and writes in bulk — new signals and their arrears
+inserted, changed signals updated through one staging table, lapsed signals
+closed in one statement. A signal is only written when something about it
+changed, so evaluating twice writes nothing the second time.
+
+Status changes by people (:func:`pick_up_signal`, :func:`decline_signal`,
+:func:`close_signal`) go through :mod:`.workflow`, under a row lock, with a
+history row and an audit event.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from vroegsignaal.organisations.models import Municipality
+import polars as pl
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
 
-from .models import RuleSet
-from .rules import RuleValues
+from vroegsignaal.households import bulk
+from vroegsignaal.households.models import Arrear, ArrearStatus
+from vroegsignaal.organisations.models import Municipality, Role
+from vroegsignaal.privacy.services import AuditAction, record
+
+from . import evaluation, explanations, selectors, trays, workflow
+from .models import (
+    HANDLED_STATUSES,
+    RuleSet,
+    Signal,
+    SignalArrear,
+    SignalArrearRole,
+    SignalStatus,
+    SignalStatusChange,
+    Tray,
+)
+from .rules import RuleValues, validate_rule_values
+
+__all__ = [
+    "EvaluationReport",
+    "change_rules",
+    "close_signal",
+    "current_rules",
+    "decline_signal",
+    "ensure_default_trays",
+    "evaluate",
+    "evaluate_after_delivery",
+    "assign_team",
+    "pick_up_signal",
+    "set_rules",
+]
+
+SIGNAL_TABLE = Signal._meta.db_table
+MEMBER_TABLE = SignalArrear._meta.db_table
+CHANGE_TABLE = SignalStatusChange._meta.db_table
+STAGE_SIGNALS = "signals_stage_signal"
+STAGE_COUNTING = "signals_stage_counting"
+
+
+# ---------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------
 
 
 def current_rules(municipality: Municipality) -> RuleSet | None:
@@ -16,8 +74,12 @@ def current_rules(municipality: Municipality) -> RuleSet | None:
 
 @transaction.atomic
 def set_rules(municipality: Municipality, values: RuleValues, *, actor=None) -> tuple[RuleSet, bool]:
-    """Make ``values`` the municipality's rules; a new version only when they differ."""
+    """Make ``values`` the municipality's rules; a new version only when they differ.
+
+    Also gives the municipality its default trays if it has none yet.
+    """
     Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    ensure_default_trays(municipality)
     current = current_rules(municipality)
     if current is not None and current.values() == values:
         return current, False
@@ -29,3 +91,559 @@ def set_rules(municipality: Municipality, values: RuleValues, *, actor=None) -> 
         **data,
     )
     return rule_set, True
+
+
+def change_rules(municipality: Municipality, changes: dict, *, actor) -> tuple[RuleSet, bool]:
+    """A coordinator (or beheerder) changes some of the municipality's rules.
+
+    ``changes`` holds only the rules that change (names as in
+    :class:`~.rules.RuleValues`); the others keep their current values. Raises
+    ``ValueError`` (Dutch message) for invalid values and ``PermissionDenied``
+    for anyone but the municipality's coordinator or a beheerder. A change is
+    a new version and is audited; signals keep the version that raised them.
+    """
+    role = getattr(actor, "role", None)
+    allowed = role == Role.BEHEERDER or (
+        role == Role.COORDINATOR and actor.municipality_id == municipality.pk
+    )
+    if not allowed:
+        raise PermissionDenied("Alleen de coördinator van deze gemeente wijzigt haar signaalregels.")
+    current = current_rules(municipality)
+    base = (current.values() if current else RuleValues()).as_dict()
+    values = validate_rule_values({**base, **dict(changes)})
+    with transaction.atomic():
+        rule_set, created = set_rules(municipality, values, actor=actor)
+        if created:
+            before = base
+            after = values.as_dict()
+            record(
+                actor,
+                AuditAction.UPDATE,
+                rule_set,
+                purpose="signaalregels gewijzigd",
+                details={
+                    "versie": rule_set.version,
+                    "gewijzigd": sorted(k for k in after if after[k] != before.get(k)),
+                },
+            )
+    return rule_set, created
+
+
+# ---------------------------------------------------------------------------
+# Trays
+# ---------------------------------------------------------------------------
+
+
+def ensure_default_trays(municipality: Municipality) -> list[Tray]:
+    """Create the default trays (Crisis, Jongeren, Meervoudig, Schuldverschuiving,
+    Enkelvoudig) for a municipality that has no trays; return its trays in order."""
+    if not Tray.objects.filter(municipality=municipality).exists():
+        Tray.objects.bulk_create(
+            Tray(municipality=municipality, name=name, position=(i + 1) * 10, **conditions)
+            for i, (name, conditions) in enumerate(trays.DEFAULT_TRAYS)
+        )
+    return list(selectors.trays_of(municipality))
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """What one evaluation of one municipality did."""
+
+    municipality: str  # gemeentecode
+    reference_date: dt.date
+    rule_set_version: int
+    households: int = 0
+    raised: int = 0
+    updated: int = 0
+    expired: int = 0
+    unchanged: int = 0
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def summary(self) -> str:
+        return (
+            f"Gemeente {self.municipality}, peildatum {self.reference_date.isoformat()} "
+            f"(regels v{self.rule_set_version}): {self.households} huishoudens beoordeeld; "
+            f"{self.raised} nieuwe signalen, {self.updated} bijgewerkt, {self.expired} vervallen, "
+            f"{self.unchanged} ongewijzigd."
+        )
+
+
+def _municipality(value) -> Municipality:
+    if isinstance(value, Municipality):
+        return value
+    if isinstance(value, str):
+        return Municipality.objects.get(code=value)
+    return Municipality.objects.get(pk=value)
+
+
+def evaluate(
+    municipality: Municipality | str | int,
+    *,
+    reference_date: dt.date | None = None,
+    household_ids: Iterable[int] | None = None,
+    received_on: dt.date | None = None,
+) -> EvaluationReport:
+    """Apply the municipality's current rules to its households on ``reference_date``.
+
+    ``household_ids`` limits the evaluation to those households (after a
+    delivery); ``None`` evaluates every household of the municipality with
+    open or recently cleared arrears or an open signal. ``reference_date``
+    defaults to the newest peildatum of the municipality's arrears (else
+    today); ``received_on`` (default today) is the day crisis deadlines
+    count from. Runs in one transaction; concurrent evaluations of one
+    municipality wait for each other.
+    """
+    municipality = _municipality(municipality)
+    today = timezone.localdate()
+    received_on = received_on or today
+    clock = _Clock()
+    with transaction.atomic():
+        Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+        rule_set = current_rules(municipality) or set_rules(municipality, RuleValues())[0]
+        rules = rule_set.values()
+        conditions = trays.tray_conditions(ensure_default_trays(municipality))
+        if reference_date is None:
+            reference_date = selectors.latest_reference_date(municipality) or today
+        state, stored, stored_members = selectors.evaluation_state(
+            municipality.pk, rules=rules, reference_date=reference_date, household_ids=household_ids
+        )
+        clock.lap("read")
+        outcome = evaluation.evaluate_households(
+            state, rules, reference_date=reference_date, received_on=received_on
+        )
+        clock.lap("rules")
+        signals = _complete(outcome, state, stored, conditions, rules, reference_date)
+        clock.lap("explain")
+        changed = _changed(signals, stored, stored_members, outcome.counting, reference_date)
+        now = timezone.now()
+        raised = signals.filter(pl.col("signal_id").is_null())
+        _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
+        _update_changed(changed, outcome.counting, reference_date, now)
+        expired = _expire(outcome.expired.get_column("signal_id"), reference_date, now)
+        clock.lap("write")
+    evaluated = (
+        pl.concat([state.arrears.select("household_id"), state.open_signals.select("household_id")])
+        .unique()
+        .height
+    )
+    updated = changed.height
+    return EvaluationReport(
+        municipality=municipality.code,
+        reference_date=reference_date,
+        rule_set_version=rule_set.version,
+        households=evaluated,
+        raised=raised.height,
+        updated=updated,
+        expired=expired,
+        unchanged=stored.height - updated - expired,
+        timings=clock.laps,
+    )
+
+
+def evaluate_after_delivery(delivery, household_ids: Iterable[int] | None = None) -> list[EvaluationReport]:
+    """Evaluate the households a just-applied delivery touched, per municipality.
+
+    Intake calls this after ``households.services.apply_rows`` (inside or after
+    the same transaction) with the ids of the households whose arrears the
+    delivery opened, changed or cleared; without ids they are read from the
+    delivery's arrear events. The delivery's peildatum is the reference date.
+    """
+    if household_ids is None:
+        from vroegsignaal.households.selectors import households_touched_by
+
+        household_ids = households_touched_by(delivery).values_list("pk", flat=True)
+    reports = []
+    for municipality_id, ids in selectors.households_by_municipality(household_ids).items():
+        reports.append(
+            evaluate(municipality_id, reference_date=delivery.reference_date, household_ids=ids)
+        )
+    return reports
+
+
+class _Clock:
+    def __init__(self) -> None:
+        import time
+
+        self._time = time.perf_counter
+        self._last = self._time()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = self._time()
+        self.laps[name] = round(now - self._last, 4)
+        self._last = now
+
+
+def _repeat_of_stored(stored: pl.DataFrame) -> pl.DataFrame:
+    """The earlier signal an open signal is a repeat of (fixed when it was raised)."""
+    return stored.select(
+        "signal_id",
+        "repeat",
+        pl.col("repeat_of_id").alias("previous_signal_id"),
+        selectors.signalled_until("previous_status", "previous_last_signalled_on", "previous_closed_on")
+        .alias("previous_until"),
+    )
+
+
+def _complete(
+    outcome: evaluation.Outcome,
+    state: evaluation.State,
+    stored: pl.DataFrame,
+    conditions: list[trays.TrayConditions],
+    rules: RuleValues,
+    reference_date: dt.date,
+) -> pl.DataFrame:
+    """The raised and updated signals with everything that is stored: repeat, tray,
+    priority, explanation and reasons. ``signal_id`` is null for raised ones."""
+    base = [
+        "household_id", "kind", "distinct", "creditor_count", "total_amount_cents",
+        "oldest_start_date", "crisis", "debt_swap", "deadline",
+    ]  # fmt: skip
+    raised = outcome.raised.select(
+        pl.lit(None, pl.Int64).alias("signal_id"),
+        pl.lit(SignalStatus.NIEUW.value).alias("status"),
+        *base,
+        "repeat",
+        pl.col("previous_signal_id").cast(pl.Int64),
+        pl.col("previous_until").cast(pl.Date),
+        pl.lit(None, pl.Int64).alias("stored_tray_id"),
+    )
+    updated = outcome.updated.join(_repeat_of_stored(stored), on="signal_id", how="left").join(
+        stored.select("signal_id", pl.col("tray_id").alias("stored_tray_id")), on="signal_id", how="left"
+    )
+    updated = updated.select(raised.columns).cast(dict(raised.schema))
+    signals = pl.concat([raised, updated])
+    if signals.is_empty():
+        return signals.with_columns(
+            pl.lit(None, pl.Int64).alias("tray_id"),
+            pl.lit(None, pl.Int64).alias("priority"),
+            pl.lit(None, pl.String).alias("explanation"),
+            pl.lit(None, pl.String).alias("reasons"),
+        )
+
+    creditor_types = outcome.counting.group_by("household_id").agg(
+        pl.col("creditor_type").unique().sort().alias("creditor_types")
+    )
+    context = selectors.household_context(
+        signals.get_column("household_id"),
+        on=reference_date,
+        ages=any(c.needs_ages for c in conditions),
+        places=any(c.needs_places for c in conditions),
+    )
+    placed = signals.join(creditor_types, on="household_id", how="left").join(context, on="household_id", how="left")
+    tray_ids = trays.assign_trays(placed, conditions)
+    # Only a signal not yet picked up moves between trays.
+    signals = signals.with_columns(
+        pl.when(pl.col("status") == SignalStatus.NIEUW.value)
+        .then(tray_ids)
+        .otherwise(pl.col("stored_tray_id"))
+        .alias("tray_id"),
+        trays.priority_expr(reference_date).alias("priority"),
+    )
+    texts = explanations.explain_frame(
+        signals, outcome.counting, outcome.swaps, state.creditors, rules, reference_date
+    )
+    return signals.join(texts, on="household_id", how="left", maintain_order="left")
+
+
+def _changed(
+    signals: pl.DataFrame,
+    stored: pl.DataFrame,
+    stored_members: pl.DataFrame,
+    counting: pl.DataFrame,
+    reference_date: dt.date,
+) -> pl.DataFrame:
+    """The updated signals in which anything stored would change."""
+    updated = signals.filter(pl.col("signal_id").is_not_null())
+    if updated.is_empty():
+        return updated
+    compared = [
+        "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
+        "deadline", "tray_id", "priority", "content_digest",
+    ]  # fmt: skip
+    new_counting = counting.group_by("household_id").agg(pl.col("arrear_id").sort().alias("_counting"))
+    old_counting = (
+        stored_members.filter(pl.col("counts"))
+        .group_by("signal_id")
+        .agg(pl.col("arrear_id").sort().alias("_counting_old"))
+    )
+    both = (
+        updated.join(new_counting, on="household_id", how="left")
+        .join(
+            stored.select("signal_id", "last_signalled_on", *[pl.col(c).alias(f"{c}_old") for c in compared]),
+            on="signal_id",
+            how="left",
+        )
+        .join(old_counting, on="signal_id", how="left")
+    )
+    differs = pl.any_horizontal(
+        [pl.col(c).cast(both.schema[f"{c}_old"]).ne_missing(pl.col(f"{c}_old")) for c in compared]
+        + [
+            pl.col("_counting").ne_missing(pl.col("_counting_old")),
+            pl.col("last_signalled_on").ne_missing(pl.lit(reference_date, pl.Date)),
+        ]
+    )
+    return both.filter(differs).select(updated.columns)
+
+
+def _db_now(now: dt.datetime) -> str:
+    return bulk.db_datetime(now)
+
+
+def _member_rows(signals: pl.DataFrame, counting: pl.DataFrame, reference_date: dt.date) -> pl.DataFrame:
+    """SignalArrear rows (member, counts) for the counting arrears of ``signals`` (``signal_id``, ``household_id``)."""
+    return (
+        counting.select("household_id", "arrear_id")
+        .join(signals.select("signal_id", "household_id"), on="household_id", how="inner")
+        .select(
+            "signal_id",
+            "arrear_id",
+            pl.lit(SignalArrearRole.MEMBER.value).alias("role"),
+            pl.lit(True).alias("counts"),
+            pl.lit(reference_date, pl.Date).alias("joined_on"),
+        )
+        .sort("signal_id", "arrear_id")
+    )
+
+
+def _status_rows(
+    signal_ids: pl.Series, from_status: str, to_status: str, reference_date: dt.date, now: dt.datetime, note: str
+) -> pl.DataFrame:
+    return pl.DataFrame({"signal_id": signal_ids.cast(pl.Int64)}).select(
+        "signal_id",
+        pl.lit(from_status).alias("from_status"),
+        pl.lit(to_status).alias("to_status"),
+        pl.lit(_db_now(now)).alias("changed_at"),
+        pl.lit(reference_date, pl.Date).alias("reference_date"),
+        pl.lit(note).alias("note"),
+    )
+
+
+def _insert_raised(
+    raised: pl.DataFrame,
+    counting: pl.DataFrame,
+    municipality_id: int,
+    rule_set_id: int,
+    reference_date: dt.date,
+    now: dt.datetime,
+) -> None:
+    if raised.is_empty():
+        return
+    raised = raised.sort("household_id").with_columns(bulk.reserve_ids(SIGNAL_TABLE, raised.height).alias("signal_id"))
+    stamp = _db_now(now)
+    bulk.insert_frame(
+        SIGNAL_TABLE,
+        raised.select(
+            pl.col("signal_id").alias("id"),
+            pl.lit(municipality_id, pl.Int64).alias("municipality_id"),
+            "household_id",
+            pl.lit(SignalStatus.NIEUW.value).alias("status"),
+            "kind",
+            "crisis",
+            "repeat",
+            "debt_swap",
+            pl.col("creditor_count").cast(pl.Int64),
+            "total_amount_cents",
+            "oldest_start_date",
+            pl.col("previous_signal_id").alias("repeat_of_id"),
+            pl.lit(reference_date, pl.Date).alias("signal_date"),
+            pl.lit(reference_date, pl.Date).alias("last_signalled_on"),
+            pl.lit(rule_set_id, pl.Int64).alias("rule_set_id"),
+            "tray_id",
+            "priority",
+            "explanation",
+            "reasons",
+            "content_digest",
+            "deadline",
+            pl.lit(None, pl.Int64).alias("team_id"),
+            pl.lit(None, pl.Date).alias("closed_on"),
+            pl.lit(stamp).alias("created_at"),
+            pl.lit(stamp).alias("updated_at"),
+        ),
+    )
+    bulk.insert_frame(MEMBER_TABLE, _member_rows(raised, counting, reference_date))
+    bulk.insert_frame(
+        CHANGE_TABLE,
+        _status_rows(raised.get_column("signal_id"), "", SignalStatus.NIEUW.value, reference_date, now, "signaal ontstaan"),
+    )
+
+
+# The columns an update writes (staged, then one UPDATE … FROM).
+UPDATED_COLUMNS = (
+    "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
+    "deadline", "tray_id", "priority", "explanation", "reasons", "content_digest",
+)  # fmt: skip
+
+
+def _update_changed(changed: pl.DataFrame, counting: pl.DataFrame, reference_date: dt.date, now: dt.datetime) -> None:
+    if changed.is_empty():
+        return
+    changed = changed.sort("signal_id")
+    stage = bulk.stage(
+        STAGE_SIGNALS,
+        changed.select(
+            pl.col("signal_id").alias("id"),
+            "kind",
+            "crisis",
+            "debt_swap",
+            pl.col("creditor_count").cast(pl.Int64),
+            "total_amount_cents",
+            "oldest_start_date",
+            "deadline",
+            "tray_id",
+            "priority",
+            "explanation",
+            "reasons",
+            "content_digest",
+        ),
+    )
+    json_cast = "::jsonb" if bulk.is_postgresql() else ""
+    sets = ", ".join(
+        f"{c} = s.{c}{json_cast}" if c == "reasons" else f"{c} = s.{c}" for c in UPDATED_COLUMNS
+    )
+    open_list = ", ".join(["%s"] * 2)
+    bulk.execute(
+        f"UPDATE {SIGNAL_TABLE} SET {sets}, last_signalled_on = %s, updated_at = %s "  # noqa: S608
+        f"FROM {stage} s WHERE {SIGNAL_TABLE}.id = s.id AND {SIGNAL_TABLE}.status IN ({open_list})",
+        [reference_date, _db_now(now), SignalStatus.NIEUW.value, SignalStatus.OPGEPAKT.value],
+    )
+    bulk.drop(STAGE_SIGNALS)
+
+    # Members: the counting arrears join; the counts flag follows the counting set.
+    rows = _member_rows(changed, counting, reference_date)
+    where, params = bulk.id_list("signal_id", changed.get_column("signal_id"))
+    bulk.execute(
+        f"UPDATE {MEMBER_TABLE} SET counts = FALSE WHERE counts AND {where}",  # noqa: S608
+        params,
+    )
+    stage = bulk.stage(STAGE_COUNTING, rows.select("signal_id", "arrear_id"))
+    bulk.execute(
+        f"UPDATE {MEMBER_TABLE} SET counts = TRUE FROM {stage} c "  # noqa: S608
+        f"WHERE {MEMBER_TABLE}.signal_id = c.signal_id AND {MEMBER_TABLE}.arrear_id = c.arrear_id",
+    )
+    bulk.drop(STAGE_COUNTING)
+    existing = bulk.read_frame(
+        f"SELECT signal_id, arrear_id FROM {MEMBER_TABLE} WHERE {where}",  # noqa: S608
+        params,
+        {"signal_id": pl.Int64(), "arrear_id": pl.Int64()},
+    )
+    bulk.insert_frame(MEMBER_TABLE, rows.join(existing, on=["signal_id", "arrear_id"], how="anti"))
+
+
+def _expire(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) -> int:
+    """``nieuw`` signals whose arrears are all gone lapse; returns how many did."""
+    if signal_ids.is_empty():
+        return 0
+    where, params = bulk.id_list("id", signal_ids.sort())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SIGNAL_TABLE} SET status = %s, closed_on = %s, updated_at = %s "  # noqa: S608
+            f"WHERE status = %s AND {where} RETURNING id",
+            [SignalStatus.VERVALLEN.value, reference_date, _db_now(now), SignalStatus.NIEUW.value, *params],
+        )
+        done = sorted(row[0] for row in cursor.fetchall())
+    bulk.insert_frame(
+        CHANGE_TABLE,
+        _status_rows(
+            pl.Series(done, dtype=pl.Int64),
+            SignalStatus.NIEUW.value,
+            SignalStatus.VERVALLEN.value,
+            reference_date,
+            now,
+            "alle achterstanden afgemeld",
+        ),
+    )
+    return len(done)
+
+
+# ---------------------------------------------------------------------------
+# Status changes by people (the cases app calls these)
+# ---------------------------------------------------------------------------
+
+
+def _change_status(signal: Signal | int, target: str, *, actor, note: str, on: dt.date | None) -> Signal:
+    signal_id = getattr(signal, "pk", signal)
+    with transaction.atomic():
+        locked = Signal.objects.select_for_update().get(pk=signal_id)
+        workflow.check(locked.status, target)
+        previous = locked.status
+        now = timezone.now()
+        locked.status = target
+        if target not in (SignalStatus.NIEUW, SignalStatus.OPGEPAKT):
+            locked.closed_on = on or timezone.localdate()
+        locked.save(update_fields=["status", "closed_on", "updated_at"])
+        SignalStatusChange.objects.create(
+            signal=locked,
+            from_status=previous,
+            to_status=target,
+            changed_at=now,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            note=note[:200],
+        )
+        if target in HANDLED_STATUSES:
+            _remember_known_arrears(locked)
+        record(
+            actor,
+            AuditAction.UPDATE,
+            locked,
+            purpose="status vroegsignaal",
+            details={"van": previous, "naar": target},
+        )
+    return locked
+
+
+def _remember_known_arrears(signal: Signal) -> None:
+    """After a closed case only arrears new since then raise a signal: remember the others."""
+    linked = SignalArrear.objects.filter(signal=signal).values("arrear_id")
+    known = Arrear.objects.filter(household_id=signal.household_id, status=ArrearStatus.OPEN).exclude(
+        pk__in=linked
+    )
+    SignalArrear.objects.bulk_create(
+        SignalArrear(
+            signal=signal,
+            arrear_id=arrear_id,
+            role=SignalArrearRole.KNOWN_AT_CLOSE,
+            counts=False,
+            joined_on=signal.closed_on,
+        )
+        for arrear_id in known.order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def pick_up_signal(signal: Signal | int, *, actor=None, note: str = "") -> Signal:
+    """``nieuw`` → ``opgepakt``: the municipality takes the signal on (the cases app opens a case)."""
+    return _change_status(signal, SignalStatus.OPGEPAKT, actor=actor, note=note, on=None)
+
+
+def decline_signal(signal: Signal | int, *, actor=None, note: str = "", on: dt.date | None = None) -> Signal:
+    """``nieuw`` → ``niet_opgepakt``. Its arrears (and the household's other open
+    arrears) will not raise a signal again; new arrears will."""
+    return _change_status(signal, SignalStatus.NIET_OPGEPAKT, actor=actor, note=note, on=on)
+
+
+def close_signal(signal: Signal | int, *, actor=None, note: str = "", on: dt.date | None = None) -> Signal:
+    """``opgepakt`` → ``afgesloten``: the hook for the cases app when a case is closed.
+
+    From then on only arrears that are new since ``on`` (default today) raise a
+    new signal for the household: the household's open arrears are remembered
+    with the closed signal.
+    """
+    return _change_status(signal, SignalStatus.AFGESLOTEN, actor=actor, note=note, on=on)
+
+
+def assign_team(signal: Signal | int, team, *, actor=None) -> Signal:
+    """Give a signal to a wijkteam (its hulpverleners then see it); ``team=None`` takes it back."""
+    signal_id = getattr(signal, "pk", signal)
+    with transaction.atomic():
+        locked = Signal.objects.select_for_update().get(pk=signal_id)
+        if team is not None and team.municipality_id != locked.municipality_id:
+            raise PermissionDenied("Dat wijkteam hoort niet bij de gemeente van dit signaal.")
+        locked.team = team
+        locked.save(update_fields=["team", "updated_at"])
+        record(actor, AuditAction.UPDATE, locked, purpose="signaal toegewezen", details={"team": getattr(team, "code", None)})
+    return locked

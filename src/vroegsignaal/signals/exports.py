@@ -1,0 +1,202 @@
+"""The signal export of spec section 5 (CSV and XLSX), behind the command and the portal's download.
+
+One row per signal, the columns of :data:`COLUMNS` in that order. The rows
+come through the scoping layer for a user; ``user=None`` is the system (the
+command line, run by an operator with access to the database anyway), which
+exports the whole municipality. Every export is recorded in the audit log.
+
+Text cells that a spreadsheet would evaluate (starting with ``=``, ``+``,
+``-``, ``@``, …) get a leading ``'`` in CSV; in XLSX every text cell is
+written as a string cell, which no spreadsheet evaluates, so it keeps its
+exact value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Literal
+
+from vroegsignaal.intake.normalise import spreadsheet_safe
+from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.privacy.services import AuditAction, record
+
+from .models import OPEN_STATUSES, Signal, SignalArrear, SignalStatus
+
+Format = Literal["csv", "xlsx"]
+FORMATS = ("csv", "xlsx")
+OPEN = "open"  # --status open: nieuw and opgepakt
+
+COLUMNS = (
+    "signaal_id", "gemeentecode", "wijkcode", "buurtcode", "postcode", "huisnummer",
+    "huisletter", "huisnummertoevoeging", "straatnaam", "woonplaats", "soort", "crisis",
+    "herhaald", "schuldverschuiving", "aantal_schuldeisers", "schuldeisers", "totaal_bedrag",
+    "oudste_ontstaansdatum", "werkbakje", "status", "signaaldatum",
+)  # fmt: skip
+# Written as numbers in XLSX; everything else is text.
+NUMERIC = {"signaal_id", "huisnummer", "aantal_schuldeisers", "totaal_bedrag"}
+
+
+def status_choices() -> tuple[str, ...]:
+    return (OPEN, *SignalStatus.values)
+
+
+def signals_for_export(municipality: Municipality, *, user=None, status: str | None = None):
+    """The municipality's signals that ``user`` may see (all of them for the system), by id."""
+    qs = Signal.objects.filter(municipality=municipality)
+    if user is not None:
+        qs = scoped(user, qs)
+    if status == OPEN:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        if status not in SignalStatus.values:
+            raise ValueError(f"Onbekende status '{status}'; kies uit {', '.join(status_choices())}.")
+        qs = qs.filter(status=status)
+    return qs.order_by("id")
+
+
+def _yes_no(value: bool) -> str:
+    return "ja" if value else "nee"
+
+
+def _euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole}.{rest:02d}"
+
+
+def _unregistered(text: str) -> tuple[str, int | None, str, str]:
+    """``1234AB|12|A|2`` (an address outside the register) into its parts."""
+    parts = (text.split("|") + ["", "", "", ""])[:4]
+    number = int(parts[1]) if parts[1].isdigit() else None
+    return parts[0], number, parts[2], parts[3]
+
+
+def export_rows(signals) -> list[dict]:
+    """The export's rows (values as the CSV writes them, numbers as ``int``) for a signal queryset."""
+    creditors: dict[int, set[str]] = {}
+    for signal_id, code in SignalArrear.objects.filter(signal__in=signals, counts=True).values_list(
+        "signal_id", "arrear__creditor__code"
+    ):
+        creditors.setdefault(signal_id, set()).add(code)
+    address = "household__address__"
+    rows = []
+    for s in signals.values(
+        "id", "municipality__code", f"{address}buurt__wijk__code", f"{address}buurt__code",
+        f"{address}buurtcode", f"{address}postcode", f"{address}huisnummer", f"{address}huisletter",
+        f"{address}toevoeging", f"{address}straatnaam", f"{address}woonplaats",
+        "household__unregistered_address", "kind", "crisis", "repeat", "debt_swap", "creditor_count",
+        "total_amount_cents", "oldest_start_date", "tray__name", "status", "signal_date",
+    ):  # fmt: skip
+        if s[f"{address}postcode"] is None:
+            postcode, number, letter, addition = _unregistered(s["household__unregistered_address"] or "")
+            street = place = ""
+        else:
+            postcode, number = s[f"{address}postcode"], s[f"{address}huisnummer"]
+            letter, addition = s[f"{address}huisletter"], s[f"{address}toevoeging"]
+            street, place = s[f"{address}straatnaam"], s[f"{address}woonplaats"]
+        rows.append(
+            {
+                "signaal_id": s["id"],
+                "gemeentecode": s["municipality__code"],
+                "wijkcode": s[f"{address}buurt__wijk__code"] or "",
+                "buurtcode": s[f"{address}buurt__code"] or s[f"{address}buurtcode"] or "",
+                "postcode": postcode,
+                "huisnummer": number,
+                "huisletter": letter or "",
+                "huisnummertoevoeging": addition or "",
+                "straatnaam": street or "",
+                "woonplaats": place or "",
+                "soort": s["kind"],
+                "crisis": _yes_no(s["crisis"]),
+                "herhaald": _yes_no(s["repeat"]),
+                "schuldverschuiving": _yes_no(s["debt_swap"]),
+                "aantal_schuldeisers": s["creditor_count"],
+                "schuldeisers": ",".join(sorted(creditors.get(s["id"], ()))),
+                "totaal_bedrag": _euros(s["total_amount_cents"]),
+                "oudste_ontstaansdatum": s["oldest_start_date"].isoformat(),
+                "werkbakje": s["tray__name"] or "",
+                "status": s["status"],
+                "signaaldatum": s["signal_date"].isoformat(),
+            }
+        )
+    return rows
+
+
+def write_csv(rows: Iterable[dict], stream: IO[bytes]) -> None:
+    """``;``-separated UTF-8 (no BOM), a header row, formula triggers neutralised."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else spreadsheet_safe(str(row[c])) for c in COLUMNS])
+    text.flush()
+    text.detach()
+
+
+def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
+    """One sheet ``signalen``; text as string cells (never formulas), numbers as numbers."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        stream,
+        {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    sheet = workbook.add_worksheet("signalen")
+    money = workbook.add_format({"num_format": "0.00"})
+    for col, name in enumerate(COLUMNS):
+        sheet.write_string(0, col, name)
+    for r, row in enumerate(rows, start=1):
+        for col, name in enumerate(COLUMNS):
+            value = row[name]
+            if value is None or value == "":
+                sheet.write_blank(r, col, None)
+            elif name == "totaal_bedrag":
+                sheet.write_number(r, col, float(value), money)
+            elif name in NUMERIC:
+                sheet.write_number(r, col, int(value))
+            else:
+                sheet.write_string(r, col, str(value))
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+
+
+def export_signals(
+    output: str | Path | IO[bytes],
+    *,
+    municipality: Municipality | str,
+    user=None,
+    status: str | None = None,
+    fmt: Format = "csv",
+    request=None,
+) -> int:
+    """Write the municipality's signals (spec section 5) to ``output``; returns the row count.
+
+    ``output`` is a path or a binary stream (an ``HttpResponse`` will do).
+    ``status`` is ``"open"`` (nieuw and opgepakt), one status, or ``None`` for all.
+    ``user`` is the portal user (rows through the scoping layer; audited as
+    them) or ``None`` for the system.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"Onbekend formaat '{fmt}'; kies csv of xlsx.")
+    if isinstance(municipality, str):
+        municipality = Municipality.objects.get(code=municipality)
+    rows = export_rows(signals_for_export(municipality, user=user, status=status))
+    writer = write_csv if fmt == "csv" else write_xlsx
+    if isinstance(output, (str, Path)):
+        with open(output, "wb") as stream:
+            writer(rows, stream)
+    else:
+        writer(rows, output)
+    record(
+        user,
+        AuditAction.EXPORT,
+        municipality,
+        purpose="export vroegsignalen",
+        request=request,
+        details={"rijen": len(rows), "formaat": fmt, "status": status or "alle"},
+    )
+    return len(rows)

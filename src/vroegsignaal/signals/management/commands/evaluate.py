@@ -1,0 +1,37 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.signals import services
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"'{value}' is geen datum (JJJJ-MM-DD).")
+
+
+class Command(BaseCommand):
+    help = "Pas de signaalregels toe op alle huishoudens van een gemeente (of van alle gemeenten)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--municipality", metavar="CODE", help="gemeentecode; zonder: alle gemeenten")
+        parser.add_argument(
+            "--peildatum",
+            metavar="JJJJ-MM-DD",
+            help="peildatum; zonder: de nieuwste peildatum van de achterstanden van de gemeente",
+        )
+
+    def handle(self, *args, **options):
+        peildatum = _date(options["peildatum"]) if options["peildatum"] else None
+        if options["municipality"]:
+            municipalities = list(Municipality.objects.filter(code=options["municipality"]))
+            if not municipalities:
+                raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
+        else:
+            municipalities = list(Municipality.objects.order_by("code"))
+        for municipality in municipalities:
+            report = services.evaluate(municipality, reference_date=peildatum)
+            self.stdout.write(report.summary())

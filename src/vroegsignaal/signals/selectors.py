@@ -1,0 +1,316 @@
+"""Reads for signal evaluation (as Polars frames, a few queries per evaluation) and for screens.
+
+Evaluation reads the households app's tables directly (arrears, persons,
+households) — read-only, set-based, one query per kind of row — so that it
+never runs a query per household. Screens read signals through querysets
+that views pass through ``organisations.scoping.scoped``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import polars as pl
+from django.db.models import Max, QuerySet
+
+from vroegsignaal.households import bulk
+from vroegsignaal.households.models import Arrear, Household, Person
+from vroegsignaal.organisations.models import Creditor
+from vroegsignaal.registry.models import Address, Neighbourhood
+
+from . import evaluation
+from .models import (
+    HANDLED_STATUSES,
+    OPEN_STATUSES,
+    Signal,
+    SignalArrear,
+    SignalArrearRole,
+    SignalStatus,
+    Tray,
+)
+from .rules import RuleValues
+from .trays import age_in_years
+
+ARREAR_TABLE = Arrear._meta.db_table
+HOUSEHOLD_TABLE = Household._meta.db_table
+PERSON_TABLE = Person._meta.db_table
+ADDRESS_TABLE = Address._meta.db_table
+NEIGHBOURHOOD_TABLE = Neighbourhood._meta.db_table
+CREDITOR_TABLE = Creditor._meta.db_table
+SIGNAL_TABLE = Signal._meta.db_table
+MEMBER_TABLE = SignalArrear._meta.db_table
+
+# An open signal as stored: what evaluation needs plus what may change.
+STORED_SIGNAL_SCHEMA: dict[str, pl.DataType] = {
+    "signal_id": pl.Int64(),
+    "household_id": pl.Int64(),
+    "status": pl.String(),
+    "kind": pl.String(),
+    "crisis": pl.Boolean(),
+    "repeat": pl.Boolean(),
+    "debt_swap": pl.Boolean(),
+    "creditor_count": pl.Int64(),
+    "total_amount_cents": pl.Int64(),
+    "oldest_start_date": pl.Date(),
+    "last_signalled_on": pl.Date(),
+    "deadline": pl.Date(),
+    "tray_id": pl.Int64(),
+    "priority": pl.Int64(),
+    "content_digest": pl.String(),
+    "repeat_of_id": pl.Int64(),
+    # The earlier signal's status and dates, for how long it lasted (see signalled_until).
+    "previous_status": pl.String(),
+    "previous_last_signalled_on": pl.Date(),
+    "previous_closed_on": pl.Date(),
+}
+STORED_MEMBER_SCHEMA: dict[str, pl.DataType] = {
+    "signal_id": pl.Int64(),
+    "arrear_id": pl.Int64(),
+    "counts": pl.Boolean(),
+}
+CONTEXT_SCHEMA: dict[str, pl.DataType] = {
+    "household_id": pl.Int64(),
+    "buurt_code": pl.String(),
+    "wijk_code": pl.String(),
+    "youngest_age": pl.Int64(),
+    "oldest_age": pl.Int64(),
+}
+
+
+def _in_households(column: str, household_ids: list[int] | None) -> tuple[str, list]:
+    if household_ids is None:
+        return "", []
+    clause, params = bulk.id_list(column, household_ids)
+    return f" AND {clause}", params
+
+
+def _placeholders(values: Iterable[str]) -> tuple[str, list[str]]:
+    values = list(values)
+    return ", ".join(["%s"] * len(values)), values
+
+
+def signalled_until(status: str, last_signalled_on: str, closed_on: str) -> pl.Expr:
+    """Until when an earlier (closed) signal counts for herhaald: a lapsed one until
+    it was last signalled, a handled one (afgesloten, niet opgepakt) until its case closed."""
+    return (
+        pl.when(pl.col(status) == SignalStatus.VERVALLEN.value)
+        .then(pl.col(last_signalled_on))
+        .otherwise(pl.max_horizontal(last_signalled_on, closed_on))
+    )
+
+
+def creditors_frame() -> pl.DataFrame:
+    """Every creditor's code, name and type (a few hundred rows)."""
+    return bulk.read_frame(
+        f"SELECT id, code, name, type FROM {CREDITOR_TABLE}",  # noqa: S608
+        [],
+        evaluation.CREDITOR_SCHEMA,
+    )
+
+
+def evaluation_state(
+    municipality_id: int,
+    *,
+    rules: RuleValues,
+    reference_date: dt.date,
+    household_ids: Iterable[int] | None = None,
+) -> tuple[evaluation.State, pl.DataFrame, pl.DataFrame]:
+    """The state :func:`.evaluation.evaluate_households` needs, in six queries.
+
+    Returns ``(state, stored_signals, stored_members)``: the last two are the
+    open signals and their member arrears as stored (for change detection).
+    ``household_ids=None`` reads every household of the municipality.
+    """
+    ids = None if household_ids is None else sorted({int(i) for i in household_ids})
+    if ids is not None and not ids:
+        empty_state = evaluation.State(
+            arrears=evaluation.empty(evaluation.ARREAR_SCHEMA),
+            creditors=evaluation.empty(evaluation.CREDITOR_SCHEMA),
+            open_signals=evaluation.empty(evaluation.OPEN_SIGNAL_SCHEMA),
+            members=evaluation.empty(evaluation.MEMBER_SCHEMA),
+            previous=evaluation.empty(evaluation.PREVIOUS_SCHEMA),
+            excluded=evaluation.empty(evaluation.EXCLUDED_SCHEMA),
+        )
+        return empty_state, evaluation.empty(STORED_SIGNAL_SCHEMA), evaluation.empty(STORED_MEMBER_SCHEMA)
+    open_list, open_params = _placeholders(OPEN_STATUSES)
+    handled_list, handled_params = _placeholders(HANDLED_STATUSES)
+
+    where, params = _in_households("household_id", ids)
+    arrears = bulk.read_frame(
+        "SELECT id, household_id, creditor_id, amount_cents, start_date, crisis, crisis_reason, "  # noqa: S608
+        f"status, last_seen_on, cleared_on FROM {ARREAR_TABLE} WHERE municipality_id = %s "
+        f"AND (status = %s OR (status = %s AND cleared_on >= %s)){where}",
+        [
+            municipality_id,
+            evaluation.OPEN,
+            evaluation.CLEARED,
+            evaluation.oldest_relevant_clearing(rules, reference_date),
+            *params,
+        ],
+        evaluation.ARREAR_SCHEMA,
+    )
+
+    where, params = _in_households("s.household_id", ids)
+    stored = bulk.read_frame(
+        "SELECT s.id, s.household_id, s.status, s.kind, s.crisis, s.repeat, s.debt_swap, "  # noqa: S608
+        "s.creditor_count, s.total_amount_cents, s.oldest_start_date, s.last_signalled_on, s.deadline, "
+        "s.tray_id, s.priority, s.content_digest, s.repeat_of_id, p.status, p.last_signalled_on, p.closed_on "
+        f"FROM {SIGNAL_TABLE} s LEFT JOIN {SIGNAL_TABLE} p ON p.id = s.repeat_of_id "
+        f"WHERE s.municipality_id = %s AND s.status IN ({open_list}){where}",
+        [municipality_id, *open_params, *params],
+        STORED_SIGNAL_SCHEMA,
+    )
+
+    where, params = _in_households("s.household_id", ids)
+    members = bulk.read_frame(
+        f"SELECT sa.signal_id, sa.arrear_id, sa.counts FROM {MEMBER_TABLE} sa "  # noqa: S608
+        f"JOIN {SIGNAL_TABLE} s ON s.id = sa.signal_id WHERE s.municipality_id = %s "
+        f"AND s.status IN ({open_list}) AND sa.role = %s{where}",
+        [municipality_id, *open_params, SignalArrearRole.MEMBER.value, *params],
+        STORED_MEMBER_SCHEMA,
+    )
+
+    where, params = _in_households("household_id", ids)
+    since = reference_date - dt.timedelta(days=rules.repeat_window_days)
+    previous = bulk.read_frame(
+        f"SELECT household_id, id, status, last_signalled_on, closed_on FROM {SIGNAL_TABLE} "  # noqa: S608
+        f"WHERE municipality_id = %s AND status NOT IN ({open_list}) "
+        f"AND (last_signalled_on >= %s OR closed_on >= %s){where}",
+        [municipality_id, *open_params, since, since, *params],
+        {
+            "household_id": pl.Int64(),
+            "signal_id": pl.Int64(),
+            "status": pl.String(),
+            "last_signalled_on": pl.Date(),
+            "closed_on": pl.Date(),
+        },
+    ).select(
+        "household_id",
+        "signal_id",
+        signalled_until("status", "last_signalled_on", "closed_on").alias("signalled_until"),
+    )
+
+    where, params = _in_households("s.household_id", ids)
+    excluded = bulk.read_frame(
+        f"SELECT DISTINCT sa.arrear_id FROM {MEMBER_TABLE} sa "  # noqa: S608
+        f"JOIN {SIGNAL_TABLE} s ON s.id = sa.signal_id "
+        f"JOIN {ARREAR_TABLE} a ON a.id = sa.arrear_id "
+        f"WHERE s.municipality_id = %s AND s.status IN ({handled_list}) AND a.status = %s{where}",
+        [municipality_id, *handled_params, evaluation.OPEN, *params],
+        evaluation.EXCLUDED_SCHEMA,
+    )
+
+    state = evaluation.State(
+        arrears=arrears,
+        creditors=creditors_frame(),
+        open_signals=stored.select(list(evaluation.OPEN_SIGNAL_SCHEMA)),
+        members=members.select("signal_id", "arrear_id"),
+        previous=previous,
+        excluded=excluded,
+    )
+    return state, stored, members
+
+
+def household_context(
+    household_ids: Iterable[int], *, on: dt.date, ages: bool, places: bool
+) -> pl.DataFrame:
+    """Per household: buurt and wijk code (``places``) and the youngest and oldest
+    person's age on ``on`` (``ages``; decrypts the birth dates). Columns :data:`CONTEXT_SCHEMA`."""
+    ids = sorted({int(i) for i in household_ids})
+    frame = pl.DataFrame({"household_id": ids}, schema={"household_id": pl.Int64()})
+    if not ids:
+        return frame.with_columns(
+            [pl.lit(None, t).alias(c) for c, t in CONTEXT_SCHEMA.items() if c != "household_id"]
+        )
+    if places:
+        clause, params = bulk.id_list("h.id", ids)
+        place = bulk.read_frame(
+            f"SELECT h.id, COALESCE(b.code, NULLIF(ad.buurtcode, '')), w.code FROM {HOUSEHOLD_TABLE} h "  # noqa: S608
+            f"LEFT JOIN {ADDRESS_TABLE} ad ON ad.id = h.address_id "
+            f"LEFT JOIN {NEIGHBOURHOOD_TABLE} b ON b.id = ad.buurt_id "
+            f"LEFT JOIN {NEIGHBOURHOOD_TABLE} w ON w.id = b.wijk_id WHERE {clause}",
+            params,
+            {"household_id": pl.Int64(), "buurt_code": pl.String(), "wijk_code": pl.String()},
+        )
+        frame = frame.join(place, on="household_id", how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("buurt_code"), pl.lit(None, pl.String).alias("wijk_code"))
+    if ages:
+        frame = frame.join(_ages(ids, on), on="household_id", how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("youngest_age"), pl.lit(None, pl.Int64).alias("oldest_age"))
+    return frame.select(list(CONTEXT_SCHEMA)).cast(CONTEXT_SCHEMA)
+
+
+def _ages(household_ids: list[int], on: dt.date) -> pl.DataFrame:
+    from vroegsignaal.privacy.services import decrypt_many
+
+    clause, params = bulk.id_list("household_id", household_ids)
+    persons = bulk.read_frame(
+        f"SELECT household_id, birth_date FROM {PERSON_TABLE} WHERE {clause}",  # noqa: S608
+        params,
+        {"household_id": pl.Int64(), "birth_date": pl.String()},
+    )
+    born = [dt.date.fromisoformat(v) if v else None for v in decrypt_many(persons.get_column("birth_date"))]
+    ages = [None if b is None else age_in_years(b, on) for b in born]
+    return (
+        persons.select("household_id")
+        .with_columns(pl.Series("age", ages, dtype=pl.Int64))
+        .group_by("household_id")
+        .agg(pl.col("age").min().alias("youngest_age"), pl.col("age").max().alias("oldest_age"))
+    )
+
+
+def households_by_municipality(household_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The given households grouped by their municipality's id (one query)."""
+    ids = sorted({int(i) for i in household_ids})
+    if not ids:
+        return {}
+    clause, params = bulk.id_list("id", ids)
+    frame = bulk.read_frame(
+        f"SELECT id, municipality_id FROM {HOUSEHOLD_TABLE} WHERE {clause}",  # noqa: S608
+        params,
+        {"household_id": pl.Int64(), "municipality_id": pl.Int64()},
+    )
+    grouped = frame.group_by("municipality_id").agg(pl.col("household_id").sort())
+    return {row[0]: row[1] for row in grouped.sort("municipality_id").iter_rows()}
+
+
+def latest_reference_date(municipality) -> dt.date | None:
+    """The newest peildatum the municipality's arrears were seen or cleared on."""
+    values = Arrear.objects.filter(municipality=municipality).aggregate(
+        seen=Max("last_seen_on"), cleared=Max("cleared_on")
+    )
+    days = [d for d in values.values() if d is not None]
+    return max(days) if days else None
+
+
+# ---------------------------------------------------------------------------
+# Screens (pass the querysets through organisations.scoping.scoped)
+# ---------------------------------------------------------------------------
+
+
+def open_signal(household) -> Signal | None:
+    """The household's open signal (``nieuw`` or ``opgepakt``), if any."""
+    household_id = getattr(household, "pk", household)
+    return Signal.objects.filter(household_id=household_id, status__in=OPEN_STATUSES).first()
+
+
+def trays_of(municipality) -> QuerySet[Tray]:
+    return Tray.objects.filter(municipality=municipality).select_related("team").order_by("position", "id")
+
+
+def tray_queue(tray) -> QuerySet[Signal]:
+    """The open signals of a tray, highest priority first."""
+    return Signal.objects.filter(tray=tray, status__in=OPEN_STATUSES).order_by("-priority", "signal_date", "id")
+
+
+def counting_arrears(signal) -> QuerySet[Arrear]:
+    """The arrears behind a signal's current figures, oldest first."""
+    signal_id = getattr(signal, "pk", signal)
+    return (
+        Arrear.objects.filter(pk__in=SignalArrear.objects.filter(signal_id=signal_id, counts=True).values("arrear_id"))
+        .select_related("creditor")
+        .order_by("start_date", "id")
+    )

@@ -1,0 +1,164 @@
+"""The signal export of spec section 5."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from tests.factories import TeamFactory, UserFactory
+from vroegsignaal.households.models import Household
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.privacy.models import AuditEvent
+from vroegsignaal.signals import services
+from vroegsignaal.signals.exports import COLUMNS, export_signals
+from vroegsignaal.signals.models import Signal
+
+from .conftest import PEILDATUM
+
+SPEC_COLUMNS = (
+    "signaal_id; gemeentecode; wijkcode; buurtcode; postcode; huisnummer; huisletter; "
+    "huisnummertoevoeging; straatnaam; woonplaats; soort; crisis; herhaald; schuldverschuiving; "
+    "aantal_schuldeisers; schuldeisers; totaal_bedrag; oudste_ontstaansdatum; werkbakje; status; signaaldatum"
+)
+
+
+@pytest.fixture
+def signals(world):
+    h = world.household()
+    world.arrear(h, "WOONBRUG", amount=65_000, start=dt.date(2026, 1, 10), crisis=True)
+    world.arrear(h, "ENERGIENOORD", amount=21_050, start=dt.date(2026, 2, 1))
+    world.arrear(h, "ZORGZUID", amount=5_000, age=150)  # too old: not in the signal
+    h2 = world.household()
+    world.arrear(h2, "ZORGZUID", amount=12_345)
+    services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
+    return Signal.objects.get(household=h), Signal.objects.get(household=h2)
+
+
+def _csv(world, **kwargs) -> tuple[str, list[dict]]:
+    stream = io.BytesIO()
+    export_signals(stream, municipality=world.municipality, **kwargs)
+    text = stream.getvalue().decode("utf-8")
+    return text, list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_columns_are_those_of_the_spec_in_order(world, signals):
+    text, _ = _csv(world)
+    assert text.splitlines()[0].split(";") == [c.strip() for c in SPEC_COLUMNS.split(";")] == list(COLUMNS)
+
+
+def test_row_values_follow_the_spec(world, signals):
+    first, _ = signals
+    _, rows = _csv(world)
+    row = rows[0]
+    address = first.household.address
+    assert row == {
+        "signaal_id": str(first.pk), "gemeentecode": "0999", "wijkcode": "WK099901",
+        "buurtcode": "BU09990101", "postcode": address.postcode, "huisnummer": str(address.huisnummer),
+        "huisletter": "", "huisnummertoevoeging": "", "straatnaam": "Dorpsweg",
+        "woonplaats": "Voorbeeldstad", "soort": "meervoudig", "crisis": "ja", "herhaald": "nee",
+        "schuldverschuiving": "nee", "aantal_schuldeisers": "2", "schuldeisers": "ENERGIENOORD,WOONBRUG",
+        "totaal_bedrag": "860.50", "oudste_ontstaansdatum": "2026-01-10", "werkbakje": "Crisis",
+        "status": "nieuw", "signaaldatum": "2026-03-01",
+    }  # fmt: skip
+
+
+def test_status_open_selects_nieuw_and_opgepakt_only(world, signals):
+    first, second = signals
+    services.decline_signal(second)
+    _, rows = _csv(world, status="open")
+    assert [r["signaal_id"] for r in rows] == [str(first.pk)]
+
+
+def test_text_cells_that_a_spreadsheet_would_evaluate_are_neutralised_in_csv(world, signals):
+    first, _ = signals
+    first.household.address.straatnaam = "=HYPERLINK(\"http://x\")"
+    first.household.address.woonplaats = "@SUM(1)"
+    first.household.address.save()
+    _, rows = _csv(world)
+    assert (rows[0]["straatnaam"], rows[0]["woonplaats"]) == ("'=HYPERLINK(\"http://x\")", "'@SUM(1)")
+
+
+def test_xlsx_writes_text_as_strings_and_never_formulas(world, signals, tmp_path):
+    first, _ = signals
+    first.household.address.straatnaam = "=1+1"
+    first.household.address.save()
+    path = tmp_path / "signalen.xlsx"
+    export_signals(path, municipality=world.municipality, fmt="xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("straatnaam") + 1)
+    amount = sheet.cell(row=2, column=header.index("totaal_bedrag") + 1)
+    assert (header, cell.value, cell.data_type, amount.value) == (list(COLUMNS), "=1+1", "s", 860.5)
+
+
+def test_address_outside_the_register_is_exported_from_its_parts(world, signals):
+    _, second = signals
+    household = Household.objects.get(pk=second.household_id)
+    Household.objects.filter(pk=household.pk).update(address=None, unregistered_address="1234AB|12|A|2")
+    _, rows = _csv(world)
+    row = rows[1]
+    assert (row["postcode"], row["huisnummer"], row["huisletter"], row["huisnummertoevoeging"], row["wijkcode"]) == (
+        "1234AB", "12", "A", "2", "",
+    )  # fmt: skip
+
+
+def test_export_is_recorded_in_the_audit_log(world, signals):
+    _csv(world, status="open")
+    event = AuditEvent.objects.get(action="export")
+    assert (event.organisation, event.municipality_code, event.details) == (
+        "systeem", "0999", {"rijen": 2, "formaat": "csv", "status": "open"},
+    )  # fmt: skip
+
+
+def test_export_by_a_user_is_audited_as_that_user(world, signals):
+    user = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
+    _csv(world, user=user)
+    assert AuditEvent.objects.get(action="export").actor_id == user.pk
+
+
+def test_hulpverlener_exports_only_the_signals_of_their_team(world, signals):
+    first, _ = signals
+    team = TeamFactory(municipality=world.municipality)
+    services.assign_team(first, team)
+    user = UserFactory(role=Role.HULPVERLENER, team=team, municipality=world.municipality)
+    _, rows = _csv(world, user=user)
+    assert [r["signaal_id"] for r in rows] == [str(first.pk)]
+
+
+def test_coordinator_of_another_municipality_exports_nothing(world, signals):
+    from tests.factories import MunicipalityFactory
+
+    user = UserFactory(role=Role.COORDINATOR, municipality=MunicipalityFactory(code="0777"))
+    _, rows = _csv(world, user=user)
+    assert rows == []
+
+
+def test_unknown_status_is_refused(world, signals):
+    with pytest.raises(ValueError):
+        _csv(world, status="gesloten")
+
+
+def test_command_writes_the_file(world, signals, tmp_path):
+    path = tmp_path / "signalen.csv"
+    out = io.StringIO()
+    call_command("export_signals", "--municipality", "0999", "--status", "open", "--output", str(path), stdout=out)
+    assert path.read_bytes().count(b"\r\n") == 3 and "2 signalen" in out.getvalue()
+
+
+def test_command_chooses_xlsx_by_extension(world, signals, tmp_path):
+    path = tmp_path / "signalen.xlsx"
+    call_command("export_signals", "--municipality", "0999", "--output", str(path), stdout=io.StringIO())
+    assert openpyxl.load_workbook(path).active.max_row == 3
+
+
+def test_evaluate_command_reports_per_municipality(world):
+    h = world.household()
+    world.arrear(h, "WOONBRUG")
+    out = io.StringIO()
+    call_command("evaluate", "--municipality", "0999", "--peildatum", "2026-03-01", stdout=out)
+    assert "Gemeente 0999, peildatum 2026-03-01" in out.getvalue() and "1 nieuwe signalen" in out.getvalue()

@@ -1,0 +1,78 @@
+"""Signals on arrears kept by the households app: monthly stands through ``apply_rows``,
+then ``evaluate_after_delivery`` as intake calls it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+
+import polars as pl
+import pytest
+
+from vroegsignaal.households.services import INPUT_SCHEMA, apply_rows
+from vroegsignaal.intake.models import Delivery
+from vroegsignaal.signals import services
+from vroegsignaal.signals.models import Signal
+
+JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
+_n = itertools.count(1)
+
+
+@pytest.fixture
+def address(world):
+    return world.household().address  # an address in the register (its household is reused)
+
+
+def _row(address, klantnummer: str, *, amount: int, start: dt.date) -> dict:
+    row = dict.fromkeys(INPUT_SCHEMA)
+    row.update(
+        klantnummer=klantnummer, contractnummer="", voorletters="J.", achternaam="Jansen",
+        geboortedatum=dt.date(1980, 5, 17), postcode=address.postcode, huisnummer=address.huisnummer,
+        bedrag_cents=amount, ontstaansdatum=start, crisissignaal=False, warme_overdracht=False,
+        address_id=address.pk, municipality_id=address.municipality_id,
+    )  # fmt: skip
+    return row
+
+
+def stand(world, creditor: str, day: dt.date, *rows: dict):
+    delivery = Delivery.objects.create(
+        creditor=world.creditors[creditor], kind="stand", reference_date=day, via="cli",
+        sha256=hashlib.sha256(f"s{next(_n)}".encode()).hexdigest(),
+    )  # fmt: skip
+    frame = pl.DataFrame(list(rows), schema=INPUT_SCHEMA) if rows else pl.DataFrame(schema=INPUT_SCHEMA)
+    counts = apply_rows(delivery, frame, kind="stand", creditor=world.creditors[creditor], reference_date=day)
+    return services.evaluate_after_delivery(delivery, counts.touched_household_ids)
+
+
+def test_debt_swap_across_two_creditors_monthly_stands(world, address):
+    stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+    stand(world, "WOONBRUG", FEB)  # cleared: last seen 1 January, gone on 1 February
+    stand(world, "ENERGIENOORD", FEB, _row(address, "E-1", amount=21_000, start=dt.date(2026, 1, 20)))
+    signal = Signal.objects.get(household__address=address, status="nieuw")
+    assert signal.debt_swap and "opgelost op 1 februari; nieuwe achterstand bij Energie Noord (€ 210) sinds 20 januari" in (
+        signal.explanation
+    )
+
+
+def test_stand_without_the_arrear_lets_the_new_signal_lapse(world, address):
+    stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+    assert Signal.objects.get(household__address=address).status == "nieuw"
+    stand(world, "WOONBRUG", FEB)
+    assert Signal.objects.get(household__address=address).status == "vervallen"
+
+
+def test_second_creditor_joins_the_signal_and_makes_it_multiple(world, address):
+    stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+    stand(world, "WOONBRUG", FEB, _row(address, "H-1", amount=70_000, start=dt.date(2025, 12, 1)))
+    stand(world, "ZORGZUID", FEB, _row(address, "Z-1", amount=12_000, start=dt.date(2026, 1, 15)))
+    signal = Signal.objects.get(household__address=address)
+    assert (signal.kind, signal.total_amount_cents, signal.signal_date) == ("meervoudig", 82_000, JAN)
+
+
+def test_same_stand_twice_changes_no_signal(world, address):
+    rows = [_row(address, "H-1", amount=65_000, start=dt.date(2026, 2, 1))]
+    stand(world, "WOONBRUG", MAR, *rows)
+    before = list(Signal.objects.values())
+    stand(world, "WOONBRUG", MAR, *rows)
+    assert list(Signal.objects.values()) == before
