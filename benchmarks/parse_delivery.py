@@ -146,8 +146,10 @@ def measure(path: Path) -> dict:
     t1 = time.perf_counter()
     result = normalise_delivery(parsed.table, peildatum=date(2026, 3, 1), soort="stand")
     t2 = time.perf_counter()
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kib = usage.ru_maxrss
     return {
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "rows": parsed.row_count,
         "encoding": parsed.encoding,
         "parse_s": round(t1 - t0, 2),
@@ -194,7 +196,8 @@ def main() -> None:
     figures = json.loads(out.stdout)
     print(
         f"{figures['rows']:,} rows ({figures['encoding']}): parse {figures['parse_s']} s + "
-        f"normalise {figures['normalise_s']} s = {figures['total_s']} s; "
+        f"normalise {figures['normalise_s']} s = {figures['total_s']} s "
+        f"(CPU {figures['cpu_s']} s incl. start-up); "
         f"peak RSS {figures['peak_rss_mib']} MiB; rejected rows {figures['rejected']:,}, "
         f"issues {figures['issues']:,}; amount separator {figures['amount_separator']!r}"
     )

@@ -8,8 +8,11 @@ It needs no database: the checks that do (``ADRES_ONBEKEND``,
 
 Every normaliser exists twice: a scalar reference function (``normalise_date``,
 ``normalise_amount``, ``split_surname`` …) that says in plain Python what the
-rule is, and a Polars expression that does the same to a whole column. The
-tests hold the two to the same answers. To make that possible the regular
+rule is, and a Polars version (``date_steps``, ``amount_steps``,
+``surname_steps`` …) that does the same to a whole column, written as steps of
+materialised columns (see :func:`run_steps`). The tests hold the two to the
+same answers. Values that repeat (dates, amounts, house numbers, postcodes,
+names) are normalised once per distinct value and joined back. To make that possible the regular
 expressions use only what Python's ``re`` and Rust's ``regex`` read alike:
 explicit character classes (``[0-9]``, never ``\\d`` or ``\\s``), no look-around.
 Postcode and house number come from :mod:`vroegsignaal.registry.addressing`,

@@ -37,9 +37,12 @@ Decisions where the contract is silent:
   digits in a date column is read as an Excel serial date (1927–2173; fewer
   digits are more likely a year or an error than a date). A ZIP whose content
   unpacks to more than ten times the size limit is refused as too big.
-* JSON: numbers keep their written digits (``1234.50`` stays ``1234.50``),
-  ``true``/``false`` become ``true``/``false``; an object or list as a value is
-  refused as ``BESTAND_ONLEESBAAR``. ``peildatum`` and ``soort`` of the body
+* JSON: Polars reads the body when every value is a scalar; numbers become
+  plain decimals (``1234.50`` → ``1234.5``), ``true``/``false`` stay words (or
+  ``1``/``0`` where one key mixes booleans and numbers, still valid yes/no
+  forms). Anything else goes to a careful reader: an object or list as a value,
+  or an entry that is not an object, is refused as ``BESTAND_ONLEESBAAR``
+  naming the entry and key. ``peildatum`` and ``soort`` of the body
   are returned as delivered, for the caller to check.
 * A header-only file, or one whose rows are all empty, is ``BESTAND_LEEG``
   even when columns are also missing.
@@ -134,6 +137,9 @@ class ParsedDelivery:
     columns: dict[str, str]
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_columns: list[str] = field(default_factory=list)
+    # The ``rij`` of the header (0 for JSON): ``rij - header_row`` numbers the
+    # data rows from 1, as they follow the header.
+    header_row: int = 0
     size: int = 0
     sha256: str = ""
     encoding: str | None = None
@@ -476,6 +482,7 @@ def _read_csv(
     return ParsedDelivery(
         table=table,
         format="csv",
+        header_row=skip + 1,
         columns=sources,
         unknown_columns=unknown,
         duplicate_columns=duplicates,
@@ -617,7 +624,8 @@ def _read_xlsx(
     header_index = frame.select(non_empty.arg_true().first()).item() if columns else None
     if header_index is None:
         raise _empty()
-    headers = list(frame.row(header_index))[1:]
+    header = frame.row(header_index)
+    header_row, headers = int(header[0]), list(header[1:])
     body = frame.slice(header_index + 1)
     empty_columns = {
         i
@@ -633,6 +641,7 @@ def _read_xlsx(
     return ParsedDelivery(
         table=table,
         format="xlsx",
+        header_row=header_row,
         columns=sources,
         unknown_columns=unknown,
         duplicate_columns=duplicates,
@@ -793,9 +802,55 @@ def _json_text(value: object, row: int, key: str) -> str | None:
     )
 
 
+def _json_scalar(dtype: pl.DataType) -> bool:
+    return isinstance(dtype, pl.String | pl.Boolean | pl.Null) or dtype.is_numeric()
+
+
+def _read_json_polars(raw: _Bytes) -> tuple[pl.DataFrame, list[object], object, object] | None:
+    """Fast path: Polars reads the body when every value is a scalar; else ``None``.
+
+    Returns (frame with ``rij`` and ``c0``, ``c1``, …; the keys; peildatum; soort).
+    Anything unusual (not an object, nested values, no rows) goes to the careful
+    reader, which gives the precise refusal.
+    """
+    try:
+        body = pl.read_json(io.BytesIO(bytes(raw.data)), infer_schema_length=None)
+    except Exception:  # noqa: BLE001 - the careful reader explains what is wrong
+        return None
+    dtype = body.schema.get("achterstanden")
+    if body.height != 1 or not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
+        return None
+    fields = dtype.inner.fields
+    if not fields or not all(_json_scalar(f.dtype) for f in fields):
+        return None
+    header = body.select(
+        *[pl.col(k).cast(pl.String) for k in ("peildatum", "soort") if k in body.columns]
+    ).row(0, named=True)
+    rows = body.select(pl.col("achterstanden").explode()).unnest("achterstanden")
+    frame = rows.select(
+        [pl.col(f.name).cast(pl.String).alias(f"c{i}") for i, f in enumerate(fields)]
+    ).with_row_index(ROW_NUMBER, offset=1)
+    frame = frame.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    return frame, [f.name for f in fields], header.get("peildatum"), header.get("soort")
+
+
 def _read_json(
     raw: _Bytes, column_mapping: Mapping[str, str | None] | None, soort: str | None
 ) -> ParsedDelivery:
+    fast = _read_json_polars(raw)
+    if fast is not None:
+        frame, headers, peildatum, body_soort = fast
+        effective = soort or (str(body_soort) if body_soort in Soort.values else None)
+        table, sources, unknown, duplicates = _finish(frame, headers, column_mapping, effective)
+        return ParsedDelivery(
+            table=table,
+            format="json",
+            columns=sources,
+            unknown_columns=unknown,
+            duplicate_columns=duplicates,
+            peildatum=peildatum,
+            soort=body_soort,
+        )
     try:
         text = bytes(raw.data).decode("utf-8-sig")
         body = json.loads(text, parse_float=Decimal, parse_constant=lambda s: s)

@@ -16,8 +16,11 @@ from vroegsignaal.intake.parsing import DeliveryRefused, parse_delivery
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 # Any text Polars can hold (no lone surrogates), biased towards the characters
-# the normalisers care about.
-CHARACTER = st.characters(exclude_categories=("Cs",))
+# the normalisers care about. Characters this Python does not know (category
+# Cn) are left out: Python 3.11 has the Unicode 14 tables, Polars newer ones, so
+# a letter assigned since then (say Garay, Unicode 16) is lower-cased by one
+# and not by the other.
+CHARACTER = st.characters(exclude_categories=("Cs", "Cn"))
 INTERESTING = st.sampled_from(list("0123456789 .,-/€+':AaBbDdTtVvSsé\u00a0\u200b\t\n"))
 TEXT = st.one_of(st.text(CHARACTER), st.text(st.one_of(CHARACTER, INTERESTING), max_size=12))
 CELL = st.one_of(st.none(), TEXT)
