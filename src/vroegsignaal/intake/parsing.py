@@ -37,12 +37,11 @@ Decisions where the contract is silent:
   digits in a date column is read as an Excel serial date (1927–2173; fewer
   digits are more likely a year or an error than a date). A ZIP whose content
   unpacks to more than ten times the size limit is refused as too big.
-* JSON: Polars reads the body when every value is a scalar; numbers become
-  plain decimals (``1234.50`` → ``1234.5``), ``true``/``false`` stay words (or
-  ``1``/``0`` where one key mixes booleans and numbers, still valid yes/no
-  forms). Anything else goes to a careful reader: an object or list as a value,
-  or an entry that is not an object, is refused as ``BESTAND_ONLEESBAAR``
-  naming the entry and key. ``peildatum`` and ``soort`` of the body
+* JSON: numbers keep the text they were written as (``1234.50`` stays
+  ``1234.50``), ``true``/``false`` become the words; an object or list as a
+  value, or an entry that is not an object, is refused as
+  ``BESTAND_ONLEESBAAR`` naming the entry and key (a position and a key name,
+  no value). ``peildatum`` and ``soort`` of the body
   are returned as delivered, for the caller to check.
 * A header-only file, or one whose rows are all empty, is ``BESTAND_LEEG``
   even when columns are also missing.
@@ -54,6 +53,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import mmap
 import os
@@ -61,7 +61,6 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Literal
 from xml.etree import ElementTree
@@ -788,100 +787,51 @@ def _read_xlsx_openpyxl(payload) -> tuple[pl.DataFrame, str]:
 # ---------------------------------------------------------------------------
 
 
-def _json_text(value: object, row: int, key: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, int | str):
-        return str(value)
-    raise _unreadable(
-        f"het veld {key!r} van achterstand {row} is geen tekst, getal of ja/nee-waarde"
-    )
-
-
-def _json_scalar(dtype: pl.DataType) -> bool:
-    return isinstance(dtype, pl.String | pl.Boolean | pl.Null) or dtype.is_numeric()
-
-
-def _read_json_polars(raw: _Bytes) -> tuple[pl.DataFrame, list[object], object, object] | None:
-    """Fast path: Polars reads the body when every value is a scalar; else ``None``.
-
-    Returns (frame with ``rij`` and ``c0``, ``c1``, …; the keys; peildatum; soort).
-    Anything unusual (not an object, nested values, no rows) goes to the careful
-    reader, which gives the precise refusal.
-    """
-    try:
-        body = pl.read_json(io.BytesIO(bytes(raw.data)), infer_schema_length=None)
-    except Exception:  # noqa: BLE001 - the careful reader explains what is wrong
-        return None
-    dtype = body.schema.get("achterstanden")
-    if body.height != 1 or not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
-        return None
-    fields = dtype.inner.fields
-    if not fields or not all(_json_scalar(f.dtype) for f in fields):
-        return None
-    header = body.select(
-        *[pl.col(k).cast(pl.String) for k in ("peildatum", "soort") if k in body.columns]
-    ).row(0, named=True)
-    rows = body.select(pl.col("achterstanden").explode()).unnest("achterstanden")
-    frame = rows.select(
-        [pl.col(f.name).cast(pl.String).alias(f"c{i}") for i, f in enumerate(fields)]
-    ).with_row_index(ROW_NUMBER, offset=1)
-    frame = frame.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
-    return frame, [f.name for f in fields], header.get("peildatum"), header.get("soort")
+def _json_column(values: list, key: object) -> pl.Series:
+    """One key's values as text: numbers as written, booleans as words, null as null."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return pl.Series(values, dtype=pl.String)
+    if not kinds <= {str, type(None), bool}:
+        number = next(i for i, v in enumerate(values, 1) if not isinstance(v, str | bool | None))
+        raise _unreadable(
+            f"het veld {str(key)!r} van achterstand {number} is geen tekst, getal of ja/nee-waarde"
+        )
+    words = {True: "true", False: "false"}
+    return pl.Series([words.get(v, v) if type(v) is bool else v for v in values], dtype=pl.String)
 
 
 def _read_json(
     raw: _Bytes, column_mapping: Mapping[str, str | None] | None, soort: str | None
 ) -> ParsedDelivery:
-    fast = _read_json_polars(raw)
-    if fast is not None:
-        frame, headers, peildatum, body_soort = fast
-        effective = soort or (str(body_soort) if body_soort in Soort.values else None)
-        table, sources, unknown, duplicates = _finish(frame, headers, column_mapping, effective)
-        return ParsedDelivery(
-            table=table,
-            format="json",
-            columns=sources,
-            unknown_columns=unknown,
-            duplicate_columns=duplicates,
-            peildatum=peildatum,
-            soort=body_soort,
-        )
     try:
-        text = bytes(raw.data).decode("utf-8-sig")
-        body = json.loads(text, parse_float=Decimal, parse_constant=lambda s: s)
+        text = codecs.decode(raw.data, "utf-8-sig")
+        # Numbers stay the text they were written as (1234.50 stays 1234.50).
+        body = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
     except (UnicodeDecodeError, ValueError) as error:
         raise _unreadable("het is geen geldige JSON in UTF-8") from error
+    del text
     if not isinstance(body, dict) or not isinstance(body.get("achterstanden", None), list):
         raise _unreadable(
             'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
         )
-    items = body["achterstanden"]
+    items = body.pop("achterstanden")
     if not items:
         raise _empty()
-    keys: dict[str, int] = {}
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            raise _unreadable(f"achterstand {number} is geen object")
-        for key in item:
-            keys.setdefault(key, len(keys))
-    headers: list[object] = list(keys)
+    if not all(type(item) is dict for item in items):
+        number = next(i for i, item in enumerate(items, 1) if type(item) is not dict)
+        raise _unreadable(f"achterstand {number} is geen object")
+    headers: list[object] = list(dict.fromkeys(itertools.chain.from_iterable(items)))
     match = match_headers(headers, column_mapping)
-    columns: dict[str, list[str | None]] = {f"c{pos}": [] for pos in match.columns.values()}
-    wanted = [(headers[pos], f"c{pos}") for pos in match.columns.values()]
-    for number, item in enumerate(items, start=1):
-        for key, name in wanted:
-            columns[name].append(_json_text(item.get(key), number, str(key)))
+    columns = {
+        f"c{pos}": _json_column([item.get(headers[pos]) for item in items], headers[pos])
+        for pos in match.columns.values()
+    }
     frame = pl.DataFrame(
-        {ROW_NUMBER: list(range(1, len(items) + 1)), **columns},
-        schema={ROW_NUMBER: pl.Int64, **dict.fromkeys(columns, pl.String)},
-    )
-    peildatum = body.get("peildatum")
-    body_soort = body.get("soort")
+        {ROW_NUMBER: pl.int_range(1, len(items) + 1, eager=True), **columns}
+    ).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    del items
+    peildatum, body_soort = body.get("peildatum"), body.get("soort")
     effective = soort or (str(body_soort) if body_soort in Soort.values else None)
     table, sources, unknown, duplicates = _finish(frame, headers, column_mapping, effective)
     return ParsedDelivery(
