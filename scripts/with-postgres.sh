@@ -3,7 +3,8 @@
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` user.
 set -euo pipefail
 PGBIN=/usr/lib/postgresql/15/bin
-PORT=${VROEGSIGNAAL_PG_PORT:-55432}
+# A free port unless one is given, so that several runs can share the machine.
+PORT=${VROEGSIGNAAL_PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 DATA=$(mktemp -d /tmp/vroegsignaal-pg.XXXXXX)
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi
