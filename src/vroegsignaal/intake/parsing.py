@@ -385,7 +385,7 @@ def _header_position(sample: str) -> tuple[int, str | None]:
     """(lines before the header, delimiter from a ``sep=`` line or None)."""
     skipped = 0
     forced: str | None = None
-    for line in sample.splitlines(keepends=False):
+    for line in sample.split("\n"):  # lines as Polars counts them (not str.splitlines)
         stripped = line.strip().strip('"')
         m = _SEP_LINE.match(stripped)
         if skipped == 0 and forced is None and m:
@@ -415,10 +415,10 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def _sample_records(sample: str, delimiter: str, limit: int = 200):
-    lines = sample.splitlines(keepends=True)
-    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
-        lines = lines[:-1]  # the sample may cut the last line
-    reader = csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)
+    """The first ``limit`` records of the sample (fewer if it cannot be read further)."""
+    if not sample.endswith("\n") and "\n" in sample:
+        sample = sample[: sample.rfind("\n") + 1]  # the sample may cut the last line
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     try:
         for i, record in enumerate(reader):
             if i >= limit:
@@ -442,7 +442,7 @@ def _read_csv(
     data = _to_utf8(raw, encoding)
     sample = bytes(data[:_SAMPLE]).decode("utf-8", errors="ignore").removeprefix("\ufeff")
     skip, forced = _header_position(sample)
-    body_sample = "".join(sample.splitlines(keepends=True)[skip:])
+    body_sample = "\n".join(sample.split("\n")[skip:])
     if not body_sample.strip():
         raise _empty()
     delimiter = forced or _sniff_delimiter(body_sample)
@@ -450,6 +450,8 @@ def _read_csv(
     records = list(_sample_records(body_sample, delimiter, limit=1))
     if not records:
         raise _empty()
+    if not records[0]:
+        raise _unreadable("de kopregel kan niet worden gelezen")
     headers: list[object] = [h.strip() or None for h in records[0]]
     match = match_headers(headers, column_mapping)
     positions = sorted(match.columns.values())
@@ -546,6 +548,8 @@ def _exact_bad_records(source, delimiter: str, skip: int, width: int) -> list[in
         stream = open(source, "rb")  # noqa: SIM115 - closed below
     else:
         stream = io.BytesIO(source)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)  # a long quoted value is not an error here
     try:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
         for _ in range(skip):
@@ -564,6 +568,7 @@ def _exact_bad_records(source, delimiter: str, skip: int, width: int) -> list[in
             ) from error
         return bad
     finally:
+        csv.field_size_limit(limit)
         stream.close()
 
 
