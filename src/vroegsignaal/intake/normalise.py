@@ -1388,16 +1388,6 @@ def _normalise_frame(
     lf = _on_distinct(lf, cleaned, ["voorletters", "voornamen"], initials, ["_voorletters"])
     for name in ("geboortedatum", "ontstaansdatum"):
         lf = _on_distinct(lf, cleaned, [name], date_steps(name, f"_{name}"), [f"_{name}"])
-    lf = _on_distinct(
-        lf,
-        cleaned,
-        ["bedrag_achterstand"],
-        amount_steps("bedrag_achterstand", "_bedrag", separator or ".", problem="_bedrag_probleem"),
-        ["_bedrag", "_bedrag_probleem"],
-    )
-    lf = _on_distinct(
-        lf, cleaned, ["postcode"], postcode_steps("postcode", "_postcode"), ["_postcode"]
-    )
     status = status_expr(c("status")) if soort == Soort.MUTATIE else pl.lit(None, dtype=pl.String)
     simple: Steps = [
         [
@@ -1415,8 +1405,11 @@ def _normalise_frame(
             .alias("_crisissignaal")
         ],
     ]
+    # Amounts and postcodes have too many distinct values for _on_distinct to pay.
     lf = run_steps(
         lf,
+        amount_steps("bedrag_achterstand", "_bedrag", separator or ".", problem="_bedrag_probleem"),
+        postcode_steps("postcode", "_postcode"),
         phone_steps("telefoonnummer", "_telefoonnummer"),
         email_steps("email", "_email"),
         bsn_steps("bsn", "_bsn"),
@@ -1545,50 +1538,54 @@ def _normalise_frame(
     return out, checks
 
 
-def _code_list(checks: Sequence[tuple[int, Check]]) -> pl.Expr:
-    if not checks:
-        return pl.lit([], dtype=pl.List(pl.String))
-    items = [pl.when(pl.col(f"_check{i}")).then(pl.lit(str(check.code))) for i, check in checks]
-    return pl.concat_list(items).list.drop_nulls().list.unique(maintain_order=True)
-
-
 def _apply_checks(table: pl.DataFrame, checks: list[Check]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    indexed = list(enumerate(checks))
-    row_checks = [(i, ch) for i, ch in indexed if kind_of(ch.code) == Kind.ROW]
-    warning_checks = [(i, ch) for i, ch in indexed if kind_of(ch.code) == Kind.WARNING]
-    result = table.with_columns(
-        _code_list(row_checks).alias(ERRORS), _code_list(warning_checks).alias(WARNINGS)
-    )
-
+    """The long issues table from the check flags, and the per-row code lists from that."""
+    table = table.with_row_index("_row")
     parts = []
-    for i, check in indexed:
-        hits = table.filter(pl.col(f"_check{i}"))
-        if hits.height == 0:
+    for i, check in enumerate(checks):
+        flag = table.get_column(f"_check{i}")
+        if not flag.any():
             continue
         variant = pl.col(f"_variant{i}") if check.variant is not None else pl.lit(None, pl.String)
-        hits = hits.with_columns(variant.alias(f"_variant{i}"))
-        variants = hits.get_column(f"_variant{i}").unique().to_list()
+        hits = table.select("_row", ROW_NUMBER, "klantnummer", variant.alias("_variant")).filter(
+            flag
+        )
         texts = {
-            v: message(check.code, check.veld, v, maximum=_max_for(check.veld)) for v in variants
+            (v or ""): message(check.code, check.veld, v, maximum=_max_for(check.veld))
+            for v in hits.get_column("_variant").unique().to_list()
         }
         parts.append(
             hits.select(
+                "_row",
+                pl.lit(i, dtype=pl.Int32).alias("_order"),
                 pl.col(ROW_NUMBER),
                 pl.col("klantnummer").str.slice(0, _ISSUE_KEY_LENGTH),
                 pl.lit(check.veld).alias("veld"),
                 pl.lit(str(check.code)).alias("code"),
-                pl.col(f"_variant{i}")
+                pl.col("_variant")
                 .fill_null("")
-                .replace_strict({(k or ""): t for k, t in texts.items()}, return_dtype=pl.String)
+                .replace_strict(texts, return_dtype=pl.String)
                 .alias("melding"),
                 pl.lit(str(kind_of(check.code))).alias("soort"),
             )
         )
-    issues = (
-        pl.concat(parts).sort(ROW_NUMBER, maintain_order=True)
-        if parts
-        else pl.DataFrame(schema=ISSUE_SCHEMA)
-    )
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    if not parts:
+        result = table.with_columns(empty.alias(ERRORS), empty.alias(WARNINGS))
+        issues = pl.DataFrame(schema=ISSUE_SCHEMA)
+    else:
+        issues = pl.concat(parts).sort("_row", "_order")
+        code = pl.col("code")
+        per_row = issues.group_by("_row").agg(
+            code.filter(pl.col("soort") == Kind.ROW).unique(maintain_order=True).alias(ERRORS),
+            code.filter(pl.col("soort") == Kind.WARNING)
+            .unique(maintain_order=True)
+            .alias(WARNINGS),
+        )
+        result = table.join(per_row, on="_row", how="left", maintain_order="left").with_columns(
+            pl.col(ERRORS).fill_null(empty), pl.col(WARNINGS).fill_null(empty)
+        )
+        issues = issues.drop("_row", "_order")
     result = result.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA)  # type: ignore[arg-type]
     return result, issues
 
