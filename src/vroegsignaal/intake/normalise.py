@@ -1294,18 +1294,22 @@ def _merge(*steps: Steps) -> Steps:
 
 
 def _on_distinct(
-    lf: pl.LazyFrame, source: pl.DataFrame, keys: list[str], steps: Steps, outputs: list[str]
+    source: pl.DataFrame, keys: list[str], steps: Steps, outputs: list[str]
 ) -> pl.LazyFrame:
-    """Normalise each distinct value of ``keys`` once and join the outputs onto ``lf``.
+    """The ``outputs`` for every row of ``source``, computed once per distinct ``keys``.
 
-    Dates, amounts, house numbers, postcodes and names repeat a great deal in
-    a delivery; the distinct values are a fraction of the rows. The distinct
-    values are taken from the materialised ``source`` so that the plan of
-    ``lf`` is not evaluated twice.
+    Dates, house numbers and names repeat a great deal in a delivery; their
+    distinct values are a fraction of the rows. Only the key columns are
+    joined (not the wide table), and the result is aligned with ``source``.
     """
     distinct = source.lazy().select(keys).unique()
     computed = run_steps(distinct, steps).select(*keys, *outputs)
-    return lf.join(computed, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return (
+        source.lazy()
+        .select(keys)
+        .join(computed, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .select(outputs)
+    )
 
 
 def normalise_delivery(
@@ -1363,31 +1367,34 @@ def _normalise_frame(
     cleaned: pl.DataFrame, *, peildatum: date, soort: Soort, separator: AmountSeparator | None
 ) -> tuple[pl.LazyFrame, list[Check]]:
     c = pl.col
-    lf = cleaned.lazy()
     max_len = {f.name: f.max_length for f in FIELDS_BY_NAME.values()}
 
     house = ("_huisnummer", "_huisletter", "_toevoeging")
-    lf = _on_distinct(
-        lf,
-        cleaned,
-        ["huisnummer", "huisletter", "huisnummertoevoeging"],
-        house_number_steps("huisnummer", "huisletter", "huisnummertoevoeging", house),
-        list(house),
-    )
-    lf = _on_distinct(
-        lf,
-        cleaned,
-        ["achternaam", "tussenvoegsel"],
-        surname_steps("achternaam", "tussenvoegsel", "_tussenvoegsel", "_achternaam"),
-        ["_tussenvoegsel", "_achternaam"],
-    )
     initials = _merge(
         initials_steps("voorletters", "_vl"), initials_from_first_names_steps("voornamen", "_vn")
     )
     initials.append([pl.coalesce(c("_vl"), c("_vn")).alias("_voorletters")])
-    lf = _on_distinct(lf, cleaned, ["voorletters", "voornamen"], initials, ["_voorletters"])
-    for name in ("geboortedatum", "ontstaansdatum"):
-        lf = _on_distinct(lf, cleaned, [name], date_steps(name, f"_{name}"), [f"_{name}"])
+    distinct = [
+        _on_distinct(
+            cleaned,
+            ["huisnummer", "huisletter", "huisnummertoevoeging"],
+            house_number_steps("huisnummer", "huisletter", "huisnummertoevoeging", house),
+            list(house),
+        ),
+        _on_distinct(
+            cleaned,
+            ["achternaam", "tussenvoegsel"],
+            surname_steps("achternaam", "tussenvoegsel", "_tussenvoegsel", "_achternaam"),
+            ["_tussenvoegsel", "_achternaam"],
+        ),
+        _on_distinct(cleaned, ["voorletters", "voornamen"], initials, ["_voorletters"]),
+        *[
+            _on_distinct(cleaned, [name], date_steps(name, f"_{name}"), [f"_{name}"])
+            for name in ("geboortedatum", "ontstaansdatum")
+        ],
+    ]
+    outputs = [column for frame in pl.collect_all(distinct) for column in frame.get_columns()]
+    lf = cleaned.hstack(outputs).lazy()
     status = status_expr(c("status")) if soort == Soort.MUTATIE else pl.lit(None, dtype=pl.String)
     simple: Steps = [
         [
@@ -1582,9 +1589,13 @@ def _apply_checks(table: pl.DataFrame, checks: list[Check]) -> tuple[pl.DataFram
             .unique(maintain_order=True)
             .alias(WARNINGS),
         )
-        result = table.join(per_row, on="_row", how="left", maintain_order="left").with_columns(
-            pl.col(ERRORS).fill_null(empty), pl.col(WARNINGS).fill_null(empty)
+        # Join the lists onto a bare row index, not onto the wide table (memory).
+        lists = (
+            table.select("_row")
+            .join(per_row, on="_row", how="left", maintain_order="left")
+            .select(pl.col(ERRORS).fill_null(empty), pl.col(WARNINGS).fill_null(empty))
         )
+        result = table.hstack(lists)
         issues = issues.drop("_row", "_order")
     result = result.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA)  # type: ignore[arg-type]
     return result, issues
