@@ -10,6 +10,17 @@ opened, changed or closed it.
 Rows are written in bulk by :mod:`.services` (explicit ids, raw executemany /
 COPY), not through ``save()``: model defaults that matter there are repeated in
 ``services.py``.
+
+Foreign keys and the database: the references that ``apply_rows`` writes a
+million at a time (household → municipality, person → household, arrear →
+creditor, household, person, municipality, deliveries, event → arrear) are
+Django foreign keys without a database constraint (``db_constraint=False``).
+A constraint costs a lookup per inserted row (PostgreSQL: a trigger per row,
+fired at commit), which on a first delivery of a million rows was most of the
+time spent. The one writer reserves ids and inserts parents before children in
+one transaction; :func:`.selectors.integrity_problems` checks the references
+set-based, and the tests run it after every apply. The reference that another
+app's writer could break, household → registry address, keeps its constraint.
 """
 
 from __future__ import annotations
@@ -55,6 +66,7 @@ class Household(models.Model):
         on_delete=models.PROTECT,
         related_name="households",
         verbose_name=_("gemeente"),
+        db_constraint=False,  # see the module docstring
     )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
@@ -97,7 +109,11 @@ class Person(models.Model):
     """
 
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="persons", verbose_name=_("huishouden")
+        Household,
+        on_delete=models.PROTECT,
+        related_name="persons",
+        verbose_name=_("huishouden"),
+        db_constraint=False,  # see the module docstring
     )
     surname = EncryptedTextField(_("achternaam"))  # without tussenvoegsel
     tussenvoegsel = EncryptedTextField(_("tussenvoegsel"), blank=True, default="")
@@ -159,9 +175,14 @@ class Arrear(models.Model):
         related_name="arrears",
         verbose_name=_("schuldeiser"),
         db_index=False,  # the (creditor, klantnummer, contractnummer) index starts with it
+        db_constraint=False,  # see the module docstring, as for the other references below
     )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="arrears", verbose_name=_("huishouden")
+        Household,
+        on_delete=models.PROTECT,
+        related_name="arrears",
+        verbose_name=_("huishouden"),
+        db_constraint=False,
     )
     # No index: every write of a million arrears would pay for it, and persons are
     # read through their household. (Purging persons deletes their arrears first.)
@@ -171,10 +192,9 @@ class Arrear(models.Model):
         related_name="arrears",
         verbose_name=_("persoon"),
         db_index=False,
+        db_constraint=False,
     )
-    # A copy of the household's, for scoping. Like the lineage columns below it has
-    # no database constraint: the only writer is services.apply_rows, and each
-    # constraint costs a lookup per row on a million-row delivery.
+    # A copy of the household's, for scoping.
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -215,7 +235,7 @@ class Arrear(models.Model):
         verbose_name=_("vervolg van"),
     )
     # Lineage: the deliveries that opened, last confirmed and closed this arrear.
-    # No index (read per arrear) and no database constraint (see municipality).
+    # No index: read per arrear.
     opened_by_delivery = models.ForeignKey(
         "intake.Delivery",
         on_delete=models.PROTECT,
@@ -296,7 +316,11 @@ class ArrearEvent(models.Model):
     """One step of an arrear's timeline (append-only): what a delivery did to it."""
 
     arrear = models.ForeignKey(
-        Arrear, on_delete=models.CASCADE, related_name="events", verbose_name=_("achterstand")
+        Arrear,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("achterstand"),
+        db_constraint=False,  # see the module docstring
     )
     # No index and no database constraint: apply_rows hands the households it touched
     # to its caller, and a million-row delivery would pay for both on every event.

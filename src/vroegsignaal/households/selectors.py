@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
+from django.db import connection
 from django.db.models import QuerySet
 
 from . import bulk
@@ -142,3 +143,46 @@ def household_persons(household: Household | int) -> list[PersonView]:
         for p in Person.objects.filter(household_id=household_id).defer("bsn")
     ]
     return sorted(persons, key=lambda p: (p.birth_date, p.id))
+
+
+def integrity_problems() -> dict[str, int]:
+    """References that point nowhere, or disagree, per kind; ``{}`` when all is well.
+
+    The references ``services.apply_rows`` writes in bulk have no database
+    constraint (see ``models``); this checks them set-based. Tests run it after
+    every apply; run it after a manual repair too.
+    """
+    from vroegsignaal.organisations.models import Creditor, Municipality
+
+    household = Household._meta.db_table
+    person = Person._meta.db_table
+    arrear = Arrear._meta.db_table
+    event = ArrearEvent._meta.db_table
+    municipality = Municipality._meta.db_table
+    creditor = Creditor._meta.db_table
+    checks = {
+        "household.municipality": f"SELECT count(*) FROM {household} h LEFT JOIN {municipality} m "  # noqa: S608
+        "ON m.id = h.municipality_id WHERE m.id IS NULL",
+        "person.household": f"SELECT count(*) FROM {person} p LEFT JOIN {household} h "  # noqa: S608
+        "ON h.id = p.household_id WHERE h.id IS NULL",
+        "arrear.creditor": f"SELECT count(*) FROM {arrear} a LEFT JOIN {creditor} c "  # noqa: S608
+        "ON c.id = a.creditor_id WHERE c.id IS NULL",
+        "arrear.household": f"SELECT count(*) FROM {arrear} a LEFT JOIN {household} h "  # noqa: S608
+        "ON h.id = a.household_id WHERE h.id IS NULL",
+        # The person of an arrear lives in the arrear's household, and that household
+        # is in the arrear's municipality.
+        "arrear.person": f"SELECT count(*) FROM {arrear} a LEFT JOIN {person} p "  # noqa: S608
+        "ON p.id = a.person_id WHERE p.id IS NULL OR p.household_id <> a.household_id",
+        "arrear.municipality": f"SELECT count(*) FROM {arrear} a JOIN {household} h "  # noqa: S608
+        "ON h.id = a.household_id WHERE h.municipality_id <> a.municipality_id",
+        "event.arrear": f"SELECT count(*) FROM {event} e LEFT JOIN {arrear} a "  # noqa: S608
+        "ON a.id = e.arrear_id WHERE a.id IS NULL",
+    }
+    problems = {}
+    with connection.cursor() as cursor:
+        for name, sql in checks.items():
+            cursor.execute(sql)
+            count = cursor.fetchone()[0]
+            if count:
+                problems[name] = count
+    return problems

@@ -324,7 +324,9 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         "municipality_id": pl.Int64,
     }
     existing = pl.DataFrame(schema=schema)
-    if address_ids.height:
+    if address_ids.height and _any_household_in(
+        live.get_column("municipality_id").unique().to_list()
+    ):
         stage = bulk.stage("households_stage_address", address_ids)
         existing = bulk.read_frame(
             f"SELECT h.id, h.address_id, h.unregistered_address, h.municipality_id "  # noqa: S608
@@ -387,7 +389,8 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         .otherwise(pl.col("_hh_key"))
         .alias("household_id")
     )
-    missing = live.filter(pl.col("household_id").is_null())
+    live = live.with_columns(pl.col("household_id").is_null().alias("_new_household"))
+    missing = live.filter(pl.col("_new_household"))
     created = 0
     if missing.height:
         new = (
@@ -404,13 +407,8 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         new = new.with_columns(bulk.reserve_ids(HOUSEHOLD_TABLE, new.height).alias("id"))
         bulk.insert_frame(
             HOUSEHOLD_TABLE,
-            new.select(
-                "id",
-                "address_id",
-                "unregistered_address",
-                "municipality_id",
-                pl.lit(bulk.db_datetime(now)).alias("created_at"),
-            ),
+            new.select("id", "address_id", "unregistered_address", "municipality_id"),
+            constants={"created_at": bulk.db_datetime(now)},
         )
         created = new.height
         ids_by_address = new.filter(pl.col("address_id").is_not_null()).select(
@@ -431,6 +429,14 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
             .drop("_new_a", "_new_k")
         )
     return live.drop("_hh_address", "_hh_key", "_address_key"), created
+
+
+def _any_household_in(municipality_ids: list[int]) -> bool:
+    """Whether these municipalities have households yet (a first delivery need not look them up)."""
+    where, params = bulk.id_list("municipality_id", municipality_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {HOUSEHOLD_TABLE} WHERE {where} LIMIT 1", params)  # noqa: S608
+        return cursor.fetchone() is not None
 
 
 def _any_unregistered() -> bool:
@@ -482,15 +488,30 @@ def _person_features(live: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str(c("_birth_iso"), c("_surname_norm"), c("_initials"), separator="|").alias(
             "_identity_key"
         ),
-        pl.concat_str([c(f).fill_null("") for f in DETAIL_FIELDS], separator="\x1f").alias(
-            "_details_key"
-        ),
     )
     live = _with_blind_index(live, "_birth_iso", "birth_date_index", BIRTH_DATE_CONTEXT)
     live = _with_blind_index(live, "_surname_norm", "surname_index", SURNAME_CONTEXT)
     live = _with_blind_index(live, "_identity_key", "identity_index", IDENTITY_CONTEXT)
     live = _with_blind_index(live, "bsn", "bsn_index", BSN_CONTEXT)
-    return live
+    return live.drop("_birth_iso", "_identity_key")
+
+
+# What the arrear timeline needs of a linked row.
+ARREAR_INPUT = (
+    POS,
+    "klantnummer",
+    "contractnummer",
+    "household_id",
+    "person_id",
+    "municipality_id",
+    "bedrag_cents",
+    "ontstaansdatum",
+    "crisissignaal",
+    "crisis_reden",
+    "warme_overdracht",
+    "aantal_termijnen",
+    "signaal_id",
+)
 
 
 def _link_persons(
@@ -498,7 +519,7 @@ def _link_persons(
 ) -> tuple[pl.DataFrame, int, int]:
     """Add ``person_id`` to every row: an existing person of the household, or a new one."""
     if live.is_empty():
-        return live.with_columns(person_id=pl.lit(None, pl.Int64)), 0, 0
+        return live.with_columns(person_id=pl.lit(None, pl.Int64)).select(ARREAR_INPUT), 0, 0
     live = _person_features(live)
     clock.lap("persons: blind indexes")
     existing = _existing_persons(live)
@@ -512,11 +533,12 @@ def _link_persons(
     clock.lap("persons: create")
     updated = _update_person_details(live, existing, now)
     clock.lap("persons: update")
-    return live, created, updated
+    return live.select(ARREAR_INPUT), created, updated
 
 
 def _existing_persons(live: pl.DataFrame) -> pl.DataFrame:
-    households = live.select(pl.col("household_id").unique())
+    """The stored persons of the rows' households (households made just now have none)."""
+    households = live.filter(~pl.col("_new_household")).select(pl.col("household_id").unique())
     if not households.height:
         return pl.DataFrame(schema=PERSON_EXISTING_SCHEMA)
     stage = bulk.stage("households_stage_household", households)
@@ -748,10 +770,9 @@ def _create_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame,
                 "identity_index": persons.get_column("identity_index"),
                 "bsn_index": persons.get_column("bsn_index"),
                 "details_digest": persons.get_column("details_digest"),
-                "created_at": pl.repeat(stamp, persons.height, eager=True, dtype=pl.String),
-                "updated_at": pl.repeat(stamp, persons.height, eager=True, dtype=pl.String),
             }
         ),
+        constants={"created_at": stamp, "updated_at": stamp},
     )
     mapping = unmatched.join(
         persons.select("_cluster", "person_id"), on="_cluster", how="left"
@@ -985,14 +1006,8 @@ def _apply_arrears(
     ).sort("arrear_id", "kind")
     bulk.insert_frame(
         EVENT_TABLE,
-        events.select(
-            "arrear_id",
-            pl.lit(delivery_id, pl.Int64).alias("delivery_id"),
-            pl.lit(reference_date, pl.Date).alias("reference_date"),
-            "kind",
-            "amount_cents",
-            "crisis",
-        ),
+        events.select("arrear_id", "kind", "amount_cents", "crisis"),
+        constants={"delivery_id": delivery_id, "reference_date": reference_date},
     )
     clock.lap("arrears: events")
     new = opening.height - moved.height
@@ -1075,7 +1090,6 @@ def _open(
         ARREAR_TABLE,
         opening.select(
             "id",
-            pl.lit(creditor_id, pl.Int64).alias("creditor_id"),
             "household_id",
             "person_id",
             "municipality_id",
@@ -1088,15 +1102,16 @@ def _open(
             "warm_transfer",
             "signal_reference",
             "instalments",
-            pl.lit(ArrearStatus.OPEN.value).alias("status"),
-            pl.lit(reference_date, pl.Date).alias("opened_on"),
-            pl.lit(reference_date, pl.Date).alias("last_seen_on"),
-            pl.lit(None, pl.Date).alias("cleared_on"),
             "previous_id",
-            pl.lit(delivery_id, pl.Int64).alias("opened_by_delivery_id"),
-            pl.lit(delivery_id, pl.Int64).alias("last_delivery_id"),
-            pl.lit(None, pl.Int64).alias("cleared_by_delivery_id"),
         ),
+        constants={
+            "creditor_id": creditor_id,
+            "status": ArrearStatus.OPEN.value,
+            "opened_on": reference_date,
+            "last_seen_on": reference_date,
+            "opened_by_delivery_id": delivery_id,
+            "last_delivery_id": delivery_id,
+        },
     )
     return opening
 

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from tests.factories import CreditorFactory, MunicipalityFactory
+from vroegsignaal.households.selectors import integrity_problems
 from vroegsignaal.households.services import INPUT_SCHEMA, apply_rows
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.registry.models import Address
@@ -101,9 +102,11 @@ class World:
     ):
         creditor = creditor or self.creditor
         delivery = self.delivery(creditor, kind=kind, day=day)
-        return apply_rows(
+        counts = apply_rows(
             delivery, frame(*rows), kind=kind, creditor=creditor, reference_date=day, **kwargs
         )
+        assert integrity_problems() == {}
+        return counts
 
 
 @pytest.fixture
