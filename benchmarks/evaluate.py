@@ -23,7 +23,9 @@ Timed:
 2. the same again (nothing changes: checks that nothing is written);
 3. one health insurer's next monthly ``stand``, applied directly in SQL
    (a third of its arrears cleared, a fifth changed, new ones opened), then
-   ``evaluate_after_delivery`` for the households it touched;
+   ``evaluate_after_delivery`` for the households it touched (plus, as every
+   incremental evaluation does, those whose signal's arrears aged out in the
+   month since);
 4. a full evaluation on that new peildatum.
 
 Always on SQLite (a temporary file); also on PostgreSQL when ``DATABASE_URL``
@@ -378,7 +380,7 @@ def child(database_url: str, households: int, seed: int) -> int:
             what,
             seconds,
             f"{report.households:,} households: {report.raised:,} raised, {report.updated:,} updated, "
-            f"{report.expired:,} lapsed, {report.unchanged:,} unchanged ({steps}){verdict}",
+            f"{report.expired:,} lapsed, {report.dormant:,} asleep, {report.unchanged:,} unchanged ({steps}){verdict}",
         )
         return seconds, report
 
@@ -395,11 +397,12 @@ def child(database_url: str, households: int, seed: int) -> int:
     reports = services.evaluate_after_delivery(delivery, touched)
     incremental = time.perf_counter() - start
     r = reports[0]
+    steps = ", ".join(f"{k} {v:.2f}" for k, v in r.timings.items())
     line(
         "incremental evaluation",
         incremental,
         f"{r.households:,} households: {r.raised:,} raised, {r.updated:,} updated, {r.expired:,} lapsed, "
-        f"{r.unchanged:,} unchanged — budget {INCREMENTAL_BUDGET:.0f} s: "
+        f"{r.dormant:,} asleep, {r.unchanged:,} unchanged ({steps}) — budget {INCREMENTAL_BUDGET:.0f} s: "
         f"{'OK' if incremental <= INCREMENTAL_BUDGET else 'TOO SLOW'}",
     )
     full_next, _ = timed("full evaluation, next peildatum", FULL_BUDGET, reference_date=NEXT_PEILDATUM)

@@ -3,7 +3,7 @@
 :func:`evaluate_households` takes the state of some households (their arrears,
 their open signals, earlier signals) and a municipality's :class:`RuleValues`,
 and decides per household: raise a new signal, update the open one, let it
-lapse (``vervallen``), or leave it. :mod:`.services` reads the state, calls
+lapse (``vervallen``) or fall asleep, or leave it. :mod:`.services` reads the state, calls
 this, and writes the outcome; everything that is a rule lives here.
 
 The rules (ARCHITECTURE.md, "Defaults for the rules"; spec section 3):
@@ -28,7 +28,14 @@ The rules (ARCHITECTURE.md, "Defaults for the rules"; spec section 3):
   signal within ``repeat_window_days`` before (inclusive): one that was last
   signalled then (a lapsed signal: its ``last_signalled_on``) or whose case
   was closed then (afgesloten or niet opgepakt: its ``closed_on``). The
-  selector gives that day as ``signalled_until``. Fixed for the signal's life.
+  selector gives that day as ``signalled_until``. Decided when the signal is
+  raised, and again when a sleeping signal wakes up (below). Deliveries of one
+  peildatum arrive one creditor at a time, so what happens within one
+  peildatum is one moment: a signal raised on the peildatum on which the
+  household's previous, awake signal lapsed continues it (one creditor's stand
+  cleared the old arrears before another's brought new ones) and takes over
+  its repeat; a signal that fell asleep and wakes up on the same peildatum
+  never slept.
 
 Life of a signal (one open signal per household):
 
@@ -37,8 +44,13 @@ Life of a signal (one open signal per household):
   they join it and its figures are theirs (kind, creditors, amount, oldest
   start, crisis, debt swap), even if they alone would not raise a signal;
 * an open signal without counting arrears keeps its figures while any of its
-  arrears is still open (they merely aged); a ``nieuw`` one whose arrears are
-  all gone lapses (``vervallen``); an ``opgepakt`` one lives on in its case.
+  arrears is still open (they merely aged) and falls asleep (``dormant_since``
+  = the peildatum); a ``nieuw`` one whose arrears are all gone lapses
+  (``vervallen``); an ``opgepakt`` one lives on in its case;
+* a sleeping signal whose household gets counting arrears again wakes up: it
+  is updated as above, and it is herhaald when its own earlier signalling (its
+  ``last_signalled_on``) or an earlier signal lies within the repeat window —
+  the household was signalled, then not, and now again.
 
 Every output is sorted by ids, so the order of the input rows never matters.
 """
@@ -82,13 +94,23 @@ OPEN_SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "status": pl.String(),
     "crisis": pl.Boolean(),
     "deadline": pl.Date(),
+    "last_signalled_on": pl.Date(),
+    "dormant_since": pl.Date(),
 }
 MEMBER_SCHEMA: dict[str, pl.DataType] = {"signal_id": pl.Int64(), "arrear_id": pl.Int64()}
-# Earlier, closed signals of the households (for herhaald).
+# Earlier, closed signals of the households (for herhaald). ``lapsed_on`` is the
+# peildatum a lapsed (vervallen) signal closed on; ``repeat``, ``repeat_of_id`` and
+# ``repeat_until`` are its own repeat (a signal raised on that same peildatum continues
+# it, unless it had been asleep: ``dormant_since``).
 PREVIOUS_SCHEMA: dict[str, pl.DataType] = {
     "household_id": pl.Int64(),
     "signal_id": pl.Int64(),
     "signalled_until": pl.Date(),
+    "lapsed_on": pl.Date(),
+    "repeat": pl.Boolean(),
+    "repeat_of_id": pl.Int64(),
+    "repeat_until": pl.Date(),
+    "dormant_since": pl.Date(),
 }
 # Open arrears known when an earlier signal of their household was closed.
 EXCLUDED_SCHEMA: dict[str, pl.DataType] = {"arrear_id": pl.Int64()}
@@ -103,6 +125,7 @@ FIGURES_SCHEMA: dict[str, pl.DataType] = {
     "crisis": pl.Boolean(),
     "debt_swap": pl.Boolean(),
     "qualifies": pl.Boolean(),
+    "signalled_on": pl.Date(),
 }
 
 
@@ -130,11 +153,14 @@ class State:
 class Outcome:
     """What evaluation decided.
 
-    * ``raised``: one row per new signal (``FIGURES_SCHEMA`` plus ``repeat``,
+    * ``raised``: one row per new signal (``FIGURES_SCHEMA``, whose ``signalled_on``
+      becomes the signal's ``last_signalled_on``, plus ``repeat``,
       ``previous_signal_id``, ``previous_until``, ``deadline``);
     * ``updated``: the same for open signals with counting arrears, plus ``signal_id``
-      (``repeat`` and the previous-signal columns are the signal's own, not evaluated);
+      and ``woke`` (it was asleep); ``repeat`` and the previous-signal columns are
+      evaluated only for those that woke (null for the others: they keep theirs);
     * ``expired``: ``signal_id`` of ``nieuw`` signals whose arrears are all gone;
+    * ``dormant``: ``signal_id`` of open signals that fall asleep now;
     * ``counting``: the counting arrears of the raised and updated households,
       with their creditors (``arrear_id``, ``household_id``, creditor columns, …);
     * ``swaps``: the debt-swap pairs behind ``debt_swap`` (see :func:`debt_swap_pairs`).
@@ -143,6 +169,7 @@ class Outcome:
     raised: pl.DataFrame
     updated: pl.DataFrame
     expired: pl.DataFrame
+    dormant: pl.DataFrame
     counting: pl.DataFrame
     swaps: pl.DataFrame
 
@@ -229,10 +256,13 @@ def debt_swap_pairs(
 
 
 def figures(
-    counting: pl.DataFrame, swaps: pl.DataFrame, rules: RuleValues
+    counting: pl.DataFrame, swaps: pl.DataFrame, rules: RuleValues, reference_date: dt.date
 ) -> pl.DataFrame:
     """Per household with counting arrears: kind, counts, amount, oldest start, crisis, debt swap,
-    and whether the household ``qualifies`` for a new signal (meervoudig or enkelvoudig)."""
+    whether the household ``qualifies`` for a new signal (meervoudig or enkelvoudig), and
+    ``signalled_on``: the newest peildatum (up to ``reference_date``) on which a creditor
+    confirmed one of its counting arrears — deliveries of one peildatum arrive one by one,
+    and an arrear not yet confirmed may still be cleared on it."""
     distinct_by = "creditor_type" if rules.count_distinct == "type" else "creditor_id"
     excluded_types = list(rules.single_signal_excluded_types)
     per_household = counting.group_by("household_id").agg(
@@ -242,6 +272,7 @@ def figures(
         pl.col("start_date").min().alias("oldest_start_date"),
         pl.col("crisis").any().alias("crisis"),
         (~pl.col("creditor_type").is_in(excluded_types)).any().alias("_single_allowed"),
+        pl.min_horizontal("last_seen_on", pl.lit(reference_date, pl.Date)).max().alias("signalled_on"),
     )
     swapping = swaps.select("household_id").unique().with_columns(pl.lit(True).alias("debt_swap"))
     multiple = pl.col("distinct") >= rules.min_creditors
@@ -283,6 +314,49 @@ def repeat_of(
     )
 
 
+def continued_repeat(
+    households: pl.DataFrame, previous: pl.DataFrame, rules: RuleValues, reference_date: dt.date
+) -> pl.DataFrame:
+    """:func:`repeat_of` for new signals, with the lapse on this very peildatum taken as one run."""
+    lapsed_now = (
+        previous.filter(
+            (pl.col("lapsed_on") == reference_date)
+            # awake until this peildatum (falling asleep on it is the same moment)
+            & (pl.col("dormant_since").is_null() | (pl.col("dormant_since") >= reference_date))
+        )
+        .sort("household_id", "signal_id")
+        .group_by("household_id", maintain_order=True)
+        .last()
+        .select(
+            "household_id",
+            pl.col("signal_id").alias("_continued"),
+            pl.col("repeat").alias("_repeat"),
+            pl.col("repeat_of_id").alias("_repeat_of_id"),
+            pl.col("repeat_until").alias("_repeat_until"),
+        )
+    )
+    others = previous.join(lapsed_now.select("household_id", "_continued"), on="household_id", how="left").filter(
+        pl.col("_continued").is_null() | (pl.col("signal_id") != pl.col("_continued"))
+    )
+    fresh = repeat_of(households, others.select(list(PREVIOUS_SCHEMA)), rules, reference_date)
+    continuing = pl.col("_continued").is_not_null()
+    return (
+        fresh.join(lapsed_now, on="household_id", how="left")
+        .with_columns(
+            pl.when(continuing).then(pl.col("_repeat")).otherwise(pl.col("repeat")).alias("repeat"),
+            pl.when(continuing)
+            .then(pl.col("_repeat_of_id"))
+            .otherwise(pl.col("previous_signal_id"))
+            .alias("previous_signal_id"),
+            pl.when(continuing)
+            .then(pl.col("_repeat_until"))
+            .otherwise(pl.col("previous_until"))
+            .alias("previous_until"),
+        )
+        .drop("_continued", "_repeat", "_repeat_of_id", "_repeat_until")
+    )
+
+
 def with_deadline(frame: pl.DataFrame, received_on: dt.date) -> pl.DataFrame:
     """``deadline``: kept while a signal stays crisis, set from ``received_on`` when it becomes one."""
     new_deadline = crisis_contact_deadline(received_on)
@@ -313,7 +387,7 @@ def evaluate_households(
     arrears = state.arrears.join(state.creditors, on="creditor_id", how="left")
     counting = counting_arrears(arrears, state.excluded, rules, reference_date)
     swaps = debt_swap_pairs(counting, arrears, rules, reference_date)
-    facts = figures(counting, swaps, rules)
+    facts = figures(counting, swaps, rules, reference_date)
 
     open_signals = state.open_signals.select(
         "signal_id",
@@ -321,34 +395,54 @@ def evaluate_households(
         "status",
         pl.col("crisis").alias("_was_crisis"),
         pl.col("deadline").alias("_old_deadline"),
+        "last_signalled_on",
+        "dormant_since",
     )
-    # Update: an open signal and counting arrears.
+    # Update: an open signal and counting arrears. One that was asleep wakes up:
+    # its own earlier signalling counts as an earlier signal for herhaald.
+    updated = facts.join(open_signals, on="household_id", how="inner").pipe(with_deadline, received_on)
+    slept = pl.col("dormant_since") < reference_date  # asleep since an earlier peildatum
+    woke = updated.filter(slept)
+    own_runs = woke.select(
+        "household_id", "signal_id", pl.col("last_signalled_on").alias("signalled_until")
+    )
+    woke_repeat = repeat_of(
+        woke.select("signal_id", "household_id"),
+        pl.concat([state.previous.select(own_runs.columns), own_runs]),
+        rules,
+        reference_date,
+    ).select("signal_id", "repeat", "previous_signal_id", "previous_until")
     updated = (
-        facts.join(open_signals, on="household_id", how="inner")
-        .pipe(with_deadline, received_on)
+        updated.join(woke_repeat, on="signal_id", how="left")
+        .with_columns(slept.fill_null(False).alias("woke"))
+        .drop("last_signalled_on", "dormant_since")
         .sort("signal_id")
     )
     # Raise: no open signal and the rules are met.
     raised = (
         facts.filter(pl.col("qualifies"))
         .join(open_signals.select("household_id"), on="household_id", how="anti")
-        .pipe(repeat_of, state.previous, rules, reference_date)
+        .pipe(continued_repeat, state.previous, rules, reference_date)
         .with_columns(pl.lit(False).alias("_was_crisis"), pl.lit(None, pl.Date).alias("_old_deadline"))
         .pipe(with_deadline, received_on)
         .sort("household_id")
     )
-    # Lapse: a nieuw signal without counting arrears whose arrears are all gone.
+    # Without counting arrears: lapse when its arrears are all gone (nieuw), else sleep.
     still_open = state.members.join(
         state.arrears.filter(pl.col("status") == OPEN).select("arrear_id"), on="arrear_id", how="semi"
     ).select("signal_id")
-    expired = (
-        open_signals.filter(pl.col("status") == NIEUW)
-        .join(facts.select("household_id"), on="household_id", how="anti")
-        .join(still_open, on="signal_id", how="anti")
+    idle = open_signals.join(facts.select("household_id"), on="household_id", how="anti")
+    gone = idle.join(still_open, on="signal_id", how="anti")
+    expired = gone.filter(pl.col("status") == NIEUW).select("signal_id").sort("signal_id")
+    dormant = (
+        idle.filter(pl.col("dormant_since").is_null())
+        .join(expired, on="signal_id", how="anti")
         .select("signal_id")
         .sort("signal_id")
     )
     touched = pl.concat([raised.select("household_id"), updated.select("household_id")])
     counting = counting.join(touched, on="household_id", how="semi").sort("household_id", "arrear_id")
     swaps = swaps.join(touched, on="household_id", how="semi")
-    return Outcome(raised=raised, updated=updated, expired=expired, counting=counting, swaps=swaps)
+    return Outcome(
+        raised=raised, updated=updated, expired=expired, dormant=dormant, counting=counting, swaps=swaps
+    )

@@ -151,8 +151,9 @@ class Signal(models.Model):
     The figures (``kind``, ``creditor_count``, ``total_amount_cents``,
     ``oldest_start_date``, ``crisis``, ``debt_swap``) describe the arrears that
     counted at the last evaluation in which any did (``last_signalled_on``):
-    a signal whose arrears merely age keeps them. ``repeat`` is fixed when the
-    signal is raised; ``signal_date`` is the peildatum that raised it.
+    a signal whose arrears merely age keeps them, and sleeps (``dormant_since``)
+    until new arrears count. ``repeat`` is decided when the signal is raised or
+    wakes up; ``signal_date`` is the peildatum that raised it.
     """
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="signals", verbose_name=_("gemeente"))
@@ -163,17 +164,22 @@ class Signal(models.Model):
     kind = models.CharField(_("soort"), max_length=12, choices=SignalKind.choices)
     crisis = models.BooleanField(_("crisis"), default=False)
     repeat = models.BooleanField(_("herhaald"), default=False)
-    # The earlier signal that makes this one a repeat.
+    # The earlier signal that makes this one a repeat (empty when it repeats its own earlier run),
+    # and the last day that earlier signalling lasted.
     repeat_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
         verbose_name=_("herhaling van"),
     )
+    repeat_until = models.DateField(_("eerder gesignaleerd tot en met"), null=True, blank=True)
     debt_swap = models.BooleanField(_("schuldverschuiving"), default=False)
     creditor_count = models.PositiveSmallIntegerField(_("aantal schuldeisers"))
     total_amount_cents = models.BigIntegerField(_("totaalbedrag (centen)"))
     oldest_start_date = models.DateField(_("oudste ontstaansdatum"))
     signal_date = models.DateField(_("signaaldatum (peildatum)"))
     last_signalled_on = models.DateField(_("laatst gesignaleerd op (peildatum)"))
+    # Set by the first evaluation in which none of its arrears counted any more (they aged):
+    # counting arrears after that start a new run, which may be herhaald.
+    dormant_since = models.DateField(_("slapend sinds (peildatum)"), null=True, blank=True)
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="signals", verbose_name=_("regelset"))
     tray = models.ForeignKey(
         Tray, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("werkbakje")

@@ -59,10 +59,8 @@ STORED_SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "priority": pl.Int64(),
     "content_digest": pl.String(),
     "repeat_of_id": pl.Int64(),
-    # The earlier signal's status and dates, for how long it lasted (see signalled_until).
-    "previous_status": pl.String(),
-    "previous_last_signalled_on": pl.Date(),
-    "previous_closed_on": pl.Date(),
+    "repeat_until": pl.Date(),
+    "dormant_since": pl.Date(),
 }
 STORED_MEMBER_SCHEMA: dict[str, pl.DataType] = {
     "signal_id": pl.Int64(),
@@ -88,16 +86,6 @@ def _in_households(column: str, household_ids: list[int] | None) -> tuple[str, l
 def _placeholders(values: Iterable[str]) -> tuple[str, list[str]]:
     values = list(values)
     return ", ".join(["%s"] * len(values)), values
-
-
-def signalled_until(status: str, last_signalled_on: str, closed_on: str) -> pl.Expr:
-    """Until when an earlier (closed) signal counts for herhaald: a lapsed one until
-    it was last signalled, a handled one (afgesloten, niet opgepakt) until its case closed."""
-    return (
-        pl.when(pl.col(status) == SignalStatus.VERVALLEN.value)
-        .then(pl.col(last_signalled_on))
-        .otherwise(pl.max_horizontal(last_signalled_on, closed_on))
-    )
 
 
 def creditors_frame() -> pl.DataFrame:
@@ -151,13 +139,12 @@ def evaluation_state(
         evaluation.ARREAR_SCHEMA,
     )
 
-    where, params = _in_households("s.household_id", ids)
+    where, params = _in_households("household_id", ids)
     stored = bulk.read_frame(
-        "SELECT s.id, s.household_id, s.status, s.kind, s.crisis, s.repeat, s.debt_swap, "  # noqa: S608
-        "s.creditor_count, s.total_amount_cents, s.oldest_start_date, s.last_signalled_on, s.deadline, "
-        "s.tray_id, s.priority, s.content_digest, s.repeat_of_id, p.status, p.last_signalled_on, p.closed_on "
-        f"FROM {SIGNAL_TABLE} s LEFT JOIN {SIGNAL_TABLE} p ON p.id = s.repeat_of_id "
-        f"WHERE s.municipality_id = %s AND s.status IN ({open_list}){where}",
+        "SELECT id, household_id, status, kind, crisis, repeat, debt_swap, creditor_count, "  # noqa: S608
+        "total_amount_cents, oldest_start_date, last_signalled_on, deadline, tray_id, priority, "
+        f"content_digest, repeat_of_id, repeat_until, dormant_since FROM {SIGNAL_TABLE} "
+        f"WHERE municipality_id = %s AND status IN ({open_list}){where}",
         [municipality_id, *open_params, *params],
         STORED_SIGNAL_SCHEMA,
     )
@@ -174,8 +161,8 @@ def evaluation_state(
     where, params = _in_households("household_id", ids)
     since = reference_date - dt.timedelta(days=rules.repeat_window_days)
     previous = bulk.read_frame(
-        f"SELECT household_id, id, status, last_signalled_on, closed_on FROM {SIGNAL_TABLE} "  # noqa: S608
-        f"WHERE municipality_id = %s AND status NOT IN ({open_list}) "
+        "SELECT household_id, id, status, last_signalled_on, closed_on, repeat, repeat_of_id, "  # noqa: S608
+        f"repeat_until, dormant_since FROM {SIGNAL_TABLE} WHERE municipality_id = %s AND status NOT IN ({open_list}) "
         f"AND (last_signalled_on >= %s OR closed_on >= %s){where}",
         [municipality_id, *open_params, since, since, *params],
         {
@@ -184,11 +171,27 @@ def evaluation_state(
             "status": pl.String(),
             "last_signalled_on": pl.Date(),
             "closed_on": pl.Date(),
+            "repeat": pl.Boolean(),
+            "repeat_of_id": pl.Int64(),
+            "repeat_until": pl.Date(),
+            "dormant_since": pl.Date(),
         },
-    ).select(
+    )
+    lapsed = pl.col("status") == SignalStatus.VERVALLEN.value
+    previous = previous.select(
         "household_id",
         "signal_id",
-        signalled_until("status", "last_signalled_on", "closed_on").alias("signalled_until"),
+        # A lapsed signal lasted until it was last signalled; a handled one
+        # (afgesloten, niet opgepakt) until its case was closed.
+        pl.when(lapsed)
+        .then(pl.col("last_signalled_on"))
+        .otherwise(pl.max_horizontal("last_signalled_on", "closed_on"))
+        .alias("signalled_until"),
+        pl.when(lapsed).then(pl.col("closed_on")).alias("lapsed_on"),
+        "repeat",
+        "repeat_of_id",
+        "repeat_until",
+        "dormant_since",
     )
 
     where, params = _in_households("s.household_id", ids)
@@ -210,6 +213,26 @@ def evaluation_state(
         excluded=excluded,
     )
     return state, stored, members
+
+
+def aged_out(municipality_id: int, *, rules: RuleValues, reference_date: dt.date) -> list[int]:
+    """Households whose awake open signal counts an arrear that is too old on ``reference_date``.
+
+    Incremental evaluation adds them: their arrears aged without any delivery
+    touching them, so the signal's figures must follow (or the signal fall
+    asleep, when none counts any more). One query over the counting arrears.
+    """
+    open_list, open_params = _placeholders(OPEN_STATUSES)
+    oldest_counting = reference_date - dt.timedelta(days=rules.max_age_days)
+    frame = bulk.read_frame(
+        f"SELECT DISTINCT s.household_id FROM {SIGNAL_TABLE} s "  # noqa: S608
+        f"JOIN {MEMBER_TABLE} sa ON sa.signal_id = s.id JOIN {ARREAR_TABLE} a ON a.id = sa.arrear_id "
+        f"WHERE s.municipality_id = %s AND s.status IN ({open_list}) AND s.dormant_since IS NULL "
+        "AND s.last_signalled_on < %s AND sa.counts AND a.start_date < %s",
+        [municipality_id, *open_params, reference_date, oldest_counting],
+        {"household_id": pl.Int64()},
+    )
+    return frame.get_column("household_id").to_list()
 
 
 def household_context(

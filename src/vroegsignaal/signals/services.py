@@ -32,6 +32,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from . import evaluation, explanations, selectors, trays, workflow
 from .models import (
     HANDLED_STATUSES,
+    OPEN_STATUSES,
     RuleSet,
     Signal,
     SignalArrear,
@@ -161,6 +162,7 @@ class EvaluationReport:
     raised: int = 0
     updated: int = 0
     expired: int = 0
+    dormant: int = 0  # open signals without counting arrears that fell asleep
     unchanged: int = 0
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -169,7 +171,7 @@ class EvaluationReport:
             f"Gemeente {self.municipality}, peildatum {self.reference_date.isoformat()} "
             f"(regels v{self.rule_set_version}): {self.households} huishoudens beoordeeld; "
             f"{self.raised} nieuwe signalen, {self.updated} bijgewerkt, {self.expired} vervallen, "
-            f"{self.unchanged} ongewijzigd."
+            f"{self.dormant} slapend, {self.unchanged} ongewijzigd."
         )
 
 
@@ -209,6 +211,11 @@ def evaluate(
         conditions = trays.tray_conditions(ensure_default_trays(municipality))
         if reference_date is None:
             reference_date = selectors.latest_reference_date(municipality) or today
+        if household_ids is not None:
+            # Also the households whose signal counts arrears that aged without a delivery touching them.
+            household_ids = {int(i) for i in household_ids} | set(
+                selectors.aged_out(municipality.pk, rules=rules, reference_date=reference_date)
+            )
         state, stored, stored_members = selectors.evaluation_state(
             municipality.pk, rules=rules, reference_date=reference_date, household_ids=household_ids
         )
@@ -225,6 +232,9 @@ def evaluate(
         _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
         _update_changed(changed, outcome.counting, reference_date, now)
         expired = _expire(outcome.expired.get_column("signal_id"), reference_date, now)
+        dormant = _fall_asleep(outcome.dormant.get_column("signal_id"), reference_date)
+        if household_ids is not None:
+            _still_signalled(municipality.pk, rules, reference_date)
         clock.lap("write")
     evaluated = (
         pl.concat([state.arrears.select("household_id"), state.open_signals.select("household_id")])
@@ -240,7 +250,8 @@ def evaluate(
         raised=raised.height,
         updated=updated,
         expired=expired,
-        unchanged=stored.height - updated - expired,
+        dormant=dormant,
+        unchanged=stored.height - updated - expired - dormant,
         timings=clock.laps,
     )
 
@@ -279,14 +290,24 @@ class _Clock:
         self._last = now
 
 
-def _repeat_of_stored(stored: pl.DataFrame) -> pl.DataFrame:
-    """The earlier signal an open signal is a repeat of (fixed when it was raised)."""
-    return stored.select(
+def _repeat_of_updated(updated: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """``repeat``, ``previous_signal_id``, ``previous_until`` of updated signals: evaluated
+    for those that woke up, as stored for the others."""
+    kept = stored.select(
         "signal_id",
-        "repeat",
-        pl.col("repeat_of_id").alias("previous_signal_id"),
-        selectors.signalled_until("previous_status", "previous_last_signalled_on", "previous_closed_on")
-        .alias("previous_until"),
+        pl.col("repeat").alias("_repeat"),
+        pl.col("repeat_of_id").alias("_previous_signal_id"),
+        pl.col("repeat_until").alias("_previous_until"),
+    )
+    woke = pl.col("woke")
+    return updated.join(kept, on="signal_id", how="left").with_columns(
+        pl.when(woke).then(pl.col("repeat")).otherwise(pl.col("_repeat")).alias("repeat"),
+        # A signal that repeats its own earlier run names no other signal.
+        pl.when(woke)
+        .then(pl.col("previous_signal_id"))
+        .otherwise(pl.col("_previous_signal_id"))
+        .alias("previous_signal_id"),
+        pl.when(woke).then(pl.col("previous_until")).otherwise(pl.col("_previous_until")).alias("previous_until"),
     )
 
 
@@ -302,7 +323,7 @@ def _complete(
     priority, explanation and reasons. ``signal_id`` is null for raised ones."""
     base = [
         "household_id", "kind", "distinct", "creditor_count", "total_amount_cents",
-        "oldest_start_date", "crisis", "debt_swap", "deadline",
+        "oldest_start_date", "crisis", "debt_swap", "deadline", "signalled_on",
     ]  # fmt: skip
     raised = outcome.raised.select(
         pl.lit(None, pl.Int64).alias("signal_id"),
@@ -313,7 +334,7 @@ def _complete(
         pl.col("previous_until").cast(pl.Date),
         pl.lit(None, pl.Int64).alias("stored_tray_id"),
     )
-    updated = outcome.updated.join(_repeat_of_stored(stored), on="signal_id", how="left").join(
+    updated = _repeat_of_updated(outcome.updated, stored).join(
         stored.select("signal_id", pl.col("tray_id").alias("stored_tray_id")), on="signal_id", how="left"
     )
     updated = updated.select(raised.columns).cast(dict(raised.schema))
@@ -364,8 +385,9 @@ def _changed(
         return updated
     compared = [
         "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
-        "deadline", "tray_id", "priority", "content_digest",
+        "deadline", "tray_id", "priority", "content_digest", "repeat", "repeat_until",
     ]  # fmt: skip
+    updated = updated.with_columns(pl.col("previous_until").alias("repeat_until"))
     new_counting = counting.group_by("household_id").agg(pl.col("arrear_id").sort().alias("_counting"))
     old_counting = (
         stored_members.filter(pl.col("counts"))
@@ -375,7 +397,9 @@ def _changed(
     both = (
         updated.join(new_counting, on="household_id", how="left")
         .join(
-            stored.select("signal_id", "last_signalled_on", *[pl.col(c).alias(f"{c}_old") for c in compared]),
+            stored.select(
+                "signal_id", "last_signalled_on", "dormant_since", *[pl.col(c).alias(f"{c}_old") for c in compared]
+            ),
             on="signal_id",
             how="left",
         )
@@ -385,7 +409,8 @@ def _changed(
         [pl.col(c).cast(both.schema[f"{c}_old"]).ne_missing(pl.col(f"{c}_old")) for c in compared]
         + [
             pl.col("_counting").ne_missing(pl.col("_counting_old")),
-            pl.col("last_signalled_on").ne_missing(pl.lit(reference_date, pl.Date)),
+            pl.col("signalled_on").ne_missing(pl.col("last_signalled_on")),
+            pl.col("dormant_since").is_not_null(),
         ]
     )
     return both.filter(differs).select(updated.columns)
@@ -451,8 +476,10 @@ def _insert_raised(
             "total_amount_cents",
             "oldest_start_date",
             pl.col("previous_signal_id").alias("repeat_of_id"),
+            pl.col("previous_until").alias("repeat_until"),
             pl.lit(reference_date, pl.Date).alias("signal_date"),
-            pl.lit(reference_date, pl.Date).alias("last_signalled_on"),
+            pl.col("signalled_on").alias("last_signalled_on"),
+            pl.lit(None, pl.Date).alias("dormant_since"),
             pl.lit(rule_set_id, pl.Int64).alias("rule_set_id"),
             "tray_id",
             "priority",
@@ -477,6 +504,7 @@ def _insert_raised(
 UPDATED_COLUMNS = (
     "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
     "deadline", "tray_id", "priority", "explanation", "reasons", "content_digest",
+    "repeat", "repeat_of_id", "repeat_until", "last_signalled_on",
 )  # fmt: skip
 
 
@@ -500,6 +528,12 @@ def _update_changed(changed: pl.DataFrame, counting: pl.DataFrame, reference_dat
             "explanation",
             "reasons",
             "content_digest",
+            "repeat",
+            pl.when(pl.col("previous_signal_id") != pl.col("signal_id"))
+            .then(pl.col("previous_signal_id"))
+            .alias("repeat_of_id"),
+            pl.col("previous_until").alias("repeat_until"),
+            pl.col("signalled_on").alias("last_signalled_on"),
         ),
     )
     json_cast = "::jsonb" if bulk.is_postgresql() else ""
@@ -508,9 +542,9 @@ def _update_changed(changed: pl.DataFrame, counting: pl.DataFrame, reference_dat
     )
     open_list = ", ".join(["%s"] * 2)
     bulk.execute(
-        f"UPDATE {SIGNAL_TABLE} SET {sets}, last_signalled_on = %s, updated_at = %s "  # noqa: S608
+        f"UPDATE {SIGNAL_TABLE} SET {sets}, dormant_since = NULL, updated_at = %s "  # noqa: S608
         f"FROM {stage} s WHERE {SIGNAL_TABLE}.id = s.id AND {SIGNAL_TABLE}.status IN ({open_list})",
-        [reference_date, _db_now(now), SignalStatus.NIEUW.value, SignalStatus.OPGEPAKT.value],
+        [_db_now(now), SignalStatus.NIEUW.value, SignalStatus.OPGEPAKT.value],
     )
     bulk.drop(STAGE_SIGNALS)
 
@@ -559,6 +593,44 @@ def _expire(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) ->
         ),
     )
     return len(done)
+
+
+def _fall_asleep(signal_ids: pl.Series, reference_date: dt.date) -> int:
+    """Open signals without counting arrears (they aged) fall asleep; returns how many did."""
+    if signal_ids.is_empty():
+        return 0
+    where, params = bulk.id_list("id", signal_ids.sort())
+    return bulk.execute(
+        f"UPDATE {SIGNAL_TABLE} SET dormant_since = %s WHERE dormant_since IS NULL AND {where}",  # noqa: S608
+        [reference_date, *params],
+    )
+
+
+def _still_signalled(municipality_id: int, rules: RuleValues, reference_date: dt.date) -> int:
+    """After an incremental evaluation: awake open signals whose counting arrears a
+    creditor confirmed on this peildatum are signalled on it.
+
+    Their households were not touched (the stand found those arrears unchanged)
+    and their arrears did not age out (:func:`.selectors.aged_out` added those):
+    only ``last_signalled_on`` moves on, which decides later whether a new
+    signal is herhaald.
+    """
+    return bulk.execute(
+        f"UPDATE {SIGNAL_TABLE} SET last_signalled_on = %s WHERE municipality_id = %s "  # noqa: S608
+        "AND status IN (%s, %s) AND dormant_since IS NULL AND last_signalled_on < %s "
+        f"AND EXISTS (SELECT 1 FROM {MEMBER_TABLE} sa JOIN {selectors.ARREAR_TABLE} a ON a.id = sa.arrear_id "
+        f"WHERE sa.signal_id = {SIGNAL_TABLE}.id AND sa.counts AND a.status = %s "
+        "AND a.last_seen_on >= %s AND a.start_date >= %s)",
+        [
+            reference_date,
+            municipality_id,
+            *OPEN_STATUSES,
+            reference_date,
+            evaluation.OPEN,
+            reference_date,
+            reference_date - dt.timedelta(days=rules.max_age_days),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_new_arrear_joins_the_open_signal(world):
     h = world.household()
     world.arrear(h, "WOONBRUG")
     evaluate(world)
-    world.arrear(h, "ENERGIENOORD", start=dt.date(2026, 3, 20))
+    world.arrear(h, "ENERGIENOORD", start=dt.date(2026, 3, 20), last_seen_on=NEXT)
     evaluate(world, NEXT)
     signal = Signal.objects.get(household=h)
     assert (signal.kind, signal.creditor_count, signal.signal_date, signal.last_signalled_on) == (
@@ -142,9 +142,61 @@ def test_new_signal_stays_open_when_its_arrears_merely_age(world):
     world.arrear(h, "WOONBRUG", age=90)
     evaluate(world)
     later = PEILDATUM + dt.timedelta(days=60)  # the arrear is now 150 days old
-    report = evaluate(world, later)
+    evaluate(world, later)
     signal = Signal.objects.get(household=h)
-    assert (signal.status, signal.last_signalled_on, report.unchanged) == ("nieuw", PEILDATUM, 1)
+    assert (signal.status, signal.last_signalled_on, signal.dormant_since) == ("nieuw", PEILDATUM, later)
+
+
+def test_sleeping_signal_woken_by_a_new_arrear_is_herhaald(world):
+    h = world.household()
+    world.arrear(h, "WOONBRUG", age=90)
+    evaluate(world)  # signalled on 1 March
+    evaluate(world, dt.date(2026, 4, 1))  # 121 days old: asleep
+    world.arrear(h, "ENERGIENOORD", start=dt.date(2026, 4, 20))
+    evaluate(world, dt.date(2026, 5, 1))
+    signal = Signal.objects.get(household=h)
+    assert (signal.repeat, signal.repeat_until, signal.dormant_since, signal.signal_date) == (
+        True, PEILDATUM, None, PEILDATUM,
+    )  # fmt: skip
+    assert "herhaald: eerder signaal tot en met 1 maart 2026" in signal.explanation
+
+
+def test_signal_is_signalled_only_up_to_the_newest_peildatum_that_confirmed_its_arrears(world):
+    # Another creditor delivered for 1 April first; this arrear's creditor has not yet.
+    h = world.household()
+    world.arrear(h, "WOONBRUG", age=20)
+    evaluate(world)
+    world.arrear(h, "ENERGIENOORD", age=60)  # a late arrival, last seen on 1 March too
+    evaluate(world, NEXT)
+    assert Signal.objects.get(household=h).last_signalled_on == PEILDATUM
+
+
+def test_incremental_evaluation_moves_last_signalled_on_for_confirmed_untouched_signals(world):
+    h, other = world.household(), world.household()
+    a = world.arrear(h, "WOONBRUG", age=20)
+    evaluate(world)
+    a.last_seen_on = NEXT  # the stand of 1 April confirmed it unchanged: no event, not touched
+    a.save()
+    evaluate(world, NEXT, household_ids=[other.pk])
+    assert Signal.objects.get(household=h).last_signalled_on == NEXT
+
+
+def test_incremental_evaluation_puts_aged_signals_of_untouched_households_to_sleep(world):
+    h, other = world.household(), world.household()
+    world.arrear(h, "WOONBRUG", age=90)
+    evaluate(world)
+    later = PEILDATUM + dt.timedelta(days=30)
+    report = evaluate(world, later, household_ids=[other.pk])
+    assert (report.dormant, Signal.objects.get(household=h).dormant_since) == (1, later)
+
+
+def test_signal_that_never_slept_is_no_repeat_when_a_creditor_joins(world):
+    h = world.household()
+    world.arrear(h, "WOONBRUG", age=50)
+    evaluate(world)
+    world.arrear(h, "ENERGIENOORD", start=dt.date(2026, 3, 20))
+    evaluate(world, NEXT)
+    assert Signal.objects.get(household=h).repeat is False
 
 
 def test_signal_with_one_of_two_creditors_cleared_stays_open(world):

@@ -62,7 +62,8 @@ def states(draw):
     open_households = draw(st.sets(st.integers(1, 4), max_size=2))
     open_signals = [
         {"signal_id": 100 + h, "household_id": h, "status": draw(st.sampled_from(["nieuw", "opgepakt"])),
-         "crisis": False, "deadline": None}
+         "crisis": False, "deadline": None, "last_signalled_on": R - dt.timedelta(days=draw(st.integers(0, 250))),
+         "dormant_since": draw(st.sampled_from([None, R, R - dt.timedelta(days=20)]))}
         for h in sorted(open_households)
     ]  # fmt: skip
     members = [
@@ -71,9 +72,12 @@ def states(draw):
         if a["household_id"] in open_households and draw(st.booleans())
     ]
     previous = [
-        {"household_id": h, "signal_id": 50 + h, "signalled_until": R - dt.timedelta(days=draw(st.integers(0, 400)))}
+        {"household_id": h, "signal_id": 50 + h, "signalled_until": R - dt.timedelta(days=draw(st.integers(0, 400))),
+         "lapsed_on": draw(st.sampled_from([None, R, R - dt.timedelta(days=31)])), "repeat": draw(st.booleans()),
+         "repeat_of_id": None, "repeat_until": None,
+         "dormant_since": draw(st.sampled_from([None, R - dt.timedelta(days=10)]))}
         for h in sorted(draw(st.sets(st.integers(1, 4), max_size=3)))
-    ]
+    ]  # fmt: skip
     excluded = sorted(draw(st.sets(st.sampled_from(ids), max_size=3))) if ids else []
     return arrears, open_signals, members, previous, excluded
 
@@ -108,6 +112,7 @@ def _result(state: evaluation.State, rules: RuleValues) -> dict:
         "raised": outcome.raised.to_dicts(),
         "updated": outcome.updated.to_dicts(),
         "expired": outcome.expired.to_dicts(),
+        "dormant": outcome.dormant.to_dicts(),
         "counting": outcome.counting.select("household_id", "arrear_id").to_dicts(),
         "texts": texts.sort("household_id").to_dicts(),
     }
@@ -141,7 +146,7 @@ def test_evaluating_households_one_by_one_equals_evaluating_them_together(parts,
             apart[key].extend(rows)
     for key in ("raised", "counting", "texts"):
         apart[key].sort(key=lambda r: (r["household_id"], r.get("arrear_id", 0)))
-    for key in ("updated", "expired"):
+    for key in ("updated", "expired", "dormant"):
         apart[key].sort(key=lambda r: r["signal_id"])
     assert apart == together
 

@@ -189,27 +189,58 @@ def test_debt_swap_pairs_name_both_arrears():
 # --- herhaald --------------------------------------------------------------------
 
 
+def _previous(until, signal_id=7, lapsed_on=None, repeat=False, repeat_of_id=None, repeat_until=None, dormant=None):
+    return {
+        "household_id": 1, "signal_id": signal_id, "signalled_until": until, "lapsed_on": lapsed_on,
+        "repeat": repeat, "repeat_of_id": repeat_of_id, "repeat_until": repeat_until, "dormant_since": dormant,
+    }  # fmt: skip
+
+
 def test_signal_is_a_repeat_when_an_earlier_one_lasted_until_the_first_day_of_the_window():
-    previous = [{"household_id": 1, "signal_id": 7, "signalled_until": R - dt.timedelta(days=183)}]
+    previous = [_previous(R - dt.timedelta(days=183))]
     signal = raised([arrear()], previous=previous)
     assert (signal["repeat"], signal["previous_signal_id"]) == (True, 7)
 
 
 def test_signal_is_no_repeat_when_the_earlier_one_ended_a_day_before_the_window():
-    previous = [{"household_id": 1, "signal_id": 7, "signalled_until": R - dt.timedelta(days=184)}]
+    previous = [_previous(R - dt.timedelta(days=184))]
     assert raised([arrear()], previous=previous)["repeat"] is False
 
 
 def test_repeat_window_follows_the_rules():
-    previous = [{"household_id": 1, "signal_id": 7, "signalled_until": day(40)}]
+    previous = [_previous(day(40))]
     assert raised([arrear()], RuleValues(repeat_window_days=30), previous=previous)["repeat"] is False
+
+
+def test_signal_raised_on_the_peildatum_its_predecessor_lapsed_continues_it_and_is_no_repeat():
+    # One creditor's stand cleared the old arrears, another's brings new ones, same peildatum.
+    previous = [_previous(day(31), lapsed_on=R)]
+    assert raised([arrear()], previous=previous)["repeat"] is False
+
+
+def test_signal_continuing_a_lapsed_repeat_stays_a_repeat_of_the_same_signal():
+    previous = [_previous(day(31), signal_id=8, lapsed_on=R, repeat=True, repeat_of_id=3, repeat_until=day(120))]
+    signal = raised([arrear()], previous=previous)
+    assert (signal["repeat"], signal["previous_signal_id"], signal["previous_until"]) == (True, 3, day(120))
+
+
+def test_signal_raised_when_a_sleeping_predecessor_lapsed_is_a_repeat():
+    previous = [_previous(day(59), lapsed_on=R, dormant=day(28))]
+    assert raised([arrear()], previous=previous)["repeat"] is True
+
+
+def test_signal_lapsed_on_an_earlier_peildatum_makes_a_repeat():
+    assert raised([arrear()], previous=[_previous(day(31), lapsed_on=day(1))])["repeat"] is True
 
 
 # --- life of a signal --------------------------------------------------------------
 
 
-def _open(signal_id=10, household=1, status="nieuw", crisis=False, deadline=None):
-    return {"signal_id": signal_id, "household_id": household, "status": status, "crisis": crisis, "deadline": deadline}
+def _open(signal_id=10, household=1, status="nieuw", crisis=False, deadline=None, last=R, dormant=None):
+    return {
+        "signal_id": signal_id, "household_id": household, "status": status, "crisis": crisis,
+        "deadline": deadline, "last_signalled_on": last, "dormant_since": dormant,
+    }  # fmt: skip
 
 
 def test_household_with_an_open_signal_gets_it_updated_not_a_second_one():
@@ -232,6 +263,36 @@ def test_new_signal_whose_arrears_merely_aged_stays_open_and_unchanged():
     a = arrear(age=150, arrear_id=302)
     outcome = run([a], open_signals=[_open()], members=[{"signal_id": 10, "arrear_id": 302}])
     assert (outcome.expired.height, outcome.updated.height) == (0, 0)
+
+
+def test_signal_whose_arrears_merely_aged_falls_asleep_once():
+    a = arrear(age=150, arrear_id=306)
+    members = [{"signal_id": 10, "arrear_id": 306}]
+    awake = run([a], open_signals=[_open()], members=members).dormant.get_column("signal_id").to_list()
+    asleep = run([a], open_signals=[_open(dormant=day(30))], members=members).dormant.height
+    assert (awake, asleep) == ([10], 0)
+
+
+def test_sleeping_signal_woken_by_new_arrears_is_a_repeat_of_its_own_earlier_run():
+    signal = _open(last=day(90), dormant=day(60))
+    outcome = run([arrear(age=5)], open_signals=[signal])
+    row = outcome.updated.to_dicts()[0]
+    assert (row["woke"], row["repeat"], row["previous_signal_id"], row["previous_until"]) == (True, True, 10, day(90))
+
+
+def test_signal_that_fell_asleep_on_this_peildatum_never_slept():
+    row = run([arrear(age=5)], open_signals=[_open(last=day(31), dormant=R)]).updated.to_dicts()[0]
+    assert (row["woke"], row["repeat"]) == (False, None)
+
+
+def test_sleeping_signal_woken_after_the_repeat_window_is_no_repeat():
+    signal = _open(last=day(200), dormant=day(150))
+    assert run([arrear(age=5)], open_signals=[signal]).updated.get_column("repeat").to_list() == [False]
+
+
+def test_awake_signal_updated_keeps_its_own_repeat():
+    row = run([arrear(age=5)], open_signals=[_open()]).updated.to_dicts()[0]
+    assert (row["woke"], row["repeat"]) == (False, None)
 
 
 def test_new_signal_whose_arrears_left_the_loaded_state_lapses():

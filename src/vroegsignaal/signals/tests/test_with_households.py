@@ -76,3 +76,18 @@ def test_same_stand_twice_changes_no_signal(world, address):
     before = list(Signal.objects.values())
     stand(world, "WOONBRUG", MAR, *rows)
     assert list(Signal.objects.values()) == before
+
+
+def test_new_signal_on_the_peildatum_its_predecessor_lapsed_is_no_repeat(world, address):
+    stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+    stand(world, "WOONBRUG", FEB)  # the old signal lapses on 1 February …
+    stand(world, "ENERGIENOORD", FEB, _row(address, "E-1", amount=21_000, start=dt.date(2026, 1, 25)))
+    fresh = Signal.objects.get(household__address=address, status="nieuw")
+    assert (fresh.repeat, fresh.debt_swap) == (False, True)  # … and the new one continues it
+
+
+def test_new_signal_a_month_after_the_lapse_is_a_repeat(world, address):
+    stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+    stand(world, "WOONBRUG", FEB)
+    stand(world, "ENERGIENOORD", MAR, _row(address, "E-1", amount=21_000, start=dt.date(2026, 2, 25)))
+    assert Signal.objects.get(household__address=address, status="nieuw").repeat is True
