@@ -67,6 +67,23 @@ def build_world() -> World:
     )
     api_key_y = ApiKey.objects.create(creditor=y, name=f"Sleutel {SECRET_B}", prefix="feedfacecafe", secret_hash="0" * 64)
     world.objects.update(delivery_y=delivery_y, api_key_y=api_key_y)
+    # Signals of municipality B: a tray, a household (with a person) and its signal.
+    from vroegsignaal.households.models import Household, Person
+    from vroegsignaal.signals.models import RuleSet, Signal, Tray
+
+    tray_b = Tray.objects.create(municipality=b, name=f"Bakje {SECRET_B}", position=1)
+    household_b = Household.objects.create(municipality=b, unregistered_address="9999ZZ|1||")
+    Person.objects.create(
+        household=household_b, surname=SECRET_B, initials="B.", birth_date=dt.date(1980, 1, 1),
+        birth_date_index="b", surname_index="s", identity_index="i",
+    )  # fmt: skip
+    signal_b = Signal.objects.create(
+        municipality=b, household=household_b, kind="meervoudig", creditor_count=2, total_amount_cents=1,
+        oldest_start_date=dt.date(2026, 1, 1), signal_date=dt.date(2026, 2, 1),
+        last_signalled_on=dt.date(2026, 2, 1), rule_set=RuleSet.objects.create(municipality=b, version=1),
+        tray=tray_b, explanation=SECRET_B,
+    )  # fmt: skip
+    world.objects.update(tray_b=tray_b, household_b=household_b, signal_b=signal_b)
     world.objects.update(
         municipality_b=b,
         team_b=team_b,
@@ -101,6 +118,9 @@ KWARG_VALUES = {
     "user_id": lambda w: w.objects["user_b"].pk,
     "delivery_id": lambda w: w.objects["delivery_y"].pk,
     "api_key_id": lambda w: w.objects["api_key_y"].pk,
+    "tray_id": lambda w: w.objects["tray_b"].pk,
+    "household_id": lambda w: w.objects["household_b"].pk,
+    "signal_id": lambda w: w.objects["signal_b"].pk,
     # Django admin (only reachable for beheerders).
     "app_label": lambda w: "organisations",
     "object_id": lambda w: w.objects["user_b"].pk,

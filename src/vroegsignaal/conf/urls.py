@@ -16,6 +16,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg")), name="favicon"),
     path("beheer/", admin.site.urls),
     path("leveringen/", include("vroegsignaal.intake.urls")),
+    path("signalen/", include("vroegsignaal.reporting.urls")),
     path("api/v1/", include((intake_api_patterns, "intake_api"))),
     path(
         "api/v1/schema/",

@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Start"), "portal:home", ALL_ROLES),
     NavItem(_("Beheer"), "admin:index", frozenset({Role.BEHEERDER})),
     NavItem(_("Leveringen"), "intake:list", frozenset({Role.SCHULDEISER})),
+    NavItem(_("Werkbakjes"), "reporting:trays", frozenset({Role.COORDINATOR})),
     NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
 ]
 

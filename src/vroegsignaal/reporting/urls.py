@@ -1,0 +1,14 @@
+"""The coordinator's pages under /signalen/ (ids in URLs, never personal data)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("werkbakjes/", views.tray_index, name="trays"),
+    path("werkbakjes/<int:tray_id>/", views.tray_detail, name="tray"),
+    path("werkbakjes/<int:tray_id>/export.xlsx", views.tray_export, name="tray_export"),
+    path("huishoudens/<int:household_id>/", views.household_detail, name="household"),
+]

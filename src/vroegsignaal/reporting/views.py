@@ -1,0 +1,138 @@
+"""The coordinator's pages: trays (werkbakjes), the household view and the tray export.
+
+Thin views: parse the request, fetch through the scoping layer, call
+:mod:`.services` / :mod:`.selectors`, render. URLs carry ids only, never
+personal data.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from vroegsignaal.households.models import Household
+from vroegsignaal.organisations.models import CreditorType, Role, Team
+from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.registry.models import Neighbourhood
+from vroegsignaal.signals.models import Signal, SignalStatus, Tray
+
+from . import selectors, services
+
+SESSION_FILTERS = "reporting_tray_filters"  # {tray_id: query string}
+
+
+def roles_required(*roles):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated or request.user.role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return never_cache(wrapper)
+
+    return decorator
+
+
+coordinator_required = roles_required(Role.COORDINATOR)
+
+
+@coordinator_required
+def tray_index(request):
+    trays = scoped(request.user, Tray).select_related("team").order_by("position", "id")
+    rows = selectors.trays_with_counts(trays, scoped(request.user, Signal))
+    return render(request, "reporting/tray_index.html", {"rows": rows})
+
+
+def _filters_for(request, tray_id: int):
+    """The GET filter, or the one remembered for this tray when the page is opened bare."""
+    remembered = request.session.get(SESSION_FILTERS, {})
+    if request.GET.get("wissen"):
+        remembered.pop(str(tray_id), None)
+        request.session[SESSION_FILTERS] = remembered
+        return None, ""
+    query = selectors.remembered_query(request.GET)
+    if not request.GET and remembered.get(str(tray_id)):
+        return remembered[str(tray_id)], None  # redirect so that the links show it
+    if remembered.get(str(tray_id)) != query:
+        remembered[str(tray_id)] = query
+        request.session[SESSION_FILTERS] = remembered
+    return None, query
+
+
+@coordinator_required
+def tray_detail(request, tray_id: int):
+    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    redirect_to, query = _filters_for(request, tray.pk)
+    if redirect_to:
+        return redirect(f"{reverse('reporting:tray', args=[tray.pk])}?{redirect_to}")
+    tray_filter = selectors.TrayFilter.from_query(request.GET)
+    signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
+    page = Paginator(selectors.tray_list_rows(signals), selectors.PAGE_SIZE).get_page(request.GET.get("pagina"))
+    context = {
+        "tray": tray,
+        "page": page,
+        "filter": tray_filter,
+        "query": query,
+        "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
+        "neighbourhoods": scoped(request.user, Neighbourhood).order_by("kind", "code").only("code", "name", "kind"),
+        "creditor_types": CreditorType.choices,
+        "statuses": [("open", "Open (nieuw en opgepakt)"), *SignalStatus.choices, ("alle", "Alle")],
+        "teams": scoped(request.user, Team).only("id", "name"),
+        "flags": [("crisis", "Crisis"), ("herhaald", "Herhaald"), ("schuldverschuiving", "Schuldverschuiving")],
+        "sorts": selectors.SORTS,
+        "may_export_personal_data": services.may_export_personal_data(request.user),
+    }
+    return render(request, "reporting/tray_detail.html", context)
+
+
+def _without(query, key):
+    copy = query.copy()
+    copy.pop(key, None)
+    return copy
+
+
+@coordinator_required
+def tray_export(request, tray_id: int):
+    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    tray_filter = selectors.TrayFilter.from_query(request.GET)
+    signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="werkbakje-{tray.pk}-{stamp}.xlsx"'
+    services.export_tray(
+        request.user, tray, signals, response, query=selectors.remembered_query(request.GET), request=request
+    )
+    return response
+
+
+@roles_required(Role.COORDINATOR, Role.HULPVERLENER)
+def household_detail(request, household_id: int):
+    household = get_scoped_or_404(
+        request.user, Household.objects.select_related("address__buurt__wijk"), pk=household_id
+    )
+    purpose = services.purpose_of(request.GET.get("doel"))
+    persons = services.open_household(request.user, household, purpose=purpose, request=request)
+    signals = list(
+        scoped(request.user, Signal).filter(household=household).select_related("tray", "team").order_by("-signal_date", "-id")
+    )
+    context = {
+        "household": household,
+        "persons": persons,
+        "shows_persons": request.user.role in services.ROLES_SEEING_PERSONS,
+        "signal": signals[0] if signals and signals[0].is_open else None,
+        "earlier_signals": signals[1:] if signals and signals[0].is_open else signals,
+        "timelines": selectors.arrear_timelines(household),
+        "trail": selectors.household_view_trail(household),
+        "purpose": purpose,
+        "purposes": services.PURPOSES,
+        "today": timezone.localdate(),
+    }
+    return render(request, "reporting/household_detail.html", context)
