@@ -1,0 +1,65 @@
+"""Forms of the case screens: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vroegsignaal.organisations.models import Role, Team, User
+from vroegsignaal.organisations.scoping import scoped
+
+from .models import CASE_OUTCOMES, ContactKind, NotPickedUpReason, OfferAnswer, PartOfDay
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ContactAttemptForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
+    reached = forms.TypedChoiceField(
+        label=_("Bereikt"), choices=[("ja", _("Ja")), ("nee", _("Nee"))], coerce=lambda v: v == "ja",
+        widget=forms.RadioSelect,
+    )
+    on = forms.DateField(label=_("Datum"), widget=DateInput)
+    part_of_day = forms.ChoiceField(label=_("Dagdeel"), choices=[("", "—"), *PartOfDay.choices], required=False)
+    note = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class OfferForm(forms.Form):
+    made_on = forms.DateField(label=_("Hulpaanbod gedaan op"), widget=DateInput)
+    answer = forms.ChoiceField(label=_("Antwoord"), choices=OfferAnswer.choices, required=False)
+    answered_on = forms.DateField(label=_("Antwoord gegeven op"), widget=DateInput, required=False)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Eindresultaat"), choices=[(o.value, o.label) for o in CASE_OUTCOMES])
+    on = forms.DateField(label=_("Afgesloten op"), widget=DateInput)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Notitie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Wijkteam"), queryset=Team.objects.none())
+    worker = forms.ModelChoiceField(label=_("Hulpverlener"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = scoped(user, Team)
+        self.fields["worker"].queryset = scoped(user, User).filter(role=Role.HULPVERLENER, is_active=True)
+
+
+class PickUpForm(forms.Form):
+    signal = forms.IntegerField(widget=forms.HiddenInput)
+    team = forms.ModelChoiceField(label=_("Wijkteam"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = scoped(user, Team)
+
+
+class NotPickedUpForm(forms.Form):
+    signal = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label=_("Reden"), choices=NotPickedUpReason.choices)

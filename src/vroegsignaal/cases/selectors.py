@@ -1,0 +1,102 @@
+"""Reads of cases, always through the scoping layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, QuerySet
+
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.organisations.scoping import scoped
+
+from . import deadlines
+from .models import Case, CaseStatus
+
+# Roles that work cases and may see the persons of a case's household.
+CASE_ROLES = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
+
+SORTS = {
+    "termijn": (F("due_on").asc(nulls_last=True), "-id"),
+    "opgepakt": ("-picked_up_on", "-id"),
+    "status": ("status", F("due_on").asc(nulls_last=True), "-id"),
+    "zaak": ("-id",),
+}
+DEFAULT_SORT = "termijn"
+
+
+def may_work_cases(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.role in CASE_ROLES
+
+
+def cases_for(user) -> QuerySet[Case]:
+    """The cases ``user`` may see: a coordinator the municipality's, a hulpverlener the team's."""
+    return scoped(user, Case).select_related("team", "worker", "signal")
+
+
+def open_cases(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.exclude(status=CaseStatus.AFGESLOTEN)
+
+
+def overdue(qs: QuerySet[Case], today: dt.date) -> QuerySet[Case]:
+    """Open cases with a deadline before ``today`` still unmet, most overdue first."""
+    return open_cases(qs).filter(due_on__lt=today).order_by("due_on", "id")
+
+
+def due_soon(qs: QuerySet[Case], today: dt.date) -> QuerySet[Case]:
+    """Open cases whose next deadline is today or within two working days."""
+    return (
+        open_cases(qs)
+        .filter(due_on__gte=today, due_on__lte=deadlines.due_soon_until(today))
+        .order_by("due_on", "id")
+    )
+
+
+def case_list(user, *, sort: str = DEFAULT_SORT, show: str = "open") -> QuerySet[Case]:
+    qs = cases_for(user)
+    if show == "open":
+        qs = open_cases(qs)
+    elif show == "gesloten":
+        qs = qs.filter(status=CaseStatus.AFGESLOTEN)
+    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+def urgency(case: Case, today: dt.date) -> str:
+    """``"overdue"``, ``"due_soon"`` or ``""``: how a list marks a case."""
+    if case.is_closed or case.due_on is None:
+        return ""
+    if case.due_on < today:
+        return "overdue"
+    if case.due_on <= deadlines.due_soon_until(today):
+        return "due_soon"
+    return ""
+
+
+@dataclass(frozen=True)
+class HomeCases:
+    overdue: list[Case]
+    due_soon: list[Case]
+    open_count: int
+
+    @property
+    def overdue_rows(self) -> list[tuple[Case, str]]:
+        return [(case, "overdue") for case in self.overdue]
+
+    @property
+    def due_soon_rows(self) -> list[tuple[Case, str]]:
+        return [(case, "due_soon") for case in self.due_soon]
+
+
+HOME_LIMIT = 20
+
+
+def home_cases(user, today: dt.date) -> HomeCases | None:
+    """What a case worker's home page starts with: overdue, then due-soon cases."""
+    if not may_work_cases(user):
+        return None
+    qs = cases_for(user)
+    return HomeCases(
+        overdue=list(overdue(qs, today)[:HOME_LIMIT]),
+        due_soon=list(due_soon(qs, today)[:HOME_LIMIT]),
+        open_count=open_cases(qs).count(),
+    )

@@ -1,0 +1,303 @@
+"""The cases app's public face: picking up signals and working the cases.
+
+Every change locks the case row (``select_for_update``), checks the step
+against :mod:`.workflow`, writes a :class:`~.models.CaseStatusChange` when the
+status moves, and audits — all in one transaction. What must reach other
+systems (feedback to creditors) runs on commit through the hook points
+:func:`on_case_picked_up` and :func:`on_case_closed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.privacy.services import AuditAction, record
+from vroegsignaal.signals import services as signal_services
+from vroegsignaal.signals.models import Signal
+
+from . import deadlines, workflow
+from .models import (
+    CASE_OUTCOMES,
+    Case,
+    CaseNote,
+    CaseStatus,
+    CaseStatusChange,
+    ContactAttempt,
+    ContactKind,
+    NotPickedUpReason,
+    OfferAnswer,
+)
+
+__all__ = [
+    "add_note",
+    "assign",
+    "close_case",
+    "log_contact_attempt",
+    "mark_not_picked_up",
+    "on_case_closed",
+    "on_case_picked_up",
+    "pick_up_signal",
+    "record_offer",
+]
+
+# A reached attempt of these kinds after an accepted offer counts as the first conversation.
+CONVERSATION_KINDS = frozenset({ContactKind.TELEFOON, ContactKind.HUISBEZOEK})
+
+
+# ---------------------------------------------------------------------------
+# Hook points (run on commit)
+# ---------------------------------------------------------------------------
+
+
+def on_case_picked_up(case_id: int) -> None:
+    """Hook point, run after the pick-up committed: the feedback app (a later issue)
+    tells the creditors the signal was picked up, with the collection pause end date."""
+
+
+def on_case_closed(case_id: int) -> None:
+    """Hook point, run after closing committed: the feedback app (a later issue) tells
+    the creditors the case was closed, with the result they may know."""
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _today(on: dt.date | None) -> dt.date:
+    return on or timezone.localdate()
+
+
+def _actor(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _check_assignment(municipality_id: int, team, worker) -> tuple:
+    """Validate a team/worker pair; a worker alone brings their team."""
+    if worker is not None:
+        if worker.role != Role.HULPVERLENER or worker.team_id is None:
+            raise ValidationError("Alleen een hulpverlener van een wijkteam kan een zaak krijgen.")
+        if team is not None and worker.team_id != team.pk:
+            raise ValidationError("Die hulpverlener hoort niet bij dat wijkteam.")
+        team = worker.team
+    if team is not None and team.municipality_id != municipality_id:
+        raise PermissionDenied("Dat wijkteam hoort niet bij de gemeente van deze zaak.")
+    return team, worker
+
+
+def _lock(case: Case | int) -> Case:
+    return Case.objects.select_for_update().get(pk=getattr(case, "pk", case))
+
+
+def _move(case: Case, target: str, *, actor, note: str = "") -> None:
+    """Change the status of a locked case and append the history row (caller saves the case)."""
+    workflow.check(case.status, target)
+    CaseStatusChange.objects.create(
+        case=case,
+        from_status=case.status,
+        to_status=target,
+        changed_at=timezone.now(),
+        actor=_actor(actor),
+        note=note[:200],
+    )
+    case.status = target
+
+
+def _refresh_due(case: Case) -> None:
+    case.due_on = deadlines.next_due(
+        contact_due=case.contact_due,
+        contacted_on=case.contacted_on,
+        first_conversation_due=case.first_conversation_due,
+        first_conversation_on=case.first_conversation_on,
+        closed=case.is_closed,
+    )
+
+
+def _refuse_if_closed(case: Case) -> None:
+    if case.is_closed:
+        raise workflow.InvalidTransition(case.status, case.status)
+
+
+# ---------------------------------------------------------------------------
+# Services
+# ---------------------------------------------------------------------------
+
+
+def pick_up_signal(
+    signal: Signal | int, user, team=None, worker=None, *, on: dt.date | None = None
+) -> Case:
+    """Pick a signal up: the signal becomes ``opgepakt`` and a case opens (``datum_opgepakt``).
+
+    A crisis signal gets its contact deadline (three working days). ``team``
+    and/or ``worker`` assign the case at once.
+    """
+    picked_up_on = _today(on)
+    with transaction.atomic():
+        locked_signal = signal_services.pick_up_signal(signal, actor=user)  # locks and checks the signal
+        team, worker = _check_assignment(locked_signal.municipality_id, team, worker)
+        if team is not None:
+            signal_services.assign_team(locked_signal, team, actor=user)
+        case = Case(
+            municipality_id=locked_signal.municipality_id,
+            signal=locked_signal,
+            household_id=locked_signal.household_id,
+            team=team,
+            worker=worker,
+            crisis=locked_signal.crisis,
+            picked_up_on=picked_up_on,
+            picked_up_by=_actor(user),
+        )
+        if locked_signal.crisis:
+            case.contact_due = deadlines.crisis_contact_due(picked_up_on, locked_signal.deadline)
+        _refresh_due(case)
+        case.save()
+        CaseStatusChange.objects.create(
+            case=case, from_status="", to_status=CaseStatus.OPGEPAKT, changed_at=timezone.now(), actor=_actor(user)
+        )
+        record(
+            user, AuditAction.CREATE, case, purpose="vroegsignaal opgepakt",
+            details={"signaal": locked_signal.pk, "team": getattr(team, "code", None)},
+        )
+        transaction.on_commit(lambda: on_case_picked_up(case.pk))
+    return case
+
+
+def mark_not_picked_up(signal: Signal | int, user, reason: str, *, on: dt.date | None = None) -> Signal:
+    """Decline a signal with a reason from DDAS ``EnumSignaalstatus``; no case is opened."""
+    reason = NotPickedUpReason(reason)
+    return signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
+
+
+def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
+    """Give an open case to a team and/or a worker of that team."""
+    with transaction.atomic():
+        locked = _lock(case)
+        _refuse_if_closed(locked)
+        team, worker = _check_assignment(locked.municipality_id, team, worker)
+        if team is None:
+            raise ValidationError("Kies een wijkteam of een hulpverlener.")
+        locked.team, locked.worker = team, worker
+        locked.save(update_fields=["team", "worker", "updated_at"])
+        signal_services.assign_team(locked.signal_id, team, actor=user)
+        record(
+            user, AuditAction.UPDATE, locked, purpose="zaak toegewezen",
+            details={"team": team.code, "hulpverlener": getattr(worker, "pk", None)},
+        )
+    return locked
+
+
+def log_contact_attempt(
+    case: Case | int,
+    user,
+    *,
+    kind: str,
+    reached: bool,
+    on: dt.date,
+    part_of_day: str = "",
+    note: str = "",
+) -> ContactAttempt:
+    """Record a contactpoging; it moves the case on (``contact_gezocht`` / ``in_contact``),
+    meets the contact deadline when the household was reached, and — after an
+    accepted offer — a reached phone call or home visit is the first conversation."""
+    kind = ContactKind(kind)
+    with transaction.atomic():
+        locked = _lock(case)
+        _refuse_if_closed(locked)
+        attempt = ContactAttempt.objects.create(
+            case=locked, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
+            actor=_actor(user), note=note,
+        )
+        if reached:
+            if locked.contacted_on is None or on < locked.contacted_on:
+                locked.contacted_on = on
+            if locked.status in (CaseStatus.OPGEPAKT, CaseStatus.CONTACT_GEZOCHT):
+                _move(locked, CaseStatus.IN_CONTACT, actor=user, note=kind.label)
+            if (
+                locked.offer_answer == OfferAnswer.AANVAARD
+                and kind in CONVERSATION_KINDS
+                and locked.first_conversation_on is None
+                and on >= locked.offer_answered_on
+            ):
+                locked.first_conversation_on = on
+        elif locked.status == CaseStatus.OPGEPAKT:
+            _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, note=kind.label)
+        _refresh_due(locked)
+        locked.save()
+        record(
+            user, AuditAction.CREATE, locked, purpose="contactpoging vastgelegd",
+            details={"soort": kind.value, "bereikt": reached},
+        )
+    return attempt
+
+
+def record_offer(
+    case: Case | int,
+    user,
+    *,
+    made_on: dt.date,
+    answer: str = "",
+    answered_on: dt.date | None = None,
+) -> Case:
+    """Record the offer of help and, when known, the answer. Accepted → first
+    conversation due within four weeks of ``answered_on``."""
+    answer = OfferAnswer(answer)
+    if answer and answered_on is None:
+        raise ValidationError("Geef de datum van het antwoord op.")
+    if answered_on is not None and answered_on < made_on:
+        raise ValidationError("Het antwoord kan niet voor het aanbod liggen.")
+    with transaction.atomic():
+        locked = _lock(case)
+        _refuse_if_closed(locked)
+        locked.offer_made_on = made_on
+        locked.offer_answer = answer
+        locked.offer_answered_on = answered_on if answer else None
+        if answer == OfferAnswer.AANVAARD:
+            locked.first_conversation_due = deadlines.first_conversation_due(answered_on)
+            if locked.status != CaseStatus.HULP_AANVAARD:
+                _move(locked, CaseStatus.HULP_AANVAARD, actor=user, note="hulpaanbod aanvaard")
+        else:
+            locked.first_conversation_due = None
+        _refresh_due(locked)
+        locked.save()
+        record(
+            user, AuditAction.UPDATE, locked, purpose="hulpaanbod vastgelegd",
+            details={"antwoord": answer.value or "open"},
+        )
+    return locked
+
+
+def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = None, note: str = "") -> Case:
+    """Close a case with its DDAS outcome; its signal closes too (signals' close hook)."""
+    if outcome not in CASE_OUTCOMES:
+        raise ValidationError("Kies een eindresultaat van een opgepakte zaak.")
+    closed_on = _today(on)
+    with transaction.atomic():
+        locked = _lock(case)
+        if closed_on < locked.picked_up_on:
+            raise ValidationError("Een zaak kan niet sluiten voor ze is opgepakt.")
+        _move(locked, CaseStatus.AFGESLOTEN, actor=user, note=note or outcome)
+        locked.outcome = outcome
+        locked.closed_on = closed_on
+        _refresh_due(locked)
+        locked.save()
+        signal_services.close_signal(locked.signal_id, actor=user, note=outcome[:200], on=closed_on)
+        record(user, AuditAction.UPDATE, locked, purpose="zaak afgesloten", details={"resultaat": outcome})
+        transaction.on_commit(lambda: on_case_closed(locked.pk))
+    return locked
+
+
+def add_note(case: Case | int, user, text: str) -> CaseNote:
+    """Add an (encrypted) note to a case."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("Een notitie mag niet leeg zijn.")
+    with transaction.atomic():
+        locked = _lock(case)
+        note = CaseNote.objects.create(case=locked, text=text, author=_actor(user))
+        record(user, AuditAction.CREATE, locked, purpose="notitie bij zaak")
+    return note

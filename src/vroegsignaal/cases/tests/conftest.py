@@ -1,0 +1,56 @@
+"""Cases tests reuse the signals tests' small world (households with arrears)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import TeamFactory, UserFactory
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.signals import services as signal_services
+from vroegsignaal.signals.models import Signal
+from vroegsignaal.signals.tests.conftest import PEILDATUM, World, world  # noqa: F401 - the fixture
+
+__all__ = ["PEILDATUM", "World", "world"]
+
+
+def make_signal(world, *, crisis: bool = False) -> Signal:
+    household = world.household()
+    world.arrear(household, "WOONBRUG", crisis=crisis, reason="ontruiming" if crisis else "")
+    world.arrear(household, "ENERGIENOORD")
+    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
+    return Signal.objects.get(household=household)
+
+
+@pytest.fixture
+def team(world):
+    return TeamFactory(municipality=world.municipality, code="NOORD", name="Wijkteam Noord")
+
+
+@pytest.fixture
+def other_team(world):
+    return TeamFactory(municipality=world.municipality, code="ZUID", name="Wijkteam Zuid")
+
+
+@pytest.fixture
+def coordinator(world):
+    return UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
+
+
+@pytest.fixture
+def worker(team):
+    return UserFactory(username="werker-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality)
+
+
+@pytest.fixture
+def other_worker(other_team):
+    return UserFactory(username="werker-zuid", role=Role.HULPVERLENER, team=other_team, municipality=other_team.municipality)
+
+
+@pytest.fixture
+def signal(world):
+    return make_signal(world)
+
+
+@pytest.fixture
+def crisis_signal(world):
+    return make_signal(world, crisis=True)

@@ -1,0 +1,120 @@
+"""Picking up, assigning, offers, closing: what the services do to cases and signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from tests.factories import MunicipalityFactory, TeamFactory
+from vroegsignaal.cases import services
+from vroegsignaal.cases.models import CaseNote, ContactKind, NotPickedUpReason, OfferAnswer, Outcome
+from vroegsignaal.privacy.models import AuditEvent
+from vroegsignaal.signals.models import Signal, SignalStatusChange
+
+PICKED_UP = dt.date(2026, 3, 2)  # a Monday
+
+
+def test_pick_up_opens_a_case_and_marks_the_signal_opgepakt(signal, coordinator, team):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=PICKED_UP)
+    signal.refresh_from_db()
+    assert (case.picked_up_on, case.team, signal.status, signal.team) == (PICKED_UP, team, "opgepakt", team)
+
+
+def test_pick_up_runs_the_picked_up_hook_on_commit(signal, coordinator, monkeypatch, django_capture_on_commit_callbacks):
+    seen = []
+    monkeypatch.setattr(services, "on_case_picked_up", seen.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    assert seen == [case.pk]
+
+
+def test_crisis_case_gets_a_contact_deadline_of_three_working_days(crisis_signal, coordinator):
+    case = services.pick_up_signal(crisis_signal, coordinator, on=dt.date(2026, 4, 23))
+    assert case.contact_due <= dt.date(2026, 4, 29)
+    assert case.due_on == case.contact_due
+
+
+def test_reaching_the_household_meets_the_contact_deadline(crisis_signal, coordinator):
+    case = services.pick_up_signal(crisis_signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(case, coordinator, kind=ContactKind.HUISBEZOEK, reached=True, on=PICKED_UP, part_of_day="Middag")
+    case.refresh_from_db()
+    assert (case.contacted_on, case.due_on) == (PICKED_UP, None)
+
+
+def test_accepted_offer_sets_a_first_conversation_deadline_four_weeks_later(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    case = services.record_offer(
+        case, coordinator, made_on=dt.date(2026, 3, 3), answer=OfferAnswer.AANVAARD, answered_on=dt.date(2026, 3, 4)
+    )
+    assert (case.status, case.first_conversation_due, case.due_on) == (
+        "hulp_aanvaard", dt.date(2026, 4, 1), dt.date(2026, 4, 1)
+    )
+
+
+def test_a_phone_call_after_acceptance_is_the_first_conversation(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.record_offer(case, coordinator, made_on=PICKED_UP, answer=OfferAnswer.AANVAARD, answered_on=PICKED_UP)
+    services.log_contact_attempt(case, coordinator, kind=ContactKind.TELEFOON, reached=True, on=dt.date(2026, 3, 10))
+    case.refresh_from_db()
+    assert (case.first_conversation_on, case.due_on) == (dt.date(2026, 3, 10), None)
+
+
+def test_refused_offer_sets_no_deadline(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    case = services.record_offer(
+        case, coordinator, made_on=PICKED_UP, answer=OfferAnswer.GEWEIGERD, answered_on=PICKED_UP
+    )
+    assert (case.status, case.first_conversation_due) == ("opgepakt", None)
+
+
+def test_closing_a_case_closes_its_signal_with_the_outcome(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    case = services.close_case(case, coordinator, Outcome.ADVIES_QUICK_FIX, on=dt.date(2026, 3, 20))
+    signal.refresh_from_db()
+    assert (case.status, case.outcome, signal.status, signal.closed_on) == (
+        "afgesloten", Outcome.ADVIES_QUICK_FIX, "afgesloten", dt.date(2026, 3, 20)
+    )
+
+
+def test_a_case_cannot_close_with_a_not_picked_up_outcome(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError):
+        services.close_case(case, coordinator, Outcome.NIET_OPGEPAKT_ANDERS, on=dt.date(2026, 3, 20))
+
+
+def test_mark_not_picked_up_records_the_ddas_reason(signal, coordinator):
+    services.mark_not_picked_up(signal, coordinator, NotPickedUpReason.OVERLEDEN, on=PICKED_UP)
+    change = SignalStatusChange.objects.filter(signal=signal).last()
+    assert (Signal.objects.get(pk=signal.pk).status, change.note) == ("niet_opgepakt", "Inwoner is overleden")
+
+
+def test_assigning_a_team_of_another_municipality_is_refused(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(PermissionDenied):
+        services.assign(case, coordinator, team=TeamFactory(municipality=MunicipalityFactory(code="0777")))
+
+
+def test_assigning_a_worker_brings_their_team(signal, coordinator, worker, team):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    case = services.assign(case, coordinator, worker=worker)
+    assert (case.team, case.worker) == (team, worker)
+
+
+def test_notes_are_encrypted_at_rest(signal, coordinator):
+    from django.db import connection
+
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    note = services.add_note(case, coordinator, "Mevrouw belt terug na de vakantie")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT text FROM {CaseNote._meta.db_table} WHERE id = %s", [note.pk])  # noqa: S608
+        stored = cursor.fetchone()[0]
+    assert "vakantie" not in stored and CaseNote.objects.get(pk=note.pk).text.endswith("vakantie")
+
+
+def test_every_change_is_audited(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(case, coordinator, kind=ContactKind.MAIL, reached=False, on=PICKED_UP)
+    actions = list(AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).values_list("action", flat=True))
+    assert actions == ["create", "create"]

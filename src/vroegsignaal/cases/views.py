@@ -1,0 +1,235 @@
+"""Case screens: thin views over :mod:`.services` and :mod:`.selectors`."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from vroegsignaal.households.selectors import household_persons, open_arrears
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.organisations.scoping import get_scoped_or_404
+from vroegsignaal.privacy.services import AuditAction, record
+from vroegsignaal.signals.explanations import euros
+from vroegsignaal.signals.models import Signal
+from vroegsignaal.signals.workflow import InvalidTransition as SignalTransitionError
+
+from . import selectors, services, workflow
+from .forms import (
+    AssignForm,
+    CloseForm,
+    ContactAttemptForm,
+    NoteForm,
+    NotPickedUpForm,
+    OfferForm,
+    PickUpForm,
+)
+from .models import Case
+
+PAGE_SIZE = 25
+
+
+def case_worker_required(view):
+    """Coordinators and hulpverleners only; everyone else gets 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.may_work_cases(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def coordinator_required(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated or request.user.role != Role.COORDINATOR:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
+    """The case if the user may see it; otherwise 404, and the attempt is audited."""
+    try:
+        return get_scoped_or_404(
+            request.user,
+            Case.objects.select_related("team", "worker", "signal", "household", "municipality"),
+            pk=case_id,
+        )
+    except Http404:
+        record(
+            request.user, AuditAction.ACCESS_DENIED, object_type="cases.case", object_id=case_id,
+            purpose="zaak openen buiten eigen bereik", request=request,
+        )
+        raise
+
+
+@case_worker_required
+def case_list(request):
+    sort = request.GET.get("sorteer", selectors.DEFAULT_SORT)
+    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    show = request.GET.get("toon", "open")
+    show = show if show in ("open", "gesloten", "alle") else "open"
+    page = Paginator(selectors.case_list(request.user, sort=sort, show=show), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    today = timezone.localdate()
+    rows = [(case, selectors.urgency(case, today)) for case in page]
+    return render(
+        request,
+        "cases/list.html",
+        {"page": page, "rows": rows, "sort": sort, "show": show, "sorts": list(selectors.SORTS), "today": today},
+    )
+
+
+@case_worker_required
+def case_detail(request, case_id: int):
+    case = _case_or_404(request, case_id)
+    persons = household_persons(case.household_id)
+    record(
+        request.user, AuditAction.VIEW, case, purpose="zaak behandelen", request=request,
+        details={"personen": len(persons)},
+    )
+    today = timezone.localdate()
+    is_coordinator = request.user.role == Role.COORDINATOR
+    context = {
+        "case": case,
+        "urgency": selectors.urgency(case, today),
+        "persons": persons,
+        "arrears": [(arrear, euros(arrear.amount_cents)) for arrear in open_arrears(case.household_id)],
+        "address": getattr(case.household, "address", None),
+        "history": case.status_changes.select_related("actor").order_by("id"),
+        "attempts": case.contact_attempts.select_related("actor").order_by("-date", "-id"),
+        "notes": case.notes.select_related("author"),
+        "attempt_form": ContactAttemptForm(initial={"on": today}),
+        "offer_form": OfferForm(
+            initial={
+                "made_on": case.offer_made_on or today,
+                "answer": case.offer_answer,
+                "answered_on": case.offer_answered_on,
+            }
+        ),
+        "close_form": CloseForm(initial={"on": today}),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(user=request.user, initial={"team": case.team, "worker": case.worker})
+        if is_coordinator
+        else None,
+    }
+    return render(request, "cases/detail.html", context)
+
+
+def _post_action(request, case_id: int, form_class, action, success: str, **form_kwargs):
+    case = _case_or_404(request, case_id)
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            action(case, form.cleaned_data)
+        except (ValidationError, workflow.InvalidTransition, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, success)
+    else:
+        errors = "; ".join(f"{form.fields[f].label if f in form.fields else ''}: {', '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, _("Niet opgeslagen: %(errors)s") % {"errors": errors})
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@case_worker_required
+@require_POST
+def contact_attempt(request, case_id: int):
+    return _post_action(
+        request, case_id, ContactAttemptForm,
+        lambda case, d: services.log_contact_attempt(
+            case, request.user, kind=d["kind"], reached=d["reached"], on=d["on"],
+            part_of_day=d["part_of_day"], note=d["note"],
+        ),
+        _("De contactpoging is vastgelegd."),
+    )
+
+
+@case_worker_required
+@require_POST
+def offer(request, case_id: int):
+    return _post_action(
+        request, case_id, OfferForm,
+        lambda case, d: services.record_offer(
+            case, request.user, made_on=d["made_on"], answer=d["answer"], answered_on=d["answered_on"]
+        ),
+        _("Het hulpaanbod is vastgelegd."),
+    )
+
+
+@case_worker_required
+@require_POST
+def close(request, case_id: int):
+    return _post_action(
+        request, case_id, CloseForm,
+        lambda case, d: services.close_case(case, request.user, d["outcome"], on=d["on"]),
+        _("De zaak is afgesloten."),
+    )
+
+
+@case_worker_required
+@require_POST
+def note(request, case_id: int):
+    return _post_action(
+        request, case_id, NoteForm,
+        lambda case, d: services.add_note(case, request.user, d["text"]),
+        _("De notitie is opgeslagen."),
+    )
+
+
+@coordinator_required
+@require_POST
+def assign(request, case_id: int):
+    return _post_action(
+        request, case_id, AssignForm,
+        lambda case, d: services.assign(case, request.user, team=d["team"], worker=d["worker"]),
+        _("De zaak is toegewezen."),
+        user=request.user,
+    )
+
+
+@coordinator_required
+@require_POST
+def pick_up(request):
+    """Pick a signal up (the signal id comes in the form) and open its case."""
+    form = PickUpForm(request.POST, user=request.user)
+    if not form.is_valid():
+        raise Http404
+    signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
+    try:
+        case = services.pick_up_signal(signal, request.user, team=form.cleaned_data["team"])
+    except (ValidationError, PermissionDenied, SignalTransitionError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("cases:list")
+    messages.success(request, _("Het signaal is opgepakt."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@coordinator_required
+@require_POST
+def not_picked_up(request):
+    """Mark a signal as not picked up, with a DDAS reason."""
+    form = NotPickedUpForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
+    try:
+        services.mark_not_picked_up(signal, request.user, form.cleaned_data["reason"])
+    except SignalTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Het signaal is als niet opgepakt gemarkeerd."))
+    return redirect("cases:list")
