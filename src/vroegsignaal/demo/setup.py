@@ -95,8 +95,43 @@ def set_up_demo(world: Path | None = None, **overrides) -> list[str]:
     done.append(f"Wijken en buurten geladen: {buurten.wijken} wijken, {buurten.buurten} buurten.")
     addresses = registry_services.import_addresses(world / "adressen.csv")
     done.append(f"Adressen geladen: {addresses.rows} adressen.")
+    done.append(deliver_world(world))
     done.extend(_create_logins())
     return done
+
+
+def deliver_world(world: Path) -> str:
+    """Deliver every file of the world through the intake, in the generator's order.
+
+    A stand held by the safety check is confirmed, as its creditor would; the
+    hostile files of a hostile world are refused, as they should be.
+    """
+    import datetime as dt
+    import json
+
+    from vroegsignaal.intake import services as intake_services
+    from vroegsignaal.intake.models import DeliveryStatus, Via
+    from vroegsignaal.organisations.models import Creditor
+
+    entries = json.loads((world / "ground_truth" / "deliveries.json").read_text(encoding="utf-8"))["leveringen"]
+    creditors = {c.code: c for c in Creditor.objects.all()}
+    outcome: dict[str, int] = {}
+    for entry in sorted(entries, key=lambda item: item["volgorde"]):
+        path = world / entry["bestand"]
+        is_json = path.suffix == ".json"
+        delivery = intake_services.receive_delivery(
+            creditors[entry["schuldeiser"]],
+            path,
+            filename=path.name,
+            kind=None if is_json else entry["soort"],
+            reference_date=None if is_json else dt.date.fromisoformat(entry["peildatum"]),
+            via=Via.CLI,
+        )
+        if delivery.status == DeliveryStatus.WACHT_OP_BEVESTIGING:
+            delivery = intake_services.confirm_delivery(delivery)
+        outcome[delivery.status] = outcome.get(delivery.status, 0) + 1
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(outcome.items()))
+    return f"Leveringen verwerkt: {summary}."
 
 
 @transaction.atomic

@@ -8,8 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from vroegsignaal.demo import setup
+from vroegsignaal.intake.models import Delivery, DeliveryStatus
 from vroegsignaal.organisations.models import Municipality, User
 from vroegsignaal.registry.models import Address, Neighbourhood
+from vroegsignaal.signals.models import Signal
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +27,8 @@ def test_setup_demo_loads_world_register_and_logins_once(tmp_path):
     coordinator = User.objects.get(username="coordinator")
     assert coordinator.municipality.code == "0999"
     assert coordinator.check_password(setup.DEMO_PASSWORD)
+    assert Delivery.objects.filter(status=DeliveryStatus.VERWERKT).exists()
+    assert Signal.objects.exists()
     again = StringIO()
     call_command("setup_demo", world=tmp_path / "wereld", stdout=again)
     assert "al ingericht" in again.getvalue()
