@@ -188,3 +188,116 @@ def household_view_trail(household, *, limit: int = 25) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         object_type=household._meta.label_lower, object_id=str(household.pk), action=AuditAction.VIEW
     ).only("seq", "timestamp", "actor_username", "organisation", "purpose")[:limit]
+
+
+# ---------------------------------------------------------------------------
+# The neighbourhood map and the dashboard
+# ---------------------------------------------------------------------------
+
+# Who the "picked up" share counts: signals that got a case (DDAS: opgepakt), open or closed since.
+PICKED_UP_STATUSES = (SignalStatus.OPGEPAKT.value, SignalStatus.AFGESLOTEN.value)
+
+
+def per_thousand(signals: int, households: int | None) -> float | None:
+    """Signals per 1,000 households, one decimal; ``None`` when the household count is unknown."""
+    if not households:
+        return None
+    return round(signals * 1000 / households, 1)
+
+
+def neighbourhood_rates(neighbourhoods, signals: QuerySet[Signal], kind: str) -> list[dict]:
+    """Open signals per wijk or buurt, and per 1,000 households (CBS counts), in code order.
+
+    ``neighbourhoods`` are the municipality's wijken or buurten (``kind``), scoped by the caller.
+    """
+    path = "household__address__buurt__code" if kind == "buurt" else "household__address__buurt__wijk__code"
+    counts = dict(
+        signals.filter(status__in=OPEN_STATUSES).values(path).annotate(n=Count("id")).values_list(path, "n")
+    )
+    return [
+        {
+            "code": n.code,
+            "name": n.name,
+            "households": n.households,
+            "signals": counts.get(n.code, 0),
+            "per_1000": per_thousand(counts.get(n.code, 0), n.households),
+        }
+        for n in neighbourhoods
+    ]
+
+
+def rates_feature_collection(neighbourhoods, rates: list[dict], *, url_for) -> dict:
+    """GeoJSON of the neighbourhoods (geometry as imported) with their figures and a click-through URL."""
+    by_code = {r["code"]: r for r in rates}
+    features = []
+    for n in neighbourhoods:
+        if not n.geometry:
+            continue
+        rate = by_code.get(n.code, {})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": n.geometry,
+                "properties": {
+                    "code": n.code,
+                    "naam": n.name,
+                    "signalen": rate.get("signals", 0),
+                    "per_1000": rate.get("per_1000"),
+                    "url": url_for(n.code),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _month_table(rows, series: list[str]) -> dict:
+    """``[(month, series, n)]`` → ``{"months": [...], "series": [{"name", "values"}]}`` (zeros filled)."""
+    months = sorted({m for m, _, _ in rows})
+    cells = {(m, s): n for m, s, n in rows}
+    return {
+        "months": [m.strftime("%Y-%m") for m in months],
+        "series": [{"name": s, "values": [cells.get((m, s), 0) for m in months]} for s in series],
+    }
+
+
+def monthly_trends(signals: QuerySet[Signal]) -> dict:
+    """Signals per month (signal date) by creditor type and by kind, and the share picked up.
+
+    Three queries, whatever the number of signals or months.
+    """
+    from django.db.models.functions import TruncMonth
+
+    by_type = list(
+        SignalArrear.objects.filter(signal__in=signals, counts=True)
+        .annotate(month=TruncMonth("signal__signal_date"))
+        .values("month", "arrear__creditor__type")
+        .annotate(n=Count("signal_id", distinct=True))
+        .values_list("month", "arrear__creditor__type", "n")
+    )
+    by_kind = list(
+        signals.annotate(month=TruncMonth("signal_date"))
+        .values("month", "kind")
+        .annotate(n=Count("id"))
+        .values_list("month", "kind", "n")
+    )
+    picked = list(
+        signals.annotate(month=TruncMonth("signal_date"))
+        .values("month")
+        .annotate(total=Count("id"), picked=Count("id", filter=Q(status__in=PICKED_UP_STATUSES)))
+        .values_list("month", "total", "picked")
+    )
+    types = [t for t in CreditorType.values if any(r[1] == t for r in by_type)]
+    kinds = sorted({r[1] for r in by_kind})
+    share = sorted(picked)
+    return {
+        "by_type": _month_table(by_type, types),
+        "by_kind": _month_table(by_kind, kinds),
+        "picked_up": {
+            "months": [m.strftime("%Y-%m") for m, _, _ in share],
+            "series": [
+                {"name": "Signalen", "values": [t for _, t, _ in share]},
+                {"name": "Opgepakt", "values": [p for _, _, p in share]},
+                {"name": "% opgepakt", "values": [round(100 * p / t, 1) if t else 0 for _, t, p in share]},
+            ],
+        },
+    }

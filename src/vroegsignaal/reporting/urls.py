@@ -11,4 +11,7 @@ urlpatterns = [
     path("werkbakjes/<int:tray_id>/", views.tray_detail, name="tray"),
     path("werkbakjes/<int:tray_id>/export.xlsx", views.tray_export, name="tray_export"),
     path("huishoudens/<int:household_id>/", views.household_detail, name="household"),
+    path("kaart/", views.neighbourhood_map, name="map"),
+    path("kaart/gebieden.geojson", views.neighbourhood_map_geojson, name="map_geojson"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

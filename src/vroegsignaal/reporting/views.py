@@ -11,7 +11,7 @@ import functools
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,9 +46,20 @@ coordinator_required = roles_required(Role.COORDINATOR)
 
 @coordinator_required
 def tray_index(request):
+    """The trays with their open counts; ``?buurt=`` (from the map) narrows the counts and the links."""
     trays = scoped(request.user, Tray).select_related("team").order_by("position", "id")
-    rows = selectors.trays_with_counts(trays, scoped(request.user, Signal))
-    return render(request, "reporting/tray_index.html", {"rows": rows})
+    signals = scoped(request.user, Signal)
+    neighbourhood = None
+    if request.GET.get("buurt"):
+        neighbourhood = scoped(request.user, Neighbourhood).filter(code=request.GET["buurt"]).first()
+    query = ""
+    if neighbourhood is not None:
+        signals = selectors.TrayFilter(neighbourhood=neighbourhood.code).apply(signals, today=timezone.localdate())
+        query = selectors.remembered_query(QueryDict(f"buurt={neighbourhood.code}"))
+    rows = selectors.trays_with_counts(trays, signals)
+    return render(
+        request, "reporting/tray_index.html", {"rows": rows, "neighbourhood": neighbourhood, "query": query}
+    )
 
 
 def _filters_for(request, tray_id: int):
@@ -136,3 +147,35 @@ def household_detail(request, household_id: int):
         "today": timezone.localdate(),
     }
     return render(request, "reporting/household_detail.html", context)
+
+
+def _map_kind(request) -> str:
+    return "wijk" if request.GET.get("niveau") == "wijk" else "buurt"
+
+
+@coordinator_required
+def neighbourhood_map(request):
+    kind = _map_kind(request)
+    neighbourhoods = scoped(request.user, Neighbourhood).filter(kind=kind).order_by("code").defer("geometry")
+    rates = selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind)
+    context = {"kind": kind, "rates": rates, "geojson_url": f"{reverse('reporting:map_geojson')}?niveau={kind}"}
+    return render(request, "reporting/map.html", context)
+
+
+@coordinator_required
+def neighbourhood_map_geojson(request):
+    """The map's shapes with their figures (no personal data: counts per neighbourhood)."""
+    kind = _map_kind(request)
+    neighbourhoods = list(scoped(request.user, Neighbourhood).filter(kind=kind).order_by("code"))
+    rates = selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind)
+    trays = reverse("reporting:trays")
+    collection = selectors.rates_feature_collection(
+        neighbourhoods, rates, url_for=lambda code: f"{trays}?{QueryDict(f'buurt={code}').urlencode()}"
+    )
+    return JsonResponse(collection)
+
+
+@coordinator_required
+def dashboard(request):
+    trends = selectors.monthly_trends(scoped(request.user, Signal))
+    return render(request, "reporting/dashboard.html", {"trends": trends})

@@ -1,0 +1,67 @@
+// The neighbourhood choropleth: imported CBS shapes, no tile server. Data from data-geojson-url.
+(function () {
+  "use strict";
+  var COLOURS = ["#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"];
+
+  function breaks(values) {
+    var sorted = values.filter(function (v) { return v !== null && v !== undefined; }).sort(function (a, b) { return a - b; });
+    if (!sorted.length) { return []; }
+    var result = [];
+    for (var i = 1; i < COLOURS.length; i++) {
+      result.push(sorted[Math.floor((sorted.length - 1) * i / COLOURS.length)]);
+    }
+    return result;
+  }
+
+  function colour(value, limits) {
+    if (value === null || value === undefined) { return "#cccccc"; }
+    for (var i = 0; i < limits.length; i++) {
+      if (value <= limits[i]) { return COLOURS[i]; }
+    }
+    return COLOURS[COLOURS.length - 1];
+  }
+
+  function draw(element, collection) {
+    var map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+    var limits = breaks(collection.features.map(function (f) { return f.properties.per_1000; }));
+    var layer = L.geoJSON(collection, {
+      style: function (feature) {
+        return { color: "#333333", weight: 1, fillOpacity: 0.8, fillColor: colour(feature.properties.per_1000, limits) };
+      },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties;
+        var rate = p.per_1000 === null ? "onbekend" : String(p.per_1000).replace(".", ",");
+        shape.bindTooltip(p.naam + ": " + p.signalen + " signalen, " + rate + " per 1.000 huishoudens");
+        shape.on("click", function () { window.location.assign(p.url); });
+      }
+    }).addTo(map);
+    if (collection.features.length) {
+      map.fitBounds(layer.getBounds());
+    } else {
+      map.setView([52.1, 5.1], 7);
+    }
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var div = L.DomUtil.create("div", "vs-map-legend");
+      var lower = 0;
+      COLOURS.forEach(function (c, i) {
+        var row = L.DomUtil.create("div", "vs-map-legend__row", div);
+        var swatch = L.DomUtil.create("span", "vs-map-legend__swatch", row);
+        swatch.style.backgroundColor = c;
+        var upper = limits[i];
+        row.appendChild(document.createTextNode(upper === undefined ? "> " + lower : lower + " – " + upper));
+        if (upper !== undefined) { lower = upper; }
+      });
+      return div;
+    };
+    legend.addTo(map);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var element = document.getElementById("vs-map");
+    if (!element || typeof L === "undefined") { return; }
+    fetch(element.dataset.geojsonUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (collection) { draw(element, collection); });
+  });
+})();

@@ -1,0 +1,98 @@
+"""The neighbourhood map (figures per 1,000 households, click through to the trays) and the trend dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from .conftest import Town
+
+pytestmark = pytest.mark.django_db
+
+SQUARE = {"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.1, 52.0], [5.1, 52.1], [5.0, 52.0]]]}
+
+
+def test_signals_per_thousand_households_per_buurt(town, client, verified_client):
+    town.buurt.households = 400
+    town.buurt.save()
+    town.signal(town.household(buurt=town.buurt))
+    town.signal(town.household(buurt=town.buurt))
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:map"))
+    rates = {r["code"]: r for r in response.context["rates"]}
+    assert (rates[town.buurt.code]["signals"], rates[town.buurt.code]["per_1000"]) == (2, 5.0)
+
+
+def test_map_geojson_links_each_buurt_to_the_trays_filtered_on_it(town, client, verified_client):
+    town.buurt.geometry = SQUARE
+    town.buurt.save()
+    town.signal(town.household(buurt=town.buurt))
+    verified_client(town.coordinator)
+    collection = client.get(reverse("reporting:map_geojson")).json()
+    [feature] = collection["features"]
+    assert feature["properties"]["url"] == f"/signalen/werkbakjes/?buurt={town.buurt.code}"
+    assert feature["properties"]["signalen"] == 1
+
+
+def test_wijk_level_counts_the_signals_of_its_buurten(town, client, verified_client):
+    town.signal(town.household(buurt=town.buurt))
+    town.signal(town.household(buurt=town.other_buurt))
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:map"), {"niveau": "wijk"})
+    assert [(r["code"], r["signals"]) for r in response.context["rates"]] == [(town.wijk.code, 2)]
+
+
+def test_tray_index_filtered_on_a_buurt_counts_only_its_signals(town, client, verified_client):
+    town.signal(town.household(buurt=town.buurt))
+    town.signal(town.household(buurt=town.other_buurt))
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:trays"), {"buurt": town.buurt.code})
+    assert [r["open"] for r in response.context["rows"]] == [1]
+    assert f"?buurt={town.buurt.code}" in response.content.decode()
+
+
+def test_map_shows_no_other_municipalitys_neighbourhoods(town, client, verified_client):
+    other = Town(code="0888", name="Andere gemeente")
+    other.buurt.geometry = SQUARE
+    other.buurt.save()
+    verified_client(town.coordinator)
+    assert client.get(reverse("reporting:map_geojson")).json()["features"] == []
+
+
+def test_dashboard_counts_signals_per_month_by_creditor_type_and_picked_up_share(town, client, verified_client):
+    household = town.household()
+    energy = town.arrear(household, town.energie, {dt.date(2026, 2, 1): 10_000})
+    town.signal(household, arrears=[energy], signal_date=dt.date(2026, 2, 1), status="opgepakt")
+    town.signal(signal_date=dt.date(2026, 2, 1))
+    town.signal(signal_date=dt.date(2026, 3, 1))
+    verified_client(town.coordinator)
+    trends = client.get(reverse("reporting:dashboard")).context["trends"]
+    assert trends["by_type"] == {"months": ["2026-02"], "series": [{"name": "Energie", "values": [1]}]}
+    assert trends["picked_up"]["series"][2] == {"name": "% opgepakt", "values": [50.0, 0.0]}
+
+
+def test_dashboard_shows_a_table_beside_each_chart(town, client, verified_client):
+    town.signal(signal_date=dt.date(2026, 2, 1))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:dashboard")).content.decode()
+    assert body.count("<canvas") == body.count("— tabel") == 2  # no creditor-type rows without arrears
+
+
+def test_dashboard_query_count_is_bounded(town, client, verified_client, django_assert_max_num_queries):
+    for month in range(1, 7):
+        town.signal(signal_date=dt.date(2026, month, 1))
+    verified_client(town.coordinator)
+    client.get(reverse("reporting:dashboard"))
+    with django_assert_max_num_queries(10):
+        client.get(reverse("reporting:dashboard"))
+
+
+def test_map_query_count_is_bounded(town, client, verified_client, django_assert_max_num_queries):
+    for _ in range(20):
+        town.signal(town.household(buurt=town.buurt))
+    verified_client(town.coordinator)
+    client.get(reverse("reporting:map_geojson"))
+    with django_assert_max_num_queries(8):
+        client.get(reverse("reporting:map_geojson"))
