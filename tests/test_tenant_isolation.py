@@ -84,6 +84,20 @@ def build_world() -> World:
         tray=tray_b, explanation=SECRET_B,
     )  # fmt: skip
     world.objects.update(tray_b=tray_b, household_b=household_b, signal_b=signal_b)
+    # Cases: one of team B in municipality B (its own household and signal).
+    from vroegsignaal.cases.models import Case
+
+    household_case_b = Household.objects.create(municipality=b, unregistered_address="9999ZZ|2||")
+    signal_case_b = Signal.objects.create(
+        municipality=b, household=household_case_b, kind="meervoudig", creditor_count=2, total_amount_cents=1,
+        oldest_start_date=dt.date(2026, 1, 1), signal_date=dt.date(2026, 2, 1), status="opgepakt",
+        last_signalled_on=dt.date(2026, 2, 1), rule_set=signal_b.rule_set, team=team_b, explanation=SECRET_B,
+    )  # fmt: skip
+    case_b = Case.objects.create(
+        municipality=b, signal=signal_case_b, household=household_case_b, team=team_b,
+        picked_up_on=dt.date(2026, 2, 2),
+    )  # fmt: skip
+    world.objects.update(case_b=case_b)
     world.objects.update(
         municipality_b=b,
         team_b=team_b,
@@ -121,6 +135,7 @@ KWARG_VALUES = {
     "tray_id": lambda w: w.objects["tray_b"].pk,
     "household_id": lambda w: w.objects["household_b"].pk,
     "signal_id": lambda w: w.objects["signal_b"].pk,
+    "case_id": lambda w: w.objects["case_b"].pk,
     # Django admin (only reachable for beheerders).
     "app_label": lambda w: "organisations",
     "object_id": lambda w: w.objects["user_b"].pk,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("beheer/", admin.site.urls),
     path("leveringen/", include("vroegsignaal.intake.urls")),
     path("signalen/", include("vroegsignaal.reporting.urls")),
+    path("zaken/", include("vroegsignaal.cases.urls")),
     path("api/v1/", include((intake_api_patterns, "intake_api"))),
     path(
         "api/v1/schema/",

@@ -24,6 +24,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Beheer"), "admin:index", frozenset({Role.BEHEERDER})),
     NavItem(_("Leveringen"), "intake:list", frozenset({Role.SCHULDEISER})),
     NavItem(_("Werkbakjes"), "reporting:trays", frozenset({Role.COORDINATOR})),
+    NavItem(_("Zaken"), "cases:list", frozenset({Role.COORDINATOR, Role.HULPVERLENER})),
     NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
 ]
 

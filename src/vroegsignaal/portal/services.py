@@ -33,7 +33,12 @@ def home_for(user) -> dict:
             _("Gemeenten, schuldeisers, convenanten, wijkteams en gebruikers beheren"),
         ],
     }
+    from django.utils import timezone
+
+    from vroegsignaal.cases.selectors import home_cases  # the case worker's deadlines come first
+
     return {
+        "home_cases": home_cases(user, timezone.localdate()),
         "organisation": user.organisation,
         "role_label": Role(user.role).label if user.role else "",
         "coming": coming.get(user.role, []),

@@ -1,0 +1,102 @@
+"""The case screens: team scoping with audited refusals, audited openings, home page order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from vroegsignaal.cases import services
+from vroegsignaal.cases.models import Case, ContactAttempt
+from vroegsignaal.privacy.models import AuditEvent
+
+from .conftest import make_signal
+
+
+@pytest.fixture
+def case_of_other_team(world, coordinator, other_team, signal):
+    return services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
+
+
+def test_worker_of_team_a_cannot_open_case_of_team_b(client, verified_client, worker, case_of_other_team):
+    verified_client(worker)
+    response = client.get(reverse("cases:detail", kwargs={"case_id": case_of_other_team.pk}))
+    assert response.status_code == 404
+
+
+def test_refused_case_opening_is_in_the_audit_log(client, verified_client, worker, case_of_other_team):
+    verified_client(worker)
+    client.get(reverse("cases:detail", kwargs={"case_id": case_of_other_team.pk}))
+    event = AuditEvent.objects.get(action="access_denied", object_type="cases.case")
+    assert (event.object_id, event.actor_username) == (str(case_of_other_team.pk), worker.username)
+
+
+def test_worker_of_team_a_cannot_post_to_case_of_team_b(client, verified_client, worker, case_of_other_team):
+    verified_client(worker)
+    url = reverse("cases:contact_attempt", kwargs={"case_id": case_of_other_team.pk})
+    response = client.post(url, {"kind": "Telefoon", "reached": "ja", "on": "2026-03-03"})
+    assert response.status_code == 404 and not ContactAttempt.objects.exists()
+
+
+def test_opening_a_case_is_audited_with_a_purpose(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.get(reverse("cases:detail", kwargs={"case_id": case.pk}))
+    event = AuditEvent.objects.filter(action="view", object_type="cases.case", object_id=str(case.pk)).get()
+    assert response.status_code == 200 and event.purpose == "zaak behandelen"
+
+
+def test_case_page_shows_the_persons_to_the_teams_worker(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.get(reverse("cases:detail", kwargs={"case_id": case.pk}))
+    assert signal.household.persons.first().surname in response.content.decode()
+
+
+def test_worker_logs_a_home_visit_from_the_case_page(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    client.post(
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
+        {"kind": "Huisbezoek", "reached": "ja", "on": "2026-03-03", "part_of_day": "Ochtend", "note": "thuis"},
+    )
+    assert Case.objects.get(pk=case.pk).status == "in_contact"
+
+
+def test_worker_list_shows_only_own_teams_cases(client, verified_client, world, worker, team, coordinator, case_of_other_team):
+    own = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.get(reverse("cases:list"))
+    assert [case.pk for case, _ in response.context["rows"]] == [own.pk]
+
+
+def test_overdue_cases_come_first_on_the_home_page(client, verified_client, world, worker, team, coordinator):
+    today = timezone.localdate()
+    due_soon = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    overdue = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    # The deadlines themselves are pinned in test_deadlines; here only their order on the page.
+    Case.objects.filter(pk=due_soon.pk).update(due_on=today)
+    Case.objects.filter(pk=overdue.pk).update(due_on=today - dt.timedelta(days=3))
+    verified_client(worker)
+    body = client.get(reverse("portal:home")).content.decode()
+    overdue_at = body.index(reverse("cases:detail", kwargs={"case_id": overdue.pk}))
+    due_soon_at = body.index(reverse("cases:detail", kwargs={"case_id": due_soon.pk}))
+    assert overdue_at < due_soon_at
+
+
+def test_creditor_staff_cannot_reach_the_case_list(client, verified_client, world):
+    from tests.factories import CreditorFactory, UserFactory
+    from vroegsignaal.organisations.models import Role
+
+    user = UserFactory(role=Role.SCHULDEISER, creditor=CreditorFactory(code="SEQ"), municipality=None)
+    verified_client(user)
+    assert client.get(reverse("cases:list")).status_code == 403
+
+
+def test_coordinator_picks_up_a_signal_and_lands_on_its_case(client, verified_client, coordinator, team, signal):
+    verified_client(coordinator)
+    response = client.post(reverse("cases:pick_up"), {"signal": signal.pk, "team": team.pk})
+    case = Case.objects.get(signal=signal)
+    assert response.headers["Location"] == reverse("cases:detail", kwargs={"case_id": case.pk})
