@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: PostgreSQL 15 and Chromium (for Playwright).
+# Debian packages the test suite needs: PostgreSQL 15, Chromium (for Playwright), Pango (for WeasyPrint).
 set -euo pipefail
 missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+# WeasyPrint (PDF letters) needs Pango and a font.
+compgen -G "/usr/lib/*/libpangoft2-1.0.so.0" >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "Ontbrekende Debian-pakketten: ${missing[*]} — installeer ze met: sudo apt-get install ${missing[*]}" >&2

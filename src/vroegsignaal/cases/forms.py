@@ -63,3 +63,8 @@ class PickUpForm(forms.Form):
 class NotPickedUpForm(forms.Form):
     signal = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.ChoiceField(label=_("Reden"), choices=NotPickedUpReason.choices)
+
+
+class LetterTemplateForm(forms.Form):
+    subject = forms.CharField(label=_("Onderwerp"), max_length=200)
+    body = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 22}), max_length=10000)

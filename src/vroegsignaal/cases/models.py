@@ -255,3 +255,27 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Notitie {self.pk}"  # never the text
+
+
+class LetterTemplate(models.Model):
+    """The municipality's own text for the outreach letter (see :mod:`.letters` for the placeholders)."""
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="letter_template", verbose_name=_("gemeente")
+    )
+    subject = models.CharField(_("onderwerp"), max_length=200)
+    body = models.TextField(_("tekst"))
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("gewijzigd door"),
+    )
+
+    scope = Scope(municipality="municipality")
+
+    class Meta:
+        verbose_name = _("briefsjabloon")
+        verbose_name_plural = _("briefsjablonen")
+
+    def __str__(self) -> str:
+        return f"Briefsjabloon {self.municipality}"

@@ -20,7 +20,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals import services as signal_services
 from vroegsignaal.signals.models import Signal
 
-from . import deadlines, workflow
+from . import deadlines, letters, workflow
 from .models import (
     CASE_OUTCOMES,
     Case,
@@ -29,12 +29,15 @@ from .models import (
     CaseStatusChange,
     ContactAttempt,
     ContactKind,
+    LetterTemplate,
     NotPickedUpReason,
     OfferAnswer,
 )
 
 __all__ = [
     "add_note",
+    "generate_letter",
+    "save_letter_template",
     "assign",
     "close_case",
     "log_contact_attempt",
@@ -301,3 +304,64 @@ def add_note(case: Case | int, user, text: str) -> CaseNote:
         note = CaseNote.objects.create(case=locked, text=text, author=_actor(user))
         record(user, AuditAction.CREATE, locked, purpose="notitie bij zaak")
     return note
+
+
+# ---------------------------------------------------------------------------
+# Outreach letter
+# ---------------------------------------------------------------------------
+
+
+def letter_text(municipality) -> tuple[str, str]:
+    """The municipality's letter subject and body, or the default text."""
+    template = LetterTemplate.objects.filter(municipality=municipality).first()
+    if template is None:
+        return letters.DEFAULT_SUBJECT, letters.DEFAULT_BODY
+    return template.subject, template.body
+
+
+def save_letter_template(municipality, user, *, subject: str, body: str) -> LetterTemplate:
+    """A coordinator changes the municipality's letter text."""
+    template, _created = LetterTemplate.objects.update_or_create(
+        municipality=municipality, defaults={"subject": subject, "body": body, "updated_by": _actor(user)}
+    )
+    record(user, AuditAction.UPDATE, template, purpose="briefsjabloon gewijzigd")
+    return template
+
+
+def _postcode(value: str) -> str:
+    """``1234AB`` → ``1234 AB``, as PostNL prints it."""
+    return f"{value[:4]} {value[4:]}" if len(value) == 6 else value
+
+
+def _address_lines(household) -> tuple[str, str]:
+    address = getattr(household, "address", None)
+    if address is None:  # keyed by the delivered address: "1234AB|12|A|2"
+        postcode, number, letter, addition = (household.unregistered_address.split("|") + ["", "", "", ""])[:4]
+        return f"{number}{letter}{'-' + addition if addition else ''}", _postcode(postcode)
+    number = f"{address.huisnummer}{address.huisletter}{'-' + address.toevoeging if address.toevoeging else ''}"
+    return f"{address.straatnaam} {number}".strip(), f"{_postcode(address.postcode)} {address.woonplaats}".strip()
+
+
+def generate_letter(case: Case | int, user, *, on: dt.date | None = None, request=None) -> bytes:
+    """The outreach letter for a case's household as PDF; logs a contact attempt of kind Brief."""
+    from vroegsignaal.households.selectors import household_persons
+
+    on = _today(on)
+    case = Case.objects.select_related("municipality", "team", "household", "household__address").get(
+        pk=getattr(case, "pk", case)
+    )
+    _refuse_if_closed(case)
+    names = [person.name for person in household_persons(case.household_id)]
+    lines = _address_lines(case.household)
+    values = letters.letter_values(
+        names=names, address_lines=lines, municipality_name=case.municipality.name, team=case.team, on=on
+    )
+    subject, body = letter_text(case.municipality)
+    recipient = [" en ".join(names) if names else "De bewoner(s)", *lines]
+    pdf = letters.html_to_pdf(letters.letter_html(subject=subject, body=body, values=values, recipient=recipient))
+    record(
+        user, AuditAction.EXPORT, case, purpose="brief met hulpaanbod aangemaakt", request=request,
+        details={"personen": len(names)},
+    )
+    log_contact_attempt(case, user, kind=ContactKind.BRIEF, reached=False, on=on)
+    return pdf

@@ -7,7 +7,7 @@ import functools
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +22,12 @@ from vroegsignaal.signals.explanations import euros
 from vroegsignaal.signals.models import Signal
 from vroegsignaal.signals.workflow import InvalidTransition as SignalTransitionError
 
-from . import selectors, services, workflow
+from . import letters, selectors, services, workflow
 from .forms import (
     AssignForm,
     CloseForm,
     ContactAttemptForm,
+    LetterTemplateForm,
     NoteForm,
     NotPickedUpForm,
     OfferForm,
@@ -233,3 +234,34 @@ def not_picked_up(request):
     else:
         messages.success(request, _("Het signaal is als niet opgepakt gemarkeerd."))
     return redirect("cases:list")
+
+
+@case_worker_required
+@require_POST
+def letter(request, case_id: int):
+    """The outreach letter as PDF; generating it logs a contact attempt of kind Brief."""
+    case = _case_or_404(request, case_id)
+    try:
+        pdf = services.generate_letter(case, request.user, request=request)
+    except workflow.InvalidTransition as error:
+        messages.error(request, str(error))
+        return redirect("cases:detail", case_id=case.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="brief-zaak-{case.pk}.pdf"'
+    return response
+
+
+@coordinator_required
+def letter_template(request):
+    """The coordinator edits the municipality's letter text."""
+    municipality = request.user.municipality
+    if request.method == "POST":
+        form = LetterTemplateForm(request.POST)
+        if form.is_valid():
+            services.save_letter_template(municipality, request.user, **form.cleaned_data)
+            messages.success(request, _("De brieftekst is opgeslagen."))
+            return redirect("cases:letter_template")
+    else:
+        subject, body = services.letter_text(municipality)
+        form = LetterTemplateForm(initial={"subject": subject, "body": body})
+    return render(request, "cases/letter_template.html", {"form": form, "placeholders": letters.PLACEHOLDERS})
