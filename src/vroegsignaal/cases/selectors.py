@@ -34,6 +34,11 @@ def cases_for(user) -> QuerySet[Case]:
     return scoped(user, Case).select_related("team", "worker", "signal")
 
 
+def cases_of_household(user, household) -> QuerySet[Case]:
+    """The cases of one household that ``user`` may see, newest first (for the household view)."""
+    return cases_for(user).filter(household=household).order_by("-picked_up_on", "-id")
+
+
 def open_cases(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.exclude(status=CaseStatus.AFGESLOTEN)
 

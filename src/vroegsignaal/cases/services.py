@@ -32,6 +32,7 @@ from .models import (
     LetterTemplate,
     NotPickedUpReason,
     OfferAnswer,
+    PartOfDay,
 )
 
 __all__ = [
@@ -208,9 +209,12 @@ def log_contact_attempt(
     meets the contact deadline when the household was reached, and — after an
     accepted offer — a reached phone call or home visit is the first conversation."""
     kind = ContactKind(kind)
+    part_of_day = PartOfDay(part_of_day).value if part_of_day else ""
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
+        if on < locked.picked_up_on:
+            raise ValidationError("Een contactpoging kan niet voor het oppakken van het signaal liggen.")
         attempt = ContactAttempt.objects.create(
             case=locked, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
             actor=_actor(user), note=note,
@@ -256,6 +260,12 @@ def record_offer(
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
+        if locked.offer_answer == OfferAnswer.AANVAARD and answer != OfferAnswer.AANVAARD:
+            raise ValidationError(
+                "Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt."
+            )
+        if made_on < locked.picked_up_on:
+            raise ValidationError("Het hulpaanbod kan niet voor het oppakken van het signaal liggen.")
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None

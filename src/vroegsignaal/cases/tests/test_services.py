@@ -118,3 +118,16 @@ def test_every_change_is_audited(signal, coordinator):
     services.log_contact_attempt(case, coordinator, kind=ContactKind.MAIL, reached=False, on=PICKED_UP)
     actions = list(AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).values_list("action", flat=True))
     assert actions == ["create", "create"]
+
+
+def test_an_accepted_offer_cannot_be_turned_into_a_refusal(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.record_offer(case, coordinator, made_on=PICKED_UP, answer=OfferAnswer.AANVAARD, answered_on=PICKED_UP)
+    with pytest.raises(ValidationError):
+        services.record_offer(case, coordinator, made_on=PICKED_UP, answer=OfferAnswer.GEWEIGERD, answered_on=PICKED_UP)
+
+
+def test_a_contact_attempt_before_the_pick_up_is_refused(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError):
+        services.log_contact_attempt(case, coordinator, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 1))

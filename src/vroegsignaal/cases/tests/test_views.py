@@ -100,3 +100,56 @@ def test_coordinator_picks_up_a_signal_and_lands_on_its_case(client, verified_cl
     response = client.post(reverse("cases:pick_up"), {"signal": signal.pk, "team": team.pk})
     case = Case.objects.get(signal=signal)
     assert response.headers["Location"] == reverse("cases:detail", kwargs={"case_id": case.pk})
+
+
+def _pick_up_many(world, coordinator, team, n):
+    return [services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)) for _ in range(n)]
+
+
+def _queries(client, url) -> int:
+    """How many queries one GET of ``url`` takes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_case_list_queries_do_not_grow_with_the_number_of_cases(
+    client, verified_client, world, worker, team, coordinator
+):
+    _pick_up_many(world, coordinator, team, 2)
+    verified_client(worker)
+    few = _queries(client, reverse("cases:list"))
+    _pick_up_many(world, coordinator, team, 5)
+    assert _queries(client, reverse("cases:list")) == few
+
+
+def test_home_page_queries_do_not_grow_with_the_number_of_cases(
+    client, verified_client, world, worker, team, coordinator
+):
+    first = _pick_up_many(world, coordinator, team, 2)
+    Case.objects.filter(pk__in=[c.pk for c in first]).update(due_on=dt.date(2026, 3, 3))
+    verified_client(worker)
+    few = _queries(client, reverse("portal:home"))
+    more = _pick_up_many(world, coordinator, team, 5)
+    Case.objects.filter(pk__in=[c.pk for c in more]).update(due_on=dt.date(2026, 3, 3))
+    assert _queries(client, reverse("portal:home")) == few
+
+
+def test_case_page_queries_do_not_grow_with_its_attempts_and_notes(
+    client, verified_client, world, worker, team, coordinator, signal
+):
+    from vroegsignaal.cases.models import ContactKind
+
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.log_contact_attempt(case, worker, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 3))
+    services.add_note(case, worker, "een")
+    verified_client(worker)
+    url = reverse("cases:detail", kwargs={"case_id": case.pk})
+    few = _queries(client, url)
+    for day in (4, 5, 6):
+        services.log_contact_attempt(case, worker, kind=ContactKind.TELEFOON, reached=False, on=dt.date(2026, 3, day))
+        services.add_note(case, worker, f"notitie {day}")
+    assert _queries(client, url) == few
