@@ -17,7 +17,13 @@ from django.http import QueryDict
 from vroegsignaal.households.selectors import arrear_history
 from vroegsignaal.organisations.models import CreditorType
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
-from vroegsignaal.signals.models import OPEN_STATUSES, Signal, SignalArrear, SignalStatus
+from vroegsignaal.signals.models import (
+    OPEN_STATUSES,
+    Signal,
+    SignalArrear,
+    SignalKind,
+    SignalStatus,
+)
 
 OPEN = "open"
 PAGE_SIZE = 50
@@ -260,6 +266,12 @@ def _month_table(rows, series: list[str]) -> dict:
     }
 
 
+def _labelled(table: dict, labels: dict) -> dict:
+    for series in table["series"]:
+        series["name"] = str(labels.get(series["name"], series["name"]))
+    return table
+
+
 def monthly_trends(signals: QuerySet[Signal]) -> dict:
     """Signals per month (signal date) by creditor type and by kind, and the share picked up.
 
@@ -291,7 +303,7 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     share = sorted(picked)
     return {
         "by_type": _month_table(by_type, types),
-        "by_kind": _month_table(by_kind, kinds),
+        "by_kind": _labelled(_month_table(by_kind, kinds), dict(SignalKind.choices)),
         "picked_up": {
             "months": [m.strftime("%Y-%m") for m, _, _ in share],
             "series": [

@@ -8,17 +8,23 @@
     if (!sorted.length) { return []; }
     var result = [];
     for (var i = 1; i < COLOURS.length; i++) {
-      result.push(sorted[Math.floor((sorted.length - 1) * i / COLOURS.length)]);
+      var value = sorted[Math.floor((sorted.length - 1) * i / COLOURS.length)];
+      if (result.indexOf(value) === -1) { result.push(value); }
     }
     return result;
+  }
+
+  // Class i of limits.length + 1 classes, spread over the whole colour scale.
+  function shade(i, limits) {
+    return COLOURS[limits.length ? Math.round(i * (COLOURS.length - 1) / limits.length) : COLOURS.length - 1];
   }
 
   function colour(value, limits) {
     if (value === null || value === undefined) { return "#cccccc"; }
     for (var i = 0; i < limits.length; i++) {
-      if (value <= limits[i]) { return COLOURS[i]; }
+      if (value <= limits[i]) { return shade(i, limits); }
     }
-    return COLOURS[COLOURS.length - 1];
+    return shade(limits.length, limits);
   }
 
   function draw(element, collection) {
@@ -44,10 +50,10 @@
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "vs-map-legend");
       var lower = 0;
-      COLOURS.forEach(function (c, i) {
+      COLOURS.slice(0, limits.length + 1).forEach(function (_, i) {
         var row = L.DomUtil.create("div", "vs-map-legend__row", div);
         var swatch = L.DomUtil.create("span", "vs-map-legend__swatch", row);
-        swatch.style.backgroundColor = c;
+        swatch.style.backgroundColor = shade(i, limits);
         var upper = limits[i];
         row.appendChild(document.createTextNode(upper === undefined ? "> " + lower : lower + " – " + upper));
         if (upper !== undefined) { lower = upper; }

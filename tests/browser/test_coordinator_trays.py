@@ -1,0 +1,92 @@
+"""A coordinator in a real browser: trays, filter on a wijk, household view, map click-through, dashboard, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vroegsignaal.reporting.tests.conftest import Town
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "een-lang-wachtwoord-123"
+SQUARE = {"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.1, 52.0], [5.1, 52.1], [5.0, 52.1], [5.0, 52.0]]]}
+OTHER = {"type": "Polygon", "coordinates": [[[5.1, 52.0], [5.2, 52.0], [5.2, 52.1], [5.1, 52.1], [5.1, 52.0]]]}
+
+
+def log_in(page, live_server, user, device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Token").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="Volgende").click()
+
+
+@pytest.fixture
+def town():
+    town = Town()
+    town.buurt.geometry, town.buurt.households = SQUARE, 500
+    town.buurt.save()
+    town.other_buurt.geometry, town.other_buurt.households = OTHER, 800
+    town.other_buurt.save()
+    household = town.household(buurt=town.buurt, surname="Vermeulen")
+    energy = town.arrear(household, town.energie, {dt.date(2026, 1, 1): 9_000, dt.date(2026, 2, 1): 14_500})
+    rent = town.arrear(household, town.huur, {dt.date(2026, 2, 1): 65_000})
+    town.signal(household, crisis=True, amount=79_500, arrears=[energy, rent], explanation="Twee schuldeisers.")
+    town.signal(town.household(buurt=town.other_buurt), signal_date=dt.date(2026, 2, 1))
+    return town
+
+
+def test_coordinator_works_through_trays_household_map_dashboard_and_export(page, live_server, town, screenshot):
+    # Content Security Policy violations per page. The base template's htmx injects its indicator
+    # style on every page (the home page too); our pages must add none of their own.
+    violations: dict[str, int] = {}
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            path = page.url.removeprefix(live_server.url)
+            violations[path] = violations.get(path, 0) + 1
+
+    page.on("console", on_console)
+    log_in(page, live_server, town.coordinator, TOTPDevice.objects.create(user=town.coordinator, name="default"))
+
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Werkbakjes").click()
+    page.get_by_role("heading", name="Werkbakjes", level=1).wait_for()
+    screenshot("reporting-trays")
+    page.get_by_role("link", name="Meervoudig").click()
+    page.get_by_label("Wijk of buurt").select_option(town.buurt.code)
+    page.get_by_role("button", name="Filteren").click()
+    page.get_by_text("1 signaal").wait_for()
+    screenshot("reporting-tray-filtered")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download als Excel (huidige filter)").click()
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert sheet.max_row == 2  # the header and the one filtered signal
+
+    page.get_by_role("link", name="Dorpsweg").first.click()
+    page.get_by_role("heading", name="Achterstanden per schuldeiser").wait_for()
+    assert page.get_by_text("Vermeulen").is_visible()
+    assert page.get_by_role("cell", name="€ 145").first.is_visible()
+    screenshot("reporting-household")
+
+    page.goto(f"{live_server.url}/signalen/kaart/")
+    page.locator("#vs-map path.leaflet-interactive").first.wait_for()
+    assert page.locator("#vs-map path.leaflet-interactive").count() == 2
+    screenshot("reporting-map")
+    page.locator("#vs-map path.leaflet-interactive").first.click()
+    page.get_by_text(f"Alleen signalen in {town.buurt.name}").wait_for()
+
+    page.goto(f"{live_server.url}/signalen/dashboard/")
+    page.locator("canvas.vs-chart").first.wait_for()
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 2")
+    screenshot("reporting-dashboard")
+    baseline = violations.get("/", 0)
+    assert {p: n for p, n in violations.items() if n > baseline and not p.startswith("/account/")} == {}
