@@ -10,6 +10,7 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vroegsignaal.cases.models import Case
 from vroegsignaal.reporting.tests.conftest import Town
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,6 +66,14 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     page.get_by_role("button", name="Filteren").click()
     page.get_by_text("1 signaal").wait_for()
     screenshot("reporting-tray-filtered")
+
+    page.get_by_role("checkbox", name="kiezen").first.check()
+    page.get_by_label("Actie").select_option("oppakken")
+    page.get_by_label("Wijkteam (oppakken, toewijzen)").select_option(label=town.team.name)
+    page.get_by_role("button", name="Uitvoeren").click()
+    page.get_by_text("1 signalen verwerkt.").wait_for()
+    assert Case.objects.get().team_id == town.team.pk
+    assert page.get_by_label("Wijk of buurt").input_value() == town.buurt.code  # the filter stayed put
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download als Excel (huidige filter)").click()

@@ -7,8 +7,10 @@ already passed the scoping layer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import IO
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -70,3 +72,68 @@ def export_tray(user, tray, signals: QuerySet, output: IO[bytes], *, query: str 
         details={"rijen": len(rows), "formaat": "xlsx", "persoonsgegevens": personal, "filter": query[:500]},
     )
     return len(rows)
+
+
+# ---------------------------------------------------------------------------
+# Bulk actions from the tray (the cases app does the work, one signal at a time)
+# ---------------------------------------------------------------------------
+
+PICK_UP, ASSIGN, NOT_PICKED_UP = "oppakken", "toewijzen", "niet_opgepakt"
+BULK_ACTIONS = {
+    PICK_UP: _("Oppakken"),
+    ASSIGN: _("Toewijzen aan wijkteam"),
+    NOT_PICKED_UP: _("Niet oppakken"),
+}
+
+
+@dataclass
+class BulkResult:
+    done: list[int] = field(default_factory=list)
+    # (signal id, why) for each signal the action did not apply to
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> BulkResult:
+    """Apply a tray action to each of ``signals`` (scoped by the caller) through the cases services.
+
+    ``oppakken`` picks a signal up (a case opens, assigned to ``team`` when
+    given); ``toewijzen`` gives the signal's case to ``team``, picking the signal
+    up first when it has no case yet; ``niet_opgepakt`` declines it with a DDAS
+    ``EnumSignaalstatus`` reason. A signal the action does not fit (already
+    picked up, closed) is skipped with the reason, the others go ahead.
+    """
+    from vroegsignaal.cases import services as case_services
+    from vroegsignaal.cases.models import Case, NotPickedUpReason
+    from vroegsignaal.cases.workflow import InvalidTransition as CaseTransition
+    from vroegsignaal.signals.workflow import InvalidTransition as SignalTransition
+
+    if action not in BULK_ACTIONS:
+        raise ValueError(f"Onbekende actie '{action}'.")
+    if action == ASSIGN and team is None:
+        raise ValueError("Kies een wijkteam om aan toe te wijzen.")
+    if action == NOT_PICKED_UP and reason not in NotPickedUpReason.values:
+        raise ValueError("Kies een reden waarom de signalen niet worden opgepakt.")
+    result = BulkResult()
+    cases = {c.signal_id: c for c in Case.objects.filter(signal__in=signals)}
+    for signal in signals:
+        try:
+            if action == PICK_UP:
+                case_services.pick_up_signal(signal, user, team=team)
+            elif action == ASSIGN and signal.pk in cases:
+                case_services.assign(cases[signal.pk], user, team=team)
+            elif action == ASSIGN:
+                case_services.pick_up_signal(signal, user, team=team)
+            else:
+                case_services.mark_not_picked_up(signal, user, reason)
+        except (CaseTransition, SignalTransition, ValidationError, PermissionDenied) as error:
+            result.skipped.append((signal.pk, str(error)))
+        else:
+            result.done.append(signal.pk)
+    return result
+
+
+def not_picked_up_reasons() -> list[tuple[str, str]]:
+    """DDAS ``EnumSignaalstatus`` reasons for declining a signal (from the cases app)."""
+    from vroegsignaal.cases.models import NotPickedUpReason
+
+    return list(NotPickedUpReason.choices)

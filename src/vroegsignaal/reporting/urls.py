@@ -10,6 +10,7 @@ urlpatterns = [
     path("werkbakjes/", views.tray_index, name="trays"),
     path("werkbakjes/<int:tray_id>/", views.tray_detail, name="tray"),
     path("werkbakjes/<int:tray_id>/export.xlsx", views.tray_export, name="tray_export"),
+    path("werkbakjes/<int:tray_id>/acties/", views.tray_bulk_action, name="tray_bulk_action"),
     path("huishoudens/<int:household_id>/", views.household_detail, name="household"),
     path("kaart/", views.neighbourhood_map, name="map"),
     path("kaart/gebieden.geojson", views.neighbourhood_map_geojson, name="map_geojson"),

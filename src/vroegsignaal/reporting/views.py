@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import functools
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import CreditorType, Role, Team
@@ -100,6 +103,8 @@ def tray_detail(request, tray_id: int):
         "flags": [("crisis", "Crisis"), ("herhaald", "Herhaald"), ("schuldverschuiving", "Schuldverschuiving")],
         "sorts": selectors.SORTS,
         "may_export_personal_data": services.may_export_personal_data(request.user),
+        "bulk_actions": services.BULK_ACTIONS,
+        "not_picked_up_reasons": services.not_picked_up_reasons(),
     }
     return render(request, "reporting/tray_detail.html", context)
 
@@ -179,3 +184,31 @@ def neighbourhood_map_geojson(request):
 def dashboard(request):
     trends = selectors.monthly_trends(scoped(request.user, Signal))
     return render(request, "reporting/dashboard.html", {"trends": trends})
+
+
+@require_POST
+@coordinator_required
+def tray_bulk_action(request, tray_id: int):
+    """Pick up, assign or decline the signals ticked on the tray page; back to the same filter."""
+    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    back = f"{reverse('reporting:tray', args=[tray.pk])}?{selectors.remembered_query(QueryDict(request.POST.get('filter', '')))}"
+    ids = [int(v) for v in request.POST.getlist("signaal") if v.isdigit()]
+    signals = list(scoped(request.user, Signal).filter(tray=tray, pk__in=ids).order_by("id"))
+    if not signals:
+        messages.warning(request, _("Kies eerst een of meer signalen."))
+        return redirect(back)
+    team = None
+    if request.POST.get("team"):
+        team = get_scoped_or_404(request.user, Team, pk=request.POST["team"])
+    try:
+        result = services.bulk_action(
+            request.user, signals, request.POST.get("actie", ""), team=team, reason=request.POST.get("reden", "")
+        )
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    if result.done:
+        messages.success(request, _("%(n)d signalen verwerkt.") % {"n": len(result.done)})
+    for signal_id, why in result.skipped:
+        messages.warning(request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why})
+    return redirect(back)

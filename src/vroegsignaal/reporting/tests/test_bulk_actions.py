@@ -1,0 +1,76 @@
+"""Bulk actions on the tray: pick up, assign to a team, mark not picked up (through the cases services)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from vroegsignaal.cases.models import Case, NotPickedUpReason
+from vroegsignaal.signals.models import Signal
+
+from .conftest import Town
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, town, **data):
+    return client.post(reverse("reporting:tray_bulk_action", args=[town.tray.pk]), data)
+
+
+def test_picking_up_ticked_signals_opens_a_case_for_each(town, client, verified_client):
+    first, second, untouched = town.signal(), town.signal(), town.signal()
+    verified_client(town.coordinator)
+    _post(client, town, signaal=[first.pk, second.pk], actie="oppakken", team=town.team.pk)
+    assert sorted(Case.objects.values_list("signal_id", "team_id")) == [
+        (first.pk, town.team.pk), (second.pk, town.team.pk),
+    ]  # fmt: skip
+    assert Signal.objects.get(pk=untouched.pk).status == "nieuw"
+
+
+def test_assigning_a_picked_up_signal_moves_its_case_to_the_team(town, client, verified_client):
+    signal = town.signal()
+    verified_client(town.coordinator)
+    _post(client, town, signaal=[signal.pk], actie="oppakken")
+    _post(client, town, signaal=[signal.pk], actie="toewijzen", team=town.team.pk)
+    assert Case.objects.get(signal=signal).team_id == town.team.pk
+
+
+def test_marking_not_picked_up_needs_a_ddas_reason(town, client, verified_client):
+    signal = town.signal()
+    verified_client(town.coordinator)
+    _post(client, town, signaal=[signal.pk], actie="niet_opgepakt", reden="")
+    assert Signal.objects.get(pk=signal.pk).status == "nieuw"
+    _post(client, town, signaal=[signal.pk], actie="niet_opgepakt", reden=NotPickedUpReason.OVERLEDEN.value)
+    assert Signal.objects.get(pk=signal.pk).status == "niet_opgepakt"
+
+
+def test_bulk_action_returns_to_the_same_filter(town, client, verified_client):
+    signal = town.signal()
+    verified_client(town.coordinator)
+    response = _post(client, town, signaal=[signal.pk], actie="oppakken", filter="crisis=1&sorteer=bedrag")
+    assert response["Location"].endswith("?crisis=1&sorteer=bedrag")
+
+
+def test_an_unfit_signal_is_skipped_and_the_others_go_ahead(town, client, verified_client):
+    declined = town.signal(status="niet_opgepakt")
+    fresh = town.signal()
+    verified_client(town.coordinator)
+    _post(client, town, signaal=[declined.pk, fresh.pk], actie="oppakken")
+    assert list(Case.objects.values_list("signal_id", flat=True)) == [fresh.pk]
+
+
+def test_bulk_action_ignores_signals_of_another_municipality(town, client, verified_client):
+    other = Town(code="0888", name="Andere gemeente")
+    foreign = other.signal()
+    verified_client(town.coordinator)
+    _post(client, town, signaal=[foreign.pk], actie="oppakken")
+    assert Signal.objects.get(pk=foreign.pk).status == "nieuw"
+    assert not Case.objects.exists()
+
+
+def test_bulk_action_refuses_a_team_of_another_municipality(town, client, verified_client):
+    other = Town(code="0888", name="Andere gemeente")
+    signal = town.signal()
+    verified_client(town.coordinator)
+    assert _post(client, town, signaal=[signal.pk], actie="oppakken", team=other.team.pk).status_code == 404
+    assert not Case.objects.exists()
