@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,7 +44,7 @@ from django.utils import timezone
 
 from vroegsignaal.privacy.services import blind_index_many, decrypt_many, encrypt_many
 
-from . import bulk, matching
+from . import background, bulk, matching
 from .models import Arrear, ArrearEvent, ArrearEventKind, ArrearStatus, Household, Person
 
 __all__ = [
@@ -241,17 +242,23 @@ def apply_rows(
         clock.lap("prepare")
         live, households_created = _link_households(live, now)
         clock.lap("households")
-        live, persons_created, persons_updated = _link_persons(live, now, clock)
-        counts = _apply_arrears(
-            live,
-            closing,
-            kind=kind,
-            creditor_id=creditor_id,
-            delivery_id=delivery_id,
-            reference_date=reference_date,
-            rejected_keys=rejected_keys,
-            clock=clock,
-        )
+        live, persons_created, persons_updated, pending = _link_persons(live, now, clock)
+        try:
+            counts = _apply_arrears(
+                live,
+                closing,
+                kind=kind,
+                creditor_id=creditor_id,
+                delivery_id=delivery_id,
+                reference_date=reference_date,
+                rejected_keys=rejected_keys,
+                clock=clock,
+            )
+            pending.run()
+            clock.lap("persons: insert")
+        except BaseException:
+            pending.cancel()
+            raise
     clock.lap("commit")
     return ApplyCounts(
         **counts,
@@ -516,10 +523,15 @@ ARREAR_INPUT = (
 
 def _link_persons(
     live: pl.DataFrame, now: dt.datetime, clock: _Clock
-) -> tuple[pl.DataFrame, int, int]:
-    """Add ``person_id`` to every row: an existing person of the household, or a new one."""
+) -> tuple[pl.DataFrame, int, int, _PendingInsert]:
+    """Add ``person_id`` to every row: an existing person of the household, or a new one.
+
+    New persons get their ids now; their rows are written by the returned
+    pending insert, once their fields are encrypted (see ``background``).
+    """
     if live.is_empty():
-        return live.with_columns(person_id=pl.lit(None, pl.Int64)).select(ARREAR_INPUT), 0, 0
+        empty = live.with_columns(person_id=pl.lit(None, pl.Int64)).select(ARREAR_INPUT)
+        return empty, 0, 0, _NOTHING_PENDING
     live = _person_features(live)
     clock.lap("persons: blind indexes")
     existing = _existing_persons(live)
@@ -529,11 +541,15 @@ def _link_persons(
     live = live.join(matched, on=POS, how="left", maintain_order="left")
     clock.lap("persons: match")
 
-    live, created = _create_persons(live, now)
+    live, created, pending = _create_persons(live, now)
     clock.lap("persons: create")
-    updated = _update_person_details(live, existing, now)
+    try:
+        updated = _update_person_details(live, existing, now)
+    except BaseException:
+        pending.cancel()
+        raise
     clock.lap("persons: update")
-    return live.select(ARREAR_INPUT), created, updated
+    return live.select(ARREAR_INPUT), created, updated, pending
 
 
 def _existing_persons(live: pl.DataFrame) -> pl.DataFrame:
@@ -670,11 +686,13 @@ def _stored_identities(person_ids: list[int]) -> dict[int, matching.Identity]:
     }
 
 
-def _create_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame, int]:
-    """Group the rows no stored person matched into new persons, and insert them."""
+def _create_persons(
+    live: pl.DataFrame, now: dt.datetime
+) -> tuple[pl.DataFrame, int, _PendingInsert]:
+    """Group the rows no stored person matched into new persons; their insert is returned pending."""
     unmatched = live.filter(pl.col("person_id").is_null()).drop("person_id")
     if unmatched.is_empty():
-        return live, 0
+        return live, 0, _NOTHING_PENDING
     # Rows with one identity in one household are one person; identities of one
     # household and birth date may still be one person (a typo): cluster those.
     # (Different BSNs split an identity: they are never one person.)
@@ -745,35 +763,49 @@ def _create_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame,
         )
         .sort("_cluster")
     )
-    persons = _with_details(persons)
     persons = persons.with_columns(
-        bulk.reserve_ids(PERSON_TABLE, persons.height).alias("person_id")
+        bulk.reserve_ids(PERSON_TABLE, persons.height).alias("person_id"),
+        pl.concat_str([pl.col(f).fill_null("") for f in DETAIL_FIELDS], separator="\x1f").alias(
+            "_details_key"
+        ),
+    )
+    # The ciphertext is computed on the other core while the caller writes the arrears.
+    job = background.start(
+        {
+            "surname": background.Encrypt(persons.get_column("achternaam")),
+            "tussenvoegsel": background.Encrypt(persons.get_column("tussenvoegsel")),
+            "initials": background.Encrypt(persons.get_column("voorletters")),
+            "first_names": background.Encrypt(persons.get_column("voornamen")),
+            "birth_date": background.Encrypt(
+                persons.get_column("geboortedatum").dt.strftime("%Y-%m-%d")
+            ),
+            "gender": background.Encrypt(persons.get_column("geslacht")),
+            "phone": background.Encrypt(persons.get_column("telefoonnummer")),
+            "email": background.Encrypt(persons.get_column("email")),
+            "bsn": background.Encrypt(persons.get_column("bsn")),
+            "bsn_index": background.BlindIndex(persons.get_column("bsn"), BSN_CONTEXT),
+            "details_digest": background.BlindIndex(
+                persons.get_column("_details_key"), DETAILS_CONTEXT
+            ),
+        }
     )
     stamp = bulk.db_datetime(now)
-    bulk.insert_frame(
-        PERSON_TABLE,
-        pl.DataFrame(
-            {
-                "id": persons.get_column("person_id"),
-                "household_id": persons.get_column("household_id"),
-                "surname": _encrypt(persons.get_column("achternaam")),
-                "tussenvoegsel": _encrypt(persons.get_column("tussenvoegsel")),
-                "initials": _encrypt(persons.get_column("voorletters")),
-                "first_names": _encrypt(persons.get_column("voornamen")),
-                "birth_date": _encrypt(persons.get_column("geboortedatum").dt.strftime("%Y-%m-%d")),
-                "gender": _encrypt(persons.get_column("geslacht")),
-                "phone": _encrypt(persons.get_column("telefoonnummer")),
-                "email": _encrypt(persons.get_column("email")),
-                "bsn": _encrypt(persons.get_column("bsn")),
-                "birth_date_index": persons.get_column("birth_date_index"),
-                "surname_index": persons.get_column("surname_index"),
-                "identity_index": persons.get_column("identity_index"),
-                "bsn_index": persons.get_column("bsn_index"),
-                "details_digest": persons.get_column("details_digest"),
-            }
-        ),
-        constants={"created_at": stamp, "updated_at": stamp},
+    plain = persons.select(
+        pl.col("person_id").alias("id"),
+        "household_id",
+        "birth_date_index",
+        "surname_index",
+        "identity_index",
     )
+
+    def insert() -> None:
+        tokens = job.result()
+        bulk.insert_frame(
+            PERSON_TABLE,
+            plain.with_columns(**tokens),
+            constants={"created_at": stamp, "updated_at": stamp},
+        )
+
     mapping = unmatched.join(
         persons.select("_cluster", "person_id"), on="_cluster", how="left"
     ).select(POS, pl.col("person_id").alias("_new_person"))
@@ -782,7 +814,18 @@ def _create_persons(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame,
         .with_columns(pl.coalesce("person_id", "_new_person").alias("person_id"))
         .drop("_new_person")
     )
-    return live, persons.height
+    return live, persons.height, _PendingInsert(insert, job.cancel)
+
+
+@dataclass
+class _PendingInsert:
+    """Rows to insert once their ciphertext is ready; ``cancel`` if the apply fails first."""
+
+    run: Callable[[], None]
+    cancel: Callable[[], None]
+
+
+_NOTHING_PENDING = _PendingInsert(lambda: None, lambda: None)
 
 
 def _with_details(persons: pl.DataFrame) -> pl.DataFrame:
@@ -949,9 +992,13 @@ def _apply_arrears(
     opening = values.filter(~is_open | pl.col("_moved"))
 
     # Arrears that this delivery closes.
+    kept = state.clear()
     if kind == STAND:
         present = _keys(live)
         if rejected_keys is not None:
+            kept = state.join(_keys(rejected_keys), on=list(KEY), how="semi").join(
+                present, on=list(KEY), how="anti"
+            )
             present = pl.concat([present, _keys(rejected_keys)])
         cleared = state.join(present, on=list(KEY), how="anti")
         ignored = 0
@@ -965,13 +1012,8 @@ def _apply_arrears(
     # Close first: the continuation of a moved arrear has the same key, and only one may be open.
     _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
     _close(moved.get_column("arrear_id").sort(), ArrearStatus.MOVED, delivery_id, reference_date)
+    _mark_seen(unchanged, updated, kept, kind, creditor_id, delivery_id, reference_date)
     _update_attributes(updated, delivery_id, reference_date)
-    if unchanged.height:
-        where, params = bulk.id_list("id", unchanged.get_column("arrear_id").sort())
-        bulk.execute(
-            f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s WHERE {where}",  # noqa: S608
-            [reference_date, delivery_id, *params],
-        )
     clock.lap("arrears: update")
     opened = _open(opening, creditor_id, delivery_id, reference_date)
     clock.lap("arrears: insert")
@@ -1027,6 +1069,47 @@ def _apply_arrears(
         "unchanged": unchanged.height + updated.filter(~pl.col("_material")).height,
         "ignored": ignored,
     }
+
+
+def _mark_seen(
+    unchanged: pl.DataFrame,
+    updated: pl.DataFrame,
+    kept: pl.DataFrame,
+    kind: str,
+    creditor_id: int,
+    delivery_id: int,
+    reference_date: dt.date,
+) -> None:
+    """Set ``last_seen_on`` and ``last_delivery`` of the open arrears delivered again."""
+    expected = unchanged.height + updated.height
+    if kind == STAND:
+        if not expected:
+            return
+        # Once the absent and moved arrears are closed, the creditor's open arrears
+        # are exactly the ones delivered again (and those kept open for rejected
+        # rows): one pass over the table instead of a million lookups by id.
+        sql = (
+            f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s "  # noqa: S608
+            "WHERE creditor_id = %s AND status = 'open'"
+        )
+        params: list = [reference_date, delivery_id, creditor_id]
+        if kept.height:
+            where, extra = bulk.id_list("id", kept.get_column("arrear_id").sort())
+            sql += f" AND NOT ({where})"
+            params += extra
+    else:
+        if unchanged.is_empty():
+            return
+        expected = unchanged.height  # (updated ones get last_seen_on with their attributes)
+        where, extra = bulk.id_list("id", unchanged.get_column("arrear_id").sort())
+        sql = f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s WHERE {where}"  # noqa: S608
+        params = [reference_date, delivery_id, *extra]
+    written = bulk.execute(sql, params)
+    if written != expected:
+        raise RuntimeError(
+            f"{written} arrears marked as seen, expected {expected}: the open arrears "
+            "changed while this delivery was applied"
+        )
 
 
 def _close(ids: pl.Series, status: ArrearStatus, delivery_id: int, reference_date: dt.date) -> None:

@@ -313,3 +313,53 @@ def test_personal_fields_are_not_stored_in_plaintext(world):
         dt.date(1971, 3, 4),
         "123456782",
     )
+
+
+def test_new_persons_are_the_same_when_encrypted_in_a_child_process(world, monkeypatch):
+    from vroegsignaal.households import background
+
+    monkeypatch.setattr(background, "FORK_MIN_VALUES", 0)  # fork for any delivery
+    world.apply(
+        world.at(0, klantnummer="K1", telefoonnummer="0611111111", bsn="123456782"),
+        world.at(1, klantnummer="K2", achternaam="Bakker", tussenvoegsel="de"),
+    )
+    persons = {p.surname: p for p in Person.objects.all()}
+    assert persons["Jansen"].phone == "0611111111"
+    assert persons["Jansen"].bsn_index is not None
+    assert (persons["Bakker"].tussenvoegsel, persons["Bakker"].phone) == ("de", "")
+    assert persons["Bakker"].bsn_index is None
+
+
+def test_a_background_job_that_fails_changes_nothing(world, monkeypatch):
+    from vroegsignaal.households import background
+
+    monkeypatch.setattr(background, "FORK_MIN_VALUES", 0)
+    monkeypatch.setattr(background, "_compute", lambda task, values: 1 / 0)
+    with pytest.raises(RuntimeError, match="achtergrond"):
+        world.apply(world.at(0))
+    assert (Household.objects.count(), Person.objects.count(), Arrear.objects.count()) == (0, 0, 0)
+
+
+def test_applying_the_same_delivery_again_changes_nothing(world):
+    from vroegsignaal.households.services import apply_rows
+
+    delivery = world.delivery()
+    rows = frame(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    apply_rows(delivery, rows, kind="stand", creditor=world.creditor, reference_date=PEILDATUM)
+    again = apply_rows(
+        delivery, rows, kind="stand", creditor=world.creditor, reference_date=PEILDATUM
+    )
+    assert (again.new, again.unchanged, ArrearEvent.objects.count()) == (0, 2, 2)
+
+
+def test_touched_households_are_those_whose_arrears_changed(world):
+    world.apply(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    counts = world.apply(
+        world.at(0, klantnummer="K1"), world.at(2, klantnummer="K3"), day=NEXT_MONTH
+    )
+    touched = set(
+        Household.objects.filter(pk__in=counts.touched_household_ids.to_list()).values_list(
+            "address_id", flat=True
+        )
+    )
+    assert touched == {world.address(1).pk, world.address(2).pk}
