@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from vroegsignaal.cases.selectors import cases_of_household
 from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import CreditorType, Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
@@ -145,6 +146,7 @@ def household_detail(request, household_id: int):
         "shows_persons": request.user.role in services.ROLES_SEEING_PERSONS,
         "signal": signals[0] if signals and signals[0].is_open else None,
         "earlier_signals": signals[1:] if signals and signals[0].is_open else signals,
+        "cases": list(cases_of_household(request.user, household)),
         "timelines": selectors.arrear_timelines(household),
         "trail": selectors.household_view_trail(household),
         "purpose": purpose,

@@ -103,3 +103,14 @@ def test_household_view_query_count_is_bounded(town, client, verified_client, dj
     client.get(reverse("reporting:household", args=[household.pk]))
     with django_assert_max_num_queries(20):
         client.get(reverse("reporting:household", args=[household.pk]))
+
+
+def test_household_view_lists_the_households_cases(town, client, verified_client):
+    from vroegsignaal.cases.services import pick_up_signal
+
+    household = town.household()
+    case = pick_up_signal(town.signal(household), town.coordinator, team=town.team)
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:household", args=[household.pk]))
+    assert [c.pk for c in response.context["cases"]] == [case.pk]
+    assert reverse("cases:detail", args=[case.pk]) in response.content.decode()
