@@ -57,8 +57,11 @@ def due_soon(qs: QuerySet[Case], today: dt.date) -> QuerySet[Case]:
     )
 
 
-def case_list(user, *, sort: str = DEFAULT_SORT, show: str = "open") -> QuerySet[Case]:
+def case_list(user, *, sort: str = DEFAULT_SORT, show: str = "open", mine: bool = False) -> QuerySet[Case]:
+    """The list page's cases: open, closed or all; ``mine`` keeps those assigned to ``user``."""
     qs = cases_for(user)
+    if mine:
+        qs = qs.filter(worker=user)
     if show == "open":
         qs = open_cases(qs)
     elif show == "gesloten":

@@ -82,7 +82,8 @@ def case_list(request):
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
     show = request.GET.get("toon", "open")
     show = show if show in ("open", "gesloten", "alle") else "open"
-    page = Paginator(selectors.case_list(request.user, sort=sort, show=show), PAGE_SIZE).get_page(
+    mine = request.GET.get("van") == "mij"
+    page = Paginator(selectors.case_list(request.user, sort=sort, show=show, mine=mine), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
     today = timezone.localdate()
@@ -90,7 +91,7 @@ def case_list(request):
     return render(
         request,
         "cases/list.html",
-        {"page": page, "rows": rows, "sort": sort, "show": show, "sorts": list(selectors.SORTS), "today": today},
+        {"page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today},
     )
 
 

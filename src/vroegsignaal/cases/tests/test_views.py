@@ -153,3 +153,11 @@ def test_case_page_queries_do_not_grow_with_its_attempts_and_notes(
         services.log_contact_attempt(case, worker, kind=ContactKind.TELEFOON, reached=False, on=dt.date(2026, 3, day))
         services.add_note(case, worker, f"notitie {day}")
     assert _queries(client, url) == few
+
+
+def test_my_cases_keeps_only_the_cases_assigned_to_me(client, verified_client, world, worker, team, coordinator):
+    mine = services.pick_up_signal(make_signal(world), coordinator, worker=worker, on=dt.date(2026, 3, 2))
+    services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.get(reverse("cases:list"), {"van": "mij"})
+    assert [case.pk for case, _ in response.context["rows"]] == [mine.pk]
