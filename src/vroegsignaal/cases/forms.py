@@ -12,10 +12,17 @@ from .models import CASE_OUTCOMES, ContactKind, NotPickedUpReason, OfferAnswer, 
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; it only understands ISO dates, whatever the locale's format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
+        super().__init__(attrs, format=format)
 
 
 class ContactAttemptForm(forms.Form):
+    prefix = "poging"  # the case page holds several forms: unique ids
+
     kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
     reached = forms.TypedChoiceField(
         label=_("Bereikt"), choices=[("ja", _("Ja")), ("nee", _("Nee"))], coerce=lambda v: v == "ja",
@@ -27,21 +34,29 @@ class ContactAttemptForm(forms.Form):
 
 
 class OfferForm(forms.Form):
+    prefix = "aanbod"  # the case page holds several forms: unique ids
+
     made_on = forms.DateField(label=_("Hulpaanbod gedaan op"), widget=DateInput)
     answer = forms.ChoiceField(label=_("Antwoord"), choices=OfferAnswer.choices, required=False)
     answered_on = forms.DateField(label=_("Antwoord gegeven op"), widget=DateInput, required=False)
 
 
 class CloseForm(forms.Form):
+    prefix = "afsluiten"  # the case page holds several forms: unique ids
+
     outcome = forms.ChoiceField(label=_("Eindresultaat"), choices=[(o.value, o.label) for o in CASE_OUTCOMES])
     on = forms.DateField(label=_("Afgesloten op"), widget=DateInput)
 
 
 class NoteForm(forms.Form):
+    prefix = "notitie"  # the case page holds several forms: unique ids
+
     text = forms.CharField(label=_("Notitie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
 class AssignForm(forms.Form):
+    prefix = "toewijzen"  # the case page holds several forms: unique ids
+
     team = forms.ModelChoiceField(label=_("Wijkteam"), queryset=Team.objects.none())
     worker = forms.ModelChoiceField(label=_("Hulpverlener"), queryset=User.objects.none(), required=False)
 

@@ -36,7 +36,7 @@ def test_refused_case_opening_is_in_the_audit_log(client, verified_client, worke
 def test_worker_of_team_a_cannot_post_to_case_of_team_b(client, verified_client, worker, case_of_other_team):
     verified_client(worker)
     url = reverse("cases:contact_attempt", kwargs={"case_id": case_of_other_team.pk})
-    response = client.post(url, {"kind": "Telefoon", "reached": "ja", "on": "2026-03-03"})
+    response = client.post(url, {"poging-kind": "Telefoon", "poging-reached": "ja", "poging-on": "2026-03-03"})
     assert response.status_code == 404 and not ContactAttempt.objects.exists()
 
 
@@ -60,7 +60,7 @@ def test_worker_logs_a_home_visit_from_the_case_page(client, verified_client, wo
     verified_client(worker)
     client.post(
         reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
-        {"kind": "Huisbezoek", "reached": "ja", "on": "2026-03-03", "part_of_day": "Ochtend", "note": "thuis"},
+        {"poging-kind": "Huisbezoek", "poging-reached": "ja", "poging-on": "2026-03-03", "poging-part_of_day": "Ochtend", "poging-note": "thuis"},
     )
     assert Case.objects.get(pk=case.pk).status == "in_contact"
 

@@ -1,0 +1,84 @@
+"""A wijkteam worker in a real browser: home page deadlines, the case, a home visit, the letter, the outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import TeamFactory, UserFactory
+from vroegsignaal.cases import services
+from vroegsignaal.cases.models import Case, ContactAttempt
+from vroegsignaal.cases.tests.conftest import make_signal
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.signals.tests.conftest import world  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "een-lang-wachtwoord-123"
+
+
+def log_in(page, live_server, user, device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Token").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="Volgende").click()
+
+
+def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(page, live_server, world, screenshot):  # noqa: F811
+    team = TeamFactory(
+        municipality=world.municipality, code="NOORD", name="Wijkteam Noord",
+        phone="020-1234567", email="noord@voorbeeldstad.nl", visiting_address="Dorpsplein 1",
+    )  # fmt: skip
+    coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
+    worker = UserFactory(username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality)
+    today = timezone.localdate()
+    picked_up = today - dt.timedelta(days=10)
+    case = services.pick_up_signal(make_signal(world, crisis=True), coordinator, worker=worker, on=picked_up)
+
+    # Content Security Policy violations per page load. htmx injects its indicator style on every
+    # page (the home page too); the case pages must add none of their own.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(page.url) if m.type == "error" and "Content Security Policy" in m.text else None,
+    )
+    log_in(page, live_server, worker, TOTPDevice.objects.create(user=worker, name="default"))
+
+    page.get_by_role("heading", name="Termijnen").wait_for()
+    page.wait_for_load_state("networkidle")
+    on_home = violations.count(f"{live_server.url}/")
+    assert page.get_by_text("Termijn verstreken").first.is_visible()
+    screenshot("cases-home")
+
+    page.get_by_role("link", name=f"Zaak {case.pk}").first.click()
+    page.get_by_role("heading", name=f"Zaak {case.pk}", level=1).wait_for()
+    page.wait_for_load_state("networkidle")
+    assert violations.count(f"{live_server.url}/zaken/{case.pk}/") <= on_home
+    screenshot("cases-detail")
+
+    page.get_by_label("Soort contact").select_option("Huisbezoek")
+    page.get_by_label("Ja").check()
+    assert page.locator("#id_poging-on").input_value() == today.isoformat()  # today by default
+    page.get_by_label("Dagdeel").select_option("Middag")
+    page.get_by_role("button", name="Vastleggen").click()
+    page.get_by_text("De contactpoging is vastgelegd.").wait_for()
+    assert Case.objects.get(pk=case.pk).contacted_on == today
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Brief maken").click()
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+    assert ContactAttempt.objects.filter(case=case, kind="Brief").exists()
+
+    page.goto(f"{live_server.url}/zaken/{case.pk}/")
+    page.get_by_label("Eindresultaat").select_option("(Budget)advies en/of quick fix")
+    page.get_by_role("button", name="Afsluiten").click()
+    page.get_by_text("De zaak is afgesloten.").wait_for()
+    screenshot("cases-closed")
+    assert Case.objects.get(pk=case.pk).status == "afgesloten"
