@@ -82,3 +82,35 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     page.get_by_text("De zaak is afgesloten.").wait_for()
     screenshot("cases-closed")
     assert Case.objects.get(pk=case.pk).status == "afgesloten"
+
+
+@pytest.fixture
+def axe_page(browser):
+    # axe is injected as a script; the page's strict CSP would (rightly) refuse it.
+    context = browser.new_context(locale="nl-NL", bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_case_pages_meet_wcag_aa(axe_page, live_server, client, world):  # noqa: F811
+    from conftest import login_verified
+    from tests.browser.test_accessibility import violations
+
+    team = TeamFactory(municipality=world.municipality, code="NOORD", name="Wijkteam Noord")
+    coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
+    worker = UserFactory(username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality)
+    today = timezone.localdate()
+    case = services.pick_up_signal(
+        make_signal(world, crisis=True), coordinator, worker=worker, on=today - dt.timedelta(days=10)
+    )
+    services.add_note(case, worker, "Eerste notitie")
+    TOTPDevice.objects.create(user=worker, name="default", confirmed=True)
+    login_verified(client, worker)
+    cookie = client.cookies["sessionid"]
+    axe_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    problems = {}
+    for path in ("/", "/zaken/", f"/zaken/{case.pk}/"):
+        axe_page.goto(f"{live_server.url}{path}")
+        problems[path] = violations(axe_page)
+    assert problems == {"/": [], "/zaken/": [], f"/zaken/{case.pk}/": []}
