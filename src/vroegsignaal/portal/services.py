@@ -15,10 +15,6 @@ def home_for(user) -> dict:
             _("De huishoudweergave met achterstanden en de uitleg van elk signaal"),
             _("De kaart en het dashboard per wijk en buurt"),
         ],
-        Role.HULPVERLENER: [
-            _("De zaken van uw wijkteam, met hun termijnen bovenaan"),
-            _("Contactpogingen en uitkomsten vastleggen"),
-        ],
         Role.SCHULDEISER: [
             _("Leveringen aanleveren en hun verslag bekijken"),
             _("Terugkoppeling en incasso-uitstel per klant"),
