@@ -59,6 +59,8 @@ from .fields import Soort, field_for_header, validate_column_mapping
 from .models import ApiKey, ColumnMapping, Delivery, DeliveryRowIssue, DeliveryStatus, Via
 
 log = logging.getLogger(__name__)
+# Seconds per stage of processing, at DEBUG (benchmarks/intake.py: where the time goes).
+timing_log = logging.getLogger("vroegsignaal.intake.timing")
 
 S = DeliveryStatus
 
@@ -82,6 +84,24 @@ ISSUE_BATCH = 5000
 
 class DeliveryError(Exception):
     """An action on a delivery that is not possible now; the message is Dutch and for the user."""
+
+
+class _Stopwatch:
+    """Logs the seconds of each stage at DEBUG on ``vroegsignaal.intake.timing``; the
+    record carries ``stage``, ``seconds``, ``cpu`` (this process) and ``details`` (sub-stages)."""
+
+    def __init__(self) -> None:
+        self._last, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, delivery_id: int, stage: str, details: dict | None = None) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        seconds, cpu_seconds = now - self._last, cpu - self._cpu
+        self._last, self._cpu = now, cpu
+        if timing_log.isEnabledFor(logging.DEBUG):
+            timing_log.debug(
+                "levering %s: %s %.3f s (cpu %.3f s)", delivery_id, stage, seconds, cpu_seconds,
+                extra={"stage": stage, "seconds": seconds, "cpu": cpu_seconds, "details": details or {}},
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -235,6 +255,7 @@ def receive_delivery(
     """
     if kind not in (None, "", *Soort.values):
         raise ValueError(f"onbekende soort {kind!r}")
+    watch = _Stopwatch()
     filename = Path(filename or "").name[:255]
     staged = stage_file(source, suffix=Path(filename).suffix.lower()[:10])
     refusal: dict | None = None
@@ -294,6 +315,7 @@ def receive_delivery(
     if refusal:
         _remove_staged(staged.name)
         return delivery
+    watch.lap(delivery.pk, "receive")
     if not queued:
         return process_delivery(delivery.pk)
     delivery.refresh_from_db()
@@ -408,6 +430,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     from .normalise import ERRORS, WARNINGS, normalise_delivery
     from .parsing import DeliveryRefused, parse_delivery
 
+    watch = _Stopwatch()
     parsed = parse_delivery(
         path,
         filename=delivery.filename or None,
@@ -416,6 +439,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         max_bytes=settings.MAX_DELIVERY_BYTES,
     )
     set_progress(delivery.pk, 25)
+    watch.lap(delivery.pk, "parse")
 
     kind = delivery.kind
     reference_date = delivery.reference_date
@@ -427,11 +451,13 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
 
     normalised = normalise_delivery(parsed.table, peildatum=reference_date, soort=kind)
     set_progress(delivery.pk, 45)
+    watch.lap(delivery.pk, "normalise")
 
     table = routing.route_rows(normalised.table)
     allowed = routing.covenant_municipality_ids(delivery.creditor_id, reference_date)
     table = table.with_columns(routing.in_covenant_expr(allowed).alias("in_covenant"))
     set_progress(delivery.pk, 65)
+    watch.lap(delivery.pk, "route")
 
     unknown_address = (
         pl.col("postcode").is_not_null() & pl.col("municipality_id").is_null()
@@ -528,6 +554,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     # not rejections, but they are rows of the delivery.
     if rows_rejected > MAX_REJECTED_SHARE * table.height:
         evaluation.refusal = _refusal(Code.TE_VEEL_FOUTEN)
+    watch.lap(delivery.pk, "collect")
     return evaluation
 
 
@@ -621,12 +648,14 @@ def process_delivery(delivery_id: int) -> Delivery:
         return _finish_refused(delivery, evaluation, evaluation.refusal)
 
     if evaluation.kind == Soort.STAND:
+        watch = _Stopwatch()
         households = _households()
         creditor = delivery.creditor
         open_count = households.open_arrear_count(creditor)
         clearing = households.count_cleared_by_stand(
             creditor, evaluation.accepted, rejected_keys=evaluation.rejected_keys
         )
+        watch.lap(delivery.pk, "safety check")
         if open_count and clearing > MAX_CLEARED_SHARE * open_count:
             evaluation.report["veiligheidscontrole"] = {
                 "open_achterstanden": int(open_count),
@@ -820,6 +849,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
     """Apply the routed rows, write the outcome and supersede earlier deliveries: one transaction."""
     households = _households()
     set_progress(delivery.pk, 70)
+    watch = _Stopwatch()
     with transaction.atomic():
         current = _locked(delivery.pk, S.IN_BEHANDELING)
         if current is None:
@@ -846,6 +876,9 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
                 reference_date=current.reference_date,
                 rejected_keys=evaluation.rejected_keys,
             )
+            watch.lap(current.pk, "apply", getattr(counts, "timings", None))
+            _evaluate_signals(current, getattr(counts, "touched_household_ids", None))
+            watch.lap(current.pk, "evaluate")
             current.arrears_new = counts.new
             current.arrears_changed = counts.changed
             current.arrears_cleared = counts.cleared
@@ -858,8 +891,19 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
         staged, current.staged_name = current.staged_name, ""
         current.save()
         _audit_outcome(current)
+        watch.lap(current.pk, "outcome")
+    watch.lap(current.pk, "commit")
     _remove_staged(staged)
     return current
+
+
+def _evaluate_signals(delivery: Delivery, household_ids: pl.Series | None) -> None:
+    """Evaluate the signal rules for the households the delivery touched, inside the apply
+    transaction (a crash leaves neither); see docs/signals.md."""
+    from vroegsignaal.signals.services import evaluate_after_delivery
+
+    if household_ids is not None and len(household_ids):
+        evaluate_after_delivery(delivery, household_ids.to_list())
 
 
 def _supersede_earlier(delivery: Delivery) -> None:
