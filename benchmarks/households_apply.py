@@ -51,6 +51,23 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU time of this session's PostgreSQL backend (it runs on this machine), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
@@ -301,9 +318,13 @@ def child(database_url: str, rows: int, households: int, budget: float) -> int:
                 f"{clearing:,} would be cleared",
             )
         d = delivery(day)
-        started, cpu = time.perf_counter(), cpu_seconds()
+        started, cpu, server = time.perf_counter(), cpu_seconds(), server_cpu_seconds()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         counts = apply_rows(d, frame, kind="stand", creditor=creditor, reference_date=day)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        server = None if server is None else server_cpu_seconds() - server
         verdict = "OK" if seconds <= budget else "TOO SLOW"
         line(
             f"apply_rows ({label})",
@@ -314,7 +335,9 @@ def child(database_url: str, rows: int, households: int, budget: float) -> int:
             f"{counts.persons_updated:,}; budget {budget:.0f} s: {verdict}",
         )
         print(
-            f"      this process's CPU time {cpu:.1f} s; load average {os.getloadavg()[0]:.1f}",
+            f"      CPU time: this process {cpu:.1f} s, its encryption child {child_cpu:.1f} s"
+            + ("" if server is None else f", the PostgreSQL backend {server:.1f} s")
+            + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             flush=True,
         )
         print(
@@ -326,12 +349,24 @@ def child(database_url: str, rows: int, households: int, budget: float) -> int:
             flush=True,
         )
         status |= seconds > budget
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+                [Arrear._meta.db_table],
+            )
+            updated, hot = cursor.fetchone()
+        print(f"  arrear updates {updated:,}, of which HOT (no index touched) {hot:,}", flush=True)
     print(
         f"  totals: {Household.objects.count():,} households, {Person.objects.count():,} persons, "
         f"{Arrear.objects.count():,} arrears",
         flush=True,
     )
-    print(f"  {'peak memory (RSS)':<34} {peak_mib():8.0f} MiB", flush=True)
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"  {'peak memory (RSS)':<34} {peak_mib():8.0f} MiB (encryption child {child_peak:.0f} MiB)",
+        flush=True,
+    )
     return int(status)
 
 

@@ -12,15 +12,16 @@ COPY), not through ``save()``: model defaults that matter there are repeated in
 ``services.py``.
 
 Foreign keys and the database: the references that ``apply_rows`` writes a
-million at a time (household → municipality, person → household, arrear →
+million at a time (household → address and municipality, person → household, arrear →
 creditor, household, person, municipality, deliveries, event → arrear) are
 Django foreign keys without a database constraint (``db_constraint=False``).
 A constraint costs a lookup per inserted row (PostgreSQL: a trigger per row,
 fired at commit), which on a first delivery of a million rows was most of the
 time spent. The one writer reserves ids and inserts parents before children in
 one transaction; :func:`.selectors.integrity_problems` checks the references
-set-based, and the tests run it after every apply. The reference that another
-app's writer could break, household → registry address, keeps its constraint.
+set-based, and the tests run it after every apply. Household → registry
+address has no constraint either (PostgreSQL would fire a trigger per new
+household); the register never deletes addresses, and the check covers it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Household(models.Model):
         blank=True,
         related_name="household",
         verbose_name=_("adres"),
+        db_constraint=False,  # see the module docstring
     )
     # "1234AB|12|A|2": postcode|huisnummer|huisletter|toevoeging; "" when ``address`` is set.
     unregistered_address = models.CharField(

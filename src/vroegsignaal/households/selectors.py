@@ -153,6 +153,7 @@ def integrity_problems() -> dict[str, int]:
     every apply; run it after a manual repair too.
     """
     from vroegsignaal.organisations.models import Creditor, Municipality
+    from vroegsignaal.registry.models import Address
 
     household = Household._meta.db_table
     person = Person._meta.db_table
@@ -160,7 +161,9 @@ def integrity_problems() -> dict[str, int]:
     event = ArrearEvent._meta.db_table
     municipality = Municipality._meta.db_table
     creditor = Creditor._meta.db_table
+    address = Address._meta.db_table
     checks = {
+        "household.address": f"SELECT count(*) FROM {household} h LEFT JOIN {address} a ON a.id = h.address_id WHERE h.address_id IS NOT NULL AND a.id IS NULL",  # noqa: S608
         "household.municipality": f"SELECT count(*) FROM {household} h LEFT JOIN {municipality} m "  # noqa: S608
         "ON m.id = h.municipality_id WHERE m.id IS NULL",
         "person.household": f"SELECT count(*) FROM {person} p LEFT JOIN {household} h "  # noqa: S608
