@@ -11,7 +11,6 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,7 +89,7 @@ def tray_detail(request, tray_id: int):
         return redirect(f"{reverse('reporting:tray', args=[tray.pk])}?{redirect_to}")
     tray_filter = selectors.TrayFilter.from_query(request.GET)
     signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
-    page = Paginator(selectors.tray_list_rows(signals), selectors.PAGE_SIZE).get_page(request.GET.get("pagina"))
+    page = selectors.tray_page(signals, request.GET.get("pagina"))
     context = {
         "tray": tray,
         "page": page,
