@@ -5,14 +5,17 @@ some five million field encryptions and two million keyed hashes, about
 seven seconds of pure Python that holds the GIL. The database writes of the
 same delivery (households, arrears, events) take longer than that and do not
 need the persons' ciphertext, so :func:`start` forks a child process that
-computes the tokens while the parent goes on writing; :meth:`Job.result`
-collects them. The parent hands the values over as CSV text in memory (a
-tenth of the size of Python lists of them; plain text never touches disk).
-The child reads that with the standard library, runs only
-:mod:`vroegsignaal.privacy`'s ``encrypt_many``/``blind_index_many`` (no
-database, no Polars: its thread pool does not survive a fork), writes the
-results to unlinked temporary files and leaves with ``os._exit``. Temporary
-files hold only ciphertext and keyed hashes.
+computes the tokens while the parent goes on writing; :meth:`Job.slices`
+hands them back a slice of rows at a time, so the parent never holds all of
+them at once.
+
+The parent gives the child the values as CSV text in memory (a tenth of the
+size of Python lists of them; plain text never touches disk). The child reads
+that with the standard library, runs only :mod:`vroegsignaal.privacy`'s
+``encrypt_many``/``blind_index_many`` (no database, no Polars: its thread pool
+does not survive a fork), writes the results to unlinked temporary files and
+leaves with ``os._exit``. The temporary files hold only ciphertext and keyed
+hashes.
 
 Small batches, and platforms without ``fork``, are computed in-process: the
 result is the same either way (the tests run both paths).
@@ -22,10 +25,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,6 +37,8 @@ from vroegsignaal.privacy.services import blind_index_many, encrypt_many
 
 # Below this many values, forking costs more than it saves.
 FORK_MIN_VALUES = 200_000
+# Rows per slice handed back by Job.slices().
+SLICE_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,24 @@ class BlindIndex:
 Task = Encrypt | BlindIndex
 
 
-def _inputs(task: Task) -> tuple[pl.Series, pl.Series]:
-    """(positions of the values to compute, those values)."""
+@dataclass(frozen=True)
+class _Prepared:
+    task: Task
+    positions: pl.Series  # rows that have a value to compute, ascending
+    values: pl.Series  # those values
+    per_slice: list[int]  # how many of them fall in each slice of SLICE_ROWS rows
+
+
+def _prepare(task: Task, rows: int, slice_rows: int) -> _Prepared:
     if isinstance(task, Encrypt):
         present = task.values.fill_null("") != ""
     else:
         present = task.values.is_not_null()
-    return present.arg_true(), task.values.filter(present)
+    positions = present.arg_true().cast(pl.Int64)
+    bounds = pl.Series(list(range(slice_rows, rows + slice_rows, slice_rows)), dtype=pl.Int64)
+    ends = positions.search_sorted(bounds, side="left").to_list() if rows else []
+    per_slice = [end - start for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    return _Prepared(task, positions, task.values.filter(present), per_slice)
 
 
 def _pack(values: pl.Series) -> str:
@@ -78,92 +95,137 @@ def _compute(task: Task, values: list[str]) -> list[str]:
     return blind_index_many(values, context=task.context)  # type: ignore[return-value]
 
 
-def _assemble(task: Task, positions: pl.Series, results: pl.Series) -> pl.Series:
-    length = len(task.values)
+def _slice(item: _Prepared, k: int, start: int, length: int, results: pl.Series) -> pl.Series:
+    """The full column for rows ``start … start+length`` from this slice's results."""
+    task = item.task
     if isinstance(task, Encrypt):
         out = pl.Series(task.values.name, [""] * length, dtype=pl.String)
     else:
         out = pl.Series(task.values.name, [None] * length, dtype=pl.String)
-    if len(positions):
+    if len(results):
+        first = sum(item.per_slice[:k])
+        positions = item.positions.slice(first, len(results)) - start
         out.scatter(positions, results)
     return out
 
 
 @dataclass
 class Job:
-    """Results being computed; :meth:`result` waits for them, :meth:`cancel` abandons them."""
+    """Results being computed. Iterate :meth:`slices` once, or :meth:`cancel`."""
 
-    _collect: Callable[[], dict[str, pl.Series]]
-    _cancel: Callable[[], None] = lambda: None
-    _done: dict[str, pl.Series] | None = field(default=None, repr=False)
+    rows: int
+    slice_rows: int
+    _results: Callable[[int], dict[str, pl.Series]]  # slice number → results per task
+    _finish: Callable[[], None]
+    _cancel: Callable[[], None]
+    _prepared: dict[str, _Prepared]
+    _state: str = "running"
 
-    def result(self) -> dict[str, pl.Series]:
-        if self._done is None:
-            self._done = self._collect()
-        return self._done
+    def slices(self) -> Iterator[tuple[int, dict[str, pl.Series]]]:
+        """``(first row, {name: column for these rows})`` per slice, in order."""
+        try:
+            for k, start in enumerate(range(0, self.rows, self.slice_rows)):
+                length = min(self.slice_rows, self.rows - start)
+                results = self._results(k)
+                yield (
+                    start,
+                    {
+                        name: _slice(item, k, start, length, results[name])
+                        for name, item in self._prepared.items()
+                    },
+                )
+        finally:
+            self._state = "done"
+            self._finish()
 
     def cancel(self) -> None:
-        if self._done is None:
+        if self._state == "running":
+            self._state = "cancelled"
             self._cancel()
 
 
-def start(tasks: dict[str, Task], *, fork_min_values: int | None = None) -> Job:
-    """Start computing ``tasks`` (name → :class:`Encrypt` or :class:`BlindIndex`)."""
-    prepared = {name: (task, *_inputs(task)) for name, task in tasks.items()}
-    total = sum(len(values) for _, _, values in prepared.values())
+def start(
+    tasks: dict[str, Task],
+    *,
+    fork_min_values: int | None = None,
+    slice_rows: int = SLICE_ROWS,
+) -> Job:
+    """Start computing ``tasks`` (name → :class:`Encrypt` or :class:`BlindIndex`, all one length)."""
+    lengths = {len(task.values) for task in tasks.values()}
+    if len(lengths) > 1:
+        raise ValueError("tasks of different lengths")
+    rows = lengths.pop() if lengths else 0
+    prepared = {name: _prepare(task, rows, slice_rows) for name, task in tasks.items()}
+    total = sum(len(item.values) for item in prepared.values())
     threshold = FORK_MIN_VALUES if fork_min_values is None else fork_min_values
     if total < threshold or not hasattr(os, "fork"):
-        return _in_process(prepared)
-    payloads = {name: _pack(values) for name, (_, _, values) in prepared.items()}
+        return _in_process(rows, slice_rows, prepared)
+    payloads = {name: _pack(item.values) for name, item in prepared.items()}
     files = {name: tempfile.TemporaryFile(prefix="vroegsignaal-") for name in prepared}  # noqa: SIM115
+    index = tempfile.TemporaryFile(prefix="vroegsignaal-")  # noqa: SIM115
+
+    def close() -> None:
+        for handle in [*files.values(), index]:
+            handle.close()
+
     try:
         pid = os.fork()
     except OSError:
-        for handle in files.values():
-            handle.close()
-        return _in_process(prepared)
-    if pid == 0:  # the child: compute, write, leave without running any cleanup of the parent's
+        close()
+        return _in_process(rows, slice_rows, prepared)
+    if pid == 0:  # the child: compute, write, leave without running any of the parent's cleanup
         status = 1
         try:
-            for name, (task, _, values) in prepared.items():
+            offsets = {}
+            for name, item in prepared.items():
                 plain = _unpack(payloads[name])
-                if len(plain) != len(values):
+                if len(plain) != len(item.values):
                     raise ValueError("unpacked another number of values than packed")
-                handle = files[name]
-                handle.write("\n".join(_compute(task, plain)).encode("ascii"))
+                results = _compute(item.task, plain)
+                del plain
+                handle, position, marks = files[name], 0, [0]
+                for count in item.per_slice:
+                    chunk = "".join(r + "\n" for r in results[position : position + count])
+                    handle.write(chunk.encode("ascii"))
+                    position += count
+                    marks.append(marks[-1] + len(chunk))
                 handle.flush()
+                offsets[name] = marks
+            index.write(json.dumps(offsets).encode("ascii"))
+            index.flush()
             status = 0
         finally:
             os._exit(status)
 
-    def collect() -> dict[str, pl.Series]:
-        _, status = os.waitpid(pid, 0)
-        try:
+    offsets: dict[str, list[int]] = {}
+
+    def results(k: int) -> dict[str, pl.Series]:
+        if not offsets:
+            _, status = os.waitpid(pid, 0)
             if status != 0:
                 raise RuntimeError(f"versleutelen op de achtergrond is mislukt (status {status})")
-            out = {}
-            for name, (task, positions, values) in prepared.items():
-                handle = files[name]
-                handle.seek(0)
-                results = (
-                    pl.read_csv(
-                        handle,
-                        has_header=False,
-                        schema={"value": pl.String},
-                        quote_char=None,
-                    ).get_column("value")
-                    if len(values)
-                    else pl.Series("value", [], dtype=pl.String)
-                )
-                if len(results) != len(values):
-                    raise RuntimeError(
-                        "versleutelen op de achtergrond gaf een onvolledig resultaat"
-                    )
-                out[name] = _assemble(task, positions, results)
-            return out
-        finally:
-            for handle in files.values():
-                handle.close()
+            index.seek(0)
+            offsets.update(json.loads(index.read() or b"{}"))
+        out = {}
+        for name, item in prepared.items():
+            begin, end = offsets[name][k], offsets[name][k + 1]
+            handle = files[name]
+            handle.seek(begin)
+            chunk = handle.read(end - begin)
+            column = (
+                pl.read_csv(
+                    io.BytesIO(chunk),
+                    has_header=False,
+                    schema={"value": pl.String},
+                    quote_char=None,
+                ).get_column("value")
+                if chunk
+                else pl.Series("value", [], dtype=pl.String)
+            )
+            if len(column) != item.per_slice[k]:
+                raise RuntimeError("versleutelen op de achtergrond gaf een onvolledig resultaat")
+            out[name] = column
+        return out
 
     def cancel() -> None:
         try:
@@ -171,17 +233,27 @@ def start(tasks: dict[str, Task], *, fork_min_values: int | None = None) -> Job:
             os.waitpid(pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
-        for handle in files.values():
-            handle.close()
+        close()
 
-    return Job(collect, cancel)
+    def finish() -> None:
+        if not offsets:  # stopped before the first slice: do not leave the child behind
+            cancel()
+        else:
+            close()
+
+    return Job(rows, slice_rows, results, finish, cancel, prepared)
 
 
-def _in_process(prepared: dict) -> Job:
-    out = {
-        name: _assemble(
-            task, positions, pl.Series(_compute(task, values.to_list()), dtype=pl.String)
-        )
-        for name, (task, positions, values) in prepared.items()
+def _in_process(rows: int, slice_rows: int, prepared: dict[str, _Prepared]) -> Job:
+    computed = {
+        name: pl.Series(_compute(item.task, item.values.to_list()), dtype=pl.String)
+        for name, item in prepared.items()
     }
-    return Job(lambda: out)
+
+    def results(k: int) -> dict[str, pl.Series]:
+        return {
+            name: computed[name].slice(sum(item.per_slice[:k]), item.per_slice[k])
+            for name, item in prepared.items()
+        }
+
+    return Job(rows, slice_rows, results, lambda: None, lambda: None, prepared)

@@ -799,12 +799,12 @@ def _create_persons(
     )
 
     def insert() -> None:
-        tokens = job.result()
-        bulk.insert_frame(
-            PERSON_TABLE,
-            plain.with_columns(**tokens),
-            constants={"created_at": stamp, "updated_at": stamp},
-        )
+        for start, tokens in job.slices():
+            bulk.insert_frame(
+                PERSON_TABLE,
+                plain.slice(start, job.slice_rows).with_columns(**tokens),
+                constants={"created_at": stamp, "updated_at": stamp},
+            )
 
     mapping = unmatched.join(
         persons.select("_cluster", "person_id"), on="_cluster", how="left"
