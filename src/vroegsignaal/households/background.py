@@ -13,9 +13,11 @@ The parent gives the child the values as CSV text in memory (a tenth of the
 size of Python lists of them; plain text never touches disk). The child reads
 that with the standard library, runs only :mod:`vroegsignaal.privacy`'s
 ``encrypt_many``/``blind_index_many`` (no database, no Polars: its thread pool
-does not survive a fork), writes the results to unlinked temporary files and
-leaves with ``os._exit``. The temporary files hold only ciphertext and keyed
-hashes.
+does not survive a fork), writes the results slice by slice to unlinked temporary
+files (telling the parent through a pipe when each slice is ready, so that
+the parent can write the first persons while later ones are still being
+encrypted) and leaves with ``os._exit``. The temporary files hold only
+ciphertext and keyed hashes.
 
 Small batches, and platforms without ``fork``, are computed in-process: the
 result is the same either way (the tests run both paths).
@@ -23,6 +25,7 @@ result is the same either way (the tests run both paths).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -127,16 +130,16 @@ class Job:
             for k, start in enumerate(range(0, self.rows, self.slice_rows)):
                 length = min(self.slice_rows, self.rows - start)
                 results = self._results(k)
-                yield (
-                    start,
-                    {
-                        name: _slice(item, k, start, length, results[name])
-                        for name, item in self._prepared.items()
-                    },
-                )
-        finally:
-            self._state = "done"
-            self._finish()
+                columns = {
+                    name: _slice(item, k, start, length, results[name])
+                    for name, item in self._prepared.items()
+                }
+                yield start, columns
+        except BaseException:
+            self.cancel()
+            raise
+        self._state = "done"
+        self._finish()
 
     def cancel(self) -> None:
         if self._state == "running":
@@ -162,53 +165,60 @@ def start(
         return _in_process(rows, slice_rows, prepared)
     payloads = {name: _pack(item.values) for name, item in prepared.items()}
     files = {name: tempfile.TemporaryFile(prefix="vroegsignaal-") for name in prepared}  # noqa: SIM115
-    index = tempfile.TemporaryFile(prefix="vroegsignaal-")  # noqa: SIM115
+    ready_r, ready_w = os.pipe()  # the child says here which slice is ready, and where
 
     def close() -> None:
-        for handle in [*files.values(), index]:
+        for handle in files.values():
             handle.close()
 
     try:
         pid = os.fork()
     except OSError:
         close()
+        os.close(ready_r)
+        os.close(ready_w)
         return _in_process(rows, slice_rows, prepared)
     if pid == 0:  # the child: compute, write, leave without running any of the parent's cleanup
         status = 1
         try:
-            offsets = {}
-            for name, item in prepared.items():
-                plain = _unpack(payloads[name])
-                if len(plain) != len(item.values):
-                    raise ValueError("unpacked another number of values than packed")
-                results = _compute(item.task, plain)
-                del plain
-                handle, position, marks = files[name], 0, [0]
-                for count in item.per_slice:
-                    chunk = "".join(r + "\n" for r in results[position : position + count])
-                    handle.write(chunk.encode("ascii"))
-                    position += count
-                    marks.append(marks[-1] + len(chunk))
-                handle.flush()
-                offsets[name] = marks
-            index.write(json.dumps(offsets).encode("ascii"))
-            index.flush()
+            os.close(ready_r)
+            readers = {name: csv.reader(io.StringIO(payloads[name])) for name in prepared}
+            # Slice by slice, so the parent can write the first rows while later ones are computed.
+            for k in range(len(range(0, rows, slice_rows))):
+                marks = {}
+                for name, item in prepared.items():
+                    plain = [next(readers[name])[0] for _ in range(item.per_slice[k])]
+                    chunk = "".join(r + "\n" for r in _compute(item.task, plain)).encode("ascii")
+                    handle = files[name]
+                    begin = handle.tell()
+                    handle.write(chunk)
+                    handle.flush()
+                    marks[name] = [begin, begin + len(chunk)]
+                os.write(ready_w, (json.dumps(marks) + "\n").encode("ascii"))
+            if any(next(reader, None) is not None for reader in readers.values()):
+                raise ValueError("unpacked more values than packed")
             status = 0
         finally:
             os._exit(status)
 
-    offsets: dict[str, list[int]] = {}
+    os.close(ready_w)
+    ready = os.fdopen(ready_r, "rb")
+    reaped: list[int] = []
+
+    def reap() -> int:
+        if not reaped:
+            reaped.append(os.waitpid(pid, 0)[1])
+        return reaped[0]
 
     def results(k: int) -> dict[str, pl.Series]:
-        if not offsets:
-            _, status = os.waitpid(pid, 0)
-            if status != 0:
-                raise RuntimeError(f"versleutelen op de achtergrond is mislukt (status {status})")
-            index.seek(0)
-            offsets.update(json.loads(index.read() or b"{}"))
+        line = ready.readline()
+        if not line:
+            status = reap()
+            raise RuntimeError(f"versleutelen op de achtergrond is mislukt (status {status})")
+        marks = json.loads(line)
         out = {}
         for name, item in prepared.items():
-            begin, end = offsets[name][k], offsets[name][k + 1]
+            begin, end = marks[name]
             handle = files[name]
             handle.seek(begin)
             chunk = handle.read(end - begin)
@@ -228,18 +238,19 @@ def start(
         return out
 
     def cancel() -> None:
-        try:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        if not reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
+            reap()
+        ready.close()
         close()
 
     def finish() -> None:
-        if not offsets:  # stopped before the first slice: do not leave the child behind
-            cancel()
-        else:
-            close()
+        status = reap()  # all slices read: the child is done, or died at the very end
+        ready.close()
+        close()
+        if status != 0:
+            raise RuntimeError(f"versleutelen op de achtergrond is mislukt (status {status})")
 
     return Job(rows, slice_rows, results, finish, cancel, prepared)
 

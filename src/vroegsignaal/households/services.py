@@ -498,9 +498,16 @@ def _person_features(live: pl.DataFrame) -> pl.DataFrame:
     )
     live = _with_blind_index(live, "_birth_iso", "birth_date_index", BIRTH_DATE_CONTEXT)
     live = _with_blind_index(live, "_surname_norm", "surname_index", SURNAME_CONTEXT)
-    live = _with_blind_index(live, "_identity_key", "identity_index", IDENTITY_CONTEXT)
     live = _with_blind_index(live, "bsn", "bsn_index", BSN_CONTEXT)
-    return live.drop("_birth_iso", "_identity_key")
+    # The identity index is needed now only to recognise stored persons, so only in
+    # households that existed before this delivery; new persons get theirs with
+    # their ciphertext, in the background.
+    known = live.filter(~c("_new_household")).select("_identity_key")
+    identities = _with_blind_index(
+        known.unique(), "_identity_key", "identity_index", IDENTITY_CONTEXT
+    )
+    live = live.join(identities, on="_identity_key", how="left", maintain_order="left")
+    return live.drop("_birth_iso")
 
 
 # What the arrear timeline needs of a linked row.
@@ -696,7 +703,7 @@ def _create_persons(
     # Rows with one identity in one household are one person; identities of one
     # household and birth date may still be one person (a typo): cluster those.
     # (Different BSNs split an identity: they are never one person.)
-    unit_key = ["household_id", "identity_index", "bsn_index"]
+    unit_key = ["household_id", "_identity_key", "bsn"]
     units = (
         unmatched.group_by(unit_key)
         .agg(
@@ -714,20 +721,15 @@ def _create_persons(
     if crowded.height:
         assignments: list[tuple[int, int]] = []
         groups: dict[tuple, list[tuple[int, matching.Identity]]] = {}
-        for household_id, birth, unit, surname, initials, bsn_index in (
+        for household_id, birth, unit, surname, initials, bsn in (
             crowded.sort("_unit")
             .select(
-                "household_id",
-                "birth_date_index",
-                "_unit",
-                "_surname_norm",
-                "_initials",
-                "bsn_index",
+                "household_id", "birth_date_index", "_unit", "_surname_norm", "_initials", "bsn"
             )
             .iter_rows()
         ):
             groups.setdefault((household_id, birth), []).append(
-                (unit, matching.Identity(surname, initials, bsn_index))
+                (unit, matching.Identity(surname, initials, bsn))
             )
         for members in groups.values():
             leaders = matching.cluster([identity for _, identity in members])
@@ -758,7 +760,7 @@ def _create_persons(
             first("geboortedatum").first(),
             first("birth_date_index").first(),
             first("surname_index").first(),
-            first("identity_index").first(),
+            first("_identity_key").first(),
             *[first(f).drop_nulls().first() for f in DETAIL_FIELDS],
         )
         .sort("_cluster")
@@ -783,6 +785,9 @@ def _create_persons(
             "phone": background.Encrypt(persons.get_column("telefoonnummer")),
             "email": background.Encrypt(persons.get_column("email")),
             "bsn": background.Encrypt(persons.get_column("bsn")),
+            "identity_index": background.BlindIndex(
+                persons.get_column("_identity_key"), IDENTITY_CONTEXT
+            ),
             "bsn_index": background.BlindIndex(persons.get_column("bsn"), BSN_CONTEXT),
             "details_digest": background.BlindIndex(
                 persons.get_column("_details_key"), DETAILS_CONTEXT
@@ -791,11 +796,7 @@ def _create_persons(
     )
     stamp = bulk.db_datetime(now)
     plain = persons.select(
-        pl.col("person_id").alias("id"),
-        "household_id",
-        "birth_date_index",
-        "surname_index",
-        "identity_index",
+        pl.col("person_id").alias("id"), "household_id", "birth_date_index", "surname_index"
     )
 
     def insert() -> None:

@@ -319,10 +319,13 @@ def test_new_persons_are_the_same_when_encrypted_in_a_child_process(world, monke
     from vroegsignaal.households import background
 
     monkeypatch.setattr(background, "FORK_MIN_VALUES", 0)  # fork for any delivery
-    world.apply(
+    rows = (
         world.at(0, klantnummer="K1", telefoonnummer="0611111111", bsn="123456782"),
         world.at(1, klantnummer="K2", achternaam="Bakker", tussenvoegsel="de"),
     )
+    world.apply(*rows)
+    again = world.apply(*rows, day=NEXT_MONTH)  # recognised by the indexes the child made
+    assert (again.persons_created, again.persons_updated) == (0, 0)
     persons = {p.surname: p for p in Person.objects.all()}
     assert persons["Jansen"].phone == "0611111111"
     assert persons["Jansen"].bsn_index is not None
