@@ -331,9 +331,7 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         "municipality_id": pl.Int64,
     }
     existing = pl.DataFrame(schema=schema)
-    if address_ids.height and _any_household_in(
-        live.get_column("municipality_id").unique().to_list()
-    ):
+    if address_ids.height and _any_household():
         stage = bulk.stage("households_stage_address", address_ids)
         existing = bulk.read_frame(
             f"SELECT h.id, h.address_id, h.unregistered_address, h.municipality_id "  # noqa: S608
@@ -396,6 +394,7 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         .otherwise(pl.col("_hh_key"))
         .alias("household_id")
     )
+    _follow_municipality_changes(live, pl.concat([existing, unregistered]))
     live = live.with_columns(pl.col("household_id").is_null().alias("_new_household"))
     missing = live.filter(pl.col("_new_household"))
     created = 0
@@ -438,11 +437,46 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
     return live.drop("_hh_address", "_hh_key", "_address_key"), created
 
 
-def _any_household_in(municipality_ids: list[int]) -> bool:
-    """Whether these municipalities have households yet (a first delivery need not look them up)."""
-    where, params = bulk.id_list("municipality_id", municipality_ids)
+def _follow_municipality_changes(live: pl.DataFrame, stored: pl.DataFrame) -> None:
+    """Move households whose address now lies in another municipality, with their arrears.
+
+    The register is authoritative (a municipal merger, "herindeling", re-homes
+    addresses); the routed rows carry its current municipality. Persons and
+    events follow through their household and arrear.
+    """
+    if stored.is_empty():
+        return
+    moves = (
+        live.filter(pl.col("household_id").is_not_null())
+        .sort(POS)
+        .group_by("household_id", maintain_order=True)
+        .agg(pl.col("municipality_id").first())
+        .join(
+            stored.select(
+                pl.col("id").alias("household_id"), pl.col("municipality_id").alias("_stored")
+            ),
+            on="household_id",
+        )
+        .filter(pl.col("municipality_id") != pl.col("_stored"))
+    )
+    if moves.is_empty():
+        return
+    pairs = moves.select("municipality_id", "household_id").rows()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {HOUSEHOLD_TABLE} WHERE {where} LIMIT 1", params)  # noqa: S608
+        cursor.executemany(
+            f"UPDATE {HOUSEHOLD_TABLE} SET municipality_id = %s WHERE id = %s",  # noqa: S608
+            pairs,
+        )
+        cursor.executemany(
+            f"UPDATE {ARREAR_TABLE} SET municipality_id = %s WHERE household_id = %s",  # noqa: S608
+            pairs,
+        )
+
+
+def _any_household() -> bool:
+    """Whether any household exists (the very first delivery need not look them up)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {HOUSEHOLD_TABLE} LIMIT 1")  # noqa: S608
         return cursor.fetchone() is not None
 
 

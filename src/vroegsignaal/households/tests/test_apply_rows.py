@@ -366,3 +366,18 @@ def test_touched_households_are_those_whose_arrears_changed(world):
         )
     )
     assert touched == {world.address(1).pk, world.address(2).pk}
+
+
+def test_household_follows_its_address_into_another_municipality(world):
+    from tests.factories import MunicipalityFactory
+
+    world.apply(world.at(0, klantnummer="K1"))
+    world.apply(world.at(0, klantnummer="E1"), creditor=world.other_creditor)
+    merged = MunicipalityFactory(code="1999", name="Samengevoegd")  # a herindeling
+    world.address(0).municipality = merged
+    world.address(0).save()
+    world.apply(world.at(0, klantnummer="K1", municipality_id=merged.pk), day=NEXT_MONTH)
+    household = Household.objects.get()
+    assert household.municipality == merged
+    # The other creditor's arrear moves along, before that creditor delivers again.
+    assert set(Arrear.objects.values_list("municipality_id", flat=True)) == {merged.pk}
