@@ -219,9 +219,8 @@ def start(
         out = {}
         for name, item in prepared.items():
             begin, end = marks[name]
-            handle = files[name]
-            handle.seek(begin)
-            chunk = handle.read(end - begin)
+            # pread: the parent must not move the file offset it shares with the child.
+            chunk = _pread(files[name].fileno(), end - begin, begin)
             column = (
                 pl.read_csv(
                     io.BytesIO(chunk),
@@ -253,6 +252,18 @@ def start(
             raise RuntimeError(f"versleutelen op de achtergrond is mislukt (status {status})")
 
     return Job(rows, slice_rows, results, finish, cancel, prepared)
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    parts = []
+    while length > 0:
+        part = os.pread(fd, length, offset)
+        if not part:
+            raise RuntimeError("versleutelen op de achtergrond gaf een onvolledig resultaat")
+        parts.append(part)
+        length -= len(part)
+        offset += len(part)
+    return b"".join(parts)
 
 
 def _in_process(rows: int, slice_rows: int, prepared: dict[str, _Prepared]) -> Job:

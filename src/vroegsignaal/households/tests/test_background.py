@@ -50,3 +50,17 @@ def test_a_cancelled_job_leaves_no_child_behind():
     job = background.start({"t": background.Encrypt(values)}, fork_min_values=0)
     job.cancel()
     job.cancel()  # twice is harmless
+
+
+def test_slices_read_while_the_child_still_writes_keep_their_order():
+    values = pl.Series([f"waarde {i}" if i % 7 else None for i in range(20_000)], dtype=pl.String)
+    job = background.start(
+        {"tokens": background.Encrypt(values), "index": background.BlindIndex(values, "test")},
+        fork_min_values=0,
+        slice_rows=250,
+    )
+    result = collect(job)
+    present = [t for t in result["tokens"] if t]
+    assert decrypt_many(present) == [v for v in values.to_list() if v]
+    assert result["index"][1] == blind_index("waarde 1", context="test")
+    assert result["index"][0] is None
