@@ -68,6 +68,28 @@ def server_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class RssSampler:
+    """The highest RSS of this process while a block runs (sampled every 20 ms)."""
+
+    def __enter__(self) -> RssSampler:
+        import threading
+
+        self.before = self.peak = rss_mib()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_mib())
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mib())
+
+
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
@@ -320,7 +342,8 @@ def child(database_url: str, rows: int, households: int, budget: float) -> int:
         d = delivery(day)
         started, cpu, server = time.perf_counter(), cpu_seconds(), server_cpu_seconds()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        counts = apply_rows(d, frame, kind="stand", creditor=creditor, reference_date=day)
+        with RssSampler() as memory:
+            counts = apply_rows(d, frame, kind="stand", creditor=creditor, reference_date=day)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         child_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
@@ -338,6 +361,11 @@ def child(database_url: str, rows: int, households: int, budget: float) -> int:
             f"      CPU time: this process {cpu:.1f} s, its encryption child {child_cpu:.1f} s"
             + ("" if server is None else f", the PostgreSQL backend {server:.1f} s")
             + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
+        )
+        print(
+            f"      RSS {memory.before:.0f} MiB before, at most {memory.peak:.0f} MiB during "
+            f"(+{memory.peak - memory.before:.0f} MiB for applying)",
             flush=True,
         )
         print(
