@@ -21,7 +21,8 @@ and the expected report. The ``stand`` of the next month differs in about
 changed), 1 % a corrected number of terms.
 
 What is timed, each in a fresh process so that the peak memory (``ru_maxrss``)
-is its own:
+is its own (work the pipeline hands to child processes of its own is shown
+apart: their CPU time and the largest child's peak):
 
 * **baseline**: DuckDB reads the same CSV into a table of a temporary DuckDB
   file (``CREATE TABLE t AS SELECT * FROM read_csv(...)``, types detected by
@@ -76,12 +77,12 @@ TARGET_SECONDS, TARGET_MIB, TARGET_RATIO = 60.0, 2048.0, 10.0
 DATA_VERSION = 1
 
 
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 
 
@@ -403,6 +404,7 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
     connection.ensure_connection()
     load = os.getloadavg()[0]
     started, cpu = time.perf_counter(), cpu_seconds()
+    children_cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
     delivery = services.receive_delivery(
         creditor,
         path,
@@ -418,6 +420,9 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
         "seconds": seconds,
         "cpu": cpu,
         "peak_mib": peak_mib(),
+        # Work handed to child processes (households encrypts in a forked child).
+        "children_cpu": cpu_seconds(resource.RUSAGE_CHILDREN) - children_cpu,
+        "children_peak_mib": peak_mib(resource.RUSAGE_CHILDREN),
         "load_before": load,
         "load_after": os.getloadavg()[0],
         "status": delivery.status,
@@ -503,13 +508,16 @@ def _check(result: dict, expected: dict) -> list[str]:
 
 def report_delivery(label: str, result: dict, baseline: dict, expected: dict) -> bool:
     ratio = result["seconds"] / baseline["seconds"]
-    ok = (
-        result["seconds"] <= TARGET_SECONDS
-        and result["peak_mib"] <= TARGET_MIB
-        and ratio <= TARGET_RATIO
-    )
+    peak = max(result["peak_mib"], result["children_peak_mib"])
+    ok = result["seconds"] <= TARGET_SECONDS and peak <= TARGET_MIB and ratio <= TARGET_RATIO
+    children = ""
+    if result["children_cpu"] or result["children_peak_mib"]:
+        children = (
+            f" + {result['children_cpu']:.1f} s in child processes (peak "
+            f"{result['children_peak_mib']:,.0f} MiB)"
+        )
     print(
-        f"  {label}: {result['seconds']:.1f} s end to end (CPU {result['cpu']:.1f} s), "
+        f"  {label}: {result['seconds']:.1f} s end to end (CPU {result['cpu']:.1f} s{children}), "
         f"{result['rows'] / result['seconds']:,.0f} rows/s; baseline {baseline['seconds']:.2f} s, "
         f"ratio {ratio:.1f}x; peak {result['peak_mib']:,.0f} MiB; load {result['load_before']:.1f}"
         f"→{result['load_after']:.1f}; {'within' if ok else 'OUTSIDE'} targets",
@@ -635,7 +643,8 @@ def main() -> int:
     for label, name, result, baseline, _ok in results:
         print(
             f"| {label} | {name} | {result['seconds']:.1f} s | {baseline['seconds']:.2f} s | "
-            f"{result['seconds'] / baseline['seconds']:.1f}x | {result['peak_mib']:,.0f} MiB |"
+            f"{result['seconds'] / baseline['seconds']:.1f}x | "
+            f"{max(result['peak_mib'], result['children_peak_mib']):,.0f} MiB |"
         )
     print(f"(targets: ≤ {TARGET_SECONDS:.0f} s, ≤ {TARGET_MIB:,.0f} MiB, ≤ {TARGET_RATIO:.0f}x)")
     return 0 if all(ok for *_, ok in results) else 1
