@@ -434,7 +434,9 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
             )
             .drop("_new_a", "_new_k")
         )
-    return live.drop("_hh_address", "_hh_key", "_address_key"), created
+    # The address has done its work: keep the frame narrow for what follows.
+    address_columns = ["postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "address_id"]
+    return live.drop("_hh_address", "_hh_key", "_address_key", *address_columns), created
 
 
 def _follow_municipality_changes(live: pl.DataFrame, stored: pl.DataFrame) -> None:
@@ -727,11 +729,31 @@ def _stored_identities(person_ids: list[int]) -> dict[int, matching.Identity]:
     }
 
 
+# What grouping rows into new persons needs of a row.
+NEW_PERSON_INPUT = (
+    POS,
+    "person_id",
+    "household_id",
+    "_identity_key",
+    "birth_date_index",
+    "surname_index",
+    "_surname_norm",
+    "_initials",
+    "achternaam",
+    "tussenvoegsel",
+    "voorletters",
+    "geboortedatum",
+    *DETAIL_FIELDS,  # (bsn among them)
+)
+
+
 def _create_persons(
     live: pl.DataFrame, now: dt.datetime
 ) -> tuple[pl.DataFrame, int, _PendingInsert]:
     """Group the rows no stored person matched into new persons; their insert is returned pending."""
-    unmatched = live.filter(pl.col("person_id").is_null()).drop("person_id")
+    unmatched = (
+        live.select(NEW_PERSON_INPUT).filter(pl.col("person_id").is_null()).drop("person_id")
+    )
     if unmatched.is_empty():
         return live, 0, _NOTHING_PENDING
     # Rows with one identity in one household are one person; identities of one
@@ -799,6 +821,8 @@ def _create_persons(
         )
         .sort("_cluster")
     )
+    unmatched = unmatched.select(POS, "_cluster")  # all the mapping below needs
+    del units, unit_cluster
     persons = persons.with_columns(
         bulk.reserve_ids(PERSON_TABLE, persons.height).alias("person_id"),
         pl.concat_str([pl.col(f).fill_null("") for f in DETAIL_FIELDS], separator="\x1f").alias(
