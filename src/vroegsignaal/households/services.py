@@ -6,7 +6,14 @@ one person), and brings the creditor's :class:`~.models.Arrear` timeline up to
 date. It is set-based: the state it needs is read once into Polars frames, the
 diff is computed there, and the result is written in bulk (:mod:`.bulk`). It
 never decrypts a stored person except the few that a delivered record resembles
-without being exactly equal to.
+without being exactly equal to. The fields of new persons are encrypted in a
+forked child process while the arrears are written (:mod:`.background`).
+
+Households: one per register address (created when first needed); a row that
+intake could route by postcode only gets a household keyed by its delivered
+address, which the register address adopts once a later delivery routes it
+exactly. A household whose address moved to another municipality (a
+herindeling: the routed rows say so) moves there with its arrears.
 
 Timeline rules (key: creditor, klantnummer, contractnummer):
 
