@@ -381,7 +381,9 @@ class _Laps(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         stage = getattr(record, "stage", None)
         if stage is not None:
-            self.stages.append((stage, record.seconds, record.cpu, record.details))  # type: ignore[attr-defined]
+            self.stages.append(
+                (stage, record.seconds, record.cpu, getattr(record, "peak_mib", 0), record.details)
+            )
 
 
 def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path) -> dict:
@@ -477,7 +479,7 @@ def child_main(args: list[str]) -> int:
 def _stage_line(stages: list) -> str:
     """``stage wall/cpu`` in seconds; the apply's own steps (wall) in brackets."""
     parts = []
-    for stage, seconds, cpu, details in stages:
+    for stage, seconds, cpu, _peak, details in stages:
         text = f"{stage} {seconds:.1f}/{cpu:.1f}"
         if details:
             inner = ", ".join(f"{k} {v:.1f}" for k, v in details.items() if v >= 0.05)
@@ -524,6 +526,8 @@ def report_delivery(label: str, result: dict, baseline: dict, expected: dict) ->
         flush=True,
     )
     print(f"    stages (s wall/cpu): {_stage_line(result['stages'])}", flush=True)
+    peaks = ", ".join(f"{stage} {peak:,.0f}" for stage, _s, _c, peak, _d in result["stages"])
+    print(f"    peak memory after each stage (MiB): {peaks}", flush=True)
     a = result["arrears"]
     print(
         f"    {result['status']}: {result['rows']:,} rows, {result['accepted']:,} accepted, "

@@ -37,6 +37,7 @@ import io
 import json
 import logging
 import os
+import resource
 import secrets
 import time
 from collections.abc import Iterable
@@ -88,7 +89,8 @@ class DeliveryError(Exception):
 
 class _Stopwatch:
     """Logs the seconds of each stage at DEBUG on ``vroegsignaal.intake.timing``; the
-    record carries ``stage``, ``seconds``, ``cpu`` (this process) and ``details`` (sub-stages)."""
+    record carries ``stage``, ``seconds``, ``cpu`` (this process), ``peak_mib`` (the
+    process's peak memory so far) and ``details`` (sub-stages)."""
 
     def __init__(self) -> None:
         self._last, self._cpu = time.perf_counter(), time.process_time()
@@ -98,9 +100,14 @@ class _Stopwatch:
         seconds, cpu_seconds = now - self._last, cpu - self._cpu
         self._last, self._cpu = now, cpu
         if timing_log.isEnabledFor(logging.DEBUG):
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             timing_log.debug(
-                "levering %s: %s %.3f s (cpu %.3f s)", delivery_id, stage, seconds, cpu_seconds,
-                extra={"stage": stage, "seconds": seconds, "cpu": cpu_seconds, "details": details or {}},
+                "levering %s: %s %.3f s (cpu %.3f s, piek %.0f MiB)",
+                delivery_id, stage, seconds, cpu_seconds, peak,
+                extra={
+                    "stage": stage, "seconds": seconds, "cpu": cpu_seconds,
+                    "peak_mib": peak, "details": details or {},
+                },
             )
 
 
