@@ -81,6 +81,12 @@ def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def rss_mib() -> float:
+    """Resident memory now (``ru_maxrss`` is the peak)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -376,7 +382,8 @@ def child_setup(database_url: str, world: Path, data_dir: Path) -> dict:
 class _Laps(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.stages: list[tuple[str, float, dict]] = []
+        self.stages: list[tuple[str, float, float, float, dict]] = []
+        self.resident: list[float] = []  # resident memory right after each stage
 
     def emit(self, record: logging.LogRecord) -> None:
         stage = getattr(record, "stage", None)
@@ -384,6 +391,7 @@ class _Laps(logging.Handler):
             self.stages.append(
                 (stage, record.seconds, record.cpu, getattr(record, "peak_mib", 0), record.details)
             )
+            self.resident.append(rss_mib())
 
 
 def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path) -> dict:
@@ -441,6 +449,7 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
         },
         "refusal": report.get("weigering"),
         "stages": laps.stages,
+        "resident": laps.resident,
         "totals": {
             "households": Household.objects.count(),
             "persons": Person.objects.count(),
@@ -526,8 +535,11 @@ def report_delivery(label: str, result: dict, baseline: dict, expected: dict) ->
         flush=True,
     )
     print(f"    stages (s wall/cpu): {_stage_line(result['stages'])}", flush=True)
-    peaks = ", ".join(f"{stage} {peak:,.0f}" for stage, _s, _c, peak, _d in result["stages"])
-    print(f"    peak memory after each stage (MiB): {peaks}", flush=True)
+    peaks = ", ".join(
+        f"{stage} {peak:,.0f}/{now:,.0f}"
+        for (stage, _s, _c, peak, _d), now in zip(result["stages"], result["resident"], strict=True)
+    )
+    print(f"    memory after each stage (MiB, peak so far/resident): {peaks}", flush=True)
     a = result["arrears"]
     print(
         f"    {result['status']}: {result['rows']:,} rows, {result['accepted']:,} accepted, "

@@ -456,11 +456,17 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     if reference_date is None:
         raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, message(Code.PEILDATUM_ONGELDIG))
 
-    normalised = normalise_delivery(parsed.table, peildatum=reference_date, soort=kind)
+    # Each stage's input table is let go as soon as the next has its own (a million
+    # rows of text weigh hundreds of MiB): normalise gets the only reference to the
+    # parsed table, and the normalised table goes once the rows are routed.
+    raw = [parsed.table]
+    parsed = dataclasses.replace(parsed, table=pl.DataFrame())
+    normalised = normalise_delivery(raw.pop(), peildatum=reference_date, soort=kind)
     set_progress(delivery.pk, 45)
     watch.lap(delivery.pk, "normalise")
 
     table = routing.route_rows(normalised.table)
+    normalised.table = pl.DataFrame()
     allowed = routing.covenant_municipality_ids(delivery.creditor_id, reference_date)
     table = table.with_columns(routing.in_covenant_expr(allowed).alias("in_covenant"))
     set_progress(delivery.pk, 65)
