@@ -12,6 +12,16 @@
 
 Signals are written in bulk by :mod:`.services` (explicit ids), not through
 ``save()``: defaults that matter there are repeated in ``services.py``.
+
+Foreign keys and the database: the references evaluation writes in bulk
+(signal → municipality, household, rule set, tray, earlier signal; member →
+signal, arrear; status change → signal) are Django foreign keys without a
+database constraint (``db_constraint=False``), as in the households app: on
+PostgreSQL each constraint fires a trigger per inserted row at commit, which
+after a first delivery of a million rows (200,000 signals) took five seconds.
+Evaluation inserts parents before children in one transaction, the ORM still
+cascades and protects on delete, and :func:`.selectors.integrity_problems`
+checks the references set-based (the tests run it after each test).
 """
 
 from __future__ import annotations
@@ -156,9 +166,15 @@ class Signal(models.Model):
     wakes up; ``signal_date`` is the peildatum that raised it.
     """
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="signals", verbose_name=_("gemeente"))
+    # Without a database constraint, as the other references evaluation writes in
+    # bulk (see the module docstring).
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="signals", verbose_name=_("gemeente"),
+        db_constraint=False,
+    )
     household = models.ForeignKey(
-        "households.Household", on_delete=models.PROTECT, related_name="signals", verbose_name=_("huishouden")
+        "households.Household", on_delete=models.PROTECT, related_name="signals", verbose_name=_("huishouden"),
+        db_constraint=False,
     )
     status = models.CharField(_("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.NIEUW)
     kind = models.CharField(_("soort"), max_length=12, choices=SignalKind.choices)
@@ -168,7 +184,7 @@ class Signal(models.Model):
     # and the last day that earlier signalling lasted.
     repeat_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
-        verbose_name=_("herhaling van"),
+        verbose_name=_("herhaling van"), db_constraint=False,
     )
     repeat_until = models.DateField(_("eerder gesignaleerd tot en met"), null=True, blank=True)
     debt_swap = models.BooleanField(_("schuldverschuiving"), default=False)
@@ -180,9 +196,12 @@ class Signal(models.Model):
     # Set by the first evaluation in which none of its arrears counted any more (they aged):
     # counting arrears after that start a new run, which may be herhaald.
     dormant_since = models.DateField(_("slapend sinds (peildatum)"), null=True, blank=True)
-    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="signals", verbose_name=_("regelset"))
+    rule_set = models.ForeignKey(
+        RuleSet, on_delete=models.PROTECT, related_name="signals", verbose_name=_("regelset"), db_constraint=False
+    )
     tray = models.ForeignKey(
-        Tray, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("werkbakje")
+        Tray, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("werkbakje"),
+        db_constraint=False,
     )
     priority = models.IntegerField(_("prioriteit"), default=0)
     explanation = models.TextField(_("toelichting"))
@@ -243,8 +262,8 @@ class SignalArrear(models.Model):
     export's ``schuldeisers`` and ``totaal_bedrag``).
     """
 
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="signal_arrears")
-    arrear = models.ForeignKey("households.Arrear", on_delete=models.CASCADE, related_name="+")
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="signal_arrears", db_constraint=False)
+    arrear = models.ForeignKey("households.Arrear", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     role = models.CharField(_("rol"), max_length=8, choices=SignalArrearRole.choices, default=SignalArrearRole.MEMBER)
     counts = models.BooleanField(_("telt mee"), default=False)
     joined_on = models.DateField(_("toegevoegd op (peildatum)"))
@@ -268,7 +287,7 @@ class AppendOnlyQuerySet(models.QuerySet):
 class SignalStatusChange(models.Model):
     """One step of a signal's life (append-only); ``from_status`` is empty when it was raised."""
 
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="status_changes")
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="status_changes", db_constraint=False)
     from_status = models.CharField(_("van"), max_length=16, choices=SignalStatus.choices, blank=True)
     to_status = models.CharField(_("naar"), max_length=16, choices=SignalStatus.choices)
     changed_at = models.DateTimeField(_("tijdstip"))

@@ -337,3 +337,47 @@ def counting_arrears(signal) -> QuerySet[Arrear]:
         .select_related("creditor")
         .order_by("start_date", "id")
     )
+
+
+def integrity_problems() -> dict[str, int]:
+    """References of signals that point nowhere, or disagree, per kind; ``{}`` when all is well.
+
+    The references evaluation writes in bulk have no database constraint (see
+    ``models``); this checks them set-based. The tests run it after each test
+    that uses the signals world; run it after a manual repair too.
+    """
+    from django.db import connection
+
+    from vroegsignaal.organisations.models import Municipality
+
+    from .models import RuleSet, SignalStatusChange, Tray
+
+    signal, member, change = SIGNAL_TABLE, MEMBER_TABLE, SignalStatusChange._meta.db_table
+    municipality, rule_set, tray = Municipality._meta.db_table, RuleSet._meta.db_table, Tray._meta.db_table
+    checks = {
+        "signal.household": f"SELECT count(*) FROM {signal} s LEFT JOIN {HOUSEHOLD_TABLE} h "  # noqa: S608
+        "ON h.id = s.household_id WHERE h.id IS NULL",
+        "signal.municipality": f"SELECT count(*) FROM {signal} s LEFT JOIN {municipality} m "  # noqa: S608
+        "ON m.id = s.municipality_id WHERE m.id IS NULL",
+        # The rule set and tray belong to the signal's municipality.
+        "signal.rule_set": f"SELECT count(*) FROM {signal} s LEFT JOIN {rule_set} r "  # noqa: S608
+        "ON r.id = s.rule_set_id WHERE r.id IS NULL OR r.municipality_id <> s.municipality_id",
+        "signal.tray": f"SELECT count(*) FROM {signal} s LEFT JOIN {tray} t ON t.id = s.tray_id "  # noqa: S608
+        "WHERE s.tray_id IS NOT NULL AND (t.id IS NULL OR t.municipality_id <> s.municipality_id)",
+        "signal.repeat_of": f"SELECT count(*) FROM {signal} s LEFT JOIN {signal} p ON p.id = s.repeat_of_id "  # noqa: S608
+        "WHERE s.repeat_of_id IS NOT NULL AND p.id IS NULL",
+        "member.signal": f"SELECT count(*) FROM {member} sa LEFT JOIN {signal} s "  # noqa: S608
+        "ON s.id = sa.signal_id WHERE s.id IS NULL",
+        "member.arrear": f"SELECT count(*) FROM {member} sa LEFT JOIN {ARREAR_TABLE} a "  # noqa: S608
+        "ON a.id = sa.arrear_id WHERE a.id IS NULL",
+        "status_change.signal": f"SELECT count(*) FROM {change} c LEFT JOIN {signal} s "  # noqa: S608
+        "ON s.id = c.signal_id WHERE s.id IS NULL",
+    }
+    problems = {}
+    with connection.cursor() as cursor:
+        for name, sql in checks.items():
+            cursor.execute(sql)
+            count = cursor.fetchone()[0]
+            if count:
+                problems[name] = count
+    return problems

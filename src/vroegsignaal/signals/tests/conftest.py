@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -19,6 +20,7 @@ from vroegsignaal.households.models import Arrear, ArrearStatus, Household, Pers
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.organisations.models import CreditorType
 from vroegsignaal.registry.models import Address, Neighbourhood
+from vroegsignaal.signals.selectors import integrity_problems
 
 PEILDATUM = dt.date(2026, 3, 1)
 _numbers = itertools.count(1)
@@ -129,7 +131,7 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db) -> Iterator[World]:
     municipality = MunicipalityFactory(code="0999", name="Voorbeeldstad")
     wijk = Neighbourhood.objects.create(code="WK099901", name="Noord", kind="wijk", municipality=municipality)
     buurt = Neighbourhood.objects.create(
@@ -138,4 +140,6 @@ def world(db) -> World:
     creditors = {
         code: CreditorFactory(code=code, name=name, type=kind) for code, (name, kind) in CREDITORS.items()
     }
-    return World(municipality=municipality, creditors=creditors, wijk=wijk, buurt=buurt)
+    yield World(municipality=municipality, creditors=creditors, wijk=wijk, buurt=buurt)
+    # The references evaluation writes in bulk have no database constraint.
+    assert integrity_problems() == {}
