@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -145,6 +145,10 @@ class ApplyCounts:
         compare=False,
         repr=False,
     )
+    # Municipalities in which the creditor has open arrears after this delivery (or had
+    # arrears it touched): each needs an evaluation on the peildatum even when none of
+    # its households was touched, so that its signals are signalled on it.
+    municipality_ids: tuple[int, ...] = field(default=(), compare=False)
     # Seconds per step, for benchmarks and the delivery report's "where the time went".
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     cpu_timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
@@ -225,12 +229,16 @@ def apply_rows(
     creditor,
     reference_date: dt.date,
     rejected_keys: pl.DataFrame | None = None,
+    municipality_ids: Iterable[int] | None = None,
 ) -> ApplyCounts:
     """Apply a delivery's accepted, routed rows; see the module docstring for the rules.
 
     ``delivery`` and ``creditor`` are instances or ids. ``rows`` has the
     columns of :data:`INPUT_SCHEMA` (missing optional ones count as empty);
-    (klantnummer, contractnummer) must be unique. Runs in a transaction of its
+    (klantnummer, contractnummer) must be unique. ``municipality_ids`` are the
+    municipalities the delivery speaks for (intake: the creditor's covenants
+    active on the peildatum; ``None``: all): a ``mutatie`` marks the creditor's
+    untouched open arrears there as seen on its peildatum. Runs in a transaction of its
     own (a savepoint inside the caller's); on any error nothing is changed.
     """
     if kind not in (STAND, MUTATIE):
@@ -259,6 +267,7 @@ def apply_rows(
                 delivery_id=delivery_id,
                 reference_date=reference_date,
                 rejected_keys=rejected_keys,
+                municipality_ids=municipality_ids,
                 clock=clock,
             )
             pending.run()
@@ -1038,6 +1047,7 @@ def _apply_arrears(
     delivery_id: int,
     reference_date: dt.date,
     rejected_keys: pl.DataFrame | None,
+    municipality_ids: Iterable[int] | None,
     clock: _Clock,
 ) -> dict[str, object]:
     state = _read_open_arrears(creditor_id)
@@ -1079,6 +1089,9 @@ def _apply_arrears(
     _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
     _close(moved.get_column("arrear_id").sort(), ArrearStatus.MOVED, delivery_id, reference_date)
     _mark_seen(unchanged, updated, kept, kind, creditor_id, delivery_id, reference_date)
+    spoken_for = None if municipality_ids is None else sorted({int(i) for i in municipality_ids})
+    if kind == MUTATIE:
+        _mark_still_open(creditor_id, spoken_for, reference_date)
     _update_attributes(updated, delivery_id, reference_date)
     clock.lap("arrears: update")
     opened = _open(opening, creditor_id, delivery_id, reference_date)
@@ -1127,7 +1140,25 @@ def _apply_arrears(
             opened.get_column("household_id"),
         ]
     )
+    # Where the creditor's open arrears are now (a stand's rows, a mutatie's too and every
+    # open arrear it spoke for), and where it closed or moved some.
+    still_open = state.join(cleared.select("arrear_id"), on="arrear_id", how="anti").join(
+        moved.select("arrear_id"), on="arrear_id", how="anti"
+    )
+    if kind == STAND:
+        still_open = kept
+    elif spoken_for is not None:
+        still_open = still_open.filter(pl.col("municipality_id_old").is_in(spoken_for))
+    seen_in = pl.concat(
+        [
+            live.get_column("municipality_id"),
+            still_open.get_column("municipality_id_old"),
+            cleared.get_column("municipality_id_old"),
+            moved.get_column("municipality_id_old"),
+        ]
+    )
     return {
+        "municipality_ids": tuple(int(i) for i in seen_in.drop_nulls().unique().sort()),
         "touched_household_ids": touched.unique().sort().alias("household_id"),
         "new": new,
         "changed": moved.height + updated.filter(pl.col("_material")).height,
@@ -1176,6 +1207,29 @@ def _mark_seen(
             f"{written} arrears marked as seen, expected {expected}: the open arrears "
             "changed while this delivery was applied"
         )
+
+
+def _mark_still_open(
+    creditor_id: int, municipality_ids: list[int] | None, reference_date: dt.date
+) -> None:
+    """A ``mutatie`` delivers changes only: the creditor's open arrears it does not
+    mention (in the municipalities it speaks for) are still open on its peildatum.
+
+    One statement; ``last_seen_on`` never moves back (a late mutatie with an older
+    peildatum). ``last_delivery`` stays the delivery that last delivered the arrear.
+    """
+    sql = (
+        f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s "  # noqa: S608
+        "WHERE creditor_id = %s AND status = 'open' AND last_seen_on < %s"
+    )
+    params: list = [reference_date, creditor_id, reference_date]
+    if municipality_ids is not None:
+        if not municipality_ids:
+            return
+        where, extra = bulk.id_list("municipality_id", municipality_ids)
+        sql += f" AND {where}"
+        params += extra
+    bulk.execute(sql, params)
 
 
 def _close(ids: pl.Series, status: ArrearStatus, delivery_id: int, reference_date: dt.date) -> None:

@@ -888,9 +888,17 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
                 creditor=current.creditor,
                 reference_date=current.reference_date,
                 rejected_keys=evaluation.rejected_keys,
+                # A mutatie speaks for the creditor's customers in these municipalities.
+                municipality_ids=routing.covenant_municipality_ids(
+                    current.creditor_id, current.reference_date
+                ),
             )
             watch.lap(current.pk, "apply", getattr(counts, "timings", None))
-            _evaluate_signals(current, getattr(counts, "touched_household_ids", None))
+            _evaluate_signals(
+                current,
+                getattr(counts, "touched_household_ids", None),
+                getattr(counts, "municipality_ids", ()),
+            )
             watch.lap(current.pk, "evaluate")
             current.arrears_new = counts.new
             current.arrears_changed = counts.changed
@@ -910,13 +918,17 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
     return current
 
 
-def _evaluate_signals(delivery: Delivery, household_ids: pl.Series | None) -> None:
-    """Evaluate the signal rules for the households the delivery touched, inside the apply
-    transaction (a crash leaves neither); see docs/signals.md."""
+def _evaluate_signals(
+    delivery: Delivery, household_ids: pl.Series | None, municipality_ids=()
+) -> None:
+    """Evaluate the signal rules for the households the delivery touched, and the
+    municipalities where the creditor has open arrears, inside the apply transaction
+    (a crash leaves neither); see docs/signals.md."""
     from vroegsignaal.signals.services import evaluate_after_delivery
 
-    if household_ids is not None and len(household_ids):
-        evaluate_after_delivery(delivery, household_ids.to_list())
+    ids = household_ids.to_list() if household_ids is not None else []
+    if ids or municipality_ids:
+        evaluate_after_delivery(delivery, ids, municipality_ids=municipality_ids)
 
 
 def _supersede_earlier(delivery: Delivery) -> None:

@@ -256,22 +256,35 @@ def evaluate(
     )
 
 
-def evaluate_after_delivery(delivery, household_ids: Iterable[int] | None = None) -> list[EvaluationReport]:
+def evaluate_after_delivery(
+    delivery, household_ids: Iterable[int] | None = None, *, municipality_ids: Iterable[int] = ()
+) -> list[EvaluationReport]:
     """Evaluate the households a just-applied delivery touched, per municipality.
 
     Intake calls this after ``households.services.apply_rows`` (inside or after
     the same transaction) with the ids of the households whose arrears the
     delivery opened, changed or cleared; without ids they are read from the
     delivery's arrear events. The delivery's peildatum is the reference date.
+    ``municipality_ids`` (``ApplyCounts.municipality_ids``: where the creditor
+    has open arrears) are evaluated too, even without a touched household:
+    their signals whose arrears the delivery confirmed are signalled on its
+    peildatum, and those whose arrears aged out follow.
     """
     if household_ids is None:
         from vroegsignaal.households.selectors import households_touched_by
 
         household_ids = households_touched_by(delivery).values_list("pk", flat=True)
+    by_municipality = selectors.households_by_municipality(household_ids)
+    for municipality_id in municipality_ids:
+        by_municipality.setdefault(int(municipality_id), [])
     reports = []
-    for municipality_id, ids in selectors.households_by_municipality(household_ids).items():
+    for municipality_id in sorted(by_municipality):
         reports.append(
-            evaluate(municipality_id, reference_date=delivery.reference_date, household_ids=ids)
+            evaluate(
+                municipality_id,
+                reference_date=delivery.reference_date,
+                household_ids=by_municipality[municipality_id],
+            )
         )
     return reports
 

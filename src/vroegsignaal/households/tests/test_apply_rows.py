@@ -113,9 +113,23 @@ def test_mutatie_afgemeld_clears(world):
     )
     assert (counts.cleared, counts.new, counts.unchanged) == (1, 0, 0)
     assert Arrear.objects.get(klantnummer="K1").status == ArrearStatus.CLEARED
-    # A mutatie leaves what it does not mention alone.
+    # A mutatie delivers changes only: what it does not mention is still open on its
+    # peildatum (seen then), and was last delivered by the first delivery.
     untouched = Arrear.objects.get(klantnummer="K2")
-    assert (untouched.status, untouched.last_seen_on) == (ArrearStatus.OPEN, PEILDATUM)
+    assert (untouched.status, untouched.last_seen_on) == (ArrearStatus.OPEN, NEXT_MONTH)
+    assert untouched.last_delivery_id == untouched.opened_by_delivery_id
+    assert counts.municipality_ids == (world.municipality.pk,)
+
+
+def test_mutatie_speaks_only_for_the_given_municipalities_and_never_back(world):
+    world.apply(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    world.apply(world.at(0, klantnummer="K1", status="gewijzigd", bedrag_cents=99_00),
+                kind="mutatie", day=NEXT_MONTH, municipality_ids=[])  # fmt: skip
+    assert Arrear.objects.get(klantnummer="K2").last_seen_on == PEILDATUM  # no covenant there
+    world.apply(kind="mutatie", day=NEXT_MONTH, municipality_ids=[world.municipality.pk])
+    assert Arrear.objects.get(klantnummer="K2").last_seen_on == NEXT_MONTH
+    world.apply(kind="mutatie", day=PEILDATUM)  # a late mutatie of an older peildatum
+    assert Arrear.objects.get(klantnummer="K2").last_seen_on == NEXT_MONTH
 
 
 def test_mutatie_nieuw_and_gewijzigd_open_and_change(world):

@@ -80,7 +80,9 @@ def count_cleared_by_stand(creditor, rows: pl.DataFrame, *, rejected_keys=None) 
     return sum(1 for key in _open(creditor.pk) if key not in delivered and key not in kept)
 
 
-def apply_rows(delivery, rows: pl.DataFrame, *, kind, creditor, reference_date, rejected_keys=None) -> ApplyCounts:
+def apply_rows(
+    delivery, rows: pl.DataFrame, *, kind, creditor, reference_date, rejected_keys=None, municipality_ids=None
+) -> ApplyCounts:
     current = _open(creditor.pk)
     delivered = _keys(rows)
     kept = _rejected(rejected_keys)

@@ -91,3 +91,42 @@ def test_new_signal_a_month_after_the_lapse_is_a_repeat(world, address):
     stand(world, "WOONBRUG", FEB)
     stand(world, "ENERGIENOORD", MAR, _row(address, "E-1", amount=21_000, start=dt.date(2026, 2, 25)))
     assert Signal.objects.get(household__address=address, status="nieuw").repeat is True
+
+
+def mutatie(world, creditor: str, day: dt.date, *rows: dict):
+    """A ``mutatie`` through ``apply_rows``, then evaluation as intake calls it."""
+    delivery = Delivery.objects.create(
+        creditor=world.creditors[creditor], kind="mutatie", reference_date=day, via="cli",
+        sha256=hashlib.sha256(f"m{next(_n)}".encode()).hexdigest(),
+    )  # fmt: skip
+    frame = pl.DataFrame(list(rows), schema=INPUT_SCHEMA) if rows else pl.DataFrame(schema=INPUT_SCHEMA)
+    counts = apply_rows(delivery, frame, kind="mutatie", creditor=world.creditors[creditor], reference_date=day)
+    return services.evaluate_after_delivery(
+        delivery, counts.touched_household_ids, municipality_ids=counts.municipality_ids
+    )
+
+
+def _status(row: dict, status: str) -> dict:
+    return {**row, "status": status}
+
+
+@pytest.mark.parametrize("other_changes", [True, False], ids=["with-other-rows", "empty-mutatie"])
+def test_mutatie_without_the_arrear_keeps_it_signalled_on_its_peildatum(world, address, other_changes):
+    """A mutatie delivers changes only: the creditor's untouched open arrears are still
+    there on its peildatum, so the household is still signalled then — and a signal
+    raised within the repeat window after that day is herhaald."""
+    elsewhere = world.household().address
+    arrear = _row(address, "M-1", amount=65_000, start=dt.date(2025, 12, 15))
+    mutatie(world, "WOONBRUG", JAN, _status(arrear, "nieuw"))
+    feb = [_status(_row(elsewhere, "M-2", amount=30_000, start=dt.date(2026, 1, 20)), "nieuw")]
+    mutatie(world, "WOONBRUG", FEB, *(feb if other_changes else []))
+    first = Signal.objects.get(household__address=address)
+    assert first.last_signalled_on == FEB
+    mutatie(world, "WOONBRUG", MAR, _status(arrear, "afgemeld"))
+    first.refresh_from_db()
+    assert (first.status, first.last_signalled_on) == ("vervallen", FEB)
+    # 1 August is 181 days after 1 February (within the 183-day window), 212 after 1 January.
+    aug = dt.date(2026, 8, 1)
+    stand(world, "ENERGIENOORD", aug, _row(address, "E-1", amount=21_000, start=dt.date(2026, 7, 20)))
+    fresh = Signal.objects.get(household__address=address, status="nieuw")
+    assert (fresh.repeat, fresh.repeat_of_id) == (True, first.pk)
