@@ -98,6 +98,14 @@ def build_world() -> World:
         picked_up_on=dt.date(2026, 2, 2),
     )  # fmt: skip
     world.objects.update(case_b=case_b)
+    # Feedback: the viewer X's own event, one of creditor Y (municipality B) and one of creditor Z in A.
+    from vroegsignaal.feedback.models import FeedbackEvent
+
+    for creditor, municipality, secret in ((x, a, "K-X-1"), (y, b, SECRET_B), (z, a, SECRET_CREDITOR)):
+        FeedbackEvent.objects.create(
+            creditor=creditor, municipality=municipality, klantnummer=secret, klantnummer_index=secret[:32],
+            signal_reference=secret, kind="niet_opgepakt", date=dt.date(2026, 2, 3),
+        )  # fmt: skip
     world.objects.update(
         municipality_b=b,
         team_b=team_b,

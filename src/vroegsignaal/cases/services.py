@@ -2,9 +2,11 @@
 
 Every change locks the case row (``select_for_update``), checks the step
 against :mod:`.workflow`, writes a :class:`~.models.CaseStatusChange` when the
-status moves, and audits — all in one transaction. What must reach other
-systems (feedback to creditors) runs on commit through the hook points
-:func:`on_case_picked_up` and :func:`on_case_closed`.
+status moves, and audits — all in one transaction. The feedback to creditors
+is written in that same transaction through the hook points
+:func:`on_case_picked_up`, :func:`on_case_closed` and
+:func:`on_signal_not_picked_up` (so there is no case change without its
+feedback, nor the other way round); only the e-mail notice waits for the commit.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "mark_not_picked_up",
     "on_case_closed",
     "on_case_picked_up",
+    "on_signal_not_picked_up",
     "pick_up_signal",
     "record_offer",
 ]
@@ -54,18 +57,32 @@ CONVERSATION_KINDS = frozenset({ContactKind.TELEFOON, ContactKind.HUISBEZOEK})
 
 
 # ---------------------------------------------------------------------------
-# Hook points (run on commit)
+# Hook points (run inside the transaction of the change)
 # ---------------------------------------------------------------------------
 
 
 def on_case_picked_up(case_id: int) -> None:
-    """Hook point, run after the pick-up committed: the feedback app (a later issue)
-    tells the creditors the signal was picked up, with the collection pause end date."""
+    """Hook point, run in the pick-up's transaction: the creditors hear the signal
+    was picked up, with the collection pause end date (``feedback.services``)."""
+    from vroegsignaal.feedback import services as feedback
+
+    feedback.record_picked_up(case_id)
 
 
 def on_case_closed(case_id: int) -> None:
-    """Hook point, run after closing committed: the feedback app (a later issue) tells
-    the creditors the case was closed, with the result they may know."""
+    """Hook point, run in the closing's transaction: the creditors hear the case was
+    closed, with the result they may know (``feedback.services``)."""
+    from vroegsignaal.feedback import services as feedback
+
+    feedback.record_closed(case_id)
+
+
+def on_signal_not_picked_up(signal_id: int) -> None:
+    """Hook point, run in the decline's transaction: the creditors hear ``niet_opgepakt``,
+    never the reason (``feedback.services``)."""
+    from vroegsignaal.feedback import services as feedback
+
+    feedback.record_not_picked_up(signal_id)
 
 
 # ---------------------------------------------------------------------------
@@ -167,14 +184,18 @@ def pick_up_signal(
             user, AuditAction.CREATE, case, purpose="vroegsignaal opgepakt",
             details={"signaal": locked_signal.pk, "team": getattr(team, "code", None)},
         )
-        transaction.on_commit(lambda: on_case_picked_up(case.pk))
+        on_case_picked_up(case.pk)
     return case
 
 
 def mark_not_picked_up(signal: Signal | int, user, reason: str, *, on: dt.date | None = None) -> Signal:
-    """Decline a signal with a reason from DDAS ``EnumSignaalstatus``; no case is opened."""
+    """Decline a signal with a reason from DDAS ``EnumSignaalstatus``; no case is opened.
+    The creditors hear ``niet_opgepakt`` (hook :func:`on_signal_not_picked_up`), never the reason."""
     reason = NotPickedUpReason(reason)
-    return signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
+    with transaction.atomic():
+        declined = signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
+        on_signal_not_picked_up(declined.pk)
+    return declined
 
 
 def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
@@ -300,7 +321,7 @@ def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = Non
         locked.save()
         signal_services.close_signal(locked.signal_id, actor=user, note=outcome[:200], on=closed_on)
         record(user, AuditAction.UPDATE, locked, purpose="zaak afgesloten", details={"resultaat": outcome})
-        transaction.on_commit(lambda: on_case_closed(locked.pk))
+        on_case_closed(locked.pk)
     return locked
 
 
@@ -375,3 +396,51 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
     )
     log_contact_attempt(case, user, kind=ContactKind.BRIEF, reached=False, on=on)
     return pdf
+
+
+# --- retention (privacy.retention calls these) ---------------------------------
+
+
+def cases_to_anonymise(municipality, *, closed_before: dt.date, anonymous_key: str):
+    """Closed cases of the municipality closed before ``closed_before`` and not yet anonymised."""
+    return Case.objects.filter(
+        municipality=municipality, status=CaseStatus.AFGESLOTEN, closed_on__lt=closed_before
+    ).exclude(household__unregistered_address=anonymous_key)
+
+
+def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
+    """Remove what identifies the households of ``cases``; keep what the figures need. Set-based.
+
+    Notes are deleted; the free text of contact attempts and status changes is
+    emptied; the signal's links to arrears are deleted; whatever else points at
+    the case or its signal (feedback events, later signals' ``repeat_of``) is
+    unlinked; case and signal move to ``anonymous_household``. Status, outcome,
+    dates, team and the signal's figures stay.
+    """
+    from collections import Counter
+
+    from vroegsignaal.privacy.retention import delete_set, unlink_set
+    from vroegsignaal.signals.models import Signal, SignalArrear, SignalStatusChange
+
+    counts = counts if counts is not None else Counter()
+    case_ids = cases.order_by().values("pk")
+    signals = Signal.objects.filter(pk__in=cases.order_by().values("signal_id"))
+    delete_set(CaseNote.objects.filter(case_id__in=case_ids), counts=counts)
+    # The history tables refuse updates through their managers; emptying free text is the exception.
+    counts["toelichtingen"] += (
+        ContactAttempt._base_manager.filter(case_id__in=case_ids).exclude(note="").update(note="")
+    )
+    counts["toelichtingen"] += (
+        CaseStatusChange._base_manager.filter(case_id__in=case_ids).exclude(note="").update(note="")
+    )
+    counts["toelichtingen"] += (
+        SignalStatusChange._base_manager.filter(signal__in=signals).exclude(note="").update(note="")
+    )
+    delete_set(SignalArrear.objects.filter(signal__in=signals), counts=counts)
+    unlink_set(signals, counts=counts)
+    unlink_set(Case.objects.filter(pk__in=case_ids), counts=counts)
+    # Last, signals before cases: moving the cases changes what ``cases`` selects.
+    Signal._base_manager.filter(pk__in=cases.order_by().values("signal_id")).update(
+        household=anonymous_household, repeat_of=None
+    )
+    Case._base_manager.filter(pk__in=case_ids).update(household=anonymous_household)

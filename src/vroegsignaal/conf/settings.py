@@ -303,6 +303,12 @@ EMAIL_BACKEND = env(
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender of notices.")
+PORTAL_URL = env(
+    "PORTAL_URL",
+    "",
+    "Address of the portal (https://…) for links in e-mail notices; empty: notices name the page without a link.",
+    demo="http://127.0.0.1:8000",
+)
 
 # --- logging: no personal data, ever ----------------------------------------
 LOGGING = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from vroegsignaal.feedback.urls import api_urlpatterns as feedback_api_patterns
 from vroegsignaal.intake.urls import api_urlpatterns as intake_api_patterns
 from vroegsignaal.portal import views as portal_views
 from vroegsignaal.portal.urls import two_factor_patterns
@@ -18,7 +19,9 @@ urlpatterns = [
     path("leveringen/", include("vroegsignaal.intake.urls")),
     path("signalen/", include("vroegsignaal.reporting.urls")),
     path("zaken/", include("vroegsignaal.cases.urls")),
+    path("terugkoppeling/", include("vroegsignaal.feedback.urls")),
     path("api/v1/", include((intake_api_patterns, "intake_api"))),
+    path("api/v1/", include((feedback_api_patterns, "feedback_api"))),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),

@@ -23,8 +23,10 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Start"), "portal:home", ALL_ROLES),
     NavItem(_("Beheer"), "admin:index", frozenset({Role.BEHEERDER})),
     NavItem(_("Leveringen"), "intake:list", frozenset({Role.SCHULDEISER})),
+    NavItem(_("Terugkoppeling"), "feedback:list", frozenset({Role.SCHULDEISER})),
     NavItem(_("Werkbakjes"), "reporting:trays", frozenset({Role.COORDINATOR})),
     NavItem(_("Zaken"), "cases:list", frozenset({Role.COORDINATOR, Role.HULPVERLENER})),
+    NavItem(_("Monitor"), "reporting:monitor", frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER})),
     NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
 ]
 

@@ -22,11 +22,10 @@ def test_pick_up_opens_a_case_and_marks_the_signal_opgepakt(signal, coordinator,
     assert (case.picked_up_on, case.team, signal.status, signal.team) == (PICKED_UP, team, "opgepakt", team)
 
 
-def test_pick_up_runs_the_picked_up_hook_on_commit(signal, coordinator, monkeypatch, django_capture_on_commit_callbacks):
+def test_pick_up_runs_the_picked_up_hook_in_its_transaction(signal, coordinator, monkeypatch):
     seen = []
     monkeypatch.setattr(services, "on_case_picked_up", seen.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     assert seen == [case.pk]
 
 

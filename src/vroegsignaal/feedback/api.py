@@ -1,0 +1,112 @@
+"""The feedback API of spec 1.1 / section 4: ``GET /api/v1/feedback/?sinds=``.
+
+A creditor's API key reads that creditor's events only (the scoping layer), in
+id order. ``sinds`` is the id of the last event the caller saw (the cursor,
+``volgende`` of the previous answer); a first call may give an ISO date or
+date-time instead, or nothing (from the beginning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vroegsignaal.intake.api import IsCreditor
+
+from . import services
+from .serializers import FeedbackErrorSerializer, FeedbackPageSerializer
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def parse_since(value: str) -> tuple[int, dt.datetime | None]:
+    """``sinds`` → (cursor id, moment): a whole number is a cursor, else an ISO date or date-time."""
+    value = (value or "").strip()
+    if not value:
+        return 0, None
+    if value.isdigit():
+        return int(value), None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            moment = dt.datetime.combine(day, dt.time.min) if day else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise BadCursor(value)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return 0, moment
+
+
+class FeedbackView(APIView):
+    permission_classes = [IsAuthenticated, IsCreditor]
+
+    @extend_schema(
+        operation_id="feedback_list",
+        summary="Terugkoppeling over uw klanten (spec 4), in volgorde",
+        description=(
+            "De gebeurtenissen `opgepakt` (met `incasso_uitstel_tot`), `afgesloten` (met `resultaat`) "
+            "en `niet_opgepakt` over uw klanten, oplopend op `id`. Geef bij elke vraag het `volgende` "
+            "van het vorige antwoord mee als `sinds`: zo mist of herhaalt u geen gebeurtenis, ook niet "
+            "als er tussen twee vragen nieuwe bijkomen. Zolang `meer` waar is, staan er nog klaar. "
+            "Bij de eerste vraag mag `sinds` ook een datum of tijdstip (ISO 8601) zijn."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "sinds",
+                OpenApiTypes.STR,
+                required=False,
+                description="Het `id` van de laatst ontvangen gebeurtenis (de cursor), of bij de eerste vraag "
+                "een ISO-datum of -tijdstip. Leeg: vanaf het begin.",
+            ),  # fmt: skip
+            OpenApiParameter(
+                "limiet",
+                OpenApiTypes.INT,
+                required=False,
+                description=f"Hoogstens zoveel gebeurtenissen per antwoord (standaard 500, hoogstens {services.MAX_PAGE}).",
+            ),  # fmt: skip
+        ],
+        responses={
+            200: FeedbackPageSerializer,
+            400: OpenApiResponse(
+                FeedbackErrorSerializer, description="`sinds` of `limiet` is onjuist."
+            ),
+        },
+        tags=["terugkoppeling"],
+    )
+    def get(self, request):
+        try:
+            cursor, since = parse_since(request.query_params.get("sinds", ""))
+        except BadCursor:
+            return Response(
+                {
+                    "melding": "Geef bij 'sinds' het id van de laatst ontvangen gebeurtenis, of een datum (JJJJ-MM-DD)."
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        limit_text = request.query_params.get("limiet", "") or "500"
+        if not limit_text.isdigit() or int(limit_text) < 1:
+            return Response(
+                {"melding": "Geef bij 'limiet' een geheel getal van 1 of meer."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        page = services.events_after(request.user, cursor, limit=int(limit_text), since=since)
+        services.record_read(request.user, page.events, how="api", request=request)
+        body = {
+            "terugkoppeling": [services.as_row(e) for e in page.events],
+            "volgende": page.next_cursor,
+            "meer": page.more,
+        }
+        return Response(FeedbackPageSerializer(body).data)

@@ -1,0 +1,13 @@
+"""Background work of the feedback app, run by ``vroegsignaal db_worker``."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def notify_creditor_task(creditor_id: int) -> bool:
+    """E-mail the creditor that new feedback is ready (see :func:`.services.notify_creditor`)."""
+    from .services import notify_creditor
+
+    return notify_creditor(creditor_id)

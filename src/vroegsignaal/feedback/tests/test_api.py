@@ -1,0 +1,145 @@
+"""``GET /api/v1/feedback/?sinds=``: a creditor's events in order, none missed, none repeated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rest_framework.test import APIClient
+
+from vroegsignaal.cases import services as case_services
+from vroegsignaal.cases.models import NotPickedUpReason, Outcome
+from vroegsignaal.feedback.models import FeedbackEvent
+from vroegsignaal.privacy.models import AuditEvent
+
+from .conftest import PICKED_UP, make_signal
+
+URL = "/api/v1/feedback/"
+
+
+def poll(client, sinds="", **params):
+    response = client.get(URL, {"sinds": sinds, **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_first_poll_returns_the_creditors_events_with_the_spec_fields(
+    world, signal, coordinator, api
+):
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    body = poll(api("WOONBRUG"))
+    event = FeedbackEvent.objects.get(creditor__code="WOONBRUG")
+    assert body == {
+        "terugkoppeling": [
+            {
+                "id": event.pk, "signaal_id": "WB-2026-0001", "klantnummer": event.klantnummer,
+                "gemeentecode": "0999", "gebeurtenis": "opgepakt", "datum": "2026-03-02",
+                "incasso_uitstel_tot": "2026-04-01", "resultaat": None,
+            }
+        ],
+        "volgende": event.pk,
+        "meer": False,
+    }  # fmt: skip
+
+
+def test_polling_with_the_cursor_misses_and_repeats_nothing_when_events_come_between_polls(
+    world, covenants, coordinator, api
+):
+    client = api("WOONBRUG")
+    seen: list[int] = []
+    cursor = 0
+    first = case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
+    body = poll(client, cursor)
+    seen += [e["id"] for e in body["terugkoppeling"]]
+    cursor = body["volgende"]
+    assert poll(client, cursor)["terugkoppeling"] == []  # nothing new: the cursor stays put
+    assert poll(client, cursor)["volgende"] == cursor
+    # Between two polls: a close, a new pick-up and a decline, also for other creditors.
+    case_services.close_case(first, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
+    case_services.pick_up_signal(make_signal(world), coordinator, on=dt.date(2026, 3, 21))
+    case_services.mark_not_picked_up(
+        make_signal(world), coordinator, NotPickedUpReason.ANDERS, on=dt.date(2026, 3, 22)
+    )
+    body = poll(client, cursor)
+    seen += [e["id"] for e in body["terugkoppeling"]]
+    assert [e["gebeurtenis"] for e in body["terugkoppeling"]] == [
+        "afgesloten",
+        "opgepakt",
+        "niet_opgepakt",
+    ]
+    assert poll(client, body["volgende"])["terugkoppeling"] == []
+    expected = list(
+        FeedbackEvent.objects.filter(creditor__code="WOONBRUG")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    assert seen == expected
+
+
+def test_pages_through_in_id_order_with_a_limit(world, covenants, coordinator, api):
+    for _ in range(5):
+        case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
+    client = api("ENERGIENOORD")
+    pages, cursor, more = [], 0, True
+    while more:
+        body = poll(client, cursor, limiet=2)
+        pages.append([e["id"] for e in body["terugkoppeling"]])
+        cursor, more = body["volgende"], body["meer"]
+    ids = list(
+        FeedbackEvent.objects.filter(creditor__code="ENERGIENOORD")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert sum(pages, []) == ids
+
+
+def test_a_key_of_creditor_x_never_sees_the_events_of_creditor_y(
+    world, covenants, coordinator, api
+):
+    case_services.pick_up_signal(
+        make_signal(world, ("WOONBRUG", "ENERGIENOORD")), coordinator, on=PICKED_UP
+    )
+    case_services.pick_up_signal(
+        make_signal(world, ("ZORGZUID", "ENERGIENOORD")), coordinator, on=PICKED_UP
+    )
+    woonbrug = FeedbackEvent.objects.filter(creditor__code="WOONBRUG")
+    body = poll(api("WOONBRUG"))
+    assert [e["id"] for e in body["terugkoppeling"]] == list(
+        woonbrug.order_by("id").values_list("id", flat=True)
+    )
+    assert {e["klantnummer"] for e in body["terugkoppeling"]} == {e.klantnummer for e in woonbrug}
+    assert len(poll(api("ZORGZUID"))["terugkoppeling"]) == 1
+    assert poll(api("WATERNET"))["terugkoppeling"] == []
+
+
+def test_sinds_may_be_a_date_for_the_first_poll(world, signal, coordinator, api):
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    client = api("WOONBRUG")
+    assert len(poll(client, "2000-01-01")["terugkoppeling"]) == 1
+    assert poll(client, "2999-01-01T00:00:00+01:00")["terugkoppeling"] == []
+
+
+def test_an_unreadable_sinds_or_limiet_is_a_400_with_a_dutch_message(world, api):
+    client = api("WOONBRUG")
+    response = client.get(URL, {"sinds": "gisteren"})
+    assert response.status_code == 400 and "sinds" in response.json()["melding"]
+    assert client.get(URL, {"limiet": "0"}).status_code == 400
+
+
+def test_without_a_key_no_feedback(world):
+    assert APIClient().get(URL).status_code in (401, 403)
+
+
+def test_each_poll_that_returns_events_is_audited_without_klantnummers(
+    world, signal, coordinator, api
+):
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    client = api("WOONBRUG")
+    before = AuditEvent.objects.count()
+    body = poll(client)
+    poll(client, body["volgende"])  # empty: nothing read, nothing audited
+    audit = list(AuditEvent.objects.order_by("seq")[before:])
+    assert [(a.action, a.object_type, a.details["aantal"]) for a in audit] == [
+        ("view", "feedback.feedbackevent", 1)
+    ]
+    assert body["terugkoppeling"][0]["klantnummer"] not in repr(audit[0].details)

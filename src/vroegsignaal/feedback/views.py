@@ -1,0 +1,104 @@
+"""The creditor's feedback page under /terugkoppeling/: thin views over :mod:`.services`.
+
+Only creditor staff (role ``schuldeiser``) use it, and they see their own
+creditor's events only (the scoping layer). The filter is in the query string
+(codes and dates, never personal data) and is remembered in the session, so
+the page opens with the last filter; the CSV download takes the same filter.
+Every page of rows shown and every download is audited.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from vroegsignaal.intake.views import creditor_required
+
+from . import services
+from .forms import FeedbackFilterForm
+from .models import FeedbackKind
+
+SESSION_FILTER = "feedback_filter"
+FILTER_KEYS = ("gebeurtenis", "gemeente", "van", "tot", "sorteer")
+PAGE_SIZE = 50
+
+
+def _filter_query(params: QueryDict) -> str:
+    """The filter part of a query string (no page number), without empty values."""
+    kept = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        value = params.get(key, "").strip()
+        if value:
+            kept[key] = value
+    return kept.urlencode()
+
+
+def _form(request, params: QueryDict) -> FeedbackFilterForm:
+    form = FeedbackFilterForm(params, municipalities=services.municipalities_of(request.user))
+    form.is_valid()
+    return form
+
+
+def _audit_filters(values: dict) -> dict:
+    return {key: str(value) for key, value in values.items() if value and key != "sort"}
+
+
+@creditor_required
+def feedback_list(request):
+    if request.GET.get("wissen"):
+        request.session.pop(SESSION_FILTER, None)
+        return redirect("feedback:list")
+    remembered = request.session.get(SESSION_FILTER, "")
+    if not request.GET and remembered:
+        return redirect(f"{reverse('feedback:list')}?{remembered}")
+    query = _filter_query(request.GET)
+    request.session[SESSION_FILTER] = query
+    form = _form(request, request.GET)
+    values = form.values()
+    events = services.events_for(request.user)
+    has_any = events.exists()
+    page = Paginator(services.filter_events(events, **values), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    rows = list(page.object_list)
+    services.record_read(
+        request.user, rows, how="pagina", request=request, filters=_audit_filters(values)
+    )
+    sort_query = QueryDict(query, mutable=True)
+    sort_query.pop("sorteer", None)
+    return render(
+        request,
+        "feedback/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "has_any": has_any,
+            "query": query,
+            "sort": values["sort"],
+            "sort_query": sort_query.urlencode(),
+            "kinds": FeedbackKind,
+            "api_url": request.build_absolute_uri(reverse("feedback_api:feedback-list")),
+        },
+    )
+
+
+@creditor_required
+def feedback_csv(request):
+    """The events of the current filter as ``;``-separated CSV (spec 4 columns)."""
+    params = request.GET if request.GET else QueryDict(request.session.get(SESSION_FILTER, ""))
+    values = _form(request, params).values()
+    events = services.filter_events(services.events_for(request.user), **values)
+    services.record_read(
+        request.user, events, how="csv", request=request, filters=_audit_filters(values)
+    )
+    response = StreamingHttpResponse(
+        services.csv_lines(events), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="terugkoppeling-{timezone.localdate().isoformat()}.csv"'
+    )
+    return response
