@@ -215,6 +215,28 @@ def household_view_trail(household, *, limit: int = 25) -> QuerySet[AuditEvent]:
 
 # Who the "picked up" share counts: signals that got a case (DDAS: opgepakt), open or closed since.
 PICKED_UP_STATUSES = (SignalStatus.OPGEPAKT.value, SignalStatus.AFGESLOTEN.value)
+# Reached: the case's household was reached by a contact attempt (``Case.contacted_on``).
+# Helped: the household accepted the offer of help (``Case.offer_answer`` aanvaard).
+HELPED_ANSWER = "aanvaard"
+
+# Aggregate figures of the map and the dashboard (counts, no personal data) are kept this
+# many seconds per municipality: they join every signal to its address, about 150 ms each on
+# a city of 50,000 open signals, and a minute or two old is recent enough for a trend.
+FIGURES_SECONDS = 120
+
+
+def cached_figures(key: str, compute):
+    """``compute()``, kept in the cache under ``key`` for :data:`FIGURES_SECONDS`.
+
+    Callers put the scope in the key (the municipality), never a person.
+    """
+    from django.core.cache import cache
+
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FIGURES_SECONDS)
+    return value
 
 
 def per_thousand(signals: int, households: int | None) -> float | None:
@@ -286,7 +308,8 @@ def _labelled(table: dict, labels: dict) -> dict:
 
 
 def monthly_trends(signals: QuerySet[Signal]) -> dict:
-    """Signals per month (signal date) by creditor type and by kind, and the share picked up.
+    """Signals per month (signal date) by creditor type and by kind, and the shares picked up,
+    reached and helped (of the month's signals).
 
     Three queries, whatever the number of signals or months.
     """
@@ -308,8 +331,13 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     picked = list(
         signals.annotate(month=TruncMonth("signal_date"))
         .values("month")
-        .annotate(total=Count("id"), picked=Count("id", filter=Q(status__in=PICKED_UP_STATUSES)))
-        .values_list("month", "total", "picked")
+        .annotate(
+            total=Count("id"),
+            picked=Count("id", filter=Q(status__in=PICKED_UP_STATUSES)),
+            reached=Count("id", filter=Q(case__contacted_on__isnull=False)),
+            helped=Count("id", filter=Q(case__offer_answer=HELPED_ANSWER)),
+        )
+        .values_list("month", "total", "picked", "reached", "helped")
     )
     types = [t for t in CreditorType.values if any(r[1] == t for r in by_type)]
     kinds = sorted({r[1] for r in by_kind})
@@ -318,11 +346,204 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
         "by_type": _month_table(by_type, types),
         "by_kind": _labelled(_month_table(by_kind, kinds), dict(SignalKind.choices)),
         "picked_up": {
-            "months": [m.strftime("%Y-%m") for m, _, _ in share],
+            "months": [row[0].strftime("%Y-%m") for row in share],
             "series": [
-                {"name": "Signalen", "values": [t for _, t, _ in share]},
-                {"name": "Opgepakt", "values": [p for _, _, p in share]},
-                {"name": "% opgepakt", "values": [round(100 * p / t, 1) if t else 0 for _, t, p in share]},
+                {"name": "Signalen", "values": [row[1] for row in share]},
+                {"name": "Opgepakt", "values": [row[2] for row in share]},
+                {"name": "Bereikt", "values": [row[3] for row in share]},
+                {"name": "Geholpen", "values": [row[4] for row in share]},
+                *(
+                    {"name": f"% {name}", "values": [round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share]}
+                    for i, name in ((2, "opgepakt"), (3, "bereikt"), (4, "geholpen"))
+                ),
             ],
         },
     }
+
+
+# ---------------------------------------------------------------------------
+# The monitor figures (stored by monitor.snapshot; read here, counts only)
+# ---------------------------------------------------------------------------
+
+
+def share(part: int, whole: int) -> float | None:
+    """A percentage with one decimal; ``None`` when there is nothing to divide by."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def per_thousand_inhabitants(signals: int, inhabitants: int | None) -> float | None:
+    """Signals per 1,000 inhabitants, two decimals (a month has a few per 1,000)."""
+    return round(signals * 1000 / inhabitants, 2) if inhabitants else None
+
+
+def monitor_months(municipality) -> list:
+    from .models import MonitorMonth
+
+    return list(MonitorMonth.objects.filter(municipality=municipality).order_by("month"))
+
+
+def _figures_by_month(months) -> dict:
+    """``{month_id: {(wijk_code, figure, category): value}}`` and the wijk names, in one query."""
+    from .models import MonitorFigure
+
+    values: dict[int, dict] = {m.pk: {} for m in months}
+    names: dict[str, str] = {}
+    for month_id, wijk, name, figure, category, value in MonitorFigure.objects.filter(
+        monitor_month__in=[m.pk for m in months]
+    ).values_list("monitor_month_id", "wijk_code", "wijk_name", "figure", "category", "value"):
+        values[month_id][(wijk, figure, category)] = value
+        if wijk:
+            names[wijk] = name
+    return {"values": values, "names": names}
+
+
+def _core(cells: dict, wijk: str) -> dict:
+    from .models import MonitorFigureKind as K
+
+    def get(figure, category=""):
+        return cells.get((wijk, figure, category), 0)
+
+    signals, picked, reached, accepted = get(K.SIGNALEN), get(K.OPGEPAKT), get(K.BEREIKT), get(K.HULP_AANVAARD)
+    inhabitants = cells.get((wijk, K.INWONERS, ""))
+    return {
+        "signals": signals,
+        "inhabitants": inhabitants,
+        "per_1000": per_thousand_inhabitants(signals, inhabitants),
+        "single": get(K.SOORT_SIGNAAL, SignalKind.ENKELVOUDIG),
+        "multiple": get(K.SOORT_SIGNAAL, SignalKind.MEERVOUDIG),
+        "crisis": get(K.CRISIS),
+        "repeat": get(K.HERHAALD),
+        "picked": picked,
+        "picked_share": share(picked, signals),
+        "reached": reached,
+        "reached_share": share(reached, picked),
+        "accepted": accepted,
+        "accepted_share": share(accepted, reached),
+    }
+
+
+def monitor_month_tables(month_row) -> dict:
+    """The tables of one month: core figures per wijk and in total, per creditor type, status, outcome."""
+    from vroegsignaal.cases.models import Outcome
+
+    from .models import MonitorFigureKind as K
+    from .monitor import TOTAL, UNKNOWN
+
+    data = _figures_by_month([month_row])
+    cells, names = data["values"][month_row.pk], data["names"]
+    wijken = sorted({w for w, _, _ in cells if w not in (TOTAL, UNKNOWN)})
+    if any(w == UNKNOWN for w, _, _ in cells):
+        wijken.append(UNKNOWN)
+    total = _core(cells, TOTAL)
+
+    def categories(figure: str, order, labels: dict) -> list[dict]:
+        found = {c: v for (w, f, c), v in cells.items() if w == TOTAL and f == figure}
+        keys = [c for c in order if c in found] + sorted(c for c in found if c not in order)
+        return [
+            {"category": c, "label": str(labels.get(c, c)), "count": found[c], "share": share(found[c], total["signals"])}
+            for c in keys
+        ]
+
+    return {
+        "total": total,
+        "wijken": [{"code": w, "name": names.get(w, w), **_core(cells, w)} for w in wijken],
+        "by_type": categories(K.SOORT_SCHULDEISER, CreditorType.values, dict(CreditorType.choices)),
+        "by_status": categories(K.STATUS, SignalStatus.values, dict(SignalStatus.choices)),
+        "by_outcome": categories(K.EINDRESULTAAT, Outcome.values, dict(Outcome.choices)),
+    }
+
+
+def monitor_trend(months) -> list[dict]:
+    """The municipality's totals per month, oldest first (one query)."""
+    from .monitor import TOTAL
+
+    data = _figures_by_month(months)
+    return [
+        {"month": m, "frozen": m.is_frozen, **_core(data["values"][m.pk], TOTAL)}
+        for m in months
+    ]
+
+
+def monitor_kind_table(trend: list[dict]) -> dict:
+    """Single and multiple signals per month, in the shape of the dashboard's trend tables."""
+    return {
+        "months": [row["month"].month.strftime("%Y-%m") for row in trend],
+        "series": [
+            {"name": str(SignalKind.ENKELVOUDIG.label), "values": [row["single"] for row in trend]},
+            {"name": str(SignalKind.MEERVOUDIG.label), "values": [row["multiple"] for row in trend]},
+        ],
+    }
+
+
+MONITOR_EXPORT_COLUMNS = (
+    "gemeentecode", "maand", "wijkcode", "wijk", "cijfer", "categorie", "aantal", "definitief",
+)  # fmt: skip
+
+
+def monitor_export_rows(municipality) -> list[dict]:
+    """Every stored figure of the municipality, one row each (long format), in month and wijk order."""
+    from .models import MonitorFigure, MonitorFigureKind
+    from .monitor import TOTAL
+
+    labels = dict(MonitorFigureKind.choices)
+    rows = []
+    for month, frozen_at, wijk, name, figure, category, value in (
+        MonitorFigure.objects.filter(monitor_month__municipality=municipality)
+        .order_by("monitor_month__month", "wijk_code", "figure", "category")
+        .values_list(
+            "monitor_month__month", "monitor_month__frozen_at", "wijk_code", "wijk_name", "figure", "category", "value"
+        )
+    ):
+        rows.append(
+            {
+                "gemeentecode": municipality.code,
+                "maand": month.strftime("%Y-%m"),
+                "wijkcode": wijk,
+                "wijk": name if wijk != TOTAL else "Hele gemeente",
+                "cijfer": str(labels.get(figure, figure)),
+                "categorie": category,
+                "aantal": value,
+                "definitief": "ja" if frozen_at else "nee",
+            }
+        )
+    return rows
+
+
+def write_monitor_csv(rows: list[dict], output) -> None:
+    """``;``-separated UTF-8, as the signal export (spec section 5); formula triggers neutralised."""
+    import csv
+    import io
+
+    from vroegsignaal.intake.normalise import spreadsheet_safe
+
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(MONITOR_EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(str(row[c])) for c in MONITOR_EXPORT_COLUMNS])
+    output.write(text.getvalue().encode("utf-8"))
+
+
+def write_monitor_xlsx(rows: list[dict], output) -> None:
+    """One sheet ``monitor``; text as string cells (never formulas), counts as numbers."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    sheet = workbook.add_worksheet("monitor")
+    for col, name in enumerate(MONITOR_EXPORT_COLUMNS):
+        sheet.write_string(0, col, name)
+    for r, row in enumerate(rows, start=1):
+        for col, name in enumerate(MONITOR_EXPORT_COLUMNS):
+            if name == "aantal":
+                sheet.write_number(r, col, int(row[name]))
+            else:
+                sheet.write_string(r, col, str(row[name]))
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    output.write(buffer.getvalue())

@@ -1,12 +1,14 @@
-"""What the coordinator does on the reporting screens: open a household, export a tray.
+"""What the coordinator does on the reporting screens: open a household, export a tray,
+the monitor figures and the DDAS export.
 
-Both read personal data, so both write an audit event with the purpose
-(``privacy.services.record``). The views hand in objects and querysets that
+Opening a household and the exports write an audit event with the purpose
+(``privacy.services.record``); the monitor figures are counts only. The views hand in objects and querysets that
 already passed the scoping layer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -137,3 +139,79 @@ def not_picked_up_reasons() -> list[tuple[str, str]]:
     from vroegsignaal.cases.models import NotPickedUpReason
 
     return list(NotPickedUpReason.choices)
+
+
+# ---------------------------------------------------------------------------
+# Monitor figures (Divosa monitor vroegsignalering) — see monitor.py and docs/monitor.md
+# ---------------------------------------------------------------------------
+
+# The page recomputes when a signal or case changed since the last snapshot, or when it is older than this.
+MONITOR_MAX_AGE = dt.timedelta(hours=1)
+
+
+def snapshot_monitor_figures(municipality, *, through: dt.date | None = None) -> int:
+    """(Re)compute and store the monitor figures of every month with data up to ``through`` (default today).
+
+    Idempotent; returns the number of figure rows written. The retention purge
+    calls this before it deletes anything: a month whose data later shrinks
+    keeps these figures and becomes final (``MonitorMonth.frozen_at``).
+    """
+    from . import monitor
+
+    return monitor.snapshot(municipality, through=through)
+
+
+def freeze_monitor_figures(municipality, *, through: dt.date) -> int:
+    """Make the stored figures of the months up to ``through`` final (never recomputed); months frozen."""
+    from . import monitor
+
+    return monitor.freeze(municipality, through=through)
+
+
+def refresh_monitor_figures(municipality) -> bool:
+    """Snapshot when the stored figures may be behind the data (the monitor page calls this); whether it did."""
+    from . import monitor
+
+    if not monitor.is_stale(municipality, max_age=MONITOR_MAX_AGE):
+        return False
+    monitor.snapshot(municipality)
+    return True
+
+
+def export_monitor_figures(user, municipality, output: IO[bytes], *, fmt: str, request=None) -> int:
+    """Write the stored monitor figures of ``municipality`` as CSV or XLSX (counts only); audited."""
+    from .selectors import monitor_export_rows, write_monitor_csv, write_monitor_xlsx
+
+    rows = monitor_export_rows(municipality)
+    (write_monitor_csv if fmt == "csv" else write_monitor_xlsx)(rows, output)
+    record(
+        user, AuditAction.EXPORT, municipality, purpose="export monitorcijfers", request=request,
+        details={"rijen": len(rows), "formaat": fmt},
+    )  # fmt: skip
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------
+# DDAS-vroegsignalering export (spec section 6) — see ddas.py and docs/ddas.md
+# ---------------------------------------------------------------------------
+
+
+def export_ddas(municipality, start: dt.date, end: dt.date, output, *, user=None, request=None, supplier=None):
+    """Write the period's signals and cases in the DDAS v0.9 exchange model to ``output`` (path or stream).
+
+    Validated against the schema before anything is written
+    (:class:`.ddas.DdasExportInvalid`); a path is written through a temporary
+    file and a rename. Audited (as ``user``, or as the system). Returns a
+    :class:`.ddas.DdasSummary`.
+    """
+    from . import ddas
+
+    summary = ddas.export(municipality, start, end, output, supplier=supplier or ddas.SUPPLIER_CODE)
+    record(
+        user, AuditAction.EXPORT, municipality, purpose="DDAS-export", request=request,
+        details={
+            "van": start.isoformat(), "tot": end.isoformat(),
+            "vroegsignalen": summary.signals, "vroegsignaalzaken": summary.cases,
+        },
+    )  # fmt: skip
+    return summary

@@ -15,4 +15,8 @@ urlpatterns = [
     path("kaart/", views.neighbourhood_map, name="map"),
     path("kaart/gebieden.geojson", views.neighbourhood_map_geojson, name="map_geojson"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("monitor/", views.monitor, name="monitor"),
+    path("monitor/monitorcijfers.csv", views.monitor_csv, name="monitor_csv"),
+    path("monitor/monitorcijfers.xlsx", views.monitor_xlsx, name="monitor_xlsx"),
+    path("monitor/ddas.json", views.ddas_export, name="ddas_export"),
 ]

@@ -7,11 +7,12 @@ personal data.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from vroegsignaal.cases.selectors import cases_of_household
 from vroegsignaal.households.models import Household
-from vroegsignaal.organisations.models import CreditorType, Role, Team
+from vroegsignaal.organisations.models import CreditorType, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
@@ -163,7 +164,10 @@ def _map_kind(request) -> str:
 def neighbourhood_map(request):
     kind = _map_kind(request)
     neighbourhoods = scoped(request.user, Neighbourhood).filter(kind=kind).order_by("code").defer("geometry")
-    rates = selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind)
+    rates = selectors.cached_figures(
+        f"reporting:rates:{kind}:{request.user.municipality_id}",
+        lambda: selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind),
+    )
     context = {"kind": kind, "rates": rates, "geojson_url": f"{reverse('reporting:map_geojson')}?niveau={kind}"}
     return render(request, "reporting/map.html", context)
 
@@ -173,7 +177,10 @@ def neighbourhood_map_geojson(request):
     """The map's shapes with their figures (no personal data: counts per neighbourhood)."""
     kind = _map_kind(request)
     neighbourhoods = list(scoped(request.user, Neighbourhood).filter(kind=kind).order_by("code"))
-    rates = selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind)
+    rates = selectors.cached_figures(
+        f"reporting:rates:{kind}:{request.user.municipality_id}",
+        lambda: selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind),
+    )
     trays = reverse("reporting:trays")
     collection = selectors.rates_feature_collection(
         neighbourhoods, rates, url_for=lambda code: f"{trays}?{QueryDict(f'buurt={code}').urlencode()}"
@@ -183,7 +190,10 @@ def neighbourhood_map_geojson(request):
 
 @coordinator_required
 def dashboard(request):
-    trends = selectors.monthly_trends(scoped(request.user, Signal))
+    trends = selectors.cached_figures(
+        f"reporting:trends:{request.user.municipality_id}",
+        lambda: selectors.monthly_trends(scoped(request.user, Signal)),
+    )
     return render(request, "reporting/dashboard.html", {"trends": trends})
 
 
@@ -213,3 +223,119 @@ def tray_bulk_action(request, tray_id: int):
     for signal_id, why in result.skipped:
         messages.warning(request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why})
     return redirect(back)
+
+
+# ---------------------------------------------------------------------------
+# Monitor figures (coordinator and privacy officer: counts only) and the DDAS export
+# ---------------------------------------------------------------------------
+
+monitor_roles = roles_required(Role.COORDINATOR, Role.PRIVACY_OFFICER)
+
+
+def _monitor_municipality(request):
+    """The municipality whose figures are shown (``?gemeente=CODE`` among those the user may see)."""
+    municipalities = list(scoped(request.user, Municipality).order_by("name"))
+    code = request.GET.get("gemeente")
+    if code:
+        chosen = next((m for m in municipalities if m.code == code), None)
+        if chosen is None:
+            raise Http404
+        return chosen, municipalities
+    own = next((m for m in municipalities if m.pk == request.user.municipality_id), None)
+    return own or (municipalities[0] if municipalities else None), municipalities
+
+
+def _previous_month() -> tuple[dt.date, dt.date]:
+    first_of_this = timezone.localdate().replace(day=1)
+    end = first_of_this - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+@monitor_roles
+def monitor(request):
+    """The Divosa monitor figures per month: per wijk, creditor type, status and outcome."""
+    municipality, municipalities = _monitor_municipality(request)
+    start, end = _previous_month()
+    context = {
+        "municipality": municipality,
+        "municipalities": municipalities if len(municipalities) > 1 else [],
+        "may_export_ddas": request.user.role == Role.COORDINATOR,
+        "ddas_start": start,
+        "ddas_end": end,
+    }
+    if municipality is None:
+        return render(request, "reporting/monitor.html", context)
+    services.refresh_monitor_figures(municipality)
+    months = selectors.monitor_months(municipality)
+    wanted = request.GET.get("maand", "")
+    selected = next((m for m in months if m.month.strftime("%Y-%m") == wanted), months[-1] if months else None)
+    trend = selectors.monitor_trend(months)
+    context.update(
+        {
+            "months": months,
+            "selected": selected,
+            "tables": selectors.monitor_month_tables(selected) if selected else None,
+            "trend": trend,
+            "kind_table": selectors.monitor_kind_table(trend),
+            "query": QueryDict(f"gemeente={municipality.code}").urlencode(),
+        }
+    )
+    return render(request, "reporting/monitor.html", context)
+
+
+def _monitor_download(request, fmt: str):
+    municipality, _municipalities = _monitor_municipality(request)
+    if municipality is None:
+        raise Http404
+    services.refresh_monitor_figures(municipality)
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content_type=content_type)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="monitor-{municipality.code}-{stamp}.{fmt}"'
+    services.export_monitor_figures(request.user, municipality, response, fmt=fmt, request=request)
+    return response
+
+
+@monitor_roles
+def monitor_csv(request):
+    return _monitor_download(request, "csv")
+
+
+@monitor_roles
+def monitor_xlsx(request):
+    return _monitor_download(request, "xlsx")
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@coordinator_required
+def ddas_export(request):
+    """The DDAS-vroegsignalering v0.9 export of ``?van=`` … ``?tot=`` (signal dates), validated and audited."""
+    from .ddas import DdasExportInvalid
+
+    municipality = get_scoped_or_404(request.user, Municipality, pk=request.user.municipality_id)
+    start, end = _date(request.GET.get("van")), _date(request.GET.get("tot"))
+    back = reverse("reporting:monitor")
+    if start is None or end is None:
+        messages.error(request, _("Vul een begin- en einddatum in (jjjj-mm-dd) voor de DDAS-export."))
+        return redirect(back)
+    if start > end:
+        messages.error(request, _("De begindatum ligt na de einddatum."))
+        return redirect(back)
+    response = HttpResponse(content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="ddas-{municipality.code}-{start.isoformat()}-{end.isoformat()}.json"'
+    )
+    try:
+        services.export_ddas(municipality, start, end, response, user=request.user, request=request)
+    except DdasExportInvalid as error:
+        messages.error(request, str(error)[:500])
+        return redirect(back)
+    return response

@@ -1,0 +1,284 @@
+"""The DDAS-vroegsignalering v0.9 export (spec section 6): signals and cases in the exchange model.
+
+Source of the model: VNG-Realisatie, DDAS-vroegsignalering v0.9, "Uitwisselmodel"
+(``schemas/ddas-vroegsignalering-v0.9.schema.json``, copied from shared/standards).
+
+Mapping (see docs/ddas.md):
+
+* A DDAS ``vroegsignaal`` comes from one creditor (``signaalpartner``), while our
+  :class:`~vroegsignaal.signals.models.Signal` is a household's: each signal
+  gives one DDAS vroegsignaal per creditor among the arrears that counted for it
+  (``ID`` ``VS-<signal id>-<creditor code>``), with that creditor's amount
+  (whole euros), oldest ``ontstaansdatum``, the peildatum it joined the signal
+  (``signaaldatum``), its crisis and warm-transfer flags.
+* ``status`` (``EnumSignaalstatus``): ``nieuw`` → "Nog niet opgepakt"; a declined
+  signal → its reason; ``vervallen`` (all arrears cleared before pick-up) →
+  "Niet opgepakt: andere reden"; a picked-up signal has no status here: its
+  ``vroegsignaalzaak`` says what happened.
+* Each :class:`~vroegsignaal.cases.models.Case` is a ``vroegsignaalzaak`` with its
+  ``resultaat`` (``EnumEindresultaat``), ``datum_opgepakt``, the ids of its
+  vroegsignalen and its ``contactpogingen`` (``EnumContactsoort``, ``EnumDagdeel``).
+* ``client`` is required but none of its fields is: it stays empty. No personal
+  data leaves with the export.
+
+The period selects signals by their ``signal_date``; their cases come along in
+their current state. Every document is validated against the schema before
+anything is written; a file is written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import IO
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from vroegsignaal.cases.models import Case, ContactAttempt, NotPickedUpReason
+from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.signals.models import (
+    Signal,
+    SignalArrear,
+    SignalArrearRole,
+    SignalStatus,
+    SignalStatusChange,
+)
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "ddas-vroegsignalering-v0.9.schema.json"
+# codeGegevensleverancier: who supplies the data (the software), not the municipality.
+SUPPLIER_CODE = "VROEGSIGNAAL"
+NOT_YET_PICKED_UP = "Nog niet opgepakt"  # EnumSignaalstatus
+# Our signal status → DDAS EnumSignaalstatus (None: no status; the case tells). Declined: see _status.
+SIGNAL_STATUS: dict[str, str | None] = {
+    SignalStatus.NIEUW: NOT_YET_PICKED_UP,
+    SignalStatus.VERVALLEN: NotPickedUpReason.ANDERS.value,
+    SignalStatus.OPGEPAKT: None,
+    SignalStatus.AFGESLOTEN: None,
+}
+
+
+class DdasExportInvalid(Exception):
+    """The document does not validate against the DDAS schema; nothing was written."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = "; ".join(errors[:5]) + (f" (en nog {len(errors) - 5})" if len(errors) > 5 else "")
+        super().__init__(
+            f"De DDAS-export voldoet niet aan het schema DDAS-vroegsignalering v0.9: {shown}"
+        )
+
+
+@dataclass(frozen=True)
+class DdasSummary:
+    signals: int  # DDAS vroegsignalen
+    cases: int  # DDAS vroegsignaalzaken
+    document: dict
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validation_errors(document: dict) -> list[str]:
+    """Every way ``document`` breaks the schema, as ``path: message`` (empty when valid)."""
+    errors = sorted(
+        _validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(document)'}: {e.message}" for e in errors
+    ]
+
+
+def _euros(cents: int | None) -> int:
+    """Whole euros, half up (DDAS ``bedrag``)."""
+    return int((int(cents or 0) + 50) // 100)
+
+
+def _signal_id(signal_id: int, creditor_code: str | None) -> str:
+    return f"VS-{signal_id}-{creditor_code}" if creditor_code else f"VS-{signal_id}"
+
+
+def _status(status: str, declined_reason: str | None) -> str | None:
+    if status == SignalStatus.NIET_OPGEPAKT:
+        return (
+            declined_reason
+            if declined_reason in NotPickedUpReason.values
+            else NotPickedUpReason.ANDERS.value
+        )
+    return SIGNAL_STATUS[status]
+
+
+def _utc_stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_document(
+    municipality: Municipality,
+    start: dt.date,
+    end: dt.date,
+    *,
+    supplier: str = SUPPLIER_CODE,
+    now=None,
+) -> dict:
+    """The exchange-model document of ``municipality``'s signals with ``start <= signal_date <= end``.
+
+    A handful of queries: signals, their creditors' arrears (aggregated per
+    creditor), declined reasons, cases and contact attempts.
+    """
+    if start > end:
+        raise ValueError("De begindatum ligt na de einddatum.")
+    signals = Signal.objects.filter(
+        municipality=municipality, signal_date__gte=start, signal_date__lte=end
+    )
+    signal_rows = list(
+        signals.order_by("id").values_list(
+            "id", "status", "crisis", "total_amount_cents", "oldest_start_date", "signal_date"
+        )
+    )
+    members: dict[int, list[dict]] = {}
+    for row in (
+        SignalArrear.objects.filter(signal__in=signals, role=SignalArrearRole.MEMBER)
+        .values("signal_id", "arrear__creditor__code", "arrear__creditor__type")
+        .annotate(
+            cents=Sum("arrear__amount_cents"),
+            started=Min("arrear__start_date"),
+            joined=Min("joined_on"),
+            last_joined=Max("joined_on"),
+            crisis=Count("id", filter=Q(arrear__crisis=True)),
+            warm=Count("id", filter=Q(arrear__warm_transfer=True)),
+        )
+        .order_by("signal_id", "arrear__creditor__code")
+    ):
+        members.setdefault(row["signal_id"], []).append(row)
+    declined = dict(
+        SignalStatusChange.objects.filter(signal__in=signals, to_status=SignalStatus.NIET_OPGEPAKT)
+        .order_by("signal_id", "id")
+        .values_list("signal_id", "note")
+    )  # the last change per signal wins
+
+    vroegsignalen: list[dict] = []
+    ids_of: dict[int, list[str]] = {}
+    last_joined: dict[int, dt.date] = {}
+    for signal_id, status, crisis, total, oldest, signal_date in signal_rows:
+        status_value = _status(status, declined.get(signal_id))
+        rows = members.get(signal_id) or [None]  # a signal without members still counts once
+        for row in rows:
+            item: dict = {"ID": _signal_id(signal_id, row and row["arrear__creditor__code"])}
+            item["crisissignaal"] = bool(row["crisis"]) if row else bool(crisis)
+            item["warmeOverdracht"] = bool(row and row["warm"])
+            item["bedrag"] = _euros(row["cents"] if row else total)
+            item["ontstaansdatum"] = (row["started"] if row else oldest).isoformat()
+            item["signaaldatum"] = (row["joined"] if row else signal_date).isoformat()
+            if status_value is not None:
+                item["status"] = status_value
+            item["signaalpartner"] = {"type": row["arrear__creditor__type"]} if row else {}
+            item["client"] = {}  # required; none of its (personal) fields is
+            vroegsignalen.append(item)
+            ids_of.setdefault(signal_id, []).append(item["ID"])
+            if row:
+                last_joined[signal_id] = max(
+                    last_joined.get(signal_id, row["last_joined"]), row["last_joined"]
+                )
+
+    cases = list(
+        Case.objects.filter(signal__in=signals)
+        .order_by("id")
+        .values_list("id", "signal_id", "signal__signal_date", "picked_up_on", "outcome")
+    )
+    attempts: dict[int, list[dict]] = {}
+    for case_id, kind, reached, date, part_of_day in (
+        ContactAttempt.objects.filter(case__signal__in=signals)
+        .order_by("case_id", "date", "id")
+        .values_list("case_id", "kind", "reached", "date", "part_of_day")
+    ):
+        attempt = {"soort": kind, "bereikt": reached, "datum": date.isoformat()}
+        if part_of_day:
+            attempt["dagdeel"] = part_of_day
+        attempts.setdefault(case_id, []).append(attempt)
+    zaken = []
+    for case_id, signal_id, signal_date, picked_up_on, outcome in cases:
+        zaak: dict = {}
+        if outcome:
+            zaak["resultaat"] = outcome
+        zaak["matchingsdatum"] = signal_date.isoformat()
+        zaak["startdatum_matchtingperiode"] = signal_date.isoformat()  # sic: the schema's spelling
+        zaak["datum_opgepakt"] = picked_up_on.isoformat()
+        zaak["einddatum_matchingperiode"] = max(
+            signal_date, last_joined.get(signal_id, signal_date)
+        ).isoformat()
+        zaak["vroegsignalen"] = [{"ID": i} for i in ids_of[signal_id]]
+        zaak["contactpogingen"] = attempts.get(case_id, [])
+        zaken.append(zaak)
+
+    return {
+        "startdatumLevering": start.isoformat(),
+        "einddatumLevering": end.isoformat(),
+        "aanleverdatumEnTijd": _utc_stamp(now or timezone.now()),
+        "codeGegevensleverancier": supplier,
+        "leveringen": [
+            {
+                "teller": 1,
+                "gemeentecode": municipality.code,
+                "aanleverende_organisatie": {"naam": municipality.name},
+                "vroegsignalen": vroegsignalen,
+                "vroegsignaalzaken": zaken,
+            }
+        ],
+    }
+
+
+def encode(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def write_atomically(data: bytes, path: str | Path) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it: ``path`` is whole or absent."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export(
+    municipality: Municipality,
+    start: dt.date,
+    end: dt.date,
+    output: str | Path | IO[bytes],
+    *,
+    supplier: str = SUPPLIER_CODE,
+) -> DdasSummary:
+    """Build, validate (:class:`DdasExportInvalid` before anything is written) and write the document."""
+    document = build_document(municipality, start, end, supplier=supplier)
+    errors = validation_errors(document)
+    if errors:
+        raise DdasExportInvalid(errors)
+    data = encode(document)
+    if isinstance(output, (str, Path)):
+        write_atomically(data, output)
+    else:
+        output.write(data)
+    levering = document["leveringen"][0]
+    return DdasSummary(
+        signals=len(levering["vroegsignalen"]),
+        cases=len(levering["vroegsignaalzaken"]),
+        document=document,
+    )

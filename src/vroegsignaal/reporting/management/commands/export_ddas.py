@@ -1,0 +1,66 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.reporting import services
+from vroegsignaal.reporting.ddas import SUPPLIER_CODE, DdasExportInvalid
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"'{value}' is geen datum; schrijf jjjj-mm-dd.")
+
+
+class Command(BaseCommand):
+    help = (
+        "Exporteer de signalen en zaken van een gemeente over een periode in het uitwisselmodel "
+        "DDAS-vroegsignalering v0.9 (aanleverformaat, sectie 6); gecontroleerd tegen het schema."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--municipality", metavar="CODE", required=True, help="gemeentecode")
+        parser.add_argument(
+            "--from",
+            dest="start",
+            metavar="DATUM",
+            required=True,
+            help="eerste signaaldatum (jjjj-mm-dd)",
+        )
+        parser.add_argument(
+            "--to",
+            dest="end",
+            metavar="DATUM",
+            required=True,
+            help="laatste signaaldatum (jjjj-mm-dd)",
+        )
+        parser.add_argument("--output", metavar="BESTAND.json", required=True)
+        parser.add_argument(
+            "--leverancier",
+            default=SUPPLIER_CODE,
+            help=f"codeGegevensleverancier (standaard {SUPPLIER_CODE})",
+        )
+
+    def handle(self, *args, **options):
+        municipality = Municipality.objects.filter(code=options["municipality"]).first()
+        if municipality is None:
+            raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
+        start, end = _date(options["start"]), _date(options["end"])
+        if start > end:
+            raise CommandError("De begindatum (--from) ligt na de einddatum (--to).")
+        try:
+            summary = services.export_ddas(
+                municipality, start, end, options["output"], supplier=options["leverancier"]
+            )
+        except DdasExportInvalid as exc:
+            raise CommandError(f"{exc} Er is geen bestand geschreven.")
+        except OSError as exc:
+            raise CommandError(f"Kan {options['output']} niet schrijven: {exc.strerror or exc}.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{summary.signals} vroegsignalen en {summary.cases} vroegsignaalzaken geschreven naar "
+                f"{options['output']} (gecontroleerd tegen DDAS-vroegsignalering v0.9)."
+            )
+        )

@@ -1,0 +1,329 @@
+"""The DDAS-vroegsignalering v0.9 export: valid against the schema, or refused with nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command, execute_from_command_line
+from django.core.management.base import CommandError
+from django.urls import reverse
+from jsonschema import Draft202012Validator
+
+from tests.factories import UserFactory
+from vroegsignaal.cases import services as case_services
+from vroegsignaal.cases.models import Outcome
+from vroegsignaal.demo.services import generate_world
+from vroegsignaal.demo.setup import deliver_world
+from vroegsignaal.organisations.models import Municipality, Role
+from vroegsignaal.organisations.services import load_config, read_config
+from vroegsignaal.privacy.services import AuditAction, AuditEvent
+from vroegsignaal.reporting import ddas
+from vroegsignaal.signals.models import Signal, SignalStatus
+
+pytestmark = pytest.mark.django_db
+
+MARCH = dt.date(2026, 3, 1)
+STANDARD = json.loads(ddas.SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def assert_valid(document: dict) -> None:
+    errors = list(
+        Draft202012Validator(
+            STANDARD, format_checker=Draft202012Validator.FORMAT_CHECKER
+        ).iter_errors(document)
+    )
+    assert errors == []
+
+
+def export(town, tmp_path, *, start=MARCH, end=dt.date(2026, 3, 31)) -> dict:
+    out = tmp_path / "ddas.json"
+    call_command(
+        "export_ddas",
+        municipality=town.municipality.code,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        output=str(out),
+    )
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def levering(document: dict) -> dict:
+    [only] = document["leveringen"]
+    return only
+
+
+@pytest.fixture
+def two_creditor_signal(town):
+    household = town.household()
+    arrears = [
+        town.arrear(household, town.energie, {MARCH: 12_345}),
+        town.arrear(household, town.huur, {MARCH: 80_050}),
+    ]
+    return town.signal(household, arrears=arrears, signal_date=MARCH)
+
+
+# --- the copied schema -------------------------------------------------------
+
+
+def test_copied_schema_is_the_standard_unchanged():
+    from pathlib import Path
+
+    shared = Path(__file__).resolve().parents[5] / "shared" / "standards" / ddas.SCHEMA_PATH.name
+    if not shared.exists():
+        pytest.skip("shared/standards is not available here")
+    assert ddas.SCHEMA_PATH.read_bytes() == shared.read_bytes()
+
+
+# --- mapping -----------------------------------------------------------------
+
+
+def test_each_creditor_of_a_signal_is_one_ddas_vroegsignaal(town, two_creditor_signal, tmp_path):
+    items = levering(export(town, tmp_path))["vroegsignalen"]
+    assert [(i["ID"], i["signaalpartner"]["type"], i["bedrag"]) for i in items] == [
+        (f"VS-{two_creditor_signal.pk}-{town.energie.code}", "Energie", 123),
+        (f"VS-{two_creditor_signal.pk}-{town.huur.code}", "Huur", 801),
+    ]
+
+
+def test_a_new_signal_is_not_yet_picked_up_and_carries_no_personal_data(
+    town, two_creditor_signal, tmp_path
+):
+    item = levering(export(town, tmp_path))["vroegsignalen"][0]
+    assert (item["status"], item["client"], item["signaaldatum"]) == (
+        "Nog niet opgepakt",
+        {},
+        "2026-03-01",
+    )
+
+
+def test_a_declined_signal_carries_its_reason(town, two_creditor_signal, tmp_path):
+    case_services.mark_not_picked_up(two_creditor_signal, town.coordinator, "Inwoner is overleden")
+    statuses = {i["status"] for i in levering(export(town, tmp_path))["vroegsignalen"]}
+    assert statuses == {"Inwoner is overleden"}
+
+
+def test_a_lapsed_signal_is_not_picked_up_for_another_reason(town, two_creditor_signal, tmp_path):
+    Signal.objects.filter(pk=two_creditor_signal.pk).update(
+        status=SignalStatus.VERVALLEN, closed_on=MARCH
+    )
+    statuses = {i["status"] for i in levering(export(town, tmp_path))["vroegsignalen"]}
+    assert statuses == {"Niet opgepakt: andere reden"}
+
+
+def test_a_case_is_a_vroegsignaalzaak_with_attempts_and_result(town, two_creditor_signal, tmp_path):
+    user = town.coordinator
+    case = case_services.pick_up_signal(two_creditor_signal, user, on=dt.date(2026, 3, 2))
+    case_services.log_contact_attempt(
+        case, user, kind="Telefoon", reached=True, on=dt.date(2026, 3, 3), part_of_day="Ochtend"
+    )
+    case_services.close_case(case, user, Outcome.ADVIES_QUICK_FIX, on=dt.date(2026, 3, 9))
+    document = export(town, tmp_path)
+    [zaak] = levering(document)["vroegsignaalzaken"]
+    assert zaak == {
+        "resultaat": "(Budget)advies en/of quick fix",
+        "matchingsdatum": "2026-03-01",
+        "startdatum_matchtingperiode": "2026-03-01",
+        "datum_opgepakt": "2026-03-02",
+        "einddatum_matchingperiode": "2026-03-01",
+        "vroegsignalen": [
+            {"ID": f"VS-{two_creditor_signal.pk}-{town.energie.code}"},
+            {"ID": f"VS-{two_creditor_signal.pk}-{town.huur.code}"},
+        ],
+        "contactpogingen": [
+            {"soort": "Telefoon", "bereikt": True, "datum": "2026-03-03", "dagdeel": "Ochtend"}
+        ],
+    }
+    assert "status" not in levering(document)["vroegsignalen"][0]
+
+
+def test_only_signals_of_the_period_are_exported(town, two_creditor_signal, tmp_path):
+    town.signal(signal_date=dt.date(2026, 4, 1))
+    items = levering(export(town, tmp_path))["vroegsignalen"]
+    assert {i["ID"].split("-")[1] for i in items} == {str(two_creditor_signal.pk)}
+
+
+# --- validation, writing, exit codes ----------------------------------------
+
+
+def test_an_invalid_export_is_refused_and_writes_no_file(
+    town, two_creditor_signal, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(
+        ddas.SIGNAL_STATUS, SignalStatus.NIEUW, "Opgepakt"
+    )  # not an EnumSignaalstatus value
+    out = tmp_path / "ddas.json"
+    with pytest.raises(CommandError, match="voldoet niet aan het schema"):
+        call_command(
+            "export_ddas",
+            municipality=town.municipality.code,
+            start="2026-03-01",
+            end="2026-03-31",
+            output=str(out),
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_invalid_export_leaves_an_existing_file_alone(
+    town, two_creditor_signal, tmp_path, monkeypatch
+):
+    out = tmp_path / "ddas.json"
+    out.write_text("eerder")
+    monkeypatch.setitem(ddas.SIGNAL_STATUS, SignalStatus.NIEUW, "Opgepakt")
+    with pytest.raises(CommandError):
+        call_command(
+            "export_ddas",
+            municipality=town.municipality.code,
+            start="2026-03-01",
+            end="2026-03-31",
+            output=str(out),
+        )
+    assert (out.read_text(), [p.name for p in tmp_path.iterdir()]) == ("eerder", ["ddas.json"])
+
+
+def test_command_exits_zero_on_success(town, two_creditor_signal, tmp_path):
+    out = tmp_path / "ddas.json"
+    execute_from_command_line(
+        ["vroegsignaal", "export_ddas", "--municipality", town.municipality.code, "--from", "2026-03-01",
+         "--to", "2026-03-31", "--output", str(out)]
+    )  # fmt: skip
+    assert_valid(json.loads(out.read_text()))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--municipality", "9876", "--from", "2026-03-01", "--to", "2026-03-31"],
+        ["--municipality", "0999", "--from", "2026-13-01", "--to", "2026-03-31"],
+        ["--municipality", "0999", "--from", "2026-04-01", "--to", "2026-03-31"],
+    ],
+    ids=["unknown municipality", "no date", "period reversed"],
+)
+def test_command_exits_one_on_bad_input(town, tmp_path, args, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        execute_from_command_line(
+            ["vroegsignaal", "export_ddas", *args, "--output", str(tmp_path / "x.json")]
+        )
+    assert exit_.value.code == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_exits_one_when_the_export_is_invalid(
+    town, two_creditor_signal, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(ddas.SIGNAL_STATUS, SignalStatus.NIEUW, "Opgepakt")
+    with pytest.raises(SystemExit) as exit_:
+        execute_from_command_line(
+            ["vroegsignaal", "export_ddas", "--municipality", "0999", "--from", "2026-03-01",
+             "--to", "2026-03-31", "--output", str(tmp_path / "x.json")]
+        )  # fmt: skip
+    assert exit_.value.code == 1
+
+
+def test_command_export_is_audited_with_counts(town, two_creditor_signal, tmp_path):
+    export(town, tmp_path)
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT, purpose="DDAS-export")
+    assert (
+        event.object_id,
+        event.details["vroegsignalen"],
+        event.details["vroegsignaalzaken"],
+    ) == (
+        str(town.municipality.pk),
+        2,
+        0,
+    )
+
+
+# --- the coordinator's download ---------------------------------------------
+
+
+def test_coordinator_downloads_a_valid_audited_export(
+    town, two_creditor_signal, client, verified_client
+):
+    verified_client(town.coordinator)
+    response = client.get(
+        reverse("reporting:ddas_export"), {"van": "2026-03-01", "tot": "2026-03-31"}
+    )
+    document = json.loads(response.content)
+    assert_valid(document)
+    assert len(levering(document)["vroegsignalen"]) == 2
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, purpose="DDAS-export").count() == 1
+
+
+def test_download_without_a_period_goes_back_with_a_message(town, client, verified_client):
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:ddas_export"), {"van": "gisteren"}, follow=True)
+    assert "Vul een begin- en einddatum in" in response.content.decode()
+
+
+def test_invalid_download_is_refused_with_a_message(
+    town, two_creditor_signal, client, verified_client, monkeypatch
+):
+    monkeypatch.setitem(ddas.SIGNAL_STATUS, SignalStatus.NIEUW, "Opgepakt")
+    verified_client(town.coordinator)
+    response = client.get(
+        reverse("reporting:ddas_export"), {"van": "2026-03-01", "tot": "2026-03-31"}
+    )
+    assert (response.status_code, response["Location"]) == (302, reverse("reporting:monitor"))
+    assert not AuditEvent.objects.filter(purpose="DDAS-export").exists()
+
+
+def test_privacy_officer_may_not_download_the_export(town, client, verified_client):
+    officer = UserFactory(username="fg", role=Role.PRIVACY_OFFICER, municipality=town.municipality)
+    verified_client(officer)
+    response = client.get(
+        reverse("reporting:ddas_export"), {"van": "2026-03-01", "tot": "2026-03-31"}
+    )
+    assert response.status_code == 403
+
+
+# --- a generated world -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wereld")
+    generate_world(out, households=800, municipalities=1, months=3, seed=17, noise="realistic")
+    return out
+
+
+@pytest.mark.slow
+def test_export_of_a_generated_world_with_cases_validates(world_dir, tmp_path):
+    load_config(read_config(world_dir / "config.yaml"))
+    call_command("import_neighbourhoods", str(world_dir / "buurten.geojson"), verbosity=0)
+    call_command("import_addresses", str(world_dir / "adressen.csv"), verbosity=0)
+    deliver_world(world_dir)
+    municipality = Municipality.objects.get()
+    coordinator = UserFactory(
+        username="coordinator-wereld", role=Role.COORDINATOR, municipality=municipality
+    )
+    signals = list(
+        Signal.objects.filter(municipality=municipality, status=SignalStatus.NIEUW).order_by("id")[
+            :6
+        ]
+    )
+    assert len(signals) == 6, "the generated world should raise signals"
+    for signal in signals[:4]:
+        case = case_services.pick_up_signal(signal, coordinator, on=signal.signal_date)
+        case_services.log_contact_attempt(
+            case, coordinator, kind="Brief", reached=False, on=signal.signal_date
+        )
+    case_services.close_case(case, coordinator, Outcome.GEEN_HULP_NODIG, on=signal.signal_date)
+    case_services.mark_not_picked_up(signals[4], coordinator, "Niet opgepakt: herhaalde melding")
+    dates = Signal.objects.filter(municipality=municipality).values_list("signal_date", flat=True)
+    out = tmp_path / "ddas.json"
+    call_command(
+        "export_ddas",
+        municipality=municipality.code,
+        start=min(dates).isoformat(),
+        end=max(dates).isoformat(),
+        output=str(out),
+    )
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert_valid(document)
+    delivered = levering(document)
+    assert len(delivered["vroegsignaalzaken"]) == 4
+    assert (
+        len({i["ID"].split("-")[1] for i in delivered["vroegsignalen"]}) == Signal.objects.count()
+    )
