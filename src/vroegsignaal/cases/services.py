@@ -419,6 +419,9 @@ def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
     """
     from collections import Counter
 
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
     from vroegsignaal.privacy.retention import delete_set, unlink_set
     from vroegsignaal.signals.models import Signal, SignalArrear, SignalStatusChange
 
@@ -427,8 +430,13 @@ def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
     signals = Signal.objects.filter(pk__in=cases.order_by().values("signal_id"))
     delete_set(CaseNote.objects.filter(case_id__in=case_ids), counts=counts)
     # The history tables refuse updates through their managers; emptying free text is the exception.
+    # An encrypted note is "" when empty (stored as such): compare the stored text.
+    filled = Cast("note", output_field=TextField())
     counts["toelichtingen"] += (
-        ContactAttempt._base_manager.filter(case_id__in=case_ids).exclude(note="").update(note="")
+        ContactAttempt._base_manager.filter(case_id__in=case_ids)
+        .annotate(stored_note=filled)
+        .exclude(stored_note="")
+        .update(note="")
     )
     counts["toelichtingen"] += (
         CaseStatusChange._base_manager.filter(case_id__in=case_ids).exclude(note="").update(note="")

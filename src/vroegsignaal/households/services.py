@@ -499,8 +499,13 @@ def _any_household() -> bool:
 
 
 def _any_unregistered() -> bool:
+    # The municipalities' anonymous households (retention) are never matched: skip them.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {HOUSEHOLD_TABLE} WHERE unregistered_address <> '' LIMIT 1")  # noqa: S608
+        cursor.execute(
+            f"SELECT 1 FROM {HOUSEHOLD_TABLE} WHERE unregistered_address <> '' "  # noqa: S608
+            "AND unregistered_address NOT LIKE %s LIMIT 1",
+            [f"{ANONYMOUS_PREFIX}%"],
+        )
         return cursor.fetchone() is not None
 
 
@@ -1341,3 +1346,75 @@ def _previous_arrears(keys: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
     )
     bulk.drop("households_stage_keys")
     return previous
+
+
+# --- retention (privacy.retention calls these) -------------------------------
+
+# Closed cases past their retention period move to one household per municipality
+# keyed like this; no delivered address has this form (addresses start with a postcode).
+ANONYMOUS_PREFIX = "anoniem:"
+
+
+def anonymous_household_key(municipality) -> str:
+    return f"{ANONYMOUS_PREFIX}{municipality.code}"
+
+
+def anonymous_household(municipality) -> Household:
+    """The municipality's anonymous household: it has no address, persons or arrears."""
+    household, _ = Household.objects.get_or_create(
+        unregistered_address=anonymous_household_key(municipality),
+        defaults={"municipality": municipality},
+    )
+    return household
+
+
+def purge_unsignalled_arrears(
+    municipality, *, open_started_before: dt.date, closed_cleared_before: dt.date, counts=None
+) -> int:
+    """Delete arrears that are in no signal and can no longer count, with their history; set-based.
+
+    Open ones that started before ``open_started_before`` (out of the age
+    window), closed ones (cleared or moved) that closed before
+    ``closed_cleared_before``.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from vroegsignaal.privacy.retention import delete_set
+    from vroegsignaal.signals.models import SignalArrear
+
+    expired = (
+        Arrear.objects.filter(municipality=municipality)
+        .filter(
+            Q(status=ArrearStatus.OPEN, start_date__lt=open_started_before)
+            | (~Q(status=ArrearStatus.OPEN) & Q(cleared_on__lt=closed_cleared_before))
+        )
+        .filter(~Exists(SignalArrear.objects.filter(arrear_id=OuterRef("pk"))))
+    )
+    return delete_set(expired, counts=counts)
+
+
+def purge_unused_persons_and_households(municipality, *, counts=None) -> tuple[int, int]:
+    """Delete persons without arrears in households without signals or cases, then empty households.
+
+    A person is kept while an arrear of theirs is, or while their household has
+    a signal or case (its workers may need to reach them). Set-based.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from vroegsignaal.cases.models import Case
+    from vroegsignaal.privacy.retention import delete_set
+    from vroegsignaal.signals.models import Signal
+
+    without_signals_or_cases = Household.objects.filter(municipality=municipality).filter(
+        ~Exists(Signal.objects.filter(household_id=OuterRef("pk"))),
+        ~Exists(Case.objects.filter(household_id=OuterRef("pk"))),
+    )
+    persons = Person.objects.filter(household__in=without_signals_or_cases.values("pk")).filter(
+        ~Exists(Arrear.objects.filter(person_id=OuterRef("pk")))
+    )
+    deleted_persons = delete_set(persons, counts=counts)
+    empty = without_signals_or_cases.filter(
+        ~Exists(Arrear.objects.filter(household_id=OuterRef("pk"))),
+        ~Exists(Person.objects.filter(household_id=OuterRef("pk"))),
+    )
+    return deleted_persons, delete_set(empty, counts=counts)

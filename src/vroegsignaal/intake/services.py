@@ -1228,3 +1228,17 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
         file_format=parsed.format,
     )
 
+
+# --- retention (privacy.retention calls this) ------------------------------------
+
+
+def purge_rejected_rows(*, received_before: dt.date) -> int:
+    """Delete the rejected rows and warnings of deliveries received before ``received_before``.
+
+    They may hold a customer's number and delivered values; the delivery keeps
+    its counts and report (per code, no personal data). One DELETE.
+    """
+    from vroegsignaal.privacy.retention import delete_set
+
+    start = timezone.make_aware(dt.datetime.combine(received_before, dt.time.min))
+    return delete_set(DeliveryRowIssue.objects.filter(delivery__received_at__lt=start))

@@ -9,6 +9,7 @@ codes and counts only.
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -89,7 +90,12 @@ class AuditEvent(models.Model):
         ordering = ["-seq"]
         verbose_name = _("auditgebeurtenis")
         verbose_name_plural = _("auditlog")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The privacy officer's search: a municipality's events, newest first, and per user.
+            models.Index(fields=["municipality", "seq"], name="audit_municipality_idx"),
+            models.Index(fields=["actor_username", "seq"], name="audit_actor_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
@@ -128,3 +134,178 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.last_seq} {self.last_hash[:12]}"
+
+
+# --- retention ------------------------------------------------------------------
+
+# ARCHITECTURE.md, "Defaults for the rules": signals not picked up are purged after
+# 6 months; closed cases are anonymised after the municipality's period (12 months).
+DEFAULT_UNPICKED_SIGNAL_MONTHS = 6
+DEFAULT_CLOSED_CASE_MONTHS = 12
+
+
+class RetentionPolicy(models.Model):
+    """A municipality's retention periods; without a row the defaults apply.
+
+    Arrears that never joined a signal follow the municipality's signal rules
+    (see :mod:`.retention`), not a period of their own.
+    """
+
+    municipality = models.OneToOneField(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="retention_policy",
+        verbose_name=_("gemeente"),
+    )
+    unpicked_signal_months = models.PositiveSmallIntegerField(
+        _("niet opgepakte signalen bewaren (maanden)"),
+        default=DEFAULT_UNPICKED_SIGNAL_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Signalen die nooit zijn opgepakt worden zo lang na hun laatste datum verwijderd."
+        ),
+    )
+    closed_case_months = models.PositiveSmallIntegerField(
+        _("afgesloten zaken bewaren (maanden)"),
+        default=DEFAULT_CLOSED_CASE_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Afgesloten zaken worden zo lang na het afsluiten geanonimiseerd."),
+    )
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    scope = Scope(municipality="municipality", privacy_officer="municipality", beheerder=True)
+
+    class Meta:
+        verbose_name = _("bewaartermijnen")
+        verbose_name_plural = _("bewaartermijnen")
+
+    def __str__(self) -> str:
+        return f"Bewaartermijnen {self.municipality}"
+
+
+class RetentionRun(models.Model):
+    """One purge of one municipality (or, without one, of the platform's intake data): counts only."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retention_runs",
+        verbose_name=_("gemeente"),
+    )
+    today = models.DateField(_("peildag"))  # the day the limits were computed from
+    started_at = models.DateTimeField(_("gestart op"))
+    finished_at = models.DateTimeField(_("klaar op"))
+    # {category: number of rows removed or anonymised}; see retention.CATEGORIES.
+    counts = models.JSONField(_("aantallen"), default=dict)
+    # The periods and limits that applied, e.g. {"unpicked_signal_months": 6, …}.
+    limits = models.JSONField(_("termijnen"), default=dict)
+
+    scope = Scope(privacy_officer="municipality")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("opschoonronde")
+        verbose_name_plural = _("opschoonrondes")
+        indexes = [
+            models.Index(fields=["municipality", "-started_at"], name="retentionrun_muni_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Opschoonronde {self.pk} ({self.today})"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class AnonymisedCase(models.Model):
+    """A closed case whose personal data the purge removed, with the area it was in.
+
+    The case keeps its status, outcome, dates, municipality and team; its
+    household becomes the municipality's anonymous household, so the wijk and
+    buurt (for figures per area) are kept here.
+    """
+
+    case = models.OneToOneField(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="anonymised",
+        verbose_name=_("zaak"),
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("gemeente")
+    )
+    wijk_code = models.CharField(_("wijkcode"), max_length=16, blank=True, default="")
+    buurt_code = models.CharField(_("buurtcode"), max_length=16, blank=True, default="")
+    anonymised_on = models.DateField(_("geanonimiseerd op"))
+
+    scope = Scope(municipality="municipality", privacy_officer="municipality")
+
+    class Meta:
+        verbose_name = _("geanonimiseerde zaak")
+        verbose_name_plural = _("geanonimiseerde zaken")
+
+    def __str__(self) -> str:
+        return f"Zaak {self.case_id} (geanonimiseerd)"
+
+
+# --- verifying the audit log from the portal --------------------------------------
+
+
+class VerificationScope(models.TextChoices):
+    CHAIN = "keten", _("Het hele auditlog")
+    MUNICIPALITY = "gemeente", _("De gebeurtenissen van de gemeente")
+
+
+class AuditVerification(models.Model):
+    """One run of the audit check, asked for in the portal and done by the worker."""
+
+    scope_kind = models.CharField(_("omvang"), max_length=10, choices=VerificationScope.choices)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gemeente"),
+    )
+    requested_by = models.ForeignKey(
+        "organisations.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("aangevraagd door"),
+    )
+    requested_at = models.DateTimeField(_("aangevraagd op"))
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    total = models.BigIntegerField(_("te controleren"), default=0)
+    checked = models.BigIntegerField(_("gecontroleerd"), default=0)
+    ok = models.BooleanField(_("intact"), null=True)  # None while running
+    first_bad_seq = models.BigIntegerField(_("eerste fout bij"), null=True, blank=True)
+    problem = models.CharField(_("bevinding"), max_length=300, blank=True, default="")
+    head_seq = models.BigIntegerField(_("kop: volgnummer"), default=0)
+    head_hash = models.CharField(_("kop: hash"), max_length=64, blank=True, default="")
+
+    scope = Scope(privacy_officer="municipality")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("controle van het auditlog")
+        verbose_name_plural = _("controles van het auditlog")
+
+    def __str__(self) -> str:
+        return f"Controle {self.pk}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.finished_at else 0
+        return min(100, int(self.checked * 100 / self.total))

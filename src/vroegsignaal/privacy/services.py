@@ -1,4 +1,4 @@
-"""The privacy app's public face: audit, encryption, blind indexes, key rotation.
+"""The privacy app's public face: audit, encryption, blind indexes, key rotation, retention.
 
 Other apps import from here (or from :mod:`.fields` for model fields).
 """
@@ -18,11 +18,13 @@ from .crypto import (
 )
 from .keys import RotationReport, rotate_keys
 from .models import AuditAction, AuditEvent
+from .retention import PurgeReport, policy_for, purge
 
 __all__ = [
     "AuditAction",
     "AuditEvent",
     "DecryptionError",
+    "PurgeReport",
     "RotationReport",
     "VerifyResult",
     "blind_index",
@@ -33,6 +35,8 @@ __all__ = [
     "decrypt_many",
     "encrypt",
     "encrypt_many",
+    "policy_for",
+    "purge",
     "record",
     "rotate_keys",
     "verify_chain",

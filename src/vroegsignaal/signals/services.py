@@ -732,3 +732,27 @@ def assign_team(signal: Signal | int, team, *, actor=None) -> Signal:
         locked.save(update_fields=["team", "updated_at"])
         record(actor, AuditAction.UPDATE, locked, purpose="signaal toegewezen", details={"team": getattr(team, "code", None)})
     return locked
+
+
+# ---------------------------------------------------------------------------
+# Retention (privacy.retention calls this)
+# ---------------------------------------------------------------------------
+
+
+def purge_unpicked_signals(municipality: Municipality, *, before: dt.date, counts=None) -> int:
+    """Delete the municipality's signals that were never picked up and whose last day is before ``before``.
+
+    Closed ones (``niet_opgepakt``, ``vervallen``) count from the day they
+    closed, ``nieuw`` ones from the last peildatum at which their arrears
+    counted. Signals with a case are never touched here. Their status history
+    and arrear links go with them; references to them are emptied. Set-based.
+    """
+    from django.db.models import Q
+
+    from vroegsignaal.privacy.retention import delete_set
+
+    unpicked = Signal.objects.filter(municipality=municipality, case__isnull=True).filter(
+        Q(status__in=(SignalStatus.NIET_OPGEPAKT, SignalStatus.VERVALLEN), closed_on__lt=before)
+        | Q(status=SignalStatus.NIEUW, last_signalled_on__lt=before)
+    )
+    return delete_set(unpicked, counts=counts)

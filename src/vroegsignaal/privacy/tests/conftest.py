@@ -6,6 +6,8 @@ import os
 import pytest
 from django.db import connection
 
+from vroegsignaal.signals.tests.conftest import world  # noqa: F401 - the retention tests' world
+
 from .sample_models import Sample
 
 

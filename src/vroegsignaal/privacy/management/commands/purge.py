@@ -1,0 +1,62 @@
+"""``vroegsignaal purge [--dry-run] [--municipality CODE] [--today DATE]``: apply the retention periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.privacy.services import purge
+
+
+class Command(BaseCommand):
+    help = (
+        "Past de bewaartermijnen toe: verwijdert wat niet meer bewaard mag worden en anonimiseert "
+        "afgesloten zaken. Met --dry-run alleen de aantallen."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Toon de aantallen; verander niets."
+        )
+        parser.add_argument(
+            "--municipality", metavar="CODE", help="Alleen deze gemeente (gemeentecode)."
+        )
+        parser.add_argument(
+            "--today",
+            metavar="JJJJ-MM-DD",
+            help="Reken de termijnen vanaf deze dag (standaard vandaag).",
+        )
+
+    def handle(
+        self, *args, dry_run: bool = False, municipality: str | None = None, today=None, **options
+    ):
+        day = None
+        if today:
+            try:
+                day = dt.date.fromisoformat(today)
+            except ValueError:
+                raise CommandError("--today verwacht een datum als JJJJ-MM-DD.") from None
+        chosen = None
+        if municipality:
+            chosen = list(Municipality.objects.filter(code=municipality))
+            if not chosen:
+                raise CommandError(f"Onbekende gemeentecode: {municipality}.")
+        report = purge(dry_run=dry_run, today=day, municipalities=chosen, intake=chosen is None)
+        heading = (
+            f"Proefronde op {report.today.isoformat()}, er is niets veranderd. "
+            "Een echte ronde zou verwijderen of anonimiseren:"
+            if dry_run
+            else f"Verwijderd of geanonimiseerd op {report.today.isoformat()}:"
+        )
+        self.stdout.write(heading)
+        for line in report.lines():
+            self.stdout.write(f"  {line}")
+        if not dry_run:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{report.total()} rijen verwijderd of geanonimiseerd; vastgelegd in {len(report.runs)} "
+                    "opschoonronde(n) en het auditlog."
+                )
+            )
