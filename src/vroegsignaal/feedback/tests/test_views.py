@@ -1,0 +1,190 @@
+"""The creditor's feedback page /terugkoppeling/ and its CSV download."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from tests.factories import MunicipalityFactory, UserFactory
+from vroegsignaal.cases import services as case_services
+from vroegsignaal.cases.models import NotPickedUpReason, Outcome
+from vroegsignaal.feedback import views
+from vroegsignaal.feedback.models import FeedbackEvent
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.privacy.models import AuditEvent
+
+from .conftest import PICKED_UP, creditor_user, make_signal
+
+URL = "/terugkoppeling/"
+CSV_URL = "/terugkoppeling/terugkoppeling.csv"
+
+
+@pytest.fixture
+def history(world, covenants, coordinator):
+    """Three signals with WOONBRUG and ENERGIENOORD: picked up and closed, picked up, declined."""
+    first = case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
+    case_services.close_case(first, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
+    case_services.pick_up_signal(make_signal(world), coordinator, on=dt.date(2026, 3, 10))
+    case_services.mark_not_picked_up(
+        make_signal(world), coordinator, NotPickedUpReason.ANDERS, on=dt.date(2026, 3, 12)
+    )
+    return world
+
+
+@pytest.fixture
+def woonbrug(history, client, verified_client):
+    verified_client(creditor_user(history, "WOONBRUG"))
+    return client
+
+
+def klantnummers(response) -> list[str]:
+    return [e.klantnummer for e in response.context["rows"]]
+
+
+def test_page_lists_the_creditors_own_events_newest_first(woonbrug, history):
+    response = woonbrug.get(URL)
+    own = FeedbackEvent.objects.filter(creditor__code="WOONBRUG").order_by("-id")
+    assert response.status_code == 200
+    assert klantnummers(response) == [e.klantnummer for e in own]
+    assert len(own) == 4
+
+
+def test_page_never_shows_another_creditors_customers(woonbrug, history):
+    body = woonbrug.get(URL).content.decode()
+    for event in FeedbackEvent.objects.filter(creditor__code="ENERGIENOORD"):
+        assert event.klantnummer not in body
+
+
+def test_filter_on_event_and_period(woonbrug, history):
+    response = woonbrug.get(
+        URL, {"gebeurtenis": "opgepakt", "van": "2026-03-05", "tot": "2026-03-31"}
+    )
+    assert [(e.kind, e.date) for e in response.context["rows"]] == [
+        ("opgepakt", dt.date(2026, 3, 10))
+    ]
+
+
+def test_filter_on_municipality(woonbrug, history):
+    FeedbackEvent.objects.create(
+        creditor=history.creditors["WOONBRUG"], municipality=MunicipalityFactory(code="0888", name="Elders"),
+        klantnummer="K-ELDERS", klantnummer_index="x", kind="niet_opgepakt", date=dt.date(2026, 3, 1),
+    )  # fmt: skip
+    assert klantnummers(woonbrug.get(URL, {"gemeente": "0888"})) == ["K-ELDERS"]
+    assert len(klantnummers(woonbrug.get(URL, {"gemeente": "0999"}))) == 4
+
+
+def test_an_unknown_municipality_is_reported_and_ignored(woonbrug, history):
+    response = woonbrug.get(URL, {"gemeente": "0000"})
+    assert response.context["form"].errors["gemeente"] and len(klantnummers(response)) == 4
+
+
+def test_filter_stays_put_when_the_page_is_opened_again(woonbrug, history):
+    woonbrug.get(URL, {"gebeurtenis": "afgesloten"})
+    response = woonbrug.get(URL)
+    assert response.status_code == 302 and response["Location"] == f"{URL}?gebeurtenis=afgesloten"
+    assert woonbrug.get(URL, {"wissen": "1"})["Location"] == URL
+    assert woonbrug.get(URL).status_code == 200
+
+
+def test_sorting_by_pause_end_date(woonbrug, history):
+    rows = woonbrug.get(URL, {"sorteer": "uitstel", "gebeurtenis": "opgepakt"}).context["rows"]
+    assert [e.collection_pause_until for e in rows] == [dt.date(2026, 4, 1), dt.date(2026, 4, 9)]
+
+
+def test_pagination(woonbrug, history, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    first, second = woonbrug.get(URL), woonbrug.get(URL, {"pagina": 2})
+    assert (len(first.context["rows"]), len(second.context["rows"])) == (3, 1)
+    assert "pagina=2" in first.content.decode()
+
+
+def test_empty_state_says_when_feedback_will_appear(world, client, verified_client):
+    verified_client(creditor_user(world, "WATERNET"))
+    body = client.get(URL).content.decode()
+    assert "Er is nog geen terugkoppeling over uw klanten" in body
+
+
+def test_a_filter_without_results_offers_to_clear_it(woonbrug, history):
+    body = woonbrug.get(URL, {"van": "2030-01-01"}).content.decode()
+    assert "Geen terugkoppeling die aan dit filter voldoet." in body and "?wissen=1" in body
+
+
+def test_showing_rows_is_audited_without_klantnummers(woonbrug, history):
+    before = AuditEvent.objects.count()
+    woonbrug.get(URL, {"gebeurtenis": "opgepakt"})
+    audit = AuditEvent.objects.order_by("seq")[before:].get()
+    assert (audit.action, audit.object_type, audit.details) == (
+        "view", "feedback.feedbackevent", {"vorm": "pagina", "aantal": 2, "filter": {"gebeurtenis": "opgepakt"}},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.HULPVERLENER])
+def test_only_creditor_staff_open_the_page(world, client, verified_client, role):
+    from tests.factories import TeamFactory
+
+    kwargs = {"municipality": world.municipality}
+    if role == Role.HULPVERLENER:
+        kwargs["team"] = TeamFactory(municipality=world.municipality)
+    verified_client(UserFactory(role=role, **kwargs))
+    assert client.get(URL).status_code == 403
+    assert client.get(CSV_URL).status_code == 403
+
+
+def read_csv(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_csv_download_of_the_current_filter(woonbrug, history):
+    response = woonbrug.get(CSV_URL, {"gebeurtenis": "afgesloten"})
+    event = FeedbackEvent.objects.get(creditor__code="WOONBRUG", kind="afgesloten")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert read_csv(response) == [
+        [
+            "id",
+            "signaal_id",
+            "klantnummer",
+            "gemeentecode",
+            "gebeurtenis",
+            "datum",
+            "incasso_uitstel_tot",
+            "resultaat",
+        ],
+        [
+            str(event.pk),
+            "",
+            event.klantnummer,
+            "0999",
+            "afgesloten",
+            "2026-03-20",
+            "",
+            "zelf_opgelost",
+        ],
+    ]
+
+
+def test_csv_download_without_a_filter_in_the_link_uses_the_remembered_one(woonbrug, history):
+    woonbrug.get(URL, {"gebeurtenis": "niet_opgepakt"})
+    rows = read_csv(woonbrug.get(CSV_URL))
+    assert [r[4] for r in rows[1:]] == ["niet_opgepakt"]
+
+
+def test_csv_cells_cannot_become_formulas(woonbrug, history):
+    FeedbackEvent.objects.filter(creditor__code="WOONBRUG").update(signal_reference="=HYPERLINK(1)")
+    rows = read_csv(woonbrug.get(CSV_URL))
+    assert {r[1] for r in rows[1:]} == {"'=HYPERLINK(1)"}
+
+
+def test_csv_download_is_audited_as_an_export(woonbrug, history):
+    before = AuditEvent.objects.count()
+    read_csv(woonbrug.get(CSV_URL, {"gebeurtenis": "opgepakt"}))
+    audit = AuditEvent.objects.order_by("seq")[before:].get()
+    assert (audit.action, audit.details["vorm"], audit.details["aantal"]) == ("export", "csv", 2)
+
+
+def test_csv_of_creditor_x_holds_nothing_of_creditor_y(history, client, verified_client):
+    verified_client(creditor_user(history, "ZORGZUID"))
+    assert read_csv(client.get(CSV_URL)) == [list(views.services.CSV_COLUMNS)]
