@@ -40,7 +40,7 @@ def signed_in(axe_page, live_server, client):
     return town, household
 
 
-@pytest.mark.parametrize("page_name", ["trays", "tray", "household", "map", "dashboard"])
+@pytest.mark.parametrize("page_name", ["trays", "tray", "household", "map", "dashboard", "monitor"])
 def test_reporting_page_meets_wcag_aa(page_name, axe_page, live_server, signed_in):
     town, household = signed_in
     url = {
@@ -49,6 +49,7 @@ def test_reporting_page_meets_wcag_aa(page_name, axe_page, live_server, signed_i
         "household": reverse("reporting:household", args=[household.pk]),
         "map": reverse("reporting:map"),
         "dashboard": reverse("reporting:dashboard"),
+        "monitor": reverse("reporting:monitor"),
     }[page_name]
     axe_page.goto(f"{live_server.url}{url}")
     if page_name == "map":
