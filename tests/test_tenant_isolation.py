@@ -106,6 +106,18 @@ def build_world() -> World:
             creditor=creditor, municipality=municipality, klantnummer=secret, klantnummer_index=secret[:32],
             signal_reference=secret, kind="niet_opgepakt", date=dt.date(2026, 2, 3),
         )  # fmt: skip
+    # Privacy: an audit event, a retention run and an audit check of municipality B.
+    from vroegsignaal.privacy import audit
+    from vroegsignaal.privacy.models import AuditAction, AuditVerification, RetentionRun
+
+    audit.record(coordinator_b, AuditAction.VIEW, signal_b, purpose=f"inzien {SECRET_B}")
+    moment = dt.datetime(2026, 2, 4, 12, tzinfo=dt.UTC)
+    RetentionRun.objects.create(
+        municipality=b, today=dt.date(2026, 2, 4), started_at=moment, finished_at=moment, counts={SECRET_B: 1}
+    )
+    AuditVerification.objects.create(
+        scope_kind="gemeente", municipality=b, requested_at=moment, finished_at=moment, ok=False, problem=SECRET_B
+    )
     world.objects.update(
         municipality_b=b,
         team_b=team_b,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("signalen/", include("vroegsignaal.reporting.urls")),
     path("zaken/", include("vroegsignaal.cases.urls")),
     path("terugkoppeling/", include("vroegsignaal.feedback.urls")),
+    path("privacy/", include("vroegsignaal.privacy.urls")),
     path("api/v1/", include((intake_api_patterns, "intake_api"))),
     path("api/v1/", include((feedback_api_patterns, "feedback_api"))),
     path(

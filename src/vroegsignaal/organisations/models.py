@@ -60,8 +60,13 @@ class Creditor(models.Model):
     type = models.CharField(_("soort"), max_length=32, choices=CreditorType.choices)
     contact_email = models.EmailField(_("e-mailadres voor meldingen"), blank=True)
 
-    # A municipality sees the creditors it has a covenant with (names only).
-    scope = Scope(creditor="pk", municipality="covenants__municipality", beheerder=True)
+    # A municipality (and its privacy officer) sees the creditors it has a covenant with (names only).
+    scope = Scope(
+        creditor="pk",
+        municipality="covenants__municipality",
+        privacy_officer="covenants__municipality",
+        beheerder=True,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -121,7 +126,7 @@ class Team(models.Model):
     email = models.EmailField(_("e-mailadres"), blank=True)
     visiting_address = models.CharField(_("bezoekadres"), max_length=200, blank=True)
 
-    scope = Scope(municipality="municipality", team="pk", beheerder=True)
+    scope = Scope(municipality="municipality", team="pk", privacy_officer="municipality", beheerder=True)
 
     class Meta:
         ordering = ["municipality__name", "name"]

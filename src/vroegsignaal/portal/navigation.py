@@ -27,6 +27,8 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Werkbakjes"), "reporting:trays", frozenset({Role.COORDINATOR})),
     NavItem(_("Zaken"), "cases:list", frozenset({Role.COORDINATOR, Role.HULPVERLENER})),
     NavItem(_("Monitor"), "reporting:monitor", frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER})),
+    NavItem(_("Auditlog"), "privacy:audit_log", frozenset({Role.PRIVACY_OFFICER})),
+    NavItem(_("Bewaartermijnen"), "privacy:retention_runs", frozenset({Role.PRIVACY_OFFICER})),
     NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
 ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditEvent, RetentionPolicy, RetentionRun
 
 
 @admin.register(AuditEvent)
@@ -24,6 +24,32 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["=object_id", "=actor_username", "=organisation", "=municipality_code"]
     ordering = ["-seq"]
     show_full_result_count = False  # COUNT(*) over millions of rows on every page
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """A municipality's retention periods; without a row the defaults (6 and 12 months) apply."""
+
+    list_display = ["municipality", "unpicked_signal_months", "closed_case_months", "updated_at"]
+    ordering = ["municipality__name"]
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """Read-only: written by ``vroegsignaal purge``."""
+
+    list_display = ["started_at", "municipality", "today", "total"]
+    list_filter = ["municipality"]
+    ordering = ["-started_at"]
 
     def has_add_permission(self, request) -> bool:
         return False

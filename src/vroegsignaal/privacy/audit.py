@@ -37,7 +37,7 @@ import hashlib
 import ipaddress
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -300,7 +300,11 @@ class VerifyResult:
 
 
 def verify_chain(
-    *, chunk_size: int = 5000, anchor: tuple[int, str] | None = None, using: str = DEFAULT_DB_ALIAS
+    *,
+    chunk_size: int = 5000,
+    anchor: tuple[int, str] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+    on_progress: Callable[[int], None] | None = None,
 ) -> VerifyResult:
     """Recompute the chain from the first event to the head, streaming.
 
@@ -308,7 +312,8 @@ def verify_chain(
     ``seq`` or a ``prev_hash`` that does not match), a truncated tail (the head
     is ahead of the last row) and, with ``anchor=(seq, hash)`` noted earlier, a
     log rewritten wholesale. Events appended while verifying are ignored: the
-    head is read first.
+    head is read first. ``on_progress(checked)`` is called after every
+    ``chunk_size`` events.
     """
     head = (
         AuditChainHead.objects.using(using)
@@ -362,6 +367,8 @@ def verify_chain(
                 f"Gebeurtenis {seq} wijkt af van het vastgelegde anker: het log is herschreven.",
             )
         running, expected_seq, checked = stored_hash, expected_seq + 1, checked + 1
+        if on_progress is not None and checked % chunk_size == 0:
+            on_progress(checked)
 
     if expected_seq - 1 != head_seq:
         missing = (
@@ -382,4 +389,55 @@ def verify_chain(
             head_seq + 1,
             f"Het anker ({anchor[0]}) ligt voorbij het einde van het auditlog.",
         )
+    return VerifyResult(True, checked, None, "", head_seq, head_hash)
+
+
+def verify_municipality(
+    municipality_id: int,
+    *,
+    chunk_size: int = 5000,
+    using: str = DEFAULT_DB_ALIAS,
+    on_progress: Callable[[int], None] | None = None,
+) -> VerifyResult:
+    """Check the events of one municipality: each one's own hash and its link to its predecessor.
+
+    Finds an event of the municipality that was changed, or one whose
+    predecessor (of any municipality) was changed or deleted. Unlike
+    :func:`verify_chain` it cannot see an event of the municipality that was
+    deleted together with nothing after it pointing at it, nor a truncated
+    tail: only the whole chain proves completeness.
+    """
+    head = (
+        AuditChainHead.objects.using(using)
+        .filter(pk=1)
+        .values_list("last_seq", "last_hash")
+        .first()
+    ) or (0, GENESIS_HASH)
+    head_seq, head_hash = head
+    previous_hash = AuditEvent.objects.using(using).filter(seq=models.OuterRef("seq") - 1)
+    rows = (
+        AuditEvent.objects.using(using)
+        .filter(municipality_id=municipality_id, seq__lte=head_seq)
+        .annotate(predecessor_hash=models.Subquery(previous_hash.values("hash")[:1]))
+        .order_by("seq")
+        .values_list(*HASHED_FIELDS, "prev_hash", "hash", "predecessor_hash")
+        .iterator(chunk_size=chunk_size)
+    )
+    checked = 0
+    for row in rows:
+        values = dict(zip(HASHED_FIELDS, row, strict=False))
+        seq, prev_hash, stored_hash, predecessor_hash = row[0], row[-3], row[-2], row[-1]
+        expected_prev = GENESIS_HASH if seq == 1 else predecessor_hash
+        if expected_prev is None:
+            problem = f"Gebeurtenis {seq - 1}, vlak voor gebeurtenis {seq}, ontbreekt: verwijderd uit het auditlog."
+            return VerifyResult(False, checked, seq - 1, problem, head_seq, head_hash)
+        if prev_hash != expected_prev:
+            problem = f"Gebeurtenis {seq} sluit niet aan op de vorige: een eerdere gebeurtenis is gewijzigd of vervangen."
+            return VerifyResult(False, checked, seq, problem, head_seq, head_hash)
+        if compute_hash(prev_hash, values) != stored_hash:
+            problem = f"Gebeurtenis {seq} is gewijzigd nadat ze is vastgelegd."
+            return VerifyResult(False, checked, seq, problem, head_seq, head_hash)
+        checked += 1
+        if on_progress is not None and checked % chunk_size == 0:
+            on_progress(checked)
     return VerifyResult(True, checked, None, "", head_seq, head_hash)

@@ -1,0 +1,148 @@
+"""What the privacy officer does: export the audit log, check it (in the background)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from vroegsignaal.intake.normalise import spreadsheet_safe
+
+from . import audit, selectors
+from .models import AuditAction, AuditEvent, AuditVerification, VerificationScope
+
+EXPORT_COLUMNS = (
+    "volgnummer",
+    "tijdstip",
+    "gebruiker",
+    "organisatie",
+    "gemeentecode",
+    "handeling",
+    "soort_object",
+    "object_id",
+    "doel",
+    "ip_adres",
+    "details",
+    "hash",
+)
+
+
+class _Line:
+    """A file-like sink for csv.writer that hands back what was written."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _row(event: AuditEvent) -> list[str]:
+    import json
+
+    values = [
+        str(event.seq),
+        timezone.localtime(event.timestamp).isoformat(timespec="seconds"),
+        event.actor_username,
+        event.organisation,
+        event.municipality_code or "",
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.purpose,
+        event.ip_address or "",
+        json.dumps(event.details, sort_keys=True, ensure_ascii=False) if event.details else "",
+        event.hash,
+    ]
+    return [spreadsheet_safe(v) for v in values]
+
+
+def export_audit_csv(user, query: selectors.AuditQuery, *, request=None) -> Iterator[str]:
+    """The events ``user`` may see that match ``query`` as ``;``-separated CSV lines, oldest first.
+
+    Text a spreadsheet would evaluate is neutralised. The export is recorded
+    in the audit log (with its filters) before the first line is produced.
+    """
+    events = selectors.audit_events(user, query).order_by("seq")
+    audit.record(
+        user,
+        AuditAction.EXPORT,
+        object_type="privacy.auditevent",
+        purpose="auditlog geëxporteerd",
+        request=request,
+        details={"filters": query.as_params()},
+    )
+    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(EXPORT_COLUMNS)
+        for event in events.iterator(chunk_size=2000):
+            yield writer.writerow(_row(event))
+
+    return lines()
+
+
+def start_verification(user, scope_kind: str, *, request=None) -> AuditVerification:
+    """Ask the worker to check the audit log: the whole chain, or the officer's municipality's events."""
+    scope_kind = VerificationScope(scope_kind)
+    if scope_kind == VerificationScope.MUNICIPALITY and user.municipality_id is None:
+        raise ValueError(
+            "Alleen een privacy officer van een gemeente controleert de gebeurtenissen van een gemeente."
+        )
+    with transaction.atomic():
+        verification = AuditVerification.objects.create(
+            scope_kind=scope_kind,
+            municipality_id=user.municipality_id,
+            requested_by=user,
+            requested_at=timezone.now(),
+        )
+        audit.record(
+            user,
+            AuditAction.VIEW,
+            verification,
+            purpose="auditlog laten controleren",
+            request=request,
+            details={"omvang": scope_kind.value},
+        )
+        verification_id = verification.pk
+        transaction.on_commit(lambda: _enqueue(verification_id))
+    return verification
+
+
+def _enqueue(verification_id: int) -> None:
+    from .tasks import verify_audit_task
+
+    verify_audit_task.enqueue(verification_id)
+
+
+def run_verification(verification_id: int) -> AuditVerification:
+    """Do the check (the worker calls this), writing progress to the row as it goes."""
+    verification = AuditVerification.objects.get(pk=verification_id)
+    if verification.finished_at is not None:
+        return verification
+    if verification.scope_kind == VerificationScope.MUNICIPALITY:
+        total = AuditEvent.objects.filter(municipality_id=verification.municipality_id).count()
+    else:
+        total = (
+            audit.AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+            or 0
+        )
+    AuditVerification.objects.filter(pk=verification_id).update(total=total)
+
+    def progress(checked: int) -> None:
+        AuditVerification.objects.filter(pk=verification_id).update(checked=checked)
+
+    if verification.scope_kind == VerificationScope.MUNICIPALITY:
+        result = audit.verify_municipality(verification.municipality_id, on_progress=progress)
+    else:
+        result = audit.verify_chain(on_progress=progress)
+    AuditVerification.objects.filter(pk=verification_id).update(
+        finished_at=timezone.now(),
+        checked=result.checked,
+        ok=result.ok,
+        first_bad_seq=result.first_bad_seq,
+        problem=result.problem[:300],
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+    )
+    verification.refresh_from_db()
+    return verification

@@ -1,0 +1,158 @@
+"""Reads for the privacy officer: the audit log searched, retention runs, audit checks.
+
+Everything goes through the scoping layer: a privacy officer of a
+municipality sees the events scoped to that municipality (its users' actions
+and actions on its objects, see ``audit.record``), its own retention runs and
+its own checks; a platform-wide officer (no municipality) sees everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from vroegsignaal.organisations.models import Creditor, Municipality, Role, Team
+from vroegsignaal.organisations.scoping import scoped
+
+from .audit import PLATFORM_ORGANISATION, SYSTEM_ORGANISATION
+from .models import AuditAction, AuditEvent, AuditVerification, RetentionRun
+
+AUDIT_PAGE_SIZE = 50
+
+
+def is_privacy_officer(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.role == Role.PRIVACY_OFFICER)
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip()) if value and value.strip() else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The search of the audit log, as it stands in the URL (so filters stay put)."""
+
+    gebruiker: str = ""  # actor_username, exactly
+    organisatie: str = ""  # e.g. "gemeente 0363", "wijkteam NOORD", "schuldeiser WOONBRUG"
+    handeling: str = ""  # AuditAction code
+    soort: str = ""  # object_type, e.g. "cases.case"
+    object: str = ""  # object_id
+    van: str = ""  # ISO date, inclusive
+    tot: str = ""  # ISO date, inclusive
+
+    @classmethod
+    def from_get(cls, query: QueryDict) -> AuditQuery:
+        values = {f.name: (query.get(f.name) or "").strip()[:150] for f in fields(cls)}
+        if values["handeling"] not in AuditAction.values:
+            values["handeling"] = ""
+        for name in ("van", "tot"):
+            day = _date(values[name])
+            values[name] = day.isoformat() if day else ""
+        return cls(**values)
+
+    def as_params(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def urlencode(self) -> str:
+        return urlencode(self.as_params())
+
+    def apply(self, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        if self.gebruiker:
+            qs = qs.filter(actor_username=self.gebruiker)
+        if self.organisatie:
+            qs = qs.filter(organisation=self.organisatie)
+        if self.handeling:
+            qs = qs.filter(action=self.handeling)
+        if self.soort:
+            qs = qs.filter(object_type=self.soort)
+        if self.object:
+            qs = qs.filter(object_id=self.object)
+        tz = timezone.get_current_timezone()
+        if self.van:
+            start = dt.datetime.combine(dt.date.fromisoformat(self.van), dt.time.min, tzinfo=tz)
+            qs = qs.filter(timestamp__gte=start)
+        if self.tot:
+            end = dt.date.fromisoformat(self.tot) + dt.timedelta(days=1)
+            qs = qs.filter(timestamp__lt=dt.datetime.combine(end, dt.time.min, tzinfo=tz))
+        return qs
+
+
+def audit_events(user, query: AuditQuery) -> QuerySet[AuditEvent]:
+    """The events ``user`` may see that match ``query``, newest first."""
+    return query.apply(scoped(user, AuditEvent)).order_by("-seq")
+
+
+@dataclass
+class AuditPage:
+    """One page of events by sequence number (no COUNT over millions of rows)."""
+
+    events: list[AuditEvent]
+    newer: int | None  # pass as ``na`` for the newer page
+    older: int | None  # pass as ``voor`` for the older page
+
+
+def audit_page(events: QuerySet[AuditEvent], *, before: int | None, after: int | None) -> AuditPage:
+    size = AUDIT_PAGE_SIZE
+    if after is not None:
+        rows = list(events.filter(seq__gt=after).order_by("seq")[: size + 1])
+        has_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_older = events.filter(seq__lte=after).exists()
+    else:
+        if before is not None:
+            events = events.filter(seq__lt=before)
+        rows = list(events[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = before is not None and bool(rows)
+    return AuditPage(
+        events=rows,
+        newer=rows[0].seq if rows and has_newer else None,
+        older=rows[-1].seq if rows and has_older else None,
+    )
+
+
+def organisation_choices(user) -> list[tuple[str, str]]:
+    """The organisations whose events the officer can look for, as stored in the log."""
+    choices = [("", "Alle organisaties")]
+    for m in scoped(user, Municipality).order_by("code"):
+        choices.append((f"gemeente {m.code}", f"Gemeente {m.name} ({m.code})"))
+    for t in scoped(user, Team).order_by("code"):
+        choices.append((f"wijkteam {t.code}", f"Wijkteam {t.name} ({t.code})"))
+    for c in scoped(user, Creditor).order_by("code"):
+        choices.append((f"schuldeiser {c.code}", f"Schuldeiser {c.name} ({c.code})"))
+    choices.append((SYSTEM_ORGANISATION, "Het systeem zelf"))
+    if user.municipality_id is None:
+        choices.append((PLATFORM_ORGANISATION, "Beheer van het platform"))
+    return choices
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The project's models, as ``object_type`` stores them (``app_label.model``)."""
+    choices = [("", "Alle soorten")]
+    for model in apps.get_models():
+        if model.__module__.startswith("vroegsignaal."):
+            label = model._meta.label_lower
+            choices.append((label, f"{model._meta.verbose_name} ({label})"))
+    return sorted(choices, key=lambda c: (c[0] != "", str(c[1]).lower()))
+
+
+def retention_runs(user) -> QuerySet[RetentionRun]:
+    return scoped(user, RetentionRun).select_related("municipality").order_by("-started_at", "-id")
+
+
+def verifications(user) -> QuerySet[AuditVerification]:
+    return (
+        scoped(user, AuditVerification)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-id")
+    )

@@ -1,0 +1,13 @@
+"""Background work of the privacy app, run by ``vroegsignaal db_worker``."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def verify_audit_task(verification_id: int) -> bool | None:
+    """Check the audit log for one requested verification; returns its verdict."""
+    from .officer import run_verification
+
+    return run_verification(verification_id).ok

@@ -1,0 +1,343 @@
+"""The privacy officer's pages: audit log search and export, audit checks, retention runs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    CovenantFactory,
+    CreditorFactory,
+    MunicipalityFactory,
+    TeamFactory,
+    UserFactory,
+)
+from vroegsignaal.organisations.models import Creditor, Role, Team
+from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.privacy import audit
+from vroegsignaal.privacy.models import AuditAction, AuditEvent, AuditVerification, RetentionRun
+from vroegsignaal.privacy.selectors import AUDIT_PAGE_SIZE
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/privacy/auditlog/",
+    "/privacy/auditlog/export.csv",
+    "/privacy/controle/",
+    "/privacy/opschoonrondes/",
+]
+
+
+@pytest.fixture
+def towns():
+    a = MunicipalityFactory(code="0101", name="Gemeente A")
+    b = MunicipalityFactory(code="0202", name="Gemeente B")
+    return a, b
+
+
+@pytest.fixture
+def officer(towns):
+    return UserFactory(username="fg-a", role=Role.PRIVACY_OFFICER, municipality=towns[0])
+
+
+@pytest.fixture
+def client_of(verified_client):
+    return verified_client
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+@pytest.mark.parametrize(
+    "role", [Role.COORDINATOR, Role.HULPVERLENER, Role.SCHULDEISER, Role.BEHEERDER]
+)
+@pytest.mark.parametrize("path", PAGES)
+def test_only_privacy_officers_open_the_privacy_pages(towns, client_of, role, path):
+    a = towns[0]
+    kwargs = {"municipality": a}
+    if role == Role.HULPVERLENER:
+        kwargs["team"] = TeamFactory(municipality=a)
+    if role == Role.SCHULDEISER:
+        kwargs = {"municipality": None, "creditor": CreditorFactory()}
+    if role == Role.BEHEERDER:
+        kwargs = {"municipality": None}
+    client = client_of(UserFactory(role=role, **kwargs))
+    assert client.get(path).status_code == 403
+
+
+def test_officer_of_a_sees_the_events_of_a_only(towns, officer, client_of):
+    a, b = towns
+    coordinator_a = UserFactory(username="coord-a", role=Role.COORDINATOR, municipality=a)
+    coordinator_b = UserFactory(username="coord-b", role=Role.COORDINATOR, municipality=b)
+    creditor = CreditorFactory(code="WOONBRUG")
+    creditor_user = UserFactory(
+        username="se-1", role=Role.SCHULDEISER, municipality=None, creditor=creditor
+    )
+    audit.record(coordinator_a, AuditAction.VIEW, a, purpose="eigen gemeente bekeken")
+    audit.record(coordinator_b, AuditAction.VIEW, b, purpose="andere gemeente bekeken")
+    audit.record(
+        creditor_user, AuditAction.DELIVER, a, purpose="levering voor A"
+    )  # a creditor, on A's object
+    audit.record("onbekend", AuditAction.LOGIN_FAILED, purpose="mislukte inlog")  # no municipality
+
+    page = client_of(officer).get("/privacy/auditlog/").content.decode()
+
+    assert "eigen gemeente bekeken" in page and "levering voor A" in page
+    assert "andere gemeente bekeken" not in page and "mislukte inlog" not in page
+
+
+def test_platform_officer_sees_every_event(towns, client_of):
+    a, b = towns
+    audit.record(
+        UserFactory(role=Role.COORDINATOR, municipality=b), AuditAction.VIEW, b, purpose="in B"
+    )
+    audit.record("onbekend", AuditAction.LOGIN_FAILED, purpose="mislukte inlog")
+    platform = UserFactory(username="fg", role=Role.PRIVACY_OFFICER, municipality=None)
+
+    page = client_of(platform).get("/privacy/auditlog/").content.decode()
+
+    assert "in B" in page and "mislukte inlog" in page
+
+
+def test_search_by_user_organisation_object_and_period_keeps_its_filters(towns, officer, client_of):
+    a = towns[0]
+    team = TeamFactory(municipality=a, code="NOORD")
+    worker = UserFactory(username="werker", role=Role.HULPVERLENER, team=team, municipality=a)
+    coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=a)
+    audit.record(
+        worker,
+        AuditAction.VIEW,
+        object_type="cases.case",
+        object_id=7,
+        purpose="zaak 7 door werker",
+    )
+    audit.record(
+        worker,
+        AuditAction.VIEW,
+        object_type="cases.case",
+        object_id=8,
+        purpose="zaak 8 door werker",
+    )
+    audit.record(
+        coordinator,
+        AuditAction.VIEW,
+        object_type="cases.case",
+        object_id=7,
+        purpose="zaak 7 door coord",
+    )
+    client = client_of(officer)
+
+    by_user = client.get("/privacy/auditlog/", {"gebruiker": "werker"}).content.decode()
+    by_org = client.get(
+        "/privacy/auditlog/",
+        {"organisatie": "wijkteam NOORD", "object": "7", "soort": "cases.case"},
+    )
+    today = dt.date.today().isoformat()
+    in_period = client.get("/privacy/auditlog/", {"van": today, "tot": today}).content.decode()
+    before = client.get("/privacy/auditlog/", {"tot": "2020-01-01"}).content.decode()
+
+    assert "zaak 7 door werker" in by_user and "zaak 8 door werker" in by_user
+    assert "zaak 7 door coord" not in by_user
+    assert 'value="werker"' in by_user  # the filter stays in the form
+    assert "gebruiker=werker" in by_user  # … and in the export link
+    org_page = by_org.content.decode()
+    assert "zaak 7 door werker" in org_page
+    assert "zaak 8 door werker" not in org_page and "zaak 7 door coord" not in org_page
+    assert '<option value="wijkteam NOORD" selected>' in org_page
+    assert "zaak 7 door coord" in in_period
+    assert "Geen gebeurtenissen die aan deze zoekopdracht voldoen" in before
+
+
+def test_the_log_pages_by_sequence_number_with_the_filters_kept(towns, officer, client_of):
+    a = towns[0]
+    coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=a)
+    for i in range(AUDIT_PAGE_SIZE + 5):
+        audit.record(
+            coordinator, AuditAction.VIEW, object_type="cases.case", object_id=i, purpose=f"p{i}"
+        )
+    client = client_of(officer)
+
+    first = client.get("/privacy/auditlog/", {"gebruiker": "coord"})
+    oldest_on_first = first.context["page"].events[-1].seq
+    second = client.get("/privacy/auditlog/", {"gebruiker": "coord", "voor": oldest_on_first})
+    back = client.get(
+        "/privacy/auditlog/", {"gebruiker": "coord", "na": second.context["page"].events[0].seq}
+    )
+
+    assert len(first.context["page"].events) == AUDIT_PAGE_SIZE
+    assert f"gebruiker=coord&amp;voor={oldest_on_first}" in first.content.decode()
+    assert [e.purpose for e in second.context["page"].events] == [f"p{i}" for i in range(4, -1, -1)]
+    assert second.context["page"].older is None and second.context["page"].newer is not None
+    assert [e.seq for e in back.context["page"].events] == [
+        e.seq for e in first.context["page"].events
+    ]
+
+
+def test_empty_log_says_what_to_expect(officer, client_of):
+    page = client_of(officer).get("/privacy/auditlog/").content.decode()
+    assert "Er staan nog geen gebeurtenissen in het auditlog die u mag zien" in page
+
+
+def test_export_is_formula_safe_scoped_and_itself_audited(towns, officer, client_of):
+    a, b = towns
+    coordinator = UserFactory(username="=coord", role=Role.COORDINATOR, municipality=a)
+    audit.record(coordinator, AuditAction.VIEW, a, purpose='=HYPERLINK("http://x")')
+    audit.record(
+        UserFactory(role=Role.COORDINATOR, municipality=b), AuditAction.VIEW, b, purpose="in B"
+    )
+
+    response = client_of(officer).get("/privacy/auditlog/export.csv", {"handeling": "view"})
+    rows = csv_rows(response)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert rows[0][:3] == ["volgnummer", "tijdstip", "gebruiker"]
+    assert len(rows) == 2
+    assert rows[1][2] == "'=coord"
+    assert rows[1][8] == '\'=HYPERLINK("http://x")'
+    export = AuditEvent.objects.filter(action=AuditAction.EXPORT).get()
+    assert (export.actor_username, export.object_type) == ("fg-a", "privacy.auditevent")
+    assert export.details == {"filters": {"handeling": "view"}}
+    assert export.municipality_id == a.pk
+
+
+def test_verification_runs_in_the_background_and_shows_an_intact_chain(
+    officer, client_of, django_capture_on_commit_callbacks
+):
+    audit.record(officer, AuditAction.LOGIN)
+    client = client_of(officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/privacy/controle/starten/", {"omvang": "keten"})
+    page = client.get("/privacy/controle/").content.decode()
+
+    assert response.status_code == 302
+    verification = AuditVerification.objects.get()
+    # The log-in and the request for this check.
+    assert (verification.ok, verification.checked, verification.requested_by) == (True, 2, officer)
+    assert "Intact" in page and f"{verification.head_seq}:{verification.head_hash}" in page
+    assert AuditEvent.objects.filter(purpose="auditlog laten controleren").exists()
+
+
+def tamper(seq: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET purpose = 'vervalst' WHERE seq = %s",  # noqa: S608
+            [seq],
+        )
+
+
+def test_a_changed_event_makes_the_check_fail_with_its_number(
+    officer, client_of, django_capture_on_commit_callbacks
+):
+    first = audit.record(officer, AuditAction.LOGIN)
+    audit.record(officer, AuditAction.LOGOUT)
+    tamper(first.seq)
+    client = client_of(officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "keten"})
+    page = client.get("/privacy/controle/").content.decode()
+
+    assert "Niet intact" in page
+    assert f"Gebeurtenis {first.seq} is gewijzigd nadat ze is vastgelegd." in page
+
+
+def test_checking_the_municipality_looks_at_its_own_events_only(
+    towns, officer, client_of, django_capture_on_commit_callbacks
+):
+    a, b = towns
+    other = audit.record(UserFactory(role=Role.COORDINATOR, municipality=b), AuditAction.VIEW, b)
+    audit.record(officer, AuditAction.LOGIN)
+    audit.record(UserFactory(role=Role.COORDINATOR, municipality=b), AuditAction.VIEW, b)
+    tamper(other.seq)
+    client = client_of(officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "gemeente"})
+    own = AuditVerification.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "keten"})
+    whole = AuditVerification.objects.exclude(pk=own.pk).get()
+
+    # A's events: the officer's log-in and the request for this check; B's changed event is not among them.
+    assert (own.ok, own.checked) == (True, 2)
+    assert whole.ok is False and whole.first_bad_seq == other.seq
+
+
+def test_a_municipal_check_sees_a_changed_predecessor(towns, officer, client_of):
+    from vroegsignaal.privacy.officer import run_verification, start_verification
+
+    a, b = towns
+    before = audit.record(UserFactory(role=Role.COORDINATOR, municipality=b), AuditAction.VIEW, b)
+    audit.record(officer, AuditAction.LOGIN)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET hash = %s WHERE seq = %s",  # noqa: S608
+            ["f" * 64, before.seq],
+        )
+
+    verification = run_verification(start_verification(officer, "gemeente").pk)
+
+    assert verification.ok is False
+    assert verification.first_bad_seq == before.seq + 1
+
+
+def test_platform_officer_cannot_check_a_municipality(client_of):
+    platform = UserFactory(role=Role.PRIVACY_OFFICER, municipality=None)
+    response = client_of(platform).post(
+        "/privacy/controle/starten/", {"omvang": "gemeente"}, follow=True
+    )
+    assert "Alleen een privacy officer van een gemeente" in response.content.decode()
+    assert not AuditVerification.objects.exists()
+
+
+def test_retention_runs_show_counts_of_own_municipality_only(towns, officer, client_of):
+    a, b = towns
+    moment = dt.datetime(2026, 9, 1, 3, tzinfo=dt.UTC)
+    RetentionRun.objects.create(
+        municipality=a, today=dt.date(2026, 9, 1), started_at=moment, finished_at=moment,
+        counts={"signalen": 4, "personen": 0, "zaken_geanonimiseerd": 2},
+    )  # fmt: skip
+    RetentionRun.objects.create(
+        municipality=b,
+        today=dt.date(2026, 8, 1),
+        started_at=moment,
+        finished_at=moment,
+        counts={"signalen": 99},
+    )
+
+    page = client_of(officer).get("/privacy/opschoonrondes/").content.decode()
+
+    assert "4 niet opgepakte signalen" in page
+    assert "2 afgesloten zaken (geanonimiseerd)" in page
+    assert "0 personen" not in page and "99" not in page
+    assert "6 maanden na hun laatste datum verwijderd" in page
+
+
+def test_no_retention_runs_yet_says_how_they_come(officer, client_of):
+    page = client_of(officer).get("/privacy/opschoonrondes/").content.decode()
+    assert "Er is nog niet opgeschoond." in page
+
+
+def test_privacy_officer_sees_teams_and_covenant_creditors_of_own_municipality_only(towns, officer):
+    a, b = towns
+    team_a, team_b = TeamFactory(municipality=a), TeamFactory(municipality=b)
+    with_covenant, without = CreditorFactory(), CreditorFactory()
+    CovenantFactory(creditor=with_covenant, municipality=a)
+    CovenantFactory(creditor=without, municipality=b)
+
+    assert list(scoped(officer, Team)) == [team_a]
+    assert list(scoped(officer, Creditor)) == [with_covenant]
+    assert team_b not in scoped(officer, Team)
+
+
+def test_navigation_of_a_privacy_officer_has_the_privacy_pages(officer, client_of):
+    page = client_of(officer).get("/privacy/auditlog/").content.decode()
+    assert 'href="/privacy/auditlog/" aria-current="page">Auditlog<' in page
+    assert 'href="/privacy/opschoonrondes/"' in page

@@ -1,0 +1,116 @@
+"""The privacy officer's screens: thin views over :mod:`.selectors` and :mod:`.officer`."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import officer, selectors
+from .models import AuditAction, VerificationScope
+from .retention import CATEGORIES, policy_for
+
+RUNS_PAGE_SIZE = 25
+
+
+def privacy_officer_required(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.is_privacy_officer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@privacy_officer_required
+def audit_log(request):
+    query = selectors.AuditQuery.from_get(request.GET)
+    page = selectors.audit_page(
+        selectors.audit_events(request.user, query),
+        before=_int(request.GET.get("voor")),
+        after=_int(request.GET.get("na")),
+    )
+    return render(
+        request,
+        "privacy/audit_log.html",
+        {
+            "query": query,
+            "query_string": query.urlencode(),
+            "page": page,
+            "filtered": bool(query.as_params()),
+            "actions": AuditAction.choices,
+            "organisations": selectors.organisation_choices(request.user),
+            "object_types": selectors.object_type_choices(),
+        },
+    )
+
+
+@privacy_officer_required
+def audit_export(request):
+    query = selectors.AuditQuery.from_get(request.GET)
+    lines = officer.export_audit_csv(request.user, query, request=request)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="auditlog-{stamp}.csv"'
+    return response
+
+
+@privacy_officer_required
+def verification(request):
+    rows = list(selectors.verifications(request.user)[:10])
+    running = any(v.is_running for v in rows)
+    return render(
+        request,
+        "privacy/verification.html",
+        {
+            "rows": rows,
+            "latest": rows[0] if rows else None,
+            "running": running,
+            "may_check_municipality": request.user.municipality_id is not None,
+            "scopes": VerificationScope,
+        },
+    )
+
+
+@require_POST
+@privacy_officer_required
+def verification_start(request):
+    scope = request.POST.get("omvang", VerificationScope.CHAIN)
+    if scope not in VerificationScope.values:
+        scope = VerificationScope.CHAIN
+    try:
+        officer.start_verification(request.user, scope, request=request)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("De controle is gestart. Deze pagina toont de voortgang en de uitkomst.")
+        )
+    return redirect("privacy:verification")
+
+
+@privacy_officer_required
+def retention_runs(request):
+    page = Paginator(selectors.retention_runs(request.user), RUNS_PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    rows = [(run, [(CATEGORIES.get(c, c), n) for c, n in run.counts.items() if n]) for run in page]
+    policy = policy_for(request.user.municipality) if request.user.municipality_id else None
+    return render(
+        request,
+        "privacy/retention_runs.html",
+        {"page": page, "rows": rows, "policy": policy},
+    )
