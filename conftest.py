@@ -25,3 +25,11 @@ def verified_client(client):
         return login_verified(client, user)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: cached figures are keyed by ids, and ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
 from vroegsignaal.organisations.models import Role
@@ -57,16 +58,31 @@ def due_soon(qs: QuerySet[Case], today: dt.date) -> QuerySet[Case]:
     )
 
 
-def case_list(user, *, sort: str = DEFAULT_SORT, show: str = "open", mine: bool = False) -> QuerySet[Case]:
-    """The list page's cases: open, closed or all; ``mine`` keeps those assigned to ``user``."""
+def case_list(
+    user, *, sort: str = DEFAULT_SORT, show: str = "open", mine: bool = False, team=None
+) -> QuerySet[Case]:
+    """The list page's cases: open, closed or all; ``mine`` keeps those assigned to ``user``,
+    ``team`` (one the user may see) those of that wijkteam."""
     qs = cases_for(user)
     if mine:
         qs = qs.filter(worker=user)
+    if team is not None:
+        qs = qs.filter(team=team)
     if show == "open":
         qs = open_cases(qs)
     elif show == "gesloten":
         qs = qs.filter(status=CaseStatus.AFGESLOTEN)
     return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+def case_page(cases: QuerySet[Case], number, size: int) -> Page:
+    """One page of a case list: the ids sorted on the case table alone, then those cases
+    with their team and worker (joining first would join every case of the city to sort)."""
+    page = Paginator(cases.values_list("pk", flat=True), size).get_page(number)
+    ids = list(page.object_list)
+    rows = Case.objects.select_related("team", "worker").in_bulk(ids)
+    page.object_list = [rows[i] for i in ids if i in rows]
+    return page
 
 
 def urgency(case: Case, today: dt.date) -> str:

@@ -6,7 +6,6 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,8 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from vroegsignaal.households.selectors import household_persons, open_arrears
-from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.scoping import get_scoped_or_404
+from vroegsignaal.organisations.models import Role, Team
+from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals.explanations import euros
 from vroegsignaal.signals.models import Signal
@@ -83,16 +82,19 @@ def case_list(request):
     show = request.GET.get("toon", "open")
     show = show if show in ("open", "gesloten", "alle") else "open"
     mine = request.GET.get("van") == "mij"
-    page = Paginator(selectors.case_list(request.user, sort=sort, show=show, mine=mine), PAGE_SIZE).get_page(
-        request.GET.get("pagina")
-    )
+    # Coordinators may narrow the list to one wijkteam; an unknown team is ignored.
+    teams = list(scoped(request.user, Team).only("id", "name")) if request.user.role == Role.COORDINATOR else []
+    wanted = request.GET.get("team", "")
+    team = next((t for t in teams if str(t.pk) == wanted), None)
+    cases = selectors.case_list(request.user, sort=sort, show=show, mine=mine, team=team)
+    page = selectors.case_page(cases, request.GET.get("pagina"), PAGE_SIZE)
     today = timezone.localdate()
     rows = [(case, selectors.urgency(case, today)) for case in page]
-    return render(
-        request,
-        "cases/list.html",
-        {"page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today},
-    )
+    context = {
+        "page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today,
+        "teams": teams, "team": team,
+    }  # fmt: skip
+    return render(request, "cases/list.html", context)
 
 
 @case_worker_required

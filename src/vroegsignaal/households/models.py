@@ -72,7 +72,8 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
-    scope = Scope(municipality="municipality")
+    # A wijkteam sees the households of its own cases (reached from the case page), nothing else.
+    scope = Scope(municipality="municipality", team="cases__team")
 
     class Meta:
         verbose_name = _("huishouden")

@@ -161,3 +161,20 @@ def test_my_cases_keeps_only_the_cases_assigned_to_me(client, verified_client, w
     verified_client(worker)
     response = client.get(reverse("cases:list"), {"van": "mij"})
     assert [case.pk for case, _ in response.context["rows"]] == [mine.pk]
+
+
+def test_coordinator_filters_the_case_list_on_a_team(client, verified_client, world, team, other_team, coordinator):
+    north = _pick_up_many(world, coordinator, team, 2)
+    _pick_up_many(world, coordinator, other_team, 1)
+    verified_client(coordinator)
+    response = client.get(reverse("cases:list"), {"team": team.pk})
+    assert sorted(case.pk for case, _ in response.context["rows"]) == sorted(case.pk for case in north)
+    assert f"team={team.pk}" in response.content.decode()  # the sort and page links keep the filter
+
+
+def test_unknown_team_on_the_case_list_is_ignored(client, verified_client, world, team, coordinator):
+    _pick_up_many(world, coordinator, team, 2)
+    verified_client(coordinator)
+    response = client.get(reverse("cases:list"), {"team": "999999"})
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 2

@@ -114,3 +114,60 @@ def test_household_view_lists_the_households_cases(town, client, verified_client
     response = client.get(reverse("reporting:household", args=[household.pk]))
     assert [c.pk for c in response.context["cases"]] == [case.pk]
     assert reverse("cases:detail", args=[case.pk]) in response.content.decode()
+
+
+# --- hulpverleners: the households of their own team's cases, nothing else ------------------
+
+
+def _worker(town, team=None):
+    team = team or town.team
+    return UserFactory(username=f"werker-{team.code}", role=Role.HULPVERLENER, team=team, municipality=town.municipality)
+
+
+def _case_of(town, household, team):
+    from vroegsignaal.cases.services import pick_up_signal
+
+    return pick_up_signal(town.signal(household), town.coordinator, team=team)
+
+
+def test_worker_opens_the_household_of_a_case_of_own_team(town, client, verified_client):
+    household = town.household(surname="Bakker")
+    _case_of(town, household, town.team)
+    verified_client(_worker(town))
+    response = client.get(reverse("reporting:household", args=[household.pk]))
+    assert response.status_code == 200
+    assert "Bakker" in response.content.decode()
+
+
+def test_worker_gets_404_for_the_household_of_another_teams_case(town, client, verified_client):
+    from tests.factories import TeamFactory
+
+    household = town.household()
+    _case_of(town, household, TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid"))
+    verified_client(_worker(town))
+    assert client.get(reverse("reporting:household", args=[household.pk])).status_code == 404
+
+
+def test_worker_gets_404_for_a_household_without_a_case(town, client, verified_client):
+    household = town.household()
+    town.signal(household)
+    verified_client(_worker(town))
+    assert client.get(reverse("reporting:household", args=[household.pk])).status_code == 404
+
+
+def test_worker_sees_each_household_of_the_team_once(town):
+    from vroegsignaal.households.models import Household
+    from vroegsignaal.organisations.scoping import scoped
+
+    households = [town.household() for _ in range(3)]
+    for household in households[:2]:
+        _case_of(town, household, town.team)
+    assert sorted(scoped(_worker(town), Household).values_list("pk", flat=True)) == sorted(h.pk for h in households[:2])
+
+
+def test_case_page_links_to_its_household(town, client, verified_client):
+    household = town.household()
+    case = _case_of(town, household, town.team)
+    verified_client(_worker(town))
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert reverse("reporting:household", args=[household.pk]) in body

@@ -70,7 +70,35 @@ def test_dashboard_counts_signals_per_month_by_creditor_type_and_picked_up_share
     verified_client(town.coordinator)
     trends = client.get(reverse("reporting:dashboard")).context["trends"]
     assert trends["by_type"] == {"months": ["2026-02"], "series": [{"name": "Energie", "values": [1]}]}
-    assert trends["picked_up"]["series"][2] == {"name": "% opgepakt", "values": [50.0, 0.0]}
+    shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
+    assert shares["% opgepakt"] == [50.0, 0.0]
+
+
+def test_dashboard_shows_the_shares_reached_and_helped_per_month(town, client, verified_client):
+    from vroegsignaal.cases import services as cases
+
+    february = [town.signal(signal_date=dt.date(2026, 2, 1)) for _ in range(4)]
+    reached = cases.pick_up_signal(february[0], town.coordinator, team=town.team, on=dt.date(2026, 2, 2))
+    helped = cases.pick_up_signal(february[1], town.coordinator, team=town.team, on=dt.date(2026, 2, 2))
+    cases.pick_up_signal(february[2], town.coordinator, team=town.team, on=dt.date(2026, 2, 2))  # not reached
+    for case in (reached, helped):
+        cases.log_contact_attempt(case, town.coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 2, 3))
+    cases.record_offer(helped, town.coordinator, made_on=dt.date(2026, 2, 3), answer="aanvaard", answered_on=dt.date(2026, 2, 3))
+    verified_client(town.coordinator)
+    trends = client.get(reverse("reporting:dashboard")).context["trends"]
+    shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
+    assert (shares["Opgepakt"], shares["Bereikt"], shares["Geholpen"]) == ([3], [2], [1])
+    assert (shares["% opgepakt"], shares["% bereikt"], shares["% geholpen"]) == ([75.0], [50.0], [25.0])
+
+
+def test_dashboard_figures_are_kept_for_two_minutes(town, client, verified_client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"}}
+    town.signal(signal_date=dt.date(2026, 2, 1))
+    verified_client(town.coordinator)
+    client.get(reverse("reporting:dashboard"))
+    town.signal(signal_date=dt.date(2026, 2, 1))
+    trends = client.get(reverse("reporting:dashboard")).context["trends"]
+    assert trends["picked_up"]["series"][0] == {"name": "Signalen", "values": [1]}
 
 
 def test_dashboard_shows_a_table_beside_each_chart(town, client, verified_client):

@@ -8,7 +8,7 @@
     if (!source) { return; }
     var table = JSON.parse(source.textContent);
     var share = canvas.dataset.kind === "share";
-    var series = share ? table.series.filter(function (s) { return s.name === "% opgepakt"; }) : table.series;
+    var series = share ? table.series.filter(function (s) { return s.name.charAt(0) === "%"; }) : table.series;
     new Chart(canvas, {
       type: share ? "line" : "bar",
       data: {
