@@ -98,6 +98,23 @@ def build_world() -> World:
         picked_up_on=dt.date(2026, 2, 2),
     )  # fmt: skip
     world.objects.update(case_b=case_b)
+    # A case of the other team of the viewer's own municipality (team A2), with its household.
+    household_case_a2 = Household.objects.create(municipality=a, unregistered_address="1111AA|2||")
+    Person.objects.create(
+        household=household_case_a2, surname=SECRET_TEAM, initials="T.", birth_date=dt.date(1981, 1, 1),
+        birth_date_index="b2", surname_index="s2", identity_index="i2",
+    )  # fmt: skip
+    signal_case_a2 = Signal.objects.create(
+        municipality=a, household=household_case_a2, kind="meervoudig", creditor_count=2, total_amount_cents=1,
+        oldest_start_date=dt.date(2026, 1, 1), signal_date=dt.date(2026, 2, 1), status="opgepakt",
+        last_signalled_on=dt.date(2026, 2, 1), rule_set=RuleSet.objects.create(municipality=a, version=1),
+        team=team_a2, explanation=SECRET_TEAM,
+    )  # fmt: skip
+    case_a2 = Case.objects.create(
+        municipality=a, signal=signal_case_a2, household=household_case_a2, team=team_a2,
+        picked_up_on=dt.date(2026, 2, 2),
+    )  # fmt: skip
+    world.objects.update(case_a2=case_a2, household_case_a2=household_case_a2)
     # Feedback: the viewer X's own event, one of creditor Y (municipality B) and one of creditor Z in A.
     from vroegsignaal.feedback.models import FeedbackEvent
 
@@ -238,3 +255,30 @@ def test_url_walk_includes_every_named_url():
     assert "/" in urls
     assert "/health/" in urls
     assert "/beheer/" in urls
+
+
+@pytest.mark.django_db
+def test_worker_of_team_a_gets_404_for_every_page_of_a_case_of_team_b_and_it_is_audited(client, verified_client):
+    """Issue 6, done when: same municipality, other team — 404, and the attempt is in the audit log."""
+    from vroegsignaal.privacy.services import AuditAction, AuditEvent
+
+    world = build_world()
+    worker = world.viewers["hulpverlener"]
+    case = world.objects["case_a2"]
+    verified_client(worker)
+    case_urls = [
+        route.replace("<int:case_id>", str(case.pk))
+        for route, pattern, _ in iter_patterns(get_resolver())
+        if "case_id" in pattern.pattern.regex.groupindex
+    ]
+    assert f"zaken/{case.pk}/" in case_urls
+    assert client.get(f"/zaken/{case.pk}/").status_code == 404
+    # Every action on it: 404 too (assigning is for coordinators only: 403 before anything is looked up).
+    posted = {url: client.post(f"/{url}").status_code for url in case_urls if url != f"zaken/{case.pk}/"}
+    assert posted == {url: 403 if url.endswith("/toewijzen/") else 404 for url in posted}
+    denied = AuditEvent.objects.filter(
+        action=AuditAction.ACCESS_DENIED, object_type="cases.case", object_id=str(case.pk), actor_username=worker.username
+    )
+    assert denied.count() == 1 + sum(1 for status in posted.values() if status == 404)
+    household = world.objects["household_case_a2"]
+    assert client.get(f"/signalen/huishoudens/{household.pk}/").status_code == 404
