@@ -249,3 +249,22 @@ def test_no_contact_address_no_notice(signal, coordinator, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     assert mail.outbox == []
+
+
+def test_recording_takes_the_same_few_queries_however_many_creditors(world, covenants, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for creditors in (
+        ("WOONBRUG", "ENERGIENOORD"),
+        ("WOONBRUG", "ENERGIENOORD", "ZORGZUID", "WATERNET"),
+    ):
+        case = case_services.pick_up_signal(
+            make_signal(world, creditors), coordinator, on=PICKED_UP
+        )
+        FeedbackEvent.objects.filter(case=case).delete()
+        with CaptureQueriesContext(connection) as queries:
+            assert len(services.record_picked_up(case)) == len(creditors)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8
