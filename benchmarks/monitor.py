@@ -73,9 +73,10 @@ def child(database_url: str, households: int, cases: int, seed: int) -> int:
     user = User.objects.create(
         username="coordinator", role=Role.COORDINATOR, municipality=municipality
     )
-    picked = list(
-        Signal.objects.filter(status=SignalStatus.NIEUW).order_by("?")[: cases + cases // 10]
-    )
+    # Spread over the months, and the same signals on every database.
+    candidates = list(Signal.objects.filter(status=SignalStatus.NIEUW).order_by("id"))
+    wanted = cases + cases // 10
+    picked = candidates[:: max(1, len(candidates) // wanted)][:wanted]
     for i, signal in enumerate(picked[:cases]):
         on = signal.signal_date + dt.timedelta(days=3)
         case = case_services.pick_up_signal(signal, user, on=on)
