@@ -97,6 +97,7 @@ def set_up_demo(world: Path | None = None, **overrides) -> list[str]:
     done.append(f"Adressen geladen: {addresses.rows} adressen.")
     done.append(deliver_world(world))
     done.extend(_create_logins())
+    done.extend(create_demo_cases())
     return done
 
 
@@ -148,6 +149,75 @@ def _create_logins() -> list[str]:
             user=user, name="default", defaults={"key": totp_key(login.username), "confirmed": True}
         )
     return done
+
+
+# The demo's case work: (days before today it was picked up, team of the demo hulpverlener?,
+# contact attempts as (days ago, kind, reached, part of day), offer accepted days ago, outcome).
+# Crisis signals first: one picked up a week ago and never reached (overdue), one today (due soon).
+DEMO_CASES = [
+    (7, True, [], None, ""),
+    (0, True, [], None, ""),
+    (10, True, [(9, "Brief", False, ""), (7, "Telefoon", False, "Ochtend")], None, ""),
+    (14, True, [(12, "Huisbezoek", True, "Middag")], None, ""),
+    (20, True, [(18, "Telefoon", True, "Ochtend")], 18, ""),
+    (30, True, [(27, "Brief", False, ""), (26, "Huisbezoek", True, "Avond")], 26, ""),
+    (40, False, [(38, "Telefoon", True, "Middag")], 36, "(Budget)advies en/of quick fix"),
+    (5, False, [], None, ""),
+    (12, False, [(11, "Kaartje", False, "")], None, ""),
+    (16, False, [(15, "Telefoon", True, "Ochtend")], None, ""),
+]
+
+
+def create_demo_cases() -> list[str]:
+    """A few picked-up cases with contact attempts, so that a new user sees case work.
+
+    Deterministic: the municipality's two most urgent crisis signals, then its
+    other open signals in tray order (priority, then id); the dates count back
+    from today, so that the deadlines stand out as they would in real work. The
+    demo hulpverlener's team gets six of them, the other teams the rest.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from vroegsignaal.cases import services as case_services
+    from vroegsignaal.cases.models import Case
+    from vroegsignaal.organisations.models import Team
+    from vroegsignaal.signals.models import Signal
+
+    coordinator = User.objects.get(username="coordinator")
+    worker = User.objects.get(username="hulpverlener")
+    municipality = coordinator.municipality
+    if Case.objects.filter(municipality=municipality).exists():
+        return []
+    others = list(Team.objects.filter(municipality=municipality).exclude(pk=worker.team_id).order_by("code"))
+    new = Signal.objects.filter(municipality=municipality, status="nieuw").order_by("-priority", "id")
+    crisis = list(new.filter(crisis=True)[:2])
+    rest = list(new.exclude(pk__in=[s.pk for s in crisis])[: len(DEMO_CASES) - len(crisis)])
+    signals = crisis + rest if len(crisis) == 2 else rest + crisis
+    today = timezone.localdate()
+    made = 0
+    for i, (signal, (ago, own_team, attempts, accepted_ago, outcome)) in enumerate(
+        zip(signals, DEMO_CASES, strict=False)
+    ):
+        team = worker.team if own_team or not others else others[i % len(others)]
+        picked_up_on = today - dt.timedelta(days=ago)
+        case = case_services.pick_up_signal(
+            signal, coordinator, team=team, worker=worker if own_team and i % 2 else None, on=picked_up_on
+        )
+        actor = worker if own_team else coordinator
+        for days_ago, kind, reached, part_of_day in attempts:
+            case_services.log_contact_attempt(
+                case, actor, kind=kind, reached=reached, on=today - dt.timedelta(days=days_ago),
+                part_of_day=part_of_day,
+            )  # fmt: skip
+        if accepted_ago is not None:
+            day = today - dt.timedelta(days=accepted_ago)
+            case_services.record_offer(case, actor, made_on=day, answer="aanvaard", answered_on=day)
+        if outcome:
+            case_services.close_case(case, actor, outcome, on=today - dt.timedelta(days=20))
+        made += 1
+    return [f"Zaken aangemaakt: {made} opgepakte signalen met contactpogingen."] if made else []
 
 
 def login_lines() -> list[str]:

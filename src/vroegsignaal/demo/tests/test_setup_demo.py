@@ -39,3 +39,21 @@ def test_demo_totp_code_is_accepted_by_the_device(tmp_path):
     setup.set_up_demo(tmp_path / "wereld", households=300, months=1)
     device = User.objects.get(username="hulpverlener").totpdevice_set.get()
     assert device.verify_token(setup.current_code("hulpverlener"))
+
+
+def test_demo_has_picked_up_cases_with_contact_attempts_for_the_demo_team(tmp_path):
+    from vroegsignaal.cases.models import Case, ContactAttempt
+
+    setup.set_up_demo(tmp_path / "wereld", households=2_000, months=3)
+    worker = User.objects.get(username="hulpverlener")
+    cases = Case.objects.filter(municipality__code="0999")
+    assert cases.count() == len(setup.DEMO_CASES)
+    # Six go to the demo hulpverlener's team; the rest to the other teams (a small world has one).
+    from vroegsignaal.organisations.models import Team
+
+    several = Team.objects.filter(municipality=worker.municipality).exclude(pk=worker.team_id).exists()
+    own = sum(1 for c in setup.DEMO_CASES if c[1]) if several else len(setup.DEMO_CASES)
+    assert cases.filter(team=worker.team).count() == own
+    assert ContactAttempt.objects.filter(case__team=worker.team, reached=True).exists()
+    assert {c.status for c in cases} >= {"opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten"}
+    assert setup.create_demo_cases() == []  # once
