@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the background worker and the web server on 127.0.0.1:8000 (demo mode); Ctrl-C stops both.
+# Start the background worker, the nightly purge and the web server on 127.0.0.1:8000 (demo mode); Ctrl-C stops them.
 set -euo pipefail
 BIN=.venv/bin
 export VROEGSIGNAAL_MODE=${VROEGSIGNAAL_MODE:-demo}
@@ -7,7 +7,15 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 $BIN/vroegsignaal db_worker --queue-name '*' &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# Retention: `vroegsignaal purge` every night at 03:00 (in production: the cron line in docs/security.md).
+(
+    while true; do
+        sleep $(( $(date -d 'tomorrow 03:00' +%s) - $(date +%s) ))
+        $BIN/vroegsignaal purge || echo "vroegsignaal purge is mislukt; de volgende nacht opnieuw" >&2
+    done
+) &
+PURGE=$!
+trap 'kill $WORKER $PURGE 2>/dev/null || true' EXIT INT TERM
 echo
 echo "Vroegsignaal draait op http://$HOST:$PORT/  (demonstratieomgeving, Ctrl-C stopt)"
 $BIN/vroegsignaal demo_logins

@@ -32,3 +32,36 @@ def test_admin_cannot_add_or_delete_audit_events(admin_client, path):
     assert admin_client.get(path).status_code == 403
     assert admin_client.post(path, {"post": "yes"}).status_code == 403
     assert audit.verify_chain().checked == 1
+
+
+def test_admin_edits_a_municipalitys_retention_periods(admin_client):
+    from tests.factories import MunicipalityFactory
+    from vroegsignaal.privacy.models import RetentionPolicy
+
+    municipality = MunicipalityFactory(code="0999")
+    response = admin_client.post(
+        "/beheer/privacy/retentionpolicy/add/",
+        {"municipality": municipality.pk, "unpicked_signal_months": 9, "closed_case_months": 24},
+    )
+    assert response.status_code == 302
+    policy = RetentionPolicy.objects.get(municipality=municipality)
+    assert (policy.unpicked_signal_months, policy.closed_case_months) == (9, 24)
+
+
+def test_admin_refuses_a_retention_period_of_zero_months(admin_client):
+    from tests.factories import MunicipalityFactory
+    from vroegsignaal.privacy.models import RetentionPolicy
+
+    municipality = MunicipalityFactory(code="0999")
+    response = admin_client.post(
+        "/beheer/privacy/retentionpolicy/add/",
+        {"municipality": municipality.pk, "unpicked_signal_months": 0, "closed_case_months": 12},
+    )
+    assert response.status_code == 200
+    assert "unpicked_signal_months" in response.context["adminform"].form.errors
+    assert not RetentionPolicy.objects.exists()
+
+
+def test_admin_shows_retention_runs_read_only(admin_client):
+    assert admin_client.get("/beheer/privacy/retentionrun/").status_code == 200
+    assert admin_client.get("/beheer/privacy/retentionrun/add/").status_code == 403

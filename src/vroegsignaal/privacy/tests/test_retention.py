@@ -529,3 +529,28 @@ def test_command_refuses_an_unknown_municipality(db):
 
     with pytest.raises(CommandError, match="Onbekende gemeentecode"):
         call_command("purge", "--municipality", "1234")
+
+
+def test_monitor_figures_are_the_same_before_and_after_the_purge(world, monkeypatch):
+    """With the real snapshot: what the purge removes never changes the stored monitor figures."""
+    monkeypatch.undo()  # the real reporting.services.snapshot_monitor_figures
+    from vroegsignaal.reporting.models import MonitorFigure
+    from vroegsignaal.reporting.services import snapshot_monitor_figures
+
+    def figures() -> dict:
+        return {
+            (f.monitor_month.month, f.wijk_code, f.figure, f.category): f.value
+            for f in MonitorFigure.objects.select_related("monitor_month")
+        }
+
+    old_data(world)
+    make_closed_case(world, closed_on=dt.date(2025, 3, 1))
+    snapshot_monitor_figures(world.municipality, through=TODAY)
+    before = figures()
+
+    report = run()
+    snapshot_monitor_figures(world.municipality, through=TODAY)  # recomputed from what is left
+
+    assert report.counts["0999"]["zaken_geanonimiseerd"] == 1
+    assert report.counts["0999"]["signalen"] == 1
+    assert before and figures() == before
