@@ -323,3 +323,15 @@ def test_xlsx_download_is_audited(worked_town, client, verified_client):
     assert next(sheet.iter_rows(values_only=True))[:3] == ("gemeentecode", "maand", "wijkcode")
     event = AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("seq")
     assert (event.purpose, event.details["formaat"]) == ("export monitorcijfers", "xlsx")
+
+
+def test_monitor_page_query_count_does_not_grow_with_signals(
+    worked_town, client, verified_client, django_assert_max_num_queries
+):
+    for _ in range(20):
+        signal_with(worked_town, worked_town.energie, worked_town.huur)
+    verified_client(worked_town.coordinator)
+    client.get(reverse("reporting:monitor"))  # the snapshot after the changes
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("reporting:monitor"), {"maand": "2026-03"})
+    assert response.context["tables"]["total"]["signals"] == 24
