@@ -42,12 +42,21 @@ def _form(request, params: QueryDict) -> FeedbackFilterForm:
     return form
 
 
-AUDIT_NAMES = {"kind": "gebeurtenis", "municipality_code": "gemeente", "date_from": "van", "date_to": "tot"}
+AUDIT_NAMES = {
+    "kind": "gebeurtenis",
+    "municipality_code": "gemeente",
+    "date_from": "van",
+    "date_to": "tot",
+}
 
 
 def _audit_filters(values: dict) -> dict:
     """The filter in the audit event: codes and dates only."""
-    return {AUDIT_NAMES[key]: str(value) for key, value in values.items() if value and key in AUDIT_NAMES}
+    return {
+        AUDIT_NAMES[key]: str(value)
+        for key, value in values.items()
+        if value and key in AUDIT_NAMES
+    }
 
 
 @creditor_required
