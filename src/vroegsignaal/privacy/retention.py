@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
+from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone
 
 from .models import (
@@ -97,10 +98,20 @@ def _pks(qs: models.QuerySet) -> models.QuerySet:
     return qs.order_by().values("pk")
 
 
+def _relations_to(model: type[models.Model]) -> list:
+    """Every one-to-one and one-to-many relation pointing at ``model``, hidden ones too.
+
+    ``_meta.related_objects`` leaves out relations with ``related_name="+"``
+    (a feedback event's signal, a signal's ``repeat_of``); the ORM's own
+    collector uses this list.
+    """
+    return list(get_candidate_relations_to_delete(model._meta))
+
+
 def unlink_set(qs: models.QuerySet, *, counts: Counter | None = None) -> None:
     """Empty every nullable reference (``SET_NULL``) to the rows of ``qs``, one UPDATE per relation."""
-    for rel in qs.model._meta.related_objects:
-        if rel.many_to_many or rel.field.remote_field.on_delete is not models.SET_NULL:
+    for rel in _relations_to(qs.model):
+        if rel.field.remote_field.on_delete is not models.SET_NULL:
             continue
         related = rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": _pks(qs)})
         updated = related.update(**{rel.field.name: None})
@@ -127,11 +138,7 @@ def delete_set(qs: models.QuerySet, *, counts: Counter | None = None) -> int:
         raise TypeError(
             f"{model.__name__} has many-to-many fields; delete_set does not handle them."
         )
-    for rel in model._meta.related_objects:
-        if rel.many_to_many:
-            raise TypeError(
-                f"{rel.related_model.__name__} refers to {model.__name__} many-to-many."
-            )
+    for rel in _relations_to(model):
         on_delete = rel.field.remote_field.on_delete
         related = rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": _pks(qs)})
         if on_delete is models.CASCADE:

@@ -554,3 +554,28 @@ def test_monitor_figures_are_the_same_before_and_after_the_purge(world, monkeypa
     assert report.counts["0999"]["zaken_geanonimiseerd"] == 1
     assert report.counts["0999"]["signalen"] == 1
     assert before and figures() == before
+
+
+def test_references_without_a_reverse_name_are_emptied_when_their_target_goes(world):
+    """Feedback events, ``repeat_of`` and ``previous`` use related_name="+": still unlinked, not left dangling."""
+    from vroegsignaal.feedback.models import FeedbackEvent
+
+    household = world.household()
+    declined = make_signal(household, status="niet_opgepakt", closed_on=TODAY - days(300))
+    later = make_signal(world.household(), repeat_of=declined, repeat=True)
+    event = FeedbackEvent.objects.create(
+        creditor=world.creditors["WOONBRUG"], municipality=world.municipality, signal=declined,
+        klantnummer="K1", klantnummer_index="k1", kind="niet_opgepakt", date=TODAY - days(300),
+    )  # fmt: skip
+    old = world.arrear(household, "WOONBRUG", start=TODAY - days(400), cleared_on=TODAY - days(300))
+    successor = world.arrear(world.household(), "WOONBRUG", start=TODAY - days(10))
+    Arrear.objects.filter(pk=successor.pk).update(previous=old)
+
+    run()
+
+    event.refresh_from_db()
+    later.refresh_from_db()
+    successor.refresh_from_db()
+    assert not Signal.objects.filter(pk=declined.pk).exists()
+    assert (event.signal_id, later.repeat_of_id, later.repeat) == (None, None, True)
+    assert not Arrear.objects.filter(pk=old.pk).exists() and successor.previous_id is None
