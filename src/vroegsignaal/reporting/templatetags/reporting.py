@@ -19,3 +19,18 @@ def with_param(query: str, key: str, value) -> str:
     params = QueryDict(query, mutable=True)
     params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def neighbourhood_options(neighbourhoods, selected: str):
+    """The ``<option>``s of the wijk/buurt filter, built in one go: a city has hundreds of
+    buurten, and a template loop over them costs more than the rest of the tray page's form."""
+    from django.utils.html import format_html_join
+    from django.utils.safestring import mark_safe
+
+    kinds = {}
+    rows = []
+    for n in neighbourhoods:
+        kind = kinds.setdefault(n.kind, n.get_kind_display())
+        rows.append((n.code, mark_safe(" selected") if n.code == selected else "", kind, n.name, n.code))
+    return format_html_join("", '<option value="{}"{}>{} {} ({})</option>', rows)
