@@ -20,11 +20,6 @@ def home_for(user) -> dict:
             _("Terugkoppeling en incasso-uitstel per klant"),
             _("API-sleutels beheren"),
         ],
-        Role.PRIVACY_OFFICER: [
-            _("Het auditlog doorzoeken en exporteren"),
-            _("Bewaartermijnen en opschoonrondes"),
-            _("Geaggregeerde monitorcijfers"),
-        ],
         Role.BEHEERDER: [
             _("Gemeenten, schuldeisers, convenanten, wijkteams en gebruikers beheren"),
         ],
@@ -38,4 +33,19 @@ def home_for(user) -> dict:
         "organisation": user.organisation,
         "role_label": Role(user.role).label if user.role else "",
         "coming": coming.get(user.role, []),
+        "links": _links_for(user),
     }
+
+
+def _links_for(user) -> list[tuple[str, str]]:
+    """Pages that exist, with a line on what they are for (the privacy officer's, for now)."""
+    from django.urls import reverse
+
+    if user.role != Role.PRIVACY_OFFICER:
+        return []
+    return [
+        (_("Het auditlog doorzoeken en exporteren"), reverse("privacy:audit_log")),
+        (_("Het auditlog laten controleren"), reverse("privacy:verification")),
+        (_("Bewaartermijnen en opschoonrondes"), reverse("privacy:retention_runs")),
+        (_("Geaggregeerde monitorcijfers"), reverse("reporting:monitor")),
+    ]

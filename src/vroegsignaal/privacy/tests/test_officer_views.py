@@ -341,3 +341,10 @@ def test_navigation_of_a_privacy_officer_has_the_privacy_pages(officer, client_o
     page = client_of(officer).get("/privacy/auditlog/").content.decode()
     assert 'href="/privacy/auditlog/" aria-current="page">Auditlog<' in page
     assert 'href="/privacy/opschoonrondes/"' in page
+
+
+def test_home_page_of_a_privacy_officer_links_to_the_privacy_pages(officer, client_of):
+    page = client_of(officer).get("/").content.decode()
+    assert 'href="/privacy/auditlog/">Het auditlog doorzoeken en exporteren<' in page
+    assert 'href="/privacy/controle/">Het auditlog laten controleren<' in page
+    assert "Wat u hier straks vindt" not in page
