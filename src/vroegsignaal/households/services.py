@@ -1409,8 +1409,11 @@ def purge_unused_persons_and_households(municipality, *, counts=None) -> tuple[i
         ~Exists(Signal.objects.filter(household_id=OuterRef("pk"))),
         ~Exists(Case.objects.filter(household_id=OuterRef("pk"))),
     )
+    # Arrears are found through their household (indexed), then the person (not indexed).
     persons = Person.objects.filter(household__in=without_signals_or_cases.values("pk")).filter(
-        ~Exists(Arrear.objects.filter(person_id=OuterRef("pk")))
+        ~Exists(
+            Arrear.objects.filter(household_id=OuterRef("household_id"), person_id=OuterRef("pk"))
+        )
     )
     deleted_persons = delete_set(persons, counts=counts)
     empty = without_signals_or_cases.filter(
