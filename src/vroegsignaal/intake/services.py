@@ -1242,3 +1242,35 @@ def purge_rejected_rows(*, received_before: dt.date) -> int:
 
     start = timezone.make_aware(dt.datetime.combine(received_before, dt.time.min))
     return delete_set(DeliveryRowIssue.objects.filter(delivery__received_at__lt=start))
+
+
+def expire_held_deliveries(*, received_before: dt.date) -> int:
+    """Refuse the deliveries still waiting for confirmation that came in before ``received_before``.
+
+    A held ``stand`` keeps its routed rows (personal data, encrypted) next to
+    its staged file until the creditor confirms or declines it; one never
+    answered is refused as a declined one is, and its files are removed when
+    the transaction commits (so a dry run of the purge keeps them). The
+    purge's audit event records the count.
+    """
+    start = timezone.make_aware(dt.datetime.combine(received_before, dt.time.min))
+    held = list(
+        Delivery.objects.select_for_update().filter(
+            status=S.WACHT_OP_BEVESTIGING, received_at__lt=start
+        )
+    )
+    now = timezone.now()
+    for delivery in held:  # a handful: deliveries, not rows
+        delivery.move_to(S.AFGEWEZEN)
+        delivery.processed_at = now
+        delivery.report = {
+            **delivery.report,
+            "weigering": {
+                "codes": [],
+                "melding": "Niet op tijd bevestigd door de schuldeiser; er is niets verwerkt.",
+            },
+        }
+        staged, delivery.staged_name = delivery.staged_name, ""
+        delivery.save(update_fields=["status", "processed_at", "report", "staged_name"])
+        transaction.on_commit(lambda name=staged: _remove_staged(name))
+    return len(held)

@@ -25,7 +25,10 @@ admin, :class:`~.models.RetentionPolicy`):
 * **persons and households** left without arrears, signals and cases are
   personal data without a purpose: deleted;
 * **rejected rows of deliveries** (they may hold a customer's number and
-  values) are deleted :data:`REJECTED_ROW_DAYS` after the delivery came in.
+  values) are deleted :data:`REJECTED_ROW_DAYS` after the delivery came in;
+  a ``stand`` **held for confirmation** (its routed rows kept in an
+  encrypted file) that nobody answered is refused :data:`HELD_DELIVERY_DAYS`
+  after it came in, and its files go.
 
 :func:`purge` runs per municipality in one transaction: the monitor figures
 are snapshotted first (``reporting.services.snapshot_monitor_figures``), then
@@ -62,6 +65,11 @@ log = logging.getLogger(__name__)
 # Rejected rows of a delivery are what the creditor needs to correct its next
 # monthly delivery; three months leaves room for a late one.
 REJECTED_ROW_DAYS = 92
+# A stand held for confirmation keeps the creditor's routed rows; a month is
+# long enough to answer, after which it is refused and its rows go.
+HELD_DELIVERY_DAYS = 30
+
+INTAKE_CATEGORIES = ("afgewezen_regels", "wachtende_leveringen")
 
 # Category → Dutch label, in the order reports show them.
 CATEGORIES: dict[str, str] = {
@@ -76,6 +84,7 @@ CATEGORIES: dict[str, str] = {
     "personen": "personen",
     "huishoudens": "huishoudens",
     "afgewezen_regels": "afgewezen regels van leveringen",
+    "wachtende_leveringen": "leveringen die niet op tijd zijn bevestigd (afgewezen, regels verwijderd)",
 }
 
 
@@ -295,7 +304,7 @@ def _categorised(raw: Counter) -> dict[str, int]:
         "intake.deliveryrowissue": "afgewezen_regels",
     }
     # Every municipal category, also when 0.
-    counts = dict.fromkeys([c for c in CATEGORIES if c != "afgewezen_regels"], 0)
+    counts = dict.fromkeys([c for c in CATEGORIES if c not in INTAKE_CATEGORIES], 0)
     for key, n in raw.items():
         category = by_label.get(key, key)
         if key.startswith("ontkoppeld:"):
@@ -440,12 +449,16 @@ def purge(
         from vroegsignaal.intake import services as intake_services
 
         received_before = today - dt.timedelta(days=REJECTED_ROW_DAYS)
+        held_before = today - dt.timedelta(days=HELD_DELIVERY_DAYS)
 
         def intake_work() -> dict[str, int]:
             return {
                 "afgewezen_regels": intake_services.purge_rejected_rows(
                     received_before=received_before
-                )
+                ),
+                "wachtende_leveringen": intake_services.expire_held_deliveries(
+                    received_before=held_before
+                ),
             }
 
         counts, run = _run(
@@ -453,7 +466,10 @@ def purge(
             today,
             dry_run,
             intake_work,
-            {"afgewezen_regels_ontvangen_voor": received_before.isoformat()},
+            {
+                "afgewezen_regels_ontvangen_voor": received_before.isoformat(),
+                "wachtende_leveringen_ontvangen_voor": held_before.isoformat(),
+            },
         )
         report.counts[""] = counts
         if run is not None:

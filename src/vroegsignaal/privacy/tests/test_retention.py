@@ -387,7 +387,7 @@ def test_rejected_rows_go_after_92_days(world):
     report = run()
 
     assert list(DeliveryRowIssue.objects.values_list("delivery_id", flat=True)) == [kept.pk]
-    assert report.counts[""] == {"afgewezen_regels": 1}
+    assert report.counts[""] == {"afgewezen_regels": 1, "wachtende_leveringen": 0}
 
 
 # --- runs: dry, recorded, isolated, atomic ---------------------------------------------
@@ -445,7 +445,10 @@ def test_a_run_records_its_counts_in_a_retention_run_and_one_audit_event(world, 
     assert (event.object_type, event.object_id) == ("privacy.retentionrun", str(municipal.pk))
     assert event.details["aantallen"] == municipal.counts
     assert AuditEvent.objects.filter(seq__gt=audit_before).count() == 2
-    assert RetentionRun.objects.get(municipality=None).counts == {"afgewezen_regels": 0}
+    assert RetentionRun.objects.get(municipality=None).counts == {
+        "afgewezen_regels": 0,
+        "wachtende_leveringen": 0,
+    }
 
 
 def test_snapshot_is_taken_before_anything_is_deleted(world, snapshots):
@@ -579,3 +582,56 @@ def test_references_without_a_reverse_name_are_emptied_when_their_target_goes(wo
     assert not Signal.objects.filter(pk=declined.pk).exists()
     assert (event.signal_id, later.repeat_of_id, later.repeat) == (None, None, True)
     assert not Arrear.objects.filter(pk=old.pk).exists() and successor.previous_id is None
+
+
+def held_delivery(world, received: dt.date, name: str) -> Delivery:
+    from vroegsignaal.intake.services import incoming_dir
+
+    delivery = Delivery.objects.create(
+        creditor=world.creditors["WOONBRUG"], kind="stand", reference_date=received, via="cli",
+        status="wacht_op_bevestiging", staged_name=name,
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+    )  # fmt: skip
+    Delivery.objects.filter(pk=delivery.pk).update(
+        received_at=dt.datetime.combine(received, dt.time(12), tzinfo=dt.UTC)
+    )
+    for path in (incoming_dir() / name, incoming_dir() / f"{name}.rows"):
+        path.write_bytes(b"versleutelde regels")
+    return delivery
+
+
+def test_a_held_stand_nobody_confirmed_is_refused_after_30_days_and_its_rows_go(
+    world, django_capture_on_commit_callbacks
+):
+    from vroegsignaal.intake.services import incoming_dir
+
+    kept = held_delivery(world, TODAY - days(30), "retention-kept")
+    expired = held_delivery(world, TODAY - days(31), "retention-expired")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run()
+
+    kept.refresh_from_db()
+    expired.refresh_from_db()
+    assert report.counts[""]["wachtende_leveringen"] == 1
+    assert (kept.status, expired.status) == ("wacht_op_bevestiging", "afgewezen")
+    assert (
+        expired.staged_name == ""
+        and "Niet op tijd bevestigd" in expired.report["weigering"]["melding"]
+    )
+    assert not (incoming_dir() / "retention-expired.rows").exists()
+    assert (incoming_dir() / "retention-kept.rows").exists()
+
+
+def test_a_dry_run_keeps_the_files_of_a_held_stand(world, django_capture_on_commit_callbacks):
+    from vroegsignaal.intake.services import incoming_dir
+
+    delivery = held_delivery(world, TODAY - days(60), "retention-dry")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run(dry_run=True)
+
+    delivery.refresh_from_db()
+    assert report.counts[""]["wachtende_leveringen"] == 1
+    assert delivery.status == "wacht_op_bevestiging"
+    assert (incoming_dir() / "retention-dry.rows").exists()
