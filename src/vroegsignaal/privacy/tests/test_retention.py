@@ -635,3 +635,16 @@ def test_a_dry_run_keeps_the_files_of_a_held_stand(world, django_capture_on_comm
     assert report.counts[""]["wachtende_leveringen"] == 1
     assert delivery.status == "wacht_op_bevestiging"
     assert (incoming_dir() / "retention-dry.rows").exists()
+
+
+def test_an_open_case_is_never_anonymised_however_old(world):
+    case = make_closed_case(world, closed_on=dt.date(2024, 1, 1))
+    Case.objects.filter(pk=case.pk).update(status="in_contact", closed_on=None, outcome="")
+    Signal.objects.filter(pk=case.signal_id).update(status="opgepakt", closed_on=None)
+
+    report = run()
+
+    case.refresh_from_db()
+    assert report.counts["0999"]["zaken_geanonimiseerd"] == 0
+    assert CaseNote.objects.filter(case=case).exists()
+    assert Person.objects.filter(household_id=case.household_id).exists()
