@@ -83,6 +83,12 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     screenshot("cases-closed")
     assert Case.objects.get(pk=case.pk).status == "afgesloten"
 
+    # From the case to its household: arrears per month, earlier signals, who looked.
+    page.get_by_role("link", name="Alles over dit huishouden").click()
+    page.wait_for_url(f"**/signalen/huishoudens/{case.household_id}/")
+    page.get_by_role("heading", level=1).first.wait_for()
+    screenshot("cases-household")
+
 
 @pytest.fixture
 def axe_page(browser):
@@ -110,7 +116,8 @@ def test_case_pages_meet_wcag_aa(axe_page, live_server, client, world):  # noqa:
     cookie = client.cookies["sessionid"]
     axe_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
     problems = {}
-    for path in ("/", "/zaken/", f"/zaken/{case.pk}/"):
+    household = f"/signalen/huishoudens/{case.household_id}/"
+    for path in ("/", "/zaken/", f"/zaken/{case.pk}/", household):
         axe_page.goto(f"{live_server.url}{path}")
         problems[path] = violations(axe_page)
-    assert problems == {"/": [], "/zaken/": [], f"/zaken/{case.pk}/": []}
+    assert problems == {"/": [], "/zaken/": [], f"/zaken/{case.pk}/": [], household: []}
