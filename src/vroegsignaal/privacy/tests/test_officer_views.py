@@ -348,3 +348,17 @@ def test_home_page_of_a_privacy_officer_links_to_the_privacy_pages(officer, clie
     assert 'href="/privacy/auditlog/">Het auditlog doorzoeken en exporteren<' in page
     assert 'href="/privacy/controle/">Het auditlog laten controleren<' in page
     assert "Wat u hier straks vindt" not in page
+
+
+def test_the_verdict_of_audit_verify_on_the_command_line_shows_for_a_platform_officer(client_of):
+    from django.core.management import call_command
+
+    platform = UserFactory(username="fg", role=Role.PRIVACY_OFFICER, municipality=None)
+    audit.record(platform, AuditAction.LOGIN)
+
+    call_command("audit_verify")
+    page = client_of(platform).get("/privacy/controle/").content.decode()
+
+    verification = AuditVerification.objects.get()
+    assert (verification.ok, verification.checked, verification.requested_by) == (True, 1, None)
+    assert "Intact" in page and "1 gebeurtenissen gecontroleerd" in page

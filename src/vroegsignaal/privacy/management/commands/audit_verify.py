@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from vroegsignaal.privacy.audit import verify_chain
+from vroegsignaal.privacy.models import AuditVerification, VerificationScope
 
 
 def _parse_anchor(value: str) -> tuple[int, str]:
@@ -29,8 +31,22 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=5000, help="Rijen per databaseronde.")
 
     def handle(self, *args, anchor: str | None = None, chunk_size: int = 5000, **options) -> None:
+        started = timezone.now()
         result = verify_chain(
             chunk_size=chunk_size, anchor=_parse_anchor(anchor) if anchor else None
+        )
+        # The verdict is kept for the (platform-wide) privacy officer's page.
+        AuditVerification.objects.create(
+            scope_kind=VerificationScope.CHAIN,
+            requested_at=started,
+            finished_at=timezone.now(),
+            total=result.head_seq,
+            checked=result.checked,
+            ok=result.ok,
+            first_bad_seq=result.first_bad_seq,
+            problem=result.problem[:300],
+            head_seq=result.head_seq,
+            head_hash=result.head_hash,
         )
         if result.ok:
             self.stdout.write(
