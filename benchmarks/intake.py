@@ -388,8 +388,12 @@ class _Laps(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         stage = getattr(record, "stage", None)
         if stage is not None:
+            details = {
+                name: (seconds, getattr(record, "cpu_details", {}).get(name))
+                for name, seconds in record.details.items()
+            }
             self.stages.append(
-                (stage, record.seconds, record.cpu, getattr(record, "peak_mib", 0), record.details)
+                (stage, record.seconds, record.cpu, getattr(record, "peak_mib", 0), details)
             )
             self.resident.append(rss_mib())
 
@@ -486,12 +490,16 @@ def child_main(args: list[str]) -> int:
 
 
 def _stage_line(stages: list) -> str:
-    """``stage wall/cpu`` in seconds; the apply's own steps (wall) in brackets."""
+    """``stage wall/cpu`` in seconds; the steps of the apply and the evaluation in brackets."""
     parts = []
     for stage, seconds, cpu, _peak, details in stages:
         text = f"{stage} {seconds:.1f}/{cpu:.1f}"
         if details:
-            inner = ", ".join(f"{k} {v:.1f}" for k, v in details.items() if v >= 0.05)
+            inner = ", ".join(
+                f"{k} {wall:.1f}" + ("" if step_cpu is None else f"/{step_cpu:.1f}")
+                for k, (wall, step_cpu) in details.items()
+                if wall >= 0.05
+            )
             text += f" ({inner})"
         parts.append(text)
     return "; ".join(parts)

@@ -14,10 +14,11 @@ SQLite, booleans as 0/1, datetimes as Django's own text form.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import polars as pl
 from django.db import connection
@@ -28,6 +29,32 @@ COPY_SLICE_ROWS = 100_000
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+# SQLite's page cache while a large delivery is applied (KiB). The default (2 MiB)
+# makes every insert into an index in random key order read its page from the
+# file again; a million-row delivery touches a few hundred MiB of index pages.
+SQLITE_BULK_CACHE_KIB = 256 * 1024
+
+
+@contextlib.contextmanager
+def bulk_cache() -> Iterator[None]:
+    """A larger page cache for this connection while bulk work runs (SQLite; a no-op on
+    PostgreSQL). Only memory changes: the transaction and its atomicity stay as they are."""
+    if is_postgresql():
+        yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-int(SQLITE_BULK_CACHE_KIB)}")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def qn(name: str) -> str:
@@ -98,6 +125,49 @@ def insert_frame(
     raw = connection.connection  # the sqlite3 connection, inside Django's transaction
     for part in _for_sqlite(frame).iter_slices(BATCH_ROWS):
         raw.executemany(sql, part.rows())
+
+
+# From this many rows on, a load into an empty table builds its indexes afterwards.
+DEFER_INDEXES_FROM = 50_000
+
+
+@contextlib.contextmanager
+def deferred_indexes(*tables: str, rows: int) -> Iterator[None]:
+    """Load ``rows`` into ``tables`` without maintaining their non-unique indexes (SQLite).
+
+    For each of ``tables`` that is empty, its non-unique indexes are dropped and
+    built again, from their own definitions, when the block ends: building an
+    index over a million rows at once costs a fraction of inserting them one by
+    one in random key order. Use it inside the transaction that loads the rows
+    (DDL is transactional in SQLite: if the block fails, the rollback brings the
+    indexes back). Unique indexes stay, so every constraint holds throughout.
+    A no-op on PostgreSQL (``DROP INDEX`` would lock the table for readers; COPY
+    maintains indexes cheaply) and below :data:`DEFER_INDEXES_FROM` rows.
+    """
+    if is_postgresql() or rows < DEFER_INDEXES_FROM:
+        yield
+        return
+    connection.ensure_connection()
+    dropped: list[str] = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT 1 FROM {qn(table)} LIMIT 1")  # noqa: S608
+            if cursor.fetchone() is not None:
+                continue
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL ORDER BY name",
+                [table],
+            )
+            for name, sql in cursor.fetchall():
+                if sql.lstrip().upper().startswith("CREATE UNIQUE"):
+                    continue
+                cursor.execute(f"DROP INDEX {qn(name)}")
+                dropped.append(sql)
+    yield
+    with connection.cursor() as cursor:
+        for sql in dropped:
+            cursor.execute(sql)
 
 
 _STAGE_TYPES = {

@@ -125,6 +125,9 @@ ARREAR_TABLE = Arrear._meta.db_table
 EVENT_TABLE = ArrearEvent._meta.db_table
 
 
+NEW_PERSONS_SCHEMA = {"household_id": pl.Int64, "birth_date": pl.Date}
+
+
 @dataclass(frozen=True)
 class ApplyCounts:
     """What :func:`apply_rows` did. ``new + changed + unchanged`` are the live rows;
@@ -149,6 +152,13 @@ class ApplyCounts:
     # arrears it touched): each needs an evaluation on the peildatum even when none of
     # its households was touched, so that its signals are signalled on it.
     municipality_ids: tuple[int, ...] = field(default=(), compare=False)
+    # Persons created by this delivery (household_id, birth_date): with
+    # ``while_persons_encrypt`` they are not in the database yet.
+    new_persons: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=NEW_PERSONS_SCHEMA),
+        compare=False,
+        repr=False,
+    )
     # Seconds per step, for benchmarks and the delivery report's "where the time went".
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     cpu_timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
@@ -230,6 +240,7 @@ def apply_rows(
     reference_date: dt.date,
     rejected_keys: pl.DataFrame | None = None,
     municipality_ids: Iterable[int] | None = None,
+    while_persons_encrypt: Callable[[ApplyCounts], object] | None = None,
 ) -> ApplyCounts:
     """Apply a delivery's accepted, routed rows; see the module docstring for the rules.
 
@@ -240,6 +251,12 @@ def apply_rows(
     active on the peildatum; ``None``: all): a ``mutatie`` marks the creditor's
     untouched open arrears there as seen on its peildatum. Runs in a transaction of its
     own (a savepoint inside the caller's); on any error nothing is changed.
+
+    ``while_persons_encrypt(counts)`` runs inside that transaction once the
+    households and arrears are written, while the new persons' fields are still
+    being encrypted on the other core, and before those persons are inserted:
+    intake evaluates the signals then. ``counts.new_persons`` gives their
+    ``household_id`` and ``birth_date`` (what evaluation reads of persons).
     """
     if kind not in (STAND, MUTATIE):
         raise ValueError(f"kind must be 'stand' or 'mutatie', not {kind!r}")
@@ -247,43 +264,62 @@ def apply_rows(
     frame = _prepare(rows, kind)
     delivery_id, creditor_id = _id(delivery), _id(creditor)
     now = timezone.now()
-    with transaction.atomic():
-        _lock()
-        if kind == MUTATIE:
-            closing = frame.filter(pl.col("status") == AFGEMELD)
-            live = frame.filter(pl.col("status") != AFGEMELD)
-        else:
-            closing, live = frame.clear(), frame
-        clock.lap("prepare")
-        live, households_created = _link_households(live, now)
-        clock.lap("households")
-        live, persons_created, persons_updated, pending = _link_persons(live, now, clock)
+    height = frame.height
+    with (
+        transaction.atomic(),
+        # Persons are written last (their ciphertext is computed meanwhile); the other
+        # tables get their indexes back before ``while_persons_encrypt`` reads them.
+        bulk.deferred_indexes(PERSON_TABLE, rows=height),
+    ):
+        with bulk.deferred_indexes(HOUSEHOLD_TABLE, ARREAR_TABLE, EVENT_TABLE, rows=height):
+            _lock()
+            if kind == MUTATIE:
+                closing = frame.filter(pl.col("status") == AFGEMELD)
+                live = frame.filter(pl.col("status") != AFGEMELD)
+            else:
+                closing, live = frame.clear(), frame
+            del frame
+            clock.lap("prepare")
+            live, households_created = _link_households(live, now)
+            clock.lap("households")
+            live, persons_created, persons_updated, pending = _link_persons(live, now, clock)
+            try:
+                counts = _apply_arrears(
+                    live,
+                    closing,
+                    kind=kind,
+                    creditor_id=creditor_id,
+                    delivery_id=delivery_id,
+                    reference_date=reference_date,
+                    rejected_keys=rejected_keys,
+                    municipality_ids=municipality_ids,
+                    clock=clock,
+                )
+            except BaseException:
+                pending.cancel()
+                raise
+            del live, closing
+        clock.lap("indexes")
+        result = ApplyCounts(
+            **counts,
+            households_created=households_created,
+            persons_created=persons_created,
+            persons_updated=persons_updated,
+            new_persons=pending.persons,
+            timings=clock.laps,
+            cpu_timings=clock.cpu,
+        )
         try:
-            counts = _apply_arrears(
-                live,
-                closing,
-                kind=kind,
-                creditor_id=creditor_id,
-                delivery_id=delivery_id,
-                reference_date=reference_date,
-                rejected_keys=rejected_keys,
-                municipality_ids=municipality_ids,
-                clock=clock,
-            )
+            if while_persons_encrypt is not None:
+                while_persons_encrypt(result)
+                clock.lap("while persons encrypt")
             pending.run()
             clock.lap("persons: insert")
         except BaseException:
             pending.cancel()
             raise
-    clock.lap("commit")
-    return ApplyCounts(
-        **counts,
-        households_created=households_created,
-        persons_created=persons_created,
-        persons_updated=persons_updated,
-        timings=clock.laps,
-        cpu_timings=clock.cpu,
-    )
+    clock.lap("indexes and commit")
+    return result
 
 
 def _lock() -> None:
@@ -894,7 +930,8 @@ def _create_persons(
         .with_columns(pl.coalesce("person_id", "_new_person").alias("person_id"))
         .drop("_new_person")
     )
-    return live, persons.height, _PendingInsert(insert, job.cancel)
+    born = persons.select("household_id", pl.col("geboortedatum").alias("birth_date"))
+    return live, persons.height, _PendingInsert(insert, job.cancel, born.cast(NEW_PERSONS_SCHEMA))
 
 
 @dataclass
@@ -903,6 +940,8 @@ class _PendingInsert:
 
     run: Callable[[], None]
     cancel: Callable[[], None]
+    # household_id, birth_date of the persons to insert
+    persons: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NEW_PERSONS_SCHEMA))
 
 
 _NOTHING_PENDING = _PendingInsert(lambda: None, lambda: None)

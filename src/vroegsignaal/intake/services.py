@@ -95,7 +95,13 @@ class _Stopwatch:
     def __init__(self) -> None:
         self._last, self._cpu = time.perf_counter(), time.process_time()
 
-    def lap(self, delivery_id: int, stage: str, details: dict | None = None) -> None:
+    def lap(
+        self,
+        delivery_id: int,
+        stage: str,
+        details: dict | None = None,
+        cpu_details: dict | None = None,
+    ) -> None:
         now, cpu = time.perf_counter(), time.process_time()
         seconds, cpu_seconds = now - self._last, cpu - self._cpu
         self._last, self._cpu = now, cpu
@@ -107,6 +113,7 @@ class _Stopwatch:
                 extra={
                     "stage": stage, "seconds": seconds, "cpu": cpu_seconds,
                     "peak_mib": peak, "details": details or {},
+                    "cpu_details": cpu_details or {},
                 },
             )
 
@@ -861,9 +868,11 @@ def _newer_applied(delivery: Delivery) -> Delivery | None:
 def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = True) -> Delivery:
     """Apply the routed rows, write the outcome and supersede earlier deliveries: one transaction."""
     households = _households()
+    from vroegsignaal.households.bulk import bulk_cache
+
     set_progress(delivery.pk, 70)
     watch = _Stopwatch()
-    with transaction.atomic():
+    with bulk_cache(), transaction.atomic():
         current = _locked(delivery.pk, S.IN_BEHANDELING)
         if current is None:
             return Delivery.objects.get(pk=delivery.pk)
@@ -881,6 +890,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
             }
             current.move_to(S.AFGEWEZEN)
         else:
+            reports: list = []
             counts = households.apply_rows(
                 current,
                 evaluation.accepted,
@@ -892,14 +902,23 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
                 municipality_ids=routing.covenant_municipality_ids(
                     current.creditor_id, current.reference_date
                 ),
+                # Signals are evaluated while the new persons' fields are encrypted.
+                while_persons_encrypt=lambda applied: reports.extend(
+                    _evaluate_signals(
+                        current,
+                        applied.touched_household_ids,
+                        applied.municipality_ids,
+                        applied.new_persons,
+                    )
+                ),
             )
-            watch.lap(current.pk, "apply", getattr(counts, "timings", None))
-            _evaluate_signals(
-                current,
-                getattr(counts, "touched_household_ids", None),
-                getattr(counts, "municipality_ids", ()),
+            wall, cpu = _summed_timings(reports, prefix="evaluate: ")
+            watch.lap(
+                current.pk,
+                "apply",
+                {**getattr(counts, "timings", {}), **wall},
+                {**getattr(counts, "cpu_timings", {}), **cpu},
             )
-            watch.lap(current.pk, "evaluate")
             current.arrears_new = counts.new
             current.arrears_changed = counts.changed
             current.arrears_cleared = counts.cleared
@@ -919,16 +938,34 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
 
 
 def _evaluate_signals(
-    delivery: Delivery, household_ids: pl.Series | None, municipality_ids=()
-) -> None:
+    delivery: Delivery,
+    household_ids: pl.Series | None,
+    municipality_ids=(),
+    pending_persons: pl.DataFrame | None = None,
+) -> list:
     """Evaluate the signal rules for the households the delivery touched, and the
     municipalities where the creditor has open arrears, inside the apply transaction
-    (a crash leaves neither); see docs/signals.md."""
+    (a crash leaves neither); see docs/signals.md. ``pending_persons``: the delivery's
+    new persons, not written yet (their birth dates are all evaluation reads of them)."""
     from vroegsignaal.signals.services import evaluate_after_delivery
 
     ids = household_ids.to_list() if household_ids is not None else []
     if ids or municipality_ids:
-        evaluate_after_delivery(delivery, ids, municipality_ids=municipality_ids)
+        return evaluate_after_delivery(
+            delivery, ids, municipality_ids=municipality_ids, pending_persons=pending_persons
+        )
+    return []
+
+
+def _summed_timings(reports, prefix: str = "") -> tuple[dict, dict]:
+    """Wall and CPU seconds per step of the evaluations, summed over municipalities."""
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    for report in reports:
+        for target, source in ((wall, report.timings), (cpu, getattr(report, "cpu_timings", {}))):
+            for step, seconds in source.items():
+                target[prefix + step] = target.get(prefix + step, 0.0) + seconds
+    return wall, cpu
 
 
 def _supersede_earlier(delivery: Delivery) -> None:

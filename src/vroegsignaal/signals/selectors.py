@@ -236,10 +236,19 @@ def aged_out(municipality_id: int, *, rules: RuleValues, reference_date: dt.date
 
 
 def household_context(
-    household_ids: Iterable[int], *, on: dt.date, ages: bool, places: bool
+    household_ids: Iterable[int],
+    *,
+    on: dt.date,
+    ages: bool,
+    places: bool,
+    pending_persons: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per household: buurt and wijk code (``places``) and the youngest and oldest
-    person's age on ``on`` (``ages``; decrypts the birth dates). Columns :data:`CONTEXT_SCHEMA`."""
+    person's age on ``on`` (``ages``; decrypts the birth dates). Columns :data:`CONTEXT_SCHEMA`.
+
+    ``pending_persons`` (``household_id``, ``birth_date``) are persons the delivery
+    being applied creates but has not written yet (``households.services.apply_rows``,
+    ``while_persons_encrypt``): they count as members of their households."""
     ids = sorted({int(i) for i in household_ids})
     frame = pl.DataFrame({"household_id": ids}, schema={"household_id": pl.Int64()})
     if not ids:
@@ -260,13 +269,24 @@ def household_context(
     else:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("buurt_code"), pl.lit(None, pl.String).alias("wijk_code"))
     if ages:
-        frame = frame.join(_ages(ids, on), on="household_id", how="left")
+        frame = frame.join(_ages(ids, on, pending_persons), on="household_id", how="left")
     else:
         frame = frame.with_columns(pl.lit(None, pl.Int64).alias("youngest_age"), pl.lit(None, pl.Int64).alias("oldest_age"))
     return frame.select(list(CONTEXT_SCHEMA)).cast(CONTEXT_SCHEMA)
 
 
-def _ages(household_ids: list[int], on: dt.date) -> pl.DataFrame:
+def _age_expr(on: dt.date) -> pl.Expr:
+    """:func:`.trays.age_in_years` of ``birth_date`` on ``on``, as an expression."""
+    born = pl.col("birth_date")
+    before_birthday = (born.dt.month() > on.month) | (
+        (born.dt.month() == on.month) & (born.dt.day() > on.day)
+    )
+    return (pl.lit(on.year) - born.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)).cast(
+        pl.Int64
+    )
+
+
+def _ages(household_ids: list[int], on: dt.date, pending: pl.DataFrame | None = None) -> pl.DataFrame:
     from vroegsignaal.privacy.services import decrypt_many
 
     clause, params = bulk.id_list("household_id", household_ids)
@@ -277,10 +297,13 @@ def _ages(household_ids: list[int], on: dt.date) -> pl.DataFrame:
     )
     born = [dt.date.fromisoformat(v) if v else None for v in decrypt_many(persons.get_column("birth_date"))]
     ages = [None if b is None else age_in_years(b, on) for b in born]
+    stored = persons.select("household_id").with_columns(pl.Series("age", ages, dtype=pl.Int64))
+    if pending is not None and pending.height:
+        wanted = pl.DataFrame({"household_id": household_ids}, schema={"household_id": pl.Int64()})
+        pending = pending.join(wanted, on="household_id", how="semi")
+        stored = pl.concat([stored, pending.select("household_id", _age_expr(on).alias("age"))])
     return (
-        persons.select("household_id")
-        .with_columns(pl.Series("age", ages, dtype=pl.Int64))
-        .group_by("household_id")
+        stored.group_by("household_id")
         .agg(pl.col("age").min().alias("youngest_age"), pl.col("age").max().alias("oldest_age"))
     )
 

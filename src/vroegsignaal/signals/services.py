@@ -165,6 +165,7 @@ class EvaluationReport:
     dormant: int = 0  # open signals without counting arrears that fell asleep
     unchanged: int = 0
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    cpu_timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def summary(self) -> str:
         return (
@@ -189,6 +190,7 @@ def evaluate(
     reference_date: dt.date | None = None,
     household_ids: Iterable[int] | None = None,
     received_on: dt.date | None = None,
+    pending_persons: pl.DataFrame | None = None,
 ) -> EvaluationReport:
     """Apply the municipality's current rules to its households on ``reference_date``.
 
@@ -198,7 +200,8 @@ def evaluate(
     defaults to the newest peildatum of the municipality's arrears (else
     today); ``received_on`` (default today) is the day crisis deadlines
     count from. Runs in one transaction; concurrent evaluations of one
-    municipality wait for each other.
+    municipality wait for each other. ``pending_persons`` (``household_id``,
+    ``birth_date``): persons of a delivery being applied that are not written yet.
     """
     municipality = _municipality(municipality)
     today = timezone.localdate()
@@ -224,13 +227,19 @@ def evaluate(
             state, rules, reference_date=reference_date, received_on=received_on
         )
         clock.lap("rules")
-        signals = _complete(outcome, state, stored, conditions, rules, reference_date)
+        signals = _complete(
+            outcome, state, stored, conditions, rules, reference_date, clock, pending_persons
+        )
         clock.lap("explain")
         changed = _changed(signals, stored, stored_members, outcome.counting, reference_date)
+        clock.lap("compare")
         now = timezone.now()
         raised = signals.filter(pl.col("signal_id").is_null())
-        _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
+        with bulk.deferred_indexes(SIGNAL_TABLE, MEMBER_TABLE, CHANGE_TABLE, rows=raised.height):
+            _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
+        clock.lap("insert")
         _update_changed(changed, outcome.counting, reference_date, now)
+        clock.lap("update")
         expired = _expire(outcome.expired.get_column("signal_id"), reference_date, now)
         dormant = _fall_asleep(outcome.dormant.get_column("signal_id"), reference_date)
         if household_ids is not None:
@@ -253,11 +262,16 @@ def evaluate(
         dormant=dormant,
         unchanged=stored.height - updated - expired - dormant,
         timings=clock.laps,
+        cpu_timings=clock.cpu,
     )
 
 
 def evaluate_after_delivery(
-    delivery, household_ids: Iterable[int] | None = None, *, municipality_ids: Iterable[int] = ()
+    delivery,
+    household_ids: Iterable[int] | None = None,
+    *,
+    municipality_ids: Iterable[int] = (),
+    pending_persons: pl.DataFrame | None = None,
 ) -> list[EvaluationReport]:
     """Evaluate the households a just-applied delivery touched, per municipality.
 
@@ -268,7 +282,8 @@ def evaluate_after_delivery(
     ``municipality_ids`` (``ApplyCounts.municipality_ids``: where the creditor
     has open arrears) are evaluated too, even without a touched household:
     their signals whose arrears the delivery confirmed are signalled on its
-    peildatum, and those whose arrears aged out follow.
+    peildatum, and those whose arrears aged out follow. ``pending_persons``: see
+    :func:`evaluate` (intake evaluates while the delivery's new persons are encrypted).
     """
     if household_ids is None:
         from vroegsignaal.households.selectors import households_touched_by
@@ -284,23 +299,28 @@ def evaluate_after_delivery(
                 municipality_id,
                 reference_date=delivery.reference_date,
                 household_ids=by_municipality[municipality_id],
+                pending_persons=pending_persons,
             )
         )
     return reports
 
 
 class _Clock:
+    """Wall-clock and CPU seconds per step."""
+
     def __init__(self) -> None:
         import time
 
-        self._time = time.perf_counter
-        self._last = self._time()
+        self._time, self._cpu_time = time.perf_counter, time.process_time
+        self._last, self._last_cpu = self._time(), self._cpu_time()
         self.laps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     def lap(self, name: str) -> None:
-        now = self._time()
-        self.laps[name] = round(now - self._last, 4)
-        self._last = now
+        now, cpu = self._time(), self._cpu_time()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
+        self.cpu[name] = round(self.cpu.get(name, 0.0) + cpu - self._last_cpu, 4)
+        self._last, self._last_cpu = now, cpu
 
 
 def _repeat_of_updated(updated: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
@@ -331,6 +351,8 @@ def _complete(
     conditions: list[trays.TrayConditions],
     rules: RuleValues,
     reference_date: dt.date,
+    clock: _Clock | None = None,
+    pending_persons: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The raised and updated signals with everything that is stored: repeat, tray,
     priority, explanation and reasons. ``signal_id`` is null for raised ones."""
@@ -368,6 +390,7 @@ def _complete(
         on=reference_date,
         ages=any(c.needs_ages for c in conditions),
         places=any(c.needs_places for c in conditions),
+        pending_persons=pending_persons,
     )
     placed = signals.join(creditor_types, on="household_id", how="left").join(context, on="household_id", how="left")
     tray_ids = trays.assign_trays(placed, conditions)
@@ -379,6 +402,8 @@ def _complete(
         .alias("tray_id"),
         trays.priority_expr(reference_date).alias("priority"),
     )
+    if clock is not None:
+        clock.lap("trays")
     texts = explanations.explain_frame(
         signals, outcome.counting, outcome.swaps, state.creditors, rules, reference_date
     )

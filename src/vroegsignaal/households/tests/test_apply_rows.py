@@ -395,3 +395,54 @@ def test_household_follows_its_address_into_another_municipality(world):
     assert household.municipality == merged
     # The other creditor's arrear moves along, before that creditor delivers again.
     assert set(Arrear.objects.values_list("municipality_id", flat=True)) == {merged.pk}
+
+
+# --- a first load into empty tables builds their indexes afterwards (SQLite) ---------
+
+LOADED_TABLES = ("households_household", "households_person", "households_arrear", "households_arrearevent")
+
+
+def _index_names() -> dict[str, set[str]]:
+    with connection.cursor() as cursor:
+        return {
+            table: {
+                name
+                for name, info in connection.introspection.get_constraints(cursor, table).items()
+                if info["index"]
+            }
+            for table in LOADED_TABLES
+        }
+
+
+def test_first_load_with_deferred_indexes_gives_the_same_rows_and_indexes(world, monkeypatch):
+    from vroegsignaal.households import bulk
+
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    before = _index_names()
+    counts = world.apply(
+        world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker")
+    )
+    assert (counts.new, counts.households_created, counts.persons_created) == (2, 2, 2)
+    assert _index_names() == before
+    assert Arrear.objects.filter(household__address=world.address(1)).count() == 1
+
+
+def test_failed_first_load_with_deferred_indexes_leaves_tables_and_indexes(world, monkeypatch):
+    from vroegsignaal.households import bulk, services
+
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    before = _index_names()
+
+    during = []
+
+    def fail(*args, **kwargs):
+        during.append(_index_names())
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(services, "_apply_arrears", fail)
+    with pytest.raises(RuntimeError):
+        world.apply(world.at(0, klantnummer="K1"))
+    if connection.vendor == "sqlite":  # the non-unique indexes were gone while loading
+        assert "households_arrear_household_id_8bae4d47" not in during[0]["households_arrear"]
+    assert _index_names() == before
+    assert (Household.objects.count(), Person.objects.count(), Arrear.objects.count()) == (0, 0, 0)

@@ -81,7 +81,8 @@ def count_cleared_by_stand(creditor, rows: pl.DataFrame, *, rejected_keys=None) 
 
 
 def apply_rows(
-    delivery, rows: pl.DataFrame, *, kind, creditor, reference_date, rejected_keys=None, municipality_ids=None
+    delivery, rows: pl.DataFrame, *, kind, creditor, reference_date, rejected_keys=None, municipality_ids=None,
+    while_persons_encrypt=None,
 ) -> ApplyCounts:
     current = _open(creditor.pk)
     delivered = _keys(rows)
