@@ -38,8 +38,8 @@ a random think time, then clicking on: the tray index, a tray (default order;
 sorted; filtered on a wijk or buurt, creditor type, amount, age, flags or team;
 a later page), a household, the case list (sorted, per team, paged), a case,
 recording a contact attempt (POST with the CSRF token of the case page, then
-the case page it redirects to, which must show the success message), picking
-up a signal with a team, the dashboard and the map (page and GeoJSON). Every
+the case page it redirects to, which must show the success message), giving a
+case to another team (likewise), picking up a signal with a team, the dashboard and the map (page and GeoJSON). Every
 answer other than the expected status, or a page with an error message,
 counts as an error. Afterwards the database must hold exactly the contact
 attempts and cases the coordinators were told were saved.
@@ -484,7 +484,7 @@ class Coordinator(threading.Thread):
         actions = [
             (self.tray_index, 8), (self.tray, 14), (self.tray_sorted, 8), (self.tray_filtered, 14),
             (self.tray_paged, 8), (self.household, 14), (self.case_list, 10), (self.case, 8),
-            (self.contact_attempt, 8), (self.pick_up, 3), (self.dashboard, 3), (self.map, 2),
+            (self.contact_attempt, 8), (self.pick_up, 3), (self.assign, 3), (self.dashboard, 3), (self.map, 2),
         ]  # fmt: skip
         functions, weights = zip(*actions, strict=True)
         while not self.stop.is_set():
@@ -582,6 +582,14 @@ class Coordinator(threading.Thread):
             page = self.get("zaak", location, must_show=b"De contactpoging is vastgelegd.")
             if b"De contactpoging is vastgelegd." in page:
                 self.results.count_saved("contactpogingen")
+
+    def assign(self):
+        case_id = self.random.choice(self.my_cases)
+        page = self.get("zaak", f"/zaken/{case_id}/")
+        form = {"toewijzen-team": self.random.choice(self.facts["teams"]), "toewijzen-worker": ""}
+        location = self.post("zaak toewijzen", f"/zaken/{case_id}/toewijzen/", form, page)
+        if location:
+            self.get("zaak", location, must_show=b"De zaak is toegewezen.")
 
     def pick_up(self):
         if not self.my_pick_ups:
