@@ -67,6 +67,7 @@ __all__ = [
     "filter_events",
     "municipalities_of",
     "notify_creditor",
+    "purge_events",
     "record_closed",
     "record_not_picked_up",
     "record_picked_up",
@@ -532,3 +533,18 @@ def record_read(
         request=request,
         details={"vorm": how, "aantal": count, **({"filter": filters} if filters else {})},
     )
+
+
+# --- retention (privacy.retention calls this) ------------------------------------------
+
+
+def purge_events(municipality, *, before: dt.date, counts=None) -> int:
+    """Delete the municipality's feedback events dated before ``before``. Set-based.
+
+    An event holds a customer number; the creditor has read it long before
+    the municipality's closed-case period ends, so it goes with the cases.
+    The cursor stays valid: ids only grow, a poller never sees a gap it missed.
+    """
+    from vroegsignaal.privacy.retention import delete_set
+
+    return delete_set(FeedbackEvent.objects.filter(municipality=municipality, date__lt=before), counts=counts)

@@ -83,6 +83,7 @@ CATEGORIES: dict[str, str] = {
     "achterstandsgeschiedenis": "gebeurtenissen van achterstanden",
     "personen": "personen",
     "huishoudens": "huishoudens",
+    "terugkoppelingen": "terugkoppelingen aan schuldeisers (ouder dan de bewaartermijn van zaken)",
     "afgewezen_regels": "afgewezen regels van leveringen",
     "wachtende_leveringen": "leveringen die niet op tijd zijn bevestigd (afgewezen, regels verwijderd)",
 }
@@ -301,6 +302,7 @@ def _categorised(raw: Counter) -> dict[str, int]:
         "households.person": "personen",
         "households.household": "huishoudens",
         "cases.casenote": "notities",
+        "feedback.feedbackevent": "terugkoppelingen",
         "intake.deliveryrowissue": "afgewezen_regels",
     }
     # Every municipal category, also when 0.
@@ -316,6 +318,7 @@ def _categorised(raw: Counter) -> dict[str, int]:
 def _purge_municipality(municipality, limits: Limits) -> dict[str, int]:
     """The deletes for one municipality, in dependency order; returns counts per category."""
     from vroegsignaal.cases import services as cases
+    from vroegsignaal.feedback import services as feedback
     from vroegsignaal.households import services as households
     from vroegsignaal.signals import services as signals
 
@@ -344,6 +347,8 @@ def _purge_municipality(municipality, limits: Limits) -> dict[str, int]:
     )
     # 4. Persons and households left without arrears, signals or cases.
     households.purge_unused_persons_and_households(municipality, counts=raw)
+    # 5. Feedback to creditors older than the closed-case period (it holds customer numbers).
+    feedback.purge_events(municipality, before=limits.cases_closed_before, counts=raw)
     return _categorised(raw)
 
 

@@ -268,3 +268,19 @@ def test_recording_takes_the_same_few_queries_however_many_creditors(world, cove
             assert len(services.record_picked_up(case)) == len(creditors)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8
+
+
+def test_purge_deletes_only_the_municipalitys_events_older_than_the_closed_case_period(
+    world, signal, coordinator
+):
+    from vroegsignaal.privacy import services as privacy_services
+
+    case = case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    case_services.close_case(case, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 5, 1))
+    assert FeedbackEvent.objects.count() == 4  # opgepakt and afgesloten for both creditors
+
+    privacy_services.purge(today=dt.date(2027, 3, 2))  # exactly 12 months after the pick-up: kept
+    assert FeedbackEvent.objects.count() == 4
+    report = privacy_services.purge(today=dt.date(2027, 3, 3))
+    assert report.counts["0999"]["terugkoppelingen"] == 2
+    assert set(FeedbackEvent.objects.values_list("kind", flat=True)) == {"afgesloten"}
