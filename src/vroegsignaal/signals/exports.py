@@ -69,7 +69,12 @@ def _euros(cents: int) -> str:
 
 
 def _unregistered(text: str) -> tuple[str, int | None, str, str]:
-    """``1234AB|12|A|2`` (an address outside the register) into its parts."""
+    """``1234AB|12|A|2`` (an address outside the register) into its parts.
+
+    An anonymised household (``anoniem:<gemeentecode>``, after retention) has no address: empty parts.
+    """
+    if text.startswith("anoniem:"):
+        return "", None, "", ""
     parts = (text.split("|") + ["", "", "", ""])[:4]
     number = int(parts[1]) if parts[1].isdigit() else None
     return parts[0], number, parts[2], parts[3]

@@ -162,3 +162,13 @@ def test_evaluate_command_reports_per_municipality(world):
     out = io.StringIO()
     call_command("evaluate", "--municipality", "0999", "--peildatum", "2026-03-01", stdout=out)
     assert "Gemeente 0999, peildatum 2026-03-01" in out.getvalue() and "1 nieuwe signalen" in out.getvalue()
+
+
+def test_an_anonymised_household_exports_without_any_address(world, signals):
+    first, _ = signals
+    anonymous = Household.objects.create(municipality=world.municipality, unregistered_address="anoniem:0999")
+    Signal.objects.filter(pk=first.pk).update(household=anonymous)
+    _, rows = _csv(world)
+    row = next(r for r in rows if r["signaal_id"] == str(first.pk))
+    assert [row[c] for c in ("wijkcode", "buurtcode", "postcode", "huisnummer", "straatnaam")] == [""] * 5
+    assert row["soort"] == "meervoudig"
