@@ -50,7 +50,7 @@ from vroegsignaal.intake.normalise import spreadsheet_safe
 from vroegsignaal.organisations.models import Covenant, Creditor
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.privacy.services import AuditAction, blind_index, record
-from vroegsignaal.signals.models import Signal, SignalArrear, SignalArrearRole
+from vroegsignaal.signals.models import Signal, SignalArrear, SignalArrearRole, SignalStatus
 
 from .models import FeedbackEvent, FeedbackKind, FeedbackResult, FeedbackStream
 
@@ -69,6 +69,7 @@ __all__ = [
     "notify_creditor",
     "purge_events",
     "record_closed",
+    "record_joined",
     "record_not_picked_up",
     "record_picked_up",
     "record_read",
@@ -223,19 +224,20 @@ def _write(signal_id: int, kind: str, events: list[FeedbackEvent]) -> list[Feedb
     return created
 
 
-def record_picked_up(case: Case | int) -> list[FeedbackEvent]:
+def record_picked_up(case: Case | int, *, on: dt.date | None = None) -> list[FeedbackEvent]:
     """``opgepakt`` for every customer whose arrears count for the case's signal.
 
     ``datum`` is the pick-up date, ``incasso_uitstel_tot`` that date plus the
     collection-pause days of the creditor's covenant with the municipality
     (:data:`DEFAULT_COLLECTION_PAUSE_DAYS` without one). Call inside the
     pick-up's transaction (``cases.services.on_case_picked_up`` does).
+    ``on``: the day a customer joined the case's signal later (:func:`record_joined`);
+    customers already told are skipped.
     """
     case = Case.objects.get(pk=getattr(case, "pk", case))
+    on = on or case.picked_up_on
     customers = _signal_customers(case.signal_id)
-    pauses = _pause_days(
-        case.municipality_id, (c.creditor_id for c in customers), case.picked_up_on
-    )
+    pauses = _pause_days(case.municipality_id, (c.creditor_id for c in customers), on)
     events = [
         FeedbackEvent(
             creditor_id=c.creditor_id,
@@ -245,12 +247,46 @@ def record_picked_up(case: Case | int) -> list[FeedbackEvent]:
             klantnummer=c.klantnummer,
             signal_reference=c.signal_reference,
             kind=FeedbackKind.OPGEPAKT,
-            date=case.picked_up_on,
-            collection_pause_until=collection_pause_until(case.picked_up_on, pauses[c.creditor_id]),
+            date=on,
+            collection_pause_until=collection_pause_until(on, pauses[c.creditor_id]),
         )
         for c in customers
     ]
     return _write(case.signal_id, FeedbackKind.OPGEPAKT, events)
+
+
+def record_joined(signal_ids: Iterable[int], *, on: dt.date) -> list[FeedbackEvent]:
+    """``opgepakt`` for creditors whose arrears joined an already picked-up signal.
+
+    Signal evaluation calls this (inside its transaction) with the signals it
+    updated: a creditor that was not in the signal when it was picked up must
+    still hear of it, or it goes on collecting while help is under way. The
+    event is dated ``on`` (the day the delivery was evaluated) and its pause
+    counts from then. One query per 5,000 signals finds the few concerned.
+    """
+    from django.db.models import Exists, OuterRef
+
+    ids = sorted({int(i) for i in signal_ids})
+    concerned: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        told = FeedbackEvent.objects.filter(
+            signal_id=OuterRef("signal_id"), creditor_id=OuterRef("arrear__creditor_id"), kind=FeedbackKind.OPGEPAKT
+        )
+        concerned.update(
+            SignalArrear.objects.filter(
+                signal_id__in=ids[start : start + 5000],
+                signal__status=SignalStatus.OPGEPAKT,
+                role=SignalArrearRole.MEMBER,
+                counts=True,
+            )
+            .exclude(Exists(told))
+            .values_list("signal_id", flat=True)
+            .distinct()
+        )
+    created: list[FeedbackEvent] = []
+    for case in Case.objects.filter(signal_id__in=sorted(concerned)).order_by("pk"):
+        created += record_picked_up(case, on=max(on, case.picked_up_on))
+    return created
 
 
 def record_closed(case: Case | int) -> list[FeedbackEvent]:

@@ -239,6 +239,7 @@ def evaluate(
             _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
         clock.lap("insert")
         _update_changed(changed, outcome.counting, reference_date, now)
+        _tell_creditors_who_joined(changed, received_on)
         clock.lap("update")
         expired = _expire(outcome.expired.get_column("signal_id"), reference_date, now)
         dormant = _fall_asleep(outcome.dormant.get_column("signal_id"), reference_date)
@@ -303,6 +304,16 @@ def evaluate_after_delivery(
             )
         )
     return reports
+
+
+def _tell_creditors_who_joined(changed: pl.DataFrame, on: dt.date) -> None:
+    """A creditor whose arrears join a signal after its pick-up hears ``opgepakt`` too, with its own pause."""
+    if changed.height == 0:
+        return
+    # Imported late: the feedback app builds on this one.
+    from vroegsignaal.feedback import services as feedback
+
+    feedback.record_joined(changed.get_column("signal_id").to_list(), on=on)
 
 
 class _Clock:

@@ -12,9 +12,10 @@ from vroegsignaal.cases import services as case_services
 from vroegsignaal.cases.models import CASE_OUTCOMES, Case, NotPickedUpReason, Outcome
 from vroegsignaal.feedback import services
 from vroegsignaal.feedback.models import FeedbackEvent, FeedbackResult, FeedbackStream
+from vroegsignaal.signals import services as signal_services
 from vroegsignaal.signals.models import Signal
 
-from .conftest import PICKED_UP, make_signal
+from .conftest import PEILDATUM, PICKED_UP, make_signal
 
 CLOSED = dt.date(2026, 4, 20)
 
@@ -284,3 +285,23 @@ def test_purge_deletes_only_the_municipalitys_events_older_than_the_closed_case_
     report = privacy_services.purge(today=dt.date(2027, 3, 3))
     assert report.counts["0999"]["terugkoppelingen"] == 2
     assert set(FeedbackEvent.objects.values_list("kind", flat=True)) == {"afgesloten"}
+
+
+def test_a_creditor_whose_arrears_join_a_picked_up_signal_hears_opgepakt_with_its_own_pause(
+    world, signal, coordinator
+):
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    later = world.arrear(signal.household, "ZORGZUID", amount=30_000)
+    joined_on = dt.date(2026, 3, 9)
+    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=joined_on)
+
+    events = FeedbackEvent.objects.filter(kind="opgepakt").order_by("pk")
+    assert sorted((e.creditor.code, e.date) for e in events) == [
+        ("ENERGIENOORD", PICKED_UP), ("WOONBRUG", PICKED_UP), ("ZORGZUID", joined_on),
+    ]  # fmt: skip
+    zorg = events.get(creditor__code="ZORGZUID")
+    assert zorg.klantnummer == later.klantnummer
+    assert zorg.collection_pause_until == joined_on + dt.timedelta(days=services.DEFAULT_COLLECTION_PAUSE_DAYS)
+
+    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=dt.date(2026, 3, 16))
+    assert FeedbackEvent.objects.filter(kind="opgepakt").count() == 3  # told once
