@@ -34,7 +34,7 @@ def is_postgresql() -> bool:
 # SQLite's page cache while a large delivery is applied (KiB). The default (2 MiB)
 # makes every insert into an index in random key order read its page from the
 # file again; a million-row delivery touches a few hundred MiB of index pages.
-SQLITE_BULK_CACHE_KIB = 256 * 1024
+SQLITE_BULK_CACHE_KIB = 128 * 1024
 
 
 @contextlib.contextmanager

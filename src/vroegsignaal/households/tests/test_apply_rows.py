@@ -446,3 +446,18 @@ def test_failed_first_load_with_deferred_indexes_leaves_tables_and_indexes(world
         assert "households_arrear_household_id_8bae4d47" not in during[0]["households_arrear"]
     assert _index_names() == before
     assert (Household.objects.count(), Person.objects.count(), Arrear.objects.count()) == (0, 0, 0)
+
+
+def test_reading_all_persons_at_once_links_rows_to_the_same_persons(world, monkeypatch):
+    from vroegsignaal.households import services
+
+    rows = (world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    world.apply(*rows)
+    before = dict(Arrear.objects.values_list("klantnummer", "person_id"))
+    monkeypatch.setattr(services, "FULL_SCAN_FROM", 1)  # (on PostgreSQL the join stays)
+    counts = world.apply(
+        *rows, world.at(2, klantnummer="K3", achternaam="Smit"), day=NEXT_MONTH
+    )
+    assert (counts.persons_created, counts.unchanged, counts.new) == (1, 2, 1)
+    after = dict(Arrear.objects.filter(status="open").values_list("klantnummer", "person_id"))
+    assert {k: after[k] for k in before} == before
