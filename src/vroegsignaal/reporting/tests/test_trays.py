@@ -140,3 +140,15 @@ def test_tray_index_query_count_does_not_grow_with_trays(town, client, verified_
     client.get(reverse("reporting:trays"))
     with django_assert_max_num_queries(10):
         client.get(reverse("reporting:trays"))
+
+
+def test_buurt_filter_uses_the_register_files_buurtcode_while_that_buurt_is_not_imported(town, client, verified_client):
+    from vroegsignaal.registry.models import Address
+
+    household = town.household()
+    Address.objects.filter(pk=household.address_id).update(buurt=None, buurtcode="BU09999999")
+    signal = town.signal(household)
+    town.signal(town.household())  # in an imported buurt
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"buurt": "BU09999999"})
+    assert [s.pk for s in response.context["page"].object_list] == [signal.pk]
