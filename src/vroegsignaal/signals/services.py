@@ -235,8 +235,7 @@ def evaluate(
         clock.lap("compare")
         now = timezone.now()
         raised = signals.filter(pl.col("signal_id").is_null())
-        with bulk.deferred_indexes(SIGNAL_TABLE, MEMBER_TABLE, CHANGE_TABLE, rows=raised.height):
-            _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
+        _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
         clock.lap("insert")
         _update_changed(changed, outcome.counting, reference_date, now)
         _tell_creditors_who_joined(changed, received_on)
