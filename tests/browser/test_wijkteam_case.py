@@ -78,8 +78,14 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
 
     page.goto(f"{live_server.url}/zaken/{case.pk}/")
     page.get_by_label("Eindresultaat").select_option("(Budget)advies en/of quick fix")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # second thoughts: nothing happens
+    page.get_by_role("button", name="Afsluiten").click()
+    assert Case.objects.get(pk=case.pk).status != "afgesloten"
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Afsluiten").click()
     page.get_by_text("De zaak is afgesloten.").wait_for()
+    assert asked and asked[0].startswith("De zaak afsluiten")
     screenshot("cases-closed")
     assert Case.objects.get(pk=case.pk).status == "afgesloten"
 
