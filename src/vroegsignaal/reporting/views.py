@@ -324,7 +324,7 @@ def ddas_export(request):
     start, end = _date(request.GET.get("van")), _date(request.GET.get("tot"))
     back = reverse("reporting:monitor")
     if start is None or end is None:
-        messages.error(request, _("Vul een begin- en einddatum in (jjjj-mm-dd) voor de DDAS-export."))
+        messages.error(request, _("Vul een begin- en einddatum in (JJJJ-MM-DD) voor de DDAS-export."))
         return redirect(back)
     if start > end:
         messages.error(request, _("De begindatum ligt na de einddatum."))

@@ -11,7 +11,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"'{value}' is geen datum; schrijf jjjj-mm-dd.")
+        raise CommandError(f"'{value}' is geen datum; schrijf JJJJ-MM-DD.")
 
 
 class Command(BaseCommand):
@@ -27,14 +27,14 @@ class Command(BaseCommand):
             dest="start",
             metavar="DATUM",
             required=True,
-            help="eerste signaaldatum (jjjj-mm-dd)",
+            help="eerste signaaldatum (JJJJ-MM-DD)",
         )
         parser.add_argument(
             "--to",
             dest="end",
             metavar="DATUM",
             required=True,
-            help="laatste signaaldatum (jjjj-mm-dd)",
+            help="laatste signaaldatum (JJJJ-MM-DD)",
         )
         parser.add_argument("--output", metavar="BESTAND.json", required=True)
         parser.add_argument(
