@@ -32,7 +32,6 @@ one e-mail per creditor per day, without any personal data).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
@@ -46,7 +45,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vroegsignaal.cases.models import Case, Outcome
-from vroegsignaal.intake.normalise import spreadsheet_safe
+from vroegsignaal.intake.normalise import csv_lines as safe_csv_lines
 from vroegsignaal.organisations.models import Covenant, Creditor
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.privacy.services import AuditAction, blind_index, record
@@ -514,29 +513,12 @@ def as_row(event: FeedbackEvent) -> dict:
     }
 
 
-class _Line:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(events: Iterable[FeedbackEvent]) -> Iterator[str]:
     """``;``-separated lines (header first) of :data:`CSV_COLUMNS`; text cells spreadsheet-safe."""
-    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-    yield writer.writerow(CSV_COLUMNS)
     if isinstance(events, QuerySet):
         events = events.iterator(chunk_size=2000)
-    for event in events:
-        row = as_row(event)
-        yield writer.writerow(
-            [
-                ""
-                if row[c] is None
-                else spreadsheet_safe(
-                    row[c].isoformat() if hasattr(row[c], "isoformat") else str(row[c])
-                )
-                for c in CSV_COLUMNS
-            ]
-        )
+    rows = ([row[c] for c in CSV_COLUMNS] for row in map(as_row, events))
+    return safe_csv_lines(CSV_COLUMNS, rows)
 
 
 def record_read(

@@ -47,10 +47,11 @@ Decisions where the contract is silent (see also the module's tests):
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -214,6 +215,26 @@ def spreadsheet_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+class _Line:
+    """A file-like sink for :class:`csv.writer` that hands back each line it is given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """``;``-separated CSV lines (header first, CRLF) with every cell :func:`spreadsheet_safe`.
+
+    The one writer behind every CSV download (signal export, rejected rows,
+    feedback, monitor, audit log), streamed so a large export needs no memory;
+    ``None`` is written as an empty cell.
+    """
+    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(["" if v is None else spreadsheet_safe(str(v)) for v in row])
 
 
 def spreadsheet_safe_expr(column: pl.Expr) -> pl.Expr:

@@ -1094,22 +1094,14 @@ def record_rejected_rows_read(delivery: Delivery, user, *, request=None, how: st
 
 def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> Iterable[str]:
     """``rij;klantnummer;veld;code;melding`` lines, spreadsheet-safe, streamed."""
-    import csv
+    from .normalise import csv_lines
 
-    from .normalise import spreadsheet_safe
-
-    class _Line:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-    yield writer.writerow(REJECTED_ROWS_HEADER)
-    for row, klantnummer, veld, code, melding in (
+    rows = (
         rejected_rows(delivery, warnings=warnings)
         .values_list("row", "klantnummer", "field", "code", "message")
         .iterator(chunk_size=5000)
-    ):
-        yield writer.writerow([row, spreadsheet_safe(klantnummer), veld, code, melding])
+    )
+    return csv_lines(REJECTED_ROWS_HEADER, rows)
 
 
 # ---------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.db import transaction
 from django.utils import timezone
 
-from vroegsignaal.intake.normalise import spreadsheet_safe
+from vroegsignaal.intake.normalise import csv_lines
 
 from . import audit, selectors
 from .models import AuditAction, AuditEvent, AuditVerification, VerificationScope
@@ -29,13 +28,6 @@ EXPORT_COLUMNS = (
 )
 
 
-class _Line:
-    """A file-like sink for csv.writer that hands back what was written."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _row(event: AuditEvent) -> list[str]:
     import json
 
@@ -53,7 +45,7 @@ def _row(event: AuditEvent) -> list[str]:
         json.dumps(event.details, sort_keys=True, ensure_ascii=False) if event.details else "",
         event.hash,
     ]
-    return [spreadsheet_safe(v) for v in values]
+    return values
 
 
 def export_audit_csv(user, query: selectors.AuditQuery, *, request=None) -> Iterator[str]:
@@ -71,14 +63,7 @@ def export_audit_csv(user, query: selectors.AuditQuery, *, request=None) -> Iter
         request=request,
         details={"filters": query.as_params()},
     )
-    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(EXPORT_COLUMNS)
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(_row(event))
-
-    return lines()
+    return csv_lines(EXPORT_COLUMNS, map(_row, events.iterator(chunk_size=2000)))
 
 
 def start_verification(user, scope_kind: str, *, request=None) -> AuditVerification:

@@ -518,17 +518,10 @@ def monitor_export_rows(municipality) -> list[dict]:
 
 def write_monitor_csv(rows: list[dict], output) -> None:
     """``;``-separated UTF-8, as the signal export (spec section 5); formula triggers neutralised."""
-    import csv
-    import io
+    from vroegsignaal.intake.normalise import csv_lines
 
-    from vroegsignaal.intake.normalise import spreadsheet_safe
-
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow(MONITOR_EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([spreadsheet_safe(str(row[c])) for c in MONITOR_EXPORT_COLUMNS])
-    output.write(text.getvalue().encode("utf-8"))
+    lines = csv_lines(MONITOR_EXPORT_COLUMNS, ([row[c] for c in MONITOR_EXPORT_COLUMNS] for row in rows))
+    output.write("".join(lines).encode("utf-8"))
 
 
 def write_monitor_xlsx(rows: list[dict], output) -> None:

@@ -13,13 +13,11 @@ exact value.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
 
-from vroegsignaal.intake.normalise import spreadsheet_safe
+from vroegsignaal.intake.normalise import csv_lines
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.privacy.services import AuditAction, record
@@ -133,13 +131,8 @@ def export_rows(signals) -> list[dict]:
 
 def write_csv(rows: Iterable[dict], stream: IO[bytes]) -> None:
     """``;``-separated UTF-8 (no BOM), a header row, formula triggers neutralised."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else spreadsheet_safe(str(row[c])) for c in COLUMNS])
-    text.flush()
-    text.detach()
+    for line in csv_lines(COLUMNS, ([row[c] for c in COLUMNS] for row in rows)):
+        stream.write(line.encode("utf-8"))
 
 
 def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
