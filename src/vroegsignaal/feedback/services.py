@@ -223,6 +223,18 @@ def _write(signal_id: int, kind: str, events: list[FeedbackEvent]) -> list[Feedb
     return created
 
 
+def _event(customer: Customer, *, municipality_id: int, signal_id: int, **fields) -> FeedbackEvent:
+    """One customer's event about a signal; ``fields`` are the kind, date and what that kind carries."""
+    return FeedbackEvent(
+        creditor_id=customer.creditor_id,
+        klantnummer=customer.klantnummer,
+        signal_reference=customer.signal_reference,
+        municipality_id=municipality_id,
+        signal_id=signal_id,
+        **fields,
+    )
+
+
 def record_picked_up(case: Case | int, *, on: dt.date | None = None) -> list[FeedbackEvent]:
     """``opgepakt`` for every customer whose arrears count for the case's signal.
 
@@ -238,17 +250,11 @@ def record_picked_up(case: Case | int, *, on: dt.date | None = None) -> list[Fee
     customers = _signal_customers(case.signal_id)
     pauses = _pause_days(case.municipality_id, (c.creditor_id for c in customers), on)
     events = [
-        FeedbackEvent(
-            creditor_id=c.creditor_id,
-            municipality_id=case.municipality_id,
-            signal_id=case.signal_id,
-            case_id=case.pk,
-            klantnummer=c.klantnummer,
-            signal_reference=c.signal_reference,
-            kind=FeedbackKind.OPGEPAKT,
-            date=on,
+        _event(
+            c, municipality_id=case.municipality_id, signal_id=case.signal_id, case_id=case.pk,
+            kind=FeedbackKind.OPGEPAKT, date=on,
             collection_pause_until=collection_pause_until(on, pauses[c.creditor_id]),
-        )
+        )  # fmt: skip
         for c in customers
     ]
     return _write(case.signal_id, FeedbackKind.OPGEPAKT, events)
@@ -303,17 +309,10 @@ def record_closed(case: Case | int) -> list[FeedbackEvent]:
         )
     }
     events = [
-        FeedbackEvent(
-            creditor_id=c.creditor_id,
-            municipality_id=case.municipality_id,
-            signal_id=case.signal_id,
-            case_id=case.pk,
-            klantnummer=c.klantnummer,
-            signal_reference=c.signal_reference,
-            kind=FeedbackKind.AFGESLOTEN,
-            date=case.closed_on,
-            result=result,
-        )
+        _event(
+            c, municipality_id=case.municipality_id, signal_id=case.signal_id, case_id=case.pk,
+            kind=FeedbackKind.AFGESLOTEN, date=case.closed_on, result=result,
+        )  # fmt: skip
         for c in sorted(customers)
     ]
     return _write(case.signal_id, FeedbackKind.AFGESLOTEN, events)
@@ -325,15 +324,10 @@ def record_not_picked_up(signal: Signal | int) -> list[FeedbackEvent]:
     (``cases.services.on_signal_not_picked_up`` does)."""
     signal = Signal.objects.get(pk=getattr(signal, "pk", signal))
     events = [
-        FeedbackEvent(
-            creditor_id=c.creditor_id,
-            municipality_id=signal.municipality_id,
-            signal_id=signal.pk,
-            klantnummer=c.klantnummer,
-            signal_reference=c.signal_reference,
-            kind=FeedbackKind.NIET_OPGEPAKT,
-            date=signal.closed_on or timezone.localdate(),
-        )
+        _event(
+            c, municipality_id=signal.municipality_id, signal_id=signal.pk,
+            kind=FeedbackKind.NIET_OPGEPAKT, date=signal.closed_on or timezone.localdate(),
+        )  # fmt: skip
         for c in _signal_customers(signal.pk)
     ]
     return _write(signal.pk, FeedbackKind.NIET_OPGEPAKT, events)
