@@ -23,14 +23,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+import harness
 
 
 def line(what: str, seconds: float, detail: str = "") -> None:
@@ -38,45 +36,24 @@ def line(what: str, seconds: float, detail: str = "") -> None:
 
 
 def child(database_url: str, households: int, cases: int, seed: int) -> int:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vroegsignaal.conf.settings"
-    os.environ["VROEGSIGNAAL_MODE"] = "demo"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    sys.path.insert(0, str(ROOT / "src"))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import django
-
-    django.setup()
+    harness.setup_django(database_url)
     import evaluate  # the bulk world of benchmarks/evaluate.py
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.db.models import F
 
     from vroegsignaal.cases import services as case_services
     from vroegsignaal.cases.models import Outcome
     from vroegsignaal.organisations.models import Role, User
     from vroegsignaal.registry.models import Neighbourhood
     from vroegsignaal.reporting import ddas, services
-    from vroegsignaal.reporting.models import MonitorFigure
-    from vroegsignaal.signals import services as signal_services
     from vroegsignaal.signals.models import Signal, SignalStatus
 
-    call_command("migrate", verbosity=0)
-    print(f"== {connection.vendor} ({connection.settings_dict['NAME']})", flush=True)
     start = time.perf_counter()
-    with transaction.atomic():
-        world = evaluate.build_world(households, seed)
+    world = harness.evaluated_world(households, seed)
     municipality = world["municipality"]
-    for day in evaluate.PEILDATA:
-        signal_services.evaluate(municipality, reference_date=day, received_on=day)
     Neighbourhood.objects.filter(kind="buurt").update(inhabitants=households * 6 // 100)
     user = User.objects.create(
         username="coordinator", role=Role.COORDINATOR, municipality=municipality
     )
-    # Spread over the months, and the same signals on every database.
-    candidates = list(Signal.objects.filter(status=SignalStatus.NIEUW).order_by("id"))
-    wanted = cases + cases // 10
-    picked = candidates[:: max(1, len(candidates) // wanted)][:wanted]
+    picked = harness.spread_new_signals(cases + cases // 10)
     for i, signal in enumerate(picked[:cases]):
         on = signal.signal_date + dt.timedelta(days=3)
         case = case_services.pick_up_signal(signal, user, on=on)
@@ -105,18 +82,10 @@ def child(database_url: str, households: int, cases: int, seed: int) -> int:
         line(what, time.perf_counter() - start, f"{rows:,} figure rows")
         return rows
 
-    def stored() -> dict:
-        return {
-            (m, w, f, c): v
-            for m, w, f, c, v in MonitorFigure.objects.annotate(
-                m=F("monitor_month__month")
-            ).values_list("m", "wijk_code", "figure", "category", "value")
-        }
-
     timed_snapshot("monitor snapshot")
-    before = stored()
+    before = harness.stored_monitor_figures()
     timed_snapshot("monitor snapshot again")
-    same_again = stored() == before
+    same_again = harness.stored_monitor_figures() == before
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "ddas.json"
@@ -151,32 +120,22 @@ def child(database_url: str, households: int, cases: int, seed: int) -> int:
         f"{deleted:,} rows deleted",
     )
     timed_snapshot("monitor snapshot after the purge")
-    kept = stored() == before
+    kept = harness.stored_monitor_figures() == before
     print(
         f"  figures unchanged by a second snapshot: {same_again}; by the purge: {kept}", flush=True
     )
     return 0 if same_again and kept and not errors else 1
 
 
-def run_child(database_url: str, args) -> int:
-    command = [
-        sys.executable, __file__, "--child", database_url, "--households", str(args.households),
-        "--cases", str(args.cases), "--seed", str(args.seed),
-    ]  # fmt: skip
-    return subprocess.run(command, check=False).returncode
-
-
-def with_postgresql_database(url: str, args) -> int:
-    import psycopg
-
-    name = f"vroegsignaal_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return run_child(urlunsplit(urlsplit(url)._replace(path=f"/{name}")), args)
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def child_arguments(args) -> list[str]:
+    return [
+        "--households",
+        str(args.households),
+        "--cases",
+        str(args.cases),
+        "--seed",
+        str(args.seed),
+    ]
 
 
 def main() -> int:
@@ -192,14 +151,9 @@ def main() -> int:
         f"Monitor and DDAS benchmark: {args.households:,} households; {os.cpu_count()} CPUs.",
         flush=True,
     )
-    database_url = os.environ.get("DATABASE_URL", "")
-    with tempfile.TemporaryDirectory(prefix="vroegsignaal-bench-") as folder:
-        status = run_child(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", args)
-    if database_url.startswith(("postgres://", "postgresql://")):
-        status |= with_postgresql_database(database_url, args)
-    else:
-        print("(DATABASE_URL does not point to PostgreSQL: PostgreSQL skipped.)")
-    return status
+    return harness.on_each_database(
+        lambda url: harness.run_script(__file__, url, child_arguments(args))
+    )
 
 
 if __name__ == "__main__":

@@ -22,14 +22,10 @@ import argparse
 import datetime as dt
 import os
 import resource
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+import harness
 
 
 def line(what: str, seconds: float, detail: str = "") -> None:
@@ -37,19 +33,7 @@ def line(what: str, seconds: float, detail: str = "") -> None:
 
 
 def child(database_url: str, households: int, cases: int, seed: int, today: dt.date) -> int:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vroegsignaal.conf.settings"
-    os.environ["VROEGSIGNAAL_MODE"] = "demo"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    sys.path.insert(0, str(ROOT / "src"))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import django
-
-    django.setup()
-    import evaluate  # the bulk world of benchmarks/evaluate.py
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.db.models import F
+    harness.setup_django(database_url)
 
     from vroegsignaal.cases import services as case_services
     from vroegsignaal.cases.models import Outcome
@@ -57,26 +41,17 @@ def child(database_url: str, households: int, cases: int, seed: int, today: dt.d
     from vroegsignaal.households.selectors import integrity_problems as household_problems
     from vroegsignaal.organisations.models import Role, User
     from vroegsignaal.privacy.services import purge
-    from vroegsignaal.reporting.models import MonitorFigure
     from vroegsignaal.reporting.services import snapshot_monitor_figures
-    from vroegsignaal.signals import services as signal_services
-    from vroegsignaal.signals.models import Signal, SignalStatus
+    from vroegsignaal.signals.models import Signal
     from vroegsignaal.signals.selectors import integrity_problems as signal_problems
 
-    call_command("migrate", verbosity=0)
-    print(f"== {connection.vendor} ({connection.settings_dict['NAME']})", flush=True)
     start = time.perf_counter()
-    with transaction.atomic():
-        world = evaluate.build_world(households, seed)
+    world = harness.evaluated_world(households, seed)
     municipality = world["municipality"]
-    for day in evaluate.PEILDATA:
-        signal_services.evaluate(municipality, reference_date=day, received_on=day)
     user = User.objects.create(
         username="coordinator", role=Role.COORDINATOR, municipality=municipality
     )
-    candidates = list(Signal.objects.filter(status=SignalStatus.NIEUW).order_by("id"))
-    wanted = cases + cases // 10
-    picked = candidates[:: max(1, len(candidates) // wanted)][:wanted]
+    picked = harness.spread_new_signals(cases + cases // 10)
     for i, signal in enumerate(picked[:cases]):
         on = signal.signal_date + dt.timedelta(days=3)
         case = case_services.pick_up_signal(signal, user, on=on)
@@ -100,14 +75,6 @@ def child(database_url: str, households: int, cases: int, seed: int, today: dt.d
         f"{households:,} households, {arrears:,} arrears, {signals:,} signals, {cases:,} cases",
     )
 
-    def stored() -> dict:
-        return {
-            (m, w, f, c): v
-            for m, w, f, c, v in MonitorFigure.objects.annotate(
-                m=F("monitor_month__month")
-            ).values_list("m", "wijk_code", "figure", "category", "value")
-        }
-
     def timed_purge(what: str, **kwargs):
         start = time.perf_counter()
         report = purge(today=today, municipalities=[municipality], intake=False, **kwargs)
@@ -118,14 +85,14 @@ def child(database_url: str, households: int, cases: int, seed: int, today: dt.d
 
     dry = timed_purge("dry run", dry_run=True)
     real = timed_purge("purge (snapshot included)")
-    before = stored()
+    before = harness.stored_monitor_figures()
     again = timed_purge("purge again")
     start = time.perf_counter()
     snapshot_monitor_figures(municipality, through=today)
     line("monitor snapshot after the purge", time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     same_counts = dry.counts == real.counts
-    unchanged = stored() == before
+    unchanged = harness.stored_monitor_figures() == before
     problems = {**household_problems(), **signal_problems()}
     print(
         f"  dry run counted what the purge removed: {same_counts}; second run empty: {again.total() == 0}; "
@@ -136,25 +103,17 @@ def child(database_url: str, households: int, cases: int, seed: int, today: dt.d
     return 0 if same_counts and again.total() == 0 and unchanged and not problems else 1
 
 
-def run_child(database_url: str, args) -> int:
-    command = [
-        sys.executable, __file__, "--child", database_url, "--households", str(args.households),
-        "--cases", str(args.cases), "--seed", str(args.seed), "--today", args.today,
-    ]  # fmt: skip
-    return subprocess.run(command, check=False).returncode
-
-
-def with_postgresql_database(url: str, args) -> int:
-    import psycopg
-
-    name = f"vroegsignaal_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return run_child(urlunsplit(urlsplit(url)._replace(path=f"/{name}")), args)
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def child_arguments(args) -> list[str]:
+    return [
+        "--households",
+        str(args.households),
+        "--cases",
+        str(args.cases),
+        "--seed",
+        str(args.seed),
+        "--today",
+        args.today,
+    ]
 
 
 def main() -> int:
@@ -173,12 +132,9 @@ def main() -> int:
         f"Retention purge benchmark: {args.households:,} households; {os.cpu_count()} CPUs.",
         flush=True,
     )
-    database_url = os.environ.get("DATABASE_URL", "")
-    with tempfile.TemporaryDirectory(prefix="vroegsignaal-bench-") as folder:
-        status = run_child(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", args)
-    if database_url.startswith(("postgres://", "postgresql://")):
-        status |= with_postgresql_database(database_url, args)
-    return status
+    return harness.on_each_database(
+        lambda url: harness.run_script(__file__, url, child_arguments(args))
+    )
 
 
 if __name__ == "__main__":
