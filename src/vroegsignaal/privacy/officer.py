@@ -48,6 +48,26 @@ def _row(event: AuditEvent) -> list[str]:
     return values
 
 
+def record_audit_read(user, query: selectors.AuditQuery, events: list[AuditEvent], *, request=None) -> None:
+    """Audit a page of the audit log shown (its events name staff and their addresses).
+
+    Recorded after the page is read, so the officer's own reading is on the next
+    page, not this one; nothing when the page is empty.
+    """
+    if not events:
+        return
+    seqs = [e.seq for e in events]
+    audit.record(
+        user,
+        AuditAction.VIEW,
+        object_type="privacy.auditevent",
+        object_id=f"{min(seqs)}-{max(seqs)}",
+        purpose="auditlog ingezien",
+        request=request,
+        details={"aantal": len(seqs), "filters": query.as_params()},
+    )
+
+
 def export_audit_csv(user, query: selectors.AuditQuery, *, request=None) -> Iterator[str]:
     """The events ``user`` may see that match ``query`` as ``;``-separated CSV lines, oldest first.
 

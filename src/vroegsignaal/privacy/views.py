@@ -43,6 +43,7 @@ def audit_log(request):
         before=_int(request.GET.get("voor")),
         after=_int(request.GET.get("na")),
     )
+    officer.record_audit_read(request.user, query, page.events, request=request)
     return render(
         request,
         "privacy/audit_log.html",

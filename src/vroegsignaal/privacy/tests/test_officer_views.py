@@ -362,3 +362,12 @@ def test_the_verdict_of_audit_verify_on_the_command_line_shows_for_a_platform_of
     verification = AuditVerification.objects.get()
     assert (verification.ok, verification.checked, verification.requested_by) == (True, 1, None)
     assert "Intact" in page and "1 gebeurtenissen gecontroleerd" in page
+
+
+def test_reading_a_page_of_the_audit_log_is_itself_audited(towns, officer, client_of):
+    coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=towns[0])
+    shown = audit.record(coordinator, AuditAction.VIEW, object_type="cases.case", object_id=1, purpose="p")
+    client_of(officer).get("/privacy/auditlog/", {"gebruiker": "coord"})
+    read = AuditEvent.objects.get(actor_username=officer.username, object_type="privacy.auditevent")
+    assert (read.action, read.purpose, read.object_id) == ("view", "auditlog ingezien", f"{shown.seq}-{shown.seq}")
+    assert read.details["filters"] == {"gebruiker": "coord"}
