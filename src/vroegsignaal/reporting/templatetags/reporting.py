@@ -1,5 +1,6 @@
 from django import template
 
+from vroegsignaal.portal.templatetags.portal import with_param
 from vroegsignaal.signals.explanations import euros as _euros
 
 register = template.Library()
@@ -11,14 +12,8 @@ def euros(cents):
     return "—" if cents is None else _euros(cents)
 
 
-@register.simple_tag
-def with_param(query: str, key: str, value) -> str:
-    """``query`` (already encoded) with ``key=value`` added, for sort and page links."""
-    from django.http import QueryDict
-
-    params = QueryDict(query, mutable=True)
-    params[key] = value
-    return params.urlencode()
+# Sort and page links: the portal's tag, also under this library's name.
+register.simple_tag(with_param)
 
 
 @register.simple_tag

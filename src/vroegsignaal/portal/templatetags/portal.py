@@ -1,0 +1,14 @@
+"""Template tags every page of the portal may use."""
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+
+@register.simple_tag
+def with_param(query: str, key: str, value) -> str:
+    """``query`` (already encoded) with ``key=value`` set, for sort and page links."""
+    params = QueryDict(query, mutable=True)
+    params[key] = value
+    return params.urlencode()
