@@ -18,7 +18,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} ontbreekt: installeer het Debian-pakket chromium (scripts/system-deps.sh)"
+        message = (
+            f"{CHROMIUM} ontbreekt: installeer het Debian-pakket chromium (scripts/system-deps.sh)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -49,6 +51,16 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def csp_refusals(page) -> list[str]:
+    """The console messages in which the browser refused something under the Content-Security-Policy."""
+    refused: list[str] = []
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    return refused
 
 
 @pytest.fixture

@@ -48,14 +48,10 @@ def test_feedback_page_meets_wcag_aa(browser, live_server, client, creditor):
     context.close()
 
 
-def test_feedback_page_filters_under_the_strict_csp(page, live_server, client, creditor):
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+def test_feedback_page_filters_under_the_strict_csp(
+    page, live_server, client, creditor, csp_refusals
+):
+    refused = csp_refusals
     sign_in(page, live_server, client, creditor)
     page.goto(f"{live_server.url}/terugkoppeling/")
     page.select_option("#id_gebeurtenis", "afgesloten")

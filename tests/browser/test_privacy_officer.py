@@ -59,15 +59,9 @@ def test_privacy_pages_meet_wcag_aa(browser, live_server, client, officer):
 
 
 def test_officer_searches_and_checks_the_log_under_the_strict_csp(
-    page, live_server, client, officer, screenshot
+    page, live_server, client, officer, screenshot, csp_refusals
 ):
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals
     sign_in(page, live_server, client, officer)
     page.goto(f"{live_server.url}/privacy/auditlog/")
     page.fill("#f-gebruiker", "coordinator")
