@@ -309,14 +309,15 @@ def test_retention_runs_show_counts_of_own_municipality_only(towns, officer, cli
         today=dt.date(2026, 8, 1),
         started_at=moment,
         finished_at=moment,
-        counts={"signalen": 99},
+        counts={"signalen": 987654},
     )
 
     page = client_of(officer).get("/privacy/opschoonrondes/").content.decode()
 
     assert "4 niet opgepakte signalen" in page
     assert "2 afgesloten zaken (geanonimiseerd)" in page
-    assert "0 personen" not in page and "99" not in page
+    assert "0 personen" not in page
+    assert "987654" not in page and "Gemeente B" not in page
     assert "6 maanden na hun laatste datum verwijderd" in page
 
 
