@@ -210,8 +210,8 @@ def build_world(households: int, seed: int) -> dict:
 
     # Earlier signals: lapsed ones (repeat) and closed cases (their open arrears known then).
     rule_set = RuleSet.objects.get(municipality=municipality)
-    earlier = rng.choice(ids, 8_000, replace=False)
-    lapsed, handled = earlier[:4_000], earlier[4_000:]
+    earlier = rng.choice(ids, min(8_000, n * 2 // 25), replace=False)  # 8 % of a 100,000 world
+    lapsed, handled = earlier[: len(earlier) // 2], earlier[len(earlier) // 2 :]
     signals = pl.DataFrame(
         {
             "id": np.arange(1, len(earlier) + 1),
