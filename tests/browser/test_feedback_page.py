@@ -57,7 +57,7 @@ def test_feedback_page_filters_under_the_strict_csp(
     page.select_option("#id_gebeurtenis", "afgesloten")
     page.get_by_role("button", name="Filteren").click()
     page.wait_for_url("**gebeurtenis=afgesloten**")
-    assert "Geen terugkoppeling die aan dit filter voldoet." in page.content()
+    assert "Geen terugkoppeling die aan deze filters voldoet." in page.content()
     page.goto(f"{live_server.url}/terugkoppeling/")  # the filter stays put
     assert page.locator("#id_gebeurtenis").input_value() == "afgesloten"
     assert refused == []

@@ -6,7 +6,7 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,9 +90,18 @@ def case_list(request):
     page = selectors.case_page(cases, request.GET.get("pagina"), PAGE_SIZE)
     today = timezone.localdate()
     rows = [(case, selectors.urgency(case, today)) for case in page]
+    # The list's state for its sort, filter and page links.
+    query = QueryDict(mutable=True)
+    query["toon"] = show
+    if mine:
+        query["van"] = "mij"
+    if team is not None:
+        query["team"] = team.pk
+    query["sorteer"] = sort
     context = {
         "page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today,
-        "teams": teams, "team": team,
+        "teams": teams, "team": team, "query": query.urlencode(),
+        "filtered": mine or team is not None or show != "open",
     }  # fmt: skip
     return render(request, "cases/list.html", context)
 

@@ -178,3 +178,35 @@ def test_unknown_team_on_the_case_list_is_ignored(client, verified_client, world
     response = client.get(reverse("cases:list"), {"team": "999999"})
     assert response.status_code == 200
     assert len(response.context["rows"]) == 2
+
+
+def test_case_list_pages_keep_the_filter_and_the_sort(client, verified_client, world, team, coordinator, monkeypatch):
+    from vroegsignaal.cases import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    _pick_up_many(world, coordinator, team, 3)
+    verified_client(coordinator)
+    body = client.get(reverse("cases:list"), {"team": team.pk, "sorteer": "status"}).content.decode()
+    assert f'href="?toon=open&amp;team={team.pk}&amp;sorteer=status&amp;pagina=2" rel="next"' in body
+
+
+def test_case_list_columns_sort_and_keep_the_filter(client, verified_client, world, team, coordinator):
+    _pick_up_many(world, coordinator, team, 1)
+    verified_client(coordinator)
+    body = client.get(reverse("cases:list"), {"team": team.pk}).content.decode()
+    assert f'href="?toon=open&amp;team={team.pk}&amp;sorteer=opgepakt">Opgepakt</a>' in body
+
+
+def test_case_list_without_matches_offers_to_clear_the_filters(client, verified_client, world, team, coordinator):
+    _pick_up_many(world, coordinator, team, 1)
+    verified_client(coordinator)
+    body = client.get(reverse("cases:list"), {"toon": "gesloten"}).content.decode()
+    assert "Geen zaken die aan deze filters voldoen." in body
+    assert 'href="?sorteer=termijn">Filters wissen</a>' in body
+
+
+def test_empty_case_list_says_how_cases_arise(client, verified_client, world, coordinator):
+    verified_client(coordinator)
+    body = client.get(reverse("cases:list")).content.decode()
+    assert "Een zaak ontstaat zodra een signaal in een werkbakje wordt opgepakt." in body
+    assert "Filters wissen" not in body

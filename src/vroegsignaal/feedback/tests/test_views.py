@@ -109,7 +109,7 @@ def test_empty_state_says_when_feedback_will_appear(world, client, verified_clie
 
 def test_a_filter_without_results_offers_to_clear_it(woonbrug, history):
     body = woonbrug.get(URL, {"van": "2030-01-01"}).content.decode()
-    assert "Geen terugkoppeling die aan dit filter voldoet." in body and "?wissen=1" in body
+    assert "Geen terugkoppeling die aan deze filters voldoet." in body and "?wissen=1" in body
 
 
 def test_showing_rows_is_audited_without_klantnummers(woonbrug, history):

@@ -12,3 +12,11 @@ def with_param(query: str, key: str, value) -> str:
     params = QueryDict(query, mutable=True)
     params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def without_param(query: str, key: str) -> str:
+    """``query`` (already encoded) without ``key``, for links that switch a filter off."""
+    params = QueryDict(query, mutable=True)
+    params.pop(key, None)
+    return params.urlencode()

@@ -110,7 +110,8 @@ def test_no_match_for_the_filters_offers_to_clear_them(town, client, verified_cl
     town.signal()
     verified_client(town.coordinator)
     response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"bedrag_van": "999999"})
-    assert "wis alle filters" in response.content.decode()
+    body = response.content.decode()
+    assert "Geen signalen die aan deze filters voldoen." in body and "Filters wissen</a>" in body
 
 
 def test_coordinator_of_a_gets_404_for_the_tray_of_b(town, client, verified_client):
