@@ -86,7 +86,7 @@ def build_world(households: int, seed: int) -> dict:
     from vroegsignaal.registry.models import Address, Neighbourhood
     from vroegsignaal.signals.models import RuleSet, Signal, SignalArrear
     from vroegsignaal.signals.rules import RuleValues
-    from vroegsignaal.signals.services import ensure_default_trays, set_rules
+    from vroegsignaal.signals.services import ensure_default_trays, place_signals, set_rules
 
     rng = np.random.default_rng(seed)
     now = bulk.db_datetime(timezone.now())
@@ -233,6 +233,7 @@ def build_world(households: int, seed: int) -> dict:
         pl.lit(None, pl.Int64).alias("team_id"),
     )  # fmt: skip
     bulk.insert_frame(Signal._meta.db_table, signals)
+    place_signals([municipality.pk])  # their copy of the address's buurt, as evaluation writes it
     known = (
         arrears.filter(pl.col("status") == "open", pl.col("opened_on") <= PEILDATA[9])
         .join(pl.DataFrame({"household_id": handled, "signal_id": np.arange(len(lapsed) + 1, len(earlier) + 1)}), on="household_id")

@@ -414,8 +414,8 @@ def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
     Notes are deleted; the free text of contact attempts and status changes is
     emptied; the signal's links to arrears are deleted; whatever else points at
     the case or its signal (feedback events, later signals' ``repeat_of``) is
-    unlinked; case and signal move to ``anonymous_household``. Status, outcome,
-    dates, team and the signal's figures stay.
+    unlinked; case and signal move to ``anonymous_household`` (the signal's copy of
+    the buurt goes too). Status, outcome, dates, team and the signal's figures stay.
     """
     from collections import Counter
 
@@ -449,6 +449,6 @@ def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
     unlink_set(Case.objects.filter(pk__in=case_ids), counts=counts)
     # Last, signals before cases: moving the cases changes what ``cases`` selects.
     Signal._base_manager.filter(pk__in=cases.order_by().values("signal_id")).update(
-        household=anonymous_household, repeat_of=None
+        household=anonymous_household, repeat_of=None, buurt=None
     )
     Case._base_manager.filter(pk__in=case_ids).update(household=anonymous_household)

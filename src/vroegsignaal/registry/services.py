@@ -16,6 +16,7 @@ from typing import TextIO
 import numpy as np
 import polars as pl
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Municipality
@@ -29,10 +30,18 @@ from .neighbourhood_file import NeighbourhoodRecord, parse_neighbourhood_file
 __all__ = [
     "ImportResult",
     "RegistryImportError",
+    "addresses_placed",
     "assign_buurten",
     "import_addresses",
     "import_neighbourhoods",
 ]
+
+
+# Sent inside the import's transaction, with ``municipality_ids``, after addresses of those
+# municipalities were created or moved to another buurt. Apps that keep an address's buurt
+# next to their own rows (signals, for the tray filter) follow it; the register knows nothing
+# of them.
+addresses_placed = Signal()
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ def import_addresses(path: str | Path, *, stdout: TextIO | None = None) -> Impor
 
     with transaction.atomic():
         created, updated = bulk.upsert_addresses(frame)
+        if created or updated:
+            addresses_placed.send(sender=Address, municipality_ids=sorted(municipality_ids))
     clock.lap("schrijven", _("adressen opgeslagen"))
 
     with_buurt = frame.get_column("buurt_id").is_not_null().sum()
@@ -153,6 +164,8 @@ def assign_buurten(municipality_ids: set[int] | list[int]) -> int:
     with transaction.atomic():
         for start in range(0, len(ids), MUNICIPALITIES_PER_PASS):
             changed += _assign_buurten(ids[start : start + MUNICIPALITIES_PER_PASS])
+        if changed:
+            addresses_placed.send(sender=Address, municipality_ids=ids)
     return changed
 
 

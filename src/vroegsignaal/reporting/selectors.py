@@ -99,14 +99,14 @@ class TrayFilter:
             qs = qs.filter(status=self.status)
         if self.neighbourhood:
             code = self.neighbourhood
-            # The buurt itself, or the buurten of the wijk, resolved to ids first: an index scan of
-            # the addresses, no join to the wijk per row. Importing a buurt links the addresses
-            # whose register file named it, so the file's own buurtcode only counts while the
-            # code is not imported (an OR of the two made PostgreSQL join every address: 240 ms
-            # instead of 6 for the tray counts of one buurt of a city of 460,000 addresses).
+            # The buurt itself, or the buurten of the wijk, resolved to ids first, then the signal's
+            # own copy of its address's buurt: no join to households and addresses per signal (a
+            # wijk of the largest tray cost 120-150 ms that way). Importing a buurt links the
+            # addresses whose register file named it, so the file's own buurtcode only counts
+            # while the code is not imported (an OR of the two made PostgreSQL join every address).
             buurt_ids = list(Neighbourhood.objects.filter(Q(code=code) | Q(wijk__code=code)).values_list("pk", flat=True))
             if buurt_ids:
-                qs = qs.filter(household__address__buurt_id__in=buurt_ids)
+                qs = qs.filter(buurt_id__in=buurt_ids)
             else:
                 qs = qs.filter(household__address__buurtcode=code)
         if self.creditor_type:

@@ -69,6 +69,7 @@ STORED_MEMBER_SCHEMA: dict[str, pl.DataType] = {
 }
 CONTEXT_SCHEMA: dict[str, pl.DataType] = {
     "household_id": pl.Int64(),
+    "buurt_id": pl.Int64(),
     "buurt_code": pl.String(),
     "wijk_code": pl.String(),
     "youngest_age": pl.Int64(),
@@ -243,8 +244,9 @@ def household_context(
     places: bool,
     pending_persons: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Per household: buurt and wijk code (``places``) and the youngest and oldest
-    person's age on ``on`` (``ages``; decrypts the birth dates). Columns :data:`CONTEXT_SCHEMA`.
+    """Per household: the buurt id of its address (always), buurt and wijk code
+    (``places``) and the youngest and oldest person's age on ``on`` (``ages``;
+    decrypts the birth dates). Columns :data:`CONTEXT_SCHEMA`.
 
     ``pending_persons`` (``household_id``, ``birth_date``) are persons the delivery
     being applied creates but has not written yet (``households.services.apply_rows``,
@@ -255,19 +257,27 @@ def household_context(
         return frame.with_columns(
             [pl.lit(None, t).alias(c) for c, t in CONTEXT_SCHEMA.items() if c != "household_id"]
         )
+    clause, params = bulk.id_list("h.id", ids)
     if places:
-        clause, params = bulk.id_list("h.id", ids)
         place = bulk.read_frame(
-            f"SELECT h.id, COALESCE(b.code, NULLIF(ad.buurtcode, '')), w.code FROM {HOUSEHOLD_TABLE} h "  # noqa: S608
-            f"LEFT JOIN {ADDRESS_TABLE} ad ON ad.id = h.address_id "
+            f"SELECT h.id, ad.buurt_id, COALESCE(b.code, NULLIF(ad.buurtcode, '')), w.code "  # noqa: S608
+            f"FROM {HOUSEHOLD_TABLE} h LEFT JOIN {ADDRESS_TABLE} ad ON ad.id = h.address_id "
             f"LEFT JOIN {NEIGHBOURHOOD_TABLE} b ON b.id = ad.buurt_id "
             f"LEFT JOIN {NEIGHBOURHOOD_TABLE} w ON w.id = b.wijk_id WHERE {clause}",
             params,
-            {"household_id": pl.Int64(), "buurt_code": pl.String(), "wijk_code": pl.String()},
+            {"household_id": pl.Int64(), "buurt_id": pl.Int64(), "buurt_code": pl.String(), "wijk_code": pl.String()},
         )
         frame = frame.join(place, on="household_id", how="left")
     else:
-        frame = frame.with_columns(pl.lit(None, pl.String).alias("buurt_code"), pl.lit(None, pl.String).alias("wijk_code"))
+        place = bulk.read_frame(
+            f"SELECT h.id, ad.buurt_id FROM {HOUSEHOLD_TABLE} h "  # noqa: S608
+            f"JOIN {ADDRESS_TABLE} ad ON ad.id = h.address_id WHERE {clause}",
+            params,
+            {"household_id": pl.Int64(), "buurt_id": pl.Int64()},
+        )
+        frame = frame.join(place, on="household_id", how="left").with_columns(
+            pl.lit(None, pl.String).alias("buurt_code"), pl.lit(None, pl.String).alias("wijk_code")
+        )
     if ages:
         frame = frame.join(_ages(ids, on, pending_persons), on="household_id", how="left")
     else:
@@ -389,6 +399,10 @@ def integrity_problems() -> dict[str, int]:
         "WHERE s.tray_id IS NOT NULL AND (t.id IS NULL OR t.municipality_id <> s.municipality_id)",
         "signal.repeat_of": f"SELECT count(*) FROM {signal} s LEFT JOIN {signal} p ON p.id = s.repeat_of_id "  # noqa: S608
         "WHERE s.repeat_of_id IS NOT NULL AND p.id IS NULL",
+        # The copy of the address's buurt (the tray filter) agrees with the register.
+        "signal.buurt": f"SELECT count(*) FROM {signal} s JOIN {HOUSEHOLD_TABLE} h ON h.id = s.household_id "  # noqa: S608
+        f"LEFT JOIN {ADDRESS_TABLE} ad ON ad.id = h.address_id "
+        "WHERE COALESCE(s.buurt_id, 0) <> COALESCE(ad.buurt_id, 0)",
         "member.signal": f"SELECT count(*) FROM {member} sa LEFT JOIN {signal} s "  # noqa: S608
         "ON s.id = sa.signal_id WHERE s.id IS NULL",
         "member.arrear": f"SELECT count(*) FROM {member} sa LEFT JOIN {ARREAR_TABLE} a "  # noqa: S608

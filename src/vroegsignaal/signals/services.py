@@ -25,9 +25,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vroegsignaal.households import bulk
-from vroegsignaal.households.models import Arrear, ArrearStatus
+from vroegsignaal.households.models import Arrear, ArrearStatus, Household
 from vroegsignaal.organisations.models import Municipality, Role
 from vroegsignaal.privacy.services import AuditAction, record
+from vroegsignaal.registry.models import Address
 
 from . import evaluation, explanations, selectors, trays, workflow
 from .models import (
@@ -54,6 +55,7 @@ __all__ = [
     "evaluate_after_delivery",
     "assign_team",
     "pick_up_signal",
+    "place_signals",
     "set_rules",
 ]
 
@@ -386,6 +388,7 @@ def _complete(
     signals = pl.concat([raised, updated])
     if signals.is_empty():
         return signals.with_columns(
+            pl.lit(None, pl.Int64).alias("buurt_id"),
             pl.lit(None, pl.Int64).alias("tray_id"),
             pl.lit(None, pl.Int64).alias("priority"),
             pl.lit(None, pl.String).alias("explanation"),
@@ -402,10 +405,13 @@ def _complete(
         places=any(c.needs_places for c in conditions),
         pending_persons=pending_persons,
     )
-    placed = signals.join(creditor_types, on="household_id", how="left").join(context, on="household_id", how="left")
+    placed = signals.join(creditor_types, on="household_id", how="left", maintain_order="left").join(
+        context, on="household_id", how="left", maintain_order="left"
+    )
     tray_ids = trays.assign_trays(placed, conditions)
     # Only a signal not yet picked up moves between trays.
     signals = signals.with_columns(
+        placed.get_column("buurt_id"),
         pl.when(pl.col("status") == SignalStatus.NIEUW.value)
         .then(tray_ids)
         .otherwise(pl.col("stored_tray_id"))
@@ -537,6 +543,7 @@ def _insert_raised(
             "deadline",
             pl.lit(None, pl.Int64).alias("team_id"),
             pl.lit(None, pl.Date).alias("closed_on"),
+            "buurt_id",
             pl.lit(stamp).alias("created_at"),
             pl.lit(stamp).alias("updated_at"),
         ),
@@ -552,7 +559,7 @@ def _insert_raised(
 UPDATED_COLUMNS = (
     "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
     "deadline", "tray_id", "priority", "explanation", "reasons", "content_digest",
-    "repeat", "repeat_of_id", "repeat_until", "last_signalled_on",
+    "repeat", "repeat_of_id", "repeat_until", "last_signalled_on", "buurt_id",
 )  # fmt: skip
 
 
@@ -582,6 +589,7 @@ def _update_changed(changed: pl.DataFrame, counting: pl.DataFrame, reference_dat
             .alias("repeat_of_id"),
             pl.col("previous_until").alias("repeat_until"),
             pl.col("signalled_on").alias("last_signalled_on"),
+            "buurt_id",
         ),
     )
     json_cast = "::jsonb" if bulk.is_postgresql() else ""
@@ -767,6 +775,36 @@ def assign_team(signal: Signal | int, team, *, actor=None) -> Signal:
         locked.save(update_fields=["team", "updated_at"])
         record(actor, AuditAction.UPDATE, locked, purpose="signaal toegewezen", details={"team": getattr(team, "code", None)})
     return locked
+
+
+def place_signals(municipality_ids: Iterable[int]) -> int:
+    """Give the signals of these municipalities the buurt their household's address has now.
+
+    ``Signal.buurt`` is a copy for the tray filter; evaluation writes it, and this keeps it in
+    step when the register moves addresses to another buurt. One UPDATE of the signals whose
+    buurt differs; returns how many changed.
+    """
+    ids = sorted({int(i) for i in municipality_ids})
+    if not ids:
+        return 0
+    household, address = Household._meta.db_table, Address._meta.db_table
+    current = (
+        f"(SELECT ad.buurt_id FROM {household} h JOIN {address} ad ON ad.id = h.address_id "  # noqa: S608
+        f"WHERE h.id = {SIGNAL_TABLE}.household_id)"
+    )
+    differs = "IS DISTINCT FROM" if bulk.is_postgresql() else "IS NOT"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SIGNAL_TABLE} SET buurt_id = {current} "  # noqa: S608
+            f"WHERE municipality_id IN ({', '.join(['%s'] * len(ids))}) AND buurt_id {differs} {current}",
+            ids,
+        )
+        return cursor.rowcount
+
+
+def follow_address_register(sender, *, municipality_ids, **kwargs) -> None:
+    """Receiver of ``registry.services.addresses_placed`` (connected in ``apps.py``)."""
+    place_signals(municipality_ids)
 
 
 # ---------------------------------------------------------------------------

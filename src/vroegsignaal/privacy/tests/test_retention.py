@@ -67,7 +67,9 @@ def make_signal(
         municipality=household.municipality, household=household, status=status, kind="meervoudig",
         creditor_count=2, total_amount_cents=25_000, oldest_start_date=dt.date(2025, 1, 1),
         signal_date=dt.date(2025, 1, 1), last_signalled_on=last_signalled_on, closed_on=closed_on,
-        rule_set=rule_set(household.municipality), explanation="Twee schuldeisers.", **extra,
+        rule_set=rule_set(household.municipality), explanation="Twee schuldeisers.",
+        buurt_id=household.address.buurt_id if household.address_id else None,  # as evaluation writes it
+        **extra,
     )  # fmt: skip
 
 
@@ -266,6 +268,7 @@ def test_anonymised_case_keeps_its_aggregate_fields_and_loses_the_household(worl
     anonymous = household_services.anonymous_household(world.municipality)
     assert case.household_id == anonymous.pk
     assert Signal.objects.get(pk=case.signal_id).household_id == anonymous.pk
+    assert Signal.objects.get(pk=case.signal_id).buurt_id is None  # the copy of the address's buurt goes too
     assert anonymous.address_id is None and not anonymous.persons.exists()
     # The household, its persons and the case's arrears are gone.
     assert not Household.objects.filter(pk=original_household).exists()

@@ -82,6 +82,7 @@ class Town:
             signal_date=signal_date, last_signalled_on=signal_date, rule_set=self.rule_set,
             tray=self.tray if tray == "default" else tray, priority=priority, explanation=explanation, team=team,
             closed_on=None if status in ("nieuw", "opgepakt") else signal_date,
+            buurt_id=household.address.buurt_id if household.address_id else None,  # as evaluation writes it
         )  # fmt: skip
         for arrear in arrears:
             SignalArrear.objects.create(signal=signal, arrear=arrear, counts=True, joined_on=signal_date)
