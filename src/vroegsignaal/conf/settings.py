@@ -240,7 +240,9 @@ FILE_UPLOAD_TEMP_DIR = None
 
 # --- internationalisation --------------------------------------------------
 LANGUAGE_CODE = "nl"
-LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels"))]
+# The portal is Dutch only: with a second language a browser asking for English got Django's own
+# texts (form errors, month names, lang="en") in English amid the Dutch pages.
+LANGUAGES = [("nl", _("Nederlands"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
