@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -219,7 +220,8 @@ def tray_bulk_action(request, tray_id: int):
         messages.error(request, str(error))
         return redirect(back)
     if result.done:
-        messages.success(request, _("%(n)d signalen verwerkt.") % {"n": len(result.done)})
+        n = len(result.done)
+        messages.success(request, ngettext("%(n)d signaal verwerkt.", "%(n)d signalen verwerkt.", n) % {"n": n})
     for signal_id, why in result.skipped:
         messages.warning(request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why})
     return redirect(back)

@@ -314,9 +314,9 @@ def test_retention_runs_show_counts_of_own_municipality_only(towns, officer, cli
 
     page = client_of(officer).get("/privacy/opschoonrondes/").content.decode()
 
-    assert "4 niet opgepakte signalen" in page
-    assert "2 afgesloten zaken (geanonimiseerd)" in page
-    assert "0 personen" not in page
+    assert "niet opgepakte signalen: 4" in page
+    assert "afgesloten zaken (geanonimiseerd): 2" in page
+    assert "personen: 0" not in page
     assert "987654" not in page and "Gemeente B" not in page
     assert "6 maanden na hun laatste datum verwijderd" in page
 

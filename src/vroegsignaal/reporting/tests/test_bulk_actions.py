@@ -74,3 +74,20 @@ def test_bulk_action_refuses_a_team_of_another_municipality(town, client, verifi
     verified_client(town.coordinator)
     assert _post(client, town, signaal=[signal.pk], actie="oppakken", team=other.team.pk).status_code == 404
     assert not Case.objects.exists()
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+def test_bulk_action_reports_one_signal_in_the_singular(town, client, verified_client):
+    signal = town.signal()
+    verified_client(town.coordinator)
+    assert _messages(_post(client, town, signaal=[signal.pk], actie="oppakken")) == ["1 signaal verwerkt."]
+
+
+def test_bulk_action_reports_more_signals_in_the_plural(town, client, verified_client):
+    signals = [town.signal(), town.signal()]
+    verified_client(town.coordinator)
+    response = _post(client, town, signaal=[s.pk for s in signals], actie="oppakken")
+    assert _messages(response) == ["2 signalen verwerkt."]

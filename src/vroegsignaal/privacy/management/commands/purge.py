@@ -54,9 +54,10 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(f"  {line}")
         if not dry_run:
+            total, runs = report.total(), len(report.runs)
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{report.total()} rijen verwijderd of geanonimiseerd; vastgelegd in {len(report.runs)} "
-                    "opschoonronde(n) en het auditlog."
+                    f"{total} {'rij' if total == 1 else 'rijen'} verwijderd of geanonimiseerd; vastgelegd in "
+                    f"{runs} {'opschoonronde' if runs == 1 else 'opschoonrondes'} en het auditlog."
                 )
             )

@@ -8,6 +8,10 @@ from vroegsignaal.privacy.crypto import DecryptionError
 from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, rotate_keys
 
 
+def _values(count: int) -> str:
+    return f"{count} {'waarde' if count == 1 else 'waarden'}"
+
+
 class Command(BaseCommand):
     help = (
         "Versleutelt alle versleutelde velden die nog een oude sleutel gebruiken opnieuw met de huidige "
@@ -32,8 +36,8 @@ class Command(BaseCommand):
         if not report.counts:
             self.stdout.write("Geen modellen met versleutelde velden gevonden.")
         for label, count in report.counts.items():
-            self.stdout.write(f"{label}: {count} waarden {verb}")
-        summary = f"Totaal: {report.total} waarden {verb}."
+            self.stdout.write(f"{label}: {_values(count)} {verb}")
+        summary = f"Totaal: {_values(report.total)} {verb}."
         if dry_run:
             summary += " Proefdraai: er is niets gewijzigd."
         self.stdout.write(self.style.SUCCESS(summary) if not dry_run else summary)
