@@ -21,9 +21,23 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def _label(status: str) -> str:
+    """The status as users read it ('niet opgepakt'), not its code ('niet_opgepakt')."""
+    try:
+        return str(CaseStatus(status).label).lower()
+    except ValueError:
+        return status
+
+
 class InvalidTransition(Exception):
     def __init__(self, current: str, target: str):
-        super().__init__(f"Een zaak met status {current} kan niet naar {target}.")
+        if TRANSITIONS.get(current):
+            message = f"Een zaak met status '{_label(current)}' kan niet naar '{_label(target)}'."
+        else:
+            message = (
+                f"Deze zaak heeft al de eindstatus '{_label(current)}' en kan niet meer veranderen."
+            )
+        super().__init__(message)
         self.current, self.target = current, target
 
 

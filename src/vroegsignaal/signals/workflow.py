@@ -20,9 +20,23 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def _label(status: str) -> str:
+    """The status as users read it ('niet opgepakt'), not its code ('niet_opgepakt')."""
+    try:
+        return str(SignalStatus(status).label).lower()
+    except ValueError:
+        return status
+
+
 class InvalidTransition(Exception):
     def __init__(self, current: str, target: str):
-        super().__init__(f"Een signaal met status {current} kan niet naar {target}.")
+        if TRANSITIONS.get(current):
+            message = (
+                f"Een signaal met status '{_label(current)}' kan niet naar '{_label(target)}'."
+            )
+        else:
+            message = f"Dit signaal heeft al de eindstatus '{_label(current)}' en kan niet meer veranderen."
+        super().__init__(message)
         self.current, self.target = current, target
 
 

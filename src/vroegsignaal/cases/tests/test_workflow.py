@@ -21,6 +21,16 @@ def test_a_closed_case_cannot_be_reopened():
         workflow.check(CaseStatus.AFGESLOTEN, CaseStatus.IN_CONTACT)
 
 
+def test_refusal_of_a_closed_case_says_in_words_that_it_is_closed():
+    error = workflow.InvalidTransition(CaseStatus.AFGESLOTEN, CaseStatus.AFGESLOTEN)
+    assert str(error) == "Deze zaak heeft al de eindstatus 'afgesloten' en kan niet meer veranderen."
+
+
+def test_refused_transition_names_the_statuses_as_users_read_them():
+    error = workflow.InvalidTransition(CaseStatus.HULP_AANVAARD, CaseStatus.CONTACT_GEZOCHT)
+    assert str(error) == "Een zaak met status 'hulp aanvaard' kan niet naar 'contact gezocht'."
+
+
 def test_an_accepted_offer_does_not_go_back_to_contact_sought():
     with pytest.raises(workflow.InvalidTransition):
         workflow.check(CaseStatus.HULP_AANVAARD, CaseStatus.CONTACT_GEZOCHT)
