@@ -210,3 +210,9 @@ def test_empty_case_list_says_how_cases_arise(client, verified_client, world, co
     body = client.get(reverse("cases:list")).content.decode()
     assert "Een zaak ontstaat zodra een signaal in een werkbakje wordt opgepakt." in body
     assert "Filters wissen" not in body
+
+
+def test_case_list_status_links_say_which_cases_they_show(client, verified_client, world, coordinator):
+    verified_client(coordinator)
+    body = client.get(reverse("cases:list"), {"toon": "alle"}).content.decode()
+    assert 'aria-current="page">Open en afgesloten</a>' in body
