@@ -235,7 +235,7 @@ def log_contact_attempt(
         locked = _lock(case)
         _refuse_if_closed(locked)
         if on < locked.picked_up_on:
-            raise ValidationError("Een contactpoging kan niet voor het oppakken van het signaal liggen.")
+            raise ValidationError("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")
         attempt = ContactAttempt.objects.create(
             case=locked, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
             actor=_actor(user), note=note,
@@ -277,7 +277,7 @@ def record_offer(
     if answer and answered_on is None:
         raise ValidationError("Geef de datum van het antwoord op.")
     if answered_on is not None and answered_on < made_on:
-        raise ValidationError("Het antwoord kan niet voor het aanbod liggen.")
+        raise ValidationError("Het antwoord kan niet vóór het hulpaanbod liggen.")
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
@@ -286,7 +286,7 @@ def record_offer(
                 "Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt."
             )
         if made_on < locked.picked_up_on:
-            raise ValidationError("Het hulpaanbod kan niet voor het oppakken van het signaal liggen.")
+            raise ValidationError("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None
@@ -313,7 +313,7 @@ def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = Non
     with transaction.atomic():
         locked = _lock(case)
         if closed_on < locked.picked_up_on:
-            raise ValidationError("Een zaak kan niet sluiten voor ze is opgepakt.")
+            raise ValidationError("Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt.")
         _move(locked, CaseStatus.AFGESLOTEN, actor=user, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on

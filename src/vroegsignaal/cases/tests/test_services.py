@@ -130,3 +130,9 @@ def test_a_contact_attempt_before_the_pick_up_is_refused(signal, coordinator):
     case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     with pytest.raises(ValidationError):
         services.log_contact_attempt(case, coordinator, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 1))
+
+
+def test_closing_before_the_pick_up_is_refused_with_a_clear_reason(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError, match="niet worden afgesloten vóór de datum waarop ze is opgepakt"):
+        services.close_case(case, coordinator, Outcome.GEEN_CONTACT, on=dt.date(2026, 3, 1))
