@@ -7,5 +7,7 @@ def portal(request) -> dict:
 
     return {
         "demo_mode": settings.DEMO_MODE,
-        "navigation": navigation_for(getattr(request, "user", None)),
+        "navigation": navigation_for(
+            getattr(request, "user", None), getattr(request, "path", None)
+        ),
     }

@@ -33,7 +33,17 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
-def navigation_for(user) -> list[dict]:
+def _current(url: str, path: str | None) -> str:
+    """The item's aria-current: ``page`` on its own page, ``true`` on a page below it (a case
+    under Zaken), nothing elsewhere; the start page ``/`` is above everything, so only itself."""
+    if path == url:
+        return "page"
+    if path and url != "/" and path.startswith(url):
+        return "true"
+    return ""
+
+
+def navigation_for(user, path: str | None = None) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     items = []
@@ -41,7 +51,8 @@ def navigation_for(user) -> list[dict]:
         if user.role not in item.roles:
             continue
         try:
-            items.append({"label": item.label, "url": reverse(item.url_name)})
+            url = reverse(item.url_name)
         except NoReverseMatch:
             continue
+        items.append({"label": item.label, "url": url, "current": _current(url, path)})
     return items

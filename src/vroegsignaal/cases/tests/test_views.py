@@ -216,3 +216,10 @@ def test_case_list_status_links_say_which_cases_they_show(client, verified_clien
     verified_client(coordinator)
     body = client.get(reverse("cases:list"), {"toon": "alle"}).content.decode()
     assert 'aria-current="page">Open en afgesloten</a>' in body
+
+
+def test_menu_marks_zaken_as_current_on_a_case_page(client, verified_client, world, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert f'href="{reverse("cases:list")}" aria-current="true">Zaken</a>' in body
