@@ -234,6 +234,11 @@ CONTENT_SECURITY_POLICY = {
 MAX_DELIVERY_BYTES = env_int(
     "MAX_DELIVERY_BYTES", 1024 * 1024 * 1024, "Largest delivery file accepted (BESTAND_TE_GROOT), in bytes."
 )
+DELIVERY_STALLED_AFTER = env_int(
+    "DELIVERY_STALLED_AFTER",
+    15 * 60,
+    "Seconds without progress after which a delivery being processed counts as stalled and may be processed again.",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
