@@ -26,7 +26,7 @@ def log_in(page, live_server, user, device):
     page.get_by_label("Gebruikersnaam").fill(user.username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Token").fill(f"{totp.token():06d}")
+    page.get_by_label("Verificatiecode").fill(f"{totp.token():06d}")
     page.get_by_role("button", name="Volgende").click()
 
 

@@ -38,7 +38,7 @@ def test_coordinator_logs_in_with_password_and_totp_and_sees_the_shell(page, liv
     user, device = coordinator
     log_in_with_password(page, live_server.url, user.username)
     screenshot("login-token-step")
-    page.get_by_label("Token").fill(code_for(device))
+    page.get_by_label("Verificatiecode").fill(code_for(device))
     page.get_by_role("button", name="Volgende").click()
     page.get_by_role("heading", name="Welkom, Fatima").wait_for()
     assert page.get_by_text("Demonstratieomgeving").is_visible()
@@ -52,7 +52,7 @@ def test_five_wrong_totp_codes_lock_the_account_in_the_browser(page, live_server
     log_in_with_password(page, live_server.url, user.username)
     wrong = "123456" if code_for(device) != "123456" else "654321"
     for _ in range(5):
-        page.get_by_label("Token").fill(wrong)
+        page.get_by_label("Verificatiecode").fill(wrong)
         page.get_by_role("button", name="Volgende").click()
         page.wait_for_load_state()
     page.get_by_role("heading", name="Account tijdelijk geblokkeerd").wait_for()

@@ -45,7 +45,7 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     page.get_by_label("Gebruikersnaam").fill(user.username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Token").fill(code_for(device))
+    page.get_by_label("Verificatiecode").fill(code_for(device))
     page.get_by_role("button", name="Volgende").click()
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Leveringen").click()

@@ -16,12 +16,24 @@ from django.contrib.auth.signals import user_login_failed
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from two_factor.views import LoginView as TwoFactorLoginView
+from two_factor.views import SetupView as TwoFactorSetupView
 
 from vroegsignaal.privacy import services as privacy
 
 
+def _label_codes(form, step: str):
+    """The package labels its code fields "Token"; the portal says what the user types in."""
+    for name in ("otp_token", "token"):
+        if name in form.fields:
+            form.fields[name].label = _("Reservecode") if step == "backup" else _("Verificatiecode")
+    return form
+
+
 class LoginView(TwoFactorLoginView):
     second_factor_steps = (TwoFactorLoginView.TOKEN_STEP, TwoFactorLoginView.BACKUP_STEP)
+
+    def get_form(self, step=None, **kwargs):
+        return _label_codes(super().get_form(step, **kwargs), step or self.steps.current)
 
     def _credentials(self) -> dict | None:
         user = self.get_user()
@@ -56,6 +68,13 @@ class LoginView(TwoFactorLoginView):
         if self.request.user.is_authenticated and step in self.second_factor_steps:
             privacy.record(self.request.user, privacy.AuditAction.LOGIN, purpose="inloggen", request=self.request)
         return response
+
+
+class SetupView(TwoFactorSetupView):
+    """The set-up wizard, with the code field labelled in Dutch."""
+
+    def get_form(self, step=None, **kwargs):
+        return _label_codes(super().get_form(step, **kwargs), step or self.steps.current)
 
 
 class LogoutView(auth_views.LogoutView):

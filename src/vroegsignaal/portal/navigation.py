@@ -29,7 +29,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Monitor"), "reporting:monitor", frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER})),
     NavItem(_("Auditlog"), "privacy:audit_log", frozenset({Role.PRIVACY_OFFICER})),
     NavItem(_("Bewaartermijnen"), "privacy:retention_runs", frozenset({Role.PRIVACY_OFFICER})),
-    NavItem(_("Tweestapsverificatie"), "two_factor:profile", ALL_ROLES),
+    NavItem(_("Accountbeveiliging"), "two_factor:profile", ALL_ROLES),
 ]
 
 
