@@ -30,6 +30,16 @@ def test_import_addresses_command_reports_counts(voorbeeldstad, write):
     assert Address.objects.count() == 1
 
 
+def test_import_addresses_command_names_one_municipality_in_the_singular(voorbeeldstad, write):
+    path = write(
+        "a.csv",
+        "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n",
+    )
+    out = io.StringIO()
+    call_command("import_addresses", str(path), stdout=out)
+    assert "regels, gemeente 0999." in out.getvalue()
+
+
 def test_refused_file_becomes_a_command_error_with_the_line(voorbeeldstad, write):
     path = write(
         "a.csv",

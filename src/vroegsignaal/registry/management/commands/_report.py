@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vroegsignaal.registry.services import ImportResult, RegistryImportError
 
@@ -13,6 +14,11 @@ def _n(number: int) -> str:
 
 def _s(seconds: float) -> str:
     return f"{seconds:.1f}".replace(".", ",")
+
+
+def _municipalities(codes: list[str]) -> str:
+    """'gemeente 0363' or 'gemeenten 0363, 0599'."""
+    return ngettext("gemeente %(codes)s", "gemeenten %(codes)s", len(codes)) % {"codes": ", ".join(codes)}
 
 
 def refusal(file: str, exc: RegistryImportError) -> str:
@@ -26,12 +32,12 @@ def refusal(file: str, exc: RegistryImportError) -> str:
 
 def address_report(file: str, result: ImportResult) -> str:
     lines = [
-        _("%(file)s ingelezen in %(seconds)s s: %(rows)s regels, gemeente(n) %(municipalities)s.")
+        _("%(file)s ingelezen in %(seconds)s s: %(rows)s regels, %(municipalities)s.")
         % {
             "file": file,
             "seconds": _s(result.seconds),
             "rows": _n(result.rows),
-            "municipalities": ", ".join(result.municipalities),
+            "municipalities": _municipalities(list(result.municipalities)),
         },
         _("  %(created)s nieuw, %(updated)s bijgewerkt, %(unchanged)s ongewijzigd.")
         % {
@@ -56,14 +62,14 @@ def neighbourhood_report(file: str, result: ImportResult) -> str:
     return "\n".join(
         [
             _(
-                "%(file)s ingelezen in %(seconds)s s: %(wijken)s wijken en %(buurten)s buurten, gemeente(n) %(municipalities)s."
+                "%(file)s ingelezen in %(seconds)s s: %(wijken)s wijken en %(buurten)s buurten, %(municipalities)s."
             )
             % {
                 "file": file,
                 "seconds": _s(result.seconds),
                 "wijken": _n(result.wijken),
                 "buurten": _n(result.buurten),
-                "municipalities": ", ".join(result.municipalities),
+                "municipalities": _municipalities(list(result.municipalities)),
             },
             _("  %(created)s nieuw, %(updated)s bijgewerkt, %(unchanged)s ongewijzigd.")
             % {
