@@ -5,6 +5,13 @@ from __future__ import annotations
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings
+
+# Property tests judge behaviour, not speed: Hypothesis's default deadline (200 ms per
+# example) fails on a slow or busy CI machine for reasons that are not the code's.
+# A failure prints the blob that reproduces it.
+settings.register_profile("vroegsignaal", deadline=None, print_blob=True)
+settings.load_profile("vroegsignaal")
 
 
 def login_verified(client, user):
