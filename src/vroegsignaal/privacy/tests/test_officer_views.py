@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from tests.factories import (
     CovenantFactory,
@@ -138,7 +139,7 @@ def test_search_by_user_organisation_object_and_period_keeps_its_filters(towns, 
         "/privacy/auditlog/",
         {"organisatie": "wijkteam NOORD", "object": "7", "soort": "cases.case"},
     )
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()  # the filter reads dates in Amsterdam time, not UTC
     in_period = client.get("/privacy/auditlog/", {"van": today, "tot": today}).content.decode()
     before = client.get("/privacy/auditlog/", {"tot": "2020-01-01"}).content.decode()
 
