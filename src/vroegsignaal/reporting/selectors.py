@@ -358,10 +358,10 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
                 {"name": "Signalen", "values": [row[1] for row in share]},
                 {"name": "Opgepakt", "values": [row[2] for row in share]},
                 {"name": "Bereikt", "values": [row[3] for row in share]},
-                {"name": "Geholpen", "values": [row[4] for row in share]},
+                {"name": "Hulp aanvaard", "values": [row[4] for row in share]},
                 *(
                     {"name": f"% {name}", "values": [round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share]}
-                    for i, name in ((2, "opgepakt"), (3, "bereikt"), (4, "geholpen"))
+                    for i, name in ((2, "opgepakt"), (3, "bereikt"), (4, "hulp aanvaard"))
                 ),
             ],
         },

@@ -87,8 +87,8 @@ def test_dashboard_shows_the_shares_reached_and_helped_per_month(town, client, v
     verified_client(town.coordinator)
     trends = client.get(reverse("reporting:dashboard")).context["trends"]
     shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
-    assert (shares["Opgepakt"], shares["Bereikt"], shares["Geholpen"]) == ([3], [2], [1])
-    assert (shares["% opgepakt"], shares["% bereikt"], shares["% geholpen"]) == ([75.0], [50.0], [25.0])
+    assert (shares["Opgepakt"], shares["Bereikt"], shares["Hulp aanvaard"]) == ([3], [2], [1])
+    assert (shares["% opgepakt"], shares["% bereikt"], shares["% hulp aanvaard"]) == ([75.0], [50.0], [25.0])
 
 
 def test_dashboard_figures_are_kept_for_two_minutes(town, client, verified_client, settings):
