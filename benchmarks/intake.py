@@ -42,6 +42,13 @@ Exits non-zero when a delivery misses a target or its outcome differs from
 the data's ground truth (rows accepted, rejected per code, warnings, arrears
 opened, changed and cleared). ``--keep DIR`` keeps (and reuses) the world and
 the deliveries.
+
+``--no-link-shortcut`` links every row of the next month's ``stand`` again
+(``households.services.LINK_SHORTCUT`` off); ``--dump DIR`` writes the stored
+outcome after each delivery by natural keys (households, persons, arrears with
+their events, signals with their member arrears, explanations, trays and
+priorities; no ids, timestamps or link digests) to ``DIR/<database>-<peildatum>.json``:
+equal files with and without the shortcut prove it changes nothing.
 """
 
 from __future__ import annotations
@@ -409,6 +416,10 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
 
     # The command and the API hand a file this big to the worker; time it in this process.
     services.BACKGROUND_FROM_BYTES = sys.maxsize
+    if os.environ.get("BENCH_NO_LINK_SHORTCUT"):
+        from vroegsignaal.households import services as households
+
+        households.LINK_SHORTCUT = False
     laps = _Laps()
     timing = logging.getLogger("vroegsignaal.intake.timing")
     timing.setLevel(logging.DEBUG)
@@ -429,6 +440,11 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
         background=False,
     )
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    if os.environ.get("BENCH_DUMP"):
+        folder = Path(os.environ["BENCH_DUMP"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{connection.vendor}-{peildatum}.json"
+        (folder / name).write_text(json.dumps(dump_outcome(), indent=0, default=str))
     report = delivery.report
     return {
         "seconds": seconds,
@@ -460,6 +476,115 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
             "open arrears": Arrear.objects.filter(status="open").count(),
             "open signals": Signal.objects.filter(status__in=["nieuw", "opgepakt"]).count(),
         },
+    }
+
+
+def dump_outcome() -> dict:
+    """The stored outcome by natural keys, every column but ids, timestamps and link digests."""
+    from django.db import models
+
+    from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+    from vroegsignaal.intake.models import Delivery
+    from vroegsignaal.signals.models import Signal, SignalArrear
+
+    def plain(model, drop=()) -> list[dict]:
+        skip = {"id", *drop}
+        skip |= {f.name for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)}
+        names = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+        return list(model.objects.values(*names))
+
+    deliveries = {
+        d.pk: (d.creditor_id, str(d.reference_date), d.sha256) for d in Delivery.objects.all()
+    }
+    households = {
+        h["id"]: (h["address_id"], h["unregistered_address"])
+        for h in Household.objects.values("id", "address_id", "unregistered_address")
+    }
+    arrear_keys = {
+        a["id"]: (
+            a["creditor_id"],
+            a["klantnummer"],
+            a["contractnummer"],
+            str(a["opened_on"]),
+            households[a["household_id"]],
+        )
+        for a in Arrear.objects.values(
+            "id", "creditor_id", "klantnummer", "contractnummer", "opened_on", "household_id"
+        )
+    }
+    arrears_of: dict[int, list] = {}
+    for arrear_id, person_id in Arrear.objects.values_list("id", "person_id"):
+        arrears_of.setdefault(person_id, []).append(arrear_keys[arrear_id])
+    person_keys = {pid: tuple(sorted(keys, key=repr)) for pid, keys in arrears_of.items()}
+
+    def translate(rows: list[dict]) -> list:
+        out = []
+        for row in rows:
+            row = dict(row)
+            for name, keys in (
+                ("household_id", households),
+                ("person_id", person_keys),
+                ("arrear_id", arrear_keys),
+                ("previous_id", arrear_keys),
+                ("delivery_id", deliveries),
+                ("opened_by_delivery_id", deliveries),
+                ("last_delivery_id", deliveries),
+                ("cleared_by_delivery_id", deliveries),
+            ):
+                if row.get(name) is not None:
+                    row[name] = keys.get(row[name], ("missing", row[name]))
+            out.append(json.dumps(row, sort_keys=True, default=str))
+        return out
+
+    signal_rows = plain(Signal, drop=("repeat_of",))
+    signal_ids = list(Signal.objects.values_list("id", flat=True))
+    signal_texts = translate(signal_rows)
+    signal_keys = dict(zip(signal_ids, signal_texts, strict=True))
+    repeats = dict(Signal.objects.values_list("id", "repeat_of_id"))
+    signals = sorted(
+        f"{text} repeat_of={signal_keys.get(repeats[sid])}" for sid, text in signal_keys.items()
+    )
+    members = sorted(
+        f"{signal_keys[signal_id]} {text}"
+        for signal_id, text in zip(
+            SignalArrear.objects.order_by("id").values_list("signal_id", flat=True),
+            translate(
+                list(
+                    SignalArrear.objects.order_by("id").values(
+                        "arrear_id", "role", "counts", "joined_on"
+                    )
+                )
+            ),
+            strict=True,
+        )
+    )
+    return {
+        "households": sorted(translate(plain(Household))),
+        "persons": sorted(
+            json.dumps([person_keys.get(p.pop("id")), *translate([p])], default=str)
+            for p in Person.objects.values(
+                "id",
+                "household_id",
+                "surname",
+                "tussenvoegsel",
+                "initials",
+                "first_names",
+                "birth_date",
+                "gender",
+                "phone",
+                "email",
+                "bsn",
+                "birth_date_index",
+                "surname_index",
+                "identity_index",
+                "bsn_index",
+                "details_digest",
+            )
+        ),
+        "arrears": sorted(translate(plain(Arrear, drop=("link_digest",)))),
+        "events": sorted(translate(plain(ArrearEvent))),
+        "signals": signals,
+        "signal_arrears": members,
     }
 
 
@@ -616,10 +741,18 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the world and deliveries here")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run one database only")
+    parser.add_argument(
+        "--no-link-shortcut", action="store_true", help="link every row of the next month again"
+    )
+    parser.add_argument("--dump", type=Path, help="write the outcome by natural keys here")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child_main(args.child)
+    if args.no_link_shortcut:
+        os.environ["BENCH_NO_LINK_SHORTCUT"] = "1"
+    if args.dump:
+        os.environ["BENCH_DUMP"] = str(args.dump.resolve())
 
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the start.", flush=True)
     with tempfile.TemporaryDirectory(prefix="vroegsignaal-bench-intake-") as temp:

@@ -35,6 +35,46 @@ Timeline rules (key: creditor, klantnummer, contractnummer):
   the municipalities it speaks for: ``municipality_ids``) are still there on
   its peildatum and get ``last_seen_on`` too (one ``UPDATE``; never backwards).
 
+Repeated rows (a monthly ``stand`` repeats most of the previous one): every
+arrear stores ``link_digest``, a keyed digest (:func:`_link_digests`) of all
+that linking reads in its row — the routed address and municipality, the
+identity, the contact details. In a ``stand`` (``LINK_SHORTCUT``), a row whose
+open arrear has the same digest keeps that arrear's household and person: it
+is not linked, blind-indexed, compared with stored persons, nor used to update
+contact details (:func:`_repeated_rows`). That gives the same outcome as
+linking it because linking a row depends only on the row and on the persons of
+its household (never on the other rows of the delivery), and a digest is kept
+only while those cannot have changed:
+
+* it is written only when linking the row again, against the persons as the
+  delivery leaves them, picks the same person at the first step: the
+  lowest-numbered person of the household with exactly the row's identity and
+  no other BSN (:func:`_relinks`); rows matched by BSN or by similarity, or
+  routed by postcode only (their household may adopt an address later), get
+  none and are always linked;
+* persons created or updated (contact details, BSN) in a household null the
+  digests of all open arrears there, of every creditor, except the rows the
+  same ``stand`` checked against the new state; a ``mutatie`` stores no digests
+  and nulls those of the households it touches; closing an arrear, keeping it
+  open for a rejected row, and retention deleting arrears null them too;
+* a person's contact details come from all their rows of a delivery, so a
+  row only keeps its links when every open arrear of its person at this
+  creditor is delivered again with its digest; when a linked row matches that
+  person, the repeated rows count in the details as they would without the
+  shortcut;
+* before relying on it, the person must still exist in that household, the
+  household must still have the row's address and municipality, and the
+  arrear the row's municipality (read set-based, no per-row lookups);
+* the digest's key is derived from the blind-index key: with another key every
+  digest differs and every row is linked again, as the stored blind indexes
+  need then anyway.
+
+Retention deletes persons only when they have no arrears, and households only
+when empty, so an open arrear's person and household exist (the check above
+covers a violation); deleting another person of the household never changes
+which person is first with an identity. Nothing merges persons: an operation
+that did would have to null the digests of the households involved.
+
 Speed (a first ``stand`` of a million rows): on SQLite the apply runs with a
 larger page cache (``bulk.bulk_cache``, set by intake) and a load into empty
 tables builds their non-unique indexes afterwards (``bulk.deferred_indexes``);
@@ -50,6 +90,7 @@ twice; on SQLite the database write lock does the same.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,7 +100,12 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-from vroegsignaal.privacy.services import blind_index_many, decrypt_many, encrypt_many
+from vroegsignaal.privacy.services import (
+    blind_index,
+    blind_index_many,
+    decrypt_many,
+    encrypt_many,
+)
 
 from . import background, bulk, matching
 from .models import Arrear, ArrearEvent, ArrearEventKind, ArrearStatus, Household, Person
@@ -86,6 +132,13 @@ SURNAME_CONTEXT = "surname"
 BSN_CONTEXT = "bsn"
 IDENTITY_CONTEXT = "person.identity"
 DETAILS_CONTEXT = "person.details"
+# The key of the arrears' link digests is derived from the blind-index key under this context.
+LINK_CONTEXT = "arrear.link"
+
+# Repeated rows of a ``stand`` keep their arrear's person and household without linking
+# (see "Repeated rows" in the module docstring). Not a setting: the tests switch it off
+# to prove that the outcome is the same without it. Digests are written either way.
+LINK_SHORTCUT = True
 
 # One advisory lock (PostgreSQL) for every apply; the number is arbitrary but fixed.
 APPLY_LOCK = 0x56534849  # "VSHI"
@@ -290,13 +343,29 @@ def apply_rows(
                 closing, live = frame.clear(), frame
             del frame
             clock.lap("prepare")
-            live, households_created = _link_households(live, now)
+            state = _read_open_arrears(creditor_id)
+            clock.lap("arrears: read")
+            live = live.with_columns(_link_digests(live))
+            repeated = None  # rows that keep their arrear's household and person
+            if kind == STAND and LINK_SHORTCUT:
+                kept_links = _repeated_rows(live, state)
+                if kept_links.height:
+                    repeated = live.join(kept_links, on=POS, how="inner", maintain_order="left")
+                    live = live.join(kept_links, on=POS, how="anti", maintain_order="left")
+                del kept_links
+            clock.lap("repeated rows")
+            live, households_created, moves = _link_households(live, now, repeated)
+            state = _follow_moves(state, moves)
             clock.lap("households")
-            live, persons_created, persons_updated, pending = _link_persons(live, now, clock)
+            live, persons_created, persons_updated, pending, disturbed = _link_persons(
+                live, now, clock, repeated
+            )
             try:
+                live = _with_link_digest_to_store(live, repeated, disturbed, kind)
                 counts = _apply_arrears(
                     live,
                     closing,
+                    state,
                     kind=kind,
                     creditor_id=creditor_id,
                     delivery_id=delivery_id,
@@ -305,10 +374,22 @@ def apply_rows(
                     municipality_ids=municipality_ids,
                     clock=clock,
                 )
+                if kind == MUTATIE:
+                    disturbed = pl.concat(
+                        [
+                            disturbed,
+                            live.get_column("household_id"),
+                            counts["touched_household_ids"],
+                        ]
+                    )
+                _forget_link_digests(
+                    disturbed, delivery_id=delivery_id, keep_this_delivery=kind == STAND
+                )
+                clock.lap("arrears: link digests")
             except BaseException:
                 pending.cancel()
                 raise
-            del live, closing
+            del live, closing, state, repeated
         clock.lap("indexes")
         result = ApplyCounts(
             **counts,
@@ -360,6 +441,223 @@ def _prepare(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
     return frame.sort(list(KEY)).with_row_index(POS).with_columns(pl.col(POS).cast(pl.Int64))
 
 
+# --- repeated rows ----------------------------------------------------------
+
+# Everything of a row that linking reads (the routed address, the identity, the contact
+# details a person takes over): rows with equal values link alike.
+LINK_COLUMNS = (
+    "address_id",
+    "municipality_id",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "achternaam",
+    "tussenvoegsel",
+    "voorletters",
+    "voornamen",
+    "geboortedatum",
+    "geslacht",
+    "telefoonnummer",
+    "email",
+    "bsn",
+)
+LINK_DIGEST = "_link_digest"
+REPEATED_SCHEMA = {POS: pl.Int64, "household_id": pl.Int64, "person_id": pl.Int64}
+
+
+def _link_digests(live: pl.DataFrame) -> pl.Series:
+    """``_link_digest`` of every row: keyed BLAKE2b (a MAC, like HMAC) of its :data:`LINK_COLUMNS`.
+
+    The key is derived from the blind-index key (an HMAC of :data:`LINK_CONTEXT`),
+    so the digest is no plain hash of personal data and a new blind-index key
+    makes every stored digest differ. Each value is written with its length, so
+    no two different rows give the same text. Null for rows without
+    ``address_id`` (routed by postcode only: their household may adopt a register
+    address later, see :func:`_link_households`), which are always linked.
+    """
+
+    def part(name: str) -> pl.Expr:
+        value = pl.col(name).cast(pl.String)
+        return (
+            pl.when(value.is_null())
+            .then(pl.lit("-"))
+            .otherwise(pl.concat_str(value.str.len_bytes().cast(pl.String), pl.lit(":"), value))
+        )
+
+    text = pl.when(pl.col("address_id").is_not_null()).then(
+        pl.concat_str([part(name) for name in LINK_COLUMNS], separator="|")
+    )
+    values = live.select(text.alias(LINK_DIGEST)).get_column(LINK_DIGEST)
+    if values.null_count() == len(values):
+        return values.cast(pl.String)
+    key = bytes.fromhex(blind_index(LINK_CONTEXT, context=LINK_CONTEXT))
+    base = hashlib.blake2b(key=key, digest_size=16)
+    digests: list[str | None] = []
+    for value in values.to_list():
+        if value is None:
+            digests.append(None)
+            continue
+        h = base.copy()
+        h.update(value.encode("utf-8"))
+        digests.append(h.hexdigest())
+    return pl.Series(LINK_DIGEST, digests, dtype=pl.String)
+
+
+def _repeated_rows(live: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
+    """``POS, household_id, person_id`` of the rows that keep their open arrear's links.
+
+    A row qualifies when its open arrear (same key) stored the same digest, in
+    the same municipality; when that arrear's person still exists in that
+    household and the household still has the row's address; and when every
+    open arrear of that person at this creditor qualifies too (otherwise the
+    person's contact details, which come from all their rows, are recomputed:
+    all their rows are linked).
+    """
+    digests = state.filter(pl.col("link_digest_old").is_not_null())
+    if digests.is_empty():
+        return pl.DataFrame(schema=REPEATED_SCHEMA)
+    candidates = (
+        live.select(POS, *KEY, "address_id", "municipality_id", LINK_DIGEST)
+        .filter(pl.col(LINK_DIGEST).is_not_null())
+        .join(
+            digests.select(
+                *KEY, "household_id_old", "person_id_old", "municipality_id_old", "link_digest_old"
+            ),
+            on=list(KEY),
+            how="inner",
+        )
+        .filter(
+            (pl.col(LINK_DIGEST) == pl.col("link_digest_old"))
+            & (pl.col("municipality_id") == pl.col("municipality_id_old"))
+        )
+    )
+    if candidates.is_empty():
+        return pl.DataFrame(schema=REPEATED_SCHEMA)
+    persons = _rows_by_id(PERSON_TABLE, ("id", "household_id"), candidates["person_id_old"])
+    households = _rows_by_id(
+        HOUSEHOLD_TABLE, ("id", "address_id", "municipality_id"), candidates["household_id_old"]
+    )
+    candidates = candidates.join(
+        persons,
+        left_on=["person_id_old", "household_id_old"],
+        right_on=["id", "household_id"],
+        how="semi",
+    ).join(
+        households,
+        left_on=["household_id_old", "address_id", "municipality_id"],
+        right_on=["id", "address_id", "municipality_id"],
+        how="semi",
+    )
+    complete = (
+        candidates.group_by("person_id_old")
+        .agg(pl.len().alias("_repeated"))
+        .join(
+            state.group_by("person_id_old").agg(pl.len().alias("_open")),
+            on="person_id_old",
+            how="inner",
+        )
+        .filter(pl.col("_repeated") == pl.col("_open"))
+        .select("person_id_old")
+    )
+    return (
+        candidates.join(complete, on="person_id_old", how="semi")
+        .select(
+            POS,
+            pl.col("household_id_old").alias("household_id"),
+            pl.col("person_id_old").alias("person_id"),
+        )
+        .sort(POS)
+    )
+
+
+def _rows_by_id(table: str, columns: tuple[str, ...], ids: pl.Series) -> pl.DataFrame:
+    """``columns`` (integers, the first ``id``) of the rows of ``table`` with these ids."""
+    schema = dict.fromkeys(columns, pl.Int64)
+    wanted = ids.unique().alias("id").to_frame()
+    if not bulk.is_postgresql() and wanted.height >= FULL_SCAN_FROM:
+        # One pass; for persons SQLite reads id and household_id from the household index.
+        everything = bulk.read_frame(f"SELECT {', '.join(columns)} FROM {table}", [], schema)  # noqa: S608
+        return everything.join(wanted, on="id", how="semi")
+    stage = bulk.stage("households_stage_ids", wanted)
+    found = bulk.read_frame(
+        f"SELECT {', '.join(f't.{c}' for c in columns)} FROM {stage} s CROSS JOIN {table} t "  # noqa: S608
+        "WHERE t.id = s.id",
+        [],
+        schema,
+    )
+    bulk.drop("households_stage_ids")
+    return found
+
+
+def _follow_moves(state: pl.DataFrame, moves: pl.DataFrame) -> pl.DataFrame:
+    """The open arrears as read, with the municipalities their households just moved to."""
+    if moves.is_empty():
+        return state
+    moved_to = moves.select(
+        pl.col("household_id").alias("household_id_old"), pl.col("municipality_id").alias("_to")
+    )
+    return (
+        state.join(moved_to, on="household_id_old", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_to", "municipality_id_old").alias("municipality_id_old"))
+        .drop("_to")
+    )
+
+
+def _with_link_digest_to_store(
+    live: pl.DataFrame, repeated: pl.DataFrame | None, disturbed: pl.Series, kind: str
+) -> pl.DataFrame:
+    """All live rows, linked, in key order, with the ``link_digest`` their arrears store.
+
+    A linked row stores its digest only when linking it again, against the persons
+    as this delivery leaves them, would pick the same person by its exact identity
+    (``_relinks``). A repeated row keeps its digest unless persons of its household
+    were created or updated now (``disturbed``). A ``mutatie`` stores none (see
+    :func:`_apply_arrears`).
+    """
+    columns = [*ARREAR_INPUT, "link_digest"]
+    if kind == MUTATIE:
+        return live.with_columns(link_digest=pl.lit(None, pl.String)).select(columns)
+    parts = [
+        live.with_columns(
+            pl.when(pl.col("_relinks")).then(pl.col(LINK_DIGEST)).alias("link_digest")
+        ).select(columns)
+    ]
+    if repeated is not None:
+        touched = disturbed.unique().to_frame("household_id").with_columns(_disturbed=pl.lit(True))
+        parts.append(
+            repeated.join(touched, on="household_id", how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_disturbed").is_null())
+                .then(pl.col(LINK_DIGEST))
+                .alias("link_digest")
+            )
+            .select(columns)
+        )
+    return pl.concat(parts).sort(POS)
+
+
+def _forget_link_digests(
+    households: pl.Series, *, delivery_id: int, keep_this_delivery: bool
+) -> None:
+    """Null the link digests of the open arrears in these households (any creditor's).
+
+    Their persons changed (created, details or BSN updated) or, for a
+    ``mutatie``, the creditor's set of rows for them did: linking them again
+    could give another answer. ``keep_this_delivery``: not the arrears this
+    delivery wrote (a ``stand`` checked those against the new state).
+    """
+    ids = households.drop_nulls().unique().sort()
+    if not len(ids):
+        return
+    where, params = bulk.id_list("household_id", ids)
+    sql = f"UPDATE {ARREAR_TABLE} SET link_digest = NULL WHERE {where} AND link_digest IS NOT NULL"  # noqa: S608
+    if keep_this_delivery:
+        sql += " AND NOT (last_delivery_id = %s)"
+        params.append(delivery_id)
+    bulk.execute(sql, params)
+
+
 # --- households -------------------------------------------------------------
 
 
@@ -374,10 +672,20 @@ def _address_key_expr() -> pl.Expr:
     )
 
 
-def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame, int]:
-    """Add ``household_id`` to every row, creating the households that are missing."""
+NO_MOVES_SCHEMA = {"household_id": pl.Int64, "municipality_id": pl.Int64}
+
+
+def _link_households(
+    live: pl.DataFrame, now: dt.datetime, repeated: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """Add ``household_id`` to every row, creating the households that are missing.
+
+    ``repeated`` rows (with their ``household_id``) are not linked again, but they
+    count when a household's municipality is decided. Returns the rows, the number
+    of households created, and the households moved to another municipality.
+    """
     if live.is_empty():
-        return live.with_columns(household_id=pl.lit(None, pl.Int64)), 0
+        return live.with_columns(household_id=pl.lit(None, pl.Int64)), 0, _no_moves()
     live = live.with_columns(_address_key_expr().alias("_address_key"))
     unplaceable = pl.col("address_id").is_null() & (
         pl.col("postcode").is_null() | pl.col("huisnummer").is_null()
@@ -456,7 +764,7 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         .otherwise(pl.col("_hh_key"))
         .alias("household_id")
     )
-    _follow_municipality_changes(live, pl.concat([existing, unregistered]))
+    moves = _follow_municipality_changes(live, pl.concat([existing, unregistered]), repeated)
     live = live.with_columns(pl.col("household_id").is_null().alias("_new_household"))
     missing = live.filter(pl.col("_new_household"))
     created = 0
@@ -498,20 +806,30 @@ def _link_households(live: pl.DataFrame, now: dt.datetime) -> tuple[pl.DataFrame
         )
     # The address has done its work: keep the frame narrow for what follows.
     address_columns = ["postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "address_id"]
-    return live.drop("_hh_address", "_hh_key", "_address_key", *address_columns), created
+    return live.drop("_hh_address", "_hh_key", "_address_key", *address_columns), created, moves
 
 
-def _follow_municipality_changes(live: pl.DataFrame, stored: pl.DataFrame) -> None:
+def _no_moves() -> pl.DataFrame:
+    return pl.DataFrame(schema=NO_MOVES_SCHEMA)
+
+
+def _follow_municipality_changes(
+    live: pl.DataFrame, stored: pl.DataFrame, repeated: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Move households whose address now lies in another municipality, with their arrears.
 
     The register is authoritative (a municipal merger, "herindeling", re-homes
     addresses); the routed rows carry its current municipality. Persons and
-    events follow through their household and arrear.
+    events follow through their household and arrear. A household's first row
+    (in key order) decides, repeated rows included. Returns the moves.
     """
     if stored.is_empty():
-        return
+        return _no_moves()
+    rows = live.select(POS, "household_id", "municipality_id")
+    if repeated is not None:
+        rows = pl.concat([rows, repeated.select(POS, "household_id", "municipality_id")])
     moves = (
-        live.filter(pl.col("household_id").is_not_null())
+        rows.filter(pl.col("household_id").is_not_null())
         .sort(POS)
         .group_by("household_id", maintain_order=True)
         .agg(pl.col("municipality_id").first())
@@ -524,7 +842,7 @@ def _follow_municipality_changes(live: pl.DataFrame, stored: pl.DataFrame) -> No
         .filter(pl.col("municipality_id") != pl.col("_stored"))
     )
     if moves.is_empty():
-        return
+        return _no_moves()
     pairs = moves.select("municipality_id", "household_id").rows()
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -535,6 +853,7 @@ def _follow_municipality_changes(live: pl.DataFrame, stored: pl.DataFrame) -> No
             f"UPDATE {ARREAR_TABLE} SET municipality_id = %s WHERE household_id = %s",  # noqa: S608
             pairs,
         )
+    return moves.select("household_id", "municipality_id")
 
 
 def _any_household() -> bool:
@@ -628,20 +947,27 @@ ARREAR_INPUT = (
     "warme_overdracht",
     "aantal_termijnen",
     "signaal_id",
+    LINK_DIGEST,
 )
 
 
 def _link_persons(
-    live: pl.DataFrame, now: dt.datetime, clock: _Clock
-) -> tuple[pl.DataFrame, int, int, _PendingInsert]:
+    live: pl.DataFrame, now: dt.datetime, clock: _Clock, repeated: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, int, int, _PendingInsert, pl.Series]:
     """Add ``person_id`` to every row: an existing person of the household, or a new one.
 
     New persons get their ids now; their rows are written by the returned
     pending insert, once their fields are encrypted (see ``background``).
+    ``repeated`` rows keep their person; they count in the contact details of
+    persons that linked rows match. Also returns, per row, ``_relinks`` (see
+    :func:`_relinks`) and the households (of before this delivery) whose persons
+    were created or updated now.
     """
     if live.is_empty():
-        empty = live.with_columns(person_id=pl.lit(None, pl.Int64)).select(ARREAR_INPUT)
-        return empty, 0, 0, _NOTHING_PENDING
+        empty = live.with_columns(person_id=pl.lit(None, pl.Int64), _relinks=pl.lit(False)).select(
+            *ARREAR_INPUT, "_relinks"
+        )
+        return empty, 0, 0, _NOTHING_PENDING, pl.Series("household_id", [], dtype=pl.Int64)
     live = _person_features(live)
     clock.lap("persons: blind indexes")
     existing = _existing_persons(live)
@@ -651,15 +977,76 @@ def _link_persons(
     live = live.join(matched, on=POS, how="left", maintain_order="left")
     clock.lap("persons: match")
 
-    live, created, pending = _create_persons(live, now)
+    live, created, pending, new_persons = _create_persons(live, now)
     clock.lap("persons: create")
     try:
-        updated = _update_person_details(live, existing, now)
+        changed = _update_person_details(live, existing, now, repeated)
     except BaseException:
         pending.cancel()
         raise
     clock.lap("persons: update")
-    return live.select(ARREAR_INPUT), created, updated, pending
+    live = live.join(
+        _relinks(live, existing, new_persons, changed), on=POS, how="left", maintain_order="left"
+    )
+    households_before = live.filter(~pl.col("_new_household")).select("household_id").unique()
+    disturbed = pl.concat(
+        [
+            new_persons.join(households_before, on="household_id", how="semi").get_column(
+                "household_id"
+            ),
+            changed.get_column("household_id"),
+        ]
+    )
+    clock.lap("persons: relink check")
+    return live.select(*ARREAR_INPUT, "_relinks"), created, changed.height, pending, disturbed
+
+
+def _relinks(
+    live: pl.DataFrame, existing: pl.DataFrame, new_persons: pl.DataFrame, changed: pl.DataFrame
+) -> pl.DataFrame:
+    """``POS, _relinks``: whether linking the row again, against the persons of its
+    household as this delivery leaves them, picks its person at the first step.
+
+    That step (:func:`_match_existing`) takes the lowest-numbered person of the
+    household with exactly the row's identity and no other BSN. Identities are
+    compared as blind indexes in households of before (stored persons have
+    nothing else) and as plain keys in households made now (all their persons
+    are new). Rows matched by BSN or by similarity, and rows whose person another
+    person with the same identity precedes, are ``False``: they are linked again.
+    """
+    token = pl.coalesce(
+        pl.col("identity_index"), pl.concat_str(pl.lit("k:"), pl.col("_identity_key"))
+    ).alias("_token")
+    rows = live.select(POS, "household_id", "person_id", token, "bsn_index")
+    stored = existing.join(
+        changed.select("person_id", pl.col("bsn_index").alias("_bsn_now")),
+        on="person_id",
+        how="left",
+    ).select(
+        "person_id",
+        "household_id",
+        pl.col("identity_index").alias("_token"),
+        pl.coalesce("_bsn_now", "bsn_index").alias("bsn_index"),
+    )
+    persons = pl.concat(
+        [stored, new_persons.select("person_id", "household_id", "_token", "bsn_index")]
+    ).rename({"person_id": "_candidate", "bsn_index": "_bsn_p"})
+    first_step = (
+        rows.join(persons, on=["household_id", "_token"], how="inner")
+        .filter(
+            pl.col("bsn_index").is_null()
+            | pl.col("_bsn_p").is_null()
+            | (pl.col("bsn_index") == pl.col("_bsn_p"))
+        )
+        .group_by(POS)
+        .agg(pl.col("_candidate").min(), pl.col("person_id").first())
+        .select(POS, (pl.col("_candidate") == pl.col("person_id")).alias("_relinks"))
+    )
+    return (
+        rows.select(POS)
+        .join(first_step, on=POS, how="left")
+        .with_columns(pl.col("_relinks").fill_null(False))
+    )
 
 
 # SQLite reads all persons at once when a delivery's households are at least 1/FULL_SCAN_SHARE
@@ -822,6 +1209,8 @@ NEW_PERSON_INPUT = (
     "person_id",
     "household_id",
     "_identity_key",
+    "identity_index",
+    "bsn_index",
     "birth_date_index",
     "surname_index",
     "_surname_norm",
@@ -834,15 +1223,27 @@ NEW_PERSON_INPUT = (
 )
 
 
+NEW_PERSON_LINKS_SCHEMA = {
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "_token": pl.String,
+    "bsn_index": pl.String,
+}
+
+
 def _create_persons(
     live: pl.DataFrame, now: dt.datetime
-) -> tuple[pl.DataFrame, int, _PendingInsert]:
-    """Group the rows no stored person matched into new persons; their insert is returned pending."""
+) -> tuple[pl.DataFrame, int, _PendingInsert, pl.DataFrame]:
+    """Group the rows no stored person matched into new persons; their insert is returned pending.
+
+    Also returns the new persons' ``person_id, household_id, _token, bsn_index``
+    (``_token``: their identity as :func:`_relinks` compares it).
+    """
     unmatched = (
         live.select(NEW_PERSON_INPUT).filter(pl.col("person_id").is_null()).drop("person_id")
     )
     if unmatched.is_empty():
-        return live, 0, _NOTHING_PENDING
+        return live, 0, _NOTHING_PENDING, pl.DataFrame(schema=NEW_PERSON_LINKS_SCHEMA)
     # Rows with one identity in one household are one person; identities of one
     # household and birth date may still be one person (a typo): cluster those.
     # (Different BSNs split an identity: they are never one person.)
@@ -904,7 +1305,9 @@ def _create_persons(
             first("birth_date_index").first(),
             first("surname_index").first(),
             first("_identity_key").first(),
+            first("identity_index").first(),
             *[first(f).drop_nulls().first() for f in DETAIL_FIELDS],
+            first("bsn_index").drop_nulls().first(),
         )
         .sort("_cluster")
     )
@@ -961,7 +1364,16 @@ def _create_persons(
         .drop("_new_person")
     )
     born = persons.select("household_id", pl.col("geboortedatum").alias("birth_date"))
-    return live, persons.height, _PendingInsert(insert, job.cancel, born.cast(NEW_PERSONS_SCHEMA))
+    links = persons.select(
+        "person_id",
+        "household_id",
+        pl.coalesce(
+            pl.col("identity_index"), pl.concat_str(pl.lit("k:"), pl.col("_identity_key"))
+        ).alias("_token"),
+        "bsn_index",
+    )
+    pending_insert = _PendingInsert(insert, job.cancel, born.cast(NEW_PERSONS_SCHEMA))
+    return live, persons.height, pending_insert, links.cast(NEW_PERSON_LINKS_SCHEMA)
 
 
 @dataclass
@@ -991,16 +1403,39 @@ def _with_details(persons: pl.DataFrame) -> pl.DataFrame:
     return persons.drop("_details_key")
 
 
-def _update_person_details(live: pl.DataFrame, existing: pl.DataFrame, now: dt.datetime) -> int:
-    """Write the delivered contact details of matched persons whose details changed."""
+CHANGED_PERSONS_SCHEMA = {"person_id": pl.Int64, "household_id": pl.Int64, "bsn_index": pl.String}
+
+
+def _update_person_details(
+    live: pl.DataFrame,
+    existing: pl.DataFrame,
+    now: dt.datetime,
+    repeated: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Write the delivered contact details of matched persons whose details changed.
+
+    A person's details come from all their rows in the delivery (the first value
+    in key order), so ``repeated`` rows of these persons count as well. Returns
+    the persons updated: ``person_id, household_id, bsn_index`` (the delivered one).
+    """
     if existing.is_empty():
-        return 0
-    known = existing.select("person_id", pl.col("details_digest").alias("_stored_digest"))
+        return pl.DataFrame(schema=CHANGED_PERSONS_SCHEMA)
+    known = existing.select(
+        "person_id", "household_id", pl.col("details_digest").alias("_stored_digest")
+    )
+    rows = live.select(POS, "person_id", *DETAIL_FIELDS, "bsn_index")
+    if repeated is not None:
+        theirs = repeated.join(known, on="person_id", how="semi").select(
+            POS, "person_id", *DETAIL_FIELDS
+        )
+        if theirs.height:
+            rows = pl.concat([rows, _with_blind_index(theirs, "bsn", "bsn_index", BSN_CONTEXT)])
     delivered = (
-        live.join(known, on="person_id", how="inner")
+        rows.join(known, on="person_id", how="inner")
         .sort(POS)
         .group_by("person_id", maintain_order=True)
         .agg(
+            pl.col("household_id").first(),
             pl.col("_stored_digest").first(),
             *[pl.col(f).drop_nulls().first() for f in DETAIL_FIELDS],
             # the rows' own blind index of that bsn (null exactly where bsn is)
@@ -1012,7 +1447,7 @@ def _update_person_details(live: pl.DataFrame, existing: pl.DataFrame, now: dt.d
         "person_id"
     )
     if changed.is_empty():
-        return 0
+        return pl.DataFrame(schema=CHANGED_PERSONS_SCHEMA)
 
     def token_or_null(name: str) -> pl.Series:
         values = changed.get_column(name)
@@ -1043,7 +1478,7 @@ def _update_person_details(live: pl.DataFrame, existing: pl.DataFrame, now: dt.d
         [bulk.db_datetime(now)],
     )
     bulk.drop("households_stage_person")
-    return changed.height
+    return changed.select(*CHANGED_PERSONS_SCHEMA).cast(CHANGED_PERSONS_SCHEMA)
 
 
 def _encrypt(values: pl.Series) -> pl.Series:
@@ -1074,16 +1509,24 @@ ARREAR_STATE_SCHEMA = {
     "warm_transfer_old": pl.Boolean,
     "instalments_old": pl.Int64,
     "signal_reference_old": pl.String,
+    "link_digest_old": pl.String,
 }
 # Changes that make a 'changed' event; the other attributes are updated quietly.
 MATERIAL = ("amount_cents", "start_date", "crisis", "crisis_reason")
-DETAILS = ("person_id", "municipality_id", "warm_transfer", "instalments", "signal_reference")
+DETAILS = (
+    "person_id",
+    "municipality_id",
+    "warm_transfer",
+    "instalments",
+    "signal_reference",
+    "link_digest",
+)
 
 
 def _read_open_arrears(creditor_id: int) -> pl.DataFrame:
     return bulk.read_frame(
         "SELECT id, klantnummer, contractnummer, household_id, person_id, municipality_id, amount_cents, "  # noqa: S608
-        "start_date, crisis, crisis_reason, warm_transfer, instalments, signal_reference "
+        "start_date, crisis, crisis_reason, warm_transfer, instalments, signal_reference, link_digest "
         f"FROM {ARREAR_TABLE} WHERE creditor_id = %s AND status = %s",
         [creditor_id, ArrearStatus.OPEN.value],
         ARREAR_STATE_SCHEMA,
@@ -1107,6 +1550,7 @@ def _arrear_values(live: pl.DataFrame) -> pl.DataFrame:
         c("warme_overdracht").fill_null(False).alias("warm_transfer"),
         c("aantal_termijnen").alias("instalments"),
         c("signaal_id").fill_null("").alias("signal_reference"),
+        "link_digest",
     )
 
 
@@ -1117,6 +1561,7 @@ def _differs(names: tuple[str, ...]) -> pl.Expr:
 def _apply_arrears(
     live: pl.DataFrame,
     closing: pl.DataFrame,
+    state: pl.DataFrame,
     *,
     kind: str,
     creditor_id: int,
@@ -1126,9 +1571,11 @@ def _apply_arrears(
     municipality_ids: Iterable[int] | None,
     clock: _Clock,
 ) -> dict[str, object]:
-    state = _read_open_arrears(creditor_id)
-    clock.lap("arrears: read")
     values = _arrear_values(live).join(state, on=list(KEY), how="left", maintain_order="left")
+    if kind == MUTATIE:
+        # A mutatie stores no digests: the ones of its households are nulled afterwards
+        # (apply_rows), so leaving them as they are here spares updating them twice.
+        values = values.with_columns(pl.col("link_digest_old").alias("link_digest"))
     is_open = pl.col("arrear_id").is_not_null()
     moved_expr = is_open & (pl.col("household_id") != pl.col("household_id_old"))
     values = values.with_columns(
@@ -1165,6 +1612,11 @@ def _apply_arrears(
     _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
     _close(moved.get_column("arrear_id").sort(), ArrearStatus.MOVED, delivery_id, reference_date)
     _mark_seen(unchanged, updated, kept, kind, creditor_id, delivery_id, reference_date)
+    if kept.height:
+        # Kept open for a rejected row: not delivered now, so its person's details came
+        # from the other rows only. Linked again when it is delivered again.
+        where, params = bulk.id_list("id", kept.get_column("arrear_id").sort())
+        bulk.execute(f"UPDATE {ARREAR_TABLE} SET link_digest = NULL WHERE {where}", params)  # noqa: S608
     spoken_for = None if municipality_ids is None else sorted({int(i) for i in municipality_ids})
     if kind == MUTATIE:
         _mark_still_open(creditor_id, spoken_for, reference_date)
@@ -1313,7 +1765,8 @@ def _close(ids: pl.Series, status: ArrearStatus, delivery_id: int, reference_dat
         return
     where, params = bulk.id_list("id", ids)
     bulk.execute(
-        f"UPDATE {ARREAR_TABLE} SET status = %s, cleared_on = %s, cleared_by_delivery_id = %s WHERE {where}",  # noqa: S608
+        f"UPDATE {ARREAR_TABLE} SET status = %s, cleared_on = %s, cleared_by_delivery_id = %s, "  # noqa: S608
+        f"link_digest = NULL WHERE {where}",
         [status.value, reference_date, delivery_id, *params],
     )
 
@@ -1382,6 +1835,7 @@ def _open(
             "signal_reference",
             "instalments",
             "previous_id",
+            "link_digest",
         ),
         constants={
             "creditor_id": creditor_id,
@@ -1461,6 +1915,11 @@ def purge_unsignalled_arrears(
         )
         .filter(~Exists(SignalArrear.objects.filter(arrear_id=OuterRef("pk"))))
     )
+    # The persons of these arrears take their contact details from all their rows: the
+    # arrears left in those households are linked again at their next stand.
+    Arrear.objects.filter(
+        household_id__in=expired.values("household_id"), link_digest__isnull=False
+    ).update(link_digest=None)
     return delete_set(expired, counts=counts)
 
 

@@ -399,7 +399,12 @@ def test_household_follows_its_address_into_another_municipality(world):
 
 # --- a first load into empty tables builds their indexes afterwards (SQLite) ---------
 
-LOADED_TABLES = ("households_household", "households_person", "households_arrear", "households_arrearevent")
+LOADED_TABLES = (
+    "households_household",
+    "households_person",
+    "households_arrear",
+    "households_arrearevent",
+)
 
 
 def _index_names() -> dict[str, set[str]]:
@@ -455,9 +460,7 @@ def test_reading_all_persons_at_once_links_rows_to_the_same_persons(world, monke
     world.apply(*rows)
     before = dict(Arrear.objects.values_list("klantnummer", "person_id"))
     monkeypatch.setattr(services, "FULL_SCAN_FROM", 1)  # (on PostgreSQL the join stays)
-    counts = world.apply(
-        *rows, world.at(2, klantnummer="K3", achternaam="Smit"), day=NEXT_MONTH
-    )
+    counts = world.apply(*rows, world.at(2, klantnummer="K3", achternaam="Smit"), day=NEXT_MONTH)
     assert (counts.persons_created, counts.unchanged, counts.new) == (1, 2, 1)
     after = dict(Arrear.objects.filter(status="open").values_list("klantnummer", "person_id"))
     assert {k: after[k] for k in before} == before
