@@ -172,8 +172,10 @@ class EvaluationReport:
     def summary(self) -> str:
         return (
             f"Gemeente {self.municipality}, peildatum {self.reference_date.isoformat()} "
-            f"(regels v{self.rule_set_version}): {self.households} huishoudens beoordeeld; "
-            f"{self.raised} nieuwe signalen, {self.updated} bijgewerkt, {self.expired} vervallen, "
+            f"(regels v{self.rule_set_version}): {self.households} "
+            f"{'huishouden' if self.households == 1 else 'huishoudens'} beoordeeld; "
+            f"{self.raised} {'nieuw signaal' if self.raised == 1 else 'nieuwe signalen'}, "
+            f"{self.updated} bijgewerkt, {self.expired} vervallen, "
             f"{self.dormant} slapend, {self.unchanged} ongewijzigd."
         )
 

@@ -162,7 +162,7 @@ def test_evaluate_command_reports_per_municipality(world):
     world.arrear(h, "WOONBRUG")
     out = io.StringIO()
     call_command("evaluate", "--municipality", "0999", "--peildatum", "2026-03-01", stdout=out)
-    assert "Gemeente 0999, peildatum 2026-03-01" in out.getvalue() and "1 nieuwe signalen" in out.getvalue()
+    assert "Gemeente 0999, peildatum 2026-03-01" in out.getvalue() and "1 huishouden beoordeeld; 1 nieuw signaal," in out.getvalue()
 
 
 def test_an_anonymised_household_exports_without_any_address(world, signals):

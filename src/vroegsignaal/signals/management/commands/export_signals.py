@@ -28,4 +28,5 @@ class Command(BaseCommand):
             )
         except OSError as exc:
             raise CommandError(f"Kan {options['output']} niet schrijven: {exc.strerror or exc}.")
-        self.stdout.write(self.style.SUCCESS(f"{count} signalen geschreven naar {options['output']} ({fmt})."))
+        noun = "signaal" if count == 1 else "signalen"
+        self.stdout.write(self.style.SUCCESS(f"{count} {noun} geschreven naar {options['output']} ({fmt})."))
