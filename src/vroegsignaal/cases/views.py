@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -35,6 +36,7 @@ from .forms import (
 from .models import Case
 
 PAGE_SIZE = 25
+SESSION_FILTER = "cases_list_filter"
 
 
 def case_worker_required(view):
@@ -77,6 +79,13 @@ def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
 
 @case_worker_required
 def case_list(request):
+    # The list's filter and sort stay put in the session (ids and codes only), like the trays'.
+    if request.GET.get("wissen"):
+        request.session.pop(SESSION_FILTER, None)
+        return redirect("cases:list")
+    remembered = request.session.get(SESSION_FILTER, "")
+    if not request.GET and remembered:
+        return redirect(f"{reverse('cases:list')}?{remembered}")
     sort = request.GET.get("sorteer", selectors.DEFAULT_SORT)
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
     show = request.GET.get("toon", "open")
@@ -98,6 +107,8 @@ def case_list(request):
     if team is not None:
         query["team"] = team.pk
     query["sorteer"] = sort
+    if request.GET and remembered != query.urlencode():
+        request.session[SESSION_FILTER] = query.urlencode()
     context = {
         "page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today,
         "teams": teams, "team": team, "query": query.urlencode(),

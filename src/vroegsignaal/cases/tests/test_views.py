@@ -202,7 +202,22 @@ def test_case_list_without_matches_offers_to_clear_the_filters(client, verified_
     verified_client(coordinator)
     body = client.get(reverse("cases:list"), {"toon": "gesloten"}).content.decode()
     assert "Geen zaken die aan deze filters voldoen." in body
-    assert 'href="?sorteer=termijn">Filters wissen</a>' in body
+    assert 'href="?wissen=1">Filters wissen</a>' in body
+
+
+def test_case_list_filter_stays_put_when_the_list_is_opened_again(client, verified_client, world, team, coordinator):
+    verified_client(coordinator)
+    client.get(reverse("cases:list"), {"team": team.pk, "sorteer": "status"})
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('cases:list')}?toon=open&team={team.pk}&sorteer=status"
+
+
+def test_clearing_the_case_list_filters_forgets_them(client, verified_client, world, team, coordinator):
+    verified_client(coordinator)
+    client.get(reverse("cases:list"), {"team": team.pk})
+    assert client.get(reverse("cases:list"), {"wissen": "1"})["Location"] == reverse("cases:list")
+    assert client.get(reverse("cases:list")).status_code == 200
 
 
 def test_empty_case_list_says_how_cases_arise(client, verified_client, world, coordinator):
