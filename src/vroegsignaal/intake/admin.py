@@ -8,10 +8,48 @@ the key is shown once, in the message after saving.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import ApiKey, Delivery
+
+
+@admin.action(description=_("Stilgevallen leveringen opnieuw verwerken"))
+def reprocess_stalled(modeladmin, request, queryset):
+    """The beheerder's *Opnieuw verwerken*: asks for confirmation first (an intermediate page)."""
+    deliveries = list(queryset.select_related("creditor"))
+    if request.POST.get("bevestigd") != "ja":
+        return TemplateResponse(
+            request,
+            "admin/intake/delivery/reprocess_confirmation.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": _("Leveringen opnieuw verwerken?"),
+                "deliveries": deliveries,
+                "stalled": [d for d in deliveries if d.is_stalled],
+                "opts": modeladmin.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+    done = 0
+    for delivery in deliveries:
+        try:
+            services.reprocess_delivery(delivery, request.user, background=True, via="beheer", request=request)
+            done += 1
+        except services.DeliveryError as error:
+            messages.error(request, str(error))
+    if done:
+        messages.success(
+            request,
+            _("%(n)s leveringen worden opnieuw verwerkt.") % {"n": done}
+            if done != 1
+            else _("1 levering wordt opnieuw verwerkt."),
+        )
+    return None
 
 
 @admin.register(Delivery)
@@ -22,6 +60,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "kind",
         "reference_date",
         "status",
+        "stalled",
         "via",
         "received_at",
         "rows_received",
@@ -34,6 +73,12 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["creditor"]
     exclude = ["staged_name"]
     show_full_result_count = False
+    actions = [reprocess_stalled]
+
+    @admin.display(description=_("staat stil sinds"))
+    def stalled(self, obj: Delivery) -> str:
+        since = obj.stalled_since()
+        return date_format(timezone.localtime(since), "j F Y H:i") if since else "—"
 
     def has_add_permission(self, request) -> bool:
         return False

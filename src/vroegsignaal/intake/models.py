@@ -9,9 +9,12 @@ change through :meth:`Delivery.move_to` under a row lock.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Creditor
@@ -104,6 +107,9 @@ class Delivery(models.Model):
     )
     confirmed_at = models.DateTimeField(_("bevestigd op"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("voortgang (%)"), default=0)
+    # Written with the progress: processing that shows no life for DELIVERY_STALLED_AFTER
+    # seconds has stopped (a killed worker) and may be started again (stalled_since()).
+    heartbeat_at = models.DateTimeField(_("laatste voortgang op"), null=True, blank=True)
     # The staged file (and, while held for confirmation, the routed rows), under
     # DATA_DIR/incoming; empty once processing has finished and they are deleted.
     staged_name = models.CharField(_("tijdelijk bestand"), max_length=100, blank=True)
@@ -159,6 +165,27 @@ class Delivery(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    def stalled_since(self, now: dt.datetime | None = None) -> dt.datetime | None:
+        """When processing last showed life, if it has stopped; else ``None``.
+
+        Stopped: ``in_behandeling`` with a failure noted (``verslag.storing``: the
+        process said it broke off), or without a heartbeat for
+        ``DELIVERY_STALLED_AFTER`` seconds (a killed worker says nothing).
+        """
+        if self.status != S.IN_BEHANDELING:
+            return None
+        last = self.heartbeat_at or self.received_at
+        if (self.report or {}).get("storing"):
+            return last
+        now = now or timezone.now()
+        if now - last >= dt.timedelta(seconds=settings.DELIVERY_STALLED_AFTER):
+            return last
+        return None
+
+    @property
+    def is_stalled(self) -> bool:
+        return self.stalled_since() is not None
 
     def can_move_to(self, target: str) -> bool:
         return target in TRANSITIONS[self.status]

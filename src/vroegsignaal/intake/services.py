@@ -54,7 +54,7 @@ from django.utils import timezone
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.privacy import services as privacy
 
-from . import routing
+from . import routing, sealing
 from .codes import Code, message
 from .fields import Soort, field_for_header, validate_column_mapping
 from .models import ApiKey, ColumnMapping, Delivery, DeliveryRowIssue, DeliveryStatus, Via
@@ -165,9 +165,10 @@ def _chunks(source: Any) -> Iterable[bytes]:
 
 
 def stage_file(source: Any, *, suffix: str = "") -> Staged:
-    """Copy ``source`` (bytes, a path, an upload or a binary stream) to a private staged file.
+    """Copy ``source`` (bytes, a path, an upload or a binary stream) to a private staged file,
+    encrypted (:mod:`.sealing`); :func:`read_staged` gives the plaintext back in memory.
 
-    Hashes and measures while copying. Beyond ``MAX_DELIVERY_BYTES`` the copy
+    Hashes and measures the plaintext while copying. Beyond ``MAX_DELIVERY_BYTES`` the copy
     stops and nothing is kept (``too_big``).
     """
     limit = settings.MAX_DELIVERY_BYTES
@@ -176,19 +177,37 @@ def stage_file(source: Any, *, suffix: str = "") -> Staged:
     digest = hashlib.sha256()
     size = 0
     head = b""
-    with _open_private(path) as out:
-        for chunk in _chunks(source):
-            size += len(chunk)
-            if size > limit:
-                break
-            if len(head) < 4096:
-                head += chunk[: 4096 - len(head)]
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        with _open_private(path) as out:
+            # Sealed while it is copied: the plaintext never touches disk (see sealing.py).
+            sealed = sealing.SealedWriter(out)
+            for chunk in _chunks(source):
+                size += len(chunk)
+                if size > limit:
+                    break
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                digest.update(chunk)
+                sealed.write(chunk)
+            else:
+                sealed.close()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     if size > limit:
         path.unlink(missing_ok=True)
         return Staged("", size, "", too_big=True)
     return Staged(name, size, digest.hexdigest(), head=head)
+
+
+def read_staged(path: Path, *, limit: int | None = None) -> bytes:
+    """The plaintext of a staged file, in memory only (let it go as soon as it is parsed)."""
+    return sealing.read_plaintext(path, limit=limit)
+
+
+def staged_source(name: str) -> sealing.StagedPlaintext:
+    """A staged file (the upload page's preview) as a source for :func:`receive_delivery`."""
+    return sealing.StagedPlaintext(incoming_dir() / name)
 
 
 def _remove_staged(name: str) -> None:
@@ -405,8 +424,11 @@ ISSUE_COLUMNS = {
 
 
 def set_progress(delivery_id: int, percent: int) -> None:
-    """Write the progress in its own short statement (autocommit outside the apply transaction)."""
-    Delivery.objects.filter(pk=delivery_id).update(progress=max(0, min(100, int(percent))))
+    """Write the progress, and the heartbeat with it, in its own short statement
+    (autocommit outside the apply transaction)."""
+    Delivery.objects.filter(pk=delivery_id).update(
+        progress=max(0, min(100, int(percent))), heartbeat_at=timezone.now()
+    )
 
 
 def column_mapping_for(creditor: Creditor | int) -> dict[str, str | None]:
@@ -445,8 +467,12 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     from .parsing import DeliveryRefused, parse_delivery
 
     watch = _Stopwatch()
+    # The staged file is decrypted in memory, never to disk; its bytes go as soon as
+    # they are parsed (before the apply forks a child that would share their pages).
+    content = [read_staged(path)]
+    watch.lap(delivery.pk, "decrypt")
     parsed = parse_delivery(
-        path,
+        content.pop(),
         filename=delivery.filename or None,
         soort=delivery.kind or None,
         column_mapping=column_mapping_for(delivery.creditor_id),
@@ -641,8 +667,9 @@ def process_delivery(delivery_id: int) -> Delivery:
             return delivery
         delivery.move_to(S.IN_BEHANDELING)
         delivery.progress = 5
+        delivery.heartbeat_at = timezone.now()
         delivery.report.pop("storing", None)
-        delivery.save(update_fields=["status", "progress", "report"])
+        delivery.save(update_fields=["status", "progress", "heartbeat_at", "report"])
 
     if delivery.confirmed_at is not None:
         return _apply_confirmed(delivery)
@@ -1022,6 +1049,81 @@ def _apply_confirmed(delivery: Delivery) -> Delivery:
 
 
 # ---------------------------------------------------------------------------
+# A stalled delivery: processing again
+# ---------------------------------------------------------------------------
+
+
+def reprocess_delivery(
+    delivery: Delivery | int,
+    user=None,
+    *,
+    background: bool = True,
+    force: bool = False,
+    via: str = "portaal",
+    request=None,
+) -> Delivery:
+    """Process a delivery whose processing stopped (a killed worker, a noted failure) again.
+
+    The button *Opnieuw verwerken* (``background=True``: queued for the worker)
+    and ``vroegsignaal deliver --opnieuw ID`` (in this process) both come here.
+    Only a stalled delivery (:meth:`Delivery.stalled_since`) is taken: one that
+    is still being processed, or is not being processed at all, raises
+    :class:`DeliveryError` with a Dutch message, so a second worker is not set
+    to it by a second click. ``force`` (the command's ``--forceer``: the
+    operator knows the worker is dead) skips the wait for the heartbeat.
+    Processing again is idempotent: it starts from the staged file and the
+    apply holds everything in one transaction.
+    """
+    pk = delivery if isinstance(delivery, int) else delivery.pk
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().get(pk=pk)
+        running = current.status == S.IN_BEHANDELING or (force and current.status == S.ONTVANGEN)
+        if not running:
+            raise DeliveryError(
+                f"Levering {pk} wordt niet verwerkt (status: {current.get_status_display().lower()}); "
+                "opnieuw verwerken is niet nodig."
+            )
+        since = current.stalled_since()
+        if since is None and not force:
+            last = timezone.localtime(current.heartbeat_at or current.received_at)
+            minutes = max(1, round(settings.DELIVERY_STALLED_AFTER / 60))
+            raise DeliveryError(
+                f"Levering {pk} wordt nog verwerkt (laatste voortgang om {last:%H:%M}). Opnieuw verwerken "
+                f"kan pas als de verwerking {minutes} {'minuut' if minutes == 1 else 'minuten'} stilstaat."
+            )
+        # A fresh heartbeat: a second request now finds it running and is refused.
+        current.heartbeat_at = timezone.now()
+        current.report.pop("storing", None)
+        current.save(update_fields=["heartbeat_at", "report"])
+        stalled_seconds = int((current.heartbeat_at - since).total_seconds()) if since else None
+        log.warning(
+            "Levering %s: verwerking stond stil (%s s); opnieuw %s (via %s%s)",
+            pk,
+            stalled_seconds if stalled_seconds is not None else "?",
+            "in de wachtrij gezet" if background else "gestart",
+            via,
+            ", geforceerd" if force and since is None else "",
+        )
+        privacy.record(
+            user,
+            privacy.AuditAction.UPDATE,
+            current,
+            purpose="levering opnieuw verwerkt",
+            request=request,
+            details={
+                "via": via,
+                "stil_sinds": since.isoformat() if since else None,
+                "geforceerd": bool(force and since is None),
+            },
+        )
+        if background:
+            _enqueue(pk)
+    if background:
+        return current
+    return process_delivery(pk)
+
+
+# ---------------------------------------------------------------------------
 # Confirmation (spec 1.6 safety check)
 # ---------------------------------------------------------------------------
 
@@ -1036,7 +1138,8 @@ def confirm_delivery(delivery: Delivery, user=None, *, background: bool = False)
         current.confirmed_by = user if getattr(user, "pk", None) else None
         current.confirmed_at = timezone.now()
         current.progress = 70
-        current.save(update_fields=["status", "confirmed_by", "confirmed_at", "progress"])
+        current.heartbeat_at = current.confirmed_at
+        current.save(update_fields=["status", "confirmed_by", "confirmed_at", "progress", "heartbeat_at"])
         privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering bevestigd")
         queued = background or current.rows_accepted * 150 > BACKGROUND_FROM_BYTES
         if queued:
@@ -1219,10 +1322,12 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
     """Read the head of a staged file as the delivery will be read; never raises for bad files."""
     from .parsing import DeliveryRefused, parse_delivery
 
-    source: Any = path
     is_csv = not filename.lower().endswith((".xlsx", ".xls", ".json"))
-    if is_csv and path.stat().st_size > PREVIEW_HEAD_BYTES:
-        head = path.open("rb").read(PREVIEW_HEAD_BYTES)
+    # The staged file is encrypted: its plaintext (a CSV's head) is read into memory.
+    source: bytes = read_staged(path, limit=PREVIEW_HEAD_BYTES + 1 if is_csv else None)
+    whole = len(source) <= PREVIEW_HEAD_BYTES or not is_csv
+    if not whole:
+        head = source[:PREVIEW_HEAD_BYTES]
         cut = head.rfind(b"\n")
         source = head[: cut + 1] if cut > 0 else head
     try:
@@ -1235,11 +1340,11 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
                 max_bytes=settings.MAX_DELIVERY_BYTES,
             )
         except DeliveryRefused as refused:
-            if source is path or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):
+            if whole or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):
                 raise
             # The head cut a quoted value in two: read the whole file.
             parsed = parse_delivery(
-                path,
+                read_staged(path),
                 filename=filename or None,
                 soort=kind or None,
                 column_mapping=column_mapping_for(creditor),

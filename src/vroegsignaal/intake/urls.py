@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:delivery_id>/fouten.csv", views.rejected_rows_csv, name="rejected_rows"),
     path("<int:delivery_id>/bevestigen/", views.confirm, name="confirm"),
     path("<int:delivery_id>/niet-bevestigen/", views.decline, name="decline"),
+    path("<int:delivery_id>/opnieuw-verwerken/", views.reprocess, name="reprocess"),
 ]
 
 # Spec 1.1; included under /api/v1/ with the namespace "intake_api".

@@ -52,6 +52,7 @@ def creditor_required(view):
 def _status_context(delivery: Delivery) -> dict:
     return {
         "delivery": delivery,
+        "stalled_since": delivery.stalled_since(),
         "status_sentence": STATUS_SENTENCES[delivery.status],
         "report": report_context(delivery),
     }
@@ -152,7 +153,7 @@ def preview(request):
         if action == "indienen":
             delivery = services.receive_delivery(
                 creditor,
-                upload["path"],
+                services.staged_source(upload["staged"]),
                 filename=upload["filename"],
                 kind=upload["soort"],
                 reference_date=upload["peildatum"],
@@ -217,6 +218,19 @@ def confirm(request, delivery_id: int):
     try:
         services.confirm_delivery(delivery, request.user, background=True)
         messages.success(request, _("De levering is bevestigd en wordt verwerkt."))
+    except services.DeliveryError as error:
+        messages.error(request, str(error))
+    return redirect("intake:detail", delivery_id=delivery.pk)
+
+
+@creditor_required
+@require_POST
+def reprocess(request, delivery_id: int):
+    """*Opnieuw verwerken*: a stalled delivery is queued again (a running one is refused)."""
+    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    try:
+        services.reprocess_delivery(delivery, request.user, background=True, via="portaal", request=request)
+        messages.success(request, _("De levering wordt opnieuw verwerkt."))
     except services.DeliveryError as error:
         messages.error(request, str(error))
     return redirect("intake:detail", delivery_id=delivery.pk)

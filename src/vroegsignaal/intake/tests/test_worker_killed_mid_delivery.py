@@ -3,7 +3,8 @@
 Runs ``vroegsignaal deliver`` as a real process against a file-based SQLite
 database, kills it with SIGKILL once the households service has written every
 row inside the delivery's transaction, checks that nothing of it is visible,
-processes the delivery again with ``--opnieuw`` and compares the outcome with
+processes the delivery again with ``--opnieuw --forceer`` (from its encrypted
+staged file) and compares the outcome with
 an uninterrupted run of the same delivery on a copy of the database.
 """
 
@@ -123,7 +124,12 @@ def test_worker_killed_while_applying_changes_nothing_and_processing_again_gives
     assert killed[0] == "in_behandeling"
     assert (tmp_path / "data" / "incoming" / killed[-1]).exists(), "the staged file must survive the crash"
 
-    again = run([str(VROEGSIGNAAL), "deliver", "--opnieuw", "2"], env)
+    # Just killed: the heartbeat is recent, so --opnieuw does not set a second worker to it
+    # unless told that this one is dead (after DELIVERY_STALLED_AFTER it would without).
+    refused = run([str(VROEGSIGNAAL), "deliver", "--opnieuw", "2"], env, check=False)
+    assert refused.returncode == 2
+    assert "Levering 2 wordt nog verwerkt" in refused.stderr and "--forceer" in refused.stderr
+    again = run([str(VROEGSIGNAAL), "deliver", "--opnieuw", "2", "--forceer"], env)
     assert "Status: verwerkt" in again.stdout
     assert query(database, ARREARS) == reference
     assert query(database, DELIVERY, (2,))[0][:-1] == reference_delivery[:-1]

@@ -4,6 +4,9 @@ Exit status: 0 when the delivery was applied or is held for confirmation (or,
 without ``--wacht``, queued for the worker); 1 when it was refused (the codes
 and the Dutch message are printed); 2 for a wrong invocation; 3 when
 processing broke off (nothing changed; ``--opnieuw ID`` processes it again).
+``--opnieuw ID`` takes only a stalled delivery (a failure noted, or no
+progress for ``DELIVERY_STALLED_AFTER`` seconds); with ``--wacht`` it follows
+one still running, ``--forceer`` takes it at once (the worker is known dead).
 Never a traceback, unless ``--traceback`` asks for one.
 """
 
@@ -47,6 +50,12 @@ class Command(BaseCommand):
             "--opnieuw", type=int, metavar="ID", help="verwerk een levering die halverwege is gestopt opnieuw"
         )
         parser.add_argument(
+            "--forceer",
+            action="store_true",
+            help="met --opnieuw: verwerk ook als de verwerking nog geen "
+            "DELIVERY_STALLED_AFTER seconden stilstaat (alleen als zeker is dat geen worker haar verwerkt)",
+        )
+        parser.add_argument(
             "--bevestig", type=int, metavar="ID", help="bevestig een levering die wacht op bevestiging"
         )
 
@@ -82,7 +91,16 @@ class Command(BaseCommand):
             if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.IN_BEHANDELING):
                 return delivery
             self._current = delivery.pk
-            return services.process_delivery(delivery.pk)
+            if options["wacht"] and not options["forceer"] and not delivery.is_stalled:
+                return delivery  # still being processed (or queued): follow it
+            try:
+                return services.reprocess_delivery(
+                    delivery.pk, None, background=False, force=options["forceer"], via="opdrachtregel"
+                )
+            except services.DeliveryError as error:
+                raise CommandError(
+                    f"{error} Volg haar met --wacht, of geef --forceer als zeker is dat geen worker haar verwerkt."
+                )
         if options["bevestig"] is not None:
             delivery = self._delivery(options["bevestig"])
             self._current = delivery.pk
@@ -120,6 +138,12 @@ class Command(BaseCommand):
     def _wait(self, delivery: Delivery) -> Delivery:
         last = None
         while delivery.is_running:
+            if delivery.is_stalled:
+                self.stderr.write(
+                    f"De verwerking van levering {delivery.pk} staat stil; verwerk haar opnieuw met: "
+                    f"vroegsignaal deliver --opnieuw {delivery.pk}"
+                )
+                sys.exit(EXIT_BROKEN)
             if delivery.progress != last:
                 self.stdout.write(f"Levering {delivery.pk}: {delivery.get_status_display()}, {delivery.progress}%")
                 last = delivery.progress

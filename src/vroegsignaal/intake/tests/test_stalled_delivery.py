@@ -1,0 +1,291 @@
+"""A delivery whose processing stopped (a killed worker) is shown as stalled and can be processed again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from vroegsignaal.intake import services
+from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.privacy.models import AuditEvent
+
+from .support import PEILDATUM, stand
+
+S = DeliveryStatus
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """The enqueued ids; the worker does not run unless a test runs it."""
+    ids: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", ids.append)
+    return ids
+
+
+def killed_mid_processing(world, *, minutes_ago: float, creditor=None) -> Delivery:
+    """A delivery that a worker took up and then died on, ``minutes_ago`` after its last progress."""
+    with mock.patch.object(services, "_enqueue", lambda pk: None):  # the worker that will die
+        delivery = services.receive_delivery(
+            creditor or world.creditor,
+            stand(range(1, 6)),
+            filename="levering.csv",
+            reference_date=PEILDATUM,
+            via=Via.API,
+            background=True,
+        )
+    last = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=S.IN_BEHANDELING, progress=45, heartbeat_at=last
+    )
+    return Delivery.objects.get(pk=delivery.pk)
+
+
+def test_in_behandeling_without_progress_for_the_threshold_is_stalled(
+    world, households, queued, settings
+):
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    quiet = killed_mid_processing(world, minutes_ago=16)
+    assert quiet.stalled_since() == quiet.heartbeat_at
+    assert quiet.is_stalled
+    Delivery.objects.filter(pk=quiet.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=14)
+    )
+    quiet.refresh_from_db()
+    assert quiet.stalled_since() is None
+
+
+def test_a_noted_failure_is_stalled_at_once_and_a_final_delivery_never(world, households, queued):
+    delivery = killed_mid_processing(world, minutes_ago=0)
+    assert not delivery.is_stalled
+    delivery.report = {"storing": services.FAILURE_NOTE}
+    assert delivery.is_stalled
+    delivery.status = S.VERWERKT
+    Delivery.objects.filter(pk=delivery.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(days=1)
+    )
+    assert not delivery.is_stalled
+
+
+def test_progress_writes_the_heartbeat(world, households, queued):
+    delivery = killed_mid_processing(world, minutes_ago=60)
+    before = timezone.now()
+    services.set_progress(delivery.pk, 65)
+    delivery.refresh_from_db()
+    assert delivery.progress == 65 and delivery.heartbeat_at >= before
+    assert not delivery.is_stalled
+
+
+def test_processing_records_a_heartbeat_from_its_start(world, households, queued):
+    delivery = services.process_delivery(killed_mid_processing(world, minutes_ago=60).pk)
+    assert delivery.status == S.VERWERKT
+    assert timezone.now() - delivery.heartbeat_at < dt.timedelta(minutes=1)
+
+
+def test_a_stalled_delivery_is_queued_again_logged_and_audited(world, households, queued, caplog):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    with caplog.at_level(logging.WARNING, logger="vroegsignaal.intake.services"):
+        again = services.reprocess_delivery(delivery, world.user, background=True)
+    assert queued == [delivery.pk]
+    assert again.status == S.IN_BEHANDELING and not again.is_stalled
+    [record] = [r for r in caplog.records if "opnieuw" in r.getMessage()]
+    assert record.getMessage().startswith(f"Levering {delivery.pk}: verwerking stond stil (12")
+    assert "Jansen" not in record.getMessage() and "K-000" not in record.getMessage()
+    event = AuditEvent.objects.get(purpose="levering opnieuw verwerkt")
+    assert event.object_id == str(delivery.pk)
+    assert event.details["via"] == "portaal" and event.details["geforceerd"] is False
+
+    assert services.process_delivery(delivery.pk).status == S.VERWERKT  # the worker's turn
+
+
+def test_a_second_request_right_after_is_refused_so_two_workers_do_not_run(
+    world, households, queued
+):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    services.reprocess_delivery(delivery, world.user)
+    with pytest.raises(
+        services.DeliveryError, match=rf"^Levering {delivery.pk} wordt nog verwerkt"
+    ):
+        services.reprocess_delivery(delivery, world.user)
+    assert queued == [delivery.pk]
+
+
+def test_a_running_or_finished_delivery_is_not_processed_again(world, households, queued, settings):
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    running = killed_mid_processing(world, minutes_ago=3)
+    with pytest.raises(services.DeliveryError) as raised:
+        services.reprocess_delivery(running, world.user)
+    assert "wordt nog verwerkt" in str(raised.value)
+    assert "kan pas als de verwerking 15 minuten stilstaat" in str(raised.value)
+    finished = services.process_delivery(running.pk)
+    with pytest.raises(services.DeliveryError, match="status: verwerkt"):
+        services.reprocess_delivery(finished, world.user)
+    assert not AuditEvent.objects.filter(purpose="levering opnieuw verwerkt").exists()
+
+
+def test_processing_again_in_this_process_gives_the_outcome(world, households, queued):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    done = services.reprocess_delivery(delivery.pk, None, background=False, via="opdrachtregel")
+    assert done.status == S.VERWERKT and done.rows_accepted == 5 and done.arrears_new == 5
+    assert queued == []
+
+
+# --- the pages ---------------------------------------------------------------------
+
+
+def test_the_delivery_page_and_list_show_the_stall_with_a_button(
+    world, households, queued, verified_client
+):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    since = timezone.localtime(delivery.heartbeat_at)
+    client = verified_client(world.user)
+    page = client.get(f"/leveringen/{delivery.pk}/").content.decode()
+    assert f"De verwerking staat stil sinds {since.day} " in page
+    assert f'action="/leveringen/{delivery.pk}/opnieuw-verwerken/"' in page
+    assert "data-confirm=" in page and "Opnieuw verwerken" in page
+    assert 'hx-trigger="every 1s"' not in page  # no polling of a stalled delivery
+    listing = client.get("/leveringen/").content.decode()
+    assert "De verwerking staat stil sinds" in listing
+    assert f'action="/leveringen/{delivery.pk}/opnieuw-verwerken/"' in listing
+
+
+def test_a_running_delivery_shows_no_button(world, households, queued, verified_client):
+    delivery = killed_mid_processing(world, minutes_ago=1)
+    page = verified_client(world.user).get(f"/leveringen/{delivery.pk}/").content.decode()
+    assert "staat stil" not in page and "opnieuw-verwerken" not in page
+    assert 'hx-trigger="every 1s"' in page
+
+
+def test_the_button_queues_the_delivery_and_the_worker_finishes_it(
+    world, households, verified_client, settings
+):
+    delivery = killed_mid_processing(
+        world, minutes_ago=20
+    )  # the immediate task backend is the worker
+    client = verified_client(world.user)
+    response = client.post(f"/leveringen/{delivery.pk}/opnieuw-verwerken/", follow=True)
+    assert response.redirect_chain == [(f"/leveringen/{delivery.pk}/", 302)]
+    assert "De levering wordt opnieuw verwerkt." in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == S.VERWERKT and delivery.arrears_new == 5
+
+
+def test_the_button_on_a_running_delivery_says_why_not(world, households, queued, verified_client):
+    delivery = killed_mid_processing(world, minutes_ago=1)
+    response = verified_client(world.user).post(
+        f"/leveringen/{delivery.pk}/opnieuw-verwerken/", follow=True
+    )
+    assert f"Levering {delivery.pk} wordt nog verwerkt" in response.content.decode()
+    assert queued == []
+
+
+def test_only_the_delivering_creditor_may_press_it(world, households, queued, verified_client):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    other = UserFactory(
+        username="ander", role=Role.SCHULDEISER, creditor=world.other_creditor, municipality=None
+    )
+    assert (
+        verified_client(other).post(f"/leveringen/{delivery.pk}/opnieuw-verwerken/").status_code
+        == 404
+    )
+    coordinator = UserFactory(
+        username="coord", role=Role.COORDINATOR, municipality=world.voorbeeldstad
+    )
+    assert (
+        verified_client(coordinator)
+        .post(f"/leveringen/{delivery.pk}/opnieuw-verwerken/")
+        .status_code
+        == 403
+    )
+    assert queued == []
+
+
+def test_the_button_is_post_only(world, households, queued, verified_client):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    assert (
+        verified_client(world.user).get(f"/leveringen/{delivery.pk}/opnieuw-verwerken/").status_code
+        == 405
+    )
+
+
+def test_the_button_needs_the_csrf_token(world, households, queued):
+    from django.test import Client
+
+    from conftest import login_verified
+
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    client = login_verified(Client(enforce_csrf_checks=True), world.user)
+    assert client.post(f"/leveringen/{delivery.pk}/opnieuw-verwerken/").status_code == 403
+    assert queued == []
+
+
+def test_the_beheerder_processes_stalled_deliveries_again_from_the_admin(
+    world, households, verified_client
+):
+    stalled = killed_mid_processing(world, minutes_ago=20)
+    running = killed_mid_processing(world, minutes_ago=1, creditor=world.other_creditor)
+    beheerder = UserFactory(
+        username="beheer", role=Role.BEHEERDER, municipality=None, is_superuser=True
+    )
+    client = verified_client(beheerder)
+    listing = client.get("/beheer/intake/delivery/").content.decode()
+    assert "Staat stil sinds" in listing
+    ask = client.post(
+        "/beheer/intake/delivery/",
+        {"action": "reprocess_stalled", "_selected_action": [stalled.pk, running.pk]},
+    )
+    html = ask.content.decode()
+    assert ask.status_code == 200 and f"Levering {stalled.pk} (WOONBRUG), stil sinds" in html
+    assert "staan niet stil en worden niet opnieuw verwerkt" in html
+    stalled.refresh_from_db()
+    assert stalled.status == S.IN_BEHANDELING  # nothing happens before the confirmation
+    done = client.post(
+        "/beheer/intake/delivery/",
+        {"action": "reprocess_stalled", "_selected_action": [stalled.pk], "bevestigd": "ja"},
+        follow=True,
+    )
+    assert "1 levering wordt opnieuw verwerkt." in done.content.decode()
+    stalled.refresh_from_db()
+    running.refresh_from_db()
+    assert stalled.status == S.VERWERKT and running.status == S.IN_BEHANDELING
+
+
+# --- the command -------------------------------------------------------------------
+
+
+def run(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("deliver", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_deliver_opnieuw_takes_a_stalled_delivery(world, households, queued):
+    delivery = killed_mid_processing(world, minutes_ago=20)
+    code, out, err = run("--opnieuw", str(delivery.pk))
+    assert code == 0, err
+    assert "Status: verwerkt" in out
+    assert (
+        AuditEvent.objects.get(purpose="levering opnieuw verwerkt").details["via"]
+        == "opdrachtregel"
+    )
+
+
+def test_deliver_opnieuw_refuses_a_running_delivery_unless_forced(world, households, queued):
+    delivery = killed_mid_processing(world, minutes_ago=1)
+    code, _, err = run("--opnieuw", str(delivery.pk))
+    assert code == 2
+    assert f"Levering {delivery.pk} wordt nog verwerkt" in err and "--forceer" in err
+    code, out, _ = run("--opnieuw", str(delivery.pk), "--forceer")
+    assert code == 0 and "Status: verwerkt" in out
+    assert AuditEvent.objects.get(purpose="levering opnieuw verwerkt").details["geforceerd"] is True
