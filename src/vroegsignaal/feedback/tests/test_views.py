@@ -81,6 +81,12 @@ def test_an_unknown_municipality_is_reported_and_ignored(woonbrug, history):
     assert response.context["form"].errors["gemeente"] and len(klantnummers(response)) == 4
 
 
+def test_an_invalid_choice_marks_its_select_for_screen_readers(woonbrug, history):
+    body = woonbrug.get(URL, {"gebeurtenis": "onzin"}).content.decode()
+    assert 'name="gebeurtenis" aria-invalid="true" aria-describedby="id_gebeurtenis-fout"' in body
+    assert 'id="id_gebeurtenis-fout"' in body
+
+
 def test_filter_stays_put_when_the_page_is_opened_again(woonbrug, history):
     woonbrug.get(URL, {"gebeurtenis": "afgesloten"})
     response = woonbrug.get(URL)
