@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Placeholder → what it holds (shown to the coordinator who edits the text).
 PLACEHOLDERS: dict[str, str] = {
-    "aanhef": _("de namen van de bewoners, of 'Beste bewoner(s)'"),
+    "aanhef": _("de namen van de bewoners, of 'bewoner(s)' als die onbekend zijn"),
     "adres": _("straat en huisnummer"),
     "postcode_plaats": _("postcode en woonplaats"),
     "gemeente": _("naam van de gemeente"),

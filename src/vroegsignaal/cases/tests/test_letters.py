@@ -25,6 +25,12 @@ def test_placeholders_are_filled_and_unknown_ones_left_visible():
     assert letters.substitute("Beste $aanhef, $onbekend", _values()) == "Beste J. Jansen, $onbekend"
 
 
+def test_default_letter_greets_unknown_residents_once(team):
+    values = letters.letter_values(names=[], address_lines=("a", "b"), municipality_name="X", team=team, on=ON)
+    assert letters.substitute(letters.DEFAULT_BODY, values).startswith("Beste bewoner(s),")
+    assert "'bewoner(s)'" in str(letters.PLACEHOLDERS["aanhef"]) and "Beste" not in str(letters.PLACEHOLDERS["aanhef"])
+
+
 def test_letter_text_cannot_inject_markup():
     html = letters.letter_html(subject="Hulp", body="<b>vet</b> $aanhef", values=_values(), recipient=["x"])
     assert "<b>vet</b>" not in html and "&lt;b&gt;vet&lt;/b&gt;" in html
