@@ -182,6 +182,17 @@ def test_an_invalid_export_leaves_an_existing_file_alone(
     assert (out.read_text(), [p.name for p in tmp_path.iterdir()]) == ("eerder", ["ddas.json"])
 
 
+def test_command_says_what_it_wrote(town, two_creditor_signal, tmp_path):
+    import io
+
+    out = io.StringIO()
+    call_command(
+        "export_ddas", municipality=town.municipality.code, start="2026-03-01", end="2026-03-31",
+        output=str(tmp_path / "ddas.json"), stdout=out,
+    )  # fmt: skip
+    assert "2 vroegsignalen en 0 vroegsignaalzaken geschreven naar" in out.getvalue()
+
+
 def test_command_exits_zero_on_success(town, two_creditor_signal, tmp_path):
     out = tmp_path / "ddas.json"
     execute_from_command_line(

@@ -60,7 +60,8 @@ class Command(BaseCommand):
             raise CommandError(f"Kan {options['output']} niet schrijven: {exc.strerror or exc}.")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{summary.signals} vroegsignalen en {summary.cases} vroegsignaalzaken geschreven naar "
+                f"{summary.signals} {'vroegsignaal' if summary.signals == 1 else 'vroegsignalen'} en "
+                f"{summary.cases} {'vroegsignaalzaak' if summary.cases == 1 else 'vroegsignaalzaken'} geschreven naar "
                 f"{options['output']} (gecontroleerd tegen DDAS-vroegsignalering v0.9)."
             )
         )
