@@ -716,10 +716,7 @@ def process_delivery(delivery_id: int) -> Delivery:
         raise
 
 
-FAILURE_NOTE = (
-    "Bij het verwerken ging iets mis; er is niets gewijzigd. De levering wordt opnieuw "
-    "verwerkt zodra de storing is verholpen."
-)
+FAILURE_NOTE = "Bij het verwerken ging iets mis; er is niets gewijzigd."
 
 
 def _note_failure(delivery_id: int, error: Exception) -> None:
