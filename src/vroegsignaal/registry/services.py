@@ -18,6 +18,7 @@ import polars as pl
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vroegsignaal.organisations.models import Municipality
 
@@ -74,7 +75,11 @@ def import_addresses(path: str | Path, *, stdout: TextIO | None = None) -> Impor
     data = _read(path)
     parsed = parse_address_file(data, selectors.municipality_frame(), selectors.buurt_code_frame())
     del data
-    clock.lap("lezen", _("%(rows)s regels gelezen en gecontroleerd") % {"rows": _n(parsed.rows)})
+    clock.lap(
+        "lezen",
+        ngettext("%(rows)s regel gelezen en gecontroleerd", "%(rows)s regels gelezen en gecontroleerd", parsed.rows)
+        % {"rows": _n(parsed.rows)},
+    )
 
     frame = parsed.frame
     municipality_ids = frame.get_column("municipality_id").unique().to_list()
@@ -119,7 +124,8 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
     parsed = parse_neighbourhood_file(_read(path))
     clock.lap(
         "lezen",
-        _("%(rows)s objecten gelezen") % {"rows": _n(len(parsed.wijken) + len(parsed.buurten))},
+        ngettext("%(rows)s object gelezen", "%(rows)s objecten gelezen", len(parsed.wijken) + len(parsed.buurten))
+        % {"rows": _n(len(parsed.wijken) + len(parsed.buurten))},
     )
     municipality_ids = _municipalities_of(parsed.wijken + parsed.buurten)
 
@@ -135,7 +141,9 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
         clock.lap("schrijven", _("wijken en buurten opgeslagen"))
         relinked = assign_buurten(set(municipality_ids.values()))
     clock.lap(
-        "adressen", _("%(count)s adressen opnieuw in een buurt geplaatst") % {"count": _n(relinked)}
+        "adressen",
+        ngettext("%(count)s adres opnieuw in een buurt geplaatst", "%(count)s adressen opnieuw in een buurt geplaatst", relinked)
+        % {"count": _n(relinked)},
     )
 
     return ImportResult(

@@ -204,7 +204,10 @@ def arrear_timelines(household) -> dict:
     return {"dates": dates, "rows": ordered}
 
 
-def household_view_trail(household, *, limit: int = 25) -> QuerySet[AuditEvent]:
+TRAIL_LIMIT = 25  # the household page shows this many views; the audit log has them all
+
+
+def household_view_trail(household, *, limit: int = TRAIL_LIMIT) -> QuerySet[AuditEvent]:
     """Who opened this household's page, newest first.
 
     Only call with a household the viewer passed ``get_scoped_or_404`` for: the

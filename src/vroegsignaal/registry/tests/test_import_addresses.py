@@ -354,7 +354,7 @@ def test_progress_is_written_to_stdout_when_given(voorbeeldstad, write):
     import_addresses(
         write("bag.csv", BAG_HEADER + bag_line("Kerkstraat", 1, "", "1234AB")), stdout=out
     )
-    assert "1 regels gelezen" in out.getvalue()
+    assert "1 regel gelezen" in out.getvalue()
 
 
 def test_blank_lines_are_skipped_but_counted_in_line_numbers(voorbeeldstad, write):

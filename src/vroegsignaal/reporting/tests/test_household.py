@@ -72,6 +72,20 @@ def test_household_view_shows_who_looked(town, client, verified_client):
     client.get(reverse("reporting:household", args=[household.pk]))
     response = client.get(reverse("reporting:household", args=[household.pk]))
     assert [e.actor_username for e in response.context["trail"]] == [town.coordinator.username] * 2
+    assert "Hier staan de laatste" not in response.content.decode()
+
+
+def test_household_view_says_when_it_shows_only_the_latest_views(town, client, verified_client, monkeypatch):
+    from vroegsignaal.reporting import selectors
+
+    monkeypatch.setattr(selectors, "TRAIL_LIMIT", 2)
+    household = town.household()
+    verified_client(town.coordinator)
+    client.get(reverse("reporting:household", args=[household.pk]))
+    client.get(reverse("reporting:household", args=[household.pk]))
+    response = client.get(reverse("reporting:household", args=[household.pk]))
+    assert len(response.context["trail"]) == 2
+    assert "Hier staan de laatste 2 inzagen" in response.content.decode()
 
 
 def test_coordinator_of_a_gets_404_for_bs_household(town, client, verified_client):
