@@ -8,22 +8,7 @@ from vroegsignaal.organisations.models import Role
 
 
 def home_for(user) -> dict:
-    """The home page's context: a greeting and what this role will find here."""
-    coming = {
-        Role.COORDINATOR: [
-            _("Werkbakjes met de vroegsignalen van uw gemeente"),
-            _("De huishoudweergave met achterstanden en de uitleg van elk signaal"),
-            _("De kaart en het dashboard per wijk en buurt"),
-        ],
-        Role.SCHULDEISER: [
-            _("Leveringen aanleveren en hun verslag bekijken"),
-            _("Terugkoppeling en incasso-uitstel per klant"),
-            _("API-sleutels beheren"),
-        ],
-        Role.BEHEERDER: [
-            _("Gemeenten, schuldeisers, convenanten, wijkteams en gebruikers beheren"),
-        ],
-    }
+    """The home page's context: a greeting, the case worker's deadlines and this role's pages."""
     from django.utils import timezone
 
     from vroegsignaal.cases.selectors import home_cases  # the case worker's deadlines come first
@@ -32,20 +17,47 @@ def home_for(user) -> dict:
         "home_cases": home_cases(user, timezone.localdate()),
         "organisation": user.organisation,
         "role_label": Role(user.role).label if user.role else "",
-        "coming": coming.get(user.role, []),
         "links": _links_for(user),
     }
 
 
 def _links_for(user) -> list[tuple[str, str]]:
-    """Pages that exist, with a line on what they are for (the privacy officer's, for now)."""
-    from django.urls import reverse
+    """The role's pages, each with a line on what it is for; only pages that exist."""
+    from django.urls import NoReverseMatch, reverse
 
-    if user.role != Role.PRIVACY_OFFICER:
-        return []
-    return [
-        (_("Het auditlog doorzoeken en exporteren"), reverse("privacy:audit_log")),
-        (_("Het auditlog laten controleren"), reverse("privacy:verification")),
-        (_("Bewaartermijnen en opschoonrondes"), reverse("privacy:retention_runs")),
-        (_("Geaggregeerde monitorcijfers"), reverse("reporting:monitor")),
-    ]
+    pages = {
+        Role.COORDINATOR: [
+            (_("Werkbakjes met de vroegsignalen van uw gemeente"), "reporting:trays"),
+            (_("Zaken: de opgepakte signalen en hun termijnen"), "cases:list"),
+            (_("De kaart per wijk en buurt"), "reporting:map"),
+            (_("Het dashboard met de signalen per maand"), "reporting:dashboard"),
+            (_("De monitor vroegsignalering en de DDAS-export"), "reporting:monitor"),
+        ],
+        Role.HULPVERLENER: [
+            (_("De zaken van uw wijkteam"), "cases:list"),
+        ],
+        Role.SCHULDEISER: [
+            (_("Leveringen aanleveren en hun verslag bekijken"), "intake:list"),
+            (_("Terugkoppeling en incasso-uitstel per klant"), "feedback:list"),
+            (_("API-sleutels beheren"), "intake:api_keys"),
+        ],
+        Role.PRIVACY_OFFICER: [
+            (_("Het auditlog doorzoeken en exporteren"), "privacy:audit_log"),
+            (_("Het auditlog laten controleren"), "privacy:verification"),
+            (_("Bewaartermijnen en opschoonrondes"), "privacy:retention_runs"),
+            (_("Geaggregeerde monitorcijfers"), "reporting:monitor"),
+        ],
+        Role.BEHEERDER: [
+            (
+                _("Gemeenten, schuldeisers, convenanten, wijkteams en gebruikers beheren"),
+                "admin:index",
+            ),
+        ],
+    }
+    links = []
+    for label, url_name in pages.get(user.role, []):
+        try:
+            links.append((label, reverse(url_name)))
+        except NoReverseMatch:
+            continue
+    return links
