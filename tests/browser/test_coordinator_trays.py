@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
@@ -92,6 +93,8 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     page.goto(f"{live_server.url}/signalen/kaart/")
     page.locator("#vs-map path.leaflet-interactive").first.wait_for()
     assert page.locator("#vs-map path.leaflet-interactive").count() == 2
+    legend = page.locator(".vs-map-legend").inner_text()
+    assert "," in legend and not re.search(r"\d\.\d", legend), f"the legend writes decimals the Dutch way: {legend!r}"
     screenshot("reporting-map")
     page.locator("#vs-map path.leaflet-interactive").first.click()
     page.get_by_text(f"Alleen signalen in {town.buurt.name}").wait_for()

@@ -301,12 +301,21 @@ def rates_feature_collection(neighbourhoods, rates: list[dict], *, url_for) -> d
     return {"type": "FeatureCollection", "features": features}
 
 
+def _month_labels(months) -> list[str]:
+    """``december 2025``: the months as the tables and chart axes show them (``months`` keeps ``2025-12``)."""
+    from django.utils.formats import date_format
+
+    return [date_format(m, "F Y") for m in months]
+
+
 def _month_table(rows, series: list[str]) -> dict:
-    """``[(month, series, n)]`` → ``{"months": [...], "series": [{"name", "values"}]}`` (zeros filled)."""
+    """``[(month, series, n)]`` → ``{"months": [...], "labels": [...], "series": [{"name", "values"}]}``
+    (zeros filled)."""
     months = sorted({m for m, _, _ in rows})
     cells = {(m, s): n for m, s, n in rows}
     return {
         "months": [m.strftime("%Y-%m") for m in months],
+        "labels": _month_labels(months),
         "series": [{"name": s, "values": [cells.get((m, s), 0) for m in months]} for s in series],
     }
 
@@ -357,6 +366,7 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
         "by_kind": _labelled(_month_table(by_kind, kinds), dict(SignalKind.choices)),
         "picked_up": {
             "months": [row[0].strftime("%Y-%m") for row in share],
+            "labels": _month_labels(row[0] for row in share),
             "series": [
                 {"name": "Signalen", "values": [row[1] for row in share]},
                 {"name": "Opgepakt", "values": [row[2] for row in share]},
@@ -478,6 +488,7 @@ def monitor_kind_table(trend: list[dict]) -> dict:
     """Single and multiple signals per month, in the shape of the dashboard's trend tables."""
     return {
         "months": [row["month"].month.strftime("%Y-%m") for row in trend],
+        "labels": _month_labels(row["month"].month for row in trend),
         "series": [
             {"name": str(SignalKind.ENKELVOUDIG.label), "values": [row["single"] for row in trend]},
             {"name": str(SignalKind.MEERVOUDIG.label), "values": [row["multiple"] for row in trend]},

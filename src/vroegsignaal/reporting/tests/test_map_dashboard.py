@@ -69,7 +69,11 @@ def test_dashboard_counts_signals_per_month_by_creditor_type_and_picked_up_share
     town.signal(signal_date=dt.date(2026, 3, 1))
     verified_client(town.coordinator)
     trends = client.get(reverse("reporting:dashboard")).context["trends"]
-    assert trends["by_type"] == {"months": ["2026-02"], "series": [{"name": "Energie", "values": [1]}]}
+    assert trends["by_type"] == {
+        "months": ["2026-02"],
+        "labels": ["februari 2026"],
+        "series": [{"name": "Energie", "values": [1]}],
+    }
     shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
     assert shares["% opgepakt"] == [50.0, 0.0]
 
@@ -124,3 +128,11 @@ def test_map_query_count_is_bounded(town, client, verified_client, django_assert
     client.get(reverse("reporting:map_geojson"))
     with django_assert_max_num_queries(8):
         client.get(reverse("reporting:map_geojson"))
+
+
+def test_dashboard_tables_name_the_month_in_dutch_not_as_iso_year_month(town, client, verified_client):
+    town.signal(signal_date=dt.date(2026, 3, 1))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:dashboard")).content.decode()
+    assert '<th scope="row" class="utrecht-table__cell">maart 2026</th>' in body
+    assert '<th scope="row" class="utrecht-table__cell">2026-03</th>' not in body

@@ -12,7 +12,7 @@
     new Chart(canvas, {
       type: share ? "line" : "bar",
       data: {
-        labels: table.months,
+        labels: table.labels || table.months,
         datasets: series.map(function (s, i) {
           return { label: s.name, data: s.values, backgroundColor: COLOURS[i % COLOURS.length], borderColor: COLOURS[i % COLOURS.length] };
         })

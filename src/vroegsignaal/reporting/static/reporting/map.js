@@ -3,6 +3,9 @@
   "use strict";
   var COLOURS = ["#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"];
 
+  // 10,9 rather than 10.9: Dutch decimal comma, as in the table under the map.
+  function dutch(value) { return String(value).replace(".", ","); }
+
   function breaks(values) {
     var sorted = values.filter(function (v) { return v !== null && v !== undefined; }).sort(function (a, b) { return a - b; });
     if (!sorted.length) { return []; }
@@ -36,7 +39,7 @@
       },
       onEachFeature: function (feature, shape) {
         var p = feature.properties;
-        var rate = p.per_1000 === null ? "onbekend" : String(p.per_1000).replace(".", ",");
+        var rate = p.per_1000 === null ? "onbekend" : dutch(p.per_1000);
         shape.bindTooltip(p.naam + ": " + p.signalen + " signalen, " + rate + " per 1.000 huishoudens");
         shape.on("click", function () { window.location.assign(p.url); });
       }
@@ -55,7 +58,7 @@
         var swatch = L.DomUtil.create("span", "vs-map-legend__swatch", row);
         swatch.style.backgroundColor = shade(i, limits);
         var upper = limits[i];
-        row.appendChild(document.createTextNode(upper === undefined ? "> " + lower : lower + " – " + upper));
+        row.appendChild(document.createTextNode(upper === undefined ? "> " + dutch(lower) : dutch(lower) + " – " + dutch(upper)));
         if (upper !== undefined) { lower = upper; }
       });
       return div;
