@@ -238,3 +238,16 @@ def test_menu_marks_zaken_as_current_on_a_case_page(client, verified_client, wor
     verified_client(worker)
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
     assert f'href="{reverse("cases:list")}" aria-current="true">Zaken</a>' in body
+
+
+def test_case_page_writes_the_dates_the_same_dutch_way_as_the_household_view(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.log_contact_attempt(case, worker, kind="Telefoon", reached=False, on=dt.date(2026, 3, 4))
+    verified_client(worker)
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    birth_date = signal.household.persons.first().birth_date
+    assert f">{birth_date.day} " in body and f"-{birth_date.month}-{birth_date.year}<" not in body
+    assert '<td class="utrecht-table__cell">4 maart 2026</td>' in body
+    assert "4-3-2026" not in body

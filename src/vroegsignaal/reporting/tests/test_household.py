@@ -185,3 +185,15 @@ def test_case_page_links_to_its_household(town, client, verified_client):
     verified_client(_worker(town))
     body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert reverse("reporting:household", args=[household.pk]) in body
+
+
+def test_household_view_writes_dates_and_months_in_full_dutch_not_capitalised_abbreviations(
+    town, client, verified_client
+):
+    household = town.household()
+    town.arrear(household, town.energie, {dt.date(2026, 3, 1): 12_000}, start=dt.date(2026, 2, 5))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    assert ">5 februari 2026</td>" in body
+    assert ">maart 2026</th>" in body
+    assert "Feb 2026" not in body and "Mrt 2026" not in body

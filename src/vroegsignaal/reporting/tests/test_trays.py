@@ -153,3 +153,11 @@ def test_buurt_filter_uses_the_register_files_buurtcode_while_that_buurt_is_not_
     verified_client(town.coordinator)
     response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"buurt": "BU09999999"})
     assert [s.pk for s in response.context["page"].object_list] == [signal.pk]
+
+
+def test_tray_writes_the_dates_in_full_dutch_not_capitalised_abbreviations(town, client, verified_client):
+    town.signal(oldest=dt.date(2026, 3, 5), signal_date=dt.date(2026, 10, 1))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert ">5 maart 2026</td>" in body and ">1 oktober 2026</td>" in body
+    assert "Mrt 2026" not in body and "Okt 2026" not in body
