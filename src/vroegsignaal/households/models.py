@@ -220,11 +220,12 @@ class Arrear(models.Model):
         _("signaal-id van de schuldeiser"), max_length=KEY_LENGTH, blank=True, default=""
     )
     instalments = models.PositiveIntegerField(_("aantal termijnen"), null=True, blank=True)
-    # Keyed digest (never a plain hash) of what linking read in the row that last
-    # delivered this arrear: identity, contact details, routed address. Null when a
-    # later delivery cannot trust its person and household without linking again
-    # (see ``services`` "Repeated rows"). Bookkeeping: no reader outside ``services``.
-    link_digest = models.CharField(max_length=32, null=True, blank=True, editable=False)
+    # Keyed digest (64 bits of a MAC, never a plain hash) of what linking read in the
+    # row that last delivered this arrear: identity, contact details, routed address.
+    # Null when a later delivery cannot trust its person and household without
+    # linking again (see ``services`` "Repeated rows"). An integer: a million arrears
+    # are read and rewritten every month. No reader outside ``services``.
+    link_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     status = models.CharField(
         _("status"), max_length=8, choices=ArrearStatus.choices, default=ArrearStatus.OPEN

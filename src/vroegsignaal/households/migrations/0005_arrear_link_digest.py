@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='arrear',
             name='link_digest',
-            field=models.CharField(blank=True, editable=False, max_length=32, null=True),
+            field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]
