@@ -30,7 +30,9 @@ def _label(status: str) -> str:
 
 class InvalidTransition(Exception):
     def __init__(self, current: str, target: str):
-        if TRANSITIONS.get(current):
+        if current == target:  # a second pick-up of the same signal, e.g. from a tray page left open
+            message = f"Dit signaal is al {_label(current)}."
+        elif TRANSITIONS.get(current):
             message = (
                 f"Een signaal met status '{_label(current)}' kan niet naar '{_label(target)}'."
             )
