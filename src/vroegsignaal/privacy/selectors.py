@@ -121,15 +121,22 @@ def audit_page(events: QuerySet[AuditEvent], *, before: int | None, after: int |
     )
 
 
+def _kind_and_name(kind: str, name: str, code: str) -> str:
+    """``Wijkteam Noord (T-NOORD)``, not ``Wijkteam Wijkteam Noord``: the kind only when the name lacks it."""
+    if name.lower().startswith(kind.lower()):
+        return f"{name} ({code})"
+    return f"{kind} {name} ({code})"
+
+
 def organisation_choices(user) -> list[tuple[str, str]]:
     """The organisations whose events the officer can look for, as stored in the log."""
     choices = [("", "Alle organisaties")]
     for m in scoped(user, Municipality).order_by("code"):
-        choices.append((f"gemeente {m.code}", f"Gemeente {m.name} ({m.code})"))
+        choices.append((f"gemeente {m.code}", _kind_and_name("Gemeente", m.name, m.code)))
     for t in scoped(user, Team).order_by("code"):
-        choices.append((f"wijkteam {t.code}", f"Wijkteam {t.name} ({t.code})"))
+        choices.append((f"wijkteam {t.code}", _kind_and_name("Wijkteam", t.name, t.code)))
     for c in scoped(user, Creditor).order_by("code"):
-        choices.append((f"schuldeiser {c.code}", f"Schuldeiser {c.name} ({c.code})"))
+        choices.append((f"schuldeiser {c.code}", _kind_and_name("Schuldeiser", c.name, c.code)))
     choices.append((SYSTEM_ORGANISATION, "Het systeem zelf"))
     if user.municipality_id is None:
         choices.append((PLATFORM_ORGANISATION, "Beheer van het platform"))

@@ -373,3 +373,12 @@ def test_reading_a_page_of_the_audit_log_is_itself_audited(towns, officer, clien
     read = AuditEvent.objects.get(actor_username=officer.username, object_type="privacy.auditevent")
     assert (read.action, read.purpose, read.object_id) == ("view", "auditlog ingezien", f"{shown.seq}-{shown.seq}")
     assert read.details["filters"] == {"gebruiker": "coord"}
+
+
+def test_organisation_filter_does_not_repeat_the_kind_already_in_the_name(towns, officer, client_of):
+    TeamFactory(municipality=towns[0], code="T-NOORD", name="Wijkteam Noord")
+    TeamFactory(municipality=towns[0], code="T-ZUID", name="Zuid")
+    page = client_of(officer).get("/privacy/auditlog/").content.decode()
+    assert ">Wijkteam Noord (T-NOORD)</option>" in page and ">Wijkteam Zuid (T-ZUID)</option>" in page
+    assert ">Gemeente A (0101)</option>" in page
+    assert "Wijkteam Wijkteam" not in page and "Gemeente Gemeente" not in page
