@@ -251,3 +251,15 @@ def test_case_page_writes_the_dates_the_same_dutch_way_as_the_household_view(
     assert f">{birth_date.day} " in body and f"-{birth_date.month}-{birth_date.year}<" not in body
     assert '<td class="utrecht-table__cell">4 maart 2026</td>' in body
     assert "4-3-2026" not in body
+
+
+def test_case_page_warns_before_a_letter_when_the_team_has_no_contact_details(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    url = reverse("cases:detail", kwargs={"case_id": case.pk})
+    assert "heeft nog geen telefoonnummer, e-mailadres of bezoekadres" in client.get(url).content.decode()
+    team.phone = "14 0999"
+    team.save()
+    assert "heeft nog geen telefoonnummer" not in client.get(url).content.decode()
