@@ -335,3 +335,13 @@ def test_monitor_page_query_count_does_not_grow_with_signals(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("reporting:monitor"), {"maand": "2026-03"})
     assert response.context["tables"]["total"]["signals"] == 24
+
+
+def test_monitor_page_writes_signals_per_thousand_inhabitants_with_two_decimals(town, client, verified_client):
+    town.wijk.inhabitants = 2000
+    town.wijk.save()
+    signal_with(town, town.energie)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:monitor")).content.decode()
+    assert '<td class="utrecht-table__cell numeric">0,50</td>' in body
+    assert '<td class="utrecht-table__cell numeric">0,5</td>' not in body
