@@ -41,3 +41,12 @@ def test_setup_page_explains_the_authenticator_app_in_dutch(client):
     client.force_login(user)
     body = client.get("/account/two_factor/setup/").content.decode()
     assert "Tweestapsverificatie instellen" in body and "Tweestapsauthenticatie" not in body
+
+
+def test_security_page_without_backup_codes_offers_to_make_them_instead_of_counting_zero(
+    client, verified_client
+):
+    verified_client(UserFactory(username="zonder-codes"))
+    body = client.get("/mfa/").content.decode()
+    assert "U heeft nog geen reservecodes." in body and "Reservecodes aanmaken" in body
+    assert "U heeft nog 0 reservecodes" not in body
