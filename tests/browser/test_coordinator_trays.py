@@ -87,7 +87,7 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     page.get_by_role("link", name="Dorpsweg").first.click()
     page.get_by_role("heading", name="Achterstanden per schuldeiser").wait_for()
     assert page.get_by_text("Vermeulen").is_visible()
-    assert page.get_by_role("cell", name="€ 145").first.is_visible()
+    assert page.get_by_role("cell", name="€ 145,00").first.is_visible()
     screenshot("reporting-household")
 
     page.goto(f"{live_server.url}/signalen/kaart/")

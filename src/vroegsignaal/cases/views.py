@@ -131,7 +131,7 @@ def case_detail(request, case_id: int):
         "case": case,
         "urgency": selectors.urgency(case, today),
         "persons": persons,
-        "arrears": [(arrear, euros(arrear.amount_cents)) for arrear in open_arrears(case.household_id)],
+        "arrears": [(arrear, euros(arrear.amount_cents, always_cents=True)) for arrear in open_arrears(case.household_id)],
         "address": getattr(case.household, "address", None),
         "history": case.status_changes.select_related("actor").order_by("id"),
         "attempts": case.contact_attempts.select_related("actor").order_by("-date", "-id"),

@@ -44,12 +44,13 @@ def dutch_date(day: dt.date, *, year: bool = True) -> str:
     return f"{text} {day.year}" if year else text
 
 
-def euros(cents: int) -> str:
-    """``€ 650``, ``€ 123,45``, ``€ 1.234,56``: whole euros without cents."""
+def euros(cents: int, *, always_cents: bool = False) -> str:
+    """``€ 650``, ``€ 123,45``, ``€ 1.234,56``: whole euros without cents, as a sentence reads them.
+    ``always_cents`` writes ``€ 650,00``: a column of amounts keeps its decimals aligned."""
     whole, rest = divmod(abs(int(cents)), 100)
     sign = "-" if cents < 0 else ""
     grouped = f"{whole:,}".replace(",", ".")
-    return f"€ {sign}{grouped}" if rest == 0 else f"€ {sign}{grouped},{rest:02d}"
+    return f"€ {sign}{grouped}" if rest == 0 and not always_cents else f"€ {sign}{grouped},{rest:02d}"
 
 
 def _short(day: dt.date, reference_date: dt.date) -> str:

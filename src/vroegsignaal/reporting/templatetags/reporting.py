@@ -8,8 +8,8 @@ register = template.Library()
 
 @register.filter
 def euros(cents):
-    """``€ 1.234,56`` from cents; ``—`` for nothing."""
-    return "—" if cents is None else _euros(cents)
+    """``€ 1.234,56``, ``€ 650,00`` from cents (tables: always with cents); ``—`` for nothing."""
+    return "—" if cents is None else _euros(cents, always_cents=True)
 
 
 # Sort and page links: the portal's tag, also under this library's name.

@@ -161,3 +161,11 @@ def test_tray_writes_the_dates_in_full_dutch_not_capitalised_abbreviations(town,
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert ">5 maart 2026</td>" in body and ">1 oktober 2026</td>" in body
     assert "Mrt 2026" not in body and "Okt 2026" not in body
+
+
+def test_tray_amount_column_shows_cents_on_every_row(town, client, verified_client):
+    town.signal(amount=57_000)
+    town.signal(amount=226_320)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert ">€ 570,00</td>" in body and ">€ 2.263,20</td>" in body

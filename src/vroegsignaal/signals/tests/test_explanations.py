@@ -29,6 +29,10 @@ def test_thousands_are_grouped_with_a_dot():
     assert euros(123_456) == "€ 1.234,56"
 
 
+def test_euros_in_a_table_column_always_show_the_cents():
+    assert (euros(65_000, always_cents=True), euros(123_456, always_cents=True)) == ("€ 650,00", "€ 1.234,56")
+
+
 def test_dates_are_written_in_dutch():
     assert dutch_date(dt.date(2026, 2, 3)) == "3 februari 2026"
 
