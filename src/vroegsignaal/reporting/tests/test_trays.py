@@ -169,3 +169,9 @@ def test_tray_amount_column_shows_cents_on_every_row(town, client, verified_clie
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert ">€ 570,00</td>" in body and ">€ 2.263,20</td>" in body
+
+
+def test_tray_page_title_names_it_a_werkbakje_like_its_heading(town, client, verified_client):
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert f"<title>Werkbakje {town.tray.name} · Vroegsignaal</title>" in body
