@@ -91,7 +91,7 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
 
     # From the case to its household: arrears per month, earlier signals, who looked.
     page.get_by_role("link", name="Alles over dit huishouden").click()
-    page.wait_for_url(f"**/signalen/huishoudens/{case.household_id}/")
+    page.wait_for_url(f"**/signalen/huishoudens/{case.household_id}/?doel=hulpverlening")
     page.get_by_role("heading", level=1).first.wait_for()
     screenshot("cases-household")
 

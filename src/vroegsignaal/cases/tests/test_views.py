@@ -263,3 +263,16 @@ def test_case_page_warns_before_a_letter_when_the_team_has_no_contact_details(
     team.phone = "14 0999"
     team.save()
     assert "heeft nog geen telefoonnummer" not in client.get(url).content.decode()
+
+
+def test_household_link_on_the_case_page_records_the_view_as_hulpverlening(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    household_url = reverse("reporting:household", kwargs={"household_id": case.household_id})
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert f'href="{household_url}?doel=hulpverlening"' in body
+    client.get(f"{household_url}?doel=hulpverlening")
+    view = AuditEvent.objects.filter(object_type="households.household", action="view").latest("seq")
+    assert view.purpose == "hulpverlening"
