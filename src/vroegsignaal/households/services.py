@@ -65,7 +65,8 @@ only while those cannot have changed:
   shortcut;
 * before relying on it, the person must still exist in that household, the
   household must still have the row's address and municipality, and the
-  arrear the row's municipality (read set-based, no per-row lookups);
+  arrear the row's municipality (SQLite: one pass over the persons'
+  household index and the households; PostgreSQL: one join on the server);
 * the digest's key is derived from the blind-index key: with another key every
   digest differs and every row is linked again, as the stored blind indexes
   need then anyway.
@@ -350,7 +351,7 @@ def apply_rows(
             clock.lap("link digests")
             repeated = None  # rows that keep their arrear's household and person
             if kind == STAND and LINK_SHORTCUT:
-                kept_links = _repeated_rows(live, state)
+                kept_links = _repeated_rows(live, state, creditor_id)
                 if kept_links.height:
                     repeated = live.join(kept_links, on=POS, how="inner", maintain_order="left")
                     live = live.join(kept_links, on=POS, how="anti", maintain_order="left")
@@ -508,7 +509,7 @@ def _link_digests(live: pl.DataFrame) -> pl.Series:
     )
 
 
-def _repeated_rows(live: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
+def _repeated_rows(live: pl.DataFrame, state: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
     """``POS, household_id, person_id`` of the rows that keep their open arrear's links.
 
     A row qualifies when its open arrear (same key) stored the same digest, in
@@ -538,21 +539,41 @@ def _repeated_rows(live: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
     )
     if candidates.is_empty():
         return pl.DataFrame(schema=REPEATED_SCHEMA)
-    persons = _rows_by_id(PERSON_TABLE, ("id", "household_id"), candidates["person_id_old"])
-    households = _rows_by_id(
-        HOUSEHOLD_TABLE, ("id", "address_id", "municipality_id"), candidates["household_id_old"]
-    )
-    candidates = candidates.join(
-        persons,
-        left_on=["person_id_old", "household_id_old"],
-        right_on=["id", "household_id"],
-        how="semi",
-    ).join(
-        households,
-        left_on=["household_id_old", "address_id", "municipality_id"],
-        right_on=["id", "address_id", "municipality_id"],
-        how="semi",
-    )
+    if bulk.is_postgresql():
+        # The server joins the creditor's arrears to their persons and households.
+        present = bulk.read_frame(
+            f"SELECT a.klantnummer, a.contractnummer, h.address_id, h.municipality_id "  # noqa: S608
+            f"FROM {ARREAR_TABLE} a JOIN {PERSON_TABLE} p "
+            "ON p.id = a.person_id AND p.household_id = a.household_id "
+            f"JOIN {HOUSEHOLD_TABLE} h ON h.id = a.household_id "
+            "WHERE a.creditor_id = %s AND a.status = 'open' AND a.link_digest IS NOT NULL",
+            [creditor_id],
+            {
+                "klantnummer": pl.String,
+                "contractnummer": pl.String,
+                "address_id": pl.Int64,
+                "municipality_id": pl.Int64,
+            },
+        )
+        candidates = candidates.join(
+            present, on=[*KEY, "address_id", "municipality_id"], how="semi"
+        )
+    else:
+        persons = _rows_by_id(PERSON_TABLE, ("id", "household_id"), candidates["person_id_old"])
+        households = _rows_by_id(
+            HOUSEHOLD_TABLE, ("id", "address_id", "municipality_id"), candidates["household_id_old"]
+        )
+        candidates = candidates.join(
+            persons,
+            left_on=["person_id_old", "household_id_old"],
+            right_on=["id", "household_id"],
+            how="semi",
+        ).join(
+            households,
+            left_on=["household_id_old", "address_id", "municipality_id"],
+            right_on=["id", "address_id", "municipality_id"],
+            how="semi",
+        )
     complete = (
         candidates.group_by("person_id_old")
         .agg(pl.len().alias("_repeated"))
