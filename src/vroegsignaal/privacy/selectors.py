@@ -143,6 +143,15 @@ def organisation_choices(user) -> list[tuple[str, str]]:
     return choices
 
 
+def object_type_labels() -> dict[str, str]:
+    """``households.household`` → ``huishouden``: how the log's object types read in Dutch."""
+    return {
+        model._meta.label_lower: str(model._meta.verbose_name)
+        for model in apps.get_models()
+        if model.__module__.startswith("vroegsignaal.")
+    }
+
+
 def object_type_choices() -> list[tuple[str, str]]:
     """The project's models, as ``object_type`` stores them (``app_label.model``)."""
     choices = [("", "Alle soorten")]

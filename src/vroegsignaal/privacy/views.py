@@ -44,6 +44,9 @@ def audit_log(request):
         after=_int(request.GET.get("na")),
     )
     officer.record_audit_read(request.user, query, page.events, request=request)
+    labels = selectors.object_type_labels()
+    for event in page.events:
+        event.object_label = labels.get(event.object_type, event.object_type)
     return render(
         request,
         "privacy/audit_log.html",

@@ -382,3 +382,12 @@ def test_organisation_filter_does_not_repeat_the_kind_already_in_the_name(towns,
     assert ">Wijkteam Noord (T-NOORD)</option>" in page and ">Wijkteam Zuid (T-ZUID)</option>" in page
     assert ">Gemeente A (0101)</option>" in page
     assert "Wijkteam Wijkteam" not in page and "Gemeente Gemeente" not in page
+
+
+def test_audit_log_names_the_object_in_dutch_not_by_its_model_label(towns, officer, client_of):
+    coordinator = UserFactory(username="coord-obj", role=Role.COORDINATOR, municipality=towns[0])
+    team = TeamFactory(municipality=towns[0], code="T-OBJ", name="Wijkteam Obj")
+    audit.record(coordinator, AuditAction.UPDATE, team, purpose="wijkteam gewijzigd")
+    page = client_of(officer).get("/privacy/auditlog/").content.decode()
+    assert f"&amp;object={team.pk}\">wijkteam {team.pk}</a>" in page
+    assert f">organisations.team {team.pk}</a>" not in page
