@@ -67,13 +67,13 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     delivery = Delivery.objects.get()
     assert queued == [delivery.pk]
     assert page.get_by_role("progressbar").is_visible() or page.locator("progress").is_visible()
-    assert page.get_by_text("Ontvangen; wacht op verwerking.").is_visible()
+    assert page.get_by_text("Wacht op verwerking; er is nog niets gewijzigd.").is_visible()
     screenshot("intake-progress")
 
     services.process_delivery(delivery.pk)  # the worker's turn
 
     page.get_by_role("heading", name="Verslag").wait_for(timeout=15000)
-    assert page.get_by_text("Verwerkt.").is_visible()
+    assert page.get_by_text("De achterstanden zijn bijgewerkt; het verslag staat hieronder.").is_visible()
     report = page.locator(".report-table")
     assert "Regels ontvangen" in report.inner_text() and "10" in report.inner_text()
     assert page.get_by_role("cell", name="ADRES_ONBEKEND").is_visible()

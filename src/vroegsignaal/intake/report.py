@@ -64,14 +64,15 @@ def report_context(delivery: Delivery) -> dict:
     }
 
 
+# Shown after the status badge (which names the status): say what it means, not the status again.
 STATUS_SENTENCES = {
-    DeliveryStatus.ONTVANGEN: "Ontvangen; wacht op verwerking.",
-    DeliveryStatus.IN_BEHANDELING: "In behandeling.",
+    DeliveryStatus.ONTVANGEN: "Wacht op verwerking; er is nog niets gewijzigd.",
+    DeliveryStatus.IN_BEHANDELING: "De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is.",
     DeliveryStatus.WACHT_OP_BEVESTIGING: (
         "Wacht op bevestiging: deze stand zou meer dan de helft van de openstaande achterstanden "
         "afmelden. Er is nog niets verwerkt."
     ),
-    DeliveryStatus.VERWERKT: "Verwerkt.",
+    DeliveryStatus.VERWERKT: "De achterstanden zijn bijgewerkt; het verslag staat hieronder.",
     DeliveryStatus.AFGEWEZEN: "Afgewezen; er is niets gewijzigd.",
 }
 

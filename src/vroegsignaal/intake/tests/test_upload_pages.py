@@ -94,6 +94,8 @@ def test_status_fragment_polls_while_running_and_stops_with_the_report(world, ho
     services.process_delivery(delivery.pk)
     done = browser.get(f"/leveringen/{delivery.pk}/status/").content.decode()
     assert "hx-trigger" not in done and "Verslag" in done
+    # The badge names the status; the sentence beside it says what it means, not the status again.
+    assert "Verwerkt</span> De achterstanden zijn bijgewerkt; het verslag staat hieronder." in done
 
 
 def test_rejected_rows_download_is_csv_and_audited(world, households, browser):
