@@ -182,11 +182,17 @@ def teams_for(m: MunicipalityPlan) -> list[dict]:
         if not group:
             continue
         name = _TEAM_NAMES[t]
+        town = m.name.lower().replace(" ", "")
         teams.append(
             {
                 "name": f"Wijkteam {name}",
                 "code": f"T{m.code}-{name.upper()}",
                 "neighbourhoods": sorted(w.code for w in group),
+                # Contact details for the outreach letter; fictional (the .example domain is
+                # reserved, and 14 + a made-up area code is no municipality's number).
+                "phone": f"14 {m.code}",
+                "email": f"wijkteam-{name.lower()}@{town}.example",
+                "visiting_address": f"Wijkcentrum {name}, Marktplein {t + 1}, {m.name}",
             }
         )
     return teams

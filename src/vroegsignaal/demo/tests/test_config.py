@@ -50,6 +50,14 @@ def test_teams_cover_every_wijk_once(hostile_world, config):
     assert sorted(assigned) == sorted(wijken)
 
 
+def test_teams_have_fictional_contact_details_for_the_outreach_letter(config):
+    teams = [t for m in config["municipalities"] for t in m["teams"]]
+    assert teams
+    for team in teams:
+        assert team["phone"].startswith("14 ") and team["email"].endswith(".example")
+        assert team["visiting_address"].startswith("Wijkcentrum ")
+
+
 def test_creditors_have_ddas_types_and_every_common_type(config):
     types = [c["type"] for c in config["creditors"]]
     assert set(types) <= DDAS_SIGNAALPARTNER
