@@ -40,6 +40,18 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_cached_figures_are_shared_by_the_server_processes_through_the_data_folder(tmp_path):
+    # Two processes: what one puts in the cache, the other reads (gunicorn's workers share figures).
+    env = production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "data"))
+    put = "from django.core.cache import cache; cache.set('reporting:trends:1', {'n': 7}, 60)"
+    get = "from django.core.cache import cache; print(cache.get('reporting:trends:1'))"
+    for code in (put, get):
+        result = subprocess.run([*CLI, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "{'n': 7}"
+    assert any((tmp_path / "data" / "cache").iterdir())
+
+
 def test_production_refuses_to_start_without_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["SECRET_KEY"]

@@ -253,6 +253,17 @@ TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
 
+# --- cache -----------------------------------------------------------------
+# Holds aggregate figures only (dashboard and map counts per municipality, never a person's
+# data: ``reporting.selectors.cached_figures``). On disk in the data folder, so that gunicorn's
+# worker processes share them: one computes the figures for all instead of each its own copy.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
 # --- static files ----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static"), "Folder `collectstatic` writes to."))

@@ -23,3 +23,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_HASHERS]
 # audit writer on its own connection would not see (or roll back with) the
 # test's data. Tests that pin the separate-connection behaviour turn it on.
 AUDIT_SEPARATE_CONNECTION = False
+
+# Each test starts with an empty cache (conftest.py); in memory, per process.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
