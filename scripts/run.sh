@@ -5,7 +5,10 @@ BIN=.venv/bin
 export VROEGSIGNAAL_MODE=${VROEGSIGNAAL_MODE:-demo}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-$BIN/vroegsignaal db_worker --queue-name '*' &
+# The worker logs every task it runs; to a file, so that its lines do not bury the log-ins below.
+LOG_DIR=${VROEGSIGNAAL_DATA_DIR:-var}
+mkdir -p "$LOG_DIR"
+$BIN/vroegsignaal db_worker --queue-name '*' >>"$LOG_DIR/worker.log" 2>&1 &
 WORKER=$!
 # Retention: `vroegsignaal purge` every night at 03:00 (in production: the cron line in docs/security.md).
 (
@@ -18,6 +21,7 @@ PURGE=$!
 trap 'kill $WORKER $PURGE 2>/dev/null || true' EXIT INT TERM
 echo
 echo "Vroegsignaal draait op http://$HOST:$PORT/  (demonstratieomgeving, Ctrl-C stopt)"
+echo "Achtergrondverwerking (leveringen): logboek in $LOG_DIR/worker.log"
 $BIN/vroegsignaal demo_logins
 echo
 exec $BIN/gunicorn vroegsignaal.conf.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 300 --access-logfile -
