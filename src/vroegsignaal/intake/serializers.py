@@ -115,6 +115,10 @@ class DeliverySerializer(serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
     fouten_url = serializers.SerializerMethodField()
     bevestig_url = serializers.SerializerMethodField()
+    stilgevallen_sinds = serializers.SerializerMethodField(
+        help_text="Gezet als de verwerking stilstaat (geen voortgang sinds dit tijdstip, of een storing): "
+        "de schuldeiser of beheerder kan de levering in het portaal opnieuw laten verwerken."
+    )
     verslag = serializers.SerializerMethodField()
 
     class Meta:
@@ -135,6 +139,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "status_url",
             "fouten_url",
             "bevestig_url",
+            "stilgevallen_sinds",
             "verslag",
         ]
         read_only_fields = fields
@@ -155,6 +160,11 @@ class DeliverySerializer(serializers.ModelSerializer):
         if obj.status != DeliveryStatus.WACHT_OP_BEVESTIGING:
             return None
         return self._url("intake_api:delivery-confirm", obj)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_stilgevallen_sinds(self, obj: Delivery) -> str | None:
+        since = obj.stalled_since()
+        return None if since is None else serializers.DateTimeField().to_representation(since)
 
     @extend_schema_field(ReportSerializer)
     def get_verslag(self, obj: Delivery) -> dict:

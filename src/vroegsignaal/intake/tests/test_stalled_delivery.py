@@ -289,3 +289,20 @@ def test_deliver_opnieuw_refuses_a_running_delivery_unless_forced(world, househo
     code, out, _ = run("--opnieuw", str(delivery.pk), "--forceer")
     assert code == 0 and "Status: verwerkt" in out
     assert AuditEvent.objects.get(purpose="levering opnieuw verwerkt").details["geforceerd"] is True
+
+
+def test_the_api_tells_a_creditor_system_that_its_delivery_stalled(world, households, queued, settings):
+    from rest_framework.test import APIClient
+
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    stalled = killed_mid_processing(world, minutes_ago=20)
+    _key, text = services.create_api_key(world.creditor, "Incassosysteem", world.user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+
+    body = client.get(f"/api/v1/deliveries/{stalled.pk}/").json()
+    assert body["status"] == "in_behandeling"
+    assert dt.datetime.fromisoformat(body["stilgevallen_sinds"]) == stalled.heartbeat_at
+
+    Delivery.objects.filter(pk=stalled.pk).update(heartbeat_at=timezone.now())
+    assert client.get(f"/api/v1/deliveries/{stalled.pk}/").json()["stilgevallen_sinds"] is None
