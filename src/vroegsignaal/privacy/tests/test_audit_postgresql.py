@@ -35,6 +35,9 @@ def committed_db(django_db_setup, django_db_blocker, settings):
             cursor.execute("TRUNCATE privacy_auditevent")
             cursor.execute("DELETE FROM privacy_auditchainhead")
             cursor.execute("INSERT INTO privacy_auditchainhead VALUES (1, 0, %s)", [GENESIS_HASH])
+        # This connection committed outside the test transactions; close it, or it stays
+        # open to the end of the run and PostgreSQL refuses to drop the test database.
+        connection.close()
 
 
 def test_record_on_postgresql_survives_rollback_of_callers_transaction(committed_db):
