@@ -7,6 +7,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from django.core.management import call_command
+
 from tests.factories import CovenantFactory, CreditorFactory, MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.registry.models import Address
@@ -93,3 +95,13 @@ def csv_bytes(rows: list[dict], header: list[str] | None = None) -> bytes:
 def stand(numbers, **values) -> bytes:
     return csv_bytes([row(n, **values) for n in numbers])
 
+
+def run_deliver(*args) -> tuple[int, str, str]:
+    """``vroegsignaal deliver`` in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("deliver", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), err.getvalue()

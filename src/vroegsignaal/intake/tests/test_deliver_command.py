@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from vroegsignaal.intake.models import Delivery, DeliveryStatus
 
 from .support import csv_bytes, row, stand
-
-
-def run(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("deliver", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, out.getvalue(), err.getvalue()
+from .support import run_deliver as run
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from tests.factories import UserFactory
@@ -18,6 +16,7 @@ from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.models import AuditEvent
 
 from .support import PEILDATUM, stand
+from .support import run_deliver as run
 
 S = DeliveryStatus
 
@@ -260,14 +259,6 @@ def test_the_beheerder_processes_stalled_deliveries_again_from_the_admin(
 # --- the command -------------------------------------------------------------------
 
 
-def run(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("deliver", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_deliver_opnieuw_takes_a_stalled_delivery(world, households, queued):
