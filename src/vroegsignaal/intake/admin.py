@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import ApiKey, Delivery
@@ -45,9 +46,8 @@ def reprocess_stalled(modeladmin, request, queryset):
     if done:
         messages.success(
             request,
-            _("%(n)s leveringen worden opnieuw verwerkt.") % {"n": done}
-            if done != 1
-            else _("1 levering wordt opnieuw verwerkt."),
+            ngettext("%(n)s levering wordt opnieuw verwerkt.", "%(n)s leveringen worden opnieuw verwerkt.", done)
+            % {"n": done},
         )
     return None
 
