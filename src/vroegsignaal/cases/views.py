@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from vroegsignaal.households.selectors import household_persons, open_arrears
 from vroegsignaal.organisations.models import Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.portal import filters
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals.explanations import euros
 from vroegsignaal.signals.models import Signal
@@ -80,12 +81,8 @@ def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
 @case_worker_required
 def case_list(request):
     # The list's filter and sort stay put in the session (ids and codes only), like the trays'.
-    if request.GET.get("wissen"):
-        request.session.pop(SESSION_FILTER, None)
-        return redirect("cases:list")
-    remembered = request.session.get(SESSION_FILTER, "")
-    if not request.GET and remembered:
-        return redirect(f"{reverse('cases:list')}?{remembered}")
+    if back := filters.back_to_remembered(request, SESSION_FILTER, reverse("cases:list")):
+        return back
     sort = request.GET.get("sorteer", selectors.DEFAULT_SORT)
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
     show = request.GET.get("toon", "open")
@@ -107,8 +104,8 @@ def case_list(request):
     if team is not None:
         query["team"] = team.pk
     query["sorteer"] = sort
-    if request.GET and remembered != query.urlencode():
-        request.session[SESSION_FILTER] = query.urlencode()
+    if request.GET:
+        filters.remember(request, SESSION_FILTER, query.urlencode())
     context = {
         "page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today,
         "teams": teams, "team": team, "query": query.urlencode(),

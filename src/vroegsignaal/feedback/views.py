@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import QueryDict, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from vroegsignaal.intake.views import creditor_required
+from vroegsignaal.portal import filters
 
 from . import services
 from .forms import FeedbackFilterForm
@@ -61,14 +62,10 @@ def _audit_filters(values: dict) -> dict:
 
 @creditor_required
 def feedback_list(request):
-    if request.GET.get("wissen"):
-        request.session.pop(SESSION_FILTER, None)
-        return redirect("feedback:list")
-    remembered = request.session.get(SESSION_FILTER, "")
-    if not request.GET and remembered:
-        return redirect(f"{reverse('feedback:list')}?{remembered}")
+    if back := filters.back_to_remembered(request, SESSION_FILTER, reverse("feedback:list")):
+        return back
     query = _filter_query(request.GET)
-    request.session[SESSION_FILTER] = query
+    filters.remember(request, SESSION_FILTER, query)
     form = _form(request, request.GET)
     values = form.values()
     events = services.events_for(request.user)

@@ -25,12 +25,13 @@ from vroegsignaal.cases.selectors import cases_of_household
 from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import CreditorType, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.portal import filters
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
 
 from . import selectors, services
 
-SESSION_FILTERS = "reporting_tray_filters"  # {tray_id: query string}
+SESSION_FILTERS = "reporting_tray_filter"  # + ":<tray id>" → its query string
 
 
 def roles_required(*roles):
@@ -67,28 +68,16 @@ def tray_index(request):
     )
 
 
-def _filters_for(request, tray_id: int):
-    """The GET filter, or the one remembered for this tray when the page is opened bare."""
-    remembered = request.session.get(SESSION_FILTERS, {})
-    if request.GET.get("wissen"):
-        remembered.pop(str(tray_id), None)
-        request.session[SESSION_FILTERS] = remembered
-        return None, ""
-    query = selectors.remembered_query(request.GET)
-    if not request.GET and remembered.get(str(tray_id)):
-        return remembered[str(tray_id)], None  # redirect so that the links show it
-    if remembered.get(str(tray_id)) != query:
-        remembered[str(tray_id)] = query
-        request.session[SESSION_FILTERS] = remembered
-    return None, query
 
 
 @coordinator_required
 def tray_detail(request, tray_id: int):
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
-    redirect_to, query = _filters_for(request, tray.pk)
-    if redirect_to:
-        return redirect(f"{reverse('reporting:tray', args=[tray.pk])}?{redirect_to}")
+    key = f"{SESSION_FILTERS}:{tray.pk}"  # each tray its own filter
+    if back := filters.back_to_remembered(request, key, reverse("reporting:tray", args=[tray.pk])):
+        return back
+    query = selectors.remembered_query(request.GET)
+    filters.remember(request, key, query)
     tray_filter = selectors.TrayFilter.from_query(request.GET)
     signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
     page = selectors.tray_page(signals, request.GET.get("pagina"))
