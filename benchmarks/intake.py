@@ -20,9 +20,10 @@ and the expected report. The ``stand`` of the next month differs in about
 10 % of the rows: 3 % gone, 3 % new customers, 3 % one term more (amount
 changed), 1 % a corrected number of terms.
 
-What is timed, each in a fresh process so that the peak memory (``ru_maxrss``)
-is its own (work the pipeline hands to child processes of its own is shown
-apart: their CPU time and the largest child's peak):
+What is timed, each in a fresh process so that the peak memory is its own: the
+larger of its ``ru_maxrss`` and the summed PSS of it and its child processes
+(the encryption child), sampled every 0.1 s; the child's CPU time is shown
+apart:
 
 * **baseline**: DuckDB reads the same CSV into a table of a temporary DuckDB
   file (``CREATE TABLE t AS SELECT * FROM read_csv(...)``, types detected by
@@ -452,7 +453,6 @@ def child_deliver(database_url: str, path: Path, peildatum: str, data_dir: Path)
         "peak_mib": peak_mib(),
         # Work handed to child processes (households encrypts in a forked child).
         "children_cpu": cpu_seconds(resource.RUSAGE_CHILDREN) - children_cpu,
-        "children_peak_mib": peak_mib(resource.RUSAGE_CHILDREN),
         "load_before": load,
         "load_after": os.getloadavg()[0],
         "status": delivery.status,
@@ -588,13 +588,59 @@ def dump_outcome() -> dict:
     }
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, now."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    found += _tree(int(child))
+    except OSError:
+        pass
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages counted once across the processes that share them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_child(*args: str) -> dict:
+    """Run a timed step in a fresh process; sample its process tree's memory while it runs.
+
+    ``ru_maxrss`` of a child started with fork + exec still counts the pages of
+    the parent at the fork, and two processes that share pages would be counted
+    twice: the summed PSS of the whole tree, sampled every 0.1 s, is the memory
+    the step really holds (``tree_peak_mib``).
+    """
     command = [sys.executable, __file__, "--child", *args]
-    done = subprocess.run(command, check=False, stdout=subprocess.PIPE, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode or not lines:
-        raise SystemExit(f"child {args[0]} failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
-    return json.loads(lines[-1].removeprefix("RESULT "))
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(command, stdout=out, text=True)
+        tree_peak = 0
+        while process.poll() is None:
+            tree_peak = max(tree_peak, sum(_pss_kib(pid) for pid in _tree(process.pid)))
+            time.sleep(0.1)
+        out.seek(0)
+        stdout = out.read()
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    if process.returncode or not lines:
+        raise SystemExit(f"child {args[0]} failed (exit {process.returncode}):\n{stdout[-3000:]}")
+    result = json.loads(lines[-1].removeprefix("RESULT "))
+    result["tree_peak_mib"] = tree_peak / 1024
+    return result
+
+
+def peak_of(result: dict) -> float:
+    """The figure held to the memory target: this process's peak or its tree's, the larger."""
+    return max(result["peak_mib"], result["tree_peak_mib"])
 
 
 def child_main(args: list[str]) -> int:
@@ -652,18 +698,16 @@ def _check(result: dict, expected: dict) -> list[str]:
 
 def report_delivery(label: str, result: dict, baseline: dict, expected: dict) -> bool:
     ratio = result["seconds"] / baseline["seconds"]
-    peak = max(result["peak_mib"], result["children_peak_mib"])
+    peak = peak_of(result)
     ok = result["seconds"] <= TARGET_SECONDS and peak <= TARGET_MIB and ratio <= TARGET_RATIO
     children = ""
-    if result["children_cpu"] or result["children_peak_mib"]:
-        children = (
-            f" + {result['children_cpu']:.1f} s in child processes (peak "
-            f"{result['children_peak_mib']:,.0f} MiB)"
-        )
+    if result["children_cpu"]:
+        children = f" + {result['children_cpu']:.1f} s in child processes"
     print(
         f"  {label}: {result['seconds']:.1f} s end to end (CPU {result['cpu']:.1f} s{children}), "
         f"{result['rows'] / result['seconds']:,.0f} rows/s; baseline {baseline['seconds']:.2f} s, "
-        f"ratio {ratio:.1f}x; peak {result['peak_mib']:,.0f} MiB; load {result['load_before']:.1f}"
+        f"ratio {ratio:.1f}x; peak {result['peak_mib']:,.0f} MiB (with its child processes "
+        f"{result['tree_peak_mib']:,.0f} MiB PSS); load {result['load_before']:.1f}"
         f"→{result['load_after']:.1f}; {'within' if ok else 'OUTSIDE'} targets",
         flush=True,
     )
@@ -801,7 +845,7 @@ def main() -> int:
         print(
             f"| {label} | {name} | {result['seconds']:.1f} s | {baseline['seconds']:.2f} s | "
             f"{result['seconds'] / baseline['seconds']:.1f}x | "
-            f"{max(result['peak_mib'], result['children_peak_mib']):,.0f} MiB |"
+            f"{peak_of(result):,.0f} MiB |"
         )
     print(f"(targets: ≤ {TARGET_SECONDS:.0f} s, ≤ {TARGET_MIB:,.0f} MiB, ≤ {TARGET_RATIO:.0f}x)")
     return 0 if all(ok for *_, ok in results) else 1

@@ -4,42 +4,49 @@ A first delivery of a national creditor creates close to a million persons:
 some five million field encryptions and two million keyed hashes, about
 seven seconds of pure Python that holds the GIL. The database writes of the
 same delivery (households, arrears, events) take longer than that and do not
-need the persons' ciphertext, so :func:`start` forks a child process that
-computes the tokens while the parent goes on writing; :meth:`Job.slices`
-hands them back a slice of rows at a time, so the parent never holds all of
-them at once.
+need the persons' ciphertext, so :func:`start` starts a child process
+(:mod:`.encryptor`) that computes the tokens while the parent goes on writing;
+:meth:`Job.slices` hands them back a slice of rows at a time, so the parent
+never holds all of them at once.
 
-The parent gives the child the values as CSV text in memory (a tenth of the
-size of Python lists of them; plain text never touches disk). The child reads
-that with the standard library, runs only :mod:`vroegsignaal.privacy`'s
-``encrypt_many``/``blind_index_many`` (no database, no Polars: its thread pool
-does not survive a fork), writes the results slice by slice to unlinked temporary
-files (telling the parent through a pipe when each slice is ready, so that
-the parent can write the first persons while later ones are still being
-encrypted) and leaves with ``os._exit``. The temporary files hold only
-ciphertext and keyed hashes.
+The child is a fresh interpreter, not a fork: a forked child of a 1.5 GB
+parent shared its pages only until Python's reference counts touched them, so
+parent and child together used some 2.3 GB, and forking a process with threads
+(gunicorn, db_worker) is unsafe. A thread of the parent feeds the child
+through a pipe — a header with the key material, then the values as CSV, one
+slice at a time — so neither holds all the plain values twice and nothing
+plain touches disk. The child writes its results slice by slice to unlinked
+temporary files (ciphertext and keyed hashes only) and says through another
+pipe when each slice is ready, so the parent can write the first persons while
+later ones are still being encrypted.
 
-Small batches, and platforms without ``fork``, are computed in-process: the
-result is the same either way (the tests run both paths).
+Small batches are computed in-process: the result is the same either way (the
+tests run both paths).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import io
 import json
 import os
+import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import polars as pl
 
+from vroegsignaal.privacy import crypto
 from vroegsignaal.privacy.services import blind_index_many, encrypt_many
 
-# Below this many values, forking costs more than it saves.
-FORK_MIN_VALUES = 200_000
+# Below this many values, starting a child costs more than it saves.
+CHILD_MIN_VALUES = 200_000
 # Rows per slice handed back by Job.slices().
 SLICE_ROWS = 100_000
 
@@ -150,7 +157,7 @@ class Job:
 def start(
     tasks: dict[str, Task],
     *,
-    fork_min_values: int | None = None,
+    child_min_values: int | None = None,
     slice_rows: int = SLICE_ROWS,
 ) -> Job:
     """Start computing ``tasks`` (name → :class:`Encrypt` or :class:`BlindIndex`, all one length)."""
@@ -160,55 +167,43 @@ def start(
     rows = lengths.pop() if lengths else 0
     prepared = {name: _prepare(task, rows, slice_rows) for name, task in tasks.items()}
     total = sum(len(item.values) for item in prepared.values())
-    threshold = FORK_MIN_VALUES if fork_min_values is None else fork_min_values
-    if total < threshold or not hasattr(os, "fork"):
+    threshold = CHILD_MIN_VALUES if child_min_values is None else child_min_values
+    if total < threshold:
         return _in_process(rows, slice_rows, prepared)
-    payloads = {name: _pack(item.values) for name, item in prepared.items()}
     files = {name: tempfile.TemporaryFile(prefix="vroegsignaal-") for name in prepared}  # noqa: SIM115
     ready_r, ready_w = os.pipe()  # the child says here which slice is ready, and where
+    slices = len(range(0, rows, slice_rows))
 
     def close() -> None:
         for handle in files.values():
             handle.close()
 
     try:
-        pid = os.fork()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "vroegsignaal.households.encryptor"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(ready_w, *(handle.fileno() for handle in files.values())),
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
     except OSError:
         close()
         os.close(ready_r)
         os.close(ready_w)
         return _in_process(rows, slice_rows, prepared)
-    if pid == 0:  # the child: compute, write, leave without running any of the parent's cleanup
-        status = 1
-        try:
-            os.close(ready_r)
-            readers = {name: csv.reader(io.StringIO(payloads[name])) for name in prepared}
-            # Slice by slice, so the parent can write the first rows while later ones are computed.
-            for k in range(len(range(0, rows, slice_rows))):
-                marks = {}
-                for name, item in prepared.items():
-                    plain = [next(readers[name])[0] for _ in range(item.per_slice[k])]
-                    chunk = "".join(r + "\n" for r in _compute(item.task, plain)).encode("ascii")
-                    handle = files[name]
-                    begin = handle.tell()
-                    handle.write(chunk)
-                    handle.flush()
-                    marks[name] = [begin, begin + len(chunk)]
-                os.write(ready_w, (json.dumps(marks) + "\n").encode("ascii"))
-            if any(next(reader, None) is not None for reader in readers.values()):
-                raise ValueError("unpacked more values than packed")
-            status = 0
-        finally:
-            os._exit(status)
-
     os.close(ready_w)
+    header = _header(prepared, files, ready_w, slices)
+    # The values go to the child slice by slice from a thread (pipe writes release the GIL),
+    # while this thread goes on writing rows; they are never all packed at once.
+    feeder = threading.Thread(
+        target=_feed, args=(child.stdin, header, prepared, slices), daemon=True
+    )
+    feeder.start()
     ready = os.fdopen(ready_r, "rb")
-    reaped: list[int] = []
 
     def reap() -> int:
-        if not reaped:
-            reaped.append(os.waitpid(pid, 0)[1])
-        return reaped[0]
+        feeder.join()
+        return child.wait()
 
     def results(k: int) -> dict[str, pl.Series]:
         line = ready.readline()
@@ -237,10 +232,9 @@ def start(
         return out
 
     def cancel() -> None:
-        if not reaped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, 9)
-            reap()
+        if child.returncode is None:
+            child.kill()
+        reap()
         ready.close()
         close()
 
@@ -252,6 +246,52 @@ def start(
             raise RuntimeError(f"versleutelen op de achtergrond is mislukt (status {status})")
 
     return Job(rows, slice_rows, results, finish, cancel, prepared)
+
+
+def _header(
+    prepared: dict[str, _Prepared], files: dict[str, IO[bytes]], ready_fd: int, slices: int
+) -> bytes:
+    """The child's first line: its tasks, where to write, and the key material it needs."""
+    encrypts = any(isinstance(item.task, Encrypt) for item in prepared.values())
+    blinds = any(isinstance(item.task, BlindIndex) for item in prepared.values())
+    ring = crypto.keyring() if encrypts else None
+    header = {
+        "slices": slices,
+        "ready_fd": ready_fd,
+        "key_id": ring.current_id if ring else "",
+        "key": base64.b64encode(ring.current_key).decode("ascii") if ring else "",
+        "blind_key": base64.b64encode(crypto.blind_index_key()).decode("ascii")
+        if blinds
+        else "",
+        "tasks": [
+            [
+                name,
+                "encrypt" if isinstance(item.task, Encrypt) else "blind",
+                getattr(item.task, "context", ""),
+                files[name].fileno(),
+                item.per_slice,
+            ]
+            for name, item in prepared.items()
+        ],
+    }
+    return (json.dumps(header) + "\n").encode("ascii")
+
+
+def _feed(pipe: IO[bytes], header: bytes, prepared: dict[str, _Prepared], slices: int) -> None:
+    """Write the header and then every slice's values, in the order the child reads them."""
+    taken = dict.fromkeys(prepared, 0)
+    try:
+        pipe.write(header)
+        for k in range(slices):
+            for name, item in prepared.items():
+                count = item.per_slice[k]
+                pipe.write(_pack(item.values.slice(taken[name], count)).encode("utf-8"))
+                taken[name] += count
+    except (BrokenPipeError, ValueError):
+        pass  # the child died or was cancelled: results() and finish() say so
+    finally:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            pipe.close()
 
 
 def _pread(fd: int, length: int, offset: int) -> bytes:

@@ -7,7 +7,7 @@ date. It is set-based: the state it needs is read once into Polars frames, the
 diff is computed there, and the result is written in bulk (:mod:`.bulk`). It
 never decrypts a stored person except the few that a delivered record resembles
 without being exactly equal to. The fields of new persons are encrypted in a
-forked child process while the arrears are written (:mod:`.background`).
+child process while the arrears are written (:mod:`.background`).
 
 Households: one per register address (created when first needed); a row that
 intake could route by postcode only gets a household keyed by its delivered
@@ -80,7 +80,7 @@ that did would have to null the digests of the households involved.
 Speed (a first ``stand`` of a million rows): on SQLite the apply runs with a
 larger page cache (``bulk.bulk_cache``, set by intake) and a load into empty
 tables builds their non-unique indexes afterwards (``bulk.deferred_indexes``);
-the persons are inserted last, once a forked child has encrypted their fields,
+the persons are inserted last, once a child process has encrypted their fields,
 and the caller's ``while_persons_encrypt`` (intake: signal evaluation) runs
 meanwhile.
 
@@ -507,7 +507,7 @@ def _link_digests(live: pl.DataFrame) -> pl.Series:
         return h.digest()
 
     # In slices: a million Python bytes objects at once would stay behind as freed but
-    # resident heap, which the forked encryption child then counts in its peak too.
+    # resident heap for the rest of the apply.
     parts = []
     for start in range(0, len(values), DIGEST_SLICE_ROWS):
         chunk = values.slice(start, DIGEST_SLICE_ROWS).to_list()

@@ -468,7 +468,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
 
     watch = _Stopwatch()
     # The staged file is decrypted in memory, never to disk; its bytes go as soon as
-    # they are parsed (before the apply forks a child that would share their pages).
+    # they are parsed (before the apply, the delivery's most memory-hungry step).
     content = [read_staged(path)]
     watch.lap(delivery.pk, "decrypt")
     parsed = parse_delivery(

@@ -61,6 +61,7 @@ class KeyRing:
     current_id: str
     ciphers: dict[str, AESGCM]
     prefixes: dict[str, str]  # kid -> "v1:<kid>:"
+    current_key: bytes = b""  # handed to the encryption child (background.py) through a pipe
 
 
 _keyring: KeyRing | None = None
@@ -93,6 +94,7 @@ def parse_encryption_keys(raw: str | Sequence[str] | None) -> KeyRing:
     items = raw.split(",") if isinstance(raw, str) else list(raw)
     ciphers: dict[str, AESGCM] = {}
     current_id = ""
+    current_key = b""
     for item in (i.strip() for i in items):
         if not item:
             continue
@@ -115,10 +117,13 @@ def parse_encryption_keys(raw: str | Sequence[str] | None) -> KeyRing:
                 f'print(base64.b64encode(os.urandom(32)).decode())").'
             )
         ciphers[kid] = AESGCM(key)
-        current_id = current_id or kid
+        if not current_id:
+            current_id, current_key = kid, key
     if not ciphers:
         raise ImproperlyConfigured("VROEGSIGNAAL_ENCRYPTION_KEYS bevat geen sleutels.")
-    return KeyRing(current_id, ciphers, {kid: f"{TOKEN_VERSION}:{kid}:" for kid in ciphers})
+    return KeyRing(
+        current_id, ciphers, {kid: f"{TOKEN_VERSION}:{kid}:" for kid in ciphers}, current_key
+    )
 
 
 def keyring() -> KeyRing:
@@ -149,10 +154,16 @@ def encrypt_many(values: Iterable[str | None]) -> list[str | None]:
     Same tokens as :func:`encrypt`, but the key lookup, the nonce generation
     (one ``urandom`` call) and attribute lookups happen once per batch.
     """
-    values = values if isinstance(values, list) else list(values)
     ring = keyring()
-    seal = ring.ciphers[ring.current_id].encrypt
-    prefix = ring.prefixes[ring.current_id]
+    return seal_many(ring.ciphers[ring.current_id], ring.prefixes[ring.current_id], values)
+
+
+def seal_many(
+    cipher: AESGCM, prefix: str, values: Iterable[str | None]
+) -> list[str | None]:
+    """:func:`encrypt_many` with the key given: the encryption child has no settings."""
+    values = values if isinstance(values, list) else list(values)
+    seal = cipher.encrypt
     b64 = base64.b64encode
     nonces = os.urandom(NONCE_BYTES * len(values))
     out: list[str | None] = []
@@ -218,6 +229,11 @@ def reencrypt(token: str) -> str:
 # --- blind index -------------------------------------------------------------
 
 
+def blind_index_key() -> bytes:
+    """The blind-index key (for the encryption child, which has no settings)."""
+    return _blind_index_key()
+
+
 def _blind_index_key() -> bytes:
     global _blind_key
     if _blind_key is None:
@@ -249,7 +265,12 @@ def blind_index(value: str, *, context: str) -> str:
 
 def blind_index_many(values: Iterable[str | None], *, context: str) -> list[str | None]:
     """:func:`blind_index` over a batch; ``None`` stays ``None``."""
-    base = hmac.new(_blind_index_key(), _check_context(context), hashlib.sha256)
+    return hash_many(_blind_index_key(), values, context=context)
+
+
+def hash_many(key: bytes, values: Iterable[str | None], *, context: str) -> list[str | None]:
+    """:func:`blind_index_many` with the key given: the encryption child has no settings."""
+    base = hmac.new(key, _check_context(context), hashlib.sha256)
     out: list[str | None] = []
     for value in values:
         if value is None:

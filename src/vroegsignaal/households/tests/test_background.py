@@ -32,8 +32,8 @@ def test_forked_and_in_process_results_agree():
         "tokens": background.Encrypt(values),
         "index": background.BlindIndex(values, "test"),
     }
-    forked = collect(background.start(tasks, fork_min_values=0, slice_rows=4))
-    local = collect(background.start(tasks, fork_min_values=10**9, slice_rows=4))
+    forked = collect(background.start(tasks, child_min_values=0, slice_rows=4))
+    local = collect(background.start(tasks, child_min_values=10**9, slice_rows=4))
     for result in (forked, local):
         tokens = result["tokens"]
         assert len(tokens) == 15
@@ -47,7 +47,7 @@ def test_forked_and_in_process_results_agree():
 
 def test_a_cancelled_job_leaves_no_child_behind():
     values = pl.Series(["x"] * 10, dtype=pl.String)
-    job = background.start({"t": background.Encrypt(values)}, fork_min_values=0)
+    job = background.start({"t": background.Encrypt(values)}, child_min_values=0)
     job.cancel()
     job.cancel()  # twice is harmless
 
@@ -56,7 +56,7 @@ def test_slices_read_while_the_child_still_writes_keep_their_order():
     values = pl.Series([f"waarde {i}" if i % 7 else None for i in range(20_000)], dtype=pl.String)
     job = background.start(
         {"tokens": background.Encrypt(values), "index": background.BlindIndex(values, "test")},
-        fork_min_values=0,
+        child_min_values=0,
         slice_rows=250,
     )
     result = collect(job)
@@ -64,3 +64,36 @@ def test_slices_read_while_the_child_still_writes_keep_their_order():
     assert decrypt_many(present) == [v for v in values.to_list() if v]
     assert result["index"][1] == blind_index("waarde 1", context="test")
     assert result["index"][0] is None
+
+
+def test_a_failing_child_names_the_error_but_never_a_value():
+    import subprocess
+    import sys
+
+    header = b'{"slices": 1, "ready_fd": 1, "key_id": "k", "key": "", "blind_key": "", '
+    header += b'"tasks": [["t", "encrypt", "", 1, [1]]]}\n'
+    done = subprocess.run(
+        [sys.executable, "-m", "vroegsignaal.households.encryptor"],
+        input=header + b"Geheime Achternaam\n",
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == b"vroegsignaal encryptor: AttributeError\n"  # no key: no cipher
+
+
+def test_a_child_is_started_safely_from_a_process_with_threads():
+    import threading
+
+    values = pl.Series([f"naam {i}" for i in range(50)], dtype=pl.String)
+    results: list = []
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)  # another thread alive, as in gunicorn or db_worker
+    busy.start()
+    try:
+        job = background.start({"t": background.Encrypt(values)}, child_min_values=0, slice_rows=7)
+        results = collect(job)["t"]
+    finally:
+        stop.set()
+        busy.join()
+    assert decrypt_many(results) == values.to_list()
