@@ -50,7 +50,9 @@ Decisions where the contract is silent:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gc
 import hashlib
 import io
 import itertools
@@ -59,7 +61,7 @@ import mmap
 import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -792,13 +794,25 @@ def _read_xlsx_openpyxl(payload) -> tuple[pl.DataFrame, str]:
 # ---------------------------------------------------------------------------
 
 
-def _json_column(values: list, key: object) -> pl.Series:
-    """One key's values as text: numbers as written, booleans as words, null as null."""
+# Rows turned into columns at a time: a million Python dicts at once would take 1.3 GB.
+JSON_CHUNK_ROWS = 50_000
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+_NOT_AN_OBJECT = 'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
+
+
+def _json_column(values: Sequence, key: object, first: int = 1) -> pl.Series:
+    """One key's values as text: numbers as written, booleans as words, null as null.
+
+    ``first`` is the number of the first value's achterstand (for the message).
+    """
     kinds = set(map(type, values))
     if kinds <= {str, type(None)}:
         return pl.Series(values, dtype=pl.String)
     if not kinds <= {str, type(None), bool}:
-        number = next(i for i, v in enumerate(values, 1) if not isinstance(v, str | bool | None))
+        number = next(
+            i for i, v in enumerate(values, first) if not isinstance(v, str | bool | None)
+        )
         raise _unreadable(
             f"het veld {str(key)!r} van achterstand {number} is geen tekst, getal of ja/nee-waarde"
         )
@@ -806,36 +820,170 @@ def _json_column(values: list, key: object) -> pl.Series:
     return pl.Series([words.get(v, v) if type(v) is bool else v for v in values], dtype=pl.String)
 
 
+@dataclass
+class _JsonRows:
+    """The ``achterstanden`` array read a chunk of rows at a time into string columns."""
+
+    keys: dict[str, int] = field(default_factory=dict)  # every key seen, in order → position
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, items: list[dict]) -> None:
+        shapes = set(map(tuple, items))
+        if len(shapes) == 1:  # every row has the same keys in the same order: transpose in C
+            present = shapes.pop()
+            values = list(zip(*map(dict.values, items), strict=True))
+        else:
+            present = tuple(dict.fromkeys(itertools.chain.from_iterable(items)))
+            values = [[item.get(key) for item in items] for key in present]
+        for key in present:
+            self.keys.setdefault(key, len(self.keys))
+        first = self.count + 1
+        self.count += len(items)
+        self.frames.append(
+            pl.DataFrame(
+                {
+                    # The row numbers also keep rows that are empty objects.
+                    ROW_NUMBER: pl.int_range(first, self.count + 1, eager=True, dtype=pl.Int64),
+                    **{
+                        f"k{self.keys[key]}": _json_column(column, key, first)
+                        for key, column in zip(present, values, strict=True)
+                    },
+                }
+            )
+        )
+
+    def column(self, table: pl.DataFrame, position: int) -> pl.Series:
+        name = f"k{position}"
+        if name in table.columns:
+            return table.get_column(name)
+        return pl.Series(name, [None] * table.height, dtype=pl.String)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan_json(text: str) -> tuple[dict[str, object], _JsonRows | None]:
+    """The top-level object's members, with ``achterstanden`` read as a stream of rows.
+
+    ``json.loads`` of a million rows holds every row as a dict at once (2.1 GB
+    for a 1M-row file); this walks the top-level object with the standard
+    library's decoder and turns the rows into columns a chunk at a time. What
+    it accepts and what each value becomes are ``json.loads``'s, numbers kept
+    as the text they were written as. Raises ``ValueError`` on malformed JSON.
+    """
+    decode = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).raw_decode
+    space = _JSON_SPACE.match
+
+    def skip(i: int) -> int:
+        return space(text, i).end()  # type: ignore[union-attr]
+
+    def expect(i: int, char: str) -> int:
+        if not text.startswith(char, i):
+            raise ValueError(f"expected {char!r} at {i}")
+        return skip(i + 1)
+
+    body: dict[str, object] = {}
+    rows: _JsonRows | None = None
+    i = skip(0)
+    if not text.startswith("{", i):
+        raise _unreadable(_NOT_AN_OBJECT)
+    i = skip(i + 1)
+    if text.startswith("}", i):
+        i += 1
+    else:
+        while True:
+            key, i = decode(text, i)
+            if not isinstance(key, str):
+                raise ValueError("a key must be a string")
+            i = expect(skip(i), ":")
+            if key == "achterstanden" and text.startswith("[", i):
+                if rows is not None:
+                    raise _unreadable('de JSON noemt "achterstanden" twee keer')
+                rows, i = _scan_json_rows(text, skip(i + 1), decode, skip)
+            else:
+                body[key], i = decode(text, i)
+            i = skip(i)
+            if text.startswith(",", i):
+                i = skip(i + 1)
+                continue
+            i = expect(i, "}")
+            break
+    if skip(i) != len(text):
+        raise ValueError("extra data after the object")
+    if rows is not None and "achterstanden" in body:
+        raise _unreadable('de JSON noemt "achterstanden" twee keer')
+    return body, rows
+
+
+def _scan_json_rows(text: str, i: int, decode, skip) -> tuple[_JsonRows, int]:
+    """The rows of the array whose ``[`` is just before ``i``; the index after its ``]``."""
+    rows = _JsonRows()
+    items: list[dict] = []
+    if text.startswith("]", i):
+        return rows, i + 1
+    comma = _JSON_COMMA.match
+    append = items.append
+    while True:
+        item, i = decode(text, i)
+        if type(item) is not dict:
+            raise _unreadable(f"achterstand {rows.count + len(items) + 1} is geen object")
+        append(item)
+        if len(items) == JSON_CHUNK_ROWS:
+            rows.add(items)
+            items = []
+            append = items.append
+        found = comma(text, i)
+        if found:
+            i = found.end()
+            continue
+        i = skip(i)
+        if text.startswith("]", i):
+            break
+        raise ValueError(f"expected ',' or ']' at {i}")
+    if items:
+        rows.add(items)
+    return rows, i + 1
+
+
 def _read_json(
     raw: _Bytes, column_mapping: Mapping[str, str | None] | None, soort: str | None
 ) -> ParsedDelivery:
     try:
         text = codecs.decode(raw.data, "utf-8-sig")
-        # Numbers stay the text they were written as (1234.50 stays 1234.50).
-        body = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
-    except (UnicodeDecodeError, ValueError) as error:
+        # The rows are a million short-lived acyclic objects: the cycle collector would
+        # only walk them again and again (a second of 8).
+        with _collector_paused():
+            body, rows = _scan_json(text)
+    except DeliveryRefused:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise _unreadable("het is geen geldige JSON in UTF-8") from error
-    del text
-    if not isinstance(body, dict) or not isinstance(body.get("achterstanden", None), list):
-        raise _unreadable(
-            'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
-        )
-    items = body.pop("achterstanden")
-    if not items:
+    finally:
+        text = ""
+    if rows is None:
+        raise _unreadable(_NOT_AN_OBJECT)
+    if not rows.count:
         raise _empty()
-    if not all(type(item) is dict for item in items):
-        number = next(i for i, item in enumerate(items, 1) if type(item) is not dict)
-        raise _unreadable(f"achterstand {number} is geen object")
-    headers: list[object] = list(dict.fromkeys(itertools.chain.from_iterable(items)))
+    headers: list[object] = list(rows.keys)
     match = match_headers(headers, column_mapping)
-    columns = {
-        f"c{pos}": _json_column([item.get(headers[pos]) for item in items], headers[pos])
-        for pos in match.columns.values()
-    }
+    table = pl.concat(rows.frames, how="diagonal") if len(rows.frames) > 1 else rows.frames[0]
+    rows.frames.clear()
     frame = pl.DataFrame(
-        {ROW_NUMBER: pl.int_range(1, len(items) + 1, eager=True), **columns}
-    ).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
-    del items
+        {
+            ROW_NUMBER: table.get_column(ROW_NUMBER),
+            **{f"c{pos}": rows.column(table, pos) for pos in match.columns.values()},
+        }
+    )
+    del table
     peildatum, body_soort = body.get("peildatum"), body.get("soort")
     effective = soort or (str(body_soort) if body_soort in Soort.values else None)
     table, sources, unknown, duplicates = _finish(frame, headers, column_mapping, effective)
