@@ -30,6 +30,12 @@ DEMO_MODE = MODE == "demo"
 DATA_DIR = Path(
     env("VROEGSIGNAAL_DATA_DIR", str(PROJECT_DIR / "var"), "Folder for the SQLite database and other local state.")
 )
+INCOMING_DIR = env(
+    "VROEGSIGNAAL_INCOMING_DIR",
+    "",
+    "Folder for deliveries received and not yet processed (encrypted); empty: "
+    "`VROEGSIGNAAL_DATA_DIR/incoming`. On several machines a folder shared by web servers and workers.",
+)
 
 DEBUG = env_bool("DEBUG", False, "Django debug pages. Never in production.")
 

@@ -124,8 +124,12 @@ class _Stopwatch:
 
 
 def incoming_dir() -> Path:
-    """``DATA_DIR/incoming``: staged deliveries, readable by this system's user only."""
-    path = Path(settings.DATA_DIR) / "incoming"
+    """``INCOMING_DIR`` (``DATA_DIR/incoming``): staged deliveries, this system's user's only.
+
+    The web server stages and a worker processes: on several machines this is one shared
+    folder (its files are sealed, see :mod:`.sealing`).
+    """
+    path = Path(settings.INCOMING_DIR or Path(settings.DATA_DIR) / "incoming")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

@@ -212,3 +212,15 @@ def test_staging_stops_and_keeps_nothing_beyond_the_size_limit(world, settings):
     settings.MAX_DELIVERY_BYTES = 1000
     staged = services.stage_file(io.BytesIO(b"x" * 5000))
     assert staged.too_big and list(services.incoming_dir().iterdir()) == []
+
+
+def test_deliveries_are_staged_in_the_configured_incoming_folder(
+    world, households, queued, settings, tmp_path
+):
+    # On several machines web servers stage and workers process through one shared folder.
+    settings.INCOMING_DIR = tmp_path / "gedeeld"
+    delivery = stage_and_wait(world, content())
+    assert [p.name for p in (tmp_path / "gedeeld").iterdir()] == [delivery.staged_name]
+    processed = services.process_delivery(delivery.pk)
+    assert processed.status == S.VERWERKT
+    assert list((tmp_path / "gedeeld").iterdir()) == []
