@@ -1,6 +1,7 @@
 """Benchmark: a 1,000,000-row ``stand`` from file to committed data, against DuckDB.
 
     .venv/bin/python benchmarks/intake.py [--rows 1000000] [--keep DIR] [--only sqlite|postgresql]
+                                          [--format csv|json|xlsx]
     scripts/with-postgres.sh .venv/bin/python benchmarks/intake.py      # SQLite and PostgreSQL
 
 The data. ``generate_world`` makes a world of ``rows / 1.357`` households (about
@@ -43,6 +44,10 @@ Exits non-zero when a delivery misses a target or its outcome differs from
 the data's ground truth (rows accepted, rejected per code, warnings, arrears
 opened, changed and cleared). ``--keep DIR`` keeps (and reuses) the world and
 the deliveries.
+
+``--format json|xlsx`` delivers the same rows as a JSON body or an XLSX sheet
+(converted once from the CSV, kept with ``--keep``); the baseline stays DuckDB
+reading the CSV.
 
 ``--no-link-shortcut`` links every row of the next month's ``stand`` again
 (``households.services.LINK_SHORTCUT`` off); ``--dump DIR`` writes the stored
@@ -613,6 +618,45 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
+def converted(folder: Path, entry: dict, fmt: str) -> Path:
+    """The CSV delivery ``entry`` as ``fmt`` (``json``: an object with its rows as strings;
+    ``xlsx``: one sheet of text cells), written once next to it and reused."""
+    source = folder / entry["file"]
+    if fmt == "csv":
+        return source
+    target = source.with_suffix(f".{fmt}")
+    if target.exists():
+        return target
+    import polars as pl
+
+    frame = pl.read_csv(source, separator=";", encoding="windows-1252", infer_schema=False)
+    partial = target.with_name(target.name + ".part")
+    if fmt == "json":
+        with open(partial, "w", encoding="utf-8") as out:
+            out.write(
+                json.dumps({"peildatum": entry["peildatum"], "soort": "stand"})[:-1]
+                + ', "achterstanden": '
+            )
+            out.write(frame.write_json())
+            out.write("}")
+    else:
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(
+            str(partial), {"constant_memory": True, "strings_to_numbers": False}
+        )
+        sheet = workbook.add_worksheet("Achterstanden")
+        for col, name in enumerate(frame.columns):
+            sheet.write_string(0, col, name)
+        for r, row in enumerate(frame.iter_rows(), start=1):
+            for col, value in enumerate(row):
+                if value is not None:
+                    sheet.write_string(r, col, value)
+        workbook.close()
+    partial.rename(target)
+    return target
+
+
 def run_child(*args: str) -> dict:
     """Run a timed step in a fresh process; sample its process tree's memory while it runs.
 
@@ -736,7 +780,13 @@ def report_delivery(label: str, result: dict, baseline: dict, expected: dict) ->
 
 
 def run_database(
-    url: str, label: str, data: dict, folder: Path, baselines: list[dict], scratch: Path
+    url: str,
+    label: str,
+    data: dict,
+    folder: Path,
+    baselines: list[dict],
+    scratch: Path,
+    fmt: str = "csv",
 ) -> list:
     world = folder / "world"
     data_dir = scratch / f"data-{label}"
@@ -758,7 +808,7 @@ def run_database(
         strict=True,
     ):
         result = run_child(
-            "deliver", url, str(folder / entry["file"]), entry["peildatum"], str(data_dir)
+            "deliver", url, str(converted(folder, entry, fmt)), entry["peildatum"], str(data_dir)
         )
         ok = report_delivery(name, result, baseline, entry)
         results.append((label, name, result, baseline, ok))
@@ -789,6 +839,12 @@ def main() -> int:
         "--no-link-shortcut", action="store_true", help="link every row of the next month again"
     )
     parser.add_argument("--dump", type=Path, help="write the outcome by natural keys here")
+    parser.add_argument(
+        "--format",
+        choices=["csv", "json", "xlsx"],
+        default="csv",
+        help="deliver the same rows as JSON or XLSX (the baseline stays DuckDB on the CSV)",
+    )
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -826,13 +882,15 @@ def main() -> int:
         results = []
         if args.only != "postgresql":
             url = f"sqlite:///{scratch / 'bench.sqlite3'}"
-            results += run_database(url, "sqlite", data, folder, baselines, scratch)
+            results += run_database(url, "sqlite", data, folder, baselines, scratch, args.format)
         database_url = os.environ.get("DATABASE_URL", "")
         if args.only != "sqlite":
             if database_url.startswith(("postgres://", "postgresql://")):
                 results += with_postgresql_database(
                     database_url,
-                    lambda url: run_database(url, "postgresql", data, folder, baselines, scratch),
+                    lambda url: run_database(
+                        url, "postgresql", data, folder, baselines, scratch, args.format
+                    ),
                 )
             else:
                 print(
