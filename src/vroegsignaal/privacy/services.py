@@ -1,4 +1,4 @@
-"""The privacy app's public face: audit, encryption, blind indexes, key rotation, retention.
+"""The privacy app's public face: audit, encryption, blind indexes, key rotation, retention, backups.
 
 Other apps import from here (or from :mod:`.fields` for model fields).
 """
@@ -6,6 +6,7 @@ Other apps import from here (or from :mod:`.fields` for model fields).
 from __future__ import annotations
 
 from .audit import VerifyResult, client_ip, record, verify_chain
+from .backup import BackupError, BackupReport, make_backup
 from .crypto import (
     DecryptionError,
     blind_index,
@@ -23,6 +24,8 @@ from .retention import PurgeReport, policy_for, purge
 __all__ = [
     "AuditAction",
     "AuditEvent",
+    "BackupError",
+    "BackupReport",
     "DecryptionError",
     "PurgeReport",
     "RotationReport",
@@ -35,6 +38,7 @@ __all__ = [
     "decrypt_many",
     "encrypt",
     "encrypt_many",
+    "make_backup",
     "policy_for",
     "purge",
     "record",

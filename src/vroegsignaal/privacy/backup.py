@@ -1,0 +1,136 @@
+"""A consistent copy of the whole database while the system runs (``vroegsignaal backup``).
+
+Copying the SQLite file of a running system can give a torn copy (pages in the
+WAL not yet in the file, a write halfway); SQLite's online backup copies a
+consistent snapshot page by page instead, and the copy is checked with
+``PRAGMA integrity_check`` before it takes the asked-for name. On PostgreSQL
+the field's tool does it: ``pg_dump --format=custom`` (one snapshot
+transaction), checked by ``pg_restore --list``.
+
+The copy holds all personal data, encrypted where the fields are, so it is
+written with mode 0600 and recorded in the audit log like any export. It is of
+no use without ``VROEGSIGNAAL_ENCRYPTION_KEYS`` and
+``VROEGSIGNAAL_BLIND_INDEX_KEY``: keep those apart from the copies.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection
+
+from .audit import record
+from .models import AuditAction
+
+
+class BackupError(Exception):
+    """The copy could not be made; the message says why, in Dutch, without personal data."""
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    database: str  # "SQLite" or "PostgreSQL"
+    size: int  # bytes
+    seconds: float
+    tables: int  # tables in the copy
+
+
+def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
+    """Write a checked copy of the database to ``path``; nothing is left behind on failure."""
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise BackupError(f"{target} bestaat al; kies een andere naam of gebruik --overschrijven.")
+    if not target.parent.is_dir():
+        raise BackupError(f"De map {target.parent} bestaat niet.")
+    partial = target.with_name(f".{target.name}.deel")
+    partial.unlink(missing_ok=True)
+    started = time.perf_counter()
+    try:
+        if connection.vendor == "sqlite":
+            database, tables = "SQLite", _sqlite_copy(partial)
+        elif connection.vendor == "postgresql":
+            database, tables = "PostgreSQL", _postgresql_copy(partial)
+        else:
+            raise BackupError(f"Reservekopieën van {connection.vendor} worden niet ondersteund.")
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    report = BackupReport(
+        target, database, target.stat().st_size, time.perf_counter() - started, tables
+    )
+    record(
+        None,
+        AuditAction.EXPORT,
+        object_type="database",
+        purpose="reservekopie",
+        details={"database": database, "bytes": report.size, "tabellen": tables},
+    )
+    return report
+
+
+def _private_file(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _sqlite_copy(partial: Path) -> int:
+    _private_file(partial)
+    connection.ensure_connection()
+    copy = sqlite3.connect(partial)
+    try:
+        # In steps, so that the system's own writers are not held off for the whole copy.
+        connection.connection.backup(copy, pages=4096, sleep=0.005)
+        problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+        if problems != ["ok"]:
+            raise BackupError("De kopie is niet in orde (integrity_check); probeer het opnieuw.")
+        return copy.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    finally:
+        copy.close()
+
+
+def _postgresql_copy(partial: Path) -> int:
+    dump, restore = shutil.which("pg_dump"), shutil.which("pg_restore")
+    if not dump or not restore:
+        raise BackupError(
+            "pg_dump of pg_restore niet gevonden: installeer de PostgreSQL-client "
+            "(dezelfde hoofdversie als de server)."
+        )
+    params = connection.get_connection_params()
+    env = {**os.environ, "PGDATABASE": params.get("dbname") or connection.settings_dict["NAME"]}
+    for key, variable in (
+        ("user", "PGUSER"),
+        ("password", "PGPASSWORD"),  # in the environment, never on the command line
+        ("host", "PGHOST"),
+        ("port", "PGPORT"),
+        ("sslmode", "PGSSLMODE"),
+    ):
+        if params.get(key):
+            env[variable] = str(params[key])
+    _private_file(partial)
+    done = subprocess.run(
+        [dump, "--format=custom", "--no-password", f"--file={partial}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BackupError(f"pg_dump is mislukt: {_last_line(done.stderr)}")
+    listed = subprocess.run(
+        [restore, "--list", str(partial)], capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        raise BackupError(f"De kopie is niet leesbaar voor pg_restore: {_last_line(listed.stderr)}")
+    return sum(1 for line in listed.stdout.splitlines() if " TABLE DATA " in line)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "geen melding"
