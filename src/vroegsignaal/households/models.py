@@ -37,6 +37,10 @@ from vroegsignaal.privacy.fields import EncryptedDateField, EncryptedTextField
 
 BLIND_INDEX_LENGTH = 32  # privacy.crypto.BLIND_INDEX_LENGTH
 KEY_LENGTH = 64  # klantnummer, contractnummer, signaal_id: spec 1.5
+# Closed cases past their retention period move to one household per municipality whose
+# ``unregistered_address`` is this prefix and the municipality's code; no delivered address
+# has this form (those start with a postcode).
+ANONYMOUS_PREFIX = "anoniem:"
 
 
 class Household(models.Model):

@@ -110,7 +110,15 @@ from vroegsignaal.privacy.services import (
 )
 
 from . import background, bulk, matching
-from .models import Arrear, ArrearEvent, ArrearEventKind, ArrearStatus, Household, Person
+from .models import (
+    ANONYMOUS_PREFIX,
+    Arrear,
+    ArrearEvent,
+    ArrearEventKind,
+    ArrearStatus,
+    Household,
+    Person,
+)
 
 __all__ = [
     "INPUT_SCHEMA",
@@ -1910,11 +1918,6 @@ def _previous_arrears(keys: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
 
 
 # --- retention (privacy.retention calls these) -------------------------------
-
-# Closed cases past their retention period move to one household per municipality
-# keyed like this; no delivered address has this form (addresses start with a postcode).
-ANONYMOUS_PREFIX = "anoniem:"
-
 
 def anonymous_household_key(municipality) -> str:
     return f"{ANONYMOUS_PREFIX}{municipality.code}"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
 
+from vroegsignaal.households.models import ANONYMOUS_PREFIX
 from vroegsignaal.intake.normalise import csv_lines
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import scoped
@@ -71,7 +72,7 @@ def _unregistered(text: str) -> tuple[str, int | None, str, str]:
 
     An anonymised household (``anoniem:<gemeentecode>``, after retention) has no address: empty parts.
     """
-    if text.startswith("anoniem:"):  # households.services.ANONYMOUS_PREFIX (importing it here is circular)
+    if text.startswith(ANONYMOUS_PREFIX):
         return "", None, "", ""
     parts = (text.split("|") + ["", "", "", ""])[:4]
     number = int(parts[1]) if parts[1].isdigit() else None
