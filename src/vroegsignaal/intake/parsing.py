@@ -235,6 +235,7 @@ def parse_delivery(
     soort: str | None = None,
     column_mapping: Mapping[str, str | None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    head_rows: int | None = None,
 ) -> ParsedDelivery:
     """Read a delivery into a :class:`ParsedDelivery` or raise :class:`DeliveryRefused`.
 
@@ -245,7 +246,8 @@ def parse_delivery(
     required column (for JSON the body's ``soort`` is used when ``soort`` is
     not given). ``column_mapping`` is the creditor's saved
     ``{their header: field or None}``, which takes precedence over names and
-    aliases.
+    aliases. ``head_rows``: read only that many rows of a JSON body and nothing
+    after them (the upload page's preview of a file's head).
     """
     raw = _Bytes(source, max_bytes)
     try:
@@ -258,7 +260,7 @@ def parse_delivery(
         if kind == "xlsx":
             parsed = _read_xlsx(raw, column_mapping, soort, max_bytes)
         elif kind == "json":
-            parsed = _read_json(raw, column_mapping, soort)
+            parsed = _read_json(raw, column_mapping, soort, head_rows)
         else:
             parsed = _read_csv(raw, column_mapping, soort)
         return _with(parsed, size=raw.size, sha256=raw.sha256())
@@ -889,7 +891,16 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _scan_json(text: str) -> tuple[dict[str, object], _JsonRows | None]:
+class _EnoughRows(Exception):
+    """``max_rows`` rows are read: the rest of the text is not needed (a preview)."""
+
+    def __init__(self, rows: _JsonRows):
+        self.rows = rows
+
+
+def _scan_json(
+    text: str, max_rows: int | None = None
+) -> tuple[dict[str, object], _JsonRows | None]:
     """The top-level object's members, with ``achterstanden`` read as a stream of rows.
 
     ``json.loads`` of a million rows holds every row as a dict at once (2.1 GB
@@ -897,6 +908,8 @@ def _scan_json(text: str) -> tuple[dict[str, object], _JsonRows | None]:
     library's decoder and turns the rows into columns a chunk at a time. What
     it accepts and what each value becomes are ``json.loads``'s, numbers kept
     as the text they were written as. Raises ``ValueError`` on malformed JSON.
+    With ``max_rows`` it stops after that many rows (the members read so far,
+    the rows, and nothing of the rest checked): the preview of a file's head.
     """
     decode = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).raw_decode
     space = _JSON_SPACE.match
@@ -926,7 +939,10 @@ def _scan_json(text: str) -> tuple[dict[str, object], _JsonRows | None]:
             if key == "achterstanden" and text.startswith("[", i):
                 if rows is not None:
                     raise _unreadable('de JSON noemt "achterstanden" twee keer')
-                rows, i = _scan_json_rows(text, skip(i + 1), decode, skip)
+                try:
+                    rows, i = _scan_json_rows(text, skip(i + 1), decode, skip, max_rows)
+                except _EnoughRows as enough:
+                    return body, enough.rows
             else:
                 body[key], i = decode(text, i)
             i = skip(i)
@@ -942,7 +958,9 @@ def _scan_json(text: str) -> tuple[dict[str, object], _JsonRows | None]:
     return body, rows
 
 
-def _scan_json_rows(text: str, i: int, decode, skip) -> tuple[_JsonRows, int]:
+def _scan_json_rows(
+    text: str, i: int, decode, skip, max_rows: int | None = None
+) -> tuple[_JsonRows, int]:
     """The rows of the array whose ``[`` is just before ``i``; the index after its ``]``."""
     rows = _JsonRows()
     items: list[dict] = []
@@ -955,6 +973,9 @@ def _scan_json_rows(text: str, i: int, decode, skip) -> tuple[_JsonRows, int]:
         if type(item) is not dict:
             raise _unreadable(f"achterstand {rows.count + len(items) + 1} is geen object")
         append(item)
+        if max_rows is not None and rows.count + len(items) >= max_rows:
+            rows.add(items)
+            raise _EnoughRows(rows)
         if len(items) == JSON_CHUNK_ROWS:
             rows.add(items)
             items = []
@@ -973,14 +994,20 @@ def _scan_json_rows(text: str, i: int, decode, skip) -> tuple[_JsonRows, int]:
 
 
 def _read_json(
-    raw: _Bytes, column_mapping: Mapping[str, str | None] | None, soort: str | None
+    raw: _Bytes,
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+    head_rows: int | None = None,
 ) -> ParsedDelivery:
     try:
-        text = codecs.decode(raw.data, "utf-8-sig")
+        if head_rows is None:
+            text = codecs.decode(raw.data, "utf-8-sig")
+        else:  # the head of a file: it may end in the middle of a character
+            text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw.data, final=False)
         # The rows are a million short-lived acyclic objects: the cycle collector would
         # only walk them again and again (a second of 8).
         with _collector_paused():
-            body, rows = _scan_json(text)
+            body, rows = _scan_json(text, max_rows=head_rows)
     except DeliveryRefused:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError) as error:

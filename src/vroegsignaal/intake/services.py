@@ -1323,14 +1323,17 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
     """Read the head of a staged file as the delivery will be read; never raises for bad files."""
     from .parsing import DeliveryRefused, parse_delivery
 
-    is_csv = not filename.lower().endswith((".xlsx", ".xls", ".json"))
-    # The staged file is encrypted: its plaintext (a CSV's head) is read into memory.
-    source: bytes = read_staged(path, limit=PREVIEW_HEAD_BYTES + 1 if is_csv else None)
-    whole = len(source) <= PREVIEW_HEAD_BYTES or not is_csv
+    name = filename.lower()
+    is_json = name.endswith(".json")
+    # A CSV's or JSON body's head is enough; an XLSX is a ZIP and is read whole.
+    by_head = not name.endswith((".xlsx", ".xls"))
+    # The staged file is encrypted: its plaintext (the head) is read into memory.
+    source: bytes = read_staged(path, limit=PREVIEW_HEAD_BYTES + 1 if by_head else None)
+    whole = len(source) <= PREVIEW_HEAD_BYTES or not by_head
     if not whole:
         head = source[:PREVIEW_HEAD_BYTES]
         cut = head.rfind(b"\n")
-        source = head[: cut + 1] if cut > 0 else head
+        source = head if is_json else head[: cut + 1] if cut > 0 else head
     try:
         try:
             parsed = parse_delivery(
@@ -1339,6 +1342,7 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
                 soort=kind or None,
                 column_mapping=column_mapping_for(creditor),
                 max_bytes=settings.MAX_DELIVERY_BYTES,
+                head_rows=PREVIEW_ROWS if is_json and not whole else None,
             )
         except DeliveryRefused as refused:
             if whole or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):

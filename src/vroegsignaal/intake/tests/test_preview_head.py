@@ -1,0 +1,47 @@
+"""The upload page's preview reads the head of a big CSV or JSON file, not the whole file."""
+
+from __future__ import annotations
+
+import json
+
+from vroegsignaal.intake import services
+
+from .support import row
+
+
+def big_json(rows: int, tail: str = "") -> bytes:
+    items = [{**row(n), "achternaam": f"Ëlberg-{n}"} for n in range(1, rows + 1)]
+    body = json.dumps({"soort": "stand", "achterstanden": items}, ensure_ascii=False)
+    return (body[:-2] + tail + body[-2:]).encode("utf-8")
+
+
+def preview_of(world, data: bytes, filename: str) -> services.Preview:
+    staged = services.stage_file(data)
+    try:
+        return services.preview_delivery(world.creditor, staged.path, filename=filename, kind="stand")
+    finally:
+        staged.path.unlink()
+
+
+def test_a_big_json_body_is_previewed_from_its_head_only(world):
+    # Broken far beyond the head: a preview that read the whole file would refuse it.
+    data = big_json(3000, tail=", kapot")
+    assert len(data) > 2 * services.PREVIEW_HEAD_BYTES
+    preview = preview_of(world, data, "levering.json")
+    assert preview.refusal is None
+    assert [r["achternaam"] for r in preview.rows] == [f"Ëlberg-{n}" for n in range(1, 11)]
+    assert preview.file_format == "json"
+
+
+def test_a_json_head_too_short_for_the_preview_falls_back_to_the_whole_file(world, monkeypatch):
+    monkeypatch.setattr(services, "PREVIEW_HEAD_BYTES", 300)  # the head ends in the first row
+    preview = preview_of(world, big_json(40), "levering.json")
+    assert preview.refusal is None and len(preview.rows) == services.PREVIEW_ROWS
+
+
+def test_a_head_cut_inside_a_character_still_previews(world, monkeypatch):
+    data = big_json(3000, tail=", kapot")  # so that only the head can give a preview
+    cut = data.index("Ëlberg-2999".encode()) + 1  # inside the two bytes of Ë
+    monkeypatch.setattr(services, "PREVIEW_HEAD_BYTES", cut)
+    preview = preview_of(world, data, "levering.json")
+    assert preview.refusal is None and len(preview.rows) == services.PREVIEW_ROWS
