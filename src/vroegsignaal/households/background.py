@@ -179,6 +179,7 @@ def start(
             handle.close()
 
     try:
+        header = _header(prepared, files, ready_w, slices)  # before the child: it may raise
         child = subprocess.Popen(
             [sys.executable, "-m", "vroegsignaal.households.encryptor"],
             stdin=subprocess.PIPE,
@@ -186,13 +187,14 @@ def start(
             pass_fds=(ready_w, *(handle.fileno() for handle in files.values())),
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
-    except OSError:
+    except BaseException as error:
         close()
         os.close(ready_r)
         os.close(ready_w)
-        return _in_process(rows, slice_rows, prepared)
+        if isinstance(error, OSError):  # no child could be started: compute it here
+            return _in_process(rows, slice_rows, prepared)
+        raise
     os.close(ready_w)
-    header = _header(prepared, files, ready_w, slices)
     # The values go to the child slice by slice from a thread (pipe writes release the GIL),
     # while this thread goes on writing rows; they are never all packed at once.
     feeder = threading.Thread(
