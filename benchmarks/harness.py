@@ -21,6 +21,35 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, now."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    found += process_tree(int(child))
+    except OSError:
+        pass
+    return found
+
+
+def tree_pss_mib(pid: int) -> float:
+    """Memory held by ``pid`` and its descendants: their summed PSS (shared pages counted once).
+
+    ``ru_maxrss`` would count pages two processes share twice, and that of a child
+    started with fork + exec still counts its parent's pages at the fork.
+    """
+    total = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+        except OSError:
+            continue
+    return total / 1024
+
+
 def run_script(script: str, database_url: str, arguments: list[str]) -> int:
     """Run ``script`` as the child for ``database_url``; its exit status."""
     command = [sys.executable, script, "--child", database_url, *arguments]

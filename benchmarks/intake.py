@@ -76,6 +76,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from harness import tree_pss_mib  # noqa: E402
 
 CREDITOR = "DELINDE"
 MUNICIPALITIES = 4
@@ -593,31 +596,6 @@ def dump_outcome() -> dict:
     }
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants, now."""
-    found = [pid]
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                for child in f.read().split():
-                    found += _tree(int(child))
-    except OSError:
-        pass
-    return found
-
-
-def _pss_kib(pid: int) -> int:
-    """Proportional set size: shared pages counted once across the processes that share them."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def converted(folder: Path, entry: dict, fmt: str) -> Path:
     """The CSV delivery ``entry`` as ``fmt`` (``json``: an object with its rows as strings;
     ``xlsx``: one sheet of text cells), written once next to it and reused."""
@@ -660,17 +638,15 @@ def converted(folder: Path, entry: dict, fmt: str) -> Path:
 def run_child(*args: str) -> dict:
     """Run a timed step in a fresh process; sample its process tree's memory while it runs.
 
-    ``ru_maxrss`` of a child started with fork + exec still counts the pages of
-    the parent at the fork, and two processes that share pages would be counted
-    twice: the summed PSS of the whole tree, sampled every 0.1 s, is the memory
-    the step really holds (``tree_peak_mib``).
+    The summed PSS of the whole tree (:func:`harness.tree_pss_mib`), sampled every
+    0.1 s, is the memory the step really holds (``tree_peak_mib``).
     """
     command = [sys.executable, __file__, "--child", *args]
     with tempfile.TemporaryFile("w+") as out:
         process = subprocess.Popen(command, stdout=out, text=True)
         tree_peak = 0
         while process.poll() is None:
-            tree_peak = max(tree_peak, sum(_pss_kib(pid) for pid in _tree(process.pid)))
+            tree_peak = max(tree_peak, tree_pss_mib(process.pid))
             time.sleep(0.1)
         out.seek(0)
         stdout = out.read()
@@ -678,7 +654,7 @@ def run_child(*args: str) -> dict:
     if process.returncode or not lines:
         raise SystemExit(f"child {args[0]} failed (exit {process.returncode}):\n{stdout[-3000:]}")
     result = json.loads(lines[-1].removeprefix("RESULT "))
-    result["tree_peak_mib"] = tree_peak / 1024
+    result["tree_peak_mib"] = tree_peak
     return result
 
 
