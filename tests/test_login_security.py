@@ -136,4 +136,4 @@ def test_weak_passwords_are_refused(password):
 def test_health_check_answers_json_without_data(client, db):
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "verwerking": "ok"}

@@ -1054,6 +1054,23 @@ def _apply_confirmed(delivery: Delivery) -> Delivery:
 # ---------------------------------------------------------------------------
 
 
+def processing_backlog(now: dt.datetime | None = None) -> int:
+    """How many deliveries wait for a worker, or stopped in one, longer than they should.
+
+    Received but not started for ``DELIVERY_STALLED_AFTER`` seconds (no worker is
+    taking them), or stalled (:meth:`Delivery.stalled_since`). For the health check:
+    more than none means the background worker needs the operator.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.DELIVERY_STALLED_AFTER)
+    waiting = Q(status=S.ONTVANGEN, received_at__lt=cutoff)
+    stalled = Q(status=S.IN_BEHANDELING) & (
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, received_at__lt=cutoff)
+        | Q(report__has_key="storing")
+    )
+    return Delivery.objects.filter(waiting | stalled).count()
+
+
 def reprocess_delivery(
     delivery: Delivery | int,
     user=None,

@@ -19,12 +19,23 @@ def home(request):
 @require_GET
 @never_cache
 def health(request):
-    """Liveness and database reachability, without any data."""
+    """Liveness, database reachability and whether the worker keeps up — without any data.
+
+    ``verwerking`` is ``achterstand`` when deliveries wait for a worker (or stopped in
+    one) longer than ``DELIVERY_STALLED_AFTER``: the web server is fine (200), but the
+    operator should look at ``vroegsignaal db_worker``. No counts: the check is public.
+    """
+    from vroegsignaal.intake.services import processing_backlog
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = "ok"
+        processing = "achterstand" if processing_backlog() else "ok"
     except Exception:  # noqa: BLE001 - the health check reports, it does not raise
-        database = "fout"
+        database = processing = "fout"
     status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "fout", "database": database}, status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "fout", "database": database, "verwerking": processing},
+        status=status,
+    )

@@ -297,3 +297,30 @@ def test_the_api_tells_a_creditor_system_that_its_delivery_stalled(world, househ
 
     Delivery.objects.filter(pk=stalled.pk).update(heartbeat_at=timezone.now())
     assert client.get(f"/api/v1/deliveries/{stalled.pk}/").json()["stilgevallen_sinds"] is None
+
+
+def test_the_health_check_says_when_deliveries_wait_too_long_for_a_worker(
+    world, households, queued, settings, client
+):
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    assert client.get("/health/").json()["verwerking"] == "ok"
+    recent = killed_mid_processing(world, minutes_ago=5)  # still within the threshold
+    assert services.processing_backlog() == 0
+    Delivery.objects.filter(pk=recent.pk).update(report={"storing": "afgebroken"})
+    assert services.processing_backlog() == 1  # the process said it broke off
+    Delivery.objects.filter(pk=recent.pk).update(status=S.VERWERKT, report={})
+    waiting = services.receive_delivery(
+        world.creditor,
+        stand(range(1, 4)),
+        filename="later.csv",
+        reference_date=PEILDATUM,
+        via=Via.API,
+        background=True,
+    )
+    assert waiting.status == S.ONTVANGEN and services.processing_backlog() == 0
+    Delivery.objects.filter(pk=waiting.pk).update(
+        received_at=timezone.now() - dt.timedelta(minutes=16)
+    )
+    response = client.get("/health/")
+    assert response.status_code == 200  # the web server itself is fine
+    assert response.json() == {"status": "ok", "database": "ok", "verwerking": "achterstand"}
