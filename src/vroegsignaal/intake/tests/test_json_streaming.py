@@ -101,3 +101,34 @@ def test_malformed_json_is_refused_whole(text):
     with pytest.raises(DeliveryRefused) as refused:
         parse_delivery(text, filename="levering.json")
     assert refused.value.code == Code.BESTAND_ONLEESBAAR
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200)
+@given(body=st.dictionaries(st.sampled_from(["achterstanden", "soort", "x"]), JSON_VALUES, max_size=3))
+def test_any_json_object_is_read_or_refused_with_a_code(body):
+    try:
+        parse_delivery(json.dumps(body).encode(), filename="levering.json")
+    except DeliveryRefused as refused:
+        assert refused.code in Code.values and refused.message
+
+
+@settings(max_examples=200)
+@given(cut=st.integers(0, 400), insert=st.text(max_size=3), drop=st.integers(0, 5))
+def test_a_damaged_json_body_is_read_or_refused_with_a_code(cut, insert, drop):
+    from .test_parsing import HEADER, ROW_1, ROW_2
+
+    rows = [dict(zip(HEADER, row, strict=True)) for row in (ROW_1, ROW_2)]
+    text = json.dumps({"peildatum": "2026-03-01", "soort": "stand", "achterstanden": rows})
+    cut = min(cut, len(text))
+    damaged = text[:cut] + insert + text[cut + drop :]
+    try:
+        parse_delivery(damaged.encode(), filename="levering.json")
+    except DeliveryRefused as refused:
+        assert refused.code in Code.values and refused.message
