@@ -183,6 +183,19 @@ class Delivery(models.Model):
             return last
         return None
 
+    def waiting_since(self, now: dt.datetime | None = None) -> dt.datetime | None:
+        """When it was received, if no worker has taken it up for ``DELIVERY_STALLED_AFTER`` seconds.
+
+        Nothing has been done with it yet: the operator must start the worker
+        (the health check says ``achterstand``); the creditor need not deliver again.
+        """
+        if self.status != S.ONTVANGEN:
+            return None
+        now = now or timezone.now()
+        if now - self.received_at >= dt.timedelta(seconds=settings.DELIVERY_STALLED_AFTER):
+            return self.received_at
+        return None
+
     @property
     def is_stalled(self) -> bool:
         return self.stalled_since() is not None

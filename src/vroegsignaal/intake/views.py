@@ -53,6 +53,7 @@ def _status_context(delivery: Delivery) -> dict:
     return {
         "delivery": delivery,
         "stalled_since": delivery.stalled_since(),
+        "waiting_since": delivery.waiting_since(),
         "status_sentence": STATUS_SENTENCES[delivery.status],
         "report": report_context(delivery),
     }

@@ -324,3 +324,28 @@ def test_the_health_check_says_when_deliveries_wait_too_long_for_a_worker(
     response = client.get("/health/")
     assert response.status_code == 200  # the web server itself is fine
     assert response.json() == {"status": "ok", "database": "ok", "verwerking": "achterstand"}
+
+
+def test_a_delivery_no_worker_takes_up_says_so_on_its_page_and_in_the_list(
+    world, households, queued, settings, verified_client
+):
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    waiting = services.receive_delivery(
+        world.creditor,
+        stand(range(1, 4)),
+        filename="levering.csv",
+        reference_date=PEILDATUM,
+        via=Via.API,
+        background=True,
+    )
+    client = verified_client(world.user)
+    page = client.get(f"/leveringen/{waiting.pk}/").content.decode()
+    assert "wacht sinds" not in page and 'hx-trigger="every 1s"' in page
+    Delivery.objects.filter(pk=waiting.pk).update(
+        received_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+    page = client.get(f"/leveringen/{waiting.pk}/").content.decode()
+    assert "op verwerking; dat duurt langer dan normaal" in page
+    assert "Opnieuw verwerken" not in page  # the creditor cannot start a worker
+    assert 'hx-trigger="every 30s"' in page  # and its page asks less often
+    assert "Wacht sinds" in client.get("/leveringen/").content.decode()
