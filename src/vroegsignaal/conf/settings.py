@@ -299,10 +299,25 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "vroegsignaal.intake.throttling.ApiKeyThrottle",
+        "vroegsignaal.intake.throttling.DeliveryThrottle",
+    ],
+    "EXCEPTION_HANDLER": "vroegsignaal.intake.throttling.api_exception_handler",
 }
+API_REQUESTS_PER_MINUTE = env_int(
+    "API_REQUESTS_PER_MINUTE", 600, "API requests per minute per API key (429 beyond it); 0: no limit."
+)
+API_DELIVERIES_PER_HOUR = env_int(
+    "API_DELIVERIES_PER_HOUR", 120, "New deliveries per hour per API key (429 beyond it); 0: no limit."
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vroegsignaal API",
-    "DESCRIPTION": "Aanleveren van achterstanden en ophalen van terugkoppeling door schuldeisers.",
+    "DESCRIPTION": (
+        "Aanleveren van achterstanden en ophalen van terugkoppeling door schuldeisers. "
+        "Per API-sleutel gelden grenzen (standaard 600 verzoeken per minuut en 120 nieuwe "
+        "leveringen per uur); daarboven is het antwoord 429 met `Retry-After` en een `melding`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }

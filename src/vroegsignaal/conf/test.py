@@ -9,6 +9,10 @@ import tempfile
 os.environ.setdefault("VROEGSIGNAAL_MODE", "demo")
 os.environ.setdefault("TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("VROEGSIGNAAL_DATA_DIR", os.path.join(tempfile.gettempdir(), "vroegsignaal-test"))
+# A test may deliver a year of a world through one key within seconds; the limits
+# themselves are tested with their own low values (intake/tests/test_api_throttling.py).
+os.environ.setdefault("API_REQUESTS_PER_MINUTE", "6000")
+os.environ.setdefault("API_DELIVERIES_PER_HOUR", "1000")
 
 from .settings import *  # noqa: E402,F403
 from .settings import STATIC_ROOT  # noqa: E402
