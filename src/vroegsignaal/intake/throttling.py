@@ -54,6 +54,5 @@ def api_exception_handler(exc, context):
                 "Te veel verzoeken met deze API-sleutel; probeer het over "
                 f"{seconds} {'seconde' if seconds == 1 else 'seconden'} opnieuw."
             ),
-            "codes": ["TE_VEEL_VERZOEKEN"],
         }
     return response
