@@ -119,6 +119,10 @@ class DeliverySerializer(serializers.ModelSerializer):
         help_text="Gezet als de verwerking stilstaat (geen voortgang sinds dit tijdstip, of een storing): "
         "de schuldeiser of beheerder kan de levering in het portaal opnieuw laten verwerken."
     )
+    wacht_sinds = serializers.SerializerMethodField(
+        help_text="Gezet als de levering langer dan normaal op verwerking wacht (ontvangen, door geen "
+        "verwerker opgepakt): er is nog niets mee gedaan en opnieuw aanleveren is niet nodig."
+    )
     verslag = serializers.SerializerMethodField()
 
     class Meta:
@@ -140,6 +144,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "fouten_url",
             "bevestig_url",
             "stilgevallen_sinds",
+            "wacht_sinds",
             "verslag",
         ]
         read_only_fields = fields
@@ -164,6 +169,11 @@ class DeliverySerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_stilgevallen_sinds(self, obj: Delivery) -> str | None:
         since = obj.stalled_since()
+        return None if since is None else serializers.DateTimeField().to_representation(since)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_wacht_sinds(self, obj: Delivery) -> str | None:
+        since = obj.waiting_since()
         return None if since is None else serializers.DateTimeField().to_representation(since)
 
     @extend_schema_field(ReportSerializer)

@@ -349,3 +349,28 @@ def test_a_delivery_no_worker_takes_up_says_so_on_its_page_and_in_the_list(
     assert "Opnieuw verwerken" not in page  # the creditor cannot start a worker
     assert 'hx-trigger="every 30s"' in page  # and its page asks less often
     assert "Wacht sinds" in client.get("/leveringen/").content.decode()
+
+
+def test_the_api_tells_a_creditor_system_that_its_delivery_waits_for_a_worker(
+    world, households, queued, settings
+):
+    from rest_framework.test import APIClient
+
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    _key, text = services.create_api_key(world.creditor, "Incassosysteem", world.user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+    waiting = services.receive_delivery(
+        world.creditor,
+        stand(range(1, 4)),
+        filename="levering.csv",
+        reference_date=PEILDATUM,
+        via=Via.API,
+        background=True,
+    )
+    assert client.get(f"/api/v1/deliveries/{waiting.pk}/").json()["wacht_sinds"] is None
+    received = timezone.now() - dt.timedelta(minutes=20)
+    Delivery.objects.filter(pk=waiting.pk).update(received_at=received)
+    body = client.get(f"/api/v1/deliveries/{waiting.pk}/").json()
+    assert (body["status"], body["stilgevallen_sinds"]) == ("ontvangen", None)
+    assert dt.datetime.fromisoformat(body["wacht_sinds"]) == received
