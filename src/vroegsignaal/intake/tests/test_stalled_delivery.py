@@ -47,6 +47,18 @@ def killed_mid_processing(world, *, minutes_ago: float, creditor=None) -> Delive
     return Delivery.objects.get(pk=delivery.pk)
 
 
+def queued_delivery(world) -> Delivery:
+    """A delivery received through the API that no worker has taken up (see ``queued``)."""
+    return services.receive_delivery(
+        world.creditor,
+        stand(range(1, 4)),
+        filename="levering.csv",
+        reference_date=PEILDATUM,
+        via=Via.API,
+        background=True,
+    )
+
+
 def test_in_behandeling_without_progress_for_the_threshold_is_stalled(
     world, households, queued, settings
 ):
@@ -309,14 +321,7 @@ def test_the_health_check_says_when_deliveries_wait_too_long_for_a_worker(
     Delivery.objects.filter(pk=recent.pk).update(report={"storing": "afgebroken"})
     assert services.processing_backlog() == 1  # the process said it broke off
     Delivery.objects.filter(pk=recent.pk).update(status=S.VERWERKT, report={})
-    waiting = services.receive_delivery(
-        world.creditor,
-        stand(range(1, 4)),
-        filename="later.csv",
-        reference_date=PEILDATUM,
-        via=Via.API,
-        background=True,
-    )
+    waiting = queued_delivery(world)
     assert waiting.status == S.ONTVANGEN and services.processing_backlog() == 0
     Delivery.objects.filter(pk=waiting.pk).update(
         received_at=timezone.now() - dt.timedelta(minutes=16)
@@ -330,14 +335,7 @@ def test_a_delivery_no_worker_takes_up_says_so_on_its_page_and_in_the_list(
     world, households, queued, settings, verified_client
 ):
     settings.DELIVERY_STALLED_AFTER = 15 * 60
-    waiting = services.receive_delivery(
-        world.creditor,
-        stand(range(1, 4)),
-        filename="levering.csv",
-        reference_date=PEILDATUM,
-        via=Via.API,
-        background=True,
-    )
+    waiting = queued_delivery(world)
     client = verified_client(world.user)
     page = client.get(f"/leveringen/{waiting.pk}/").content.decode()
     assert "wacht sinds" not in page and 'hx-trigger="every 1s"' in page
@@ -360,14 +358,7 @@ def test_the_api_tells_a_creditor_system_that_its_delivery_waits_for_a_worker(
     _key, text = services.create_api_key(world.creditor, "Incassosysteem", world.user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
-    waiting = services.receive_delivery(
-        world.creditor,
-        stand(range(1, 4)),
-        filename="levering.csv",
-        reference_date=PEILDATUM,
-        via=Via.API,
-        background=True,
-    )
+    waiting = queued_delivery(world)
     assert client.get(f"/api/v1/deliveries/{waiting.pk}/").json()["wacht_sinds"] is None
     received = timezone.now() - dt.timedelta(minutes=20)
     Delivery.objects.filter(pk=waiting.pk).update(received_at=received)
