@@ -849,27 +849,23 @@ class _JsonRows:
     count: int = 0
 
     def add(self, items: list[dict]) -> None:
-        shapes = set(map(tuple, items))
-        if len(shapes) == 1:  # every row has the same keys in the same order: transpose in C
-            present = shapes.pop()
-            values = list(zip(*map(dict.values, items), strict=True))
-        else:
-            present = tuple(dict.fromkeys(itertools.chain.from_iterable(items)))
-            values = [[item.get(key) for item in items] for key in present]
+        present = tuple(dict.fromkeys(itertools.chain.from_iterable(items)))
         for key in present:
             self.keys.setdefault(key, len(self.keys))
         first = self.count + 1
         self.count += len(items)
+        try:
+            # Polars builds the columns (booleans become "true"/"false", as below) ...
+            frame = pl.from_dicts(items, schema=dict.fromkeys(present, pl.String))
+        except pl.exceptions.PolarsError:
+            # ... unless a value is an object or a list: then its column says where.
+            frame = pl.DataFrame(
+                {key: _json_column([item.get(key) for item in items], key, first) for key in present}
+            )
         self.frames.append(
-            pl.DataFrame(
-                {
-                    # The row numbers also keep rows that are empty objects.
-                    ROW_NUMBER: pl.int_range(first, self.count + 1, eager=True, dtype=pl.Int64),
-                    **{
-                        f"k{self.keys[key]}": _json_column(column, key, first)
-                        for key, column in zip(present, values, strict=True)
-                    },
-                }
+            frame.rename({key: f"k{self.keys[key]}" for key in present}).with_columns(
+                # The row numbers also keep rows that are empty objects.
+                pl.int_range(first, self.count + 1, eager=True, dtype=pl.Int64).alias(ROW_NUMBER)
             )
         )
 
