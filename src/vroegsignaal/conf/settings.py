@@ -248,6 +248,11 @@ DELIVERY_STALLED_AFTER = env_int(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# A larger upload is sealed as it arrives instead of written in the clear to /tmp.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "vroegsignaal.intake.uploads.SealedFileUploadHandler",
+]
 
 # --- internationalisation --------------------------------------------------
 LANGUAGE_CODE = "nl"

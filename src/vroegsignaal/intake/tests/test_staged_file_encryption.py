@@ -224,3 +224,68 @@ def test_deliveries_are_staged_in_the_configured_incoming_folder(
     processed = services.process_delivery(delivery.pk)
     assert processed.status == S.VERWERKT
     assert list((tmp_path / "gedeeld").iterdir()) == []
+
+
+@pytest.fixture
+def sealed_uploads(settings, monkeypatch) -> list[bytes]:
+    """Every upload goes past the memory handler; what the sealing handler wrote is kept here.
+
+    Django's own temporary-file upload (plaintext in /tmp) must never be made.
+    """
+    from django.core.files import uploadedfile
+
+    from vroegsignaal.intake import uploads
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
+    written: list[bytes] = []
+    complete = uploads.SealedFileUploadHandler.file_complete
+
+    def keep(self, file_size):
+        uploaded = complete(self, file_size)
+        written.append(uploaded.sealed_path.read_bytes())
+        return uploaded
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a plaintext temporary upload was made")
+
+    monkeypatch.setattr(uploads.SealedFileUploadHandler, "file_complete", keep)
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse)
+    return written
+
+
+def test_a_large_upload_on_the_page_is_sealed_as_it_arrives(
+    world, households, verified_client, queued, sealed_uploads
+):
+    client = verified_client(world.user)
+    response = client.post(
+        "/leveringen/nieuw/",
+        {"file": SimpleUploadedFile("levering.csv", content()), "peildatum": "2026-11-01", "soort": "stand"},
+    )
+    assert response.status_code == 302
+    [written] = sealed_uploads
+    assert written.startswith(sealing.MAGIC)
+    assert [m for m in PLAINTEXT_MARKERS if m in written] == []
+    # The sealed upload went with the request; only the preview's staged file is left.
+    [left] = list(services.incoming_dir().iterdir())
+    assert not left.name.startswith("upload-")
+    assert "K-00001" in client.get("/leveringen/nieuw/voorbeeld/").content.decode()
+
+
+def test_a_large_upload_through_the_api_is_sealed_as_it_arrives(
+    world, households, queued, sealed_uploads
+):
+    from rest_framework.test import APIClient
+
+    _key, text = services.create_api_key(world.creditor, "Incassosysteem", world.user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+    response = client.post(
+        "/api/v1/deliveries/",
+        {"file": SimpleUploadedFile("levering.csv", content()), "peildatum": "2026-11-01", "soort": "stand"},
+        format="multipart",
+    )
+    assert response.status_code == 202, response.content
+    assert [m for m in PLAINTEXT_MARKERS if m in sealed_uploads[0]] == []
+    delivery = Delivery.objects.get()
+    assert [p.name for p in services.incoming_dir().iterdir()] == [delivery.staged_name]
+    assert services.process_delivery(delivery.pk).rows_accepted == 11
