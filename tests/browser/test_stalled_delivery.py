@@ -72,3 +72,39 @@ def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
     # The test settings' task backend runs the task at once: the worker's turn is over.
     page.get_by_role("heading", name="Verslag").wait_for()
     assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.VERWERKT
+
+
+def test_creditor_sees_that_a_delivery_waits_for_a_worker(
+    page, live_server, settings, tmp_path, screenshot
+):
+    settings.DATA_DIR = tmp_path / "data"
+    world = build_world()
+    device = TOTPDevice.objects.create(user=world.user, name="default", confirmed=True)
+    with mock.patch.object(services, "_enqueue", lambda pk: None):  # no worker takes it up
+        delivery = services.receive_delivery(
+            world.creditor,
+            stand(range(1, 6)),
+            filename="stand.csv",
+            reference_date="2026-11-01",
+            via="upload",
+            background=True,
+        )
+    Delivery.objects.filter(pk=delivery.pk).update(
+        received_at=timezone.now() - dt.timedelta(minutes=40)
+    )
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Gebruikersnaam").fill(world.user.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Verificatiecode").fill(code_for(device))
+    page.get_by_role("button", name="Volgende").click()
+
+    page.goto(f"{live_server.url}/leveringen/")
+    assert page.get_by_text("Wacht sinds").is_visible()
+    page.get_by_role("link", name=f"Levering {delivery.pk}").click()
+    page.get_by_role("heading", name="Status").wait_for()
+    notice = page.get_by_text("op verwerking; dat duurt langer dan normaal")
+    assert notice.is_visible()
+    assert page.get_by_role("button", name="Opnieuw verwerken").count() == 0
+    screenshot("intake-waiting")
