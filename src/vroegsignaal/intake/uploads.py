@@ -39,7 +39,9 @@ class SealedUploadedFile(UploadedFile):
     def __iter__(self):
         raise TypeError("A sealed upload is read with chunks().")
 
-    def read(self, *args):
+    def read(self, size: int | None = -1) -> bytes:
+        if size not in (None, -1):
+            raise TypeError("A sealed upload is read whole or with chunks().")
         return b"".join(self.chunks())
 
     def close(self) -> None:
