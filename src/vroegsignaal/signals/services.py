@@ -30,7 +30,7 @@ from vroegsignaal.organisations.models import Municipality, Role
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.registry.models import Address
 
-from . import evaluation, explanations, selectors, trays, workflow
+from . import evaluation, explanations, notices, selectors, trays, workflow
 from .models import (
     HANDLED_STATUSES,
     OPEN_STATUSES,
@@ -166,6 +166,7 @@ class EvaluationReport:
     expired: int = 0
     dormant: int = 0  # open signals without counting arrears that fell asleep
     unchanged: int = 0
+    new_crises: int = 0  # crisis signals that were not before (their coordinators are e-mailed)
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     cpu_timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
@@ -177,6 +178,12 @@ class EvaluationReport:
             f"{self.raised} {'nieuw signaal' if self.raised == 1 else 'nieuwe signalen'}, "
             f"{self.updated} bijgewerkt, {self.expired} vervallen, "
             f"{self.dormant} slapend, {self.unchanged} ongewijzigd."
+            + (
+                f" Nieuw als crisissignaal: {self.new_crises} (de coördinatoren met een e-mailadres "
+                "krijgen een melding)."
+                if self.new_crises
+                else ""
+            )
         )
 
 
@@ -236,6 +243,7 @@ def evaluate(
         )
         clock.lap("explain")
         changed = _changed(signals, stored, stored_members, outcome.counting, reference_date)
+        crises = notices.new_crises(signals, stored)
         clock.lap("compare")
         now = timezone.now()
         raised = signals.filter(pl.col("signal_id").is_null())
@@ -248,6 +256,7 @@ def evaluate(
         dormant = _fall_asleep(outcome.dormant.get_column("signal_id"), reference_date)
         if household_ids is not None:
             _still_signalled(municipality.pk, rules, reference_date)
+        notices.after_commit(municipality.pk, crises)
         clock.lap("write")
     evaluated = (
         pl.concat([state.arrears.select("household_id"), state.open_signals.select("household_id")])
@@ -261,6 +270,7 @@ def evaluate(
         rule_set_version=rule_set.version,
         households=evaluated,
         raised=raised.height,
+        new_crises=crises,
         updated=updated,
         expired=expired,
         dormant=dormant,

@@ -1,0 +1,13 @@
+"""Background work of the signals app, run by ``vroegsignaal db_worker``."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def notify_crisis_task(municipality_id: int, count: int) -> int:
+    """E-mail the coordinators that new crisis signals wait (see :func:`.notices.notify_crisis_signals`)."""
+    from .notices import notify_crisis_signals
+
+    return notify_crisis_signals(municipality_id, count)
