@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import csv
 import io
 import json
 import os
@@ -92,11 +91,6 @@ def _prepare(task: Task, rows: int, slice_rows: int) -> _Prepared:
 def _pack(values: pl.Series) -> str:
     """The values as one CSV column, for the child: far smaller than a list of Python strings."""
     return values.to_frame().write_csv(include_header=False) if len(values) else ""
-
-
-def _unpack(payload: str) -> list[str]:
-    """:func:`_pack` undone with the standard library (the child must not use Polars)."""
-    return [row[0] for row in csv.reader(io.StringIO(payload))] if payload else []
 
 
 def _compute(task: Task, values: list[str]) -> list[str]:

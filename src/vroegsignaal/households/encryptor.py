@@ -23,6 +23,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 
 
 def run(stdin: io.BufferedIOBase) -> None:
@@ -36,13 +37,13 @@ def run(stdin: io.BufferedIOBase) -> None:
     prefix = f"{TOKEN_VERSION}:{header['key_id']}:"
     blind_key = base64.b64decode(header["blind_key"]) if header["blind_key"] else b""
     tasks = header["tasks"]  # [[name, "encrypt" | "blind", context, fd, [count per slice]]]
-    records = csv.reader(io.TextIOWrapper(stdin, encoding="utf-8", newline=""))
+    records = values_of(stdin)
     offsets = {name: 0 for name, *_ in tasks}
     with os.fdopen(header["ready_fd"], "wb", buffering=0) as ready:
         for k in range(header["slices"]):
             marks = {}
             for name, kind, context, fd, per_slice in tasks:
-                values = [next(records)[0] for _ in range(per_slice[k])]
+                values = [next(records) for _ in range(per_slice[k])]
                 if kind == "encrypt":
                     results = seal_many(cipher, prefix, values)  # type: ignore[arg-type]
                 else:
@@ -55,6 +56,12 @@ def run(stdin: io.BufferedIOBase) -> None:
             ready.write((json.dumps(marks) + "\n").encode("ascii"))
         if next(records, None) is not None:
             raise ValueError("more values than announced")
+
+
+def values_of(stream: io.BufferedIOBase) -> Iterator[str]:
+    """The values the parent packed (``background._pack``: one CSV column), one by one."""
+    for record in csv.reader(io.TextIOWrapper(stream, encoding="utf-8", newline="")):
+        yield record[0]
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
