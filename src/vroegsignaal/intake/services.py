@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -147,11 +147,6 @@ class Staged:
         return incoming_dir() / self.name
 
 
-def _open_private(path: Path) -> IO[bytes]:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    return os.fdopen(fd, "wb")
-
-
 def _chunks(source: Any) -> Iterable[bytes]:
     if isinstance(source, bytes | bytearray | memoryview):
         yield bytes(source)
@@ -182,7 +177,7 @@ def stage_file(source: Any, *, suffix: str = "") -> Staged:
     size = 0
     head = b""
     try:
-        with _open_private(path) as out:
+        with privacy.open_private(path) as out:
             # Sealed while it is copied: the plaintext never touches disk (see sealing.py).
             sealed = sealing.SealedWriter(out)
             for chunk in _chunks(source):
@@ -848,7 +843,7 @@ def _write_held_rows(path: Path, rows: pl.DataFrame, rejected_keys: pl.DataFrame
     token = privacy.encrypt(payload)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    with _open_private(tmp) as out:
+    with privacy.open_private(tmp) as out:
         out.write(token.encode("ascii"))
         out.flush()
         os.fsync(out.fileno())

@@ -13,13 +13,14 @@ uploads; one left by a crashed request is removed by ``clean_incoming``.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+
+from vroegsignaal.privacy.services import open_private
 
 from . import sealing
 
@@ -59,8 +60,7 @@ class SealedFileUploadHandler(FileUploadHandler):
         from .services import incoming_dir
 
         self.path = incoming_dir() / f"{UPLOAD_PREFIX}{secrets.token_hex(16)}"
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self.out = os.fdopen(fd, "wb")
+        self.out = open_private(self.path)
         self.writer = sealing.SealedWriter(self.out)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from django.db import connection
 
 from .audit import record
+from .files import open_private
 from .models import AuditAction
 
 
@@ -76,12 +77,8 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
     return report
 
 
-def _private_file(path: Path) -> None:
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
 def _sqlite_copy(partial: Path) -> int:
-    _private_file(partial)
+    open_private(partial).close()
     connection.ensure_connection()
     copy = sqlite3.connect(partial)
     try:
@@ -113,7 +110,7 @@ def _postgresql_copy(partial: Path) -> int:
     ):
         if params.get(key):
             env[variable] = str(params[key])
-    _private_file(partial)
+    open_private(partial).close()
     done = subprocess.run(
         [dump, "--format=custom", "--no-password", f"--file={partial}"],
         env=env,

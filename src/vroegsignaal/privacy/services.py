@@ -17,6 +17,7 @@ from .crypto import (
     encrypt,
     encrypt_many,
 )
+from .files import open_private
 from .keys import RotationReport, rotate_keys
 from .models import AuditAction, AuditEvent
 from .retention import PurgeReport, policy_for, purge
@@ -39,6 +40,7 @@ __all__ = [
     "encrypt",
     "encrypt_many",
     "make_backup",
+    "open_private",
     "policy_for",
     "purge",
     "record",
