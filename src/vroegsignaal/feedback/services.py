@@ -37,17 +37,16 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max, Min, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from vroegsignaal.cases.models import Case, Outcome
 from vroegsignaal.intake.normalise import csv_lines as safe_csv_lines
 from vroegsignaal.organisations.models import Covenant, Creditor
 from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.portal.links import notice_link
 from vroegsignaal.privacy.services import AuditAction, blind_index, record
 from vroegsignaal.signals.models import Signal, SignalArrear, SignalArrearRole, SignalStatus
 
@@ -365,9 +364,7 @@ def _enqueue_notices(creditor_ids: list[int]) -> None:
 
 def notice_text(creditor: Creditor) -> str:
     """The notice's body: that feedback is ready and where; never a customer or case detail."""
-    base = (getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
-    link = f" ({base}{reverse('feedback:list')})" if base else ""
-    return NOTICE_BODY.format(name=creditor.name, link=link)
+    return NOTICE_BODY.format(name=creditor.name, link=notice_link("feedback:list"))
 
 
 def notify_creditor(creditor_id: int, *, today: dt.date | None = None) -> bool:

@@ -15,12 +15,11 @@ from __future__ import annotations
 import logging
 
 import polars as pl
-from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.urls import reverse
 
 from vroegsignaal.organisations.models import Municipality, Role, User
+from vroegsignaal.portal.links import notice_link
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +81,7 @@ def notify_crisis_signals(municipality_id: int, count: int) -> int:
     )
     if not recipients:
         return 0
-    base = (getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
-    link = f" ({base}{reverse('reporting:trays')})" if base else ""
+    link = notice_link("reporting:trays")
     one = count == 1
     subject = SUBJECT.format(municipality=municipality.name)
     body = BODY.format(
