@@ -196,6 +196,18 @@ class Delivery(models.Model):
             return self.received_at
         return None
 
+    @staticmethod
+    def overdue(now: dt.datetime | None = None) -> Q:
+        """The deliveries :meth:`stalled_since` or :meth:`waiting_since` give a time for, as a filter."""
+        cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.DELIVERY_STALLED_AFTER)
+        waiting = Q(status=S.ONTVANGEN, received_at__lte=cutoff)
+        stalled = Q(status=S.IN_BEHANDELING) & (
+            Q(heartbeat_at__lte=cutoff)
+            | Q(heartbeat_at__isnull=True, received_at__lte=cutoff)
+            | Q(report__has_key="storing")
+        )
+        return waiting | stalled
+
     @property
     def is_stalled(self) -> bool:
         return self.stalled_since() is not None

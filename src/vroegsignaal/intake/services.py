@@ -1056,14 +1056,7 @@ def processing_backlog(now: dt.datetime | None = None) -> int:
     taking them), or stalled (:meth:`Delivery.stalled_since`). For the health check:
     more than none means the background worker needs the operator.
     """
-    cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.DELIVERY_STALLED_AFTER)
-    waiting = Q(status=S.ONTVANGEN, received_at__lt=cutoff)
-    stalled = Q(status=S.IN_BEHANDELING) & (
-        Q(heartbeat_at__lt=cutoff)
-        | Q(heartbeat_at__isnull=True, received_at__lt=cutoff)
-        | Q(report__has_key="storing")
-    )
-    return Delivery.objects.filter(waiting | stalled).count()
+    return Delivery.objects.filter(Delivery.overdue(now)).count()
 
 
 def reprocess_delivery(

@@ -365,3 +365,39 @@ def test_the_api_tells_a_creditor_system_that_its_delivery_waits_for_a_worker(
     body = client.get(f"/api/v1/deliveries/{waiting.pk}/").json()
     assert (body["status"], body["stilgevallen_sinds"]) == ("ontvangen", None)
     assert dt.datetime.fromisoformat(body["wacht_sinds"]) == received
+
+
+def test_the_overdue_filter_selects_exactly_what_the_per_delivery_methods_say(
+    world, households, queued, settings
+):
+    settings.DELIVERY_STALLED_AFTER = 15 * 60
+    now = timezone.now()
+    cases = [  # status, minutes since received, minutes since heartbeat, failure noted
+        (S.ONTVANGEN, 14, None, False),
+        (S.ONTVANGEN, 15, None, False),  # exactly at the threshold
+        (S.IN_BEHANDELING, 30, 14, False),
+        (S.IN_BEHANDELING, 30, 15, False),
+        (S.IN_BEHANDELING, 30, None, False),
+        (S.IN_BEHANDELING, 1, 1, True),
+        (S.VERWERKT, 60, 60, False),
+    ]
+    for n, (status, received, beat, failed) in enumerate(cases, start=1):
+        delivery = services.receive_delivery(
+            world.creditor,
+            stand(range(1, n + 1)),
+            filename=f"levering-{n}.csv",
+            reference_date=PEILDATUM,
+            via=Via.API,
+            background=True,
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=status,
+            received_at=now - dt.timedelta(minutes=received),
+            heartbeat_at=None if beat is None else now - dt.timedelta(minutes=beat),
+            report={"storing": "afgebroken"} if failed else {},
+        )
+    by_method = {
+        d.pk for d in Delivery.objects.all() if d.stalled_since(now) or d.waiting_since(now)
+    }
+    assert set(Delivery.objects.filter(Delivery.overdue(now)).values_list("pk", flat=True)) == by_method
+    assert len(by_method) == 4  # at 15, at 15, without heartbeat, failure noted
