@@ -24,6 +24,15 @@ def code_for(device: TOTPDevice) -> str:
     return f"{totp.token():06d}"
 
 
+def log_in(page, live_server, user, device: TOTPDevice) -> None:
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Verificatiecode").fill(code_for(device))
+    page.get_by_role("button", name="Volgende").click()
+
+
 def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
     page, live_server, settings, tmp_path, screenshot
 ):
@@ -45,12 +54,7 @@ def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
         heartbeat_at=timezone.now() - dt.timedelta(minutes=40),
     )
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(world.user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(code_for(device))
-    page.get_by_role("button", name="Volgende").click()
+    log_in(page, live_server, world.user, device)
 
     page.goto(f"{live_server.url}/leveringen/")
     assert page.get_by_text("De verwerking staat stil sinds").is_visible()
@@ -93,12 +97,7 @@ def test_creditor_sees_that_a_delivery_waits_for_a_worker(
         received_at=timezone.now() - dt.timedelta(minutes=40)
     )
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(world.user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(code_for(device))
-    page.get_by_role("button", name="Volgende").click()
+    log_in(page, live_server, world.user, device)
 
     page.goto(f"{live_server.url}/leveringen/")
     assert page.get_by_text("Wacht sinds").is_visible()

@@ -19,11 +19,11 @@ def test_import_neighbourhoods_command_reports_what_it_did(voorbeeldstad, buurte
     assert Neighbourhood.objects.count() == 6
 
 
+ONE_ADDRESS = "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n"
+
+
 def test_import_addresses_command_reports_counts(voorbeeldstad, write):
-    path = write(
-        "a.csv",
-        "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n",
-    )
+    path = write("a.csv", ONE_ADDRESS)
     out = io.StringIO()
     call_command("import_addresses", str(path), stdout=out)
     assert "1 nieuw, 0 bijgewerkt, 0 ongewijzigd" in out.getvalue()
@@ -31,10 +31,7 @@ def test_import_addresses_command_reports_counts(voorbeeldstad, write):
 
 
 def test_import_addresses_command_names_one_municipality_in_the_singular(voorbeeldstad, write):
-    path = write(
-        "a.csv",
-        "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n",
-    )
+    path = write("a.csv", ONE_ADDRESS)
     out = io.StringIO()
     call_command("import_addresses", str(path), stdout=out)
     assert "regels, gemeente 0999." in out.getvalue()
