@@ -857,8 +857,9 @@ class _JsonRows:
         try:
             # Polars builds the columns (booleans become "true"/"false", as below) ...
             frame = pl.from_dicts(items, schema=dict.fromkeys(present, pl.String))
-        except pl.exceptions.PolarsError:
-            # ... unless a value is an object or a list: then its column says where.
+        except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - any value it cannot take
+            # ... unless a value is an object or a list (Polars raises PolarsError, TypeError, …
+            # depending on what is in it): then the careful path below names it.
             frame = pl.DataFrame(
                 {key: _json_column([item.get(key) for item in items], key, first) for key in present}
             )
@@ -868,12 +869,6 @@ class _JsonRows:
                 pl.int_range(first, self.count + 1, eager=True, dtype=pl.Int64).alias(ROW_NUMBER)
             )
         )
-
-    def column(self, table: pl.DataFrame, position: int) -> pl.Series:
-        name = f"k{position}"
-        if name in table.columns:
-            return table.get_column(name)
-        return pl.Series(name, [None] * table.height, dtype=pl.String)
 
 
 @contextlib.contextmanager
@@ -1021,7 +1016,8 @@ def _read_json(
     frame = pl.DataFrame(
         {
             ROW_NUMBER: table.get_column(ROW_NUMBER),
-            **{f"c{pos}": rows.column(table, pos) for pos in match.columns.values()},
+            # Every key is in some chunk, so the diagonal concat has a column for each.
+            **{f"c{pos}": table.get_column(f"k{pos}") for pos in match.columns.values()},
         }
     )
     del table

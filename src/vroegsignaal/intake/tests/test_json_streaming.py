@@ -6,7 +6,7 @@ import itertools
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vroegsignaal.intake import parsing
@@ -48,7 +48,7 @@ def streamed(text: str) -> tuple[dict, list[str], list[list[str | None]]]:
 
     table = pl.concat(rows.frames, how="diagonal")
     assert table.get_column("rij").to_list() == list(range(1, rows.count + 1))
-    return body, keys, [rows.column(table, pos).to_list() for pos in range(len(keys))]
+    return body, keys, [table.get_column(f"k{pos}").to_list() for pos in range(len(keys))]
 
 
 @settings(max_examples=150)
@@ -111,6 +111,9 @@ JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=200)
+# Lists of mixed values made Polars' fast column builder raise TypeError, not PolarsError.
+@example(body={"achterstanden": [{"": [False, 0]}]})
+@example(body={"achterstanden": [{"x": [None, False, 0]}, {"x": "K1"}]})
 @given(body=st.dictionaries(st.sampled_from(["achterstanden", "soort", "x"]), JSON_VALUES, max_size=3))
 def test_any_json_object_is_read_or_refused_with_a_code(body):
     try:
