@@ -246,8 +246,9 @@ def parse_delivery(
     required column (for JSON the body's ``soort`` is used when ``soort`` is
     not given). ``column_mapping`` is the creditor's saved
     ``{their header: field or None}``, which takes precedence over names and
-    aliases. ``head_rows``: read only that many rows of a JSON body and nothing
-    after them (the upload page's preview of a file's head).
+    aliases. ``head_rows``: read only that many rows after the header of a JSON
+    body or an XLSX sheet and nothing after them (the upload page's preview of
+    a file's head).
     """
     raw = _Bytes(source, max_bytes)
     try:
@@ -258,7 +259,7 @@ def parse_delivery(
             raise _empty()
         kind = _choose_format(head, format, filename)
         if kind == "xlsx":
-            parsed = _read_xlsx(raw, column_mapping, soort, max_bytes)
+            parsed = _read_xlsx(raw, column_mapping, soort, max_bytes, head_rows)
         elif kind == "json":
             parsed = _read_json(raw, column_mapping, soort, head_rows)
         else:
@@ -599,6 +600,7 @@ def _read_xlsx(
     column_mapping: Mapping[str, str | None] | None,
     soort: str | None,
     max_bytes: int,
+    head_rows: int | None = None,
 ) -> ParsedDelivery:
     payload = raw.path if raw.path is not None else raw.data
     try:
@@ -610,16 +612,31 @@ def _read_xlsx(
                     message(Code.BESTAND_TE_GROOT, maximum=_human_size(max_bytes)),
                 )
             sheet_files = _sheet_files(zf)
+            heads: dict[str, bytes] = {}
+            for info in zf.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as part:
+                        heads[info.filename] = part.read(_PROLOG_BYTES)
+                    _no_dtd_in_prolog(heads[info.filename])
     except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError) as error:
         raise _unreadable("het is geen geldig XLSX-bestand") from error
 
+    # calamine holds the whole sheet (1.5 GB for a million rows) where openpyxl
+    # streams; but openpyxl reads a sheet through once to learn its size when the
+    # sheet does not state it (Excel and LibreOffice always do).
+    stream = head_rows is not None and all(
+        _DIMENSION.search(heads.get(path, b"")) for path in sheet_files.values()
+    )
     try:
-        frame, sheet = _read_xlsx_fastexcel(payload, sheet_files)
+        if stream:
+            frame, sheet = _read_xlsx_openpyxl(payload, head_rows)
+        else:
+            frame, sheet = _read_xlsx_fastexcel(payload, sheet_files)
     except DeliveryRefused:
         raise
     except Exception:  # noqa: BLE001 - any failure of the fast reader: try the careful one
         try:
-            frame, sheet = _read_xlsx_openpyxl(payload)
+            frame, sheet = _read_xlsx_openpyxl(payload, head_rows)
         except DeliveryRefused:
             raise
         except Exception as error:  # noqa: BLE001
@@ -635,7 +652,7 @@ def _read_xlsx(
         raise _empty()
     header = frame.row(header_index)
     header_row, headers = int(header[0]), list(header[1:])
-    body = frame.slice(header_index + 1)
+    body = frame.slice(header_index + 1, head_rows)
     empty_columns = {
         i
         for i, c in enumerate(columns)
@@ -676,6 +693,29 @@ def _no_dtd(head: bytes) -> None:
     With that excluded the standard library parser is safe for these parts.
     """
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise _unreadable("het XLSX-bestand bevat niet-toegestane XML")
+
+
+_PROLOG_BYTES = 65_536
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
+# What may stand before the root element besides a document type: space,
+# the XML declaration and other processing instructions, comments.
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def _no_dtd_in_prolog(head: bytes) -> None:
+    """Refuse a part whose prolog (all before the root element) has a document type.
+
+    Both readers parse every part of the package. A prolog that does not end
+    within 64 KiB is refused rather than searched further: no real XLSX has one.
+    """
+    position = len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
+    while item := _PROLOG_ITEM.match(head, position):
+        position = item.end()
+    rest = head[position:]
+    if not rest and len(head) < _PROLOG_BYTES:
+        return  # an empty part: nothing a parser could expand
+    if not re.match(rb"<[^!?]", rest):
         raise _unreadable("het XLSX-bestand bevat niet-toegestane XML")
 
 
@@ -781,7 +821,8 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx_openpyxl(payload) -> tuple[pl.DataFrame, str]:
+def _read_xlsx_openpyxl(payload, head_rows: int | None = None) -> tuple[pl.DataFrame, str]:
+    """The sheet read a row at a time; with ``head_rows``, up to that many rows after the header."""
     import openpyxl
 
     source = payload if isinstance(payload, Path) else io.BytesIO(bytes(payload))
@@ -794,10 +835,20 @@ def _read_xlsx_openpyxl(payload) -> tuple[pl.DataFrame, str]:
         rows: list[tuple[int, list[str | None]]] = []
         width = 0
         number = 0
+        after_header: int | None = None  # rows read after the first non-empty one
         for cells in workbook[name].iter_rows():
             numbers = [c.row for c in cells if getattr(c, "row", None)]
             number = numbers[0] if numbers else number + 1
             texts = [_cell_text(getattr(c, "value", None)) for c in cells]
+            if head_rows is not None:
+                if after_header is None:
+                    if not any(t and t.strip() for t in texts):
+                        continue  # before the header: not part of the table
+                    after_header = 0
+                elif after_header >= head_rows:
+                    break
+                else:
+                    after_header += 1
             width = max(width, len(texts))
             rows.append((number, texts))
     finally:

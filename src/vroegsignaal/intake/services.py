@@ -1330,8 +1330,10 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
 
     name = filename.lower()
     is_json = name.endswith(".json")
-    # A CSV's or JSON body's head is enough; an XLSX is a ZIP and is read whole.
-    by_head = not name.endswith((".xlsx", ".xls"))
+    is_xlsx = name.endswith((".xlsx", ".xls"))
+    # A CSV's or JSON body's head is enough; an XLSX is a ZIP and is decrypted whole,
+    # but only the head of its sheet is read.
+    by_head = not is_xlsx
     # The staged file is encrypted: its plaintext (the head) is read into memory.
     source: bytes = read_staged(path, limit=PREVIEW_HEAD_BYTES + 1 if by_head else None)
     whole = len(source) <= PREVIEW_HEAD_BYTES or not by_head
@@ -1347,7 +1349,7 @@ def preview_delivery(creditor: Creditor, path: Path, *, filename: str = "", kind
                 soort=kind or None,
                 column_mapping=column_mapping_for(creditor),
                 max_bytes=settings.MAX_DELIVERY_BYTES,
-                head_rows=PREVIEW_ROWS if is_json and not whole else None,
+                head_rows=PREVIEW_ROWS if (is_json and not whole) or is_xlsx else None,
             )
         except DeliveryRefused as refused:
             if whole or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):

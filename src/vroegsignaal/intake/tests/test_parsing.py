@@ -415,6 +415,85 @@ def test_openpyxl_fallback_reads_the_same_table_as_fastexcel():
     assert fast.filter(pl.col("rij") >= 2).rows() == careful.filter(pl.col("rij") >= 2).rows()
 
 
+def write_only_xlsx_bytes(rows: list[list]) -> bytes:
+    """A workbook as openpyxl's write-only mode saves it: its sheet does not state its size."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("achterstanden")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    assert b"<dimension" not in zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("write", [None, write_only_xlsx_bytes], ids=["sized", "unsized"])
+def test_xlsx_head_rows_reads_the_same_first_rows_as_the_whole_sheet(write):
+    rows = [[f"K-{n}", f"Jansen-{n}", *XLSX_ROW[2:]] for n in range(1, 30)]
+    rows[4] = []
+    sheet = [[], [], HEADER, *rows]
+    data = write(sheet) if write else xlsx_bytes({"achterstanden": sheet})
+    whole = parse_delivery(data)
+    head = parse_delivery(data, head_rows=10)
+    assert head.table.height == 9  # ten sheet rows after the header, one of them empty
+    assert head.table.rows() == whole.table.head(head.table.height).rows()
+    assert (head.columns, head.header_row) == (whole.columns, whole.header_row)
+
+
+def test_xlsx_head_rows_is_read_without_the_whole_sheet(monkeypatch):
+    data = xlsx_bytes({"achterstanden": [HEADER, XLSX_ROW, XLSX_ROW]})
+    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", None)  # would raise if called
+    assert parse_delivery(data, head_rows=1).table.height == 1
+
+
+def _xlsx_with_part(name: str, transform) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes({"achterstanden": [HEADER, XLSX_ROW]})))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, transform(data) if info.filename == name else data)
+    return out.getvalue()
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+)
+
+
+@pytest.mark.parametrize("head_rows", [None, 10], ids=["whole", "head"])
+@pytest.mark.parametrize(
+    "prolog",
+    [BILLION_LAUGHS, b'<?xml version="1.0"?><!-- ' + b"x" * 70_000 + b" --><!DOCTYPE a>"],
+    ids=["entities", "behind-a-long-comment"],
+)
+def test_xlsx_sheet_with_a_document_type_is_refused_before_any_reader_parses_it(
+    monkeypatch, head_rows, prolog
+):
+    def with_doctype(sheet: bytes) -> bytes:
+        return prolog + sheet[sheet.index(b"<worksheet") :]
+
+    data = _xlsx_with_part("xl/worksheets/sheet1.xml", with_doctype)
+    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", None)
+    monkeypatch.setattr(parsing, "_read_xlsx_openpyxl", None)
+    refused = refusal(data, head_rows=head_rows)
+    assert refused.code == Code.BESTAND_ONLEESBAAR
+    assert "niet-toegestane XML" in refused.message
+
+
+def test_xlsx_with_comments_and_an_empty_part_before_the_root_is_read():
+    def with_comment(sheet: bytes) -> bytes:
+        return b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- door een export -->\n" + sheet[
+            sheet.index(b"<worksheet") :
+        ]
+
+    data = _xlsx_with_part("xl/worksheets/sheet1.xml", with_comment)
+    with zipfile.ZipFile(io.BytesIO(data), "a") as package:
+        package.writestr("docProps/custom.xml", b"")
+    assert parse_delivery(data).table.height == 1
+
+
 # --- JSON ---------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
-"""The upload page's preview reads the head of a big CSV or JSON file, not the whole file."""
+"""The upload page's preview reads the head of a big file, not the whole file."""
 
 from __future__ import annotations
 
+import io
 import json
 
 from vroegsignaal.intake import services
@@ -45,3 +46,25 @@ def test_a_head_cut_inside_a_character_still_previews(world, monkeypatch):
     monkeypatch.setattr(services, "PREVIEW_HEAD_BYTES", cut)
     preview = preview_of(world, data, "levering.json")
     assert preview.refusal is None and len(preview.rows) == services.PREVIEW_ROWS
+
+
+def test_a_big_xlsx_sheet_is_previewed_from_its_head_only(world, monkeypatch):
+    import openpyxl
+
+    from vroegsignaal.intake import parsing
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "achterstanden"
+    items = [{**row(n), "achternaam": f"Ëlberg-{n}"} for n in range(1, 200)]
+    sheet.append(list(items[0]))
+    for item in items:
+        sheet.append(list(item.values()))
+    out = io.BytesIO()
+    workbook.save(out)
+    # The fast reader holds the whole sheet in memory (1.5 GB for a million rows).
+    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", None)
+    preview = preview_of(world, out.getvalue(), "levering.xlsx")
+    assert preview.refusal is None
+    assert [r["achternaam"] for r in preview.rows] == [f"Ëlberg-{n}" for n in range(1, 11)]
+    assert preview.file_format == "xlsx"
