@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from .environment import env, env_bool, env_int, env_list
 
@@ -132,7 +131,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "vroegsignaal.portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -209,6 +208,8 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_COOKIES else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_NAME = "__Host-taal" if SECURE_COOKIES else "taal"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True, "Redirect HTTP to HTTPS.", demo=False)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -256,10 +257,14 @@ FILE_UPLOAD_HANDLERS = [
 
 # --- internationalisation --------------------------------------------------
 LANGUAGE_CODE = "nl"
-# The portal is Dutch only: with a second language a browser asking for English got Django's own
-# texts (form errors, month names, lang="en") in English amid the Dutch pages.
-LANGUAGES = [("nl", _("Nederlands"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dutch unless the user picks English with the switch at the foot of every page (a cookie):
+# the browser's Accept-Language is not followed, and the API, exports, letters and e-mails stay
+# Dutch (portal.middleware.LanguageMiddleware). Each app keeps its English catalog in
+# locale/en (scripts/messages.sh). Names in their own language, as a switch shows them.
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

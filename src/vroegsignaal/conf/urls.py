@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.i18n import set_language
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", include("vroegsignaal.portal.urls")),
     path("", include(two_factor_patterns)),
     path("health/", portal_views.health, name="health"),
+    path("i18n/taal/", set_language, name="set_language"),
     # Browsers ask for it on their own; it must never land on (and reset) the log-in wizard.
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg")), name="favicon"),
     path("beheer/", admin.site.urls),

@@ -1,4 +1,4 @@
-"""Session idle time-out and mandatory two-factor authentication for the portal."""
+"""The portal's language, session idle time-out and mandatory two-factor authentication."""
 
 from __future__ import annotations
 
@@ -8,10 +8,43 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # Paths that work without a verified second factor: logging in, enrolling,
 # static files, the health check and the API (which uses API keys).
 OPEN_PREFIXES = ("/account/", "/static/", "/health/", "/api/", "/i18n/", "/favicon.ico")
+
+
+# Paths whose answers are specified in Dutch (the API's ``melding``, the schema).
+DUTCH_ONLY_PREFIXES = ("/api/",)
+
+
+def chosen_language(request) -> str:
+    """The language the user chose with the switch (a cookie), else Dutch.
+
+    The browser's Accept-Language is not followed: Dutch staff with an English
+    browser get the Dutch portal unless they pick English themselves.
+    """
+    if request.path_info.startswith(DUTCH_ONLY_PREFIXES):
+        return settings.LANGUAGE_CODE
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware:
+    """Activate :func:`chosen_language` for the request (instead of Django's LocaleMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(chosen_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
 
 
 class IdleTimeoutMiddleware:
