@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export VROEGSIGNAAL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv assets system-deps lint migrations-check schema-check test-sqlite test-postgres benchmarks clean
+.PHONY: run test venv assets system-deps lint migrations-check schema-check messages messages-check test-sqlite test-postgres benchmarks clean
 
 $(BIN)/vroegsignaal: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
@@ -30,7 +30,7 @@ run: venv assets
 	@VROEGSIGNAAL_MODE=demo scripts/run.sh
 
 ## make test: lint, migration check, the whole suite on SQLite and on PostgreSQL 15
-test: venv assets system-deps lint migrations-check schema-check test-sqlite test-postgres
+test: venv assets system-deps lint migrations-check schema-check messages-check test-sqlite test-postgres
 
 system-deps:
 	@scripts/system-deps.sh
@@ -43,6 +43,13 @@ migrations-check:
 
 schema-check:
 	@scripts/schema-check.sh
+
+## make messages: gather the texts of every app into its English catalog and compile it
+messages: venv
+	@scripts/messages.sh
+
+messages-check:
+	@scripts/messages-check.sh
 
 test-sqlite:
 	@echo "== pytest on SQLite =="

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: PostgreSQL 15, Chromium (for Playwright), Pango (for WeasyPrint).
+# Debian packages the test suite needs: PostgreSQL 15, Chromium (for Playwright), Pango (for WeasyPrint),
+# gettext (to check the English catalogs).
 set -euo pipefail
 missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v msgfmt >/dev/null || missing+=(gettext)
 # WeasyPrint (PDF letters) needs Pango and a font.
 compgen -G "/usr/lib/*/libpangoft2-1.0.so.0" >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
