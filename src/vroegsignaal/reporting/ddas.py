@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import IO
 
 from django.db.models import Count, Max, Min, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from jsonschema import Draft202012Validator
 
 from vroegsignaal.cases.models import Case, ContactAttempt, NotPickedUpReason
@@ -69,10 +70,18 @@ class DdasExportInvalid(Exception):
 
     def __init__(self, errors: list[str]):
         self.errors = errors
-        shown = "; ".join(errors[:5]) + (f" (en nog {len(errors) - 5})" if len(errors) > 5 else "")
-        super().__init__(
-            f"De DDAS-export voldoet niet aan het schema DDAS-vroegsignalering v0.9: {shown}"
-        )
+        with translation.override("nl"):  # the command's output (and logs) stay Dutch
+            super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """The refusal in the active language (the portal's message); the schema's own messages as they are."""
+        shown = "; ".join(self.errors[:5])
+        more = len(self.errors) - 5
+        if more > 0:
+            shown += " " + gettext("(en nog %(n)d)") % {"n": more}
+        return gettext(
+            "De DDAS-export voldoet niet aan het schema DDAS-vroegsignalering v0.9: %(errors)s"
+        ) % {"errors": shown}
 
 
 @dataclass(frozen=True)
@@ -266,8 +275,12 @@ def export(
     *,
     supplier: str = SUPPLIER_CODE,
 ) -> DdasSummary:
-    """Build, validate (:class:`DdasExportInvalid` before anything is written) and write the document."""
-    document = build_document(municipality, start, end, supplier=supplier)
+    """Build, validate (:class:`DdasExportInvalid` before anything is written) and write the document.
+
+    The document is in Dutch whatever the page's language (the exchange model fixes its texts).
+    """
+    with translation.override("nl"):
+        document = build_document(municipality, start, end, supplier=supplier)
     errors = validation_errors(document)
     if errors:
         raise DdasExportInvalid(errors)

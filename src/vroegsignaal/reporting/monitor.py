@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from vroegsignaal.cases.models import Case, ContactAttempt, OfferAnswer, Outcome
 from vroegsignaal.organisations.models import Municipality
@@ -43,12 +44,15 @@ from .models import MonitorFigure, MonitorFigureKind, MonitorMonth
 K = MonitorFigureKind
 TOTAL = ""  # wijk_code of the whole municipality
 UNKNOWN = "onbekend"  # wijk_code of signals whose household has no known wijk
-UNKNOWN_NAME = "Onbekende wijk"
+# Stored in Dutch (the figures and their download); the monitor page shows them translated.
+UNKNOWN_NAME = gettext_noop("Onbekende wijk")
 # Figures that only grow while the data behind them are whole (see the module docstring).
 MONOTONE = frozenset(
     {K.SIGNALEN, K.SOORT_SCHULDEISER, K.OPGEPAKT, K.BEREIKT, K.HULP_AANVAARD, K.EINDRESULTAAT}
 )
-FROZEN_REASON = "Gegevens achter deze cijfers zijn verwijderd (bewaartermijn); de cijfers van voor het opschonen blijven."
+FROZEN_REASON = gettext_noop(
+    "Gegevens achter deze cijfers zijn verwijderd (bewaartermijn); de cijfers van voor het opschonen blijven."
+)
 # A declined signal whose reason is not a DDAS value counts as "andere reden".
 DECLINED_FALLBACK = Outcome.NIET_OPGEPAKT_ANDERS.value
 

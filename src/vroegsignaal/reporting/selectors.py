@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from vroegsignaal.households.selectors import arrear_history
 from vroegsignaal.organisations.models import CreditorType
@@ -330,7 +331,8 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     """Signals per month (signal date) by creditor type and by kind, and the shares picked up,
     reached and helped (of the month's signals).
 
-    Three queries, whatever the number of signals or months.
+    Three queries, whatever the number of signals or months. Labels and month names are in the
+    active language: cache the result per language.
     """
     from django.db.models.functions import TruncMonth
 
@@ -362,19 +364,24 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     kinds = sorted({r[1] for r in by_kind})
     share = sorted(picked)
     return {
-        "by_type": _month_table(by_type, types),
+        "by_type": _labelled(_month_table(by_type, types), dict(CreditorType.choices)),
         "by_kind": _labelled(_month_table(by_kind, kinds), dict(SignalKind.choices)),
         "picked_up": {
             "months": [row[0].strftime("%Y-%m") for row in share],
             "labels": _month_labels(row[0] for row in share),
+            # The chart draws the series whose name starts with "%" (dashboard.js).
             "series": [
-                {"name": "Signalen", "values": [row[1] for row in share]},
-                {"name": "Opgepakt", "values": [row[2] for row in share]},
-                {"name": "Bereikt", "values": [row[3] for row in share]},
-                {"name": "Hulp aanvaard", "values": [row[4] for row in share]},
+                {"name": gettext("Signalen"), "values": [row[1] for row in share]},
+                {"name": gettext("Opgepakt"), "values": [row[2] for row in share]},
+                {"name": gettext("Bereikt"), "values": [row[3] for row in share]},
+                {"name": gettext("Hulp aanvaard"), "values": [row[4] for row in share]},
                 *(
-                    {"name": f"% {name}", "values": [round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share]}
-                    for i, name in ((2, "opgepakt"), (3, "bereikt"), (4, "hulp aanvaard"))
+                    {"name": name, "values": [round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share]}
+                    for i, name in (
+                        (2, "% " + gettext("opgepakt")),
+                        (3, "% " + gettext("bereikt")),
+                        (4, "% " + gettext("hulp aanvaard")),
+                    )
                 ),
             ],
         },
@@ -442,6 +449,20 @@ def _core(cells: dict, wijk: str) -> dict:
     }
 
 
+def _wijk_name(code: str, names: dict) -> str:
+    """The wijk's name as stored; the stored Dutch name of "no known wijk" in the page's language."""
+    from .monitor import UNKNOWN, UNKNOWN_NAME
+
+    return gettext(UNKNOWN_NAME) if code == UNKNOWN else names.get(code, code)
+
+
+def frozen_reason(month_row) -> str:
+    """Why a month is final: the stored reason, in the page's language when it is the purge's own."""
+    from .monitor import FROZEN_REASON
+
+    return gettext(FROZEN_REASON) if month_row.frozen_reason == FROZEN_REASON else month_row.frozen_reason
+
+
 def monitor_month_tables(month_row) -> dict:
     """The tables of one month: core figures per wijk and in total, per creditor type, status, outcome."""
     from vroegsignaal.cases.models import Outcome
@@ -466,7 +487,7 @@ def monitor_month_tables(month_row) -> dict:
 
     return {
         "total": total,
-        "wijken": [{"code": w, "name": names.get(w, w), **_core(cells, w)} for w in wijken],
+        "wijken": [{"code": w, "name": _wijk_name(w, names), **_core(cells, w)} for w in wijken],
         "by_type": categories(K.SOORT_SCHULDEISER, CreditorType.values, dict(CreditorType.choices)),
         "by_status": categories(K.STATUS, SignalStatus.values, dict(SignalStatus.choices)),
         "by_outcome": categories(K.EINDRESULTAAT, Outcome.values, dict(Outcome.choices)),
@@ -502,11 +523,17 @@ MONITOR_EXPORT_COLUMNS = (
 
 
 def monitor_export_rows(municipality) -> list[dict]:
-    """Every stored figure of the municipality, one row each (long format), in month and wijk order."""
+    """Every stored figure of the municipality, one row each (long format), in month and wijk order.
+
+    In Dutch whatever the page's language: the download leaves the system.
+    """
+    from django.utils import translation
+
     from .models import MonitorFigure, MonitorFigureKind
     from .monitor import TOTAL
 
-    labels = dict(MonitorFigureKind.choices)
+    with translation.override("nl"):
+        labels = {value: str(label) for value, label in MonitorFigureKind.choices}
     rows = []
     for month, frozen_at, wijk, name, figure, category, value in (
         MonitorFigure.objects.filter(monitor_month__municipality=municipality)

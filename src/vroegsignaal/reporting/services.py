@@ -14,6 +14,8 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.households.selectors import household_persons
@@ -56,15 +58,17 @@ def export_tray(user, tray, signals: QuerySet, output: IO[bytes], *, query: str 
     """Write the spec section 5 export of ``signals`` (the tray's current filter) as XLSX; audited.
 
     The address columns are left empty unless the user holds
-    ``reporting.export_personal_data``.
+    ``reporting.export_personal_data``. The file is in Dutch whatever the
+    page's language: its columns and values are fixed by the specification.
     """
-    rows = export_rows(signals.order_by("id"))
     personal = may_export_personal_data(user)
-    if not personal:
-        for row in rows:
-            for column in ADDRESS_COLUMNS:
-                row[column] = None if column == "huisnummer" else ""
-    write_xlsx(rows, output)
+    with translation.override("nl"):
+        rows = export_rows(signals.order_by("id"))
+        if not personal:
+            for row in rows:
+                for column in ADDRESS_COLUMNS:
+                    row[column] = None if column == "huisnummer" else ""
+        write_xlsx(rows, output)
     record(
         user,
         AuditAction.EXPORT,
@@ -109,12 +113,13 @@ def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> B
     from vroegsignaal.cases.workflow import InvalidTransition as CaseTransition
     from vroegsignaal.signals.workflow import InvalidTransition as SignalTransition
 
+    # The refusals are shown on the tray page: in the page's language.
     if action not in BULK_ACTIONS:
-        raise ValueError(f"Onbekende actie '{action}'.")
+        raise ValueError(gettext("Onbekende actie '%(action)s'.") % {"action": action})
     if action == ASSIGN and team is None:
-        raise ValueError("Kies een wijkteam om aan toe te wijzen.")
+        raise ValueError(gettext("Kies een wijkteam om aan toe te wijzen."))
     if action == NOT_PICKED_UP and reason not in NotPickedUpReason.values:
-        raise ValueError("Kies een reden waarom de signalen niet worden opgepakt.")
+        raise ValueError(gettext("Kies een reden waarom de signalen niet worden opgepakt."))
     result = BulkResult()
     cases = {c.signal_id: c for c in Case.objects.filter(signal__in=signals)}
     for signal in signals:
@@ -179,11 +184,15 @@ def refresh_monitor_figures(municipality) -> bool:
 
 
 def export_monitor_figures(user, municipality, output: IO[bytes], *, fmt: str, request=None) -> int:
-    """Write the stored monitor figures of ``municipality`` as CSV or XLSX (counts only); audited."""
+    """Write the stored monitor figures of ``municipality`` as CSV or XLSX (counts only); audited.
+
+    The file is in Dutch whatever the page's language (see ``monitor_export_rows``).
+    """
     from .selectors import monitor_export_rows, write_monitor_csv, write_monitor_xlsx
 
-    rows = monitor_export_rows(municipality)
-    (write_monitor_csv if fmt == "csv" else write_monitor_xlsx)(rows, output)
+    with translation.override("nl"):
+        rows = monitor_export_rows(municipality)
+        (write_monitor_csv if fmt == "csv" else write_monitor_xlsx)(rows, output)
     record(
         user, AuditAction.EXPORT, municipality, purpose="export monitorcijfers", request=request,
         details={"rijen": len(rows), "formaat": fmt},

@@ -16,8 +16,9 @@ from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -89,9 +90,9 @@ def tray_detail(request, tray_id: int):
         "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
         "neighbourhoods": scoped(request.user, Neighbourhood).order_by("kind", "code").only("code", "name", "kind"),
         "creditor_types": CreditorType.choices,
-        "statuses": [("open", "Open (nieuw en opgepakt)"), *SignalStatus.choices, ("alle", "Alle")],
+        "statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("alle", _("Alle"))],
         "teams": scoped(request.user, Team).only("id", "name"),
-        "flags": [("crisis", "Crisis"), ("herhaald", "Herhaald"), ("schuldverschuiving", "Schuldverschuiving")],
+        "flags": [("crisis", _("Crisis")), ("herhaald", _("Herhaald")), ("schuldverschuiving", _("Schuldverschuiving"))],
         "sorts": selectors.SORTS,
         "may_export_personal_data": services.may_export_personal_data(request.user),
         "bulk_actions": services.BULK_ACTIONS,
@@ -159,7 +160,12 @@ def neighbourhood_map(request):
         f"reporting:rates:{kind}:{request.user.municipality_id}",
         lambda: selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind),
     )
-    context = {"kind": kind, "rates": rates, "geojson_url": f"{reverse('reporting:map_geojson')}?niveau={kind}"}
+    context = {
+        "kind": kind,
+        "rates": rates,
+        "geojson_url": f"{reverse('reporting:map_geojson')}?niveau={kind}",
+        "decimal_separator": get_format("DECIMAL_SEPARATOR"),
+    }
     return render(request, "reporting/map.html", context)
 
 
@@ -181,8 +187,8 @@ def neighbourhood_map_geojson(request):
 
 @coordinator_required
 def dashboard(request):
-    trends = selectors.cached_figures(
-        f"reporting:trends:{request.user.municipality_id}",
+    trends = selectors.cached_figures(  # the labels and month names are in the page's language
+        f"reporting:trends:{request.user.municipality_id}:{get_language()}",
         lambda: selectors.monthly_trends(scoped(request.user, Signal)),
     )
     return render(request, "reporting/dashboard.html", {"trends": trends})
@@ -267,6 +273,7 @@ def monitor(request):
             "months": months,
             "selected": selected,
             "tables": selectors.monitor_month_tables(selected) if selected else None,
+            "frozen_reason": selectors.frozen_reason(selected) if selected else "",
             "trend": trend,
             "kind_table": selectors.monitor_kind_table(trend),
             "query": QueryDict(f"gemeente={municipality.code}").urlencode(),
@@ -328,6 +335,6 @@ def ddas_export(request):
     try:
         services.export_ddas(municipality, start, end, response, user=request.user, request=request)
     except DdasExportInvalid as error:
-        messages.error(request, str(error)[:500])
+        messages.error(request, error.describe()[:500])  # in the page's language; the file is not written
         return redirect(back)
     return response

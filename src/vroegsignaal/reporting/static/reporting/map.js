@@ -3,8 +3,18 @@
   "use strict";
   var COLOURS = ["#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"];
 
-  // 10,9 rather than 10.9: Dutch decimal comma, as in the table under the map.
-  function dutch(value) { return String(value).replace(".", ","); }
+  // The page's language comes in data attributes of the map element (map.html): the tooltip text
+  // with {naam}, {signalen} and {per_1000}, the word for an unknown rate, and the decimal
+  // separator (10,9 in Dutch, 10.9 in English, as in the table under the map).
+  var TEXT = { tooltip: "{naam}: {signalen} signalen, {per_1000} per 1.000 huishoudens", unknown: "onbekend", decimal: "," };
+
+  function local(value) { return String(value).replace(".", TEXT.decimal); }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
 
   function breaks(values) {
     var sorted = values.filter(function (v) { return v !== null && v !== undefined; }).sort(function (a, b) { return a - b; });
@@ -39,8 +49,8 @@
       },
       onEachFeature: function (feature, shape) {
         var p = feature.properties;
-        var rate = p.per_1000 === null ? "onbekend" : dutch(p.per_1000);
-        shape.bindTooltip(p.naam + ": " + p.signalen + " signalen, " + rate + " per 1.000 huishoudens");
+        var rate = p.per_1000 === null ? TEXT.unknown : local(p.per_1000);
+        shape.bindTooltip(fill(TEXT.tooltip, { naam: p.naam, signalen: p.signalen, per_1000: rate }));
         shape.on("click", function () { window.location.assign(p.url); });
       }
     }).addTo(map);
@@ -58,7 +68,7 @@
         var swatch = L.DomUtil.create("span", "vs-map-legend__swatch", row);
         swatch.style.backgroundColor = shade(i, limits);
         var upper = limits[i];
-        row.appendChild(document.createTextNode(upper === undefined ? "> " + dutch(lower) : dutch(lower) + " – " + dutch(upper)));
+        row.appendChild(document.createTextNode(upper === undefined ? "> " + local(lower) : local(lower) + " – " + local(upper)));
         if (upper !== undefined) { lower = upper; }
       });
       return div;
@@ -69,6 +79,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     var element = document.getElementById("vs-map");
     if (!element || typeof L === "undefined") { return; }
+    TEXT.tooltip = element.dataset.tooltip || TEXT.tooltip;
+    TEXT.unknown = element.dataset.unknown || TEXT.unknown;
+    TEXT.decimal = element.dataset.decimal || TEXT.decimal;
     fetch(element.dataset.geojsonUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
       .then(function (r) { return r.json(); })
       .then(function (collection) { draw(element, collection); });
