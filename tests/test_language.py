@@ -85,3 +85,9 @@ def test_the_api_answers_in_dutch_whatever_the_cookie(client):
     assert response.status_code in (401, 403)
     assert response["Content-Language"] == "nl"
     assert "Ongeldige of ingetrokken API-sleutel." in response.content.decode()
+
+
+def test_the_chosen_language_ends_with_the_request(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.get(LOGIN)
+    assert translation.get_language() == "nl"

@@ -13,6 +13,7 @@ import datetime as dt
 from string import Template
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,12 @@ def paragraphs(text: str) -> list[list[str]]:
     return [block.split("\n") for block in blocks if block.strip()]
 
 
+def dutch_date(on: dt.date) -> str:
+    """``3 maart 2026``: the letter is Dutch whatever language the portal speaks."""
+    with translation.override("nl"):
+        return date_format(on, "j F Y")
+
+
 def letter_values(*, names: list[str], address_lines: tuple[str, str], municipality_name: str, team, on: dt.date) -> dict[str, str]:
     missing = "—"
     return {
@@ -67,7 +74,7 @@ def letter_values(*, names: list[str], address_lines: tuple[str, str], municipal
         "adres": address_lines[0],
         "postcode_plaats": address_lines[1],
         "gemeente": municipality_name,
-        "datum": date_format(on, "j F Y"),
+        "datum": dutch_date(on),
         "team": getattr(team, "name", "") or f"het wijkteam van gemeente {municipality_name}",
         "team_telefoon": getattr(team, "phone", "") or missing,
         "team_email": getattr(team, "email", "") or missing,
@@ -76,15 +83,17 @@ def letter_values(*, names: list[str], address_lines: tuple[str, str], municipal
 
 
 def letter_html(*, subject: str, body: str, values: dict[str, str], recipient: list[str]) -> str:
-    return render_to_string(
-        "cases/letter.html",
-        {
-            "subject": substitute(subject, values),
-            "paragraphs": paragraphs(substitute(body, values)),
-            "recipient": recipient,
-            "values": values,
-        },
-    )
+    """The letter as HTML, rendered in Dutch (a letter to a citizen), whatever the portal's language."""
+    with translation.override("nl"):
+        return render_to_string(
+            "cases/letter.html",
+            {
+                "subject": substitute(subject, values),
+                "paragraphs": paragraphs(substitute(body, values)),
+                "recipient": recipient,
+                "values": values,
+            },
+        )
 
 
 def _refuse_urls(url: str, *args, **kwargs):

@@ -15,7 +15,8 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.services import AuditAction, record
@@ -102,12 +103,12 @@ def _check_assignment(municipality_id: int, team, worker) -> tuple:
     """Validate a team/worker pair; a worker alone brings their team."""
     if worker is not None:
         if worker.role != Role.HULPVERLENER or worker.team_id is None:
-            raise ValidationError("Alleen een hulpverlener van een wijkteam kan een zaak krijgen.")
+            raise ValidationError(_("Alleen een hulpverlener van een wijkteam kan een zaak krijgen."))
         if team is not None and worker.team_id != team.pk:
-            raise ValidationError("Die hulpverlener hoort niet bij dat wijkteam.")
+            raise ValidationError(_("Die hulpverlener hoort niet bij dat wijkteam."))
         team = worker.team
     if team is not None and team.municipality_id != municipality_id:
-        raise PermissionDenied("Dat wijkteam hoort niet bij de gemeente van deze zaak.")
+        raise PermissionDenied(_("Dat wijkteam hoort niet bij de gemeente van deze zaak."))
     return team, worker
 
 
@@ -205,7 +206,7 @@ def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
         _refuse_if_closed(locked)
         team, worker = _check_assignment(locked.municipality_id, team, worker)
         if team is None:
-            raise ValidationError("Kies een wijkteam of een hulpverlener.")
+            raise ValidationError(_("Kies een wijkteam of een hulpverlener."))
         locked.team, locked.worker = team, worker
         locked.save(update_fields=["team", "worker", "updated_at"])
         signal_services.assign_team(locked.signal_id, team, actor=user)
@@ -231,11 +232,14 @@ def log_contact_attempt(
     accepted offer — a reached phone call or home visit is the first conversation."""
     kind = ContactKind(kind)
     part_of_day = PartOfDay(part_of_day).value if part_of_day else ""
+    # The history's note is stored: in Dutch, whatever language the user reads the portal in.
+    with translation.override("nl"):
+        kind_note = str(kind.label)
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
         if on < locked.picked_up_on:
-            raise ValidationError("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")
+            raise ValidationError(_("Een contactpoging kan niet vóór het oppakken van het signaal liggen."))
         attempt = ContactAttempt.objects.create(
             case=locked, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
             actor=_actor(user), note=note,
@@ -244,7 +248,7 @@ def log_contact_attempt(
             if locked.contacted_on is None or on < locked.contacted_on:
                 locked.contacted_on = on
             if locked.status in (CaseStatus.OPGEPAKT, CaseStatus.CONTACT_GEZOCHT):
-                _move(locked, CaseStatus.IN_CONTACT, actor=user, note=kind.label)
+                _move(locked, CaseStatus.IN_CONTACT, actor=user, note=kind_note)
             if (
                 locked.offer_answer == OfferAnswer.AANVAARD
                 and kind in CONVERSATION_KINDS
@@ -253,7 +257,7 @@ def log_contact_attempt(
             ):
                 locked.first_conversation_on = on
         elif locked.status == CaseStatus.OPGEPAKT:
-            _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, note=kind.label)
+            _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, note=kind_note)
         _refresh_due(locked)
         locked.save()
         record(
@@ -275,18 +279,18 @@ def record_offer(
     conversation due within four weeks of ``answered_on``."""
     answer = OfferAnswer(answer)
     if answer and answered_on is None:
-        raise ValidationError("Geef de datum van het antwoord op.")
+        raise ValidationError(_("Geef de datum van het antwoord op."))
     if answered_on is not None and answered_on < made_on:
-        raise ValidationError("Het antwoord kan niet vóór het hulpaanbod liggen.")
+        raise ValidationError(_("Het antwoord kan niet vóór het hulpaanbod liggen."))
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
         if locked.offer_answer == OfferAnswer.AANVAARD and answer != OfferAnswer.AANVAARD:
             raise ValidationError(
-                "Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt."
+                _("Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt.")
             )
         if made_on < locked.picked_up_on:
-            raise ValidationError("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")
+            raise ValidationError(_("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen."))
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None
@@ -308,12 +312,12 @@ def record_offer(
 def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = None, note: str = "") -> Case:
     """Close a case with its DDAS outcome; its signal closes too (signals' close hook)."""
     if outcome not in CASE_OUTCOMES:
-        raise ValidationError("Kies een eindresultaat van een opgepakte zaak.")
+        raise ValidationError(_("Kies een eindresultaat van een opgepakte zaak."))
     closed_on = _today(on)
     with transaction.atomic():
         locked = _lock(case)
         if closed_on < locked.picked_up_on:
-            raise ValidationError("Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt.")
+            raise ValidationError(_("Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt."))
         _move(locked, CaseStatus.AFGESLOTEN, actor=user, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on
@@ -329,7 +333,7 @@ def add_note(case: Case | int, user, text: str) -> CaseNote:
     """Add an (encrypted) note to a case."""
     text = text.strip()
     if not text:
-        raise ValidationError("Een notitie mag niet leeg zijn.")
+        raise ValidationError(_("Een notitie mag niet leeg zijn."))
     with transaction.atomic():
         locked = _lock(case)
         note = CaseNote.objects.create(case=locked, text=text, author=_actor(user))
@@ -384,12 +388,14 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
     _refuse_if_closed(case)
     names = [person.name for person in household_persons(case.household_id)]
     lines = _address_lines(case.household)
-    values = letters.letter_values(
-        names=names, address_lines=lines, municipality_name=case.municipality.name, team=case.team, on=on
-    )
     subject, body = letter_text(case.municipality)
     recipient = [" en ".join(names) if names else "De bewoner(s)", *lines]
-    pdf = letters.html_to_pdf(letters.letter_html(subject=subject, body=body, values=values, recipient=recipient))
+    # A letter to a citizen is Dutch (its date too), whatever language the worker reads the portal in.
+    with translation.override("nl"):
+        values = letters.letter_values(
+            names=names, address_lines=lines, municipality_name=case.municipality.name, team=case.team, on=on
+        )
+        pdf = letters.html_to_pdf(letters.letter_html(subject=subject, body=body, values=values, recipient=recipient))
     record(
         user, AuditAction.EXPORT, case, purpose="brief met hulpaanbod aangemaakt", request=request,
         details={"personen": len(names)},

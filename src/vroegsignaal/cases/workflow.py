@@ -9,6 +9,8 @@ be closed (``afgesloten``) with its outcome; a closed case stays closed.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from .models import CaseStatus
 
 S = CaseStatus
@@ -32,11 +34,14 @@ def _label(status: str) -> str:
 class InvalidTransition(Exception):
     def __init__(self, current: str, target: str):
         if TRANSITIONS.get(current):
-            message = f"Een zaak met status '{_label(current)}' kan niet naar '{_label(target)}'."
+            message = _("Een zaak met status '%(current)s' kan niet naar '%(target)s'.") % {
+                "current": _label(current),
+                "target": _label(target),
+            }
         else:
-            message = (
-                f"Deze zaak heeft al de eindstatus '{_label(current)}' en kan niet meer veranderen."
-            )
+            message = _("Deze zaak heeft al de eindstatus '%(current)s' en kan niet meer veranderen.") % {
+                "current": _label(current)
+            }
         super().__init__(message)
         self.current, self.target = current, target
 

@@ -39,9 +39,11 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        translation.activate(chosen_language(request))
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        # Only for this request: whatever the thread does next (a task run after the
+        # response, the next test) gets the language it had before, Dutch by default.
+        with translation.override(chosen_language(request)):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

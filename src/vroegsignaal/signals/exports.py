@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
 
+from django.utils import translation
+
 from vroegsignaal.households.models import ANONYMOUS_PREFIX
 from vroegsignaal.intake.normalise import csv_lines
 from vroegsignaal.organisations.models import Municipality
@@ -183,13 +185,15 @@ def export_signals(
         raise ValueError(f"Onbekend formaat '{fmt}'; kies csv of xlsx.")
     if isinstance(municipality, str):
         municipality = Municipality.objects.get(code=municipality)
-    rows = export_rows(signals_for_export(municipality, user=user, status=status))
     writer = write_csv if fmt == "csv" else write_xlsx
-    if isinstance(output, (str, Path)):
-        with open(output, "wb") as stream:
-            writer(rows, stream)
-    else:
-        writer(rows, output)
+    # Columns and values are fixed by the specification: Dutch, whatever the portal's language.
+    with translation.override("nl"):
+        rows = export_rows(signals_for_export(municipality, user=user, status=status))
+        if isinstance(output, (str, Path)):
+            with open(output, "wb") as stream:
+                writer(rows, stream)
+        else:
+            writer(rows, output)
     record(
         user,
         AuditAction.EXPORT,

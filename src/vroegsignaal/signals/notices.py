@@ -17,6 +17,7 @@ import logging
 import polars as pl
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.utils import translation
 
 from vroegsignaal.organisations.models import Municipality, Role, User
 from vroegsignaal.portal.links import notice_link
@@ -68,6 +69,21 @@ def _enqueue(municipality_id: int, count: int) -> None:
         logger.exception("Melding van crisissignalen aan gemeente %s niet ingepland.", municipality_id)
 
 
+def crisis_notice(municipality_name: str, count: int) -> tuple[str, str]:
+    """The notice's subject and body: Dutch, whatever language the portal speaks where it is built."""
+    with translation.override("nl"):
+        one = count == 1
+        subject = SUBJECT.format(municipality=municipality_name)
+        body = BODY.format(
+            zijn="is" if one else "zijn",
+            municipality=municipality_name,
+            count=count,
+            signalen="signaal" if one else "signalen",
+            link=notice_link("reporting:trays"),
+        )
+    return subject, body
+
+
 def notify_crisis_signals(municipality_id: int, count: int) -> int:
     """E-mail the municipality's coordinators that ``count`` new crisis signals wait; how many were mailed."""
     municipality = Municipality.objects.filter(pk=municipality_id).first()
@@ -81,16 +97,7 @@ def notify_crisis_signals(municipality_id: int, count: int) -> int:
     )
     if not recipients:
         return 0
-    link = notice_link("reporting:trays")
-    one = count == 1
-    subject = SUBJECT.format(municipality=municipality.name)
-    body = BODY.format(
-        zijn="is" if one else "zijn",
-        municipality=municipality.name,
-        count=count,
-        signalen="signaal" if one else "signalen",
-        link=link,
-    )
+    subject, body = crisis_notice(municipality.name, count)
     try:
         # One message each: coordinators do not see each other's addresses.
         send_mass_mail([(subject, body, None, [address]) for address in recipients])

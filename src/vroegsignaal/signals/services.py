@@ -23,6 +23,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vroegsignaal.households import bulk
 from vroegsignaal.households.models import Arrear, ArrearStatus, Household
@@ -782,7 +783,7 @@ def assign_team(signal: Signal | int, team, *, actor=None) -> Signal:
     with transaction.atomic():
         locked = Signal.objects.select_for_update().get(pk=signal_id)
         if team is not None and team.municipality_id != locked.municipality_id:
-            raise PermissionDenied("Dat wijkteam hoort niet bij de gemeente van dit signaal.")
+            raise PermissionDenied(gettext("Dat wijkteam hoort niet bij de gemeente van dit signaal."))
         locked.team = team
         locked.save(update_fields=["team", "updated_at"])
         record(actor, AuditAction.UPDATE, locked, purpose="signaal toegewezen", details={"team": getattr(team, "code", None)})

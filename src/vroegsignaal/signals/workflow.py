@@ -8,6 +8,8 @@ case is closed (``afgesloten``). The three end states are final.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from .models import SignalStatus
 
 S = SignalStatus
@@ -30,14 +32,13 @@ def _label(status: str) -> str:
 
 class InvalidTransition(Exception):
     def __init__(self, current: str, target: str):
+        statuses = {"current": _label(current), "target": _label(target)}
         if current == target:  # a second pick-up of the same signal, e.g. from a tray page left open
-            message = f"Dit signaal is al {_label(current)}."
+            message = _("Dit signaal is al %(current)s.") % statuses
         elif TRANSITIONS.get(current):
-            message = (
-                f"Een signaal met status '{_label(current)}' kan niet naar '{_label(target)}'."
-            )
+            message = _("Een signaal met status '%(current)s' kan niet naar '%(target)s'.") % statuses
         else:
-            message = f"Dit signaal heeft al de eindstatus '{_label(current)}' en kan niet meer veranderen."
+            message = _("Dit signaal heeft al de eindstatus '%(current)s' en kan niet meer veranderen.") % statuses
         super().__init__(message)
         self.current, self.target = current, target
 
