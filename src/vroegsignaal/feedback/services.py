@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max, Min, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vroegsignaal.cases.models import Case, Outcome
 from vroegsignaal.intake.normalise import csv_lines as safe_csv_lines
@@ -363,8 +363,12 @@ def _enqueue_notices(creditor_ids: list[int]) -> None:
 
 
 def notice_text(creditor: Creditor) -> str:
-    """The notice's body: that feedback is ready and where; never a customer or case detail."""
-    return NOTICE_BODY.format(name=creditor.name, link=notice_link("feedback:list"))
+    """The notice's body: that feedback is ready and where; never a customer or case detail.
+
+    Dutch, also when a page request in English writes the feedback that sends it.
+    """
+    with translation.override("nl"):
+        return NOTICE_BODY.format(name=creditor.name, link=notice_link("feedback:list"))
 
 
 def notify_creditor(creditor_id: int, *, today: dt.date | None = None) -> bool:

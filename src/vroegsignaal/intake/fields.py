@@ -12,13 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Soort(models.TextChoices):
     """Kind of delivery (spec 1.2)."""
 
-    STAND = "stand", "Stand (volledig overzicht)"
-    MUTATIE = "mutatie", "Mutatie (alleen wijzigingen)"
+    # The values are the contract's; the labels are the upload page's (translated).
+    STAND = "stand", _("Stand (volledig overzicht)")
+    MUTATIE = "mutatie", _("Mutatie (alleen wijzigingen)")
 
 
 class MutatieStatus(models.TextChoices):

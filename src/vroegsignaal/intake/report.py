@@ -8,6 +8,9 @@ the names of the file's columns.
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 from .codes import Code
 from .models import Delivery, DeliveryStatus
 
@@ -65,20 +68,26 @@ def report_context(delivery: Delivery) -> dict:
 
 
 # Shown after the status badge (which names the status): say what it means, not the status again.
+# Page text (translated); the command prints them in Dutch (report_lines).
 STATUS_SENTENCES = {
-    DeliveryStatus.ONTVANGEN: "Wacht op verwerking; er is nog niets gewijzigd.",
-    DeliveryStatus.IN_BEHANDELING: "De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is.",
-    DeliveryStatus.WACHT_OP_BEVESTIGING: (
+    DeliveryStatus.ONTVANGEN: _("Wacht op verwerking; er is nog niets gewijzigd."),
+    DeliveryStatus.IN_BEHANDELING: _("De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is."),
+    DeliveryStatus.WACHT_OP_BEVESTIGING: _(
         "Wacht op bevestiging: deze stand zou meer dan de helft van de openstaande achterstanden "
         "afmelden. Er is nog niets verwerkt."
     ),
-    DeliveryStatus.VERWERKT: "De achterstanden zijn bijgewerkt; het verslag staat hieronder.",
-    DeliveryStatus.AFGEWEZEN: "Afgewezen; er is niets gewijzigd.",
+    DeliveryStatus.VERWERKT: _("De achterstanden zijn bijgewerkt; het verslag staat hieronder."),
+    DeliveryStatus.AFGEWEZEN: _("Afgewezen; er is niets gewijzigd."),
 }
 
 
 def report_lines(delivery: Delivery) -> list[str]:
-    """The report as the command prints it, in Dutch."""
+    """The report as the command prints it, in Dutch (whatever language is active)."""
+    with translation.override("nl"):
+        return _report_lines(delivery)
+
+
+def _report_lines(delivery: Delivery) -> list[str]:
     r = delivery_report(delivery)
     lines = [
         f"Levering {delivery.pk} — schuldeiser {delivery.creditor.code}, soort {delivery.kind or '-'}, "

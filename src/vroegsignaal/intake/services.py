@@ -49,7 +49,8 @@ import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.privacy import services as privacy
@@ -84,7 +85,11 @@ ISSUE_BATCH = 5000
 
 
 class DeliveryError(Exception):
-    """An action on a delivery that is not possible now; the message is Dutch and for the user."""
+    """An action on a delivery that is not possible now; the message is for the user.
+
+    It is in the active language: the portal's (Dutch or English), Dutch in the API
+    (the middleware) and in the command (which runs in Dutch).
+    """
 
 
 class _Stopwatch:
@@ -657,7 +662,17 @@ def process_delivery(delivery_id: int) -> Delivery:
     A delivery that is already ``verwerkt``, ``afgewezen`` or waiting for
     confirmation is returned unchanged. One that is ``in_behandeling`` (a
     worker died) is evaluated again from its staged file.
+
+    In Dutch, whatever language is active: what processing stores and sends (the
+    report, refusals, rejected rows, audit, what the apps it calls write) is Dutch,
+    also when a page request in English runs it (a small delivery, an immediate
+    task backend).
     """
+    with translation.override("nl"):
+        return _process_delivery(delivery_id)
+
+
+def _process_delivery(delivery_id: int) -> Delivery:
     from .parsing import DeliveryRefused
 
     with transaction.atomic():
@@ -1086,16 +1101,22 @@ def reprocess_delivery(
         running = current.status == S.IN_BEHANDELING or (force and current.status == S.ONTVANGEN)
         if not running:
             raise DeliveryError(
-                f"Levering {pk} wordt niet verwerkt (status: {current.get_status_display().lower()}); "
-                "opnieuw verwerken is niet nodig."
+                gettext("Levering %(pk)s wordt niet verwerkt (status: %(status)s); opnieuw verwerken is niet nodig.")
+                % {"pk": pk, "status": current.get_status_display().lower()}
             )
         since = current.stalled_since()
         if since is None and not force:
             last = timezone.localtime(current.heartbeat_at or current.received_at)
             minutes = max(1, round(settings.DELIVERY_STALLED_AFTER / 60))
             raise DeliveryError(
-                f"Levering {pk} wordt nog verwerkt (laatste voortgang om {last:%H:%M}). Opnieuw verwerken "
-                f"kan pas als de verwerking {minutes} {'minuut' if minutes == 1 else 'minuten'} stilstaat."
+                ngettext(
+                    "Levering %(pk)s wordt nog verwerkt (laatste voortgang om %(time)s). Opnieuw verwerken "
+                    "kan pas als de verwerking %(minutes)s minuut stilstaat.",
+                    "Levering %(pk)s wordt nog verwerkt (laatste voortgang om %(time)s). Opnieuw verwerken "
+                    "kan pas als de verwerking %(minutes)s minuten stilstaat.",
+                    minutes,
+                )
+                % {"pk": pk, "time": f"{last:%H:%M}", "minutes": minutes}
             )
         # A fresh heartbeat: a second request now finds it running and is refused.
         current.heartbeat_at = timezone.now()
@@ -1134,12 +1155,19 @@ def reprocess_delivery(
 # ---------------------------------------------------------------------------
 
 
+def _not_waiting(delivery: Delivery) -> str:
+    return gettext("Levering %(pk)s wacht niet op bevestiging (status: %(status)s).") % {
+        "pk": delivery.pk,
+        "status": delivery.get_status_display(),
+    }
+
+
 def confirm_delivery(delivery: Delivery, user=None, *, background: bool = False) -> Delivery:
     """The creditor confirms a held ``stand``: it is applied (now, or by the worker)."""
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if current.status != S.WACHT_OP_BEVESTIGING:
-            raise DeliveryError(f"Levering {current.pk} wacht niet op bevestiging (status: {current.get_status_display()}).")
+            raise DeliveryError(_not_waiting(current))
         current.move_to(S.IN_BEHANDELING)
         current.confirmed_by = user if getattr(user, "pk", None) else None
         current.confirmed_at = timezone.now()
@@ -1160,7 +1188,7 @@ def decline_delivery(delivery: Delivery, user=None) -> Delivery:
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if current.status != S.WACHT_OP_BEVESTIGING:
-            raise DeliveryError(f"Levering {current.pk} wacht niet op bevestiging (status: {current.get_status_display()}).")
+            raise DeliveryError(_not_waiting(current))
         current.move_to(S.AFGEWEZEN)
         current.processed_at = timezone.now()
         current.report = {

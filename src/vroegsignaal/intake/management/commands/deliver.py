@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from vroegsignaal.intake import services
 from vroegsignaal.intake.fields import Soort
@@ -60,6 +61,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # What the command prints is Dutch (spec 1.7), whatever language is active.
+        with translation.override("nl"):
+            self._handle(options)
+
+    def _handle(self, options):
         try:
             delivery = self._run(options)
             if options["wacht"]:
