@@ -5,7 +5,8 @@ place the rest of the application takes codes and messages from: the intake
 front end (parsing, normalisation), the routing and applying service, the
 delivery report and the rejected-rows CSV (``rij;klantnummer;veld;code;melding``).
 
-Messages are fixed Dutch sentences. They may name a field (the contract's
+Labels are translated where a page shows them (the report page in English);
+messages are fixed Dutch sentences. They may name a field (the contract's
 field name, e.g. ``geboortedatum``) and carry non-personal details (a maximum
 length, a row number, the missing column names) but never a delivered value:
 the rejected-rows file must not leak personal data beyond the klantnummer.
@@ -14,46 +15,47 @@ the rejected-rows file must not leak personal data beyond the klantnummer.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Code(models.TextChoices):
     """All codes of spec 1.6: row rejections, warnings and refusals of a whole delivery."""
 
     # -- a row is rejected; the other rows go on
-    VERPLICHT_VELD_LEEG = "VERPLICHT_VELD_LEEG", "Verplicht veld leeg"
-    POSTCODE_ONGELDIG = "POSTCODE_ONGELDIG", "Postcode ongeldig"
-    HUISNUMMER_ONGELDIG = "HUISNUMMER_ONGELDIG", "Huisnummer ongeldig"
-    DATUM_ONGELDIG = "DATUM_ONGELDIG", "Datum ongeldig"
+    VERPLICHT_VELD_LEEG = "VERPLICHT_VELD_LEEG", _("Verplicht veld leeg")
+    POSTCODE_ONGELDIG = "POSTCODE_ONGELDIG", _("Postcode ongeldig")
+    HUISNUMMER_ONGELDIG = "HUISNUMMER_ONGELDIG", _("Huisnummer ongeldig")
+    DATUM_ONGELDIG = "DATUM_ONGELDIG", _("Datum ongeldig")
     GEBOORTEDATUM_ONWAARSCHIJNLIJK = (
         "GEBOORTEDATUM_ONWAARSCHIJNLIJK",
-        "Geboortedatum onwaarschijnlijk",
+        _("Geboortedatum onwaarschijnlijk"),
     )
-    ONTSTAANSDATUM_NA_PEILDATUM = "ONTSTAANSDATUM_NA_PEILDATUM", "Ontstaansdatum na peildatum"
-    BEDRAG_ONGELDIG = "BEDRAG_ONGELDIG", "Bedrag ongeldig"
-    BSN_ONGELDIG = "BSN_ONGELDIG", "BSN ongeldig"
-    DUBBEL_IN_LEVERING = "DUBBEL_IN_LEVERING", "Dubbel in levering"
-    ADRES_ONBEKEND = "ADRES_ONBEKEND", "Adres onbekend"
-    BUITEN_CONVENANT = "BUITEN_CONVENANT", "Buiten convenant"
+    ONTSTAANSDATUM_NA_PEILDATUM = "ONTSTAANSDATUM_NA_PEILDATUM", _("Ontstaansdatum na peildatum")
+    BEDRAG_ONGELDIG = "BEDRAG_ONGELDIG", _("Bedrag ongeldig")
+    BSN_ONGELDIG = "BSN_ONGELDIG", _("BSN ongeldig")
+    DUBBEL_IN_LEVERING = "DUBBEL_IN_LEVERING", _("Dubbel in levering")
+    ADRES_ONBEKEND = "ADRES_ONBEKEND", _("Adres onbekend")
+    BUITEN_CONVENANT = "BUITEN_CONVENANT", _("Buiten convenant")
     # -- warnings: the row is kept
-    TELEFOON_ONGELDIG = "TELEFOON_ONGELDIG", "Telefoonnummer ongeldig"
-    EMAIL_ONGELDIG = "EMAIL_ONGELDIG", "E-mailadres ongeldig"
-    ADRES_BIJ_BENADERING = "ADRES_BIJ_BENADERING", "Adres bij benadering"
+    TELEFOON_ONGELDIG = "TELEFOON_ONGELDIG", _("Telefoonnummer ongeldig")
+    EMAIL_ONGELDIG = "EMAIL_ONGELDIG", _("E-mailadres ongeldig")
+    ADRES_BIJ_BENADERING = "ADRES_BIJ_BENADERING", _("Adres bij benadering")
     # -- the whole delivery is refused and changes nothing
-    BESTAND_LEEG = "BESTAND_LEEG", "Bestand leeg"
-    BESTAND_ONLEESBAAR = "BESTAND_ONLEESBAAR", "Bestand onleesbaar"
-    KOLOM_ONTBREEKT = "KOLOM_ONTBREEKT", "Kolom ontbreekt"
-    PEILDATUM_ONGELDIG = "PEILDATUM_ONGELDIG", "Peildatum ongeldig"
-    LEVERING_DUBBEL = "LEVERING_DUBBEL", "Levering dubbel"
-    BESTAND_TE_GROOT = "BESTAND_TE_GROOT", "Bestand te groot"
-    TE_VEEL_FOUTEN = "TE_VEEL_FOUTEN", "Te veel fouten"
+    BESTAND_LEEG = "BESTAND_LEEG", _("Bestand leeg")
+    BESTAND_ONLEESBAAR = "BESTAND_ONLEESBAAR", _("Bestand onleesbaar")
+    KOLOM_ONTBREEKT = "KOLOM_ONTBREEKT", _("Kolom ontbreekt")
+    PEILDATUM_ONGELDIG = "PEILDATUM_ONGELDIG", _("Peildatum ongeldig")
+    LEVERING_DUBBEL = "LEVERING_DUBBEL", _("Levering dubbel")
+    BESTAND_TE_GROOT = "BESTAND_TE_GROOT", _("Bestand te groot")
+    TE_VEEL_FOUTEN = "TE_VEEL_FOUTEN", _("Te veel fouten")
 
 
 class Kind(models.TextChoices):
     """What a code does to the delivery (spec 1.6, column "kind")."""
 
-    ROW = "rij", "Regel afgewezen"
-    WARNING = "waarschuwing", "Waarschuwing, regel behouden"
-    DELIVERY = "levering", "Levering geweigerd"
+    ROW = "rij", _("Regel afgewezen")
+    WARNING = "waarschuwing", _("Waarschuwing, regel behouden")
+    DELIVERY = "levering", _("Levering geweigerd")
 
 
 ROW_CODES: frozenset[Code] = frozenset(

@@ -324,3 +324,15 @@ def test_report_lines_are_dutch_when_english_is_active(world, households):
     with translation.override("en"):
         lines = report_lines(delivery)
     assert lines[1] == "Status: verwerkt — De achterstanden zijn bijgewerkt; het verslag staat hieronder."
+
+
+def test_code_labels_are_english_on_the_page_and_dutch_in_the_report_data():
+    from django.utils import translation
+
+    from vroegsignaal.intake.report import _code_rows
+
+    with translation.override("en"):
+        assert _code_rows({"POSTCODE_ONGELDIG": 2}) == [
+            {"code": "POSTCODE_ONGELDIG", "omschrijving": "Invalid postcode", "regels": 2}
+        ]
+    assert _code_rows({"POSTCODE_ONGELDIG": 2})[0]["omschrijving"] == "Postcode ongeldig"
