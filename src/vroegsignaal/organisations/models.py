@@ -20,19 +20,23 @@ organisation_code_validator = RegexValidator(
 
 
 class CreditorType(models.TextChoices):
-    """DDAS-vroegsignalering v0.9 ``EnumSignaalpartner`` (VNG-Realisatie)."""
+    """DDAS-vroegsignalering v0.9 ``EnumSignaalpartner`` (VNG-Realisatie).
 
-    ENERGIE = "Energie", "Energie"
-    HUUR = "Huur", "Huur"
-    HYPOTHEEK = "Hypotheek", "Hypotheek"
-    CAK_ZORGVERZEKERINGEN = "CAK Zorgverzekeringen", "CAK Zorgverzekeringen"
-    ZORG = "Zorg", "Zorg"
-    WATER = "Water", "Water"
+    The values are the specification's and leave the system as they are (DDAS export);
+    the labels are what the portal shows, in the user's language.
+    """
+
+    ENERGIE = "Energie", _("Energie")
+    HUUR = "Huur", _("Huur")
+    HYPOTHEEK = "Hypotheek", _("Hypotheek")
+    CAK_ZORGVERZEKERINGEN = "CAK Zorgverzekeringen", _("CAK Zorgverzekeringen")
+    ZORG = "Zorg", _("Zorg")
+    WATER = "Water", _("Water")
     DUO = "DUO", "DUO"
-    BELASTINGDIENST = "Belastingdienst", "Belastingdienst"
-    CAK_EIGEN_BIJDRAGE = "CAK Eigen bijdrage", "CAK Eigen bijdrage"
-    OVERIGE = "Overige", "Overige"
-    DIENST_TOESLAGEN = "Dienst Toeslagen", "Dienst Toeslagen"
+    BELASTINGDIENST = "Belastingdienst", _("Belastingdienst")
+    CAK_EIGEN_BIJDRAGE = "CAK Eigen bijdrage", _("CAK Eigen bijdrage")
+    OVERIGE = "Overige", _("Overige")
+    DIENST_TOESLAGEN = "Dienst Toeslagen", _("Dienst Toeslagen")
 
 
 class Municipality(models.Model):

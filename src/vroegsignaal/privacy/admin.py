@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, RetentionPolicy, RetentionRun
 
@@ -50,6 +51,10 @@ class RetentionRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "municipality", "today", "total"]
     list_filter = ["municipality"]
     ordering = ["-started_at"]
+
+    @admin.display(description=_("totaal"))
+    def total(self, obj: RetentionRun) -> int:
+        return obj.total
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vroegsignaal.intake.normalise import csv_lines
 
@@ -90,8 +91,8 @@ def start_verification(user, scope_kind: str, *, request=None) -> AuditVerificat
     """Ask the worker to check the audit log: the whole chain, or the officer's municipality's events."""
     scope_kind = VerificationScope(scope_kind)
     if scope_kind == VerificationScope.MUNICIPALITY and user.municipality_id is None:
-        raise ValueError(
-            "Alleen een privacy officer van een gemeente controleert de gebeurtenissen van een gemeente."
+        raise ValueError(  # shown to the officer on the page
+            _("Alleen een privacy officer van een gemeente controleert de gebeurtenissen van een gemeente.")
         )
     with transaction.atomic():
         verification = AuditVerification.objects.create(

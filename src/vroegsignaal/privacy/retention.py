@@ -49,7 +49,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 from django.db.models.deletion import get_candidate_relations_to_delete
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     DEFAULT_CLOSED_CASE_MONTHS,
@@ -71,21 +72,22 @@ HELD_DELIVERY_DAYS = 30
 
 INTAKE_CATEGORIES = ("afgewezen_regels", "wachtende_leveringen")
 
-# Category → Dutch label, in the order reports show them.
+# Category → label, in the order reports show them. The portal shows them in the user's
+# language; the command's report (PurgeReport.lines) stays Dutch.
 CATEGORIES: dict[str, str] = {
-    "signalen": "niet opgepakte signalen",
-    "signaalgeschiedenis": "statuswijzigingen van die signalen",
-    "zaken_geanonimiseerd": "afgesloten zaken (geanonimiseerd)",
-    "notities": "notities bij die zaken",
-    "toelichtingen": "toelichtingen bij contactpogingen en statuswijzigingen (gewist)",
-    "signaalachterstanden": "koppelingen tussen signalen en achterstanden",
-    "achterstanden": "achterstanden",
-    "achterstandsgeschiedenis": "gebeurtenissen van achterstanden",
-    "personen": "personen",
-    "huishoudens": "huishoudens",
-    "terugkoppelingen": "terugkoppelingen aan schuldeisers (ouder dan de bewaartermijn van zaken)",
-    "afgewezen_regels": "afgewezen regels van leveringen",
-    "wachtende_leveringen": "leveringen die niet op tijd zijn bevestigd (afgewezen, regels verwijderd)",
+    "signalen": _("niet opgepakte signalen"),
+    "signaalgeschiedenis": _("statuswijzigingen van die signalen"),
+    "zaken_geanonimiseerd": _("afgesloten zaken (geanonimiseerd)"),
+    "notities": _("notities bij die zaken"),
+    "toelichtingen": _("toelichtingen bij contactpogingen en statuswijzigingen (gewist)"),
+    "signaalachterstanden": _("koppelingen tussen signalen en achterstanden"),
+    "achterstanden": _("achterstanden"),
+    "achterstandsgeschiedenis": _("gebeurtenissen van achterstanden"),
+    "personen": _("personen"),
+    "huishoudens": _("huishoudens"),
+    "terugkoppelingen": _("terugkoppelingen aan schuldeisers (ouder dan de bewaartermijn van zaken)"),
+    "afgewezen_regels": _("afgewezen regels van leveringen"),
+    "wachtende_leveringen": _("leveringen die niet op tijd zijn bevestigd (afgewezen, regels verwijderd)"),
 }
 
 
@@ -267,16 +269,20 @@ class PurgeReport:
         return sum(sum(c.values()) for c in self.counts.values())
 
     def lines(self) -> list[str]:
-        """Dutch lines for the command line: one per municipality and category."""
+        """Dutch lines for the command line: one per municipality and category.
+
+        Dutch whatever language is active: command output is not translated.
+        """
         out = []
-        for code, counts in self.counts.items():
-            where = f"gemeente {code}" if code else "leveringen (alle schuldeisers)"
-            nonzero = [(c, n) for c, n in counts.items() if n]
-            if not nonzero:
-                out.append(f"{where}: niets")
-                continue
-            for category, n in nonzero:
-                out.append(f"{where}: {n} {CATEGORIES.get(category, category)}")
+        with translation.override("nl"):
+            for code, counts in self.counts.items():
+                where = f"gemeente {code}" if code else "leveringen (alle schuldeisers)"
+                nonzero = [(c, n) for c, n in counts.items() if n]
+                if not nonzero:
+                    out.append(f"{where}: niets")
+                    continue
+                for category, n in nonzero:
+                    out.append(f"{where}: {n} {CATEGORIES.get(category, category)}")
         return out
 
 

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Creditor, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import scoped
@@ -121,30 +122,32 @@ def audit_page(events: QuerySet[AuditEvent], *, before: int | None, after: int |
     )
 
 
-def _kind_and_name(kind: str, name: str, code: str) -> str:
-    """``Wijkteam Noord (T-NOORD)``, not ``Wijkteam Wijkteam Noord``: the kind only when the name lacks it."""
-    if name.lower().startswith(kind.lower()):
+def _kind_and_name(kind: str, shown_kind: str, name: str, code: str) -> str:
+    """``Wijkteam Noord (T-NOORD)``, not ``Wijkteam Wijkteam Noord``: the kind only when the name
+    lacks it. ``kind`` is the Dutch word the names start with, ``shown_kind`` it in the page's language."""
+    if name.lower().startswith((kind.lower(), shown_kind.lower())):
         return f"{name} ({code})"
-    return f"{kind} {name} ({code})"
+    return f"{shown_kind} {name} ({code})"
 
 
 def organisation_choices(user) -> list[tuple[str, str]]:
     """The organisations whose events the officer can look for, as stored in the log."""
-    choices = [("", "Alle organisaties")]
+    choices = [("", _("Alle organisaties"))]
+    municipality, team, creditor = _("Gemeente"), _("Wijkteam"), _("Schuldeiser")
     for m in scoped(user, Municipality).order_by("code"):
-        choices.append((f"gemeente {m.code}", _kind_and_name("Gemeente", m.name, m.code)))
+        choices.append((f"gemeente {m.code}", _kind_and_name("Gemeente", municipality, m.name, m.code)))
     for t in scoped(user, Team).order_by("code"):
-        choices.append((f"wijkteam {t.code}", _kind_and_name("Wijkteam", t.name, t.code)))
+        choices.append((f"wijkteam {t.code}", _kind_and_name("Wijkteam", team, t.name, t.code)))
     for c in scoped(user, Creditor).order_by("code"):
-        choices.append((f"schuldeiser {c.code}", _kind_and_name("Schuldeiser", c.name, c.code)))
-    choices.append((SYSTEM_ORGANISATION, "Het systeem zelf"))
+        choices.append((f"schuldeiser {c.code}", _kind_and_name("Schuldeiser", creditor, c.name, c.code)))
+    choices.append((SYSTEM_ORGANISATION, _("Het systeem zelf")))
     if user.municipality_id is None:
-        choices.append((PLATFORM_ORGANISATION, "Beheer van het platform"))
+        choices.append((PLATFORM_ORGANISATION, _("Beheer van het platform")))
     return choices
 
 
 def object_type_labels() -> dict[str, str]:
-    """``households.household`` → ``huishouden``: how the log's object types read in Dutch."""
+    """``households.household`` → ``huishouden``: how the log's object types read (in the page's language)."""
     return {
         model._meta.label_lower: str(model._meta.verbose_name)
         for model in apps.get_models()
@@ -154,7 +157,7 @@ def object_type_labels() -> dict[str, str]:
 
 def object_type_choices() -> list[tuple[str, str]]:
     """The project's models, as ``object_type`` stores them (``app_label.model``)."""
-    choices = [("", "Alle soorten")]
+    choices = [("", _("Alle soorten"))]
     for model in apps.get_models():
         if model.__module__.startswith("vroegsignaal."):
             label = model._meta.label_lower

@@ -27,8 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .addressing import WHITESPACE, addition_exprs, house_number_exprs, postcode_expr
 from .exceptions import RegistryImportError
@@ -83,34 +81,27 @@ class Problem:
     other: pl.Expr | None = None
 
 
-# Messages (Dutch source strings, translated through Django's i18n).
+# Messages, in Dutch and never translated: they leave the system as the import commands'
+# output (%-templates, filled in by raise_problems).
 MSG = {
-    "postcode_missing": gettext_lazy("Regel %(line)d: postcode ontbreekt."),
-    "postcode_invalid": gettext_lazy("Regel %(line)d: postcode '%(value)s' is ongeldig."),
-    "house_missing": gettext_lazy("Regel %(line)d: huisnummer ontbreekt."),
-    "house_invalid": gettext_lazy("Regel %(line)d: huisnummer '%(value)s' is ongeldig."),
-    "letter_invalid": gettext_lazy("Regel %(line)d: huisletter '%(value)s' is ongeldig."),
-    "addition_invalid": gettext_lazy(
-        "Regel %(line)d: huisnummertoevoeging '%(value)s' is ongeldig (ten hoogste vier letters of cijfers)."
-    ),
-    "street_too_long": gettext_lazy("Regel %(line)d: straatnaam is langer dan %(other)s tekens."),
-    "place_too_long": gettext_lazy("Regel %(line)d: woonplaats is langer dan %(other)s tekens."),
-    "municipality_missing": gettext_lazy("Regel %(line)d: gemeente ontbreekt."),
-    "municipality_unknown": gettext_lazy("Regel %(line)d: gemeente '%(value)s' is onbekend."),
-    "municipality_ambiguous": gettext_lazy(
-        "Regel %(line)d: gemeente '%(value)s' is niet eenduidig; gebruik een kolom gemeentecode."
-    ),
-    "code_missing": gettext_lazy("Regel %(line)d: gemeentecode ontbreekt."),
-    "code_invalid": gettext_lazy("Regel %(line)d: gemeentecode '%(value)s' is ongeldig."),
-    "code_unknown": gettext_lazy("Regel %(line)d: gemeentecode '%(value)s' is onbekend."),
-    "buurtcode_invalid": gettext_lazy("Regel %(line)d: buurtcode '%(value)s' is ongeldig."),
-    "buurtcode_elsewhere": gettext_lazy(
-        "Regel %(line)d: buurtcode '%(value)s' hoort niet bij gemeente %(other)s."
-    ),
-    "buurtcode_unknown": gettext_lazy("Regel %(line)d: buurtcode '%(value)s' is onbekend."),
-    "coordinates_invalid": gettext_lazy(
-        "Regel %(line)d: coördinaten '%(value)s', '%(other)s' zijn ongeldig."
-    ),
+    "postcode_missing": "Regel %(line)d: postcode ontbreekt.",
+    "postcode_invalid": "Regel %(line)d: postcode '%(value)s' is ongeldig.",
+    "house_missing": "Regel %(line)d: huisnummer ontbreekt.",
+    "house_invalid": "Regel %(line)d: huisnummer '%(value)s' is ongeldig.",
+    "letter_invalid": "Regel %(line)d: huisletter '%(value)s' is ongeldig.",
+    "addition_invalid": "Regel %(line)d: huisnummertoevoeging '%(value)s' is ongeldig (ten hoogste vier letters of cijfers).",
+    "street_too_long": "Regel %(line)d: straatnaam is langer dan %(other)s tekens.",
+    "place_too_long": "Regel %(line)d: woonplaats is langer dan %(other)s tekens.",
+    "municipality_missing": "Regel %(line)d: gemeente ontbreekt.",
+    "municipality_unknown": "Regel %(line)d: gemeente '%(value)s' is onbekend.",
+    "municipality_ambiguous": "Regel %(line)d: gemeente '%(value)s' is niet eenduidig; gebruik een kolom gemeentecode.",
+    "code_missing": "Regel %(line)d: gemeentecode ontbreekt.",
+    "code_invalid": "Regel %(line)d: gemeentecode '%(value)s' is ongeldig.",
+    "code_unknown": "Regel %(line)d: gemeentecode '%(value)s' is onbekend.",
+    "buurtcode_invalid": "Regel %(line)d: buurtcode '%(value)s' is ongeldig.",
+    "buurtcode_elsewhere": "Regel %(line)d: buurtcode '%(value)s' hoort niet bij gemeente %(other)s.",
+    "buurtcode_unknown": "Regel %(line)d: buurtcode '%(value)s' is onbekend.",
+    "coordinates_invalid": "Regel %(line)d: coördinaten '%(value)s', '%(other)s' zijn ongeldig.",
 }
 
 
@@ -158,7 +149,7 @@ def parse_address_file(
     frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in raw_names]))
     rows = frame.height
     if not rows:
-        raise RegistryImportError(_("Het bestand bevat geen adressen."))
+        raise RegistryImportError("Het bestand bevat geen adressen.")
 
     # One lazy plan, collected once: only the normalised columns and a flag are kept.
     plan, problems = _normalise(frame.lazy(), columns, municipalities)
@@ -185,14 +176,13 @@ class CsvSource:
         if data.startswith(BOM):
             data = data[len(BOM) :]
         if not data.strip():
-            raise RegistryImportError(_("Het bestand is leeg."))
+            raise RegistryImportError("Het bestand is leeg.")
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise RegistryImportError(
-                _("Regel %(line)d: het bestand is geen UTF-8; sla het op als CSV in UTF-8.")
-                % {"line": line}
+                f"Regel {line}: het bestand is geen UTF-8; sla het op als CSV in UTF-8."
             )
         self.data = data
         first_line = data.split(b"\n", 1)[0].decode("utf-8")
@@ -244,17 +234,9 @@ def _unreadable_message(text: str, delimiter: str, exc: Exception) -> str:
     start = reader.line_num + 1
     for fields in reader:
         if len(fields) > len(header):
-            return _(
-                "Regel %(line)d: %(found)d velden, maar de kopregel heeft er %(expected)d."
-            ) % {
-                "line": start,
-                "found": len(fields),
-                "expected": len(header),
-            }
+            return f"Regel {start}: {len(fields)} velden, maar de kopregel heeft er {len(header)}."
         start = reader.line_num + 1
-    return _("Het bestand is geen leesbaar CSV-bestand (%(detail)s).") % {
-        "detail": str(exc).splitlines()[0]
-    }
+    return f"Het bestand is geen leesbaar CSV-bestand ({str(exc).splitlines()[0]})."
 
 
 def resolve_columns(header: list[str]) -> dict[str, str]:
@@ -274,8 +256,8 @@ def resolve_columns(header: list[str]) -> dict[str, str]:
 def _missing_columns_message(missing: list[str]) -> str:
     names = ", ".join(f"'{name}'" for name in missing)
     if len(missing) == 1:
-        return _("Regel 1: kolom %(names)s ontbreekt.") % {"names": names}
-    return _("Regel 1: kolommen %(names)s ontbreken.") % {"names": names}
+        return f"Regel 1: kolom {names} ontbreekt."
+    return f"Regel 1: kolommen {names} ontbreken."
 
 
 # --- normalising -----------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
 
 class RegistryImportError(Exception):
     """A register file that is refused as a whole; nothing was changed.
+
+    The messages are Dutch and not translated: they are the import commands' output.
 
     ``str(error)`` is the first problem in Dutch (``"Regel 17: postcode 'ABCD'
     is ongeldig."``), followed by how many more there are; ``errors`` lists the
@@ -19,12 +18,8 @@ class RegistryImportError(Exception):
     def __init__(self, errors: str | list[str], *, error_count: int | None = None):
         self.errors = [errors] if isinstance(errors, str) else list(errors)[: self.MAX_LISTED]
         self.error_count = error_count if error_count is not None else len(self.errors)
-        message = self.errors[0] if self.errors else _("Het bestand is geweigerd.")
+        message = self.errors[0] if self.errors else "Het bestand is geweigerd."
         more = self.error_count - 1
         if more > 0:
-            message += " " + ngettext(
-                "Het bestand bevat nog %(count)d andere fout.",
-                "Het bestand bevat nog %(count)d andere fouten.",
-                more,
-            ) % {"count": more}
+            message += f" Het bestand bevat nog {more} andere {'fout' if more == 1 else 'fouten'}."
         super().__init__(message)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
-from django.utils.translation import gettext as _
 
 from . import geo
 from .exceptions import RegistryImportError
@@ -75,7 +74,7 @@ def parse_neighbourhood_file(data: bytes) -> ParsedNeighbourhoods:
     features = collection.get("features")
     if not isinstance(features, list) or not features:
         raise RegistryImportError(
-            _("Het bestand bevat geen buurten of wijken (de lijst 'features' is leeg).")
+            "Het bestand bevat geen buurten of wijken (de lijst 'features' is leeg)."
         )
 
     records, geometries, errors = [], [], []
@@ -118,29 +117,26 @@ def _load(data: bytes) -> dict:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():
-        raise RegistryImportError(_("Het bestand is leeg."))
+        raise RegistryImportError("Het bestand is leeg.")
     try:
         collection = json.loads(data)
     except UnicodeDecodeError:
-        raise RegistryImportError(_("Het bestand is geen UTF-8; GeoJSON is altijd UTF-8."))
+        raise RegistryImportError("Het bestand is geen UTF-8; GeoJSON is altijd UTF-8.")
     except json.JSONDecodeError as exc:
         raise RegistryImportError(
-            _("Regel %(line)d: het bestand is geen geldige JSON (%(detail)s).")
-            % {"line": exc.lineno, "detail": exc.msg}
+            f"Regel {exc.lineno}: het bestand is geen geldige JSON ({exc.msg})."
         )
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise RegistryImportError(_("Het bestand is geen GeoJSON FeatureCollection."))
+        raise RegistryImportError("Het bestand is geen GeoJSON FeatureCollection.")
     return collection
 
 
 def _read_feature(number: int, feature: object) -> tuple[NeighbourhoodRecord, dict | None]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise _FeatureError(_("Object %(number)d: is geen GeoJSON Feature.") % {"number": number})
+        raise _FeatureError(f"Object {number}: is geen GeoJSON Feature.")
     raw = feature.get("properties") or {}
     if not isinstance(raw, dict):
-        raise _FeatureError(
-            _("Object %(number)d: 'properties' is geen object.") % {"number": number}
-        )
+        raise _FeatureError(f"Object {number}: 'properties' is geen object.")
     by_key: dict[str, object] = {}
     for name, value in raw.items():
         by_key.setdefault(property_key(name), value)
@@ -154,31 +150,20 @@ def _read_feature(number: int, feature: object) -> tuple[NeighbourhoodRecord, di
     if buurt_code is not None:
         kind, code, name_key = NeighbourhoodKind.BUURT, buurt_code, "buurtnaam"
         if not BUURT_CODE_RE.match(code):
-            raise _FeatureError(
-                _("Object %(number)d: buurtcode '%(code)s' is ongeldig.")
-                % {"number": number, "code": code}
-            )
+            raise _FeatureError(f"Object {number}: buurtcode '{code}' is ongeldig.")
         if wijk_code is None:
             wijk_code = "WK" + code[2:8]  # CBS codes nest: BU gggg ww bb → WK gggg ww
     elif wijk_code is not None:
         kind, code, name_key = NeighbourhoodKind.WIJK, wijk_code, "wijknaam"
     else:
-        raise _FeatureError(
-            _("Object %(number)d: buurtcode of wijkcode ontbreekt.") % {"number": number}
-        )
+        raise _FeatureError(f"Object {number}: buurtcode of wijkcode ontbreekt.")
     if not WIJK_CODE_RE.match(wijk_code):
-        raise _FeatureError(
-            _("Object %(number)d (%(code)s): wijkcode '%(wijk)s' is ongeldig.")
-            % {"number": number, "code": code, "wijk": wijk_code}
-        )
+        raise _FeatureError(f"Object {number} ({code}): wijkcode '{wijk_code}' is ongeldig.")
 
     municipality = props["gemeentecode"]
     municipality_code = _municipality_code(municipality) if municipality is not None else code[2:6]
     if municipality_code is None:
-        raise _FeatureError(
-            _("Object %(number)d (%(code)s): gemeentecode '%(value)s' is ongeldig.")
-            % {"number": number, "code": code, "value": municipality}
-        )
+        raise _FeatureError(f"Object {number} ({code}): gemeentecode '{municipality}' is ongeldig.")
 
     geometry = feature.get("geometry")
     if geometry is not None and (
@@ -186,10 +171,7 @@ def _read_feature(number: int, feature: object) -> tuple[NeighbourhoodRecord, di
     ):
         found = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         raise _FeatureError(
-            _(
-                "Object %(number)d (%(code)s): geometrie '%(type)s' wordt niet ondersteund; verwacht Polygon of MultiPolygon."
-            )
-            % {"number": number, "code": code, "type": found}
+            f"Object {number} ({code}): geometrie '{found}' wordt niet ondersteund; verwacht Polygon of MultiPolygon."
         )
 
     name = str(props[name_key]).strip() if props[name_key] is not None else code
@@ -249,8 +231,7 @@ def _check_unique(records: list[NeighbourhoodRecord], errors: list[str]) -> None
     for record in records:
         if record.code in seen:
             errors.append(
-                _("Object %(number)d: code '%(code)s' staat ook bij object %(other)d.")
-                % {"number": record.feature, "code": record.code, "other": seen[record.code]}
+                f"Object {record.feature}: code '{record.code}' staat ook bij object {seen[record.code]}."
             )
         else:
             seen[record.code] = record.feature
@@ -273,8 +254,7 @@ def _shapes(records: list[NeighbourhoodRecord], geometries: list[dict | None]) -
                 except (shapely.errors.GEOSException, ValueError):
                     record = records[i]
                     raise RegistryImportError(
-                        _("Object %(number)d (%(code)s): de geometrie is ongeldig.")
-                        % {"number": record.feature, "code": record.code}
+                        f"Object {record.feature} ({record.code}): de geometrie is ongeldig."
                     )
         else:
             for i, shape in zip(present, parsed, strict=True):
@@ -291,18 +271,15 @@ def _crs(collection: dict, shapes: np.ndarray) -> int:
         declared = geo.crs_from_member(collection.get("crs"))
     except geo.UnsupportedCrs as exc:
         raise RegistryImportError(
-            _("Coördinatenstelsel %(crs)s wordt niet ondersteund; gebruik EPSG:4326 of EPSG:28992.")
-            % {"crs": str(exc)}
+            f"Coördinatenstelsel {exc} wordt niet ondersteund; gebruik EPSG:4326 of EPSG:28992."
         )
     if not len(present):
         return declared or geo.WGS84
     bounds = shapely.total_bounds(present)
     crs = declared or geo.guess_crs(bounds)
     if not geo.bounds_fit(crs, bounds):
-        raise RegistryImportError(
-            _("De coördinaten (%(bounds)s) passen niet bij EPSG:%(crs)d.")
-            % {"bounds": ", ".join(f"{b:.6g}" for b in bounds), "crs": crs}
-        )
+        shown = ", ".join(f"{b:.6g}" for b in bounds)
+        raise RegistryImportError(f"De coördinaten ({shown}) passen niet bij EPSG:{crs}.")
     return crs
 
 

@@ -17,8 +17,6 @@ import numpy as np
 import polars as pl
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from vroegsignaal.organisations.models import Municipality
 
@@ -77,21 +75,20 @@ def import_addresses(path: str | Path, *, stdout: TextIO | None = None) -> Impor
     del data
     clock.lap(
         "lezen",
-        ngettext("%(rows)s regel gelezen en gecontroleerd", "%(rows)s regels gelezen en gecontroleerd", parsed.rows)
-        % {"rows": _n(parsed.rows)},
+        f"{_n(parsed.rows)} {'regel' if parsed.rows == 1 else 'regels'} gelezen en gecontroleerd",
     )
 
     frame = parsed.frame
     municipality_ids = frame.get_column("municipality_id").unique().to_list()
     outlines = selectors.buurt_outlines(municipality_ids)
     frame = frame.with_columns(buurt_id=_buurt_ids(frame, outlines))
-    clock.lap("buurten", _("buurten bepaald"))
+    clock.lap("buurten", "buurten bepaald")
 
     with transaction.atomic():
         created, updated = bulk.upsert_addresses(frame)
         if created or updated:
             addresses_placed.send(sender=Address, municipality_ids=sorted(municipality_ids))
-    clock.lap("schrijven", _("adressen opgeslagen"))
+    clock.lap("schrijven", "adressen opgeslagen")
 
     with_buurt = frame.get_column("buurt_id").is_not_null().sum()
     codes = (
@@ -122,10 +119,10 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
     """
     clock = _Clock(stdout)
     parsed = parse_neighbourhood_file(_read(path))
+    objects = len(parsed.wijken) + len(parsed.buurten)
     clock.lap(
         "lezen",
-        ngettext("%(rows)s object gelezen", "%(rows)s objecten gelezen", len(parsed.wijken) + len(parsed.buurten))
-        % {"rows": _n(len(parsed.wijken) + len(parsed.buurten))},
+        f"{_n(objects)} {'object' if objects == 1 else 'objecten'} gelezen",
     )
     municipality_ids = _municipalities_of(parsed.wijken + parsed.buurten)
 
@@ -138,12 +135,11 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
             updated + counts[1],
             unchanged + counts[2],
         )
-        clock.lap("schrijven", _("wijken en buurten opgeslagen"))
+        clock.lap("schrijven", "wijken en buurten opgeslagen")
         relinked = assign_buurten(set(municipality_ids.values()))
     clock.lap(
         "adressen",
-        ngettext("%(count)s adres opnieuw in een buurt geplaatst", "%(count)s adressen opnieuw in een buurt geplaatst", relinked)
-        % {"count": _n(relinked)},
+        f"{_n(relinked)} {'adres' if relinked == 1 else 'adressen'} opnieuw in een buurt geplaatst",
     )
 
     return ImportResult(
@@ -252,18 +248,12 @@ def _municipalities_of(records: list[NeighbourhoodRecord]) -> dict[str, int]:
     unknown = [code for code in codes if code not in known]
     if unknown:
         first = {code: next(r for r in records if r.municipality_code == code) for code in unknown}
-        messages = [
-            _(
-                "Object %(number)d (%(code)s): gemeente %(municipality)s is onbekend; voeg de gemeente eerst toe."
+        messages = []
+        for code, record in sorted(first.items(), key=lambda item: item[1].feature):
+            named = f"GM{code} ({record.municipality_name})" if record.municipality_name else f"GM{code}"
+            messages.append(
+                f"Object {record.feature} ({record.code}): gemeente {named} is onbekend; voeg de gemeente eerst toe."
             )
-            % {
-                "number": record.feature,
-                "code": record.code,
-                "municipality": f"GM{code}"
-                + (f" ({record.municipality_name})" if record.municipality_name else ""),
-            }
-            for code, record in sorted(first.items(), key=lambda item: item[1].feature)
-        ]
         raise RegistryImportError(messages, error_count=len(messages))
     return known
 
@@ -331,11 +321,11 @@ def _read(path: str | Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise RegistryImportError(_("Bestand %(path)s bestaat niet.") % {"path": path})
+        raise RegistryImportError(f"Bestand {path} bestaat niet.")
     except IsADirectoryError:
-        raise RegistryImportError(_("%(path)s is een map, geen bestand.") % {"path": path})
+        raise RegistryImportError(f"{path} is een map, geen bestand.")
     except PermissionError:
-        raise RegistryImportError(_("Bestand %(path)s kan niet gelezen worden.") % {"path": path})
+        raise RegistryImportError(f"Bestand {path} kan niet gelezen worden.")
 
 
 def _n(number: int) -> str:
