@@ -32,5 +32,14 @@ for app in $(scripts/messages-apps.sh); do
     failed=1
   fi
 done
-[ "$failed" -eq 0 ] && echo "Engelse vertalingen zijn volledig en gecompileerd."
+# Django merges the apps' catalogs and one translation of a Dutch text wins everywhere:
+# the same text must have the same English in every app (msgcat marks the differing ones fuzzy).
+mapfile -t catalogs < <(ls src/vroegsignaal/*/locale/en/LC_MESSAGES/django.po)
+differing=$(msgcat --no-wrap "${catalogs[@]}" | msgattrib --only-fuzzy --no-wrap | grep '^msgid "..*"' || true)
+if [ -n "$differing" ]; then
+  echo "Dezelfde tekst heeft in verschillende apps een andere Engelse vertaling:" >&2
+  echo "$differing" | head -20 >&2
+  failed=1
+fi
+[ "$failed" -eq 0 ] && echo "Engelse vertalingen zijn volledig, eensluidend en gecompileerd."
 exit "$failed"
