@@ -14,7 +14,7 @@ from .support import stand
 
 @pytest.fixture
 def admin_client(world, verified_client):
-    user = UserFactory(username="beheer", role=Role.BEHEERDER, municipality=None, is_superuser=True)
+    user = UserFactory(username="beheer", role=Role.BEHEERDER, municipality=None)  # no superuser: the role grants
     return verified_client(user)
 
 

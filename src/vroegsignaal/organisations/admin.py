@@ -1,0 +1,109 @@
+"""The beheerder's admin: municipalities, creditors, covenants, wijkteams and users.
+
+The same data ``load_config`` and ``create_user`` write. A user made here gets a
+one-time password, shown once, and must choose their own after enrolling TOTP;
+superuser status and per-user permissions are not offered (a role decides,
+:mod:`.backends`). Users are deactivated, not deleted: the audit log names them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Covenant, Creditor, Municipality, Team, User
+from .services import generate_one_time_password
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    """Organisations are referred to by deliveries, signals and the audit log: never deleted."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(NoDeleteAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+    ordering = ["name"]
+
+
+@admin.register(Creditor)
+class CreditorAdmin(NoDeleteAdmin):
+    list_display = ["code", "name", "type", "contact_email"]
+    list_filter = ["type"]
+    search_fields = ["code", "name"]
+    ordering = ["name"]
+
+
+@admin.register(Covenant)
+class CovenantAdmin(NoDeleteAdmin):
+    list_display = ["creditor", "municipality", "valid_from", "valid_until", "collection_pause_days", "bsn_allowed"]
+    list_filter = ["municipality", "creditor__type", "bsn_allowed"]
+    search_fields = ["creditor__code", "creditor__name", "municipality__code", "municipality__name"]
+    list_select_related = ["creditor", "municipality"]
+    ordering = ["municipality__name", "creditor__name"]
+
+
+@admin.register(Team)
+class TeamAdmin(NoDeleteAdmin):
+    list_display = ["code", "name", "municipality", "phone", "email"]
+    list_filter = ["municipality"]
+    search_fields = ["code", "name"]
+    list_select_related = ["municipality"]
+    ordering = ["municipality__name", "name"]
+
+
+class UserAddForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "email", "first_name", "last_name", "role", "municipality", "team", "creditor"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserAddForm
+    add_fieldsets = [
+        (None, {"fields": ["username", "email", "first_name", "last_name"]}),
+        (_("Rol en organisatie"), {"fields": ["role", "municipality", "team", "creditor"]}),
+    ]
+    fieldsets = [
+        (None, {"fields": ["username", "email", "first_name", "last_name"]}),
+        (_("Rol en organisatie"), {"fields": ["role", "municipality", "team", "creditor"]}),
+        (_("Toegang"), {"fields": ["is_active", "must_change_password", "last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+    list_display = ["username", "role", "organisation", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "municipality"]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    list_select_related = ["municipality", "team", "creditor"]
+    ordering = ["username"]
+    filter_horizontal = []
+
+    @admin.display(description=_("organisatie"))
+    def organisation(self, user: User):
+        return user.organisation or "—"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        one_time = generate_one_time_password()
+        obj.set_password(one_time)
+        obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+        messages.warning(
+            request,
+            _(
+                "Het eenmalige wachtwoord van %(username)s is: %(password)s — geef het veilig door; "
+                "het wordt niet opnieuw getoond. Bij de eerste keer inloggen stelt de gebruiker "
+                "tweestapsverificatie in en kiest een eigen wachtwoord."
+            )
+            % {"username": obj.username, "password": one_time},
+        )

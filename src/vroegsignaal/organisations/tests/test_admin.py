@@ -1,0 +1,94 @@
+"""The beheerder runs the platform in the admin by role: organisations, users, keys — no personal data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import CreditorFactory, MunicipalityFactory, UserFactory
+from vroegsignaal.organisations.models import Covenant, Role, User
+from vroegsignaal.organisations.services import create_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def beheerder_client(verified_client):
+    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
+    user.must_change_password = False
+    user.save()
+    return verified_client(user)
+
+
+def test_a_beheerder_made_by_create_user_manages_the_platform_in_the_admin(beheerder_client):
+    index = beheerder_client.get("/beheer/")
+    assert index.status_code == 200
+    links = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
+    assert {"Municipality", "Creditor", "Covenant", "Team", "User", "ApiKey", "Delivery"} <= links
+    # The audit log is the privacy officer's; households and persons are in no admin.
+    assert "AuditEvent" not in links
+    assert beheerder_client.get("/beheer/privacy/auditevent/").status_code == 403
+
+
+def test_a_covenant_is_made_in_the_admin(beheerder_client):
+    municipality, creditor = MunicipalityFactory(), CreditorFactory()
+    response = beheerder_client.post(
+        "/beheer/organisations/covenant/add/",
+        {
+            "creditor": creditor.pk,
+            "municipality": municipality.pk,
+            "valid_from": "2026-01-01",
+            "collection_pause_days": 30,
+        },
+    )
+    assert response.status_code == 302
+    covenant = Covenant.objects.get()
+    assert (covenant.creditor, covenant.municipality, covenant.bsn_allowed) == (creditor, municipality, False)
+
+
+def test_organisations_are_not_deleted_in_the_admin(beheerder_client):
+    municipality = MunicipalityFactory()
+    url = f"/beheer/organisations/municipality/{municipality.pk}/delete/"
+    assert beheerder_client.get(url).status_code == 403
+
+
+def test_a_user_made_in_the_admin_gets_a_one_time_password_shown_once(beheerder_client):
+    municipality = MunicipalityFactory()
+    response = beheerder_client.post(
+        "/beheer/organisations/user/add/",
+        {"username": "nieuwe.coordinator", "email": "", "role": Role.COORDINATOR, "municipality": municipality.pk},
+        follow=True,
+    )
+    user = User.objects.get(username="nieuwe.coordinator")
+    assert (user.role, user.municipality, user.must_change_password) == (Role.COORDINATOR, municipality, True)
+    assert not user.is_superuser and not user.is_staff
+    [text] = [str(m) for m in response.context["messages"] if "eenmalige wachtwoord" in str(m)]
+    one_time = text.split(" is: ", 1)[1].split(" ", 1)[0]
+    assert user.check_password(one_time)
+    # Shown once: not on the user's page, and not kept in a cookie on the way.
+    assert one_time not in beheerder_client.get(f"/beheer/organisations/user/{user.pk}/change/").content.decode()
+    assert all(one_time not in morsel.value for morsel in response.cookies.values())
+
+
+def test_a_user_whose_role_lacks_its_organisation_is_refused(beheerder_client):
+    response = beheerder_client.post(
+        "/beheer/organisations/user/add/", {"username": "zonder.gemeente", "role": Role.COORDINATOR}
+    )
+    assert response.status_code == 200
+    assert "Een coördinator hoort bij een gemeente." in response.content.decode()
+    assert not User.objects.filter(username="zonder.gemeente").exists()
+
+
+def test_the_beheerder_cannot_make_a_superuser_or_grant_permissions(beheerder_client):
+    other = UserFactory(username="ander")
+    page = beheerder_client.get(f"/beheer/organisations/user/{other.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    assert 'name="groups"' not in page
+    assert beheerder_client.get(f"/beheer/organisations/user/{other.pk}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PRIVACY_OFFICER])
+def test_other_roles_have_no_admin(verified_client, role):
+    user = UserFactory(role=role)
+    response = verified_client(user).get("/beheer/")
+    assert response.status_code == 302 and "/beheer/login/" in response["Location"]
+    assert not user.has_perm("organisations.view_municipality")
