@@ -205,6 +205,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Messages in the (server-side) session, not in a cookie: one carries a new API key or
 # one-time password, shown once, which must not sit in the browser's cookie jar.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# The beheerder may remove a user's second factor (a lost phone), never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_COOKIES = env_bool("SECURE_COOKIES", True, "Send cookies over HTTPS only.", demo=False)

@@ -92,3 +92,16 @@ def test_other_roles_have_no_admin(verified_client, role):
     response = verified_client(user).get("/beheer/")
     assert response.status_code == 302 and "/beheer/login/" in response["Location"]
     assert not user.has_perm("organisations.view_municipality")
+
+
+def test_the_beheerder_removes_a_lost_second_factor_without_seeing_its_secret(beheerder_client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory(username="telefoon.kwijt")
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    page = beheerder_client.get(f"/beheer/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    assert beheerder_client.get(f"/beheer/otp_totp/totpdevice/{device.pk}/config/").status_code in (403, 404)
+    beheerder_client.post(f"/beheer/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
