@@ -109,7 +109,7 @@ def test_household_page_speaks_english_when_chosen(town_with_signals, client, ve
     verified_client(town.coordinator)
     body = english(client).get(reverse("reporting:household", args=[household.pk])).content.decode()
     for text in (
-        "Purpose of viewing", "Handling the signal", "Record purpose", "Persons", "Date of birth",
+        "Purpose of viewing", "Handling the signal", "Record purpose", "People", "Date of birth",
         "Arrears by creditor", "Creditor", "Started", "March 2026", "No earlier signals.",
         "Cases", "No cases for this household.", "Who viewed this household", "Organisation",
         f"Neighbourhood {town.buurt.name}", f"district {town.wijk.name}",
