@@ -33,6 +33,8 @@ def test_every_page_offers_the_switch_with_the_current_language_pressed(client):
     assert f'action="{SWITCH}"' in body
     assert 'value="nl" lang="nl" class="utrecht-button utrecht-button--subtle" aria-pressed="true" disabled' in body
     assert '<button type="submit" name="language" value="en" lang="en"' in body
+    # Each language by its own name, whichever is current.
+    assert ">Nederlands</button>" in body and ">English</button>" in body
 
 
 def test_choosing_english_sets_a_cookie_and_returns_to_the_page(client):

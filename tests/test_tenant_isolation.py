@@ -178,6 +178,7 @@ KWARG_VALUES = {
     "object_id": lambda w: w.objects["user_b"].pk,
     "content_type_id": lambda w: 1,
     "pk": lambda w: w.objects["user_b"].pk,
+    "id": lambda w: w.objects["user_b"].pk,  # the admin's password change of a user
     "url": lambda w: "x",
     "path": lambda w: "x",
     "uidb64": lambda w: "x",

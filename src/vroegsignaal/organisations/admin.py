@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Covenant, Creditor, Municipality, Team, User
@@ -63,9 +64,18 @@ class UserAddForm(forms.ModelForm):
         fields = ["username", "email", "first_name", "last_name", "role", "municipality", "team", "creditor"]
 
 
+class PasswordResetForm(AdminPasswordChangeForm):
+    """A password the beheerder sets is a temporary one: the user chooses their own next."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
+    change_password_form = PasswordResetForm
     add_fieldsets = [
         (None, {"fields": ["username", "email", "first_name", "last_name"]}),
         (_("Rol en organisatie"), {"fields": ["role", "municipality", "team", "creditor"]}),

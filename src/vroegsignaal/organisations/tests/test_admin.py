@@ -105,3 +105,14 @@ def test_the_beheerder_removes_a_lost_second_factor_without_seeing_its_secret(be
     assert beheerder_client.get(f"/beheer/otp_totp/totpdevice/{device.pk}/config/").status_code in (403, 404)
     beheerder_client.post(f"/beheer/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_a_password_the_beheerder_sets_must_be_changed_at_the_next_log_in(beheerder_client):
+    other = UserFactory(username="vergeten")
+    password = "tijdelijk-wachtwoord-8472"
+    beheerder_client.post(
+        f"/beheer/organisations/user/{other.pk}/password/",
+        {"password1": password, "password2": password, "usable_password": "true"},
+    )
+    other.refresh_from_db()
+    assert other.check_password(password) and other.must_change_password

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import translation
 
 from vroegsignaal.portal.templatetags.portal import with_param
 from vroegsignaal.signals.explanations import euros as _euros
@@ -8,8 +9,16 @@ register = template.Library()
 
 @register.filter
 def euros(cents):
-    """``€ 1.234,56``, ``€ 650,00`` from cents (tables: always with cents); ``—`` for nothing."""
-    return "—" if cents is None else _euros(cents, always_cents=True)
+    """``€ 1.234,56``, ``€ 650,00`` from cents (tables: always with cents); ``—`` for nothing.
+
+    In English ``€1,234.56``: the page's language decides how an amount is read.
+    """
+    if cents is None:
+        return "—"
+    if translation.get_language() == "en":
+        whole, rest = divmod(abs(int(cents)), 100)
+        return f"{'-' if cents < 0 else ''}€{whole:,}.{rest:02d}"
+    return _euros(cents, always_cents=True)
 
 
 # Sort and page links: the portal's tag, also under this library's name.

@@ -352,3 +352,12 @@ def test_ddas_refusal_counts_the_errors_it_leaves_out():
     with translation.override("en"):
         assert error.describe().endswith("pad/4: fout (and 2 more)")
         assert str(error).startswith("De DDAS-export voldoet niet")
+
+
+def test_amounts_are_written_as_the_chosen_language_reads_them():
+    from vroegsignaal.reporting.templatetags.reporting import euros
+
+    assert euros(212302) == "€ 2.123,02"
+    assert euros(-65000) == "€ -650,00"
+    with translation.override("en"):
+        assert (euros(212302), euros(-65000), euros(5), euros(None)) == ("€2,123.02", "-€650.00", "€0.05", "—")
