@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from .models import Covenant, Creditor, Municipality, Team, User
 from .services import generate_one_time_password
 
+admin.site.site_header = _("Vroegsignaal — beheer")
+admin.site.site_title = _("Vroegsignaal — beheer")
+admin.site.index_title = _("Beheer van het platform")
+
 
 class NoDeleteAdmin(admin.ModelAdmin):
     """Organisations are referred to by deliveries, signals and the audit log: never deleted."""
