@@ -59,3 +59,22 @@ def test_five_wrong_totp_codes_lock_the_account_in_the_browser(page, live_server
     screenshot("locked-out")
     log_in_with_password(page, live_server.url, user.username)
     page.get_by_role("heading", name="Account tijdelijk geblokkeerd").wait_for()
+
+
+def test_a_user_switches_to_english_before_logging_in_and_back_after(page, live_server, coordinator, screenshot):
+    user, device = coordinator
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("button", name="English").click()
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Verification code").fill(code_for(device))
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("heading", name="Welcome, Fatima").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("navigation", name="Main menu").is_visible()
+    assert page.get_by_role("button", name="English").is_disabled()
+    screenshot("home-coordinator-english")
+    page.get_by_role("button", name="Nederlands").click()
+    page.get_by_role("heading", name="Welkom, Fatima").wait_for()
+    assert page.locator("html").get_attribute("lang") == "nl"
