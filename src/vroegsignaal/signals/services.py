@@ -72,6 +72,26 @@ STAGE_COUNTING = "signals_stage_counting"
 # ---------------------------------------------------------------------------
 
 
+def shown_explanation(signal: Signal) -> str:
+    """The explanation to show: the stored Dutch text, or in English rebuilt from its reasons.
+
+    The stored text stays the record (exports and letters carry it); English is
+    only a reading of the same facts for a user who chose it.
+    """
+    from django.utils import translation
+
+    from vroegsignaal.organisations.models import Creditor
+
+    from .explanations_english import explanation_lines
+
+    if translation.get_language() != "en" or not signal.reasons:
+        return signal.explanation
+    codes = {c for s in signal.reasons.get("debt_swaps") or [] for c in (s["cleared_creditor"], s["new_creditor"])}
+    names = dict(Creditor.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    lines = explanation_lines(signal.reasons, reference_date=signal.last_signalled_on, creditor_names=names)
+    return "\n".join(lines)
+
+
 def current_rules(municipality: Municipality) -> RuleSet | None:
     return municipality.rule_sets.order_by("-version").first()
 

@@ -1,0 +1,115 @@
+"""A signal's explanation in English, read from its stored reasons (pure; no database).
+
+The stored ``explanation`` is Dutch, written when the signal was evaluated; it
+stays what the record says and what exports carry. A user who chose English
+reads the same lines rebuilt from ``reasons`` (the same facts as JSON), in the
+same order as :func:`.explanations.explain` writes them::
+
+    multiple: 2 creditors within 100 days
+    Arrears at Energie Noord of €210 since 10 March 2026
+    debt swap: arrears at Woonstichting De Brug (€650) cleared on 1 March; new arrears at Energie Noord (€210) since 10 March
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from .explanations import SWAPS_SHOWN
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+KINDS = {"meervoudig": "multiple", "enkelvoudig": "single"}
+
+CRISIS_REASONS = {
+    "ontruiming": "imminent eviction",
+    "afsluiting_energie": "imminent disconnection of energy",
+    "afsluiting_water": "imminent disconnection of water",
+    "beeindiging_zorgverzekering": "imminent termination of the health insurance",
+}
+
+
+def english_date(day: dt.date, *, year: bool = True) -> str:
+    """``3 February 2026`` (or ``3 February`` without the year)."""
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def english_euros(cents: int) -> str:
+    """``€650``, ``€123.45``, ``€1,234.56``: whole euros without cents, as a sentence reads them."""
+    whole, rest = divmod(abs(int(cents)), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}€{whole:,}" if rest == 0 else f"{sign}€{whole:,}.{rest:02d}"
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def explanation_lines(reasons: Mapping, *, reference_date: dt.date, creditor_names: Mapping[str, str]) -> list[str]:
+    """The explanation's lines in English. ``creditor_names``: code → name, for the debt swaps
+    (whose reasons keep only codes); an unknown code is shown as itself."""
+    rule = reasons.get("rule") or {}
+    arrears = list(reasons.get("arrears") or [])
+    names = {a["creditor"]: a["creditor_name"] for a in arrears}
+
+    def name(code: str) -> str:
+        return names.get(code) or creditor_names.get(code) or code
+
+    distinct = rule.get("distinct", 0)
+    by_type = rule.get("count_distinct") == "type"
+    noun = ("type of creditor" if by_type else "creditor") if distinct == 1 else (
+        "types of creditors" if by_type else "creditors"
+    )
+    line = f"{KINDS.get(rule.get('kind', ''), rule.get('kind', ''))}: {distinct} {noun} within {rule.get('max_age_days')} days"
+    if rule.get("min_amount_eur"):
+        line += f", each from {english_euros(rule['min_amount_eur'] * 100)}"
+    lines = [line]
+
+    per_creditor: dict[str, dict] = {}
+    for a in arrears:
+        entry = per_creditor.setdefault(
+            a["creditor"], {"name": a["creditor_name"], "amount": 0, "since": _day(a["start_date"])}
+        )
+        entry["amount"] += a["amount_cents"]
+        entry["since"] = min(entry["since"], _day(a["start_date"]))
+    for _, e in sorted(per_creditor.items(), key=lambda item: (item[1]["since"], item[1]["name"], item[0])):
+        lines.append(f"Arrears at {e['name']} of {english_euros(e['amount'])} since {english_date(e['since'])}")
+
+    crisis = reasons.get("crisis")
+    if crisis:
+        what = "; ".join(
+            f"{CRISIS_REASONS.get(a['crisis_reason'] or '', 'crisis signal')} at {a['creditor_name']}"
+            for a in arrears
+            if a["crisis"]
+        )
+        line = f"crisis: {what}"
+        if crisis.get("deadline"):
+            line += f"; contact by {english_date(_day(crisis['deadline']))} ({crisis['working_days']} working days)"
+        lines.append(line)
+
+    repeat = reasons.get("repeat")
+    if repeat:
+        lines.append(
+            f"repeat: earlier signal up to and including {english_date(_day(repeat['until']))} "
+            f"(within {repeat['window_days']} days)"
+        )
+
+    def short(text: str) -> str:
+        day = _day(text)
+        return english_date(day, year=day.year != reference_date.year)
+
+    swaps = list(reasons.get("debt_swaps") or [])
+    for swap in swaps[:SWAPS_SHOWN]:
+        lines.append(
+            f"debt swap: arrears at {name(swap['cleared_creditor'])} ({english_euros(swap['cleared_amount_cents'])}) "
+            f"cleared on {short(swap['cleared_on'])}; "
+            f"new arrears at {name(swap['new_creditor'])} ({english_euros(swap['new_amount_cents'])}) "
+            f"since {short(swap['start_date'])}"
+        )
+    if len(swaps) > SWAPS_SHOWN:
+        lines.append(f"debt swap: and {len(swaps) - SWAPS_SHOWN} more")
+    return lines
