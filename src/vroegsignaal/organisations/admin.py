@@ -35,6 +35,15 @@ class MunicipalityAdmin(NoDeleteAdmin):
     search_fields = ["code", "name"]
     ordering = ["name"]
 
+    def save_model(self, request, obj, form, change):
+        """A new municipality gets the default rules and trays, as ``load_config`` gives it."""
+        from vroegsignaal.signals import services as signal_services
+        from vroegsignaal.signals.rules import validate_rule_values
+
+        super().save_model(request, obj, form, change)
+        if not change:
+            signal_services.set_rules(obj, validate_rule_values(None), actor=request.user)
+
 
 @admin.register(Creditor)
 class CreditorAdmin(NoDeleteAdmin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -144,6 +145,24 @@ class Team(models.Model):
     def covers(self, buurt_code: str | None, wijk_code: str | None) -> bool:
         codes = set(self.neighbourhood_codes or [])
         return bool(codes & {buurt_code, wijk_code})
+
+    def clean(self) -> None:
+        super().clean()
+        codes = self.neighbourhood_codes
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ValidationError({"neighbourhood_codes": _("Geef een lijst van wijk- of buurtcodes, zoals [\"WK036301\"].")})
+        if self.municipality_id:
+            foreign = foreign_neighbourhood_codes(codes, self.municipality.code)
+            if foreign:
+                raise ValidationError(
+                    {"neighbourhood_codes": _("%(codes)s hoort niet bij deze gemeente.") % {"codes": ", ".join(foreign)}}
+                )
+
+
+def foreign_neighbourhood_codes(codes: list[str], municipality_code: str) -> list[str]:
+    """The codes that are no wijk (``WK``) or buurt (``BU``) of the municipality."""
+    own = re.compile(rf"^(WK|BU){re.escape(municipality_code)}\d+$")
+    return [c for c in codes if not own.match(c)]
 
 
 class Role(models.TextChoices):

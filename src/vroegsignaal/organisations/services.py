@@ -13,7 +13,16 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Covenant, Creditor, CreditorType, Municipality, Role, Team, User
+from .models import (
+    Covenant,
+    Creditor,
+    CreditorType,
+    Municipality,
+    Role,
+    Team,
+    User,
+    foreign_neighbourhood_codes,
+)
 
 
 class ConfigError(ValueError):
@@ -160,7 +169,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             codes = team.get("neighbourhoods") or []
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
                 raise ConfigError(f"{twhere}.neighbourhoods: verwacht een lijst van wijk- of buurtcodes.")
-            foreign = [c for c in codes if not re.match(rf"^(WK|BU){code}\d+$", c)]
+            foreign = foreign_neighbourhood_codes(codes, code)
             if foreign:
                 raise ConfigError(f"{twhere}.neighbourhoods: {', '.join(foreign)} hoort niet bij gemeente {code}.")
             _upsert(

@@ -116,3 +116,28 @@ def test_a_password_the_beheerder_sets_must_be_changed_at_the_next_log_in(beheer
     )
     other.refresh_from_db()
     assert other.check_password(password) and other.must_change_password
+
+
+def test_a_municipality_made_in_the_admin_gets_the_default_rules_and_trays(beheerder_client):
+    from vroegsignaal.organisations.models import Municipality
+    from vroegsignaal.signals.models import Tray
+    from vroegsignaal.signals.services import current_rules
+
+    response = beheerder_client.post("/beheer/organisations/municipality/add/", {"code": "0777", "name": "Nieuwstad"})
+    assert response.status_code == 302
+    municipality = Municipality.objects.get(code="0777")
+    assert current_rules(municipality) is not None
+    assert Tray.objects.filter(municipality=municipality).exists()
+
+
+def test_a_team_with_neighbourhoods_of_another_municipality_is_refused(beheerder_client):
+    from vroegsignaal.organisations.models import Team
+
+    municipality = MunicipalityFactory(code="0777")
+    data = {"municipality": municipality.pk, "code": "NIEUW", "name": "Wijkteam Nieuw", "neighbourhood_codes": '["WK077701", "BU036300"]'}
+    response = beheerder_client.post("/beheer/organisations/team/add/", data)
+    assert response.status_code == 200
+    assert "BU036300 hoort niet bij deze gemeente." in response.content.decode()
+    data["neighbourhood_codes"] = '["WK077701"]'
+    assert beheerder_client.post("/beheer/organisations/team/add/", data).status_code == 302
+    assert Team.objects.get(code="NIEUW").neighbourhood_codes == ["WK077701"]
