@@ -21,6 +21,15 @@ def euros(cents):
     return _euros(cents, always_cents=True)
 
 
+@register.filter
+def purpose_label(value: str) -> str:
+    """The label of a recorded purpose of viewing (``signaalbehandeling`` → "Signaalbehandeling");
+    a purpose recorded by something else is shown as recorded."""
+    from vroegsignaal.reporting.services import PURPOSES
+
+    return str(PURPOSES.get(value, value or "—"))
+
+
 # Sort and page links: the portal's tag, also under this library's name.
 register.simple_tag(with_param)
 

@@ -73,6 +73,9 @@ def test_household_view_shows_who_looked(town, client, verified_client):
     response = client.get(reverse("reporting:household", args=[household.pk]))
     assert [e.actor_username for e in response.context["trail"]] == [town.coordinator.username] * 2
     assert "Hier staan de laatste" not in response.content.decode()
+    # The purpose by its label, as the user chose it, not the key the audit log keeps.
+    trail = response.content.decode().split("Wie keek in dit huishouden", 1)[1]
+    assert trail.count(">Signaalbehandeling</td>") == 2 and ">signaalbehandeling<" not in trail
 
 
 def test_household_view_says_when_it_shows_only_the_latest_views(town, client, verified_client, monkeypatch):
