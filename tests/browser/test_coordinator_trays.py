@@ -90,9 +90,17 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     assert page.get_by_role("cell", name="€ 145,00").first.is_visible()
     screenshot("reporting-household")
 
+    # A neighbourhood's name comes from an imported file: the tooltip shows it as text.
+    town.other_buurt.name = "Buurt <b>Oost</b>"
+    town.other_buurt.save()
     page.goto(f"{live_server.url}/signalen/kaart/")
     page.locator("#vs-map path.leaflet-interactive").first.wait_for()
     assert page.locator("#vs-map path.leaflet-interactive").count() == 2
+    for shape in page.locator("#vs-map path.leaflet-interactive").all():
+        shape.hover()
+    tips = page.locator(".leaflet-tooltip").all_inner_texts()
+    assert any(t.startswith("Buurt <b>Oost</b>: ") and "per 1.000 huishoudens" in t for t in tips), tips
+    assert page.locator(".leaflet-tooltip b").count() == 0
     legend = page.locator(".vs-map-legend").inner_text()
     assert "," in legend and not re.search(r"\d\.\d", legend), f"the legend writes decimals the Dutch way: {legend!r}"
     screenshot("reporting-map")

@@ -50,7 +50,10 @@
       onEachFeature: function (feature, shape) {
         var p = feature.properties;
         var rate = p.per_1000 === null ? TEXT.unknown : local(p.per_1000);
-        shape.bindTooltip(fill(TEXT.tooltip, { naam: p.naam, signalen: p.signalen, per_1000: rate }));
+        // As text, never as HTML: a neighbourhood's name comes from an imported file.
+        var tip = document.createElement("span");
+        tip.textContent = fill(TEXT.tooltip, { naam: p.naam, signalen: p.signalen, per_1000: rate });
+        shape.bindTooltip(tip);
         shape.on("click", function () { window.location.assign(p.url); });
       }
     }).addTo(map);
