@@ -9,16 +9,22 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from vroegsignaal.portal import filters
 
 from . import officer, selectors
 from .models import AuditAction, VerificationScope
 from .retention import CATEGORIES, policy_for
 
 RUNS_PAGE_SIZE = 25
+# The audit log's filter (names, codes, dates of the search; no personal data of citizens),
+# kept for the next bare visit as the other lists keep theirs.
+SESSION_FILTER = "privacy_audit_filter"
 
 
 def privacy_officer_required(view):
@@ -37,7 +43,10 @@ def _int(value: str | None) -> int | None:
 
 @privacy_officer_required
 def audit_log(request):
+    if back := filters.back_to_remembered(request, SESSION_FILTER, reverse("privacy:audit_log")):
+        return back
     query = selectors.AuditQuery.from_get(request.GET)
+    filters.remember(request, SESSION_FILTER, query.urlencode())
     page = selectors.audit_page(
         selectors.audit_events(request.user, query),
         before=_int(request.GET.get("voor")),

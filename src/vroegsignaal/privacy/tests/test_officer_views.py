@@ -391,3 +391,14 @@ def test_audit_log_names_the_object_in_dutch_not_by_its_model_label(towns, offic
     page = client_of(officer).get("/privacy/auditlog/").content.decode()
     assert f"&amp;object={team.pk}\">wijkteam {team.pk}</a>" in page
     assert f">organisations.team {team.pk}</a>" not in page
+
+
+def test_the_search_stays_put_until_it_is_wiped(towns, officer, client_of):
+    client = client_of(officer)
+    assert client.get("/privacy/auditlog/?handeling=export").status_code == 200
+    back = client.get("/privacy/auditlog/")
+    assert back.status_code == 302 and back["Location"] == "/privacy/auditlog/?handeling=export"
+    wiped = client.get("/privacy/auditlog/?wissen=1")
+    assert wiped.status_code == 302 and wiped["Location"] == "/privacy/auditlog/"
+    page = client.get("/privacy/auditlog/")
+    assert page.status_code == 200 and not page.context["filtered"]
