@@ -92,9 +92,27 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Geselecteerde sleutels intrekken"))
 def revoke_keys(modeladmin, request, queryset):
-    for key in queryset:
+    """Irreversible (the creditor's system stops delivering): asks for confirmation first."""
+    keys = list(queryset.filter(revoked_at__isnull=True).select_related("creditor"))
+    if request.POST.get("bevestigd") != "ja":
+        return TemplateResponse(
+            request,
+            "admin/intake/apikey/revoke_confirmation.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": _("API-sleutels intrekken?"),
+                "keys": keys,
+                "opts": modeladmin.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+    for key in keys:
         services.revoke_api_key(key, request.user)
-    messages.success(request, _("De sleutels zijn ingetrokken."))
+    messages.success(
+        request,
+        ngettext("%(n)s sleutel is ingetrokken.", "%(n)s sleutels zijn ingetrokken.", len(keys)) % {"n": len(keys)},
+    )
+    return None
 
 
 @admin.register(ApiKey)

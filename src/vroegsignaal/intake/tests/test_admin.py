@@ -29,10 +29,15 @@ def test_a_key_made_in_the_admin_is_shown_once_in_the_message(world, admin_clien
     assert secret not in admin_client.get(f"/beheer/intake/apikey/{key.pk}/change/").content.decode()
 
 
-def test_keys_are_revoked_with_the_admin_action(world, admin_client):
+def test_keys_are_revoked_with_the_admin_action_after_confirmation(world, admin_client):
     key, _ = services.create_api_key(world.creditor, "Oud")
+    asked = admin_client.post("/beheer/intake/apikey/", {"action": "revoke_keys", "_selected_action": [key.pk]})
+    assert asked.status_code == 200 and "kan niet terug" in asked.content.decode()
+    assert ApiKey.objects.get().revoked_at is None  # not before the beheerder confirms
     admin_client.post(
-        "/beheer/intake/apikey/", {"action": "revoke_keys", "_selected_action": [key.pk]}, follow=True
+        "/beheer/intake/apikey/",
+        {"action": "revoke_keys", "_selected_action": [key.pk], "bevestigd": "ja"},
+        follow=True,
     )
     assert ApiKey.objects.get().revoked_at is not None
 
