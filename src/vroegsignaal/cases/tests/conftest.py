@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 
 from tests.factories import TeamFactory, UserFactory
 from vroegsignaal.organisations.models import Role
@@ -20,15 +19,6 @@ def make_signal(world, *, crisis: bool = False) -> Signal:
     world.arrear(household, "ENERGIENOORD")
     signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
     return Signal.objects.get(household=household)
-
-
-@pytest.fixture(autouse=True)
-def _dutch_unless_chosen():
-    """Each test starts and ends in Dutch: a request with the English cookie leaves English
-    active on the test's thread (the language middleware does not switch back)."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from django.utils import translation
 
 from tests.factories import CreditorFactory, MunicipalityFactory
 from vroegsignaal.households.models import Arrear, ArrearStatus, Household, Person
@@ -129,15 +128,6 @@ class World:
         arrear.cleared_by_delivery = arrear.last_delivery
         arrear.save()
         return arrear
-
-
-@pytest.fixture(autouse=True)
-def _dutch_unless_chosen():
-    """Each test starts and ends in Dutch: a request with the English cookie leaves English
-    active on the test's thread (the language middleware does not switch back)."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture
