@@ -19,22 +19,36 @@ from . import services
 from .models import ApiKey, Delivery
 
 
+def _confirmed(request) -> bool:
+    return request.POST.get("bevestigd") == "ja"
+
+
+def _ask_confirmation(modeladmin, request, template: str, **context) -> TemplateResponse:
+    """The intermediate page of an irreversible action; its form posts the action again, confirmed."""
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **context,
+        },
+    )
+
+
 @admin.action(description=_("Stilgevallen leveringen opnieuw verwerken"))
 def reprocess_stalled(modeladmin, request, queryset):
     """The beheerder's *Opnieuw verwerken*: asks for confirmation first (an intermediate page)."""
     deliveries = list(queryset.select_related("creditor"))
-    if request.POST.get("bevestigd") != "ja":
-        return TemplateResponse(
+    if not _confirmed(request):
+        return _ask_confirmation(
+            modeladmin,
             request,
             "admin/intake/delivery/reprocess_confirmation.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": _("Leveringen opnieuw verwerken?"),
-                "deliveries": deliveries,
-                "stalled": [d for d in deliveries if d.is_stalled],
-                "opts": modeladmin.model._meta,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+            title=_("Leveringen opnieuw verwerken?"),
+            deliveries=deliveries,
+            stalled=[d for d in deliveries if d.is_stalled],
         )
     done = 0
     for delivery in deliveries:
@@ -94,17 +108,9 @@ class DeliveryAdmin(admin.ModelAdmin):
 def revoke_keys(modeladmin, request, queryset):
     """Irreversible (the creditor's system stops delivering): asks for confirmation first."""
     keys = list(queryset.filter(revoked_at__isnull=True).select_related("creditor"))
-    if request.POST.get("bevestigd") != "ja":
-        return TemplateResponse(
-            request,
-            "admin/intake/apikey/revoke_confirmation.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": _("API-sleutels intrekken?"),
-                "keys": keys,
-                "opts": modeladmin.model._meta,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+    if not _confirmed(request):
+        return _ask_confirmation(
+            modeladmin, request, "admin/intake/apikey/revoke_confirmation.html", title=_("API-sleutels intrekken?"), keys=keys
         )
     for key in keys:
         services.revoke_api_key(key, request.user)
