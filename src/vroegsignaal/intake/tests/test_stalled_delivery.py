@@ -242,9 +242,7 @@ def test_the_beheerder_processes_stalled_deliveries_again_from_the_admin(
 ):
     stalled = killed_mid_processing(world, minutes_ago=20)
     running = killed_mid_processing(world, minutes_ago=1, creditor=world.other_creditor)
-    beheerder = UserFactory(
-        username="beheer", role=Role.BEHEERDER, municipality=None, is_superuser=True
-    )
+    beheerder = UserFactory(username="beheer", role=Role.BEHEERDER, municipality=None)  # the role grants
     client = verified_client(beheerder)
     listing = client.get("/beheer/intake/delivery/").content.decode()
     assert "Staat stil sinds" in listing

@@ -23,7 +23,7 @@ def admin_client(verified_client, voorbeeldstad, write, buurten_file):
             "5678CD,2,Kerkweg,Voorbeeldstad,0999\n",
         )
     )
-    user = UserFactory(role=Role.BEHEERDER, municipality=None, is_superuser=True)
+    user = UserFactory(role=Role.BEHEERDER, municipality=None)  # the role grants the view
     return verified_client(user)
 
 
