@@ -78,3 +78,12 @@ def test_a_user_switches_to_english_before_logging_in_and_back_after(page, live_
     page.get_by_role("button", name="Nederlands").click()
     page.get_by_role("heading", name="Welkom, Fatima").wait_for()
     assert page.locator("html").get_attribute("lang") == "nl"
+
+
+def test_on_a_short_page_only_the_content_takes_the_spare_height(page, live_server):
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    page.goto(f"{live_server.url}/account/login/")
+    header = page.locator("header").bounding_box()
+    footer = page.locator("footer").bounding_box()
+    assert header["height"] < 80, header  # Utrecht's grid body shared the spare height out
+    assert abs(footer["y"] + footer["height"] - 1200) < 2, footer  # the footer stays at the bottom
