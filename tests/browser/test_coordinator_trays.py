@@ -89,6 +89,7 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     assert page.get_by_text("Vermeulen").is_visible()
     assert page.get_by_role("cell", name="€ 145,00").first.is_visible()
     screenshot("reporting-household")
+    household_url = page.url
 
     # A neighbourhood's name comes from an imported file: the tooltip shows it as text.
     town.other_buurt.name = "Buurt <b>Oost</b>"
@@ -111,5 +112,11 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     page.locator("canvas.vs-chart").first.wait_for()
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 2")
     screenshot("reporting-dashboard")
+    # On a phone a wide table scrolls within itself; the page does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (household_url, f"{live_server.url}/signalen/werkbakjes/", f"{live_server.url}/signalen/kaart/"):
+        page.goto(url)
+        wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert wide <= 1, (url, wide)
     baseline = violations.get("/", 0)
     assert {p: n for p, n in violations.items() if n > baseline and not p.startswith("/account/")} == {}
