@@ -20,6 +20,7 @@
       options: {
         animation: false,
         responsive: true,
+        maintainAspectRatio: false,
         scales: share ? { y: { min: 0, max: 100 } } : { x: { stacked: true }, y: { stacked: true, beginAtZero: true } }
       }
     });
