@@ -1,4 +1,4 @@
-"""A creditor's staff member uploads a CSV in a real browser: preview, progress, report."""
+"""A creditor's staff member uploads a CSV or an XLSX in a real browser: preview, progress, report."""
 
 from __future__ import annotations
 
@@ -87,3 +87,49 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     content = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
     assert content[0] == "rij;klantnummer;veld;code;melding"
     assert content[1].startswith("10;K-00009;postcode;ADRES_ONBEKEND;")
+
+
+def test_creditor_previews_and_delivers_an_xlsx(page, live_server, creditor_user, tmp_path, monkeypatch):
+    """The preview of a workbook streams the head of its sheet (the whole sheet is read by the worker)."""
+    import openpyxl
+
+    from vroegsignaal.intake import parsing
+    from vroegsignaal.intake.tests.support import HEADER
+
+    user, device = creditor_user
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", queued.append)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Achterstanden"
+    sheet.append(HEADER)
+    for n in range(1, 31):
+        sheet.append([row(n).get(column, "") for column in HEADER])
+    upload = tmp_path / "achterstanden-november.xlsx"
+    workbook.save(upload)
+    whole_sheet_reads: list[int] = []
+    fast = parsing._read_xlsx_fastexcel
+    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", lambda *a: whole_sheet_reads.append(1) or fast(*a))
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Verificatiecode").fill(code_for(device))
+    page.get_by_role("button", name="Volgende").click()
+    page.goto(f"{live_server.url}/leveringen/nieuw/")
+    page.get_by_label("Bestand").set_input_files(str(upload))
+    page.get_by_label("Peildatum").fill("2026-11-01")
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
+
+    page.get_by_role("heading", name="Voorbeeld van de levering").wait_for()
+    assert page.get_by_role("cell", name="K-00001", exact=True).is_visible()
+    assert page.get_by_role("cell", name="K-00011", exact=True).count() == 0  # the first ten rows
+    assert whole_sheet_reads == []
+    page.get_by_role("button", name="Levering indienen").click()
+    page.get_by_role("heading", name="Status").wait_for()
+
+    services.process_delivery(Delivery.objects.get().pk)  # the worker reads the whole sheet
+    page.get_by_role("heading", name="Verslag").wait_for(timeout=15000)
+    assert "30" in page.locator(".report-table").inner_text()
+    assert whole_sheet_reads == [1]
