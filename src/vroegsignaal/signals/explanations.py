@@ -69,8 +69,9 @@ def rule_line(kind: str, distinct: int, rules: RuleValues) -> str:
     return line
 
 
-def creditor_lines(arrears: Sequence[dict]) -> list[str]:
-    """One line per creditor: the sum of its counting arrears since the oldest start."""
+def creditor_totals(arrears: Sequence[dict]) -> list[dict]:
+    """Per creditor (``name``, ``amount``, ``since``): the sum of its counting arrears since the
+    oldest start, oldest first — the lines of an explanation, in any language."""
     per_creditor: dict[str, dict] = {}
     for a in arrears:
         entry = per_creditor.setdefault(
@@ -79,9 +80,14 @@ def creditor_lines(arrears: Sequence[dict]) -> list[str]:
         entry["amount"] += a["amount_cents"]
         entry["since"] = min(entry["since"], a["start_date"])
     ordered = sorted(per_creditor.items(), key=lambda item: (item[1]["since"], item[1]["name"], item[0]))
+    return [e for _, e in ordered]
+
+
+def creditor_lines(arrears: Sequence[dict]) -> list[str]:
+    """One line per creditor: the sum of its counting arrears since the oldest start."""
     return [
         f"Achterstand bij {e['name']} van {euros(e['amount'])} sinds {dutch_date(e['since'])}"
-        for _, e in ordered
+        for e in creditor_totals(arrears)
     ]
 
 

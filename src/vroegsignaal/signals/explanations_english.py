@@ -1,4 +1,4 @@
-"""A signal's explanation in English, read from its stored reasons (pure; no database).
+"""A signal's explanation in English, read from its stored reasons (no database).
 
 The stored ``explanation`` is Dutch, written when the signal was evaluated; it
 stays what the record says and what exports carry. A user who chose English
@@ -15,12 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from .explanations import SWAPS_SHOWN
+from django.utils import translation
+from django.utils.formats import date_format
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+from .explanations import SWAPS_SHOWN, creditor_totals
 
 KINDS = {"meervoudig": "multiple", "enkelvoudig": "single"}
 
@@ -34,15 +32,16 @@ CRISIS_REASONS = {
 
 def english_date(day: dt.date, *, year: bool = True) -> str:
     """``3 February 2026`` (or ``3 February`` without the year)."""
-    text = f"{day.day} {MONTHS[day.month - 1]}"
-    return f"{text} {day.year}" if year else text
+    with translation.override("en"):
+        return date_format(day, "j F Y" if year else "j F")
 
 
-def english_euros(cents: int) -> str:
-    """``€650``, ``€123.45``, ``€1,234.56``: whole euros without cents, as a sentence reads them."""
+def english_euros(cents: int, *, always_cents: bool = False) -> str:
+    """``€650``, ``€123.45``, ``€1,234.56``: whole euros without cents, as a sentence reads them.
+    ``always_cents`` writes ``€650.00``: a column of amounts keeps its decimals aligned."""
     whole, rest = divmod(abs(int(cents)), 100)
     sign = "-" if cents < 0 else ""
-    return f"{sign}€{whole:,}" if rest == 0 else f"{sign}€{whole:,}.{rest:02d}"
+    return f"{sign}€{whole:,}" if rest == 0 and not always_cents else f"{sign}€{whole:,}.{rest:02d}"
 
 
 def _day(text: str) -> dt.date:
@@ -69,14 +68,12 @@ def explanation_lines(reasons: Mapping, *, reference_date: dt.date, creditor_nam
         line += f", each from {english_euros(rule['min_amount_eur'] * 100)}"
     lines = [line]
 
-    per_creditor: dict[str, dict] = {}
-    for a in arrears:
-        entry = per_creditor.setdefault(
-            a["creditor"], {"name": a["creditor_name"], "amount": 0, "since": _day(a["start_date"])}
-        )
-        entry["amount"] += a["amount_cents"]
-        entry["since"] = min(entry["since"], _day(a["start_date"]))
-    for _, e in sorted(per_creditor.items(), key=lambda item: (item[1]["since"], item[1]["name"], item[0])):
+    facts = [
+        {"creditor_code": a["creditor"], "creditor_name": a["creditor_name"],
+         "amount_cents": a["amount_cents"], "start_date": _day(a["start_date"])}
+        for a in arrears
+    ]  # fmt: skip
+    for e in creditor_totals(facts):
         lines.append(f"Arrears at {e['name']} of {english_euros(e['amount'])} since {english_date(e['since'])}")
 
     crisis = reasons.get("crisis")

@@ -22,16 +22,17 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from vroegsignaal.households import bulk
 from vroegsignaal.households.models import Arrear, ArrearStatus, Household
-from vroegsignaal.organisations.models import Municipality, Role
+from vroegsignaal.organisations.models import Creditor, Municipality, Role
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.registry.models import Address
 
 from . import evaluation, explanations, notices, selectors, trays, workflow
+from .explanations_english import explanation_lines
 from .models import (
     HANDLED_STATUSES,
     OPEN_STATUSES,
@@ -78,12 +79,6 @@ def shown_explanation(signal: Signal) -> str:
     The stored text stays the record (exports and letters carry it); English is
     only a reading of the same facts for a user who chose it.
     """
-    from django.utils import translation
-
-    from vroegsignaal.organisations.models import Creditor
-
-    from .explanations_english import explanation_lines
-
     if translation.get_language() != "en" or not signal.reasons:
         return signal.explanation
     codes = {c for s in signal.reasons.get("debt_swaps") or [] for c in (s["cleared_creditor"], s["new_creditor"])}

@@ -2,7 +2,9 @@ from django import template
 from django.utils import translation
 
 from vroegsignaal.portal.templatetags.portal import with_param
+from vroegsignaal.reporting.services import PURPOSES
 from vroegsignaal.signals.explanations import euros as _euros
+from vroegsignaal.signals.explanations_english import english_euros
 
 register = template.Library()
 
@@ -16,8 +18,7 @@ def euros(cents):
     if cents is None:
         return "—"
     if translation.get_language() == "en":
-        whole, rest = divmod(abs(int(cents)), 100)
-        return f"{'-' if cents < 0 else ''}€{whole:,}.{rest:02d}"
+        return english_euros(cents, always_cents=True)
     return _euros(cents, always_cents=True)
 
 
@@ -25,8 +26,6 @@ def euros(cents):
 def purpose_label(value: str) -> str:
     """The label of a recorded purpose of viewing (``signaalbehandeling`` → "Signaalbehandeling");
     a purpose recorded by something else is shown as recorded."""
-    from vroegsignaal.reporting.services import PURPOSES
-
     return str(PURPOSES.get(value, value or "—"))
 
 
