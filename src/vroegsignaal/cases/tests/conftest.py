@@ -6,19 +6,9 @@ import pytest
 
 from tests.factories import TeamFactory, UserFactory
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.signals import services as signal_services
-from vroegsignaal.signals.models import Signal
-from vroegsignaal.signals.tests.conftest import PEILDATUM, World, world  # noqa: F401 - the fixture
+from vroegsignaal.signals.tests.conftest import PEILDATUM, World, make_signal, world  # noqa: F401 - the fixture
 
-__all__ = ["PEILDATUM", "World", "world"]
-
-
-def make_signal(world, *, crisis: bool = False) -> Signal:
-    household = world.household()
-    world.arrear(household, "WOONBRUG", crisis=crisis, reason="ontruiming" if crisis else "")
-    world.arrear(household, "ENERGIENOORD")
-    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
-    return Signal.objects.get(household=household)
+__all__ = ["PEILDATUM", "World", "make_signal", "world"]
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from tests.english import in_english
 from vroegsignaal.cases import letters, services
 from vroegsignaal.cases.models import CaseStatus, CaseStatusChange, ContactKind, Outcome
 
@@ -18,8 +18,7 @@ PICKED_UP = dt.date(2026, 3, 2)
 
 @pytest.fixture
 def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return in_english(client)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import CovenantFactory, UserFactory
+from vroegsignaal.cases import services as case_services
+from vroegsignaal.cases.models import NotPickedUpReason, Outcome
 from vroegsignaal.households.models import Arrear
 from vroegsignaal.intake import services as intake_services
 from vroegsignaal.organisations.models import Role
@@ -62,6 +64,18 @@ def coordinator(world):
 @pytest.fixture
 def signal(world, covenants):
     return make_signal(world, references={"WOONBRUG": "WB-2026-0001"})
+
+
+@pytest.fixture
+def history(world, covenants, coordinator):
+    """Three signals with WOONBRUG and ENERGIENOORD: picked up and closed, picked up, declined."""
+    first = case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
+    case_services.close_case(first, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
+    case_services.pick_up_signal(make_signal(world), coordinator, on=dt.date(2026, 3, 10))
+    case_services.mark_not_picked_up(
+        make_signal(world), coordinator, NotPickedUpReason.ANDERS, on=dt.date(2026, 3, 12)
+    )
+    return world
 
 
 def creditor_user(world, code: str):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import translation
 
+from tests.english import in_english, main_html
 from vroegsignaal.cases import services as case_services
-from vroegsignaal.cases.models import NotPickedUpReason, Outcome
 from vroegsignaal.feedback import services
 from vroegsignaal.feedback.models import FeedbackEvent, FeedbackStream
 
@@ -20,30 +18,6 @@ from .conftest import PICKED_UP, creditor_user, make_signal
 
 URL = "/terugkoppeling/"
 CSV_URL = "/terugkoppeling/terugkoppeling.csv"
-
-
-def in_english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def main(response) -> str:
-    """The page's own content (``<main>``), without the portal's header and footer."""
-    assert response.status_code == 200, response.status_code
-    html = response.content.decode()
-    return html[html.index("<main") : html.index("</main>")]
-
-
-@pytest.fixture
-def history(world, covenants, coordinator):
-    """Signals with WOONBRUG and ENERGIENOORD: picked up and closed, picked up, declined."""
-    first = case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
-    case_services.close_case(first, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
-    case_services.pick_up_signal(make_signal(world), coordinator, on=dt.date(2026, 3, 10))
-    case_services.mark_not_picked_up(
-        make_signal(world), coordinator, NotPickedUpReason.ANDERS, on=dt.date(2026, 3, 12)
-    )
-    return world
 
 
 @pytest.fixture
@@ -55,7 +29,7 @@ def english(history, client, verified_client):
 def test_feedback_page_speaks_english_when_chosen(english):
     response = english.get(URL)
     assert response["Content-Language"] == "en"
-    html = main(response)
+    html = main_html(response)
     for english_text in (
         "<h1 class=\"utrecht-heading-1\">Feedback</h1>",
         "What municipalities have done with the signals about your customers",
@@ -100,21 +74,21 @@ def test_feedback_page_speaks_english_when_chosen(english):
 
 
 def test_feedback_page_filter_error_is_english(english):
-    html = main(english.get(URL, {"van": "2026-03-20", "tot": "2026-03-01"}))
+    html = main_html(english.get(URL, {"van": "2026-03-20", "tot": "2026-03-01"}))
     assert "‘Date from’ is later than ‘Date up to and including’." in html
     assert "De datum vanaf ligt na de datum tot en met." not in html
 
 
 def test_empty_feedback_page_speaks_english(world, client, verified_client):
     in_english(verified_client(creditor_user(world, "WOONBRUG")))
-    html = main(client.get(URL))
+    html = main_html(client.get(URL))
     assert "There is no feedback about your customers yet." in html
     assert "Er is nog geen terugkoppeling" not in html
 
 
 def test_feedback_page_stays_dutch_without_a_choice(history, client, verified_client):
     verified_client(creditor_user(history, "WOONBRUG"))
-    html = main(client.get(URL))
+    html = main_html(client.get(URL))
     assert "Incasso-uitstel tot" in html and "Zelf opgelost" in html
     assert "Collection pause until" not in html
 

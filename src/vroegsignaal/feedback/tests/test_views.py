@@ -9,29 +9,15 @@ import io
 import pytest
 
 from tests.factories import MunicipalityFactory, UserFactory
-from vroegsignaal.cases import services as case_services
-from vroegsignaal.cases.models import NotPickedUpReason, Outcome
 from vroegsignaal.feedback import views
 from vroegsignaal.feedback.models import FeedbackEvent
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.models import AuditEvent
 
-from .conftest import PICKED_UP, creditor_user, make_signal
+from .conftest import creditor_user
 
 URL = "/terugkoppeling/"
 CSV_URL = "/terugkoppeling/terugkoppeling.csv"
-
-
-@pytest.fixture
-def history(world, covenants, coordinator):
-    """Three signals with WOONBRUG and ENERGIENOORD: picked up and closed, picked up, declined."""
-    first = case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
-    case_services.close_case(first, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
-    case_services.pick_up_signal(make_signal(world), coordinator, on=dt.date(2026, 3, 10))
-    case_services.mark_not_picked_up(
-        make_signal(world), coordinator, NotPickedUpReason.ANDERS, on=dt.date(2026, 3, 12)
-    )
-    return world
 
 
 @pytest.fixture

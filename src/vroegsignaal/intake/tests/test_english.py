@@ -12,11 +12,11 @@ import csv
 import io
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from tests.english import in_english, main_html
 from vroegsignaal.intake import services
 from vroegsignaal.intake.codes import Code, message
 from vroegsignaal.intake.models import Delivery, DeliveryRowIssue
@@ -26,11 +26,6 @@ from .support import csv_bytes, row, run_deliver, stand
 
 ADDRESS_UNKNOWN = message(Code.ADRES_ONBEKEND)
 PHONE_INVALID = message(Code.TELEFOON_ONGELDIG, veld="telefoonnummer")
-
-
-def in_english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 @pytest.fixture
@@ -61,12 +56,6 @@ def text(response) -> str:
     return response.content.decode()
 
 
-def main(response) -> str:
-    """The page's own content (``<main>``), without the portal's header and footer."""
-    html = text(response)
-    return html[html.index("<main") : html.index("</main>")]
-
-
 def csv_rows(response) -> list[list[str]]:
     text = b"".join(response.streaming_content).decode("utf-8")
     return list(csv.reader(io.StringIO(text), delimiter=";"))
@@ -79,7 +68,7 @@ def test_upload_page_speaks_english_when_chosen(english):
     response = english.get("/leveringen/nieuw/")
     assert response["Content-Language"] == "en"
     assert '<html lang="en"' in text(response)
-    html = main(response)
+    html = main_html(response)
     for english_text in (
         "New delivery",
         "Step 1 of 2: choose the file.",
@@ -106,7 +95,7 @@ def test_upload_page_speaks_english_when_chosen(english):
 
 
 def test_upload_page_stays_dutch_without_a_choice(world, verified_client):
-    html = main(verified_client(world.user).get("/leveringen/nieuw/"))
+    html = main_html(verified_client(world.user).get("/leveringen/nieuw/"))
     assert "Stap 1 van 2" in html and "Stand (volledig overzicht)" in html
     assert "Step 1 of 2" not in html
 
@@ -116,7 +105,7 @@ def test_an_english_form_error_on_the_upload_page(world, households, english):
         "/leveringen/nieuw/",
         {"file": SimpleUploadedFile("a.csv", stand([1])), "peildatum": "2999-01-01", "soort": "stand"},
     )
-    html = main(response)
+    html = main_html(response)
     assert "The reference date is in the future." in html
     assert "De peildatum ligt in de toekomst." not in html
 
@@ -126,7 +115,7 @@ def test_preview_speaks_english_when_chosen(world, households, english):
         "/leveringen/nieuw/",
         {"file": SimpleUploadedFile("a.csv", stand([1, 2])), "peildatum": "2026-11-01", "soort": "stand"},
     )
-    html = main(english.get("/leveringen/nieuw/voorbeeld/"))
+    html = main_html(english.get("/leveringen/nieuw/voorbeeld/"))
     for english_text in (
         "Preview of the delivery",
         "Step 2 of 2",
@@ -151,7 +140,7 @@ def test_delivery_report_page_speaks_english_and_shows_the_dutch_messages_as_the
     delivery = delivered(world)
     delivery.report = {**delivery.report, "opmerkingen": [{"veld": "x", "code": "", "melding": "Een opmerking."}]}
     delivery.save(update_fields=["report"])
-    html = main(english.get(f"/leveringen/{delivery.pk}/"))
+    html = main_html(english.get(f"/leveringen/{delivery.pk}/"))
     for english_text in (
         f"Delivery {delivery.pk}",
         "File",
@@ -191,17 +180,17 @@ def test_delivery_report_page_speaks_english_and_shows_the_dutch_messages_as_the
 
 def test_delivery_list_and_api_key_pages_speak_english(world, households, english):
     delivered(world)
-    listing = main(english.get("/leveringen/"))
+    listing = main_html(english.get("/leveringen/"))
     assert "Deliveries" in listing and "Submit a new delivery" in listing and "Processed" in listing
     assert "Nieuwe levering aanleveren" not in listing and "Verwerkt" not in listing
-    keys = main(english.post("/leveringen/api-sleutels/", {"name": "Incasso"}))
+    keys = main_html(english.post("/leveringen/api-sleutels/", {"name": "Incasso"}))
     assert "Your new API key" in keys and "Create key" in keys and "Revoke" in keys
     assert "Uw nieuwe API-sleutel" not in keys and "Sleutel aanmaken" not in keys
 
 
 def test_a_refused_action_is_explained_in_english_on_the_page(world, households, english):
     delivery = delivered(world)
-    html = main(english.post(f"/leveringen/{delivery.pk}/bevestigen/", follow=True))
+    html = main_html(english.post(f"/leveringen/{delivery.pk}/bevestigen/", follow=True))
     assert f"Delivery {delivery.pk} is not awaiting confirmation (status: Processed)." in html
     assert "wacht niet op bevestiging" not in html
 
@@ -245,7 +234,7 @@ def test_refusal_stored_from_an_english_page_is_dutch(world, households, english
     assert delivery.status == "afgewezen"
     assert delivery.report["weigering"]["codes"] == ["KOLOM_ONTBREEKT"]
     assert delivery.report["weigering"]["melding"].startswith("Verplichte kolommen ontbreken:")
-    html = main(english.get(f"/leveringen/{delivery.pk}/"))
+    html = main_html(english.get(f"/leveringen/{delivery.pk}/"))
     assert "Verplichte kolommen ontbreken:" in html  # the stored message, as it is
     assert "Rejected; nothing has been changed." in html  # the page around it
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from tests.english import in_english
 from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
 
@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return in_english(client)
 
 
 def test_log_in_page_speaks_english_when_chosen(english):

@@ -7,9 +7,9 @@ import datetime as dt
 import io
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
+from tests.english import in_english
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy import audit
@@ -33,8 +33,7 @@ def officer(town):
 @pytest.fixture
 def english(client, verified_client, officer):
     verified_client(officer)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return in_english(client)
 
 
 def test_audit_log_page_speaks_english_when_chosen(town, officer, english):
@@ -131,8 +130,7 @@ def test_verification_page_speaks_english_when_chosen(english):
 
 
 def test_refused_check_is_explained_in_english_when_chosen(client, verified_client):
-    verified_client(UserFactory(role=Role.PRIVACY_OFFICER, municipality=None))
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english(verified_client(UserFactory(role=Role.PRIVACY_OFFICER, municipality=None)))
     response = client.post("/privacy/controle/starten/", {"omvang": "gemeente"}, follow=True)
     body = response.content.decode()
     assert (

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
+from tests.english import in_english
 from vroegsignaal.reporting import ddas, monitor
 from vroegsignaal.reporting.models import MonitorFigure, MonitorMonth
 from vroegsignaal.signals.exports import COLUMNS
@@ -27,8 +28,7 @@ MARCH = dt.date(2026, 3, 1)
 
 
 def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return in_english(client)
 
 
 def dutch(client):

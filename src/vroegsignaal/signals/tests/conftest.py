@@ -20,6 +20,8 @@ from vroegsignaal.households.models import Arrear, ArrearStatus, Household, Pers
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.organisations.models import CreditorType
 from vroegsignaal.registry.models import Address, Neighbourhood
+from vroegsignaal.signals import services
+from vroegsignaal.signals.models import Signal
 from vroegsignaal.signals.selectors import integrity_problems
 
 PEILDATUM = dt.date(2026, 3, 1)
@@ -128,6 +130,15 @@ class World:
         arrear.cleared_by_delivery = arrear.last_delivery
         arrear.save()
         return arrear
+
+
+def make_signal(world: World, *, crisis: bool = False) -> Signal:
+    """A household with arrears at WOONBRUG and ENERGIENOORD, evaluated: its (multiple) signal."""
+    household = world.household()
+    world.arrear(household, "WOONBRUG", crisis=crisis, reason="ontruiming" if crisis else "")
+    world.arrear(household, "ENERGIENOORD")
+    services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
+    return Signal.objects.get(household=household)
 
 
 @pytest.fixture

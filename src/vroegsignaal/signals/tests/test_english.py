@@ -16,15 +16,7 @@ from vroegsignaal.signals.exports import COLUMNS, export_signals
 from vroegsignaal.signals.models import Signal, SignalStatus
 from vroegsignaal.signals.workflow import InvalidTransition
 
-from .conftest import PEILDATUM
-
-
-def _raise_signals(world, *, crisis: bool = False) -> Signal:
-    household = world.household()
-    world.arrear(household, "WOONBRUG", crisis=crisis, reason="ontruiming" if crisis else "")
-    world.arrear(household, "ENERGIENOORD")
-    services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
-    return Signal.objects.get(household=household)
+from .conftest import PEILDATUM, make_signal
 
 
 def test_refusals_of_a_signal_are_explained_in_english_when_chosen():
@@ -42,7 +34,7 @@ def test_refusals_of_a_signal_stay_dutch_by_default():
 
 
 def test_a_team_of_another_municipality_is_refused_in_english_when_chosen(world):
-    signal = _raise_signals(world)
+    signal = make_signal(world)
     stranger = TeamFactory(municipality=MunicipalityFactory())
     with translation.override("en"), pytest.raises(PermissionDenied) as refused:
         services.assign_team(signal, stranger)
@@ -61,7 +53,7 @@ def test_explanation_stays_dutch_when_evaluated_while_english_is_active(world):
 
 
 def test_export_stays_dutch_when_english_is_active(world):
-    _raise_signals(world, crisis=True)
+    make_signal(world, crisis=True)
     output = io.BytesIO()
     with translation.override("en"):
         export_signals(output, municipality=world.municipality)
@@ -75,7 +67,7 @@ def test_export_stays_dutch_when_english_is_active(world):
 def test_crisis_notice_stays_dutch_when_english_is_active(world, django_capture_on_commit_callbacks):
     UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="a@gemeente.example")
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
-        _raise_signals(world, crisis=True)
+        make_signal(world, crisis=True)
     (message,) = mail.outbox
     assert message.subject == f"Vroegsignaal: nieuwe crisissignalen in {world.municipality.name}"
     assert message.body.startswith("Beste coördinator,") and "1 signaal met een crisissignaal" in message.body
