@@ -8,27 +8,16 @@ import re
 
 import openpyxl
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser.steps import log_in
 from vroegsignaal.cases.models import Case
 from vroegsignaal.reporting.tests.conftest import Town
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "een-lang-wachtwoord-123"
 SQUARE = {"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.1, 52.0], [5.1, 52.1], [5.0, 52.1], [5.0, 52.0]]]}
 OTHER = {"type": "Polygon", "coordinates": [[[5.1, 52.0], [5.2, 52.0], [5.2, 52.1], [5.1, 52.1], [5.1, 52.0]]]}
-
-
-def log_in(page, live_server, user, device):
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(f"{totp.token():06d}")
-    page.get_by_role("button", name="Volgende").click()
 
 
 @pytest.fixture

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser.steps import PASSWORD, code_for, log_in_with_password
 from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "een-lang-wachtwoord-123"
-
-
-def code_for(device: TOTPDevice) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():06d}"
 
 
 @pytest.fixture
@@ -25,13 +18,6 @@ def coordinator():
     user = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=municipality, first_name="Fatima")
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user, device
-
-
-def log_in_with_password(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
 
 
 def test_coordinator_logs_in_with_password_and_totp_and_sees_the_shell(page, live_server, coordinator, screenshot):

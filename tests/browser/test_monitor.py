@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.test_coordinator_trays import log_in
+from tests.browser.steps import log_in
 from vroegsignaal.cases import services as case_services
 from vroegsignaal.reporting.tests.conftest import Town
 

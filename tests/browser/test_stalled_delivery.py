@@ -7,39 +7,22 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser.steps import log_in
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import Delivery, DeliveryStatus
 from vroegsignaal.intake.tests.support import build_world, stand
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "een-lang-wachtwoord-123"
 
-
-def code_for(device: TOTPDevice) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():06d}"
-
-
-def log_in(page, live_server, user, device: TOTPDevice) -> None:
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(code_for(device))
-    page.get_by_role("button", name="Volgende").click()
-
-
-def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
-    page, live_server, settings, tmp_path, screenshot
-):
+def delivery_no_worker_runs(settings, tmp_path):
+    """The creditor's world, its user's TOTP device, and a delivery received for a worker that never comes."""
     settings.DATA_DIR = tmp_path / "data"
     world = build_world()
     device = TOTPDevice.objects.create(user=world.user, name="default", confirmed=True)
-    with mock.patch.object(services, "_enqueue", lambda pk: None):  # the worker that dies
+    with mock.patch.object(services, "_enqueue", lambda pk: None):
         delivery = services.receive_delivery(
             world.creditor,
             stand(range(1, 6)),
@@ -48,6 +31,13 @@ def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
             via="upload",
             background=True,
         )
+    return world, device, delivery
+
+
+def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
+    page, live_server, settings, tmp_path, screenshot
+):
+    world, device, delivery = delivery_no_worker_runs(settings, tmp_path)  # the worker that dies
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.IN_BEHANDELING,
         progress=45,
@@ -81,18 +71,7 @@ def test_creditor_sees_a_stalled_delivery_and_processes_it_again(
 def test_creditor_sees_that_a_delivery_waits_for_a_worker(
     page, live_server, settings, tmp_path, screenshot
 ):
-    settings.DATA_DIR = tmp_path / "data"
-    world = build_world()
-    device = TOTPDevice.objects.create(user=world.user, name="default", confirmed=True)
-    with mock.patch.object(services, "_enqueue", lambda pk: None):  # no worker takes it up
-        delivery = services.receive_delivery(
-            world.creditor,
-            stand(range(1, 6)),
-            filename="stand.csv",
-            reference_date="2026-11-01",
-            via="upload",
-            background=True,
-        )
+    world, device, delivery = delivery_no_worker_runs(settings, tmp_path)  # no worker takes it up
     Delivery.objects.filter(pk=delivery.pk).update(
         received_at=timezone.now() - dt.timedelta(minutes=40)
     )

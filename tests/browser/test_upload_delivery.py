@@ -5,21 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser.steps import log_in
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.intake.tests.support import build_world, csv_bytes, row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "een-lang-wachtwoord-123"
-
-
-def code_for(device: TOTPDevice) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():06d}"
 
 
 @pytest.fixture
@@ -41,12 +34,7 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     upload = tmp_path / "achterstanden-november.csv"
     upload.write_bytes(csv_bytes(rows))
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(code_for(device))
-    page.get_by_role("button", name="Volgende").click()
+    log_in(page, live_server, user, device)
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Leveringen").click()
     page.get_by_role("heading", name="Leveringen", level=1).wait_for()
@@ -111,12 +99,7 @@ def test_creditor_previews_and_delivers_an_xlsx(page, live_server, creditor_user
     fast = parsing._read_xlsx_fastexcel
     monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", lambda *a: whole_sheet_reads.append(1) or fast(*a))
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(code_for(device))
-    page.get_by_role("button", name="Volgende").click()
+    log_in(page, live_server, user, device)
     page.goto(f"{live_server.url}/leveringen/nieuw/")
     page.get_by_label("Bestand").set_input_files(str(upload))
     page.get_by_label("Peildatum").fill("2026-11-01")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser.steps import log_in
 from tests.factories import TeamFactory, UserFactory
 from vroegsignaal.cases import services
 from vroegsignaal.cases.models import Case, ContactAttempt
@@ -17,18 +17,6 @@ from vroegsignaal.organisations.models import Role
 from vroegsignaal.signals.tests.conftest import world  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "een-lang-wachtwoord-123"
-
-
-def log_in(page, live_server, user, device):
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Verificatiecode").fill(f"{totp.token():06d}")
-    page.get_by_role("button", name="Volgende").click()
 
 
 def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(page, live_server, world, screenshot):  # noqa: F811
