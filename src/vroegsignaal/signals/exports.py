@@ -13,6 +13,7 @@ exact value.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
@@ -39,6 +40,8 @@ COLUMNS = (
 )  # fmt: skip
 # Written as numbers in XLSX; everything else is text.
 NUMERIC = {"signaal_id", "huisnummer", "aantal_schuldeisers", "totaal_bedrag"}
+# Written as date cells in XLSX (shown as yyyy-mm-dd), so that a spreadsheet sorts and filters them as dates.
+DATES = {"oudste_ontstaansdatum", "signaaldatum"}
 
 
 def status_choices() -> tuple[str, ...]:
@@ -139,7 +142,7 @@ def write_csv(rows: Iterable[dict], stream: IO[bytes]) -> None:
 
 
 def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
-    """One sheet ``signalen``; text as string cells (never formulas), numbers as numbers."""
+    """One sheet ``signalen``; text as string cells (never formulas), numbers as numbers, dates as dates."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -148,8 +151,11 @@ def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
     )
     sheet = workbook.add_worksheet("signalen")
     money = workbook.add_format({"num_format": "0.00"})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for col, name in enumerate(COLUMNS):
         sheet.write_string(0, col, name)
+        if name in DATES:  # wide enough for the date, else a spreadsheet shows ####
+            sheet.set_column(col, col, 12)
     for r, row in enumerate(rows, start=1):
         for col, name in enumerate(COLUMNS):
             value = row[name]
@@ -159,6 +165,8 @@ def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
                 sheet.write_number(r, col, float(value), money)
             elif name in NUMERIC:
                 sheet.write_number(r, col, int(value))
+            elif name in DATES:
+                sheet.write_datetime(r, col, dt.datetime.combine(dt.date.fromisoformat(value), dt.time()), day)
             else:
                 sheet.write_string(r, col, str(value))
     sheet.freeze_panes(1, 0)

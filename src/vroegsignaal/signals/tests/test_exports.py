@@ -96,6 +96,18 @@ def test_xlsx_writes_text_as_strings_and_never_formulas(world, signals, tmp_path
     assert (header, cell.value, cell.data_type, amount.value) == (list(COLUMNS), "=1+1", "s", 860.5)
 
 
+def test_xlsx_writes_dates_as_date_cells(world, signals, tmp_path):
+    path = tmp_path / "signalen.xlsx"
+    export_signals(path, municipality=world.municipality, fmt="xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    oldest = sheet.cell(row=2, column=header.index("oudste_ontstaansdatum") + 1)
+    raised = sheet.cell(row=2, column=header.index("signaaldatum") + 1)
+    assert (oldest.value, oldest.number_format, raised.value) == (
+        dt.datetime(2026, 1, 10), "yyyy-mm-dd", dt.datetime(2026, 3, 1),
+    )  # fmt: skip
+
+
 def test_address_outside_the_register_is_exported_from_its_parts(world, signals):
     _, second = signals
     household = Household.objects.get(pk=second.household_id)
