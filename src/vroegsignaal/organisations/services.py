@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -152,12 +152,20 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             raise ConfigError(f"{where}.code: '{code}' is geen gemeentecode van vier cijfers (zet hem tussen aanhalingstekens).")
         name = str(_require(raw, "name", where))
         municipality = _upsert(Municipality, {"code": code}, {"name": name}, result, "municipality")
+        given = raw.get("rules")
+        if given is not None and not isinstance(given, dict):
+            raise ConfigError(f"{where}.rules: verwacht een mapping.")
         try:
-            values = validate_rule_values(raw.get("rules"), where=f"{where}.rules")
+            values = validate_rule_values(given, where=f"{where}.rules")
         except ValueError as exc:
             raise ConfigError(str(exc))
-        _, created = signal_services.set_rules(municipality, values, actor=actor)
-        result.count("rules", "created" if created else "unchanged")
+        # Only the rules the file names change: a rule left out keeps what a coordinator set in the
+        # portal (a new municipality starts from the defaults).
+        current = signal_services.current_rules(municipality)
+        if current is not None:
+            values = replace(current.values(), **{name: getattr(values, name) for name in given or {}})
+        _, changed = signal_services.set_rules(municipality, values, actor=actor)
+        result.count("rules", "unchanged" if not changed else "updated" if current else "created")
         for j, team in enumerate(raw.get("teams") or []):
             twhere = f"{where}.teams[{j}]"
             if not isinstance(team, dict):
@@ -205,6 +213,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             "creditor",
         )
 
+    pairs: dict[tuple[int, int], str] = {}
     for i, raw in enumerate(data.get("covenants") or []):
         where = f"covenants[{i}]"
         if not isinstance(raw, dict):
@@ -224,6 +233,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
         bsn_allowed = raw.get("bsn_allowed", False)
         if not isinstance(bsn_allowed, bool):
             raise ConfigError(f"{where}.bsn_allowed: verwacht true of false.")
+        pairs[(creditor.pk, municipality.pk)] = where
         _upsert(
             Covenant,
             {"creditor": creditor, "municipality": municipality, "valid_from": valid_from},
@@ -235,7 +245,30 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             result,
             "covenant",
         )
+    for (creditor_pk, municipality_pk), where in pairs.items():
+        _refuse_overlapping_covenants(creditor_pk, municipality_pk, where)
     return result
+
+
+def _refuse_overlapping_covenants(creditor_pk: int, municipality_pk: int, where: str) -> None:
+    """Two periods of one creditor × municipality may not overlap.
+
+    Covenants are found by their ``valid_from``, so a changed date in the file
+    would otherwise add a second, overlapping covenant beside the first.
+    """
+    covenants = list(
+        Covenant.objects.filter(creditor_id=creditor_pk, municipality_id=municipality_pk)
+        .select_related("creditor", "municipality")
+        .order_by("valid_from")
+    )
+    for earlier, later in zip(covenants, covenants[1:], strict=False):
+        if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
+            until = earlier.valid_until.isoformat() if earlier.valid_until else "zonder einddatum"
+            raise ConfigError(
+                f"{where}: het convenant van {earlier.creditor.code} met {earlier.municipality.code} vanaf "
+                f"{later.valid_from.isoformat()} overlapt met dat vanaf {earlier.valid_from.isoformat()} ({until}); "
+                "geef het eerdere een valid_until vóór de nieuwe valid_from."
+            )
 
 
 def _team_code(municipality_code: str, name: str) -> str:

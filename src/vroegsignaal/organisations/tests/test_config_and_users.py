@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -10,7 +11,10 @@ from django.core.management import CommandError, call_command
 
 from vroegsignaal.organisations import services
 from vroegsignaal.organisations.models import Covenant, Creditor, Municipality, Role, Team, User
+from vroegsignaal.signals import services as signal_services
 from vroegsignaal.signals.models import RuleSet
+from vroegsignaal.signals.rules import RuleValues
+from vroegsignaal.signals.services import current_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +84,52 @@ def test_changed_rules_make_a_new_version(tmp_path):
     call_command("load_config", str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))), stdout=StringIO())
     versions = list(RuleSet.objects.order_by("version").values_list("version", "max_age_days"))
     assert versions == [(1, 100), (2, 90)]
+
+
+def test_changed_rules_are_counted_as_updated(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    out = StringIO()
+    call_command("load_config", str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))), stdout=out)
+    assert "regelsets: 0 nieuw, 1 bijgewerkt, 0 ongewijzigd" in out.getvalue()
+
+
+def test_rules_left_out_of_the_file_keep_what_the_coordinator_set(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    municipality = Municipality.objects.get(code="0999")
+    signal_services.set_rules(municipality, replace(current_rules(municipality).values(), min_creditors=3, min_amount_eur=50))
+    without_rules = CONFIG.replace(CONFIG[CONFIG.index("    rules:") : CONFIG.index("    teams:")], "")
+    call_command("load_config", str(write(tmp_path, without_rules)), stdout=StringIO())
+    one_rule = CONFIG[: CONFIG.index("      max_age_days")] + "      min_amount_eur: 25\n" + CONFIG[CONFIG.index("    teams:") :]
+    call_command("load_config", str(write(tmp_path, one_rule)), stdout=StringIO())
+    versions = list(RuleSet.objects.order_by("version").values_list("version", "min_creditors", "min_amount_eur"))
+    assert versions == [(1, 2, 0), (2, 3, 50), (3, 3, 25)]
+
+
+def test_a_changed_valid_from_is_refused_rather_than_adding_an_overlapping_covenant(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    moved = CONFIG.replace("valid_from: 2026-01-01", "valid_from: 2026-02-01")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("load_config", str(write(tmp_path, moved)), stdout=StringIO())
+    assert "overlapt met dat vanaf 2026-01-01 (zonder einddatum)" in str(excinfo.value)
+    assert list(Covenant.objects.values_list("valid_from", "valid_until")) == [(dt.date(2026, 1, 1), None)]
+
+
+def test_a_covenant_may_follow_one_that_ends_the_day_before_in_any_order(tmp_path):
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    entry = CONFIG[CONFIG.index("  - creditor: WOONBRUG") :]
+    following = entry.replace("2026-01-01", "2027-01-01")
+    ended = entry.replace("valid_until: null", "valid_until: 2026-12-31")
+    call_command("load_config", str(write(tmp_path, CONFIG.replace(entry, following + ended))), stdout=StringIO())
+    assert list(Covenant.objects.order_by("valid_from").values_list("valid_from", "valid_until")) == [
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        (dt.date(2027, 1, 1), None),
+    ]
+
+
+def test_a_new_municipality_without_rules_gets_the_defaults(tmp_path):
+    without_rules = CONFIG.replace(CONFIG[CONFIG.index("    rules:") : CONFIG.index("    teams:")], "")
+    call_command("load_config", str(write(tmp_path, without_rules)), stdout=StringIO())
+    assert current_rules(Municipality.objects.get(code="0999")).values() == RuleValues()
 
 
 @pytest.mark.parametrize(
