@@ -361,7 +361,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender
 PORTAL_URL = env(
     "PORTAL_URL",
     "",
-    "Address of the portal (https://…) for links in e-mail notices; empty: notices name the page without a link.",
+    "Address of the portal (https://…) for links in e-mail notices and `create_user`; empty: notices name the page without a link.",
     demo="http://127.0.0.1:8000",
 )
 

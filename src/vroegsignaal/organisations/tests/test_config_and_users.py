@@ -170,6 +170,14 @@ def test_create_user_prints_one_time_password_and_enrolment_path(tmp_path):
     assert "/account/two_factor/setup/" in out.getvalue()
 
 
+def test_create_user_prints_the_full_enrolment_link_with_portal_url(tmp_path, settings):
+    settings.PORTAL_URL = "https://vroegsignaal.example.nl/"
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    out = StringIO()
+    call_command("create_user", "marieke", role="coordinator", organisation="0999", stdout=out)
+    assert "op https://vroegsignaal.example.nl/account/two_factor/setup/ " in out.getvalue()
+
+
 def test_hulpverlener_belongs_to_a_team_and_its_municipality(tmp_path):
     call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
     team = Team.objects.get()

@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
 
 from vroegsignaal.organisations import services
 from vroegsignaal.organisations.models import Role
+from vroegsignaal.portal.links import portal_address
 
 
 class Command(BaseCommand):
-    help = "Maak een portaalgebruiker aan; drukt een eenmalig wachtwoord en het inschrijfpad voor tweestapsverificatie af."
+    help = "Maak een portaalgebruiker aan; drukt een eenmalig wachtwoord en de inschrijflink voor tweestapsverificatie af."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -24,6 +24,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Gebruiker '{user.username}' aangemaakt ({user.get_role_display()})."))
         self.stdout.write(f"Eenmalig wachtwoord: {password}")
         self.stdout.write(
-            f"Inloggen op {reverse('two_factor:login')}; daarna schrijft de gebruiker een authenticator-app in "
-            f"op {reverse('two_factor:setup')} en kiest een eigen wachtwoord."
+            f"Inloggen op {portal_address('two_factor:login')}; daarna schrijft de gebruiker een authenticator-app in "
+            f"op {portal_address('two_factor:setup')} en kiest een eigen wachtwoord."
         )
