@@ -79,9 +79,13 @@ class Outcome(models.TextChoices):
     )
 
 
-# A picked-up case ends with one of these; the "Niet opgepakt: …" results belong to
-# signals that never became a case (``services.mark_not_picked_up``).
-CASE_OUTCOMES = tuple(o for o in Outcome if not o.value.startswith("Niet opgepakt"))
+# A picked-up case ends with one of these. The "Niet opgepakt: …" results belong to
+# signals that never became a case (``services.mark_not_picked_up``), except "onterecht
+# signaal": a case may find out only after contact that the signal was wrong, and the
+# creditors are then told ``onterecht_signaal`` (spec section 4).
+CASE_OUTCOMES = tuple(
+    o for o in Outcome if not o.value.startswith("Niet opgepakt") or o is Outcome.NIET_OPGEPAKT_ONTERECHT
+)
 
 
 class NotPickedUpReason(models.TextChoices):

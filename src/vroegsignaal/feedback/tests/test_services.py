@@ -130,6 +130,7 @@ def test_every_ddas_outcome_has_a_spec_4_result():
 
 
 EXPECTED_RESULT = {
+    Outcome.NIET_OPGEPAKT_ONTERECHT: "onterecht_signaal",
     Outcome.OVERLEDEN: "overleden",
     Outcome.GEEN_INWONER: "verhuisd",
     Outcome.AL_BEKEND: "hulp_in_gang_gezet",
@@ -146,9 +147,15 @@ EXPECTED_RESULT = {
 
 
 def test_the_not_picked_up_outcomes_map_to_niet_opgepakt_or_onterecht_signaal():
-    assert [services.result_for(o) for o in Outcome if o not in CASE_OUTCOMES] == [
+    assert [services.result_for(o) for o in Outcome if o.value.startswith("Niet opgepakt")] == [
         "niet_opgepakt", "onterecht_signaal", "niet_opgepakt",
     ]  # fmt: skip
+
+
+def test_a_case_closes_as_onterecht_signaal_but_not_as_another_not_picked_up_result():
+    assert [o for o in Outcome if o.value.startswith("Niet opgepakt") and o in CASE_OUTCOMES] == [
+        Outcome.NIET_OPGEPAKT_ONTERECHT
+    ]
 
 
 @pytest.mark.parametrize("outcome", CASE_OUTCOMES, ids=lambda o: o.name)
