@@ -283,3 +283,49 @@ def test_worker_of_team_a_gets_404_for_every_page_of_a_case_of_team_b_and_it_is_
     assert denied.count() == 1 + sum(1 for status in posted.values() if status == 404)
     household = world.objects["household_case_a2"]
     assert client.get(f"/signalen/huishoudens/{household.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_team_loses_the_household_when_its_case_closes_and_another_team_works_it(client, verified_client):
+    """A closed case keeps its history for the team, not the household's current persons and arrears."""
+    from vroegsignaal.cases.models import Case, CaseStatus
+    from vroegsignaal.households.models import Household
+    from vroegsignaal.organisations.scoping import scoped
+    from vroegsignaal.signals.models import Signal
+
+    world = build_world()
+    worker = world.viewers["hulpverlener"]
+    open_case = world.objects["case_a2"]  # team A2 works the household now
+    household = world.objects["household_case_a2"]
+    earlier = Signal.objects.create(
+        municipality=open_case.municipality, household=household, kind="meervoudig", creditor_count=2,
+        total_amount_cents=1, oldest_start_date=dt.date(2025, 4, 1), signal_date=dt.date(2025, 5, 1),
+        last_signalled_on=dt.date(2025, 5, 1), rule_set=open_case.signal.rule_set, team=worker.team,
+        status="afgesloten", closed_on=dt.date(2025, 9, 1), explanation="eerder signaal",
+    )  # fmt: skip
+    closed = Case.objects.create(
+        municipality=open_case.municipality, signal=earlier, household=household, team=worker.team,
+        picked_up_on=dt.date(2025, 6, 1), status=CaseStatus.AFGESLOTEN, closed_on=dt.date(2025, 9, 1),
+        outcome="Inwoner heeft zelf al betaald/betalingsregeling getroffen",
+    )  # fmt: skip
+    assert household not in scoped(worker, Household)
+    verified_client(worker)
+    assert client.get(f"/signalen/huishoudens/{household.pk}/").status_code == 404
+    page = client.get(f"/zaken/{closed.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert SECRET_TEAM not in html and f"/signalen/huishoudens/{household.pk}/" not in html
+    assert "Deze zaak is afgesloten." in html
+    # While the case was open the worker did see the household and its persons.
+    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.IN_CONTACT, closed_on=None, outcome="")
+    assert household in scoped(worker, Household)
+    assert SECRET_TEAM in client.get(f"/zaken/{closed.pk}/").content.decode()
+
+
+def test_the_household_scope_of_a_team_names_every_open_case_status():
+    from vroegsignaal.cases.models import CaseStatus
+    from vroegsignaal.households.models import Household
+
+    assert Household.scope.team_while == {
+        "cases__status__in": [s for s in CaseStatus.values if s != CaseStatus.AFGESLOTEN]
+    }

@@ -117,7 +117,10 @@ def case_list(request):
 @case_worker_required
 def case_detail(request, case_id: int):
     case = _case_or_404(request, case_id)
-    persons = household_persons(case.household_id)
+    # A team keeps its closed case's history, not the household: who lives there now and what
+    # they owe is no longer its business (another team may have a new case there).
+    household_hidden = case.is_closed and request.user.role == Role.HULPVERLENER
+    persons = [] if household_hidden else household_persons(case.household_id)
     record(
         request.user, AuditAction.VIEW, case, purpose="zaak behandelen", request=request,
         details={"personen": len(persons)},
@@ -128,8 +131,11 @@ def case_detail(request, case_id: int):
         "case": case,
         "urgency": selectors.urgency(case, today),
         "persons": persons,
-        "arrears": [(arrear, euros(arrear.amount_cents, always_cents=True)) for arrear in open_arrears(case.household_id)],
-        "address": getattr(case.household, "address", None),
+        "arrears": [] if household_hidden else [
+            (arrear, euros(arrear.amount_cents, always_cents=True)) for arrear in open_arrears(case.household_id)
+        ],
+        "address": None if household_hidden else getattr(case.household, "address", None),
+        "household_hidden": household_hidden,
         "history": case.status_changes.select_related("actor").order_by("id"),
         "attempts": case.contact_attempts.select_related("actor").order_by("-date", "-id"),
         "notes": case.notes.select_related("author"),

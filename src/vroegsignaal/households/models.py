@@ -76,8 +76,13 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
-    # A wijkteam sees the households of its own cases (reached from the case page), nothing else.
-    scope = Scope(municipality="municipality", team="cases__team")
+    # A wijkteam sees the households of its own open cases (reached from the case page), nothing
+    # else: not after its case closed, when another team may be working a new case there.
+    scope = Scope(
+        municipality="municipality",
+        team="cases__team",
+        team_while={"cases__status__in": ["opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard"]},
+    )
 
     class Meta:
         verbose_name = _("huishouden")

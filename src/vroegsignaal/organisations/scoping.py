@@ -30,10 +30,14 @@ class Scope:
     ``creditor`` for creditor staff and ``privacy_officer`` (a path to a
     municipality) for privacy officers. ``beheerder`` lets platform operators
     see the rows (organisation data only, never personal data).
+    ``team_while`` adds lookups that must hold for the same related row as
+    ``team`` (a household is the team's only while the team's case on it is
+    open, not for as long as the closed case is kept).
     """
 
     municipality: str | None = None
     team: str | None = None
+    team_while: dict | None = None
     creditor: str | None = None
     privacy_officer: str | None = None
     beheerder: bool = False
@@ -46,11 +50,13 @@ def _scope_of(model: type[models.Model]) -> Scope:
     return scope
 
 
-def _filter(qs: models.QuerySet, path: str, value: object) -> models.QuerySet:
-    if "__" not in path:
-        return qs.filter(**{path: value})
-    # Paths through to-many relations would duplicate rows; a subquery does not.
-    return qs.filter(pk__in=qs.model._base_manager.filter(**{path: value}).values("pk"))
+def _filter(qs: models.QuerySet, path: str, value: object, extra: dict | None = None) -> models.QuerySet:
+    lookups = {path: value, **(extra or {})}
+    if "__" not in path and not extra:
+        return qs.filter(**lookups)
+    # Paths through to-many relations would duplicate rows; a subquery does not. One
+    # filter() call keeps ``extra`` on the same related row as ``path``.
+    return qs.filter(pk__in=qs.model._base_manager.filter(**lookups).values("pk"))
 
 
 def scoped(user: User | None, model_or_queryset: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
@@ -69,7 +75,7 @@ def scoped(user: User | None, model_or_queryset: type[M] | models.QuerySet[M]) -
     if role == Role.COORDINATOR and scope.municipality and user.municipality_id:
         return _filter(qs, scope.municipality, user.municipality_id)
     if role == Role.HULPVERLENER and scope.team and user.team_id:
-        return _filter(qs, scope.team, user.team_id)
+        return _filter(qs, scope.team, user.team_id, scope.team_while)
     if role == Role.SCHULDEISER and scope.creditor and user.creditor_id:
         return _filter(qs, scope.creditor, user.creditor_id)
     if role == Role.PRIVACY_OFFICER and scope.privacy_officer:
