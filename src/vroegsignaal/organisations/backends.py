@@ -26,7 +26,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # A lost phone: remove the user's second factor so that they enrol again.
         + ["otp_totp.view_totpdevice", "otp_totp.delete_totpdevice"]
         + ["otp_static.view_staticdevice", "otp_static.delete_staticdevice"]
-        # A locked-out user: remove the failed attempts.
+        # A locked-out user: remove the failed attempts (axes unlocks only by deleting them).
+        # The trace stays: every failed log-in is also an audit event (privacy/receivers.py).
         + ["axes.view_accessattempt", "axes.delete_accessattempt"]
     ),
 }

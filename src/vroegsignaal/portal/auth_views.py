@@ -4,6 +4,11 @@ django-axes counts failed passwords by itself (through ``authenticate``); a
 wrong TOTP code is not an authentication failure to Django, so this view tells
 axes about it. After ``AXES_FAILURE_LIMIT`` failures of either kind the account
 is locked.
+
+Audit: a failed ``authenticate`` (wrong password, unknown name, locked account)
+is recorded by :mod:`vroegsignaal.privacy.receivers`; a wrong code is recorded
+here, and that receiver ignores the signal this view sends for it, so each
+attempt is one event.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class LoginView(TwoFactorLoginView):
             and not self.request.user.is_authenticated
         )
         if failed:
+            # For axes's count; the audit receiver listens to authenticate() only, the event is below.
             user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
             privacy.record(
                 self.get_user(), privacy.AuditAction.LOGIN_FAILED, purpose="tweede factor onjuist", request=self.request
