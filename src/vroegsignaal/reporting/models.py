@@ -12,10 +12,11 @@ from vroegsignaal.organisations.scoping import Scope
 class ReportingPermission(models.Model):
     """A table-less model that carries the reporting permissions.
 
-    ``export_personal_data``: the tray export includes the address columns
-    (postcode, huisnummer, straatnaam, …). Without it the export keeps the
-    wijk and buurt codes and the figures but leaves the address empty. Give it
-    per user (or group) in the admin; the coordinator role alone is not enough.
+    ``export_personal_data``: the portal's exports add the persons' names and
+    contact details to the spec's columns (spec section 5: "may add … when the
+    user's role allows it"). Without it the export has the spec's columns only,
+    addresses included, as the command writes them. Give it per user (or
+    group) in the admin; the coordinator role alone is not enough.
     """
 
     scope = Scope()  # no rows
@@ -23,7 +24,7 @@ class ReportingPermission(models.Model):
     class Meta:
         managed = False
         default_permissions = ()
-        permissions = [("export_personal_data", _("Mag persoonsgegevens (adressen) exporteren"))]
+        permissions = [("export_personal_data", _("Mag namen en contactgegevens exporteren"))]
         verbose_name = _("rapportage-recht")
 
     def __str__(self) -> str:

@@ -21,7 +21,17 @@ from django.utils.translation import gettext_lazy as _
 from vroegsignaal.households.selectors import household_persons
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.services import AuditAction, record
-from vroegsignaal.signals.exports import export_rows, write_xlsx
+from vroegsignaal.signals.exports import (
+    COLUMNS,
+    CONTACT_COLUMNS,
+    export_rows,
+    export_signals,
+    write_csv,
+    write_xlsx,
+)
+from vroegsignaal.signals.exports import (
+    FORMATS as EXPORT_FORMATS,
+)
 
 # Why a user opens a household; the first is the default.
 PURPOSES = {
@@ -33,8 +43,6 @@ DEFAULT_PURPOSE = "signaalbehandeling"
 # Roles that see the persons of a household decrypted.
 ROLES_SEEING_PERSONS = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
 PERSONAL_DATA_PERMISSION = "reporting.export_personal_data"
-# Spec section 5 columns that identify the household's address.
-ADDRESS_COLUMNS = ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "straatnaam")
 
 
 def purpose_of(value: str | None) -> str:
@@ -50,34 +58,55 @@ def open_household(user, household, *, purpose: str, request=None) -> list:
     return household_persons(household)
 
 
+def record_tray_view(user, tray, page, *, query: str = "", request=None) -> None:
+    """A tray page shows the addresses of its signals: who saw which page is in the audit log."""
+    record(
+        user, AuditAction.VIEW, tray, purpose="werkbakje bekeken", request=request,
+        details={"pagina": page.number, "signalen": len(page.object_list), "filter": query[:500]},
+    )  # fmt: skip
+
+
 def may_export_personal_data(user) -> bool:
     return user.has_perm(PERSONAL_DATA_PERMISSION)
 
 
-def export_tray(user, tray, signals: QuerySet, output: IO[bytes], *, query: str = "", request=None) -> int:
-    """Write the spec section 5 export of ``signals`` (the tray's current filter) as XLSX; audited.
+def export_tray(
+    user, tray, signals: QuerySet, output: IO[bytes], *, fmt: str = "xlsx", query: str = "", request=None
+) -> int:
+    """Write the spec section 5 export of ``signals`` (the tray's current filter) as XLSX or CSV; audited.
 
-    The address columns are left empty unless the user holds
+    The spec's columns, as the command writes them; the persons' names and
+    contact details are added for a user holding
     ``reporting.export_personal_data``. The file is in Dutch whatever the
     page's language: its columns and values are fixed by the specification.
     """
-    personal = may_export_personal_data(user)
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"Onbekend formaat '{fmt}'; kies csv of xlsx.")
+    contacts = may_export_personal_data(user)
+    columns = COLUMNS + CONTACT_COLUMNS if contacts else COLUMNS
     with translation.override("nl"):
-        rows = export_rows(signals.order_by("id"))
-        if not personal:
-            for row in rows:
-                for column in ADDRESS_COLUMNS:
-                    row[column] = None if column == "huisnummer" else ""
-        write_xlsx(rows, output)
+        rows = export_rows(signals.order_by("id"), with_contacts=contacts)
+        (write_xlsx if fmt == "xlsx" else write_csv)(rows, output, columns)
     record(
         user,
         AuditAction.EXPORT,
         tray,
         purpose="export werkbakje",
         request=request,
-        details={"rijen": len(rows), "formaat": "xlsx", "persoonsgegevens": personal, "filter": query[:500]},
+        details={"rijen": len(rows), "formaat": fmt, "contactgegevens": contacts, "filter": query[:500]},
     )
     return len(rows)
+
+
+def export_municipality(user, output: IO[bytes], *, status: str | None, fmt: str, request=None) -> int:
+    """All signals of the user's municipality that they may see, as the command exports them; audited.
+
+    The names and contact details are added for a user holding ``reporting.export_personal_data``.
+    """
+    return export_signals(
+        output, municipality=user.municipality, user=user, status=status, fmt=fmt, request=request,
+        with_contacts=may_export_personal_data(user),
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from vroegsignaal.organisations.models import CreditorType, Municipality, Role, 
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.portal import filters
 from vroegsignaal.registry.models import Neighbourhood
+from vroegsignaal.signals.exports import status_choices
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
 
 from . import selectors, services
@@ -64,9 +65,12 @@ def tray_index(request):
         signals = selectors.TrayFilter(neighbourhood=neighbourhood.code).apply(signals, today=timezone.localdate())
         query = selectors.remembered_query(QueryDict(f"buurt={neighbourhood.code}"))
     rows = selectors.trays_with_counts(trays, signals)
-    return render(
-        request, "reporting/tray_index.html", {"rows": rows, "neighbourhood": neighbourhood, "query": query}
-    )
+    context = {
+        "rows": rows, "neighbourhood": neighbourhood, "query": query,
+        "export_statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("", _("Alle"))],
+        "may_export_personal_data": services.may_export_personal_data(request.user),
+    }  # fmt: skip
+    return render(request, "reporting/tray_index.html", context)
 
 
 
@@ -82,6 +86,7 @@ def tray_detail(request, tray_id: int):
     tray_filter = selectors.TrayFilter.from_query(request.GET)
     signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
     page = selectors.tray_page(signals, request.GET.get("pagina"))
+    services.record_tray_view(request.user, tray, page, query=query, request=request)
     context = {
         "tray": tray,
         "page": page,
@@ -112,12 +117,44 @@ def tray_export(request, tray_id: int):
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
     tray_filter = selectors.TrayFilter.from_query(request.GET)
     signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
-    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="werkbakje-{tray.pk}-{stamp}.xlsx"'
+    fmt = _export_format(request)
+    response = _download(f"werkbakje-{tray.pk}-{timezone.localdate().isoformat()}", fmt)
     services.export_tray(
-        request.user, tray, signals, response, query=selectors.remembered_query(request.GET), request=request
-    )
+        request.user, tray, signals, response, fmt=fmt, query=selectors.remembered_query(_without(request.GET, "formaat")),
+        request=request,
+    )  # fmt: skip
+    return response
+
+
+@coordinator_required
+def signals_export(request):
+    """All the municipality's signals (a status, or all), as ``vroegsignaal export_signals`` writes them."""
+    status = request.GET.get("status") or None
+    if status not in (None, *status_choices()):
+        raise Http404
+    fmt = _export_format(request)
+    municipality = request.user.municipality
+    response = _download(f"signalen-{municipality.code}-{status or 'alle'}-{timezone.localdate().isoformat()}", fmt)
+    services.export_municipality(request.user, response, status=status, fmt=fmt, request=request)
+    return response
+
+
+DOWNLOAD_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _export_format(request) -> str:
+    fmt = request.GET.get("formaat") or "xlsx"
+    if fmt not in DOWNLOAD_TYPES:
+        raise Http404
+    return fmt
+
+
+def _download(name: str, fmt: str) -> HttpResponse:
+    response = HttpResponse(content_type=DOWNLOAD_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 

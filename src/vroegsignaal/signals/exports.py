@@ -14,13 +14,13 @@ exact value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
 
 from django.utils import translation
 
 from vroegsignaal.households.models import ANONYMOUS_PREFIX
+from vroegsignaal.households.selectors import persons_of_households
 from vroegsignaal.intake.normalise import csv_lines
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import scoped
@@ -38,6 +38,9 @@ COLUMNS = (
     "herhaald", "schuldverschuiving", "aantal_schuldeisers", "schuldeisers", "totaal_bedrag",
     "oudste_ontstaansdatum", "werkbakje", "status", "signaaldatum",
 )  # fmt: skip
+# The portal adds these after the spec's columns for a user allowed to export names and
+# contact details (spec section 5: "may add"); the command never does.
+CONTACT_COLUMNS = ("namen", "telefoonnummers", "emailadressen")
 # Written as numbers in XLSX; everything else is text.
 NUMERIC = {"signaal_id", "huisnummer", "aantal_schuldeisers", "totaal_bedrag"}
 # Written as date cells in XLSX (shown as yyyy-mm-dd), so that a spreadsheet sorts and filters them as dates.
@@ -84,8 +87,12 @@ def _unregistered(text: str) -> tuple[str, int | None, str, str]:
     return parts[0], number, parts[2], parts[3]
 
 
-def export_rows(signals) -> list[dict]:
-    """The export's rows (values as the CSV writes them, numbers as ``int``) for a signal queryset."""
+def export_rows(signals, *, with_contacts: bool = False) -> list[dict]:
+    """The export's rows (values as the CSV writes them, numbers as ``int``) for a signal queryset.
+
+    ``with_contacts`` adds :data:`CONTACT_COLUMNS`: the household's persons
+    (oldest first), decrypted, each list joined by ``", "``.
+    """
     creditors: dict[int, set[str]] = {}
     for signal_id, code in SignalArrear.objects.filter(signal__in=signals, counts=True).values_list(
         "signal_id", "arrear__creditor__code"
@@ -132,16 +139,33 @@ def export_rows(signals) -> list[dict]:
                 "signaaldatum": s["signal_date"].isoformat(),
             }
         )
+    if with_contacts:
+        _add_contacts(rows, dict(signals.values_list("id", "household_id")))
     return rows
 
 
-def write_csv(rows: Iterable[dict], stream: IO[bytes]) -> None:
+def _add_contacts(rows: list[dict], household_of: dict[int, int]) -> None:
+    persons = persons_of_households(household_of.values())
+    for row in rows:
+        people = persons.get(household_of[row["signaal_id"]], [])
+        row["namen"] = ", ".join(p.name for p in people)
+        row["telefoonnummers"] = ", ".join(p.phone for p in people if p.phone)
+        row["emailadressen"] = ", ".join(p.email for p in people if p.email)
+
+
+def columns_of(rows: list[dict]) -> tuple[str, ...]:
+    """The spec's columns, and the contact columns when the rows carry them."""
+    return COLUMNS + CONTACT_COLUMNS if rows and "namen" in rows[0] else COLUMNS
+
+
+def write_csv(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | None = None) -> None:
     """``;``-separated UTF-8 (no BOM), a header row, formula triggers neutralised."""
-    for line in csv_lines(COLUMNS, ([row[c] for c in COLUMNS] for row in rows)):
+    columns = columns or columns_of(rows)
+    for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
         stream.write(line.encode("utf-8"))
 
 
-def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
+def write_xlsx(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | None = None) -> None:
     """One sheet ``signalen``; text as string cells (never formulas), numbers as numbers, dates as dates."""
     import xlsxwriter
 
@@ -149,15 +173,16 @@ def write_xlsx(rows: Iterable[dict], stream: IO[bytes]) -> None:
         stream,
         {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
+    columns = columns or columns_of(rows)
     sheet = workbook.add_worksheet("signalen")
     money = workbook.add_format({"num_format": "0.00"})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for col, name in enumerate(COLUMNS):
+    for col, name in enumerate(columns):
         sheet.write_string(0, col, name)
         if name in DATES:  # wide enough for the date, else a spreadsheet shows ####
             sheet.set_column(col, col, 12)
     for r, row in enumerate(rows, start=1):
-        for col, name in enumerate(COLUMNS):
+        for col, name in enumerate(columns):
             value = row[name]
             if value is None or value == "":
                 sheet.write_blank(r, col, None)
@@ -181,13 +206,15 @@ def export_signals(
     status: str | None = None,
     fmt: Format = "csv",
     request=None,
+    with_contacts: bool = False,
 ) -> int:
     """Write the municipality's signals (spec section 5) to ``output``; returns the row count.
 
     ``output`` is a path or a binary stream (an ``HttpResponse`` will do).
     ``status`` is ``"open"`` (nieuw and opgepakt), one status, or ``None`` for all.
     ``user`` is the portal user (rows through the scoping layer; audited as
-    them) or ``None`` for the system.
+    them) or ``None`` for the system. ``with_contacts`` adds the names and
+    contact details (the portal decides who may have them).
     """
     if fmt not in FORMATS:
         raise ValueError(f"Onbekend formaat '{fmt}'; kies csv of xlsx.")
@@ -196,18 +223,19 @@ def export_signals(
     writer = write_csv if fmt == "csv" else write_xlsx
     # Columns and values are fixed by the specification: Dutch, whatever the portal's language.
     with translation.override("nl"):
-        rows = export_rows(signals_for_export(municipality, user=user, status=status))
+        rows = export_rows(signals_for_export(municipality, user=user, status=status), with_contacts=with_contacts)
+        columns = COLUMNS + CONTACT_COLUMNS if with_contacts else COLUMNS
         if isinstance(output, (str, Path)):
             with open(output, "wb") as stream:
-                writer(rows, stream)
+                writer(rows, stream, columns)
         else:
-            writer(rows, output)
+            writer(rows, output, columns)
     record(
         user,
         AuditAction.EXPORT,
         municipality,
         purpose="export vroegsignalen",
         request=request,
-        details={"rijen": len(rows), "formaat": fmt, "status": status or "alle"},
+        details={"rijen": len(rows), "formaat": fmt, "status": status or "alle", "contactgegevens": with_contacts},
     )
     return len(rows)

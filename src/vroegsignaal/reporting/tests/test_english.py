@@ -66,7 +66,7 @@ def test_tray_page_speaks_english_when_chosen(town_with_signals, client, verifie
         "Tray Meervoudig</h1>", "All trays", "District or neighbourhood", "Type of creditor",
         "Total amount from (€)", "Oldest arrear at least (days)", "Characteristics", "Debt swap",
         "Open (new and picked up)", "Neighbourhood team", "Clear filters", "3 signals",
-        "Download as Excel (current filters)", "With the ticked signals", "Assign to neighbourhood team",
+        "Download with the current filters:", "With the ticked signals", "Assign to neighbourhood team",
         "Do not pick up", "Choose a reason", "Carry out", "Signals in this tray", "Priority", "Total amount",
         "Oldest arrear", "Signal date",
     ):  # fmt: skip

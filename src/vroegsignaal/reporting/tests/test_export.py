@@ -1,4 +1,4 @@
-"""The tray's Excel export: the current filter, the spec section 5 columns, audited, addresses by permission."""
+"""The tray's export: the current filter, the spec section 5 columns, audited, names and contacts by permission."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
+from tests.factories import TeamFactory, UserFactory
+from vroegsignaal.households.models import Person
+from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
-from vroegsignaal.signals.exports import COLUMNS
+from vroegsignaal.signals.exports import COLUMNS, CONTACT_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +44,42 @@ def test_export_is_audited_with_the_filter_and_row_count(town, client, verified_
     assert (event.object_id, event.details["rijen"], event.details["filter"]) == (str(town.tray.pk), 1, "crisis=1")
 
 
-def test_export_leaves_addresses_out_without_the_personal_data_permission(town, client, verified_client):
-    town.signal()
-    verified_client(town.coordinator)
-    rows, _ = _sheet(client.get(reverse("reporting:tray_export", args=[town.tray.pk])))
-    assert (rows[0]["postcode"], rows[0]["straatnaam"], rows[0]["buurtcode"]) == (None, None, town.buurt.code)
-    assert AuditEvent.objects.get(action=AuditAction.EXPORT).details["persoonsgegevens"] is False
-
-
-def test_export_includes_addresses_with_the_personal_data_permission(town, client, verified_client):
+def test_export_has_the_addresses_as_the_command_but_no_names_without_the_permission(town, client, verified_client):
     signal = town.signal()
+    verified_client(town.coordinator)
+    rows, header = _sheet(client.get(reverse("reporting:tray_export", args=[town.tray.pk])))
+    assert tuple(header) == COLUMNS
+    assert (rows[0]["postcode"], rows[0]["straatnaam"], rows[0]["buurtcode"]) == (
+        signal.household.address.postcode, "Dorpsweg", town.buurt.code,
+    )  # fmt: skip
+    assert AuditEvent.objects.get(action=AuditAction.EXPORT).details["contactgegevens"] is False
+
+
+def test_export_adds_names_and_contact_details_with_the_personal_data_permission(town, client, verified_client):
+    household = town.household(surname="Bakker")
+    person = Person.objects.get(household=household)
+    person.phone, person.email = "0612345678", "j.bakker@example.nl"
+    person.save()
+    town.signal(household)
     town.coordinator.user_permissions.add(Permission.objects.get(codename="export_personal_data"))
     verified_client(town.coordinator)
-    rows, _ = _sheet(client.get(reverse("reporting:tray_export", args=[town.tray.pk])))
-    assert rows[0]["postcode"] == signal.household.address.postcode
-    assert AuditEvent.objects.get(action=AuditAction.EXPORT).details["persoonsgegevens"] is True
+    rows, header = _sheet(client.get(reverse("reporting:tray_export", args=[town.tray.pk])))
+    assert tuple(header) == COLUMNS + CONTACT_COLUMNS
+    assert (rows[0]["namen"], rows[0]["telefoonnummers"], rows[0]["emailadressen"]) == (
+        "J. Bakker", "0612345678", "j.bakker@example.nl",
+    )  # fmt: skip
+    assert AuditEvent.objects.get(action=AuditAction.EXPORT).details["contactgegevens"] is True
+
+
+def test_export_as_csv_has_the_same_rows(town, client, verified_client):
+    signal = town.signal()
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:tray_export", args=[town.tray.pk]), {"formaat": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].endswith('.csv"')
+    lines = response.content.decode("utf-8").splitlines()
+    assert lines[0] == ";".join(COLUMNS)
+    assert lines[1].split(";")[0] == str(signal.pk)
 
 
 def test_export_of_another_municipalitys_tray_is_404(town, client, verified_client):
@@ -64,3 +89,38 @@ def test_export_of_another_municipalitys_tray_is_404(town, client, verified_clie
     verified_client(town.coordinator)
     assert client.get(reverse("reporting:tray_export", args=[other.tray.pk])).status_code == 404
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_all_signals_download_gives_the_municipalitys_signals_of_the_status_and_is_audited(town, client, verified_client):
+    open_signal = town.signal()
+    town.signal(status="niet_opgepakt")
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:signals_export"), {"status": "open", "formaat": "csv"})
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="signalen-{town.municipality.code}-open-{timezone.localdate().isoformat()}.csv"'
+    )
+    lines = response.content.decode("utf-8").splitlines()
+    assert (lines[0], [line.split(";")[0] for line in lines[1:]]) == (";".join(COLUMNS), [str(open_signal.pk)])
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert (event.details["status"], event.details["rijen"], event.details["contactgegevens"]) == ("open", 1, False)
+
+
+def test_all_signals_download_refuses_an_unknown_status_or_format(town, client, verified_client):
+    verified_client(town.coordinator)
+    assert client.get(reverse("reporting:signals_export"), {"status": "weg"}).status_code == 404
+    assert client.get(reverse("reporting:signals_export"), {"formaat": "pdf"}).status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_all_signals_download_is_for_coordinators(town, client, verified_client):
+    team = TeamFactory(municipality=town.municipality)
+    verified_client(UserFactory(username="wim", role=Role.HULPVERLENER, team=team, municipality=town.municipality))
+    assert client.get(reverse("reporting:signals_export")).status_code in (403, 404)
+
+
+def test_viewing_a_tray_page_with_addresses_is_audited(town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    assert client.get(reverse("reporting:tray", args=[town.tray.pk]), {"crisis": "1"}).status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.VIEW, object_type="signals.tray")
+    assert (event.object_id, event.details) == (str(town.tray.pk), {"pagina": 1, "signalen": 0, "filter": "crisis=1"})

@@ -126,7 +126,7 @@ def test_tray_page_query_count_is_bounded(town, client, verified_client, django_
     verified_client(town.coordinator)
     url = reverse("reporting:tray", args=[town.tray.pk])
     client.get(url)  # warm the session
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(20):  # 5 of them write the page view to the audit log
         response = client.get(url, {"crisis": "", "status": "open", "sorteer": "prioriteit"})
     assert len(response.context["page"].object_list) == 50
 
@@ -139,7 +139,7 @@ def test_tray_index_query_count_does_not_grow_with_trays(town, client, verified_
         town.signal(tray=tray)
     verified_client(town.coordinator)
     client.get(reverse("reporting:trays"))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         client.get(reverse("reporting:trays"))
 
 

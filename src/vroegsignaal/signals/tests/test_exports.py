@@ -124,7 +124,7 @@ def test_export_is_recorded_in_the_audit_log(world, signals):
     _csv(world, status="open")
     event = AuditEvent.objects.get(action="export")
     assert (event.organisation, event.municipality_code, event.details) == (
-        "systeem", "0999", {"rijen": 2, "formaat": "csv", "status": "open"},
+        "systeem", "0999", {"rijen": 2, "formaat": "csv", "status": "open", "contactgegevens": False},
     )  # fmt: skip
 
 
