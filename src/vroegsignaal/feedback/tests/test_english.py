@@ -42,7 +42,7 @@ def test_feedback_page_speaks_english_when_chosen(english):
         "4 events",
         "Download as CSV (current filters)",
         "Sort by",
-        "newest first",
+        "last received first", "Received",
         "Customer number",
         "Signal ID",
         "Collection pause until",
