@@ -327,6 +327,11 @@ API_REQUESTS_PER_MINUTE = env_int(
 API_DELIVERIES_PER_HOUR = env_int(
     "API_DELIVERIES_PER_HOUR", 120, "New deliveries per hour per API key (429 beyond it); 0: no limit."
 )
+# Failed API-key attempts (wrong, revoked or missing key) per client address (REMOTE_ADDR) in
+# the window; beyond it the address gets 429 for every API request until the oldest failure
+# leaves the window (intake.throttling.ApiKeyFailures). 0: no limit.
+API_KEY_FAILURES_PER_ADDRESS = 20
+API_KEY_FAILURE_WINDOW = 15 * 60  # seconds
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vroegsignaal API",
     "DESCRIPTION": (

@@ -6,18 +6,29 @@ Two limits, both from the environment at request time (0 switches one off):
 apply). Counted in Django's cache: per machine when there are several, which
 only makes the limit that many times looser. Over a limit the answer is 429
 with ``Retry-After`` and a Dutch ``melding`` (see :func:`api_exception_handler`).
+
+Those count requests that carry a valid key: DRF authenticates before it
+throttles, so a wrong, revoked or missing key never reaches them. Failed
+attempts are counted per client address by :class:`ApiKeyFailures`, which the
+authentication class itself asks (``authentication.py``): beyond
+``API_KEY_FAILURES_PER_ADDRESS`` in ``API_KEY_FAILURE_WINDOW`` seconds that
+address gets 429 for every API request, a valid key included, so guessing keys
+from it stops.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import exception_handler
 
 
 class ApiKeyThrottle(SimpleRateThrottle):
-    """Every request of one API key (without a key: of one address)."""
+    """Every request of one API key (without a key, on a view that needs none: of one address)."""
 
     scope = "api"
     setting = "API_REQUESTS_PER_MINUTE"
@@ -44,15 +55,69 @@ class DeliveryThrottle(ApiKeyThrottle):
         return request.method != "POST" or super().allow_request(request, view)
 
 
+class TooManyKeyFailures(exceptions.Throttled):
+    """429 for an address with too many failed API-key attempts."""
+
+
+class ApiKeyFailures:
+    """Failed API-key attempts (a wrong, revoked or missing key) per client address.
+
+    The address is ``REMOTE_ADDR`` (:func:`vroegsignaal.privacy.client_ip`, as in
+    the audit log), not DRF's ``get_ident``: that trusts ``X-Forwarded-For`` when
+    ``NUM_PROXIES`` is not set, and a guesser would send a new one each time.
+    Behind a proxy, let it set ``REMOTE_ADDR``. The attempts of the last
+    ``API_KEY_FAILURE_WINDOW`` seconds are kept in Django's cache, as the other
+    limits; ``API_KEY_FAILURES_PER_ADDRESS`` 0 switches the limit off.
+    """
+
+    prefix = "vroegsignaal:throttle:sleutelfouten"
+    timer = staticmethod(time.time)
+
+    def __init__(self, request):
+        from vroegsignaal.privacy.services import client_ip
+
+        self.address = client_ip(request) or "onbekend"
+        self.limit = int(getattr(settings, "API_KEY_FAILURES_PER_ADDRESS", 0) or 0)
+        self.window = max(int(getattr(settings, "API_KEY_FAILURE_WINDOW", 0) or 0), 1)
+        self.key = f"{self.prefix}:adres-{self.address}"
+
+    def _recent(self, now: float) -> list[float]:
+        return [moment for moment in cache.get(self.key, []) if moment > now - self.window]
+
+    def check(self) -> None:
+        """Raise :class:`TooManyKeyFailures` when this address has used up its failures."""
+        if not self.limit:
+            return
+        now = self.timer()
+        recent = self._recent(now)
+        if len(recent) >= self.limit:
+            raise TooManyKeyFailures(wait=max(math.ceil(recent[-1] + self.window - now), 1))
+
+    def fail(self) -> None:
+        """Count one failed attempt of this address."""
+        if not self.limit:
+            return
+        now = self.timer()
+        # Newest first, at most ``limit`` kept: enough to refuse, and the oldest says until when.
+        cache.set(self.key, [now, *self._recent(now)][: self.limit], self.window)
+
+    def first_in_window(self) -> bool:
+        """``True`` once per address and window: audit that failure, not every one of a flood."""
+        return cache.add(f"{self.prefix}:gemeld-{self.address}", True, self.window)
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, with the answer to too many requests in Dutch and in our error shape."""
+    # Imported here: rest_framework.views imports this module (DEFAULT_THROTTLE_CLASSES).
+    from rest_framework.views import exception_handler
+
     response = exception_handler(exc, context)
     if isinstance(exc, exceptions.Throttled) and response is not None:
         seconds = int(exc.wait or 1)
-        response.data = {
-            "melding": (
-                "Te veel verzoeken met deze API-sleutel; probeer het over "
-                f"{seconds} {'seconde' if seconds == 1 else 'seconden'} opnieuw."
-            ),
-        }
+        wait = f"probeer het over {seconds} {'seconde' if seconds == 1 else 'seconden'} opnieuw."
+        if isinstance(exc, TooManyKeyFailures):
+            melding = f"Te veel mislukte pogingen met een API-sleutel vanaf dit adres; {wait}"
+        else:
+            melding = f"Te veel verzoeken met deze API-sleutel; {wait}"
+        response.data = {"melding": melding}
     return response

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 
-from . import services
+from . import services, uploads
 from .codes import Code, message
 from .forms import ApiKeyForm, ColumnMappingFormSet, UploadForm
 from .models import ApiKey, Delivery, Via
@@ -89,30 +89,36 @@ def upload(request):
     """Step 1: choose the file, peildatum and kind; the file is staged for the preview."""
     form = UploadForm()
     if request.method == "POST":
-        too_big = int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_DELIVERY_BYTES + 1024 * 1024
-        if too_big:
-            form.add_error(None, message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)))
-        else:
+        limit = settings.MAX_DELIVERY_BYTES
+        too_big = int(request.META.get("CONTENT_LENGTH") or 0) > limit + uploads.MULTIPART_OVERHEAD
+        if not too_big:
             form = UploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                _discard_staged(request)
-                services.clean_incoming()
-                uploaded = form.cleaned_data["file"]
-                staged = services.stage_file(uploaded, suffix=Path(uploaded.name).suffix.lower()[:10])
-                if staged.too_big:
-                    form.add_error(
-                        "file",
-                        message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
-                    )
-                else:
-                    request.session[SESSION_UPLOAD] = {
-                        "staged": staged.name,
-                        "filename": Path(uploaded.name).name[:255],
-                        "peildatum": form.cleaned_data["peildatum"].isoformat(),
-                        "soort": form.cleaned_data["soort"],
-                        "size": staged.size,
-                    }
-                    return redirect("intake:preview")
+            # The upload handler stops reading (and keeps nothing) once the file passes the limit;
+            # the fields after it in the form did not arrive.
+            too_big = uploads.refused_as_too_big(request)
+        if too_big:
+            form = UploadForm()
+            form.cleaned_data = {}  # add_error() wants it; an unbound form has none
+            form.add_error(None, message(Code.BESTAND_TE_GROOT, maximum=services._human_size(limit)))
+        elif form.is_valid():
+            _discard_staged(request)
+            services.clean_incoming()
+            uploaded = form.cleaned_data["file"]
+            staged = services.stage_file(uploaded, suffix=Path(uploaded.name).suffix.lower()[:10])
+            if staged.too_big:
+                form.add_error(
+                    "file",
+                    message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
+                )
+            else:
+                request.session[SESSION_UPLOAD] = {
+                    "staged": staged.name,
+                    "filename": Path(uploaded.name).name[:255],
+                    "peildatum": form.cleaned_data["peildatum"].isoformat(),
+                    "soort": form.cleaned_data["soort"],
+                    "size": staged.size,
+                }
+                return redirect("intake:preview")
     return render(request, "intake/upload.html", {"form": form})
 
 
