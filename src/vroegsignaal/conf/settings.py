@@ -375,11 +375,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # An exception's text can hold personal data (a unique violation's DETAIL names a klantnummer
+    # or an address): keep the record and the exception's class, drop message and traceback.
+    "filters": {"exception_class_only": {"()": "vroegsignaal.conf.logsafety.ExceptionClassOnly"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Log level of the root logger.")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # django-tasks logs every failed task with logger.exception; these are the two loggers that
+        # log exceptions (a logger's filter sees only its own records, not those of child loggers).
+        "django_tasks": {"filters": ["exception_class_only"]},
+        "django_tasks_db": {"filters": ["exception_class_only"]},
     },
 }
 

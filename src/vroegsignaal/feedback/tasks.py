@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from vroegsignaal.conf.logsafety import without_exception_text
+
 
 @task()
+@without_exception_text  # the stored traceback: no exception text
 def notify_creditor_task(creditor_id: int) -> bool:
     """E-mail the creditor that new feedback is ready (see :func:`.services.notify_creditor`)."""
     from .services import notify_creditor

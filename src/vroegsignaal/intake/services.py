@@ -736,7 +736,10 @@ FAILURE_NOTE = "Bij het verwerken ging iets mis; er is niets gewijzigd."
 def _note_failure(delivery_id: int, error: Exception) -> None:
     """Say on the delivery that processing broke off (it stays in_behandeling and can run again)."""
     error.delivery_id = delivery_id  # type: ignore[attr-defined]
-    # The traceback goes with the task result (worker) or --traceback (command), not to the log.
+    # Never the error's text: a database error's message can name key values (a klantnummer, an
+    # address). The worker neither logs nor stores it (the task wrapper and log filter in
+    # conf/logsafety.py keep only the class); the command prints the class, and the traceback
+    # only on the terminal with --traceback.
     log.error("Levering %s: verwerking afgebroken; er is niets gewijzigd", delivery_id)
     try:
         with transaction.atomic():

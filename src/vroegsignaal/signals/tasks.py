@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from vroegsignaal.conf.logsafety import without_exception_text
+
 
 @task()
+@without_exception_text  # the stored traceback: no exception text
 def notify_crisis_task(municipality_id: int, count: int) -> int:
     """E-mail the coordinators that new crisis signals wait (see :func:`.notices.notify_crisis_signals`)."""
     from .notices import notify_crisis_signals
