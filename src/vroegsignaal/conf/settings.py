@@ -378,7 +378,11 @@ LOGGING = {
     # An exception's text can hold personal data (a unique violation's DETAIL names a klantnummer
     # or an address): keep the record and the exception's class, drop message and traceback.
     "filters": {"exception_class_only": {"()": "vroegsignaal.conf.logsafety.ExceptionClassOnly"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler too, so that every logger's exceptions lose their text (django.request logs a
+    # web request's server error with its traceback; our own logger.exception calls likewise).
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["exception_class_only"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Log level of the root logger.")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
