@@ -125,6 +125,11 @@ def _report_lines(delivery: Delivery) -> list[str]:
             f"Veiligheidscontrole:     {v['af_te_melden']} van {v['open_achterstanden']} open "
             "achterstanden zouden worden afgemeld"
         )
+        if v.get("latere_stand"):
+            lines.append(
+                f"                         er is al een stand met een latere peildatum ({v['latere_stand']}) "
+                "verwerkt; deze oudere stand zou de achterstanden terugzetten"
+            )
     lines.append(
         "Onbekende kolommen:      " + (", ".join(r["onbekende_kolommen"]) if r["onbekende_kolommen"] else "(geen)")
     )

@@ -69,6 +69,10 @@ class RefusalSerializer(serializers.Serializer):
 class SafetyCheckSerializer(serializers.Serializer):
     open_achterstanden = serializers.IntegerField()
     af_te_melden = serializers.IntegerField()
+    latere_stand = serializers.DateField(
+        required=False,
+        help_text="Alleen als de stand is tegengehouden omdat er al een stand met deze latere peildatum is verwerkt.",
+    )
 
 
 class NoteSerializer(serializers.Serializer):

@@ -716,12 +716,17 @@ def _process_delivery(delivery_id: int) -> Delivery:
         clearing = households.count_cleared_by_stand(
             creditor, evaluation.accepted, rejected_keys=evaluation.rejected_keys
         )
+        later = _later_stand_date(delivery.creditor_id, evaluation.reference_date)
         watch.lap(delivery.pk, "safety check")
-        if open_count and clearing > MAX_CLEARED_SHARE * open_count:
+        if later is not None or (open_count and clearing > MAX_CLEARED_SHARE * open_count):
             evaluation.report["veiligheidscontrole"] = {
                 "open_achterstanden": int(open_count),
                 "af_te_melden": int(clearing),
             }
+            if later is not None:
+                # An older stand would set every arrear back to that date (amounts, cleared ones
+                # reopened): more likely a wrong file or peildatum than a correction.
+                evaluation.report["veiligheidscontrole"]["latere_stand"] = later.isoformat()
             return _hold(delivery, evaluation)
     try:
         return _apply(delivery, evaluation)
@@ -890,6 +895,18 @@ def _hold(delivery: Delivery, evaluation: Evaluation) -> Delivery:
     # Only the routed rows are needed to apply it later; the file itself goes.
     (incoming_dir() / current.staged_name).unlink(missing_ok=True)
     return current
+
+
+def _later_stand_date(creditor_id: int, reference_date: dt.date) -> dt.date | None:
+    """The peildatum of the creditor's latest applied stand, when it is later than ``reference_date``."""
+    return (
+        Delivery.objects.filter(
+            creditor_id=creditor_id, kind=Soort.STAND, status=S.VERWERKT, reference_date__gt=reference_date
+        )
+        .order_by("-reference_date")
+        .values_list("reference_date", flat=True)
+        .first()
+    )
 
 
 def _newer_applied(delivery: Delivery) -> Delivery | None:

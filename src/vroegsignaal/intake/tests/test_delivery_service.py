@@ -10,6 +10,7 @@ import pytest
 
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import Delivery, DeliveryRowIssue, DeliveryStatus, Via
+from vroegsignaal.intake.report import report_lines
 from vroegsignaal.privacy.models import AuditEvent
 
 from .support import PEILDATUM, csv_bytes, row, stand
@@ -201,6 +202,24 @@ def test_safety_check_holds_a_stand_that_clears_more_than_half(world, households
     rows_file = services.incoming_dir() / f"{held.staged_name}.rows"
     assert rows_file.read_bytes().startswith(b"v1:")
     assert b"Jansen" not in rows_file.read_bytes()
+
+
+def test_a_stand_older_than_the_latest_applied_one_is_held_and_changes_nothing(world, households):
+    deliver(world, stand(range(1, 11), bedrag_achterstand="100,00"), reference_date=dt.date(2026, 11, 8))
+    before = households.snapshot()
+    held = deliver(world, stand(range(1, 11), bedrag_achterstand="50,00"), reference_date=dt.date(2026, 10, 8))
+    assert held.status == S.WACHT_OP_BEVESTIGING
+    assert held.report["veiligheidscontrole"] == {
+        "open_achterstanden": 10, "af_te_melden": 0, "latere_stand": "2026-11-08",
+    }  # fmt: skip
+    assert households.snapshot() == before
+    assert "latere peildatum (2026-11-08)" in "\n".join(report_lines(held))
+
+
+def test_a_stand_later_than_the_latest_applied_one_is_applied(world, households):
+    deliver(world, stand(range(1, 11)), reference_date=dt.date(2026, 10, 8))
+    later = deliver(world, stand(range(1, 11), bedrag_achterstand="75,00"), reference_date=dt.date(2026, 11, 8))
+    assert later.status == S.VERWERKT
 
 
 def test_a_stand_that_clears_exactly_half_is_applied(world, households):
