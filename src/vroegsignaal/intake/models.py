@@ -46,6 +46,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.AFGEWEZEN: frozenset(),
 }
 FINAL_STATUSES = frozenset({S.VERWERKT, S.AFGEWEZEN})
+# The refusal text of a held stand the creditor chose not to confirm (``services.decline_delivery``).
+DECLINED_MESSAGE = "Niet bevestigd door de schuldeiser; er is niets verwerkt."
 RUNNING_STATUSES = frozenset({S.ONTVANGEN, S.IN_BEHANDELING})
 
 
@@ -165,6 +167,11 @@ class Delivery(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def declined_by_creditor(self) -> bool:
+        """Held by the safety check and then not confirmed: refused by the creditor's own choice."""
+        return self.status == S.AFGEWEZEN and (self.report or {}).get("weigering", {}).get("melding") == DECLINED_MESSAGE
 
     def stalled_since(self, now: dt.datetime | None = None) -> dt.datetime | None:
         """When processing last showed life, if it has stopped; else ``None``.

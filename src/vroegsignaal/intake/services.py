@@ -58,7 +58,7 @@ from vroegsignaal.privacy import services as privacy
 from . import routing, sealing
 from .codes import Code, message
 from .fields import Soort, field_for_header, validate_column_mapping
-from .models import ApiKey, ColumnMapping, Delivery, DeliveryRowIssue, DeliveryStatus, Via
+from .models import DECLINED_MESSAGE, ApiKey, ColumnMapping, Delivery, DeliveryRowIssue, DeliveryStatus, Via
 
 log = logging.getLogger(__name__)
 # Seconds per stage of processing, at DEBUG (benchmarks/intake.py: where the time goes).
@@ -1213,7 +1213,7 @@ def decline_delivery(delivery: Delivery, user=None) -> Delivery:
         current.processed_at = timezone.now()
         current.report = {
             **current.report,
-            "weigering": {"codes": [], "melding": "Niet bevestigd door de schuldeiser; er is niets verwerkt."},
+            "weigering": {"codes": [], "melding": DECLINED_MESSAGE},
         }
         staged, current.staged_name = current.staged_name, ""
         current.save()

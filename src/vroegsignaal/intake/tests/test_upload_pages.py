@@ -54,6 +54,8 @@ def test_preview_of_a_file_with_missing_columns_explains_and_offers_the_mapping(
     html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
     assert "KOLOM_ONTBREEKT" in html
     assert "Kolomindeling opslaan" in html
+    assert 'value="indienen"' not in html  # it would be refused: no button to submit it
+    assert 'value="annuleren"' in html
 
 
 def test_saving_the_mapping_from_the_preview(world, households, browser):
@@ -152,3 +154,15 @@ def test_other_roles_get_403(world, households, verified_client):
 
 def test_navigation_shows_leveringen_to_creditor_staff(world, browser):
     assert 'href="/leveringen/"' in browser.get("/").content.decode()
+
+
+def test_list_says_a_held_stand_the_creditor_declined_was_not_confirmed(world, households, browser):
+    services.receive_delivery(world.creditor, stand(range(1, 11)), filename="vol.csv", reference_date="2026-11-01", via="upload")
+    held = services.receive_delivery(
+        world.creditor, stand(range(1, 3)), filename="half.csv", reference_date="2026-11-08", via="upload"
+    )
+    declined = services.decline_delivery(held, world.user)
+    assert declined.declined_by_creditor
+    html = browser.get("/leveringen/").content.decode()
+    assert html.count("niet bevestigd door u; er is niets verwerkt") == 1
+    assert "Regels geaccepteerd" in html
