@@ -58,7 +58,15 @@ from vroegsignaal.privacy import services as privacy
 from . import routing, sealing
 from .codes import Code, message
 from .fields import Soort, field_for_header, validate_column_mapping
-from .models import DECLINED_MESSAGE, ApiKey, ColumnMapping, Delivery, DeliveryRowIssue, DeliveryStatus, Via
+from .models import (
+    DECLINED_MESSAGE,
+    ApiKey,
+    ColumnMapping,
+    Delivery,
+    DeliveryRowIssue,
+    DeliveryStatus,
+    Via,
+)
 
 log = logging.getLogger(__name__)
 # Seconds per stage of processing, at DEBUG (benchmarks/intake.py: where the time goes).
