@@ -16,6 +16,7 @@ history row and an audit event.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -45,6 +46,8 @@ from .models import (
     Tray,
 )
 from .rules import RuleValues, validate_rule_values
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "EvaluationReport",
@@ -145,7 +148,19 @@ def change_rules(municipality: Municipality, changes: dict, *, actor) -> tuple[R
                     "gewijzigd": sorted(k for k in after if after[k] != before.get(k)),
                 },
             )
+            # Every household of the municipality is evaluated again with the new rules, in the
+            # background; otherwise only households a later delivery touches would see them.
+            transaction.on_commit(lambda: _enqueue_evaluation(municipality.pk))
     return rule_set, created
+
+
+def _enqueue_evaluation(municipality_id: int) -> None:
+    from .tasks import evaluate_municipality_task
+
+    try:
+        evaluate_municipality_task.enqueue(municipality_id)
+    except Exception:  # noqa: BLE001 - the rules are saved; `vroegsignaal evaluate` catches up
+        logger.exception("Beoordeling van gemeente %s na nieuwe signaalregels niet ingepland.", municipality_id)
 
 
 # ---------------------------------------------------------------------------

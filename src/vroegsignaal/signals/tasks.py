@@ -14,3 +14,12 @@ def notify_crisis_task(municipality_id: int, count: int) -> int:
     from .notices import notify_crisis_signals
 
     return notify_crisis_signals(municipality_id, count)
+
+
+@task()
+@without_exception_text  # the stored traceback: no exception text
+def evaluate_municipality_task(municipality_id: int) -> int:
+    """Evaluate all of a municipality's households again (after its coordinator changed the rules)."""
+    from .services import evaluate
+
+    return evaluate(municipality_id).households

@@ -46,8 +46,9 @@ def rules(request):
             else:
                 if created:
                     messages.success(request, _(
-                        "De signaalregels zijn opgeslagen als versie %(version)s. Nieuwe beoordelingen gebruiken ze; "
-                        "bestaande signalen houden de versie waarmee ze zijn ontstaan."
+                        "De signaalregels zijn opgeslagen als versie %(version)s. Alle huishoudens van uw gemeente "
+                        "worden nu op de achtergrond opnieuw beoordeeld; bestaande signalen houden de versie "
+                        "waarmee ze zijn ontstaan."
                     ) % {"version": rule_set.version})  # fmt: skip
                 else:
                     messages.info(request, _("Er is niets gewijzigd: versie %(version)s blijft gelden.") % {

@@ -68,6 +68,25 @@ def test_coordinator_changes_a_rule_as_a_new_version(world):
     assert AuditEvent.objects.filter(action="update", object_type="signals.ruleset").exists()
 
 
+def test_changed_rules_evaluate_every_household_again_in_the_background(world, django_capture_on_commit_callbacks):
+    user = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
+    services.set_rules(world.municipality, RuleValues(min_creditors=3))
+    household = world.household()
+    world.arrear(household, "WOONBRUG")
+    world.arrear(household, "ENERGIENOORD")
+    services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
+    assert not Signal.objects.filter(household=household, kind="meervoudig").exists()
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.change_rules(world.municipality, {"min_creditors": 2}, actor=user)
+    assert not Signal.objects.filter(household=household, kind="meervoudig").exists()  # not before the commit
+    for callback in callbacks:
+        callback()  # enqueues the evaluation; the tests' task backend runs it at once
+    assert Signal.objects.filter(household=household, kind="meervoudig").exists()
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.change_rules(world.municipality, {"min_creditors": 2}, actor=user)  # unchanged
+    assert callbacks == []
+
+
 def test_unchanged_rules_make_no_new_version(world):
     user = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
     services.change_rules(world.municipality, {"min_amount_eur": 50}, actor=user)
