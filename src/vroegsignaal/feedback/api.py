@@ -9,6 +9,7 @@ date-time instead, or nothing (from the beginning).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -29,9 +30,33 @@ class BadCursor(ValueError):
     pass
 
 
+# ISO 8601 basic format: 20260101, 20260101T120000, 20260101T120000Z, 20260101T120000+0100.
+_BASIC_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_BASIC_MOMENT = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _extended(value: str) -> str:
+    """An ISO 8601 basic-format date or date-time in the extended form Django parses; else as is."""
+    if match := _BASIC_DATE.match(value):
+        year, month, day = match.groups()
+        if 1990 <= int(year) <= 2100 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            return f"{year}-{month}-{day}"
+    if match := _BASIC_MOMENT.match(value):
+        y, mo, d, h, mi, se, zone = match.groups()
+        if zone and zone != "Z" and ":" not in zone:
+            zone = f"{zone[:3]}:{zone[3:]}"
+        return f"{y}-{mo}-{d}T{h}:{mi}:{se}{zone or ''}"
+    return value
+
+
 def parse_since(value: str) -> tuple[int, dt.datetime | None]:
-    """``sinds`` → (cursor id, moment): a whole number is a cursor, else an ISO date or date-time."""
-    value = (value or "").strip()
+    """``sinds`` → (cursor id, moment): a whole number is a cursor, else an ISO date or date-time.
+
+    The spec names an ISO date-time; ISO 8601's basic format (``20260101``) is
+    one too, so eight digits that make a date (years 1990–2100) are read as
+    that date, not as cursor 20,260,101 (which would silently give nothing).
+    """
+    value = _extended((value or "").strip())
     if not value:
         return 0, None
     if value.isdigit():

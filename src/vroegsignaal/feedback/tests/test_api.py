@@ -119,6 +119,24 @@ def test_sinds_may_be_a_date_for_the_first_poll(world, signal, coordinator, api)
     assert poll(client, "2999-01-01T00:00:00+01:00")["terugkoppeling"] == []
 
 
+def test_sinds_in_iso_basic_format_is_a_date_not_a_cursor(world, signal, coordinator, api):
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    client = api("WOONBRUG")
+    assert len(poll(client, "20000101")["terugkoppeling"]) == 1
+    assert len(poll(client, "20000101T000000Z")["terugkoppeling"]) == 1
+    assert poll(client, "29990101T000000+0100")["terugkoppeling"] == []
+    assert len(poll(client, "0")["terugkoppeling"]) == 1  # a small number stays a cursor
+
+
+def test_parse_since_reads_basic_and_extended_iso_alike():
+    from vroegsignaal.feedback.api import parse_since
+
+    assert parse_since("20260315") == parse_since("2026-03-15")
+    assert parse_since("20260315T101500+0100") == parse_since("2026-03-15T10:15:00+01:00")
+    assert parse_since("12345") == (12345, None)
+    assert parse_since("99999999") == (99999999, None)  # no date: a cursor
+
+
 def test_an_unreadable_sinds_or_limiet_is_a_400_with_a_dutch_message(world, api):
     client = api("WOONBRUG")
     response = client.get(URL, {"sinds": "gisteren"})
