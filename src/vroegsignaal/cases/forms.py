@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Role, Team, User
@@ -20,6 +21,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format=format)
 
 
+class PastDateInput(DateInput):
+    """A date picker that offers no day after today: the services refuse those too."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["max"] = timezone.localdate().isoformat()
+        return context
+
+
 class ContactAttemptForm(forms.Form):
     prefix = "poging"  # the case page holds several forms: unique ids
 
@@ -28,7 +38,7 @@ class ContactAttemptForm(forms.Form):
         label=_("Bereikt"), choices=[("ja", _("Ja")), ("nee", _("Nee"))], coerce=lambda v: v == "ja",
         widget=forms.RadioSelect,
     )
-    on = forms.DateField(label=_("Datum"), widget=DateInput)
+    on = forms.DateField(label=_("Datum"), widget=PastDateInput)
     part_of_day = forms.ChoiceField(label=_("Dagdeel"), choices=[("", "—"), *PartOfDay.choices], required=False)
     note = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -36,16 +46,21 @@ class ContactAttemptForm(forms.Form):
 class OfferForm(forms.Form):
     prefix = "aanbod"  # the case page holds several forms: unique ids
 
-    made_on = forms.DateField(label=_("Hulpaanbod gedaan op"), widget=DateInput)
+    made_on = forms.DateField(label=_("Hulpaanbod gedaan op"), widget=PastDateInput)
     answer = forms.ChoiceField(label=_("Antwoord"), choices=OfferAnswer.choices, required=False)
-    answered_on = forms.DateField(label=_("Antwoord gegeven op"), widget=DateInput, required=False)
+    answered_on = forms.DateField(label=_("Antwoord gegeven op"), widget=PastDateInput, required=False)
 
 
 class CloseForm(forms.Form):
     prefix = "afsluiten"  # the case page holds several forms: unique ids
 
-    outcome = forms.ChoiceField(label=_("Eindresultaat"), choices=[(o.value, o.label) for o in CASE_OUTCOMES])
-    on = forms.DateField(label=_("Afgesloten op"), widget=DateInput)
+    # No outcome is chosen for the user: the first one once recorded residents as deceased.
+    outcome = forms.ChoiceField(
+        label=_("Eindresultaat"),
+        choices=[("", _("Kies een eindresultaat")), *((o.value, o.label) for o in CASE_OUTCOMES)],
+        error_messages={"required": _("Kies het eindresultaat waarmee u de zaak afsluit.")},
+    )
+    on = forms.DateField(label=_("Afgesloten op"), widget=PastDateInput)
 
 
 class NoteForm(forms.Form):
@@ -77,7 +92,11 @@ class PickUpForm(forms.Form):
 
 class NotPickedUpForm(forms.Form):
     signal = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.ChoiceField(label=_("Reden"), choices=NotPickedUpReason.choices)
+    reason = forms.ChoiceField(
+        label=_("Reden"),
+        choices=[("", _("Kies een reden")), *NotPickedUpReason.choices],
+        error_messages={"required": _("Kies een reden waarom het signaal niet wordt opgepakt.")},
+    )
 
 
 class LetterTemplateForm(forms.Form):

@@ -10,11 +10,13 @@ the letter's own CSS is inline and every URL is refused.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from string import Template
 
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 # Placeholder → what it holds (shown to the coordinator who edits the text).
@@ -48,6 +50,34 @@ Met vriendelijke groet,
 
 $team
 Gemeente $gemeente"""
+
+
+def text_problems(text: str) -> list[str]:
+    """What is wrong with the ``$placeholders`` of a letter text: unknown names, and a
+    ``$`` that starts no placeholder (``${team``, ``$ 5``). Empty when the text is good."""
+    template = Template(text)
+    problems = []
+    unknown = [name for name in template.get_identifiers() if name not in PLACEHOLDERS]
+    if unknown:
+        problems.append(
+            ngettext(
+                "Onbekend invulveld: %(unknown)s. U kunt deze invulvelden gebruiken: %(allowed)s.",
+                "Onbekende invulvelden: %(unknown)s. U kunt deze invulvelden gebruiken: %(allowed)s.",
+                len(unknown),
+            )
+            % {"unknown": ", ".join(f"${name}" for name in unknown), "allowed": ", ".join(f"${name}" for name in PLACEHOLDERS)}
+        )
+    if not template.is_valid():
+        invalid = next(m for m in template.pattern.finditer(text) if m.group("invalid") is not None)
+        start = invalid.start()
+        problems.append(
+            gettext(
+                "Regel %(line)s: „%(text)s” is geen invulveld. Schrijf een invulveld als $aanhef of ${aanhef}, "
+                "en een los $-teken als $$."
+            )
+            % {"line": text.count("\n", 0, start) + 1, "text": re.match(r"\$\S{0,15}", text[start:]).group()}
+        )
+    return problems
 
 
 def substitute(text: str, values: dict[str, str]) -> str:

@@ -41,6 +41,8 @@ from .models import (
 __all__ = [
     "add_note",
     "generate_letter",
+    "letter_refusal",
+    "letter_text_errors",
     "save_letter_template",
     "assign",
     "close_case",
@@ -50,7 +52,9 @@ __all__ = [
     "on_case_picked_up",
     "on_signal_not_picked_up",
     "pick_up_signal",
+    "may_take",
     "record_offer",
+    "take_case",
 ]
 
 # A reached attempt of these kinds after an accepted offer counts as the first conversation.
@@ -93,6 +97,12 @@ def on_signal_not_picked_up(signal_id: int) -> None:
 
 def _today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
+
+
+def _refuse_future(on: dt.date | None) -> None:
+    """Work is recorded when it has happened: a date after today is a typing error."""
+    if on is not None and on > timezone.localdate():
+        raise ValidationError(_("De datum ligt in de toekomst."))
 
 
 def _actor(user):
@@ -192,6 +202,8 @@ def pick_up_signal(
 def mark_not_picked_up(signal: Signal | int, user, reason: str, *, on: dt.date | None = None) -> Signal:
     """Decline a signal with a reason from DDAS ``EnumSignaalstatus``; no case is opened.
     The creditors hear ``niet_opgepakt`` (hook :func:`on_signal_not_picked_up`), never the reason."""
+    if reason not in NotPickedUpReason.values:
+        raise ValidationError(_("Kies een reden waarom het signaal niet wordt opgepakt."))
     reason = NotPickedUpReason(reason)
     with transaction.atomic():
         declined = signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
@@ -217,6 +229,37 @@ def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
     return locked
 
 
+def may_take(case: Case, user) -> bool:
+    """Whether ``user`` may take the case themselves: a hulpverlener, an open case of
+    their own team, no worker yet."""
+    return (
+        getattr(user, "role", None) == Role.HULPVERLENER
+        and user.team_id is not None
+        and case.team_id == user.team_id
+        and case.worker_id is None
+        and not case.is_closed
+    )
+
+
+def take_case(case: Case | int, user) -> Case:
+    """A hulpverlener takes an open case of their own team that has no worker yet
+    ("Aan mij toewijzen"); audited as an assignment. Never a case of another team."""
+    with transaction.atomic():
+        locked = _lock(case)
+        _refuse_if_closed(locked)
+        if getattr(user, "role", None) != Role.HULPVERLENER or user.team_id is None or locked.team_id != user.team_id:
+            raise PermissionDenied(_("Alleen een hulpverlener van het wijkteam van deze zaak kan de zaak zelf oppakken."))
+        if locked.worker_id is not None:
+            raise ValidationError(_("Deze zaak heeft al een hulpverlener."))
+        locked.worker = user
+        locked.save(update_fields=["worker", "updated_at"])
+        record(
+            user, AuditAction.UPDATE, locked, purpose="zaak toegewezen",
+            details={"team": user.team.code, "hulpverlener": user.pk, "zelf": True},
+        )
+    return locked
+
+
 def log_contact_attempt(
     case: Case | int,
     user,
@@ -232,6 +275,7 @@ def log_contact_attempt(
     accepted offer — a reached phone call or home visit is the first conversation."""
     kind = ContactKind(kind)
     part_of_day = PartOfDay(part_of_day).value if part_of_day else ""
+    _refuse_future(on)
     # The history's note is stored: in Dutch, whatever language the user reads the portal in.
     with translation.override("nl"):
         kind_note = str(kind.label)
@@ -278,6 +322,8 @@ def record_offer(
     """Record the offer of help and, when known, the answer. Accepted → first
     conversation due within four weeks of ``answered_on``."""
     answer = OfferAnswer(answer)
+    _refuse_future(made_on)
+    _refuse_future(answered_on)
     if answer and answered_on is None:
         raise ValidationError(_("Geef de datum van het antwoord op."))
     if answered_on is not None and answered_on < made_on:
@@ -314,6 +360,7 @@ def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = Non
     if outcome not in CASE_OUTCOMES:
         raise ValidationError(_("Kies een eindresultaat van een opgepakte zaak."))
     closed_on = _today(on)
+    _refuse_future(closed_on)
     with transaction.atomic():
         locked = _lock(case)
         if closed_on < locked.picked_up_on:
@@ -354,8 +401,18 @@ def letter_text(municipality) -> tuple[str, str]:
     return template.subject, template.body
 
 
+def letter_text_errors(*, subject: str, body: str) -> dict[str, list[str]]:
+    """What is wrong with the placeholders of a letter text, per field (empty: nothing)."""
+    errors = {"subject": letters.text_problems(subject), "body": letters.text_problems(body)}
+    return {field: problems for field, problems in errors.items() if problems}
+
+
 def save_letter_template(municipality, user, *, subject: str, body: str) -> LetterTemplate:
-    """A coordinator changes the municipality's letter text."""
+    """A coordinator changes the municipality's letter text. Only the known
+    ``$placeholders`` (``letters.PLACEHOLDERS``) are allowed and the text must parse:
+    a wrong one would be printed as typed in the letter to the resident."""
+    if errors := letter_text_errors(subject=subject, body=body):
+        raise ValidationError(errors)
     template, _created = LetterTemplate.objects.update_or_create(
         municipality=municipality, defaults={"subject": subject, "body": body, "updated_by": _actor(user)}
     )
@@ -377,8 +434,29 @@ def _address_lines(household) -> tuple[str, str]:
     return f"{address.straatnaam} {number}".strip(), f"{_postcode(address.postcode)} {address.woonplaats}".strip()
 
 
+def letter_refusal(case: Case) -> str:
+    """Why no letter can be made for the case yet, and what to do; "" when it can.
+
+    The letter asks the resident to get in touch with the wijkteam: without a team,
+    or with a team that has no phone number, e-mail address or visiting address,
+    it would give them nowhere to turn (and still count as a contact attempt)."""
+    team = case.team
+    if team is None:
+        return _(
+            "Deze zaak heeft nog geen wijkteam. Wijs de zaak eerst toe aan een wijkteam; "
+            "daarna kunt u de brief maken."
+        )
+    if not (team.phone or team.email or team.visiting_address):
+        return _(
+            "%(team)s heeft nog geen telefoonnummer, e-mailadres of bezoekadres, dus de inwoner kan nergens "
+            "contact opnemen. De beheerder vult ze in bij het wijkteam; daarna kunt u de brief maken."
+        ) % {"team": team.name}
+    return ""
+
+
 def generate_letter(case: Case | int, user, *, on: dt.date | None = None, request=None) -> bytes:
-    """The outreach letter for a case's household as PDF; logs a contact attempt of kind Brief."""
+    """The outreach letter for a case's household as PDF; logs a contact attempt of kind Brief.
+    Refused while :func:`letter_refusal` gives a reason."""
     from vroegsignaal.households.selectors import household_persons
 
     on = _today(on)
@@ -386,6 +464,9 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
         pk=getattr(case, "pk", case)
     )
     _refuse_if_closed(case)
+    _refuse_future(on)
+    if refusal := letter_refusal(case):
+        raise ValidationError(refusal)
     names = [person.name for person in household_persons(case.household_id)]
     lines = _address_lines(case.household)
     subject, body = letter_text(case.municipality)

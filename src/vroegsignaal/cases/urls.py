@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:case_id>/afsluiten/", views.close, name="close"),
     path("<int:case_id>/notitie/", views.note, name="note"),
     path("<int:case_id>/toewijzen/", views.assign, name="assign"),
+    path("<int:case_id>/aan-mij/", views.take, name="take"),
     path("<int:case_id>/brief/", views.letter, name="letter"),
 ]

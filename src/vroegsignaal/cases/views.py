@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, QueryDict
@@ -149,6 +150,8 @@ def case_detail(request, case_id: int):
         ),
         "close_form": CloseForm(initial={"on": today}),
         "note_form": NoteForm(),
+        "letter_refusal": services.letter_refusal(case),
+        "may_take": services.may_take(case, request.user),
         "assign_form": AssignForm(user=request.user, initial={"team": case.team, "worker": case.worker})
         if is_coordinator
         else None,
@@ -228,6 +231,17 @@ def assign(request, case_id: int):
     )
 
 
+@case_worker_required
+@require_POST
+def take(request, case_id: int):
+    """A hulpverlener takes an open case of their team that has no worker yet."""
+    return _post_action(
+        request, case_id, forms.Form,
+        lambda case, d: services.take_case(case, request.user),
+        _("De zaak is aan u toegewezen."),
+    )
+
+
 @coordinator_required
 @require_POST
 def pick_up(request):
@@ -250,13 +264,16 @@ def pick_up(request):
 def not_picked_up(request):
     """Mark a signal as not picked up, with a DDAS reason."""
     form = NotPickedUpForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() and "signal" in form.errors:
         raise Http404
     signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
+    if "reason" in form.errors:
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("cases:list")
     try:
         services.mark_not_picked_up(signal, request.user, form.cleaned_data["reason"])
-    except SignalTransitionError as error:
-        messages.error(request, str(error))
+    except (SignalTransitionError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, _("Het signaal is als niet opgepakt gemarkeerd."))
     return redirect("cases:list")
@@ -269,8 +286,8 @@ def letter(request, case_id: int):
     case = _case_or_404(request, case_id)
     try:
         pdf = services.generate_letter(case, request.user, request=request)
-    except workflow.InvalidTransition as error:
-        messages.error(request, str(error))
+    except (workflow.InvalidTransition, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("cases:detail", case_id=case.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="brief-zaak-{case.pk}.pdf"'
@@ -284,10 +301,19 @@ def letter_template(request):
     if request.method == "POST":
         form = LetterTemplateForm(request.POST)
         if form.is_valid():
-            services.save_letter_template(municipality, request.user, **form.cleaned_data)
-            messages.success(request, _("De brieftekst is opgeslagen."))
-            return redirect("cases:letter_template")
+            try:
+                services.save_letter_template(municipality, request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)  # per field: subject, body
+            else:
+                messages.success(request, _("De brieftekst is opgeslagen."))
+                return redirect("cases:letter_template")
     else:
         subject, body = services.letter_text(municipality)
         form = LetterTemplateForm(initial={"subject": subject, "body": body})
+        if errors := services.letter_text_errors(subject=subject, body=body):
+            # A text saved before placeholders were checked: show what to correct.
+            form = LetterTemplateForm({"subject": subject, "body": body})
+            form.is_valid()
+            form.add_error(None, ValidationError(errors))
     return render(request, "cases/letter_template.html", {"form": form, "placeholders": letters.PLACEHOLDERS})

@@ -13,7 +13,10 @@ __all__ = ["PEILDATUM", "World", "make_signal", "world"]
 
 @pytest.fixture
 def team(world):
-    return TeamFactory(municipality=world.municipality, code="NOORD", name="Wijkteam Noord")
+    return TeamFactory(
+        municipality=world.municipality, code="NOORD", name="Wijkteam Noord",
+        phone="020-1234567", email="noord@voorbeeldstad.nl", visiting_address="Dorpsplein 1",
+    )  # fmt: skip
 
 
 @pytest.fixture

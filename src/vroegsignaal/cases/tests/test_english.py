@@ -131,3 +131,20 @@ def test_second_pick_up_is_refused_in_english_when_chosen(english, verified_clie
     response = english.post(reverse("cases:pick_up"), {"signal": case.signal_id}, follow=True)
     body = response.content.decode()
     assert "This signal is already picked up." in body and "Dit signaal is al opgepakt." not in body
+
+
+def test_closing_without_an_outcome_is_refused_in_english_when_chosen(english, verified_client, worker, case):
+    verified_client(worker)
+    response = english.post(
+        reverse("cases:close", kwargs={"case_id": case.pk}), {"afsluiten-outcome": "", "afsluiten-on": "2026-03-20"},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Not saved: Outcome: Choose the outcome with which you close the case." in body
+    assert "Choose an outcome" in body and "Kies een eindresultaat" not in body
+
+
+def test_taking_a_case_speaks_english_when_chosen(english, verified_client, worker, case):
+    verified_client(worker)
+    body = english.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert "Assign to me" in body and "Aan mij toewijzen" not in body

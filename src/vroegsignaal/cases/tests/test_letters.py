@@ -73,3 +73,90 @@ def test_coordinator_saves_the_letter_text(client, verified_client, coordinator,
     verified_client(coordinator)
     client.post(reverse("cases:letter_template"), {"subject": "Onderwerp", "body": "Beste $aanhef"})
     assert LetterTemplate.objects.get(municipality=world.municipality).body == "Beste $aanhef"
+
+
+def test_a_letter_text_with_an_unknown_placeholder_is_refused_naming_it_and_the_allowed_ones(world, coordinator):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        services.save_letter_template(world.municipality, coordinator, subject="Hulp", body="Beste $onbekend en ${team")
+    body_errors = refused.value.message_dict["body"]
+    assert "Onbekend invulveld: $onbekend." in body_errors[0]
+    assert all(f"${name}" in body_errors[0] for name in letters.PLACEHOLDERS)
+    assert "„${team” is geen invulveld" in body_errors[1]
+    assert not LetterTemplate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Beste $Aanhef", "Onbekend invulveld: $Aanhef."),
+        ("Beste $aanhef en $naam, $wijk", "Onbekende invulvelden: $naam, $wijk."),
+        ("Het kost $ 5", "Regel 1: „$” is geen invulveld."),
+        ("Beste $aanhef,\n\nBel ${team_telefoon", "Regel 3: „${team_telefoon” is geen invulveld."),
+    ],
+)
+def test_letter_text_problems_name_what_is_wrong(text, problem):
+    assert any(found.startswith(problem) for found in letters.text_problems(text)), letters.text_problems(text)
+
+
+def test_known_placeholders_braces_and_a_doubled_dollar_sign_are_a_good_letter_text():
+    assert letters.text_problems("Beste ${aanhef}, het kost $$5; bel $team_telefoon.") == []
+    assert letters.text_problems(letters.DEFAULT_SUBJECT) == letters.text_problems(letters.DEFAULT_BODY) == []
+
+
+def test_a_wrong_placeholder_in_the_subject_is_refused_too(world, coordinator):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        services.save_letter_template(world.municipality, coordinator, subject="Hulp voor $naam", body="Beste $aanhef")
+    assert list(refused.value.message_dict) == ["subject"]
+
+
+def test_coordinator_sees_why_the_letter_text_was_not_saved(client, verified_client, coordinator, world):
+    verified_client(coordinator)
+    response = client.post(reverse("cases:letter_template"), {"subject": "Hulp", "body": "$onbekend en ${team"})
+    body = response.content.decode()
+    assert response.status_code == 200 and not LetterTemplate.objects.exists()
+    assert "Onbekend invulveld: $onbekend. U kunt deze invulvelden gebruiken: $aanhef, $adres" in body
+    assert "$onbekend en ${team</textarea>" in body  # the text stays in the form to correct it
+
+
+def test_a_letter_text_saved_before_the_check_shows_what_to_correct(client, verified_client, coordinator, world):
+    LetterTemplate.objects.create(municipality=world.municipality, subject="Hulp", body="Beste $onbekend")
+    verified_client(coordinator)
+    body = client.get(reverse("cases:letter_template")).content.decode()
+    assert "Onbekend invulveld: $onbekend." in body
+
+
+def test_a_letter_for_a_case_without_a_team_is_refused(signal, coordinator):
+    from django.core.exceptions import ValidationError
+
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    with pytest.raises(ValidationError, match="Deze zaak heeft nog geen wijkteam. Wijs de zaak eerst toe"):
+        services.generate_letter(case, coordinator, on=ON)
+    assert not ContactAttempt.objects.filter(case=case).exists()
+
+
+def test_a_letter_from_a_team_without_contact_details_is_refused(signal, coordinator, other_team):
+    from django.core.exceptions import ValidationError
+
+    case = services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
+    with pytest.raises(ValidationError, match="Wijkteam Zuid heeft nog geen telefoonnummer, e-mailadres of bezoekadres"):
+        services.generate_letter(case, coordinator, on=ON)
+    assert not ContactAttempt.objects.filter(case=case).exists()
+
+
+def test_one_way_to_reach_the_team_is_enough_for_a_letter(signal, coordinator, other_team):
+    other_team.email = "zuid@voorbeeldstad.nl"
+    other_team.save()
+    case = services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
+    assert services.letter_refusal(case) == ""
+
+
+def test_refused_letter_is_explained_on_the_case_page(client, verified_client, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    response = client.post(reverse("cases:letter", kwargs={"case_id": case.pk}), follow=True)
+    assert response.headers.get("Content-Type", "").startswith("text/html")
+    assert "Deze zaak heeft nog geen wijkteam." in response.content.decode()

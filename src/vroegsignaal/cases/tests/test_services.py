@@ -136,3 +136,111 @@ def test_closing_before_the_pick_up_is_refused_with_a_clear_reason(signal, coord
     case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     with pytest.raises(ValidationError, match="niet worden afgesloten vóór de datum waarop ze is opgepakt"):
         services.close_case(case, coordinator, Outcome.GEEN_CONTACT, on=dt.date(2026, 3, 1))
+
+
+def _tomorrow() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate() + dt.timedelta(days=1)
+
+
+def test_a_contact_attempt_dated_in_the_future_is_refused(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError, match="De datum ligt in de toekomst."):
+        services.log_contact_attempt(case, coordinator, kind=ContactKind.MAIL, reached=False, on=_tomorrow())
+    case.refresh_from_db()
+    assert (case.status, case.contact_attempts.count()) == ("opgepakt", 0)
+
+
+def test_a_contact_attempt_dated_today_is_recorded(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    attempt = services.log_contact_attempt(
+        case, coordinator, kind=ContactKind.MAIL, reached=False, on=_tomorrow() - dt.timedelta(days=1)
+    )
+    assert attempt.pk is not None
+
+
+def test_closing_a_case_on_a_date_in_the_future_is_refused(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError, match="De datum ligt in de toekomst."):
+        services.close_case(case, coordinator, Outcome.GEEN_CONTACT, on=_tomorrow())
+    case.refresh_from_db()
+    signal.refresh_from_db()
+    assert (case.status, case.closed_on, signal.status) == ("opgepakt", None, "opgepakt")
+
+
+def test_an_offer_dated_in_the_future_is_refused(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError, match="De datum ligt in de toekomst."):
+        services.record_offer(case, coordinator, made_on=_tomorrow())
+    with pytest.raises(ValidationError, match="De datum ligt in de toekomst."):
+        services.record_offer(case, coordinator, made_on=PICKED_UP, answer=OfferAnswer.AANVAARD, answered_on=_tomorrow())
+    case.refresh_from_db()
+    assert (case.offer_made_on, case.offer_answer) == (None, "")
+
+
+def test_a_case_cannot_close_without_an_outcome(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    with pytest.raises(ValidationError):
+        services.close_case(case, coordinator, "", on=dt.date(2026, 3, 20))
+
+
+def test_not_picking_up_without_a_reason_is_refused(signal, coordinator):
+    with pytest.raises(ValidationError, match="Kies een reden waarom het signaal niet wordt opgepakt."):
+        services.mark_not_picked_up(signal, coordinator, "", on=PICKED_UP)
+    assert Signal.objects.get(pk=signal.pk).status == "nieuw"
+
+
+def test_worker_takes_an_unassigned_case_of_their_own_team(signal, coordinator, worker, team):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=PICKED_UP)
+    assert services.may_take(case, worker)
+    case = services.take_case(case, worker)
+    event = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk), action="update").get()
+    assert (case.team, case.worker) == (team, worker)
+    assert (event.purpose, event.actor_username, event.details["hulpverlener"]) == ("zaak toegewezen", worker.username, worker.pk)
+
+
+def test_worker_cannot_take_a_case_of_another_team(signal, coordinator, worker, other_team):
+    case = services.pick_up_signal(signal, coordinator, team=other_team, on=PICKED_UP)
+    assert not services.may_take(case, worker)
+    with pytest.raises(PermissionDenied):
+        services.take_case(case, worker)
+    case.refresh_from_db()
+    assert case.worker is None
+
+
+def test_worker_cannot_take_a_case_without_a_team(signal, coordinator, worker):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    assert not services.may_take(case, worker)
+    with pytest.raises(PermissionDenied):
+        services.take_case(case, worker)
+
+
+def test_worker_cannot_take_a_case_that_already_has_a_worker(signal, coordinator, worker, team):
+    from tests.factories import UserFactory
+    from vroegsignaal.organisations.models import Role
+
+    colleague = UserFactory(username="collega-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality)
+    case = services.pick_up_signal(signal, coordinator, worker=colleague, on=PICKED_UP)
+    assert not services.may_take(case, worker)
+    with pytest.raises(ValidationError, match="Deze zaak heeft al een hulpverlener."):
+        services.take_case(case, worker)
+    case.refresh_from_db()
+    assert case.worker == colleague
+
+
+def test_a_coordinator_assigns_rather_than_takes_a_case(signal, coordinator, team):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=PICKED_UP)
+    assert not services.may_take(case, coordinator)
+    with pytest.raises(PermissionDenied):
+        services.take_case(case, coordinator)
+
+
+def test_a_closed_case_cannot_be_taken(signal, coordinator, worker, team):
+    from vroegsignaal.cases import workflow
+
+    case = services.pick_up_signal(signal, coordinator, team=team, on=PICKED_UP)
+    case = services.close_case(case, coordinator, Outcome.GEEN_CONTACT, on=dt.date(2026, 3, 20))
+    assert not services.may_take(case, worker)
+    with pytest.raises(workflow.InvalidTransition):
+        services.take_case(case, worker)

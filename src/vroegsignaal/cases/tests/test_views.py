@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -253,16 +254,28 @@ def test_case_page_writes_the_dates_the_same_dutch_way_as_the_household_view(
     assert "4-3-2026" not in body
 
 
-def test_case_page_warns_before_a_letter_when_the_team_has_no_contact_details(
-    client, verified_client, worker, team, coordinator, signal
+def test_case_page_offers_no_letter_while_the_team_has_no_contact_details(
+    client, verified_client, other_worker, other_team, coordinator, signal
 ):
-    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    verified_client(worker)
+    case = services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
+    verified_client(other_worker)
     url = reverse("cases:detail", kwargs={"case_id": case.pk})
-    assert "heeft nog geen telefoonnummer, e-mailadres of bezoekadres" in client.get(url).content.decode()
-    team.phone = "14 0999"
-    team.save()
-    assert "heeft nog geen telefoonnummer" not in client.get(url).content.decode()
+    body = client.get(url).content.decode()
+    assert "Wijkteam Zuid heeft nog geen telefoonnummer, e-mailadres of bezoekadres" in body
+    assert reverse("cases:letter", kwargs={"case_id": case.pk}) not in body
+    other_team.phone = "14 0999"
+    other_team.save()
+    body = client.get(url).content.decode()
+    assert "heeft nog geen telefoonnummer" not in body and reverse("cases:letter", kwargs={"case_id": case.pk}) in body
+
+
+def test_case_page_without_a_team_says_to_assign_it_before_a_letter(client, verified_client, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert "Deze zaak heeft nog geen wijkteam. Wijs de zaak eerst toe aan een wijkteam" in body
+    assert "> heeft nog geen" not in body  # no sentence without its subject
+    assert reverse("cases:letter", kwargs={"case_id": case.pk}) not in body
 
 
 def test_household_link_on_the_case_page_records_the_view_as_hulpverlening(
@@ -276,3 +289,163 @@ def test_household_link_on_the_case_page_records_the_view_as_hulpverlening(
     client.get(f"{household_url}?doel=hulpverlening")
     view = AuditEvent.objects.filter(object_type="households.household", action="view").latest("seq")
     assert view.purpose == "hulpverlening"
+
+
+def _close(client, case, **data):
+    return client.post(
+        reverse("cases:close", kwargs={"case_id": case.pk}),
+        {"afsluiten-outcome": data.get("outcome", ""), "afsluiten-on": data.get("on", "2026-03-20")},
+        follow=True,
+    )
+
+
+def test_close_form_starts_without_an_outcome(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.get(reverse("cases:detail", kwargs={"case_id": case.pk}))
+    field = response.context["close_form"]["outcome"]
+    assert field.value() is None and str(field).count("selected") == 1
+    assert '<option value="" selected>Kies een eindresultaat</option>' in str(field)
+
+
+def test_closing_without_choosing_an_outcome_is_refused(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    body = _close(client, case).content.decode()
+    assert "Niet opgeslagen: Eindresultaat: Kies het eindresultaat waarmee u de zaak afsluit." in body
+    assert Case.objects.get(pk=case.pk).status == "opgepakt"
+
+
+def test_closing_on_a_date_in_the_future_is_refused_on_the_case_page(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    next_year = (timezone.localdate() + dt.timedelta(days=365)).isoformat()
+    body = _close(client, case, outcome="Geen reactie na eerder contact", on=next_year).content.decode()
+    assert "De datum ligt in de toekomst." in body and Case.objects.get(pk=case.pk).status == "opgepakt"
+
+
+def test_contact_attempt_dated_next_year_is_refused_on_the_case_page(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    next_year = (timezone.localdate() + dt.timedelta(days=365)).isoformat()
+    response = client.post(
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
+        {"poging-kind": "Mail", "poging-reached": "nee", "poging-on": next_year},
+        follow=True,
+    )
+    assert "De datum ligt in de toekomst." in response.content.decode()
+    assert not ContactAttempt.objects.filter(case=case).exists()
+
+
+def test_case_page_date_pickers_offer_no_day_after_today(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    today = timezone.localdate().isoformat()
+    for name in ("poging-on", "aanbod-made_on", "aanbod-answered_on", "afsluiten-on"):
+        tag = body[body.index(f'name="{name}"') - 200 : body.index(f'name="{name}"') + 200]
+        assert f'max="{today}"' in tag, name
+
+
+def test_not_picking_up_without_a_reason_keeps_the_signal_and_says_why(client, verified_client, coordinator, signal):
+    from vroegsignaal.signals.models import Signal
+
+    verified_client(coordinator)
+    response = client.post(reverse("cases:not_picked_up"), {"signal": signal.pk, "reason": ""}, follow=True)
+    assert "Kies een reden waarom het signaal niet wordt opgepakt." in response.content.decode()
+    assert Signal.objects.get(pk=signal.pk).status == "nieuw"
+
+
+def test_worker_takes_an_unassigned_case_of_their_team_from_the_case_page(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    url = reverse("cases:detail", kwargs={"case_id": case.pk})
+    assert "Aan mij toewijzen" in client.get(url).content.decode()
+    response = client.post(reverse("cases:take", kwargs={"case_id": case.pk}), follow=True)
+    body = response.content.decode()
+    assert "De zaak is aan u toegewezen." in body and "Aan mij toewijzen" not in body
+    assert Case.objects.get(pk=case.pk).worker == worker
+    assert AuditEvent.objects.filter(object_id=str(case.pk), action="update", purpose="zaak toegewezen").exists()
+    mine = client.get(reverse("cases:list"), {"van": "mij"})
+    assert [c.pk for c, _ in mine.context["rows"]] == [case.pk]
+
+
+def test_take_button_is_only_for_the_teams_worker_on_an_unassigned_case(
+    client, verified_client, worker, team, coordinator, world
+):
+    from tests.factories import UserFactory
+    from vroegsignaal.organisations.models import Role
+
+    colleague = UserFactory(username="collega-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality)
+    taken = services.pick_up_signal(make_signal(world), coordinator, worker=colleague, on=dt.date(2026, 3, 2))
+    open_one = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    assert "Aan mij toewijzen" not in client.get(reverse("cases:detail", kwargs={"case_id": taken.pk})).content.decode()
+    verified_client(coordinator)
+    assert "Aan mij toewijzen" not in client.get(reverse("cases:detail", kwargs={"case_id": open_one.pk})).content.decode()
+
+
+def test_worker_cannot_take_a_case_of_another_team(client, verified_client, worker, case_of_other_team):
+    verified_client(worker)
+    response = client.post(reverse("cases:take", kwargs={"case_id": case_of_other_team.pk}))
+    assert response.status_code == 404 and Case.objects.get(pk=case_of_other_team.pk).worker is None
+
+
+def test_taking_a_case_is_a_post(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    assert client.get(reverse("cases:take", kwargs={"case_id": case.pk})).status_code == 405
+
+
+class _Tables(HTMLParser):
+    """Records, for every table, whether it sits inside a ``div.table-scroll``."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[tuple[str, str]] = []
+        self.tables: list[bool] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(any(t == "div" and "table-scroll" in c.split() for t, c in self.open))
+        if tag not in self.VOID:
+            self.open.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+
+def _tables_scroll(html: str) -> list[bool]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def test_every_table_on_the_case_pages_scrolls_within_itself_on_a_phone(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    Case.objects.filter(pk=case.pk).update(due_on=timezone.localdate())  # on the home page too
+    verified_client(worker)
+    for url in (reverse("cases:detail", kwargs={"case_id": case.pk}), reverse("cases:list"), reverse("portal:home")):
+        tables = _tables_scroll(client.get(url).content.decode())
+        assert tables and all(tables), url
+
+
+def test_every_table_in_the_case_templates_is_wrapped_to_scroll():
+    from pathlib import Path
+
+    import vroegsignaal.cases
+
+    templates = Path(vroegsignaal.cases.__file__).parent / "templates" / "cases"
+    for template in templates.glob("*.html"):
+        assert all(_tables_scroll(template.read_text())), template.name
