@@ -64,6 +64,13 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     assert download.value.path().read_bytes().startswith(b"%PDF")
     assert ContactAttempt.objects.filter(case=case, kind="Brief").exists()
 
+    # From the open case to its household: arrears per month, earlier signals, who looked.
+    page.goto(f"{live_server.url}/zaken/{case.pk}/")
+    page.get_by_role("link", name="Alles over dit huishouden").click()
+    page.wait_for_url(f"**/signalen/huishoudens/{case.household_id}/?doel=hulpverlening")
+    page.get_by_role("heading", level=1).first.wait_for()
+    screenshot("cases-household")
+
     page.goto(f"{live_server.url}/zaken/{case.pk}/")
     page.get_by_label("Eindresultaat").select_option("(Budget)advies en/of quick fix")
     page.once("dialog", lambda dialog: dialog.dismiss())  # second thoughts: nothing happens
@@ -77,11 +84,9 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     screenshot("cases-closed")
     assert Case.objects.get(pk=case.pk).status == "afgesloten"
 
-    # From the case to its household: arrears per month, earlier signals, who looked.
-    page.get_by_role("link", name="Alles over dit huishouden").click()
-    page.wait_for_url(f"**/signalen/huishoudens/{case.household_id}/?doel=hulpverlening")
-    page.get_by_role("heading", level=1).first.wait_for()
-    screenshot("cases-household")
+    # Once closed, the team keeps the case's history but no longer sees the household.
+    assert page.get_by_role("link", name="Alles over dit huishouden").count() == 0
+    assert page.goto(f"{live_server.url}/signalen/huishoudens/{case.household_id}/").status == 404
 
 
 @pytest.fixture
