@@ -20,7 +20,7 @@ from vroegsignaal.organisations.models import Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.portal import filters
 from vroegsignaal.privacy.services import AuditAction, record
-from vroegsignaal.signals.explanations import euros
+from vroegsignaal.signals.explanations_english import shown_euros
 from vroegsignaal.signals.models import Signal
 from vroegsignaal.signals.workflow import InvalidTransition as SignalTransitionError
 
@@ -133,7 +133,7 @@ def case_detail(request, case_id: int):
         "urgency": selectors.urgency(case, today),
         "persons": persons,
         "arrears": [] if household_hidden else [
-            (arrear, euros(arrear.amount_cents, always_cents=True)) for arrear in open_arrears(case.household_id)
+            (arrear, shown_euros(arrear.amount_cents, always_cents=True)) for arrear in open_arrears(case.household_id)
         ],
         "address": None if household_hidden else getattr(case.household, "address", None),
         "household_hidden": household_hidden,

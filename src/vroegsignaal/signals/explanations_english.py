@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from django.utils import translation
 from django.utils.formats import date_format
 
-from .explanations import SWAPS_SHOWN, creditor_totals
+from .explanations import SWAPS_SHOWN, creditor_totals, euros
 
 KINDS = {"meervoudig": "multiple", "enkelvoudig": "single"}
 
@@ -42,6 +42,13 @@ def english_euros(cents: int, *, always_cents: bool = False) -> str:
     whole, rest = divmod(abs(int(cents)), 100)
     sign = "-" if cents < 0 else ""
     return f"{sign}€{whole:,}" if rest == 0 and not always_cents else f"{sign}€{whole:,}.{rest:02d}"
+
+
+def shown_euros(cents: int, *, always_cents: bool = False) -> str:
+    """An amount as the page's language writes it: ``€ 1.234,56`` in Dutch, ``€1,234.56`` in English."""
+    if translation.get_language() == "en":
+        return english_euros(cents, always_cents=always_cents)
+    return euros(cents, always_cents=always_cents)
 
 
 def _day(text: str) -> dt.date:

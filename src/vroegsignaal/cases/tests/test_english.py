@@ -34,11 +34,11 @@ def test_case_page_speaks_english_when_chosen(english, verified_client, worker, 
         f"Case {case.pk}", "Next deadline", "Date picked up", "Neighbourhood team", "Offer of help",
         "Outstanding arrears", "Creditor", "Record a contact attempt", "Type of contact", "Create letter",
         "Close the case", "Contact attempts, newest first", "No contact attempts yet.", "Notes", "History",
-        "Picked up",
+        "Picked up", "€125.00",
     ):  # fmt: skip
         assert text in body, text
     for dutch in (
-        f"Zaak {case.pk}", "Eerstvolgende termijn", "Datum opgepakt", "Hulpaanbod", "Openstaande achterstanden",
+        "€ 125,00", f"Zaak {case.pk}", "Eerstvolgende termijn", "Datum opgepakt", "Hulpaanbod", "Openstaande achterstanden",
         "Schuldeiser", "Contactpoging vastleggen", "Soort contact", "Brief maken", "Zaak afsluiten",
         "Nog geen contactpogingen", "Notities", "Geschiedenis", "Opgepakt",
     ):  # fmt: skip
