@@ -16,6 +16,11 @@ Two forms are accepted, told apart by their header:
 Headers are matched case-insensitively, ignoring spaces, ``_``, ``-`` and
 ``.``; other columns are ignored. Line numbers in messages are the file's own
 (the header is line 1), also when quoted fields span lines.
+
+Encodings and delimiters are those of a delivery (spec 1.3), told apart by
+intake's own code (:mod:`vroegsignaal.intake.parsing`): UTF-8 with or without
+BOM, else Windows-1252, else ISO-8859-1; ``,`` ``;`` tab or ``|``; fields may
+be quoted; CRLF or LF. UTF-16/32 and files with NUL bytes are refused.
 """
 
 from __future__ import annotations
@@ -28,13 +33,22 @@ from dataclasses import dataclass
 
 import polars as pl
 
+# Intake's CSV sniffing, so that the register reads what a delivery may be (spec 1.3).
+from vroegsignaal.intake.parsing import (
+    DeliveryRefused,
+    _Bytes,
+    _detect_encoding,
+    _sniff_delimiter,
+    _to_utf8,
+)
+
 from .addressing import WHITESPACE, addition_exprs, house_number_exprs, postcode_expr
 from .exceptions import RegistryImportError
 
 MAX_TEXT_LENGTH = 200  # straatnaam and woonplaats columns
 MAX_SHOWN_VALUE = 40  # characters of a wrong value quoted in a message
 BOM = b"\xef\xbb\xbf"
-DELIMITERS = (",", ";", "\t")
+SAMPLE_BYTES = 1 << 20  # the head of the file the delimiter is told from
 
 # canonical name → accepted header spellings (already lower case, without separators)
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -170,23 +184,21 @@ def parse_address_file(
 
 
 class CsvSource:
-    """A CSV file in memory: checked to be UTF-8, its delimiter detected, its header read."""
+    """A CSV file in memory, as UTF-8: its encoding and delimiter detected, its header read."""
 
     def __init__(self, data: bytes):
+        raw = _Bytes(data, max_bytes=len(data))  # the same bytes object, not a copy
+        try:
+            self.encoding = _detect_encoding(raw)
+        except DeliveryRefused as refused:  # UTF-16/32, or NUL bytes: none of the encodings
+            raise RegistryImportError(refused.message)
+        data = _to_utf8(raw, self.encoding)  # the original when it is UTF-8 already
         if data.startswith(BOM):
             data = data[len(BOM) :]
-        if not data.strip():
+        if not data or data.isspace():
             raise RegistryImportError("Het bestand is leeg.")
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise RegistryImportError(
-                f"Regel {line}: het bestand is geen UTF-8; sla het op als CSV in UTF-8."
-            )
         self.data = data
-        first_line = data.split(b"\n", 1)[0].decode("utf-8")
-        self.delimiter = max(DELIMITERS, key=first_line.count)
+        self.delimiter = _sniff_delimiter(data[:SAMPLE_BYTES].decode("utf-8", errors="ignore"))
         self.header = self._read(n_rows=0).columns
 
     def _read(self, **options) -> pl.DataFrame:

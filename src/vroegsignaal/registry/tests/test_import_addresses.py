@@ -255,12 +255,6 @@ def test_line_numbers_count_line_breaks_inside_quoted_fields(voorbeeldstad, writ
         import_addresses(write("a.csv", text))
 
 
-def test_file_that_is_not_utf8_is_refused(voorbeeldstad, write):
-    text = "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Caf\xe9straat,Voorbeeldstad,0999\n"
-    with pytest.raises(RegistryImportError, match="Regel 2: het bestand is geen UTF-8"):
-        import_addresses(write("a.csv", text.encode("cp1252")))
-
-
 def test_line_with_too_many_fields_is_refused_naming_it(voorbeeldstad, write):
     text = "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n1234AB,2,Dorpsweg,Voorbeeldstad,0999,extra\n"
     with pytest.raises(RegistryImportError, match="^Regel 3: 6 velden"):
