@@ -343,7 +343,7 @@ def _finish(
 # ---------------------------------------------------------------------------
 
 
-def _detect_encoding(raw: _Bytes) -> str:
+def detect_encoding(raw: _Bytes) -> str:
     head = raw.head(4)
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or head.startswith(
         (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -370,7 +370,7 @@ def _detect_encoding(raw: _Bytes) -> str:
         return "latin-1"
 
 
-def _to_utf8(raw: _Bytes, encoding: str) -> bytes | mmap.mmap:
+def to_utf8(raw: _Bytes, encoding: str) -> bytes | mmap.mmap:
     """The content as UTF-8 bytes (the original when it already is)."""
     if encoding == "utf-8":
         data = raw.data
@@ -404,7 +404,7 @@ def _header_position(sample: str) -> tuple[int, str | None]:
     return skipped, forced
 
 
-def _sniff_delimiter(sample: str) -> str:
+def sniff_delimiter(sample: str) -> str:
     """The delimiter that splits the header and the next records most consistently."""
     best: tuple[tuple[int, float, int], str] | None = None
     for delimiter in DELIMITERS:
@@ -444,14 +444,14 @@ def _polars_error_reason(error: Exception) -> str:
 def _read_csv(
     raw: _Bytes, column_mapping: Mapping[str, str | None] | None, soort: str | None
 ) -> ParsedDelivery:
-    encoding = _detect_encoding(raw)
-    data = _to_utf8(raw, encoding)
+    encoding = detect_encoding(raw)
+    data = to_utf8(raw, encoding)
     sample = bytes(data[:_SAMPLE]).decode("utf-8", errors="ignore").removeprefix("\ufeff")
     skip, forced = _header_position(sample)
     body_sample = "\n".join(sample.split("\n")[skip:])
     if not body_sample.strip():
         raise _empty()
-    delimiter = forced or _sniff_delimiter(body_sample)
+    delimiter = forced or sniff_delimiter(body_sample)
     source = raw.path if (raw.path is not None and data is raw.data) else data
     records = list(_sample_records(body_sample, delimiter, limit=1))
     if not records:

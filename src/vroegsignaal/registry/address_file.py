@@ -37,9 +37,9 @@ import polars as pl
 from vroegsignaal.intake.parsing import (
     DeliveryRefused,
     _Bytes,
-    _detect_encoding,
-    _sniff_delimiter,
-    _to_utf8,
+    detect_encoding,
+    sniff_delimiter,
+    to_utf8,
 )
 
 from .addressing import WHITESPACE, addition_exprs, house_number_exprs, postcode_expr
@@ -189,16 +189,16 @@ class CsvSource:
     def __init__(self, data: bytes):
         raw = _Bytes(data, max_bytes=len(data))  # the same bytes object, not a copy
         try:
-            self.encoding = _detect_encoding(raw)
+            self.encoding = detect_encoding(raw)
         except DeliveryRefused as refused:  # UTF-16/32, or NUL bytes: none of the encodings
             raise RegistryImportError(refused.message)
-        data = _to_utf8(raw, self.encoding)  # the original when it is UTF-8 already
+        data = to_utf8(raw, self.encoding)  # the original when it is UTF-8 already
         if data.startswith(BOM):
             data = data[len(BOM) :]
         if not data or data.isspace():
             raise RegistryImportError("Het bestand is leeg.")
         self.data = data
-        self.delimiter = _sniff_delimiter(data[:SAMPLE_BYTES].decode("utf-8", errors="ignore"))
+        self.delimiter = sniff_delimiter(data[:SAMPLE_BYTES].decode("utf-8", errors="ignore"))
         self.header = self._read(n_rows=0).columns
 
     def _read(self, **options) -> pl.DataFrame:
