@@ -73,11 +73,11 @@ STATUS_SENTENCES = {
     DeliveryStatus.ONTVANGEN: _("Wacht op verwerking; er is nog niets gewijzigd."),
     DeliveryStatus.IN_BEHANDELING: _("De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is."),
     DeliveryStatus.WACHT_OP_BEVESTIGING: _(
-        "Wacht op bevestiging: deze stand zou meer dan de helft van de openstaande achterstanden "
-        "afmelden. Er is nog niets verwerkt."
+        "De veiligheidscontrole houdt deze stand tegen tot u hem bevestigt; waarom staat hieronder. "
+        "Er is nog niets verwerkt."
     ),
     DeliveryStatus.VERWERKT: _("De achterstanden zijn bijgewerkt; het verslag staat hieronder."),
-    DeliveryStatus.AFGEWEZEN: _("Afgewezen; er is niets gewijzigd."),
+    DeliveryStatus.AFGEWEZEN: _("Er is niets gewijzigd; waarom staat hieronder."),
 }
 
 

@@ -236,7 +236,7 @@ def test_refusal_stored_from_an_english_page_is_dutch(world, households, english
     assert delivery.report["weigering"]["melding"].startswith("Verplichte kolommen ontbreken:")
     html = main_html(english.get(f"/leveringen/{delivery.pk}/"))
     assert "Verplichte kolommen ontbreken:" in html  # the stored message, as it is
-    assert "Rejected; nothing has been changed." in html  # the page around it
+    assert "Nothing was changed; the reason is below." in html  # the page around it
 
 
 def test_rejected_rows_csv_stays_dutch_when_english_is_chosen(world, households, english):
