@@ -51,7 +51,7 @@ def test_home_page_speaks_english_when_chosen(english, verified_client):
 
     assert "<title>Home · Vroegsignaal</title>" in body
     assert "Welcome, coord-en" in body
-    assert "You are logged in as early detection coordinator at Engelsdorp (0996)." in body
+    assert "You are logged in as early detection coordinator (Engelsdorp (0996))." in body
     assert 'aria-label="Main menu"' in body
     for label in ("Home", "Trays", "Cases", "Monitor", "Account security"):
         assert f">{label}</a>" in body
@@ -78,7 +78,7 @@ def test_home_page_names_the_platform_in_english_for_a_user_without_organisation
 ):
     verified_client(UserFactory(role=Role.BEHEERDER, municipality=None))
     body = english.get("/").content.decode()
-    assert "You are logged in as administrator at the platform." in body
+    assert "You are logged in as administrator of the platform." in body
     assert ">Administration</a>" in body and "Manage municipalities, creditors, covenants" in body
 
 
