@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Signaalregels"), "signals:rules", frozenset({Role.COORDINATOR})),
     NavItem(_("Auditlog"), "privacy:audit_log", frozenset({Role.PRIVACY_OFFICER})),
     NavItem(_("Bewaartermijnen"), "privacy:retention_runs", frozenset({Role.PRIVACY_OFFICER})),
+    NavItem(_("Inzageverzoek"), "privacy:subject_access", frozenset({Role.PRIVACY_OFFICER})),
     NavItem(_("Accountbeveiliging"), "two_factor:profile", ALL_ROLES),
 ]
 

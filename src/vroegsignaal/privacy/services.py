@@ -1,4 +1,5 @@
-"""The privacy app's public face: audit, encryption, blind indexes, key rotation, retention, backups.
+"""The privacy app's public face: audit, encryption, blind indexes, key rotation, retention, backups,
+and the inzageverzoek (AVG art. 15, :mod:`.subject_access`).
 
 Other apps import from here (or from :mod:`.fields` for model fields).
 """
@@ -45,5 +46,25 @@ __all__ = [
     "purge",
     "record",
     "rotate_keys",
+    "subject_access_export",
+    "subject_access_search",
     "verify_chain",
 ]
+
+
+# The inzageverzoek reads the households, signals, cases and feedback apps, which import this
+# module: imported when called, not here.
+
+
+def subject_access_search(user, query, *, request=None):
+    """Look a person up for an inzageverzoek (:func:`.subject_access.search`); audited."""
+    from . import subject_access
+
+    return subject_access.search(user, query, request=request)
+
+
+def subject_access_export(user, query, person_ids=(), *, request=None) -> tuple[str, bytes]:
+    """The inzageverzoek as a JSON file (:func:`.subject_access.export`); audited."""
+    from . import subject_access
+
+    return subject_access.export(user, query, person_ids, request=request)

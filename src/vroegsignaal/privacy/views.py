@@ -1,4 +1,5 @@
-"""The privacy officer's screens: thin views over :mod:`.selectors` and :mod:`.officer`."""
+"""The privacy officer's screens: thin views over :mod:`.selectors`, :mod:`.officer` and
+:mod:`.services` (the inzageverzoek)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,22 @@ import functools
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
 from vroegsignaal.portal import filters
 
-from . import officer, selectors
+from . import officer, selectors, services
+from .forms import SubjectSearchForm
 from .models import AuditAction, VerificationScope
 from .retention import CATEGORIES, policy_for
+from .subject_access import MAX_HITS, NothingToExport
 
 RUNS_PAGE_SIZE = 25
 # The audit log's filter (names, codes, dates of the search; no personal data of citizens),
@@ -127,3 +131,57 @@ def retention_runs(request):
         "privacy/retention_runs.html",
         {"page": page, "rows": rows, "policy": policy},
     )
+
+
+# The inzageverzoek's search values are personal data: POST only, hidden from error reports.
+SEARCH_FIELDS = ("bsn", "achternaam", "geboortedatum", "postcode")
+
+
+@sensitive_post_parameters(*SEARCH_FIELDS)
+@require_http_methods(["GET", "POST"])
+@privacy_officer_required
+def subject_access(request):
+    form = SubjectSearchForm(request.POST if request.method == "POST" else None)
+    result = None
+    if form.is_valid():
+        result = services.subject_access_search(request.user, form.query(), request=request)
+        labels = selectors.object_type_labels()
+        for report in result.reports:
+            for event in report.audit_trail:
+                event.object_label = labels.get(event.object_type, event.object_type)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(
+        request,
+        "privacy/subject_access.html",
+        {
+            "form": form,
+            "query": form.query() if result is not None else None,
+            "result": result,
+            "max_hits": MAX_HITS,
+        },
+        status=status,
+    )
+
+
+@sensitive_post_parameters(*SEARCH_FIELDS)
+@require_POST
+@privacy_officer_required
+def subject_access_download(request):
+    form = SubjectSearchForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "privacy/subject_access.html",
+            {"form": form, "query": None, "result": None, "max_hits": MAX_HITS},
+            status=400,
+        )
+    person_ids = [int(v) for v in request.POST.getlist("persoon") if v.isascii() and v.isdigit()]
+    try:
+        filename, content = services.subject_access_export(
+            request.user, form.query(), person_ids, request=request
+        )
+    except NothingToExport:
+        raise Http404
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
