@@ -9,6 +9,7 @@ delivery page polls a small status fragment with htmx while it runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 
 from . import services, uploads
 from .codes import Code, message
+from .fields import Soort
 from .forms import ApiKeyForm, ColumnMappingFormSet, UploadForm
 from .models import ApiKey, Delivery, Via
 from .report import STATUS_SENTENCES, report_context
@@ -183,6 +185,8 @@ def preview(request):
         "intake/preview.html",
         {
             "upload": upload,
+            "reference_date": dt.date.fromisoformat(upload["peildatum"]) if upload.get("peildatum") else None,
+            "kind_label": Soort(upload["soort"]).label if upload.get("soort") in Soort.values else upload.get("soort"),
             "preview": result,
             "table": table,
             "mapped": [(name, result.columns.get(name, "")) for name in result.fields],

@@ -48,6 +48,12 @@ def test_upload_shows_a_preview_with_the_mapping_then_submitting_delivers(world,
     assert list(services.incoming_dir().iterdir()) == []
 
 
+def test_preview_shows_the_peildatum_and_kind_as_words(world, households, browser):
+    upload(browser, csv_bytes([row(1)]), peildatum="2026-11-01", soort="mutatie")
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert "<dd>1 november 2026</dd>" in html and "<dd>Mutatie (alleen wijzigingen)</dd>" in html
+
+
 def test_preview_of_a_file_with_missing_columns_explains_and_offers_the_mapping(world, households, browser):
     content = b"nummer;achternaam\n1;Jansen\n"
     upload(browser, content)
