@@ -69,7 +69,7 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     assert page.get_by_label("Wijk of buurt").input_value() == town.buurt.code  # the filter stayed put
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Downloaden als Excel (huidige filters)").click()
+        page.get_by_role("link", name="Excel", exact=True).click()  # "Downloaden met de huidige filters: Excel, CSV"
     sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert sheet.max_row == 2  # the header and the one filtered signal
 

@@ -74,7 +74,6 @@ from vroegsignaal.feedback.models import FeedbackEvent
 from vroegsignaal.feedback.services import KLANTNUMMER_CONTEXT
 from vroegsignaal.households.matching import normalise_surname
 from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
-from vroegsignaal.households.services import BIRTH_DATE_CONTEXT, BSN_CONTEXT, SURNAME_CONTEXT
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.intake.normalise import split_surname
 from vroegsignaal.organisations.models import Municipality, Role
@@ -126,13 +125,21 @@ class SubjectQuery:
         return {"zoekwijze": self.method, "met_postcode": bool(self.postcode and not self.bsn)}
 
 
+def _contexts():
+    """The households app's blind-index contexts, looked up when used: importing its services
+    module with the privacy app's views would load all of households (and tests swap it out)."""
+    from vroegsignaal.households import services
+
+    return services
+
+
 def bsn_index(bsn: str) -> str:
     """The blind index of a BSN in normal form (nine digits), as ``Person.bsn_index`` stores it."""
-    return blind_index(bsn, context=BSN_CONTEXT)
+    return blind_index(bsn, context=_contexts().BSN_CONTEXT)
 
 
 def birth_date_index(day: dt.date) -> str:
-    return blind_index(day.isoformat(), context=BIRTH_DATE_CONTEXT)
+    return blind_index(day.isoformat(), context=_contexts().BIRTH_DATE_CONTEXT)
 
 
 def surname_indexes(surname: str) -> list[str]:
@@ -145,7 +152,7 @@ def surname_indexes(surname: str) -> list[str]:
     _tussenvoegsel, name = split_surname(surname)
     if name:
         forms.add(normalise_surname(name))
-    return sorted(blind_index(f, context=SURNAME_CONTEXT) for f in forms if f)
+    return sorted(blind_index(f, context=_contexts().SURNAME_CONTEXT) for f in forms if f)
 
 
 def searchable_municipalities(user) -> QuerySet[Municipality]:

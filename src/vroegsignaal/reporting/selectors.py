@@ -12,14 +12,17 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from vroegsignaal.households.selectors import arrear_history
 from vroegsignaal.organisations.models import CreditorType
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
 from vroegsignaal.registry.models import Neighbourhood
+from vroegsignaal.signals import trays
+from vroegsignaal.signals.explanations import dutch_date
+from vroegsignaal.signals.explanations_english import english_date
 from vroegsignaal.signals.models import (
     OPEN_STATUSES,
     Signal,
@@ -27,6 +30,7 @@ from vroegsignaal.signals.models import (
     SignalKind,
     SignalStatus,
 )
+from vroegsignaal.signals.services import shown_explanation
 
 OPEN = "open"
 PAGE_SIZE = 50
@@ -134,6 +138,27 @@ class TrayFilter:
         return qs.order_by(*order)
 
 
+def sort_headers(tray_filter: TrayFilter) -> dict[str, dict]:
+    """Per sort key, what its column header shows and links to.
+
+    ``value`` is the ``sorteer`` the header links to: the sorted column's header
+    reverses it, another column's starts in its own direction. ``direction``
+    (``ascending``/``descending``, for ``aria-sort`` and the arrow) is set on the
+    sorted column only.
+    """
+    headers = {}
+    for key, order in SORTS.items():
+        if key != tray_filter.sort:
+            headers[key] = {"value": key, "direction": ""}
+            continue
+        descending = order[0].startswith("-") != tray_filter.descending_flip
+        headers[key] = {
+            "value": key if tray_filter.descending_flip else f"-{key}",
+            "direction": "descending" if descending else "ascending",
+        }
+    return headers
+
+
 def remembered_query(query: QueryDict) -> str:
     """The filter part of a query string (no page number), for links and the session."""
     kept = QueryDict(mutable=True)
@@ -161,12 +186,62 @@ def tray_page(signals: QuerySet[Signal], number) -> Page:
 
     Sorting tens of thousands of signals with their addresses and neighbourhoods
     joined costs far more than sorting the signal rows and joining 50 of them.
+    Each row gets ``contact_deadline`` (:func:`contact_deadline`).
     """
     page = Paginator(signals.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
     ids = list(page.object_list)
-    rows = {s.pk: s for s in tray_list_rows(Signal.objects.filter(pk__in=ids))}
+    rows = {
+        s.pk: s
+        for s in tray_list_rows(Signal.objects.filter(pk__in=ids)).annotate(case_contact_due=F("case__contact_due"))
+    }
     page.object_list = [rows[i] for i in ids if i in rows]
+    for signal in page.object_list:
+        signal.contact_deadline = _deadline(signal, signal.case_contact_due)
     return page
+
+
+def _deadline(signal: Signal, case_contact_due: dt.date | None) -> dt.date | None:
+    if case_contact_due is not None:
+        return case_contact_due
+    return signal.deadline if signal.crisis else None
+
+
+def contact_deadline(signal: Signal, cases=()) -> dt.date | None:
+    """The crisis contact deadline a page shows for ``signal``: its case's (among ``cases``)
+    once it has one.
+
+    The case is where the contact is recorded and its deadline watched (overdue and
+    due-soon lists), so once picked up the case's ``contact_due`` is the deadline; it can
+    differ from the signal's own ``deadline`` (counted from the receipt, and set anew when
+    a later delivery makes the signal a crisis again). Without a case, or a case without a
+    contact deadline (the signal became a crisis after the pick-up), the signal's own.
+    """
+    case = next((c for c in cases if c.signal_id == signal.pk), None)
+    return _deadline(signal, case.contact_due if case else None)
+
+
+def explanation_with_deadline(signal: Signal, deadline: dt.date | None) -> str:
+    """The signal's explanation in the page's language, its crisis line naming ``deadline``
+    (:func:`contact_deadline`) instead of the signal's own deadline when they differ."""
+    text = shown_explanation(signal)
+    if deadline is None or signal.deadline is None or deadline == signal.deadline:
+        return text
+    if get_language() == "en":  # as shown_explanation chooses
+        return text.replace(f"contact by {english_date(signal.deadline)}", f"contact by {english_date(deadline)}")
+    return text.replace(f"contact uiterlijk {dutch_date(signal.deadline)}", f"contact uiterlijk {dutch_date(deadline)}")
+
+
+def priority_points() -> dict:
+    """The figures of the tray priority (``signals.trays``), for the page's explanation of it."""
+    return {
+        "crisis": trays.CRISIS_POINTS,
+        "per_creditor": trays.CREDITOR_POINTS,
+        "creditors_capped": trays.CREDITORS_CAPPED,
+        "euros_per_point_cents": trays.EUROS_PER_POINT * 100,
+        "amount_cap_cents": trays.AMOUNT_CAP_EUR * 100,
+        "age_points": trays.AGE_POINTS,
+        "age_cap_days": trays.AGE_CAP_DAYS,
+    }
 
 
 def trays_with_counts(trays, signals: QuerySet[Signal]) -> list[dict]:

@@ -32,26 +32,37 @@ from vroegsignaal.signals.exports import (
 from vroegsignaal.signals.exports import (
     FORMATS as EXPORT_FORMATS,
 )
+from vroegsignaal.signals.models import SignalStatus
 
-# Why a user opens a household; the first is the default.
+# Why a user opens a household.
 PURPOSES = {
     "signaalbehandeling": _("Signaalbehandeling"),
     "hulpverlening": _("Hulpverlening (casus)"),
     "kwaliteitscontrole": _("Kwaliteitscontrole"),
 }
+# What an opening is logged as until the user chooses: a coordinator handles signals, a
+# wijkteam worker (who only opens the households of the team's cases) works a case.
 DEFAULT_PURPOSE = "signaalbehandeling"
+ROLE_PURPOSES = {Role.HULPVERLENER: "hulpverlening"}
 # Roles that see the persons of a household decrypted.
 ROLES_SEEING_PERSONS = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
 PERSONAL_DATA_PERMISSION = "reporting.export_personal_data"
 
 
-def purpose_of(value: str | None) -> str:
-    return value if value in PURPOSES else DEFAULT_PURPOSE
+def default_purpose(user=None) -> str:
+    """The purpose of a household view the user did not choose one for: by role."""
+    return ROLE_PURPOSES.get(getattr(user, "role", None), DEFAULT_PURPOSE)
 
 
-def open_household(user, household, *, purpose: str, request=None) -> list:
-    """Record that ``user`` opened the household for ``purpose``; the persons they may see, decrypted."""
-    purpose = purpose_of(purpose)
+def purpose_of(value: str | None, user=None) -> str:
+    """``value`` when it is a known purpose, otherwise ``user``'s default."""
+    return value if value in PURPOSES else default_purpose(user)
+
+
+def open_household(user, household, *, purpose: str | None, request=None) -> list:
+    """Record that ``user`` opened the household for ``purpose`` (their role's default when
+    none or an unknown one); the persons they may see, decrypted."""
+    purpose = purpose_of(purpose, user)
     record(user, AuditAction.VIEW, household, purpose=purpose, request=request)
     if user.role not in ROLES_SEEING_PERSONS:
         return []
@@ -166,6 +177,15 @@ def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> B
         else:
             result.done.append(signal.pk)
     return result
+
+
+def signals_to_pick_up(user, signals) -> list:
+    """Of ``signals`` (scoped by the caller), those ``user`` may pick up or decline from the
+    household page: a coordinator's signals that are still new (the cases app's pick-up and
+    not-picked-up are the coordinator's)."""
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        return []
+    return [s for s in signals if s.status == SignalStatus.NIEUW]
 
 
 def not_picked_up_reasons() -> list[tuple[str, str]]:

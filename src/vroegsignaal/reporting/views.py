@@ -98,7 +98,8 @@ def tray_detail(request, tray_id: int):
         "statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("alle", _("Alle"))],
         "teams": scoped(request.user, Team).only("id", "name"),
         "flags": [("crisis", _("Crisis")), ("herhaald", _("Herhaald")), ("schuldverschuiving", _("Schuldverschuiving"))],
-        "sorts": selectors.SORTS,
+        "sort_headers": selectors.sort_headers(tray_filter),
+        "priority_points": selectors.priority_points(),
         "may_export_personal_data": services.may_export_personal_data(request.user),
         "bulk_actions": services.BULK_ACTIONS,
         "not_picked_up_reasons": services.not_picked_up_reasons(),
@@ -163,18 +164,27 @@ def household_detail(request, household_id: int):
     household = get_scoped_or_404(
         request.user, Household.objects.select_related("address__buurt__wijk"), pk=household_id
     )
-    purpose = services.purpose_of(request.GET.get("doel"))
+    purpose = services.purpose_of(request.GET.get("doel"), request.user)
     persons = services.open_household(request.user, household, purpose=purpose, request=request)
     signals = list(
         scoped(request.user, Signal).filter(household=household).select_related("tray", "team").order_by("-signal_date", "-id")
     )
+    signal = signals[0] if signals and signals[0].is_open else None
+    cases = list(cases_of_household(request.user, household))
+    deadline = selectors.contact_deadline(signal, cases) if signal else None
+    to_pick_up = services.signals_to_pick_up(request.user, signals)
     context = {
         "household": household,
         "persons": persons,
         "shows_persons": request.user.role in services.ROLES_SEEING_PERSONS,
-        "signal": signals[0] if signals and signals[0].is_open else None,
-        "earlier_signals": signals[1:] if signals and signals[0].is_open else signals,
-        "cases": list(cases_of_household(request.user, household)),
+        "signal": signal,
+        "deadline": deadline,
+        "explanation": selectors.explanation_with_deadline(signal, deadline) if signal else "",
+        "earlier_signals": signals[1:] if signal else signals,
+        "to_pick_up": to_pick_up,
+        "teams": list(scoped(request.user, Team).only("id", "name")) if to_pick_up else [],
+        "not_picked_up_reasons": services.not_picked_up_reasons() if to_pick_up else [],
+        "cases": cases,
         "timelines": selectors.arrear_timelines(household),
         "trail": list(selectors.household_view_trail(household, limit=selectors.TRAIL_LIMIT)),
         "trail_limit": selectors.TRAIL_LIMIT,
@@ -240,7 +250,7 @@ def tray_bulk_action(request, tray_id: int):
     ids = [int(v) for v in request.POST.getlist("signaal") if v.isdigit()]
     signals = list(scoped(request.user, Signal).filter(tray=tray, pk__in=ids).order_by("id"))
     if not signals:
-        messages.warning(request, _("Kies eerst een of meer signalen."))
+        messages.warning(request, _("Vink eerst een of meer signalen aan."))
         return redirect(back)
     team = None
     if request.POST.get("team"):

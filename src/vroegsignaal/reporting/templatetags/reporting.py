@@ -23,6 +23,15 @@ def euros(cents):
 
 
 @register.filter
+def whole_euros(cents):
+    """``€ 5.000`` (``€5,000`` in English): an amount as a sentence reads it, without cents;
+    the euro sign never ends a line."""
+    if translation.get_language() == "en":
+        return english_euros(cents)
+    return _euros(cents).replace(" ", "\u00a0")
+
+
+@register.filter
 def purpose_label(value: str) -> str:
     """The label of a recorded purpose of viewing (``signaalbehandeling`` → "Signaalbehandeling");
     a purpose recorded by something else is shown as recorded."""

@@ -242,7 +242,7 @@ def test_bulk_action_messages_speak_english_when_chosen(town, client, verified_c
     # Each answer adds its message to the ones not yet shown (the tests follow no redirects).
     assert (
         _messages(client.post(url, {"actie": "oppakken"}))[-1]
-        == "First select one or more signals."
+        == "Tick one or more signals first."
     )
     response = client.post(url, {"signaal": [signals[0].pk], "actie": "toewijzen"})
     assert _messages(response)[-1] == "Choose a neighbourhood team to assign to."

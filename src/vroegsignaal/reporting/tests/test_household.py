@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from vroegsignaal.cases.models import Case
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
 
@@ -200,3 +202,182 @@ def test_household_view_writes_dates_and_months_in_full_dutch_not_capitalised_ab
     assert ">5 februari 2026</td>" in body
     assert ">maart 2026</th>" in body
     assert "Feb 2026" not in body and "Mrt 2026" not in body
+
+
+# --- the purpose a view is logged with before the user chooses one -----------------------------
+
+
+def test_hulpverlener_opening_a_household_is_logged_as_case_work_until_they_choose(town, client, verified_client):
+    household = town.household()
+    _case_of(town, household, town.team)
+    verified_client(_worker(town))
+    response = client.get(reverse("reporting:household", args=[household.pk]))
+    assert _views_of(household).get().purpose == "hulpverlening"
+    assert response.context["purpose"] == "hulpverlening"
+    assert '<option value="hulpverlening" selected>' in response.content.decode()  # the select says so too
+    client.get(reverse("reporting:household", args=[household.pk]), {"doel": "kwaliteitscontrole"})
+    assert sorted(_views_of(household).values_list("purpose", flat=True)) == ["hulpverlening", "kwaliteitscontrole"]
+
+
+def test_hulpverlener_with_an_unknown_purpose_is_logged_as_case_work(town, client, verified_client):
+    household = town.household()
+    _case_of(town, household, town.team)
+    verified_client(_worker(town))
+    client.get(reverse("reporting:household", args=[household.pk]), {"doel": "nieuwsgierigheid"})
+    assert _views_of(household).get().purpose == "hulpverlening"
+
+
+# --- picking a signal up (or not) from the household page ------------------------------------
+
+
+class _Forms(HTMLParser):
+    """The page's forms: action, data-confirm, and each field's value (a select's selected option)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action"), "confirm": a.get("data-confirm"), "fields": {}, "required": set(), "options": {}})
+        elif not self.forms:
+            return
+        elif tag == "input" and a.get("name"):
+            self.forms[-1]["fields"][a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select = a["name"]
+            self.forms[-1]["fields"].setdefault(self._select, "")
+            self.forms[-1]["options"][self._select] = []
+            if "required" in a:
+                self.forms[-1]["required"].add(self._select)
+        elif tag == "option" and self._select:
+            self.forms[-1]["options"][self._select].append(a.get("value", ""))
+            if "selected" in a:
+                self.forms[-1]["fields"][self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def _forms(response, action: str) -> list[dict]:
+    parser = _Forms()
+    parser.feed(response.content.decode())
+    return [f for f in parser.forms if f["action"] == action]
+
+
+def test_coordinator_can_pick_up_a_new_signal_from_the_household_page_with_its_team_chosen(town, client, verified_client):
+    from tests.factories import TeamFactory
+
+    TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid")
+    household = town.household()
+    signal = town.signal(household, team=town.team)
+    verified_client(town.coordinator)
+    page = client.get(reverse("reporting:household", args=[household.pk]))
+    [form] = _forms(page, reverse("cases:pick_up"))
+    assert form["fields"] == {"csrfmiddlewaretoken": form["fields"]["csrfmiddlewaretoken"], "signal": str(signal.pk), "team": str(town.team.pk)}
+    assert "oppakken" in form["confirm"] and "niet ongedaan" in form["confirm"]  # the portal asks before it posts
+
+    response = client.post(form["action"], form["fields"], follow=True)
+    case = Case.objects.get(signal=signal)
+    assert case.team_id == town.team.pk
+    assert response.redirect_chain[-1][0] == reverse("cases:detail", args=[case.pk])  # the new case, with
+    assert "Het signaal is opgepakt." in [str(m) for m in response.context["messages"]]
+
+
+def test_coordinator_can_decline_a_new_signal_from_the_household_page_with_a_reason(town, client, verified_client):
+    household = town.household()
+    signal = town.signal(household)
+    verified_client(town.coordinator)
+    page = client.get(reverse("reporting:household", args=[household.pk]))
+    [form] = _forms(page, reverse("cases:not_picked_up"))
+    assert form["fields"]["signal"] == str(signal.pk)
+    assert "reason" in form["required"] and form["fields"]["reason"] == ""  # the browser asks for a reason first
+    assert "Niet opgepakt: onterecht signaal" in form["options"]["reason"]
+    assert "niet ongedaan" in form["confirm"]
+
+    response = client.post(form["action"], {**form["fields"], "reason": "Niet opgepakt: onterecht signaal"}, follow=True)
+    signal.refresh_from_db()
+    assert signal.status == "niet_opgepakt"
+    assert "Het signaal is als niet opgepakt gemarkeerd." in [str(m) for m in response.context["messages"]]
+
+
+def test_household_page_offers_no_pick_up_for_a_signal_already_picked_up(town, client, verified_client):
+    household = town.household()
+    _case_of(town, household, town.team)
+    verified_client(town.coordinator)
+    page = client.get(reverse("reporting:household", args=[household.pk]))
+    assert _forms(page, reverse("cases:pick_up")) == [] and _forms(page, reverse("cases:not_picked_up")) == []
+
+
+def test_only_a_coordinator_is_offered_to_pick_up_or_decline(town):
+    from vroegsignaal.reporting.services import signals_to_pick_up
+
+    new, picked_up = town.signal(), town.signal(status="opgepakt")
+    assert signals_to_pick_up(town.coordinator, [new, picked_up]) == [new]
+    assert signals_to_pick_up(_worker(town), [new, picked_up]) == []
+
+
+# --- one crisis deadline per signal: its case's once it has one -------------------------------------
+
+
+RECEIVED = dt.date(2026, 11, 27)  # a Friday: three working days end on Wednesday 2 December
+
+
+def _crisis_signal(town, household):
+    """A crisis signal received on RECEIVED, with the explanation and reasons evaluation writes."""
+    from vroegsignaal.signals.deadlines import crisis_contact_deadline
+    from vroegsignaal.signals.explanations import explain
+    from vroegsignaal.signals.rules import RuleValues
+
+    deadline = crisis_contact_deadline(RECEIVED)
+    text, reasons = explain(
+        kind="meervoudig", distinct=1, swaps=[], deadline=deadline, repeat=None, rules=RuleValues(),
+        reference_date=RECEIVED,
+        arrears=[{
+            "arrear_id": 1, "creditor_code": town.huur.code, "creditor_name": town.huur.name, "creditor_type": "Huur",
+            "amount_cents": 65_000, "start_date": dt.date(2026, 10, 1), "crisis": True, "crisis_reason": "ontruiming",
+        }],
+    )  # fmt: skip
+    signal = town.signal(household, crisis=True, explanation=text, signal_date=RECEIVED)
+    signal.deadline, signal.reasons = deadline, reasons
+    signal.save(update_fields=["deadline", "reasons"])
+    return signal
+
+
+def test_household_page_shows_the_signals_own_crisis_deadline_before_pick_up(town, client, verified_client):
+    household = town.household()
+    _crisis_signal(town, household)
+    verified_client(town.coordinator)
+    page = client.get(reverse("reporting:household", args=[household.pk]))
+    assert page.context["deadline"] == dt.date(2026, 12, 2)
+    assert "contact uiterlijk 2 december 2026" in page.content.decode()
+
+
+def test_household_page_shows_the_cases_crisis_deadline_once_picked_up(town, client, verified_client):
+    from vroegsignaal.cases.services import pick_up_signal
+
+    household = town.household()
+    signal = _crisis_signal(town, household)
+    # Picked up with an earlier date (as the demo's cases are): the case's deadline falls earlier.
+    case = pick_up_signal(signal, town.coordinator, team=town.team, on=RECEIVED - dt.timedelta(days=7))
+    assert (case.contact_due, signal.deadline) == (dt.date(2026, 11, 25), dt.date(2026, 12, 2))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    assert "<strong>contact uiterlijk 25 november 2026</strong>" in body
+    assert "contact uiterlijk 25 november 2026 (3 werkdagen)" in body  # the explanation says the same
+    assert "2 december" not in body
+
+
+def test_household_page_in_english_names_the_cases_crisis_deadline_in_the_explanation(town, client, verified_client):
+    from tests.english import in_english
+    from vroegsignaal.cases.services import pick_up_signal
+
+    household = town.household()
+    pick_up_signal(_crisis_signal(town, household), town.coordinator, on=RECEIVED - dt.timedelta(days=7))
+    verified_client(town.coordinator)
+    body = in_english(client).get(reverse("reporting:household", args=[household.pk])).content.decode()
+    assert "contact by 25 November 2026 (3 working days)" in body
+    assert "2 December" not in body

@@ -175,3 +175,147 @@ def test_tray_page_title_names_it_a_werkbakje_like_its_heading(town, client, ver
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert f"<title>Werkbakje {town.tray.name} · Vroegsignaal</title>" in body
+
+
+# --- sorting both ways, and saying which way -------------------------------------------------
+
+
+def _header(body: str, label: str) -> str:
+    """The ``<th …>…</th>`` of the column whose header reads ``label``."""
+    thead = body[body.index("<thead") : body.index("</thead>")]
+    [header] = [f"<th{cell}" for cell in thead.split("<th")[1:] if f">{label}<" in cell]
+    return header[: header.index("</th>")]
+
+
+def test_clicking_the_sorted_column_again_reverses_it(town, client, verified_client):
+    low, high = town.signal(priority=100), town.signal(priority=900)
+    verified_client(town.coordinator)
+    url = reverse("reporting:tray", args=[town.tray.pk])
+    body = client.get(url, {"sorteer": "prioriteit"}).content.decode()
+    assert "sorteer=-prioriteit" in _header(body, "Prioriteit")  # the sorted column links to its reverse
+    assert "sorteer=bedrag" in _header(body, "Totaalbedrag")  # another column starts in its own direction
+    reversed_page = client.get(url, {"sorteer": "-prioriteit"})
+    assert [s.pk for s in reversed_page.context["page"].object_list] == [low.pk, high.pk]
+    assert "sorteer=prioriteit" in _header(reversed_page.content.decode(), "Prioriteit")  # and back again
+
+
+def test_reversing_the_amount_sort_puts_the_smallest_first(town, client, verified_client):
+    small, large = town.signal(amount=10_000), town.signal(amount=90_000)
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"sorteer": "-bedrag"})
+    assert [s.pk for s in response.context["page"].object_list] == [small.pk, large.pk]
+
+
+@pytest.mark.parametrize(
+    ("sort", "label", "direction", "arrow"),
+    [
+        ("prioriteit", "Prioriteit", "descending", "▼"),
+        ("-prioriteit", "Prioriteit", "ascending", "▲"),
+        ("ouderdom", "Oudste achterstand", "ascending", "▲"),  # the oldest date first
+        ("-signaaldatum", "Signaaldatum", "ascending", "▲"),
+    ],
+)
+def test_sorted_column_shows_its_direction(sort, label, direction, arrow, town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"sorteer": sort}).content.decode()
+    header = _header(body, label)
+    assert f'aria-sort="{direction}"' in header
+    assert f'<span class="sort-arrow" aria-hidden="true">{arrow}</span>' in header
+    assert body.count("aria-sort=") == 1 and body.count('class="sort-arrow"') == 1  # on that column only
+
+
+def test_tray_without_a_sort_shows_the_default_priority_order(town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert 'aria-sort="descending"' in _header(body, "Prioriteit")
+
+
+# --- the bulk form: tick them all, or be told to tick some -----------------------------------
+
+
+def test_tray_offers_a_labelled_box_to_tick_every_signal_of_the_page(town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert '<input type="checkbox" class="utrecht-checkbox" id="bulk-all">' in body
+    assert '<label class="visually-hidden" for="bulk-all">Alle signalen op deze pagina kiezen</label>' in body
+    assert "reporting/tray.js" in body  # the script that makes it work (hidden without it)
+
+
+def test_bulk_form_carries_what_to_say_when_nothing_is_ticked(town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert 'data-none-ticked="Vink eerst een of meer signalen aan."' in body
+    assert 'id="bulk-none" role="alert"' in body
+
+
+def test_bulk_action_without_ticked_signals_asks_to_tick_them(town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    response = client.post(reverse("reporting:tray_bulk_action", args=[town.tray.pk]), {"actie": "oppakken"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Vink eerst een of meer signalen aan."]
+
+
+# --- what the priority means ------------------------------------------------------------------
+
+
+def test_tray_explains_what_the_priority_number_means(town, client, verified_client):
+    town.signal(priority=2353)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    help_text = (
+        "Hoe hoger, hoe eerder aan de beurt. Een crisissignaal krijgt 2000 punten en gaat daardoor altijd voor; "
+        "daarbij 100 punten per schuldeiser (hoogstens 5), 1 punt per €\u00a010 achterstand (hoogstens €\u00a05.000) en "
+        "tot 100 punten voor de ouderdom van de oudste achterstand (het volle aantal vanaf 365 dagen)."
+    )
+    assert f'<p class="utrecht-paragraph muted" id="priority-help"><strong>Prioriteit:</strong> {help_text}</p>' in body
+    header = _header(body, "Prioriteit")
+    assert f'title="{help_text}"' in header and 'aria-describedby="priority-help"' in header
+
+
+def test_priority_explanation_follows_the_formula(town):
+    from vroegsignaal.reporting.selectors import priority_points
+    from vroegsignaal.signals.trays import priority
+
+    p = priority_points()
+    top = priority(crisis=True, creditor_count=9, total_amount_cents=10**9, oldest_age_days=9999)
+    assert top == p["crisis"] + p["per_creditor"] * p["creditors_capped"] + p["amount_cap_cents"] // p["euros_per_point_cents"] + p["age_points"]
+    assert priority(crisis=False, creditor_count=0, total_amount_cents=p["euros_per_point_cents"], oldest_age_days=p["age_cap_days"]) == 1 + p["age_points"]
+
+
+# --- the crisis deadline: the case's once the signal has one --------------------------------
+
+
+def test_tray_shows_a_new_crisis_signals_own_deadline(town, client, verified_client):
+    signal = town.signal(crisis=True)
+    signal.deadline = dt.date(2026, 12, 2)
+    signal.save(update_fields=["deadline"])
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert "contact uiterlijk 2 december</span>" in body
+
+
+def test_tray_shows_the_cases_deadline_for_a_picked_up_crisis_signal(town, client, verified_client):
+    from vroegsignaal.cases.services import pick_up_signal
+
+    signal = town.signal(crisis=True)
+    signal.deadline = dt.date(2026, 12, 2)  # received on Friday 27 November
+    signal.save(update_fields=["deadline"])
+    case = pick_up_signal(signal, town.coordinator, on=dt.date(2026, 11, 20))  # dated a week earlier
+    assert case.contact_due == dt.date(2026, 11, 25)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert "contact uiterlijk 25 november</span>" in body and "2 december" not in body
+
+
+# --- tables a keyboard can scroll ------------------------------------------------------------
+
+
+def test_tray_table_scrolls_in_a_named_region_the_keyboard_reaches(town, client, verified_client):
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Signalen in dit werkbakje">' in body
