@@ -45,6 +45,7 @@ def _links_for(user) -> list[tuple[str, str]]:
             (_("Het auditlog doorzoeken en exporteren"), "privacy:audit_log"),
             (_("Het auditlog laten controleren"), "privacy:verification"),
             (_("Bewaartermijnen en opschoonrondes"), "privacy:retention_runs"),
+            (_("Een inzageverzoek beantwoorden: alles over één persoon"), "privacy:subject_access"),
             (_("Geaggregeerde monitorcijfers"), "reporting:monitor"),
         ],
         Role.BEHEERDER: [
