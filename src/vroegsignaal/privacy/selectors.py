@@ -87,6 +87,18 @@ class AuditQuery:
         return qs
 
 
+def audit_query_problems(raw: QueryDict, query: AuditQuery) -> list[str]:
+    """Why a search may find nothing for a reason other than the log: said, not silently empty."""
+    problems = []
+    for name, label in (("van", _("Van")), ("tot", _("Tot en met"))):
+        typed = (raw.get(name) or "").strip()
+        if typed and not getattr(query, name):
+            problems.append(_("„%(label)s” is geen datum (JJJJ-MM-DD); dat filter is weggelaten.") % {"label": label})
+    if query.van and query.tot and query.van > query.tot:
+        problems.append(_("De periode begint na haar einde: kies een „Van” vóór „Tot en met”."))
+    return problems
+
+
 def audit_events(user, query: AuditQuery) -> QuerySet[AuditEvent]:
     """The events ``user`` may see that match ``query``, newest first."""
     return query.apply(scoped(user, AuditEvent)).order_by("-seq")

@@ -66,6 +66,7 @@ def audit_log(request):
         {
             "query": query,
             "query_string": query.urlencode(),
+            "problems": selectors.audit_query_problems(request.GET, query),
             "page": page,
             "filtered": bool(query.as_params()),
             "actions": AuditAction.choices,

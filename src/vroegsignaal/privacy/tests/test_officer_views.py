@@ -402,3 +402,13 @@ def test_the_search_stays_put_until_it_is_wiped(towns, officer, client_of):
     assert wiped.status_code == 302 and wiped["Location"] == "/privacy/auditlog/"
     page = client.get("/privacy/auditlog/")
     assert page.status_code == 200 and not page.context["filtered"]
+
+
+def test_an_unreadable_date_or_a_reversed_period_is_said_not_silently_empty(towns, officer, client_of):
+    client = client_of(officer)
+    html = client.get("/privacy/auditlog/", {"van": "31-02-2026"}).content.decode()
+    assert "„Van” is geen datum (JJJJ-MM-DD); dat filter is weggelaten." in html
+    html = client.get("/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}).content.decode()
+    assert "De periode begint na haar einde" in html
+    html = client.get("/privacy/auditlog/", {"van": "2026-02-01", "tot": "2026-03-01"}).content.decode()
+    assert "utrecht-alert--warning" not in html
