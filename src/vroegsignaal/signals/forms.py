@@ -1,7 +1,8 @@
-"""The coordinator's rules page: the form that parses the rules, and how a rule reads.
+"""The coordinator's rules and trays pages: the forms that parse them, and how a rule or a tray reads.
 
-The form only parses and checks input (the ranges of :data:`.rules.LIMITS`, in
-Dutch per field); :func:`.services.change_rules` decides, versions and audits.
+The forms only parse and check input (the ranges of :data:`.rules.LIMITS`, in
+Dutch per field; a tray's checks are :func:`.services.tray_problems`);
+:func:`.services.change_rules` and the tray services decide, version and audit.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from vroegsignaal.organisations.models import CreditorType
+from vroegsignaal.organisations.models import CreditorType, Team
+from vroegsignaal.registry.models import Neighbourhood, NeighbourhoodKind
 
+from .models import SignalKind
 from .rules import LIMITS, RuleValues
+from .services import TRAY_AGE_LIMIT, TRAY_AMOUNT_LIMIT_EUR, TRAY_FIELDS, tray_problems
 
 YES, NO = "ja", "nee"
 
@@ -234,3 +238,236 @@ class RulesForm(forms.Form):
             excluded = list(self.current_values.single_signal_excluded_types)  # the same types: no new version
         changes["single_signal_excluded_types"] = excluded
         return changes
+
+
+# ---------------------------------------------------------------------------
+# Trays (werkbakjes): the coordinator's form and how a tray's conditions read
+# ---------------------------------------------------------------------------
+
+ANY = ""
+
+
+def yes_no_any_choices() -> list[tuple[str, Promise]]:
+    return [(ANY, _("maakt niet uit")), (YES, _("ja")), (NO, _("nee"))]
+
+
+def kind_choices() -> list[tuple[str, Promise]]:
+    return [(ANY, _("maakt niet uit")), *SignalKind.choices]
+
+
+def _yes_no(value: str) -> bool:
+    return value == YES
+
+
+def _flag_initial(value: bool | None) -> str:
+    return ANY if value is None else (YES if value else NO)
+
+
+def _bounds(low, high, *, unit) -> str | None:
+    """``18 tot en met 26 jaar``, ``ten minste 18 jaar``, ``ten hoogste 26 jaar`` (``None`` without bounds)."""
+    if low is not None and high is not None:
+        return gettext("%(low)s tot en met %(high)s") % {"low": unit(low, bare=True), "high": unit(high)}
+    if low is not None:
+        return gettext("ten minste %(low)s") % {"low": unit(low)}
+    if high is not None:
+        return gettext("ten hoogste %(high)s") % {"high": unit(high)}
+    return None
+
+
+def _years(value: int, bare: bool = False) -> str:
+    return str(value) if bare else ngettext("%(n)s jaar", "%(n)s jaar", value) % {"n": value}
+
+
+def _euros(value: int, bare: bool = False) -> str:
+    return f"€ {number_format(value, force_grouping=True)}"
+
+
+def tray_summary(tray, places: dict[str, str] | None = None) -> list[str]:
+    """A tray's conditions in words, one line each; one line 'alle signalen' without conditions.
+
+    ``places`` maps wijk/buurt codes to their names (codes without a name are shown as such).
+    """
+    places = places or {}
+    lines = []
+    if tray.kind:
+        lines.append(gettext("soort: %(kind)s") % {"kind": str(dict(SignalKind.choices).get(tray.kind, tray.kind)).lower()})
+    flags = (
+        ("crisis", gettext("crisissignaal"), gettext("geen crisissignaal")),
+        ("repeat", gettext("herhaald signaal"), gettext("geen herhaald signaal")),
+        ("debt_swap", gettext("met schuldverschuiving"), gettext("zonder schuldverschuiving")),
+    )
+    for name, yes, no in flags:
+        value = getattr(tray, name)
+        if value is not None:
+            lines.append(yes if value else no)
+    if amount := _bounds(tray.amount_min_eur, tray.amount_max_eur, unit=_euros):
+        lines.append(gettext("totaalbedrag %(bounds)s") % {"bounds": amount})
+    if tray.creditor_types:
+        labels = dict(CreditorType.choices)
+        names = [str(labels.get(t, t)) for t in tray.creditor_types]
+        lines.append(gettext("een schuldeiser van de soort %(types)s") % {"types": _or(names)})
+    for person, low, high in (
+        (gettext("jongste persoon"), tray.youngest_age_min, tray.youngest_age_max),
+        (gettext("oudste persoon"), tray.oldest_age_min, tray.oldest_age_max),
+    ):
+        if ages := _bounds(low, high, unit=_years):
+            lines.append(f"{person} {ages}")
+    if tray.neighbourhood_codes:
+        names = [f"{places[c]} ({c})" if c in places else c for c in tray.neighbourhood_codes]
+        lines.append(gettext("in %(places)s") % {"places": _or(names)})
+    if tray.team_id is not None:
+        lines.append(gettext("in het gebied van %(team)s") % {"team": tray.team.name})
+    return lines or [gettext("alle signalen (geen voorwaarden)")]
+
+
+def _or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return gettext("%(first)s of %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def neighbourhood_tree(neighbourhoods) -> list[tuple[object, list]]:
+    """The wijken, each with its buurten, in code order; buurten without a wijk last (wijk ``None``)."""
+    wijken = sorted((n for n in neighbourhoods if n.kind == NeighbourhoodKind.WIJK), key=lambda n: n.code)
+    buurten: dict[int | None, list] = {}
+    for n in sorted((n for n in neighbourhoods if n.kind != NeighbourhoodKind.WIJK), key=lambda n: n.code):
+        buurten.setdefault(n.wijk_id if n.wijk_id in {w.pk for w in wijken} else None, []).append(n)
+    tree = [(wijk, buurten.get(wijk.pk, [])) for wijk in wijken]
+    if None in buurten:
+        tree.append((None, buurten[None]))
+    return tree
+
+
+class TrayForm(forms.Form):
+    """A tray's name and conditions. ``municipality`` scopes the wijken/buurten and teams;
+    ``tray`` is the tray being changed (``None``: a new one). The checks that need more than one
+    field, or the database (a unique name), are :func:`.services.tray_problems`."""
+
+    name = forms.CharField(label=_("Naam"), max_length=100)
+    kind = forms.ChoiceField(label=_("Soort signaal"), choices=kind_choices, required=False, widget=forms.RadioSelect)
+    crisis = forms.TypedChoiceField(
+        label=_("Crisissignaal"), choices=yes_no_any_choices, coerce=_yes_no, empty_value=None, required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Dreigende ontruiming, afsluiting van energie of water, of beëindiging van de zorgverzekering."),
+    )  # fmt: skip
+    repeat = forms.TypedChoiceField(
+        label=_("Herhaald signaal"), choices=yes_no_any_choices, coerce=_yes_no, empty_value=None, required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Het huishouden had kort geleden al een signaal (het venster staat in de signaalregels)."),
+    )  # fmt: skip
+    debt_swap = forms.TypedChoiceField(
+        label=_("Schuldverschuiving"), choices=yes_no_any_choices, coerce=_yes_no, empty_value=None, required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Een achterstand is opgelost terwijl er een nieuwe bij een andere schuldeiser ontstond."),
+    )  # fmt: skip
+    amount_min_eur = forms.IntegerField(label=_("Totaalbedrag vanaf (euro)"), required=False)
+    amount_max_eur = forms.IntegerField(label=_("Totaalbedrag tot en met (euro)"), required=False)
+    creditor_types = forms.MultipleChoiceField(
+        label=_("Soorten schuldeisers"), choices=CreditorType.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Het signaal komt hier als minstens één van zijn schuldeisers van een aangevinkte soort is. "
+                    "Niets aangevinkt: elke soort."),
+    )  # fmt: skip
+    youngest_age_min = forms.IntegerField(label=_("Jongste persoon ten minste (jaar)"), required=False)
+    youngest_age_max = forms.IntegerField(label=_("Jongste persoon ten hoogste (jaar)"), required=False)
+    oldest_age_min = forms.IntegerField(label=_("Oudste persoon ten minste (jaar)"), required=False)
+    oldest_age_max = forms.IntegerField(label=_("Oudste persoon ten hoogste (jaar)"), required=False)
+    neighbourhood_codes = forms.MultipleChoiceField(
+        label=_("Wijken en buurten"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Het signaal komt hier als het huishouden in een aangevinkte wijk of buurt woont. "
+                    "Niets aangevinkt: overal."),
+    )  # fmt: skip
+    team = forms.ModelChoiceField(
+        label=_("Gebied van een wijkteam"), queryset=None, required=False, empty_label=_("geen (elk gebied)"),
+        help_text=_("Het signaal komt hier als het huishouden in de wijken of buurten van dit wijkteam woont."),
+    )  # fmt: skip
+
+    GROUPS = (
+        (None, ("name",)),  # under the page's heading
+        (_("Het signaal"), ("kind", "crisis", "repeat", "debt_swap")),
+        (_("Bedrag en schuldeisers"), ("amount_min_eur", "amount_max_eur", "creditor_types")),
+        (_("Leeftijd"), ("youngest_age_min", "youngest_age_max", "oldest_age_min", "oldest_age_max")),
+        (_("Gebied"), ("neighbourhood_codes", "team")),
+    )
+    NUMBERS = {
+        "amount_min_eur": "amount", "amount_max_eur": "amount", "youngest_age_min": "age",
+        "youngest_age_max": "age", "oldest_age_min": "age", "oldest_age_max": "age",
+    }  # fmt: skip
+
+    def __init__(self, data=None, *, municipality, tray=None, **kwargs):
+        self.municipality, self.tray = municipality, tray
+        super().__init__(data, **kwargs)
+        self.places = list(Neighbourhood.objects.filter(municipality=municipality).only("pk", "code", "name", "kind", "wijk_id"))
+        self.tree = neighbourhood_tree(self.places)
+        choices = [(n.code, n.name) for wijk, buurten in self.tree for n in ([wijk] if wijk else []) + buurten]
+        # Codes the tray already has without a wijk or buurt in the register stay choosable.
+        known = {code for code, _label in choices}
+        self.unknown_codes = [c for c in (tray.neighbourhood_codes if tray else []) or [] if c not in known]
+        self.fields["neighbourhood_codes"].choices = choices + [(c, c) for c in self.unknown_codes]
+        self.fields["team"].queryset = Team.objects.filter(municipality=municipality).order_by("name")
+        self.fields["name"].widget.attrs.update({"class": "utrecht-textbox", "size": 40})
+        self.fields["name"].error_messages = {
+            "required": gettext("Geef het werkbakje een naam."),
+            "max_length": gettext("Een naam is ten hoogste 100 tekens lang."),
+        }
+        self.fields["team"].widget.attrs.update({"class": "utrecht-select"})
+        self.fields["team"].error_messages = {"invalid_choice": gettext("Kies een wijkteam van uw gemeente.")}
+        self.fields["kind"].error_messages = {"invalid_choice": gettext("Kies meervoudig, enkelvoudig of maakt niet uit.")}
+        for name in ("crisis", "repeat", "debt_swap"):
+            self.fields[name].error_messages = {"invalid_choice": gettext("Kies ja, nee of maakt niet uit.")}
+        self.fields["creditor_types"].error_messages = {
+            "invalid_choice": gettext("Kies alleen soorten schuldeisers uit de lijst."),
+        }
+        self.fields["neighbourhood_codes"].error_messages = {
+            "invalid_choice": gettext("Kies alleen wijken en buurten van uw gemeente."),
+        }
+        for name, what in self.NUMBERS.items():
+            field = self.fields[name]
+            if what == "amount":
+                high = TRAY_AMOUNT_LIMIT_EUR
+                message = gettext("Vul een bedrag in hele euro’s in van 0 tot en met %(high)s, of laat het leeg.") % {
+                    "high": f"€ {number_format(high, force_grouping=True)}"
+                }
+                field.help_text = gettext("In hele euro’s, grenzen inbegrepen; leeg: elk bedrag.")
+            else:
+                high = TRAY_AGE_LIMIT
+                message = gettext("Vul een leeftijd in hele jaren in van 0 tot en met %(high)s, of laat het leeg.") % {
+                    "high": high
+                }
+                field.help_text = gettext("In hele jaren op de peildatum, grenzen inbegrepen; leeg: elke leeftijd.")
+            field.validators = [*field.validators, MinValueValidator(0), MaxValueValidator(high)]
+            field.error_messages = dict.fromkeys(("invalid", "min_value", "max_value"), message)
+            field.widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8})
+        if data is None and tray is not None:
+            self.initial = {name: getattr(tray, name) for name in TRAY_FIELDS}
+            for name in ("crisis", "repeat", "debt_swap"):
+                self.initial[name] = _flag_initial(getattr(tray, name))
+            self.initial["team"] = tray.team_id
+        elif data is None:
+            self.initial = {"kind": ANY, "crisis": ANY, "repeat": ANY, "debt_swap": ANY}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            for field, message in tray_problems(self.municipality, self.values(), tray=self.tray).items():
+                self.add_error(field, message)
+        return cleaned
+
+    def values(self) -> dict:
+        """The tray's fields as :func:`.services.create_tray` and ``update_tray`` take them."""
+        return {name: self.cleaned_data.get(name) for name in TRAY_FIELDS}
+
+    def groups(self) -> list[tuple[Promise | None, list]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
+    def neighbourhood_groups(self) -> list[dict]:
+        """The wijk/buurt check boxes per wijk (for the template): ``{"wijk": box | None, "buurten": [box]}``."""
+        boxes = {box.data["value"]: box for box in self["neighbourhood_codes"]}
+        groups = [
+            {"wijk": boxes[wijk.code] if wijk else None, "name": wijk.name if wijk else None,
+             "buurten": [boxes[b.code] for b in buurten]}
+            for wijk, buurten in self.tree
+        ]  # fmt: skip
+        if self.unknown_codes:
+            groups.append({"wijk": None, "name": None, "buurten": [boxes[c] for c in self.unknown_codes]})
+        return groups

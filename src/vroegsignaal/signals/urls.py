@@ -1,4 +1,6 @@
-"""The signals app's page: the coordinator's rules, at /signalen/regels/ (the root URLconf's prefix)."""
+"""The signals app's pages, under /signalen/regels/ (the root URLconf's prefix): the coordinator's
+rules, and the management of the trays (werkbakjes/, apart from reporting's /signalen/werkbakjes/,
+where the trays' signals are worked). Ids in URLs, never personal data."""
 
 from django.urls import path
 
@@ -8,4 +10,9 @@ app_name = "signals"
 
 urlpatterns = [
     path("", views.rules, name="rules"),
+    path("werkbakjes/", views.trays_manage, name="trays_manage"),
+    path("werkbakjes/nieuw/", views.tray_add, name="tray_add"),
+    path("werkbakjes/<int:tray_id>/", views.tray_edit, name="tray_edit"),
+    path("werkbakjes/<int:tray_id>/verplaatsen/", views.tray_move, name="tray_move"),
+    path("werkbakjes/<int:tray_id>/verwijderen/", views.tray_delete, name="tray_delete"),
 ]

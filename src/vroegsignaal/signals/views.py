@@ -1,20 +1,27 @@
-"""The coordinator's rules page (Signaalregels): thin, over :func:`.services.change_rules`."""
+"""The coordinator's rules page (Signaalregels) and tray management (Werkbakjes beheren):
+thin, over :func:`.services.change_rules` and the tray services of :mod:`.services`."""
 
 from __future__ import annotations
 
 import functools
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.registry.models import Neighbourhood
 
 from . import forms, services
-from .models import RuleSet
+from .models import OPEN_STATUSES, RuleSet, Signal, Tray
 from .rules import RuleValues
 
 
@@ -65,3 +72,144 @@ def rules(request):
         "history": forms.rule_history(history),
     }
     return render(request, "signals/rules.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Trays (werkbakjes): the list in order, add, change, move, delete
+# ---------------------------------------------------------------------------
+
+
+def _trays_url(tray_id: int | None = None) -> str:
+    url = reverse("signals:trays_manage")
+    return f"{url}#werkbakje-{tray_id}" if tray_id else url
+
+
+def _moved_text(moved: int) -> str:
+    if not moved:
+        return _("Geen open signaal kwam in een ander werkbakje.")
+    return ngettext(
+        "%(n)s open signaal kwam in een ander werkbakje.",
+        "%(n)s open signalen kwamen in een ander werkbakje.",
+        moved,
+    ) % {"n": moved}
+
+
+@coordinator_required
+@require_GET
+def trays_manage(request):
+    """The municipality's trays in order: conditions in words, open signals, and the changes."""
+    trays = list(scoped(request.user, Tray).select_related("team").order_by("position", "id"))
+    counts = dict(
+        scoped(request.user, Signal).filter(status__in=OPEN_STATUSES)
+        .values("tray_id").annotate(n=Count("id")).values_list("tray_id", "n")
+    )  # fmt: skip
+    codes = {code for tray in trays for code in tray.neighbourhood_codes or []}
+    places = dict(scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name"))
+    rows = [
+        {"tray": tray, "place": i, "conditions": forms.tray_summary(tray, places), "open": counts.get(tray.pk, 0),
+         "first": i == 1, "last": i == len(trays)}
+        for i, tray in enumerate(trays, start=1)
+    ]  # fmt: skip
+    return render(request, "signals/trays.html", {"rows": rows, "unplaced": counts.get(None, 0)})
+
+
+def _tray_form_page(request, form, tray=None):
+    return render(request, "signals/tray_form.html", {"form": form, "tray": tray})
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def tray_add(request):
+    municipality = request.user.municipality
+    if request.method != "POST":
+        return _tray_form_page(request, forms.TrayForm(municipality=municipality))
+    form = forms.TrayForm(request.POST, municipality=municipality)
+    if form.is_valid():
+        try:
+            change = services.create_tray(municipality, form.values(), actor=request.user)
+        except ValidationError as error:  # the form checks the same; this is the last word
+            form.add_error(None, error)
+        else:
+            messages.success(request, _(
+                "Werkbakje ‘%(name)s’ is toegevoegd op plaats %(place)s. %(moved)s"
+            ) % {"name": change.tray.name, "place": change.place, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+            return redirect(_trays_url(change.tray.pk))
+    return _tray_form_page(request, form)
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def tray_edit(request, tray_id: int):
+    tray = get_scoped_or_404(request.user, Tray.objects.select_related("team"), pk=tray_id)
+    municipality = request.user.municipality
+    if request.method != "POST":
+        return _tray_form_page(request, forms.TrayForm(municipality=municipality, tray=tray), tray)
+    form = forms.TrayForm(request.POST, municipality=municipality, tray=tray)
+    if form.is_valid():
+        try:
+            change = services.update_tray(tray, form.values(), actor=request.user)
+        except Tray.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if change.changed:
+                messages.success(request, _("Werkbakje ‘%(name)s’ is gewijzigd. %(moved)s") % {
+                    "name": change.tray.name, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+            else:
+                messages.info(request, _("Er is niets gewijzigd aan werkbakje ‘%(name)s’.") % {"name": change.tray.name})
+            return redirect(_trays_url(change.tray.pk))
+    return _tray_form_page(request, form, tray)
+
+
+@coordinator_required
+@require_POST
+def tray_move(request, tray_id: int):
+    """One place up (``richting=omhoog``) or down (``omlaag``)."""
+    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    offset = {"omhoog": -1, "omlaag": 1}.get(request.POST.get("richting", ""))
+    if offset is None:
+        messages.error(request, _("Kies omhoog of omlaag."))
+        return redirect(_trays_url(tray.pk))
+    try:
+        change = services.move_tray(tray, offset, actor=request.user)
+    except Tray.DoesNotExist:
+        messages.error(request, _("Dat werkbakje bestaat niet meer."))
+        return redirect(_trays_url())
+    if change.changed:
+        messages.success(request, _("Werkbakje ‘%(name)s’ staat nu op plaats %(place)s. %(moved)s") % {
+            "name": change.tray.name, "place": change.place, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+    else:
+        messages.info(request, _("Werkbakje ‘%(name)s’ staat al op plaats %(place)s.") % {
+            "name": change.tray.name, "place": change.place})  # fmt: skip
+    return redirect(_trays_url(tray.pk))
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def tray_delete(request, tray_id: int):
+    """GET: what deleting would do, and the button; POST: delete."""
+    tray = get_scoped_or_404(request.user, Tray.objects.select_related("team"), pk=tray_id)
+    if request.method == "POST":
+        try:
+            change = services.delete_tray(tray, actor=request.user)
+        except Tray.DoesNotExist:
+            messages.error(request, _("Dat werkbakje bestaat niet meer."))
+        except ValueError as error:
+            messages.error(request, str(error))
+            return redirect(_trays_url(tray.pk))
+        else:
+            messages.success(request, _("Werkbakje ‘%(name)s’ is verwijderd. %(moved)s") % {
+                "name": change.tray.name, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+        return redirect(_trays_url())
+    signals = scoped(request.user, Signal).filter(tray=tray)
+    codes = tray.neighbourhood_codes or []
+    places = dict(scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name"))
+    context = {
+        "tray": tray,
+        "conditions": forms.tray_summary(tray, places),
+        "open": signals.filter(status__in=OPEN_STATUSES).count(),
+        "closed": signals.exclude(status__in=OPEN_STATUSES).count(),
+        "last": not scoped(request.user, Tray).exclude(pk=tray.pk).exists(),
+    }
+    return render(request, "signals/tray_delete.html", context)
