@@ -158,6 +158,15 @@ def organisation_choices(user) -> list[tuple[str, str]]:
     return choices
 
 
+def organisation_label(stored: str) -> str:
+    """``gemeente 0363`` as the page's language writes it (``municipality 0363``); the log keeps the Dutch."""
+    kinds = {"gemeente": _("gemeente"), "wijkteam": _("wijkteam"), "schuldeiser": _("schuldeiser")}
+    kind, _space, code = (stored or "").partition(" ")
+    if kind in kinds and code:
+        return f"{kinds[kind]} {code}"
+    return {PLATFORM_ORGANISATION: _("platform"), SYSTEM_ORGANISATION: _("systeem")}.get(stored, stored)
+
+
 def object_type_labels() -> dict[str, str]:
     """``households.household`` → ``huishouden``: how the log's object types read (in the page's language)."""
     return {

@@ -60,6 +60,7 @@ def audit_log(request):
     labels = selectors.object_type_labels()
     for event in page.events:
         event.object_label = labels.get(event.object_type, event.object_type)
+        event.organisation_label = selectors.organisation_label(event.organisation)
     return render(
         request,
         "privacy/audit_log.html",

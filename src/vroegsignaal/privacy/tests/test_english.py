@@ -54,6 +54,7 @@ def test_audit_log_page_speaks_english_when_chosen(town, officer, english):
     assert ">All actions</option>" in body and ">Failed log-in attempt</option>" in body
     assert "Events, newest first" in body and '<td class="utrecht-table__cell">Log in</td>' in body
     assert "Download as CSV (all events of this search)" in body
+    assert f'<td class="utrecht-table__cell">municipality {town.code}</td>' in body  # stored "gemeente …"
     for dutch in (
         "Auditlog doorzoeken",
         "Zoeken in het auditlog",
@@ -64,6 +65,7 @@ def test_audit_log_page_speaks_english_when_chosen(town, officer, english):
         "Gebeurtenissen, nieuwste eerst",
         "Downloaden als CSV",
         "Wie wat deed",
+        f">gemeente {town.code}<",
     ):
         assert dutch not in body
 
