@@ -160,6 +160,34 @@ def _refuse_if_closed(case: Case) -> None:
 # ---------------------------------------------------------------------------
 
 
+def crisis_after_pick_up(signal_ids: list[int], *, received_on: dt.date) -> int:
+    """Open cases whose signal became a crisis signal after the pick-up get the crisis deadline.
+
+    Called by the signals app's evaluation (in its transaction) with the signals it changed.
+    Wgs art. 4(2): contact within three working days of receiving the crisis signal; the case
+    was picked up before the crisis was known, so the deadline is the signal's own (counted
+    from this delivery). A case already in contact keeps it as met. Returns the cases changed.
+    """
+    changed = 0
+    cases = (
+        Case.objects.select_for_update()
+        .filter(signal_id__in=signal_ids, crisis=False, signal__crisis=True)
+        .exclude(status=CaseStatus.AFGESLOTEN)
+        .select_related("signal")
+    )
+    for case in cases:
+        case.crisis = True
+        case.contact_due = case.signal.deadline or deadlines.crisis_contact_deadline(received_on)
+        _refresh_due(case)
+        case.save(update_fields=["crisis", "contact_due", "due_on", "updated_at"])
+        record(
+            None, AuditAction.UPDATE, case, purpose="crisissignaal na oppakken",
+            details={"signaal": case.signal_id, "contact_uiterlijk": case.contact_due.isoformat()},
+        )  # fmt: skip
+        changed += 1
+    return changed
+
+
 def pick_up_signal(
     signal: Signal | int, user, team=None, worker=None, *, on: dt.date | None = None
 ) -> Case:

@@ -651,6 +651,7 @@ def evaluate(
         clock.lap("insert")
         _update_changed(changed, outcome.counting, reference_date, now)
         _tell_creditors_who_joined(changed, received_on)
+        _tell_cases_of_new_crises(changed, received_on)
         clock.lap("update")
         expired = _expire(outcome.expired.get_column("signal_id"), reference_date, now)
         dormant = _fall_asleep(outcome.dormant.get_column("signal_id"), reference_date)
@@ -727,6 +728,17 @@ def _tell_creditors_who_joined(changed: pl.DataFrame, on: dt.date) -> None:
     from vroegsignaal.feedback import services as feedback
 
     feedback.record_joined(changed.get_column("signal_id").to_list(), on=on)
+
+
+def _tell_cases_of_new_crises(changed: pl.DataFrame, on: dt.date) -> None:
+    """A picked-up signal that became a crisis signal gives its case the crisis deadline."""
+    crises = changed.filter(pl.col("crisis")) if changed.height else changed
+    if crises.height == 0:
+        return
+    # Imported late: the cases app builds on this one.
+    from vroegsignaal.cases import services as cases
+
+    cases.crisis_after_pick_up(crises.get_column("signal_id").to_list(), received_on=on)
 
 
 class _Clock:

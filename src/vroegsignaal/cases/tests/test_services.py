@@ -244,3 +244,25 @@ def test_a_closed_case_cannot_be_taken(signal, coordinator, worker, team):
     assert not services.may_take(case, worker)
     with pytest.raises(workflow.InvalidTransition):
         services.take_case(case, worker)
+
+
+def test_a_signal_that_becomes_a_crisis_after_the_pick_up_gives_its_case_the_crisis_deadline(world, coordinator, team):
+    from vroegsignaal.households.models import Arrear
+    from vroegsignaal.signals import services as signal_services
+
+    from .conftest import PEILDATUM, make_signal
+
+    signal = make_signal(world)
+    case = services.pick_up_signal(signal, coordinator, team=team, on=PEILDATUM)
+    assert (case.crisis, case.contact_due, case.due_on) == (False, None, None)
+    Arrear.objects.filter(household_id=signal.household_id, creditor__code="WOONBRUG").update(
+        crisis=True, crisis_reason="ontruiming"
+    )
+    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
+    signal.refresh_from_db()
+    case.refresh_from_db()
+    assert signal.crisis and signal.deadline is not None
+    assert (case.crisis, case.contact_due, case.due_on) == (True, signal.deadline, signal.deadline)
+    assert AuditEvent.objects.filter(purpose="crisissignaal na oppakken", object_id=str(case.pk)).count() == 1
+    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)  # again: no change
+    assert AuditEvent.objects.filter(purpose="crisissignaal na oppakken").count() == 1
