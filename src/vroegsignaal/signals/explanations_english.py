@@ -45,10 +45,13 @@ def english_euros(cents: int, *, always_cents: bool = False) -> str:
 
 
 def shown_euros(cents: int, *, always_cents: bool = False) -> str:
-    """An amount as the page's language writes it: ``€ 1.234,56`` in Dutch, ``€1,234.56`` in English."""
+    """An amount as the page's language writes it: ``€ 1.234,56`` in Dutch, ``€1,234.56`` in English.
+
+    For pages only: the Dutch space is a no-break space, so the euro sign never ends a line.
+    """
     if translation.get_language() == "en":
         return english_euros(cents, always_cents=always_cents)
-    return euros(cents, always_cents=always_cents)
+    return euros(cents, always_cents=always_cents).replace(" ", "\u00a0")
 
 
 def _day(text: str) -> dt.date:

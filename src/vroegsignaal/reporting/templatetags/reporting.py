@@ -1,10 +1,8 @@
 from django import template
-from django.utils import translation
 
 from vroegsignaal.portal.templatetags.portal import with_param
 from vroegsignaal.reporting.services import PURPOSES
-from vroegsignaal.signals.explanations import euros as _euros
-from vroegsignaal.signals.explanations_english import english_euros
+from vroegsignaal.signals.explanations_english import shown_euros
 
 register = template.Library()
 
@@ -15,20 +13,14 @@ def euros(cents):
 
     In English ``€1,234.56``: the page's language decides how an amount is read.
     """
-    if cents is None:
-        return "—"
-    if translation.get_language() == "en":
-        return english_euros(cents, always_cents=True)
-    return _euros(cents, always_cents=True)
+    return "—" if cents is None else shown_euros(cents, always_cents=True)
 
 
 @register.filter
 def whole_euros(cents):
     """``€ 5.000`` (``€5,000`` in English): an amount as a sentence reads it, without cents;
     the euro sign never ends a line."""
-    if translation.get_language() == "en":
-        return english_euros(cents)
-    return _euros(cents).replace(" ", "\u00a0")
+    return shown_euros(cents)
 
 
 @register.filter

@@ -357,7 +357,7 @@ def test_ddas_refusal_counts_the_errors_it_leaves_out():
 def test_amounts_are_written_as_the_chosen_language_reads_them():
     from vroegsignaal.reporting.templatetags.reporting import euros
 
-    assert euros(212302) == "€ 2.123,02"
-    assert euros(-65000) == "€ -650,00"
+    assert euros(212302) == "€\u00a02.123,02"  # a no-break space: the sign never ends a line
+    assert euros(-65000) == "€\u00a0-650,00"
     with translation.override("en"):
         assert (euros(212302), euros(-65000), euros(5), euros(None)) == ("€2,123.02", "-€650.00", "€0.05", "—")

@@ -55,7 +55,7 @@ def test_household_view_shows_each_arrears_amounts_per_month(town, client, verif
     response = client.get(reverse("reporting:household", args=[household.pk]))
     timelines = response.context["timelines"]
     assert [[c["amount_cents"] for c in row["cells"]] for row in timelines["rows"]] == [[12_000, 18_050]]
-    assert "€ 180,50" in response.content.decode()
+    assert "€\u00a0180,50" in response.content.decode()
 
 
 def test_household_view_shows_the_explanation_and_earlier_signals(town, client, verified_client):
