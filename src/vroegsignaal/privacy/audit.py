@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
 
@@ -73,6 +74,15 @@ HASHED_FIELDS: tuple[str, ...] = (
 
 SYSTEM_ORGANISATION = "systeem"
 PLATFORM_ORGANISATION = "platform"
+
+
+def organisation_label(stored: str) -> str:
+    """``gemeente 0363`` as the page's language writes it (``municipality 0363``); the log keeps the Dutch."""
+    kinds = {"gemeente": gettext("gemeente"), "wijkteam": gettext("wijkteam"), "schuldeiser": gettext("schuldeiser")}
+    kind, _space, code = (stored or "").partition(" ")
+    if kind in kinds and code:
+        return f"{kinds[kind]} {code}"
+    return {PLATFORM_ORGANISATION: gettext("platform"), SYSTEM_ORGANISATION: gettext("systeem")}.get(stored, stored)
 
 
 # --- canonical form ------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from vroegsignaal.organisations.models import Creditor, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import scoped
 
-from .audit import PLATFORM_ORGANISATION, SYSTEM_ORGANISATION
+from .audit import PLATFORM_ORGANISATION, SYSTEM_ORGANISATION, organisation_label  # noqa: F401 - the views use it here
 from .models import AuditAction, AuditEvent, AuditVerification, RetentionRun
 
 AUDIT_PAGE_SIZE = 50
@@ -156,15 +156,6 @@ def organisation_choices(user) -> list[tuple[str, str]]:
     if user.municipality_id is None:
         choices.append((PLATFORM_ORGANISATION, _("Beheer van het platform")))
     return choices
-
-
-def organisation_label(stored: str) -> str:
-    """``gemeente 0363`` as the page's language writes it (``municipality 0363``); the log keeps the Dutch."""
-    kinds = {"gemeente": _("gemeente"), "wijkteam": _("wijkteam"), "schuldeiser": _("schuldeiser")}
-    kind, _space, code = (stored or "").partition(" ")
-    if kind in kinds and code:
-        return f"{kinds[kind]} {code}"
-    return {PLATFORM_ORGANISATION: _("platform"), SYSTEM_ORGANISATION: _("systeem")}.get(stored, stored)
 
 
 def object_type_labels() -> dict[str, str]:

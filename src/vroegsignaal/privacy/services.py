@@ -6,7 +6,7 @@ Other apps import from here (or from :mod:`.fields` for model fields).
 
 from __future__ import annotations
 
-from .audit import VerifyResult, client_ip, record, verify_chain
+from .audit import VerifyResult, client_ip, organisation_label, record, verify_chain
 from .backup import BackupError, BackupReport, make_backup
 from .crypto import (
     DecryptionError,
@@ -42,6 +42,7 @@ __all__ = [
     "encrypt_many",
     "make_backup",
     "open_private",
+    "organisation_label",
     "policy_for",
     "purge",
     "record",

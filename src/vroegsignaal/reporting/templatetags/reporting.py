@@ -1,6 +1,7 @@
 from django import template
 
 from vroegsignaal.portal.templatetags.portal import with_param
+from vroegsignaal.privacy.services import organisation_label
 from vroegsignaal.reporting.services import PURPOSES
 from vroegsignaal.signals.explanations_english import shown_euros
 
@@ -21,6 +22,9 @@ def whole_euros(cents):
     """``€ 5.000`` (``€5,000`` in English): an amount as a sentence reads it, without cents;
     the euro sign never ends a line."""
     return shown_euros(cents)
+
+
+register.filter("organisation_label", organisation_label)  # "gemeente 0363" in the page's language
 
 
 @register.filter

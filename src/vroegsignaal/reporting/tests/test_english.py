@@ -113,10 +113,11 @@ def test_household_page_speaks_english_when_chosen(town_with_signals, client, ve
         "Arrears by creditor", "Creditor", "Started", "March 2026", "No earlier signals.",
         "Cases", "No cases for this household.", "Who viewed this household", "Organisation",
         f"Neighbourhood {town.buurt.name}", f"district {town.wijk.name}",
+        f">municipality {town.municipality.code}<",  # the viewer's organisation in "who viewed"
     ):  # fmt: skip
         assert text in body, text
     for text in (
-        "Doel van inzage", "Signaalbehandeling", "Personen", "Geboortedatum", "Achterstanden per schuldeiser",
+        f">gemeente {town.municipality.code}<", "Doel van inzage", "Signaalbehandeling", "Personen", "Geboortedatum", "Achterstanden per schuldeiser",
         "Ontstaan", "maart", "Geen eerdere signalen", "Zaken", "Wie keek", "Organisatie", "Buurt ",
     ):  # fmt: skip
         assert text not in body, text
