@@ -15,7 +15,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.households.selectors import household_persons
@@ -137,6 +137,35 @@ class BulkResult:
     done: list[int] = field(default_factory=list)
     # (signal id, why) for each signal the action did not apply to
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # the cases the action opened or assigned, by number, so the message can name them
+    case_ids: list[int] = field(default_factory=list)
+    # of those, the ones without a wijkteam (no hulpverlener sees them until one is assigned)
+    without_team: list[int] = field(default_factory=list)
+
+    def messages(self, action: str, team=None) -> list[str]:
+        """What the coordinator is told: per action, with the case numbers; in the page's language."""
+        n = len(self.done)
+        if not n:
+            return []
+        cases = ", ".join(str(i) for i in self.case_ids)
+        if action == NOT_PICKED_UP:
+            return [ngettext("%(n)d signaal niet opgepakt.", "%(n)d signalen niet opgepakt.", n) % {"n": n}]
+        if action == ASSIGN:
+            told = ngettext(
+                "%(n)d signaal toegewezen aan %(team)s (zaak %(cases)s).",
+                "%(n)d signalen toegewezen aan %(team)s (zaken %(cases)s).", n,
+            ) % {"n": n, "team": team.name, "cases": cases}  # fmt: skip
+        else:
+            told = ngettext(
+                "%(n)d signaal opgepakt (zaak %(cases)s).", "%(n)d signalen opgepakt (zaken %(cases)s).", n
+            ) % {"n": n, "cases": cases}
+        lines = [told]
+        if self.without_team:
+            lines.append(
+                gettext("Zonder wijkteam: zaak %(cases)s. Wijs een wijkteam toe, anders ziet geen hulpverlener ze.")
+                % {"cases": ", ".join(str(i) for i in self.without_team)}
+            )
+        return lines
 
 
 def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> BulkResult:
@@ -164,18 +193,23 @@ def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> B
     cases = {c.signal_id: c for c in Case.objects.filter(signal__in=signals)}
     for signal in signals:
         try:
+            case = None
             if action == PICK_UP:
-                case_services.pick_up_signal(signal, user, team=team)
+                case = case_services.pick_up_signal(signal, user, team=team)
             elif action == ASSIGN and signal.pk in cases:
-                case_services.assign(cases[signal.pk], user, team=team)
+                case = case_services.assign(cases[signal.pk], user, team=team)
             elif action == ASSIGN:
-                case_services.pick_up_signal(signal, user, team=team)
+                case = case_services.pick_up_signal(signal, user, team=team)
             else:
                 case_services.mark_not_picked_up(signal, user, reason)
         except (CaseTransition, SignalTransition, ValidationError, PermissionDenied) as error:
             result.skipped.append((signal.pk, str(error)))
         else:
             result.done.append(signal.pk)
+            if case is not None:
+                result.case_ids.append(case.pk)
+                if case.team_id is None:
+                    result.without_team.append(case.pk)
     return result
 
 

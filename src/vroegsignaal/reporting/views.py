@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -262,9 +262,8 @@ def tray_bulk_action(request, tray_id: int):
     except ValueError as error:
         messages.error(request, str(error))
         return redirect(back)
-    if result.done:
-        n = len(result.done)
-        messages.success(request, ngettext("%(n)d signaal verwerkt.", "%(n)d signalen verwerkt.", n) % {"n": n})
+    for line in result.messages(request.POST.get("actie", ""), team=team):
+        messages.success(request, line)
     for signal_id, why in result.skipped:
         messages.warning(request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why})
     return redirect(back)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.english import in_english
+from vroegsignaal.cases.models import Case
 from vroegsignaal.reporting import ddas, monitor
 from vroegsignaal.reporting.models import MonitorFigure, MonitorMonth
 from vroegsignaal.signals.exports import COLUMNS
@@ -252,7 +253,12 @@ def test_bulk_action_messages_speak_english_when_chosen(town, client, verified_c
         == "Unknown action 'weg'."
     )
     response = client.post(url, {"signaal": [s.pk for s in signals], "actie": "oppakken"})
-    assert _messages(response)[-1] == "2 signals processed."
+    first, second = Case.objects.order_by("pk").values_list("pk", flat=True)
+    assert _messages(response)[-2:] == [
+        f"2 signals picked up (cases {first}, {second}).",
+        f"Without a neighbourhood team: case {first}, {second}. Assign a team, otherwise no neighbourhood team "
+        "worker sees them.",
+    ]
 
 
 def test_bulk_action_refusals_stay_dutch_by_default(town, client, verified_client):
