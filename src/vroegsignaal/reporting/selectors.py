@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from vroegsignaal.households.selectors import arrear_history
 from vroegsignaal.organisations.models import CreditorType
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals import trays
-from vroegsignaal.signals.explanations import dutch_date
-from vroegsignaal.signals.explanations_english import english_date
 from vroegsignaal.signals.models import (
     OPEN_STATUSES,
     Signal,
@@ -223,12 +221,7 @@ def contact_deadline(signal: Signal, cases=()) -> dt.date | None:
 def explanation_with_deadline(signal: Signal, deadline: dt.date | None) -> str:
     """The signal's explanation in the page's language, its crisis line naming ``deadline``
     (:func:`contact_deadline`) instead of the signal's own deadline when they differ."""
-    text = shown_explanation(signal)
-    if deadline is None or signal.deadline is None or deadline == signal.deadline:
-        return text
-    if get_language() == "en":  # as shown_explanation chooses
-        return text.replace(f"contact by {english_date(signal.deadline)}", f"contact by {english_date(deadline)}")
-    return text.replace(f"contact uiterlijk {dutch_date(signal.deadline)}", f"contact uiterlijk {dutch_date(deadline)}")
+    return shown_explanation(signal, deadline=deadline)
 
 
 def priority_points() -> dict:

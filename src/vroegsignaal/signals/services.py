@@ -34,7 +34,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.registry.models import Address, Neighbourhood
 
 from . import evaluation, explanations, notices, selectors, trays, workflow
-from .explanations_english import explanation_lines
+from .explanations_english import english_date, explanation_lines
 from .models import (
     HANDLED_STATUSES,
     OPEN_STATUSES,
@@ -84,18 +84,28 @@ STAGE_COUNTING = "signals_stage_counting"
 # ---------------------------------------------------------------------------
 
 
-def shown_explanation(signal: Signal) -> str:
+def shown_explanation(signal: Signal, *, deadline: dt.date | None = None) -> str:
     """The explanation to show: the stored Dutch text, or in English rebuilt from its reasons.
 
     The stored text stays the record (exports and letters carry it); English is
-    only a reading of the same facts for a user who chose it.
+    only a reading of the same facts for a user who chose it. ``deadline`` (a
+    case's own contact deadline) replaces the signal's in the crisis line, so a
+    page never shows two dates for one obligation.
     """
     if translation.get_language() != "en" or not signal.reasons:
-        return signal.explanation
-    codes = {c for s in signal.reasons.get("debt_swaps") or [] for c in (s["cleared_creditor"], s["new_creditor"])}
-    names = dict(Creditor.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-    lines = explanation_lines(signal.reasons, reference_date=signal.last_signalled_on, creditor_names=names)
-    return "\n".join(lines)
+        text = signal.explanation
+    else:
+        codes = {c for s in signal.reasons.get("debt_swaps") or [] for c in (s["cleared_creditor"], s["new_creditor"])}
+        names = dict(Creditor.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+        lines = explanation_lines(signal.reasons, reference_date=signal.last_signalled_on, creditor_names=names)
+        text = "\n".join(lines)
+    if deadline is None or signal.deadline is None or deadline == signal.deadline:
+        return text
+    if translation.get_language() == "en":
+        return text.replace(f"contact by {english_date(signal.deadline)}", f"contact by {english_date(deadline)}")
+    return text.replace(
+        f"contact uiterlijk {explanations.dutch_date(signal.deadline)}", f"contact uiterlijk {explanations.dutch_date(deadline)}"
+    )
 
 
 def current_rules(municipality: Municipality) -> RuleSet | None:

@@ -449,3 +449,16 @@ def test_every_table_in_the_case_templates_is_wrapped_to_scroll():
     templates = Path(vroegsignaal.cases.__file__).parent / "templates" / "cases"
     for template in templates.glob("*.html"):
         assert all(_tables_scroll(template.read_text())), template.name
+
+
+def test_case_page_names_one_contact_deadline_the_cases(world, coordinator, team, worker, verified_client, client):
+    from vroegsignaal.signals.explanations import dutch_date
+
+    signal = make_signal(world, crisis=True)
+    case = services.pick_up_signal(signal, coordinator, team=team, on=signal.signal_date)
+    own = signal.deadline - dt.timedelta(days=1)
+    Case.objects.filter(pk=case.pk).update(contact_due=own)
+    verified_client(worker)
+    html = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert f"contact uiterlijk {dutch_date(own)}" in html
+    assert f"contact uiterlijk {dutch_date(signal.deadline)}" not in html

@@ -1,4 +1,5 @@
-"""``{{ signal|explanation }}``: a signal's explanation in the page's language."""
+"""``{{ signal|explanation }}``: a signal's explanation in the page's language;
+``{{ signal|explanation:case.contact_due }}`` names the case's contact deadline in its crisis line."""
 
 from django import template
 
@@ -8,5 +9,5 @@ register = template.Library()
 
 
 @register.filter
-def explanation(signal) -> str:
-    return services.shown_explanation(signal)
+def explanation(signal, deadline=None) -> str:
+    return services.shown_explanation(signal, deadline=deadline)
