@@ -22,7 +22,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 assets: node_modules/.package-lock.json
 
 ## make run: install, migrate, load the demo once, start web server and worker on 127.0.0.1:8000
+## (HOST=… PORT=… make run for another address)
 run: venv assets
+	@scripts/system-deps.sh --run
 	@mkdir -p var
 	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal migrate --no-input -v 0
 	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal collectstatic --no-input -v 0

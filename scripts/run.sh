@@ -5,6 +5,8 @@ BIN=.venv/bin
 export VROEGSIGNAAL_MODE=${VROEGSIGNAAL_MODE:-demo}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Links in e-mail notices and create_user's output point at this server.
+export PORTAL_URL=${PORTAL_URL:-http://$HOST:$PORT}
 # The worker logs every task it runs; to a file, so that its lines do not bury the log-ins below.
 LOG_DIR=${VROEGSIGNAAL_DATA_DIR:-var}
 mkdir -p "$LOG_DIR"
@@ -18,10 +20,23 @@ WORKER=$!
     done
 ) &
 PURGE=$!
-trap 'kill $WORKER $PURGE 2>/dev/null || true' EXIT INT TERM
+WEB=
+# Ctrl-C (or a TERM to this script) stops all three. gunicorn runs as a child, not by `exec`:
+# `exec` would drop this trap and leave the worker and the nightly purge running.
+stop() {
+    pkill -P "$PURGE" 2>/dev/null || true  # the purge loop's sleep
+    kill $WEB $WORKER $PURGE 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 echo
 echo "Vroegsignaal draait op http://$HOST:$PORT/  (demonstratieomgeving, Ctrl-C stopt)"
 echo "Achtergrondverwerking (leveringen): logboek in $LOG_DIR/worker.log"
 $BIN/vroegsignaal demo_logins
 echo
-exec $BIN/gunicorn vroegsignaal.conf.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 300 --access-logfile -
+$BIN/gunicorn vroegsignaal.conf.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 300 \
+    --access-logfile - &
+WEB=$!
+wait "$WEB"

@@ -227,7 +227,7 @@ def login_lines() -> list[str]:
         secret = totp_secret_base32(login.username)
         lines.append(
             f"  {login.username:<13} {login.role:<16} TOTP-geheim {secret}"
-            f"  (huidige code: vroegsignaal totp {login.username})"
+            f"  (huidige code: VROEGSIGNAAL_MODE=demo .venv/bin/vroegsignaal totp {login.username})"
         )
     return lines
 
