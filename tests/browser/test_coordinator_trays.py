@@ -63,7 +63,7 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(page
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Uitvoeren").click()
-    page.get_by_text("1 signaal opgepakt (zaak").wait_for()
+    page.get_by_text(f"1 signaal opgepakt voor {town.team.name} (zaak").wait_for()
     assert asked and "niet ongedaan" in asked[0]  # asked before anything irreversible
     assert Case.objects.get().team_id == town.team.pk
     assert page.get_by_label("Wijk of buurt").input_value() == town.buurt.code  # the filter stayed put

@@ -127,7 +127,7 @@ def export_municipality(user, output: IO[bytes], *, status: str | None, fmt: str
 PICK_UP, ASSIGN, NOT_PICKED_UP = "oppakken", "toewijzen", "niet_opgepakt"
 BULK_ACTIONS = {
     PICK_UP: _("Oppakken"),
-    ASSIGN: _("Toewijzen aan wijkteam"),
+    ASSIGN: _("Toewijzen aan wijkteam (een nieuw signaal wordt daarbij opgepakt)"),
     NOT_PICKED_UP: _("Niet oppakken"),
 }
 
@@ -142,29 +142,40 @@ class BulkResult:
     # of those, the ones without a wijkteam (no hulpverlener sees them until one is assigned)
     without_team: list[int] = field(default_factory=list)
 
-    def messages(self, action: str, team=None) -> list[str]:
-        """What the coordinator is told: per action, with the case numbers; in the page's language."""
+    def messages(self, action: str, team=None) -> list[tuple[str, str]]:
+        """What the coordinator is told, as (level, text): per action, naming the cases; in the page's language."""
         n = len(self.done)
         if not n:
             return []
         cases = ", ".join(str(i) for i in self.case_ids)
         if action == NOT_PICKED_UP:
-            return [ngettext("%(n)d signaal niet opgepakt.", "%(n)d signalen niet opgepakt.", n) % {"n": n}]
+            return [("success", ngettext("%(n)d signaal niet opgepakt.", "%(n)d signalen niet opgepakt.", n) % {"n": n})]
         if action == ASSIGN:
             told = ngettext(
-                "%(n)d signaal toegewezen aan %(team)s (zaak %(cases)s).",
-                "%(n)d signalen toegewezen aan %(team)s (zaken %(cases)s).", n,
+                "%(n)d signaal toegewezen aan %(team)s (zaak %(cases)s); een nieuw signaal is daarbij opgepakt.",
+                "%(n)d signalen toegewezen aan %(team)s (zaken %(cases)s); nieuwe signalen zijn daarbij opgepakt.",
+                n,
+            ) % {"n": n, "team": team.name, "cases": cases}  # fmt: skip
+        elif team is not None:
+            told = ngettext(
+                "%(n)d signaal opgepakt voor %(team)s (zaak %(cases)s).",
+                "%(n)d signalen opgepakt voor %(team)s (zaken %(cases)s).", n,
             ) % {"n": n, "team": team.name, "cases": cases}  # fmt: skip
         else:
             told = ngettext(
                 "%(n)d signaal opgepakt (zaak %(cases)s).", "%(n)d signalen opgepakt (zaken %(cases)s).", n
             ) % {"n": n, "cases": cases}
-        lines = [told]
+        lines = [("success", told)]
         if self.without_team:
-            lines.append(
-                gettext("Zonder wijkteam: zaak %(cases)s. Wijs een wijkteam toe, anders ziet geen hulpverlener ze.")
-                % {"cases": ", ".join(str(i) for i in self.without_team)}
-            )
+            lone = len(self.without_team)
+            lines.append((
+                "warning",
+                ngettext(
+                    "Zaak %(cases)s heeft geen wijkteam: wijs er een toe, anders ziet geen hulpverlener hem.",
+                    "Zaken %(cases)s hebben geen wijkteam: wijs er een toe, anders ziet geen hulpverlener ze.",
+                    lone,
+                ) % {"cases": ", ".join(str(i) for i in self.without_team)},
+            ))  # fmt: skip
         return lines
 
 

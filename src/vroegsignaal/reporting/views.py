@@ -262,8 +262,8 @@ def tray_bulk_action(request, tray_id: int):
     except ValueError as error:
         messages.error(request, str(error))
         return redirect(back)
-    for line in result.messages(request.POST.get("actie", ""), team=team):
-        messages.success(request, line)
+    for level, line in result.messages(request.POST.get("actie", ""), team=team):
+        (messages.warning if level == "warning" else messages.success)(request, line)
     for signal_id, why in result.skipped:
         messages.warning(request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why})
     return redirect(back)

@@ -84,7 +84,7 @@ def test_bulk_action_reports_one_signal_in_the_singular_with_its_case(town, clie
     signal = town.signal()
     verified_client(town.coordinator)
     messages = _messages(_post(client, town, signaal=[signal.pk], actie="oppakken", team=town.team.pk))
-    assert messages == [f"1 signaal opgepakt (zaak {Case.objects.get().pk})."]
+    assert messages == [f"1 signaal opgepakt voor {town.team.name} (zaak {Case.objects.get().pk})."]
 
 
 def test_bulk_action_reports_more_signals_in_the_plural_and_cases_without_a_team(town, client, verified_client):
@@ -94,7 +94,7 @@ def test_bulk_action_reports_more_signals_in_the_plural_and_cases_without_a_team
     first, second = Case.objects.order_by("pk").values_list("pk", flat=True)
     assert _messages(response) == [
         f"2 signalen opgepakt (zaken {first}, {second}).",
-        f"Zonder wijkteam: zaak {first}, {second}. Wijs een wijkteam toe, anders ziet geen hulpverlener ze.",
+        f"Zaken {first}, {second} hebben geen wijkteam: wijs er een toe, anders ziet geen hulpverlener ze.",
     ]
 
 
@@ -102,6 +102,8 @@ def test_bulk_assign_and_decline_say_what_they_did(town, client, verified_client
     assigned, declined = town.signal(), town.signal()
     verified_client(town.coordinator)
     response = _post(client, town, signaal=[assigned.pk], actie="toewijzen", team=town.team.pk)
-    assert _messages(response) == [f"1 signaal toegewezen aan {town.team.name} (zaak {Case.objects.get().pk})."]
+    assert _messages(response) == [
+        f"1 signaal toegewezen aan {town.team.name} (zaak {Case.objects.get().pk}); een nieuw signaal is daarbij opgepakt."
+    ]
     response = _post(client, town, signaal=[declined.pk], actie="niet_opgepakt", reden="Inwoner is overleden")
     assert _messages(response)[-1:] == ["1 signaal niet opgepakt."]  # after the first, not yet shown

@@ -67,7 +67,7 @@ def test_tray_page_speaks_english_when_chosen(town_with_signals, client, verifie
         "Tray Meervoudig</h1>", "All trays", "District or neighbourhood", "Type of creditor",
         "Total amount from (€)", "Oldest arrear at least (days)", "Characteristics", "Debt swap",
         "Open (new and picked up)", "Neighbourhood team", "Clear filters", "3 signals",
-        "Download with the current filters:", "With the ticked signals", "Assign to neighbourhood team",
+        "Download with the current filters:", "With the ticked signals", "Assign to neighbourhood team (a new signal is picked up)",
         "Do not pick up", "Choose a reason", "Carry out", "Signals in this tray", "Priority", "Total amount",
         "Oldest arrear", "Signal date",
     ):  # fmt: skip
@@ -256,8 +256,7 @@ def test_bulk_action_messages_speak_english_when_chosen(town, client, verified_c
     first, second = Case.objects.order_by("pk").values_list("pk", flat=True)
     assert _messages(response)[-2:] == [
         f"2 signals picked up (cases {first}, {second}).",
-        f"Without a neighbourhood team: case {first}, {second}. Assign a team, otherwise no neighbourhood team "
-        "worker sees them.",
+        f"Cases {first}, {second} have no neighbourhood team: assign one, otherwise no support worker sees them.",
     ]
 
 
