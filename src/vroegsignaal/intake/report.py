@@ -8,6 +8,8 @@ the names of the file's columns.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -60,10 +62,12 @@ def delivery_report(delivery: Delivery) -> dict:
 def report_context(delivery: Delivery) -> dict:
     """The report with the per-code counts as rows with their Dutch label, for templates."""
     report = delivery_report(delivery)
+    later = (report["veiligheidscontrole"] or {}).get("latere_stand")
     return {
         **report,
         "afgewezen_rijen": _code_rows(report["afgewezen_per_code"]),
         "waarschuwingen_rijen": _code_rows(report["waarschuwingen_per_code"]),
+        "latere_stand": dt.date.fromisoformat(later) if later else None,  # shown as a date, not ISO text
     }
 
 
@@ -73,8 +77,7 @@ STATUS_SENTENCES = {
     DeliveryStatus.ONTVANGEN: _("Wacht op verwerking; er is nog niets gewijzigd."),
     DeliveryStatus.IN_BEHANDELING: _("De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is."),
     DeliveryStatus.WACHT_OP_BEVESTIGING: _(
-        "De veiligheidscontrole houdt deze stand tegen tot u hem bevestigt; waarom staat hieronder. "
-        "Er is nog niets verwerkt."
+        "De veiligheidscontrole houdt deze stand tegen tot u hem bevestigt; waarom staat hieronder."
     ),
     DeliveryStatus.VERWERKT: _("De achterstanden zijn bijgewerkt; het verslag staat hieronder."),
     DeliveryStatus.AFGEWEZEN: _("Er is niets gewijzigd; waarom staat hieronder."),

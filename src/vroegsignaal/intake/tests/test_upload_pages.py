@@ -171,4 +171,15 @@ def test_list_says_a_held_stand_the_creditor_declined_was_not_confirmed(world, h
     assert declined.declined_by_creditor
     html = browser.get("/leveringen/").content.decode()
     assert html.count("niet bevestigd door u; er is niets verwerkt") == 1
+    assert '<span class="status-badge status-afgewezen">Niet bevestigd</span>' in html
     assert "Regels geaccepteerd" in html
+
+
+def test_an_older_stand_held_says_the_later_peildatum_as_a_date(world, households, browser):
+    services.receive_delivery(world.creditor, stand(range(1, 11)), filename="nov.csv", reference_date="2026-11-08", via="upload")
+    held = services.receive_delivery(
+        world.creditor, stand(range(1, 11)), filename="okt.csv", reference_date="2026-10-08", via="upload"
+    )
+    html = browser.get(f"/leveringen/{held.pk}/").content.decode()
+    assert "een latere peildatum (8 november 2026)" in html
+    assert html.count("Er is nog niets verwerkt.") == 1
