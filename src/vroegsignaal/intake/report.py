@@ -68,6 +68,8 @@ def report_context(delivery: Delivery) -> dict:
         "afgewezen_rijen": _code_rows(report["afgewezen_per_code"]),
         "waarschuwingen_rijen": _code_rows(report["waarschuwingen_per_code"]),
         "latere_stand": dt.date.fromisoformat(later) if later else None,  # shown as a date, not ISO text
+        # The refusal's codes by their (translated) names: the stored message itself is Dutch.
+        "weigering_namen": [row["omschrijving"] for row in _code_rows(dict.fromkeys((report["weigering"] or {}).get("codes", []), 0))],
     }
 
 

@@ -236,6 +236,7 @@ def test_refusal_stored_from_an_english_page_is_dutch(world, households, english
     assert delivery.report["weigering"]["melding"].startswith("Verplichte kolommen ontbreken:")
     html = main_html(english.get(f"/leveringen/{delivery.pk}/"))
     assert "Verplichte kolommen ontbreken:" in html  # the stored message, as it is
+    assert '<strong>KOLOM_ONTBREEKT</strong> (Column missing): <span lang="nl">Verplichte' in html  # named, marked
     assert "Nothing was changed; the reason is below." in html  # the page around it
 
 
