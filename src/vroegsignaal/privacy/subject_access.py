@@ -10,9 +10,10 @@ per person found:
   date, status, and their lineage: the deliveries that opened, last confirmed
   and closed them, and each step of their history with its delivery;
 * the signals that the person's arrears were part of (status, dates, figures,
-  explanation, status history), and the cases of those signals (status, dates,
-  team, offer, contact attempts — kind, reached, date, part of day — and
-  outcome);
+  explanation, status history; the contact deadline of a signal with a case is
+  the case's, in the explanation and the download alike), and the cases of
+  those signals (status, dates, team, offer, contact attempts — kind, reached,
+  date, part of day — and outcome);
 * the feedback events sent to creditors about the person's arrears (matched on
   creditor and customer number through the events' blind index, so events
   whose signal retention removed are found too);
@@ -68,12 +69,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.cases.models import Case, CaseNote, CaseStatus, CaseStatusChange, ContactAttempt
 from vroegsignaal.feedback.models import FeedbackEvent
 from vroegsignaal.feedback.services import KLANTNUMMER_CONTEXT
 from vroegsignaal.households.matching import normalise_surname
 from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+from vroegsignaal.intake.fields import Geslacht
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.intake.normalise import split_surname
 from vroegsignaal.organisations.models import Municipality, Role
@@ -89,6 +92,13 @@ PURPOSE = "inzageverzoek"
 MAX_HITS = 10
 # The audit log's object type of the search itself (``app_label.model``).
 PERSON_OBJECT_TYPE = Person._meta.label_lower
+# ``Person.gender`` holds intake's code (M/V/X/O); the page names it in its language.
+GENDER_LABELS = {
+    Geslacht.MAN: _("Man"),
+    Geslacht.VROUW: _("Vrouw"),
+    Geslacht.X: "X",
+    Geslacht.ONBEKEND: _("Onbekend"),
+}
 
 
 class NotAPrivacyOfficer(PermissionError):
@@ -247,6 +257,15 @@ class SignalReport:
     # The signal holds co-residents' arrears too: its explanation and household totals name
     # their creditors and amounts, so the download leaves those out (art. 15(4)).
     shared: bool = False
+    # The signal's case, when it has one: its contact deadline is the one that counts (the
+    # case page, the trays and the household page name it in the explanation, and so does this).
+    case_id: int | None = None
+    case_contact_due: dt.date | None = None
+
+    @property
+    def contact_due(self) -> dt.date | None:
+        """The contact deadline: the case's when the signal has a case, else the signal's."""
+        return self.case_contact_due if self.case_id is not None else self.signal.deadline
 
 
 @dataclass
@@ -272,6 +291,12 @@ class PersonReport:
     def name(self) -> str:
         p = self.person
         return " ".join(part for part in (p.initials, p.tussenvoegsel, p.surname) if part)
+
+    @property
+    def gender_label(self) -> str:
+        """``V`` as "Vrouw" (in the page's language); an unknown code as stored, nothing as "—"."""
+        code = self.person.gender
+        return str(GENDER_LABELS.get(code, code or "—"))
 
     @property
     def note_count(self) -> int:
@@ -460,6 +485,10 @@ def build_report(user, person: Person) -> PersonReport:
     signals = _signals(person, [a.pk for a in arrear_rows], municipalities)
     signal_ids = [s.signal.pk for s in signals]
     cases = _cases(signal_ids, municipalities)
+    by_signal = {c.case.signal_id: c.case for c in cases}
+    for item in signals:
+        if (case := by_signal.get(item.signal.pk)) is not None:
+            item.case_id, item.case_contact_due = case.pk, case.contact_due
     return PersonReport(
         person=person,
         household=person.household,
@@ -669,6 +698,10 @@ SHARED_SIGNAL = (
 
 
 def _signal_json(item: SignalReport) -> dict:
+    # The stored Dutch explanation; only its crisis line names the case's contact deadline
+    # when the signal has a case, as ``contact_uiterlijk`` does (one date for one obligation).
+    from vroegsignaal.signals.services import shown_explanation
+
     s = item.signal
     household = (
         {"toelichting": None, "weggelaten": SHARED_SIGNAL}
@@ -677,7 +710,7 @@ def _signal_json(item: SignalReport) -> dict:
             "aantal_schuldeisers": s.creditor_count,
             "totaalbedrag_in_centen": s.total_amount_cents,
             "oudste_ontstaansdatum": _day(s.oldest_start_date),
-            "toelichting": s.explanation,
+            "toelichting": shown_explanation(s, deadline=item.case_contact_due),
         }
     )
     return {
@@ -690,7 +723,8 @@ def _signal_json(item: SignalReport) -> dict:
         "eigen_achterstanden_in_dit_signaal": item.own_arrear_ids,
         "signaaldatum": _day(s.signal_date),
         "laatst_gesignaleerd_op": _day(s.last_signalled_on),
-        "contact_uiterlijk": _day(s.deadline),
+        "contact_uiterlijk": _day(item.contact_due),
+        "zaak": item.case_id,
         "gesloten_op": _day(s.closed_on),
         "wijkteam": s.team.name if s.team_id else None,
         **household,

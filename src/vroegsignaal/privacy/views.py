@@ -80,6 +80,14 @@ def audit_log(request):
 @privacy_officer_required
 def audit_export(request):
     query = selectors.AuditQuery.from_get(request.GET)
+    if selectors.audit_query_problems(request.GET, query):
+        # A filter that could not be read is dropped on the page; a download would then hold
+        # more than was asked. Back to the log, which says what is wrong; nothing exported.
+        messages.error(
+            request,
+            _("Niet gedownload: de zoekopdracht klopt niet. Pas haar aan en download opnieuw."),
+        )
+        return redirect(f"{reverse('privacy:audit_log')}?{request.GET.urlencode()}")
     lines = officer.export_audit_csv(request.user, query, request=request)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -151,6 +159,7 @@ def subject_access(request):
         for report in result.reports:
             for event in report.audit_trail:
                 event.object_label = labels.get(event.object_type, event.object_type)
+                event.organisation_label = selectors.organisation_label(event.organisation)
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,

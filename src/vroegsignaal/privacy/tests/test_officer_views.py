@@ -412,3 +412,41 @@ def test_an_unreadable_date_or_a_reversed_period_is_said_not_silently_empty(town
     assert "De periode begint na haar einde" in html
     html = client.get("/privacy/auditlog/", {"van": "2026-02-01", "tot": "2026-03-01"}).content.decode()
     assert "utrecht-alert--warning" not in html
+
+
+def test_a_search_with_a_problem_does_not_advise_widening_it(towns, officer, client_of):
+    client = client_of(officer)
+    html = client.get("/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}).content.decode()
+    assert "De periode begint na haar einde" in html
+    assert "Maak de periode ruimer" not in html and "Geen gebeurtenissen" not in html
+    assert "Pas de zoekopdracht aan." in html
+    # An unreadable date alone: no "nothing in the log yet" either.
+    html = client.get("/privacy/auditlog/", {"van": "2026-13-45"}).content.decode()
+    assert "is geen datum" in html and "Er staan nog geen gebeurtenissen" not in html
+
+
+def test_a_search_with_a_dropped_filter_offers_no_download(towns, officer, client_of):
+    audit.record(UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0])
+    html = client_of(officer).get("/privacy/auditlog/", {"van": "2026-13-45"}).content.decode()
+    assert "is geen datum" in html and "utrecht-table__row" in html  # the events, with the warning
+    assert "/privacy/auditlog/export.csv" not in html
+    assert "Downloaden kan zodra de zoekopdracht klopt." in html
+
+
+@pytest.mark.parametrize(
+    "params", [{"van": "2026-13-45"}, {"tot": "morgen"}, {"van": "2026-03-01", "tot": "2026-02-01"}]
+)
+def test_the_export_refuses_a_search_with_a_problem_and_exports_nothing(
+    towns, officer, client_of, params
+):
+    audit.record(UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0])
+    client = client_of(officer)
+
+    response = client.get("/privacy/auditlog/export.csv", {**params, "handeling": "view"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/privacy/auditlog/?")
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Niet gedownload: de zoekopdracht klopt niet." in page
+    assert "utrecht-alert--warning" in page  # and what is wrong

@@ -13,12 +13,13 @@ import hashlib
 import itertools
 import json
 import logging
+import re
 from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
 
-from tests.english import in_english
+from tests.english import in_english, main_html
 from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
 from vroegsignaal.cases import services as cases
 from vroegsignaal.households.models import Person
@@ -164,7 +165,7 @@ def test_officer_finds_the_person_by_bsn_and_sees_what_is_held(sar, verified_cli
     for shown in (
         "J. van Dijk", BSN_A, "Dorpsweg 7", "1234AB", "Gemeente A",
         "Woonstichting De Brug", "HUUR-A-1", "€ 842,50", "Energie Noord", "ENERGIE-A-1",
-        "Wijkteam Noord", "Telefoon", "coord-a", "signaalbehandeling", "vroegsignaal opgepakt",
+        "Wijkteam Noord", "Telefoon", "coord-a", "Signaalbehandeling", "vroegsignaal opgepakt",
     ):  # fmt: skip
         assert shown in html, shown
     assert sar.signal.explanation.splitlines()[0] in html
@@ -324,6 +325,73 @@ def test_the_page_speaks_english_when_chosen(sar, client, verified_client):
     html = in_english(client).post(PAGE, {"bsn": BSN_A}).content.decode()
     assert "Subject access request" in html and "Personal data" in html
     assert "Inzageverzoek" not in html.split("<main", 1)[1]
+
+
+def _crisis_with_a_later_case_deadline(sar):
+    """The signal became a crisis signal (contact by 5 November); its case's deadline is later."""
+    reasons = dict(sar.signal.reasons)
+    reasons["arrears"] = [{**a, "crisis": a["creditor"] == "WOONBRUG", "crisis_reason": ""}
+                          for a in reasons["arrears"]]  # fmt: skip
+    reasons["crisis"] = {"deadline": "2026-11-05", "working_days": 3}
+    explanation = sar.signal.explanation + (
+        "\ncrisis: crisissignaal bij Woonstichting De Brug; contact uiterlijk 5 november 2026 (3 werkdagen)"
+    )
+    Signal.objects.filter(pk=sar.signal.pk).update(
+        crisis=True, deadline=dt.date(2026, 11, 5), reasons=reasons, explanation=explanation
+    )
+    type(sar.case).objects.filter(pk=sar.case.pk).update(contact_due=dt.date(2026, 11, 10))
+
+
+def test_the_page_names_the_cases_contact_deadline_not_the_signals(sar, verified_client):
+    _crisis_with_a_later_case_deadline(sar)
+    html = _search(verified_client(sar.officer), bsn=BSN_A).content.decode()
+    assert "contact uiterlijk 10 november 2026" in html
+    assert "5 november 2026" not in html
+
+
+def test_the_download_gives_the_cases_contact_deadline_for_a_signal_with_a_case(
+    sar, verified_client
+):
+    _crisis_with_a_later_case_deadline(sar)
+    response = verified_client(sar.officer).post(DOWNLOAD, {"bsn": BSN_A})
+    entry = json.loads(response.content)["personen"][0]
+    [signal] = entry["vroegsignalen"]
+    [case] = entry["vroegsignaalzaken"]
+    assert signal["contact_uiterlijk"] == case["contact_uiterlijk"] == "2026-11-10"
+    assert signal["zaak"] == case["id"] == sar.case.pk
+
+
+def test_the_page_in_english_reads_the_explanation_organisations_gender_and_dates_in_english(
+    sar, client, verified_client
+):
+    _crisis_with_a_later_case_deadline(sar)
+    Person.objects.filter(pk=sar.person_a.pk).update(gender="V")
+    verified_client(sar.officer)
+    html = main_html(in_english(client).post(PAGE, {"bsn": BSN_A}))
+
+    # The explanation rebuilt in English, with the case's deadline.
+    assert "Arrears at Woonstichting De Brug of €842.50 since 1 October 2026" in html
+    assert "contact by 10 November 2026" in html and "5 November 2026" not in html
+    assert "Achterstand bij" not in html and "contact uiterlijk" not in html
+    # The audit trail's organisation and known purposes in English; other purposes as recorded.
+    assert f'<td class="utrecht-table__cell">municipality {sar.a.code}</td>' in html
+    assert f">gemeente {sar.a.code}<" not in html
+    assert '<td class="utrecht-table__cell">Handling the signal</td>' in html
+    assert "<dt>Gender</dt><dd>Female</dd>" in html
+    # Dates in words, never 1-11-2026 (read as 11 January in English).
+    assert "1 November 2026" in html
+    assert not re.search(r"\b\d{1,2}-\d{1,2}-\d{4}\b", html)
+    # The form says up front how to search.
+    assert "Search by BSN, or by surname and date of birth." in html
+
+
+def test_the_page_names_the_gender_and_says_how_to_search(sar, verified_client):
+    Person.objects.filter(pk=sar.person_a.pk).update(gender="V")
+    html = main_html(_search(verified_client(sar.officer), bsn=BSN_A))
+    assert "<dt>Geslacht</dt><dd>Vrouw</dd>" in html
+    assert "Zoek op BSN, of op achternaam en geboortedatum." in html
+    assert html.index("Zoek op BSN, of op") < html.index('name="bsn"')
+    assert not re.search(r"\b\d{1,2}-\d{1,2}-\d{4}\b", html)
 
 
 # --- nothing of the search values outside the POST body -------------------------------------
