@@ -69,7 +69,7 @@ def test_tray_page_speaks_english_when_chosen(town_with_signals, client, verifie
         "Open (new and picked up)", "Neighbourhood team", "Clear filters", "3 signals",
         "Download with the current filters:", "With the ticked signals", "Assign to neighbourhood team (a new signal is picked up)",
         "Do not pick up", "Choose a reason", "Carry out", "Signals in this tray", "Priority", "Total amount",
-        "Oldest arrear", "Signal date",
+        "Oldest arrear", "Signal since",
     ):  # fmt: skip
         assert text in body, text
     for text in (

@@ -212,7 +212,7 @@ def test_reversing_the_amount_sort_puts_the_smallest_first(town, client, verifie
         ("prioriteit", "Prioriteit", "descending", "▼"),
         ("-prioriteit", "Prioriteit", "ascending", "▲"),
         ("ouderdom", "Oudste achterstand", "ascending", "▲"),  # the oldest date first
-        ("-signaaldatum", "Signaaldatum", "ascending", "▲"),
+        ("-signaaldatum", "Signaal sinds", "ascending", "▲"),
     ],
 )
 def test_sorted_column_shows_its_direction(sort, label, direction, arrow, town, client, verified_client):
