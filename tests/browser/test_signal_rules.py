@@ -42,7 +42,7 @@ def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(browser
     history = page.get_by_role("table", name="Versies van de signaalregels, nieuwste eerst")
     first_row = history.get_by_role("row").nth(1)
     assert first_row.get_by_role("cell").first.inner_text() == "2"
-    assert "Minimumbedrag per achterstand: € 0 → € 75" in first_row.inner_text()
+    assert "Minimumbedrag per achterstand: €\u00a00 → €\u00a075" in first_row.inner_text()
     assert "Carla Bos" in first_row.inner_text()
     assert page.get_by_label("Minimumbedrag per achterstand (euro)").input_value() == "75"
     assert services.current_rules(municipality).min_amount_eur == 75
@@ -54,10 +54,34 @@ def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(browser
     page.get_by_role("button", name="Opslaan").click()
     assert services.current_rules(municipality).version == 2
 
-    # On a phone the history table scrolls within itself; the page does not scroll sideways.
-    page.reload()
+    # Invalid input: the page comes back with the summary at the form's top focused and in view; a link in it
+    # takes the keyboard to the field.
+    page.get_by_label("Minimumbedrag per achterstand (euro)").fill("1,5")
+    page.get_by_label("Een achterstand telt mee tot … dagen na ontstaan").fill("-5")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Opslaan").click()
+    summary = page.locator("#foutmeldingen")
+    summary.wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "foutmeldingen"
+    box = summary.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]  # scrolled to it, not 850px down
+    assert "De signaalregels zijn niet opgeslagen." in summary.inner_text()
+    summary.get_by_role("link", name="Minimumbedrag per achterstand (euro): Vul een geheel getal in").click()
+    assert page.evaluate("() => document.activeElement.id") == "id_min_amount_eur"
+    assert services.current_rules(municipality).version == 2
+
+    # On a phone the page does not scroll sideways; each version is a card, what changed in view.
+    page.goto(f"{live_server.url}/signalen/regels/")
     page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => window.innerWidth === 390 && matchMedia('(max-width: 40rem)').matches")
     assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    changed = page.get_by_role("table", name="Versies van de signaalregels, nieuwste eerst").get_by_text(
+        "Minimumbedrag per achterstand: €\u00a00 → €\u00a075"
+    )
+    changed.scroll_into_view_if_needed()
+    box = changed.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    screenshot("signals-rules-phone")
     assert len(refused) == on_home, refused  # the page adds no CSP refusals of its own
 
     # WCAG 2.1 AA (axe is injected as a script, so in a context that lets it past the CSP).

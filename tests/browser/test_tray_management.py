@@ -119,7 +119,22 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     page.get_by_role("link", name="Werkbakjes beheren").click()
     page.get_by_role("heading", name="Werkbakjes beheren", level=1).wait_for()
     page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => window.innerWidth === 390 && matchMedia('(max-width: 40rem)').matches")
     assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    # Every row's actions are within the screen, not off to the side of a sideways-scrolling table.
+    actions = [page.get_by_role("button", name=f"{verb} werkbakje Meervoudig") for verb in ("Omhoog", "Omlaag")]
+    actions += [page.get_by_role("link", name=f"{verb} werkbakje Meervoudig") for verb in ("Wijzigen", "Verwijderen")]
+    for action in actions:
+        action.scroll_into_view_if_needed()
+        box = action.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (action, box)
+    screenshot("signals-trays-phone")
+    page.get_by_role("link", name="Verwijderen werkbakje Meervoudig").click()
+    delete = page.get_by_role("button", name="Werkbakje Meervoudig verwijderen")
+    colour = delete.evaluate("(b) => getComputedStyle(b).backgroundColor")
+    assert colour == "rgb(177, 32, 26)", colour  # red: it deletes for good
+    box = delete.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
     assert len(refused) == on_home, refused
 
     # WCAG 2.1 AA on the list and the form (axe injected in a context that lets it past the CSP).

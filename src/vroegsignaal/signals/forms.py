@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from vroegsignaal.organisations.models import CreditorType, Team
 from vroegsignaal.registry.models import Neighbourhood, NeighbourhoodKind
 
+from .explanations_english import shown_euros
 from .models import SignalKind
 from .rules import LIMITS, RuleValues
 from .services import TRAY_AGE_LIMIT, TRAY_AMOUNT_LIMIT_EUR, TRAY_FIELDS, tray_problems
@@ -110,11 +111,11 @@ def range_error(name: str) -> str:
 
 
 def shown(name: str, value) -> str:
-    """A rule's value with its unit: ``100 dagen``, ``€ 50``, ``aan``, ``Zorg, Water``."""
+    """A rule's value with its unit: ``100 dagen``, ``€ 50`` (``€50`` in English), ``aan``, ``Zorg, Water``."""
     if name in ("max_age_days", "repeat_window_days", "debt_swap_window_days"):
         return ngettext("%(n)s dag", "%(n)s dagen", value) % {"n": number_format(value, force_grouping=True)}
     if name == "min_amount_eur":
-        return f"€ {number_format(value, force_grouping=True)}"
+        return shown_euros(value * 100)
     if name == "min_creditors":
         return ngettext("%(n)s schuldeiser", "%(n)s schuldeisers", value) % {"n": value}
     if name == "single_signals":
@@ -170,7 +171,21 @@ def rule_history(rule_sets) -> list[dict]:
     return rows[::-1]
 
 
-class RulesForm(forms.Form):
+class ErrorSummary:
+    """For the summary of errors at a form's top (``signals/_error_summary.html``)."""
+
+    def error_links(self) -> list[dict]:
+        """Every visible field's errors in the page's order: ``{"anchor", "label", "error"}``; the anchor is the
+        field's input, for a group of radio buttons or check boxes its first one."""
+        links = []
+        for field in self.visible_fields():
+            grouped = isinstance(field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+            anchor = f"{field.auto_id}_0" if grouped else field.id_for_label
+            links += [{"anchor": anchor, "label": field.label, "error": error} for error in field.errors]
+        return links
+
+
+class RulesForm(ErrorSummary, forms.Form):
     """All the rules at once, as the page shows them; ``version`` is the version the page showed.
 
     ``current`` is the rule set in force (``None``: the municipality has none yet, the defaults hold).
@@ -279,7 +294,7 @@ def _years(value: int, bare: bool = False) -> str:
 
 
 def _euros(value: int, bare: bool = False) -> str:
-    return f"€ {number_format(value, force_grouping=True)}"
+    return shown_euros(value * 100)
 
 
 def tray_summary(tray, places: dict[str, str] | None = None) -> list[str]:
@@ -338,7 +353,7 @@ def neighbourhood_tree(neighbourhoods) -> list[tuple[object, list]]:
     return tree
 
 
-class TrayForm(forms.Form):
+class TrayForm(ErrorSummary, forms.Form):
     """A tray's name and conditions. ``municipality`` scopes the wijken/buurten and teams;
     ``tray`` is the tray being changed (``None``: a new one). The checks that need more than one
     field, or the database (a unique name), are :func:`.services.tray_problems`."""
@@ -426,7 +441,7 @@ class TrayForm(forms.Form):
             if what == "amount":
                 high = TRAY_AMOUNT_LIMIT_EUR
                 message = gettext("Vul een bedrag in hele euro’s in van 0 tot en met %(high)s, of laat het leeg.") % {
-                    "high": f"€ {number_format(high, force_grouping=True)}"
+                    "high": shown_euros(high * 100)
                 }
                 field.help_text = gettext("In hele euro’s, grenzen inbegrepen; leeg: elk bedrag.")
             else:

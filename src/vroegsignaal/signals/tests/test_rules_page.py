@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -56,7 +58,7 @@ def test_page_shows_the_current_values_next_to_the_defaults(coordinator, client,
     html = main_html(response)
     assert "Minimumbedrag per achterstand (euro)" in html
     rows = {row["label"]: (row["current"], row["default"]) for row in response.context["rows"]}
-    assert rows["Minimumbedrag per achterstand (euro)"] == ("€ 50", "€ 0")
+    assert rows["Minimumbedrag per achterstand (euro)"] == ("€\u00a050", "€\u00a00")  # no line break after €
     assert rows["Een achterstand telt mee tot … dagen na ontstaan"] == ("100 dagen", "100 dagen")
     assert rows["Meervoudig signaal vanaf … schuldeisers"] == ("2 schuldeisers", "2 schuldeisers")
     assert rows["Enkelvoudige signalen"] == ("aan", "aan")
@@ -85,11 +87,11 @@ def test_a_valid_change_makes_a_new_version_and_redirects_with_a_message(municip
     page = client.get(URL)
     html = main_html(page)
     assert "De signaalregels zijn opgeslagen als versie 2." in page.content.decode()
-    assert "Minimumbedrag per achterstand: € 50 → € 75" in html
+    assert "Minimumbedrag per achterstand: €\u00a050 → €\u00a075" in html
     assert "Carla Coördinator" in html
     history = page.context["history"]
     assert [entry["version"] for entry in history] == [2, 1]
-    assert history[1]["changes"] == ["Minimumbedrag per achterstand: € 0 → € 50"]  # the first against the defaults
+    assert history[1]["changes"] == ["Minimumbedrag per achterstand: €\u00a00 → €\u00a050"]  # the first against the defaults
 
 
 def test_an_invalid_value_shows_the_dutch_error_and_changes_nothing(municipality, coordinator, client, verified_client):
@@ -160,7 +162,7 @@ def test_a_coordinator_of_another_municipality_changes_only_their_own(municipali
     stranger = UserFactory(role=Role.COORDINATOR, municipality=other)
     verified_client(stranger)
     page = main_html(client.get(URL))
-    assert "Andersdorp" in page and "Voorbeeldstad" not in page and "€ 50" not in page  # another's rules never show
+    assert "Andersdorp" in page and "Voorbeeldstad" not in page and "€\u00a050" not in page  # another's rules never show
     client.post(URL, form_data(version="", min_amount_eur="75"))
     assert versions(municipality) == [1] and services.current_rules(municipality).min_amount_eur == 50
     assert services.current_rules(other).min_amount_eur == 75  # their own municipality's first version
@@ -179,6 +181,48 @@ def test_page_in_english(coordinator, client, verified_client):
     verified_client(coordinator)
     in_english(client)
     html = main_html(client.get(URL))
-    assert "Signal rules" in html and "Minimum amount per arrear (euros)" in html and "€ 50" in html
+    assert "Signal rules" in html and "Minimum amount per arrear (euros)" in html
     response = client.post(URL, form_data(min_creditors="0"))
     assert response.context["form"].errors == {"min_creditors": ["Enter a whole number from 1 to 20."]}
+
+
+def test_invalid_input_gets_a_focused_summary_at_the_top_of_the_form_linking_to_the_fields(coordinator, client, verified_client):
+    """'1,5' and '-5' reload the page: a summary at the form's top, focused on load, each error a link to its field."""
+    verified_client(coordinator)
+    response = client.post(URL, form_data(min_amount_eur="1,5", max_age_days="-5", count_distinct="huishouden"))
+    html = main_html(response)
+    form = html[html.index('<form method="post" action="/signalen/regels/"'):]
+    summary = form[form.index('id="foutmeldingen"'):form.index("</div>")]
+    assert form.index('id="foutmeldingen"') < form.index('name="max_age_days"')  # above the fields
+    assert 'tabindex="-1" autofocus' in summary and 'role="alert"' in form[: form.index("</div>")]
+    assert "De signaalregels zijn niet opgeslagen." in summary
+    # In the order of the form; a group of radio buttons links to its first one.
+    assert [(a, t) for a, t in re.findall(r'<a class="utrecht-link" href="#([^"]+)">([^<]+)</a>', summary)] == [
+        ("id_max_age_days", "Een achterstand telt mee tot … dagen na ontstaan: Vul een geheel getal in van 1 tot en met 3.650."),
+        ("id_min_amount_eur", "Minimumbedrag per achterstand (euro): Vul een geheel getal in van 0 tot en met 1.000.000."),
+        ("id_count_distinct_0", "Tellen per schuldeiser of per soort schuldeiser: Kies per schuldeiser of per soort schuldeiser."),
+    ]  # fmt: skip
+    for anchor in ("id_max_age_days", "id_min_amount_eur", "id_count_distinct_0"):
+        assert f'id="{anchor}"' in form  # every link has its field
+
+
+def test_a_refusal_without_field_errors_is_summarised_too_and_a_valid_page_has_no_summary(municipality, coordinator, client, verified_client):
+    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality)
+    services.change_rules(municipality, {"min_creditors": 3}, actor=colleague)
+    verified_client(coordinator)
+    html = main_html(client.post(URL, form_data(min_amount_eur="80")))
+    summary = html[html.index('id="foutmeldingen"'):]
+    summary = summary[: summary.index("</div>")]
+    assert "Iemand anders heeft de regels intussen gewijzigd (nu versie 2)." in summary
+    assert "<ul" not in summary and "Verbeter wat bij deze velden staat" not in summary  # no fields to link to
+    assert "foutmeldingen" not in main_html(client.get(URL)) and "autofocus" not in main_html(client.get(URL))
+
+
+def test_amounts_read_as_in_english_elsewhere(municipality, coordinator, client, verified_client):
+    services.change_rules(municipality, {"min_amount_eur": 1250}, actor=coordinator)
+    verified_client(coordinator)
+    in_english(client)
+    html = main_html(client.get(URL))
+    assert "€1,250 <span class=\"rules-differs\">(differs)</span>" in html
+    assert "Minimum amount per arrear: €50 → €1,250" in html and "Minimum amount per arrear: €0 → €50" in html
+    assert "€ " not in html and "€\u00a0" not in html

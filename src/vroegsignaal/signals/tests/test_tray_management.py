@@ -158,7 +158,7 @@ def test_the_conditions_of_a_tray_read_in_words(town):
 
     assert tray_summary(team_tray, {town.wijk.code: "Noord"}) == [
         "soort: enkelvoudig", "geen crisissignaal", "herhaald signaal", "zonder schuldverschuiving",
-        "totaalbedrag € 100 tot en met € 1.500", "een schuldeiser van de soort Huur, Energie of Water",
+        "totaalbedrag €\u00a0100 tot en met €\u00a01.500", "een schuldeiser van de soort Huur, Energie of Water",
         "jongste persoon ten minste 18 jaar", "oudste persoon ten hoogste 66 jaar",
         "in Noord (WK099901) of BU00000001", "in het gebied van Wijkteam Oude Dorp",
     ]  # fmt: skip
@@ -353,9 +353,9 @@ def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(
         ({"amount_min_eur": "500", "amount_max_eur": "100"},
          {"amount_max_eur": ["Het totaalbedrag tot en met (€ 100) is lager dan het totaalbedrag vanaf (€ 500)."]}),
         ({"amount_min_eur": "veel"},
-         {"amount_min_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met € 1.000.000, of laat het leeg."]}),
+         {"amount_min_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met €\u00a01.000.000, of laat het leeg."]}),
         ({"amount_max_eur": "-1"},
-         {"amount_max_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met € 1.000.000, of laat het leeg."]}),
+         {"amount_max_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met €\u00a01.000.000, of laat het leeg."]}),
         ({"youngest_age_min": "30", "youngest_age_max": "20"},
          {"youngest_age_max": ["De jongste persoon is ten hoogste 20 jaar en ten minste 30 jaar: dat kan niet tegelijk."]}),
         ({"oldest_age_max": "121"},
@@ -566,3 +566,58 @@ def test_the_pages_read_in_english_when_chosen(town, client, verified_client):
     assert response.context["form"].errors["amount_max_eur"] == [
         "The total amount up to and including (€ 100) is lower than the total amount from (€ 500)."
     ]
+
+
+# ---------------------------------------------------------------------------
+# Review: the delete page, the form's error summary
+# ---------------------------------------------------------------------------
+
+
+def test_the_delete_page_leaves_out_counts_of_nothing_and_its_button_looks_destructive(town, client, verified_client):
+    verified_client(town.coordinator)
+    schuldverschuiving = tray(town, "Schuldverschuiving")  # no signals at all
+    html = main_html(client.get(reverse("signals:tray_delete", args=[schuldverschuiving.pk])))
+    assert "0 open" not in html and "0 gesloten" not in html and "gesloten signa" not in html
+    assert "Er staan geen signalen in dit werkbakje." in html
+    assert 'class="utrecht-button utrecht-button--primary-action utrecht-button--danger">Werkbakje Schuldverschuiving verwijderen' in html
+
+    open_one = multiple(town)
+    evaluate(town)
+    html = main_html(client.get(reverse("signals:tray_delete", args=[tray(town, "Meervoudig").pk])))
+    assert "1 open signaal (nieuw of opgepakt) gaat naar het eerste andere werkbakje" in html
+    assert "gesloten signa" not in html and "Er staan geen signalen" not in html
+    services.pick_up_signal(Signal.objects.get(household=open_one))
+    services.close_signal(Signal.objects.get(household=open_one), on=PEILDATUM)
+    html = main_html(client.get(reverse("signals:tray_delete", args=[tray(town, "Meervoudig").pk])))
+    assert "1 gesloten signaal houdt geen werkbakje" in html and "open signa" not in html
+
+
+def test_the_delete_page_counts_in_english(town, client, verified_client):
+    multiple(town), multiple(town)
+    evaluate(town)
+    verified_client(town.coordinator)
+    in_english(client)
+    html = main_html(client.get(reverse("signals:tray_delete", args=[tray(town, "Meervoudig").pk])))
+    assert "2 open signals (new or picked up) go to" in html and "closed signal" not in html
+
+
+def test_the_tray_forms_errors_are_summarised_at_its_top_with_links_to_the_fields(town, client, verified_client):
+    verified_client(town.coordinator)
+    response = client.post(URL + "nieuw/", form_data(name="", amount_min_eur="-5", crisis="misschien"))
+    html = main_html(response)
+    summary = html[html.index('id="foutmeldingen"'):]
+    summary = summary[: summary.index("</div>")]
+    assert html.index('id="foutmeldingen"') < html.index('name="name"') and 'tabindex="-1" autofocus' in html
+    assert "Het werkbakje is niet opgeslagen." in summary
+    assert 'href="#id_name">Naam: Geef het werkbakje een naam.</a>' in summary
+    assert 'href="#id_crisis_0">Crisissignaal: Kies ja, nee of maakt niet uit.</a>' in summary
+    assert 'href="#id_amount_min_eur">Totaalbedrag vanaf (euro): Vul een bedrag' in summary
+    assert summary.index("#id_name") < summary.index("#id_crisis_0") < summary.index("#id_amount_min_eur")
+
+
+def test_amounts_of_conditions_read_as_on_other_pages_in_english(town, client, verified_client):
+    verified_client(town.coordinator)
+    client.post(URL + "nieuw/", form_data(name="Groot", amount_min_eur="1500"))
+    in_english(client)
+    html = main_html(client.get(URL))
+    assert "total amount at least €1,500" in html
