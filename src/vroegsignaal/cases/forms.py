@@ -30,7 +30,29 @@ class PastDateInput(DateInput):
         return context
 
 
-class ContactAttemptForm(forms.Form):
+class CasePageForm(forms.Form):
+    """A form of the case page. Its prefix is also the id of its section, so a refused form
+    comes back scrolled into view (``#poging``), with a summary linking to its fields."""
+
+    def refuse(self, error) -> None:
+        """Show a service's refusal: next to the field it names, else above the form."""
+        error_dict = getattr(error, "error_dict", None)
+        if error_dict is not None and set(error_dict) <= set(self.fields):
+            self.add_error(None, error)
+        else:
+            self.add_error(None, getattr(error, "messages", [str(error)]))
+
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(element id, label, message) of every field error, for the error summary."""
+        links = []
+        for field in self.visible_fields():
+            # A group of radio buttons has no one element to label: link to its first option.
+            target = field.id_for_label or f"{field.auto_id}_0"
+            links += [(target, str(field.label), error) for error in field.errors]
+        return links
+
+
+class ContactAttemptForm(CasePageForm):
     prefix = "poging"  # the case page holds several forms: unique ids
 
     kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
@@ -43,7 +65,7 @@ class ContactAttemptForm(forms.Form):
     note = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class OfferForm(forms.Form):
+class OfferForm(CasePageForm):
     prefix = "aanbod"  # the case page holds several forms: unique ids
 
     made_on = forms.DateField(label=_("Hulpaanbod gedaan op"), widget=PastDateInput)
@@ -51,7 +73,7 @@ class OfferForm(forms.Form):
     answered_on = forms.DateField(label=_("Antwoord gegeven op"), widget=PastDateInput, required=False)
 
 
-class CloseForm(forms.Form):
+class CloseForm(CasePageForm):
     prefix = "afsluiten"  # the case page holds several forms: unique ids
 
     # No outcome is chosen for the user: the first one once recorded residents as deceased.
@@ -63,13 +85,13 @@ class CloseForm(forms.Form):
     on = forms.DateField(label=_("Afgesloten op"), widget=PastDateInput)
 
 
-class NoteForm(forms.Form):
+class NoteForm(CasePageForm):
     prefix = "notitie"  # the case page holds several forms: unique ids
 
     text = forms.CharField(label=_("Notitie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
-class AssignForm(forms.Form):
+class AssignForm(CasePageForm):
     prefix = "toewijzen"  # the case page holds several forms: unique ids
 
     team = forms.ModelChoiceField(label=_("Wijkteam"), queryset=Team.objects.none())

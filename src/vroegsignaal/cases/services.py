@@ -99,10 +99,14 @@ def _today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
 
 
-def _refuse_future(on: dt.date | None) -> None:
-    """Work is recorded when it has happened: a date after today is a typing error."""
+def _refuse_future(on: dt.date | None, field: str = "on") -> None:
+    """Work is recorded when it has happened: a date after today is a typing error.
+
+    Refusals about one argument name it (``ValidationError({field: ...})``): the
+    case page's forms use the services' argument names, so the error lands next
+    to the field it is about."""
     if on is not None and on > timezone.localdate():
-        raise ValidationError(_("De datum ligt in de toekomst."))
+        raise ValidationError({field: _("De datum ligt in de toekomst.")})
 
 
 def _actor(user):
@@ -113,9 +117,9 @@ def _check_assignment(municipality_id: int, team, worker) -> tuple:
     """Validate a team/worker pair; a worker alone brings their team."""
     if worker is not None:
         if worker.role != Role.HULPVERLENER or worker.team_id is None:
-            raise ValidationError(_("Alleen een hulpverlener van een wijkteam kan een zaak krijgen."))
+            raise ValidationError({"worker": _("Alleen een hulpverlener van een wijkteam kan een zaak krijgen.")})
         if team is not None and worker.team_id != team.pk:
-            raise ValidationError(_("Die hulpverlener hoort niet bij dat wijkteam."))
+            raise ValidationError({"worker": _("Die hulpverlener hoort niet bij dat wijkteam.")})
         team = worker.team
     if team is not None and team.municipality_id != municipality_id:
         raise PermissionDenied(_("Dat wijkteam hoort niet bij de gemeente van deze zaak."))
@@ -246,7 +250,7 @@ def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
         _refuse_if_closed(locked)
         team, worker = _check_assignment(locked.municipality_id, team, worker)
         if team is None:
-            raise ValidationError(_("Kies een wijkteam of een hulpverlener."))
+            raise ValidationError({"team": _("Kies een wijkteam of een hulpverlener.")})
         locked.team, locked.worker = team, worker
         locked.save(update_fields=["team", "worker", "updated_at"])
         signal_services.assign_team(locked.signal_id, team, actor=user)
@@ -311,7 +315,7 @@ def log_contact_attempt(
         locked = _lock(case)
         _refuse_if_closed(locked)
         if on < locked.picked_up_on:
-            raise ValidationError(_("Een contactpoging kan niet vóór het oppakken van het signaal liggen."))
+            raise ValidationError({"on": _("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")})
         attempt = ContactAttempt.objects.create(
             case=locked, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
             actor=_actor(user), note=note,
@@ -350,21 +354,21 @@ def record_offer(
     """Record the offer of help and, when known, the answer. Accepted → first
     conversation due within four weeks of ``answered_on``."""
     answer = OfferAnswer(answer)
-    _refuse_future(made_on)
-    _refuse_future(answered_on)
+    _refuse_future(made_on, "made_on")
+    _refuse_future(answered_on, "answered_on")
     if answer and answered_on is None:
-        raise ValidationError(_("Geef de datum van het antwoord op."))
+        raise ValidationError({"answered_on": _("Geef de datum van het antwoord op.")})
     if answered_on is not None and answered_on < made_on:
-        raise ValidationError(_("Het antwoord kan niet vóór het hulpaanbod liggen."))
+        raise ValidationError({"answered_on": _("Het antwoord kan niet vóór het hulpaanbod liggen.")})
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
         if locked.offer_answer == OfferAnswer.AANVAARD and answer != OfferAnswer.AANVAARD:
-            raise ValidationError(
-                _("Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt.")
-            )
+            raise ValidationError({
+                "answer": _("Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt.")
+            })
         if made_on < locked.picked_up_on:
-            raise ValidationError(_("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen."))
+            raise ValidationError({"made_on": _("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")})
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None
@@ -386,13 +390,13 @@ def record_offer(
 def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = None, note: str = "") -> Case:
     """Close a case with its DDAS outcome; its signal closes too (signals' close hook)."""
     if outcome not in CASE_OUTCOMES:
-        raise ValidationError(_("Kies een eindresultaat van een opgepakte zaak."))
+        raise ValidationError({"outcome": _("Kies een eindresultaat van een opgepakte zaak.")})
     closed_on = _today(on)
     _refuse_future(closed_on)
     with transaction.atomic():
         locked = _lock(case)
         if closed_on < locked.picked_up_on:
-            raise ValidationError(_("Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt."))
+            raise ValidationError({"on": _("Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt.")})
         _move(locked, CaseStatus.AFGESLOTEN, actor=user, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on
@@ -408,7 +412,7 @@ def add_note(case: Case | int, user, text: str) -> CaseNote:
     """Add an (encrypted) note to a case."""
     text = text.strip()
     if not text:
-        raise ValidationError(_("Een notitie mag niet leeg zijn."))
+        raise ValidationError({"text": _("Een notitie mag niet leeg zijn.")})
     with transaction.atomic():
         locked = _lock(case)
         note = CaseNote.objects.create(case=locked, text=text, author=_actor(user))
@@ -483,8 +487,9 @@ def letter_refusal(case: Case) -> str:
 
 
 def generate_letter(case: Case | int, user, *, on: dt.date | None = None, request=None) -> bytes:
-    """The outreach letter for a case's household as PDF; logs a contact attempt of kind Brief.
-    Refused while :func:`letter_refusal` gives a reason."""
+    """The outreach letter for a case's household as PDF; logs a contact attempt of kind Brief
+    and, when no offer of help was recorded yet, records the offer as made that day (the
+    letter makes it). Refused while :func:`letter_refusal` gives a reason."""
     from vroegsignaal.households.selectors import household_persons
 
     on = _today(on)
@@ -509,8 +514,26 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
         user, AuditAction.EXPORT, case, purpose="brief met hulpaanbod aangemaakt", request=request,
         details={"personen": len(names)},
     )
-    log_contact_attempt(case, user, kind=ContactKind.BRIEF, reached=False, on=on)
+    with transaction.atomic():
+        log_contact_attempt(case, user, kind=ContactKind.BRIEF, reached=False, on=on)
+        _offer_by_letter(case, user, on)
     return pdf
+
+
+def _offer_by_letter(case: Case, user, on: dt.date) -> None:
+    """The letter is "de brief met hulpaanbod": it offers the household a conversation with
+    the wijkteam, so making it is making the offer of help (Wgs art. 4(1)) when none was
+    recorded yet. An offer already recorded — and its answer — stays as it is. Audited as
+    :func:`record_offer` is."""
+    locked = _lock(case)
+    if locked.offer_made_on is not None:
+        return
+    locked.offer_made_on = on
+    locked.save(update_fields=["offer_made_on", "updated_at"])
+    record(
+        user, AuditAction.UPDATE, locked, purpose="hulpaanbod vastgelegd",
+        details={"antwoord": "open", "per": "brief"},
+    )
 
 
 # --- retention (privacy.retention calls these) ---------------------------------

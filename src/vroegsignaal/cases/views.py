@@ -117,7 +117,12 @@ def case_list(request):
 
 @case_worker_required
 def case_detail(request, case_id: int):
-    case = _case_or_404(request, case_id)
+    return _case_page(request, _case_or_404(request, case_id))
+
+
+def _case_page(request, case: Case, *, refused=None):
+    """The case page; ``refused`` is a form it comes back with, bound to what the user typed
+    and with its errors (the others start afresh)."""
     # A team keeps its closed case's history, not the household: who lives there now and what
     # they owe is no longer its business (another team may have a new case there).
     household_hidden = case.is_closed and request.user.role == Role.HULPVERLENER
@@ -156,10 +161,43 @@ def case_detail(request, case_id: int):
         if is_coordinator
         else None,
     }
+    if refused is not None:
+        name = {
+            ContactAttemptForm: "attempt_form", OfferForm: "offer_form", CloseForm: "close_form",
+            NoteForm: "note_form", AssignForm: "assign_form",
+        }[type(refused)]  # fmt: skip
+        context[name] = refused
     return render(request, "cases/detail.html", context)
 
 
+def _case_form_action(request, case_id: int, form_class, action, success: str, **form_kwargs):
+    """A form of the case page. Done: back to the page with what happened. Refused by the form
+    or by the service: the page again with the form as the user filled it in, the errors
+    next to their fields, and the form scrolled into view (its action ends in ``#<prefix>``)."""
+    case = _case_or_404(request, case_id)
+    if case.is_closed and form_class is not NoteForm:
+        # A closed case's page holds only the note form: a message says why nothing changed.
+        messages.error(request, str(workflow.InvalidTransition(case.status, case.status)))
+        return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            action(case, form.cleaned_data)
+        except workflow.InvalidTransition as error:
+            # Closed meanwhile: the page no longer holds the form, so a message says why.
+            messages.error(request, str(error))
+            return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
+        except (ValidationError, PermissionDenied) as error:
+            form.refuse(error)
+        else:
+            messages.success(request, success)
+            # #main: the message opens the page's content, not the form the user came from.
+            return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
+    return _case_page(request, case, refused=form)
+
+
 def _post_action(request, case_id: int, form_class, action, success: str, **form_kwargs):
+    """A button on the case page without fields: done or refused, back to the page with a message."""
     case = _case_or_404(request, case_id)
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
@@ -169,16 +207,13 @@ def _post_action(request, case_id: int, form_class, action, success: str, **form
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
             messages.success(request, success)
-    else:
-        errors = "; ".join(f"{form.fields[f].label if f in form.fields else ''}: {', '.join(e)}" for f, e in form.errors.items())
-        messages.error(request, _("Niet opgeslagen: %(errors)s") % {"errors": errors})
     return redirect("cases:detail", case_id=case.pk)
 
 
 @case_worker_required
 @require_POST
 def contact_attempt(request, case_id: int):
-    return _post_action(
+    return _case_form_action(
         request, case_id, ContactAttemptForm,
         lambda case, d: services.log_contact_attempt(
             case, request.user, kind=d["kind"], reached=d["reached"], on=d["on"],
@@ -191,7 +226,7 @@ def contact_attempt(request, case_id: int):
 @case_worker_required
 @require_POST
 def offer(request, case_id: int):
-    return _post_action(
+    return _case_form_action(
         request, case_id, OfferForm,
         lambda case, d: services.record_offer(
             case, request.user, made_on=d["made_on"], answer=d["answer"], answered_on=d["answered_on"]
@@ -203,7 +238,7 @@ def offer(request, case_id: int):
 @case_worker_required
 @require_POST
 def close(request, case_id: int):
-    return _post_action(
+    return _case_form_action(
         request, case_id, CloseForm,
         lambda case, d: services.close_case(case, request.user, d["outcome"], on=d["on"]),
         _("De zaak is afgesloten."),
@@ -213,7 +248,7 @@ def close(request, case_id: int):
 @case_worker_required
 @require_POST
 def note(request, case_id: int):
-    return _post_action(
+    return _case_form_action(
         request, case_id, NoteForm,
         lambda case, d: services.add_note(case, request.user, d["text"]),
         _("De notitie is opgeslagen."),
@@ -223,7 +258,7 @@ def note(request, case_id: int):
 @coordinator_required
 @require_POST
 def assign(request, case_id: int):
-    return _post_action(
+    return _case_form_action(
         request, case_id, AssignForm,
         lambda case, d: services.assign(case, request.user, team=d["team"], worker=d["worker"]),
         _("De zaak is toegewezen."),

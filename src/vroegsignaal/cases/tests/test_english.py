@@ -95,7 +95,8 @@ def test_refused_step_is_explained_in_english_when_chosen(english, verified_clie
 def test_form_errors_are_english_when_chosen(english, verified_client, worker, case):
     verified_client(worker)
     response = english.post(reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": " "}, follow=True)
-    assert "Not saved: Note: This field is required." in response.content.decode()
+    body = response.content.decode()
+    assert "Not saved. Correct this error:" in body and "Note: This field is required." in body
 
 
 def test_letter_stays_dutch_when_english_chosen(english, verified_client, worker, case, monkeypatch):
@@ -140,7 +141,8 @@ def test_closing_without_an_outcome_is_refused_in_english_when_chosen(english, v
         follow=True,
     )
     body = response.content.decode()
-    assert "Not saved: Outcome: Choose the outcome with which you close the case." in body
+    assert "Not saved. Correct this error:" in body
+    assert "Outcome: Choose the outcome with which you close the case." in body
     assert "Choose an outcome" in body and "Kies een eindresultaat" not in body
 
 

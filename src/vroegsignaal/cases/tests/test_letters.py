@@ -160,3 +160,37 @@ def test_refused_letter_is_explained_on_the_case_page(client, verified_client, c
     response = client.post(reverse("cases:letter", kwargs={"case_id": case.pk}), follow=True)
     assert response.headers.get("Content-Type", "").startswith("text/html")
     assert "Deze zaak heeft nog geen wijkteam." in response.content.decode()
+
+
+def test_the_letter_makes_the_offer_of_help_when_none_was_recorded(signal, coordinator, team):
+    """The letter is "de brief met hulpaanbod": making it records the offer as made that day, audited."""
+    from vroegsignaal.cases.models import Case
+    from vroegsignaal.privacy.models import AuditEvent
+
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.generate_letter(case, coordinator, on=ON)
+    case = Case.objects.get(pk=case.pk)
+    assert (case.offer_made_on, case.offer_answer) == (ON, "")
+    event = AuditEvent.objects.filter(object_type="cases.case", purpose="hulpaanbod vastgelegd").get()
+    assert event.actor_username == coordinator.username
+
+
+def test_a_later_letter_leaves_the_recorded_offer_and_its_answer_alone(signal, coordinator, team):
+    from vroegsignaal.cases.models import Case
+    from vroegsignaal.privacy.models import AuditEvent
+
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.record_offer(case, coordinator, made_on=dt.date(2026, 3, 2), answer="geweigerd", answered_on=dt.date(2026, 3, 2))
+    services.generate_letter(case, coordinator, on=ON)
+    case = Case.objects.get(pk=case.pk)
+    assert (case.offer_made_on, case.offer_answer) == (dt.date(2026, 3, 2), "geweigerd")
+    assert AuditEvent.objects.filter(object_type="cases.case", purpose="hulpaanbod vastgelegd").count() == 1
+
+
+def test_case_closed_after_a_letter_shows_the_offer_as_made(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.generate_letter(case, coordinator, on=ON)
+    services.close_case(case, coordinator, "(Budget)advies en/of quick fix", on=dt.date(2026, 3, 10))
+    verified_client(coordinator)
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert "gedaan op 3 maart 2026" in body and "nog niet gedaan" not in body

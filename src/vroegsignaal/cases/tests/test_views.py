@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -312,7 +313,8 @@ def test_closing_without_choosing_an_outcome_is_refused(client, verified_client,
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     body = _close(client, case).content.decode()
-    assert "Niet opgeslagen: Eindresultaat: Kies het eindresultaat waarmee u de zaak afsluit." in body
+    assert "Niet opgeslagen. Verbeter deze fout:" in body
+    assert "Eindresultaat: Kies het eindresultaat waarmee u de zaak afsluit." in body
     assert Case.objects.get(pk=case.pk).status == "opgepakt"
 
 
@@ -462,3 +464,82 @@ def test_case_page_names_one_contact_deadline_the_cases(world, coordinator, team
     html = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
     assert f"contact uiterlijk {dutch_date(own)}" in html
     assert f"contact uiterlijk {dutch_date(signal.deadline)}" not in html
+
+
+NEXT_YEAR = (dt.date.today() + dt.timedelta(days=366)).isoformat()
+
+# (url name, form prefix, data the service or the form refuses, the field the error is about, the error)
+REFUSALS = [
+    ("cases:contact_attempt", "poging", {"poging-kind": "Telefoon", "poging-reached": "nee", "poging-on": NEXT_YEAR},
+     "on", "De datum ligt in de toekomst."),
+    ("cases:offer", "aanbod", {"aanbod-made_on": "2026-03-05", "aanbod-answer": "aanvaard", "aanbod-answered_on": "2026-03-04"},
+     "answered_on", "Het antwoord kan niet vóór het hulpaanbod liggen."),
+    ("cases:close", "afsluiten", {"afsluiten-outcome": "Geen reactie na eerder contact", "afsluiten-on": NEXT_YEAR},
+     "on", "De datum ligt in de toekomst."),
+    ("cases:note", "notitie", {"notitie-text": "   "}, "text", "Dit veld is vereist."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "prefix", "data", "field", "error"), REFUSALS, ids=[r[1] for r in REFUSALS])
+def test_a_refused_case_form_comes_back_in_view_with_the_error_at_its_field(
+    client, verified_client, worker, team, coordinator, signal, url, prefix, data, field, error
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.post(reverse(url, kwargs={"case_id": case.pk}), data)
+    body = response.content.decode()
+    assert response.status_code == 200  # the page itself, not a redirect that forgets the input
+    field_error = body[body.index(f'id="id_{prefix}-{field}_error"') :]
+    assert field_error[: field_error.index("</div>")].endswith(f"<p>{error}</p>")
+    # The form is scrolled into view, and a summary above it links to the field.
+    assert f'<section id="{prefix}"' in body and f'{reverse(url, kwargs={"case_id": case.pk})}#{prefix}"' in body
+    assert f'<a class="utrecht-link" href="#id_{prefix}-{field}">' in body
+    assert body.count("utrecht-alert--error") == 1  # only the form that was sent
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.status, fresh.offer_made_on, fresh.contact_attempts.count(), fresh.notes.count()) == (
+        "opgepakt", None, 0, 0
+    )
+
+
+def test_a_refused_contact_attempt_keeps_what_the_user_chose(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.post(
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
+        {"poging-kind": "Telefoon", "poging-reached": "nee", "poging-on": NEXT_YEAR, "poging-note": "voicemail"},
+    )
+    form = response.context["attempt_form"]
+    assert form.errors == {"on": ["De datum ligt in de toekomst."]}
+    html = str(form["kind"]) + str(form["reached"]) + str(form["note"])
+    assert '<option value="Telefoon" selected>' in html and "voicemail" in html
+    assert re.search(r'<input type="radio" name="poging-reached" value="nee"[^>]* checked', html)
+
+
+def test_a_contact_attempt_without_an_answer_to_bereikt_links_to_its_first_option(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    body = client.post(
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}), {"poging-kind": "Mail", "poging-on": "2026-03-03"}
+    ).content.decode()
+    assert 'href="#id_poging-reached_0">Bereikt: Dit veld is vereist.</a>' in body and 'id="id_poging-reached_0"' in body
+
+
+def test_a_saved_case_form_goes_back_to_the_page_with_its_message(client, verified_client, worker, team, coordinator, signal):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.post(reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": "gebeld"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main"
+
+
+def test_a_form_sent_to_a_closed_case_says_why_nothing_changed(client, verified_client, worker, team, coordinator, signal):
+    """The closed case's page no longer holds the form: a message, not errors nobody sees."""
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.close_case(case, coordinator, "Geen reactie na eerder contact", on=dt.date(2026, 3, 20))
+    verified_client(worker)
+    response = client.post(
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}), {"poging-kind": "Mail"}, follow=True
+    )
+    assert "kan niet meer veranderen" in response.content.decode() and not ContactAttempt.objects.exists()

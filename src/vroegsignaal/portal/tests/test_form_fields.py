@@ -31,3 +31,31 @@ def test_error_and_help_text_are_both_found_by_the_invalid_input():
 def test_every_input_has_a_label():
     html = render_to_string("portal/_form_fields.html", {"form": _Form()})
     assert '<label class="utrecht-form-label" for="id_name">Naam' in html
+
+
+class _Choices(forms.Form):
+    reached = forms.ChoiceField(label="Bereikt", choices=[("ja", "Ja"), ("nee", "Nee")], widget=forms.RadioSelect)
+    kinds = forms.MultipleChoiceField(
+        label="Soorten", choices=[("a", "Brief"), ("b", "Mail")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+def test_a_group_of_options_is_a_fieldset_whose_legend_is_the_question():
+    html = render_to_string("portal/_form_fields.html", {"form": _Choices()})
+    legends = re.findall(r"<fieldset[^>]*>\s*<legend[^>]*>(.*?)</legend>", html, re.S)
+    assert [re.sub(r"<[^>]+>|\s*\*", "", legend).strip() for legend in legends] == ["Bereikt", "Soorten"]
+    assert 'for=""' not in html
+    # Every option keeps its own label.
+    assert re.search(r'<label for="id_reached_1"><input type="radio" name="reached" value="nee"[^>]*>\s*Nee</label>', html)
+    assert re.search(r'<label for="id_kinds_0"><input type="checkbox" name="kinds" value="a"[^>]*>\s*Brief</label>', html)
+
+
+def test_the_fieldset_of_an_invalid_group_is_described_by_its_error():
+    html = render_to_string("portal/_form_fields.html", {"form": _Choices(data={})})
+    fieldset = re.search(r"<fieldset[^>]*>", html).group(0)
+    assert 'aria-describedby="id_reached_error"' in fieldset and 'id="id_reached_error"' in html
+
+
+def test_other_widgets_keep_their_label():
+    html = render_to_string("portal/_form_fields.html", {"form": _Form()})
+    assert "<fieldset" not in html and "<legend" not in html
