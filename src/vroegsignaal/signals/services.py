@@ -24,7 +24,6 @@ import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from vroegsignaal.households import bulk
@@ -236,7 +235,10 @@ def _lock_municipality(municipality_id: int) -> None:
 
 
 def _euro(value: int) -> str:
-    return f"€ {number_format(value, force_grouping=True)}"
+    """Whole euros as the page's language writes them (the tray form's messages)."""
+    from .explanations_english import shown_euros
+
+    return shown_euros(value * 100)
 
 
 def tray_problems(municipality: Municipality, values: dict, *, tray: Tray | None = None) -> dict[str, str]:

@@ -351,7 +351,7 @@ def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(
         ({"name": ""}, {"name": ["Geef het werkbakje een naam."]}),
         ({"name": "meervoudig"}, {"name": ["Uw gemeente heeft al een werkbakje met de naam ‘meervoudig’."]}),
         ({"amount_min_eur": "500", "amount_max_eur": "100"},
-         {"amount_max_eur": ["Het totaalbedrag tot en met (€ 100) is lager dan het totaalbedrag vanaf (€ 500)."]}),
+         {"amount_max_eur": ["Het totaalbedrag tot en met (€\u00a0100) is lager dan het totaalbedrag vanaf (€\u00a0500)."]}),
         ({"amount_min_eur": "veel"},
          {"amount_min_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met €\u00a01.000.000, of laat het leeg."]}),
         ({"amount_max_eur": "-1"},
@@ -564,7 +564,7 @@ def test_the_pages_read_in_english_when_chosen(town, client, verified_client):
     assert "Manage trays" in html and "oldest person at most 26 years" in html and "kind: multiple" in html
     response = client.post(URL + "nieuw/", form_data(amount_min_eur="500", amount_max_eur="100"))
     assert response.context["form"].errors["amount_max_eur"] == [
-        "The total amount up to and including (€ 100) is lower than the total amount from (€ 500)."
+        "The total amount up to and including (€100) is lower than the total amount from (€500)."
     ]
 
 
