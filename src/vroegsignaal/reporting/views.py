@@ -93,7 +93,8 @@ def tray_detail(request, tray_id: int):
         "filter": tray_filter,
         "query": query,
         "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
-        "neighbourhoods": scoped(request.user, Neighbourhood).order_by("kind", "code").only("code", "name", "kind"),
+        # Wijken first, then buurten (each by code): the filter reads from the larger area down.
+        "neighbourhoods": scoped(request.user, Neighbourhood).order_by("-kind", "code").only("code", "name", "kind"),
         "creditor_types": CreditorType.choices,
         "statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("alle", _("Alle"))],
         "teams": scoped(request.user, Team).only("id", "name"),

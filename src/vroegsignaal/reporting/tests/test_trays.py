@@ -319,3 +319,9 @@ def test_tray_table_scrolls_in_a_named_region_the_keyboard_reaches(town, client,
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Signalen in dit werkbakje">' in body
+
+
+def test_the_neighbourhood_filter_lists_the_wijken_before_their_buurten(town, client, verified_client):
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert body.index(f'<option value="{town.wijk.code}"') < body.index(f'<option value="{town.buurt.code}"')
