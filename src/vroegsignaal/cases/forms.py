@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Role, Team, User
 from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.portal.forms import ErrorSummary
 
 from .models import CASE_OUTCOMES, ContactKind, NotPickedUpReason, OfferAnswer, PartOfDay
 
@@ -30,7 +31,7 @@ class PastDateInput(DateInput):
         return context
 
 
-class CasePageForm(forms.Form):
+class CasePageForm(ErrorSummary, forms.Form):
     """A form of the case page. Its prefix is also the id of its section, so a refused form
     comes back scrolled into view (``#poging``), with a summary linking to its fields."""
 
@@ -41,15 +42,6 @@ class CasePageForm(forms.Form):
             self.add_error(None, error)
         else:
             self.add_error(None, getattr(error, "messages", [str(error)]))
-
-    def error_links(self) -> list[tuple[str, str, str]]:
-        """(element id, label, message) of every field error, for the error summary."""
-        links = []
-        for field in self.visible_fields():
-            # A group of radio buttons has no one element to label: link to its first option.
-            target = field.id_for_label or f"{field.auto_id}_0"
-            links += [(target, str(field.label), error) for error in field.errors]
-        return links
 
 
 class ContactAttemptForm(CasePageForm):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import CreditorType, Team
+from vroegsignaal.portal.forms import ErrorSummary
 from vroegsignaal.registry.models import Neighbourhood, NeighbourhoodKind
 
 from .explanations_english import shown_euros
@@ -169,20 +170,6 @@ def rule_history(rule_sets) -> list[dict]:
         })  # fmt: skip
         previous = values
     return rows[::-1]
-
-
-class ErrorSummary:
-    """For the summary of errors at a form's top (``signals/_error_summary.html``)."""
-
-    def error_links(self) -> list[dict]:
-        """Every visible field's errors in the page's order: ``{"anchor", "label", "error"}``; the anchor is the
-        field's input, for a group of radio buttons or check boxes its first one."""
-        links = []
-        for field in self.visible_fields():
-            grouped = isinstance(field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
-            anchor = f"{field.auto_id}_0" if grouped else field.id_for_label
-            links += [{"anchor": anchor, "label": field.label, "error": error} for error in field.errors]
-        return links
 
 
 class RulesForm(ErrorSummary, forms.Form):
