@@ -334,12 +334,7 @@ def _monitor_download(request, fmt: str):
     if municipality is None:
         raise Http404
     services.refresh_monitor_figures(municipality)
-    content_type = "text/csv; charset=utf-8" if fmt == "csv" else (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response = HttpResponse(content_type=content_type)
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="monitor-{municipality.code}-{stamp}.{fmt}"'
+    response = _download(f"monitor-{municipality.code}-{timezone.localdate().isoformat()}", fmt)
     services.export_monitor_figures(request.user, municipality, response, fmt=fmt, request=request)
     return response
 
