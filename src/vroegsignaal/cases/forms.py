@@ -8,18 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Role, Team, User
 from vroegsignaal.organisations.scoping import scoped
-from vroegsignaal.portal.forms import ErrorSummary
+from vroegsignaal.portal.forms import DateInput, ErrorSummary
 
 from .models import CASE_OUTCOMES, ContactKind, NotPickedUpReason, OfferAnswer, PartOfDay
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; it only understands ISO dates, whatever the locale's format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
-        super().__init__(attrs, format=format)
 
 
 class PastDateInput(DateInput):

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from django import forms
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; it only understands ISO dates, whatever the locale's format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
+        super().__init__(attrs, format=format)
+
 
 class ErrorSummary:
     """For the summary of a form's errors at its top, each error a link to its field."""

@@ -11,19 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.households.matching import normalise_surname
 from vroegsignaal.intake.normalise import normalise_bsn, normalise_postcode
+from vroegsignaal.portal.forms import DateInput
 
 from .subject_access import SubjectQuery
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; it only understands ISO dates, whatever the locale's format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
-        super().__init__(attrs, format=format)
 
 
 def _off(**attrs) -> dict:
