@@ -28,7 +28,6 @@ from vroegsignaal.signals.models import (
     SignalKind,
     SignalStatus,
 )
-from vroegsignaal.signals.services import shown_explanation
 
 OPEN = "open"
 PAGE_SIZE = 50
@@ -216,12 +215,6 @@ def contact_deadline(signal: Signal, cases=()) -> dt.date | None:
     """
     case = next((c for c in cases if c.signal_id == signal.pk), None)
     return _deadline(signal, case.contact_due if case else None)
-
-
-def explanation_with_deadline(signal: Signal, deadline: dt.date | None) -> str:
-    """The signal's explanation in the page's language, its crisis line naming ``deadline``
-    (:func:`contact_deadline`) instead of the signal's own deadline when they differ."""
-    return shown_explanation(signal, deadline=deadline)
 
 
 def priority_points() -> dict:

@@ -30,6 +30,7 @@ from vroegsignaal.portal import filters
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals.exports import status_choices
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
+from vroegsignaal.signals.services import shown_explanation
 
 from . import selectors, services
 
@@ -180,7 +181,7 @@ def household_detail(request, household_id: int):
         "shows_persons": request.user.role in services.ROLES_SEEING_PERSONS,
         "signal": signal,
         "deadline": deadline,
-        "explanation": selectors.explanation_with_deadline(signal, deadline) if signal else "",
+        "explanation": shown_explanation(signal, deadline=deadline) if signal else "",
         "earlier_signals": signals[1:] if signal else signals,
         "to_pick_up": to_pick_up,
         "teams": list(scoped(request.user, Team).only("id", "name")) if to_pick_up else [],
