@@ -65,7 +65,8 @@ def rule_line(kind: str, distinct: int, rules: RuleValues) -> str:
         noun = "soorten schuldeisers" if rules.count_distinct == "type" else "schuldeisers"
     line = f"{kind}: {distinct} {noun} binnen {rules.max_age_days} dagen"
     if rules.min_amount_eur:
-        line += f", elk vanaf {euros(rules.min_amount_eur * 100)}"
+        each = "elk " if distinct != 1 else ""  # one creditor: no "elk" (each)
+        line += f", {each}vanaf {euros(rules.min_amount_eur * 100)}"
     return line
 
 

@@ -75,7 +75,8 @@ def explanation_lines(reasons: Mapping, *, reference_date: dt.date, creditor_nam
     )
     line = f"{KINDS.get(rule.get('kind', ''), rule.get('kind', ''))}: {distinct} {noun} within {rule.get('max_age_days')} days"
     if rule.get("min_amount_eur"):
-        line += f", each from {english_euros(rule['min_amount_eur'] * 100)}"
+        each = "each " if distinct != 1 else ""
+        line += f", {each}from {english_euros(rule['min_amount_eur'] * 100)}"
     lines = [line]
 
     facts = [

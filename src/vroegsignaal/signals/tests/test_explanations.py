@@ -67,9 +67,15 @@ def test_rule_line_counts_types_when_the_municipality_does():
     )
 
 
-def test_rule_line_mentions_the_minimum_amount():
+def test_rule_line_mentions_the_minimum_amount_for_each_creditor():
+    assert rule_line("meervoudig", 2, RuleValues(min_amount_eur=50)) == (
+        "meervoudig: 2 schuldeisers binnen 100 dagen, elk vanaf € 50"
+    )
+
+
+def test_rule_line_of_one_creditor_says_the_minimum_without_each():
     assert rule_line("enkelvoudig", 1, RuleValues(min_amount_eur=50)) == (
-        "enkelvoudig: 1 schuldeiser binnen 100 dagen, elk vanaf € 50"
+        "enkelvoudig: 1 schuldeiser binnen 100 dagen, vanaf € 50"
     )
 
 

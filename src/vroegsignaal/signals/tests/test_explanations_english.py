@@ -67,6 +67,15 @@ def test_a_multiple_signal_with_crisis_repeat_and_debt_swap_in_english():
     ]
 
 
+def test_a_single_signal_states_its_minimum_without_each():
+    _, reasons = explain(
+        kind="enkelvoudig", distinct=1, arrears=[_arrear("EN", 21_000, dt.date(2026, 3, 10))], swaps=[],
+        deadline=None, repeat=None, rules=RuleValues(min_amount_eur=50), reference_date=R,
+    )  # fmt: skip
+    lines = explanation_lines(stored(reasons), reference_date=R, creditor_names={})
+    assert lines[0] == "single: 1 creditor within 100 days, from €50"
+
+
 DUTCH_TO_ENGLISH_START = {
     "meervoudig:": "multiple:",
     "enkelvoudig:": "single:",
