@@ -26,7 +26,10 @@ Timed:
    ``evaluate_after_delivery`` for the households it touched (plus, as every
    incremental evaluation does, those whose signal's arrears aged out in the
    month since);
-4. a full evaluation on that new peildatum.
+4. a full evaluation on that new peildatum;
+5. sorting every open signal into the trays again, as after a coordinator's
+   change of the trays (``resort_open_signals``; no budget: reported because
+   the page's request waits for it).
 
 Always on SQLite (a temporary file); also on PostgreSQL when ``DATABASE_URL``
 points to one (a temporary database created there and dropped afterwards).
@@ -409,6 +412,10 @@ def child(database_url: str, households: int, seed: int) -> int:
     full_next, _ = timed("full evaluation, next peildatum", FULL_BUDGET, reference_date=NEXT_PEILDATUM)
     open_signals = Signal.objects.filter(status__in=["nieuw", "opgepakt"]).count()
     print(f"  {'open signals now':<34} {open_signals:>7,}", flush=True)
+    start = time.perf_counter()
+    moved = services.resort_open_signals(municipality)
+    line("sorting open signals into trays", time.perf_counter() - start,
+         f"after a change of the trays (no budget; the request waits for it): {moved:,} moved")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  {'peak memory (RSS)':<34} {peak:7.0f} MiB", flush=True)
     ok = full <= FULL_BUDGET and full_next <= FULL_BUDGET and incremental <= INCREMENTAL_BUDGET
