@@ -266,20 +266,28 @@ def record_joined(signal_ids: Iterable[int], *, on: dt.date) -> list[FeedbackEve
     updated: a creditor that was not in the signal when it was picked up must
     still hear of it, or it goes on collecting while help is under way. The
     event is dated ``on`` (the day the delivery was evaluated) and its pause
-    counts from then. One query per 5,000 signals finds the few concerned.
+    counts from then. One query per 5,000 signals keeps the picked-up ones (by primary key;
+    most updated signals are ``nieuw``), then one join over those few finds the creditors not
+    yet told. The join over all updated signals at once took 16 s on PostgreSQL inside a full
+    evaluation, whose bulk updates leave the planner's row estimates far off.
     """
     from django.db.models import Exists, OuterRef
 
     ids = sorted({int(i) for i in signal_ids})
-    concerned: set[int] = set()
+    picked_up: list[int] = []
     for start in range(0, len(ids), 5000):
+        picked_up += Signal.objects.filter(
+            pk__in=ids[start : start + 5000], status=SignalStatus.OPGEPAKT
+        ).values_list("pk", flat=True)
+    picked_up.sort()
+    concerned: set[int] = set()
+    for start in range(0, len(picked_up), 5000):
         told = FeedbackEvent.objects.filter(
             signal_id=OuterRef("signal_id"), creditor_id=OuterRef("arrear__creditor_id"), kind=FeedbackKind.OPGEPAKT
         )
         concerned.update(
             SignalArrear.objects.filter(
-                signal_id__in=ids[start : start + 5000],
-                signal__status=SignalStatus.OPGEPAKT,
+                signal_id__in=picked_up[start : start + 5000],
                 role=SignalArrearRole.MEMBER,
                 counts=True,
             )
