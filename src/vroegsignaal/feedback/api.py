@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vroegsignaal.intake.api import IsCreditor
+from vroegsignaal.intake.api import COMMON_ERRORS, IsCreditor
 
 from . import services
 from .serializers import FeedbackErrorSerializer, FeedbackPageSerializer
@@ -108,6 +108,7 @@ class FeedbackView(APIView):
             400: OpenApiResponse(
                 FeedbackErrorSerializer, description="`sinds` of `limiet` is onjuist."
             ),
+            **COMMON_ERRORS,
         },
         tags=["terugkoppeling"],
     )

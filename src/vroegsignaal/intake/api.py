@@ -26,7 +26,7 @@ from vroegsignaal.organisations.scoping import get_scoped_or_404
 
 from . import services
 from .codes import Code, message
-from .models import Delivery, Via
+from .models import Delivery, DeliveryStatus, Via
 from .serializers import (
     DeliveryJsonSerializer,
     DeliverySerializer,
@@ -40,10 +40,38 @@ from .serializers import (
 MULTIPART_OVERHEAD = 1024 * 1024
 JSON_STREAM = "__json_stream__"
 
+# The error answers every operation can give (intake/errors.py: one ``Error`` shape).
+UNAUTHORIZED = OpenApiResponse(
+    ErrorSerializer,
+    description="Geen, een onjuist geschreven, een onbekende of een ingetrokken API-sleutel "
+    "(`Authorization: Token <sleutel>`).",
+)
+TOO_MANY = OpenApiResponse(
+    ErrorSerializer,
+    description="Te veel verzoeken met deze sleutel, of te veel mislukte pogingen vanaf dit adres; "
+    "de kop `Retry-After` zegt na hoeveel seconden het weer kan.",
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="Er is geen levering met dit nummer voor uw organisatie."
+)
+COMMON_ERRORS = {401: UNAUTHORIZED, 429: TOO_MANY}
+
 
 class RequestTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "BESTAND_TE_GROOT"
+
+
+def _too_large_body() -> dict:
+    return {
+        "codes": [str(Code.BESTAND_TE_GROOT)],
+        "melding": message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
+    }
+
+
+def _refused_as_too_large(delivery: Delivery) -> bool:
+    refusal = (delivery.report or {}).get("weigering") or {}
+    return delivery.status == DeliveryStatus.AFGEWEZEN and refusal.get("codes") == [str(Code.BESTAND_TE_GROOT)]
 
 
 class IsCreditor(BasePermission):
@@ -87,12 +115,7 @@ def _check_request_size(request) -> None:
     except ValueError:
         length = 0
     if length > settings.MAX_DELIVERY_BYTES + MULTIPART_OVERHEAD:
-        raise RequestTooLarge(
-            {
-                "codes": [str(Code.BESTAND_TE_GROOT)],
-                "melding": message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
-            }
-        )
+        raise RequestTooLarge(_too_large_body())
 
 
 class DeliveryCollectionView(APIView):
@@ -109,8 +132,12 @@ class DeliveryCollectionView(APIView):
         description=(
             "Een bestand (multipart: `file`, `peildatum`, `soort`) of een JSON-body (spec 1.4). "
             "Antwoordt `202 Accepted` met het id en de status-URL; grote leveringen worden op de "
-            "achtergrond verwerkt. Een geweigerde levering (bijvoorbeeld `LEVERING_DUBBEL`) krijgt "
-            "status `afgewezen` met de code in `verslag.weigering`."
+            "achtergrond verwerkt: volg dan `status_url` tot de status `verwerkt`, `afgewezen` of "
+            "`wacht_op_bevestiging` is. Een levering die bij ontvangst al wordt geweigerd "
+            "(`PEILDATUM_ONGELDIG`, `LEVERING_DUBBEL`) krijgt ook 202, met status `afgewezen` en de code "
+            "in `verslag.weigering`; zo ook later een leeg of onleesbaar bestand (`BESTAND_LEEG`, "
+            "`BESTAND_ONLEESBAAR`, `KOLOM_ONTBREEKT`, `TE_VEEL_FOUTEN`). Alleen een te groot bestand "
+            "(`BESTAND_TE_GROOT`) is altijd 413."
         ),
         request={
             "multipart/form-data": DeliveryUploadSerializer,
@@ -118,8 +145,19 @@ class DeliveryCollectionView(APIView):
         },
         responses={
             202: DeliverySerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Het verzoek mist het bestand of is onjuist."),
-            413: OpenApiResponse(ErrorSerializer, description="BESTAND_TE_GROOT"),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Het verzoek mist het bestand of een veld is onjuist (`velden` zegt welk).",
+            ),
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description="`BESTAND_TE_GROOT`: het bestand is groter dan toegestaan; er is niets bewaard.",
+            ),
+            415: OpenApiResponse(
+                ErrorSerializer,
+                description="Een ander Content-Type dan `multipart/form-data` of `application/json`.",
+            ),
+            **COMMON_ERRORS,
         },
         tags=["leveringen"],
     )
@@ -127,6 +165,9 @@ class DeliveryCollectionView(APIView):
         data = request.data
         if JSON_STREAM in data:
             source, filename, kind, peildatum = data[JSON_STREAM], "levering.json", None, None
+        elif request.content_type.split(";")[0].strip().lower() == StreamedJsonParser.media_type:
+            # An empty JSON body (DRF parses nothing): BESTAND_LEEG, as an empty file.
+            source, filename, kind, peildatum = b"", "levering.json", None, None
         else:
             upload = DeliveryUploadSerializer(data=data)
             if not upload.is_valid():
@@ -149,6 +190,10 @@ class DeliveryCollectionView(APIView):
             api_key=request.auth,
             background=True,
         )
+        if _refused_as_too_large(delivery):
+            # A body that passed the limit while it was stored (a JSON body, or one sent without
+            # Content-Length): the same 413 as one refused before it was read.
+            raise RequestTooLarge(_too_large_body())
         body = DeliverySerializer(delivery, context={"request": request}).data
         location = request.build_absolute_uri(reverse("intake_api:delivery-detail", kwargs={"delivery_id": delivery.pk}))
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
@@ -160,7 +205,7 @@ class DeliveryDetailView(APIView):
     @extend_schema(
         operation_id="deliveries_retrieve",
         summary="Status, tellingen en verslag van een levering",
-        responses={200: DeliverySerializer, 404: OpenApiResponse(description="Niet gevonden.")},
+        responses={200: DeliverySerializer, 404: NOT_FOUND, **COMMON_ERRORS},
         tags=["leveringen"],
     )
     def get(self, request, delivery_id: int):
@@ -193,7 +238,18 @@ class DeliveryRejectedRowsView(APIView):
         responses={
             (200, "application/json"): RejectedRowPageSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
-            404: OpenApiResponse(description="Niet gevonden."),
+            # With ``Accept: text/csv`` an error is its melding as one line of text.
+            **{
+                (code, media): OpenApiResponse(
+                    ErrorSerializer if media == "application/json" else OpenApiTypes.STR,
+                    description=answer.description,
+                )
+                for code, answer in {404: NOT_FOUND, **COMMON_ERRORS}.items()
+                for media in ("application/json", "text/csv")
+            },
+            (406, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="Een kop `Accept` die noch JSON noch `text/csv` toelaat."
+            ),
         },
         tags=["leveringen"],
     )
@@ -223,8 +279,9 @@ class DeliveryConfirmView(APIView):
         request=None,
         responses={
             202: DeliverySerializer,
-            404: OpenApiResponse(description="Niet gevonden."),
+            404: NOT_FOUND,
             409: OpenApiResponse(ErrorSerializer, description="De levering wacht niet op bevestiging."),
+            **COMMON_ERRORS,
         },
         tags=["leveringen"],
     )

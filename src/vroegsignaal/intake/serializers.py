@@ -14,7 +14,11 @@ from .report import delivery_report
 class DeliveryUploadSerializer(serializers.Serializer):
     """``multipart/form-data``: the file with its peildatum and soort."""
 
-    file = serializers.FileField(help_text="Het bestand: CSV, XLSX of JSON (spec 1.3).")
+    # An empty file is a delivery refused as BESTAND_LEEG (spec 1.6), as on every way in,
+    # not a request error.
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="Het bestand: CSV, XLSX of JSON (spec 1.3)."
+    )
     peildatum = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -193,6 +197,11 @@ class RejectedRowSerializer(serializers.Serializer):
     veld = serializers.CharField(source="field")
     code = serializers.CharField()
     melding = serializers.CharField(source="message")
+    waarschuwing = serializers.BooleanField(
+        source="is_warning",
+        help_text="Waar voor een waarschuwing (de regel is wel verwerkt, alleen met `waarschuwingen=ja`); "
+        "onwaar voor een afgewezen regel.",
+    )
 
 
 class RejectedRowPageSerializer(serializers.Serializer):
@@ -205,5 +214,16 @@ class RejectedRowPageSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    melding = serializers.CharField()
-    codes = serializers.ListField(child=serializers.CharField(), required=False)
+    """Every error answer of the API (``intake/errors.py``)."""
+
+    melding = serializers.CharField(help_text="Wat er mis is en wat u kunt veranderen, in het Nederlands.")
+    codes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Weigeringscodes (spec 1.6), alleen als er een van toepassing is (`BESTAND_TE_GROOT`).",
+    )
+    velden = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Bij 400: per onjuist veld van het verzoek (`file`, `peildatum`, `soort`) de meldingen.",
+    )

@@ -107,17 +107,8 @@ class ApiKeyFailures:
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, with the answer to too many requests in Dutch and in our error shape."""
-    # Imported here: rest_framework.views imports this module (DEFAULT_THROTTLE_CLASSES).
-    from rest_framework.views import exception_handler
+    """DRF's ``EXCEPTION_HANDLER`` (the name the settings use): :func:`.errors.api_exception_handler`,
+    every error in the ``Error`` shape, the answer to too many requests included."""
+    from .errors import api_exception_handler as handler
 
-    response = exception_handler(exc, context)
-    if isinstance(exc, exceptions.Throttled) and response is not None:
-        seconds = int(exc.wait or 1)
-        wait = f"probeer het over {seconds} {'seconde' if seconds == 1 else 'seconden'} opnieuw."
-        if isinstance(exc, TooManyKeyFailures):
-            melding = f"Te veel mislukte pogingen met een API-sleutel vanaf dit adres; {wait}"
-        else:
-            melding = f"Te veel verzoeken met deze API-sleutel; {wait}"
-        response.data = {"melding": melding}
-    return response
+    return handler(exc, context)

@@ -187,14 +187,7 @@ class SealedFileUploadHandler(FileUploadHandler):
             setattr(self.request, TOO_BIG_ATTRIBUTE, True)
         if self.route == API:
             # The same answer as a Content-Length beyond the limit (api._check_request_size).
-            from .api import RequestTooLarge
-            from .codes import Code, message
-            from .services import _human_size
+            from .api import RequestTooLarge, _too_large_body
 
-            raise RequestTooLarge(
-                {
-                    "codes": [str(Code.BESTAND_TE_GROOT)],
-                    "melding": message(Code.BESTAND_TE_GROOT, maximum=_human_size(settings.MAX_DELIVERY_BYTES)),
-                }
-            )
+            raise RequestTooLarge(_too_large_body())
         raise StopUpload(connection_reset=reset)

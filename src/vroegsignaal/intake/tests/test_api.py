@@ -85,10 +85,23 @@ def test_rejected_rows_as_json(world, households, api):
             "veld": "postcode",
             "code": "POSTCODE_ONGELDIG",
             "melding": body["results"][0]["melding"],
+            "waarschuwing": False,
         }
     ]
     reads = AuditEvent.objects.filter(object_type="intake.delivery", object_id=str(delivery_id), action="view")
     assert reads.count() == 1
+
+
+def test_rejected_rows_as_json_tell_warnings_from_rejections(world, households, api):
+    client = api(world.creditor)
+    rows = [row(n) for n in range(1, 5)] + [row(5, postcode="0000AA"), row(6, telefoonnummer="12")]
+    delivery_id = post_file(client, csv_bytes(rows)).json()["id"]
+    body = client.get(f"{URL}{delivery_id}/fouten/", {"waarschuwingen": "ja"}).json()
+    assert [(r["rij"], r["code"], r["waarschuwing"]) for r in body["results"]] == [
+        (6, "POSTCODE_ONGELDIG", False),
+        (7, "TELEFOON_ONGELDIG", True),
+    ]
+    assert [r["code"] for r in client.get(f"{URL}{delivery_id}/fouten/").json()["results"]] == ["POSTCODE_ONGELDIG"]
 
 
 def test_json_body_is_accepted(world, households, api):

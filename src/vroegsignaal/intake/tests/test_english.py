@@ -287,7 +287,9 @@ def test_api_refuses_a_wrong_key_in_dutch_even_with_the_english_cookie(world):
     client.credentials(HTTP_AUTHORIZATION="Token abc.def")
     response = client.get("/api/v1/deliveries/1/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Ongeldige of ingetrokken API-sleutel."}
+    assert response.json() == {
+        "melding": "Ongeldige of ingetrokken API-sleutel. Een API-sleutel maakt u aan op de portaalpagina API-sleutels."
+    }
 
 
 def test_command_prints_dutch_when_english_is_active(world, households, tmp_path):

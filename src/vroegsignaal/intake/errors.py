@@ -1,0 +1,120 @@
+"""The API's error answers: one shape, in Dutch, saying what to change.
+
+Every error of ``/api/v1/`` is ``{"melding": "<Dutch sentence>"}``, with
+``codes`` when a contract code (spec 1.6) applies (``BESTAND_TE_GROOT``) and
+``velden`` (field → messages) when fields of the request are wrong. That is
+the ``Error`` schema of ``docs/openapi.yaml``: a creditor's system reads
+``melding`` whatever went wrong, instead of DRF's own ``detail`` or a bare
+field dictionary. Messages name what the request should carry; they never
+repeat a key or anything from a delivered file.
+
+:func:`api_exception_handler` is DRF's ``EXCEPTION_HANDLER`` (through
+:func:`vroegsignaal.intake.throttling.api_exception_handler`, the name the
+settings use). Errors that are not DRF's (a crash) stay Django's 500, without
+a stack trace (``DEBUG`` is off).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import exceptions
+
+API_KEY_HELP = "Een API-sleutel maakt u aan op de portaalpagina API-sleutels."
+DELIVERY_BODY_HELP = (
+    "Stuur een levering als multipart/form-data (velden file, peildatum en soort) "
+    "of als JSON-body met Content-Type: application/json (spec 1.4)"
+)
+
+
+def _flatten(detail) -> list[str]:
+    """DRF's error detail (a string, list or dict of them) as a flat list of texts."""
+    if isinstance(detail, dict):
+        return [text for value in detail.values() for text in _flatten(value)]
+    if isinstance(detail, list | tuple):
+        return [text for value in detail for text in _flatten(value)]
+    return [str(detail)]
+
+
+def _fields(detail) -> dict[str, list[str]]:
+    if not isinstance(detail, dict):
+        return {"": _flatten(detail)}
+    return {str(name): _flatten(value) for name, value in detail.items()}
+
+
+def _throttled(exc: exceptions.Throttled) -> str:
+    from .throttling import TooManyKeyFailures
+
+    seconds = int(exc.wait or 1)
+    wait = f"probeer het over {seconds} {'seconde' if seconds == 1 else 'seconden'} opnieuw."
+    if isinstance(exc, TooManyKeyFailures):
+        return f"Te veel mislukte pogingen met een API-sleutel vanaf dit adres; {wait}"
+    return f"Te veel verzoeken met deze API-sleutel; {wait}"
+
+
+def _not_authenticated(request) -> str:
+    header = (request.META.get("HTTP_AUTHORIZATION", "") if request is not None else "").strip()
+    if header:
+        # Only the scheme is named (Bearer, Basic, …), never what follows it.
+        scheme = header.split()[0][:20]
+        return (
+            f"De kop Authorization gebruikt '{scheme}'; geef de API-sleutel op als "
+            "'Authorization: Token <sleutel>'."
+        )
+    return f"Geen API-sleutel: geef de kop 'Authorization: Token <sleutel>' mee. {API_KEY_HELP}"
+
+
+def _media_types(view) -> list[str]:
+    return [renderer.media_type for renderer in getattr(view, "renderer_classes", [])]
+
+
+def error_body(exc: Exception, data, *, request=None, view=None) -> dict:
+    """The body of an API error response for ``exc`` (DRF's ``data`` for it as a fallback)."""
+    if isinstance(data, dict) and "melding" in data:
+        return data  # already ours (BESTAND_TE_GROOT, a refused confirmation)
+    if isinstance(exc, exceptions.Throttled):
+        return {"melding": _throttled(exc)}
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return {"melding": _not_authenticated(request)}
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        return {"melding": f"{' '.join(_flatten(exc.detail))} {API_KEY_HELP}"}
+    if isinstance(exc, exceptions.PermissionDenied):
+        return {"melding": "Deze API-sleutel geeft geen toegang tot dit onderdeel van de API."}
+    if isinstance(exc, exceptions.NotFound | Http404):
+        return {"melding": "Niet gevonden: er is geen levering met dit nummer voor uw organisatie."}
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        method = getattr(request, "method", "") or ""
+        allowed = " of ".join(m for m in getattr(view, "allowed_methods", ()) if m not in ("HEAD", "OPTIONS"))
+        return {"melding": f"De methode {method} kan hier niet; gebruik {allowed or 'een andere methode'}."}
+    if isinstance(exc, exceptions.NotAcceptable):
+        types = " of ".join(_media_types(view)) or "application/json"
+        return {"melding": f"Dit antwoord is er alleen als {types}; pas de kop Accept daarop aan."}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        given = (request.META.get("CONTENT_TYPE", "") if request is not None else "").split(";")[0].strip()
+        return {"melding": f"{DELIVERY_BODY_HELP}; dit verzoek had Content-Type '{given[:60] or 'geen'}'."}
+    if isinstance(exc, exceptions.ParseError):
+        return {"melding": f"Het verzoek kan niet worden gelezen: {' '.join(_flatten(exc.detail))}"}
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _fields(exc.detail)
+        parts = [f"{name}: {' '.join(texts)}" if name else " ".join(texts) for name, texts in fields.items()]
+        body: dict = {"melding": f"Het verzoek is onjuist. {' '.join(parts)}".strip()}
+        if any(fields):
+            body["velden"] = {name: texts for name, texts in fields.items() if name}
+        return body
+    return {"melding": " ".join(_flatten(data.get("detail", data) if isinstance(data, dict) else data))}
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with every error answer in the ``Error`` shape (see the module)."""
+    # Imported here: rest_framework.views imports the throttling module (DEFAULT_THROTTLE_CLASSES).
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = error_body(
+        exc,
+        response.data,
+        request=context.get("request"),
+        view=context.get("view"),
+    )
+    return response
