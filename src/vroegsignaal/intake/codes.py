@@ -166,6 +166,23 @@ VARIANTS: dict[tuple[Code, str], str] = {
         "duizendtallen als decimalen aangeven."
     ),
     (Code.BESTAND_ONLEESBAAR, "reden"): "Het bestand kan niet worden gelezen: {reden}.",
+    (Code.KOLOM_ONTBREEKT, "een"): "Verplichte kolom ontbreekt: {kolommen}.",
+    # PEILDATUM_ONGELDIG says which of its three cases it is, and how to write the date.
+    (Code.PEILDATUM_ONGELDIG, "ontbreekt"): (
+        "De peildatum ontbreekt; geef de datum waarop de achterstanden gelden mee "
+        "als JJJJ-MM-DD (bijvoorbeeld {voorbeeld})."
+    ),
+    (Code.PEILDATUM_ONGELDIG, "onleesbaar"): (
+        "De peildatum is geen geldige datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld {voorbeeld})."
+    ),
+    (Code.PEILDATUM_ONGELDIG, "toekomst"): (
+        "De peildatum {peildatum} ligt in de toekomst; de peildatum is de datum waarop de "
+        "achterstanden in het bestand gelden, uiterlijk vandaag ({voorbeeld})."
+    ),
+    (Code.PEILDATUM_ONGELDIG, "afwijkend"): (
+        "De peildatum in het bestand ({peildatum}) wijkt af van de opgegeven peildatum "
+        "({opgegeven}); laat er een weg of maak ze gelijk."
+    ),
 }
 
 

@@ -254,6 +254,51 @@ def missing_columns(present: Iterable[str], soort: str | None = None) -> list[st
     return missing
 
 
+# At most this many of the file's unrecognised headers are named, each at most this long.
+NAMED_UNKNOWN_COLUMNS = 10
+NAMED_HEADER_LENGTH = 40
+_NOT_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_header(text: object) -> str:
+    """A header of the creditor's file as a message names it: without control characters, at most
+    :data:`NAMED_HEADER_LENGTH` characters (a header is not personal data; its length is not ours)."""
+    clean = _NOT_PRINTABLE.sub("", str(text)).strip()
+    return clean if len(clean) <= NAMED_HEADER_LENGTH else clean[: NAMED_HEADER_LENGTH - 1] + "…"
+
+
+def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ()) -> str:
+    """``KOLOM_ONTBREEKT``'s message: the missing columns with the other names they are known by,
+    the file's headers that were not recognised (one of them is often the missing column under
+    another name), and the two ways to fix it."""
+    from .codes import Code, message
+
+    def known_as(entry: str) -> str:
+        names = entry.split(" of ")
+        parts = []
+        for name in names:
+            aliases = FIELDS_BY_NAME[name].aliases if name in FIELDS_BY_NAME else ()
+            parts.append(f"{name} (ook: {', '.join(aliases)})" if aliases else name)
+        return " of ".join(parts)
+
+    described = [known_as(entry) for entry in missing]
+    if len(described) == 1:
+        text = message(Code.KOLOM_ONTBREEKT, variant="een", kolommen=described[0])
+    else:
+        text = message(Code.KOLOM_ONTBREEKT, kolommen=dutch_list(described))
+    text += " Hoofdletters, spaties, _, - en . in een kolomnaam tellen niet mee."
+    if unknown:
+        named = [shown_header(h) for h in unknown[:NAMED_UNKNOWN_COLUMNS]]
+        rest = len(unknown) - len(named)
+        if rest:
+            named.append(f"{rest} andere")
+        text += f" Niet herkende kolommen in uw bestand: {dutch_list(named)}."
+    return text + (
+        " Geef de kolom een van deze namen, of leg in het portaal onder Kolomindeling vast "
+        "welke kolom van uw bestand het is."
+    )
+
+
 def dutch_list(items: Sequence[str]) -> str:
     """``['a', 'b', 'c']`` → ``'a, b en c'``."""
     items = list(items)

@@ -78,6 +78,7 @@ from .fields import (
     dutch_list,
     match_headers,
     missing_columns,
+    missing_columns_message,
 )
 
 # Spec 1.6: BESTAND_TE_GROOT, "configurable, default 1 GiB".
@@ -331,7 +332,7 @@ def _finish(
     if missing:
         raise DeliveryRefused(
             Code.KOLOM_ONTBREEKT,
-            message(Code.KOLOM_ONTBREEKT, kolommen=dutch_list(missing)),
+            missing_columns_message(missing, [*match.unknown, *match.duplicates]),
             missing_columns=tuple(missing),
         )
     order = [ROW_NUMBER, *[name for name in FIELD_NAMES if name in match.columns]]

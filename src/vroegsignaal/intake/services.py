@@ -258,18 +258,33 @@ def _looks_like_json(head: bytes, filename: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _parse_reference_date(value: dt.date | str | None) -> tuple[dt.date | None, bool]:
-    """(date, valid). ``None`` is valid here: a JSON body may still carry it."""
+def _parse_reference_date(value: dt.date | str | None) -> tuple[dt.date | None, str | None]:
+    """(date, problem): ``problem`` is the ``PEILDATUM_ONGELDIG`` variant (``onleesbaar``,
+    ``toekomst``) or ``None``. ``None`` is no problem here: a JSON body may still carry it."""
     if value is None or value == "":
-        return None, True
+        return None, None
     if isinstance(value, dt.datetime):
         value = value.date()
     if not isinstance(value, dt.date):
         try:
             value = dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            return None, False
-    return value, value <= timezone.localdate()
+            return None, "onleesbaar"
+    return value, (None if value <= timezone.localdate() else "toekomst")
+
+
+def _reference_date_refusal(problem: str, peildatum: dt.date | None = None, **details) -> dict:
+    """A ``PEILDATUM_ONGELDIG`` refusal saying which problem it is (never more than the date)."""
+    return _refusal(
+        Code.PEILDATUM_ONGELDIG,
+        message(
+            Code.PEILDATUM_ONGELDIG,
+            variant=problem,
+            peildatum=peildatum.isoformat() if peildatum else "",
+            voorbeeld=timezone.localdate().isoformat(),
+            **details,
+        ),
+    )
 
 
 def _refusal(code: Code, melding: str | None = None, **details) -> dict:
@@ -304,11 +319,13 @@ def receive_delivery(
     filename = Path(filename or "").name[:255]
     staged = stage_file(source, suffix=Path(filename).suffix.lower()[:10])
     refusal: dict | None = None
-    peildatum, valid_date = _parse_reference_date(reference_date)
+    peildatum, date_problem = _parse_reference_date(reference_date)
     if staged.too_big:
         refusal = _refusal(Code.BESTAND_TE_GROOT, maximum=_human_size(settings.MAX_DELIVERY_BYTES))
-    elif not valid_date or (peildatum is None and not _looks_like_json(staged.head, filename)):
-        refusal = _refusal(Code.PEILDATUM_ONGELDIG)
+    elif date_problem:
+        refusal = _reference_date_refusal(date_problem, peildatum)
+    elif peildatum is None and not _looks_like_json(staged.head, filename):
+        refusal = _reference_date_refusal("ontbreekt")
 
     submitted_by = user if getattr(user, "pk", None) else None
     try:
@@ -499,7 +516,8 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         kind, reference_date = _settle_json_header(delivery, parsed.soort, parsed.peildatum)
     kind = kind or Soort.STAND
     if reference_date is None:
-        raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, message(Code.PEILDATUM_ONGELDIG))
+        refusal = _reference_date_refusal("ontbreekt")
+        raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
 
     # Each stage's input table is let go as soon as the next has its own (a million
     # rows of text weigh hundreds of MiB): normalise gets the only reference to the
@@ -641,15 +659,13 @@ def _settle_json_header(
         kind = body_soort
     reference_date = delivery.reference_date
     if body_peildatum not in (None, ""):
-        parsed, valid = _parse_reference_date(body_peildatum)
-        if not valid or parsed is None:
-            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, message(Code.PEILDATUM_ONGELDIG))
+        parsed, problem = _parse_reference_date(body_peildatum)
+        if problem or parsed is None:
+            refusal = _reference_date_refusal(problem or "onleesbaar", parsed)
+            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
         if reference_date is not None and parsed != reference_date:
-            raise DeliveryRefused(
-                Code.PEILDATUM_ONGELDIG,
-                f"{message(Code.PEILDATUM_ONGELDIG)} De peildatum in het bestand ({parsed.isoformat()}) "
-                f"wijkt af van de opgegeven peildatum ({reference_date.isoformat()}).",
-            )
+            refusal = _reference_date_refusal("afwijkend", parsed, opgegeven=reference_date.isoformat())
+            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
         reference_date = parsed
     return kind, reference_date
 

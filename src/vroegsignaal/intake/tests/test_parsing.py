@@ -231,8 +231,12 @@ def test_missing_required_columns_are_named_in_the_message():
         "ontstaansdatum",
     )
     assert refused.message == (
-        "Verplichte kolommen ontbreken: voorletters of voornamen, geboortedatum, huisnummer, "
-        "bedrag_achterstand en ontstaansdatum."
+        "Verplichte kolommen ontbreken: voorletters (ook: initialen) of voornamen (ook: voornaam), "
+        "geboortedatum (ook: gebdat, geboren), huisnummer (ook: huisnr, nr), bedrag_achterstand "
+        "(ook: achterstand, openstaand_bedrag, saldo, bedrag) en ontstaansdatum (ook: "
+        "datum_achterstand, vervaldatum_oudste). Hoofdletters, spaties, _, - en . in een kolomnaam "
+        "tellen niet mee. Geef de kolom een van deze namen, of leg in het portaal onder Kolomindeling "
+        "vast welke kolom van uw bestand het is."
     )
 
 
