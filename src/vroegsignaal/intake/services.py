@@ -57,7 +57,7 @@ from vroegsignaal.privacy import services as privacy
 
 from . import routing, sealing
 from .codes import Code, message
-from .fields import Soort, field_for_header, validate_column_mapping
+from .fields import Soort, field_for_header, header_key, shown_header, validate_column_mapping
 from .models import (
     DECLINED_MESSAGE,
     ApiKey,
@@ -599,6 +599,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
             routing_issues,
         ]
     ).cast(ISSUE_COLUMNS).sort("rij", maintain_order=True)  # type: ignore[arg-type]
+    issues = name_columns(issues, parsed.columns)
 
     rows_rejected = rejected_rows.height
     rows_accepted = accepted.height
@@ -632,6 +633,29 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         evaluation.refusal = _refusal(Code.TE_VEEL_FOUTEN)
     watch.lap(delivery.pk, "collect")
     return evaluation
+
+
+def name_columns(issues: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    """The messages name the creditor's own column where its header is not the field's name.
+
+    ``veld`` stays the contract's field name (spec 1.7); the message says where that
+    field is in the creditor's file: "Het veld geboortedatum (kolom 'Gebdat') bevat geen
+    geldige datum." A header that differs only in case, spaces, ``_``, ``-`` or ``.``
+    (``Geboortedatum``, ``E-mail``) is left out: the creditor recognises it. Every
+    message that names a field says "veld <field>" (:data:`.codes.MESSAGES`).
+    """
+    own = {
+        veld: shown_header(header)
+        for veld, header in columns.items()
+        if header and header_key(header) != header_key(veld)
+    }
+    if issues.height == 0 or not own:
+        return issues
+    melding = pl.col("melding")
+    for veld, header in own.items():
+        named = melding.str.replace(f"veld {veld}", f"veld {veld} (kolom '{header}')", literal=True, n=1)
+        melding = pl.when(pl.col("veld") == veld).then(named).otherwise(melding)
+    return issues.with_columns(melding.alias("melding"))
 
 
 def _settle_json_header(

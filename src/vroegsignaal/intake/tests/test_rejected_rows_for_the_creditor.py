@@ -1,0 +1,96 @@
+"""The rejected rows as the creditor reads them: the row of its own file (the header is row 1, as
+a spreadsheet shows it), the contract's field, the code, and a message that names the creditor's
+own column where its header is another name for the field."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from vroegsignaal.intake import services
+from vroegsignaal.intake.models import Via
+
+from .support import PEILDATUM
+
+
+def deliver(world, text: str):
+    return services.receive_delivery(
+        world.creditor, text.encode("cp1252"), filename="export.csv", reference_date=PEILDATUM, via=Via.CLI
+    )
+
+
+OWN_HEADERS = "Klantnr;Initialen;Achternaam;Gebdat;Pc;Huisnr;Openstaand bedrag;Datum achterstand;E-mail\n"
+
+
+def test_messages_name_the_creditors_own_column_and_rows_count_the_header(world, households):
+    lines = [
+        OWN_HEADERS,
+        "K-1;J.;Jansen;17-05-1980;1234AB;1;150,00;01-09-2026;j@example.org\n",
+        "K-2;J.;Jansen;31-02-1980;1234AB;2;150,00;01-09-2026;j@example.org\n",  # row 3: date
+        "K-3;J.;Jansen;17-05-1980;1234AB;3;-5,00;01-09-2026;geen-adres\n",  # row 4: amount, e-mail
+        "K-4;J.;;17-05-1980;12AB;4;150,00;01-09-2026;\n",  # row 5: surname, postcode
+        "K-5;J.;Jansen;17-05-1980;1234AB;5;150,00;01-09-2026;geen-adres\n",  # row 6: warning
+        "K-6;J.;Jansen;17-05-1980;1234AB;6;150,00;01-09-2026;\n",
+        "K-7;J.;Jansen;17-05-1980;1234AB;7;150,00;01-09-2026;\n",
+    ]
+    delivery = deliver(world, "".join(lines))
+    rows = [(i.row, i.klantnummer, i.field, i.code, i.message) for i in services.rejected_rows(delivery)]
+    assert rows == [
+        (3, "K-2", "geboortedatum", "DATUM_ONGELDIG", "Het veld geboortedatum (kolom 'Gebdat') bevat geen geldige datum."),
+        (
+            4,
+            "K-3",
+            "bedrag_achterstand",
+            "BEDRAG_ONGELDIG",
+            "Het veld bedrag_achterstand (kolom 'Openstaand bedrag') bevat geen bedrag groter dan nul.",
+        ),
+        (5, "K-4", "achternaam", "VERPLICHT_VELD_LEEG", "Het verplichte veld achternaam is leeg."),
+        (
+            5,
+            "K-4",
+            "postcode",
+            "POSTCODE_ONGELDIG",
+            "Het veld postcode (kolom 'Pc') bevat geen geldige postcode "
+            "(vier cijfers, de eerste geen 0, en twee letters).",
+        ),
+    ]
+    # A warning of a kept row; "E-mail" is the field's own name for the creditor: not repeated.
+    issues = services.rejected_rows(delivery, warnings=True).filter(is_warning=True)
+    assert [(i.row, i.message) for i in issues] == [
+        (6, "Het veld email bevat geen geldig e-mailadres; de waarde is niet overgenomen.")
+    ]
+    assert delivery.rows_rejected == 3
+
+
+def test_a_header_that_is_the_fields_name_but_for_case_or_separators_is_not_repeated():
+    issues = pl.DataFrame(
+        {
+            "rij": [2, 3],
+            "klantnummer": ["K-1", "K-2"],
+            "veld": ["email", "geboortedatum"],
+            "code": ["EMAIL_ONGELDIG", "DATUM_ONGELDIG"],
+            "melding": [
+                "Het veld email bevat geen geldig e-mailadres; de waarde is niet overgenomen.",
+                "Het veld geboortedatum bevat geen geldige datum.",
+            ],
+            "is_warning": [True, False],
+        }
+    )
+    named = services.name_columns(issues, {"email": "E-Mail", "geboortedatum": "GEBOORTE_DATUM"})
+    assert named["melding"].to_list() == issues["melding"].to_list()
+
+
+def test_a_hostile_header_is_named_without_control_characters_and_shortened():
+    issues = pl.DataFrame(
+        {
+            "rij": [2],
+            "klantnummer": ["K-1"],
+            "veld": ["postcode"],
+            "code": ["POSTCODE_ONGELDIG"],
+            "melding": ["Het veld postcode bevat geen geldige postcode."],
+            "is_warning": [False],
+        }
+    )
+    named = services.name_columns(issues, {"postcode": "=HYPERLINK(\x07" + "x" * 80})
+    assert named["melding"].to_list() == [
+        "Het veld postcode (kolom '=HYPERLINK(" + "x" * 28 + "…') bevat geen geldige postcode."
+    ]
