@@ -21,6 +21,7 @@ from .crypto import (
 from .files import open_private
 from .keys import RotationReport, rotate_keys
 from .models import AuditAction, AuditEvent
+from .purposes import purpose_label
 from .retention import PurgeReport, policy_for, purge
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "organisation_label",
     "policy_for",
     "purge",
+    "purpose_label",
     "record",
     "rotate_keys",
     "subject_access_export",

@@ -1,8 +1,7 @@
 from django import template
 
 from vroegsignaal.portal.templatetags.portal import with_param
-from vroegsignaal.privacy.services import organisation_label
-from vroegsignaal.reporting.services import PURPOSES
+from vroegsignaal.privacy.services import organisation_label, purpose_label
 from vroegsignaal.signals.explanations_english import shown_euros
 
 register = template.Library()
@@ -27,11 +26,9 @@ def whole_euros(cents):
 register.filter("organisation_label", organisation_label)  # "gemeente 0363" in the page's language
 
 
-@register.filter
-def purpose_label(value: str) -> str:
-    """The label of a recorded purpose of viewing (``signaalbehandeling`` → "Signaalbehandeling");
-    a purpose recorded by something else is shown as recorded."""
-    return str(PURPOSES.get(value, value or "—"))
+# A recorded purpose (a household view's "signaalbehandeling", "zaak afgesloten") as a label
+# in the page's language; one the labels do not know as stored.
+register.filter("purpose_label", purpose_label)
 
 
 # Sort and page links: the portal's tag, also under this library's name.

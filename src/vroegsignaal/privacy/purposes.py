@@ -1,0 +1,85 @@
+"""The purposes the audit log records, as the audit pages show them.
+
+An audit event stores its purpose as the code wrote it (``"zaak afgesloten"``,
+a household view's ``"signaalbehandeling"``): the log is evidence and stays as
+written. The pages show a label in the reader's language instead. Every purpose
+a ``record(..., purpose=...)`` call in the source can write is listed here
+(``privacy/tests/test_audit_purposes.py`` reads the source and fails on one that is
+not); a purpose that is not (an older one) is shown as stored.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+LABELS = {
+    # Log-in and accounts
+    "inloggen": pgettext_lazy("doel in het auditlog", "Inloggen"),  # the noun, not the button
+    "wachtwoord onjuist": _("Wachtwoord onjuist"),
+    "account geblokkeerd": _("Account geblokkeerd"),
+    "account gedeactiveerd": _("Account gedeactiveerd"),
+    "onbekende gebruikersnaam": _("Onbekende gebruikersnaam"),
+    "tweede factor onjuist": _("Tweede factor onjuist"),
+    "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
+    "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
+    "API-sleutel geweigerd": _("API-sleutel geweigerd"),
+    # Deliveries
+    "levering ontvangen": _("Levering ontvangen"),
+    "levering verwerkt": _("Levering verwerkt"),
+    "levering afgewezen": _("Levering afgewezen"),
+    "levering wacht op bevestiging": _("Levering wacht op bevestiging"),
+    "levering bevestigd": _("Levering bevestigd"),
+    "levering niet bevestigd": _("Levering niet bevestigd"),
+    "levering opnieuw verwerkt": _("Levering opnieuw verwerkt"),
+    "afgewezen regels inzien": _("Afgewezen regels ingezien"),
+    "kolomindeling opgeslagen": _("Kolomindeling opgeslagen"),
+    # Signals, trays and rules
+    "status vroegsignaal": _("Status van vroegsignaal gewijzigd"),
+    "signaal toegewezen": _("Signaal toegewezen"),
+    "vroegsignaal opgepakt": _("Vroegsignaal opgepakt"),
+    "crisissignaal na oppakken": _("Crisissignaal na oppakken"),
+    "signaalregels gewijzigd": _("Signaalregels gewijzigd"),
+    "werkbakje bekeken": _("Werkbakje bekeken"),
+    "werkbakje aangemaakt": _("Werkbakje aangemaakt"),
+    "werkbakje gewijzigd": _("Werkbakje gewijzigd"),
+    "werkbakje verplaatst": _("Werkbakje verplaatst"),
+    "werkbakje verwijderd": _("Werkbakje verwijderd"),
+    # Households (the purpose of viewing the user chose; reporting.services.PURPOSES)
+    "signaalbehandeling": _("Signaalbehandeling"),
+    "hulpverlening": _("Hulpverlening (casus)"),
+    "kwaliteitscontrole": _("Kwaliteitscontrole"),
+    # Cases
+    "zaak behandelen": _("Zaak behandelen"),
+    "zaak toegewezen": _("Zaak toegewezen"),
+    "zaak openen buiten eigen bereik": _("Zaak openen buiten eigen bereik"),
+    "contactpoging vastgelegd": _("Contactpoging vastgelegd"),
+    "hulpaanbod vastgelegd": _("Hulpaanbod vastgelegd"),
+    "brief met hulpaanbod aangemaakt": _("Brief met hulpaanbod aangemaakt"),
+    "briefsjabloon gewijzigd": _("Briefsjabloon gewijzigd"),
+    "notitie bij zaak": _("Notitie bij zaak"),
+    "zaak afgesloten": _("Zaak afgesloten"),
+    # Exports and feedback
+    "export werkbakje": _("Export van werkbakje"),
+    "export vroegsignalen": _("Export van vroegsignalen"),
+    "export monitorcijfers": _("Export van monitorcijfers"),
+    "DDAS-export": _("DDAS-export"),
+    "terugkoppeling downloaden": _("Terugkoppeling gedownload"),
+    # Privacy and operations
+    "auditlog ingezien": _("Auditlog ingezien"),
+    "auditlog geëxporteerd": _("Auditlog geëxporteerd"),
+    "auditlog laten controleren": _("Auditlog gecontroleerd"),
+    "inzageverzoek": _("Inzageverzoek"),
+    "bewaartermijnen toegepast": _("Bewaartermijnen toegepast"),
+    "reservekopie": _("Reservekopie"),
+    "sleutelrotatie": _("Sleutelrotatie"),
+}
+
+
+def purpose_label(value: str | None) -> str:
+    """The label of a recorded purpose in the active language; an unknown one as stored,
+    none as a dash."""
+    if not value:
+        return "—"
+    label = LABELS.get(value)
+    return str(label) if label is not None else value
