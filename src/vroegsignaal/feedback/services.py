@@ -516,12 +516,18 @@ def as_row(event: FeedbackEvent) -> dict:
     }
 
 
+# The creditor's own identifiers: written exactly, unless a spreadsheet could run them
+# (intake.normalise.identifier_safe), so the file can be loaded back into its systems.
+CSV_IDENTIFIERS = ("klantnummer", "signaal_id")
+
+
 def csv_lines(events: Iterable[FeedbackEvent]) -> Iterator[str]:
-    """``;``-separated lines (header first) of :data:`CSV_COLUMNS`; text cells spreadsheet-safe."""
+    """``;``-separated lines (header first) of :data:`CSV_COLUMNS`; text cells spreadsheet-safe,
+    ``klantnummer`` and ``signaal_id`` as identifiers (``-123`` and ``+31…`` stay as delivered)."""
     if isinstance(events, QuerySet):
         events = events.iterator(chunk_size=2000)
     rows = ([row[c] for c in CSV_COLUMNS] for row in map(as_row, events))
-    return safe_csv_lines(CSV_COLUMNS, rows)
+    return safe_csv_lines(CSV_COLUMNS, rows, identifiers=CSV_IDENTIFIERS)
 
 
 def record_read(

@@ -217,6 +217,27 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
+# A sign followed by digits only: a spreadsheet reads it as a number, never as a formula.
+_SIGNED_NUMBER_RE = re.compile(r"[+-][0-9]+")
+
+
+def identifier_safe(value: object) -> object:
+    """:func:`spreadsheet_safe` for a creditor's own identifier (klantnummer, signaal_id).
+
+    A file that is loaded back into the creditor's systems needs the identifier
+    exactly as delivered, so only what a spreadsheet could *run* gets the ``'``:
+    a value that starts with ``=``, ``@``, a tab, a CR or a full-width trigger,
+    or with ``+``/``-`` followed by anything but digits (``-2+3``, ``+A1``).
+    ``-123`` and ``+31612345678`` are numbers to a spreadsheet and are written
+    as they are. So a system that reads the file can undo the protection
+    exactly: remove one leading ``'`` when the character after it is one of
+    :data:`FORMULA_TRIGGERS`.
+    """
+    if isinstance(value, str) and _SIGNED_NUMBER_RE.fullmatch(value):
+        return value
+    return spreadsheet_safe(value)
+
+
 class _Line:
     """A file-like sink for :class:`csv.writer` that hands back each line it is given."""
 
@@ -224,17 +245,25 @@ class _Line:
         return value
 
 
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """``;``-separated CSV lines (header first, CRLF) with every cell :func:`spreadsheet_safe`.
+def csv_lines(
+    header: Iterable[str], rows: Iterable[Iterable[object]], *, identifiers: Iterable[str] = ()
+) -> Iterator[str]:
+    """``;``-separated CSV lines (header first, CRLF) with every cell :func:`spreadsheet_safe`,
+    the columns named in ``identifiers`` :func:`identifier_safe`.
 
     The one writer behind every CSV download (signal export, rejected rows,
     feedback, monitor, audit log), streamed so a large export needs no memory;
     ``None`` is written as an empty cell.
     """
+    header = list(header)
+    exact = set(identifiers)
+    safe = [identifier_safe if name in exact else spreadsheet_safe for name in header]
     writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow(["" if v is None else spreadsheet_safe(str(v)) for v in row])
+        yield writer.writerow(
+            ["" if v is None else (safe[i] if i < len(safe) else spreadsheet_safe)(str(v)) for i, v in enumerate(row)]
+        )
 
 
 def spreadsheet_safe_expr(column: pl.Expr) -> pl.Expr:

@@ -1298,7 +1298,8 @@ def record_rejected_rows_read(delivery: Delivery, user, *, request=None, how: st
 
 
 def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> Iterable[str]:
-    """``rij;klantnummer;veld;code;melding`` lines, spreadsheet-safe, streamed."""
+    """``rij;klantnummer;veld;code;melding`` lines, spreadsheet-safe (the klantnummer as an
+    identifier: exact unless a spreadsheet could run it), streamed."""
     from .normalise import csv_lines
 
     rows = (
@@ -1306,7 +1307,7 @@ def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> It
         .values_list("row", "klantnummer", "field", "code", "message")
         .iterator(chunk_size=5000)
     )
-    return csv_lines(REJECTED_ROWS_HEADER, rows)
+    return csv_lines(REJECTED_ROWS_HEADER, rows, identifiers=("klantnummer",))
 
 
 # ---------------------------------------------------------------------------

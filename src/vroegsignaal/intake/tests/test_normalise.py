@@ -578,3 +578,28 @@ def test_normalise_module_exports_the_scalar_reference_functions():
                  "normalise_phone", "normalise_email", "bsn_valid", "normalise_postcode",
                  "normalise_house_number", "normalise_tussenvoegsel", "clean_text"]:  # fmt: skip
         assert callable(getattr(normalise, name))
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("-123", "-123"),
+        ("+31612345678", "+31612345678"),
+        ("K-1", "K-1"),
+        ("-", "'-"),
+        ("+", "'+"),
+        ("-12.5", "'-12.5"),
+        ("-2+3", "'-2+3"),
+        ("=1", "'=1"),
+        ("@A1", "'@A1"),
+        ("\t-1", "'\t-1"),
+        ("\uff0b31", "'\uff0b31"),
+    ],
+)
+def test_identifier_safe_protects_only_what_a_spreadsheet_could_run(value, written):
+    from vroegsignaal.intake.normalise import csv_lines, identifier_safe, spreadsheet_safe
+
+    assert identifier_safe(value) == written
+    # Other columns keep the stricter rule: every trigger at the start is protected.
+    assert spreadsheet_safe("-123") == "'-123"
+    assert list(csv_lines(["a", "klantnummer"], [["-1", value]], identifiers=["klantnummer"]))[1].startswith("'-1;")

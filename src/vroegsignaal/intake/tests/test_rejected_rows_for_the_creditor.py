@@ -94,3 +94,19 @@ def test_a_hostile_header_is_named_without_control_characters_and_shortened():
     assert named["melding"].to_list() == [
         "Het veld postcode (kolom '=HYPERLINK(" + "x" * 28 + "…') bevat geen geldige postcode."
     ]
+
+
+def test_the_csv_keeps_a_klantnummer_exact_unless_a_spreadsheet_could_run_it(world, households):
+    lines = [OWN_HEADERS] + [
+        f"{k};J.;Jansen;17-05-1980;1234AB;{n};-1,00;01-09-2026;\n"
+        for n, k in enumerate(["-123", "+31612345678", "-2+3", "=1+1"], start=1)
+    ] + [f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(5, 10)]
+    delivery = deliver(world, "".join(lines))
+    text = "".join(services.rejected_rows_csv_lines(delivery))
+    assert [line.split(";")[:2] for line in text.splitlines()] == [
+        ["rij", "klantnummer"],
+        ["2", "-123"],
+        ["3", "+31612345678"],
+        ["4", "'-2+3"],
+        ["5", "'=1+1"],
+    ]
