@@ -36,7 +36,9 @@ echo "Vroegsignaal draait op http://$HOST:$PORT/  (demonstratieomgeving, Ctrl-C 
 echo "Achtergrondverwerking (leveringen): logboek in $LOG_DIR/worker.log"
 $BIN/vroegsignaal demo_logins
 echo
-$BIN/gunicorn vroegsignaal.conf.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 300 \
-    --access-logfile - &
+# The project's gunicorn configuration (conf/gunicorn.py): settings checked before a worker boots,
+# and master, workers and access log in one format and one time zone (Europe/Amsterdam).
+$BIN/gunicorn -c python:vroegsignaal.conf.gunicorn vroegsignaal.conf.wsgi:application \
+    --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 300 &
 WEB=$!
 wait "$WEB"

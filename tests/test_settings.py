@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+import zoneinfo
 from pathlib import Path
+
+import pytest
 
 from vroegsignaal.portal.management.commands.config_table import markdown_table
 
@@ -82,3 +90,191 @@ def test_argon2_is_the_password_hasher_in_production():
     from vroegsignaal.conf import settings as production
 
     assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"SECRET_KEY": None},
+            "vroegsignaal: SECRET_KEY ontbreekt: zet SECRET_KEY in de omgeving (of VROEGSIGNAAL_MODE=demo). "
+            "Maak er een met: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'",
+        ),
+        (
+            {"SECRET_KEY": "kort-maar-geheim"},
+            "vroegsignaal: SECRET_KEY is te kort of te eenvoudig: gebruik ten minste 50 willekeurige tekens.",
+        ),
+        (
+            {"ALLOWED_HOSTS": None},
+            "vroegsignaal: ALLOWED_HOSTS ontbreekt: zet de hostnaam waaronder het portaal bereikbaar is",
+        ),
+        (
+            {"VROEGSIGNAAL_ENCRYPTION_KEYS": None},
+            "vroegsignaal: VROEGSIGNAAL_ENCRYPTION_KEYS ontbreekt: geef ten minste één sleutel als "
+            "'id:base64sleutel', bijvoorbeeld k2026:<sleutel>. Maak een sleutel van 32 willekeurige bytes met: "
+            "python3 -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'",
+        ),
+        (
+            {"VROEGSIGNAAL_BLIND_INDEX_KEY": None},
+            "vroegsignaal: VROEGSIGNAAL_BLIND_INDEX_KEY ontbreekt. Maak een sleutel van 32 willekeurige bytes",
+        ),
+        (
+            {"VROEGSIGNAAL_ENCRYPTION_KEYS": "k1:geen-base64!"},
+            "vroegsignaal: Sleutel 'k1' in VROEGSIGNAAL_ENCRYPTION_KEYS is geen geldige base64.",
+        ),
+        (
+            {"VROEGSIGNAAL_ENCRYPTION_KEYS": "k1:" + base64.b64encode(b"geheim-maar-te-kort").decode()},
+            "vroegsignaal: Sleutel 'k1' in VROEGSIGNAAL_ENCRYPTION_KEYS is 19 bytes; AES-256 vraagt precies 32 bytes.",
+        ),
+        (
+            {"VROEGSIGNAAL_BLIND_INDEX_KEY": base64.b64encode(b"geheim-maar-te-kort").decode()},
+            "vroegsignaal: VROEGSIGNAAL_BLIND_INDEX_KEY is 19 bytes; gebruik ten minste 32 willekeurige bytes.",
+        ),
+        (
+            {"DATABASE_URL": "postgress://vroegsignaal:geheim-wachtwoord@db.example/vroegsignaal"},
+            "vroegsignaal: DATABASE_URL is geen geldige database-URL: verwacht "
+            "postgres://gebruiker:wachtwoord@host:5432/database",
+        ),
+        (
+            {"DATABASE_URL": "mysql://vroegsignaal:geheim-wachtwoord@db.example/vroegsignaal"},
+            "vroegsignaal: DATABASE_URL: 'mysql' wordt niet ondersteund;",
+        ),
+        (
+            {"DATABASE_URL": "postgres://vroegsignaal:geheim-wachtwoord@db.example:5432/"},
+            "vroegsignaal: DATABASE_URL noemt geen database:",
+        ),
+        (
+            {"SESSION_IDLE_TIMEOUT": "15m"},
+            "vroegsignaal: SESSION_IDLE_TIMEOUT moet een geheel getal zijn, niet '15m' "
+            "(bijvoorbeeld SESSION_IDLE_TIMEOUT=900).",
+        ),
+        ({"SECURE_COOKIES": "ture"}, "vroegsignaal: SECURE_COOKIES moet true of false zijn, niet 'ture'."),
+        ({"DEBUG": "true"}, "vroegsignaal: DEBUG=true mag niet in productie:"),
+        (
+            {"PORTAL_URL": "vroegsignaal.example.nl"},
+            "vroegsignaal: PORTAL_URL moet het volledige adres van het portaal zijn, met https://",
+        ),
+        (
+            {"CSRF_TRUSTED_ORIGINS": "vroegsignaal.example.nl"},
+            "vroegsignaal: CSRF_TRUSTED_ORIGINS: 'vroegsignaal.example.nl' is geen herkomst; "
+            "schrijf hem als https://vroegsignaal.example.nl.",
+        ),
+        (
+            {"TRUSTED_PROXIES": "10.0.0.300"},
+            "vroegsignaal: TRUSTED_PROXIES: '10.0.0.300' is geen IP-adres of netwerk",
+        ),
+        (
+            {"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"},
+            "vroegsignaal: EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er één op true.",
+        ),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+)
+def test_production_refuses_a_missing_or_malformed_setting_naming_it(tmp_path, change, message):
+    env = production_env(tmp_path)
+    for name, value in change.items():
+        if value is None:
+            del env[name]
+        else:
+            env[name] = value
+    result = run_cli(env, "check")
+    assert result.returncode == 2
+    assert result.stderr.startswith(message), result.stderr
+    assert result.stderr.count("\n") == 1  # one line: the operator's error, not the program's
+    assert "Traceback" not in result.stderr
+    for secret in ("geheim", env.get("SECRET_KEY"), env.get("VROEGSIGNAAL_BLIND_INDEX_KEY")):
+        if secret:
+            assert secret not in result.stderr  # never a secret's value
+
+
+def test_production_reads_the_mail_server_settings(tmp_path):
+    env = production_env(
+        tmp_path,
+        EMAIL_HOST="smtp.example.nl",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="vroegsignaal",
+        EMAIL_HOST_PASSWORD="smtp-wachtwoord",
+        EMAIL_USE_TLS="ja",
+    )
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, "
+        "s.EMAIL_USE_SSL, s.EMAIL_TIMEOUT)"
+    )
+    result = run_cli(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "smtp.example.nl 587 vroegsignaal smtp-wachtwoord True False 30"
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_without_the_password(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = production_env(tmp_path, DATABASE_URL=f"postgres://vroegsignaal:geheim-wachtwoord@127.0.0.1:{port}/vs")
+    result = run_cli(env, "migrate")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"vroegsignaal: de database 'vs' (DATABASE_URL) is niet bruikbaar: connection failed: "
+        f'connection to server at "127.0.0.1", port {port} failed: Connection refused'
+    ), result.stderr
+    assert "Traceback" not in result.stderr and "geheim-wachtwoord" not in result.stderr
+
+
+def test_gunicorn_stops_before_booting_a_worker_when_a_setting_is_missing(tmp_path):
+    env = production_env(tmp_path)
+    del env["ALLOWED_HOSTS"]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:vroegsignaal.conf.gunicorn",
+         "vroegsignaal.conf.wsgi:application", "--bind", "127.0.0.1:0"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("vroegsignaal: ALLOWED_HOSTS ontbreekt:"), result.stderr
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
+
+
+def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_path):
+    (tmp_path / "static").mkdir()  # as collectstatic leaves it
+    env = production_env(
+        tmp_path, TZ="UTC", SECURE_SSL_REDIRECT="false", ALLOWED_HOSTS="127.0.0.1", STATIC_ROOT=str(tmp_path / "static")
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:vroegsignaal.conf.gunicorn",
+         "vroegsignaal.conf.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--no-control-socket"],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=5).close()
+                break
+            except urllib.error.HTTPError:  # 503: no migrated database here; answered all the same
+                break
+            except OSError:
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=60)[1]
+    offset = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Amsterdam")).isoformat()[-6:]
+    lines = [line for line in log.splitlines() if line.strip()]
+    logger_lines = {
+        name: [line for line in lines if f" {name}: " in line] for name in ("gunicorn.error", "gunicorn.access")
+    }
+    master = [line for line in logger_lines["gunicorn.error"] if "Starting gunicorn" in line]
+    worker = [line for line in logger_lines["gunicorn.error"] if "Booting worker" in line]
+    access = [line for line in logger_lines["gunicorn.access"] if '"GET /health/ HTTP/1.1"' in line]
+    assert master and worker and access, log
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}([+-]\d\d:\d\d) (INFO|WARNING|ERROR) ")
+    for line in lines:
+        match = stamp.match(line)
+        assert match, line  # every line, master's and worker's alike
+        assert match.group(1) == offset, line

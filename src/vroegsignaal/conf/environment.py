@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
 _SAME = object()
 
 
@@ -46,13 +48,31 @@ def _text(value):
     return None if value is None else str(value)
 
 
+TRUE = {"1", "true", "yes", "ja", "on"}
+FALSE = {"0", "false", "no", "nee", "off"}
+
+
 def env_bool(name: str, default: bool, help: str, *, demo=_SAME) -> bool:
-    value = env(name, _text(default), help, demo=_SAME if demo is _SAME else _text(demo))
-    return str(value).strip().lower() in {"1", "true", "yes", "ja", "on"}
+    """``true``/``false`` (also 1/0, yes/no, ja/nee, on/off); anything else is refused, not read as false.
+
+    A typo must not switch a safety off: ``SECURE_COOKIES=ture`` would otherwise send cookies over HTTP.
+    """
+    value = str(env(name, _text(default), help, demo=_SAME if demo is _SAME else _text(demo))).strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} moet true of false zijn, niet '{value}'.")
 
 
 def env_int(name: str, default: int, help: str) -> int:
-    return int(env(name, str(default), help))
+    value = env(name, str(default), help)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} moet een geheel getal zijn, niet '{value}' (bijvoorbeeld {name}={default})."
+        ) from None
 
 
 def env_list(name: str, default: str, help: str, *, demo=_SAME) -> list[str]:

@@ -37,6 +37,18 @@ def class_path(exc_type: type[BaseException]) -> str:
 class TaskFailed(Exception):
     """A task of the project broke off; its text holds only the task, ints and a class name."""
 
+    text_is_safe = True  # see ExceptionClassOnly
+
+
+def text_is_safe(exc: BaseException | None) -> bool:
+    """An exception whose message is written never to hold personal data or a secret.
+
+    Such a class says so with a class attribute ``text_is_safe = True``
+    (:class:`TaskFailed`; ``privacy.crypto.DecryptionError``, whose message
+    names the key id that is missing, which is what an operator needs to read).
+    """
+    return getattr(type(exc), "text_is_safe", False) is True
+
 
 def _ids(args: tuple, kwargs: dict) -> str:
     shown = [str(value) for value in args if isinstance(value, int)]
@@ -71,7 +83,8 @@ class ExceptionClassOnly(logging.Filter):
 
     ``Task id=… path=… state=FAILED`` becomes ``… state=FAILED
     exception=django.db.utils.IntegrityError``; a :class:`TaskFailed` is
-    named by its own (text-free) message. ``exc_info``, ``exc_text`` and
+    named by its own (text-free) message, and an exception that declares its
+    text safe (:func:`text_is_safe`) keeps its message after its class. ``exc_info``, ``exc_text`` and
     ``stack_info`` are dropped, so no handler formats a traceback.
     """
 
@@ -79,7 +92,12 @@ class ExceptionClassOnly(logging.Filter):
         if record.exc_info:
             exc_type, exc, _ = record.exc_info
             if exc_type is not None:
-                name = str(exc) if isinstance(exc, TaskFailed) else class_path(exc_type)
+                if isinstance(exc, TaskFailed):
+                    name = str(exc)
+                elif text_is_safe(exc):
+                    name = f"{class_path(exc_type)}: {exc}"
+                else:
+                    name = class_path(exc_type)
                 record.msg = f"{_message(record)} exception={name}"
                 record.args = ()
         record.exc_info = None

@@ -8,11 +8,16 @@ allows built-in keys and plain HTTP on localhost and says so on every page.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from vroegsignaal.portal.proxy import parse_networks
+from vroegsignaal.privacy.crypto import parse_blind_index_key, parse_encryption_keys
+
 from .environment import env, env_bool, env_int, env_list
+from .logformat import LOG_FORMAT
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
@@ -36,23 +41,66 @@ INCOMING_DIR = env(
     "`VROEGSIGNAAL_DATA_DIR/incoming`. On several machines a folder shared by web servers and workers.",
 )
 
-DEBUG = env_bool("DEBUG", False, "Django debug pages. Never in production.")
+DEBUG = env_bool("DEBUG", False, "Django debug pages. Never in production (refused there).")
+if DEBUG and not DEMO_MODE:
+    # A debug page shows the request, the settings and local variables: personal data and keys.
+    raise ImproperlyConfigured(
+        "DEBUG=true mag niet in productie: een foutpagina zou persoonsgegevens en instellingen tonen. "
+        "Verwijder DEBUG (of zet DEBUG=false); ontwikkelen en demonstreren gaat met VROEGSIGNAAL_MODE=demo."
+    )
 
 _DEMO_SECRET = "demo-only-secret-key-never-use-in-production-0123456789abcdef"
-SECRET_KEY = env("SECRET_KEY", None, "Django secret key; required in production.", demo=_DEMO_SECRET)
+_MAKE_SECRET = "Maak er een met: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+SECRET_KEY = env("SECRET_KEY", None, "Django secret key (at least 50 characters); required in production.", demo=_DEMO_SECRET)
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY ontbreekt: zet SECRET_KEY in de omgeving (of VROEGSIGNAAL_MODE=demo).")
+    raise ImproperlyConfigured(
+        f"SECRET_KEY ontbreekt: zet SECRET_KEY in de omgeving (of VROEGSIGNAAL_MODE=demo). {_MAKE_SECRET}"
+    )
+if not DEMO_MODE and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    # Django's own minimum (check security.W009); the key signs sessions and password-reset links.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is te kort of te eenvoudig: gebruik ten minste 50 willekeurige tekens. {_MAKE_SECRET}"
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
     "",
-    "Comma-separated host names this server answers to.",
+    "Comma-separated host names this server answers to; required in production.",
     demo="127.0.0.1,localhost",
 )
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS ontbreekt: zet de hostnaam waaronder het portaal bereikbaar is "
+        "(meer namen met komma's), bijvoorbeeld ALLOWED_HOSTS=vroegsignaal.gemeente.nl."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://…) trusted for CSRF.")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS: '{_origin}' is geen herkomst; schrijf hem als https://{_origin}."
+        )
+
+
+def _database(url: str, conn_max_age: int) -> dict:
+    """``DATABASE_URL`` parsed; an error names the variable and the form, never the URL (it holds a password)."""
+    form = (
+        "verwacht postgres://gebruiker:wachtwoord@host:5432/database (tekens als @ / : in het wachtwoord "
+        "%-gecodeerd) of sqlite:////pad/naar/vroegsignaal.sqlite3"
+    )
+    try:
+        database = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    except Exception:  # noqa: BLE001 - its message repeats the URL, password included
+        raise ImproperlyConfigured(f"DATABASE_URL is geen geldige database-URL: {form}.") from None
+    if database.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        scheme = url.partition("://")[0]
+        raise ImproperlyConfigured(f"DATABASE_URL: '{scheme}' wordt niet ondersteund; {form}.")
+    if not database.get("NAME") or database["NAME"] == ":memory:":
+        raise ImproperlyConfigured(f"DATABASE_URL noemt geen database: {form}.")
+    return database
+
 
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": _database(
         env(
             "DATABASE_URL",
             f"sqlite:///{DATA_DIR / 'vroegsignaal.sqlite3'}",
@@ -89,10 +137,11 @@ BLIND_INDEX_KEY = env(
     "Base64 HMAC key for the blind indexes that let encrypted values be matched.",
     demo=_DEMO_BLIND_INDEX_KEY,
 )
-if not ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
-    raise ImproperlyConfigured(
-        "VROEGSIGNAAL_ENCRYPTION_KEYS en VROEGSIGNAAL_BLIND_INDEX_KEY zijn verplicht in productie."
-    )
+# Parsed here, so that a missing or malformed key stops every process at start-up (gunicorn, the
+# worker, each command) with a message naming the variable, not the first save of personal data.
+# The messages never show a key.
+parse_encryption_keys(ENCRYPTION_KEYS)
+parse_blind_index_key(BLIND_INDEX_KEY)
 
 # --- applications ----------------------------------------------------------
 INSTALLED_APPS = [
@@ -128,6 +177,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that everything after it sees the client's address (TRUSTED_PROXIES; left out without).
+    "vroegsignaal.portal.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +270,13 @@ LANGUAGE_COOKIE_NAME = "__Host-taal" if SECURE_COOKIES else "taal"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True, "Redirect HTTP to HTTPS.", demo=False)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXIES = env_list(
+    "TRUSTED_PROXIES",
+    "",
+    "Comma-separated addresses or networks of the reverse proxies in front of the web server; for their "
+    "requests the client's address (audit log, API limits) is read from `X-Forwarded-For`. Empty: the peer's address.",
+)
+parse_networks(TRUSTED_PROXIES)
 SECURE_HSTS_SECONDS = 0 if DEMO_MODE else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEMO_MODE
 SECURE_HSTS_PRELOAD = not DEMO_MODE
@@ -362,6 +420,15 @@ EMAIL_BACKEND = env(
     demo="django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, "SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`).")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user name; empty: no log-in.")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password (with `EMAIL_HOST_USER`).")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "SMTP with STARTTLS (usually port 587).")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False, "SMTP over TLS from the start (usually port 465).")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er één op true.")
+# Without a timeout a mail server that does not answer holds a worker's task (or a request) for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, "Seconds to wait for the SMTP server.")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender of notices.")
 PORTAL_URL = env(
     "PORTAL_URL",
@@ -369,12 +436,20 @@ PORTAL_URL = env(
     "Address of the portal (https://…) for links in e-mail notices and `create_user`; empty: notices name the page without a link.",
     demo="http://127.0.0.1:8000",
 )
+if PORTAL_URL:
+    _portal = urlsplit(PORTAL_URL)
+    if _portal.scheme not in ("https", "http") or not _portal.hostname or _portal.query or _portal.fragment:
+        raise ImproperlyConfigured(
+            "PORTAL_URL moet het volledige adres van het portaal zijn, met https://, "
+            "bijvoorbeeld PORTAL_URL=https://vroegsignaal.gemeente.nl"
+        )
 
 # --- logging: no personal data, ever ----------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # The time with its UTC offset, as gunicorn's lines (conf/logformat.py, conf/gunicorn.py).
+    "formatters": {"plain": {"class": "vroegsignaal.conf.logformat.LocalTimeFormatter", "format": LOG_FORMAT}},
     # An exception's text can hold personal data (a unique violation's DETAIL names a klantnummer
     # or an address): keep the record and the exception's class, drop message and traceback.
     "filters": {"exception_class_only": {"()": "vroegsignaal.conf.logsafety.ExceptionClassOnly"}},

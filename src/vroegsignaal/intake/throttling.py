@@ -65,7 +65,8 @@ class ApiKeyFailures:
     The address is ``REMOTE_ADDR`` (:func:`vroegsignaal.privacy.client_ip`, as in
     the audit log), not DRF's ``get_ident``: that trusts ``X-Forwarded-For`` when
     ``NUM_PROXIES`` is not set, and a guesser would send a new one each time.
-    Behind a proxy, let it set ``REMOTE_ADDR``. The attempts of the last
+    Behind a reverse proxy, ``TRUSTED_PROXIES`` makes ``REMOTE_ADDR`` the client's
+    address (``portal.proxy``); without it every client counts as the proxy. The attempts of the last
     ``API_KEY_FAILURE_WINDOW`` seconds are kept in Django's cache, as the other
     limits; ``API_KEY_FAILURES_PER_ADDRESS`` 0 switches the limit off.
     """

@@ -177,7 +177,7 @@ def _object_municipality_id(obj: models.Model | None) -> int | None:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """REMOTE_ADDR, normalised; behind a proxy configure it to set REMOTE_ADDR."""
+    """REMOTE_ADDR, normalised; behind a reverse proxy the client's (``TRUSTED_PROXIES``, ``portal.proxy``)."""
     if request is None:
         return None
     raw = (request.META.get("REMOTE_ADDR") or "").strip()

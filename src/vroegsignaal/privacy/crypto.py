@@ -50,10 +50,19 @@ NONCE_BYTES = 12
 KEY_BYTES = 32
 BLIND_INDEX_LENGTH = 32
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+# How an operator makes a key: in every message about a missing or malformed one (never the key itself).
+MAKE_KEY = (
+    "Maak een sleutel van 32 willekeurige bytes met: "
+    "python3 -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'"
+)
 
 
 class DecryptionError(ValueError):
     """A stored token cannot be decrypted; the message says why, never what."""
+
+    # The message names a key id and what is wrong, never a value: the log keeps it
+    # (conf.logsafety.ExceptionClassOnly), so an operator reads which key is missing.
+    text_is_safe = True
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,8 @@ def parse_encryption_keys(raw: str | Sequence[str] | None) -> KeyRing:
     """Parse ``"kid:base64key,…"`` into a key ring; fail loudly on any flaw."""
     if not raw:
         raise ImproperlyConfigured(
-            "VROEGSIGNAAL_ENCRYPTION_KEYS is leeg: geef ten minste één sleutel 'id:base64sleutel'."
+            "VROEGSIGNAAL_ENCRYPTION_KEYS ontbreekt: geef ten minste één sleutel als 'id:base64sleutel', "
+            f"bijvoorbeeld k2026:<sleutel>. {MAKE_KEY}"
         )
     items = raw.split(",") if isinstance(raw, str) else list(raw)
     ciphers: dict[str, AESGCM] = {}
@@ -113,8 +123,7 @@ def parse_encryption_keys(raw: str | Sequence[str] | None) -> KeyRing:
         if len(key) != KEY_BYTES:
             raise ImproperlyConfigured(
                 f"Sleutel '{kid}' in VROEGSIGNAAL_ENCRYPTION_KEYS is {len(key)} bytes; AES-256 vraagt precies "
-                f'{KEY_BYTES} bytes (maak er een met: python -c "import os,base64;'
-                f'print(base64.b64encode(os.urandom(32)).decode())").'
+                f"{KEY_BYTES} bytes. {MAKE_KEY}"
             )
         ciphers[kid] = AESGCM(key)
         if not current_id:
@@ -181,7 +190,8 @@ def key_id_of(token: str) -> str:
     """The key id a token was encrypted with (without decrypting it)."""
     version, sep, rest = token.partition(":")
     kid, sep2, _ = rest.partition(":")
-    if version != TOKEN_VERSION or not sep or not sep2 or not kid:
+    # A key id has the form of one (never a piece of a value), so that the error may name it.
+    if version != TOKEN_VERSION or not sep or not sep2 or not _KEY_ID.match(kid):
         raise DecryptionError("Geen versleutelde waarde: verwacht 'v1:<sleutel-id>:<gegevens>'.")
     return kid
 
@@ -234,18 +244,23 @@ def blind_index_key() -> bytes:
     return _blind_index_key()
 
 
+def parse_blind_index_key(raw: str | None) -> bytes:
+    """Decode the base64 blind-index key; fail loudly (never showing it) when it is missing or weak."""
+    if not raw:
+        raise ImproperlyConfigured(f"VROEGSIGNAAL_BLIND_INDEX_KEY ontbreekt. {MAKE_KEY}")
+    key = _decode_key(raw, "VROEGSIGNAAL_BLIND_INDEX_KEY")
+    if len(key) < KEY_BYTES:
+        raise ImproperlyConfigured(
+            f"VROEGSIGNAAL_BLIND_INDEX_KEY is {len(key)} bytes; gebruik ten minste {KEY_BYTES} "
+            f"willekeurige bytes. {MAKE_KEY}"
+        )
+    return key
+
+
 def _blind_index_key() -> bytes:
     global _blind_key
     if _blind_key is None:
-        raw = getattr(settings, "BLIND_INDEX_KEY", None)
-        if not raw:
-            raise ImproperlyConfigured("VROEGSIGNAAL_BLIND_INDEX_KEY ontbreekt.")
-        key = _decode_key(raw, "VROEGSIGNAAL_BLIND_INDEX_KEY")
-        if len(key) < 32:
-            raise ImproperlyConfigured(
-                f"VROEGSIGNAAL_BLIND_INDEX_KEY is {len(key)} bytes; gebruik ten minste 32 willekeurige bytes."
-            )
-        _blind_key = key
+        _blind_key = parse_blind_index_key(getattr(settings, "BLIND_INDEX_KEY", None))
     return _blind_key
 
 

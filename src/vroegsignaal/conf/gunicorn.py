@@ -1,0 +1,62 @@
+"""gunicorn's configuration for the portal:
+
+    gunicorn -c python:vroegsignaal.conf.gunicorn vroegsignaal.conf.wsgi:application --bind …
+
+* The settings are loaded in gunicorn's master, before a worker boots: a
+  missing or malformed setting stops gunicorn with one line on stderr naming
+  the setting (exit status 2), as ``vroegsignaal`` does, instead of every
+  worker failing with a traceback until gunicorn gives up.
+* Loading them also sets the process's time zone to ``TIME_ZONE``
+  (Europe/Amsterdam), so the master's lines are in the same local time as the
+  workers' (it logged in UTC, they in Amsterdam time).
+* Every gunicorn line has the project's format (``conf/logformat.py``: the time
+  with its UTC offset, the level, the logger), on stderr like Django's; the
+  access log (``gunicorn.access``) is on, without a second timestamp of its own.
+  An exception's text stays out, as for Django's loggers (``conf/logsafety.py``).
+
+``--bind``, ``--workers`` and the like stay on the command line (``scripts/run.sh``,
+``docs/operations.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vroegsignaal.conf.settings")
+
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from vroegsignaal.conf.logformat import LOG_FORMAT  # noqa: E402
+
+try:
+    settings.TIME_ZONE  # noqa: B018 - loads the settings (and sets TZ); their errors are the operator's
+except ImproperlyConfigured as error:
+    sys.stderr.write(f"vroegsignaal: {error}\n")
+    raise SystemExit(2) from None
+
+# Client address, request, status, bytes, duration and user agent; the line's time comes from the format.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"class": "vroegsignaal.conf.logformat.LocalTimeFormatter", "format": LOG_FORMAT}
+    },
+    "filters": {"exception_class_only": {"()": "vroegsignaal.conf.logsafety.ExceptionClassOnly"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["exception_class_only"],
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
