@@ -113,6 +113,25 @@ def _open_header(handle: IO[bytes], path_name: str) -> tuple[bytes, AESGCM]:
     return fixed + kid + wrap_nonce + wrapped, AESGCM(file_key)
 
 
+def file_key_id(path: Path) -> str | None:
+    """The id of the field key a staged file's key is wrapped with; ``None`` for an unsealed file."""
+    with open(path, "rb") as handle:
+        fixed = handle.read(len(MAGIC) + 1)
+        if len(fixed) <= len(MAGIC) or fixed[: len(MAGIC)] != MAGIC:
+            return None
+        return handle.read(fixed[-1]).decode("ascii", errors="replace")
+
+
+def check_file_key(path: Path) -> str:
+    """Unwrap a staged file's key (nothing of its contents is read); its key id, or :class:`SealedFileError`."""
+    with open(path, "rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            raise SealedFileError(f"Het tijdelijke bestand {path.name} is niet verzegeld.")
+        handle.seek(0)
+        header, _ = _open_header(handle, path.name)
+    return header[len(MAGIC) + 1 : len(MAGIC) + 1 + header[len(MAGIC)]].decode("ascii")
+
+
 def is_sealed(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(len(MAGIC)) == MAGIC

@@ -1,12 +1,21 @@
-"""Key rotation: re-encrypt stored values that use an old key.
+"""Key rotation: re-encrypt stored values that use an old key; and whether the keys fit the data.
 
 Put the new key first in ``VROEGSIGNAAL_ENCRYPTION_KEYS`` (keep the old one
-after it), deploy, run ``vroegsignaal rotate_keys``, then remove the old key.
+after it), restart every process, run ``vroegsignaal rotate_keys``, check with
+``vroegsignaal check_keys`` that the old key is no longer used, then remove it
+(``docs/operations.md``, "Key rotation").
+
+:func:`check_keys` is the test after a restore or a rotation: which key ids
+the stored values use, whether a sample of each decrypts with the configured
+key of that id, whether the blind-index key is the one the stored indexes were
+made with, and which keys the delivery files waiting in the incoming folder
+need. Without it a wrong key shows only when a page or a command first reads
+personal data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -92,11 +101,13 @@ def rotate_keys(
     dry_run: bool = False,
     models_to_check: Iterable[type[models.Model]] | None = None,
     using: str = DEFAULT_DB_ALIAS,
+    progress: Callable[[str, int], None] | None = None,
 ) -> RotationReport:
     """Re-encrypt every encrypted value not under the current key; idempotent.
 
     ``dry_run`` only counts. Values whose key is no longer configured make the
     run stop with a :class:`~.crypto.DecryptionError`: put that key back.
+    ``progress(label, count)`` is called as each model is done (a long run shows it goes on).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -112,6 +123,8 @@ def rotate_keys(
             else:
                 count += _rotate_column(model, column, batch_size, using)
         report.counts[model._meta.label_lower] = count
+        if progress is not None:
+            progress(model._meta.label_lower, count)
     if not dry_run:
         from .audit import record
         from .models import AuditAction
@@ -122,4 +135,169 @@ def rotate_keys(
             purpose="sleutelrotatie",
             details={"key_id": report.key_id, "counts": report.counts},
         )
+    return report
+
+
+# --- do the keys fit the data? ------------------------------------------------------
+
+SAMPLE_SIZE = 20  # values decrypted per column and key id: the first and the last ones
+
+
+@dataclass
+class KeyCheck:
+    configured: list[str]  # key ids in VROEGSIGNAAL_ENCRYPTION_KEYS, the current one first
+    in_use: dict[str, int] = field(default_factory=dict)  # configured key id -> stored values
+    unknown_values: int = 0  # stored values under a key id that is not configured
+    unknown_ids: set[str] = field(default_factory=set)  # those key ids (as seen in a sample)
+    unknown_columns: list[str] = field(default_factory=list)  # "table.column" holding them
+    undecryptable: dict[str, list[str]] = field(default_factory=dict)  # key id -> columns whose sample failed
+    staged: dict[str, int] = field(default_factory=dict)  # key id -> files waiting in the incoming folder
+    staged_problems: list[str] = field(default_factory=list)
+    decrypted: int = 0  # sample values decrypted
+    persons: int = 0  # persons in the sample for the blind-index key
+    blind_index_checked: int = 0  # of those, whose stored blind index was computed again
+    blind_index_mismatches: int = 0
+
+    @property
+    def problems(self) -> list[str]:
+        """What does not fit, in Dutch: key ids, tables and counts, never a value or a key."""
+        problems = []
+        if self.unknown_values:
+            ids = ", ".join(f"'{kid}'" for kid in sorted(self.unknown_ids))
+            problems.append(
+                f"{self.unknown_values} {'waarde' if self.unknown_values == 1 else 'waarden'} in "
+                f"{_columns(self.unknown_columns)} gebruiken sleutel-id {ids}, die niet in "
+                "VROEGSIGNAAL_ENCRYPTION_KEYS staat: zet die sleutel terug (achteraan)."
+            )
+        for kid, columns in self.undecryptable.items():
+            problems.append(
+                f"Waarden met sleutel-id '{kid}' in {_columns(columns)} zijn niet te ontsleutelen met de sleutel "
+                f"die VROEGSIGNAAL_ENCRYPTION_KEYS onder '{kid}' noemt: dat is een andere sleutel met hetzelfde "
+                "id (of de gegevens zijn beschadigd)."
+            )
+        if self.blind_index_mismatches:
+            problems.append(
+                f"VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de gegevens: bij {self.blind_index_mismatches} van "
+                f"{self.blind_index_checked} personen geeft hij een andere zoekindex dan opgeslagen. Met deze "
+                "sleutel worden personen niet meer herkend (dubbele personen; een inzageverzoek vindt niets): "
+                "zet de sleutel terug waarmee de gegevens zijn gemaakt."
+            )
+        return problems + self.staged_problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def unused(self) -> list[str]:
+        """Older configured keys that no stored value and no waiting file needs (they may go, after the backups)."""
+        return [kid for kid in self.configured[1:] if not self.in_use.get(kid) and not self.staged.get(kid)]
+
+
+def _columns(labels: list[str]) -> str:
+    shown = ", ".join(labels[:3])
+    return shown + (f" en {len(labels) - 3} andere kolommen" if len(labels) > 3 else "")
+
+
+def _column_label(model: type[models.Model], column: models.Field) -> str:
+    return f"{model._meta.db_table}.{column.column}"
+
+
+def _tokens(model: type[models.Model], column: models.Field, using: str) -> models.QuerySet:
+    return (
+        model._base_manager.using(using)
+        .annotate(_token=Cast(column.attname, output_field=models.TextField()))
+        .filter(_token__startswith=f"{crypto.TOKEN_VERSION}:")
+    )
+
+
+def _check_column(report: KeyCheck, model, column, using: str) -> None:
+    label = _column_label(model, column)
+    tokens = _tokens(model, column, using)
+    known = 0
+    for kid in report.configured:
+        of_key = tokens.filter(_token__startswith=f"{crypto.TOKEN_VERSION}:{kid}:")
+        count = of_key.count()
+        if not count:
+            continue
+        known += count
+        report.in_use[kid] = report.in_use.get(kid, 0) + count
+        half = SAMPLE_SIZE // 2
+        sample = dict(of_key.order_by("pk").values_list("pk", "_token")[:half])
+        sample.update(of_key.order_by("-pk").values_list("pk", "_token")[:half])
+        for token in sample.values():
+            try:
+                crypto.decrypt(token)
+            except crypto.DecryptionError:
+                report.undecryptable.setdefault(kid, []).append(label)
+                break
+            report.decrypted += 1
+    others = tokens.count() - known
+    if others:
+        unknown = tokens
+        for kid in report.configured:
+            unknown = unknown.exclude(_token__startswith=f"{crypto.TOKEN_VERSION}:{kid}:")
+        report.unknown_values += others
+        report.unknown_ids.update(_kid_or_unknown(t) for t in unknown.values_list("_token", flat=True)[:100])
+        report.unknown_columns.append(label)
+
+
+def _kid_or_unknown(token: str) -> str:
+    try:
+        return crypto.key_id_of(token)
+    except crypto.DecryptionError:
+        return "?"
+
+
+def _check_blind_index(report: KeyCheck, using: str) -> None:
+    """Compute the stored birth-date index of a few persons again: equal only with the same key."""
+    from vroegsignaal.households.models import Person
+    from vroegsignaal.households.services import BIRTH_DATE_CONTEXT
+
+    persons = Person.objects.using(using)
+    half = SAMPLE_SIZE // 2
+    pks = list(persons.order_by("pk").values_list("pk", flat=True)[:half])
+    pks += list(persons.order_by("-pk").values_list("pk", flat=True)[:half])
+    report.persons = len(set(pks))
+    for pk in sorted(set(pks)):
+        try:
+            birth_date, stored = persons.values_list("birth_date", "birth_date_index").get(pk=pk)
+        except crypto.DecryptionError:
+            continue  # the field key does not fit: reported by the column check
+        report.blind_index_checked += 1
+        if crypto.blind_index(birth_date.isoformat(), context=BIRTH_DATE_CONTEXT) != stored:
+            report.blind_index_mismatches += 1
+
+
+def _check_staged(report: KeyCheck) -> None:
+    from vroegsignaal.intake import sealing
+    from vroegsignaal.intake.services import incoming_dir
+
+    for path in sorted(incoming_dir().iterdir()):
+        if not path.is_file():
+            continue
+        try:
+            kid = sealing.file_key_id(path)
+        except OSError:
+            continue  # processed and removed meanwhile
+        if kid is None:
+            continue  # staged before sealing existed: no key needed
+        report.staged[kid] = report.staged.get(kid, 0) + 1
+        try:
+            sealing.check_file_key(path)
+        except crypto.DecryptionError as error:
+            report.staged_problems.append(str(error))
+
+
+def check_keys(
+    *, models_to_check: Iterable[type[models.Model]] | None = None, using: str = DEFAULT_DB_ALIAS
+) -> KeyCheck:
+    """Do the configured keys fit the stored data and the waiting delivery files? Reads, changes nothing."""
+    ring = crypto.keyring()
+    report = KeyCheck(configured=[ring.current_id, *(k for k in ring.ciphers if k != ring.current_id)])
+    for model in models_to_check if models_to_check is not None else installed_models():
+        for column in encrypted_fields(model):
+            _check_column(report, model, column, using)
+    _check_blind_index(report, using)
+    _check_staged(report)
     return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vroegsignaal.privacy.crypto import DecryptionError
+from vroegsignaal.privacy.crypto import DecryptionError, current_key_id
 from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, rotate_keys
 
 
@@ -27,17 +27,25 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size: int, dry_run: bool, **options) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size moet ten minste 1 zijn.")
-        try:
-            report = rotate_keys(batch_size=batch_size, dry_run=dry_run)
-        except DecryptionError as exc:
-            raise CommandError(str(exc))
         verb = "te versleutelen" if dry_run else "opnieuw versleuteld"
-        self.stdout.write(f"Huidige sleutel: {report.key_id}")
+        self.stdout.write(f"Huidige sleutel: {current_key_id()}")
+
+        def progress(label: str, count: int) -> None:  # as each model is done: a long run shows it goes on
+            self.stdout.write(f"{label}: {_values(count)} {verb}")
+            self.stdout.flush()
+
+        try:
+            report = rotate_keys(batch_size=batch_size, dry_run=dry_run, progress=progress)
+        except DecryptionError as exc:
+            raise CommandError(f"{exc} Wat al klaar was, blijft opnieuw versleuteld; draai daarna opnieuw.")
         if not report.counts:
             self.stdout.write("Geen modellen met versleutelde velden gevonden.")
-        for label, count in report.counts.items():
-            self.stdout.write(f"{label}: {_values(count)} {verb}")
         summary = f"Totaal: {_values(report.total)} {verb}."
         if dry_run:
-            summary += " Proefdraai: er is niets gewijzigd."
-        self.stdout.write(self.style.SUCCESS(summary) if not dry_run else summary)
+            self.stdout.write(summary + " Proefdraai: er is niets gewijzigd.")
+            return
+        self.stdout.write(self.style.SUCCESS(summary))
+        self.stdout.write(
+            "Controleer met 'vroegsignaal check_keys' welke oude sleutels nog nodig zijn (leveringen die nog "
+            "wachten, en reservekopieën van vóór deze rotatie)."
+        )
