@@ -35,8 +35,15 @@ _BASIC_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _BASIC_MOMENT = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}:?\d{2})?$")
 
 
+# A date-time whose offset's "+" arrived as a space: an unencoded "+" in a query string is a
+# space (``?sinds=2026-11-01T09:00:00+01:00`` typed into curl or a browser).
+_PLUS_AS_SPACE = re.compile(r"^([0-9]{4}-?[0-9]{2}-?[0-9]{2}T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
+
+
 def _extended(value: str) -> str:
     """An ISO 8601 basic-format date or date-time in the extended form Django parses; else as is."""
+    if match := _PLUS_AS_SPACE.match(value):
+        value = f"{match.group(1)}+{match.group(2)}"
     if match := _BASIC_DATE.match(value):
         year, month, day = match.groups()
         if 1990 <= int(year) <= 2100 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
@@ -56,7 +63,7 @@ def parse_since(value: str) -> tuple[int, dt.datetime | None]:
     one too, so eight digits that make a date (years 1990–2100) are read as
     that date, not as cursor 20,260,101 (which would silently give nothing).
     """
-    value = _extended((value or "").strip())
+    value = _extended((value or "").strip(" \t\r\n"))
     if not value:
         return 0, None
     if value.isdigit():
@@ -94,7 +101,8 @@ class FeedbackView(APIView):
                 OpenApiTypes.STR,
                 required=False,
                 description="Het `id` van de laatst ontvangen gebeurtenis (de cursor), of bij de eerste vraag "
-                "een ISO-datum of -tijdstip. Leeg: vanaf het begin.",
+                "een ISO-datum of -tijdstip (`2026-11-01`, `2026-11-01T09:00:00%2B01:00`; een `+` die als "
+                "spatie aankomt, wordt als `+` gelezen). Leeg: vanaf het begin.",
             ),  # fmt: skip
             OpenApiParameter(
                 "limiet",
@@ -118,7 +126,9 @@ class FeedbackView(APIView):
         except BadCursor:
             return Response(
                 {
-                    "melding": "Geef bij 'sinds' het id van de laatst ontvangen gebeurtenis, of een datum (JJJJ-MM-DD)."
+                    "melding": "Geef bij 'sinds' het id van de laatst ontvangen gebeurtenis (het 'volgende' van "
+                    "het vorige antwoord), of een datum of tijdstip in ISO 8601, zoals 2026-11-01 of "
+                    "2026-11-01T09:00:00%2B01:00 (een + schrijft u in een URL als %2B)."
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )

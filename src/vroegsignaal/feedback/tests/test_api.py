@@ -137,6 +137,35 @@ def test_parse_since_reads_basic_and_extended_iso_alike():
     assert parse_since("99999999") == (99999999, None)  # no date: a cursor
 
 
+def test_an_unencoded_plus_of_an_offset_is_read_as_plus():
+    """``?sinds=2026-03-15T10:15:00+01:00`` typed as is: the query string makes the "+" a space."""
+    from vroegsignaal.feedback.api import parse_since
+
+    expected = parse_since("2026-03-15T10:15:00+01:00")
+    assert expected[1] is not None
+    assert parse_since("2026-03-15T10:15:00 01:00") == expected
+    assert parse_since("20260315T101500 0100") == expected
+    assert parse_since("2026-03-15T10:15:00.5 0100")[1] == expected[1].replace(microsecond=500000)
+
+
+def test_an_unencoded_plus_in_the_url_gives_the_same_events(world, signal, coordinator, api):
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    client = api("WOONBRUG")
+    assert client.get(f"{URL}?sinds=2000-01-01T00:00:00+01:00").status_code == 200
+    assert len(client.get(f"{URL}?sinds=2000-01-01T00:00:00+01:00").json()["terugkoppeling"]) == 1
+    assert client.get(f"{URL}?sinds=2999-01-01T00:00:00+01:00").json()["terugkoppeling"] == []
+
+
+def test_an_unreadable_sinds_says_what_to_give(world, api):
+    response = api("WOONBRUG").get(URL, {"sinds": "gisteren"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "melding": "Geef bij 'sinds' het id van de laatst ontvangen gebeurtenis (het 'volgende' van het "
+        "vorige antwoord), of een datum of tijdstip in ISO 8601, zoals 2026-11-01 of "
+        "2026-11-01T09:00:00%2B01:00 (een + schrijft u in een URL als %2B)."
+    }
+
+
 def test_an_unreadable_sinds_or_limiet_is_a_400_with_a_dutch_message(world, api):
     client = api("WOONBRUG")
     response = client.get(URL, {"sinds": "gisteren"})
@@ -145,7 +174,9 @@ def test_an_unreadable_sinds_or_limiet_is_a_400_with_a_dutch_message(world, api)
 
 
 def test_without_a_key_no_feedback(world):
-    assert APIClient().get(URL).status_code in (401, 403)
+    response = APIClient().get(URL)
+    assert response.status_code == 401
+    assert response.json()["melding"].startswith("Geen API-sleutel: geef de kop 'Authorization: Token <sleutel>' mee.")
 
 
 def test_each_poll_that_returns_events_is_audited_without_klantnummers(
