@@ -112,10 +112,19 @@ _ConfigLoader.yaml_implicit_resolvers = {
 
 def read_config(path: str | Path) -> dict:
     """Read a YAML configuration file; refuse anything that is not a mapping."""
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Het bestand kan niet worden gelezen: {exc.__class__.__name__}.")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"Het bestand {path} bestaat niet.")
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is een map; geef het YAML-bestand zelf op.")
+    except PermissionError:
+        raise ConfigError(f"Het bestand {path} mag niet worden gelezen (rechten).")
+    except UnicodeDecodeError:
+        raise ConfigError(f"Het bestand {path} is geen UTF-8; sla het op als UTF-8.")
+    except OSError as exc:
+        raise ConfigError(f"Het bestand {path} kan niet worden gelezen: {exc.strerror or exc.__class__.__name__}.")
     try:
         data = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

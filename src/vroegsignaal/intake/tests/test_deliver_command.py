@@ -37,6 +37,17 @@ def test_held_delivery_exits_0(world, households, csv_file):
     assert "wacht_op_bevestiging" in out
 
 
+def test_held_delivery_says_how_to_confirm_it(world, households, csv_file):
+    run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    _, out, _ = run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")
+    held = Delivery.objects.get(status=DeliveryStatus.WACHT_OP_BEVESTIGING)
+    assert out.splitlines()[-1] == (
+        f"Levering {held.pk} wacht op bevestiging; er is nog niets gewijzigd. Klopt de stand, bevestig haar "
+        f"dan met: vroegsignaal deliver --bevestig {held.pk} (of de schuldeiser bevestigt of weigert haar in "
+        "het portaal)."
+    )
+
+
 def test_confirming_from_the_command_line_applies_the_held_delivery(world, households, csv_file):
     run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
     run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")

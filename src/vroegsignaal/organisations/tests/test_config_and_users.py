@@ -200,3 +200,23 @@ def test_role_must_fit_the_organisation(tmp_path, role, organisation, message):
         call_command("create_user", "x-user", role=role, organisation=organisation, stdout=StringIO())
     assert message in str(excinfo.value)
     assert not User.objects.filter(username="x-user").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "ontbreekt.yaml", "Het bestand {path} bestaat niet."),
+        (lambda tmp: tmp, "{path} is een map; geef het YAML-bestand zelf op."),
+        (
+            lambda tmp: (tmp / "ansi.yaml", (tmp / "ansi.yaml").write_bytes("naam: Gemeente Súdwest\n".encode("cp1252")))[0],
+            "Het bestand {path} is geen UTF-8; sla het op als UTF-8.",
+        ),
+    ],
+    ids=["ontbreekt", "map", "geen-utf8"],
+)
+def test_load_config_says_why_a_file_cannot_be_read(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(CommandError) as refused:
+        call_command("load_config", str(path), stdout=StringIO())
+    assert str(refused.value) == "Configuratie niet geladen: " + message.format(path=path)
+    assert Municipality.objects.count() == 0

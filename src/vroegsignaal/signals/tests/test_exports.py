@@ -8,7 +8,7 @@ import io
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.factories import TeamFactory, UserFactory
 from vroegsignaal.households.models import Household
@@ -161,6 +161,42 @@ def test_command_writes_the_file(world, signals, tmp_path):
     out = io.StringIO()
     call_command("export_signals", "--municipality", "0999", "--status", "open", "--output", str(path), stdout=out)
     assert path.read_bytes().count(b"\r\n") == 3 and "2 signalen" in out.getvalue()
+
+
+def test_command_writes_the_export_readable_by_this_user_only(world, signals, tmp_path):
+    path = tmp_path / "signalen.csv"
+    path.write_text("oud")
+    path.chmod(0o644)
+    out = io.StringIO()
+    call_command("export_signals", "--municipality", "0999", "--output", str(path), stdout=out)
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds addresses
+    assert out.getvalue() == f"2 signalen geschreven naar {path} (csv, modus 0600).\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["signalen.csv"]  # no temporary file left
+
+
+def test_command_replaces_a_planted_link_instead_of_writing_through_it(world, signals, tmp_path):
+    elsewhere = tmp_path / "elders.txt"
+    elsewhere.write_text("niet overschrijven")
+    (tmp_path / "signalen.csv").symlink_to(elsewhere)
+    link = tmp_path / "signalen.csv"
+    call_command("export_signals", "--municipality", "0999", "--output", str(link), stdout=io.StringIO())
+    assert elsewhere.read_text() == "niet overschrijven"
+    assert not link.is_symlink()
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (lambda tmp: tmp / "geen-map" / "signalen.csv", "De map {tmp}/geen-map bestaat niet."),
+        (lambda tmp: tmp, "{tmp} is een map; geef de naam van het bestand op."),
+    ],
+    ids=["map-ontbreekt", "een-map"],
+)
+def test_command_refuses_an_output_it_cannot_write_in_dutch(world, signals, tmp_path, where, message):
+    with pytest.raises(CommandError) as refused:
+        call_command("export_signals", "--municipality", "0999", "--output", str(where(tmp_path)), stdout=io.StringIO())
+    assert str(refused.value) == message.format(tmp=tmp_path)
+    assert not AuditEvent.objects.filter(purpose="export vroegsignalen").exists()
 
 
 def test_command_chooses_xlsx_by_extension(world, signals, tmp_path):

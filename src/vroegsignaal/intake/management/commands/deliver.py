@@ -85,6 +85,13 @@ class Command(BaseCommand):
             codes = ", ".join(refusal.get("codes") or []) or "AFGEWEZEN"
             self.stderr.write(f"Geweigerd: {codes} — {refusal.get('melding', '')}")
             sys.exit(EXIT_REFUSED)
+        if delivery.status == DeliveryStatus.WACHT_OP_BEVESTIGING:
+            # Held by the safety check (spec 1.6): nothing is applied until someone confirms it.
+            self.stdout.write(
+                f"Levering {delivery.pk} wacht op bevestiging; er is nog niets gewijzigd. Klopt de stand, "
+                f"bevestig haar dan met: vroegsignaal deliver --bevestig {delivery.pk} "
+                "(of de schuldeiser bevestigt of weigert haar in het portaal)."
+            )
         if delivery.is_running:
             self.stdout.write(
                 f"Levering {delivery.pk} wordt op de achtergrond verwerkt door 'vroegsignaal db_worker'; "

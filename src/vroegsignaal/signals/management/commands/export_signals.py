@@ -1,3 +1,18 @@
+"""``vroegsignaal export_signals --municipality CODE [--status open] [--format csv|xlsx] --output FILE``.
+
+The export holds addresses: it is written as a backup or the DDAS export is,
+readable by this system's user only (mode 0600), to a temporary file beside
+``--output`` that takes the name only when it is whole. A failure leaves
+nothing, and an existing file (or a link planted in its place) is replaced,
+not written through.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
@@ -15,18 +30,31 @@ class Command(BaseCommand):
             help="'open' (nieuw en opgepakt) of één status; zonder: alle signalen",
         )
         parser.add_argument("--format", choices=exports.FORMATS, help="csv of xlsx; zonder: naar de extensie van --output")
-        parser.add_argument("--output", metavar="BESTAND", required=True)
+        parser.add_argument("--output", metavar="BESTAND", required=True, help="het bestand (modus 0600)")
 
     def handle(self, *args, **options):
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
         if municipality is None:
             raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
-        fmt = options["format"] or ("xlsx" if options["output"].lower().endswith(".xlsx") else "csv")
+        output = Path(options["output"])
+        fmt = options["format"] or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
+        if output.is_dir():
+            raise CommandError(f"{output} is een map; geef de naam van het bestand op.")
+        if not output.parent.is_dir():
+            raise CommandError(f"De map {output.parent} bestaat niet.")
         try:
-            count = exports.export_signals(
-                options["output"], municipality=municipality, status=options["status"], fmt=fmt
-            )
+            handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".deel")
         except OSError as exc:
-            raise CommandError(f"Kan {options['output']} niet schrijven: {exc.strerror or exc}.")
+            raise CommandError(f"Kan {output} niet schrijven: {exc.strerror or exc}.")
+        try:
+            with os.fdopen(handle, "wb") as stream:  # mkstemp: mode 0600 from the start
+                count = exports.export_signals(
+                    stream, municipality=municipality, status=options["status"], fmt=fmt
+                )
+            os.replace(temporary, output)
+        except OSError as exc:
+            raise CommandError(f"Kan {output} niet schrijven: {exc.strerror or exc}.")
+        finally:
+            Path(temporary).unlink(missing_ok=True)
         noun = "signaal" if count == 1 else "signalen"
-        self.stdout.write(self.style.SUCCESS(f"{count} {noun} geschreven naar {options['output']} ({fmt})."))
+        self.stdout.write(self.style.SUCCESS(f"{count} {noun} geschreven naar {output} ({fmt}, modus 0600)."))
