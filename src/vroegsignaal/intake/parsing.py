@@ -28,7 +28,9 @@ Decisions where the contract is silent:
   (a truncated last line, a value with an unquoted delimiter, a lost field) is
   refused as ``BESTAND_ONLEESBAAR`` naming the first such rows: its values
   would land in the wrong columns, and a truncated ``stand`` would clear every
-  arrear after the cut. An unclosed quote is refused the same way.
+  arrear after the cut. An unclosed quote is refused the same way, naming the
+  row where the value it opens begins (a cut-off file: the last row), and so is
+  a quote inside a quoted value that is not doubled, naming its row.
 * Leading lines that are blank or hold only delimiters are skipped; an Excel
   ``sep=;`` first line sets the delimiter.
 * Rows that are empty in every recognised column are dropped (not counted).
@@ -550,6 +552,20 @@ def _check_field_counts(source, delimiter: str, skip: int, width: int) -> None:
         )
 
 
+def _quote_error_reason(error: csv.Error, row: int) -> str:
+    """Where and how the quoting of a CSV goes wrong, as the creditor can find it (``row`` as
+    a spreadsheet numbers it: where the record that cannot be read begins)."""
+    if "end of data" in str(error):
+        return (
+            f"de CSV-opmaak klopt niet: het aanhalingsteken dat in rij {row} een waarde opent, "
+            "wordt niet gesloten (is het bestand afgekapt?)"
+        )
+    return (
+        f"de CSV-opmaak klopt niet in rij {row}: een aanhalingsteken in een waarde tussen "
+        'aanhalingstekens moet dubbel worden geschreven ("")'
+    )
+
+
 def _exact_bad_records(source, delimiter: str, skip: int, width: int) -> list[int]:
     if isinstance(source, Path):
         stream = open(source, "rb")  # noqa: SIM115 - closed below
@@ -562,17 +578,16 @@ def _exact_bad_records(source, delimiter: str, skip: int, width: int) -> list[in
         for _ in range(skip):
             text.readline()
         bad: list[int] = []
+        read = 0  # records read; the one that fails is record ``read`` (the header is record 0)
         try:
             for i, record in enumerate(csv.reader(text, delimiter=delimiter, strict=True)):
+                read = i + 1
                 if any(v.strip() for v in record) and len(record) != width:
                     bad.append(i)
                     if len(bad) >= 5:
                         break
         except csv.Error as error:
-            raise _unreadable(
-                "de CSV-opmaak klopt niet (bijvoorbeeld een aanhalingsteken dat niet wordt "
-                "gesloten)"
-            ) from error
+            raise _unreadable(_quote_error_reason(error, skip + 1 + read)) from error
         return bad
     finally:
         csv.field_size_limit(limit)

@@ -557,3 +557,23 @@ def test_malformed_json_is_refused_as_unreadable(text):
 
 def test_json_with_no_rows_is_refused_as_empty():
     assert refusal(json.dumps(json_body(achterstanden=[])).encode()).code == Code.BESTAND_LEEG
+
+
+def test_a_cut_off_csv_names_the_row_where_the_unclosed_quote_opens():
+    text = 'klantnummer;achternaam;postcode\nK-1;Jansen;1234AB\n\nK-2;"Jan\nsen";1234AB\nK-3;"Pie'
+    refused = refusal(text.encode("utf-8"))
+    assert refused.code == Code.BESTAND_ONLEESBAAR
+    # Row 5 as a spreadsheet shows it: header 1, K-1 2, the blank line 3, K-2 (two lines) 4.
+    assert refused.message == (
+        "Het bestand kan niet worden gelezen: de CSV-opmaak klopt niet: het aanhalingsteken dat in "
+        "rij 5 een waarde opent, wordt niet gesloten (is het bestand afgekapt?)."
+    )
+
+
+def test_a_quote_inside_a_quoted_value_that_is_not_doubled_names_its_row():
+    text = 'klantnummer;achternaam;postcode\nK-1;Jansen;1234AB\nK-2;"Jan"sen";1234AB\n'
+    refused = refusal(text.encode("utf-8"))
+    assert refused.message == (
+        "Het bestand kan niet worden gelezen: de CSV-opmaak klopt niet in rij 3: een aanhalingsteken "
+        'in een waarde tussen aanhalingstekens moet dubbel worden geschreven ("").'
+    )
