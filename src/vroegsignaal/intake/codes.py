@@ -107,15 +107,22 @@ MESSAGES: dict[Code, str] = {
         "(vier cijfers, de eerste geen 0, en twee letters)."
     ),
     Code.HUISNUMMER_ONGELDIG: "In het veld {veld} staat geen huisnummer van 1 tot en met 99999.",
-    Code.DATUM_ONGELDIG: "Het veld {veld} bevat geen geldige datum.",
+    Code.DATUM_ONGELDIG: (
+        "Het veld {veld} bevat geen geldige datum (een bestaande dag, zoals 2026-11-01 of 01-11-2026)."
+    ),
     Code.GEBOORTEDATUM_ONWAARSCHIJNLIJK: (
         "Het veld {veld} ligt na de peildatum of meer dan 120 jaar ervoor."
     ),
     Code.ONTSTAANSDATUM_NA_PEILDATUM: "Het veld {veld} ligt na de peildatum.",
-    Code.BEDRAG_ONGELDIG: "Het veld {veld} bevat geen bedrag groter dan nul.",
-    Code.BSN_ONGELDIG: "Het veld {veld} bevat geen geldig burgerservicenummer (elfproef).",
+    Code.BEDRAG_ONGELDIG: (
+        "Het veld {veld} bevat geen bedrag groter dan nul (zoals 1234,56 of 1234.56, zonder minteken)."
+    ),
+    Code.BSN_ONGELDIG: (
+        "Het veld {veld} bevat geen geldig burgerservicenummer (negen cijfers die de elfproef doorstaan)."
+    ),
     Code.DUBBEL_IN_LEVERING: (
-        "De combinatie van klantnummer en contractnummer komt meer dan eens voor in deze levering."
+        "De combinatie van klantnummer en contractnummer komt meer dan eens voor in deze levering; "
+        "alle regels met deze combinatie zijn afgewezen."
     ),
     Code.ADRES_ONBEKEND: (
         "Postcode en huisnummer, en ook de postcode alleen, komen niet voor in de adresregistratie."

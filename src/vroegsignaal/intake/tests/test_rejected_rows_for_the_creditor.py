@@ -35,13 +35,21 @@ def test_messages_name_the_creditors_own_column_and_rows_count_the_header(world,
     delivery = deliver(world, "".join(lines))
     rows = [(i.row, i.klantnummer, i.field, i.code, i.message) for i in services.rejected_rows(delivery)]
     assert rows == [
-        (3, "K-2", "geboortedatum", "DATUM_ONGELDIG", "Het veld geboortedatum (kolom 'Gebdat') bevat geen geldige datum."),
+        (
+            3,
+            "K-2",
+            "geboortedatum",
+            "DATUM_ONGELDIG",
+            "Het veld geboortedatum (kolom 'Gebdat') bevat geen geldige datum "
+            "(een bestaande dag, zoals 2026-11-01 of 01-11-2026).",
+        ),
         (
             4,
             "K-3",
             "bedrag_achterstand",
             "BEDRAG_ONGELDIG",
-            "Het veld bedrag_achterstand (kolom 'Openstaand bedrag') bevat geen bedrag groter dan nul.",
+            "Het veld bedrag_achterstand (kolom 'Openstaand bedrag') bevat geen bedrag groter dan nul "
+            "(zoals 1234,56 of 1234.56, zonder minteken).",
         ),
         (5, "K-4", "achternaam", "VERPLICHT_VELD_LEEG", "Het verplichte veld achternaam is leeg."),
         (
@@ -59,6 +67,21 @@ def test_messages_name_the_creditors_own_column_and_rows_count_the_header(world,
         (6, "Het veld email bevat geen geldig e-mailadres; de waarde is niet overgenomen.")
     ]
     assert delivery.rows_rejected == 3
+
+
+def test_rows_rejected_as_duplicates_say_that_all_of_them_are_rejected(world, households):
+    lines = [OWN_HEADERS] + [f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(1, 8)]
+    lines.append("K-1;J.;Jansen;17-05-1980;1234AB;1;12,00;01-09-2026;\n")
+    delivery = deliver(world, "".join(lines))
+    assert [(i.row, i.code, i.message) for i in services.rejected_rows(delivery)] == [
+        (
+            row,
+            "DUBBEL_IN_LEVERING",
+            "De combinatie van klantnummer en contractnummer komt meer dan eens voor in deze levering; "
+            "alle regels met deze combinatie zijn afgewezen.",
+        )
+        for row in (2, 9)
+    ]
 
 
 def test_a_header_that_is_the_fields_name_but_for_case_or_separators_is_not_repeated():
