@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .fields import Soort
+from .fields import FIELDS, Soort
 from .models import Delivery, DeliveryStatus
 from .report import delivery_report
 
@@ -32,17 +32,55 @@ class DeliveryUploadSerializer(serializers.Serializer):
     )
 
 
-class ArrearInputSerializer(serializers.Serializer):
-    """One arrear of a JSON body; the fields of spec 1.5 (only the required ones shown here)."""
+# What spec 1.5 accepts per field, for the OpenAPI document (a creditor's developer may have
+# only that). Every value may be text or a JSON number; true/false are read as the words.
+FIELD_HELP: dict[str, str] = {
+    "klantnummer": "Uw klantnummer, hoogstens 64 tekens; komt terug in de terugkoppeling.",
+    "contractnummer": "Hoogstens 64 tekens; klantnummer en contractnummer samen komen één keer voor.",
+    "voorletters": "`J.P.`, `JP`, `J P`; voorletters of voornamen is verplicht.",
+    "voornamen": "Volledige voornamen; voorletters of voornamen is verplicht.",
+    "tussenvoegsel": "`van der`, `v.d.`, `V/D`, `'t`.",
+    "achternaam": "Hoogstens 200 tekens; mag het tussenvoegsel bevatten (`van Dijk`, `Dijk, van`).",
+    "geboortedatum": "`JJJJ-MM-DD`, `DD-MM-JJJJ`, `DD/MM/JJJJ`, `D-M-JJJJ` of `JJJJMMDD`.",
+    "geslacht": "`M`, `V`, `X`, `O`, `man` of `vrouw`.",
+    "straatnaam": "Alleen ter controle.",
+    "huisnummer": "`12`, of met letter of toevoeging: `12A`, `12-a`, `12 A`, `12-1`, `12 hs`.",
+    "huisletter": "Eén letter.",
+    "huisnummertoevoeging": "Hoogstens 4 tekens.",
+    "postcode": "`1234AB`, `1234 ab` of `1234-AB`.",
+    "woonplaats": "",
+    "bedrag_achterstand": "Groter dan nul: een getal, of tekst als `1234.56`, `1.234,56`, `€ 1.234,56`.",
+    "ontstaansdatum": "Als geboortedatum; niet na de peildatum.",
+    "aantal_termijnen": "Geheel getal, 0 of meer.",
+    "crisissignaal": "`ja`/`nee`, `j`/`n`, `true`/`false`, `1`/`0`, `x`.",
+    "crisis_reden": "`ontruiming`, `afsluiting_energie`, `afsluiting_water` of `beeindiging_zorgverzekering`.",
+    "warme_overdracht": "Als crisissignaal.",
+    "telefoonnummer": "Nederlands of internationaal; een onjuist nummer wordt weggelaten (waarschuwing).",
+    "email": "Een onjuist adres wordt weggelaten (waarschuwing).",
+    "bsn": "9 cijfers (8 als de voorloopnul ontbreekt), elfproef; alleen als het convenant het toestaat.",
+    "signaal_id": "Uw eigen kenmerk, hoogstens 64 tekens; komt terug in de terugkoppeling.",
+    "status": "Verplicht in een `mutatie`: `nieuw`, `gewijzigd` of `afgemeld`.",
+}
 
-    klantnummer = serializers.CharField()
-    achternaam = serializers.CharField()
-    voorletters = serializers.CharField(required=False)
-    geboortedatum = serializers.CharField()
-    postcode = serializers.CharField()
-    huisnummer = serializers.CharField()
-    bedrag_achterstand = serializers.CharField()
-    ontstaansdatum = serializers.CharField()
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True})
+class ArrearValueField(serializers.CharField):
+    """A value of a JSON body's arrear: text, a number (read as written) or true/false."""
+
+
+ArrearInputSerializer = type(
+    "ArrearInputSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "Eén achterstand in een JSON-body: de velden van spec 1.5. Andere sleutels worden "
+        "genegeerd en in het verslag genoemd (`onbekende_kolommen`).",
+        "__module__": __name__,
+        **{
+            f.name: ArrearValueField(required=f.required, help_text=FIELD_HELP.get(f.name, ""))
+            for f in FIELDS
+        },
+    },
+)
 
 
 class DeliveryJsonSerializer(serializers.Serializer):
