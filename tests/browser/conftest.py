@@ -54,6 +54,20 @@ def page(browser):
 
 
 @pytest.fixture
+def axe_page(browser):
+    """A page for axe (tests/browser/axe.py): axe is injected as a script, which the portal's
+    strict Content-Security-Policy would (rightly) refuse, so this context bypasses it."""
+    from tests.browser.axe import AXE
+
+    context = browser.new_context(locale="nl-NL", bypass_csp=True)
+    context.add_init_script(path=str(AXE))  # on every page it opens, before the page's own scripts
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def csp_refusals(page) -> list[str]:
     """The console messages in which the browser refused something under the Content-Security-Policy."""
     refused: list[str] = []

@@ -6,7 +6,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import login_verified
-from tests.browser.test_accessibility import violations
+from tests.browser.axe import violations
 from tests.factories import CovenantFactory, UserFactory
 from vroegsignaal.cases import services as case_services
 from vroegsignaal.feedback.tests.conftest import PICKED_UP, make_signal

@@ -8,7 +8,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import login_verified
-from tests.browser.test_accessibility import violations
+from tests.browser.axe import violations
 from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy import audit

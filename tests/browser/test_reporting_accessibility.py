@@ -9,20 +9,12 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import login_verified
-from tests.browser.test_accessibility import violations
+from tests.browser.axe import violations
 from vroegsignaal.reporting.tests.conftest import Town
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SQUARE = {"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.1, 52.0], [5.1, 52.1], [5.0, 52.1], [5.0, 52.0]]]}
-
-
-@pytest.fixture
-def axe_page(browser):
-    context = browser.new_context(locale="nl-NL", bypass_csp=True)  # axe is injected as a script
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser.axe import AXE, WCAG_AA
 from tests.browser.steps import log_in
 from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
@@ -14,9 +13,6 @@ from vroegsignaal.signals import services
 from vroegsignaal.signals.rules import RuleValues
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(browser, page, live_server, screenshot):

@@ -89,18 +89,9 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     assert page.goto(f"{live_server.url}/signalen/huishoudens/{case.household_id}/").status == 404
 
 
-@pytest.fixture
-def axe_page(browser):
-    # axe is injected as a script; the page's strict CSP would (rightly) refuse it.
-    context = browser.new_context(locale="nl-NL", bypass_csp=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_case_pages_meet_wcag_aa(axe_page, live_server, client, world):  # noqa: F811
     from conftest import login_verified
-    from tests.browser.test_accessibility import violations
+    from tests.browser.axe import violations
 
     team = TeamFactory(municipality=world.municipality, code="NOORD", name="Wijkteam Noord")
     coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
