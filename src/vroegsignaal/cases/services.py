@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.services import AuditAction, record
@@ -35,12 +36,14 @@ from .models import (
     LetterTemplate,
     NotPickedUpReason,
     OfferAnswer,
+    Outcome,
     PartOfDay,
 )
 
 __all__ = [
     "add_note",
     "generate_letter",
+    "history_note",
     "letter_refusal",
     "letter_text_errors",
     "save_letter_template",
@@ -57,6 +60,8 @@ __all__ = [
     "take_case",
 ]
 
+# The history's notes the services write themselves (besides contact kinds and outcomes).
+OFFER_ACCEPTED_NOTE = gettext_noop("hulpaanbod aanvaard")
 # A reached attempt of these kinds after an accepted offer counts as the first conversation.
 CONVERSATION_KINDS = frozenset({ContactKind.TELEFOON, ContactKind.HUISBEZOEK})
 
@@ -124,6 +129,18 @@ def _check_assignment(municipality_id: int, team, worker) -> tuple:
     if team is not None and team.municipality_id != municipality_id:
         raise PermissionDenied(_("Dat wijkteam hoort niet bij de gemeente van deze zaak."))
     return team, worker
+
+
+def history_note(note: str) -> str:
+    """A note of the case's history in the reader's language.
+
+    The history stores its notes in Dutch (a contact kind, an outcome, "hulpaanbod
+    aanvaard"): they are evidence of what happened, whatever language the user read the
+    portal in. Shown, the ones the services write are translated; anything else (a
+    worker's own words) is shown as written.
+    """
+    known = note == OFFER_ACCEPTED_NOTE or note in ContactKind.values or note in Outcome.values
+    return _(note) if known else note
 
 
 def _lock(case: Case | int) -> Case:
@@ -375,7 +392,7 @@ def record_offer(
         if answer == OfferAnswer.AANVAARD:
             locked.first_conversation_due = deadlines.first_conversation_due(answered_on)
             if locked.status != CaseStatus.HULP_AANVAARD:
-                _move(locked, CaseStatus.HULP_AANVAARD, actor=user, note="hulpaanbod aanvaard")
+                _move(locked, CaseStatus.HULP_AANVAARD, actor=user, note=OFFER_ACCEPTED_NOTE)
         else:
             locked.first_conversation_due = None
         _refresh_due(locked)

@@ -78,6 +78,26 @@ def test_success_message_is_english_but_the_stored_history_stays_dutch(english, 
     assert "The contact attempt has been recorded." in body and "De contactpoging is vastgelegd." not in body
     change = CaseStatusChange.objects.get(case=case, to_status=CaseStatus.IN_CONTACT)
     assert change.note == "Telefoon"
+    # The history shows the stored Dutch note in the reader's language.
+    assert f"In contact ({worker.get_username()}) — Phone</li>" in body
+
+
+def test_history_notes_the_services_write_are_shown_in_english_and_a_workers_own_words_as_written(
+    english, verified_client, worker, case
+):
+    services.record_offer(case, worker, made_on=dt.date(2026, 3, 3), answer="aanvaard", answered_on=dt.date(2026, 3, 3))
+    services.close_case(case, worker, Outcome.GEEN_REACTIE, on=dt.date(2026, 3, 20), note="Verhuisd naar Zeeland")
+    notes = list(CaseStatusChange.objects.filter(case=case).order_by("id").values_list("note", flat=True))
+    assert notes[1:] == ["hulpaanbod aanvaard", "Verhuisd naar Zeeland"]
+    with translation.override("en"):
+        assert services.history_note("hulpaanbod aanvaard") == "offer of help accepted"
+        assert services.history_note(Outcome.GEEN_REACTIE) == "No response after earlier contact"
+        assert services.history_note("Verhuisd naar Zeeland") == "Verhuisd naar Zeeland"
+    with translation.override("nl"):
+        assert services.history_note("hulpaanbod aanvaard") == "hulpaanbod aanvaard"
+    verified_client(worker)
+    body = english.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert "— offer of help accepted</li>" in body and "— Verhuisd naar Zeeland</li>" in body
 
 
 def test_refused_step_is_explained_in_english_when_chosen(english, verified_client, worker, case):
