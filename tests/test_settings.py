@@ -237,7 +237,8 @@ def test_gunicorn_stops_before_booting_a_worker_when_a_setting_is_missing(tmp_pa
     assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
 
 
-def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_path):
+def gunicorn_log(tmp_path, *options: str) -> str:
+    """Start gunicorn with the project's configuration, ask /health/ once, stop it: its log."""
     (tmp_path / "static").mkdir()  # as collectstatic leaves it
     env = production_env(
         tmp_path, TZ="UTC", SECURE_SSL_REDIRECT="false", ALLOWED_HOSTS="127.0.0.1", STATIC_ROOT=str(tmp_path / "static")
@@ -248,7 +249,7 @@ def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_p
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:vroegsignaal.conf.gunicorn",
          "vroegsignaal.conf.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--no-control-socket"],
+         "--no-control-socket", *options],
         env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -264,6 +265,11 @@ def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_p
     finally:
         server.terminate()
         log = server.communicate(timeout=60)[1]
+    return log
+
+
+def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_path):
+    log = gunicorn_log(tmp_path)
     offset = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Amsterdam")).isoformat()[-6:]
     lines = [line for line in log.splitlines() if line.strip()]
     logger_lines = {
@@ -278,3 +284,9 @@ def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_p
         match = stamp.match(line)
         assert match, line  # every line, master's and worker's alike
         assert match.group(1) == offset, line
+
+
+def test_gunicorn_log_level_option_still_applies_to_its_own_lines(tmp_path):
+    log = gunicorn_log(tmp_path, "--log-level", "warning")
+    assert " INFO gunicorn.error: " not in log
+    assert " INFO gunicorn.access: " in log  # the access log is on regardless, as with --access-logfile

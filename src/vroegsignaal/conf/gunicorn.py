@@ -56,7 +56,8 @@ logconfig_dict = {
     },
     "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        # No level: gunicorn's --log-level (default info) stays in force.
+        "gunicorn.error": {"handlers": ["console"], "propagate": False},
         "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
