@@ -22,7 +22,11 @@ Decisions where the contract is silent:
   ``BESTAND_ONLEESBAAR``; so is anything with NUL bytes. Valid UTF-8 is read as
   UTF-8; anything else as Windows-1252, or ISO-8859-1 when it has bytes
   Windows-1252 leaves undefined. (Every byte string is valid ISO-8859-1, so
-  "undecodable" text is only ever the binary case.)
+  "undecodable" text is only ever the binary case.) A file that holds UTF-8
+  characters before its first byte that is not UTF-8 is two encodings mixed:
+  it is read as Windows-1252 all the same, and ``mixed_encoding_row`` names
+  the row for the delivery report, since its UTF-8 rows' accented letters are
+  read wrong.
 * CSV structure: every record must have as many fields as the header (blank
   lines and lines of only delimiters are skipped). A file where some do not
   (a truncated last line, a value with an unquoted delimiter, a lost field) is
@@ -148,6 +152,8 @@ class ParsedDelivery:
     size: int = 0
     sha256: str = ""
     encoding: str | None = None
+    # CSV read as Windows-1252 that holds UTF-8 characters before this row (mixed_encoding_row).
+    mixed_encoding_row: int | None = None
     delimiter: str | None = None
     sheet: str | None = None
     peildatum: str | None = None
@@ -373,6 +379,34 @@ def detect_encoding(raw: _Bytes) -> str:
         return "latin-1"
 
 
+# A character of two to four bytes in valid UTF-8 (not ASCII): text written as UTF-8.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def mixed_encoding_row(raw: _Bytes) -> int | None:
+    """The row of the first byte that is not UTF-8 in a file that holds UTF-8 characters
+    before it; ``None`` for a plain Windows-1252 (or UTF-8) file.
+
+    Such a file is read as Windows-1252 like any that is not UTF-8 (spec 1.3), so every
+    accented letter of its UTF-8 rows is stored wrong (``MÃ¼ller``): most likely rows
+    pasted from another export. A Windows-1252 file fails at its first non-ASCII letter,
+    with no UTF-8 character before it. (Text such as ``Ã©`` in Windows-1252 looks the
+    same: the delivery report says so, the file is not refused for it.)
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    try:
+        for chunk in raw.chunks():
+            decoder.decode(chunk)
+            offset += len(chunk)
+        return None
+    except UnicodeDecodeError as error:
+        position = max(0, min(raw.size, offset + error.start))
+    if not _UTF8_MULTIBYTE.search(raw.data, 0, position):  # no copy of a memory-mapped file
+        return None
+    return 1 + sum(raw.data[i : min(i + _CHUNK, position)].count(b"\n") for i in range(0, position, _CHUNK))
+
+
 def to_utf8(raw: _Bytes, encoding: str) -> bytes | mmap.mmap:
     """The content as UTF-8 bytes (the original when it already is)."""
     if encoding == "utf-8":
@@ -497,6 +531,7 @@ def _read_csv(
         unknown_columns=unknown,
         duplicate_columns=duplicates,
         encoding=encoding,
+        mixed_encoding_row=None if encoding == "utf-8" else mixed_encoding_row(raw),
         delimiter=delimiter,
     )
 

@@ -612,7 +612,8 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         "buiten_convenant_per_gemeente": _per_municipality(outside_rows),
         "onbekende_kolommen": list(parsed.unknown_columns) + list(parsed.duplicate_columns),
         "kolommen": dict(parsed.columns),
-        "opmerkingen": [dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes],
+        "opmerkingen": [dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes]
+        + _encoding_notes(parsed.mixed_encoding_row),
     }
     evaluation = Evaluation(
         kind=kind,
@@ -633,6 +634,26 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         evaluation.refusal = _refusal(Code.TE_VEEL_FOUTEN)
     watch.lap(delivery.pk, "collect")
     return evaluation
+
+
+def _encoding_notes(row: int | None) -> list[dict]:
+    """A report note for a CSV that mixes UTF-8 with another encoding (no code: spec 1.6 has none,
+    and the rows are kept as read)."""
+    if row is None:
+        return []
+    return [
+        {
+            "veld": "",
+            "code": "",
+            "melding": (
+                "Het bestand is gelezen als Windows-1252, maar er staan vóór rij "
+                f"{row} tekens in die UTF-8 zijn: het is waarschijnlijk deels UTF-8 en deels een "
+                "andere codering. Letters met accenten in de UTF-8-rijen zijn dan verkeerd "
+                "overgenomen (bijvoorbeeld 'Ã¼' voor 'ü'). Lever het hele bestand in één "
+                "codering, bij voorkeur UTF-8."
+            ),
+        }
+    ]
 
 
 def name_columns(issues: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:

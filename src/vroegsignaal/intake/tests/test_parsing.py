@@ -577,3 +577,24 @@ def test_a_quote_inside_a_quoted_value_that_is_not_doubled_names_its_row():
         "Het bestand kan niet worden gelezen: de CSV-opmaak klopt niet in rij 3: een aanhalingsteken "
         'in een waarde tussen aanhalingstekens moet dubbel worden geschreven ("").'
     )
+
+
+MIXED_HEADER = "klantnummer;achternaam;postcode;huisnummer;voorletters;geboortedatum;bedrag_achterstand;ontstaansdatum\n"
+
+
+def test_a_file_of_utf8_with_a_byte_that_is_not_is_read_as_windows_1252_and_names_the_row(tmp_path):
+    rest = ";1234AB;1;J;1980-01-01;10;2026-01-01\n"
+    data = (MIXED_HEADER + "K-1;Müller" + rest + "K-2;Jansen" + rest).encode("utf-8") + ("K-3;Gruß" + rest).encode("cp1252")
+    (tmp_path / "a.csv").write_bytes(data)
+    for source in (data, tmp_path / "a.csv"):  # in memory and memory-mapped
+        parsed = parse_delivery(source, filename="a.csv", soort="stand")
+        assert (parsed.encoding, parsed.mixed_encoding_row) == ("cp1252", 4)
+        assert parsed.table["achternaam"].to_list() == ["MÃ¼ller", "Jansen", "Gruß"]
+
+
+def test_a_windows_1252_or_utf8_file_is_not_mixed():
+    rest = ";1234AB;1;J;1980-01-01;10;2026-01-01\n"
+    text = MIXED_HEADER + "K-1;Müller" + rest + "K-2;Gruß" + rest
+    for encoding in ("cp1252", "utf-8"):
+        parsed = parse_delivery(text.encode(encoding), filename="a.csv", soort="stand")
+        assert (parsed.encoding, parsed.mixed_encoding_row) == (encoding, None)

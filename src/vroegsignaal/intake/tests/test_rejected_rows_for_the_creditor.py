@@ -133,3 +133,26 @@ def test_the_csv_keeps_a_klantnummer_exact_unless_a_spreadsheet_could_run_it(wor
         ["4", "'-2+3"],
         ["5", "'=1+1"],
     ]
+
+
+def test_a_file_mixing_utf8_and_windows_1252_gets_a_note_naming_the_row(world, households):
+    head = OWN_HEADERS.encode("cp1252")
+    utf8 = "".join(f"K-{n};J.;Müller;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(1, 4)).encode("utf-8")
+    cp1252 = "K-4;J.;Gruß;17-05-1980;1234AB;4;10,00;01-09-2026;\n".encode("cp1252")
+    delivery = services.receive_delivery(
+        world.creditor, head + utf8 + cp1252, filename="export.csv", reference_date=PEILDATUM, via=Via.CLI
+    )
+    assert delivery.status == "verwerkt"  # read as Windows-1252, as the spec says
+    assert delivery.report["opmerkingen"] == [
+        {
+            "veld": "",
+            "code": "",
+            "melding": "Het bestand is gelezen als Windows-1252, maar er staan vóór rij 5 tekens in die "
+            "UTF-8 zijn: het is waarschijnlijk deels UTF-8 en deels een andere codering. Letters met "
+            "accenten in de UTF-8-rijen zijn dan verkeerd overgenomen (bijvoorbeeld 'Ã¼' voor 'ü'). "
+            "Lever het hele bestand in één codering, bij voorkeur UTF-8.",
+        }
+    ]
+    assert not deliver(world, OWN_HEADERS + "K-9;J.;Gruß;17-05-1980;1234AB;9;10,00;01-09-2026;\n").report[
+        "opmerkingen"
+    ]
