@@ -497,9 +497,17 @@ def events_after(
         qs = qs.filter(created_at__gte=since)
     rows = list(qs.order_by("id")[: limit + 1])
     events = rows[:limit]
-    return FeedbackPage(
-        events=events, next_cursor=events[-1].pk if events else cursor, more=len(rows) > limit
-    )
+    if events:
+        next_cursor = events[-1].pk
+    elif since is not None:
+        # Nothing from that moment on yet: the cursor moves past what was recorded before it,
+        # or the next poll (``sinds`` = ``volgende``) would bring those older events after all.
+        # A creditor's events are recorded in id order (its stream lock), so this is exact.
+        before = events_for(user).filter(id__gt=cursor, created_at__lt=since).aggregate(last=Max("id"))
+        next_cursor = before["last"] or cursor
+    else:
+        next_cursor = cursor
+    return FeedbackPage(events=events, next_cursor=next_cursor, more=len(rows) > limit)
 
 
 def as_row(event: FeedbackEvent) -> dict:
