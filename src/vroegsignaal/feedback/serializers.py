@@ -34,7 +34,8 @@ class FeedbackPageSerializer(serializers.Serializer):
 
     terugkoppeling = FeedbackEventSerializer(many=True)
     volgende = serializers.IntegerField(
-        help_text="Geef dit getal bij de volgende vraag mee als `sinds`; zonder nieuwe gebeurtenissen blijft het gelijk."
+        help_text="Geef dit getal bij de volgende vraag mee als `sinds`; zonder nieuwe gebeurtenissen blijft het gelijk "
+        "(na een eerste vraag met een datum: het laatste id van vóór die datum)."
     )
     meer = serializers.BooleanField(
         help_text="Er staan nog gebeurtenissen klaar: vraag direct opnieuw."

@@ -126,9 +126,16 @@ class NoteSerializer(serializers.Serializer):
 class ReportSerializer(serializers.Serializer):
     """The delivery report (spec 1.7)."""
 
-    regels_ontvangen = serializers.IntegerField()
-    regels_geaccepteerd = serializers.IntegerField()
-    regels_afgewezen = serializers.IntegerField()
+    regels_ontvangen = serializers.IntegerField(
+        help_text="= regels_geaccepteerd + regels_afgewezen + buiten_convenant."
+    )
+    regels_geaccepteerd = serializers.IntegerField(
+        help_text="Regels die door de controles kwamen. Bij status `afgewezen` (zoals `TE_VEEL_FOUTEN`) is "
+        "er niets verwerkt: dan zijn dit de regels die goed waren, en `achterstanden` is 0."
+    )
+    regels_afgewezen = serializers.IntegerField(
+        help_text="Regels met een of meer fouten; welke staat onder `fouten_url`."
+    )
     afgewezen_per_code = serializers.DictField(child=serializers.IntegerField())
     waarschuwingen_per_code = serializers.DictField(child=serializers.IntegerField())
     gerouteerd_per_gemeente = MunicipalityCountSerializer(many=True)
