@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import pwd
 import re
 import socket
 import subprocess
@@ -189,6 +190,30 @@ def test_production_refuses_a_missing_or_malformed_setting_naming_it(tmp_path, c
     for secret in ("geheim", env.get("SECRET_KEY"), env.get("VROEGSIGNAAL_BLIND_INDEX_KEY")):
         if secret:
             assert secret not in result.stderr  # never a secret's value
+
+
+def test_a_data_folder_that_cannot_be_made_or_a_missing_shared_folder_stops_the_start(tmp_path):
+    (tmp_path / "bestand").write_text("geen map")
+    result = run_cli(production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "bestand" / "var")), "check")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"vroegsignaal: VROEGSIGNAAL_DATA_DIR={tmp_path}/bestand/var is geen bruikbare map: kan niet worden "
+        f"aangemaakt (Not a directory). Maak de map aan, eigendom van de gebruiker waaronder Vroegsignaal "
+        f"draait ({pwd.getpwuid(os.geteuid()).pw_name}), modus 0700.\n"
+    )
+    shared = tmp_path / "nfs" / "incoming"  # not mounted: not made either
+    result = run_cli(production_env(tmp_path, VROEGSIGNAAL_INCOMING_DIR=str(shared)), "check")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"vroegsignaal: VROEGSIGNAAL_INCOMING_DIR={shared} is geen bruikbare map: bestaat niet of is geen map."
+    )
+    assert not shared.exists()
+
+
+def test_a_new_data_folder_is_made_for_this_user_only(tmp_path):
+    result = run_cli(production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "data")), "check")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
 
 
 def test_production_reads_the_mail_server_settings(tmp_path):

@@ -7,6 +7,8 @@ allows built-in keys and plain HTTP on localhost and says so on every page.
 
 from __future__ import annotations
 
+import os
+import pwd
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +42,35 @@ INCOMING_DIR = env(
     "Folder for deliveries received and not yet processed (encrypted); empty: "
     "`VROEGSIGNAAL_DATA_DIR/incoming`. On several machines a folder shared by web servers and workers.",
 )
+
+
+def _writable_folder(name: str, folder: Path, *, create: bool) -> None:
+    """Stop at start-up, naming the variable and the user, when a folder the system writes to is unusable.
+
+    Otherwise the first cache write or received delivery fails, with a traceback or a 500.
+    """
+    try:
+        user = pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        user = str(os.geteuid())
+    try:
+        if create:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        usable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+        reason = "bestaat niet of is geen map" if not folder.is_dir() else f"niet schrijfbaar voor gebruiker {user}"
+    except OSError as error:
+        usable, reason = False, f"kan niet worden aangemaakt ({error.strerror or type(error).__name__})"
+    if not usable:
+        raise ImproperlyConfigured(
+            f"{name}={folder} is geen bruikbare map: {reason}. Maak de map aan, eigendom van de gebruiker "
+            f"waaronder Vroegsignaal draait ({user}), modus 0700."
+        )
+
+
+_writable_folder("VROEGSIGNAAL_DATA_DIR", DATA_DIR, create=True)
+if INCOMING_DIR:
+    # A shared folder (NFS) is mounted, not made: one that is missing is an error, not a new local folder.
+    _writable_folder("VROEGSIGNAAL_INCOMING_DIR", Path(INCOMING_DIR), create=False)
 
 DEBUG = env_bool("DEBUG", False, "Django debug pages. Never in production (refused there).")
 if DEBUG and not DEMO_MODE:
