@@ -205,6 +205,13 @@ def test_command_chooses_xlsx_by_extension(world, signals, tmp_path):
     assert openpyxl.load_workbook(path).active.max_row == 3
 
 
+@pytest.mark.django_db
+def test_evaluate_command_says_so_when_there_is_no_municipality_yet():
+    out = io.StringIO()
+    call_command("evaluate", stdout=out)
+    assert out.getvalue() == "Er zijn nog geen gemeenten; laad eerst een configuratie met load_config.\n"
+
+
 def test_evaluate_command_reports_per_municipality(world):
     h = world.household()
     world.arrear(h, "WOONBRUG")

@@ -32,6 +32,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
         else:
             municipalities = list(Municipality.objects.order_by("code"))
+            if not municipalities:
+                self.stdout.write("Er zijn nog geen gemeenten; laad eerst een configuratie met load_config.")
         for municipality in municipalities:
             report = services.evaluate(municipality, reference_date=peildatum)
             self.stdout.write(report.summary())
