@@ -139,13 +139,13 @@ def test_the_officers_of_the_users_municipality_see_the_failures(
 
     officer_a = UserFactory(username="fg-a", role=Role.PRIVACY_OFFICER, municipality=town)
     page = failures_page(verified_client, officer_a)
-    assert "wachtwoord onjuist" in page and "coord-a" in page
-    assert "onbekende gebruikersnaam" not in page  # no municipality: the platform officer's
+    assert "Wachtwoord onjuist" in page and "coord-a" in page
+    assert "Onbekende gebruikersnaam" not in page  # no municipality: the platform officer's
 
     officer_b = UserFactory(username="fg-b", role=Role.PRIVACY_OFFICER, municipality=other)
     page = failures_page(verified_client, officer_b)
-    assert "wachtwoord onjuist" not in page
+    assert "Wachtwoord onjuist" not in page
 
     platform = UserFactory(username="fg", role=Role.PRIVACY_OFFICER, municipality=None)
     page = failures_page(verified_client, platform)
-    assert "wachtwoord onjuist" in page and "onbekende gebruikersnaam" in page
+    assert "Wachtwoord onjuist" in page and "Onbekende gebruikersnaam" in page
