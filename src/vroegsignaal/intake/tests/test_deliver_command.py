@@ -125,3 +125,19 @@ def test_mutatie_needs_its_status_column(world, households, csv_file):
     )
     assert code == 1
     assert "KOLOM_ONTBREEKT" in err and "status" in err
+
+
+def test_a_queued_delivery_prints_its_status_and_how_to_follow_it_without_a_report_of_zeros(
+    world, households, csv_file, monkeypatch
+):
+    from vroegsignaal.intake import services
+
+    monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
+    monkeypatch.setattr(services, "_enqueue", lambda delivery_id: None)  # no worker runs it here
+    code, out, err = run(csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    delivery = Delivery.objects.get()
+    assert code == 0, err
+    assert delivery.status == DeliveryStatus.ONTVANGEN
+    assert f"Levering {delivery.pk} — schuldeiser WOONBRUG" in out and "Status: ontvangen" in out
+    assert "Regels ontvangen" not in out and "Achterstanden:" not in out
+    assert f"vroegsignaal deliver --opnieuw {delivery.pk} --wacht" in out

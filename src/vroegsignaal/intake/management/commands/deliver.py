@@ -78,7 +78,9 @@ class Command(BaseCommand):
                 raise
             self.stderr.write(self._broken_message(error))
             sys.exit(EXIT_BROKEN)
-        for line in report_lines(delivery):
+        lines = report_lines(delivery)
+        # A delivery still queued or running has no counts yet: its heading and status only.
+        for line in lines[:2] if delivery.is_running else lines:
             self.stdout.write(line)
         if delivery.status == DeliveryStatus.AFGEWEZEN:
             refusal = delivery.report.get("weigering") or {}
