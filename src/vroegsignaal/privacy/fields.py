@@ -13,8 +13,9 @@ silently matching nothing. To find rows by value, store a
 :func:`~.crypto.blind_index` of the normalised value in a separate indexed
 column.
 
-Serialisation (``dumpdata``) writes the decrypted value: treat dumps as
-personal data.
+Serialisation writes the decrypted value: the project's ``dumpdata``
+(``privacy/management/commands/dumpdata.py``) refuses the models with these
+fields; treat any other serialisation as personal data.
 """
 
 from __future__ import annotations
