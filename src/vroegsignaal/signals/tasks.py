@@ -9,11 +9,11 @@ from vroegsignaal.conf.logsafety import without_exception_text
 
 @task()
 @without_exception_text  # the stored traceback: no exception text
-def notify_crisis_task(municipality_id: int, count: int) -> int:
+def notify_crisis_task(municipality_id: int, count: int, attempt: int = 1) -> int:
     """E-mail the coordinators that new crisis signals wait (see :func:`.notices.notify_crisis_signals`)."""
     from .notices import notify_crisis_signals
 
-    return notify_crisis_signals(municipality_id, count)
+    return notify_crisis_signals(municipality_id, count, attempt)
 
 
 @task()

@@ -92,3 +92,41 @@ def test_a_mail_that_fails_is_logged_and_changes_nothing(
     evaluate(world, django_capture_on_commit_callbacks)
     assert Signal.objects.filter(crisis=True).count() == 1
     assert "kon niet worden verstuurd" in caplog.text
+
+
+def test_a_failed_notice_is_tried_again_later_and_given_up_after_the_last_wait(world, monkeypatch, caplog, settings):
+    from django.utils import timezone
+    from django_tasks import default_task_backend
+
+    from vroegsignaal.signals import notices
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="a@gemeente.example")
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("smtp weg")
+
+    monkeypatch.setattr(notices, "send_mass_mail", broken)
+    default_task_backend.clear()
+    before = timezone.now()
+    assert notices.notify_crisis_signals(world.municipality.pk, 2) == 0
+    (queued,) = default_task_backend.results
+    assert queued.args == [world.municipality.pk, 2, 2]
+    assert queued.task.run_after - before >= dt.timedelta(minutes=5)
+    assert queued.task.run_after - before < dt.timedelta(minutes=6)
+    assert "over 5 minuten opnieuw verstuurd (poging 2)" in caplog.text
+
+    default_task_backend.clear()
+    last = len(notices.RETRY_AFTER_MINUTES) + 1
+    assert notices.notify_crisis_signals(world.municipality.pk, 2, attempt=last) == 0
+    assert default_task_backend.results == []
+    assert f"ook na {last} pogingen niet verstuurd" in caplog.text
+    assert "a@gemeente.example" not in caplog.text
+
+
+def test_a_retried_notice_that_gets_through_mails_the_coordinators(world):
+    from vroegsignaal.signals import notices
+
+    UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="a@gemeente.example")
+    assert notices.notify_crisis_signals(world.municipality.pk, 1, attempt=3) == 1
+    assert len(mail.outbox) == 1 and "1 signaal met een crisissignaal" in mail.outbox[0].body
