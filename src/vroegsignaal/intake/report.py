@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .codes import Code
+from .fields import FIELD_NAMES
 from .models import Delivery, DeliveryStatus
 
 
@@ -70,7 +71,13 @@ def report_context(delivery: Delivery) -> dict:
         "latere_stand": dt.date.fromisoformat(later) if later else None,  # shown as a date, not ISO text
         # The refusal's codes by their (translated) names: the stored message itself is Dutch.
         "weigering_namen": [row["omschrijving"] for row in _code_rows(dict.fromkeys((report["weigering"] or {}).get("codes", []), 0))],
+        # How the file's columns were read (field of the spec → the file's header), in the spec's order.
+        "kolommen": sorted((delivery.report or {}).get("kolommen", {}).items(), key=lambda item: _field_order(item[0])),
     }
+
+
+def _field_order(field_name: str) -> int:
+    return FIELD_NAMES.index(field_name) if field_name in FIELD_NAMES else len(FIELD_NAMES)
 
 
 # Shown after the status badge (which names the status): say what it means, not the status again.

@@ -183,3 +183,30 @@ def test_an_older_stand_held_says_the_later_peildatum_as_a_date(world, household
     html = browser.get(f"/leveringen/{held.pk}/").content.decode()
     assert "een latere peildatum (8 november 2026)" in html
     assert html.count("Er is nog niets verwerkt.") == 1
+
+
+def test_report_shows_how_the_files_columns_were_read(world, households, browser):
+    content = csv_bytes([row(n) for n in range(1, 4)]).replace(b"klantnummer;", b"Debiteur;", 1)
+    ColumnMapping.objects.create(creditor=world.creditor, mapping={"Debiteur": "klantnummer"})
+    upload(browser, content)
+    browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "indienen"})
+    delivery = Delivery.objects.get()
+    page = browser.get(f"/leveringen/{delivery.pk}/").content.decode()
+    assert "Zo zijn uw kolommen gelezen" in page
+    mapping = page[page.index("Zo zijn uw kolommen gelezen"):]
+    assert '<code>klantnummer</code></td><td class="utrecht-table__cell">Debiteur</td>' in mapping
+    assert mapping.index("<code>klantnummer</code>") < mapping.index("<code>achternaam</code>")  # the spec's order
+    assert "ook de geaccepteerde regels zijn niet verwerkt" not in page
+
+
+def test_a_refused_report_says_its_accepted_rows_were_not_applied(world, households, browser):
+    bad = [row(n, postcode="XXXX") for n in range(1, 4)] + [row(4)]  # more than half rejected: TE_VEEL_FOUTEN
+    delivery = services.receive_delivery(world.creditor, csv_bytes(bad), filename="a.csv", reference_date="2026-11-01")
+    assert delivery.status == "afgewezen" and delivery.rows_accepted == 1
+    page = browser.get(f"/leveringen/{delivery.pk}/").content.decode()
+    assert "de levering is geweigerd, dus ook de geaccepteerde regels zijn niet verwerkt" in page
+
+
+def test_api_key_page_links_the_api_description(world, households, browser):
+    html = browser.get("/leveringen/api-sleutels/").content.decode()
+    assert 'href="/api/v1/schema/"' in html and "<code>melding</code>" in html
