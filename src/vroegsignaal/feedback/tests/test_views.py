@@ -38,6 +38,11 @@ def test_page_lists_the_creditors_own_events_newest_first(woonbrug, history):
     assert len(own) == 4
 
 
+def test_page_states_the_csvs_one_quote_rule(woonbrug, history):
+    body = woonbrug.get(URL).content.decode()
+    assert "Haal die weg als u het bestand in uw eigen systeem inleest" in body
+
+
 def test_page_never_shows_another_creditors_customers(woonbrug, history):
     body = woonbrug.get(URL).content.decode()
     for event in FeedbackEvent.objects.filter(creditor__code="ENERGIENOORD"):
