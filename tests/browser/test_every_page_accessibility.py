@@ -29,6 +29,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import get_resolver, resolve, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 
 import vroegsignaal
 from conftest import login_verified
@@ -75,6 +76,7 @@ class Page:
     wait_for: str = ""  # a selector the page shows once its scripts are done
     breaks: tuple[str, Exception] | None = None  # an error page: what fails while the page is opened
     ends_on: str = ""  # the URL name the steps lead to, if another page than ``url``
+    also: Callable[[object], list[str]] | None = None  # what else to check that axe cannot (problems found)
 
     @property
     def label(self) -> str:
@@ -113,6 +115,16 @@ def fill_and_submit(values: dict[str, str], button: str, files: dict[str, str] |
     return steps
 
 
+def then(*steps: Steps) -> Steps:
+    """One step after the other."""
+
+    def all_steps(page, world):
+        for step in steps:
+            step(page, world)
+
+    return all_steps
+
+
 def log_in_with(username: str, password: str) -> Steps:
     return fill_and_submit({"#id_auth-username": username, "#id_auth-password": password}, "main form button.utrecht-button--primary-action")
 
@@ -146,6 +158,16 @@ def admin_action(action: str, pk: Callable[[World], int]) -> Steps:
 def case(status: str, state: str = "", **extra) -> Page:
     """The case page of the world's case in ``status``."""
     return Page("cases:detail", lambda w: {"case_id": w.cases[status].pk}, state=state or status, **extra)
+
+
+def in_dutch(*selectors: str) -> Callable[[object], list[str]]:
+    """WCAG 3.1.2 (language of parts), which axe does not check: these fields hold Dutch text."""
+
+    def check(page) -> list[str]:
+        langs = {s: page.evaluate("s => document.querySelector(s).closest('[lang]').lang", s) for s in selectors}
+        return [f"{s} holds Dutch but is marked {lang!r}" for s, lang in langs.items() if lang != "nl"]
+
+    return check
 
 
 TRAY = Page("reporting:tray", lambda w: {"tray_id": w.tray.pk})
@@ -184,6 +206,7 @@ PAGES: dict[str, list[Page]] = {
         Page("two_factor:login", query="?verlopen=1", state="sessie verlopen"),
         Page("two_factor:login", state="onjuist wachtwoord", steps=log_in_with("beheerder", "onjuist")),
         Page("two_factor:login", state="verificatiecode", steps=log_in_with("coordinator", "demo-wachtwoord-2026")),
+        Page("two_factor:login", state="reservecode", steps=then(log_in_with("privacy", "demo-wachtwoord-2026"), submit("button[name=wizard_goto_step][value=backup]"))),
         Page("two_factor:login", state="geblokkeerd", steps=until_locked_out, status=429),
         Page("two_factor:login", state="403 formulier verlopen", steps=without_csrf_cookie, status=403),
         Page("/account/bestaat-niet/", state="404", status=404),
@@ -192,6 +215,7 @@ PAGES: dict[str, list[Page]] = {
     "nieuw": [
         Page("two_factor:setup"),
         Page("two_factor:setup", state="QR-code", steps=submit(NEXT)),
+        Page("two_factor:setup", state="onjuiste code", steps=then(submit(NEXT), fill_and_submit({"#id_generator-token": "000000"}, NEXT))),
     ],
     "coordinator": [
         *ACCOUNT,
@@ -214,7 +238,7 @@ PAGES: dict[str, list[Page]] = {
         Page("cases:list", query="?toon=alle&sorteer=termijn", state="alle zaken"),
         *(case(status) for status in ("opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten")),
         case("opgepakt", state="contactpoging met fouten", steps=submit("#poging button[type=submit]")),
-        Page("cases:letter_template"),
+        Page("cases:letter_template", also=in_dutch("#id_subject", "#id_body")),  # the letter to a resident
         Page("cases:letter_template", state="met fouten", steps=fill_and_submit({"#id_subject": ""}, "main form.case-form button[type=submit]")),
         Page("intake:list", state="403", status=403),
         Page("portal:home", state="400", status=400, breaks=("vroegsignaal.portal.services.home_for", SuspiciousOperation("test"))),
@@ -411,6 +435,8 @@ def build_world(files: Path) -> World:
     assert world.stalled.stalled_since()
 
     officer.start_verification(world.users["privacy"], "keten")
+    # Reserve codes, so that the log-in offers them.
+    StaticDevice.objects.create(user=world.users["privacy"], name="backup").token_set.create(token="abcd1234")
     return world
 
 
@@ -455,7 +481,7 @@ def look_at(page, base_url: str, world: World, spec: Page, language: str) -> lis
     lang = page.evaluate("document.documentElement.lang")
     if lang != language:
         return [f"the page is in {lang!r}, not {language!r}"]
-    return violations(page)
+    return violations(page) + (spec.also(page) if spec.also else [])
 
 
 def _status_of(page) -> int:
