@@ -250,6 +250,7 @@ PAGES: dict[str, list[Page]] = {
         Page("cases:list"),
         *(case(status) for status in ("opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten")),
         case("in_contact", state="notitie met fouten", steps=submit("#notitie button[type=submit]")),
+        Page("cases:detail", lambda w: {"case_id": w.unassigned.pk}, state="zonder hulpverlener: aan mij toewijzen"),
         Page("reporting:household", lambda w: {"household_id": w.cases["in_contact"].household_id}, query="?doel=hulpverlening"),
         Page("reporting:trays", state="403", status=403),
     ],
@@ -296,6 +297,7 @@ PAGES: dict[str, list[Page]] = {
     # The Django admin: each kind of page it makes (start, list, add, change, an action's confirmation).
     "beheerder": [
         *ACCOUNT,
+        Page("reporting:trays", state="403", status=403),
         Page("admin:index"),
         Page("admin:organisations_user_changelist"),
         Page("admin:organisations_user_add"),
@@ -396,6 +398,7 @@ def build_world(files: Path) -> World:
     )  # fmt: skip
     UserFactory(username="geblokkeerd", role=Role.COORDINATOR, municipality=world.users["coordinator"].municipality)
     world.cases = {case.status: case for case in Case.objects.order_by("-pk")}
+    world.objects["unassigned"] = Case.objects.filter(worker=None, team=world.users["hulpverlener"].team).exclude(status="afgesloten").first()
     assert set(world.cases) == {"opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten"}
     open_signal = Signal.objects.filter(status="nieuw", tray__isnull=False).order_by("-priority", "pk").first()
     world.objects["tray"] = Tray.objects.get(pk=open_signal.tray_id)
