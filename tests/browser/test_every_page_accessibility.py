@@ -389,7 +389,7 @@ def build_world(files: Path) -> World:
     from vroegsignaal.signals.models import Signal, Tray
 
     setup.set_up_demo(files)
-    retention.purge()
+    retention.purge()  # a retention run for its page (and what it clears is not opened below)
     world = World(files)
     world.users = {login.username: User.objects.get(username=login.username) for login in setup.DEMO_LOGINS}
     world.users["nieuw"] = UserFactory(
@@ -398,8 +398,9 @@ def build_world(files: Path) -> World:
     )  # fmt: skip
     UserFactory(username="geblokkeerd", role=Role.COORDINATOR, municipality=world.users["coordinator"].municipality)
     world.cases = {case.status: case for case in Case.objects.order_by("-pk")}
-    world.objects["unassigned"] = Case.objects.filter(worker=None, team=world.users["hulpverlener"].team).exclude(status="afgesloten").first()
     assert set(world.cases) == {"opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten"}
+    team_cases = Case.objects.filter(team=world.users["hulpverlener"].team).exclude(status="afgesloten")
+    world.objects["unassigned"] = team_cases.filter(worker=None).order_by("pk").first()
     open_signal = Signal.objects.filter(status="nieuw", tray__isnull=False).order_by("-priority", "pk").first()
     world.objects["tray"] = Tray.objects.get(pk=open_signal.tray_id)
     world.objects["household"] = open_signal.household
@@ -455,7 +456,8 @@ def sign_in(page, base_url: str, world: World, role: str) -> None:
         client.force_login(user)  # a password, no second factor yet
     else:
         login_verified(client, user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
+    name = django_settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])
 
 
 def switch_language(page, base_url: str, language: str) -> None:
