@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Creditor
@@ -158,7 +159,10 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Levering {self.pk} ({self.creditor_id}, {self.reference_date})"
+        # In the reader's language (the admin); the creditor by id: no query for a name.
+        return gettext("Levering %(pk)s (schuldeiser %(creditor)s, peildatum %(date)s)") % {
+            "pk": self.pk, "creditor": self.creditor_id, "date": self.reference_date or "—",
+        }
 
     @property
     def is_running(self) -> bool:
@@ -314,4 +318,4 @@ class ColumnMapping(models.Model):
         verbose_name_plural = _("kolomindelingen")
 
     def __str__(self) -> str:
-        return f"Kolomindeling {self.creditor_id}"
+        return gettext("Kolomindeling van schuldeiser %(creditor)s") % {"creditor": self.creditor_id}

@@ -328,3 +328,19 @@ def test_code_labels_are_english_on_the_page_and_dutch_in_the_report_data():
             {"code": "POSTCODE_ONGELDIG", "omschrijving": "Invalid postcode", "regels": 2}
         ]
     assert _code_rows({"POSTCODE_ONGELDIG": 2})[0]["omschrijving"] == "Postcode ongeldig"
+
+
+def test_a_delivery_and_a_column_mapping_are_named_in_the_readers_language(world):
+    import datetime as dt
+
+    from django.utils import translation
+
+    from vroegsignaal.intake.models import ColumnMapping, Delivery
+
+    delivery = Delivery(pk=27, creditor=world.creditor, reference_date=dt.date(2026, 11, 1))
+    mapping = ColumnMapping(creditor=world.creditor)
+    with translation.override("en"):
+        assert str(delivery) == f"Delivery 27 (creditor {world.creditor.pk}, reference date 2026-11-01)"
+        assert str(mapping) == f"Column mapping of creditor {world.creditor.pk}"
+    with translation.override("nl"):
+        assert str(delivery) == f"Levering 27 (schuldeiser {world.creditor.pk}, peildatum 2026-11-01)"
