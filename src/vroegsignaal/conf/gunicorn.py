@@ -9,6 +9,12 @@
 * Loading them also sets the process's time zone to ``TIME_ZONE``
   (Europe/Amsterdam), so the master's lines are in the same local time as the
   workers' (it logged in UTC, they in Amsterdam time).
+* Before the first worker boots, the master asks whether the keys open the
+  stored personal data (``privacy.keys.start_problem``: the newest value of
+  each encrypted column). After a restore with other keys it stops with one
+  line naming the columns (exit status 2) instead of serving a 500 on every
+  page with personal data. A database that cannot be read yet (not migrated,
+  not reachable) does not stop it: the pages and ``/health/`` say so.
 * Every gunicorn line has the project's format (``conf/logformat.py``: the time
   with its UTC offset, the level, the logger), on stderr like Django's; the
   access log (``gunicorn.access``) is on, without a second timestamp of its own.
@@ -35,6 +41,26 @@ try:
 except ImproperlyConfigured as error:
     sys.stderr.write(f"vroegsignaal: {error}\n")
     raise SystemExit(2) from None
+
+
+def on_starting(server) -> None:
+    """gunicorn's hook in the master, before any worker: refuse keys that do not open the data."""
+    import django
+    from django.db import DatabaseError, connections
+
+    django.setup()
+    from vroegsignaal.privacy.keys import start_problem
+
+    try:
+        problem = start_problem()
+    except DatabaseError:
+        problem = None  # not migrated or not reachable: not this check's business
+    finally:
+        connections.close_all()  # the workers are forked from here: no shared connection
+    if problem:
+        sys.stderr.write(f"vroegsignaal: {problem}\n")
+        raise SystemExit(2)
+
 
 # Client address, request, status, bytes, duration and user agent; the line's time comes from the format.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

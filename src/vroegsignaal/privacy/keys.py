@@ -289,6 +289,33 @@ def _check_staged(report: KeyCheck) -> None:
             report.staged_problems.append(str(error))
 
 
+def start_problem(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """Do the configured keys open the newest value of each encrypted column? A Dutch message
+    naming the columns when not, ``None`` when they do (or nothing is stored yet).
+
+    The web server asks this before it starts (``conf/gunicorn.py``): after a restore with
+    other keys, every page with personal data would otherwise fail with a 500 while
+    ``migrate`` and ``audit_verify`` pass. One value per column, newest first — a quick look,
+    not :func:`check_keys`'s count of every value."""
+    failing = []
+    for model in installed_models():
+        for column in encrypted_fields(model):
+            token = _tokens(model, column, using).order_by("-pk").values_list("_token", flat=True).first()
+            if token is None:
+                continue
+            try:
+                crypto.decrypt(token)
+            except crypto.DecryptionError:
+                failing.append(_column_label(model, column))
+    if not failing:
+        return None
+    return (
+        f"De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen de gegevens in de database niet "
+        f"({_columns(failing)}). Zet de sleutels terug waarmee deze gegevens zijn versleuteld; "
+        "welke dat zijn zegt: vroegsignaal check_keys"
+    )
+
+
 def check_keys(
     *, models_to_check: Iterable[type[models.Model]] | None = None, using: str = DEFAULT_DB_ALIAS
 ) -> KeyCheck:

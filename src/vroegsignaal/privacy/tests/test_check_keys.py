@@ -140,3 +140,20 @@ def _person(birth_date: dt.date) -> Person:
         birth_date_index=crypto.blind_index(birth_date.isoformat(), context=BIRTH_DATE_CONTEXT),
         surname_index="s", identity_index="i",
     )  # fmt: skip
+
+
+def test_the_start_check_passes_when_the_keys_open_the_data(rows_under_old_key):
+    with override_settings(ENCRYPTION_KEYS=f"{NEW},{OLD}"):
+        assert keys.start_problem() is None
+
+
+def test_the_start_check_passes_on_an_empty_database(only_sample_model):
+    assert keys.start_problem() is None
+
+
+def test_the_start_check_names_the_columns_the_keys_do_not_open(rows_under_old_key):
+    with override_settings(ENCRYPTION_KEYS=NEW):
+        problem = keys.start_problem()
+    table = rows_under_old_key._meta.db_table
+    assert problem is not None and problem.startswith("De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen")
+    assert f"{table}.name" in problem and f"{table}.birth_date" in problem and "vroegsignaal check_keys" in problem
