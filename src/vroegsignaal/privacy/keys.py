@@ -40,6 +40,11 @@ class RotationReport:
         return sum(self.counts.values())
 
 
+def values_phrase(count: int) -> str:
+    """``1 waarde``, ``3 waarden``: how the key commands count stored values (Dutch, as they print)."""
+    return f"{count} {'waarde' if count == 1 else 'waarden'}"
+
+
 def installed_models() -> list[type[models.Model]]:
     return list(apps.get_models())
 

@@ -10,11 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from vroegsignaal.privacy.keys import check_keys
-
-
-def _values(count: int) -> str:
-    return f"{count} {'waarde' if count == 1 else 'waarden'}"
+from vroegsignaal.privacy.keys import check_keys, values_phrase
 
 
 def _files(count: int) -> str:
@@ -35,11 +31,11 @@ class Command(BaseCommand):
         for kid in report.configured:
             staged = report.staged.get(kid, 0)
             waiting = f"; {_files(staged)} in de wachtrij voor verwerking" if staged else ""
-            self.stdout.write(f"  {kid}: {_values(report.in_use.get(kid, 0))} in de database{waiting}")
+            self.stdout.write(f"  {kid}: {values_phrase(report.in_use.get(kid, 0))} in de database{waiting}")
         if report.unknown_values:
             ids = ", ".join(sorted(report.unknown_ids))
-            self.stdout.write(f"  niet ingesteld ({ids}): {_values(report.unknown_values)} in de database")
-        self.stdout.write(f"Steekproef: {_values(report.decrypted)} ontsleuteld.")
+            self.stdout.write(f"  niet ingesteld ({ids}): {values_phrase(report.unknown_values)} in de database")
+        self.stdout.write(f"Steekproef: {values_phrase(report.decrypted)} ontsleuteld.")
         if report.blind_index_checked:
             self.stdout.write(
                 f"Zoekindex (VROEGSIGNAAL_BLIND_INDEX_KEY): bij {report.blind_index_checked} "

@@ -5,11 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.privacy.crypto import DecryptionError, current_key_id
-from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, rotate_keys
-
-
-def _values(count: int) -> str:
-    return f"{count} {'waarde' if count == 1 else 'waarden'}"
+from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, rotate_keys, values_phrase
 
 
 class Command(BaseCommand):
@@ -31,7 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Huidige sleutel: {current_key_id()}")
 
         def progress(label: str, count: int) -> None:  # as each model is done: a long run shows it goes on
-            self.stdout.write(f"{label}: {_values(count)} {verb}")
+            self.stdout.write(f"{label}: {values_phrase(count)} {verb}")
             self.stdout.flush()
 
         try:
@@ -40,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} Wat al klaar was, blijft opnieuw versleuteld; draai daarna opnieuw.")
         if not report.counts:
             self.stdout.write("Geen modellen met versleutelde velden gevonden.")
-        summary = f"Totaal: {_values(report.total)} {verb}."
+        summary = f"Totaal: {values_phrase(report.total)} {verb}."
         if dry_run:
             self.stdout.write(summary + " Proefdraai: er is niets gewijzigd.")
             return
