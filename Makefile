@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export VROEGSIGNAAL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv assets system-deps lint migrations-check schema-check messages messages-check test-sqlite test-postgres benchmarks clean
+.PHONY: run test venv assets system-deps lint migrations-check schema-check messages messages-check test-sqlite test-postgres benchmarks benchmarks-postgres clean
 
 $(BIN)/vroegsignaal: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
@@ -63,6 +63,11 @@ test-postgres:
 
 benchmarks: venv
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+## make benchmarks-postgres: every benchmark on SQLite and on a throw-away PostgreSQL 15
+## (run it after a change to intake, evaluation or a page: a slow plan shows only there)
+benchmarks-postgres: venv
+	@scripts/with-postgres.sh $(MAKE) --no-print-directory benchmarks
 
 clean:
 	rm -rf var .pytest_cache artifacts
