@@ -15,12 +15,13 @@ from vroegsignaal.signals.rules import RuleValues
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(browser, page, live_server, screenshot):
+def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(
+    browser, page, live_server, screenshot, csp_refusals
+):
     municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
     services.set_rules(municipality, RuleValues())
     coordinator = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Carla", last_name="Bos")
-    refused: list[str] = []
-    page.on("console", lambda m: refused.append(page.url) if "Content Security Policy" in m.text else None)
+    refused = csp_refusals
     log_in(page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default"))
     page.get_by_role("heading", name="Welkom").first.wait_for()
     on_home = len(refused)

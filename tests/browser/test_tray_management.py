@@ -51,7 +51,9 @@ def household_with_two_arrears(municipality, buurt, creditors, n: int) -> Househ
     return household
 
 
-def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_first(browser, page, live_server, screenshot):
+def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_first(
+    browser, page, live_server, screenshot, csp_refusals
+):
     municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
     services.set_rules(municipality, RuleValues())
     wijk = Neighbourhood.objects.create(code="WK036301", name="Noord", kind="wijk", municipality=municipality)
@@ -69,8 +71,7 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     household_with_two_arrears(municipality, haven, creditors, 2)
     services.evaluate(municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
     coordinator = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Carla", last_name="Bos")
-    refused: list[str] = []
-    page.on("console", lambda m: refused.append(page.url) if "Content Security Policy" in m.text else None)
+    refused = csp_refusals
     log_in(page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default"))
     page.get_by_role("heading", name="Welkom").first.wait_for()
     on_home = len(refused)
