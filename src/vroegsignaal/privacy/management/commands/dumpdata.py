@@ -9,20 +9,15 @@ still be dumped, with the personal models left out (``--exclude``).
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.management.base import CommandError
 from django.core.management.commands import dumpdata
 
-from vroegsignaal.privacy.fields import _EncryptedMixin
+from vroegsignaal.privacy.keys import encrypted_fields, installed_models
 
 
 def personal_models() -> list[str]:
     """``app_label.ModelName`` of each model with an encrypted (personal) field."""
-    return sorted(
-        f"{model._meta.app_label}.{model.__name__}"
-        for model in apps.get_models()
-        if any(isinstance(field, _EncryptedMixin) for field in model._meta.concrete_fields)
-    )
+    return sorted(f"{model._meta.app_label}.{model.__name__}" for model in installed_models() if encrypted_fields(model))
 
 
 def _selected(labels: list[str], model: str) -> bool:
