@@ -45,7 +45,7 @@ LABELS = {
     "werkbakje gewijzigd": _("Werkbakje gewijzigd"),
     "werkbakje verplaatst": _("Werkbakje verplaatst"),
     "werkbakje verwijderd": _("Werkbakje verwijderd"),
-    # Households (the purpose of viewing the user chose; reporting.services.PURPOSES)
+    # Households: the purposes of viewing a user chooses (reporting.services.PURPOSES takes these)
     "signaalbehandeling": _("Signaalbehandeling"),
     "hulpverlening": _("Hulpverlening (casus)"),
     "kwaliteitscontrole": _("Kwaliteitscontrole"),

@@ -21,12 +21,14 @@ from .crypto import (
 from .files import open_private
 from .keys import RotationReport, rotate_keys
 from .models import AuditAction, AuditEvent
+from .purposes import LABELS as PURPOSE_LABELS
 from .purposes import purpose_label
 from .retention import PurgeReport, policy_for, purge
 
 __all__ = [
     "AuditAction",
     "AuditEvent",
+    "PURPOSE_LABELS",
     "BackupError",
     "BackupReport",
     "DecryptionError",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.households.selectors import household_persons
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.privacy.services import AuditAction, record
+from vroegsignaal.privacy.services import PURPOSE_LABELS, AuditAction, record
 from vroegsignaal.signals.exports import (
     COLUMNS,
     CONTACT_COLUMNS,
@@ -35,11 +35,8 @@ from vroegsignaal.signals.exports import (
 from vroegsignaal.signals.models import SignalStatus
 
 # Why a user opens a household.
-PURPOSES = {
-    "signaalbehandeling": _("Signaalbehandeling"),
-    "hulpverlening": _("Hulpverlening (casus)"),
-    "kwaliteitscontrole": _("Kwaliteitscontrole"),
-}
+# The purposes a user may choose for opening a household; their labels are the audit log's.
+PURPOSES = {code: PURPOSE_LABELS[code] for code in ("signaalbehandeling", "hulpverlening", "kwaliteitscontrole")}
 # What an opening is logged as until the user chooses: a coordinator handles signals, a
 # wijkteam worker (who only opens the households of the team's cases) works a case.
 DEFAULT_PURPOSE = "signaalbehandeling"
