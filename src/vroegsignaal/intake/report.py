@@ -99,13 +99,23 @@ def report_lines(delivery: Delivery) -> list[str]:
         return _report_lines(delivery)
 
 
-def _report_lines(delivery: Delivery) -> list[str]:
-    r = delivery_report(delivery)
-    lines = [
+def heading_lines(delivery: Delivery) -> list[str]:
+    """The report's first lines (which delivery, its status): all there is to say while it waits or runs."""
+    with translation.override("nl"):
+        return _heading_lines(delivery)
+
+
+def _heading_lines(delivery: Delivery) -> list[str]:
+    return [
         f"Levering {delivery.pk} — schuldeiser {delivery.creditor.code}, soort {delivery.kind or '-'}, "
         f"peildatum {delivery.reference_date.isoformat() if delivery.reference_date else '-'}",
         f"Status: {delivery.status} — {STATUS_SENTENCES[DeliveryStatus(delivery.status)]}",
     ]
+
+
+def _report_lines(delivery: Delivery) -> list[str]:
+    r = delivery_report(delivery)
+    lines = _heading_lines(delivery)
     if r["weigering"]:
         codes = ", ".join(r["weigering"]["codes"]) or "-"
         lines.append(f"Geweigerd ({codes}): {r['weigering']['melding']}")

@@ -22,7 +22,7 @@ from django.utils import translation
 from vroegsignaal.intake import services
 from vroegsignaal.intake.fields import Soort
 from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
-from vroegsignaal.intake.report import report_lines
+from vroegsignaal.intake.report import heading_lines, report_lines
 from vroegsignaal.organisations.models import Creditor
 
 EXIT_REFUSED = 1
@@ -78,9 +78,8 @@ class Command(BaseCommand):
                 raise
             self.stderr.write(self._broken_message(error))
             sys.exit(EXIT_BROKEN)
-        lines = report_lines(delivery)
         # A delivery still queued or running has no counts yet: its heading and status only.
-        for line in lines[:2] if delivery.is_running else lines:
+        for line in heading_lines(delivery) if delivery.is_running else report_lines(delivery):
             self.stdout.write(line)
         if delivery.status == DeliveryStatus.AFGEWEZEN:
             refusal = delivery.report.get("weigering") or {}
