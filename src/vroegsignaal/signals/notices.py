@@ -20,7 +20,7 @@ import logging
 import polars as pl
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from vroegsignaal.organisations.models import Municipality, Role, User
 from vroegsignaal.portal.links import notice_link
@@ -124,8 +124,6 @@ def notify_crisis_signals(municipality_id: int, count: int, attempt: int = 1) ->
 
 def _retry(municipality: Municipality, count: int, attempt: int) -> None:
     """Queue the notice again after its wait, or log that it is given up."""
-    from django.utils import timezone
-
     from .tasks import notify_crisis_task
 
     if attempt > len(RETRY_AFTER_MINUTES):
