@@ -12,10 +12,11 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import report, services
 from .models import ApiKey, Delivery
 
 
@@ -85,9 +86,15 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ["=id", "creditor__code", "=sha256"]
     date_hierarchy = "received_at"
     list_select_related = ["creditor"]
-    exclude = ["staged_name"]
+    # The stored report is JSON for programs; people read it as the command prints it.
+    exclude = ["staged_name", "report"]
+    readonly_fields = ["verslag"]
     show_full_result_count = False
     actions = [reprocess_stalled]
+
+    @admin.display(description=_("verslag"))
+    def verslag(self, obj: Delivery) -> str:
+        return format_html('<pre class="delivery-report" lang="nl">{}</pre>', "\n".join(report.report_lines(obj)))
 
     @admin.display(description=_("staat stil sinds"))
     def stalled(self, obj: Delivery) -> str:

@@ -51,3 +51,13 @@ def test_deliveries_are_listed_read_only(world, households, admin_client):
     assert detail.status_code == 200
     assert b'name="_save"' not in detail.content
     assert admin_client.get("/beheer/intake/delivery/add/").status_code == 403
+
+
+def test_a_delivery_report_reads_in_the_admin_as_the_command_prints_it(world, households, admin_client):
+    delivery = services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01", via="cli"
+    )
+    page = admin_client.get(f"/beheer/intake/delivery/{delivery.pk}/change/").content.decode()
+    assert "Regels geaccepteerd:     2" in page
+    assert "Achterstanden:           nieuw 2, gewijzigd 0, afgemeld 0" in page
+    assert "afgewezen_per_code" not in page  # not the stored JSON
