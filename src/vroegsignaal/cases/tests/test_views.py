@@ -313,7 +313,9 @@ def test_closing_without_choosing_an_outcome_is_refused(client, verified_client,
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     body = _close(client, case).content.decode()
-    assert "Niet opgeslagen. Verbeter deze fout:" in body
+    summary = body[body.index('id="foutmeldingen"'):]
+    assert "Niet opgeslagen." in summary and "Verbeter wat bij deze velden staat:" in summary
+    assert 'tabindex="-1" autofocus' in body  # the summary takes the focus
     assert "Eindresultaat: Kies het eindresultaat waarmee u de zaak afsluit." in body
     assert Case.objects.get(pk=case.pk).status == "opgepakt"
 
