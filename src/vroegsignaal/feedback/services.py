@@ -47,6 +47,7 @@ from vroegsignaal.intake.normalise import csv_lines as safe_csv_lines
 from vroegsignaal.organisations.models import Covenant, Creditor
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.portal.links import notice_link
+from vroegsignaal.portal.retry import retry_later
 from vroegsignaal.privacy.services import AuditAction, blind_index, record
 from vroegsignaal.signals.models import Signal, SignalArrear, SignalArrearRole, SignalStatus
 
@@ -379,11 +380,13 @@ def notice_text(creditor: Creditor) -> str:
         return NOTICE_BODY.format(name=creditor.name, link=notice_link("feedback:list"))
 
 
-def notify_creditor(creditor_id: int, *, today: dt.date | None = None) -> bool:
+def notify_creditor(creditor_id: int, *, today: dt.date | None = None, attempt: int = 1) -> bool:
     """E-mail the creditor's contact address that new feedback is ready; at most once a day.
 
     Returns whether a notice was sent. No contact address → nothing. Runs after
-    the feedback committed (a background task); a mail failure is logged, not raised.
+    the feedback committed (a background task); a mail failure is logged, not
+    raised, and the notice is tried again later (``attempt`` counts the tries;
+    :mod:`vroegsignaal.portal.retry`).
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -403,10 +406,24 @@ def notify_creditor(creditor_id: int, *, today: dt.date | None = None) -> bool:
             logger.exception(
                 "Melding aan schuldeiser %s kon niet worden verstuurd.", stream.creditor.code
             )
+            _retry(stream.creditor, attempt)
             return False
         stream.notified_on = today
         stream.save(update_fields=["notified_on"])
     return True
+
+
+def _retry(creditor: Creditor, attempt: int) -> None:
+    from .tasks import notify_creditor_task
+
+    retry_later(
+        notify_creditor_task,
+        (creditor.pk,),
+        attempt,
+        what=f"Melding aan schuldeiser {creditor.code}",
+        # notified_on stays unset: the next feedback for the creditor mails again.
+        otherwise="de schuldeiser ziet de terugkoppeling in het portaal en via de API.",
+    )
 
 
 # ---------------------------------------------------------------------------

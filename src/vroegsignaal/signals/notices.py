@@ -7,29 +7,26 @@ makes a signal a crisis one — raised as such, or an open signal that became
 one — e-mails the municipality's active coordinators who have an address. The
 mail says how many and where to look, never who: no name, address or amount.
 It is sent by a background task after the evaluation committed; a mail that
-fails is logged and tried again later (:data:`RETRY_AFTER_MINUTES`: after 5
-minutes, half an hour, 2 and 8 hours — a mail server that is down for the
+fails is logged and tried again later (:mod:`vroegsignaal.portal.retry`: after
+5 minutes, half an hour, 2 and 8 hours — a mail server that is down for the
 night must not cost the three days); it never changes the evaluation.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import polars as pl
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from vroegsignaal.organisations.models import Municipality, Role, User
 from vroegsignaal.portal.links import notice_link
+from vroegsignaal.portal.retry import retry_later
 
 logger = logging.getLogger(__name__)
 
-# After a failed send, the next try waits this long; after the last one the notice is given up
-# (logged as an error: the signals stay in the Crisis tray, with their deadline).
-RETRY_AFTER_MINUTES = (5, 30, 120, 480)
 
 SUBJECT = "Vroegsignaal: nieuwe crisissignalen in {municipality}"
 BODY = """Beste coördinator,
@@ -126,25 +123,11 @@ def _retry(municipality: Municipality, count: int, attempt: int) -> None:
     """Queue the notice again after its wait, or log that it is given up."""
     from .tasks import notify_crisis_task
 
-    if attempt > len(RETRY_AFTER_MINUTES):
-        logger.error(
-            "Melding van crisissignalen aan gemeente %s ook na %s pogingen niet verstuurd; "
-            "vertel de coördinatoren dat er crisissignalen wachten.",
-            municipality.code,
-            attempt,
-        )
-        return
-    minutes = RETRY_AFTER_MINUTES[attempt - 1]
-    try:
-        notify_crisis_task.using(run_after=timezone.now() + dt.timedelta(minutes=minutes)).enqueue(
-            municipality.pk, count, attempt + 1
-        )
-    except Exception:  # a backend that cannot wait (tests' immediate one) or is down: say so
-        logger.exception("Melding van crisissignalen aan gemeente %s niet opnieuw ingepland.", municipality.code)
-        return
-    logger.warning(
-        "Melding van crisissignalen aan gemeente %s wordt over %s minuten opnieuw verstuurd (poging %s).",
-        municipality.code,
-        minutes,
-        attempt + 1,
+    retry_later(
+        notify_crisis_task,
+        (municipality.pk, count),
+        attempt,
+        what=f"Melding van crisissignalen aan gemeente {municipality.code}",
+        # The signals stay in the Crisis tray, with their deadline.
+        otherwise="vertel de coördinatoren dat er crisissignalen wachten.",
     )

@@ -253,6 +253,46 @@ def test_notice_goes_at_most_once_a_day(
     assert len(mail.outbox) == 2
 
 
+def test_a_failed_notice_is_tried_again_later_and_mailed_when_the_server_is_back(
+    world, covenants, coordinator, django_capture_on_commit_callbacks, monkeypatch, caplog, settings
+):
+    from django.utils import timezone
+    from django_tasks import default_task_backend
+
+    from vroegsignaal.portal.retry import RETRY_AFTER_MINUTES
+
+    world.creditors["WOONBRUG"].contact_email = "incasso@debrug.example"
+    world.creditors["WOONBRUG"].save()
+    with django_capture_on_commit_callbacks(execute=False):  # feedback recorded, notice not yet sent
+        case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
+    creditor_id = world.creditors["WOONBRUG"].pk
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("smtp weg")
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    monkeypatch.setattr(services, "send_mail", broken)
+    before = timezone.now()
+    assert services.notify_creditor(creditor_id) is False
+    (queued,) = default_task_backend.results
+    assert queued.args == [creditor_id, 2]
+    assert dt.timedelta(minutes=5) <= queued.task.run_after - before < dt.timedelta(minutes=6)
+    assert "Melding aan schuldeiser WOONBRUG wordt over 5 minuten opnieuw verstuurd (poging 2)." in caplog.text
+    assert FeedbackStream.objects.get(creditor_id=creditor_id).notified_on is None
+
+    default_task_backend.clear()
+    last = len(RETRY_AFTER_MINUTES) + 1
+    assert services.notify_creditor(creditor_id, attempt=last) is False
+    assert default_task_backend.results == []
+    assert f"Melding aan schuldeiser WOONBRUG ook na {last} pogingen niet verstuurd" in caplog.text
+    assert "incasso@debrug.example" not in caplog.text
+
+    monkeypatch.undo()  # the mail server is back: the retried task sends it
+    assert services.notify_creditor(creditor_id, attempt=3) is True
+    assert [m.to for m in mail.outbox] == [["incasso@debrug.example"]]
+
+
 def test_no_contact_address_no_notice(signal, coordinator, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)

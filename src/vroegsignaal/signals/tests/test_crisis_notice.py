@@ -8,6 +8,7 @@ from django.core import mail
 
 from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
+from vroegsignaal.portal.retry import RETRY_AFTER_MINUTES
 from vroegsignaal.signals import services
 
 from .conftest import PEILDATUM
@@ -117,7 +118,7 @@ def test_a_failed_notice_is_tried_again_later_and_given_up_after_the_last_wait(w
     assert "over 5 minuten opnieuw verstuurd (poging 2)" in caplog.text
 
     default_task_backend.clear()
-    last = len(notices.RETRY_AFTER_MINUTES) + 1
+    last = len(RETRY_AFTER_MINUTES) + 1
     assert notices.notify_crisis_signals(world.municipality.pk, 2, attempt=last) == 0
     assert default_task_backend.results == []
     assert f"ook na {last} pogingen niet verstuurd" in caplog.text
