@@ -68,7 +68,7 @@ import mmap
 import os
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -347,6 +347,57 @@ def _finish(
     return selected.select(order), match.sources, match.unknown, match.duplicates
 
 
+# A title above the column names is looked for this many rows down.
+HEADER_SEARCH_ROWS = 10
+
+
+def header_further_down(
+    candidates: Iterable[tuple[int, list[object]]],
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+) -> int | None:
+    """The row number of the first candidate row that has every required column, if any.
+
+    A file whose first row misses the required columns often has them a row or
+    two lower, under a title or an export date (a spreadsheet saved as it looks).
+    The contract keeps the first non-empty row as the header, so such a file is
+    still refused; this only lets the message say where the names are.
+    """
+    for row, headers in itertools.islice(candidates, HEADER_SEARCH_ROWS):
+        cells = [h.strip() or None if isinstance(h, str) else h for h in headers]
+        if any(cells) and not missing_columns(match_headers(cells, column_mapping).columns, soort):
+            return row
+    return None
+
+
+def _refuse_if_header_lower(
+    header_row: int,
+    headers: list[object],
+    below: Iterable[tuple[int, list[object]]],
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+) -> None:
+    """Refuse as ``KOLOM_ONTBREEKT`` saying where the column names are, when the header
+    misses required columns that one of the rows ``below`` it has."""
+    missing = missing_columns(match_headers(headers, column_mapping).columns, soort)
+    if not missing:
+        return
+    row = header_further_down(below, column_mapping, soort)
+    if row is None:
+        return
+    above = row - header_row
+    raise DeliveryRefused(
+        Code.KOLOM_ONTBREEKT,
+        message(
+            Code.KOLOM_ONTBREEKT,
+            variant="kopregel_lager",
+            rij=row,
+            regels="regel" if above == 1 else f"{above} regels",
+        ),
+        missing_columns=tuple(missing),
+    )
+
+
 # ---------------------------------------------------------------------------
 # CSV
 # ---------------------------------------------------------------------------
@@ -471,6 +522,22 @@ def _sample_records(sample: str, delimiter: str, limit: int = 200):
         return
 
 
+def _csv_rows_below(
+    body_sample: str, forced: str | None, header_row: int
+) -> Iterator[tuple[int, list[object]]]:
+    """The first record of each line under the header, with its row number (the header's
+    is ``header_row``), each read with its own delimiter: a title above the column names
+    makes the delimiter sniffed from the title wrong."""
+    lines = body_sample.split("\n")
+    for k in range(1, min(len(lines), HEADER_SEARCH_ROWS + 1)):
+        text = "\n".join(lines[k:])
+        if not lines[k].strip():
+            continue
+        record = next(_sample_records(text, forced or sniff_delimiter(text), limit=1), None)
+        if record:
+            yield header_row + k, list(record)
+
+
 def _polars_error_reason(error: Exception) -> str:
     text = str(error)
     if "more fields" in text or "malformed" in text.lower():
@@ -496,6 +563,9 @@ def _read_csv(
     if not records[0]:
         raise _unreadable("de kopregel kan niet worden gelezen")
     headers: list[object] = [h.strip() or None for h in records[0]]
+    _refuse_if_header_lower(
+        skip + 1, headers, _csv_rows_below(body_sample, forced, skip + 1), column_mapping, soort
+    )
     match = match_headers(headers, column_mapping)
     positions = sorted(match.columns.values())
 
@@ -703,6 +773,10 @@ def _read_xlsx(
         raise _empty()
     header = frame.row(header_index)
     header_row, headers = int(header[0]), list(header[1:])
+    below = frame.slice(header_index + 1, HEADER_SEARCH_ROWS).iter_rows()
+    _refuse_if_header_lower(
+        header_row, headers, ((int(r[0]), list(r[1:])) for r in below), column_mapping, soort
+    )
     body = frame.slice(header_index + 1, head_rows)
     empty_columns = {
         i

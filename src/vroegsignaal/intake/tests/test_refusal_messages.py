@@ -120,3 +120,56 @@ def test_the_refused_delivery_carries_the_same_message(world, households):
     delivery = deliver(world, raw_csv(header))
     assert refusal(delivery)["codes"] == ["KOLOM_ONTBREEKT"]
     assert "Niet herkende kolommen in uw bestand: Huis nummer?." in refusal(delivery)["melding"]
+
+
+# --- a title above the column names -------------------------------------------------------
+
+LOWER = (
+    "De kolomnamen staan op rij {row}, maar de eerste regel die niet leeg is moet de kopregel zijn. "
+    "Verwijder de {above} boven de kolomnamen (bijvoorbeeld een titel of een exportdatum) en lever "
+    "het bestand opnieuw aan."
+)
+
+
+@pytest.mark.parametrize(
+    ("above", "row", "said"),
+    [
+        (["Achterstanden Woonstichting De Brug per 01-10-2026"], 2, "regel"),
+        (["Achterstanden Woonstichting De Brug;;;;;;;;", "Export: 02-10-2026 07:00"], 3, "2 regels"),
+        (["Achterstanden", ""], 3, "2 regels"),
+        (["Achterstanden, export van 1 oktober"], 2, "regel"),  # a comma in the title: no delimiter
+    ],
+    ids=["titel", "titel-met-puntkommas-en-datum", "titel-en-lege-regel", "titel-met-komma"],
+)
+def test_a_csv_with_a_title_above_the_column_names_is_refused_saying_where_they_are(above, row, said):
+    content = "\n".join(above).encode() + b"\n" + raw_csv(HEADER)
+    with pytest.raises(DeliveryRefused) as caught:
+        parse_delivery(content, filename="a.csv", soort="stand")
+    assert caught.value.code == Code.KOLOM_ONTBREEKT
+    assert caught.value.message == LOWER.format(row=row, above=said)
+
+
+def test_an_xlsx_with_a_title_above_the_column_names_is_refused_saying_where_they_are():
+    from .test_parsing import XLSX_ROW, xlsx_bytes
+    from .test_parsing import HEADER as XLSX_HEADER
+
+    data = xlsx_bytes({"Achterstanden": [["Achterstanden per 1 oktober 2026"], [], XLSX_HEADER, XLSX_ROW]})
+    with pytest.raises(DeliveryRefused) as caught:
+        parse_delivery(data, soort="stand")
+    assert caught.value.code == Code.KOLOM_ONTBREEKT
+    assert caught.value.message == LOWER.format(row=3, above="2 regels")
+
+
+def test_without_the_column_names_further_down_the_missing_columns_are_named():
+    content = b"Achterstanden per 1 oktober 2026\n" + raw_csv([h for h in HEADER if h != "postcode"])
+    with pytest.raises(DeliveryRefused) as caught:
+        parse_delivery(content, filename="a.csv", soort="stand")
+    assert caught.value.message.startswith("Verplichte kolommen ontbreken: ")
+
+
+def test_a_title_over_a_delivery_refuses_it_and_changes_nothing(world, households):
+    from vroegsignaal.households.models import Arrear
+
+    delivery = deliver(world, b"Achterstanden oktober\n" + stand(range(1, 4)))
+    assert refusal(delivery) == {"codes": ["KOLOM_ONTBREEKT"], "melding": LOWER.format(row=2, above="regel")}
+    assert not Arrear.objects.exists()
