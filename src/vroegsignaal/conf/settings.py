@@ -168,6 +168,14 @@ BLIND_INDEX_KEY = env(
     "Base64 HMAC key for the blind indexes that let encrypted values be matched.",
     demo=_DEMO_BLIND_INDEX_KEY,
 )
+# Read only by `rotate_blind_index_key` (it checks it): a malformed one does not stop the portal.
+NEW_BLIND_INDEX_KEY = env(
+    "VROEGSIGNAAL_NEW_BLIND_INDEX_KEY",
+    "",
+    "Only while replacing the blind-index key: the new key (base64, 32+ bytes) that "
+    "`rotate_blind_index_key` makes the stored indexes with; then it becomes `VROEGSIGNAAL_BLIND_INDEX_KEY` "
+    "and this one goes.",
+)
 # Parsed here, so that a missing or malformed key stops every process at start-up (gunicorn, the
 # worker, each command) with a message naming the variable, not the first save of personal data.
 # The messages never show a key.

@@ -24,18 +24,21 @@ A blind index is ``HMAC-SHA256(BLIND_INDEX_KEY, context || 0x00 || value)``,
 hex, truncated to 32 characters (128 bits). The context (e.g. ``"person.bsn"``)
 keeps indexes of different fields unlinkable. Callers normalise the value
 (case, spaces, diacritics) before indexing; this module indexes exactly what it
-is given.
+is given. ``vroegsignaal rotate_blind_index_key`` replaces the key: it makes
+every stored index again from the decrypted values (:mod:`.reindex`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -75,6 +78,8 @@ class KeyRing:
 
 _keyring: KeyRing | None = None
 _blind_key: bytes | None = None
+# A key that replaces the configured blind-index key in one thread (:func:`blind_index_key_in_use`).
+_blind_key_override = threading.local()
 
 
 @receiver(setting_changed)
@@ -244,14 +249,17 @@ def blind_index_key() -> bytes:
     return _blind_index_key()
 
 
-def parse_blind_index_key(raw: str | None) -> bytes:
-    """Decode the base64 blind-index key; fail loudly (never showing it) when it is missing or weak."""
+def parse_blind_index_key(raw: str | None, name: str = "VROEGSIGNAAL_BLIND_INDEX_KEY") -> bytes:
+    """Decode the base64 blind-index key; fail loudly (never showing it) when it is missing or weak.
+
+    ``name`` is the variable the messages name (the rotation reads a new key from another one).
+    """
     if not raw:
-        raise ImproperlyConfigured(f"VROEGSIGNAAL_BLIND_INDEX_KEY ontbreekt. {MAKE_KEY}")
-    key = _decode_key(raw, "VROEGSIGNAAL_BLIND_INDEX_KEY")
+        raise ImproperlyConfigured(f"{name} ontbreekt. {MAKE_KEY}")
+    key = _decode_key(raw, name)
     if len(key) < KEY_BYTES:
         raise ImproperlyConfigured(
-            f"VROEGSIGNAAL_BLIND_INDEX_KEY is {len(key)} bytes; gebruik ten minste {KEY_BYTES} "
+            f"{name} is {len(key)} bytes; gebruik ten minste {KEY_BYTES} "
             f"willekeurige bytes. {MAKE_KEY}"
         )
     return key
@@ -259,9 +267,28 @@ def parse_blind_index_key(raw: str | None) -> bytes:
 
 def _blind_index_key() -> bytes:
     global _blind_key
+    override = getattr(_blind_key_override, "key", None)
+    if override is not None:
+        return override
     if _blind_key is None:
         _blind_key = parse_blind_index_key(getattr(settings, "BLIND_INDEX_KEY", None))
     return _blind_key
+
+
+@contextlib.contextmanager
+def blind_index_key_in_use(key: bytes) -> Iterator[None]:
+    """Within the block, this thread makes every blind index with ``key`` instead of
+    ``VROEGSIGNAAL_BLIND_INDEX_KEY``.
+
+    For ``rotate_blind_index_key`` only: it makes the new indexes with the very
+    functions intake makes them with. Other threads keep the configured key.
+    """
+    previous = getattr(_blind_key_override, "key", None)
+    _blind_key_override.key = key
+    try:
+        yield
+    finally:
+        _blind_key_override.key = previous
 
 
 def _check_context(context: str) -> bytes:
