@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
+
+# The largest id a database column holds (a signed 64-bit integer): a larger number names nothing.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: str | None) -> int | None:
+    """An object's id as a form or query string sends it, or ``None`` when it is none.
+
+    Only ASCII digits make an id (``str.isdigit()`` also takes ``²`` and other digits
+    ``int()`` refuses), and no more than a database column holds (a longer number would
+    fail the query, or ``int()`` itself past 4300 digits).
+    """
+    if not value or not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_ID)):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """The ids among ``values`` (a list of ticked check boxes), in order; what is no id is left out."""
+    return [number for number in map(parse_id, values) if number is not None]
 
 
 class DateInput(forms.DateInput):

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vroegsignaal.portal import filters
+from vroegsignaal.portal.forms import parse_id, parse_ids
 
 from . import officer, selectors, services
 from .forms import SubjectSearchForm
@@ -41,10 +42,6 @@ def privacy_officer_required(view):
     return never_cache(wrapper)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @privacy_officer_required
 def audit_log(request):
     if back := filters.back_to_remembered(request, SESSION_FILTER, reverse("privacy:audit_log")):
@@ -53,8 +50,8 @@ def audit_log(request):
     filters.remember(request, SESSION_FILTER, query.urlencode())
     page = selectors.audit_page(
         selectors.audit_events(request.user, query),
-        before=_int(request.GET.get("voor")),
-        after=_int(request.GET.get("na")),
+        before=parse_id(request.GET.get("voor")),
+        after=parse_id(request.GET.get("na")),
     )
     officer.record_audit_read(request.user, query, page.events, request=request)
     labels = selectors.object_type_labels()
@@ -186,7 +183,7 @@ def subject_access_download(request):
             {"form": form, "query": None, "result": None, "max_hits": MAX_HITS},
             status=400,
         )
-    person_ids = [int(v) for v in request.POST.getlist("persoon") if v.isascii() and v.isdigit()]
+    person_ids = parse_ids(request.POST.getlist("persoon"))
     try:
         filename, content = services.subject_access_export(
             request.user, form.query(), person_ids, request=request

@@ -27,6 +27,7 @@ from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import CreditorType, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.portal import filters
+from vroegsignaal.portal.forms import parse_ids
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals.exports import status_choices
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
@@ -249,7 +250,7 @@ def tray_bulk_action(request, tray_id: int):
     """Pick up, assign or decline the signals ticked on the tray page; back to the same filter."""
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
     back = f"{reverse('reporting:tray', args=[tray.pk])}?{selectors.remembered_query(QueryDict(request.POST.get('filter', '')))}"
-    ids = [int(v) for v in request.POST.getlist("signaal") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("signaal"))
     signals = list(scoped(request.user, Signal).filter(tray=tray, pk__in=ids).order_by("id"))
     if not signals:
         messages.warning(request, _("Vink eerst een of meer signalen aan."))

@@ -450,3 +450,13 @@ def test_the_export_refuses_a_search_with_a_problem_and_exports_nothing(
     page = client.get(response["Location"]).content.decode()
     assert "Niet gedownload: de zoekopdracht klopt niet." in page
     assert "utrecht-alert--warning" in page  # and what is wrong
+
+
+@pytest.mark.parametrize("hostile", ["²", "9" * 5000, "9" * 40, "-1"])
+def test_a_page_position_that_is_no_number_opens_the_newest_page(towns, officer, client_of, hostile):
+    """``voor``/``na`` of ``²`` (a digit to ``isdigit()``, not to ``int()``) or 5000 digits were a
+    server error; such a position is ignored."""
+    client = client_of(officer)
+    for key in ("voor", "na"):
+        response = client.get("/privacy/auditlog/", {key: hostile})
+        assert response.status_code == 200

@@ -107,3 +107,16 @@ def test_bulk_assign_and_decline_say_what_they_did(town, client, verified_client
     ]
     response = _post(client, town, signaal=[declined.pk], actie="niet_opgepakt", reden="Inwoner is overleden")
     assert _messages(response)[-1:] == ["1 signaal niet opgepakt."]  # after the first, not yet shown
+
+
+@pytest.mark.parametrize("hostile", ["²", "9" * 40, "9" * 5000, "-1", "1e3", " 1"])
+def test_ticked_values_that_are_no_signal_id_are_left_out_not_a_crash(town, client, verified_client, hostile):
+    """``str.isdigit()`` takes ``²`` (``int()`` does not); 40 digits pass no database column and
+    5000 pass ``int()``'s own limit: each was a server error. Such a value names no signal."""
+    signal = town.signal()
+    verified_client(town.coordinator)
+    response = _post(client, town, signaal=[hostile, signal.pk], actie="oppakken")
+    assert response.status_code == 302
+    assert list(Case.objects.values_list("signal_id", flat=True)) == [signal.pk]
+    response = _post(client, town, signaal=[hostile], actie="oppakken")
+    assert response.status_code == 302 and _messages(response)[-1] == "Vink eerst een of meer signalen aan."
