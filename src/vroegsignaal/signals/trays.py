@@ -153,7 +153,9 @@ def assign_trays(frame: pl.DataFrame, conditions: list[TrayConditions]) -> pl.Se
         [pl.when(c.expr()).then(pl.lit(c.tray_id, pl.Int64)) for c in conditions]
         + [pl.lit(None, pl.Int64)]
     )
-    return frame.select(choice.alias("tray_id")).get_column("tray_id")
+    # with_columns, not select: when no tray has a condition the choice is a literal, which
+    # select() would give once instead of once per row.
+    return frame.with_columns(choice.alias("__tray_id")).get_column("__tray_id").alias("tray_id")
 
 
 def priority_expr(reference_date: dt.date) -> pl.Expr:

@@ -332,6 +332,19 @@ def test_the_last_tray_cannot_be_deleted(town, client, verified_client):
     assert [a for a, _, _ in tray_events()] == ["delete"] * 4
 
 
+def test_deleting_down_to_a_tray_without_conditions_sorts_every_open_signal_into_it(town, client, verified_client):
+    """A tray with no conditions left alone: re-sorting failed on a choice that was one literal."""
+    households = [multiple(town), multiple(town, crisis=True), single(town)]
+    evaluate(town)
+    catch_all = services.create_tray(town.municipality, {"name": "Alle signalen"}, actor=town.coordinator).tray
+    verified_client(town.coordinator)
+    for name in DEFAULT_NAMES:
+        response = client.post(reverse("signals:tray_delete", args=[tray(town, name).pk]))
+        assert response.status_code == 302
+    assert names(town.municipality) == ["Alle signalen"]
+    assert [tray_of(h) for h in households] == [catch_all.name] * 3
+
+
 def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(world, client, verified_client):
     coordinator = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
     verified_client(coordinator)

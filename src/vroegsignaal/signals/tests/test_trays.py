@@ -120,3 +120,13 @@ def test_vectorised_priority_equals_the_scalar_formula():
         priority(crisis=False, creditor_count=1, total_amount_cents=5_000, oldest_age_days=400),
     ]
     assert frame.select(priority_expr(R)).to_series().to_list() == expected
+
+
+def test_trays_without_conditions_give_every_signal_a_tray_not_one_value():
+    """With only trays that take every signal the choice is a literal: it once came back as one
+    value for the whole frame, and re-sorting failed on the length (deleting all but a catch-all tray)."""
+    frame = pl.DataFrame([_signal(), _signal(crisis=True), _signal(kind="meervoudig")], schema=TRAY_INPUT_SCHEMA)
+    catch_all = [TrayConditions(tray_id=7, name="Alle signalen"), TrayConditions(tray_id=8, name="Nog een")]
+    assert assign_trays(frame, catch_all).to_list() == [7, 7, 7]
+    assert assign_trays(frame, []).to_list() == [None, None, None]
+
