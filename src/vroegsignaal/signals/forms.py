@@ -220,9 +220,15 @@ class RulesForm(ErrorSummary, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.errors.pop("version", None):
+            # The version is a hidden field: its own error would show nowhere on the page.
+            raise forms.ValidationError(
+                gettext("Het formulier is niet volledig verstuurd. Open de pagina opnieuw en sla uw wijzigingen nog eens op."),
+                code="version",
+            )
         shown_version = cleaned.get("version")
         current_version = getattr(self.current, "version", None)
-        if "version" not in self.errors and shown_version != current_version:
+        if shown_version != current_version:
             raise forms.ValidationError(
                 gettext(
                     "Iemand anders heeft de regels intussen gewijzigd (nu versie %(version)s). "

@@ -108,6 +108,21 @@ def test_an_invalid_value_shows_the_dutch_error_and_changes_nothing(municipality
     assert not AuditEvent.objects.filter(object_type="signals.ruleset").exists()
 
 
+@pytest.mark.parametrize("version", ["²", "9" * 5000, "<script>", "1.5"])
+def test_a_version_that_is_no_number_is_refused_with_a_message_on_the_page(
+    version, municipality, coordinator, client, verified_client
+):
+    """The version is a hidden field: its own error showed nowhere, and the form came back unexplained."""
+    verified_client(coordinator)
+    response = client.post(URL, form_data(version=version, min_amount_eur="75"))
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "__all__": ["Het formulier is niet volledig verstuurd. Open de pagina opnieuw en sla uw wijzigingen nog eens op."]
+    }
+    assert "Het formulier is niet volledig verstuurd." in main_html(response)
+    assert versions(municipality) == [1]
+
+
 def test_unchanged_values_make_no_new_version(municipality, coordinator, client, verified_client):
     verified_client(coordinator)
     response = client.post(URL, form_data(), follow=True)
