@@ -146,6 +146,7 @@ def preview(request):
         messages.info(request, _("Kies eerst een bestand."))
         return redirect("intake:upload")
     creditor = request.user.creditor
+    refused_formset = None  # a column mapping that was not saved: shown again with its errors
     if request.method == "POST":
         action = request.POST.get("actie")
         if action == "annuleren":
@@ -158,7 +159,9 @@ def preview(request):
                 mapping = _mapping_from_formset(formset, services.column_mapping_for(creditor))
                 services.save_column_mapping(creditor, mapping, request.user)
                 messages.success(request, _("De kolomindeling is opgeslagen."))
-            return redirect("intake:preview")
+                return redirect("intake:preview")
+            messages.error(request, _("De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat."))
+            refused_formset = formset
         if action == "indienen":
             delivery = services.receive_delivery(
                 creditor,
@@ -175,7 +178,7 @@ def preview(request):
     result = services.preview_delivery(creditor, upload["path"], filename=upload["filename"], kind=upload["soort"])
     headers = [*result.columns.values(), *result.unknown_columns]
     header_field = {header: name for name, header in result.columns.items()}
-    formset = ColumnMappingFormSet(
+    formset = refused_formset or ColumnMappingFormSet(
         prefix="kolom",
         initial=[{"header": h, "field": header_field.get(h, "")} for h in headers if not h.startswith("(kolom ")],
     )

@@ -78,6 +78,30 @@ def test_saving_the_mapping_from_the_preview(world, households, browser):
     assert "K-00001" in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
 
 
+def test_a_mapping_the_preview_cannot_save_is_shown_again_with_its_errors(world, households, browser):
+    """It used to be dropped without a word: back to the preview, as if saved."""
+    upload(browser, csv_bytes([row(1)]).replace(b"klantnummer;", b"Debiteur;", 1))
+    form = {
+        "actie": "kolommen",
+        "kolom-TOTAL_FORMS": "1",
+        "kolom-INITIAL_FORMS": "0",
+        "kolom-0-header": "D" * 201,
+        "kolom-0-field": "geen-veld",
+    }
+    response = browser.post("/leveringen/nieuw/voorbeeld/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat." in html
+    assert "Zorg dat deze waarde niet meer dan 200 tekens bevat (het zijn er nu 201)." in html
+    assert "Selecteer een geldige keuze. geen-veld is geen beschikbare keuze." in html
+    assert '<details class="mapping-details" open>' in html
+    assert not ColumnMapping.objects.exists()
+    # A form without its management fields is refused the same way.
+    response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "kolommen"})
+    assert response.status_code == 200 and "De kolomindeling is niet opgeslagen" in response.content.decode()
+    assert not ColumnMapping.objects.exists() and not Delivery.objects.exists()
+
+
 def test_cancelling_the_preview_deletes_the_file(world, households, browser):
     upload(browser, stand([1, 2]))
     browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "annuleren"})
