@@ -92,7 +92,8 @@ def error_body(exc: Exception, data, *, request=None, view=None) -> dict:
         given = (request.META.get("CONTENT_TYPE", "") if request is not None else "").split(";")[0].strip()
         return {"melding": f"{DELIVERY_BODY_HELP}; dit verzoek had Content-Type '{given[:60] or 'geen'}'."}
     if isinstance(exc, exceptions.ParseError):
-        return {"melding": f"Het verzoek kan niet worden gelezen: {' '.join(_flatten(exc.detail))}"}
+        # DRF's own text is English (and may quote the body): say in Dutch what to send instead.
+        return {"melding": f"Het verzoek kan niet worden gelezen. {DELIVERY_BODY_HELP}."}
     if isinstance(exc, exceptions.ValidationError):
         fields = _fields(exc.detail)
         parts = [f"{name}: {' '.join(texts)}" if name else " ".join(texts) for name, texts in fields.items()]

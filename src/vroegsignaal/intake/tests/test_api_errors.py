@@ -74,6 +74,18 @@ def test_a_file_posted_as_text_csv_is_415_saying_how_to_send_it(world, household
     assert not Delivery.objects.exists()
 
 
+def test_an_unreadable_multipart_body_is_400_in_dutch(world, households, api):  # noqa: F811
+    """DRF's own text ("Multipart form parse error - Invalid boundary …") is English: the melding
+    says in Dutch how to send a delivery instead."""
+    response = api(world.creditor).post(URL, b"file=1", content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.json() == {
+        "melding": "Het verzoek kan niet worden gelezen. Stuur een levering als multipart/form-data (velden file, "
+        "peildatum en soort) of als JSON-body met Content-Type: application/json (spec 1.4)."
+    }
+    assert not Delivery.objects.exists()
+
+
 def test_a_missing_file_is_400_naming_the_field(world, households, api):  # noqa: F811
     response = api(world.creditor).post(URL, {"peildatum": "2026-11-01"}, format="multipart")
     assert response.status_code == 400
