@@ -1,4 +1,5 @@
-"""The privacy app's public face: audit, encryption, blind indexes, key rotation, retention, backups,
+"""The privacy app's public face: audit, encryption, blind indexes, key rotation (of the encryption
+keys and of the blind-index key), retention, backups,
 and the inzageverzoek (AVG art. 15, :mod:`.subject_access`).
 
 Other apps import from here (or from :mod:`.fields` for model fields).
@@ -23,6 +24,7 @@ from .keys import RotationReport, rotate_keys
 from .models import AuditAction, AuditEvent
 from .purposes import LABELS as PURPOSE_LABELS
 from .purposes import purpose_label
+from .reindex import IndexRotation, RotationRefused, rotate_blind_index_key
 from .retention import PurgeReport, policy_for, purge
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "BackupError",
     "BackupReport",
     "DecryptionError",
+    "IndexRotation",
     "PurgeReport",
+    "RotationRefused",
     "RotationReport",
     "VerifyResult",
     "blind_index",
@@ -50,6 +54,7 @@ __all__ = [
     "purge",
     "purpose_label",
     "record",
+    "rotate_blind_index_key",
     "rotate_keys",
     "subject_access_export",
     "subject_access_search",
