@@ -69,21 +69,21 @@ class IndexRotation:
         return sum(self.counts.values())
 
 
-def new_key_problem(raw: str | None) -> tuple[bytes | None, str | None]:
-    """``(key, None)`` for a usable new key from ``VROEGSIGNAAL_NEW_BLIND_INDEX_KEY``, else
-    ``(None, Dutch message)``: missing, not base64, shorter than 32 bytes, or the current key."""
+def parse_new_key(raw: str | None) -> bytes:
+    """The new key, from ``VROEGSIGNAAL_NEW_BLIND_INDEX_KEY``; :class:`RotationRefused` when it is
+    missing, not base64, shorter than 32 bytes or the current key (the message never shows it)."""
     from django.core.exceptions import ImproperlyConfigured
 
     try:
         key = crypto.parse_blind_index_key(raw, "VROEGSIGNAAL_NEW_BLIND_INDEX_KEY")
     except ImproperlyConfigured as error:
-        return None, str(error)
+        raise RotationRefused(str(error)) from None
     if hmac.compare_digest(key, crypto.blind_index_key()):
-        return None, (
+        raise RotationRefused(
             "VROEGSIGNAAL_NEW_BLIND_INDEX_KEY is dezelfde sleutel als VROEGSIGNAAL_BLIND_INDEX_KEY: "
             f"maak een nieuwe. {crypto.MAKE_KEY}"
         )
-    return key, None
+    return key
 
 
 def deliveries_in_progress() -> list[int]:

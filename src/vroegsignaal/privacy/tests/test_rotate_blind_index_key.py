@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from io import StringIO
 
 import pytest
@@ -506,6 +507,20 @@ def test_an_index_the_current_key_does_not_give_is_counted_and_made_from_the_sto
             context=households.SURNAME_CONTEXT,  # "Dijk", normalised
         )
     assert rotations()[0].details["deviating"] == {"households_person.surname_index": 1}
+
+
+def test_the_new_key_makes_the_indexes_only_in_the_rotations_own_thread():
+    """The rotation computes with the new key in its thread; any other thread keeps the configured one."""
+    new = base64.b64decode(NEW)
+    seen = {}
+    with crypto.blind_index_key_in_use(new):
+        here = crypto.blind_index("1980-05-17", context="birth_date")
+        other = threading.Thread(target=lambda: seen.update(key=crypto.blind_index_key()))
+        other.start()
+        other.join()
+    assert seen["key"] != new and crypto.blind_index_key() != new
+    with override_settings(BLIND_INDEX_KEY=NEW):
+        assert crypto.blind_index("1980-05-17", context="birth_date") == here
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from vroegsignaal.privacy.reindex import (
     IndexRotation,
     RotationRefused,
     deliveries_in_progress,
-    new_key_problem,
+    parse_new_key,
     rotate_blind_index_key,
 )
 
@@ -61,9 +61,10 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size: int, dry_run: bool, **options) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size moet ten minste 1 zijn.")
-        key, problem = new_key_problem(getattr(settings, "NEW_BLIND_INDEX_KEY", None))
-        if problem:
-            raise CommandError(problem)
+        try:
+            key = parse_new_key(getattr(settings, "NEW_BLIND_INDEX_KEY", None))
+        except RotationRefused as exc:
+            raise CommandError(str(exc)) from None
         if dry_run:
             self.stdout.write(
                 "Proefdraai: de zoekindexen worden berekend met de nieuwe sleutel, niet opgeslagen."
