@@ -57,9 +57,8 @@ class RotationRefused(Exception):
 @dataclass
 class IndexRotation:
     dry_run: bool
-    counts: dict[str, int] = field(
-        default_factory=dict
-    )  # model label -> rows made again (arrears: digests cleared)
+    # model label -> rows made again (households.arrear: link digests cleared)
+    counts: dict[str, int] = field(default_factory=dict)
     # "table.column" -> rows whose stored value the current key did not give for the stored values
     deviating: dict[str, int] = field(default_factory=dict)
     details_cleared: int = 0  # persons whose details_digest was cleared
@@ -162,8 +161,8 @@ def rotate_blind_index_key(
         from .audit import record
         from .models import AuditAction
 
-        # In the transaction: on SQLite it goes with the rotation; on PostgreSQL the event
-        # is committed first (record's own connection), so no rotation is ever unrecorded.
+        # Last in the transaction: on SQLite it commits with the rotation; on PostgreSQL
+        # record's own connection commits it first, so a rotation is never left unrecorded.
         record(
             None,
             AuditAction.KEY_ROTATION,
