@@ -69,7 +69,8 @@ only while those cannot have changed:
   household index and the households; PostgreSQL: one join on the server);
 * the digest's key is derived from the blind-index key: with another key every
   digest differs and every row is linked again, as the stored blind indexes
-  need then anyway.
+  need then anyway (``rotate_blind_index_key`` clears the digests:
+  :func:`forget_link_digests`).
 
 Retention deletes persons only when they have no arrears, and households only
 when empty, so an open arrear's person and household exist (the check above
