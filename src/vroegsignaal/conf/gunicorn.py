@@ -11,8 +11,9 @@
   workers' (it logged in UTC, they in Amsterdam time).
 * Before the first worker boots, the master asks whether the keys open the
   stored personal data (``privacy.keys.start_problem``: the newest value of
-  each encrypted column). After a restore with other keys it stops with one
-  line naming the columns (exit status 2) instead of serving a 500 on every
+  each encrypted column, and the blind index of the first and the newest
+  person). After a restore with other keys it stops with one line naming the
+  columns or the setting (exit status 2) instead of serving a 500 on every
   page with personal data. A database that cannot be read yet (not migrated,
   not reachable) does not stop it: the pages and ``/health/`` say so.
 * Every gunicorn line has the project's format (``conf/logformat.py``: the time

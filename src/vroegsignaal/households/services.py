@@ -108,6 +108,7 @@ from vroegsignaal.privacy.services import (
     blind_index_many,
     decrypt_many,
     encrypt_many,
+    require_blind_index_key,
 )
 
 from . import background, bulk, matching
@@ -347,6 +348,9 @@ def apply_rows(
     ):
         with bulk.deferred_indexes(HOUSEHOLD_TABLE, ARREAR_TABLE, EVENT_TABLE, rows=height):
             _lock()
+            # Persons are found by their blind indexes: with another key than the stored
+            # indexes' every person of the delivery would be made again.
+            require_blind_index_key()
             if kind == MUTATIE:
                 closing = frame.filter(pl.col("status") == AFGEMELD)
                 live = frame.filter(pl.col("status") != AFGEMELD)

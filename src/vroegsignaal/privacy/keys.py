@@ -254,13 +254,13 @@ def _kid_or_unknown(token: str) -> str:
         return "?"
 
 
-def _check_blind_index(report: KeyCheck, using: str) -> None:
+def _check_blind_index(report: KeyCheck, using: str, sample: int = SAMPLE_SIZE) -> None:
     """Compute the stored birth-date index of a few persons again: equal only with the same key."""
     from vroegsignaal.households.models import Person
     from vroegsignaal.households.services import BIRTH_DATE_CONTEXT
 
     persons = Person.objects.using(using)
-    half = SAMPLE_SIZE // 2
+    half = max(1, sample // 2)
     pks = list(persons.order_by("pk").values_list("pk", flat=True)[:half])
     pks += list(persons.order_by("-pk").values_list("pk", flat=True)[:half])
     report.persons = len(set(pks))
@@ -294,9 +294,42 @@ def _check_staged(report: KeyCheck) -> None:
             report.staged_problems.append(str(error))
 
 
+class BlindIndexKeyMismatch(RuntimeError):
+    """The blind-index key is not the one the stored indexes were made with."""
+
+    text_is_safe = True  # the message names the setting, never a key or a value (conf.logsafety)
+
+
+BLIND_INDEX_MISMATCH = (
+    "VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen: met deze sleutel zou "
+    "elke persoon van een levering opnieuw worden aangemaakt. Zet de sleutel terug waarmee de "
+    "gegevens zijn gemaakt; welke sleutels passen zegt: vroegsignaal check_keys"
+)
+
+
+def blind_index_key_fits(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Does the blind-index key give the stored index of the first and the newest person?
+
+    ``True`` when no person is stored yet, or when their birth dates cannot be decrypted
+    (the encryption keys' own check says so)."""
+    report = KeyCheck(configured=[])
+    _check_blind_index(report, using, sample=2)
+    return not report.blind_index_mismatches
+
+
+def require_blind_index_key(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Raise :class:`BlindIndexKeyMismatch` unless the blind-index key fits the stored indexes.
+
+    Linking finds persons by their blind indexes: with another key none would be found and a
+    delivery would make every one of its persons again (``households.apply_rows`` asks first)."""
+    if not blind_index_key_fits(using=using):
+        raise BlindIndexKeyMismatch(BLIND_INDEX_MISMATCH)
+
+
 def start_problem(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
-    """Do the configured keys open the newest value of each encrypted column? A Dutch message
-    naming the columns when not, ``None`` when they do (or nothing is stored yet).
+    """Do the configured keys open the newest value of each encrypted column, and does the
+    blind-index key fit the stored indexes? A Dutch message naming the columns or the setting
+    when not, ``None`` when they do (or nothing is stored yet).
 
     The web server asks this before it starts (``conf/gunicorn.py``): after a restore with
     other keys, every page with personal data would otherwise fail with a 500 while
@@ -312,13 +345,13 @@ def start_problem(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
                 crypto.decrypt(token)
             except crypto.DecryptionError:
                 failing.append(_column_label(model, column))
-    if not failing:
-        return None
-    return (
-        f"De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen de gegevens in de database niet "
-        f"({_columns(failing)}). Zet de sleutels terug waarmee deze gegevens zijn versleuteld; "
-        "welke dat zijn zegt: vroegsignaal check_keys"
-    )
+    if failing:
+        return (
+            f"De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen de gegevens in de database niet "
+            f"({_columns(failing)}). Zet de sleutels terug waarmee deze gegevens zijn versleuteld; "
+            "welke dat zijn zegt: vroegsignaal check_keys"
+        )
+    return None if blind_index_key_fits(using=using) else BLIND_INDEX_MISMATCH
 
 
 def check_keys(

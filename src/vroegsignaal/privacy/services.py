@@ -20,7 +20,7 @@ from .crypto import (
     encrypt_many,
 )
 from .files import open_private
-from .keys import RotationReport, rotate_keys
+from .keys import BlindIndexKeyMismatch, RotationReport, require_blind_index_key, rotate_keys
 from .models import AuditAction, AuditEvent
 from .purposes import LABELS as PURPOSE_LABELS
 from .purposes import purpose_label
@@ -33,6 +33,7 @@ __all__ = [
     "PURPOSE_LABELS",
     "BackupError",
     "BackupReport",
+    "BlindIndexKeyMismatch",
     "DecryptionError",
     "IndexRotation",
     "PurgeReport",
@@ -55,6 +56,7 @@ __all__ = [
     "purpose_label",
     "record",
     "rotate_blind_index_key",
+    "require_blind_index_key",
     "rotate_keys",
     "subject_access_export",
     "subject_access_search",

@@ -281,12 +281,31 @@ def test_details_changed_by_another_creditor_make_the_household_link_again(world
     assert Person.objects.get(arrears__klantnummer="K1").phone == "0611111111"
 
 
+OTHER_BLIND_INDEX_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+
 def test_a_new_blind_index_key_makes_every_row_link_again(world, monkeypatch):
+    """The digests are keyed by the blind-index key. (A key that does not fit the stored
+    indexes is refused before linking, below; ``rotate_blind_index_key`` clears the digests.)"""
     world.apply(*_stand(world))
     linked = _linked_rows(monkeypatch)
-    with override_settings(BLIND_INDEX_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="):
+    monkeypatch.setattr(services, "require_blind_index_key", lambda: None)
+    with override_settings(BLIND_INDEX_KEY=OTHER_BLIND_INDEX_KEY):
         world.apply(*_stand(world), day=MONTHS[1])
     assert linked == [3]
+
+
+def test_a_blind_index_key_that_does_not_fit_the_stored_indexes_changes_nothing(world):
+    from vroegsignaal.privacy.services import BlindIndexKeyMismatch
+
+    world.apply(*_stand(world))
+    before = list(Arrear.objects.order_by("pk").values_list("pk", "amount_cents", "link_digest"))
+    persons = Person.objects.count()
+    with override_settings(BLIND_INDEX_KEY=OTHER_BLIND_INDEX_KEY), pytest.raises(BlindIndexKeyMismatch) as refused:
+        world.apply(*_stand(world, bedrag_cents=1), day=MONTHS[1])
+    assert "VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen" in str(refused.value)
+    assert Person.objects.count() == persons  # not every person made again
+    assert list(Arrear.objects.order_by("pk").values_list("pk", "amount_cents", "link_digest")) == before
 
 
 def test_a_mutatie_forgets_the_digests_of_its_households(world):

@@ -157,3 +157,12 @@ def test_the_start_check_names_the_columns_the_keys_do_not_open(rows_under_old_k
     table = rows_under_old_key._meta.db_table
     assert problem is not None and problem.startswith("De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen")
     assert f"{table}.name" in problem and f"{table}.birth_date" in problem and "vroegsignaal check_keys" in problem
+
+
+def test_the_start_check_refuses_a_blind_index_key_that_does_not_fit(only_sample_model):
+    _person(dt.date(1980, 2, 1))
+    assert keys.start_problem() is None
+    with override_settings(BLIND_INDEX_KEY=OTHER_BLIND):
+        problem = keys.start_problem()
+    assert problem == keys.BLIND_INDEX_MISMATCH
+    assert problem.startswith("VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen")
