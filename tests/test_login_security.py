@@ -137,3 +137,13 @@ def test_health_check_answers_json_without_data(client, db):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "verwerking": "ok"}
+
+
+def test_a_user_made_inactive_is_logged_out_at_the_next_request(db, verified_client):
+    user = UserFactory()  # a coordinator
+    client = verified_client(user)
+    assert client.get(reverse("portal:home")).status_code == 200
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 302 and "/account/login/" in response["Location"]
