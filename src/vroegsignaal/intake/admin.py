@@ -16,8 +16,22 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from vroegsignaal.portal.forms import parse_ids
+
 from . import report, services
 from .models import ApiKey, Delivery
+
+
+class TickedRowsAdmin(admin.ModelAdmin):
+    """An action runs on the rows ticked in the list. A ticked value that is no id (a form changed
+    on the way) is refused with a message; Django's own ``pk__in`` filter would answer with a 500."""
+
+    def response_action(self, request, queryset):
+        ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if len(parse_ids(ticked)) != len(ticked):
+            self.message_user(request, _("Vink de regels in de lijst aan en kies dan opnieuw de actie."), messages.ERROR)
+            return None  # back to the list, with the message
+        return super().response_action(request, queryset)
 
 
 def _confirmed(request) -> bool:
@@ -68,7 +82,7 @@ def reprocess_stalled(modeladmin, request, queryset):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(TickedRowsAdmin):
     list_display = [
         "id",
         "creditor",
@@ -129,7 +143,7 @@ def revoke_keys(modeladmin, request, queryset):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(TickedRowsAdmin):
     list_display = ["name", "creditor", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["creditor"]
     search_fields = ["name", "=prefix", "creditor__code"]

@@ -12,6 +12,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import models
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from .models import Covenant, Creditor, Municipality, Team, User
@@ -62,8 +64,27 @@ class CovenantAdmin(NoDeleteAdmin):
     ordering = ["municipality__name", "creditor__name"]
 
 
+class CodesField(forms.JSONField):
+    """Django's JSON field, with a number longer than ``int()`` reads (``json.loads`` raises a
+    plain ``ValueError`` for it, not the ``JSONDecodeError`` Django catches) refused as any
+    other text that is no JSON, instead of a 500."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except ValueError:
+            return InvalidJSONInput(data)
+
+
 @admin.register(Team)
 class TeamAdmin(NoDeleteAdmin):
+    formfield_overrides = {models.JSONField: {"form_class": CodesField}}
     list_display = ["code", "name", "municipality", "phone", "email"]
     list_filter = ["municipality"]
     search_fields = ["code", "name"]

@@ -61,3 +61,16 @@ def test_a_delivery_report_reads_in_the_admin_as_the_command_prints_it(world, ho
     assert "Regels geaccepteerd:     2" in page
     assert "Achterstanden:           nieuw 2, gewijzigd 0, afgemeld 0" in page
     assert "afgewezen_per_code" not in page  # not the stored JSON
+
+
+@pytest.mark.parametrize("ticked", ["", "abc", "²", "9" * 40, "9" * 5000])
+def test_an_action_on_a_ticked_value_that_is_no_id_is_refused_with_a_message(world, admin_client, ticked):
+    """Django's own pk__in filter raised a ValueError on it: a 500."""
+    key, _ = services.create_api_key(world.creditor, "Oud")
+    for url, action in (("/beheer/intake/apikey/", "revoke_keys"), ("/beheer/intake/delivery/", "reprocess_stalled")):
+        response = admin_client.post(url, {"action": action, "_selected_action": [key.pk, ticked], "bevestigd": "ja", "index": "0"})
+        assert response.status_code == 302
+        assert [str(m) for m in response.wsgi_request._messages][-1] == (
+            "Vink de regels in de lijst aan en kies dan opnieuw de actie."
+        )
+    assert ApiKey.objects.get().revoked_at is None

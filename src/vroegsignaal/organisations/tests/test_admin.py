@@ -141,3 +141,17 @@ def test_a_team_with_neighbourhoods_of_another_municipality_is_refused(beheerder
     data["neighbourhood_codes"] = '["WK077701"]'
     assert beheerder_client.post("/beheer/organisations/team/add/", data).status_code == 302
     assert Team.objects.get(code="NIEUW").neighbourhood_codes == ["WK077701"]
+
+
+@pytest.mark.parametrize("codes", ["9" * 5000, "[" + "9" * 5000 + "]", "1e309", "NaN", "[\"WK077701\"", "\x00"])
+def test_neighbourhood_codes_that_are_no_list_of_codes_are_refused_not_a_crash(beheerder_client, codes):
+    """A number longer than int() reads made json.loads raise a ValueError Django's JSON field does
+    not catch: a 500. Now it is refused as any other text that is no JSON."""
+    from vroegsignaal.organisations.models import Team
+
+    municipality = MunicipalityFactory(code="0777")
+    data = {"municipality": municipality.pk, "code": "NIEUW", "name": "Wijkteam Nieuw", "neighbourhood_codes": codes}
+    response = beheerder_client.post("/beheer/organisations/team/add/", data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["neighbourhood_codes"]
+    assert not Team.objects.exists()
