@@ -8,6 +8,7 @@ decides who may see what.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext
 
 from vroegsignaal.households.selectors import arrear_history
 from vroegsignaal.organisations.models import CreditorType
+from vroegsignaal.portal.forms import parse_id
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals import trays
@@ -45,12 +47,22 @@ FLAGS = {"crisis": "crisis", "herhaald": "repeat", "schuldverschuiving": "debt_s
 FILTER_KEYS = ("buurt", "soort", "bedrag_van", "bedrag_tot", "ouderdom_van", *FLAGS, "status", "team", "sorteer")
 
 
+# A CBS wijk or buurt code: WK or BU and digits (the register file's own codes have the same shape).
+NEIGHBOURHOOD_CODE = re.compile(r"(?:WK|BU)[0-9]{1,12}")
+# The oldest arrear the filter asks about: a hundred years (a larger number finds the same nothing,
+# and would not fit a date).
+MAX_AGE_DAYS = 36_500
+
+
 def _int(value: str | None) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
+    """A whole number of 0 or more, as typed (ASCII digits, within a database column), else ``None``."""
+    return parse_id((value or "").strip())
+
+
+def neighbourhood_code(value: str | None) -> str:
+    """``value`` when it has the shape of a wijk or buurt code, else ``""`` (the filter ignores it)."""
+    code = (value or "").strip()
+    return code if NEIGHBOURHOOD_CODE.fullmatch(code) else ""
 
 
 @dataclass(frozen=True)
@@ -80,18 +92,29 @@ class TrayFilter:
         if sort not in SORTS:
             sort, flip = DEFAULT_SORT, False
         creditor_type = query.get("soort", "")
+        min_age_days = _int(query.get("ouderdom_van"))
         return cls(
-            neighbourhood=query.get("buurt", "").strip()[:16],
+            neighbourhood=neighbourhood_code(query.get("buurt")),
             creditor_type=creditor_type if creditor_type in CreditorType.values else "",
             amount_min_eur=_int(query.get("bedrag_van")),
             amount_max_eur=_int(query.get("bedrag_tot")),
-            min_age_days=_int(query.get("ouderdom_van")),
+            min_age_days=None if min_age_days is None else min(min_age_days, MAX_AGE_DAYS),
             flags=tuple(k for k in FLAGS if query.get(k)),
             status=status,
             team_id=_int(query.get("team")),
             sort=sort,
             descending_flip=flip,
         )
+
+    def as_params(self) -> dict[str, str]:
+        """The filter as the GET parameters the page writes (what it ignored is not there)."""
+        numbers = {"bedrag_van": self.amount_min_eur, "bedrag_tot": self.amount_max_eur, "ouderdom_van": self.min_age_days,
+                   "team": self.team_id}  # fmt: skip
+        params = {"buurt": self.neighbourhood, "soort": self.creditor_type, "status": self.status,
+                  "sorteer": f"{'-' if self.descending_flip else ''}{self.sort}"}  # fmt: skip
+        params.update({key: str(number) for key, number in numbers.items() if number is not None})
+        params.update(dict.fromkeys(self.flags, "1"))
+        return {key: value for key, value in params.items() if value}
 
     def apply(self, signals: QuerySet[Signal], *, today: dt.date) -> QuerySet[Signal]:
         qs = signals
@@ -157,12 +180,14 @@ def sort_headers(tray_filter: TrayFilter) -> dict[str, dict]:
 
 
 def remembered_query(query: QueryDict) -> str:
-    """The filter part of a query string (no page number), for links and the session."""
+    """The filter part of a query string (no page number), for links, the session and the audit log:
+    the parameters given, as the filter read them. What it ignored (text where a number belongs, an
+    unknown code) is left out, so only codes and numbers are kept, never what else was typed."""
+    params = TrayFilter.from_query(query).as_params()
     kept = QueryDict(mutable=True)
     for key in FILTER_KEYS:
-        for value in query.getlist(key):
-            if value != "":
-                kept.appendlist(key, value)
+        if query.get(key, "") != "" and key in params:
+            kept[key] = params[key]
     return kept.urlencode()
 
 

@@ -60,8 +60,8 @@ def tray_index(request):
     trays = scoped(request.user, Tray).select_related("team").order_by("position", "id")
     signals = scoped(request.user, Signal)
     neighbourhood = None
-    if request.GET.get("buurt"):
-        neighbourhood = scoped(request.user, Neighbourhood).filter(code=request.GET["buurt"]).first()
+    if code := selectors.neighbourhood_code(request.GET.get("buurt")):
+        neighbourhood = scoped(request.user, Neighbourhood).filter(code=code).first()
     query = ""
     if neighbourhood is not None:
         signals = selectors.TrayFilter(neighbourhood=neighbourhood.code).apply(signals, today=timezone.localdate())

@@ -325,3 +325,31 @@ def test_the_neighbourhood_filter_lists_the_wijken_before_their_buurten(town, cl
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert body.index(f'<option value="{town.wijk.code}"') < body.index(f'<option value="{town.buurt.code}"')
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("ouderdom_van", "9" * 40), ("ouderdom_van", "999999999"), ("team", "9" * 40), ("bedrag_van", "9" * 3000),
+     ("buurt", "BU\x00"), ("team", "²"), ("bedrag_tot", "-5")],
+)  # fmt: skip
+def test_a_filter_value_no_one_means_is_ignored_not_a_crash(town, client, verified_client, key, value):
+    """Ages of 40 digits overflowed timedelta, team ids a database column; a NUL byte fails on PostgreSQL."""
+    town.signal()
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {key: value})
+    assert response.status_code == 200 and len(response.context["page"].object_list) <= 1
+    assert client.get(reverse("reporting:tray_export", args=[town.tray.pk]), {key: value, "formaat": "csv"}).status_code == 200
+    assert client.get(reverse("reporting:trays"), {"buurt": value}).status_code == 200
+
+
+def test_the_audit_log_and_the_links_keep_the_filter_as_read_not_what_was_typed(town, client, verified_client):
+    """A value the filter ignores (a name where a code belongs) stayed in the audit event's filter."""
+    from vroegsignaal.privacy.models import AuditEvent
+
+    verified_client(town.coordinator)
+    query = {"buurt": "Jansen", "soort": "Huur", "crisis": "Jansen", "bedrag_van": "Jansen", "status": "Jansen", "sorteer": "-bedrag"}
+    response = client.get(reverse("reporting:tray", args=[town.tray.pk]), query)
+    assert response.status_code == 200 and response.context["query"] == "soort=Huur&crisis=1&status=open&sorteer=-bedrag"
+    event = AuditEvent.objects.filter(purpose="werkbakje bekeken").latest("seq")
+    assert event.details["filter"] == "soort=Huur&crisis=1&status=open&sorteer=-bedrag"
+    assert "Jansen" not in str(event.details)
