@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vroegsignaal.intake.api import COMMON_ERRORS, IsCreditor
+from vroegsignaal.portal.forms import parse_id
 
 from . import services
 from .serializers import FeedbackErrorSerializer, FeedbackPageSerializer
@@ -66,8 +67,11 @@ def parse_since(value: str) -> tuple[int, dt.datetime | None]:
     value = _extended((value or "").strip(" \t\r\n"))
     if not value:
         return 0, None
-    if value.isdigit():
-        return int(value), None
+    if value.isascii() and value.isdigit():  # isdigit() alone also takes "²", which int() does not
+        cursor = parse_id(value)
+        if cursor is None:  # past any id there is
+            raise BadCursor(value)
+        return cursor, None
     try:
         moment = parse_datetime(value)
         if moment is None:
@@ -133,12 +137,13 @@ class FeedbackView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         limit_text = request.query_params.get("limiet", "") or "500"
-        if not limit_text.isdigit() or int(limit_text) < 1:
+        if not (limit_text.isascii() and limit_text.isdigit()) or not limit_text.strip("0"):
             return Response(
                 {"melding": "Geef bij 'limiet' een geheel getal van 1 of meer."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        page = services.events_after(request.user, cursor, limit=int(limit_text), since=since)
+        limit = parse_id(limit_text) or services.MAX_PAGE  # past a database column: the most there are
+        page = services.events_after(request.user, cursor, limit=limit, since=since)
         services.record_read(request.user, page.events, how="api", request=request)
         body = {
             "terugkoppeling": [services.as_row(e) for e in page.events],

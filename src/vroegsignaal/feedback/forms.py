@@ -20,9 +20,9 @@ class FeedbackFilterForm(forms.Form):
     tot = forms.DateField(
         label=_("Datum tot en met"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    sorteer = forms.ChoiceField(
-        required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
-    )
+    # A hidden field, written by the column headers: an unknown sort is the default one (its own
+    # error would show nowhere on the page).
+    sorteer = forms.Field(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, municipalities=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +30,10 @@ class FeedbackFilterForm(forms.Form):
             ("", _("Alle")),
             *((m.code, f"{m.name} ({m.code})") for m in municipalities),
         ]
+
+    def clean_sorteer(self) -> str:
+        value = self.cleaned_data.get("sorteer") or ""
+        return value if value in SORTS else ""
 
     def clean(self):
         data = super().clean()

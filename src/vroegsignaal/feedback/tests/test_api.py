@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from rest_framework.test import APIClient
 
 from vroegsignaal.cases import services as case_services
@@ -171,6 +172,20 @@ def test_an_unreadable_sinds_or_limiet_is_a_400_with_a_dutch_message(world, api)
     response = client.get(URL, {"sinds": "gisteren"})
     assert response.status_code == 400 and "sinds" in response.json()["melding"]
     assert client.get(URL, {"limiet": "0"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 40, "9" * 5000])
+def test_a_sinds_or_limiet_of_other_digits_or_too_many_is_a_400_not_a_crash(world, api, value):
+    """``"²".isdigit()`` is true but ``int("²")`` fails, as does ``int()`` past 4300 digits: each was a
+    500. A cursor past any id is no cursor either; a limit past a database column is the most there are."""
+    client = api("WOONBRUG")
+    response = client.get(URL, {"sinds": value})
+    assert response.status_code == 400 and "sinds" in response.json()["melding"]
+    response = client.get(URL, {"limiet": value})
+    if value.isascii():
+        assert response.status_code == 200  # the most there are (MAX_PAGE)
+    else:
+        assert response.status_code == 400 and "limiet" in response.json()["melding"]
 
 
 def test_without_a_key_no_feedback(world):

@@ -91,6 +91,15 @@ def test_sorting_by_pause_end_date(woonbrug, history):
     assert [e.collection_pause_until for e in rows] == [dt.date(2026, 4, 1), dt.date(2026, 4, 9)]
 
 
+@pytest.mark.parametrize("sort", ["onbekend", "", "a\x00b", "<script>"])
+def test_an_unknown_sort_is_the_default_one_without_an_error_no_one_sees(woonbrug, history, sort):
+    """The sort is a hidden field: its error ("not one of the choices") showed nowhere."""
+    response = woonbrug.get(URL, {"sorteer": sort})
+    assert response.status_code == 200
+    assert not response.context["form"].errors and response.context["sort"] == "nieuwste"
+    assert klantnummers(response) == klantnummers(woonbrug.get(URL, {"sorteer": "nieuwste"}))
+
+
 def test_pagination(woonbrug, history, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
     first, second = woonbrug.get(URL), woonbrug.get(URL, {"pagina": 2})
