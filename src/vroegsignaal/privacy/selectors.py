@@ -31,11 +31,21 @@ def is_privacy_officer(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.role == Role.PRIVACY_OFFICER)
 
 
-def _date(value: str) -> dt.date | None:
+# The dates a search of the audit log takes. Further out a day means nothing here (the log starts
+# with the platform), and a day more or less, or the time zone, would not fit a date (a 500).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _any_date(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value.strip()) if value and value.strip() else None
     except ValueError:
         return None
+
+
+def _date(value: str) -> dt.date | None:
+    day = _any_date(value)
+    return day if day is not None and EARLIEST <= day <= LATEST else None
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,8 @@ class AuditQuery:
 
     @classmethod
     def from_get(cls, query: QueryDict) -> AuditQuery:
-        values = {f.name: (query.get(f.name) or "").strip()[:150] for f in fields(cls)}
+        # No NUL: nothing stored holds one, and PostgreSQL refuses it in a query (a 500).
+        values = {f.name: (query.get(f.name) or "").replace("\x00", "").strip()[:150] for f in fields(cls)}
         if values["handeling"] not in AuditAction.values:
             values["handeling"] = ""
         for name in ("van", "tot"):
@@ -93,7 +104,13 @@ def audit_query_problems(raw: QueryDict, query: AuditQuery) -> list[str]:
     for name, label in (("van", _("Van")), ("tot", _("Tot en met"))):
         typed = (raw.get(name) or "").strip()
         if typed and not getattr(query, name):
-            problems.append(_("„%(label)s” is geen datum (JJJJ-MM-DD); dat filter is weggelaten.") % {"label": label})
+            if _any_date(typed[:150]) is not None:
+                problems.append(
+                    _("„%(label)s” ligt niet tussen %(earliest)s en %(latest)s; dat filter is weggelaten.")
+                    % {"label": label, "earliest": EARLIEST.year, "latest": LATEST.year}
+                )
+            else:
+                problems.append(_("„%(label)s” is geen datum (JJJJ-MM-DD); dat filter is weggelaten.") % {"label": label})
     if query.van and query.tot and query.van > query.tot:
         problems.append(_("De periode begint na haar einde: kies een „Van” vóór „Tot en met”."))
     return problems

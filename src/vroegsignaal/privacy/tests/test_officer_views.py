@@ -414,6 +414,22 @@ def test_an_unreadable_date_or_a_reversed_period_is_said_not_silently_empty(town
     assert "utrecht-alert--warning" not in html
 
 
+@pytest.mark.parametrize(("name", "label", "day"), [("van", "Van", "0001-01-01"), ("tot", "Tot en met", "9999-12-31")])
+def test_a_date_far_out_is_said_and_left_out_not_a_crash(towns, officer, client_of, name, label, day):
+    """The first day of year 1 in Amsterdam time, or the day after 9999-12-31, fit no date: a 500."""
+    client = client_of(officer)
+    response = client.get("/privacy/auditlog/", {name: day})
+    assert response.status_code == 200
+    assert f"„{label}” ligt niet tussen 1900 en 2999; dat filter is weggelaten." in response.content.decode()
+    assert client.get("/privacy/auditlog/export.csv", {name: day}).status_code == 302  # nothing exported
+
+
+def test_a_nul_byte_in_a_search_field_finds_nothing_more_than_without_it(towns, officer, client_of):
+    """PostgreSQL refuses a NUL in a query: a 500 there."""
+    response = client_of(officer).get("/privacy/auditlog/", {"gebruiker": "coord\x00", "organisatie": "\x00"})
+    assert response.status_code == 200 and response.context["query"].gebruiker == "coord"
+
+
 def test_a_search_with_a_problem_does_not_advise_widening_it(towns, officer, client_of):
     client = client_of(officer)
     html = client.get("/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}).content.decode()
