@@ -10,15 +10,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import models
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
+from vroegsignaal.portal.forms import NameLengthChecked
+
 from .models import Covenant, Creditor, Municipality, Team, User
 from .services import generate_one_time_password
 
+
+class AdminLoginForm(NameLengthChecked, AdminAuthenticationForm):
+    """The admin's own log-in (a signed-in user of the portal may reach it): the name's length checked."""
+
+
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = _("Vroegsignaal — beheer")
 admin.site.site_title = _("Vroegsignaal — beheer")
 admin.site.index_title = _("Beheer van het platform")

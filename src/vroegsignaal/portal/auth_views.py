@@ -20,10 +20,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.views import LoginView as TwoFactorLoginView
 from two_factor.views import SetupView as TwoFactorSetupView
 
 from vroegsignaal.privacy import services as privacy
+
+from .forms import LoginForm
 
 
 def _label_codes(form, step: str):
@@ -36,6 +39,11 @@ def _label_codes(form, step: str):
 
 class LoginView(TwoFactorLoginView):
     second_factor_steps = (TwoFactorLoginView.TOKEN_STEP, TwoFactorLoginView.BACKUP_STEP)
+    form_list = (
+        (TwoFactorLoginView.AUTH_STEP, LoginForm),  # the name's length checked (portal.forms.NameLengthChecked)
+        (TwoFactorLoginView.TOKEN_STEP, AuthenticationTokenForm),
+        (TwoFactorLoginView.BACKUP_STEP, BackupTokenForm),
+    )
 
     def get_form(self, step=None, **kwargs):
         return _label_codes(super().get_form(step, **kwargs), step or self.steps.current)

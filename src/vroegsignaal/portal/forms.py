@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 # The largest id a database column holds (a signed 64-bit integer): a larger number names nothing.
 MAX_ID = 2**63 - 1
@@ -48,3 +50,21 @@ class ErrorSummary:
             anchor = field.id_for_label or f"{field.auto_id}_0"
             links += [{"anchor": anchor, "label": str(field.label), "error": error} for error in field.errors]
         return links
+
+
+class NameLengthChecked:
+    """For Django's log-in forms: the user name's length is checked before anyone is asked.
+
+    Django gives the field its ``max_length`` without checking it. A longer name matches no one,
+    and its failed log-in would be recorded with it by django-axes (255 characters) and the audit
+    log (150): on PostgreSQL a 500 instead of "wrong name or password".
+    """
+
+    def __init__(self, request=None, *args, **kwargs):  # "request" named: two_factor hands it in by the name
+        super().__init__(request, *args, **kwargs)
+        field = self.fields["username"]
+        field.validators = [*field.validators, MaxLengthValidator(field.max_length)]
+
+
+class LoginForm(NameLengthChecked, AuthenticationForm):
+    """The log-in's first step: name and password."""
