@@ -131,6 +131,8 @@ def _refuse_urls(url: str, *args, **kwargs):
 
 
 def html_to_pdf(html: str) -> bytes:
+    """PDF/UA-1: a tagged PDF (headings, paragraphs, reading order, language, title), so that
+    a resident who reads with a screen reader gets the letter as well as one who prints it."""
     from weasyprint import HTML  # imported here: loading Pango is slow and only letters need it
 
-    return HTML(string=html, url_fetcher=_refuse_urls).write_pdf()
+    return HTML(string=html, url_fetcher=_refuse_urls).write_pdf(pdf_variant="pdf/ua-1")

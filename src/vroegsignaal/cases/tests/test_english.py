@@ -116,7 +116,7 @@ def test_form_errors_are_english_when_chosen(english, verified_client, worker, c
     verified_client(worker)
     response = english.post(reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": " "}, follow=True)
     body = response.content.decode()
-    assert "Not saved. Correct this error:" in body and "Note: This field is required." in body
+    assert "Not saved." in body and "Note: This field is required." in body
 
 
 def test_letter_stays_dutch_when_english_chosen(english, verified_client, worker, case, monkeypatch):
@@ -161,7 +161,7 @@ def test_closing_without_an_outcome_is_refused_in_english_when_chosen(english, v
         follow=True,
     )
     body = response.content.decode()
-    assert "Not saved. Correct this error:" in body
+    assert "Not saved." in body and "Correct what is said at these fields:" in body
     assert "Outcome: Choose the outcome with which you close the case." in body
     assert "Choose an outcome" in body and "Kies een eindresultaat" not in body
 

@@ -62,6 +62,33 @@ def test_worker_downloads_the_letter_as_pdf(client, verified_client, worker, tea
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
 
 
+def test_the_letter_is_a_tagged_pdf_with_its_subject_as_title_in_dutch(tmp_path):
+    """PDF/UA: a screen reader reads its structure; the title is the subject, the language Dutch."""
+    import re
+    import subprocess
+
+    html = letters.letter_html(subject="Hulp bij geldzaken", body="Beste $aanhef,", values=_values(), recipient=["J. Jansen"])
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(letters.html_to_pdf(html))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(r"^Title:\s+Hulp bij geldzaken$", info, re.M)
+    assert any(b"/Lang (nl)" in part for part in _pdf_objects(path.read_bytes()))
+
+
+def _pdf_objects(pdf: bytes) -> list[bytes]:
+    """The file and each of its compressed streams unpacked (the catalog sits in an object stream)."""
+    import re
+    import zlib
+
+    parts = [pdf]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            parts.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue
+    return parts
+
+
 @pytest.mark.parametrize("role", ["hulpverlener"])
 def test_only_coordinators_edit_the_letter_text(client, verified_client, worker, role):
     verified_client(worker)
