@@ -220,14 +220,14 @@ def test_rows_must_have_unique_keys(world):
 
 
 def test_a_failing_apply_changes_nothing(world, monkeypatch):
-    from vroegsignaal.households import services
+    from vroegsignaal.households import timeline
 
     world.apply(world.at(0, klantnummer="K1"))
 
     def boom(*args, **kwargs):
         raise RuntimeError("killed half way")
 
-    monkeypatch.setattr(services, "_open", boom)
+    monkeypatch.setattr(timeline, "_open", boom)  # where _apply_arrears reads it
     with pytest.raises(RuntimeError):
         world.apply(world.at(1, klantnummer="K2", achternaam="Bakker"), day=NEXT_MONTH)
     assert Arrear.objects.get().status == ArrearStatus.OPEN
@@ -455,12 +455,12 @@ def test_failed_first_load_with_deferred_indexes_leaves_tables_and_indexes(world
 
 
 def test_reading_all_persons_at_once_links_rows_to_the_same_persons(world, monkeypatch):
-    from vroegsignaal.households import services
+    from vroegsignaal.households import frames
 
     rows = (world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
     world.apply(*rows)
     before = dict(Arrear.objects.values_list("klantnummer", "person_id"))
-    monkeypatch.setattr(services, "FULL_SCAN_FROM", 1)  # (on PostgreSQL the join stays)
+    monkeypatch.setattr(frames, "FULL_SCAN_FROM", 1)  # (on PostgreSQL the join stays)
     counts = world.apply(*rows, world.at(2, klantnummer="K3", achternaam="Smit"), day=NEXT_MONTH)
     assert (counts.persons_created, counts.unchanged, counts.new) == (1, 2, 1)
     after = dict(Arrear.objects.filter(status="open").values_list("klantnummer", "person_id"))

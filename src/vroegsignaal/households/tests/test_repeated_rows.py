@@ -15,7 +15,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vroegsignaal.households import services
+from vroegsignaal.households import frames, services
+from vroegsignaal.households import persons as linking_persons
 from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
 from vroegsignaal.households.selectors import integrity_problems
 
@@ -209,13 +210,13 @@ def test_shortcut_gives_the_same_outcome_as_linking_every_row(world, monkeypatch
 def _linked_rows(monkeypatch) -> list[int]:
     """Collects how many rows each apply links to persons."""
     seen: list[int] = []
-    original = services._person_features
+    original = linking_persons._person_features
 
     def spy(live: pl.DataFrame) -> pl.DataFrame:
         seen.append(live.height)
         return original(live)
 
-    monkeypatch.setattr(services, "_person_features", spy)
+    monkeypatch.setattr(linking_persons, "_person_features", spy)  # where _link_persons reads it
     return seen
 
 
@@ -334,7 +335,7 @@ def test_a_missing_person_is_linked_again(world, monkeypatch):
         )
     )
     linked = _linked_rows(monkeypatch)
-    monkeypatch.setattr(services, "FULL_SCAN_FROM", 1)  # the one-pass read (SQLite)
+    monkeypatch.setattr(frames, "FULL_SCAN_FROM", 1)  # the one-pass reads (SQLite)
     counts = world.apply(*_stand(world), day=MONTHS[1])
     assert linked == [1]
     assert counts.persons_created == 1

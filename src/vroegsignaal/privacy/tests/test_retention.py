@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from tests.factories import MunicipalityFactory, TeamFactory
 from vroegsignaal.cases.models import Case, CaseNote, CaseStatusChange, ContactAttempt
+from vroegsignaal.households import addresses as household_addresses
 from vroegsignaal.households import services as household_services
 from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
 from vroegsignaal.households.selectors import integrity_problems as household_integrity
@@ -328,7 +329,7 @@ def test_anonymous_households_do_not_slow_down_matching(world):
     run()
     assert Household.objects.filter(unregistered_address__startswith="anoniem:").count() == 1
 
-    assert household_services._any_unregistered() is False
+    assert household_addresses._any_unregistered() is False
 
 
 # --- persons and households --------------------------------------------------------
