@@ -180,7 +180,7 @@ VARIANTS: dict[tuple[Code, str], str] = {
         "kopregel zijn. Verwijder de {regels} boven de kolomnamen (bijvoorbeeld een titel of "
         "een exportdatum) en lever het bestand opnieuw aan."
     ),
-    # PEILDATUM_ONGELDIG says which of its three cases it is, and how to write the date.
+    # PEILDATUM_ONGELDIG says which of its cases it is, and how to write the date.
     (Code.PEILDATUM_ONGELDIG, "ontbreekt"): (
         "De peildatum ontbreekt; geef de datum waarop de achterstanden gelden mee "
         "als JJJJ-MM-DD (bijvoorbeeld {voorbeeld})."
@@ -191,6 +191,10 @@ VARIANTS: dict[tuple[Code, str], str] = {
     (Code.PEILDATUM_ONGELDIG, "toekomst"): (
         "De peildatum {peildatum} ligt in de toekomst; de peildatum is de datum waarop de "
         "achterstanden in het bestand gelden, uiterlijk vandaag ({voorbeeld})."
+    ),
+    (Code.PEILDATUM_ONGELDIG, "te_vroeg"): (
+        "De peildatum {peildatum} ligt vóór {vroegst}; de peildatum is de datum waarop de "
+        "achterstanden in het bestand gelden (bijvoorbeeld {voorbeeld})."
     ),
     (Code.PEILDATUM_ONGELDIG, "afwijkend"): (
         "De peildatum in het bestand ({peildatum}) wijkt af van de opgegeven peildatum "

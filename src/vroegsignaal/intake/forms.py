@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .fields import FIELD_NAMES, Soort
+from .services import EARLIEST_PEILDATUM
 
 
 class UploadForm(forms.Form):
@@ -31,6 +33,10 @@ class UploadForm(forms.Form):
         value = self.cleaned_data["peildatum"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("De peildatum ligt in de toekomst."))
+        if value < EARLIEST_PEILDATUM:
+            raise forms.ValidationError(
+                _("De peildatum ligt vóór %(earliest)s.") % {"earliest": date_format(EARLIEST_PEILDATUM, "j F Y")}
+            )
         return value
 
 

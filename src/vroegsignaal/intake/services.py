@@ -258,9 +258,14 @@ def _looks_like_json(head: bytes, filename: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
+# No delivery is of a stand before this day. An earlier one (year 1, a typing error) passed the
+# receipt and failed its processing: a birth date 120 years before it is no date.
+EARLIEST_PEILDATUM = dt.date(2000, 1, 1)
+
+
 def _parse_reference_date(value: dt.date | str | None) -> tuple[dt.date | None, str | None]:
     """(date, problem): ``problem`` is the ``PEILDATUM_ONGELDIG`` variant (``onleesbaar``,
-    ``toekomst``) or ``None``. ``None`` is no problem here: a JSON body may still carry it."""
+    ``toekomst``, ``te_vroeg``) or ``None``. ``None`` is no problem here: a JSON body may still carry it."""
     if value is None or value == "":
         return None, None
     if isinstance(value, dt.datetime):
@@ -270,6 +275,8 @@ def _parse_reference_date(value: dt.date | str | None) -> tuple[dt.date | None, 
             value = dt.date.fromisoformat(str(value).strip())
         except ValueError:
             return None, "onleesbaar"
+    if value < EARLIEST_PEILDATUM:
+        return value, "te_vroeg"
     return value, (None if value <= timezone.localdate() else "toekomst")
 
 
@@ -282,6 +289,7 @@ def _reference_date_refusal(problem: str, peildatum: dt.date | None = None, **de
             variant=problem,
             peildatum=peildatum.isoformat() if peildatum else "",
             voorbeeld=timezone.localdate().isoformat(),
+            vroegst=EARLIEST_PEILDATUM.isoformat(),
             **details,
         ),
     )

@@ -47,6 +47,13 @@ def today() -> str:
             "De peildatum 2999-01-01 ligt in de toekomst; de peildatum is de datum waarop de achterstanden "
             "in het bestand gelden, uiterlijk vandaag ({today}).",
         ),
+        # Year 1 (a typing error) passed the receipt and failed the processing: no birth date fits 120
+        # years before it.
+        (
+            "0001-01-01",
+            "De peildatum 0001-01-01 ligt vóór 2000-01-01; de peildatum is de datum waarop de achterstanden "
+            "in het bestand gelden (bijvoorbeeld {today}).",
+        ),
     ],
 )
 def test_peildatum_refusal_says_which_problem_it_is(world, households, peildatum, expected):
@@ -58,6 +65,12 @@ def test_a_json_body_with_a_future_peildatum_names_it(world, households):
     body = {"peildatum": "2099-01-01", "achterstanden": [row(n) for n in range(1, 4)]}
     delivery = deliver(world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None)
     assert refusal(delivery)["melding"].startswith("De peildatum 2099-01-01 ligt in de toekomst;")
+
+
+def test_a_json_body_with_a_peildatum_before_2000_is_refused_not_a_failed_processing(world, households):
+    body = {"peildatum": "0001-01-01", "achterstanden": [row(n) for n in range(1, 4)]}
+    delivery = deliver(world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None)
+    assert refusal(delivery)["melding"].startswith("De peildatum 0001-01-01 ligt vóór 2000-01-01;")
 
 
 def test_a_json_body_without_peildatum_says_it_is_missing(world, households):
@@ -150,8 +163,8 @@ def test_a_csv_with_a_title_above_the_column_names_is_refused_saying_where_they_
 
 
 def test_an_xlsx_with_a_title_above_the_column_names_is_refused_saying_where_they_are():
-    from .test_parsing import XLSX_ROW, xlsx_bytes
     from .test_parsing import HEADER as XLSX_HEADER
+    from .test_parsing import XLSX_ROW, xlsx_bytes
 
     data = xlsx_bytes({"Achterstanden": [["Achterstanden per 1 oktober 2026"], [], XLSX_HEADER, XLSX_ROW]})
     with pytest.raises(DeliveryRefused) as caught:

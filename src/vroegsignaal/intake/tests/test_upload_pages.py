@@ -115,6 +115,13 @@ def test_future_peildatum_is_a_form_error(world, households, browser):
     assert "De peildatum ligt in de toekomst." in response.content.decode()
 
 
+def test_a_peildatum_before_2000_is_a_form_error(world, households, browser):
+    response = upload(browser, csv_bytes([row(1)]), peildatum="0001-01-01")
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"peildatum": ["De peildatum ligt vóór 1 januari 2000."]}
+    assert not Delivery.objects.exists()
+
+
 def test_status_fragment_polls_while_running_and_stops_with_the_report(world, households, browser, monkeypatch):
     monkeypatch.setattr(services, "_enqueue", lambda pk: None)
     delivery = services.receive_delivery(
