@@ -45,7 +45,8 @@ class ContactAttemptForm(CasePageForm):
     )
     on = forms.DateField(label=_("Datum"), widget=PastDateInput)
     part_of_day = forms.ChoiceField(label=_("Dagdeel"), choices=[("", "—"), *PartOfDay.choices], required=False)
-    note = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # As long as a note may be: 100,000 characters were stored as sent.
+    note = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
 class OfferForm(CasePageForm):

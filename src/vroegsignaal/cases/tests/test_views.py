@@ -517,6 +517,21 @@ def test_a_refused_contact_attempt_keeps_what_the_user_chose(client, verified_cl
     assert re.search(r'<input type="radio" name="poging-reached" value="nee"[^>]* checked', html)
 
 
+def test_a_contact_attempts_explanation_is_as_long_as_a_note_may_be(client, verified_client, worker, team, coordinator, signal):
+    """It had no limit: 100,000 characters were stored as sent."""
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.post(
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
+        {"poging-kind": "Telefoon", "poging-reached": "nee", "poging-on": "2026-03-03", "poging-note": "x" * 100_000},
+    )
+    assert response.status_code == 200
+    assert response.context["attempt_form"].errors == {
+        "note": ["Zorg dat deze waarde niet meer dan 5000 tekens bevat (het zijn er nu 100000)."]
+    }
+    assert not ContactAttempt.objects.exists() and Case.objects.get(pk=case.pk).status == "opgepakt"
+
+
 def test_a_contact_attempt_without_an_answer_to_bereikt_links_to_its_first_option(
     client, verified_client, worker, team, coordinator, signal
 ):
