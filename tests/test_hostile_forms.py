@@ -1,30 +1,35 @@
 """Hostile input in every form and endpoint: refused cleanly, in Dutch, and nothing changes.
 
 The product's rule: bad input gets a clear Dutch error, and nothing is lost or half-applied;
-personal data never appears in a log, a URL or an error message. This test holds every form of
-the portal, the admin and the API to it.
+personal data never appears in a log, a URL or an error message. This test holds every form of the
+portal, the admin and the API to it, in a small world (the tenant isolation test's two
+municipalities and creditors, with a tray, signals, cases, a delivery and an API key of the first)
+and a log-in of every role.
 
-The endpoints come from the URL conf: ``test_every_endpoint_that_takes_input_is_here`` fails on a
-named URL that accepts POST (or any URL of the API) and is neither in ``ENDPOINTS`` nor in
-``NOT_FORMS`` with its reason. For each endpoint, each role that may use it sends the endpoint's
-valid form with one field at a time replaced by each value of ``HOSTILE`` (empty, blanks, 100,000
-characters, NUL, a spreadsheet formula, a script, SQL, numbers and dates no one means, a fake
-surname and BSN); with a field missing, sent twice, or sent as bytes that are no UTF-8; with the ids
-of another organisation's objects; and as a body of another content type. The roles that may not use
-it send the valid form. Every answer is judged by :func:`judge`:
+* ``ENDPOINTS``: every URL that takes a POST. ``test_every_url_that_takes_input_is_here`` walks the
+  URL conf and fails on a named URL that some role can POST to and that is neither here nor, with
+  its reason, in ``NOT_FORMS``. Each role that may use an endpoint sends its valid form, then each
+  field in turn replaced by the values of ``HOSTILE`` that fit it (``values_for``: empty, blanks,
+  100,000 characters, NUL, a script, 5000 digits, ``²``, a fake surname in every field; negative,
+  huge, NaN and 1e309 numbers, impossible and far-off dates, a spreadsheet formula, SQL, a fake BSN
+  and other sites where they belong), left out, sent twice, sent as bytes that are no UTF-8, and the
+  ids of another organisation's objects; the whole form as JSON, as text, as broken multipart; and,
+  for a file, empty, binary, a path, a huge or NUL or script name. Every other role sends the valid
+  form and is refused.
+* ``FILTERS``: the GET parameters of the pages, downloads and API reads, the same way.
+* The API's URLs with every method, without a key, with a portal session, with Accept and
+  Authorization headers it does not take; bodies past the size limits; Hypothesis's text of every
+  Unicode category (lone surrogates included) in any field.
 
-* never a server error (the test client raises the view's exception, with its traceback);
-* a refusal (400/403/404/405/409/413/415/422, a form shown again with its errors, or a redirect with
-  an error message) says why in Dutch — on the page, or as the API's ``{"melding": …}`` — and leaves
-  the database as it was (``fingerprint``: every row of the project's tables, apart from the audit
-  log, sessions and log-in attempts, which record the refusal on purpose);
-* an accepted value is stored as given, and shown escaped on the page the answer leads to;
-* no value is reflected unescaped, no page or URL or log record or audit event holds the fake surname
-  or BSN, and no redirect leaves the site.
-
-Each request is rolled back afterwards (a savepoint), so every value meets the same world. The
-query parameters of the filter pages get the same values (``FILTERS``), and a property test sends
-Hypothesis's text of every Unicode category, lone surrogates included, into every field.
+Every answer is judged (:func:`judge`, :class:`Run`): never a server error (the test client raises
+the view's exception, reported with where it happened); a refusal (400/403/404/405/409/413/415/422,
+a form shown again with its errors, a redirect with an error message or to the log-in) says why in
+Dutch — on the page, or as the API's ``{"melding": …}`` — and leaves every table as it was (the
+audit log, the sessions and the log-in attempts record refusals on purpose); nothing is reflected
+unescaped, also on the page an accepted form leads to; no redirect leaves the site; and the fake
+surname and BSN reach no log record, audit event, redirect URL or error message. Each request is
+rolled back afterwards (a savepoint, and the client's cookies), so every value meets the same
+world. ``test_the_checks_find_what_they_look_for`` shows that each check can fail.
 """
 
 from __future__ import annotations
@@ -138,6 +143,7 @@ NOT_UTF8 = b"\xed\xa0\x80\xff\xfe" + SURNAME.encode()
 
 REFUSED_STATUSES = {400, 403, 404, 405, 409, 413, 415, 422}
 ROLES = ("anoniem", "nieuw", "coordinator", "hulpverlener", "schuldeiser", "privacy_officer", "beheerder")
+INVALID_CHOICE = re.compile(r"^Selecteer een geldige keuze\. .* is geen beschikbare keuze\.$", re.DOTALL)
 # English that a refusal would show if a text were not translated (Django's own messages).
 ENGLISH = re.compile(
     r"\b(this field|enter a|select a|ensure this|please|is required|not allowed|characters|invalid|"
@@ -387,7 +393,9 @@ def _forms_in(value) -> list:
 
     found = []
     for item in value if isinstance(value, list | tuple) else [value]:
-        item = getattr(item, "form", item) if not isinstance(item, forms.Form) else item
+        wrapped = getattr(item, "form", None)
+        if not isinstance(item, forms.BaseForm | forms.BaseFormSet) and isinstance(wrapped, forms.BaseForm):
+            item = wrapped  # the admin's AdminForm
         if isinstance(item, forms.BaseForm | forms.BaseFormSet):
             found.append(item)
     return found
@@ -472,6 +480,12 @@ def judge(sent: Sent, response, *, expect: str | None = None, says_done: bool = 
             problems.append("redirected without a word: neither done nor refused with a reason")
     elif status == 200:
         texts = _texts_of_errors(response) if "text/html" in content_type else []
+        # No error message repeats a personal value, but Django's for a select's value that is no
+        # choice: only a changed form sends one, and it goes back to whoever sent it.
+        repeated = [t for t in [*texts, *map(str, queued)] if not INVALID_CHOICE.search(t)]
+        for secret in PERSONAL if sent.personal else ():
+            if any(secret in t for t in repeated):
+                problems.append(f"an error message holds {secret!r}")
         verdict = "refused" if texts or errors else "accepted"
         for text in texts:
             if ENGLISH.search(text):
