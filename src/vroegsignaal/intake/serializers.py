@@ -22,7 +22,7 @@ class DeliveryUploadSerializer(serializers.Serializer):
     peildatum = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="JJJJ-MM-DD; ontbreekt of ligt in de toekomst → PEILDATUM_ONGELDIG "
+        help_text="JJJJ-MM-DD; ontbreekt, ligt in de toekomst of vóór 2000-01-01 → PEILDATUM_ONGELDIG "
         "(bij een JSON-bestand mag hij in het bestand staan).",
     )
     soort = serializers.ChoiceField(
