@@ -204,7 +204,7 @@ def read_plaintext(path: Path, *, limit: int | None = None) -> bytes:
 
 
 class StagedPlaintext:
-    """A staged file as a source for :func:`.services.stage_file` (which seals it again)."""
+    """A staged file as a source for :func:`.staging.stage_file` (which seals it again)."""
 
     def __init__(self, path: Path):
         self.path = path

@@ -1,0 +1,329 @@
+"""Step 2 of :mod:`.services`: parse, normalise, route and count a staged delivery.
+
+Nothing is written but the progress: what :func:`evaluate_delivery` finds is an
+:class:`Evaluation` that :mod:`.processing` refuses, holds or applies, so a delivery
+refused here leaves no trace but its report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from django.conf import settings
+from django.utils import timezone
+
+from . import routing
+from .codes import Code, message
+from .fields import Soort, header_key, shown_header
+from .models import Delivery
+from .previews import column_mapping_for
+from .shared import _parse_reference_date, _reference_date_refusal, _refusal, _Stopwatch
+from .staging import read_staged
+
+# Spec 1.6 TE_VEEL_FOUTEN: "more than half of the rows rejected".
+MAX_REJECTED_SHARE = 0.5
+
+
+@dataclass
+class Evaluation:
+    """What processing found, before anything is applied."""
+
+    kind: str
+    reference_date: dt.date | None
+    file_format: str = ""
+    accepted: pl.DataFrame | None = None  # the routed rows to apply
+    # klantnummer, contractnummer of the rejected rows: a stand does not clear those
+    # (a row that could not be read is no evidence that the arrear was paid).
+    rejected_keys: pl.DataFrame | None = None
+    issues: pl.DataFrame | None = None  # rij, klantnummer, veld, code, melding, is_warning
+    rows_received: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_outside_covenant: int = 0
+    report: dict = field(default_factory=dict)
+    refusal: dict | None = None
+
+
+ISSUE_COLUMNS = {
+    "rij": pl.Int64(),
+    "klantnummer": pl.String(),
+    "veld": pl.String(),
+    "code": pl.String(),
+    "melding": pl.String(),
+    "is_warning": pl.Boolean(),
+}
+
+
+def set_progress(delivery_id: int, percent: int) -> None:
+    """Write the progress, and the heartbeat with it, in its own short statement
+    (autocommit outside the apply transaction)."""
+    Delivery.objects.filter(pk=delivery_id).update(
+        progress=max(0, min(100, int(percent))), heartbeat_at=timezone.now()
+    )
+
+
+def _count_per_code(issues: pl.DataFrame) -> dict[str, int]:
+    if issues.height == 0:
+        return {}
+    per_code = issues.unique(["rij", "code"]).group_by("code").len().sort("code")
+    return {code: int(n) for code, n in per_code.iter_rows()}
+
+
+def _per_municipality(rows: pl.DataFrame) -> list[dict]:
+    from vroegsignaal.organisations.models import Municipality
+
+    if rows.height == 0:
+        return []
+    counts = rows.group_by("municipality_code").len().sort("municipality_code")
+    names = dict(
+        Municipality.objects.filter(
+            code__in=counts.get_column("municipality_code").to_list()
+        ).values_list("code", "name")
+    )
+    return [
+        {"gemeentecode": code, "gemeente": names.get(code, ""), "regels": int(n)}
+        for code, n in counts.iter_rows()
+    ]
+
+
+def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
+    """Parse, normalise, route and count one staged delivery; raises ``DeliveryRefused``."""
+    from .normalise import ERRORS, WARNINGS, normalise_delivery
+    from .parsing import DeliveryRefused, parse_delivery
+
+    watch = _Stopwatch()
+    # The staged file is decrypted in memory, never to disk; its bytes go as soon as
+    # they are parsed (before the apply, the delivery's most memory-hungry step).
+    content = [read_staged(path)]
+    watch.lap(delivery.pk, "decrypt")
+    parsed = parse_delivery(
+        content.pop(),
+        filename=delivery.filename or None,
+        soort=delivery.kind or None,
+        column_mapping=column_mapping_for(delivery.creditor_id),
+        max_bytes=settings.MAX_DELIVERY_BYTES,
+    )
+    set_progress(delivery.pk, 25)
+    watch.lap(delivery.pk, "parse")
+
+    kind = delivery.kind
+    reference_date = delivery.reference_date
+    if parsed.format == "json":
+        kind, reference_date = _settle_json_header(delivery, parsed.soort, parsed.peildatum)
+    kind = kind or Soort.STAND
+    if reference_date is None:
+        refusal = _reference_date_refusal("ontbreekt")
+        raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
+
+    # Each stage's input table is let go as soon as the next has its own (a million
+    # rows of text weigh hundreds of MiB): normalise gets the only reference to the
+    # parsed table, and the normalised table goes once the rows are routed.
+    raw = [parsed.table]
+    parsed = dataclasses.replace(parsed, table=pl.DataFrame())
+    normalised = normalise_delivery(raw.pop(), peildatum=reference_date, soort=kind)
+    set_progress(delivery.pk, 45)
+    watch.lap(delivery.pk, "normalise")
+
+    table = routing.route_rows(normalised.table)
+    normalised.table = pl.DataFrame()
+    allowed = routing.covenant_municipality_ids(delivery.creditor_id, reference_date)
+    table = table.with_columns(routing.in_covenant_expr(allowed).alias("in_covenant"))
+    set_progress(delivery.pk, 65)
+    watch.lap(delivery.pk, "route")
+
+    unknown_address = pl.col("postcode").is_not_null() & pl.col("municipality_id").is_null()
+    table = table.with_columns(
+        pl.when(unknown_address)
+        .then(pl.concat_list([pl.col(ERRORS), pl.lit(str(Code.ADRES_ONBEKEND))]))
+        .otherwise(pl.col(ERRORS))
+        .alias(ERRORS),
+        pl.when(pl.col("match") == routing.Match.APPROXIMATE)
+        .then(pl.concat_list([pl.col(WARNINGS), pl.lit(str(Code.ADRES_BIJ_BENADERING))]))
+        .otherwise(pl.col(WARNINGS))
+        .alias(WARNINGS),
+    )
+    # A row that fails a check is rejected wherever it lives (the creditor must fix it;
+    # what is kept of it is the klantnummer). BUITEN_CONVENANT is for the valid rows.
+    rejected = pl.col(ERRORS).list.len() > 0
+    outside = ~rejected & (pl.col("in_covenant") == False)  # noqa: E712 - null stays null
+    table = table.with_columns(
+        outside.fill_null(False).alias("_outside"), rejected.alias("_rejected")
+    )
+    outside_rows = table.filter(pl.col("_outside"))
+    accepted = table.filter(~pl.col("_outside") & ~pl.col("_rejected"))
+    rejected_rows = table.filter(pl.col("_rejected"))
+
+    # The issues to keep: every error of a rejected row, every warning of an accepted
+    # one; nothing of the rows outside a covenant (not stored, not logged).
+    routing_issues = pl.concat(
+        [
+            table.filter(unknown_address).select(
+                "rij",
+                pl.col("klantnummer").str.slice(0, 64),
+                pl.lit("postcode").alias("veld"),
+                pl.lit(str(Code.ADRES_ONBEKEND)).alias("code"),
+                pl.lit(message(Code.ADRES_ONBEKEND)).alias("melding"),
+                pl.lit(False).alias("is_warning"),
+            ),
+            accepted.filter(pl.col("match") == routing.Match.APPROXIMATE).select(
+                "rij",
+                pl.col("klantnummer").str.slice(0, 64),
+                pl.lit("huisnummer").alias("veld"),
+                pl.lit(str(Code.ADRES_BIJ_BENADERING)).alias("code"),
+                pl.lit(message(Code.ADRES_BIJ_BENADERING)).alias("melding"),
+                pl.lit(True).alias("is_warning"),
+            ),
+        ]
+    )
+    warning_codes = [
+        str(c) for c in (Code.TELEFOON_ONGELDIG, Code.EMAIL_ONGELDIG, Code.ADRES_BIJ_BENADERING)
+    ]
+    front_issues = normalised.issues.select(
+        "rij",
+        "klantnummer",
+        "veld",
+        "code",
+        "melding",
+        pl.col("code").is_in(warning_codes).alias("is_warning"),
+    )
+    rejected_ids = rejected_rows.select("rij")
+    accepted_ids = accepted.select("rij")
+    issues = (
+        pl.concat(
+            [
+                front_issues.filter(~pl.col("is_warning")).join(rejected_ids, on="rij", how="semi"),
+                front_issues.filter(pl.col("is_warning")).join(accepted_ids, on="rij", how="semi"),
+                routing_issues,
+            ]
+        )
+        .cast(ISSUE_COLUMNS)  # type: ignore[arg-type]
+        .sort("rij", maintain_order=True)
+    )
+    issues = name_columns(issues, parsed.columns)
+
+    rows_rejected = rejected_rows.height
+    rows_accepted = accepted.height
+    routed_postcode_only = accepted.filter(pl.col("match") == routing.Match.POSTCODE).height
+    report = {
+        "afgewezen_per_code": _count_per_code(issues.filter(~pl.col("is_warning"))),
+        "waarschuwingen_per_code": _count_per_code(issues.filter(pl.col("is_warning"))),
+        "gerouteerd_per_gemeente": _per_municipality(accepted),
+        "gerouteerd_alleen_op_postcode": routed_postcode_only,
+        "buiten_convenant_per_gemeente": _per_municipality(outside_rows),
+        "onbekende_kolommen": list(parsed.unknown_columns) + list(parsed.duplicate_columns),
+        "kolommen": dict(parsed.columns),
+        "opmerkingen": [
+            dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes
+        ]
+        + _encoding_notes(parsed.mixed_encoding_row),
+    }
+    evaluation = Evaluation(
+        kind=kind,
+        reference_date=reference_date,
+        file_format=parsed.format,
+        accepted=accepted.drop(["_outside", "_rejected", "in_covenant", ERRORS]),
+        rejected_keys=rejected_rows.select("klantnummer", "contractnummer"),
+        issues=issues,
+        rows_received=table.height,
+        rows_accepted=rows_accepted,
+        rows_rejected=rows_rejected,
+        rows_outside_covenant=outside_rows.height,
+        report=report,
+    )
+    # TE_VEEL_FOUTEN: more than half of the rows received. Rows outside a covenant are
+    # not rejections, but they are rows of the delivery.
+    if rows_rejected > MAX_REJECTED_SHARE * table.height:
+        evaluation.refusal = _refusal(Code.TE_VEEL_FOUTEN)
+    watch.lap(delivery.pk, "collect")
+    return evaluation
+
+
+def _encoding_notes(row: int | None) -> list[dict]:
+    """A report note for a CSV that mixes UTF-8 with another encoding (no code: spec 1.6 has none,
+    and the rows are kept as read)."""
+    if row is None:
+        return []
+    return [
+        {
+            "veld": "",
+            "code": "",
+            "melding": (
+                "Het bestand is gelezen als Windows-1252, maar er staan vóór rij "
+                f"{row} tekens in die UTF-8 zijn: het is waarschijnlijk deels UTF-8 en deels een "
+                "andere codering. Letters met accenten in de UTF-8-rijen zijn dan verkeerd "
+                "overgenomen (bijvoorbeeld 'Ã¼' voor 'ü'). Lever het hele bestand in één "
+                "codering, bij voorkeur UTF-8."
+            ),
+        }
+    ]
+
+
+def name_columns(issues: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    """The messages name the creditor's own column where its header is not the field's name.
+
+    ``veld`` stays the contract's field name (spec 1.7); the message says where that
+    field is in the creditor's file: "Het veld geboortedatum (kolom 'Gebdat') bevat geen
+    geldige datum." A header that differs only in case, spaces, ``_``, ``-`` or ``.``
+    (``Geboortedatum``, ``E-mail``) is left out: the creditor recognises it. Every
+    message that names a field says "veld <field>" (:data:`.codes.MESSAGES`).
+    """
+    own = {
+        veld: shown_header(header)
+        for veld, header in columns.items()
+        if header and header_key(header) != header_key(veld)
+    }
+    if issues.height == 0 or not own:
+        return issues
+    melding = pl.col("melding")
+    for veld, header in own.items():
+        named = melding.str.replace(
+            f"veld {veld}", f"veld {veld} (kolom '{header}')", literal=True, n=1
+        )
+        melding = pl.when(pl.col("veld") == veld).then(named).otherwise(melding)
+    return issues.with_columns(melding.alias("melding"))
+
+
+def _settle_json_header(
+    delivery: Delivery, body_soort: str | None, body_peildatum: str | None
+) -> tuple[str, dt.date | None]:
+    """Kind and peildatum of a JSON delivery: the body's, unless the caller gave them (then equal)."""
+    from .parsing import DeliveryRefused
+
+    kind = delivery.kind
+    if body_soort not in (None, ""):
+        if body_soort not in Soort.values:
+            raise DeliveryRefused(
+                Code.BESTAND_ONLEESBAAR,
+                message(
+                    Code.BESTAND_ONLEESBAAR,
+                    variant="reden",
+                    reden='"soort" is niet stand of mutatie',
+                ),
+            )
+        if kind and kind != body_soort:
+            raise DeliveryRefused(
+                Code.BESTAND_ONLEESBAAR,
+                message(
+                    Code.BESTAND_ONLEESBAAR,
+                    variant="reden",
+                    reden=f'"soort" in het bestand ({body_soort}) wijkt af van de opgegeven soort ({kind})',
+                ),
+            )
+        kind = body_soort
+    reference_date = delivery.reference_date
+    if body_peildatum not in (None, ""):
+        parsed, problem = _parse_reference_date(body_peildatum)
+        if problem or parsed is None:
+            refusal = _reference_date_refusal(problem or "onleesbaar", parsed)
+            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
+        if reference_date is not None and parsed != reference_date:
+            refusal = _reference_date_refusal(
+                "afwijkend", parsed, opgegeven=reference_date.isoformat()
+            )
+            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
+        reference_date = parsed
+    return kind, reference_date

@@ -1,0 +1,124 @@
+"""A creditor's column mapping (spec 1.3) and the upload page's preview of a staged file.
+
+The preview reads a file as its delivery will be read (the same parser, the same
+mapping), so what the creditor sees before submitting is what will be processed; it
+reads the head only, as the page waits for it. :func:`column_mapping_for` is here
+because the mapping is saved here; :mod:`.evaluation` reads it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from vroegsignaal.organisations.models import Creditor
+from vroegsignaal.privacy import services as privacy
+
+from .codes import Code
+from .fields import field_for_header, validate_column_mapping
+from .models import ColumnMapping
+from .staging import read_staged
+
+PREVIEW_ROWS = 10
+# A CSV preview reads the file's head only.
+PREVIEW_HEAD_BYTES = 256 * 1024
+
+
+def column_mapping_for(creditor: Creditor | int) -> dict[str, str | None]:
+    creditor_id = creditor if isinstance(creditor, int) else creditor.pk
+    mapping = (
+        ColumnMapping.objects.filter(creditor_id=creditor_id)
+        .values_list("mapping", flat=True)
+        .first()
+    )
+    return dict(mapping or {})
+
+
+def save_column_mapping(
+    creditor: Creditor, mapping: dict[str, str | None], user=None
+) -> ColumnMapping:
+    """Store the creditor's own headers (spec 1.3); entries equal to the defaults are left out."""
+    clean = validate_column_mapping(mapping)
+    own = {
+        header.strip(): target
+        for header, target in clean.items()
+        if header.strip() and field_for_header(header) != target
+    }
+    saved, _created = ColumnMapping.objects.update_or_create(
+        creditor=creditor, defaults={"mapping": own}
+    )
+    privacy.record(
+        user,
+        privacy.AuditAction.UPDATE,
+        saved,
+        purpose="kolomindeling opgeslagen",
+        details={"kolommen": len(own)},
+    )
+    return saved
+
+
+@dataclass
+class Preview:
+    """The first rows of a file with the creditor's column mapping applied, for the upload page."""
+
+    rows: list[dict[str, str | None]] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # field → header in the file
+    unknown_columns: list[str] = field(default_factory=list)
+    file_format: str = ""
+    refusal: dict | None = None
+
+
+def preview_delivery(
+    creditor: Creditor, path: Path, *, filename: str = "", kind: str | None = None
+) -> Preview:
+    """Read the head of a staged file as the delivery will be read; never raises for bad files."""
+    from .parsing import DeliveryRefused, parse_delivery
+
+    name = filename.lower()
+    is_json = name.endswith(".json")
+    is_xlsx = name.endswith((".xlsx", ".xls"))
+    # A CSV's or JSON body's head is enough; an XLSX is a ZIP and is decrypted whole,
+    # but only the head of its sheet is read.
+    by_head = not is_xlsx
+    # The staged file is encrypted: its plaintext (the head) is read into memory.
+    source: bytes = read_staged(path, limit=PREVIEW_HEAD_BYTES + 1 if by_head else None)
+    whole = len(source) <= PREVIEW_HEAD_BYTES or not by_head
+    if not whole:
+        head = source[:PREVIEW_HEAD_BYTES]
+        cut = head.rfind(b"\n")
+        source = head if is_json else head[: cut + 1] if cut > 0 else head
+    try:
+        try:
+            parsed = parse_delivery(
+                source,
+                filename=filename or None,
+                soort=kind or None,
+                column_mapping=column_mapping_for(creditor),
+                max_bytes=settings.MAX_DELIVERY_BYTES,
+                head_rows=PREVIEW_ROWS if (is_json and not whole) or is_xlsx else None,
+            )
+        except DeliveryRefused as refused:
+            if whole or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):
+                raise
+            # The head cut a quoted value in two: read the whole file.
+            parsed = parse_delivery(
+                read_staged(path),
+                filename=filename or None,
+                soort=kind or None,
+                column_mapping=column_mapping_for(creditor),
+                max_bytes=settings.MAX_DELIVERY_BYTES,
+            )
+    except DeliveryRefused as refused:
+        return Preview(refusal={"codes": [str(refused.code)], "melding": refused.message})
+    fields_present = [c for c in parsed.table.columns if c != "rij"]
+    head_rows = parsed.table.head(PREVIEW_ROWS)
+    return Preview(
+        rows=head_rows.to_dicts(),
+        fields=fields_present,
+        columns=dict(parsed.columns),
+        unknown_columns=list(parsed.unknown_columns) + list(parsed.duplicate_columns),
+        file_format=parsed.format,
+    )
