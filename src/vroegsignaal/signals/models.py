@@ -10,8 +10,8 @@
   and those known when its case was closed.
 * :class:`SignalStatusChange`: the append-only history of each signal's status.
 
-Signals are written in bulk by :mod:`.services` (explicit ids), not through
-``save()``: defaults that matter there are repeated in ``services.py``.
+Signals are written in bulk by :mod:`.writing` (explicit ids), not through
+``save()``: defaults that matter there are repeated in ``writing.py``.
 
 Foreign keys and the database: the references evaluation writes in bulk
 (signal → municipality, household, rule set, tray, earlier signal; member →

@@ -30,10 +30,10 @@ def writers_without_audit_lock(monkeypatch):
     row lock would serialise the writers by itself (production audits on a connection
     of its own). The writers' audit calls are left out here so that only the feedback's
     own stream lock can order them."""
-    from vroegsignaal.signals import services as signal_services
+    from vroegsignaal.signals import status as signal_status  # where pick_up_signal reads it
 
     monkeypatch.setattr(case_services, "record", lambda *args, **kwargs: None)
-    monkeypatch.setattr(signal_services, "record", lambda *args, **kwargs: None)
+    monkeypatch.setattr(signal_status, "record", lambda *args, **kwargs: None)
 
 
 def in_thread(target) -> threading.Thread:

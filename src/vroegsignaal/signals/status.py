@@ -1,0 +1,130 @@
+"""Status changes by people (the cases app calls these, through :mod:`.services`).
+
+One signal at a time, unlike evaluation: under a row lock on the signal, checked
+against :mod:`.workflow`, with a history row and an audit event. A handled signal
+remembers its household's other open arrears, so that afterwards only new arrears
+raise a signal for the household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from vroegsignaal.households.models import Arrear, ArrearStatus
+from vroegsignaal.privacy.services import AuditAction, record
+
+from . import workflow
+from .models import (
+    HANDLED_STATUSES,
+    Signal,
+    SignalArrear,
+    SignalArrearRole,
+    SignalStatus,
+    SignalStatusChange,
+)
+
+# ---------------------------------------------------------------------------
+# Status changes by people (the cases app calls these)
+# ---------------------------------------------------------------------------
+
+
+def _change_status(
+    signal: Signal | int, target: str, *, actor, note: str, on: dt.date | None
+) -> Signal:
+    signal_id = getattr(signal, "pk", signal)
+    with transaction.atomic():
+        locked = Signal.objects.select_for_update().get(pk=signal_id)
+        workflow.check(locked.status, target)
+        previous = locked.status
+        now = timezone.now()
+        locked.status = target
+        if target not in (SignalStatus.NIEUW, SignalStatus.OPGEPAKT):
+            locked.closed_on = on or timezone.localdate()
+        locked.save(update_fields=["status", "closed_on", "updated_at"])
+        SignalStatusChange.objects.create(
+            signal=locked,
+            from_status=previous,
+            to_status=target,
+            changed_at=now,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            note=note[:200],
+        )
+        if target in HANDLED_STATUSES:
+            _remember_known_arrears(locked)
+        record(
+            actor,
+            AuditAction.UPDATE,
+            locked,
+            purpose="status vroegsignaal",
+            details={"van": previous, "naar": target},
+        )
+    return locked
+
+
+def _remember_known_arrears(signal: Signal) -> None:
+    """After a closed case only arrears new since then raise a signal: remember the others."""
+    linked = SignalArrear.objects.filter(signal=signal).values("arrear_id")
+    known = Arrear.objects.filter(
+        household_id=signal.household_id, status=ArrearStatus.OPEN
+    ).exclude(pk__in=linked)
+    SignalArrear.objects.bulk_create(
+        SignalArrear(
+            signal=signal,
+            arrear_id=arrear_id,
+            role=SignalArrearRole.KNOWN_AT_CLOSE,
+            counts=False,
+            joined_on=signal.closed_on,
+        )
+        for arrear_id in known.order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def pick_up_signal(signal: Signal | int, *, actor=None, note: str = "") -> Signal:
+    """``nieuw`` → ``opgepakt``: the municipality takes the signal on (the cases app opens a case)."""
+    return _change_status(signal, SignalStatus.OPGEPAKT, actor=actor, note=note, on=None)
+
+
+def decline_signal(
+    signal: Signal | int, *, actor=None, note: str = "", on: dt.date | None = None
+) -> Signal:
+    """``nieuw`` → ``niet_opgepakt``. Its arrears (and the household's other open
+    arrears) will not raise a signal again; new arrears will."""
+    return _change_status(signal, SignalStatus.NIET_OPGEPAKT, actor=actor, note=note, on=on)
+
+
+def close_signal(
+    signal: Signal | int, *, actor=None, note: str = "", on: dt.date | None = None
+) -> Signal:
+    """``opgepakt`` → ``afgesloten``: the hook for the cases app when a case is closed.
+
+    From then on only arrears that are new since ``on`` (default today) raise a
+    new signal for the household: the household's open arrears are remembered
+    with the closed signal.
+    """
+    return _change_status(signal, SignalStatus.AFGESLOTEN, actor=actor, note=note, on=on)
+
+
+def assign_team(signal: Signal | int, team, *, actor=None) -> Signal:
+    """Give a signal to a wijkteam (its hulpverleners then see it); ``team=None`` takes it back."""
+    signal_id = getattr(signal, "pk", signal)
+    with transaction.atomic():
+        locked = Signal.objects.select_for_update().get(pk=signal_id)
+        if team is not None and team.municipality_id != locked.municipality_id:
+            raise PermissionDenied(
+                gettext("Dat wijkteam hoort niet bij de gemeente van dit signaal.")
+            )
+        locked.team = team
+        locked.save(update_fields=["team", "updated_at"])
+        record(
+            actor,
+            AuditAction.UPDATE,
+            locked,
+            purpose="signaal toegewezen",
+            details={"team": getattr(team, "code", None)},
+        )
+    return locked

@@ -1,0 +1,441 @@
+"""Trays: the defaults, the coordinator's changes (portal: /signalen/regels/werkbakjes/) and
+sorting the open signals into them again.
+
+Apart from evaluation because a change of the trays is the coordinator's own decision: it
+sorts every open signal again (evaluation moves only ``nieuw`` ones), with the same
+decision (:func:`.trays.assign_trays`) over the figures stored with each signal. Every
+change runs in one transaction under the municipality's row lock, the lock evaluation
+takes, and is audited. :mod:`.services` re-exports the public names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from vroegsignaal.households import bulk
+from vroegsignaal.organisations.models import CreditorType, Municipality, Role, Team
+from vroegsignaal.privacy.services import AuditAction, record
+from vroegsignaal.registry.models import Neighbourhood
+
+from . import selectors, trays
+from .models import OPEN_STATUSES, Signal, SignalKind, Tray
+from .writing import MEMBER_TABLE, SIGNAL_TABLE, _db_now
+
+# ---------------------------------------------------------------------------
+# Trays
+# ---------------------------------------------------------------------------
+
+
+def ensure_default_trays(municipality: Municipality) -> list[Tray]:
+    """Create the default trays (Crisis, Jongeren, Meervoudig, Schuldverschuiving,
+    Enkelvoudig) for a municipality that has no trays; return its trays in order."""
+    if not Tray.objects.filter(municipality=municipality).exists():
+        Tray.objects.bulk_create(
+            Tray(municipality=municipality, name=name, position=(i + 1) * 10, **conditions)
+            for i, (name, conditions) in enumerate(trays.DEFAULT_TRAYS)
+        )
+    return list(selectors.trays_of(municipality))
+
+
+def _municipality(value) -> Municipality:
+    if isinstance(value, Municipality):
+        return value
+    if isinstance(value, str):
+        return Municipality.objects.get(code=value)
+    return Municipality.objects.get(pk=value)
+
+
+# ---------------------------------------------------------------------------
+# Trays: the coordinator's management (portal: /signalen/regels/werkbakjes/)
+# ---------------------------------------------------------------------------
+
+# The fields of a tray a coordinator sets: its name and every condition (see :class:`~.models.Tray`).
+TRAY_CONDITION_FIELDS = (
+    "kind", "crisis", "repeat", "debt_swap", "amount_min_eur", "amount_max_eur", "creditor_types",
+    "youngest_age_min", "youngest_age_max", "oldest_age_min", "oldest_age_max", "neighbourhood_codes", "team",
+)  # fmt: skip
+TRAY_FIELDS = ("name", *TRAY_CONDITION_FIELDS)
+TRAY_AMOUNT_LIMIT_EUR = 1_000_000  # as the rules' minimum amount per arrear
+TRAY_AGE_LIMIT = 120
+TRAY_POSITION_STEP = 10
+
+
+@dataclass(frozen=True)
+class TrayChange:
+    """What a change to the trays did: the tray (unsaved after a deletion), whether anything
+    changed, its place in the order (1 = first; 0 after a deletion) and how many open signals
+    went to another tray (or to none) when they were sorted again."""
+
+    tray: Tray
+    changed: bool
+    place: int = 0
+    moved_signals: int = 0
+
+
+def _require_tray_coordinator(actor, municipality_id: int) -> None:
+    if (
+        getattr(actor, "role", None) != Role.COORDINATOR
+        or getattr(actor, "municipality_id", None) != municipality_id
+    ):
+        raise PermissionDenied(
+            gettext("Alleen de coördinator van deze gemeente beheert haar werkbakjes.")
+        )
+
+
+def _lock_municipality(municipality_id: int) -> None:
+    """Tray changes and evaluations of one municipality wait for each other (evaluation
+    reads the trays once and writes their ids without a database constraint)."""
+    Municipality.objects.select_for_update().filter(pk=municipality_id).first()
+
+
+def _euro(value: int) -> str:
+    """Whole euros as the page's language writes them (the tray form's messages)."""
+    from .explanations_english import shown_euros
+
+    return shown_euros(value * 100)
+
+
+def tray_problems(
+    municipality: Municipality, values: dict, *, tray: Tray | None = None
+) -> dict[str, str]:
+    """What is wrong with ``values`` for a tray of ``municipality`` (``tray``: the one being
+    changed), one Dutch message per field; ``{}`` when they are fine.
+
+    ``values`` holds :data:`TRAY_FIELDS` as :func:`create_tray` takes them: ``None`` for an
+    empty condition, booleans for crisis/repeat/debt swap, whole euros and years, lists of
+    creditor types and wijk/buurt codes, a ``Team`` (or ``None``).
+    """
+    problems: dict[str, str] = {}
+    name = (values.get("name") or "").strip()
+    if not name:
+        problems["name"] = gettext("Geef het werkbakje een naam.")
+    elif len(name) > 100:
+        problems["name"] = gettext("Een naam is ten hoogste 100 tekens lang.")
+    else:
+        same = Tray.objects.filter(municipality=municipality, name__iexact=name)
+        if tray is not None:
+            same = same.exclude(pk=tray.pk)
+        if same.exists():
+            problems["name"] = gettext(
+                "Uw gemeente heeft al een werkbakje met de naam ‘%(name)s’."
+            ) % {"name": name}
+    if (values.get("kind") or "") not in ("", *SignalKind.values):
+        problems["kind"] = gettext("Kies meervoudig, enkelvoudig of maakt niet uit.")
+    for flag in ("crisis", "repeat", "debt_swap"):
+        if values.get(flag) not in (None, True, False):
+            problems[flag] = gettext("Kies ja, nee of maakt niet uit.")
+
+    def bounded(name: str, high: int, message: str) -> int | None:
+        value = values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+            problems[name] = message
+            return None
+        return value
+
+    amount_error = gettext(
+        "Vul een bedrag in hele euro’s in van 0 tot en met %(high)s, of laat het leeg."
+    ) % {"high": _euro(TRAY_AMOUNT_LIMIT_EUR)}
+    low, high = (
+        bounded(f, TRAY_AMOUNT_LIMIT_EUR, amount_error)
+        for f in ("amount_min_eur", "amount_max_eur")
+    )
+    if low is not None and high is not None and low > high:
+        problems["amount_max_eur"] = gettext(
+            "Het totaalbedrag tot en met (%(high)s) is lager dan het totaalbedrag vanaf (%(low)s)."
+        ) % {"low": _euro(low), "high": _euro(high)}
+    age_error = gettext(
+        "Vul een leeftijd in hele jaren in van 0 tot en met %(high)s, of laat het leeg."
+    ) % {"high": TRAY_AGE_LIMIT}
+    ages = {f: bounded(f, TRAY_AGE_LIMIT, age_error) for f in (
+        "youngest_age_min", "youngest_age_max", "oldest_age_min", "oldest_age_max")}  # fmt: skip
+    impossible = {
+        "youngest": gettext("De jongste persoon is ten hoogste %(high)s jaar en ten minste %(low)s jaar: "
+                            "dat kan niet tegelijk."),
+        "oldest": gettext("De oudste persoon is ten hoogste %(high)s jaar en ten minste %(low)s jaar: "
+                          "dat kan niet tegelijk."),
+    }  # fmt: skip
+    for person, message in impossible.items():
+        low, high = ages[f"{person}_age_min"], ages[f"{person}_age_max"]
+        if low is not None and high is not None and low > high:
+            problems[f"{person}_age_max"] = message % {"low": low, "high": high}
+    if (
+        ages["youngest_age_min"] is not None
+        and ages["oldest_age_max"] is not None
+        and ages["youngest_age_min"] > ages["oldest_age_max"]
+        and "oldest_age_max" not in problems
+    ):
+        problems["oldest_age_max"] = gettext(
+            "De jongste persoon is ten minste %(low)s jaar, dan is de oudste niet ten hoogste %(high)s jaar: "
+            "geen huishouden zou in dit werkbakje komen."
+        ) % {"low": ages["youngest_age_min"], "high": ages["oldest_age_max"]}
+    types = values.get("creditor_types") or []
+    if not set(types) <= set(CreditorType.values):
+        problems["creditor_types"] = gettext("Kies alleen soorten schuldeisers uit de lijst.")
+    codes = set(values.get("neighbourhood_codes") or [])
+    known = set(
+        Neighbourhood.objects.filter(municipality=municipality, code__in=codes).values_list(
+            "code", flat=True
+        )
+    )
+    # A code the tray already has (configuration may precede the register) may stay.
+    known |= set(tray.neighbourhood_codes or []) if tray is not None else set()
+    if not codes <= known:
+        problems["neighbourhood_codes"] = gettext("Kies alleen wijken en buurten van uw gemeente.")
+    team = values.get("team")
+    if team is not None:
+        if not isinstance(team, Team) or team.municipality_id != municipality.pk:
+            problems["team"] = gettext("Kies een wijkteam van uw gemeente.")
+        elif not team.neighbourhood_codes:
+            problems["team"] = gettext(
+                "Wijkteam %(team)s heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen. "
+                "Kies een ander wijkteam, of vraag de beheerder het gebied van het wijkteam in te stellen."
+            ) % {"team": team.name}
+    return problems
+
+
+def _tray_values(values: dict) -> dict:
+    """``values`` as they are stored: names trimmed, lists sorted, empty kind ``""``."""
+    order = {value: i for i, value in enumerate(CreditorType.values)}
+    clean = {name: values.get(name) for name in TRAY_FIELDS}
+    clean["name"] = (clean["name"] or "").strip()
+    clean["kind"] = clean["kind"] or ""
+    clean["creditor_types"] = sorted(set(clean["creditor_types"] or []), key=order.__getitem__)
+    clean["neighbourhood_codes"] = sorted(set(clean["neighbourhood_codes"] or []))
+    return clean
+
+
+def _checked_tray_values(
+    municipality: Municipality, values: dict, tray: Tray | None = None
+) -> dict:
+    problems = tray_problems(municipality, values, tray=tray)
+    if problems:
+        raise ValidationError(problems)
+    return _tray_values(values)
+
+
+def _stored_tray_values(tray: Tray) -> dict:
+    return {name: getattr(tray, name) for name in TRAY_FIELDS} | {"kind": tray.kind or ""}
+
+
+def _renumber(ordered: list[Tray]) -> None:
+    """Positions 10, 20, 30, … in this order (only the rows that change are written)."""
+    changed = []
+    for i, tray in enumerate(ordered):
+        position = (i + 1) * TRAY_POSITION_STEP
+        if tray.position != position:
+            tray.position = position
+            changed.append(tray)
+    Tray.objects.bulk_update(changed, ["position"])
+
+
+def _place_of(tray: Tray, ordered: list[Tray]) -> int:
+    return [t.pk for t in ordered].index(tray.pk) + 1
+
+
+def create_tray(municipality: Municipality, values: dict, *, actor) -> TrayChange:
+    """A coordinator adds a tray (:data:`TRAY_FIELDS`; see :func:`tray_problems`) at the bottom.
+
+    A municipality without trays gets the default ones first, as its first evaluation would.
+    The open signals are sorted into the trays again (:func:`resort_open_signals`); a tray at
+    the bottom only receives the signals no tray above it takes. Raises ``ValidationError``
+    (per field, Dutch) and ``PermissionDenied``; atomic and audited.
+    """
+    _require_tray_coordinator(actor, municipality.pk)
+    with transaction.atomic():
+        _lock_municipality(municipality.pk)
+        clean = _checked_tray_values(municipality, values)
+        ordered = ensure_default_trays(municipality)
+        tray = Tray.objects.create(
+            municipality=municipality, position=(len(ordered) + 1) * TRAY_POSITION_STEP, **clean
+        )
+        ordered.append(tray)
+        _renumber(ordered)
+        moved = resort_open_signals(municipality)
+        place = _place_of(tray, ordered)
+        record(actor, AuditAction.CREATE, tray, purpose="werkbakje aangemaakt", details={
+            "naam": tray.name, "plaats": place, "voorwaarden": _set_conditions(clean), "signalen_verplaatst": moved,
+        })  # fmt: skip
+    return TrayChange(tray, True, place, moved)
+
+
+def _set_conditions(values: dict) -> list[str]:
+    empty = (None, "", [])
+    return sorted(name for name in TRAY_CONDITION_FIELDS if values.get(name) not in empty)
+
+
+def _locked_tray(tray: Tray | int) -> Tray:
+    """The tray, read again under its municipality's lock (``Tray.DoesNotExist`` when deleted meanwhile)."""
+    tray_id = getattr(tray, "pk", tray)
+    municipality_id = (
+        Tray.objects.filter(pk=tray_id).values_list("municipality_id", flat=True).first()
+    )
+    if municipality_id is None:
+        raise Tray.DoesNotExist(tray_id)
+    _lock_municipality(municipality_id)
+    return Tray.objects.select_related("municipality", "team").get(pk=tray_id)
+
+
+def update_tray(tray: Tray | int, values: dict, *, actor) -> TrayChange:
+    """A coordinator changes a tray's name or conditions (all of :data:`TRAY_FIELDS`).
+
+    Nothing is written (or audited) when nothing differs; otherwise the open signals are
+    sorted into the trays again. Raises ``ValidationError`` (per field, Dutch),
+    ``PermissionDenied`` and ``Tray.DoesNotExist``; atomic and audited.
+    """
+    with transaction.atomic():
+        tray = _locked_tray(tray)
+        _require_tray_coordinator(actor, tray.municipality_id)
+        clean = _checked_tray_values(tray.municipality, values, tray)
+        before = _stored_tray_values(tray)
+        changed = sorted(name for name in TRAY_FIELDS if clean[name] != before[name])
+        ordered = list(selectors.trays_of(tray.municipality))
+        place = _place_of(tray, ordered)
+        if not changed:
+            return TrayChange(tray, False, place, 0)
+        for name in changed:
+            setattr(tray, name, clean[name])
+        tray.save(update_fields=changed)
+        moved = resort_open_signals(tray.municipality)
+        record(actor, AuditAction.UPDATE, tray, purpose="werkbakje gewijzigd", details={
+            "naam": tray.name, "gewijzigd": changed, "signalen_verplaatst": moved,
+        })  # fmt: skip
+    return TrayChange(tray, True, place, moved)
+
+
+def move_tray(tray: Tray | int, offset: int, *, actor) -> TrayChange:
+    """A coordinator moves a tray ``offset`` places (−1: one up, 1: one down) in the order.
+
+    A tray already at the top (bottom) stays put (``changed`` false, nothing audited);
+    otherwise the open signals are sorted into the trays again. Raises
+    ``PermissionDenied`` and ``Tray.DoesNotExist``; atomic and audited.
+    """
+    with transaction.atomic():
+        tray = _locked_tray(tray)
+        _require_tray_coordinator(actor, tray.municipality_id)
+        ordered = list(selectors.trays_of(tray.municipality))
+        start = _place_of(tray, ordered) - 1
+        target = min(max(start + int(offset), 0), len(ordered) - 1)
+        if target == start:
+            return TrayChange(tray, False, start + 1, 0)
+        ordered.insert(target, ordered.pop(start))
+        _renumber(ordered)
+        tray.position = ordered[target].position
+        moved = resort_open_signals(tray.municipality)
+        record(actor, AuditAction.UPDATE, tray, purpose="werkbakje verplaatst", details={
+            "naam": tray.name, "van_plaats": start + 1, "naar_plaats": target + 1, "signalen_verplaatst": moved,
+        })  # fmt: skip
+    return TrayChange(tray, True, target + 1, moved)
+
+
+def delete_tray(tray: Tray | int, *, actor) -> TrayChange:
+    """A coordinator deletes a tray; the municipality's last tray stays (``ValueError``, Dutch).
+
+    Its open signals (``nieuw`` and ``opgepakt``) go where the remaining trays put them
+    (:func:`resort_open_signals`; none when no tray takes them). Its closed signals keep no
+    tray (``Signal.tray`` is emptied, the foreign key's ``SET_NULL``): the tray they were in
+    no longer exists, and putting them in another would rewrite their history. Raises
+    ``PermissionDenied`` and ``Tray.DoesNotExist``; atomic and audited.
+    """
+    with transaction.atomic():
+        tray = _locked_tray(tray)
+        _require_tray_coordinator(actor, tray.municipality_id)
+        ordered = list(selectors.trays_of(tray.municipality))
+        if len(ordered) <= 1:
+            raise ValueError(gettext(
+                "Het laatste werkbakje van uw gemeente kan niet worden verwijderd: elk signaal moet ergens "
+                "terecht kunnen. Voeg eerst een ander werkbakje toe."
+            ))  # fmt: skip
+        place = _place_of(tray, ordered)
+        # Its open signals first go where the other trays put them, then the closed ones lose it.
+        moved = _resort(tray.municipality, without=tray.pk)
+        closed = (
+            Signal.objects.filter(tray=tray).exclude(status__in=OPEN_STATUSES).update(tray=None)
+        )
+        tray_id, name = tray.pk, tray.name
+        tray.delete()  # no signal refers to it any more
+        tray.pk = tray_id  # for the audit event and the caller
+        _renumber([t for t in ordered if t.pk != tray_id])
+        record(actor, AuditAction.DELETE, tray, purpose="werkbakje verwijderd", details={
+            "naam": name, "plaats": place, "signalen_verplaatst": moved, "gesloten_signalen_zonder_werkbakje": closed,
+        })  # fmt: skip
+    return TrayChange(tray, True, 0, moved)
+
+
+def resort_open_signals(municipality: Municipality | str | int) -> int:
+    """Sort the municipality's open signals (``nieuw`` and ``opgepakt``) into its trays again,
+    after its trays changed; returns how many went to another tray (or to none).
+
+    The same decision as evaluation (:func:`.trays.assign_trays` over the trays in their
+    order, the household's ages and places from :func:`.selectors.household_context`, ages
+    on the date a full evaluation uses: the newest peildatum of the municipality's
+    arrears), over the figures stored with each signal and the types of the creditors of
+    its counting arrears. Evaluation moves only ``nieuw`` signals (a picked-up signal's
+    figures may change under its case without it changing queue); a change of the trays
+    themselves is the coordinator's own decision and sorts every open signal again.
+    Closed signals keep their tray. Set-based: three queries to read (one more with an
+    age condition), one ``UPDATE`` per tray that receives signals.
+    """
+    return _resort(_municipality(municipality))
+
+
+def _resort(municipality: Municipality, *, without: int | None = None) -> int:
+    """:func:`resort_open_signals`, as if the tray ``without`` (about to be deleted) were gone."""
+    with transaction.atomic():
+        _lock_municipality(municipality.pk)
+        conditions = trays.tray_conditions(selectors.trays_of(municipality).exclude(pk=without))
+        open_list = ", ".join(["%s"] * len(OPEN_STATUSES))
+        stored = bulk.read_frame(
+            "SELECT id, household_id, kind, crisis, repeat, debt_swap, total_amount_cents, tray_id "  # noqa: S608
+            f"FROM {SIGNAL_TABLE} WHERE municipality_id = %s AND status IN ({open_list})",
+            [municipality.pk, *OPEN_STATUSES],
+            {
+                "signal_id": pl.Int64(), "household_id": pl.Int64(), "kind": pl.String(), "crisis": pl.Boolean(),
+                "repeat": pl.Boolean(), "debt_swap": pl.Boolean(), "total_amount_cents": pl.Int64(),
+                "tray_id": pl.Int64(),
+            },
+        )  # fmt: skip
+        if stored.is_empty():
+            return 0
+        creditor_types = (
+            bulk.read_frame(
+                f"SELECT sa.signal_id, c.type FROM {MEMBER_TABLE} sa "  # noqa: S608
+                f"JOIN {SIGNAL_TABLE} s ON s.id = sa.signal_id "
+                f"JOIN {selectors.ARREAR_TABLE} a ON a.id = sa.arrear_id "
+                f"JOIN {selectors.CREDITOR_TABLE} c ON c.id = a.creditor_id "
+                f"WHERE s.municipality_id = %s AND s.status IN ({open_list}) AND sa.counts",
+                [municipality.pk, *OPEN_STATUSES],
+                {"signal_id": pl.Int64(), "creditor_type": pl.String()},
+            )
+            .group_by("signal_id")
+            .agg(pl.col("creditor_type").unique().sort().alias("creditor_types"))
+        )
+        on = selectors.latest_reference_date(municipality) or timezone.localdate()
+        context = selectors.household_context(
+            stored.get_column("household_id"),
+            on=on,
+            ages=any(c.needs_ages for c in conditions),
+            places=any(c.needs_places for c in conditions),
+        )
+        frame = stored.join(creditor_types, on="signal_id", how="left", maintain_order="left").join(
+            context, on="household_id", how="left", maintain_order="left"
+        )
+        placed = frame.select("signal_id", "tray_id").with_columns(
+            trays.assign_trays(frame, conditions).alias("new_tray_id")
+        )
+        moving = placed.filter(pl.col("new_tray_id").ne_missing(pl.col("tray_id")))
+        now = _db_now(timezone.now())
+        for (tray_id,), group in moving.group_by("new_tray_id", maintain_order=True):
+            where, params = bulk.id_list("id", group.get_column("signal_id").sort())
+            bulk.execute(
+                f"UPDATE {SIGNAL_TABLE} SET tray_id = %s, updated_at = %s WHERE {where}",  # noqa: S608
+                [tray_id, now, *params],
+            )
+    return moving.height

@@ -1,0 +1,442 @@
+"""The set-based writes of an evaluation; :func:`.services.evaluate` calls them in order.
+
+:func:`_complete` adds to the rules' outcome what is stored with a signal (repeat, tray,
+priority, explanation, reasons) and :func:`_changed` keeps only the updated signals in
+which something stored would change, so evaluating twice writes nothing the second
+time. The writes use explicit ids and bulk statements (:mod:`vroegsignaal.households.bulk`),
+not ``save()``: raised signals with their arrears and first status change, changed ones
+through one staging table and one ``UPDATE … FROM``, lapsed ones in one statement. The
+tables' names are here because :mod:`.tray_management` and :mod:`.services` write them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from django.db import connection
+
+from vroegsignaal.households import bulk
+
+from . import evaluation, explanations, selectors, trays
+from .models import (
+    OPEN_STATUSES,
+    Signal,
+    SignalArrear,
+    SignalArrearRole,
+    SignalStatus,
+    SignalStatusChange,
+)
+from .rules import RuleValues
+
+SIGNAL_TABLE = Signal._meta.db_table
+MEMBER_TABLE = SignalArrear._meta.db_table
+CHANGE_TABLE = SignalStatusChange._meta.db_table
+STAGE_SIGNALS = "signals_stage_signal"
+STAGE_COUNTING = "signals_stage_counting"
+
+
+class _Clock:
+    """Wall-clock and CPU seconds per step."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time, self._cpu_time = time.perf_counter, time.process_time
+        self._last, self._last_cpu = self._time(), self._cpu_time()
+        self.laps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now, cpu = self._time(), self._cpu_time()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
+        self.cpu[name] = round(self.cpu.get(name, 0.0) + cpu - self._last_cpu, 4)
+        self._last, self._last_cpu = now, cpu
+
+
+def _repeat_of_updated(updated: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """``repeat``, ``previous_signal_id``, ``previous_until`` of updated signals: evaluated
+    for those that woke up, as stored for the others."""
+    kept = stored.select(
+        "signal_id",
+        pl.col("repeat").alias("_repeat"),
+        pl.col("repeat_of_id").alias("_previous_signal_id"),
+        pl.col("repeat_until").alias("_previous_until"),
+    )
+    woke = pl.col("woke")
+    return updated.join(kept, on="signal_id", how="left").with_columns(
+        pl.when(woke).then(pl.col("repeat")).otherwise(pl.col("_repeat")).alias("repeat"),
+        # A signal that repeats its own earlier run names no other signal.
+        pl.when(woke)
+        .then(pl.col("previous_signal_id"))
+        .otherwise(pl.col("_previous_signal_id"))
+        .alias("previous_signal_id"),
+        pl.when(woke)
+        .then(pl.col("previous_until"))
+        .otherwise(pl.col("_previous_until"))
+        .alias("previous_until"),
+    )
+
+
+def _complete(
+    outcome: evaluation.Outcome,
+    state: evaluation.State,
+    stored: pl.DataFrame,
+    conditions: list[trays.TrayConditions],
+    rules: RuleValues,
+    reference_date: dt.date,
+    clock: _Clock | None = None,
+    pending_persons: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The raised and updated signals with everything that is stored: repeat, tray,
+    priority, explanation and reasons. ``signal_id`` is null for raised ones."""
+    base = [
+        "household_id", "kind", "distinct", "creditor_count", "total_amount_cents",
+        "oldest_start_date", "crisis", "debt_swap", "deadline", "signalled_on",
+    ]  # fmt: skip
+    raised = outcome.raised.select(
+        pl.lit(None, pl.Int64).alias("signal_id"),
+        pl.lit(SignalStatus.NIEUW.value).alias("status"),
+        *base,
+        "repeat",
+        pl.col("previous_signal_id").cast(pl.Int64),
+        pl.col("previous_until").cast(pl.Date),
+        pl.lit(None, pl.Int64).alias("stored_tray_id"),
+    )
+    updated = _repeat_of_updated(outcome.updated, stored).join(
+        stored.select("signal_id", pl.col("tray_id").alias("stored_tray_id")),
+        on="signal_id",
+        how="left",
+    )
+    updated = updated.select(raised.columns).cast(dict(raised.schema))
+    signals = pl.concat([raised, updated])
+    if signals.is_empty():
+        return signals.with_columns(
+            pl.lit(None, pl.Int64).alias("buurt_id"),
+            pl.lit(None, pl.Int64).alias("tray_id"),
+            pl.lit(None, pl.Int64).alias("priority"),
+            pl.lit(None, pl.String).alias("explanation"),
+            pl.lit(None, pl.String).alias("reasons"),
+        )
+
+    creditor_types = outcome.counting.group_by("household_id").agg(
+        pl.col("creditor_type").unique().sort().alias("creditor_types")
+    )
+    context = selectors.household_context(
+        signals.get_column("household_id"),
+        on=reference_date,
+        ages=any(c.needs_ages for c in conditions),
+        places=any(c.needs_places for c in conditions),
+        pending_persons=pending_persons,
+    )
+    placed = signals.join(
+        creditor_types, on="household_id", how="left", maintain_order="left"
+    ).join(context, on="household_id", how="left", maintain_order="left")
+    tray_ids = trays.assign_trays(placed, conditions)
+    # Only a signal not yet picked up moves between trays.
+    signals = signals.with_columns(
+        placed.get_column("buurt_id"),
+        pl.when(pl.col("status") == SignalStatus.NIEUW.value)
+        .then(tray_ids)
+        .otherwise(pl.col("stored_tray_id"))
+        .alias("tray_id"),
+        trays.priority_expr(reference_date).alias("priority"),
+    )
+    if clock is not None:
+        clock.lap("trays")
+    texts = explanations.explain_frame(
+        signals, outcome.counting, outcome.swaps, state.creditors, rules, reference_date
+    )
+    return signals.join(texts, on="household_id", how="left", maintain_order="left")
+
+
+def _changed(
+    signals: pl.DataFrame,
+    stored: pl.DataFrame,
+    stored_members: pl.DataFrame,
+    counting: pl.DataFrame,
+    reference_date: dt.date,
+) -> pl.DataFrame:
+    """The updated signals in which anything stored would change."""
+    updated = signals.filter(pl.col("signal_id").is_not_null())
+    if updated.is_empty():
+        return updated
+    compared = [
+        "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
+        "deadline", "tray_id", "priority", "content_digest", "repeat", "repeat_until",
+    ]  # fmt: skip
+    updated = updated.with_columns(pl.col("previous_until").alias("repeat_until"))
+    new_counting = counting.group_by("household_id").agg(
+        pl.col("arrear_id").sort().alias("_counting")
+    )
+    old_counting = (
+        stored_members.filter(pl.col("counts"))
+        .group_by("signal_id")
+        .agg(pl.col("arrear_id").sort().alias("_counting_old"))
+    )
+    both = (
+        updated.join(new_counting, on="household_id", how="left")
+        .join(
+            stored.select(
+                "signal_id",
+                "last_signalled_on",
+                "dormant_since",
+                *[pl.col(c).alias(f"{c}_old") for c in compared],
+            ),
+            on="signal_id",
+            how="left",
+        )
+        .join(old_counting, on="signal_id", how="left")
+    )
+    differs = pl.any_horizontal(
+        [pl.col(c).cast(both.schema[f"{c}_old"]).ne_missing(pl.col(f"{c}_old")) for c in compared]
+        + [
+            pl.col("_counting").ne_missing(pl.col("_counting_old")),
+            pl.col("signalled_on").ne_missing(pl.col("last_signalled_on")),
+            pl.col("dormant_since").is_not_null(),
+        ]
+    )
+    return both.filter(differs).select(updated.columns)
+
+
+def _db_now(now: dt.datetime) -> str:
+    return bulk.db_datetime(now)
+
+
+def _member_rows(
+    signals: pl.DataFrame, counting: pl.DataFrame, reference_date: dt.date
+) -> pl.DataFrame:
+    """SignalArrear rows (member, counts) for the counting arrears of ``signals`` (``signal_id``, ``household_id``)."""
+    return (
+        counting.select("household_id", "arrear_id")
+        .join(signals.select("signal_id", "household_id"), on="household_id", how="inner")
+        .select(
+            "signal_id",
+            "arrear_id",
+            pl.lit(SignalArrearRole.MEMBER.value).alias("role"),
+            pl.lit(True).alias("counts"),
+            pl.lit(reference_date, pl.Date).alias("joined_on"),
+        )
+        .sort("signal_id", "arrear_id")
+    )
+
+
+def _status_rows(
+    signal_ids: pl.Series,
+    from_status: str,
+    to_status: str,
+    reference_date: dt.date,
+    now: dt.datetime,
+    note: str,
+) -> pl.DataFrame:
+    return pl.DataFrame({"signal_id": signal_ids.cast(pl.Int64)}).select(
+        "signal_id",
+        pl.lit(from_status).alias("from_status"),
+        pl.lit(to_status).alias("to_status"),
+        pl.lit(_db_now(now)).alias("changed_at"),
+        pl.lit(reference_date, pl.Date).alias("reference_date"),
+        pl.lit(note).alias("note"),
+    )
+
+
+def _insert_raised(
+    raised: pl.DataFrame,
+    counting: pl.DataFrame,
+    municipality_id: int,
+    rule_set_id: int,
+    reference_date: dt.date,
+    now: dt.datetime,
+) -> None:
+    if raised.is_empty():
+        return
+    raised = raised.sort("household_id").with_columns(
+        bulk.reserve_ids(SIGNAL_TABLE, raised.height).alias("signal_id")
+    )
+    stamp = _db_now(now)
+    bulk.insert_frame(
+        SIGNAL_TABLE,
+        raised.select(
+            pl.col("signal_id").alias("id"),
+            pl.lit(municipality_id, pl.Int64).alias("municipality_id"),
+            "household_id",
+            pl.lit(SignalStatus.NIEUW.value).alias("status"),
+            "kind",
+            "crisis",
+            "repeat",
+            "debt_swap",
+            pl.col("creditor_count").cast(pl.Int64),
+            "total_amount_cents",
+            "oldest_start_date",
+            pl.col("previous_signal_id").alias("repeat_of_id"),
+            pl.col("previous_until").alias("repeat_until"),
+            pl.lit(reference_date, pl.Date).alias("signal_date"),
+            pl.col("signalled_on").alias("last_signalled_on"),
+            pl.lit(None, pl.Date).alias("dormant_since"),
+            pl.lit(rule_set_id, pl.Int64).alias("rule_set_id"),
+            "tray_id",
+            "priority",
+            "explanation",
+            "reasons",
+            "content_digest",
+            "deadline",
+            pl.lit(None, pl.Int64).alias("team_id"),
+            pl.lit(None, pl.Date).alias("closed_on"),
+            "buurt_id",
+            pl.lit(stamp).alias("created_at"),
+            pl.lit(stamp).alias("updated_at"),
+        ),
+    )
+    bulk.insert_frame(MEMBER_TABLE, _member_rows(raised, counting, reference_date))
+    bulk.insert_frame(
+        CHANGE_TABLE,
+        _status_rows(
+            raised.get_column("signal_id"),
+            "",
+            SignalStatus.NIEUW.value,
+            reference_date,
+            now,
+            "signaal ontstaan",
+        ),
+    )
+
+
+# The columns an update writes (staged, then one UPDATE … FROM).
+UPDATED_COLUMNS = (
+    "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
+    "deadline", "tray_id", "priority", "explanation", "reasons", "content_digest",
+    "repeat", "repeat_of_id", "repeat_until", "last_signalled_on", "buurt_id",
+)  # fmt: skip
+
+
+def _update_changed(
+    changed: pl.DataFrame, counting: pl.DataFrame, reference_date: dt.date, now: dt.datetime
+) -> None:
+    if changed.is_empty():
+        return
+    changed = changed.sort("signal_id")
+    stage = bulk.stage(
+        STAGE_SIGNALS,
+        changed.select(
+            pl.col("signal_id").alias("id"),
+            "kind",
+            "crisis",
+            "debt_swap",
+            pl.col("creditor_count").cast(pl.Int64),
+            "total_amount_cents",
+            "oldest_start_date",
+            "deadline",
+            "tray_id",
+            "priority",
+            "explanation",
+            "reasons",
+            "content_digest",
+            "repeat",
+            pl.when(pl.col("previous_signal_id") != pl.col("signal_id"))
+            .then(pl.col("previous_signal_id"))
+            .alias("repeat_of_id"),
+            pl.col("previous_until").alias("repeat_until"),
+            pl.col("signalled_on").alias("last_signalled_on"),
+            "buurt_id",
+        ),
+    )
+    json_cast = "::jsonb" if bulk.is_postgresql() else ""
+    sets = ", ".join(
+        f"{c} = s.{c}{json_cast}" if c == "reasons" else f"{c} = s.{c}" for c in UPDATED_COLUMNS
+    )
+    open_list = ", ".join(["%s"] * 2)
+    bulk.execute(
+        f"UPDATE {SIGNAL_TABLE} SET {sets}, dormant_since = NULL, updated_at = %s "  # noqa: S608
+        f"FROM {stage} s WHERE {SIGNAL_TABLE}.id = s.id AND {SIGNAL_TABLE}.status IN ({open_list})",
+        [_db_now(now), SignalStatus.NIEUW.value, SignalStatus.OPGEPAKT.value],
+    )
+    bulk.drop(STAGE_SIGNALS)
+
+    # Members: the counting arrears join; the counts flag follows the counting set.
+    rows = _member_rows(changed, counting, reference_date)
+    where, params = bulk.id_list("signal_id", changed.get_column("signal_id"))
+    bulk.execute(
+        f"UPDATE {MEMBER_TABLE} SET counts = FALSE WHERE counts AND {where}",  # noqa: S608
+        params,
+    )
+    stage = bulk.stage(STAGE_COUNTING, rows.select("signal_id", "arrear_id"))
+    bulk.execute(
+        f"UPDATE {MEMBER_TABLE} SET counts = TRUE FROM {stage} c "  # noqa: S608
+        f"WHERE {MEMBER_TABLE}.signal_id = c.signal_id AND {MEMBER_TABLE}.arrear_id = c.arrear_id",
+    )
+    bulk.drop(STAGE_COUNTING)
+    existing = bulk.read_frame(
+        f"SELECT signal_id, arrear_id FROM {MEMBER_TABLE} WHERE {where}",  # noqa: S608
+        params,
+        {"signal_id": pl.Int64(), "arrear_id": pl.Int64()},
+    )
+    bulk.insert_frame(MEMBER_TABLE, rows.join(existing, on=["signal_id", "arrear_id"], how="anti"))
+
+
+def _expire(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) -> int:
+    """``nieuw`` signals whose arrears are all gone lapse; returns how many did."""
+    if signal_ids.is_empty():
+        return 0
+    where, params = bulk.id_list("id", signal_ids.sort())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SIGNAL_TABLE} SET status = %s, closed_on = %s, updated_at = %s "  # noqa: S608
+            f"WHERE status = %s AND {where} RETURNING id",
+            [
+                SignalStatus.VERVALLEN.value,
+                reference_date,
+                _db_now(now),
+                SignalStatus.NIEUW.value,
+                *params,
+            ],
+        )
+        done = sorted(row[0] for row in cursor.fetchall())
+    bulk.insert_frame(
+        CHANGE_TABLE,
+        _status_rows(
+            pl.Series(done, dtype=pl.Int64),
+            SignalStatus.NIEUW.value,
+            SignalStatus.VERVALLEN.value,
+            reference_date,
+            now,
+            "alle achterstanden afgemeld",
+        ),
+    )
+    return len(done)
+
+
+def _fall_asleep(signal_ids: pl.Series, reference_date: dt.date) -> int:
+    """Open signals without counting arrears (they aged) fall asleep; returns how many did."""
+    if signal_ids.is_empty():
+        return 0
+    where, params = bulk.id_list("id", signal_ids.sort())
+    return bulk.execute(
+        f"UPDATE {SIGNAL_TABLE} SET dormant_since = %s WHERE dormant_since IS NULL AND {where}",  # noqa: S608
+        [reference_date, *params],
+    )
+
+
+def _still_signalled(municipality_id: int, rules: RuleValues, reference_date: dt.date) -> int:
+    """After an incremental evaluation: awake open signals whose counting arrears a
+    creditor confirmed on this peildatum are signalled on it.
+
+    Their households were not touched (the stand found those arrears unchanged)
+    and their arrears did not age out (:func:`.selectors.aged_out` added those):
+    only ``last_signalled_on`` moves on, which decides later whether a new
+    signal is herhaald.
+    """
+    return bulk.execute(
+        f"UPDATE {SIGNAL_TABLE} SET last_signalled_on = %s WHERE municipality_id = %s "  # noqa: S608
+        "AND status IN (%s, %s) AND dormant_since IS NULL AND last_signalled_on < %s "
+        f"AND EXISTS (SELECT 1 FROM {MEMBER_TABLE} sa JOIN {selectors.ARREAR_TABLE} a ON a.id = sa.arrear_id "
+        f"WHERE sa.signal_id = {SIGNAL_TABLE}.id AND sa.counts AND a.status = %s "
+        "AND a.last_seen_on >= %s AND a.start_date >= %s)",
+        [
+            reference_date,
+            municipality_id,
+            *OPEN_STATUSES,
+            reference_date,
+            evaluation.OPEN,
+            reference_date,
+            reference_date - dt.timedelta(days=rules.max_age_days),
+        ],
+    )
