@@ -369,7 +369,39 @@ def _supersede_earlier(delivery: Delivery) -> None:
         transaction.on_commit(lambda name=staged: _remove_staged(name))
 
 
+def _applied_later(delivery: Delivery) -> Delivery | None:
+    """A delivery of the creditor with a later peildatum, received after ``delivery`` and applied."""
+    return (
+        Delivery.objects.filter(
+            creditor_id=delivery.creditor_id,
+            status=S.VERWERKT,
+            reference_date__gt=delivery.reference_date,
+            pk__gt=delivery.pk,
+        )
+        .order_by("-reference_date", "-pk")
+        .first()
+    )
+
+
 def _apply_confirmed(delivery: Delivery) -> Delivery:
+    # A stand waiting for confirmation is the creditor's arrears on its peildatum. A delivery
+    # with a later peildatum applied meanwhile (a next stand, a mutatie) is newer news: the
+    # held stand would set the arrears back and clear the ones opened since.
+    later = _applied_later(delivery) if delivery.reference_date else None
+    if later is not None:
+        return _finish_refused(
+            delivery,
+            None,
+            {
+                "codes": [],
+                "melding": (
+                    f"Na deze stand is levering {later.pk} met een latere peildatum "
+                    f"({later.reference_date.isoformat()}) verwerkt; deze oudere stand zou de "
+                    "achterstanden terugzetten en is daarom niet verwerkt. Lever zo nodig een "
+                    "nieuwe stand aan."
+                ),
+            },
+        )
     path = _held_rows_path(delivery) if delivery.staged_name else None
     if path is None or not path.exists():
         return _finish_refused(
