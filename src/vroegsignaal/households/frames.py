@@ -43,6 +43,8 @@ HOUSEHOLD_TABLE = Household._meta.db_table
 PERSON_TABLE = Person._meta.db_table
 ARREAR_TABLE = Arrear._meta.db_table
 EVENT_TABLE = ArrearEvent._meta.db_table
+# intake's deliveries: their peildata tell which of two deliveries is newer (:mod:`.later`).
+DELIVERY_TABLE = Arrear._meta.get_field("last_delivery").related_model._meta.db_table
 
 
 NEW_PERSONS_SCHEMA = {"household_id": pl.Int64, "birth_date": pl.Date}

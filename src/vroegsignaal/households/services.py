@@ -14,6 +14,8 @@ The rules are documented with the code that applies them, each in its module's d
 * :mod:`.addresses`: households (one per register address; a herindeling moves them);
 * :mod:`.persons`: persons (found by blind index, new ones encrypted in the background);
 * :mod:`.timeline`: the arrear timeline (opened, changed, moved, cleared; its events);
+* :mod:`.later`: a late delivery (one applied after another with a later peildatum)
+  leaves alone what that one said;
 * :mod:`.digests`: repeated rows (link digests: why a ``stand``'s unchanged rows may keep
   their links without being linked again);
 * :mod:`.purging`: what retention deletes; :mod:`.rekeying`: what a new blind-index key
@@ -79,6 +81,7 @@ from .frames import (
     _keys,
     _lock,
 )
+from .later import later_information
 from .models import Arrear, ArrearStatus
 from .persons import DETAIL_FIELDS, _link_persons
 from .purging import (
@@ -175,14 +178,18 @@ REQUIRED_COLUMNS = (
 
 @dataclass(frozen=True)
 class ApplyCounts:
-    """What :func:`apply_rows` did. ``new + changed + unchanged`` are the live rows;
-    ``cleared`` are arrears closed; ``ignored`` are ``afgemeld`` rows without an open arrear."""
+    """What :func:`apply_rows` did. ``new + changed + unchanged`` are the live rows applied;
+    ``cleared`` are arrears closed; ``ignored`` are ``afgemeld`` rows without an open arrear;
+    ``outdated`` are rows (live or ``afgemeld``) left alone because a delivery with a later
+    peildatum settled their key (:mod:`.later`)."""
 
     new: int = 0
     changed: int = 0
     cleared: int = 0
     unchanged: int = 0
     ignored: int = 0
+    # Rows left alone because a delivery with a later peildatum settled their key (.later).
+    outdated: int = 0
     households_created: int = 0
     persons_created: int = 0
     persons_updated: int = 0
@@ -220,14 +227,23 @@ def open_arrear_count(creditor) -> int:
 
 
 def count_cleared_by_stand(
-    creditor, rows: pl.DataFrame, *, rejected_keys: pl.DataFrame | None = None
+    creditor,
+    rows: pl.DataFrame,
+    *,
+    rejected_keys: pl.DataFrame | None = None,
+    reference_date: dt.date | None = None,
 ) -> int:
     """How many open arrears of ``creditor`` a ``stand`` with ``rows`` would clear. Changes nothing.
 
     ``rows`` needs ``klantnummer`` and ``contractnummer`` (null = ``''``);
-    ``rejected_keys`` the same columns for the delivery's rejected rows.
+    ``rejected_keys`` the same columns for the delivery's rejected rows. With the
+    stand's ``reference_date``, arrears a delivery with a later peildatum delivered
+    are not counted: the stand leaves them alone (:mod:`.later`).
     """
     open_keys = _open_keys(_id(creditor))
+    later = later_information(_id(creditor), reference_date) if reference_date else None
+    if later is not None:
+        open_keys = open_keys.join(_keys(later.newer), on=list(KEY), how="anti")
     present = _keys(rows)
     if rejected_keys is not None:
         present = pl.concat([present, _keys(rejected_keys)])
@@ -301,6 +317,11 @@ def apply_rows(
             del frame
             clock.lap("prepare")
             state = _read_open_arrears(creditor_id)
+            # A late delivery leaves alone what one with a later peildatum said (.later).
+            later = later_information(creditor_id, reference_date)
+            outdated = 0
+            if later is not None:
+                state, live, closing, outdated = later.leave_alone(state, live, closing)
             clock.lap("arrears: read")
             live = live.with_columns(_link_digests(live))
             clock.lap("link digests")
@@ -331,6 +352,7 @@ def apply_rows(
                     rejected_keys=rejected_keys,
                     municipality_ids=municipality_ids,
                     clock=clock,
+                    left_alone=None if later is None else later.open_ids,
                 )
                 if kind == MUTATIE:
                     disturbed = pl.concat(
@@ -351,6 +373,7 @@ def apply_rows(
         clock.lap("indexes")
         result = ApplyCounts(
             **counts,
+            outdated=outdated,
             households_created=households_created,
             persons_created=persons_created,
             persons_updated=persons_updated,

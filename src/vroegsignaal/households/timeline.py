@@ -31,7 +31,17 @@ import polars as pl
 from django.db import connection
 
 from . import bulk
-from .frames import ARREAR_TABLE, EVENT_TABLE, KEY, MUTATIE, POS, STAND, _Clock, _keys
+from .frames import (
+    ARREAR_TABLE,
+    DELIVERY_TABLE,
+    EVENT_TABLE,
+    KEY,
+    MUTATIE,
+    POS,
+    STAND,
+    _Clock,
+    _keys,
+)
 from .models import ArrearEventKind, ArrearStatus
 
 ARREAR_STATE_SCHEMA = {
@@ -109,7 +119,10 @@ def _apply_arrears(
     rejected_keys: pl.DataFrame | None,
     municipality_ids: Iterable[int] | None,
     clock: _Clock,
+    left_alone: pl.Series | None = None,
 ) -> dict[str, object]:
+    """``left_alone``: open arrears of the creditor that a delivery with a later
+    peildatum delivered (:mod:`.later`); they are not in ``state`` and stay as they are."""
     values = _arrear_values(live).join(state, on=list(KEY), how="left", maintain_order="left")
     if kind == MUTATIE:
         # A mutatie stores no digests: the ones of its households are nulled afterwards
@@ -150,7 +163,12 @@ def _apply_arrears(
     # Close first: the continuation of a moved arrear has the same key, and only one may be open.
     _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
     _close(moved.get_column("arrear_id").sort(), ArrearStatus.MOVED, delivery_id, reference_date)
-    _mark_seen(unchanged, updated, kept, kind, creditor_id, delivery_id, reference_date)
+    if left_alone is not None:
+        _not_seen_after(cleared.get_column("arrear_id"), reference_date)
+        kept_out = pl.concat([kept.get_column("arrear_id"), left_alone]).sort()
+    else:
+        kept_out = kept.get_column("arrear_id").sort()
+    _mark_seen(unchanged, updated, kept_out, kind, creditor_id, delivery_id, reference_date)
     if kept.height:
         # Kept open for a rejected row: not delivered now, so its person's details came
         # from the other rows only. Linked again when it is delivered again.
@@ -235,30 +253,38 @@ def _apply_arrears(
     }
 
 
+# ``last_seen_on`` never moves back: a late delivery's peildatum can lie before the one a
+# mutatie with a later peildatum gave the creditor's untouched arrears.
+SEEN_ON = "last_seen_on = CASE WHEN last_seen_on > %s THEN last_seen_on ELSE %s END"
+
+
 def _mark_seen(
     unchanged: pl.DataFrame,
     updated: pl.DataFrame,
-    kept: pl.DataFrame,
+    kept_out: pl.Series,
     kind: str,
     creditor_id: int,
     delivery_id: int,
     reference_date: dt.date,
 ) -> None:
-    """Set ``last_seen_on`` and ``last_delivery`` of the open arrears delivered again."""
+    """Set ``last_seen_on`` and ``last_delivery`` of the open arrears delivered again.
+
+    ``kept_out``: open arrears not delivered now (kept for a rejected row, or left
+    alone for a later peildatum's delivery)."""
     expected = unchanged.height + updated.height
     if kind == STAND:
         if not expected:
             return
         # Once the absent and moved arrears are closed, the creditor's open arrears
-        # are exactly the ones delivered again (and those kept open for rejected
-        # rows): one pass over the table instead of a million lookups by id.
+        # are exactly the ones delivered again (and those kept out): one pass over
+        # the table instead of a million lookups by id.
         sql = (
-            f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s "  # noqa: S608
+            f"UPDATE {ARREAR_TABLE} SET {SEEN_ON}, last_delivery_id = %s "  # noqa: S608
             "WHERE creditor_id = %s AND status = 'open'"
         )
-        params: list = [reference_date, delivery_id, creditor_id]
-        if kept.height:
-            where, extra = bulk.id_list("id", kept.get_column("arrear_id").sort())
+        params: list = [reference_date, reference_date, delivery_id, creditor_id]
+        if len(kept_out):
+            where, extra = bulk.id_list("id", kept_out)
             sql += f" AND NOT ({where})"
             params += extra
     else:
@@ -266,8 +292,8 @@ def _mark_seen(
             return
         expected = unchanged.height  # (updated ones get last_seen_on with their attributes)
         where, extra = bulk.id_list("id", unchanged.get_column("arrear_id").sort())
-        sql = f"UPDATE {ARREAR_TABLE} SET last_seen_on = %s, last_delivery_id = %s WHERE {where}"  # noqa: S608
-        params = [reference_date, delivery_id, *extra]
+        sql = f"UPDATE {ARREAR_TABLE} SET {SEEN_ON}, last_delivery_id = %s WHERE {where}"  # noqa: S608
+        params = [reference_date, reference_date, delivery_id, *extra]
     written = bulk.execute(sql, params)
     if written != expected:
         raise RuntimeError(
@@ -310,6 +336,20 @@ def _close(ids: pl.Series, status: ArrearStatus, delivery_id: int, reference_dat
     )
 
 
+def _not_seen_after(ids: pl.Series, reference_date: dt.date) -> None:
+    """Cleared by a late delivery as of ``reference_date``: a later mutatie's silence had
+    marked them seen after it (:func:`_mark_still_open`); they were last seen on the
+    peildatum of the delivery that last delivered them."""
+    if not len(ids):
+        return
+    where, params = bulk.id_list("id", ids)
+    bulk.execute(
+        f"UPDATE {ARREAR_TABLE} SET last_seen_on = (SELECT d.reference_date FROM {DELIVERY_TABLE} d "  # noqa: S608
+        f"WHERE d.id = {ARREAR_TABLE}.last_delivery_id) WHERE last_seen_on > %s AND {where}",
+        [reference_date, *params],
+    )
+
+
 def _update_attributes(updated: pl.DataFrame, delivery_id: int, reference_date: dt.date) -> None:
     if updated.is_empty():
         return
@@ -320,9 +360,9 @@ def _update_attributes(updated: pl.DataFrame, delivery_id: int, reference_date: 
     )
     sets = ", ".join(f"{c} = s.{c}" for c in columns)
     bulk.execute(
-        f"UPDATE {ARREAR_TABLE} SET {sets}, last_seen_on = %s, last_delivery_id = %s "  # noqa: S608
+        f"UPDATE {ARREAR_TABLE} SET {sets}, {SEEN_ON}, last_delivery_id = %s "  # noqa: S608
         f"FROM {stage} s WHERE {ARREAR_TABLE}.id = s.id",
-        [reference_date, delivery_id],
+        [reference_date, reference_date, delivery_id],
     )
     bulk.drop("households_stage_arrear")
 

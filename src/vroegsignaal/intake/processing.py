@@ -326,9 +326,30 @@ def _evaluate_signals(
     ids = household_ids.to_list() if household_ids is not None else []
     if ids or municipality_ids:
         return evaluate_after_delivery(
-            delivery, ids, municipality_ids=municipality_ids, pending_persons=pending_persons
+            delivery,
+            ids,
+            municipality_ids=municipality_ids,
+            pending_persons=pending_persons,
+            reference_date=_evaluation_date(delivery),
         )
     return []
+
+
+def _evaluation_date(delivery: Delivery) -> dt.date:
+    """The delivery's peildatum, or the creditor's latest applied one when it arrived late:
+    the arrears now hold what that later delivery said (households.later), and evaluating
+    on an older date would age its arrears backwards."""
+    latest = (
+        Delivery.objects.filter(
+            creditor_id=delivery.creditor_id,
+            status=S.VERWERKT,
+            reference_date__gt=delivery.reference_date,
+        )
+        .order_by("-reference_date")
+        .values_list("reference_date", flat=True)
+        .first()
+    )
+    return latest or delivery.reference_date
 
 
 def _summed_timings(reports, prefix: str = "") -> tuple[dict, dict]:
@@ -370,10 +391,11 @@ def _supersede_earlier(delivery: Delivery) -> None:
 
 
 def _applied_later(delivery: Delivery) -> Delivery | None:
-    """A delivery of the creditor with a later peildatum, received after ``delivery`` and applied."""
+    """A stand of the creditor with a later peildatum, received after ``delivery`` and applied."""
     return (
         Delivery.objects.filter(
             creditor_id=delivery.creditor_id,
+            kind=Soort.STAND,
             status=S.VERWERKT,
             reference_date__gt=delivery.reference_date,
             pk__gt=delivery.pk,
@@ -384,9 +406,9 @@ def _applied_later(delivery: Delivery) -> Delivery | None:
 
 
 def _apply_confirmed(delivery: Delivery) -> Delivery:
-    # A stand waiting for confirmation is the creditor's arrears on its peildatum. A delivery
-    # with a later peildatum applied meanwhile (a next stand, a mutatie) is newer news: the
-    # held stand would set the arrears back and clear the ones opened since.
+    # A stand waiting for confirmation is the creditor's arrears on its peildatum. A later
+    # mutatie applied meanwhile changes that: the timeline leaves what it said alone
+    # (households.later). A later stand applied meanwhile replaces it: nothing left to apply.
     later = _applied_later(delivery) if delivery.reference_date else None
     if later is not None:
         return _finish_refused(
@@ -395,10 +417,9 @@ def _apply_confirmed(delivery: Delivery) -> Delivery:
             {
                 "codes": [],
                 "melding": (
-                    f"Na deze stand is levering {later.pk} met een latere peildatum "
-                    f"({later.reference_date.isoformat()}) verwerkt; deze oudere stand zou de "
-                    "achterstanden terugzetten en is daarom niet verwerkt. Lever zo nodig een "
-                    "nieuwe stand aan."
+                    f"Na deze stand is levering {later.pk}, een stand met een latere peildatum "
+                    f"({later.reference_date.isoformat()}), verwerkt; die vervangt deze oudere "
+                    "stand, die daarom niet is verwerkt."
                 ),
             },
         )

@@ -150,7 +150,7 @@ def _report_lines(delivery: Delivery) -> list[str]:
         if v.get("latere_stand"):
             lines.append(
                 f"                         er is al een stand met een latere peildatum ({v['latere_stand']}) "
-                "verwerkt; deze oudere stand zou de achterstanden terugzetten"
+                "verwerkt; deze oudere stand verandert niets aan wat die heeft geleverd"
             )
     lines.append(
         "Onbekende kolommen:      " + (", ".join(r["onbekende_kolommen"]) if r["onbekende_kolommen"] else "(geen)")

@@ -379,7 +379,10 @@ def _process_delivery(delivery_id: int) -> Delivery:
         creditor = delivery.creditor
         open_count = households.open_arrear_count(creditor)
         clearing = households.count_cleared_by_stand(
-            creditor, evaluation.accepted, rejected_keys=evaluation.rejected_keys
+            creditor,
+            evaluation.accepted,
+            rejected_keys=evaluation.rejected_keys,
+            reference_date=evaluation.reference_date,
         )
         later = _later_stand_date(delivery.creditor_id, evaluation.reference_date)
         watch.lap(delivery.pk, "safety check")

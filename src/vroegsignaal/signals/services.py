@@ -332,13 +332,15 @@ def evaluate_after_delivery(
     *,
     municipality_ids: Iterable[int] = (),
     pending_persons: pl.DataFrame | None = None,
+    reference_date: dt.date | None = None,
 ) -> list[EvaluationReport]:
     """Evaluate the households a just-applied delivery touched, per municipality.
 
     Intake calls this after ``households.services.apply_rows`` (inside or after
     the same transaction) with the ids of the households whose arrears the
     delivery opened, changed or cleared; without ids they are read from the
-    delivery's arrear events. The delivery's peildatum is the reference date.
+    delivery's arrear events. The delivery's peildatum is the reference date,
+    unless ``reference_date`` is given (intake: a later one for a late delivery).
     ``municipality_ids`` (``ApplyCounts.municipality_ids``: where the creditor
     has open arrears) are evaluated too, even without a touched household:
     their signals whose arrears the delivery confirmed are signalled on its
@@ -357,7 +359,7 @@ def evaluate_after_delivery(
         reports.append(
             evaluate(
                 municipality_id,
-                reference_date=delivery.reference_date,
+                reference_date=reference_date or delivery.reference_date,
                 household_ids=by_municipality[municipality_id],
                 pending_persons=pending_persons,
             )

@@ -74,7 +74,7 @@ def _rejected(rejected_keys: pl.DataFrame | None) -> set[tuple[str, str]]:
     return {(k, c or "") for k, c in rejected_keys.select("klantnummer", "contractnummer").iter_rows()}
 
 
-def count_cleared_by_stand(creditor, rows: pl.DataFrame, *, rejected_keys=None) -> int:
+def count_cleared_by_stand(creditor, rows: pl.DataFrame, *, rejected_keys=None, reference_date=None) -> int:
     delivered = _keys(rows)
     kept = _rejected(rejected_keys)
     return sum(1 for key in _open(creditor.pk) if key not in delivered and key not in kept)

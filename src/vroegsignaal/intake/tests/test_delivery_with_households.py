@@ -8,7 +8,7 @@ from vroegsignaal.households.models import Arrear, ArrearStatus, Household
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import DeliveryStatus, Via
 
-from .support import PEILDATUM, csv_bytes, row, stand
+from .support import HEADER, PEILDATUM, csv_bytes, row, stand
 
 
 def deliver(world, content: bytes, peildatum=PEILDATUM, **kwargs):
@@ -60,3 +60,49 @@ def test_refused_and_held_deliveries_change_no_arrear(world):
     done = services.confirm_delivery(held)
     assert done.arrears_cleared == 8
     assert Arrear.objects.filter(status=ArrearStatus.OPEN).count() == 2
+
+
+def test_a_held_stand_confirmed_after_a_later_mutatie_keeps_what_the_mutatie_said(world):
+    deliver(world, stand(range(1, 11)))
+    held = deliver(world, stand(range(1, 5)), dt.date(2026, 11, 8))
+    assert held.status == DeliveryStatus.WACHT_OP_BEVESTIGING
+    mutatie = csv_bytes(
+        [row(2, status="gewijzigd", bedrag_achterstand="300,00"), row(11, status="nieuw")],
+        [*HEADER, "status"],
+    )
+    later = deliver(world, mutatie, dt.date(2026, 11, 15), kind="mutatie")
+    assert later.status == DeliveryStatus.VERWERKT
+
+    done = services.confirm_delivery(held)
+    assert done.status == DeliveryStatus.VERWERKT
+    # Six arrears are absent from the stand of the 8th: gone then. The mutatie of the
+    # 15th opened K11 and changed K2 after it; the older stand leaves both as they are.
+    assert done.arrears_cleared == 6
+    open_now = {k: a for k, _s, a, _h in arrears() if _s == ArrearStatus.OPEN}
+    assert sorted(open_now) == sorted([row(n)["klantnummer"] for n in (1, 2, 3, 4, 11)])
+    assert open_now[row(2)["klantnummer"]] == 30_000
+    cleared = Arrear.objects.filter(status=ArrearStatus.CLEARED)
+    assert {a.cleared_on for a in cleared} == {dt.date(2026, 11, 8)}
+
+
+def test_signals_after_a_late_delivery_are_evaluated_on_the_latest_peildatum(world):
+    from vroegsignaal.signals.models import Signal
+
+    late, latest = dt.date(2026, 11, 10), dt.date(2026, 11, 20)
+    deliver(world, stand([1]), dt.date(2026, 10, 1))
+    other = services.receive_delivery(
+        world.other_creditor, stand([1], klantnummer="E-1", ontstaansdatum="2026-11-15"),
+        filename="levering.csv", reference_date=latest, via=Via.CLI,
+    )  # fmt: skip
+    assert other.status == DeliveryStatus.VERWERKT, other.report
+    mutatie = csv_bytes([row(1, status="gewijzigd", bedrag_achterstand="200,00")], [*HEADER, "status"])
+    assert deliver(world, mutatie, latest, kind="mutatie").status == DeliveryStatus.VERWERKT
+    signal = Signal.objects.get()
+    assert (signal.kind, signal.creditor_count, signal.last_signalled_on) == ("meervoudig", 2, latest)
+
+    # The creditor's stand of the 10th arrives late, with a second arrear of the household.
+    deliver(world, csv_bytes([row(1), row(1, klantnummer="K-EXTRA", contractnummer="2")]), late)
+    signal.refresh_from_db()
+    # Evaluated on the 10th, Energie Noord's arrear (since the 15th) would not count yet.
+    assert (signal.kind, signal.creditor_count, signal.dormant_since) == ("meervoudig", 2, None)
+    assert signal.total_amount_cents == 20_000 + 15_000 + 15_000

@@ -1,0 +1,161 @@
+"""A delivery applied after one with a later peildatum leaves alone what that one said (.later)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from vroegsignaal.households.models import Arrear, ArrearStatus
+
+from .conftest import PEILDATUM
+
+LATE = dt.date(2026, 11, 30)  # the late delivery's peildatum
+LATER = dt.date(2026, 12, 2)  # applied before it
+
+
+def arrear(klantnummer: str) -> Arrear:
+    """The key's latest arrear."""
+    return Arrear.objects.filter(klantnummer=klantnummer).latest("id")
+
+
+def test_a_late_stand_does_not_clear_or_set_back_what_a_later_mutatie_opened_or_changed(world):
+    world.apply(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    world.apply(
+        world.at(0, klantnummer="K1", status="gewijzigd", bedrag_cents=20_000),
+        world.at(2, klantnummer="K3", status="nieuw", achternaam="Smit"),
+        kind="mutatie",
+        day=LATER,
+    )
+    counts = world.apply(world.at(0, klantnummer="K1", bedrag_cents=12_500), day=LATE)
+
+    assert (counts.new, counts.changed, counts.cleared, counts.unchanged) == (0, 0, 1, 0)
+    assert counts.outdated == 1  # K1's row: the mutatie of a later peildatum changed it
+    k1, k2, k3 = arrear("K1"), arrear("K2"), arrear("K3")
+    assert (k1.status, k1.amount_cents, k1.last_seen_on) == (ArrearStatus.OPEN, 20_000, LATER)
+    assert k1.last_delivery.reference_date == LATER
+    assert (k3.status, k3.opened_on) == (ArrearStatus.OPEN, LATER)
+    # K2 is absent from the late stand: gone on its peildatum. The mutatie's silence had
+    # marked it seen on the later date; it was last delivered on the first peildatum.
+    assert (k2.status, k2.cleared_on, k2.last_seen_on) == (ArrearStatus.CLEARED, LATE, PEILDATUM)
+    assert Arrear.objects.count() == 3
+
+
+def test_a_late_stand_does_not_reopen_what_a_later_mutatie_cleared(world):
+    world.apply(world.at(0, klantnummer="K1"))
+    world.apply(world.at(0, klantnummer="K1", status="afgemeld"), kind="mutatie", day=LATER)
+    counts = world.apply(world.at(0, klantnummer="K1"), day=LATE)
+
+    assert (counts.new, counts.outdated) == (0, 1)
+    assert Arrear.objects.count() == 1
+    assert (arrear("K1").status, arrear("K1").cleared_on) == (ArrearStatus.CLEARED, LATER)
+
+
+def test_a_late_stand_marks_the_arrears_it_delivers_without_moving_last_seen_back(world):
+    world.apply(world.at(0, klantnummer="K1"))
+    world.apply(
+        world.at(1, klantnummer="K2", status="nieuw", achternaam="Bakker"),
+        kind="mutatie",
+        day=LATER,
+    )
+    assert arrear("K1").last_seen_on == LATER  # the mutatie speaks for what it does not mention
+    counts = world.apply(world.at(0, klantnummer="K1"), day=LATE)
+
+    assert (counts.unchanged, counts.cleared, counts.outdated) == (1, 0, 0)
+    k1 = arrear("K1")
+    assert (k1.status, k1.last_seen_on, k1.last_delivery.reference_date) == (
+        ArrearStatus.OPEN,
+        LATER,
+        LATE,
+    )
+    assert arrear("K2").status == ArrearStatus.OPEN  # opened on a later peildatum: not cleared
+
+
+def test_a_late_mutatie_after_a_later_stand_changes_nothing_that_stand_settled(world):
+    world.apply(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    world.apply(world.at(0, klantnummer="K1"), day=LATER)  # K2 cleared on the later peildatum
+    counts = world.apply(
+        world.at(0, klantnummer="K1", status="afgemeld"),
+        world.at(1, klantnummer="K2", status="gewijzigd", achternaam="Bakker", bedrag_cents=5_000),
+        world.at(2, klantnummer="K3", status="nieuw", achternaam="Smit"),
+        kind="mutatie",
+        day=LATE,
+    )
+
+    assert (counts.new, counts.changed, counts.cleared, counts.ignored, counts.outdated) == (
+        0,
+        0,
+        0,
+        0,
+        3,
+    )
+    assert (arrear("K1").status, arrear("K1").last_seen_on) == (ArrearStatus.OPEN, LATER)
+    assert (arrear("K2").status, arrear("K2").cleared_on) == (ArrearStatus.CLEARED, LATER)
+    assert not Arrear.objects.filter(klantnummer="K3").exists()  # the later stand does not have it
+
+
+def test_a_late_mutatie_after_a_later_mutatie_still_opens_new_keys(world):
+    world.apply(world.at(0, klantnummer="K1"))
+    world.apply(
+        world.at(1, klantnummer="K2", status="nieuw", achternaam="Bakker"),
+        kind="mutatie",
+        day=LATER,
+    )
+    counts = world.apply(
+        world.at(2, klantnummer="K3", status="nieuw", achternaam="Smit"), kind="mutatie", day=LATE
+    )
+
+    assert (counts.new, counts.outdated) == (1, 0)
+    assert (arrear("K3").status, arrear("K3").opened_on) == (ArrearStatus.OPEN, LATE)
+
+
+def test_a_later_delivery_that_changed_nothing_yet_does_not_hold_back_an_older_one(world):
+    world.apply(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    world.delivery(day=LATER)  # received (held, refused or still waiting): not applied
+    counts = world.apply(world.at(0, klantnummer="K1", bedrag_cents=9_900), day=LATE)
+
+    assert (counts.changed, counts.cleared, counts.outdated) == (1, 1, 0)
+    assert arrear("K1").amount_cents == 9_900
+    assert arrear("K2").status == ArrearStatus.CLEARED
+
+
+def test_applying_deliveries_late_ends_where_applying_them_in_order_does(world):
+    """The creditor's stand of the 30th and its mutatie of the 2nd, in both orders."""
+    first = (world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    stand = (world.at(0, klantnummer="K1", bedrag_cents=15_000),)
+    mutatie = (
+        world.at(0, klantnummer="K1", status="gewijzigd", bedrag_cents=20_000),
+        world.at(2, klantnummer="K3", status="nieuw", achternaam="Smit"),
+    )
+
+    def state():
+        return sorted(
+            Arrear.objects.values_list("klantnummer", "status", "amount_cents", "cleared_on")
+        )
+
+    world.apply(*first)
+    world.apply(*stand, day=LATE)
+    world.apply(*mutatie, kind="mutatie", day=LATER)
+    in_order = state()
+    Arrear.objects.all().delete()
+
+    world.apply(*first)
+    world.apply(*mutatie, kind="mutatie", day=LATER)
+    world.apply(*stand, day=LATE)
+    assert state() == in_order
+
+
+def test_the_safety_check_does_not_count_what_a_late_stand_leaves_alone(world):
+    from vroegsignaal.households.services import count_cleared_by_stand
+
+    from .conftest import frame
+
+    world.apply(world.at(0, klantnummer="K1"))
+    world.apply(
+        world.at(1, klantnummer="K2", status="nieuw", achternaam="Bakker"),
+        world.at(2, klantnummer="K3", status="nieuw", achternaam="Smit"),
+        kind="mutatie",
+        day=LATER,
+    )
+    late = frame(world.at(0, klantnummer="K1"))
+    assert count_cleared_by_stand(world.creditor, late) == 2  # without its peildatum
+    assert count_cleared_by_stand(world.creditor, late, reference_date=LATE) == 0
+    assert count_cleared_by_stand(world.creditor, frame(), reference_date=LATE) == 1
