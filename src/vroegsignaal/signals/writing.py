@@ -253,13 +253,28 @@ def _insert_raised(
         bulk.reserve_ids(SIGNAL_TABLE, raised.height).alias("signal_id")
     )
     stamp = _db_now(now)
+    # A first evaluation raises up to hundreds of thousands of signals into empty tables:
+    # their indexes are built afterwards (SQLite; later municipalities of a first load find
+    # the tables filled and keep them: their evaluation reads the signals by household).
+    # What is the same for every signal goes in as constants (literals on SQLite, not
+    # bound once per row).
+    with bulk.deferred_indexes(SIGNAL_TABLE, MEMBER_TABLE, CHANGE_TABLE, rows=raised.height):
+        _insert_raised_rows(raised, counting, municipality_id, rule_set_id, reference_date, stamp)
+
+
+def _insert_raised_rows(
+    raised: pl.DataFrame,
+    counting: pl.DataFrame,
+    municipality_id: int,
+    rule_set_id: int,
+    reference_date: dt.date,
+    stamp: str,
+) -> None:
     bulk.insert_frame(
         SIGNAL_TABLE,
         raised.select(
             pl.col("signal_id").alias("id"),
-            pl.lit(municipality_id, pl.Int64).alias("municipality_id"),
             "household_id",
-            pl.lit(SignalStatus.NIEUW.value).alias("status"),
             "kind",
             "crisis",
             "repeat",
@@ -269,34 +284,46 @@ def _insert_raised(
             "oldest_start_date",
             pl.col("previous_signal_id").alias("repeat_of_id"),
             pl.col("previous_until").alias("repeat_until"),
-            pl.lit(reference_date, pl.Date).alias("signal_date"),
             pl.col("signalled_on").alias("last_signalled_on"),
-            pl.lit(None, pl.Date).alias("dormant_since"),
-            pl.lit(rule_set_id, pl.Int64).alias("rule_set_id"),
             "tray_id",
             "priority",
             "explanation",
             "reasons",
             "content_digest",
             "deadline",
-            pl.lit(None, pl.Int64).alias("team_id"),
-            pl.lit(None, pl.Date).alias("closed_on"),
             "buurt_id",
-            pl.lit(stamp).alias("created_at"),
-            pl.lit(stamp).alias("updated_at"),
         ),
+        constants={
+            "municipality_id": municipality_id,
+            "status": SignalStatus.NIEUW.value,
+            "signal_date": reference_date,
+            "dormant_since": None,
+            "rule_set_id": rule_set_id,
+            "team_id": None,
+            "closed_on": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
     )
-    bulk.insert_frame(MEMBER_TABLE, _member_rows(raised, counting, reference_date))
+    bulk.insert_frame(
+        MEMBER_TABLE,
+        _member_rows(raised, counting, reference_date).select("signal_id", "arrear_id"),
+        constants={
+            "role": SignalArrearRole.MEMBER.value,
+            "counts": True,
+            "joined_on": reference_date,
+        },
+    )
     bulk.insert_frame(
         CHANGE_TABLE,
-        _status_rows(
-            raised.get_column("signal_id"),
-            "",
-            SignalStatus.NIEUW.value,
-            reference_date,
-            now,
-            "signaal ontstaan",
-        ),
+        pl.DataFrame({"signal_id": raised.get_column("signal_id").cast(pl.Int64)}),
+        constants={
+            "from_status": "",
+            "to_status": SignalStatus.NIEUW.value,
+            "changed_at": stamp,
+            "reference_date": reference_date,
+            "note": "signaal ontstaan",
+        },
     )
 
 

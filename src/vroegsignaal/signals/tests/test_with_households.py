@@ -139,3 +139,42 @@ def test_mutatie_without_the_arrear_keeps_it_signalled_on_its_peildatum(world, a
     stand(world, "ENERGIENOORD", aug, _row(address, "E-1", amount=21_000, start=dt.date(2026, 7, 20)))
     fresh = Signal.objects.get(household__address=address, status="nieuw")
     assert (fresh.repeat, fresh.repeat_of_id) == (True, first.pk)
+
+
+def _signal_index_names() -> dict[str, set[str]]:
+    from django.db import connection
+
+    from vroegsignaal.signals.writing import CHANGE_TABLE, MEMBER_TABLE, SIGNAL_TABLE
+
+    with connection.cursor() as cursor:
+        return {
+            table: {
+                name
+                for name, info in connection.introspection.get_constraints(cursor, table).items()
+                if info["index"]
+            }
+            for table in (SIGNAL_TABLE, MEMBER_TABLE, CHANGE_TABLE)
+        }
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["raised", "failed"])
+def test_a_first_evaluation_with_deferred_indexes_keeps_every_index(world, address, monkeypatch, fail):
+    """A first load raises its signals with the tables' indexes built afterwards (SQLite);
+    they are all there again after it, and after an evaluation that failed."""
+    from vroegsignaal.households import bulk
+    from vroegsignaal.signals import writing
+
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    before = _signal_index_names()
+    if fail:
+        monkeypatch.setattr(services, "_update_changed", lambda *a, **k: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+        assert not Signal.objects.exists()
+    else:
+        stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+        signal = Signal.objects.get(household__address=address)
+        assert (signal.status, signal.total_amount_cents) == ("nieuw", 65_000)
+        assert signal.signal_arrears.count() == 1 and signal.status_changes.count() == 1
+    assert _signal_index_names() == before
+    assert writing.SIGNAL_TABLE in before and before[writing.SIGNAL_TABLE]
