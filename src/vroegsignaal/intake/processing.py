@@ -296,6 +296,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
             current.arrears_new = counts.new
             current.arrears_changed = counts.changed
             current.arrears_cleared = counts.cleared
+            _note_outdated(current, getattr(counts, "outdated", 0))
             current.move_to(S.VERWERKT)
             _supersede_earlier(current)
         if store_issues:
@@ -333,6 +334,25 @@ def _evaluate_signals(
             reference_date=_evaluation_date(delivery),
         )
     return []
+
+
+def _note_outdated(delivery: Delivery, rows: int) -> None:
+    """Tell the creditor which part of a late delivery was not applied (households.later)."""
+    if not rows:
+        return
+    note = {
+        "veld": "",
+        "code": "",
+        "melding": (
+            f"{rows} {'regel is' if rows == 1 else 'regels zijn'} niet verwerkt: een levering met een "
+            "latere peildatum heeft deze achterstanden al bijgewerkt, afgemeld of niet meer bevat. "
+            "Wat die nieuwere levering zei, blijft staan."
+        ),
+    }
+    delivery.report = {
+        **delivery.report,
+        "opmerkingen": [*delivery.report.get("opmerkingen", []), note],
+    }
 
 
 def _evaluation_date(delivery: Delivery) -> dt.date:

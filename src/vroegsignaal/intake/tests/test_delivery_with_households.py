@@ -7,6 +7,7 @@ import datetime as dt
 from vroegsignaal.households.models import Arrear, ArrearStatus, Household
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import DeliveryStatus, Via
+from vroegsignaal.intake.report import delivery_report
 
 from .support import HEADER, PEILDATUM, csv_bytes, row, stand
 
@@ -83,6 +84,16 @@ def test_a_held_stand_confirmed_after_a_later_mutatie_keeps_what_the_mutatie_sai
     assert open_now[row(2)["klantnummer"]] == 30_000
     cleared = Arrear.objects.filter(status=ArrearStatus.CLEARED)
     assert {a.cleared_on for a in cleared} == {dt.date(2026, 11, 8)}
+    # K2's row of the 8th was not applied; the creditor reads why.
+    assert delivery_report(done)["opmerkingen"] == [
+        {
+            "veld": "",
+            "code": "",
+            "melding": "1 regel is niet verwerkt: een levering met een latere peildatum heeft deze "
+            "achterstanden al bijgewerkt, afgemeld of niet meer bevat. Wat die nieuwere levering zei, "
+            "blijft staan.",
+        }
+    ]
 
 
 def test_signals_after_a_late_delivery_are_evaluated_on_the_latest_peildatum(world):
