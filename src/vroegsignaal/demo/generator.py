@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vroegsignaal.paths import reason, shown
+
 from . import hostile as hostile_files
 from . import people
 from .creditors import (
@@ -655,14 +657,17 @@ def generate_world(
     validate(households, municipalities, months, noise)
     started = time.perf_counter()
     out = Path(out)
-    _prepare(out)
     try:
-        world = _World(out, households, municipalities, months, seed, noise)
-    except ValueError as exc:
-        raise WorldError(str(exc)) from exc
-    world.open_outputs()
-    world.run(progress)
-    delivery_rows, truth_rows = world.close()
+        _prepare(out)
+        try:
+            world = _World(out, households, municipalities, months, seed, noise)
+        except ValueError as exc:
+            raise WorldError(str(exc)) from exc
+        world.open_outputs()
+        world.run(progress)
+        delivery_rows, truth_rows = world.close()
+    except OSError as exc:  # a folder that cannot be made or written, a full disk, a name too long
+        raise WorldError(f"Kan de wereld niet schrijven in {shown(out)}: {reason(exc)}.") from exc
     return WorldResult(
         out=out,
         households=households,

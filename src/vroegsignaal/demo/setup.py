@@ -62,6 +62,10 @@ def is_set_up() -> bool:
     return User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).count() == len(DEMO_LOGINS)
 
 
+# What set_up_demo reads of a world.
+WORLD_FILES = ("config.yaml", "buurten.geojson", "adressen.csv", "ground_truth/deliveries.json")
+
+
 def world_dir() -> Path:
     return Path(settings.DATA_DIR) / "demo-world"
 
@@ -81,19 +85,26 @@ def set_up_demo(world: Path | None = None, **overrides) -> list[str]:
 
     Returns what it did, in Dutch, for the operator.
     """
+    from vroegsignaal.demo.services import WorldError
     from vroegsignaal.registry import services as registry_services
 
     _require_demo()
     if is_set_up():
         return ["Demo is al ingericht; niets gewijzigd."]
     world = build_world(world, **overrides)
+    missing = [name for name in WORLD_FILES if not (world / name).is_file()]
+    if missing:
+        raise WorldError(
+            f"{world} is geen volledige gegenereerde wereld ({', '.join(missing)} ontbreekt); er is niets geladen. "
+            "Geef een map van 'vroegsignaal generate_world', of laat --world weg."
+        )
     done = [f"Demowereld in {world}."]
-    with transaction.atomic():
+    with transaction.atomic():  # configuration and register: all of it, or (refused) none
         result = organisation_services.load_config(organisation_services.read_config(world / "config.yaml"))
+        buurten = registry_services.import_neighbourhoods(world / "buurten.geojson")
+        addresses = registry_services.import_addresses(world / "adressen.csv")
     done.append(f"Configuratie geladen — {result.summary()}.")
-    buurten = registry_services.import_neighbourhoods(world / "buurten.geojson")
     done.append(f"Wijken en buurten geladen: {buurten.wijken} wijken, {buurten.buurten} buurten.")
-    addresses = registry_services.import_addresses(world / "adressen.csv")
     done.append(f"Adressen geladen: {addresses.rows} adressen.")
     done.append(deliver_world(world))
     done.extend(_create_logins())

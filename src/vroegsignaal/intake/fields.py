@@ -267,6 +267,17 @@ def shown_header(text: object) -> str:
     return clean if len(clean) <= NAMED_HEADER_LENGTH else clean[: NAMED_HEADER_LENGTH - 1] + "…"
 
 
+# A cell that is a value, not a column's name: a date, a number or amount (a BSN too), a postcode.
+_VALUE = re.compile(
+    r"[-+€]?\s*\d[\d.,\s]*|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(T[\d:.]+)?|\d{4}\s*[A-Za-z]{2}"
+)
+
+
+def looks_like_a_value(header: object) -> bool:
+    """Whether a header of the file is a value (the file has no column names: this is its first row)."""
+    return bool(_VALUE.fullmatch(str(header).strip()))
+
+
 def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ()) -> str:
     """``KOLOM_ONTBREEKT``'s message: the missing columns with the other names they are known by,
     the file's headers that were not recognised (one of them is often the missing column under
@@ -287,7 +298,14 @@ def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ())
     else:
         text = message(Code.KOLOM_ONTBREEKT, kolommen=dutch_list(described))
     text += " Hoofdletters, spaties, _, - en . in een kolomnaam tellen niet mee."
-    if unknown:
+    if any(looks_like_a_value(header) for header in unknown):
+        # A file without column names: its first row was read as them, and it holds a person's data
+        # (a name next to the date, amount or postcode): none of it is named.
+        text += (
+            " De regel met de kolomnamen bevat gegevens (een datum, bedrag of postcode) in plaats van "
+            "kolomnamen; zet de kolomnamen op de regel boven de gegevens."
+        )
+    elif unknown:
         named = [shown_header(h) for h in unknown[:NAMED_UNKNOWN_COLUMNS]]
         rest = len(unknown) - len(named)
         if rest:

@@ -13,6 +13,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from vroegsignaal.paths import reason, shown
+
 from .models import (
     Covenant,
     Creditor,
@@ -83,16 +85,37 @@ def _int(value, where: str, low: int, high: int) -> int:
     return value
 
 
-def _upsert(model, lookup: dict, values: dict, result: ConfigResult, kind: str):
+# Control characters other than tab and line ends: a NUL (which PostgreSQL cannot store) or a stray escape.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_fields(obj, names: list[str], where: str) -> None:
+    """The values of ``names`` as the model takes them (length, e-mail address, no control
+    characters), or a ConfigError naming the first that does not fit."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ConfigError(f"{where}.{name}: bevat een stuurteken (bijvoorbeeld NUL); haal het weg.")
+    try:
+        obj.clean_fields(exclude=[f.name for f in obj._meta.fields if f.name not in names])
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise ConfigError(f"{where}.{name}: {messages[0]}")
+
+
+def _upsert(model, lookup: dict, values: dict, result: ConfigResult, kind: str, where: str):
     obj = model.objects.filter(**lookup).first()
     if obj is None:
-        obj = model.objects.create(**lookup, **values)
+        obj = model(**lookup, **values)
+        _check_fields(obj, [*lookup, *values], where)
+        obj.save()
         result.count(kind, "created")
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
+        _check_fields(obj, changed, where)
         obj.save(update_fields=changed)
         result.count(kind, "updated")
     else:
@@ -119,20 +142,20 @@ def read_config(path: str | Path) -> dict:
         raise ConfigError(f"Het bestand {path} bestaat niet.")
     except IsADirectoryError:
         raise ConfigError(f"{path} is een map; geef het YAML-bestand zelf op.")
-    except PermissionError:
-        raise ConfigError(f"Het bestand {path} mag niet worden gelezen (rechten).")
     except UnicodeDecodeError:
         raise ConfigError(f"Het bestand {path} is geen UTF-8; sla het op als UTF-8.")
     except OSError as exc:
-        raise ConfigError(f"Het bestand {path} kan niet worden gelezen: {exc.strerror or exc.__class__.__name__}.")
+        raise ConfigError(f"Het bestand {shown(path)} kan niet worden gelezen: {reason(exc)}.")
     try:
         data = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (regel {mark.line + 1})" if mark else ""
         raise ConfigError(f"Het bestand is geen geldige YAML{line}.")
-    if data is None:
-        data = {}
+    if data is None:  # an empty file (or only comments): the wrong file, or one cut off
+        raise ConfigError(
+            f"Het bestand {shown(path)} is leeg; geef het YAML-bestand met municipalities, creditors en covenants op."
+        )
     if not isinstance(data, dict):
         raise ConfigError("Het bestand moet een YAML-mapping zijn met municipalities, creditors en covenants.")
     unknown = sorted(set(data) - {"municipalities", "creditors", "covenants"})
@@ -160,7 +183,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
         if not _MUNICIPALITY_CODE.match(code):
             raise ConfigError(f"{where}.code: '{code}' is geen gemeentecode van vier cijfers (zet hem tussen aanhalingstekens).")
         name = str(_require(raw, "name", where))
-        municipality = _upsert(Municipality, {"code": code}, {"name": name}, result, "municipality")
+        municipality = _upsert(Municipality, {"code": code}, {"name": name}, result, "municipality", where)
         given = raw.get("rules")
         if given is not None and not isinstance(given, dict):
             raise ConfigError(f"{where}.rules: verwacht een mapping.")
@@ -189,6 +212,12 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             foreign = foreign_neighbourhood_codes(codes, code)
             if foreign:
                 raise ConfigError(f"{twhere}.neighbourhoods: {', '.join(foreign)} hoort niet bij gemeente {code}.")
+            namesake = Team.objects.filter(municipality=municipality, name=tname).exclude(code=tcode).first()
+            if namesake is not None:
+                raise ConfigError(
+                    f"{twhere}: gemeente {code} heeft al een wijkteam '{tname}', met code {namesake.code}; geef "
+                    "dit team die code, of een andere naam."
+                )
             _upsert(
                 Team,
                 {"code": tcode},
@@ -202,6 +231,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
                 },
                 result,
                 "team",
+                twhere,
             )
 
     for i, raw in enumerate(data.get("creditors") or []):
@@ -220,6 +250,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             {"name": str(_require(raw, "name", where)), "type": ctype, "contact_email": str(raw.get("contact_email") or "")},
             result,
             "creditor",
+            where,
         )
 
     pairs: dict[tuple[int, int], str] = {}
@@ -253,6 +284,7 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             },
             result,
             "covenant",
+            where,
         )
     for (creditor_pk, municipality_pk), where in pairs.items():
         _refuse_overlapping_covenants(creditor_pk, municipality_pk, where)
@@ -324,9 +356,21 @@ def create_user(
     """
     if role not in Role.values:
         raise UserError(f"Onbekende rol '{role}'; kies uit {', '.join(Role.values)}.")
+    if role == Role.BEHEERDER and organisation_code:
+        raise UserError("Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser; geef geen organisatie op.")
+    user = User(username=username, email=email, role=role)
+    try:  # the user name and e-mail address as the admin's form checks them
+        user.clean_fields(exclude=["password", "role", "municipality", "team", "creditor"])
+    except ValidationError as exc:
+        raise UserError(
+            " ".join(
+                f"{User._meta.get_field(name).verbose_name}: {message}"
+                for name, messages in exc.message_dict.items()
+                for message in messages
+            )
+        )
     if User.objects.filter(username=username).exists():
         raise UserError(f"Gebruiker '{username}' bestaat al.")
-    user = User(username=username, email=email, role=role)
     organisation = resolve_organisation(organisation_code) if organisation_code else None
     if isinstance(organisation, Municipality):
         user.municipality = organisation

@@ -15,6 +15,7 @@ no use without ``VROEGSIGNAAL_ENCRYPTION_KEYS`` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
+
+from vroegsignaal.paths import output_problem, reason, shown
 
 from .audit import record
 from .files import open_private
@@ -46,14 +49,15 @@ class BackupReport:
 def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
     """Write a checked copy of the database to ``path``; nothing is left behind on failure."""
     target = Path(path)
+    problem = output_problem(target)
+    if problem:
+        raise BackupError(problem)
     if target.exists() and not overwrite:
         raise BackupError(f"{target} bestaat al; kies een andere naam of gebruik --overschrijven.")
-    if not target.parent.is_dir():
-        raise BackupError(f"De map {target.parent} bestaat niet.")
     partial = target.with_name(f".{target.name}.deel")
-    partial.unlink(missing_ok=True)
     started = time.perf_counter()
     try:
+        partial.unlink(missing_ok=True)
         if connection.vendor == "sqlite":
             database, tables = "SQLite", _sqlite_copy(partial)
         elif connection.vendor == "postgresql":
@@ -61,6 +65,10 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
         else:
             raise BackupError(f"Reservekopieën van {connection.vendor} worden niet ondersteund.")
         os.replace(partial, target)
+    except OSError as error:  # the folder is not writable, the disk is full, the name too long, …
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise BackupError(f"Kan {shown(target)} niet schrijven: {reason(error)}; er is geen kopie gemaakt.") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -27,6 +27,7 @@ from . import crypto
 from .fields import ENCRYPTED_FIELD_TYPES
 
 DEFAULT_BATCH_SIZE = 1000
+MAX_BATCH_SIZE = 1_000_000  # rows per transaction at most (rotate_keys, rotate_blind_index_key); more is a typing error
 
 
 @dataclass

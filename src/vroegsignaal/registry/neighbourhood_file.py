@@ -124,7 +124,7 @@ def _load(data: bytes) -> dict:
         raise RegistryImportError("Het bestand is geen UTF-8; GeoJSON is altijd UTF-8.")
     except json.JSONDecodeError as exc:
         raise RegistryImportError(
-            f"Regel {exc.lineno}: het bestand is geen geldige JSON ({exc.msg})."
+            f"Regel {exc.lineno}, teken {exc.colno}: het bestand is geen geldige JSON."
         )
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise RegistryImportError("Het bestand is geen GeoJSON FeatureCollection.")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.paths import reason, shown
 
 from . import bulk, geo, selectors
 from .address_file import parse_address_file
@@ -324,8 +325,8 @@ def _read(path: str | Path) -> bytes:
         raise RegistryImportError(f"Bestand {path} bestaat niet.")
     except IsADirectoryError:
         raise RegistryImportError(f"{path} is een map, geen bestand.")
-    except PermissionError:
-        raise RegistryImportError(f"Bestand {path} kan niet gelezen worden.")
+    except OSError as exc:  # no permission, a name too long, a file in the place of a folder, …
+        raise RegistryImportError(f"Bestand {shown(path)} kan niet gelezen worden: {reason(exc)}.")
 
 
 def _n(number: int) -> str:

@@ -24,6 +24,7 @@ from vroegsignaal.intake.fields import Soort
 from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
 from vroegsignaal.intake.report import heading_lines, report_lines
 from vroegsignaal.organisations.models import Creditor
+from vroegsignaal.paths import input_problem
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -100,6 +101,8 @@ class Command(BaseCommand):
             )
 
     def _run(self, options) -> Delivery:
+        if options["opnieuw"] is not None and options["bevestig"] is not None:
+            raise CommandError("Geef --opnieuw ID of --bevestig ID, niet beide.")
         if options["opnieuw"] is not None:
             delivery = self._delivery(options["opnieuw"])
             if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.IN_BEHANDELING):
@@ -125,8 +128,9 @@ class Command(BaseCommand):
         if not options["file"] or not options["creditor"]:
             raise CommandError("Geef een bestand en --creditor CODE op (of --opnieuw ID / --bevestig ID).")
         path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"Bestand niet gevonden: {path}")
+        problem = input_problem(path)
+        if problem:
+            raise CommandError(problem)
         creditor = Creditor.objects.filter(code=options["creditor"].strip().upper()).first()
         if creditor is None:
             raise CommandError(f"Onbekende schuldeiser: {options['creditor']}")

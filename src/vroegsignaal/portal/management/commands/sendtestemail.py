@@ -3,7 +3,8 @@
 The operator's check of ``EMAIL_HOST`` and friends (``docs/operations.md``).
 Django's own command ends in a traceback when the server refuses the
 connection or the log-in; this one says in one line what went wrong and where
-(exit status 1), and says where it sent the mail when it worked.
+(exit status 1), and says where it sent the mail when it worked. An address
+that is no e-mail address, or none at all, is refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.core.management.commands.sendtestemail import Command as DjangoCommand
+from django.core.validators import validate_email
 
 
 def mail_server() -> str:
@@ -23,8 +26,14 @@ def mail_server() -> str:
 
 class Command(DjangoCommand):
     help = "Stuurt een testbericht naar de opgegeven adressen, om de instellingen EMAIL_* te controleren."
+    missing_args_message = "Geef een of meer e-mailadressen op, of --managers of --admins."
 
     def handle(self, *args, **kwargs):
+        for address in kwargs["email"]:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise CommandError(f"'{address[:100]}' is geen e-mailadres; er is niets verstuurd.")
         smtp = settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
         try:
             super().handle(*args, **kwargs)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from vroegsignaal.privacy.audit import verify_chain
 from vroegsignaal.privacy.models import AuditVerification, VerificationScope
 
+MAX_CHUNK_SIZE = 1_000_000  # rows per round at most; more is a typing error (and past the database's integers)
+
 
 def _parse_anchor(value: str) -> tuple[int, str]:
     seq, sep, digest = value.partition(":")
@@ -31,6 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=5000, help="Rijen per databaseronde.")
 
     def handle(self, *args, anchor: str | None = None, chunk_size: int = 5000, **options) -> None:
+        if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+            raise CommandError(f"--chunk-size moet tussen 1 en {MAX_CHUNK_SIZE} liggen.")
         started = timezone.now()
         result = verify_chain(
             chunk_size=chunk_size, anchor=_parse_anchor(anchor) if anchor else None

@@ -9,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.privacy.services import purge
 
+# No data is older: an earlier day is a typing error (and the periods cannot be counted back from year 1).
+EARLIEST_DAY = dt.date(2000, 1, 1)
+
 
 class Command(BaseCommand):
     help = (
@@ -33,11 +36,16 @@ class Command(BaseCommand):
         self, *args, dry_run: bool = False, municipality: str | None = None, today=None, **options
     ):
         day = None
-        if today:
+        if today is not None:
             try:
                 day = dt.date.fromisoformat(today)
             except ValueError:
                 raise CommandError("--today verwacht een datum als JJJJ-MM-DD.") from None
+            if day < EARLIEST_DAY:
+                raise CommandError(
+                    f"--today {day.isoformat()} ligt vóór {EARLIEST_DAY.isoformat()}; geef de dag waarop de termijnen "
+                    "gelden (zonder --today: vandaag)."
+                )
         chosen = None
         if municipality:
             chosen = list(Municipality.objects.filter(code=municipality))

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from vroegsignaal.privacy.crypto import DecryptionError
+from vroegsignaal.privacy.keys import MAX_BATCH_SIZE
 from vroegsignaal.privacy.reindex import (
     ARREAR_LABEL,
     DEFAULT_BATCH_SIZE,
@@ -59,8 +60,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_size: int, dry_run: bool, **options) -> None:
-        if batch_size < 1:
-            raise CommandError("--batch-size moet ten minste 1 zijn.")
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise CommandError(f"--batch-size moet tussen 1 en {MAX_BATCH_SIZE} liggen.")
         try:
             key = parse_new_key(getattr(settings, "NEW_BLIND_INDEX_KEY", None))
         except RotationRefused as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.privacy.crypto import DecryptionError, current_key_id
-from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, rotate_keys, values_phrase
+from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, rotate_keys, values_phrase
 
 
 class Command(BaseCommand):
@@ -21,8 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Alleen tellen, niets wijzigen.")
 
     def handle(self, *args, batch_size: int, dry_run: bool, **options) -> None:
-        if batch_size < 1:
-            raise CommandError("--batch-size moet ten minste 1 zijn.")
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise CommandError(f"--batch-size moet tussen 1 en {MAX_BATCH_SIZE} liggen.")
         verb = "te versleutelen" if dry_run else "opnieuw versleuteld"
         self.stdout.write(f"Huidige sleutel: {current_key_id()}")
 

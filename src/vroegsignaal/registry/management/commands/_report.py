@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vroegsignaal.paths import shown
 from vroegsignaal.registry.services import ImportResult, RegistryImportError
 
 
@@ -19,7 +20,7 @@ def _municipalities(codes: list[str]) -> str:
 
 
 def refusal(file: str, exc: RegistryImportError) -> str:
-    lines = [f"{file} is geweigerd; er is niets ingelezen."]
+    lines = [f"{shown(file)} is geweigerd; er is niets ingelezen."]
     lines += [f"  {message}" for message in exc.errors]
     hidden = exc.error_count - len(exc.errors)
     if hidden > 0:

@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.paths import output_problem, reason, shown
 from vroegsignaal.reporting import services
 from vroegsignaal.reporting.ddas import SUPPLIER_CODE, DdasExportInvalid
 
@@ -50,6 +51,9 @@ class Command(BaseCommand):
         start, end = _date(options["start"]), _date(options["end"])
         if start > end:
             raise CommandError("De begindatum (--from) ligt na de einddatum (--to).")
+        problem = output_problem(options["output"])
+        if problem:
+            raise CommandError(problem)
         try:
             summary = services.export_ddas(
                 municipality, start, end, options["output"], supplier=options["leverancier"]
@@ -57,7 +61,7 @@ class Command(BaseCommand):
         except DdasExportInvalid as exc:
             raise CommandError(f"{exc} Er is geen bestand geschreven.")
         except OSError as exc:
-            raise CommandError(f"Kan {options['output']} niet schrijven: {exc.strerror or exc}.")
+            raise CommandError(f"Kan {shown(options['output'])} niet schrijven: {reason(exc)}; er is geen bestand geschreven.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{summary.signals} {'vroegsignaal' if summary.signals == 1 else 'vroegsignalen'} en "

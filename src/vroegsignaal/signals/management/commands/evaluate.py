@@ -5,12 +5,19 @@ from django.core.management.base import BaseCommand, CommandError
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.signals import services
 
+# No delivery is of a stand before this day (the intake refuses one); an earlier peildatum is a
+# typing error, and the rules' windows cannot be counted back from year 1.
+EARLIEST_PEILDATUM = dt.date(2000, 1, 1)
+
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"'{value}' is geen datum (JJJJ-MM-DD).")
+    if day < EARLIEST_PEILDATUM:
+        raise CommandError(f"De peildatum {day.isoformat()} ligt vóór {EARLIEST_PEILDATUM.isoformat()}; geen levering is zo oud.")
+    return day
 
 
 class Command(BaseCommand):
@@ -25,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        peildatum = _date(options["peildatum"]) if options["peildatum"] else None
+        peildatum = _date(options["peildatum"]) if options["peildatum"] is not None else None
         if options["municipality"]:
             municipalities = list(Municipality.objects.filter(code=options["municipality"]))
             if not municipalities:

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.paths import output_problem, reason, shown
 from vroegsignaal.signals import exports
 
 
@@ -38,14 +39,13 @@ class Command(BaseCommand):
             raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
         output = Path(options["output"])
         fmt = options["format"] or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
-        if output.is_dir():
-            raise CommandError(f"{output} is een map; geef de naam van het bestand op.")
-        if not output.parent.is_dir():
-            raise CommandError(f"De map {output.parent} bestaat niet.")
+        problem = output_problem(output)
+        if problem:
+            raise CommandError(problem)
         try:
             handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".deel")
         except OSError as exc:
-            raise CommandError(f"Kan {output} niet schrijven: {exc.strerror or exc}.")
+            raise CommandError(f"Kan {shown(output)} niet schrijven: {reason(exc)}.")
         try:
             with os.fdopen(handle, "wb") as stream:  # mkstemp: mode 0600 from the start
                 count = exports.export_signals(
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 )
             os.replace(temporary, output)
         except OSError as exc:
-            raise CommandError(f"Kan {output} niet schrijven: {exc.strerror or exc}.")
+            raise CommandError(f"Kan {shown(output)} niet schrijven: {reason(exc)}.")
         finally:
             Path(temporary).unlink(missing_ok=True)
         noun = "signaal" if count == 1 else "signalen"
