@@ -14,6 +14,7 @@ import polars as pl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from vroegsignaal.signals import evaluation
 from vroegsignaal.signals.explanations import (
     CRISIS_REASONS,
     SWAPS_SHOWN,
@@ -36,19 +37,8 @@ SIGNAL_SCHEMA: dict[str, pl.DataType] = {
 }
 # As evaluation.Outcome.counting: the arrears joined with their creditors.
 COUNTING_SCHEMA: dict[str, pl.DataType] = {
-    "arrear_id": pl.Int64(),
-    "household_id": pl.Int64(),
-    "creditor_id": pl.Int64(),
-    "amount_cents": pl.Int64(),
-    "start_date": pl.Date(),
-    "crisis": pl.Boolean(),
-    "crisis_reason": pl.String(),
-    "status": pl.String(),
-    "last_seen_on": pl.Date(),
-    "cleared_on": pl.Date(),
-    "creditor_code": pl.String(),
-    "creditor_name": pl.String(),
-    "creditor_type": pl.String(),
+    **evaluation.ARREAR_SCHEMA,
+    **{k: v for k, v in evaluation.CREDITOR_SCHEMA.items() if k != "creditor_id"},
 }
 # As evaluation.debt_swap_pairs.
 SWAP_SCHEMA: dict[str, pl.DataType] = {
