@@ -39,6 +39,7 @@ system-deps:
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 migrations-check:
 	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal makemigrations --check --dry-run

@@ -16,7 +16,9 @@ settings.load_profile("vroegsignaal")
 
 def login_verified(client, user):
     """Log ``user`` in as if they passed password and TOTP."""
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default", defaults={"confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="default", defaults={"confirmed": True}
+    )
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

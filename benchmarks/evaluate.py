@@ -98,14 +98,21 @@ def build_world(households: int, seed: int) -> dict:
     ensure_default_trays(municipality)
     buurt_ids = []
     for w in range(1, 11):
-        wijk = Neighbourhood.objects.create(code=f"WK{CODE}{w:02d}", name=f"Wijk {w}", kind="wijk", municipality=municipality)
+        wijk = Neighbourhood.objects.create(
+            code=f"WK{CODE}{w:02d}", name=f"Wijk {w}", kind="wijk", municipality=municipality
+        )
         for b in range(1, 11):
             buurt = Neighbourhood.objects.create(
-                code=f"BU{CODE}{w:02d}{b:02d}", name=f"Buurt {w}-{b}", kind="buurt", wijk=wijk, municipality=municipality
+                code=f"BU{CODE}{w:02d}{b:02d}",
+                name=f"Buurt {w}-{b}",
+                kind="buurt",
+                wijk=wijk,
+                municipality=municipality,
             )
             buurt_ids.append(buurt.pk)
     creditors = {
-        code: Creditor.objects.create(code=code, name=name, type=kind).pk for code, name, kind, _ in CREDITORS
+        code: Creditor.objects.create(code=code, name=name, type=kind).pk
+        for code, name, kind, _ in CREDITORS
     }
     deliveries = {}
     for code, creditor_id in creditors.items():
@@ -123,7 +130,10 @@ def build_world(households: int, seed: int) -> dict:
         pl.DataFrame(
             {
                 "id": ids,
-                "postcode": [f"{1000 + p // 600}{chr(65 + p % 600 // 26 % 26)}{chr(65 + p % 26)}" for p in postcode_index],
+                "postcode": [
+                    f"{1000 + p // 600}{chr(65 + p % 600 // 26 % 26)}{chr(65 + p % 26)}"
+                    for p in postcode_index
+                ],
                 "huisnummer": 2 * ((ids - 1) % 20) + 1,
                 "huisletter": "",
                 "toevoeging": "",
@@ -133,11 +143,21 @@ def build_world(households: int, seed: int) -> dict:
                 "buurt_id": np.asarray(buurt_ids)[rng.integers(0, len(buurt_ids), n)],
                 "buurtcode": "",
             }
-        ).with_columns(pl.lit(None, pl.Float64).alias("latitude"), pl.lit(None, pl.Float64).alias("longitude")),
+        ).with_columns(
+            pl.lit(None, pl.Float64).alias("latitude"), pl.lit(None, pl.Float64).alias("longitude")
+        ),
     )
     bulk.insert_frame(
         Household._meta.db_table,
-        pl.DataFrame({"id": ids, "address_id": ids, "unregistered_address": "", "municipality_id": municipality.pk, "created_at": now}),
+        pl.DataFrame(
+            {
+                "id": ids,
+                "address_id": ids,
+                "unregistered_address": "",
+                "municipality_id": municipality.pk,
+                "created_at": now,
+            }
+        ),
     )
     # Persons: one per household, a second in 30 %.
     second = ids[rng.random(n) < 0.3]
@@ -198,14 +218,22 @@ def build_world(households: int, seed: int) -> dict:
             "status": np.where(cleared, "cleared", "open"),
             "opened_on": peil[start_month].astype("datetime64[D]"),
             "last_seen_on": peil[last_month].astype("datetime64[D]"),
-            "cleared_on": np.where(cleared, peil[np.minimum(end_month, 12)], np.datetime64("NaT")).astype("datetime64[D]"),
+            "cleared_on": np.where(
+                cleared, peil[np.minimum(end_month, 12)], np.datetime64("NaT")
+            ).astype("datetime64[D]"),
             "opened_by_delivery_id": delivery(start_month),
             "last_delivery_id": delivery(last_month),
-            "cleared_by_delivery_id": [d if c else None for d, c in zip(delivery(np.minimum(end_month, 11)), cleared, strict=True)],
+            "cleared_by_delivery_id": [
+                d if c else None
+                for d, c in zip(delivery(np.minimum(end_month, 11)), cleared, strict=True)
+            ],
         }
     ).with_columns(
         pl.col("start_date", "opened_on", "last_seen_on", "cleared_on").cast(pl.Date),
-        pl.when(pl.col("crisis")).then(pl.lit("ontruiming")).otherwise(pl.lit("")).alias("crisis_reason"),
+        pl.when(pl.col("crisis"))
+        .then(pl.lit("ontruiming"))
+        .otherwise(pl.lit(""))
+        .alias("crisis_reason"),
         pl.lit(None, pl.Int64).alias("instalments"),
         pl.lit(None, pl.Int64).alias("previous_id"),
     )
@@ -249,7 +277,9 @@ def build_world(households: int, seed: int) -> dict:
         with connection.cursor() as cursor:
             for model in (Address, Household, Person, Arrear, Signal):
                 table = model._meta.db_table
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
             cursor.execute("ANALYZE")
     return {
         "municipality": municipality,
@@ -317,7 +347,13 @@ def monthly_stand(world: dict, seed: int) -> tuple[object, list[int], dict]:
                 (pl.lit("N") + pl.int_range(0, new_count).cast(pl.String)).alias("klantnummer"),
                 pl.lit("").alias("contractnummer"),
                 pl.Series("amount_cents", rng.integers(2_000, 50_000, new_count)),
-                pl.Series("start_date", [NEXT_PEILDATUM - dt.timedelta(days=int(d)) for d in rng.integers(0, 40, new_count)]),
+                pl.Series(
+                    "start_date",
+                    [
+                        NEXT_PEILDATUM - dt.timedelta(days=int(d))
+                        for d in rng.integers(0, 40, new_count)
+                    ],
+                ),
                 pl.lit(False).alias("crisis"),
                 pl.lit("").alias("crisis_reason"),
                 pl.lit(False).alias("warm_transfer"),
@@ -379,7 +415,11 @@ def child(database_url: str, households: int, seed: int) -> int:
         report = services.evaluate(municipality, received_on=received, **kwargs)
         seconds = time.perf_counter() - start
         steps = ", ".join(f"{k} {v:.2f}" for k, v in report.timings.items())
-        verdict = "" if budget is None else f" — budget {budget:.0f} s: {'OK' if seconds <= budget else 'TOO SLOW'}"
+        verdict = (
+            ""
+            if budget is None
+            else f" — budget {budget:.0f} s: {'OK' if seconds <= budget else 'TOO SLOW'}"
+        )
         line(
             what,
             seconds,
@@ -390,7 +430,9 @@ def child(database_url: str, households: int, seed: int) -> int:
 
     full, _ = timed("full evaluation", FULL_BUDGET, reference_date=PEILDATA[-1])
     again, report = timed("full evaluation again", None, reference_date=PEILDATA[-1])
-    assert report.raised == report.updated == report.expired == 0, "a second evaluation changed signals"
+    assert report.raised == report.updated == report.expired == 0, (
+        "a second evaluation changed signals"
+    )
 
     start = time.perf_counter()
     delivery, touched, counts = monthly_stand(world, seed)
@@ -409,7 +451,9 @@ def child(database_url: str, households: int, seed: int) -> int:
         f"{r.dormant:,} asleep, {r.unchanged:,} unchanged ({steps}) — budget {INCREMENTAL_BUDGET:.0f} s: "
         f"{'OK' if incremental <= INCREMENTAL_BUDGET else 'TOO SLOW'}",
     )
-    full_next, _ = timed("full evaluation, next peildatum", FULL_BUDGET, reference_date=NEXT_PEILDATUM)
+    full_next, _ = timed(
+        "full evaluation, next peildatum", FULL_BUDGET, reference_date=NEXT_PEILDATUM
+    )
     open_signals = Signal.objects.filter(status__in=["nieuw", "opgepakt"]).count()
     print(f"  {'open signals now':<34} {open_signals:>7,}", flush=True)
     start = time.perf_counter()
@@ -423,7 +467,16 @@ def child(database_url: str, households: int, seed: int) -> int:
 
 
 def run_child(database_url: str, households: int, seed: int) -> int:
-    command = [sys.executable, __file__, "--child", database_url, "--households", str(households), "--seed", str(seed)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        database_url,
+        "--households",
+        str(households),
+        "--seed",
+        str(seed),
+    ]
     return subprocess.run(command, check=False).returncode
 
 
@@ -449,10 +502,15 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.households, args.seed)
-    print(f"Signal evaluation benchmark: {args.households:,} households; {os.cpu_count()} CPUs.", flush=True)
+    print(
+        f"Signal evaluation benchmark: {args.households:,} households; {os.cpu_count()} CPUs.",
+        flush=True,
+    )
     database_url = os.environ.get("DATABASE_URL", "")
     with tempfile.TemporaryDirectory(prefix="vroegsignaal-bench-") as folder:
-        status = run_child(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", args.households, args.seed)
+        status = run_child(
+            f"sqlite:///{Path(folder) / 'bench.sqlite3'}", args.households, args.seed
+        )
     if database_url.startswith(("postgres://", "postgresql://")):
         status |= with_postgresql_database(database_url, args.households, args.seed)
     else:

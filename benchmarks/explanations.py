@@ -35,7 +35,7 @@ def world(signals: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
         {
             "creditor_id": np.arange(1, CREDITORS + 1),
             "creditor_code": [f"C{n:03d}" for n in range(1, CREDITORS + 1)],
-            "creditor_name": [f"Schuldeiser {n} \"Zuid\" é" for n in range(1, CREDITORS + 1)],
+            "creditor_name": [f'Schuldeiser {n} "Zuid" é' for n in range(1, CREDITORS + 1)],
             "creditor_type": [types[n % len(types)] for n in range(CREDITORS)],
         }
     )
@@ -46,22 +46,32 @@ def world(signals: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
     creditor_ids = rng.integers(1, CREDITORS + 1, n)
     crisis = rng.random(n) < 0.02
     reasons = np.array(["", *CRISIS_REASONS])
-    counting = pl.DataFrame(
-        {
-            "arrear_id": np.arange(1, n + 1),
-            "household_id": arrear_households,
-            "creditor_id": creditor_ids,
-            "amount_cents": np.where(rng.random(n) < 0.3, rng.integers(1, 2_000, n) * 100, rng.integers(500, 500_000, n)),
-            "age_days": rng.integers(0, 100, n),
-            "crisis": crisis,
-            "crisis_reason": np.where(crisis, reasons[rng.integers(0, len(reasons), n)], ""),
-        }
-    ).with_columns(
-        (pl.lit(REFERENCE_DATE) - pl.duration(days=pl.col("age_days"))).alias("start_date"),
-        pl.lit("open").alias("status"),
-        pl.lit(REFERENCE_DATE).alias("last_seen_on"),
-        pl.lit(None, pl.Date).alias("cleared_on"),
-    ).drop("age_days").join(creditors, on="creditor_id", how="left").sort("household_id", "arrear_id")
+    counting = (
+        pl.DataFrame(
+            {
+                "arrear_id": np.arange(1, n + 1),
+                "household_id": arrear_households,
+                "creditor_id": creditor_ids,
+                "amount_cents": np.where(
+                    rng.random(n) < 0.3,
+                    rng.integers(1, 2_000, n) * 100,
+                    rng.integers(500, 500_000, n),
+                ),
+                "age_days": rng.integers(0, 100, n),
+                "crisis": crisis,
+                "crisis_reason": np.where(crisis, reasons[rng.integers(0, len(reasons), n)], ""),
+            }
+        )
+        .with_columns(
+            (pl.lit(REFERENCE_DATE) - pl.duration(days=pl.col("age_days"))).alias("start_date"),
+            pl.lit("open").alias("status"),
+            pl.lit(REFERENCE_DATE).alias("last_seen_on"),
+            pl.lit(None, pl.Date).alias("cleared_on"),
+        )
+        .drop("age_days")
+        .join(creditors, on="creditor_id", how="left")
+        .sort("household_id", "arrear_id")
+    )
     firsts = counting.group_by("household_id").agg(pl.all().first())
     swapping = firsts.sample(fraction=0.1, seed=seed)
     swaps_each = rng.choice([1, 1, 1, 2, 5], swapping.height)
@@ -86,15 +96,28 @@ def world(signals: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
         .sort("household_id", "cleared_on", "cleared_arrear_id", "new_arrear_id")
     )
     crisis_households = counting.filter("crisis").select("household_id").unique()
-    rows = pl.DataFrame({"household_id": households, "_k": per_household}).with_columns(
-        pl.when(pl.col("_k") > 1).then(pl.lit("meervoudig")).otherwise(pl.lit("enkelvoudig")).alias("kind"),
-        pl.col("_k").cast(pl.UInt32).alias("distinct"),
-        pl.when(pl.col("household_id").is_in(crisis_households.get_column("household_id").implode()))
-        .then(pl.lit(REFERENCE_DATE + dt.timedelta(days=3)))
-        .alias("deadline"),
-        pl.when(pl.col("household_id") % 7 == 0).then(pl.col("household_id") + 1).alias("previous_signal_id"),
-        pl.when(pl.col("household_id") % 7 == 0).then(pl.lit(dt.date(2026, 6, 1))).alias("previous_until"),
-    ).drop("_k")
+    rows = (
+        pl.DataFrame({"household_id": households, "_k": per_household})
+        .with_columns(
+            pl.when(pl.col("_k") > 1)
+            .then(pl.lit("meervoudig"))
+            .otherwise(pl.lit("enkelvoudig"))
+            .alias("kind"),
+            pl.col("_k").cast(pl.UInt32).alias("distinct"),
+            pl.when(
+                pl.col("household_id").is_in(crisis_households.get_column("household_id").implode())
+            )
+            .then(pl.lit(REFERENCE_DATE + dt.timedelta(days=3)))
+            .alias("deadline"),
+            pl.when(pl.col("household_id") % 7 == 0)
+            .then(pl.col("household_id") + 1)
+            .alias("previous_signal_id"),
+            pl.when(pl.col("household_id") % 7 == 0)
+            .then(pl.lit(dt.date(2026, 6, 1)))
+            .alias("previous_until"),
+        )
+        .drop("_k")
+    )
     return rows, counting, swaps, creditors
 
 

@@ -57,8 +57,10 @@ def main() -> None:
     )
     print(f"  time            {seconds:8.1f} s")
     print(f"  households/s    {args.households / seconds:12,.0f}")
-    print(f"  rows written    {result.rows:12,}  (addresses {result.addresses:,}, delivery rows "
-          f"{result.delivery_rows:,}, ground truth {result.truth_rows:,})")
+    print(
+        f"  rows written    {result.rows:12,}  (addresses {result.addresses:,}, delivery rows "
+        f"{result.delivery_rows:,}, ground truth {result.truth_rows:,})"
+    )
     print(f"  rows/s          {result.rows / seconds:12,.0f}")
     print(f"  output          {size / 2**20:10.1f} MiB")
     print(f"  peak memory     {peak_memory_mib():10.1f} MiB (max RSS)")

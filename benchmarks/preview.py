@@ -50,7 +50,9 @@ def child(path: str, head: bool) -> dict:
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             started = time.perf_counter()
             if head:
-                preview = services.preview_delivery(creditor, staged.path, filename=Path(path).name, kind="stand")
+                preview = services.preview_delivery(
+                    creditor, staged.path, filename=Path(path).name, kind="stand"
+                )
                 rows = len(preview.rows)
                 assert preview.refusal is None, preview.refusal
             else:
@@ -79,7 +81,18 @@ def make_xlsx(folder: Path, rows: int) -> list[Path]:
         sheet = workbook.active if sized else workbook.create_sheet("achterstanden")
         sheet.append(HEADER)
         for n in range(rows):
-            sheet.append([f"K{n:07d}", f"Jansen-{n}", "J.", "1980-02-01", "1011AB", "12", "123,45", "2026-01-01"])
+            sheet.append(
+                [
+                    f"K{n:07d}",
+                    f"Jansen-{n}",
+                    "J.",
+                    "1980-02-01",
+                    "1011AB",
+                    "12",
+                    "123,45",
+                    "2026-01-01",
+                ]
+            )
         workbook.save(path)
         made.append(path)
     return made
@@ -89,9 +102,13 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         print(json.dumps(child(sys.argv[2], sys.argv[3] == "head")))
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("files", nargs="*", type=Path)
-    parser.add_argument("--rows", type=int, default=100_000, help="rows of the XLSX made when no file is given")
+    parser.add_argument(
+        "--rows", type=int, default=100_000, help="rows of the XLSX made when no file is given"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         files = args.files or make_xlsx(Path(scratch), args.rows)

@@ -123,7 +123,9 @@ NEIGHBOURHOODS = (
 
 
 def delivery_csv(klant: str, number: int) -> str:
-    return HEADER + ROW.format(klant=klant, surname=SURNAME, born=BIRTH_DATE, bsn=BSN, number=number)
+    return HEADER + ROW.format(
+        klant=klant, surname=SURNAME, born=BIRTH_DATE, bsn=BSN, number=number
+    )
 
 
 def write_files(folder: Path) -> dict[str, str]:
@@ -149,7 +151,8 @@ def write_files(folder: Path) -> dict[str, str]:
         "buurten": folder / "buurten.geojson",
         "halve_wereld": folder / "halve-wereld",
         "uit": folder / "uit",
-        "onleesbaar": folder / "onleesbaar.csv",  # mode 000 in test_a_file_or_folder_without_permission
+        "onleesbaar": folder
+        / "onleesbaar.csv",  # mode 000 in test_a_file_or_folder_without_permission
         "dicht": folder / "dicht",  # mode 0555 there
     }
     made["map"].mkdir()
@@ -166,14 +169,19 @@ def write_files(folder: Path) -> dict[str, str]:
     )
     made["geldig"].write_text(delivery_csv("K-2", 2), encoding="utf-8")
     made["config"].write_text(CONFIG, encoding="utf-8")
-    made["config_nul"].write_text('municipalities:\n- code: "0999"\n  name: "Voorbeeld\\0stad"\n', encoding="utf-8")
-    made["config_lang"].write_text(f'municipalities:\n- code: "0999"\n  name: "{LONG}"\n', encoding="utf-8")
+    made["config_nul"].write_text(
+        'municipalities:\n- code: "0999"\n  name: "Voorbeeld\\0stad"\n', encoding="utf-8"
+    )
+    made["config_lang"].write_text(
+        f'municipalities:\n- code: "0999"\n  name: "{LONG}"\n', encoding="utf-8"
+    )
     made["config_team"].write_text(
         'municipalities:\n- code: "0999"\n  name: Voorbeeldstad\n  teams:\n  - name: Wijkteam Noord\n    code: T0999-ANDERS\n',
         encoding="utf-8",
     )
     made["config_datum"].write_text(
-        "covenants:\n- creditor: WOONBRUG\n  municipality: \"0999\"\n  valid_from: 2026-02-30\n", encoding="utf-8"
+        'covenants:\n- creditor: WOONBRUG\n  municipality: "0999"\n  valid_from: 2026-02-30\n',
+        encoding="utf-8",
     )
     made["adressen"].write_text(ADDRESSES, encoding="utf-8")
     made["adressen_fout"].write_text(ADDRESSES.replace("1111AB,2", "ABCD,2"), encoding="utf-8")
@@ -216,7 +224,11 @@ def world(tmp_path, settings) -> World:
         reference_date=timezone.localdate() - dt.timedelta(days=30),
     )  # fmt: skip
     assert delivery.status == "verwerkt", delivery.report
-    UserFactory(username="coordinator-0999", role=Role.COORDINATOR, municipality=Municipality.objects.get(code="0999"))
+    UserFactory(
+        username="coordinator-0999",
+        role=Role.COORDINATOR,
+        municipality=Municipality.objects.get(code="0999"),
+    )
     files["levering"] = str(delivery.pk)
     return World(files=files, folder=tmp_path)
 
@@ -229,7 +241,9 @@ class Outcome:
     status: int
     stdout: str
     stderr: str
-    crash: str = ""  # the exception that escaped, where it happened: the traceback the operator would see
+    crash: str = (
+        ""  # the exception that escaped, where it happened: the traceback the operator would see
+    )
 
 
 def run_command(*args: str) -> Outcome:
@@ -251,10 +265,14 @@ def run_command(*args: str) -> Outcome:
             status = exit_.code if isinstance(exit_.code, int) else 1
         except Exception as error:  # noqa: BLE001 - what escapes is the traceback an operator sees
             frames = traceback.extract_tb(error.__traceback__)
-            ours = [f for f in frames if "/vroegsignaal/" in f.filename and "/tests/" not in f.filename] or frames
+            ours = [
+                f for f in frames if "/vroegsignaal/" in f.filename and "/tests/" not in f.filename
+            ] or frames
             where = f"{ours[-1].filename.split('/src/')[-1]}:{ours[-1].lineno}"
             status, crash = 1, f"{type(error).__name__}: {str(error)[:160]!r} (at {where})"
-            err.write("Traceback (most recent call last):\n" + "".join(traceback.format_exception(error)))
+            err.write(
+                "Traceback (most recent call last):\n" + "".join(traceback.format_exception(error))
+            )
     return Outcome(status, out.getvalue(), err.getvalue(), crash)
 
 
@@ -271,7 +289,9 @@ def fingerprint() -> dict[str, str]:
             if meta.proxy or not meta.managed:
                 continue
             columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-            cursor.execute(f"SELECT {columns} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}")  # noqa: S608
+            cursor.execute(
+                f"SELECT {columns} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}"
+            )  # noqa: S608
             prints[meta.label] = hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
     return prints
 
@@ -322,7 +342,13 @@ def twice(label, *args, expect="accepted", **kwargs) -> Case:
 def bad_numbers(option: str, *before: str) -> list[Case]:
     return [
         refused(f"{option} {label}", *before, option, value)
-        for label, value in (("0", "0"), ("negatief", "-1"), ("absurd", "9" * 30), ("geen getal", "veel"), ("leeg", ""))
+        for label, value in (
+            ("0", "0"),
+            ("negatief", "-1"),
+            ("absurd", "9" * 30),
+            ("geen getal", "veel"),
+            ("leeg", ""),
+        )
     ]
 
 
@@ -335,7 +361,11 @@ def bad_dates(option: str, *before: str, after: tuple[str, ...] = ()) -> list[Ca
 
 
 def no_arguments_taken() -> list[Case]:
-    return [refused("een argument", "overbodig"), refused("onbekende optie", "--bogus"), accepted("zonder argumenten")]
+    return [
+        refused("een argument", "overbodig"),
+        refused("onbekende optie", "--bogus"),
+        accepted("zonder argumenten"),
+    ]
 
 
 # A refused delivery is recorded, with its report, and in the audit log (spec 1.7: the creditor sees why).
@@ -349,8 +379,13 @@ CASES: dict[str, list[Case]] = {
         refused("--anchor zonder hash", "--anchor", "12"),
         refused("--anchor met een korte hash", "--anchor", "1:abc"),
         refused("--anchor van 10.000 tekens", "--anchor", "{lang}"),
-        refused("--anchor voorbij het einde", "--anchor", "99999999999999999999:" + "a" * 64,
-                may_write=("privacy.AuditVerification",), says="NIET intact"),  # the verdict is kept: a log cut short
+        refused(
+            "--anchor voorbij het einde",
+            "--anchor",
+            "99999999999999999999:" + "a" * 64,
+            may_write=("privacy.AuditVerification",),
+            says="NIET intact",
+        ),  # the verdict is kept: a log cut short
         *bad_numbers("--chunk-size"),
         refused("onbekende optie", "--bogus"),
         twice("tweemaal"),
@@ -365,7 +400,9 @@ CASES: dict[str, list[Case]] = {
         refused("naam van 10.000 tekens", "{lang}", says="te lang"),
         refused("lege naam", ""),
         refused("bestaat al", "{leeg}", says="--overschrijven"),
-        twice("tweemaal", "{uit}/kopie", expect="refused", says="bestaat al"),  # a stand-in copies: stand_ins
+        twice(
+            "tweemaal", "{uit}/kopie", expect="refused", says="bestaat al"
+        ),  # a stand-in copies: stand_ins
     ],
     "check_keys": no_arguments_taken(),
     "config_table": no_arguments_taken(),
@@ -373,23 +410,115 @@ CASES: dict[str, list[Case]] = {
         refused("zonder argumenten"),
         refused("zonder rol", "nieuw"),
         refused("onbekende rol", "nieuw", "--role", "koning"),
-        refused("onbekende organisatie", "nieuw", "--role", "coordinator", "--organisation", "9999", says="geen gemeente"),
-        refused("organisatie van 10.000 tekens", "nieuw", "--role", "coordinator", "--organisation", "{lang}"),
+        refused(
+            "onbekende organisatie",
+            "nieuw",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "9999",
+            says="geen gemeente",
+        ),
+        refused(
+            "organisatie van 10.000 tekens",
+            "nieuw",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "{lang}",
+        ),
         refused("coördinator zonder gemeente", "nieuw", "--role", "coordinator"),
-        refused("hulpverlener bij een gemeente", "nieuw", "--role", "hulpverlener", "--organisation", "0999"),
-        refused("beheerder bij een gemeente", "nieuw", "--role", "beheerder", "--organisation", "0999", says="geen organisatie"),
-        refused("lege naam", "", "--role", "coordinator", "--organisation", "0999", says="gebruikersnaam"),
-        refused("naam van spaties", "   ", "--role", "coordinator", "--organisation", "0999", says="gebruikersnaam"),
-        refused("naam met / en spatie", "a b/c", "--role", "coordinator", "--organisation", "0999", says="gebruikersnaam"),
-        refused("naam van 10.000 tekens", "{lang}", "--role", "coordinator", "--organisation", "0999", says="150 tekens"),
-        refused("geen e-mailadres", "nieuw", "--role", "coordinator", "--organisation", "0999", "--email", "nietmail", says="e-mailadres"),
-        refused("e-mailadres van 10.000 tekens", "nieuw", "--role", "coordinator", "--organisation", "0999", "--email", "{lang}"),
-        twice("tweemaal", "nieuw", "--role", "coordinator", "--organisation", "0999", expect="refused", says="bestaat al"),
+        refused(
+            "hulpverlener bij een gemeente",
+            "nieuw",
+            "--role",
+            "hulpverlener",
+            "--organisation",
+            "0999",
+        ),
+        refused(
+            "beheerder bij een gemeente",
+            "nieuw",
+            "--role",
+            "beheerder",
+            "--organisation",
+            "0999",
+            says="geen organisatie",
+        ),
+        refused(
+            "lege naam",
+            "",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            says="gebruikersnaam",
+        ),
+        refused(
+            "naam van spaties",
+            "   ",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            says="gebruikersnaam",
+        ),
+        refused(
+            "naam met / en spatie",
+            "a b/c",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            says="gebruikersnaam",
+        ),
+        refused(
+            "naam van 10.000 tekens",
+            "{lang}",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            says="150 tekens",
+        ),
+        refused(
+            "geen e-mailadres",
+            "nieuw",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            "--email",
+            "nietmail",
+            says="e-mailadres",
+        ),
+        refused(
+            "e-mailadres van 10.000 tekens",
+            "nieuw",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            "--email",
+            "{lang}",
+        ),
+        twice(
+            "tweemaal",
+            "nieuw",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "0999",
+            expect="refused",
+            says="bestaat al",
+        ),
         accepted("beheerder", "beheer", "--role", "beheerder"),
     ],
     "createsuperuser": [
         refused("zonder argumenten", says="create_user"),
-        refused("met Djangos opties", "--username", "root", "--email", "root@example.nl", "--no-input"),
+        refused(
+            "met Djangos opties", "--username", "root", "--email", "root@example.nl", "--no-input"
+        ),
         refused("onbekende optie", "--bogus"),
     ],
     "deliver": [
@@ -401,26 +530,92 @@ CASES: dict[str, list[Case]] = {
         refused("onder een bestand", "{onder_bestand}", *DELIVER),
         refused("naam van 10.000 tekens", "{lang}", *DELIVER, says="te lang"),
         refused("een apparaat", "/dev/null", *DELIVER, says="geen gewoon bestand"),
-        refused("leeg bestand", "{leeg}", *DELIVER, may_write=DELIVERY_RECORDED, says="BESTAND_LEEG"),
+        refused(
+            "leeg bestand", "{leeg}", *DELIVER, may_write=DELIVERY_RECORDED, says="BESTAND_LEEG"
+        ),
         refused("binair bestand", "{binair}", *DELIVER, may_write=DELIVERY_RECORDED),
         refused("geen UTF-8", "{geen_utf8}", *DELIVER, may_write=DELIVERY_RECORDED),
         refused("één regel van 5 MB", "{lange_regel}", *DELIVER, may_write=DELIVERY_RECORDED),
-        refused("zonder kolomnamen, met een persoon", "{zonder_kop}", *DELIVER, may_write=DELIVERY_RECORDED,
-                says="zet de kolomnamen op de regel boven de gegevens"),
-        refused("onbekende schuldeiser", "{geldig}", "--creditor", "NIEMAND", "--peildatum", "{gisteren}"),
-        refused("schuldeiser van 10.000 tekens", "{geldig}", "--creditor", "{lang}", "--peildatum", "{gisteren}"),
-        *[dataclass_replace(case, may_write=DELIVERY_RECORDED) for case in bad_dates("--peildatum", "{geldig}", "--creditor", "WOONBRUG")],
-        refused("peildatum in de toekomst", "{geldig}", "--creditor", "WOONBRUG", "--peildatum", "9999-12-31", may_write=DELIVERY_RECORDED),
-        refused("peildatum vóór 2000", "{geldig}", "--creditor", "WOONBRUG", "--peildatum", "0001-01-01", may_write=DELIVERY_RECORDED),
-        refused("zonder peildatum", "{geldig}", "--creditor", "WOONBRUG", may_write=DELIVERY_RECORDED),
+        refused(
+            "zonder kolomnamen, met een persoon",
+            "{zonder_kop}",
+            *DELIVER,
+            may_write=DELIVERY_RECORDED,
+            says="zet de kolomnamen op de regel boven de gegevens",
+        ),
+        refused(
+            "onbekende schuldeiser",
+            "{geldig}",
+            "--creditor",
+            "NIEMAND",
+            "--peildatum",
+            "{gisteren}",
+        ),
+        refused(
+            "schuldeiser van 10.000 tekens",
+            "{geldig}",
+            "--creditor",
+            "{lang}",
+            "--peildatum",
+            "{gisteren}",
+        ),
+        *[
+            dataclass_replace(case, may_write=DELIVERY_RECORDED)
+            for case in bad_dates("--peildatum", "{geldig}", "--creditor", "WOONBRUG")
+        ],
+        refused(
+            "peildatum in de toekomst",
+            "{geldig}",
+            "--creditor",
+            "WOONBRUG",
+            "--peildatum",
+            "9999-12-31",
+            may_write=DELIVERY_RECORDED,
+        ),
+        refused(
+            "peildatum vóór 2000",
+            "{geldig}",
+            "--creditor",
+            "WOONBRUG",
+            "--peildatum",
+            "0001-01-01",
+            may_write=DELIVERY_RECORDED,
+        ),
+        refused(
+            "zonder peildatum", "{geldig}", "--creditor", "WOONBRUG", may_write=DELIVERY_RECORDED
+        ),
         refused("onbekende soort", "{geldig}", *DELIVER, "--soort", "alles"),
         *bad_numbers("--opnieuw"),
-        refused("--opnieuw van een verwerkte en --bevestig", "--opnieuw", "{levering}", "--bevestig", "{levering}", says="niet beide"),
-        refused("--bevestig van een verwerkte", "--bevestig", "{levering}", says="wacht niet op bevestiging"),
-        *[dataclass_replace(case, label=f"--bevestig {case.label.split(' ', 1)[1]}", args=("--bevestig", *case.args[1:]))
-          for case in bad_numbers("--opnieuw")],
-        twice("tweemaal hetzelfde bestand", "{geldig}", *DELIVER, expect="refused", may_write=DELIVERY_RECORDED,
-              says="LEVERING_DUBBEL"),
+        refused(
+            "--opnieuw van een verwerkte en --bevestig",
+            "--opnieuw",
+            "{levering}",
+            "--bevestig",
+            "{levering}",
+            says="niet beide",
+        ),
+        refused(
+            "--bevestig van een verwerkte",
+            "--bevestig",
+            "{levering}",
+            says="wacht niet op bevestiging",
+        ),
+        *[
+            dataclass_replace(
+                case,
+                label=f"--bevestig {case.label.split(' ', 1)[1]}",
+                args=("--bevestig", *case.args[1:]),
+            )
+            for case in bad_numbers("--opnieuw")
+        ],
+        twice(
+            "tweemaal hetzelfde bestand",
+            "{geldig}",
+            *DELIVER,
+            expect="refused",
+            may_write=DELIVERY_RECORDED,
+            says="LEVERING_DUBBEL",
+        ),
     ],
     "demo_logins": [
         refused("een argument", "overbodig"),
@@ -440,7 +635,12 @@ CASES: dict[str, list[Case]] = {
         refused("map bestaat niet", "organisations", "--output", "{geen_map}", says="bestaat niet"),
         refused("uitvoer is een map", "organisations", "--output", "{map}", says="is een map"),
         refused("uitvoer van 10.000 tekens", "organisations", "--output", "{lang}"),
-        twice("configuratie, tweemaal", "organisations.Municipality", "--output", "{uit}/gemeenten.json"),
+        twice(
+            "configuratie, tweemaal",
+            "organisations.Municipality",
+            "--output",
+            "{uit}/gemeenten.json",
+        ),
     ],
     "evaluate": [
         refused("onbekende gemeente", "--municipality", "9999", says="bestaat niet"),
@@ -453,43 +653,208 @@ CASES: dict[str, list[Case]] = {
     ],
     "export_ddas": [
         refused("zonder argumenten"),
-        refused("zonder --output", "--municipality", "0999", "--from", "2026-01-01", "--to", "2026-12-31"),
-        refused("onbekende gemeente", "--municipality", "9999", "--from", "2026-01-01", "--to", "2026-12-31", "--output", "{uit}/d.json"),
-        refused("gemeente van 10.000 tekens", "--municipality", "{lang}", "--from", "2026-01-01", "--to", "2026-12-31", "--output", "{uit}/d.json"),
-        *bad_dates("--from", "--municipality", "0999", after=("--to", "2026-12-31", "--output", "{uit}/d.json")),
-        *bad_dates("--to", "--municipality", "0999", after=("--from", "2026-01-01", "--output", "{uit}/d.json")),
-        refused("--from na --to", "--municipality", "0999", "--from", "2026-12-31", "--to", "2026-01-01", "--output", "{uit}/d.json"),
-        *[refused(f"uitvoer: {label}", "--municipality", "0999", "--from", "2026-01-01", "--to", "2026-12-31", "--output", where, says=says)
-          for label, where, says in (("map bestaat niet", "{geen_map}", "bestaat niet"), ("een map", "{map}", "is een map"),
-                                     ("onder een bestand", "{onder_bestand}", "geen map"), ("10.000 tekens", "{lang}", "te lang"),
-                                     ("lege naam", "", "naam van het bestand"))],
-        twice("tweemaal", "--municipality", "0999", "--from", "2000-01-01", "--to", "9999-12-31", "--output", "{uit}/d.json"),
+        refused(
+            "zonder --output",
+            "--municipality",
+            "0999",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+        ),
+        refused(
+            "onbekende gemeente",
+            "--municipality",
+            "9999",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--output",
+            "{uit}/d.json",
+        ),
+        refused(
+            "gemeente van 10.000 tekens",
+            "--municipality",
+            "{lang}",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--output",
+            "{uit}/d.json",
+        ),
+        *bad_dates(
+            "--from",
+            "--municipality",
+            "0999",
+            after=("--to", "2026-12-31", "--output", "{uit}/d.json"),
+        ),
+        *bad_dates(
+            "--to",
+            "--municipality",
+            "0999",
+            after=("--from", "2026-01-01", "--output", "{uit}/d.json"),
+        ),
+        refused(
+            "--from na --to",
+            "--municipality",
+            "0999",
+            "--from",
+            "2026-12-31",
+            "--to",
+            "2026-01-01",
+            "--output",
+            "{uit}/d.json",
+        ),
+        *[
+            refused(
+                f"uitvoer: {label}",
+                "--municipality",
+                "0999",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-12-31",
+                "--output",
+                where,
+                says=says,
+            )
+            for label, where, says in (
+                ("map bestaat niet", "{geen_map}", "bestaat niet"),
+                ("een map", "{map}", "is een map"),
+                ("onder een bestand", "{onder_bestand}", "geen map"),
+                ("10.000 tekens", "{lang}", "te lang"),
+                ("lege naam", "", "naam van het bestand"),
+            )
+        ],
+        twice(
+            "tweemaal",
+            "--municipality",
+            "0999",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "9999-12-31",
+            "--output",
+            "{uit}/d.json",
+        ),
     ],  # fmt: skip
     "export_signals": [
         refused("zonder argumenten"),
-        refused("onbekende gemeente", "--municipality", "9999", "--output", "{uit}/s.csv", says="bestaat niet"),
-        refused("gemeente van 10.000 tekens", "--municipality", "{lang}", "--output", "{uit}/s.csv"),
-        refused("onbekende status", "--municipality", "0999", "--status", "alles", "--output", "{uit}/s.csv"),
-        refused("onbekend formaat", "--municipality", "0999", "--format", "pdf", "--output", "{uit}/s.pdf"),
-        *[refused(f"uitvoer: {label}", "--municipality", "0999", "--output", where, says=says)
-          for label, where, says in (("map bestaat niet", "{geen_map}", "bestaat niet"), ("een map", "{map}", "is een map"),
-                                     ("onder een bestand", "{onder_bestand}", "geen map"), ("10.000 tekens", "{lang}", "te lang"),
-                                     ("lege naam", "", "naam van het bestand"))],
+        refused(
+            "onbekende gemeente",
+            "--municipality",
+            "9999",
+            "--output",
+            "{uit}/s.csv",
+            says="bestaat niet",
+        ),
+        refused(
+            "gemeente van 10.000 tekens", "--municipality", "{lang}", "--output", "{uit}/s.csv"
+        ),
+        refused(
+            "onbekende status",
+            "--municipality",
+            "0999",
+            "--status",
+            "alles",
+            "--output",
+            "{uit}/s.csv",
+        ),
+        refused(
+            "onbekend formaat",
+            "--municipality",
+            "0999",
+            "--format",
+            "pdf",
+            "--output",
+            "{uit}/s.pdf",
+        ),
+        *[
+            refused(f"uitvoer: {label}", "--municipality", "0999", "--output", where, says=says)
+            for label, where, says in (
+                ("map bestaat niet", "{geen_map}", "bestaat niet"),
+                ("een map", "{map}", "is een map"),
+                ("onder een bestand", "{onder_bestand}", "geen map"),
+                ("10.000 tekens", "{lang}", "te lang"),
+                ("lege naam", "", "naam van het bestand"),
+            )
+        ],
         twice("tweemaal", "--municipality", "0999", "--output", "{uit}/s.xlsx"),
     ],  # fmt: skip
     "generate_world": [
         refused("zonder --out"),
-        refused("--out is een bestand", "--out", "{leeg}", "--households", "10", "--months", "1", says="geen map"),
-        refused("--out onder een bestand", "--out", "{onder_bestand}", "--households", "10", "--months", "1"),
-        refused("--out van 10.000 tekens", "--out", "{lang}", "--households", "10", "--months", "1", says="te lang"),
-        refused("--out is een andere map", "--out", "{niet_leeg}", "--households", "10", "--months", "1", says="niet leeg"),
+        refused(
+            "--out is een bestand",
+            "--out",
+            "{leeg}",
+            "--households",
+            "10",
+            "--months",
+            "1",
+            says="geen map",
+        ),
+        refused(
+            "--out onder een bestand",
+            "--out",
+            "{onder_bestand}",
+            "--households",
+            "10",
+            "--months",
+            "1",
+        ),
+        refused(
+            "--out van 10.000 tekens",
+            "--out",
+            "{lang}",
+            "--households",
+            "10",
+            "--months",
+            "1",
+            says="te lang",
+        ),
+        refused(
+            "--out is een andere map",
+            "--out",
+            "{niet_leeg}",
+            "--households",
+            "10",
+            "--months",
+            "1",
+            says="niet leeg",
+        ),
         *bad_numbers("--households", "--out", "{uit}/w"),
         *bad_numbers("--months", "--out", "{uit}/w", "--households", "10"),
         refused("--months 37", "--out", "{uit}/w", "--households", "10", "--months", "37"),
-        refused("--municipalities 0", "--out", "{uit}/w", "--households", "10", "--months", "1", "--municipalities", "0"),
-        refused("meer gemeenten dan huishoudens", "--out", "{uit}/w", "--households", "2", "--months", "1", "--municipalities", "3"),
-        refused("onbekend ruisniveau", "--out", "{uit}/w", "--households", "10", "--noise", "chaos"),
-        twice("tweemaal", "--out", "{uit}/w", "--households", "20", "--months", "1", "--seed", "-1"),
+        refused(
+            "--municipalities 0",
+            "--out",
+            "{uit}/w",
+            "--households",
+            "10",
+            "--months",
+            "1",
+            "--municipalities",
+            "0",
+        ),
+        refused(
+            "meer gemeenten dan huishoudens",
+            "--out",
+            "{uit}/w",
+            "--households",
+            "2",
+            "--months",
+            "1",
+            "--municipalities",
+            "3",
+        ),
+        refused(
+            "onbekend ruisniveau", "--out", "{uit}/w", "--households", "10", "--noise", "chaos"
+        ),
+        twice(
+            "tweemaal", "--out", "{uit}/w", "--households", "20", "--months", "1", "--seed", "-1"
+        ),
     ],
     "import_addresses": [
         refused("zonder bestand"),
@@ -548,7 +913,10 @@ CASES: dict[str, list[Case]] = {
         refused("zonder nieuwe sleutel", says="VROEGSIGNAAL_NEW_BLIND_INDEX_KEY"),
         refused("nieuwe sleutel te kort", settings={"NEW_BLIND_INDEX_KEY": "a29ydA=="}),
         refused("nieuwe sleutel geen base64", settings={"NEW_BLIND_INDEX_KEY": "geen base64!"}),
-        *[dataclass_replace(case, settings={"NEW_BLIND_INDEX_KEY": NEW_KEY}) for case in bad_numbers("--batch-size")],
+        *[
+            dataclass_replace(case, settings={"NEW_BLIND_INDEX_KEY": NEW_KEY})
+            for case in bad_numbers("--batch-size")
+        ],
         accepted("proefdraai", "--dry-run", settings={"NEW_BLIND_INDEX_KEY": NEW_KEY}),
     ],
     "rotate_keys": [
@@ -565,12 +933,20 @@ CASES: dict[str, list[Case]] = {
         twice("tweemaal", "beheer@gemeente.example"),
     ],
     "setup_demo": [
-        refused("buiten de demomodus", "--world", "{uit}/w", settings=DEMO_OFF, says="VROEGSIGNAAL_MODE=demo"),
+        refused(
+            "buiten de demomodus",
+            "--world",
+            "{uit}/w",
+            settings=DEMO_OFF,
+            says="VROEGSIGNAAL_MODE=demo",
+        ),
         refused("--world is een bestand", "--world", "{leeg}", says="geen map"),
         refused("--world is een andere map", "--world", "{niet_leeg}", says="niet leeg"),
         refused("--world van 10.000 tekens", "--world", "{lang}", says="te lang"),
         refused("--world is half een wereld", "--world", "{halve_wereld}", says="geen volledige"),
-        refused("--households negatief", "--world", "{uit}/w", "--households", "-5", says="huishoudens"),
+        refused(
+            "--households negatief", "--world", "{uit}/w", "--households", "-5", says="huishoudens"
+        ),
         refused("--households 0", "--world", "{uit}/w", "--households", "0", says="huishoudens"),
         refused("--months geen getal", "--world", "{uit}/w", "--months", "twaalf"),
     ],
@@ -580,7 +956,12 @@ CASES: dict[str, list[Case]] = {
         refused("lege naam", ""),
         refused("naam van 10.000 tekens", "{lang}"),
         refused("een gebruiker zonder TOTP-sleutel", "coordinator-0999"),
-        refused("buiten de demomodus", "coordinator-0999", settings=DEMO_OFF, says="VROEGSIGNAAL_MODE=demo"),
+        refused(
+            "buiten de demomodus",
+            "coordinator-0999",
+            settings=DEMO_OFF,
+            says="VROEGSIGNAAL_MODE=demo",
+        ),
     ],
 }
 
@@ -591,17 +972,24 @@ NOT_EXERCISED: dict[str, str] = {}
 
 def project_commands() -> set[str]:
     """The management commands in src/vroegsignaal/*/management/commands/."""
-    return {path.stem for path in SRC.glob("*/management/commands/*.py") if not path.stem.startswith("_")}
+    return {
+        path.stem
+        for path in SRC.glob("*/management/commands/*.py")
+        if not path.stem.startswith("_")
+    }
 
 
 def test_every_command_is_here():
     commands = project_commands()
     assert not set(CASES) & set(NOT_EXERCISED), "a command is both exercised and excused"
-    assert not (set(CASES) | set(NOT_EXERCISED)) - commands, "CASES or NOT_EXERCISED name commands that are gone"
+    assert not (set(CASES) | set(NOT_EXERCISED)) - commands, (
+        "CASES or NOT_EXERCISED name commands that are gone"
+    )
     missing = sorted(commands - set(CASES) - set(NOT_EXERCISED))
     assert not missing, (
         "management commands without hostile cases; add them to CASES (the mistakes an operator makes with "
-        "their arguments) or, if they take no input, to NOT_EXERCISED with the reason: " + ", ".join(missing)
+        "their arguments) or, if they take no input, to NOT_EXERCISED with the reason: "
+        + ", ".join(missing)
     )
 
 
@@ -628,7 +1016,9 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
     if case.expect == "refused":
         message = outcome.stderr.strip()
         if outcome.status == 0:
-            problems.append(f"accepted (exit 0), expected a refusal; stdout {outcome.stdout[:200]!r}")
+            problems.append(
+                f"accepted (exit 0), expected a refusal; stdout {outcome.stdout[:200]!r}"
+            )
         elif not message:
             problems.append(f"refused (exit {outcome.status}) without a word on stderr")
         elif not outcome.crash:
@@ -638,7 +1028,9 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
             if case.says and case.says not in message:
                 problems.append(f"the message does not say {case.says!r}: {message[:300]!r}")
     elif outcome.status != 0 and not outcome.crash:
-        problems.append(f"refused (exit {outcome.status}), expected it accepted: {outcome.stderr[:300]!r}")
+        problems.append(
+            f"refused (exit {outcome.status}), expected it accepted: {outcome.stderr[:300]!r}"
+        )
     for secret in PERSONAL:
         for stream, text in (("stdout", outcome.stdout), ("stderr", outcome.stderr)):
             if secret in text:
@@ -663,20 +1055,30 @@ def exercise(command: str, case: Case, world: World, caplog, settings) -> list[s
     with transaction.atomic(), stand_ins(command):
         with override(settings, case.settings):
             if case.first is not None:
-                before_first = run_command(command, *(arg.format(**world.files) for arg in case.first))
+                before_first = run_command(
+                    command, *(arg.format(**world.files) for arg in case.first)
+                )
                 if before_first.status != 0 or before_first.crash:
-                    problems.append(f"the first run failed (exit {before_first.status}): {before_first.stderr[:300]!r}")
+                    problems.append(
+                        f"the first run failed (exit {before_first.status}): {before_first.stderr[:300]!r}"
+                    )
             database, disk = fingerprint(), files_under(world.folder)
             outcome = run_command(command, *args)
             problems += judge(case, outcome)
             if case.expect == "refused" and outcome.status != 0:
-                changed = sorted(t for t, h in fingerprint().items() if h != database.get(t) and t not in case.may_write)
+                changed = sorted(
+                    t
+                    for t, h in fingerprint().items()
+                    if h != database.get(t) and t not in case.may_write
+                )
                 if changed:
                     problems.append(f"refused, yet changed {', '.join(changed)}")
                 now = files_under(world.folder)
                 # The staging folder is made at the first delivery, and its time changes as a refused file
                 # comes and goes; the file itself may not stay.
-                touched = sorted(n for n in {*disk, *now} if disk.get(n) != now.get(n) and n != "incoming")
+                touched = sorted(
+                    n for n in {*disk, *now} if disk.get(n) != now.get(n) and n != "incoming"
+                )
                 if touched:
                     problems.append(f"refused, yet changed files: {', '.join(touched[:5])}")
         transaction.set_rollback(True)
@@ -699,7 +1101,10 @@ def stand_ins(command: str):
         open_private(partial).close()
         return 0
 
-    with mock.patch.object(backup, "_sqlite_copy", copy), mock.patch.object(backup, "_postgresql_copy", copy):
+    with (
+        mock.patch.object(backup, "_sqlite_copy", copy),
+        mock.patch.object(backup, "_postgresql_copy", copy),
+    ):
         yield
 
 
@@ -721,7 +1126,9 @@ def test_hostile_arguments(command, world, caplog, settings):
     problems = []
     for case in CASES[command]:
         problems += exercise(command, case, world, caplog, settings)
-    assert not problems, f"{len(problems)} problems in {len(CASES[command])} cases:\n" + "\n".join(problems)
+    assert not problems, f"{len(problems)} problems in {len(CASES[command])} cases:\n" + "\n".join(
+        problems
+    )
 
 
 # -- without permission --------------------------------------------------------------------------
@@ -734,7 +1141,16 @@ WITHOUT_PERMISSION: dict[str, tuple[str, ...]] = {
     "deliver": ("{onleesbaar}", *DELIVER),
     "backup": ("{dicht}/kopie",),
     "dumpdata": ("organisations.Municipality", "--output", "{dicht}/gemeenten.json"),
-    "export_ddas": ("--municipality", "0999", "--from", "2026-01-01", "--to", "2026-12-31", "--output", "{dicht}/d.json"),
+    "export_ddas": (
+        "--municipality",
+        "0999",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--output",
+        "{dicht}/d.json",
+    ),
     "export_signals": ("--municipality", "0999", "--output", "{dicht}/s.csv"),
     "generate_world": ("--out", "{dicht}/w", "--households", "10", "--months", "1"),
 }
@@ -743,12 +1159,20 @@ WITHOUT_PERMISSION: dict[str, tuple[str, ...]] = {
 @pytest.mark.parametrize("command", sorted(WITHOUT_PERMISSION))
 def test_a_file_or_folder_without_permission(command, world, caplog, settings):
     if os.geteuid() == 0:
-        pytest.skip("the suite runs as root, who reads and writes whatever a file's mode says: no file can be unreadable")
+        pytest.skip(
+            "the suite runs as root, who reads and writes whatever a file's mode says: no file can be unreadable"
+        )
     files = world.files
     Path(files["onleesbaar"]).chmod(0)
     Path(files["dicht"]).chmod(0o555)
     try:
-        problems = exercise(command, Case("zonder rechten", WITHOUT_PERMISSION[command], says="bestandsrechten"), world, caplog, settings)
+        problems = exercise(
+            command,
+            Case("zonder rechten", WITHOUT_PERMISSION[command], says="bestandsrechten"),
+            world,
+            caplog,
+            settings,
+        )
     finally:
         Path(files["onleesbaar"]).chmod(0o600)
         Path(files["dicht"]).chmod(0o755)
@@ -781,7 +1205,9 @@ def test_the_console_script_says_it_in_one_dutch_line(tmp_path, world):
     }  # fmt: skip
     calls = [tuple(arg.format(**world.files) for arg in args) for args in BEFORE_THE_DATABASE]
     running = [
-        subprocess.Popen([str(SCRIPT), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [str(SCRIPT), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for args in calls
     ]
     problems = []
@@ -794,7 +1220,9 @@ def test_the_console_script_says_it_in_one_dutch_line(tmp_path, world):
         elif dutch_problem(stderr):
             problems.append(f"{name}: the message is {dutch_problem(stderr)}: {stderr!r}")
         if (here.status, here.stderr) != (process.returncode, stderr):
-            problems.append(f"{name}: in this process exit {here.status}, {here.stderr!r}; the script {process.returncode}, {stderr!r}")
+            problems.append(
+                f"{name}: in this process exit {here.status}, {here.stderr!r}; the script {process.returncode}, {stderr!r}"
+            )
         if stdout:
             problems.append(f"{name}: prints on stdout: {stdout[:200]!r}")
     assert not problems, "\n".join(problems)
@@ -805,7 +1233,11 @@ def test_no_argument_carries_a_nul_byte():
     """The operating system passes no argument with a NUL byte (execve): no command can get one
     on its command line. NUL bytes in the files the commands read are cases."""
     with pytest.raises(ValueError, match="embedded null byte"):
-        subprocess.run([str(SCRIPT), "evaluate", "--municipality", "09\x0099"], capture_output=True, check=False)
+        subprocess.run(
+            [str(SCRIPT), "evaluate", "--municipality", "09\x0099"],
+            capture_output=True,
+            check=False,
+        )
 
 
 # -- the checks themselves -----------------------------------------------------------------------

@@ -104,7 +104,16 @@ HOSTILE: dict[str, str] = {
 }
 # Which values go where: those of EVERY_FIELD into every field, the others into the fields whose
 # valid value is of their kind (a number, a date, a text, a URL; a field left empty gets them all).
-EVERY_FIELD = ("leeg", "spaties", "100.000 tekens", "NUL", "script", "5000 cijfers", "superscript", "achternaam")
+EVERY_FIELD = (
+    "leeg",
+    "spaties",
+    "100.000 tekens",
+    "NUL",
+    "script",
+    "5000 cijfers",
+    "superscript",
+    "achternaam",
+)
 BY_KIND = {
     "number": ("negatief", "groot getal", "NaN", "1e309"),
     "date": ("0000-00-00", "9999-99-99", "2026-02-30", "0001-01-01", "9999-12-31"),
@@ -135,15 +144,28 @@ SHORTER_IN_A_URL = {"100.000 tekens": "x" * 3000, "5000 cijfers": "9" * 3000}
 def values_for(valid, *, in_url: bool = False) -> dict[str, str]:
     kind = kind_of(valid)
     names = [*EVERY_FIELD, *(n for k, names in BY_KIND.items() if kind in (None, k) for n in names)]
-    return {name: SHORTER_IN_A_URL.get(name, HOSTILE[name]) if in_url else HOSTILE[name] for name in names}
+    return {
+        name: SHORTER_IN_A_URL.get(name, HOSTILE[name]) if in_url else HOSTILE[name]
+        for name in names
+    }
 
 
 # Bytes that are no UTF-8 (a lone surrogate encoded, and two bytes that start nothing), sent raw.
 NOT_UTF8 = b"\xed\xa0\x80\xff\xfe" + SURNAME.encode()
 
 REFUSED_STATUSES = {400, 403, 404, 405, 409, 413, 415, 422}
-ROLES = ("anoniem", "nieuw", "coordinator", "hulpverlener", "schuldeiser", "privacy_officer", "beheerder")
-INVALID_CHOICE = re.compile(r"^Selecteer een geldige keuze\. .* is geen beschikbare keuze\.$", re.DOTALL)
+ROLES = (
+    "anoniem",
+    "nieuw",
+    "coordinator",
+    "hulpverlener",
+    "schuldeiser",
+    "privacy_officer",
+    "beheerder",
+)
+INVALID_CHOICE = re.compile(
+    r"^Selecteer een geldige keuze\. .* is geen beschikbare keuze\.$", re.DOTALL
+)
 # English that a refusal would show if a text were not translated (Django's own messages).
 ENGLISH = re.compile(
     r"\b(this field|enter a|select a|ensure this|please|is required|not allowed|characters|invalid|"
@@ -194,21 +216,36 @@ def build_world() -> World:
     team.phone = "020-1234567"  # a letter gives the resident the wijkteam's number
     team.save()
     creditor = world.users["schuldeiser"].creditor
-    world.users["beheerder"] = UserFactory(username="beheerder", role=Role.BEHEERDER, municipality=None)
-    world.users["nieuw"] = UserFactory(username="nieuw", role=Role.COORDINATOR, municipality=a, must_change_password=True)
-    world.users["hulpverlener_2"] = UserFactory(username="hulpverlener-a1-b", role=Role.HULPVERLENER, team=team, municipality=a)
+    world.users["beheerder"] = UserFactory(
+        username="beheerder", role=Role.BEHEERDER, municipality=None
+    )
+    world.users["nieuw"] = UserFactory(
+        username="nieuw", role=Role.COORDINATOR, municipality=a, must_change_password=True
+    )
+    world.users["hulpverlener_2"] = UserFactory(
+        username="hulpverlener-a1-b", role=Role.HULPVERLENER, team=team, municipality=a
+    )
     world.foreign["hulpverlener_b"] = UserFactory(
         username="hulpverlener-b", role=Role.HULPVERLENER, team=world.foreign["team_b"], municipality=world.foreign["municipality_b"]
     )  # fmt: skip
     wijk = Neighbourhood.objects.create(code="WK010101", name="Noord", kind="wijk", municipality=a)
-    buurt = Neighbourhood.objects.create(code="BU01010101", name="Oude Dorp", kind="buurt", wijk=wijk, municipality=a)
+    buurt = Neighbourhood.objects.create(
+        code="BU01010101", name="Oude Dorp", kind="buurt", wijk=wijk, municipality=a
+    )
     rule_set = RuleSet.objects.create(municipality=a, version=2)
     tray = Tray.objects.create(municipality=a, name="Alle signalen", position=1)
     second_tray = Tray.objects.create(municipality=a, name="Crisis", position=2, crisis=True)
     today = timezone.localdate()
 
     def household(number: int):
-        address = Address.objects.create(postcode="1111AB", huisnummer=number, straatnaam="Dorpsweg", woonplaats="A", municipality=a, buurt=buurt)
+        address = Address.objects.create(
+            postcode="1111AB",
+            huisnummer=number,
+            straatnaam="Dorpsweg",
+            woonplaats="A",
+            municipality=a,
+            buurt=buurt,
+        )
         home = Household.objects.create(municipality=a, address=address)
         surname, born = SURNAMES[number], dt.date(1980, 5, 17)
         Person.objects.create(
@@ -245,14 +282,18 @@ def build_world() -> World:
         person=Person.objects.get(household=new_signals[0].household),
     )  # fmt: skip
     b = world.foreign["municipality_b"]
-    world.foreign["buurt_b"] = Neighbourhood.objects.create(code="BU02020101", name="Elders", kind="buurt", municipality=b)
+    world.foreign["buurt_b"] = Neighbourhood.objects.create(
+        code="BU02020101", name="Elders", kind="buurt", municipality=b
+    )
     world.foreign["person_b"] = Person.objects.get(household=world.foreign["household_b"])
     # Creditor X: a processed delivery (nothing to confirm), and an API key.
     world.objects["delivery"] = Delivery.objects.create(
         creditor=creditor, kind="stand", reference_date=today - dt.timedelta(days=30), status="verwerkt",
         sha256="1" * 64, via="upload", filename="stand.csv",
     )  # fmt: skip
-    world.objects["api_key"], world.api_key_text = intake.create_api_key(creditor, "Incassosysteem", world.users["schuldeiser"])
+    world.objects["api_key"], world.api_key_text = intake.create_api_key(
+        creditor, "Incassosysteem", world.users["schuldeiser"]
+    )
     return world
 
 
@@ -266,7 +307,9 @@ def clients(world: World) -> dict[str, Client]:
         elif role != "anoniem":
             login_verified(client, world.users[role])
         made[role] = client
-    api = Client(raise_request_exception=True, headers={"authorization": f"Token {world.api_key_text}"})
+    api = Client(
+        raise_request_exception=True, headers={"authorization": f"Token {world.api_key_text}"}
+    )
     made["api"] = api  # creditor X's system
     made["api_zonder_sleutel"] = Client(raise_request_exception=True)
     return made
@@ -293,8 +336,15 @@ def _fingerprint_queries() -> list[tuple[str, str]]:
         meta = model._meta
         if meta.label_lower in NOT_IN_FINGERPRINT or meta.proxy or not meta.managed:
             continue
-        columns = ", ".join(quote(f.column) for f in meta.concrete_fields if f.name not in CHANGING_FIELDS)
-        queries.append((meta.label, f"SELECT {columns} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}"))  # noqa: S608
+        columns = ", ".join(
+            quote(f.column) for f in meta.concrete_fields if f.name not in CHANGING_FIELDS
+        )
+        queries.append(
+            (
+                meta.label,
+                f"SELECT {columns} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}",
+            )
+        )  # noqa: S608
     return queries
 
 
@@ -317,13 +367,17 @@ def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 # -- sending -------------------------------------------------------------------------------------
 
-Value = str | bytes | list | tuple | None  # a tuple (name, content) is a file; None leaves the field out
+Value = (
+    str | bytes | list | tuple | None
+)  # a tuple (name, content) is a file; None leaves the field out
 
 
 def _encode(value) -> bytes:
     if isinstance(value, bytes):
         return value
-    return str(value).encode("utf-8", "surrogatepass")  # a lone surrogate goes out as the bytes it would be
+    return str(value).encode(
+        "utf-8", "surrogatepass"
+    )  # a lone surrogate goes out as the bytes it would be
 
 
 def urlencoded(data: dict[str, Value]) -> bytes:
@@ -349,7 +403,10 @@ def multipart(data: dict[str, Value]) -> bytes:
             lines.append(f"--{BOUNDARY}".encode())
             if isinstance(item, tuple):
                 filename, content = item
-                lines.append(b'Content-Disposition: form-data; name="%s"; filename="%s"' % (name.encode(), _encode(filename)))
+                lines.append(
+                    b'Content-Disposition: form-data; name="%s"; filename="%s"'
+                    % (name.encode(), _encode(filename))
+                )
                 lines.append(b"Content-Type: application/octet-stream")
                 lines += [b"", _encode(content)]
             else:
@@ -375,7 +432,9 @@ class Sent:
     query: str = ""
     personal: bool = True  # a fake surname or BSN sent must stay out of URLs and logs
     headers: tuple[tuple[str, str], ...] = ()
-    may_write: tuple[str, ...] = ()  # tables a refusal writes to on purpose (a refused delivery is recorded)
+    may_write: tuple[
+        str, ...
+    ] = ()  # tables a refusal writes to on purpose (a refused delivery is recorded)
 
 
 # -- judging -------------------------------------------------------------------------------------
@@ -394,7 +453,9 @@ def _forms_in(value) -> list:
     found = []
     for item in value if isinstance(value, list | tuple) else [value]:
         wrapped = getattr(item, "form", None)
-        if not isinstance(item, forms.BaseForm | forms.BaseFormSet) and isinstance(wrapped, forms.BaseForm):
+        if not isinstance(item, forms.BaseForm | forms.BaseFormSet) and isinstance(
+            wrapped, forms.BaseForm
+        ):
             item = wrapped  # the admin's AdminForm
         if isinstance(item, forms.BaseForm | forms.BaseFormSet):
             found.append(item)
@@ -414,7 +475,9 @@ def _texts_of_errors(response) -> list[str]:
                 seen.add(id(form))
                 if isinstance(form, forms.BaseFormSet):
                     texts += [str(e) for e in form.non_form_errors()]
-                    texts += [str(e) for row in form.errors for errors in row.values() for e in errors]
+                    texts += [
+                        str(e) for row in form.errors for errors in row.values() for e in errors
+                    ]
                 else:
                     texts += [str(e) for errors in form.errors.values() for e in errors]
     return texts
@@ -431,14 +494,18 @@ def _json(response):
 
     body = _body(response)
     try:
-        if "yaml" in response.get("Content-Type", "") or "openapi" in response.get("Content-Type", ""):
+        if "yaml" in response.get("Content-Type", "") or "openapi" in response.get(
+            "Content-Type", ""
+        ):
             return yaml.safe_load(body)
         return json.loads(body)
     except (ValueError, yaml.YAMLError):
         return None
 
 
-def judge(sent: Sent, response, *, expect: str | None = None, says_done: bool = False) -> tuple[str, list[str]]:
+def judge(
+    sent: Sent, response, *, expect: str | None = None, says_done: bool = False
+) -> tuple[str, list[str]]:
     """``("refused" | "accepted", problems)`` of one answer (whether the database changed is :class:`Run`'s)."""
     problems = []
     status = response.status_code
@@ -459,19 +526,31 @@ def judge(sent: Sent, response, *, expect: str | None = None, says_done: bool = 
         verdict = "refused" if status >= 400 else "accepted"
         if status >= 400:
             data = _json(response)
-            if not (isinstance(data, dict) and isinstance(data.get("melding"), str) and data["melding"].strip()):
-                problems.append(f"{status} without the API's error shape {{'melding': …}}: {body[:200]!r}")
+            if not (
+                isinstance(data, dict)
+                and isinstance(data.get("melding"), str)
+                and data["melding"].strip()
+            ):
+                problems.append(
+                    f"{status} without the API's error shape {{'melding': …}}: {body[:200]!r}"
+                )
             elif ENGLISH.search(data["melding"]):
                 problems.append(f"{status}: melding not in Dutch: {data['melding'][:200]!r}")
     elif status in REFUSED_STATUSES:
         verdict = "refused"
-        if status != 405 and b'lang="nl"' not in body:  # 405: Django's empty answer to a method the view does not take
+        if (
+            status != 405 and b'lang="nl"' not in body
+        ):  # 405: Django's empty answer to a method the view does not take
             problems.append(f"{status}: the page is not in Dutch")
     elif status == 302:
         target = urlsplit(location)
         if target.netloc or target.scheme or location.startswith(("//", "/\\")):
             problems.append(f"redirects off the site: {location[:200]!r}")
-        to_log_in = target.path in (reverse("two_factor:login"), reverse("two_factor:setup"), reverse("admin:login"))
+        to_log_in = target.path in (
+            reverse("two_factor:login"),
+            reverse("two_factor:setup"),
+            reverse("admin:login"),
+        )
         verdict = "refused" if errors or to_log_in else "accepted"
         for message in errors:
             if not str(message).strip() or ENGLISH.search(str(message)):
@@ -523,7 +602,10 @@ def personal_in_audit(after_id: int) -> list[str]:
 
     found = []
     for event in AuditEvent.objects.filter(pk__gt=after_id):
-        text = json.dumps([str(getattr(event, f.attname)) for f in AuditEvent._meta.concrete_fields], ensure_ascii=False)
+        text = json.dumps(
+            [str(getattr(event, f.attname)) for f in AuditEvent._meta.concrete_fields],
+            ensure_ascii=False,
+        )
         for secret in PERSONAL:
             if secret in text:
                 found.append(f"audit event ({event.purpose}) holds {secret!r}")
@@ -553,26 +635,48 @@ class Run:
         try:
             with transaction.atomic():
                 before = fingerprint() if before is None else before
-                last_audit = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                last_audit = (
+                    AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                )
                 path = f"{sent.url}?{sent.query}" if sent.query else sent.url
-                response = client.generic(sent.method, path, sent.body, content_type=sent.content_type, headers=dict(sent.headers))
+                response = client.generic(
+                    sent.method,
+                    path,
+                    sent.body,
+                    content_type=sent.content_type,
+                    headers=dict(sent.headers),
+                )
                 verdict, problems = judge(sent, response, expect=expect, says_done=says_done)
-                changed = [t for t in changed_tables(before, fingerprint()) if t not in sent.may_write] if verdict == "refused" else []
+                changed = (
+                    [t for t in changed_tables(before, fingerprint()) if t not in sent.may_write]
+                    if verdict == "refused"
+                    else []
+                )
                 if changed:
-                    problems.append(f"refused ({response.status_code}), yet changed {', '.join(changed)}")
+                    problems.append(
+                        f"refused ({response.status_code}), yet changed {', '.join(changed)}"
+                    )
                 if sent.personal:
                     problems += personal_in_audit(last_audit)
-                if verdict == "accepted" and response.status_code == 302 and SCRIPT.encode() in sent.body:
+                if (
+                    verdict == "accepted"
+                    and response.status_code == 302
+                    and SCRIPT.encode() in sent.body
+                ):
                     # Stored as sent: the page it leads to (which shows it, if any) escapes it.
                     page = client.get(response["Location"])
                     if page.status_code >= 500:
                         problems.append(f"the page it leads to answers {page.status_code}")
-                    if "text/html" in page.get("Content-Type", "") and SCRIPT.encode() in _body(page):
+                    if "text/html" in page.get("Content-Type", "") and SCRIPT.encode() in _body(
+                        page
+                    ):
                         problems.append("the page it leads to shows <script> unescaped")
                 transaction.set_rollback(True)
         except Exception as error:  # noqa: BLE001 - every crash is reported, with where it happened
             frames = traceback.extract_tb(error.__traceback__)
-            ours = [f for f in frames if "/vroegsignaal/" in f.filename and "/tests/" not in f.filename] or frames
+            ours = [
+                f for f in frames if "/vroegsignaal/" in f.filename and "/tests/" not in f.filename
+            ] or frames
             where = f"{ours[-1].filename.split('/src/')[-1]}:{ours[-1].lineno}"
             problems = [f"crashed: {type(error).__name__}: {str(error)[:160]!r} (at {where})"]
         finally:
@@ -585,7 +689,9 @@ class Run:
 
     def assert_no_problems(self):
         unique = list(dict.fromkeys(self.problems))
-        assert not unique, f"{len(unique)} problems in {self.count} requests:\n" + "\n".join(unique[:300])
+        assert not unique, f"{len(unique)} problems in {self.count} requests:\n" + "\n".join(
+            unique[:300]
+        )
 
 
 # -- the endpoints -------------------------------------------------------------------------------
@@ -629,7 +735,9 @@ class Endpoint:
     prepare: Callable[[Client, World], None] | None = None
     says_done: bool = False
     method: str = "POST"
-    others: str | None = "refused"  # what the other roles get (None: what anyone gets, a public form)
+    others: str | None = (
+        "refused"  # what the other roles get (None: what anyone gets, a public form)
+    )
     may_write: tuple[str, ...] = ()  # tables a refusal writes to on purpose
     # The fields that get every value (None: all). A change form that is its add form with the same
     # checks gets them there; here only what differs.
@@ -654,7 +762,13 @@ CASE_WORKERS = ("coordinator", "hulpverlener")
 def stage_upload(client: Client, world: World) -> None:
     response = client.post(
         reverse("intake:upload"),
-        multipart({"file": ("stand.csv", CSV.replace(b"klantnummer;", b"Debiteur;", 1)), "peildatum": _today(1), "soort": "stand"}),
+        multipart(
+            {
+                "file": ("stand.csv", CSV.replace(b"klantnummer;", b"Debiteur;", 1)),
+                "peildatum": _today(1),
+                "soort": "stand",
+            }
+        ),
         content_type=MULTIPART,
     )
     assert response.status_code == 302, response.content[:500]
@@ -663,7 +777,9 @@ def stage_upload(client: Client, world: World) -> None:
 def setup_to_generator_step(client: Client, world: World) -> None:
     client.get(reverse("two_factor:setup"))
     response = client.post(reverse("two_factor:setup"), {"setup_view-current_step": "welcome"})
-    assert response.status_code == 200 and b"generator-token" in response.content, response.content[:300]
+    assert response.status_code == 200 and b"generator-token" in response.content, response.content[
+        :300
+    ]
 
 
 def _rules_form(world: World) -> dict:
@@ -674,7 +790,11 @@ def _rules_form(world: World) -> dict:
     data = {}
     for name in form.fields:
         value = form.initial.get(name)
-        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else ("" if value is None else str(value))
+        data[name] = (
+            [str(v) for v in value]
+            if isinstance(value, list | tuple)
+            else ("" if value is None else str(value))
+        )
     return data
 
 
@@ -703,209 +823,475 @@ def _search(world: World) -> dict:
 ENDPOINTS: list[Endpoint] = [
     # The portal's own forms: log in, the language, the account.
     Endpoint(
-        "two_factor:login", ("anoniem",),
-        lambda w: {"login_view-current_step": "auth", "auth-username": "coordinator-a", "auth-password": PASSWORD},
-        others=None, not_personal=("login_view-current_step",),  # a signed-in user may sign in again
+        "two_factor:login",
+        ("anoniem",),
+        lambda w: {
+            "login_view-current_step": "auth",
+            "auth-username": "coordinator-a",
+            "auth-password": PASSWORD,
+        },
+        others=None,
+        not_personal=("login_view-current_step",),  # a signed-in user may sign in again
     ),  # fmt: skip
     Endpoint(
-        "two_factor:setup", ("nieuw",), lambda w: {"setup_view-current_step": "generator", "generator-token": "123456"},
-        prepare=setup_to_generator_step, accepted=False,  # a code the app did not make
-        others=None, not_personal=("setup_view-current_step",),  # signed in with a second factor: set up another
+        "two_factor:setup",
+        ("nieuw",),
+        lambda w: {"setup_view-current_step": "generator", "generator-token": "123456"},
+        prepare=setup_to_generator_step,
+        accepted=False,  # a code the app did not make
+        others=None,
+        not_personal=("setup_view-current_step",),  # signed in with a second factor: set up another
     ),  # fmt: skip
     Endpoint(
-        "set_language", ("anoniem", "coordinator"), lambda w: {"language": "en", "next": "/signalen/werkbakjes/"},
-        others=None, not_personal=("next",),  # everyone's: the battery for a visitor and one role is enough
+        "set_language",
+        ("anoniem", "coordinator"),
+        lambda w: {"language": "en", "next": "/signalen/werkbakjes/"},
+        others=None,
+        not_personal=("next",),  # everyone's: the battery for a visitor and one role is enough
     ),  # fmt: skip
     Endpoint("portal:logout", ("nieuw", *SIGNED_IN), accepted=None),  # to the log-in page
     Endpoint(
-        "portal:password_change", ("coordinator",),
-        lambda w: {"old_password": PASSWORD, "new_password1": "Ander-lang-wachtwoord-456", "new_password2": "Ander-lang-wachtwoord-456"},
-        says_done=True, others=None,  # everyone's: one role is enough
+        "portal:password_change",
+        ("coordinator",),
+        lambda w: {
+            "old_password": PASSWORD,
+            "new_password1": "Ander-lang-wachtwoord-456",
+            "new_password2": "Ander-lang-wachtwoord-456",
+        },
+        says_done=True,
+        others=None,  # everyone's: one role is enough
     ),  # fmt: skip
     Endpoint("two_factor:backup_tokens", SIGNED_IN),
     # The creditor's delivery pages.
-    Endpoint("intake:upload", ("schuldeiser",), lambda w: {"file": ("stand.csv", CSV), "peildatum": _today(1), "soort": "stand"}),
     Endpoint(
-        "intake:preview", ("schuldeiser",), prepare=stage_upload, says_done=True,
-        data=lambda w: {"actie": "kolommen", "kolom-TOTAL_FORMS": "1", "kolom-INITIAL_FORMS": "0",
-                        "kolom-0-header": "Debiteur", "kolom-0-field": "klantnummer"},
+        "intake:upload",
+        ("schuldeiser",),
+        lambda w: {"file": ("stand.csv", CSV), "peildatum": _today(1), "soort": "stand"},
+    ),
+    Endpoint(
+        "intake:preview",
+        ("schuldeiser",),
+        prepare=stage_upload,
+        says_done=True,
+        data=lambda w: {
+            "actie": "kolommen",
+            "kolom-TOTAL_FORMS": "1",
+            "kolom-INITIAL_FORMS": "0",
+            "kolom-0-header": "Debiteur",
+            "kolom-0-field": "klantnummer",
+        },
     ),  # fmt: skip
     Endpoint(
-        "intake:column_mapping", ("schuldeiser",), says_done=True,
-        data=lambda w: {"kolom-TOTAL_FORMS": "2", "kolom-INITIAL_FORMS": "0", "kolom-0-header": "Debiteur",
-                        "kolom-0-field": "klantnummer", "kolom-1-header": "Naam", "kolom-1-field": "achternaam",
-                        "kolom-1-remove": ""},
+        "intake:column_mapping",
+        ("schuldeiser",),
+        says_done=True,
+        data=lambda w: {
+            "kolom-TOTAL_FORMS": "2",
+            "kolom-INITIAL_FORMS": "0",
+            "kolom-0-header": "Debiteur",
+            "kolom-0-field": "klantnummer",
+            "kolom-1-header": "Naam",
+            "kolom-1-field": "achternaam",
+            "kolom-1-remove": "",
+        },
     ),  # fmt: skip
     Endpoint("intake:api_keys", ("schuldeiser",), lambda w: {"name": "Incassosysteem test"}),
     Endpoint(
-        "intake:revoke_api_key", ("schuldeiser",), kwargs=lambda w: {"api_key_id": w.api_key.pk},
-        foreign=lambda w: {"api_key_id": w.foreign["api_key_y"].pk}, says_done=True,
+        "intake:revoke_api_key",
+        ("schuldeiser",),
+        kwargs=lambda w: {"api_key_id": w.api_key.pk},
+        foreign=lambda w: {"api_key_id": w.foreign["api_key_y"].pk},
+        says_done=True,
     ),  # fmt: skip
     *(
         Endpoint(
-            name, ("schuldeiser",), kwargs=lambda w: {"delivery_id": w.delivery.pk},
-            foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk}, accepted=False,  # nothing to do: refused
+            name,
+            ("schuldeiser",),
+            kwargs=lambda w: {"delivery_id": w.delivery.pk},
+            foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk},
+            accepted=False,  # nothing to do: refused
         )  # fmt: skip
         for name in ("intake:confirm", "intake:decline", "intake:reprocess")
     ),
     # The coordinator's trays, rules and cases.
     Endpoint(
-        "reporting:tray_bulk_action", ("coordinator",), kwargs=lambda w: {"tray_id": w.tray.pk},
-        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk}, says_done=True,
-        data=lambda w: {"signaal": [str(w.signal.pk), str(w.other_signal.pk)], "actie": "toewijzen", "team": str(w.team.pk),
-                        "reden": "", "filter": "status=open&sorteer=-bedrag"},
-        ids={"signaal": lambda w: [str(w.foreign["signal_b"].pk)], "team": lambda w: [str(w.foreign["team_b"].pk)]},
+        "reporting:tray_bulk_action",
+        ("coordinator",),
+        kwargs=lambda w: {"tray_id": w.tray.pk},
+        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk},
+        says_done=True,
+        data=lambda w: {
+            "signaal": [str(w.signal.pk), str(w.other_signal.pk)],
+            "actie": "toewijzen",
+            "team": str(w.team.pk),
+            "reden": "",
+            "filter": "status=open&sorteer=-bedrag",
+        },
+        ids={
+            "signaal": lambda w: [str(w.foreign["signal_b"].pk)],
+            "team": lambda w: [str(w.foreign["team_b"].pk)],
+        },
     ),  # fmt: skip
     Endpoint(
-        "cases:pick_up", ("coordinator",), lambda w: {"signal": str(w.signal.pk), "team": str(w.team.pk)}, says_done=True,
-        ids={"signal": lambda w: [str(w.foreign["signal_b"].pk)], "team": lambda w: [str(w.foreign["team_b"].pk)]},
+        "cases:pick_up",
+        ("coordinator",),
+        lambda w: {"signal": str(w.signal.pk), "team": str(w.team.pk)},
+        says_done=True,
+        ids={
+            "signal": lambda w: [str(w.foreign["signal_b"].pk)],
+            "team": lambda w: [str(w.foreign["team_b"].pk)],
+        },
     ),  # fmt: skip
     Endpoint(
-        "cases:not_picked_up", ("coordinator",), says_done=True,
+        "cases:not_picked_up",
+        ("coordinator",),
+        says_done=True,
         data=lambda w: {"signal": str(w.signal.pk), "reason": "Niet opgepakt: andere reden"},
         ids={"signal": lambda w: [str(w.foreign["signal_b"].pk)]},
     ),  # fmt: skip
     Endpoint("cases:letter_template", ("coordinator",), _letter, says_done=True),
     *(
         Endpoint(
-            name, CASE_WORKERS, data, kwargs=lambda w: {"case_id": w.case.pk}, says_done=True,
+            name,
+            CASE_WORKERS,
+            data,
+            kwargs=lambda w: {"case_id": w.case.pk},
+            says_done=True,
             foreign=lambda w: {"case_id": w.foreign["case_b"].pk},
         )  # fmt: skip
         for name, data in (
-            ("cases:contact_attempt", lambda w: {"poging-kind": "Telefoon", "poging-reached": "nee", "poging-on": _today(1),
-                                                 "poging-part_of_day": "Ochtend", "poging-note": "Voicemail ingesproken"}),
-            ("cases:offer", lambda w: {"aanbod-made_on": _today(1), "aanbod-answer": "aanvaard", "aanbod-answered_on": _today()}),
-            ("cases:close", lambda w: {"afsluiten-outcome": "Geen reactie na eerder contact", "afsluiten-on": _today()}),
+            (
+                "cases:contact_attempt",
+                lambda w: {
+                    "poging-kind": "Telefoon",
+                    "poging-reached": "nee",
+                    "poging-on": _today(1),
+                    "poging-part_of_day": "Ochtend",
+                    "poging-note": "Voicemail ingesproken",
+                },
+            ),
+            (
+                "cases:offer",
+                lambda w: {
+                    "aanbod-made_on": _today(1),
+                    "aanbod-answer": "aanvaard",
+                    "aanbod-answered_on": _today(),
+                },
+            ),
+            (
+                "cases:close",
+                lambda w: {
+                    "afsluiten-outcome": "Geen reactie na eerder contact",
+                    "afsluiten-on": _today(),
+                },
+            ),
             ("cases:note", lambda w: {"notitie-text": "Gebeld, geen gehoor."}),
         )  # fmt: skip
     ),
     Endpoint(
-        "cases:assign", ("coordinator",), kwargs=lambda w: {"case_id": w.case.pk}, says_done=True,
+        "cases:assign",
+        ("coordinator",),
+        kwargs=lambda w: {"case_id": w.case.pk},
+        says_done=True,
         foreign=lambda w: {"case_id": w.foreign["case_b"].pk},
-        data=lambda w: {"toewijzen-team": str(w.team.pk), "toewijzen-worker": str(w.users["hulpverlener_2"].pk)},
-        ids={"toewijzen-team": lambda w: [str(w.foreign["team_b"].pk)],
-             "toewijzen-worker": lambda w: [str(w.foreign["hulpverlener_b"].pk), str(w.users["coordinator"].pk)]},
+        data=lambda w: {
+            "toewijzen-team": str(w.team.pk),
+            "toewijzen-worker": str(w.users["hulpverlener_2"].pk),
+        },
+        ids={
+            "toewijzen-team": lambda w: [str(w.foreign["team_b"].pk)],
+            "toewijzen-worker": lambda w: [
+                str(w.foreign["hulpverlener_b"].pk),
+                str(w.users["coordinator"].pk),
+            ],
+        },
     ),  # fmt: skip
     Endpoint(
-        "cases:take", ("hulpverlener",), kwargs=lambda w: {"case_id": w.unassigned_case.pk}, says_done=True,
+        "cases:take",
+        ("hulpverlener",),
+        kwargs=lambda w: {"case_id": w.unassigned_case.pk},
+        says_done=True,
         foreign=lambda w: {"case_id": w.foreign["case_b"].pk},
     ),  # fmt: skip
-    Endpoint("cases:letter", CASE_WORKERS, kwargs=lambda w: {"case_id": w.case.pk}, foreign=lambda w: {"case_id": w.foreign["case_b"].pk}),
+    Endpoint(
+        "cases:letter",
+        CASE_WORKERS,
+        kwargs=lambda w: {"case_id": w.case.pk},
+        foreign=lambda w: {"case_id": w.foreign["case_b"].pk},
+    ),
     Endpoint("signals:rules", ("coordinator",), _rules_form, says_done=True),
     Endpoint(
-        "signals:tray_add", ("coordinator",), _tray_form("Hoge bedragen"), says_done=True, not_personal=("name",),
-        ids={"team": lambda w: [str(w.foreign["team_b"].pk)], "neighbourhood_codes": lambda w: [w.foreign["buurt_b"].code]},
+        "signals:tray_add",
+        ("coordinator",),
+        _tray_form("Hoge bedragen"),
+        says_done=True,
+        not_personal=("name",),
+        ids={
+            "team": lambda w: [str(w.foreign["team_b"].pk)],
+            "neighbourhood_codes": lambda w: [w.foreign["buurt_b"].code],
+        },
     ),  # fmt: skip
     Endpoint(
-        "signals:tray_edit", ("coordinator",), _tray_form("Crisis"), kwargs=lambda w: {"tray_id": w.second_tray.pk},
-        not_personal=("name",), battery=("name", "team"),  # the others: tray_add's form and checks
-        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk}, says_done=True,
-        ids={"team": lambda w: [str(w.foreign["team_b"].pk)], "neighbourhood_codes": lambda w: [w.foreign["buurt_b"].code]},
+        "signals:tray_edit",
+        ("coordinator",),
+        _tray_form("Crisis"),
+        kwargs=lambda w: {"tray_id": w.second_tray.pk},
+        not_personal=("name",),
+        battery=("name", "team"),  # the others: tray_add's form and checks
+        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk},
+        says_done=True,
+        ids={
+            "team": lambda w: [str(w.foreign["team_b"].pk)],
+            "neighbourhood_codes": lambda w: [w.foreign["buurt_b"].code],
+        },
     ),  # fmt: skip
     Endpoint(
-        "signals:tray_move", ("coordinator",), lambda w: {"richting": "omhoog"}, kwargs=lambda w: {"tray_id": w.second_tray.pk},
-        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk}, says_done=True,
+        "signals:tray_move",
+        ("coordinator",),
+        lambda w: {"richting": "omhoog"},
+        kwargs=lambda w: {"tray_id": w.second_tray.pk},
+        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk},
+        says_done=True,
     ),  # fmt: skip
     Endpoint(
-        "signals:tray_delete", ("coordinator",), kwargs=lambda w: {"tray_id": w.second_tray.pk},
-        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk}, says_done=True,
+        "signals:tray_delete",
+        ("coordinator",),
+        kwargs=lambda w: {"tray_id": w.second_tray.pk},
+        foreign=lambda w: {"tray_id": w.foreign["tray_b"].pk},
+        says_done=True,
     ),  # fmt: skip
     # The privacy officer's.
-    Endpoint("privacy:verification_start", ("privacy_officer",), lambda w: {"omvang": "gemeente"}, says_done=True),
+    Endpoint(
+        "privacy:verification_start",
+        ("privacy_officer",),
+        lambda w: {"omvang": "gemeente"},
+        says_done=True,
+    ),
     Endpoint("privacy:subject_access", ("privacy_officer",), _search),
     Endpoint(
-        "privacy:subject_access_download", ("privacy_officer",), lambda w: {**_search(w), "persoon": [str(w.person.pk)]},
+        "privacy:subject_access_download",
+        ("privacy_officer",),
+        lambda w: {**_search(w), "persoon": [str(w.person.pk)]},
         ids={"persoon": lambda w: [str(w.foreign["person_b"].pk)]},
     ),  # fmt: skip
     # The beheerder's admin: every add and change form the project's ModelAdmins offer, and their actions.
-    Endpoint("admin:organisations_municipality_add", ("beheerder",), lambda w: {"code": "0303", "name": "Gemeente C"}),
     Endpoint(
-        "admin:organisations_municipality_change", ("beheerder",), lambda w: {"code": w.municipality.code, "name": "Gemeente A"},
-        kwargs=lambda w: {"object_id": w.municipality.pk}, battery=(),  # the add form's
+        "admin:organisations_municipality_add",
+        ("beheerder",),
+        lambda w: {"code": "0303", "name": "Gemeente C"},
+    ),
+    Endpoint(
+        "admin:organisations_municipality_change",
+        ("beheerder",),
+        lambda w: {"code": w.municipality.code, "name": "Gemeente A"},
+        kwargs=lambda w: {"object_id": w.municipality.pk},
+        battery=(),  # the add form's
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_creditor_add", ("beheerder",),
-        lambda w: {"code": "SENIEUW", "name": "Nieuwe schuldeiser", "type": "Huur", "contact_email": "meldingen@example.nl"},
+        "admin:organisations_creditor_add",
+        ("beheerder",),
+        lambda w: {
+            "code": "SENIEUW",
+            "name": "Nieuwe schuldeiser",
+            "type": "Huur",
+            "contact_email": "meldingen@example.nl",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_creditor_change", ("beheerder",), kwargs=lambda w: {"object_id": w.creditor.pk}, battery=(),
-        data=lambda w: {"code": w.creditor.code, "name": "Schuldeiser X", "type": "Huur", "contact_email": ""},
+        "admin:organisations_creditor_change",
+        ("beheerder",),
+        kwargs=lambda w: {"object_id": w.creditor.pk},
+        battery=(),
+        data=lambda w: {
+            "code": w.creditor.code,
+            "name": "Schuldeiser X",
+            "type": "Huur",
+            "contact_email": "",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_covenant_add", ("beheerder",),
-        lambda w: {"creditor": str(w.creditor.pk), "municipality": str(w.foreign["municipality_b"].pk), "valid_from": "2026-01-01",
-                   "valid_until": "", "collection_pause_days": "30", "bsn_allowed": "on"},
+        "admin:organisations_covenant_add",
+        ("beheerder",),
+        lambda w: {
+            "creditor": str(w.creditor.pk),
+            "municipality": str(w.foreign["municipality_b"].pk),
+            "valid_from": "2026-01-01",
+            "valid_until": "",
+            "collection_pause_days": "30",
+            "bsn_allowed": "on",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_covenant_change", ("beheerder",), kwargs=lambda w: {"object_id": w.covenant.pk}, battery=(),
-        data=lambda w: {"creditor": str(w.creditor.pk), "municipality": str(w.municipality.pk), "valid_from": "2020-01-01",
-                        "valid_until": "2030-12-31", "collection_pause_days": "30"},
+        "admin:organisations_covenant_change",
+        ("beheerder",),
+        kwargs=lambda w: {"object_id": w.covenant.pk},
+        battery=(),
+        data=lambda w: {
+            "creditor": str(w.creditor.pk),
+            "municipality": str(w.municipality.pk),
+            "valid_from": "2020-01-01",
+            "valid_until": "2030-12-31",
+            "collection_pause_days": "30",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_team_add", ("beheerder",),
-        lambda w: {"municipality": str(w.municipality.pk), "code": "TA9", "name": "Wijkteam Zuid", "neighbourhood_codes": '["BU01010101"]',
-                   "phone": "020-7654321", "email": "zuid@example.nl", "visiting_address": "Dorpsplein 2"},
+        "admin:organisations_team_add",
+        ("beheerder",),
+        lambda w: {
+            "municipality": str(w.municipality.pk),
+            "code": "TA9",
+            "name": "Wijkteam Zuid",
+            "neighbourhood_codes": '["BU01010101"]',
+            "phone": "020-7654321",
+            "email": "zuid@example.nl",
+            "visiting_address": "Dorpsplein 2",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_team_change", ("beheerder",), kwargs=lambda w: {"object_id": w.team.pk}, battery=(),
-        data=lambda w: {"municipality": str(w.municipality.pk), "code": w.team.code, "name": w.team.name, "neighbourhood_codes": "[]",
-                        "phone": "020-1234567", "email": "", "visiting_address": ""},
+        "admin:organisations_team_change",
+        ("beheerder",),
+        kwargs=lambda w: {"object_id": w.team.pk},
+        battery=(),
+        data=lambda w: {
+            "municipality": str(w.municipality.pk),
+            "code": w.team.code,
+            "name": w.team.name,
+            "neighbourhood_codes": "[]",
+            "phone": "020-1234567",
+            "email": "",
+            "visiting_address": "",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_user_add", ("beheerder",),
-        lambda w: {"username": "nieuwe-coordinator", "email": "c@example.nl", "first_name": "Nieuwe", "last_name": "Collega",
-                   "role": "coordinator", "municipality": str(w.municipality.pk), "team": "", "creditor": ""},
+        "admin:organisations_user_add",
+        ("beheerder",),
+        lambda w: {
+            "username": "nieuwe-coordinator",
+            "email": "c@example.nl",
+            "first_name": "Nieuwe",
+            "last_name": "Collega",
+            "role": "coordinator",
+            "municipality": str(w.municipality.pk),
+            "team": "",
+            "creditor": "",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:organisations_user_change", ("beheerder",), kwargs=lambda w: {"object_id": w.users["hulpverlener_2"].pk},
+        "admin:organisations_user_change",
+        ("beheerder",),
+        kwargs=lambda w: {"object_id": w.users["hulpverlener_2"].pk},
         battery=("role", "team", "is_active", "must_change_password"),  # the others: the add form's
-        data=lambda w: {"username": "hulpverlener-a1-b", "email": "", "first_name": "", "last_name": "", "role": "hulpverlener",
-                        "municipality": str(w.municipality.pk), "team": str(w.team.pk), "creditor": "", "is_active": "on",
-                        "must_change_password": ""},
+        data=lambda w: {
+            "username": "hulpverlener-a1-b",
+            "email": "",
+            "first_name": "",
+            "last_name": "",
+            "role": "hulpverlener",
+            "municipality": str(w.municipality.pk),
+            "team": str(w.team.pk),
+            "creditor": "",
+            "is_active": "on",
+            "must_change_password": "",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:auth_user_password_change", ("beheerder",), kwargs=lambda w: {"id": w.users["hulpverlener_2"].pk},
-        data=lambda w: {"password1": "Tijdelijk-wachtwoord-789", "password2": "Tijdelijk-wachtwoord-789", "usable_password": "true"},
+        "admin:auth_user_password_change",
+        ("beheerder",),
+        kwargs=lambda w: {"id": w.users["hulpverlener_2"].pk},
+        data=lambda w: {
+            "password1": "Tijdelijk-wachtwoord-789",
+            "password2": "Tijdelijk-wachtwoord-789",
+            "usable_password": "true",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:privacy_retentionpolicy_change", ("beheerder",), kwargs=lambda w: {"object_id": w.retention_policy.pk}, battery=(),
-        data=lambda w: {"municipality": str(w.municipality.pk), "unpicked_signal_months": "6", "closed_case_months": "24"},
+        "admin:privacy_retentionpolicy_change",
+        ("beheerder",),
+        kwargs=lambda w: {"object_id": w.retention_policy.pk},
+        battery=(),
+        data=lambda w: {
+            "municipality": str(w.municipality.pk),
+            "unpicked_signal_months": "6",
+            "closed_case_months": "24",
+        },
     ),  # fmt: skip
     # The admin's own log-in, log-out and password change (signed in through the portal, with a second factor).
     Endpoint(
-        "admin:login", ("coordinator",), lambda w: {"username": "beheerder", "password": PASSWORD, "next": "/beheer/"},
-        accepted=None, others=None, not_personal=("next",),  # signed in as the beheerder, without their second factor
+        "admin:login",
+        ("coordinator",),
+        lambda w: {"username": "beheerder", "password": PASSWORD, "next": "/beheer/"},
+        accepted=None,
+        others=None,
+        not_personal=("next",),  # signed in as the beheerder, without their second factor
     ),  # fmt: skip
     Endpoint("admin:logout", ("beheerder",), accepted=None, others=None),
     Endpoint(
-        "admin:password_change", ("beheerder",),
-        lambda w: {"old_password": PASSWORD, "new_password1": "Ander-lang-wachtwoord-456", "new_password2": "Ander-lang-wachtwoord-456"},
-    ),  # fmt: skip
-    Endpoint("admin:intake_apikey_add", ("beheerder",), lambda w: {"creditor": str(w.creditor.pk), "name": "Beheerderssleutel"}),
-    Endpoint(
-        "admin:intake_apikey_change", ("beheerder",), lambda w: {"name": "Incassosysteem"},
-        kwargs=lambda w: {"object_id": w.api_key.pk}, battery=(),
-    ),  # fmt: skip
-    Endpoint(
-        "admin:privacy_retentionpolicy_add", ("beheerder",),
-        lambda w: {"municipality": str(w.foreign["municipality_b"].pk), "unpicked_signal_months": "6", "closed_case_months": "12"},
+        "admin:password_change",
+        ("beheerder",),
+        lambda w: {
+            "old_password": PASSWORD,
+            "new_password1": "Ander-lang-wachtwoord-456",
+            "new_password2": "Ander-lang-wachtwoord-456",
+        },
     ),  # fmt: skip
     Endpoint(
-        "admin:intake_apikey_changelist", ("beheerder",), says_done=True,
-        data=lambda w: {"action": "revoke_keys", "_selected_action": [str(w.api_key.pk)], "index": "0", "bevestigd": "ja"},
+        "admin:intake_apikey_add",
+        ("beheerder",),
+        lambda w: {"creditor": str(w.creditor.pk), "name": "Beheerderssleutel"},
+    ),
+    Endpoint(
+        "admin:intake_apikey_change",
+        ("beheerder",),
+        lambda w: {"name": "Incassosysteem"},
+        kwargs=lambda w: {"object_id": w.api_key.pk},
+        battery=(),
     ),  # fmt: skip
     Endpoint(
-        "admin:intake_delivery_changelist", ("beheerder",), accepted=False,  # nothing stalled: refused with a message
-        data=lambda w: {"action": "reprocess_stalled", "_selected_action": [str(w.delivery.pk)], "index": "0", "bevestigd": "ja"},
+        "admin:privacy_retentionpolicy_add",
+        ("beheerder",),
+        lambda w: {
+            "municipality": str(w.foreign["municipality_b"].pk),
+            "unpicked_signal_months": "6",
+            "closed_case_months": "12",
+        },
+    ),  # fmt: skip
+    Endpoint(
+        "admin:intake_apikey_changelist",
+        ("beheerder",),
+        says_done=True,
+        data=lambda w: {
+            "action": "revoke_keys",
+            "_selected_action": [str(w.api_key.pk)],
+            "index": "0",
+            "bevestigd": "ja",
+        },
+    ),  # fmt: skip
+    Endpoint(
+        "admin:intake_delivery_changelist",
+        ("beheerder",),
+        accepted=False,  # nothing stalled: refused with a message
+        data=lambda w: {
+            "action": "reprocess_stalled",
+            "_selected_action": [str(w.delivery.pk)],
+            "index": "0",
+            "bevestigd": "ja",
+        },
     ),  # fmt: skip
     # The API: a delivery, and confirming one.
     Endpoint(
-        "intake_api:delivery-list", ("api",), lambda w: {"file": ("stand.csv", CSV), "peildatum": _today(1), "soort": "stand"},
-        may_write=("intake.Delivery",),  # a delivery refused for its size is recorded as refused (413)
+        "intake_api:delivery-list",
+        ("api",),
+        lambda w: {"file": ("stand.csv", CSV), "peildatum": _today(1), "soort": "stand"},
+        may_write=(
+            "intake.Delivery",
+        ),  # a delivery refused for its size is recorded as refused (413)
     ),  # fmt: skip
     Endpoint(
-        "intake_api:delivery-confirm", ("api",), kwargs=lambda w: {"delivery_id": w.delivery.pk},
-        foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk}, accepted=False,
+        "intake_api:delivery-confirm",
+        ("api",),
+        kwargs=lambda w: {"delivery_id": w.delivery.pk},
+        foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk},
+        accepted=False,
     ),  # fmt: skip
 ]
 
@@ -928,38 +1314,97 @@ def _get(url: str, roles: tuple[str, ...], data: Callable[[World], dict], **extr
 
 FILTERS: list[Endpoint] = [
     _get("two_factor:login", ("anoniem",), lambda w: {"next": "/zaken/"}, not_personal=("next",)),
-    _get("cases:list", CASE_WORKERS, lambda w: {"sorteer": "termijn", "toon": "alle", "van": "mij", "team": str(w.team.pk), "pagina": "1"}),
-    _get("reporting:trays", ("coordinator",), lambda w: {"buurt": w.buurt.code}),
-    _get("reporting:tray", ("coordinator",), lambda w: {**TRAY_FILTER, "team": str(w.team.pk)}, kwargs=lambda w: {"tray_id": w.tray.pk}),
     _get(
-        "reporting:tray_export", ("coordinator",), lambda w: {**TRAY_FILTER, "formaat": "csv"},
-        kwargs=lambda w: {"tray_id": w.tray.pk}, battery=("formaat",),  # the filter: reporting:tray's
+        "cases:list",
+        CASE_WORKERS,
+        lambda w: {
+            "sorteer": "termijn",
+            "toon": "alle",
+            "van": "mij",
+            "team": str(w.team.pk),
+            "pagina": "1",
+        },
+    ),
+    _get("reporting:trays", ("coordinator",), lambda w: {"buurt": w.buurt.code}),
+    _get(
+        "reporting:tray",
+        ("coordinator",),
+        lambda w: {**TRAY_FILTER, "team": str(w.team.pk)},
+        kwargs=lambda w: {"tray_id": w.tray.pk},
+    ),
+    _get(
+        "reporting:tray_export",
+        ("coordinator",),
+        lambda w: {**TRAY_FILTER, "formaat": "csv"},
+        kwargs=lambda w: {"tray_id": w.tray.pk},
+        battery=("formaat",),  # the filter: reporting:tray's
     ),  # fmt: skip
-    _get("reporting:signals_export", ("coordinator",), lambda w: {"status": "open", "formaat": "csv"}),
-    _get("reporting:household", CASE_WORKERS, lambda w: {"doel": "hulpverlening"}, kwargs=lambda w: {"household_id": w.case.household_id}),
+    _get(
+        "reporting:signals_export", ("coordinator",), lambda w: {"status": "open", "formaat": "csv"}
+    ),
+    _get(
+        "reporting:household",
+        CASE_WORKERS,
+        lambda w: {"doel": "hulpverlening"},
+        kwargs=lambda w: {"household_id": w.case.household_id},
+    ),
     _get("reporting:map", ("coordinator",), lambda w: {"niveau": "wijk"}),
     _get("reporting:map_geojson", ("coordinator",), lambda w: {"niveau": "wijk"}),
-    _get("reporting:monitor", ("coordinator", "privacy_officer"), lambda w: {"gemeente": w.municipality.code, "maand": "2026-01"}),
-    _get("reporting:monitor_csv", ("coordinator",), lambda w: {"gemeente": w.municipality.code}, battery=()),  # monitor's
-    _get("reporting:ddas_export", ("coordinator",), lambda w: {"van": "2026-01-01", "tot": "2026-01-31"}),
+    _get(
+        "reporting:monitor",
+        ("coordinator", "privacy_officer"),
+        lambda w: {"gemeente": w.municipality.code, "maand": "2026-01"},
+    ),
+    _get(
+        "reporting:monitor_csv",
+        ("coordinator",),
+        lambda w: {"gemeente": w.municipality.code},
+        battery=(),
+    ),  # monitor's
+    _get(
+        "reporting:ddas_export",
+        ("coordinator",),
+        lambda w: {"van": "2026-01-01", "tot": "2026-01-31"},
+    ),
     _get("feedback:list", ("schuldeiser",), lambda w: FEEDBACK_FILTER),
-    _get("feedback:csv", ("schuldeiser",), lambda w: FEEDBACK_FILTER, battery=()),  # feedback:list's form
+    _get(
+        "feedback:csv", ("schuldeiser",), lambda w: FEEDBACK_FILTER, battery=()
+    ),  # feedback:list's form
     _get("intake:list", ("schuldeiser",), lambda w: {"pagina": "2"}),
-    _get("intake:rejected_rows", ("schuldeiser",), lambda w: {"waarschuwingen": "ja"}, kwargs=lambda w: {"delivery_id": w.delivery.pk}),
+    _get(
+        "intake:rejected_rows",
+        ("schuldeiser",),
+        lambda w: {"waarschuwingen": "ja"},
+        kwargs=lambda w: {"delivery_id": w.delivery.pk},
+    ),
     _get("privacy:audit_log", ("privacy_officer",), lambda w: AUDIT_FILTER),
-    _get("privacy:audit_export", ("privacy_officer",), lambda w: AUDIT_FILTER, battery=()),  # audit_log's query
+    _get(
+        "privacy:audit_export", ("privacy_officer",), lambda w: AUDIT_FILTER, battery=()
+    ),  # audit_log's query
     _get("privacy:retention_runs", ("privacy_officer",), lambda w: {"pagina": "2"}),
     *(
         _get(f"admin:{name}_changelist", ("beheerder",), lambda w: {"q": "1"})
-        for name in ("intake_delivery", "intake_apikey", "organisations_user", "registry_address", "organisations_covenant")
+        for name in (
+            "intake_delivery",
+            "intake_apikey",
+            "organisations_user",
+            "registry_address",
+            "organisations_covenant",
+        )
     ),
     # The API's reads.
     _get(
-        "intake_api:delivery-rejected-rows", ("api",), lambda w: {"limit": "10", "offset": "0", "waarschuwingen": "ja"},
-        kwargs=lambda w: {"delivery_id": w.delivery.pk}, foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk},
+        "intake_api:delivery-rejected-rows",
+        ("api",),
+        lambda w: {"limit": "10", "offset": "0", "waarschuwingen": "ja"},
+        kwargs=lambda w: {"delivery_id": w.delivery.pk},
+        foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk},
     ),  # fmt: skip
     _get(
-        "intake_api:delivery-detail", ("api",), lambda w: {}, kwargs=lambda w: {"delivery_id": w.delivery.pk},
+        "intake_api:delivery-detail",
+        ("api",),
+        lambda w: {},
+        kwargs=lambda w: {"delivery_id": w.delivery.pk},
         foreign=lambda w: {"delivery_id": w.foreign["delivery_y"].pk},
     ),  # fmt: skip
     _get("feedback_api:feedback-list", ("api",), lambda w: {"sinds": "0", "limiet": "10"}),
@@ -995,7 +1440,12 @@ FILE_VALUES: dict[str, tuple[str | bytes, bytes]] = {
     "naam 100.000 tekens": ("x" * 100_000 + ".csv", CSV),
     "naam geen UTF-8": (NOT_UTF8 + b".csv", CSV),
     "naam persoonsgegevens": (f"{SURNAME}-{BSN}.csv", CSV),
-    "inhoud persoonsgegevens": ("stand.csv", CSV.replace(b"Jansen", SURNAME.encode()).replace(b";1;150", f";1;150,00;{BSN}".encode())[:-1]),
+    "inhoud persoonsgegevens": (
+        "stand.csv",
+        CSV.replace(b"Jansen", SURNAME.encode()).replace(b";1;150", f";1;150,00;{BSN}".encode())[
+            :-1
+        ],
+    ),
     "XLSX dat geen XLSX is": ("stand.xlsx", b"PK\x03\x04" + b"\x00" * 100),
     "JSON-bom": ("stand.json", b"[" * 100_000),
 }
@@ -1007,7 +1457,12 @@ def hostile_variants(endpoint: Endpoint, world: World, base: dict):
         if endpoint.battery is not None and name not in endpoint.battery:
             continue
         for label, value in values_for(valid, in_url=endpoint.method == "GET").items():
-            yield name, f"{name}={label}", {**base, name: [value] if isinstance(valid, list) else value}, None
+            yield (
+                name,
+                f"{name}={label}",
+                {**base, name: [value] if isinstance(valid, list) else value},
+                None,
+            )
         if isinstance(valid, tuple):
             for label, value in FILE_VALUES.items():
                 yield name, f"{name}: {label}", {**base, name: value}, None
@@ -1015,7 +1470,12 @@ def hostile_variants(endpoint: Endpoint, world: World, base: dict):
         if isinstance(valid, list):
             yield name, f"{name} enkel", {**base, name: valid[0] if valid else "1"}, None
         else:
-            yield name, f"{name} twee keer", {**base, name: [valid, valid if isinstance(valid, tuple) else "1"]}, None
+            yield (
+                name,
+                f"{name} twee keer",
+                {**base, name: [valid, valid if isinstance(valid, tuple) else "1"]},
+                None,
+            )
         yield name, f"{name} geen UTF-8", {**base, name: NOT_UTF8}, None
         for foreign in endpoint.ids.get(name, lambda w: [])(world):
             value = [foreign] if isinstance(valid, list) else foreign
@@ -1027,7 +1487,11 @@ def exercise(run: Run, endpoint: Endpoint, world: World) -> None:
         client = run.clients[role]
         if role not in endpoint.roles:
             if endpoint.method != "GET":  # who may read which page: tests/test_tenant_isolation.py
-                run.send(role, request_for(endpoint, world, endpoint.data(world), "geen recht"), expect=endpoint.others)
+                run.send(
+                    role,
+                    request_for(endpoint, world, endpoint.data(world), "geen recht"),
+                    expect=endpoint.others,
+                )
             continue
         if endpoint.prepare is not None:
             endpoint.prepare(client, world)
@@ -1039,21 +1503,43 @@ def exercise(run: Run, endpoint: Endpoint, world: World) -> None:
             says_done=endpoint.says_done, before=before,
         )  # fmt: skip
         for name, label, data, expect in hostile_variants(endpoint, world, base):
-            sent = request_for(endpoint, world, data, label, personal=name not in endpoint.not_personal)
+            sent = request_for(
+                endpoint, world, data, label, personal=name not in endpoint.not_personal
+            )
             run.send(role, sent, expect=expect, says_done=endpoint.says_done, before=before)
         if endpoint.foreign is not None:
             path = endpoint.path(world, endpoint.foreign(world))
-            run.send(role, request_for(endpoint, world, base, "object van een ander", path=path), expect="refused", before=before)
+            run.send(
+                role,
+                request_for(endpoint, world, base, "object van een ander", path=path),
+                expect="refused",
+                before=before,
+            )
         if endpoint.method == "GET":
             continue
         plain = {k: v if isinstance(v, str | list) else "x" for k, v in base.items()}
         for label, body, content_type in (
             ("als JSON", json.dumps(plain).encode(), "application/json"),
             ("als tekst", urlencoded(plain), "text/plain"),
-            ("kapotte multipart", b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n", "multipart/form-data; boundary=x"),
+            (
+                "kapotte multipart",
+                b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n',
+                "multipart/form-data; boundary=x",
+            ),
             ("multipart zonder grens", b"a=1", "multipart/form-data"),
         ):
-            run.send(role, Sent(label, endpoint.method, endpoint.path(world), body, content_type, may_write=endpoint.may_write), before=before)
+            run.send(
+                role,
+                Sent(
+                    label,
+                    endpoint.method,
+                    endpoint.path(world),
+                    body,
+                    content_type,
+                    may_write=endpoint.may_write,
+                ),
+                before=before,
+            )
 
 
 @pytest.fixture
@@ -1079,16 +1565,43 @@ def test_hostile_values_in_every_field(endpoint, world, run):
 # Named URLs that answer a POST (not 405) but take no form, each with the reason.
 NOT_FORMS: dict[str, str] = {
     **dict.fromkeys(
-        ("portal:home", "cases:list", "cases:detail", "intake:list", "intake:detail", "intake:status", "feedback:list",
-         "reporting:trays", "reporting:tray", "reporting:household", "reporting:map", "reporting:dashboard",
-         "reporting:monitor", "signals:trays_manage", "privacy:audit_log", "privacy:verification",
-         "privacy:retention_runs", "two_factor:profile", "two_factor:setup_complete"),
+        (
+            "portal:home",
+            "cases:list",
+            "cases:detail",
+            "intake:list",
+            "intake:detail",
+            "intake:status",
+            "feedback:list",
+            "reporting:trays",
+            "reporting:tray",
+            "reporting:household",
+            "reporting:map",
+            "reporting:dashboard",
+            "reporting:monitor",
+            "signals:trays_manage",
+            "privacy:audit_log",
+            "privacy:verification",
+            "privacy:retention_runs",
+            "two_factor:profile",
+            "two_factor:setup_complete",
+        ),
         "a page: answers a POST as a GET and reads no body (its filters are GET parameters: FILTERS)",
     ),  # fmt: skip
     **dict.fromkeys(
-        ("feedback:csv", "intake:rejected_rows", "privacy:audit_export", "reporting:tray_export",
-         "reporting:signals_export", "reporting:monitor_csv", "reporting:monitor_xlsx", "reporting:ddas_export",
-         "reporting:map_geojson", "two_factor:qr", "health"),
+        (
+            "feedback:csv",
+            "intake:rejected_rows",
+            "privacy:audit_export",
+            "reporting:tray_export",
+            "reporting:signals_export",
+            "reporting:monitor_csv",
+            "reporting:monitor_xlsx",
+            "reporting:ddas_export",
+            "reporting:map_geojson",
+            "two_factor:qr",
+            "health",
+        ),
         "a download: answers a POST as a GET and reads no body (its parameters: FILTERS)",
     ),  # fmt: skip
     "favicon": "a redirect to the icon",
@@ -1097,13 +1610,20 @@ NOT_FORMS: dict[str, str] = {
     "admin:view_on_site": "a redirect to the object on the site",
     # Third-party admins in which the beheerder may only delete (a lost second factor, a lock-out).
     **dict.fromkeys(
-        ("admin:otp_totp_totpdevice_changelist", "admin:otp_static_staticdevice_changelist",
-         "admin:axes_accessattempt_changelist"),
+        (
+            "admin:otp_totp_totpdevice_changelist",
+            "admin:otp_static_staticdevice_changelist",
+            "admin:axes_accessattempt_changelist",
+        ),
         "a third-party admin (django-otp, django-axes) with only Django's own delete action; a ticked value "
         "that is no id still answers 500 there (Django's pk__in filter): not the project's code",
     ),  # fmt: skip
     **dict.fromkeys(
-        ("admin:otp_totp_totpdevice_delete", "admin:otp_static_staticdevice_delete", "admin:axes_accessattempt_delete"),
+        (
+            "admin:otp_totp_totpdevice_delete",
+            "admin:otp_static_staticdevice_delete",
+            "admin:axes_accessattempt_delete",
+        ),
         "Django's confirmation of deleting one object: no fields, the id is in the URL",
     ),  # fmt: skip
 }
@@ -1118,8 +1638,11 @@ def excused(name: str) -> str | None:
     if name in NOT_FORMS:
         return NOT_FORMS[name]
     if name.startswith("admin:"):
-        return next((why for end, why in NOT_FORMS_OF_THE_ADMIN.items() if name.endswith(end)), None)
+        return next(
+            (why for end, why in NOT_FORMS_OF_THE_ADMIN.items() if name.endswith(end)), None
+        )
     return None
+
 
 # URL keyword arguments → the world's object (of the role's own organisation) that fills them.
 KWARGS: dict[str, Callable[[World], object]] = {
@@ -1147,7 +1670,9 @@ def named_urls(world: World) -> dict[str, str]:
         name = f"{namespace}:{pattern.name}" if namespace else pattern.name
         groups = list(pattern.pattern.regex.groupindex)
         missing = [g for g in groups if g not in KWARGS]
-        assert not missing, f"{name} takes {missing}: say in KWARGS which object of the world fills it"
+        assert not missing, (
+            f"{name} takes {missing}: say in KWARGS which object of the world fills it"
+        )
         try:
             found[name] = reverse(name, kwargs={g: KWARGS[g](world) for g in groups})
         except Exception:  # noqa: BLE001 - the admin's catch-all, which takes no filler
@@ -1161,7 +1686,9 @@ def test_every_url_that_takes_input_is_here(world, run):
     listed = {e.url for e in ENDPOINTS}
     assert not listed & set(NOT_FORMS), "a URL is both exercised and excused"
     urls = named_urls(world)
-    assert not (listed | set(NOT_FORMS)) - set(urls), "ENDPOINTS or NOT_FORMS name URLs that are gone"
+    assert not (listed | set(NOT_FORMS)) - set(urls), (
+        "ENDPOINTS or NOT_FORMS name URLs that are gone"
+    )
     log_in = {reverse("two_factor:login"), reverse("two_factor:setup"), reverse("admin:login")}
     unlisted = []
     for name, path in sorted(urls.items()):
@@ -1182,7 +1709,8 @@ def test_every_url_that_takes_input_is_here(world, run):
             unlisted.append(f"{name} ({path}): POST answers {', '.join(taken_by)}")
     assert not unlisted, (
         "URLs that take a POST but are not exercised; add them to ENDPOINTS (with a valid form and "
-        "the roles that use it) or, if they take no input, to NOT_FORMS with the reason:\n" + "\n".join(unlisted)
+        "the roles that use it) or, if they take no input, to NOT_FORMS with the reason:\n"
+        + "\n".join(unlisted)
     )
 
 
@@ -1190,7 +1718,6 @@ def test_every_url_that_takes_input_is_here(world, run):
 def test_hostile_values_in_every_filter(endpoint, world, run):
     exercise(run, endpoint, world)
     run.assert_no_problems()
-
 
 
 # -- the API, whatever the method ----------------------------------------------------------------
@@ -1211,11 +1738,15 @@ def test_every_method_and_header_on_every_api_url(world, run):
     urls = {name: path for name, path in named_urls(world).items() if path.startswith("/api/")}
     exercised = {e.url for e in [*ENDPOINTS, *FILTERS] if e.url in urls}
     assert exercised == set(urls) - {"api-schema"}, "an API URL whose fields no test fills"
-    body = json.dumps({"peildatum": "9999-99-99", "achterstanden": [{"achternaam": SURNAME, "bsn": BSN}]}).encode()
+    body = json.dumps(
+        {"peildatum": "9999-99-99", "achterstanden": [{"achternaam": SURNAME, "bsn": BSN}]}
+    ).encode()
     for name, path in sorted(urls.items()):
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
             for role in ("api", "api_zonder_sleutel", "coordinator"):
-                sent = Sent(method, method, path, body, "application/json", may_write=("intake.Delivery",))
+                sent = Sent(
+                    method, method, path, body, "application/json", may_write=("intake.Delivery",)
+                )
                 if name == "api-schema":  # public, GET only
                     expect = "accepted" if method in ("GET", "OPTIONS") else "refused"
                 else:
@@ -1241,15 +1772,25 @@ def test_bodies_too_large_are_refused_cleanly(world, run, settings):
     api = next(e for e in ENDPOINTS if e.url == "intake_api:delivery-list")
     run.send("schuldeiser", request_for(upload, world, stage, "bestand te groot"), expect="refused")
     run.send("api", request_for(api, world, stage, "bestand te groot"), expect="refused")
-    json_body = json.dumps({"peildatum": _today(1), "achterstanden": [{"achternaam": "Jansen"}] * 200}).encode()
+    json_body = json.dumps(
+        {"peildatum": _today(1), "achterstanden": [{"achternaam": "Jansen"}] * 200}
+    ).encode()
     run.send("api", Sent("JSON te groot", "POST", reverse("intake_api:delivery-list"), json_body, "application/json",
                          may_write=("intake.Delivery",)), expect="refused")  # fmt: skip
     note = reverse("cases:note", kwargs={"case_id": world.case.pk})
-    run.send("coordinator", Sent("11 MB", "POST", note, urlencoded({"notitie-text": "x" * (11 * 1024 * 1024)})), expect="refused")
+    run.send(
+        "coordinator",
+        Sent("11 MB", "POST", note, urlencoded({"notitie-text": "x" * (11 * 1024 * 1024)})),
+        expect="refused",
+    )
     many = urlencode([("notitie-text", "x"), *((f"veld{i}", "1") for i in range(1_100))]).encode()
     run.send("coordinator", Sent("1.100 velden", "POST", note, many), expect="refused")
     files = multipart({"file": [("stand.csv", b"a")] * 120, "peildatum": _today(1)})
-    run.send("schuldeiser", Sent("120 bestanden", "POST", reverse("intake:upload"), files, MULTIPART), expect="refused")
+    run.send(
+        "schuldeiser",
+        Sent("120 bestanden", "POST", reverse("intake:upload"), files, MULTIPART),
+        expect="refused",
+    )
     run.assert_no_problems()
 
 
@@ -1271,7 +1812,11 @@ def test_any_text_in_any_field(world, run):
         if endpoint.prepare is not None:
             endpoint.prepare(run.clients[role], world)
         base = endpoint.data(world)
-        targets += [(endpoint, role, base, name) for name, valid in base.items() if not isinstance(valid, tuple)]
+        targets += [
+            (endpoint, role, base, name)
+            for name, valid in base.items()
+            if not isinstance(valid, tuple)
+        ]
 
     @hypothesis_settings(max_examples=150, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
@@ -1308,7 +1853,10 @@ def test_the_checks_find_what_they_look_for(world, run):
         run.send("coordinator", request_for(note, world, {"notitie-text": SURNAME}, "half"))
     with mock.patch("vroegsignaal.cases.services.add_note", side_effect=RuntimeError("kapot")):
         run.send("coordinator", request_for(note, world, {"notitie-text": "x"}, "kapot"))
-    with mock.patch("vroegsignaal.cases.views.render", return_value=HttpResponse(f'<html lang="nl">{SCRIPT}</html>')):
+    with mock.patch(
+        "vroegsignaal.cases.views.render",
+        return_value=HttpResponse(f'<html lang="nl">{SCRIPT}</html>'),
+    ):
         run.send("coordinator", request_for(note, world, {"notitie-text": ""}, "script"))
     found = "\n".join(run.problems)
     assert "refused (200), yet changed cases.CaseNote" in found

@@ -31,7 +31,10 @@ def test_form_errors_are_dutch_for_a_browser_that_asks_for_english(client):
 def test_every_page_offers_the_switch_with_the_current_language_pressed(client):
     body = client.get(LOGIN).content.decode()
     assert f'action="{SWITCH}"' in body
-    assert 'value="nl" lang="nl" class="utrecht-button utrecht-button--subtle" aria-pressed="true" disabled' in body
+    assert (
+        'value="nl" lang="nl" class="utrecht-button utrecht-button--subtle" aria-pressed="true" disabled'
+        in body
+    )
     assert '<button type="submit" name="language" value="en" lang="en"' in body
     # Each language by its own name, whichever is current.
     assert ">Nederlands</button>" in body and ">English</button>" in body

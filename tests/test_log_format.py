@@ -15,11 +15,15 @@ from vroegsignaal.conf.logsafety import ExceptionClassOnly
 from vroegsignaal.privacy.crypto import DecryptionError
 
 
-def record_of(exc: BaseException, message: str = "Internal Server Error: /zaken/1/") -> logging.LogRecord:
+def record_of(
+    exc: BaseException, message: str = "Internal Server Error: /zaken/1/"
+) -> logging.LogRecord:
     try:
         raise exc
     except type(exc):
-        return logging.LogRecord("django.request", logging.ERROR, __file__, 1, message, (), sys.exc_info())
+        return logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, message, (), sys.exc_info()
+        )
 
 
 def test_a_decryption_error_keeps_its_message_naming_the_missing_key():
@@ -36,9 +40,14 @@ def test_a_decryption_error_keeps_its_message_naming_the_missing_key():
 
 
 def test_another_exception_still_loses_its_text():
-    record = record_of(IntegrityError('duplicate key value: Key (klantnummer)=(K-123) already exists'))
+    record = record_of(
+        IntegrityError("duplicate key value: Key (klantnummer)=(K-123) already exists")
+    )
     ExceptionClassOnly().filter(record)
-    assert record.getMessage() == "Internal Server Error: /zaken/1/ exception=django.db.utils.IntegrityError"
+    assert (
+        record.getMessage()
+        == "Internal Server Error: /zaken/1/ exception=django.db.utils.IntegrityError"
+    )
 
 
 def test_log_lines_carry_local_time_with_its_utc_offset():
@@ -54,7 +63,10 @@ def test_django_sets_the_process_to_amsterdam_time_so_summer_and_winter_offsets_
     assert settings.TIME_ZONE == "Europe/Amsterdam"
     amsterdam = zoneinfo.ZoneInfo("Europe/Amsterdam")
     formatter = LocalTimeFormatter(LOG_FORMAT)
-    for moment, offset in ((dt.datetime(2026, 7, 1, 12), "+02:00"), (dt.datetime(2026, 12, 1, 12), "+01:00")):
+    for moment, offset in (
+        (dt.datetime(2026, 7, 1, 12), "+02:00"),
+        (dt.datetime(2026, 12, 1, 12), "+01:00"),
+    ):
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", (), None)
         record.created = moment.replace(tzinfo=amsterdam).timestamp()
         assert formatter.formatTime(record).endswith(offset)
@@ -62,4 +74,7 @@ def test_django_sets_the_process_to_amsterdam_time_so_summer_and_winter_offsets_
 
 def test_django_logging_uses_the_offset_formatter():
     formatter = settings.LOGGING["formatters"]["plain"]
-    assert formatter == {"class": "vroegsignaal.conf.logformat.LocalTimeFormatter", "format": LOG_FORMAT}
+    assert formatter == {
+        "class": "vroegsignaal.conf.logformat.LocalTimeFormatter",
+        "format": LOG_FORMAT,
+    }

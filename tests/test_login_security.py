@@ -150,7 +150,9 @@ def test_a_user_made_inactive_is_logged_out_at_the_next_request(db, verified_cli
 
 
 @pytest.mark.parametrize("url", [LOGIN, "/beheer/login/"])
-def test_a_name_longer_than_any_user_is_refused_before_anyone_is_asked(client, user_with_device, url):
+def test_a_name_longer_than_any_user_is_refused_before_anyone_is_asked(
+    client, user_with_device, url
+):
     """Django sets the name's max_length without checking it: django-axes then recorded the failed
     log-in with the whole name, a 500 on PostgreSQL (character varying(255))."""
     from axes.models import AccessAttempt
@@ -161,8 +163,15 @@ def test_a_name_longer_than_any_user_is_refused_before_anyone_is_asked(client, u
         login_verified(client, UserFactory(username="iemand"))
         data = {"username": "x" * 100_000, "password": PASSWORD}
     else:
-        data = {"login_view-current_step": "auth", "auth-username": "x" * 100_000, "auth-password": PASSWORD}
+        data = {
+            "login_view-current_step": "auth",
+            "auth-username": "x" * 100_000,
+            "auth-password": PASSWORD,
+        }
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "Zorg dat deze waarde niet meer dan 150 tekens bevat (het zijn er nu 100000)." in response.content.decode()
+    assert (
+        "Zorg dat deze waarde niet meer dan 150 tekens bevat (het zijn er nu 100000)."
+        in response.content.decode()
+    )
     assert not AccessAttempt.objects.exists()

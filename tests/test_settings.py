@@ -55,7 +55,9 @@ def test_cached_figures_are_shared_by_the_server_processes_through_the_data_fold
     put = "from django.core.cache import cache; cache.set('reporting:trends:1', {'n': 7}, 60)"
     get = "from django.core.cache import cache; print(cache.get('reporting:trends:1'))"
     for code in (put, get):
-        result = subprocess.run([*CLI, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [*CLI, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "{'n': 7}"
     assert any((tmp_path / "data" / "cache").iterdir())
@@ -128,7 +130,10 @@ def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
             "vroegsignaal: Sleutel 'k1' in VROEGSIGNAAL_ENCRYPTION_KEYS is geen geldige base64.",
         ),
         (
-            {"VROEGSIGNAAL_ENCRYPTION_KEYS": "k1:" + base64.b64encode(b"geheim-maar-te-kort").decode()},
+            {
+                "VROEGSIGNAAL_ENCRYPTION_KEYS": "k1:"
+                + base64.b64encode(b"geheim-maar-te-kort").decode()
+            },
             "vroegsignaal: Sleutel 'k1' in VROEGSIGNAAL_ENCRYPTION_KEYS is 19 bytes; AES-256 vraagt precies 32 bytes.",
         ),
         (
@@ -153,7 +158,10 @@ def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
             "vroegsignaal: SESSION_IDLE_TIMEOUT moet een geheel getal zijn, niet '15m' "
             "(bijvoorbeeld SESSION_IDLE_TIMEOUT=900).",
         ),
-        ({"SECURE_COOKIES": "ture"}, "vroegsignaal: SECURE_COOKIES moet true of false zijn, niet 'ture'."),
+        (
+            {"SECURE_COOKIES": "ture"},
+            "vroegsignaal: SECURE_COOKIES moet true of false zijn, niet 'ture'.",
+        ),
         ({"DEBUG": "true"}, "vroegsignaal: DEBUG=true mag niet in productie:"),
         (
             {"PORTAL_URL": "vroegsignaal.example.nl"},
@@ -194,7 +202,9 @@ def test_production_refuses_a_missing_or_malformed_setting_naming_it(tmp_path, c
 
 def test_a_data_folder_that_cannot_be_made_or_a_missing_shared_folder_stops_the_start(tmp_path):
     (tmp_path / "bestand").write_text("geen map")
-    result = run_cli(production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "bestand" / "var")), "check")
+    result = run_cli(
+        production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "bestand" / "var")), "check"
+    )
     assert result.returncode == 2
     assert result.stderr == (
         f"vroegsignaal: VROEGSIGNAAL_DATA_DIR={tmp_path}/bestand/var is geen bruikbare map: kan niet worden "
@@ -211,7 +221,9 @@ def test_a_data_folder_that_cannot_be_made_or_a_missing_shared_folder_stops_the_
 
 
 def test_a_new_data_folder_is_made_for_this_user_only(tmp_path):
-    result = run_cli(production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "data")), "check")
+    result = run_cli(
+        production_env(tmp_path, VROEGSIGNAAL_DATA_DIR=str(tmp_path / "data")), "check"
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
 
@@ -232,14 +244,19 @@ def test_production_reads_the_mail_server_settings(tmp_path):
     )
     result = run_cli(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "smtp.example.nl 587 vroegsignaal smtp-wachtwoord True False 30"
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "smtp.example.nl 587 vroegsignaal smtp-wachtwoord True False 30"
+    )
 
 
 def test_a_database_that_cannot_be_reached_is_one_line_without_the_password(tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = production_env(tmp_path, DATABASE_URL=f"postgres://vroegsignaal:geheim-wachtwoord@127.0.0.1:{port}/vs")
+    env = production_env(
+        tmp_path, DATABASE_URL=f"postgres://vroegsignaal:geheim-wachtwoord@127.0.0.1:{port}/vs"
+    )
     result = run_cli(env, "migrate")
     assert result.returncode == 1
     assert result.stderr.startswith(
@@ -266,7 +283,11 @@ def gunicorn_log(tmp_path, *options: str) -> str:
     """Start gunicorn with the project's configuration, ask /health/ once, stop it: its log."""
     (tmp_path / "static").mkdir()  # as collectstatic leaves it
     env = production_env(
-        tmp_path, TZ="UTC", SECURE_SSL_REDIRECT="false", ALLOWED_HOSTS="127.0.0.1", STATIC_ROOT=str(tmp_path / "static")
+        tmp_path,
+        TZ="UTC",
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        STATIC_ROOT=str(tmp_path / "static"),
     )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -298,13 +319,16 @@ def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_p
     offset = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Amsterdam")).isoformat()[-6:]
     lines = [line for line in log.splitlines() if line.strip()]
     logger_lines = {
-        name: [line for line in lines if f" {name}: " in line] for name in ("gunicorn.error", "gunicorn.access")
+        name: [line for line in lines if f" {name}: " in line]
+        for name in ("gunicorn.error", "gunicorn.access")
     }
     master = [line for line in logger_lines["gunicorn.error"] if "Starting gunicorn" in line]
     worker = [line for line in logger_lines["gunicorn.error"] if "Booting worker" in line]
     access = [line for line in logger_lines["gunicorn.access"] if '"GET /health/ HTTP/1.1"' in line]
     assert master and worker and access, log
-    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}([+-]\d\d:\d\d) (INFO|WARNING|ERROR) ")
+    stamp = re.compile(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}([+-]\d\d:\d\d) (INFO|WARNING|ERROR) "
+    )
     for line in lines:
         match = stamp.match(line)
         assert match, line  # every line, master's and worker's alike
@@ -314,4 +338,6 @@ def test_gunicorn_master_and_workers_log_in_amsterdam_time_with_the_offset(tmp_p
 def test_gunicorn_log_level_option_still_applies_to_its_own_lines(tmp_path):
     log = gunicorn_log(tmp_path, "--log-level", "warning")
     assert " INFO gunicorn.error: " not in log
-    assert " INFO gunicorn.access: " in log  # the access log is on regardless, as with --access-logfile
+    assert (
+        " INFO gunicorn.access: " in log
+    )  # the access log is on regardless, as with --access-logfile

@@ -155,13 +155,23 @@ def test_the_console_handler_drops_every_loggers_exception_text():
     """django.request logs a web request's server error with its traceback; the handler filters it too."""
     from vroegsignaal.conf.logsafety import ExceptionClassOnly
 
-    console = [h for h in logging.getLogger().handlers if any(isinstance(f, ExceptionClassOnly) for f in h.filters)]
+    console = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, ExceptionClassOnly) for f in h.filters)
+    ]
     assert len(console) == 1
     try:
         raise IntegrityError(MESSAGE)
     except IntegrityError:
         record = logging.getLogger("django.request").makeRecord(
-            "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/x/",), sys.exc_info()
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Internal Server Error: %s",
+            ("/x/",),
+            sys.exc_info(),
         )
     console[0].filter(record)
     assert SECRET not in console[0].format(record)

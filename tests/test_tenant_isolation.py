@@ -54,18 +54,33 @@ def build_world() -> World:
     CovenantFactory(creditor=x, municipality=a, valid_from=dt.date(2020, 1, 1))
     CovenantFactory(creditor=z, municipality=a, valid_from=dt.date(2020, 1, 1))
     covenant_b = CovenantFactory(creditor=y, municipality=b, valid_from=dt.date(2020, 1, 1))
-    coordinator_b = UserFactory(username="coordinator-b", role=Role.COORDINATOR, municipality=b, first_name=SECRET_B)
+    coordinator_b = UserFactory(
+        username="coordinator-b", role=Role.COORDINATOR, municipality=b, first_name=SECRET_B
+    )
     # Intake: a delivery (with a rejected row) and an API key of creditor Y.
     from vroegsignaal.intake.models import ApiKey, Delivery, DeliveryRowIssue
 
     delivery_y = Delivery.objects.create(
-        creditor=y, kind="stand", reference_date=dt.date(2026, 1, 1), status="verwerkt",
-        sha256="0" * 64, via="api", filename=f"{SECRET_B}.csv", rows_rejected=1,
+        creditor=y,
+        kind="stand",
+        reference_date=dt.date(2026, 1, 1),
+        status="verwerkt",
+        sha256="0" * 64,
+        via="api",
+        filename=f"{SECRET_B}.csv",
+        rows_rejected=1,
     )
     DeliveryRowIssue.objects.create(
-        delivery=delivery_y, row=2, klantnummer=SECRET_B, field="postcode", code="ADRES_ONBEKEND", message="x"
+        delivery=delivery_y,
+        row=2,
+        klantnummer=SECRET_B,
+        field="postcode",
+        code="ADRES_ONBEKEND",
+        message="x",
     )
-    api_key_y = ApiKey.objects.create(creditor=y, name=f"Sleutel {SECRET_B}", prefix="feedfacecafe", secret_hash="0" * 64)
+    api_key_y = ApiKey.objects.create(
+        creditor=y, name=f"Sleutel {SECRET_B}", prefix="feedfacecafe", secret_hash="0" * 64
+    )
     world.objects.update(delivery_y=delivery_y, api_key_y=api_key_y)
     # Signals of municipality B: a tray, a household (with a person) and its signal.
     from vroegsignaal.households.models import Household, Person
@@ -118,7 +133,11 @@ def build_world() -> World:
     # Feedback: the viewer X's own event, one of creditor Y (municipality B) and one of creditor Z in A.
     from vroegsignaal.feedback.models import FeedbackEvent
 
-    for creditor, municipality, secret in ((x, a, "K-X-1"), (y, b, SECRET_B), (z, a, SECRET_CREDITOR)):
+    for creditor, municipality, secret in (
+        (x, a, "K-X-1"),
+        (y, b, SECRET_B),
+        (z, a, SECRET_CREDITOR),
+    ):
         FeedbackEvent.objects.create(
             creditor=creditor, municipality=municipality, klantnummer=secret, klantnummer_index=secret[:32],
             signal_reference=secret, kind="niet_opgepakt", date=dt.date(2026, 2, 3),
@@ -130,10 +149,19 @@ def build_world() -> World:
     audit.record(coordinator_b, AuditAction.VIEW, signal_b, purpose=f"inzien {SECRET_B}")
     moment = dt.datetime(2026, 2, 4, 12, tzinfo=dt.UTC)
     RetentionRun.objects.create(
-        municipality=b, today=dt.date(2026, 2, 4), started_at=moment, finished_at=moment, counts={SECRET_B: 1}
+        municipality=b,
+        today=dt.date(2026, 2, 4),
+        started_at=moment,
+        finished_at=moment,
+        counts={SECRET_B: 1},
     )
     AuditVerification.objects.create(
-        scope_kind="gemeente", municipality=b, requested_at=moment, finished_at=moment, ok=False, problem=SECRET_B
+        scope_kind="gemeente",
+        municipality=b,
+        requested_at=moment,
+        finished_at=moment,
+        ok=False,
+        problem=SECRET_B,
     )
     world.objects.update(
         municipality_b=b,
@@ -145,8 +173,12 @@ def build_world() -> World:
     )
     world.viewers.update(
         coordinator=UserFactory(username="coordinator-a", role=Role.COORDINATOR, municipality=a),
-        hulpverlener=UserFactory(username="hulpverlener-a1", role=Role.HULPVERLENER, team=team_a1, municipality=a),
-        schuldeiser=UserFactory(username="schuldeiser-x", role=Role.SCHULDEISER, creditor=x, municipality=None),
+        hulpverlener=UserFactory(
+            username="hulpverlener-a1", role=Role.HULPVERLENER, team=team_a1, municipality=a
+        ),
+        schuldeiser=UserFactory(
+            username="schuldeiser-x", role=Role.SCHULDEISER, creditor=x, municipality=None
+        ),
         privacy_officer=UserFactory(username="fg-a", role=Role.PRIVACY_OFFICER, municipality=a),
     )
     return world
@@ -259,7 +291,9 @@ def test_url_walk_includes_every_named_url():
 
 
 @pytest.mark.django_db
-def test_worker_of_team_a_gets_404_for_every_page_of_a_case_of_team_b_and_it_is_audited(client, verified_client):
+def test_worker_of_team_a_gets_404_for_every_page_of_a_case_of_team_b_and_it_is_audited(
+    client, verified_client
+):
     """Issue 6, done when: same municipality, other team — 404, and the attempt is in the audit log."""
     from vroegsignaal.privacy.services import AuditAction, AuditEvent
 
@@ -275,10 +309,15 @@ def test_worker_of_team_a_gets_404_for_every_page_of_a_case_of_team_b_and_it_is_
     assert f"zaken/{case.pk}/" in case_urls
     assert client.get(f"/zaken/{case.pk}/").status_code == 404
     # Every action on it: 404 too (assigning is for coordinators only: 403 before anything is looked up).
-    posted = {url: client.post(f"/{url}").status_code for url in case_urls if url != f"zaken/{case.pk}/"}
+    posted = {
+        url: client.post(f"/{url}").status_code for url in case_urls if url != f"zaken/{case.pk}/"
+    }
     assert posted == {url: 403 if url.endswith("/toewijzen/") else 404 for url in posted}
     denied = AuditEvent.objects.filter(
-        action=AuditAction.ACCESS_DENIED, object_type="cases.case", object_id=str(case.pk), actor_username=worker.username
+        action=AuditAction.ACCESS_DENIED,
+        object_type="cases.case",
+        object_id=str(case.pk),
+        actor_username=worker.username,
     )
     assert denied.count() == 1 + sum(1 for status in posted.values() if status == 404)
     household = world.objects["household_case_a2"]
@@ -286,7 +325,9 @@ def test_worker_of_team_a_gets_404_for_every_page_of_a_case_of_team_b_and_it_is_
 
 
 @pytest.mark.django_db
-def test_a_team_loses_the_household_when_its_case_closes_and_another_team_works_it(client, verified_client):
+def test_a_team_loses_the_household_when_its_case_closes_and_another_team_works_it(
+    client, verified_client
+):
     """A closed case keeps its history for the team, not the household's current persons and arrears."""
     from vroegsignaal.cases.models import Case, CaseStatus
     from vroegsignaal.households.models import Household
@@ -317,7 +358,9 @@ def test_a_team_loses_the_household_when_its_case_closes_and_another_team_works_
     assert SECRET_TEAM not in html and f"/signalen/huishoudens/{household.pk}/" not in html
     assert "Deze zaak is afgesloten." in html
     # While the case was open the worker did see the household and its persons.
-    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.IN_CONTACT, closed_on=None, outcome="")
+    Case.objects.filter(pk=closed.pk).update(
+        status=CaseStatus.IN_CONTACT, closed_on=None, outcome=""
+    )
     assert household in scoped(worker, Household)
     assert SECRET_TEAM in client.get(f"/zaken/{closed.pk}/").content.decode()
 

@@ -12,7 +12,9 @@ SHOW = ["sh", "-c", 'printf "%s|%s|%s" "$SECRET_KEY" "$DATABASE_URL" "$LAATSTE"'
 
 def run(env_file: Path, *command: str) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"]}
-    return subprocess.run([str(SCRIPT), str(env_file), *command], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [str(SCRIPT), str(env_file), *command], env=env, capture_output=True, text=True
+    )
 
 
 def test_the_file_s_variables_reach_the_command_unchanged(tmp_path):
@@ -37,11 +39,16 @@ def test_the_command_s_exit_status_is_kept(tmp_path):
     assert run(env_file, "sh", "-c", "exit 7").returncode == 7
 
 
-def test_a_missing_file_or_a_malformed_line_stops_before_the_command_without_showing_values(tmp_path):
+def test_a_missing_file_or_a_malformed_line_stops_before_the_command_without_showing_values(
+    tmp_path,
+):
     missing = run(tmp_path / "ontbreekt.env", "touch", str(tmp_path / "gedraaid"))
     assert missing.returncode == 2
     user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
-    assert missing.stderr == f"with-env.sh: {tmp_path / 'ontbreekt.env'} bestaat niet of is niet leesbaar voor {user}.\n"
+    assert (
+        missing.stderr
+        == f"with-env.sh: {tmp_path / 'ontbreekt.env'} bestaat niet of is niet leesbaar voor {user}.\n"
+    )
     bad = tmp_path / "fout.env"
     bad.write_text("SECRET_KEY=geheim\nGEEN REGEL\n")
     result = run(bad, "touch", str(tmp_path / "gedraaid"))

@@ -96,7 +96,9 @@ def _utility(argv: list[str]):
                 def error(message):
                     if not parser.called_from_command_line:
                         django_error(message)  # call_command: Django's CommandError
-                    sys.stderr.write(f"{parser.prog}: {in_dutch(message).rstrip('.')} (zie '{parser.prog} --help').\n")
+                    sys.stderr.write(
+                        f"{parser.prog}: {in_dutch(message).rstrip('.')} (zie '{parser.prog} --help').\n"
+                    )
                     sys.exit(EXIT_ARGUMENTS)
 
                 parser.error = error

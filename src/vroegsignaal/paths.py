@@ -84,7 +84,9 @@ def output_problem(path: str | Path) -> str | None:
             if path.parent.exists():
                 return f"{shown(path.parent)} is geen map."
             return f"De map {shown(path.parent)} bestaat niet."
-        if not os.access(path.parent, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        if not os.access(
+            path.parent, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids
+        ):
             return f"Kan {shown(path)} niet schrijven: geen toegang tot de map (bestandsrechten)."
     except OSError as error:
         return f"Kan {shown(path)} niet schrijven: {reason(error)}."

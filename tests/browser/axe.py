@@ -17,7 +17,8 @@ def violations(page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: tags, resultTypes: ['violations']})", WCAG_AA
+        "async (tags) => await axe.run(document, {runOnly: tags, resultTypes: ['violations']})",
+        WCAG_AA,
     )
     return [
         f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]} {[n.get('failureSummary') for n in v['nodes']]}"

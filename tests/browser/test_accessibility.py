@@ -23,7 +23,9 @@ def test_home_page_meets_wcag_aa(axe_page, live_server, client):
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     login_verified(client, user)
     cookie = client.cookies["sessionid"]
-    axe_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    axe_page.context.add_cookies(
+        [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
+    )
     axe_page.goto(f"{live_server.url}/")
     assert "Welkom" in axe_page.content()
     assert violations(axe_page) == []

@@ -22,12 +22,22 @@ SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElemen
 
 
 def test_case_page_fits_a_phone_and_a_worker_takes_the_case(page, live_server, world, screenshot):  # noqa: F811
-    team = TeamFactory(municipality=world.municipality, code="NOORD", name="Wijkteam Noord", phone="020-1234567")
-    coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
-    worker = UserFactory(username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality)
+    team = TeamFactory(
+        municipality=world.municipality, code="NOORD", name="Wijkteam Noord", phone="020-1234567"
+    )
+    coordinator = UserFactory(
+        username="coordinator", role=Role.COORDINATOR, municipality=world.municipality
+    )
+    worker = UserFactory(
+        username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality
+    )
     today = timezone.localdate()
-    case = services.pick_up_signal(make_signal(world, crisis=True), coordinator, team=team, on=today - dt.timedelta(days=3))
-    services.log_contact_attempt(case, coordinator, kind="Telefoon", reached=False, on=today, note="Voicemail ingesproken")
+    case = services.pick_up_signal(
+        make_signal(world, crisis=True), coordinator, team=team, on=today - dt.timedelta(days=3)
+    )
+    services.log_contact_attempt(
+        case, coordinator, kind="Telefoon", reached=False, on=today, note="Voicemail ingesproken"
+    )
 
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server, worker, TOTPDevice.objects.create(user=worker, name="default"))
@@ -35,7 +45,9 @@ def test_case_page_fits_a_phone_and_a_worker_takes_the_case(page, live_server, w
     page.get_by_role("heading", name=f"Zaak {case.pk}", level=1).wait_for()
     # The tables scroll within themselves, the long outcomes stay within the page.
     assert page.evaluate(SIDEWAYS) <= 1
-    assert page.locator("#id_afsluiten-outcome").input_value() == ""  # no outcome chosen for the worker
+    assert (
+        page.locator("#id_afsluiten-outcome").input_value() == ""
+    )  # no outcome chosen for the worker
     screenshot("cases-detail-phone")
 
     page.get_by_role("button", name="Aan mij toewijzen").click()
@@ -46,7 +58,9 @@ def test_case_page_fits_a_phone_and_a_worker_takes_the_case(page, live_server, w
 
     # The coordinator's page holds the assignment form too.
     page.context.clear_cookies()
-    log_in(page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default"))
+    log_in(
+        page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default")
+    )
     page.goto(f"{live_server.url}/zaken/{case.pk}/")
     page.get_by_role("heading", name="Toewijzen").wait_for()
     assert page.evaluate(SIDEWAYS) <= 1

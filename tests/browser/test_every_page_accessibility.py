@@ -74,16 +74,22 @@ class Page:
     steps: Steps | None = None
     status: int = 200  # of the page axe looks at (after the steps, if any)
     wait_for: str = ""  # a selector the page shows once its scripts are done
-    breaks: tuple[str, Exception] | None = None  # an error page: what fails while the page is opened
+    breaks: tuple[str, Exception] | None = (
+        None  # an error page: what fails while the page is opened
+    )
     ends_on: str = ""  # the URL name the steps lead to, if another page than ``url``
-    also: Callable[[object], list[str]] | None = None  # what else to check that axe cannot (problems found)
+    also: Callable[[object], list[str]] | None = (
+        None  # what else to check that axe cannot (problems found)
+    )
 
     @property
     def label(self) -> str:
         return f"{self.url}{self.query}{f' [{self.state}]' if self.state else ''}"
 
     def path(self, world: World) -> str:
-        base = self.url if self.url.startswith("/") else reverse(self.url, kwargs=self.kwargs(world))
+        base = (
+            self.url if self.url.startswith("/") else reverse(self.url, kwargs=self.kwargs(world))
+        )
         return f"{base}{self.query}"
 
 
@@ -100,7 +106,9 @@ def submit(selector: str) -> Steps:
     return steps
 
 
-def fill_and_submit(values: dict[str, str], button: str, files: dict[str, str] | None = None) -> Steps:
+def fill_and_submit(
+    values: dict[str, str], button: str, files: dict[str, str] | None = None
+) -> Steps:
     def steps(page, world):
         for selector, value in values.items():
             target = page.locator(selector)
@@ -126,7 +134,10 @@ def then(*steps: Steps) -> Steps:
 
 
 def log_in_with(username: str, password: str) -> Steps:
-    return fill_and_submit({"#id_auth-username": username, "#id_auth-password": password}, "main form button.utrecht-button--primary-action")
+    return fill_and_submit(
+        {"#id_auth-username": username, "#id_auth-password": password},
+        "main form button.utrecht-button--primary-action",
+    )
 
 
 def until_locked_out(page, world):
@@ -157,22 +168,31 @@ def admin_action(action: str, pk: Callable[[World], int]) -> Steps:
 
 def case(status: str, state: str = "", **extra) -> Page:
     """The case page of the world's case in ``status``."""
-    return Page("cases:detail", lambda w: {"case_id": w.cases[status].pk}, state=state or status, **extra)
+    return Page(
+        "cases:detail", lambda w: {"case_id": w.cases[status].pk}, state=state or status, **extra
+    )
 
 
 def in_dutch(*selectors: str) -> Callable[[object], list[str]]:
     """WCAG 3.1.2 (language of parts), which axe does not check: these fields hold Dutch text."""
 
     def check(page) -> list[str]:
-        langs = {s: page.evaluate("s => document.querySelector(s).closest('[lang]').lang", s) for s in selectors}
-        return [f"{s} holds Dutch but is marked {lang!r}" for s, lang in langs.items() if lang != "nl"]
+        langs = {
+            s: page.evaluate("s => document.querySelector(s).closest('[lang]').lang", s)
+            for s in selectors
+        }
+        return [
+            f"{s} holds Dutch but is marked {lang!r}" for s, lang in langs.items() if lang != "nl"
+        ]
 
     return check
 
 
 TRAY = Page("reporting:tray", lambda w: {"tray_id": w.tray.pk})
 HOUSEHOLD = Page("reporting:household", lambda w: {"household_id": w.household.pk})
-HELD_DELIVERY = Page("intake:detail", lambda w: {"delivery_id": w.held.pk}, state="wacht op bevestiging")
+HELD_DELIVERY = Page(
+    "intake:detail", lambda w: {"delivery_id": w.held.pk}, state="wacht op bevestiging"
+)
 SUBJECT_FOUND = Page(
     "privacy:subject_access", state="met resultaat",
     steps=fill_and_submit(
@@ -196,7 +216,9 @@ ACCOUNT = [
 # Their states after a form is sent differ between the roles only in the menu: checked once.
 ACCOUNT_FORMS = [
     Page("two_factor:backup_tokens", state="reservecodes aangemaakt", steps=submit(NEXT)),
-    Page("portal:password_change", state="met fouten", steps=submit("main form button[type=submit]")),
+    Page(
+        "portal:password_change", state="met fouten", steps=submit("main form button[type=submit]")
+    ),
 ]
 
 PAGES: dict[str, list[Page]] = {
@@ -204,54 +226,141 @@ PAGES: dict[str, list[Page]] = {
     "anoniem": [
         Page("two_factor:login"),
         Page("two_factor:login", query="?verlopen=1", state="sessie verlopen"),
-        Page("two_factor:login", state="onjuist wachtwoord", steps=log_in_with("beheerder", "onjuist")),
-        Page("two_factor:login", state="verificatiecode", steps=log_in_with("coordinator", "demo-wachtwoord-2026")),
-        Page("two_factor:login", state="reservecode", steps=then(log_in_with("privacy", "demo-wachtwoord-2026"), submit("button[name=wizard_goto_step][value=backup]"))),
+        Page(
+            "two_factor:login",
+            state="onjuist wachtwoord",
+            steps=log_in_with("beheerder", "onjuist"),
+        ),
+        Page(
+            "two_factor:login",
+            state="verificatiecode",
+            steps=log_in_with("coordinator", "demo-wachtwoord-2026"),
+        ),
+        Page(
+            "two_factor:login",
+            state="reservecode",
+            steps=then(
+                log_in_with("privacy", "demo-wachtwoord-2026"),
+                submit("button[name=wizard_goto_step][value=backup]"),
+            ),
+        ),
         Page("two_factor:login", state="geblokkeerd", steps=until_locked_out, status=429),
-        Page("two_factor:login", state="403 formulier verlopen", steps=without_csrf_cookie, status=403),
+        Page(
+            "two_factor:login",
+            state="403 formulier verlopen",
+            steps=without_csrf_cookie,
+            status=403,
+        ),
         Page("/account/bestaat-niet/", state="404", status=404),
     ],
     # Signed in with a password, no authenticator app yet: the set-up wizard.
     "nieuw": [
         Page("two_factor:setup"),
         Page("two_factor:setup", state="QR-code", steps=submit(NEXT)),
-        Page("two_factor:setup", state="onjuiste code", steps=then(submit(NEXT), fill_and_submit({"#id_generator-token": "000000"}, NEXT))),
+        Page(
+            "two_factor:setup",
+            state="onjuiste code",
+            steps=then(submit(NEXT), fill_and_submit({"#id_generator-token": "000000"}, NEXT)),
+        ),
     ],
     "coordinator": [
         *ACCOUNT,
         *ACCOUNT_FORMS,
         Page("reporting:trays"),
         TRAY,
-        Page("reporting:tray", lambda w: {"tray_id": w.tray.pk}, query="?bedrag_van=100&sorteer=-bedrag", state="gefilterd"),
+        Page(
+            "reporting:tray",
+            lambda w: {"tray_id": w.tray.pk},
+            query="?bedrag_van=100&sorteer=-bedrag",
+            state="gefilterd",
+        ),
         HOUSEHOLD,
         Page("reporting:map", wait_for="#vs-map path.leaflet-interactive"),
         Page("reporting:dashboard"),
         Page("reporting:monitor"),
         Page("signals:rules"),
-        Page("signals:rules", state="met fouten", steps=fill_and_submit({"#id_max_age_days": ""}, "main form.rules-form button[type=submit]")),
+        Page(
+            "signals:rules",
+            state="met fouten",
+            steps=fill_and_submit(
+                {"#id_max_age_days": ""}, "main form.rules-form button[type=submit]"
+            ),
+        ),
         Page("signals:trays_manage"),
         Page("signals:tray_add"),
-        Page("signals:tray_add", state="met fouten", steps=submit("main form.trays-form button[type=submit]")),
+        Page(
+            "signals:tray_add",
+            state="met fouten",
+            steps=submit("main form.trays-form button[type=submit]"),
+        ),
         Page("signals:tray_edit", lambda w: {"tray_id": w.tray.pk}),
         Page("signals:tray_delete", lambda w: {"tray_id": w.tray.pk}),
         Page("cases:list"),
         Page("cases:list", query="?toon=alle&sorteer=termijn", state="alle zaken"),
-        *(case(status) for status in ("opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten")),
-        case("opgepakt", state="contactpoging met fouten", steps=submit("#poging button[type=submit]")),
-        Page("cases:letter_template", also=in_dutch("#id_subject", "#id_body")),  # the letter to a resident
-        Page("cases:letter_template", state="met fouten", steps=fill_and_submit({"#id_subject": ""}, "main form.case-form button[type=submit]")),
+        *(
+            case(status)
+            for status in (
+                "opgepakt",
+                "contact_gezocht",
+                "in_contact",
+                "hulp_aanvaard",
+                "afgesloten",
+            )
+        ),
+        case(
+            "opgepakt",
+            state="contactpoging met fouten",
+            steps=submit("#poging button[type=submit]"),
+        ),
+        Page(
+            "cases:letter_template", also=in_dutch("#id_subject", "#id_body")
+        ),  # the letter to a resident
+        Page(
+            "cases:letter_template",
+            state="met fouten",
+            steps=fill_and_submit({"#id_subject": ""}, "main form.case-form button[type=submit]"),
+        ),
         Page("intake:list", state="403", status=403),
-        Page("portal:home", state="400", status=400, breaks=("vroegsignaal.portal.services.home_for", SuspiciousOperation("test"))),
+        Page(
+            "portal:home",
+            state="400",
+            status=400,
+            breaks=("vroegsignaal.portal.services.home_for", SuspiciousOperation("test")),
+        ),
         # Without a request: the page is the same for every role.
-        Page("portal:home", state="500", status=500, breaks=("vroegsignaal.portal.services.home_for", RuntimeError("test"))),
+        Page(
+            "portal:home",
+            state="500",
+            status=500,
+            breaks=("vroegsignaal.portal.services.home_for", RuntimeError("test")),
+        ),
     ],
     "hulpverlener": [
         *ACCOUNT,
         Page("cases:list"),
-        *(case(status) for status in ("opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten")),
-        case("in_contact", state="notitie met fouten", steps=submit("#notitie button[type=submit]")),
-        Page("cases:detail", lambda w: {"case_id": w.unassigned.pk}, state="zonder hulpverlener: aan mij toewijzen"),
-        Page("reporting:household", lambda w: {"household_id": w.cases["in_contact"].household_id}, query="?doel=hulpverlening"),
+        *(
+            case(status)
+            for status in (
+                "opgepakt",
+                "contact_gezocht",
+                "in_contact",
+                "hulp_aanvaard",
+                "afgesloten",
+            )
+        ),
+        case(
+            "in_contact", state="notitie met fouten", steps=submit("#notitie button[type=submit]")
+        ),
+        Page(
+            "cases:detail",
+            lambda w: {"case_id": w.unassigned.pk},
+            state="zonder hulpverlener: aan mij toewijzen",
+        ),
+        Page(
+            "reporting:household",
+            lambda w: {"household_id": w.cases["in_contact"].household_id},
+            query="?doel=hulpverlening",
+        ),
         Page("reporting:trays", state="403", status=403),
     ],
     "schuldeiser": [
@@ -260,16 +369,27 @@ PAGES: dict[str, list[Page]] = {
         Page("intake:upload"),
         Page("intake:upload", state="met fouten", steps=submit("main form button[type=submit]")),
         Page(
-            "intake:upload", state="voorbeeld", ends_on="intake:preview",
+            "intake:upload",
+            state="voorbeeld",
+            ends_on="intake:preview",
             steps=fill_and_submit(
-                {"#id_peildatum": lambda w: timezone.localdate().isoformat()}, "main form button[type=submit]",
+                {"#id_peildatum": lambda w: timezone.localdate().isoformat()},
+                "main form button[type=submit]",
                 files={"#id_file": lambda w: w.upload},
             ),
         ),  # fmt: skip
         Page("intake:column_mapping"),
-        Page("intake:column_mapping", state="opgeslagen", steps=submit("main form button[type=submit]")),
+        Page(
+            "intake:column_mapping",
+            state="opgeslagen",
+            steps=submit("main form button[type=submit]"),
+        ),
         Page("intake:api_keys"),
-        Page("intake:api_keys", state="nieuwe sleutel", steps=fill_and_submit({"#id_name": "Incassosysteem"}, "main form button[type=submit]")),
+        Page(
+            "intake:api_keys",
+            state="nieuwe sleutel",
+            steps=fill_and_submit({"#id_name": "Incassosysteem"}, "main form button[type=submit]"),
+        ),
         Page("intake:revoke_api_key", lambda w: {"api_key_id": w.api_key.pk}),
         Page("intake:detail", lambda w: {"delivery_id": w.report.pk}, state="verslag"),
         HELD_DELIVERY,
@@ -288,8 +408,12 @@ PAGES: dict[str, list[Page]] = {
         Page("privacy:subject_access"),
         SUBJECT_FOUND,
         Page(
-            "privacy:subject_access", state="met fouten", status=400,
-            steps=fill_and_submit({"#id_bsn": "123"}, "main form.subject-search button[type=submit]"),
+            "privacy:subject_access",
+            state="met fouten",
+            status=400,
+            steps=fill_and_submit(
+                {"#id_bsn": "123"}, "main form.subject-search button[type=submit]"
+            ),
         ),  # fmt: skip
         Page("reporting:monitor"),
         Page("reporting:trays", state="403", status=403),
@@ -303,9 +427,14 @@ PAGES: dict[str, list[Page]] = {
         Page("admin:organisations_user_add"),
         Page("admin:organisations_user_change", lambda w: {"object_id": w.users["coordinator"].pk}),
         Page("admin:intake_delivery_change", lambda w: {"object_id": w.held.pk}),
-        Page("admin:intake_apikey_changelist", state="intrekken bevestigen", steps=admin_action("revoke_keys", lambda w: w.api_key.pk)),
         Page(
-            "admin:intake_delivery_changelist", state="opnieuw verwerken bevestigen",
+            "admin:intake_apikey_changelist",
+            state="intrekken bevestigen",
+            steps=admin_action("revoke_keys", lambda w: w.api_key.pk),
+        ),
+        Page(
+            "admin:intake_delivery_changelist",
+            state="opnieuw verwerken bevestigen",
             steps=admin_action("reprocess_stalled", lambda w: w.stalled.pk),
         ),  # fmt: skip
     ],
@@ -391,32 +520,59 @@ def build_world(files: Path) -> World:
     setup.set_up_demo(files)
     retention.purge()  # a retention run for its page (and what it clears is not opened below)
     world = World(files)
-    world.users = {login.username: User.objects.get(username=login.username) for login in setup.DEMO_LOGINS}
+    world.users = {
+        login.username: User.objects.get(username=login.username) for login in setup.DEMO_LOGINS
+    }
     world.users["nieuw"] = UserFactory(
         username="nieuw", role=Role.COORDINATOR, municipality=world.users["coordinator"].municipality,
         must_change_password=True,
     )  # fmt: skip
-    UserFactory(username="geblokkeerd", role=Role.COORDINATOR, municipality=world.users["coordinator"].municipality)
+    UserFactory(
+        username="geblokkeerd",
+        role=Role.COORDINATOR,
+        municipality=world.users["coordinator"].municipality,
+    )
     world.cases = {case.status: case for case in Case.objects.order_by("-pk")}
-    assert set(world.cases) == {"opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten"}
-    team_cases = Case.objects.filter(team=world.users["hulpverlener"].team).exclude(status="afgesloten")
+    assert set(world.cases) == {
+        "opgepakt",
+        "contact_gezocht",
+        "in_contact",
+        "hulp_aanvaard",
+        "afgesloten",
+    }
+    team_cases = Case.objects.filter(team=world.users["hulpverlener"].team).exclude(
+        status="afgesloten"
+    )
     world.objects["unassigned"] = team_cases.filter(worker=None).order_by("pk").first()
-    open_signal = Signal.objects.filter(status="nieuw", tray__isnull=False).order_by("-priority", "pk").first()
+    open_signal = (
+        Signal.objects.filter(status="nieuw", tray__isnull=False)
+        .order_by("-priority", "pk")
+        .first()
+    )
     world.objects["tray"] = Tray.objects.get(pk=open_signal.tray_id)
     world.objects["household"] = open_signal.household
-    world.objects["person"] = Person.objects.filter(household=world.cases["in_contact"].household).first()
+    world.objects["person"] = Person.objects.filter(
+        household=world.cases["in_contact"].household
+    ).first()
 
     creditor_user = world.users["schuldeiser"]
     creditor = creditor_user.creditor
     stands = sorted((files / "leveringen" / creditor.code).iterdir())
     world.objects["upload"] = stands[-1]
     world.objects["report"] = (
-        Delivery.objects.filter(creditor=creditor, status=DeliveryStatus.VERWERKT).order_by("-rows_rejected", "pk").first()
+        Delivery.objects.filter(creditor=creditor, status=DeliveryStatus.VERWERKT)
+        .order_by("-rows_rejected", "pk")
+        .first()
     )
     # An older stand after a newer one: held by the safety check until the creditor confirms it.
     between = dt.date.fromisoformat(stands[0].stem) + dt.timedelta(days=14)
     world.objects["held"] = intake.receive_delivery(
-        creditor, stands[0], filename=stands[0].name, reference_date=between, via=Via.UPLOAD, user=creditor_user
+        creditor,
+        stands[0],
+        filename=stands[0].name,
+        reference_date=between,
+        via=Via.UPLOAD,
+        user=creditor_user,
     )
     assert world.held.status == DeliveryStatus.WACHT_OP_BEVESTIGING
     # The latest stand again: refused as a duplicate.
@@ -425,7 +581,9 @@ def build_world(files: Path) -> World:
         via=Via.UPLOAD, user=creditor_user,
     )  # fmt: skip
     assert world.refused.status == DeliveryStatus.AFGEWEZEN
-    world.objects["api_key"], _ = intake.create_api_key(creditor, "Incassosysteem productie", creditor_user)
+    world.objects["api_key"], _ = intake.create_api_key(
+        creditor, "Incassosysteem productie", creditor_user
+    )
     # A delivery whose worker died halfway: no sign of life for 40 minutes.
     with mock.patch.object(intake, "_enqueue"):
         stalled = intake.receive_delivery(
@@ -433,14 +591,18 @@ def build_world(files: Path) -> World:
             user=creditor_user, background=True,
         )  # fmt: skip
     Delivery.objects.filter(pk=stalled.pk).update(
-        status=DeliveryStatus.IN_BEHANDELING, progress=45, heartbeat_at=timezone.now() - dt.timedelta(minutes=40)
+        status=DeliveryStatus.IN_BEHANDELING,
+        progress=45,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=40),
     )
     world.objects["stalled"] = Delivery.objects.get(pk=stalled.pk)
     assert world.stalled.stalled_since()
 
     officer.start_verification(world.users["privacy"], "keten")
     # Reserve codes, so that the log-in offers them.
-    StaticDevice.objects.create(user=world.users["privacy"], name="backup").token_set.create(token="abcd1234")
+    StaticDevice.objects.create(user=world.users["privacy"], name="backup").token_set.create(
+        token="abcd1234"
+    )
     return world
 
 
@@ -507,7 +669,9 @@ def look_at_all(page, base_url: str, world: World, role: str, pages: list[Page])
     sign_in(page, base_url, world, role)
     problems = []
     for language in LANGUAGES:
-        start = {"anoniem": "two_factor:login", "nieuw": "two_factor:setup"}.get(role, "portal:home")
+        start = {"anoniem": "two_factor:login", "nieuw": "two_factor:setup"}.get(
+            role, "portal:home"
+        )
         page.goto(f"{base_url}{reverse(start)}")
         switch_language(page, base_url, language)
         for spec in pages:
@@ -524,7 +688,9 @@ def look_at_all(page, base_url: str, world: World, role: str, pages: list[Page])
 def test_every_page_meets_wcag_aa(axe_page, live_server, world):
     """Every role in turn, on one world (building it is the slow part); all that axe finds is
     reported at once."""
-    axe_page.on("dialog", lambda dialog: dialog.accept())  # the portal's "are you sure?" before a form is sent
+    axe_page.on(
+        "dialog", lambda dialog: dialog.accept()
+    )  # the portal's "are you sure?" before a form is sent
     rendered: set[str] = set()
 
     def record(sender, template, **kwargs):
@@ -559,7 +725,13 @@ def test_pages_on_a_phone_meet_wcag_aa(axe_page, live_server, world):
 @pytest.mark.django_db
 def test_every_page_is_visited_by_a_role(client):
     """A named URL that answers GET is in PAGES or, with its reason, in NOT_PAGES."""
-    visited = {name for pages in PAGES.values() for page in pages for name in (page.url, page.ends_on) if name}
+    visited = {
+        name
+        for pages in PAGES.values()
+        for page in pages
+        for name in (page.url, page.ends_on)
+        if name
+    }
     named = {}
     for route, pattern, namespace in iter_patterns(get_resolver()):
         if pattern.name is None or namespace == "admin":

@@ -15,12 +15,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def coordinator():
     municipality = MunicipalityFactory(code="0999", name="Voorbeeldstad")
-    user = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=municipality, first_name="Fatima")
+    user = UserFactory(
+        username="coordinator",
+        role=Role.COORDINATOR,
+        municipality=municipality,
+        first_name="Fatima",
+    )
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user, device
 
 
-def test_coordinator_logs_in_with_password_and_totp_and_sees_the_shell(page, live_server, coordinator, screenshot):
+def test_coordinator_logs_in_with_password_and_totp_and_sees_the_shell(
+    page, live_server, coordinator, screenshot
+):
     user, device = coordinator
     log_in_with_password(page, live_server.url, user.username)
     screenshot("login-token-step")
@@ -33,7 +40,9 @@ def test_coordinator_logs_in_with_password_and_totp_and_sees_the_shell(page, liv
     screenshot("home-coordinator")
 
 
-def test_five_wrong_totp_codes_lock_the_account_in_the_browser(page, live_server, coordinator, screenshot):
+def test_five_wrong_totp_codes_lock_the_account_in_the_browser(
+    page, live_server, coordinator, screenshot
+):
     user, device = coordinator
     log_in_with_password(page, live_server.url, user.username)
     wrong = "123456" if code_for(device) != "123456" else "654321"
@@ -47,7 +56,9 @@ def test_five_wrong_totp_codes_lock_the_account_in_the_browser(page, live_server
     page.get_by_role("heading", name="Account tijdelijk geblokkeerd").wait_for()
 
 
-def test_a_user_switches_to_english_before_logging_in_and_back_after(page, live_server, coordinator, screenshot):
+def test_a_user_switches_to_english_before_logging_in_and_back_after(
+    page, live_server, coordinator, screenshot
+):
     user, device = coordinator
     page.goto(f"{live_server.url}/")
     page.get_by_role("button", name="English").click()

@@ -16,7 +16,12 @@ from vroegsignaal.privacy.models import AuditAction, RetentionRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PAGES = ["/privacy/auditlog/", "/privacy/controle/", "/privacy/opschoonrondes/", "/privacy/inzageverzoek/"]
+PAGES = [
+    "/privacy/auditlog/",
+    "/privacy/controle/",
+    "/privacy/opschoonrondes/",
+    "/privacy/inzageverzoek/",
+]
 
 
 def sign_in(page, live_server, client, user) -> None:

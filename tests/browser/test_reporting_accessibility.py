@@ -14,7 +14,10 @@ from vroegsignaal.reporting.tests.conftest import Town
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SQUARE = {"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.1, 52.0], [5.1, 52.1], [5.0, 52.1], [5.0, 52.0]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[5.0, 52.0], [5.1, 52.0], [5.1, 52.1], [5.0, 52.1], [5.0, 52.0]]],
+}
 
 
 @pytest.fixture
@@ -23,12 +26,16 @@ def signed_in(axe_page, live_server, client):
     town.buurt.geometry, town.buurt.households = SQUARE, 500
     town.buurt.save()
     household = town.household()
-    energy = town.arrear(household, town.energie, {dt.date(2026, 1, 1): 9_000, dt.date(2026, 2, 1): 14_500})
+    energy = town.arrear(
+        household, town.energie, {dt.date(2026, 1, 1): 9_000, dt.date(2026, 2, 1): 14_500}
+    )
     town.signal(household, crisis=True, arrears=[energy], signal_date=dt.date(2026, 2, 1))
     TOTPDevice.objects.create(user=town.coordinator, name="default", confirmed=True)
     login_verified(client, town.coordinator)
     cookie = client.cookies["sessionid"]
-    axe_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    axe_page.context.add_cookies(
+        [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
+    )
     return town, household
 
 

@@ -20,13 +20,19 @@ def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(
 ):
     municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
     services.set_rules(municipality, RuleValues())
-    coordinator = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Carla", last_name="Bos")
+    coordinator = UserFactory(
+        role=Role.COORDINATOR, municipality=municipality, first_name="Carla", last_name="Bos"
+    )
     refused = csp_refusals
-    log_in(page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default"))
+    log_in(
+        page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default")
+    )
     page.get_by_role("heading", name="Welkom").first.wait_for()
     on_home = len(refused)
 
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Signaalregels").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Signaalregels"
+    ).click()
     page.get_by_role("heading", name="Signaalregels", level=1).wait_for()
     assert page.get_by_label("Minimumbedrag per achterstand (euro)").input_value() == "0"
     page.get_by_label("Minimumbedrag per achterstand (euro)").fill("75")
@@ -61,20 +67,31 @@ def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(
     summary.wait_for()
     assert page.evaluate("() => document.activeElement.id") == "foutmeldingen"
     box = summary.bounding_box()
-    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]  # scrolled to it, not 850px down
+    assert (
+        box is not None and 0 <= box["y"] < page.viewport_size["height"]
+    )  # scrolled to it, not 850px down
     assert "De signaalregels zijn niet opgeslagen." in summary.inner_text()
-    summary.get_by_role("link", name="Minimumbedrag per achterstand (euro): Vul een geheel getal in").click()
+    summary.get_by_role(
+        "link", name="Minimumbedrag per achterstand (euro): Vul een geheel getal in"
+    ).click()
     assert page.evaluate("() => document.activeElement.id") == "id_min_amount_eur"
     assert services.current_rules(municipality).version == 2
 
     # On a phone the page does not scroll sideways; each version is a card, what changed in view.
     page.goto(f"{live_server.url}/signalen/regels/")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function("() => window.innerWidth === 390 && matchMedia('(max-width: 40rem)').matches")
-    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
-    changed = page.get_by_role("table", name="Versies van de signaalregels, nieuwste eerst").get_by_text(
-        "Minimumbedrag per achterstand: €\u00a00 → €\u00a075"
+    page.wait_for_function(
+        "() => window.innerWidth === 390 && matchMedia('(max-width: 40rem)').matches"
     )
+    assert (
+        page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        <= 1
+    )
+    changed = page.get_by_role(
+        "table", name="Versies van de signaalregels, nieuwste eerst"
+    ).get_by_text("Minimumbedrag per achterstand: €\u00a00 → €\u00a075")
     changed.scroll_into_view_if_needed()
     box = changed.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390

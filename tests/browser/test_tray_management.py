@@ -56,7 +56,9 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
 ):
     municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
     services.set_rules(municipality, RuleValues())
-    wijk = Neighbourhood.objects.create(code="WK036301", name="Noord", kind="wijk", municipality=municipality)
+    wijk = Neighbourhood.objects.create(
+        code="WK036301", name="Noord", kind="wijk", municipality=municipality
+    )
     oude_dorp = Neighbourhood.objects.create(
         code="BU03630101", name="Oude Dorp", kind="buurt", wijk=wijk, municipality=municipality
     )
@@ -70,14 +72,20 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     in_oude_dorp = household_with_two_arrears(municipality, oude_dorp, creditors, 1)
     household_with_two_arrears(municipality, haven, creditors, 2)
     services.evaluate(municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
-    coordinator = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Carla", last_name="Bos")
+    coordinator = UserFactory(
+        role=Role.COORDINATOR, municipality=municipality, first_name="Carla", last_name="Bos"
+    )
     refused = csp_refusals
-    log_in(page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default"))
+    log_in(
+        page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default")
+    )
     page.get_by_role("heading", name="Welkom").first.wait_for()
     on_home = len(refused)
 
     # From the rules page to tray management.
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Signaalregels").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Signaalregels"
+    ).click()
     page.get_by_role("heading", name="Signaalregels", level=1).wait_for()
     page.get_by_role("link", name="Werkbakjes beheren").click()
     page.get_by_role("heading", name="Werkbakjes beheren", level=1).wait_for()
@@ -111,7 +119,9 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     # The trays overview shows it first, with its one open signal.
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Werkbakjes").click()
     page.get_by_role("heading", name="Werkbakjes", level=1).wait_for()
-    counts = page.get_by_role("table", name="Werkbakjes met het aantal open signalen").get_by_role("row")
+    counts = page.get_by_role("table", name="Werkbakjes met het aantal open signalen").get_by_role(
+        "row"
+    )
     first = counts.nth(1).get_by_role("cell")
     assert (first.nth(0).inner_text(), first.nth(1).inner_text()) == ("Oude Dorp", "1")
     assert page.get_by_role("link", name="Werkbakjes beheren").is_visible()
@@ -120,11 +130,24 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     page.get_by_role("link", name="Werkbakjes beheren").click()
     page.get_by_role("heading", name="Werkbakjes beheren", level=1).wait_for()
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function("() => window.innerWidth === 390 && matchMedia('(max-width: 40rem)').matches")
-    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    page.wait_for_function(
+        "() => window.innerWidth === 390 && matchMedia('(max-width: 40rem)').matches"
+    )
+    assert (
+        page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        <= 1
+    )
     # Every row's actions are within the screen, not off to the side of a sideways-scrolling table.
-    actions = [page.get_by_role("button", name=f"{verb} werkbakje Meervoudig") for verb in ("Omhoog", "Omlaag")]
-    actions += [page.get_by_role("link", name=f"{verb} werkbakje Meervoudig") for verb in ("Wijzigen", "Verwijderen")]
+    actions = [
+        page.get_by_role("button", name=f"{verb} werkbakje Meervoudig")
+        for verb in ("Omhoog", "Omlaag")
+    ]
+    actions += [
+        page.get_by_role("link", name=f"{verb} werkbakje Meervoudig")
+        for verb in ("Wijzigen", "Verwijderen")
+    ]
     for action in actions:
         action.scroll_into_view_if_needed()
         box = action.bounding_box()
@@ -146,7 +169,11 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     for path in ("/signalen/regels/werkbakjes/", "/signalen/regels/werkbakjes/nieuw/"):
         axe_page.goto(f"{live_server.url}{path}")
         axe_page.add_script_tag(path=str(AXE))
-        result = axe_page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", WCAG_AA)
-        violations[path] = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+        result = axe_page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: tags})", WCAG_AA
+        )
+        violations[path] = [
+            (v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]
+        ]
     context.close()
     assert violations == {path: [] for path in violations}

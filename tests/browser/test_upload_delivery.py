@@ -30,7 +30,10 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     # The worker is played by this test, so the page can be seen while the delivery waits and runs.
     queued: list[int] = []
     monkeypatch.setattr(services, "_enqueue", queued.append)
-    rows = [row(n) for n in range(1, 9)] + [row(9, postcode="1234AZ"), row(10, telefoonnummer="geen")]
+    rows = [row(n) for n in range(1, 9)] + [
+        row(9, postcode="1234AZ"),
+        row(10, telefoonnummer="geen"),
+    ]
     upload = tmp_path / "achterstanden-november.csv"
     upload.write_bytes(csv_bytes(rows))
 
@@ -61,7 +64,9 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     services.process_delivery(delivery.pk)  # the worker's turn
 
     page.get_by_role("heading", name="Verslag").wait_for(timeout=15000)
-    assert page.get_by_text("De achterstanden zijn bijgewerkt; het verslag staat hieronder.").is_visible()
+    assert page.get_by_text(
+        "De achterstanden zijn bijgewerkt; het verslag staat hieronder."
+    ).is_visible()
     report = page.locator(".report-table")
     assert "Regels ontvangen" in report.inner_text() and "10" in report.inner_text()
     assert page.get_by_role("cell", name="ADRES_ONBEKEND").is_visible()
@@ -77,7 +82,9 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
     assert content[1].startswith("10;K-00009;postcode;ADRES_ONBEKEND;")
 
 
-def test_creditor_previews_and_delivers_an_xlsx(page, live_server, creditor_user, tmp_path, monkeypatch):
+def test_creditor_previews_and_delivers_an_xlsx(
+    page, live_server, creditor_user, tmp_path, monkeypatch
+):
     """The preview of a workbook streams the head of its sheet (the whole sheet is read by the worker)."""
     import openpyxl
 
@@ -97,7 +104,9 @@ def test_creditor_previews_and_delivers_an_xlsx(page, live_server, creditor_user
     workbook.save(upload)
     whole_sheet_reads: list[int] = []
     fast = parsing._read_xlsx_fastexcel
-    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", lambda *a: whole_sheet_reads.append(1) or fast(*a))
+    monkeypatch.setattr(
+        parsing, "_read_xlsx_fastexcel", lambda *a: whole_sheet_reads.append(1) or fast(*a)
+    )
 
     log_in(page, live_server, user, device)
     page.goto(f"{live_server.url}/leveringen/nieuw/")

@@ -19,23 +19,38 @@ from vroegsignaal.signals.tests.conftest import world  # noqa: F401 - the fixtur
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(page, live_server, world, screenshot):  # noqa: F811
+def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
+    page,
+    live_server,
+    world,  # noqa: F811
+    screenshot,
+):
     team = TeamFactory(
         municipality=world.municipality, code="NOORD", name="Wijkteam Noord",
         phone="020-1234567", email="noord@voorbeeldstad.nl", visiting_address="Dorpsplein 1",
     )  # fmt: skip
-    coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
-    worker = UserFactory(username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality)
+    coordinator = UserFactory(
+        username="coordinator", role=Role.COORDINATOR, municipality=world.municipality
+    )
+    worker = UserFactory(
+        username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality
+    )
     today = timezone.localdate()
     picked_up = today - dt.timedelta(days=10)
-    case = services.pick_up_signal(make_signal(world, crisis=True), coordinator, worker=worker, on=picked_up)
+    case = services.pick_up_signal(
+        make_signal(world, crisis=True), coordinator, worker=worker, on=picked_up
+    )
 
     # Content Security Policy violations per page load. htmx injects its indicator style on every
     # page (the home page too); the case pages must add none of their own.
     violations: list[str] = []
     page.on(
         "console",
-        lambda m: violations.append(page.url) if m.type == "error" and "Content Security Policy" in m.text else None,
+        lambda m: (
+            violations.append(page.url)
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
     )
     log_in(page, live_server, worker, TOTPDevice.objects.create(user=worker, name="default"))
 
@@ -94,17 +109,26 @@ def test_case_pages_meet_wcag_aa(axe_page, live_server, client, world):  # noqa:
     from tests.browser.axe import violations
 
     team = TeamFactory(municipality=world.municipality, code="NOORD", name="Wijkteam Noord")
-    coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
-    worker = UserFactory(username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality)
+    coordinator = UserFactory(
+        username="coordinator", role=Role.COORDINATOR, municipality=world.municipality
+    )
+    worker = UserFactory(
+        username="werker", role=Role.HULPVERLENER, team=team, municipality=world.municipality
+    )
     today = timezone.localdate()
     case = services.pick_up_signal(
-        make_signal(world, crisis=True), coordinator, worker=worker, on=today - dt.timedelta(days=10)
+        make_signal(world, crisis=True),
+        coordinator,
+        worker=worker,
+        on=today - dt.timedelta(days=10),
     )
     services.add_note(case, worker, "Eerste notitie")
     TOTPDevice.objects.create(user=worker, name="default", confirmed=True)
     login_verified(client, worker)
     cookie = client.cookies["sessionid"]
-    axe_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    axe_page.context.add_cookies(
+        [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
+    )
     problems = {}
     household = f"/signalen/huishoudens/{case.household_id}/"
     for path in ("/", "/zaken/", f"/zaken/{case.pk}/", household):

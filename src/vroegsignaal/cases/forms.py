@@ -40,13 +40,22 @@ class ContactAttemptForm(CasePageForm):
 
     kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
     reached = forms.TypedChoiceField(
-        label=_("Bereikt"), choices=[("ja", _("Ja")), ("nee", _("Nee"))], coerce=lambda v: v == "ja",
+        label=_("Bereikt"),
+        choices=[("ja", _("Ja")), ("nee", _("Nee"))],
+        coerce=lambda v: v == "ja",
         widget=forms.RadioSelect,
     )
     on = forms.DateField(label=_("Datum"), widget=PastDateInput)
-    part_of_day = forms.ChoiceField(label=_("Dagdeel"), choices=[("", "—"), *PartOfDay.choices], required=False)
+    part_of_day = forms.ChoiceField(
+        label=_("Dagdeel"), choices=[("", "—"), *PartOfDay.choices], required=False
+    )
     # As long as a note may be: 100,000 characters were stored as sent.
-    note = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    note = forms.CharField(
+        label=_("Toelichting"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
 
 
 class OfferForm(CasePageForm):
@@ -54,7 +63,9 @@ class OfferForm(CasePageForm):
 
     made_on = forms.DateField(label=_("Hulpaanbod gedaan op"), widget=PastDateInput)
     answer = forms.ChoiceField(label=_("Antwoord"), choices=OfferAnswer.choices, required=False)
-    answered_on = forms.DateField(label=_("Antwoord gegeven op"), widget=PastDateInput, required=False)
+    answered_on = forms.DateField(
+        label=_("Antwoord gegeven op"), widget=PastDateInput, required=False
+    )
 
 
 class CloseForm(CasePageForm):
@@ -72,19 +83,25 @@ class CloseForm(CasePageForm):
 class NoteForm(CasePageForm):
     prefix = "notitie"  # the case page holds several forms: unique ids
 
-    text = forms.CharField(label=_("Notitie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    text = forms.CharField(
+        label=_("Notitie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
 
 
 class AssignForm(CasePageForm):
     prefix = "toewijzen"  # the case page holds several forms: unique ids
 
     team = forms.ModelChoiceField(label=_("Wijkteam"), queryset=Team.objects.none())
-    worker = forms.ModelChoiceField(label=_("Hulpverlener"), queryset=User.objects.none(), required=False)
+    worker = forms.ModelChoiceField(
+        label=_("Hulpverlener"), queryset=User.objects.none(), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = scoped(user, Team)
-        self.fields["worker"].queryset = scoped(user, User).filter(role=Role.HULPVERLENER, is_active=True)
+        self.fields["worker"].queryset = scoped(user, User).filter(
+            role=Role.HULPVERLENER, is_active=True
+        )
 
 
 class PickUpForm(forms.Form):
@@ -107,4 +124,6 @@ class NotPickedUpForm(forms.Form):
 
 class LetterTemplateForm(forms.Form):
     subject = forms.CharField(label=_("Onderwerp"), max_length=200)
-    body = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 22}), max_length=10000)
+    body = forms.CharField(
+        label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 22}), max_length=10000
+    )

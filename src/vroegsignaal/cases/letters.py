@@ -65,7 +65,10 @@ def text_problems(text: str) -> list[str]:
                 "Onbekende invulvelden: %(unknown)s. U kunt deze invulvelden gebruiken: %(allowed)s.",
                 len(unknown),
             )
-            % {"unknown": ", ".join(f"${name}" for name in unknown), "allowed": ", ".join(f"${name}" for name in PLACEHOLDERS)}
+            % {
+                "unknown": ", ".join(f"${name}" for name in unknown),
+                "allowed": ", ".join(f"${name}" for name in PLACEHOLDERS),
+            }
         )
     if not template.is_valid():
         invalid = next(m for m in template.pattern.finditer(text) if m.group("invalid") is not None)
@@ -75,7 +78,10 @@ def text_problems(text: str) -> list[str]:
                 "Regel %(line)s: „%(text)s” is geen invulveld. Schrijf een invulveld als $aanhef of ${aanhef}, "
                 "en een los $-teken als $$."
             )
-            % {"line": text.count("\n", 0, start) + 1, "text": re.match(r"\$\S{0,15}", text[start:]).group()}
+            % {
+                "line": text.count("\n", 0, start) + 1,
+                "text": re.match(r"\$\S{0,15}", text[start:]).group(),
+            }
         )
     return problems
 
@@ -97,7 +103,9 @@ def dutch_date(on: dt.date) -> str:
         return date_format(on, "j F Y")
 
 
-def letter_values(*, names: list[str], address_lines: tuple[str, str], municipality_name: str, team, on: dt.date) -> dict[str, str]:
+def letter_values(
+    *, names: list[str], address_lines: tuple[str, str], municipality_name: str, team, on: dt.date
+) -> dict[str, str]:
     missing = "—"
     return {
         "aanhef": " en ".join(names) if names else "bewoner(s)",

@@ -56,22 +56,46 @@ class PartOfDay(models.TextChoices):
 class Outcome(models.TextChoices):
     """DDAS ``EnumEindresultaat`` (eindresultaat van een vroegsignaalzaak)."""
 
-    NIET_OPGEPAKT_HERHAALD = "Niet opgepakt: herhaalde melding", _("Niet opgepakt: herhaalde melding")
-    NIET_OPGEPAKT_ONTERECHT = "Niet opgepakt: onterecht signaal", _("Niet opgepakt: onterecht signaal")
+    NIET_OPGEPAKT_HERHAALD = (
+        "Niet opgepakt: herhaalde melding",
+        _("Niet opgepakt: herhaalde melding"),
+    )
+    NIET_OPGEPAKT_ONTERECHT = (
+        "Niet opgepakt: onterecht signaal",
+        _("Niet opgepakt: onterecht signaal"),
+    )
     OVERLEDEN = "Inwoner is overleden", _("Inwoner is overleden")
-    GEEN_INWONER = "Persoon is geen inwoner (meer) in de gemeente", _("Persoon is geen inwoner (meer) in de gemeente")
+    GEEN_INWONER = (
+        "Persoon is geen inwoner (meer) in de gemeente",
+        _("Persoon is geen inwoner (meer) in de gemeente"),
+    )
     NIET_OPGEPAKT_ANDERS = "Niet opgepakt: andere reden", _("Niet opgepakt: andere reden")
-    AL_BEKEND = "Inwoner al bekend bij schuldhulpverlening", _("Inwoner al bekend bij schuldhulpverlening")
-    ANDER_TRAJECT = "Inwoner heeft al een ander lopend traject", _("Inwoner heeft al een ander lopend traject")
-    GEEN_CONTACT = "Definitief geen contact kunnen krijgen", _("Definitief geen contact kunnen krijgen")
+    AL_BEKEND = (
+        "Inwoner al bekend bij schuldhulpverlening",
+        _("Inwoner al bekend bij schuldhulpverlening"),
+    )
+    ANDER_TRAJECT = (
+        "Inwoner heeft al een ander lopend traject",
+        _("Inwoner heeft al een ander lopend traject"),
+    )
+    GEEN_CONTACT = (
+        "Definitief geen contact kunnen krijgen",
+        _("Definitief geen contact kunnen krijgen"),
+    )
     GEEN_REACTIE = "Geen reactie na eerder contact", _("Geen reactie na eerder contact")
-    GEEN_HULP_NODIG = "Inwoner hoeft geen hulp vanuit vroegsignalering", _("Inwoner hoeft geen hulp vanuit vroegsignalering")
+    GEEN_HULP_NODIG = (
+        "Inwoner hoeft geen hulp vanuit vroegsignalering",
+        _("Inwoner hoeft geen hulp vanuit vroegsignalering"),
+    )
     ZELF_BETAALD = (
         "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
         _("Inwoner heeft zelf al betaald/betalingsregeling getroffen"),
     )
     ADVIES_QUICK_FIX = "(Budget)advies en/of quick fix", _("(Budget)advies en/of quick fix")
-    VERVOLG_FINANCIEEL = "Vervolghulp en/of verwijzing financieel", _("Vervolghulp en/of verwijzing financieel")
+    VERVOLG_FINANCIEEL = (
+        "Vervolghulp en/of verwijzing financieel",
+        _("Vervolghulp en/of verwijzing financieel"),
+    )
     VERWIJZING_ZONDER_CONTACT = "Verwijzing zonder contact", _("Verwijzing zonder contact")
     VERVOLG_NIET_FINANCIEEL = (
         "Vervolghulp en/of verwijzing niet financieel",
@@ -84,7 +108,9 @@ class Outcome(models.TextChoices):
 # signaal": a case may find out only after contact that the signal was wrong, and the
 # creditors are then told ``onterecht_signaal`` (spec section 4).
 CASE_OUTCOMES = tuple(
-    o for o in Outcome if not o.value.startswith("Niet opgepakt") or o is Outcome.NIET_OPGEPAKT_ONTERECHT
+    o
+    for o in Outcome
+    if not o.value.startswith("Niet opgepakt") or o is Outcome.NIET_OPGEPAKT_ONTERECHT
 )
 
 
@@ -93,7 +119,10 @@ class NotPickedUpReason(models.TextChoices):
 
     ONTERECHT = "Niet opgepakt: onterecht signaal", _("Niet opgepakt: onterecht signaal")
     OVERLEDEN = "Inwoner is overleden", _("Inwoner is overleden")
-    GEEN_INWONER = "Persoon is geen inwoner (meer) in de gemeente", _("Persoon is geen inwoner (meer) in de gemeente")
+    GEEN_INWONER = (
+        "Persoon is geen inwoner (meer) in de gemeente",
+        _("Persoon is geen inwoner (meer) in de gemeente"),
+    )
     HERHAALD = "Niet opgepakt: herhaalde melding", _("Niet opgepakt: herhaalde melding")
     ANDERS = "Niet opgepakt: andere reden", _("Niet opgepakt: andere reden")
 
@@ -112,36 +141,67 @@ class Case(models.Model):
     so lists can sort and filter on it.
     """
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="cases", verbose_name=_("gemeente"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="cases", verbose_name=_("gemeente")
+    )
     signal = models.OneToOneField(
-        "signals.Signal", on_delete=models.PROTECT, related_name="case", verbose_name=_("vroegsignaal")
+        "signals.Signal",
+        on_delete=models.PROTECT,
+        related_name="case",
+        verbose_name=_("vroegsignaal"),
     )
     household = models.ForeignKey(
-        "households.Household", on_delete=models.PROTECT, related_name="cases", verbose_name=_("huishouden")
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("huishouden"),
     )
     team = models.ForeignKey(
-        "organisations.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("wijkteam")
+        "organisations.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("wijkteam"),
     )
     worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("hulpverlener"),
     )
-    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPGEPAKT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPGEPAKT
+    )
     crisis = models.BooleanField(_("crisis"), default=False)
     picked_up_on = models.DateField(_("datum opgepakt"))
     picked_up_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("opgepakt door"),
     )
     offer_made_on = models.DateField(_("hulpaanbod gedaan op"), null=True, blank=True)
-    offer_answer = models.CharField(_("antwoord op hulpaanbod"), max_length=10, choices=OfferAnswer.choices, blank=True, default="")
+    offer_answer = models.CharField(
+        _("antwoord op hulpaanbod"),
+        max_length=10,
+        choices=OfferAnswer.choices,
+        blank=True,
+        default="",
+    )
     offer_answered_on = models.DateField(_("antwoord gegeven op"), null=True, blank=True)
     contact_due = models.DateField(_("contact uiterlijk"), null=True, blank=True)
     contacted_on = models.DateField(_("contact gelegd op"), null=True, blank=True)
     first_conversation_due = models.DateField(_("eerste gesprek uiterlijk"), null=True, blank=True)
     first_conversation_on = models.DateField(_("eerste gesprek op"), null=True, blank=True)
     due_on = models.DateField(_("eerstvolgende termijn"), null=True, blank=True)
-    outcome = models.CharField(_("eindresultaat"), max_length=80, choices=Outcome.choices, blank=True, default="")
+    outcome = models.CharField(
+        _("eindresultaat"), max_length=80, choices=Outcome.choices, blank=True, default=""
+    )
     closed_on = models.DateField(_("afgesloten op"), null=True, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
@@ -160,7 +220,9 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["municipality", "status", "due_on"], name="case_municipality_due_idx"),
+            models.Index(
+                fields=["municipality", "status", "due_on"], name="case_municipality_due_idx"
+            ),
             models.Index(fields=["team", "status", "due_on"], name="case_team_due_idx"),
         ]
 
@@ -191,7 +253,12 @@ class CaseStatusChange(models.Model):
     to_status = models.CharField(_("naar"), max_length=16, choices=CaseStatus.choices)
     changed_at = models.DateTimeField(_("tijdstip"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("door")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
     )
     note = models.CharField(_("toelichting"), max_length=200, blank=True, default="")
 
@@ -222,9 +289,16 @@ class ContactAttempt(models.Model):
     kind = models.CharField(_("soort"), max_length=16, choices=ContactKind.choices)
     reached = models.BooleanField(_("bereikt"))
     date = models.DateField(_("datum"))
-    part_of_day = models.CharField(_("dagdeel"), max_length=8, choices=PartOfDay.choices, blank=True, default="")
+    part_of_day = models.CharField(
+        _("dagdeel"), max_length=8, choices=PartOfDay.choices, blank=True, default=""
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("door")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
     )
     note = EncryptedTextField(_("toelichting"), blank=True, default="")
     created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
@@ -246,7 +320,12 @@ class CaseNote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     text = EncryptedTextField(_("notitie"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("auteur")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
     )
     created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True)
 
@@ -265,13 +344,20 @@ class LetterTemplate(models.Model):
     """The municipality's own text for the outreach letter (see :mod:`.letters` for the placeholders)."""
 
     municipality = models.OneToOneField(
-        Municipality, on_delete=models.CASCADE, related_name="letter_template", verbose_name=_("gemeente")
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="letter_template",
+        verbose_name=_("gemeente"),
     )
     subject = models.CharField(_("onderwerp"), max_length=200)
     body = models.TextField(_("tekst"))
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("gewijzigd door"),
     )
 

@@ -122,7 +122,9 @@ def _check_assignment(municipality_id: int, team, worker) -> tuple:
     """Validate a team/worker pair; a worker alone brings their team."""
     if worker is not None:
         if worker.role != Role.HULPVERLENER or worker.team_id is None:
-            raise ValidationError({"worker": _("Alleen een hulpverlener van een wijkteam kan een zaak krijgen.")})
+            raise ValidationError(
+                {"worker": _("Alleen een hulpverlener van een wijkteam kan een zaak krijgen.")}
+            )
         if team is not None and worker.team_id != team.pk:
             raise ValidationError({"worker": _("Die hulpverlener hoort niet bij dat wijkteam.")})
         team = worker.team
@@ -219,7 +221,9 @@ def pick_up_signal(
     """
     picked_up_on = _today(on)
     with transaction.atomic():
-        locked_signal = signal_services.pick_up_signal(signal, actor=user)  # locks and checks the signal
+        locked_signal = signal_services.pick_up_signal(
+            signal, actor=user
+        )  # locks and checks the signal
         team, worker = _check_assignment(locked_signal.municipality_id, team, worker)
         if team is not None:
             signal_services.assign_team(locked_signal, team, actor=user)
@@ -238,17 +242,26 @@ def pick_up_signal(
         _refresh_due(case)
         case.save()
         CaseStatusChange.objects.create(
-            case=case, from_status="", to_status=CaseStatus.OPGEPAKT, changed_at=timezone.now(), actor=_actor(user)
+            case=case,
+            from_status="",
+            to_status=CaseStatus.OPGEPAKT,
+            changed_at=timezone.now(),
+            actor=_actor(user),
         )
         record(
-            user, AuditAction.CREATE, case, purpose="vroegsignaal opgepakt",
+            user,
+            AuditAction.CREATE,
+            case,
+            purpose="vroegsignaal opgepakt",
             details={"signaal": locked_signal.pk, "team": getattr(team, "code", None)},
         )
         on_case_picked_up(case.pk)
     return case
 
 
-def mark_not_picked_up(signal: Signal | int, user, reason: str, *, on: dt.date | None = None) -> Signal:
+def mark_not_picked_up(
+    signal: Signal | int, user, reason: str, *, on: dt.date | None = None
+) -> Signal:
     """Decline a signal with a reason from DDAS ``EnumSignaalstatus``; no case is opened.
     The creditors hear ``niet_opgepakt`` (hook :func:`on_signal_not_picked_up`), never the reason."""
     if reason not in NotPickedUpReason.values:
@@ -272,7 +285,10 @@ def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
         locked.save(update_fields=["team", "worker", "updated_at"])
         signal_services.assign_team(locked.signal_id, team, actor=user)
         record(
-            user, AuditAction.UPDATE, locked, purpose="zaak toegewezen",
+            user,
+            AuditAction.UPDATE,
+            locked,
+            purpose="zaak toegewezen",
             details={"team": team.code, "hulpverlener": getattr(worker, "pk", None)},
         )
     return locked
@@ -296,14 +312,25 @@ def take_case(case: Case | int, user) -> Case:
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
-        if getattr(user, "role", None) != Role.HULPVERLENER or user.team_id is None or locked.team_id != user.team_id:
-            raise PermissionDenied(_("Alleen een hulpverlener van het wijkteam van deze zaak kan de zaak zelf oppakken."))
+        if (
+            getattr(user, "role", None) != Role.HULPVERLENER
+            or user.team_id is None
+            or locked.team_id != user.team_id
+        ):
+            raise PermissionDenied(
+                _(
+                    "Alleen een hulpverlener van het wijkteam van deze zaak kan de zaak zelf oppakken."
+                )
+            )
         if locked.worker_id is not None:
             raise ValidationError(_("Deze zaak heeft al een hulpverlener."))
         locked.worker = user
         locked.save(update_fields=["worker", "updated_at"])
         record(
-            user, AuditAction.UPDATE, locked, purpose="zaak toegewezen",
+            user,
+            AuditAction.UPDATE,
+            locked,
+            purpose="zaak toegewezen",
             details={"team": user.team.code, "hulpverlener": user.pk, "zelf": True},
         )
     return locked
@@ -332,10 +359,17 @@ def log_contact_attempt(
         locked = _lock(case)
         _refuse_if_closed(locked)
         if on < locked.picked_up_on:
-            raise ValidationError({"on": _("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")})
+            raise ValidationError(
+                {"on": _("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")}
+            )
         attempt = ContactAttempt.objects.create(
-            case=locked, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
-            actor=_actor(user), note=note,
+            case=locked,
+            kind=kind,
+            reached=reached,
+            date=on,
+            part_of_day=part_of_day,
+            actor=_actor(user),
+            note=note,
         )
         if reached:
             if locked.contacted_on is None or on < locked.contacted_on:
@@ -354,7 +388,10 @@ def log_contact_attempt(
         _refresh_due(locked)
         locked.save()
         record(
-            user, AuditAction.CREATE, locked, purpose="contactpoging vastgelegd",
+            user,
+            AuditAction.CREATE,
+            locked,
+            purpose="contactpoging vastgelegd",
             details={"soort": kind.value, "bereikt": reached},
         )
     return attempt
@@ -376,16 +413,24 @@ def record_offer(
     if answer and answered_on is None:
         raise ValidationError({"answered_on": _("Geef de datum van het antwoord op.")})
     if answered_on is not None and answered_on < made_on:
-        raise ValidationError({"answered_on": _("Het antwoord kan niet vóór het hulpaanbod liggen.")})
+        raise ValidationError(
+            {"answered_on": _("Het antwoord kan niet vóór het hulpaanbod liggen.")}
+        )
     with transaction.atomic():
         locked = _lock(case)
         _refuse_if_closed(locked)
         if locked.offer_answer == OfferAnswer.AANVAARD and answer != OfferAnswer.AANVAARD:
-            raise ValidationError({
-                "answer": _("Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt.")
-            })
+            raise ValidationError(
+                {
+                    "answer": _(
+                        "Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt."
+                    )
+                }
+            )
         if made_on < locked.picked_up_on:
-            raise ValidationError({"made_on": _("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")})
+            raise ValidationError(
+                {"made_on": _("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")}
+            )
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None
@@ -398,13 +443,18 @@ def record_offer(
         _refresh_due(locked)
         locked.save()
         record(
-            user, AuditAction.UPDATE, locked, purpose="hulpaanbod vastgelegd",
+            user,
+            AuditAction.UPDATE,
+            locked,
+            purpose="hulpaanbod vastgelegd",
             details={"antwoord": answer.value or "open"},
         )
     return locked
 
 
-def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = None, note: str = "") -> Case:
+def close_case(
+    case: Case | int, user, outcome: str, *, on: dt.date | None = None, note: str = ""
+) -> Case:
     """Close a case with its DDAS outcome; its signal closes too (signals' close hook)."""
     if outcome not in CASE_OUTCOMES:
         raise ValidationError({"outcome": _("Kies een eindresultaat van een opgepakte zaak.")})
@@ -413,14 +463,26 @@ def close_case(case: Case | int, user, outcome: str, *, on: dt.date | None = Non
     with transaction.atomic():
         locked = _lock(case)
         if closed_on < locked.picked_up_on:
-            raise ValidationError({"on": _("Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt.")})
+            raise ValidationError(
+                {
+                    "on": _(
+                        "Een zaak kan niet worden afgesloten vóór de datum waarop ze is opgepakt."
+                    )
+                }
+            )
         _move(locked, CaseStatus.AFGESLOTEN, actor=user, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on
         _refresh_due(locked)
         locked.save()
         signal_services.close_signal(locked.signal_id, actor=user, note=outcome[:200], on=closed_on)
-        record(user, AuditAction.UPDATE, locked, purpose="zaak afgesloten", details={"resultaat": outcome})
+        record(
+            user,
+            AuditAction.UPDATE,
+            locked,
+            purpose="zaak afgesloten",
+            details={"resultaat": outcome},
+        )
         on_case_closed(locked.pk)
     return locked
 
@@ -463,7 +525,8 @@ def save_letter_template(municipality, user, *, subject: str, body: str) -> Lett
     if errors := letter_text_errors(subject=subject, body=body):
         raise ValidationError(errors)
     template, _created = LetterTemplate.objects.update_or_create(
-        municipality=municipality, defaults={"subject": subject, "body": body, "updated_by": _actor(user)}
+        municipality=municipality,
+        defaults={"subject": subject, "body": body, "updated_by": _actor(user)},
     )
     record(user, AuditAction.UPDATE, template, purpose="briefsjabloon gewijzigd")
     return template
@@ -477,10 +540,15 @@ def _postcode(value: str) -> str:
 def _address_lines(household) -> tuple[str, str]:
     address = getattr(household, "address", None)
     if address is None:  # keyed by the delivered address: "1234AB|12|A|2"
-        postcode, number, letter, addition = (household.unregistered_address.split("|") + ["", "", "", ""])[:4]
+        postcode, number, letter, addition = (
+            household.unregistered_address.split("|") + ["", "", "", ""]
+        )[:4]
         return f"{number}{letter}{'-' + addition if addition else ''}", _postcode(postcode)
     number = f"{address.huisnummer}{address.huisletter}{'-' + address.toevoeging if address.toevoeging else ''}"
-    return f"{address.straatnaam} {number}".strip(), f"{_postcode(address.postcode)} {address.woonplaats}".strip()
+    return (
+        f"{address.straatnaam} {number}".strip(),
+        f"{_postcode(address.postcode)} {address.woonplaats}".strip(),
+    )
 
 
 def letter_refusal(case: Case) -> str:
@@ -510,9 +578,9 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
     from vroegsignaal.households.selectors import household_persons
 
     on = _today(on)
-    case = Case.objects.select_related("municipality", "team", "household", "household__address").get(
-        pk=getattr(case, "pk", case)
-    )
+    case = Case.objects.select_related(
+        "municipality", "team", "household", "household__address"
+    ).get(pk=getattr(case, "pk", case))
     _refuse_if_closed(case)
     _refuse_future(on)
     if refusal := letter_refusal(case):
@@ -524,11 +592,21 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
     # A letter to a citizen is Dutch (its date too), whatever language the worker reads the portal in.
     with translation.override("nl"):
         values = letters.letter_values(
-            names=names, address_lines=lines, municipality_name=case.municipality.name, team=case.team, on=on
+            names=names,
+            address_lines=lines,
+            municipality_name=case.municipality.name,
+            team=case.team,
+            on=on,
         )
-        pdf = letters.html_to_pdf(letters.letter_html(subject=subject, body=body, values=values, recipient=recipient))
+        pdf = letters.html_to_pdf(
+            letters.letter_html(subject=subject, body=body, values=values, recipient=recipient)
+        )
     record(
-        user, AuditAction.EXPORT, case, purpose="brief met hulpaanbod aangemaakt", request=request,
+        user,
+        AuditAction.EXPORT,
+        case,
+        purpose="brief met hulpaanbod aangemaakt",
+        request=request,
         details={"personen": len(names)},
     )
     with transaction.atomic():
@@ -548,7 +626,10 @@ def _offer_by_letter(case: Case, user, on: dt.date) -> None:
     locked.offer_made_on = on
     locked.save(update_fields=["offer_made_on", "updated_at"])
     record(
-        user, AuditAction.UPDATE, locked, purpose="hulpaanbod vastgelegd",
+        user,
+        AuditAction.UPDATE,
+        locked,
+        purpose="hulpaanbod vastgelegd",
         details={"antwoord": "open", "per": "brief"},
     )
 

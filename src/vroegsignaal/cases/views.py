@@ -73,8 +73,12 @@ def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
         )
     except Http404:
         record(
-            request.user, AuditAction.ACCESS_DENIED, object_type="cases.case", object_id=case_id,
-            purpose="zaak openen buiten eigen bereik", request=request,
+            request.user,
+            AuditAction.ACCESS_DENIED,
+            object_type="cases.case",
+            object_id=case_id,
+            purpose="zaak openen buiten eigen bereik",
+            request=request,
         )
         raise
 
@@ -90,7 +94,11 @@ def case_list(request):
     show = show if show in ("open", "gesloten", "alle") else "open"
     mine = request.GET.get("van") == "mij"
     # Coordinators may narrow the list to one wijkteam; an unknown team is ignored.
-    teams = list(scoped(request.user, Team).only("id", "name")) if request.user.role == Role.COORDINATOR else []
+    teams = (
+        list(scoped(request.user, Team).only("id", "name"))
+        if request.user.role == Role.COORDINATOR
+        else []
+    )
     wanted = request.GET.get("team", "")
     team = next((t for t in teams if str(t.pk) == wanted), None)
     cases = selectors.case_list(request.user, sort=sort, show=show, mine=mine, team=team)
@@ -128,7 +136,11 @@ def _case_page(request, case: Case, *, refused=None):
     household_hidden = case.is_closed and request.user.role == Role.HULPVERLENER
     persons = [] if household_hidden else household_persons(case.household_id)
     record(
-        request.user, AuditAction.VIEW, case, purpose="zaak behandelen", request=request,
+        request.user,
+        AuditAction.VIEW,
+        case,
+        purpose="zaak behandelen",
+        request=request,
         details={"personen": len(persons)},
     )
     today = timezone.localdate()
@@ -137,8 +149,11 @@ def _case_page(request, case: Case, *, refused=None):
         "case": case,
         "urgency": selectors.urgency(case, today),
         "persons": persons,
-        "arrears": [] if household_hidden else [
-            (arrear, shown_euros(arrear.amount_cents, always_cents=True)) for arrear in open_arrears(case.household_id)
+        "arrears": []
+        if household_hidden
+        else [
+            (arrear, shown_euros(arrear.amount_cents, always_cents=True))
+            for arrear in open_arrears(case.household_id)
         ],
         "address": None if household_hidden else getattr(case.household, "address", None),
         "household_hidden": household_hidden,
@@ -160,7 +175,9 @@ def _case_page(request, case: Case, *, refused=None):
         "note_form": NoteForm(),
         "letter_refusal": services.letter_refusal(case),
         "may_take": services.may_take(case, request.user),
-        "assign_form": AssignForm(user=request.user, initial={"team": case.team, "worker": case.worker})
+        "assign_form": AssignForm(
+            user=request.user, initial={"team": case.team, "worker": case.worker}
+        )
         if is_coordinator
         else None,
     }
@@ -217,10 +234,17 @@ def _post_action(request, case_id: int, form_class, action, success: str, **form
 @require_POST
 def contact_attempt(request, case_id: int):
     return _case_form_action(
-        request, case_id, ContactAttemptForm,
+        request,
+        case_id,
+        ContactAttemptForm,
         lambda case, d: services.log_contact_attempt(
-            case, request.user, kind=d["kind"], reached=d["reached"], on=d["on"],
-            part_of_day=d["part_of_day"], note=d["note"],
+            case,
+            request.user,
+            kind=d["kind"],
+            reached=d["reached"],
+            on=d["on"],
+            part_of_day=d["part_of_day"],
+            note=d["note"],
         ),
         _("De contactpoging is vastgelegd."),
     )
@@ -230,9 +254,15 @@ def contact_attempt(request, case_id: int):
 @require_POST
 def offer(request, case_id: int):
     return _case_form_action(
-        request, case_id, OfferForm,
+        request,
+        case_id,
+        OfferForm,
         lambda case, d: services.record_offer(
-            case, request.user, made_on=d["made_on"], answer=d["answer"], answered_on=d["answered_on"]
+            case,
+            request.user,
+            made_on=d["made_on"],
+            answer=d["answer"],
+            answered_on=d["answered_on"],
         ),
         _("Het hulpaanbod is vastgelegd."),
     )
@@ -242,7 +272,9 @@ def offer(request, case_id: int):
 @require_POST
 def close(request, case_id: int):
     return _case_form_action(
-        request, case_id, CloseForm,
+        request,
+        case_id,
+        CloseForm,
         lambda case, d: services.close_case(case, request.user, d["outcome"], on=d["on"]),
         _("De zaak is afgesloten."),
     )
@@ -252,7 +284,9 @@ def close(request, case_id: int):
 @require_POST
 def note(request, case_id: int):
     return _case_form_action(
-        request, case_id, NoteForm,
+        request,
+        case_id,
+        NoteForm,
         lambda case, d: services.add_note(case, request.user, d["text"]),
         _("De notitie is opgeslagen."),
     )
@@ -262,7 +296,9 @@ def note(request, case_id: int):
 @require_POST
 def assign(request, case_id: int):
     return _case_form_action(
-        request, case_id, AssignForm,
+        request,
+        case_id,
+        AssignForm,
         lambda case, d: services.assign(case, request.user, team=d["team"], worker=d["worker"]),
         _("De zaak is toegewezen."),
         user=request.user,
@@ -274,7 +310,9 @@ def assign(request, case_id: int):
 def take(request, case_id: int):
     """A hulpverlener takes an open case of their team that has no worker yet."""
     return _post_action(
-        request, case_id, forms.Form,
+        request,
+        case_id,
+        forms.Form,
         lambda case, d: services.take_case(case, request.user),
         _("De zaak is aan u toegewezen."),
     )
@@ -354,4 +392,6 @@ def letter_template(request):
             form = LetterTemplateForm({"subject": subject, "body": body})
             form.is_valid()
             form.add_error(None, ValidationError(errors))
-    return render(request, "cases/letter_template.html", {"form": form, "placeholders": letters.PLACEHOLDERS})
+    return render(
+        request, "cases/letter_template.html", {"form": form, "placeholders": letters.PLACEHOLDERS}
+    )

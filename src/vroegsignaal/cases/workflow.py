@@ -39,9 +39,9 @@ class InvalidTransition(Exception):
                 "target": _label(target),
             }
         else:
-            message = _("Deze zaak heeft al de eindstatus '%(current)s' en kan niet meer veranderen.") % {
-                "current": _label(current)
-            }
+            message = _(
+                "Deze zaak heeft al de eindstatus '%(current)s' en kan niet meer veranderen."
+            ) % {"current": _label(current)}
         super().__init__(message)
         self.current, self.target = current, target
 

@@ -57,7 +57,11 @@ def env_bool(name: str, default: bool, help: str, *, demo=_SAME) -> bool:
 
     A typo must not switch a safety off: ``SECURE_COOKIES=ture`` would otherwise send cookies over HTTP.
     """
-    value = str(env(name, _text(default), help, demo=_SAME if demo is _SAME else _text(demo))).strip().lower()
+    value = (
+        str(env(name, _text(default), help, demo=_SAME if demo is _SAME else _text(demo)))
+        .strip()
+        .lower()
+    )
     if value in TRUE:
         return True
     if value in FALSE:

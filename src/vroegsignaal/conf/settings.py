@@ -34,7 +34,11 @@ if MODE not in {"production", "demo"}:
 DEMO_MODE = MODE == "demo"
 
 DATA_DIR = Path(
-    env("VROEGSIGNAAL_DATA_DIR", str(PROJECT_DIR / "var"), "Folder for the SQLite database and other local state.")
+    env(
+        "VROEGSIGNAAL_DATA_DIR",
+        str(PROJECT_DIR / "var"),
+        "Folder for the SQLite database and other local state.",
+    )
 )
 INCOMING_DIR = env(
     "VROEGSIGNAAL_INCOMING_DIR",
@@ -57,9 +61,16 @@ def _writable_folder(name: str, folder: Path, *, create: bool) -> None:
         if create:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         usable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
-        reason = "bestaat niet of is geen map" if not folder.is_dir() else f"niet schrijfbaar voor gebruiker {user}"
+        reason = (
+            "bestaat niet of is geen map"
+            if not folder.is_dir()
+            else f"niet schrijfbaar voor gebruiker {user}"
+        )
     except OSError as error:
-        usable, reason = False, f"kan niet worden aangemaakt ({error.strerror or type(error).__name__})"
+        usable, reason = (
+            False,
+            f"kan niet worden aangemaakt ({error.strerror or type(error).__name__})",
+        )
     if not usable:
         raise ImproperlyConfigured(
             f"{name}={folder} is geen bruikbare map: {reason}. Maak de map aan, eigendom van de gebruiker "
@@ -82,7 +93,12 @@ if DEBUG and not DEMO_MODE:
 
 _DEMO_SECRET = "demo-only-secret-key-never-use-in-production-0123456789abcdef"
 _MAKE_SECRET = "Maak er een met: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
-SECRET_KEY = env("SECRET_KEY", None, "Django secret key (at least 50 characters); required in production.", demo=_DEMO_SECRET)
+SECRET_KEY = env(
+    "SECRET_KEY",
+    None,
+    "Django secret key (at least 50 characters); required in production.",
+    demo=_DEMO_SECRET,
+)
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         f"SECRET_KEY ontbreekt: zet SECRET_KEY in de omgeving (of VROEGSIGNAAL_MODE=demo). {_MAKE_SECRET}"
@@ -104,7 +120,9 @@ if not ALLOWED_HOSTS:
         "ALLOWED_HOSTS ontbreekt: zet de hostnaam waaronder het portaal bereikbaar is "
         "(meer namen met komma's), bijvoorbeeld ALLOWED_HOSTS=vroegsignaal.gemeente.nl."
     )
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://…) trusted for CSRF.")
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://…) trusted for CSRF."
+)
 for _origin in CSRF_TRUSTED_ORIGINS:
     if not _origin.startswith(("https://", "http://")):
         raise ImproperlyConfigured(
@@ -122,7 +140,10 @@ def _database(url: str, conn_max_age: int) -> dict:
         database = dj_database_url.parse(url, conn_max_age=conn_max_age)
     except Exception:  # noqa: BLE001 - its message repeats the URL, password included
         raise ImproperlyConfigured(f"DATABASE_URL is geen geldige database-URL: {form}.") from None
-    if database.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    if database.get("ENGINE") not in (
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    ):
         scheme = url.partition("://")[0]
         raise ImproperlyConfigured(f"DATABASE_URL: '{scheme}' wordt niet ondersteund; {form}.")
     if not database.get("NAME") or database["NAME"] == ":memory:":
@@ -137,7 +158,9 @@ DATABASES = {
             f"sqlite:///{DATA_DIR / 'vroegsignaal.sqlite3'}",
             "Database URL; SQLite in var/ by default, `postgres://…` in production.",
         ),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, "Seconds a database connection is reused."),
+        conn_max_age=env_int(
+            "DATABASE_CONN_MAX_AGE", 60, "Seconds a database connection is reused."
+        ),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -267,7 +290,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -276,8 +302,12 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "two_factor:login"
 
 # django-axes: lock the account (not the IP) after repeated failures, password or TOTP.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, "Failed log-in attempts (password or TOTP) before lock-out.")
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, "Hours an account stays locked after too many failures.")
+AXES_FAILURE_LIMIT = env_int(
+    "AXES_FAILURE_LIMIT", 5, "Failed log-in attempts (password or TOTP) before lock-out."
+)
+AXES_COOLOFF_TIME = env_int(
+    "AXES_COOLOFF_HOURS", 1, "Hours an account stays locked after too many failures."
+)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
@@ -288,8 +318,12 @@ TWO_FACTOR_PATCH_ADMIN = False
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None
 
 # --- sessions and cookies --------------------------------------------------
-SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60, "Seconds of inactivity after which a user is logged out.")
-SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE", 10 * 60 * 60, "Seconds a session lives at most, active or not.")
+SESSION_IDLE_TIMEOUT = env_int(
+    "SESSION_IDLE_TIMEOUT", 15 * 60, "Seconds of inactivity after which a user is logged out."
+)
+SESSION_COOKIE_AGE = env_int(
+    "SESSION_MAX_AGE", 10 * 60 * 60, "Seconds a session lives at most, active or not."
+)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 # Messages in the (server-side) session, not in a cookie: one carries a new API key or
@@ -342,7 +376,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- uploads and files -----------------------------------------------------
 MAX_DELIVERY_BYTES = env_int(
-    "MAX_DELIVERY_BYTES", 1024 * 1024 * 1024, "Largest delivery file accepted (BESTAND_TE_GROOT), in bytes."
+    "MAX_DELIVERY_BYTES",
+    1024 * 1024 * 1024,
+    "Largest delivery file accepted (BESTAND_TE_GROOT), in bytes.",
 )
 DELIVERY_STALLED_AFTER = env_int(
     "DELIVERY_STALLED_AFTER",
@@ -385,7 +421,9 @@ CACHES = {
 
 # --- static files ----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static"), "Folder `collectstatic` writes to."))
+STATIC_ROOT = Path(
+    env("STATIC_ROOT", str(DATA_DIR / "static"), "Folder `collectstatic` writes to.")
+)
 NODE_MODULES = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / path)
@@ -419,10 +457,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "vroegsignaal.intake.throttling.api_exception_handler",
 }
 API_REQUESTS_PER_MINUTE = env_int(
-    "API_REQUESTS_PER_MINUTE", 600, "API requests per minute per API key (429 beyond it); 0: no limit."
+    "API_REQUESTS_PER_MINUTE",
+    600,
+    "API requests per minute per API key (429 beyond it); 0: no limit.",
 )
 API_DELIVERIES_PER_HOUR = env_int(
-    "API_DELIVERIES_PER_HOUR", 120, "New deliveries per hour per API key (429 beyond it); 0: no limit."
+    "API_DELIVERIES_PER_HOUR",
+    120,
+    "New deliveries per hour per API key (429 beyond it); 0: no limit.",
 )
 # Failed API-key attempts (wrong, revoked or missing key) per client address (REMOTE_ADDR) in
 # the window; beyond it the address gets 429 for every API request until the oldest failure
@@ -459,13 +501,17 @@ EMAIL_BACKEND = env(
     demo="django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, "SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`).")
+EMAIL_PORT = env_int(
+    "EMAIL_PORT", 25, "SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`)."
+)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user name; empty: no log-in.")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password (with `EMAIL_HOST_USER`).")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "SMTP with STARTTLS (usually port 587).")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False, "SMTP over TLS from the start (usually port 465).")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise ImproperlyConfigured("EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er één op true.")
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er één op true."
+    )
 # Without a timeout a mail server that does not answer holds a worker's task (or a request) for ever.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, "Seconds to wait for the SMTP server.")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender of notices.")
@@ -477,7 +523,12 @@ PORTAL_URL = env(
 )
 if PORTAL_URL:
     _portal = urlsplit(PORTAL_URL)
-    if _portal.scheme not in ("https", "http") or not _portal.hostname or _portal.query or _portal.fragment:
+    if (
+        _portal.scheme not in ("https", "http")
+        or not _portal.hostname
+        or _portal.query
+        or _portal.fragment
+    ):
         raise ImproperlyConfigured(
             "PORTAL_URL moet het volledige adres van het portaal zijn, met https://, "
             "bijvoorbeeld PORTAL_URL=https://vroegsignaal.gemeente.nl"
@@ -488,16 +539,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # The time with its UTC offset, as gunicorn's lines (conf/logformat.py, conf/gunicorn.py).
-    "formatters": {"plain": {"class": "vroegsignaal.conf.logformat.LocalTimeFormatter", "format": LOG_FORMAT}},
+    "formatters": {
+        "plain": {"class": "vroegsignaal.conf.logformat.LocalTimeFormatter", "format": LOG_FORMAT}
+    },
     # An exception's text can hold personal data (a unique violation's DETAIL names a klantnummer
     # or an address): keep the record and the exception's class, drop message and traceback.
     "filters": {"exception_class_only": {"()": "vroegsignaal.conf.logsafety.ExceptionClassOnly"}},
     # On the handler too, so that every logger's exceptions lose their text (django.request logs a
     # web request's server error with its traceback; our own logger.exception calls likewise).
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["exception_class_only"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["exception_class_only"],
+        }
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Log level of the root logger.")},
+    "root": {
+        "handlers": ["console"],
+        "level": env("LOG_LEVEL", "INFO", "Log level of the root logger."),
+    },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

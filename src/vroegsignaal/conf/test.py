@@ -8,7 +8,9 @@ import tempfile
 
 os.environ.setdefault("VROEGSIGNAAL_MODE", "demo")
 os.environ.setdefault("TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
-os.environ.setdefault("VROEGSIGNAAL_DATA_DIR", os.path.join(tempfile.gettempdir(), "vroegsignaal-test"))
+os.environ.setdefault(
+    "VROEGSIGNAAL_DATA_DIR", os.path.join(tempfile.gettempdir(), "vroegsignaal-test")
+)
 # A test may deliver a year of a world through one key within seconds; the limits
 # themselves are tested with their own low values (intake/tests/test_api_throttling.py).
 os.environ.setdefault("API_REQUESTS_PER_MINUTE", "6000")

@@ -19,7 +19,9 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg")), name="favicon"),
     path("beheer/", admin.site.urls),
     path("leveringen/", include("vroegsignaal.intake.urls")),
-    path("signalen/regels/", include("vroegsignaal.signals.urls")),  # the rules page; the rest of /signalen/ is reporting
+    path(
+        "signalen/regels/", include("vroegsignaal.signals.urls")
+    ),  # the rules page; the rest of /signalen/ is reporting
     path("signalen/", include("vroegsignaal.reporting.urls")),
     path("zaken/", include("vroegsignaal.cases.urls")),
     path("terugkoppeling/", include("vroegsignaal.feedback.urls")),

@@ -44,19 +44,123 @@ class Creditor:
 
 
 ROSTER: tuple[Creditor, ...] = (
-    Creditor("POLDERZORG", "Polderzorg Verzekeringen", ZORG, 0.34, "polderzorg", (14_800, 16_600), "mutatie", "PZ", 9),
-    Creditor("DELINDE", "Zorgverzekeraar De Linde", ZORG, 0.28, "delinde", (14_600, 16_400), "stand", "", 10),
-    Creditor("ZORGZAAM", "Zorgzaam Verzekerd", ZORG, 0.22, "zorgzaam", (15_000, 16_800), "stand", "ZZ-", 8),
-    Creditor("DIJKZORG", "Dijkzorg Onderlinge Zorgverzekeraar", ZORG, 0.16, "dijkzorg", (14_900, 16_200), "stand", "D", 7),
-    Creditor("ENERGIENOORD", "Energie Noord", ENERGIE, 0.45, "energienoord", (8_000, 26_000), "stand", "EN", 8),
-    Creditor("WINDKRACHT", "Windkracht Energie", ENERGIE, 0.35, "windkracht", (8_500, 24_000), "mutatie", "WK", 9),
-    Creditor("STROOMLIJN", "Stroomlijn Energie", ENERGIE, 0.20, "stroomlijn", (7_500, 22_000), "stand", "S", 8),
-    Creditor("WOONBRUG", "Woonstichting De Brug", HUUR, 0.65, "woonbrug", (45_000, 90_000), "stand", "", 6),
-    Creditor("WOONTHUIS", "Woonwaard Thuis", HUUR, 0.35, "woonthuis", (47_000, 88_000), "stand", "HT", 7),
-    Creditor("WATERMIDDEN", "Waterbedrijf Midden-Polder", WATER, 1.0, "watermidden", (1_400, 3_200), "stand", "", 9),
-    Creditor("LAGELANDEN", "Hypotheekbank Lage Landen", HYPOTHEEK, 0.30, "lagelanden", (65_000, 160_000), "stand", "LL", 8),
+    Creditor(
+        "POLDERZORG",
+        "Polderzorg Verzekeringen",
+        ZORG,
+        0.34,
+        "polderzorg",
+        (14_800, 16_600),
+        "mutatie",
+        "PZ",
+        9,
+    ),
+    Creditor(
+        "DELINDE",
+        "Zorgverzekeraar De Linde",
+        ZORG,
+        0.28,
+        "delinde",
+        (14_600, 16_400),
+        "stand",
+        "",
+        10,
+    ),
+    Creditor(
+        "ZORGZAAM",
+        "Zorgzaam Verzekerd",
+        ZORG,
+        0.22,
+        "zorgzaam",
+        (15_000, 16_800),
+        "stand",
+        "ZZ-",
+        8,
+    ),
+    Creditor(
+        "DIJKZORG",
+        "Dijkzorg Onderlinge Zorgverzekeraar",
+        ZORG,
+        0.16,
+        "dijkzorg",
+        (14_900, 16_200),
+        "stand",
+        "D",
+        7,
+    ),
+    Creditor(
+        "ENERGIENOORD",
+        "Energie Noord",
+        ENERGIE,
+        0.45,
+        "energienoord",
+        (8_000, 26_000),
+        "stand",
+        "EN",
+        8,
+    ),
+    Creditor(
+        "WINDKRACHT",
+        "Windkracht Energie",
+        ENERGIE,
+        0.35,
+        "windkracht",
+        (8_500, 24_000),
+        "mutatie",
+        "WK",
+        9,
+    ),
+    Creditor(
+        "STROOMLIJN",
+        "Stroomlijn Energie",
+        ENERGIE,
+        0.20,
+        "stroomlijn",
+        (7_500, 22_000),
+        "stand",
+        "S",
+        8,
+    ),
+    Creditor(
+        "WOONBRUG",
+        "Woonstichting De Brug",
+        HUUR,
+        0.65,
+        "woonbrug",
+        (45_000, 90_000),
+        "stand",
+        "",
+        6,
+    ),
+    Creditor(
+        "WOONTHUIS", "Woonwaard Thuis", HUUR, 0.35, "woonthuis", (47_000, 88_000), "stand", "HT", 7
+    ),
+    Creditor(
+        "WATERMIDDEN",
+        "Waterbedrijf Midden-Polder",
+        WATER,
+        1.0,
+        "watermidden",
+        (1_400, 3_200),
+        "stand",
+        "",
+        9,
+    ),
+    Creditor(
+        "LAGELANDEN",
+        "Hypotheekbank Lage Landen",
+        HYPOTHEEK,
+        0.30,
+        "lagelanden",
+        (65_000, 160_000),
+        "stand",
+        "LL",
+        8,
+    ),
     Creditor("CPK", "Centraal Premiekantoor", CAK, 1.0, "cpk", (19_500, 21_500), "stand", "CPK", 9),
-    Creditor("TELPOLDER", "Telecom Polder", OVERIGE, 0.35, "telpolder", (2_500, 8_500), "stand", "TP", 8),
+    Creditor(
+        "TELPOLDER", "Telecom Polder", OVERIGE, 0.35, "telpolder", (2_500, 8_500), "stand", "TP", 8
+    ),
 )
 CREDITORS_BY_CODE = {c.code: c for c in ROSTER}
 CREDITOR_INDEX = {c.code: i for i, c in enumerate(ROSTER)}
@@ -70,7 +174,11 @@ def creditors_of_type(ctype: str) -> list[Creditor]:
 def housing_corporations(municipality_index: int) -> list[tuple[Creditor, float]]:
     """The corporations letting social housing in a municipality, with their shares."""
     brug, thuis = CREDITORS_BY_CODE["WOONBRUG"], CREDITORS_BY_CODE["WOONTHUIS"]
-    return [(brug, 0.65), (thuis, 0.35)] if municipality_index % 2 == 0 else [(thuis, 0.7), (brug, 0.3)]
+    return (
+        [(brug, 0.65), (thuis, 0.35)]
+        if municipality_index % 2 == 0
+        else [(thuis, 0.7), (brug, 0.3)]
+    )
 
 
 # --- covenants ---------------------------------------------------------------
@@ -89,7 +197,9 @@ class Covenant:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
-def plan_covenants(municipalities: list[MunicipalityPlan], peildata: list[dt.date]) -> list[Covenant]:
+def plan_covenants(
+    municipalities: list[MunicipalityPlan], peildata: list[dt.date]
+) -> list[Covenant]:
     """Covenants of every creditor with every municipality, except a few pairs on purpose.
 
     - Stroomlijn Energie has no covenant with the first municipality (its rows

@@ -168,7 +168,11 @@ class DeliveryStream:
         if d.has("email") and u < EMAIL_WARNING_RATE and record.get("email"):
             overrides["email"] = record["email"].split("@")[0] + "@"
             self._warn("EMAIL_ONGELDIG", "email", record["klantnummer"])
-        elif d.has("telefoonnummer") and u < EMAIL_WARNING_RATE + PHONE_WARNING_RATE and record.get("telefoonnummer"):
+        elif (
+            d.has("telefoonnummer")
+            and u < EMAIL_WARNING_RATE + PHONE_WARNING_RATE
+            and record.get("telefoonnummer")
+        ):
             overrides["telefoonnummer"] = "12345"
             self._warn("TELEFOON_ONGELDIG", "telefoonnummer", record["klantnummer"])
         elif (
@@ -183,7 +187,9 @@ class DeliveryStream:
     def _hostile(self, record: dict, overrides: dict) -> None:
         d = self.dialect
         u = self.rng.random()
-        kinds = [k for k in ("formule", "stuurtekens", "lange_waarde") if k not in self.hostile_done]
+        kinds = [
+            k for k in ("formule", "stuurtekens", "lange_waarde") if k not in self.hostile_done
+        ]
         forced = kinds[0] if kinds else None
         if u < HOSTILE_RATE or forced == "formule":
             formula = FORMULAS[self.rng.randrange(len(FORMULAS))]
@@ -192,10 +198,18 @@ class DeliveryStream:
             self.hostile_done.add("formule")
             self._note("formule", record["klantnummer"])
         elif u < 2 * HOSTILE_RATE or forced == "stuurtekens":
-            target = "straatnaam" if d.has("straatnaam") else "woonplaats" if d.has("woonplaats") else "achternaam"
+            target = (
+                "straatnaam"
+                if d.has("straatnaam")
+                else "woonplaats"
+                if d.has("woonplaats")
+                else "achternaam"
+            )
             value = record.get(target) or "Onbekend"
             cut = len(value) // 2
-            record[target] = value[:cut] + self.rng.choice(("\x07", "\x1b", "\x7f", "\x01")) + value[cut:]
+            record[target] = (
+                value[:cut] + self.rng.choice(("\x07", "\x1b", "\x7f", "\x01")) + value[cut:]
+            )
             self.hostile_done.add("stuurtekens")
             self._note("stuurtekens", record["klantnummer"])
         elif (u < 3 * HOSTILE_RATE or forced == "lange_waarde") and d.has(FREE_TEXT_FIELD):
@@ -247,7 +261,9 @@ class DeliveryStream:
             return {veld: ""}, veld
         if code == "POSTCODE_ONGELDIG":
             pc = record["postcode"]
-            bad = r.choice((f"0{pc[1:4]}{pc[4:]}", f"{pc[:4]}SS", f"{pc[:3]}{pc[4:]}", f"{pc[:4]}SA"))
+            bad = r.choice(
+                (f"0{pc[1:4]}{pc[4:]}", f"{pc[:4]}SS", f"{pc[:3]}{pc[4:]}", f"{pc[:4]}SA")
+            )
             return {"postcode": bad}, "postcode"
         if code == "HUISNUMMER_ONGELDIG":
             record["huisletter"] = ""
@@ -256,18 +272,28 @@ class DeliveryStream:
         if code == "DATUM_ONGELDIG":
             veld = r.choice(("geboortedatum", "ontstaansdatum"))
             year = record[veld].year
-            return {veld: format_impossible_date(d.date_format if not d.excel_dates else "dmy", year)}, veld
+            return {
+                veld: format_impossible_date(d.date_format if not d.excel_dates else "dmy", year)
+            }, veld
         if code == "GEBOORTEDATUM_ONWAARSCHIJNLIJK":
             future = r.random() < 0.5
-            day = self.peildatum + dt.timedelta(days=r.randint(30, 400)) if future else dt.date(r.randint(1850, 1890), 5, 12)
+            day = (
+                self.peildatum + dt.timedelta(days=r.randint(30, 400))
+                if future
+                else dt.date(r.randint(1850, 1890), 5, 12)
+            )
             return self._date_value("geboortedatum", day, record), "geboortedatum"
         if code == "ONTSTAANSDATUM_NA_PEILDATUM":
             day = self.peildatum + dt.timedelta(days=r.randint(1, 25))
             return self._date_value("ontstaansdatum", day, record), "ontstaansdatum"
         if code == "BEDRAG_ONGELDIG":
             cents = -r.randint(100, 50_000) if r.random() < 0.7 else 0
-            numeric = (d.format == "xlsx" and d.excel_numbers) or (d.format == "json" and d.json_numbers)
-            value = cents / 100 if numeric else format_amount(cents, d.decimal, d.thousands, d.currency)
+            numeric = (d.format == "xlsx" and d.excel_numbers) or (
+                d.format == "json" and d.json_numbers
+            )
+            value = (
+                cents / 100 if numeric else format_amount(cents, d.decimal, d.thousands, d.currency)
+            )
             return {"bedrag_achterstand": value}, "bedrag_achterstand"
         if code == "BSN_ONGELDIG":
             return {"bsn": invalid_bsn(r)}, "bsn"
@@ -275,7 +301,9 @@ class DeliveryStream:
             return {}, "klantnummer"
         if code == "ADRES_ONBEKEND":
             pc4 = r.choice(UNUSED_PC4)
-            record["postcode"] = f"{pc4}{r.choice('ABCDEFGHJKLMNPRTVWXZ')}{r.choice('ABCDEFGHJKLMNPRTVWXZ')}"
+            record["postcode"] = (
+                f"{pc4}{r.choice('ABCDEFGHJKLMNPRTVWXZ')}{r.choice('ABCDEFGHJKLMNPRTVWXZ')}"
+            )
             return {}, "postcode"
         raise ValueError(code)
 
@@ -295,17 +323,23 @@ class DeliveryStream:
     def _reject(self, code: str, veld: str, klantnummer: str) -> None:
         self.rejected[code] += 1
         if len(self.rejected_rows) < LIST_LIMIT:
-            self.rejected_rows.append({"rij": self.rows, "klantnummer": klantnummer, "veld": veld, "code": code})
+            self.rejected_rows.append(
+                {"rij": self.rows, "klantnummer": klantnummer, "veld": veld, "code": code}
+            )
 
     def _warn(self, code: str, veld: str, klantnummer: str) -> None:
         self.warnings[code] += 1
         if len(self.warning_rows) < LIST_LIMIT:
-            self.warning_rows.append({"rij": self.rows + 1, "klantnummer": klantnummer, "veld": veld, "code": code})
+            self.warning_rows.append(
+                {"rij": self.rows + 1, "klantnummer": klantnummer, "veld": veld, "code": code}
+            )
 
     def _note(self, kind: str, klantnummer: str) -> None:
         self.notable[kind] += 1
         if len(self.notable_rows) < LIST_LIMIT:
-            self.notable_rows.append({"rij": self.rows + 1, "klantnummer": klantnummer, "soort": kind})
+            self.notable_rows.append(
+                {"rij": self.rows + 1, "klantnummer": klantnummer, "soort": kind}
+            )
 
     def close(self, ghost_factory) -> None:
         if self.noise != "none":
@@ -313,7 +347,9 @@ class DeliveryStream:
             while self.ghost_rows < MIN_GHOSTS and self.reservoir and attempts < 20:
                 attempts += 1
                 before = self.ghost_rows
-                self.add_ghost(ghost_factory, self.reservoir[self.rng.randrange(len(self.reservoir))])
+                self.add_ghost(
+                    ghost_factory, self.reservoir[self.rng.randrange(len(self.reservoir))]
+                )
                 if self.ghost_rows == before and not self._ghost_allowed(1):
                     break
         self.file.close()

@@ -74,15 +74,48 @@ GENERATOR_VERSION = 1
 OUTPUT_ENTRIES = ("adressen.csv", "buurten.geojson", "config.yaml", "leveringen", "ground_truth")
 
 ARREARS_HEADER = (
-    "peildatum", "schuldeiser", "soort_schuldeiser", "klantnummer", "contractnummer", "gemeentecode",
-    "wijkcode", "buurtcode", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging",
-    "huishouden_id", "bedrag", "ontstaansdatum", "leeftijd_dagen", "aantal_termijnen", "crisis_reden",
-    "zichtbaar", "telt_mee",
+    "peildatum",
+    "schuldeiser",
+    "soort_schuldeiser",
+    "klantnummer",
+    "contractnummer",
+    "gemeentecode",
+    "wijkcode",
+    "buurtcode",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "huishouden_id",
+    "bedrag",
+    "ontstaansdatum",
+    "leeftijd_dagen",
+    "aantal_termijnen",
+    "crisis_reden",
+    "zichtbaar",
+    "telt_mee",
 )
 SIGNALS_HEADER = (
-    "peildatum", "gemeentecode", "wijkcode", "buurtcode", "postcode", "huisnummer", "huisletter",
-    "huisnummertoevoeging", "straatnaam", "woonplaats", "huishouden_id", "soort", "crisis", "herhaald",
-    "schuldverschuiving", "nieuw", "signaal_sinds", "aantal_schuldeisers", "schuldeisers", "totaal_bedrag",
+    "peildatum",
+    "gemeentecode",
+    "wijkcode",
+    "buurtcode",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "straatnaam",
+    "woonplaats",
+    "huishouden_id",
+    "soort",
+    "crisis",
+    "herhaald",
+    "schuldverschuiving",
+    "nieuw",
+    "signaal_sinds",
+    "aantal_schuldeisers",
+    "schuldeisers",
+    "totaal_bedrag",
     "oudste_ontstaansdatum",
 )
 
@@ -134,7 +167,9 @@ class _MonthTotals:
 class _World:
     """The state of one run of the generator."""
 
-    def __init__(self, out: Path, households: int, municipalities: int, months: int, seed: int, noise: str):
+    def __init__(
+        self, out: Path, households: int, municipalities: int, months: int, seed: int, noise: str
+    ):
         self.out = out
         self.seed = seed
         self.noise = noise
@@ -156,7 +191,9 @@ class _World:
         self.ghost_counter = 0
         self.dialects = {c.code: self._dialect(c.code) for c in ROSTER}
         self.totals = [_MonthTotals() for _ in self.peildata]
-        self.achterstanden = {(c.code, m): Counter() for c in ROSTER for m in range(len(self.peildata))}
+        self.achterstanden = {
+            (c.code, m): Counter() for c in ROSTER for m in range(len(self.peildata))
+        }
         self.residents = 0
         self.addresses = 0
         self.buurten = 0
@@ -189,7 +226,9 @@ class _World:
                     dialect = with_status(dialect)
                 path = out / "leveringen" / c.code / f"{peildatum.isoformat()}.{dialect.format}"
                 covenant_municipalities = frozenset(
-                    p.code for p in self.plans if self.covenant_index.active(c.code, p.code, peildatum)
+                    p.code
+                    for p in self.plans
+                    if self.covenant_index.active(c.code, p.code, peildatum)
                 )
                 self.streams[(c.code, m)] = DeliveryStream(
                     file=open_delivery(path, dialect, peildatum, soort),
@@ -234,7 +273,9 @@ class _World:
         def person(hi: int, member: int) -> people.Person:
             if hi not in persons:
                 h = sim.households[hi]
-                persons[hi] = people.make_people(self.seed, h.hid, h.size, h.adults, h.kind, self.reference)
+                persons[hi] = people.make_people(
+                    self.seed, h.hid, h.size, h.adults, h.kind, self.reference
+                )
             return persons[hi][member]
 
         histories: dict[int, list[list[VisibleArrear]]] = {}
@@ -256,10 +297,14 @@ class _World:
                 creditor = ROSTER[rel.creditor]
                 code = creditor.code
                 visible = self.covenant_index.active(code, m_plan.code, peildatum)
-                klantnummer = customer_number(rel.creditor, rel.uid, self.klant_digits[rel.creditor])
+                klantnummer = customer_number(
+                    rel.creditor, rel.uid, self.klant_digits[rel.creditor]
+                )
                 address = sim.addresses[s.addr]
                 households_any.add(s.household)
-                arrear = VisibleArrear((code, klantnummer), code, creditor.type, s.amount, s.start, bool(s.crisis))
+                arrear = VisibleArrear(
+                    (code, klantnummer), code, creditor.type, s.amount, s.start, bool(s.crisis)
+                )
                 counts = False
                 if visible:
                     current_visible[(s.household, s.rel)] = s
@@ -273,11 +318,26 @@ class _World:
                 totals.arrears_counting += counts
                 self.arrears_writers[m].write(
                     (
-                        peildatum.isoformat(), code, creditor.type, klantnummer,
-                        contract_number(rel.creditor, rel.uid), m_plan.code, buurt.wijk_code, buurt.code,
-                        address.postcode, address.number, address.letter, address.addition, h.hid,
-                        euros(s.amount), dt.date.fromordinal(s.start).isoformat(), ordinal - s.start, s.terms,
-                        s.crisis, yes_no(visible), yes_no(counts),
+                        peildatum.isoformat(),
+                        code,
+                        creditor.type,
+                        klantnummer,
+                        contract_number(rel.creditor, rel.uid),
+                        m_plan.code,
+                        buurt.wijk_code,
+                        buurt.code,
+                        address.postcode,
+                        address.number,
+                        address.letter,
+                        address.addition,
+                        h.hid,
+                        euros(s.amount),
+                        dt.date.fromordinal(s.start).isoformat(),
+                        ordinal - s.start,
+                        s.terms,
+                        s.crisis,
+                        yes_no(visible),
+                        yes_no(counts),
                     )
                 )
             totals.households_in_arrears += len(households_any)
@@ -418,12 +478,26 @@ class _World:
                     totals.mix_creditor[code] += 1
                 self.signal_writers[m].write(
                     (
-                        self.peildata[m].isoformat(), m_plan.code, buurt.wijk_code, buurt.code, address.postcode,
-                        address.number, address.letter, address.addition, address.street, buurt.woonplaats,
-                        occupant[m].get(addr, ""), signal.soort, yes_no(signal.crisis), yes_no(signal.herhaald),
-                        yes_no(signal.schuldverschuiving), yes_no(signal.nieuw),
-                        self.peildata[signal.run_start].isoformat(), len(signal.creditors),
-                        ",".join(signal.creditors), euros(signal.total_cents),
+                        self.peildata[m].isoformat(),
+                        m_plan.code,
+                        buurt.wijk_code,
+                        buurt.code,
+                        address.postcode,
+                        address.number,
+                        address.letter,
+                        address.addition,
+                        address.street,
+                        buurt.woonplaats,
+                        occupant[m].get(addr, ""),
+                        signal.soort,
+                        yes_no(signal.crisis),
+                        yes_no(signal.herhaald),
+                        yes_no(signal.schuldverschuiving),
+                        yes_no(signal.nieuw),
+                        self.peildata[signal.run_start].isoformat(),
+                        len(signal.creditors),
+                        ",".join(signal.creditors),
+                        euros(signal.total_cents),
                         dt.date.fromordinal(signal.oldest_start).isoformat(),
                     )
                 )
@@ -455,7 +529,9 @@ class _World:
                     "open_voor_levering": open_before,
                     "open_na_levering": open_before - cleared + changes.get("nieuw", 0),
                 }
-                report["veiligheidscontrole"] = stream.soort == "stand" and open_before > 0 and cleared * 2 > open_before
+                report["veiligheidscontrole"] = (
+                    stream.soort == "stand" and open_before > 0 and cleared * 2 > open_before
+                )
                 if stream.rows == 0:
                     # A mutatie month without changes: refused as empty, which changes nothing either.
                     report["verwachte_weigering"] = "BESTAND_LEEG"
@@ -484,7 +560,9 @@ class _World:
             kinds = {p.isoformat(): self.soort(c.code, m) for m, p in enumerate(self.peildata)}
             entry = describe(self.dialects[c.code], kinds)
             entry["schuldeiser"] = c.code
-            entry["extra_kolommen_bij_mutatie"] = [{"kop": "status", "veld": "status"}] if c.kind == "mutatie" else []
+            entry["extra_kolommen_bij_mutatie"] = (
+                [{"kop": "status", "veld": "status"}] if c.kind == "mutatie" else []
+            )
             data[c.code] = entry
         write_json(self.out / "ground_truth" / "dialects.json", data)
 
@@ -508,18 +586,37 @@ class _World:
                     "huishoudens_met_achterstand": t.households_in_arrears,
                     "huishoudens_met_zichtbare_achterstand": t.households_visible,
                     "nieuwe_meetellende_achterstanden": t.new_counting,
-                    "nieuwe_achterstanden_per_1000_inwoners": round(t.new_counting * 1000 / max(1, self.residents), 3),
-                    "signalen": {k: t.signals.get(k, 0) for k in (
-                        "totaal", "meervoudig", "enkelvoudig", "crisis", "herhaald", "schuldverschuiving", "nieuw")},
+                    "nieuwe_achterstanden_per_1000_inwoners": round(
+                        t.new_counting * 1000 / max(1, self.residents), 3
+                    ),
+                    "signalen": {
+                        k: t.signals.get(k, 0)
+                        for k in (
+                            "totaal",
+                            "meervoudig",
+                            "enkelvoudig",
+                            "crisis",
+                            "herhaald",
+                            "schuldverschuiving",
+                            "nieuw",
+                        )
+                    },
                     "aandeel_meervoudig": _share(t.signals.get("meervoudig", 0), n),
                     "aandeel_herhaald": _share(t.signals.get("herhaald", 0), n),
                     "aandeel_crisis": _share(t.signals.get("crisis", 0), n),
                     "aandeel_schuldverschuiving": _share(t.signals.get("schuldverschuiving", 0), n),
                     "schuldeisers_in_signalen_per_soort": {k: t.mix_type.get(k, 0) for k in TYPES},
-                    "aandeel_per_soort": {k: _share(t.mix_type.get(k, 0), all_total) for k in TYPES},
-                    "aandeel_per_soort_vier_grootste": {k: _share(t.mix_type.get(k, 0), main_total) for k in main_types},
+                    "aandeel_per_soort": {
+                        k: _share(t.mix_type.get(k, 0), all_total) for k in TYPES
+                    },
+                    "aandeel_per_soort_vier_grootste": {
+                        k: _share(t.mix_type.get(k, 0), main_total) for k in main_types
+                    },
                     "schuldeisers_in_signalen": dict(sorted(t.mix_creditor.items())),
-                    "per_gemeente": {code: dict(sorted(c.items())) for code, c in sorted(t.per_municipality.items())},
+                    "per_gemeente": {
+                        code: dict(sorted(c.items()))
+                        for code, c in sorted(t.per_municipality.items())
+                    },
                 },
             )
         write_json(self.out / "ground_truth" / "world.json", self._world_json())
@@ -552,8 +649,13 @@ class _World:
                 for m in self.plans
             ],
             "schuldeisers": [
-                {"code": c.code, "naam": c.name, "soort": c.type, "levering": c.kind,
-                 "formaat": self.dialects[c.code].format}
+                {
+                    "code": c.code,
+                    "naam": c.name,
+                    "soort": c.type,
+                    "levering": c.kind,
+                    "formaat": self.dialects[c.code].format,
+                }
                 for c in ROSTER
             ],
             "definities": TRUTH_NOTE,
@@ -570,7 +672,9 @@ def _simulations(state: WorldState, plans) -> Iterator[BuurtSim]:
             state.namer.forget(woonplaats)
 
 
-def simulate_world(households: int = 20_000, municipalities: int = 1, months: int = 12, seed: int = 1) -> Iterator[BuurtSim]:
+def simulate_world(
+    households: int = 20_000, municipalities: int = 1, months: int = 12, seed: int = 1
+) -> Iterator[BuurtSim]:
     """The simulation alone, buurt by buurt, exactly as ``generate_world`` runs it (for tests and analysis)."""
     validate(households, municipalities, months, "none")
     plans = plan_municipalities(seed, households, municipalities)
@@ -583,7 +687,12 @@ def _share(part: int, whole: int) -> float:
 
 
 def _changed(before: Snapshot, after: Snapshot) -> bool:
-    return (before.amount, before.start, before.crisis, before.terms) != (after.amount, after.start, after.crisis, after.terms)
+    return (before.amount, before.start, before.crisis, before.terms) != (
+        after.amount,
+        after.start,
+        after.crisis,
+        after.terms,
+    )
 
 
 TRUTH_NOTE = (
@@ -638,7 +747,9 @@ def validate(households: int, municipalities: int, months: int, noise: str) -> N
     if not 1 <= households <= MAX_HOUSEHOLDS:
         raise WorldError(f"Het aantal huishoudens moet tussen 1 en {MAX_HOUSEHOLDS} liggen.")
     if municipalities < 1 or municipalities > households:
-        raise WorldError("Er is ten minste één gemeente nodig, en niet meer gemeenten dan huishoudens.")
+        raise WorldError(
+            "Er is ten minste één gemeente nodig, en niet meer gemeenten dan huishoudens."
+        )
     if not 1 <= months <= MAX_MONTHS:
         raise WorldError(f"Het aantal maanden moet tussen 1 en {MAX_MONTHS} liggen.")
 

@@ -97,13 +97,21 @@ def _truncated(source: Path, target: Path, stream) -> dict:
     header, data = rows[0], rows[1:]
     keep = data[: max(0, len(data) // 2)]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator=dialect.lineterminator, quoting=csv.QUOTE_ALL)
+    writer = csv.writer(
+        buffer,
+        delimiter=dialect.delimiter,
+        lineterminator=dialect.lineterminator,
+        quoting=csv.QUOTE_ALL,
+    )
     writer.writerows([header, *keep])
     partial = (data[len(keep)] if len(data) > len(keep) else header)[:4]
     text = buffer.getvalue() + dialect.delimiter.join(f'"{v}"' for v in partial[:3])
     text += f'{dialect.delimiter}"{partial[3][: max(1, len(partial[3]) // 2)]}'
     target.write_bytes(text.encode(dialect.encoding))
-    return {"reden": "bestand afgebroken midden in een veld tussen aanhalingstekens", "volledige_rijen": len(keep)}
+    return {
+        "reden": "bestand afgebroken midden in een veld tussen aanhalingstekens",
+        "volledige_rijen": len(keep),
+    }
 
 
 def _wrong_encoding(source: Path, target: Path, stream) -> dict:

@@ -22,8 +22,23 @@ from faker.providers.person.nl_NL import Provider as _FakerPerson
 from .ids import rng, synthetic_bsn
 
 TUSSENVOEGSELS = (
-    "van der", "van den", "van de", "van 't", "in 't", "op de", "in de", "uit de", "uit den",
-    "van", "de", "den", "der", "ter", "ten", "te", "'t",
+    "van der",
+    "van den",
+    "van de",
+    "van 't",
+    "in 't",
+    "op de",
+    "in de",
+    "uit de",
+    "uit den",
+    "van",
+    "de",
+    "den",
+    "der",
+    "ter",
+    "ten",
+    "te",
+    "'t",
 )
 # Household kinds (CBS: eenpersoons, paar zonder/met kinderen, eenouder, overig).
 ALONE = "alleenstaand"
@@ -95,7 +110,12 @@ def _parse_surname(raw: str) -> tuple[str, str] | None:
 
 
 def _plain_word(word: str) -> bool:
-    return bool(word) and word[0].isupper() and all(c.isalpha() or c in "-'" for c in word) and " " not in word
+    return (
+        bool(word)
+        and word[0].isupper()
+        and all(c.isalpha() or c in "-'" for c in word)
+        and " " not in word
+    )
 
 
 def surname_pool() -> list[str]:
@@ -155,8 +175,12 @@ def make_people(
                 geslacht = "M" if people[0].geslacht == "V" else "V"
                 if kind in (COUPLE, COUPLE_CHILDREN) and r.random() < 0.08:
                     geslacht = people[0].geslacht
-                tussen, surname = r.choice(surnames) if kind == OTHER or r.random() < 0.7 else family_name
-                age = max(18, head_age + round(r.gauss(0, 3))) if kind != OTHER else r.randint(18, 35)
+                tussen, surname = (
+                    r.choice(surnames) if kind == OTHER or r.random() < 0.7 else family_name
+                )
+                age = (
+                    max(18, head_age + round(r.gauss(0, 3))) if kind != OTHER else r.randint(18, 35)
+                )
         else:
             geslacht = r.choice("MV")
             tussen, surname = family_name

@@ -21,7 +21,13 @@ from vroegsignaal.organisations.models import Role, User
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
 # The demo world: one municipality of about 20,000 households, a year of deliveries.
-DEMO_WORLD = {"households": 20_000, "municipalities": 1, "months": 12, "seed": 1, "noise": "realistic"}
+DEMO_WORLD = {
+    "households": 20_000,
+    "municipalities": 1,
+    "months": 12,
+    "seed": 1,
+    "noise": "realistic",
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,9 @@ def totp_secret_base32(username: str) -> str:
 
 
 def is_set_up() -> bool:
-    return User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).count() == len(DEMO_LOGINS)
+    return User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).count() == len(
+        DEMO_LOGINS
+    )
 
 
 # What set_up_demo reads of a world.
@@ -100,7 +108,9 @@ def set_up_demo(world: Path | None = None, **overrides) -> list[str]:
         )
     done = [f"Demowereld in {world}."]
     with transaction.atomic():  # configuration and register: all of it, or (refused) none
-        result = organisation_services.load_config(organisation_services.read_config(world / "config.yaml"))
+        result = organisation_services.load_config(
+            organisation_services.read_config(world / "config.yaml")
+        )
         buurten = registry_services.import_neighbourhoods(world / "buurten.geojson")
         addresses = registry_services.import_addresses(world / "adressen.csv")
     done.append(f"Configuratie geladen — {result.summary()}.")
@@ -125,7 +135,9 @@ def deliver_world(world: Path) -> str:
     from vroegsignaal.intake.models import DeliveryStatus, Via
     from vroegsignaal.organisations.models import Creditor
 
-    entries = json.loads((world / "ground_truth" / "deliveries.json").read_text(encoding="utf-8"))["leveringen"]
+    entries = json.loads((world / "ground_truth" / "deliveries.json").read_text(encoding="utf-8"))[
+        "leveringen"
+    ]
     creditors = {c.code: c for c in Creditor.objects.all()}
     outcome: dict[str, int] = {}
     for entry in sorted(entries, key=lambda item: item["volgorde"]):
@@ -201,8 +213,12 @@ def create_demo_cases() -> list[str]:
     municipality = coordinator.municipality
     if Case.objects.filter(municipality=municipality).exists():
         return []
-    others = list(Team.objects.filter(municipality=municipality).exclude(pk=worker.team_id).order_by("code"))
-    new = Signal.objects.filter(municipality=municipality, status="nieuw").order_by("-priority", "id")
+    others = list(
+        Team.objects.filter(municipality=municipality).exclude(pk=worker.team_id).order_by("code")
+    )
+    new = Signal.objects.filter(municipality=municipality, status="nieuw").order_by(
+        "-priority", "id"
+    )
     crisis = list(new.filter(crisis=True)[:2])
     rest = list(new.exclude(pk__in=[s.pk for s in crisis])[: len(DEMO_CASES) - len(crisis)])
     signals = crisis + rest if len(crisis) == 2 else rest + crisis
@@ -214,7 +230,11 @@ def create_demo_cases() -> list[str]:
         team = worker.team if own_team or not others else others[i % len(others)]
         picked_up_on = today - dt.timedelta(days=ago)
         case = case_services.pick_up_signal(
-            signal, coordinator, team=team, worker=worker if own_team and i % 2 else None, on=picked_up_on
+            signal,
+            coordinator,
+            team=team,
+            worker=worker if own_team and i % 2 else None,
+            on=picked_up_on,
         )
         actor = worker if own_team else coordinator
         for days_ago, kind, reached, part_of_day in attempts:

@@ -90,10 +90,13 @@ class Signal:
     counting: tuple[VisibleArrear, ...]
 
 
-def counting_arrears(visible: list[VisibleArrear], peildatum: int, rules: Rules) -> list[VisibleArrear]:
+def counting_arrears(
+    visible: list[VisibleArrear], peildatum: int, rules: Rules
+) -> list[VisibleArrear]:
     minimum = rules.min_amount_eur * 100
     return [
-        a for a in visible
+        a
+        for a in visible
         if 0 <= peildatum - a.start <= rules.max_age_days and a.amount >= minimum and a.amount > 0
     ]
 
@@ -132,7 +135,9 @@ def evaluate_address(
         run_start[m] = run_start[m - 1] if m > 0 and signalled[m - 1] else m
         start = run_start[m]
         window = rules.repeat_window_days
-        herhaald = any(signalled[j] and peildata[start] - peildata[j] <= window for j in range(start))
+        herhaald = any(
+            signalled[j] and peildata[start] - peildata[j] <= window for j in range(start)
+        )
         swap_window = rules.debt_swap_window_days
         swap = any(
             creditor != a.creditor and last - swap_window <= a.start <= first_without + swap_window

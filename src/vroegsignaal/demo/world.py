@@ -76,8 +76,12 @@ LOW, MID, HIGH = 0, 1, 2
 PARAMS = {
     # share of social rent by building kind
     "social_rent": {
-        "flat": 0.6, "flat_nummers": 0.6, "etages": 0.35, "gesplitst": 0.3,
-        "eengezinswoning": 0.28, "vrijstaand": 0.03,
+        "flat": 0.6,
+        "flat_nummers": 0.6,
+        "etages": 0.35,
+        "gesplitst": 0.3,
+        "eengezinswoning": 0.28,
+        "vrijstaand": 0.03,
     },
     "private_rent": 0.15,  # of the rest
     "mortgage": 0.85,  # of owners
@@ -85,7 +89,11 @@ PARAMS = {
     "telecom": 0.35,
     "partner_same_insurer": 0.75,
     # vulnerability by tenure: P(low), P(mid), P(high)
-    "vulnerability": {SOCIAL: (0.55, 0.30, 0.15), PRIVATE: (0.65, 0.25, 0.10), OWNER: (0.90, 0.085, 0.015)},
+    "vulnerability": {
+        SOCIAL: (0.55, 0.30, 0.15),
+        PRIVATE: (0.65, 0.25, 0.10),
+        OWNER: (0.90, 0.085, 0.015),
+    },
     # How forgetful a household is with payments while calm: (multiplier, share). The few
     # very forgetful households fall behind with one bill again and again (their weak
     # spot), which gives the national share of repeat signals (≈40 %).
@@ -96,13 +104,23 @@ PARAMS = {
     # hazard of a new arrear per relationship and month: (calm, stressed)
     # (calibrated to the national mix of signals: Zorg 45 %, Energie 25 %, Huur 19 %, Water 11 %)
     "start": {
-        ZORG: (0.0010, 0.10), ENERGIE: (0.0012, 0.085), HUUR: (0.0010, 0.095), WATER: (0.0003, 0.032),
-        HYPOTHEEK: (0.0002, 0.03), OVERIGE: (0.0001, 0.015), CAK: (0.0, 0.0),
+        ZORG: (0.0010, 0.10),
+        ENERGIE: (0.0012, 0.085),
+        HUUR: (0.0010, 0.095),
+        WATER: (0.0003, 0.032),
+        HYPOTHEEK: (0.0002, 0.03),
+        OVERIGE: (0.0001, 0.015),
+        CAK: (0.0, 0.0),
     },
     # probability per month that an open arrear is paid off: (calm, stressed)
     "clear": {
-        ZORG: (0.8, 0.22), ENERGIE: (0.82, 0.28), HUUR: (0.82, 0.3), WATER: (0.85, 0.3),
-        HYPOTHEEK: (0.7, 0.2), OVERIGE: (0.85, 0.3), CAK: (0.08, 0.04),
+        ZORG: (0.8, 0.22),
+        ENERGIE: (0.82, 0.28),
+        HUUR: (0.82, 0.3),
+        WATER: (0.85, 0.3),
+        HYPOTHEEK: (0.7, 0.2),
+        OVERIGE: (0.85, 0.3),
+        CAK: (0.08, 0.04),
     },
     "grow": (0.15, 0.55),  # one more unpaid term per month: (calm, stressed)
     "partial_payment": 0.12,
@@ -170,7 +188,9 @@ class Household:
     quiet_since: int  # ordinal day of the last arrear activity
     payer: float = 1.0  # multiplier of the calm hazards
     calm_hazard: float = 0.0
-    active: int = 0  # relationships with an open or scheduled arrear (0: nothing to simulate but chance)
+    active: int = (
+        0  # relationships with an open or scheduled arrear (0: nothing to simulate but chance)
+    )
 
 
 @dataclass(slots=True)
@@ -197,7 +217,9 @@ class BuurtSim:
     residents: int
 
     def person(self, seed: int, household: Household, reference: dt.date) -> list[people.Person]:
-        return people.make_people(seed, household.hid, household.size, household.adults, household.kind, reference)
+        return people.make_people(
+            seed, household.hid, household.size, household.adults, household.kind, reference
+        )
 
 
 @dataclass
@@ -268,13 +290,21 @@ def _make_household(
     size, adults, kind = people.compose_household(r, addr.kind)
     social_p = PARAMS["social_rent"].get(addr.kind, 0.25)
     u = r.random()
-    tenure = SOCIAL if u < social_p else PRIVATE if u < social_p + (1 - social_p) * PARAMS["private_rent"] else OWNER
+    tenure = (
+        SOCIAL
+        if u < social_p
+        else PRIVATE
+        if u < social_p + (1 - social_p) * PARAMS["private_rent"]
+        else OWNER
+    )
     vuln = _weighted(r, tuple(zip((LOW, MID, HIGH), PARAMS["vulnerability"][tenure], strict=True)))
     rels: list[Rel] = []
     head_insurer = _weighted(r, _INSURERS)
     rels.append(_rel(r, head_insurer, 0, hid))
     for member in range(1, adults):
-        insurer = head_insurer if r.random() < PARAMS["partner_same_insurer"] else _weighted(r, _INSURERS)
+        insurer = (
+            head_insurer if r.random() < PARAMS["partner_same_insurer"] else _weighted(r, _INSURERS)
+        )
         rels.append(_rel(r, insurer, member, hid))
     rels.append(_rel(r, _weighted(r, _ENERGY), 0, hid))
     rels.append(_rel(r, _WATER, 0, hid))
@@ -288,8 +318,16 @@ def _make_household(
     entry = PARAMS["stress_entry"][vuln]
     stationary = entry / (entry + PARAMS["stress_exit"])
     household = Household(
-        hid=hid, addr=addr.index, size=size, adults=adults, kind=kind, tenure=tenure,
-        vulnerability=vuln, stressed=r.random() < stationary, rels=rels, quiet_since=-(10**9),
+        hid=hid,
+        addr=addr.index,
+        size=size,
+        adults=adults,
+        kind=kind,
+        tenure=tenure,
+        vulnerability=vuln,
+        stressed=r.random() < stationary,
+        rels=rels,
+        quiet_since=-(10**9),
         payer=_weighted(r, PARAMS["payer"]),
     )
     _refresh_calm_hazard(household)
@@ -298,7 +336,9 @@ def _make_household(
 
 @cache
 def _corporations(municipality_index: int) -> tuple[tuple[int, float], ...]:
-    return tuple((CREDITOR_INDEX[c.code], share) for c, share in housing_corporations(municipality_index))
+    return tuple(
+        (CREDITOR_INDEX[c.code], share) for c, share in housing_corporations(municipality_index)
+    )
 
 
 def _refresh_calm_hazard(h: Household) -> None:
@@ -308,7 +348,9 @@ def _refresh_calm_hazard(h: Household) -> None:
     for i, rel in enumerate(h.rels):
         multiplier = h.payer if i == weak else min(h.payer, PARAMS["payer_other_bills"])
         rel.calm = start[rel.ctype][0] * multiplier
-    h.calm_hazard = PARAMS["stress_entry"][h.vulnerability] + sum(rel.calm for rel in h.rels) + PARAMS["move"]
+    h.calm_hazard = (
+        PARAMS["stress_entry"][h.vulnerability] + sum(rel.calm for rel in h.rels) + PARAMS["move"]
+    )
 
 
 def _terms_at_start(r: random.Random, ctype: str) -> int:
@@ -325,9 +367,7 @@ def _open(r: random.Random, rel: Rel, day: int) -> None:
     rel.pending = 0
 
 
-def simulate_buurt(
-    state: WorldState, municipality: MunicipalityPlan, buurt: BuurtPlan
-) -> BuurtSim:
+def simulate_buurt(state: WorldState, municipality: MunicipalityPlan, buurt: BuurtPlan) -> BuurtSim:
     """Addresses, households and the monthly open arrears of one buurt."""
     seed = state.seed
     r = rng(seed, "buurt", buurt.code)
@@ -354,7 +394,9 @@ def simulate_buurt(
     return BuurtSim(municipality, buurt, addresses, households, snapshots, residents)
 
 
-def _seed_chronic(r: random.Random, state: WorldState, households: list[Household], day0: int) -> None:
+def _seed_chronic(
+    r: random.Random, state: WorldState, households: list[Household], day0: int
+) -> None:
     """Long-standing arrears: a small share everywhere, and enough per creditor in the world."""
     rate = PARAMS["chronic_rate"]
     by_creditor: dict[int, list[Rel]] = {}
@@ -393,7 +435,13 @@ def _make_chronic(r: random.Random, rel: Rel, day0: int) -> None:
 
 
 def _step(
-    r: random.Random, h: Household, a: int, b: int, vacant: list[int], hi: int, households: list[Household]
+    r: random.Random,
+    h: Household,
+    a: int,
+    b: int,
+    vacant: list[int],
+    hi: int,
+    households: list[Household],
 ) -> None:
     """One month (a, b] of one household."""
     rels = h.rels
@@ -471,7 +519,8 @@ def _step(
 
 def _schedule_swap(r: random.Random, h: Household, cleared: Rel, day: int, b: int) -> None:
     candidates = [
-        rel for rel in h.rels
+        rel
+        for rel in h.rels
         if rel is not cleared and rel.arrear is None and not rel.pending and rel.ctype != CAK
     ]
     if not candidates:
@@ -506,7 +555,16 @@ def _snapshot(households: list[Household], day: int) -> list[Snapshot]:
                 continue
             crisis = arrear.crisis if day - arrear.start <= max_age else ""
             out.append(
-                Snapshot(hi, ri, h.addr, arrear.start, arrear.terms, arrear.terms * rel.unit, crisis, arrear.serial)
+                Snapshot(
+                    hi,
+                    ri,
+                    h.addr,
+                    arrear.start,
+                    arrear.terms,
+                    arrear.terms * rel.unit,
+                    crisis,
+                    arrear.serial,
+                )
             )
     return out
 

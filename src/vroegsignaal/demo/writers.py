@@ -24,8 +24,19 @@ XLSX_CREATED = dt.datetime(2026, 1, 1, 0, 0, 0)
 XLSX_MAX_ROWS = 1_048_576
 
 ADDRESS_HEADER = (
-    "straat", "huisnummer", "toevoeging", "postcode", "gemeente", "woonplaats", "provincie",
-    "object_id", "object_type", "x", "y", "latitude", "longitude",
+    "straat",
+    "huisnummer",
+    "toevoeging",
+    "postcode",
+    "gemeente",
+    "woonplaats",
+    "provincie",
+    "object_id",
+    "object_type",
+    "x",
+    "y",
+    "latitude",
+    "longitude",
 )
 
 
@@ -39,7 +50,9 @@ def sha256_of(path: Path) -> str:
 
 def write_json(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
 
 
 def write_config(path: Path, config: dict) -> None:
@@ -58,7 +71,12 @@ def write_config(path: Path, config: dict) -> None:
         return value
 
     text = yaml.dump(
-        convert(config), Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120
+        convert(config),
+        Dumper=_ConfigDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=120,
     )
     header = "# Configuratie van de synthetische wereld (vroegsignaal generate_world); laden met load_config.\n"
     path.write_text(header + text, encoding="utf-8")
@@ -86,15 +104,27 @@ class AddressWriter:
         self.writer.writerow(ADDRESS_HEADER)
         self.count = 0
 
-    def write(self, addresses: list[Address], municipality: MunicipalityPlan, woonplaats: str) -> None:
+    def write(
+        self, addresses: list[Address], municipality: MunicipalityPlan, woonplaats: str
+    ) -> None:
         rows = []
         for a in sorted(addresses, key=lambda a: a.object_id):
             x, y = rd_coordinates(a)
             rows.append(
                 (
-                    a.street, a.number, a.toevoeging, a.postcode, municipality.name, woonplaats,
-                    municipality.province, a.object_id, "verblijfsobject", f"{x:.3f}", f"{y:.3f}",
-                    f"{a.lat:.7f}", f"{a.lon:.7f}",
+                    a.street,
+                    a.number,
+                    a.toevoeging,
+                    a.postcode,
+                    municipality.name,
+                    woonplaats,
+                    municipality.province,
+                    a.object_id,
+                    "verblijfsobject",
+                    f"{x:.3f}",
+                    f"{y:.3f}",
+                    f"{a.lat:.7f}",
+                    f"{a.lon:.7f}",
                 )
             )
         self.writer.writerows(rows)
@@ -110,11 +140,15 @@ class NeighbourhoodWriter:
     def __init__(self, path: Path) -> None:
         self.file = path.open("w", encoding="utf-8", newline="\n")
         self.file.write('{"type": "FeatureCollection", "name": "buurten", ')
-        self.file.write('"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},\n')
+        self.file.write(
+            '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},\n'
+        )
         self.file.write('"features": [\n')
         self.first = True
 
-    def write(self, municipality: MunicipalityPlan, buurt: BuurtPlan, inhabitants: int, households: int) -> None:
+    def write(
+        self, municipality: MunicipalityPlan, buurt: BuurtPlan, inhabitants: int, households: int
+    ) -> None:
         feature = {
             "type": "Feature",
             "properties": {
@@ -197,8 +231,18 @@ class CsvDeliveryFile(DeliveryFile):
 
 
 _OPTIONAL_JSON_KEYS = frozenset(
-    {"crisis_reden", "signaal_id", "huisletter", "huisnummertoevoeging", "tussenvoegsel", "opmerking", "email",
-     "telefoonnummer", "bsn", "contractnummer"}
+    {
+        "crisis_reden",
+        "signaal_id",
+        "huisletter",
+        "huisnummertoevoeging",
+        "tussenvoegsel",
+        "opmerking",
+        "email",
+        "telefoonnummer",
+        "bsn",
+        "contractnummer",
+    }
 )
 
 
@@ -254,7 +298,9 @@ class XlsxDeliveryFile(DeliveryFile):
             raise ValueError(f"{self.path}: meer rijen dan een werkblad kan bevatten")
         for col, value in enumerate(cells):
             if isinstance(value, dt.date):
-                self.sheet.write_datetime(self.row, col, dt.datetime(value.year, value.month, value.day), self.date_format)
+                self.sheet.write_datetime(
+                    self.row, col, dt.datetime(value.year, value.month, value.day), self.date_format
+                )
             elif isinstance(value, bool):
                 self.sheet.write_string(self.row, col, "ja" if value else "nee")
             elif isinstance(value, int | float):
@@ -271,5 +317,7 @@ class XlsxDeliveryFile(DeliveryFile):
 
 
 def open_delivery(path: Path, dialect: Dialect, peildatum: dt.date, soort: str) -> DeliveryFile:
-    cls = {"csv": CsvDeliveryFile, "json": JsonDeliveryFile, "xlsx": XlsxDeliveryFile}[dialect.format]
+    cls = {"csv": CsvDeliveryFile, "json": JsonDeliveryFile, "xlsx": XlsxDeliveryFile}[
+        dialect.format
+    ]
     return cls(path, dialect, peildatum, soort)

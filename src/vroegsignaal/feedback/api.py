@@ -142,7 +142,9 @@ class FeedbackView(APIView):
                 {"melding": "Geef bij 'limiet' een geheel getal van 1 of meer."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        limit = parse_id(limit_text) or services.MAX_PAGE  # past a database column: the most there are
+        limit = (
+            parse_id(limit_text) or services.MAX_PAGE
+        )  # past a database column: the most there are
         page = services.events_after(request.user, cursor, limit=limit, since=since)
         services.record_read(request.user, page.events, how="api", request=request)
         body = {

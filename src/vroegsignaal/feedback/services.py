@@ -251,8 +251,12 @@ def record_picked_up(case: Case | int, *, on: dt.date | None = None) -> list[Fee
     pauses = _pause_days(case.municipality_id, (c.creditor_id for c in customers), on)
     events = [
         _event(
-            c, municipality_id=case.municipality_id, signal_id=case.signal_id, case_id=case.pk,
-            kind=FeedbackKind.OPGEPAKT, date=on,
+            c,
+            municipality_id=case.municipality_id,
+            signal_id=case.signal_id,
+            case_id=case.pk,
+            kind=FeedbackKind.OPGEPAKT,
+            date=on,
             collection_pause_until=collection_pause_until(on, pauses[c.creditor_id]),
         )  # fmt: skip
         for c in customers
@@ -284,7 +288,9 @@ def record_joined(signal_ids: Iterable[int], *, on: dt.date) -> list[FeedbackEve
     concerned: set[int] = set()
     for start in range(0, len(picked_up), 5000):
         told = FeedbackEvent.objects.filter(
-            signal_id=OuterRef("signal_id"), creditor_id=OuterRef("arrear__creditor_id"), kind=FeedbackKind.OPGEPAKT
+            signal_id=OuterRef("signal_id"),
+            creditor_id=OuterRef("arrear__creditor_id"),
+            kind=FeedbackKind.OPGEPAKT,
         )
         concerned.update(
             SignalArrear.objects.filter(
@@ -318,8 +324,13 @@ def record_closed(case: Case | int) -> list[FeedbackEvent]:
     }
     events = [
         _event(
-            c, municipality_id=case.municipality_id, signal_id=case.signal_id, case_id=case.pk,
-            kind=FeedbackKind.AFGESLOTEN, date=case.closed_on, result=result,
+            c,
+            municipality_id=case.municipality_id,
+            signal_id=case.signal_id,
+            case_id=case.pk,
+            kind=FeedbackKind.AFGESLOTEN,
+            date=case.closed_on,
+            result=result,
         )  # fmt: skip
         for c in sorted(customers)
     ]
@@ -333,8 +344,11 @@ def record_not_picked_up(signal: Signal | int) -> list[FeedbackEvent]:
     signal = Signal.objects.get(pk=getattr(signal, "pk", signal))
     events = [
         _event(
-            c, municipality_id=signal.municipality_id, signal_id=signal.pk,
-            kind=FeedbackKind.NIET_OPGEPAKT, date=signal.closed_on or timezone.localdate(),
+            c,
+            municipality_id=signal.municipality_id,
+            signal_id=signal.pk,
+            kind=FeedbackKind.NIET_OPGEPAKT,
+            date=signal.closed_on or timezone.localdate(),
         )  # fmt: skip
         for c in _signal_customers(signal.pk)
     ]
@@ -520,7 +534,9 @@ def events_after(
         # Nothing from that moment on yet: the cursor moves past what was recorded before it,
         # or the next poll (``sinds`` = ``volgende``) would bring those older events after all.
         # A creditor's events are recorded in id order (its stream lock), so this is exact.
-        before = events_for(user).filter(id__gt=cursor, created_at__lt=since).aggregate(last=Max("id"))
+        before = (
+            events_for(user).filter(id__gt=cursor, created_at__lt=since).aggregate(last=Max("id"))
+        )
         next_cursor = before["last"] or cursor
     else:
         next_cursor = cursor
@@ -599,4 +615,6 @@ def purge_events(municipality, *, before: dt.date, counts=None) -> int:
     """
     from vroegsignaal.privacy.retention import delete_set
 
-    return delete_set(FeedbackEvent.objects.filter(municipality=municipality, date__lt=before), counts=counts)
+    return delete_set(
+        FeedbackEvent.objects.filter(municipality=municipality, date__lt=before), counts=counts
+    )

@@ -256,9 +256,7 @@ def _header(
         "ready_fd": ready_fd,
         "key_id": ring.current_id if ring else "",
         "key": base64.b64encode(ring.current_key).decode("ascii") if ring else "",
-        "blind_key": base64.b64encode(crypto.blind_index_key()).decode("ascii")
-        if blinds
-        else "",
+        "blind_key": base64.b64encode(crypto.blind_index_key()).decode("ascii") if blinds else "",
         "tasks": [
             [
                 name,

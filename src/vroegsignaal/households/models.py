@@ -81,7 +81,9 @@ class Household(models.Model):
     scope = Scope(
         municipality="municipality",
         team="cases__team",
-        team_while={"cases__status__in": ["opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard"]},
+        team_while={
+            "cases__status__in": ["opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard"]
+        },
     )
 
     class Meta:

@@ -29,7 +29,11 @@ class TickedRowsAdmin(admin.ModelAdmin):
     def response_action(self, request, queryset):
         ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         if len(parse_ids(ticked)) != len(ticked):
-            self.message_user(request, _("Vink de regels in de lijst aan en kies dan opnieuw de actie."), messages.ERROR)
+            self.message_user(
+                request,
+                _("Vink de regels in de lijst aan en kies dan opnieuw de actie."),
+                messages.ERROR,
+            )
             return None  # back to the list, with the message
         return super().response_action(request, queryset)
 
@@ -68,14 +72,20 @@ def reprocess_stalled(modeladmin, request, queryset):
     done = 0
     for delivery in deliveries:
         try:
-            services.reprocess_delivery(delivery, request.user, background=True, via="beheer", request=request)
+            services.reprocess_delivery(
+                delivery, request.user, background=True, via="beheer", request=request
+            )
             done += 1
         except services.DeliveryError as error:
             messages.error(request, str(error))
     if done:
         messages.success(
             request,
-            ngettext("%(n)s levering wordt opnieuw verwerkt.", "%(n)s leveringen worden opnieuw verwerkt.", done)
+            ngettext(
+                "%(n)s levering wordt opnieuw verwerkt.",
+                "%(n)s leveringen worden opnieuw verwerkt.",
+                done,
+            )
             % {"n": done},
         )
     return None
@@ -108,7 +118,9 @@ class DeliveryAdmin(TickedRowsAdmin):
 
     @admin.display(description=_("verslag"))
     def verslag(self, obj: Delivery) -> str:
-        return format_html('<pre class="delivery-report" lang="nl">{}</pre>', "\n".join(report.report_lines(obj)))
+        return format_html(
+            '<pre class="delivery-report" lang="nl">{}</pre>', "\n".join(report.report_lines(obj))
+        )
 
     @admin.display(description=_("staat stil sinds"))
     def stalled(self, obj: Delivery) -> str:
@@ -131,13 +143,18 @@ def revoke_keys(modeladmin, request, queryset):
     keys = list(queryset.filter(revoked_at__isnull=True).select_related("creditor"))
     if not _confirmed(request):
         return _ask_confirmation(
-            modeladmin, request, "admin/intake/apikey/revoke_confirmation.html", title=_("API-sleutels intrekken?"), keys=keys
+            modeladmin,
+            request,
+            "admin/intake/apikey/revoke_confirmation.html",
+            title=_("API-sleutels intrekken?"),
+            keys=keys,
         )
     for key in keys:
         services.revoke_api_key(key, request.user)
     messages.success(
         request,
-        ngettext("%(n)s sleutel is ingetrokken.", "%(n)s sleutels zijn ingetrokken.", len(keys)) % {"n": len(keys)},
+        ngettext("%(n)s sleutel is ingetrokken.", "%(n)s sleutels zijn ingetrokken.", len(keys))
+        % {"n": len(keys)},
     )
     return None
 
@@ -149,7 +166,15 @@ class ApiKeyAdmin(TickedRowsAdmin):
     search_fields = ["name", "=prefix", "creditor__code"]
     list_select_related = ["creditor"]
     actions = [revoke_keys]
-    fields = ["creditor", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    fields = [
+        "creditor",
+        "name",
+        "prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         base = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]

@@ -65,13 +65,17 @@ class RequestTooLarge(APIException):
 def _too_large_body() -> dict:
     return {
         "codes": [str(Code.BESTAND_TE_GROOT)],
-        "melding": message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
+        "melding": message(
+            Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)
+        ),
     }
 
 
 def _refused_as_too_large(delivery: Delivery) -> bool:
     refusal = (delivery.report or {}).get("weigering") or {}
-    return delivery.status == DeliveryStatus.AFGEWEZEN and refusal.get("codes") == [str(Code.BESTAND_TE_GROOT)]
+    return delivery.status == DeliveryStatus.AFGEWEZEN and refusal.get("codes") == [
+        str(Code.BESTAND_TE_GROOT)
+    ]
 
 
 class IsCreditor(BasePermission):
@@ -195,7 +199,9 @@ class DeliveryCollectionView(APIView):
             # Content-Length): the same 413 as one refused before it was read.
             raise RequestTooLarge(_too_large_body())
         body = DeliverySerializer(delivery, context={"request": request}).data
-        location = request.build_absolute_uri(reverse("intake_api:delivery-detail", kwargs={"delivery_id": delivery.pk}))
+        location = request.build_absolute_uri(
+            reverse("intake_api:delivery-detail", kwargs={"delivery_id": delivery.pk})
+        )
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
@@ -209,7 +215,9 @@ class DeliveryDetailView(APIView):
         tags=["leveringen"],
     )
     def get(self, request, delivery_id: int):
-        delivery = get_scoped_or_404(request.user, Delivery.objects.select_related("creditor"), pk=delivery_id)
+        delivery = get_scoped_or_404(
+            request.user, Delivery.objects.select_related("creditor"), pk=delivery_id
+        )
         return Response(DeliverySerializer(delivery, context={"request": request}).data)
 
 
@@ -231,7 +239,9 @@ class DeliveryRejectedRowsView(APIView):
             "waarschuwingen (regels die wel zijn verwerkt)."
         ),
         parameters=[
-            OpenApiParameter("waarschuwingen", OpenApiTypes.STR, enum=["ja", "nee"], required=False),
+            OpenApiParameter(
+                "waarschuwingen", OpenApiTypes.STR, enum=["ja", "nee"], required=False
+            ),
             OpenApiParameter("limit", OpenApiTypes.INT, required=False),
             OpenApiParameter("offset", OpenApiTypes.INT, required=False),
         ],
@@ -248,7 +258,8 @@ class DeliveryRejectedRowsView(APIView):
                 for media in ("application/json", "text/csv")
             },
             (406, "application/json"): OpenApiResponse(
-                ErrorSerializer, description="Een kop `Accept` die noch JSON noch `text/csv` toelaat."
+                ErrorSerializer,
+                description="Een kop `Accept` die noch JSON noch `text/csv` toelaat.",
             ),
         },
         tags=["leveringen"],
@@ -262,11 +273,17 @@ class DeliveryRejectedRowsView(APIView):
                 services.rejected_rows_csv_lines(delivery, warnings=warnings),
                 content_type="text/csv; charset=utf-8",
             )
-            response["Content-Disposition"] = f'attachment; filename="levering-{delivery.pk}-fouten.csv"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="levering-{delivery.pk}-fouten.csv"'
+            )
             return response
         paginator = RejectedRowsPagination()
-        page = paginator.paginate_queryset(services.rejected_rows(delivery, warnings=warnings), request, view=self)
-        services.record_rejected_rows_read(delivery, request.user, request=request, how="json", count=len(page))
+        page = paginator.paginate_queryset(
+            services.rejected_rows(delivery, warnings=warnings), request, view=self
+        )
+        services.record_rejected_rows_read(
+            delivery, request.user, request=request, how="json", count=len(page)
+        )
         return paginator.get_paginated_response(RejectedRowSerializer(page, many=True).data)
 
 
@@ -280,7 +297,9 @@ class DeliveryConfirmView(APIView):
         responses={
             202: DeliverySerializer,
             404: NOT_FOUND,
-            409: OpenApiResponse(ErrorSerializer, description="De levering wacht niet op bevestiging."),
+            409: OpenApiResponse(
+                ErrorSerializer, description="De levering wacht niet op bevestiging."
+            ),
             **COMMON_ERRORS,
         },
         tags=["leveringen"],
@@ -292,4 +311,7 @@ class DeliveryConfirmView(APIView):
         except services.DeliveryError as error:
             return Response({"melding": str(error)}, status=status.HTTP_409_CONFLICT)
         delivery.refresh_from_db()
-        return Response(DeliverySerializer(delivery, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            DeliverySerializer(delivery, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

@@ -83,25 +83,40 @@ def error_body(exc: Exception, data, *, request=None, view=None) -> dict:
         return {"melding": "Niet gevonden: er is geen levering met dit nummer voor uw organisatie."}
     if isinstance(exc, exceptions.MethodNotAllowed):
         method = getattr(request, "method", "") or ""
-        allowed = " of ".join(m for m in getattr(view, "allowed_methods", ()) if m not in ("HEAD", "OPTIONS"))
-        return {"melding": f"De methode {method} kan hier niet; gebruik {allowed or 'een andere methode'}."}
+        allowed = " of ".join(
+            m for m in getattr(view, "allowed_methods", ()) if m not in ("HEAD", "OPTIONS")
+        )
+        return {
+            "melding": f"De methode {method} kan hier niet; gebruik {allowed or 'een andere methode'}."
+        }
     if isinstance(exc, exceptions.NotAcceptable):
         types = " of ".join(_media_types(view)) or "application/json"
         return {"melding": f"Dit antwoord is er alleen als {types}; pas de kop Accept daarop aan."}
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        given = (request.META.get("CONTENT_TYPE", "") if request is not None else "").split(";")[0].strip()
-        return {"melding": f"{DELIVERY_BODY_HELP}; dit verzoek had Content-Type '{given[:60] or 'geen'}'."}
+        given = (
+            (request.META.get("CONTENT_TYPE", "") if request is not None else "")
+            .split(";")[0]
+            .strip()
+        )
+        return {
+            "melding": f"{DELIVERY_BODY_HELP}; dit verzoek had Content-Type '{given[:60] or 'geen'}'."
+        }
     if isinstance(exc, exceptions.ParseError):
         # DRF's own text is English (and may quote the body): say in Dutch what to send instead.
         return {"melding": f"Het verzoek kan niet worden gelezen. {DELIVERY_BODY_HELP}."}
     if isinstance(exc, exceptions.ValidationError):
         fields = _fields(exc.detail)
-        parts = [f"{name}: {' '.join(texts)}" if name else " ".join(texts) for name, texts in fields.items()]
+        parts = [
+            f"{name}: {' '.join(texts)}" if name else " ".join(texts)
+            for name, texts in fields.items()
+        ]
         body: dict = {"melding": f"Het verzoek is onjuist. {' '.join(parts)}".strip()}
         if any(fields):
             body["velden"] = {name: texts for name, texts in fields.items() if name}
         return body
-    return {"melding": " ".join(_flatten(data.get("detail", data) if isinstance(data, dict) else data))}
+    return {
+        "melding": " ".join(_flatten(data.get("detail", data) if isinstance(data, dict) else data))
+    }
 
 
 def api_exception_handler(exc, context):

@@ -26,7 +26,9 @@ class UploadForm(forms.Form):
         label=_("Soort levering"),
         choices=Soort.choices,
         initial=Soort.STAND,
-        help_text=_("Een stand is een volledig overzicht; achterstanden die ontbreken worden afgemeld."),
+        help_text=_(
+            "Een stand is een volledig overzicht; achterstanden die ontbreken worden afgemeld."
+        ),
     )
 
     def clean_peildatum(self):
@@ -35,7 +37,8 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(_("De peildatum ligt in de toekomst."))
         if value < EARLIEST_PEILDATUM:
             raise forms.ValidationError(
-                _("De peildatum ligt vóór %(earliest)s.") % {"earliest": date_format(EARLIEST_PEILDATUM, "j F Y")}
+                _("De peildatum ligt vóór %(earliest)s.")
+                % {"earliest": date_format(EARLIEST_PEILDATUM, "j F Y")}
             )
         return value
 
@@ -47,16 +50,22 @@ class ColumnMappingRowForm(forms.Form):
     """One header of the creditor's file and the field it means."""
 
     header = forms.CharField(label=_("Kolomnaam in uw bestand"), max_length=200, required=False)
-    field = forms.ChoiceField(label=_("Veld in het aanleverformaat"), choices=FIELD_CHOICES, required=False)
+    field = forms.ChoiceField(
+        label=_("Veld in het aanleverformaat"), choices=FIELD_CHOICES, required=False
+    )
     remove = forms.BooleanField(label=_("Verwijderen"), required=False)
 
 
-ColumnMappingFormSet = forms.formset_factory(ColumnMappingRowForm, extra=3, max_num=200, absolute_max=400)
+ColumnMappingFormSet = forms.formset_factory(
+    ColumnMappingRowForm, extra=3, max_num=200, absolute_max=400
+)
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         label=_("Naam van de sleutel"),
         max_length=100,
-        help_text=_("Bijvoorbeeld het systeem dat de sleutel gebruikt: ‘Incassosysteem productie’."),
+        help_text=_(
+            "Bijvoorbeeld het systeem dat de sleutel gebruikt: ‘Incassosysteem productie’."
+        ),
     )

@@ -41,7 +41,9 @@ S = DeliveryStatus
 # same peildatum that replaced it before it was confirmed).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.ONTVANGEN: frozenset({S.IN_BEHANDELING, S.AFGEWEZEN}),
-    S.IN_BEHANDELING: frozenset({S.IN_BEHANDELING, S.WACHT_OP_BEVESTIGING, S.VERWERKT, S.AFGEWEZEN}),
+    S.IN_BEHANDELING: frozenset(
+        {S.IN_BEHANDELING, S.WACHT_OP_BEVESTIGING, S.VERWERKT, S.AFGEWEZEN}
+    ),
     S.WACHT_OP_BEVESTIGING: frozenset({S.IN_BEHANDELING, S.AFGEWEZEN}),
     S.VERWERKT: frozenset(),
     S.AFGEWEZEN: frozenset(),
@@ -150,7 +152,9 @@ class Delivery(models.Model):
                 condition=~Q(status="afgewezen"),
                 name="delivery_unique_content",
             ),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="delivery_progress_max_100"),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="delivery_progress_max_100"
+            ),
         ]
         indexes = [
             models.Index(
@@ -161,7 +165,9 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         # In the reader's language (the admin); the creditor by id: no query for a name.
         return gettext("Levering %(pk)s (schuldeiser %(creditor)s, peildatum %(date)s)") % {
-            "pk": self.pk, "creditor": self.creditor_id, "date": self.reference_date or "—",
+            "pk": self.pk,
+            "creditor": self.creditor_id,
+            "date": self.reference_date or "—",
         }
 
     @property
@@ -175,7 +181,10 @@ class Delivery(models.Model):
     @property
     def declined_by_creditor(self) -> bool:
         """Held by the safety check and then not confirmed: refused by the creditor's own choice."""
-        return self.status == S.AFGEWEZEN and (self.report or {}).get("weigering", {}).get("melding") == DECLINED_MESSAGE
+        return (
+            self.status == S.AFGEWEZEN
+            and (self.report or {}).get("weigering", {}).get("melding") == DECLINED_MESSAGE
+        )
 
     def stalled_since(self, now: dt.datetime | None = None) -> dt.datetime | None:
         """When processing last showed life, if it has stopped; else ``None``.
@@ -250,7 +259,9 @@ class DeliveryRowIssue(models.Model):
         ordering = ["delivery", "row", "id"]
         verbose_name = _("afgewezen regel")
         verbose_name_plural = _("afgewezen regels")
-        indexes = [models.Index(fields=["delivery", "is_warning", "row"], name="issue_delivery_row_idx")]
+        indexes = [
+            models.Index(fields=["delivery", "is_warning", "row"], name="issue_delivery_row_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.delivery_id}:{self.row} {self.code}"
@@ -306,7 +317,10 @@ class ColumnMapping(models.Model):
     """A creditor's own headers: ``{their header: our field, or null to ignore}`` (spec 1.3)."""
 
     creditor = models.OneToOneField(
-        Creditor, on_delete=models.CASCADE, related_name="column_mapping", verbose_name=_("schuldeiser")
+        Creditor,
+        on_delete=models.CASCADE,
+        related_name="column_mapping",
+        verbose_name=_("schuldeiser"),
     )
     mapping = models.JSONField(_("kolomindeling"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
@@ -318,4 +332,6 @@ class ColumnMapping(models.Model):
         verbose_name_plural = _("kolomindelingen")
 
     def __str__(self) -> str:
-        return gettext("Kolomindeling van schuldeiser %(creditor)s") % {"creditor": self.creditor_id}
+        return gettext("Kolomindeling van schuldeiser %(creditor)s") % {
+            "creditor": self.creditor_id
+        }

@@ -262,7 +262,10 @@ def csv_lines(
     yield writer.writerow(header)
     for row in rows:
         yield writer.writerow(
-            ["" if v is None else (safe[i] if i < len(safe) else spreadsheet_safe)(str(v)) for i, v in enumerate(row)]
+            [
+                "" if v is None else (safe[i] if i < len(safe) else spreadsheet_safe)(str(v))
+                for i, v in enumerate(row)
+            ]
         )
 
 

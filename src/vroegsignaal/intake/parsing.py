@@ -431,7 +431,9 @@ def detect_encoding(raw: _Bytes) -> str:
 
 
 # A character of two to four bytes in valid UTF-8 (not ASCII): text written as UTF-8.
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def mixed_encoding_row(raw: _Bytes) -> int | None:
@@ -455,7 +457,9 @@ def mixed_encoding_row(raw: _Bytes) -> int | None:
         position = max(0, min(raw.size, offset + error.start))
     if not _UTF8_MULTIBYTE.search(raw.data, 0, position):  # no copy of a memory-mapped file
         return None
-    return 1 + sum(raw.data[i : min(i + _CHUNK, position)].count(b"\n") for i in range(0, position, _CHUNK))
+    return 1 + sum(
+        raw.data[i : min(i + _CHUNK, position)].count(b"\n") for i in range(0, position, _CHUNK)
+    )
 
 
 def to_utf8(raw: _Bytes, encoding: str) -> bytes | mmap.mmap:
@@ -994,7 +998,9 @@ def _read_xlsx_openpyxl(payload, head_rows: int | None = None) -> tuple[pl.DataF
 JSON_CHUNK_ROWS = 50_000
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _JSON_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
-_NOT_AN_OBJECT = 'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
+_NOT_AN_OBJECT = (
+    'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
+)
 
 
 def _json_column(values: Sequence, key: object, first: int = 1) -> pl.Series:
@@ -1037,7 +1043,10 @@ class _JsonRows:
             # ... unless a value is an object or a list (Polars raises PolarsError, TypeError, …
             # depending on what is in it): then the careful path below names it.
             frame = pl.DataFrame(
-                {key: _json_column([item.get(key) for item in items], key, first) for key in present}
+                {
+                    key: _json_column([item.get(key) for item in items], key, first)
+                    for key in present
+                }
             )
         self.frames.append(
             frame.rename({key: f"k{self.keys[key]}" for key in present}).with_columns(

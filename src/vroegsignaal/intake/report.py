@@ -68,11 +68,19 @@ def report_context(delivery: Delivery) -> dict:
         **report,
         "afgewezen_rijen": _code_rows(report["afgewezen_per_code"]),
         "waarschuwingen_rijen": _code_rows(report["waarschuwingen_per_code"]),
-        "latere_stand": dt.date.fromisoformat(later) if later else None,  # shown as a date, not ISO text
+        "latere_stand": dt.date.fromisoformat(later)
+        if later
+        else None,  # shown as a date, not ISO text
         # The refusal's codes by their (translated) names: the stored message itself is Dutch.
-        "weigering_namen": [row["omschrijving"] for row in _code_rows(dict.fromkeys((report["weigering"] or {}).get("codes", []), 0))],
+        "weigering_namen": [
+            row["omschrijving"]
+            for row in _code_rows(dict.fromkeys((report["weigering"] or {}).get("codes", []), 0))
+        ],
         # How the file's columns were read (field of the spec → the file's header), in the spec's order.
-        "kolommen": sorted((delivery.report or {}).get("kolommen", {}).items(), key=lambda item: _field_order(item[0])),
+        "kolommen": sorted(
+            (delivery.report or {}).get("kolommen", {}).items(),
+            key=lambda item: _field_order(item[0]),
+        ),
     }
 
 
@@ -84,7 +92,9 @@ def _field_order(field_name: str) -> int:
 # Page text (translated); the command prints them in Dutch (report_lines).
 STATUS_SENTENCES = {
     DeliveryStatus.ONTVANGEN: _("Wacht op verwerking; er is nog niets gewijzigd."),
-    DeliveryStatus.IN_BEHANDELING: _("De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is."),
+    DeliveryStatus.IN_BEHANDELING: _(
+        "De levering wordt verwerkt; er is nog niets gewijzigd tot ze klaar is."
+    ),
     DeliveryStatus.WACHT_OP_BEVESTIGING: _(
         "De veiligheidscontrole houdt deze stand tegen tot u hem bevestigt; waarom staat hieronder."
     ),
@@ -140,7 +150,9 @@ def _report_lines(delivery: Delivery) -> list[str]:
         lines.append(f"  waarvan alleen op postcode: {r['gerouteerd_alleen_op_postcode']}")
     lines.append(f"Buiten convenant:        {r['buiten_convenant']}")
     a = r["achterstanden"]
-    lines.append(f"Achterstanden:           nieuw {a['nieuw']}, gewijzigd {a['gewijzigd']}, afgemeld {a['afgemeld']}")
+    lines.append(
+        f"Achterstanden:           nieuw {a['nieuw']}, gewijzigd {a['gewijzigd']}, afgemeld {a['afgemeld']}"
+    )
     if r["veiligheidscontrole"]:
         v = r["veiligheidscontrole"]
         lines.append(
@@ -153,9 +165,9 @@ def _report_lines(delivery: Delivery) -> list[str]:
                 "verwerkt; deze oudere stand verandert niets aan wat die heeft geleverd"
             )
     lines.append(
-        "Onbekende kolommen:      " + (", ".join(r["onbekende_kolommen"]) if r["onbekende_kolommen"] else "(geen)")
+        "Onbekende kolommen:      "
+        + (", ".join(r["onbekende_kolommen"]) if r["onbekende_kolommen"] else "(geen)")
     )
     for note in r["opmerkingen"]:
         lines.append(f"Opmerking {note['veld']}: {note['melding']}")
     return lines
-

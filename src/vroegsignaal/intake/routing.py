@@ -61,7 +61,11 @@ def _address_parts(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("postcode").cast(pl.String),
         pl.col("huisnummer").cast(pl.Int64),
         pl.col("huisletter").cast(pl.String).fill_null("").str.to_uppercase(),
-        pl.col("huisnummertoevoeging").cast(pl.String).fill_null("").str.to_uppercase().alias("toevoeging"),
+        pl.col("huisnummertoevoeging")
+        .cast(pl.String)
+        .fill_null("")
+        .str.to_uppercase()
+        .alias("toevoeging"),
     )
 
 
@@ -118,7 +122,9 @@ def route(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
     """
     parts = _address_parts(rows)
     reg = _register(register)
-    with_number = parts.filter(pl.col("postcode").is_not_null() & pl.col("huisnummer").is_not_null())
+    with_number = parts.filter(
+        pl.col("postcode").is_not_null() & pl.col("huisnummer").is_not_null()
+    )
 
     exact = with_number.join(reg, on=KEY, how="inner").select(
         ROW, *_OUT, pl.lit(Match.EXACT).alias("match")

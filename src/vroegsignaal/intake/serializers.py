@@ -63,7 +63,9 @@ FIELD_HELP: dict[str, str] = {
 }
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True})
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
+)
 class ArrearValueField(serializers.CharField):
     """A value of a JSON body's arrear: text, a number (read as written) or true/false."""
 
@@ -104,7 +106,9 @@ class ArrearCountsSerializer(serializers.Serializer):
 
 
 class RefusalSerializer(serializers.Serializer):
-    codes = serializers.ListField(child=serializers.CharField(), help_text="Weigeringscodes (spec 1.6).")
+    codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Weigeringscodes (spec 1.6)."
+    )
     melding = serializers.CharField(help_text="Nederlandse toelichting.")
 
 
@@ -164,7 +168,9 @@ class DeliverySerializer(serializers.ModelSerializer):
     aangeleverd_via = serializers.CharField(source="via", read_only=True)
     bestandsformaat = serializers.CharField(source="file_format", read_only=True)
     grootte_bytes = serializers.IntegerField(source="size_bytes", read_only=True)
-    vervangen_door = serializers.PrimaryKeyRelatedField(source="superseded_by", read_only=True, allow_null=True)
+    vervangen_door = serializers.PrimaryKeyRelatedField(
+        source="superseded_by", read_only=True, allow_null=True
+    )
     status_url = serializers.SerializerMethodField()
     fouten_url = serializers.SerializerMethodField()
     bevestig_url = serializers.SerializerMethodField()
@@ -261,7 +267,9 @@ class RejectedRowPageSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     """Every error answer of the API (``intake/errors.py``)."""
 
-    melding = serializers.CharField(help_text="Wat er mis is en wat u kunt veranderen, in het Nederlands.")
+    melding = serializers.CharField(
+        help_text="Wat er mis is en wat u kunt veranderen, in het Nederlands."
+    )
     codes = serializers.ListField(
         child=serializers.CharField(),
         required=False,

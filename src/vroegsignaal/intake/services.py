@@ -312,7 +312,9 @@ def _human_size(n: int) -> str:
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size:
             value = n / size
-            return (f"{value:.0f}" if value.is_integer() else f"{value:.1f}".replace(".", ",")) + f" {unit}"
+            return (
+                f"{value:.0f}" if value.is_integer() else f"{value:.1f}".replace(".", ",")
+            ) + f" {unit}"
     return f"{n} bytes"
 
 
@@ -366,7 +368,9 @@ def _process_delivery(delivery_id: int) -> Delivery:
     try:
         evaluation = evaluate_delivery(delivery, path)
     except DeliveryRefused as refused:
-        return _finish_refused(delivery, None, {"codes": [str(refused.code)], "melding": refused.message})
+        return _finish_refused(
+            delivery, None, {"codes": [str(refused.code)], "melding": refused.message}
+        )
     except Exception as error:
         _note_failure(delivery.pk, error)
         raise
@@ -445,7 +449,9 @@ def reprocess_delivery(
         running = current.status == S.IN_BEHANDELING or (force and current.status == S.ONTVANGEN)
         if not running:
             raise DeliveryError(
-                gettext("Levering %(pk)s wordt niet verwerkt (status: %(status)s); opnieuw verwerken is niet nodig.")
+                gettext(
+                    "Levering %(pk)s wordt niet verwerkt (status: %(status)s); opnieuw verwerken is niet nodig."
+                )
                 % {"pk": pk, "status": current.get_status_display().lower()}
             )
         since = current.stalled_since()
@@ -517,7 +523,9 @@ def confirm_delivery(delivery: Delivery, user=None, *, background: bool = False)
         current.confirmed_at = timezone.now()
         current.progress = 70
         current.heartbeat_at = current.confirmed_at
-        current.save(update_fields=["status", "confirmed_by", "confirmed_at", "progress", "heartbeat_at"])
+        current.save(
+            update_fields=["status", "confirmed_by", "confirmed_at", "progress", "heartbeat_at"]
+        )
         privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering bevestigd")
         queued = background or current.rows_accepted * 150 > BACKGROUND_FROM_BYTES
         if queued:

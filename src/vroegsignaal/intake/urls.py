@@ -30,5 +30,9 @@ api_urlpatterns = [
         api.DeliveryRejectedRowsView.as_view(),
         name="delivery-rejected-rows",
     ),
-    path("deliveries/<int:delivery_id>/bevestig/", api.DeliveryConfirmView.as_view(), name="delivery-confirm"),
+    path(
+        "deliveries/<int:delivery_id>/bevestig/",
+        api.DeliveryConfirmView.as_view(),
+        name="delivery-confirm",
+    ),
 ]

@@ -101,7 +101,9 @@ def upload(request):
         if too_big:
             form = UploadForm()
             form.cleaned_data = {}  # add_error() wants it; an unbound form has none
-            form.add_error(None, message(Code.BESTAND_TE_GROOT, maximum=services._human_size(limit)))
+            form.add_error(
+                None, message(Code.BESTAND_TE_GROOT, maximum=services._human_size(limit))
+            )
         elif form.is_valid():
             _discard_staged(request)
             services.clean_incoming()
@@ -110,7 +112,10 @@ def upload(request):
             if staged.too_big:
                 form.add_error(
                     "file",
-                    message(Code.BESTAND_TE_GROOT, maximum=services._human_size(settings.MAX_DELIVERY_BYTES)),
+                    message(
+                        Code.BESTAND_TE_GROOT,
+                        maximum=services._human_size(settings.MAX_DELIVERY_BYTES),
+                    ),
                 )
             else:
                 request.session[SESSION_UPLOAD] = {
@@ -160,7 +165,10 @@ def preview(request):
                 services.save_column_mapping(creditor, mapping, request.user)
                 messages.success(request, _("De kolomindeling is opgeslagen."))
                 return redirect("intake:preview")
-            messages.error(request, _("De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat."))
+            messages.error(
+                request,
+                _("De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat."),
+            )
             refused_formset = formset
         if action == "indienen":
             delivery = services.receive_delivery(
@@ -175,12 +183,18 @@ def preview(request):
             )
             _discard_staged(request)
             return redirect("intake:detail", delivery_id=delivery.pk)
-    result = services.preview_delivery(creditor, upload["path"], filename=upload["filename"], kind=upload["soort"])
+    result = services.preview_delivery(
+        creditor, upload["path"], filename=upload["filename"], kind=upload["soort"]
+    )
     headers = [*result.columns.values(), *result.unknown_columns]
     header_field = {header: name for name, header in result.columns.items()}
     formset = refused_formset or ColumnMappingFormSet(
         prefix="kolom",
-        initial=[{"header": h, "field": header_field.get(h, "")} for h in headers if not h.startswith("(kolom ")],
+        initial=[
+            {"header": h, "field": header_field.get(h, "")}
+            for h in headers
+            if not h.startswith("(kolom ")
+        ],
     )
     table = [[row.get(name) for name in result.fields] for row in result.rows]
     return render(
@@ -188,8 +202,12 @@ def preview(request):
         "intake/preview.html",
         {
             "upload": upload,
-            "reference_date": dt.date.fromisoformat(upload["peildatum"]) if upload.get("peildatum") else None,
-            "kind_label": Soort(upload["soort"]).label if upload.get("soort") in Soort.values else upload.get("soort"),
+            "reference_date": dt.date.fromisoformat(upload["peildatum"])
+            if upload.get("peildatum")
+            else None,
+            "kind_label": Soort(upload["soort"]).label
+            if upload.get("soort") in Soort.values
+            else upload.get("soort"),
             "preview": result,
             "table": table,
             "mapped": [(name, result.columns.get(name, "")) for name in result.fields],
@@ -201,14 +219,18 @@ def preview(request):
 
 @creditor_required
 def delivery_detail(request, delivery_id: int):
-    delivery = get_scoped_or_404(request.user, Delivery.objects.select_related("creditor"), pk=delivery_id)
+    delivery = get_scoped_or_404(
+        request.user, Delivery.objects.select_related("creditor"), pk=delivery_id
+    )
     return render(request, "intake/detail.html", _status_context(delivery))
 
 
 @creditor_required
 def delivery_status(request, delivery_id: int):
     """The status fragment the delivery page polls (htmx) while the delivery runs."""
-    delivery = get_scoped_or_404(request.user, Delivery.objects.select_related("creditor"), pk=delivery_id)
+    delivery = get_scoped_or_404(
+        request.user, Delivery.objects.select_related("creditor"), pk=delivery_id
+    )
     return render(request, "intake/_status.html", _status_context(delivery))
 
 
@@ -218,7 +240,8 @@ def rejected_rows_csv(request, delivery_id: int):
     warnings = request.GET.get("waarschuwingen") == "ja"
     services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
     response = StreamingHttpResponse(
-        services.rejected_rows_csv_lines(delivery, warnings=warnings), content_type="text/csv; charset=utf-8"
+        services.rejected_rows_csv_lines(delivery, warnings=warnings),
+        content_type="text/csv; charset=utf-8",
     )
     suffix = "meldingen" if warnings else "fouten"
     response["Content-Disposition"] = f'attachment; filename="levering-{delivery.pk}-{suffix}.csv"'
@@ -243,7 +266,9 @@ def reprocess(request, delivery_id: int):
     """*Opnieuw verwerken*: a stalled delivery is queued again (a running one is refused)."""
     delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
     try:
-        services.reprocess_delivery(delivery, request.user, background=True, via="portaal", request=request)
+        services.reprocess_delivery(
+            delivery, request.user, background=True, via="portaal", request=request
+        )
         messages.success(request, _("De levering wordt opnieuw verwerkt."))
     except services.DeliveryError as error:
         messages.error(request, str(error))
@@ -276,7 +301,8 @@ def column_mapping(request):
             return redirect("intake:column_mapping")
     else:
         formset = ColumnMappingFormSet(
-            prefix="kolom", initial=[{"header": h, "field": f or ""} for h, f in sorted(existing.items())]
+            prefix="kolom",
+            initial=[{"header": h, "field": f or ""} for h, f in sorted(existing.items())],
         )
     return render(request, "intake/column_mapping.html", {"formset": formset})
 
@@ -290,13 +316,20 @@ def api_keys(request):
     if request.method == "POST":
         form = ApiKeyForm(request.POST)
         if form.is_valid():
-            key, new_key = services.create_api_key(request.user.creditor, form.cleaned_data["name"], request.user)
+            key, new_key = services.create_api_key(
+                request.user.creditor, form.cleaned_data["name"], request.user
+            )
             form = ApiKeyForm()
     keys = scoped(request.user, ApiKey).order_by("-created_at")
     response = render(
         request,
         "intake/api_keys.html",
-        {"keys": keys, "form": form, "new_key": new_key, "api_url": request.build_absolute_uri(reverse("intake_api:delivery-list"))},
+        {
+            "keys": keys,
+            "form": form,
+            "new_key": new_key,
+            "api_url": request.build_absolute_uri(reverse("intake_api:delivery-list")),
+        },
     )
     return response
 
@@ -307,6 +340,8 @@ def revoke_api_key(request, api_key_id: int):
     key = get_scoped_or_404(request.user, ApiKey, pk=api_key_id)
     if request.method == "POST":
         services.revoke_api_key(key, request.user)
-        messages.success(request, _("De API-sleutel ‘%(name)s’ is ingetrokken.") % {"name": key.name})
+        messages.success(
+            request, _("De API-sleutel ‘%(name)s’ is ingetrokken.") % {"name": key.name}
+        )
         return redirect("intake:api_keys")
     return render(request, "intake/revoke_api_key.html", {"key": key})

@@ -66,7 +66,14 @@ class CreditorAdmin(NoDeleteAdmin):
 
 @admin.register(Covenant)
 class CovenantAdmin(NoDeleteAdmin):
-    list_display = ["creditor", "municipality", "valid_from", "valid_until", "collection_pause_days", "bsn_allowed"]
+    list_display = [
+        "creditor",
+        "municipality",
+        "valid_from",
+        "valid_until",
+        "collection_pause_days",
+        "bsn_allowed",
+    ]
     list_filter = ["municipality", "creditor__type", "bsn_allowed"]
     search_fields = ["creditor__code", "creditor__name", "municipality__code", "municipality__name"]
     list_select_related = ["creditor", "municipality"]
@@ -82,7 +89,9 @@ class CodesField(forms.JSONField):
         try:
             return super().to_python(value)
         except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            )
 
     def bound_data(self, data, initial):
         try:
@@ -104,7 +113,16 @@ class TeamAdmin(NoDeleteAdmin):
 class UserAddForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["username", "email", "first_name", "last_name", "role", "municipality", "team", "creditor"]
+        fields = [
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "municipality",
+            "team",
+            "creditor",
+        ]
 
 
 class PasswordResetForm(AdminPasswordChangeForm):
@@ -126,7 +144,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "email", "first_name", "last_name"]}),
         (_("Rol en organisatie"), {"fields": ["role", "municipality", "team", "creditor"]}),
-        (_("Toegang"), {"fields": ["is_active", "must_change_password", "last_login", "date_joined"]}),
+        (
+            _("Toegang"),
+            {"fields": ["is_active", "must_change_password", "last_login", "date_joined"]},
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
     list_display = ["username", "role", "organisation", "is_active", "last_login"]

@@ -17,11 +17,24 @@ _CONFIGURATION = ("municipality", "creditor", "covenant", "team")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BEHEERDER: frozenset(
-        [f"organisations.{action}_{model}" for model in _CONFIGURATION for action in ("view", "add", "change")]
+        [
+            f"organisations.{action}_{model}"
+            for model in _CONFIGURATION
+            for action in ("view", "add", "change")
+        ]
         + ["organisations.view_user", "organisations.add_user", "organisations.change_user"]
-        + ["intake.view_apikey", "intake.add_apikey", "intake.change_apikey", "intake.view_delivery"]
+        + [
+            "intake.view_apikey",
+            "intake.add_apikey",
+            "intake.change_apikey",
+            "intake.view_delivery",
+        ]
         + ["registry.view_address", "registry.view_neighbourhood"]
-        + ["privacy.view_retentionpolicy", "privacy.add_retentionpolicy", "privacy.change_retentionpolicy"]
+        + [
+            "privacy.view_retentionpolicy",
+            "privacy.add_retentionpolicy",
+            "privacy.change_retentionpolicy",
+        ]
         + ["privacy.view_retentionrun"]
         # A lost phone: remove the user's second factor so that they enrol again.
         + ["otp_totp.view_totpdevice", "otp_totp.delete_totpdevice"]

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .scoping import Scope
 
-municipality_code_validator = RegexValidator(r"^\d{4}$", _("Een gemeentecode bestaat uit vier cijfers."))
+municipality_code_validator = RegexValidator(
+    r"^\d{4}$", _("Een gemeentecode bestaat uit vier cijfers.")
+)
 organisation_code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]{1,31}$", _("Gebruik 2–32 hoofdletters, cijfers, '-' of '_'.")
 )
@@ -43,7 +45,9 @@ class CreditorType(models.TextChoices):
 class Municipality(models.Model):
     """A gemeente: the tenant. Identified by its CBS gemeentecode."""
 
-    code = models.CharField(_("gemeentecode"), max_length=4, unique=True, validators=[municipality_code_validator])
+    code = models.CharField(
+        _("gemeentecode"), max_length=4, unique=True, validators=[municipality_code_validator]
+    )
     name = models.CharField(_("naam"), max_length=200)
 
     scope = Scope(municipality="pk", team="teams", privacy_officer="pk", beheerder=True)
@@ -60,7 +64,9 @@ class Municipality(models.Model):
 class Creditor(models.Model):
     """A schuldeiser / signaalpartner that delivers arrears."""
 
-    code = models.CharField(_("code"), max_length=32, unique=True, validators=[organisation_code_validator])
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, validators=[organisation_code_validator]
+    )
     name = models.CharField(_("naam"), max_length=200)
     type = models.CharField(_("soort"), max_length=32, choices=CreditorType.choices)
     contact_email = models.EmailField(_("e-mailadres voor meldingen"), blank=True)
@@ -84,14 +90,18 @@ class Creditor(models.Model):
 
 class CovenantQuerySet(models.QuerySet):
     def active_on(self, day: dt.date) -> CovenantQuerySet:
-        return self.filter(valid_from__lte=day).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        )
 
 
 class Covenant(models.Model):
     """Agreement creditor × municipality; without an active one no data flows."""
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="covenants")
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="covenants")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="covenants"
+    )
     valid_from = models.DateField(_("geldig vanaf"))
     valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
     collection_pause_days = models.PositiveSmallIntegerField(_("dagen incasso-uitstel"), default=30)
@@ -105,7 +115,9 @@ class Covenant(models.Model):
         verbose_name = _("convenant")
         verbose_name_plural = _("convenanten")
         constraints = [
-            models.UniqueConstraint(fields=["creditor", "municipality", "valid_from"], name="covenant_unique_start"),
+            models.UniqueConstraint(
+                fields=["creditor", "municipality", "valid_from"], name="covenant_unique_start"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="covenant_period_valid",
@@ -123,7 +135,9 @@ class Team(models.Model):
     """A wijkteam of a municipality, optionally responsible for neighbourhoods."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="teams")
-    code = models.CharField(_("code"), max_length=32, unique=True, validators=[organisation_code_validator])
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, validators=[organisation_code_validator]
+    )
     name = models.CharField(_("naam"), max_length=200)
     # Wijk or buurt codes (CBS); kept as codes so configuration can precede the register.
     neighbourhood_codes = models.JSONField(_("wijken en buurten"), default=list, blank=True)
@@ -131,13 +145,17 @@ class Team(models.Model):
     email = models.EmailField(_("e-mailadres"), blank=True)
     visiting_address = models.CharField(_("bezoekadres"), max_length=200, blank=True)
 
-    scope = Scope(municipality="municipality", team="pk", privacy_officer="municipality", beheerder=True)
+    scope = Scope(
+        municipality="municipality", team="pk", privacy_officer="municipality", beheerder=True
+    )
 
     class Meta:
         ordering = ["municipality__name", "name"]
         verbose_name = _("wijkteam")
         verbose_name_plural = _("wijkteams")
-        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="team_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="team_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -150,12 +168,21 @@ class Team(models.Model):
         super().clean()
         codes = self.neighbourhood_codes
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ValidationError({"neighbourhood_codes": _("Geef een lijst van wijk- of buurtcodes, zoals [\"WK036301\"].")})
+            raise ValidationError(
+                {
+                    "neighbourhood_codes": _(
+                        'Geef een lijst van wijk- of buurtcodes, zoals ["WK036301"].'
+                    )
+                }
+            )
         if self.municipality_id:
             foreign = foreign_neighbourhood_codes(codes, self.municipality.code)
             if foreign:
                 raise ValidationError(
-                    {"neighbourhood_codes": _("%(codes)s hoort niet bij deze gemeente.") % {"codes": ", ".join(foreign)}}
+                    {
+                        "neighbourhood_codes": _("%(codes)s hoort niet bij deze gemeente.")
+                        % {"codes": ", ".join(foreign)}
+                    }
                 )
 
 
@@ -180,8 +207,12 @@ class User(AbstractUser):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
-    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
     must_change_password = models.BooleanField(_("moet wachtwoord wijzigen"), default=False)
 
     scope = Scope(municipality="municipality", team="team", creditor="creditor")
@@ -194,9 +225,24 @@ class User(AbstractUser):
                 name="user_role_matches_organisation",
                 condition=(
                     Q(role="beheerder", team__isnull=True, creditor__isnull=True)
-                    | Q(role="coordinator", municipality__isnull=False, team__isnull=True, creditor__isnull=True)
-                    | Q(role="hulpverlener", municipality__isnull=False, team__isnull=False, creditor__isnull=True)
-                    | Q(role="schuldeiser", municipality__isnull=True, team__isnull=True, creditor__isnull=False)
+                    | Q(
+                        role="coordinator",
+                        municipality__isnull=False,
+                        team__isnull=True,
+                        creditor__isnull=True,
+                    )
+                    | Q(
+                        role="hulpverlener",
+                        municipality__isnull=False,
+                        team__isnull=False,
+                        creditor__isnull=True,
+                    )
+                    | Q(
+                        role="schuldeiser",
+                        municipality__isnull=True,
+                        team__isnull=True,
+                        creditor__isnull=False,
+                    )
                     | Q(role="privacy_officer", team__isnull=True, creditor__isnull=True)
                     | Q(role="")
                 ),
@@ -210,7 +256,10 @@ class User(AbstractUser):
         required = {
             Role.COORDINATOR: ("municipality", _("Een coördinator hoort bij een gemeente.")),
             Role.HULPVERLENER: ("team", _("Een hulpverlener hoort bij een wijkteam.")),
-            Role.SCHULDEISER: ("creditor", _("Een medewerker van een schuldeiser hoort bij een schuldeiser.")),
+            Role.SCHULDEISER: (
+                "creditor",
+                _("Een medewerker van een schuldeiser hoort bij een schuldeiser."),
+            ),
         }
         if self.role in required:
             field, message = required[self.role]
@@ -219,9 +268,13 @@ class User(AbstractUser):
         if self.role != Role.HULPVERLENER and self.team_id:
             raise ValidationError({"team": _("Alleen hulpverleners horen bij een wijkteam.")})
         if self.role != Role.SCHULDEISER and self.creditor_id:
-            raise ValidationError({"creditor": _("Alleen medewerkers van schuldeisers horen bij een schuldeiser.")})
+            raise ValidationError(
+                {"creditor": _("Alleen medewerkers van schuldeisers horen bij een schuldeiser.")}
+            )
         if self.role == Role.SCHULDEISER and self.municipality_id:
-            raise ValidationError({"municipality": _("Een schuldeiser hoort niet bij een gemeente.")})
+            raise ValidationError(
+                {"municipality": _("Een schuldeiser hoort niet bij een gemeente.")}
+            )
 
     def save(self, *args, **kwargs) -> None:
         if self.role == Role.HULPVERLENER and self.team_id and not self.municipality_id:

@@ -46,11 +46,15 @@ class Scope:
 def _scope_of(model: type[models.Model]) -> Scope:
     scope = getattr(model, "scope", None)
     if not isinstance(scope, Scope):
-        raise TypeError(f"{model.__name__} declares no Scope; add `scope = Scope(...)` to the model.")
+        raise TypeError(
+            f"{model.__name__} declares no Scope; add `scope = Scope(...)` to the model."
+        )
     return scope
 
 
-def _filter(qs: models.QuerySet, path: str, value: object, extra: dict | None = None) -> models.QuerySet:
+def _filter(
+    qs: models.QuerySet, path: str, value: object, extra: dict | None = None
+) -> models.QuerySet:
     lookups = {path: value, **(extra or {})}
     if "__" not in path and not extra:
         return qs.filter(**lookups)
@@ -59,7 +63,9 @@ def _filter(qs: models.QuerySet, path: str, value: object, extra: dict | None = 
     return qs.filter(pk__in=qs.model._base_manager.filter(**lookups).values("pk"))
 
 
-def scoped(user: User | None, model_or_queryset: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
+def scoped(
+    user: User | None, model_or_queryset: type[M] | models.QuerySet[M]
+) -> models.QuerySet[M]:
     """Return the rows of a model (or queryset) that ``user`` may see."""
     from .models import Role
 
@@ -87,7 +93,9 @@ def scoped(user: User | None, model_or_queryset: type[M] | models.QuerySet[M]) -
     return qs.none()
 
 
-def get_scoped_or_404(user: User | None, model_or_queryset: type[M] | models.QuerySet[M], **lookup) -> M:
+def get_scoped_or_404(
+    user: User | None, model_or_queryset: type[M] | models.QuerySet[M], **lookup
+) -> M:
     """Fetch one object the user may see, else 404 — whether it exists or not."""
     try:
         return scoped(user, model_or_queryset).get(**lookup)

@@ -51,7 +51,11 @@ class ConfigResult:
         }
         parts = []
         for kind, label in labels.items():
-            c, u, n = self.created.get(kind, 0), self.updated.get(kind, 0), self.unchanged.get(kind, 0)
+            c, u, n = (
+                self.created.get(kind, 0),
+                self.updated.get(kind, 0),
+                self.unchanged.get(kind, 0),
+            )
             if c or u or n:
                 parts.append(f"{label}: {c} nieuw, {u} bijgewerkt, {n} ongewijzigd")
         return "; ".join(parts) or "niets te doen"
@@ -81,7 +85,9 @@ def _date(value, where: str, *, optional: bool = False) -> dt.date | None:
 
 def _int(value, where: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"{where}: verwacht een geheel getal van {low} tot en met {high}, niet {value!r}.")
+        raise ConfigError(
+            f"{where}: verwacht een geheel getal van {low} tot en met {high}, niet {value!r}."
+        )
     return value
 
 
@@ -95,7 +101,9 @@ def _check_fields(obj, names: list[str], where: str) -> None:
     for name in names:
         value = getattr(obj, name)
         if isinstance(value, str) and _CONTROL.search(value):
-            raise ConfigError(f"{where}.{name}: bevat een stuurteken (bijvoorbeeld NUL); haal het weg.")
+            raise ConfigError(
+                f"{where}.{name}: bevat een stuurteken (bijvoorbeeld NUL); haal het weg."
+            )
     try:
         obj.clean_fields(exclude=[f.name for f in obj._meta.fields if f.name not in names])
     except ValidationError as exc:
@@ -157,7 +165,9 @@ def read_config(path: str | Path) -> dict:
             f"Het bestand {shown(path)} is leeg; geef het YAML-bestand met municipalities, creditors en covenants op."
         )
     if not isinstance(data, dict):
-        raise ConfigError("Het bestand moet een YAML-mapping zijn met municipalities, creditors en covenants.")
+        raise ConfigError(
+            "Het bestand moet een YAML-mapping zijn met municipalities, creditors en covenants."
+        )
     unknown = sorted(set(data) - {"municipalities", "creditors", "covenants"})
     if unknown:
         raise ConfigError(f"Onbekende sectie(s): {', '.join(unknown)}.")
@@ -181,9 +191,13 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             raise ConfigError(f"{where}: verwacht een mapping.")
         code = str(_require(raw, "code", where))
         if not _MUNICIPALITY_CODE.match(code):
-            raise ConfigError(f"{where}.code: '{code}' is geen gemeentecode van vier cijfers (zet hem tussen aanhalingstekens).")
+            raise ConfigError(
+                f"{where}.code: '{code}' is geen gemeentecode van vier cijfers (zet hem tussen aanhalingstekens)."
+            )
         name = str(_require(raw, "name", where))
-        municipality = _upsert(Municipality, {"code": code}, {"name": name}, result, "municipality", where)
+        municipality = _upsert(
+            Municipality, {"code": code}, {"name": name}, result, "municipality", where
+        )
         given = raw.get("rules")
         if given is not None and not isinstance(given, dict):
             raise ConfigError(f"{where}.rules: verwacht een mapping.")
@@ -195,7 +209,9 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
         # portal (a new municipality starts from the defaults).
         current = signal_services.current_rules(municipality)
         if current is not None:
-            values = replace(current.values(), **{name: getattr(values, name) for name in given or {}})
+            values = replace(
+                current.values(), **{name: getattr(values, name) for name in given or {}}
+            )
         _, changed = signal_services.set_rules(municipality, values, actor=actor)
         result.count("rules", "unchanged" if not changed else "updated" if current else "created")
         for j, team in enumerate(raw.get("teams") or []):
@@ -208,11 +224,19 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
                 raise ConfigError(f"{twhere}.code: '{tcode}' is geen geldige code.")
             codes = team.get("neighbourhoods") or []
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-                raise ConfigError(f"{twhere}.neighbourhoods: verwacht een lijst van wijk- of buurtcodes.")
+                raise ConfigError(
+                    f"{twhere}.neighbourhoods: verwacht een lijst van wijk- of buurtcodes."
+                )
             foreign = foreign_neighbourhood_codes(codes, code)
             if foreign:
-                raise ConfigError(f"{twhere}.neighbourhoods: {', '.join(foreign)} hoort niet bij gemeente {code}.")
-            namesake = Team.objects.filter(municipality=municipality, name=tname).exclude(code=tcode).first()
+                raise ConfigError(
+                    f"{twhere}.neighbourhoods: {', '.join(foreign)} hoort niet bij gemeente {code}."
+                )
+            namesake = (
+                Team.objects.filter(municipality=municipality, name=tname)
+                .exclude(code=tcode)
+                .first()
+            )
             if namesake is not None:
                 raise ConfigError(
                     f"{twhere}: gemeente {code} heeft al een wijkteam '{tname}', met code {namesake.code}; geef "
@@ -240,14 +264,22 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             raise ConfigError(f"{where}: verwacht een mapping.")
         code = str(_require(raw, "code", where))
         if not _ORG_CODE.match(code):
-            raise ConfigError(f"{where}.code: '{code}' is geen geldige code (hoofdletters, cijfers, '-' of '_').")
+            raise ConfigError(
+                f"{where}.code: '{code}' is geen geldige code (hoofdletters, cijfers, '-' of '_')."
+            )
         ctype = str(_require(raw, "type", where))
         if ctype not in CreditorType.values:
-            raise ConfigError(f"{where}.type: '{ctype}' is onbekend; kies uit {', '.join(CreditorType.values)}.")
+            raise ConfigError(
+                f"{where}.type: '{ctype}' is onbekend; kies uit {', '.join(CreditorType.values)}."
+            )
         _upsert(
             Creditor,
             {"code": code},
-            {"name": str(_require(raw, "name", where)), "type": ctype, "contact_email": str(raw.get("contact_email") or "")},
+            {
+                "name": str(_require(raw, "name", where)),
+                "type": ctype,
+                "contact_email": str(raw.get("contact_email") or ""),
+            },
             result,
             "creditor",
             where,
@@ -279,7 +311,9 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             {"creditor": creditor, "municipality": municipality, "valid_from": valid_from},
             {
                 "valid_until": valid_until,
-                "collection_pause_days": _int(raw.get("collection_pause_days", 30), f"{where}.collection_pause_days", 0, 365),
+                "collection_pause_days": _int(
+                    raw.get("collection_pause_days", 30), f"{where}.collection_pause_days", 0, 365
+                ),
                 "bsn_allowed": bsn_allowed,
             },
             result,
@@ -348,7 +382,12 @@ def generate_one_time_password() -> str:
 
 @transaction.atomic
 def create_user(
-    username: str, role: str, organisation_code: str | None, *, email: str = "", password: str | None = None
+    username: str,
+    role: str,
+    organisation_code: str | None,
+    *,
+    email: str = "",
+    password: str | None = None,
 ) -> tuple[User, str]:
     """Create a portal user; returns the user and its one-time password.
 
@@ -357,7 +396,9 @@ def create_user(
     if role not in Role.values:
         raise UserError(f"Onbekende rol '{role}'; kies uit {', '.join(Role.values)}.")
     if role == Role.BEHEERDER and organisation_code:
-        raise UserError("Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser; geef geen organisatie op.")
+        raise UserError(
+            "Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser; geef geen organisatie op."
+        )
     user = User(username=username, email=email, role=role)
     try:  # the user name and e-mail address as the admin's form checks them
         user.clean_fields(exclude=["password", "role", "municipality", "team", "creditor"])

@@ -40,7 +40,10 @@ def _label_codes(form, step: str):
 class LoginView(TwoFactorLoginView):
     second_factor_steps = (TwoFactorLoginView.TOKEN_STEP, TwoFactorLoginView.BACKUP_STEP)
     form_list = (
-        (TwoFactorLoginView.AUTH_STEP, LoginForm),  # the name's length checked (portal.forms.NameLengthChecked)
+        (
+            TwoFactorLoginView.AUTH_STEP,
+            LoginForm,
+        ),  # the name's length checked (portal.forms.NameLengthChecked)
         (TwoFactorLoginView.TOKEN_STEP, AuthenticationTokenForm),
         (TwoFactorLoginView.BACKUP_STEP, BackupTokenForm),
     )
@@ -76,11 +79,19 @@ class LoginView(TwoFactorLoginView):
             # For axes's count; the audit receiver listens to authenticate() only, the event is below.
             user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
             privacy.record(
-                self.get_user(), privacy.AuditAction.LOGIN_FAILED, purpose="tweede factor onjuist", request=self.request
+                self.get_user(),
+                privacy.AuditAction.LOGIN_FAILED,
+                purpose="tweede factor onjuist",
+                request=self.request,
             )
             return self._locked_out(credentials) or response
         if self.request.user.is_authenticated and step in self.second_factor_steps:
-            privacy.record(self.request.user, privacy.AuditAction.LOGIN, purpose="inloggen", request=self.request)
+            privacy.record(
+                self.request.user,
+                privacy.AuditAction.LOGIN,
+                purpose="inloggen",
+                request=self.request,
+            )
         return response
 
 

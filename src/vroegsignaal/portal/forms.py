@@ -48,7 +48,10 @@ class ErrorSummary:
         links = []
         for field in self.visible_fields():
             anchor = field.id_for_label or f"{field.auto_id}_0"
-            links += [{"anchor": anchor, "label": str(field.label), "error": error} for error in field.errors]
+            links += [
+                {"anchor": anchor, "label": str(field.label), "error": error}
+                for error in field.errors
+            ]
         return links
 
 
@@ -60,7 +63,9 @@ class NameLengthChecked:
     log (150): on PostgreSQL a 500 instead of "wrong name or password".
     """
 
-    def __init__(self, request=None, *args, **kwargs):  # "request" named: two_factor hands it in by the name
+    def __init__(
+        self, request=None, *args, **kwargs
+    ):  # "request" named: two_factor hands it in by the name
         super().__init__(request, *args, **kwargs)
         field = self.fields["username"]
         field.validators = [*field.validators, MaxLengthValidator(field.max_length)]

@@ -33,9 +33,13 @@ def retry_later(task, args: tuple, attempt: int, *, what: str, otherwise: str) -
         return False
     minutes = RETRY_AFTER_MINUTES[attempt - 1]
     try:
-        task.using(run_after=timezone.now() + dt.timedelta(minutes=minutes)).enqueue(*args, attempt + 1)
+        task.using(run_after=timezone.now() + dt.timedelta(minutes=minutes)).enqueue(
+            *args, attempt + 1
+        )
     except Exception:  # a backend that cannot wait (the tests' immediate one) or is down: say so
         logger.exception("%s niet opnieuw ingepland; %s", what, otherwise)
         return False
-    logger.warning("%s wordt over %s minuten opnieuw verstuurd (poging %s).", what, minutes, attempt + 1)
+    logger.warning(
+        "%s wordt over %s minuten opnieuw verstuurd (poging %s).", what, minutes, attempt + 1
+    )
     return True

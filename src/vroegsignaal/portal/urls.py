@@ -22,7 +22,9 @@ two_factor_patterns = (
         path("account/login/", auth_views.LoginView.as_view(), name="login"),
         path("account/two_factor/setup/", auth_views.SetupView.as_view(), name="setup"),
         path("account/two_factor/qrcode/", QRGeneratorView.as_view(), name="qr"),
-        path("account/two_factor/setup/complete/", SetupCompleteView.as_view(), name="setup_complete"),
+        path(
+            "account/two_factor/setup/complete/", SetupCompleteView.as_view(), name="setup_complete"
+        ),
         path("mfa/backup/tokens/", BackupTokensView.as_view(), name="backup_tokens"),
         path("mfa/", ProfileView.as_view(), name="profile"),
     ],

@@ -36,6 +36,10 @@ def health(request):
         database = processing = "fout"
     status = 200 if database == "ok" else 503
     return JsonResponse(
-        {"status": "ok" if status == 200 else "fout", "database": database, "verwerking": processing},
+        {
+            "status": "ok" if status == 200 else "fout",
+            "database": database,
+            "verwerking": processing,
+        },
         status=status,
     )

@@ -78,11 +78,18 @@ PLATFORM_ORGANISATION = "platform"
 
 def organisation_label(stored: str) -> str:
     """``gemeente 0363`` as the page's language writes it (``municipality 0363``); the log keeps the Dutch."""
-    kinds = {"gemeente": gettext("gemeente"), "wijkteam": gettext("wijkteam"), "schuldeiser": gettext("schuldeiser")}
+    kinds = {
+        "gemeente": gettext("gemeente"),
+        "wijkteam": gettext("wijkteam"),
+        "schuldeiser": gettext("schuldeiser"),
+    }
     kind, _space, code = (stored or "").partition(" ")
     if kind in kinds and code:
         return f"{kinds[kind]} {code}"
-    return {PLATFORM_ORGANISATION: gettext("platform"), SYSTEM_ORGANISATION: gettext("systeem")}.get(stored, stored)
+    return {
+        PLATFORM_ORGANISATION: gettext("platform"),
+        SYSTEM_ORGANISATION: gettext("systeem"),
+    }.get(stored, stored)
 
 
 # --- canonical form ------------------------------------------------------------

@@ -68,7 +68,9 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
     except OSError as error:  # the folder is not writable, the disk is full, the name too long, …
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        raise BackupError(f"Kan {shown(target)} niet schrijven: {reason(error)}; er is geen kopie gemaakt.") from None
+        raise BackupError(
+            f"Kan {shown(target)} niet schrijven: {reason(error)}; er is geen kopie gemaakt."
+        ) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -172,9 +172,7 @@ def encrypt_many(values: Iterable[str | None]) -> list[str | None]:
     return seal_many(ring.ciphers[ring.current_id], ring.prefixes[ring.current_id], values)
 
 
-def seal_many(
-    cipher: AESGCM, prefix: str, values: Iterable[str | None]
-) -> list[str | None]:
+def seal_many(cipher: AESGCM, prefix: str, values: Iterable[str | None]) -> list[str | None]:
     """:func:`encrypt_many` with the key given: the encryption child has no settings."""
     values = values if isinstance(values, list) else list(values)
     seal = cipher.encrypt

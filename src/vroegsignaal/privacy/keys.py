@@ -156,8 +156,12 @@ class KeyCheck:
     unknown_values: int = 0  # stored values under a key id that is not configured
     unknown_ids: set[str] = field(default_factory=set)  # those key ids (as seen in a sample)
     unknown_columns: list[str] = field(default_factory=list)  # "table.column" holding them
-    undecryptable: dict[str, list[str]] = field(default_factory=dict)  # key id -> columns whose sample failed
-    staged: dict[str, int] = field(default_factory=dict)  # key id -> files waiting in the incoming folder
+    undecryptable: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # key id -> columns whose sample failed
+    staged: dict[str, int] = field(
+        default_factory=dict
+    )  # key id -> files waiting in the incoming folder
     staged_problems: list[str] = field(default_factory=list)
     decrypted: int = 0  # sample values decrypted
     persons: int = 0  # persons in the sample for the blind-index key
@@ -197,7 +201,11 @@ class KeyCheck:
     @property
     def unused(self) -> list[str]:
         """Older configured keys that no stored value and no waiting file needs (they may go, after the backups)."""
-        return [kid for kid in self.configured[1:] if not self.in_use.get(kid) and not self.staged.get(kid)]
+        return [
+            kid
+            for kid in self.configured[1:]
+            if not self.in_use.get(kid) and not self.staged.get(kid)
+        ]
 
 
 def _columns(labels: list[str]) -> str:
@@ -244,7 +252,9 @@ def _check_column(report: KeyCheck, model, column, using: str) -> None:
         for kid in report.configured:
             unknown = unknown.exclude(_token__startswith=f"{crypto.TOKEN_VERSION}:{kid}:")
         report.unknown_values += others
-        report.unknown_ids.update(_kid_or_unknown(t) for t in unknown.values_list("_token", flat=True)[:100])
+        report.unknown_ids.update(
+            _kid_or_unknown(t) for t in unknown.values_list("_token", flat=True)[:100]
+        )
         report.unknown_columns.append(label)
 
 
@@ -339,7 +349,12 @@ def start_problem(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
     failing = []
     for model in installed_models():
         for column in encrypted_fields(model):
-            token = _tokens(model, column, using).order_by("-pk").values_list("_token", flat=True).first()
+            token = (
+                _tokens(model, column, using)
+                .order_by("-pk")
+                .values_list("_token", flat=True)
+                .first()
+            )
             if token is None:
                 continue
             try:
@@ -360,7 +375,9 @@ def check_keys(
 ) -> KeyCheck:
     """Do the configured keys fit the stored data and the waiting delivery files? Reads, changes nothing."""
     ring = crypto.keyring()
-    report = KeyCheck(configured=[ring.current_id, *(k for k in ring.ciphers if k != ring.current_id)])
+    report = KeyCheck(
+        configured=[ring.current_id, *(k for k in ring.ciphers if k != ring.current_id)]
+    )
     for model in models_to_check if models_to_check is not None else installed_models():
         for column in encrypted_fields(model):
             _check_column(report, model, column, using)

@@ -49,7 +49,9 @@ def _row(event: AuditEvent) -> list[str]:
     return values
 
 
-def record_audit_read(user, query: selectors.AuditQuery, events: list[AuditEvent], *, request=None) -> None:
+def record_audit_read(
+    user, query: selectors.AuditQuery, events: list[AuditEvent], *, request=None
+) -> None:
     """Audit a page of the audit log shown (its events name staff and their addresses).
 
     Recorded after the page is read, so the officer's own reading is on the next
@@ -92,7 +94,9 @@ def start_verification(user, scope_kind: str, *, request=None) -> AuditVerificat
     scope_kind = VerificationScope(scope_kind)
     if scope_kind == VerificationScope.MUNICIPALITY and user.municipality_id is None:
         raise ValueError(  # shown to the officer on the page
-            _("Alleen een privacy officer van een gemeente controleert de gebeurtenissen van een gemeente.")
+            _(
+                "Alleen een privacy officer van een gemeente controleert de gebeurtenissen van een gemeente."
+            )
         )
     with transaction.atomic():
         verification = AuditVerification.objects.create(

@@ -85,9 +85,13 @@ CATEGORIES: dict[str, str] = {
     "achterstandsgeschiedenis": _("gebeurtenissen van achterstanden"),
     "personen": _("personen"),
     "huishoudens": _("huishoudens"),
-    "terugkoppelingen": _("terugkoppelingen aan schuldeisers (ouder dan de bewaartermijn van zaken)"),
+    "terugkoppelingen": _(
+        "terugkoppelingen aan schuldeisers (ouder dan de bewaartermijn van zaken)"
+    ),
     "afgewezen_regels": _("afgewezen regels van leveringen"),
-    "wachtende_leveringen": _("leveringen die niet op tijd zijn bevestigd (afgewezen, regels verwijderd)"),
+    "wachtende_leveringen": _(
+        "leveringen die niet op tijd zijn bevestigd (afgewezen, regels verwijderd)"
+    ),
 }
 
 

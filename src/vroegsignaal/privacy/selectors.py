@@ -63,7 +63,9 @@ class AuditQuery:
     @classmethod
     def from_get(cls, query: QueryDict) -> AuditQuery:
         # No NUL: nothing stored holds one, and PostgreSQL refuses it in a query (a 500).
-        values = {f.name: (query.get(f.name) or "").replace("\x00", "").strip()[:150] for f in fields(cls)}
+        values = {
+            f.name: (query.get(f.name) or "").replace("\x00", "").strip()[:150] for f in fields(cls)
+        }
         if values["handeling"] not in AuditAction.values:
             values["handeling"] = ""
         for name in ("van", "tot"):
@@ -106,11 +108,16 @@ def audit_query_problems(raw: QueryDict, query: AuditQuery) -> list[str]:
         if typed and not getattr(query, name):
             if _any_date(typed[:150]) is not None:
                 problems.append(
-                    _("„%(label)s” ligt niet tussen %(earliest)s en %(latest)s; dat filter is weggelaten.")
+                    _(
+                        "„%(label)s” ligt niet tussen %(earliest)s en %(latest)s; dat filter is weggelaten."
+                    )
                     % {"label": label, "earliest": EARLIEST.year, "latest": LATEST.year}
                 )
             else:
-                problems.append(_("„%(label)s” is geen datum (JJJJ-MM-DD); dat filter is weggelaten.") % {"label": label})
+                problems.append(
+                    _("„%(label)s” is geen datum (JJJJ-MM-DD); dat filter is weggelaten.")
+                    % {"label": label}
+                )
     if query.van and query.tot and query.van > query.tot:
         problems.append(_("De periode begint na haar einde: kies een „Van” vóór „Tot en met”."))
     return problems
@@ -164,11 +171,15 @@ def organisation_choices(user) -> list[tuple[str, str]]:
     choices = [("", _("Alle organisaties"))]
     municipality, team, creditor = _("Gemeente"), _("Wijkteam"), _("Schuldeiser")
     for m in scoped(user, Municipality).order_by("code"):
-        choices.append((f"gemeente {m.code}", _kind_and_name("Gemeente", municipality, m.name, m.code)))
+        choices.append(
+            (f"gemeente {m.code}", _kind_and_name("Gemeente", municipality, m.name, m.code))
+        )
     for t in scoped(user, Team).order_by("code"):
         choices.append((f"wijkteam {t.code}", _kind_and_name("Wijkteam", team, t.name, t.code)))
     for c in scoped(user, Creditor).order_by("code"):
-        choices.append((f"schuldeiser {c.code}", _kind_and_name("Schuldeiser", creditor, c.name, c.code)))
+        choices.append(
+            (f"schuldeiser {c.code}", _kind_and_name("Schuldeiser", creditor, c.name, c.code))
+        )
     choices.append((SYSTEM_ORGANISATION, _("Het systeem zelf")))
     if user.municipality_id is None:
         choices.append((PLATFORM_ORGANISATION, _("Beheer van het platform")))

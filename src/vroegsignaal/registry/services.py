@@ -251,7 +251,11 @@ def _municipalities_of(records: list[NeighbourhoodRecord]) -> dict[str, int]:
         first = {code: next(r for r in records if r.municipality_code == code) for code in unknown}
         messages = []
         for code, record in sorted(first.items(), key=lambda item: item[1].feature):
-            named = f"GM{code} ({record.municipality_name})" if record.municipality_name else f"GM{code}"
+            named = (
+                f"GM{code} ({record.municipality_name})"
+                if record.municipality_name
+                else f"GM{code}"
+            )
             messages.append(
                 f"Object {record.feature} ({record.code}): gemeente {named} is onbekend; voeg de gemeente eerst toe."
             )

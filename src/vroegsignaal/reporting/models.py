@@ -35,9 +35,15 @@ class MonitorFigureKind(models.TextChoices):
     """The figures of the Divosa monitor vroegsignalering that a month row holds (see docs/monitor.md)."""
 
     INWONERS = "inwoners", _("Inwoners")  # CBS, from the registry's wijken and buurten
-    SIGNALEN = "signalen", _("Signalen (huishoudens)")  # signals with their signaaldatum in the month
+    SIGNALEN = (
+        "signalen",
+        _("Signalen (huishoudens)"),
+    )  # signals with their signaaldatum in the month
     SOORT_SIGNAAL = "soort_signaal", _("Enkelvoudig of meervoudig")  # category: SignalKind
-    SOORT_SCHULDEISER = "soort_schuldeiser", _("Per soort schuldeiser")  # category: DDAS EnumSignaalpartner
+    SOORT_SCHULDEISER = (
+        "soort_schuldeiser",
+        _("Per soort schuldeiser"),
+    )  # category: DDAS EnumSignaalpartner
     CRISIS = "crisis", _("Crisissignalen")
     HERHAALD = "herhaald", _("Herhaalde signalen")
     OPGEPAKT = "opgepakt", _("Opgepakt")  # the signal has a case
@@ -56,7 +62,10 @@ class MonitorMonth(models.Model):
     """
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="monitor_months", verbose_name=_("gemeente")
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="monitor_months",
+        verbose_name=_("gemeente"),
     )
     month = models.DateField(_("maand"))  # the first day of the month
     computed_at = models.DateTimeField(_("berekend op"))
@@ -69,7 +78,9 @@ class MonitorMonth(models.Model):
         ordering = ["municipality", "month"]
         verbose_name = _("monitormaand")
         verbose_name_plural = _("monitormaanden")
-        constraints = [models.UniqueConstraint(fields=["municipality", "month"], name="monitormonth_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month"], name="monitormonth_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.month:%Y-%m}"
@@ -82,7 +93,9 @@ class MonitorMonth(models.Model):
 class MonitorFigure(models.Model):
     """One count of a monitor month: per wijk (``wijk_code``; ``""`` = the whole municipality)."""
 
-    monitor_month = models.ForeignKey(MonitorMonth, on_delete=models.CASCADE, related_name="figures")
+    monitor_month = models.ForeignKey(
+        MonitorMonth, on_delete=models.CASCADE, related_name="figures"
+    )
     # "" for the whole municipality, "onbekend" for signals of households without a known wijk.
     wijk_code = models.CharField(_("wijkcode"), max_length=16, blank=True, default="")
     wijk_name = models.CharField(_("wijk"), max_length=200, blank=True, default="")
@@ -90,7 +103,9 @@ class MonitorFigure(models.Model):
     category = models.CharField(_("categorie"), max_length=80, blank=True, default="")
     value = models.PositiveIntegerField(_("aantal"))
 
-    scope = Scope(municipality="monitor_month__municipality", privacy_officer="monitor_month__municipality")
+    scope = Scope(
+        municipality="monitor_month__municipality", privacy_officer="monitor_month__municipality"
+    )
 
     class Meta:
         ordering = ["monitor_month", "wijk_code", "figure", "category"]
@@ -98,7 +113,8 @@ class MonitorFigure(models.Model):
         verbose_name_plural = _("monitorcijfers")
         constraints = [
             models.UniqueConstraint(
-                fields=["monitor_month", "wijk_code", "figure", "category"], name="monitorfigure_unique"
+                fields=["monitor_month", "wijk_code", "figure", "category"],
+                name="monitorfigure_unique",
             )
         ]
 

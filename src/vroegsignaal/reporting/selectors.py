@@ -44,7 +44,17 @@ SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_SORT = "prioriteit"
 FLAGS = {"crisis": "crisis", "herhaald": "repeat", "schuldverschuiving": "debt_swap"}
 # The GET parameters of the tray filter (and nothing else is remembered).
-FILTER_KEYS = ("buurt", "soort", "bedrag_van", "bedrag_tot", "ouderdom_van", *FLAGS, "status", "team", "sorteer")
+FILTER_KEYS = (
+    "buurt",
+    "soort",
+    "bedrag_van",
+    "bedrag_tot",
+    "ouderdom_van",
+    *FLAGS,
+    "status",
+    "team",
+    "sorteer",
+)
 
 
 # A CBS wijk or buurt code: WK or BU and digits (the register file's own codes have the same shape).
@@ -129,7 +139,11 @@ class TrayFilter:
             # wijk of the largest tray cost 120-150 ms that way). Importing a buurt links the
             # addresses whose register file named it, so the file's own buurtcode only counts
             # while the code is not imported (an OR of the two made PostgreSQL join every address).
-            buurt_ids = list(Neighbourhood.objects.filter(Q(code=code) | Q(wijk__code=code)).values_list("pk", flat=True))
+            buurt_ids = list(
+                Neighbourhood.objects.filter(Q(code=code) | Q(wijk__code=code)).values_list(
+                    "pk", flat=True
+                )
+            )
             if buurt_ids:
                 qs = qs.filter(buurt_id__in=buurt_ids)
             else:
@@ -138,7 +152,9 @@ class TrayFilter:
             qs = qs.filter(
                 Exists(
                     SignalArrear.objects.filter(
-                        signal_id=OuterRef("pk"), counts=True, arrear__creditor__type=self.creditor_type
+                        signal_id=OuterRef("pk"),
+                        counts=True,
+                        arrear__creditor__type=self.creditor_type,
                     )
                 )
             )
@@ -214,7 +230,9 @@ def tray_page(signals: QuerySet[Signal], number) -> Page:
     ids = list(page.object_list)
     rows = {
         s.pk: s
-        for s in tray_list_rows(Signal.objects.filter(pk__in=ids)).annotate(case_contact_due=F("case__contact_due"))
+        for s in tray_list_rows(Signal.objects.filter(pk__in=ids)).annotate(
+            case_contact_due=F("case__contact_due")
+        )
     }
     page.object_list = [rows[i] for i in ids if i in rows]
     for signal in page.object_list:
@@ -285,9 +303,12 @@ def arrear_timelines(household) -> dict:
         row["kinds"][e.reference_date] = e.get_kind_display()
     for row in rows.values():
         row["cells"] = [
-            {"date": d, "amount_cents": row["amounts"].get(d), "kind": row["kinds"].get(d, "")} for d in dates
+            {"date": d, "amount_cents": row["amounts"].get(d), "kind": row["kinds"].get(d, "")}
+            for d in dates
         ]
-    ordered = sorted(rows.values(), key=lambda r: (r["creditor"].name, r["arrear"].start_date, r["arrear"].pk))
+    ordered = sorted(
+        rows.values(), key=lambda r: (r["creditor"].name, r["arrear"].start_date, r["arrear"].pk)
+    )
     return {"dates": dates, "rows": ordered}
 
 
@@ -302,7 +323,9 @@ def household_view_trail(household, *, limit: int = TRAIL_LIMIT) -> QuerySet[Aud
     personal data of residents.
     """
     return AuditEvent.objects.filter(
-        object_type=household._meta.label_lower, object_id=str(household.pk), action=AuditAction.VIEW
+        object_type=household._meta.label_lower,
+        object_id=str(household.pk),
+        action=AuditAction.VIEW,
     ).only("seq", "timestamp", "actor_username", "organisation", "purpose")[:limit]
 
 
@@ -348,9 +371,16 @@ def neighbourhood_rates(neighbourhoods, signals: QuerySet[Signal], kind: str) ->
 
     ``neighbourhoods`` are the municipality's wijken or buurten (``kind``), scoped by the caller.
     """
-    path = "household__address__buurt__code" if kind == "buurt" else "household__address__buurt__wijk__code"
+    path = (
+        "household__address__buurt__code"
+        if kind == "buurt"
+        else "household__address__buurt__wijk__code"
+    )
     counts = dict(
-        signals.filter(status__in=OPEN_STATUSES).values(path).annotate(n=Count("id")).values_list(path, "n")
+        signals.filter(status__in=OPEN_STATUSES)
+        .values(path)
+        .annotate(n=Count("id"))
+        .values_list(path, "n")
     )
     return [
         {
@@ -462,7 +492,12 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
                 {"name": gettext("Bereikt"), "values": [row[3] for row in share]},
                 {"name": gettext("Hulp aanvaard"), "values": [row[4] for row in share]},
                 *(
-                    {"name": name, "values": [round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share]}
+                    {
+                        "name": name,
+                        "values": [
+                            round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share
+                        ],
+                    }
                     for i, name in (
                         (2, "% " + gettext("opgepakt")),
                         (3, "% " + gettext("bereikt")),
@@ -516,7 +551,12 @@ def _core(cells: dict, wijk: str) -> dict:
     def get(figure, category=""):
         return cells.get((wijk, figure, category), 0)
 
-    signals, picked, reached, accepted = get(K.SIGNALEN), get(K.OPGEPAKT), get(K.BEREIKT), get(K.HULP_AANVAARD)
+    signals, picked, reached, accepted = (
+        get(K.SIGNALEN),
+        get(K.OPGEPAKT),
+        get(K.BEREIKT),
+        get(K.HULP_AANVAARD),
+    )
     inhabitants = cells.get((wijk, K.INWONERS, ""))
     return {
         "signals": signals,
@@ -546,7 +586,11 @@ def frozen_reason(month_row) -> str:
     """Why a month is final: the stored reason, in the page's language when it is the purge's own."""
     from .monitor import FROZEN_REASON
 
-    return gettext(FROZEN_REASON) if month_row.frozen_reason == FROZEN_REASON else month_row.frozen_reason
+    return (
+        gettext(FROZEN_REASON)
+        if month_row.frozen_reason == FROZEN_REASON
+        else month_row.frozen_reason
+    )
 
 
 def monitor_month_tables(month_row) -> dict:
@@ -567,7 +611,12 @@ def monitor_month_tables(month_row) -> dict:
         found = {c: v for (w, f, c), v in cells.items() if w == TOTAL and f == figure}
         keys = [c for c in order if c in found] + sorted(c for c in found if c not in order)
         return [
-            {"category": c, "label": str(labels.get(c, c)), "count": found[c], "share": share(found[c], total["signals"])}
+            {
+                "category": c,
+                "label": str(labels.get(c, c)),
+                "count": found[c],
+                "share": share(found[c], total["signals"]),
+            }
             for c in keys
         ]
 
@@ -586,8 +635,7 @@ def monitor_trend(months) -> list[dict]:
 
     data = _figures_by_month(months)
     return [
-        {"month": m, "frozen": m.is_frozen, **_core(data["values"][m.pk], TOTAL)}
-        for m in months
+        {"month": m, "frozen": m.is_frozen, **_core(data["values"][m.pk], TOTAL)} for m in months
     ]
 
 
@@ -598,7 +646,10 @@ def monitor_kind_table(trend: list[dict]) -> dict:
         "labels": _month_labels(row["month"].month for row in trend),
         "series": [
             {"name": str(SignalKind.ENKELVOUDIG.label), "values": [row["single"] for row in trend]},
-            {"name": str(SignalKind.MEERVOUDIG.label), "values": [row["multiple"] for row in trend]},
+            {
+                "name": str(SignalKind.MEERVOUDIG.label),
+                "values": [row["multiple"] for row in trend],
+            },
         ],
     }
 
@@ -625,7 +676,13 @@ def monitor_export_rows(municipality) -> list[dict]:
         MonitorFigure.objects.filter(monitor_month__municipality=municipality)
         .order_by("monitor_month__month", "wijk_code", "figure", "category")
         .values_list(
-            "monitor_month__month", "monitor_month__frozen_at", "wijk_code", "wijk_name", "figure", "category", "value"
+            "monitor_month__month",
+            "monitor_month__frozen_at",
+            "wijk_code",
+            "wijk_name",
+            "figure",
+            "category",
+            "value",
         )
     ):
         rows.append(
@@ -647,7 +704,9 @@ def write_monitor_csv(rows: list[dict], output) -> None:
     """``;``-separated UTF-8, as the signal export (spec section 5); formula triggers neutralised."""
     from vroegsignaal.intake.normalise import csv_lines
 
-    lines = csv_lines(MONITOR_EXPORT_COLUMNS, ([row[c] for c in MONITOR_EXPORT_COLUMNS] for row in rows))
+    lines = csv_lines(
+        MONITOR_EXPORT_COLUMNS, ([row[c] for c in MONITOR_EXPORT_COLUMNS] for row in rows)
+    )
     output.write("".join(lines).encode("utf-8"))
 
 
@@ -660,7 +719,12 @@ def write_monitor_xlsx(rows: list[dict], output) -> None:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
-        {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     sheet = workbook.add_worksheet("monitor")
     for col, name in enumerate(MONITOR_EXPORT_COLUMNS):

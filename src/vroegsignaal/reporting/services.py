@@ -36,7 +36,10 @@ from vroegsignaal.signals.models import SignalStatus
 
 # Why a user opens a household.
 # The purposes a user may choose for opening a household; their labels are the audit log's.
-PURPOSES = {code: PURPOSE_LABELS[code] for code in ("signaalbehandeling", "hulpverlening", "kwaliteitscontrole")}
+PURPOSES = {
+    code: PURPOSE_LABELS[code]
+    for code in ("signaalbehandeling", "hulpverlening", "kwaliteitscontrole")
+}
 # What an opening is logged as until the user chooses: a coordinator handles signals, a
 # wijkteam worker (who only opens the households of the team's cases) works a case.
 DEFAULT_PURPOSE = "signaalbehandeling"
@@ -79,7 +82,14 @@ def may_export_personal_data(user) -> bool:
 
 
 def export_tray(
-    user, tray, signals: QuerySet, output: IO[bytes], *, fmt: str = "xlsx", query: str = "", request=None
+    user,
+    tray,
+    signals: QuerySet,
+    output: IO[bytes],
+    *,
+    fmt: str = "xlsx",
+    query: str = "",
+    request=None,
 ) -> int:
     """Write the spec section 5 export of ``signals`` (the tray's current filter) as XLSX or CSV; audited.
 
@@ -101,12 +111,19 @@ def export_tray(
         tray,
         purpose="export werkbakje",
         request=request,
-        details={"rijen": len(rows), "formaat": fmt, "contactgegevens": contacts, "filter": query[:500]},
+        details={
+            "rijen": len(rows),
+            "formaat": fmt,
+            "contactgegevens": contacts,
+            "filter": query[:500],
+        },
     )
     return len(rows)
 
 
-def export_municipality(user, output: IO[bytes], *, status: str | None, fmt: str, request=None) -> int:
+def export_municipality(
+    user, output: IO[bytes], *, status: str | None, fmt: str, request=None
+) -> int:
     """All signals of the user's municipality that they may see, as the command exports them; audited.
 
     The names and contact details are added for a user holding ``reporting.export_personal_data``.
@@ -146,7 +163,13 @@ class BulkResult:
             return []
         cases = ", ".join(str(i) for i in self.case_ids)
         if action == NOT_PICKED_UP:
-            return [("success", ngettext("%(n)d signaal niet opgepakt.", "%(n)d signalen niet opgepakt.", n) % {"n": n})]
+            return [
+                (
+                    "success",
+                    ngettext("%(n)d signaal niet opgepakt.", "%(n)d signalen niet opgepakt.", n)
+                    % {"n": n},
+                )
+            ]
         if action == ASSIGN:
             told = ngettext(
                 "%(n)d signaal toegewezen aan %(team)s (zaak %(cases)s); een nieuw signaal is daarbij opgepakt.",
@@ -160,7 +183,9 @@ class BulkResult:
             ) % {"n": n, "team": team.name, "cases": cases}  # fmt: skip
         else:
             told = ngettext(
-                "%(n)d signaal opgepakt (zaak %(cases)s).", "%(n)d signalen opgepakt (zaken %(cases)s).", n
+                "%(n)d signaal opgepakt (zaak %(cases)s).",
+                "%(n)d signalen opgepakt (zaken %(cases)s).",
+                n,
             ) % {"n": n, "cases": cases}
         lines = [("success", told)]
         if self.without_team:
@@ -296,7 +321,9 @@ def export_monitor_figures(user, municipality, output: IO[bytes], *, fmt: str, r
 # ---------------------------------------------------------------------------
 
 
-def export_ddas(municipality, start: dt.date, end: dt.date, output, *, user=None, request=None, supplier=None):
+def export_ddas(
+    municipality, start: dt.date, end: dt.date, output, *, user=None, request=None, supplier=None
+):
     """Write the period's signals and cases in the DDAS v0.9 exchange model to ``output`` (path or stream).
 
     Validated against the schema before anything is written

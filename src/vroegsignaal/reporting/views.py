@@ -64,7 +64,9 @@ def tray_index(request):
         neighbourhood = scoped(request.user, Neighbourhood).filter(code=code).first()
     query = ""
     if neighbourhood is not None:
-        signals = selectors.TrayFilter(neighbourhood=neighbourhood.code).apply(signals, today=timezone.localdate())
+        signals = selectors.TrayFilter(neighbourhood=neighbourhood.code).apply(
+            signals, today=timezone.localdate()
+        )
         query = selectors.remembered_query(QueryDict(f"buurt={neighbourhood.code}"))
     rows = selectors.trays_with_counts(trays, signals)
     context = {
@@ -73,8 +75,6 @@ def tray_index(request):
         "may_export_personal_data": services.may_export_personal_data(request.user),
     }  # fmt: skip
     return render(request, "reporting/tray_index.html", context)
-
-
 
 
 @coordinator_required
@@ -86,7 +86,9 @@ def tray_detail(request, tray_id: int):
     query = selectors.remembered_query(request.GET)
     filters.remember(request, key, query)
     tray_filter = selectors.TrayFilter.from_query(request.GET)
-    signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
+    signals = tray_filter.apply(
+        scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
+    )
     page = selectors.tray_page(signals, request.GET.get("pagina"))
     services.record_tray_view(request.user, tray, page, query=query, request=request)
     context = {
@@ -96,11 +98,21 @@ def tray_detail(request, tray_id: int):
         "query": query,
         "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
         # Wijken first, then buurten (each by code): the filter reads from the larger area down.
-        "neighbourhoods": scoped(request.user, Neighbourhood).order_by("-kind", "code").only("code", "name", "kind"),
+        "neighbourhoods": scoped(request.user, Neighbourhood)
+        .order_by("-kind", "code")
+        .only("code", "name", "kind"),
         "creditor_types": CreditorType.choices,
-        "statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("alle", _("Alle"))],
+        "statuses": [
+            ("open", _("Open (nieuw en opgepakt)")),
+            *SignalStatus.choices,
+            ("alle", _("Alle")),
+        ],
         "teams": scoped(request.user, Team).only("id", "name"),
-        "flags": [("crisis", _("Crisis")), ("herhaald", _("Herhaald")), ("schuldverschuiving", _("Schuldverschuiving"))],
+        "flags": [
+            ("crisis", _("Crisis")),
+            ("herhaald", _("Herhaald")),
+            ("schuldverschuiving", _("Schuldverschuiving")),
+        ],
         "sort_headers": selectors.sort_headers(tray_filter),
         "priority_points": selectors.priority_points(),
         "may_export_personal_data": services.may_export_personal_data(request.user),
@@ -120,7 +132,9 @@ def _without(query, key):
 def tray_export(request, tray_id: int):
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
     tray_filter = selectors.TrayFilter.from_query(request.GET)
-    signals = tray_filter.apply(scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate())
+    signals = tray_filter.apply(
+        scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
+    )
     fmt = _export_format(request)
     response = _download(f"werkbakje-{tray.pk}-{timezone.localdate().isoformat()}", fmt)
     services.export_tray(
@@ -138,7 +152,9 @@ def signals_export(request):
         raise Http404
     fmt = _export_format(request)
     municipality = request.user.municipality
-    response = _download(f"signalen-{municipality.code}-{status or 'alle'}-{timezone.localdate().isoformat()}", fmt)
+    response = _download(
+        f"signalen-{municipality.code}-{status or 'alle'}-{timezone.localdate().isoformat()}", fmt
+    )
     services.export_municipality(request.user, response, status=status, fmt=fmt, request=request)
     return response
 
@@ -170,7 +186,10 @@ def household_detail(request, household_id: int):
     purpose = services.purpose_of(request.GET.get("doel"), request.user)
     persons = services.open_household(request.user, household, purpose=purpose, request=request)
     signals = list(
-        scoped(request.user, Signal).filter(household=household).select_related("tray", "team").order_by("-signal_date", "-id")
+        scoped(request.user, Signal)
+        .filter(household=household)
+        .select_related("tray", "team")
+        .order_by("-signal_date", "-id")
     )
     signal = signals[0] if signals and signals[0].is_open else None
     cases = list(cases_of_household(request.user, household))
@@ -205,7 +224,9 @@ def _map_kind(request) -> str:
 @coordinator_required
 def neighbourhood_map(request):
     kind = _map_kind(request)
-    neighbourhoods = scoped(request.user, Neighbourhood).filter(kind=kind).order_by("code").defer("geometry")
+    neighbourhoods = (
+        scoped(request.user, Neighbourhood).filter(kind=kind).order_by("code").defer("geometry")
+    )
     rates = selectors.cached_figures(
         f"reporting:rates:{kind}:{request.user.municipality_id}",
         lambda: selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind),
@@ -230,7 +251,9 @@ def neighbourhood_map_geojson(request):
     )
     trays = reverse("reporting:trays")
     collection = selectors.rates_feature_collection(
-        neighbourhoods, rates, url_for=lambda code: f"{trays}?{QueryDict(f'buurt={code}').urlencode()}"
+        neighbourhoods,
+        rates,
+        url_for=lambda code: f"{trays}?{QueryDict(f'buurt={code}').urlencode()}",
     )
     return JsonResponse(collection)
 
@@ -260,7 +283,11 @@ def tray_bulk_action(request, tray_id: int):
         team = get_scoped_or_404(request.user, Team, pk=request.POST["team"])
     try:
         result = services.bulk_action(
-            request.user, signals, request.POST.get("actie", ""), team=team, reason=request.POST.get("reden", "")
+            request.user,
+            signals,
+            request.POST.get("actie", ""),
+            team=team,
+            reason=request.POST.get("reden", ""),
         )
     except ValueError as error:
         messages.error(request, str(error))
@@ -268,7 +295,9 @@ def tray_bulk_action(request, tray_id: int):
     for level, line in result.messages(request.POST.get("actie", ""), team=team):
         (messages.warning if level == "warning" else messages.success)(request, line)
     for signal_id, why in result.skipped:
-        messages.warning(request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why})
+        messages.warning(
+            request, _("Signaal %(id)d niet verwerkt: %(why)s") % {"id": signal_id, "why": why}
+        )
     return redirect(back)
 
 
@@ -315,7 +344,9 @@ def monitor(request):
     services.refresh_monitor_figures(municipality)
     months = selectors.monitor_months(municipality)
     wanted = request.GET.get("maand", "")
-    selected = next((m for m in months if m.month.strftime("%Y-%m") == wanted), months[-1] if months else None)
+    selected = next(
+        (m for m in months if m.month.strftime("%Y-%m") == wanted), months[-1] if months else None
+    )
     trend = selectors.monitor_trend(months)
     context.update(
         {
@@ -367,7 +398,9 @@ def ddas_export(request):
     start, end = _date(request.GET.get("van")), _date(request.GET.get("tot"))
     back = reverse("reporting:monitor")
     if start is None or end is None:
-        messages.error(request, _("Vul een begin- en einddatum in (JJJJ-MM-DD) voor de DDAS-export."))
+        messages.error(
+            request, _("Vul een begin- en einddatum in (JJJJ-MM-DD) voor de DDAS-export.")
+        )
         return redirect(back)
     if start > end:
         messages.error(request, _("De begindatum ligt na de einddatum."))
@@ -379,6 +412,8 @@ def ddas_export(request):
     try:
         services.export_ddas(municipality, start, end, response, user=request.user, request=request)
     except DdasExportInvalid as error:
-        messages.error(request, error.describe()[:500])  # in the page's language; the file is not written
+        messages.error(
+            request, error.describe()[:500]
+        )  # in the page's language; the file is not written
         return redirect(back)
     return response

@@ -9,4 +9,6 @@ class SignalsConfig(AppConfig):
 
         from . import services
 
-        addresses_placed.connect(services.follow_address_register, dispatch_uid="signals.follow_address_register")
+        addresses_placed.connect(
+            services.follow_address_register, dispatch_uid="signals.follow_address_register"
+        )

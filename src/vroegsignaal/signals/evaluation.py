@@ -272,7 +272,9 @@ def figures(
         pl.col("start_date").min().alias("oldest_start_date"),
         pl.col("crisis").any().alias("crisis"),
         (~pl.col("creditor_type").is_in(excluded_types)).any().alias("_single_allowed"),
-        pl.min_horizontal("last_seen_on", pl.lit(reference_date, pl.Date)).max().alias("signalled_on"),
+        pl.min_horizontal("last_seen_on", pl.lit(reference_date, pl.Date))
+        .max()
+        .alias("signalled_on"),
     )
     swapping = swaps.select("household_id").unique().with_columns(pl.lit(True).alias("debt_swap"))
     multiple = pl.col("distinct") >= rules.min_creditors
@@ -335,9 +337,9 @@ def continued_repeat(
             pl.col("repeat_until").alias("_repeat_until"),
         )
     )
-    others = previous.join(lapsed_now.select("household_id", "_continued"), on="household_id", how="left").filter(
-        pl.col("_continued").is_null() | (pl.col("signal_id") != pl.col("_continued"))
-    )
+    others = previous.join(
+        lapsed_now.select("household_id", "_continued"), on="household_id", how="left"
+    ).filter(pl.col("_continued").is_null() | (pl.col("signal_id") != pl.col("_continued")))
     fresh = repeat_of(households, others.select(list(PREVIOUS_SCHEMA)), rules, reference_date)
     continuing = pl.col("_continued").is_not_null()
     return (
@@ -400,7 +402,9 @@ def evaluate_households(
     )
     # Update: an open signal and counting arrears. One that was asleep wakes up:
     # its own earlier signalling counts as an earlier signal for herhaald.
-    updated = facts.join(open_signals, on="household_id", how="inner").pipe(with_deadline, received_on)
+    updated = facts.join(open_signals, on="household_id", how="inner").pipe(
+        with_deadline, received_on
+    )
     slept = pl.col("dormant_since") < reference_date  # asleep since an earlier peildatum
     woke = updated.filter(slept)
     own_runs = woke.select(
@@ -423,13 +427,17 @@ def evaluate_households(
         facts.filter(pl.col("qualifies"))
         .join(open_signals.select("household_id"), on="household_id", how="anti")
         .pipe(continued_repeat, state.previous, rules, reference_date)
-        .with_columns(pl.lit(False).alias("_was_crisis"), pl.lit(None, pl.Date).alias("_old_deadline"))
+        .with_columns(
+            pl.lit(False).alias("_was_crisis"), pl.lit(None, pl.Date).alias("_old_deadline")
+        )
         .pipe(with_deadline, received_on)
         .sort("household_id")
     )
     # Without counting arrears: lapse when its arrears are all gone (nieuw), else sleep.
     still_open = state.members.join(
-        state.arrears.filter(pl.col("status") == OPEN).select("arrear_id"), on="arrear_id", how="semi"
+        state.arrears.filter(pl.col("status") == OPEN).select("arrear_id"),
+        on="arrear_id",
+        how="semi",
     ).select("signal_id")
     idle = open_signals.join(facts.select("household_id"), on="household_id", how="anti")
     gone = idle.join(still_open, on="signal_id", how="anti")
@@ -441,8 +449,15 @@ def evaluate_households(
         .sort("signal_id")
     )
     touched = pl.concat([raised.select("household_id"), updated.select("household_id")])
-    counting = counting.join(touched, on="household_id", how="semi").sort("household_id", "arrear_id")
+    counting = counting.join(touched, on="household_id", how="semi").sort(
+        "household_id", "arrear_id"
+    )
     swaps = swaps.join(touched, on="household_id", how="semi")
     return Outcome(
-        raised=raised, updated=updated, expired=expired, dormant=dormant, counting=counting, swaps=swaps
+        raised=raised,
+        updated=updated,
+        expired=expired,
+        dormant=dormant,
+        counting=counting,
+        swaps=swaps,
     )

@@ -51,7 +51,9 @@ def euros(cents: int, *, always_cents: bool = False) -> str:
     whole, rest = divmod(abs(int(cents)), 100)
     sign = "-" if cents < 0 else ""
     grouped = f"{whole:,}".replace(",", ".")
-    return f"€ {sign}{grouped}" if rest == 0 and not always_cents else f"€ {sign}{grouped},{rest:02d}"
+    return (
+        f"€ {sign}{grouped}" if rest == 0 and not always_cents else f"€ {sign}{grouped},{rest:02d}"
+    )
 
 
 def _short(day: dt.date, reference_date: dt.date) -> str:
@@ -81,7 +83,9 @@ def creditor_totals(arrears: Sequence[dict]) -> list[dict]:
         )
         entry["amount"] += a["amount_cents"]
         entry["since"] = min(entry["since"], a["start_date"])
-    ordered = sorted(per_creditor.items(), key=lambda item: (item[1]["since"], item[1]["name"], item[0]))
+    ordered = sorted(
+        per_creditor.items(), key=lambda item: (item[1]["since"], item[1]["name"], item[0])
+    )
     return [e for _, e in ordered]
 
 
@@ -138,7 +142,9 @@ def explain(
             f"herhaald: eerder signaal tot en met {dutch_date(repeat['until'])} "
             f"(binnen {rules.repeat_window_days} dagen)"
         )
-    swaps = sorted(swaps, key=lambda s: (s["cleared_on"], s["cleared_arrear_id"], s["new_arrear_id"]))
+    swaps = sorted(
+        swaps, key=lambda s: (s["cleared_on"], s["cleared_arrear_id"], s["new_arrear_id"])
+    )
     for swap in swaps[:SWAPS_SHOWN]:
         lines.append(f"schuldverschuiving: {swap_sentence(swap, reference_date)}")
     if len(swaps) > SWAPS_SHOWN:
@@ -361,9 +367,7 @@ def _per_household(frame: pl.DataFrame, **joined: tuple[str, str]) -> pl.DataFra
     return (
         frame.group_by("household_id")
         .agg(*[pl.col(column).alias(name) for name, (column, _) in joined.items()])
-        .with_columns(
-            pl.col(name).list.join(separator) for name, (_, separator) in joined.items()
-        )
+        .with_columns(pl.col(name).list.join(separator) for name, (_, separator) in joined.items())
     )
 
 
@@ -439,7 +443,9 @@ def _arrear_parts(counting: pl.DataFrame) -> pl.DataFrame:
 
     arrears = arrears.with_columns(
         mapped("creditor_name", str).alias("_name_text"),
-        mapped("crisis_reason", lambda r: CRISIS_REASONS.get(r or "", "crisissignaal")).alias("_reason_text"),
+        mapped("crisis_reason", lambda r: CRISIS_REASONS.get(r or "", "crisissignaal")).alias(
+            "_reason_text"
+        ),
         _json_object(
             {
                 "arrear_id": pl.col("arrear_id").cast(pl.String),
@@ -448,7 +454,9 @@ def _arrear_parts(counting: pl.DataFrame) -> pl.DataFrame:
                 "creditor_type": mapped("creditor_type", _json),
                 "amount_cents": pl.col("amount_cents").cast(pl.String),
                 "start_date": mapped("start_date", _iso_json),
-                "crisis": pl.when("crisis").then(pl.lit(_json(True))).otherwise(pl.lit(_json(False))),
+                "crisis": pl.when("crisis")
+                .then(pl.lit(_json(True)))
+                .otherwise(pl.lit(_json(False))),
                 "crisis_reason": mapped("crisis_reason", lambda r: _json(r or "")),
             }
         ).alias("_json"),
@@ -488,7 +496,9 @@ def _arrear_parts(counting: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _swap_parts(swaps: pl.DataFrame, creditors: pl.DataFrame, reference_date: dt.date) -> pl.DataFrame:
+def _swap_parts(
+    swaps: pl.DataFrame, creditors: pl.DataFrame, reference_date: dt.date
+) -> pl.DataFrame:
     """Per household with debt swaps, in :func:`explain`'s order: the first SWAPS_SHOWN
     sentences, how many there are, and all of them as JSON."""
     names = creditors.select("creditor_id", "creditor_code", "creditor_name")

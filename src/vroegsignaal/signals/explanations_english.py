@@ -58,7 +58,9 @@ def _day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def explanation_lines(reasons: Mapping, *, reference_date: dt.date, creditor_names: Mapping[str, str]) -> list[str]:
+def explanation_lines(
+    reasons: Mapping, *, reference_date: dt.date, creditor_names: Mapping[str, str]
+) -> list[str]:
     """The explanation's lines in English. ``creditor_names``: code → name, for the debt swaps
     (whose reasons keep only codes); an unknown code is shown as itself."""
     rule = reasons.get("rule") or {}
@@ -70,8 +72,10 @@ def explanation_lines(reasons: Mapping, *, reference_date: dt.date, creditor_nam
 
     distinct = rule.get("distinct", 0)
     by_type = rule.get("count_distinct") == "type"
-    noun = ("type of creditor" if by_type else "creditor") if distinct == 1 else (
-        "types of creditors" if by_type else "creditors"
+    noun = (
+        ("type of creditor" if by_type else "creditor")
+        if distinct == 1
+        else ("types of creditors" if by_type else "creditors")
     )
     line = f"{KINDS.get(rule.get('kind', ''), rule.get('kind', ''))}: {distinct} {noun} within {rule.get('max_age_days')} days"
     if rule.get("min_amount_eur"):
@@ -85,7 +89,9 @@ def explanation_lines(reasons: Mapping, *, reference_date: dt.date, creditor_nam
         for a in arrears
     ]  # fmt: skip
     for e in creditor_totals(facts):
-        lines.append(f"Arrears at {e['name']} of {english_euros(e['amount'])} since {english_date(e['since'])}")
+        lines.append(
+            f"Arrears at {e['name']} of {english_euros(e['amount'])} since {english_date(e['since'])}"
+        )
 
     crisis = reasons.get("crisis")
     if crisis:

@@ -60,7 +60,9 @@ def signals_for_export(municipality: Municipality, *, user=None, status: str | N
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status:
         if status not in SignalStatus.values:
-            raise ValueError(f"Onbekende status '{status}'; kies uit {', '.join(status_choices())}.")
+            raise ValueError(
+                f"Onbekende status '{status}'; kies uit {', '.join(status_choices())}."
+            )
         qs = qs.filter(status=status)
     return qs.order_by("id")
 
@@ -108,7 +110,9 @@ def export_rows(signals, *, with_contacts: bool = False) -> list[dict]:
         "total_amount_cents", "oldest_start_date", "tray__name", "status", "signal_date",
     ):  # fmt: skip
         if s[f"{address}postcode"] is None:
-            postcode, number, letter, addition = _unregistered(s["household__unregistered_address"] or "")
+            postcode, number, letter, addition = _unregistered(
+                s["household__unregistered_address"] or ""
+            )
             street = place = ""
         else:
             postcode, number = s[f"{address}postcode"], s[f"{address}huisnummer"]
@@ -171,7 +175,12 @@ def write_xlsx(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | N
 
     workbook = xlsxwriter.Workbook(
         stream,
-        {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     columns = columns or columns_of(rows)
     sheet = workbook.add_worksheet("signalen")
@@ -191,7 +200,9 @@ def write_xlsx(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | N
             elif name in NUMERIC:
                 sheet.write_number(r, col, int(value))
             elif name in DATES:
-                sheet.write_datetime(r, col, dt.datetime.combine(dt.date.fromisoformat(value), dt.time()), day)
+                sheet.write_datetime(
+                    r, col, dt.datetime.combine(dt.date.fromisoformat(value), dt.time()), day
+                )
             else:
                 sheet.write_string(r, col, str(value))
     sheet.freeze_panes(1, 0)
@@ -223,7 +234,9 @@ def export_signals(
     writer = write_csv if fmt == "csv" else write_xlsx
     # Columns and values are fixed by the specification: Dutch, whatever the portal's language.
     with translation.override("nl"):
-        rows = export_rows(signals_for_export(municipality, user=user, status=status), with_contacts=with_contacts)
+        rows = export_rows(
+            signals_for_export(municipality, user=user, status=status), with_contacts=with_contacts
+        )
         columns = COLUMNS + CONTACT_COLUMNS if with_contacts else COLUMNS
         if isinstance(output, (str, Path)):
             with open(output, "wb") as stream:
@@ -236,6 +249,11 @@ def export_signals(
         municipality,
         purpose="export vroegsignalen",
         request=request,
-        details={"rijen": len(rows), "formaat": fmt, "status": status or "alle", "contactgegevens": with_contacts},
+        details={
+            "rijen": len(rows),
+            "formaat": fmt,
+            "status": status or "alle",
+            "contactgegevens": with_contacts,
+        },
     )
     return len(rows)

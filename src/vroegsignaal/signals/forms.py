@@ -59,26 +59,34 @@ RULES: list[Rule] = [
         "min_creditors",
         _("Meervoudig signaal vanaf … schuldeisers"),
         _("Meervoudig signaal vanaf"),
-        _("Met achterstanden bij minder schuldeisers is het een enkelvoudig signaal (als die aan staan)."),
+        _(
+            "Met achterstanden bij minder schuldeisers is het een enkelvoudig signaal (als die aan staan)."
+        ),
     ),
     Rule(
         "count_distinct",
         _("Tellen per schuldeiser of per soort schuldeiser"),
         _("Tellen per"),
-        _("Per soort schuldeiser tellen bijvoorbeeld twee zorgverzekeraars als één schuldeiser, zoals VPS telt."),
+        _(
+            "Per soort schuldeiser tellen bijvoorbeeld twee zorgverzekeraars als één schuldeiser, zoals VPS telt."
+        ),
     ),
     Rule(
         "single_signals",
         _("Enkelvoudige signalen"),
         _("Enkelvoudige signalen"),
-        _("Aan: een achterstand bij één schuldeiser geeft ook een signaal, in een eigen werkbakje."),
+        _(
+            "Aan: een achterstand bij één schuldeiser geeft ook een signaal, in een eigen werkbakje."
+        ),
     ),
     Rule(
         "single_signal_excluded_types",
         _("Geen enkelvoudig signaal bij deze soorten schuldeisers"),
         _("Geen enkelvoudig signaal bij"),
-        _("Een achterstand bij een aangevinkte soort geeft alleen samen met andere schuldeisers een signaal: "
-          "voor een meervoudig signaal telt hij wel mee."),
+        _(
+            "Een achterstand bij een aangevinkte soort geeft alleen samen met andere schuldeisers een signaal: "
+            "voor een meervoudig signaal telt hij wel mee."
+        ),
     ),
     Rule(
         "repeat_window_days",
@@ -88,11 +96,15 @@ RULES: list[Rule] = [
     ),
     Rule(
         "debt_swap_window_days",
-        _("Schuldverschuiving: een nieuwe achterstand binnen … dagen voor of na het oplossen van een achterstand "
-          "bij een andere schuldeiser"),
+        _(
+            "Schuldverschuiving: een nieuwe achterstand binnen … dagen voor of na het oplossen van een achterstand "
+            "bij een andere schuldeiser"
+        ),
         _("Venster schuldverschuiving"),
-        _("Met maandelijkse leveringen is alleen bekend tussen welke twee peildata de achterstand is opgelost; "
-          "de dagen tellen vanaf beide."),
+        _(
+            "Met maandelijkse leveringen is alleen bekend tussen welke twee peildata de achterstand is opgelost; "
+            "de dagen tellen vanaf beide."
+        ),
     ),
 ]
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
@@ -100,7 +112,10 @@ RULES_BY_NAME = {rule.name: rule for rule in RULES}
 
 def _range(name: str) -> dict:
     low, high = LIMITS[name]
-    return {"low": number_format(low, force_grouping=True), "high": number_format(high, force_grouping=True)}
+    return {
+        "low": number_format(low, force_grouping=True),
+        "high": number_format(high, force_grouping=True),
+    }
 
 
 def range_text(name: str) -> str:
@@ -114,7 +129,9 @@ def range_error(name: str) -> str:
 def shown(name: str, value) -> str:
     """A rule's value with its unit: ``100 dagen``, ``€ 50`` (``€50`` in English), ``aan``, ``Zorg, Water``."""
     if name in ("max_age_days", "repeat_window_days", "debt_swap_window_days"):
-        return ngettext("%(n)s dag", "%(n)s dagen", value) % {"n": number_format(value, force_grouping=True)}
+        return ngettext("%(n)s dag", "%(n)s dagen", value) % {
+            "n": number_format(value, force_grouping=True)
+        }
     if name == "min_amount_eur":
         return shown_euros(value * 100)
     if name == "min_creditors":
@@ -184,7 +201,9 @@ class RulesForm(ErrorSummary, forms.Form):
     min_creditors = forms.IntegerField()
     count_distinct = forms.ChoiceField(choices=count_distinct_choices, widget=forms.RadioSelect)
     single_signals = forms.TypedChoiceField(
-        choices=[(YES, _("Aan")), (NO, _("Uit"))], coerce=lambda v: v == YES, widget=forms.RadioSelect
+        choices=[(YES, _("Aan")), (NO, _("Uit"))],
+        coerce=lambda v: v == YES,
+        widget=forms.RadioSelect,
     )
     single_signal_excluded_types = forms.MultipleChoiceField(
         choices=CreditorType.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -197,12 +216,17 @@ class RulesForm(ErrorSummary, forms.Form):
         self.current_values = current.values() if current is not None else RuleValues()
         super().__init__(data, **kwargs)
         if data is None:
-            self.initial = {**self.current_values.as_dict(), "version": getattr(current, "version", None)}
+            self.initial = {
+                **self.current_values.as_dict(),
+                "version": getattr(current, "version", None),
+            }
             self.initial["single_signals"] = YES if self.current_values.single_signals else NO
         choice_errors = {
             "count_distinct": gettext("Kies per schuldeiser of per soort schuldeiser."),
             "single_signals": gettext("Kies of enkelvoudige signalen aan of uit staan."),
-            "single_signal_excluded_types": gettext("Kies alleen soorten schuldeisers uit de lijst."),
+            "single_signal_excluded_types": gettext(
+                "Kies alleen soorten schuldeisers uit de lijst."
+            ),
         }
         for rule in RULES:
             field = self.fields[rule.name]
@@ -210,10 +234,18 @@ class RulesForm(ErrorSummary, forms.Form):
             if rule.name in LIMITS:
                 low, high = LIMITS[rule.name]
                 field.help_text = f"{range_text(rule.name)} {rule.help}"
-                field.validators = [*field.validators, MinValueValidator(low), MaxValueValidator(high)]
+                field.validators = [
+                    *field.validators,
+                    MinValueValidator(low),
+                    MaxValueValidator(high),
+                ]
                 message = range_error(rule.name)
-                field.error_messages = dict.fromkeys(("required", "invalid", "min_value", "max_value"), message)
-                field.widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8})
+                field.error_messages = dict.fromkeys(
+                    ("required", "invalid", "min_value", "max_value"), message
+                )
+                field.widget = forms.TextInput(
+                    attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8}
+                )
             else:
                 field.error_messages = {**field.error_messages, "required": choice_errors[rule.name],
                                         "invalid_choice": choice_errors[rule.name]}  # fmt: skip
@@ -223,7 +255,9 @@ class RulesForm(ErrorSummary, forms.Form):
         if self.errors.pop("version", None):
             # The version is a hidden field: its own error would show nowhere on the page.
             raise forms.ValidationError(
-                gettext("Het formulier is niet volledig verstuurd. Open de pagina opnieuw en sla uw wijzigingen nog eens op."),
+                gettext(
+                    "Het formulier is niet volledig verstuurd. Open de pagina opnieuw en sla uw wijzigingen nog eens op."
+                ),
                 code="version",
             )
         shown_version = cleaned.get("version")
@@ -233,7 +267,8 @@ class RulesForm(ErrorSummary, forms.Form):
                 gettext(
                     "Iemand anders heeft de regels intussen gewijzigd (nu versie %(version)s). "
                     "Hierboven staan de regels zoals ze nu gelden; kijk uw wijzigingen na en sla opnieuw op."
-                ) % {"version": current_version or "—"},
+                )
+                % {"version": current_version or "—"},
                 code="stale",
             )
         return cleaned
@@ -243,7 +278,9 @@ class RulesForm(ErrorSummary, forms.Form):
         changes = {rule.name: self.cleaned_data[rule.name] for rule in RULES}
         excluded = changes["single_signal_excluded_types"]
         if set(excluded) == set(self.current_values.single_signal_excluded_types):
-            excluded = list(self.current_values.single_signal_excluded_types)  # the same types: no new version
+            excluded = list(
+                self.current_values.single_signal_excluded_types
+            )  # the same types: no new version
         changes["single_signal_excluded_types"] = excluded
         return changes
 
@@ -274,7 +311,10 @@ def _flag_initial(value: bool | None) -> str:
 def _bounds(low, high, *, unit) -> str | None:
     """``18 tot en met 26 jaar``, ``ten minste 18 jaar``, ``ten hoogste 26 jaar`` (``None`` without bounds)."""
     if low is not None and high is not None:
-        return gettext("%(low)s tot en met %(high)s") % {"low": unit(low, bare=True), "high": unit(high)}
+        return gettext("%(low)s tot en met %(high)s") % {
+            "low": unit(low, bare=True),
+            "high": unit(high),
+        }
     if low is not None:
         return gettext("ten minste %(low)s") % {"low": unit(low)}
     if high is not None:
@@ -298,7 +338,10 @@ def tray_summary(tray, places: dict[str, str] | None = None) -> list[str]:
     places = places or {}
     lines = []
     if tray.kind:
-        lines.append(gettext("soort: %(kind)s") % {"kind": str(dict(SignalKind.choices).get(tray.kind, tray.kind)).lower()})
+        lines.append(
+            gettext("soort: %(kind)s")
+            % {"kind": str(dict(SignalKind.choices).get(tray.kind, tray.kind)).lower()}
+        )
     flags = (
         ("crisis", gettext("crisissignaal"), gettext("geen crisissignaal")),
         ("repeat", gettext("herhaald signaal"), gettext("geen herhaald signaal")),
@@ -336,9 +379,13 @@ def _or(items: list[str]) -> str:
 
 def neighbourhood_tree(neighbourhoods) -> list[tuple[object, list]]:
     """The wijken, each with its buurten, in code order; buurten without a wijk last (wijk ``None``)."""
-    wijken = sorted((n for n in neighbourhoods if n.kind == NeighbourhoodKind.WIJK), key=lambda n: n.code)
+    wijken = sorted(
+        (n for n in neighbourhoods if n.kind == NeighbourhoodKind.WIJK), key=lambda n: n.code
+    )
     buurten: dict[int | None, list] = {}
-    for n in sorted((n for n in neighbourhoods if n.kind != NeighbourhoodKind.WIJK), key=lambda n: n.code):
+    for n in sorted(
+        (n for n in neighbourhoods if n.kind != NeighbourhoodKind.WIJK), key=lambda n: n.code
+    ):
         buurten.setdefault(n.wijk_id if n.wijk_id in {w.pk for w in wijken} else None, []).append(n)
     tree = [(wijk, buurten.get(wijk.pk, [])) for wijk in wijken]
     if None in buurten:
@@ -352,7 +399,9 @@ class TrayForm(ErrorSummary, forms.Form):
     field, or the database (a unique name), are :func:`.services.tray_problems`."""
 
     name = forms.CharField(label=_("Naam"), max_length=100)
-    kind = forms.ChoiceField(label=_("Soort signaal"), choices=kind_choices, required=False, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("Soort signaal"), choices=kind_choices, required=False, widget=forms.RadioSelect
+    )
     crisis = forms.TypedChoiceField(
         label=_("Crisissignaal"), choices=yes_no_any_choices, coerce=_yes_no, empty_value=None, required=False,
         widget=forms.RadioSelect,
@@ -376,10 +425,16 @@ class TrayForm(ErrorSummary, forms.Form):
         help_text=_("Het signaal komt hier als minstens één van zijn schuldeisers van een aangevinkte soort is. "
                     "Niets aangevinkt: elke soort."),
     )  # fmt: skip
-    youngest_age_min = forms.IntegerField(label=_("Jongste persoon ten minste (jaar)"), required=False)
-    youngest_age_max = forms.IntegerField(label=_("Jongste persoon ten hoogste (jaar)"), required=False)
+    youngest_age_min = forms.IntegerField(
+        label=_("Jongste persoon ten minste (jaar)"), required=False
+    )
+    youngest_age_max = forms.IntegerField(
+        label=_("Jongste persoon ten hoogste (jaar)"), required=False
+    )
     oldest_age_min = forms.IntegerField(label=_("Oudste persoon ten minste (jaar)"), required=False)
-    oldest_age_max = forms.IntegerField(label=_("Oudste persoon ten hoogste (jaar)"), required=False)
+    oldest_age_max = forms.IntegerField(
+        label=_("Oudste persoon ten hoogste (jaar)"), required=False
+    )
     neighbourhood_codes = forms.MultipleChoiceField(
         label=_("Wijken en buurten"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Het signaal komt hier als het huishouden in een aangevinkte wijk of buurt woont. "
@@ -394,7 +449,10 @@ class TrayForm(ErrorSummary, forms.Form):
         (None, ("name",)),  # under the page's heading
         (_("Het signaal"), ("kind", "crisis", "repeat", "debt_swap")),
         (_("Bedrag en schuldeisers"), ("amount_min_eur", "amount_max_eur", "creditor_types")),
-        (_("Leeftijd"), ("youngest_age_min", "youngest_age_max", "oldest_age_min", "oldest_age_max")),
+        (
+            _("Leeftijd"),
+            ("youngest_age_min", "youngest_age_max", "oldest_age_min", "oldest_age_max"),
+        ),
         (_("Gebied"), ("neighbourhood_codes", "team")),
     )
     NUMBERS = {
@@ -405,24 +463,42 @@ class TrayForm(ErrorSummary, forms.Form):
     def __init__(self, data=None, *, municipality, tray=None, **kwargs):
         self.municipality, self.tray = municipality, tray
         super().__init__(data, **kwargs)
-        self.places = list(Neighbourhood.objects.filter(municipality=municipality).only("pk", "code", "name", "kind", "wijk_id"))
+        self.places = list(
+            Neighbourhood.objects.filter(municipality=municipality).only(
+                "pk", "code", "name", "kind", "wijk_id"
+            )
+        )
         self.tree = neighbourhood_tree(self.places)
-        choices = [(n.code, n.name) for wijk, buurten in self.tree for n in ([wijk] if wijk else []) + buurten]
+        choices = [
+            (n.code, n.name)
+            for wijk, buurten in self.tree
+            for n in ([wijk] if wijk else []) + buurten
+        ]
         # Codes the tray already has without a wijk or buurt in the register stay choosable.
         known = {code for code, _label in choices}
-        self.unknown_codes = [c for c in (tray.neighbourhood_codes if tray else []) or [] if c not in known]
+        self.unknown_codes = [
+            c for c in (tray.neighbourhood_codes if tray else []) or [] if c not in known
+        ]
         self.fields["neighbourhood_codes"].choices = choices + [(c, c) for c in self.unknown_codes]
-        self.fields["team"].queryset = Team.objects.filter(municipality=municipality).order_by("name")
+        self.fields["team"].queryset = Team.objects.filter(municipality=municipality).order_by(
+            "name"
+        )
         self.fields["name"].widget.attrs.update({"class": "utrecht-textbox", "size": 40})
         self.fields["name"].error_messages = {
             "required": gettext("Geef het werkbakje een naam."),
             "max_length": gettext("Een naam is ten hoogste 100 tekens lang."),
         }
         self.fields["team"].widget.attrs.update({"class": "utrecht-select"})
-        self.fields["team"].error_messages = {"invalid_choice": gettext("Kies een wijkteam van uw gemeente.")}
-        self.fields["kind"].error_messages = {"invalid_choice": gettext("Kies meervoudig, enkelvoudig of maakt niet uit.")}
+        self.fields["team"].error_messages = {
+            "invalid_choice": gettext("Kies een wijkteam van uw gemeente.")
+        }
+        self.fields["kind"].error_messages = {
+            "invalid_choice": gettext("Kies meervoudig, enkelvoudig of maakt niet uit.")
+        }
         for name in ("crisis", "repeat", "debt_swap"):
-            self.fields[name].error_messages = {"invalid_choice": gettext("Kies ja, nee of maakt niet uit.")}
+            self.fields[name].error_messages = {
+                "invalid_choice": gettext("Kies ja, nee of maakt niet uit.")
+            }
         self.fields["creditor_types"].error_messages = {
             "invalid_choice": gettext("Kies alleen soorten schuldeisers uit de lijst."),
         }
@@ -433,19 +509,23 @@ class TrayForm(ErrorSummary, forms.Form):
             field = self.fields[name]
             if what == "amount":
                 high = TRAY_AMOUNT_LIMIT_EUR
-                message = gettext("Vul een bedrag in hele euro’s in van 0 tot en met %(high)s, of laat het leeg.") % {
-                    "high": shown_euros(high * 100)
-                }
+                message = gettext(
+                    "Vul een bedrag in hele euro’s in van 0 tot en met %(high)s, of laat het leeg."
+                ) % {"high": shown_euros(high * 100)}
                 field.help_text = gettext("In hele euro’s, grenzen inbegrepen; leeg: elk bedrag.")
             else:
                 high = TRAY_AGE_LIMIT
-                message = gettext("Vul een leeftijd in hele jaren in van 0 tot en met %(high)s, of laat het leeg.") % {
-                    "high": high
-                }
-                field.help_text = gettext("In hele jaren op de peildatum, grenzen inbegrepen; leeg: elke leeftijd.")
+                message = gettext(
+                    "Vul een leeftijd in hele jaren in van 0 tot en met %(high)s, of laat het leeg."
+                ) % {"high": high}
+                field.help_text = gettext(
+                    "In hele jaren op de peildatum, grenzen inbegrepen; leeg: elke leeftijd."
+                )
             field.validators = [*field.validators, MinValueValidator(0), MaxValueValidator(high)]
             field.error_messages = dict.fromkeys(("invalid", "min_value", "max_value"), message)
-            field.widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8})
+            field.widget = forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8}
+            )
         if data is None and tray is not None:
             self.initial = {name: getattr(tray, name) for name in TRAY_FIELDS}
             for name in ("crisis", "repeat", "debt_swap"):
@@ -457,7 +537,9 @@ class TrayForm(ErrorSummary, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
-            for field, message in tray_problems(self.municipality, self.values(), tray=self.tray).items():
+            for field, message in tray_problems(
+                self.municipality, self.values(), tray=self.tray
+            ).items():
                 self.add_error(field, message)
         return cleaned
 
@@ -477,5 +559,7 @@ class TrayForm(ErrorSummary, forms.Form):
             for wijk, buurten in self.tree
         ]  # fmt: skip
         if self.unknown_codes:
-            groups.append({"wijk": None, "name": None, "buurten": [boxes[c] for c in self.unknown_codes]})
+            groups.append(
+                {"wijk": None, "name": None, "buurten": [boxes[c] for c in self.unknown_codes]}
+            )
         return groups

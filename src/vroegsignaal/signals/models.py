@@ -44,13 +44,23 @@ class RuleSet(models.Model):
     the version that produced it.
     """
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="rule_sets")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="rule_sets"
+    )
     version = models.PositiveIntegerField(_("versie"))
-    max_age_days = models.PositiveIntegerField(_("maximale ouderdom (dagen)"), default=rules.DEFAULT_MAX_AGE_DAYS)
-    min_creditors = models.PositiveSmallIntegerField(_("minimum aantal schuldeisers"), default=rules.DEFAULT_MIN_CREDITORS)
-    min_amount_eur = models.PositiveIntegerField(_("minimumbedrag (euro)"), default=rules.DEFAULT_MIN_AMOUNT_EUR)
+    max_age_days = models.PositiveIntegerField(
+        _("maximale ouderdom (dagen)"), default=rules.DEFAULT_MAX_AGE_DAYS
+    )
+    min_creditors = models.PositiveSmallIntegerField(
+        _("minimum aantal schuldeisers"), default=rules.DEFAULT_MIN_CREDITORS
+    )
+    min_amount_eur = models.PositiveIntegerField(
+        _("minimumbedrag (euro)"), default=rules.DEFAULT_MIN_AMOUNT_EUR
+    )
     single_signals = models.BooleanField(_("enkelvoudige signalen"), default=True)
-    single_signal_excluded_types = models.JSONField(_("geen enkelvoudige signalen voor"), default=list, blank=True)
+    single_signal_excluded_types = models.JSONField(
+        _("geen enkelvoudige signalen voor"), default=list, blank=True
+    )
     debt_swap_window_days = models.PositiveIntegerField(
         _("venster schuldverschuiving (dagen)"), default=rules.DEFAULT_DEBT_SWAP_WINDOW_DAYS
     )
@@ -64,7 +74,9 @@ class RuleSet(models.Model):
         default="creditor",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
 
     scope = Scope(municipality="municipality", privacy_officer="municipality", beheerder=True)
 
@@ -72,7 +84,11 @@ class RuleSet(models.Model):
         ordering = ["municipality", "-version"]
         verbose_name = _("regelset")
         verbose_name_plural = _("regelsets")
-        constraints = [models.UniqueConstraint(fields=["municipality", "version"], name="ruleset_unique_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "version"], name="ruleset_unique_version"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.municipality} v{self.version}"
@@ -123,23 +139,42 @@ class Tray(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="trays")
     name = models.CharField(_("naam"), max_length=100)
     position = models.PositiveSmallIntegerField(_("volgorde"))
-    kind = models.CharField(_("soort signaal"), max_length=12, choices=SignalKind.choices, blank=True, default="")
+    kind = models.CharField(
+        _("soort signaal"), max_length=12, choices=SignalKind.choices, blank=True, default=""
+    )
     crisis = models.BooleanField(_("crisissignaal"), null=True, blank=True)
     repeat = models.BooleanField(_("herhaald signaal"), null=True, blank=True)
     debt_swap = models.BooleanField(_("schuldverschuiving"), null=True, blank=True)
-    amount_min_eur = models.PositiveIntegerField(_("totaalbedrag vanaf (euro)"), null=True, blank=True)
-    amount_max_eur = models.PositiveIntegerField(_("totaalbedrag tot en met (euro)"), null=True, blank=True)
+    amount_min_eur = models.PositiveIntegerField(
+        _("totaalbedrag vanaf (euro)"), null=True, blank=True
+    )
+    amount_max_eur = models.PositiveIntegerField(
+        _("totaalbedrag tot en met (euro)"), null=True, blank=True
+    )
     # DDAS EnumSignaalpartner values; the tray matches when any counting creditor has one.
     creditor_types = models.JSONField(_("soorten schuldeisers"), default=list, blank=True)
-    youngest_age_min = models.PositiveSmallIntegerField(_("jongste persoon ten minste (jaar)"), null=True, blank=True)
-    youngest_age_max = models.PositiveSmallIntegerField(_("jongste persoon ten hoogste (jaar)"), null=True, blank=True)
-    oldest_age_min = models.PositiveSmallIntegerField(_("oudste persoon ten minste (jaar)"), null=True, blank=True)
-    oldest_age_max = models.PositiveSmallIntegerField(_("oudste persoon ten hoogste (jaar)"), null=True, blank=True)
+    youngest_age_min = models.PositiveSmallIntegerField(
+        _("jongste persoon ten minste (jaar)"), null=True, blank=True
+    )
+    youngest_age_max = models.PositiveSmallIntegerField(
+        _("jongste persoon ten hoogste (jaar)"), null=True, blank=True
+    )
+    oldest_age_min = models.PositiveSmallIntegerField(
+        _("oudste persoon ten minste (jaar)"), null=True, blank=True
+    )
+    oldest_age_max = models.PositiveSmallIntegerField(
+        _("oudste persoon ten hoogste (jaar)"), null=True, blank=True
+    )
     # CBS wijk or buurt codes; the tray matches when the household's buurt or wijk is listed.
     neighbourhood_codes = models.JSONField(_("wijken en buurten"), default=list, blank=True)
     # The tray matches when the household lies in this team's wijken or buurten.
     team = models.ForeignKey(
-        "organisations.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("wijkteam")
+        "organisations.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("wijkteam"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -149,7 +184,9 @@ class Tray(models.Model):
         ordering = ["municipality", "position", "id"]
         verbose_name = _("werkbakje")
         verbose_name_plural = _("werkbakjes")
-        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="tray_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="tray_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -169,22 +206,36 @@ class Signal(models.Model):
     # Without a database constraint, as the other references evaluation writes in
     # bulk (see the module docstring).
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="signals", verbose_name=_("gemeente"),
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("gemeente"),
         db_constraint=False,
     )
     household = models.ForeignKey(
-        "households.Household", on_delete=models.PROTECT, related_name="signals", verbose_name=_("huishouden"),
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("huishouden"),
         db_constraint=False,
     )
-    status = models.CharField(_("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.NIEUW)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.NIEUW
+    )
     kind = models.CharField(_("soort"), max_length=12, choices=SignalKind.choices)
     crisis = models.BooleanField(_("crisis"), default=False)
     repeat = models.BooleanField(_("herhaald"), default=False)
     # The earlier signal that makes this one a repeat (empty when it repeats its own earlier run),
     # and the last day that earlier signalling lasted.
     repeat_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
-        verbose_name=_("herhaling van"), db_constraint=False,
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("herhaling van"),
+        db_constraint=False,
     )
     repeat_until = models.DateField(_("eerder gesignaleerd tot en met"), null=True, blank=True)
     debt_swap = models.BooleanField(_("schuldverschuiving"), default=False)
@@ -197,10 +248,19 @@ class Signal(models.Model):
     # counting arrears after that start a new run, which may be herhaald.
     dormant_since = models.DateField(_("slapend sinds (peildatum)"), null=True, blank=True)
     rule_set = models.ForeignKey(
-        RuleSet, on_delete=models.PROTECT, related_name="signals", verbose_name=_("regelset"), db_constraint=False
+        RuleSet,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("regelset"),
+        db_constraint=False,
     )
     tray = models.ForeignKey(
-        Tray, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("werkbakje"),
+        Tray,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signals",
+        verbose_name=_("werkbakje"),
         db_constraint=False,
     )
     priority = models.IntegerField(_("prioriteit"), default=0)
@@ -211,7 +271,12 @@ class Signal(models.Model):
     # Crisis: contact no later than this day (Wgs art. 4(2), three working days).
     deadline = models.DateField(_("contact uiterlijk"), null=True, blank=True)
     team = models.ForeignKey(
-        "organisations.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="signals", verbose_name=_("wijkteam")
+        "organisations.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signals",
+        verbose_name=_("wijkteam"),
     )
     closed_on = models.DateField(_("gesloten op"), null=True, blank=True)
     # The buurt of the household's address, kept here so that the tray's wijk/buurt filter reads
@@ -220,8 +285,13 @@ class Signal(models.Model):
     # :func:`.services.place_signals` when a register import moves addresses between buurten, and
     # cleared when the case is anonymised (the anonymous household has no address).
     buurt = models.ForeignKey(
-        "registry.Neighbourhood", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("buurt"), db_constraint=False,
+        "registry.Neighbourhood",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("buurt"),
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
@@ -279,9 +349,15 @@ class SignalArrear(models.Model):
     export's ``schuldeisers`` and ``totaal_bedrag``).
     """
 
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="signal_arrears", db_constraint=False)
-    arrear = models.ForeignKey("households.Arrear", on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    role = models.CharField(_("rol"), max_length=8, choices=SignalArrearRole.choices, default=SignalArrearRole.MEMBER)
+    signal = models.ForeignKey(
+        Signal, on_delete=models.CASCADE, related_name="signal_arrears", db_constraint=False
+    )
+    arrear = models.ForeignKey(
+        "households.Arrear", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    role = models.CharField(
+        _("rol"), max_length=8, choices=SignalArrearRole.choices, default=SignalArrearRole.MEMBER
+    )
     counts = models.BooleanField(_("telt mee"), default=False)
     joined_on = models.DateField(_("toegevoegd op (peildatum)"))
 
@@ -290,7 +366,9 @@ class SignalArrear(models.Model):
     class Meta:
         verbose_name = _("achterstand van een signaal")
         verbose_name_plural = _("achterstanden van signalen")
-        constraints = [models.UniqueConstraint(fields=["signal", "arrear"], name="signalarrear_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "arrear"], name="signalarrear_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.signal_id}: {self.arrear_id} ({self.role})"
@@ -304,13 +382,19 @@ class AppendOnlyQuerySet(models.QuerySet):
 class SignalStatusChange(models.Model):
     """One step of a signal's life (append-only); ``from_status`` is empty when it was raised."""
 
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="status_changes", db_constraint=False)
-    from_status = models.CharField(_("van"), max_length=16, choices=SignalStatus.choices, blank=True)
+    signal = models.ForeignKey(
+        Signal, on_delete=models.CASCADE, related_name="status_changes", db_constraint=False
+    )
+    from_status = models.CharField(
+        _("van"), max_length=16, choices=SignalStatus.choices, blank=True
+    )
     to_status = models.CharField(_("naar"), max_length=16, choices=SignalStatus.choices)
     changed_at = models.DateTimeField(_("tijdstip"))
     # The peildatum of the evaluation that made the change; empty for a person's action.
     reference_date = models.DateField(_("peildatum"), null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.CharField(_("toelichting"), max_length=200, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()

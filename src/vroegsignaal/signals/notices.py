@@ -70,7 +70,9 @@ def _enqueue(municipality_id: int, count: int) -> None:
     try:
         notify_crisis_task.enqueue(municipality_id, count)
     except Exception:  # a notice must never undo or block an evaluation that committed
-        logger.exception("Melding van crisissignalen aan gemeente %s niet ingepland.", municipality_id)
+        logger.exception(
+            "Melding van crisissignalen aan gemeente %s niet ingepland.", municipality_id
+        )
 
 
 def crisis_notice(municipality_name: str, count: int) -> tuple[str, str]:
@@ -107,7 +109,10 @@ def notify_crisis_signals(municipality_id: int, count: int, attempt: int = 1) ->
         # One message each: coordinators do not see each other's addresses.
         send_mass_mail([(subject, body, None, [address]) for address in recipients])
     except Exception:
-        logger.exception("Melding van crisissignalen aan gemeente %s kon niet worden verstuurd.", municipality.code)
+        logger.exception(
+            "Melding van crisissignalen aan gemeente %s kon niet worden verstuurd.",
+            municipality.code,
+        )
         _retry(municipality, count, attempt)
         return 0
     logger.info(

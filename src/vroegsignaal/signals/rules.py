@@ -64,7 +64,9 @@ def validate_rule_values(raw: dict | None, *, where: str = "rules") -> RuleValue
         if name in raw:
             value = raw[name]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{where}.{name}: verwacht een geheel getal van {low} tot en met {high}, niet {value!r}.")
+                raise ValueError(
+                    f"{where}.{name}: verwacht een geheel getal van {low} tot en met {high}, niet {value!r}."
+                )
             values[name] = value
     if "single_signals" in raw:
         if not isinstance(raw["single_signals"], bool):

@@ -121,7 +121,11 @@ def evaluation_state(
             previous=evaluation.empty(evaluation.PREVIOUS_SCHEMA),
             excluded=evaluation.empty(evaluation.EXCLUDED_SCHEMA),
         )
-        return empty_state, evaluation.empty(STORED_SIGNAL_SCHEMA), evaluation.empty(STORED_MEMBER_SCHEMA)
+        return (
+            empty_state,
+            evaluation.empty(STORED_SIGNAL_SCHEMA),
+            evaluation.empty(STORED_MEMBER_SCHEMA),
+        )
     open_list, open_params = _placeholders(OPEN_STATUSES)
     handled_list, handled_params = _placeholders(HANDLED_STATUSES)
 
@@ -265,7 +269,12 @@ def household_context(
             f"LEFT JOIN {NEIGHBOURHOOD_TABLE} b ON b.id = ad.buurt_id "
             f"LEFT JOIN {NEIGHBOURHOOD_TABLE} w ON w.id = b.wijk_id WHERE {clause}",
             params,
-            {"household_id": pl.Int64(), "buurt_id": pl.Int64(), "buurt_code": pl.String(), "wijk_code": pl.String()},
+            {
+                "household_id": pl.Int64(),
+                "buurt_id": pl.Int64(),
+                "buurt_code": pl.String(),
+                "wijk_code": pl.String(),
+            },
         )
         frame = frame.join(place, on="household_id", how="left")
     else:
@@ -281,7 +290,9 @@ def household_context(
     if ages:
         frame = frame.join(_ages(ids, on, pending_persons), on="household_id", how="left")
     else:
-        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("youngest_age"), pl.lit(None, pl.Int64).alias("oldest_age"))
+        frame = frame.with_columns(
+            pl.lit(None, pl.Int64).alias("youngest_age"), pl.lit(None, pl.Int64).alias("oldest_age")
+        )
     return frame.select(list(CONTEXT_SCHEMA)).cast(CONTEXT_SCHEMA)
 
 
@@ -296,7 +307,9 @@ def _age_expr(on: dt.date) -> pl.Expr:
     )
 
 
-def _ages(household_ids: list[int], on: dt.date, pending: pl.DataFrame | None = None) -> pl.DataFrame:
+def _ages(
+    household_ids: list[int], on: dt.date, pending: pl.DataFrame | None = None
+) -> pl.DataFrame:
     from vroegsignaal.privacy.services import decrypt_many
 
     clause, params = bulk.id_list("household_id", household_ids)
@@ -305,16 +318,18 @@ def _ages(household_ids: list[int], on: dt.date, pending: pl.DataFrame | None = 
         params,
         {"household_id": pl.Int64(), "birth_date": pl.String()},
     )
-    born = [dt.date.fromisoformat(v) if v else None for v in decrypt_many(persons.get_column("birth_date"))]
+    born = [
+        dt.date.fromisoformat(v) if v else None
+        for v in decrypt_many(persons.get_column("birth_date"))
+    ]
     ages = [None if b is None else age_in_years(b, on) for b in born]
     stored = persons.select("household_id").with_columns(pl.Series("age", ages, dtype=pl.Int64))
     if pending is not None and pending.height:
         wanted = pl.DataFrame({"household_id": household_ids}, schema={"household_id": pl.Int64()})
         pending = pending.join(wanted, on="household_id", how="semi")
         stored = pl.concat([stored, pending.select("household_id", _age_expr(on).alias("age"))])
-    return (
-        stored.group_by("household_id")
-        .agg(pl.col("age").min().alias("youngest_age"), pl.col("age").max().alias("oldest_age"))
+    return stored.group_by("household_id").agg(
+        pl.col("age").min().alias("youngest_age"), pl.col("age").max().alias("oldest_age")
     )
 
 
@@ -354,19 +369,27 @@ def open_signal(household) -> Signal | None:
 
 
 def trays_of(municipality) -> QuerySet[Tray]:
-    return Tray.objects.filter(municipality=municipality).select_related("team").order_by("position", "id")
+    return (
+        Tray.objects.filter(municipality=municipality)
+        .select_related("team")
+        .order_by("position", "id")
+    )
 
 
 def tray_queue(tray) -> QuerySet[Signal]:
     """The open signals of a tray, highest priority first."""
-    return Signal.objects.filter(tray=tray, status__in=OPEN_STATUSES).order_by("-priority", "signal_date", "id")
+    return Signal.objects.filter(tray=tray, status__in=OPEN_STATUSES).order_by(
+        "-priority", "signal_date", "id"
+    )
 
 
 def counting_arrears(signal) -> QuerySet[Arrear]:
     """The arrears behind a signal's current figures, oldest first."""
     signal_id = getattr(signal, "pk", signal)
     return (
-        Arrear.objects.filter(pk__in=SignalArrear.objects.filter(signal_id=signal_id, counts=True).values("arrear_id"))
+        Arrear.objects.filter(
+            pk__in=SignalArrear.objects.filter(signal_id=signal_id, counts=True).values("arrear_id")
+        )
         .select_related("creditor")
         .order_by("start_date", "id")
     )
@@ -386,7 +409,11 @@ def integrity_problems() -> dict[str, int]:
     from .models import RuleSet, SignalStatusChange, Tray
 
     signal, member, change = SIGNAL_TABLE, MEMBER_TABLE, SignalStatusChange._meta.db_table
-    municipality, rule_set, tray = Municipality._meta.db_table, RuleSet._meta.db_table, Tray._meta.db_table
+    municipality, rule_set, tray = (
+        Municipality._meta.db_table,
+        RuleSet._meta.db_table,
+        Tray._meta.db_table,
+    )
     checks = {
         "signal.household": f"SELECT count(*) FROM {signal} s LEFT JOIN {HOUSEHOLD_TABLE} h "  # noqa: S608
         "ON h.id = s.household_id WHERE h.id IS NULL",

@@ -115,16 +115,29 @@ def shown_explanation(signal: Signal, *, deadline: dt.date | None = None) -> str
     if translation.get_language() != "en" or not signal.reasons:
         text = signal.explanation
     else:
-        codes = {c for s in signal.reasons.get("debt_swaps") or [] for c in (s["cleared_creditor"], s["new_creditor"])}
-        names = dict(Creditor.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-        lines = explanation_lines(signal.reasons, reference_date=signal.last_signalled_on, creditor_names=names)
+        codes = {
+            c
+            for s in signal.reasons.get("debt_swaps") or []
+            for c in (s["cleared_creditor"], s["new_creditor"])
+        }
+        names = (
+            dict(Creditor.objects.filter(code__in=codes).values_list("code", "name"))
+            if codes
+            else {}
+        )
+        lines = explanation_lines(
+            signal.reasons, reference_date=signal.last_signalled_on, creditor_names=names
+        )
         text = "\n".join(lines)
     if deadline is None or signal.deadline is None or deadline == signal.deadline:
         return text
     if translation.get_language() == "en":
-        return text.replace(f"contact by {english_date(signal.deadline)}", f"contact by {english_date(deadline)}")
+        return text.replace(
+            f"contact by {english_date(signal.deadline)}", f"contact by {english_date(deadline)}"
+        )
     return text.replace(
-        f"contact uiterlijk {explanations.dutch_date(signal.deadline)}", f"contact uiterlijk {explanations.dutch_date(deadline)}"
+        f"contact uiterlijk {explanations.dutch_date(signal.deadline)}",
+        f"contact uiterlijk {explanations.dutch_date(deadline)}",
     )
 
 
@@ -133,7 +146,9 @@ def current_rules(municipality: Municipality) -> RuleSet | None:
 
 
 @transaction.atomic
-def set_rules(municipality: Municipality, values: RuleValues, *, actor=None) -> tuple[RuleSet, bool]:
+def set_rules(
+    municipality: Municipality, values: RuleValues, *, actor=None
+) -> tuple[RuleSet, bool]:
     """Make ``values`` the municipality's rules; a new version only when they differ.
 
     Also gives the municipality its default trays if it has none yet.
@@ -167,7 +182,9 @@ def change_rules(municipality: Municipality, changes: dict, *, actor) -> tuple[R
         role == Role.COORDINATOR and actor.municipality_id == municipality.pk
     )
     if not allowed:
-        raise PermissionDenied("Alleen de coördinator van deze gemeente wijzigt haar signaalregels.")
+        raise PermissionDenied(
+            "Alleen de coördinator van deze gemeente wijzigt haar signaalregels."
+        )
     current = current_rules(municipality)
     base = (current.values() if current else RuleValues()).as_dict()
     values = validate_rule_values({**base, **dict(changes)})
@@ -198,7 +215,9 @@ def _enqueue_evaluation(municipality_id: int) -> None:
     try:
         evaluate_municipality_task.enqueue(municipality_id)
     except Exception:  # noqa: BLE001 - the rules are saved; `vroegsignaal evaluate` catches up
-        logger.exception("Beoordeling van gemeente %s na nieuwe signaalregels niet ingepland.", municipality_id)
+        logger.exception(
+            "Beoordeling van gemeente %s na nieuwe signaalregels niet ingepland.", municipality_id
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -30,7 +30,9 @@ import polars as pl
 from .evaluation import ENKELVOUDIG, MEERVOUDIG
 
 # The trays every municipality starts with, in this order (issue 5).
-JONGEREN_AGE_LIMIT = 27  # "Jongeren (< 27)": the Jongerenaanpak schulden works with young people up to 27.
+JONGEREN_AGE_LIMIT = (
+    27  # "Jongeren (< 27)": the Jongerenaanpak schulden works with young people up to 27.
+)
 DEFAULT_TRAYS: tuple[tuple[str, dict], ...] = (
     ("Crisis", {"crisis": True}),
     # Everyone known in the household is younger than 27: a young household.
@@ -103,7 +105,12 @@ class TrayConditions:
 
     @property
     def needs_ages(self) -> bool:
-        bounds = (self.youngest_age_min, self.youngest_age_max, self.oldest_age_min, self.oldest_age_max)
+        bounds = (
+            self.youngest_age_min,
+            self.youngest_age_max,
+            self.oldest_age_min,
+            self.oldest_age_max,
+        )
         return any(b is not None for b in bounds)
 
     @property
@@ -124,7 +131,11 @@ class TrayConditions:
         if self.amount_max_eur is not None:
             parts.append(pl.col("total_amount_cents") <= self.amount_max_eur * 100)
         if self.creditor_types:
-            parts.append(pl.col("creditor_types").list.eval(pl.element().is_in(self.creditor_types)).list.any())
+            parts.append(
+                pl.col("creditor_types")
+                .list.eval(pl.element().is_in(self.creditor_types))
+                .list.any()
+            )
         for column, low, high in (
             ("youngest_age", self.youngest_age_min, self.youngest_age_max),
             ("oldest_age", self.oldest_age_min, self.oldest_age_max),
@@ -161,7 +172,11 @@ def assign_trays(frame: pl.DataFrame, conditions: list[TrayConditions]) -> pl.Se
 def priority_expr(reference_date: dt.date) -> pl.Expr:
     """The priority formula of the module docstring, over ``crisis``, ``creditor_count``,
     ``total_amount_cents`` and ``oldest_start_date``."""
-    age = (pl.lit(reference_date, pl.Date) - pl.col("oldest_start_date")).dt.total_days().clip(0, AGE_CAP_DAYS)
+    age = (
+        (pl.lit(reference_date, pl.Date) - pl.col("oldest_start_date"))
+        .dt.total_days()
+        .clip(0, AGE_CAP_DAYS)
+    )
     return (
         pl.col("crisis").cast(pl.Int64) * CRISIS_POINTS
         + pl.col("creditor_count").cast(pl.Int64).clip(0, CREDITORS_CAPPED) * CREDITOR_POINTS
@@ -170,7 +185,9 @@ def priority_expr(reference_date: dt.date) -> pl.Expr:
     ).cast(pl.Int64)
 
 
-def priority(*, crisis: bool, creditor_count: int, total_amount_cents: int, oldest_age_days: int) -> int:
+def priority(
+    *, crisis: bool, creditor_count: int, total_amount_cents: int, oldest_age_days: int
+) -> int:
     """The same formula for one signal (for screens and tests)."""
     return (
         CRISIS_POINTS * int(crisis)

@@ -31,7 +31,11 @@ def coordinator_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
-        if not user.is_authenticated or user.role != Role.COORDINATOR or user.municipality_id is None:
+        if (
+            not user.is_authenticated
+            or user.role != Role.COORDINATOR
+            or user.municipality_id is None
+        ):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -47,7 +51,9 @@ def rules(request):
         form = forms.RulesForm(request.POST, current=current)
         if form.is_valid():
             try:
-                rule_set, created = services.change_rules(municipality, form.changes(), actor=request.user)
+                rule_set, created = services.change_rules(
+                    municipality, form.changes(), actor=request.user
+                )
             except ValueError as error:  # the form checks the same ranges; this is the last word
                 form.add_error(None, str(error))
             else:
@@ -64,7 +70,9 @@ def rules(request):
                 return redirect("signals:rules")
     else:
         form = forms.RulesForm(current=current)
-    history = scoped(request.user, RuleSet).filter(municipality=municipality).select_related("created_by")
+    history = (
+        scoped(request.user, RuleSet).filter(municipality=municipality).select_related("created_by")
+    )
     context = {
         "form": form,
         "current": current,
@@ -104,7 +112,9 @@ def trays_manage(request):
         .values("tray_id").annotate(n=Count("id")).values_list("tray_id", "n")
     )  # fmt: skip
     codes = {code for tray in trays for code in tray.neighbourhood_codes or []}
-    places = dict(scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name"))
+    places = dict(
+        scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name")
+    )
     rows = [
         {"tray": tray, "place": i, "conditions": forms.tray_summary(tray, places), "open": counts.get(tray.pk, 0),
          "first": i == 1, "last": i == len(trays)}
@@ -157,7 +167,11 @@ def tray_edit(request, tray_id: int):
                 messages.success(request, _("Werkbakje ‘%(name)s’ is gewijzigd. %(moved)s") % {
                     "name": change.tray.name, "moved": _moved_text(change.moved_signals)})  # fmt: skip
             else:
-                messages.info(request, _("Er is niets gewijzigd aan werkbakje ‘%(name)s’.") % {"name": change.tray.name})
+                messages.info(
+                    request,
+                    _("Er is niets gewijzigd aan werkbakje ‘%(name)s’.")
+                    % {"name": change.tray.name},
+                )
             return redirect(_trays_url(change.tray.pk))
     return _tray_form_page(request, form, tray)
 
@@ -204,7 +218,9 @@ def tray_delete(request, tray_id: int):
         return redirect(_trays_url())
     signals = scoped(request.user, Signal).filter(tray=tray)
     codes = tray.neighbourhood_codes or []
-    places = dict(scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name"))
+    places = dict(
+        scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name")
+    )
     context = {
         "tray": tray,
         "conditions": forms.tray_summary(tray, places),

@@ -33,12 +33,19 @@ def _label(status: str) -> str:
 class InvalidTransition(Exception):
     def __init__(self, current: str, target: str):
         statuses = {"current": _label(current), "target": _label(target)}
-        if current == target:  # a second pick-up of the same signal, e.g. from a tray page left open
+        if (
+            current == target
+        ):  # a second pick-up of the same signal, e.g. from a tray page left open
             message = _("Dit signaal is al %(current)s.") % statuses
         elif TRANSITIONS.get(current):
-            message = _("Een signaal met status '%(current)s' kan niet naar '%(target)s'.") % statuses
+            message = (
+                _("Een signaal met status '%(current)s' kan niet naar '%(target)s'.") % statuses
+            )
         else:
-            message = _("Dit signaal heeft al de eindstatus '%(current)s' en kan niet meer veranderen.") % statuses
+            message = (
+                _("Dit signaal heeft al de eindstatus '%(current)s' en kan niet meer veranderen.")
+                % statuses
+            )
         super().__init__(message)
         self.current, self.target = current, target
 

@@ -26,17 +26,26 @@ def other_team(world):
 
 @pytest.fixture
 def coordinator(world):
-    return UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
+    return UserFactory(
+        username="coordinator", role=Role.COORDINATOR, municipality=world.municipality
+    )
 
 
 @pytest.fixture
 def worker(team):
-    return UserFactory(username="werker-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality)
+    return UserFactory(
+        username="werker-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality
+    )
 
 
 @pytest.fixture
 def other_worker(other_team):
-    return UserFactory(username="werker-zuid", role=Role.HULPVERLENER, team=other_team, municipality=other_team.municipality)
+    return UserFactory(
+        username="werker-zuid",
+        role=Role.HULPVERLENER,
+        team=other_team,
+        municipality=other_team.municipality,
+    )
 
 
 @pytest.fixture

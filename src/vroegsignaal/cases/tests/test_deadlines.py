@@ -13,11 +13,15 @@ def test_crisis_contact_deadline_skips_a_holiday():
 
 
 def test_crisis_contact_deadline_skips_the_weekend():
-    assert deadlines.crisis_contact_due(dt.date(2026, 3, 6)) == dt.date(2026, 3, 11)  # Friday → Wednesday
+    assert deadlines.crisis_contact_due(dt.date(2026, 3, 6)) == dt.date(
+        2026, 3, 11
+    )  # Friday → Wednesday
 
 
 def test_crisis_contact_deadline_keeps_an_earlier_signal_deadline():
-    assert deadlines.crisis_contact_due(dt.date(2026, 3, 9), dt.date(2026, 3, 10)) == dt.date(2026, 3, 10)
+    assert deadlines.crisis_contact_due(dt.date(2026, 3, 9), dt.date(2026, 3, 10)) == dt.date(
+        2026, 3, 10
+    )
 
 
 def test_accepted_offer_gives_a_first_conversation_within_four_weeks():
@@ -33,13 +37,22 @@ def test_four_week_deadline_on_a_holiday_moves_to_the_next_working_day():
 
 def test_next_due_is_the_earliest_unmet_deadline():
     assert deadlines.next_due(
-        contact_due=dt.date(2026, 3, 5), contacted_on=dt.date(2026, 3, 4),
-        first_conversation_due=dt.date(2026, 4, 1), first_conversation_on=None, closed=False,
+        contact_due=dt.date(2026, 3, 5),
+        contacted_on=dt.date(2026, 3, 4),
+        first_conversation_due=dt.date(2026, 4, 1),
+        first_conversation_on=None,
+        closed=False,
     ) == dt.date(2026, 4, 1)
 
 
 def test_a_closed_case_has_no_deadline():
-    assert deadlines.next_due(
-        contact_due=dt.date(2026, 3, 5), contacted_on=None,
-        first_conversation_due=None, first_conversation_on=None, closed=True,
-    ) is None
+    assert (
+        deadlines.next_due(
+            contact_due=dt.date(2026, 3, 5),
+            contacted_on=None,
+            first_conversation_due=None,
+            first_conversation_on=None,
+            closed=True,
+        )
+        is None
+    )

@@ -45,7 +45,9 @@ def test_case_page_speaks_english_when_chosen(english, verified_client, worker, 
         assert dutch not in body, dutch
 
 
-def test_closed_case_shows_its_outcome_in_english_when_chosen(english, verified_client, worker, case):
+def test_closed_case_shows_its_outcome_in_english_when_chosen(
+    english, verified_client, worker, case
+):
     services.close_case(case, worker, Outcome.GEEN_REACTIE, on=dt.date(2026, 3, 20))
     verified_client(worker)
     body = english.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
@@ -55,9 +57,23 @@ def test_closed_case_shows_its_outcome_in_english_when_chosen(english, verified_
 def test_case_list_speaks_english_when_chosen(english, verified_client, worker, case):
     verified_client(worker)
     body = english.get(reverse("cases:list")).content.decode()
-    for text in ("My neighbourhood team's cases", "Which cases", "Open and closed", "Sort by", "Deadline", f"Case {case.pk}"):
+    for text in (
+        "My neighbourhood team's cases",
+        "Which cases",
+        "Open and closed",
+        "Sort by",
+        "Deadline",
+        f"Case {case.pk}",
+    ):
         assert text in body, text
-    for dutch in ("Zaken van mijn wijkteam", "Welke zaken", "Open en afgesloten", "Sorteer op", "Termijn", f"Zaak {case.pk}"):
+    for dutch in (
+        "Zaken van mijn wijkteam",
+        "Welke zaken",
+        "Open en afgesloten",
+        "Sorteer op",
+        "Termijn",
+        f"Zaak {case.pk}",
+    ):
         assert dutch not in body, dutch
 
 
@@ -67,7 +83,9 @@ def test_case_list_is_dutch_by_default(client, verified_client, worker, case):
     assert "Zaken van mijn wijkteam" in body and "Sorteer op" in body and '<html lang="nl"' in body
 
 
-def test_success_message_is_english_but_the_stored_history_stays_dutch(english, verified_client, worker, case):
+def test_success_message_is_english_but_the_stored_history_stays_dutch(
+    english, verified_client, worker, case
+):
     verified_client(worker)
     response = english.post(
         reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
@@ -75,7 +93,10 @@ def test_success_message_is_english_but_the_stored_history_stays_dutch(english, 
         follow=True,
     )
     body = response.content.decode()
-    assert "The contact attempt has been recorded." in body and "De contactpoging is vastgelegd." not in body
+    assert (
+        "The contact attempt has been recorded." in body
+        and "De contactpoging is vastgelegd." not in body
+    )
     change = CaseStatusChange.objects.get(case=case, to_status=CaseStatus.IN_CONTACT)
     assert change.note == "Telefoon"
     # The history shows the stored Dutch note in the reader's language.
@@ -85,9 +106,19 @@ def test_success_message_is_english_but_the_stored_history_stays_dutch(english, 
 def test_history_notes_the_services_write_are_shown_in_english_and_a_workers_own_words_as_written(
     english, verified_client, worker, case
 ):
-    services.record_offer(case, worker, made_on=dt.date(2026, 3, 3), answer="aanvaard", answered_on=dt.date(2026, 3, 3))
-    services.close_case(case, worker, Outcome.GEEN_REACTIE, on=dt.date(2026, 3, 20), note="Verhuisd naar Zeeland")
-    notes = list(CaseStatusChange.objects.filter(case=case).order_by("id").values_list("note", flat=True))
+    services.record_offer(
+        case,
+        worker,
+        made_on=dt.date(2026, 3, 3),
+        answer="aanvaard",
+        answered_on=dt.date(2026, 3, 3),
+    )
+    services.close_case(
+        case, worker, Outcome.GEEN_REACTIE, on=dt.date(2026, 3, 20), note="Verhuisd naar Zeeland"
+    )
+    notes = list(
+        CaseStatusChange.objects.filter(case=case).order_by("id").values_list("note", flat=True)
+    )
     assert notes[1:] == ["hulpaanbod aanvaard", "Verhuisd naar Zeeland"]
     with translation.override("en"):
         assert services.history_note("hulpaanbod aanvaard") == "offer of help accepted"
@@ -109,19 +140,28 @@ def test_refused_step_is_explained_in_english_when_chosen(english, verified_clie
         follow=True,
     )
     body = response.content.decode()
-    assert "This case already has the final status &#x27;closed&#x27; and can no longer change." in body
+    assert (
+        "This case already has the final status &#x27;closed&#x27; and can no longer change."
+        in body
+    )
 
 
 def test_form_errors_are_english_when_chosen(english, verified_client, worker, case):
     verified_client(worker)
-    response = english.post(reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": " "}, follow=True)
+    response = english.post(
+        reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": " "}, follow=True
+    )
     body = response.content.decode()
     assert "Not saved." in body and "Note: This field is required." in body
 
 
-def test_letter_stays_dutch_when_english_chosen(english, verified_client, worker, case, monkeypatch):
+def test_letter_stays_dutch_when_english_chosen(
+    english, verified_client, worker, case, monkeypatch
+):
     written = []
-    monkeypatch.setattr(letters, "html_to_pdf", lambda html: written.append(html) or b"%PDF-1.7 test")
+    monkeypatch.setattr(
+        letters, "html_to_pdf", lambda html: written.append(html) or b"%PDF-1.7 test"
+    )
     verified_client(worker)
     response = english.post(reverse("cases:letter", kwargs={"case_id": case.pk}))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -141,23 +181,32 @@ def test_letter_stays_dutch_when_english_chosen(english, verified_client, worker
 def test_letter_date_is_dutch_whatever_language_is_active():
     with translation.override("en"):
         values = letters.letter_values(
-            names=[], address_lines=("a", "b"), municipality_name="X", team=None, on=dt.date(2026, 3, 3)
+            names=[],
+            address_lines=("a", "b"),
+            municipality_name="X",
+            team=None,
+            on=dt.date(2026, 3, 3),
         )
         html = letters.letter_html(subject="Onderwerp", body="$datum", values=values, recipient=[])
     assert values["datum"] == "3 maart 2026" and "3 maart 2026" in html
 
 
-def test_second_pick_up_is_refused_in_english_when_chosen(english, verified_client, coordinator, case):
+def test_second_pick_up_is_refused_in_english_when_chosen(
+    english, verified_client, coordinator, case
+):
     verified_client(coordinator)
     response = english.post(reverse("cases:pick_up"), {"signal": case.signal_id}, follow=True)
     body = response.content.decode()
     assert "This signal is already picked up." in body and "Dit signaal is al opgepakt." not in body
 
 
-def test_closing_without_an_outcome_is_refused_in_english_when_chosen(english, verified_client, worker, case):
+def test_closing_without_an_outcome_is_refused_in_english_when_chosen(
+    english, verified_client, worker, case
+):
     verified_client(worker)
     response = english.post(
-        reverse("cases:close", kwargs={"case_id": case.pk}), {"afsluiten-outcome": "", "afsluiten-on": "2026-03-20"},
+        reverse("cases:close", kwargs={"case_id": case.pk}),
+        {"afsluiten-outcome": "", "afsluiten-on": "2026-03-20"},
         follow=True,
     )
     body = response.content.decode()

@@ -15,8 +15,11 @@ ON = dt.date(2026, 3, 3)
 
 def _values(**overrides):
     values = letters.letter_values(
-        names=["J. Jansen"], address_lines=("Dorpsweg 1", "1000AB Voorbeeldstad"),
-        municipality_name="Voorbeeldstad", team=None, on=ON,
+        names=["J. Jansen"],
+        address_lines=("Dorpsweg 1", "1000AB Voorbeeldstad"),
+        municipality_name="Voorbeeldstad",
+        team=None,
+        on=ON,
     )
     return {**values, **overrides}
 
@@ -26,36 +29,56 @@ def test_placeholders_are_filled_and_unknown_ones_left_visible():
 
 
 def test_default_letter_greets_unknown_residents_once(team):
-    values = letters.letter_values(names=[], address_lines=("a", "b"), municipality_name="X", team=team, on=ON)
+    values = letters.letter_values(
+        names=[], address_lines=("a", "b"), municipality_name="X", team=team, on=ON
+    )
     assert letters.substitute(letters.DEFAULT_BODY, values).startswith("Beste bewoner(s),")
-    assert "'bewoner(s)'" in str(letters.PLACEHOLDERS["aanhef"]) and "Beste" not in str(letters.PLACEHOLDERS["aanhef"])
+    assert "'bewoner(s)'" in str(letters.PLACEHOLDERS["aanhef"]) and "Beste" not in str(
+        letters.PLACEHOLDERS["aanhef"]
+    )
 
 
 def test_letter_text_cannot_inject_markup():
-    html = letters.letter_html(subject="Hulp", body="<b>vet</b> $aanhef", values=_values(), recipient=["x"])
+    html = letters.letter_html(
+        subject="Hulp", body="<b>vet</b> $aanhef", values=_values(), recipient=["x"]
+    )
     assert "<b>vet</b>" not in html and "&lt;b&gt;vet&lt;/b&gt;" in html
 
 
 def test_letter_shows_the_teams_contact_details(team):
     team.phone, team.email, team.visiting_address = "020-1234567", "noord@example.nl", "Plein 1"
-    values = letters.letter_values(names=[], address_lines=("a", "b"), municipality_name="X", team=team, on=ON)
-    html = letters.letter_html(subject=letters.DEFAULT_SUBJECT, body=letters.DEFAULT_BODY, values=values, recipient=[])
-    assert all(part in html for part in ("020-1234567", "noord@example.nl", "Plein 1", "Wijkteam Noord"))
+    values = letters.letter_values(
+        names=[], address_lines=("a", "b"), municipality_name="X", team=team, on=ON
+    )
+    html = letters.letter_html(
+        subject=letters.DEFAULT_SUBJECT, body=letters.DEFAULT_BODY, values=values, recipient=[]
+    )
+    assert all(
+        part in html for part in ("020-1234567", "noord@example.nl", "Plein 1", "Wijkteam Noord")
+    )
 
 
 def test_generating_a_letter_logs_a_contact_attempt_of_kind_brief(signal, coordinator, team):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     pdf = services.generate_letter(case, coordinator, on=ON)
     attempt = ContactAttempt.objects.get(case=case)
-    assert pdf.startswith(b"%PDF") and (attempt.kind, attempt.reached, attempt.date) == ("Brief", False, ON)
+    assert pdf.startswith(b"%PDF") and (attempt.kind, attempt.reached, attempt.date) == (
+        "Brief",
+        False,
+        ON,
+    )
 
 
 def test_the_municipalitys_own_text_is_used(world, coordinator):
-    services.save_letter_template(world.municipality, coordinator, subject="Eigen onderwerp", body="Eigen $gemeente")
+    services.save_letter_template(
+        world.municipality, coordinator, subject="Eigen onderwerp", body="Eigen $gemeente"
+    )
     assert services.letter_text(world.municipality) == ("Eigen onderwerp", "Eigen $gemeente")
 
 
-def test_worker_downloads_the_letter_as_pdf(client, verified_client, worker, team, coordinator, signal):
+def test_worker_downloads_the_letter_as_pdf(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.post(reverse("cases:letter", kwargs={"case_id": case.pk}))
@@ -67,11 +90,18 @@ def test_the_letter_is_a_tagged_pdf_with_its_subject_as_title_in_dutch(tmp_path)
     import re
     import subprocess
 
-    html = letters.letter_html(subject="Hulp bij geldzaken", body="Beste $aanhef,", values=_values(), recipient=["J. Jansen"])
+    html = letters.letter_html(
+        subject="Hulp bij geldzaken",
+        body="Beste $aanhef,",
+        values=_values(),
+        recipient=["J. Jansen"],
+    )
     path = tmp_path / "brief.pdf"
     path.write_bytes(letters.html_to_pdf(html))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(r"^Title:\s+Hulp bij geldzaken$", info, re.M)
+    assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(
+        r"^Title:\s+Hulp bij geldzaken$", info, re.M
+    )
     assert any(b"/Lang (nl)" in part for part in _pdf_objects(path.read_bytes()))
 
 
@@ -102,11 +132,15 @@ def test_coordinator_saves_the_letter_text(client, verified_client, coordinator,
     assert LetterTemplate.objects.get(municipality=world.municipality).body == "Beste $aanhef"
 
 
-def test_a_letter_text_with_an_unknown_placeholder_is_refused_naming_it_and_the_allowed_ones(world, coordinator):
+def test_a_letter_text_with_an_unknown_placeholder_is_refused_naming_it_and_the_allowed_ones(
+    world, coordinator
+):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:
-        services.save_letter_template(world.municipality, coordinator, subject="Hulp", body="Beste $onbekend en ${team")
+        services.save_letter_template(
+            world.municipality, coordinator, subject="Hulp", body="Beste $onbekend en ${team"
+        )
     body_errors = refused.value.message_dict["body"]
     assert "Onbekend invulveld: $onbekend." in body_errors[0]
     assert all(f"${name}" in body_errors[0] for name in letters.PLACEHOLDERS)
@@ -124,33 +158,51 @@ def test_a_letter_text_with_an_unknown_placeholder_is_refused_naming_it_and_the_
     ],
 )
 def test_letter_text_problems_name_what_is_wrong(text, problem):
-    assert any(found.startswith(problem) for found in letters.text_problems(text)), letters.text_problems(text)
+    assert any(found.startswith(problem) for found in letters.text_problems(text)), (
+        letters.text_problems(text)
+    )
 
 
 def test_known_placeholders_braces_and_a_doubled_dollar_sign_are_a_good_letter_text():
     assert letters.text_problems("Beste ${aanhef}, het kost $$5; bel $team_telefoon.") == []
-    assert letters.text_problems(letters.DEFAULT_SUBJECT) == letters.text_problems(letters.DEFAULT_BODY) == []
+    assert (
+        letters.text_problems(letters.DEFAULT_SUBJECT)
+        == letters.text_problems(letters.DEFAULT_BODY)
+        == []
+    )
 
 
 def test_a_wrong_placeholder_in_the_subject_is_refused_too(world, coordinator):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:
-        services.save_letter_template(world.municipality, coordinator, subject="Hulp voor $naam", body="Beste $aanhef")
+        services.save_letter_template(
+            world.municipality, coordinator, subject="Hulp voor $naam", body="Beste $aanhef"
+        )
     assert list(refused.value.message_dict) == ["subject"]
 
 
-def test_coordinator_sees_why_the_letter_text_was_not_saved(client, verified_client, coordinator, world):
+def test_coordinator_sees_why_the_letter_text_was_not_saved(
+    client, verified_client, coordinator, world
+):
     verified_client(coordinator)
-    response = client.post(reverse("cases:letter_template"), {"subject": "Hulp", "body": "$onbekend en ${team"})
+    response = client.post(
+        reverse("cases:letter_template"), {"subject": "Hulp", "body": "$onbekend en ${team"}
+    )
     body = response.content.decode()
     assert response.status_code == 200 and not LetterTemplate.objects.exists()
-    assert "Onbekend invulveld: $onbekend. U kunt deze invulvelden gebruiken: $aanhef, $adres" in body
+    assert (
+        "Onbekend invulveld: $onbekend. U kunt deze invulvelden gebruiken: $aanhef, $adres" in body
+    )
     assert "$onbekend en ${team</textarea>" in body  # the text stays in the form to correct it
 
 
-def test_a_letter_text_saved_before_the_check_shows_what_to_correct(client, verified_client, coordinator, world):
-    LetterTemplate.objects.create(municipality=world.municipality, subject="Hulp", body="Beste $onbekend")
+def test_a_letter_text_saved_before_the_check_shows_what_to_correct(
+    client, verified_client, coordinator, world
+):
+    LetterTemplate.objects.create(
+        municipality=world.municipality, subject="Hulp", body="Beste $onbekend"
+    )
     verified_client(coordinator)
     body = client.get(reverse("cases:letter_template")).content.decode()
     assert "Onbekend invulveld: $onbekend." in body
@@ -160,7 +212,9 @@ def test_a_letter_for_a_case_without_a_team_is_refused(signal, coordinator):
     from django.core.exceptions import ValidationError
 
     case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
-    with pytest.raises(ValidationError, match="Deze zaak heeft nog geen wijkteam. Wijs de zaak eerst toe"):
+    with pytest.raises(
+        ValidationError, match="Deze zaak heeft nog geen wijkteam. Wijs de zaak eerst toe"
+    ):
         services.generate_letter(case, coordinator, on=ON)
     assert not ContactAttempt.objects.filter(case=case).exists()
 
@@ -169,7 +223,10 @@ def test_a_letter_from_a_team_without_contact_details_is_refused(signal, coordin
     from django.core.exceptions import ValidationError
 
     case = services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
-    with pytest.raises(ValidationError, match="Wijkteam Zuid heeft nog geen telefoonnummer, e-mailadres of bezoekadres"):
+    with pytest.raises(
+        ValidationError,
+        match="Wijkteam Zuid heeft nog geen telefoonnummer, e-mailadres of bezoekadres",
+    ):
         services.generate_letter(case, coordinator, on=ON)
     assert not ContactAttempt.objects.filter(case=case).exists()
 
@@ -198,7 +255,9 @@ def test_the_letter_makes_the_offer_of_help_when_none_was_recorded(signal, coord
     services.generate_letter(case, coordinator, on=ON)
     case = Case.objects.get(pk=case.pk)
     assert (case.offer_made_on, case.offer_answer) == (ON, "")
-    event = AuditEvent.objects.filter(object_type="cases.case", purpose="hulpaanbod vastgelegd").get()
+    event = AuditEvent.objects.filter(
+        object_type="cases.case", purpose="hulpaanbod vastgelegd"
+    ).get()
     assert event.actor_username == coordinator.username
 
 
@@ -207,17 +266,30 @@ def test_a_later_letter_leaves_the_recorded_offer_and_its_answer_alone(signal, c
     from vroegsignaal.privacy.models import AuditEvent
 
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    services.record_offer(case, coordinator, made_on=dt.date(2026, 3, 2), answer="geweigerd", answered_on=dt.date(2026, 3, 2))
+    services.record_offer(
+        case,
+        coordinator,
+        made_on=dt.date(2026, 3, 2),
+        answer="geweigerd",
+        answered_on=dt.date(2026, 3, 2),
+    )
     services.generate_letter(case, coordinator, on=ON)
     case = Case.objects.get(pk=case.pk)
     assert (case.offer_made_on, case.offer_answer) == (dt.date(2026, 3, 2), "geweigerd")
-    assert AuditEvent.objects.filter(object_type="cases.case", purpose="hulpaanbod vastgelegd").count() == 1
+    assert (
+        AuditEvent.objects.filter(object_type="cases.case", purpose="hulpaanbod vastgelegd").count()
+        == 1
+    )
 
 
-def test_case_closed_after_a_letter_shows_the_offer_as_made(client, verified_client, worker, team, coordinator, signal):
+def test_case_closed_after_a_letter_shows_the_offer_as_made(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     services.generate_letter(case, coordinator, on=ON)
-    services.close_case(case, coordinator, "(Budget)advies en/of quick fix", on=dt.date(2026, 3, 10))
+    services.close_case(
+        case, coordinator, "(Budget)advies en/of quick fix", on=dt.date(2026, 3, 10)
+    )
     verified_client(coordinator)
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
     assert "gedaan op 3 maart 2026" in body and "nog niet gedaan" not in body

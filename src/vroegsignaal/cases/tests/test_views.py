@@ -22,62 +22,94 @@ def case_of_other_team(world, coordinator, other_team, signal):
     return services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
 
 
-def test_worker_of_team_a_cannot_open_case_of_team_b(client, verified_client, worker, case_of_other_team):
+def test_worker_of_team_a_cannot_open_case_of_team_b(
+    client, verified_client, worker, case_of_other_team
+):
     verified_client(worker)
     response = client.get(reverse("cases:detail", kwargs={"case_id": case_of_other_team.pk}))
     assert response.status_code == 404
 
 
-def test_refused_case_opening_is_in_the_audit_log(client, verified_client, worker, case_of_other_team):
+def test_refused_case_opening_is_in_the_audit_log(
+    client, verified_client, worker, case_of_other_team
+):
     verified_client(worker)
     client.get(reverse("cases:detail", kwargs={"case_id": case_of_other_team.pk}))
     event = AuditEvent.objects.get(action="access_denied", object_type="cases.case")
     assert (event.object_id, event.actor_username) == (str(case_of_other_team.pk), worker.username)
 
 
-def test_worker_of_team_a_cannot_post_to_case_of_team_b(client, verified_client, worker, case_of_other_team):
+def test_worker_of_team_a_cannot_post_to_case_of_team_b(
+    client, verified_client, worker, case_of_other_team
+):
     verified_client(worker)
     url = reverse("cases:contact_attempt", kwargs={"case_id": case_of_other_team.pk})
-    response = client.post(url, {"poging-kind": "Telefoon", "poging-reached": "ja", "poging-on": "2026-03-03"})
+    response = client.post(
+        url, {"poging-kind": "Telefoon", "poging-reached": "ja", "poging-on": "2026-03-03"}
+    )
     assert response.status_code == 404 and not ContactAttempt.objects.exists()
 
 
-def test_opening_a_case_is_audited_with_a_purpose(client, verified_client, worker, team, coordinator, signal):
+def test_opening_a_case_is_audited_with_a_purpose(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.get(reverse("cases:detail", kwargs={"case_id": case.pk}))
-    event = AuditEvent.objects.filter(action="view", object_type="cases.case", object_id=str(case.pk)).get()
+    event = AuditEvent.objects.filter(
+        action="view", object_type="cases.case", object_id=str(case.pk)
+    ).get()
     assert response.status_code == 200 and event.purpose == "zaak behandelen"
 
 
-def test_case_page_shows_the_persons_to_the_teams_worker(client, verified_client, worker, team, coordinator, signal):
+def test_case_page_shows_the_persons_to_the_teams_worker(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.get(reverse("cases:detail", kwargs={"case_id": case.pk}))
     assert signal.household.persons.first().surname in response.content.decode()
 
 
-def test_worker_logs_a_home_visit_from_the_case_page(client, verified_client, worker, team, coordinator, signal):
+def test_worker_logs_a_home_visit_from_the_case_page(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     client.post(
         reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
-        {"poging-kind": "Huisbezoek", "poging-reached": "ja", "poging-on": "2026-03-03", "poging-part_of_day": "Ochtend", "poging-note": "thuis"},
+        {
+            "poging-kind": "Huisbezoek",
+            "poging-reached": "ja",
+            "poging-on": "2026-03-03",
+            "poging-part_of_day": "Ochtend",
+            "poging-note": "thuis",
+        },
     )
     assert Case.objects.get(pk=case.pk).status == "in_contact"
 
 
-def test_worker_list_shows_only_own_teams_cases(client, verified_client, world, worker, team, coordinator, case_of_other_team):
-    own = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+def test_worker_list_shows_only_own_teams_cases(
+    client, verified_client, world, worker, team, coordinator, case_of_other_team
+):
+    own = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
     verified_client(worker)
     response = client.get(reverse("cases:list"))
     assert [case.pk for case, _ in response.context["rows"]] == [own.pk]
 
 
-def test_overdue_cases_come_first_on_the_home_page(client, verified_client, world, worker, team, coordinator):
+def test_overdue_cases_come_first_on_the_home_page(
+    client, verified_client, world, worker, team, coordinator
+):
     today = timezone.localdate()
-    due_soon = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
-    overdue = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    due_soon = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
+    overdue = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
     # The deadlines themselves are pinned in test_deadlines; here only their order on the page.
     Case.objects.filter(pk=due_soon.pk).update(due_on=today)
     Case.objects.filter(pk=overdue.pk).update(due_on=today - dt.timedelta(days=3))
@@ -92,12 +124,16 @@ def test_creditor_staff_cannot_reach_the_case_list(client, verified_client, worl
     from tests.factories import CreditorFactory, UserFactory
     from vroegsignaal.organisations.models import Role
 
-    user = UserFactory(role=Role.SCHULDEISER, creditor=CreditorFactory(code="SEQ"), municipality=None)
+    user = UserFactory(
+        role=Role.SCHULDEISER, creditor=CreditorFactory(code="SEQ"), municipality=None
+    )
     verified_client(user)
     assert client.get(reverse("cases:list")).status_code == 403
 
 
-def test_coordinator_picks_up_a_signal_and_lands_on_its_case(client, verified_client, coordinator, team, signal):
+def test_coordinator_picks_up_a_signal_and_lands_on_its_case(
+    client, verified_client, coordinator, team, signal
+):
     verified_client(coordinator)
     response = client.post(reverse("cases:pick_up"), {"signal": signal.pk, "team": team.pk})
     case = Case.objects.get(signal=signal)
@@ -105,7 +141,10 @@ def test_coordinator_picks_up_a_signal_and_lands_on_its_case(client, verified_cl
 
 
 def _pick_up_many(world, coordinator, team, n):
-    return [services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)) for _ in range(n)]
+    return [
+        services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+        for _ in range(n)
+    ]
 
 
 def _queries(client, url) -> int:
@@ -146,35 +185,49 @@ def test_case_page_queries_do_not_grow_with_its_attempts_and_notes(
     from vroegsignaal.cases.models import ContactKind
 
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    services.log_contact_attempt(case, worker, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 3))
+    services.log_contact_attempt(
+        case, worker, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 3)
+    )
     services.add_note(case, worker, "een")
     verified_client(worker)
     url = reverse("cases:detail", kwargs={"case_id": case.pk})
     few = _queries(client, url)
     for day in (4, 5, 6):
-        services.log_contact_attempt(case, worker, kind=ContactKind.TELEFOON, reached=False, on=dt.date(2026, 3, day))
+        services.log_contact_attempt(
+            case, worker, kind=ContactKind.TELEFOON, reached=False, on=dt.date(2026, 3, day)
+        )
         services.add_note(case, worker, f"notitie {day}")
     assert _queries(client, url) == few
 
 
-def test_my_cases_keeps_only_the_cases_assigned_to_me(client, verified_client, world, worker, team, coordinator):
-    mine = services.pick_up_signal(make_signal(world), coordinator, worker=worker, on=dt.date(2026, 3, 2))
+def test_my_cases_keeps_only_the_cases_assigned_to_me(
+    client, verified_client, world, worker, team, coordinator
+):
+    mine = services.pick_up_signal(
+        make_signal(world), coordinator, worker=worker, on=dt.date(2026, 3, 2)
+    )
     services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.get(reverse("cases:list"), {"van": "mij"})
     assert [case.pk for case, _ in response.context["rows"]] == [mine.pk]
 
 
-def test_coordinator_filters_the_case_list_on_a_team(client, verified_client, world, team, other_team, coordinator):
+def test_coordinator_filters_the_case_list_on_a_team(
+    client, verified_client, world, team, other_team, coordinator
+):
     north = _pick_up_many(world, coordinator, team, 2)
     _pick_up_many(world, coordinator, other_team, 1)
     verified_client(coordinator)
     response = client.get(reverse("cases:list"), {"team": team.pk})
-    assert sorted(case.pk for case, _ in response.context["rows"]) == sorted(case.pk for case in north)
+    assert sorted(case.pk for case, _ in response.context["rows"]) == sorted(
+        case.pk for case in north
+    )
     assert f"team={team.pk}" in response.content.decode()  # the sort and page links keep the filter
 
 
-def test_unknown_team_on_the_case_list_is_ignored(client, verified_client, world, team, coordinator):
+def test_unknown_team_on_the_case_list_is_ignored(
+    client, verified_client, world, team, coordinator
+):
     _pick_up_many(world, coordinator, team, 2)
     verified_client(coordinator)
     response = client.get(reverse("cases:list"), {"team": "999999"})
@@ -182,24 +235,34 @@ def test_unknown_team_on_the_case_list_is_ignored(client, verified_client, world
     assert len(response.context["rows"]) == 2
 
 
-def test_case_list_pages_keep_the_filter_and_the_sort(client, verified_client, world, team, coordinator, monkeypatch):
+def test_case_list_pages_keep_the_filter_and_the_sort(
+    client, verified_client, world, team, coordinator, monkeypatch
+):
     from vroegsignaal.cases import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     _pick_up_many(world, coordinator, team, 3)
     verified_client(coordinator)
-    body = client.get(reverse("cases:list"), {"team": team.pk, "sorteer": "status"}).content.decode()
-    assert f'href="?toon=open&amp;team={team.pk}&amp;sorteer=status&amp;pagina=2" rel="next"' in body
+    body = client.get(
+        reverse("cases:list"), {"team": team.pk, "sorteer": "status"}
+    ).content.decode()
+    assert (
+        f'href="?toon=open&amp;team={team.pk}&amp;sorteer=status&amp;pagina=2" rel="next"' in body
+    )
 
 
-def test_case_list_columns_sort_and_keep_the_filter(client, verified_client, world, team, coordinator):
+def test_case_list_columns_sort_and_keep_the_filter(
+    client, verified_client, world, team, coordinator
+):
     _pick_up_many(world, coordinator, team, 1)
     verified_client(coordinator)
     body = client.get(reverse("cases:list"), {"team": team.pk}).content.decode()
     assert f'href="?toon=open&amp;team={team.pk}&amp;sorteer=opgepakt">Opgepakt</a>' in body
 
 
-def test_case_list_without_matches_offers_to_clear_the_filters(client, verified_client, world, team, coordinator):
+def test_case_list_without_matches_offers_to_clear_the_filters(
+    client, verified_client, world, team, coordinator
+):
     _pick_up_many(world, coordinator, team, 1)
     verified_client(coordinator)
     body = client.get(reverse("cases:list"), {"toon": "gesloten"}).content.decode()
@@ -207,15 +270,21 @@ def test_case_list_without_matches_offers_to_clear_the_filters(client, verified_
     assert 'href="?wissen=1">Filters wissen</a>' in body
 
 
-def test_case_list_filter_stays_put_when_the_list_is_opened_again(client, verified_client, world, team, coordinator):
+def test_case_list_filter_stays_put_when_the_list_is_opened_again(
+    client, verified_client, world, team, coordinator
+):
     verified_client(coordinator)
     client.get(reverse("cases:list"), {"team": team.pk, "sorteer": "status"})
     response = client.get(reverse("cases:list"))
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('cases:list')}?toon=open&team={team.pk}&sorteer=status"
+    assert (
+        response["Location"] == f"{reverse('cases:list')}?toon=open&team={team.pk}&sorteer=status"
+    )
 
 
-def test_clearing_the_case_list_filters_forgets_them(client, verified_client, world, team, coordinator):
+def test_clearing_the_case_list_filters_forgets_them(
+    client, verified_client, world, team, coordinator
+):
     verified_client(coordinator)
     client.get(reverse("cases:list"), {"team": team.pk})
     assert client.get(reverse("cases:list"), {"wissen": "1"})["Location"] == reverse("cases:list")
@@ -229,13 +298,17 @@ def test_empty_case_list_says_how_cases_arise(client, verified_client, world, co
     assert "Filters wissen" not in body
 
 
-def test_case_list_status_links_say_which_cases_they_show(client, verified_client, world, coordinator):
+def test_case_list_status_links_say_which_cases_they_show(
+    client, verified_client, world, coordinator
+):
     verified_client(coordinator)
     body = client.get(reverse("cases:list"), {"toon": "alle"}).content.decode()
     assert 'aria-current="page">Open en afgesloten</a>' in body
 
 
-def test_menu_marks_zaken_as_current_on_a_case_page(client, verified_client, world, worker, team, coordinator, signal):
+def test_menu_marks_zaken_as_current_on_a_case_page(
+    client, verified_client, world, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
@@ -246,7 +319,9 @@ def test_case_page_writes_the_dates_the_same_dutch_way_as_the_household_view(
     client, verified_client, worker, team, coordinator, signal
 ):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    services.log_contact_attempt(case, worker, kind="Telefoon", reached=False, on=dt.date(2026, 3, 4))
+    services.log_contact_attempt(
+        case, worker, kind="Telefoon", reached=False, on=dt.date(2026, 3, 4)
+    )
     verified_client(worker)
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
     birth_date = signal.household.persons.first().birth_date
@@ -267,10 +342,15 @@ def test_case_page_offers_no_letter_while_the_team_has_no_contact_details(
     other_team.phone = "14 0999"
     other_team.save()
     body = client.get(url).content.decode()
-    assert "heeft nog geen telefoonnummer" not in body and reverse("cases:letter", kwargs={"case_id": case.pk}) in body
+    assert (
+        "heeft nog geen telefoonnummer" not in body
+        and reverse("cases:letter", kwargs={"case_id": case.pk}) in body
+    )
 
 
-def test_case_page_without_a_team_says_to_assign_it_before_a_letter(client, verified_client, coordinator, signal):
+def test_case_page_without_a_team_says_to_assign_it_before_a_letter(
+    client, verified_client, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
     verified_client(coordinator)
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
@@ -288,19 +368,26 @@ def test_household_link_on_the_case_page_records_the_view_as_hulpverlening(
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
     assert f'href="{household_url}?doel=hulpverlening"' in body
     client.get(f"{household_url}?doel=hulpverlening")
-    view = AuditEvent.objects.filter(object_type="households.household", action="view").latest("seq")
+    view = AuditEvent.objects.filter(object_type="households.household", action="view").latest(
+        "seq"
+    )
     assert view.purpose == "hulpverlening"
 
 
 def _close(client, case, **data):
     return client.post(
         reverse("cases:close", kwargs={"case_id": case.pk}),
-        {"afsluiten-outcome": data.get("outcome", ""), "afsluiten-on": data.get("on", "2026-03-20")},
+        {
+            "afsluiten-outcome": data.get("outcome", ""),
+            "afsluiten-on": data.get("on", "2026-03-20"),
+        },
         follow=True,
     )
 
 
-def test_close_form_starts_without_an_outcome(client, verified_client, worker, team, coordinator, signal):
+def test_close_form_starts_without_an_outcome(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.get(reverse("cases:detail", kwargs={"case_id": case.pk}))
@@ -309,11 +396,13 @@ def test_close_form_starts_without_an_outcome(client, verified_client, worker, t
     assert '<option value="" selected>Kies een eindresultaat</option>' in str(field)
 
 
-def test_closing_without_choosing_an_outcome_is_refused(client, verified_client, worker, team, coordinator, signal):
+def test_closing_without_choosing_an_outcome_is_refused(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     body = _close(client, case).content.decode()
-    summary = body[body.index('id="foutmeldingen"'):]
+    summary = body[body.index('id="foutmeldingen"') :]
     assert "Niet opgeslagen." in summary and "Verbeter wat bij deze velden staat:" in summary
     assert 'tabindex="-1" autofocus' in body  # the summary takes the focus
     assert "Eindresultaat: Kies het eindresultaat waarmee u de zaak afsluit." in body
@@ -326,8 +415,13 @@ def test_closing_on_a_date_in_the_future_is_refused_on_the_case_page(
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     next_year = (timezone.localdate() + dt.timedelta(days=365)).isoformat()
-    body = _close(client, case, outcome="Geen reactie na eerder contact", on=next_year).content.decode()
-    assert "De datum ligt in de toekomst." in body and Case.objects.get(pk=case.pk).status == "opgepakt"
+    body = _close(
+        client, case, outcome="Geen reactie na eerder contact", on=next_year
+    ).content.decode()
+    assert (
+        "De datum ligt in de toekomst." in body
+        and Case.objects.get(pk=case.pk).status == "opgepakt"
+    )
 
 
 def test_contact_attempt_dated_next_year_is_refused_on_the_case_page(
@@ -345,7 +439,9 @@ def test_contact_attempt_dated_next_year_is_refused_on_the_case_page(
     assert not ContactAttempt.objects.filter(case=case).exists()
 
 
-def test_case_page_date_pickers_offer_no_day_after_today(client, verified_client, worker, team, coordinator, signal):
+def test_case_page_date_pickers_offer_no_day_after_today(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
@@ -355,11 +451,15 @@ def test_case_page_date_pickers_offer_no_day_after_today(client, verified_client
         assert f'max="{today}"' in tag, name
 
 
-def test_not_picking_up_without_a_reason_keeps_the_signal_and_says_why(client, verified_client, coordinator, signal):
+def test_not_picking_up_without_a_reason_keeps_the_signal_and_says_why(
+    client, verified_client, coordinator, signal
+):
     from vroegsignaal.signals.models import Signal
 
     verified_client(coordinator)
-    response = client.post(reverse("cases:not_picked_up"), {"signal": signal.pk, "reason": ""}, follow=True)
+    response = client.post(
+        reverse("cases:not_picked_up"), {"signal": signal.pk, "reason": ""}, follow=True
+    )
     assert "Kies een reden waarom het signaal niet wordt opgepakt." in response.content.decode()
     assert Signal.objects.get(pk=signal.pk).status == "nieuw"
 
@@ -375,7 +475,9 @@ def test_worker_takes_an_unassigned_case_of_their_team_from_the_case_page(
     body = response.content.decode()
     assert "De zaak is aan u toegewezen." in body and "Aan mij toewijzen" not in body
     assert Case.objects.get(pk=case.pk).worker == worker
-    assert AuditEvent.objects.filter(object_id=str(case.pk), action="update", purpose="zaak toegewezen").exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(case.pk), action="update", purpose="zaak toegewezen"
+    ).exists()
     mine = client.get(reverse("cases:list"), {"van": "mij"})
     assert [c.pk for c, _ in mine.context["rows"]] == [case.pk]
 
@@ -386,16 +488,30 @@ def test_take_button_is_only_for_the_teams_worker_on_an_unassigned_case(
     from tests.factories import UserFactory
     from vroegsignaal.organisations.models import Role
 
-    colleague = UserFactory(username="collega-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality)
-    taken = services.pick_up_signal(make_signal(world), coordinator, worker=colleague, on=dt.date(2026, 3, 2))
-    open_one = services.pick_up_signal(make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2))
+    colleague = UserFactory(
+        username="collega-noord", role=Role.HULPVERLENER, team=team, municipality=team.municipality
+    )
+    taken = services.pick_up_signal(
+        make_signal(world), coordinator, worker=colleague, on=dt.date(2026, 3, 2)
+    )
+    open_one = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
     verified_client(worker)
-    assert "Aan mij toewijzen" not in client.get(reverse("cases:detail", kwargs={"case_id": taken.pk})).content.decode()
+    assert (
+        "Aan mij toewijzen"
+        not in client.get(reverse("cases:detail", kwargs={"case_id": taken.pk})).content.decode()
+    )
     verified_client(coordinator)
-    assert "Aan mij toewijzen" not in client.get(reverse("cases:detail", kwargs={"case_id": open_one.pk})).content.decode()
+    assert (
+        "Aan mij toewijzen"
+        not in client.get(reverse("cases:detail", kwargs={"case_id": open_one.pk})).content.decode()
+    )
 
 
-def test_worker_cannot_take_a_case_of_another_team(client, verified_client, worker, case_of_other_team):
+def test_worker_cannot_take_a_case_of_another_team(
+    client, verified_client, worker, case_of_other_team
+):
     verified_client(worker)
     response = client.post(reverse("cases:take", kwargs={"case_id": case_of_other_team.pk}))
     assert response.status_code == 404 and Case.objects.get(pk=case_of_other_team.pk).worker is None
@@ -410,7 +526,21 @@ def test_taking_a_case_is_a_post(client, verified_client, worker, team, coordina
 class _Tables(HTMLParser):
     """Records, for every table, whether it sits inside a ``div.table-scroll``."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__()
@@ -419,7 +549,9 @@ class _Tables(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
-            self.tables.append(any(t == "div" and "table-scroll" in c.split() for t, c in self.open))
+            self.tables.append(
+                any(t == "div" and "table-scroll" in c.split() for t, c in self.open)
+            )
         if tag not in self.VOID:
             self.open.append((tag, dict(attrs).get("class") or ""))
 
@@ -440,7 +572,11 @@ def test_every_table_on_the_case_pages_scrolls_within_itself_on_a_phone(
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     Case.objects.filter(pk=case.pk).update(due_on=timezone.localdate())  # on the home page too
     verified_client(worker)
-    for url in (reverse("cases:detail", kwargs={"case_id": case.pk}), reverse("cases:list"), reverse("portal:home")):
+    for url in (
+        reverse("cases:detail", kwargs={"case_id": case.pk}),
+        reverse("cases:list"),
+        reverse("portal:home"),
+    ):
         tables = _tables_scroll(client.get(url).content.decode())
         assert tables and all(tables), url
 
@@ -455,7 +591,9 @@ def test_every_table_in_the_case_templates_is_wrapped_to_scroll():
         assert all(_tables_scroll(template.read_text())), template.name
 
 
-def test_case_page_names_one_contact_deadline_the_cases(world, coordinator, team, worker, verified_client, client):
+def test_case_page_names_one_contact_deadline_the_cases(
+    world, coordinator, team, worker, verified_client, client
+):
     from vroegsignaal.signals.explanations import dutch_date
 
     signal = make_signal(world, crisis=True)
@@ -482,7 +620,9 @@ REFUSALS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("url", "prefix", "data", "field", "error"), REFUSALS, ids=[r[1] for r in REFUSALS])
+@pytest.mark.parametrize(
+    ("url", "prefix", "data", "field", "error"), REFUSALS, ids=[r[1] for r in REFUSALS]
+)
 def test_a_refused_case_form_comes_back_in_view_with_the_error_at_its_field(
     client, verified_client, worker, team, coordinator, signal, url, prefix, data, field, error
 ):
@@ -494,21 +634,34 @@ def test_a_refused_case_form_comes_back_in_view_with_the_error_at_its_field(
     field_error = body[body.index(f'id="id_{prefix}-{field}_error"') :]
     assert field_error[: field_error.index("</div>")].endswith(f"<p>{error}</p>")
     # The form is scrolled into view, and a summary above it links to the field.
-    assert f'<section id="{prefix}"' in body and f'{reverse(url, kwargs={"case_id": case.pk})}#{prefix}"' in body
+    assert (
+        f'<section id="{prefix}"' in body
+        and f'{reverse(url, kwargs={"case_id": case.pk})}#{prefix}"' in body
+    )
     assert f'<a class="utrecht-link" href="#id_{prefix}-{field}">' in body
     assert body.count("utrecht-alert--error") == 1  # only the form that was sent
     fresh = Case.objects.get(pk=case.pk)
-    assert (fresh.status, fresh.offer_made_on, fresh.contact_attempts.count(), fresh.notes.count()) == (
-        "opgepakt", None, 0, 0
-    )
+    assert (
+        fresh.status,
+        fresh.offer_made_on,
+        fresh.contact_attempts.count(),
+        fresh.notes.count(),
+    ) == ("opgepakt", None, 0, 0)
 
 
-def test_a_refused_contact_attempt_keeps_what_the_user_chose(client, verified_client, worker, team, coordinator, signal):
+def test_a_refused_contact_attempt_keeps_what_the_user_chose(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.post(
         reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
-        {"poging-kind": "Telefoon", "poging-reached": "nee", "poging-on": NEXT_YEAR, "poging-note": "voicemail"},
+        {
+            "poging-kind": "Telefoon",
+            "poging-reached": "nee",
+            "poging-on": NEXT_YEAR,
+            "poging-note": "voicemail",
+        },
     )
     form = response.context["attempt_form"]
     assert form.errors == {"on": ["De datum ligt in de toekomst."]}
@@ -517,13 +670,20 @@ def test_a_refused_contact_attempt_keeps_what_the_user_chose(client, verified_cl
     assert re.search(r'<input type="radio" name="poging-reached" value="nee"[^>]* checked', html)
 
 
-def test_a_contact_attempts_explanation_is_as_long_as_a_note_may_be(client, verified_client, worker, team, coordinator, signal):
+def test_a_contact_attempts_explanation_is_as_long_as_a_note_may_be(
+    client, verified_client, worker, team, coordinator, signal
+):
     """It had no limit: 100,000 characters were stored as sent."""
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     response = client.post(
         reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
-        {"poging-kind": "Telefoon", "poging-reached": "nee", "poging-on": "2026-03-03", "poging-note": "x" * 100_000},
+        {
+            "poging-kind": "Telefoon",
+            "poging-reached": "nee",
+            "poging-on": "2026-03-03",
+            "poging-note": "x" * 100_000,
+        },
     )
     assert response.status_code == 200
     assert response.context["attempt_form"].errors == {
@@ -538,25 +698,42 @@ def test_a_contact_attempt_without_an_answer_to_bereikt_links_to_its_first_optio
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
     body = client.post(
-        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}), {"poging-kind": "Mail", "poging-on": "2026-03-03"}
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
+        {"poging-kind": "Mail", "poging-on": "2026-03-03"},
     ).content.decode()
-    assert 'href="#id_poging-reached_0">Bereikt: Dit veld is vereist.</a>' in body and 'id="id_poging-reached_0"' in body
+    assert (
+        'href="#id_poging-reached_0">Bereikt: Dit veld is vereist.</a>' in body
+        and 'id="id_poging-reached_0"' in body
+    )
 
 
-def test_a_saved_case_form_goes_back_to_the_page_with_its_message(client, verified_client, worker, team, coordinator, signal):
+def test_a_saved_case_form_goes_back_to_the_page_with_its_message(
+    client, verified_client, worker, team, coordinator, signal
+):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
-    response = client.post(reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": "gebeld"})
+    response = client.post(
+        reverse("cases:note", kwargs={"case_id": case.pk}), {"notitie-text": "gebeld"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main"
 
 
-def test_a_form_sent_to_a_closed_case_says_why_nothing_changed(client, verified_client, worker, team, coordinator, signal):
+def test_a_form_sent_to_a_closed_case_says_why_nothing_changed(
+    client, verified_client, worker, team, coordinator, signal
+):
     """The closed case's page no longer holds the form: a message, not errors nobody sees."""
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    services.close_case(case, coordinator, "Geen reactie na eerder contact", on=dt.date(2026, 3, 20))
+    services.close_case(
+        case, coordinator, "Geen reactie na eerder contact", on=dt.date(2026, 3, 20)
+    )
     verified_client(worker)
     response = client.post(
-        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}), {"poging-kind": "Mail"}, follow=True
+        reverse("cases:contact_attempt", kwargs={"case_id": case.pk}),
+        {"poging-kind": "Mail"},
+        follow=True,
     )
-    assert "kan niet meer veranderen" in response.content.decode() and not ContactAttempt.objects.exists()
+    assert (
+        "kan niet meer veranderen" in response.content.decode()
+        and not ContactAttempt.objects.exists()
+    )

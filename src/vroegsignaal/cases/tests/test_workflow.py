@@ -23,7 +23,9 @@ def test_a_closed_case_cannot_be_reopened():
 
 def test_refusal_of_a_closed_case_says_in_words_that_it_is_closed():
     error = workflow.InvalidTransition(CaseStatus.AFGESLOTEN, CaseStatus.AFGESLOTEN)
-    assert str(error) == "Deze zaak heeft al de eindstatus 'afgesloten' en kan niet meer veranderen."
+    assert (
+        str(error) == "Deze zaak heeft al de eindstatus 'afgesloten' en kan niet meer veranderen."
+    )
 
 
 def test_refused_transition_names_the_statuses_as_users_read_them():
@@ -48,7 +50,9 @@ def test_contact_attempt_on_a_closed_case_is_refused(signal, coordinator):
     case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     services.close_case(case, coordinator, Outcome.GEEN_CONTACT, on=dt.date(2026, 3, 20))
     with pytest.raises(workflow.InvalidTransition):
-        services.log_contact_attempt(case, coordinator, kind=ContactKind.TELEFOON, reached=True, on=dt.date(2026, 3, 21))
+        services.log_contact_attempt(
+            case, coordinator, kind=ContactKind.TELEFOON, reached=True, on=dt.date(2026, 3, 21)
+        )
 
 
 def test_history_rows_cannot_be_changed(signal, coordinator):
@@ -71,8 +75,16 @@ def test_history_rows_cannot_be_updated_or_deleted_in_bulk(signal, coordinator):
 
 def test_each_status_change_appends_a_history_row(signal, coordinator):
     case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
-    services.log_contact_attempt(case, coordinator, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 3))
-    services.log_contact_attempt(case, coordinator, kind=ContactKind.TELEFOON, reached=True, on=dt.date(2026, 3, 4))
+    services.log_contact_attempt(
+        case, coordinator, kind=ContactKind.BRIEF, reached=False, on=dt.date(2026, 3, 3)
+    )
+    services.log_contact_attempt(
+        case, coordinator, kind=ContactKind.TELEFOON, reached=True, on=dt.date(2026, 3, 4)
+    )
     steps = list(CaseStatusChange.objects.filter(case=case).values_list("from_status", "to_status"))
-    assert steps == [("", "opgepakt"), ("opgepakt", "contact_gezocht"), ("contact_gezocht", "in_contact")]
+    assert steps == [
+        ("", "opgepakt"),
+        ("opgepakt", "contact_gezocht"),
+        ("contact_gezocht", "in_contact"),
+    ]
     assert Case.objects.get(pk=case.pk).status == CaseStatus.IN_CONTACT

@@ -50,7 +50,8 @@ def read_delivery(path: Path, dialect: dict, soort: str) -> tuple[list[str], lis
         rows = rows[dialect["lege_rijen_boven_kop"] :]
         headers, data = [h for h in rows[0] if h is not None], rows[1:]
         return headers, [
-            {fields[h]: ("" if v is None else v) for h, v in zip(headers, row, strict=False)} for row in data
+            {fields[h]: ("" if v is None else v) for h, v in zip(headers, row, strict=False)}
+            for row in data
         ]
     body = json.loads(path.read_text(encoding="utf-8"))
     assert body["soort"] == soort
@@ -70,4 +71,6 @@ def parse_date(value, dialect: dict) -> dt.date:
 def parse_cents(value, dialect: dict) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return round(value * 100)
-    return parse_amount(str(value), dialect["decimaalteken"], dialect["duizendtalteken"], dialect["valuta"])
+    return parse_amount(
+        str(value), dialect["decimaalteken"], dialect["duizendtalteken"], dialect["valuta"]
+    )

@@ -12,8 +12,14 @@ def test_generate_world_command_writes_the_layout(tmp_path):
     out = io.StringIO()
     call_command("generate_world", out=str(tmp_path), households=300, months=2, seed=3, stdout=out)
     assert "300 huishoudens" in out.getvalue()
-    for name in ("adressen.csv", "buurten.geojson", "config.yaml", "ground_truth/deliveries.json",
-                 "ground_truth/dialects.json", "ground_truth/world.json"):
+    for name in (
+        "adressen.csv",
+        "buurten.geojson",
+        "config.yaml",
+        "ground_truth/deliveries.json",
+        "ground_truth/dialects.json",
+        "ground_truth/world.json",
+    ):
         assert (tmp_path / name).is_file(), name
     assert len(list((tmp_path / "ground_truth").glob("20*/signals.csv"))) == 2
     assert (tmp_path / "leveringen" / "WOONBRUG").is_dir()

@@ -8,12 +8,26 @@ import yaml
 from vroegsignaal.demo.creditors import ROSTER
 
 DDAS_SIGNAALPARTNER = {
-    "Energie", "Huur", "Hypotheek", "CAK Zorgverzekeringen", "Zorg", "Water", "DUO", "Belastingdienst",
-    "CAK Eigen bijdrage", "Overige", "Dienst Toeslagen",
+    "Energie",
+    "Huur",
+    "Hypotheek",
+    "CAK Zorgverzekeringen",
+    "Zorg",
+    "Water",
+    "DUO",
+    "Belastingdienst",
+    "CAK Eigen bijdrage",
+    "Overige",
+    "Dienst Toeslagen",
 }
 RULE_KEYS = {
-    "max_age_days", "min_creditors", "min_amount_eur", "single_signals", "debt_swap_window_days",
-    "repeat_window_days", "count_distinct",
+    "max_age_days",
+    "min_creditors",
+    "min_amount_eur",
+    "single_signals",
+    "debt_swap_window_days",
+    "repeat_window_days",
+    "count_distinct",
 }
 
 
@@ -44,9 +58,13 @@ def test_config_refers_only_to_defined_codes(config):
 def test_teams_cover_every_wijk_once(hostile_world, config):
     import json
 
-    features = json.loads((hostile_world / "buurten.geojson").read_text(encoding="utf-8"))["features"]
+    features = json.loads((hostile_world / "buurten.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
     wijken = {f["properties"]["WK_CODE"] for f in features}
-    assigned = [code for m in config["municipalities"] for t in m["teams"] for code in t["neighbourhoods"]]
+    assigned = [
+        code for m in config["municipalities"] for t in m["teams"] for code in t["neighbourhoods"]
+    ]
     assert sorted(assigned) == sorted(wijken)
 
 

@@ -17,7 +17,13 @@ def _tree(root: Path) -> dict[str, str]:
 
 
 def test_same_seed_writes_byte_identical_trees(tmp_path):
-    arguments = {"households": 1_500, "municipalities": 2, "months": 3, "seed": 42, "noise": "hostile"}
+    arguments = {
+        "households": 1_500,
+        "municipalities": 2,
+        "months": 3,
+        "seed": 42,
+        "noise": "hostile",
+    }
     generate_world(tmp_path / "a", **arguments)
     generate_world(tmp_path / "b", **arguments)
     first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")

@@ -21,7 +21,9 @@ def _register(world):
 
 
 def _regular(world):
-    return [d for d in deliveries(world) if "kwaadaardig" not in d and d["verwachte_weigering"] is None]
+    return [
+        d for d in deliveries(world) if "kwaadaardig" not in d and d["verwachte_weigering"] is None
+    ]
 
 
 def _rows(world, delivery):
@@ -41,7 +43,13 @@ def test_every_realistic_dialect_is_readable_with_a_plain_reader(realistic_world
             assert headers == expected
         assert len(rows) == delivery["rijen"]
         formats[(dialect["formaat"], dialect["codering"])] += 1
-    assert {("csv", "cp1252"), ("csv", "utf-8-sig"), ("csv", "utf-8"), ("xlsx", "utf-8"), ("json", "utf-8")} <= set(formats)
+    assert {
+        ("csv", "cp1252"),
+        ("csv", "utf-8-sig"),
+        ("csv", "utf-8"),
+        ("xlsx", "utf-8"),
+        ("json", "utf-8"),
+    } <= set(formats)
 
 
 def test_dialects_differ_per_creditor_and_use_aliases(realistic_world):
@@ -51,7 +59,12 @@ def test_dialects_differ_per_creditor_and_use_aliases(realistic_world):
     headers = {c["kop"] for d in described.values() for c in d["kolommen"]}
     assert {"Klantnr", "customer_id", "gebdat", "saldo", "naam", "pc"} & headers
     assert len({d["datumformaat"] for d in described.values()}) >= 4
-    assert {d["achternaam"] for d in described.values()} >= {"separate", "prefix", "comma", "suffix"}
+    assert {d["achternaam"] for d in described.values()} >= {
+        "separate",
+        "prefix",
+        "comma",
+        "suffix",
+    }
 
 
 def test_none_noise_writes_canonical_columns(clean_world):
@@ -117,7 +130,10 @@ def test_reports_count_rows_outside_covenant_and_per_municipality(hostile_world)
                 outside += 1
         assert outside == delivery["buiten_convenant"]
         assert dict(routed) == delivery["per_gemeente"]
-        assert delivery["rijen"] == delivery["afgewezen_totaal"] + delivery["buiten_convenant"] + delivery["verwerkt"]
+        assert (
+            delivery["rijen"]
+            == delivery["afgewezen_totaal"] + delivery["buiten_convenant"] + delivery["verwerkt"]
+        )
         outside_seen += outside
     assert outside_seen > 0
 
@@ -141,7 +157,9 @@ def test_stand_rows_are_the_creditors_open_arrears_of_the_truth(realistic_world)
         assert set(seen) == set(expected), delivery["bestand"]
         for klantnummer, row in seen.items():
             t = expected[klantnummer]
-            assert parse_cents(row["bedrag_achterstand"], dialect) == round(float(t["bedrag"]) * 100)
+            assert parse_cents(row["bedrag_achterstand"], dialect) == round(
+                float(t["bedrag"]) * 100
+            )
             assert parse_date(row["ontstaansdatum"], dialect).isoformat() == t["ontstaansdatum"]
 
 
@@ -151,7 +169,11 @@ def test_mutations_replay_to_each_months_open_arrears(realistic_world):
         for row in read_table(month / "arrears.csv"):
             truth[(row["schuldeiser"], row["peildatum"])].add(row["klantnummer"])
     by_creditor = defaultdict(list)
-    for delivery in _regular(realistic_world) + [d for d in deliveries(realistic_world) if d["verwachte_weigering"] == "BESTAND_LEEG" and "kwaadaardig" not in d]:
+    for delivery in _regular(realistic_world) + [
+        d
+        for d in deliveries(realistic_world)
+        if d["verwachte_weigering"] == "BESTAND_LEEG" and "kwaadaardig" not in d
+    ]:
         by_creditor[delivery["schuldeiser"]].append(delivery)
     replayed = 0
     for creditor, items in by_creditor.items():

@@ -19,7 +19,9 @@ def test_municipality_codes_are_fictional():
 
 
 def test_buurt_and_wijk_codes_follow_the_cbs_form(hostile_world):
-    features = json.loads((hostile_world / "buurten.geojson").read_text(encoding="utf-8"))["features"]
+    features = json.loads((hostile_world / "buurten.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
     for f in features:
         p = f["properties"]
         gm = p["GM_CODE"][2:]
@@ -53,7 +55,9 @@ def test_municipalities_do_not_overlap_and_lie_in_the_netherlands():
 
 
 def test_buurt_inhabitants_and_households_add_up_to_the_world(hostile_world):
-    features = json.loads((hostile_world / "buurten.geojson").read_text(encoding="utf-8"))["features"]
+    features = json.loads((hostile_world / "buurten.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
     world = load_json(hostile_world / "ground_truth" / "world.json")
     assert sum(f["properties"]["AANTAL_HH"] for f in features) == world["parameters"]["huishoudens"]
     assert sum(f["properties"]["AANT_INW"] for f in features) == world["inwoners"]

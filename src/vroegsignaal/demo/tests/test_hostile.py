@@ -50,7 +50,9 @@ def test_missing_column_file_lacks_the_postcode(hostile_world, malformed):
     path = hostile_world / malformed["kolom_ontbreekt"]["bestand"]
     with path.open(encoding=dialect["codering"], newline="") as f:
         header = next(csv.reader(f, delimiter=dialect["scheidingsteken"]))
-    assert "Postcode" not in header and malformed["kolom_ontbreekt"]["weigering_details"]["ontbrekende_kolommen"] == ["postcode"]
+    assert "Postcode" not in header and malformed["kolom_ontbreekt"]["weigering_details"][
+        "ontbrekende_kolommen"
+    ] == ["postcode"]
 
 
 def test_empty_and_header_only_files(hostile_world, malformed):
@@ -65,7 +67,9 @@ def test_broken_xlsx_cannot_be_opened(hostile_world, malformed):
 
 
 def test_future_peildatum_is_in_the_body(hostile_world, malformed):
-    body = json.loads((hostile_world / malformed["peildatum_toekomst"]["bestand"]).read_text(encoding="utf-8"))
+    body = json.loads(
+        (hostile_world / malformed["peildatum_toekomst"]["bestand"]).read_text(encoding="utf-8")
+    )
     assert body["peildatum"] == "2099-01-01"
 
 
@@ -81,8 +85,11 @@ def test_too_many_errors_rejects_more_than_half(hostile_world, malformed):
 def test_duplicate_is_a_byte_copy_delivered_after_its_original(hostile_world, malformed):
     duplicate = malformed["dubbel"]
     earlier = [
-        d for d in deliveries(hostile_world)
-        if d["schuldeiser"] == duplicate["schuldeiser"] and d["volgorde"] < duplicate["volgorde"] and "kwaadaardig" not in d
+        d
+        for d in deliveries(hostile_world)
+        if d["schuldeiser"] == duplicate["schuldeiser"]
+        and d["volgorde"] < duplicate["volgorde"]
+        and "kwaadaardig" not in d
     ]
     digest = hashlib.sha256((hostile_world / duplicate["bestand"]).read_bytes()).hexdigest()
     assert digest == duplicate["sha256"] and digest in {d["sha256"] for d in earlier}

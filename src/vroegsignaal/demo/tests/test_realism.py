@@ -15,13 +15,18 @@ NATIONAL_MIX = {"Zorg": 0.45, "Energie": 0.25, "Huur": 0.19, "Water": 0.11}
 
 @pytest.fixture(scope="module")
 def summaries(statistical_world):
-    return [load_json(m / "summary.json") for m in sorted((statistical_world / "ground_truth").glob("20*"))]
+    return [
+        load_json(m / "summary.json")
+        for m in sorted((statistical_world / "ground_truth").glob("20*"))
+    ]
 
 
 def test_creditor_mix_of_signals_is_near_the_national_one(summaries):
     counts = Counter()
     for s in summaries:
-        counts.update({k: v for k, v in s["schuldeisers_in_signalen_per_soort"].items() if k in NATIONAL_MIX})
+        counts.update(
+            {k: v for k, v in s["schuldeisers_in_signalen_per_soort"].items() if k in NATIONAL_MIX}
+        )
     total = sum(counts.values())
     for kind, share in NATIONAL_MIX.items():
         assert counts[kind] / total == pytest.approx(share, abs=0.04), kind
@@ -79,7 +84,9 @@ def test_crisis_reason_fits_the_creditor_type(arrears):
 def test_households_have_one_to_six_members(statistical_world):
     import json
 
-    features = json.loads((statistical_world / "buurten.geojson").read_text(encoding="utf-8"))["features"]
+    features = json.loads((statistical_world / "buurten.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
     residents = sum(f["properties"]["AANT_INW"] for f in features)
     households = sum(f["properties"]["AANTAL_HH"] for f in features)
     assert 1.9 < residents / households < 2.4

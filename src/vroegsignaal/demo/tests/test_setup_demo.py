@@ -51,9 +51,17 @@ def test_demo_has_picked_up_cases_with_contact_attempts_for_the_demo_team(tmp_pa
     # Six go to the demo hulpverlener's team; the rest to the other teams (a small world has one).
     from vroegsignaal.organisations.models import Team
 
-    several = Team.objects.filter(municipality=worker.municipality).exclude(pk=worker.team_id).exists()
+    several = (
+        Team.objects.filter(municipality=worker.municipality).exclude(pk=worker.team_id).exists()
+    )
     own = sum(1 for c in setup.DEMO_CASES if c[1]) if several else len(setup.DEMO_CASES)
     assert cases.filter(team=worker.team).count() == own
     assert ContactAttempt.objects.filter(case__team=worker.team, reached=True).exists()
-    assert {c.status for c in cases} >= {"opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten"}
+    assert {c.status for c in cases} >= {
+        "opgepakt",
+        "contact_gezocht",
+        "in_contact",
+        "hulp_aanvaard",
+        "afgesloten",
+    }
     assert setup.create_demo_cases() == []  # once

@@ -23,12 +23,17 @@ def _euros(cents: int) -> str:
 def _recompute(world) -> tuple[dict, dict]:
     """Signals per (peildatum, address key), and open arrears per peildatum, straight from the simulation."""
     config = yaml.safe_load((world / "config.yaml").read_text(encoding="utf-8"))
-    peildata = [dt.date.fromisoformat(p) for p in load_json(world / "ground_truth" / "world.json")["peildata"]]
+    peildata = [
+        dt.date.fromisoformat(p)
+        for p in load_json(world / "ground_truth" / "world.json")["peildata"]
+    ]
     rules = {m["code"]: m["rules"] for m in config["municipalities"]}
 
     def active(creditor, municipality, day):
         return any(
-            c["creditor"] == creditor and c["municipality"] == municipality and c["valid_from"] <= day
+            c["creditor"] == creditor
+            and c["municipality"] == municipality
+            and c["valid_from"] <= day
             and (c["valid_until"] is None or day <= c["valid_until"])
             for c in config["covenants"]
         )
@@ -44,7 +49,9 @@ def _recompute(world) -> tuple[dict, dict]:
                 rel = sim.households[s.household].rels[s.rel]
                 creditor = ROSTER[rel.creditor]
                 if active(creditor.code, code, peildata[m]):
-                    per_address[s.addr][m].append((creditor.code, creditor.type, rel.uid, s.amount, s.start, s.crisis))
+                    per_address[s.addr][m].append(
+                        (creditor.code, creditor.type, rel.uid, s.amount, s.start, s.crisis)
+                    )
         for addr, months in per_address.items():
             a = sim.addresses[addr]
             key = (a.postcode, str(a.number), a.letter, a.addition)
@@ -53,20 +60,39 @@ def _recompute(world) -> tuple[dict, dict]:
                 p = peildata[m].toordinal()
                 if m:
                     now = {(c, u) for c, _, u, *_ in visible}
-                    clearings += [(c, peildata[m - 1].toordinal(), p) for c, _, u, *_ in months[m - 1] if (c, u) not in now]
-                counting = [v for v in visible if 0 <= p - v[4] <= rule["max_age_days"] and v[3] >= rule["min_amount_eur"] * 100]
+                    clearings += [
+                        (c, peildata[m - 1].toordinal(), p)
+                        for c, _, u, *_ in months[m - 1]
+                        if (c, u) not in now
+                    ]
+                counting = [
+                    v
+                    for v in visible
+                    if 0 <= p - v[4] <= rule["max_age_days"]
+                    and v[3] >= rule["min_amount_eur"] * 100
+                ]
                 kinds = {v[1] if rule["count_distinct"] == "type" else v[0] for v in counting}
                 multiple = len(kinds) >= rule["min_creditors"]
                 is_signal = multiple or (rule["single_signals"] and len(kinds) >= 1)
                 signalled.append(is_signal)
-                run_start.append((run_start[-1] if m and signalled[m - 1] else m) if is_signal else None)
+                run_start.append(
+                    (run_start[-1] if m and signalled[m - 1] else m) if is_signal else None
+                )
                 if not is_signal:
                     continue
                 start = run_start[m]
                 earlier = [j for j in range(start) if signalled[j]]
-                herhaald = any(peildata[start].toordinal() - peildata[j].toordinal() <= rule["repeat_window_days"] for j in earlier)
+                herhaald = any(
+                    peildata[start].toordinal() - peildata[j].toordinal()
+                    <= rule["repeat_window_days"]
+                    for j in earlier
+                )
                 w = rule["debt_swap_window_days"]
-                swap = any(c != v[0] and last - w <= v[4] <= first + w for v in counting for c, last, first in clearings)
+                swap = any(
+                    c != v[0] and last - w <= v[4] <= first + w
+                    for v in counting
+                    for c, last, first in clearings
+                )
                 signals[(peildata[m].isoformat(), key)] = {
                     "soort": "meervoudig" if multiple else "enkelvoudig",
                     "crisis": "ja" if any(v[5] for v in counting) else "nee",
@@ -76,7 +102,9 @@ def _recompute(world) -> tuple[dict, dict]:
                     "signaal_sinds": peildata[start].isoformat(),
                     "schuldeisers": ",".join(sorted({v[0] for v in counting})),
                     "totaal_bedrag": _euros(sum(v[3] for v in counting)),
-                    "oudste_ontstaansdatum": dt.date.fromordinal(min(v[4] for v in counting)).isoformat(),
+                    "oudste_ontstaansdatum": dt.date.fromordinal(
+                        min(v[4] for v in counting)
+                    ).isoformat(),
                 }
     return signals, open_arrears
 
@@ -90,10 +118,26 @@ def _written(world):
     written = {}
     for month in sorted((world / "ground_truth").glob("20*")):
         for row in read_table(month / "signals.csv"):
-            key = (row["postcode"], row["huisnummer"], row["huisletter"], row["huisnummertoevoeging"])
-            written[(row["peildatum"], key)] = {k: row[k] for k in (
-                "soort", "crisis", "herhaald", "schuldverschuiving", "nieuw", "signaal_sinds", "schuldeisers",
-                "totaal_bedrag", "oudste_ontstaansdatum")}
+            key = (
+                row["postcode"],
+                row["huisnummer"],
+                row["huisletter"],
+                row["huisnummertoevoeging"],
+            )
+            written[(row["peildatum"], key)] = {
+                k: row[k]
+                for k in (
+                    "soort",
+                    "crisis",
+                    "herhaald",
+                    "schuldverschuiving",
+                    "nieuw",
+                    "signaal_sinds",
+                    "schuldeisers",
+                    "totaal_bedrag",
+                    "oudste_ontstaansdatum",
+                )
+            }
     return written
 
 
@@ -112,7 +156,10 @@ def test_every_flag_occurs_in_the_ground_truth(recomputed):
 def test_arrears_table_lists_every_open_arrear_of_the_simulation(realistic_world, recomputed):
     _, open_arrears = recomputed
     for day, count in open_arrears.items():
-        assert len(read_table(realistic_world / "ground_truth" / day.isoformat() / "arrears.csv")) == count
+        assert (
+            len(read_table(realistic_world / "ground_truth" / day.isoformat() / "arrears.csv"))
+            == count
+        )
 
 
 def test_summary_counts_match_the_signal_table(realistic_world):
@@ -144,7 +191,9 @@ def test_an_arrear_older_than_the_age_window_does_not_count():
 def test_two_creditors_make_a_multiple_signal_but_two_insurers_of_one_type_do_not_when_counting_by_type():
     history = [[_arrear("A", DAY - 5), _arrear("B", DAY - 9, customer="2")], [], [], [], []]
     assert evaluate_address(history, PEILDATA, Rules())[0].soort == "meervoudig"
-    assert evaluate_address(history, PEILDATA, Rules(count_distinct="type"))[0].soort == "enkelvoudig"
+    assert (
+        evaluate_address(history, PEILDATA, Rules(count_distinct="type"))[0].soort == "enkelvoudig"
+    )
 
 
 def test_an_amount_below_the_minimum_does_not_count():
@@ -169,7 +218,9 @@ def test_debt_swap_window_is_inclusive_on_both_sides_of_the_clearing_interval():
         assert signals[1].schuldverschuiving is expected
     late = _arrear("B", PEILDATA[1] + 60, customer="2")
     history = [[a], [], [], [late], []]
-    assert evaluate_address(history, [*PEILDATA[:3], PEILDATA[1] + 60, PEILDATA[4]], Rules())[3].schuldverschuiving
+    assert evaluate_address(history, [*PEILDATA[:3], PEILDATA[1] + 60, PEILDATA[4]], Rules())[
+        3
+    ].schuldverschuiving
 
 
 def test_the_same_creditor_coming_back_is_no_debt_swap():

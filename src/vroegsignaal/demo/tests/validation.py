@@ -10,16 +10,28 @@ from vroegsignaal.registry.addressing import normalise_postcode, parse_house_num
 
 from .reading import parse_cents, parse_date
 
-REQUIRED = ("klantnummer", "achternaam", "geboortedatum", "huisnummer", "postcode", "bedrag_achterstand", "ontstaansdatum")
+REQUIRED = (
+    "klantnummer",
+    "achternaam",
+    "geboortedatum",
+    "huisnummer",
+    "postcode",
+    "bedrag_achterstand",
+    "ontstaansdatum",
+)
 
 
 def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def row_defects(row: dict, dialect: dict, peildatum: dt.date, known_postcodes: set[str], soort: str) -> set[str]:
+def row_defects(
+    row: dict, dialect: dict, peildatum: dt.date, known_postcodes: set[str], soort: str
+) -> set[str]:
     """The codes a correct intake gives this row (without DUBBEL_IN_LEVERING, which needs the whole file)."""
-    empty = {f for f in REQUIRED if f in row and _empty(row[f])} | {f for f in REQUIRED if f not in row}
+    empty = {f for f in REQUIRED if f in row and _empty(row[f])} | {
+        f for f in REQUIRED if f not in row
+    }
     if _empty(row.get("voorletters")) and _empty(row.get("voornamen")):
         empty.add("voorletters")
     if soort == "mutatie" and _empty(row.get("status")):
@@ -33,10 +45,17 @@ def row_defects(row: dict, dialect: dict, peildatum: dt.date, known_postcodes: s
             codes.add("ADRES_ONBEKEND")
     if "huisnummer" not in empty:
         house = row["huisnummer"]
-        text = str(house) + ("" if _empty(row.get("huisletter")) else str(row["huisletter"])) + (
-            "" if _empty(row.get("huisnummertoevoeging")) else f"-{row['huisnummertoevoeging']}"
+        text = (
+            str(house)
+            + ("" if _empty(row.get("huisletter")) else str(row["huisletter"]))
+            + ("" if _empty(row.get("huisnummertoevoeging")) else f"-{row['huisnummertoevoeging']}")
         )
-        if parse_house_number(house if isinstance(house, int | float) and not row.get("huisletter") else text) is None:
+        if (
+            parse_house_number(
+                house if isinstance(house, int | float) and not row.get("huisletter") else text
+            )
+            is None
+        ):
             codes.add("HUISNUMMER_ONGELDIG")
     for field in ("geboortedatum", "ontstaansdatum"):
         if field in empty:
@@ -46,7 +65,9 @@ def row_defects(row: dict, dialect: dict, peildatum: dt.date, known_postcodes: s
         except ValueError:
             codes.add("DATUM_ONGELDIG")
             continue
-        if field == "geboortedatum" and (day > peildatum or day < peildatum.replace(year=peildatum.year - 120)):
+        if field == "geboortedatum" and (
+            day > peildatum or day < peildatum.replace(year=peildatum.year - 120)
+        ):
             codes.add("GEBOORTEDATUM_ONWAARSCHIJNLIJK")
         if field == "ontstaansdatum" and day > peildatum:
             codes.add("ONTSTAANSDATUM_NA_PEILDATUM")

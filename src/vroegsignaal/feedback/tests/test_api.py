@@ -191,7 +191,9 @@ def test_a_sinds_or_limiet_of_other_digits_or_too_many_is_a_400_not_a_crash(worl
 def test_without_a_key_no_feedback(world):
     response = APIClient().get(URL)
     assert response.status_code == 401
-    assert response.json()["melding"].startswith("Geen API-sleutel: geef de kop 'Authorization: Token <sleutel>' mee.")
+    assert response.json()["melding"].startswith(
+        "Geen API-sleutel: geef de kop 'Authorization: Token <sleutel>' mee."
+    )
 
 
 def test_each_poll_that_returns_events_is_audited_without_klantnummers(
@@ -209,15 +211,21 @@ def test_each_poll_that_returns_events_is_audited_without_klantnummers(
     assert body["terugkoppeling"][0]["klantnummer"] not in repr(audit[0].details)
 
 
-def test_a_first_poll_by_date_without_events_moves_the_cursor_past_the_older_ones(world, signal, coordinator, api):
+def test_a_first_poll_by_date_without_events_moves_the_cursor_past_the_older_ones(
+    world, signal, coordinator, api
+):
     """Start polling "from today": an empty answer's volgende must not lead back to older events."""
     case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     old = FeedbackEvent.objects.get(creditor__code="WOONBRUG")
-    FeedbackEvent.objects.filter(pk=old.pk).update(created_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))
+    FeedbackEvent.objects.filter(pk=old.pk).update(
+        created_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    )
     client = api("WOONBRUG")
     first = poll(client, "2026-03-03")
     assert first == {"terugkoppeling": [], "volgende": old.pk, "meer": False}
-    assert poll(client, str(first["volgende"]))["terugkoppeling"] == []  # the old event is not brought back
+    assert (
+        poll(client, str(first["volgende"]))["terugkoppeling"] == []
+    )  # the old event is not brought back
     case_services.close_case(old.case, coordinator, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
     new = FeedbackEvent.objects.get(creditor__code="WOONBRUG", kind="afgesloten")
     assert [e["id"] for e in poll(client, str(first["volgende"]))["terugkoppeling"]] == [new.pk]

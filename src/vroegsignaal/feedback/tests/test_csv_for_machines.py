@@ -47,7 +47,9 @@ def loaded(value: str) -> str:
 
 
 @pytest.mark.parametrize(("delivered", "written"), KLANTNUMMERS)
-def test_a_klantnummer_is_exact_unless_a_spreadsheet_could_run_it(woonbrug, history, delivered, written):
+def test_a_klantnummer_is_exact_unless_a_spreadsheet_could_run_it(
+    woonbrug, history, delivered, written
+):
     events = FeedbackEvent.objects.filter(creditor__code="WOONBRUG")
     for event in events:  # through the model: the klantnummer is encrypted at rest
         event.klantnummer = delivered
@@ -58,12 +60,20 @@ def test_a_klantnummer_is_exact_unless_a_spreadsheet_could_run_it(woonbrug, hist
     assert {loaded(r["klantnummer"]) for r in rows} == {delivered}
 
 
-def test_signaal_id_follows_the_same_rule_and_the_api_gives_the_exact_values(woonbrug, history, api):
+def test_signaal_id_follows_the_same_rule_and_the_api_gives_the_exact_values(
+    woonbrug, history, api
+):
     FeedbackEvent.objects.filter(creditor__code="WOONBRUG").update(signal_reference="-42")
     assert {r["signaal_id"] for r in download(woonbrug)} == {"-42"}
     FeedbackEvent.objects.filter(creditor__code="WOONBRUG").update(signal_reference="=HYPERLINK(1)")
     rows = download(woonbrug)
     assert {r["signaal_id"] for r in rows} == {"'=HYPERLINK(1)"}
     events = api("WOONBRUG").get("/api/v1/feedback/").json()["terugkoppeling"]
-    assert {e["signaal_id"] for e in events} == {"=HYPERLINK(1)"} == {loaded(r["signaal_id"]) for r in rows}
-    assert sorted(e["klantnummer"] for e in events) == sorted(loaded(r["klantnummer"]) for r in rows)
+    assert (
+        {e["signaal_id"] for e in events}
+        == {"=HYPERLINK(1)"}
+        == {loaded(r["signaal_id"]) for r in rows}
+    )
+    assert sorted(e["klantnummer"] for e in events) == sorted(
+        loaded(r["klantnummer"]) for r in rows
+    )

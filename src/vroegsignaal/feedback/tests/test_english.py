@@ -31,7 +31,7 @@ def test_feedback_page_speaks_english_when_chosen(english):
     assert response["Content-Language"] == "en"
     html = main_html(response)
     for english_text in (
-        "<h1 class=\"utrecht-heading-1\">Feedback</h1>",
+        '<h1 class="utrecht-heading-1">Feedback</h1>',
         "What municipalities have done with the signals about your customers",
         "Event",
         "Municipality",
@@ -42,7 +42,8 @@ def test_feedback_page_speaks_english_when_chosen(english):
         "4 events",
         "Download as CSV (current filters)",
         "Sort by",
-        "last received first", "Received",
+        "last received first",
+        "Received",
         "Customer number",
         "Signal ID",
         "Collection pause until",
@@ -106,7 +107,11 @@ def test_feedback_csv_stays_dutch_when_english_is_chosen(english):
 def test_feedback_api_answers_dutch_even_with_the_english_cookie(history, api):
     client = in_english(api("WOONBRUG"))
     body = client.get("/api/v1/feedback/", {"sinds": ""}).json()
-    assert {e["gebeurtenis"] for e in body["terugkoppeling"]} == {"opgepakt", "afgesloten", "niet_opgepakt"}
+    assert {e["gebeurtenis"] for e in body["terugkoppeling"]} == {
+        "opgepakt",
+        "afgesloten",
+        "niet_opgepakt",
+    }
     assert {e["resultaat"] for e in body["terugkoppeling"]} == {None, "zelf_opgelost"}
     refused = client.get("/api/v1/feedback/", {"sinds": "gisteren"})
     assert refused.status_code == 400

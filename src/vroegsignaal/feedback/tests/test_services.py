@@ -263,7 +263,9 @@ def test_a_failed_notice_is_tried_again_later_and_mailed_when_the_server_is_back
 
     world.creditors["WOONBRUG"].contact_email = "incasso@debrug.example"
     world.creditors["WOONBRUG"].save()
-    with django_capture_on_commit_callbacks(execute=False):  # feedback recorded, notice not yet sent
+    with django_capture_on_commit_callbacks(
+        execute=False
+    ):  # feedback recorded, notice not yet sent
         case_services.pick_up_signal(make_signal(world), coordinator, on=PICKED_UP)
     creditor_id = world.creditors["WOONBRUG"].pk
 
@@ -278,7 +280,10 @@ def test_a_failed_notice_is_tried_again_later_and_mailed_when_the_server_is_back
     (queued,) = default_task_backend.results
     assert queued.args == [creditor_id, 2]
     assert dt.timedelta(minutes=5) <= queued.task.run_after - before < dt.timedelta(minutes=6)
-    assert "Melding aan schuldeiser WOONBRUG wordt over 5 minuten opnieuw verstuurd (poging 2)." in caplog.text
+    assert (
+        "Melding aan schuldeiser WOONBRUG wordt over 5 minuten opnieuw verstuurd (poging 2)."
+        in caplog.text
+    )
     assert FeedbackStream.objects.get(creditor_id=creditor_id).notified_on is None
 
     default_task_backend.clear()
@@ -348,7 +353,11 @@ def test_a_creditor_whose_arrears_join_a_picked_up_signal_hears_opgepakt_with_it
     ]  # fmt: skip
     zorg = events.get(creditor__code="ZORGZUID")
     assert zorg.klantnummer == later.klantnummer
-    assert zorg.collection_pause_until == joined_on + dt.timedelta(days=services.DEFAULT_COLLECTION_PAUSE_DAYS)
+    assert zorg.collection_pause_until == joined_on + dt.timedelta(
+        days=services.DEFAULT_COLLECTION_PAUSE_DAYS
+    )
 
-    signal_services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=dt.date(2026, 3, 16))
+    signal_services.evaluate(
+        world.municipality, reference_date=PEILDATUM, received_on=dt.date(2026, 3, 16)
+    )
     assert FeedbackEvent.objects.filter(kind="opgepakt").count() == 3  # told once

@@ -302,11 +302,19 @@ def test_a_blind_index_key_that_does_not_fit_the_stored_indexes_changes_nothing(
     world.apply(*_stand(world))
     before = list(Arrear.objects.order_by("pk").values_list("pk", "amount_cents", "link_digest"))
     persons = Person.objects.count()
-    with override_settings(BLIND_INDEX_KEY=OTHER_BLIND_INDEX_KEY), pytest.raises(BlindIndexKeyMismatch) as refused:
+    with (
+        override_settings(BLIND_INDEX_KEY=OTHER_BLIND_INDEX_KEY),
+        pytest.raises(BlindIndexKeyMismatch) as refused,
+    ):
         world.apply(*_stand(world, bedrag_cents=1), day=MONTHS[1])
-    assert "VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen" in str(refused.value)
+    assert "VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen" in str(
+        refused.value
+    )
     assert Person.objects.count() == persons  # not every person made again
-    assert list(Arrear.objects.order_by("pk").values_list("pk", "amount_cents", "link_digest")) == before
+    assert (
+        list(Arrear.objects.order_by("pk").values_list("pk", "amount_cents", "link_digest"))
+        == before
+    )
 
 
 def test_a_mutatie_forgets_the_digests_of_its_households(world):

@@ -71,17 +71,28 @@ def open_arrear_count(creditor) -> int:
 def _rejected(rejected_keys: pl.DataFrame | None) -> set[tuple[str, str]]:
     if rejected_keys is None:
         return set()
-    return {(k, c or "") for k, c in rejected_keys.select("klantnummer", "contractnummer").iter_rows()}
+    return {
+        (k, c or "") for k, c in rejected_keys.select("klantnummer", "contractnummer").iter_rows()
+    }
 
 
-def count_cleared_by_stand(creditor, rows: pl.DataFrame, *, rejected_keys=None, reference_date=None) -> int:
+def count_cleared_by_stand(
+    creditor, rows: pl.DataFrame, *, rejected_keys=None, reference_date=None
+) -> int:
     delivered = _keys(rows)
     kept = _rejected(rejected_keys)
     return sum(1 for key in _open(creditor.pk) if key not in delivered and key not in kept)
 
 
 def apply_rows(
-    delivery, rows: pl.DataFrame, *, kind, creditor, reference_date, rejected_keys=None, municipality_ids=None,
+    delivery,
+    rows: pl.DataFrame,
+    *,
+    kind,
+    creditor,
+    reference_date,
+    rejected_keys=None,
+    municipality_ids=None,
     while_persons_encrypt=None,
 ) -> ApplyCounts:
     current = _open(creditor.pk)

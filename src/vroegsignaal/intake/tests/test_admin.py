@@ -14,24 +14,32 @@ from .support import stand
 
 @pytest.fixture
 def admin_client(world, verified_client):
-    user = UserFactory(username="beheer", role=Role.BEHEERDER, municipality=None)  # no superuser: the role grants
+    user = UserFactory(
+        username="beheer", role=Role.BEHEERDER, municipality=None
+    )  # no superuser: the role grants
     return verified_client(user)
 
 
 def test_a_key_made_in_the_admin_is_shown_once_in_the_message(world, admin_client):
     response = admin_client.post(
-        "/beheer/intake/apikey/add/", {"creditor": world.creditor.pk, "name": "Koppeling"}, follow=True
+        "/beheer/intake/apikey/add/",
+        {"creditor": world.creditor.pk, "name": "Koppeling"},
+        follow=True,
     )
     key = ApiKey.objects.get()
     text = next(str(m) for m in response.context["messages"] if key.prefix in str(m))
     secret = text.split(f"{key.prefix}.", 1)[1].split(" ", 1)[0]
     assert services.authenticate_api_key(f"{key.prefix}.{secret}") == key
-    assert secret not in admin_client.get(f"/beheer/intake/apikey/{key.pk}/change/").content.decode()
+    assert (
+        secret not in admin_client.get(f"/beheer/intake/apikey/{key.pk}/change/").content.decode()
+    )
 
 
 def test_keys_are_revoked_with_the_admin_action_after_confirmation(world, admin_client):
     key, _ = services.create_api_key(world.creditor, "Oud")
-    asked = admin_client.post("/beheer/intake/apikey/", {"action": "revoke_keys", "_selected_action": [key.pk]})
+    asked = admin_client.post(
+        "/beheer/intake/apikey/", {"action": "revoke_keys", "_selected_action": [key.pk]}
+    )
     assert asked.status_code == 200 and "kan niet terug" in asked.content.decode()
     assert ApiKey.objects.get().revoked_at is None  # not before the beheerder confirms
     admin_client.post(
@@ -53,7 +61,9 @@ def test_deliveries_are_listed_read_only(world, households, admin_client):
     assert admin_client.get("/beheer/intake/delivery/add/").status_code == 403
 
 
-def test_a_delivery_report_reads_in_the_admin_as_the_command_prints_it(world, households, admin_client):
+def test_a_delivery_report_reads_in_the_admin_as_the_command_prints_it(
+    world, households, admin_client
+):
     delivery = services.receive_delivery(
         world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01", via="cli"
     )
@@ -64,11 +74,24 @@ def test_a_delivery_report_reads_in_the_admin_as_the_command_prints_it(world, ho
 
 
 @pytest.mark.parametrize("ticked", ["", "abc", "²", "9" * 40, "9" * 5000])
-def test_an_action_on_a_ticked_value_that_is_no_id_is_refused_with_a_message(world, admin_client, ticked):
+def test_an_action_on_a_ticked_value_that_is_no_id_is_refused_with_a_message(
+    world, admin_client, ticked
+):
     """Django's own pk__in filter raised a ValueError on it: a 500."""
     key, _ = services.create_api_key(world.creditor, "Oud")
-    for url, action in (("/beheer/intake/apikey/", "revoke_keys"), ("/beheer/intake/delivery/", "reprocess_stalled")):
-        response = admin_client.post(url, {"action": action, "_selected_action": [key.pk, ticked], "bevestigd": "ja", "index": "0"})
+    for url, action in (
+        ("/beheer/intake/apikey/", "revoke_keys"),
+        ("/beheer/intake/delivery/", "reprocess_stalled"),
+    ):
+        response = admin_client.post(
+            url,
+            {
+                "action": action,
+                "_selected_action": [key.pk, ticked],
+                "bevestigd": "ja",
+                "index": "0",
+            },
+        )
         assert response.status_code == 302
         assert [str(m) for m in response.wsgi_request._messages][-1] == (
             "Vink de regels in de lijst aan en kies dan opnieuw de actie."

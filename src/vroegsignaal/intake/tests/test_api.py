@@ -29,13 +29,18 @@ def api(world):
 
 
 def post_file(client, content: bytes, peildatum="2026-11-01", soort="stand", name="levering.csv"):
-    data = {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "peildatum": peildatum}
+    data = {
+        "file": SimpleUploadedFile(name, content, content_type="text/csv"),
+        "peildatum": peildatum,
+    }
     if soort:
         data["soort"] = soort
     return client.post(URL, data, format="multipart")
 
 
-def test_upload_answers_202_with_id_and_status_url_and_the_status_shows_the_report(world, households, api):
+def test_upload_answers_202_with_id_and_status_url_and_the_status_shows_the_report(
+    world, households, api
+):
     client = api(world.creditor)
     rows = [row(n) for n in range(1, 9)] + [row(9, postcode="1234AZ")]
     response = post_file(client, csv_bytes(rows))
@@ -59,7 +64,9 @@ def test_upload_answers_202_with_id_and_status_url_and_the_status_shows_the_repo
 
 def test_rejected_rows_as_csv_have_the_exact_header(world, households, api):
     client = api(world.creditor)
-    rows = [row(n) for n in range(1, 5)] + [row(5, klantnummer="=HYPERLINK(1)", bedrag_achterstand="-3")]
+    rows = [row(n) for n in range(1, 5)] + [
+        row(5, klantnummer="=HYPERLINK(1)", bedrag_achterstand="-3")
+    ]
     delivery_id = post_file(client, csv_bytes(rows)).json()["id"]
     response = client.get(f"{URL}{delivery_id}/fouten/", HTTP_ACCEPT="text/csv")
     assert response.status_code == 200
@@ -88,7 +95,9 @@ def test_rejected_rows_as_json(world, households, api):
             "waarschuwing": False,
         }
     ]
-    reads = AuditEvent.objects.filter(object_type="intake.delivery", object_id=str(delivery_id), action="view")
+    reads = AuditEvent.objects.filter(
+        object_type="intake.delivery", object_id=str(delivery_id), action="view"
+    )
     assert reads.count() == 1
 
 
@@ -101,12 +110,18 @@ def test_rejected_rows_as_json_tell_warnings_from_rejections(world, households, 
         (6, "POSTCODE_ONGELDIG", False),
         (7, "TELEFOON_ONGELDIG", True),
     ]
-    assert [r["code"] for r in client.get(f"{URL}{delivery_id}/fouten/").json()["results"]] == ["POSTCODE_ONGELDIG"]
+    assert [r["code"] for r in client.get(f"{URL}{delivery_id}/fouten/").json()["results"]] == [
+        "POSTCODE_ONGELDIG"
+    ]
 
 
 def test_json_body_is_accepted(world, households, api):
     client = api(world.creditor)
-    body = {"peildatum": "2026-11-01", "soort": "stand", "achterstanden": [row(n) for n in range(1, 4)]}
+    body = {
+        "peildatum": "2026-11-01",
+        "soort": "stand",
+        "achterstanden": [row(n) for n in range(1, 4)],
+    }
     response = client.post(URL, json.dumps(body), content_type="application/json")
     assert response.status_code == 202, response.content
     assert response.json()["status"] == "verwerkt"
@@ -129,7 +144,9 @@ def test_missing_file_is_400(world, households, api):
 
 def test_request_beyond_the_size_limit_is_413(world, households, api, settings):
     settings.MAX_DELIVERY_BYTES = 10
-    response = api(world.creditor).post(URL, b"x" * (2 * 1024 * 1024), content_type="application/json")
+    response = api(world.creditor).post(
+        URL, b"x" * (2 * 1024 * 1024), content_type="application/json"
+    )
     assert response.status_code == 413
     assert response.json()["codes"] == ["BESTAND_TE_GROOT"]
 
@@ -164,7 +181,9 @@ def test_revoked_key_is_refused(world, households):
     assert not Delivery.objects.exists()
 
 
-@pytest.mark.parametrize("header", ["", "Token", "Token nietsgeheims", "Token abc.def", "Bearer x.y"])
+@pytest.mark.parametrize(
+    "header", ["", "Token", "Token nietsgeheims", "Token abc.def", "Bearer x.y"]
+)
 def test_missing_or_wrong_key_is_refused(world, households, header):
     client = APIClient()
     if header:

@@ -96,7 +96,11 @@ def test_a_missing_file_is_400_naming_the_field(world, households, api):  # noqa
 
 
 def test_an_unknown_soort_is_400_naming_the_field(world, households, api):  # noqa: F811
-    data = {"file": SimpleUploadedFile("a.csv", csv_bytes([row(1)])), "peildatum": "2026-11-01", "soort": "volledig"}
+    data = {
+        "file": SimpleUploadedFile("a.csv", csv_bytes([row(1)])),
+        "peildatum": "2026-11-01",
+        "soort": "volledig",
+    }
     response = api(world.creditor).post(URL, data, format="multipart")
     assert response.status_code == 400
     assert list(response.json()["velden"]) == ["soort"]
@@ -143,7 +147,11 @@ def test_an_empty_json_body_is_refused_as_bestand_leeg(world, households, api): 
 def test_a_file_over_the_limit_is_always_413(world, households, api, settings, way):  # noqa: F811
     """Within the 1 MiB envelope the request is read; a file over the limit is still 413, not 202."""
     client = api(world.creditor)
-    body = {"peildatum": "2026-11-01", "soort": "stand", "achterstanden": [row(n) for n in range(1, 40)]}
+    body = {
+        "peildatum": "2026-11-01",
+        "soort": "stand",
+        "achterstanden": [row(n) for n in range(1, 40)],
+    }
     content = json.dumps(body).encode()
     settings.MAX_DELIVERY_BYTES = len(content) - 1
     if way == "json":

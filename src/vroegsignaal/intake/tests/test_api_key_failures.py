@@ -38,7 +38,10 @@ def failed_logins() -> list[AuditEvent]:
 
 
 def test_wrong_keys_beyond_the_limit_get_429_and_a_good_key_elsewhere_still_works(
-    world, households, api, limit  # noqa: F811
+    world,
+    households,
+    api,  # noqa: F811
+    limit,
 ):
     assert [guess(f"poging-{n}").status_code for n in range(limit)] == [401] * limit
     refused = guess("nog-een")
@@ -59,7 +62,9 @@ def test_wrong_keys_beyond_the_limit_get_429_and_a_good_key_elsewhere_still_work
 
 def test_requests_without_a_key_are_counted_too(world, limit):
     client = APIClient()
-    assert [client.get(READ, REMOTE_ADDR=GUESSER).status_code for _ in range(limit)] == [401] * limit
+    assert [client.get(READ, REMOTE_ADDR=GUESSER).status_code for _ in range(limit)] == [
+        401
+    ] * limit
     assert client.get(READ, REMOTE_ADDR=GUESSER).status_code == 429
     assert client.post("/api/v1/deliveries/", {}, REMOTE_ADDR=GUESSER).status_code == 429
     # No key was tried, so there is nothing to audit.
@@ -71,7 +76,9 @@ def test_a_revoked_key_counts_as_a_failure(world, limit):
     services.revoke_api_key(key, world.user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
-    assert [client.get(READ, REMOTE_ADDR=GUESSER).status_code for _ in range(limit + 1)] == [401] * limit + [429]
+    assert [client.get(READ, REMOTE_ADDR=GUESSER).status_code for _ in range(limit + 1)] == [
+        401
+    ] * limit + [429]
 
 
 def test_a_forged_forwarded_for_header_does_not_make_a_new_address(world, limit):
@@ -107,7 +114,9 @@ def test_a_key_without_a_recognisable_prefix_is_audited_without_any_of_it(world,
 
 def test_the_window_ends(world, limit, monkeypatch):
     now = [1_000_000.0]
-    monkeypatch.setattr("vroegsignaal.intake.throttling.ApiKeyFailures.timer", staticmethod(lambda: now[0]))
+    monkeypatch.setattr(
+        "vroegsignaal.intake.throttling.ApiKeyFailures.timer", staticmethod(lambda: now[0])
+    )
     for _ in range(limit):
         guess()
     assert guess().status_code == 429

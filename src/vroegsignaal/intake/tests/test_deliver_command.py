@@ -21,7 +21,9 @@ def csv_file(tmp_path):
 
 
 def test_applied_delivery_exits_0_and_prints_the_report(world, households, csv_file):
-    code, out, err = run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    code, out, err = run(
+        csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+    )
     assert code == 0, err
     assert "Status: verwerkt" in out
     assert "Regels geaccepteerd:     5" in out
@@ -31,15 +33,31 @@ def test_applied_delivery_exits_0_and_prints_the_report(world, households, csv_f
 
 
 def test_held_delivery_exits_0(world, households, csv_file):
-    run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
-    code, out, _ = run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")
+    run(
+        csv_file(stand(range(1, 11)), "a.csv"),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+    )
+    code, out, _ = run(
+        csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08"
+    )
     assert code == 0
     assert "wacht_op_bevestiging" in out
 
 
 def test_held_delivery_says_how_to_confirm_it(world, households, csv_file):
-    run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
-    _, out, _ = run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")
+    run(
+        csv_file(stand(range(1, 11)), "a.csv"),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+    )
+    _, out, _ = run(
+        csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08"
+    )
     held = Delivery.objects.get(status=DeliveryStatus.WACHT_OP_BEVESTIGING)
     assert out.splitlines()[-1] == (
         f"Levering {held.pk} wacht op bevestiging; er is nog niets gewijzigd. Klopt de stand, bevestig haar "
@@ -49,8 +67,16 @@ def test_held_delivery_says_how_to_confirm_it(world, households, csv_file):
 
 
 def test_confirming_from_the_command_line_applies_the_held_delivery(world, households, csv_file):
-    run(csv_file(stand(range(1, 11)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
-    run(csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08")
+    run(
+        csv_file(stand(range(1, 11)), "a.csv"),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+    )
+    run(
+        csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08"
+    )
     held = Delivery.objects.get(status=DeliveryStatus.WACHT_OP_BEVESTIGING)
     code, out, _ = run("--bevestig", str(held.pk))
     assert code == 0
@@ -73,10 +99,16 @@ def test_duplicate_exits_1_with_the_code_and_a_dutch_message(world, households, 
         (stand(range(1, 6)), [], "PEILDATUM_ONGELDIG"),
         (b"", ["--peildatum", "2026-11-01"], "BESTAND_LEEG"),
         (b"\x00\x01\x02garbage", ["--peildatum", "2026-11-01"], "BESTAND_ONLEESBAAR"),
-        (csv_bytes([row(n, geboortedatum="x") for n in range(1, 6)]), ["--peildatum", "2026-11-01"], "TE_VEEL_FOUTEN"),
+        (
+            csv_bytes([row(n, geboortedatum="x") for n in range(1, 6)]),
+            ["--peildatum", "2026-11-01"],
+            "TE_VEEL_FOUTEN",
+        ),
     ],
 )
-def test_refused_delivery_exits_1_with_its_code(world, households, csv_file, content, args, expected):
+def test_refused_delivery_exits_1_with_its_code(
+    world, households, csv_file, content, args, expected
+):
     code, _, err = run(csv_file(content), "--creditor", "WOONBRUG", *args)
     assert code == 1
     assert expected in err
@@ -89,12 +121,16 @@ def test_wrong_invocation_exits_2(world, households, csv_file):
     assert run("--opnieuw", "999")[0] == 2
 
 
-def test_a_crash_exits_3_without_traceback_and_can_be_processed_again(world, households, csv_file, monkeypatch):
+def test_a_crash_exits_3_without_traceback_and_can_be_processed_again(
+    world, households, csv_file, monkeypatch
+):
     def crash(*args, **kwargs):
         raise RuntimeError("stroomstoring")
 
     monkeypatch.setattr(households, "apply_rows", crash)
-    code, out, err = run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    code, out, err = run(
+        csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+    )
     delivery = Delivery.objects.get()
     assert code == 3
     assert "Traceback" not in out + err
@@ -114,14 +150,27 @@ def test_wacht_waits_for_the_background_worker(world, households, csv_file, monk
     from vroegsignaal.intake import services
 
     monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
-    code, out, _ = run(csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01", "--wacht")
+    code, out, _ = run(
+        csv_file(stand(range(1, 4))),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+        "--wacht",
+    )
     assert code == 0
     assert "Status: verwerkt" in out
 
 
 def test_mutatie_needs_its_status_column(world, households, csv_file):
     code, _, err = run(
-        csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01", "--soort", "mutatie"
+        csv_file(stand(range(1, 4))),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+        "--soort",
+        "mutatie",
     )
     assert code == 1
     assert "KOLOM_ONTBREEKT" in err and "status" in err
@@ -134,7 +183,9 @@ def test_a_queued_delivery_prints_its_status_and_how_to_follow_it_without_a_repo
 
     monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
     monkeypatch.setattr(services, "_enqueue", lambda delivery_id: None)  # no worker runs it here
-    code, out, err = run(csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    code, out, err = run(
+        csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+    )
     delivery = Delivery.objects.get()
     assert code == 0, err
     assert delivery.status == DeliveryStatus.ONTVANGEN

@@ -150,7 +150,11 @@ def test_a_row_that_fails_a_check_is_rejected_also_outside_the_covenant(world, h
     rows = [row(n) for n in range(1, 6)]
     rows += [row(4, klantnummer="ELDERS", postcode="9999ZZ", geboortedatum="?")]
     delivery = deliver(world, csv_bytes(rows))
-    assert (delivery.rows_accepted, delivery.rows_rejected, delivery.rows_outside_covenant) == (5, 1, 0)
+    assert (delivery.rows_accepted, delivery.rows_rejected, delivery.rows_outside_covenant) == (
+        5,
+        1,
+        0,
+    )
     assert DeliveryRowIssue.objects.get(delivery=delivery).klantnummer == "ELDERS"
 
 
@@ -205,9 +209,13 @@ def test_safety_check_holds_a_stand_that_clears_more_than_half(world, households
 
 
 def test_a_stand_older_than_the_latest_applied_one_is_held_and_changes_nothing(world, households):
-    deliver(world, stand(range(1, 11), bedrag_achterstand="100,00"), reference_date=dt.date(2026, 11, 8))
+    deliver(
+        world, stand(range(1, 11), bedrag_achterstand="100,00"), reference_date=dt.date(2026, 11, 8)
+    )
     before = households.snapshot()
-    held = deliver(world, stand(range(1, 11), bedrag_achterstand="50,00"), reference_date=dt.date(2026, 10, 8))
+    held = deliver(
+        world, stand(range(1, 11), bedrag_achterstand="50,00"), reference_date=dt.date(2026, 10, 8)
+    )
     assert held.status == S.WACHT_OP_BEVESTIGING
     assert held.report["veiligheidscontrole"] == {
         "open_achterstanden": 10, "af_te_melden": 0, "latere_stand": "2026-11-08",
@@ -218,7 +226,9 @@ def test_a_stand_older_than_the_latest_applied_one_is_held_and_changes_nothing(w
 
 def test_a_stand_later_than_the_latest_applied_one_is_applied(world, households):
     deliver(world, stand(range(1, 11)), reference_date=dt.date(2026, 10, 8))
-    later = deliver(world, stand(range(1, 11), bedrag_achterstand="75,00"), reference_date=dt.date(2026, 11, 8))
+    later = deliver(
+        world, stand(range(1, 11), bedrag_achterstand="75,00"), reference_date=dt.date(2026, 11, 8)
+    )
     assert later.status == S.VERWERKT
 
 
@@ -244,7 +254,9 @@ def test_a_held_stand_is_not_applied_after_a_later_stand_was(world, households):
     deliver(world, stand(range(1, 11)))
     held = deliver(world, stand(range(1, 5)), reference_date=dt.date(2026, 11, 8))
     assert held.status == S.WACHT_OP_BEVESTIGING
-    later = deliver(world, stand(range(1, 11), bedrag_achterstand="75,00"), reference_date=dt.date(2026, 11, 15))
+    later = deliver(
+        world, stand(range(1, 11), bedrag_achterstand="75,00"), reference_date=dt.date(2026, 11, 15)
+    )
     assert later.status == S.VERWERKT
     before = households.snapshot()
     refused = services.confirm_delivery(held, world.user)
@@ -440,4 +452,8 @@ def test_rows_outside_the_covenant_count_in_the_whole_for_too_many_errors(world,
     rows += [row(n, klantnummer=f"B{n}", postcode="9999ZZ") for n in range(1, 6)]
     delivery = deliver(world, csv_bytes(rows))
     assert delivery.status == S.VERWERKT
-    assert (delivery.rows_accepted, delivery.rows_rejected, delivery.rows_outside_covenant) == (1, 2, 5)
+    assert (delivery.rows_accepted, delivery.rows_rejected, delivery.rows_outside_covenant) == (
+        1,
+        2,
+        5,
+    )

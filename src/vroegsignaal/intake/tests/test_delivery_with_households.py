@@ -14,13 +14,20 @@ from .support import HEADER, PEILDATUM, csv_bytes, row, stand
 
 def deliver(world, content: bytes, peildatum=PEILDATUM, **kwargs):
     return services.receive_delivery(
-        world.creditor, content, filename="levering.csv", reference_date=peildatum, via=Via.CLI, **kwargs
+        world.creditor,
+        content,
+        filename="levering.csv",
+        reference_date=peildatum,
+        via=Via.CLI,
+        **kwargs,
     )
 
 
 def arrears():
     return sorted(
-        Arrear.objects.values_list("klantnummer", "status", "amount_cents", "household__address__huisnummer")
+        Arrear.objects.values_list(
+            "klantnummer", "status", "amount_cents", "household__address__huisnummer"
+        )
     )
 
 
@@ -55,7 +62,9 @@ def test_refused_and_held_deliveries_change_no_arrear(world):
     assert duplicate.report["weigering"]["codes"] == ["LEVERING_DUBBEL"]
     held = deliver(world, stand(range(1, 3)), dt.date(2026, 11, 9))
     assert held.status == DeliveryStatus.WACHT_OP_BEVESTIGING
-    refused = deliver(world, csv_bytes([row(n, postcode="1234AZ") for n in range(1, 5)]), dt.date(2026, 11, 9))
+    refused = deliver(
+        world, csv_bytes([row(n, postcode="1234AZ") for n in range(1, 5)]), dt.date(2026, 11, 9)
+    )
     assert refused.report["weigering"]["codes"] == ["TE_VEEL_FOUTEN"]
     assert arrears() == before
     done = services.confirm_delivery(held)
@@ -106,10 +115,16 @@ def test_signals_after_a_late_delivery_are_evaluated_on_the_latest_peildatum(wor
         filename="levering.csv", reference_date=latest, via=Via.CLI,
     )  # fmt: skip
     assert other.status == DeliveryStatus.VERWERKT, other.report
-    mutatie = csv_bytes([row(1, status="gewijzigd", bedrag_achterstand="200,00")], [*HEADER, "status"])
+    mutatie = csv_bytes(
+        [row(1, status="gewijzigd", bedrag_achterstand="200,00")], [*HEADER, "status"]
+    )
     assert deliver(world, mutatie, latest, kind="mutatie").status == DeliveryStatus.VERWERKT
     signal = Signal.objects.get()
-    assert (signal.kind, signal.creditor_count, signal.last_signalled_on) == ("meervoudig", 2, latest)
+    assert (signal.kind, signal.creditor_count, signal.last_signalled_on) == (
+        "meervoudig",
+        2,
+        latest,
+    )
 
     # The creditor's stand of the 10th arrives late, with a second arrear of the household.
     deliver(world, csv_bytes([row(1), row(1, klantnummer="K-EXTRA", contractnummer="2")]), late)

@@ -36,8 +36,7 @@ def english(world, verified_client):
 
 def rows_with_a_rejection_and_a_warning() -> bytes:
     return csv_bytes(
-        [row(n) for n in range(1, 5)]
-        + [row(5, postcode="1234AZ"), row(6, telefoonnummer="12")]
+        [row(n) for n in range(1, 5)] + [row(5, postcode="1234AZ"), row(6, telefoonnummer="12")]
     )
 
 
@@ -103,7 +102,11 @@ def test_upload_page_stays_dutch_without_a_choice(world, verified_client):
 def test_an_english_form_error_on_the_upload_page(world, households, english):
     response = english.post(
         "/leveringen/nieuw/",
-        {"file": SimpleUploadedFile("a.csv", stand([1])), "peildatum": "2999-01-01", "soort": "stand"},
+        {
+            "file": SimpleUploadedFile("a.csv", stand([1])),
+            "peildatum": "2999-01-01",
+            "soort": "stand",
+        },
     )
     html = main_html(response)
     assert "The reference date is in the future." in html
@@ -113,7 +116,11 @@ def test_an_english_form_error_on_the_upload_page(world, households, english):
 def test_preview_speaks_english_when_chosen(world, households, english):
     english.post(
         "/leveringen/nieuw/",
-        {"file": SimpleUploadedFile("a.csv", stand([1, 2])), "peildatum": "2026-11-01", "soort": "stand"},
+        {
+            "file": SimpleUploadedFile("a.csv", stand([1, 2])),
+            "peildatum": "2026-11-01",
+            "soort": "stand",
+        },
     )
     html = main_html(english.get("/leveringen/nieuw/voorbeeld/"))
     for english_text in (
@@ -128,7 +135,12 @@ def test_preview_speaks_english_when_chosen(world, households, english):
         "— ignore —",
     ):
         assert english_text in html, english_text
-    for dutch in ("Voorbeeld van de levering", "Herkende kolommen", "Levering indienen", "Annuleren"):
+    for dutch in (
+        "Voorbeeld van de levering",
+        "Herkende kolommen",
+        "Levering indienen",
+        "Annuleren",
+    ):
         assert dutch not in html, dutch
     # The contract's field names stay as creditors write them.
     assert "<code>klantnummer</code>" in html and "<code>achternaam</code>" in html
@@ -138,7 +150,10 @@ def test_delivery_report_page_speaks_english_and_shows_the_dutch_messages_as_the
     world, households, english
 ):
     delivery = delivered(world)
-    delivery.report = {**delivery.report, "opmerkingen": [{"veld": "x", "code": "", "melding": "Een opmerking."}]}
+    delivery.report = {
+        **delivery.report,
+        "opmerkingen": [{"veld": "x", "code": "", "melding": "Een opmerking."}],
+    }
     delivery.save(update_fields=["report"])
     html = main_html(english.get(f"/leveringen/{delivery.pk}/"))
     for english_text in (
@@ -200,7 +215,10 @@ def test_status_sentences_follow_the_language(world, households):
     with translation.override("en"):
         from vroegsignaal.intake.report import STATUS_SENTENCES
 
-        assert str(STATUS_SENTENCES[delivery.status]) == "The arrears have been updated; the report is below."
+        assert (
+            str(STATUS_SENTENCES[delivery.status])
+            == "The arrears have been updated; the report is below."
+        )
     with translation.override("nl"):
         assert str(STATUS_SENTENCES[delivery.status]).startswith("De achterstanden zijn bijgewerkt")
 
@@ -220,14 +238,20 @@ def test_delivery_submitted_from_an_english_page_is_processed_in_dutch(world, ho
     english.post("/leveringen/nieuw/voorbeeld/", {"actie": "indienen"})
     delivery = Delivery.objects.get()
     assert delivery.status == "verwerkt"
-    messages = set(DeliveryRowIssue.objects.filter(delivery=delivery).values_list("message", flat=True))
+    messages = set(
+        DeliveryRowIssue.objects.filter(delivery=delivery).values_list("message", flat=True)
+    )
     assert messages == {ADDRESS_UNKNOWN, PHONE_INVALID}
 
 
 def test_refusal_stored_from_an_english_page_is_dutch(world, households, english):
     english.post(
         "/leveringen/nieuw/",
-        {"file": SimpleUploadedFile("a.csv", b"nummer;achternaam\n1;Jansen\n"), "peildatum": "2026-11-01", "soort": "stand"},
+        {
+            "file": SimpleUploadedFile("a.csv", b"nummer;achternaam\n1;Jansen\n"),
+            "peildatum": "2026-11-01",
+            "soort": "stand",
+        },
     )
     english.post("/leveringen/nieuw/voorbeeld/", {"actie": "indienen"})
     delivery = Delivery.objects.get()
@@ -236,7 +260,9 @@ def test_refusal_stored_from_an_english_page_is_dutch(world, households, english
     assert delivery.report["weigering"]["melding"].startswith("Verplichte kolommen ontbreken:")
     html = main_html(english.get(f"/leveringen/{delivery.pk}/"))
     assert "Verplichte kolommen ontbreken:" in html  # the stored message, as it is
-    assert '<strong>KOLOM_ONTBREEKT</strong> (Column missing): <span lang="nl">Verplichte' in html  # named, marked
+    assert (
+        '<strong>KOLOM_ONTBREEKT</strong> (Column missing): <span lang="nl">Verplichte' in html
+    )  # named, marked
     assert "Nothing was changed; the reason is below." in html  # the page around it
 
 
@@ -261,7 +287,10 @@ def english_api(world):
 def test_api_answers_dutch_even_with_the_english_cookie(world, households, english_api):
     response = english_api.post(
         "/api/v1/deliveries/",
-        {"file": SimpleUploadedFile("a.csv", rows_with_a_rejection_and_a_warning()), "peildatum": "2026-11-01"},
+        {
+            "file": SimpleUploadedFile("a.csv", rows_with_a_rejection_and_a_warning()),
+            "peildatum": "2026-11-01",
+        },
         format="multipart",
     )
     assert response.status_code == 202
@@ -276,7 +305,9 @@ def test_api_answers_dutch_even_with_the_english_cookie(world, households, engli
 
     rejected = english_api.get(f"/api/v1/deliveries/{delivery_id}/fouten/")
     assert rejected.json()["results"][0]["melding"] == ADDRESS_UNKNOWN
-    assert csv_rows(english_api.get(f"/api/v1/deliveries/{delivery_id}/fouten/", HTTP_ACCEPT="text/csv")) == [
+    assert csv_rows(
+        english_api.get(f"/api/v1/deliveries/{delivery_id}/fouten/", HTTP_ACCEPT="text/csv")
+    ) == [
         ["rij", "klantnummer", "veld", "code", "melding"],
         ["6", "K-00005", "postcode", "ADRES_ONBEKEND", ADDRESS_UNKNOWN],
     ]
@@ -296,9 +327,13 @@ def test_command_prints_dutch_when_english_is_active(world, households, tmp_path
     path = tmp_path / "a.csv"
     path.write_bytes(stand(range(1, 4)))
     with translation.override("en"):
-        code, out, err = run_deliver(str(path), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+        code, out, err = run_deliver(
+            str(path), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+        )
     assert code == 0, err
-    assert "Status: verwerkt — De achterstanden zijn bijgewerkt; het verslag staat hieronder." in out
+    assert (
+        "Status: verwerkt — De achterstanden zijn bijgewerkt; het verslag staat hieronder." in out
+    )
     assert "Regels ontvangen:        3" in out
     assert "The arrears" not in out
 
@@ -315,7 +350,10 @@ def test_report_lines_are_dutch_when_english_is_active(world, households):
     delivery = delivered(world)
     with translation.override("en"):
         lines = report_lines(delivery)
-    assert lines[1] == "Status: verwerkt — De achterstanden zijn bijgewerkt; het verslag staat hieronder."
+    assert (
+        lines[1]
+        == "Status: verwerkt — De achterstanden zijn bijgewerkt; het verslag staat hieronder."
+    )
 
 
 def test_code_labels_are_english_on_the_page_and_dutch_in_the_report_data():
@@ -340,7 +378,12 @@ def test_a_delivery_and_a_column_mapping_are_named_in_the_readers_language(world
     delivery = Delivery(pk=27, creditor=world.creditor, reference_date=dt.date(2026, 11, 1))
     mapping = ColumnMapping(creditor=world.creditor)
     with translation.override("en"):
-        assert str(delivery) == f"Delivery 27 (creditor {world.creditor.pk}, reference date 2026-11-01)"
+        assert (
+            str(delivery)
+            == f"Delivery 27 (creditor {world.creditor.pk}, reference date 2026-11-01)"
+        )
         assert str(mapping) == f"Column mapping of creditor {world.creditor.pk}"
     with translation.override("nl"):
-        assert str(delivery) == f"Levering 27 (schuldeiser {world.creditor.pk}, peildatum 2026-11-01)"
+        assert (
+            str(delivery) == f"Levering 27 (schuldeiser {world.creditor.pk}, peildatum 2026-11-01)"
+        )

@@ -83,11 +83,15 @@ def differences(delivery, held: bool, expected: dict, out: Path) -> list[str]:
         "status": delivery.status,
         "afgewezen": report.get("afgewezen_per_code", {}),
         "afgewezen_rijen": sorted(
-            DeliveryRowIssue.objects.filter(delivery=delivery, is_warning=False).values_list("klantnummer", "code")
+            DeliveryRowIssue.objects.filter(delivery=delivery, is_warning=False).values_list(
+                "klantnummer", "code"
+            )
         ),
         "waarschuwingen": report.get("waarschuwingen_per_code", {}),
         "buiten_convenant": delivery.rows_outside_covenant,
-        "per_gemeente": {g["gemeentecode"]: g["regels"] for g in report.get("gerouteerd_per_gemeente", [])},
+        "per_gemeente": {
+            g["gemeentecode"]: g["regels"] for g in report.get("gerouteerd_per_gemeente", [])
+        },
         "verwerkt": delivery.rows_accepted,
         "onbekende_kolommen": sorted(report.get("onbekende_kolommen", [])),
         "veiligheidscontrole": held,
@@ -100,24 +104,34 @@ def differences(delivery, held: bool, expected: dict, out: Path) -> list[str]:
     wanted = {
         "status": DeliveryStatus.VERWERKT,
         "afgewezen": expected["afgewezen"],
-        "afgewezen_rijen": sorted((r["klantnummer"], r["code"]) for r in expected["afgewezen_rijen"]),
+        "afgewezen_rijen": sorted(
+            (r["klantnummer"], r["code"]) for r in expected["afgewezen_rijen"]
+        ),
         "waarschuwingen": expected["waarschuwingen"],
         "buiten_convenant": expected["buiten_convenant"],
         "per_gemeente": expected["per_gemeente"],
         "verwerkt": expected["verwerkt"],
         "onbekende_kolommen": unknown_columns_in_file(out, expected),
         "veiligheidscontrole": expected["veiligheidscontrole"],
-        "achterstanden": {k: expected["achterstanden"][k] for k in ("nieuw", "gewijzigd", "afgemeld")},
+        "achterstanden": {
+            k: expected["achterstanden"][k] for k in ("nieuw", "gewijzigd", "afgemeld")
+        },
     }
-    return [f"{key}: {found[key]!r} ≠ {wanted[key]!r}" for key in wanted if found[key] != wanted[key]]
+    return [
+        f"{key}: {found[key]!r} ≠ {wanted[key]!r}" for key in wanted if found[key] != wanted[key]
+    ]
 
 
 @pytest.mark.django_db
-def test_every_delivery_of_a_hostile_world_gives_the_report_of_its_ground_truth(world_dir, settings, tmp_path):
+def test_every_delivery_of_a_hostile_world_gives_the_report_of_its_ground_truth(
+    world_dir, settings, tmp_path
+):
     settings.DATA_DIR = tmp_path / "data"
     problems = []
     for expected in load_world(world_dir):
         delivery, held = deliver(world_dir, expected)
-        problems += [f"{expected['bestand']}: {d}" for d in differences(delivery, held, expected, world_dir)]
+        problems += [
+            f"{expected['bestand']}: {d}" for d in differences(delivery, held, expected, world_dir)
+        ]
     assert not problems, "\n".join(problems)
     assert list(services.incoming_dir().iterdir()) == []

@@ -52,7 +52,9 @@ def streamed(text: str) -> tuple[dict, list[str], list[list[str | None]]]:
 
 
 @settings(max_examples=150)
-@given(rows=ROWS, chunk=st.integers(1, 5), indent=st.sampled_from([None, 0, 2]), first=st.booleans())
+@given(
+    rows=ROWS, chunk=st.integers(1, 5), indent=st.sampled_from([None, 0, 2]), first=st.booleans()
+)
 def test_streamed_rows_equal_json_loads(rows, chunk, indent, first):
     body = {"achterstanden": rows, "peildatum": "2026-03-01", "soort": "stand"}
     if first:
@@ -105,7 +107,9 @@ def test_malformed_json_is_refused_whole(text):
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -114,7 +118,9 @@ JSON_VALUES = st.recursive(
 # Lists of mixed values made Polars' fast column builder raise TypeError, not PolarsError.
 @example(body={"achterstanden": [{"": [False, 0]}]})
 @example(body={"achterstanden": [{"x": [None, False, 0]}, {"x": "K1"}]})
-@given(body=st.dictionaries(st.sampled_from(["achterstanden", "soort", "x"]), JSON_VALUES, max_size=3))
+@given(
+    body=st.dictionaries(st.sampled_from(["achterstanden", "soort", "x"]), JSON_VALUES, max_size=3)
+)
 def test_any_json_object_is_read_or_refused_with_a_code(body):
     try:
         parse_delivery(json.dumps(body).encode(), filename="levering.json")

@@ -602,4 +602,6 @@ def test_identifier_safe_protects_only_what_a_spreadsheet_could_run(value, writt
     assert identifier_safe(value) == written
     # Other columns keep the stricter rule: every trigger at the start is protected.
     assert spreadsheet_safe("-123") == "'-123"
-    assert list(csv_lines(["a", "klantnummer"], [["-1", value]], identifiers=["klantnummer"]))[1].startswith("'-1;")
+    assert list(csv_lines(["a", "klantnummer"], [["-1", value]], identifiers=["klantnummer"]))[
+        1
+    ].startswith("'-1;")

@@ -23,7 +23,9 @@ def test_every_operation_documents_401_and_429_as_an_error(schema):
     for name, operation in operations(schema):
         for code in ("401", "429"):
             content = operation["responses"][code]["content"]
-            assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, name
+            assert content["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }, name
 
 
 def test_every_delivery_lookup_documents_404_as_an_error(schema):
@@ -50,9 +52,20 @@ def test_a_json_arrear_documents_every_field_of_the_contract_with_its_requiremen
     assert sorted(arrear["required"]) == sorted(REQUIRED_FIELDS)
     # JSON numbers are read as written: an amount may be a number.
     assert {"type": "number"} in arrear["properties"]["bedrag_achterstand"]["oneOf"]
-    assert all(arrear["properties"][name].get("description") for name in FIELD_NAMES if name != "woonplaats")
+    assert all(
+        arrear["properties"][name].get("description")
+        for name in FIELD_NAMES
+        if name != "woonplaats"
+    )
 
 
 def test_a_rejected_row_documents_whether_it_is_a_warning(schema):
     row = schema["components"]["schemas"]["RejectedRow"]
-    assert set(row["properties"]) == {"rij", "klantnummer", "veld", "code", "melding", "waarschuwing"}
+    assert set(row["properties"]) == {
+        "rij",
+        "klantnummer",
+        "veld",
+        "code",
+        "melding",
+        "waarschuwing",
+    }

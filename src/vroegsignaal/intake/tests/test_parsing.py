@@ -488,9 +488,10 @@ def test_xlsx_sheet_with_a_document_type_is_refused_before_any_reader_parses_it(
 
 def test_xlsx_with_comments_and_an_empty_part_before_the_root_is_read():
     def with_comment(sheet: bytes) -> bytes:
-        return b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- door een export -->\n" + sheet[
-            sheet.index(b"<worksheet") :
-        ]
+        return (
+            b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- door een export -->\n"
+            + sheet[sheet.index(b"<worksheet") :]
+        )
 
     data = _xlsx_with_part("xl/worksheets/sheet1.xml", with_comment)
     with zipfile.ZipFile(io.BytesIO(data), "a") as package:
@@ -584,7 +585,9 @@ MIXED_HEADER = "klantnummer;achternaam;postcode;huisnummer;voorletters;geboorted
 
 def test_a_file_of_utf8_with_a_byte_that_is_not_is_read_as_windows_1252_and_names_the_row(tmp_path):
     rest = ";1234AB;1;J;1980-01-01;10;2026-01-01\n"
-    data = (MIXED_HEADER + "K-1;Müller" + rest + "K-2;Jansen" + rest).encode("utf-8") + ("K-3;Gruß" + rest).encode("cp1252")
+    data = (MIXED_HEADER + "K-1;Müller" + rest + "K-2;Jansen" + rest).encode("utf-8") + (
+        "K-3;Gruß" + rest
+    ).encode("cp1252")
     (tmp_path / "a.csv").write_bytes(data)
     for source in (data, tmp_path / "a.csv"):  # in memory and memory-mapped
         parsed = parse_delivery(source, filename="a.csv", soort="stand")

@@ -19,7 +19,9 @@ def big_json(rows: int, tail: str = "") -> bytes:
 def preview_of(world, data: bytes, filename: str) -> services.Preview:
     staged = services.stage_file(data)
     try:
-        return services.preview_delivery(world.creditor, staged.path, filename=filename, kind="stand")
+        return services.preview_delivery(
+            world.creditor, staged.path, filename=filename, kind="stand"
+        )
     finally:
         staged.path.unlink()
 

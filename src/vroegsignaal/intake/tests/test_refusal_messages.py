@@ -40,8 +40,14 @@ def today() -> str:
             "De peildatum ontbreekt; geef de datum waarop de achterstanden gelden mee als JJJJ-MM-DD "
             "(bijvoorbeeld {today}).",
         ),
-        ("01-11-2026", "De peildatum is geen geldige datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld {today})."),
-        ("2026-02-30", "De peildatum is geen geldige datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld {today})."),
+        (
+            "01-11-2026",
+            "De peildatum is geen geldige datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld {today}).",
+        ),
+        (
+            "2026-02-30",
+            "De peildatum is geen geldige datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld {today}).",
+        ),
         (
             "2999-01-01",
             "De peildatum 2999-01-01 ligt in de toekomst; de peildatum is de datum waarop de achterstanden "
@@ -58,30 +64,46 @@ def today() -> str:
 )
 def test_peildatum_refusal_says_which_problem_it_is(world, households, peildatum, expected):
     delivery = deliver(world, stand(range(1, 4)), reference_date=peildatum)
-    assert refusal(delivery) == {"codes": ["PEILDATUM_ONGELDIG"], "melding": expected.format(today=today())}
+    assert refusal(delivery) == {
+        "codes": ["PEILDATUM_ONGELDIG"],
+        "melding": expected.format(today=today()),
+    }
 
 
 def test_a_json_body_with_a_future_peildatum_names_it(world, households):
     body = {"peildatum": "2099-01-01", "achterstanden": [row(n) for n in range(1, 4)]}
-    delivery = deliver(world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None)
+    delivery = deliver(
+        world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None
+    )
     assert refusal(delivery)["melding"].startswith("De peildatum 2099-01-01 ligt in de toekomst;")
 
 
-def test_a_json_body_with_a_peildatum_before_2000_is_refused_not_a_failed_processing(world, households):
+def test_a_json_body_with_a_peildatum_before_2000_is_refused_not_a_failed_processing(
+    world, households
+):
     body = {"peildatum": "0001-01-01", "achterstanden": [row(n) for n in range(1, 4)]}
-    delivery = deliver(world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None)
+    delivery = deliver(
+        world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None
+    )
     assert refusal(delivery)["melding"].startswith("De peildatum 0001-01-01 ligt vóór 2000-01-01;")
 
 
 def test_a_json_body_without_peildatum_says_it_is_missing(world, households):
     body = {"achterstanden": [row(n) for n in range(1, 4)]}
-    delivery = deliver(world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None)
+    delivery = deliver(
+        world, json.dumps(body).encode(), filename="levering.json", reference_date=None, kind=None
+    )
     assert refusal(delivery)["melding"].startswith("De peildatum ontbreekt;")
 
 
 def test_a_json_body_whose_peildatum_differs_from_the_given_one_names_both(world, households):
     body = {"peildatum": "2026-10-01", "achterstanden": [row(n) for n in range(1, 4)]}
-    delivery = deliver(world, json.dumps(body).encode(), filename="levering.json", reference_date=dt.date(2026, 11, 1))
+    delivery = deliver(
+        world,
+        json.dumps(body).encode(),
+        filename="levering.json",
+        reference_date=dt.date(2026, 11, 1),
+    )
     assert refusal(delivery) == {
         "codes": ["PEILDATUM_ONGELDIG"],
         "melding": "De peildatum in het bestand (2026-10-01) wijkt af van de opgegeven peildatum "
@@ -148,13 +170,19 @@ LOWER = (
     ("above", "row", "said"),
     [
         (["Achterstanden Woonstichting De Brug per 01-10-2026"], 2, "regel"),
-        (["Achterstanden Woonstichting De Brug;;;;;;;;", "Export: 02-10-2026 07:00"], 3, "2 regels"),
+        (
+            ["Achterstanden Woonstichting De Brug;;;;;;;;", "Export: 02-10-2026 07:00"],
+            3,
+            "2 regels",
+        ),
         (["Achterstanden", ""], 3, "2 regels"),
         (["Achterstanden, export van 1 oktober"], 2, "regel"),  # a comma in the title: no delimiter
     ],
     ids=["titel", "titel-met-puntkommas-en-datum", "titel-en-lege-regel", "titel-met-komma"],
 )
-def test_a_csv_with_a_title_above_the_column_names_is_refused_saying_where_they_are(above, row, said):
+def test_a_csv_with_a_title_above_the_column_names_is_refused_saying_where_they_are(
+    above, row, said
+):
     content = "\n".join(above).encode() + b"\n" + raw_csv(HEADER)
     with pytest.raises(DeliveryRefused) as caught:
         parse_delivery(content, filename="a.csv", soort="stand")
@@ -166,7 +194,9 @@ def test_an_xlsx_with_a_title_above_the_column_names_is_refused_saying_where_the
     from .test_parsing import HEADER as XLSX_HEADER
     from .test_parsing import XLSX_ROW, xlsx_bytes
 
-    data = xlsx_bytes({"Achterstanden": [["Achterstanden per 1 oktober 2026"], [], XLSX_HEADER, XLSX_ROW]})
+    data = xlsx_bytes(
+        {"Achterstanden": [["Achterstanden per 1 oktober 2026"], [], XLSX_HEADER, XLSX_ROW]}
+    )
     with pytest.raises(DeliveryRefused) as caught:
         parse_delivery(data, soort="stand")
     assert caught.value.code == Code.KOLOM_ONTBREEKT
@@ -174,7 +204,9 @@ def test_an_xlsx_with_a_title_above_the_column_names_is_refused_saying_where_the
 
 
 def test_without_the_column_names_further_down_the_missing_columns_are_named():
-    content = b"Achterstanden per 1 oktober 2026\n" + raw_csv([h for h in HEADER if h != "postcode"])
+    content = b"Achterstanden per 1 oktober 2026\n" + raw_csv(
+        [h for h in HEADER if h != "postcode"]
+    )
     with pytest.raises(DeliveryRefused) as caught:
         parse_delivery(content, filename="a.csv", soort="stand")
     assert caught.value.message.startswith("Verplichte kolommen ontbreken: ")
@@ -184,5 +216,8 @@ def test_a_title_over_a_delivery_refuses_it_and_changes_nothing(world, household
     from vroegsignaal.households.models import Arrear
 
     delivery = deliver(world, b"Achterstanden oktober\n" + stand(range(1, 4)))
-    assert refusal(delivery) == {"codes": ["KOLOM_ONTBREEKT"], "melding": LOWER.format(row=2, above="regel")}
+    assert refusal(delivery) == {
+        "codes": ["KOLOM_ONTBREEKT"],
+        "melding": LOWER.format(row=2, above="regel"),
+    }
     assert not Arrear.objects.exists()

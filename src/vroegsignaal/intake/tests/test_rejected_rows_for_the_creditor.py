@@ -14,11 +14,17 @@ from .support import PEILDATUM
 
 def deliver(world, text: str):
     return services.receive_delivery(
-        world.creditor, text.encode("cp1252"), filename="export.csv", reference_date=PEILDATUM, via=Via.CLI
+        world.creditor,
+        text.encode("cp1252"),
+        filename="export.csv",
+        reference_date=PEILDATUM,
+        via=Via.CLI,
     )
 
 
-OWN_HEADERS = "Klantnr;Initialen;Achternaam;Gebdat;Pc;Huisnr;Openstaand bedrag;Datum achterstand;E-mail\n"
+OWN_HEADERS = (
+    "Klantnr;Initialen;Achternaam;Gebdat;Pc;Huisnr;Openstaand bedrag;Datum achterstand;E-mail\n"
+)
 
 
 def test_messages_name_the_creditors_own_column_and_rows_count_the_header(world, households):
@@ -33,7 +39,9 @@ def test_messages_name_the_creditors_own_column_and_rows_count_the_header(world,
         "K-7;J.;Jansen;17-05-1980;1234AB;7;150,00;01-09-2026;\n",
     ]
     delivery = deliver(world, "".join(lines))
-    rows = [(i.row, i.klantnummer, i.field, i.code, i.message) for i in services.rejected_rows(delivery)]
+    rows = [
+        (i.row, i.klantnummer, i.field, i.code, i.message) for i in services.rejected_rows(delivery)
+    ]
     assert rows == [
         (
             3,
@@ -70,7 +78,9 @@ def test_messages_name_the_creditors_own_column_and_rows_count_the_header(world,
 
 
 def test_rows_rejected_as_duplicates_say_that_all_of_them_are_rejected(world, households):
-    lines = [OWN_HEADERS] + [f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(1, 8)]
+    lines = [OWN_HEADERS] + [
+        f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(1, 8)
+    ]
     lines.append("K-1;J.;Jansen;17-05-1980;1234AB;1;12,00;01-09-2026;\n")
     delivery = deliver(world, "".join(lines))
     assert [(i.row, i.code, i.message) for i in services.rejected_rows(delivery)] == [
@@ -120,10 +130,14 @@ def test_a_hostile_header_is_named_without_control_characters_and_shortened():
 
 
 def test_the_csv_keeps_a_klantnummer_exact_unless_a_spreadsheet_could_run_it(world, households):
-    lines = [OWN_HEADERS] + [
-        f"{k};J.;Jansen;17-05-1980;1234AB;{n};-1,00;01-09-2026;\n"
-        for n, k in enumerate(["-123", "+31612345678", "-2+3", "=1+1"], start=1)
-    ] + [f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(5, 10)]
+    lines = (
+        [OWN_HEADERS]
+        + [
+            f"{k};J.;Jansen;17-05-1980;1234AB;{n};-1,00;01-09-2026;\n"
+            for n, k in enumerate(["-123", "+31612345678", "-2+3", "=1+1"], start=1)
+        ]
+        + [f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(5, 10)]
+    )
     delivery = deliver(world, "".join(lines))
     text = "".join(services.rejected_rows_csv_lines(delivery))
     assert [line.split(";")[:2] for line in text.splitlines()] == [
@@ -137,10 +151,16 @@ def test_the_csv_keeps_a_klantnummer_exact_unless_a_spreadsheet_could_run_it(wor
 
 def test_a_file_mixing_utf8_and_windows_1252_gets_a_note_naming_the_row(world, households):
     head = OWN_HEADERS.encode("cp1252")
-    utf8 = "".join(f"K-{n};J.;Müller;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(1, 4)).encode("utf-8")
+    utf8 = "".join(
+        f"K-{n};J.;Müller;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(1, 4)
+    ).encode("utf-8")
     cp1252 = "K-4;J.;Gruß;17-05-1980;1234AB;4;10,00;01-09-2026;\n".encode("cp1252")
     delivery = services.receive_delivery(
-        world.creditor, head + utf8 + cp1252, filename="export.csv", reference_date=PEILDATUM, via=Via.CLI
+        world.creditor,
+        head + utf8 + cp1252,
+        filename="export.csv",
+        reference_date=PEILDATUM,
+        via=Via.CLI,
     )
     assert delivery.status == "verwerkt"  # read as Windows-1252, as the spec says
     assert delivery.report["opmerkingen"] == [
@@ -153,6 +173,6 @@ def test_a_file_mixing_utf8_and_windows_1252_gets_a_note_naming_the_row(world, h
             "Lever het hele bestand in één codering, bij voorkeur UTF-8.",
         }
     ]
-    assert not deliver(world, OWN_HEADERS + "K-9;J.;Gruß;17-05-1980;1234AB;9;10,00;01-09-2026;\n").report[
-        "opmerkingen"
-    ]
+    assert not deliver(
+        world, OWN_HEADERS + "K-9;J.;Gruß;17-05-1980;1234AB;9;10,00;01-09-2026;\n"
+    ).report["opmerkingen"]

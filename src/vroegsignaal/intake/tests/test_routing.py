@@ -19,8 +19,17 @@ REGISTER = pl.DataFrame(
         (9, "5555XX", 2, "", "", "0998", 98, None, None),
         (10, "5555XX", 3, "", "", "0997", 97, None, None),
     ],
-    schema=["id", "postcode", "huisnummer", "huisletter", "toevoeging", "municipality_code",
-            "municipality_id", "buurt_code", "wijk_code"],
+    schema=[
+        "id",
+        "postcode",
+        "huisnummer",
+        "huisletter",
+        "toevoeging",
+        "municipality_code",
+        "municipality_id",
+        "buurt_code",
+        "wijk_code",
+    ],
     orient="row",
 )
 
@@ -28,8 +37,13 @@ REGISTER = pl.DataFrame(
 def rows(*items) -> pl.DataFrame:
     return pl.DataFrame(
         [(i + 2, *item) for i, item in enumerate(items)],
-        schema={"rij": pl.Int64, "postcode": pl.String, "huisnummer": pl.Int64, "huisletter": pl.String,
-                "huisnummertoevoeging": pl.String},
+        schema={
+            "rij": pl.Int64,
+            "postcode": pl.String,
+            "huisnummer": pl.Int64,
+            "huisletter": pl.String,
+            "huisnummertoevoeging": pl.String,
+        },
         orient="row",
     )
 

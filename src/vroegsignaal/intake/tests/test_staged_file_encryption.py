@@ -259,7 +259,11 @@ def test_a_large_upload_on_the_page_is_sealed_as_it_arrives(
     client = verified_client(world.user)
     response = client.post(
         "/leveringen/nieuw/",
-        {"file": SimpleUploadedFile("levering.csv", content()), "peildatum": "2026-11-01", "soort": "stand"},
+        {
+            "file": SimpleUploadedFile("levering.csv", content()),
+            "peildatum": "2026-11-01",
+            "soort": "stand",
+        },
     )
     assert response.status_code == 302
     [written] = sealed_uploads
@@ -281,7 +285,11 @@ def test_a_large_upload_through_the_api_is_sealed_as_it_arrives(
     client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
     response = client.post(
         "/api/v1/deliveries/",
-        {"file": SimpleUploadedFile("levering.csv", content()), "peildatum": "2026-11-01", "soort": "stand"},
+        {
+            "file": SimpleUploadedFile("levering.csv", content()),
+            "peildatum": "2026-11-01",
+            "soort": "stand",
+        },
         format="multipart",
     )
     assert response.status_code == 202, response.content

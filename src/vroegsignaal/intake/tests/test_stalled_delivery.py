@@ -242,7 +242,9 @@ def test_the_beheerder_processes_stalled_deliveries_again_from_the_admin(
 ):
     stalled = killed_mid_processing(world, minutes_ago=20)
     running = killed_mid_processing(world, minutes_ago=1, creditor=world.other_creditor)
-    beheerder = UserFactory(username="beheer", role=Role.BEHEERDER, municipality=None)  # the role grants
+    beheerder = UserFactory(
+        username="beheer", role=Role.BEHEERDER, municipality=None
+    )  # the role grants
     client = verified_client(beheerder)
     listing = client.get("/beheer/intake/delivery/").content.decode()
     assert "Staat stil sinds" in listing
@@ -269,8 +271,6 @@ def test_the_beheerder_processes_stalled_deliveries_again_from_the_admin(
 # --- the command -------------------------------------------------------------------
 
 
-
-
 def test_deliver_opnieuw_takes_a_stalled_delivery(world, households, queued):
     delivery = killed_mid_processing(world, minutes_ago=20)
     code, out, err = run("--opnieuw", str(delivery.pk))
@@ -292,7 +292,9 @@ def test_deliver_opnieuw_refuses_a_running_delivery_unless_forced(world, househo
     assert AuditEvent.objects.get(purpose="levering opnieuw verwerkt").details["geforceerd"] is True
 
 
-def test_the_api_tells_a_creditor_system_that_its_delivery_stalled(world, households, queued, settings):
+def test_the_api_tells_a_creditor_system_that_its_delivery_stalled(
+    world, households, queued, settings
+):
     from rest_framework.test import APIClient
 
     settings.DELIVERY_STALLED_AFTER = 15 * 60
@@ -397,5 +399,8 @@ def test_the_overdue_filter_selects_exactly_what_the_per_delivery_methods_say(
     by_method = {
         d.pk for d in Delivery.objects.all() if d.stalled_since(now) or d.waiting_since(now)
     }
-    assert set(Delivery.objects.filter(Delivery.overdue(now)).values_list("pk", flat=True)) == by_method
+    assert (
+        set(Delivery.objects.filter(Delivery.overdue(now)).values_list("pk", flat=True))
+        == by_method
+    )
     assert len(by_method) == 4  # at 15, at 15, without heartbeat, failure noted

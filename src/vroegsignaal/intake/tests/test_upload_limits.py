@@ -52,8 +52,12 @@ def big_file(size: int, name="levering.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"x" * size, content_type="text/csv")
 
 
-@pytest.mark.parametrize("path", ["/account/login/", "/health/", "/leveringen/nieuw/", "/api/v1/deliveries/"])
-def test_an_anonymous_multipart_post_writes_nothing_to_the_incoming_folder(world, written, settings, path):
+@pytest.mark.parametrize(
+    "path", ["/account/login/", "/health/", "/leveringen/nieuw/", "/api/v1/deliveries/"]
+)
+def test_an_anonymous_multipart_post_writes_nothing_to_the_incoming_folder(
+    world, written, settings, path
+):
     # Past the memory handler (FILE_UPLOAD_MAX_MEMORY_SIZE, 5 MiB): before the fix, sealed to disk.
     client = Client(enforce_csrf_checks=True)  # the CSRF check is what reads the body first
     client.get("/account/login/")  # anyone gets a CSRF cookie; without one the body is not read
@@ -71,7 +75,10 @@ def test_a_logged_in_user_who_may_not_deliver_writes_nothing(world, written, set
     client.get("/leveringen/")  # a CSRF cookie
     response = client.post(
         "/leveringen/nieuw/",
-        {"csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value, "file": big_file(5000)},
+        {
+            "csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value,
+            "file": big_file(5000),
+        },
     )
     assert response.status_code == 403
     assert written["opened"] == [] and incoming() == []
@@ -99,8 +106,13 @@ def creditor_client(world, settings):
     client.get("/leveringen/nieuw/")  # a CSRF cookie
 
     def post(file, **fields):
-        data = {"csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value, "peildatum": "2026-11-01",
-                "soort": "stand", "file": file, **fields}
+        data = {
+            "csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value,
+            "peildatum": "2026-11-01",
+            "soort": "stand",
+            "file": file,
+            **fields,
+        }
         return client.post("/leveringen/nieuw/", data)
 
     client.post_upload = post
@@ -131,7 +143,9 @@ def test_a_creditors_request_beyond_limit_and_envelope_is_not_written_at_all(
     assert written["opened"] == [] and incoming() == []
 
 
-def test_a_creditors_large_upload_within_the_limit_still_works(world, households, written, settings, creditor_client):
+def test_a_creditors_large_upload_within_the_limit_still_works(
+    world, households, written, settings, creditor_client
+):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
     content = stand(range(1, 6))
     response = creditor_client.post_upload(SimpleUploadedFile("levering.csv", content))
@@ -142,7 +156,9 @@ def test_a_creditors_large_upload_within_the_limit_still_works(world, households
     assert not left.startswith(uploads.UPLOAD_PREFIX)
 
 
-def test_an_api_file_over_the_limit_is_413_and_nothing_is_kept(world, households, written, settings):
+def test_an_api_file_over_the_limit_is_413_and_nothing_is_kept(
+    world, households, written, settings
+):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
     settings.MAX_DELIVERY_BYTES = 200_000
     _key, text = services.create_api_key(world.creditor, "Incassosysteem", world.user)

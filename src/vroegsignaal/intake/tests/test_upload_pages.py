@@ -26,7 +26,9 @@ def upload(client, content: bytes, name="levering.csv", peildatum="2026-11-01", 
     )
 
 
-def test_upload_shows_a_preview_with_the_mapping_then_submitting_delivers(world, households, browser):
+def test_upload_shows_a_preview_with_the_mapping_then_submitting_delivers(
+    world, households, browser
+):
     content = csv_bytes([row(n) for n in range(1, 4)]).replace(b"klantnummer;", b"Debiteur;", 1)
     ColumnMapping.objects.create(creditor=world.creditor, mapping={"Debiteur": "klantnummer"})
     response = upload(browser, content)
@@ -54,7 +56,9 @@ def test_preview_shows_the_peildatum_and_kind_as_words(world, households, browse
     assert "<dd>1 november 2026</dd>" in html and "<dd>Mutatie (alleen wijzigingen)</dd>" in html
 
 
-def test_preview_of_a_file_with_missing_columns_explains_and_offers_the_mapping(world, households, browser):
+def test_preview_of_a_file_with_missing_columns_explains_and_offers_the_mapping(
+    world, households, browser
+):
     content = b"nummer;achternaam\n1;Jansen\n"
     upload(browser, content)
     html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
@@ -78,7 +82,9 @@ def test_saving_the_mapping_from_the_preview(world, households, browser):
     assert "K-00001" in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
 
 
-def test_a_mapping_the_preview_cannot_save_is_shown_again_with_its_errors(world, households, browser):
+def test_a_mapping_the_preview_cannot_save_is_shown_again_with_its_errors(
+    world, households, browser
+):
     """It used to be dropped without a word: back to the preview, as if saved."""
     upload(browser, csv_bytes([row(1)]).replace(b"klantnummer;", b"Debiteur;", 1))
     form = {
@@ -98,7 +104,10 @@ def test_a_mapping_the_preview_cannot_save_is_shown_again_with_its_errors(world,
     assert not ColumnMapping.objects.exists()
     # A form without its management fields is refused the same way.
     response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "kolommen"})
-    assert response.status_code == 200 and "De kolomindeling is niet opgeslagen" in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "De kolomindeling is niet opgeslagen" in response.content.decode()
+    )
     assert not ColumnMapping.objects.exists() and not Delivery.objects.exists()
 
 
@@ -118,14 +127,22 @@ def test_future_peildatum_is_a_form_error(world, households, browser):
 def test_a_peildatum_before_2000_is_a_form_error(world, households, browser):
     response = upload(browser, csv_bytes([row(1)]), peildatum="0001-01-01")
     assert response.status_code == 200
-    assert response.context["form"].errors == {"peildatum": ["De peildatum ligt vóór 1 januari 2000."]}
+    assert response.context["form"].errors == {
+        "peildatum": ["De peildatum ligt vóór 1 januari 2000."]
+    }
     assert not Delivery.objects.exists()
 
 
-def test_status_fragment_polls_while_running_and_stops_with_the_report(world, households, browser, monkeypatch):
+def test_status_fragment_polls_while_running_and_stops_with_the_report(
+    world, households, browser, monkeypatch
+):
     monkeypatch.setattr(services, "_enqueue", lambda pk: None)
     delivery = services.receive_delivery(
-        world.creditor, stand(range(1, 4)), filename="a.csv", reference_date="2026-11-01", via="upload",
+        world.creditor,
+        stand(range(1, 4)),
+        filename="a.csv",
+        reference_date="2026-11-01",
+        via="upload",
         background=True,
     )
     running = browser.get(f"/leveringen/{delivery.pk}/status/").content.decode()
@@ -150,8 +167,16 @@ def test_rejected_rows_download_is_csv_and_audited(world, households, browser):
 
 
 def test_held_delivery_is_confirmed_on_its_page(world, households, browser):
-    services.receive_delivery(world.creditor, stand(range(1, 11)), filename="a.csv", reference_date="2026-11-01", via="upload")
-    held = services.receive_delivery(world.creditor, stand([1]), filename="b.csv", reference_date="2026-11-08", via="upload")
+    services.receive_delivery(
+        world.creditor,
+        stand(range(1, 11)),
+        filename="a.csv",
+        reference_date="2026-11-01",
+        via="upload",
+    )
+    held = services.receive_delivery(
+        world.creditor, stand([1]), filename="b.csv", reference_date="2026-11-08", via="upload"
+    )
     page = browser.get(f"/leveringen/{held.pk}/").content.decode()
     assert "Bevestigen en verwerken" in page
     browser.post(f"/leveringen/{held.pk}/bevestigen/")
@@ -160,8 +185,16 @@ def test_held_delivery_is_confirmed_on_its_page(world, households, browser):
 
 
 def test_list_shows_own_deliveries_only(world, households, browser):
-    services.receive_delivery(world.creditor, stand([1]), filename="mijn.csv", reference_date="2026-11-01", via="upload")
-    services.receive_delivery(world.other_creditor, stand([2]), filename="andermans.csv", reference_date="2026-11-01", via="upload")
+    services.receive_delivery(
+        world.creditor, stand([1]), filename="mijn.csv", reference_date="2026-11-01", via="upload"
+    )
+    services.receive_delivery(
+        world.other_creditor,
+        stand([2]),
+        filename="andermans.csv",
+        reference_date="2026-11-01",
+        via="upload",
+    )
     html = browser.get("/leveringen/").content.decode()
     assert "mijn.csv" in html and "andermans.csv" not in html
 
@@ -183,9 +216,16 @@ def test_api_key_is_shown_once_and_can_be_revoked(world, households, browser):
 
 
 def test_other_roles_get_403(world, households, verified_client):
-    coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=world.voorbeeldstad)
+    coordinator = UserFactory(
+        username="coord", role=Role.COORDINATOR, municipality=world.voorbeeldstad
+    )
     client = verified_client(coordinator)
-    for url in ("/leveringen/", "/leveringen/nieuw/", "/leveringen/api-sleutels/", "/leveringen/kolommen/"):
+    for url in (
+        "/leveringen/",
+        "/leveringen/nieuw/",
+        "/leveringen/api-sleutels/",
+        "/leveringen/kolommen/",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -194,9 +234,19 @@ def test_navigation_shows_leveringen_to_creditor_staff(world, browser):
 
 
 def test_list_says_a_held_stand_the_creditor_declined_was_not_confirmed(world, households, browser):
-    services.receive_delivery(world.creditor, stand(range(1, 11)), filename="vol.csv", reference_date="2026-11-01", via="upload")
+    services.receive_delivery(
+        world.creditor,
+        stand(range(1, 11)),
+        filename="vol.csv",
+        reference_date="2026-11-01",
+        via="upload",
+    )
     held = services.receive_delivery(
-        world.creditor, stand(range(1, 3)), filename="half.csv", reference_date="2026-11-08", via="upload"
+        world.creditor,
+        stand(range(1, 3)),
+        filename="half.csv",
+        reference_date="2026-11-08",
+        via="upload",
     )
     declined = services.decline_delivery(held, world.user)
     assert declined.declined_by_creditor
@@ -207,9 +257,19 @@ def test_list_says_a_held_stand_the_creditor_declined_was_not_confirmed(world, h
 
 
 def test_an_older_stand_held_says_the_later_peildatum_as_a_date(world, households, browser):
-    services.receive_delivery(world.creditor, stand(range(1, 11)), filename="nov.csv", reference_date="2026-11-08", via="upload")
+    services.receive_delivery(
+        world.creditor,
+        stand(range(1, 11)),
+        filename="nov.csv",
+        reference_date="2026-11-08",
+        via="upload",
+    )
     held = services.receive_delivery(
-        world.creditor, stand(range(1, 11)), filename="okt.csv", reference_date="2026-10-08", via="upload"
+        world.creditor,
+        stand(range(1, 11)),
+        filename="okt.csv",
+        reference_date="2026-10-08",
+        via="upload",
     )
     html = browser.get(f"/leveringen/{held.pk}/").content.decode()
     assert "een latere peildatum (8 november 2026)" in html
@@ -224,15 +284,21 @@ def test_report_shows_how_the_files_columns_were_read(world, households, browser
     delivery = Delivery.objects.get()
     page = browser.get(f"/leveringen/{delivery.pk}/").content.decode()
     assert "Zo zijn uw kolommen gelezen" in page
-    mapping = page[page.index("Zo zijn uw kolommen gelezen"):]
+    mapping = page[page.index("Zo zijn uw kolommen gelezen") :]
     assert '<code>klantnummer</code></td><td class="utrecht-table__cell">Debiteur</td>' in mapping
-    assert mapping.index("<code>klantnummer</code>") < mapping.index("<code>achternaam</code>")  # the spec's order
+    assert mapping.index("<code>klantnummer</code>") < mapping.index(
+        "<code>achternaam</code>"
+    )  # the spec's order
     assert "ook de geaccepteerde regels zijn niet verwerkt" not in page
 
 
 def test_a_refused_report_says_its_accepted_rows_were_not_applied(world, households, browser):
-    bad = [row(n, postcode="XXXX") for n in range(1, 4)] + [row(4)]  # more than half rejected: TE_VEEL_FOUTEN
-    delivery = services.receive_delivery(world.creditor, csv_bytes(bad), filename="a.csv", reference_date="2026-11-01")
+    bad = [row(n, postcode="XXXX") for n in range(1, 4)] + [
+        row(4)
+    ]  # more than half rejected: TE_VEEL_FOUTEN
+    delivery = services.receive_delivery(
+        world.creditor, csv_bytes(bad), filename="a.csv", reference_date="2026-11-01"
+    )
     assert delivery.status == "afgewezen" and delivery.rows_accepted == 1
     page = browser.get(f"/leveringen/{delivery.pk}/").content.decode()
     assert "de levering is geweigerd, dus ook de geaccepteerde regels zijn niet verwerkt" in page

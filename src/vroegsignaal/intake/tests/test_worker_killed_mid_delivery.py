@@ -71,20 +71,37 @@ def copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-def test_worker_killed_while_applying_changes_nothing_and_processing_again_gives_the_same_result(tmp_path):
+def test_worker_killed_while_applying_changes_nothing_and_processing_again_gives_the_same_result(
+    tmp_path,
+):
     database = tmp_path / "vroegsignaal.sqlite3"
     env = environment(database, tmp_path / "data")
     run([str(VROEGSIGNAAL), "migrate", "--no-input", "-v", "0"], env)
     run([sys.executable, str(HELPER), "setup"], env)
     first = tmp_path / "stand-1.csv"
     first.write_bytes(stand(range(1, 31)))
-    run([str(VROEGSIGNAAL), "deliver", str(first), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"], env)
+    run(
+        [
+            str(VROEGSIGNAAL),
+            "deliver",
+            str(first),
+            "--creditor",
+            "WOONBRUG",
+            "--peildatum",
+            "2026-11-01",
+        ],
+        env,
+    )
     before = query(database, ARREARS)
     assert len(before) == 30
 
     # The next stand: 5 cleared, 2 changed, 4 new (one known only by its postcode), 1 rejected.
     rows = [row(n) for n in range(1, 24)] + [row(n, bedrag_achterstand="999,99") for n in (24, 25)]
-    rows += [row(n) for n in range(31, 34)] + [row(900, klantnummer="K-PC")] + [row(34, geboortedatum="?")]
+    rows += (
+        [row(n) for n in range(31, 34)]
+        + [row(900, klantnummer="K-PC")]
+        + [row(34, geboortedatum="?")]
+    )
     second = tmp_path / "stand-2.csv"
     second.write_bytes(csv_bytes(rows))
     deliver = ["deliver", str(second), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08"]
@@ -122,7 +139,9 @@ def test_worker_killed_while_applying_changes_nothing_and_processing_again_gives
     assert query(database, ARREARS) == before
     killed = query(database, DELIVERY, (2,))[0]
     assert killed[0] == "in_behandeling"
-    assert (tmp_path / "data" / "incoming" / killed[-1]).exists(), "the staged file must survive the crash"
+    assert (tmp_path / "data" / "incoming" / killed[-1]).exists(), (
+        "the staged file must survive the crash"
+    )
 
     # Just killed: the heartbeat is recent, so --opnieuw does not set a second worker to it
     # unless told that this one is dead (after DELIVERY_STALLED_AFTER it would without).

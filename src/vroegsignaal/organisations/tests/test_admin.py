@@ -42,7 +42,11 @@ def test_a_covenant_is_made_in_the_admin(beheerder_client):
     )
     assert response.status_code == 302
     covenant = Covenant.objects.get()
-    assert (covenant.creditor, covenant.municipality, covenant.bsn_allowed) == (creditor, municipality, False)
+    assert (covenant.creditor, covenant.municipality, covenant.bsn_allowed) == (
+        creditor,
+        municipality,
+        False,
+    )
 
 
 def test_organisations_are_not_deleted_in_the_admin(beheerder_client):
@@ -55,17 +59,31 @@ def test_a_user_made_in_the_admin_gets_a_one_time_password_shown_once(beheerder_
     municipality = MunicipalityFactory()
     response = beheerder_client.post(
         "/beheer/organisations/user/add/",
-        {"username": "nieuwe.coordinator", "email": "", "role": Role.COORDINATOR, "municipality": municipality.pk},
+        {
+            "username": "nieuwe.coordinator",
+            "email": "",
+            "role": Role.COORDINATOR,
+            "municipality": municipality.pk,
+        },
         follow=True,
     )
     user = User.objects.get(username="nieuwe.coordinator")
-    assert (user.role, user.municipality, user.must_change_password) == (Role.COORDINATOR, municipality, True)
+    assert (user.role, user.municipality, user.must_change_password) == (
+        Role.COORDINATOR,
+        municipality,
+        True,
+    )
     assert not user.is_superuser and not user.is_staff
     [text] = [str(m) for m in response.context["messages"] if "eenmalige wachtwoord" in str(m)]
     one_time = text.split(" is: ", 1)[1].split(" ", 1)[0]
     assert user.check_password(one_time)
     # Shown once: not on the user's page, and not kept in a cookie on the way.
-    assert one_time not in beheerder_client.get(f"/beheer/organisations/user/{user.pk}/change/").content.decode()
+    assert (
+        one_time
+        not in beheerder_client.get(
+            f"/beheer/organisations/user/{user.pk}/change/"
+        ).content.decode()
+    )
     assert all(one_time not in morsel.value for morsel in response.cookies.values())
 
 
@@ -102,7 +120,10 @@ def test_the_beheerder_removes_a_lost_second_factor_without_seeing_its_secret(be
     page = beheerder_client.get(f"/beheer/otp_totp/totpdevice/{device.pk}/change/")
     assert page.status_code == 200
     assert device.key not in page.content.decode()
-    assert beheerder_client.get(f"/beheer/otp_totp/totpdevice/{device.pk}/config/").status_code in (403, 404)
+    assert beheerder_client.get(f"/beheer/otp_totp/totpdevice/{device.pk}/config/").status_code in (
+        403,
+        404,
+    )
     beheerder_client.post(f"/beheer/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
 
@@ -123,7 +144,9 @@ def test_a_municipality_made_in_the_admin_gets_the_default_rules_and_trays(behee
     from vroegsignaal.signals.models import Tray
     from vroegsignaal.signals.services import current_rules
 
-    response = beheerder_client.post("/beheer/organisations/municipality/add/", {"code": "0777", "name": "Nieuwstad"})
+    response = beheerder_client.post(
+        "/beheer/organisations/municipality/add/", {"code": "0777", "name": "Nieuwstad"}
+    )
     assert response.status_code == 302
     municipality = Municipality.objects.get(code="0777")
     assert current_rules(municipality) is not None
@@ -134,7 +157,12 @@ def test_a_team_with_neighbourhoods_of_another_municipality_is_refused(beheerder
     from vroegsignaal.organisations.models import Team
 
     municipality = MunicipalityFactory(code="0777")
-    data = {"municipality": municipality.pk, "code": "NIEUW", "name": "Wijkteam Nieuw", "neighbourhood_codes": '["WK077701", "BU036300"]'}
+    data = {
+        "municipality": municipality.pk,
+        "code": "NIEUW",
+        "name": "Wijkteam Nieuw",
+        "neighbourhood_codes": '["WK077701", "BU036300"]',
+    }
     response = beheerder_client.post("/beheer/organisations/team/add/", data)
     assert response.status_code == 200
     assert "BU036300 hoort niet bij deze gemeente." in response.content.decode()
@@ -143,14 +171,23 @@ def test_a_team_with_neighbourhoods_of_another_municipality_is_refused(beheerder
     assert Team.objects.get(code="NIEUW").neighbourhood_codes == ["WK077701"]
 
 
-@pytest.mark.parametrize("codes", ["9" * 5000, "[" + "9" * 5000 + "]", "1e309", "NaN", "[\"WK077701\"", "\x00"])
-def test_neighbourhood_codes_that_are_no_list_of_codes_are_refused_not_a_crash(beheerder_client, codes):
+@pytest.mark.parametrize(
+    "codes", ["9" * 5000, "[" + "9" * 5000 + "]", "1e309", "NaN", '["WK077701"', "\x00"]
+)
+def test_neighbourhood_codes_that_are_no_list_of_codes_are_refused_not_a_crash(
+    beheerder_client, codes
+):
     """A number longer than int() reads made json.loads raise a ValueError Django's JSON field does
     not catch: a 500. Now it is refused as any other text that is no JSON."""
     from vroegsignaal.organisations.models import Team
 
     municipality = MunicipalityFactory(code="0777")
-    data = {"municipality": municipality.pk, "code": "NIEUW", "name": "Wijkteam Nieuw", "neighbourhood_codes": codes}
+    data = {
+        "municipality": municipality.pk,
+        "code": "NIEUW",
+        "name": "Wijkteam Nieuw",
+        "neighbourhood_codes": codes,
+    }
     response = beheerder_client.post("/beheer/organisations/team/add/", data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["neighbourhood_codes"]

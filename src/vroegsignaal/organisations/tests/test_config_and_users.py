@@ -81,7 +81,11 @@ def test_loading_twice_changes_nothing(tmp_path):
 
 def test_changed_rules_make_a_new_version(tmp_path):
     call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
-    call_command("load_config", str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))), stdout=StringIO())
+    call_command(
+        "load_config",
+        str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))),
+        stdout=StringIO(),
+    )
     versions = list(RuleSet.objects.order_by("version").values_list("version", "max_age_days"))
     assert versions == [(1, 100), (2, 90)]
 
@@ -89,19 +93,36 @@ def test_changed_rules_make_a_new_version(tmp_path):
 def test_changed_rules_are_counted_as_updated(tmp_path):
     call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
     out = StringIO()
-    call_command("load_config", str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))), stdout=out)
+    call_command(
+        "load_config",
+        str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))),
+        stdout=out,
+    )
     assert "regelsets: 0 nieuw, 1 bijgewerkt, 0 ongewijzigd" in out.getvalue()
 
 
 def test_rules_left_out_of_the_file_keep_what_the_coordinator_set(tmp_path):
     call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
     municipality = Municipality.objects.get(code="0999")
-    signal_services.set_rules(municipality, replace(current_rules(municipality).values(), min_creditors=3, min_amount_eur=50))
-    without_rules = CONFIG.replace(CONFIG[CONFIG.index("    rules:") : CONFIG.index("    teams:")], "")
+    signal_services.set_rules(
+        municipality,
+        replace(current_rules(municipality).values(), min_creditors=3, min_amount_eur=50),
+    )
+    without_rules = CONFIG.replace(
+        CONFIG[CONFIG.index("    rules:") : CONFIG.index("    teams:")], ""
+    )
     call_command("load_config", str(write(tmp_path, without_rules)), stdout=StringIO())
-    one_rule = CONFIG[: CONFIG.index("      max_age_days")] + "      min_amount_eur: 25\n" + CONFIG[CONFIG.index("    teams:") :]
+    one_rule = (
+        CONFIG[: CONFIG.index("      max_age_days")]
+        + "      min_amount_eur: 25\n"
+        + CONFIG[CONFIG.index("    teams:") :]
+    )
     call_command("load_config", str(write(tmp_path, one_rule)), stdout=StringIO())
-    versions = list(RuleSet.objects.order_by("version").values_list("version", "min_creditors", "min_amount_eur"))
+    versions = list(
+        RuleSet.objects.order_by("version").values_list(
+            "version", "min_creditors", "min_amount_eur"
+        )
+    )
     assert versions == [(1, 2, 0), (2, 3, 50), (3, 3, 25)]
 
 
@@ -111,7 +132,9 @@ def test_a_changed_valid_from_is_refused_rather_than_adding_an_overlapping_coven
     with pytest.raises(CommandError) as excinfo:
         call_command("load_config", str(write(tmp_path, moved)), stdout=StringIO())
     assert "overlapt met dat vanaf 2026-01-01 (zonder einddatum)" in str(excinfo.value)
-    assert list(Covenant.objects.values_list("valid_from", "valid_until")) == [(dt.date(2026, 1, 1), None)]
+    assert list(Covenant.objects.values_list("valid_from", "valid_until")) == [
+        (dt.date(2026, 1, 1), None)
+    ]
 
 
 def test_a_covenant_may_follow_one_that_ends_the_day_before_in_any_order(tmp_path):
@@ -119,15 +142,23 @@ def test_a_covenant_may_follow_one_that_ends_the_day_before_in_any_order(tmp_pat
     entry = CONFIG[CONFIG.index("  - creditor: WOONBRUG") :]
     following = entry.replace("2026-01-01", "2027-01-01")
     ended = entry.replace("valid_until: null", "valid_until: 2026-12-31")
-    call_command("load_config", str(write(tmp_path, CONFIG.replace(entry, following + ended))), stdout=StringIO())
-    assert list(Covenant.objects.order_by("valid_from").values_list("valid_from", "valid_until")) == [
+    call_command(
+        "load_config",
+        str(write(tmp_path, CONFIG.replace(entry, following + ended))),
+        stdout=StringIO(),
+    )
+    assert list(
+        Covenant.objects.order_by("valid_from").values_list("valid_from", "valid_until")
+    ) == [
         (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
         (dt.date(2027, 1, 1), None),
     ]
 
 
 def test_a_new_municipality_without_rules_gets_the_defaults(tmp_path):
-    without_rules = CONFIG.replace(CONFIG[CONFIG.index("    rules:") : CONFIG.index("    teams:")], "")
+    without_rules = CONFIG.replace(
+        CONFIG[CONFIG.index("    rules:") : CONFIG.index("    teams:")], ""
+    )
     call_command("load_config", str(write(tmp_path, without_rules)), stdout=StringIO())
     assert current_rules(Municipality.objects.get(code="0999")).values() == RuleValues()
 
@@ -135,7 +166,10 @@ def test_a_new_municipality_without_rules_gets_the_defaults(tmp_path):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("creditor: WOONBRUG\n    municipality", "creditor: ONBEKEND\n    municipality"), "onbekende schuldeiser 'ONBEKEND'"),
+        (
+            ("creditor: WOONBRUG\n    municipality", "creditor: ONBEKEND\n    municipality"),
+            "onbekende schuldeiser 'ONBEKEND'",
+        ),
         (("type: Huur", "type: Bakker"), "creditors[0].type: 'Bakker' is onbekend"),
         (("max_age_days: 100", "max_age_days: -5"), "rules.max_age_days"),
         (("valid_from: 2026-01-01", "valid_from: 2026-13-01"), "geen datum"),
@@ -146,7 +180,9 @@ def test_a_new_municipality_without_rules_gets_the_defaults(tmp_path):
 def test_invalid_configuration_is_refused_whole_with_its_place(tmp_path, change, message):
     old, new = change
     with pytest.raises(CommandError) as excinfo:
-        call_command("load_config", str(write(tmp_path, CONFIG.replace(old, new))), stdout=StringIO())
+        call_command(
+            "load_config", str(write(tmp_path, CONFIG.replace(old, new))), stdout=StringIO()
+        )
     assert message in str(excinfo.value)
     assert Municipality.objects.count() == 0  # nothing half-applied
     assert Creditor.objects.count() == 0
@@ -154,7 +190,9 @@ def test_invalid_configuration_is_refused_whole_with_its_place(tmp_path, change,
 
 def test_broken_yaml_names_the_line(tmp_path):
     with pytest.raises(CommandError) as excinfo:
-        call_command("load_config", str(write(tmp_path, "municipalities:\n  - code: [\n")), stdout=StringIO())
+        call_command(
+            "load_config", str(write(tmp_path, "municipalities:\n  - code: [\n")), stdout=StringIO()
+        )
     assert "regel" in str(excinfo.value)
 
 
@@ -163,7 +201,11 @@ def test_create_user_prints_one_time_password_and_enrolment_path(tmp_path):
     out = StringIO()
     call_command("create_user", "marieke", role="coordinator", organisation="0999", stdout=out)
     user = User.objects.get(username="marieke")
-    password = next(line.split(": ", 1)[1] for line in out.getvalue().splitlines() if line.startswith("Eenmalig"))
+    password = next(
+        line.split(": ", 1)[1]
+        for line in out.getvalue().splitlines()
+        if line.startswith("Eenmalig")
+    )
     assert user.check_password(password)
     assert user.must_change_password
     assert user.municipality.code == "0999"
@@ -197,7 +239,9 @@ def test_hulpverlener_belongs_to_a_team_and_its_municipality(tmp_path):
 def test_role_must_fit_the_organisation(tmp_path, role, organisation, message):
     call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
     with pytest.raises(CommandError) as excinfo:
-        call_command("create_user", "x-user", role=role, organisation=organisation, stdout=StringIO())
+        call_command(
+            "create_user", "x-user", role=role, organisation=organisation, stdout=StringIO()
+        )
     assert message in str(excinfo.value)
     assert not User.objects.filter(username="x-user").exists()
 
@@ -208,7 +252,10 @@ def test_role_must_fit_the_organisation(tmp_path, role, organisation, message):
         (lambda tmp: tmp / "ontbreekt.yaml", "Het bestand {path} bestaat niet."),
         (lambda tmp: tmp, "{path} is een map; geef het YAML-bestand zelf op."),
         (
-            lambda tmp: (tmp / "ansi.yaml", (tmp / "ansi.yaml").write_bytes("naam: Gemeente Súdwest\n".encode("cp1252")))[0],
+            lambda tmp: (
+                tmp / "ansi.yaml",
+                (tmp / "ansi.yaml").write_bytes("naam: Gemeente Súdwest\n".encode("cp1252")),
+            )[0],
             "Het bestand {path} is geen UTF-8; sla het op als UTF-8.",
         ),
     ],

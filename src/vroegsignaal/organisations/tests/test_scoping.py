@@ -34,7 +34,8 @@ def test_every_project_model_declares_a_scope():
     undeclared = [
         f"{model._meta.app_label}.{model.__name__}"
         for model in apps.get_models()
-        if model.__module__.startswith("vroegsignaal.") and not isinstance(getattr(model, "scope", None), Scope)
+        if model.__module__.startswith("vroegsignaal.")
+        and not isinstance(getattr(model, "scope", None), Scope)
     ]
     assert undeclared == []
 

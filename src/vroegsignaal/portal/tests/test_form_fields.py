@@ -34,20 +34,34 @@ def test_every_input_has_a_label():
 
 
 class _Choices(forms.Form):
-    reached = forms.ChoiceField(label="Bereikt", choices=[("ja", "Ja"), ("nee", "Nee")], widget=forms.RadioSelect)
+    reached = forms.ChoiceField(
+        label="Bereikt", choices=[("ja", "Ja"), ("nee", "Nee")], widget=forms.RadioSelect
+    )
     kinds = forms.MultipleChoiceField(
-        label="Soorten", choices=[("a", "Brief"), ("b", "Mail")], widget=forms.CheckboxSelectMultiple, required=False
+        label="Soorten",
+        choices=[("a", "Brief"), ("b", "Mail")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
 
 def test_a_group_of_options_is_a_fieldset_whose_legend_is_the_question():
     html = render_to_string("portal/_form_fields.html", {"form": _Choices()})
     legends = re.findall(r"<fieldset[^>]*>\s*<legend[^>]*>(.*?)</legend>", html, re.S)
-    assert [re.sub(r"<[^>]+>|\s*\*", "", legend).strip() for legend in legends] == ["Bereikt", "Soorten"]
+    assert [re.sub(r"<[^>]+>|\s*\*", "", legend).strip() for legend in legends] == [
+        "Bereikt",
+        "Soorten",
+    ]
     assert 'for=""' not in html
     # Every option keeps its own label.
-    assert re.search(r'<label for="id_reached_1"><input type="radio" name="reached" value="nee"[^>]*>\s*Nee</label>', html)
-    assert re.search(r'<label for="id_kinds_0"><input type="checkbox" name="kinds" value="a"[^>]*>\s*Brief</label>', html)
+    assert re.search(
+        r'<label for="id_reached_1"><input type="radio" name="reached" value="nee"[^>]*>\s*Nee</label>',
+        html,
+    )
+    assert re.search(
+        r'<label for="id_kinds_0"><input type="checkbox" name="kinds" value="a"[^>]*>\s*Brief</label>',
+        html,
+    )
 
 
 def test_the_fieldset_of_an_invalid_group_is_described_by_its_error():

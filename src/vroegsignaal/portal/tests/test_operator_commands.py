@@ -15,7 +15,9 @@ from vroegsignaal.organisations.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("args", [[], ["--username", "root", "--email", "root@example.nl", "--no-input"]])
+@pytest.mark.parametrize(
+    "args", [[], ["--username", "root", "--email", "root@example.nl", "--no-input"]]
+)
 def test_createsuperuser_is_refused_and_points_to_create_user(args):
     with pytest.raises(CommandError) as refused:
         call_command("createsuperuser", *args, stdout=StringIO())

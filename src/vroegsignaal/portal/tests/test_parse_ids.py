@@ -16,7 +16,23 @@ def test_ascii_digits_within_a_database_column_are_an_id(value):
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", " 1", "1 ", "-1", "+1", "1.0", "1e3", "²", "١٢", "９", str(MAX_ID + 1), "9" * 40, "9" * 5000, "1\x00"],
+    [
+        None,
+        "",
+        " 1",
+        "1 ",
+        "-1",
+        "+1",
+        "1.0",
+        "1e3",
+        "²",
+        "١٢",
+        "９",
+        str(MAX_ID + 1),
+        "9" * 40,
+        "9" * 5000,
+        "1\x00",
+    ],
 )
 def test_anything_else_is_no_id(value):
     """``²`` and other Unicode digits pass ``str.isdigit()`` but not ``int()``; 5000 digits pass

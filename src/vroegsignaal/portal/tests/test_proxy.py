@@ -19,7 +19,11 @@ PROXIES = parse_networks(["10.0.0.5", "192.168.1.0/24"])
         (PROXY, "203.0.113.7", "203.0.113.7"),  # one proxy
         (PROXY, "203.0.113.7, 192.168.1.9", "203.0.113.7"),  # two proxies: skip the trusted one
         (PROXY, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the client's own header stands left
-        ("203.0.113.8", "198.51.100.1", "203.0.113.8"),  # not through a proxy: the header is not read
+        (
+            "203.0.113.8",
+            "198.51.100.1",
+            "203.0.113.8",
+        ),  # not through a proxy: the header is not read
         (PROXY, "", PROXY),  # a proxy that says nothing
         (PROXY, "unknown, 203.0.113.7", "203.0.113.7"),
         (PROXY, "203.0.113.7, geen-adres", PROXY),  # stop at what cannot be read
@@ -33,7 +37,9 @@ def test_client_address_is_the_first_untrusted_hop_from_the_right(remote, forwar
 def guess(address_behind_proxy: str):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Token 0123456789ab.geraden")
-    return api.get("/api/v1/feedback/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=address_behind_proxy)
+    return api.get(
+        "/api/v1/feedback/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=address_behind_proxy
+    )
 
 
 @pytest.mark.django_db

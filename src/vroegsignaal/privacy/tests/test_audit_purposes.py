@@ -17,7 +17,11 @@ def _module_strings(tree: ast.Module) -> dict[str, str]:
     """Module-level ``NAME = "text"`` assignments (purposes kept in constants)."""
     found = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     found[target.id] = node.value.value
@@ -37,8 +41,10 @@ def written_purposes() -> dict[str, str]:
             if isinstance(node, ast.Call):
                 values = [k.value for k in node.keywords if k.arg == "purpose"]
             elif isinstance(node, ast.FunctionDef):
-                args = node.args.args[-len(node.args.defaults):] if node.args.defaults else []
-                values = [d for a, d in zip(args, node.args.defaults, strict=True) if a.arg == "purpose"]
+                args = node.args.args[-len(node.args.defaults) :] if node.args.defaults else []
+                values = [
+                    d for a, d in zip(args, node.args.defaults, strict=True) if a.arg == "purpose"
+                ]
                 values += [d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
                            if a.arg == "purpose" and d is not None]  # fmt: skip
             for value in values:
@@ -57,7 +63,9 @@ def test_every_purpose_the_source_writes_has_a_label():
 
 
 def test_the_purposes_of_viewing_a_household_have_their_labels():
-    assert {code: str(LABELS[code]) for code in PURPOSES} == {code: str(label) for code, label in PURPOSES.items()}
+    assert {code: str(LABELS[code]) for code in PURPOSES} == {
+        code: str(label) for code, label in PURPOSES.items()
+    }
 
 
 def test_a_label_is_shown_in_the_readers_language_and_an_unknown_purpose_as_stored():

@@ -72,7 +72,13 @@ def test_a_postgresql_backup_is_a_pg_dump_archive_that_pg_restore_reads(tmp_path
     assert (report.database, report.path.stat().st_mode & 0o777) == ("PostgreSQL", 0o600)
     assert report.tables > 40
     data = subprocess.run(
-        ["pg_restore", "--data-only", "--table=organisations_municipality", "--file=-", str(report.path)],
+        [
+            "pg_restore",
+            "--data-only",
+            "--table=organisations_municipality",
+            "--file=-",
+            str(report.path),
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -43,7 +43,10 @@ def only_sample_model(monkeypatch, sample_model):
 def rows_under_old_key(only_sample_model):
     with override_settings(ENCRYPTION_KEYS=OLD):
         only_sample_model.objects.bulk_create(
-            [only_sample_model(name=f"naam {i}", birth_date=dt.date(1980, 1, 1 + i)) for i in range(5)]
+            [
+                only_sample_model(name=f"naam {i}", birth_date=dt.date(1980, 1, 1 + i))
+                for i in range(5)
+            ]
         )
     return only_sample_model
 
@@ -88,13 +91,18 @@ def test_another_key_under_the_same_id_fails_without_showing_a_key(rows_under_ol
         status, out, err = run()
     assert status == 1
     assert "Steekproef: 0 waarden ontsleuteld." in out
-    assert "Waarden met sleutel-id 'oud' in privacy_tests_sample.name, privacy_tests_sample.birth_date " in err
+    assert (
+        "Waarden met sleutel-id 'oud' in privacy_tests_sample.name, privacy_tests_sample.birth_date "
+        in err
+    )
     assert "andere sleutel met hetzelfde id" in err
     for key in (wrong, OLD):
         assert key.partition(":")[2] not in out + err
 
 
-def test_a_wrong_blind_index_key_is_found_through_the_persons_birth_dates(only_sample_model, incoming):
+def test_a_wrong_blind_index_key_is_found_through_the_persons_birth_dates(
+    only_sample_model, incoming
+):
     person = _person(dt.date(1970, 5, 4))
     assert person.birth_date_index == crypto.blind_index("1970-05-04", context=BIRTH_DATE_CONTEXT)
     assert run()[0] == 0
@@ -119,7 +127,9 @@ def test_waiting_delivery_files_count_for_their_key(only_sample_model, incoming)
     with override_settings(ENCRYPTION_KEYS=NEW):
         status, out, err = run()
     assert status == 1
-    assert "is versleuteld met sleutel-id 'oud', die niet in VROEGSIGNAAL_ENCRYPTION_KEYS staat" in err
+    assert (
+        "is versleuteld met sleutel-id 'oud', die niet in VROEGSIGNAAL_ENCRYPTION_KEYS staat" in err
+    )
 
 
 def test_check_keys_changes_and_records_nothing(rows_under_old_key, incoming):
@@ -155,8 +165,14 @@ def test_the_start_check_names_the_columns_the_keys_do_not_open(rows_under_old_k
     with override_settings(ENCRYPTION_KEYS=NEW):
         problem = keys.start_problem()
     table = rows_under_old_key._meta.db_table
-    assert problem is not None and problem.startswith("De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen")
-    assert f"{table}.name" in problem and f"{table}.birth_date" in problem and "vroegsignaal check_keys" in problem
+    assert problem is not None and problem.startswith(
+        "De sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen"
+    )
+    assert (
+        f"{table}.name" in problem
+        and f"{table}.birth_date" in problem
+        and "vroegsignaal check_keys" in problem
+    )
 
 
 def test_the_start_check_refuses_a_blind_index_key_that_does_not_fit(only_sample_model):
@@ -165,4 +181,6 @@ def test_the_start_check_refuses_a_blind_index_key_that_does_not_fit(only_sample
     with override_settings(BLIND_INDEX_KEY=OTHER_BLIND):
         problem = keys.start_problem()
     assert problem == keys.BLIND_INDEX_MISMATCH
-    assert problem.startswith("VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen")
+    assert problem.startswith(
+        "VROEGSIGNAAL_BLIND_INDEX_KEY past niet bij de opgeslagen zoekindexen"
+    )

@@ -77,7 +77,13 @@ def test_older_key_still_decrypts_after_new_key_is_put_first():
         (make_key("k1") + "," + make_key("K1"), "twee keer"),
         ("", "ontbreekt"),
     ],
-    ids=["16-bytes", "geen-base64", "geen-dubbele-punt", "twee-keer", "ontbreekt"],  # the keys are random: not in ids
+    ids=[
+        "16-bytes",
+        "geen-base64",
+        "geen-dubbele-punt",
+        "twee-keer",
+        "ontbreekt",
+    ],  # the keys are random: not in ids
 )
 def test_misconfigured_encryption_keys_fail_clearly(keys, message):
     with (

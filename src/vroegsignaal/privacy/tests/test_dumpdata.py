@@ -19,7 +19,9 @@ def test_the_personal_models_are_those_with_encrypted_fields():
     assert "organisations.Municipality" not in personal_models()
 
 
-@pytest.mark.parametrize("labels", [(), ("households",), ("households.Person",), ("cases", "organisations")])
+@pytest.mark.parametrize(
+    "labels", [(), ("households",), ("households.Person",), ("cases", "organisations")]
+)
 def test_dumping_personal_models_is_refused_naming_them_and_the_way_out(labels):
     with pytest.raises(CommandError) as refused:
         call_command("dumpdata", *labels, stdout=io.StringIO())

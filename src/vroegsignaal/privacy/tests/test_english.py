@@ -53,9 +53,13 @@ def test_audit_log_page_speaks_english_when_chosen(town, officer, english):
     assert ">The system itself</option>" in body and ">All types</option>" in body
     assert ">All actions</option>" in body and ">Failed log-in attempt</option>" in body
     assert "Events, newest first" in body and '<td class="utrecht-table__cell">Log in</td>' in body
-    assert '<td class="utrecht-table__cell">Log-in</td>' in body  # the purpose "inloggen", as a label
+    assert (
+        '<td class="utrecht-table__cell">Log-in</td>' in body
+    )  # the purpose "inloggen", as a label
     assert "Download as CSV (all events of this search)" in body
-    assert f'<td class="utrecht-table__cell">municipality {town.code}</td>' in body  # stored "gemeente …"
+    assert (
+        f'<td class="utrecht-table__cell">municipality {town.code}</td>' in body
+    )  # stored "gemeente …"
     for dutch in (
         "Auditlog doorzoeken",
         "Zoeken in het auditlog",

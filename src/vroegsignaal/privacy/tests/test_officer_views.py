@@ -368,18 +368,28 @@ def test_the_verdict_of_audit_verify_on_the_command_line_shows_for_a_platform_of
 
 def test_reading_a_page_of_the_audit_log_is_itself_audited(towns, officer, client_of):
     coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=towns[0])
-    shown = audit.record(coordinator, AuditAction.VIEW, object_type="cases.case", object_id=1, purpose="p")
+    shown = audit.record(
+        coordinator, AuditAction.VIEW, object_type="cases.case", object_id=1, purpose="p"
+    )
     client_of(officer).get("/privacy/auditlog/", {"gebruiker": "coord"})
     read = AuditEvent.objects.get(actor_username=officer.username, object_type="privacy.auditevent")
-    assert (read.action, read.purpose, read.object_id) == ("view", "auditlog ingezien", f"{shown.seq}-{shown.seq}")
+    assert (read.action, read.purpose, read.object_id) == (
+        "view",
+        "auditlog ingezien",
+        f"{shown.seq}-{shown.seq}",
+    )
     assert read.details["filters"] == {"gebruiker": "coord"}
 
 
-def test_organisation_filter_does_not_repeat_the_kind_already_in_the_name(towns, officer, client_of):
+def test_organisation_filter_does_not_repeat_the_kind_already_in_the_name(
+    towns, officer, client_of
+):
     TeamFactory(municipality=towns[0], code="T-NOORD", name="Wijkteam Noord")
     TeamFactory(municipality=towns[0], code="T-ZUID", name="Zuid")
     page = client_of(officer).get("/privacy/auditlog/").content.decode()
-    assert ">Wijkteam Noord (T-NOORD)</option>" in page and ">Wijkteam Zuid (T-ZUID)</option>" in page
+    assert (
+        ">Wijkteam Noord (T-NOORD)</option>" in page and ">Wijkteam Zuid (T-ZUID)</option>" in page
+    )
     assert ">Gemeente A (0101)</option>" in page
     assert "Wijkteam Wijkteam" not in page and "Gemeente Gemeente" not in page
 
@@ -389,7 +399,7 @@ def test_audit_log_names_the_object_in_dutch_not_by_its_model_label(towns, offic
     team = TeamFactory(municipality=towns[0], code="T-OBJ", name="Wijkteam Obj")
     audit.record(coordinator, AuditAction.UPDATE, team, purpose="wijkteam gewijzigd")
     page = client_of(officer).get("/privacy/auditlog/").content.decode()
-    assert f"&amp;object={team.pk}\">wijkteam {team.pk}</a>" in page
+    assert f'&amp;object={team.pk}">wijkteam {team.pk}</a>' in page
     assert f">organisations.team {team.pk}</a>" not in page
 
 
@@ -404,35 +414,54 @@ def test_the_search_stays_put_until_it_is_wiped(towns, officer, client_of):
     assert page.status_code == 200 and not page.context["filtered"]
 
 
-def test_an_unreadable_date_or_a_reversed_period_is_said_not_silently_empty(towns, officer, client_of):
+def test_an_unreadable_date_or_a_reversed_period_is_said_not_silently_empty(
+    towns, officer, client_of
+):
     client = client_of(officer)
     html = client.get("/privacy/auditlog/", {"van": "31-02-2026"}).content.decode()
     assert "„Van” is geen datum (JJJJ-MM-DD); dat filter is weggelaten." in html
-    html = client.get("/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}).content.decode()
+    html = client.get(
+        "/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}
+    ).content.decode()
     assert "De periode begint na haar einde" in html
-    html = client.get("/privacy/auditlog/", {"van": "2026-02-01", "tot": "2026-03-01"}).content.decode()
+    html = client.get(
+        "/privacy/auditlog/", {"van": "2026-02-01", "tot": "2026-03-01"}
+    ).content.decode()
     assert "utrecht-alert--warning" not in html
 
 
-@pytest.mark.parametrize(("name", "label", "day"), [("van", "Van", "0001-01-01"), ("tot", "Tot en met", "9999-12-31")])
-def test_a_date_far_out_is_said_and_left_out_not_a_crash(towns, officer, client_of, name, label, day):
+@pytest.mark.parametrize(
+    ("name", "label", "day"), [("van", "Van", "0001-01-01"), ("tot", "Tot en met", "9999-12-31")]
+)
+def test_a_date_far_out_is_said_and_left_out_not_a_crash(
+    towns, officer, client_of, name, label, day
+):
     """The first day of year 1 in Amsterdam time, or the day after 9999-12-31, fit no date: a 500."""
     client = client_of(officer)
     response = client.get("/privacy/auditlog/", {name: day})
     assert response.status_code == 200
-    assert f"„{label}” ligt niet tussen 1900 en 2999; dat filter is weggelaten." in response.content.decode()
-    assert client.get("/privacy/auditlog/export.csv", {name: day}).status_code == 302  # nothing exported
+    assert (
+        f"„{label}” ligt niet tussen 1900 en 2999; dat filter is weggelaten."
+        in response.content.decode()
+    )
+    assert (
+        client.get("/privacy/auditlog/export.csv", {name: day}).status_code == 302
+    )  # nothing exported
 
 
 def test_a_nul_byte_in_a_search_field_finds_nothing_more_than_without_it(towns, officer, client_of):
     """PostgreSQL refuses a NUL in a query: a 500 there."""
-    response = client_of(officer).get("/privacy/auditlog/", {"gebruiker": "coord\x00", "organisatie": "\x00"})
+    response = client_of(officer).get(
+        "/privacy/auditlog/", {"gebruiker": "coord\x00", "organisatie": "\x00"}
+    )
     assert response.status_code == 200 and response.context["query"].gebruiker == "coord"
 
 
 def test_a_search_with_a_problem_does_not_advise_widening_it(towns, officer, client_of):
     client = client_of(officer)
-    html = client.get("/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}).content.decode()
+    html = client.get(
+        "/privacy/auditlog/", {"van": "2026-03-01", "tot": "2026-02-01"}
+    ).content.decode()
     assert "De periode begint na haar einde" in html
     assert "Maak de periode ruimer" not in html and "Geen gebeurtenissen" not in html
     assert "Pas de zoekopdracht aan." in html
@@ -442,7 +471,9 @@ def test_a_search_with_a_problem_does_not_advise_widening_it(towns, officer, cli
 
 
 def test_a_search_with_a_dropped_filter_offers_no_download(towns, officer, client_of):
-    audit.record(UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0])
+    audit.record(
+        UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0]
+    )
     html = client_of(officer).get("/privacy/auditlog/", {"van": "2026-13-45"}).content.decode()
     assert "is geen datum" in html and "utrecht-table__row" in html  # the events, with the warning
     assert "/privacy/auditlog/export.csv" not in html
@@ -455,7 +486,9 @@ def test_a_search_with_a_dropped_filter_offers_no_download(towns, officer, clien
 def test_the_export_refuses_a_search_with_a_problem_and_exports_nothing(
     towns, officer, client_of, params
 ):
-    audit.record(UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0])
+    audit.record(
+        UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0]
+    )
     client = client_of(officer)
 
     response = client.get("/privacy/auditlog/export.csv", {**params, "handeling": "view"})
@@ -469,7 +502,9 @@ def test_the_export_refuses_a_search_with_a_problem_and_exports_nothing(
 
 
 @pytest.mark.parametrize("hostile", ["²", "9" * 5000, "9" * 40, "-1"])
-def test_a_page_position_that_is_no_number_opens_the_newest_page(towns, officer, client_of, hostile):
+def test_a_page_position_that_is_no_number_opens_the_newest_page(
+    towns, officer, client_of, hostile
+):
     """``voor``/``na`` of ``²`` (a digit to ``isdigit()``, not to ``int()``) or 5000 digits were a
     server error; such a position is ignored."""
     client = client_of(officer)

@@ -269,7 +269,9 @@ def test_anonymised_case_keeps_its_aggregate_fields_and_loses_the_household(worl
     anonymous = household_services.anonymous_household(world.municipality)
     assert case.household_id == anonymous.pk
     assert Signal.objects.get(pk=case.signal_id).household_id == anonymous.pk
-    assert Signal.objects.get(pk=case.signal_id).buurt_id is None  # the copy of the address's buurt goes too
+    assert (
+        Signal.objects.get(pk=case.signal_id).buurt_id is None
+    )  # the copy of the address's buurt goes too
     assert anonymous.address_id is None and not anonymous.persons.exists()
     # The household, its persons and the case's arrears are gone.
     assert not Household.objects.filter(pk=original_household).exists()

@@ -117,11 +117,15 @@ def test_rotate_keys_command_dry_run_says_nothing_changed(rows_under_old_key, on
 def test_rotate_keys_reports_each_model_as_it_is_done(rows_under_old_key):
     seen = []
     with override_settings(ENCRYPTION_KEYS=f"{NEW},{OLD}"):
-        keys.rotate_keys(models_to_check=[rows_under_old_key], progress=lambda *done: seen.append(done))
+        keys.rotate_keys(
+            models_to_check=[rows_under_old_key], progress=lambda *done: seen.append(done)
+        )
     assert seen == [("privacy_tests.sample", 14)]
 
 
-def test_rotate_keys_command_points_to_check_keys_for_the_old_key(rows_under_old_key, only_sample_model):
+def test_rotate_keys_command_points_to_check_keys_for_the_old_key(
+    rows_under_old_key, only_sample_model
+):
     out = StringIO()
     with override_settings(ENCRYPTION_KEYS=f"{NEW},{OLD}"):
         call_command("rotate_keys", stdout=out)
@@ -131,4 +135,6 @@ def test_rotate_keys_command_points_to_check_keys_for_the_old_key(rows_under_old
         "privacy_tests.sample: 14 waarden opnieuw versleuteld",
         "Totaal: 14 waarden opnieuw versleuteld.",
     ]
-    assert lines[3].startswith("Controleer met 'vroegsignaal check_keys' welke oude sleutels nog nodig zijn")
+    assert lines[3].startswith(
+        "Controleer met 'vroegsignaal check_keys' welke oude sleutels nog nodig zijn"
+    )

@@ -568,9 +568,13 @@ def test_the_download_gives_only_persons_the_search_finds_in_scope(sar, verified
 
 
 @pytest.mark.parametrize("hostile", ["9" * 5000, "9" * 40, "²"])
-def test_a_person_id_that_is_no_id_downloads_the_persons_found_not_a_crash(sar, verified_client, hostile):
+def test_a_person_id_that_is_no_id_downloads_the_persons_found_not_a_crash(
+    sar, verified_client, hostile
+):
     """5000 digits passed ``isdigit()`` but not ``int()``: a server error. Now it names no one,
     so the download holds whom the search finds, as without a ``persoon``."""
     response = verified_client(sar.officer).post(DOWNLOAD, {"bsn": BSN_A, "persoon": hostile})
     assert response.status_code == 200
-    assert [entry["persoon"]["bsn"] for entry in json.loads(response.content)["personen"]] == [BSN_A]
+    assert [entry["persoon"]["bsn"] for entry in json.loads(response.content)["personen"]] == [
+        BSN_A
+    ]

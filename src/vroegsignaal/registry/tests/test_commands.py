@@ -19,7 +19,9 @@ def test_import_neighbourhoods_command_reports_what_it_did(voorbeeldstad, buurte
     assert Neighbourhood.objects.count() == 6
 
 
-ONE_ADDRESS = "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n"
+ONE_ADDRESS = (
+    "postcode,huisnummer,straatnaam,woonplaats,gemeentecode\n1234AB,1,Dorpsweg,Voorbeeldstad,0999\n"
+)
 
 
 def test_import_addresses_command_reports_counts(voorbeeldstad, write):

@@ -46,5 +46,7 @@ def neighbourhood_options(neighbourhoods, selected: str):
     rows = []
     for n in neighbourhoods:
         kind = kinds.setdefault(n.kind, n.get_kind_display())
-        rows.append((n.code, mark_safe(" selected") if n.code == selected else "", kind, n.name, n.code))
+        rows.append(
+            (n.code, mark_safe(" selected") if n.code == selected else "", kind, n.name, n.code)
+        )
     return format_html_join("", '<option value="{}"{}>{} {} ({})</option>', rows)

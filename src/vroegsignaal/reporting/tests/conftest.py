@@ -27,14 +27,28 @@ class Town:
             code=f"WK{code}01", name="Noord", kind="wijk", municipality=self.municipality
         )
         self.buurt = Neighbourhood.objects.create(
-            code=f"BU{code}0101", name="Oude Dorp", kind="buurt", wijk=self.wijk, municipality=self.municipality
+            code=f"BU{code}0101",
+            name="Oude Dorp",
+            kind="buurt",
+            wijk=self.wijk,
+            municipality=self.municipality,
         )
         self.other_buurt = Neighbourhood.objects.create(
-            code=f"BU{code}0102", name="Nieuwe Haven", kind="buurt", wijk=self.wijk, municipality=self.municipality
+            code=f"BU{code}0102",
+            name="Nieuwe Haven",
+            kind="buurt",
+            wijk=self.wijk,
+            municipality=self.municipality,
         )
-        self.tray = Tray.objects.create(municipality=self.municipality, name="Meervoudig", position=1)
-        self.team = TeamFactory(municipality=self.municipality, code=f"T{code}", name="Wijkteam Noord")
-        self.energie = CreditorFactory(code=f"EN{code}", name="Energie Noord", type=CreditorType.ENERGIE)
+        self.tray = Tray.objects.create(
+            municipality=self.municipality, name="Meervoudig", position=1
+        )
+        self.team = TeamFactory(
+            municipality=self.municipality, code=f"T{code}", name="Wijkteam Noord"
+        )
+        self.energie = CreditorFactory(
+            code=f"EN{code}", name="Energie Noord", type=CreditorType.ENERGIE
+        )
         self.huur = CreditorFactory(code=f"HU{code}", name="Woonstichting", type=CreditorType.HUUR)
         self.coordinator = UserFactory(
             username=f"coordinator-{code}", role=Role.COORDINATOR, municipality=self.municipality
@@ -53,7 +67,9 @@ class Town:
         )  # fmt: skip
         return household
 
-    def arrear(self, household, creditor, amounts: dict[dt.date, int], *, start=dt.date(2026, 1, 5)) -> Arrear:
+    def arrear(
+        self, household, creditor, amounts: dict[dt.date, int], *, start=dt.date(2026, 1, 5)
+    ) -> Arrear:
         n = next(_numbers)
         delivery = Delivery.objects.create(
             creditor=creditor, kind="stand", reference_date=PEILDATUM, via="cli", status="verwerkt",
@@ -85,7 +101,9 @@ class Town:
             buurt_id=household.address.buurt_id if household.address_id else None,  # as evaluation writes it
         )  # fmt: skip
         for arrear in arrears:
-            SignalArrear.objects.create(signal=signal, arrear=arrear, counts=True, joined_on=signal_date)
+            SignalArrear.objects.create(
+                signal=signal, arrear=arrear, counts=True, joined_on=signal_date
+            )
         return signal
 
 

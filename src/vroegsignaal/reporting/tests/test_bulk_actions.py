@@ -40,14 +40,22 @@ def test_marking_not_picked_up_needs_a_ddas_reason(town, client, verified_client
     verified_client(town.coordinator)
     _post(client, town, signaal=[signal.pk], actie="niet_opgepakt", reden="")
     assert Signal.objects.get(pk=signal.pk).status == "nieuw"
-    _post(client, town, signaal=[signal.pk], actie="niet_opgepakt", reden=NotPickedUpReason.OVERLEDEN.value)
+    _post(
+        client,
+        town,
+        signaal=[signal.pk],
+        actie="niet_opgepakt",
+        reden=NotPickedUpReason.OVERLEDEN.value,
+    )
     assert Signal.objects.get(pk=signal.pk).status == "niet_opgepakt"
 
 
 def test_bulk_action_returns_to_the_same_filter(town, client, verified_client):
     signal = town.signal()
     verified_client(town.coordinator)
-    response = _post(client, town, signaal=[signal.pk], actie="oppakken", filter="crisis=1&sorteer=bedrag")
+    response = _post(
+        client, town, signaal=[signal.pk], actie="oppakken", filter="crisis=1&sorteer=bedrag"
+    )
     assert response["Location"].endswith("?crisis=1&sorteer=bedrag")
 
 
@@ -72,7 +80,10 @@ def test_bulk_action_refuses_a_team_of_another_municipality(town, client, verifi
     other = Town(code="0888", name="Andere gemeente")
     signal = town.signal()
     verified_client(town.coordinator)
-    assert _post(client, town, signaal=[signal.pk], actie="oppakken", team=other.team.pk).status_code == 404
+    assert (
+        _post(client, town, signaal=[signal.pk], actie="oppakken", team=other.team.pk).status_code
+        == 404
+    )
     assert not Case.objects.exists()
 
 
@@ -80,14 +91,20 @@ def _messages(response) -> list[str]:
     return [str(m) for m in response.wsgi_request._messages]
 
 
-def test_bulk_action_reports_one_signal_in_the_singular_with_its_case(town, client, verified_client):
+def test_bulk_action_reports_one_signal_in_the_singular_with_its_case(
+    town, client, verified_client
+):
     signal = town.signal()
     verified_client(town.coordinator)
-    messages = _messages(_post(client, town, signaal=[signal.pk], actie="oppakken", team=town.team.pk))
+    messages = _messages(
+        _post(client, town, signaal=[signal.pk], actie="oppakken", team=town.team.pk)
+    )
     assert messages == [f"1 signaal opgepakt voor {town.team.name} (zaak {Case.objects.get().pk})."]
 
 
-def test_bulk_action_reports_more_signals_in_the_plural_and_cases_without_a_team(town, client, verified_client):
+def test_bulk_action_reports_more_signals_in_the_plural_and_cases_without_a_team(
+    town, client, verified_client
+):
     signals = [town.signal(), town.signal()]
     verified_client(town.coordinator)
     response = _post(client, town, signaal=[s.pk for s in signals], actie="oppakken")
@@ -105,12 +122,18 @@ def test_bulk_assign_and_decline_say_what_they_did(town, client, verified_client
     assert _messages(response) == [
         f"1 signaal toegewezen aan {town.team.name} (zaak {Case.objects.get().pk}); een nieuw signaal is daarbij opgepakt."
     ]
-    response = _post(client, town, signaal=[declined.pk], actie="niet_opgepakt", reden="Inwoner is overleden")
-    assert _messages(response)[-1:] == ["1 signaal niet opgepakt."]  # after the first, not yet shown
+    response = _post(
+        client, town, signaal=[declined.pk], actie="niet_opgepakt", reden="Inwoner is overleden"
+    )
+    assert _messages(response)[-1:] == [
+        "1 signaal niet opgepakt."
+    ]  # after the first, not yet shown
 
 
 @pytest.mark.parametrize("hostile", ["²", "9" * 40, "9" * 5000, "-1", "1e3", " 1"])
-def test_ticked_values_that_are_no_signal_id_are_left_out_not_a_crash(town, client, verified_client, hostile):
+def test_ticked_values_that_are_no_signal_id_are_left_out_not_a_crash(
+    town, client, verified_client, hostile
+):
     """``str.isdigit()`` takes ``²`` (``int()`` does not); 40 digits pass no database column and
     5000 pass ``int()``'s own limit: each was a server error. Such a value names no signal."""
     signal = town.signal()
@@ -119,4 +142,7 @@ def test_ticked_values_that_are_no_signal_id_are_left_out_not_a_crash(town, clie
     assert response.status_code == 302
     assert list(Case.objects.values_list("signal_id", flat=True)) == [signal.pk]
     response = _post(client, town, signaal=[hostile], actie="oppakken")
-    assert response.status_code == 302 and _messages(response)[-1] == "Vink eerst een of meer signalen aan."
+    assert (
+        response.status_code == 302
+        and _messages(response)[-1] == "Vink eerst een of meer signalen aan."
+    )

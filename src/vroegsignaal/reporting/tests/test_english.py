@@ -243,8 +243,7 @@ def test_bulk_action_messages_speak_english_when_chosen(town, client, verified_c
     english(client)
     # Each answer adds its message to the ones not yet shown (the tests follow no redirects).
     assert (
-        _messages(client.post(url, {"actie": "oppakken"}))[-1]
-        == "Tick one or more signals first."
+        _messages(client.post(url, {"actie": "oppakken"}))[-1] == "Tick one or more signals first."
     )
     response = client.post(url, {"signaal": [signals[0].pk], "actie": "toewijzen"})
     assert _messages(response)[-1] == "Choose a neighbourhood team to assign to."
@@ -366,4 +365,9 @@ def test_amounts_are_written_as_the_chosen_language_reads_them():
     assert euros(212302) == "€\u00a02.123,02"  # a no-break space: the sign never ends a line
     assert euros(-65000) == "€\u00a0-650,00"
     with translation.override("en"):
-        assert (euros(212302), euros(-65000), euros(5), euros(None)) == ("€2,123.02", "-€650.00", "€0.05", "—")
+        assert (euros(212302), euros(-65000), euros(5), euros(None)) == (
+            "€2,123.02",
+            "-€650.00",
+            "€0.05",
+            "—",
+        )

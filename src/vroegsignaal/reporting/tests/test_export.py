@@ -41,10 +41,16 @@ def test_export_is_audited_with_the_filter_and_row_count(town, client, verified_
     verified_client(town.coordinator)
     client.get(reverse("reporting:tray_export", args=[town.tray.pk]), {"crisis": "1"})
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
-    assert (event.object_id, event.details["rijen"], event.details["filter"]) == (str(town.tray.pk), 1, "crisis=1")
+    assert (event.object_id, event.details["rijen"], event.details["filter"]) == (
+        str(town.tray.pk),
+        1,
+        "crisis=1",
+    )
 
 
-def test_export_has_the_addresses_as_the_command_but_no_names_without_the_permission(town, client, verified_client):
+def test_export_has_the_addresses_as_the_command_but_no_names_without_the_permission(
+    town, client, verified_client
+):
     signal = town.signal()
     verified_client(town.coordinator)
     rows, header = _sheet(client.get(reverse("reporting:tray_export", args=[town.tray.pk])))
@@ -55,7 +61,9 @@ def test_export_has_the_addresses_as_the_command_but_no_names_without_the_permis
     assert AuditEvent.objects.get(action=AuditAction.EXPORT).details["contactgegevens"] is False
 
 
-def test_export_adds_names_and_contact_details_with_the_personal_data_permission(town, client, verified_client):
+def test_export_adds_names_and_contact_details_with_the_personal_data_permission(
+    town, client, verified_client
+):
     household = town.household(surname="Bakker")
     person = Person.objects.get(household=household)
     person.phone, person.email = "0612345678", "j.bakker@example.nl"
@@ -91,7 +99,9 @@ def test_export_of_another_municipalitys_tray_is_404(town, client, verified_clie
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
-def test_all_signals_download_gives_the_municipalitys_signals_of_the_status_and_is_audited(town, client, verified_client):
+def test_all_signals_download_gives_the_municipalitys_signals_of_the_status_and_is_audited(
+    town, client, verified_client
+):
     open_signal = town.signal()
     town.signal(status="niet_opgepakt")
     verified_client(town.coordinator)
@@ -100,9 +110,16 @@ def test_all_signals_download_gives_the_municipalitys_signals_of_the_status_and_
         f'attachment; filename="signalen-{town.municipality.code}-open-{timezone.localdate().isoformat()}.csv"'
     )
     lines = response.content.decode("utf-8").splitlines()
-    assert (lines[0], [line.split(";")[0] for line in lines[1:]]) == (";".join(COLUMNS), [str(open_signal.pk)])
+    assert (lines[0], [line.split(";")[0] for line in lines[1:]]) == (
+        ";".join(COLUMNS),
+        [str(open_signal.pk)],
+    )
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
-    assert (event.details["status"], event.details["rijen"], event.details["contactgegevens"]) == ("open", 1, False)
+    assert (event.details["status"], event.details["rijen"], event.details["contactgegevens"]) == (
+        "open",
+        1,
+        False,
+    )
 
 
 def test_all_signals_download_refuses_an_unknown_status_or_format(town, client, verified_client):
@@ -114,13 +131,23 @@ def test_all_signals_download_refuses_an_unknown_status_or_format(town, client, 
 
 def test_all_signals_download_is_for_coordinators(town, client, verified_client):
     team = TeamFactory(municipality=town.municipality)
-    verified_client(UserFactory(username="wim", role=Role.HULPVERLENER, team=team, municipality=town.municipality))
+    verified_client(
+        UserFactory(
+            username="wim", role=Role.HULPVERLENER, team=team, municipality=town.municipality
+        )
+    )
     assert client.get(reverse("reporting:signals_export")).status_code in (403, 404)
 
 
 def test_viewing_a_tray_page_with_addresses_is_audited(town, client, verified_client):
     town.signal()
     verified_client(town.coordinator)
-    assert client.get(reverse("reporting:tray", args=[town.tray.pk]), {"crisis": "1"}).status_code == 200
+    assert (
+        client.get(reverse("reporting:tray", args=[town.tray.pk]), {"crisis": "1"}).status_code
+        == 200
+    )
     event = AuditEvent.objects.get(action=AuditAction.VIEW, object_type="signals.tray")
-    assert (event.object_id, event.details) == (str(town.tray.pk), {"pagina": 1, "signalen": 0, "filter": "crisis=1"})
+    assert (event.object_id, event.details) == (
+        str(town.tray.pk),
+        {"pagina": 1, "signalen": 0, "filter": "crisis=1"},
+    )

@@ -24,7 +24,9 @@ def _views_of(household):
     )
 
 
-def test_opening_the_household_view_writes_an_audit_event_with_the_purpose(town, client, verified_client):
+def test_opening_the_household_view_writes_an_audit_event_with_the_purpose(
+    town, client, verified_client
+):
     household = town.household()
     verified_client(town.coordinator)
     client.get(reverse("reporting:household", args=[household.pk]))
@@ -54,13 +56,17 @@ def test_household_view_shows_each_arrears_amounts_per_month(town, client, verif
     verified_client(town.coordinator)
     response = client.get(reverse("reporting:household", args=[household.pk]))
     timelines = response.context["timelines"]
-    assert [[c["amount_cents"] for c in row["cells"]] for row in timelines["rows"]] == [[12_000, 18_050]]
+    assert [[c["amount_cents"] for c in row["cells"]] for row in timelines["rows"]] == [
+        [12_000, 18_050]
+    ]
     assert "€\u00a0180,50" in response.content.decode()
 
 
 def test_household_view_shows_the_explanation_and_earlier_signals(town, client, verified_client):
     household = town.household()
-    town.signal(household, status="afgesloten", signal_date=dt.date(2025, 6, 1), explanation="Eerder.")
+    town.signal(
+        household, status="afgesloten", signal_date=dt.date(2025, 6, 1), explanation="Eerder."
+    )
     town.signal(household, explanation="Drie schuldeisers binnen 100 dagen.")
     verified_client(town.coordinator)
     response = client.get(reverse("reporting:household", args=[household.pk]))
@@ -80,7 +86,9 @@ def test_household_view_shows_who_looked(town, client, verified_client):
     assert trail.count(">Signaalbehandeling</td>") == 2 and ">signaalbehandeling<" not in trail
 
 
-def test_household_view_says_when_it_shows_only_the_latest_views(town, client, verified_client, monkeypatch):
+def test_household_view_says_when_it_shows_only_the_latest_views(
+    town, client, verified_client, monkeypatch
+):
     from vroegsignaal.reporting import selectors
 
     monkeypatch.setattr(selectors, "TRAIL_LIMIT", 2)
@@ -113,7 +121,9 @@ def test_household_url_holds_no_personal_data(town):
     assert url == f"/signalen/huishoudens/{household.pk}/"
 
 
-def test_household_view_query_count_is_bounded(town, client, verified_client, django_assert_max_num_queries):
+def test_household_view_query_count_is_bounded(
+    town, client, verified_client, django_assert_max_num_queries
+):
     household = town.household()
     for creditor in (town.energie, town.huur):
         town.arrear(household, creditor, {dt.date(2026, m, 1): 10_000 * m for m in range(1, 7)})
@@ -140,7 +150,12 @@ def test_household_view_lists_the_households_cases(town, client, verified_client
 
 def _worker(town, team=None):
     team = team or town.team
-    return UserFactory(username=f"werker-{team.code}", role=Role.HULPVERLENER, team=team, municipality=town.municipality)
+    return UserFactory(
+        username=f"werker-{team.code}",
+        role=Role.HULPVERLENER,
+        team=team,
+        municipality=town.municipality,
+    )
 
 
 def _case_of(town, household, team):
@@ -162,7 +177,11 @@ def test_worker_gets_404_for_the_household_of_another_teams_case(town, client, v
     from tests.factories import TeamFactory
 
     household = town.household()
-    _case_of(town, household, TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid"))
+    _case_of(
+        town,
+        household,
+        TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid"),
+    )
     verified_client(_worker(town))
     assert client.get(reverse("reporting:household", args=[household.pk])).status_code == 404
 
@@ -181,7 +200,9 @@ def test_worker_sees_each_household_of_the_team_once(town):
     households = [town.household() for _ in range(3)]
     for household in households[:2]:
         _case_of(town, household, town.team)
-    assert sorted(scoped(_worker(town), Household).values_list("pk", flat=True)) == sorted(h.pk for h in households[:2])
+    assert sorted(scoped(_worker(town), Household).values_list("pk", flat=True)) == sorted(
+        h.pk for h in households[:2]
+    )
 
 
 def test_case_page_links_to_its_household(town, client, verified_client):
@@ -207,16 +228,23 @@ def test_household_view_writes_dates_and_months_in_full_dutch_not_capitalised_ab
 # --- the purpose a view is logged with before the user chooses one -----------------------------
 
 
-def test_hulpverlener_opening_a_household_is_logged_as_case_work_until_they_choose(town, client, verified_client):
+def test_hulpverlener_opening_a_household_is_logged_as_case_work_until_they_choose(
+    town, client, verified_client
+):
     household = town.household()
     _case_of(town, household, town.team)
     verified_client(_worker(town))
     response = client.get(reverse("reporting:household", args=[household.pk]))
     assert _views_of(household).get().purpose == "hulpverlening"
     assert response.context["purpose"] == "hulpverlening"
-    assert '<option value="hulpverlening" selected>' in response.content.decode()  # the select says so too
+    assert (
+        '<option value="hulpverlening" selected>' in response.content.decode()
+    )  # the select says so too
     client.get(reverse("reporting:household", args=[household.pk]), {"doel": "kwaliteitscontrole"})
-    assert sorted(_views_of(household).values_list("purpose", flat=True)) == ["hulpverlening", "kwaliteitscontrole"]
+    assert sorted(_views_of(household).values_list("purpose", flat=True)) == [
+        "hulpverlening",
+        "kwaliteitscontrole",
+    ]
 
 
 def test_hulpverlener_with_an_unknown_purpose_is_logged_as_case_work(town, client, verified_client):
@@ -241,7 +269,15 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action"), "confirm": a.get("data-confirm"), "fields": {}, "required": set(), "options": {}})
+            self.forms.append(
+                {
+                    "action": a.get("action"),
+                    "confirm": a.get("data-confirm"),
+                    "fields": {},
+                    "required": set(),
+                    "options": {},
+                }
+            )
         elif not self.forms:
             return
         elif tag == "input" and a.get("name"):
@@ -268,7 +304,9 @@ def _forms(response, action: str) -> list[dict]:
     return [f for f in parser.forms if f["action"] == action]
 
 
-def test_coordinator_can_pick_up_a_new_signal_from_the_household_page_with_its_team_chosen(town, client, verified_client):
+def test_coordinator_can_pick_up_a_new_signal_from_the_household_page_with_its_team_chosen(
+    town, client, verified_client
+):
     from tests.factories import TeamFactory
 
     TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid")
@@ -277,39 +315,62 @@ def test_coordinator_can_pick_up_a_new_signal_from_the_household_page_with_its_t
     verified_client(town.coordinator)
     page = client.get(reverse("reporting:household", args=[household.pk]))
     [form] = _forms(page, reverse("cases:pick_up"))
-    assert form["fields"] == {"csrfmiddlewaretoken": form["fields"]["csrfmiddlewaretoken"], "signal": str(signal.pk), "team": str(town.team.pk)}
-    assert "oppakken" in form["confirm"] and "niet ongedaan" in form["confirm"]  # the portal asks before it posts
+    assert form["fields"] == {
+        "csrfmiddlewaretoken": form["fields"]["csrfmiddlewaretoken"],
+        "signal": str(signal.pk),
+        "team": str(town.team.pk),
+    }
+    assert (
+        "oppakken" in form["confirm"] and "niet ongedaan" in form["confirm"]
+    )  # the portal asks before it posts
 
     response = client.post(form["action"], form["fields"], follow=True)
     case = Case.objects.get(signal=signal)
     assert case.team_id == town.team.pk
-    assert response.redirect_chain[-1][0] == reverse("cases:detail", args=[case.pk])  # the new case, with
+    assert response.redirect_chain[-1][0] == reverse(
+        "cases:detail", args=[case.pk]
+    )  # the new case, with
     assert "Het signaal is opgepakt." in [str(m) for m in response.context["messages"]]
 
 
-def test_coordinator_can_decline_a_new_signal_from_the_household_page_with_a_reason(town, client, verified_client):
+def test_coordinator_can_decline_a_new_signal_from_the_household_page_with_a_reason(
+    town, client, verified_client
+):
     household = town.household()
     signal = town.signal(household)
     verified_client(town.coordinator)
     page = client.get(reverse("reporting:household", args=[household.pk]))
     [form] = _forms(page, reverse("cases:not_picked_up"))
     assert form["fields"]["signal"] == str(signal.pk)
-    assert "reason" in form["required"] and form["fields"]["reason"] == ""  # the browser asks for a reason first
+    assert (
+        "reason" in form["required"] and form["fields"]["reason"] == ""
+    )  # the browser asks for a reason first
     assert "Niet opgepakt: onterecht signaal" in form["options"]["reason"]
     assert "niet ongedaan" in form["confirm"]
 
-    response = client.post(form["action"], {**form["fields"], "reason": "Niet opgepakt: onterecht signaal"}, follow=True)
+    response = client.post(
+        form["action"],
+        {**form["fields"], "reason": "Niet opgepakt: onterecht signaal"},
+        follow=True,
+    )
     signal.refresh_from_db()
     assert signal.status == "niet_opgepakt"
-    assert "Het signaal is als niet opgepakt gemarkeerd." in [str(m) for m in response.context["messages"]]
+    assert "Het signaal is als niet opgepakt gemarkeerd." in [
+        str(m) for m in response.context["messages"]
+    ]
 
 
-def test_household_page_offers_no_pick_up_for_a_signal_already_picked_up(town, client, verified_client):
+def test_household_page_offers_no_pick_up_for_a_signal_already_picked_up(
+    town, client, verified_client
+):
     household = town.household()
     _case_of(town, household, town.team)
     verified_client(town.coordinator)
     page = client.get(reverse("reporting:household", args=[household.pk]))
-    assert _forms(page, reverse("cases:pick_up")) == [] and _forms(page, reverse("cases:not_picked_up")) == []
+    assert (
+        _forms(page, reverse("cases:pick_up")) == []
+        and _forms(page, reverse("cases:not_picked_up")) == []
+    )
 
 
 def test_only_a_coordinator_is_offered_to_pick_up_or_decline(town):
@@ -347,7 +408,9 @@ def _crisis_signal(town, household):
     return signal
 
 
-def test_household_page_shows_the_signals_own_crisis_deadline_before_pick_up(town, client, verified_client):
+def test_household_page_shows_the_signals_own_crisis_deadline_before_pick_up(
+    town, client, verified_client
+):
     household = town.household()
     _crisis_signal(town, household)
     verified_client(town.coordinator)
@@ -356,28 +419,40 @@ def test_household_page_shows_the_signals_own_crisis_deadline_before_pick_up(tow
     assert "contact uiterlijk 2 december 2026" in page.content.decode()
 
 
-def test_household_page_shows_the_cases_crisis_deadline_once_picked_up(town, client, verified_client):
+def test_household_page_shows_the_cases_crisis_deadline_once_picked_up(
+    town, client, verified_client
+):
     from vroegsignaal.cases.services import pick_up_signal
 
     household = town.household()
     signal = _crisis_signal(town, household)
     # Picked up with an earlier date (as the demo's cases are): the case's deadline falls earlier.
-    case = pick_up_signal(signal, town.coordinator, team=town.team, on=RECEIVED - dt.timedelta(days=7))
+    case = pick_up_signal(
+        signal, town.coordinator, team=town.team, on=RECEIVED - dt.timedelta(days=7)
+    )
     assert (case.contact_due, signal.deadline) == (dt.date(2026, 11, 25), dt.date(2026, 12, 2))
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
     assert "<strong>contact uiterlijk 25 november 2026</strong>" in body
-    assert "contact uiterlijk 25 november 2026 (3 werkdagen)" in body  # the explanation says the same
+    assert (
+        "contact uiterlijk 25 november 2026 (3 werkdagen)" in body
+    )  # the explanation says the same
     assert "2 december" not in body
 
 
-def test_household_page_in_english_names_the_cases_crisis_deadline_in_the_explanation(town, client, verified_client):
+def test_household_page_in_english_names_the_cases_crisis_deadline_in_the_explanation(
+    town, client, verified_client
+):
     from tests.english import in_english
     from vroegsignaal.cases.services import pick_up_signal
 
     household = town.household()
-    pick_up_signal(_crisis_signal(town, household), town.coordinator, on=RECEIVED - dt.timedelta(days=7))
+    pick_up_signal(
+        _crisis_signal(town, household), town.coordinator, on=RECEIVED - dt.timedelta(days=7)
+    )
     verified_client(town.coordinator)
-    body = in_english(client).get(reverse("reporting:household", args=[household.pk])).content.decode()
+    body = (
+        in_english(client).get(reverse("reporting:household", args=[household.pk])).content.decode()
+    )
     assert "contact by 25 November 2026 (3 working days)" in body
     assert "2 December" not in body

@@ -61,7 +61,9 @@ def test_map_shows_no_other_municipalitys_neighbourhoods(town, client, verified_
     assert client.get(reverse("reporting:map_geojson")).json()["features"] == []
 
 
-def test_dashboard_counts_signals_per_month_by_creditor_type_and_picked_up_share(town, client, verified_client):
+def test_dashboard_counts_signals_per_month_by_creditor_type_and_picked_up_share(
+    town, client, verified_client
+):
     household = town.household()
     energy = town.arrear(household, town.energie, {dt.date(2026, 2, 1): 10_000})
     town.signal(household, arrears=[energy], signal_date=dt.date(2026, 2, 1), status="opgepakt")
@@ -82,21 +84,44 @@ def test_dashboard_shows_the_shares_reached_and_helped_per_month(town, client, v
     from vroegsignaal.cases import services as cases
 
     february = [town.signal(signal_date=dt.date(2026, 2, 1)) for _ in range(4)]
-    reached = cases.pick_up_signal(february[0], town.coordinator, team=town.team, on=dt.date(2026, 2, 2))
-    helped = cases.pick_up_signal(february[1], town.coordinator, team=town.team, on=dt.date(2026, 2, 2))
-    cases.pick_up_signal(february[2], town.coordinator, team=town.team, on=dt.date(2026, 2, 2))  # not reached
+    reached = cases.pick_up_signal(
+        february[0], town.coordinator, team=town.team, on=dt.date(2026, 2, 2)
+    )
+    helped = cases.pick_up_signal(
+        february[1], town.coordinator, team=town.team, on=dt.date(2026, 2, 2)
+    )
+    cases.pick_up_signal(
+        february[2], town.coordinator, team=town.team, on=dt.date(2026, 2, 2)
+    )  # not reached
     for case in (reached, helped):
-        cases.log_contact_attempt(case, town.coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 2, 3))
-    cases.record_offer(helped, town.coordinator, made_on=dt.date(2026, 2, 3), answer="aanvaard", answered_on=dt.date(2026, 2, 3))
+        cases.log_contact_attempt(
+            case, town.coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 2, 3)
+        )
+    cases.record_offer(
+        helped,
+        town.coordinator,
+        made_on=dt.date(2026, 2, 3),
+        answer="aanvaard",
+        answered_on=dt.date(2026, 2, 3),
+    )
     verified_client(town.coordinator)
     trends = client.get(reverse("reporting:dashboard")).context["trends"]
     shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
     assert (shares["Opgepakt"], shares["Bereikt"], shares["Hulp aanvaard"]) == ([3], [2], [1])
-    assert (shares["% opgepakt"], shares["% bereikt"], shares["% hulp aanvaard"]) == ([75.0], [50.0], [25.0])
+    assert (shares["% opgepakt"], shares["% bereikt"], shares["% hulp aanvaard"]) == (
+        [75.0],
+        [50.0],
+        [25.0],
+    )
 
 
 def test_dashboard_figures_are_kept_for_two_minutes(town, client, verified_client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "dashboard",
+        }
+    }
     town.signal(signal_date=dt.date(2026, 2, 1))
     verified_client(town.coordinator)
     client.get(reverse("reporting:dashboard"))
@@ -109,10 +134,14 @@ def test_dashboard_shows_a_table_beside_each_chart(town, client, verified_client
     town.signal(signal_date=dt.date(2026, 2, 1))
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:dashboard")).content.decode()
-    assert body.count("<canvas") == body.count("— tabel") == 2  # no creditor-type rows without arrears
+    assert (
+        body.count("<canvas") == body.count("— tabel") == 2
+    )  # no creditor-type rows without arrears
 
 
-def test_dashboard_query_count_is_bounded(town, client, verified_client, django_assert_max_num_queries):
+def test_dashboard_query_count_is_bounded(
+    town, client, verified_client, django_assert_max_num_queries
+):
     for month in range(1, 7):
         town.signal(signal_date=dt.date(2026, month, 1))
     verified_client(town.coordinator)
@@ -130,7 +159,9 @@ def test_map_query_count_is_bounded(town, client, verified_client, django_assert
         client.get(reverse("reporting:map_geojson"))
 
 
-def test_dashboard_tables_name_the_month_in_dutch_not_as_iso_year_month(town, client, verified_client):
+def test_dashboard_tables_name_the_month_in_dutch_not_as_iso_year_month(
+    town, client, verified_client
+):
     town.signal(signal_date=dt.date(2026, 3, 1))
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:dashboard")).content.decode()

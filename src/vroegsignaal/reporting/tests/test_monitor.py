@@ -337,7 +337,9 @@ def test_monitor_page_query_count_does_not_grow_with_signals(
     assert response.context["tables"]["total"]["signals"] == 24
 
 
-def test_monitor_page_writes_signals_per_thousand_inhabitants_with_two_decimals(town, client, verified_client):
+def test_monitor_page_writes_signals_per_thousand_inhabitants_with_two_decimals(
+    town, client, verified_client
+):
     town.wijk.inhabitants = 2000
     town.wijk.save()
     signal_with(town, town.energie)

@@ -36,9 +36,16 @@ def test_tray_page_queries_do_not_grow_with_its_rows(town, client, verified_clie
     few = _queries(client, url, {"sorteer": "bedrag"})
     for i in range(40):
         buurt = town.buurt if i % 2 else town.other_buurt
-        town.signal(town.household(buurt=buurt), team=(town.team, other_team, None)[i % 3], crisis=i % 5 == 0)
+        town.signal(
+            town.household(buurt=buurt),
+            team=(town.team, other_team, None)[i % 3],
+            crisis=i % 5 == 0,
+        )
     assert _queries(client, url, {"sorteer": "bedrag"}) == few
-    assert _queries(client, url, {"sorteer": "bedrag", "buurt": town.wijk.code, "soort": "Energie"}) <= few + 1
+    assert (
+        _queries(client, url, {"sorteer": "bedrag", "buurt": town.wijk.code, "soort": "Energie"})
+        <= few + 1
+    )
 
 
 def test_tray_index_queries_do_not_grow_with_trays_and_signals(town, client, verified_client):
@@ -49,12 +56,16 @@ def test_tray_index_queries_do_not_grow_with_trays_and_signals(town, client, ver
     url = reverse("reporting:trays")
     few = _queries(client, url)
     for i in range(6):
-        tray = Tray.objects.create(municipality=town.municipality, name=f"Bakje {i}", position=10 + i)
+        tray = Tray.objects.create(
+            municipality=town.municipality, name=f"Bakje {i}", position=10 + i
+        )
         town.signal(tray=tray)
     assert _queries(client, url) == few
 
 
-def test_household_view_queries_do_not_grow_with_arrears_signals_and_cases(town, client, verified_client):
+def test_household_view_queries_do_not_grow_with_arrears_signals_and_cases(
+    town, client, verified_client
+):
     from vroegsignaal.cases.services import log_contact_attempt, pick_up_signal
 
     household = town.household()
@@ -66,9 +77,13 @@ def test_household_view_queries_do_not_grow_with_arrears_signals_and_cases(town,
         town.arrear(household, creditor, _months(6))
     for month in (3, 6):
         town.signal(household, status="afgesloten", signal_date=dt.date(2025, month, 1))
-    case = pick_up_signal(town.signal(household), town.coordinator, team=town.team, on=dt.date(2026, 3, 2))
+    case = pick_up_signal(
+        town.signal(household), town.coordinator, team=town.team, on=dt.date(2026, 3, 2)
+    )
     for day in (3, 4, 5):
-        log_contact_attempt(case, town.coordinator, kind="Telefoon", reached=False, on=dt.date(2026, 3, day))
+        log_contact_attempt(
+            case, town.coordinator, kind="Telefoon", reached=False, on=dt.date(2026, 3, day)
+        )
     for _ in range(3):
         client.get(url)  # more people looked: a longer audit trail
     assert _queries(client, url) <= few + 2  # the open signal and the case list appear once each
@@ -80,14 +95,20 @@ def test_map_page_and_shapes_queries_do_not_grow_with_neighbourhoods(town, clien
     square = {"type": "Polygon", "coordinates": [[[5, 52], [5.1, 52], [5.1, 52.1], [5, 52]]]}
     town.signal(town.household(buurt=town.buurt))
     verified_client(town.coordinator)
-    few = (_queries(client, reverse("reporting:map")), _queries(client, reverse("reporting:map_geojson")))
+    few = (
+        _queries(client, reverse("reporting:map")),
+        _queries(client, reverse("reporting:map_geojson")),
+    )
     for i in range(8):
         buurt = Neighbourhood.objects.create(
             code=f"BU09990{i + 3:02d}", name=f"Buurt {i}", kind="buurt", wijk=town.wijk,
             municipality=town.municipality, geometry=square, households=100,
         )  # fmt: skip
         town.signal(town.household(buurt=buurt))
-    many = (_queries(client, reverse("reporting:map")), _queries(client, reverse("reporting:map_geojson")))
+    many = (
+        _queries(client, reverse("reporting:map")),
+        _queries(client, reverse("reporting:map_geojson")),
+    )
     assert many == few
 
 
@@ -104,7 +125,9 @@ def test_dashboard_queries_do_not_grow_with_months_and_cases(town, client, verif
     assert _queries(client, url) == few
 
 
-def test_case_list_and_case_page_queries_do_not_grow_for_the_coordinator(town, client, verified_client):
+def test_case_list_and_case_page_queries_do_not_grow_for_the_coordinator(
+    town, client, verified_client
+):
     from vroegsignaal.cases.services import add_note, log_contact_attempt, pick_up_signal
 
     first = pick_up_signal(town.signal(), town.coordinator, team=town.team, on=dt.date(2026, 3, 2))
@@ -113,9 +136,16 @@ def test_case_list_and_case_page_queries_do_not_grow_for_the_coordinator(town, c
     few_case = _queries(client, reverse("cases:detail", args=[first.pk]))
     other_team = TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid")
     for i in range(6):
-        pick_up_signal(town.signal(), town.coordinator, team=(town.team, other_team)[i % 2], on=dt.date(2026, 3, 2))
+        pick_up_signal(
+            town.signal(),
+            town.coordinator,
+            team=(town.team, other_team)[i % 2],
+            on=dt.date(2026, 3, 2),
+        )
     for day in (3, 4, 5):
-        log_contact_attempt(first, town.coordinator, kind="Huisbezoek", reached=day == 5, on=dt.date(2026, 3, day))
+        log_contact_attempt(
+            first, town.coordinator, kind="Huisbezoek", reached=day == 5, on=dt.date(2026, 3, day)
+        )
         add_note(first, town.coordinator, f"notitie {day}")
     assert _queries(client, reverse("cases:list"), {"team": town.team.pk}) == few_list
     assert _queries(client, reverse("cases:detail", args=[first.pk])) == few_case

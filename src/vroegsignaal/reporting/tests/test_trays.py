@@ -35,7 +35,9 @@ def test_filter_on_buurt_keeps_only_that_buurts_signals(town, client, verified_c
     inside = town.signal(town.household(buurt=town.buurt))
     town.signal(town.household(buurt=town.other_buurt))
     verified_client(town.coordinator)
-    response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"buurt": town.buurt.code})
+    response = client.get(
+        reverse("reporting:tray", args=[town.tray.pk]), {"buurt": town.buurt.code}
+    )
     assert [s.pk for s in response.context["page"].object_list] == [inside.pk]
 
 
@@ -50,13 +52,28 @@ def test_filter_on_wijk_includes_its_buurten(town, client, verified_client):
 def test_filters_on_amount_flags_creditor_type_age_and_team_combine(town, client, verified_client):
     household = town.household()
     energy = town.arrear(household, town.energie, {dt.date(2026, 2, 1): 10_000})
-    wanted = town.signal(household, amount=90_000, crisis=True, oldest=dt.date(2025, 10, 1), team=town.team, arrears=[energy])
-    town.signal(amount=90_000, crisis=True, oldest=dt.date(2025, 10, 1), team=town.team)  # no energy arrear
+    wanted = town.signal(
+        household,
+        amount=90_000,
+        crisis=True,
+        oldest=dt.date(2025, 10, 1),
+        team=town.team,
+        arrears=[energy],
+    )
+    town.signal(
+        amount=90_000, crisis=True, oldest=dt.date(2025, 10, 1), team=town.team
+    )  # no energy arrear
     town.signal(amount=10_000, crisis=True, oldest=dt.date(2025, 10, 1), team=town.team)
     verified_client(town.coordinator)
     response = client.get(
         reverse("reporting:tray", args=[town.tray.pk]),
-        {"soort": "Energie", "bedrag_van": "500", "crisis": "1", "ouderdom_van": "30", "team": town.team.pk},
+        {
+            "soort": "Energie",
+            "bedrag_van": "500",
+            "crisis": "1",
+            "ouderdom_van": "30",
+            "team": town.team.pk,
+        },
     )
     assert [s.pk for s in response.context["page"].object_list] == [wanted.pk]
 
@@ -120,7 +137,9 @@ def test_coordinator_of_a_gets_404_for_the_tray_of_b(town, client, verified_clie
     assert client.get(reverse("reporting:tray", args=[other.tray.pk])).status_code == 404
 
 
-def test_tray_page_query_count_is_bounded(town, client, verified_client, django_assert_max_num_queries):
+def test_tray_page_query_count_is_bounded(
+    town, client, verified_client, django_assert_max_num_queries
+):
     for i in range(60):
         town.signal(town.household(buurt=town.buurt if i % 2 else town.other_buurt), team=town.team)
     verified_client(town.coordinator)
@@ -131,11 +150,15 @@ def test_tray_page_query_count_is_bounded(town, client, verified_client, django_
     assert len(response.context["page"].object_list) == 50
 
 
-def test_tray_index_query_count_does_not_grow_with_trays(town, client, verified_client, django_assert_max_num_queries):
+def test_tray_index_query_count_does_not_grow_with_trays(
+    town, client, verified_client, django_assert_max_num_queries
+):
     from vroegsignaal.signals.models import Tray
 
     for i in range(10):
-        tray = Tray.objects.create(municipality=town.municipality, name=f"Bakje {i}", position=10 + i)
+        tray = Tray.objects.create(
+            municipality=town.municipality, name=f"Bakje {i}", position=10 + i
+        )
         town.signal(tray=tray)
     verified_client(town.coordinator)
     client.get(reverse("reporting:trays"))
@@ -143,7 +166,9 @@ def test_tray_index_query_count_does_not_grow_with_trays(town, client, verified_
         client.get(reverse("reporting:trays"))
 
 
-def test_buurt_filter_uses_the_register_files_buurtcode_while_that_buurt_is_not_imported(town, client, verified_client):
+def test_buurt_filter_uses_the_register_files_buurtcode_while_that_buurt_is_not_imported(
+    town, client, verified_client
+):
     from vroegsignaal.registry.models import Address
 
     household = town.household()
@@ -155,7 +180,9 @@ def test_buurt_filter_uses_the_register_files_buurtcode_while_that_buurt_is_not_
     assert [s.pk for s in response.context["page"].object_list] == [signal.pk]
 
 
-def test_tray_writes_the_dates_in_full_dutch_not_capitalised_abbreviations(town, client, verified_client):
+def test_tray_writes_the_dates_in_full_dutch_not_capitalised_abbreviations(
+    town, client, verified_client
+):
     town.signal(oldest=dt.date(2026, 3, 5), signal_date=dt.date(2026, 10, 1))
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
@@ -168,7 +195,9 @@ def test_tray_amount_column_shows_cents_on_every_row(town, client, verified_clie
     town.signal(amount=226_320)
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
-    assert ">€\u00a0570,00</td>" in body and ">€\u00a02.263,20</td>" in body  # the euro sign never ends a line
+    assert (
+        ">€\u00a0570,00</td>" in body and ">€\u00a02.263,20</td>" in body
+    )  # the euro sign never ends a line
 
 
 def test_tray_page_title_names_it_a_werkbakje_like_its_heading(town, client, verified_client):
@@ -192,11 +221,17 @@ def test_clicking_the_sorted_column_again_reverses_it(town, client, verified_cli
     verified_client(town.coordinator)
     url = reverse("reporting:tray", args=[town.tray.pk])
     body = client.get(url, {"sorteer": "prioriteit"}).content.decode()
-    assert "sorteer=-prioriteit" in _header(body, "Prioriteit")  # the sorted column links to its reverse
-    assert "sorteer=bedrag" in _header(body, "Totaalbedrag")  # another column starts in its own direction
+    assert "sorteer=-prioriteit" in _header(
+        body, "Prioriteit"
+    )  # the sorted column links to its reverse
+    assert "sorteer=bedrag" in _header(
+        body, "Totaalbedrag"
+    )  # another column starts in its own direction
     reversed_page = client.get(url, {"sorteer": "-prioriteit"})
     assert [s.pk for s in reversed_page.context["page"].object_list] == [low.pk, high.pk]
-    assert "sorteer=prioriteit" in _header(reversed_page.content.decode(), "Prioriteit")  # and back again
+    assert "sorteer=prioriteit" in _header(
+        reversed_page.content.decode(), "Prioriteit"
+    )  # and back again
 
 
 def test_reversing_the_amount_sort_puts_the_smallest_first(town, client, verified_client):
@@ -215,14 +250,20 @@ def test_reversing_the_amount_sort_puts_the_smallest_first(town, client, verifie
         ("-signaaldatum", "Signaal sinds", "ascending", "▲"),
     ],
 )
-def test_sorted_column_shows_its_direction(sort, label, direction, arrow, town, client, verified_client):
+def test_sorted_column_shows_its_direction(
+    sort, label, direction, arrow, town, client, verified_client
+):
     town.signal()
     verified_client(town.coordinator)
-    body = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"sorteer": sort}).content.decode()
+    body = client.get(
+        reverse("reporting:tray", args=[town.tray.pk]), {"sorteer": sort}
+    ).content.decode()
     header = _header(body, label)
     assert f'aria-sort="{direction}"' in header
     assert f'<span class="sort-arrow" aria-hidden="true">{arrow}</span>' in header
-    assert body.count("aria-sort=") == 1 and body.count('class="sort-arrow"') == 1  # on that column only
+    assert (
+        body.count("aria-sort=") == 1 and body.count('class="sort-arrow"') == 1
+    )  # on that column only
 
 
 def test_tray_without_a_sort_shows_the_default_priority_order(town, client, verified_client):
@@ -240,7 +281,10 @@ def test_tray_offers_a_labelled_box_to_tick_every_signal_of_the_page(town, clien
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert '<input type="checkbox" class="utrecht-checkbox" id="bulk-all">' in body
-    assert '<label class="visually-hidden" for="bulk-all">Alle signalen op deze pagina kiezen</label>' in body
+    assert (
+        '<label class="visually-hidden" for="bulk-all">Alle signalen op deze pagina kiezen</label>'
+        in body
+    )
     assert "reporting/tray.js" in body  # the script that makes it work (hidden without it)
 
 
@@ -255,8 +299,14 @@ def test_bulk_form_carries_what_to_say_when_nothing_is_ticked(town, client, veri
 def test_bulk_action_without_ticked_signals_asks_to_tick_them(town, client, verified_client):
     town.signal()
     verified_client(town.coordinator)
-    response = client.post(reverse("reporting:tray_bulk_action", args=[town.tray.pk]), {"actie": "oppakken"}, follow=True)
-    assert [str(m) for m in response.context["messages"]] == ["Vink eerst een of meer signalen aan."]
+    response = client.post(
+        reverse("reporting:tray_bulk_action", args=[town.tray.pk]),
+        {"actie": "oppakken"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "Vink eerst een of meer signalen aan."
+    ]
 
 
 # --- what the priority means ------------------------------------------------------------------
@@ -271,7 +321,10 @@ def test_tray_explains_what_the_priority_number_means(town, client, verified_cli
         "daarbij 100 punten per schuldeiser (hoogstens 5), 1 punt per €\u00a010 achterstand (hoogstens €\u00a05.000) en "
         "tot 100 punten voor de ouderdom van de oudste achterstand (het volle aantal vanaf 365 dagen)."
     )
-    assert f'<p class="utrecht-paragraph muted" id="priority-help"><strong>Prioriteit:</strong> {help_text}</p>' in body
+    assert (
+        f'<p class="utrecht-paragraph muted" id="priority-help"><strong>Prioriteit:</strong> {help_text}</p>'
+        in body
+    )
     header = _header(body, "Prioriteit")
     assert f'title="{help_text}"' in header and 'aria-describedby="priority-help"' in header
 
@@ -282,8 +335,22 @@ def test_priority_explanation_follows_the_formula(town):
 
     p = priority_points()
     top = priority(crisis=True, creditor_count=9, total_amount_cents=10**9, oldest_age_days=9999)
-    assert top == p["crisis"] + p["per_creditor"] * p["creditors_capped"] + p["amount_cap_cents"] // p["euros_per_point_cents"] + p["age_points"]
-    assert priority(crisis=False, creditor_count=0, total_amount_cents=p["euros_per_point_cents"], oldest_age_days=p["age_cap_days"]) == 1 + p["age_points"]
+    assert (
+        top
+        == p["crisis"]
+        + p["per_creditor"] * p["creditors_capped"]
+        + p["amount_cap_cents"] // p["euros_per_point_cents"]
+        + p["age_points"]
+    )
+    assert (
+        priority(
+            crisis=False,
+            creditor_count=0,
+            total_amount_cents=p["euros_per_point_cents"],
+            oldest_age_days=p["age_cap_days"],
+        )
+        == 1 + p["age_points"]
+    )
 
 
 # --- the crisis deadline: the case's once the signal has one --------------------------------
@@ -304,7 +371,9 @@ def test_tray_shows_the_cases_deadline_for_a_picked_up_crisis_signal(town, clien
     signal = town.signal(crisis=True)
     signal.deadline = dt.date(2026, 12, 2)  # received on Friday 27 November
     signal.save(update_fields=["deadline"])
-    case = pick_up_signal(signal, town.coordinator, on=dt.date(2026, 11, 20))  # dated a week earlier
+    case = pick_up_signal(
+        signal, town.coordinator, on=dt.date(2026, 11, 20)
+    )  # dated a week earlier
     assert case.contact_due == dt.date(2026, 11, 25)
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
@@ -318,13 +387,20 @@ def test_tray_table_scrolls_in_a_named_region_the_keyboard_reaches(town, client,
     town.signal()
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
-    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Signalen in dit werkbakje">' in body
+    assert (
+        '<div class="table-scroll" tabindex="0" role="region" aria-label="Signalen in dit werkbakje">'
+        in body
+    )
 
 
-def test_the_neighbourhood_filter_lists_the_wijken_before_their_buurten(town, client, verified_client):
+def test_the_neighbourhood_filter_lists_the_wijken_before_their_buurten(
+    town, client, verified_client
+):
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
-    assert body.index(f'<option value="{town.wijk.code}"') < body.index(f'<option value="{town.buurt.code}"')
+    assert body.index(f'<option value="{town.wijk.code}"') < body.index(
+        f'<option value="{town.buurt.code}"'
+    )
 
 
 @pytest.mark.parametrize(
@@ -332,24 +408,43 @@ def test_the_neighbourhood_filter_lists_the_wijken_before_their_buurten(town, cl
     [("ouderdom_van", "9" * 40), ("ouderdom_van", "999999999"), ("team", "9" * 40), ("bedrag_van", "9" * 3000),
      ("buurt", "BU\x00"), ("team", "²"), ("bedrag_tot", "-5")],
 )  # fmt: skip
-def test_a_filter_value_no_one_means_is_ignored_not_a_crash(town, client, verified_client, key, value):
+def test_a_filter_value_no_one_means_is_ignored_not_a_crash(
+    town, client, verified_client, key, value
+):
     """Ages of 40 digits overflowed timedelta, team ids a database column; a NUL byte fails on PostgreSQL."""
     town.signal()
     verified_client(town.coordinator)
     response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {key: value})
     assert response.status_code == 200 and len(response.context["page"].object_list) <= 1
-    assert client.get(reverse("reporting:tray_export", args=[town.tray.pk]), {key: value, "formaat": "csv"}).status_code == 200
+    assert (
+        client.get(
+            reverse("reporting:tray_export", args=[town.tray.pk]), {key: value, "formaat": "csv"}
+        ).status_code
+        == 200
+    )
     assert client.get(reverse("reporting:trays"), {"buurt": value}).status_code == 200
 
 
-def test_the_audit_log_and_the_links_keep_the_filter_as_read_not_what_was_typed(town, client, verified_client):
+def test_the_audit_log_and_the_links_keep_the_filter_as_read_not_what_was_typed(
+    town, client, verified_client
+):
     """A value the filter ignores (a name where a code belongs) stayed in the audit event's filter."""
     from vroegsignaal.privacy.models import AuditEvent
 
     verified_client(town.coordinator)
-    query = {"buurt": "Jansen", "soort": "Huur", "crisis": "Jansen", "bedrag_van": "Jansen", "status": "Jansen", "sorteer": "-bedrag"}
+    query = {
+        "buurt": "Jansen",
+        "soort": "Huur",
+        "crisis": "Jansen",
+        "bedrag_van": "Jansen",
+        "status": "Jansen",
+        "sorteer": "-bedrag",
+    }
     response = client.get(reverse("reporting:tray", args=[town.tray.pk]), query)
-    assert response.status_code == 200 and response.context["query"] == "soort=Huur&crisis=1&status=open&sorteer=-bedrag"
+    assert (
+        response.status_code == 200
+        and response.context["query"] == "soort=Huur&crisis=1&status=open&sorteer=-bedrag"
+    )
     event = AuditEvent.objects.filter(purpose="werkbakje bekeken").latest("seq")
     assert event.details["filter"] == "soort=Huur&crisis=1&status=open&sorteer=-bedrag"
     assert "Jansen" not in str(event.details)

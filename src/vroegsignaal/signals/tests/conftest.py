@@ -61,7 +61,9 @@ class World:
             )
         return self.deliveries[code]
 
-    def household(self, *, born: dt.date = dt.date(1980, 5, 17), also_born: tuple = (), municipality=None) -> Household:
+    def household(
+        self, *, born: dt.date = dt.date(1980, 5, 17), also_born: tuple = (), municipality=None
+    ) -> Household:
         n = next(_numbers)
         municipality = municipality or self.municipality
         address = Address.objects.create(
@@ -144,12 +146,15 @@ def make_signal(world: World, *, crisis: bool = False) -> Signal:
 @pytest.fixture
 def world(db) -> Iterator[World]:
     municipality = MunicipalityFactory(code="0999", name="Voorbeeldstad")
-    wijk = Neighbourhood.objects.create(code="WK099901", name="Noord", kind="wijk", municipality=municipality)
+    wijk = Neighbourhood.objects.create(
+        code="WK099901", name="Noord", kind="wijk", municipality=municipality
+    )
     buurt = Neighbourhood.objects.create(
         code="BU09990101", name="Oude Dorp", kind="buurt", wijk=wijk, municipality=municipality
     )
     creditors = {
-        code: CreditorFactory(code=code, name=name, type=kind) for code, (name, kind) in CREDITORS.items()
+        code: CreditorFactory(code=code, name=name, type=kind)
+        for code, (name, kind) in CREDITORS.items()
     }
     yield World(municipality=municipality, creditors=creditors, wijk=wijk, buurt=buurt)
     # The references evaluation writes in bulk have no database constraint.

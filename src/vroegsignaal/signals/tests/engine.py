@@ -59,7 +59,10 @@ def arrear(
 
 def creditors() -> pl.DataFrame:
     return pl.DataFrame(
-        [{"creditor_id": i, "creditor_code": c, "creditor_name": n, "creditor_type": t} for i, (c, n, t) in CREDITORS.items()],
+        [
+            {"creditor_id": i, "creditor_code": c, "creditor_name": n, "creditor_type": t}
+            for i, (c, n, t) in CREDITORS.items()
+        ],
         schema=evaluation.CREDITOR_SCHEMA,
     )
 

@@ -25,11 +25,17 @@ def test_new_crisis_signals_are_mailed_to_the_coordinators_without_personal_data
     world, django_capture_on_commit_callbacks, settings
 ):
     settings.PORTAL_URL = "https://vroegsignaal.example.nl"
-    first = UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="a@gemeente.example")
+    first = UserFactory(
+        role=Role.COORDINATOR, municipality=world.municipality, email="a@gemeente.example"
+    )
     UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="b@gemeente.example")
     UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="")  # no address
-    UserFactory(role=Role.COORDINATOR, municipality=world.municipality, email="c@x.example", is_active=False)
-    UserFactory(role=Role.COORDINATOR, municipality=MunicipalityFactory(), email="andere@gemeente.example")
+    UserFactory(
+        role=Role.COORDINATOR, municipality=world.municipality, email="c@x.example", is_active=False
+    )
+    UserFactory(
+        role=Role.COORDINATOR, municipality=MunicipalityFactory(), email="andere@gemeente.example"
+    )
     for _ in range(2):
         h = world.household()
         world.arrear(h, "WOONBRUG", crisis=True, reason="ontruiming", amount=98_765)
@@ -95,7 +101,9 @@ def test_a_mail_that_fails_is_logged_and_changes_nothing(
     assert "kon niet worden verstuurd" in caplog.text
 
 
-def test_a_failed_notice_is_tried_again_later_and_given_up_after_the_last_wait(world, monkeypatch, caplog, settings):
+def test_a_failed_notice_is_tried_again_later_and_given_up_after_the_last_wait(
+    world, monkeypatch, caplog, settings
+):
     from django.utils import timezone
     from django_tasks import default_task_backend
 

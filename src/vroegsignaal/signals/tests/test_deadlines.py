@@ -14,7 +14,9 @@ def test_crisis_deadline_is_three_working_days_later_within_one_week():
 
 
 def test_crisis_deadline_skips_the_weekend():
-    assert crisis_contact_deadline(dt.date(2026, 3, 6)) == dt.date(2026, 3, 11)  # Friday → Wednesday
+    assert crisis_contact_deadline(dt.date(2026, 3, 6)) == dt.date(
+        2026, 3, 11
+    )  # Friday → Wednesday
 
 
 def test_crisis_deadline_skips_koningsdag():
@@ -41,7 +43,9 @@ def test_liberation_day_is_a_holiday_every_year_as_in_the_algemene_termijnenwet(
 
 
 def test_easter_monday_whit_monday_and_ascension_are_not_working_days():
-    assert not any(is_working_day(d) for d in (dt.date(2026, 4, 6), dt.date(2026, 5, 25), dt.date(2026, 5, 14)))
+    assert not any(
+        is_working_day(d) for d in (dt.date(2026, 4, 6), dt.date(2026, 5, 25), dt.date(2026, 5, 14))
+    )
 
 
 def test_start_day_itself_never_counts():

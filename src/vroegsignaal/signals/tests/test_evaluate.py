@@ -39,7 +39,9 @@ def test_signal_records_peildatum_rule_set_version_and_its_counting_arrears(worl
     world.arrear(h, "ENERGIENOORD", age=101)  # too old to count
     evaluate(world)
     signal = Signal.objects.get(household=h)
-    counted = list(SignalArrear.objects.filter(signal=signal, counts=True).values_list("arrear_id", flat=True))
+    counted = list(
+        SignalArrear.objects.filter(signal=signal, counts=True).values_list("arrear_id", flat=True)
+    )
     assert (signal.signal_date, signal.rule_set.version, counted) == (PEILDATUM, 1, [a.pk])
 
 
@@ -55,9 +57,15 @@ def test_explanation_is_stored_in_dutch(world):
 def test_crisis_signal_gets_a_deadline_of_three_working_days_and_the_crisis_tray(world):
     h = world.household()
     world.arrear(h, "WOONBRUG", crisis=True, reason="ontruiming")
-    services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=dt.date(2026, 4, 24))
+    services.evaluate(
+        world.municipality, reference_date=PEILDATUM, received_on=dt.date(2026, 4, 24)
+    )
     signal = Signal.objects.get(household=h)
-    assert (signal.crisis, signal.deadline, signal.tray.name) == (True, dt.date(2026, 4, 30), "Crisis")
+    assert (signal.crisis, signal.deadline, signal.tray.name) == (
+        True,
+        dt.date(2026, 4, 30),
+        "Crisis",
+    )
 
 
 def test_young_household_goes_to_jongeren(world):
@@ -133,7 +141,9 @@ def test_lapse_is_recorded_in_the_signals_history(world):
     evaluate(world)
     world.clear(a, NEXT)
     evaluate(world, NEXT)
-    history = SignalStatusChange.objects.filter(signal__household=h).values_list("from_status", "to_status")
+    history = SignalStatusChange.objects.filter(signal__household=h).values_list(
+        "from_status", "to_status"
+    )
     assert list(history) == [("", "nieuw"), ("nieuw", "vervallen")]
 
 
@@ -144,7 +154,11 @@ def test_new_signal_stays_open_when_its_arrears_merely_age(world):
     later = PEILDATUM + dt.timedelta(days=60)  # the arrear is now 150 days old
     evaluate(world, later)
     signal = Signal.objects.get(household=h)
-    assert (signal.status, signal.last_signalled_on, signal.dormant_since) == ("nieuw", PEILDATUM, later)
+    assert (signal.status, signal.last_signalled_on, signal.dormant_since) == (
+        "nieuw",
+        PEILDATUM,
+        later,
+    )
 
 
 def test_sleeping_signal_woken_by_a_new_arrear_is_herhaald(world):
@@ -229,7 +243,9 @@ def test_after_a_closed_case_known_arrears_raise_no_new_signal(world):
     services.pick_up_signal(signal)
     services.close_signal(signal, on=dt.date(2026, 3, 15))
     evaluate(world, NEXT)
-    assert list(Signal.objects.filter(household=h).values_list("status", flat=True)) == ["afgesloten"]
+    assert list(Signal.objects.filter(household=h).values_list("status", flat=True)) == [
+        "afgesloten"
+    ]
 
 
 def test_after_a_closed_case_an_arrear_below_the_minimum_then_stays_known(world):
@@ -257,7 +273,9 @@ def test_after_a_closed_case_a_new_arrear_raises_a_new_repeat_signal(world):
     new = world.arrear(h, "ZORGZUID", start=dt.date(2026, 3, 25))
     evaluate(world, NEXT)
     fresh = Signal.objects.get(household=h, status="nieuw")
-    counted = list(SignalArrear.objects.filter(signal=fresh, counts=True).values_list("arrear_id", flat=True))
+    counted = list(
+        SignalArrear.objects.filter(signal=fresh, counts=True).values_list("arrear_id", flat=True)
+    )
     assert (fresh.repeat, fresh.kind, counted) == (True, "enkelvoudig", [new.pk])
 
 
@@ -267,7 +285,9 @@ def test_declined_signal_counts_as_a_closed_case(world):
     evaluate(world)
     services.decline_signal(Signal.objects.get(household=h), on=dt.date(2026, 3, 15))
     evaluate(world, NEXT)
-    assert list(Signal.objects.filter(household=h).values_list("status", flat=True)) == ["niet_opgepakt"]
+    assert list(Signal.objects.filter(household=h).values_list("status", flat=True)) == [
+        "niet_opgepakt"
+    ]
 
 
 def test_lapsed_signal_followed_by_new_arrears_gives_a_repeat(world):
@@ -288,7 +308,13 @@ def test_debt_swap_is_flagged_and_explained(world):
         h, "WOONBRUG", amount=65_000, start=dt.date(2025, 12, 1),
         last_seen_on=dt.date(2026, 2, 1), cleared_on=dt.date(2026, 3, 1),
     )  # fmt: skip
-    world.arrear(h, "ENERGIENOORD", amount=21_000, start=dt.date(2026, 3, 10), last_seen_on=dt.date(2026, 3, 20))
+    world.arrear(
+        h,
+        "ENERGIENOORD",
+        amount=21_000,
+        start=dt.date(2026, 3, 10),
+        last_seen_on=dt.date(2026, 3, 20),
+    )
     evaluate(world, dt.date(2026, 3, 20))
     signal = Signal.objects.get(household=h)
     assert signal.debt_swap and signal.tray.name == "Schuldverschuiving"
@@ -315,7 +341,10 @@ def test_incremental_evaluation_touches_only_the_given_households(world):
     world.arrear(h1, "WOONBRUG")
     world.arrear(h2, "WOONBRUG")
     report = evaluate(world, household_ids=[h1.pk])
-    assert (report.raised, list(Signal.objects.values_list("household_id", flat=True))) == (1, [h1.pk])
+    assert (report.raised, list(Signal.objects.values_list("household_id", flat=True))) == (
+        1,
+        [h1.pk],
+    )
 
 
 def test_evaluation_stays_within_its_municipality(world):

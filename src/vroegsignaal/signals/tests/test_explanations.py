@@ -30,7 +30,10 @@ def test_thousands_are_grouped_with_a_dot():
 
 
 def test_euros_in_a_table_column_always_show_the_cents():
-    assert (euros(65_000, always_cents=True), euros(123_456, always_cents=True)) == ("€ 650,00", "€ 1.234,56")
+    assert (euros(65_000, always_cents=True), euros(123_456, always_cents=True)) == (
+        "€ 650,00",
+        "€ 1.234,56",
+    )
 
 
 def test_dates_are_written_in_dutch():
@@ -108,7 +111,10 @@ def test_explanation_names_crisis_deadline_and_repeat():
         "crisis: dreigende ontruiming bij Woonstichting De Brug; contact uiterlijk 30 april 2026 (3 werkdagen)",
         "herhaald: eerder signaal tot en met 1 december 2025 (binnen 183 dagen)",
     ]
-    assert reasons["crisis"]["deadline"] == "2026-04-30" and reasons["repeat"]["previous_signal_id"] == 4
+    assert (
+        reasons["crisis"]["deadline"] == "2026-04-30"
+        and reasons["repeat"]["previous_signal_id"] == 4
+    )
 
 
 def test_reasons_do_not_depend_on_the_order_of_the_arrears():
@@ -116,5 +122,13 @@ def test_reasons_do_not_depend_on_the_order_of_the_arrears():
         _arrear("A", "A", 100, dt.date(2026, 2, 1), arrear_id=1),
         _arrear("B", "B", 200, dt.date(2026, 2, 1), arrear_id=2),
     ]
-    common = {"kind": "meervoudig", "distinct": 2, "swaps": [], "deadline": None, "repeat": None, "rules": RuleValues(), "reference_date": R}
+    common = {
+        "kind": "meervoudig",
+        "distinct": 2,
+        "swaps": [],
+        "deadline": None,
+        "repeat": None,
+        "rules": RuleValues(),
+        "reference_date": R,
+    }
     assert explain(arrears=arrears, **common) == explain(arrears=arrears[::-1], **common)

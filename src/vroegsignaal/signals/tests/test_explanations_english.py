@@ -39,7 +39,12 @@ def stored(reasons: dict) -> dict:
 
 
 def test_english_amounts_read_as_english():
-    assert [english_euros(c) for c in (65_000, 12_345, 123_456_78, -500)] == ["€650", "€123.45", "€123,456.78", "-€5"]
+    assert [english_euros(c) for c in (65_000, 12_345, 123_456_78, -500)] == [
+        "€650",
+        "€123.45",
+        "€123,456.78",
+        "-€5",
+    ]
 
 
 def test_a_multiple_signal_with_crisis_repeat_and_debt_swap_in_english():
@@ -105,8 +110,13 @@ arrears = st.lists(
     repeat=st.none() | days,
     rules=st.builds(RuleValues, count_distinct=st.sampled_from(["organisation", "type"]), min_amount_eur=st.integers(0, 200)),
 )  # fmt: skip
-def test_the_english_explanation_has_the_dutch_lines_in_the_same_order(arrears, swaps, kind, deadline, repeat, rules):
-    facts = [_arrear(c, a, s, arrear_id=i, crisis=cr, reason=r) for i, (c, a, s, cr, r) in enumerate(arrears, 1)]
+def test_the_english_explanation_has_the_dutch_lines_in_the_same_order(
+    arrears, swaps, kind, deadline, repeat, rules
+):
+    facts = [
+        _arrear(c, a, s, arrear_id=i, crisis=cr, reason=r)
+        for i, (c, a, s, cr, r) in enumerate(arrears, 1)
+    ]
     swap_facts = [_swap(a, b, on, start, n) for n, (a, b, on, start) in enumerate(swaps, 1)]
     distinct = len({a["creditor_code"] for a in facts})
     text, reasons = explain(
@@ -116,10 +126,14 @@ def test_the_english_explanation_has_the_dutch_lines_in_the_same_order(arrears, 
     )  # fmt: skip
     english = explanation_lines(stored(reasons), reference_date=R, creditor_names=NAMES)
     dutch = text.splitlines()
-    assert [DUTCH_TO_ENGLISH_START[line.split(" ", 1)[0]] for line in dutch] == [line.split(" ", 1)[0] for line in english]
+    assert [DUTCH_TO_ENGLISH_START[line.split(" ", 1)[0]] for line in dutch] == [
+        line.split(" ", 1)[0] for line in english
+    ]
     # The same creditor names, in the same places.
     for dutch_line, english_line in zip(dutch, english, strict=True):
-        assert [n for n in NAMES.values() if n in dutch_line] == [n for n in NAMES.values() if n in english_line]
+        assert [n for n in NAMES.values() if n in dutch_line] == [
+            n for n in NAMES.values() if n in english_line
+        ]
 
 
 @pytest.mark.django_db

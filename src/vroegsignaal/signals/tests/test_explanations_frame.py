@@ -97,7 +97,9 @@ def _explain_frame_reference(
     swap_fields = [c for c in named_swaps.columns if c != "household_id"]
     per_swaps = named_swaps.group_by("household_id").agg(pl.struct(swap_fields).alias("_swaps"))
     rows = (
-        signals.select("household_id", "kind", "distinct", "deadline", "previous_signal_id", "previous_until")
+        signals.select(
+            "household_id", "kind", "distinct", "deadline", "previous_signal_id", "previous_until"
+        )
         .join(per_arrears, on="household_id", how="left")
         .join(per_swaps, on="household_id", how="left")
     )
@@ -135,14 +137,18 @@ def _explain_frame_reference(
 
 # Text that JSON must escape or keep as it is: quotes, backslashes, control characters,
 # non-ASCII (é, €, emoji), line and paragraph separators.
-AWKWARD = '"\\\n\t\x00\x1f\x7féë€😀\u2028\u2029/<>&\''
+AWKWARD = "\"\\\n\t\x00\x1f\x7féë€😀\u2028\u2029/<>&'"
 free_text = st.one_of(
-    st.sampled_from(["Energie Noord", "Woonstichting \"De Brug\"", "C:\\schuld", "Zoë € 😀", "", " "]),
+    st.sampled_from(
+        ["Energie Noord", 'Woonstichting "De Brug"', "C:\\schuld", "Zoë € 😀", "", " "]
+    ),
     st.text(alphabet=st.sampled_from(AWKWARD + "abcXYZ 09"), max_size=12),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
 )
 amounts = st.one_of(
-    st.sampled_from([0, 5, 50, 99, 100, 65_000, 123_456, 100_000, 99_999_999_999, -5, -100, -123_456]),
+    st.sampled_from(
+        [0, 5, 50, 99, 100, 65_000, 123_456, 100_000, 99_999_999_999, -5, -100, -123_456]
+    ),
     # Zeros inside the thousands groups: € 1.000.000, € 1.000.012,05, € 10.000.000.000.
     st.sampled_from([100_000_000, 100_001_205, 1_000_000_000_000]),
     st.integers(-(10**11), 10**11),
@@ -174,9 +180,11 @@ def evaluations(draw):
         {
             "creditor_id": n,
             # Few codes: two creditors may share one (their names differ).
-            "creditor_code": draw(st.one_of(st.sampled_from(["EN", "ZZ", "WB", "é\"1"]), free_text)),
+            "creditor_code": draw(st.one_of(st.sampled_from(["EN", "ZZ", "WB", 'é"1']), free_text)),
             "creditor_name": draw(free_text),
-            "creditor_type": draw(st.one_of(st.sampled_from(["Huur", "Energie", "Zorg"]), free_text)),
+            "creditor_type": draw(
+                st.one_of(st.sampled_from(["Huur", "Energie", "Zorg"]), free_text)
+            ),
         }
         for n in range(1, draw(st.integers(1, 5)) + 1)
     ]
@@ -206,7 +214,9 @@ def evaluations(draw):
                 "amount_cents": draw(amounts),
                 "start_date": draw(dates),
                 "crisis": draw(st.sampled_from([False, True, None])),
-                "crisis_reason": draw(st.one_of(st.none(), st.sampled_from(["", *CRISIS_REASONS]), free_text)),
+                "crisis_reason": draw(
+                    st.one_of(st.none(), st.sampled_from(["", *CRISIS_REASONS]), free_text)
+                ),
                 "status": "open",
                 "last_seen_on": draw(dates),
                 "cleared_on": None,
@@ -227,13 +237,17 @@ def evaluations(draw):
             "cleared_amount_cents": draw(amounts),
             "last_seen_on": draw(dates),
             # Few clearing days: ties are ordered by the arrear ids.
-            "cleared_on": draw(st.one_of(st.sampled_from([dt.date(2026, 3, 1), dt.date(2025, 12, 31)]), dates)),
+            "cleared_on": draw(
+                st.one_of(st.sampled_from([dt.date(2026, 3, 1), dt.date(2025, 12, 31)]), dates)
+            ),
         }
         for cleared_id, new_id in draw(
             st.sets(st.tuples(st.integers(1, 6), st.integers(1, 6)), max_size=2 * SWAPS_SHOWN + 4)
         )
     ]
-    reference_date = draw(st.sampled_from([dt.date(2026, 3, 20), dt.date(2025, 12, 31), dt.date(2027, 1, 1)]))
+    reference_date = draw(
+        st.sampled_from([dt.date(2026, 3, 20), dt.date(2025, 12, 31), dt.date(2027, 1, 1)])
+    )
     return (
         pl.DataFrame(signals, schema=SIGNAL_SCHEMA),
         pl.DataFrame(counting, schema=COUNTING_SCHEMA),
@@ -246,7 +260,9 @@ def evaluations(draw):
 
 def _bytes(frame: pl.DataFrame) -> list[tuple]:
     """The rows with every text as its UTF-8 bytes (what is stored and compared)."""
-    return [tuple(v.encode() if isinstance(v, str) else v for v in row) for row in frame.iter_rows()]
+    return [
+        tuple(v.encode() if isinstance(v, str) else v for v in row) for row in frame.iter_rows()
+    ]
 
 
 def _a_crisis_with_many_swaps() -> tuple:
@@ -301,10 +317,21 @@ def _ties() -> tuple:
         schema=SIGNAL_SCHEMA,
     )  # fmt: skip
     swaps = pl.DataFrame(schema=SWAP_SCHEMA)
-    return signals, counting, swaps, creditors, RuleValues(count_distinct="type"), dt.date(2026, 3, 20)
+    return (
+        signals,
+        counting,
+        swaps,
+        creditors,
+        RuleValues(count_distinct="type"),
+        dt.date(2026, 3, 20),
+    )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(evaluations())
 @example(_a_crisis_with_many_swaps())
 @example(_ties())
@@ -332,7 +359,21 @@ def test_creditors_on_one_day_are_written_by_name_with_the_name_of_their_first_a
 
 
 def test_euros_as_an_expression_are_euros():
-    cents = [0, 1, 5, 99, 100, 101, 65_000, 99_999, 100_000, 123_456, 99_999_999_999, 10**17 + 7, 2**63 - 1]
+    cents = [
+        0,
+        1,
+        5,
+        99,
+        100,
+        101,
+        65_000,
+        99_999,
+        100_000,
+        123_456,
+        99_999_999_999,
+        10**17 + 7,
+        2**63 - 1,
+    ]
     cents += [-c for c in cents] + list(range(-2_000, 2_000, 7)) + [10**n for n in range(19)]
     written = pl.select(_euros_expr(pl.Series(cents, dtype=pl.Int64))).to_series().to_list()
     assert written == [euros(c) for c in cents]

@@ -48,7 +48,11 @@ def _csv(world, **kwargs) -> tuple[str, list[dict]]:
 
 def test_columns_are_those_of_the_spec_in_order(world, signals):
     text, _ = _csv(world)
-    assert text.splitlines()[0].split(";") == [c.strip() for c in SPEC_COLUMNS.split(";")] == list(COLUMNS)
+    assert (
+        text.splitlines()[0].split(";")
+        == [c.strip() for c in SPEC_COLUMNS.split(";")]
+        == list(COLUMNS)
+    )
 
 
 def test_row_values_follow_the_spec(world, signals):
@@ -76,11 +80,14 @@ def test_status_open_selects_nieuw_and_opgepakt_only(world, signals):
 
 def test_text_cells_that_a_spreadsheet_would_evaluate_are_neutralised_in_csv(world, signals):
     first, _ = signals
-    first.household.address.straatnaam = "=HYPERLINK(\"http://x\")"
+    first.household.address.straatnaam = '=HYPERLINK("http://x")'
     first.household.address.woonplaats = "@SUM(1)"
     first.household.address.save()
     _, rows = _csv(world)
-    assert (rows[0]["straatnaam"], rows[0]["woonplaats"]) == ("'=HYPERLINK(\"http://x\")", "'@SUM(1)")
+    assert (rows[0]["straatnaam"], rows[0]["woonplaats"]) == (
+        '\'=HYPERLINK("http://x")',
+        "'@SUM(1)",
+    )
 
 
 def test_xlsx_writes_text_as_strings_and_never_formulas(world, signals, tmp_path):
@@ -111,8 +118,12 @@ def test_xlsx_writes_dates_as_date_cells(world, signals, tmp_path):
 def test_address_outside_the_register_is_exported_from_its_parts(world, signals):
     _, second = signals
     household = Household.objects.get(pk=second.household_id)
-    Household.objects.filter(pk=household.pk).update(address=None, unregistered_address="1234AB|12|A|2")
-    Signal.objects.filter(pk=second.pk).update(buurt=None)  # as evaluation writes it for such a household
+    Household.objects.filter(pk=household.pk).update(
+        address=None, unregistered_address="1234AB|12|A|2"
+    )
+    Signal.objects.filter(pk=second.pk).update(
+        buurt=None
+    )  # as evaluation writes it for such a household
     _, rows = _csv(world)
     row = rows[1]
     assert (row["postcode"], row["huisnummer"], row["huisletter"], row["huisnummertoevoeging"], row["wijkcode"]) == (
@@ -159,7 +170,16 @@ def test_unknown_status_is_refused(world, signals):
 def test_command_writes_the_file(world, signals, tmp_path):
     path = tmp_path / "signalen.csv"
     out = io.StringIO()
-    call_command("export_signals", "--municipality", "0999", "--status", "open", "--output", str(path), stdout=out)
+    call_command(
+        "export_signals",
+        "--municipality",
+        "0999",
+        "--status",
+        "open",
+        "--output",
+        str(path),
+        stdout=out,
+    )
     assert path.read_bytes().count(b"\r\n") == 3 and "2 signalen" in out.getvalue()
 
 
@@ -179,7 +199,9 @@ def test_command_replaces_a_planted_link_instead_of_writing_through_it(world, si
     elsewhere.write_text("niet overschrijven")
     (tmp_path / "signalen.csv").symlink_to(elsewhere)
     link = tmp_path / "signalen.csv"
-    call_command("export_signals", "--municipality", "0999", "--output", str(link), stdout=io.StringIO())
+    call_command(
+        "export_signals", "--municipality", "0999", "--output", str(link), stdout=io.StringIO()
+    )
     assert elsewhere.read_text() == "niet overschrijven"
     assert not link.is_symlink()
 
@@ -192,16 +214,27 @@ def test_command_replaces_a_planted_link_instead_of_writing_through_it(world, si
     ],
     ids=["map-ontbreekt", "een-map"],
 )
-def test_command_refuses_an_output_it_cannot_write_in_dutch(world, signals, tmp_path, where, message):
+def test_command_refuses_an_output_it_cannot_write_in_dutch(
+    world, signals, tmp_path, where, message
+):
     with pytest.raises(CommandError) as refused:
-        call_command("export_signals", "--municipality", "0999", "--output", str(where(tmp_path)), stdout=io.StringIO())
+        call_command(
+            "export_signals",
+            "--municipality",
+            "0999",
+            "--output",
+            str(where(tmp_path)),
+            stdout=io.StringIO(),
+        )
     assert str(refused.value) == message.format(tmp=tmp_path)
     assert not AuditEvent.objects.filter(purpose="export vroegsignalen").exists()
 
 
 def test_command_chooses_xlsx_by_extension(world, signals, tmp_path):
     path = tmp_path / "signalen.xlsx"
-    call_command("export_signals", "--municipality", "0999", "--output", str(path), stdout=io.StringIO())
+    call_command(
+        "export_signals", "--municipality", "0999", "--output", str(path), stdout=io.StringIO()
+    )
     assert openpyxl.load_workbook(path).active.max_row == 3
 
 
@@ -209,7 +242,10 @@ def test_command_chooses_xlsx_by_extension(world, signals, tmp_path):
 def test_evaluate_command_says_so_when_there_is_no_municipality_yet():
     out = io.StringIO()
     call_command("evaluate", stdout=out)
-    assert out.getvalue() == "Er zijn nog geen gemeenten; laad eerst een configuratie met load_config.\n"
+    assert (
+        out.getvalue()
+        == "Er zijn nog geen gemeenten; laad eerst een configuratie met load_config.\n"
+    )
 
 
 def test_evaluate_command_reports_per_municipality(world):
@@ -217,14 +253,23 @@ def test_evaluate_command_reports_per_municipality(world):
     world.arrear(h, "WOONBRUG")
     out = io.StringIO()
     call_command("evaluate", "--municipality", "0999", "--peildatum", "2026-03-01", stdout=out)
-    assert "Gemeente 0999, peildatum 2026-03-01" in out.getvalue() and "1 huishouden beoordeeld; 1 nieuw signaal," in out.getvalue()
+    assert (
+        "Gemeente 0999, peildatum 2026-03-01" in out.getvalue()
+        and "1 huishouden beoordeeld; 1 nieuw signaal," in out.getvalue()
+    )
 
 
 def test_an_anonymised_household_exports_without_any_address(world, signals):
     first, _ = signals
-    anonymous = Household.objects.create(municipality=world.municipality, unregistered_address="anoniem:0999")
-    Signal.objects.filter(pk=first.pk).update(household=anonymous, buurt=None)  # as anonymise_cases does
+    anonymous = Household.objects.create(
+        municipality=world.municipality, unregistered_address="anoniem:0999"
+    )
+    Signal.objects.filter(pk=first.pk).update(
+        household=anonymous, buurt=None
+    )  # as anonymise_cases does
     _, rows = _csv(world)
     row = next(r for r in rows if r["signaal_id"] == str(first.pk))
-    assert [row[c] for c in ("wijkcode", "buurtcode", "postcode", "huisnummer", "straatnaam")] == [""] * 5
+    assert [row[c] for c in ("wijkcode", "buurtcode", "postcode", "huisnummer", "straatnaam")] == [
+        ""
+    ] * 5
     assert row["soort"] == "meervoudig"

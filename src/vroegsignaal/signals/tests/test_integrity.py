@@ -27,4 +27,7 @@ def test_a_member_pointing_nowhere_is_reported_and_a_sound_world_has_no_problems
         cursor.execute(f"UPDATE {table} SET arrear_id = %s WHERE id = %s", [10**9, member.pk])  # noqa: S608
     assert integrity_problems() == {"member.arrear": 1}
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET arrear_id = %s WHERE id = %s", [member.arrear_id, member.pk])  # noqa: S608
+        cursor.execute(
+            f"UPDATE {table} SET arrear_id = %s WHERE id = %s",  # noqa: S608
+            [member.arrear_id, member.pk],
+        )

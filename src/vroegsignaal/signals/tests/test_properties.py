@@ -37,7 +37,9 @@ def arrear_rows(draw, *, households: int = 4):
                 "crisis_reason": draw(st.sampled_from(["", "ontruiming"])),
                 "status": "cleared" if cleared else "open",
                 "last_seen_on": R - dt.timedelta(days=last_seen_ago),
-                "cleared_on": R - dt.timedelta(days=max(last_seen_ago - 30, 0)) if cleared else None,
+                "cleared_on": R - dt.timedelta(days=max(last_seen_ago - 30, 0))
+                if cleared
+                else None,
             }
         )
     return rows
@@ -107,7 +109,9 @@ def _result(state: evaluation.State, rules: RuleValues) -> dict:
             ),
         ]
     )  # fmt: skip
-    texts = explanations.explain_frame(signals, outcome.counting, outcome.swaps, state.creditors, rules, R)
+    texts = explanations.explain_frame(
+        signals, outcome.counting, outcome.swaps, state.creditors, rules, R
+    )
     return {
         "raised": outcome.raised.to_dicts(),
         "updated": outcome.updated.to_dicts(),
@@ -141,7 +145,12 @@ def test_evaluating_households_one_by_one_equals_evaluating_them_together(parts,
         mine_members = [m for m in members if m["signal_id"] == 100 + h]
         mine_previous = [p for p in previous if p["household_id"] == h]
         ids = {a["arrear_id"] for a in mine}
-        one = _result(_state(mine, mine_signals, mine_members, mine_previous, [e for e in excluded if e in ids]), rules)
+        one = _result(
+            _state(
+                mine, mine_signals, mine_members, mine_previous, [e for e in excluded if e in ids]
+            ),
+            rules,
+        )
         for key, rows in one.items():
             apart[key].extend(rows)
     for key in ("raised", "counting", "texts"):
@@ -173,11 +182,15 @@ def worlds(draw):
 
 def _snapshot():
     signals = list(Signal.objects.order_by("pk").values())
-    members = list(SignalArrear.objects.order_by("pk").values("signal_id", "arrear_id", "role", "counts"))
+    members = list(
+        SignalArrear.objects.order_by("pk").values("signal_id", "arrear_id", "role", "counts")
+    )
     return signals, members
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(worlds(), st.sampled_from([0, 50]))
 def test_evaluating_twice_gives_the_same_signals(world, rows, minimum):
     with transaction.atomic():
@@ -190,7 +203,9 @@ def test_evaluating_twice_gives_the_same_signals(world, rows, minimum):
             )  # fmt: skip
         services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
         first = _snapshot()
-        report = services.evaluate(world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM)
+        report = services.evaluate(
+            world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM
+        )
         assert (report.raised, report.updated, report.expired) == (0, 0, 0)
         assert _snapshot() == first
         transaction.set_rollback(True)

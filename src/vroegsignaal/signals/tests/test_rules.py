@@ -64,21 +64,30 @@ def test_two_arrears_at_one_creditor_make_a_single_signal():
 
 
 def test_two_health_insurers_are_two_creditors_by_organisation():
-    assert raised([arrear(creditor="ZORGZUID"), arrear(creditor="ZORGWEST")])["kind"] == "meervoudig"
+    assert (
+        raised([arrear(creditor="ZORGZUID"), arrear(creditor="ZORGWEST")])["kind"] == "meervoudig"
+    )
 
 
 def test_two_health_insurers_are_one_creditor_when_counting_by_type():
-    signal = raised([arrear(creditor="ZORGZUID"), arrear(creditor="ZORGWEST")], RuleValues(count_distinct="type"))
+    signal = raised(
+        [arrear(creditor="ZORGZUID"), arrear(creditor="ZORGWEST")],
+        RuleValues(count_distinct="type"),
+    )
     assert (signal["kind"], signal["creditor_count"]) == ("enkelvoudig", 2)
 
 
 def test_min_creditors_three_makes_two_creditors_a_single_signal():
-    signal = raised([arrear(creditor="WOONBRUG"), arrear(creditor="ENERGIENOORD")], RuleValues(min_creditors=3))
+    signal = raised(
+        [arrear(creditor="WOONBRUG"), arrear(creditor="ENERGIENOORD")], RuleValues(min_creditors=3)
+    )
     assert signal["kind"] == "enkelvoudig"
 
 
 def test_an_aged_arrear_does_not_make_a_second_creditor():
-    signal = raised([arrear(creditor="WOONBRUG", age=101), arrear(creditor="ENERGIENOORD", age=100)])
+    signal = raised(
+        [arrear(creditor="WOONBRUG", age=101), arrear(creditor="ENERGIENOORD", age=100)]
+    )
     assert (signal["kind"], signal["creditor_count"]) == ("enkelvoudig", 1)
 
 
@@ -88,24 +97,41 @@ def test_single_signals_switched_off_raise_nothing_for_one_creditor():
 
 def test_single_signals_switched_off_still_raise_multiple_signals():
     rules = RuleValues(single_signals=False)
-    assert raised([arrear(creditor="WOONBRUG"), arrear(creditor="ENERGIENOORD")], rules)["kind"] == "meervoudig"
+    assert (
+        raised([arrear(creditor="WOONBRUG"), arrear(creditor="ENERGIENOORD")], rules)["kind"]
+        == "meervoudig"
+    )
 
 
 def test_single_signal_switched_off_for_a_creditor_type():
-    assert raised([arrear(creditor="ZORGZUID")], RuleValues(single_signal_excluded_types=("Zorg",))) is None
+    assert (
+        raised([arrear(creditor="ZORGZUID")], RuleValues(single_signal_excluded_types=("Zorg",)))
+        is None
+    )
 
 
 def test_single_signal_of_another_type_still_raised_when_one_type_is_off():
-    assert raised([arrear(creditor="WOONBRUG")], RuleValues(single_signal_excluded_types=("Zorg",))) is not None
+    assert (
+        raised([arrear(creditor="WOONBRUG")], RuleValues(single_signal_excluded_types=("Zorg",)))
+        is not None
+    )
 
 
 def test_excluded_type_still_counts_towards_a_multiple_signal():
     rules = RuleValues(single_signal_excluded_types=("Zorg",))
-    assert raised([arrear(creditor="ZORGZUID"), arrear(creditor="WOONBRUG")], rules)["kind"] == "meervoudig"
+    assert (
+        raised([arrear(creditor="ZORGZUID"), arrear(creditor="WOONBRUG")], rules)["kind"]
+        == "meervoudig"
+    )
 
 
 def test_figures_are_sum_of_amounts_and_oldest_start():
-    signal = raised([arrear(creditor="WOONBRUG", amount=65_000, age=40), arrear(creditor="ENERGIENOORD", amount=21_000, age=10)])
+    signal = raised(
+        [
+            arrear(creditor="WOONBRUG", amount=65_000, age=40),
+            arrear(creditor="ENERGIENOORD", amount=21_000, age=10),
+        ]
+    )
     assert (signal["total_amount_cents"], signal["oldest_start_date"]) == (86_000, day(40))
 
 
@@ -114,11 +140,16 @@ def test_figures_are_sum_of_amounts_and_oldest_start():
 
 def test_crisis_flag_on_a_counting_arrear_makes_a_crisis_signal_with_deadline():
     signal = raised([arrear(crisis=True, reason="ontruiming")])
-    assert (signal["crisis"], signal["deadline"]) == (True, dt.date(2026, 3, 6))  # Tuesday + 3 working days
+    assert (signal["crisis"], signal["deadline"]) == (
+        True,
+        dt.date(2026, 3, 6),
+    )  # Tuesday + 3 working days
 
 
 def test_crisis_flag_on_an_aged_arrear_does_not_make_a_crisis_signal():
-    signal = raised([arrear(creditor="WOONBRUG", age=101, crisis=True), arrear(creditor="ENERGIENOORD")])
+    signal = raised(
+        [arrear(creditor="WOONBRUG", age=101, crisis=True), arrear(creditor="ENERGIENOORD")]
+    )
     assert (signal["crisis"], signal["deadline"]) == (False, None)
 
 
@@ -131,31 +162,45 @@ def _cleared_a(**kwargs):
 
 
 def test_debt_swap_when_new_arrear_starts_on_the_last_day_of_the_window_after_clearing():
-    signal = raised([_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(60) + dt.timedelta(days=60))])
+    signal = raised(
+        [_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(60) + dt.timedelta(days=60))]
+    )
     assert signal["debt_swap"] is True
 
 
 def test_no_debt_swap_the_day_after_the_window():
     # Starts 61 days after the clearing; also within the age window (day -1 would be after R).
     rules = RuleValues(debt_swap_window_days=30)
-    signal = raised([_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(60) + dt.timedelta(days=31))], rules)
+    signal = raised(
+        [_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(60) + dt.timedelta(days=31))],
+        rules,
+    )
     assert signal["debt_swap"] is False
 
 
 def test_debt_swap_window_after_clearing_is_inclusive_with_a_short_window():
     rules = RuleValues(debt_swap_window_days=30)
-    signal = raised([_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(60) + dt.timedelta(days=30))], rules)
+    signal = raised(
+        [_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(60) + dt.timedelta(days=30))],
+        rules,
+    )
     assert signal["debt_swap"] is True
 
 
 def test_debt_swap_window_before_the_last_sighting_is_inclusive():
     # B started 60 days before A was last seen: on the window's first day.
-    signal = raised([_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(90) - dt.timedelta(days=60))], RuleValues(max_age_days=200))
+    signal = raised(
+        [_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(90) - dt.timedelta(days=60))],
+        RuleValues(max_age_days=200),
+    )
     assert signal["debt_swap"] is True
 
 
 def test_no_debt_swap_one_day_before_the_window():
-    signal = raised([_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(90) - dt.timedelta(days=61))], RuleValues(max_age_days=200))
+    signal = raised(
+        [_cleared_a(), arrear(creditor="ENERGIENOORD", start=day(90) - dt.timedelta(days=61))],
+        RuleValues(max_age_days=200),
+    )
     assert signal["debt_swap"] is False
 
 
@@ -170,13 +215,20 @@ def test_new_arrear_at_the_same_creditor_is_no_debt_swap():
 
 
 def test_moved_arrear_is_no_clearing_for_a_debt_swap():
-    moved = arrear(creditor="WOONBRUG", age=200, last_seen_on=day(90), cleared_on=day(60), status="moved")
+    moved = arrear(
+        creditor="WOONBRUG", age=200, last_seen_on=day(90), cleared_on=day(60), status="moved"
+    )
     assert raised([moved, arrear(creditor="ENERGIENOORD", start=day(50))])["debt_swap"] is False
 
 
 def test_debt_swap_of_another_household_does_not_count():
-    other = arrear(household=2, creditor="WOONBRUG", age=200, last_seen_on=day(90), cleared_on=day(60))
-    assert raised([other, arrear(household=1, creditor="ENERGIENOORD", start=day(50))])["debt_swap"] is False
+    other = arrear(
+        household=2, creditor="WOONBRUG", age=200, last_seen_on=day(90), cleared_on=day(60)
+    )
+    assert (
+        raised([other, arrear(household=1, creditor="ENERGIENOORD", start=day(50))])["debt_swap"]
+        is False
+    )
 
 
 def test_debt_swap_pairs_name_both_arrears():
@@ -189,7 +241,15 @@ def test_debt_swap_pairs_name_both_arrears():
 # --- herhaald --------------------------------------------------------------------
 
 
-def _previous(until, signal_id=7, lapsed_on=None, repeat=False, repeat_of_id=None, repeat_until=None, dormant=None):
+def _previous(
+    until,
+    signal_id=7,
+    lapsed_on=None,
+    repeat=False,
+    repeat_of_id=None,
+    repeat_until=None,
+    dormant=None,
+):
     return {
         "household_id": 1, "signal_id": signal_id, "signalled_until": until, "lapsed_on": lapsed_on,
         "repeat": repeat, "repeat_of_id": repeat_of_id, "repeat_until": repeat_until, "dormant_since": dormant,
@@ -209,7 +269,9 @@ def test_signal_is_no_repeat_when_the_earlier_one_ended_a_day_before_the_window(
 
 def test_repeat_window_follows_the_rules():
     previous = [_previous(day(40))]
-    assert raised([arrear()], RuleValues(repeat_window_days=30), previous=previous)["repeat"] is False
+    assert (
+        raised([arrear()], RuleValues(repeat_window_days=30), previous=previous)["repeat"] is False
+    )
 
 
 def test_signal_raised_on_the_peildatum_its_predecessor_lapsed_continues_it_and_is_no_repeat():
@@ -219,9 +281,17 @@ def test_signal_raised_on_the_peildatum_its_predecessor_lapsed_continues_it_and_
 
 
 def test_signal_continuing_a_lapsed_repeat_stays_a_repeat_of_the_same_signal():
-    previous = [_previous(day(31), signal_id=8, lapsed_on=R, repeat=True, repeat_of_id=3, repeat_until=day(120))]
+    previous = [
+        _previous(
+            day(31), signal_id=8, lapsed_on=R, repeat=True, repeat_of_id=3, repeat_until=day(120)
+        )
+    ]
     signal = raised([arrear()], previous=previous)
-    assert (signal["repeat"], signal["previous_signal_id"], signal["previous_until"]) == (True, 3, day(120))
+    assert (signal["repeat"], signal["previous_signal_id"], signal["previous_until"]) == (
+        True,
+        3,
+        day(120),
+    )
 
 
 def test_signal_raised_when_a_sleeping_predecessor_lapsed_is_a_repeat():
@@ -236,7 +306,9 @@ def test_signal_lapsed_on_an_earlier_peildatum_makes_a_repeat():
 # --- life of a signal --------------------------------------------------------------
 
 
-def _open(signal_id=10, household=1, status="nieuw", crisis=False, deadline=None, last=R, dormant=None):
+def _open(
+    signal_id=10, household=1, status="nieuw", crisis=False, deadline=None, last=R, dormant=None
+):
     return {
         "signal_id": signal_id, "household_id": household, "status": status, "crisis": crisis,
         "deadline": deadline, "last_signalled_on": last, "dormant_since": dormant,
@@ -244,12 +316,16 @@ def _open(signal_id=10, household=1, status="nieuw", crisis=False, deadline=None
 
 
 def test_household_with_an_open_signal_gets_it_updated_not_a_second_one():
-    outcome = run([arrear(creditor="WOONBRUG"), arrear(creditor="ENERGIENOORD")], open_signals=[_open()])
+    outcome = run(
+        [arrear(creditor="WOONBRUG"), arrear(creditor="ENERGIENOORD")], open_signals=[_open()]
+    )
     assert (outcome.raised.height, outcome.updated.get_column("signal_id").to_list()) == (0, [10])
 
 
 def test_open_signal_is_updated_even_when_its_arrears_alone_would_not_raise_one():
-    outcome = run([arrear(creditor="ZORGZUID")], RuleValues(single_signals=False), open_signals=[_open()])
+    outcome = run(
+        [arrear(creditor="ZORGZUID")], RuleValues(single_signals=False), open_signals=[_open()]
+    )
     assert outcome.updated.get_column("kind").to_list() == ["enkelvoudig"]
 
 
@@ -268,7 +344,9 @@ def test_new_signal_whose_arrears_merely_aged_stays_open_and_unchanged():
 def test_signal_whose_arrears_merely_aged_falls_asleep_once():
     a = arrear(age=150, arrear_id=306)
     members = [{"signal_id": 10, "arrear_id": 306}]
-    awake = run([a], open_signals=[_open()], members=members).dormant.get_column("signal_id").to_list()
+    awake = (
+        run([a], open_signals=[_open()], members=members).dormant.get_column("signal_id").to_list()
+    )
     asleep = run([a], open_signals=[_open(dormant=day(30))], members=members).dormant.height
     assert (awake, asleep) == ([10], 0)
 
@@ -277,7 +355,12 @@ def test_sleeping_signal_woken_by_new_arrears_is_a_repeat_of_its_own_earlier_run
     signal = _open(last=day(90), dormant=day(60))
     outcome = run([arrear(age=5)], open_signals=[signal])
     row = outcome.updated.to_dicts()[0]
-    assert (row["woke"], row["repeat"], row["previous_signal_id"], row["previous_until"]) == (True, True, 10, day(90))
+    assert (row["woke"], row["repeat"], row["previous_signal_id"], row["previous_until"]) == (
+        True,
+        True,
+        10,
+        day(90),
+    )
 
 
 def test_signal_that_fell_asleep_on_this_peildatum_never_slept():
@@ -287,7 +370,9 @@ def test_signal_that_fell_asleep_on_this_peildatum_never_slept():
 
 def test_sleeping_signal_woken_after_the_repeat_window_is_no_repeat():
     signal = _open(last=day(200), dormant=day(150))
-    assert run([arrear(age=5)], open_signals=[signal]).updated.get_column("repeat").to_list() == [False]
+    assert run([arrear(age=5)], open_signals=[signal]).updated.get_column("repeat").to_list() == [
+        False
+    ]
 
 
 def test_awake_signal_updated_keeps_its_own_repeat():
@@ -303,7 +388,9 @@ def test_new_signal_whose_arrears_left_the_loaded_state_lapses():
 
 def test_picked_up_signal_never_lapses():
     a = arrear(cleared_on=day(0), arrear_id=304)
-    outcome = run([a], open_signals=[_open(status="opgepakt")], members=[{"signal_id": 10, "arrear_id": 304}])
+    outcome = run(
+        [a], open_signals=[_open(status="opgepakt")], members=[{"signal_id": 10, "arrear_id": 304}]
+    )
     assert outcome.expired.height == 0
 
 

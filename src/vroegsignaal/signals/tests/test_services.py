@@ -51,8 +51,14 @@ def test_closing_remembers_the_households_open_arrears(world, signal):
     other = world.arrear(signal.household, "ENERGIENOORD", age=150)  # too old to count, still open
     services.pick_up_signal(signal)
     closed = services.close_signal(signal, on=dt.date(2026, 3, 10))
-    known = SignalArrear.objects.filter(signal=signal, role="known").values_list("arrear_id", flat=True)
-    assert (closed.status, closed.closed_on, list(known)) == ("afgesloten", dt.date(2026, 3, 10), [other.pk])
+    known = SignalArrear.objects.filter(signal=signal, role="known").values_list(
+        "arrear_id", flat=True
+    )
+    assert (closed.status, closed.closed_on, list(known)) == (
+        "afgesloten",
+        dt.date(2026, 3, 10),
+        [other.pk],
+    )
 
 
 def test_assigning_a_team_of_another_municipality_is_refused(signal):
@@ -63,12 +69,21 @@ def test_assigning_a_team_of_another_municipality_is_refused(signal):
 def test_coordinator_changes_a_rule_as_a_new_version(world):
     user = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
     services.set_rules(world.municipality, RuleValues())
-    rule_set, created = services.change_rules(world.municipality, {"min_amount_eur": 50}, actor=user)
-    assert (created, rule_set.version, rule_set.min_amount_eur, rule_set.max_age_days) == (True, 2, 50, 100)
+    rule_set, created = services.change_rules(
+        world.municipality, {"min_amount_eur": 50}, actor=user
+    )
+    assert (created, rule_set.version, rule_set.min_amount_eur, rule_set.max_age_days) == (
+        True,
+        2,
+        50,
+        100,
+    )
     assert AuditEvent.objects.filter(action="update", object_type="signals.ruleset").exists()
 
 
-def test_changed_rules_evaluate_every_household_again_in_the_background(world, django_capture_on_commit_callbacks):
+def test_changed_rules_evaluate_every_household_again_in_the_background(
+    world, django_capture_on_commit_callbacks
+):
     user = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
     services.set_rules(world.municipality, RuleValues(min_creditors=3))
     household = world.household()
@@ -78,7 +93,9 @@ def test_changed_rules_evaluate_every_household_again_in_the_background(world, d
     assert not Signal.objects.filter(household=household, kind="meervoudig").exists()
     with django_capture_on_commit_callbacks() as callbacks:
         services.change_rules(world.municipality, {"min_creditors": 2}, actor=user)
-    assert not Signal.objects.filter(household=household, kind="meervoudig").exists()  # not before the commit
+    assert not Signal.objects.filter(
+        household=household, kind="meervoudig"
+    ).exists()  # not before the commit
     for callback in callbacks:
         callback()  # enqueues the evaluation; the tests' task backend runs it at once
     assert Signal.objects.filter(household=household, kind="meervoudig").exists()
@@ -114,7 +131,13 @@ def test_hulpverlener_cannot_change_the_rules(world):
 
 
 def test_load_config_gives_a_municipality_its_rules_and_default_trays(db):
-    load_config({"municipalities": [{"code": "0999", "name": "Voorbeeldstad", "rules": {"min_amount_eur": 50}}]})
+    load_config(
+        {
+            "municipalities": [
+                {"code": "0999", "name": "Voorbeeldstad", "rules": {"min_amount_eur": 50}}
+            ]
+        }
+    )
     rule_set = RuleSet.objects.get(municipality__code="0999")
     trays = Tray.objects.filter(municipality__code="0999").count()
     assert (rule_set.min_amount_eur, trays) == (50, 5)

@@ -41,7 +41,11 @@ def test_a_register_import_that_moves_addresses_moves_their_signals(world):
     signal_with_two_creditors(world, stays)
     evaluate(world)
     other = Neighbourhood.objects.create(
-        code="BU09990102", name="Nieuwe Wijk", kind="buurt", wijk=world.wijk, municipality=world.municipality
+        code="BU09990102",
+        name="Nieuwe Wijk",
+        kind="buurt",
+        wijk=world.wijk,
+        municipality=world.municipality,
     )
     # The register file names each address's buurt; for one of them that is now the new buurt.
     Address.objects.filter(pk=stays.address_id).update(buurtcode=world.buurt.code)
@@ -70,7 +74,11 @@ def test_an_address_import_that_moves_an_address_moves_its_signal(world, tmp_pat
     signal_with_two_creditors(world, household)
     evaluate(world)
     other = Neighbourhood.objects.create(
-        code="BU09990102", name="Nieuwe Wijk", kind="buurt", wijk=world.wijk, municipality=world.municipality
+        code="BU09990102",
+        name="Nieuwe Wijk",
+        kind="buurt",
+        wijk=world.wijk,
+        municipality=world.municipality,
     )
     address = household.address
     path = tmp_path / "adressen.csv"

@@ -32,9 +32,15 @@ def town(world):
     """The world with its default trays, a second buurt, a coordinator and a team for the first buurt."""
     services.set_rules(world.municipality, RuleValues())
     world.other_buurt = Neighbourhood.objects.create(
-        code="BU09990102", name="Nieuwe Haven", kind="buurt", wijk=world.wijk, municipality=world.municipality
+        code="BU09990102",
+        name="Nieuwe Haven",
+        kind="buurt",
+        wijk=world.wijk,
+        municipality=world.municipality,
     )
-    world.coordinator = UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=world.municipality)
+    world.coordinator = UserFactory(
+        username="coordinator", role=Role.COORDINATOR, municipality=world.municipality
+    )
     world.team = TeamFactory(municipality=world.municipality, name="Wijkteam Oude Dorp",
                              neighbourhood_codes=[world.buurt.code])  # fmt: skip
     return world
@@ -51,7 +57,9 @@ def household_in(world, buurt=None, **kwargs):
 def multiple(world, buurt=None, *, crisis=False, amount=12_500, **kwargs):
     """A household (in ``buurt``, default the world's) with arrears at two creditors."""
     household = household_in(world, buurt, **kwargs)
-    world.arrear(household, "WOONBRUG", amount=amount, crisis=crisis, reason="ontruiming" if crisis else "")
+    world.arrear(
+        household, "WOONBRUG", amount=amount, crisis=crisis, reason="ontruiming" if crisis else ""
+    )
     world.arrear(household, "ENERGIENOORD", amount=amount)
     return household
 
@@ -72,7 +80,11 @@ def tray_of(household) -> str | None:
 
 
 def names(municipality) -> list[str]:
-    return list(Tray.objects.filter(municipality=municipality).order_by("position", "id").values_list("name", flat=True))
+    return list(
+        Tray.objects.filter(municipality=municipality)
+        .order_by("position", "id")
+        .values_list("name", flat=True)
+    )
 
 
 def tray(world, name) -> Tray:
@@ -89,12 +101,18 @@ def form_data(**values) -> dict:
 
 
 def tray_events() -> list[tuple[str, str, dict]]:
-    return list(AuditEvent.objects.filter(object_type="signals.tray").order_by("seq").values_list("action", "purpose", "details"))
+    return list(
+        AuditEvent.objects.filter(object_type="signals.tray")
+        .order_by("seq")
+        .values_list("action", "purpose", "details")
+    )
 
 
 def move(client, tray_obj, direction, times=1):
     for _ in range(times):
-        response = client.post(reverse("signals:tray_move", args=[tray_obj.pk]), {"richting": direction})
+        response = client.post(
+            reverse("signals:tray_move", args=[tray_obj.pk]), {"richting": direction}
+        )
     return response
 
 
@@ -114,14 +132,22 @@ def test_urls_live_under_the_rules_and_do_not_collide_with_reportings_trays():
     assert resolve("/signalen/werkbakjes/7/").view_name == "reporting:tray"
 
 
-def test_the_list_shows_the_trays_in_order_with_conditions_in_words_and_open_counts(town, client, verified_client):
+def test_the_list_shows_the_trays_in_order_with_conditions_in_words_and_open_counts(
+    town, client, verified_client
+):
     crisis = multiple(town, crisis=True)
     plain = multiple(town)
     young = multiple(town, born=dt.date(2004, 1, 1))
     zorg = single(town)
     evaluate(town)
-    Signal.objects.filter(household=zorg).update(status=SignalStatus.NIET_OPGEPAKT, closed_on=PEILDATUM)
-    assert [tray_of(h) for h in (crisis, plain, young)] == ["Crisis", "Meervoudig", "Jongeren (< 27)"]
+    Signal.objects.filter(household=zorg).update(
+        status=SignalStatus.NIET_OPGEPAKT, closed_on=PEILDATUM
+    )
+    assert [tray_of(h) for h in (crisis, plain, young)] == [
+        "Crisis",
+        "Meervoudig",
+        "Jongeren (< 27)",
+    ]
     verified_client(town.coordinator)
     response = client.get(URL)
     html = main_html(response)
@@ -142,7 +168,9 @@ def test_the_list_shows_the_trays_in_order_with_conditions_in_words_and_open_cou
     assert f'href="{URL}nieuw/"' in html
 
 
-def test_the_rules_page_and_the_trays_overview_link_to_tray_management(town, client, verified_client):
+def test_the_rules_page_and_the_trays_overview_link_to_tray_management(
+    town, client, verified_client
+):
     verified_client(town.coordinator)
     assert f'href="{URL}"' in main_html(client.get("/signalen/regels/"))
     assert f'href="{URL}"' in main_html(client.get("/signalen/werkbakjes/"))
@@ -170,30 +198,45 @@ def test_the_conditions_of_a_tray_read_in_words(town):
 # ---------------------------------------------------------------------------
 
 
-def test_add_a_tray_for_a_buurt_then_move_it_to_the_top_and_its_signals_follow(town, client, verified_client):
+def test_add_a_tray_for_a_buurt_then_move_it_to_the_top_and_its_signals_follow(
+    town, client, verified_client
+):
     here = multiple(town)
     elsewhere = multiple(town, town.other_buurt)
     evaluate(town)
     verified_client(town.coordinator)
     page = main_html(client.get(URL + "nieuw/"))
-    assert "hele wijk Noord (WK099901)" in page and "Nieuwe Haven" in page and "Wijkteam Oude Dorp" in page
+    assert (
+        "hele wijk Noord (WK099901)" in page
+        and "Nieuwe Haven" in page
+        and "Wijkteam Oude Dorp" in page
+    )
     assert "data-confirm=" in page
 
-    response = client.post(URL + "nieuw/", form_data(name="Oude Dorp", neighbourhood_codes=[town.buurt.code]))
+    response = client.post(
+        URL + "nieuw/", form_data(name="Oude Dorp", neighbourhood_codes=[town.buurt.code])
+    )
     added = tray(town, "Oude Dorp")
     assert response.status_code == 302 and response["Location"] == f"{URL}#werkbakje-{added.pk}"
     assert names(town.municipality) == [*DEFAULT_NAMES, "Oude Dorp"]
-    assert added.neighbourhood_codes == [town.buurt.code] and added.kind == "" and added.crisis is None
+    assert (
+        added.neighbourhood_codes == [town.buurt.code] and added.kind == "" and added.crisis is None
+    )
     # At the bottom it takes nothing: Meervoudig above it takes the household first.
     assert (tray_of(here), tray_of(elsewhere)) == ("Meervoudig", "Meervoudig")
-    assert "Werkbakje ‘Oude Dorp’ is toegevoegd op plaats 6. Geen open signaal kwam in een ander werkbakje." in (
-        client.get(URL).content.decode()
+    assert (
+        "Werkbakje ‘Oude Dorp’ is toegevoegd op plaats 6. Geen open signaal kwam in een ander werkbakje."
+        in (client.get(URL).content.decode())
     )
 
     response = move(client, added, "omhoog", times=5)
     assert response.status_code == 302
     assert names(town.municipality) == ["Oude Dorp", *DEFAULT_NAMES]
-    assert list(Tray.objects.filter(municipality=town.municipality).order_by("position").values_list("position", flat=True)) == [10, 20, 30, 40, 50, 60]
+    assert list(
+        Tray.objects.filter(municipality=town.municipality)
+        .order_by("position")
+        .values_list("position", flat=True)
+    ) == [10, 20, 30, 40, 50, 60]
     assert (tray_of(here), tray_of(elsewhere)) == ("Oude Dorp", "Meervoudig")
     assert "Werkbakje ‘Oude Dorp’ staat nu op plaats 1." in client.get(URL).content.decode()
 
@@ -201,11 +244,31 @@ def test_add_a_tray_for_a_buurt_then_move_it_to_the_top_and_its_signals_follow(t
         ("create", "werkbakje aangemaakt"), *[("update", "werkbakje verplaatst")] * 5,
     ]  # fmt: skip
     created, *moves = [details for _, _, details in tray_events()]
-    assert created == {"naam": "Oude Dorp", "plaats": 6, "voorwaarden": ["neighbourhood_codes"], "signalen_verplaatst": 0}
-    assert moves[2] == {"naam": "Oude Dorp", "van_plaats": 4, "naar_plaats": 3, "signalen_verplaatst": 1}
-    assert [m["signalen_verplaatst"] for m in moves] == [0, 0, 1, 0, 0]  # it passed Meervoudig on the third move
+    assert created == {
+        "naam": "Oude Dorp",
+        "plaats": 6,
+        "voorwaarden": ["neighbourhood_codes"],
+        "signalen_verplaatst": 0,
+    }
+    assert moves[2] == {
+        "naam": "Oude Dorp",
+        "van_plaats": 4,
+        "naar_plaats": 3,
+        "signalen_verplaatst": 1,
+    }
+    assert [m["signalen_verplaatst"] for m in moves] == [
+        0,
+        0,
+        1,
+        0,
+        0,
+    ]  # it passed Meervoudig on the third move
     event = AuditEvent.objects.filter(object_type="signals.tray").first()
-    assert (event.actor_username, event.municipality_code, event.object_id) == ("coordinator", "0999", str(added.pk))
+    assert (event.actor_username, event.municipality_code, event.object_id) == (
+        "coordinator",
+        "0999",
+        str(added.pk),
+    )
 
 
 def test_moving_the_first_tray_up_changes_nothing(town, client, verified_client):
@@ -215,8 +278,15 @@ def test_moving_the_first_tray_up_changes_nothing(town, client, verified_client)
     assert names(town.municipality) == DEFAULT_NAMES
     assert "Werkbakje ‘Crisis’ staat al op plaats 1." in client.get(URL).content.decode()
     assert tray_events() == []
-    assert client.post(reverse("signals:tray_move", args=[tray(town, "Crisis").pk]), {"richting": "opzij"}).status_code == 302
-    assert client.get(reverse("signals:tray_move", args=[tray(town, "Crisis").pk])).status_code == 405
+    assert (
+        client.post(
+            reverse("signals:tray_move", args=[tray(town, "Crisis").pk]), {"richting": "opzij"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.get(reverse("signals:tray_move", args=[tray(town, "Crisis").pk])).status_code == 405
+    )
 
 
 def test_moving_down_sorts_the_signals_again(town, client, verified_client):
@@ -224,7 +294,13 @@ def test_moving_down_sorts_the_signals_again(town, client, verified_client):
     evaluate(town)
     verified_client(town.coordinator)
     move(client, tray(town, "Crisis"), "omlaag", times=2)
-    assert names(town.municipality) == ["Jongeren (< 27)", "Meervoudig", "Crisis", "Schuldverschuiving", "Enkelvoudig"]
+    assert names(town.municipality) == [
+        "Jongeren (< 27)",
+        "Meervoudig",
+        "Crisis",
+        "Schuldverschuiving",
+        "Enkelvoudig",
+    ]
     assert tray_of(crisis) == "Meervoudig"
 
 
@@ -244,14 +320,19 @@ def test_edit_a_tray_shows_its_values_and_saves_the_change(town, client, verifie
     assert response.status_code == 302
     meervoudig.refresh_from_db()
     assert (meervoudig.name, meervoudig.amount_min_eur, meervoudig.creditor_types) == (
-        "Meervoudig vanaf € 1.000", 1000, ["Energie", "Huur"],  # in the order of the list
+        "Meervoudig vanaf € 1.000",
+        1000,
+        ["Energie", "Huur"],  # in the order of the list
     )
     # The € 250 household fits no tray any more; the list says so.
     assert [tray_of(h) for h in households] == [None, "Meervoudig vanaf € 1.000"]
     page = client.get(URL)
     assert page.context["unplaced"] == 1
     html = page.content.decode()
-    assert "Werkbakje ‘Meervoudig vanaf € 1.000’ is gewijzigd. 1 open signaal kwam in een ander werkbakje." in html
+    assert (
+        "Werkbakje ‘Meervoudig vanaf € 1.000’ is gewijzigd. 1 open signaal kwam in een ander werkbakje."
+        in html
+    )
     assert "1 open signaal past in geen enkel werkbakje" in html
     ((action, purpose, details),) = tray_events()
     assert (action, purpose) == ("update", "werkbakje gewijzigd")
@@ -263,7 +344,9 @@ def test_saving_a_tray_unchanged_writes_and_audits_nothing(town, client, verifie
     jongeren = tray(town, "Jongeren (< 27)")
     verified_client(town.coordinator)
     response = client.post(
-        reverse("signals:tray_edit", args=[jongeren.pk]), form_data(name="Jongeren (< 27)", oldest_age_max="26"), follow=True
+        reverse("signals:tray_edit", args=[jongeren.pk]),
+        form_data(name="Jongeren (< 27)", oldest_age_max="26"),
+        follow=True,
     )
     assert "Er is niets gewijzigd aan werkbakje ‘Jongeren (&lt; 27)’." in response.content.decode()
     assert tray_events() == []
@@ -279,7 +362,9 @@ def test_a_team_condition_takes_the_households_in_the_teams_area(town, client, v
     assert (tray_of(here), tray_of(elsewhere)) == ("Team Oude Dorp", "Meervoudig")
 
 
-def test_delete_asks_first_then_sorts_open_signals_again_and_closed_ones_keep_no_tray(town, client, verified_client):
+def test_delete_asks_first_then_sorts_open_signals_again_and_closed_ones_keep_no_tray(
+    town, client, verified_client
+):
     open_one, picked_up, closed = multiple(town), multiple(town), multiple(town)
     evaluate(town)
     services.pick_up_signal(Signal.objects.get(household=picked_up))
@@ -297,17 +382,33 @@ def test_delete_asks_first_then_sorts_open_signals_again_and_closed_ones_keep_no
 
     response = client.post(reverse("signals:tray_delete", args=[meervoudig.pk]))
     assert response.status_code == 302 and response["Location"] == URL
-    assert names(town.municipality) == ["Crisis", "Jongeren (< 27)", "Schuldverschuiving", "Enkelvoudig"]
-    assert list(Tray.objects.filter(municipality=town.municipality).order_by("position").values_list("position", flat=True)) == [10, 20, 30, 40]
+    assert names(town.municipality) == [
+        "Crisis",
+        "Jongeren (< 27)",
+        "Schuldverschuiving",
+        "Enkelvoudig",
+    ]
+    assert list(
+        Tray.objects.filter(municipality=town.municipality)
+        .order_by("position")
+        .values_list("position", flat=True)
+    ) == [10, 20, 30, 40]
     # No other tray takes a multiple signal: the open ones (picked up too) have none, the closed one keeps none.
     assert [tray_of(h) for h in (open_one, picked_up, closed)] == [None, None, None]
     assert "Werkbakje ‘Meervoudig’ is verwijderd." in client.get(URL).content.decode()
     ((action, purpose, details),) = tray_events()
     assert (action, purpose) == ("delete", "werkbakje verwijderd")
-    assert details == {"naam": "Meervoudig", "plaats": 3, "signalen_verplaatst": 2, "gesloten_signalen_zonder_werkbakje": 1}
+    assert details == {
+        "naam": "Meervoudig",
+        "plaats": 3,
+        "signalen_verplaatst": 2,
+        "gesloten_signalen_zonder_werkbakje": 1,
+    }
 
 
-def test_deleting_a_tray_moves_its_open_signals_to_the_next_tray_that_takes_them(town, client, verified_client):
+def test_deleting_a_tray_moves_its_open_signals_to_the_next_tray_that_takes_them(
+    town, client, verified_client
+):
     crisis = multiple(town, crisis=True)
     evaluate(town)
     verified_client(town.coordinator)
@@ -323,20 +424,30 @@ def test_the_last_tray_cannot_be_deleted(town, client, verified_client):
     html = main_html(client.get(URL))
     assert "/verwijderen/" not in html and 'value="omhoog"' not in html
     page = main_html(client.get(reverse("signals:tray_delete", args=[last.pk])))
-    assert "Het laatste werkbakje van uw gemeente kan niet worden verwijderd" in page and 'method="post"' not in page
+    assert (
+        "Het laatste werkbakje van uw gemeente kan niet worden verwijderd" in page
+        and 'method="post"' not in page
+    )
     response = client.post(reverse("signals:tray_delete", args=[last.pk]), follow=True)
-    assert "Het laatste werkbakje van uw gemeente kan niet worden verwijderd" in response.content.decode()
+    assert (
+        "Het laatste werkbakje van uw gemeente kan niet worden verwijderd"
+        in response.content.decode()
+    )
     assert names(town.municipality) == ["Crisis"]
     with pytest.raises(ValueError, match="laatste werkbakje"):
         services.delete_tray(last, actor=town.coordinator)
     assert [a for a, _, _ in tray_events()] == ["delete"] * 4
 
 
-def test_deleting_down_to_a_tray_without_conditions_sorts_every_open_signal_into_it(town, client, verified_client):
+def test_deleting_down_to_a_tray_without_conditions_sorts_every_open_signal_into_it(
+    town, client, verified_client
+):
     """A tray with no conditions left alone: re-sorting failed on a choice that was one literal."""
     households = [multiple(town), multiple(town, crisis=True), single(town)]
     evaluate(town)
-    catch_all = services.create_tray(town.municipality, {"name": "Alle signalen"}, actor=town.coordinator).tray
+    catch_all = services.create_tray(
+        town.municipality, {"name": "Alle signalen"}, actor=town.coordinator
+    ).tray
     verified_client(town.coordinator)
     for name in DEFAULT_NAMES:
         response = client.post(reverse("signals:tray_delete", args=[tray(town, name).pk]))
@@ -345,7 +456,9 @@ def test_deleting_down_to_a_tray_without_conditions_sorts_every_open_signal_into
     assert [tray_of(h) for h in households] == [catch_all.name] * 3
 
 
-def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(world, client, verified_client):
+def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(
+    world, client, verified_client
+):
     coordinator = UserFactory(role=Role.COORDINATOR, municipality=world.municipality)
     verified_client(coordinator)
     assert "Uw gemeente heeft nog geen werkbakjes." in main_html(client.get(URL))
@@ -382,7 +495,9 @@ def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(
         ({"neighbourhood_codes": ["BU03630000"]}, {"neighbourhood_codes": ["Kies alleen wijken en buurten van uw gemeente."]}),
     ],
 )  # fmt: skip
-def test_invalid_values_show_dutch_errors_and_change_nothing(values, errors, town, client, verified_client):
+def test_invalid_values_show_dutch_errors_and_change_nothing(
+    values, errors, town, client, verified_client
+):
     verified_client(town.coordinator)
     response = client.post(URL + "nieuw/", form_data(**values))
     assert response.status_code == 200
@@ -393,30 +508,44 @@ def test_invalid_values_show_dutch_errors_and_change_nothing(values, errors, tow
     assert tray_events() == []
 
 
-def test_another_municipalitys_buurt_or_team_and_a_team_without_area_are_refused(town, client, verified_client):
+def test_another_municipalitys_buurt_or_team_and_a_team_without_area_are_refused(
+    town, client, verified_client
+):
     elsewhere = MunicipalityFactory(code="0888")
-    Neighbourhood.objects.create(code="BU08880101", name="Elders", kind="buurt", municipality=elsewhere)
+    Neighbourhood.objects.create(
+        code="BU08880101", name="Elders", kind="buurt", municipality=elsewhere
+    )
     their_team = TeamFactory(municipality=elsewhere, neighbourhood_codes=["BU08880101"])
     empty_team = TeamFactory(municipality=town.municipality, name="Wijkteam zonder gebied")
     verified_client(town.coordinator)
-    response = client.post(URL + "nieuw/", form_data(neighbourhood_codes=["BU08880101"], team=str(their_team.pk)))
+    response = client.post(
+        URL + "nieuw/", form_data(neighbourhood_codes=["BU08880101"], team=str(their_team.pk))
+    )
     assert response.context["form"].errors == {
         "neighbourhood_codes": ["Kies alleen wijken en buurten van uw gemeente."],
         "team": ["Kies een wijkteam van uw gemeente."],
     }
     response = client.post(URL + "nieuw/", form_data(team=str(empty_team.pk)))
-    assert response.context["form"].errors["team"][0].startswith(
-        "Wijkteam Wijkteam zonder gebied heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen."
+    assert (
+        response.context["form"]
+        .errors["team"][0]
+        .startswith(
+            "Wijkteam Wijkteam zonder gebied heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen."
+        )
     )
     assert names(town.municipality) == DEFAULT_NAMES
 
 
-def test_renaming_to_another_trays_name_is_refused_and_keeping_ones_own_name_is_not(town, client, verified_client):
+def test_renaming_to_another_trays_name_is_refused_and_keeping_ones_own_name_is_not(
+    town, client, verified_client
+):
     crisis = tray(town, "Crisis")
     verified_client(town.coordinator)
     url = reverse("signals:tray_edit", args=[crisis.pk])
     response = client.post(url, form_data(name="Enkelvoudig ", crisis="ja"))
-    assert response.context["form"].errors == {"name": ["Uw gemeente heeft al een werkbakje met de naam ‘Enkelvoudig’."]}
+    assert response.context["form"].errors == {
+        "name": ["Uw gemeente heeft al een werkbakje met de naam ‘Enkelvoudig’."]
+    }
     assert client.post(url, form_data(name="CRISIS", crisis="ja")).status_code == 302
     assert tray(town, "CRISIS").crisis is True
 
@@ -427,7 +556,9 @@ def test_the_services_check_the_values_too(town):
                              actor=town.coordinator)  # fmt: skip
     assert set(refused.value.message_dict) == {"name", "amount_max_eur"}
     with pytest.raises(ValidationError):
-        services.update_tray(tray(town, "Crisis"), {"name": "Crisis", "oldest_age_min": 200}, actor=town.coordinator)
+        services.update_tray(
+            tray(town, "Crisis"), {"name": "Crisis", "oldest_age_min": 200}, actor=town.coordinator
+        )
     assert names(town.municipality) == DEFAULT_NAMES and tray_events() == []
 
 
@@ -450,8 +581,18 @@ def test_other_roles_cannot_open_or_change_the_trays(role, town, client, verifie
                 reverse("signals:tray_delete", args=[crisis.pk])):  # fmt: skip
         assert client.get(url).status_code == 403
     assert client.post(URL + "nieuw/", form_data(name="Van buiten")).status_code == 403
-    assert client.post(reverse("signals:tray_edit", args=[crisis.pk]), form_data(name="Anders")).status_code == 403
-    assert client.post(reverse("signals:tray_move", args=[crisis.pk]), {"richting": "omlaag"}).status_code == 403
+    assert (
+        client.post(
+            reverse("signals:tray_edit", args=[crisis.pk]), form_data(name="Anders")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("signals:tray_move", args=[crisis.pk]), {"richting": "omlaag"}
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("signals:tray_delete", args=[crisis.pk])).status_code == 403
     assert names(town.municipality) == DEFAULT_NAMES
     for change in (
@@ -465,7 +606,9 @@ def test_other_roles_cannot_open_or_change_the_trays(role, town, client, verifie
     assert names(town.municipality) == DEFAULT_NAMES and tray_events() == []
 
 
-def test_a_coordinator_of_another_municipality_gets_404_and_the_services_refuse(town, client, verified_client):
+def test_a_coordinator_of_another_municipality_gets_404_and_the_services_refuse(
+    town, client, verified_client
+):
     other = MunicipalityFactory(code="0777", name="Andersdorp")
     services.set_rules(other, RuleValues())
     stranger = UserFactory(role=Role.COORDINATOR, municipality=other)
@@ -474,8 +617,18 @@ def test_a_coordinator_of_another_municipality_gets_404_and_the_services_refuse(
     assert [r["tray"].municipality_id for r in client.get(URL).context["rows"]] == [other.pk] * 5
     assert client.get(reverse("signals:tray_edit", args=[crisis.pk])).status_code == 404
     assert client.get(reverse("signals:tray_delete", args=[crisis.pk])).status_code == 404
-    assert client.post(reverse("signals:tray_edit", args=[crisis.pk]), form_data(name="Weg")).status_code == 404
-    assert client.post(reverse("signals:tray_move", args=[crisis.pk]), {"richting": "omlaag"}).status_code == 404
+    assert (
+        client.post(
+            reverse("signals:tray_edit", args=[crisis.pk]), form_data(name="Weg")
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("signals:tray_move", args=[crisis.pk]), {"richting": "omlaag"}
+        ).status_code
+        == 404
+    )
     assert client.post(reverse("signals:tray_delete", args=[crisis.pk])).status_code == 404
     for change in (
         lambda: services.create_tray(town.municipality, {"name": "Van buiten"}, actor=stranger),
@@ -513,7 +666,9 @@ def test_resorting_agrees_with_evaluation(town):
     services.create_tray(town.municipality, {"name": "Team", "team": town.team}, actor=c)
     for name in ("Water", "Groot", "Jong in Noord", "Team"):
         services.move_tray(tray(town, name), -10, actor=c)  # to the top, each above the one before
-    services.update_tray(tray(town, "Crisis"), {"name": "Crisis", "crisis": True, "kind": "enkelvoudig"}, actor=c)
+    services.update_tray(
+        tray(town, "Crisis"), {"name": "Crisis", "crisis": True, "kind": "enkelvoudig"}, actor=c
+    )
     placed = [tray_of(h) for h in households]
     assert placed == ["Team", "Meervoudig", "Team", "Team", "Team", "Team", "Water", "Team"]
     # "Team" (Oude Dorp) is first: everything in Oude Dorp goes there.
@@ -533,7 +688,9 @@ def test_resorting_moves_open_signals_only_and_tells_how_many(town):
     evaluate(town)
     services.pick_up_signal(Signal.objects.get(household=picked_up))
     services.decline_signal(Signal.objects.get(household=closed), on=PEILDATUM)
-    Tray.objects.filter(municipality=town.municipality, name="Crisis").update(crisis=None)  # now takes everything
+    Tray.objects.filter(municipality=town.municipality, name="Crisis").update(
+        crisis=None
+    )  # now takes everything
     assert services.resort_open_signals(town.municipality) == 2
     assert [tray_of(h) for h in (open_one, picked_up, closed)] == ["Crisis", "Crisis", "Meervoudig"]
     assert services.resort_open_signals(town.municipality) == 0
@@ -574,7 +731,11 @@ def test_the_pages_read_in_english_when_chosen(town, client, verified_client):
     verified_client(town.coordinator)
     in_english(client)
     html = main_html(client.get(URL))
-    assert "Manage trays" in html and "oldest person at most 26 years" in html and "kind: multiple" in html
+    assert (
+        "Manage trays" in html
+        and "oldest person at most 26 years" in html
+        and "kind: multiple" in html
+    )
     response = client.post(URL + "nieuw/", form_data(amount_min_eur="500", amount_max_eur="100"))
     assert response.context["form"].errors["amount_max_eur"] == [
         "The total amount up to and including (€100) is lower than the total amount from (€500)."
@@ -586,13 +747,18 @@ def test_the_pages_read_in_english_when_chosen(town, client, verified_client):
 # ---------------------------------------------------------------------------
 
 
-def test_the_delete_page_leaves_out_counts_of_nothing_and_its_button_looks_destructive(town, client, verified_client):
+def test_the_delete_page_leaves_out_counts_of_nothing_and_its_button_looks_destructive(
+    town, client, verified_client
+):
     verified_client(town.coordinator)
     schuldverschuiving = tray(town, "Schuldverschuiving")  # no signals at all
     html = main_html(client.get(reverse("signals:tray_delete", args=[schuldverschuiving.pk])))
     assert "0 open" not in html and "0 gesloten" not in html and "gesloten signa" not in html
     assert "Er staan geen signalen in dit werkbakje." in html
-    assert 'class="utrecht-button utrecht-button--primary-action utrecht-button--danger">Werkbakje Schuldverschuiving verwijderen' in html
+    assert (
+        'class="utrecht-button utrecht-button--primary-action utrecht-button--danger">Werkbakje Schuldverschuiving verwijderen'
+        in html
+    )
 
     open_one = multiple(town)
     evaluate(town)
@@ -614,18 +780,29 @@ def test_the_delete_page_counts_in_english(town, client, verified_client):
     assert "2 open signals (new or picked up) go to" in html and "closed signal" not in html
 
 
-def test_the_tray_forms_errors_are_summarised_at_its_top_with_links_to_the_fields(town, client, verified_client):
+def test_the_tray_forms_errors_are_summarised_at_its_top_with_links_to_the_fields(
+    town, client, verified_client
+):
     verified_client(town.coordinator)
-    response = client.post(URL + "nieuw/", form_data(name="", amount_min_eur="-5", crisis="misschien"))
+    response = client.post(
+        URL + "nieuw/", form_data(name="", amount_min_eur="-5", crisis="misschien")
+    )
     html = main_html(response)
-    summary = html[html.index('id="foutmeldingen"'):]
+    summary = html[html.index('id="foutmeldingen"') :]
     summary = summary[: summary.index("</div>")]
-    assert html.index('id="foutmeldingen"') < html.index('name="name"') and 'tabindex="-1" autofocus' in html
+    assert (
+        html.index('id="foutmeldingen"') < html.index('name="name"')
+        and 'tabindex="-1" autofocus' in html
+    )
     assert "Het werkbakje is niet opgeslagen." in summary
     assert 'href="#id_name">Naam: Geef het werkbakje een naam.</a>' in summary
     assert 'href="#id_crisis_0">Crisissignaal: Kies ja, nee of maakt niet uit.</a>' in summary
     assert 'href="#id_amount_min_eur">Totaalbedrag vanaf (euro): Vul een bedrag' in summary
-    assert summary.index("#id_name") < summary.index("#id_crisis_0") < summary.index("#id_amount_min_eur")
+    assert (
+        summary.index("#id_name")
+        < summary.index("#id_crisis_0")
+        < summary.index("#id_amount_min_eur")
+    )
 
 
 def test_amounts_of_conditions_read_as_on_other_pages_in_english(town, client, verified_client):

@@ -29,7 +29,9 @@ def _signal(**values) -> dict:
 
 
 def _defaults() -> list[TrayConditions]:
-    return [TrayConditions(tray_id=i + 1, name=name, **c) for i, (name, c) in enumerate(DEFAULT_TRAYS)]
+    return [
+        TrayConditions(tray_id=i + 1, name=name, **c) for i, (name, c) in enumerate(DEFAULT_TRAYS)
+    ]
 
 
 def _tray_of(conditions, **values) -> int | None:
@@ -52,11 +54,17 @@ def test_crisis_signal_goes_to_the_crisis_tray_before_any_other():
 
 
 def test_young_household_goes_to_jongeren():
-    assert _name(_tray_of(_defaults(), kind="meervoudig", youngest_age=22, oldest_age=26)) == "Jongeren (< 27)"
+    assert (
+        _name(_tray_of(_defaults(), kind="meervoudig", youngest_age=22, oldest_age=26))
+        == "Jongeren (< 27)"
+    )
 
 
 def test_household_with_a_27_year_old_is_not_jongeren():
-    assert _name(_tray_of(_defaults(), kind="meervoudig", youngest_age=22, oldest_age=27)) == "Meervoudig"
+    assert (
+        _name(_tray_of(_defaults(), kind="meervoudig", youngest_age=22, oldest_age=27))
+        == "Meervoudig"
+    )
 
 
 def test_household_of_unknown_age_is_not_jongeren():
@@ -73,17 +81,28 @@ def test_signal_matching_no_tray_has_none():
 
 def test_amount_bounds_are_inclusive():
     tray = [TrayConditions(tray_id=1, amount_min_eur=100, amount_max_eur=200)]
-    assert [_tray_of(tray, total_amount_cents=c) for c in (9_999, 10_000, 20_000, 20_001)] == [None, 1, 1, None]
+    assert [_tray_of(tray, total_amount_cents=c) for c in (9_999, 10_000, 20_000, 20_001)] == [
+        None,
+        1,
+        1,
+        None,
+    ]
 
 
 def test_creditor_type_condition_matches_any_counting_creditor():
     tray = [TrayConditions(tray_id=1, creditor_types=("Energie", "Water"))]
-    assert (_tray_of(tray, creditor_types=["Huur", "Water"]), _tray_of(tray, creditor_types=["Huur"])) == (1, None)
+    assert (
+        _tray_of(tray, creditor_types=["Huur", "Water"]),
+        _tray_of(tray, creditor_types=["Huur"]),
+    ) == (1, None)
 
 
 def test_neighbourhood_condition_matches_buurt_or_wijk():
     tray = [TrayConditions(tray_id=1, neighbourhood_codes=("WK099901",))]
-    assert (_tray_of(tray), _tray_of(tray, wijk_code="WK099902", buurt_code="BU09990201")) == (1, None)
+    assert (_tray_of(tray), _tray_of(tray, wijk_code="WK099902", buurt_code="BU09990201")) == (
+        1,
+        None,
+    )
 
 
 def test_team_condition_matches_the_teams_area_and_nothing_without_one():
@@ -98,16 +117,24 @@ def test_repeat_condition():
 
 def test_priority_puts_crisis_above_everything_else():
     crisis = priority(crisis=True, creditor_count=1, total_amount_cents=100, oldest_age_days=1)
-    other = priority(crisis=False, creditor_count=5, total_amount_cents=500_000, oldest_age_days=365)
+    other = priority(
+        crisis=False, creditor_count=5, total_amount_cents=500_000, oldest_age_days=365
+    )
     assert crisis > other
 
 
 def test_priority_formula_components():
-    assert priority(crisis=False, creditor_count=2, total_amount_cents=86_000, oldest_age_days=73) == 200 + 86 + 20
+    assert (
+        priority(crisis=False, creditor_count=2, total_amount_cents=86_000, oldest_age_days=73)
+        == 200 + 86 + 20
+    )
 
 
 def test_priority_is_capped():
-    assert priority(crisis=True, creditor_count=9, total_amount_cents=10**9, oldest_age_days=10**4) == 3100
+    assert (
+        priority(crisis=True, creditor_count=9, total_amount_cents=10**9, oldest_age_days=10**4)
+        == 3100
+    )
 
 
 def test_vectorised_priority_equals_the_scalar_formula():
@@ -125,8 +152,12 @@ def test_vectorised_priority_equals_the_scalar_formula():
 def test_trays_without_conditions_give_every_signal_a_tray_not_one_value():
     """With only trays that take every signal the choice is a literal: it once came back as one
     value for the whole frame, and re-sorting failed on the length (deleting all but a catch-all tray)."""
-    frame = pl.DataFrame([_signal(), _signal(crisis=True), _signal(kind="meervoudig")], schema=TRAY_INPUT_SCHEMA)
-    catch_all = [TrayConditions(tray_id=7, name="Alle signalen"), TrayConditions(tray_id=8, name="Nog een")]
+    frame = pl.DataFrame(
+        [_signal(), _signal(crisis=True), _signal(kind="meervoudig")], schema=TRAY_INPUT_SCHEMA
+    )
+    catch_all = [
+        TrayConditions(tray_id=7, name="Alle signalen"),
+        TrayConditions(tray_id=8, name="Nog een"),
+    ]
     assert assign_trays(frame, catch_all).to_list() == [7, 7, 7]
     assert assign_trays(frame, []).to_list() == [None, None, None]
-

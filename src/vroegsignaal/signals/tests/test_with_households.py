@@ -49,18 +49,26 @@ def stand(world, creditor: str, day: dt.date, *rows: dict):
         creditor=world.creditors[creditor], kind="stand", reference_date=day, via="cli",
         sha256=hashlib.sha256(f"s{next(_n)}".encode()).hexdigest(),
     )  # fmt: skip
-    frame = pl.DataFrame(list(rows), schema=INPUT_SCHEMA) if rows else pl.DataFrame(schema=INPUT_SCHEMA)
-    counts = apply_rows(delivery, frame, kind="stand", creditor=world.creditors[creditor], reference_date=day)
+    frame = (
+        pl.DataFrame(list(rows), schema=INPUT_SCHEMA) if rows else pl.DataFrame(schema=INPUT_SCHEMA)
+    )
+    counts = apply_rows(
+        delivery, frame, kind="stand", creditor=world.creditors[creditor], reference_date=day
+    )
     return services.evaluate_after_delivery(delivery, counts.touched_household_ids)
 
 
 def test_debt_swap_across_two_creditors_monthly_stands(world, address):
     stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
     stand(world, "WOONBRUG", FEB)  # cleared: last seen 1 January, gone on 1 February
-    stand(world, "ENERGIENOORD", FEB, _row(address, "E-1", amount=21_000, start=dt.date(2026, 1, 20)))
+    stand(
+        world, "ENERGIENOORD", FEB, _row(address, "E-1", amount=21_000, start=dt.date(2026, 1, 20))
+    )
     signal = Signal.objects.get(household__address=address, status="nieuw")
-    assert signal.debt_swap and "opgelost op 1 februari; nieuwe achterstand bij Energie Noord (€ 210) sinds 20 januari" in (
-        signal.explanation
+    assert (
+        signal.debt_swap
+        and "opgelost op 1 februari; nieuwe achterstand bij Energie Noord (€ 210) sinds 20 januari"
+        in (signal.explanation)
     )
 
 
@@ -76,7 +84,11 @@ def test_second_creditor_joins_the_signal_and_makes_it_multiple(world, address):
     stand(world, "WOONBRUG", FEB, _row(address, "H-1", amount=70_000, start=dt.date(2025, 12, 1)))
     stand(world, "ZORGZUID", FEB, _row(address, "Z-1", amount=12_000, start=dt.date(2026, 1, 15)))
     signal = Signal.objects.get(household__address=address)
-    assert (signal.kind, signal.total_amount_cents, signal.signal_date) == ("meervoudig", 82_000, JAN)
+    assert (signal.kind, signal.total_amount_cents, signal.signal_date) == (
+        "meervoudig",
+        82_000,
+        JAN,
+    )
 
 
 def test_same_stand_twice_changes_no_signal(world, address):
@@ -90,7 +102,9 @@ def test_same_stand_twice_changes_no_signal(world, address):
 def test_new_signal_on_the_peildatum_its_predecessor_lapsed_is_no_repeat(world, address):
     stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
     stand(world, "WOONBRUG", FEB)  # the old signal lapses on 1 February …
-    stand(world, "ENERGIENOORD", FEB, _row(address, "E-1", amount=21_000, start=dt.date(2026, 1, 25)))
+    stand(
+        world, "ENERGIENOORD", FEB, _row(address, "E-1", amount=21_000, start=dt.date(2026, 1, 25))
+    )
     fresh = Signal.objects.get(household__address=address, status="nieuw")
     assert (fresh.repeat, fresh.debt_swap) == (False, True)  # … and the new one continues it
 
@@ -98,7 +112,9 @@ def test_new_signal_on_the_peildatum_its_predecessor_lapsed_is_no_repeat(world, 
 def test_new_signal_a_month_after_the_lapse_is_a_repeat(world, address):
     stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
     stand(world, "WOONBRUG", FEB)
-    stand(world, "ENERGIENOORD", MAR, _row(address, "E-1", amount=21_000, start=dt.date(2026, 2, 25)))
+    stand(
+        world, "ENERGIENOORD", MAR, _row(address, "E-1", amount=21_000, start=dt.date(2026, 2, 25))
+    )
     assert Signal.objects.get(household__address=address, status="nieuw").repeat is True
 
 
@@ -108,8 +124,12 @@ def mutatie(world, creditor: str, day: dt.date, *rows: dict):
         creditor=world.creditors[creditor], kind="mutatie", reference_date=day, via="cli",
         sha256=hashlib.sha256(f"m{next(_n)}".encode()).hexdigest(),
     )  # fmt: skip
-    frame = pl.DataFrame(list(rows), schema=INPUT_SCHEMA) if rows else pl.DataFrame(schema=INPUT_SCHEMA)
-    counts = apply_rows(delivery, frame, kind="mutatie", creditor=world.creditors[creditor], reference_date=day)
+    frame = (
+        pl.DataFrame(list(rows), schema=INPUT_SCHEMA) if rows else pl.DataFrame(schema=INPUT_SCHEMA)
+    )
+    counts = apply_rows(
+        delivery, frame, kind="mutatie", creditor=world.creditors[creditor], reference_date=day
+    )
     return services.evaluate_after_delivery(
         delivery, counts.touched_household_ids, municipality_ids=counts.municipality_ids
     )
@@ -120,7 +140,9 @@ def _status(row: dict, status: str) -> dict:
 
 
 @pytest.mark.parametrize("other_changes", [True, False], ids=["with-other-rows", "empty-mutatie"])
-def test_mutatie_without_the_arrear_keeps_it_signalled_on_its_peildatum(world, address, other_changes):
+def test_mutatie_without_the_arrear_keeps_it_signalled_on_its_peildatum(
+    world, address, other_changes
+):
     """A mutatie delivers changes only: the creditor's untouched open arrears are still
     there on its peildatum, so the household is still signalled then — and a signal
     raised within the repeat window after that day is herhaald."""
@@ -136,7 +158,9 @@ def test_mutatie_without_the_arrear_keeps_it_signalled_on_its_peildatum(world, a
     assert (first.status, first.last_signalled_on) == ("vervallen", FEB)
     # 1 August is 181 days after 1 February (within the 183-day window), 212 after 1 January.
     aug = dt.date(2026, 8, 1)
-    stand(world, "ENERGIENOORD", aug, _row(address, "E-1", amount=21_000, start=dt.date(2026, 7, 20)))
+    stand(
+        world, "ENERGIENOORD", aug, _row(address, "E-1", amount=21_000, start=dt.date(2026, 7, 20))
+    )
     fresh = Signal.objects.get(household__address=address, status="nieuw")
     assert (fresh.repeat, fresh.repeat_of_id) == (True, first.pk)
 
@@ -158,7 +182,9 @@ def _signal_index_names() -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize("fail", [False, True], ids=["raised", "failed"])
-def test_a_first_evaluation_with_deferred_indexes_keeps_every_index(world, address, monkeypatch, fail):
+def test_a_first_evaluation_with_deferred_indexes_keeps_every_index(
+    world, address, monkeypatch, fail
+):
     """A first load raises its signals with the tables' indexes built afterwards (SQLite);
     they are all there again after it, and after an evaluation that failed."""
     from vroegsignaal.households import bulk
@@ -169,10 +195,17 @@ def test_a_first_evaluation_with_deferred_indexes_keeps_every_index(world, addre
     if fail:
         monkeypatch.setattr(services, "_update_changed", lambda *a, **k: 1 / 0)
         with pytest.raises(ZeroDivisionError):
-            stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+            stand(
+                world,
+                "WOONBRUG",
+                JAN,
+                _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)),
+            )
         assert not Signal.objects.exists()
     else:
-        stand(world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1)))
+        stand(
+            world, "WOONBRUG", JAN, _row(address, "H-1", amount=65_000, start=dt.date(2025, 12, 1))
+        )
         signal = Signal.objects.get(household__address=address)
         assert (signal.status, signal.total_amount_cents) == ("nieuw", 65_000)
         assert signal.signal_arrears.count() == 1 and signal.status_changes.count() == 1

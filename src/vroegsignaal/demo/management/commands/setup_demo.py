@@ -16,9 +16,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--world", type=Path, help="een eerder gegenereerde wereld (map) in plaats van var/demo-world")
-        parser.add_argument("--households", type=int, help="aantal huishoudens van de nieuw te genereren wereld")
-        parser.add_argument("--months", type=int, help="aantal maanden van de nieuw te genereren wereld")
+        parser.add_argument(
+            "--world",
+            type=Path,
+            help="een eerder gegenereerde wereld (map) in plaats van var/demo-world",
+        )
+        parser.add_argument(
+            "--households", type=int, help="aantal huishoudens van de nieuw te genereren wereld"
+        )
+        parser.add_argument(
+            "--months", type=int, help="aantal maanden van de nieuw te genereren wereld"
+        )
 
     def handle(self, *args, **options):
         overrides = {k: options[k] for k in ("households", "months") if options.get(k) is not None}
@@ -29,7 +37,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc))
         except ConfigError as exc:
             raise CommandError(f"Configuratie van de demowereld niet geladen: {exc}")
-        except OSError as exc:  # --world names no usable folder (a name too long, a file in the way)
+        except (
+            OSError
+        ) as exc:  # --world names no usable folder (a name too long, a file in the way)
             raise CommandError(
                 f"De demowereld {shown(options.get('world') or setup.world_dir())} is niet te gebruiken: {reason(exc)}."
             )

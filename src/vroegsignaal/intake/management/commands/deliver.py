@@ -41,7 +41,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="CSV-, XLSX- of JSON-bestand")
         parser.add_argument("--creditor", help="code van de schuldeiser, bijvoorbeeld WOONBRUG")
-        parser.add_argument("--peildatum", help="JJJJ-MM-DD (bij JSON mag hij in het bestand staan)")
+        parser.add_argument(
+            "--peildatum", help="JJJJ-MM-DD (bij JSON mag hij in het bestand staan)"
+        )
         parser.add_argument("--soort", choices=Soort.values, help="stand (standaard) of mutatie")
         parser.add_argument(
             "--wacht",
@@ -49,7 +51,10 @@ class Command(BaseCommand):
             help="wacht tot een levering die op de achtergrond wordt verwerkt klaar is",
         )
         parser.add_argument(
-            "--opnieuw", type=int, metavar="ID", help="verwerk een levering die halverwege is gestopt opnieuw"
+            "--opnieuw",
+            type=int,
+            metavar="ID",
+            help="verwerk een levering die halverwege is gestopt opnieuw",
         )
         parser.add_argument(
             "--forceer",
@@ -58,7 +63,10 @@ class Command(BaseCommand):
             "DELIVERY_STALLED_AFTER seconden stilstaat (alleen als zeker is dat geen worker haar verwerkt)",
         )
         parser.add_argument(
-            "--bevestig", type=int, metavar="ID", help="bevestig een levering die wacht op bevestiging"
+            "--bevestig",
+            type=int,
+            metavar="ID",
+            help="bevestig een levering die wacht op bevestiging",
         )
 
     def handle(self, *args, **options):
@@ -112,7 +120,11 @@ class Command(BaseCommand):
                 return delivery  # still being processed (or queued): follow it
             try:
                 return services.reprocess_delivery(
-                    delivery.pk, None, background=False, force=options["forceer"], via="opdrachtregel"
+                    delivery.pk,
+                    None,
+                    background=False,
+                    force=options["forceer"],
+                    via="opdrachtregel",
                 )
             except services.DeliveryError as error:
                 raise CommandError(
@@ -126,7 +138,9 @@ class Command(BaseCommand):
             except services.DeliveryError as error:
                 raise CommandError(str(error))
         if not options["file"] or not options["creditor"]:
-            raise CommandError("Geef een bestand en --creditor CODE op (of --opnieuw ID / --bevestig ID).")
+            raise CommandError(
+                "Geef een bestand en --creditor CODE op (of --opnieuw ID / --bevestig ID)."
+            )
         path = Path(options["file"])
         problem = input_problem(path)
         if problem:
@@ -163,7 +177,9 @@ class Command(BaseCommand):
                 )
                 sys.exit(EXIT_BROKEN)
             if delivery.progress != last:
-                self.stdout.write(f"Levering {delivery.pk}: {delivery.get_status_display()}, {delivery.progress}%")
+                self.stdout.write(
+                    f"Levering {delivery.pk}: {delivery.get_status_display()}, {delivery.progress}%"
+                )
                 last = delivery.progress
             time.sleep(1)
             delivery.refresh_from_db()

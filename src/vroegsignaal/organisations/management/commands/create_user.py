@@ -11,17 +11,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--organisation", help="gemeentecode, wijkteamcode of schuldeisercode (niet voor beheerder)")
+        parser.add_argument(
+            "--organisation",
+            help="gemeentecode, wijkteamcode of schuldeisercode (niet voor beheerder)",
+        )
         parser.add_argument("--email", default="")
 
     def handle(self, *args, **options):
         try:
             user, password = services.create_user(
-                options["username"], options["role"], options["organisation"], email=options["email"]
+                options["username"],
+                options["role"],
+                options["organisation"],
+                email=options["email"],
             )
         except services.UserError as exc:
             raise CommandError(str(exc))
-        self.stdout.write(self.style.SUCCESS(f"Gebruiker '{user.username}' aangemaakt ({user.get_role_display()})."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Gebruiker '{user.username}' aangemaakt ({user.get_role_display()})."
+            )
+        )
         self.stdout.write(f"Eenmalig wachtwoord: {password}")
         self.stdout.write(
             f"Inloggen op {portal_address('two_factor:login')}; daarna schrijft de gebruiker een authenticator-app in "

@@ -19,7 +19,9 @@ from django.core.validators import validate_email
 
 
 def mail_server() -> str:
-    security = " met STARTTLS" if settings.EMAIL_USE_TLS else " met TLS" if settings.EMAIL_USE_SSL else ""
+    security = (
+        " met STARTTLS" if settings.EMAIL_USE_TLS else " met TLS" if settings.EMAIL_USE_SSL else ""
+    )
     login = f", als {settings.EMAIL_HOST_USER}" if settings.EMAIL_HOST_USER else ""
     return f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}{security}{login}"
 

@@ -10,7 +10,9 @@ from django.utils import timezone
 from vroegsignaal.privacy.audit import verify_chain
 from vroegsignaal.privacy.models import AuditVerification, VerificationScope
 
-MAX_CHUNK_SIZE = 1_000_000  # rows per round at most; more is a typing error (and past the database's integers)
+MAX_CHUNK_SIZE = (
+    1_000_000  # rows per round at most; more is a typing error (and past the database's integers)
+)
 
 
 def _parse_anchor(value: str) -> tuple[int, str]:

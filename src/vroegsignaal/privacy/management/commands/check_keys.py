@@ -27,14 +27,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         report = check_keys()
         current, *older = report.configured
-        self.stdout.write(f"Sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS: {current} (huidige){''.join(f', {k}' for k in older)}")
+        self.stdout.write(
+            f"Sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS: {current} (huidige){''.join(f', {k}' for k in older)}"
+        )
         for kid in report.configured:
             staged = report.staged.get(kid, 0)
             waiting = f"; {_files(staged)} in de wachtrij voor verwerking" if staged else ""
-            self.stdout.write(f"  {kid}: {values_phrase(report.in_use.get(kid, 0))} in de database{waiting}")
+            self.stdout.write(
+                f"  {kid}: {values_phrase(report.in_use.get(kid, 0))} in de database{waiting}"
+            )
         if report.unknown_values:
             ids = ", ".join(sorted(report.unknown_ids))
-            self.stdout.write(f"  niet ingesteld ({ids}): {values_phrase(report.unknown_values)} in de database")
+            self.stdout.write(
+                f"  niet ingesteld ({ids}): {values_phrase(report.unknown_values)} in de database"
+            )
         self.stdout.write(f"Steekproef: {values_phrase(report.decrypted)} ontsleuteld.")
         if report.blind_index_checked:
             self.stdout.write(
@@ -47,7 +53,9 @@ class Command(BaseCommand):
                 "te ontsleutelen."
             )
         else:
-            self.stdout.write("Zoekindex (VROEGSIGNAAL_BLIND_INDEX_KEY): nog geen personen om mee te vergelijken.")
+            self.stdout.write(
+                "Zoekindex (VROEGSIGNAAL_BLIND_INDEX_KEY): nog geen personen om mee te vergelijken."
+            )
         if not report.ok:
             for problem in report.problems:
                 self.stderr.write(self.style.ERROR(f"FOUT: {problem}"))

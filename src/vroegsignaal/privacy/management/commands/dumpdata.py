@@ -19,12 +19,24 @@ from vroegsignaal.privacy.keys import encrypted_fields, installed_models
 
 # Django's dumpdata's refusals, in Dutch (an operator's typing error: an app or model that is not there).
 DJANGO_MESSAGES = [
-    (r"No installed app with label '(?P<label>.*)'\.", "Er is geen app '{label}'. De apps: {apps}."),
-    (r"Unknown model: (?P<label>.*)", "Er is geen model {label} (schrijf app.Model, bijvoorbeeld organisations.Municipality)."),
-    (r"Unknown serialization format: (?P<format>.*)", "Onbekend formaat '{format}'; kies uit {formats}."),
+    (
+        r"No installed app with label '(?P<label>.*)'\.",
+        "Er is geen app '{label}'. De apps: {apps}.",
+    ),
+    (
+        r"Unknown model: (?P<label>.*)",
+        "Er is geen model {label} (schrijf app.Model, bijvoorbeeld organisations.Municipality).",
+    ),
+    (
+        r"Unknown serialization format: (?P<format>.*)",
+        "Onbekend formaat '{format}'; kies uit {formats}.",
+    ),
     (r"You can only use --pks option with one model", "--pks gaat alleen samen met één model."),
     # The cause is Django's (English) text, and may quote a value: --traceback shows it.
-    (r"Unable to serialize database: .*", "De gegevens zijn niet weggeschreven; met --traceback ziet u waarom."),
+    (
+        r"Unable to serialize database: .*",
+        "De gegevens zijn niet weggeschreven; met --traceback ziet u waarom.",
+    ),
 ]
 
 
@@ -37,13 +49,19 @@ def in_dutch(message: str) -> str:
         if match:
             labels = sorted(c.label for c in apps.get_app_configs() if c.models_module is not None)
             formats = sorted(serializers.get_public_serializer_formats())
-            return dutch.format(**match.groupdict(), apps=", ".join(labels), formats=", ".join(formats))
+            return dutch.format(
+                **match.groupdict(), apps=", ".join(labels), formats=", ".join(formats)
+            )
     return message
 
 
 def personal_models() -> list[str]:
     """``app_label.ModelName`` of each model with an encrypted (personal) field."""
-    return sorted(f"{model._meta.app_label}.{model.__name__}" for model in installed_models() if encrypted_fields(model))
+    return sorted(
+        f"{model._meta.app_label}.{model.__name__}"
+        for model in installed_models()
+        if encrypted_fields(model)
+    )
 
 
 def _selected(labels: list[str], model: str) -> bool:

@@ -26,14 +26,18 @@ class Command(BaseCommand):
         verb = "te versleutelen" if dry_run else "opnieuw versleuteld"
         self.stdout.write(f"Huidige sleutel: {current_key_id()}")
 
-        def progress(label: str, count: int) -> None:  # as each model is done: a long run shows it goes on
+        def progress(
+            label: str, count: int
+        ) -> None:  # as each model is done: a long run shows it goes on
             self.stdout.write(f"{label}: {values_phrase(count)} {verb}")
             self.stdout.flush()
 
         try:
             report = rotate_keys(batch_size=batch_size, dry_run=dry_run, progress=progress)
         except DecryptionError as exc:
-            raise CommandError(f"{exc} Wat al klaar was, blijft opnieuw versleuteld; draai daarna opnieuw.")
+            raise CommandError(
+                f"{exc} Wat al klaar was, blijft opnieuw versleuteld; draai daarna opnieuw."
+            )
         if not report.counts:
             self.stdout.write("Geen modellen met versleutelde velden gevonden.")
         summary = f"Totaal: {values_phrase(report.total)} {verb}."

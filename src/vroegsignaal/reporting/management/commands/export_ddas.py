@@ -61,7 +61,9 @@ class Command(BaseCommand):
         except DdasExportInvalid as exc:
             raise CommandError(f"{exc} Er is geen bestand geschreven.")
         except OSError as exc:
-            raise CommandError(f"Kan {shown(options['output'])} niet schrijven: {reason(exc)}; er is geen bestand geschreven.")
+            raise CommandError(
+                f"Kan {shown(options['output'])} niet schrijven: {reason(exc)}; er is geen bestand geschreven."
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{summary.signals} {'vroegsignaal' if summary.signals == 1 else 'vroegsignalen'} en "

@@ -16,7 +16,9 @@ def _date(value: str) -> dt.date:
     except ValueError:
         raise CommandError(f"'{value}' is geen datum (JJJJ-MM-DD).")
     if day < EARLIEST_PEILDATUM:
-        raise CommandError(f"De peildatum {day.isoformat()} ligt vóór {EARLIEST_PEILDATUM.isoformat()}; geen levering is zo oud.")
+        raise CommandError(
+            f"De peildatum {day.isoformat()} ligt vóór {EARLIEST_PEILDATUM.isoformat()}; geen levering is zo oud."
+        )
     return day
 
 
@@ -24,7 +26,9 @@ class Command(BaseCommand):
     help = "Pas de signaalregels toe op alle huishoudens van een gemeente (of van alle gemeenten)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--municipality", metavar="CODE", help="gemeentecode; zonder: alle gemeenten")
+        parser.add_argument(
+            "--municipality", metavar="CODE", help="gemeentecode; zonder: alle gemeenten"
+        )
         parser.add_argument(
             "--peildatum",
             metavar="JJJJ-MM-DD",
@@ -40,7 +44,9 @@ class Command(BaseCommand):
         else:
             municipalities = list(Municipality.objects.order_by("code"))
             if not municipalities:
-                self.stdout.write("Er zijn nog geen gemeenten; laad eerst een configuratie met load_config.")
+                self.stdout.write(
+                    "Er zijn nog geen gemeenten; laad eerst een configuratie met load_config."
+                )
         for municipality in municipalities:
             report = services.evaluate(municipality, reference_date=peildatum)
             self.stdout.write(report.summary())

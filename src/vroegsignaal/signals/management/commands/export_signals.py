@@ -21,7 +21,9 @@ from vroegsignaal.signals import exports
 
 
 class Command(BaseCommand):
-    help = "Exporteer de vroegsignalen van een gemeente naar CSV of XLSX (aanleverformaat, sectie 5)."
+    help = (
+        "Exporteer de vroegsignalen van een gemeente naar CSV of XLSX (aanleverformaat, sectie 5)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--municipality", metavar="CODE", required=True, help="gemeentecode")
@@ -30,8 +32,14 @@ class Command(BaseCommand):
             choices=exports.status_choices(),
             help="'open' (nieuw en opgepakt) of één status; zonder: alle signalen",
         )
-        parser.add_argument("--format", choices=exports.FORMATS, help="csv of xlsx; zonder: naar de extensie van --output")
-        parser.add_argument("--output", metavar="BESTAND", required=True, help="het bestand (modus 0600)")
+        parser.add_argument(
+            "--format",
+            choices=exports.FORMATS,
+            help="csv of xlsx; zonder: naar de extensie van --output",
+        )
+        parser.add_argument(
+            "--output", metavar="BESTAND", required=True, help="het bestand (modus 0600)"
+        )
 
     def handle(self, *args, **options):
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
@@ -43,7 +51,9 @@ class Command(BaseCommand):
         if problem:
             raise CommandError(problem)
         try:
-            handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".deel")
+            handle, temporary = tempfile.mkstemp(
+                dir=output.parent, prefix=f".{output.name}.", suffix=".deel"
+            )
         except OSError as exc:
             raise CommandError(f"Kan {shown(output)} niet schrijven: {reason(exc)}.")
         try:
@@ -57,4 +67,6 @@ class Command(BaseCommand):
         finally:
             Path(temporary).unlink(missing_ok=True)
         noun = "signaal" if count == 1 else "signalen"
-        self.stdout.write(self.style.SUCCESS(f"{count} {noun} geschreven naar {output} ({fmt}, modus 0600)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{count} {noun} geschreven naar {output} ({fmt}, modus 0600).")
+        )
