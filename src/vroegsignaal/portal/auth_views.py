@@ -26,14 +26,20 @@ from two_factor.views import SetupView as TwoFactorSetupView
 
 from vroegsignaal.privacy import services as privacy
 
-from .forms import LoginForm
+from .forms import BACKUP_OTP_MESSAGES, OTP_MESSAGES, LoginForm
 
 
 def _label_codes(form, step: str):
-    """The package labels its code fields "Token"; the portal says what the user types in."""
+    """The package labels its code fields "Token"; the portal says what the user types in.
+
+    Its errors, too: django-otp's messages have no Dutch. Set on the form itself, because
+    two_factor chooses the code form's class per device.
+    """
     for name in ("otp_token", "token"):
         if name in form.fields:
             form.fields[name].label = _("Reservecode") if step == "backup" else _("Verificatiecode")
+    if hasattr(form, "otp_error_messages"):
+        form.otp_error_messages = BACKUP_OTP_MESSAGES if step == "backup" else OTP_MESSAGES
     return form
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 # The largest id a database column holds (a signed 64-bit integer): a larger number names nothing.
 MAX_ID = 2**63 - 1
@@ -73,3 +75,32 @@ class NameLengthChecked:
 
 class LoginForm(NameLengthChecked, AuthenticationForm):
     """The log-in's first step: name and password."""
+
+
+# django-otp has no Dutch: its messages for a wrong or throttled code would reach the user in
+# English. The log-in's code forms get these instead (two_factor picks the form class itself).
+OTP_MESSAGES = {
+    "token_required": _("Vul de verificatiecode in."),
+    "challenge_exception": _("De code kon niet worden verstuurd: {0}"),
+    "not_interactive": _("Dit apparaat kan geen code versturen."),
+    "challenge_message": _("Code verstuurd: {0}"),
+    "invalid_token": _(
+        "Deze code is niet juist of al gebruikt. Voer de code in die uw authenticator-app nu toont."
+    ),
+    "n_failed_attempts": ngettext_lazy(
+        "Na %(failure_count)d onjuiste code kunt u het even niet opnieuw proberen. Wacht een paar seconden.",
+        "Na %(failure_count)d onjuiste codes kunt u het even niet opnieuw proberen. Wacht een paar seconden.",
+        "failure_count",
+    ),
+    "verification_not_allowed": _(
+        "De code kan nu niet worden gecontroleerd. Probeer het straks opnieuw."
+    ),
+    "device_required": _("Kies een apparaat."),
+}
+
+
+BACKUP_OTP_MESSAGES = {
+    **OTP_MESSAGES,
+    "token_required": _("Vul een reservecode in."),
+    "invalid_token": _("Deze reservecode is niet juist of al gebruikt."),
+}

@@ -50,3 +50,51 @@ def test_security_page_without_backup_codes_offers_to_make_them_instead_of_count
     body = client.get("/mfa/").content.decode()
     assert "U heeft nog geen reservecodes." in body and "Reservecodes aanmaken" in body
     assert "U heeft nog 0 reservecodes" not in body
+
+
+def _at_code_step(client, username: str) -> TOTPDevice:
+    user = UserFactory(username=username)
+    user.set_password(PASSWORD)
+    user.save()
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    client.post(
+        LOGIN,
+        {
+            "login_view-current_step": "auth",
+            "auth-username": user.username,
+            "auth-password": PASSWORD,
+        },
+    )
+    return device
+
+
+def _post_code(client, code: str) -> str:
+    response = client.post(LOGIN, {"login_view-current_step": "token", "token-otp_token": code})
+    return response.content.decode()
+
+
+def _wrong_code(device: TOTPDevice) -> str:
+    from tests.browser.steps import code_for
+
+    return "123456" if code_for(device) != "123456" else "654321"
+
+
+def test_a_wrong_code_is_refused_in_dutch_and_the_next_try_too_is_throttled_in_dutch(client):
+    device = _at_code_step(client, "tikfout")
+    body = _post_code(client, _wrong_code(device))
+    assert "Deze code is niet juist of al gebruikt." in body
+    assert "Invalid token" not in body
+    # django-otp refuses any code for a moment after a wrong one; that, too, in Dutch.
+    body = _post_code(client, _wrong_code(device))
+    assert "Na 1 onjuiste code kunt u het even niet opnieuw proberen." in body
+    assert "Verification temporarily disabled" not in body
+
+
+def test_a_wrong_backup_code_is_refused_in_dutch(client):
+    _at_code_step(client, "reserve")
+    response = client.post(
+        LOGIN, {"login_view-current_step": "backup", "backup-otp_token": "abcdefgh"}
+    )
+    body = response.content.decode()
+    assert "Deze reservecode is niet juist of al gebruikt." in body
+    assert "Invalid token" not in body
