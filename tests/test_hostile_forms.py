@@ -1616,7 +1616,7 @@ NOT_FORMS: dict[str, str] = {
             "admin:axes_accessattempt_changelist",
         ),
         "a third-party admin (django-otp, django-axes) with only Django's own delete action; a ticked value "
-        "that is no id still answers 500 there (Django's pk__in filter): not the project's code",
+        "that is no id is refused as in ours (organisations/tests/test_admin.py)",
     ),  # fmt: skip
     **dict.fromkeys(
         (

@@ -16,26 +16,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from vroegsignaal.portal.forms import parse_ids
+from vroegsignaal.portal.adminbase import TickedRowsAdmin
 
 from . import report, services
 from .models import ApiKey, Delivery
-
-
-class TickedRowsAdmin(admin.ModelAdmin):
-    """An action runs on the rows ticked in the list. A ticked value that is no id (a form changed
-    on the way) is refused with a message; Django's own ``pk__in`` filter would answer with a 500."""
-
-    def response_action(self, request, queryset):
-        ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        if len(parse_ids(ticked)) != len(ticked):
-            self.message_user(
-                request,
-                _("Vink de regels in de lijst aan en kies dan opnieuw de actie."),
-                messages.ERROR,
-            )
-            return None  # back to the list, with the message
-        return super().response_action(request, queryset)
 
 
 def _confirmed(request) -> bool:

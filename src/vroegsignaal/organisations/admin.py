@@ -17,6 +17,7 @@ from django.db import models
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
+from vroegsignaal.portal.adminbase import THIRD_PARTY_APPS, refuse_crafted_ticks
 from vroegsignaal.portal.forms import NameLengthChecked
 
 from .models import Covenant, Creditor, Municipality, Team, User
@@ -181,3 +182,7 @@ class UserAdmin(DjangoUserAdmin):
             )
             % {"username": obj.username, "password": one_time},
         )
+
+
+# This module is read after django-otp's and django-axes's admins (INSTALLED_APPS order).
+refuse_crafted_ticks(admin.site, THIRD_PARTY_APPS)

@@ -128,6 +128,45 @@ def test_the_beheerder_removes_a_lost_second_factor_without_seeing_its_secret(be
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
+@pytest.mark.parametrize("ticked", ["abc", "²", "9" * 40])
+@pytest.mark.parametrize(
+    "changelist", ["otp_totp/totpdevice", "otp_static/staticdevice", "axes/accessattempt"]
+)
+def test_deleting_in_a_third_party_list_with_a_ticked_value_that_is_no_id_is_refused_with_a_message(
+    beheerder_client, changelist, ticked
+):
+    """Django's own pk__in filter raised a ValueError on it: a 500 (the admin is django-otp's or
+    django-axes's; ``portal.adminbase.refuse_crafted_ticks`` gives it ours)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(
+        user=UserFactory(username="telefoon.kwijt"), name="default", confirmed=True
+    )
+    response = beheerder_client.post(
+        f"/beheer/{changelist}/",
+        {"action": "delete_selected", "_selected_action": [device.pk, ticked], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert [str(m) for m in response.wsgi_request._messages][-1] == (
+        "Vink de regels in de lijst aan en kies dan opnieuw de actie."
+    )
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_a_lost_second_factor_is_still_deleted_from_the_list(beheerder_client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(
+        user=UserFactory(username="telefoon.kwijt"), name="default", confirmed=True
+    )
+    response = beheerder_client.post(
+        "/beheer/otp_totp/totpdevice/",
+        {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
 def test_a_password_the_beheerder_sets_must_be_changed_at_the_next_log_in(beheerder_client):
     other = UserFactory(username="vergeten")
     password = "tijdelijk-wachtwoord-8472"

@@ -1,0 +1,43 @@
+"""What the admin's lists share, ours and the third-party ones the beheerder uses."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.utils.translation import gettext_lazy as _
+
+from .forms import parse_ids
+
+# Third-party admins the beheerder uses (a lost second factor, a lock-out): they get the same
+# refusal of a ticked value that is no id (see ``refuse_crafted_ticks``).
+THIRD_PARTY_APPS = ("auth", "otp_totp", "otp_static", "axes")
+
+
+class TickedRowsAdmin(admin.ModelAdmin):
+    """An action runs on the rows ticked in the list. A ticked value that is no id (a form changed
+    on the way) is refused with a message; Django's own ``pk__in`` filter would answer with a 500."""
+
+    def response_action(self, request, queryset):
+        ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if len(parse_ids(ticked)) != len(ticked):
+            self.message_user(
+                request,
+                _("Vink de regels in de lijst aan en kies dan opnieuw de actie."),
+                messages.ERROR,
+            )
+            return None  # back to the list, with the message
+        return super().response_action(request, queryset)
+
+
+def refuse_crafted_ticks(site: admin.AdminSite, app_labels: tuple[str, ...]) -> None:
+    """Register the admins of ``app_labels`` again with ``TickedRowsAdmin`` mixed in.
+
+    Called after those apps registered theirs (from an app later in ``INSTALLED_APPS``);
+    everything else of their admin stays as it was.
+    """
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label not in app_labels or isinstance(model_admin, TickedRowsAdmin):
+            continue
+        original = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(original.__name__, (TickedRowsAdmin, original), {}))
