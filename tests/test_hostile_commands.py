@@ -521,6 +521,14 @@ CASES: dict[str, list[Case]] = {
         ),
         refused("onbekende optie", "--bogus"),
     ],
+    "changepassword": [
+        refused("zonder argumenten"),
+        refused("onbekende gebruiker", "niemand", says="bestaat niet"),
+        refused("naam van 10.000 tekens", "{lang}", says="bestaat niet"),
+        refused("onbekende optie", "coordinator-0999", "--bogus"),
+        accepted("eenmalig wachtwoord", "coordinator-0999"),
+        twice("tweemaal, met tweede factor", "coordinator-0999", "--tweede-factor"),
+    ],
     "deliver": [
         refused("zonder argumenten", says="--creditor"),
         refused("zonder schuldeiser", "{geldig}"),

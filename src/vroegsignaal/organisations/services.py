@@ -434,3 +434,54 @@ def create_user(
     user.must_change_password = password is None
     user.save()
     return user, one_time
+
+
+@dataclass(frozen=True)
+class LoginReset:
+    """What ``reset_login`` did: the one-time password is shown once and never stored."""
+
+    user: User
+    password: str
+    devices_removed: int
+    lock_lifted: bool
+
+
+@transaction.atomic
+def reset_login(username: str, *, second_factor: bool = False) -> LoginReset:
+    """Give an active user a one-time password from the command line, and lift a lock-out.
+
+    The way back in when the admin cannot be reached (the only beheerder forgot their
+    password or lost their phone). As the admin's password form: the user must choose
+    their own password at the next log-in. With ``second_factor`` their authenticator and
+    reserve codes are removed too, so they enrol a new one after the password.
+    """
+    from axes.utils import reset as reset_axes
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from vroegsignaal.privacy.services import AuditAction, record
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise UserError(f"Gebruiker '{shown(username)}' bestaat niet.")
+    if not user.is_active:
+        raise UserError(
+            f"Gebruiker '{shown(username)}' is niet actief. Zet de gebruiker eerst weer op actief in het beheer."
+        )
+    password = generate_one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    removed = 0
+    if second_factor:
+        for model in (TOTPDevice, StaticDevice):
+            removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    lifted = reset_axes(username=username) > 0
+    record(
+        None,
+        AuditAction.UPDATE,
+        user,
+        purpose="inloggen hersteld",
+        details={"second_factor_removed": removed, "lock_lifted": lifted},
+    )
+    return LoginReset(user, password, removed, lifted)

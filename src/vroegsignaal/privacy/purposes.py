@@ -21,6 +21,7 @@ LABELS = {
     "account gedeactiveerd": _("Account gedeactiveerd"),
     "onbekende gebruikersnaam": _("Onbekende gebruikersnaam"),
     "tweede factor onjuist": _("Tweede factor onjuist"),
+    "inloggen hersteld": _("Inloggen hersteld (eenmalig wachtwoord via de opdrachtregel)"),
     "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
     "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
     "API-sleutel geweigerd": _("API-sleutel geweigerd"),
