@@ -367,3 +367,82 @@ class ArrearEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arrear_id} {self.kind} {self.reference_date}"
+
+
+class ClosedKey(models.Model):
+    """A key that a ``mutatie`` reported ``afgemeld`` while it had no open arrear.
+
+    Nothing is closed then, so no arrear remembers it; yet a delivery with an older
+    peildatum applied after this one must not open the key (:mod:`.later`). Stored
+    as arrears store their key; retention deletes it with the closed arrears of its
+    age (:func:`.purging.purge_unsignalled_arrears`).
+    """
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the (creditor, reference_date) index starts with it
+        db_constraint=False,  # see the module docstring, as for the other references below
+    )
+    # Where intake routed the row: retention runs per municipality.
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    klantnummer = models.CharField(_("klantnummer"), max_length=KEY_LENGTH)
+    contractnummer = models.CharField(
+        _("contractnummer"), max_length=KEY_LENGTH, blank=True, default=""
+    )
+    delivery = models.ForeignKey(
+        "intake.Delivery",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    reference_date = models.DateField(_("peildatum"))
+
+    class Meta:
+        verbose_name = _("afmelding zonder achterstand")
+        verbose_name_plural = _("afmeldingen zonder achterstand")
+        indexes = [
+            models.Index(fields=["creditor", "reference_date"], name="closedkey_creditor_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Afgemeld zonder achterstand {self.pk} ({self.creditor_id})"
+
+
+class AppliedStand(models.Model):
+    """A ``stand`` that was applied: a complete snapshot of the creditor on its peildatum.
+
+    A delivery with an older peildatum applied after it opens no key (:mod:`.later`),
+    also when the stand left no arrear that says it was there (it delivered nothing,
+    or a later mutatie delivered its arrears again). No personal data.
+    """
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the (creditor, reference_date) index starts with it
+        db_constraint=False,
+    )
+    delivery = models.ForeignKey(
+        "intake.Delivery",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    reference_date = models.DateField(_("peildatum"))
+
+    class Meta:
+        verbose_name = _("verwerkte stand")
+        verbose_name_plural = _("verwerkte standen")
+        indexes = [
+            models.Index(fields=["creditor", "reference_date"], name="appliedstand_creditor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Stand {self.delivery_id} ({self.creditor_id}, {self.reference_date})"

@@ -3,14 +3,25 @@ these, through :mod:`.services`).
 
 They live here because they know what linking relies on: a person is deleted only without
 arrears and a household only when empty, and deleting arrears nulls the link digests of
-their households (see "Repeated rows" in :mod:`.digests`).
+their households (see "Repeated rows" in :mod:`.digests`). The keys a mutatie reported
+``afgemeld`` without an open arrear (:class:`~.models.ClosedKey`) go when the closed arrears
+of their age go: to :mod:`.later` they say what a closed arrear says, so neither outlives
+the other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from .models import ANONYMOUS_PREFIX, Arrear, ArrearStatus, Household, Person
+from .models import (
+    ANONYMOUS_PREFIX,
+    Arrear,
+    ArrearEvent,
+    ArrearStatus,
+    ClosedKey,
+    Household,
+    Person,
+)
 
 
 def anonymous_household_key(municipality) -> str:
@@ -33,7 +44,8 @@ def purge_unsignalled_arrears(
 
     Open ones that started before ``open_started_before`` (out of the age
     window), closed ones (cleared or moved) that closed before
-    ``closed_cleared_before``.
+    ``closed_cleared_before``, and the keys reported ``afgemeld`` without an
+    arrear before then (counted with the arrears' history: they are its last step).
     """
     from django.db.models import Exists, OuterRef, Q
 
@@ -53,7 +65,20 @@ def purge_unsignalled_arrears(
     Arrear.objects.filter(
         household_id__in=expired.values("household_id"), link_digest__isnull=False
     ).update(link_digest=None)
+    _purge_closed_keys(municipality, before=closed_cleared_before, counts=counts)
     return delete_set(expired, counts=counts)
+
+
+def _purge_closed_keys(municipality, *, before: dt.date, counts=None) -> int:
+    """Delete the :class:`~.models.ClosedKey` rows routed to ``municipality`` from before ``before``."""
+    from vroegsignaal.privacy.retention import delete_set
+
+    closed = ClosedKey.objects.filter(municipality=municipality, reference_date__lt=before)
+    deleted = delete_set(closed)
+    if counts is not None and deleted:
+        # Retention reports them as arrear history ("achterstandsgeschiedenis").
+        counts[ArrearEvent._meta.label_lower] += deleted
+    return deleted
 
 
 def purge_unused_persons_and_households(municipality, *, counts=None) -> tuple[int, int]:

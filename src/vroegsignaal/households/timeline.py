@@ -15,7 +15,10 @@ Timeline rules (key: creditor, klantnummer, contractnummer):
   those whose rows intake rejected (``rejected_keys``): a row that could not
   be read is not evidence that the arrear was paid;
 * a ``mutatie`` clears the rows with status ``afgemeld``; ``nieuw`` and
-  ``gewijzigd`` rows are both handled as "this is the arrear now";
+  ``gewijzigd`` rows are both handled as "this is the arrear now". An
+  ``afgemeld`` row without an open arrear closes nothing (``ignored``); its key
+  is kept (:class:`~.models.ClosedKey`), as every applied stand is
+  (:class:`~.models.AppliedStand`), for a late delivery (:mod:`.later`);
 * every open arrear in the delivery gets ``last_seen_on`` and ``last_delivery``;
   a ``mutatie`` delivers changes only, so the creditor's other open arrears (in
   the municipalities it speaks for: ``municipality_ids``) are still there on
@@ -42,6 +45,7 @@ from .frames import (
     _Clock,
     _keys,
 )
+from .later import remember_closed_keys, remember_stand
 from .models import ArrearEventKind, ArrearStatus
 
 ARREAR_STATE_SCHEMA = {
@@ -143,7 +147,7 @@ def _apply_arrears(
     opening = values.filter(~is_open | pl.col("_moved"))
 
     # Arrears that this delivery closes.
-    kept = state.clear()
+    kept, stray = state.clear(), closing.clear()  # stray: afgemeld rows without an open arrear
     if kind == STAND:
         present = _keys(live)
         if rejected_keys is not None:
@@ -152,17 +156,20 @@ def _apply_arrears(
             )
             present = pl.concat([present, _keys(rejected_keys)])
         cleared = state.join(present, on=list(KEY), how="anti")
-        ignored = 0
     else:
-        closing_keys = closing.select(list(KEY))
-        cleared = state.join(closing_keys, on=list(KEY), how="semi")
-        ignored = closing_keys.height - cleared.height
+        cleared = state.join(closing.select(list(KEY)), on=list(KEY), how="semi")
+        stray = closing.join(_keys(state), on=list(KEY), how="anti")
     cleared = cleared.sort("arrear_id")
     clock.lap("arrears: diff")
 
     # Close first: the continuation of a moved arrear has the same key, and only one may be open.
     _close(cleared.get_column("arrear_id"), ArrearStatus.CLEARED, delivery_id, reference_date)
     _close(moved.get_column("arrear_id").sort(), ArrearStatus.MOVED, delivery_id, reference_date)
+    # What a late delivery with an older peildatum must not undo (.later).
+    if kind == STAND:
+        remember_stand(creditor_id, delivery_id, reference_date)
+    elif stray.height:
+        remember_closed_keys(stray, creditor_id, delivery_id, reference_date)
     if left_alone is not None:
         _not_seen_after(cleared.get_column("arrear_id"), reference_date)
         kept_out = pl.concat([kept.get_column("arrear_id"), left_alone]).sort()
@@ -249,7 +256,7 @@ def _apply_arrears(
         "changed": moved.height + updated.filter(pl.col("_material")).height,
         "cleared": cleared.height,
         "unchanged": unchanged.height + updated.filter(~pl.col("_material")).height,
-        "ignored": ignored,
+        "ignored": stray.height,
     }
 
 
