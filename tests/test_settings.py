@@ -168,6 +168,10 @@ def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
             "vroegsignaal: PORTAL_URL moet het volledige adres van het portaal zijn, met https://",
         ),
         (
+            {"PORTAL_URL": "http://vroegsignaal.example.nl"},
+            "vroegsignaal: PORTAL_URL moet in productie met https:// beginnen",
+        ),
+        (
             {"CSRF_TRUSTED_ORIGINS": "vroegsignaal.example.nl"},
             "vroegsignaal: CSRF_TRUSTED_ORIGINS: 'vroegsignaal.example.nl' is geen herkomst; "
             "schrijf hem als https://vroegsignaal.example.nl.",

@@ -533,6 +533,17 @@ if PORTAL_URL:
             "PORTAL_URL moet het volledige adres van het portaal zijn, met https://, "
             "bijvoorbeeld PORTAL_URL=https://vroegsignaal.gemeente.nl"
         )
+    # In production the links in e-mail notices go out with this address: not over plain HTTP
+    # (the session cookie is secure-only there anyway), except to this machine itself.
+    if (
+        not DEMO_MODE
+        and _portal.scheme == "http"
+        and _portal.hostname not in ("localhost", "127.0.0.1", "::1")
+    ):
+        raise ImproperlyConfigured(
+            "PORTAL_URL moet in productie met https:// beginnen (de links in e-mails gaan anders "
+            "onversleuteld over het netwerk), bijvoorbeeld PORTAL_URL=https://vroegsignaal.gemeente.nl"
+        )
 
 # --- logging: no personal data, ever ----------------------------------------
 LOGGING = {
