@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export VROEGSIGNAAL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv assets system-deps lint migrations-check schema-check messages messages-check test-sqlite test-postgres benchmarks benchmarks-postgres clean
+.PHONY: run test venv assets system-deps lint migrations-check schema-check messages messages-check test-sqlite test-postgres benchmarks benchmarks-postgres clean openapi
 
 $(BIN)/vroegsignaal: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \

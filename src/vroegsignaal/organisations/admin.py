@@ -147,7 +147,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Rol en organisatie"), {"fields": ["role", "municipality", "team", "creditor"]}),
         (
             _("Toegang"),
-            {"fields": ["is_active", "must_change_password", "last_login", "date_joined"]},
+            # "password": Django's masked summary with the button to the password form.
+            {
+                "fields": [
+                    "password",
+                    "is_active",
+                    "must_change_password",
+                    "last_login",
+                    "date_joined",
+                ]
+            },
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]

@@ -231,3 +231,11 @@ def test_neighbourhood_codes_that_are_no_list_of_codes_are_refused_not_a_crash(
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["neighbourhood_codes"]
     assert not Team.objects.exists()
+
+
+def test_the_users_page_links_to_the_password_form_and_shows_the_hash_only_masked(beheerder_client):
+    other = UserFactory(username="vergeten")
+    page = beheerder_client.get(f"/beheer/organisations/user/{other.pk}/change/").content.decode()
+    assert 'href="../password/"' in page
+    assert other.password not in page
+    assert other.password.split("$")[-1] not in page  # not even the hash's last part
