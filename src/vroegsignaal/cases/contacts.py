@@ -1,0 +1,176 @@
+"""Working a case: the contact attempts, the offer of help and its answer, and notes.
+
+A contact attempt or an offer moves the case on (:mod:`.workflow`) and meets or sets its
+deadlines (:mod:`.deadlines`); the history's notes the services write are stored in Dutch
+and read in the reader's language (:func:`history_note`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from vroegsignaal.privacy.services import AuditAction, record
+
+from . import deadlines
+from .models import (
+    Case,
+    CaseNote,
+    CaseStatus,
+    ContactAttempt,
+    ContactKind,
+    OfferAnswer,
+    Outcome,
+    PartOfDay,
+)
+from .shared import _actor, _lock, _move, _refresh_due, _refuse_future, _refuse_if_closed
+
+# The history's notes the services write themselves (besides contact kinds and outcomes).
+OFFER_ACCEPTED_NOTE = gettext_noop("hulpaanbod aanvaard")
+# A reached attempt of these kinds after an accepted offer counts as the first conversation.
+CONVERSATION_KINDS = frozenset({ContactKind.TELEFOON, ContactKind.HUISBEZOEK})
+
+
+def history_note(note: str) -> str:
+    """A note of the case's history in the reader's language.
+
+    The history stores its notes in Dutch (a contact kind, an outcome, "hulpaanbod
+    aanvaard"): they are evidence of what happened, whatever language the user read the
+    portal in. Shown, the ones the services write are translated; anything else (a
+    worker's own words) is shown as written.
+    """
+    known = note == OFFER_ACCEPTED_NOTE or note in ContactKind.values or note in Outcome.values
+    return _(note) if known else note
+
+
+def log_contact_attempt(
+    case: Case | int,
+    user,
+    *,
+    kind: str,
+    reached: bool,
+    on: dt.date,
+    part_of_day: str = "",
+    note: str = "",
+) -> ContactAttempt:
+    """Record a contactpoging; it moves the case on (``contact_gezocht`` / ``in_contact``),
+    meets the contact deadline when the household was reached, and — after an
+    accepted offer — a reached phone call or home visit is the first conversation."""
+    kind = ContactKind(kind)
+    part_of_day = PartOfDay(part_of_day).value if part_of_day else ""
+    _refuse_future(on)
+    # The history's note is stored: in Dutch, whatever language the user reads the portal in.
+    with translation.override("nl"):
+        kind_note = str(kind.label)
+    with transaction.atomic():
+        locked = _lock(case)
+        _refuse_if_closed(locked)
+        if on < locked.picked_up_on:
+            raise ValidationError(
+                {"on": _("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")}
+            )
+        attempt = ContactAttempt.objects.create(
+            case=locked,
+            kind=kind,
+            reached=reached,
+            date=on,
+            part_of_day=part_of_day,
+            actor=_actor(user),
+            note=note,
+        )
+        if reached:
+            if locked.contacted_on is None or on < locked.contacted_on:
+                locked.contacted_on = on
+            if locked.status in (CaseStatus.OPGEPAKT, CaseStatus.CONTACT_GEZOCHT):
+                _move(locked, CaseStatus.IN_CONTACT, actor=user, note=kind_note)
+            if (
+                locked.offer_answer == OfferAnswer.AANVAARD
+                and kind in CONVERSATION_KINDS
+                and locked.first_conversation_on is None
+                and on >= locked.offer_answered_on
+            ):
+                locked.first_conversation_on = on
+        elif locked.status == CaseStatus.OPGEPAKT:
+            _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, note=kind_note)
+        _refresh_due(locked)
+        locked.save()
+        record(
+            user,
+            AuditAction.CREATE,
+            locked,
+            purpose="contactpoging vastgelegd",
+            details={"soort": kind.value, "bereikt": reached},
+        )
+    return attempt
+
+
+def record_offer(
+    case: Case | int,
+    user,
+    *,
+    made_on: dt.date,
+    answer: str = "",
+    answered_on: dt.date | None = None,
+) -> Case:
+    """Record the offer of help and, when known, the answer. Accepted → first
+    conversation due within four weeks of ``answered_on``."""
+    answer = OfferAnswer(answer)
+    _refuse_future(made_on, "made_on")
+    _refuse_future(answered_on, "answered_on")
+    if answer and answered_on is None:
+        raise ValidationError({"answered_on": _("Geef de datum van het antwoord op.")})
+    if answered_on is not None and answered_on < made_on:
+        raise ValidationError(
+            {"answered_on": _("Het antwoord kan niet vóór het hulpaanbod liggen.")}
+        )
+    with transaction.atomic():
+        locked = _lock(case)
+        _refuse_if_closed(locked)
+        if locked.offer_answer == OfferAnswer.AANVAARD and answer != OfferAnswer.AANVAARD:
+            raise ValidationError(
+                {
+                    "answer": _(
+                        "Een aanvaard hulpaanbod blijft aanvaard; sluit de zaak af met het eindresultaat als het anders loopt."
+                    )
+                }
+            )
+        if made_on < locked.picked_up_on:
+            raise ValidationError(
+                {"made_on": _("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")}
+            )
+        locked.offer_made_on = made_on
+        locked.offer_answer = answer
+        locked.offer_answered_on = answered_on if answer else None
+        if answer == OfferAnswer.AANVAARD:
+            locked.first_conversation_due = deadlines.first_conversation_due(answered_on)
+            if locked.status != CaseStatus.HULP_AANVAARD:
+                _move(locked, CaseStatus.HULP_AANVAARD, actor=user, note=OFFER_ACCEPTED_NOTE)
+        else:
+            locked.first_conversation_due = None
+        _refresh_due(locked)
+        locked.save()
+        record(
+            user,
+            AuditAction.UPDATE,
+            locked,
+            purpose="hulpaanbod vastgelegd",
+            details={"antwoord": answer.value or "open"},
+        )
+    return locked
+
+
+def add_note(case: Case | int, user, text: str) -> CaseNote:
+    """Add an (encrypted) note to a case."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Een notitie mag niet leeg zijn.")})
+    with transaction.atomic():
+        locked = _lock(case)
+        note = CaseNote.objects.create(case=locked, text=text, author=_actor(user))
+        record(user, AuditAction.CREATE, locked, purpose="notitie bij zaak")
+    return note

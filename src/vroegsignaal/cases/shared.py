@@ -1,0 +1,67 @@
+"""What the modules behind :mod:`.services` share: today's date, refusing a future date,
+the acting user, and locking a case and moving its status.
+
+They import this module and none of each other's privates, so there is no cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import deadlines, workflow
+from .models import Case, CaseStatusChange
+
+
+def _today(on: dt.date | None) -> dt.date:
+    return on or timezone.localdate()
+
+
+def _refuse_future(on: dt.date | None, field: str = "on") -> None:
+    """Work is recorded when it has happened: a date after today is a typing error.
+
+    Refusals about one argument name it (``ValidationError({field: ...})``): the
+    case page's forms use the services' argument names, so the error lands next
+    to the field it is about."""
+    if on is not None and on > timezone.localdate():
+        raise ValidationError({field: _("De datum ligt in de toekomst.")})
+
+
+def _actor(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _lock(case: Case | int) -> Case:
+    return Case.objects.select_for_update().get(pk=getattr(case, "pk", case))
+
+
+def _move(case: Case, target: str, *, actor, note: str = "") -> None:
+    """Change the status of a locked case and append the history row (caller saves the case)."""
+    workflow.check(case.status, target)
+    CaseStatusChange.objects.create(
+        case=case,
+        from_status=case.status,
+        to_status=target,
+        changed_at=timezone.now(),
+        actor=_actor(actor),
+        note=note[:200],
+    )
+    case.status = target
+
+
+def _refresh_due(case: Case) -> None:
+    case.due_on = deadlines.next_due(
+        contact_due=case.contact_due,
+        contacted_on=case.contacted_on,
+        first_conversation_due=case.first_conversation_due,
+        first_conversation_on=case.first_conversation_on,
+        closed=case.is_closed,
+    )
+
+
+def _refuse_if_closed(case: Case) -> None:
+    if case.is_closed:
+        raise workflow.InvalidTransition(case.status, case.status)
