@@ -10,7 +10,7 @@ from django.db import transaction
 
 from vroegsignaal.cases import services as case_services
 from vroegsignaal.cases.models import CASE_OUTCOMES, Case, NotPickedUpReason, Outcome
-from vroegsignaal.feedback import services
+from vroegsignaal.feedback import notices, services
 from vroegsignaal.feedback.models import FeedbackEvent, FeedbackResult, FeedbackStream
 from vroegsignaal.signals import services as signal_services
 from vroegsignaal.signals.models import Signal
@@ -274,7 +274,7 @@ def test_a_failed_notice_is_tried_again_later_and_mailed_when_the_server_is_back
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     default_task_backend.clear()
-    monkeypatch.setattr(services, "send_mail", broken)
+    monkeypatch.setattr(notices, "send_mail", broken)  # where notify_creditor reads it
     before = timezone.now()
     assert services.notify_creditor(creditor_id) is False
     (queued,) = default_task_backend.results

@@ -1,0 +1,100 @@
+"""The e-mail notice to a creditor that new feedback is ready: after commit, at most one per
+creditor per day, without any personal data; a failed mail is tried again later."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+
+from vroegsignaal.organisations.models import Creditor
+from vroegsignaal.portal.links import notice_link
+from vroegsignaal.portal.retry import retry_later
+
+from .models import FeedbackStream
+
+# The name the notices logged under before they left services.py; log filters use it.
+logger = logging.getLogger("vroegsignaal.feedback.services")
+
+NOTICE_SUBJECT = "Nieuwe terugkoppeling in Vroegsignaal"
+NOTICE_BODY = """Beste {name},
+
+Er staat nieuwe terugkoppeling voor u klaar in Vroegsignaal: gemeenten hebben
+signalen over uw klanten opgepakt, afgesloten of niet opgepakt.
+
+U vindt de terugkoppeling in het portaal onder Terugkoppeling{link}, of via de
+API: GET /api/v1/feedback/?sinds=<laatste id>.
+
+Dit bericht bevat bewust geen klantgegevens. U krijgt het hooguit één keer per dag.
+
+Met vriendelijke groet,
+Vroegsignaal
+"""
+
+
+def _enqueue_notices(creditor_ids: list[int]) -> None:
+    from .tasks import notify_creditor_task
+
+    for creditor_id in creditor_ids:
+        try:
+            notify_creditor_task.enqueue(creditor_id)
+        except Exception:  # a notice must never undo or block feedback that is committed
+            logger.exception("Melding aan schuldeiser %s niet ingepland.", creditor_id)
+
+
+def notice_text(creditor: Creditor) -> str:
+    """The notice's body: that feedback is ready and where; never a customer or case detail.
+
+    Dutch, also when a page request in English writes the feedback that sends it.
+    """
+    with translation.override("nl"):
+        return NOTICE_BODY.format(name=creditor.name, link=notice_link("feedback:list"))
+
+
+def notify_creditor(creditor_id: int, *, today: dt.date | None = None, attempt: int = 1) -> bool:
+    """E-mail the creditor's contact address that new feedback is ready; at most once a day.
+
+    Returns whether a notice was sent. No contact address → nothing. Runs after
+    the feedback committed (a background task); a mail failure is logged, not
+    raised, and the notice is tried again later (``attempt`` counts the tries;
+    :mod:`vroegsignaal.portal.retry`).
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        stream = (
+            FeedbackStream.objects.select_for_update()
+            .select_related("creditor")
+            .filter(creditor_id=creditor_id)
+            .first()
+        )
+        if stream is None or not stream.creditor.contact_email or stream.notified_on == today:
+            return False
+        try:
+            send_mail(
+                NOTICE_SUBJECT, notice_text(stream.creditor), None, [stream.creditor.contact_email]
+            )
+        except Exception:
+            logger.exception(
+                "Melding aan schuldeiser %s kon niet worden verstuurd.", stream.creditor.code
+            )
+            _retry(stream.creditor, attempt)
+            return False
+        stream.notified_on = today
+        stream.save(update_fields=["notified_on"])
+    return True
+
+
+def _retry(creditor: Creditor, attempt: int) -> None:
+    from .tasks import notify_creditor_task
+
+    retry_later(
+        notify_creditor_task,
+        (creditor.pk,),
+        attempt,
+        what=f"Melding aan schuldeiser {creditor.code}",
+        # notified_on stays unset: the next feedback for the creditor mails again.
+        otherwise="de schuldeiser ziet de terugkoppeling in het portaal en via de API.",
+    )
