@@ -3,7 +3,8 @@
 Signal evaluation reads open arrears for many households at once, so
 :func:`open_arrears_frame` returns a Polars frame; screens read one household
 through querysets (pass them through ``organisations.scoping.scoped`` in views)
-and :func:`household_persons`, which decrypts. Audit reads of personal data
+and :func:`household_persons`, which decrypts. The inzageverzoek finds persons by
+blind index through :func:`persons_matching`. Audit reads of personal data
 where they are shown (``privacy.audit.record``), not here.
 """
 
@@ -15,9 +16,14 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from vroegsignaal.intake.normalise import split_surname
+from vroegsignaal.privacy.services import blind_index
 
 from . import bulk
+from .frames import BIRTH_DATE_CONTEXT, BSN_CONTEXT, SURNAME_CONTEXT
+from .matching import normalise_surname
 from .models import Arrear, ArrearEvent, ArrearStatus, Household, Person
 
 OPEN_ARREARS_SCHEMA: dict[str, pl.DataType] = {
@@ -156,6 +162,63 @@ def persons_of_households(household_ids: Iterable[int]) -> dict[int, list[Person
     for persons in found.values():
         persons.sort(key=lambda p: (p.birth_date, p.id))
     return found
+
+
+# --- the inzageverzoek's search (privacy.subject_access) ------------------------------------
+
+
+def bsn_index(bsn: str) -> str:
+    """The blind index of a BSN in normal form (nine digits), as ``Person.bsn_index`` stores it."""
+    return blind_index(bsn, context=BSN_CONTEXT)
+
+
+def birth_date_index(day: dt.date) -> str:
+    return blind_index(day.isoformat(), context=BIRTH_DATE_CONTEXT)
+
+
+def surname_indexes(surname: str) -> list[str]:
+    """The blind indexes a surname may be stored under: as typed, and without a tussenvoegsel.
+
+    Intake stores the surname without its tussenvoegsel (``van Dijk`` → ``Dijk``);
+    an officer may type either.
+    """
+    forms = {normalise_surname(surname)}
+    _tussenvoegsel, name = split_surname(surname)
+    if name:
+        forms.add(normalise_surname(name))
+    return sorted(blind_index(f, context=SURNAME_CONTEXT) for f in forms if f)
+
+
+def persons_matching(
+    municipalities,
+    *,
+    bsn: str = "",
+    surname: str = "",
+    birth_date: dt.date | None = None,
+    postcode: str = "",
+) -> QuerySet[Person]:
+    """The persons of households in ``municipalities`` (a queryset of their pks) that match, by
+    blind index only: nothing is decrypted to be compared.
+
+    A BSN (normal form) decides alone; otherwise a surname and a birth date are both needed
+    (none: no one), and a postcode narrows them. For the inzageverzoek, which takes
+    ``municipalities`` from the scoping layer and audits the search.
+    """
+    persons = Person.objects.filter(household__municipality__in=municipalities)
+    if bsn:
+        return persons.filter(bsn_index=bsn_index(bsn))
+    indexes = surname_indexes(surname) if surname else []
+    if not (indexes and birth_date):
+        return persons.none()
+    persons = persons.filter(
+        birth_date_index=birth_date_index(birth_date), surname_index__in=indexes
+    )
+    if postcode:
+        persons = persons.filter(
+            Q(household__address__postcode=postcode)
+            | Q(household__unregistered_address__startswith=f"{postcode}|")
+        )
+    return persons
 
 
 def integrity_problems() -> dict[str, int]:

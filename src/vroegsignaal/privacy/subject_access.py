@@ -44,13 +44,15 @@ search are ``scoped(user, Municipality)`` (one for an officer of a
 municipality, all for a platform-wide one), and every query here is limited to
 them; the audit trail is ``scoped(user, AuditEvent)``.
 
-Search. By blind index only (``households.services`` contexts): a BSN in normal
-form (intake's ``normalise_bsn``, elfproef), or the birth date (ISO) and the
-surname normalised as matching does, without and with a leading tussenvoegsel
-split off (intake's ``split_surname``). No person is decrypted to be compared;
-only the hits are. The search values are personal data: they never go into a
-URL, the audit log (which gets the kind of search and the number of hits) or a
-log line, and :class:`SubjectQuery` does not show them in its ``repr``.
+Search. By blind index only, through the households app
+(``households.selectors.persons_matching``): a BSN in normal form (intake's
+``normalise_bsn``, elfproef), or the birth date (ISO) and the surname normalised
+as matching does, without and with a leading tussenvoegsel split off (intake's
+``split_surname``; the indexes ``bsn_index``, ``birth_date_index`` and
+``surname_indexes`` are the households app's, importable from here too). No person is
+decrypted to be compared; only the hits are. The search values are personal data: they
+never go into a URL, the audit log (which gets the kind of search and the number of hits)
+or a log line, and :class:`SubjectQuery` does not show them in its ``repr``.
 
 Audit. Every search is an audit event (``view``, object type
 ``households.person``, purpose ``inzageverzoek``, details ``zoekwijze``,
@@ -74,11 +76,13 @@ from django.utils.translation import gettext_lazy as _
 from vroegsignaal.cases.models import Case, CaseNote, CaseStatus, CaseStatusChange, ContactAttempt
 from vroegsignaal.feedback.models import FeedbackEvent
 from vroegsignaal.feedback.services import KLANTNUMMER_CONTEXT
-from vroegsignaal.households.matching import normalise_surname
 from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+from vroegsignaal.households.selectors import birth_date_index as birth_date_index
+from vroegsignaal.households.selectors import bsn_index as bsn_index
+from vroegsignaal.households.selectors import persons_matching
+from vroegsignaal.households.selectors import surname_indexes as surname_indexes
 from vroegsignaal.intake.fields import Geslacht
 from vroegsignaal.intake.models import Delivery
-from vroegsignaal.intake.normalise import split_surname
 from vroegsignaal.organisations.models import Municipality, Role
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.signals.models import Signal, SignalArrear, SignalStatus, SignalStatusChange
@@ -135,36 +139,6 @@ class SubjectQuery:
         return {"zoekwijze": self.method, "met_postcode": bool(self.postcode and not self.bsn)}
 
 
-def _contexts():
-    """The households app's blind-index contexts, looked up when used: importing its services
-    module with the privacy app's views would load all of households (and tests swap it out)."""
-    from vroegsignaal.households import services
-
-    return services
-
-
-def bsn_index(bsn: str) -> str:
-    """The blind index of a BSN in normal form (nine digits), as ``Person.bsn_index`` stores it."""
-    return blind_index(bsn, context=_contexts().BSN_CONTEXT)
-
-
-def birth_date_index(day: dt.date) -> str:
-    return blind_index(day.isoformat(), context=_contexts().BIRTH_DATE_CONTEXT)
-
-
-def surname_indexes(surname: str) -> list[str]:
-    """The blind indexes a surname may be stored under: as typed, and without a tussenvoegsel.
-
-    Intake stores the surname without its tussenvoegsel (``van Dijk`` → ``Dijk``);
-    an officer may type either.
-    """
-    forms = {normalise_surname(surname)}
-    _tussenvoegsel, name = split_surname(surname)
-    if name:
-        forms.add(normalise_surname(name))
-    return sorted(blind_index(f, context=_contexts().SURNAME_CONTEXT) for f in forms if f)
-
-
 def searchable_municipalities(user) -> QuerySet[Municipality]:
     """The municipalities whose residents ``user`` may look up: the scoping layer decides."""
     if not (getattr(user, "is_authenticated", False) and user.role == Role.PRIVACY_OFFICER):
@@ -174,22 +148,13 @@ def searchable_municipalities(user) -> QuerySet[Municipality]:
 
 def _matching(user, query: SubjectQuery) -> QuerySet[Person]:
     """The persons matching ``query`` in ``user``'s municipalities, by blind index (nothing decrypted)."""
-    municipalities = searchable_municipalities(user).values("pk")
-    persons = Person.objects.filter(household__municipality__in=municipalities)
-    if query.bsn:
-        return persons.filter(bsn_index=bsn_index(query.bsn))
-    indexes = surname_indexes(query.surname) if query.surname else []
-    if not (indexes and query.birth_date):
-        return persons.none()
-    persons = persons.filter(
-        birth_date_index=birth_date_index(query.birth_date), surname_index__in=indexes
+    return persons_matching(
+        searchable_municipalities(user).values("pk"),
+        bsn=query.bsn,
+        surname=query.surname,
+        birth_date=query.birth_date,
+        postcode=query.postcode,
     )
-    if query.postcode:
-        persons = persons.filter(
-            Q(household__address__postcode=query.postcode)
-            | Q(household__unregistered_address__startswith=f"{query.postcode}|")
-        )
-    return persons
 
 
 def find_persons(user, query: SubjectQuery, *, limit: int | None = None) -> list[Person]:
