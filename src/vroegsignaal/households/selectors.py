@@ -24,7 +24,7 @@ from vroegsignaal.privacy.services import blind_index
 from . import bulk
 from .frames import BIRTH_DATE_CONTEXT, BSN_CONTEXT, SURNAME_CONTEXT
 from .matching import normalise_surname
-from .models import Arrear, ArrearEvent, ArrearStatus, Household, Person
+from .models import AppliedStand, Arrear, ArrearEvent, ArrearStatus, ClosedKey, Household, Person
 
 OPEN_ARREARS_SCHEMA: dict[str, pl.DataType] = {
     "arrear_id": pl.Int64(),
@@ -228,6 +228,7 @@ def integrity_problems() -> dict[str, int]:
     constraint (see ``models``); this checks them set-based. Tests run it after
     every apply; run it after a manual repair too.
     """
+    from vroegsignaal.intake.models import Delivery
     from vroegsignaal.organisations.models import Creditor, Municipality
     from vroegsignaal.registry.models import Address
 
@@ -238,6 +239,9 @@ def integrity_problems() -> dict[str, int]:
     municipality = Municipality._meta.db_table
     creditor = Creditor._meta.db_table
     address = Address._meta.db_table
+    delivery = Delivery._meta.db_table
+    closed_key = ClosedKey._meta.db_table
+    applied_stand = AppliedStand._meta.db_table
     checks = {
         "household.address": f"SELECT count(*) FROM {household} h LEFT JOIN {address} a ON a.id = h.address_id WHERE h.address_id IS NOT NULL AND a.id IS NULL",  # noqa: S608
         "household.municipality": f"SELECT count(*) FROM {household} h LEFT JOIN {municipality} m "  # noqa: S608
@@ -256,6 +260,15 @@ def integrity_problems() -> dict[str, int]:
         "ON h.id = a.household_id WHERE h.municipality_id <> a.municipality_id",
         "event.arrear": f"SELECT count(*) FROM {event} e LEFT JOIN {arrear} a "  # noqa: S608
         "ON a.id = e.arrear_id WHERE a.id IS NULL",
+        # What ``later`` reads to let newer information win (late deliveries).
+        "closedkey.creditor": f"SELECT count(*) FROM {closed_key} k LEFT JOIN {creditor} c "  # noqa: S608
+        "ON c.id = k.creditor_id WHERE c.id IS NULL",
+        "closedkey.municipality": f"SELECT count(*) FROM {closed_key} k LEFT JOIN {municipality} m "  # noqa: S608
+        "ON m.id = k.municipality_id WHERE m.id IS NULL",
+        "closedkey.delivery": f"SELECT count(*) FROM {closed_key} k LEFT JOIN {delivery} d "  # noqa: S608
+        "ON d.id = k.delivery_id WHERE d.id IS NULL OR d.creditor_id <> k.creditor_id",
+        "appliedstand.delivery": f"SELECT count(*) FROM {applied_stand} s LEFT JOIN {delivery} d "  # noqa: S608
+        "ON d.id = s.delivery_id WHERE d.id IS NULL OR d.creditor_id <> s.creditor_id",
     }
     problems = {}
     with connection.cursor() as cursor:

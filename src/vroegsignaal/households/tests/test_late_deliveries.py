@@ -9,7 +9,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vroegsignaal.households.models import Arrear, ArrearStatus, ClosedKey
+from vroegsignaal.households.models import AppliedStand, Arrear, ArrearStatus, ClosedKey
+from vroegsignaal.households.selectors import integrity_problems
 
 from .conftest import PEILDATUM
 
@@ -71,6 +72,15 @@ def test_a_late_stand_does_not_open_what_a_later_mutatie_said_was_afgemeld_witho
     assert (counts.new, counts.unchanged, counts.outdated) == (0, 1, 1)
     assert not Arrear.objects.filter(klantnummer="K1").exists()
     assert arrear("K2").status == ArrearStatus.OPEN
+
+
+def test_the_integrity_check_finds_a_closed_key_or_applied_stand_pointing_at_no_delivery(world):
+    world.apply(world.at(1, klantnummer="K2", achternaam="Bakker"))
+    world.apply(world.at(0, klantnummer="K1", status="afgemeld"), kind="mutatie", day=LATER)
+    assert integrity_problems() == {}
+    ClosedKey.objects.update(delivery_id=10**9)
+    AppliedStand.objects.update(delivery_id=10**9)
+    assert integrity_problems() == {"closedkey.delivery": 1, "appliedstand.delivery": 1}
 
 
 def test_a_late_mutatie_does_not_open_what_a_later_mutatie_said_was_afgemeld(world):
