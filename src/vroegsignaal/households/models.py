@@ -402,6 +402,8 @@ class ClosedKey(models.Model):
     )
     reference_date = models.DateField(_("peildatum"))
 
+    scope = Scope()  # bookkeeping of late deliveries: nobody reads it through the portal
+
     class Meta:
         verbose_name = _("afmelding zonder achterstand")
         verbose_name_plural = _("afmeldingen zonder achterstand")
@@ -436,6 +438,8 @@ class AppliedStand(models.Model):
         db_constraint=False,
     )
     reference_date = models.DateField(_("peildatum"))
+
+    scope = Scope()  # bookkeeping of late deliveries: nobody reads it through the portal
 
     class Meta:
         verbose_name = _("verwerkte stand")
