@@ -1348,7 +1348,7 @@ FILTERS: list[Endpoint] = [
         lambda w: {"doel": "hulpverlening"},
         kwargs=lambda w: {"household_id": w.case.household_id},
     ),
-    _get("reporting:map", ("coordinator",), lambda w: {"niveau": "wijk"}),
+    _get("reporting:map", ("coordinator",), lambda w: {"niveau": "wijk", "sorteer": "-per1000"}),
     _get("reporting:map_geojson", ("coordinator",), lambda w: {"niveau": "wijk"}),
     _get(
         "reporting:monitor",

@@ -394,6 +394,46 @@ def neighbourhood_rates(neighbourhoods, signals: QuerySet[Signal], kind: str) ->
     ]
 
 
+# The map's table: sort key → (the row's value, its first direction: figures highest first).
+RATE_SORTS: dict[str, tuple[str, bool]] = {
+    "gebied": ("code", False),
+    "signalen": ("signals", True),
+    "huishoudens": ("households", True),
+    "per1000": ("per_1000", True),
+}
+
+
+def sorted_rates(rates: list[dict], sort: str | None) -> tuple[list[dict], str, dict[str, dict]]:
+    """The map table's rows in the order ``sort`` asks (``per1000``, ``-per1000``, …; unknown:
+    by area code), the sort applied, and per column what its header shows and links to.
+
+    An area without a figure (no CBS household count) comes last either way; ties keep code order.
+    """
+    key = (sort or "").removeprefix("-")
+    if key not in RATE_SORTS:
+        key, sort = "gebied", "gebied"
+    field, highest_first = RATE_SORTS[key]
+    descending = highest_first != sort.startswith("-")
+    known = [r for r in rates if r[field] is not None]
+    if field == "code":
+        rows = sorted(known, key=lambda r: r["code"], reverse=descending)
+    else:  # ties in code order both ways
+        sign = -1 if descending else 1
+        rows = sorted(known, key=lambda r: (sign * r[field], r["code"]))
+    rows += [r for r in rates if r[field] is None]
+    applied = key if descending == highest_first else f"-{key}"
+    headers = {}
+    for name in RATE_SORTS:
+        if name != key:
+            headers[name] = {"value": name, "direction": ""}
+        else:
+            headers[name] = {
+                "value": f"-{name}" if applied == name else name,
+                "direction": "descending" if descending else "ascending",
+            }
+    return rows, applied, headers
+
+
 def rates_feature_collection(neighbourhoods, rates: list[dict], *, url_for) -> dict:
     """GeoJSON of the neighbourhoods (geometry as imported) with their figures and a click-through URL."""
     by_code = {r["code"]: r for r in rates}

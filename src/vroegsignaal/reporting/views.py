@@ -231,9 +231,12 @@ def neighbourhood_map(request):
         f"reporting:rates:{kind}:{request.user.municipality_id}",
         lambda: selectors.neighbourhood_rates(neighbourhoods, scoped(request.user, Signal), kind),
     )
+    rows, sort, sort_headers = selectors.sorted_rates(rates, request.GET.get("sorteer"))
     context = {
         "kind": kind,
-        "rates": rates,
+        "rates": rows,
+        "sort": sort,
+        "sort_headers": sort_headers,
         "geojson_url": f"{reverse('reporting:map_geojson')}?niveau={kind}",
         "decimal_separator": get_format("DECIMAL_SEPARATOR"),
     }

@@ -167,3 +167,59 @@ def test_dashboard_tables_name_the_month_in_dutch_not_as_iso_year_month(
     body = client.get(reverse("reporting:dashboard")).content.decode()
     assert '<th scope="row" class="utrecht-table__cell">maart 2026</th>' in body
     assert '<th scope="row" class="utrecht-table__cell">2026-03</th>' not in body
+
+
+def _rate(code: str, signals: int, households: int | None) -> dict:
+    per_1000 = None if households is None else round(signals * 1000 / households, 1)
+    return {
+        "code": code,
+        "name": code,
+        "signals": signals,
+        "households": households,
+        "per_1000": per_1000,
+    }
+
+
+RATES = [
+    _rate("BU01", 4, 1000),  # 4.0
+    _rate("BU02", 9, None),  # no CBS count: no rate
+    _rate("BU03", 8, 1000),  # 8.0
+    _rate("BU04", 2, 500),  # 4.0, ties with BU01
+]
+
+
+@pytest.mark.parametrize(
+    ("sort", "order", "applied"),
+    [
+        (None, ["BU01", "BU02", "BU03", "BU04"], "gebied"),
+        ("-gebied", ["BU04", "BU03", "BU02", "BU01"], "-gebied"),
+        ("per1000", ["BU03", "BU01", "BU04", "BU02"], "per1000"),  # highest first, no rate last
+        ("-per1000", ["BU01", "BU04", "BU03", "BU02"], "-per1000"),  # ties in code order both ways
+        ("signalen", ["BU02", "BU03", "BU01", "BU04"], "signalen"),
+        ("huishoudens", ["BU01", "BU03", "BU04", "BU02"], "huishoudens"),
+        ("'; DROP TABLE", ["BU01", "BU02", "BU03", "BU04"], "gebied"),
+    ],
+)
+def test_the_map_table_sorts_by_each_column_with_areas_without_a_rate_last(sort, order, applied):
+    from vroegsignaal.reporting.selectors import sorted_rates
+
+    rows, sort_applied, headers = sorted_rates(RATES, sort)
+    assert [r["code"] for r in rows] == order
+    assert sort_applied == applied
+    column = applied.removeprefix("-")
+    assert headers[column]["direction"] in ("ascending", "descending")
+    assert headers[column]["value"] != applied  # the sorted column's header turns it around
+    assert all(h["direction"] == "" for name, h in headers.items() if name != column)
+
+
+def test_the_map_page_sorts_its_table_and_says_so_to_screen_readers(town, client, verified_client):
+    town.buurt.households = 400
+    town.buurt.save()
+    town.signal(town.household(buurt=town.buurt))
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:map"), {"niveau": "buurt", "sorteer": "per1000"})
+    assert response.context["rates"][0]["code"] == town.buurt.code
+    page = response.content.decode()
+    assert 'aria-sort="descending"' in page
+    assert "?niveau=buurt&amp;sorteer=-per1000" in page  # the header turns it around
+    assert "?niveau=wijk&amp;sorteer=per1000" in page  # the other level keeps the order
