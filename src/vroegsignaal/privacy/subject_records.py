@@ -1,0 +1,203 @@
+"""What the system holds about one person, for the inzageverzoek: the queries behind the report.
+
+Each query is limited to the municipalities the officer may search (``municipalities``, a
+subquery of their pks from :func:`.subject_access.searchable_municipalities`), and the
+audit trail to ``scoped(user, AuditEvent)``. Free text of staff is never loaded: contact
+attempts come without their note, notes only as their dates (see :mod:`.subject_access`
+on what is left out, and why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from vroegsignaal.cases.models import Case, CaseNote, CaseStatus, CaseStatusChange, ContactAttempt
+from vroegsignaal.feedback.models import FeedbackEvent
+from vroegsignaal.feedback.services import KLANTNUMMER_CONTEXT
+from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+from vroegsignaal.intake.models import Delivery
+from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.signals.models import Signal, SignalArrear, SignalStatus, SignalStatusChange
+
+from .crypto import blind_index
+from .models import AuditEvent
+from .subject_report import ArrearReport, CaseReport, SignalReport
+
+# The audit log's object type of the search itself (``app_label.model``).
+PERSON_OBJECT_TYPE = Person._meta.label_lower
+
+
+def _deliveries(ids: Iterable[int | None]) -> dict[int, Delivery]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {
+        d.pk: d
+        for d in Delivery.objects.filter(pk__in=wanted)
+        .select_related("creditor")
+        .only(
+            "id", "kind", "reference_date", "received_at", "via", "creditor__code", "creditor__name"
+        )
+    }
+
+
+def _arrears(person: Person, municipalities) -> list[ArrearReport]:
+    arrears = list(
+        Arrear.objects.filter(
+            household_id=person.household_id, person_id=person.pk, municipality__in=municipalities
+        )
+        .select_related("creditor")
+        .order_by("start_date", "id")
+    )
+    if not arrears:
+        return []
+    events = list(
+        ArrearEvent.objects.filter(arrear__in=[a.pk for a in arrears]).order_by("arrear_id", "id")
+    )
+    previous_ids = {a.previous_id for a in arrears if a.previous_id}
+    visible_previous = set(
+        Arrear.objects.filter(pk__in=previous_ids, municipality__in=municipalities).values_list(
+            "pk", flat=True
+        )
+    ) if previous_ids else set()  # fmt: skip
+    deliveries = _deliveries(
+        [e.delivery_id for e in events]
+        + [
+            i
+            for a in arrears
+            for i in (a.opened_by_delivery_id, a.last_delivery_id, a.cleared_by_delivery_id)
+        ]
+    )
+    by_arrear: dict[int, list[tuple[ArrearEvent, Delivery | None]]] = {}
+    for event in events:
+        by_arrear.setdefault(event.arrear_id, []).append((event, deliveries.get(event.delivery_id)))
+    return [
+        ArrearReport(
+            arrear=a,
+            opened_by=deliveries.get(a.opened_by_delivery_id),
+            last_confirmed_by=deliveries.get(a.last_delivery_id),
+            cleared_by=deliveries.get(a.cleared_by_delivery_id)
+            if a.cleared_by_delivery_id
+            else None,
+            history=by_arrear.get(a.pk, []),
+            previous_id=a.previous_id if a.previous_id in visible_previous else None,
+        )
+        for a in arrears
+    ]
+
+
+def _labelled(change: dict, statuses) -> dict:
+    """A status change with its statuses' labels (lazy: the page's language, or Dutch in the file)."""
+    labels = dict(statuses.choices)
+    change["from_label"] = labels.get(change["from_status"], change["from_status"])
+    change["to_label"] = labels.get(change["to_status"], change["to_status"])
+    return change
+
+
+def _signals(person: Person, arrear_ids: list[int], municipalities) -> list[SignalReport]:
+    if not arrear_ids:
+        return []
+    signals = list(
+        Signal.objects.filter(
+            household_id=person.household_id,
+            municipality__in=municipalities,
+            pk__in=SignalArrear.objects.filter(arrear_id__in=arrear_ids).values("signal_id"),
+        )
+        .select_related("team")
+        .order_by("signal_date", "id")
+    )
+    history: dict[int, list[dict]] = {}
+    for change in (
+        SignalStatusChange.objects.filter(signal__in=[s.pk for s in signals])
+        .order_by("signal_id", "id")
+        .values("signal_id", "from_status", "to_status", "changed_at", "reference_date")
+    ):
+        history.setdefault(change.pop("signal_id"), []).append(_labelled(change, SignalStatus))
+    own = set(arrear_ids)
+    members: dict[int, set[int]] = {}
+    for signal_id, arrear_id in SignalArrear.objects.filter(
+        signal__in=[s.pk for s in signals]
+    ).values_list("signal_id", "arrear_id"):
+        members.setdefault(signal_id, set()).add(arrear_id)
+    return [
+        SignalReport(
+            signal=s,
+            history=history.get(s.pk, []),
+            own_arrear_ids=sorted(members.get(s.pk, set()) & own),
+            shared=bool(members.get(s.pk, set()) - own),
+        )
+        for s in signals
+    ]
+
+
+def _cases(signal_ids: list[int], municipalities) -> list[CaseReport]:
+    if not signal_ids:
+        return []
+    cases = list(
+        Case.objects.filter(signal_id__in=signal_ids, municipality__in=municipalities)
+        .select_related("team")
+        .order_by("picked_up_on", "id")
+    )
+    ids = [c.pk for c in cases]
+    history: dict[int, list[dict]] = {}
+    for change in (
+        CaseStatusChange.objects.filter(case_id__in=ids)
+        .order_by("case_id", "id")
+        .values("case_id", "from_status", "to_status", "changed_at")
+    ):
+        history.setdefault(change.pop("case_id"), []).append(_labelled(change, CaseStatus))
+    attempts: dict[int, list[ContactAttempt]] = {}
+    for attempt in (
+        ContactAttempt.objects.filter(case_id__in=ids).defer("note").order_by("date", "id")
+    ):
+        attempts.setdefault(attempt.case_id, []).append(attempt)
+    notes: dict[int, list[dt.datetime]] = {}
+    for case_id, created_at in (
+        CaseNote.objects.filter(case_id__in=ids)
+        .order_by("created_at", "id")
+        .values_list("case_id", "created_at")
+    ):
+        notes.setdefault(case_id, []).append(created_at)
+    return [
+        CaseReport(
+            case=c,
+            history=history.get(c.pk, []),
+            attempts=attempts.get(c.pk, []),
+            note_dates=notes.get(c.pk, []),
+        )
+        for c in cases
+    ]
+
+
+def _feedback(arrears: list[Arrear], municipalities) -> list[FeedbackEvent]:
+    """The events creditors got about these arrears: same creditor, same customer number."""
+    customers = {
+        (a.creditor_id, blind_index(a.klantnummer, context=KLANTNUMMER_CONTEXT)) for a in arrears
+    }
+    if not customers:
+        return []
+    about = Q()
+    for creditor_id, index in sorted(customers):
+        about |= Q(creditor_id=creditor_id, klantnummer_index=index)
+    return list(
+        FeedbackEvent.objects.filter(about, municipality__in=municipalities)
+        .select_related("creditor")
+        .order_by("date", "id")
+    )
+
+
+def _audit_trail(
+    user, person: Person, signal_ids: list[int], case_ids: list[int]
+) -> list[AuditEvent]:
+    """Who viewed, exported or changed the person's household, its signals and cases (oldest first)."""
+    about = Q(object_type=Household._meta.label_lower, object_id=str(person.household_id)) | Q(
+        object_type=PERSON_OBJECT_TYPE, object_id=str(person.pk)
+    )
+    if signal_ids:
+        about |= Q(object_type=Signal._meta.label_lower, object_id__in=[str(i) for i in signal_ids])
+    if case_ids:
+        about |= Q(object_type=Case._meta.label_lower, object_id__in=[str(i) for i in case_ids])
+    return list(scoped(user, AuditEvent).filter(about).order_by("seq"))
