@@ -16,7 +16,6 @@ import datetime as dt
 from .models import (
     ANONYMOUS_PREFIX,
     Arrear,
-    ArrearEvent,
     ArrearStatus,
     ClosedKey,
     Household,
@@ -45,7 +44,7 @@ def purge_unsignalled_arrears(
     Open ones that started before ``open_started_before`` (out of the age
     window), closed ones (cleared or moved) that closed before
     ``closed_cleared_before``, and the keys reported ``afgemeld`` without an
-    arrear before then (counted with the arrears' history: they are its last step).
+    arrear before then (counted on their own, as ``households.closedkey``).
     """
     from django.db.models import Exists, OuterRef, Q
 
@@ -74,11 +73,9 @@ def _purge_closed_keys(municipality, *, before: dt.date, counts=None) -> int:
     from vroegsignaal.privacy.retention import delete_set
 
     closed = ClosedKey.objects.filter(municipality=municipality, reference_date__lt=before)
-    deleted = delete_set(closed)
-    if counts is not None and deleted:
-        # Retention reports them as arrear history ("achterstandsgeschiedenis").
-        counts[ArrearEvent._meta.label_lower] += deleted
-    return deleted
+    # Counted as ``households.closedkey``: retention reports them as a category of their own
+    # ("afmeldingen_zonder_achterstand").
+    return delete_set(closed, counts=counts)
 
 
 def purge_unused_persons_and_households(municipality, *, counts=None) -> tuple[int, int]:

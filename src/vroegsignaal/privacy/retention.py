@@ -9,6 +9,9 @@ admin, :class:`~.models.RetentionPolicy`):
   one once the rules can no longer pair it with a new arrear as a debt swap,
   ``max_age_days + debt_swap_window_days`` (160) days after its clearing
   (the same horizon as ``signals.evaluation.oldest_relevant_clearing``);
+  the **afmeldingen zonder achterstand** (keys a creditor reported
+  ``afgemeld`` without an open arrear, ``households.ClosedKey``) go on the
+  day a closed arrear cleared on their peildatum would, counted on their own;
 * **signals never picked up** (``nieuw``, ``niet_opgepakt``, ``vervallen``,
   without a case) are deleted ``unpicked_signal_months`` (6) after their last
   day: the day they closed, or for a ``nieuw`` signal the last peildatum at
@@ -83,6 +86,7 @@ CATEGORIES: dict[str, str] = {
     "signaalachterstanden": _("koppelingen tussen signalen en achterstanden"),
     "achterstanden": _("achterstanden"),
     "achterstandsgeschiedenis": _("gebeurtenissen van achterstanden"),
+    "afmeldingen_zonder_achterstand": _("afmeldingen zonder achterstand"),
     "personen": _("personen"),
     "huishoudens": _("huishoudens"),
     "terugkoppelingen": _(
@@ -309,6 +313,7 @@ def _categorised(raw: Counter) -> dict[str, int]:
         "signals.signalarrear": "signaalachterstanden",
         "households.arrear": "achterstanden",
         "households.arrearevent": "achterstandsgeschiedenis",
+        "households.closedkey": "afmeldingen_zonder_achterstand",
         "households.person": "personen",
         "households.household": "huishoudens",
         "cases.casenote": "notities",

@@ -105,13 +105,14 @@ def test_retention_runs_page_names_what_was_purged_in_english(town, english):
     moment = dt.datetime(2026, 9, 1, 3, tzinfo=dt.UTC)
     RetentionRun.objects.create(
         municipality=town, today=dt.date(2026, 9, 1), started_at=moment, finished_at=moment,
-        counts={"signalen": 4, "zaken_geanonimiseerd": 2},
+        counts={"signalen": 4, "zaken_geanonimiseerd": 2, "afmeldingen_zonder_achterstand": 3},
     )  # fmt: skip
 
     body = english.get("/privacy/opschoonrondes/").content.decode()
 
     assert '<h1 class="utrecht-heading-1">Retention periods and purge runs</h1>' in body
     assert "signals not taken up: 4" in body and "closed cases (anonymised): 2" in body
+    assert "clearings without an arrear: 3" in body
     assert "deleted 6 months after their last date" in body
     assert "niet opgepakte signalen" not in body and "Opschoonrondes" not in body
 

@@ -303,7 +303,7 @@ def test_retention_runs_show_counts_of_own_municipality_only(towns, officer, cli
     moment = dt.datetime(2026, 9, 1, 3, tzinfo=dt.UTC)
     RetentionRun.objects.create(
         municipality=a, today=dt.date(2026, 9, 1), started_at=moment, finished_at=moment,
-        counts={"signalen": 4, "personen": 0, "zaken_geanonimiseerd": 2},
+        counts={"signalen": 4, "personen": 0, "zaken_geanonimiseerd": 2, "afmeldingen_zonder_achterstand": 3},
     )  # fmt: skip
     RetentionRun.objects.create(
         municipality=b,
@@ -317,6 +317,7 @@ def test_retention_runs_show_counts_of_own_municipality_only(towns, officer, cli
 
     assert "niet opgepakte signalen: 4" in page
     assert "afgesloten zaken (geanonimiseerd): 2" in page
+    assert "afmeldingen zonder achterstand: 3" in page
     assert "personen: 0" not in page
     assert "987654" not in page and "Gemeente B" not in page
     assert "6 maanden na hun laatste datum verwijderd" in page

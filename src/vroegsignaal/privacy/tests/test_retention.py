@@ -13,7 +13,7 @@ from tests.factories import MunicipalityFactory, TeamFactory
 from vroegsignaal.cases.models import Case, CaseNote, CaseStatusChange, ContactAttempt
 from vroegsignaal.households import addresses as household_addresses
 from vroegsignaal.households import services as household_services
-from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+from vroegsignaal.households.models import Arrear, ArrearEvent, ClosedKey, Household, Person
 from vroegsignaal.households.selectors import integrity_problems as household_integrity
 from vroegsignaal.intake.models import Delivery, DeliveryRowIssue
 from vroegsignaal.privacy import retention
@@ -151,6 +151,31 @@ def test_cleared_unsignalled_arrear_stays_while_the_rules_could_still_see_a_debt
     run()
 
     assert list(Arrear.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_afmeldingen_zonder_achterstand_go_with_the_closed_arrears_in_a_category_of_their_own(
+    world, limits
+):
+    def closed_key(klantnummer: str, on: dt.date) -> ClosedKey:
+        return ClosedKey.objects.create(
+            creditor=world.creditors["WOONBRUG"], municipality=world.municipality,
+            klantnummer=klantnummer, delivery=world.delivery("WOONBRUG"), reference_date=on,
+        )  # fmt: skip
+
+    kept = closed_key("K1", limits.closed_arrears_cleared_before)
+    closed_key("K2", limits.closed_arrears_cleared_before - days(1))
+    world.arrear(
+        world.household(), "ENERGIENOORD", start=dt.date(2025, 1, 1), cleared_on=TODAY - days(161)
+    )
+
+    report = run()
+
+    assert list(ClosedKey.objects.values_list("pk", flat=True)) == [kept.pk]
+    counts = report.counts["0999"]
+    assert counts["afmeldingen_zonder_achterstand"] == 1
+    assert counts["achterstanden"] == 1 and counts["achterstandsgeschiedenis"] == 0
+    assert RetentionRun.objects.get(municipality=world.municipality).counts == counts
+    assert "gemeente 0999: 1 afmeldingen zonder achterstand" in report.lines()
 
 
 def test_old_arrear_of_a_signal_is_kept(world):
