@@ -2,8 +2,9 @@
 through :mod:`.services`).
 
 The persons' blind indexes are made again by the very functions that make them for a
-delivery (:mod:`.persons`), the arrears' link digests are forgotten (their key is derived
-from the blind-index key), and no delivery is applied meanwhile.
+delivery (:mod:`.person_indexes`, :mod:`.person_details`), the arrears' link digests are
+forgotten (their key is derived from the blind-index key), and no delivery is applied
+meanwhile.
 """
 
 from __future__ import annotations
@@ -38,15 +39,16 @@ PERSON_INDEXES = (
 
 def person_indexes(persons: pl.DataFrame) -> pl.DataFrame:
     """The :data:`PERSON_INDEXES` of stored persons, row for row, under the blind-index key in
-    use, made by the functions that make them for a delivery (:func:`.persons._person_features`,
-    :func:`.persons._with_details`).
+    use, made by the functions that make them for a delivery
+    (:func:`.person_indexes._person_features`, :func:`.person_details._with_details`).
 
     ``persons`` has the columns of :data:`PERSON_INDEX_INPUT`: each person's stored surname,
     initials, first names, birth date and contact details. A person keeps the surname,
     initials and birth date of the row that made them, so the first four are the indexes
     intake stored. ``details_digest`` is of the contact details as stored; the stored digest
     is of those last delivered, which are the stored ones with the fields emptied that the
-    delivery left empty (an empty value does not erase a known one: :func:`.persons._update_person_details`).
+    delivery left empty (an empty value does not erase a known one:
+    :func:`.person_details._update_person_details`).
     """
     live = persons.select(list(PERSON_INDEX_INPUT)).cast(PERSON_INDEX_INPUT)
     live = _person_features(live.with_columns(_new_household=pl.lit(False)))
@@ -66,7 +68,8 @@ def store_person_indexes(indexes: pl.DataFrame) -> None:
 
 def details_digests(details: pl.DataFrame) -> pl.Series:
     """The ``details_digest`` of contact details (the :data:`DETAIL_FIELDS`, null or ``''`` where
-    empty), row for row, under the blind-index key in use, as :func:`.persons._with_details` makes it."""
+    empty), row for row, under the blind-index key in use, as
+    :func:`.person_details._with_details` makes it."""
     frame = details.select(DETAIL_FIELDS).with_columns(bsn_index=pl.lit(None, pl.String))
     return _with_details(frame).get_column("details_digest")
 

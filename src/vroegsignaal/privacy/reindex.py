@@ -279,9 +279,9 @@ def _delivered_details_digests(
     the digest, with ``new_key``, of the details it was made of; ``''`` where none are found.
 
     A delivery that leaves a contact field empty keeps the stored value but makes the digest
-    with the field empty (``households.persons._update_person_details``), so those details
-    are the stored ones with some fields emptied: each way of emptying them (at most 31) is
-    tried with the current key.
+    with the field empty (``households.person_details._update_person_details``), so those
+    details are the stored ones with some fields emptied: each way of emptying them (at most
+    31) is tried with the current key.
     """
     from vroegsignaal.households import services as households
 
