@@ -98,6 +98,7 @@ from .subject_records import (
     _arrears,
     _audit_trail,
     _cases,
+    _closed_keys,
     _feedback,
     _signals,
 )
@@ -231,6 +232,7 @@ def build_report(user, person: Person) -> PersonReport:
         signals=signals,
         cases=cases,
         feedback=_feedback(arrear_rows, municipalities),
+        closed_keys=_closed_keys(arrear_rows, municipalities),
         audit_trail=_audit_trail(user, person, signal_ids, [c.case.pk for c in cases]),
     )
 

@@ -13,6 +13,7 @@ import datetime as dt
 from django.utils import timezone, translation
 
 from vroegsignaal.feedback.models import FeedbackEvent
+from vroegsignaal.households.models import ClosedKey
 from vroegsignaal.intake.models import Delivery
 
 from .models import AuditEvent
@@ -22,7 +23,8 @@ EXPLANATION = (
     "Dit overzicht bevat alle gegevens die Vroegsignaal over u bewaart: uw persoonsgegevens, "
     "uw adres, de betalingsachterstanden die schuldeisers hebben doorgegeven (met de leveringen "
     "waarin ze stonden), de vroegsignalen en zaken waar die achterstanden bij hoorden, wat "
-    "schuldeisers daarover terug hebben gehoord, en wie uw gegevens heeft ingezien of gewijzigd "
+    "schuldeisers daarover terug hebben gehoord, afmeldingen van uw klantnummers door schuldeisers "
+    "terwijl er geen achterstand openstond, en wie uw gegevens heeft ingezien of gewijzigd "
     "(per organisatie). Notities van medewerkers staan er niet in; die kunt u opvragen bij de "
     "gemeente. Gegevens van huisgenoten staan er niet in."
 )
@@ -223,6 +225,16 @@ def _feedback_json(event: FeedbackEvent) -> dict:
     }
 
 
+def _closed_key_json(key: ClosedKey) -> dict:
+    return {
+        "schuldeiser": {"code": key.creditor.code, "naam": key.creditor.name},
+        "klantnummer": key.klantnummer,
+        "contractnummer": key.contractnummer,
+        "peildatum": _day(key.reference_date),
+        "levering": key.delivery_id,
+    }
+
+
 def _audit_json(event: AuditEvent, labels: dict[str, str]) -> dict:
     return {
         "volgnummer": event.seq,
@@ -259,6 +271,9 @@ def as_json(user, reports: list[PersonReport], *, made_at: dt.datetime | None = 
                     "vroegsignalen": [_signal_json(s) for s in r.signals],
                     "vroegsignaalzaken": [_case_json(c) for c in r.cases],
                     "terugkoppelingen_aan_schuldeisers": [_feedback_json(f) for f in r.feedback],
+                    "afgemeld_zonder_openstaande_achterstand": [
+                        _closed_key_json(k) for k in r.closed_keys
+                    ],
                     "inzage_en_wijzigingen": [_audit_json(e, labels) for e in r.audit_trail],
                 }
                 for r in reports

@@ -17,7 +17,7 @@ from django.db.models import Q
 from vroegsignaal.cases.models import Case, CaseNote, CaseStatus, CaseStatusChange, ContactAttempt
 from vroegsignaal.feedback.models import FeedbackEvent
 from vroegsignaal.feedback.services import KLANTNUMMER_CONTEXT
-from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+from vroegsignaal.households.models import Arrear, ArrearEvent, ClosedKey, Household, Person
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.signals.models import Signal, SignalArrear, SignalStatus, SignalStatusChange
@@ -186,6 +186,22 @@ def _feedback(arrears: list[Arrear], municipalities) -> list[FeedbackEvent]:
         FeedbackEvent.objects.filter(about, municipality__in=municipalities)
         .select_related("creditor")
         .order_by("date", "id")
+    )
+
+
+def _closed_keys(arrears: list[Arrear], municipalities) -> list[ClosedKey]:
+    """What creditors reported afgemeld about these arrears' customer numbers while no arrear
+    was open (kept for late deliveries): same creditor, same klantnummer."""
+    customers = {(a.creditor_id, a.klantnummer) for a in arrears}
+    if not customers:
+        return []
+    about = Q()
+    for creditor_id, klantnummer in sorted(customers):
+        about |= Q(creditor_id=creditor_id, klantnummer=klantnummer)
+    return list(
+        ClosedKey.objects.filter(about, municipality__in=municipalities)
+        .select_related("creditor")
+        .order_by("reference_date", "id")
     )
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.cases.models import Case, ContactAttempt
 from vroegsignaal.feedback.models import FeedbackEvent
-from vroegsignaal.households.models import Arrear, ArrearEvent, Household, Person
+from vroegsignaal.households.models import Arrear, ArrearEvent, ClosedKey, Household, Person
 from vroegsignaal.intake.fields import Geslacht
 from vroegsignaal.intake.models import Delivery
 from vroegsignaal.signals.models import Signal
@@ -109,6 +109,7 @@ class PersonReport:
     signals: list[SignalReport]
     cases: list[CaseReport]
     feedback: list[FeedbackEvent]
+    closed_keys: list[ClosedKey]  # afgemeld while no arrear was open
     audit_trail: list[AuditEvent]
 
     @property

@@ -22,7 +22,7 @@ from django.utils import timezone
 from tests.english import in_english, main_html
 from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
 from vroegsignaal.cases import services as cases
-from vroegsignaal.households.models import Person
+from vroegsignaal.households.models import ClosedKey, Person
 from vroegsignaal.households.services import apply_rows
 from vroegsignaal.households.tests.conftest import frame, row
 from vroegsignaal.intake.models import Delivery
@@ -538,6 +538,44 @@ def test_the_json_download_holds_the_arrears_their_lineage_and_the_audit_trail(
     text = response.content.decode()
     for hidden in ("coord-a", NOTE, ATTEMPT_NOTE, "WATER-HUISGENOOT", "Waterbedrijf", "1983-02-01"):
         assert hidden not in text, hidden
+
+
+def test_a_customer_number_afgemeld_while_no_arrear_was_open_is_shown_and_downloaded(
+    sar, verified_client
+):
+    """Kept for late deliveries (households.ClosedKey): data about the person's customer number."""
+    rent = sar.person_a.arrears.get(klantnummer="HUUR-A-1")
+    for klantnummer in ("HUUR-A-1", "WATER-HUISGENOOT", "HUUR-IEMAND-ANDERS"):
+        creditor = (
+            rent.creditor
+            if klantnummer != "WATER-HUISGENOOT"
+            else sar.co_resident.arrears.get().creditor
+        )
+        ClosedKey.objects.create(
+            creditor=creditor, municipality=sar.a, klantnummer=klantnummer, contractnummer="C-9",
+            delivery=rent.opened_by_delivery, reference_date=dt.date(2026, 11, 20),
+        )  # fmt: skip
+    client = verified_client(sar.officer)
+    page = _search(client, bsn=BSN_A).content.decode()
+    assert "Afgemeld zonder openstaande achterstand" in page and "20 november 2026" in page
+    assert "HUUR-IEMAND-ANDERS" not in page and "WATER-HUISGENOOT" not in page
+
+    data = json.loads(client.post(DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk}).content)
+    [entry] = data["personen"]
+    assert entry["afgemeld_zonder_openstaande_achterstand"] == [
+        {
+            "schuldeiser": {"code": "WOONBRUG", "naam": "Woonstichting De Brug"},
+            "klantnummer": "HUUR-A-1",
+            "contractnummer": "C-9",
+            "peildatum": "2026-11-20",
+            "levering": rent.opened_by_delivery_id,
+        }
+    ]
+
+
+def test_without_such_afmeldingen_the_page_has_no_section_for_them(sar, verified_client):
+    page = _search(verified_client(sar.officer), bsn=BSN_A).content.decode()
+    assert "Afgemeld zonder openstaande achterstand" not in page
 
 
 def test_a_signal_of_the_person_alone_keeps_its_explanation_in_the_download(sar, verified_client):
