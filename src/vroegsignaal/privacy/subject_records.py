@@ -172,37 +172,33 @@ def _cases(signal_ids: list[int], municipalities) -> list[CaseReport]:
     ]
 
 
+def _about_customers(model, customers: set[tuple[int, str]], key_field: str, order: str, within):
+    """``model``'s rows of these customers (creditor id, ``key_field`` value) in ``within``."""
+    if not customers:
+        return []
+    about = Q()
+    for creditor_id, key in sorted(customers):
+        about |= Q(creditor_id=creditor_id, **{key_field: key})
+    return list(
+        model.objects.filter(about, municipality__in=within)
+        .select_related("creditor")
+        .order_by(order, "id")
+    )
+
+
 def _feedback(arrears: list[Arrear], municipalities) -> list[FeedbackEvent]:
     """The events creditors got about these arrears: same creditor, same customer number."""
     customers = {
         (a.creditor_id, blind_index(a.klantnummer, context=KLANTNUMMER_CONTEXT)) for a in arrears
     }
-    if not customers:
-        return []
-    about = Q()
-    for creditor_id, index in sorted(customers):
-        about |= Q(creditor_id=creditor_id, klantnummer_index=index)
-    return list(
-        FeedbackEvent.objects.filter(about, municipality__in=municipalities)
-        .select_related("creditor")
-        .order_by("date", "id")
-    )
+    return _about_customers(FeedbackEvent, customers, "klantnummer_index", "date", municipalities)
 
 
 def _closed_keys(arrears: list[Arrear], municipalities) -> list[ClosedKey]:
     """What creditors reported afgemeld about these arrears' customer numbers while no arrear
     was open (kept for late deliveries): same creditor, same klantnummer."""
     customers = {(a.creditor_id, a.klantnummer) for a in arrears}
-    if not customers:
-        return []
-    about = Q()
-    for creditor_id, klantnummer in sorted(customers):
-        about |= Q(creditor_id=creditor_id, klantnummer=klantnummer)
-    return list(
-        ClosedKey.objects.filter(about, municipality__in=municipalities)
-        .select_related("creditor")
-        .order_by("reference_date", "id")
-    )
+    return _about_customers(ClosedKey, customers, "klantnummer", "reference_date", municipalities)
 
 
 def _audit_trail(
