@@ -86,6 +86,8 @@ def feedback_list(request):
             "form": form,
             "page": page,
             "rows": rows,
+            # A creditor that delivers no signaal_id would see a column of dashes.
+            "with_references": any(e.signal_reference for e in rows),
             "has_any": has_any,
             "query": query,
             "sort": values["sort"],

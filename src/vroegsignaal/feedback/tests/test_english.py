@@ -45,7 +45,6 @@ def test_feedback_page_speaks_english_when_chosen(english):
         "last received first",
         "Received",
         "Customer number",
-        "Signal ID",
         "Collection pause until",
         "Result",
         "Picked up",

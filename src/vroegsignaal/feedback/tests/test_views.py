@@ -9,12 +9,13 @@ import io
 import pytest
 
 from tests.factories import MunicipalityFactory, UserFactory
+from vroegsignaal.cases import services as case_services
 from vroegsignaal.feedback import views
 from vroegsignaal.feedback.models import FeedbackEvent
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.models import AuditEvent
 
-from .conftest import creditor_user
+from .conftest import PICKED_UP, creditor_user, make_signal
 
 URL = "/terugkoppeling/"
 CSV_URL = "/terugkoppeling/terugkoppeling.csv"
@@ -41,6 +42,18 @@ def test_page_lists_the_creditors_own_events_newest_first(woonbrug, history):
 def test_page_states_the_csvs_one_quote_rule(woonbrug, history):
     body = woonbrug.get(URL).content.decode()
     assert "Haal die weg als u het bestand in uw eigen systeem inleest" in body
+
+
+def test_the_signaal_id_column_shows_only_when_an_event_on_the_page_has_one(woonbrug, history):
+    response = woonbrug.get(URL)  # no signal of the history was delivered with a signaal_id
+    assert response.context["rows"] and "Signaal-id" not in response.content.decode()
+    coordinator = UserFactory(
+        username="coord-ref", role=Role.COORDINATOR, municipality=history.municipality
+    )
+    signal = make_signal(history, references={"WOONBRUG": "WB-2026-0001"})
+    case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    body = woonbrug.get(URL).content.decode()
+    assert "Signaal-id" in body and "WB-2026-0001" in body
 
 
 def test_page_never_shows_another_creditors_customers(woonbrug, history):
