@@ -175,23 +175,25 @@ class TrayFilter:
 
 
 def sort_headers(tray_filter: TrayFilter) -> dict[str, dict]:
-    """Per sort key, what its column header shows and links to.
+    """Per sort key, what its column header shows and links to (see :func:`header_links`)."""
+    order = SORTS[tray_filter.sort]
+    descending = order[0].startswith("-") != tray_filter.descending_flip
+    return header_links(SORTS, tray_filter.sort, tray_filter.descending_flip, descending)
+
+
+def header_links(keys, current: str, flipped: bool, descending: bool) -> dict[str, dict]:
+    """Per sort key of a table, what its column header shows and links to.
 
     ``value`` is the ``sorteer`` the header links to: the sorted column's header
     reverses it, another column's starts in its own direction. ``direction``
     (``ascending``/``descending``, for ``aria-sort`` and the arrow) is set on the
     sorted column only.
     """
-    headers = {}
-    for key, order in SORTS.items():
-        if key != tray_filter.sort:
-            headers[key] = {"value": key, "direction": ""}
-            continue
-        descending = order[0].startswith("-") != tray_filter.descending_flip
-        headers[key] = {
-            "value": key if tray_filter.descending_flip else f"-{key}",
-            "direction": "descending" if descending else "ascending",
-        }
+    headers = {key: {"value": key, "direction": ""} for key in keys}
+    headers[current] = {
+        "value": current if flipped else f"-{current}",
+        "direction": "descending" if descending else "ascending",
+    }
     return headers
 
 
@@ -413,7 +415,8 @@ def sorted_rates(rates: list[dict], sort: str | None) -> tuple[list[dict], str, 
     if key not in RATE_SORTS:
         key, sort = "gebied", "gebied"
     field, highest_first = RATE_SORTS[key]
-    descending = highest_first != sort.startswith("-")
+    flipped = sort.startswith("-")
+    descending = highest_first != flipped
     known = [r for r in rates if r[field] is not None]
     if field == "code":
         rows = sorted(known, key=lambda r: r["code"], reverse=descending)
@@ -421,17 +424,7 @@ def sorted_rates(rates: list[dict], sort: str | None) -> tuple[list[dict], str, 
         sign = -1 if descending else 1
         rows = sorted(known, key=lambda r: (sign * r[field], r["code"]))
     rows += [r for r in rates if r[field] is None]
-    applied = key if descending == highest_first else f"-{key}"
-    headers = {}
-    for name in RATE_SORTS:
-        if name != key:
-            headers[name] = {"value": name, "direction": ""}
-        else:
-            headers[name] = {
-                "value": f"-{name}" if applied == name else name,
-                "direction": "descending" if descending else "ascending",
-            }
-    return rows, applied, headers
+    return rows, f"-{key}" if flipped else key, header_links(RATE_SORTS, key, flipped, descending)
 
 
 def rates_feature_collection(neighbourhoods, rates: list[dict], *, url_for) -> dict:
