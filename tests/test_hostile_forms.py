@@ -199,11 +199,11 @@ SURNAMES = {1: "Jansen", 2: "Bakker", 3: "Visser", 4: "Smit"}
 
 def build_world() -> World:
     from vroegsignaal.cases.models import Case
+    from vroegsignaal.households import selectors as persons_search
     from vroegsignaal.households.models import Household, Person
     from vroegsignaal.intake import services as intake
     from vroegsignaal.intake.models import Delivery
     from vroegsignaal.organisations.models import Covenant
-    from vroegsignaal.privacy import subject_access
     from vroegsignaal.privacy.models import RetentionPolicy
     from vroegsignaal.registry.models import Address, Neighbourhood
     from vroegsignaal.signals.models import RuleSet, Signal, Tray
@@ -250,7 +250,7 @@ def build_world() -> World:
         surname, born = SURNAMES[number], dt.date(1980, 5, 17)
         Person.objects.create(
             household=home, surname=surname, initials="J.", birth_date=born,
-            birth_date_index=subject_access.birth_date_index(born), surname_index=subject_access.surname_indexes(surname)[0],
+            birth_date_index=persons_search.birth_date_index(born), surname_index=persons_search.surname_indexes(surname)[0],
             identity_index=f"i{number}",
         )  # fmt: skip
         return home

@@ -48,8 +48,7 @@ Search. By blind index only, through the households app
 (``households.selectors.persons_matching``): a BSN in normal form (intake's
 ``normalise_bsn``, elfproef), or the birth date (ISO) and the surname normalised
 as matching does, without and with a leading tussenvoegsel split off (intake's
-``split_surname``; the indexes ``bsn_index``, ``birth_date_index`` and
-``surname_indexes`` are the households app's, importable from here too). No person is
+``split_surname``). No person is
 decrypted to be compared; only the hits are. The search values are personal data: they
 never go into a URL, the audit log (which gets the kind of search and the number of hits)
 or a log line, and :class:`SubjectQuery` does not show them in its ``repr``.
@@ -81,12 +80,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from vroegsignaal.households.models import Person
-from vroegsignaal.households.selectors import (
-    birth_date_index,
-    bsn_index,
-    persons_matching,
-    surname_indexes,
-)
+from vroegsignaal.households.selectors import persons_matching
 from vroegsignaal.organisations.models import Municipality, Role
 from vroegsignaal.organisations.scoping import scoped
 
@@ -134,10 +128,6 @@ __all__ = [
     "EXPLANATION",
     "SHARED_SIGNAL",
     "as_json",
-    # the households app's search indexes, importable from here too
-    "birth_date_index",
-    "bsn_index",
-    "surname_indexes",
 ]
 
 PURPOSE = "inzageverzoek"

@@ -23,6 +23,7 @@ from tests.english import in_english, main_html
 from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
 from vroegsignaal.cases import services as cases
 from vroegsignaal.households.models import ClosedKey, Person
+from vroegsignaal.households.selectors import birth_date_index
 from vroegsignaal.households.services import apply_rows
 from vroegsignaal.households.tests.conftest import frame, row
 from vroegsignaal.intake.models import Delivery
@@ -135,7 +136,7 @@ def sar() -> Sar:
 
 
 def _birth_index(day):
-    return subject_access.birth_date_index(day)
+    return birth_date_index(day)
 
 
 def _search(client, **values):
