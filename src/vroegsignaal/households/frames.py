@@ -2,8 +2,8 @@
 the table names, the blind-index contexts, the apply's lock and its clock.
 
 The modules import each other only downward, so there is no cycle: :mod:`.services`
-imports them all; :mod:`.digests` and :mod:`.rekeying` import :mod:`.persons`,
-:mod:`.timeline` imports :mod:`.later`; they and :mod:`.addresses` import this module,
+imports them all; :mod:`.digests` imports :mod:`.persons`, :mod:`.rekeying` the person
+modules it needs, :mod:`.timeline` imports :mod:`.later`; they and :mod:`.addresses` import this module,
 which imports none of them.
 """
 

@@ -10,9 +10,8 @@ all their rows of a delivery; an empty value does not erase a known one
 
 The steps live in small modules: :mod:`.person_indexes` (blind indexes),
 :mod:`.person_matching` (stored persons), :mod:`.new_persons` and :mod:`.person_details`
-(contact details). This module links them together and re-exports what the other modules
-of households import from it. Tests patch a name where :func:`_link_persons` reads it:
-here.
+(contact details). This module links them together. Tests patch a name where
+:func:`_link_persons` reads it: here.
 """
 
 from __future__ import annotations
@@ -23,21 +22,11 @@ import polars as pl
 
 from .frames import LINK_DIGEST, POS, _Clock
 from .new_persons import _NOTHING_PENDING, _create_persons, _PendingInsert
-from .person_details import DETAIL_FIELDS, _update_person_details, _with_details
+from .person_details import _update_person_details
 from .person_indexes import _person_features
 from .person_matching import _existing_persons, _match_existing
 
-__all__ = [
-    "ARREAR_INPUT",
-    "DETAIL_FIELDS",
-    "_link_persons",
-    "_relinks",
-    # what households' other modules import from here (and their docstrings name)
-    "_PendingInsert",
-    "_person_features",
-    "_update_person_details",
-    "_with_details",
-]
+__all__ = ["ARREAR_INPUT", "_link_persons", "_relinks"]
 
 
 # What the arrear timeline needs of a linked row.

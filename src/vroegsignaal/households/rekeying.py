@@ -14,7 +14,8 @@ import polars as pl
 from . import bulk
 from .frames import PERSON_TABLE, _lock
 from .models import Arrear
-from .persons import DETAIL_FIELDS, _person_features, _with_details
+from .person_details import DETAIL_FIELDS, _with_details
+from .person_indexes import _person_features
 
 # What a stored person's blind indexes are made of, named as in a delivered row; null
 # where the person's field is empty.

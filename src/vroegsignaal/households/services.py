@@ -83,7 +83,8 @@ from .frames import (
 )
 from .later import later_information
 from .models import Arrear, ArrearStatus
-from .persons import DETAIL_FIELDS, _link_persons
+from .person_details import DETAIL_FIELDS
+from .persons import _link_persons
 from .purging import (
     anonymous_household,
     anonymous_household_key,
