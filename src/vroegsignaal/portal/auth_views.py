@@ -29,7 +29,7 @@ from vroegsignaal.privacy import services as privacy
 from .forms import BACKUP_OTP_MESSAGES, OTP_MESSAGES, LoginForm
 
 
-def _label_codes(form, step: str):
+def _in_portal_words(form, step: str):
     """The package labels its code fields "Token"; the portal says what the user types in.
 
     Its errors, too: django-otp's messages have no Dutch. Set on the form itself, because
@@ -55,7 +55,7 @@ class LoginView(TwoFactorLoginView):
     )
 
     def get_form(self, step=None, **kwargs):
-        return _label_codes(super().get_form(step, **kwargs), step or self.steps.current)
+        return _in_portal_words(super().get_form(step, **kwargs), step or self.steps.current)
 
     def _credentials(self) -> dict | None:
         user = self.get_user()
@@ -105,7 +105,7 @@ class SetupView(TwoFactorSetupView):
     """The set-up wizard, with the code field labelled in Dutch."""
 
     def get_form(self, step=None, **kwargs):
-        return _label_codes(super().get_form(step, **kwargs), step or self.steps.current)
+        return _in_portal_words(super().get_form(step, **kwargs), step or self.steps.current)
 
 
 class LogoutView(auth_views.LogoutView):
