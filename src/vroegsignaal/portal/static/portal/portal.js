@@ -55,6 +55,22 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   watchTableBoxes(document);
+  // A value to copy (a new API key): <button data-copy="FIELD-ID" data-copied="…" hidden>. Shown only
+  // where the browser lets a page write to the clipboard (https or localhost); the field stays
+  // selectable by hand either way.
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copy);
+    const status = document.getElementById(button.getAttribute("aria-describedby") || "");
+    if (!field || !navigator.clipboard || !window.isSecureContext) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      field.select();
+      navigator.clipboard.writeText(field.value).then(
+        () => { if (status) status.textContent = button.dataset.copied; },
+        () => { if (status) status.textContent = button.dataset.failed; },
+      );
+    });
+  });
 });
 
 // Content htmx puts in the page (a delivery's report once it is processed).
