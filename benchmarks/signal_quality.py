@@ -264,7 +264,8 @@ def _plain_amount(column: str) -> pl.Expr:
 
 def naive_rows(world: Path, entry: dict) -> pl.DataFrame | None:
     """The rows of one delivered file, read without normalisation (None: the parser refuses it)."""
-    from vroegsignaal.intake.parsing import DeliveryRefused, parse_delivery
+    from vroegsignaal.intake.parsing import parse_delivery
+    from vroegsignaal.intake.refusals import DeliveryRefused
 
     path = world / entry["bestand"]
     try:

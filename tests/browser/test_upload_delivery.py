@@ -88,7 +88,7 @@ def test_creditor_previews_and_delivers_an_xlsx(
     """The preview of a workbook streams the head of its sheet (the whole sheet is read by the worker)."""
     import openpyxl
 
-    from vroegsignaal.intake import parsing
+    from vroegsignaal.intake import parsing_xlsx
     from vroegsignaal.intake.tests.support import HEADER
 
     user, device = creditor_user
@@ -103,9 +103,9 @@ def test_creditor_previews_and_delivers_an_xlsx(
     upload = tmp_path / "achterstanden-november.xlsx"
     workbook.save(upload)
     whole_sheet_reads: list[int] = []
-    fast = parsing._read_xlsx_fastexcel
+    fast = parsing_xlsx._read_xlsx_fastexcel
     monkeypatch.setattr(
-        parsing, "_read_xlsx_fastexcel", lambda *a: whole_sheet_reads.append(1) or fast(*a)
+        parsing_xlsx, "_read_xlsx_fastexcel", lambda *a: whole_sheet_reads.append(1) or fast(*a)
     )
 
     log_in(page, live_server, user, device)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, QuerySet
 
-from vroegsignaal.intake.normalise import csv_lines as safe_csv_lines
+from vroegsignaal.intake.spreadsheet_safety import csv_lines as safe_csv_lines
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.privacy.services import AuditAction, record
 

@@ -18,7 +18,7 @@ import polars as pl
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from vroegsignaal.intake.normalise import split_surname
+from vroegsignaal.intake.normalise_names import split_surname
 from vroegsignaal.privacy.services import blind_index
 
 from . import bulk

@@ -93,7 +93,8 @@ def _per_municipality(rows: pl.DataFrame) -> list[dict]:
 def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     """Parse, normalise, route and count one staged delivery; raises ``DeliveryRefused``."""
     from .normalise import ERRORS, WARNINGS, normalise_delivery
-    from .parsing import DeliveryRefused, parse_delivery
+    from .parsing import parse_delivery
+    from .refusals import DeliveryRefused
 
     watch = _Stopwatch()
     # The staged file is decrypted in memory, never to disk; its bytes go as soon as
@@ -291,7 +292,7 @@ def _settle_json_header(
     delivery: Delivery, body_soort: str | None, body_peildatum: str | None
 ) -> tuple[str, dt.date | None]:
     """Kind and peildatum of a JSON delivery: the body's, unless the caller gave them (then equal)."""
-    from .parsing import DeliveryRefused
+    from .refusals import DeliveryRefused
 
     kind = delivery.kind
     if body_soort not in (None, ""):

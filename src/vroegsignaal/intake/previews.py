@@ -75,7 +75,8 @@ def preview_delivery(
     creditor: Creditor, path: Path, *, filename: str = "", kind: str | None = None
 ) -> Preview:
     """Read the head of a staged file as the delivery will be read; never raises for bad files."""
-    from .parsing import DeliveryRefused, parse_delivery
+    from .parsing import parse_delivery
+    from .refusals import DeliveryRefused
 
     name = filename.lower()
     is_json = name.endswith(".json")

@@ -43,7 +43,7 @@ def record_rejected_rows_read(
 def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> Iterable[str]:
     """``rij;klantnummer;veld;code;melding`` lines, spreadsheet-safe (the klantnummer as an
     identifier: exact unless a spreadsheet could run it), streamed."""
-    from .normalise import csv_lines
+    from .spreadsheet_safety import csv_lines
 
     rows = (
         rejected_rows(delivery, warnings=warnings)

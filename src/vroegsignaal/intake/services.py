@@ -340,7 +340,7 @@ def process_delivery(delivery_id: int) -> Delivery:
 
 
 def _process_delivery(delivery_id: int) -> Delivery:
-    from .parsing import DeliveryRefused
+    from .refusals import DeliveryRefused
 
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)

@@ -10,7 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.households.matching import normalise_surname
-from vroegsignaal.intake.normalise import normalise_bsn, normalise_postcode
+from vroegsignaal.intake.normalise_addresses import normalise_postcode
+from vroegsignaal.intake.normalise_bsn import normalise_bsn
 from vroegsignaal.portal.forms import DateInput
 
 from .subject_access import SubjectQuery

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vroegsignaal.intake.normalise import csv_lines
+from vroegsignaal.intake.spreadsheet_safety import csv_lines
 
 from . import audit, selectors
 from .models import AuditAction, AuditEvent, AuditVerification, VerificationScope

@@ -34,13 +34,9 @@ from dataclasses import dataclass
 import polars as pl
 
 # Intake's CSV sniffing, so that the register reads what a delivery may be (spec 1.3).
-from vroegsignaal.intake.parsing import (
-    DeliveryRefused,
-    _Bytes,
-    detect_encoding,
-    sniff_delimiter,
-    to_utf8,
-)
+from vroegsignaal.intake.parsing_bytes import _Bytes
+from vroegsignaal.intake.parsing_csv import detect_encoding, sniff_delimiter, to_utf8
+from vroegsignaal.intake.refusals import DeliveryRefused
 
 from .addressing import WHITESPACE, addition_exprs, house_number_exprs, postcode_expr
 from .exceptions import RegistryImportError

@@ -735,7 +735,7 @@ def monitor_export_rows(municipality) -> list[dict]:
 
 def write_monitor_csv(rows: list[dict], output) -> None:
     """``;``-separated UTF-8, as the signal export (spec section 5); formula triggers neutralised."""
-    from vroegsignaal.intake.normalise import csv_lines
+    from vroegsignaal.intake.spreadsheet_safety import csv_lines
 
     lines = csv_lines(
         MONITOR_EXPORT_COLUMNS, ([row[c] for c in MONITOR_EXPORT_COLUMNS] for row in rows)

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from vroegsignaal.households.models import ANONYMOUS_PREFIX
 from vroegsignaal.households.selectors import persons_of_households
-from vroegsignaal.intake.normalise import csv_lines
+from vroegsignaal.intake.spreadsheet_safety import csv_lines
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.privacy.services import AuditAction, record

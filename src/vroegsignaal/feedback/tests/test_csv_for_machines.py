@@ -10,7 +10,7 @@ import io
 import pytest
 
 from vroegsignaal.feedback.models import FeedbackEvent
-from vroegsignaal.intake.normalise import FORMULA_TRIGGERS
+from vroegsignaal.intake.spreadsheet_safety import FORMULA_TRIGGERS
 
 from .conftest import creditor_user
 

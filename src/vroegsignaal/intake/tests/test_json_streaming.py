@@ -9,9 +9,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vroegsignaal.intake import parsing
+from vroegsignaal.intake import parsing_json
 from vroegsignaal.intake.codes import Code
-from vroegsignaal.intake.parsing import DeliveryRefused, parse_delivery
+from vroegsignaal.intake.parsing import parse_delivery
+from vroegsignaal.intake.refusals import DeliveryRefused
 
 KEYS = ["klantnummer", "achternaam", "bedrag_achterstand", "huisnummer", "Opmerking", "", "ë"]
 VALUES = st.one_of(
@@ -38,7 +39,7 @@ def reference(text: str) -> tuple[dict, list[str], list[list[str | None]]]:
 
 
 def streamed(text: str) -> tuple[dict, list[str], list[list[str | None]]]:
-    body, rows = parsing._scan_json(text)
+    body, rows = parsing_json._scan_json(text)
     assert rows is not None
     keys = list(rows.keys)
     if not rows.count:
@@ -61,7 +62,8 @@ def test_streamed_rows_equal_json_loads(rows, chunk, indent, first):
         body = {"peildatum": "2026-03-01", "soort": "stand", "achterstanden": rows}
     text = json.dumps(body, indent=indent, ensure_ascii=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(parsing, "JSON_CHUNK_ROWS", chunk)  # keys that appear only in later chunks
+        # keys that appear only in later chunks
+        patch.setattr(parsing_json, "JSON_CHUNK_ROWS", chunk)
         assert streamed(text) == reference(text)
 
 
@@ -70,7 +72,8 @@ def test_an_empty_object_is_skipped_like_a_blank_line_and_later_rows_keep_their_
 ):
     from .test_parsing import HEADER, ROW_1, ROW_2
 
-    monkeypatch.setattr(parsing, "JSON_CHUNK_ROWS", 1)  # the empty object is a chunk of its own
+    # the empty object is a chunk of its own
+    monkeypatch.setattr(parsing_json, "JSON_CHUNK_ROWS", 1)
     rows = [dict(zip(HEADER, row, strict=True)) for row in (ROW_1, ROW_2)]
     text = json.dumps({"soort": "stand", "achterstanden": [rows[0], {}, rows[1]]})
     parsed = parse_delivery(text.encode())
@@ -79,7 +82,7 @@ def test_an_empty_object_is_skipped_like_a_blank_line_and_later_rows_keep_their_
 
 
 def test_a_wrong_value_names_its_row_across_chunks(monkeypatch):
-    monkeypatch.setattr(parsing, "JSON_CHUNK_ROWS", 2)
+    monkeypatch.setattr(parsing_json, "JSON_CHUNK_ROWS", 2)
     rows = [{"klantnummer": f"K{i}"} for i in range(5)] + [{"klantnummer": {"genest": 1}}]
     with pytest.raises(DeliveryRefused) as refused:
         parse_delivery(json.dumps({"soort": "stand", "achterstanden": rows}).encode())

@@ -9,22 +9,18 @@ import pytest
 
 from vroegsignaal.intake import codes, normalise
 from vroegsignaal.intake.codes import Code, Kind
-from vroegsignaal.intake.normalise import (
-    OUTPUT_SCHEMA,
-    normalise_amount,
-    normalise_bsn,
-    normalise_date,
-    normalise_delivery,
-    normalise_email,
-    normalise_house_number,
+from vroegsignaal.intake.normalise import OUTPUT_SCHEMA, normalise_delivery
+from vroegsignaal.intake.normalise_addresses import normalise_house_number, normalise_postcode
+from vroegsignaal.intake.normalise_amounts import normalise_amount
+from vroegsignaal.intake.normalise_bsn import normalise_bsn
+from vroegsignaal.intake.normalise_contacts import normalise_email, normalise_phone
+from vroegsignaal.intake.normalise_dates import normalise_date
+from vroegsignaal.intake.normalise_names import (
     normalise_initials,
-    normalise_phone,
-    normalise_postcode,
     normalise_tussenvoegsel,
     split_surname,
-    spreadsheet_safe,
-    spreadsheet_safe_expr,
 )
+from vroegsignaal.intake.spreadsheet_safety import spreadsheet_safe, spreadsheet_safe_expr
 
 PEILDATUM = date(2026, 3, 1)
 VALID = {
@@ -597,7 +593,7 @@ def test_normalise_module_exports_the_scalar_reference_functions():
     ],
 )
 def test_identifier_safe_protects_only_what_a_spreadsheet_could_run(value, written):
-    from vroegsignaal.intake.normalise import csv_lines, identifier_safe, spreadsheet_safe
+    from vroegsignaal.intake.spreadsheet_safety import csv_lines, identifier_safe, spreadsheet_safe
 
     assert identifier_safe(value) == written
     # Other columns keep the stricter rule: every trigger at the start is protected.

@@ -15,7 +15,8 @@ import json
 import pytest
 
 from vroegsignaal.intake.normalise import normalise_delivery
-from vroegsignaal.intake.parsing import DeliveryRefused, parse_delivery
+from vroegsignaal.intake.parsing import parse_delivery
+from vroegsignaal.intake.refusals import DeliveryRefused
 
 generator = pytest.importorskip("vroegsignaal.demo.generator")
 

@@ -11,10 +11,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from vroegsignaal.intake import parsing
+from vroegsignaal.intake import parsing, parsing_xlsx
 from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.fields import FIELDS
-from vroegsignaal.intake.parsing import DeliveryRefused, parse_delivery
+from vroegsignaal.intake.parsing import parse_delivery
+from vroegsignaal.intake.refusals import DeliveryRefused
 
 HEADER = [
     "klantnummer",
@@ -414,8 +415,8 @@ def test_declared_xlsx_that_is_no_zip_is_refused_as_unreadable():
 
 def test_openpyxl_fallback_reads_the_same_table_as_fastexcel():
     data = xlsx_bytes({"achterstanden": [[], HEADER, XLSX_ROW, [], XLSX_ROW]})
-    fast, _ = parsing._read_xlsx_fastexcel(data, {"achterstanden": "xl/worksheets/sheet1.xml"})
-    careful, _ = parsing._read_xlsx_openpyxl(data)
+    fast, _ = parsing_xlsx._read_xlsx_fastexcel(data, {"achterstanden": "xl/worksheets/sheet1.xml"})
+    careful, _ = parsing_xlsx._read_xlsx_openpyxl(data)
     assert fast.filter(pl.col("rij") >= 2).rows() == careful.filter(pl.col("rij") >= 2).rows()
 
 
@@ -446,7 +447,7 @@ def test_xlsx_head_rows_reads_the_same_first_rows_as_the_whole_sheet(write):
 
 def test_xlsx_head_rows_is_read_without_the_whole_sheet(monkeypatch):
     data = xlsx_bytes({"achterstanden": [HEADER, XLSX_ROW, XLSX_ROW]})
-    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", None)  # would raise if called
+    monkeypatch.setattr(parsing_xlsx, "_read_xlsx_fastexcel", None)  # would raise if called
     assert parse_delivery(data, head_rows=1).table.height == 1
 
 
@@ -479,8 +480,8 @@ def test_xlsx_sheet_with_a_document_type_is_refused_before_any_reader_parses_it(
         return prolog + sheet[sheet.index(b"<worksheet") :]
 
     data = _xlsx_with_part("xl/worksheets/sheet1.xml", with_doctype)
-    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", None)
-    monkeypatch.setattr(parsing, "_read_xlsx_openpyxl", None)
+    monkeypatch.setattr(parsing_xlsx, "_read_xlsx_fastexcel", None)
+    monkeypatch.setattr(parsing_xlsx, "_read_xlsx_openpyxl", None)
     refused = refusal(data, head_rows=head_rows)
     assert refused.code == Code.BESTAND_ONLEESBAAR
     assert "niet-toegestane XML" in refused.message

@@ -71,7 +71,7 @@ def test_a_head_cut_inside_a_character_still_previews(world, monkeypatch):
 def test_a_big_xlsx_sheet_is_previewed_from_its_head_only(world, monkeypatch):
     import openpyxl
 
-    from vroegsignaal.intake import parsing
+    from vroegsignaal.intake import parsing_xlsx
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -83,7 +83,7 @@ def test_a_big_xlsx_sheet_is_previewed_from_its_head_only(world, monkeypatch):
     out = io.BytesIO()
     workbook.save(out)
     # The fast reader holds the whole sheet in memory (1.5 GB for a million rows).
-    monkeypatch.setattr(parsing, "_read_xlsx_fastexcel", None)
+    monkeypatch.setattr(parsing_xlsx, "_read_xlsx_fastexcel", None)
     preview = preview_of(world, out.getvalue(), "levering.xlsx")
     assert preview.refusal is None
     assert [r["achternaam"] for r in preview.rows] == [f"Ëlberg-{n}" for n in range(1, 11)]

@@ -12,7 +12,8 @@ from django.utils import timezone
 from vroegsignaal.intake import services
 from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.models import DeliveryStatus, Via
-from vroegsignaal.intake.parsing import DeliveryRefused, parse_delivery
+from vroegsignaal.intake.parsing import parse_delivery
+from vroegsignaal.intake.refusals import DeliveryRefused
 
 from .support import HEADER, PEILDATUM, row, stand
 

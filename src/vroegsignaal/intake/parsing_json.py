@@ -1,0 +1,249 @@
+"""Reading a JSON delivery: the body's members, and ``achterstanden`` as a stream of rows.
+
+``json.loads`` of a million rows would hold every row as a dict at once;
+this reads the rows into string columns :data:`JSON_CHUNK_ROWS` at a time,
+with ``json.loads``'s meaning (numbers kept as the text they were written as).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import gc
+import itertools
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from .fields import Soort, match_headers
+from .parsing_bytes import _Bytes
+from .parsing_table import ROW_NUMBER, ParsedDelivery, _finish
+from .refusals import DeliveryRefused, _empty, _unreadable
+
+# Rows turned into columns at a time: a million Python dicts at once would take 1.3 GB.
+JSON_CHUNK_ROWS = 50_000
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+_NOT_AN_OBJECT = (
+    'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
+)
+
+
+def _json_column(values: Sequence, key: object, first: int = 1) -> pl.Series:
+    """One key's values as text: numbers as written, booleans as words, null as null.
+
+    ``first`` is the number of the first value's achterstand (for the message).
+    """
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return pl.Series(values, dtype=pl.String)
+    if not kinds <= {str, type(None), bool}:
+        number = next(
+            i for i, v in enumerate(values, first) if not isinstance(v, str | bool | None)
+        )
+        raise _unreadable(
+            f"het veld {str(key)!r} van achterstand {number} is geen tekst, getal of ja/nee-waarde"
+        )
+    words = {True: "true", False: "false"}
+    return pl.Series([words.get(v, v) if type(v) is bool else v for v in values], dtype=pl.String)
+
+
+@dataclass
+class _JsonRows:
+    """The ``achterstanden`` array read a chunk of rows at a time into string columns."""
+
+    keys: dict[str, int] = field(default_factory=dict)  # every key seen, in order → position
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, items: list[dict]) -> None:
+        present = tuple(dict.fromkeys(itertools.chain.from_iterable(items)))
+        for key in present:
+            self.keys.setdefault(key, len(self.keys))
+        first = self.count + 1
+        self.count += len(items)
+        try:
+            # Polars builds the columns (booleans become "true"/"false", as below) ...
+            frame = pl.from_dicts(items, schema=dict.fromkeys(present, pl.String))
+        except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - any value it cannot take
+            # ... unless a value is an object or a list (Polars raises PolarsError, TypeError, …
+            # depending on what is in it): then the careful path below names it.
+            frame = pl.DataFrame(
+                {
+                    key: _json_column([item.get(key) for item in items], key, first)
+                    for key in present
+                }
+            )
+        self.frames.append(
+            frame.rename({key: f"k{self.keys[key]}" for key in present}).with_columns(
+                # The row numbers also keep rows that are empty objects.
+                pl.int_range(first, self.count + 1, eager=True, dtype=pl.Int64).alias(ROW_NUMBER)
+            )
+        )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _EnoughRows(Exception):
+    """``max_rows`` rows are read: the rest of the text is not needed (a preview)."""
+
+    def __init__(self, rows: _JsonRows):
+        self.rows = rows
+
+
+def _scan_json(
+    text: str, max_rows: int | None = None
+) -> tuple[dict[str, object], _JsonRows | None]:
+    """The top-level object's members, with ``achterstanden`` read as a stream of rows.
+
+    ``json.loads`` of a million rows holds every row as a dict at once (2.1 GB
+    for a 1M-row file); this walks the top-level object with the standard
+    library's decoder and turns the rows into columns a chunk at a time. What
+    it accepts and what each value becomes are ``json.loads``'s, numbers kept
+    as the text they were written as. Raises ``ValueError`` on malformed JSON.
+    With ``max_rows`` it stops after that many rows (the members read so far,
+    the rows, and nothing of the rest checked): the preview of a file's head.
+    """
+    decode = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).raw_decode
+    space = _JSON_SPACE.match
+
+    def skip(i: int) -> int:
+        return space(text, i).end()  # type: ignore[union-attr]
+
+    def expect(i: int, char: str) -> int:
+        if not text.startswith(char, i):
+            raise ValueError(f"expected {char!r} at {i}")
+        return skip(i + 1)
+
+    body: dict[str, object] = {}
+    rows: _JsonRows | None = None
+    i = skip(0)
+    if not text.startswith("{", i):
+        raise _unreadable(_NOT_AN_OBJECT)
+    i = skip(i + 1)
+    if text.startswith("}", i):
+        i += 1
+    else:
+        while True:
+            key, i = decode(text, i)
+            if not isinstance(key, str):
+                raise ValueError("a key must be a string")
+            i = expect(skip(i), ":")
+            if key == "achterstanden" and text.startswith("[", i):
+                if rows is not None:
+                    raise _unreadable('de JSON noemt "achterstanden" twee keer')
+                try:
+                    rows, i = _scan_json_rows(text, skip(i + 1), decode, skip, max_rows)
+                except _EnoughRows as enough:
+                    return body, enough.rows
+            else:
+                body[key], i = decode(text, i)
+            i = skip(i)
+            if text.startswith(",", i):
+                i = skip(i + 1)
+                continue
+            i = expect(i, "}")
+            break
+    if skip(i) != len(text):
+        raise ValueError("extra data after the object")
+    if rows is not None and "achterstanden" in body:
+        raise _unreadable('de JSON noemt "achterstanden" twee keer')
+    return body, rows
+
+
+def _scan_json_rows(
+    text: str, i: int, decode, skip, max_rows: int | None = None
+) -> tuple[_JsonRows, int]:
+    """The rows of the array whose ``[`` is just before ``i``; the index after its ``]``."""
+    rows = _JsonRows()
+    items: list[dict] = []
+    if text.startswith("]", i):
+        return rows, i + 1
+    comma = _JSON_COMMA.match
+    append = items.append
+    while True:
+        item, i = decode(text, i)
+        if type(item) is not dict:
+            raise _unreadable(f"achterstand {rows.count + len(items) + 1} is geen object")
+        append(item)
+        if max_rows is not None and rows.count + len(items) >= max_rows:
+            rows.add(items)
+            raise _EnoughRows(rows)
+        if len(items) == JSON_CHUNK_ROWS:
+            rows.add(items)
+            items = []
+            append = items.append
+        found = comma(text, i)
+        if found:
+            i = found.end()
+            continue
+        i = skip(i)
+        if text.startswith("]", i):
+            break
+        raise ValueError(f"expected ',' or ']' at {i}")
+    if items:
+        rows.add(items)
+    return rows, i + 1
+
+
+def _read_json(
+    raw: _Bytes,
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+    head_rows: int | None = None,
+) -> ParsedDelivery:
+    try:
+        if head_rows is None:
+            text = codecs.decode(raw.data, "utf-8-sig")
+        else:  # the head of a file: it may end in the middle of a character
+            text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw.data, final=False)
+        # The rows are a million short-lived acyclic objects: the cycle collector would
+        # only walk them again and again (a second of 8).
+        with _collector_paused():
+            body, rows = _scan_json(text, max_rows=head_rows)
+    except DeliveryRefused:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise _unreadable("het is geen geldige JSON in UTF-8") from error
+    finally:
+        text = ""
+    if rows is None:
+        raise _unreadable(_NOT_AN_OBJECT)
+    if not rows.count:
+        raise _empty()
+    headers: list[object] = list(rows.keys)
+    match = match_headers(headers, column_mapping)
+    table = pl.concat(rows.frames, how="diagonal") if len(rows.frames) > 1 else rows.frames[0]
+    rows.frames.clear()
+    frame = pl.DataFrame(
+        {
+            ROW_NUMBER: table.get_column(ROW_NUMBER),
+            # Every key is in some chunk, so the diagonal concat has a column for each.
+            **{f"c{pos}": table.get_column(f"k{pos}") for pos in match.columns.values()},
+        }
+    )
+    del table
+    peildatum, body_soort = body.get("peildatum"), body.get("soort")
+    effective = soort or (str(body_soort) if body_soort in Soort.values else None)
+    table, sources, unknown, duplicates = _finish(frame, headers, column_mapping, effective)
+    return ParsedDelivery(
+        table=table,
+        format="json",
+        columns=sources,
+        unknown_columns=unknown,
+        duplicate_columns=duplicates,
+        peildatum=None if peildatum is None else str(peildatum),
+        soort=None if body_soort is None else str(body_soort),
+    )

@@ -1,0 +1,145 @@
+"""What every reader ends with: :class:`ParsedDelivery`, and the checks of the header.
+
+Each format reads its rows into positional string columns; :func:`_finish`
+maps the headers to the contract's fields, drops empty rows and refuses a
+delivery that misses required columns, and :func:`_refuse_if_header_lower`
+says where the column names are when they stand a few rows lower.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from .codes import Code, message
+from .fields import FIELD_NAMES, match_headers, missing_columns, missing_columns_message
+from .refusals import DeliveryRefused, _empty
+
+ROW_NUMBER = "rij"
+Format = Literal["csv", "xlsx", "json"]
+
+
+@dataclass(frozen=True)
+class ParsedDelivery:
+    """A delivery read into one table of strings.
+
+    ``table``: ``rij`` (Int64) and one String column per recognised field, in
+    contract order. ``columns`` maps each field to the header the file used;
+    ``unknown_columns`` and ``duplicate_columns`` list the ignored headers.
+    """
+
+    table: pl.DataFrame
+    format: Format
+    columns: dict[str, str]
+    unknown_columns: list[str] = field(default_factory=list)
+    duplicate_columns: list[str] = field(default_factory=list)
+    # The ``rij`` of the header (0 for JSON): ``rij - header_row`` numbers the
+    # data rows from 1, as they follow the header.
+    header_row: int = 0
+    size: int = 0
+    sha256: str = ""
+    encoding: str | None = None
+    # CSV read as Windows-1252 that holds UTF-8 characters before this row (mixed_encoding_row).
+    mixed_encoding_row: int | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    peildatum: str | None = None
+    soort: str | None = None
+
+    @property
+    def row_count(self) -> int:
+        return self.table.height
+
+
+def _finish(
+    frame: pl.DataFrame,
+    headers: list[object],
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+    *,
+    empty_columns: set[int] | None = None,
+) -> tuple[pl.DataFrame, dict[str, str], list[str], list[str]]:
+    """Map headers, drop empty rows and check the required columns.
+
+    ``frame`` has ``rij`` and positional columns ``c0``, ``c1``, … (all
+    strings); returns the table with field names.
+    """
+    match = match_headers(headers, column_mapping, empty_columns=empty_columns or ())
+    selected = frame.select(
+        pl.col(ROW_NUMBER).cast(pl.Int64),
+        *[pl.col(f"c{pos}").cast(pl.String).alias(name) for name, pos in match.columns.items()],
+    )
+    fields = [c for c in selected.columns if c != ROW_NUMBER]
+    if fields:
+        non_empty = pl.any_horizontal(
+            [pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) > 0 for c in fields]
+        )
+        selected = selected.filter(non_empty)
+    # Without any recognised column the rows cannot be told apart from blank
+    # ones: a file with rows under unknown headers is missing columns.
+    if selected.height == 0:
+        raise _empty()
+    missing = missing_columns(match.columns, soort)
+    if missing:
+        raise DeliveryRefused(
+            Code.KOLOM_ONTBREEKT,
+            missing_columns_message(missing, [*match.unknown, *match.duplicates]),
+            missing_columns=tuple(missing),
+        )
+    order = [ROW_NUMBER, *[name for name in FIELD_NAMES if name in match.columns]]
+    return selected.select(order), match.sources, match.unknown, match.duplicates
+
+
+# A title above the column names is looked for this many rows down.
+HEADER_SEARCH_ROWS = 10
+
+
+def header_further_down(
+    candidates: Iterable[tuple[int, list[object]]],
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+) -> int | None:
+    """The row number of the first candidate row that has every required column, if any.
+
+    A file whose first row misses the required columns often has them a row or
+    two lower, under a title or an export date (a spreadsheet saved as it looks).
+    The contract keeps the first non-empty row as the header, so such a file is
+    still refused; this only lets the message say where the names are.
+    """
+    for row, headers in itertools.islice(candidates, HEADER_SEARCH_ROWS):
+        cells = [h.strip() or None if isinstance(h, str) else h for h in headers]
+        if any(cells) and not missing_columns(match_headers(cells, column_mapping).columns, soort):
+            return row
+    return None
+
+
+def _refuse_if_header_lower(
+    header_row: int,
+    headers: list[object],
+    below: Iterable[tuple[int, list[object]]],
+    column_mapping: Mapping[str, str | None] | None,
+    soort: str | None,
+) -> None:
+    """Refuse as ``KOLOM_ONTBREEKT`` saying where the column names are, when the header
+    misses required columns that one of the rows ``below`` it has."""
+    missing = missing_columns(match_headers(headers, column_mapping).columns, soort)
+    if not missing:
+        return
+    row = header_further_down(below, column_mapping, soort)
+    if row is None:
+        return
+    above = row - header_row
+    raise DeliveryRefused(
+        Code.KOLOM_ONTBREEKT,
+        message(
+            Code.KOLOM_ONTBREEKT,
+            variant="kopregel_lager",
+            rij=row,
+            regels="regel" if above == 1 else f"{above} regels",
+        ),
+        missing_columns=tuple(missing),
+    )

@@ -1,0 +1,47 @@
+"""Refusing a whole delivery (spec 1.6): :class:`DeliveryRefused`.
+
+Reading, evaluating and previewing a delivery raise and catch this one
+exception; the helpers here build the refusals that every reader of a file
+needs (unreadable, empty) and write a size limit as the message gives it.
+"""
+
+from __future__ import annotations
+
+from .codes import Code, message
+
+
+class DeliveryRefused(Exception):
+    """A whole delivery is refused (spec 1.6); nothing of it may be applied.
+
+    ``code`` is a :class:`~vroegsignaal.intake.codes.Code`, ``message`` its
+    Dutch text without personal data; ``missing_columns`` is filled for
+    ``KOLOM_ONTBREEKT``.
+    """
+
+    def __init__(self, code: Code, message_text: str, *, missing_columns: tuple[str, ...] = ()):
+        super().__init__(message_text)
+        self.code = Code(code)
+        self.message = message_text
+        self.missing_columns = missing_columns
+
+    def __repr__(self) -> str:
+        return f"DeliveryRefused({self.code!s}, {self.message!r})"
+
+
+def _unreadable(reason: str) -> DeliveryRefused:
+    return DeliveryRefused(
+        Code.BESTAND_ONLEESBAAR, message(Code.BESTAND_ONLEESBAAR, variant="reden", reden=reason)
+    )
+
+
+def _empty() -> DeliveryRefused:
+    return DeliveryRefused(Code.BESTAND_LEEG, message(Code.BESTAND_LEEG))
+
+
+def _human_size(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            value = n / size
+            text = f"{value:.0f}" if value.is_integer() else f"{value:.1f}".replace(".", ",")
+            return f"{text} {unit}"
+    return f"{n} bytes"
