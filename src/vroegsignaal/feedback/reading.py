@@ -135,7 +135,7 @@ def as_row(event: FeedbackEvent) -> dict:
 
 
 # The creditor's own identifiers: written exactly, unless a spreadsheet could run them
-# (intake.normalise.identifier_safe), so the file can be loaded back into its systems.
+# (intake.spreadsheet_safety.identifier_safe), so the file can be loaded back into its systems.
 CSV_IDENTIFIERS = ("klantnummer", "signaal_id")
 
 

@@ -174,7 +174,7 @@ VARIANTS: dict[tuple[Code, str], str] = {
     ),
     (Code.BESTAND_ONLEESBAAR, "reden"): "Het bestand kan niet worden gelezen: {reden}.",
     (Code.KOLOM_ONTBREEKT, "een"): "Verplichte kolom ontbreekt: {kolommen}.",
-    # A title or an export date above the column names (see parsing.header_further_down).
+    # A title or an export date above the column names (see parsing_table.header_further_down).
     (Code.KOLOM_ONTBREEKT, "kopregel_lager"): (
         "De kolomnamen staan op rij {rij}, maar de eerste regel die niet leeg is moet de "
         "kopregel zijn. Verwijder de {regels} boven de kolomnamen (bijvoorbeeld een titel of "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .codes import Code
@@ -54,9 +54,25 @@ def delivery_report(delivery: Delivery) -> dict:
             {"veld": n.get("veld", ""), "code": n.get("code", ""), "melding": n.get("melding", "")}
             for n in stored.get("opmerkingen", [])
         ],
-        "veiligheidscontrole": stored.get("veiligheidscontrole"),
+        "veiligheidscontrole": _safety_check(delivery, stored.get("veiligheidscontrole")),
         "weigering": stored.get("weigering"),
         "storing": stored.get("storing"),
+    }
+
+
+def _safety_check(delivery: Delivery, held: dict | None) -> dict | None:
+    """Why the safety check held the stand, and, once it was confirmed, when, how and by whom.
+
+    A stand that cleared more than half of the creditor's arrears keeps, after it was
+    applied, the record that it was held and confirmed; the figures stay those of the hold.
+    """
+    if not held or delivery.confirmed_at is None:
+        return held
+    return {
+        **held,
+        "bevestigd_op": timezone.localtime(delivery.confirmed_at),
+        "bevestigd_via": held.get("bevestigd_via", ""),  # before 2026-11-28 not recorded
+        "bevestigd_door": held.get("bevestigd_door", ""),
     }
 
 
@@ -100,6 +116,14 @@ STATUS_SENTENCES = {
     ),
     DeliveryStatus.VERWERKT: _("De achterstanden zijn bijgewerkt; het verslag staat hieronder."),
     DeliveryStatus.AFGEWEZEN: _("Er is niets gewijzigd; waarom staat hieronder."),
+}
+
+
+# How a held stand was confirmed (``services.confirm_delivery``), as the command prints it.
+CONFIRMED_VIA_TEXT = {
+    "portaal": " in het portaal",
+    "api": " met de API",
+    "opdrachtregel": " op de opdrachtregel",
 }
 
 
@@ -159,6 +183,12 @@ def _report_lines(delivery: Delivery) -> list[str]:
             f"Veiligheidscontrole:     {v['af_te_melden']} van {v['open_achterstanden']} open "
             "achterstanden zouden worden afgemeld"
         )
+        if v.get("bevestigd_op"):
+            lines.append(
+                f"                         bevestigd op {v['bevestigd_op']:%Y-%m-%d %H:%M}"
+                + CONFIRMED_VIA_TEXT.get(v["bevestigd_via"], "")
+                + (f" door {v['bevestigd_door']}" if v["bevestigd_door"] else "")
+            )
         if v.get("latere_stand"):
             lines.append(
                 f"                         er is al een stand met een latere peildatum ({v['latere_stand']}) "

@@ -119,6 +119,21 @@ class SafetyCheckSerializer(serializers.Serializer):
         required=False,
         help_text="Alleen als de stand is tegengehouden omdat er al een stand met deze latere peildatum is verwerkt.",
     )
+    bevestigd_op = serializers.DateTimeField(
+        required=False,
+        help_text="Alleen als de tegengehouden stand is bevestigd: wanneer.",
+    )
+    bevestigd_via = serializers.ChoiceField(
+        choices=["portaal", "api", "opdrachtregel", ""],
+        required=False,
+        help_text="Alleen als de tegengehouden stand is bevestigd: waar (leeg bij een bevestiging "
+        "van vóór 28 november 2026).",
+    )
+    bevestigd_door = serializers.CharField(
+        required=False,
+        help_text="Alleen als de tegengehouden stand is bevestigd: in het portaal de gebruikersnaam, "
+        "met de API het begin van de API-sleutel; leeg op de opdrachtregel.",
+    )
 
 
 class NoteSerializer(serializers.Serializer):

@@ -512,6 +512,17 @@ def _not_waiting(delivery: Delivery) -> str:
     }
 
 
+def _confirmed_how(user) -> dict[str, str]:
+    """Where a held stand was confirmed, and by whom, for its report: the creditor's own user
+    in the portal, its API key's prefix, or the operator's command line (nothing about customers)."""
+    api_key = getattr(user, "api_key", None)
+    if api_key is not None:
+        return {"bevestigd_via": "api", "bevestigd_door": api_key.prefix}
+    if getattr(user, "pk", None):
+        return {"bevestigd_via": "portaal", "bevestigd_door": user.get_username()}
+    return {"bevestigd_via": "opdrachtregel", "bevestigd_door": ""}
+
+
 def confirm_delivery(delivery: Delivery, user=None, *, background: bool = False) -> Delivery:
     """The creditor confirms a held ``stand``: it is applied (now, or by the worker)."""
     with transaction.atomic():
@@ -523,8 +534,22 @@ def confirm_delivery(delivery: Delivery, user=None, *, background: bool = False)
         current.confirmed_at = timezone.now()
         current.progress = 70
         current.heartbeat_at = current.confirmed_at
+        current.report = {
+            **current.report,
+            "veiligheidscontrole": {
+                **(current.report.get("veiligheidscontrole") or {}),
+                **_confirmed_how(user),
+            },
+        }
         current.save(
-            update_fields=["status", "confirmed_by", "confirmed_at", "progress", "heartbeat_at"]
+            update_fields=[
+                "status",
+                "confirmed_by",
+                "confirmed_at",
+                "progress",
+                "heartbeat_at",
+                "report",
+            ]
         )
         privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering bevestigd")
         queued = background or current.rows_accepted * 150 > BACKGROUND_FROM_BYTES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -161,6 +162,23 @@ def test_confirm_applies_a_held_stand(world, households, api):
     assert response.status_code == 202
     assert client.get(held["status_url"]).json()["status"] == "verwerkt"
     assert client.post(held["bevestig_url"]).status_code == 409
+
+
+def test_report_of_a_confirmed_stand_says_it_was_held_and_confirmed_with_which_key(
+    world, households, api
+):
+    client = api(world.creditor)
+    post_file(client, stand(range(1, 11)))
+    held = post_file(client, stand(range(1, 3)), peildatum="2026-11-08").json()
+    assert "bevestigd_op" not in held["verslag"]["veiligheidscontrole"]
+    client.post(held["bevestig_url"])
+
+    check = client.get(held["status_url"]).json()["verslag"]["veiligheidscontrole"]
+    key = ApiKey.objects.get(creditor=world.creditor)
+    assert check["open_achterstanden"] == 10 and check["af_te_melden"] == 8  # as when it was held
+    assert check["bevestigd_via"] == "api" and check["bevestigd_door"] == key.prefix
+    confirmed = Delivery.objects.get(pk=held["id"]).confirmed_at
+    assert dt.datetime.fromisoformat(check["bevestigd_op"]) == confirmed
 
 
 def test_key_of_creditor_x_cannot_read_or_confirm_deliveries_of_y(world, households, api):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from vroegsignaal.intake.models import Delivery, DeliveryStatus
 
@@ -81,6 +82,15 @@ def test_confirming_from_the_command_line_applies_the_held_delivery(world, house
     code, out, _ = run("--bevestig", str(held.pk))
     assert code == 0
     assert "Status: verwerkt" in out and "afgemeld 8" in out
+    held.refresh_from_db()
+    confirmed = timezone.localtime(held.confirmed_at)
+    lines = out.splitlines()
+    check = lines.index(
+        "Veiligheidscontrole:     8 van 10 open achterstanden zouden worden afgemeld"
+    )
+    assert lines[check + 1].strip() == (
+        f"bevestigd op {confirmed:%Y-%m-%d %H:%M} op de opdrachtregel"
+    )
 
 
 def test_duplicate_exits_1_with_the_code_and_a_dutch_message(world, households, csv_file):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from tests.factories import UserFactory
 from vroegsignaal.intake import services
@@ -182,6 +184,12 @@ def test_held_delivery_is_confirmed_on_its_page(world, households, browser):
     browser.post(f"/leveringen/{held.pk}/bevestigen/")
     held.refresh_from_db()
     assert held.status == "verwerkt" and held.confirmed_by == world.user
+    # Afterwards the page still says that the safety check held it, and who confirmed it.
+    page = browser.get(f"/leveringen/{held.pk}/").content.decode()
+    when = date_format(timezone.localtime(held.confirmed_at), "j F Y H:i")
+    assert "Tegengehouden: deze stand zou 9 van de 10 openstaande achterstanden afmelden." in page
+    assert f"Bevestigd op {when} in het portaal door {world.user.username}." in page
+    assert "Bevestigen en verwerken" not in page
 
 
 def test_list_shows_own_deliveries_only(world, households, browser):
