@@ -140,6 +140,46 @@ def _audit_outcome(delivery: Delivery, user=None, purpose: str = "levering verwe
             ),
         },
     )
+    log_outcome(delivery)
+
+
+def log_outcome(delivery: Delivery) -> None:
+    """One line in the operator's log per delivery outcome, once it is committed.
+
+    Which delivery, what became of it and its counts; a refusal by its codes. Never a
+    value from the file (no personal data): the message of a refusal is logged only
+    when it has no code, as the system's own texts (declined, replaced) have none.
+    """
+    d = delivery
+    head = (
+        f"Levering {d.pk} van {d.creditor.code} ({d.kind or '-'}, peildatum "
+        f"{d.reference_date.isoformat() if d.reference_date else '-'}, via {d.via})"
+    )
+    rows = (
+        f"{d.rows_received} regels: {d.rows_accepted} geaccepteerd, {d.rows_rejected} afgewezen, "
+        f"{d.rows_outside_covenant} buiten convenant"
+    )
+    if d.status == S.VERWERKT:
+        outcome = (
+            f"verwerkt; {rows}; achterstanden nieuw {d.arrears_new}, gewijzigd "
+            f"{d.arrears_changed}, afgemeld {d.arrears_cleared}"
+        )
+    elif d.status == S.WACHT_OP_BEVESTIGING:
+        check = d.report.get("veiligheidscontrole") or {}
+        why = (
+            f"er is al een stand met peildatum {check['latere_stand']}"
+            if check.get("latere_stand")
+            else f"{check.get('af_te_melden')} van {check.get('open_achterstanden')} open "
+            "achterstanden zouden worden afgemeld"
+        )
+        outcome = f"wacht op bevestiging ({why}); {rows}"
+    else:
+        refusal = d.report.get("weigering") or {}
+        codes = ", ".join(refusal.get("codes") or [])
+        outcome = f"afgewezen ({codes or refusal.get('melding', '')})"
+    seconds = (timezone.now() - d.received_at).total_seconds()
+    line = f"{head}: {outcome}; " + f"{seconds:.1f}".replace(".", ",") + " s na ontvangst"
+    transaction.on_commit(lambda: log.info("%s", line))
 
 
 def _finish_refused(delivery: Delivery, evaluation: Evaluation | None, refusal: dict) -> Delivery:

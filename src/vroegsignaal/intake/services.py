@@ -87,6 +87,7 @@ from .processing import (
     _later_stand_date,
     _note_failure,
     expire_held_deliveries,
+    log_outcome,
 )
 from .rejected import (
     REJECTED_ROWS_HEADER,
@@ -236,7 +237,8 @@ def receive_delivery(
                 if earlier is not None:
                     refusal = _refusal(
                         Code.LEVERING_DUBBEL,
-                        f"{message(Code.LEVERING_DUBBEL)} Zelfde inhoud als levering {earlier.pk}.",
+                        f"{message(Code.LEVERING_DUBBEL)} Zelfde inhoud als levering {earlier.pk}."
+                        + _EARLIER_NOT_DONE.get(earlier.status, ""),
                     )
             delivery = Delivery.objects.create(
                 creditor=creditor,
@@ -281,6 +283,17 @@ def receive_delivery(
         return process_delivery(delivery.pk)
     delivery.refresh_from_db()
     return delivery
+
+
+# LEVERING_DUBBEL of a delivery that has no outcome yet: what to do with that one instead
+# (a sender whose upload or command broke off sends the file again).
+_EARLIER_NOT_DONE = {
+    S.ONTVANGEN: " Die is nog niet verwerkt: wacht tot ze klaar is, of verwerk haar opnieuw als "
+    "ze stilstaat.",
+    S.IN_BEHANDELING: " Die wordt nog verwerkt: wacht tot ze klaar is, of verwerk haar opnieuw "
+    "als ze stilstaat.",
+    S.WACHT_OP_BEVESTIGING: " Die wacht op bevestiging: bevestig of weiger die levering.",
+}
 
 
 def _earlier_same_delivery(
@@ -575,5 +588,6 @@ def decline_delivery(delivery: Delivery, user=None) -> Delivery:
         staged, current.staged_name = current.staged_name, ""
         current.save()
         privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering niet bevestigd")
+        log_outcome(current)
     _remove_staged(staged)
     return current

@@ -239,6 +239,30 @@ def test_a_stand_that_clears_exactly_half_is_applied(world, households):
     assert delivery.arrears_cleared == 5
 
 
+def test_sending_a_held_stand_again_says_it_waits_for_confirmation(world, households):
+    deliver(world, stand(range(1, 11)))
+    held = deliver(world, stand(range(1, 5)), reference_date=dt.date(2026, 11, 8))
+    again = deliver(world, stand(range(1, 5)), reference_date=dt.date(2026, 11, 8))
+    assert again.report["weigering"] == {
+        "codes": ["LEVERING_DUBBEL"],
+        "melding": "Dit bestand is al eerder aangeleverd; er is niets gewijzigd. Zelfde inhoud als "
+        f"levering {held.pk}. Die wacht op bevestiging: bevestig of weiger die levering.",
+    }
+
+
+def test_sending_again_a_delivery_that_was_not_processed_yet_says_so(
+    world, households, monkeypatch
+):
+    monkeypatch.setattr(services, "_enqueue", lambda pk: None)  # no worker takes it up
+    queued = deliver(world, stand(range(1, 11)), background=True)
+    assert queued.status == S.ONTVANGEN
+    again = deliver(world, stand(range(1, 11)))
+    assert again.report["weigering"]["melding"].endswith(
+        f"Zelfde inhoud als levering {queued.pk}. Die is nog niet verwerkt: wacht tot ze klaar "
+        "is, of verwerk haar opnieuw als ze stilstaat."
+    )
+
+
 def test_confirming_a_held_stand_applies_it(world, households):
     deliver(world, stand(range(1, 11)))
     held = deliver(world, stand(range(1, 5)), reference_date=dt.date(2026, 11, 8))
