@@ -75,12 +75,17 @@ def case_list(
     return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
+# What a case list shows of the household besides the case: its buurt (a worker plans visits
+# by area), not who lives there or the address; and only while the case is open.
+LIST_RELATED = ("household__address__buurt",)
+
+
 def case_page(cases: QuerySet[Case], number, size: int) -> Page:
     """One page of a case list: the ids sorted on the case table alone, then those cases
     with their team and worker (joining first would join every case of the city to sort)."""
     page = Paginator(cases.values_list("pk", flat=True), size).get_page(number)
     ids = list(page.object_list)
-    rows = Case.objects.select_related("team", "worker").in_bulk(ids)
+    rows = Case.objects.select_related("team", "worker", *LIST_RELATED).in_bulk(ids)
     page.object_list = [rows[i] for i in ids if i in rows]
     return page
 
@@ -118,7 +123,7 @@ def home_cases(user, today: dt.date) -> HomeCases | None:
     """What a case worker's home page starts with: overdue, then due-soon cases."""
     if not may_work_cases(user):
         return None
-    qs = cases_for(user)
+    qs = cases_for(user).select_related(*LIST_RELATED)
     return HomeCases(
         overdue=list(overdue(qs, today)[:HOME_LIMIT]),
         due_soon=list(due_soon(qs, today)[:HOME_LIMIT]),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vroegsignaal.cases import services
-from vroegsignaal.cases.models import Case, ContactAttempt
+from vroegsignaal.cases.models import Case, ContactAttempt, Outcome
 from vroegsignaal.privacy.models import AuditEvent
 
 from .conftest import make_signal
@@ -98,6 +98,27 @@ def test_worker_list_shows_only_own_teams_cases(
     verified_client(worker)
     response = client.get(reverse("cases:list"))
     assert [case.pk for case, _ in response.context["rows"]] == [own.pk]
+
+
+def test_case_list_names_the_buurt_of_an_open_case_only(
+    client, verified_client, world, worker, team, coordinator
+):
+    open_case = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
+    closed = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
+    services.close_case(closed, worker, Outcome.GEEN_REACTIE, on=dt.date(2026, 3, 20))
+    verified_client(worker)
+
+    def buurt_cell(case) -> str:
+        body = client.get(reverse("cases:list"), {"toon": "alle"}).content.decode()
+        row = body[body.index(reverse("cases:detail", kwargs={"case_id": case.pk})) :]
+        return re.search(r'<td class="utrecht-table__cell">(.*?)</td>', row).group(1)
+
+    assert buurt_cell(open_case) == "Oude Dorp"  # where the worker will go
+    assert buurt_cell(closed) == "—"  # a closed case no longer says where the household lives
 
 
 def test_overdue_cases_come_first_on_the_home_page(
