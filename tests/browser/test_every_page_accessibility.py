@@ -395,6 +395,7 @@ PAGES: dict[str, list[Page]] = {
         HELD_DELIVERY,
         Page("intake:detail", lambda w: {"delivery_id": w.refused.pk}, state="afgewezen"),
         Page("intake:detail", lambda w: {"delivery_id": w.stalled.pk}, state="stilgevallen"),
+        Page("intake:detail", lambda w: {"delivery_id": w.confirmed.pk}, state="bevestigd"),
         Page("feedback:list"),
         Page("feedback:list", query="?van=gisteren", state="met fouten"),
         Page("cases:list", state="403", status=403),
@@ -575,6 +576,18 @@ def build_world(files: Path) -> World:
         user=creditor_user,
     )
     assert world.held.status == DeliveryStatus.WACHT_OP_BEVESTIGING
+    # Another older stand, held and then confirmed: applied late, it changes nothing of the
+    # later stands; its page keeps the record of the hold and the confirmation.
+    confirmed = intake.receive_delivery(
+        creditor,
+        stands[0],
+        filename=stands[0].name,
+        reference_date=dt.date.fromisoformat(stands[0].stem) + dt.timedelta(days=21),
+        via=Via.UPLOAD,
+        user=creditor_user,
+    )
+    world.objects["confirmed"] = intake.confirm_delivery(confirmed, creditor_user)
+    assert world.confirmed.status == DeliveryStatus.VERWERKT and world.confirmed.confirmed_at
     # The latest stand again: refused as a duplicate.
     world.objects["refused"] = intake.receive_delivery(
         creditor, stands[-1], filename=stands[-1].name, reference_date=dt.date.fromisoformat(stands[-1].stem),
