@@ -68,14 +68,14 @@ def purge_unsignalled_arrears(
     return delete_set(expired, counts=counts)
 
 
-def _purge_closed_keys(municipality, *, before: dt.date, counts=None) -> int:
+def _purge_closed_keys(municipality, *, before: dt.date, counts=None) -> None:
     """Delete the :class:`~.models.ClosedKey` rows routed to ``municipality`` from before ``before``."""
     from vroegsignaal.privacy.retention import delete_set
 
     closed = ClosedKey.objects.filter(municipality=municipality, reference_date__lt=before)
     # Counted as ``households.closedkey``: retention reports them as a category of their own
     # ("afmeldingen_zonder_achterstand").
-    return delete_set(closed, counts=counts)
+    delete_set(closed, counts=counts)
 
 
 def purge_unused_persons_and_households(municipality, *, counts=None) -> tuple[int, int]:

@@ -268,7 +268,7 @@ def _kid_or_unknown(token: str) -> str:
 def _check_blind_index(report: KeyCheck, using: str, sample: int = SAMPLE_SIZE) -> None:
     """Compute the stored birth-date index of a few persons again: equal only with the same key."""
     from vroegsignaal.households.models import Person
-    from vroegsignaal.households.services import BIRTH_DATE_CONTEXT
+    from vroegsignaal.households.selectors import birth_date_index
 
     persons = Person.objects.using(using)
     half = max(1, sample // 2)
@@ -281,7 +281,7 @@ def _check_blind_index(report: KeyCheck, using: str, sample: int = SAMPLE_SIZE) 
         except crypto.DecryptionError:
             continue  # the field key does not fit: reported by the column check
         report.blind_index_checked += 1
-        if crypto.blind_index(birth_date.isoformat(), context=BIRTH_DATE_CONTEXT) != stored:
+        if birth_date_index(birth_date) != stored:
             report.blind_index_mismatches += 1
 
 
