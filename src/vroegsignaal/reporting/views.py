@@ -203,6 +203,8 @@ def household_detail(request, household_id: int):
         "deadline": deadline,
         "explanation": shown_explanation(signal, deadline=deadline) if signal else "",
         "earlier_signals": signals[1:] if signal else signals,
+        # A wijkteam sees the signals given to it (its scope); the list is not all there was.
+        "sees_all_signals": request.user.role == Role.COORDINATOR,
         "to_pick_up": to_pick_up,
         "teams": list(scoped(request.user, Team).only("id", "name")) if to_pick_up else [],
         "not_picked_up_reasons": services.not_picked_up_reasons() if to_pick_up else [],

@@ -173,6 +173,24 @@ def test_worker_opens_the_household_of_a_case_of_own_team(town, client, verified
     assert "Bakker" in response.content.decode()
 
 
+def test_worker_is_told_that_earlier_signals_of_other_teams_are_not_shown(
+    town, client, verified_client
+):
+    """The explanation may say "herhaald"; "Geen eerdere signalen" would then be untrue."""
+    household = town.household()
+    town.signal(household, status="vervallen", signal_date=dt.date(2025, 6, 1))
+    _case_of(town, household, town.team)
+    verified_client(_worker(town))
+    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    assert "Geen eerdere signalen." not in body
+    assert "Eerdere signalen die niet aan uw wijkteam waren toegewezen, ziet alleen de" in body
+    assert "1 juni 2025" not in body
+
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    assert "1 juni 2025" in body and "ziet alleen de coördinator" not in body
+
+
 def test_worker_gets_404_for_the_household_of_another_teams_case(town, client, verified_client):
     from tests.factories import TeamFactory
 
