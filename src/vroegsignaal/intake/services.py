@@ -269,6 +269,8 @@ def receive_delivery(
                     **({"weigering": refusal["codes"]} if refusal else {}),
                 },
             )
+            if refusal:
+                log_outcome(delivery)  # refused on receipt (LEVERING_DUBBEL, BESTAND_TE_GROOT, …)
             queued = refusal is None and (background or staged.size > BACKGROUND_FROM_BYTES)
             if queued:
                 _enqueue(delivery.pk)

@@ -63,6 +63,16 @@ def test_a_refused_delivery_is_logged_with_its_codes_and_no_value_from_the_file(
     assert "Geheimnaam" not in lines[0] and "0000XX" not in lines[0] and "K-0" not in lines[0]
 
 
+def test_a_delivery_refused_on_receipt_is_logged_too(world, households, outcome_lines):
+    outcome_lines(world, stand(range(1, 11)))
+    again, lines = outcome_lines(world, stand(range(1, 11)))
+    assert again.status == "afgewezen"
+    assert lines == [
+        f"Levering {again.pk} van WOONBRUG (stand, peildatum 2026-11-01, via cli): "
+        f"afgewezen (LEVERING_DUBBEL); {lines[0].rsplit('; ', 1)[1]}"
+    ]
+
+
 def test_a_held_stand_says_why_and_its_confirmation_and_decline_are_logged(
     world, households, outcome_lines
 ):
