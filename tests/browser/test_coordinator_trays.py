@@ -122,6 +122,9 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(
     assert "," in legend and not re.search(r"\d\.\d", legend), (
         f"the legend writes decimals the Dutch way: {legend!r}"
     )
+    # Leaflet's zoom buttons speak the page's language, not "Zoom in".
+    assert page.get_by_role("button", name="Inzoomen").is_visible()
+    assert page.get_by_role("button", name="Uitzoomen").is_visible()
     screenshot("reporting-map")
     page.locator("#vs-map path.leaflet-interactive").first.click()
     page.get_by_text(f"Alleen signalen in {town.buurt.name}").wait_for()

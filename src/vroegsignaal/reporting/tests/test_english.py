@@ -173,7 +173,8 @@ def test_map_page_speaks_english_when_chosen(town_with_signals, client, verified
         "Signals by neighbourhood", "Show districts", "Open signals per 1,000 households (CBS).",
         "Open signals by area", "Area", "Households",
         'data-tooltip="{naam}: {signalen} signals, {per_1000} per 1,000 households"',
-        'data-unknown="unknown"', 'data-decimal="."',
+        'data-unknown="unknown"', 'data-decimal="."', 'data-zoom-in="Zoom in"',
+        'data-zoom-out="Zoom out"',
     ):  # fmt: skip
         assert text in body, text
     # The sort links' keys are codes (sorteer=huishoudens), not text.

@@ -6,7 +6,14 @@
   // The page's language comes in data attributes of the map element (map.html): the tooltip text
   // with {naam}, {signalen} and {per_1000}, the word for an unknown rate, and the decimal
   // separator (10,9 in Dutch, 10.9 in English, as in the table under the map).
-  var TEXT = { tooltip: "{naam}: {signalen} signalen, {per_1000} per 1.000 huishoudens", unknown: "onbekend", decimal: "," };
+  // Leaflet's own zoom buttons are named in English ("Zoom in"): they get the page's words too.
+  var TEXT = {
+    tooltip: "{naam}: {signalen} signalen, {per_1000} per 1.000 huishoudens",
+    unknown: "onbekend",
+    decimal: ",",
+    zoomIn: "Inzoomen",
+    zoomOut: "Uitzoomen"
+  };
 
   function local(value) { return String(value).replace(".", TEXT.decimal); }
 
@@ -41,7 +48,8 @@
   }
 
   function draw(element, collection) {
-    var map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+    var map = L.map(element, { attributionControl: false, zoomControl: false, zoomSnap: 0.25 });
+    L.control.zoom({ zoomInTitle: TEXT.zoomIn, zoomOutTitle: TEXT.zoomOut }).addTo(map);
     var limits = breaks(collection.features.map(function (f) { return f.properties.per_1000; }));
     var layer = L.geoJSON(collection, {
       style: function (feature) {
@@ -85,6 +93,8 @@
     TEXT.tooltip = element.dataset.tooltip || TEXT.tooltip;
     TEXT.unknown = element.dataset.unknown || TEXT.unknown;
     TEXT.decimal = element.dataset.decimal || TEXT.decimal;
+    TEXT.zoomIn = element.dataset.zoomIn || TEXT.zoomIn;
+    TEXT.zoomOut = element.dataset.zoomOut || TEXT.zoomOut;
     fetch(element.dataset.geojsonUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
       .then(function (r) { return r.json(); })
       .then(function (collection) { draw(element, collection); });
