@@ -289,11 +289,10 @@ def receive_delivery(
 
 # LEVERING_DUBBEL of a delivery that has no outcome yet: what to do with that one instead
 # (a sender whose upload or command broke off sends the file again).
+_STILL_RUNNING = ": wacht tot ze klaar is, of verwerk haar opnieuw als ze stilstaat."
 _EARLIER_NOT_DONE = {
-    S.ONTVANGEN: " Die is nog niet verwerkt: wacht tot ze klaar is, of verwerk haar opnieuw als "
-    "ze stilstaat.",
-    S.IN_BEHANDELING: " Die wordt nog verwerkt: wacht tot ze klaar is, of verwerk haar opnieuw "
-    "als ze stilstaat.",
+    S.ONTVANGEN: " Die is nog niet verwerkt" + _STILL_RUNNING,
+    S.IN_BEHANDELING: " Die wordt nog verwerkt" + _STILL_RUNNING,
     S.WACHT_OP_BEVESTIGING: " Die wacht op bevestiging: bevestig of weiger die levering.",
 }
 
