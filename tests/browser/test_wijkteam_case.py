@@ -18,6 +18,16 @@ from vroegsignaal.signals.tests.conftest import world  # noqa: F401 - the fixtur
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+ROW_EDGES = """() => {
+  const row = document.querySelector('.case-row--overdue');
+  const style = (el) => getComputedStyle(el);
+  return {
+    stripe: parseFloat(style(row.cells[0]).borderInlineStartWidth),
+    header_line: parseFloat(style(row.querySelector('th')).borderBottomWidth),
+    cell_line: parseFloat(style(row.querySelector('td')).borderBottomWidth),
+  };
+}"""
+
 
 def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     page,
@@ -58,6 +68,11 @@ def test_worker_sees_the_overdue_case_logs_a_home_visit_and_records_the_outcome(
     page.wait_for_load_state("networkidle")
     on_home = violations.count(f"{live_server.url}/")
     assert page.get_by_text("Termijn verstreken").first.is_visible()
+    # The overdue row carries its stripe, and its header cell the same line below it as the
+    # other cells (the table's separate borders once drew neither).
+    row = page.evaluate(ROW_EDGES)
+    assert row["stripe"] == pytest.approx(6, abs=0.5)
+    assert row["header_line"] == row["cell_line"] > 0
     screenshot("cases-home")
 
     page.get_by_role("link", name=f"Zaak {case.pk}").first.click()
