@@ -55,6 +55,13 @@ def test_coordinator_reads_the_monitor_and_downloads_figures_and_ddas(
     page.get_by_role("heading", name="Kerncijfers maart 2026").wait_for()
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 1")
     screenshot("reporting-monitor")
+    # On a laptop's screen (1280 px) all thirteen key figures are in view, not scrolled out of it.
+    shown, wide = page.evaluate(
+        "() => { const d = document.querySelector('.timeline-wrap[aria-labelledby=kern]');"
+        " return [d.clientWidth, d.scrollWidth]; }"
+    )
+    assert page.viewport_size["width"] == 1280
+    assert wide <= shown
 
     page.get_by_label("Maand", exact=True).select_option("2026-02")
     page.get_by_role("button", name="Tonen").click()
