@@ -186,7 +186,7 @@ def test_mutatie_needs_its_status_column(world, households, csv_file):
     assert "KOLOM_ONTBREEKT" in err and "status" in err
 
 
-def test_a_queued_delivery_prints_its_status_and_how_to_follow_it_without_a_report_of_zeros(
+def test_niet_wachten_hands_a_large_delivery_over_and_prints_how_to_follow_it(
     world, households, csv_file, monkeypatch
 ):
     from vroegsignaal.intake import services
@@ -194,7 +194,12 @@ def test_a_queued_delivery_prints_its_status_and_how_to_follow_it_without_a_repo
     monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
     monkeypatch.setattr(services, "_enqueue", lambda delivery_id: None)  # no worker runs it here
     code, out, err = run(
-        csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+        csv_file(stand(range(1, 4))),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+        "--niet-wachten",
     )
     delivery = Delivery.objects.get()
     assert code == 0, err
@@ -202,3 +207,60 @@ def test_a_queued_delivery_prints_its_status_and_how_to_follow_it_without_a_repo
     assert f"Levering {delivery.pk} — schuldeiser WOONBRUG" in out and "Status: ontvangen" in out
     assert "Regels ontvangen" not in out and "Achterstanden:" not in out
     assert f"vroegsignaal deliver --opnieuw {delivery.pk} --wacht" in out
+
+
+def test_a_large_delivery_is_followed_to_its_refusal_so_a_batch_job_sees_exit_1(
+    world, households, csv_file, monkeypatch
+):
+    """Queued for the worker (beyond BACKGROUND_FROM_BYTES), the command once exited 0 at once,
+    whatever became of the delivery."""
+    from vroegsignaal.intake import services
+    from vroegsignaal.intake.management.commands import deliver
+
+    monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", queued.append)
+    # The "worker" takes the delivery up while the command waits.
+    monkeypatch.setattr(
+        deliver.time, "sleep", lambda seconds: [services.process_delivery(pk) for pk in queued]
+    )
+    bad = [row(i, postcode="12") for i in range(1, 4)]  # every row rejected: TE_VEEL_FOUTEN
+    code, out, err = run(
+        csv_file(csv_bytes(bad)), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+    )
+    assert code == 1, out
+    assert Delivery.objects.get().status == DeliveryStatus.AFGEWEZEN
+    assert "TE_VEEL_FOUTEN" in err
+
+
+def test_a_queued_delivery_no_worker_takes_up_stops_the_wait_with_exit_3(
+    world, households, csv_file, monkeypatch, settings
+):
+    from vroegsignaal.intake import services
+
+    monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
+    monkeypatch.setattr(services, "_enqueue", lambda delivery_id: None)  # no worker runs it here
+    settings.DELIVERY_STALLED_AFTER = 0
+    code, _, err = run(
+        csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+    )
+    delivery = Delivery.objects.get()
+    assert code == 3
+    assert delivery.status == DeliveryStatus.ONTVANGEN
+    assert f"Geen worker heeft levering {delivery.pk} opgepakt sinds" in err
+    assert f"vroegsignaal deliver --opnieuw {delivery.pk} --forceer" in err
+
+
+def test_wacht_and_niet_wachten_together_is_a_wrong_invocation(world, households, csv_file):
+    code, _, err = run(
+        csv_file(stand(range(1, 4))),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+        "--wacht",
+        "--niet-wachten",
+    )
+    assert code == 2
+    assert "niet beide" in err
+    assert not Delivery.objects.exists()

@@ -1,9 +1,12 @@
-"""``vroegsignaal deliver FILE --creditor CODE [--peildatum YYYY-MM-DD] [--soort stand|mutatie] [--wacht]``.
+"""``vroegsignaal deliver FILE --creditor CODE [--peildatum YYYY-MM-DD] [--soort stand|mutatie] [--niet-wachten]``.
 
 Exit status: 0 when the delivery was applied or is held for confirmation (or,
-without ``--wacht``, queued for the worker); 1 when it was refused (the codes
-and the Dutch message are printed); 2 for a wrong invocation; 3 when
-processing broke off (nothing changed; ``--opnieuw ID`` processes it again).
+with ``--niet-wachten``, queued for the worker); 1 when it was refused (the
+codes and the Dutch message are printed); 2 for a wrong invocation; 3 when
+processing broke off or no worker took the queued delivery up (nothing
+changed; ``--opnieuw ID`` processes it again). A file the service queues for
+the worker (one beyond ``BACKGROUND_FROM_BYTES``) is followed to its outcome,
+so that a batch job's exit status tells whether the delivery was refused.
 ``--opnieuw ID`` takes only a stalled delivery (a failure noted, or no
 progress for ``DELIVERY_STALLED_AFTER`` seconds); with ``--wacht`` it follows
 one still running, ``--forceer`` takes it at once (the worker is known dead).
@@ -17,7 +20,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from vroegsignaal.intake import services
 from vroegsignaal.intake.fields import Soort
@@ -48,7 +51,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wacht",
             action="store_true",
-            help="wacht tot een levering die op de achtergrond wordt verwerkt klaar is",
+            help="met --opnieuw: volg een levering die op de achtergrond wordt verwerkt tot ze klaar is "
+            "(een nieuwe levering wordt altijd gevolgd, tenzij --niet-wachten)",
+        )
+        parser.add_argument(
+            "--niet-wachten",
+            action="store_true",
+            help="geef een grote levering aan de worker door en stop meteen, zonder haar uitkomst "
+            "(afsluitcode 0 zodra ze in de wachtrij staat)",
         )
         parser.add_argument(
             "--opnieuw",
@@ -76,8 +86,13 @@ class Command(BaseCommand):
 
     def _handle(self, options):
         try:
+            if options["wacht"] and options["niet_wachten"]:
+                raise CommandError("Geef --wacht of --niet-wachten, niet beide.")
             delivery = self._run(options)
-            if options["wacht"]:
+            # A new delivery (or a confirmation) the service queued is followed to its outcome, so
+            # the exit status says whether it was refused; --opnieuw follows only with --wacht.
+            follow = options["opnieuw"] is None and not options["niet_wachten"]
+            if options["wacht"] or follow:
                 delivery = self._wait(delivery)
         except CommandError as error:
             self.stderr.write(str(error))
@@ -170,6 +185,15 @@ class Command(BaseCommand):
     def _wait(self, delivery: Delivery) -> Delivery:
         last = None
         while delivery.is_running:
+            waiting = delivery.waiting_since()
+            if waiting is not None:
+                self.stderr.write(
+                    f"Geen worker heeft levering {delivery.pk} opgepakt sinds "
+                    f"{timezone.localtime(waiting):%d-%m-%Y %H:%M}; er is nog niets mee gedaan. Start "
+                    "'vroegsignaal db_worker', of verwerk haar hier met: "
+                    f"vroegsignaal deliver --opnieuw {delivery.pk} --forceer"
+                )
+                sys.exit(EXIT_BROKEN)
             if delivery.is_stalled:
                 self.stderr.write(
                     f"De verwerking van levering {delivery.pk} staat stil; verwerk haar opnieuw met: "
