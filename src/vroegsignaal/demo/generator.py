@@ -701,7 +701,7 @@ TRUTH_NOTE = (
     "peildatum, met de regels van die gemeente uit config.yaml. Een achterstand telt mee als zij zichtbaar is "
     "(convenant), 0..max_age_days oud is en het bedrag >= min_amount_eur. meervoudig: >= min_creditors "
     "verschillende schuldeisers (per organisatie, of per soort bij count_distinct: type); enkelvoudig: één (alleen "
-    "met single_signals). nieuw: het adres was op de vorige peildatum niet gesignaleerd. herhaald: het adres was "
+    "met single_signals, of bij een crisis). nieuw: het adres was op de vorige peildatum niet gesignaleerd. herhaald: het adres was "
     "gesignaleerd op een peildatum binnen repeat_window_days vóór het begin van de huidige reeks aaneengesloten "
     "signaleringen (signaal_sinds). schuldverschuiving: een meetellende achterstand bij schuldeiser B begon binnen "
     "debt_swap_window_days van het interval [laatste peildatum met, eerste peildatum zonder] een achterstand bij een "

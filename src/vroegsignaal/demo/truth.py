@@ -16,8 +16,9 @@ Definitions (per address, i.e. per household as the system keys it):
   ``max_age_days``, and amount ≥ ``min_amount_eur``.
 - the address is *signalled* when its counting arrears come from at least
   ``min_creditors`` distinct creditors (``meervoudig``) or, with
-  ``single_signals``, from one (``enkelvoudig``). Distinct by organisation,
-  or by creditor type when ``count_distinct`` is ``type``.
+  ``single_signals`` or when one of them is a crisis, from one
+  (``enkelvoudig``). Distinct by organisation, or by creditor type when
+  ``count_distinct`` is ``type``.
 - *run*: consecutive delivered peildata on which the address is signalled;
   ``nieuw`` marks the first peildatum of a run.
 - *herhaald*: the address was signalled on a delivered peildatum that lies
@@ -129,7 +130,8 @@ def evaluate_address(
         counting = counting_arrears(history[m], peildata[m], rules)
         distinct = _distinct(counting, rules)
         multiple = distinct >= rules.min_creditors
-        if not (multiple or (rules.single_signals and distinct >= 1)):
+        crisis = any(a.crisis for a in counting)
+        if not (multiple or (rules.single_signals and distinct >= 1) or crisis):
             continue
         signalled[m] = True
         run_start[m] = run_start[m - 1] if m > 0 and signalled[m - 1] else m
@@ -147,7 +149,7 @@ def evaluate_address(
         out[m] = Signal(
             month=m,
             soort="meervoudig" if multiple else "enkelvoudig",
-            crisis=any(a.crisis for a in counting),
+            crisis=crisis,
             herhaald=herhaald,
             schuldverschuiving=swap,
             nieuw=start == m,

@@ -259,7 +259,8 @@ def figures(
     counting: pl.DataFrame, swaps: pl.DataFrame, rules: RuleValues, reference_date: dt.date
 ) -> pl.DataFrame:
     """Per household with counting arrears: kind, counts, amount, oldest start, crisis, debt swap,
-    whether the household ``qualifies`` for a new signal (meervoudig or enkelvoudig), and
+    whether the household ``qualifies`` for a new signal (meervoudig or enkelvoudig; a crisis
+    always does, since Wgs art. 4(2) leaves the municipality no choice), and
     ``signalled_on``: the newest peildatum (up to ``reference_date``) on which a creditor
     confirmed one of its counting arrears — deliveries of one peildatum arrive one by one,
     and an arrear not yet confirmed may still be cleared on it."""
@@ -284,7 +285,7 @@ def figures(
         .with_columns(
             pl.when(multiple).then(pl.lit(MEERVOUDIG)).otherwise(pl.lit(ENKELVOUDIG)).alias("kind"),
             pl.col("debt_swap").fill_null(False),
-            (multiple | single).alias("qualifies"),
+            (multiple | single | pl.col("crisis")).alias("qualifies"),
         )
         .select(list(FIGURES_SCHEMA))
         .cast(FIGURES_SCHEMA)

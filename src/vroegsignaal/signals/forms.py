@@ -76,7 +76,8 @@ RULES: list[Rule] = [
         _("Enkelvoudige signalen"),
         _("Enkelvoudige signalen"),
         _(
-            "Aan: een achterstand bij één schuldeiser geeft ook een signaal, in een eigen werkbakje."
+            "Aan: een achterstand bij één schuldeiser geeft ook een signaal, in een eigen werkbakje. "
+            "Een crisis geeft altijd een signaal."
         ),
     ),
     Rule(
@@ -84,8 +85,8 @@ RULES: list[Rule] = [
         _("Geen enkelvoudig signaal bij deze soorten schuldeisers"),
         _("Geen enkelvoudig signaal bij"),
         _(
-            "Een achterstand bij een aangevinkte soort geeft alleen samen met andere schuldeisers een signaal: "
-            "voor een meervoudig signaal telt hij wel mee."
+            "Een achterstand bij een aangevinkte soort geeft alleen samen met andere schuldeisers een signaal "
+            "(een crisis altijd): voor een meervoudig signaal telt hij wel mee."
         ),
     ),
     Rule(

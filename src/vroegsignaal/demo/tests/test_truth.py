@@ -73,7 +73,8 @@ def _recompute(world) -> tuple[dict, dict]:
                 ]
                 kinds = {v[1] if rule["count_distinct"] == "type" else v[0] for v in counting}
                 multiple = len(kinds) >= rule["min_creditors"]
-                is_signal = multiple or (rule["single_signals"] and len(kinds) >= 1)
+                crisis = any(v[5] for v in counting)
+                is_signal = multiple or (rule["single_signals"] and len(kinds) >= 1) or crisis
                 signalled.append(is_signal)
                 run_start.append(
                     (run_start[-1] if m and signalled[m - 1] else m) if is_signal else None
@@ -95,7 +96,7 @@ def _recompute(world) -> tuple[dict, dict]:
                 )
                 signals[(peildata[m].isoformat(), key)] = {
                     "soort": "meervoudig" if multiple else "enkelvoudig",
-                    "crisis": "ja" if any(v[5] for v in counting) else "nee",
+                    "crisis": "ja" if crisis else "nee",
                     "herhaald": "ja" if herhaald else "nee",
                     "schuldverschuiving": "ja" if swap else "nee",
                     "nieuw": "ja" if start == m else "nee",

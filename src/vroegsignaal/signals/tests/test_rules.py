@@ -95,6 +95,22 @@ def test_single_signals_switched_off_raise_nothing_for_one_creditor():
     assert raised([arrear()], RuleValues(single_signals=False)) is None
 
 
+def test_a_crisis_at_one_creditor_is_signalled_with_single_signals_switched_off():
+    """Wgs art. 4(2) obliges the municipality to act on a crisis: the switch is for ordinary arrears."""
+    signal = raised([arrear(crisis=True, reason="ontruiming")], RuleValues(single_signals=False))
+    assert (signal["kind"], signal["crisis"]) == ("enkelvoudig", True)
+
+
+def test_a_crisis_at_an_excluded_creditor_type_is_signalled():
+    rules = RuleValues(single_signal_excluded_types=("Zorg",))
+    signal = raised([arrear(creditor="ZORGZUID", crisis=True)], rules)
+    assert (signal["kind"], signal["crisis"]) == ("enkelvoudig", True)
+
+
+def test_a_crisis_outside_the_age_window_still_raises_nothing():
+    assert raised([arrear(age=101, crisis=True)], RuleValues(single_signals=False)) is None
+
+
 def test_single_signals_switched_off_still_raise_multiple_signals():
     rules = RuleValues(single_signals=False)
     assert (
