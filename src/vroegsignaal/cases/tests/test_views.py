@@ -758,3 +758,31 @@ def test_a_form_sent_to_a_closed_case_says_why_nothing_changed(
         "kan niet meer veranderen" in response.content.decode()
         and not ContactAttempt.objects.exists()
     )
+
+
+def test_a_closed_case_says_which_deadline_was_not_met_instead_of_leaving_a_bare_date(
+    client, verified_client, coordinator, crisis_signal
+):
+    """Once closed, the page is a record: a deadline date alone read as a task still to do."""
+    from vroegsignaal.cases.models import OfferAnswer
+
+    case = services.pick_up_signal(crisis_signal, coordinator, on=dt.date(2026, 3, 2))
+    services.record_offer(
+        case,
+        coordinator,
+        made_on=dt.date(2026, 3, 2),
+        answer=OfferAnswer.AANVAARD,
+        answered_on=dt.date(2026, 3, 3),
+    )
+    page = lambda: re.sub(  # noqa: E731
+        r"\s+",
+        " ",
+        client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode(),
+    )
+    verified_client(coordinator)
+    assert "niet gevoerd" not in page() and "geen contact gelegd" not in page()
+
+    services.close_case(case, coordinator, Outcome.GEEN_CONTACT, on=dt.date(2026, 3, 20))
+    text = re.search(r'<dl class="case-facts">.*?</dl>', page()).group(0)
+    assert "31 maart 2026 — niet gevoerd" in text
+    assert "4 maart 2026 — geen contact gelegd" in text
