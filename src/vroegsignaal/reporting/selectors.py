@@ -276,9 +276,14 @@ def priority_points() -> dict:
 
 
 def trays_with_counts(trays, signals: QuerySet[Signal]) -> list[dict]:
-    """Each tray with its number of open signals (one query for all counts)."""
+    """Each tray with its number of open signals (one query for all counts).
+
+    The ordering is cleared first: Django groups by the ordering's columns too, so a
+    filtered (sorted) queryset would count each signal as a group of its own.
+    """
     counts = dict(
         signals.filter(status__in=OPEN_STATUSES, tray__isnull=False)
+        .order_by()
         .values("tray_id")
         .annotate(n=Count("id"))
         .values_list("tray_id", "n")
@@ -380,6 +385,7 @@ def neighbourhood_rates(neighbourhoods, signals: QuerySet[Signal], kind: str) ->
     )
     counts = dict(
         signals.filter(status__in=OPEN_STATUSES)
+        .order_by()  # an ordering would join the GROUP BY (see trays_with_counts)
         .values(path)
         .annotate(n=Count("id"))
         .values_list(path, "n")
@@ -485,6 +491,7 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     """
     from django.db.models.functions import TruncMonth
 
+    signals = signals.order_by()  # an ordering would join the GROUP BY (see trays_with_counts)
     by_type = list(
         SignalArrear.objects.filter(signal__in=signals, counts=True)
         .annotate(month=TruncMonth("signal__signal_date"))

@@ -25,6 +25,19 @@ def test_tray_index_shows_each_tray_with_its_open_count(town, client, verified_c
     assert [(r["tray"].name, r["open"]) for r in response.context["rows"]] == [("Meervoudig", 2)]
 
 
+def test_tray_index_from_the_map_counts_every_open_signal_of_the_buurt(
+    town, client, verified_client
+):
+    """The filter sorts its signals; grouped with that order, each signal made a group of its own
+    and every tray showed 1."""
+    for amount in (10_000, 20_000, 30_000):
+        town.signal(town.household(buurt=town.buurt), amount=amount)
+    town.signal(town.household(buurt=town.other_buurt))
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:trays"), {"buurt": town.buurt.code})
+    assert [(r["tray"].name, r["open"]) for r in response.context["rows"]] == [("Meervoudig", 3)]
+
+
 def test_hulpverlener_may_not_open_the_trays(town, client, verified_client):
     worker = UserFactory(role=Role.HULPVERLENER, team=town.team, municipality=town.municipality)
     verified_client(worker)
