@@ -330,7 +330,7 @@ def pick_up(request):
         case = services.pick_up_signal(signal, request.user, team=form.cleaned_data["team"])
     except (ValidationError, PermissionDenied, SignalTransitionError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        return redirect("cases:list")
+        return redirect("reporting:household", household_id=signal.household_id)
     messages.success(request, _("Het signaal is opgepakt."))
     return redirect("cases:detail", case_id=case.pk)
 
@@ -343,16 +343,20 @@ def not_picked_up(request):
     if not form.is_valid() and "signal" in form.errors:
         raise Http404
     signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
+    # Back where the coordinator was working: the signal's tray (its filters are remembered),
+    # or the household page when something stopped it there.
+    household = reverse("reporting:household", kwargs={"household_id": signal.household_id})
     if "reason" in form.errors:
         messages.error(request, " ".join(form.errors["reason"]))
-        return redirect("cases:list")
+        return redirect(household)
+    tray_id = signal.tray_id
     try:
         services.mark_not_picked_up(signal, request.user, form.cleaned_data["reason"])
     except (SignalTransitionError, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, _("Het signaal is als niet opgepakt gemarkeerd."))
-    return redirect("cases:list")
+        return redirect(household)
+    messages.success(request, _("Het signaal is als niet opgepakt gemarkeerd."))
+    return redirect(reverse("reporting:tray", args=[tray_id]) if tray_id else household)
 
 
 @case_worker_required

@@ -376,6 +376,21 @@ def test_coordinator_can_decline_a_new_signal_from_the_household_page_with_a_rea
     assert "Het signaal is als niet opgepakt gemarkeerd." in [
         str(m) for m in response.context["messages"]
     ]
+    # Back in the tray the coordinator was working through, not on the case list.
+    assert response.redirect_chain[0][0] == reverse("reporting:tray", args=[town.tray.pk])
+
+
+def test_declining_without_a_reason_returns_to_the_household_page_with_the_message(
+    town, client, verified_client
+):
+    household = town.household()
+    signal = town.signal(household)
+    verified_client(town.coordinator)
+    response = client.post(
+        reverse("cases:not_picked_up"), {"signal": signal.pk, "reason": ""}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("reporting:household", args=[household.pk]), 302)]
+    assert "Kies een reden waarom het signaal niet wordt opgepakt." in response.content.decode()
 
 
 def test_household_page_offers_no_pick_up_for_a_signal_already_picked_up(
