@@ -226,3 +226,26 @@ def test_declining_from_the_household_page_needs_a_reason_first(page, live_serve
     assert asked and asked[0].startswith("Dit signaal niet oppakken?")
     signal.refresh_from_db()
     assert signal.status == "niet_opgepakt"
+
+
+def test_a_bulk_decline_asks_for_its_reason_before_the_confirmation(page, live_server, client):
+    """The confirmation once came first, and only then the server's "Kies een reden"."""
+    town = Town()
+    signal = town.signal(town.household())
+    _sign_in(page, live_server, client, town.coordinator)
+    page.goto(f"{live_server.url}{reverse('reporting:tray', args=[town.tray.pk])}")
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator(f'input[name="signaal"][value="{signal.pk}"]').check()
+    page.get_by_label("Actie").select_option("niet_opgepakt")
+    page.get_by_role("button", name="Uitvoeren").click()
+    assert asked == []
+    assert page.get_by_label("Reden (niet oppakken)").evaluate("select => !select.validity.valid")
+    # Another action does not need it.
+    page.get_by_label("Actie").select_option("oppakken")
+    assert page.get_by_label("Reden (niet oppakken)").evaluate("select => select.validity.valid")
+    page.get_by_label("Actie").select_option("niet_opgepakt")
+    page.get_by_label("Reden (niet oppakken)").select_option("Niet opgepakt: onterecht signaal")
+    page.get_by_role("button", name="Uitvoeren").click()
+    page.wait_for_load_state()
+    assert asked and asked[0].startswith("De gekozen actie uitvoeren")

@@ -28,6 +28,21 @@ document.addEventListener("DOMContentLoaded", () => {
   boxes.forEach((box) => box.addEventListener("change", update));
   update();  // the browser may have kept ticks from before a reload
 
+  // What the chosen action needs (a reason, a team) is required, so the browser asks for it
+  // before the confirmation does: a form that is not valid sends no submit event.
+  const action = document.getElementById("b-actie");
+  const needs = { niet_opgepakt: "b-reden", toewijzen: "b-team" };
+  const requireForAction = () => {
+    Object.entries(needs).forEach(([value, id]) => {
+      const field = document.getElementById(id);
+      if (field) field.required = action.value === value;
+    });
+  };
+  if (action) {
+    action.addEventListener("change", requireForAction);
+    requireForAction();
+  }
+
   // In the capture phase, so it runs before the portal's confirmation (portal.js) and stops it.
   form.addEventListener("submit", (event) => {
     if (boxes.some((box) => box.checked)) return;
