@@ -12,7 +12,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals import services as signal_services
 
 from .models import Case
-from .shared import _lock, _refuse_if_closed
+from .shared import _lock, _note_assignment, _refuse_if_closed
 
 
 def _check_assignment(municipality_id: int, team, worker) -> tuple:
@@ -38,8 +38,11 @@ def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
         team, worker = _check_assignment(locked.municipality_id, team, worker)
         if team is None:
             raise ValidationError({"team": _("Kies een wijkteam of een hulpverlener.")})
+        changed = (locked.team_id, locked.worker_id) != (team.pk, getattr(worker, "pk", None))
         locked.team, locked.worker = team, worker
         locked.save(update_fields=["team", "worker", "updated_at"])
+        if changed:
+            _note_assignment(locked, actor=user, team=team, worker=worker)
         signal_services.assign_team(locked.signal_id, team, actor=user)
         record(
             user,
@@ -83,6 +86,7 @@ def take_case(case: Case | int, user) -> Case:
             raise ValidationError(_("Deze zaak heeft al een hulpverlener."))
         locked.worker = user
         locked.save(update_fields=["worker", "updated_at"])
+        _note_assignment(locked, actor=user, team=None, worker=user)
         record(
             user,
             AuditAction.UPDATE,

@@ -28,7 +28,15 @@ from .models import (
     Outcome,
     PartOfDay,
 )
-from .shared import _actor, _lock, _move, _refresh_due, _refuse_future, _refuse_if_closed
+from .shared import (
+    ASSIGNED_PREFIX,
+    _actor,
+    _lock,
+    _move,
+    _refresh_due,
+    _refuse_future,
+    _refuse_if_closed,
+)
 
 # The history's notes the services write themselves (besides contact kinds and outcomes).
 OFFER_ACCEPTED_NOTE = gettext_noop("hulpaanbod aanvaard")
@@ -44,6 +52,8 @@ def history_note(note: str) -> str:
     portal in. Shown, the ones the services write are translated; anything else (a
     worker's own words) is shown as written.
     """
+    if note.startswith(ASSIGNED_PREFIX):
+        return _("Toegewezen aan %(names)s") % {"names": note[len(ASSIGNED_PREFIX) :]}
     known = note == OFFER_ACCEPTED_NOTE or note in ContactKind.values or note in Outcome.values
     return _(note) if known else note
 

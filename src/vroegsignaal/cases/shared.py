@@ -52,6 +52,25 @@ def _move(case: Case, target: str, *, actor, note: str = "") -> None:
     case.status = target
 
 
+# The note of an assignment row of the history (its status stays): "Toegewezen aan" + names.
+ASSIGNED_PREFIX = "Toegewezen aan "
+
+
+def _note_assignment(case: Case, *, actor, team, worker) -> None:
+    """Append who the case went to to its history: a row whose status stays as it is."""
+    names = [team.name] if team is not None else []
+    if worker is not None:
+        names.append(worker.get_full_name() or worker.get_username())
+    CaseStatusChange.objects.create(
+        case=case,
+        from_status=case.status,
+        to_status=case.status,
+        changed_at=timezone.now(),
+        actor=_actor(actor),
+        note=(ASSIGNED_PREFIX + ", ".join(names))[:200],
+    )
+
+
 def _refresh_due(case: Case) -> None:
     case.due_on = deadlines.next_due(
         contact_due=case.contact_due,

@@ -786,3 +786,25 @@ def test_a_closed_case_says_which_deadline_was_not_met_instead_of_leaving_a_bare
     text = re.search(r'<dl class="case-facts">.*?</dl>', page()).group(0)
     assert "31 maart 2026 — niet gevoerd" in text
     assert "4 maart 2026 — geen contact gelegd" in text
+
+
+def test_assigning_and_taking_a_case_are_in_its_history_once_each(
+    client, verified_client, worker, team, coordinator, signal
+):
+    """The history showed only status changes: who the case went to, and when, was nowhere."""
+    from vroegsignaal.cases.models import CaseStatusChange
+
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    services.assign(case, coordinator, team=team)
+    services.assign(case, coordinator, team=team)  # the same again: nothing new happened
+    services.take_case(case, worker)
+    notes = list(
+        CaseStatusChange.objects.filter(case=case).order_by("id").values_list("note", flat=True)
+    )
+    name = worker.get_full_name() or worker.get_username()
+    assert notes[1:] == ["Toegewezen aan Wijkteam Noord", f"Toegewezen aan {name}"]
+
+    verified_client(coordinator)
+    body = re.sub(r"\s+", " ", client.get(reverse("cases:detail", args=[case.pk])).content.decode())
+    assert "Toegewezen aan Wijkteam Noord (" in body
+    assert "Opgepakt → Opgepakt" not in body
