@@ -19,6 +19,10 @@ from vroegsignaal.signals.tests.conftest import world  # noqa: F401 - the fixtur
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# What a table box hides to its right: the tables read as a card per row instead (a phone number
+# and the deadline were out of sight).
+HIDDEN = """() => Math.max(0, ...[...document.querySelectorAll('.table-scroll')]
+  .map((box) => box.scrollWidth - box.clientWidth))"""
 
 
 def test_case_page_fits_a_phone_and_a_worker_takes_the_case(page, live_server, world, screenshot):  # noqa: F811
@@ -43,12 +47,26 @@ def test_case_page_fits_a_phone_and_a_worker_takes_the_case(page, live_server, w
     log_in(page, live_server, worker, TOTPDevice.objects.create(user=worker, name="default"))
     page.goto(f"{live_server.url}/zaken/{case.pk}/")
     page.get_by_role("heading", name=f"Zaak {case.pk}", level=1).wait_for()
-    # The tables scroll within themselves, the long outcomes stay within the page.
+    # Nothing scrolls sideways, neither the page nor a table; the long outcomes stay within the page.
     assert page.evaluate(SIDEWAYS) <= 1
+    assert page.evaluate(HIDDEN) <= 1
+    # The card names each value.
+    assert (
+        page.evaluate(
+            "() => getComputedStyle(document.querySelector('td[data-label]'), '::before').content"
+        )
+        == '"Naam: "'
+    )
     assert (
         page.locator("#id_afsluiten-outcome").input_value() == ""
     )  # no outcome chosen for the worker
     screenshot("cases-detail-phone")
+
+    page.goto(f"{live_server.url}/zaken/")
+    page.get_by_role("link", name=f"Zaak {case.pk}").wait_for()
+    assert page.evaluate(SIDEWAYS) <= 1 and page.evaluate(HIDDEN) <= 1
+    screenshot("cases-list-phone")
+    page.goto(f"{live_server.url}/zaken/{case.pk}/")
 
     page.get_by_role("button", name="Aan mij toewijzen").click()
     page.get_by_text("De zaak is aan u toegewezen.").wait_for()
