@@ -29,8 +29,12 @@ def test_creditor_sees_the_whole_new_key_and_copies_it_with_one_button(
     key = field.input_value()
     assert ApiKey.objects.get(creditor=world.creditor).prefix == key.split(".")[0]
 
-    # The whole key is in view, not cut off at the field's edge.
+    # The whole key is in view, not cut off at the field's edge, nor its underscores at the bottom
+    # (with the browser's default line height they fell below it and read as spaces).
     assert field.evaluate("f => f.scrollWidth <= f.clientWidth")
+    assert field.evaluate(
+        "f => parseFloat(getComputedStyle(f).lineHeight) >= 1.5 * parseFloat(getComputedStyle(f).fontSize)"
+    )
     # The alert's parts stack: the warning to copy it now is below the field, not beside it.
     warning = page.get_by_text("Kopieer de sleutel nu")
     assert warning.bounding_box()["y"] > field.bounding_box()["y"] + field.bounding_box()["height"]
@@ -46,6 +50,7 @@ def test_without_a_clipboard_the_copy_button_stays_hidden(page, live_server):
     world = build_world()
     device = TOTPDevice.objects.create(user=world.user, name="default", confirmed=True)
     page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.set_viewport_size({"width": 390, "height": 844})  # and on a phone
     log_in(page, live_server, world.user, device)
 
     page.goto(f"{live_server.url}/leveringen/api-sleutels/")
@@ -57,4 +62,11 @@ def test_without_a_clipboard_the_copy_button_stays_hidden(page, live_server):
         page.get_by_label("Sleutel", exact=True)
         .input_value()
         .startswith(ApiKey.objects.get(creditor=world.creditor).prefix)
+    )
+    # Nothing widens the page: the API's address breaks, the table's hidden header stays in its box.
+    assert (
+        page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        <= 1
     )
