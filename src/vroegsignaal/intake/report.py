@@ -92,12 +92,29 @@ def report_context(delivery: Delivery) -> dict:
             row["omschrijving"]
             for row in _code_rows(dict.fromkeys((report["weigering"] or {}).get("codes", []), 0))
         ],
+        "dubbel_van": _duplicate_of(delivery, report["weigering"]),
+        "zelf_niet_bevestigd": delivery.declined_by_creditor,
         # How the file's columns were read (field of the spec → the file's header), in the spec's order.
         "kolommen": sorted(
             (delivery.report or {}).get("kolommen", {}).items(),
             key=lambda item: _field_order(item[0]),
         ),
     }
+
+
+def _duplicate_of(delivery: Delivery, refusal: dict | None) -> int | None:
+    """A LEVERING_DUBBEL's earlier delivery (the page links it), else ``None``."""
+    if str(Code.LEVERING_DUBBEL) not in (refusal or {}).get("codes", []):
+        return None
+    return (
+        Delivery.objects.filter(
+            creditor_id=delivery.creditor_id, sha256=delivery.sha256, pk__lt=delivery.pk
+        )
+        .exclude(status=DeliveryStatus.AFGEWEZEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _field_order(field_name: str) -> int:

@@ -315,3 +315,50 @@ def test_a_refused_report_says_its_accepted_rows_were_not_applied(world, househo
 def test_api_key_page_links_the_api_description(world, households, browser):
     html = browser.get("/leveringen/api-sleutels/").content.decode()
     assert 'href="/api/v1/schema/"' in html and "<code>melding</code>" in html
+
+
+def _report_text(browser, delivery) -> str:
+    import re
+
+    html = browser.get(f"/leveringen/{delivery.pk}/").content.decode()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_held_stand_shows_no_arrear_counts_yet_and_a_declined_one_says_it_was_the_creditors_choice(
+    world, households, browser
+):
+    services.receive_delivery(
+        world.creditor, stand(range(1, 11)), filename="vol.csv", reference_date="2026-11-01"
+    )
+    held = services.receive_delivery(
+        world.creditor, stand(range(1, 3)), filename="half.csv", reference_date="2026-11-08"
+    )
+    text = _report_text(browser, held)
+    assert "Achterstanden afgemeld —" in text  # not "0": nothing is applied yet
+    assert "zodra de stand is verwerkt" in text
+    services.decline_delivery(held, world.user)
+    text = _report_text(browser, held)
+    assert "U hebt deze stand niet bevestigd, dus er is niets verwerkt." in text
+    assert "Lever het bestand opnieuw aan" not in text
+
+
+def test_a_duplicate_links_the_delivery_that_had_the_content_and_asks_nothing_more(
+    world, households, browser
+):
+    first = services.receive_delivery(
+        world.creditor, stand(range(1, 4)), filename="a.csv", reference_date="2026-11-01"
+    )
+    again = services.receive_delivery(
+        world.creditor, stand(range(1, 4)), filename="a.csv", reference_date="2026-11-01"
+    )
+    html = browser.get(f"/leveringen/{again.pk}/").content.decode()
+    assert f'href="/leveringen/{first.pk}/">levering {first.pk}</a>' in html
+    assert "Lever het bestand opnieuw aan" not in html
+
+
+def test_report_counts_have_thousands_separators(world, households, browser):
+    delivery = services.receive_delivery(
+        world.creditor, stand(range(1, 4)), filename="a.csv", reference_date="2026-11-01"
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(rows_received=30_000)
+    assert "Regels ontvangen 30.000" in _report_text(browser, delivery)
