@@ -126,6 +126,11 @@ def upload(request):
                     "size": staged.size,
                 }
                 return redirect("intake:preview")
+        if form.errors and "file" not in form.errors and request.FILES.get("file"):
+            # A browser empties a file field when the page comes back: say so at the field.
+            form.add_error(
+                "file", _("Kies het bestand opnieuw: na een melding is het niet meer gekozen.")
+            )
     return render(request, "intake/upload.html", {"form": form})
 
 

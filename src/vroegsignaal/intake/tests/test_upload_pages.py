@@ -129,9 +129,9 @@ def test_future_peildatum_is_a_form_error(world, households, browser):
 def test_a_peildatum_before_2000_is_a_form_error(world, households, browser):
     response = upload(browser, csv_bytes([row(1)]), peildatum="0001-01-01")
     assert response.status_code == 200
-    assert response.context["form"].errors == {
-        "peildatum": ["De peildatum ligt vóór 1 januari 2000."]
-    }
+    assert response.context["form"].errors["peildatum"] == [
+        "De peildatum ligt vóór 1 januari 2000."
+    ]
     assert not Delivery.objects.exists()
 
 
@@ -362,3 +362,13 @@ def test_report_counts_have_thousands_separators(world, households, browser):
     )
     Delivery.objects.filter(pk=delivery.pk).update(rows_received=30_000)
     assert "Regels ontvangen 30.000" in _report_text(browser, delivery)
+
+
+def test_after_an_error_in_step_1_the_page_asks_to_choose_the_file_again(
+    world, households, browser
+):
+    """The browser does not keep the chosen file when the form comes back with an error."""
+    response = upload(browser, stand(range(1, 3)), peildatum="2099-01-01")
+    errors = response.context["form"].errors
+    assert errors["peildatum"] == ["De peildatum ligt in de toekomst."]
+    assert errors["file"] == ["Kies het bestand opnieuw: na een melding is het niet meer gekozen."]
