@@ -311,10 +311,17 @@ def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ())
         if rest:
             named.append(f"{rest} andere")
         text += f" Niet herkende kolommen in uw bestand: {dutch_list(named)}."
-    return text + (
+    text += (
         " Geef de kolom een van deze namen, of leg in het portaal onder Kolomindeling vast "
         "welke kolom van uw bestand het is."
     )
+    if "status" in missing:
+        # Only a mutatie needs it: a file that is the whole list is a stand.
+        text += (
+            " Een mutatie zegt per regel nieuw, gewijzigd of afgemeld in de kolom status; is het "
+            "bestand het volledige overzicht van uw achterstanden, lever het dan aan als stand."
+        )
+    return text
 
 
 def dutch_list(items: Sequence[str]) -> str:

@@ -184,6 +184,8 @@ def test_mutatie_needs_its_status_column(world, households, csv_file):
     )
     assert code == 1
     assert "KOLOM_ONTBREEKT" in err and "status" in err
+    # What the column holds, and the other way out.
+    assert "nieuw, gewijzigd of afgemeld" in err and "lever het dan aan als stand" in err
 
 
 def test_niet_wachten_hands_a_large_delivery_over_and_prints_how_to_follow_it(
