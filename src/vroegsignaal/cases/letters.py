@@ -108,7 +108,9 @@ def letter_values(
 ) -> dict[str, str]:
     missing = "—"
     return {
-        "aanhef": " en ".join(names) if names else "bewoner(s)",
+        # "A, B en C", not "A en B en C".
+        "aanhef": (", ".join(names[:-1]) + " en " + names[-1] if len(names) > 1 else "".join(names))
+        or "bewoner(s)",
         "adres": address_lines[0],
         "postcode_plaats": address_lines[1],
         "gemeente": municipality_name,

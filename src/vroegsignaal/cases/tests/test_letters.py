@@ -28,6 +28,23 @@ def test_placeholders_are_filled_and_unknown_ones_left_visible():
     assert letters.substitute("Beste $aanhef, $onbekend", _values()) == "Beste J. Jansen, $onbekend"
 
 
+@pytest.mark.parametrize(
+    ("names", "greeting"),
+    [
+        (["A. Spaan", "M. van den Berg"], "A. Spaan en M. van den Berg"),
+        (
+            ["A. Spaan", "M. van den Berg", "G. van Lucel"],
+            "A. Spaan, M. van den Berg en G. van Lucel",
+        ),
+    ],
+)
+def test_several_residents_are_greeted_as_a_dutch_list(names, greeting):
+    values = letters.letter_values(
+        names=names, address_lines=("a", "b"), municipality_name="X", team=None, on=ON
+    )
+    assert values["aanhef"] == greeting
+
+
 def test_default_letter_greets_unknown_residents_once(team):
     values = letters.letter_values(
         names=[], address_lines=("a", "b"), municipality_name="X", team=team, on=ON
