@@ -38,7 +38,10 @@ class CasePageForm(ErrorSummary, forms.Form):
 class ContactAttemptForm(CasePageForm):
     prefix = "poging"  # the case page holds several forms: unique ids
 
-    kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
+    # No kind chosen beforehand: the first one (Mail) was easily logged by mistake.
+    kind = forms.ChoiceField(
+        label=_("Soort contact"), choices=[("", _("Kies de soort contact")), *ContactKind.choices]
+    )
     reached = forms.TypedChoiceField(
         label=_("Bereikt"),
         choices=[("ja", _("Ja")), ("nee", _("Nee"))],
