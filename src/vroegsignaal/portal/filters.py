@@ -7,8 +7,15 @@ it, by a redirect, so that the page's links and the address show the filter.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+# Parameters that order or page a list: keeping them filters nothing away.
+NOT_A_FILTER = frozenset({"sorteer", "pagina"})
 
 
 def back_to_remembered(request: HttpRequest, key: str, url: str) -> HttpResponse | None:
@@ -18,6 +25,12 @@ def back_to_remembered(request: HttpRequest, key: str, url: str) -> HttpResponse
         return redirect(url)
     remembered = request.session.get(key, "")
     if not request.GET and remembered:
+        if any(name not in NOT_A_FILTER for name, _value in parse_qsl(remembered)):
+            # Said once, on the way back: the list shows less than everything.
+            messages.info(
+                request,
+                _("Uw filters van de vorige keer staan nog aan; ‘Filters wissen’ toont alles."),
+            )
         return redirect(f"{url}?{remembered}")
     return None
 

@@ -122,6 +122,21 @@ def test_filters_are_remembered_per_tray_in_the_session(town, client, verified_c
     assert f"buurt={town.buurt.code}" in response["Location"] and "crisis=1" in response["Location"]
 
 
+def test_remembered_filters_are_announced_but_a_remembered_sort_order_is_not(
+    town, client, verified_client
+):
+    """Back on a list through the menu, it showed fewer signals without saying why."""
+    verified_client(town.coordinator)
+    url = reverse("reporting:tray", args=[town.tray.pk])
+    note = "Uw filters van de vorige keer staan nog aan; ‘Filters wissen’ toont alles."
+    client.get(url, {"sorteer": "bedrag"})
+    page = client.get(url, follow=True)
+    assert note not in [str(m) for m in page.context["messages"]]
+    client.get(url, {"crisis": "1"})
+    page = client.get(url, follow=True)
+    assert [str(m) for m in page.context["messages"]] == [note]
+
+
 def test_clearing_filters_forgets_them(town, client, verified_client):
     verified_client(town.coordinator)
     url = reverse("reporting:tray", args=[town.tray.pk])
