@@ -91,7 +91,8 @@ def export_tray(
     query: str = "",
     request=None,
 ) -> int:
-    """Write the spec section 5 export of ``signals`` (the tray's current filter) as XLSX or CSV; audited.
+    """Write the spec section 5 export of ``signals`` (the tray's current filter, in its sort order)
+    as XLSX or CSV; audited.
 
     The spec's columns, as the command writes them; the persons' names and
     contact details are added for a user holding
@@ -103,7 +104,7 @@ def export_tray(
     contacts = may_export_personal_data(user)
     columns = COLUMNS + CONTACT_COLUMNS if contacts else COLUMNS
     with translation.override("nl"):
-        rows = export_rows(signals.order_by("id"), with_contacts=contacts)
+        rows = export_rows(signals, with_contacts=contacts)  # in the page's order
         (write_xlsx if fmt == "xlsx" else write_csv)(rows, output, columns)
     record(
         user,

@@ -36,6 +36,20 @@ def test_export_contains_only_the_filtered_signals(town, client, verified_client
     assert [r["signaal_id"] for r in rows] == [crisis.pk]
 
 
+def test_export_rows_follow_the_pages_sort_order(town, client, verified_client):
+    """The page sorted by amount, the download by signal number."""
+    small = town.signal(amount=10_000)
+    large = town.signal(amount=90_000)
+    middle = town.signal(amount=50_000)
+    verified_client(town.coordinator)
+    url = reverse("reporting:tray_export", args=[town.tray.pk])
+    rows, _ = _sheet(client.get(url, {"sorteer": "bedrag"}))
+    page = client.get(reverse("reporting:tray", args=[town.tray.pk]), {"sorteer": "bedrag"})
+    on_page = [s.pk for s in page.context["page"].object_list]
+    assert on_page == [large.pk, middle.pk, small.pk]  # highest amount first
+    assert [r["signaal_id"] for r in rows] == on_page
+
+
 def test_export_is_audited_with_the_filter_and_row_count(town, client, verified_client):
     town.signal(crisis=True)
     verified_client(town.coordinator)
