@@ -118,6 +118,7 @@ def tray_detail(request, tray_id: int):
         "may_export_personal_data": services.may_export_personal_data(request.user),
         "bulk_actions": services.BULK_ACTIONS,
         "not_picked_up_reasons": services.not_picked_up_reasons(),
+        "today": timezone.localdate(),
     }
     return render(request, "reporting/tray_detail.html", context)
 

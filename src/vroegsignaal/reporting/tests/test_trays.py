@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import UserFactory
 from vroegsignaal.organisations.models import Role
+from vroegsignaal.signals.models import Signal
 
 from .conftest import Town
 
@@ -476,3 +478,18 @@ def test_the_audit_log_and_the_links_keep_the_filter_as_read_not_what_was_typed(
     event = AuditEvent.objects.filter(purpose="werkbakje bekeken").latest("seq")
     assert event.details["filter"] == "soort=Huur&crisis=1&status=open&sorteer=-bedrag"
     assert "Jansen" not in str(event.details)
+
+
+def test_a_crisis_signal_not_picked_up_past_its_deadline_says_so_in_the_tray(
+    town, client, verified_client
+):
+    """The deadline stood there in grey, passed or not: nothing showed the tray's most urgent row."""
+    today = timezone.localdate()
+    late = town.signal(crisis=True)
+    soon = town.signal(crisis=True)
+    Signal.objects.filter(pk=late.pk).update(deadline=today - dt.timedelta(days=1))
+    Signal.objects.filter(pk=soon.pk).update(deadline=today + dt.timedelta(days=2))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert body.count("contacttermijn verstreken:") == 1
+    assert body.count("contact uiterlijk") == 1
