@@ -372,3 +372,23 @@ def test_after_an_error_in_step_1_the_page_asks_to_choose_the_file_again(
     errors = response.context["form"].errors
     assert errors["peildatum"] == ["De peildatum ligt in de toekomst."]
     assert errors["file"] == ["Kies het bestand opnieuw: na een melding is het niet meer gekozen."]
+
+
+def test_rows_routed_on_postcode_only_are_counted_with_a_thousands_separator():
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "intake/_report.html",
+        {
+            "delivery": SimpleNamespace(pk=1, status="verwerkt", rows_rejected=0),
+            "report": {
+                "gerouteerd_per_gemeente": [
+                    {"gemeentecode": "0999", "gemeente": "X", "regels": 2000}
+                ],
+                "gerouteerd_alleen_op_postcode": 1234,
+            },
+        },
+    )
+    assert "1.234 regels zijn alleen op postcode gerouteerd" in html
