@@ -28,7 +28,7 @@ from . import routing
 from .evaluation import Evaluation, set_progress
 from .fields import Soort
 from .models import Delivery, DeliveryRowIssue
-from .shared import S, _Stopwatch
+from .shared import S, _parse_reference_date, _Stopwatch
 from .staging import _remove_staged, incoming_dir
 
 # The name of the public face's log, as before the split: log filters and searches use it.
@@ -182,7 +182,15 @@ def log_outcome(delivery: Delivery) -> None:
     transaction.on_commit(lambda: log.info("%s", line))
 
 
-def _finish_refused(delivery: Delivery, evaluation: Evaluation | None, refusal: dict) -> Delivery:
+def _finish_refused(
+    delivery: Delivery,
+    evaluation: Evaluation | None,
+    refusal: dict,
+    *,
+    header: tuple[str | None, str | None] = (None, None),
+) -> Delivery:
+    """Record the refusal; ``header`` is a refused JSON body's (soort, peildatum), kept where
+    the delivery has none of its own and the value is valid."""
     with transaction.atomic():
         current = _locked(delivery.pk, S.IN_BEHANDELING)
         if current is None:
@@ -190,6 +198,12 @@ def _finish_refused(delivery: Delivery, evaluation: Evaluation | None, refusal: 
         if evaluation is not None:
             _write_counts(current, evaluation)
             _store_issues(current, evaluation.issues)
+        soort, peildatum = header
+        if not current.kind and soort in Soort.values:
+            current.kind = soort
+        if current.reference_date is None:
+            parsed, problem = _parse_reference_date(peildatum)
+            current.reference_date = None if problem else parsed
         current.report = {**current.report, "weigering": refusal}
         current.move_to(S.AFGEWEZEN)
         current.progress = 100

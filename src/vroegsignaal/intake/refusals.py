@@ -15,7 +15,8 @@ class DeliveryRefused(Exception):
 
     ``code`` is a :class:`~vroegsignaal.intake.codes.Code`, ``message`` its
     Dutch text without personal data; ``missing_columns`` is filled for
-    ``KOLOM_ONTBREEKT``.
+    ``KOLOM_ONTBREEKT``. ``peildatum`` and ``soort`` are a JSON body's, as far as
+    it was read: the refused delivery keeps them.
     """
 
     def __init__(self, code: Code, message_text: str, *, missing_columns: tuple[str, ...] = ()):
@@ -23,6 +24,8 @@ class DeliveryRefused(Exception):
         self.code = Code(code)
         self.message = message_text
         self.missing_columns = missing_columns
+        self.peildatum: str | None = None
+        self.soort: str | None = None
 
     def __repr__(self) -> str:
         return f"DeliveryRefused({self.code!s}, {self.message!r})"

@@ -383,7 +383,10 @@ def _process_delivery(delivery_id: int) -> Delivery:
         evaluation = evaluate_delivery(delivery, path)
     except DeliveryRefused as refused:
         return _finish_refused(
-            delivery, None, {"codes": [str(refused.code)], "melding": refused.message}
+            delivery,
+            None,
+            {"codes": [str(refused.code)], "melding": refused.message},
+            header=(refused.soort, refused.peildatum),
         )
     except Exception as error:
         _note_failure(delivery.pk, error)

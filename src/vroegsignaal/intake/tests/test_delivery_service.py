@@ -384,6 +384,20 @@ def test_json_body_carries_peildatum_and_soort(world, households):
     )
 
 
+def test_a_json_body_refused_for_missing_fields_keeps_its_peildatum_and_soort(world, households):
+    """Refused while its fields were checked, the body's header was lost: the page and the API
+    showed "—" for both."""
+    import json
+
+    body = {"peildatum": "2026-11-01", "soort": "mutatie", "achterstanden": [{"klantnummer": "K1"}]}
+    delivery = deliver(
+        world, json.dumps(body).encode(), filename="levering.json", kind=None, reference_date=None
+    )
+    assert delivery.status == S.AFGEWEZEN
+    assert delivery.report["weigering"]["codes"] == ["KOLOM_ONTBREEKT"]
+    assert (delivery.kind, delivery.reference_date) == ("mutatie", PEILDATUM)
+
+
 def test_json_body_peildatum_must_match_the_one_given(world, households):
     import json
 
