@@ -174,6 +174,9 @@ VARIANTS: dict[tuple[Code, str], str] = {
     ),
     (Code.BESTAND_ONLEESBAAR, "reden"): "Het bestand kan niet worden gelezen: {reden}.",
     (Code.KOLOM_ONTBREEKT, "een"): "Verplichte kolom ontbreekt: {kolommen}.",
+    # A JSON body has fields, not columns.
+    (Code.KOLOM_ONTBREEKT, "velden"): "Verplichte velden ontbreken: {kolommen}.",
+    (Code.KOLOM_ONTBREEKT, "veld"): "Verplicht veld ontbreekt: {kolommen}.",
     # A title or an export date above the column names (see parsing_table.header_further_down).
     (Code.KOLOM_ONTBREEKT, "kopregel_lager"): (
         "De kolomnamen staan op rij {rij}, maar de eerste regel die niet leeg is moet de "

@@ -278,10 +278,12 @@ def looks_like_a_value(header: object) -> bool:
     return bool(_VALUE.fullmatch(str(header).strip()))
 
 
-def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ()) -> str:
+def missing_columns_message(
+    missing: Sequence[str], unknown: Sequence[str] = (), *, json: bool = False
+) -> str:
     """``KOLOM_ONTBREEKT``'s message: the missing columns with the other names they are known by,
     the file's headers that were not recognised (one of them is often the missing column under
-    another name), and the two ways to fix it."""
+    another name), and the two ways to fix it. ``json``: a JSON body's rows have fields."""
     from .codes import Code, message
 
     def known_as(entry: str) -> str:
@@ -294,11 +296,13 @@ def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ())
 
     described = [known_as(entry) for entry in missing]
     if len(described) == 1:
-        text = message(Code.KOLOM_ONTBREEKT, variant="een", kolommen=described[0])
+        variant = "veld" if json else "een"
+        text = message(Code.KOLOM_ONTBREEKT, variant=variant, kolommen=described[0])
     else:
-        text = message(Code.KOLOM_ONTBREEKT, kolommen=dutch_list(described))
-    text += " Hoofdletters, spaties, _, - en . in een kolomnaam tellen niet mee."
-    if any(looks_like_a_value(header) for header in unknown):
+        variant = "velden" if json else None
+        text = message(Code.KOLOM_ONTBREEKT, variant=variant, kolommen=dutch_list(described))
+    text += f" Hoofdletters, spaties, _, - en . in een {'veldnaam' if json else 'kolomnaam'} tellen niet mee."
+    if not json and any(looks_like_a_value(header) for header in unknown):
         # A file without column names: its first row was read as them, and it holds a person's data
         # (a name next to the date, amount or postcode): none of it is named.
         text += (
@@ -310,16 +314,25 @@ def missing_columns_message(missing: Sequence[str], unknown: Sequence[str] = ())
         rest = len(unknown) - len(named)
         if rest:
             named.append(f"{rest} andere")
-        text += f" Niet herkende kolommen in uw bestand: {dutch_list(named)}."
-    text += (
-        " Geef de kolom een van deze namen, of leg in het portaal onder Kolomindeling vast "
-        "welke kolom van uw bestand het is."
-    )
+        text += (
+            f" Niet herkende {'velden' if json else 'kolommen'} in uw bestand: {dutch_list(named)}."
+        )
+    if json:
+        text += (
+            " Geef het veld een van deze namen, of leg in het portaal onder Kolomindeling vast "
+            "welk veld van uw bestand het is."
+        )
+    else:
+        text += (
+            " Geef de kolom een van deze namen, of leg in het portaal onder Kolomindeling vast "
+            "welke kolom van uw bestand het is."
+        )
     if "status" in missing:
         # Only a mutatie needs it: a file that is the whole list is a stand.
         text += (
-            " Een mutatie zegt per regel nieuw, gewijzigd of afgemeld in de kolom status; is het "
-            "bestand het volledige overzicht van uw achterstanden, lever het dan aan als stand."
+            f" Een mutatie zegt per regel nieuw, gewijzigd of afgemeld in {'het veld' if json else 'de kolom'} "
+            "status; is het bestand het volledige overzicht van uw achterstanden, lever het dan "
+            "aan als stand."
         )
     return text
 

@@ -238,7 +238,9 @@ def _read_json(
     peildatum, body_soort = body.get("peildatum"), body.get("soort")
     effective = soort or (str(body_soort) if body_soort in Soort.values else None)
     try:
-        table, sources, unknown, duplicates = _finish(frame, headers, column_mapping, effective)
+        table, sources, unknown, duplicates = _finish(
+            frame, headers, column_mapping, effective, json=True
+        )
     except DeliveryRefused as refused:  # KOLOM_ONTBREEKT: the delivery still shows its header
         refused.peildatum = None if peildatum is None else str(peildatum)
         refused.soort = None if body_soort is None else str(body_soort)

@@ -62,6 +62,7 @@ def _finish(
     soort: str | None,
     *,
     empty_columns: set[int] | None = None,
+    json: bool = False,
 ) -> tuple[pl.DataFrame, dict[str, str], list[str], list[str]]:
     """Map headers, drop empty rows and check the required columns.
 
@@ -87,7 +88,7 @@ def _finish(
     if missing:
         raise DeliveryRefused(
             Code.KOLOM_ONTBREEKT,
-            missing_columns_message(missing, [*match.unknown, *match.duplicates]),
+            missing_columns_message(missing, [*match.unknown, *match.duplicates], json=json),
             missing_columns=tuple(missing),
         )
     order = [ROW_NUMBER, *[name for name in FIELD_NAMES if name in match.columns]]

@@ -396,6 +396,10 @@ def test_a_json_body_refused_for_missing_fields_keeps_its_peildatum_and_soort(wo
     assert delivery.status == S.AFGEWEZEN
     assert delivery.report["weigering"]["codes"] == ["KOLOM_ONTBREEKT"]
     assert (delivery.kind, delivery.reference_date) == ("mutatie", PEILDATUM)
+    # A body has fields, not columns.
+    melding = delivery.report["weigering"]["melding"]
+    assert melding.startswith("Verplichte velden ontbreken: ")
+    assert "kolommen" not in melding and "kolomnaam" not in melding and "de kolom" not in melding
 
 
 def test_json_body_peildatum_must_match_the_one_given(world, households):
