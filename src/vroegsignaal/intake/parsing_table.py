@@ -86,11 +86,14 @@ def _finish(
         raise _empty()
     missing = missing_columns(match.columns, soort)
     if missing:
-        raise DeliveryRefused(
+        refused = DeliveryRefused(
             Code.KOLOM_ONTBREEKT,
             missing_columns_message(missing, [*match.unknown, *match.duplicates], json=json),
             missing_columns=tuple(missing),
         )
+        refused.columns = dict(match.sources)
+        refused.unknown_columns = [*match.unknown, *match.duplicates]
+        raise refused
     order = [ROW_NUMBER, *[name for name in FIELD_NAMES if name in match.columns]]
     return selected.select(order), match.sources, match.unknown, match.duplicates
 

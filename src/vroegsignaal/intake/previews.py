@@ -113,7 +113,12 @@ def preview_delivery(
                 max_bytes=settings.MAX_DELIVERY_BYTES,
             )
     except DeliveryRefused as refused:
-        return Preview(refusal={"codes": [str(refused.code)], "melding": refused.message})
+        # The headers it did read (a missing column) are offered for the column mapping.
+        return Preview(
+            refusal={"codes": [str(refused.code)], "melding": refused.message},
+            columns=dict(refused.columns),
+            unknown_columns=list(refused.unknown_columns),
+        )
     fields_present = [c for c in parsed.table.columns if c != "rij"]
     head_rows = parsed.table.head(PREVIEW_ROWS)
     return Preview(

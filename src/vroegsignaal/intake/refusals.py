@@ -26,6 +26,10 @@ class DeliveryRefused(Exception):
         self.missing_columns = missing_columns
         self.peildatum: str | None = None
         self.soort: str | None = None
+        # KOLOM_ONTBREEKT: the headers that were recognised (field → header) and those that were
+        # not, so that the upload page can offer them for the column mapping.
+        self.columns: dict[str, str] = {}
+        self.unknown_columns: list[str] = []
 
     def __repr__(self) -> str:
         return f"DeliveryRefused({self.code!s}, {self.message!r})"

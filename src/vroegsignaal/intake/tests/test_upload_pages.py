@@ -70,6 +70,19 @@ def test_preview_of_a_file_with_missing_columns_explains_and_offers_the_mapping(
     assert 'value="annuleren"' in html
 
 
+def test_a_refused_preview_offers_the_files_own_headers_for_the_mapping(world, households, browser):
+    """The mapping rows were empty: the creditor had to type "Geb. datum" over exactly."""
+    content = csv_bytes([row(1)]).replace(b"geboortedatum;", b"Geb. datum;", 1)
+    upload(browser, content)
+    response = browser.get("/leveringen/nieuw/voorbeeld/")
+    assert "KOLOM_ONTBREEKT" in response.content.decode()
+    rows = {
+        f.initial["header"]: f.initial["field"] for f in response.context["formset"] if f.initial
+    }
+    assert rows["Geb. datum"] == ""  # to choose its field from the list
+    assert rows["achternaam"] == "achternaam"  # what was recognised, as it was read
+
+
 def test_saving_the_mapping_from_the_preview(world, households, browser):
     upload(browser, csv_bytes([row(1)]).replace(b"klantnummer;", b"Debiteur;", 1))
     form = {
