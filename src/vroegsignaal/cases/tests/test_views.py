@@ -808,3 +808,15 @@ def test_assigning_and_taking_a_case_are_in_its_history_once_each(
     body = re.sub(r"\s+", " ", client.get(reverse("cases:detail", args=[case.pk])).content.decode())
     assert "Toegewezen aan Wijkteam Noord (" in body
     assert "Opgepakt → Opgepakt" not in body
+
+
+def test_an_open_case_without_an_accepted_offer_says_when_the_first_conversation_is_due(
+    client, verified_client, coordinator, signal
+):
+    """ "Eerstvolgende termijn —" alone left the worker wondering whether there was one."""
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    body = re.sub(r"\s+", " ", client.get(reverse("cases:detail", args=[case.pk])).content.decode())
+    assert (
+        "<dt>Eerste gesprek uiterlijk</dt><dd>vier weken nadat het hulpaanbod is aanvaard" in body
+    )
