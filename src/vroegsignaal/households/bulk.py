@@ -124,7 +124,14 @@ def insert_frame(
     )
     raw = connection.connection  # the sqlite3 connection, inside Django's transaction
     for part in _for_sqlite(frame).iter_slices(BATCH_ROWS):
-        raw.executemany(sql, part.rows())
+        raw.executemany(sql, _row_tuples(part))
+
+
+def _row_tuples(frame: pl.DataFrame) -> Iterator[tuple]:
+    """The rows of ``frame`` as tuples, as ``frame.rows()`` gives them but lazily and
+    column by column: ``zip`` over each column's list costs a third of ``rows()``,
+    which was an eighth of the time SQLite spends inserting a million-row delivery."""
+    return zip(*(column.to_list() for column in frame.iter_columns()), strict=True)
 
 
 # From this many rows on, a load into an empty table builds its indexes afterwards.
@@ -213,7 +220,10 @@ def read_frame(sql: str, params: Sequence, schema: dict[str, pl.DataType]) -> pl
     """Run a SELECT (``%s`` placeholders); its columns, in order, become ``schema``.
 
     Select plain date and boolean columns (not expressions over them): they come
-    back as ``pl.Date`` and ``pl.Boolean`` on both backends.
+    back as ``pl.Date`` and ``pl.Boolean`` on both backends. A date column may
+    also be selected as :func:`date_text` of it, which SQLite hands over as text
+    instead of through Django's converter (a Python call per value) and which is
+    turned into ``pl.Date`` here at once: for reads of a million dates.
     """
     connection.ensure_connection()
     text_schema = {
@@ -241,8 +251,28 @@ def read_frame(sql: str, params: Sequence, schema: dict[str, pl.DataType]) -> pl
             )
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
-    # Django's SQLite backend converts columns declared date/bool to date/bool objects.
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    # Django's SQLite backend converts columns declared date/bool to date/bool objects;
+    # a date selected as date_text() comes as ISO text.
+    dates = [name for name, dtype in schema.items() if dtype == pl.Date]
+    as_text = {
+        name
+        for i, name in enumerate(schema)
+        if name in dates
+        and isinstance(next((row[i] for row in rows if row[i] is not None), None), str)
+    }
+    if not as_text:
+        return pl.DataFrame(rows, schema=schema, orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={name: (pl.String if name in as_text else dtype) for name, dtype in schema.items()},
+        orient="row",
+    )
+    return frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name in as_text)
+
+
+def date_text(column: str) -> str:
+    """SQL for date ``column`` as ISO text, to select for :func:`read_frame` (both backends)."""
+    return f"CAST({column} AS TEXT)"
 
 
 def id_list(column: str, ids: Iterable[int]) -> tuple[str, list]:

@@ -167,13 +167,20 @@ def _create_persons(
         pl.col("person_id").alias("id"), "household_id", "birth_date_index", "surname_index"
     )
 
-    def insert() -> None:
-        for start, tokens in job.slices():
+    def insert(lap: Callable[[str], None]) -> None:
+        slices = job.slices()
+        while True:
+            ready = next(slices, None)
+            lap("persons: wait for encryption")  # the child still encrypting this slice
+            if ready is None:
+                return
+            start, tokens = ready
             bulk.insert_frame(
                 PERSON_TABLE,
                 plain.slice(start, job.slice_rows).with_columns(**tokens),
                 constants={"created_at": stamp, "updated_at": stamp},
             )
+            lap("persons: insert")
 
     mapping = unmatched.join(
         persons.select("_cluster", "person_id"), on="_cluster", how="left"
@@ -200,10 +207,10 @@ def _create_persons(
 class _PendingInsert:
     """Rows to insert once their ciphertext is ready; ``cancel`` if the apply fails first."""
 
-    run: Callable[[], None]
+    run: Callable[[Callable[[str], None]], None]  # given the clock's lap
     cancel: Callable[[], None]
     # household_id, birth_date of the persons to insert
     persons: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NEW_PERSONS_SCHEMA))
 
 
-_NOTHING_PENDING = _PendingInsert(lambda: None, lambda: None)
+_NOTHING_PENDING = _PendingInsert(lambda lap: None, lambda: None)

@@ -386,8 +386,7 @@ def apply_rows(
             if while_persons_encrypt is not None:
                 while_persons_encrypt(result)
                 clock.lap("while persons encrypt")
-            pending.run()
-            clock.lap("persons: insert")
+            pending.run(clock.lap)
         except BaseException:
             pending.cancel()
             raise

@@ -79,8 +79,8 @@ DETAILS = (
 def _read_open_arrears(creditor_id: int) -> pl.DataFrame:
     return bulk.read_frame(
         "SELECT id, klantnummer, contractnummer, household_id, person_id, municipality_id, amount_cents, "  # noqa: S608
-        "start_date, crisis, crisis_reason, warm_transfer, instalments, signal_reference, link_digest "
-        f"FROM {ARREAR_TABLE} WHERE creditor_id = %s AND status = %s",
+        f"{bulk.date_text('start_date')}, crisis, crisis_reason, warm_transfer, instalments, "
+        f"signal_reference, link_digest FROM {ARREAR_TABLE} WHERE creditor_id = %s AND status = %s",
         [creditor_id, ArrearStatus.OPEN.value],
         ARREAR_STATE_SCHEMA,
     )

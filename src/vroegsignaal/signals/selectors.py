@@ -126,13 +126,21 @@ def evaluation_state(
             evaluation.empty(STORED_SIGNAL_SCHEMA),
             evaluation.empty(STORED_MEMBER_SCHEMA),
         )
+    if (
+        ids is not None
+        and len(ids) >= Household.objects.filter(municipality_id=municipality_id).count()
+    ):
+        # Every household of the municipality (a first delivery): the same rows, without
+        # a list of hundreds of thousands of ids to match in each of the queries below.
+        ids = None
     open_list, open_params = _placeholders(OPEN_STATUSES)
     handled_list, handled_params = _placeholders(HANDLED_STATUSES)
 
     where, params = _in_households("household_id", ids)
     arrears = bulk.read_frame(
-        "SELECT id, household_id, creditor_id, amount_cents, start_date, crisis, crisis_reason, "  # noqa: S608
-        f"status, last_seen_on, cleared_on FROM {ARREAR_TABLE} WHERE municipality_id = %s "
+        f"SELECT id, household_id, creditor_id, amount_cents, {bulk.date_text('start_date')}, "  # noqa: S608
+        f"crisis, crisis_reason, status, {bulk.date_text('last_seen_on')}, "
+        f"{bulk.date_text('cleared_on')} FROM {ARREAR_TABLE} WHERE municipality_id = %s "
         f"AND (status = %s OR (status = %s AND cleared_on >= %s)){where}",
         [
             municipality_id,

@@ -1,4 +1,5 @@
-"""bulk.reserve_ids: fresh, consecutive ids, also when PostgreSQL takes them as one block."""
+"""bulk: reserve_ids hands out fresh, consecutive ids (also as one PostgreSQL block); rows written
+and read back keep their values."""
 
 from __future__ import annotations
 
@@ -49,3 +50,44 @@ def test_reserved_ids_are_fresh_and_never_handed_out_again(monkeypatch, block_fr
     assert second[0] > first[-1]
     assert after > second[-1]
     assert Household.objects.count() == 32
+
+
+def test_rows_written_and_read_back_keep_dates_booleans_and_nulls_also_as_date_text():
+    from datetime import date
+
+    from django.db import connection
+
+    boolean = "boolean" if bulk.is_postgresql() else "bool"  # Django's own column types
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_days (id bigint, day date, done {boolean})")
+    bulk.insert_frame(
+        "bulk_days",
+        pl.DataFrame(
+            {
+                "id": [1, 2, 3],
+                "day": [date(2026, 3, 1), None, date(2026, 12, 31)],
+                "done": [True, False, None],
+            }
+        ),
+    )
+    schema = {"id": pl.Int64(), "day": pl.Date(), "done": pl.Boolean()}
+    plain = bulk.read_frame("SELECT id, day, done FROM bulk_days ORDER BY id", [], schema)
+    as_text = bulk.read_frame(
+        f"SELECT id, {bulk.date_text('day')}, done FROM bulk_days ORDER BY id",  # noqa: S608
+        [],
+        schema,
+    )
+    expected = [
+        {"id": 1, "day": date(2026, 3, 1), "done": True},
+        {"id": 2, "day": None, "done": False},
+        {"id": 3, "day": date(2026, 12, 31), "done": None},
+    ]
+    assert plain.to_dicts() == expected
+    assert as_text.to_dicts() == expected
+    assert as_text.schema == plain.schema == schema
+    only_nulls = bulk.read_frame(
+        f"SELECT id, {bulk.date_text('day')}, done FROM bulk_days WHERE id = 2",  # noqa: S608
+        [],
+        schema,
+    )
+    assert only_nulls.to_dicts() == [expected[1]] and only_nulls.schema == schema

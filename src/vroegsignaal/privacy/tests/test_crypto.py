@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -121,6 +123,26 @@ def test_blind_index_many_matches_blind_index():
         None,
         crypto.blind_index("b", context="c"),
     ]
+
+
+@given(
+    key=st.binary(min_size=1, max_size=200),
+    values=st.lists(st.none() | st.text(), max_size=5),
+    context=st.text(min_size=1).filter(lambda c: "\x00" not in c),
+)
+@settings(max_examples=300)
+def test_hash_many_is_hmac_sha256_of_context_and_value_for_any_key(key, values, context):
+    # hash_many writes HMAC out on hashlib states: it must stay the standard HMAC
+    # (keys longer than SHA-256's block of 64 bytes are hashed first).
+    expected = [
+        None
+        if value is None
+        else hmac.new(key, context.encode() + b"\x00" + value.encode(), hashlib.sha256).hexdigest()[
+            :32
+        ]
+        for value in values
+    ]
+    assert crypto.hash_many(key, values, context=context) == expected
 
 
 def test_blind_index_refuses_short_key():
