@@ -28,7 +28,7 @@ apart:
 
 * **baseline**: DuckDB reads the same CSV into a table of a temporary DuckDB
   file (``CREATE TABLE t AS SELECT * FROM read_csv(...)``, types detected by
-  DuckDB): just parsing and storing;
+  DuckDB): just parsing and storing; the fastest of three runs;
 * **end to end**: ``intake.services.receive_delivery(..., background=False)``
   — staging and hashing, parsing, normalising, routing, the safety check,
   ``households.apply_rows`` (households, persons, arrears), signal evaluation,
@@ -90,6 +90,7 @@ SHARE_IN_ARREARS = 0.90
 GONE, MORE, CORRECTED = 0.03, 0.03, 0.01
 NEW = 0.027
 TARGET_SECONDS, TARGET_MIB, TARGET_RATIO = 60.0, 2048.0, 10.0
+BASELINE_RUNS = 3
 DATA_VERSION = 1
 
 
@@ -847,9 +848,17 @@ def main() -> int:
             )
         baselines = []
         for entry in data["deliveries"]:
-            baseline = run_child("duckdb", str(folder / entry["file"]), str(scratch))
+            # The fastest of a few runs: one slow DuckDB run (seen: 3.5 s instead of 1.9 s)
+            # would flatter the ratio.
+            runs = [
+                run_child("duckdb", str(folder / entry["file"]), str(scratch))
+                for _ in range(BASELINE_RUNS)
+            ]
+            baseline = min(runs, key=lambda run: run["seconds"])
+            each = ", ".join(f"{run['seconds']:.2f}" for run in runs)
             print(
-                f"== baseline DuckDB read_csv into a table, {entry['file']}: {baseline['seconds']:.2f} s "
+                f"== baseline DuckDB read_csv into a table, {entry['file']}, fastest of "
+                f"{BASELINE_RUNS} ({each} s): {baseline['seconds']:.2f} s "
                 f"(CPU {baseline['cpu']:.1f} s), {baseline['rows']:,} rows, peak {baseline['peak_mib']:,.0f} MiB",
                 flush=True,
             )
