@@ -442,9 +442,15 @@ PAGES: dict[str, list[Page]] = {
 }
 
 # The pages checked at a phone's width too: the case page, a tray and a household (the pages used
-# on the road), and the pages whose tables are widest.
+# on the road), the pages whose tables are widest, and the monitor (the longest heading).
 ON_A_PHONE: dict[str, list[Page]] = {
-    "coordinator": [TRAY, HOUSEHOLD, case("opgepakt"), Page("signals:rules")],
+    "coordinator": [
+        TRAY,
+        HOUSEHOLD,
+        case("opgepakt"),
+        Page("signals:rules"),
+        Page("reporting:monitor"),
+    ],
     "schuldeiser": [HELD_DELIVERY],
     "privacy": [Page("privacy:retention_runs"), SUBJECT_FOUND],
 }
@@ -652,8 +658,27 @@ def switch_language(page, base_url: str, language: str) -> None:
     assert page.evaluate("document.documentElement.lang") == language
 
 
-def look_at(page, base_url: str, world: World, spec: Page, language: str) -> list[str]:
-    """Open the page as the user would, and what axe finds on it (or why it could not look)."""
+# The element that makes the page wider than the window: hidden, the page fits; the deepest such.
+WIDENED_BY = """() => {
+  const root = document.documentElement, fits = () => root.scrollWidth <= root.clientWidth;
+  let path = [], box = document.body;
+  for (;;) {
+    const culprit = [...box.children].find((child) => {
+      const shown = child.style.display; child.style.display = 'none';
+      const found = fits(); child.style.display = shown; return found;
+    });
+    if (!culprit) return path.join(' > ') || 'no single element';
+    path.push(culprit.tagName.toLowerCase() + [...culprit.classList].map((c) => '.' + c).join(''));
+    box = culprit;
+  }
+}"""
+
+
+def look_at(
+    page, base_url: str, world: World, spec: Page, language: str, *, sideways: bool = False
+) -> list[str]:
+    """Open the page as the user would, and what axe finds on it (or why it could not look);
+    ``sideways``: also whether the page is wider than the window (a phone scrolls it sideways)."""
     with mock.patch(spec.breaks[0], side_effect=spec.breaks[1]) if spec.breaks else nullcontext():
         response = page.goto(f"{base_url}{spec.path(world)}")
         if spec.steps:
@@ -669,7 +694,17 @@ def look_at(page, base_url: str, world: World, spec: Page, language: str) -> lis
     lang = page.evaluate("document.documentElement.lang")
     if lang != language:
         return [f"the page is in {lang!r}, not {language!r}"]
-    return violations(page) + (spec.also(page) if spec.also else [])
+    problems = violations(page) + (spec.also(page) if spec.also else [])
+    if sideways:
+        wider = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if wider > 0:
+            problems.append(
+                f"the page is {wider} px wider than the window; it scrolls sideways "
+                f"(widened by {page.evaluate(WIDENED_BY)})"
+            )
+    return problems
 
 
 def _status_of(page) -> int:
@@ -678,7 +713,9 @@ def _status_of(page) -> int:
     return entries[-1] if entries else 0
 
 
-def look_at_all(page, base_url: str, world: World, role: str, pages: list[Page]) -> list[str]:
+def look_at_all(
+    page, base_url: str, world: World, role: str, pages: list[Page], *, sideways: bool = False
+) -> list[str]:
     sign_in(page, base_url, world, role)
     problems = []
     for language in LANGUAGES:
@@ -688,7 +725,7 @@ def look_at_all(page, base_url: str, world: World, role: str, pages: list[Page])
         page.goto(f"{base_url}{reverse(start)}")
         switch_language(page, base_url, language)
         for spec in pages:
-            for found in look_at(page, base_url, world, spec, language):
+            for found in look_at(page, base_url, world, spec, language, sideways=sideways):
                 problems.append(f"{role} {language} {spec.label}: {found}")
     return problems
 
@@ -726,12 +763,13 @@ def test_every_page_meets_wcag_aa(axe_page, live_server, world):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_pages_on_a_phone_meet_wcag_aa(axe_page, live_server, world):
-    """At 390 px a wide table scrolls within its box, which the keyboard must reach."""
+    """At 390 px a wide table scrolls within its box, which the keyboard must reach, and
+    nothing makes the page itself scroll sideways."""
     axe_page.set_viewport_size(PHONE)
     axe_page.on("dialog", lambda dialog: dialog.accept())
     problems = []
     for role, pages in ON_A_PHONE.items():
-        problems += look_at_all(axe_page, live_server.url, world, role, pages)
+        problems += look_at_all(axe_page, live_server.url, world, role, pages, sideways=True)
     assert not problems, "\n".join(problems)
 
 
