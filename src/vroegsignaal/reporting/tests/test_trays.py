@@ -359,6 +359,21 @@ def test_tray_explains_what_the_priority_number_means(town, client, verified_cli
     assert f'title="{help_text}"' in header and 'aria-describedby="priority-help"' in header
 
 
+def test_tray_says_a_signal_can_be_older_than_its_oldest_arrear(town, client, verified_client):
+    # Earlier arrears cleared and later ones joined: "Signaal sinds" before "Oudste achterstand".
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert (
+        '<p class="utrecht-paragraph muted" id="dates-help"><strong>Signaal sinds:</strong> '
+        "de peildatum waarop het signaal ontstond. <strong>Oudste achterstand:</strong> het begin "
+        "van de oudste achterstand die nu meetelt. Die kan na het signaal liggen: eerdere "
+        "achterstanden kunnen intussen zijn opgelost en nieuwe zijn erbij gekomen.</p>"
+    ) in body
+    for name in ("Signaal sinds", "Oudste achterstand"):
+        assert 'aria-describedby="dates-help"' in _header(body, name)
+
+
 def test_priority_explanation_follows_the_formula(town):
     from vroegsignaal.reporting.selectors import priority_points
     from vroegsignaal.signals.trays import priority
