@@ -253,11 +253,10 @@ def read_frame(sql: str, params: Sequence, schema: dict[str, pl.DataType]) -> pl
         rows = cursor.fetchall()
     # Django's SQLite backend converts columns declared date/bool to date/bool objects;
     # a date selected as date_text() comes as ISO text.
-    dates = [name for name, dtype in schema.items() if dtype == pl.Date]
     as_text = {
         name
-        for i, name in enumerate(schema)
-        if name in dates
+        for i, (name, dtype) in enumerate(schema.items())
+        if dtype == pl.Date
         and isinstance(next((row[i] for row in rows if row[i] is not None), None), str)
     }
     if not as_text:

@@ -171,7 +171,7 @@ def _create_persons(
         slices = job.slices()
         while True:
             ready = next(slices, None)
-            lap("persons: wait for encryption")  # the child still encrypting this slice
+            lap("persons: wait for encryption")  # for the child's slice, and reading it back
             if ready is None:
                 return
             start, tokens = ready
