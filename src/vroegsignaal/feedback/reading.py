@@ -4,12 +4,14 @@ sorts, the API's pages after a cursor, the CSV download, and the audit of each r
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, QuerySet
 
 from vroegsignaal.intake.spreadsheet_safety import csv_lines as safe_csv_lines
+from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import scoped
 from vroegsignaal.privacy.services import AuditAction, record
 
@@ -158,23 +160,36 @@ def record_read(
 ) -> None:
     """Audit a read (``how`` = ``pagina`` / ``api``) or export (``csv``) of feedback events.
 
-    Details are the count and the id range, never klantnummers. Nothing is
-    written when no event was read (an empty poll).
+    One event per municipality whose feedback was read, so that each municipality's
+    privacy officer sees what a creditor read about her residents. Details are the
+    count and the id range, never klantnummers. Nothing is written when no event was
+    read (an empty poll).
     """
     if isinstance(events, QuerySet):
-        figures = events.order_by().aggregate(count=Count("id"), first=Min("id"), last=Max("id"))
-        count, first, last = figures["count"], figures["first"], figures["last"]
+        groups = [
+            (g["municipality_id"], g["count"], g["first"], g["last"])
+            for g in events.order_by()
+            .values("municipality_id")
+            .annotate(count=Count("id"), first=Min("id"), last=Max("id"))
+            .order_by("municipality_id")
+        ]
     else:
-        ids = [e.pk for e in events]
-        count, first, last = len(ids), min(ids, default=None), max(ids, default=None)
-    if not count:
-        return
-    record(
-        user,
-        AuditAction.EXPORT if how == "csv" else AuditAction.VIEW,
-        object_type="feedback.feedbackevent",
-        object_id=f"{first}-{last}",
-        purpose="terugkoppeling downloaden" if how == "csv" else "terugkoppeling inzien",
-        request=request,
-        details={"vorm": how, "aantal": count, **({"filter": filters} if filters else {})},
-    )
+        ids_per_municipality: dict[int, list[int]] = defaultdict(list)
+        for event in events:
+            ids_per_municipality[event.municipality_id].append(event.pk)
+        groups = [
+            (municipality_id, len(ids), min(ids), max(ids))
+            for municipality_id, ids in sorted(ids_per_municipality.items())
+        ]
+    municipalities = Municipality.objects.in_bulk([g[0] for g in groups])
+    for municipality_id, count, first, last in groups:
+        record(
+            user,
+            AuditAction.EXPORT if how == "csv" else AuditAction.VIEW,
+            object_type="feedback.feedbackevent",
+            object_id=f"{first}-{last}",
+            purpose="terugkoppeling downloaden" if how == "csv" else "terugkoppeling inzien",
+            request=request,
+            municipality=municipalities[municipality_id],
+            details={"vorm": how, "aantal": count, **({"filter": filters} if filters else {})},
+        )

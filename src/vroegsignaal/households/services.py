@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from vroegsignaal.privacy.services import require_blind_index_key
@@ -108,7 +109,8 @@ __all__ = [
     "LINK_SHORTCUT",
     "ApplyCounts",
     "apply_rows",
-    # reads for intake's safety check
+    # reads for intake's safety check and audit
+    "cleared_per_municipality",
     "count_cleared_by_stand",
     "open_arrear_count",
     # blind-index contexts (privacy: subject access, key checks)
@@ -225,6 +227,19 @@ class ApplyCounts:
 def open_arrear_count(creditor) -> int:
     """How many arrears of ``creditor`` are open."""
     return Arrear.objects.filter(creditor_id=_id(creditor), status=ArrearStatus.OPEN).count()
+
+
+def cleared_per_municipality(delivery_id: int) -> dict[str, int]:
+    """Municipality code → how many arrears the delivery cleared there (for its audit events).
+
+    A ``stand`` clears arrears in municipalities none of its rows went to."""
+    rows = (
+        Arrear.objects.filter(cleared_by_delivery_id=delivery_id)
+        .values_list("municipality__code")
+        .annotate(n=Count("id"))
+        .order_by("municipality__code")
+    )
+    return dict(rows)
 
 
 def count_cleared_by_stand(

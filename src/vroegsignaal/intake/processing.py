@@ -143,6 +143,37 @@ def _audit_outcome(delivery: Delivery, user=None, purpose: str = "levering verwe
     log_outcome(delivery)
 
 
+def _audit_per_municipality(delivery: Delivery) -> None:
+    """One event per municipality whose residents the applied delivery concerns.
+
+    The delivery's own events have no municipality (it spans several), so without these a
+    municipality's privacy officer would not see what a creditor did with her residents'
+    data: the rows routed there and the arrears cleared there, by count.
+    """
+    from vroegsignaal.organisations.models import Municipality
+
+    routed = {
+        entry["gemeentecode"]: int(entry["regels"])
+        for entry in delivery.report.get("gerouteerd_per_gemeente", [])
+    }
+    cleared = _households().cleared_per_municipality(delivery.pk)
+    codes = sorted(set(routed) | set(cleared))
+    for municipality in Municipality.objects.filter(code__in=codes).order_by("code"):
+        privacy.record(
+            delivery.submitted_by,
+            privacy.AuditAction.DELIVER,
+            delivery,
+            purpose="levering verwerkt voor de gemeente",
+            municipality=municipality,
+            details={
+                "schuldeiser": delivery.creditor.code,
+                "soort": delivery.kind,
+                "regels": routed.get(municipality.code, 0),
+                "opgelost": cleared.get(municipality.code, 0),
+            },
+        )
+
+
 def log_outcome(delivery: Delivery) -> None:
     """One line in the operator's log per delivery outcome, once it is committed.
 
@@ -360,6 +391,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
         staged, current.staged_name = current.staged_name, ""
         current.save()
         _audit_outcome(current)
+        _audit_per_municipality(current)
         watch.lap(current.pk, "outcome")
     watch.lap(current.pk, "commit")
     _remove_staged(staged)

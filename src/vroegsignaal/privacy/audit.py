@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
-    from vroegsignaal.organisations.models import User
+    from vroegsignaal.organisations.models import Municipality, User
 
 AUDIT_DB_ALIAS = "audit"
 
@@ -241,6 +241,7 @@ def record(
     object_type: str | None = None,
     object_id: str | int | None = None,
     details: Mapping[str, Any] | None = None,
+    municipality: Municipality | None = None,
 ) -> AuditEvent:
     """Append one event to the audit log and return it.
 
@@ -249,8 +250,10 @@ def record(
     ``obj`` fills ``object_type`` (``app_label.model``) and ``object_id``
     (its pk) unless they are given; when the actor has no municipality (a
     creditor), the object's ``municipality_id`` scopes the event for that
-    municipality's privacy officer. ``details`` is JSON of counts and codes,
-    never personal data.
+    municipality's privacy officer. ``municipality`` scopes the event when
+    neither tells: a creditor's delivery or feedback spans municipalities, and
+    each one's privacy officer should see the part about its residents.
+    ``details`` is JSON of counts and codes, never personal data.
 
     Durability: on PostgreSQL (with ``AUDIT_SEPARATE_CONNECTION``, the
     default) the event is committed on a separate connection before this
@@ -262,7 +265,8 @@ def record(
     """
     action = AuditAction(action)
     actor_values = _actor_fields(actor)
-    municipality = actor_values.pop("municipality")
+    actor_municipality = actor_values.pop("municipality")
+    municipality = municipality if municipality is not None else actor_municipality
     if municipality is not None:
         municipality_id, municipality_code = municipality.pk, municipality.code
     else:

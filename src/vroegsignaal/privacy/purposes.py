@@ -28,6 +28,7 @@ LABELS = {
     # Deliveries
     "levering ontvangen": _("Levering ontvangen"),
     "levering verwerkt": _("Levering verwerkt"),
+    "levering verwerkt voor de gemeente": _("Levering verwerkt: het deel voor deze gemeente"),
     "levering afgewezen": _("Levering afgewezen"),
     "levering wacht op bevestiging": _("Levering wacht op bevestiging"),
     "levering bevestigd": _("Levering bevestigd"),

@@ -9,6 +9,7 @@ its own checks; a platform-wide officer (no municipality) sees everything.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Creditor, Municipality, Role, Team
@@ -196,13 +198,18 @@ def object_type_labels() -> dict[str, str]:
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    """The project's models, as ``object_type`` stores them (``app_label.model``)."""
-    choices = [("", _("Alle soorten"))]
-    for model in apps.get_models():
-        if model.__module__.startswith("vroegsignaal."):
-            label = model._meta.label_lower
-            choices.append((label, f"{model._meta.verbose_name} ({label})"))
-    return sorted(choices, key=lambda c: (c[0] != "", str(c[1]).lower()))
+    """The project's models, as ``object_type`` stores them (``app_label.model``), by their name.
+
+    The officer reads "Achterstand", not ``households.arrear``; the code is added only
+    where two models would read the same."""
+    named = [
+        (model._meta.label_lower, capfirst(str(model._meta.verbose_name)))
+        for model in apps.get_models()
+        if model.__module__.startswith("vroegsignaal.")
+    ]
+    seen = Counter(name for _label, name in named)
+    choices = [(label, name if seen[name] == 1 else f"{name} ({label})") for label, name in named]
+    return [("", _("Alle soorten")), *sorted(choices, key=lambda c: c[1].lower())]
 
 
 def retention_runs(user) -> QuerySet[RetentionRun]:

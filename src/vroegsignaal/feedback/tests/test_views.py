@@ -140,6 +140,37 @@ def test_showing_rows_is_audited_without_klantnummers(woonbrug, history):
     )  # fmt: skip
 
 
+def test_what_a_creditor_read_is_in_the_municipality_privacy_officers_log(woonbrug, history):
+    from vroegsignaal.organisations.scoping import scoped
+
+    before = AuditEvent.objects.count()
+    woonbrug.get(URL)
+    b"".join(woonbrug.get(CSV_URL).streaming_content)
+    reads = list(AuditEvent.objects.order_by("seq")[before:])
+    officer = UserFactory(role=Role.PRIVACY_OFFICER, municipality=history.municipality)
+    assert [(a.action, a.municipality_code) for a in reads] == [
+        ("view", history.municipality.code),
+        ("export", history.municipality.code),
+    ]
+    assert scoped(officer, AuditEvent).filter(seq__in=[a.seq for a in reads]).count() == 2
+
+
+def test_a_read_across_municipalities_is_audited_once_for_each(db):
+    from vroegsignaal.feedback.services import record_read
+
+    north, south = MunicipalityFactory(code="0901"), MunicipalityFactory(code="0902")
+    events = [
+        FeedbackEvent(pk=pk, municipality_id=m.pk)
+        for pk, m in [(7, south), (3, north), (9, south), (4, north), (5, north)]
+    ]
+    record_read(None, events, how="api")
+    audit = AuditEvent.objects.order_by("seq")
+    assert [(a.municipality_code, a.object_id, a.details["aantal"]) for a in audit] == [
+        ("0901", "3-5", 3),
+        ("0902", "7-9", 2),
+    ]
+
+
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.HULPVERLENER])
 def test_only_creditor_staff_open_the_page(world, client, verified_client, role):
     from tests.factories import TeamFactory

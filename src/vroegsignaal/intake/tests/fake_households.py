@@ -32,7 +32,8 @@ def _ensure_table() -> None:
             f"CREATE TABLE IF NOT EXISTS {TABLE} ("
             "creditor_id integer NOT NULL, klantnummer varchar(64) NOT NULL, "
             "contractnummer varchar(64) NOT NULL, amount_cents bigint NOT NULL, "
-            "municipality_code varchar(4), is_open boolean NOT NULL, delivery_id integer NOT NULL)"
+            "municipality_code varchar(4), is_open boolean NOT NULL, delivery_id integer NOT NULL, "
+            "cleared_by integer)"
         )
 
 
@@ -104,15 +105,15 @@ def apply_rows(
             if status == "afgemeld":
                 if key in current:
                     cursor.execute(
-                        f"UPDATE {TABLE} SET is_open = false WHERE creditor_id = %s AND klantnummer = %s "  # noqa: S608
-                        "AND contractnummer = %s AND is_open",
-                        [creditor.pk, *key],
+                        f"UPDATE {TABLE} SET is_open = false, cleared_by = %s WHERE creditor_id = %s "  # noqa: S608
+                        "AND klantnummer = %s AND contractnummer = %s AND is_open",
+                        [delivery.pk, creditor.pk, *key],
                     )
                     cleared += 1
                 continue
             if key not in current:
                 cursor.execute(
-                    f"INSERT INTO {TABLE} VALUES (%s, %s, %s, %s, %s, true, %s)",  # noqa: S608
+                    f"INSERT INTO {TABLE} VALUES (%s, %s, %s, %s, %s, true, %s, NULL)",  # noqa: S608
                     [creditor.pk, *key, amount, municipality, delivery.pk],
                 )
                 new += 1
@@ -129,12 +130,23 @@ def apply_rows(
             for key in current:
                 if key not in delivered and key not in kept:
                     cursor.execute(
-                        f"UPDATE {TABLE} SET is_open = false WHERE creditor_id = %s AND klantnummer = %s "  # noqa: S608
-                        "AND contractnummer = %s AND is_open",
-                        [creditor.pk, *key],
+                        f"UPDATE {TABLE} SET is_open = false, cleared_by = %s WHERE creditor_id = %s "  # noqa: S608
+                        "AND klantnummer = %s AND contractnummer = %s AND is_open",
+                        [delivery.pk, creditor.pk, *key],
                     )
                     cleared += 1
     return ApplyCounts(new, changed, cleared, unchanged)
+
+
+def cleared_per_municipality(delivery_id: int) -> dict[str, int]:
+    _ensure_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT municipality_code, COUNT(*) FROM {TABLE} WHERE cleared_by = %s "  # noqa: S608
+            "GROUP BY municipality_code ORDER BY municipality_code",
+            [delivery_id],
+        )
+        return dict(cursor.fetchall())
 
 
 def snapshot() -> list[tuple]:
@@ -155,6 +167,7 @@ def as_module() -> types.ModuleType:
         "apply_rows",
         "open_arrear_count",
         "count_cleared_by_stand",
+        "cleared_per_municipality",
         "snapshot",
     ):
         setattr(module, name, globals()[name])

@@ -476,9 +476,11 @@ def test_every_delivery_and_its_outcome_is_in_the_audit_log(world, households):
     events = AuditEvent.objects.filter(
         object_type="intake.delivery", object_id=str(delivery.pk)
     ).order_by("seq")
-    assert [e.action for e in events] == ["deliver", "update"]
+    assert [e.action for e in events] == ["deliver", "update", "deliver"]
     assert events[0].actor_username == "schuldeiser"
     assert events[1].details["geaccepteerd"] == 3
+    # and the part for Voorbeeldstad, where the three rows went
+    assert (events[2].municipality_code, events[2].details["regels"]) == ("0999", 3)
 
 
 def test_a_stand_does_not_clear_the_arrears_of_rows_it_rejected(world, households):
