@@ -3,7 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, RetentionPolicy, RetentionRun
+from .models import (
+    DEFAULT_CLOSED_CASE_MONTHS,
+    DEFAULT_UNPICKED_SIGNAL_MONTHS,
+    AuditEvent,
+    RetentionPolicy,
+    RetentionRun,
+)
 
 
 @admin.register(AuditEvent)
@@ -42,6 +48,19 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
 
     list_display = ["municipality", "unpicked_signal_months", "closed_case_months", "updated_at"]
     ordering = ["municipality__name"]
+
+    def changelist_view(self, request, extra_context=None):
+        """Say what applies where no row is: an empty list reads as 'no retention' otherwise."""
+        from vroegsignaal.organisations.models import Municipality
+
+        on_defaults = Municipality.objects.filter(retention_policy__isnull=True).order_by("name")
+        extra_context = {
+            **(extra_context or {}),
+            "default_unpicked_signal_months": DEFAULT_UNPICKED_SIGNAL_MONTHS,
+            "default_closed_case_months": DEFAULT_CLOSED_CASE_MONTHS,
+            "on_defaults": [m.name for m in on_defaults],
+        }
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(RetentionRun)

@@ -71,3 +71,18 @@ def test_admin_refuses_a_retention_period_of_zero_months(beheerder_client):
 def test_admin_shows_retention_runs_read_only(beheerder_client):
     assert beheerder_client.get("/beheer/privacy/retentionrun/").status_code == 200
     assert beheerder_client.get("/beheer/privacy/retentionrun/add/").status_code == 403
+
+
+def test_retention_policies_list_says_the_defaults_and_which_municipalities_follow_them(
+    beheerder_client,
+):
+    from tests.factories import MunicipalityFactory
+    from vroegsignaal.privacy.models import RetentionPolicy
+
+    MunicipalityFactory(name="Voorbeeldstad")
+    RetentionPolicy.objects.create(
+        municipality=MunicipalityFactory(name="Proefdorp"), unpicked_signal_months=3
+    )
+    body = beheerder_client.get("/beheer/privacy/retentionpolicy/").content.decode()
+    assert "niet opgepakte signalen 6 maanden, afgesloten zaken 12 maanden" in body
+    assert "Gemeenten met de standaard: Voorbeeldstad." in body
