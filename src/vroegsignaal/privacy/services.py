@@ -58,6 +58,7 @@ __all__ = [
     "rotate_blind_index_key",
     "require_blind_index_key",
     "rotate_keys",
+    "subject_access_document",
     "subject_access_export",
     "subject_access_search",
     "verify_chain",
@@ -73,6 +74,13 @@ def subject_access_search(user, query, *, request=None):
     from . import subject_access
 
     return subject_access.search(user, query, request=request)
+
+
+def subject_access_document(user, query, person_ids=(), *, request=None) -> dict:
+    """The inzageverzoek as a page to print for the requester (:func:`.subject_access.document`); audited."""
+    from . import subject_access
+
+    return subject_access.document(user, query, person_ids, request=request)
 
 
 def subject_access_export(user, query, person_ids=(), *, request=None) -> tuple[str, bytes]:

@@ -77,11 +77,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vroegsignaal.households.models import Person
 from vroegsignaal.households.selectors import persons_matching
-from vroegsignaal.organisations.models import Municipality, Role
+from vroegsignaal.organisations.models import Creditor, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import scoped
 
 from . import audit
@@ -113,6 +113,7 @@ __all__ = [
     "SearchResult",
     "SubjectQuery",
     "build_report",
+    "document",
     "export",
     "find_persons",
     "search",
@@ -278,6 +279,42 @@ def export(
     scope can be exported, whatever ids are posted. Each person exported is an
     audit event (``export`` of the household). Returns (file name, content).
     """
+    reports = _chosen_reports(user, query, person_ids)
+    made_at = timezone.now()
+    content = json.dumps(
+        as_json(user, reports, made_at=made_at), ensure_ascii=False, indent=2, sort_keys=False
+    ).encode("utf-8")
+    _audit_export(user, reports, "json", request)
+    stamp = timezone.localtime(made_at).strftime("%Y%m%d-%H%M%S")
+    return f"inzageverzoek-{stamp}.json", content
+
+
+def document(user, query: SubjectQuery, person_ids: Iterable[int] = (), *, request=None) -> dict:
+    """The same report as :func:`export`, for a page the officer prints or saves as PDF.
+
+    A citizen reads a document, not JSON: the page renders exactly the download's data
+    (so nothing a requester may not see gets onto it), with each organisation in the
+    audit trail by its name. Audited as an export (``formaat`` ``document``).
+    """
+    reports = _chosen_reports(user, query, person_ids)
+    data = as_json(user, reports, made_at=timezone.now())
+    names = _organisation_names(
+        {e["organisatie"] for p in data["personen"] for e in p["inzage_en_wijzigingen"]}
+    )
+    for person in data["personen"]:
+        facts = person["persoon"]
+        with translation.override("nl"):
+            facts["geslacht_naam"] = str(GENDER_LABELS.get(facts["geslacht"], facts["geslacht"]))
+        facts["email"] = facts["e-mailadres"]  # a template cannot read a name with a hyphen
+        for event in person["inzage_en_wijzigingen"]:
+            event["organisatie_naam"] = names.get(event["organisatie"], event["organisatie"])
+    _audit_export(user, reports, "document", request)
+    return data
+
+
+def _chosen_reports(user, query: SubjectQuery, person_ids: Iterable[int]) -> list[PersonReport]:
+    """The search done again: only persons the query finds in the officer's scope, whatever
+    ids are posted (those of ``person_ids`` among them, else all)."""
     _require_officer(user)
     wanted = set(person_ids)
     persons = find_persons(user, query)
@@ -286,15 +323,32 @@ def export(
     chosen = [p for p in persons if not wanted or p.pk in wanted]
     if not chosen:
         raise NothingToExport("Geen persoon om te downloaden.")
-    reports = [build_report(user, p) for p in chosen]
-    made_at = timezone.now()
-    content = json.dumps(
-        as_json(user, reports, made_at=made_at), ensure_ascii=False, indent=2, sort_keys=False
-    ).encode("utf-8")
+    return [build_report(user, p) for p in chosen]
+
+
+def _audit_export(user, reports: list[PersonReport], form: str, request) -> None:
     for report in reports:
         audit.record(
             user, AuditAction.EXPORT, report.household, purpose=PURPOSE, request=request,
-            details={"persoon": report.person.pk, "formaat": "json"},
+            details={"persoon": report.person.pk, "formaat": form},
         )  # fmt: skip
-    stamp = timezone.localtime(made_at).strftime("%Y%m%d-%H%M%S")
-    return f"inzageverzoek-{stamp}.json", content
+
+
+def _organisation_names(stored: set[str]) -> dict[str, str]:
+    """``schuldeiser WOONBRUG`` → ``Woonstichting De Brug``: as a requester knows them."""
+    codes: dict[str, set[str]] = {"gemeente": set(), "wijkteam": set(), "schuldeiser": set()}
+    for value in stored:
+        kind, _space, code = value.partition(" ")
+        if kind in codes and code:
+            codes[kind].add(code)
+    names = {
+        audit.SYSTEM_ORGANISATION: "Vroegsignaal (automatisch)",
+        audit.PLATFORM_ORGANISATION: "beheer van Vroegsignaal",
+    }
+    for m in Municipality.objects.filter(code__in=codes["gemeente"]):
+        names[f"gemeente {m.code}"] = f"gemeente {m.name}"
+    for t in Team.objects.filter(code__in=codes["wijkteam"]):
+        names[f"wijkteam {t.code}"] = t.name
+    for c in Creditor.objects.filter(code__in=codes["schuldeiser"]):
+        names[f"schuldeiser {c.code}"] = c.name
+    return names

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -185,6 +185,12 @@ def subject_access_download(request):
         )
     person_ids = parse_ids(request.POST.getlist("persoon"))
     try:
+        if request.POST.get("vorm") == "document":
+            data = services.subject_access_document(
+                request.user, form.query(), person_ids, request=request
+            )
+            with translation.override("nl"):  # as the download: the requester's language
+                return render(request, "privacy/subject_document.html", {"data": data})
         filename, content = services.subject_access_export(
             request.user, form.query(), person_ids, request=request
         )

@@ -589,6 +589,34 @@ def test_a_signal_of_the_person_alone_keeps_its_explanation_in_the_download(sar,
         assert signal["totaalbedrag_in_centen"] > 0
 
 
+def test_the_document_for_the_requester_reads_as_dutch_text_and_holds_what_the_download_holds(
+    sar, verified_client
+):
+    client = verified_client(sar.officer)
+    client.post("/i18n/taal/", {"language": "en"})  # the officer reads English; the citizen Dutch
+    response = client.post(DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk, "vorm": "document"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "no-store" in response.get("Cache-Control", "")
+    text = response.content.decode()
+    assert '<html lang="nl">' in text and "Overzicht van uw gegevens in Vroegsignaal" in text
+    assert "17 mei 1980" in text and "1234AB" in text and BSN_A in text
+    assert "Woonstichting De Brug" in text and "€\u00a0842,50" in text and "1 oktober 2026" in text
+    assert "Wijkteam Noord" in text and "Telefoon" in text.title()
+    assert "gemeente Gemeente A" in text  # the organisation by its name, not "gemeente 0101"
+    assert "gemeente 0101" not in text and "bedrag_in_centen" not in text
+    # As in the download: no employee, nothing the workers wrote, nothing of the co-resident.
+    for hidden in ("coord-a", NOTE, ATTEMPT_NOTE, "WATER-HUISGENOOT", "Waterbedrijf", "1983-02-01"):
+        assert hidden not in text, hidden
+    export = AuditEvent.objects.get(action=AuditAction.EXPORT, purpose="inzageverzoek")
+    assert export.details == {"persoon": sar.person_a.pk, "formaat": "document"}
+
+
+def test_the_page_offers_the_document_and_the_json_for_each_person(sar, verified_client):
+    page = _search(verified_client(sar.officer), bsn=BSN_A).content.decode()
+    assert 'name="vorm" value="document"' in page and "Downloaden (JSON)" in page
+
+
 def test_the_download_is_audited_as_an_export_of_the_household(sar, verified_client):
     verified_client(sar.officer).post(DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk})
     export = AuditEvent.objects.get(action=AuditAction.EXPORT, purpose="inzageverzoek")
