@@ -79,6 +79,13 @@ class CloseForm(CasePageForm):
         label=_("Eindresultaat"),
         choices=[("", _("Kies een eindresultaat")), *((o.value, o.label) for o in CASE_OUTCOMES)],
         error_messages={"required": _("Kies het eindresultaat waarmee u de zaak afsluit.")},
+        # Kept for a picked-up case on purpose (models.CASE_OUTCOMES): only a closed case can tell
+        # the creditors ``onterecht_signaal`` (spec section 4). Its DDAS name reads oddly there.
+        help_text=_(
+            "‘Niet opgepakt: onterecht signaal’ past ook bij een opgepakte zaak: kies het als na "
+            "het oppakken blijkt dat het signaal onterecht was. De schuldeisers horen dan "
+            "‘onterecht signaal’."
+        ),
     )
     on = forms.DateField(label=_("Afgesloten op"), widget=PastDateInput)
 
@@ -91,20 +98,54 @@ class NoteForm(CasePageForm):
     )
 
 
+def worker_name(worker: User) -> str:
+    """A hulpverlener as the coordinator knows them: the full name, else the login name."""
+    return worker.get_full_name() or worker.get_username()
+
+
 class AssignForm(CasePageForm):
+    """The case's wijkteam and, optionally, a hulpverlener of that team: the hulpverleners are
+    grouped by wijkteam (one ``<optgroup>`` each) so the list shows which go together; the
+    service still refuses a hulpverlener of another team."""
+
     prefix = "toewijzen"  # the case page holds several forms: unique ids
 
-    team = forms.ModelChoiceField(label=_("Wijkteam"), queryset=Team.objects.none())
+    team = forms.ModelChoiceField(
+        label=_("Wijkteam"), queryset=Team.objects.none(), empty_label=_("Kies een wijkteam")
+    )
     worker = forms.ModelChoiceField(
-        label=_("Hulpverlener"), queryset=User.objects.none(), required=False
+        label=_("Hulpverlener"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Kies een hulpverlener"),
+        help_text=_("Niet verplicht: zonder hulpverlener kan het wijkteam de zaak zelf oppakken."),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = scoped(user, Team)
-        self.fields["worker"].queryset = scoped(user, User).filter(
-            role=Role.HULPVERLENER, is_active=True
+        teams = scoped(user, Team).order_by("name", "id")
+        workers = (
+            scoped(user, User)
+            .filter(role=Role.HULPVERLENER, is_active=True, team__in=teams)
+            .select_related("team")
+            .order_by("team__name", "team_id", "first_name", "last_name", "username")
         )
+        self.fields["team"].queryset = teams
+        self.fields["worker"].queryset = workers
+        # Set after the queryset (which resets them); a choice is still checked against the queryset.
+        self.fields["worker"].choices = [
+            ("", self.fields["worker"].empty_label),
+            *self._by_team(workers),
+        ]
+
+    @staticmethod
+    def _by_team(workers) -> list[tuple[str, list[tuple[int, str]]]]:
+        groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+        for worker in workers:
+            groups.setdefault(worker.team_id, (worker.team.name, []))[1].append(
+                (worker.pk, worker_name(worker))
+            )
+        return list(groups.values())
 
 
 class PickUpForm(forms.Form):

@@ -1,8 +1,11 @@
 """The outreach letter ("de brief met hulpaanbod"): the municipality's letter text, whether a
 case can have a letter yet, and the letter itself as PDF (:mod:`.letters` renders it).
 
-Making the letter is a contact attempt of kind Brief and, when none was recorded yet, the
-offer of help (:func:`_offer_by_letter`).
+Making the letter (:func:`make_letter`) is a contact attempt of kind Brief and, when none was
+recorded yet, the offer of help (:func:`_offer_by_letter`); one letter a day per case: a second
+click that day finds the first attempt and records nothing. The PDF is the letter of such an
+attempt (:func:`letter_pdf`), made on each download and audited as an export; a download
+records no attempt.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 
 from . import letters
 from .contacts import log_contact_attempt
-from .models import Case, ContactKind, LetterTemplate
+from .models import Case, ContactAttempt, ContactKind, LetterTemplate
 from .shared import _actor, _lock, _refuse_future, _refuse_if_closed, _today
 
 
@@ -89,18 +92,53 @@ def letter_refusal(case: Case) -> str:
     return ""
 
 
-def generate_letter(case: Case | int, user, *, on: dt.date | None = None, request=None) -> bytes:
-    """The outreach letter for a case's household as PDF; logs a contact attempt of kind Brief
-    and, when no offer of help was recorded yet, records the offer as made that day (the
-    letter makes it). Refused while :func:`letter_refusal` gives a reason."""
+def letter_attempt(case: Case | int, on: dt.date) -> ContactAttempt | None:
+    """The case's contact attempt by letter on that day, if there is one (the first)."""
+    return (
+        ContactAttempt.objects.filter(
+            case=getattr(case, "pk", case), kind=ContactKind.BRIEF, date=on
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def make_letter(
+    case: Case | int, user, *, on: dt.date | None = None
+) -> tuple[ContactAttempt, bool]:
+    """Make the outreach letter: log a contact attempt of kind Brief (not reached) on ``on``
+    (today) and, when no offer of help was recorded yet, record the offer as made that day (the
+    letter makes it). A letter attempt of that day already there — a second click, a colleague —
+    is the one: nothing new is recorded. Returns the attempt and whether it is new. Refused while
+    :func:`letter_refusal` gives a reason. :func:`letter_pdf` makes the PDF."""
+    on = _today(on)
+    case = Case.objects.select_related("team").get(pk=getattr(case, "pk", case))
+    _refuse_if_closed(case)
+    _refuse_future(on)
+    if refusal := letter_refusal(case):
+        raise ValidationError(refusal)
+    with transaction.atomic():
+        locked = _lock(case)  # two clicks at once: the second waits, then finds the first's attempt
+        if (earlier := letter_attempt(locked, on)) is not None:
+            return earlier, False
+        attempt = log_contact_attempt(locked, user, kind=ContactKind.BRIEF, reached=False, on=on)
+        _offer_by_letter(locked, user, on)
+    return attempt, True
+
+
+def letter_pdf(case: Case | int, attempt_id: int, user, *, request=None) -> bytes:
+    """The letter of the case's contact attempt by letter ``attempt_id``, as PDF dated that
+    attempt's day: made anew from the household and the letter text as they are now, recording
+    no attempt; audited as an export (purpose "brief met hulpaanbod aangemaakt"). Refused once
+    the case is closed or while :func:`letter_refusal` gives a reason; an attempt of another
+    case or another kind → ``ContactAttempt.DoesNotExist``."""
     from vroegsignaal.households.selectors import household_persons
 
-    on = _today(on)
     case = Case.objects.select_related(
         "municipality", "team", "household", "household__address"
     ).get(pk=getattr(case, "pk", case))
+    attempt = ContactAttempt.objects.get(pk=attempt_id, case=case, kind=ContactKind.BRIEF)
     _refuse_if_closed(case)
-    _refuse_future(on)
     if refusal := letter_refusal(case):
         raise ValidationError(refusal)
     names = [person.name for person in household_persons(case.household_id)]
@@ -114,7 +152,7 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
             address_lines=lines,
             municipality_name=case.municipality.name,
             team=case.team,
-            on=on,
+            on=attempt.date,
         )
         pdf = letters.html_to_pdf(
             letters.letter_html(subject=subject, body=body, values=values, recipient=recipient)
@@ -125,11 +163,8 @@ def generate_letter(case: Case | int, user, *, on: dt.date | None = None, reques
         case,
         purpose="brief met hulpaanbod aangemaakt",
         request=request,
-        details={"personen": len(names)},
+        details={"personen": len(names), "contactpoging": attempt.pk},
     )
-    with transaction.atomic():
-        log_contact_attempt(case, user, kind=ContactKind.BRIEF, reached=False, on=on)
-        _offer_by_letter(case, user, on)
     return pdf
 
 

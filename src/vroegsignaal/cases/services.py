@@ -44,17 +44,21 @@ from .contacts import (
 )
 from .models import CASE_OUTCOMES, Case, CaseStatus, CaseStatusChange, NotPickedUpReason
 from .outreach import (
-    generate_letter,
+    letter_attempt,
+    letter_pdf,
     letter_refusal,
     letter_text,
     letter_text_errors,
+    make_letter,
     save_letter_template,
 )
 from .shared import _actor, _lock, _move, _refresh_due, _refuse_future, _today
 
 __all__ = [
     "add_note",
-    "generate_letter",
+    "letter_attempt",
+    "letter_pdf",
+    "make_letter",
     "history_note",
     "letter_refusal",
     "letter_text_errors",

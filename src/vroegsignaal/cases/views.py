@@ -7,18 +7,19 @@ import functools
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from vroegsignaal.households.selectors import household_persons, open_arrears
 from vroegsignaal.organisations.models import Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.portal import filters
+from vroegsignaal.portal.forms import parse_id
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals.explanations_english import shown_euros
 from vroegsignaal.signals.models import Signal
@@ -35,10 +36,15 @@ from .forms import (
     OfferForm,
     PickUpForm,
 )
-from .models import Case
+from .models import Case, ContactAttempt
 
 PAGE_SIZE = 25
 SESSION_FILTER = "cases_list_filter"
+# What the case list shows without being asked: its links carry ``toon=open`` all the same,
+# and remembering it filters nothing away.
+LIST_DEFAULTS = {"toon": "open"}
+# The letter just made ("Brief maken"): the case page's next view offers its download, once.
+LETTER_READY = "cases_letter_ready"
 
 
 def case_worker_required(view):
@@ -86,7 +92,9 @@ def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
 @case_worker_required
 def case_list(request):
     # The list's filter and sort stay put in the session (ids and codes only), like the trays'.
-    if back := filters.back_to_remembered(request, SESSION_FILTER, reverse("cases:list")):
+    if back := filters.back_to_remembered(
+        request, SESSION_FILTER, reverse("cases:list"), defaults=LIST_DEFAULTS
+    ):
         return back
     sort = request.GET.get("sorteer", selectors.DEFAULT_SORT)
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
@@ -118,7 +126,8 @@ def case_list(request):
     context = {
         "page": page, "rows": rows, "sort": sort, "show": show, "mine": mine, "today": today,
         "teams": teams, "team": team, "query": query.urlencode(),
-        "filtered": mine or team is not None or show != "open",
+        # The same test as the notice on the way back: when it says filters are on, the link is there.
+        "filtered": filters.narrows(query.urlencode(), LIST_DEFAULTS),
     }  # fmt: skip
     return render(request, "cases/list.html", context)
 
@@ -174,6 +183,8 @@ def _case_page(request, case: Case, *, refused=None):
         "close_form": CloseForm(initial={"on": today}),
         "note_form": NoteForm(),
         "letter_refusal": services.letter_refusal(case),
+        "letter_today": None if case.is_closed else services.letter_attempt(case, today),
+        "letter_ready": _letter_ready(request, case),
         "may_take": services.may_take(case, request.user),
         "assign_form": AssignForm(
             user=request.user, initial={"team": case.team, "worker": case.worker}
@@ -188,6 +199,15 @@ def _case_page(request, case: Case, *, refused=None):
         }[type(refused)]  # fmt: skip
         context[name] = refused
     return render(request, "cases/detail.html", context)
+
+
+def _letter_ready(request, case: Case) -> int | None:
+    """The contact attempt whose letter was just made for this case (its download starts once)."""
+    ready = request.session.get(LETTER_READY)
+    if not ready or ready.get("zaak") != case.pk:
+        return None
+    del request.session[LETTER_READY]
+    return None if case.is_closed else ready.get("poging")
 
 
 def _case_form_action(request, case_id: int, form_class, action, success: str, **form_kwargs):
@@ -360,18 +380,45 @@ def not_picked_up(request):
 
 
 @case_worker_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def letter(request, case_id: int):
-    """The outreach letter as PDF; generating it logs a contact attempt of kind Brief."""
+    """POST ("Brief maken"): record the letter as a contact attempt (or find today's) and go back
+    to the case page, which shows the attempt and starts the download. GET ``?poging=<id>``: the
+    letter of that attempt as PDF, recording nothing. Only ids travel in the address."""
+    if request.method == "GET":
+        attempt_id = parse_id(request.GET.get("poging"))
+        if attempt_id is None:
+            return HttpResponseNotAllowed(["POST"])  # which letter? Making one is a POST
+        case = _case_or_404(request, case_id)
+        try:
+            pdf = services.letter_pdf(case, attempt_id, request.user, request=request)
+        except ContactAttempt.DoesNotExist:
+            raise Http404 from None
+        except (workflow.InvalidTransition, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return redirect("cases:detail", case_id=case.pk)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="brief-zaak-{case.pk}.pdf"'
+        return response
     case = _case_or_404(request, case_id)
     try:
-        pdf = services.generate_letter(case, request.user, request=request)
+        attempt, new = services.make_letter(case, request.user)
     except (workflow.InvalidTransition, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("cases:detail", case_id=case.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="brief-zaak-{case.pk}.pdf"'
-    return response
+    if new:
+        messages.success(request, _("Brief gemaakt en als contactpoging vastgelegd."))
+    else:
+        messages.info(
+            request,
+            _(
+                "Vandaag is voor deze zaak al een brief gemaakt; er is geen nieuwe contactpoging "
+                "vastgelegd. De brief van vandaag staat klaar om te downloaden."
+            ),
+        )
+    # Once: the next view of this case offers the letter and starts its download.
+    request.session[LETTER_READY] = {"zaak": case.pk, "poging": attempt.pk}
+    return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
 
 
 @coordinator_required

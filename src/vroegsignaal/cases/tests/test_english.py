@@ -163,7 +163,11 @@ def test_letter_stays_dutch_when_english_chosen(
         letters, "html_to_pdf", lambda html: written.append(html) or b"%PDF-1.7 test"
     )
     verified_client(worker)
-    response = english.post(reverse("cases:letter", kwargs={"case_id": case.pk}))
+    english.post(reverse("cases:letter", kwargs={"case_id": case.pk}))
+    attempt = case.contact_attempts.get()
+    response = english.get(
+        reverse("cases:letter", kwargs={"case_id": case.pk}), {"poging": attempt.pk}
+    )
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     html = written[0]
     today = timezone.localdate()

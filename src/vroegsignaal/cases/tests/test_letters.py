@@ -75,15 +75,62 @@ def test_letter_shows_the_teams_contact_details(team):
     )
 
 
-def test_generating_a_letter_logs_a_contact_attempt_of_kind_brief(signal, coordinator, team):
+def test_making_a_letter_logs_a_contact_attempt_of_kind_brief(signal, coordinator, team):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    pdf = services.generate_letter(case, coordinator, on=ON)
+    made, new = services.make_letter(case, coordinator, on=ON)
     attempt = ContactAttempt.objects.get(case=case)
-    assert pdf.startswith(b"%PDF") and (attempt.kind, attempt.reached, attempt.date) == (
+    assert (made, new) == (attempt, True) and (attempt.kind, attempt.reached, attempt.date) == (
         "Brief",
         False,
         ON,
     )
+
+
+def test_a_second_letter_the_same_day_records_no_second_attempt(signal, coordinator, worker, team):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    first, _new = services.make_letter(case, coordinator, on=ON)
+    again = services.make_letter(case, worker, on=ON)
+    assert again == (first, False) and ContactAttempt.objects.filter(case=case).count() == 1
+
+
+def test_a_letter_on_another_day_is_another_attempt(signal, coordinator, team):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    services.make_letter(case, coordinator, on=ON)
+    _attempt, new = services.make_letter(case, coordinator, on=ON + dt.timedelta(days=7))
+    assert new and ContactAttempt.objects.filter(case=case).count() == 2
+
+
+def test_the_pdf_of_a_letter_attempt_is_dated_that_day_and_records_no_attempt(
+    signal, coordinator, team, monkeypatch
+):
+    written = []
+    monkeypatch.setattr(letters, "html_to_pdf", lambda html: written.append(html) or b"%PDF-1.7")
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    attempt, _new = services.make_letter(case, coordinator, on=ON)
+    pdf = services.letter_pdf(case, attempt.pk, coordinator)
+    assert pdf.startswith(b"%PDF") and "3 maart 2026" in written[0]
+    assert ContactAttempt.objects.filter(case=case).count() == 1
+
+
+def test_every_download_of_a_letter_is_audited_as_an_export_naming_its_attempt(
+    signal, coordinator, team, monkeypatch
+):
+    from vroegsignaal.privacy.models import AuditEvent
+
+    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7")
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    attempt, _new = services.make_letter(case, coordinator, on=ON)
+    services.letter_pdf(case, attempt.pk, coordinator)
+    services.letter_pdf(case, attempt.pk, coordinator)
+    events = AuditEvent.objects.filter(purpose="brief met hulpaanbod aangemaakt")
+    assert [(e.action, e.details["contactpoging"]) for e in events] == [("export", attempt.pk)] * 2
+
+
+def test_only_a_letter_attempt_of_the_case_gives_a_letter(signal, coordinator, team):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    visit = services.log_contact_attempt(case, coordinator, kind="Huisbezoek", reached=False, on=ON)
+    with pytest.raises(ContactAttempt.DoesNotExist):
+        services.letter_pdf(case, visit.pk, coordinator)
 
 
 def test_the_municipalitys_own_text_is_used(world, coordinator):
@@ -93,13 +140,123 @@ def test_the_municipalitys_own_text_is_used(world, coordinator):
     assert services.letter_text(world.municipality) == ("Eigen onderwerp", "Eigen $gemeente")
 
 
+def _letter_url(case, attempt=None) -> str:
+    url = reverse("cases:letter", kwargs={"case_id": case.pk})
+    return url if attempt is None else f"{url}?poging={attempt.pk}"
+
+
 def test_worker_downloads_the_letter_as_pdf(
     client, verified_client, worker, team, coordinator, signal
 ):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
     verified_client(worker)
-    response = client.post(reverse("cases:letter", kwargs={"case_id": case.pk}))
+    client.post(_letter_url(case))
+    attempt = ContactAttempt.objects.get(case=case)
+    response = client.get(_letter_url(case, attempt))
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="brief-zaak-{case.pk}.pdf"'
+
+
+def test_making_the_letter_goes_back_to_the_case_page_showing_the_attempt(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    response = client.post(_letter_url(case), follow=True)
+    attempt = ContactAttempt.objects.get(case=case)
+    assert response.redirect_chain == [(reverse("cases:detail", args=[case.pk]) + "#main", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Brief gemaakt en als contactpoging vastgelegd."
+    ]
+    assert list(response.context["attempts"]) == [attempt]
+
+
+def test_the_case_page_offers_the_letter_just_made_once(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    body = client.post(_letter_url(case), follow=True).content.decode()
+    attempt = ContactAttempt.objects.get(case=case)
+    link = f'href="{_letter_url(case, attempt)}" data-auto-download>Brief downloaden (PDF)</a>'
+    assert link in body and "cases/letter.js" in body
+    again = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "data-auto-download" not in again and "cases/letter.js" not in again
+
+
+def test_the_case_page_says_by_the_button_that_the_letter_is_a_contact_attempt(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert (
+        '<p class="utrecht-paragraph" id="brief-vastleggen">Brief maken legt ook een contactpoging '
+        "per brief vast, met de datum van vandaag (bereikt: nee).</p>" in body
+    )
+    assert 'aria-describedby="brief-vastleggen">Brief maken</button>' in body
+
+
+def test_a_second_click_on_brief_maken_says_no_new_attempt_was_recorded(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    client.post(_letter_url(case), follow=True)
+    response = client.post(_letter_url(case), follow=True)
+    assert ContactAttempt.objects.filter(case=case).count() == 1
+    assert [str(m) for m in response.context["messages"]] == [
+        "Vandaag is voor deze zaak al een brief gemaakt; er is geen nieuwe contactpoging "
+        "vastgelegd. De brief van vandaag staat klaar om te downloaden."
+    ]
+    assert "Vandaag is al een brief gemaakt." in response.content.decode()
+
+
+def test_downloading_the_letter_again_records_no_attempt(
+    client, verified_client, worker, team, coordinator, signal, monkeypatch
+):
+    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7")
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    client.post(_letter_url(case))
+    attempt = ContactAttempt.objects.get(case=case)
+    for _download in range(2):
+        assert client.get(_letter_url(case, attempt)).status_code == 200
+    assert ContactAttempt.objects.filter(case=case).count() == 1
+
+
+def test_the_letter_of_another_teams_case_is_not_found(
+    client, verified_client, worker, other_team, coordinator, signal
+):
+    other_team.email = "zuid@voorbeeldstad.nl"
+    other_team.save()
+    case = services.pick_up_signal(signal, coordinator, team=other_team, on=dt.date(2026, 3, 2))
+    attempt, _new = services.make_letter(case, coordinator)
+    verified_client(worker)
+    assert client.get(_letter_url(case, attempt)).status_code == 404
+
+
+def test_a_letter_attempt_named_under_another_case_is_not_found(
+    client, verified_client, world, worker, team, coordinator, signal
+):
+    from .conftest import make_signal
+
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    other = services.pick_up_signal(
+        make_signal(world), coordinator, team=team, on=dt.date(2026, 3, 2)
+    )
+    attempt, _new = services.make_letter(other, coordinator)
+    verified_client(worker)
+    assert client.get(_letter_url(case, attempt)).status_code == 404
+
+
+def test_the_letter_address_without_an_attempt_only_takes_a_post(
+    client, verified_client, worker, team, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(worker)
+    for query in ("", "?poging=x"):
+        assert client.get(_letter_url(case) + query).status_code == 405
 
 
 def test_the_letter_is_a_tagged_pdf_with_its_subject_as_title_in_dutch(tmp_path):
@@ -232,7 +389,7 @@ def test_a_letter_for_a_case_without_a_team_is_refused(signal, coordinator):
     with pytest.raises(
         ValidationError, match="Deze zaak heeft nog geen wijkteam. Wijs de zaak eerst toe"
     ):
-        services.generate_letter(case, coordinator, on=ON)
+        services.make_letter(case, coordinator, on=ON)
     assert not ContactAttempt.objects.filter(case=case).exists()
 
 
@@ -244,7 +401,7 @@ def test_a_letter_from_a_team_without_contact_details_is_refused(signal, coordin
         ValidationError,
         match="Wijkteam Zuid heeft nog geen telefoonnummer, e-mailadres of bezoekadres",
     ):
-        services.generate_letter(case, coordinator, on=ON)
+        services.make_letter(case, coordinator, on=ON)
     assert not ContactAttempt.objects.filter(case=case).exists()
 
 
@@ -269,7 +426,7 @@ def test_the_letter_makes_the_offer_of_help_when_none_was_recorded(signal, coord
     from vroegsignaal.privacy.models import AuditEvent
 
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    services.generate_letter(case, coordinator, on=ON)
+    services.make_letter(case, coordinator, on=ON)
     case = Case.objects.get(pk=case.pk)
     assert (case.offer_made_on, case.offer_answer) == (ON, "")
     event = AuditEvent.objects.filter(
@@ -290,7 +447,7 @@ def test_a_later_letter_leaves_the_recorded_offer_and_its_answer_alone(signal, c
         answer="geweigerd",
         answered_on=dt.date(2026, 3, 2),
     )
-    services.generate_letter(case, coordinator, on=ON)
+    services.make_letter(case, coordinator, on=ON)
     case = Case.objects.get(pk=case.pk)
     assert (case.offer_made_on, case.offer_answer) == (dt.date(2026, 3, 2), "geweigerd")
     assert (
@@ -303,7 +460,7 @@ def test_case_closed_after_a_letter_shows_the_offer_as_made(
     client, verified_client, worker, team, coordinator, signal
 ):
     case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
-    services.generate_letter(case, coordinator, on=ON)
+    services.make_letter(case, coordinator, on=ON)
     services.close_case(
         case, coordinator, "(Budget)advies en/of quick fix", on=dt.date(2026, 3, 10)
     )

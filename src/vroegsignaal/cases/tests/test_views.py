@@ -312,6 +312,31 @@ def test_clearing_the_case_list_filters_forgets_them(
     assert client.get(reverse("cases:list")).status_code == 200
 
 
+FILTERS_ON = "Uw filters van de vorige keer staan nog aan; ‘Filters wissen’ toont alles."
+
+
+@pytest.mark.parametrize("role", ["coordinator", "worker"])
+def test_case_list_opened_again_after_sorting_does_not_say_filters_are_on(
+    client, verified_client, world, team, coordinator, worker, role
+):
+    """A sort header or "Open" remembers ``toon=open``: that filters nothing away."""
+    verified_client({"coordinator": coordinator, "worker": worker}[role])
+    client.get(reverse("cases:list"), {"toon": "open", "sorteer": "status"})
+    page = client.get(reverse("cases:list"), follow=True)
+    assert FILTERS_ON not in [str(m) for m in page.context["messages"]]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "worker"])
+def test_case_list_saying_filters_are_on_offers_to_clear_them(
+    client, verified_client, world, team, coordinator, worker, role
+):
+    verified_client({"coordinator": coordinator, "worker": worker}[role])
+    client.get(reverse("cases:list"), {"toon": "gesloten", "sorteer": "status"})
+    page = client.get(reverse("cases:list"), follow=True)
+    assert [str(m) for m in page.context["messages"]] == [FILTERS_ON]
+    assert 'href="?wissen=1">Filters wissen</a>' in page.content.decode()
+
+
 def test_empty_case_list_says_how_cases_arise(client, verified_client, world, coordinator):
     verified_client(coordinator)
     body = client.get(reverse("cases:list")).content.decode()
@@ -820,3 +845,90 @@ def test_an_open_case_without_an_accepted_offer_says_when_the_first_conversation
     assert (
         "<dt>Eerste gesprek uiterlijk</dt><dd>vier weken nadat het hulpaanbod is aanvaard" in body
     )
+
+
+class _Selects(HTMLParser):
+    """The options of the page's selects, as (select id, optgroup label or None, label)."""
+
+    def __init__(self):
+        super().__init__()
+        self.options, self._select, self._group, self._option = [], None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select":
+            self._select = attrs.get("id")
+        elif tag == "optgroup":
+            self._group = attrs.get("label")
+        elif tag == "option" and self._select:
+            self._option = ""
+
+    def handle_endtag(self, tag):
+        if tag == "optgroup":
+            self._group = None
+        elif tag == "option" and self._option is not None:
+            self.options.append((self._select, self._group, self._option.strip()))
+            self._option = None
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option += data
+
+
+def _assign_options(client, case) -> list[tuple[str, str | None, str]]:
+    parser = _Selects()
+    parser.feed(client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode())
+    return [o for o in parser.options if o[0] in ("id_toewijzen-team", "id_toewijzen-worker")]
+
+
+def test_assign_form_asks_to_choose_instead_of_showing_dashes(
+    client, verified_client, coordinator, team, worker, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    options = _assign_options(client, case)
+    assert options[0] == ("id_toewijzen-team", None, "Kies een wijkteam")
+    assert ("id_toewijzen-worker", None, "Kies een hulpverlener") in options
+    assert not [o for o in options if "---" in o[2]]
+
+
+def test_assign_form_lists_hulpverleners_by_name_under_their_wijkteam(
+    client, verified_client, coordinator, team, other_team, worker, other_worker, signal
+):
+    worker.first_name, worker.last_name = "Jan", "Jansen"
+    worker.save()
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    workers = [o[1:] for o in _assign_options(client, case) if o[0] == "id_toewijzen-worker"]
+    # No full name: the login name.
+    assert workers[1:] == [("Wijkteam Noord", "Jan Jansen"), ("Wijkteam Zuid", "werker-zuid")]
+
+
+def test_assigning_a_hulpverlener_of_another_wijkteam_is_still_refused_at_the_field(
+    client, verified_client, coordinator, team, other_worker, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    response = client.post(
+        reverse("cases:assign", kwargs={"case_id": case.pk}),
+        {"toewijzen-team": team.pk, "toewijzen-worker": other_worker.pk},
+    )
+    assert response.context["assign_form"].errors == {
+        "worker": ["Die hulpverlener hoort niet bij dat wijkteam."]
+    }
+
+
+def test_close_form_keeps_onterecht_signaal_and_says_when_it_fits_a_picked_up_case(
+    client, verified_client, coordinator, team, signal
+):
+    """Only closing a case tells the creditors ``onterecht_signaal``; its DDAS name reads
+    "Niet opgepakt", so the form says why it is there."""
+    case = services.pick_up_signal(signal, coordinator, team=team, on=dt.date(2026, 3, 2))
+    verified_client(coordinator)
+    body = client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+    assert '<option value="Niet opgepakt: onterecht signaal">' in body
+    assert (
+        'id="id_afsluiten-outcome_helptext">‘Niet opgepakt: onterecht signaal’ past ook bij een '
+        "opgepakte zaak" in body
+    )
+    assert 'aria-describedby="id_afsluiten-outcome_helptext"' in body
