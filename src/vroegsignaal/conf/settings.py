@@ -217,10 +217,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
-    "django_otp.plugins.otp_static",
-    "django_otp.plugins.otp_totp",
+    # django-otp's and django-axes's own, made readable in Dutch (conf/thirdparty.py).
+    "vroegsignaal.conf.thirdparty.OTPStaticConfig",
+    "vroegsignaal.conf.thirdparty.OTPTOTPConfig",
     "two_factor",
-    "axes",
+    "vroegsignaal.conf.thirdparty.AxesConfig",
     "csp",
     "rest_framework",
     "drf_spectacular",
@@ -401,6 +402,9 @@ LANGUAGE_CODE = "nl"
 # Dutch (portal.middleware.LanguageMiddleware). Each app keeps its English catalog in
 # locale/en (scripts/messages.sh). Names in their own language, as a switch shows them.
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+# Dutch for what Django, django-axes and django-otp show in the admin and ship no Dutch for
+# (their own English is the msgid; nl only, so English mode keeps their English).
+LOCALE_PATHS = [PACKAGE_DIR / "conf" / "locale"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

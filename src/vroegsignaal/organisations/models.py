@@ -98,9 +98,14 @@ class CovenantQuerySet(models.QuerySet):
 class Covenant(models.Model):
     """Agreement creditor × municipality; without an active one no data flows."""
 
-    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="covenants")
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.PROTECT, related_name="covenants", verbose_name=_("schuldeiser")
+    )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="covenants"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="covenants",
+        verbose_name=_("gemeente"),
     )
     valid_from = models.DateField(_("geldig vanaf"))
     valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
@@ -134,7 +139,9 @@ class Covenant(models.Model):
 class Team(models.Model):
     """A wijkteam of a municipality, optionally responsible for neighbourhoods."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="teams")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="teams", verbose_name=_("gemeente")
+    )
     code = models.CharField(
         _("code"), max_length=32, unique=True, validators=[organisation_code_validator]
     )
@@ -205,13 +212,28 @@ class User(AbstractUser):
 
     role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("gemeente"),
     )
     team = models.ForeignKey(
-        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("wijkteam"),
     )
     creditor = models.ForeignKey(
-        Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        Creditor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("schuldeiser"),
     )
     must_change_password = models.BooleanField(_("moet wachtwoord wijzigen"), default=False)
 
