@@ -11,18 +11,23 @@ import datetime as dt
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
+from vroegsignaal.cases.selectors import urgency
 from vroegsignaal.households.selectors import arrear_history
 from vroegsignaal.organisations.models import CreditorType
 from vroegsignaal.portal.forms import parse_id
 from vroegsignaal.privacy.services import AuditAction, AuditEvent
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals import trays
+from vroegsignaal.signals.explanations_english import shown_euros
 from vroegsignaal.signals.models import (
     OPEN_STATUSES,
     Signal,
@@ -30,6 +35,7 @@ from vroegsignaal.signals.models import (
     SignalKind,
     SignalStatus,
 )
+from vroegsignaal.signals.services import parse_whole_euros
 
 OPEN = "open"
 PAGE_SIZE = 50
@@ -64,9 +70,23 @@ NEIGHBOURHOOD_CODE = re.compile(r"(?:WK|BU)[0-9]{1,12}")
 MAX_AGE_DAYS = 36_500
 
 
+# The largest amount the filter asks about: a billion euros (a larger number finds the same nothing,
+# and in cents would not fit the column).
+MAX_AMOUNT_EUR = 1_000_000_000
+
+
 def _int(value: str | None) -> int | None:
     """A whole number of 0 or more, as typed (ASCII digits, within a database column), else ``None``."""
     return parse_id((value or "").strip())
+
+
+def _euros(value: str | None) -> int | None:
+    """Whole euros of 0 or more as a Dutch user types them (``1.000``, ``€ 1.000``), else ``None``."""
+    try:
+        euros = parse_whole_euros((value or "")[:100])
+    except ValueError:
+        return None
+    return min(euros, MAX_AMOUNT_EUR) if euros >= 0 else None
 
 
 def neighbourhood_code(value: str | None) -> str:
@@ -77,7 +97,8 @@ def neighbourhood_code(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class TrayFilter:
-    """The tray list's filter, parsed from GET parameters (unknown values are ignored)."""
+    """The tray list's filter, parsed from GET parameters (unknown values are ignored; what was
+    typed and could not be read is said by :func:`tray_filter_problems`)."""
 
     neighbourhood: str = ""  # a CBS wijk or buurt code
     creditor_type: str = ""  # DDAS EnumSignaalpartner
@@ -106,8 +127,8 @@ class TrayFilter:
         return cls(
             neighbourhood=neighbourhood_code(query.get("buurt")),
             creditor_type=creditor_type if creditor_type in CreditorType.values else "",
-            amount_min_eur=_int(query.get("bedrag_van")),
-            amount_max_eur=_int(query.get("bedrag_tot")),
+            amount_min_eur=_euros(query.get("bedrag_van")),
+            amount_max_eur=_euros(query.get("bedrag_tot")),
             min_age_days=None if min_age_days is None else min(min_age_days, MAX_AGE_DAYS),
             flags=tuple(k for k in FLAGS if query.get(k)),
             status=status,
@@ -174,6 +195,44 @@ class TrayFilter:
         return qs.order_by(*order)
 
 
+# The filter's boxes a user types in: GET parameter → its label on the page.
+TYPED_FILTERS = {
+    "bedrag_van": gettext_lazy("Totaalbedrag vanaf (€)"),
+    "bedrag_tot": gettext_lazy("Totaalbedrag tot en met (€)"),
+    "ouderdom_van": gettext_lazy("Oudste achterstand ten minste (dagen)"),
+}
+
+
+def tray_filter_problems(raw: QueryDict, tray_filter: TrayFilter) -> list[str]:
+    """Why the tray may show fewer or other signals than asked: a typed filter that could not be
+    read (left out) or an amount range the wrong way round. Said, not silently dropped or empty."""
+    problems = []
+    read = {"bedrag_van": tray_filter.amount_min_eur, "bedrag_tot": tray_filter.amount_max_eur,
+            "ouderdom_van": tray_filter.min_age_days}  # fmt: skip
+    for key, label in TYPED_FILTERS.items():
+        if (raw.get(key) or "").strip() and read[key] is None:
+            if key == "ouderdom_van":
+                message = gettext(
+                    "„%(label)s” is geen heel aantal dagen (zoals 30); dat filter is weggelaten."
+                )
+            else:
+                message = gettext(
+                    "„%(label)s” is geen bedrag in hele euro’s (zoals 1000 of 1.000); "
+                    "dat filter is weggelaten."
+                )
+            problems.append(message % {"label": label})
+    low, high = tray_filter.amount_min_eur, tray_filter.amount_max_eur
+    if low is not None and high is not None and low > high:
+        problems.append(
+            gettext(
+                "Het totaalbedrag vanaf (%(low)s) is hoger dan het totaalbedrag tot en met (%(high)s): "
+                "geen signaal voldoet aan beide. Draai de bedragen om."
+            )
+            % {"low": shown_euros(low * 100), "high": shown_euros(high * 100)}
+        )
+    return problems
+
+
 def sort_headers(tray_filter: TrayFilter) -> dict[str, dict]:
     """Per sort key, what its column header shows and links to (see :func:`header_links`)."""
     order = SORTS[tray_filter.sort]
@@ -210,36 +269,81 @@ def remembered_query(query: QueryDict) -> str:
 
 
 def tray_list_rows(signals: QuerySet[Signal]) -> QuerySet[Signal]:
-    """What one row of the tray list shows, in one query."""
-    return signals.select_related("household__address__buurt__wijk", "team", "tray").only(
+    """What one row of the tray list shows, in one query (with the case's deadlines, see :func:`deadline_mark`)."""
+    return signals.select_related("household__address__buurt__wijk", "team", "tray", "case").only(
         "id", "status", "kind", "crisis", "repeat", "debt_swap", "creditor_count", "total_amount_cents",
         "oldest_start_date", "signal_date", "priority", "deadline", "household_id", "team__name", "tray__name",
         "household__unregistered_address", "household__address__postcode", "household__address__huisnummer",
         "household__address__huisletter", "household__address__toevoeging", "household__address__straatnaam",
         "household__address__buurt__name", "household__address__buurt__code",
         "household__address__buurt__wijk__name", "household__address__buurt__wijk__code",
+        "case__signal_id", "case__status", "case__contact_due", "case__contacted_on", "case__due_on",
     )  # fmt: skip
 
 
-def tray_page(signals: QuerySet[Signal], number) -> Page:
+def tray_page(signals: QuerySet[Signal], number, *, today: dt.date | None = None) -> Page:
     """One page of the tray list: ids sorted on the signal table alone, then the rows joined for those ids.
 
     Sorting tens of thousands of signals with their addresses and neighbourhoods
     joined costs far more than sorting the signal rows and joining 50 of them.
-    Each row gets ``contact_deadline`` (:func:`contact_deadline`).
+    Each row gets ``deadline_mark`` (:func:`deadline_mark` on ``today``, default today).
     """
+    today = today or timezone.localdate()
     page = Paginator(signals.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
     ids = list(page.object_list)
-    rows = {
-        s.pk: s
-        for s in tray_list_rows(Signal.objects.filter(pk__in=ids)).annotate(
-            case_contact_due=F("case__contact_due")
-        )
-    }
+    rows = {s.pk: s for s in tray_list_rows(Signal.objects.filter(pk__in=ids))}
     page.object_list = [rows[i] for i in ids if i in rows]
     for signal in page.object_list:
-        signal.contact_deadline = _deadline(signal, signal.case_contact_due)
+        signal.deadline_mark = deadline_mark(signal, _case_of(signal), today)
     return page
+
+
+def _case_of(signal: Signal):
+    try:
+        return signal.case
+    except ObjectDoesNotExist:
+        return None
+
+
+class DeadlineMark(NamedTuple):
+    """What a tray row says of a deadline: ``kind`` is ``contact_due`` (grey, "contact uiterlijk"),
+    ``contact_overdue`` or ``overdue`` (red, "contacttermijn verstreken" / "termijn verstreken")."""
+
+    kind: str
+    on: dt.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.kind != "contact_due"
+
+
+def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
+    """The deadline a tray row shows, decided as the case list decides it once there is a case.
+
+    Picked up, the case is where the contact is recorded and its deadlines watched: it is
+    overdue exactly when the case list marks it so (``cases.selectors.urgency``: its next
+    deadline not yet met has passed), and a contact deadline already met is no longer shown,
+    as the case list shows only the deadline still to be met. Not yet picked up, a crisis
+    signal's own deadline (counted from the receipt). A closed signal without a case, or a
+    closed case, has no deadline left.
+    """
+    if case is not None:
+        if urgency(case, today) == "overdue":
+            missed_contact = case.contact_due is not None and case.contacted_on is None
+            return DeadlineMark(
+                "contact_overdue"
+                if missed_contact and case.contact_due == case.due_on
+                else "overdue",
+                case.due_on,
+            )
+        if case.is_closed or case.contact_due is None or case.contacted_on is not None:
+            return None
+        return DeadlineMark("contact_due", case.contact_due)
+    if signal.status != SignalStatus.NIEUW or not signal.crisis or signal.deadline is None:
+        return None
+    return DeadlineMark(
+        "contact_overdue" if signal.deadline < today else "contact_due", signal.deadline
+    )
 
 
 def _deadline(signal: Signal, case_contact_due: dt.date | None) -> dt.date | None:
@@ -249,8 +353,8 @@ def _deadline(signal: Signal, case_contact_due: dt.date | None) -> dt.date | Non
 
 
 def contact_deadline(signal: Signal, cases=()) -> dt.date | None:
-    """The crisis contact deadline a page shows for ``signal``: its case's (among ``cases``)
-    once it has one.
+    """The crisis contact deadline the household page shows for ``signal``: its case's (among
+    ``cases``) once it has one (the tray's rows: :func:`deadline_mark`).
 
     The case is where the contact is recorded and its deadline watched (overdue and
     due-soon lists), so once picked up the case's ``contact_due`` is the deadline; it can

@@ -89,12 +89,13 @@ def tray_detail(request, tray_id: int):
     signals = tray_filter.apply(
         scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
     )
-    page = selectors.tray_page(signals, request.GET.get("pagina"))
+    page = selectors.tray_page(signals, request.GET.get("pagina"), today=timezone.localdate())
     services.record_tray_view(request.user, tray, page, query=query, request=request)
     context = {
         "tray": tray,
         "page": page,
         "filter": tray_filter,
+        "problems": selectors.tray_filter_problems(request.GET, tray_filter),
         "query": query,
         "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
         # Wijken first, then buurten (each by code): the filter reads from the larger area down.
@@ -118,7 +119,6 @@ def tray_detail(request, tray_id: int):
         "may_export_personal_data": services.may_export_personal_data(request.user),
         "bulk_actions": services.BULK_ACTIONS,
         "not_picked_up_reasons": services.not_picked_up_reasons(),
-        "today": timezone.localdate(),
     }
     return render(request, "reporting/tray_detail.html", context)
 
@@ -133,6 +133,16 @@ def _without(query, key):
 def tray_export(request, tray_id: int):
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
     tray_filter = selectors.TrayFilter.from_query(request.GET)
+    if selectors.tray_filter_problems(request.GET, tray_filter):
+        # A filter that could not be read is left out on the page; a download would then hold
+        # more than was asked. Back to the tray, which says what is wrong; nothing exported.
+        messages.error(
+            request,
+            _("Niet gedownload: de filters kloppen niet. Pas ze aan en download opnieuw."),
+        )
+        return redirect(
+            f"{reverse('reporting:tray', args=[tray.pk])}?{_without(request.GET, 'formaat').urlencode()}"
+        )
     signals = tray_filter.apply(
         scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
     )

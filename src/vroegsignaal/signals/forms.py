@@ -20,12 +20,43 @@ from vroegsignaal.organisations.models import CreditorType, Team
 from vroegsignaal.portal.forms import ErrorSummary
 from vroegsignaal.registry.models import Neighbourhood, NeighbourhoodKind
 
+from .amounts import parse_whole_euros
 from .explanations_english import shown_euros
 from .models import SignalKind
 from .rules import LIMITS, RuleValues
-from .services import TRAY_AGE_LIMIT, TRAY_AMOUNT_LIMIT_EUR, TRAY_FIELDS, tray_problems
+from .services import (
+    TRAY_AGE_LIMIT,
+    TRAY_AMOUNT_LIMIT_EUR,
+    TRAY_FIELDS,
+    TRAY_NAME_MAX_LENGTH,
+    tray_problems,
+)
 
 YES, NO = "ja", "nee"
+
+
+class WholeEuroField(forms.IntegerField):
+    """An amount in whole euros as a Dutch user writes it (:func:`.amounts.parse_whole_euros`):
+    ``1.000`` is a thousand euros, not one (as ``IntegerField`` reads it); cents are refused.
+
+    A text box, not ``type="number"``: a browser would refuse the dots.
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": _("Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000.")
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values or not str(value).strip():
+            return None
+        try:
+            return parse_whole_euros(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "numeric"}
 
 
 def count_distinct_choices() -> list[tuple[str, Promise]]:
@@ -198,7 +229,7 @@ class RulesForm(ErrorSummary, forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     max_age_days = forms.IntegerField()
-    min_amount_eur = forms.IntegerField()
+    min_amount_eur = WholeEuroField()
     min_creditors = forms.IntegerField()
     count_distinct = forms.ChoiceField(choices=count_distinct_choices, widget=forms.RadioSelect)
     single_signals = forms.TypedChoiceField(
@@ -241,9 +272,15 @@ class RulesForm(ErrorSummary, forms.Form):
                     MaxValueValidator(high),
                 ]
                 message = range_error(rule.name)
-                field.error_messages = dict.fromkeys(
-                    ("required", "invalid", "min_value", "max_value"), message
-                )
+                field.error_messages = {
+                    **dict.fromkeys(("required", "invalid", "min_value", "max_value"), message),
+                    # An amount with cents, or written otherwise: said as such, not as out of range.
+                    **(
+                        {"invalid": field.error_messages["invalid"]}
+                        if isinstance(field, WholeEuroField)
+                        else {}
+                    ),
+                }
                 field.widget = forms.TextInput(
                     attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8}
                 )
@@ -399,7 +436,7 @@ class TrayForm(ErrorSummary, forms.Form):
     ``tray`` is the tray being changed (``None``: a new one). The checks that need more than one
     field, or the database (a unique name), are :func:`.services.tray_problems`."""
 
-    name = forms.CharField(label=_("Naam"), max_length=100)
+    name = forms.CharField(label=_("Naam"), max_length=TRAY_NAME_MAX_LENGTH)
     kind = forms.ChoiceField(
         label=_("Soort signaal"), choices=kind_choices, required=False, widget=forms.RadioSelect
     )
@@ -418,8 +455,8 @@ class TrayForm(ErrorSummary, forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Een achterstand is opgelost terwijl er een nieuwe bij een andere schuldeiser ontstond."),
     )  # fmt: skip
-    amount_min_eur = forms.IntegerField(label=_("Totaalbedrag vanaf (euro)"), required=False)
-    amount_max_eur = forms.IntegerField(label=_("Totaalbedrag tot en met (euro)"), required=False)
+    amount_min_eur = WholeEuroField(label=_("Totaalbedrag vanaf (euro)"), required=False)
+    amount_max_eur = WholeEuroField(label=_("Totaalbedrag tot en met (euro)"), required=False)
     creditor_types = forms.MultipleChoiceField(
         label=_("Soorten schuldeisers"), choices=CreditorType.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -487,7 +524,8 @@ class TrayForm(ErrorSummary, forms.Form):
         self.fields["name"].widget.attrs.update({"class": "utrecht-textbox", "size": 40})
         self.fields["name"].error_messages = {
             "required": gettext("Geef het werkbakje een naam."),
-            "max_length": gettext("Een naam is ten hoogste 100 tekens lang."),
+            "max_length": gettext("Een naam is ten hoogste %(max)s tekens lang.")
+            % {"max": TRAY_NAME_MAX_LENGTH},
         }
         self.fields["team"].widget.attrs.update({"class": "utrecht-select"})
         self.fields["team"].error_messages = {
@@ -523,7 +561,10 @@ class TrayForm(ErrorSummary, forms.Form):
                     "In hele jaren op de peildatum, grenzen inbegrepen; leeg: elke leeftijd."
                 )
             field.validators = [*field.validators, MinValueValidator(0), MaxValueValidator(high)]
-            field.error_messages = dict.fromkeys(("invalid", "min_value", "max_value"), message)
+            field.error_messages = {
+                **dict.fromkeys(("invalid", "min_value", "max_value"), message),
+                **({"invalid": field.error_messages["invalid"]} if what == "amount" else {}),
+            }
             field.widget = forms.TextInput(
                 attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8}
             )
@@ -536,11 +577,14 @@ class TrayForm(ErrorSummary, forms.Form):
             self.initial = {"kind": ANY, "crisis": ANY, "repeat": ANY, "debt_swap": ANY}
 
     def clean(self):
+        """All the problems at once: the checks over several fields and the database run even
+        when a field was refused (over the fields that were read), not in a second round."""
         cleaned = super().clean()
-        if not self.errors:
-            for field, message in tray_problems(
-                self.municipality, self.values(), tray=self.tray
-            ).items():
+        refused = set(self.errors)
+        for field, message in tray_problems(
+            self.municipality, self.values(), tray=self.tray
+        ).items():
+            if field not in refused:  # a refused field already says what is wrong with it
                 self.add_error(field, message)
         return cleaned
 

@@ -40,6 +40,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.registry.models import Address
 
 from . import evaluation, explanations, notices, selectors, trays
+from .amounts import parse_whole_euros
 from .explanations_english import english_date, explanation_lines
 from .models import RuleSet, Signal, SignalStatus
 from .rules import RuleValues, validate_rule_values
@@ -48,6 +49,7 @@ from .tray_management import (
     TRAY_AGE_LIMIT,
     TRAY_AMOUNT_LIMIT_EUR,
     TRAY_FIELDS,
+    TRAY_NAME_MAX_LENGTH,
     TrayChange,
     _municipality,
     create_tray,
@@ -95,7 +97,10 @@ __all__ = [
     "TRAY_AGE_LIMIT",
     "TRAY_AMOUNT_LIMIT_EUR",
     "TRAY_FIELDS",
+    "TRAY_NAME_MAX_LENGTH",
     "TrayChange",
+    # whole euros as a Dutch user types them ("1.000"): the tray form and reporting's tray filter
+    "parse_whole_euros",
 ]
 
 

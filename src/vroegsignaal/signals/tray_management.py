@@ -63,6 +63,9 @@ TRAY_CONDITION_FIELDS = (
 TRAY_FIELDS = ("name", *TRAY_CONDITION_FIELDS)
 TRAY_AMOUNT_LIMIT_EUR = 1_000_000  # as the rules' minimum amount per arrear
 TRAY_AGE_LIMIT = 120
+# A name is a heading, a menu item and a table cell: a long one wraps (the pages break it), and
+# 100 characters hold any name a coordinator gives ("Jongeren tot 27 jaar in Noord en Oost, …").
+TRAY_NAME_MAX_LENGTH = Tray._meta.get_field("name").max_length
 TRAY_POSITION_STEP = 10
 
 
@@ -115,8 +118,10 @@ def tray_problems(
     name = (values.get("name") or "").strip()
     if not name:
         problems["name"] = gettext("Geef het werkbakje een naam.")
-    elif len(name) > 100:
-        problems["name"] = gettext("Een naam is ten hoogste 100 tekens lang.")
+    elif len(name) > TRAY_NAME_MAX_LENGTH:
+        problems["name"] = gettext("Een naam is ten hoogste %(max)s tekens lang.") % {
+            "max": TRAY_NAME_MAX_LENGTH
+        }
     else:
         same = Tray.objects.filter(municipality=municipality, name__iexact=name)
         if tray is not None:

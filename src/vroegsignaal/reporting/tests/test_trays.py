@@ -413,16 +413,94 @@ def test_tray_shows_a_new_crisis_signals_own_deadline(town, client, verified_cli
 def test_tray_shows_the_cases_deadline_for_a_picked_up_crisis_signal(town, client, verified_client):
     from vroegsignaal.cases.services import pick_up_signal
 
+    today = timezone.localdate()
     signal = town.signal(crisis=True)
-    signal.deadline = dt.date(2026, 12, 2)  # received on Friday 27 November
+    signal.deadline = today + dt.timedelta(
+        days=20
+    )  # counted from a receipt; the pick-up's is earlier
     signal.save(update_fields=["deadline"])
-    case = pick_up_signal(
-        signal, town.coordinator, on=dt.date(2026, 11, 20)
-    )  # dated a week earlier
-    assert case.contact_due == dt.date(2026, 11, 25)
+    case = pick_up_signal(signal, town.coordinator, on=today)
+    assert case.contact_due < signal.deadline
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
-    assert "contact uiterlijk 25 november</span>" in body and "2 december" not in body
+    assert f'<span class="muted">contact uiterlijk {_day(case.contact_due)}</span>' in body
+    assert _day(signal.deadline) not in body
+
+
+def _day(day: dt.date) -> str:
+    """``25 november``, as the tray writes a deadline."""
+    from django.template.defaultfilters import date
+    from django.utils import translation
+
+    with translation.override("nl"):
+        return date(day, "j F")
+
+
+def test_a_picked_up_signal_whose_case_missed_the_contact_deadline_is_red_as_in_the_case_list(
+    town, client, verified_client
+):
+    """It stood in grey ("contact uiterlijk 25 november") while the case list said "Termijn verstreken"."""
+    from vroegsignaal.cases.selectors import urgency
+    from vroegsignaal.cases.services import pick_up_signal
+
+    today = timezone.localdate()
+    case = pick_up_signal(
+        town.signal(crisis=True), town.coordinator, on=today - dt.timedelta(days=14)
+    )
+    assert urgency(case, today) == "overdue"  # how the case list and the home page mark it
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert (
+        f'<span class="deadline--overdue">contacttermijn verstreken: {_day(case.contact_due)}</span>'
+        in body
+    )
+    assert "contact uiterlijk" not in body
+
+
+def test_a_contact_made_before_the_deadline_is_not_shown_as_still_to_make(
+    town, client, verified_client
+):
+    """As the case list, which shows only the deadlines still to be met."""
+    from vroegsignaal.cases.services import log_contact_attempt, pick_up_signal
+
+    today = timezone.localdate()
+    case = pick_up_signal(
+        town.signal(crisis=True), town.coordinator, on=today - dt.timedelta(days=14)
+    )
+    log_contact_attempt(
+        case, town.coordinator, kind="Telefoon", reached=True, on=today - dt.timedelta(days=13)
+    )
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert "contact uiterlijk" not in body and "verstreken" not in body
+
+
+def test_the_tray_marks_a_case_overdue_exactly_when_the_case_list_does():
+    """Pure: the row's mark against ``cases.selectors.urgency`` for the cases a list meets."""
+    from vroegsignaal.cases.models import Case, CaseStatus
+    from vroegsignaal.cases.selectors import urgency
+    from vroegsignaal.reporting.selectors import deadline_mark
+
+    today = dt.date(2026, 11, 30)
+    before, after = today - dt.timedelta(days=3), today + dt.timedelta(days=3)
+    signal = Signal(status="opgepakt", crisis=True, deadline=before)
+    cases = [
+        Case(status=CaseStatus.OPGEPAKT, contact_due=before, due_on=before),  # contact missed
+        Case(status=CaseStatus.OPGEPAKT, contact_due=after, due_on=after),  # contact still to make
+        Case(status=CaseStatus.IN_CONTACT, contact_due=before, contacted_on=before - dt.timedelta(days=1),
+             first_conversation_due=before, due_on=before),  # contact made, first conversation missed
+        Case(status=CaseStatus.IN_CONTACT, contact_due=before, contacted_on=before, due_on=None),  # all met
+        Case(status=CaseStatus.AFGESLOTEN, contact_due=before, due_on=None),  # closed
+    ]  # fmt: skip
+    marks = [deadline_mark(signal, case, today) for case in cases]
+    assert [bool(m and m.overdue) for m in marks] == [urgency(c, today) == "overdue" for c in cases]
+    assert [m and m.kind for m in marks] == [
+        "contact_overdue",
+        "contact_due",
+        "overdue",
+        None,
+        None,
+    ]
 
 
 # --- tables a keyboard can scroll ------------------------------------------------------------
@@ -461,12 +539,10 @@ def test_a_filter_value_no_one_means_is_ignored_not_a_crash(
     verified_client(town.coordinator)
     response = client.get(reverse("reporting:tray", args=[town.tray.pk]), {key: value})
     assert response.status_code == 200 and len(response.context["page"].object_list) <= 1
-    assert (
-        client.get(
-            reverse("reporting:tray_export", args=[town.tray.pk]), {key: value, "formaat": "csv"}
-        ).status_code
-        == 200
-    )
+    # A typed value that could not be read is not exported without it: back to the page, which says so.
+    assert client.get(
+        reverse("reporting:tray_export", args=[town.tray.pk]), {key: value, "formaat": "csv"}
+    ).status_code in (200, 302)
     assert client.get(reverse("reporting:trays"), {"buurt": value}).status_code == 200
 
 
@@ -508,3 +584,80 @@ def test_a_crisis_signal_not_picked_up_past_its_deadline_says_so_in_the_tray(
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert body.count("contacttermijn verstreken:") == 1
     assert body.count("contact uiterlijk") == 1
+
+
+# --- typed filters: Dutch amounts, and what could not be read is said -------------------------
+
+
+def _tray(client, town, **query):
+    return client.get(reverse("reporting:tray", args=[town.tray.pk]), query)
+
+
+def test_an_amount_filter_written_with_thousands_dots_filters_on_that_many_euros(
+    town, client, verified_client
+):
+    """'1.000' filtered on € 1 (or not at all): the dot groups thousands in Dutch."""
+    town.signal(amount=50_000)  # € 500
+    large = town.signal(amount=200_000)  # € 2.000
+    verified_client(town.coordinator)
+    response = _tray(client, town, bedrag_van="€ 1.000", bedrag_tot="1.000.000")
+    assert [s.pk for s in response.context["page"].object_list] == [large.pk]
+    assert response.context["problems"] == []
+
+
+@pytest.mark.parametrize("typed", ["2.50", "1,5", "abc", "-5"])
+def test_an_amount_filter_that_cannot_be_read_is_left_out_and_the_page_says_so(
+    town, client, verified_client, typed
+):
+    town.signal()
+    verified_client(town.coordinator)
+    response = _tray(client, town, bedrag_van=typed)
+    assert len(response.context["page"].object_list) == 1
+    assert response.context["problems"] == [
+        "„Totaalbedrag vanaf (€)” is geen bedrag in hele euro’s (zoals 1000 of 1.000); dat filter is weggelaten."
+    ]
+    html = response.content.decode()
+    assert (
+        '<p class="utrecht-alert utrecht-alert--warning" role="status">„Totaalbedrag vanaf' in html
+    )
+    assert "Downloaden kan zodra de filters kloppen." in html
+
+
+def test_an_age_filter_that_cannot_be_read_is_left_out_and_the_page_says_so(
+    town, client, verified_client
+):
+    verified_client(town.coordinator)
+    response = _tray(client, town, ouderdom_van="een maand")
+    assert response.context["problems"] == [
+        "„Oudste achterstand ten minste (dagen)” is geen heel aantal dagen (zoals 30); dat filter is weggelaten."
+    ]
+
+
+def test_a_reversed_amount_range_says_so_instead_of_a_bare_nought(town, client, verified_client):
+    """'vanaf 500 / tot en met 100' showed '0 signalen' and nothing else."""
+    town.signal(amount=30_000)
+    verified_client(town.coordinator)
+    response = _tray(client, town, bedrag_van="500", bedrag_tot="100")
+    assert response.context["page"].paginator.count == 0
+    assert response.context["problems"] == [
+        "Het totaalbedrag vanaf (€\u00a0500) is hoger dan het totaalbedrag tot en met (€\u00a0100): "
+        "geen signaal voldoet aan beide. Draai de bedragen om."
+    ]
+
+
+def test_a_download_with_a_filter_that_cannot_be_read_is_refused_not_made_wider(
+    town, client, verified_client
+):
+    from vroegsignaal.privacy.models import AuditAction, AuditEvent
+
+    town.signal()
+    verified_client(town.coordinator)
+    url = reverse("reporting:tray_export", args=[town.tray.pk])
+    response = client.get(url, {"bedrag_van": "2.50", "formaat": "csv"})
+    assert response.status_code == 302
+    assert (
+        response["Location"] == f"{reverse('reporting:tray', args=[town.tray.pk])}?bedrag_van=2.50"
+    )
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Niet gedownload: de filters kloppen niet. Pas ze aan en download opnieuw." in page

@@ -281,7 +281,8 @@ def test_invalid_input_gets_a_focused_summary_at_the_top_of_the_form_linking_to_
     # In the order of the form; a group of radio buttons links to its first one.
     assert [(a, t) for a, t in re.findall(r'<a class="utrecht-link" href="#([^"]+)">([^<]+)</a>', summary)] == [
         ("id_max_age_days", "Een achterstand telt mee tot … dagen na ontstaan: Vul een geheel getal in van 1 tot en met 3.650."),
-        ("id_min_amount_eur", "Minimumbedrag per achterstand (euro): Vul een geheel getal in van 0 tot en met 1.000.000."),
+        ("id_min_amount_eur", "Minimumbedrag per achterstand (euro): Vul een heel bedrag in euro in, zonder centen, "
+                              "bijvoorbeeld 1000 of 1.000."),
         ("id_count_distinct_0", "Tellen per schuldeiser of per soort schuldeiser: Kies per schuldeiser of per soort schuldeiser."),
     ]  # fmt: skip
     for anchor in ("id_max_age_days", "id_min_amount_eur", "id_count_distinct_0"):
@@ -317,3 +318,25 @@ def test_amounts_read_as_in_english_elsewhere(municipality, coordinator, client,
         and "Minimum amount per arrear: €0 → €50" in html
     )
     assert "€ " not in html and "€\u00a0" not in html
+
+
+def test_a_minimum_amount_written_with_a_thousands_dot_is_a_thousand_euros(
+    municipality, coordinator, client, verified_client
+):
+    """'1.000' was saved as € 1: Django's IntegerField reads the dot as a decimal point."""
+    verified_client(coordinator)
+    assert client.post(URL, form_data(min_amount_eur="€ 1.000")).status_code == 302
+    assert services.current_rules(municipality).min_amount_eur == 1000
+
+
+def test_a_minimum_amount_with_cents_is_refused_with_an_example_not_rounded(
+    municipality, coordinator, client, verified_client
+):
+    verified_client(coordinator)
+    response = client.post(URL, form_data(min_amount_eur="2.50"))
+    assert response.context["form"].errors == {
+        "min_amount_eur": [
+            "Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."
+        ]
+    }
+    assert versions(municipality) == [1]

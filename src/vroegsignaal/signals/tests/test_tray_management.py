@@ -479,7 +479,11 @@ def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(
         ({"amount_min_eur": "500", "amount_max_eur": "100"},
          {"amount_max_eur": ["Het totaalbedrag tot en met (€\u00a0100) is lager dan het totaalbedrag vanaf (€\u00a0500)."]}),
         ({"amount_min_eur": "veel"},
-         {"amount_min_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met €\u00a01.000.000, of laat het leeg."]}),
+         {"amount_min_eur": ["Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."]}),
+        ({"amount_min_eur": "2.50"},
+         {"amount_min_eur": ["Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."]}),
+        ({"amount_max_eur": "1.000.001"},
+         {"amount_max_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met €\u00a01.000.000, of laat het leeg."]}),
         ({"amount_max_eur": "-1"},
          {"amount_max_eur": ["Vul een bedrag in hele euro’s in van 0 tot en met €\u00a01.000.000, of laat het leeg."]}),
         ({"youngest_age_min": "30", "youngest_age_max": "20"},
@@ -811,3 +815,73 @@ def test_amounts_of_conditions_read_as_on_other_pages_in_english(town, client, v
     in_english(client)
     html = main_html(client.get(URL))
     assert "total amount at least €1,500" in html
+
+
+# ---------------------------------------------------------------------------
+# Review: amounts with thousands dots, all errors at once, long names
+# ---------------------------------------------------------------------------
+
+
+def test_an_amount_written_with_thousands_dots_is_saved_as_that_many_euros(
+    town, client, verified_client
+):
+    """'1.000' was saved as € 1 (Django's IntegerField drops a decimal part of zeros)."""
+    verified_client(town.coordinator)
+    response = client.post(
+        URL + "nieuw/",
+        form_data(name="Groot", amount_min_eur="1.000", amount_max_eur="€ 1.000.000"),
+    )
+    assert response.status_code == 302
+    groot = tray(town, "Groot")
+    assert (groot.amount_min_eur, groot.amount_max_eur) == (1000, 1_000_000)
+
+
+def test_the_tray_form_shows_every_error_at_once_not_in_rounds(town, client, verified_client):
+    """A duplicate name, a reversed amount range and a negative age: only the age error showed."""
+    verified_client(town.coordinator)
+    response = client.post(
+        URL + "nieuw/",
+        form_data(name="Crisis", amount_min_eur="500", amount_max_eur="100", oldest_age_min="-1"),
+    )
+    assert set(response.context["form"].errors) == {"name", "amount_max_eur", "oldest_age_min"}
+    assert names(town.municipality) == DEFAULT_NAMES
+
+
+def test_a_refused_field_shows_its_own_error_only_not_a_second_one_from_the_cross_checks(
+    town, client, verified_client
+):
+    verified_client(town.coordinator)
+    response = client.post(URL + "nieuw/", form_data(name="", amount_min_eur="veel"))
+    assert response.context["form"].errors == {
+        "name": ["Geef het werkbakje een naam."],
+        "amount_min_eur": [
+            "Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."
+        ],
+    }
+
+
+def test_a_name_longer_than_the_column_is_refused_in_dutch(town, client, verified_client):
+    verified_client(town.coordinator)
+    response = client.post(URL + "nieuw/", form_data(name="W" * 101))
+    assert response.context["form"].errors == {"name": ["Een naam is ten hoogste 100 tekens lang."]}
+    assert 'maxlength="100"' in main_html(client.get(URL + "nieuw/"))
+
+
+def test_a_long_name_without_spaces_wraps_in_the_overview_instead_of_widening_it(
+    town, client, verified_client
+):
+    """A 100-character name without a space ran out of the table."""
+    from django.contrib.staticfiles import finders
+
+    long_name = "Werkbakje" * 11
+    client_tray = services.create_tray(
+        town.municipality, {"name": long_name[:100]}, actor=town.coordinator
+    )
+    verified_client(town.coordinator)
+    html = main_html(client.get(URL))
+    assert (
+        f'<th class="utrecht-table__header-cell" scope="row">{client_tray.tray.name}</th>' in html
+    )
+    with open(finders.find("signals/rules.css"), encoding="utf-8") as css:
+        rules = css.read()
+    assert '.trays-table th[scope="row"], .tray-name { overflow-wrap: anywhere; }' in rules
