@@ -81,6 +81,7 @@ class Page:
     also: Callable[[object], list[str]] | None = (
         None  # what else to check that axe cannot (problems found)
     )
+    lang: str = ""  # the page's own language, whatever the user's (a document for a citizen)
 
     @property
     def label(self) -> str:
@@ -410,6 +411,20 @@ PAGES: dict[str, list[Page]] = {
         SUBJECT_FOUND,
         Page(
             "privacy:subject_access",
+            state="overzicht voor de aanvrager",
+            steps=then(
+                SUBJECT_FOUND.steps,
+                # The button opens the document in a new tab; here in the same one.
+                lambda page, world: page.locator("button[value=document]").first.evaluate(
+                    "button => button.removeAttribute('formtarget')"
+                ),
+                submit("button[value=document]"),
+            ),
+            ends_on="privacy:subject_access_download",
+            lang="nl",  # the requester's language, as the JSON download
+        ),
+        Page(
+            "privacy:subject_access",
             state="met fouten",
             status=400,
             steps=fill_and_submit(
@@ -427,6 +442,7 @@ PAGES: dict[str, list[Page]] = {
         Page("admin:organisations_user_changelist"),
         Page("admin:organisations_user_add"),
         Page("admin:organisations_user_change", lambda w: {"object_id": w.users["coordinator"].pk}),
+        Page("admin:privacy_retentionpolicy_changelist"),
         Page("admin:intake_delivery_change", lambda w: {"object_id": w.held.pk}),
         Page(
             "admin:intake_apikey_changelist",
@@ -692,8 +708,8 @@ def look_at(
     if spec.wait_for:
         page.locator(spec.wait_for).first.wait_for()
     lang = page.evaluate("document.documentElement.lang")
-    if lang != language:
-        return [f"the page is in {lang!r}, not {language!r}"]
+    if lang != (spec.lang or language):
+        return [f"the page is in {lang!r}, not {spec.lang or language!r}"]
     problems = violations(page) + (spec.also(page) if spec.also else [])
     if sideways:
         wider = page.evaluate(
