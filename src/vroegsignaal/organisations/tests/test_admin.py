@@ -101,7 +101,12 @@ def test_the_beheerder_cannot_make_a_superuser_or_grant_permissions(beheerder_cl
     page = beheerder_client.get(f"/beheer/organisations/user/{other.pk}/change/").content.decode()
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
     assert 'name="groups"' not in page
-    assert beheerder_client.get(f"/beheer/organisations/user/{other.pk}/delete/").status_code == 403
+    refused = beheerder_client.get(f"/beheer/organisations/user/{other.pk}/delete/")
+    assert refused.status_code == 403
+    # Not "ask the beheerder" to the beheerder: what to do instead, and the way back.
+    body = refused.content.decode()
+    assert "zet een gebruiker die niet meer mag inloggen op inactief" in body
+    assert 'href="/beheer/"' in body and "contact op met de beheerder" not in body
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PRIVACY_OFFICER])
