@@ -17,6 +17,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .normalise_amounts import MAX_AMOUNT_CENTS, euros_text
+
 
 class Code(models.TextChoices):
     """All codes of spec 1.6: row rejections, warnings and refusals of a whole delivery."""
@@ -171,6 +173,10 @@ VARIANTS: dict[tuple[Code, str], str] = {
     (Code.BEDRAG_ONGELDIG, "dubbelzinnig"): (
         "Het veld {veld} is dubbelzinnig: een punt gevolgd door drie cijfers kan zowel "
         "duizendtallen als decimalen aangeven."
+    ),
+    (Code.BEDRAG_ONGELDIG, "te_groot"): (
+        "Het veld {veld} bevat een te groot bedrag; het hoogste bedrag dat kan worden "
+        f"opgeslagen is {euros_text(MAX_AMOUNT_CENTS)}."
     ),
     (Code.BESTAND_ONLEESBAAR, "reden"): "Het bestand kan niet worden gelezen: {reden}.",
     (Code.KOLOM_ONTBREEKT, "een"): "Verplichte kolom ontbreekt: {kolommen}.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .fields import FIELD_NAMES, Soort
@@ -56,8 +57,50 @@ class ColumnMappingRowForm(forms.Form):
     remove = forms.BooleanField(label=_("Verwijderen"), required=False)
 
 
+class BaseColumnMappingFormSet(forms.BaseFormSet):
+    """The rows together: two columns of a file cannot both be one field."""
+
+    def clean(self):
+        if any(self.errors):
+            return
+        headers_per_field: dict[str, list[str]] = {}
+        for row in (form.cleaned_data for form in self.forms):
+            header = (row.get("header") or "").strip()
+            target = row.get("field")
+            if not header or not target or row.get("remove"):
+                continue
+            headers = headers_per_field.setdefault(target, [])
+            if header not in headers:
+                headers.append(header)
+        problems = [
+            _same_field_message(target, headers)
+            for target, headers in headers_per_field.items()
+            if len(headers) > 1
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+def _same_field_message(target: str, headers: list[str]) -> str:
+    # The quotation marks of the language: „Naam” in Dutch, “Naam” in English.
+    quoted = [gettext("„%(column)s”") % {"column": header} for header in headers]
+    if len(quoted) == 2:
+        return gettext(
+            "%(first)s en %(second)s wijzen allebei naar %(field)s; kies voor één van beide "
+            "een ander veld of „negeren”."
+        ) % {"first": quoted[0], "second": quoted[1], "field": target}
+    return gettext(
+        "%(columns)s en %(last)s wijzen allemaal naar %(field)s; kies voor alle kolommen op "
+        "één na een ander veld of „negeren”."
+    ) % {"columns": ", ".join(quoted[:-1]), "last": quoted[-1], "field": target}
+
+
 ColumnMappingFormSet = forms.formset_factory(
-    ColumnMappingRowForm, extra=3, max_num=200, absolute_max=400
+    ColumnMappingRowForm,
+    formset=BaseColumnMappingFormSet,
+    extra=3,
+    max_num=200,
+    absolute_max=400,
 )
 
 

@@ -29,8 +29,19 @@ _DOT_DECIMAL = (
 )
 _COMMAS_GROUP_INT = r"^[0-9]{1,3}(?:,[0-9]{3})+$"
 _HAS_SEPARATOR = r"[.,]"
-# At most 13 digits of whole euros: far above any arrear, far below Int64 overflow.
+# The largest amount read: 13 digits of whole euros (€ 9.999.999.999.999,99). An arrear is
+# stored in cents in a 64-bit integer (households.Arrear.amount_cents, at most 2**63 - 1
+# cents, about € 92 biljard) and the amounts of a household are added up in its signal's
+# total: this leaves room for more than 9000 of the largest amounts in one sum, and is far
+# above any real arrear. A larger amount is rejected (BEDRAG_ONGELDIG, variant "te_groot").
 MAX_EURO_DIGITS = 13
+MAX_AMOUNT_CENTS = 10 ** (MAX_EURO_DIGITS + 2) - 1
+
+
+def euros_text(cents: int) -> str:
+    """``cents`` as Dutch euros for a message: ``€ 9.999.999.999.999,99``."""
+    euros, rest = divmod(cents, 100)
+    return f"€ {euros:,}".replace(",", ".") + f",{rest:02d}"
 
 
 def _amount_body(value: object) -> tuple[bool, str] | None:
@@ -64,13 +75,28 @@ def amount_column_separator(values: Iterable[object]) -> AmountSeparator:
 
 
 def _cents(euros: str, fraction: str) -> int | None:
+    """The amount in cents; ``None`` when it is above :data:`MAX_AMOUNT_CENTS`."""
     euros = euros.lstrip("0")
     if len(euros) > MAX_EURO_DIGITS:
         return None
     cents = int(euros or "0") * 100 + int((fraction[:2] + "00")[:2])
     if fraction[2:3] >= "5":
         cents += 1  # number cells may carry more decimals: round half up to a cent
-    return cents
+    return cents if cents <= MAX_AMOUNT_CENTS else None
+
+
+def _euros_and_fraction(text: str, separator: AmountSeparator) -> tuple[str, str] | None:
+    """The whole euros and the decimals of an unsigned amount, when its form can be read."""
+    if re.search(_INT, text):
+        return text, ""
+    if separator == ",":
+        if re.search(_COMMA_DECIMAL, text) or re.search(_DOTS_GROUP_INT, text):
+            euros, _, fraction = text.replace(".", "").partition(",")
+            return euros, fraction.replace("-", "0")
+    elif separator == "." and (re.search(_DOT_DECIMAL, text) or re.search(_COMMAS_GROUP_INT, text)):
+        euros, _, fraction = text.replace(",", "").partition(".")
+        return euros, fraction
+    return None
 
 
 def normalise_amount(value: object, separator: AmountSeparator = ".") -> int | None:
@@ -86,16 +112,8 @@ def normalise_amount(value: object, separator: AmountSeparator = ".") -> int | N
     if body is None:
         return None
     negative, text = body
-    cents: int | None = None
-    if re.search(_INT, text):
-        cents = _cents(text, "")
-    elif separator == ",":
-        if re.search(_COMMA_DECIMAL, text) or re.search(_DOTS_GROUP_INT, text):
-            euros, _, fraction = text.replace(".", "").partition(",")
-            cents = _cents(euros, fraction.replace("-", "0"))
-    elif separator == "." and (re.search(_DOT_DECIMAL, text) or re.search(_COMMAS_GROUP_INT, text)):
-        euros, _, fraction = text.replace(",", "").partition(".")
-        cents = _cents(euros, fraction)
+    parts = _euros_and_fraction(text, separator)
+    cents = _cents(*parts) if parts else None
     if cents is None:
         return None
     return -cents if negative else cents
@@ -111,6 +129,9 @@ def amount_problem(value: object, separator: AmountSeparator) -> str | None:
         return "kolom_gemengd"
     if separator == "." and re.search(_DOTS_GROUP_INT, text):
         return "dubbelzinnig"
+    parts = _euros_and_fraction(text, separator)
+    if parts and not body[0] and _cents(*parts) is None:
+        return "te_groot"  # a positive amount above MAX_AMOUNT_CENTS
     return None
 
 
@@ -154,12 +175,17 @@ def _cents_steps(euros: pl.Expr, fraction: pl.Expr, out: str) -> Steps:
     two = (f + pl.lit("00")).str.slice(0, 2).cast(pl.Int64, strict=False)
     round_up = (f.str.slice(2, 1) >= "5").fill_null(False).cast(pl.Int64)
     cents = whole.cast(pl.Int64, strict=False) * 100 + two + round_up
+    # Beyond 13 digits the cast could overflow: the length is looked at first.
+    fits = (e.str.len_bytes() <= MAX_EURO_DIGITS) & (cents <= MAX_AMOUNT_CENTS)
     return [
         [
             euros.str.strip_chars_start("0").alias(_tmp(out, "e")),
             fraction.alias(_tmp(out, "f")),
         ],
-        [pl.when(e.str.len_bytes() <= MAX_EURO_DIGITS).then(cents).alias(_tmp(out, "cents"))],
+        [
+            pl.when(fits).then(cents).alias(_tmp(out, "cents")),
+            fits.not_().alias(_tmp(out, "big")),
+        ],
     ]
 
 
@@ -209,4 +235,14 @@ def amount_steps(
     readable = is_int | col(_tmp(out, "fits"))
     signed = pl.when(col(_tmp(out, "neg"))).then(-cents).otherwise(cents)
     steps.append([pl.when(readable).then(signed).alias(out)])
+    if problem is not None:
+        too_big = readable & ~col(_tmp(out, "neg")) & col(_tmp(out, "big"))
+        steps.append(
+            [
+                pl.when(col(problem).is_null() & too_big)
+                .then(pl.lit("te_groot"))
+                .otherwise(col(problem))
+                .alias(problem)
+            ]
+        )
     return steps

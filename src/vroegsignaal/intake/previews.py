@@ -70,6 +70,11 @@ class Preview:
     file_format: str = ""
     refusal: dict | None = None
 
+    @property
+    def mapping_can_help(self) -> bool:
+        """Whether a column mapping can change the outcome: not for an empty or unreadable file."""
+        return self.refusal is None or str(Code.KOLOM_ONTBREEKT) in self.refusal["codes"]
+
 
 def preview_delivery(
     creditor: Creditor, path: Path, *, filename: str = "", kind: str | None = None

@@ -123,6 +123,7 @@ __all__ = [
     "DeliveryError",
     "confirm_delivery",
     "decline_delivery",
+    "earlier_delivery_of_content",
     "process_delivery",
     "processing_backlog",
     "receive_delivery",
@@ -314,6 +315,16 @@ def _earlier_same_delivery(
     if kind:
         earlier = earlier.filter(Q(kind=kind) | Q(kind=""))
     return earlier.order_by("pk").first()
+
+
+def earlier_delivery_of_content(
+    creditor: Creditor, sha256: str, kind: str, reference_date: dt.date | None
+) -> Delivery | None:
+    """The delivery of this creditor that submitting this content would be ``LEVERING_DUBBEL`` of.
+
+    The upload page's preview warns with it; :func:`receive_delivery` refuses with the same check.
+    """
+    return _earlier_same_delivery(creditor, sha256, kind or "", reference_date)
 
 
 def _enqueue(delivery_id: int) -> None:

@@ -35,6 +35,7 @@ from .models import ApiKey, Delivery, Via
 from .report import STATUS_SENTENCES, report_context
 
 SESSION_UPLOAD = "intake_upload"
+SESSION_NEW_API_KEY = "intake_new_api_key"  # a new key's text, until the one GET that shows it
 PAGE_SIZE = 25
 
 
@@ -124,6 +125,7 @@ def upload(request):
                     "peildatum": form.cleaned_data["peildatum"].isoformat(),
                     "soort": form.cleaned_data["soort"],
                     "size": staged.size,
+                    "sha256": staged.sha256,
                 }
                 return redirect("intake:preview")
         if form.errors and "file" not in form.errors and request.FILES.get("file"):
@@ -163,6 +165,9 @@ def preview(request):
             _discard_staged(request)
             messages.info(request, _("Het bestand is verwijderd; er is niets aangeleverd."))
             return redirect("intake:list")
+        if action == "ander_bestand":
+            _discard_staged(request)
+            return redirect("intake:upload")
         if action == "kolommen":
             formset = ColumnMappingFormSet(request.POST, prefix="kolom")
             if formset.is_valid():
@@ -191,6 +196,16 @@ def preview(request):
     result = services.preview_delivery(
         creditor, upload["path"], filename=upload["filename"], kind=upload["soort"]
     )
+    reference_date = dt.date.fromisoformat(upload["peildatum"]) if upload.get("peildatum") else None
+    # What submitting would refuse as LEVERING_DUBBEL (an upload staged before the hash was kept
+    # in the session has none: submitting still checks).
+    earlier = (
+        services.earlier_delivery_of_content(
+            creditor, upload["sha256"], upload.get("soort") or "", reference_date
+        )
+        if upload.get("sha256")
+        else None
+    )
     headers = [*result.columns.values(), *result.unknown_columns]
     header_field = {header: name for name, header in result.columns.items()}
     formset = refused_formset or ColumnMappingFormSet(
@@ -207,9 +222,8 @@ def preview(request):
         "intake/preview.html",
         {
             "upload": upload,
-            "reference_date": dt.date.fromisoformat(upload["peildatum"])
-            if upload.get("peildatum")
-            else None,
+            "reference_date": reference_date,
+            "earlier": earlier,
             "kind_label": Soort(upload["soort"]).label
             if upload.get("soort") in Soort.values
             else upload.get("soort"),
@@ -315,18 +329,26 @@ def column_mapping(request):
 @creditor_required
 @require_http_methods(["GET", "POST"])
 def api_keys(request):
-    """The creditor's API keys; a new key is shown once, on the answer to its creation."""
+    """The creditor's API keys; a new key is shown once, on the page after its creation.
+
+    Post/redirect/get, so that reloading the page makes no second key: the new key's text
+    waits in the session (never in a URL or a log) for the next GET, which shows it and
+    removes it from the session.
+    """
     new_key = None
     form = ApiKeyForm()
     if request.method == "POST":
         form = ApiKeyForm(request.POST)
         if form.is_valid():
-            key, new_key = services.create_api_key(
+            _key, text = services.create_api_key(
                 request.user.creditor, form.cleaned_data["name"], request.user
             )
-            form = ApiKeyForm()
+            request.session[SESSION_NEW_API_KEY] = text
+            return redirect("intake:api_keys")
+    else:
+        new_key = request.session.pop(SESSION_NEW_API_KEY, None)
     keys = scoped(request.user, ApiKey).order_by("-created_at")
-    response = render(
+    return render(
         request,
         "intake/api_keys.html",
         {
@@ -336,7 +358,6 @@ def api_keys(request):
             "api_url": request.build_absolute_uri(reverse("intake_api:delivery-list")),
         },
     )
-    return response
 
 
 @creditor_required

@@ -198,7 +198,7 @@ def test_delivery_list_and_api_key_pages_speak_english(world, households, englis
     listing = main_html(english.get("/leveringen/"))
     assert "Deliveries" in listing and "Submit a new delivery" in listing and "Processed" in listing
     assert "Nieuwe levering aanleveren" not in listing and "Verwerkt" not in listing
-    keys = main_html(english.post("/leveringen/api-sleutels/", {"name": "Incasso"}))
+    keys = main_html(english.post("/leveringen/api-sleutels/", {"name": "Incasso"}, follow=True))
     assert "Your new API key" in keys and "Create key" in keys and "Revoke" in keys
     assert "Uw nieuwe API-sleutel" not in keys and "Sleutel aanmaken" not in keys
 

@@ -388,6 +388,22 @@ def test_amount_that_is_not_a_positive_number_rejects_the_row(text):
     assert only(result, "bedrag_cents") is None
 
 
+def test_an_amount_too_large_to_store_is_rejected_saying_so():
+    """It used to say the field held no amount above zero, which was not true."""
+    result = deliver({"bedrag_achterstand": "99999999999999999999,99"})
+    assert errors(result) == ["BEDRAG_ONGELDIG"]
+    assert result.issues.get_column("melding").to_list() == [
+        "Het veld bedrag_achterstand bevat een te groot bedrag; het hoogste bedrag dat kan "
+        "worden opgeslagen is € 9.999.999.999.999,99."
+    ]
+
+
+def test_the_largest_amount_that_can_be_stored_is_accepted():
+    result = deliver({"bedrag_achterstand": "9.999.999.999.999,99"})
+    assert errors(result) == []
+    assert only(result, "bedrag_cents") == 999_999_999_999_999
+
+
 # --- BSN, phone, e-mail ----------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from vroegsignaal.intake.normalise_addresses import (
     postcode_steps,
 )
 from vroegsignaal.intake.normalise_amounts import (
+    MAX_AMOUNT_CENTS,
     amount_column_separator,
     amount_evidence,
     amount_problem,
@@ -137,6 +138,45 @@ def test_amount_problem_of_a_column_agrees_with_the_scalar_one(values, separator
     steps = clean_steps("raw", "clean") + amount_steps("clean", "out", separator, problem="problem")
     got = apply_steps(steps, raw=values).get_column("problem").to_list()
     assert got == [amount_problem(v, separator) for v in values]
+
+
+def _written(cents: int, form: str) -> tuple[str, str]:
+    """``cents`` as a creditor writes it, and the column separator it is read with."""
+    euros, rest = divmod(cents, 100)
+    if form == "komma":
+        return f"{euros},{rest:02d}", ","
+    if form == "punten_en_komma":
+        return f"{euros:,}".replace(",", ".") + f",{rest:02d}", ","
+    return f"{euros}.{rest:02d}", "."
+
+
+AROUND_THE_MAXIMUM = st.one_of(
+    st.integers(MAX_AMOUNT_CENTS - 10_000, MAX_AMOUNT_CENTS + 10_000),
+    st.integers(1, 10**22),
+)
+
+
+@PROPERTY
+@given(AROUND_THE_MAXIMUM, st.sampled_from(["komma", "punten_en_komma", "punt"]))
+def test_an_amount_is_read_up_to_the_maximum_and_above_it_is_too_large(cents, form):
+    text, separator = _written(cents, form)
+    fits = cents <= MAX_AMOUNT_CENTS
+    assert normalise_amount(text, separator) == (cents if fits else None)
+    assert amount_problem(text, separator) == (None if fits else "te_groot")
+    assert amount_problem("-" + text, separator) is None  # a negative amount: not above zero
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(AROUND_THE_MAXIMUM, st.booleans()), max_size=10), st.sampled_from([",", "."])
+)
+def test_too_large_amounts_of_a_column_agree_with_the_scalar_ones(amounts, separator):
+    form = "punt" if separator == "." else "komma"
+    values = [("-" if negative else "") + _written(c, form)[0] for c, negative in amounts]
+    steps = clean_steps("raw", "clean") + amount_steps("clean", "out", separator, problem="problem")
+    frame = apply_steps(steps, raw=values)
+    assert frame.get_column("out").to_list() == [normalise_amount(v, separator) for v in values]
+    assert frame.get_column("problem").to_list() == [amount_problem(v, separator) for v in values]
 
 
 @PROPERTY

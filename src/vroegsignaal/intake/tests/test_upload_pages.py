@@ -221,7 +221,9 @@ def test_list_shows_own_deliveries_only(world, households, browser):
 
 
 def test_api_key_is_shown_once_and_can_be_revoked(world, households, browser):
-    response = browser.post("/leveringen/api-sleutels/", {"name": "Incasso"})
+    created = browser.post("/leveringen/api-sleutels/", {"name": "Incasso"})
+    assert created.status_code == 302 and created["Location"] == "/leveringen/api-sleutels/"
+    response = browser.get("/leveringen/api-sleutels/")
     html = response.content.decode()
     key = ApiKey.objects.get()
     assert "no-store" in response["Cache-Control"]
@@ -405,3 +407,158 @@ def test_rows_routed_on_postcode_only_are_counted_with_a_thousands_separator():
         },
     )
     assert "1.234 regels zijn alleen op postcode gerouteerd" in html
+
+
+# --- a column mapping: two columns cannot be one field ----------------------------------
+
+
+def _mapping_form(*rows: tuple[str, str], **extra) -> dict:
+    form = {"kolom-TOTAL_FORMS": str(len(rows)), "kolom-INITIAL_FORMS": "0", **extra}
+    for i, (header, field) in enumerate(rows):
+        form[f"kolom-{i}-header"] = header
+        form[f"kolom-{i}-field"] = field
+    return form
+
+
+SAME_FIELD = (
+    "„Naam” en „Str” wijzen allebei naar achternaam; kies voor één van beide een ander veld "
+    "of „negeren”."
+)
+
+
+def test_the_preview_refuses_a_mapping_of_two_columns_to_one_field_naming_both(
+    world, households, browser
+):
+    upload(browser, csv_bytes([row(1)]))
+    form = _mapping_form(("Naam", "achternaam"), ("Str", "achternaam"), actie="kolommen")
+    response = browser.post("/leveringen/nieuw/voorbeeld/", form)
+    assert response.status_code == 200
+    assert response.context["formset"].non_form_errors() == [SAME_FIELD]
+    assert not ColumnMapping.objects.exists()
+
+
+def test_the_column_mapping_page_refuses_two_columns_for_one_field(world, browser):
+    form = _mapping_form(("Naam", "achternaam"), ("Str", "achternaam"), ("Plaats", "woonplaats"))
+    response = browser.post("/leveringen/kolommen/", form)
+    assert response.status_code == 200
+    assert SAME_FIELD in response.content.decode()
+    assert not ColumnMapping.objects.exists()
+
+
+def test_three_columns_for_one_field_are_named_together(world, browser):
+    form = _mapping_form(("A", "postcode"), ("B", "postcode"), ("C", "postcode"))
+    response = browser.post("/leveringen/kolommen/", form)
+    assert response.context["formset"].non_form_errors() == [
+        "„A”, „B” en „C” wijzen allemaal naar postcode; kies voor alle kolommen op één na "
+        "een ander veld of „negeren”."
+    ]
+
+
+def test_a_removed_or_ignored_column_does_not_count_as_a_second_one(world, browser):
+    form = _mapping_form(
+        ("Familienaam", "achternaam"), ("Str", "achternaam"), ("Oud", ""), ("Leeg", "")
+    )
+    form["kolom-1-remove"] = "on"
+    assert browser.post("/leveringen/kolommen/", form).status_code == 302
+    assert ColumnMapping.objects.get().mapping == {"Familienaam": "achternaam"}
+
+
+# --- API keys: post, redirect, get ------------------------------------------------------
+
+
+def test_reloading_the_page_after_making_an_api_key_makes_no_second_key(world, households, browser):
+    browser.post("/leveringen/api-sleutels/", {"name": "Incasso"})
+    shown = browser.get("/leveringen/api-sleutels/").content.decode()
+    reloaded = browser.get("/leveringen/api-sleutels/").content.decode()
+    prefix = ApiKey.objects.get().prefix
+    assert f'value="{prefix}.' in shown and f'value="{prefix}.' not in reloaded
+
+
+def test_a_new_api_key_is_in_no_address_and_leaves_the_session_once_shown(
+    world, households, browser
+):
+    created = browser.post("/leveringen/api-sleutels/", {"name": "Incasso"})
+    key = ApiKey.objects.get()
+    assert key.prefix not in created["Location"]
+    assert browser.session.get("intake_new_api_key", "").startswith(f"{key.prefix}.")
+    browser.get("/leveringen/api-sleutels/")
+    assert "intake_new_api_key" not in browser.session
+    assert AuditEvent.objects.filter(purpose="API-sleutel aangemaakt").count() == 1
+
+
+# --- a preview of a file the column mapping cannot help ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"\n\n", "BESTAND_LEEG"),
+        (csv_bytes([]), "BESTAND_LEEG"),  # the header only
+        (b"\xff\xfe\x00\x00garbage", "BESTAND_ONLEESBAAR"),
+    ],
+)
+def test_a_preview_of_a_file_the_mapping_cannot_help_offers_another_file(
+    world, households, browser, content, code
+):
+    upload(browser, content, name="levering.xlsx" if code == "BESTAND_ONLEESBAAR" else "a.csv")
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert code in html
+    assert "Kolomindeling aanpassen" not in html and "kolom-TOTAL_FORMS" not in html
+    assert "Pas zo nodig hieronder de kolomindeling aan" not in html
+    assert 'value="ander_bestand"' in html and "Ander bestand kiezen" in html
+
+
+def test_choosing_another_file_deletes_the_staged_one_and_goes_back_to_step_1(
+    world, households, browser
+):
+    upload(browser, csv_bytes([]))
+    response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "ander_bestand"})
+    assert response["Location"] == "/leveringen/nieuw/"
+    assert list(services.incoming_dir().iterdir()) == []
+    assert not Delivery.objects.exists()
+
+
+def test_a_preview_of_a_file_with_unknown_columns_keeps_the_mapping_and_no_other_file_button(
+    world, households, browser
+):
+    upload(browser, csv_bytes([row(1)]).replace(b"telefoonnummer", b"Opmerking", 1))
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert "Kolomindeling aanpassen" in html and 'value="ander_bestand"' not in html
+
+
+# --- a preview of a file delivered before ------------------------------------------------
+
+
+def test_the_preview_warns_that_the_same_file_was_delivered_before(world, households, browser):
+    earlier = services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01"
+    )
+    upload(browser, stand([1, 2]))
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    when = date_format(timezone.localtime(earlier.received_at), "j F Y")
+    assert (
+        f'Dit bestand is op {when} al aangeleverd (<a class="utrecht-link" '
+        f'href="/leveringen/{earlier.pk}/">levering {earlier.pk}</a>); indienen wordt geweigerd '
+        "als LEVERING_DUBBEL."
+    ) in html
+
+
+def test_the_preview_does_not_warn_of_another_creditors_delivery_of_the_same_file(
+    world, households, browser
+):
+    services.receive_delivery(
+        world.other_creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01"
+    )
+    upload(browser, stand([1, 2]))
+    assert "al aangeleverd" not in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+
+
+def test_the_preview_does_not_warn_of_the_same_file_for_another_peildatum(
+    world, households, browser
+):
+    """A CSV carries no peildatum: last month's unchanged stand is a new delivery."""
+    services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-10-01"
+    )
+    upload(browser, stand([1, 2]))
+    assert "al aangeleverd" not in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
