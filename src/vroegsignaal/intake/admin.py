@@ -111,6 +111,10 @@ class DeliveryAdmin(TickedRowsAdmin):
         since = obj.stalled_since()
         return date_format(timezone.localtime(since), "j F Y H:i") if since else "—"
 
+    def get_queryset(self, request):
+        # The delivery's page is titled with its creditor's code (Delivery.__str__).
+        return super().get_queryset(request).select_related("creditor")
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -163,10 +163,12 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        # In the reader's language (the admin); the creditor by id: no query for a name.
+        # In the reader's language (the admin); the creditor by its code when it is loaded
+        # (the admin selects it), else by id: no query for a name.
+        creditor = self.creditor.code if Delivery.creditor.is_cached(self) else self.creditor_id
         return gettext("Levering %(pk)s (schuldeiser %(creditor)s, peildatum %(date)s)") % {
             "pk": self.pk,
-            "creditor": self.creditor_id,
+            "creditor": creditor,
             "date": self.reference_date or "—",
         }
 

@@ -58,6 +58,8 @@ def test_deliveries_are_listed_read_only(world, households, admin_client):
     detail = admin_client.get(f"/beheer/intake/delivery/{delivery.pk}/change/")
     assert detail.status_code == 200
     assert b'name="_save"' not in detail.content
+    # Titled with the creditor's code, not its database id.
+    assert f"Levering {delivery.pk} (schuldeiser WOONBRUG," in detail.content.decode()
     assert admin_client.get("/beheer/intake/delivery/add/").status_code == 403
 
 

@@ -378,12 +378,10 @@ def test_a_delivery_and_a_column_mapping_are_named_in_the_readers_language(world
     delivery = Delivery(pk=27, creditor=world.creditor, reference_date=dt.date(2026, 11, 1))
     mapping = ColumnMapping(creditor=world.creditor)
     with translation.override("en"):
-        assert (
-            str(delivery)
-            == f"Delivery 27 (creditor {world.creditor.pk}, reference date 2026-11-01)"
-        )
+        assert str(delivery) == "Delivery 27 (creditor WOONBRUG, reference date 2026-11-01)"
         assert str(mapping) == f"Column mapping of creditor {world.creditor.pk}"
     with translation.override("nl"):
-        assert (
-            str(delivery) == f"Levering 27 (schuldeiser {world.creditor.pk}, peildatum 2026-11-01)"
-        )
+        assert str(delivery) == "Levering 27 (schuldeiser WOONBRUG, peildatum 2026-11-01)"
+        # Without the creditor loaded: by id, not a query per delivery.
+        unloaded = Delivery(pk=27, creditor_id=world.creditor.pk, reference_date=None)
+        assert str(unloaded) == f"Levering 27 (schuldeiser {world.creditor.pk}, peildatum —)"
