@@ -379,6 +379,19 @@ PAGES: dict[str, list[Page]] = {
                 files={"#id_file": lambda w: w.upload},
             ),
         ),  # fmt: skip
+        Page(
+            "intake:upload",
+            state="voorbeeld: ander bestand kiezen",
+            ends_on="intake:preview",
+            steps=fill_and_submit(
+                {"#id_peildatum": lambda w: timezone.localdate().isoformat()},
+                "main form button[type=submit]",
+                files={"#id_file": lambda w: w.header_only_upload},
+            ),
+            also=lambda page: (
+                [] if page.locator("button[value=ander_bestand]").count() else ["no other file"]
+            ),
+        ),  # fmt: skip
         Page("intake:column_mapping"),
         Page(
             "intake:column_mapping",
@@ -582,6 +595,12 @@ def build_world(files: Path) -> World:
     creditor = creditor_user.creditor
     stands = sorted((files / "leveringen" / creditor.code).iterdir())
     world.objects["upload"] = stands[-1]
+    header_only = files / "alleen-kopregel.csv"  # refused in the preview: no mapping helps
+    header_only.write_text(
+        "klantnummer;voorletters;achternaam;geboortedatum;postcode;huisnummer;"
+        "bedrag_achterstand;ontstaansdatum\n"
+    )
+    world.objects["header_only_upload"] = header_only
     world.objects["report"] = (
         Delivery.objects.filter(creditor=creditor, status=DeliveryStatus.VERWERKT)
         .order_by("-rows_rejected", "pk")
