@@ -97,7 +97,7 @@ def log_contact_attempt(
             if locked.contacted_on is None or on < locked.contacted_on:
                 locked.contacted_on = on
             if locked.status in (CaseStatus.OPGEPAKT, CaseStatus.CONTACT_GEZOCHT):
-                _move(locked, CaseStatus.IN_CONTACT, actor=user, note=kind_note)
+                _move(locked, CaseStatus.IN_CONTACT, actor=user, on=on, note=kind_note)
             if (
                 locked.offer_answer == OfferAnswer.AANVAARD
                 and kind in CONVERSATION_KINDS
@@ -106,7 +106,7 @@ def log_contact_attempt(
             ):
                 locked.first_conversation_on = on
         elif locked.status == CaseStatus.OPGEPAKT:
-            _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, note=kind_note)
+            _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, on=on, note=kind_note)
         _refresh_due(locked)
         locked.save()
         record(
@@ -159,7 +159,13 @@ def record_offer(
         if answer == OfferAnswer.AANVAARD:
             locked.first_conversation_due = deadlines.first_conversation_due(answered_on)
             if locked.status != CaseStatus.HULP_AANVAARD:
-                _move(locked, CaseStatus.HULP_AANVAARD, actor=user, note=OFFER_ACCEPTED_NOTE)
+                _move(
+                    locked,
+                    CaseStatus.HULP_AANVAARD,
+                    actor=user,
+                    on=answered_on,
+                    note=OFFER_ACCEPTED_NOTE,
+                )
         else:
             locked.first_conversation_due = None
         _refresh_due(locked)

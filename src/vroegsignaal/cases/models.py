@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Municipality
@@ -246,12 +247,21 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class CaseStatusChange(models.Model):
-    """One step of a case's life (append-only); ``from_status`` is empty when the case was opened."""
+    """One step of a case's life (append-only); ``from_status`` is empty when the case was opened.
+
+    ``occurred_on`` is the day the step happened: the pick-up's ``picked_up_on``, the contact
+    attempt's date, the day the offer was accepted, the closing date; for an assignment, the
+    day it was made. ``changed_at`` is when the step was recorded, which may be days later
+    (a worker catching up on last week's visits). The history is read in that order: by
+    ``occurred_on``, then ``changed_at``.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(_("van"), max_length=16, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(_("naar"), max_length=16, choices=CaseStatus.choices)
-    changed_at = models.DateTimeField(_("tijdstip"))
+    # The services always give it; a row written without (a bulk load) happened today.
+    occurred_on = models.DateField(_("datum"), default=timezone.localdate)
+    changed_at = models.DateTimeField(_("vastgelegd op"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

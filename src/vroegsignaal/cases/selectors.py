@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.organisations.scoping import scoped
 
 from . import deadlines
-from .models import Case, CaseStatus
+from .contacts import history_note
+from .models import Case, CaseStatus, CaseStatusChange
 
 # Roles that work cases and may see the persons of a case's household.
 CASE_ROLES = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
@@ -99,6 +101,33 @@ def urgency(case: Case, today: dt.date) -> str:
     if case.due_on <= deadlines.due_soon_until(today):
         return "due_soon"
     return ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step of a case's history as the case page shows it: the day it happened
+    (``change.occurred_on``) and, apart from it, when it was recorded."""
+
+    change: CaseStatusChange
+    note: str  # in the reader's language (:func:`.contacts.history_note`)
+    recorded_at: dt.datetime  # local time
+
+    @property
+    def recorded_later(self) -> bool:
+        """Recorded on a later day than it happened (a backdated pick-up, visit or closing)."""
+        return self.recorded_at.date() != self.change.occurred_on
+
+
+def case_history(case: Case) -> list[HistoryEntry]:
+    """The case's history in the order things happened: by the day of each step, then by
+    when it was recorded (a visit typed in a week late sits where it belongs)."""
+    changes = case.status_changes.select_related("actor").order_by(
+        "occurred_on", "changed_at", "id"
+    )
+    return [
+        HistoryEntry(change, history_note(change.note), timezone.localtime(change.changed_at))
+        for change in changes
+    ]
 
 
 @dataclass(frozen=True)

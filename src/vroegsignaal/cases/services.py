@@ -180,6 +180,7 @@ def pick_up_signal(
             case=case,
             from_status="",
             to_status=CaseStatus.OPGEPAKT,
+            occurred_on=picked_up_on,
             changed_at=timezone.now(),
             actor=_actor(user),
         )
@@ -226,7 +227,7 @@ def close_case(
                     )
                 }
             )
-        _move(locked, CaseStatus.AFGESLOTEN, actor=user, note=note or outcome)
+        _move(locked, CaseStatus.AFGESLOTEN, actor=user, on=closed_on, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on
         _refresh_due(locked)

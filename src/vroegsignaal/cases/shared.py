@@ -38,13 +38,17 @@ def _lock(case: Case | int) -> Case:
     return Case.objects.select_for_update().get(pk=getattr(case, "pk", case))
 
 
-def _move(case: Case, target: str, *, actor, note: str = "") -> None:
-    """Change the status of a locked case and append the history row (caller saves the case)."""
+def _move(case: Case, target: str, *, actor, on: dt.date, note: str = "") -> None:
+    """Change the status of a locked case and append the history row (caller saves the case).
+
+    ``on`` is the day the step happened (the contact attempt's, the answer's, the closing
+    date), which the history shows apart from the moment it is recorded."""
     workflow.check(case.status, target)
     CaseStatusChange.objects.create(
         case=case,
         from_status=case.status,
         to_status=target,
+        occurred_on=on,
         changed_at=timezone.now(),
         actor=_actor(actor),
         note=note[:200],
@@ -65,6 +69,7 @@ def _note_assignment(case: Case, *, actor, team, worker) -> None:
         case=case,
         from_status=case.status,
         to_status=case.status,
+        occurred_on=timezone.localdate(),  # an assignment happens when it is made
         changed_at=timezone.now(),
         actor=_actor(actor),
         note=(ASSIGNED_PREFIX + ", ".join(names))[:200],

@@ -166,10 +166,7 @@ def _case_page(request, case: Case, *, refused=None):
         ],
         "address": None if household_hidden else getattr(case.household, "address", None),
         "household_hidden": household_hidden,
-        "history": [
-            (change, services.history_note(change.note))
-            for change in case.status_changes.select_related("actor").order_by("id")
-        ],
+        "history": selectors.case_history(case),
         "attempts": case.contact_attempts.select_related("actor").order_by("-date", "-id"),
         "notes": case.notes.select_related("author"),
         "attempt_form": ContactAttemptForm(initial={"on": today}),

@@ -65,3 +65,23 @@ def test_demo_has_picked_up_cases_with_contact_attempts_for_the_demo_team(tmp_pa
         "afgesloten",
     }
     assert setup.create_demo_cases() == []  # once
+
+
+def test_demo_case_history_happens_on_the_days_the_case_says(tmp_path):
+    """The demo backdates its case work ("picked up 40 days ago"): the history showed every
+    step on the day the demo was set up, next to an older "Datum opgepakt"."""
+    from vroegsignaal.cases import selectors
+    from vroegsignaal.cases.models import Case
+
+    setup.set_up_demo(tmp_path / "wereld", households=2_000, months=3)
+    for case in Case.objects.filter(municipality__code="0999"):
+        days = {
+            entry.change.to_status: entry.change.occurred_on
+            for entry in selectors.case_history(case)
+            if entry.change.from_status != entry.change.to_status
+        }
+        attempts = set(case.contact_attempts.values_list("date", flat=True))
+        assert days.pop("opgepakt") == case.picked_up_on
+        assert days.pop("afgesloten", None) == case.closed_on
+        assert days.pop("hulp_aanvaard", case.offer_answered_on) == case.offer_answered_on
+        assert set(days.values()) <= attempts, case

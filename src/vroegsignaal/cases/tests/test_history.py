@@ -1,0 +1,123 @@
+"""A case's history tells the day each step happened, and apart from it when it was recorded.
+
+A user review found "Datum opgepakt: 22 november" next to a history saying "29 november
+03:58: Opgepakt": the history showed only the moment a step was typed in, so a backdated
+pick-up, contact attempt or closing looked as if it happened on the day it was recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from vroegsignaal.cases import selectors, services
+from vroegsignaal.cases.models import CaseStatusChange, Outcome
+
+PICKED_UP = dt.date(2026, 3, 2)  # a Monday, long before today
+
+
+def _days(case) -> list[tuple[str, dt.date]]:
+    return [
+        (row.to_status, row.occurred_on)
+        for row in CaseStatusChange.objects.filter(case=case).order_by("id")
+    ]
+
+
+def _history_text(client, case) -> str:
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    history = re.search(r"Geschiedenis</h2>\s*<ol[^>]*>(.*?)</ol>", body, re.S).group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", history)).strip()
+
+
+def test_each_step_is_in_the_history_on_the_day_it_happened(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(
+        case, coordinator, kind="Telefoon", reached=False, on=dt.date(2026, 3, 3)
+    )
+    services.log_contact_attempt(
+        case, coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 3, 5)
+    )
+    services.record_offer(
+        case,
+        coordinator,
+        made_on=dt.date(2026, 3, 5),
+        answer="aanvaard",
+        answered_on=dt.date(2026, 3, 9),
+    )
+    services.close_case(case, coordinator, Outcome.ADVIES_QUICK_FIX, on=dt.date(2026, 3, 20))
+    assert _days(case) == [
+        ("opgepakt", PICKED_UP),
+        ("contact_gezocht", dt.date(2026, 3, 3)),
+        ("in_contact", dt.date(2026, 3, 5)),
+        ("hulp_aanvaard", dt.date(2026, 3, 9)),
+        ("afgesloten", dt.date(2026, 3, 20)),
+    ]
+
+
+def test_an_assignment_happened_on_the_day_it_was_recorded(signal, coordinator, team):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.assign(case, coordinator, team=team)
+    assert _days(case)[-1] == ("opgepakt", timezone.localdate())
+
+
+def test_history_is_ordered_by_the_day_it_happened_then_by_when_it_was_recorded(
+    signal, coordinator, team
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.assign(case, coordinator, team=team)  # today
+    services.log_contact_attempt(
+        case, coordinator, kind="Brief", reached=False, on=dt.date(2026, 3, 4)
+    )
+    notes = [entry.change.to_status + ":" + entry.note for entry in selectors.case_history(case)]
+    assert notes == ["opgepakt:", "contact_gezocht:Brief", "opgepakt:Toegewezen aan Wijkteam Noord"]
+
+
+def test_page_shows_a_backdated_pick_up_on_its_own_date_and_says_when_it_was_recorded(
+    client, verified_client, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    recorded = timezone.localtime(case.status_changes.get().changed_at)
+    verified_client(coordinator)
+    with translation.override("nl"):
+        on = date_format(recorded, "j F Y")
+    assert _history_text(client, case) == (
+        f"2 maart 2026: Opgepakt (coordinator) Vastgelegd op {on} om {recorded:%H:%M}"
+    )
+
+
+def test_page_shows_a_step_recorded_the_same_day_with_the_time_it_was_recorded(
+    client, verified_client, coordinator, signal
+):
+    today = timezone.localdate()
+    case = services.pick_up_signal(signal, coordinator, on=today)
+    recorded = timezone.localtime(case.status_changes.get().changed_at)
+    verified_client(coordinator)
+    text = _history_text(client, case)
+    assert text.endswith(f"Opgepakt (coordinator) Vastgelegd om {recorded:%H:%M}")
+    assert "Vastgelegd op" not in text
+
+
+def test_page_shows_a_backdated_contact_attempt_on_its_own_date(
+    client, verified_client, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(
+        case, coordinator, kind="Telefoon", reached=True, on=dt.date(2026, 3, 4)
+    )
+    verified_client(coordinator)
+    assert "4 maart 2026: Opgepakt → In contact (coordinator) — Telefoon Vastgelegd op" in (
+        _history_text(client, case)
+    )
+
+
+def test_contact_attempts_caption_is_for_screen_readers_only_as_the_heading_says_it(
+    client, verified_client, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    verified_client(coordinator)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert '<caption class="visually-hidden">Contactpogingen, nieuwste eerst</caption>' in body
