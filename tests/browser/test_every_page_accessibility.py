@@ -190,7 +190,11 @@ def in_dutch(*selectors: str) -> Callable[[object], list[str]]:
 
 
 TRAY = Page("reporting:tray", lambda w: {"tray_id": w.tray.pk})
-HOUSEHOLD = Page("reporting:household", lambda w: {"household_id": w.household.pk})
+HOUSEHOLD = Page(
+    "reporting:household",
+    lambda w: {"household_id": w.household.pk},
+    query="?doel=signaalbehandeling",
+)
 HELD_DELIVERY = Page(
     "intake:detail", lambda w: {"delivery_id": w.held.pk}, state="wacht op bevestiging"
 )
@@ -276,6 +280,9 @@ PAGES: dict[str, list[Page]] = {
             state="gefilterd",
         ),
         HOUSEHOLD,
+        Page(
+            "reporting:household", lambda w: {"household_id": w.household.pk}, state="doel kiezen"
+        ),
         Page("reporting:map", wait_for="#vs-map path.leaflet-interactive"),
         Page("reporting:dashboard"),
         Page("reporting:monitor"),

@@ -120,7 +120,7 @@ def test_reporting_pages_do_not_scroll_sideways_on_a_phone(page, live_server, cl
     new = Signal.objects.filter(status="nieuw").first()  # its household page has the pick-up forms
     for url in (
         reverse("reporting:tray", args=[busy_town.tray.pk]),
-        reverse("reporting:household", args=[new.household_id]),
+        reverse("reporting:household", args=[new.household_id]) + "?doel=signaalbehandeling",
         reverse("reporting:map"),
         reverse("reporting:dashboard"),
     ):
@@ -188,7 +188,9 @@ def test_coordinator_picks_up_a_signal_from_the_household_page(
     household = town.household(surname="Vermeulen")
     signal = town.signal(household, crisis=True, team=town.team)
     _sign_in(page, live_server, client, town.coordinator)
-    page.goto(f"{live_server.url}{reverse('reporting:household', args=[household.pk])}")
+    page.goto(
+        f"{live_server.url}{reverse('reporting:household', args=[household.pk])}?doel=signaalbehandeling"
+    )
     team = page.get_by_label("Wijkteam voor de zaak")
     assert team.input_value() == str(town.team.pk)  # the signal's own team, chosen already
     screenshot("reporting-household-pick-up")
@@ -214,7 +216,9 @@ def test_declining_from_the_household_page_needs_a_reason_first(page, live_serve
     household = town.household()
     signal = town.signal(household)
     _sign_in(page, live_server, client, town.coordinator)
-    page.goto(f"{live_server.url}{reverse('reporting:household', args=[household.pk])}")
+    page.goto(
+        f"{live_server.url}{reverse('reporting:household', args=[household.pk])}?doel=signaalbehandeling"
+    )
     asked: list[str] = []
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Niet oppakken").click()

@@ -18,7 +18,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vroegsignaal.cases.selectors import urgency
 from vroegsignaal.households.selectors import arrear_history
@@ -346,6 +346,13 @@ def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
     )
 
 
+def signal_deadline_mark(signal: Signal, cases, today: dt.date) -> DeadlineMark | None:
+    """The household page's :func:`deadline_mark` of ``signal``, with its case among ``cases``
+    (the household's cases the user may see)."""
+    case = next((c for c in cases if c.signal_id == signal.pk), None)
+    return deadline_mark(signal, case, today)
+
+
 def _deadline(signal: Signal, case_contact_due: dt.date | None) -> dt.date | None:
     if case_contact_due is not None:
         return case_contact_due
@@ -353,8 +360,9 @@ def _deadline(signal: Signal, case_contact_due: dt.date | None) -> dt.date | Non
 
 
 def contact_deadline(signal: Signal, cases=()) -> dt.date | None:
-    """The crisis contact deadline the household page shows for ``signal``: its case's (among
-    ``cases``) once it has one (the tray's rows: :func:`deadline_mark`).
+    """The crisis contact deadline the household page's explanation names for ``signal``: its
+    case's (among ``cases``) once it has one (whether it is still to be met, and so shown on the
+    signal's line: :func:`signal_deadline_mark`).
 
     The case is where the contact is recorded and its deadline watched (overdue and
     due-soon lists), so once picked up the case's ``contact_due`` is the deadline; it can
@@ -449,6 +457,15 @@ PICKED_UP_STATUSES = (SignalStatus.OPGEPAKT.value, SignalStatus.AFGESLOTEN.value
 # Reached: the case's household was reached by a contact attempt (``Case.contacted_on``).
 # Helped: the household accepted the offer of help (``Case.offer_answer`` aanvaard).
 HELPED_ANSWER = "aanvaard"
+# The dashboard's shares (index of the part and of the whole in a month's row: signals, picked up,
+# reached, helped): each of the step before it, as the Divosa monitor and our monitor page divide
+# (docs/monitor.md: picked up of the signals, reached of those picked up, helped of those reached).
+# Named "% " + the label in the page's language (a "%" in a text to translate reads as a format).
+SHARES = (
+    (2, 1, gettext_noop("opgepakt (van signalen)")),
+    (3, 2, gettext_noop("bereikt (van opgepakt)")),
+    (4, 3, gettext_noop("hulp aanvaard (van bereikt)")),
+)
 
 # Aggregate figures of the map and the dashboard (counts, no personal data) are kept this
 # many seconds per municipality: they join every signal to its address, about 150 ms each on
@@ -587,8 +604,8 @@ def _labelled(table: dict, labels: dict) -> dict:
 
 
 def monthly_trends(signals: QuerySet[Signal]) -> dict:
-    """Signals per month (signal date) by creditor type and by kind, and the shares picked up,
-    reached and helped (of the month's signals).
+    """Signals per month (signal date) by creditor type and by kind, and the shares picked up (of
+    the month's signals), reached (of those picked up) and helped (of those reached): :data:`SHARES`.
 
     Three queries, whatever the number of signals or months. Labels and month names are in the
     active language: cache the result per language.
@@ -622,31 +639,27 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     )
     types = [t for t in CreditorType.values if any(r[1] == t for r in by_type)]
     kinds = sorted({r[1] for r in by_kind})
-    share = sorted(picked)
+    share_rows = sorted(picked)
     return {
         "by_type": _labelled(_month_table(by_type, types), dict(CreditorType.choices)),
         "by_kind": _labelled(_month_table(by_kind, kinds), dict(SignalKind.choices)),
         "picked_up": {
-            "months": [row[0].strftime("%Y-%m") for row in share],
-            "labels": _month_labels(row[0] for row in share),
+            "months": [row[0].strftime("%Y-%m") for row in share_rows],
+            "labels": _month_labels(row[0] for row in share_rows),
             # The chart draws the series whose name starts with "%" (dashboard.js).
             "series": [
-                {"name": gettext("Signalen"), "values": [row[1] for row in share]},
-                {"name": gettext("Opgepakt"), "values": [row[2] for row in share]},
-                {"name": gettext("Bereikt"), "values": [row[3] for row in share]},
-                {"name": gettext("Hulp aanvaard"), "values": [row[4] for row in share]},
+                {"name": gettext("Signalen"), "values": [row[1] for row in share_rows]},
+                {"name": gettext("Opgepakt"), "values": [row[2] for row in share_rows]},
+                {"name": gettext("Bereikt"), "values": [row[3] for row in share_rows]},
+                {"name": gettext("Hulp aanvaard"), "values": [row[4] for row in share_rows]},
+                # Each share of the step before it, as the monitor divides (docs/monitor.md): the
+                # label says of what, so that the dashboard and the monitor mean the same.
                 *(
                     {
-                        "name": name,
-                        "values": [
-                            round(100 * row[i] / row[1], 1) if row[1] else 0 for row in share
-                        ],
+                        "name": "% " + gettext(name),
+                        "values": [share(row[i], row[whole]) for row in share_rows],
                     }
-                    for i, name in (
-                        (2, "% " + gettext("opgepakt")),
-                        (3, "% " + gettext("bereikt")),
-                        (4, "% " + gettext("hulp aanvaard")),
-                    )
+                    for i, whole, name in SHARES
                 ),
             ],
         },

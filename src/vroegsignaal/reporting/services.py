@@ -34,35 +34,39 @@ from vroegsignaal.signals.exports import (
 )
 from vroegsignaal.signals.models import SignalStatus
 
-# Why a user opens a household.
-# The purposes a user may choose for opening a household; their labels are the audit log's.
+# Why a user opens a household: chosen before the persons are shown, so that each opening is
+# recorded once, with the purpose the user actually had. Their labels are the audit log's.
 PURPOSES = {
     code: PURPOSE_LABELS[code]
     for code in ("signaalbehandeling", "hulpverlening", "kwaliteitscontrole")
 }
-# What an opening is logged as until the user chooses: a coordinator handles signals, a
-# wijkteam worker (who only opens the households of the team's cases) works a case.
+# The purpose the choice starts on: a coordinator handles signals, a wijkteam worker (who only
+# opens the households of the team's cases) works a case. Only a suggestion: nothing is recorded
+# with it until the user opens the household with a purpose.
 DEFAULT_PURPOSE = "signaalbehandeling"
 ROLE_PURPOSES = {Role.HULPVERLENER: "hulpverlening"}
+# The purpose the tray's links carry: opening a signal's household from a tray is signal work.
+TRAY_PURPOSE = "signaalbehandeling"
 # Roles that see the persons of a household decrypted.
 ROLES_SEEING_PERSONS = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
 PERSONAL_DATA_PERMISSION = "reporting.export_personal_data"
 
 
 def default_purpose(user=None) -> str:
-    """The purpose of a household view the user did not choose one for: by role."""
+    """The purpose the user's choice starts on (their role's usual work); never recorded by itself."""
     return ROLE_PURPOSES.get(getattr(user, "role", None), DEFAULT_PURPOSE)
 
 
-def purpose_of(value: str | None, user=None) -> str:
-    """``value`` when it is a known purpose, otherwise ``user``'s default."""
-    return value if value in PURPOSES else default_purpose(user)
+def chosen_purpose(value: str | None) -> str | None:
+    """``value`` when it is a known purpose; ``None`` when the user has not (validly) chosen one."""
+    return value if value in PURPOSES else None
 
 
-def open_household(user, household, *, purpose: str | None, request=None) -> list:
-    """Record that ``user`` opened the household for ``purpose`` (their role's default when
-    none or an unknown one); the persons they may see, decrypted."""
-    purpose = purpose_of(purpose, user)
+def open_household(user, household, *, purpose: str, request=None) -> list:
+    """Record that ``user`` opened the household for ``purpose`` (one they chose: see
+    :func:`chosen_purpose`); the persons they may see, decrypted."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"Onbekend doel van inzage '{purpose}'.")
     record(user, AuditAction.VIEW, household, purpose=purpose, request=request)
     if user.role not in ROLES_SEEING_PERSONS:
         return []
@@ -343,3 +347,36 @@ def export_ddas(
         },
     )  # fmt: skip
     return summary
+
+
+class DdasDownloadRefused(Exception):
+    """Why the coordinator's DDAS download was refused, in the page's language; nothing was written
+    or audited."""
+
+
+def download_ddas(municipality, start: dt.date, end: dt.date, output, *, user, request=None):
+    """The coordinator's DDAS download of ``start`` … ``end``: :func:`export_ddas`, or
+    :class:`DdasDownloadRefused` when the period runs the wrong way, holds no signal (an empty
+    file is no answer; the monitor offers its other downloads only when there are figures), or
+    the document does not validate."""
+    from django.utils.formats import date_format
+
+    from vroegsignaal.signals.models import Signal
+
+    from .ddas import DdasExportInvalid
+
+    if start > end:
+        raise DdasDownloadRefused(gettext("De begindatum ligt na de einddatum."))
+    if not Signal.objects.filter(
+        municipality=municipality, signal_date__gte=start, signal_date__lte=end
+    ).exists():
+        raise DdasDownloadRefused(
+            gettext(
+                "Niet gedownload: er zijn geen signalen met een signaaldatum van %(start)s tot en met"
+                " %(end)s. Kies een andere periode."
+            ) % {"start": date_format(start, "j F Y"), "end": date_format(end, "j F Y")}
+        )  # fmt: skip
+    try:
+        return export_ddas(municipality, start, end, output, user=user, request=request)
+    except DdasExportInvalid as error:  # in the page's language
+        raise DdasDownloadRefused(error.describe()[:500]) from error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -118,6 +119,7 @@ def tray_detail(request, tray_id: int):
         "priority_points": selectors.priority_points(),
         "may_export_personal_data": services.may_export_personal_data(request.user),
         "bulk_actions": services.BULK_ACTIONS,
+        "tray_purpose": services.TRAY_PURPOSE,  # the purpose the row's household link carries
         "not_picked_up_reasons": services.not_picked_up_reasons(),
     }
     return render(request, "reporting/tray_detail.html", context)
@@ -194,7 +196,16 @@ def household_detail(request, household_id: int):
     household = get_scoped_or_404(
         request.user, Household.objects.select_related("address__buurt__wijk"), pk=household_id
     )
-    purpose = services.purpose_of(request.GET.get("doel"), request.user)
+    purpose = services.chosen_purpose(request.GET.get("doel"))
+    if purpose is None:
+        # The purpose is chosen before anything personal is shown (and nothing is recorded yet):
+        # the audit log gets one view, with the purpose the user had.
+        context = {
+            "household": household,
+            "purposes": services.PURPOSES,
+            "suggested": services.default_purpose(request.user),
+        }
+        return render(request, "reporting/household_purpose.html", context)
     persons = services.open_household(request.user, household, purpose=purpose, request=request)
     signals = list(
         scoped(request.user, Signal)
@@ -204,6 +215,7 @@ def household_detail(request, household_id: int):
     )
     signal = signals[0] if signals and signals[0].is_open else None
     cases = list(cases_of_household(request.user, household))
+    today = timezone.localdate()
     deadline = selectors.contact_deadline(signal, cases) if signal else None
     to_pick_up = services.signals_to_pick_up(request.user, signals)
     context = {
@@ -212,6 +224,8 @@ def household_detail(request, household_id: int):
         "shows_persons": request.user.role in services.ROLES_SEEING_PERSONS,
         "signal": signal,
         "deadline": deadline,
+        # What the signal's line says of the deadline, as the tray and the case list decide it.
+        "deadline_mark": selectors.signal_deadline_mark(signal, cases, today) if signal else None,
         "explanation": shown_explanation(signal, deadline=deadline) if signal else "",
         "earlier_signals": signals[1:] if signal else signals,
         # A wijkteam sees the signals given to it (its scope); the list is not all there was.
@@ -224,8 +238,8 @@ def household_detail(request, household_id: int):
         "trail": list(selectors.household_view_trail(household, limit=selectors.TRAIL_LIMIT)),
         "trail_limit": selectors.TRAIL_LIMIT,
         "purpose": purpose,
-        "purposes": services.PURPOSES,
-        "today": timezone.localdate(),
+        "purpose_label": services.PURPOSES[purpose],
+        "today": today,
     }
     return render(request, "reporting/household_detail.html", context)
 
@@ -352,8 +366,10 @@ def monitor(request):
         "municipality": municipality,
         "municipalities": municipalities if len(municipalities) > 1 else [],
         "may_export_ddas": request.user.role == Role.COORDINATOR,
-        "ddas_start": start,
-        "ddas_end": end,
+        # The dates as typed when a download was refused (back here with them), else last month.
+        "ddas_start": _date(request.GET.get("van")) or start,
+        "ddas_end": _date(request.GET.get("tot")) or end,
+        "ddas_refusal": request.session.pop(SESSION_DDAS_REFUSAL, ""),
     }
     if municipality is None:
         return render(request, "reporting/monitor.html", context)
@@ -405,31 +421,40 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")  # ?maand=JJJJ-MM
+SESSION_DDAS_REFUSAL = (
+    "reporting_ddas_refusal"  # why the last DDAS download was refused, shown once
+)
+
+
 @coordinator_required
 def ddas_export(request):
-    """The DDAS-vroegsignalering v0.9 export of ``?van=`` … ``?tot=`` (signal dates), validated and audited."""
-    from .ddas import DdasExportInvalid
+    """The DDAS-vroegsignalering v0.9 export of ``?van=`` … ``?tot=`` (signal dates), validated and audited.
 
+    Refused, the coordinator is back on the monitor as they left it (``maand``) with the dates as
+    typed, and the reason next to the DDAS form.
+    """
     municipality = get_scoped_or_404(request.user, Municipality, pk=request.user.municipality_id)
     start, end = _date(request.GET.get("van")), _date(request.GET.get("tot"))
-    back = reverse("reporting:monitor")
-    if start is None or end is None:
-        messages.error(
-            request, _("Vul een begin- en einddatum in (JJJJ-MM-DD) voor de DDAS-export.")
-        )
-        return redirect(back)
-    if start > end:
-        messages.error(request, _("De begindatum ligt na de einddatum."))
-        return redirect(back)
-    response = HttpResponse(content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="ddas-{municipality.code}-{start.isoformat()}-{end.isoformat()}.json"'
-    )
     try:
-        services.export_ddas(municipality, start, end, response, user=request.user, request=request)
-    except DdasExportInvalid as error:
-        messages.error(
-            request, error.describe()[:500]
-        )  # in the page's language; the file is not written
-        return redirect(back)
+        if start is None or end is None:
+            raise services.DdasDownloadRefused(
+                _("Vul een begin- en einddatum in (JJJJ-MM-DD) voor de DDAS-export.")
+            )
+        response = HttpResponse(content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="ddas-{municipality.code}-{start.isoformat()}-{end.isoformat()}.json"'
+        )
+        services.download_ddas(
+            municipality, start, end, response, user=request.user, request=request
+        )
+    except services.DdasDownloadRefused as refusal:
+        request.session[SESSION_DDAS_REFUSAL] = str(refusal)
+        # Back with the month and the dates, only when they are a month and dates: whatever else
+        # was typed could be a name, and stays out of the URL.
+        back = QueryDict(mutable=True)
+        if MONTH.fullmatch(month := request.GET.get("maand", "")):
+            back["maand"] = month
+        back.update({key: day.isoformat() for key, day in (("van", start), ("tot", end)) if day})
+        return redirect(f"{reverse('reporting:monitor')}?{back.urlencode()}#ddas")
     return response

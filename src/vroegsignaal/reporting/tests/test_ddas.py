@@ -276,7 +276,59 @@ def test_invalid_download_is_refused_with_a_message(
     response = client.get(
         reverse("reporting:ddas_export"), {"van": "2026-03-01", "tot": "2026-03-31"}
     )
-    assert (response.status_code, response["Location"]) == (302, reverse("reporting:monitor"))
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{reverse('reporting:monitor')}?van=2026-03-01&tot=2026-03-31#ddas",
+    )
+    assert not AuditEvent.objects.filter(purpose="DDAS-export").exists()
+
+
+def test_a_refused_download_returns_to_the_same_month_with_the_dates_as_typed(
+    town, two_creditor_signal, client, verified_client
+):
+    """It landed on the bare monitor: the month gone, the dates reset, the message at the top."""
+    verified_client(town.coordinator)
+    response = client.get(
+        reverse("reporting:ddas_export"),
+        {"maand": "2026-03", "van": "2026-10-31", "tot": "2026-10-01"},
+    )
+    assert response["Location"] == (
+        f"{reverse('reporting:monitor')}?maand=2026-03&van=2026-10-31&tot=2026-10-01#ddas"
+    )
+    page = client.get(response["Location"])
+    assert page.context["selected"].month == MARCH.replace(day=1)
+    ddas_section = page.content.decode().split('id="ddas"', 1)[1]
+    assert 'id="ddas-fout" tabindex="-1" autofocus' in ddas_section
+    assert "De begindatum ligt na de einddatum." in ddas_section
+    assert 'name="van" required value="2026-10-31" aria-invalid="true"' in ddas_section
+    assert 'name="tot" required value="2026-10-01" aria-invalid="true"' in ddas_section
+
+
+def test_the_refusal_is_shown_once_next_to_the_form_not_at_the_top(
+    town, two_creditor_signal, client, verified_client
+):
+    verified_client(town.coordinator)
+    back = client.get(reverse("reporting:ddas_export"), {"van": "2026-10-31", "tot": "2026-10-01"})[
+        "Location"
+    ]
+    body = client.get(back).content.decode()
+    assert body.count("De begindatum ligt na de einddatum.") == 1
+    assert body.index("De begindatum ligt na de einddatum.") > body.index('id="ddas"')
+    assert "De begindatum ligt na de einddatum." not in client.get(back).content.decode()
+
+
+def test_a_period_without_signals_is_refused_instead_of_an_empty_file(
+    town, two_creditor_signal, client, verified_client
+):
+    verified_client(town.coordinator)
+    response = client.get(
+        reverse("reporting:ddas_export"), {"van": "2030-01-01", "tot": "2030-12-31"}, follow=True
+    )
+    assert response.redirect_chain[0][1] == 302
+    assert (
+        "Niet gedownload: er zijn geen signalen met een signaaldatum van 1 januari 2030 tot en met"
+        " 31 december 2030. Kies een andere periode." in response.content.decode()
+    )
     assert not AuditEvent.objects.filter(purpose="DDAS-export").exists()
 
 

@@ -109,9 +109,10 @@ def test_household_page_speaks_english_when_chosen(town_with_signals, client, ve
     town = town_with_signals
     household = Signal.objects.filter(crisis=True).get().household
     verified_client(town.coordinator)
-    body = english(client).get(reverse("reporting:household", args=[household.pk])).content.decode()
+    url = reverse("reporting:household", args=[household.pk])
+    body = english(client).get(url, {"doel": "signaalbehandeling"}).content.decode()
     for text in (
-        "Purpose of viewing", "Handling the signal", "Record purpose", "People", "Date of birth",
+        "Purpose of this view: <strong>Handling the signal</strong>.", "Open for another purpose", "People", "Date of birth",
         "Arrears by creditor", "Creditor", "Started", "March 2026", "No earlier signals.",
         "Cases", "No cases for this household.", "Who viewed this household", "Organisation",
         f"Neighbourhood {town.buurt.name}", f"district {town.wijk.name}",
@@ -119,7 +120,7 @@ def test_household_page_speaks_english_when_chosen(town_with_signals, client, ve
     ):  # fmt: skip
         assert text in body, text
     for text in (
-        f">gemeente {town.municipality.code}<", "Doel van inzage", "Signaalbehandeling", "Personen", "Geboortedatum", "Achterstanden per schuldeiser",
+        f">gemeente {town.municipality.code}<", "Doel van deze inzage", "Signaalbehandeling", "Personen", "Geboortedatum", "Achterstanden per schuldeiser",
         "Ontstaan", "maart", "Geen eerdere signalen", "Zaken", "Wie keek", "Organisatie", "Buurt ",
     ):  # fmt: skip
         assert text not in body, text
@@ -140,9 +141,9 @@ def test_dashboard_speaks_english_when_chosen(town_with_signals, client, verifie
         "Picked up",
         "Reached",
         "Help accepted",
-        "% picked up",
-        "% reached",
-        "% help accepted",
+        "% picked up (of signals)",
+        "% reached (of picked up)",
+        "% help accepted (of reached)",
     ]
     assert "Signalen per soort" not in body and "— tabel" not in body and "februari" not in body
 
@@ -342,7 +343,7 @@ def test_invalid_ddas_download_is_refused_in_english_but_the_command_says_it_in_
     response = english(client).get(
         reverse("reporting:ddas_export"), {"van": "2026-03-01", "tot": "2026-03-31"}
     )
-    [message] = _messages(response)
+    message = client.get(response["Location"]).context["ddas_refusal"]  # shown by the form
     assert message.startswith(
         "The DDAS export does not conform to the DDAS-vroegsignalering v0.9 schema: "
     )

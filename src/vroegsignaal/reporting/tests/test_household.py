@@ -6,7 +6,9 @@ import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
+from django.template.defaultfilters import date
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import UserFactory
 from vroegsignaal.cases.models import Case
@@ -16,6 +18,11 @@ from vroegsignaal.privacy.services import AuditAction, AuditEvent
 from .conftest import Town
 
 pytestmark = pytest.mark.django_db
+
+
+def _opened(household, purpose: str = "signaalbehandeling") -> str:
+    """The household's URL as a link with a purpose carries it (the tray's, the case page's)."""
+    return f"{reverse('reporting:household', args=[household.pk])}?doel={purpose}"
 
 
 def _views_of(household):
@@ -29,24 +36,62 @@ def test_opening_the_household_view_writes_an_audit_event_with_the_purpose(
 ):
     household = town.household()
     verified_client(town.coordinator)
-    client.get(reverse("reporting:household", args=[household.pk]))
-    client.get(reverse("reporting:household", args=[household.pk]), {"doel": "kwaliteitscontrole"})
-    assert sorted(_views_of(household).values_list("purpose", flat=True)) == [
-        "kwaliteitscontrole", "signaalbehandeling",
-    ]  # fmt: skip
+    client.get(_opened(household, "kwaliteitscontrole"))
+    assert _views_of(household).get().purpose == "kwaliteitscontrole"
 
 
-def test_unknown_purpose_falls_back_to_signaalbehandeling(town, client, verified_client):
+def test_a_household_opened_without_a_purpose_asks_for_one_before_showing_anything(
+    town, client, verified_client
+):
+    """The persons were shown and the view logged as signaalbehandeling before the user chose."""
+    household = town.household(surname="Bakkerswaard")
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:household", args=[household.pk]))
+    body = response.content.decode()
+    assert "Bakkerswaard" not in body and "Dorpsweg" not in body
+    assert not _views_of(household).exists()
+    assert '<option value="signaalbehandeling" selected>' in body  # the role's usual work first
+
+
+def test_choosing_another_purpose_records_one_view_with_that_purpose(town, client, verified_client):
+    """ "Kwaliteitscontrole" chosen on the page added a second view: "Wie keek" listed two."""
     household = town.household()
     verified_client(town.coordinator)
-    client.get(reverse("reporting:household", args=[household.pk]), {"doel": "<script>"})
-    assert _views_of(household).get().purpose == "signaalbehandeling"
+    client.get(reverse("reporting:household", args=[household.pk]))  # the choice
+    response = client.get(_opened(household, "kwaliteitscontrole"))  # opened with it
+    assert list(_views_of(household).values_list("purpose", flat=True)) == ["kwaliteitscontrole"]
+    trail = response.content.decode().split("Wie keek in dit huishouden", 1)[1]
+    assert trail.count(">Kwaliteitscontrole</td>") == 1 and "Signaalbehandeling" not in trail
+
+
+def test_the_household_page_states_the_purpose_it_was_opened_for(town, client, verified_client):
+    household = town.household()
+    verified_client(town.coordinator)
+    body = client.get(_opened(household)).content.decode()
+    assert "Doel van deze inzage: <strong>Signaalbehandeling</strong>." in body
+    assert '<select class="utrecht-select" id="doel"' not in body  # no choice after the fact
+
+
+def test_an_unknown_purpose_asks_for_one_and_records_nothing(town, client, verified_client):
+    household = town.household()
+    verified_client(town.coordinator)
+    response = client.get(reverse("reporting:household", args=[household.pk]), {"doel": "<script>"})
+    assert response.templates[0].name == "reporting/household_purpose.html"
+    assert not _views_of(household).exists()
+
+
+def test_a_tray_row_opens_its_household_for_signal_handling(town, client, verified_client):
+    household = town.household()
+    town.signal(household)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert f'href="{_opened(household)}"' in body
 
 
 def test_coordinator_sees_the_persons_decrypted(town, client, verified_client):
     household = town.household(surname="Bakkerswaard")
     verified_client(town.coordinator)
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    response = client.get(_opened(household))
     assert "Bakkerswaard" in response.content.decode()
 
 
@@ -54,7 +99,7 @@ def test_household_view_shows_each_arrears_amounts_per_month(town, client, verif
     household = town.household()
     town.arrear(household, town.energie, {dt.date(2026, 1, 1): 12_000, dt.date(2026, 2, 1): 18_050})
     verified_client(town.coordinator)
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    response = client.get(_opened(household))
     timelines = response.context["timelines"]
     assert [[c["amount_cents"] for c in row["cells"]] for row in timelines["rows"]] == [
         [12_000, 18_050]
@@ -69,7 +114,7 @@ def test_household_view_shows_the_explanation_and_earlier_signals(town, client, 
     )
     town.signal(household, explanation="Drie schuldeisers binnen 100 dagen.")
     verified_client(town.coordinator)
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    response = client.get(_opened(household))
     assert "Drie schuldeisers binnen 100 dagen." in response.content.decode()
     assert [s.signal_date for s in response.context["earlier_signals"]] == [dt.date(2025, 6, 1)]
 
@@ -77,8 +122,8 @@ def test_household_view_shows_the_explanation_and_earlier_signals(town, client, 
 def test_household_view_shows_who_looked(town, client, verified_client):
     household = town.household()
     verified_client(town.coordinator)
-    client.get(reverse("reporting:household", args=[household.pk]))
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    client.get(_opened(household))
+    response = client.get(_opened(household))
     assert [e.actor_username for e in response.context["trail"]] == [town.coordinator.username] * 2
     assert "Hier staan de laatste" not in response.content.decode()
     # The purpose by its label, as the user chose it, not the key the audit log keeps.
@@ -94,9 +139,9 @@ def test_household_view_says_when_it_shows_only_the_latest_views(
     monkeypatch.setattr(selectors, "TRAIL_LIMIT", 2)
     household = town.household()
     verified_client(town.coordinator)
-    client.get(reverse("reporting:household", args=[household.pk]))
-    client.get(reverse("reporting:household", args=[household.pk]))
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    client.get(_opened(household))
+    client.get(_opened(household))
+    response = client.get(_opened(household))
     assert len(response.context["trail"]) == 2
     assert "Hier staan de laatste 2 inzagen" in response.content.decode()
 
@@ -105,14 +150,14 @@ def test_coordinator_of_a_gets_404_for_bs_household(town, client, verified_clien
     other = Town(code="0888", name="Andere gemeente")
     household_b = other.household()
     verified_client(town.coordinator)
-    assert client.get(reverse("reporting:household", args=[household_b.pk])).status_code == 404
+    assert client.get(_opened(household_b)).status_code == 404
     assert not _views_of(household_b).exists()
 
 
 def test_creditor_staff_may_not_open_a_household(town, client, verified_client):
     household = town.household()
     verified_client(UserFactory(role=Role.SCHULDEISER, creditor=town.energie, municipality=None))
-    assert client.get(reverse("reporting:household", args=[household.pk])).status_code == 403
+    assert client.get(_opened(household)).status_code == 403
 
 
 def test_household_url_holds_no_personal_data(town):
@@ -129,9 +174,9 @@ def test_household_view_query_count_is_bounded(
         town.arrear(household, creditor, {dt.date(2026, m, 1): 10_000 * m for m in range(1, 7)})
     town.signal(household)
     verified_client(town.coordinator)
-    client.get(reverse("reporting:household", args=[household.pk]))
+    client.get(_opened(household))
     with django_assert_max_num_queries(20):
-        client.get(reverse("reporting:household", args=[household.pk]))
+        client.get(_opened(household))
 
 
 def test_household_view_lists_the_households_cases(town, client, verified_client):
@@ -140,7 +185,7 @@ def test_household_view_lists_the_households_cases(town, client, verified_client
     household = town.household()
     case = pick_up_signal(town.signal(household), town.coordinator, team=town.team)
     verified_client(town.coordinator)
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    response = client.get(_opened(household))
     assert [c.pk for c in response.context["cases"]] == [case.pk]
     assert reverse("cases:detail", args=[case.pk]) in response.content.decode()
 
@@ -168,7 +213,7 @@ def test_worker_opens_the_household_of_a_case_of_own_team(town, client, verified
     household = town.household(surname="Bakker")
     _case_of(town, household, town.team)
     verified_client(_worker(town))
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    response = client.get(_opened(household))
     assert response.status_code == 200
     assert "Bakker" in response.content.decode()
 
@@ -181,13 +226,13 @@ def test_worker_is_told_that_earlier_signals_of_other_teams_are_not_shown(
     town.signal(household, status="vervallen", signal_date=dt.date(2025, 6, 1))
     _case_of(town, household, town.team)
     verified_client(_worker(town))
-    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    body = client.get(_opened(household)).content.decode()
     assert "Geen eerdere signalen." not in body
     assert "Eerdere signalen die niet aan uw wijkteam waren toegewezen, ziet alleen de" in body
     assert "1 juni 2025" not in body
 
     verified_client(town.coordinator)
-    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    body = client.get(_opened(household)).content.decode()
     assert "1 juni 2025" in body and "ziet alleen de coördinator" not in body
 
 
@@ -201,14 +246,14 @@ def test_worker_gets_404_for_the_household_of_another_teams_case(town, client, v
         TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid"),
     )
     verified_client(_worker(town))
-    assert client.get(reverse("reporting:household", args=[household.pk])).status_code == 404
+    assert client.get(_opened(household)).status_code == 404
 
 
 def test_worker_gets_404_for_a_household_without_a_case(town, client, verified_client):
     household = town.household()
     town.signal(household)
     verified_client(_worker(town))
-    assert client.get(reverse("reporting:household", args=[household.pk])).status_code == 404
+    assert client.get(_opened(household)).status_code == 404
 
 
 def test_worker_sees_each_household_of_the_team_once(town):
@@ -237,7 +282,7 @@ def test_household_view_writes_dates_and_months_in_full_dutch_not_capitalised_ab
     household = town.household()
     town.arrear(household, town.energie, {dt.date(2026, 3, 1): 12_000}, start=dt.date(2026, 2, 5))
     verified_client(town.coordinator)
-    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    body = client.get(_opened(household)).content.decode()
     assert ">5 februari 2026</td>" in body
     assert ">maart 2026</th>" in body
     assert "Feb 2026" not in body and "Mrt 2026" not in body
@@ -246,31 +291,22 @@ def test_household_view_writes_dates_and_months_in_full_dutch_not_capitalised_ab
 # --- the purpose a view is logged with before the user chooses one -----------------------------
 
 
-def test_hulpverlener_opening_a_household_is_logged_as_case_work_until_they_choose(
-    town, client, verified_client
-):
+def test_hulpverlener_is_offered_case_work_as_the_purpose(town, client, verified_client):
     household = town.household()
     _case_of(town, household, town.team)
     verified_client(_worker(town))
-    response = client.get(reverse("reporting:household", args=[household.pk]))
+    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
+    assert '<option value="hulpverlening" selected>' in body
+    assert not _views_of(household).exists()
+
+
+def test_hulpverlener_from_the_case_page_is_logged_as_case_work(town, client, verified_client):
+    household = town.household()
+    _case_of(town, household, town.team)
+    verified_client(_worker(town))
+    response = client.get(_opened(household, "hulpverlening"))  # the case page's link
     assert _views_of(household).get().purpose == "hulpverlening"
     assert response.context["purpose"] == "hulpverlening"
-    assert (
-        '<option value="hulpverlening" selected>' in response.content.decode()
-    )  # the select says so too
-    client.get(reverse("reporting:household", args=[household.pk]), {"doel": "kwaliteitscontrole"})
-    assert sorted(_views_of(household).values_list("purpose", flat=True)) == [
-        "hulpverlening",
-        "kwaliteitscontrole",
-    ]
-
-
-def test_hulpverlener_with_an_unknown_purpose_is_logged_as_case_work(town, client, verified_client):
-    household = town.household()
-    _case_of(town, household, town.team)
-    verified_client(_worker(town))
-    client.get(reverse("reporting:household", args=[household.pk]), {"doel": "nieuwsgierigheid"})
-    assert _views_of(household).get().purpose == "hulpverlening"
 
 
 # --- picking a signal up (or not) from the household page ------------------------------------
@@ -331,7 +367,7 @@ def test_coordinator_can_pick_up_a_new_signal_from_the_household_page_with_its_t
     household = town.household()
     signal = town.signal(household, team=town.team)
     verified_client(town.coordinator)
-    page = client.get(reverse("reporting:household", args=[household.pk]))
+    page = client.get(_opened(household))
     [form] = _forms(page, reverse("cases:pick_up"))
     assert form["fields"] == {
         "csrfmiddlewaretoken": form["fields"]["csrfmiddlewaretoken"],
@@ -357,7 +393,7 @@ def test_coordinator_can_decline_a_new_signal_from_the_household_page_with_a_rea
     household = town.household()
     signal = town.signal(household)
     verified_client(town.coordinator)
-    page = client.get(reverse("reporting:household", args=[household.pk]))
+    page = client.get(_opened(household))
     [form] = _forms(page, reverse("cases:not_picked_up"))
     assert form["fields"]["signal"] == str(signal.pk)
     assert (
@@ -399,7 +435,7 @@ def test_household_page_offers_no_pick_up_for_a_signal_already_picked_up(
     household = town.household()
     _case_of(town, household, town.team)
     verified_client(town.coordinator)
-    page = client.get(reverse("reporting:household", args=[household.pk]))
+    page = client.get(_opened(household))
     assert (
         _forms(page, reverse("cases:pick_up")) == []
         and _forms(page, reverse("cases:not_picked_up")) == []
@@ -447,7 +483,7 @@ def test_household_page_shows_the_signals_own_crisis_deadline_before_pick_up(
     household = town.household()
     _crisis_signal(town, household)
     verified_client(town.coordinator)
-    page = client.get(reverse("reporting:household", args=[household.pk]))
+    page = client.get(_opened(household))
     assert page.context["deadline"] == dt.date(2026, 12, 2)
     assert "contact uiterlijk 2 december 2026" in page.content.decode()
 
@@ -465,12 +501,65 @@ def test_household_page_shows_the_cases_crisis_deadline_once_picked_up(
     )
     assert (case.contact_due, signal.deadline) == (dt.date(2026, 11, 25), dt.date(2026, 12, 2))
     verified_client(town.coordinator)
-    body = client.get(reverse("reporting:household", args=[household.pk])).content.decode()
-    assert "<strong>contact uiterlijk 25 november 2026</strong>" in body
+    body = client.get(_opened(household)).content.decode()
+    assert (
+        '<strong class="deadline--overdue">contacttermijn verstreken: 25 november 2026</strong>'
+        in body
+    )  # it is past (the tests run after it), and no contact was recorded
     assert (
         "contact uiterlijk 25 november 2026 (3 werkdagen)" in body
-    )  # the explanation says the same
+    )  # the explanation names the same date
     assert "2 december" not in body
+
+
+def _crisis_case(town, household, *, days_ago: int):
+    from vroegsignaal.cases.services import pick_up_signal
+
+    today = timezone.localdate()
+    signal = town.signal(household, crisis=True)
+    return pick_up_signal(signal, town.coordinator, on=today - dt.timedelta(days=days_ago))
+
+
+def test_household_page_shows_a_contact_deadline_still_to_be_met(town, client, verified_client):
+    household = town.household()
+    case = _crisis_case(town, household, days_ago=0)
+    verified_client(town.coordinator)
+    body = client.get(_opened(household)).content.decode()
+    assert f"<strong>contact uiterlijk {date(case.contact_due, 'j F Y')}</strong>" in body
+
+
+def test_household_page_does_not_ask_for_a_contact_already_made(town, client, verified_client):
+    """It said "contact uiterlijk …" after the contact was recorded, unlike the tray and case list."""
+    from vroegsignaal.cases.services import log_contact_attempt
+
+    household = town.household()
+    case = _crisis_case(town, household, days_ago=14)
+    log_contact_attempt(
+        case, town.coordinator, kind="Telefoon", reached=True,
+        on=timezone.localdate() - dt.timedelta(days=13),
+    )  # fmt: skip
+    verified_client(town.coordinator)
+    response = client.get(_opened(household))
+    assert response.context["deadline_mark"] is None
+    assert "<strong>contact uiterlijk" not in response.content.decode()
+
+
+def test_household_page_marks_a_missed_contact_deadline_red_as_the_case_list_does(
+    town, client, verified_client
+):
+    """It said "contact uiterlijk …" in plain bold while the case list said the term had passed."""
+    from vroegsignaal.cases.selectors import urgency
+
+    household = town.household()
+    case = _crisis_case(town, household, days_ago=14)
+    assert urgency(case, timezone.localdate()) == "overdue"
+    verified_client(town.coordinator)
+    body = client.get(_opened(household)).content.decode()
+    assert (
+        f'<strong class="deadline--overdue">contacttermijn verstreken: {date(case.contact_due, "j F Y")}</strong>'
+        in body
+    )
+    assert "<strong>contact uiterlijk" not in body
 
 
 def test_household_page_in_english_names_the_cases_crisis_deadline_in_the_explanation(
@@ -484,8 +573,6 @@ def test_household_page_in_english_names_the_cases_crisis_deadline_in_the_explan
         _crisis_signal(town, household), town.coordinator, on=RECEIVED - dt.timedelta(days=7)
     )
     verified_client(town.coordinator)
-    body = (
-        in_english(client).get(reverse("reporting:household", args=[household.pk])).content.decode()
-    )
+    body = in_english(client).get(_opened(household)).content.decode()
     assert "contact by 25 November 2026 (3 working days)" in body
     assert "2 December" not in body

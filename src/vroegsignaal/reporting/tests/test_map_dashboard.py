@@ -77,7 +77,7 @@ def test_dashboard_counts_signals_per_month_by_creditor_type_and_picked_up_share
         "series": [{"name": "Energie", "values": [1]}],
     }
     shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
-    assert shares["% opgepakt"] == [50.0, 0.0]
+    assert shares["% opgepakt (van signalen)"] == [50.0, 0.0]
 
 
 def test_dashboard_shows_the_shares_reached_and_helped_per_month(town, client, verified_client):
@@ -108,11 +108,43 @@ def test_dashboard_shows_the_shares_reached_and_helped_per_month(town, client, v
     trends = client.get(reverse("reporting:dashboard")).context["trends"]
     shares = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
     assert (shares["Opgepakt"], shares["Bereikt"], shares["Hulp aanvaard"]) == ([3], [2], [1])
-    assert (shares["% opgepakt"], shares["% bereikt"], shares["% hulp aanvaard"]) == (
-        [75.0],
-        [50.0],
-        [25.0],
+    assert (
+        shares["% opgepakt (van signalen)"],
+        shares["% bereikt (van opgepakt)"],
+        shares["% hulp aanvaard (van bereikt)"],
+    ) == ([75.0], [66.7], [50.0])
+
+
+def test_dashboard_and_monitor_give_a_month_the_same_reached_share(town, client, verified_client):
+    """August 2026: the monitor said 60,0 (of those picked up), the dashboard 1,8 (of all signals)."""
+    from vroegsignaal.cases import services as cases
+
+    august = [town.signal(signal_date=dt.date(2026, 8, 3)) for _ in range(4)]
+    picked = [
+        cases.pick_up_signal(s, town.coordinator, team=town.team, on=dt.date(2026, 8, 4))
+        for s in august[:2]
+    ]
+    cases.log_contact_attempt(
+        picked[0], town.coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 8, 5)
     )
+    verified_client(town.coordinator)
+    trends = client.get(reverse("reporting:dashboard")).context["trends"]
+    dashboard = {s["name"]: s["values"] for s in trends["picked_up"]["series"]}
+    monitor = client.get(reverse("reporting:monitor"), {"maand": "2026-08"}).context["trend"]
+    assert dashboard["% bereikt (van opgepakt)"] == [monitor[-1]["reached_share"]] == [50.0]
+
+
+def test_the_monitors_course_per_month_says_what_each_share_is_of(town, client, verified_client):
+    town.signal(signal_date=dt.date(2026, 8, 3))
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:monitor")).content.decode()
+    course = body.split('id="verloop"', 1)[1]
+    for label in (
+        "% opgepakt (van signalen)",
+        "% bereikt (van opgepakt)",
+        "% hulp aanvaard (van bereikt)",
+    ):
+        assert f">{label}</th>" in course, label
 
 
 def test_dashboard_figures_are_kept_for_two_minutes(town, client, verified_client, settings):

@@ -71,7 +71,7 @@ def test_household_view_queries_do_not_grow_with_arrears_signals_and_cases(
     household = town.household()
     town.arrear(household, town.energie, _months(2))
     verified_client(town.coordinator)
-    url = reverse("reporting:household", args=[household.pk])
+    url = f"{reverse('reporting:household', args=[household.pk])}?doel=signaalbehandeling"
     few = _queries(client, url)
     for creditor in (town.huur, town.energie, town.huur):
         town.arrear(household, creditor, _months(6))

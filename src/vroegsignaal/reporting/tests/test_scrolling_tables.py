@@ -20,12 +20,12 @@ def test_every_scrolling_table_box_is_a_named_region_the_keyboard_reaches(
     town.signal(household, arrears=list(household.arrears.all()), signal_date=dt.date(2026, 2, 1))
     verified_client(town.coordinator)
     client.get(
-        reverse("reporting:household", args=[household.pk])
+        f"{reverse('reporting:household', args=[household.pk])}?doel=signaalbehandeling"
     )  # someone looked: the trail has a row
     url = {
         "trays": reverse("reporting:trays"),
         "tray": reverse("reporting:tray", args=[town.tray.pk]),
-        "household": reverse("reporting:household", args=[household.pk]),
+        "household": f"{reverse('reporting:household', args=[household.pk])}?doel=signaalbehandeling",
         "map": reverse("reporting:map"),
         "dashboard": reverse("reporting:dashboard"),
         "monitor": reverse("reporting:monitor"),
