@@ -335,6 +335,13 @@ def take(request, case_id: int):
     )
 
 
+def _household_for_signal_handling(signal: Signal) -> str:
+    """Back to the household page, opened for the purpose the coordinator was working on it
+    (without one the page first asks for a purpose)."""
+    path = reverse("reporting:household", kwargs={"household_id": signal.household_id})
+    return f"{path}?doel=signaalbehandeling"
+
+
 @coordinator_required
 @require_POST
 def pick_up(request):
@@ -347,7 +354,7 @@ def pick_up(request):
         case = services.pick_up_signal(signal, request.user, team=form.cleaned_data["team"])
     except (ValidationError, PermissionDenied, SignalTransitionError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        return redirect("reporting:household", household_id=signal.household_id)
+        return redirect(_household_for_signal_handling(signal))
     messages.success(request, _("Het signaal is opgepakt."))
     return redirect("cases:detail", case_id=case.pk)
 
@@ -362,7 +369,7 @@ def not_picked_up(request):
     signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
     # Back where the coordinator was working: the signal's tray (its filters are remembered),
     # or the household page when something stopped it there.
-    household = reverse("reporting:household", kwargs={"household_id": signal.household_id})
+    household = _household_for_signal_handling(signal)
     if "reason" in form.errors:
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect(household)

@@ -508,6 +508,9 @@ def test_not_picking_up_without_a_reason_keeps_the_signal_and_says_why(
     )
     assert "Kies een reden waarom het signaal niet wordt opgepakt." in response.content.decode()
     assert Signal.objects.get(pk=signal.pk).status == "nieuw"
+    # Back on the household, opened for the purpose the coordinator was at: not asked again.
+    household = reverse("reporting:household", kwargs={"household_id": signal.household_id})
+    assert response.redirect_chain == [(f"{household}?doel=signaalbehandeling", 302)]
 
 
 def test_worker_takes_an_unassigned_case_of_their_team_from_the_case_page(
