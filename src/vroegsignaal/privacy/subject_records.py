@@ -145,8 +145,8 @@ def _cases(signal_ids: list[int], municipalities) -> list[CaseReport]:
     history: dict[int, list[dict]] = {}
     for change in (
         CaseStatusChange.objects.filter(case_id__in=ids)
-        .order_by("case_id", "id")
-        .values("case_id", "from_status", "to_status", "changed_at")
+        .order_by("case_id", "occurred_on", "changed_at", "id")
+        .values("case_id", "from_status", "to_status", "changed_at", "occurred_on")
     ):
         history.setdefault(change.pop("case_id"), []).append(_labelled(change, CaseStatus))
     attempts: dict[int, list[ContactAttempt]] = {}

@@ -527,6 +527,9 @@ def test_the_json_download_holds_the_arrears_their_lineage_and_the_audit_trail(
         case["wijkteam"] == "Wijkteam Noord" and case["contactpogingen"][0]["soort"] == "Telefoon"
     )
     assert case["notities"]["aantal"] == 1
+    # Each step on the day it happened, besides when it was recorded.
+    picked_up = next(h for h in case["statusgeschiedenis"] if h["naar"] == "Opgepakt")
+    assert picked_up["datum"] == sar.case.picked_up_on.isoformat()
     feedback = entry["terugkoppelingen_aan_schuldeisers"]
     assert {(f["schuldeiser"]["code"], f["klantnummer"], f["gebeurtenis"]) for f in feedback} == {
         ("WOONBRUG", "HUUR-A-1", "Opgepakt"), ("ENERGIENOORD", "ENERGIE-A-1", "Opgepakt"),
