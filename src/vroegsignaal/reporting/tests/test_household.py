@@ -425,7 +425,9 @@ def test_declining_without_a_reason_returns_to_the_household_page_with_the_messa
     response = client.post(
         reverse("cases:not_picked_up"), {"signal": signal.pk, "reason": ""}, follow=True
     )
-    assert response.redirect_chain == [(reverse("reporting:household", args=[household.pk]), 302)]
+    assert response.redirect_chain == [
+        (reverse("reporting:household", args=[household.pk]) + "?doel=signaalbehandeling", 302)
+    ]
     assert "Kies een reden waarom het signaal niet wordt opgepakt." in response.content.decode()
 
 
