@@ -72,7 +72,7 @@ def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(
     )  # scrolled to it, not 850px down
     assert "De signaalregels zijn niet opgeslagen." in summary.inner_text()
     summary.get_by_role(
-        "link", name="Minimumbedrag per achterstand (euro): Vul een geheel getal in"
+        "link", name="Minimumbedrag per achterstand (euro): Vul een heel bedrag in euro in"
     ).click()
     assert page.evaluate("() => document.activeElement.id") == "id_min_amount_eur"
     assert services.current_rules(municipality).version == 2
