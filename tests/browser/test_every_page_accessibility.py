@@ -206,6 +206,17 @@ SUBJECT_FOUND = Page(
     ),
 )  # fmt: skip
 
+SEARCH_FOUND = Page(
+    "reporting:search",
+    state="met resultaat",
+    steps=fill_and_submit(
+        {"#id_adres-postcode": lambda w: w.household.address.postcode,
+         "#id_adres-huisnummer": lambda w: str(w.household.address.huisnummer)},
+        "main form.search-form button[type=submit]",
+    ),
+    also=lambda page: [] if page.locator("table.search-results tbody tr").count() else ["no result"],
+)  # fmt: skip
+
 
 NEXT = "main form button.utrecht-button--primary-action"
 
@@ -283,6 +294,16 @@ PAGES: dict[str, list[Page]] = {
         Page(
             "reporting:household", lambda w: {"household_id": w.household.pk}, state="doel kiezen"
         ),
+        Page("reporting:search"),
+        SEARCH_FOUND,
+        Page(
+            "reporting:search",
+            state="met fouten",
+            status=400,
+            steps=fill_and_submit(
+                {"#id_zaak-zaaknummer": "abc"}, "main form.search-form--zaak button[type=submit]"
+            ),
+        ),  # fmt: skip
         Page("reporting:map", wait_for="#vs-map path.leaflet-interactive"),
         Page("reporting:dashboard"),
         Page("reporting:monitor"),
@@ -369,6 +390,7 @@ PAGES: dict[str, list[Page]] = {
             lambda w: {"household_id": w.cases["in_contact"].household_id},
             query="?doel=hulpverlening",
         ),
+        Page("reporting:search"),
         Page("reporting:trays", state="403", status=403),
     ],
     "schuldeiser": [
@@ -486,6 +508,7 @@ ON_A_PHONE: dict[str, list[Page]] = {
         case("opgepakt"),
         Page("signals:rules"),
         Page("reporting:monitor"),
+        SEARCH_FOUND,
     ],
     "schuldeiser": [HELD_DELIVERY],
     "privacy": [Page("privacy:retention_runs"), SUBJECT_FOUND],

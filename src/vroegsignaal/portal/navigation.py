@@ -28,6 +28,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Kaart"), "reporting:map", frozenset({Role.COORDINATOR})),
     NavItem(_("Dashboard"), "reporting:dashboard", frozenset({Role.COORDINATOR})),
     NavItem(_("Zaken"), "cases:list", frozenset({Role.COORDINATOR, Role.HULPVERLENER})),
+    NavItem(_("Zoeken"), "reporting:search", frozenset({Role.COORDINATOR, Role.HULPVERLENER})),
     NavItem(_("Monitor"), "reporting:monitor", frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER})),
     NavItem(_("Signaalregels"), "signals:rules", frozenset({Role.COORDINATOR})),
     NavItem(_("Auditlog"), "privacy:audit_log", frozenset({Role.PRIVACY_OFFICER})),

@@ -51,6 +51,7 @@ LABELS = {
     "signaalbehandeling": _("Signaalbehandeling"),
     "hulpverlening": _("Hulpverlening (casus)"),
     "kwaliteitscontrole": _("Kwaliteitscontrole"),
+    "zoeken": _("Zoeken op adres of zaaknummer"),
     # Cases
     "zaak behandelen": _("Zaak behandelen"),
     "zaak toegewezen": _("Zaak toegewezen"),

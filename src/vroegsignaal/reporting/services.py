@@ -34,6 +34,8 @@ from vroegsignaal.signals.exports import (
 )
 from vroegsignaal.signals.models import SignalStatus
 
+from . import search
+
 # Why a user opens a household: chosen before the persons are shown, so that each opening is
 # recorded once, with the purpose the user actually had. Their labels are the audit log's.
 PURPOSES = {
@@ -79,6 +81,33 @@ def record_tray_view(user, tray, page, *, query: str = "", request=None) -> None
         user, AuditAction.VIEW, tray, purpose="werkbakje bekeken", request=request,
         details={"pagina": page.number, "signalen": len(page.object_list), "filter": query[:500]},
     )  # fmt: skip
+
+
+def search_households(user, criteria: dict, *, request=None) -> tuple[list, bool]:
+    """The households at an address (see :mod:`.search`), with the search in the audit log.
+
+    Finding a household tells that its residents have arrears: each household found gets a
+    view event (``zoeken``) in its own trail; a search that finds none is one event without
+    an object. Neither holds the address typed, only counts and ids."""
+    found, more = search.households_at(user, criteria)
+    details = {"zoekopdracht": "adres", "gevonden": len(found)}
+    for item in found:
+        record(user, AuditAction.VIEW, item.household, purpose="zoeken", request=request,
+               details=details)  # fmt: skip
+    if not found:
+        record(user, AuditAction.VIEW, object_type="households.household", purpose="zoeken",
+               request=request, details=details)  # fmt: skip
+    return found, more
+
+
+def find_case(user, number: int, *, request=None):
+    """The case with that number if ``user`` may see it (its page records the view itself);
+    a number that finds none is recorded, so that trying numbers shows in the log."""
+    case = search.case_numbered(user, number)
+    if case is None:
+        record(user, AuditAction.VIEW, object_type="cases.case", object_id=number,
+               purpose="zoeken", request=request, details={"zoekopdracht": "zaak", "gevonden": 0})  # fmt: skip
+    return case
 
 
 def may_export_personal_data(user) -> bool:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("werkbakjes/export/", views.signals_export, name="signals_export"),
     path("werkbakjes/<int:tray_id>/acties/", views.tray_bulk_action, name="tray_bulk_action"),
     path("huishoudens/<int:household_id>/", views.household_detail, name="household"),
+    path("zoeken/", views.search, name="search"),
     path("kaart/", views.neighbourhood_map, name="map"),
     path("kaart/gebieden.geojson", views.neighbourhood_map_geojson, name="map_geojson"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -34,9 +34,12 @@ from vroegsignaal.signals.exports import status_choices
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
 from vroegsignaal.signals.services import shown_explanation
 
+from . import search as address_search
 from . import selectors, services
 
 SESSION_FILTERS = "reporting_tray_filter"  # + ":<tray id>" → its query string
+# The address last searched for (postcode and number, never in a URL): see .search.
+SESSION_SEARCH = "reporting_search"
 
 
 def roles_required(*roles):
@@ -242,6 +245,55 @@ def household_detail(request, household_id: int):
         "today": today,
     }
     return render(request, "reporting/household_detail.html", context)
+
+
+@roles_required(Role.COORDINATOR, Role.HULPVERLENER)
+def search(request):
+    """Find a household by postcode and house number, or a case by its number.
+
+    The address form posts and redirects here (post/redirect/get); the criteria wait in the
+    session, so the address is in no URL, browser history or access log, and reloading the
+    results does not post again. Each showing of results is in the audit log."""
+    address_form = address_search.AddressSearchForm(prefix="adres")
+    case_form = address_search.CaseSearchForm(prefix="zaak")
+    if request.method == "POST":
+        if request.POST.get("zoek") == "zaak":
+            case_form = address_search.CaseSearchForm(request.POST, prefix="zaak")
+            if case_form.is_valid():
+                number = case_form.cleaned_data["zaaknummer"]
+                case = services.find_case(request.user, number, request=request)
+                if case is not None:
+                    return redirect("cases:detail", case_id=case.pk)
+                case_form.add_error(
+                    "zaaknummer",
+                    _("Er is geen zaak met nummer %(n)s die u kunt inzien.") % {"n": number},
+                )
+        else:
+            address_form = address_search.AddressSearchForm(request.POST, prefix="adres")
+            if address_form.is_valid():
+                request.session[SESSION_SEARCH] = address_form.criteria()
+                return redirect("reporting:search")
+        request.session.pop(SESSION_SEARCH, None)
+        return render(
+            request,
+            "reporting/search.html",
+            {"address_form": address_form, "case_form": case_form},
+            status=400,
+        )
+    if request.GET.get("wissen"):
+        request.session.pop(SESSION_SEARCH, None)
+        return redirect("reporting:search")
+    context = {"address_form": address_form, "case_form": case_form}
+    criteria = request.session.get(SESSION_SEARCH)
+    if criteria:
+        found, more = services.search_households(request.user, criteria, request=request)
+        shown = address_search.shown_address(criteria)
+        context |= {"criteria": criteria, "shown": shown, "found": found, "more": more}
+        context["address_form"] = address_search.AddressSearchForm(
+            prefix="adres",
+            initial={"postcode": shown[:7], "huisnummer": shown[8:]},
+        )
+    return render(request, "reporting/search.html", context)
 
 
 def _map_kind(request) -> str:
