@@ -29,12 +29,14 @@ def _links_for(user) -> list[tuple[str, str]]:
         Role.COORDINATOR: [
             (_("Werkbakjes met de vroegsignalen van uw gemeente"), "reporting:trays"),
             (_("Zaken: de opgepakte signalen en hun termijnen"), "cases:list"),
+            (_("Een huishouden zoeken op adres, of een zaak op nummer"), "reporting:search"),
             (_("De kaart per wijk en buurt"), "reporting:map"),
             (_("Het dashboard met de signalen per maand"), "reporting:dashboard"),
             (_("De monitor vroegsignalering en de DDAS-export"), "reporting:monitor"),
         ],
         Role.HULPVERLENER: [
             (_("De zaken van uw wijkteam"), "cases:list"),
+            (_("Een huishouden zoeken op adres, of een zaak op nummer"), "reporting:search"),
         ],
         Role.SCHULDEISER: [
             (_("Leveringen aanleveren en hun verslag bekijken"), "intake:list"),
