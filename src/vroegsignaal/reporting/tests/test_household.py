@@ -218,6 +218,20 @@ def test_worker_opens_the_household_of_a_case_of_own_team(town, client, verified
     assert "Bakker" in response.content.decode()
 
 
+def test_the_signal_links_to_its_tray_for_a_coordinator_and_not_for_a_worker(
+    town, client, verified_client
+):
+    """The way back to the tray (its filter stays put); a worker has no trays (403)."""
+    household = town.household()
+    _case_of(town, household, town.team)
+    tray = reverse("reporting:tray", args=[town.tray.pk])
+    verified_client(town.coordinator)
+    assert f'href="{tray}">Meervoudig</a>' in client.get(_opened(household)).content.decode()
+    verified_client(_worker(town))
+    body = client.get(_opened(household, "hulpverlening")).content.decode()
+    assert "werkbakje Meervoudig" in body and f'href="{tray}"' not in body
+
+
 def test_worker_is_told_that_earlier_signals_of_other_teams_are_not_shown(
     town, client, verified_client
 ):

@@ -62,7 +62,11 @@ def test_a_coordinator_finds_the_household_at_an_address_written_loosely(
     assert "1 huishouden op 1234 AB 12" in body
     assert reverse("reporting:household", args=[household.pk]) in body
     assert "Kerkstraat 12, 1234AB Voorbeeldstad" in body
-    assert "Meervoudig · Nieuw sinds 1 maart 2026 · werkbakje Meervoudig" in body
+    tray = reverse("reporting:tray", args=[town.tray.pk])
+    assert (
+        f'Meervoudig · Nieuw sinds 1 maart 2026 · werkbakje <a class="utrecht-link" href="{tray}">Meervoudig</a>'
+        in body
+    )
 
 
 def test_the_address_searched_for_is_in_no_url_and_a_reload_searches_again_without_posting(
