@@ -1067,6 +1067,22 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"omvang": "gemeente"},
         says_done=True,
     ),
+    Endpoint(
+        "reporting:search",
+        CASE_WORKERS,
+        lambda w: {
+            "zoek": "adres",
+            "adres-postcode": w.case.household.address.postcode,
+            "adres-huisnummer": str(w.case.household.address.huisnummer),
+        },
+    ),
+    Endpoint(
+        "reporting:search",
+        CASE_WORKERS,
+        lambda w: {"zoek": "zaak", "zaak-zaaknummer": str(w.case.pk)},
+        ids={"zaak-zaaknummer": lambda w: [str(w.foreign["case_b"].pk)]},
+        not_personal=("zoek",),
+    ),
     Endpoint("privacy:subject_access", ("privacy_officer",), _search),
     Endpoint(
         "privacy:subject_access_download",

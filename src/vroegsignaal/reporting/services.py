@@ -101,12 +101,13 @@ def search_households(user, criteria: dict, *, request=None) -> tuple[list, bool
 
 
 def find_case(user, number: int, *, request=None):
-    """The case with that number if ``user`` may see it (its page records the view itself);
-    a number that finds none is recorded, so that trying numbers shows in the log."""
+    """The case with that number if ``user`` may see it (its page records the view itself).
+    A number that finds none is recorded without the number (someone may type a BSN there),
+    so that trying numbers still shows in the log."""
     case = search.case_numbered(user, number)
     if case is None:
-        record(user, AuditAction.VIEW, object_type="cases.case", object_id=number,
-               purpose="zoeken", request=request, details={"zoekopdracht": "zaak", "gevonden": 0})  # fmt: skip
+        record(user, AuditAction.VIEW, object_type="cases.case", purpose="zoeken", request=request,
+               details={"zoekopdracht": "zaak", "gevonden": 0})  # fmt: skip
     return case
 
 

@@ -264,9 +264,9 @@ def search(request):
                 case = services.find_case(request.user, number, request=request)
                 if case is not None:
                     return redirect("cases:detail", case_id=case.pk)
+                # Not the number again: someone may have typed a BSN into the field.
                 case_form.add_error(
-                    "zaaknummer",
-                    _("Er is geen zaak met nummer %(n)s die u kunt inzien.") % {"n": number},
+                    "zaaknummer", _("Er is geen zaak met dit nummer die u kunt inzien.")
                 )
         else:
             address_form = address_search.AddressSearchForm(request.POST, prefix="adres")

@@ -192,7 +192,9 @@ def test_a_case_number_opens_the_case_page(town, client, verified_client):
     assert response["Location"] == reverse("cases:detail", args=[case.pk])
 
 
-def test_a_case_of_another_team_is_not_found_and_the_try_is_recorded(town, client, verified_client):
+def test_a_case_of_another_team_is_not_found_and_the_try_is_recorded_without_the_number(
+    town, client, verified_client
+):
     from vroegsignaal.cases.services import pick_up_signal
 
     zuid = TeamFactory(municipality=town.municipality, code="ZUID", name="Wijkteam Zuid")
@@ -200,9 +202,19 @@ def test_a_case_of_another_team_is_not_found_and_the_try_is_recorded(town, clien
     verified_client(_worker(town, town.team))
     response = client.post(URL, {"zoek": "zaak", "zaak-zaaknummer": str(case.pk)})
     assert response.status_code == 400
-    assert f"Er is geen zaak met nummer {case.pk} die u kunt inzien." in response.content.decode()
+    assert "Er is geen zaak met dit nummer die u kunt inzien." in response.content.decode()
     event = AuditEvent.objects.get(purpose="zoeken")
-    assert (event.object_type, event.object_id) == ("cases.case", str(case.pk))
+    assert (event.object_type, event.object_id) == ("cases.case", "")
+    assert event.details == {"zoekopdracht": "zaak", "gevonden": 0}
+
+
+def test_a_bsn_typed_as_case_number_is_neither_shown_nor_recorded(town, client, verified_client):
+    verified_client(town.coordinator)
+    response = client.post(URL, {"zoek": "zaak", "zaak-zaaknummer": "111222333"})
+    assert "111222333" not in response.content.decode().split("<main", 1)[1].replace(
+        'value="111222333"', ""
+    )
+    assert "111222333" not in str(list(AuditEvent.objects.values()))
 
 
 def test_clearing_the_search_forgets_the_address(town, client, verified_client):
