@@ -179,6 +179,12 @@ VARIANTS: dict[tuple[Code, str], str] = {
         f"opgeslagen is {euros_text(MAX_AMOUNT_CENTS)}."
     ),
     (Code.BESTAND_ONLEESBAAR, "reden"): "Het bestand kan niet worden gelezen: {reden}.",
+    # A JSON body's own soort differs from the one given with it: the file can be read, so the
+    # message does not say it cannot (spec 1.6 has no closer code; see shared.settle_json_header).
+    (Code.BESTAND_ONLEESBAAR, "soort_afwijkend"): (
+        "De soort in het bestand ({soort}) wijkt af van de opgegeven soort ({opgegeven}); "
+        "laat er een weg of maak ze gelijk."
+    ),
     (Code.KOLOM_ONTBREEKT, "een"): "Verplichte kolom ontbreekt: {kolommen}.",
     # A JSON body has fields, not columns.
     (Code.KOLOM_ONTBREEKT, "velden"): "Verplichte velden ontbreken: {kolommen}.",
@@ -208,6 +214,12 @@ VARIANTS: dict[tuple[Code, str], str] = {
     (Code.PEILDATUM_ONGELDIG, "afwijkend"): (
         "De peildatum in het bestand ({peildatum}) wijkt af van de opgegeven peildatum "
         "({opgegeven}); laat er een weg of maak ze gelijk."
+    ),
+    # Both differ: one message; the refusal has PEILDATUM_ONGELDIG and BESTAND_ONLEESBAAR.
+    (Code.PEILDATUM_ONGELDIG, "afwijkend_met_soort"): (
+        "De peildatum in het bestand ({peildatum}) wijkt af van de opgegeven peildatum "
+        "({opgegeven}), en de soort in het bestand ({soort}) van de opgegeven soort "
+        "({opgegeven_soort}); laat ze weg of maak ze gelijk."
     ),
 }
 

@@ -21,7 +21,13 @@ from .codes import Code, message
 from .fields import Soort, header_key, shown_header
 from .models import Delivery
 from .previews import column_mapping_for
-from .shared import _parse_reference_date, _reference_date_refusal, _refusal, _Stopwatch
+from .shared import (
+    _reference_date_refusal,
+    _refusal,
+    _Stopwatch,
+    json_header_mismatch,
+    settle_json_header,
+)
 from .staging import read_staged
 
 # Spec 1.6 TE_VEEL_FOUTEN: "more than half of the rows rejected".
@@ -101,20 +107,40 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
     # they are parsed (before the apply, the delivery's most memory-hungry step).
     content = [read_staged(path)]
     watch.lap(delivery.pk, "decrypt")
-    parsed = parse_delivery(
-        content.pop(),
-        filename=delivery.filename or None,
-        soort=delivery.kind or None,
-        column_mapping=column_mapping_for(delivery.creditor_id),
-        max_bytes=settings.MAX_DELIVERY_BYTES,
-    )
+    try:
+        parsed = parse_delivery(
+            content.pop(),
+            filename=delivery.filename or None,
+            soort=delivery.kind or None,
+            column_mapping=column_mapping_for(delivery.creditor_id),
+            max_bytes=settings.MAX_DELIVERY_BYTES,
+        )
+    except DeliveryRefused as refused:
+        # A JSON body refused after its header was read (KOLOM_ONTBREEKT): when that header
+        # contradicts what was given, the contradiction is the refusal. A mutatie given for a
+        # stand body missed the field status, which the stand has no need of.
+        mismatch = json_header_mismatch(
+            delivery.kind, delivery.reference_date, refused.soort, refused.peildatum
+        )
+        if mismatch:
+            contradiction = mismatch.refusal()
+            contradiction.soort, contradiction.peildatum = refused.soort, refused.peildatum
+            raise contradiction from refused
+        raise
     set_progress(delivery.pk, 25)
     watch.lap(delivery.pk, "parse")
 
     kind = delivery.kind
     reference_date = delivery.reference_date
     if parsed.format == "json":
-        kind, reference_date = _settle_json_header(delivery, parsed.soort, parsed.peildatum)
+        try:
+            kind, reference_date = settle_json_header(
+                delivery.kind, delivery.reference_date, parsed.soort, parsed.peildatum
+            )
+        except DeliveryRefused as refused:
+            # The refused delivery keeps the body's valid values where none were given.
+            refused.soort, refused.peildatum = parsed.soort, parsed.peildatum
+            raise
     kind = kind or Soort.STAND
     if reference_date is None:
         refusal = _reference_date_refusal("ontbreekt")
@@ -286,45 +312,3 @@ def name_columns(issues: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
         )
         melding = pl.when(pl.col("veld") == veld).then(named).otherwise(melding)
     return issues.with_columns(melding.alias("melding"))
-
-
-def _settle_json_header(
-    delivery: Delivery, body_soort: str | None, body_peildatum: str | None
-) -> tuple[str, dt.date | None]:
-    """Kind and peildatum of a JSON delivery: the body's, unless the caller gave them (then equal)."""
-    from .refusals import DeliveryRefused
-
-    kind = delivery.kind
-    if body_soort not in (None, ""):
-        if body_soort not in Soort.values:
-            raise DeliveryRefused(
-                Code.BESTAND_ONLEESBAAR,
-                message(
-                    Code.BESTAND_ONLEESBAAR,
-                    variant="reden",
-                    reden='"soort" is niet stand of mutatie',
-                ),
-            )
-        if kind and kind != body_soort:
-            raise DeliveryRefused(
-                Code.BESTAND_ONLEESBAAR,
-                message(
-                    Code.BESTAND_ONLEESBAAR,
-                    variant="reden",
-                    reden=f'"soort" in het bestand ({body_soort}) wijkt af van de opgegeven soort ({kind})',
-                ),
-            )
-        kind = body_soort
-    reference_date = delivery.reference_date
-    if body_peildatum not in (None, ""):
-        parsed, problem = _parse_reference_date(body_peildatum)
-        if problem or parsed is None:
-            refusal = _reference_date_refusal(problem or "onleesbaar", parsed)
-            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
-        if reference_date is not None and parsed != reference_date:
-            refusal = _reference_date_refusal(
-                "afwijkend", parsed, opgegeven=reference_date.isoformat()
-            )
-            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
-        reference_date = parsed
-    return kind, reference_date

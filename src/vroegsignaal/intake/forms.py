@@ -18,15 +18,22 @@ class UploadForm(forms.Form):
         help_text=_("CSV, XLSX of JSON volgens het aanleverformaat."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,.json"}),
     )
+    # Both may be left to a JSON file, which names its own (spec 1.4); for a CSV or an XLSX the
+    # upload view asks for them once the file's format is known (views.upload).
     peildatum = forms.DateField(
         label=_("Peildatum"),
-        help_text=_("De datum waarop de achterstanden in dit bestand gelden."),
+        required=False,
+        help_text=_(
+            "De datum waarop de achterstanden in dit bestand gelden. Bij een JSON-bestand dat "
+            "zijn eigen peildatum noemt, mag u dit leeg laten."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     soort = forms.ChoiceField(
         label=_("Soort levering"),
-        choices=Soort.choices,
+        choices=[*Soort.choices, ("", _("Zoals in het bestand (alleen JSON)"))],
         initial=Soort.STAND,
+        required=False,
         help_text=_(
             "Een stand is een volledig overzicht; achterstanden die ontbreken worden afgemeld."
         ),
@@ -34,6 +41,8 @@ class UploadForm(forms.Form):
 
     def clean_peildatum(self):
         value = self.cleaned_data["peildatum"]
+        if value is None:
+            return value
         if value > timezone.localdate():
             raise forms.ValidationError(_("De peildatum ligt in de toekomst."))
         if value < EARLIEST_PEILDATUM:
@@ -42,6 +51,21 @@ class UploadForm(forms.Form):
                 % {"earliest": date_format(EARLIEST_PEILDATUM, "j F Y")}
             )
         return value
+
+    def require_what_the_file_cannot_say(self, file_format: str | None) -> None:
+        """Only a JSON file names its own peildatum and soort: for any other, both are asked."""
+        if file_format == "json":
+            return
+        if self.cleaned_data.get("peildatum") is None and "peildatum" not in self.errors:
+            self.add_error(
+                "peildatum",
+                _("Vul de peildatum in; alleen een JSON-bestand kan zijn eigen peildatum noemen."),
+            )
+        if not self.cleaned_data.get("soort") and "soort" not in self.errors:
+            self.add_error(
+                "soort",
+                _("Kies stand of mutatie; alleen een JSON-bestand kan zijn eigen soort noemen."),
+            )
 
 
 FIELD_CHOICES = [("", _("— negeren —")), *[(name, name) for name in FIELD_NAMES]]

@@ -68,7 +68,7 @@ from .parsing_csv import _read_csv
 from .parsing_json import _read_json
 from .parsing_table import Format, ParsedDelivery
 from .parsing_xlsx import _read_xlsx
-from .refusals import _empty, _unreadable
+from .refusals import DeliveryRefused, _empty, _unreadable
 
 # Spec 1.6: BESTAND_TE_GROOT, "configurable, default 1 GiB".
 DEFAULT_MAX_BYTES = 1 << 30
@@ -93,8 +93,8 @@ def parse_delivery(
     ``format`` (``csv``/``xlsx``/``json``) is taken from ``filename``'s
     extension when not given, and the content decides when neither does (a
     ZIP is XLSX, ``{`` is JSON). ``soort`` decides whether ``status`` is a
-    required column (for JSON the body's ``soort`` is used when ``soort`` is
-    not given). ``column_mapping`` is the creditor's saved
+    required column (for JSON the body's own ``soort`` when it names one: a
+    ``soort`` given that differs is the caller's to refuse). ``column_mapping`` is the creditor's saved
     ``{their header: field or None}``, which takes precedence over names and
     aliases. ``head_rows``: read only that many rows after the header of a JSON
     body or an XLSX sheet and nothing after them (the upload page's preview of
@@ -123,6 +123,20 @@ def _with(parsed: ParsedDelivery, **changes) -> ParsedDelivery:
     values = {f: getattr(parsed, f) for f in parsed.__dataclass_fields__}
     values.update(changes)
     return ParsedDelivery(**values)
+
+
+def detected_format(head: bytes, filename: str | None = None) -> Format | None:
+    """The format a delivery will be read as (``csv``, ``xlsx`` or ``json``, spec 1.3), from its
+    name and first bytes, as :func:`parse_delivery` chooses it; ``None`` when it will be read as
+    none of them (nothing but white space, the old Excel format, a ``.xlsx`` that is no ZIP).
+
+    Taken at receipt, so that a delivery refused before or while it is read keeps its format."""
+    if not head.strip(b" \t\r\n\x0b\x0c"):
+        return None
+    try:
+        return _choose_format(head, None, filename)
+    except DeliveryRefused:
+        return None
 
 
 def _choose_format(head: bytes, declared: str | None, filename: str | None) -> Format:

@@ -236,7 +236,9 @@ def _read_json(
     )
     del table
     peildatum, body_soort = body.get("peildatum"), body.get("soort")
-    effective = soort or (str(body_soort) if body_soort in Soort.values else None)
+    # A body that names its soort says which fields its rows need; a soort given with it that
+    # differs is refused after reading (shared.settle_json_header), naming both.
+    effective = (str(body_soort) if body_soort in Soort.values else None) or soort
     try:
         table, sources, unknown, duplicates = _finish(
             frame, headers, column_mapping, effective, json=True

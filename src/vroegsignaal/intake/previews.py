@@ -8,6 +8,7 @@ because the mapping is saved here; :mod:`.evaluation` reads it too.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,15 @@ from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.privacy import services as privacy
 
 from .codes import Code
-from .fields import field_for_header, validate_column_mapping
+from .fields import Soort, field_for_header, validate_column_mapping
 from .models import ColumnMapping
+from .shared import (
+    HeaderMismatch,
+    _parse_reference_date,
+    _reference_date_refusal,
+    json_header_mismatch,
+    settle_json_header,
+)
 from .staging import read_staged
 
 PREVIEW_ROWS = 10
@@ -69,6 +77,12 @@ class Preview:
     unknown_columns: list[str] = field(default_factory=list)
     file_format: str = ""
     refusal: dict | None = None
+    # A JSON body's own peildatum and soort (spec 1.4), where the preview read them and they are
+    # valid; and how they differ from the ones chosen (then ``refusal`` is None: the choice, not
+    # the file, is to be changed first).
+    file_reference_date: dt.date | None = None
+    file_kind: str = ""
+    mismatch: HeaderMismatch | None = None
 
     @property
     def mapping_can_help(self) -> bool:
@@ -76,10 +90,29 @@ class Preview:
         return self.refusal is None or str(Code.KOLOM_ONTBREEKT) in self.refusal["codes"]
 
 
+def _file_header(soort: str | None, peildatum: str | None) -> dict:
+    """A JSON body's own peildatum and soort as :class:`Preview` fields, where they are valid."""
+    parsed, problem = _parse_reference_date(peildatum)
+    return {
+        "file_reference_date": None if problem else parsed,
+        "file_kind": soort if soort in Soort.values else "",
+    }
+
+
 def preview_delivery(
-    creditor: Creditor, path: Path, *, filename: str = "", kind: str | None = None
+    creditor: Creditor,
+    path: Path,
+    *,
+    filename: str = "",
+    kind: str | None = None,
+    reference_date: dt.date | None = None,
 ) -> Preview:
-    """Read the head of a staged file as the delivery will be read; never raises for bad files."""
+    """Read the head of a staged file as the delivery will be read; never raises for bad files.
+
+    For a JSON body it also checks the body's own peildatum and soort against ``reference_date``
+    and ``kind`` (the ones chosen; empty: left to the file) as processing will: a difference is
+    :attr:`Preview.mismatch`, a body's value that processing would refuse is the refusal.
+    """
     from .parsing import parse_delivery
     from .refusals import DeliveryRefused
 
@@ -96,6 +129,7 @@ def preview_delivery(
         head = source[:PREVIEW_HEAD_BYTES]
         cut = head.rfind(b"\n")
         source = head if is_json else head[: cut + 1] if cut > 0 else head
+    head_rows = PREVIEW_ROWS if (is_json and not whole) or is_xlsx else None
     try:
         try:
             parsed = parse_delivery(
@@ -104,12 +138,13 @@ def preview_delivery(
                 soort=kind or None,
                 column_mapping=column_mapping_for(creditor),
                 max_bytes=settings.MAX_DELIVERY_BYTES,
-                head_rows=PREVIEW_ROWS if (is_json and not whole) or is_xlsx else None,
+                head_rows=head_rows,
             )
         except DeliveryRefused as refused:
             if whole or refused.code in (Code.KOLOM_ONTBREEKT, Code.BESTAND_TE_GROOT):
                 raise
             # The head cut a quoted value in two: read the whole file.
+            head_rows = None
             parsed = parse_delivery(
                 read_staged(path),
                 filename=filename or None,
@@ -118,18 +153,39 @@ def preview_delivery(
                 max_bytes=settings.MAX_DELIVERY_BYTES,
             )
     except DeliveryRefused as refused:
+        # A JSON body refused after its header was read: a header that contradicts the choice
+        # is what processing refuses it for (evaluation.evaluate_delivery), so it is said first.
+        mismatch = json_header_mismatch(kind, reference_date, refused.soort, refused.peildatum)
         # The headers it did read (a missing column) are offered for the column mapping.
         return Preview(
-            refusal={"codes": [str(refused.code)], "melding": refused.message},
+            refusal=None if mismatch else {"codes": refused.codes, "melding": refused.message},
             columns=dict(refused.columns),
             unknown_columns=list(refused.unknown_columns),
+            mismatch=mismatch or None,
+            **_file_header(refused.soort, refused.peildatum),
         )
     fields_present = [c for c in parsed.table.columns if c != "rij"]
-    head_rows = parsed.table.head(PREVIEW_ROWS)
-    return Preview(
-        rows=head_rows.to_dicts(),
+    preview = Preview(
+        rows=parsed.table.head(PREVIEW_ROWS).to_dicts(),
         fields=fields_present,
         columns=dict(parsed.columns),
         unknown_columns=list(parsed.unknown_columns) + list(parsed.duplicate_columns),
         file_format=parsed.format,
+        **(_file_header(parsed.soort, parsed.peildatum) if parsed.format == "json" else {}),
     )
+    if parsed.format == "json":
+        preview.mismatch = (
+            json_header_mismatch(kind, reference_date, parsed.soort, parsed.peildatum) or None
+        )
+        if preview.mismatch is None:
+            try:
+                _kind, settled = settle_json_header(
+                    kind, reference_date, parsed.soort, parsed.peildatum
+                )
+            except DeliveryRefused as refused:
+                preview.refusal = {"codes": refused.codes, "melding": refused.message}
+            else:
+                # Only a body read to its end is known to have no peildatum (it may follow the rows).
+                if settled is None and head_rows is None:
+                    preview.refusal = _reference_date_refusal("ontbreekt")
+    return preview

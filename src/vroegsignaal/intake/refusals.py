@@ -16,12 +16,22 @@ class DeliveryRefused(Exception):
     ``code`` is a :class:`~vroegsignaal.intake.codes.Code`, ``message`` its
     Dutch text without personal data; ``missing_columns`` is filled for
     ``KOLOM_ONTBREEKT``. ``peildatum`` and ``soort`` are a JSON body's, as far as
-    it was read: the refused delivery keeps them.
+    it was read: the refused delivery keeps them. ``more_codes``: a refusal for
+    more than one reason at once (a JSON body whose peildatum and soort both
+    differ from the ones given) carries a code for each, :attr:`codes`.
     """
 
-    def __init__(self, code: Code, message_text: str, *, missing_columns: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        code: Code,
+        message_text: str,
+        *,
+        missing_columns: tuple[str, ...] = (),
+        more_codes: tuple[Code, ...] = (),
+    ):
         super().__init__(message_text)
         self.code = Code(code)
+        self.more_codes = tuple(Code(c) for c in more_codes)
         self.message = message_text
         self.missing_columns = missing_columns
         self.peildatum: str | None = None
@@ -30,6 +40,11 @@ class DeliveryRefused(Exception):
         # not, so that the upload page can offer them for the column mapping.
         self.columns: dict[str, str] = {}
         self.unknown_columns: list[str] = []
+
+    @property
+    def codes(self) -> list[str]:
+        """The refusal's codes as the report keeps them (``weigering.codes``)."""
+        return [str(code) for code in (self.code, *self.more_codes)]
 
     def __repr__(self) -> str:
         return f"DeliveryRefused({self.code!s}, {self.message!r})"

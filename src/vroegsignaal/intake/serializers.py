@@ -181,7 +181,13 @@ class DeliverySerializer(serializers.ModelSerializer):
     verwerkt_op = serializers.DateTimeField(source="processed_at", read_only=True, allow_null=True)
     voortgang = serializers.IntegerField(source="progress", read_only=True, help_text="0–100")
     aangeleverd_via = serializers.CharField(source="via", read_only=True)
-    bestandsformaat = serializers.CharField(source="file_format", read_only=True)
+    bestandsformaat = serializers.CharField(
+        source="file_format",
+        read_only=True,
+        help_text="`csv`, `xlsx` of `json` (spec 1.3): zoals het bestand wordt gelezen, naar zijn naam "
+        "en eerste bytes; ook bij een geweigerde levering. Leeg als het geen van drieën is (een leeg "
+        "bestand, het oude Excel-formaat .xls, een .xlsx dat geen XLSX is).",
+    )
     grootte_bytes = serializers.IntegerField(source="size_bytes", read_only=True)
     vervangen_door = serializers.PrimaryKeyRelatedField(
         source="superseded_by", read_only=True, allow_null=True

@@ -69,6 +69,7 @@ from .evaluation import (
 )
 from .fields import Soort
 from .models import DECLINED_MESSAGE, ApiKey, Delivery, Via
+from .parsing import detected_format
 from .previews import (
     PREVIEW_HEAD_BYTES,
     PREVIEW_ROWS,
@@ -130,6 +131,7 @@ __all__ = [
     "reprocess_delivery",
     # receipt (the upload form, the API's refusals)
     "EARLIEST_PEILDATUM",
+    "detected_format",
     # staged files (.staging)
     "STAGING_MAX_AGE",
     "Staged",
@@ -248,6 +250,8 @@ def receive_delivery(
                 status=S.AFGEWEZEN if refusal else S.ONTVANGEN,
                 sha256=staged.sha256,
                 size_bytes=staged.size,
+                # As the parser will choose it: a delivery refused before it is parsed keeps it.
+                file_format=detected_format(staged.head, filename) or "",
                 filename=filename,
                 via=via,
                 submitted_by=submitted_by,
@@ -396,7 +400,7 @@ def _process_delivery(delivery_id: int) -> Delivery:
         return _finish_refused(
             delivery,
             None,
-            {"codes": [str(refused.code)], "melding": refused.message},
+            {"codes": refused.codes, "melding": refused.message},
             header=(refused.soort, refused.peildatum),
         )
     except Exception as error:

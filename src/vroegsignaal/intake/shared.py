@@ -1,5 +1,7 @@
-"""What the modules behind :mod:`.services` share: the stage timer, the status alias and
-the refusals of a delivery's peildatum (taken at receipt and again from a JSON body).
+"""What the modules behind :mod:`.services` share: the stage timer, the status alias,
+the refusals of a delivery's peildatum (taken at receipt and again from a JSON body) and
+the check of a JSON body's own peildatum and soort against the ones given with it
+(processing refuses with it, the upload page's preview warns with it).
 
 The modules import each other only downward, so there is no cycle: :mod:`.services`
 imports them all; :mod:`.processing` imports :mod:`.evaluation` and :mod:`.staging`;
@@ -14,11 +16,14 @@ import datetime as dt
 import logging
 import resource
 import time
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from .codes import Code, message
+from .fields import Soort
 from .models import DeliveryStatus
+from .refusals import DeliveryRefused
 
 # Seconds per stage of processing, at DEBUG (benchmarks/intake.py: where the time goes).
 timing_log = logging.getLogger("vroegsignaal.intake.timing")
@@ -103,3 +108,109 @@ def _reference_date_refusal(problem: str, peildatum: dt.date | None = None, **de
 
 def _refusal(code: Code, melding: str | None = None, **details) -> dict:
     return {"codes": [str(code)], "melding": melding or message(code, **details)}
+
+
+@dataclass(frozen=True)
+class HeaderMismatch:
+    """Where a JSON body's own peildatum or soort (spec 1.4) differs from the one given with it
+    (the upload form, the API's multipart fields, the command's options): each is
+    ``(in the file, given)``, or ``None`` where they agree or one of the two is absent."""
+
+    peildatum: tuple[dt.date, dt.date] | None = None
+    soort: tuple[str, str] | None = None
+
+    def __bool__(self) -> bool:
+        return self.peildatum is not None or self.soort is not None
+
+    def refusal(self) -> DeliveryRefused:
+        """The refusal naming each difference: field, value in the file, value given.
+
+        Codes (spec 1.6 has none for a contradiction as such): ``PEILDATUM_ONGELDIG`` for the
+        peildatum, the contract's code for it; ``BESTAND_ONLEESBAAR`` for the soort, as there is
+        no closer one. When both differ, the refusal has both codes and one message.
+        """
+        if self.peildatum and self.soort:
+            return DeliveryRefused(
+                Code.PEILDATUM_ONGELDIG,
+                message(
+                    Code.PEILDATUM_ONGELDIG,
+                    variant="afwijkend_met_soort",
+                    peildatum=self.peildatum[0].isoformat(),
+                    opgegeven=self.peildatum[1].isoformat(),
+                    soort=self.soort[0],
+                    opgegeven_soort=self.soort[1],
+                ),
+                more_codes=(Code.BESTAND_ONLEESBAAR,),
+            )
+        if self.peildatum:
+            return DeliveryRefused(
+                Code.PEILDATUM_ONGELDIG,
+                message(
+                    Code.PEILDATUM_ONGELDIG,
+                    variant="afwijkend",
+                    peildatum=self.peildatum[0].isoformat(),
+                    opgegeven=self.peildatum[1].isoformat(),
+                ),
+            )
+        assert self.soort is not None
+        return DeliveryRefused(
+            Code.BESTAND_ONLEESBAAR,
+            message(
+                Code.BESTAND_ONLEESBAAR,
+                variant="soort_afwijkend",
+                soort=self.soort[0],
+                opgegeven=self.soort[1],
+            ),
+        )
+
+
+def json_header_mismatch(
+    kind: str | None,
+    reference_date: dt.date | None,
+    body_soort: str | None,
+    body_peildatum: str | None,
+) -> HeaderMismatch:
+    """How a JSON body's own soort and peildatum differ from the ones given (``kind``,
+    ``reference_date``; empty: not given). Only a body's valid values count: one that is no soort
+    or no valid peildatum is refused for what it is (:func:`settle_json_header`)."""
+    soort = None
+    if kind and body_soort in Soort.values and body_soort != kind:
+        soort = (str(body_soort), str(kind))
+    peildatum = None
+    if reference_date is not None and body_peildatum not in (None, ""):
+        parsed, problem = _parse_reference_date(body_peildatum)
+        if parsed is not None and problem is None and parsed != reference_date:
+            peildatum = (parsed, reference_date)
+    return HeaderMismatch(peildatum=peildatum, soort=soort)
+
+
+def settle_json_header(
+    kind: str | None,
+    reference_date: dt.date | None,
+    body_soort: str | None,
+    body_peildatum: str | None,
+) -> tuple[str, dt.date | None]:
+    """Kind and peildatum of a JSON delivery: the body's, unless given (then they must be equal).
+
+    Raises :class:`DeliveryRefused`: ``BESTAND_ONLEESBAAR`` for a body's soort that is neither
+    ``stand`` nor ``mutatie``, ``PEILDATUM_ONGELDIG`` for a body's peildatum that is no valid
+    peildatum, and for a body that differs from what was given the refusal of
+    :meth:`HeaderMismatch.refusal`. The kind is ``""`` when neither names one.
+    """
+    if body_soort not in (None, "") and body_soort not in Soort.values:
+        raise DeliveryRefused(
+            Code.BESTAND_ONLEESBAAR,
+            message(
+                Code.BESTAND_ONLEESBAAR, variant="reden", reden='"soort" is niet stand of mutatie'
+            ),
+        )
+    parsed = None
+    if body_peildatum not in (None, ""):
+        parsed, problem = _parse_reference_date(body_peildatum)
+        if problem or parsed is None:
+            refusal = _reference_date_refusal(problem or "onleesbaar", parsed)
+            raise DeliveryRefused(Code.PEILDATUM_ONGELDIG, refusal["melding"])
+    mismatch = json_header_mismatch(kind, reference_date, body_soort, body_peildatum)
+    if mismatch:
+        raise mismatch.refusal()
+    return (kind or body_soort or ""), (reference_date or parsed)

@@ -101,7 +101,7 @@ def stage_file(source: Any, *, suffix: str = "") -> Staged:
         raise
     if size > limit:
         path.unlink(missing_ok=True)
-        return Staged("", size, "", too_big=True)
+        return Staged("", size, "", too_big=True, head=head)
     return Staged(name, size, digest.hexdigest(), head=head)
 
 

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -110,6 +111,7 @@ def upload(request):
             services.clean_incoming()
             uploaded = form.cleaned_data["file"]
             staged = services.stage_file(uploaded, suffix=Path(uploaded.name).suffix.lower()[:10])
+            file_format = services.detected_format(staged.head, uploaded.name)
             if staged.too_big:
                 form.add_error(
                     "file",
@@ -119,11 +121,19 @@ def upload(request):
                     ),
                 )
             else:
+                form.require_what_the_file_cannot_say(file_format)
+            if form.errors:
+                if staged.name:  # not to be previewed: the staged file goes at once
+                    staged.path.unlink(missing_ok=True)
+            else:
+                peildatum = form.cleaned_data["peildatum"]
                 request.session[SESSION_UPLOAD] = {
                     "staged": staged.name,
                     "filename": Path(uploaded.name).name[:255],
-                    "peildatum": form.cleaned_data["peildatum"].isoformat(),
-                    "soort": form.cleaned_data["soort"],
+                    "format": file_format or "",
+                    # Empty: left to the JSON file (the preview fills it in from the file).
+                    "peildatum": peildatum.isoformat() if peildatum else "",
+                    "soort": form.cleaned_data["soort"] or "",
                     "size": staged.size,
                     "sha256": staged.sha256,
                 }
@@ -180,23 +190,28 @@ def preview(request):
                 _("De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat."),
             )
             refused_formset = formset
+        if action == "uit_bestand":
+            # *Keuze aanpassen aan het bestand*: the JSON file's own peildatum and soort.
+            _take_from_file(request, upload, _preview_of(creditor, upload), replace=True)
+            return redirect("intake:preview")
         if action == "indienen":
             delivery = services.receive_delivery(
                 creditor,
                 services.staged_source(upload["staged"]),
                 filename=upload["filename"],
-                kind=upload["soort"],
-                reference_date=upload["peildatum"],
+                # Empty: left to the JSON file (spec 1.4), as the API and the command leave them.
+                kind=upload["soort"] or None,
+                reference_date=upload["peildatum"] or None,
                 via=Via.UPLOAD,
                 user=request.user,
                 background=True,
             )
             _discard_staged(request)
             return redirect("intake:detail", delivery_id=delivery.pk)
-    result = services.preview_delivery(
-        creditor, upload["path"], filename=upload["filename"], kind=upload["soort"]
-    )
-    reference_date = dt.date.fromisoformat(upload["peildatum"]) if upload.get("peildatum") else None
+    result = _preview_of(creditor, upload)
+    # What the form left to a JSON file is filled in from the file, as submitting would take it.
+    upload = _take_from_file(request, upload, result, replace=False)
+    reference_date = _reference_date(upload)
     # What submitting would refuse as LEVERING_DUBBEL (an upload staged before the hash was kept
     # in the session has none: submitting still checks).
     earlier = (
@@ -228,12 +243,74 @@ def preview(request):
             if upload.get("soort") in Soort.values
             else upload.get("soort"),
             "preview": result,
+            "mismatch": _mismatch_sentence(result.mismatch) if result.mismatch else "",
             "table": table,
             "mapped": [(name, result.columns.get(name, "")) for name in result.fields],
             "formset": formset,
             "saved_mapping": services.column_mapping_for(creditor),
         },
     )
+
+
+def _reference_date(upload: dict) -> dt.date | None:
+    return dt.date.fromisoformat(upload["peildatum"]) if upload.get("peildatum") else None
+
+
+def _preview_of(creditor, upload: dict) -> services.Preview:
+    return services.preview_delivery(
+        creditor,
+        upload["path"],
+        filename=upload["filename"],
+        kind=upload["soort"],
+        reference_date=_reference_date(upload),
+    )
+
+
+def _take_from_file(request, upload: dict, result: services.Preview, *, replace: bool) -> dict:
+    """The JSON file's own peildatum and soort into the staged upload (and the session): where
+    the form left them empty, or with ``replace`` also over a choice that differs. Returns the
+    upload as it is now; ``uit_bestand`` names the fields taken from the file."""
+    taken = {}
+    from_file = {
+        "peildatum": result.file_reference_date.isoformat() if result.file_reference_date else "",
+        "soort": result.file_kind,
+    }
+    for name, value in from_file.items():
+        if value and (not upload.get(name) or (replace and upload[name] != value)):
+            taken[name] = value
+    if not taken:
+        return upload
+    stored = request.session[SESSION_UPLOAD]
+    stored.update(taken)
+    stored["uit_bestand"] = sorted({*stored.get("uit_bestand", []), *taken})
+    request.session.modified = True
+    return {**upload, **taken, "uit_bestand": stored["uit_bestand"]}
+
+
+def _mismatch_sentence(mismatch) -> str:
+    """The preview's warning that a JSON file's own peildatum or soort is not the one chosen."""
+    values = {}
+    if mismatch.peildatum:
+        values["file_date"] = date_format(mismatch.peildatum[0], "j F Y")
+        values["date"] = date_format(mismatch.peildatum[1], "j F Y")
+    if mismatch.soort:
+        values["file_kind"], values["kind"] = mismatch.soort
+    if mismatch.peildatum and mismatch.soort:
+        text = _(
+            "Het bestand zegt peildatum %(file_date)s en soort %(file_kind)s; u koos %(date)s en "
+            "%(kind)s. Pas de keuze aan of kies een ander bestand."
+        )
+    elif mismatch.peildatum:
+        text = _(
+            "Het bestand zegt peildatum %(file_date)s; u koos %(date)s. Pas de keuze aan of kies "
+            "een ander bestand."
+        )
+    else:
+        text = _(
+            "Het bestand zegt soort %(file_kind)s; u koos %(kind)s. Pas de keuze aan of kies een "
+            "ander bestand."
+        )
+    return text % values
 
 
 @creditor_required

@@ -7,7 +7,7 @@ import json
 
 from vroegsignaal.intake import previews, services
 
-from .support import row
+from .support import PEILDATUM, row
 
 
 def big_json(rows: int, tail: str = "") -> bytes:
@@ -19,8 +19,10 @@ def big_json(rows: int, tail: str = "") -> bytes:
 def preview_of(world, data: bytes, filename: str) -> services.Preview:
     staged = services.stage_file(data)
     try:
+        # As the upload page asks it: with the peildatum chosen (these bodies name none, and a
+        # body read to its end without one is previewed as the refusal it would be).
         return services.preview_delivery(
-            world.creditor, staged.path, filename=filename, kind="stand"
+            world.creditor, staged.path, filename=filename, kind="stand", reference_date=PEILDATUM
         )
     finally:
         staged.path.unlink()
