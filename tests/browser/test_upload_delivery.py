@@ -125,3 +125,47 @@ def test_creditor_previews_and_delivers_an_xlsx(
     page.get_by_role("heading", name="Verslag").wait_for(timeout=15000)
     assert "30" in page.locator(".report-table").inner_text()
     assert whole_sheet_reads == [1]
+
+
+def test_a_json_file_that_names_another_peildatum_is_flagged_and_the_choice_matched_to_it(
+    page, live_server, creditor_user, screenshot, tmp_path, monkeypatch
+):
+    """The creditor typed 1 October for a file that says 1 November: the preview says so before
+    anything is submitted, and one button takes the file's date."""
+    import json
+
+    user, device = creditor_user
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", queued.append)
+    upload = tmp_path / "achterstanden.json"
+    body = {
+        "peildatum": "2026-11-01",
+        "soort": "stand",
+        "achterstanden": [row(n) for n in range(1, 4)],
+    }
+    upload.write_text(json.dumps(body), encoding="utf-8")
+
+    log_in(page, live_server, user, device)
+    page.goto(f"{live_server.url}/leveringen/nieuw/")
+    page.get_by_label("Bestand").set_input_files(str(upload))
+    page.get_by_label("Peildatum").fill("2026-10-01")
+    page.get_by_label("Soort levering").select_option("stand")
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
+
+    warning = page.locator(".header-mismatch")
+    warning.wait_for()
+    assert warning.inner_text().strip() == (
+        "Het bestand zegt peildatum 1 november 2026; u koos 1 oktober 2026. "
+        "Pas de keuze aan of kies een ander bestand."
+    )
+    assert page.get_by_role("button", name="Levering indienen").count() == 0
+    screenshot("intake-json-mismatch")
+    page.get_by_role("button", name="Keuze aanpassen aan het bestand").click()
+
+    page.get_by_role("heading", name="Voorbeeld van de levering").wait_for()
+    assert page.locator(".header-mismatch").count() == 0
+    assert "1 november 2026 (uit het bestand)" in page.locator(".summary-list").inner_text()
+    page.get_by_role("button", name="Levering indienen").click()
+    page.get_by_role("heading", name="Status").wait_for()
+    delivery = Delivery.objects.get()
+    assert str(delivery.reference_date) == "2026-11-01" and queued == [delivery.pk]
