@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.privacy import services as privacy
@@ -20,6 +21,7 @@ from vroegsignaal.privacy import services as privacy
 from .codes import Code
 from .fields import Soort, field_for_header, validate_column_mapping
 from .models import ColumnMapping
+from .normalise_amounts import amount_column_separator, euros_text, normalise_amount
 from .shared import (
     HeaderMismatch,
     _parse_reference_date,
@@ -32,6 +34,11 @@ from .staging import read_staged
 PREVIEW_ROWS = 10
 # A CSV preview reads the file's head only.
 PREVIEW_HEAD_BYTES = 256 * 1024
+# An export that writes cents (15000 for € 150,00) is the likeliest amount mistake, and nothing
+# refuses it: each row is a valid, larger amount. A social creditor's arrears are mostly below a
+# few thousand euros, so when half of the preview's amounts are this much or more, it asks.
+HIGH_MEDIAN_CENTS = 1_000_000  # € 10.000
+HIGH_MEDIAN_MIN_AMOUNTS = 5
 
 
 def column_mapping_for(creditor: Creditor | int) -> dict[str, str | None]:
@@ -83,11 +90,36 @@ class Preview:
     file_reference_date: dt.date | None = None
     file_kind: str = ""
     mismatch: HeaderMismatch | None = None
+    # A warning that the amounts look like cents (:func:`high_amounts_warning`); "" when not.
+    amount_warning: str = ""
 
     @property
     def mapping_can_help(self) -> bool:
         """Whether a column mapping can change the outcome: not for an empty or unreadable file."""
         return self.refusal is None or str(Code.KOLOM_ONTBREEKT) in self.refusal["codes"]
+
+
+def high_amounts_warning(values: list) -> str:
+    """A warning when half of the readable amounts are :data:`HIGH_MEDIAN_CENTS` or more (at
+    least :data:`HIGH_MEDIAN_MIN_AMOUNTS` of them): are they cents? ``""`` otherwise. Read as
+    processing reads them (the column's decimal separator, then each amount); only a warning,
+    as a delivery of large arrears is no error."""
+    separator = amount_column_separator(values)
+    amounts = sorted(
+        cents
+        for value in values
+        if (cents := normalise_amount(value, separator)) is not None and cents > 0
+    )
+    if len(amounts) < HIGH_MEDIAN_MIN_AMOUNTS:
+        return ""
+    median = amounts[(len(amounts) - 1) // 2]  # the lower middle: half are this much or more
+    if median < HIGH_MEDIAN_CENTS:
+        return ""
+    return _(
+        "De bedragen zijn hoog: de helft van de %(n)s bedragen in dit voorbeeld is %(median)s of "
+        "meer. Staan ze misschien in centen? Het aanleverformaat vraagt euro’s: 150,00 of 150 "
+        "voor honderdvijftig euro. Klopt het, dan kunt u gewoon indienen."
+    ) % {"n": len(amounts), "median": euros_text(median)}
 
 
 def _file_header(soort: str | None, peildatum: str | None) -> dict:
@@ -173,6 +205,10 @@ def preview_delivery(
         file_format=parsed.format,
         **(_file_header(parsed.soort, parsed.peildatum) if parsed.format == "json" else {}),
     )
+    if "bedrag_achterstand" in parsed.table.columns:
+        preview.amount_warning = high_amounts_warning(
+            parsed.table.get_column("bedrag_achterstand").to_list()
+        )
     if parsed.format == "json":
         preview.mismatch = (
             json_header_mismatch(kind, reference_date, parsed.soort, parsed.peildatum) or None
