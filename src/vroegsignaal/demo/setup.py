@@ -114,7 +114,10 @@ def set_up_demo(world: Path | None = None, **overrides) -> list[str]:
         buurten = registry_services.import_neighbourhoods(world / "buurten.geojson")
         addresses = registry_services.import_addresses(world / "adressen.csv")
     done.append(f"Configuratie geladen — {result.summary()}.")
-    done.append(f"Wijken en buurten geladen: {buurten.wijken} wijken, {buurten.buurten} buurten.")
+    done.append(
+        f"Wijken en buurten geladen: {buurten.wijken} {'wijk' if buurten.wijken == 1 else 'wijken'}, "
+        f"{buurten.buurten} {'buurt' if buurten.buurten == 1 else 'buurten'}."
+    )
     done.append(f"Adressen geladen: {addresses.rows} adressen.")
     done.append(deliver_world(world))
     done.extend(_create_logins())

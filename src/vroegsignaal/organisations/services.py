@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from vroegsignaal.paths import reason, shown
+from vroegsignaal.paths import input_problem, reason, shown
 
 from .models import (
     Covenant,
@@ -36,6 +36,9 @@ class ConfigResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    # Municipalities (codes) whose rules got a new version: their open signals keep the old
+    # rules until evaluated again (``vroegsignaal evaluate``; the portal's change enqueues it).
+    rules_changed: list[str] = field(default_factory=list)
 
     def count(self, kind: str, outcome: str) -> None:
         bucket = getattr(self, outcome)
@@ -141,10 +144,23 @@ _ConfigLoader.yaml_implicit_resolvers = {
 }
 
 
+# A configuration of every Dutch municipality, creditor and covenant is well under a megabyte.
+CONFIG_MAX_BYTES = 16 * 1024 * 1024
+
+
 def read_config(path: str | Path) -> dict:
     """Read a YAML configuration file; refuse anything that is not a mapping."""
     path = Path(path)
+    # A device or a pipe (/dev/zero) would be read without end; a configuration is small.
+    if (problem := input_problem(path)) and path.exists() and not path.is_dir():
+        raise ConfigError(problem)
     try:
+        if path.is_file() and path.stat().st_size > CONFIG_MAX_BYTES:
+            raise ConfigError(
+                f"Het bestand {shown(path)} is groter dan {CONFIG_MAX_BYTES // (1024 * 1024)} MiB; "
+                "dat is geen configuratiebestand. Geef het YAML-bestand met municipalities, "
+                "creditors en covenants op."
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"Het bestand {path} bestaat niet.")
@@ -214,6 +230,8 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             )
         _, changed = signal_services.set_rules(municipality, values, actor=actor)
         result.count("rules", "unchanged" if not changed else "updated" if current else "created")
+        if changed and current is not None:
+            result.rules_changed.append(code)
         for j, team in enumerate(raw.get("teams") or []):
             twhere = f"{where}.teams[{j}]"
             if not isinstance(team, dict):

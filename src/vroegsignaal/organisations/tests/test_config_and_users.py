@@ -267,3 +267,39 @@ def test_load_config_says_why_a_file_cannot_be_read(tmp_path, make, message):
         call_command("load_config", str(path), stdout=StringIO())
     assert str(refused.value) == "Configuratie niet geladen: " + message.format(path=path)
     assert Municipality.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_load_config_refuses_a_device_instead_of_reading_it_without_end():
+    """`load_config /dev/zero` read gigabytes in seconds; `deliver` refused the same."""
+    with pytest.raises(CommandError) as refused:
+        call_command("load_config", "/dev/zero", stdout=StringIO())
+    assert "geen gewoon bestand" in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_load_config_refuses_a_file_too_large_to_be_a_configuration(tmp_path, monkeypatch):
+    from vroegsignaal.organisations import services as organisation_services
+
+    monkeypatch.setattr(organisation_services, "CONFIG_MAX_BYTES", 1024)
+    path = tmp_path / "groot.yaml"
+    path.write_text("municipalities: []\n" + "# opvulling\n" * 200, encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        call_command("load_config", str(path), stdout=StringIO())
+    assert "dat is geen configuratiebestand" in str(refused.value)
+
+
+def test_changed_rules_are_named_with_the_command_that_applies_them_to_open_signals(tmp_path):
+    """It said "regelsets: 0 nieuw, 1 bijgewerkt" and nothing of which or what next."""
+    out = StringIO()
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=out)
+    assert "zijn gewijzigd" not in out.getvalue()  # a new municipality: nothing to evaluate again
+    out = StringIO()
+    call_command(
+        "load_config",
+        str(write(tmp_path, CONFIG.replace("max_age_days: 100", "max_age_days: 90"))),
+        stdout=out,
+    )
+    code = Municipality.objects.get().code
+    assert f"De signaalregels van gemeente {code} zijn gewijzigd." in out.getvalue()
+    assert f"vroegsignaal evaluate --municipality {code}\n" in out.getvalue()

@@ -34,6 +34,15 @@ def test_sendtestemail_says_where_it_sent_the_mail():
     )
 
 
+@pytest.mark.parametrize("option", ["--admins", "--managers"])
+def test_sendtestemail_to_an_empty_list_says_nobody_got_it(option):
+    """It said "Testmail verstuurd naar (niemand)" and exited 0."""
+    with pytest.raises(CommandError) as refused:
+        call_command("sendtestemail", option, stdout=StringIO())
+    assert "er is niets verstuurd" in str(refused.value)
+    assert mail.outbox == []
+
+
 def test_sendtestemail_names_the_mail_server_when_it_cannot_be_reached():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))

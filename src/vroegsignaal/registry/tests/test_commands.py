@@ -36,7 +36,7 @@ def test_import_addresses_command_names_one_municipality_in_the_singular(voorbee
     path = write("a.csv", ONE_ADDRESS)
     out = io.StringIO()
     call_command("import_addresses", str(path), stdout=out)
-    assert "regels, gemeente 0999." in out.getvalue()
+    assert "1 regel, gemeente 0999." in out.getvalue()
 
 
 def test_refused_file_becomes_a_command_error_with_the_line(voorbeeldstad, write):
@@ -51,3 +51,11 @@ def test_refused_file_becomes_a_command_error_with_the_line(voorbeeldstad, write
 def test_missing_file_becomes_a_command_error(db, tmp_path):
     with pytest.raises(CommandError, match="bestaat niet"):
         call_command("import_neighbourhoods", str(tmp_path / "weg.geojson"), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("command", ["import_addresses", "import_neighbourhoods"])
+def test_a_register_import_refuses_a_device_instead_of_reading_it_without_end(command, db):
+    """`import_addresses /dev/zero` reached 6.6 GB of memory in seconds."""
+    with pytest.raises(CommandError) as refused:
+        call_command(command, "/dev/zero", stdout=io.StringIO())
+    assert "geen gewoon bestand" in str(refused.value)

@@ -58,3 +58,17 @@ def test_register_labels_follow_the_chosen_language():
         assert str(Address._meta.get_field("huisnummer").verbose_name) == "house number"
         assert str(NeighbourhoodKind.BUURT.label) == "neighbourhood"
     assert str(Neighbourhood._meta.verbose_name_plural) == "wijken en buurten"
+
+
+def test_one_wijk_and_one_buurt_are_counted_in_the_singular():
+    """The command said "1 wijken en 1 buurten"."""
+    from vroegsignaal.registry.management.commands._report import neighbourhood_report
+    from vroegsignaal.registry.services import ImportResult
+
+    result = ImportResult(
+        rows=2, created=2, updated=0, unchanged=0, wijken=1, buurten=1, addresses_relinked=1,
+        municipalities=("0999",), seconds=0.25,
+    )  # fmt: skip
+    text = neighbourhood_report("buurten.geojson", result)
+    assert "1 wijk en 1 buurt, gemeente 0999." in text
+    assert "1 adres opnieuw in een buurt geplaatst." in text

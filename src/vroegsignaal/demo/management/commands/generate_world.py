@@ -58,6 +58,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc))
         self.stdout.write(
             f"Wereld geschreven naar {result.out}: {result.households} huishoudens, {result.residents} inwoners, "
-            f"{result.addresses} adressen in {result.buurten} buurten; {result.delivery_files} leveringen met "
-            f"{result.delivery_rows} rijen; {result.truth_rows} rijen grondwaarheid ({result.seconds:.1f} s)."
+            f"{result.addresses} adressen in {result.buurten} {'buurt' if result.buurten == 1 else 'buurten'}; {result.delivery_files} leveringen met "
+            f"{result.delivery_rows} rijen; {result.truth_rows} rijen grondwaarheid ({f'{result.seconds:.1f}'.replace('.', ',')} s)."
         )

@@ -15,3 +15,9 @@ class Command(BaseCommand):
         except services.ConfigError as exc:
             raise CommandError(f"Configuratie niet geladen: {exc}")
         self.stdout.write(self.style.SUCCESS(f"Configuratie geladen — {result.summary()}."))
+        for code in result.rules_changed:
+            self.stdout.write(
+                f"De signaalregels van gemeente {code} zijn gewijzigd. Nieuwe beoordelingen "
+                "gebruiken ze; beoordeel de open signalen nu opnieuw met: "
+                f"vroegsignaal evaluate --municipality {code}"
+            )

@@ -28,7 +28,7 @@ def mail_server() -> str:
 
 class Command(DjangoCommand):
     help = "Stuurt een testbericht naar de opgegeven adressen, om de instellingen EMAIL_* te controleren."
-    missing_args_message = "Geef een of meer e-mailadressen op, of --managers of --admins."
+    missing_args_message = "Geef een of meer e-mailadressen op."
 
     def handle(self, *args, **kwargs):
         for address in kwargs["email"]:
@@ -36,6 +36,13 @@ class Command(DjangoCommand):
                 validate_email(address)
             except ValidationError:
                 raise CommandError(f"'{address[:100]}' is geen e-mailadres; er is niets verstuurd.")
+        # Django sends to nobody, and says nothing, when the list asked for is empty.
+        for option, setting in (("admins", "ADMINS"), ("managers", "MANAGERS")):
+            if kwargs.get(option) and not getattr(settings, setting, None):
+                raise CommandError(
+                    f"--{option}: Vroegsignaal stelt geen {setting} in, dus er is niemand om de "
+                    "testmail naar te sturen; er is niets verstuurd. Geef een e-mailadres op."
+                )
         smtp = settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
         try:
             super().handle(*args, **kwargs)
@@ -43,6 +50,12 @@ class Command(DjangoCommand):
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
             where = f" via {mail_server()}" if smtp else ""
             raise CommandError(f"De testmail is niet verstuurd{where}: {reason}")
-        recipients = ", ".join(kwargs["email"]) or "(niemand)"
+        recipients = ", ".join(
+            [
+                *kwargs["email"],
+                *(["de beheerders (ADMINS)"] if kwargs.get("admins") else []),
+                *(["de managers (MANAGERS)"] if kwargs.get("managers") else []),
+            ]
+        )
         where = f" via {mail_server()}" if smtp else f" met {settings.EMAIL_BACKEND}"
         self.stdout.write(self.style.SUCCESS(f"Testmail verstuurd naar {recipients}{where}."))

@@ -10,6 +10,11 @@ def _n(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+def _count(number: int, one: str, many: str) -> str:
+    """'1 wijk', '2 wijken', '1.234 regels'."""
+    return f"{_n(number)} {one if number == 1 else many}"
+
+
 def _s(seconds: float) -> str:
     return f"{seconds:.1f}".replace(".", ",")
 
@@ -30,7 +35,7 @@ def refusal(file: str, exc: RegistryImportError) -> str:
 
 def address_report(file: str, result: ImportResult) -> str:
     lines = [
-        f"{file} ingelezen in {_s(result.seconds)} s: {_n(result.rows)} regels, {_municipalities(list(result.municipalities))}.",
+        f"{file} ingelezen in {_s(result.seconds)} s: {_count(result.rows, 'regel', 'regels')}, {_municipalities(list(result.municipalities))}.",
         f"  {_n(result.created)} nieuw, {_n(result.updated)} bijgewerkt, {_n(result.unchanged)} ongewijzigd.",
         f"  {_n(result.with_buurt)} in een buurt, {_n(result.without_buurt)} zonder buurt.",
     ]
@@ -44,8 +49,8 @@ def address_report(file: str, result: ImportResult) -> str:
 def neighbourhood_report(file: str, result: ImportResult) -> str:
     return "\n".join(
         [
-            f"{file} ingelezen in {_s(result.seconds)} s: {_n(result.wijken)} wijken en {_n(result.buurten)} buurten, {_municipalities(list(result.municipalities))}.",
+            f"{file} ingelezen in {_s(result.seconds)} s: {_count(result.wijken, 'wijk', 'wijken')} en {_count(result.buurten, 'buurt', 'buurten')}, {_municipalities(list(result.municipalities))}.",
             f"  {_n(result.created)} nieuw, {_n(result.updated)} bijgewerkt, {_n(result.unchanged)} ongewijzigd.",
-            f"  {_n(result.addresses_relinked)} adressen opnieuw in een buurt geplaatst.",
+            f"  {_count(result.addresses_relinked, 'adres', 'adressen')} opnieuw in een buurt geplaatst.",
         ]
     )
