@@ -168,8 +168,9 @@ def _report_lines(delivery: Delivery) -> list[str]:
     r = delivery_report(delivery)
     lines = _heading_lines(delivery)
     if r["weigering"]:
-        codes = ", ".join(r["weigering"]["codes"]) or "-"
-        lines.append(f"Geweigerd ({codes}): {r['weigering']['melding']}")
+        # A refusal the spec gives no code (a held stand replaced by a later one): no "(-)".
+        codes = ", ".join(r["weigering"]["codes"])
+        lines.append(f"Geweigerd{f' ({codes})' if codes else ''}: {r['weigering']['melding']}")
     if r["storing"]:
         lines.append(f"Storing: {r['storing']}")
     lines += [

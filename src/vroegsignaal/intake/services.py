@@ -479,6 +479,21 @@ def reprocess_delivery(
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(pk=pk)
         running = current.status == S.IN_BEHANDELING or (force and current.status == S.ONTVANGEN)
+        if not running and current.status == S.ONTVANGEN:
+            # Queued, and no worker took it: processing it "again" is the wrong word, and the
+            # refusal below would say it is not being processed as if nothing were to do.
+            if via == "portaal":  # the creditor: nothing to do but wait
+                text = gettext(
+                    "Levering %(pk)s staat in de wachtrij en wordt verwerkt zodra de verwerking "
+                    "weer draait; u hoeft niets te doen."
+                )
+            else:  # the operator
+                text = gettext(
+                    "Levering %(pk)s staat in de wachtrij; geen worker heeft haar opgepakt. Start "
+                    "de worker (vroegsignaal db_worker), of verwerk haar hier als zeker geen worker "
+                    "draait: vroegsignaal deliver --opnieuw %(pk)s --forceer"
+                )
+            raise DeliveryError(text % {"pk": pk})
         if not running:
             raise DeliveryError(
                 gettext(

@@ -266,3 +266,28 @@ def test_wacht_and_niet_wachten_together_is_a_wrong_invocation(world, households
     assert code == 2
     assert "niet beide" in err
     assert not Delivery.objects.exists()
+
+
+def test_opnieuw_of_a_queued_delivery_says_no_worker_took_it_and_what_to_do(
+    world, households, csv_file, monkeypatch
+):
+    """It said "wordt niet verwerkt (status: ontvangen); opnieuw verwerken is niet nodig"."""
+    from vroegsignaal.intake import services
+
+    monkeypatch.setattr(services, "BACKGROUND_FROM_BYTES", 10)
+    monkeypatch.setattr(services, "_enqueue", lambda pk: None)  # no worker
+    run(
+        csv_file(stand(range(1, 4))),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+        "--niet-wachten",
+    )
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.ONTVANGEN
+    code, _out, err = run("--opnieuw", str(delivery.pk))
+    assert code == 2
+    assert f"Levering {delivery.pk} staat in de wachtrij; geen worker heeft haar opgepakt." in err
+    assert f"vroegsignaal deliver --opnieuw {delivery.pk} --forceer" in err
+    assert "niet nodig" not in err
