@@ -895,3 +895,13 @@ def write_monitor_xlsx(rows: list[dict], output) -> None:
     sheet.freeze_panes(1, 0)
     workbook.close()
     output.write(buffer.getvalue())
+
+
+def active_filter_count(tray_filter: TrayFilter) -> int:
+    """How many filters narrow the tray (the folded filters' summary says so on a phone): each
+    one set, each ticked flag; not the sort order, nor the status when it is the default (open)."""
+    params = tray_filter.as_params()
+    params.pop("sorteer", None)
+    if params.get("status") == OPEN:
+        del params["status"]
+    return len(params)

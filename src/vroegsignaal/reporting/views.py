@@ -99,6 +99,7 @@ def tray_detail(request, tray_id: int):
         "tray": tray,
         "page": page,
         "filter": tray_filter,
+        "active_filters": selectors.active_filter_count(tray_filter),
         "problems": selectors.tray_filter_problems(request.GET, tray_filter),
         "query": query,
         "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
