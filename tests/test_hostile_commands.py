@@ -27,7 +27,8 @@ the database or on disk; personal data (names, BSN, birth dates) never reaches a
   operating system refuses it: ``test_no_argument_carries_a_nul_byte``); NUL bytes in files are
   cases.
 * :func:`judge`: never a traceback; a refusal has a non-zero exit status and says why on stderr in
-  Dutch (:data:`tests.test_hostile_forms.ENGLISH` and :data:`MORE_ENGLISH` must not match), leaves
+  Dutch (:data:`tests.test_hostile_forms.ENGLISH` and :data:`MORE_ENGLISH` must not match; no
+  exception's name in front, as Django's ``CommandError: …``), leaves
   every table (:func:`fingerprint`) and the files under the test's folder as they were (a refused
   delivery is recorded on purpose: ``may_write``); an accepted case exits 0; and the fake surname,
   BSN and birth date reach no output, message or log record. ``test_the_checks_find_what_they_look_for``
@@ -197,6 +198,8 @@ def write_files(folder: Path) -> dict[str, str]:
         geen_map=str(folder / "geen-map" / "bestand"),
         onder_bestand=str(made["leeg"] / "bestand"),
         gisteren=(timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+        vandaag=timezone.localdate().isoformat(),
+        morgen=(timezone.localdate() + dt.timedelta(days=1)).isoformat(),
     )
     return names
 
@@ -230,6 +233,7 @@ def world(tmp_path, settings) -> World:
         municipality=Municipality.objects.get(code="0999"),
     )
     files["levering"] = str(delivery.pk)
+    files["incoming"] = settings.INCOMING_DIR
     return World(files=files, folder=tmp_path)
 
 
@@ -360,6 +364,16 @@ def bad_dates(option: str, *before: str, after: tuple[str, ...] = ()) -> list[Ca
     ]  # fmt: skip
 
 
+def not_offered(instead: str, *args: str) -> list[Case]:
+    """A command Vroegsignaal refuses whatever its arguments, naming what to use instead
+    (``src/vroegsignaal/portal/management/commands/_refused.py``)."""
+    return [
+        refused("zonder argumenten", says=instead),
+        refused("met Djangos argumenten", *args, says=instead),
+        refused("onbekende optie", "--bogus", says=instead),
+    ]
+
+
 def no_arguments_taken() -> list[Case]:
     return [
         refused("een argument", "overbodig"),
@@ -375,6 +389,9 @@ DEMO_OFF = {"DEMO_MODE": False}
 NEW_KEY = base64.b64encode(b"n" * 32).decode()
 
 CASES: dict[str, list[Case]] = {
+    "addstatictoken": not_offered(
+        "changepassword NAAM --tweede-factor", "coordinator-0999", "--token", "12345678"
+    ),
     "audit_verify": [
         refused("--anchor zonder hash", "--anchor", "12"),
         refused("--anchor met een korte hash", "--anchor", "1:abc"),
@@ -631,25 +648,49 @@ CASES: dict[str, list[Case]] = {
         accepted("in de demomodus"),
     ],
     "dumpdata": [
-        refused("alles, met persoonsgegevens", says="vroegsignaal backup"),
-        refused("een app met persoonsgegevens", "households"),
-        refused("een model met persoonsgegevens", "households.Person"),
+        accepted("zonder argumenten: de configuratie en de registers"),
+        refused("een app met persoonsgegevens", "households", says="Toegestaan"),
+        refused("een model met persoonsgegevens", "households.Person", says="vroegsignaal backup"),
+        refused("de gebruikers", "organisations.User", says="Toegestaan"),
+        refused("een app met gebruikers", "organisations", says="organisations.User"),
+        refused("de achterstanden", "households.Arrear", says="Toegestaan"),
+        refused("tweede factoren", "otp_totp", "otp_static", says="Toegestaan"),
+        refused("sessies", "sessions", says="Toegestaan"),
+        refused("het auditlog", "privacy.AuditEvent", says="Toegestaan"),
         refused("onbekende app", "nergens", says="geen app"),
         refused("onbekend model", "organisations.Niets", says="geen model"),
-        refused("onbekende app bij --exclude", "organisations", "--exclude", "nergens"),
-        refused("onbekend formaat", "organisations", "--format", "pdf", says="formaat"),
-        refused("--pks bij een app", "organisations", "--pks", "1,2"),
+        refused("onbekende app bij --exclude", "registry", "--exclude", "nergens"),
+        refused("onbekend formaat", "registry", "--format", "pdf", says="formaat"),
+        refused("--pks bij een app", "registry", "--pks", "1,2"),
         refused("--pks die geen sleutels zijn", "organisations.Municipality", "--pks", "een,twee"),
-        refused("map bestaat niet", "organisations", "--output", "{geen_map}", says="bestaat niet"),
-        refused("uitvoer is een map", "organisations", "--output", "{map}", says="is een map"),
-        refused("uitvoer van 10.000 tekens", "organisations", "--output", "{lang}"),
+        refused("map bestaat niet", "registry", "--output", "{geen_map}", says="bestaat niet"),
+        refused("uitvoer is een map", "registry", "--output", "{map}", says="is een map"),
+        refused("uitvoer van 10.000 tekens", "registry", "--output", "{lang}"),
+        refused("uitvoer bestaat al", "registry", "--output", "{leeg}", says="--overschrijven"),
+        refused(
+            "uitvoer bij de leveringen",
+            "registry",
+            "--output",
+            "{incoming}/r.json",
+            "--overschrijven",
+            says="van het systeem zelf",
+        ),
         twice(
             "configuratie, tweemaal",
             "organisations.Municipality",
             "--output",
             "{uit}/gemeenten.json",
+            expect="refused",
+            says="--overschrijven",
         ),
-    ],
+        twice(
+            "configuratie, tweemaal met --overschrijven",
+            "organisations.Municipality",
+            "--output",
+            "{uit}/gemeenten.json",
+            "--overschrijven",
+        ),
+    ],  # fmt: skip
     "evaluate": [
         refused("onbekende gemeente", "--municipality", "9999", says="bestaat niet"),
         refused("gemeente van 10.000 tekens", "--municipality", "{lang}"),
@@ -657,7 +698,9 @@ CASES: dict[str, list[Case]] = {
         refused("peildatum in jaar 1", "--peildatum", "0001-01-01", says="2000-01-01"),
         refused("onbekende optie", "--bogus"),
         twice("tweemaal", "--municipality", "0999"),
-        accepted("peildatum 9999-12-31", "--peildatum", "9999-12-31"),
+        refused("peildatum 9999-12-31", "--peildatum", "9999-12-31", says="na vandaag"),
+        refused("peildatum morgen", "--peildatum", "{morgen}", says="na vandaag"),
+        accepted("peildatum vandaag", "--peildatum", "{vandaag}"),
     ],
     "export_ddas": [
         refused("zonder argumenten"),
@@ -734,6 +777,12 @@ CASES: dict[str, list[Case]] = {
                 ("onder een bestand", "{onder_bestand}", "geen map"),
                 ("10.000 tekens", "{lang}", "te lang"),
                 ("lege naam", "", "naam van het bestand"),
+                (
+                    "bestaat al",
+                    "{leeg}",
+                    "bestaat al; kies een andere naam of gebruik --overschrijven",
+                ),
+                ("bij de leveringen", "{incoming}/uit", "van het systeem zelf"),
             )
         ],
         twice(
@@ -746,6 +795,20 @@ CASES: dict[str, list[Case]] = {
             "9999-12-31",
             "--output",
             "{uit}/d.json",
+            expect="refused",
+            says="--overschrijven",
+        ),
+        twice(
+            "tweemaal met --overschrijven",
+            "--municipality",
+            "0999",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "9999-12-31",
+            "--output",
+            "{uit}/d.json",
+            "--overschrijven",
         ),
     ],  # fmt: skip
     "export_signals": [
@@ -787,10 +850,33 @@ CASES: dict[str, list[Case]] = {
                 ("onder een bestand", "{onder_bestand}", "geen map"),
                 ("10.000 tekens", "{lang}", "te lang"),
                 ("lege naam", "", "naam van het bestand"),
+                (
+                    "bestaat al",
+                    "{leeg}",
+                    "bestaat al; kies een andere naam of gebruik --overschrijven",
+                ),
+                ("bij de leveringen", "{incoming}/uit", "van het systeem zelf"),
             )
         ],
-        twice("tweemaal", "--municipality", "0999", "--output", "{uit}/s.xlsx"),
+        twice(
+            "tweemaal",
+            "--municipality",
+            "0999",
+            "--output",
+            "{uit}/s.xlsx",
+            expect="refused",
+            says="--overschrijven",
+        ),
+        twice(
+            "tweemaal met --overschrijven",
+            "--municipality",
+            "0999",
+            "--output",
+            "{uit}/s.xlsx",
+            "--overschrijven",
+        ),
     ],  # fmt: skip
+    "flush": not_offered("vroegsignaal purge", "--no-input"),
     "generate_world": [
         refused("zonder --out"),
         refused(
@@ -908,13 +994,22 @@ CASES: dict[str, list[Case]] = {
         refused("2026-02-30", "{config_datum}", says="geen datum"),
         twice("tweemaal", "{config}"),
     ],
+    "loaddata": not_offered(
+        "vroegsignaal load_config BESTAND", "{config}", "--database", "default"
+    ),
     "purge": [
         *bad_dates("--today", "--dry-run"),
         refused("--today in jaar 1", "--today", "0001-01-01", says="2000-01-01"),
         refused("onbekende gemeente", "--municipality", "9999"),
         refused("gemeente van 10.000 tekens", "--municipality", "{lang}"),
         refused("onbekende optie", "--bogus"),
+        refused("--today in 2099", "--today", "2099-01-01", says="--dry-run"),
+        refused(
+            "--today morgen", "--today", "{morgen}", "--municipality", "0999", says="na vandaag"
+        ),
         accepted("proefronde", "--dry-run"),
+        accepted("proefronde in 2099", "--dry-run", "--today", "2099-01-01"),
+        accepted("--today vandaag", "--today", "{vandaag}"),
         twice("tweemaal", "--municipality", "0999"),
     ],
     "rotate_blind_index_key": [
@@ -958,6 +1053,7 @@ CASES: dict[str, list[Case]] = {
         refused("--households 0", "--world", "{uit}/w", "--households", "0", says="huishoudens"),
         refused("--months geen getal", "--world", "{uit}/w", "--months", "twaalf"),
     ],
+    "sqlflush": not_offered("vroegsignaal purge", "--database", "default"),
     "totp": [
         refused("zonder gebruiker"),
         refused("onbekende gebruiker", "niemand", says="Geen demogebruiker"),
@@ -971,6 +1067,7 @@ CASES: dict[str, list[Case]] = {
             says="VROEGSIGNAAL_MODE=demo",
         ),
     ],
+    "two_factor_disable": not_offered("changepassword NAAM --tweede-factor", "coordinator-0999"),
 }
 
 # Commands of src/vroegsignaal that take no hostile input, with the reason. (None so far: a new
@@ -1030,6 +1127,8 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
         elif not message:
             problems.append(f"refused (exit {outcome.status}) without a word on stderr")
         elif not outcome.crash:
+            if re.match(r"\w*(Error|Exception)\b", message):
+                problems.append(f"the message starts with an exception's name: {message[:300]!r}")
             problem = dutch_problem(message)
             if problem:
                 problems.append(f"the message is {problem}: {message[:300]!r}")
@@ -1200,6 +1299,8 @@ BEFORE_THE_DATABASE = [
     ("import_adresses", "adressen.csv"),
     ("evaluate", "--peildatum", "morgen"),
     ("purge", "--today", "0001-01-01"),
+    ("purge", "--today", "2099-01-01"),
+    ("evaluate", "--peildatum", "2099-01-01"),
     ("backup", "{geen_map}"),
 ]
 
@@ -1227,6 +1328,8 @@ def test_the_console_script_says_it_in_one_dutch_line(tmp_path, world):
             problems.append(f"{name}: exit {process.returncode}, stderr {stderr[:300]!r}")
         elif dutch_problem(stderr):
             problems.append(f"{name}: the message is {dutch_problem(stderr)}: {stderr!r}")
+        elif re.match(r"\w*(Error|Exception)\b", stderr):
+            problems.append(f"{name}: the message starts with an exception's name: {stderr!r}")
         if (here.status, here.stderr) != (process.returncode, stderr):
             problems.append(
                 f"{name}: in this process exit {here.status}, {here.stderr!r}; the script {process.returncode}, {stderr!r}"
@@ -1269,9 +1372,13 @@ def test_the_checks_find_what_they_look_for(world, caplog, settings):
     def silent(*args, **options):
         raise SystemExit(1)
 
+    def class_name_first(*args, **options):
+        sys.stderr.write("CommandError: De gemeente bestaat niet.\n")
+        raise SystemExit(1)
+
     found = []
     handle = "vroegsignaal.signals.management.commands.evaluate.Command.handle"
-    for behaviour in (half_applied, RuntimeError("kapot"), leaves_a_file, silent):
+    for behaviour in (half_applied, RuntimeError("kapot"), leaves_a_file, silent, class_name_first):
         with mock.patch(handle, side_effect=behaviour):
             found += exercise("evaluate", refused("iets"), world, caplog, settings)
     with mock.patch(handle, return_value=None):
@@ -1283,4 +1390,5 @@ def test_the_checks_find_what_they_look_for(world, caplog, settings):
     assert "crashed: RuntimeError: 'kapot'" in found
     assert re.search(r"refused, yet changed files: .*bestanden/uit/half\.csv", found)
     assert "refused (exit 1) without a word on stderr" in found
+    assert "the message starts with an exception's name: 'CommandError: De gemeente" in found
     assert "accepted (exit 0), expected a refusal" in found

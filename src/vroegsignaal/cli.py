@@ -2,10 +2,14 @@
 
 An operator's mistake is said in one line on stderr, never as a traceback: a
 setting that is missing or malformed (exit 2, before any command runs), a
-database that cannot be reached (exit 1), a command that does not exist
-(exit 1) and arguments the command does not take — one missing, unknown or of
+database that cannot be reached or read (exit 1), a command that does not exist
+(exit 1), arguments the command does not take — one missing, unknown or of
 the wrong kind (exit 2, in Dutch, where argparse would print its usage and an
-English line). ``--traceback`` keeps Django's own behaviour for the database.
+English line) — and a command's own refusal (its ``CommandError``: the Dutch
+message alone, without Django's English ``CommandError:`` in front; the exit
+status the error carries, 1 unless it says otherwise). Ctrl-C says
+``Onderbroken.`` (exit 130). ``--traceback`` keeps Django's own behaviour.
+``vroegsignaal --version`` is Vroegsignaal's version, not Django's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ EXIT_DATABASE = 1
 EXIT_UNKNOWN_COMMAND = 1
 EXIT_SETTINGS = 2
 EXIT_ARGUMENTS = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 # argparse's messages (Python 3.11) in Dutch; a message not here (a command's own) is shown as it is.
 ARGPARSE_MESSAGES = [
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vroegsignaal.conf.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
-    from django.db.utils import OperationalError
+    from django.db.utils import DatabaseError, OperationalError
 
     args = argv if argv is not None else sys.argv[1:]
     try:
@@ -67,15 +72,45 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"vroegsignaal: {database_problem(error)}\n")
         raise SystemExit(EXIT_DATABASE) from None
+    except DatabaseError as error:  # a damaged file ("file is not a database"), or a query refused
+        if "--traceback" in args:
+            raise
+        sys.stderr.write(f"vroegsignaal: {database_unreadable(error)}\n")
+        raise SystemExit(EXIT_DATABASE) from None
+    except KeyboardInterrupt:
+        if "--traceback" in args:
+            raise
+        sys.stderr.write("Onderbroken.\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+def version() -> str:
+    """Vroegsignaal's version, as installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("vroegsignaal")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "onbekend (niet geïnstalleerd)"
 
 
 def _utility(argv: list[str]):
-    """Django's ManagementUtility, saying an unknown command and wrong arguments in one Dutch line."""
+    """Django's ManagementUtility, saying an unknown command, wrong arguments and a command's refusal in
+    one Dutch line, and Vroegsignaal's version."""
     from difflib import get_close_matches
 
-    from django.core.management import ManagementUtility, get_commands
+    from django.core.management import CommandError, ManagementUtility, get_commands
+    from django.core.management.base import SystemCheckError
 
     class Utility(ManagementUtility):
+        def execute(self):
+            # Django answers these with its own version.
+            if self.argv[1:2] == ["version"] or self.argv[1:] == ["--version"]:
+                sys.stdout.write(f"{version()}\n")
+                return
+            super().execute()
+
         def fetch_command(self, subcommand):
             commands = get_commands()
             if subcommand not in commands:
@@ -87,6 +122,7 @@ def _utility(argv: list[str]):
                 )
                 sys.exit(EXIT_UNKNOWN_COMMAND)
             command = super().fetch_command(subcommand)
+            quiet_logs(subcommand, self.argv)
             create_parser = command.create_parser
 
             def create_dutch_parser(prog_name, subcommand, **kwargs):
@@ -105,6 +141,20 @@ def _utility(argv: list[str]):
                 return parser
 
             command.create_parser = create_dutch_parser
+            command.get_version = version  # "vroegsignaal COMMAND --version"
+            execute = command.execute
+
+            def execute_in_dutch(*args, **options):
+                # Django's run_from_argv would print "CommandError: <the Dutch message>".
+                try:
+                    return execute(*args, **options)
+                except CommandError as error:
+                    if options.get("traceback") or isinstance(error, SystemCheckError):
+                        raise  # Django's own way: a traceback, or the checks' report
+                    command.stderr.write(str(error))
+                    sys.exit(error.returncode)
+
+            command.execute = execute_in_dutch
             return command
 
     return Utility(argv)
@@ -121,6 +171,53 @@ def database_problem(error: Exception) -> str:
     else:
         where = f"de database '{connection.settings_dict['NAME']}' (DATABASE_URL)"
     return f"{where} is niet bruikbaar: {reason}"
+
+
+# The services whose log is their output (the journal); every other command prints its own
+# report on stdout, and stderr is for failure (cron mails it: docs/operations.md, section 7).
+LOGGING_COMMANDS = frozenset({"db_worker", "runserver"})
+
+
+def quiet_logs(subcommand: str, argv: list[str]) -> None:
+    """A command run by hand or by cron logs warnings and errors only, unless asked for more
+    (``-v 2``/``-v 3``, or ``LOG_LEVEL``): its INFO lines ("levering verwerkt …") repeat its report
+    on stderr, where cron takes them for a failure."""
+    import logging
+
+    if subcommand in LOGGING_COMMANDS or os.environ.get("LOG_LEVEL"):
+        return
+    verbose = any(a in ("-v2", "-v3", "--verbosity=2", "--verbosity=3") for a in argv) or any(
+        a in ("-v", "--verbosity") and b in ("2", "3") for a, b in zip(argv, argv[1:], strict=False)
+    )
+    if not verbose:
+        logging.getLogger().setLevel(logging.WARNING)
+
+
+def database_unreadable(error: Exception) -> str:
+    """One line about a database that answers, but not as a database should.
+
+    The driver's plain ``DatabaseError`` is a damaged database ("file is not a database",
+    "database disk image is malformed"): its first line, and the way back, a backup. Any other
+    kind (a query the database refused) by its class only: such a message may quote stored values.
+    """
+    from django.db import connection
+    from django.db.utils import DatabaseError
+
+    if type(error) is not DatabaseError:
+        return (
+            f"De database weigerde een opdracht ({type(error).__name__}). Herhaal de opdracht met "
+            "--traceback voor de details."
+        )
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(error).__name__
+    if connection.vendor == "sqlite":
+        where = f"SQLite-database {connection.settings_dict['NAME']}"
+    else:
+        where = f"database '{connection.settings_dict['NAME']}' (DATABASE_URL)"
+    return (
+        f"De database kan niet worden gelezen: {reason} ({where}). Zet een reservekopie terug "
+        "(docs/operations.md, 'Backups and restore')."
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The operating system says it in English (``No such file or directory``); the commands say it in
 Dutch, naming the path, and never show a traceback for it. Pure Python: the world generator, which
-runs without Django, uses it too.
+runs without Django, uses it too (only :func:`system_places` reads Django's settings, when it is
+called).
 """
 
 from __future__ import annotations
@@ -71,9 +72,11 @@ def input_problem(path: str | Path) -> str | None:
     return None
 
 
-def output_problem(path: str | Path) -> str | None:
-    """Why a file cannot be written at ``path``, or ``None``: its folder is there (whether the
-    writing itself succeeds shows when it is done: :func:`reason` says why not)."""
+def output_problem(path: str | Path, *, overwrite: bool = False) -> str | None:
+    """Why a file cannot be written at ``path``, or ``None``: its folder is there, it is none of the
+    system's own files or folders (:func:`system_problem`), and it does not exist yet unless
+    ``overwrite`` (the command's ``--overschrijven``). Whether the writing itself succeeds shows
+    when it is done: :func:`reason` says why not."""
     path = Path(path)
     if str(path) in ("", "."):
         return "Geef de naam van het bestand op."
@@ -84,10 +87,122 @@ def output_problem(path: str | Path) -> str | None:
             if path.parent.exists():
                 return f"{shown(path.parent)} is geen map."
             return f"De map {shown(path.parent)} bestaat niet."
+        problem = system_problem(path)
+        if problem:
+            return problem
         if not os.access(
             path.parent, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids
         ):
             return f"Kan {shown(path)} niet schrijven: geen toegang tot de map (bestandsrechten)."
+        if os.path.lexists(path) and not overwrite:
+            return f"{shown(path)} bestaat al; kies een andere naam of gebruik --overschrijven."
     except OSError as error:
         return f"Kan {shown(path)} niet schrijven: {reason(error)}."
     return None
+
+
+# SQLite's files beside the database: the write-ahead log, its index, the rollback journal. A file
+# of that name that is no SQLite file is read as one at the next connection (or recovery).
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def system_places() -> tuple[list[Path], list[Path], Path | None]:
+    """What no export or copy may replace or be written into, from Django's settings.
+
+    * files: each SQLite database (``DATABASES``) and its sidecars (:data:`SQLITE_SIDECARS`);
+    * folders: the staged deliveries (``VROEGSIGNAAL_INCOMING_DIR``, else ``DATA_DIR/incoming``),
+      ``STATIC_ROOT`` (the web server publishes it), ``MEDIA_ROOT`` and the file cache's folder;
+    * the data folder (``VROEGSIGNAAL_DATA_DIR``): its folders are the system's; a file in the data
+      folder itself is allowed (mode 0700, only this system's user reads it).
+
+    Empty without Django's settings (the world generator).
+    """
+    try:
+        from django.conf import settings
+
+        if not settings.configured:
+            return [], [], None
+        databases = dict(settings.DATABASES)
+    except ImportError:
+        return [], [], None
+    files: list[Path] = []
+    for database in databases.values():
+        name = str(database.get("NAME") or "")
+        if "sqlite" not in str(database.get("ENGINE", "")) or _in_memory(name):
+            continue
+        if name.startswith("file:"):  # a URI: file:/path/db.sqlite3?mode=rw
+            name = name[len("file:") :].split("?", 1)[0]
+        files += [Path(name + suffix) for suffix in ("", *SQLITE_SIDECARS)]
+    data_dir = getattr(settings, "DATA_DIR", None)
+    folders = [
+        getattr(settings, "INCOMING_DIR", "") or (Path(data_dir) / "incoming" if data_dir else ""),
+        getattr(settings, "STATIC_ROOT", ""),
+        getattr(settings, "MEDIA_ROOT", ""),
+        *(
+            cache.get("LOCATION", "")
+            for cache in getattr(settings, "CACHES", {}).values()
+            if cache.get("BACKEND", "").endswith("FileBasedCache")
+        ),
+    ]
+    return files, [Path(f) for f in folders if f], Path(data_dir) if data_dir else None
+
+
+def _in_memory(name: str) -> bool:
+    return name in ("", ":memory:") or "mode=memory" in name
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def system_problem(path: str | Path) -> str | None:
+    """Why ``path`` is the system's own (:func:`system_places`), or ``None``.
+
+    Looked at both as written (a link is replaced, not followed: how the commands write) and
+    followed to where it points (how ``dumpdata`` writes), and by identity (a hard link to the
+    database is the database).
+    """
+    path = Path(path)
+    files, folders, data_dir = system_places()
+    # The file itself (its folder's links followed) and what a link there points to.
+    places = {_real(path.parent) / path.name, _real(path)}
+    for protected in files:
+        real = _real(protected)
+        same = real in places
+        if not same and os.path.exists(path) and os.path.exists(protected):
+            same = os.path.samefile(path, protected)
+        if same:
+            return (
+                f"{shown(path)} is de database van Vroegsignaal (of een bestand dat erbij hoort); "
+                "kies een ander bestand. Een kopie van de database maakt u met 'vroegsignaal backup'."
+            )
+    for place in places:
+        folder = place.parent
+        for protected in folders:
+            if _inside(folder, _real(protected)):
+                return (
+                    f"{shown(path)} ligt in {shown(protected)}, een map van het systeem zelf; "
+                    "kies een andere map."
+                )
+        if data_dir is not None:
+            data = _real(data_dir)
+            if folder != data and _inside(folder, data):
+                return (
+                    f"{shown(path)} ligt in een map binnen de datamap {shown(data_dir)} "
+                    "(VROEGSIGNAAL_DATA_DIR), die van het systeem zelf is; kies een andere map."
+                )
+    return None
+
+
+def is_special_file(path: str | Path) -> bool:
+    """Whether ``path`` is there but is no regular file or folder: a device (``/dev/zero``), a
+    pipe, a socket — something a command would read without end. Never raises."""
+    try:
+        mode = Path(path).stat().st_mode
+    except (OSError, ValueError):  # absent, a name too long, a NUL in it: not special
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))

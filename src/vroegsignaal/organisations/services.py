@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from vroegsignaal.paths import input_problem, reason, shown
+from vroegsignaal.paths import input_problem, is_special_file, reason, shown
 
 from .models import (
     Covenant,
@@ -152,10 +152,10 @@ def read_config(path: str | Path) -> dict:
     """Read a YAML configuration file; refuse anything that is not a mapping."""
     path = Path(path)
     # A device or a pipe (/dev/zero) would be read without end; a configuration is small.
-    if (problem := input_problem(path)) and path.exists() and not path.is_dir():
-        raise ConfigError(problem)
+    if is_special_file(path):
+        raise ConfigError(input_problem(path) or "")
     try:
-        if path.is_file() and path.stat().st_size > CONFIG_MAX_BYTES:
+        if path.stat().st_size > CONFIG_MAX_BYTES and not path.is_dir():
             raise ConfigError(
                 f"Het bestand {shown(path)} is groter dan {CONFIG_MAX_BYTES // (1024 * 1024)} MiB; "
                 "dat is geen configuratiebestand. Geef het YAML-bestand met municipalities, "

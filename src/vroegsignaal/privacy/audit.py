@@ -31,13 +31,17 @@ the SIEM) and check it later with ``--anchor``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import datetime as dt
 import hashlib
 import ipaddress
 import json
 import math
-from collections.abc import Callable, Mapping
+import os
+import pwd
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +204,45 @@ def _check_length(name: str, value: str, limit: int) -> str:
     return value
 
 
+# --- the command line ----------------------------------------------------------
+
+# Who acts while a command writes personal data to a file: see :func:`at_the_command_line`.
+_COMMAND_LINE: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "audit_command_line", default=None
+)
+
+
+def os_user() -> str:
+    """The operating system's user this process runs as (its effective uid; not ``$USER``, which
+    the caller sets), or ``uid 1234`` when the system has no name for it (a container)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
+
+
+@contextlib.contextmanager
+def at_the_command_line(command: str, path: str | os.PathLike[str]) -> Iterator[None]:
+    """The events the system records (``actor=None``) while the block runs are the operator's.
+
+    A management command that writes personal data to a file (``export_signals``, ``export_ddas``,
+    ``backup``) runs its work in this block: the event gets the operating system's user as its
+    actor (:func:`os_user`; organisation ``systeem``, so that it is not taken for a portal user of
+    that name), and its details say which command and the absolute path of the file, which the
+    operator chose (a person's name belongs in no file name). Under ``sudo`` the user who ran sudo
+    is added (``SUDO_USER``). Events recorded for a user are left as they are.
+    """
+    details: dict[str, Any] = {"opdracht": command, "bestand": os.path.abspath(path)}
+    sudo_user = os.environ.get("SUDO_USER", "")
+    if sudo_user:
+        details["sudo_gebruiker"] = sudo_user[:150]
+    token = _COMMAND_LINE.set({"actor": os_user(), "details": details})
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
 # --- writing -------------------------------------------------------------------
 
 
@@ -246,7 +289,8 @@ def record(
     """Append one event to the audit log and return it.
 
     ``actor`` is the user (organisation and municipality are taken from it),
-    ``None`` for the system itself, or a bare user name (failed log-in).
+    ``None`` for the system itself (or the operator at the command line, inside
+    :func:`at_the_command_line`), or a bare user name (failed log-in).
     ``obj`` fills ``object_type`` (``app_label.model``) and ``object_id``
     (its pk) unless they are given; when the actor has no municipality (a
     creditor), the object's ``municipality_id`` scopes the event for that
@@ -265,6 +309,10 @@ def record(
     """
     action = AuditAction(action)
     actor_values = _actor_fields(actor)
+    command_line = _COMMAND_LINE.get() if actor is None else None
+    if command_line is not None:  # at_the_command_line: the operator, not the system
+        actor_values["actor_username"] = command_line["actor"][:150]
+        details = {**(details or {}), **command_line["details"]}
     actor_municipality = actor_values.pop("municipality")
     municipality = municipality if municipality is not None else actor_municipality
     if municipality is not None:

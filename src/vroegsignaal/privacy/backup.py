@@ -47,13 +47,16 @@ class BackupReport:
 
 
 def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
-    """Write a checked copy of the database to ``path``; nothing is left behind on failure."""
+    """Write a checked copy of the database to ``path``; nothing is left behind on failure.
+
+    Refused: the database itself or one of its files (``-wal``, ``-shm``, ``-journal``), even with
+    ``overwrite`` (the copy would take the live database's place), a folder of the system's own,
+    and an existing file without ``overwrite`` (:func:`vroegsignaal.paths.output_problem`).
+    """
     target = Path(path)
-    problem = output_problem(target)
+    problem = output_problem(target, overwrite=overwrite)
     if problem:
         raise BackupError(problem)
-    if target.exists() and not overwrite:
-        raise BackupError(f"{target} bestaat al; kies een andere naam of gebruik --overschrijven.")
     partial = target.with_name(f".{target.name}.deel")
     started = time.perf_counter()
     try:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import input_problem, reason, shown
+from vroegsignaal.paths import input_problem, is_special_file, reason, shown
 
 from . import bulk, geo, selectors
 from .address_file import parse_address_file
@@ -325,8 +325,8 @@ def _ids_by_code(codes: list[str]) -> dict[str, int]:
 def _read(path: str | Path) -> bytes:
     # A device or a pipe (/dev/zero) would be read without end: only a regular file.
     path = Path(path)
-    if (problem := input_problem(path)) and path.exists() and not path.is_dir():
-        raise RegistryImportError(problem)
+    if is_special_file(path):
+        raise RegistryImportError(input_problem(path) or "")
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:

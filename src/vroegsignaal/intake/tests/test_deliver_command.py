@@ -291,3 +291,14 @@ def test_opnieuw_of_a_queued_delivery_says_no_worker_took_it_and_what_to_do(
     assert f"Levering {delivery.pk} staat in de wachtrij; geen worker heeft haar opgepakt." in err
     assert f"vroegsignaal deliver --opnieuw {delivery.pk} --forceer" in err
     assert "niet nodig" not in err
+
+
+def test_opnieuw_of_a_processed_delivery_says_nothing_was_done_again(world, households, csv_file):
+    """It reprinted the old report with exit 0 as if it had processed it again."""
+    run(csv_file(stand(range(1, 4))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    delivery = Delivery.objects.get()
+    code, out, _err = run("--opnieuw", str(delivery.pk))
+    assert code == 0
+    assert out.startswith(
+        f"Levering {delivery.pk} is al afgehandeld (verwerkt); er is niets opnieuw verwerkt. Het verslag:\n"
+    )

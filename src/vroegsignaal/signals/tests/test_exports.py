@@ -188,7 +188,10 @@ def test_command_writes_the_export_readable_by_this_user_only(world, signals, tm
     path.write_text("oud")
     path.chmod(0o644)
     out = io.StringIO()
-    call_command("export_signals", "--municipality", "0999", "--output", str(path), stdout=out)
+    call_command(
+        "export_signals", "--municipality", "0999", "--output", str(path), "--overschrijven",
+        stdout=out,
+    )  # fmt: skip
     assert path.stat().st_mode & 0o777 == 0o600  # it holds addresses
     assert out.getvalue() == f"2 signalen geschreven naar {path} (csv, modus 0600).\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["signalen.csv"]  # no temporary file left
@@ -199,9 +202,17 @@ def test_command_replaces_a_planted_link_instead_of_writing_through_it(world, si
     elsewhere.write_text("niet overschrijven")
     (tmp_path / "signalen.csv").symlink_to(elsewhere)
     link = tmp_path / "signalen.csv"
+    with pytest.raises(
+        CommandError, match="bestaat al; kies een andere naam of gebruik --overschrijven"
+    ):
+        call_command(
+            "export_signals", "--municipality", "0999", "--output", str(link), stdout=io.StringIO()
+        )
+    assert link.is_symlink()
     call_command(
-        "export_signals", "--municipality", "0999", "--output", str(link), stdout=io.StringIO()
-    )
+        "export_signals", "--municipality", "0999", "--output", str(link), "--overschrijven",
+        stdout=io.StringIO(),
+    )  # fmt: skip
     assert elsewhere.read_text() == "niet overschrijven"
     assert not link.is_symlink()
 

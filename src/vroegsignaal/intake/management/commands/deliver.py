@@ -10,6 +10,8 @@ so that a batch job's exit status tells whether the delivery was refused.
 ``--opnieuw ID`` takes only a stalled delivery (a failure noted, or no
 progress for ``DELIVERY_STALLED_AFTER`` seconds); with ``--wacht`` it follows
 one still running, ``--forceer`` takes it at once (the worker is known dead).
+Ctrl-C while a queued delivery is followed stops the following only: exit 130,
+and the delivery stays with the worker (``--opnieuw ID --wacht`` follows it again).
 Never a traceback, unless ``--traceback`` asks for one.
 """
 
@@ -32,13 +34,15 @@ from vroegsignaal.paths import input_problem
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_BROKEN = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C while following a delivery: 128 + SIGINT, as a shell reports it
 
 
 class Command(BaseCommand):
     help = (
         "Lever een bestand met achterstanden aan namens een schuldeiser en druk het verslag af. "
         "Afsluitcode 0: verwerkt of wacht op bevestiging; 1: geweigerd; 2: onjuiste aanroep; "
-        "3: verwerking afgebroken (er is niets gewijzigd)."
+        "3: verwerking afgebroken (er is niets gewijzigd); 130: het volgen onderbroken met Ctrl-C "
+        "(de levering blijft bij de worker)."
     )
 
     def add_arguments(self, parser):
@@ -93,7 +97,12 @@ class Command(BaseCommand):
             # the exit status says whether it was refused; --opnieuw follows only with --wacht.
             follow = options["opnieuw"] is None and not options["niet_wachten"]
             if options["wacht"] or follow:
-                delivery = self._wait(delivery)
+                try:
+                    delivery = self._wait(delivery)
+                except KeyboardInterrupt:
+                    # Only the following stops: the delivery stays with the worker.
+                    self.stderr.write(self._interrupted_message(delivery))
+                    sys.exit(EXIT_INTERRUPTED)
         except CommandError as error:
             self.stderr.write(str(error))
             sys.exit(EXIT_USAGE)
@@ -129,6 +138,11 @@ class Command(BaseCommand):
         if options["opnieuw"] is not None:
             delivery = self._delivery(options["opnieuw"])
             if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.IN_BEHANDELING):
+                # Done already: nothing to do again, and the report as it stands.
+                self.stdout.write(
+                    f"Levering {delivery.pk} is al afgehandeld ({delivery.get_status_display().lower()}); "
+                    "er is niets opnieuw verwerkt. Het verslag:"
+                )
                 return delivery
             self._current = delivery.pk
             if options["wacht"] and not options["forceer"] and not delivery.is_stalled:
@@ -142,6 +156,8 @@ class Command(BaseCommand):
                     via="opdrachtregel",
                 )
             except services.DeliveryError as error:
+                if delivery.status == DeliveryStatus.ONTVANGEN:  # the message says what to do
+                    raise CommandError(str(error))
                 raise CommandError(
                     f"{error} Volg haar met --wacht, of geef --forceer als zeker is dat geen worker haar verwerkt."
                 )
@@ -208,6 +224,17 @@ class Command(BaseCommand):
             time.sleep(1)
             delivery.refresh_from_db()
         return delivery
+
+    def _interrupted_message(self, delivery: Delivery) -> str:
+        where = (
+            "staat nog in de wachtrij en wordt verwerkt zodra een worker draait"
+            if delivery.status == DeliveryStatus.ONTVANGEN
+            else "wordt op de achtergrond verder verwerkt"
+        )
+        return (
+            f"Onderbroken; levering {delivery.pk} {where}. Volg haar met: "
+            f"vroegsignaal deliver --opnieuw {delivery.pk} --wacht"
+        )
 
     def _broken_message(self, error: Exception) -> str:
         pk = getattr(error, "delivery_id", None) or getattr(self, "_current", None)

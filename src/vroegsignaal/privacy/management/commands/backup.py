@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.privacy.services import BackupError, make_backup
 
 
@@ -18,7 +19,9 @@ class Command(BaseCommand):
     help = (
         "Maakt een gecontroleerde reservekopie van de hele database terwijl het systeem draait "
         "(SQLite: online backup; PostgreSQL: pg_dump). De kopie bevat alle persoonsgegevens "
-        "(versleuteld waar de velden dat zijn) en wordt in de auditlog vastgelegd."
+        "(versleuteld waar de velden dat zijn) en wordt in de auditlog vastgelegd, met de "
+        "gebruiker van het besturingssysteem en het bestand. De database zelf en haar bestanden "
+        "(-wal, -shm, -journal) zijn nooit het doel."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,7 +32,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, bestand: str, overschrijven: bool = False, **options) -> None:
         try:
-            report = make_backup(bestand, overwrite=overschrijven)
+            with at_the_command_line("backup", bestand):
+                report = make_backup(bestand, overwrite=overschrijven)
         except BackupError as error:
             raise CommandError(str(error)) from None
         seconds = f"{report.seconds:.1f}".replace(".", ",")

@@ -1,14 +1,27 @@
-"""``dumpdata``, refusing the models that hold personal data.
+"""``dumpdata``, for the configuration and the registers only (an allowlist).
 
-Django's ``dumpdata`` writes every field as Python sees it: the encrypted
-personal fields (names, birth dates, BSN, contact details, notes) come out
-decrypted, in a plain file, with nothing in the audit log. A backup is
-``vroegsignaal backup`` (encrypted, audited); configuration and registers can
-still be dumped, with the personal models left out (``--exclude``).
+Django's ``dumpdata`` writes every field as Python sees it, in a plain file,
+with nothing in the audit log: the encrypted personal fields (names, birth
+dates, BSN, contact details, notes) decrypted, and what is not encrypted but
+just as personal or secret (arrears, households and their addresses, password
+hashes, TOTP seeds and reserve codes, sessions, API key hashes, the audit log,
+log-in attempts). So it writes only the models in :data:`ALLOWED`: the
+configuration (municipalities, creditors, covenants, teams, signal rules,
+trays, letter templates, column mappings, retention periods) and the public
+registers (addresses, wijken and buurten); it refuses every other model, a
+model added later included, naming what is allowed. Without labels it writes
+all of :data:`ALLOWED`. A backup is ``vroegsignaal backup`` (encrypted,
+audited).
+
+``--output`` is checked as the exports' is (``paths.output_problem``): never
+the database or a folder of the system's own, an existing file only with
+``--overschrijven``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 
 from django.core.management.base import CommandError
@@ -16,6 +29,28 @@ from django.core.management.commands import dumpdata
 
 from vroegsignaal.paths import output_problem
 from vroegsignaal.privacy.keys import encrypted_fields, installed_models
+
+# Configuration and registers: no person, no secret, no processing of anyone's data. A model that
+# is not here is refused. Not here on purpose: organisations.User (password hashes, names), auth's
+# groups and permissions (access rights, and the permissions' keys differ per database),
+# intake.ApiKey (a creditor's key's hash), feedback.FeedbackStream (bookkeeping of the e-mail
+# notices), the monitor's figures (reporting.MonitorMonth, MonitorFigure: counts of residents per
+# month, no configuration), and everything of households, signals' signals, cases' cases, intake's
+# deliveries, privacy's log and runs, sessions, otp_*, axes, admin and the task queue.
+ALLOWED = (
+    "organisations.Municipality",
+    "organisations.Creditor",
+    "organisations.Covenant",
+    "organisations.Team",
+    "registry.Neighbourhood",
+    "registry.Address",
+    "signals.RuleSet",
+    "signals.Tray",
+    "cases.LetterTemplate",
+    "intake.ColumnMapping",
+    "privacy.RetentionPolicy",
+)
+SHOWN_REFUSED = 6  # a refusal names this many of the models it refuses, then their number
 
 # Django's dumpdata's refusals, in Dutch (an operator's typing error: an app or model that is not there).
 DJANGO_MESSAGES = [
@@ -64,34 +99,116 @@ def personal_models() -> list[str]:
     )
 
 
-def _selected(labels: list[str], model: str) -> bool:
-    app_label = model.split(".", 1)[0]
-    return any(label.lower() in (app_label.lower(), model.lower()) for label in labels)
+def _label(model) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
+
+
+def selected_models(labels: tuple[str, ...] | list[str], excludes: list[str]) -> list[str]:
+    """The models Django's ``dumpdata`` would write for ``labels`` (all of :data:`ALLOWED` when
+    there are none) less ``excludes``, as ``app_label.ModelName``. A label that names nothing is
+    left to Django, which refuses it (and says so: :func:`in_dutch`)."""
+    from django.apps import apps
+
+    def app_config(label):
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            return None
+        return config if config.models_module is not None else None
+
+    excluded_apps = {app_config(label) for label in excludes if "." not in label} - {None}
+    excluded_models = set()
+    for label in excludes:
+        if "." in label:
+            with contextlib.suppress(LookupError, ValueError):
+                excluded_models.add(apps.get_model(label))
+    models = []
+    if not labels:
+        models = [apps.get_model(label) for label in ALLOWED]
+    for label in labels:
+        app_label, dot, model_label = label.partition(".")
+        config = app_config(app_label)
+        if config is None or config in excluded_apps:
+            continue
+        if not dot:
+            models += config.get_models()
+            continue
+        try:
+            models.append(config.get_model(model_label))
+        except LookupError:
+            continue
+    return list(
+        dict.fromkeys(
+            _label(model)
+            for model in models
+            if model not in excluded_models and model._meta.app_config not in excluded_apps
+        )
+    )
+
+
+def refused_models(labels: tuple[str, ...] | list[str], excludes: list[str]) -> list[str]:
+    """The models of :func:`selected_models` that are not in :data:`ALLOWED`."""
+    allowed = {label.lower() for label in ALLOWED}
+    return [m for m in selected_models(labels, excludes) if m.lower() not in allowed]
+
+
+def written_file(output: str) -> str:
+    """The file Django's ``dumpdata --output`` writes: ``.zip`` (and ``.bz2``, ``.lzma``, ``.xz``
+    without their module) is not compressed but written without its extension."""
+    root, extension = os.path.splitext(output)
+    supported = {".gz"}
+    for module, extensions in (("bz2", {".bz2"}), ("lzma", {".lzma", ".xz"})):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        supported |= extensions
+    if extension in {".bz2", ".lzma", ".xz", ".zip"} and extension not in supported:
+        return root
+    return output
 
 
 class Command(dumpdata.Command):
     help = (
-        "Django's dumpdata, behalve voor modellen met persoonsgegevens: die zouden onversleuteld "
-        "in het bestand komen. Een reservekopie maakt u met 'vroegsignaal backup'."
+        "Django's dumpdata, alleen voor de configuratie en de registers: "
+        + ", ".join(ALLOWED)
+        + ". Zonder labels: die allemaal. Andere modellen bevatten persoonsgegevens, geheimen of "
+        "de verwerking zelf en worden geweigerd; een reservekopie maakt u met 'vroegsignaal backup'. "
+        "--output schrijft nooit over de database of in een map van het systeem, en over een "
+        "bestaand bestand alleen met --overschrijven."
     )
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--overschrijven", action="store_true", help="Een bestaand bestand vervangen."
+        )
+
     def handle(self, *app_labels, **options):
-        exclude = list(options.get("exclude") or [])
-        chosen = [
-            m for m in personal_models()
-            if (not app_labels or _selected(list(app_labels), m)) and not _selected(exclude, m)
-        ]  # fmt: skip
-        if chosen:
+        excludes = list(options.get("exclude") or [])
+        refused = refused_models(app_labels, excludes)
+        if refused:
+            named = ", ".join(refused[:SHOWN_REFUSED])
+            if len(refused) > SHOWN_REFUSED:
+                named += f" en {len(refused) - SHOWN_REFUSED} andere"
             raise CommandError(
-                "dumpdata zou persoonsgegevens onversleuteld wegschrijven, buiten het auditlog om "
-                f"({', '.join(chosen)}). Maak een reservekopie met 'vroegsignaal backup', of sluit deze "
-                "modellen uit met --exclude (bijvoorbeeld --exclude "
-                f"{chosen[0]})."
+                f"dumpdata schrijft alleen configuratie en registers weg, niet {named}: die bevatten "
+                "persoonsgegevens, geheimen of de verwerking zelf, en zouden onversleuteld en buiten "
+                f"het auditlog om in het bestand komen. Toegestaan: {', '.join(ALLOWED)} (zonder labels: "
+                "die allemaal). Een reservekopie van alles maakt u met 'vroegsignaal backup'."
             )
+        if not app_labels:
+            app_labels = tuple(selected_models((), excludes))
+            if not app_labels:
+                raise CommandError(
+                    "Met deze --exclude blijft er niets over om weg te schrijven. "
+                    f"Toegestaan: {', '.join(ALLOWED)}."
+                )
         if options.get("output"):
-            problem = output_problem(options["output"])
-            if problem:
-                raise CommandError(problem)
+            for path in dict.fromkeys((options["output"], written_file(options["output"]))):
+                problem = output_problem(path, overwrite=options["overschrijven"])
+                if problem:
+                    raise CommandError(problem)
         try:
             return super().handle(*app_labels, **options)
         except CommandError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.privacy.services import purge
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today",
             metavar="JJJJ-MM-DD",
-            help="Reken de termijnen vanaf deze dag (standaard vandaag).",
+            help="Reken de termijnen vanaf deze dag (standaard vandaag; een latere dag alleen met --dry-run).",
         )
 
     def handle(
@@ -45,6 +46,13 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--today {day.isoformat()} ligt vóór {EARLIEST_DAY.isoformat()}; geef de dag waarop de termijnen "
                     "gelden (zonder --today: vandaag)."
+                )
+            # A later day would delete now what must still be kept; a dry run may look ahead.
+            now = timezone.localdate()
+            if day > now and not dry_run:
+                raise CommandError(
+                    f"--today {day.isoformat()} ligt na vandaag ({now.isoformat()}): er is niets verwijderd. "
+                    "Een opschoonronde rekent vanaf vandaag of een eerdere dag; kijk vooruit met --dry-run."
                 )
         chosen = None
         if municipality:

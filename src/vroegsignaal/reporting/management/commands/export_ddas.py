@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.paths import output_problem, reason, shown
+from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.reporting import services
 from vroegsignaal.reporting.ddas import SUPPLIER_CODE, DdasExportInvalid
 
@@ -39,25 +40,30 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", metavar="BESTAND.json", required=True)
         parser.add_argument(
+            "--overschrijven", action="store_true", help="Een bestaand bestand vervangen."
+        )
+        parser.add_argument(
             "--leverancier",
             default=SUPPLIER_CODE,
             help=f"codeGegevensleverancier (standaard {SUPPLIER_CODE})",
         )
 
     def handle(self, *args, **options):
+        # Before the database is used: a refused output never gets further.
+        problem = output_problem(options["output"], overwrite=options["overschrijven"])
+        if problem:
+            raise CommandError(problem)
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
         if municipality is None:
             raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
         start, end = _date(options["start"]), _date(options["end"])
         if start > end:
             raise CommandError("De begindatum (--from) ligt na de einddatum (--to).")
-        problem = output_problem(options["output"])
-        if problem:
-            raise CommandError(problem)
         try:
-            summary = services.export_ddas(
-                municipality, start, end, options["output"], supplier=options["leverancier"]
-            )
+            with at_the_command_line("export_ddas", options["output"]):
+                summary = services.export_ddas(
+                    municipality, start, end, options["output"], supplier=options["leverancier"]
+                )
         except DdasExportInvalid as exc:
             raise CommandError(f"{exc} Er is geen bestand geschreven.")
         except OSError as exc:

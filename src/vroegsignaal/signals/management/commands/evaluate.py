@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.signals import services
@@ -19,6 +20,13 @@ def _date(value: str) -> dt.date:
         raise CommandError(
             f"De peildatum {day.isoformat()} ligt vóór {EARLIEST_PEILDATUM.isoformat()}; geen levering is zo oud."
         )
+    # A later one would store signals with dates that have not come yet (dormant since next year).
+    today = timezone.localdate()
+    if day > today:
+        raise CommandError(
+            f"De peildatum {day.isoformat()} ligt na vandaag ({today.isoformat()}); geef vandaag of een eerdere "
+            "dag (zonder --peildatum: de nieuwste peildatum van de achterstanden)."
+        )
     return day
 
 
@@ -32,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--peildatum",
             metavar="JJJJ-MM-DD",
-            help="peildatum; zonder: de nieuwste peildatum van de achterstanden van de gemeente",
+            help="peildatum, niet na vandaag; zonder: de nieuwste peildatum van de achterstanden van de gemeente",
         )
 
     def handle(self, *args, **options):

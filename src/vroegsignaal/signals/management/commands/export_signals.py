@@ -1,10 +1,13 @@
-"""``vroegsignaal export_signals --municipality CODE [--status open] [--format csv|xlsx] --output FILE``.
+"""``vroegsignaal export_signals --municipality CODE [--status open] [--format csv|xlsx] --output FILE [--overschrijven]``.
 
 The export holds addresses: it is written as a backup or the DDAS export is,
 readable by this system's user only (mode 0600), to a temporary file beside
 ``--output`` that takes the name only when it is whole. A failure leaves
-nothing, and an existing file (or a link planted in its place) is replaced,
-not written through.
+nothing. An existing file (or a link planted in its place) is refused unless
+``--overschrijven``, and then replaced, not written through; the database and
+the system's own folders are refused always (``paths.output_problem``). The
+audit log names the operating system's user and the file
+(``audit.at_the_command_line``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.paths import output_problem, reason, shown
+from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.signals import exports
 
 
@@ -40,16 +44,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", metavar="BESTAND", required=True, help="het bestand (modus 0600)"
         )
+        parser.add_argument(
+            "--overschrijven", action="store_true", help="Een bestaand bestand vervangen."
+        )
 
     def handle(self, *args, **options):
+        output = Path(options["output"])
+        # Before the database is used: a refused output never gets further.
+        problem = output_problem(output, overwrite=options["overschrijven"])
+        if problem:
+            raise CommandError(problem)
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
         if municipality is None:
             raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
-        output = Path(options["output"])
         fmt = options["format"] or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
-        problem = output_problem(output)
-        if problem:
-            raise CommandError(problem)
         try:
             handle, temporary = tempfile.mkstemp(
                 dir=output.parent, prefix=f".{output.name}.", suffix=".deel"
@@ -57,7 +65,10 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Kan {shown(output)} niet schrijven: {reason(exc)}.")
         try:
-            with os.fdopen(handle, "wb") as stream:  # mkstemp: mode 0600 from the start
+            with (
+                os.fdopen(handle, "wb") as stream,  # mkstemp: mode 0600 from the start
+                at_the_command_line("export_signals", output),
+            ):
                 count = exports.export_signals(
                     stream, municipality=municipality, status=options["status"], fmt=fmt
                 )
