@@ -279,3 +279,39 @@ def test_a_successful_purge_writes_nothing_to_stderr(tmp_path):
     )
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert "0999" in done.stdout  # it did run, and said so
+
+
+# -- help -----------------------------------------------------------------------------------------
+
+
+def _script(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VROEGSIGNAAL_MODE": "demo"}
+    return subprocess.run(
+        [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_command_s_help_is_dutch_throughout():
+    """Every --help ended in argparse's and Django's English ("show this help message and exit")."""
+    out = _script("deliver", "--help").stdout
+    assert out.startswith("gebruik: vroegsignaal deliver ")
+    assert "\nargumenten:\n" in out and "\nopties:\n" in out
+    assert "toon deze hulp en stop" in out and "toon bij een fout de volledige traceback" in out
+    for english in (
+        "usage:",
+        "show this help",
+        "Verbosity level",
+        "Raise on CommandError",
+        "options:",
+    ):
+        assert english not in out, english
+
+
+def test_help_lists_the_operator_s_commands_not_django_s_developer_commands():
+    out = _script("help").stdout
+    assert out.startswith("Gebruik: vroegsignaal OPDRACHT [opties]")
+    for name in ("deliver", "evaluate", "backup", "load_config", "migrate", "db_worker"):
+        assert f"    {name}\n" in out, name
+    for name in ("startapp", "makemigrations", "test", "flush", "createsuperuser", "loaddata"):
+        assert f"    {name}\n" not in out, name
+    assert "Available subcommands" not in out

@@ -104,6 +104,9 @@ def _utility(argv: list[str]):
     from django.core.management.base import SystemCheckError
 
     class Utility(ManagementUtility):
+        def main_help_text(self, commands_only=False):
+            return help_text(get_commands(), commands_only=commands_only)
+
         def execute(self):
             # Django answers these with its own version.
             if self.argv[1:2] == ["version"] or self.argv[1:] == ["--version"]:
@@ -138,6 +141,7 @@ def _utility(argv: list[str]):
                     sys.exit(EXIT_ARGUMENTS)
 
                 parser.error = error
+                dutch_help(parser)
                 return parser
 
             command.create_parser = create_dutch_parser
@@ -171,6 +175,70 @@ def database_problem(error: Exception) -> str:
     else:
         where = f"de database '{connection.settings_dict['NAME']}' (DATABASE_URL)"
     return f"{where} is niet bruikbaar: {reason}"
+
+
+# The help of the options every command has (Django's and argparse's), by ``dest``, in Dutch.
+COMMON_OPTION_HELP = {
+    "help": "toon deze hulp en stop",
+    "version": "toon het versienummer van Vroegsignaal en stop",
+    "verbosity": "hoeveel de opdracht vertelt: 0 weinig, 1 gewoon, 2 meer (ook de logregels), 3 alles",
+    "settings": "Python-pad van een instellingenmodule (standaard vroegsignaal.conf.settings)",
+    "pythonpath": "map die aan het Python-pad wordt toegevoegd",
+    "traceback": "toon bij een fout de volledige traceback (voor een ontwikkelaar)",
+    "no_color": "geen kleuren in de uitvoer",
+    "force_color": "altijd kleuren in de uitvoer",
+    "skip_checks": "sla de systeemcontroles over",
+}
+# Django's commands for developers, not for running Vroegsignaal, and the refused ones: left out of
+# `vroegsignaal help` (they still run, or say why not).
+DEVELOPER_COMMANDS = frozenset(
+    {
+        "compilemessages", "makemessages", "makemigrations", "squashmigrations", "optimizemigration",
+        "startapp", "startproject", "test", "testserver", "inspectdb", "diffsettings", "sqlmigrate",
+        "sqlsequencereset", "dumpdata_original", "remove_stale_contenttypes", "ogrinspect",
+        "spectacular", "config_table", "generateschema", "findstatic", "runserver",
+        # refused (portal/management/commands): they say what to use instead when run
+        "createsuperuser", "flush", "sqlflush", "loaddata", "two_factor_disable", "addstatictoken",
+    }
+)  # fmt: skip
+
+
+def dutch_help(parser) -> None:
+    """``--help`` in Dutch: the common options, the headings and "usage"."""
+    import argparse
+
+    for action in parser._actions:
+        if action.dest in COMMON_OPTION_HELP and action.help != argparse.SUPPRESS:
+            action.help = COMMON_OPTION_HELP[action.dest]
+    parser._positionals.title = "argumenten"
+    parser._optionals.title = "opties"
+    formatter = parser.formatter_class
+
+    class DutchFormatter(formatter):
+        def add_usage(self, usage, actions, groups, prefix=None):
+            super().add_usage(usage, actions, groups, prefix or "gebruik: ")
+
+    parser.formatter_class = DutchFormatter
+
+
+def help_text(commands: dict[str, str], *, commands_only: bool = False) -> str:
+    """``vroegsignaal help``: the commands an operator uses, by app, in Dutch."""
+    shown = sorted(name for name in commands if name not in DEVELOPER_COMMANDS)
+    if commands_only:
+        return "\n".join(shown)
+    by_app: dict[str, list[str]] = {}
+    for name in shown:
+        app = commands[name].rpartition(".")[2]
+        by_app.setdefault(app, []).append(name)
+    lines = [
+        "Gebruik: vroegsignaal OPDRACHT [opties]; 'vroegsignaal help OPDRACHT' geeft de hulp bij één "
+        "opdracht, docs/operations.md zegt wanneer u welke gebruikt.",
+        "",
+        "Opdrachten:",
+    ]
+    for app in sorted(by_app):
+        lines += ["", f"[{app}]", *(f"    {name}" for name in by_app[app])]
+    return "\n".join(lines)
 
 
 # The services whose log is their output (the journal); every other command prints its own

@@ -303,3 +303,11 @@ def test_changed_rules_are_named_with_the_command_that_applies_them_to_open_sign
     code = Municipality.objects.get().code
     assert f"De signaalregels van gemeente {code} zijn gewijzigd." in out.getvalue()
     assert f"vroegsignaal evaluate --municipality {code}\n" in out.getvalue()
+
+
+def test_create_user_without_an_organisation_says_which_option_gives_it():
+    with pytest.raises(CommandError) as refused:
+        call_command("create_user", "nieuw", "--role", "coordinator", stdout=StringIO())
+    assert str(refused.value) == (
+        "Een coördinator hoort bij een gemeente. Geef de code met --organisation CODE."
+    )
