@@ -62,8 +62,8 @@ def test_held_delivery_says_how_to_confirm_it(world, households, csv_file):
     held = Delivery.objects.get(status=DeliveryStatus.WACHT_OP_BEVESTIGING)
     assert out.splitlines()[-1] == (
         f"Levering {held.pk} wacht op bevestiging; er is nog niets gewijzigd. Klopt de stand, bevestig haar "
-        f"dan met: vroegsignaal deliver --bevestig {held.pk} (of de schuldeiser bevestigt of weigert haar in "
-        "het portaal)."
+        f"dan met: vroegsignaal deliver --bevestig {held.pk} (of weiger haar met --weiger {held.pk}; de "
+        "schuldeiser kan beide ook in het portaal)."
     )
 
 
@@ -302,3 +302,26 @@ def test_opnieuw_of_a_processed_delivery_says_nothing_was_done_again(world, hous
     assert out.startswith(
         f"Levering {delivery.pk} is al afgehandeld (verwerkt); er is niets opnieuw verwerkt. Het verslag:\n"
     )
+
+
+def test_a_held_stand_can_be_declined_from_the_command_line(world, households, csv_file):
+    """Only --bevestig existed: a wrong file held by the safety check waited 30 days for purge."""
+    run(
+        csv_file(stand(range(1, 11)), "a.csv"),
+        "--creditor",
+        "WOONBRUG",
+        "--peildatum",
+        "2026-11-01",
+    )
+    _, out, _ = run(
+        csv_file(stand(range(1, 3)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08"
+    )
+    held = Delivery.objects.get(status=DeliveryStatus.WACHT_OP_BEVESTIGING)
+    assert f"--weiger {held.pk}" in out
+    code, out, err = run("--weiger", str(held.pk))
+    assert (code, err) == (0, "")
+    assert out.rstrip().endswith(f"Levering {held.pk} is niet bevestigd; er is niets verwerkt.")
+    held.refresh_from_db()
+    assert held.status == DeliveryStatus.AFGEWEZEN
+    assert run("--weiger", str(held.pk))[0] == 2  # not waiting any more: refused, nothing changes
+    assert run("--weiger", str(held.pk), "--bevestig", str(held.pk))[0] == 2

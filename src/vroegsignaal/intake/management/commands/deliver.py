@@ -82,6 +82,13 @@ class Command(BaseCommand):
             metavar="ID",
             help="bevestig een levering die wacht op bevestiging",
         )
+        parser.add_argument(
+            "--weiger",
+            type=int,
+            metavar="ID",
+            help="bevestig een levering die wacht op bevestiging niet: er wordt niets verwerkt "
+            "(afsluitcode 0; de schuldeiser kan dat ook in het portaal)",
+        )
 
     def handle(self, *args, **options):
         # What the command prints is Dutch (spec 1.7), whatever language is active.
@@ -114,17 +121,23 @@ class Command(BaseCommand):
         # A delivery still queued or running has no counts yet: its heading and status only.
         for line in heading_lines(delivery) if delivery.is_running else report_lines(delivery):
             self.stdout.write(line)
+        if options["weiger"] is not None:  # what the operator asked for: not a failure
+            self.stdout.write(f"Levering {delivery.pk} is niet bevestigd; er is niets verwerkt.")
+            return
         if delivery.status == DeliveryStatus.AFGEWEZEN:
             refusal = delivery.report.get("weigering") or {}
-            codes = ", ".join(refusal.get("codes") or []) or "AFGEWEZEN"
-            self.stderr.write(f"Geweigerd: {codes} — {refusal.get('melding', '')}")
+            # A refusal the spec gives no code (a stand replaced by a later one): its message only.
+            codes = ", ".join(refusal.get("codes") or [])
+            self.stderr.write(
+                f"Geweigerd{f': {codes}' if codes else ''} — {refusal.get('melding', '')}"
+            )
             sys.exit(EXIT_REFUSED)
         if delivery.status == DeliveryStatus.WACHT_OP_BEVESTIGING:
             # Held by the safety check (spec 1.6): nothing is applied until someone confirms it.
             self.stdout.write(
                 f"Levering {delivery.pk} wacht op bevestiging; er is nog niets gewijzigd. Klopt de stand, "
                 f"bevestig haar dan met: vroegsignaal deliver --bevestig {delivery.pk} "
-                "(of de schuldeiser bevestigt of weigert haar in het portaal)."
+                f"(of weiger haar met --weiger {delivery.pk}; de schuldeiser kan beide ook in het portaal)."
             )
         if delivery.is_running:
             self.stdout.write(
@@ -133,8 +146,24 @@ class Command(BaseCommand):
             )
 
     def _run(self, options) -> Delivery:
-        if options["opnieuw"] is not None and options["bevestig"] is not None:
-            raise CommandError("Geef --opnieuw ID of --bevestig ID, niet beide.")
+        chosen = [
+            f"--{name} ID"
+            for name in ("opnieuw", "bevestig", "weiger")
+            if options[name] is not None
+        ]
+        if len(chosen) > 1:
+            raise CommandError(
+                f"Geef {chosen[0]} of {chosen[1]}, niet beide."
+                if len(chosen) == 2
+                else f"Geef één van {', '.join(chosen)}, niet alle drie."
+            )
+        if options["weiger"] is not None:
+            delivery = self._delivery(options["weiger"])
+            self._current = delivery.pk
+            try:
+                return services.decline_delivery(delivery, None)
+            except services.DeliveryError as error:
+                raise CommandError(str(error))
         if options["opnieuw"] is not None:
             delivery = self._delivery(options["opnieuw"])
             if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.IN_BEHANDELING):
