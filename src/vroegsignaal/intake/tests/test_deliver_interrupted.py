@@ -100,3 +100,39 @@ def test_the_console_script_exits_130_with_the_command_s_line_only(
     assert (outcome.status, outcome.crash) == (130, "")
     assert outcome.stderr.startswith("Onderbroken; levering ")
     assert outcome.stderr.count("\n") == 1
+
+
+def test_following_a_queued_delivery_says_it_waits_for_the_worker(monkeypatch):
+    """A single "Levering 58: Ontvangen, 0%" stood there for the whole wait."""
+    from io import StringIO
+    from types import SimpleNamespace
+
+    from vroegsignaal.intake.management.commands import deliver
+    from vroegsignaal.intake.models import DeliveryStatus
+
+    steps = iter(
+        [
+            (DeliveryStatus.ONTVANGEN, 0),
+            (DeliveryStatus.ONTVANGEN, 0),
+            (DeliveryStatus.IN_BEHANDELING, 40),
+            (DeliveryStatus.VERWERKT, 100),
+        ]
+    )
+    labels = {DeliveryStatus.IN_BEHANDELING: "In behandeling"}
+
+    def refresh():
+        delivery.status, delivery.progress = next(steps)
+        delivery.is_running = delivery.status != DeliveryStatus.VERWERKT
+
+    delivery = SimpleNamespace(
+        pk=58, waiting_since=lambda: None, is_stalled=False, refresh_from_db=refresh,
+        get_status_display=lambda: labels[delivery.status],
+    )  # fmt: skip
+    refresh()
+    monkeypatch.setattr(deliver.time, "sleep", lambda seconds: None)
+    command = deliver.Command(stdout=StringIO())
+    command._wait(delivery)
+    assert command.stdout._out.getvalue().splitlines() == [
+        "Levering 58: in de wachtrij, wacht op 'vroegsignaal db_worker' …",
+        "Levering 58: in behandeling, 40%",  # and none for the unchanged second poll
+    ]

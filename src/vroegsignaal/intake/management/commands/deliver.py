@@ -245,11 +245,19 @@ class Command(BaseCommand):
                     f"vroegsignaal deliver --opnieuw {delivery.pk}"
                 )
                 sys.exit(EXIT_BROKEN)
-            if delivery.progress != last:
-                self.stdout.write(
-                    f"Levering {delivery.pk}: {delivery.get_status_display()}, {delivery.progress}%"
-                )
-                last = delivery.progress
+            now = (delivery.status, delivery.progress)
+            if now != last:
+                if delivery.status == DeliveryStatus.ONTVANGEN:
+                    # Say what it waits for: the worker, not the delivery.
+                    self.stdout.write(
+                        f"Levering {delivery.pk}: in de wachtrij, wacht op 'vroegsignaal db_worker' …"
+                    )
+                else:
+                    self.stdout.write(
+                        f"Levering {delivery.pk}: {delivery.get_status_display().lower()}, "
+                        f"{delivery.progress}%"
+                    )
+                last = now
             time.sleep(1)
             delivery.refresh_from_db()
         return delivery
