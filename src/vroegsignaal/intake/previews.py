@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Creditor
@@ -97,6 +98,50 @@ class Preview:
     def mapping_can_help(self) -> bool:
         """Whether a column mapping can change the outcome: not for an empty or unreadable file."""
         return self.refusal is None or str(Code.KOLOM_ONTBREEKT) in self.refusal["codes"]
+
+    def choices_from_file(self, chosen: dict, *, replace: bool) -> dict[str, str]:
+        """The JSON file's own peildatum and soort to take into the creditor's choice
+        (``chosen``: ``peildatum`` as ISO date, ``soort``): where the choice left them empty, or
+        with ``replace`` (*Keuze aanpassen aan het bestand*) also over a choice that differs."""
+        from_file = {
+            "peildatum": self.file_reference_date.isoformat() if self.file_reference_date else "",
+            "soort": self.file_kind,
+        }
+        return {
+            name: value
+            for name, value in from_file.items()
+            if value and (not chosen.get(name) or (replace and chosen[name] != value))
+        }
+
+    @property
+    def mismatch_warning(self) -> str:
+        """The warning that a JSON file's own peildatum or soort is not the one chosen; ``""``
+        when they agree."""
+        mismatch = self.mismatch
+        if not mismatch:
+            return ""
+        values = {}
+        if mismatch.peildatum:
+            values["file_date"] = date_format(mismatch.peildatum[0], "j F Y")
+            values["date"] = date_format(mismatch.peildatum[1], "j F Y")
+        if mismatch.soort:
+            values["file_kind"], values["kind"] = mismatch.soort
+        if mismatch.peildatum and mismatch.soort:
+            text = _(
+                "Het bestand zegt peildatum %(file_date)s en soort %(file_kind)s; u koos %(date)s "
+                "en %(kind)s. Pas de keuze aan of kies een ander bestand."
+            )
+        elif mismatch.peildatum:
+            text = _(
+                "Het bestand zegt peildatum %(file_date)s; u koos %(date)s. Pas de keuze aan of "
+                "kies een ander bestand."
+            )
+        else:
+            text = _(
+                "Het bestand zegt soort %(file_kind)s; u koos %(kind)s. Pas de keuze aan of kies "
+                "een ander bestand."
+            )
+        return text % values
 
 
 def high_amounts_warning(values: list) -> str:

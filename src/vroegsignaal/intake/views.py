@@ -20,7 +20,6 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -243,7 +242,7 @@ def preview(request):
             if upload.get("soort") in Soort.values
             else upload.get("soort"),
             "preview": result,
-            "mismatch": _mismatch_sentence(result.mismatch) if result.mismatch else "",
+            "mismatch": result.mismatch_warning,
             "table": table,
             "mapped": [(name, result.columns.get(name, "")) for name in result.fields],
             "formset": formset,
@@ -267,17 +266,9 @@ def _preview_of(creditor, upload: dict) -> services.Preview:
 
 
 def _take_from_file(request, upload: dict, result: services.Preview, *, replace: bool) -> dict:
-    """The JSON file's own peildatum and soort into the staged upload (and the session): where
-    the form left them empty, or with ``replace`` also over a choice that differs. Returns the
-    upload as it is now; ``uit_bestand`` names the fields taken from the file."""
-    taken = {}
-    from_file = {
-        "peildatum": result.file_reference_date.isoformat() if result.file_reference_date else "",
-        "soort": result.file_kind,
-    }
-    for name, value in from_file.items():
-        if value and (not upload.get(name) or (replace and upload[name] != value)):
-            taken[name] = value
+    """Keep the JSON file's own peildatum and soort that the preview takes
+    (:meth:`~.previews.Preview.choices_from_file`) in the staged upload of the session."""
+    taken = result.choices_from_file(upload, replace=replace)
     if not taken:
         return upload
     stored = request.session[SESSION_UPLOAD]
@@ -285,32 +276,6 @@ def _take_from_file(request, upload: dict, result: services.Preview, *, replace:
     stored["uit_bestand"] = sorted({*stored.get("uit_bestand", []), *taken})
     request.session.modified = True
     return {**upload, **taken, "uit_bestand": stored["uit_bestand"]}
-
-
-def _mismatch_sentence(mismatch) -> str:
-    """The preview's warning that a JSON file's own peildatum or soort is not the one chosen."""
-    values = {}
-    if mismatch.peildatum:
-        values["file_date"] = date_format(mismatch.peildatum[0], "j F Y")
-        values["date"] = date_format(mismatch.peildatum[1], "j F Y")
-    if mismatch.soort:
-        values["file_kind"], values["kind"] = mismatch.soort
-    if mismatch.peildatum and mismatch.soort:
-        text = _(
-            "Het bestand zegt peildatum %(file_date)s en soort %(file_kind)s; u koos %(date)s en "
-            "%(kind)s. Pas de keuze aan of kies een ander bestand."
-        )
-    elif mismatch.peildatum:
-        text = _(
-            "Het bestand zegt peildatum %(file_date)s; u koos %(date)s. Pas de keuze aan of kies "
-            "een ander bestand."
-        )
-    else:
-        text = _(
-            "Het bestand zegt soort %(file_kind)s; u koos %(kind)s. Pas de keuze aan of kies een "
-            "ander bestand."
-        )
-    return text % values
 
 
 @creditor_required
