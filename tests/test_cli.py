@@ -315,3 +315,13 @@ def test_help_lists_the_operator_s_commands_not_django_s_developer_commands():
     for name in ("startapp", "makemigrations", "test", "flush", "createsuperuser", "loaddata"):
         assert f"    {name}\n" not in out, name
     assert "Available subcommands" not in out
+
+
+def test_every_developer_command_left_out_of_help_is_an_installed_one():
+    """The list named commands no installed app has (``dumpdata_original``, ``ogrinspect``): a
+    name there hides nothing, and reads as if the command existed."""
+    from django.core.management import get_commands
+
+    from vroegsignaal.cli import DEVELOPER_COMMANDS
+
+    assert sorted(DEVELOPER_COMMANDS - set(get_commands())) == []

@@ -195,7 +195,7 @@ DEVELOPER_COMMANDS = frozenset(
     {
         "compilemessages", "makemessages", "makemigrations", "squashmigrations", "optimizemigration",
         "startapp", "startproject", "test", "testserver", "inspectdb", "diffsettings", "sqlmigrate",
-        "sqlsequencereset", "dumpdata_original", "remove_stale_contenttypes", "ogrinspect",
+        "sqlsequencereset", "remove_stale_contenttypes",
         "spectacular", "config_table", "generateschema", "findstatic", "runserver",
         # refused (portal/management/commands): they say what to use instead when run
         "createsuperuser", "flush", "sqlflush", "loaddata", "two_factor_disable", "addstatictoken",

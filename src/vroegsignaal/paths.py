@@ -49,8 +49,12 @@ def shown(path: str | Path) -> str:
     return f"{text[: SHOWN_LENGTH // 2]}…{text[-SHOWN_LENGTH // 3 :]} ({len(text)} tekens)"
 
 
-def input_problem(path: str | Path) -> str | None:
-    """Why ``path`` cannot be read as the file to work on, or ``None``: it is a readable regular file."""
+def input_problem(path: str | Path, *, what: str = "het bestand") -> str | None:
+    """Why ``path`` cannot be read as the file to work on, or ``None``: it is a readable regular file.
+
+    Not a device or a pipe either (``/dev/zero``): a command would read it without end. ``what``
+    names the file the command wants, for a folder given instead ("geef het YAML-bestand zelf op").
+    """
     path = Path(path)
     if str(path) in ("", "."):
         return "Geef een bestand op."
@@ -61,7 +65,7 @@ def input_problem(path: str | Path) -> str | None:
             return f"Het bestand {shown(path)} bestaat niet."
         return f"Het bestand {shown(path)} kan niet worden gelezen: {reason(error)}."
     if stat.S_ISDIR(mode):
-        return f"{shown(path)} is een map; geef het bestand zelf op."
+        return f"{shown(path)} is een map; geef {what} zelf op."
     if not stat.S_ISREG(mode):
         return f"{shown(path)} is geen gewoon bestand (maar bijvoorbeeld een apparaat of een pijp); geef een bestand op."
     try:
@@ -196,13 +200,3 @@ def system_problem(path: str | Path) -> str | None:
                     "(VROEGSIGNAAL_DATA_DIR), die van het systeem zelf is; kies een andere map."
                 )
     return None
-
-
-def is_special_file(path: str | Path) -> bool:
-    """Whether ``path`` is there but is no regular file or folder: a device (``/dev/zero``), a
-    pipe, a socket — something a command would read without end. Never raises."""
-    try:
-        mode = Path(path).stat().st_mode
-    except (OSError, ValueError):  # absent, a name too long, a NUL in it: not special
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from vroegsignaal.paths import input_problem, is_special_file, reason, shown
+from vroegsignaal.paths import input_problem, reason, shown
 
 from .models import (
     Covenant,
@@ -151,23 +151,19 @@ CONFIG_MAX_BYTES = 16 * 1024 * 1024
 def read_config(path: str | Path) -> dict:
     """Read a YAML configuration file; refuse anything that is not a mapping."""
     path = Path(path)
-    # A device or a pipe (/dev/zero) would be read without end; a configuration is small.
-    if is_special_file(path):
-        raise ConfigError(input_problem(path) or "")
+    # Only a readable regular file (not /dev/zero, read without end), and a small one.
+    if problem := input_problem(path, what="het YAML-bestand"):
+        raise ConfigError(problem)
     try:
-        if path.stat().st_size > CONFIG_MAX_BYTES and not path.is_dir():
+        if path.stat().st_size > CONFIG_MAX_BYTES:
             raise ConfigError(
                 f"Het bestand {shown(path)} is groter dan {CONFIG_MAX_BYTES // (1024 * 1024)} MiB; "
                 "dat is geen configuratiebestand. Geef het YAML-bestand met municipalities, "
                 "creditors en covenants op."
             )
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"Het bestand {path} bestaat niet.")
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is een map; geef het YAML-bestand zelf op.")
     except UnicodeDecodeError:
-        raise ConfigError(f"Het bestand {path} is geen UTF-8; sla het op als UTF-8.")
+        raise ConfigError(f"Het bestand {shown(path)} is geen UTF-8; sla het op als UTF-8.")
     except OSError as exc:
         raise ConfigError(f"Het bestand {shown(path)} kan niet worden gelezen: {reason(exc)}.")
     try:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import input_problem, is_special_file, reason, shown
+from vroegsignaal.paths import input_problem, reason, shown
 
 from . import bulk, geo, selectors
 from .address_file import parse_address_file
@@ -323,18 +323,15 @@ def _ids_by_code(codes: list[str]) -> dict[str, int]:
 
 
 def _read(path: str | Path) -> bytes:
-    # A device or a pipe (/dev/zero) would be read without end: only a regular file.
-    path = Path(path)
-    if is_special_file(path):
-        raise RegistryImportError(input_problem(path) or "")
+    # Only a readable regular file: a device or a pipe (/dev/zero) would be read without end.
+    if problem := input_problem(path):
+        raise RegistryImportError(problem)
     try:
         return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise RegistryImportError(f"Bestand {path} bestaat niet.")
-    except IsADirectoryError:
-        raise RegistryImportError(f"{path} is een map, geen bestand.")
-    except OSError as exc:  # no permission, a name too long, a file in the place of a folder, …
-        raise RegistryImportError(f"Bestand {shown(path)} kan niet gelezen worden: {reason(exc)}.")
+    except OSError as error:  # gone or unreadable since the check
+        raise RegistryImportError(
+            f"Het bestand {shown(path)} kan niet worden gelezen: {reason(error)}."
+        )
 
 
 def _n(number: int) -> str:
