@@ -1007,8 +1007,8 @@ CASES: dict[str, list[Case]] = {
         refused(
             "--today morgen", "--today", "{morgen}", "--municipality", "0999", says="na vandaag"
         ),
-        accepted("proefronde", "--dry-run"),
-        accepted("proefronde in 2099", "--dry-run", "--today", "2099-01-01"),
+        accepted("proefdraai", "--dry-run"),
+        accepted("proefdraai in 2099", "--dry-run", "--today", "2099-01-01"),
         accepted("--today vandaag", "--today", "{vandaag}"),
         twice("tweemaal", "--municipality", "0999"),
     ],
@@ -1056,10 +1056,12 @@ CASES: dict[str, list[Case]] = {
     "sqlflush": not_offered("vroegsignaal purge", "--database", "default"),
     "totp": [
         refused("zonder gebruiker"),
-        refused("onbekende gebruiker", "niemand", says="Geen demogebruiker"),
+        refused("onbekende gebruiker", "niemand", says="geen gebruiker met die naam"),
         refused("lege naam", ""),
         refused("naam van 10.000 tekens", "{lang}"),
-        refused("een gebruiker zonder TOTP-sleutel", "coordinator-0999"),
+        refused(
+            "een gebruiker zonder TOTP-sleutel", "coordinator-0999", says="geen authenticator-app"
+        ),
         refused(
             "buiten de demomodus",
             "coordinator-0999",

@@ -266,9 +266,22 @@ def login_lines() -> list[str]:
     return lines
 
 
+class NoCode(Exception):
+    """Why there is no current code for a user: a Dutch sentence for the command."""
+
+
 def current_code(username: str) -> str:
+    """The demo user's current TOTP code, so a demo can be tried without an authenticator app."""
     _require_demo()
-    device = TOTPDevice.objects.get(user__username=username, name="default")
+    if not User.objects.filter(username=username).exists():
+        raise NoCode(
+            "Er is geen gebruiker met die naam; 'vroegsignaal demo_logins' noemt de demogebruikers."
+        )
+    device = TOTPDevice.objects.filter(user__username=username, name="default").first()
+    if device is None:
+        raise NoCode(
+            "Die gebruiker heeft geen authenticator-app (TOTP) ingesteld: er is geen code."
+        )
     from django_otp.oath import TOTP
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)

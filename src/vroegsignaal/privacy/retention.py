@@ -464,7 +464,7 @@ def purge(
         report.counts[municipality.code] = counts
         if run is not None:
             report.runs.append(run)
-        log.info("purge %s%s: %s", municipality.code, " (proefronde)" if dry_run else "", counts)
+        log.info("purge %s%s: %s", municipality.code, " (proefdraai)" if dry_run else "", counts)
     if intake:
         from vroegsignaal.intake import services as intake_services
 

@@ -538,7 +538,7 @@ def test_command_dry_run_lists_counts_and_changes_nothing(world, capsys):
     call_command("purge", "--dry-run", "--today", TODAY.isoformat())
 
     out = capsys.readouterr().out
-    assert "Proefronde op 2026-09-01, er is niets veranderd." in out
+    assert "Proefdraai op 2026-09-01: er is niets gewijzigd." in out
     assert "gemeente 0999: 1 niet opgepakte signalen" in out
     assert "gemeente 0999: 1 achterstanden" in out
     assert Signal.objects.count() == 1 and not RetentionRun.objects.exists()

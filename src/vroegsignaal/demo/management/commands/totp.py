@@ -12,7 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             self.stdout.write(setup.current_code(options["username"]))
-        except setup.NotInDemoMode as exc:
+        except (setup.NotInDemoMode, setup.NoCode) as exc:
             raise CommandError(str(exc))
-        except Exception:
-            raise CommandError("Geen demogebruiker met die naam.")

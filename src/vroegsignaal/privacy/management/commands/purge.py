@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Onbekende gemeentecode: {municipality}.")
         report = purge(dry_run=dry_run, today=day, municipalities=chosen, intake=chosen is None)
         heading = (
-            f"Proefronde op {report.today.isoformat()}, er is niets veranderd. "
+            f"Proefdraai op {report.today.isoformat()}: er is niets gewijzigd. "
             "Een echte ronde zou verwijderen of anonimiseren:"
             if dry_run
             else f"Verwijderd of geanonimiseerd op {report.today.isoformat()}:"
