@@ -276,6 +276,58 @@ def test_a_link_in_the_files_place_counts_as_an_existing_file(command, tmp_path,
     assert elsewhere.read_text() == "niet overschrijven"
 
 
+# The modules whose output_problem looks before the export is made.
+CHECKED_IN = {
+    "export_signals": "vroegsignaal.signals.management.commands.export_signals",
+    "export_ddas": "vroegsignaal.reporting.management.commands.export_ddas",
+    "backup": "vroegsignaal.privacy.backup",
+}
+
+
+@pytest.mark.parametrize("command", sorted(CHECKED_IN))
+def test_a_file_made_while_the_export_runs_is_kept_unless_overschrijven(command, tmp_path, town):
+    """The look for an existing file came before the export, and the rename replaced what
+    appeared in between (another operator's export, a colleague's file)."""
+    from vroegsignaal import paths
+
+    target = tmp_path / "uitvoer"
+
+    def look_then_a_file_appears(path, *, overwrite=False):
+        problem = paths.output_problem(path, overwrite=overwrite)
+        Path(path).write_bytes(b"intussen gemaakt")
+        return problem
+
+    with mock.patch(f"{CHECKED_IN[command]}.output_problem", look_then_a_file_appears):
+        outcome = run_command(*COMMANDS[command](str(target)))
+        assert not refused_cleanly(outcome, "bestaat al")
+        assert target.read_bytes() == b"intussen gemaakt"
+        assert list(tmp_path.iterdir()) == [target]  # no temporary file left either
+
+        target.unlink()
+        outcome = run_command(*COMMANDS[command](str(target)), "--overschrijven")
+        assert (outcome.status, outcome.crash) == (0, ""), outcome.stderr
+        assert target.read_bytes() != b"intussen gemaakt"
+        assert list(tmp_path.iterdir()) == [target]
+
+
+def test_put_in_place_without_hard_links_still_keeps_an_existing_file(tmp_path):
+    """A file system without hard links (EPERM from link) gets a rename after a last look."""
+    import errno
+
+    from vroegsignaal.paths import put_in_place
+
+    finished, target = tmp_path / "klaar", tmp_path / "doel"
+    finished.write_text("nieuw")
+    no_links = OSError(errno.EPERM, "Operation not permitted")
+    with mock.patch("vroegsignaal.paths.os.link", side_effect=no_links):
+        put_in_place(finished, target, overwrite=False)
+        assert target.read_text() == "nieuw" and not finished.exists()
+        finished.write_text("nog nieuwer")
+        with pytest.raises(FileExistsError):
+            put_in_place(finished, target, overwrite=False)
+    assert target.read_text() == "nieuw"
+
+
 # -- the real script, the real settings ----------------------------------------------------------
 
 

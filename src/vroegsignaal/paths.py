@@ -105,6 +105,29 @@ def output_problem(path: str | Path, *, overwrite: bool = False) -> str | None:
     return None
 
 
+def put_in_place(finished: str | Path, target: str | Path, *, overwrite: bool) -> None:
+    """Give the finished temporary file ``finished`` the name ``target``, whole or not at all.
+
+    Without ``overwrite`` a file that appeared at ``target`` since :func:`output_problem` looked
+    is kept: a hard link fails with ``FileExistsError`` ("bestaat al") where a rename would replace
+    it. A file system without hard links gets the rename after a last look."""
+    if overwrite:
+        os.replace(finished, target)
+        return
+    try:
+        os.link(finished, target)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.replace(finished, target)
+        return
+    os.unlink(finished)
+
+
 # SQLite's files beside the database: the write-ahead log, its index, the rollback journal. A file
 # of that name that is no SQLite file is read as one at the next connection (or recovery).
 SQLITE_SIDECARS = ("-wal", "-shm", "-journal")

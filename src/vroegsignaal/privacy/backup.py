@@ -26,7 +26,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from vroegsignaal.paths import output_problem, reason, shown
+from vroegsignaal.paths import output_problem, put_in_place, reason, shown
 
 from .audit import record
 from .files import open_private
@@ -67,7 +67,7 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
             database, tables = "PostgreSQL", _postgresql_copy(partial)
         else:
             raise BackupError(f"Reservekopieën van {connection.vendor} worden niet ondersteund.")
-        os.replace(partial, target)
+        put_in_place(partial, target, overwrite=overwrite)
     except OSError as error:  # the folder is not writable, the disk is full, the name too long, …
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

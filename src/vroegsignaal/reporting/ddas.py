@@ -44,6 +44,7 @@ from jsonschema import Draft202012Validator
 
 from vroegsignaal.cases.models import Case, ContactAttempt, NotPickedUpReason
 from vroegsignaal.organisations.models import Municipality
+from vroegsignaal.paths import put_in_place
 from vroegsignaal.signals.models import (
     Signal,
     SignalArrear,
@@ -252,8 +253,9 @@ def encode(document: dict) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
-def write_atomically(data: bytes, path: str | Path) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it: ``path`` is whole or absent."""
+def write_atomically(data: bytes, path: str | Path, *, overwrite: bool = True) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it: ``path`` is whole or absent
+    (and, without ``overwrite``, a file that appeared there meanwhile is kept: FileExistsError)."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -261,7 +263,7 @@ def write_atomically(data: bytes, path: str | Path) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        put_in_place(temporary, path, overwrite=overwrite)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -274,6 +276,7 @@ def export(
     output: str | Path | IO[bytes],
     *,
     supplier: str = SUPPLIER_CODE,
+    overwrite: bool = True,
 ) -> DdasSummary:
     """Build, validate (:class:`DdasExportInvalid` before anything is written) and write the document.
 
@@ -286,7 +289,7 @@ def export(
         raise DdasExportInvalid(errors)
     data = encode(document)
     if isinstance(output, (str, Path)):
-        write_atomically(data, output)
+        write_atomically(data, output, overwrite=overwrite)
     else:
         output.write(data)
     levering = document["leveringen"][0]

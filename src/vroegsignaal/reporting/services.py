@@ -357,7 +357,15 @@ def export_monitor_figures(user, municipality, output: IO[bytes], *, fmt: str, r
 
 
 def export_ddas(
-    municipality, start: dt.date, end: dt.date, output, *, user=None, request=None, supplier=None
+    municipality,
+    start: dt.date,
+    end: dt.date,
+    output,
+    *,
+    user=None,
+    request=None,
+    supplier=None,
+    overwrite: bool = True,
 ):
     """Write the period's signals and cases in the DDAS v0.9 exchange model to ``output`` (path or stream).
 
@@ -368,7 +376,14 @@ def export_ddas(
     """
     from . import ddas
 
-    summary = ddas.export(municipality, start, end, output, supplier=supplier or ddas.SUPPLIER_CODE)
+    summary = ddas.export(
+        municipality,
+        start,
+        end,
+        output,
+        supplier=supplier or ddas.SUPPLIER_CODE,
+        overwrite=overwrite,
+    )
     record(
         user, AuditAction.EXPORT, municipality, purpose="DDAS-export", request=request,
         details={

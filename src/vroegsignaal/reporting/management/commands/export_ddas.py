@@ -62,7 +62,12 @@ class Command(BaseCommand):
         try:
             with at_the_command_line("export_ddas", options["output"]):
                 summary = services.export_ddas(
-                    municipality, start, end, options["output"], supplier=options["leverancier"]
+                    municipality,
+                    start,
+                    end,
+                    options["output"],
+                    supplier=options["leverancier"],
+                    overwrite=options["overschrijven"],
                 )
         except DdasExportInvalid as exc:
             raise CommandError(f"{exc} Er is geen bestand geschreven.")

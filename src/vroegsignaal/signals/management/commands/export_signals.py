@@ -19,7 +19,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import output_problem, reason, shown
+from vroegsignaal.paths import output_problem, put_in_place, reason, shown
 from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.signals import exports
 
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 count = exports.export_signals(
                     stream, municipality=municipality, status=options["status"], fmt=fmt
                 )
-            os.replace(temporary, output)
+            put_in_place(temporary, output, overwrite=options["overschrijven"])
         except OSError as exc:
             raise CommandError(f"Kan {shown(output)} niet schrijven: {reason(exc)}.")
         finally:
