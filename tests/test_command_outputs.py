@@ -281,6 +281,7 @@ CHECKED_IN = {
     "export_signals": "vroegsignaal.signals.management.commands.export_signals",
     "export_ddas": "vroegsignaal.reporting.management.commands.export_ddas",
     "backup": "vroegsignaal.privacy.backup",
+    "dumpdata": "vroegsignaal.privacy.management.commands.dumpdata",
 }
 
 

@@ -15,7 +15,8 @@ audited).
 
 ``--output`` is checked as the exports' is (``paths.output_problem``): never
 the database or a folder of the system's own, an existing file only with
-``--overschrijven``.
+``--overschrijven``; the file is written under a temporary name and then
+given its own (``paths.put_in_place``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 
 from django.core.management.base import CommandError
 from django.core.management.commands import dumpdata
 
-from vroegsignaal.paths import output_problem
+from vroegsignaal.paths import output_problem, put_in_place, reason, shown
 from vroegsignaal.privacy.keys import encrypted_fields, installed_models
 
 # Configuration and registers: no person, no secret, no processing of anyone's data. A model that
@@ -209,7 +211,28 @@ class Command(dumpdata.Command):
                 problem = output_problem(path, overwrite=options["overschrijven"])
                 if problem:
                     raise CommandError(problem)
+        output = options.get("output")
+        if not output:
+            try:
+                return super().handle(*app_labels, **options)
+            except CommandError as error:
+                raise CommandError(in_dutch(str(error))) from None
+        # Written beside it under a temporary name with the same extension (it decides the
+        # compression), then given its name whole: never half a file, never over one that
+        # appeared meanwhile without --overschrijven (paths.put_in_place).
+        folder, name = os.path.split(output)
+        temporary = os.path.join(folder, f".deel-{secrets.token_hex(4)}-{name}")
         try:
-            return super().handle(*app_labels, **options)
+            super().handle(*app_labels, **{**options, "output": temporary})
+            put_in_place(
+                written_file(temporary), written_file(output), overwrite=options["overschrijven"]
+            )
         except CommandError as error:
             raise CommandError(in_dutch(str(error))) from None
+        except OSError as error:
+            raise CommandError(
+                f"Kan {shown(written_file(output))} niet schrijven: {reason(error)}."
+            ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(written_file(temporary))
