@@ -43,7 +43,7 @@ class RotationReport:
 
 def values_phrase(count: int) -> str:
     """``1 waarde``, ``3 waarden``: how the key commands count stored values (Dutch, as they print)."""
-    return f"{count} {'waarde' if count == 1 else 'waarden'}"
+    return f"{count:,} {'waarde' if count == 1 else 'waarden'}".replace(",", ".")
 
 
 def installed_models() -> list[type[models.Model]]:
@@ -73,7 +73,11 @@ def _stale_tokens(model: type[models.Model], column: models.Field, using: str) -
 
 
 def _rotate_column(
-    model: type[models.Model], column: models.Field, batch_size: int, using: str
+    model: type[models.Model],
+    column: models.Field,
+    batch_size: int,
+    using: str,
+    batch_done: Callable[[int], None] | None = None,
 ) -> int:
     done, last_pk = 0, None
     while True:
@@ -99,6 +103,8 @@ def _rotate_column(
             )
         done += len(rows)
         last_pk = pks[-1]
+        if batch_done is not None:
+            batch_done(len(rows))
 
 
 def rotate_keys(
@@ -108,12 +114,15 @@ def rotate_keys(
     models_to_check: Iterable[type[models.Model]] | None = None,
     using: str = DEFAULT_DB_ALIAS,
     progress: Callable[[str, int], None] | None = None,
+    working: Callable[[str, int, int], None] | None = None,
 ) -> RotationReport:
     """Re-encrypt every encrypted value not under the current key; idempotent.
 
     ``dry_run`` only counts. Values whose key is no longer configured make the
     run stop with a :class:`~.crypto.DecryptionError`: put that key back.
-    ``progress(label, count)`` is called as each model is done (a long run shows it goes on).
+    ``progress(label, count)`` is called as each model is done (a long run shows it goes on), and
+    ``working(label, done, total)`` after each batch of a model with values to re-encrypt: the
+    persons of a big municipality take a minute.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -123,14 +132,28 @@ def rotate_keys(
         if not columns:
             continue
         count = 0
+        label = model._meta.label_lower
+        total = (
+            sum(_stale_tokens(model, column, using).count() for column in columns)
+            if working is not None and not dry_run
+            else 0
+        )
+
+        def batch_done(rows: int, label: str = label, total: int = total) -> None:
+            nonlocal count
+            count += rows
+            working(label, count, total)
+
         for column in columns:
             if dry_run:
                 count += _stale_tokens(model, column, using).count()
+            elif total:
+                _rotate_column(model, column, batch_size, using, batch_done)
             else:
                 count += _rotate_column(model, column, batch_size, using)
-        report.counts[model._meta.label_lower] = count
+        report.counts[label] = count
         if progress is not None:
-            progress(model._meta.label_lower, count)
+            progress(label, count)
     if not dry_run:
         from .audit import record
         from .models import AuditAction

@@ -123,6 +123,38 @@ def test_rotate_keys_reports_each_model_as_it_is_done(rows_under_old_key):
     assert seen == [("privacy_tests.sample", 14)]
 
 
+def test_rotate_keys_says_how_far_a_model_is_after_each_batch(rows_under_old_key):
+    """A million persons took 54 s with no output between "Huidige sleutel" and their line."""
+    seen = []
+    with override_settings(ENCRYPTION_KEYS=f"{NEW},{OLD}"):
+        report = keys.rotate_keys(
+            batch_size=3,
+            models_to_check=[rows_under_old_key],
+            working=lambda *now: seen.append(now),
+        )
+    # 7 names and 7 birth dates (the empty row has none): batches of 3 per column.
+    assert seen == [("privacy_tests.sample", done, 14) for done in (3, 6, 7, 10, 13, 14)]
+    assert report.counts == {"privacy_tests.sample": 14}
+
+
+def test_rotate_keys_command_prints_the_progress_of_a_long_model(
+    rows_under_old_key, only_sample_model, monkeypatch
+):
+    from vroegsignaal.privacy.management.commands import rotate_keys as command
+
+    monkeypatch.setattr(command, "WORKING_EVERY_SECONDS", 0)
+    out = StringIO()
+    with override_settings(ENCRYPTION_KEYS=f"{NEW},{OLD}"):
+        call_command("rotate_keys", "--batch-size", "5", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[1:5] == [
+        "privacy_tests.sample: 5 van 14 waarden…",
+        "privacy_tests.sample: 7 van 14 waarden…",
+        "privacy_tests.sample: 12 van 14 waarden…",
+        "privacy_tests.sample: 14 waarden opnieuw versleuteld",
+    ]
+
+
 def test_rotate_keys_command_points_to_check_keys_for_the_old_key(
     rows_under_old_key, only_sample_model
 ):

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.privacy.crypto import DecryptionError, current_key_id
 from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, rotate_keys, values_phrase
+
+WORKING_EVERY_SECONDS = 10  # how often a long model's progress is said
+
+
+def _dutch(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 class Command(BaseCommand):
@@ -32,8 +40,19 @@ class Command(BaseCommand):
             self.stdout.write(f"{label}: {values_phrase(count)} {verb}")
             self.stdout.flush()
 
+        last_shown = time.monotonic()
+
+        def working(label: str, done: int, total: int) -> None:  # within a model, every 10 s
+            nonlocal last_shown
+            if done < total and time.monotonic() - last_shown >= WORKING_EVERY_SECONDS:
+                last_shown = time.monotonic()
+                self.stdout.write(f"{label}: {_dutch(done)} van {values_phrase(total)}…")
+                self.stdout.flush()
+
         try:
-            report = rotate_keys(batch_size=batch_size, dry_run=dry_run, progress=progress)
+            report = rotate_keys(
+                batch_size=batch_size, dry_run=dry_run, progress=progress, working=working
+            )
         except DecryptionError as exc:
             raise CommandError(
                 f"{exc} Wat al klaar was, blijft opnieuw versleuteld; draai daarna opnieuw."
