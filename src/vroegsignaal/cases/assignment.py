@@ -12,7 +12,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals import services as signal_services
 
 from .models import Case
-from .shared import _lock, _note_assignment, _refuse_if_closed
+from .shared import _lock, _lock_with_signal, _note_assignment, _refuse_if_closed
 
 
 def _check_assignment(municipality_id: int, team, worker) -> tuple:
@@ -33,7 +33,7 @@ def _check_assignment(municipality_id: int, team, worker) -> tuple:
 def assign(case: Case | int, user, *, team=None, worker=None) -> Case:
     """Give an open case to a team and/or a worker of that team."""
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_with_signal(case)  # the signal gets the team too: its lock first
         _refuse_if_closed(locked)
         team, worker = _check_assignment(locked.municipality_id, team, worker)
         if team is None:
@@ -82,6 +82,8 @@ def take_case(case: Case | int, user) -> Case:
                     "Alleen een hulpverlener van het wijkteam van deze zaak kan de zaak zelf oppakken."
                 )
             )
+        if locked.worker_id == user.pk:
+            return locked  # already theirs (a double-click): nothing to record
         if locked.worker_id is not None:
             raise ValidationError(_("Deze zaak heeft al een hulpverlener."))
         locked.worker = user

@@ -36,6 +36,7 @@ from .shared import (
     _refresh_due,
     _refuse_future,
     _refuse_if_closed,
+    _sent_twice_since,
 )
 
 # The history's notes the services write themselves (besides contact kinds and outcomes).
@@ -84,6 +85,11 @@ def log_contact_attempt(
             raise ValidationError(
                 {"on": _("Een contactpoging kan niet vóór het oppakken van het signaal liggen.")}
             )
+        # A double-click: the case lock made this request wait for its twin; that one is it.
+        if (
+            twin := _attempt_sent_twice(locked, user, kind, reached, on, part_of_day, note)
+        ) is not None:
+            return twin
         attempt = ContactAttempt.objects.create(
             case=locked,
             kind=kind,
@@ -117,6 +123,20 @@ def log_contact_attempt(
             details={"soort": kind.value, "bereikt": reached},
         )
     return attempt
+
+
+def _attempt_sent_twice(
+    case: Case, user, kind: str, reached: bool, on: dt.date, part_of_day: str, note: str
+) -> ContactAttempt | None:
+    """The same attempt the same user recorded on this case a moment ago, if any."""
+    actor = _actor(user)
+    if actor is None:
+        return None
+    recent = ContactAttempt.objects.filter(
+        case=case, actor=actor, kind=kind, reached=reached, date=on, part_of_day=part_of_day,
+        created_at__gte=_sent_twice_since(),
+    ).order_by("-pk")  # fmt: skip
+    return next((attempt for attempt in recent if attempt.note == note), None)  # note: encrypted
 
 
 def record_offer(
@@ -187,6 +207,12 @@ def add_note(case: Case | int, user, text: str) -> CaseNote:
         raise ValidationError({"text": _("Een notitie mag niet leeg zijn.")})
     with transaction.atomic():
         locked = _lock(case)
+        if _actor(user) is not None:  # a double-click: the same note of a moment ago is this one
+            recent = CaseNote.objects.filter(
+                case=locked, author=_actor(user), created_at__gte=_sent_twice_since()
+            ).order_by("-pk")
+            if (twin := next((n for n in recent if n.text == text), None)) is not None:
+                return twin
         note = CaseNote.objects.create(case=locked, text=text, author=_actor(user))
         record(user, AuditAction.CREATE, locked, purpose="notitie bij zaak")
     return note

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals import services as signal_services
-from vroegsignaal.signals.models import Signal
+from vroegsignaal.signals.models import Signal, SignalStatus, SignalStatusChange
+from vroegsignaal.signals.workflow import InvalidTransition as SignalTransition
 
 from . import deadlines
 from .anonymising import anonymise_cases, cases_to_anonymise
@@ -52,7 +53,15 @@ from .outreach import (
     make_letter,
     save_letter_template,
 )
-from .shared import _actor, _lock, _move, _refresh_due, _refuse_future, _today
+from .shared import (
+    _actor,
+    _lock_with_signal,
+    _move,
+    _refresh_due,
+    _refuse_future,
+    _sent_twice_since,
+    _today,
+)
 
 __all__ = [
     "add_note",
@@ -155,6 +164,30 @@ def pick_up_signal(
     and/or ``worker`` assign the case at once.
     """
     picked_up_on = _today(on)
+    try:
+        return _pick_up(signal, user, team, worker, picked_up_on)
+    except SignalTransition as refused:
+        # A double-click: the signal lock made this request wait for its twin, whose case it is.
+        if (twin := _picked_up_twice(signal, user, team, worker, refused)) is None:
+            raise
+        return twin
+
+
+def _picked_up_twice(signal, user, team, worker, refused: SignalTransition) -> Case | None:
+    """The case the same user opened for this signal a moment ago, with the same team/worker."""
+    actor = _actor(user)
+    if actor is None or refused.current != SignalStatus.OPGEPAKT:
+        return None
+    return Case.objects.filter(
+        signal_id=getattr(signal, "pk", signal),
+        picked_up_by=actor,
+        created_at__gte=_sent_twice_since(),
+        team_id=worker.team_id if worker is not None else getattr(team, "pk", None),
+        worker_id=getattr(worker, "pk", None),
+    ).first()
+
+
+def _pick_up(signal: Signal | int, user, team, worker, picked_up_on: dt.date) -> Case:
     with transaction.atomic():
         locked_signal = signal_services.pick_up_signal(
             signal, actor=user
@@ -203,9 +236,27 @@ def mark_not_picked_up(
     if reason not in NotPickedUpReason.values:
         raise ValidationError(_("Kies een reden waarom het signaal niet wordt opgepakt."))
     reason = NotPickedUpReason(reason)
-    with transaction.atomic():
-        declined = signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
-        on_signal_not_picked_up(declined.pk)
+    try:
+        with transaction.atomic():
+            declined = signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
+            on_signal_not_picked_up(declined.pk)
+    except SignalTransition as refused:
+        # A double-click: the signal lock made this request wait for its twin, which declined it.
+        signal_id = getattr(signal, "pk", signal)
+        twin = (
+            _actor(user) is not None
+            and refused.current == SignalStatus.NIET_OPGEPAKT
+            and SignalStatusChange.objects.filter(
+                signal_id=signal_id,
+                to_status=SignalStatus.NIET_OPGEPAKT,
+                actor=_actor(user),
+                note=reason.value,
+                changed_at__gte=_sent_twice_since(),
+            ).exists()
+        )
+        if not twin:
+            raise
+        return Signal.objects.get(pk=signal_id)
     return declined
 
 
@@ -218,7 +269,7 @@ def close_case(
     closed_on = _today(on)
     _refuse_future(closed_on)
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_with_signal(case)  # the signal closes too: its lock first, as evaluation
         if closed_on < locked.picked_up_on:
             raise ValidationError(
                 {
@@ -227,6 +278,8 @@ def close_case(
                     )
                 }
             )
+        if _closed_twice(locked, user, outcome, closed_on):
+            return locked  # a double-click: its twin closed the case while this one waited
         _move(locked, CaseStatus.AFGESLOTEN, actor=user, on=closed_on, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on
@@ -242,3 +295,18 @@ def close_case(
         )
         on_case_closed(locked.pk)
     return locked
+
+
+def _closed_twice(case: Case, user, outcome: str, closed_on: dt.date) -> bool:
+    """Whether the same user closed this locked case a moment ago with the same result."""
+    return (
+        case.is_closed
+        and _actor(user) is not None
+        and (case.outcome, case.closed_on) == (outcome, closed_on)
+        and CaseStatusChange.objects.filter(
+            case=case,
+            to_status=CaseStatus.AFGESLOTEN,
+            actor=_actor(user),
+            changed_at__gte=_sent_twice_since(),
+        ).exists()
+    )

@@ -34,8 +34,32 @@ def _actor(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+# Two identical requests of one user this close together are one act sent twice (a
+# double-click, a form sent again), not two: the second finds what the first recorded.
+SENT_TWICE_WITHIN = dt.timedelta(seconds=10)
+
+
+def _sent_twice_since() -> dt.datetime:
+    """The moment after which an identical record of the same user is this request's twin."""
+    return timezone.now() - SENT_TWICE_WITHIN
+
+
 def _lock(case: Case | int) -> Case:
     return Case.objects.select_for_update().get(pk=getattr(case, "pk", case))
+
+
+def _lock_with_signal(case: Case | int) -> Case:
+    """Lock the case's signal, then the case, for a change that writes both (closing, assigning).
+
+    The evaluation takes them in that order (it updates the signal, then gives its case the
+    crisis deadline), as does the pick-up; the other order deadlocks with it, and PostgreSQL
+    aborts one of the two."""
+    from vroegsignaal.signals.models import Signal
+
+    case_id = getattr(case, "pk", case)
+    signal_id = Case.objects.filter(pk=case_id).values_list("signal_id", flat=True).get()
+    list(Signal.objects.select_for_update().filter(pk=signal_id).values_list("pk", flat=True))
+    return _lock(case_id)
 
 
 def _move(case: Case, target: str, *, actor, on: dt.date, note: str = "") -> None:

@@ -242,7 +242,9 @@ def snapshot(municipality: Municipality, *, through: dt.date | None = None) -> i
     now = timezone.now()
     written = 0
     with transaction.atomic():
-        Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+        # FOR NO KEY UPDATE: new cases and feedback of the municipality (their foreign-key
+        # checks) need not wait for the snapshot, as with evaluation's lock (signals app).
+        Municipality.objects.select_for_update(no_key=True).filter(pk=municipality.pk).first()
         fresh = compute(municipality, through=through)
         people, names = inhabitants(municipality)
         months = {key[0] for key in fresh}

@@ -32,6 +32,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from vroegsignaal.households import bulk
 from vroegsignaal.households.models import Household
@@ -51,6 +52,7 @@ from .tray_management import (
     TRAY_FIELDS,
     TRAY_NAME_MAX_LENGTH,
     TrayChange,
+    _lock_municipality,
     _municipality,
     create_tray,
     delete_tray,
@@ -158,7 +160,7 @@ def set_rules(
 
     Also gives the municipality its default trays if it has none yet.
     """
-    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    _lock_municipality(municipality.pk)
     ensure_default_trays(municipality)
     current = current_rules(municipality)
     if current is not None and current.values() == values:
@@ -173,7 +175,13 @@ def set_rules(
     return rule_set, True
 
 
-def change_rules(municipality: Municipality, changes: dict, *, actor) -> tuple[RuleSet, bool]:
+# ``change_rules(shown_version=...)`` when the caller showed no version (no check).
+ANY_VERSION = -1
+
+
+def change_rules(
+    municipality: Municipality, changes: dict, *, actor, shown_version: int | None = ANY_VERSION
+) -> tuple[RuleSet, bool]:
     """A coordinator (or beheerder) changes some of the municipality's rules.
 
     ``changes`` holds only the rules that change (names as in
@@ -181,6 +189,11 @@ def change_rules(municipality: Municipality, changes: dict, *, actor) -> tuple[R
     ``ValueError`` (Dutch message) for invalid values and ``PermissionDenied``
     for anyone but the municipality's coordinator or a beheerder. A change is
     a new version and is audited; signals keep the version that raised them.
+
+    ``shown_version`` is the version the user's page showed (``None``: none yet). It is
+    compared under the municipality's lock, where the new version is decided: a colleague
+    who saved at the same moment made another version meanwhile, and saving this page's
+    values over it would silently undo theirs (``ValueError``, Dutch).
     """
     role = getattr(actor, "role", None)
     allowed = role == Role.BEHEERDER or (
@@ -190,10 +203,22 @@ def change_rules(municipality: Municipality, changes: dict, *, actor) -> tuple[R
         raise PermissionDenied(
             "Alleen de coördinator van deze gemeente wijzigt haar signaalregels."
         )
-    current = current_rules(municipality)
-    base = (current.values() if current else RuleValues()).as_dict()
-    values = validate_rule_values({**base, **dict(changes)})
     with transaction.atomic():
+        # The base and the check are read under the lock set_rules takes again: two changes
+        # of one municipality's rules are made one after the other, each on the one before.
+        _lock_municipality(municipality.pk)
+        current = current_rules(municipality)
+        in_force = getattr(current, "version", None)
+        if shown_version != ANY_VERSION and shown_version != in_force:
+            raise ValueError(
+                gettext(
+                    "Iemand anders heeft de regels zojuist gewijzigd (nu versie %(version)s); uw "
+                    "wijziging is niet opgeslagen. Open de pagina opnieuw en kijk uw wijzigingen na."
+                )
+                % {"version": in_force or "—"}
+            )
+        base = (current.values() if current else RuleValues()).as_dict()
+        values = validate_rule_values({**base, **dict(changes)})
         rule_set, created = set_rules(municipality, values, actor=actor)
         if created:
             before = base
@@ -288,7 +313,7 @@ def evaluate(
     received_on = received_on or today
     clock = _Clock()
     with transaction.atomic():
-        Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+        _lock_municipality(municipality.pk)
         rule_set = current_rules(municipality) or set_rules(municipality, RuleValues())[0]
         rules = rule_set.values()
         conditions = trays.tray_conditions(ensure_default_trays(municipality))

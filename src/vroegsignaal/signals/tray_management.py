@@ -92,9 +92,16 @@ def _require_tray_coordinator(actor, municipality_id: int) -> None:
 
 
 def _lock_municipality(municipality_id: int) -> None:
-    """Tray changes and evaluations of one municipality wait for each other (evaluation
-    reads the trays once and writes their ids without a database constraint)."""
-    Municipality.objects.select_for_update().filter(pk=municipality_id).first()
+    """Tray changes, rule changes and evaluations of one municipality wait for each other
+    (evaluation reads the trays and rules once and writes their ids without a database
+    constraint).
+
+    ``no_key``: PostgreSQL's ``FOR NO KEY UPDATE``, which still excludes the others but not
+    the foreign-key checks of rows that refer to the municipality. A plain ``FOR UPDATE``
+    made every pick-up (a new case refers to its municipality) wait at its commit for a
+    running evaluation — while holding its signal, which that evaluation may then wait
+    for: a deadlock, and one of the two aborted."""
+    Municipality.objects.select_for_update(no_key=True).filter(pk=municipality_id).first()
 
 
 def _euro(value: int) -> str:

@@ -52,7 +52,10 @@ def rules(request):
         if form.is_valid():
             try:
                 rule_set, created = services.change_rules(
-                    municipality, form.changes(), actor=request.user
+                    municipality,
+                    form.changes(),
+                    actor=request.user,
+                    shown_version=form.cleaned_data["version"],
                 )
             except ValueError as error:  # the form checks the same ranges; this is the last word
                 form.add_error(None, str(error))
