@@ -184,6 +184,51 @@ def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
             {"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"},
             "vroegsignaal: EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er één op true.",
         ),
+        # A password with a bare / leaves its tail in the database name: refused without repeating it.
+        (
+            {
+                "DATABASE_URL": "postgres://vroegsignaal:ge@heim/wachtwoord@db.example:5432/vroegsignaal"
+            },
+            "vroegsignaal: DATABASE_URL: de databasenaam bevat @ of /; staat er een @ / : of % niet "
+            "%-gecodeerd in het wachtwoord (@ is %40, / is %2F, : is %3A, % is %25)?",
+        ),
+        # Three slashes is a path relative to wherever the process started.
+        (
+            {"DATABASE_URL": "sqlite:///var/lib/vroegsignaal/vroegsignaal.sqlite3"},
+            "vroegsignaal: DATABASE_URL: een SQLite-database hoort bij een absoluut pad, met vier "
+            "schuine strepen: sqlite:////var/lib/vroegsignaal/vroegsignaal.sqlite3 "
+            "(niet sqlite:///var/lib/vroegsignaal/vroegsignaal.sqlite3).",
+        ),
+        (
+            {"LOG_LEVEL": "verbose"},
+            "vroegsignaal: LOG_LEVEL moet DEBUG, INFO, WARNING, ERROR of CRITICAL zijn, niet 'VERBOSE' "
+            "(bijvoorbeeld LOG_LEVEL=INFO).",
+        ),
+        (
+            {"TASK_BACKEND": "django_tasks_dv.DatabaseBackend"},
+            "vroegsignaal: TASK_BACKEND: 'django_tasks_dv.DatabaseBackend' is geen bestaande backend "
+            "(module.Klasse); laat TASK_BACKEND weg voor django_tasks_db.DatabaseBackend.",
+        ),
+        (
+            {"EMAIL_BACKEND": "django.core.mail.backends.smpt.EmailBackend"},
+            "vroegsignaal: EMAIL_BACKEND: 'django.core.mail.backends.smpt.EmailBackend' is geen "
+            "bestaande backend (module.Klasse); laat EMAIL_BACKEND weg voor "
+            "django.core.mail.backends.smtp.EmailBackend (SMTP).",
+        ),
+        (
+            {"AXES_FAILURE_LIMIT": "0"},
+            "vroegsignaal: AXES_FAILURE_LIMIT moet ten minste 1 zijn, niet 0 "
+            "(bijvoorbeeld AXES_FAILURE_LIMIT=5).",
+        ),
+        (
+            {"SESSION_IDLE_TIMEOUT": "-5"},
+            "vroegsignaal: SESSION_IDLE_TIMEOUT moet ten minste 60 zijn, niet -5 "
+            "(bijvoorbeeld SESSION_IDLE_TIMEOUT=900).",
+        ),
+        (
+            {"EMAIL_PORT": "70000"},
+            "vroegsignaal: EMAIL_PORT moet van 1 tot en met 65535 zijn, niet 70000",
+        ),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
 )
@@ -202,6 +247,26 @@ def test_production_refuses_a_missing_or_malformed_setting_naming_it(tmp_path, c
     for secret in ("geheim", env.get("SECRET_KEY"), env.get("VROEGSIGNAAL_BLIND_INDEX_KEY")):
         if secret:
             assert secret not in result.stderr  # never a secret's value
+
+
+def test_a_log_level_in_small_letters_and_the_limits_themselves_are_accepted(tmp_path):
+    env = production_env(
+        tmp_path,
+        LOG_LEVEL="warning",
+        AXES_FAILURE_LIMIT="1",
+        SESSION_IDLE_TIMEOUT="60",
+        EMAIL_PORT="65535",
+        API_REQUESTS_PER_MINUTE="0",
+        DATABASE_CONN_MAX_AGE="0",
+    )
+    code = (
+        "from django.conf import settings as s; import logging; "
+        "print(s.LOG_LEVEL, logging.getLevelName(logging.getLogger().level), s.AXES_FAILURE_LIMIT, "
+        "s.SESSION_IDLE_TIMEOUT, s.EMAIL_PORT, s.API_REQUESTS_PER_MINUTE)"
+    )
+    result = run_cli(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "WARNING WARNING 1 60 65535 0"
 
 
 def test_a_data_folder_that_cannot_be_made_or_a_missing_shared_folder_stops_the_start(tmp_path):

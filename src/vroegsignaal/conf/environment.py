@@ -69,14 +69,33 @@ def env_bool(name: str, default: bool, help: str, *, demo=_SAME) -> bool:
     raise ImproperlyConfigured(f"{name} moet true of false zijn, niet '{value}'.")
 
 
-def env_int(name: str, default: int, help: str) -> int:
+def env_int(
+    name: str, default: int, help: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A whole number; with ``minimum``/``maximum`` one outside them is refused, naming the setting.
+
+    ``SESSION_IDLE_TIMEOUT=-5`` would log everyone out at once, ``AXES_FAILURE_LIMIT=0`` lock every
+    account: refused at start-up rather than found by the users.
+    """
     value = env(name, str(default), help)
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(
             f"{name} moet een geheel getal zijn, niet '{value}' (bijvoorbeeld {name}={default})."
         ) from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        limits = (
+            f"ten minste {minimum}"
+            if maximum is None
+            else f"ten hoogste {maximum}"
+            if minimum is None
+            else f"van {minimum} tot en met {maximum}"
+        )
+        raise ImproperlyConfigured(
+            f"{name} moet {limits} zijn, niet {number} (bijvoorbeeld {name}={default})."
+        )
+    return number
 
 
 def env_list(name: str, default: str, help: str, *, demo=_SAME) -> list[str]:

@@ -7,6 +7,7 @@ allows built-in keys and plain HTTP on localhost and says so on every page.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 from pathlib import Path
@@ -33,13 +34,15 @@ if MODE not in {"production", "demo"}:
     raise ImproperlyConfigured("VROEGSIGNAAL_MODE moet 'production' of 'demo' zijn.")
 DEMO_MODE = MODE == "demo"
 
+# Absolute (a relative one is taken from the folder the process starts in), so that the default
+# DATABASE_URL below is an absolute SQLite path, as a given one must be.
 DATA_DIR = Path(
     env(
         "VROEGSIGNAAL_DATA_DIR",
         str(PROJECT_DIR / "var"),
         "Folder for the SQLite database and other local state.",
     )
-)
+).absolute()
 INCOMING_DIR = env(
     "VROEGSIGNAAL_INCOMING_DIR",
     "",
@@ -148,6 +151,25 @@ def _database(url: str, conn_max_age: int) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL: '{scheme}' wordt niet ondersteund; {form}.")
     if not database.get("NAME") or database["NAME"] == ":memory:":
         raise ImproperlyConfigured(f"DATABASE_URL noemt geen database: {form}.")
+    if database["ENGINE"] == "django.db.backends.postgresql" and any(
+        mark in str(database["NAME"]) for mark in "@/"
+    ):
+        # A password with a bare / or @ leaves part of it in the database name, which the
+        # "database not reachable" message would then show: refuse it without repeating it.
+        raise ImproperlyConfigured(
+            "DATABASE_URL: de databasenaam bevat @ of /; staat er een @ / : of % niet %-gecodeerd in "
+            f"het wachtwoord (@ is %40, / is %2F, : is %3A, % is %25)? {form}."
+        )
+    if (
+        database["ENGINE"] == "django.db.backends.sqlite3"
+        and not Path(database["NAME"]).is_absolute()
+    ):
+        # sqlite:///var/lib/… is the relative path var/lib/… (three slashes): a database in whatever
+        # folder a process was started in, and a new empty one for a command run from elsewhere.
+        raise ImproperlyConfigured(
+            "DATABASE_URL: een SQLite-database hoort bij een absoluut pad, met vier schuine strepen: "
+            f"sqlite:////var/lib/vroegsignaal/vroegsignaal.sqlite3 (niet sqlite:///{database['NAME']})."
+        )
     return database
 
 
@@ -156,10 +178,12 @@ DATABASES = {
         env(
             "DATABASE_URL",
             f"sqlite:///{DATA_DIR / 'vroegsignaal.sqlite3'}",
-            "Database URL; SQLite in var/ by default, `postgres://…` in production.",
+            "Database URL: `postgres://user:password@host:5432/name` in production (`@ / : %` in the "
+            "password %-encoded); by default SQLite in the data folder. A SQLite path is absolute: "
+            "`sqlite:////path/to/file.sqlite3` (four slashes).",
         ),
         conn_max_age=env_int(
-            "DATABASE_CONN_MAX_AGE", 60, "Seconds a database connection is reused."
+            "DATABASE_CONN_MAX_AGE", 60, "Seconds a database connection is reused.", minimum=0
         ),
     )
 }
@@ -304,10 +328,13 @@ LOGOUT_REDIRECT_URL = "two_factor:login"
 
 # django-axes: lock the account (not the IP) after repeated failures, password or TOTP.
 AXES_FAILURE_LIMIT = env_int(
-    "AXES_FAILURE_LIMIT", 5, "Failed log-in attempts (password or TOTP) before lock-out."
+    "AXES_FAILURE_LIMIT",
+    5,
+    "Failed log-in attempts (password or TOTP) before lock-out.",
+    minimum=1,
 )
 AXES_COOLOFF_TIME = env_int(
-    "AXES_COOLOFF_HOURS", 1, "Hours an account stays locked after too many failures."
+    "AXES_COOLOFF_HOURS", 1, "Hours an account stays locked after too many failures.", minimum=1
 )
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
@@ -320,10 +347,13 @@ TWO_FACTOR_REMEMBER_COOKIE_AGE = None
 
 # --- sessions and cookies --------------------------------------------------
 SESSION_IDLE_TIMEOUT = env_int(
-    "SESSION_IDLE_TIMEOUT", 15 * 60, "Seconds of inactivity after which a user is logged out."
+    "SESSION_IDLE_TIMEOUT",
+    15 * 60,
+    "Seconds of inactivity after which a user is logged out.",
+    minimum=60,
 )
 SESSION_COOKIE_AGE = env_int(
-    "SESSION_MAX_AGE", 10 * 60 * 60, "Seconds a session lives at most, active or not."
+    "SESSION_MAX_AGE", 10 * 60 * 60, "Seconds a session lives at most, active or not.", minimum=60
 )
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -380,11 +410,13 @@ MAX_DELIVERY_BYTES = env_int(
     "MAX_DELIVERY_BYTES",
     1024 * 1024 * 1024,
     "Largest delivery file accepted (BESTAND_TE_GROOT), in bytes.",
+    minimum=1,
 )
 DELIVERY_STALLED_AFTER = env_int(
     "DELIVERY_STALLED_AFTER",
     15 * 60,
     "Seconds without progress after which a delivery being processed counts as stalled and may be processed again.",
+    minimum=60,
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -464,11 +496,13 @@ API_REQUESTS_PER_MINUTE = env_int(
     "API_REQUESTS_PER_MINUTE",
     600,
     "API requests per minute per API key (429 beyond it); 0: no limit.",
+    minimum=0,
 )
 API_DELIVERIES_PER_HOUR = env_int(
     "API_DELIVERIES_PER_HOUR",
     120,
     "New deliveries per hour per API key (429 beyond it); 0: no limit.",
+    minimum=0,
 )
 # Failed API-key attempts (wrong, revoked or missing key) per client address (REMOTE_ADDR) in
 # the window; beyond it the address gets 429 for every API request until the oldest failure
@@ -486,27 +520,62 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+
+def _backend(name: str, path: str | None, default: str) -> str:
+    """A backend's dotted path whose module exists; a typo stops the start in one line naming the setting.
+
+    Otherwise TASK_BACKEND stops every command with a traceback, and EMAIL_BACKEND is found only when
+    the first notice cannot be sent. Only the module is looked for (nothing is imported beyond its
+    parent packages): a module that cannot be examined here is left to Django.
+    """
+    module = (path or "").rpartition(".")[0]
+    try:
+        found = bool(module) and importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        found = False
+    except Exception:  # noqa: BLE001 - a parent package that fails to import here: Django will say
+        found = True
+    if not found:
+        raise ImproperlyConfigured(
+            f"{name}: '{path}' is geen bestaande backend (module.Klasse); laat {name} weg voor "
+            f"{default}."
+        )
+    return path
+
+
 # --- background work -------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": env(
+        "BACKEND": _backend(
             "TASK_BACKEND",
+            env(
+                "TASK_BACKEND",
+                "django_tasks_db.DatabaseBackend",
+                "django-tasks backend; the database backend needs `vroegsignaal db_worker` running.",
+            ),
             "django_tasks_db.DatabaseBackend",
-            "django-tasks backend; the database backend needs `vroegsignaal db_worker` running.",
         )
     }
 }
 
 # --- mail ------------------------------------------------------------------
-EMAIL_BACKEND = env(
+EMAIL_BACKEND = _backend(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend",
-    "Django mail backend.",
-    demo="django.core.mail.backends.console.EmailBackend",
+    env(
+        "EMAIL_BACKEND",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "Django mail backend.",
+        demo="django.core.mail.backends.console.EmailBackend",
+    ),
+    "django.core.mail.backends.smtp.EmailBackend (SMTP)",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
 EMAIL_PORT = env_int(
-    "EMAIL_PORT", 25, "SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`)."
+    "EMAIL_PORT",
+    25,
+    "SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`).",
+    minimum=1,
+    maximum=65535,
 )
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user name; empty: no log-in.")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password (with `EMAIL_HOST_USER`).")
@@ -517,7 +586,7 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er één op true."
     )
 # Without a timeout a mail server that does not answer holds a worker's task (or a request) for ever.
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, "Seconds to wait for the SMTP server.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, "Seconds to wait for the SMTP server.", minimum=1)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "vroegsignaal@localhost", "Sender of notices.")
 PORTAL_URL = env(
     "PORTAL_URL",
@@ -550,6 +619,13 @@ if PORTAL_URL:
         )
 
 # --- logging: no personal data, ever ----------------------------------------
+LOG_LEVEL = (env("LOG_LEVEL", "INFO", "Log level of the root logger.") or "INFO").strip().upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    # logging.config would stop every process with a traceback ("Unable to configure root logger").
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL moet DEBUG, INFO, WARNING, ERROR of CRITICAL zijn, niet '{LOG_LEVEL}' "
+        "(bijvoorbeeld LOG_LEVEL=INFO)."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -571,7 +647,7 @@ LOGGING = {
     },
     "root": {
         "handlers": ["console"],
-        "level": env("LOG_LEVEL", "INFO", "Log level of the root logger."),
+        "level": LOG_LEVEL,
     },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

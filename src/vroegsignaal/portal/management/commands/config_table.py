@@ -4,7 +4,7 @@ from vroegsignaal.conf.environment import REGISTRY
 
 # Defaults that are paths on the machine that generated the table.
 _PATH_DEFAULTS = {
-    "DATABASE_URL": "sqlite:///var/vroegsignaal.sqlite3",
+    "DATABASE_URL": "sqlite:////…/var/vroegsignaal.sqlite3",
     "VROEGSIGNAAL_DATA_DIR": "var/",
     "STATIC_ROOT": "var/static",
 }
