@@ -1621,6 +1621,8 @@ NOT_FORMS: dict[str, str] = {
         "a download: answers a POST as a GET and reads no body (its parameters: FILTERS)",
     ),  # fmt: skip
     "favicon": "a redirect to the icon",
+    "portal:session": "keeps the session (the idle time-out's warning): reads no body; its tests are "
+    "portal/tests/test_session_time_out.py",
     "admin:index": "the admin's start page: reads no body",
     "admin:app_list": "an app's page in the admin: reads no body",
     "admin:view_on_site": "a redirect to the object on the site",

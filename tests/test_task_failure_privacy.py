@@ -117,6 +117,9 @@ def test_the_filter_keeps_the_record_and_the_class_only():
     logger.addHandler(handler)
     logger.addFilter(ExceptionClassOnly())
     logger.propagate = False
+    # Its own level: a command run earlier in this process may have left the root at WARNING
+    # (commands log warnings only), which would drop the INFO record below.
+    logger.setLevel(logging.DEBUG)
     try:
         try:
             raise IntegrityError(MESSAGE)
@@ -131,6 +134,7 @@ def test_the_filter_keeps_the_record_and_the_class_only():
         logger.removeHandler(handler)
         logger.propagate = True
         logger.filters.clear()
+        logger.setLevel(logging.NOTSET)
 
     text = formatted(records)
     assert SECRET not in text

@@ -528,6 +528,7 @@ NOT_PAGES = {
     "feedback_api:feedback-list": "API",
     "reporting:map_geojson": "the map's areas (GeoJSON), drawn on reporting:map",
     "intake:status": "htmx fragment of intake:detail, checked there",
+    "portal:session": "the idle time-out's seconds left (JSON), asked by session.js on every page",
     # Downloads: files, not pages.
     "reporting:tray_export": "download (CSV/XLSX)",
     "reporting:signals_export": "download (CSV/XLSX)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -10,6 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .session import LAST_SEEN, STATUS_PATH
 
 # Paths that work without a verified second factor: logging in, enrolling,
 # static files, the health check and the API (which uses API keys).
@@ -50,9 +54,14 @@ class LanguageMiddleware:
 
 
 class IdleTimeoutMiddleware:
-    """Log a user out after ``SESSION_IDLE_TIMEOUT`` seconds without a request."""
+    """Log a user out after ``SESSION_IDLE_TIMEOUT`` seconds without a request.
 
-    key = "vroegsignaal_last_seen"
+    The page warns before (``portal/session.js``, :mod:`.session`); asking how much time is left
+    is no request that counts. After the time-out the log-in page says why and leads back to the
+    page the user was on (``next``; a form posted then is lost, so the page it was posted from).
+    """
+
+    key = LAST_SEEN
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,11 +70,33 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(self.key)
+            asking = request.path_info == STATUS_PATH and request.method in ("GET", "HEAD")
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                back = _page_to_return_to(request)
                 logout(request)
-                return redirect(f"{reverse('two_factor:login')}?verlopen=1")
-            request.session[self.key] = now
+                if request.path_info == STATUS_PATH:
+                    return self.get_response(request)  # it answers 0 seconds for a logged-out user
+                query = urlencode({"verlopen": 1, **({"next": back} if back else {})})
+                return redirect(f"{reverse('two_factor:login')}?{query}")
+            if not asking:
+                request.session[self.key] = now
         return self.get_response(request)
+
+
+def _page_to_return_to(request) -> str:
+    """The page to log back in to: the one asked for, or for a form posted after the time-out the
+    page it was posted from (its address without a query, when it is one of ours)."""
+    if request.path_info.startswith(OPEN_PREFIXES):
+        return ""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    path = urlsplit(referer).path
+    return "" if path.startswith(OPEN_PREFIXES) else path
 
 
 class RequireTwoFactorMiddleware:

@@ -6,13 +6,15 @@ from two_factor.views import (
     SetupCompleteView,
 )
 
-from . import auth_views, views
+from . import auth_views, session, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # session.STATUS_PATH: how long the session has left (GET), keep it (POST)
+    path("account/sessie/", session.status, name="session"),
     path("mfa/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
 ]
 

@@ -1,6 +1,8 @@
 """Template tags every page of the portal may use."""
 
 from django import template
+from django.contrib.messages import constants
+from django.forms import BaseForm, BaseFormSet
 from django.http import QueryDict
 
 register = template.Library()
@@ -20,3 +22,24 @@ def without_param(query: str, key: str) -> str:
     params = QueryDict(query, mutable=True)
     params.pop(key, None)
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def page_has_errors(context) -> bool:
+    """Whether the page shows a form that was not accepted, or a message of level error: its title then
+    starts with "Fout:" (WCAG 2.4.2, 3.3.1), the first thing a screen reader says of a page. Every form
+    or formset in the context that the view checked counts (a filter form nobody checked does not), so
+    that a page with several forms needs nothing of its own."""
+    for value in context.flatten().values():
+        if isinstance(value, BaseForm | BaseFormSet) and value._errors and not value.is_valid():
+            return True
+    messages = context.get("messages")
+    return bool(messages) and any(m.level >= constants.ERROR for m in messages)
+
+
+@register.filter
+def error_links(form) -> list[dict]:
+    """A form's field errors as links to their fields (portal/_error_summary.html), for any form."""
+    from vroegsignaal.portal.forms import ErrorSummary
+
+    return ErrorSummary.error_links(form)

@@ -47,6 +47,22 @@ const watchTableBoxes = (root) => {
   });
 };
 
+// What the last action did takes the focus when the page opens: the summary of a form's errors
+// (portal/_error_summary.html), else the messages (portal/base.html). A screen reader then says it and
+// the next Tab goes on from there. The summary's autofocus does this without script, but a browser
+// skips autofocus when the address has a #fragment (a form that posts to "…#section"), and a live region
+// that is already in the page as it loads is not read out. On "load", after the browser has gone to the
+// fragment (which takes the focus to its target, or away from the summary).
+const focusOutcome = () => {
+  const outcome = document.querySelector(".error-summary") || document.getElementById("meldingen");
+  if (!outcome || outcome.contains(document.activeElement)) return;
+  const active = document.activeElement;
+  if (active && active !== document.body && active.id !== "main" && !active.hasAttribute("autofocus")) return;
+  outcome.focus();
+};
+
+window.addEventListener("load", focusOutcome);
+
 document.addEventListener("DOMContentLoaded", () => {
   // Confirm irreversible actions: <form data-confirm="…">.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
@@ -73,5 +89,13 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// Content htmx puts in the page (a delivery's report once it is processed).
-document.addEventListener("htmx:load", (event) => watchTableBoxes(event.target));
+// Content htmx puts in the page (a delivery's report once it is processed). What it says of itself in
+// data-announce (the delivery's outcome) goes to the page's live region (#aankondiging, portal/base.html),
+// which is there from the start: a screen reader reads a change in it, not a region that is new.
+document.addEventListener("htmx:load", (event) => {
+  watchTableBoxes(event.target);
+  const region = document.getElementById("aankondiging");
+  if (event.target === document.body || !region || !event.target.dataset) return;
+  const text = event.target.dataset.announce;
+  if (text) region.textContent = text;
+});
