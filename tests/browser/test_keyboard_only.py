@@ -258,3 +258,27 @@ def test_the_column_mapping_table_has_a_caption(page, live_server, creditor):
     page.goto(f"{live_server.url}/leveringen/kolommen/")
     caption = page.locator("table.mapping-table > caption")
     assert caption.inner_text() == "Uw kolomnamen en het veld dat elke kolom bevat"
+
+
+def test_after_filtering_a_tray_the_focus_is_on_the_number_of_signals_found(
+    page,
+    live_server,
+    team_case,
+    world,  # noqa: F811
+):
+    """The page reloaded at its top and nothing said what the filter found."""
+    coordinator, _, _ = team_case
+    signal = make_signal(world)
+    log_in(
+        page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default")
+    )
+    page.goto(f"{live_server.url}/signalen/werkbakjes/{signal.tray_id}/")
+    page.get_by_role("button", name="Filteren").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    found = focus_after_load(page, "resultaat")
+    assert found["id"] == "resultaat" and found["text"].startswith("1 signaal")
+    # Not after any other way to the page: a link followed keeps the browser's own start.
+    page.goto(f"{live_server.url}/signalen/werkbakjes/{signal.tray_id}/")
+    page.wait_for_load_state("load")
+    assert focused(page)["id"] != "resultaat"

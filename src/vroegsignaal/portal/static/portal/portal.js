@@ -63,6 +63,26 @@ const focusOutcome = () => {
 
 window.addEventListener("load", focusOutcome);
 
+// A filter form (GET, <form data-results="id">) reloads the page at its top, and nothing says what it
+// found: after it, the count of results (the element with that id) takes the focus, so a screen reader
+// reads it ("12 signalen") and Tab goes on to the results. Only on the page the form was sent from, and
+// not over an error summary.
+const RESULTS = "vroegsignaal-resultaat";
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.results) {
+    sessionStorage.setItem(RESULTS, JSON.stringify({ path: location.pathname, id: form.dataset.results }));
+  }
+});
+window.addEventListener("load", () => {
+  const wanted = sessionStorage.getItem(RESULTS);
+  if (!wanted) return;
+  sessionStorage.removeItem(RESULTS);
+  const { path, id } = JSON.parse(wanted);
+  const target = path === location.pathname && document.getElementById(id);
+  if (target && !document.querySelector(".error-summary")) target.focus();
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   // Confirm irreversible actions: <form data-confirm="…">.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
