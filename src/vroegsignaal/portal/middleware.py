@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -53,12 +54,19 @@ class LanguageMiddleware:
         return response
 
 
+# A request the page makes by itself (htmx polling a delivery's progress) carries this header: it
+# is no activity, or a page left open would never be logged out.
+POLL_HEADER = "X-Vroegsignaal-Poll"
+
+
 class IdleTimeoutMiddleware:
     """Log a user out after ``SESSION_IDLE_TIMEOUT`` seconds without a request.
 
-    The page warns before (``portal/session.js``, :mod:`.session`); asking how much time is left
-    is no request that counts. After the time-out the log-in page says why and leads back to the
-    page the user was on (``next``; a form posted then is lost, so the page it was posted from).
+    The page warns before (``portal/session.js``, :mod:`.session`); asking how much time is left,
+    or polling (:data:`POLL_HEADER`), is no request that counts. After the time-out the log-in
+    page says why and leads back to the page the user was on (``next``; a form posted then is
+    lost, so the page it was posted from). An htmx request gets ``HX-Redirect`` to it, so the whole
+    page goes there instead of the log-in page taking the fragment's place.
     """
 
     key = LAST_SEEN
@@ -70,32 +78,41 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(self.key)
-            asking = request.path_info == STATUS_PATH and request.method in ("GET", "HEAD")
+            asking = (
+                request.path_info == STATUS_PATH and request.method in ("GET", "HEAD")
+            ) or request.headers.get(POLL_HEADER) == "1"
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 back = _page_to_return_to(request)
                 logout(request)
                 if request.path_info == STATUS_PATH:
                     return self.get_response(request)  # it answers 0 seconds for a logged-out user
                 query = urlencode({"verlopen": 1, **({"next": back} if back else {})})
-                return redirect(f"{reverse('two_factor:login')}?{query}")
+                login = f"{reverse('two_factor:login')}?{query}"
+                if request.headers.get("HX-Request") == "true":
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = login
+                    return response
+                return redirect(login)
             if not asking:
                 request.session[self.key] = now
         return self.get_response(request)
 
 
 def _page_to_return_to(request) -> str:
-    """The page to log back in to: the one asked for, or for a form posted after the time-out the
-    page it was posted from (its address without a query, when it is one of ours)."""
+    """The page to log back in to: the one asked for, or for a form posted after the time-out (or
+    a fragment htmx asked for) the page it came from (its address without a query, when it is one
+    of ours)."""
     if request.path_info.startswith(OPEN_PREFIXES):
         return ""
-    if request.method in ("GET", "HEAD"):
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method in ("GET", "HEAD") and not htmx:
         return request.get_full_path()
-    referer = request.headers.get("Referer", "")
-    if not referer or not url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    came_from = request.headers.get("HX-Current-URL" if htmx else "Referer", "")
+    if not came_from or not url_has_allowed_host_and_scheme(
+        came_from, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return ""
-    path = urlsplit(referer).path
+    path = urlsplit(came_from).path
     return "" if path.startswith(OPEN_PREFIXES) else path
 
 

@@ -118,3 +118,29 @@ def test_a_user_still_setting_up_the_second_factor_has_time_left_too(client):
     """The time-out logs them out as well; a 0 opened "U bent uitgelogd" on the enrolment page."""
     client.force_login(UserFactory())  # a password, no second factor yet
     assert client.get(STATUS_PATH).json()["seconden"] > TIMEOUT - 5
+
+
+def test_a_page_polling_by_itself_is_no_activity(user_in):
+    """A delivery page polls its progress every second (every 30 while it waits for a worker):
+    left open, it kept the session for ever."""
+    _idle_for(user_in, 600)
+    before = _last_seen(user_in)
+    user_in.get("/", HTTP_X_VROEGSIGNAAL_POLL="1", HTTP_HX_REQUEST="true")
+    assert _last_seen(user_in) == before
+    user_in.get("/", HTTP_HX_REQUEST="true")  # htmx on a user's click is activity
+    assert _last_seen(user_in) > before
+
+
+def test_an_htmx_request_after_the_time_out_takes_the_whole_page_to_the_log_in(user_in):
+    """Not the log-in page in the place of the fragment: HX-Redirect, back to the page itself."""
+    _idle_for(user_in, TIMEOUT + 5)
+    response = user_in.get(
+        "/leveringen/12/status/",
+        HTTP_X_VROEGSIGNAAL_POLL="1",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/leveringen/12/",
+    )
+    assert response.status_code == 204
+    location = urlsplit(response["HX-Redirect"])
+    assert location.path == "/account/login/"
+    assert parse_qs(location.query) == {"verlopen": ["1"], "next": ["/leveringen/12/"]}
