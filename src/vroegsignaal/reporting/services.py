@@ -228,7 +228,7 @@ class BulkResult:
             lines.append((
                 "warning",
                 ngettext(
-                    "Zaak %(cases)s heeft geen wijkteam: wijs er een toe, anders ziet geen hulpverlener hem.",
+                    "Zaak %(cases)s heeft geen wijkteam: wijs er een toe, anders ziet geen hulpverlener ze.",
                     "Zaken %(cases)s hebben geen wijkteam: wijs er een toe, anders ziet geen hulpverlener ze.",
                     lone,
                 ) % {"cases": ", ".join(str(i) for i in self.without_team)},

@@ -8,7 +8,7 @@ evaluation. Example::
     meervoudig: 2 schuldeisers binnen 100 dagen
     Achterstand bij Energie Noord van € 210 sinds 10 maart 2026
     Achterstand bij Zorgverzekeraar Zuid van € 1.234,56 sinds 3 februari 2026
-    schuldverschuiving: Achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; nieuwe achterstand bij Energie Noord (€ 210) sinds 10 maart
+    schuldverschuiving: achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; nieuwe achterstand bij Energie Noord (€ 210) sinds 10 maart
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def creditor_lines(arrears: Sequence[dict]) -> list[str]:
 
 def swap_sentence(swap: dict, reference_date: dt.date) -> str:
     return (
-        f"Achterstand bij {swap['cleared_creditor_name']} ({euros(swap['cleared_amount_cents'])}) "
+        f"achterstand bij {swap['cleared_creditor_name']} ({euros(swap['cleared_amount_cents'])}) "
         f"opgelost op {_short(swap['cleared_on'], reference_date)}; "
         f"nieuwe achterstand bij {swap['new_creditor_name']} ({euros(swap['new_amount_cents'])}) "
         f"sinds {_short(swap['start_date'], reference_date)}"
@@ -522,7 +522,7 @@ def _swap_parts(
 
     named = named.with_columns(
         pl.concat_str(
-            pl.lit("schuldverschuiving: Achterstand bij "),
+            pl.lit("schuldverschuiving: achterstand bij "),
             mapped("cleared_creditor_name", str),
             pl.lit(" ("),
             _euros_expr(pl.col("cleared_amount_cents")),

@@ -47,7 +47,7 @@ def test_swap_is_described_with_both_creditors_amounts_and_dates():
         "new_amount_cents": 21_000, "start_date": dt.date(2026, 3, 10),
     }  # fmt: skip
     assert swap_sentence(swap, R) == (
-        "Achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; "
+        "achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; "
         "nieuwe achterstand bij Energie Noord (€ 210) sinds 10 maart"
     )
 

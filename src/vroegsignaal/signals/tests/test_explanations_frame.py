@@ -346,7 +346,7 @@ def test_the_fixed_example_has_everything_the_property_checks():
     text = explain_frame(*_a_crisis_with_many_swaps()).get_column("explanation").to_list()[0]
     assert "crisis: dreigende ontruiming bij" in text and "contact uiterlijk 25 maart 2026" in text
     assert "herhaald: eerder signaal tot en met 1 december 2025" in text
-    assert text.count("schuldverschuiving: Achterstand bij") == SWAPS_SHOWN
+    assert text.count("schuldverschuiving: achterstand bij") == SWAPS_SHOWN
     assert text.endswith("schuldverschuiving: en nog 2 keer")
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
     help = (
         "Maakt een gecontroleerde reservekopie van de hele database terwijl het systeem draait "
         "(SQLite: online backup; PostgreSQL: pg_dump). De kopie bevat alle persoonsgegevens "
-        "(versleuteld waar de velden dat zijn) en wordt in de auditlog vastgelegd, met de "
+        "(versleuteld waar de velden dat zijn) en wordt in het auditlog vastgelegd, met de "
         "gebruiker van het besturingssysteem en het bestand. De database zelf en haar bestanden "
         "(-wal, -shm, -journal) zijn nooit het doel."
     )
