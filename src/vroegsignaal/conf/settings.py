@@ -340,6 +340,15 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_VERBOSE = False
+# axes keeps the posted form of every failed attempt; never what was typed as a password or code
+# (it masks only fields named "password", and the log-in wizard's are prefixed).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "auth-password",
+    "token-otp_token",
+    "backup-otp_token",
+]
 
 OTP_TOTP_ISSUER = "Vroegsignaal"
 TWO_FACTOR_PATCH_ADMIN = False

@@ -13,14 +13,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
 from django.forms.fields import InvalidJSONInput
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.portal.adminbase import THIRD_PARTY_APPS, refuse_crafted_ticks
 from vroegsignaal.portal.forms import NameLengthChecked
 
-from .models import Covenant, Creditor, Municipality, Team, User
+from .models import Covenant, Creditor, Municipality, Role, Team, User
 from .services import generate_one_time_password
 
 
@@ -65,8 +67,58 @@ class CreditorAdmin(NoDeleteAdmin):
     ordering = ["name"]
 
 
+class CovenantForm(forms.ModelForm):
+    """A period that ends before it starts, or overlaps another of the same pair, is refused here
+    as ``load_config`` refuses it (two covenants of one pair at once make routing ambiguous)."""
+
+    class Meta:
+        model = Covenant
+        fields = [
+            "creditor",
+            "municipality",
+            "valid_from",
+            "valid_until",
+            "collection_pause_days",
+            "bsn_allowed",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        creditor, municipality = cleaned.get("creditor"), cleaned.get("municipality")
+        valid_from, valid_until = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if valid_from and valid_until and valid_until < valid_from:
+            self.add_error(
+                "valid_until", _("De einddatum ligt vóór de begindatum van het convenant.")
+            )
+            return cleaned
+        if not (creditor and municipality and valid_from):
+            return cleaned
+        others = Covenant.objects.filter(creditor=creditor, municipality=municipality)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        for other in others.order_by("valid_from"):
+            starts_before_other_ends = other.valid_until is None or valid_from <= other.valid_until
+            ends_after_other_starts = valid_until is None or other.valid_from <= valid_until
+            if starts_before_other_ends and ends_after_other_starts:
+                until = (
+                    _("tot en met %(date)s") % {"date": date_format(other.valid_until, "j F Y")}
+                    if other.valid_until
+                    else _("zonder einddatum")
+                )
+                raise forms.ValidationError(
+                    _(
+                        "Deze schuldeiser heeft al een convenant met deze gemeente in die periode "
+                        "(vanaf %(from)s, %(until)s). Geef het andere convenant eerst "
+                        "een einddatum vóór de nieuwe begindatum."
+                    )
+                    % {"from": date_format(other.valid_from, "j F Y"), "until": until}
+                )
+        return cleaned
+
+
 @admin.register(Covenant)
 class CovenantAdmin(NoDeleteAdmin):
+    form = CovenantForm
     list_display = [
         "creditor",
         "municipality",
@@ -111,7 +163,75 @@ class TeamAdmin(NoDeleteAdmin):
     ordering = ["municipality__name", "name"]
 
 
-class UserAddForm(forms.ModelForm):
+class TeamChoiceField(forms.ModelChoiceField):
+    """Teams of different municipalities may share a name: the choice says whose it is."""
+
+    def label_from_instance(self, team: Team) -> str:
+        return f"{team.name} — {team.municipality}"
+
+
+class UserOrganisationChecks:
+    """What ``User.clean`` leaves to the form: the choices the beheerder made that contradict each other.
+
+    A hulpverlener's municipality is their team's: a different one chosen beside the team is
+    refused (it was silently replaced by the team's). A beheerder belongs to no organisation,
+    as ``create_user`` says. A user name that differs from another only in capitals is refused
+    (one person, two accounts), as Django's own user creation form does.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "team" in self.fields:  # the label names the municipality: one query, not one per team
+            self.fields["team"].queryset = self.fields["team"].queryset.select_related(
+                "municipality"
+            )
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and "username" in self.changed_data:  # an existing pair can still be edited
+            others = User.objects.filter(username__iexact=username)
+            if self.instance.pk:
+                others = others.exclude(pk=self.instance.pk)
+            other = others.first()
+            if other is not None:
+                raise forms.ValidationError(
+                    _("Er is al een gebruiker %(username)s; kies een andere gebruikersnaam.")
+                    % {"username": other.username},
+                    code="unique",
+                )
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        role, team = cleaned.get("role"), cleaned.get("team")
+        municipality = cleaned.get("municipality")
+        if (
+            role == Role.HULPVERLENER
+            and team
+            and municipality
+            and municipality != team.municipality
+        ):
+            self.add_error(
+                "municipality",
+                _(
+                    "Wijkteam %(team)s hoort bij %(team_municipality)s, niet bij %(municipality)s. "
+                    "Kies die gemeente of laat de gemeente leeg."
+                )
+                % {
+                    "team": team.name,
+                    "team_municipality": team.municipality,
+                    "municipality": municipality,
+                },
+            )
+        if role == Role.BEHEERDER and municipality:
+            self.add_error(
+                "municipality",
+                _("Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser."),
+            )
+        return cleaned
+
+
+class UserAddForm(UserOrganisationChecks, forms.ModelForm):
     class Meta:
         model = User
         fields = [
@@ -124,6 +244,13 @@ class UserAddForm(forms.ModelForm):
             "team",
             "creditor",
         ]
+        field_classes = {"team": TeamChoiceField}
+
+
+class UserChangeForm(UserOrganisationChecks, DjangoUserChangeForm):
+    class Meta(DjangoUserChangeForm.Meta):
+        model = User
+        field_classes = {**DjangoUserChangeForm.Meta.field_classes, "team": TeamChoiceField}
 
 
 class PasswordResetForm(AdminPasswordChangeForm):
@@ -137,6 +264,7 @@ class PasswordResetForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
+    form = UserChangeForm
     change_password_form = PasswordResetForm
     add_fieldsets = [
         (None, {"fields": ["username", "email", "first_name", "last_name"]}),
@@ -195,3 +323,26 @@ class UserAdmin(DjangoUserAdmin):
 
 # This module is read after django-otp's and django-axes's admins (INSTALLED_APPS order).
 refuse_crafted_ticks(admin.site, THIRD_PARTY_APPS)
+
+
+def hide_typed_form_data(site: admin.AdminSite) -> None:
+    """axes's page of a failed log-in shows the form as posted: what people typed in the password
+    field (often nearly their password, or the one of another system). The lock-out counter needs
+    none of it; the beheerder sees the user name, the time, the count and the address."""
+    from axes.models import AccessAttempt
+
+    original = type(site._registry[AccessAttempt])
+
+    class AccessAttemptAdmin(original):
+        def get_fieldsets(self, request, obj=None):
+            return [
+                (name, options)
+                for name, options in super().get_fieldsets(request, obj)
+                if not {"get_data", "post_data"} & set(options["fields"])
+            ]
+
+    site.unregister(AccessAttempt)
+    site.register(AccessAttempt, AccessAttemptAdmin)
+
+
+hide_typed_form_data(admin.site)

@@ -1,0 +1,79 @@
+"""A locked-out user: the beheerder lifts the lock in axes's list, and sees neither there nor in
+the database what was typed in the password field (axes kept the log-in form as posted, with the
+wrong passwords in plain text)."""
+
+from __future__ import annotations
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import Client
+
+from tests.factories import UserFactory
+from vroegsignaal.organisations.models import Role
+from vroegsignaal.organisations.services import create_user
+
+pytestmark = pytest.mark.django_db
+
+TYPED = "Zomer2026-bijna-goed"
+
+
+@pytest.fixture
+def beheerder_client(verified_client):
+    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
+    user.must_change_password = False
+    user.save()
+    return verified_client(user)
+
+
+def _fail_log_in(username: str) -> None:
+    Client().post(
+        "/account/login/",
+        {
+            "login_view-current_step": "auth",
+            "auth-username": username,
+            "auth-password": TYPED,
+        },
+    )
+
+
+def test_a_failed_attempt_keeps_no_typed_password():
+    UserFactory(username="vergeetachtig")
+    _fail_log_in("vergeetachtig")
+    attempt = AccessAttempt.objects.get(username="vergeetachtig")
+    assert TYPED not in attempt.post_data
+
+
+def test_the_beheerder_sees_no_typed_form_data_on_an_attempts_page(beheerder_client):
+    attempt = AccessAttempt.objects.create(
+        username="vergeetachtig",
+        path_info="/account/login/",
+        failures_since_start=5,
+        user_agent="Firefox",
+        ip_address="192.0.2.1",
+        http_accept="*/*",
+        get_data="",
+        post_data=f"auth-username=vergeetachtig\nauth-password={TYPED}",  # kept by an older version
+    )
+    page = beheerder_client.get(f"/beheer/axes/accessattempt/{attempt.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert TYPED not in body
+    assert "vergeetachtig" in body  # what the lock-out is about still shows
+
+
+def test_the_beheerder_lifts_a_lock_out_by_deleting_the_attempt(beheerder_client):
+    attempt = AccessAttempt.objects.create(
+        username="vergeetachtig",
+        path_info="/account/login/",
+        failures_since_start=5,
+        user_agent="Firefox",
+        ip_address="192.0.2.1",
+        http_accept="*/*",
+        get_data="",
+        post_data="",
+    )
+    response = beheerder_client.post(
+        f"/beheer/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
