@@ -346,3 +346,64 @@ def hide_typed_form_data(site: admin.AdminSite) -> None:
 
 
 hide_typed_form_data(admin.site)
+
+
+def audit_log_in_repairs(site: admin.AdminSite) -> None:
+    """Removing a second factor or lifting a lock-out in the admin is recorded in the audit log,
+    as ``changepassword --tweede-factor`` is ("inloggen hersteld"): it decides who can log in
+    again and how, and the user's municipality's privacy officer should see it. Before, only the
+    admin's own history had it. Recorded after the deletion, in its transaction."""
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from vroegsignaal.privacy.services import AuditAction, record
+
+    def second_factor(kind: str):
+        def event(request, device) -> None:
+            record(
+                request.user,
+                AuditAction.DELETE,
+                device.user,
+                purpose="tweede factor verwijderd",
+                request=request,
+                details={"tweede_factor": kind},
+            )
+
+        return event
+
+    def lock_lifted(request, attempt) -> None:
+        user = User.objects.filter(username=attempt.username).first()
+        record(
+            request.user,
+            AuditAction.UPDATE,
+            user,
+            purpose="blokkade opgeheven",
+            request=request,
+            details={"pogingen": attempt.failures_since_start},
+        )
+
+    for model, event in (
+        (TOTPDevice, second_factor("authenticator-app")),
+        (StaticDevice, second_factor("reservecodes")),
+        (AccessAttempt, lock_lifted),
+    ):
+        original = type(site._registry[model])
+
+        class Audited(original):
+            def delete_model(self, request, obj, _event=event):
+                super().delete_model(request, obj)
+                _event(request, obj)
+
+            def delete_queryset(self, request, queryset, _event=event):
+                removed = list(queryset)
+                super().delete_queryset(request, queryset)
+                for obj in removed:
+                    _event(request, obj)
+
+        Audited.__name__ = original.__name__
+        site.unregister(model)
+        site.register(model, Audited)
+
+
+audit_log_in_repairs(admin.site)

@@ -22,6 +22,8 @@ LABELS = {
     "onbekende gebruikersnaam": _("Onbekende gebruikersnaam"),
     "tweede factor onjuist": _("Tweede factor onjuist"),
     "inloggen hersteld": _("Inloggen hersteld (eenmalig wachtwoord via de opdrachtregel)"),
+    "tweede factor verwijderd": _("Tweede factor verwijderd (beheer)"),
+    "blokkade opgeheven": _("Blokkade na mislukte inlogpogingen opgeheven (beheer)"),
     "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
     "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
     "API-sleutel geweigerd": _("API-sleutel geweigerd"),
