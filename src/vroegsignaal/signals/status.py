@@ -38,7 +38,9 @@ def _change_status(
 ) -> Signal:
     signal_id = getattr(signal, "pk", signal)
     with transaction.atomic():
-        locked = Signal.objects.select_for_update().get(pk=signal_id)
+        locked = Signal.objects.select_for_update().filter(pk=signal_id).first()
+        if locked is None:  # purged while the page showed it (a retention run at that moment)
+            raise workflow.SignalGone()
         workflow.check(locked.status, target)
         previous = locked.status
         now = timezone.now()

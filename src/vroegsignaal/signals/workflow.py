@@ -50,6 +50,21 @@ class InvalidTransition(Exception):
         self.current, self.target = current, target
 
 
+class SignalGone(InvalidTransition):
+    """The signal was deleted (retention: a signal never picked up, past its term) while the
+    user's page still showed it: said as a refused change, not a server error."""
+
+    def __init__(self):
+        Exception.__init__(
+            self,
+            _(
+                "Dit signaal bestaat niet meer: het was nooit opgepakt en is na de bewaartermijn "
+                "verwijderd."
+            ),
+        )
+        self.current, self.target = "", ""
+
+
 def check(current: str, target: str) -> None:
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(current, target)
