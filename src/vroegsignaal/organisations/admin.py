@@ -8,18 +8,33 @@ superuser status and per-user permissions are not offered (a role decides,
 
 from __future__ import annotations
 
+import json
+import re
+
+from axes.helpers import get_cool_off
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
-from django.forms.fields import InvalidJSONInput
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from vroegsignaal.portal.adminbase import THIRD_PARTY_APPS, refuse_crafted_ticks
+from vroegsignaal.portal.adminbase import (
+    THIRD_PARTY_APPS,
+    ArticleAdmin,
+    refuse_crafted_ticks,
+    use_article,
+)
 from vroegsignaal.portal.forms import NameLengthChecked
 
 from .models import Covenant, Creditor, Municipality, Role, Team, User
@@ -36,7 +51,7 @@ admin.site.site_title = _("Vroegsignaal — beheer")
 admin.site.index_title = _("Beheer van het platform")
 
 
-class NoDeleteAdmin(admin.ModelAdmin):
+class NoDeleteAdmin(ArticleAdmin):
     """Organisations are referred to by deliveries, signals and the audit log: never deleted."""
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -118,6 +133,7 @@ class CovenantForm(forms.ModelForm):
 
 @admin.register(Covenant)
 class CovenantAdmin(NoDeleteAdmin):
+    article = "het"
     form = CovenantForm
     list_display = [
         "creditor",
@@ -133,29 +149,119 @@ class CovenantAdmin(NoDeleteAdmin):
     ordering = ["municipality__name", "creditor__name"]
 
 
-class CodesField(forms.JSONField):
-    """Django's JSON field, with a number longer than ``int()`` reads (``json.loads`` raises a
-    plain ``ValueError`` for it, not the ``JSONDecodeError`` Django catches) refused as any
-    other text that is no JSON, instead of a 500."""
+CBS_CODE = re.compile(r"^(WK|BU)\d{4,14}$")
+
+
+class NeighbourhoodCodesField(forms.Field):
+    """A team's wijken and buurten as CBS codes, one a line or separated by commas or spaces
+    (stored as the JSON list it was). Lower case is read as upper case, a code given twice once."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 40, "spellcheck": "false"})
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return "\n".join(str(code) for code in value)
+        return value
 
     def to_python(self, value):
-        try:
-            return super().to_python(value)
-        except ValueError:
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        text = (value or "").strip()
+        if text.startswith("["):  # the JSON list this field asked for before
+            try:
+                value = json.loads(text)
+            except ValueError:  # JSONDecodeError, and a number longer than int() reads
+                raise forms.ValidationError(
+                    _("Geef de codes één per regel of gescheiden door komma's."), code="invalid"
+                )
+            if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                raise forms.ValidationError(
+                    _("Geef de codes één per regel of gescheiden door komma's."), code="invalid"
+                )
+            text = "\n".join(value)
+        codes = []
+        for code in re.split(r"[\s,;]+", text):
+            code = code.strip().upper()
+            if code and code not in codes:
+                codes.append(code)
+        return codes
+
+    def validate(self, value):
+        """A text that is no wijk or buurt code is refused without repeating it (it may be
+        anything typed in the wrong field: a BSN, a name)."""
+        super().validate(value)
+        if any(not CBS_CODE.match(code) for code in value):
             raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"value": value}
+                _(
+                    "Een code is een wijkcode (WK) of buurtcode (BU) met cijfers, "
+                    "zoals WK036301 of BU03630101."
+                ),
+                code="invalid",
             )
 
-    def bound_data(self, data, initial):
-        try:
-            return super().bound_data(data, initial)
-        except ValueError:
-            return InvalidJSONInput(data)
+    def has_changed(self, initial, data):
+        return (initial or []) != self.to_python(data)
+
+
+class TeamForm(forms.ModelForm):
+    """The codes are checked against the register: a wijk or buurt of another municipality is
+    refused by the model (``Team.clean``), one the register does not know here, by name. A code
+    the team already had stays allowed, and before the municipality's register is imported only
+    the codes' form is checked (configuration may precede the register)."""
+
+    neighbourhood_codes = NeighbourhoodCodesField(
+        label=_("wijken en buurten"),
+        required=False,
+        help_text=_(
+            "De CBS-codes van de wijken (WK…) en buurten (BU…) van het team, één per regel of "
+            "gescheiden door komma's, zoals WK036301. Leeg: het team heeft geen eigen gebied."
+        ),
+    )
+
+    class Meta:
+        model = Team
+        fields = [
+            "municipality",
+            "code",
+            "name",
+            "neighbourhood_codes",
+            "phone",
+            "email",
+            "visiting_address",
+        ]
+
+    def clean(self):
+        from vroegsignaal.registry.models import Neighbourhood
+
+        cleaned = super().clean()
+        codes, municipality = cleaned.get("neighbourhood_codes"), cleaned.get("municipality")
+        if not codes or municipality is None:
+            return cleaned
+        register = Neighbourhood.objects.filter(municipality=municipality)
+        if not register.exists():  # not imported yet: the model checks the codes' form only
+            return cleaned
+        known = set(register.filter(code__in=codes).values_list("code", flat=True))
+        kept = set(self.instance.neighbourhood_codes or []) if self.instance.pk else set()
+        own = re.compile(rf"^(WK|BU){re.escape(municipality.code)}\d+$")
+        # A code of another municipality is the model's error (Team.clean): named once, there.
+        unknown = [c for c in codes if c not in known and c not in kept and own.match(c)]
+        if unknown:
+            self.add_error(
+                "neighbourhood_codes",
+                ngettext(
+                    "%(codes)s staat niet in het register van %(municipality)s.",
+                    "%(codes)s staan niet in het register van %(municipality)s.",
+                    len(unknown),
+                )
+                % {"codes": ", ".join(unknown), "municipality": municipality.name},
+            )
+        return cleaned
 
 
 @admin.register(Team)
 class TeamAdmin(NoDeleteAdmin):
-    formfield_overrides = {models.JSONField: {"form_class": CodesField}}
+    article = "het"
+    form = TeamForm
     list_display = ["code", "name", "municipality", "phone", "email"]
     list_filter = ["municipality"]
     search_fields = ["code", "name"]
@@ -253,6 +359,15 @@ class UserChangeForm(UserOrganisationChecks, DjangoUserChangeForm):
         field_classes = {**DjangoUserChangeForm.Meta.field_classes, "team": TeamChoiceField}
 
 
+def lock_outs(attempts):
+    """The attempts that lock their user out now, as axes decides: the failure limit reached
+    within the cool-off period (an older row no longer counts)."""
+    return attempts.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=timezone.now() - get_cool_off(),
+    )
+
+
 class PasswordResetForm(AdminPasswordChangeForm):
     """A password the beheerder sets is a temporary one: the user chooses their own next."""
 
@@ -281,14 +396,24 @@ class UserAdmin(DjangoUserAdmin):
                     "password",
                     "is_active",
                     "must_change_password",
+                    "second_factor",
+                    "lock_out",
                     "last_login",
                     "date_joined",
                 ]
             },
         ),
     ]
-    readonly_fields = ["last_login", "date_joined"]
-    list_display = ["username", "role", "organisation", "is_active", "last_login"]
+    readonly_fields = ["second_factor", "lock_out", "last_login", "date_joined"]
+    list_display = [
+        "username",
+        "role",
+        "organisation",
+        "is_active",
+        "has_second_factor",
+        "is_locked_out",
+        "last_login",
+    ]
     list_filter = ["role", "is_active", "municipality"]
     search_fields = ["username", "email", "first_name", "last_name"]
     list_select_related = ["municipality", "team", "creditor"]
@@ -298,6 +423,109 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("organisatie"))
     def organisation(self, user: User):
         return user.organisation or "—"
+
+    def get_queryset(self, request):
+        """The list's columns of second factor and lock-out: two subqueries, not two per row."""
+        from axes.models import AccessAttempt
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _has_totp=models.Exists(
+                    TOTPDevice.objects.filter(user=models.OuterRef("pk"), confirmed=True)
+                ),
+                _locked_out=models.Exists(
+                    lock_outs(AccessAttempt.objects.filter(username=models.OuterRef("username")))
+                ),
+            )
+        )
+
+    @admin.display(description=_("tweede factor"), boolean=True, ordering="_has_totp")
+    def has_second_factor(self, user: User) -> bool:
+        return user._has_totp
+
+    @admin.display(description=_("geblokkeerd"), boolean=True, ordering="_locked_out")
+    def is_locked_out(self, user: User) -> bool:
+        return user._locked_out
+
+    @admin.display(description=_("tweede factor"))
+    def second_factor(self, user: User):
+        """What the user logs in with after the password, with the lists where it is removed."""
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if user.pk is None:
+            return "—"
+        totp = TOTPDevice.objects.filter(user=user)
+        reserve = StaticDevice.objects.filter(user=user, token_set__isnull=False)
+        parts = []
+        if totp.filter(confirmed=True).exists():
+            parts.append(_("authenticator-app ingesteld"))
+        elif totp.exists():
+            parts.append(_("authenticator-app nog niet bevestigd"))
+        if reserve.exists():
+            parts.append(_("reservecodes aanwezig"))
+        if not parts:
+            return _(
+                "Niet ingesteld: bij de volgende keer inloggen stelt de gebruiker na het "
+                "wachtwoord een authenticator-app in."
+            )
+        links = [
+            format_html(
+                '<a href="{}?user__id__exact={}">{}</a>',
+                reverse("admin:otp_totp_totpdevice_changelist"),
+                user.pk,
+                _("authenticator-apps"),
+            ),
+            format_html(
+                '<a href="{}?user__id__exact={}">{}</a>',
+                reverse("admin:otp_static_staticdevice_changelist"),
+                user.pk,
+                _("reservecodes"),
+            ),
+        ]
+        return format_html(
+            "{}. {} {}",
+            capfirst(", ".join(str(part) for part in parts)),
+            _("Verwijderen (nieuwe telefoon):"),
+            format_html_join(" · ", "{}", ((link,) for link in links)),
+        )
+
+    @admin.display(description=_("blokkade"))
+    def lock_out(self, user: User):
+        """Whether too many failed attempts lock the user out now, with the list that lifts it."""
+        from axes.models import AccessAttempt
+
+        if user.pk is None:
+            return "—"
+        attempt = (
+            lock_outs(AccessAttempt.objects.filter(username=user.username))
+            .order_by("-attempt_time")
+            .first()
+        )
+        if attempt is None:
+            return _("Niet geblokkeerd.")
+        return format_html(
+            "{} {}",
+            _(
+                "Geblokkeerd na %(count)s mislukte inlogpogingen; de blokkade vervalt vanzelf "
+                "om %(until)s. Direct opheffen:"
+            )
+            % {
+                "count": attempt.failures_since_start,
+                "until": date_format(
+                    timezone.localtime(attempt.attempt_time + get_cool_off()), "j F Y H:i"
+                ),
+            },
+            format_html(
+                '<a href="{}?{}">{}</a>',
+                reverse("admin:axes_accessattempt_changelist"),
+                urlencode({"username": user.username}),
+                _("toegangspogingen"),
+            ),
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -323,6 +551,8 @@ class UserAdmin(DjangoUserAdmin):
 
 # This module is read after django-otp's and django-axes's admins (INSTALLED_APPS order).
 refuse_crafted_ticks(admin.site, THIRD_PARTY_APPS)
+# "Het TOTP-apparaat … is verwijderd", as "het wijkteam" above.
+use_article(admin.site, ("otp_totp.totpdevice", "otp_static.staticdevice"), "het")
 
 
 def hide_typed_form_data(site: admin.AdminSite) -> None:
@@ -346,6 +576,25 @@ def hide_typed_form_data(site: admin.AdminSite) -> None:
 
 
 hide_typed_form_data(admin.site)
+
+
+def access_attempt_title(attempt) -> str:
+    """axes names a row "Attempted Access: 2026-11-29 09:12:03.123456+00:00" in code, out of any
+    catalog's reach; the admin's title, breadcrumbs, delete messages and history show it."""
+    return _("Toegangspoging van %(username)s, %(time)s") % {
+        "username": attempt.username,
+        "time": date_format(timezone.localtime(attempt.attempt_time), "j F Y H:i"),
+    }
+
+
+def name_attempts_in_words() -> None:
+    """The lock-out's page is titled in the admin's language, with the user name the page shows."""
+    from axes.models import AccessAttempt
+
+    AccessAttempt.__str__ = access_attempt_title
+
+
+name_attempts_in_words()
 
 
 def audit_log_in_repairs(site: admin.AdminSite) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .forms import parse_ids
@@ -27,6 +28,46 @@ class TickedRowsAdmin(admin.ModelAdmin):
             )
             return None  # back to the list, with the message
         return super().response_action(request, queryset)
+
+
+class ArticleAdmin(admin.ModelAdmin):
+    """Django's Dutch messages say "De {name} ‘…’ is met succes toegevoegd" of every model. A model
+    whose name takes "het" (het wijkteam, het convenant, het apparaat) sets ``article = "het"`` and
+    its add, change and delete messages say "Het …", and "U kunt het hieronder …" for "… deze …".
+    English messages ("The …") and the others are left as they are."""
+
+    article = "de"
+
+    def message_user(self, request, message, *args, **kwargs):
+        if self.article == "het":
+            message = with_het(message, str(self.opts.verbose_name))
+        return super().message_user(request, message, *args, **kwargs)
+
+
+def with_het(message, verbose_name: str):
+    """``message`` of Django's Dutch catalog about one ``verbose_name`` with "het" for "de"."""
+    text = str(message)
+    start = f"De {verbose_name} "
+    if not text.startswith(start):
+        return message
+    text = f"Het {verbose_name} " + text[len(start) :]
+    text = text.replace(" U kunt deze hieronder ", " U kunt het hieronder ")
+    if isinstance(message, SafeData):  # Django's link to the object: safe still, two words changed
+        return mark_safe(text)  # noqa: S308
+    return text
+
+
+def use_article(site: admin.AdminSite, labels: tuple[str, ...], article: str) -> None:
+    """Register the admins of the models ``labels`` (``app_label.model_name``) of another app again
+    with ``ArticleAdmin`` mixed in, saying ``article``; like ``refuse_crafted_ticks``."""
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.label_lower not in labels:
+            continue
+        original = type(model_admin)
+        site.unregister(model)
+        site.register(
+            model, type(original.__name__, (ArticleAdmin, original), {"article": article})
+        )
 
 
 def refuse_crafted_ticks(site: admin.AdminSite, app_labels: tuple[str, ...]) -> None:
