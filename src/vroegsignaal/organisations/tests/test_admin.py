@@ -6,17 +6,8 @@ import pytest
 
 from tests.factories import CreditorFactory, MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Covenant, Role, User
-from vroegsignaal.organisations.services import create_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
 
 
 def test_a_beheerder_made_by_create_user_manages_the_platform_in_the_admin(beheerder_client):

@@ -9,18 +9,9 @@ import datetime as dt
 import pytest
 
 from tests.factories import CovenantFactory, CreditorFactory, MunicipalityFactory
-from vroegsignaal.organisations.models import Covenant, Role
-from vroegsignaal.organisations.services import create_user
+from vroegsignaal.organisations.models import Covenant
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
 
 
 def _post(client, creditor, municipality, valid_from, valid_until="", url=None):

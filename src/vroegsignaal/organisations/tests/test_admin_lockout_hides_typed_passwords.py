@@ -9,20 +9,11 @@ from axes.models import AccessAttempt
 from django.test import Client
 
 from tests.factories import UserFactory
-from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.services import create_user
+from vroegsignaal.organisations.tests.conftest import locked_out
 
 pytestmark = pytest.mark.django_db
 
 TYPED = "Zomer2026-bijna-goed"
-
-
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
 
 
 def _fail_log_in(username: str) -> None:
@@ -44,15 +35,8 @@ def test_a_failed_attempt_keeps_no_typed_password():
 
 
 def test_the_beheerder_sees_no_typed_form_data_on_an_attempts_page(beheerder_client):
-    attempt = AccessAttempt.objects.create(
-        username="vergeetachtig",
-        path_info="/account/login/",
-        failures_since_start=5,
-        user_agent="Firefox",
-        ip_address="192.0.2.1",
-        http_accept="*/*",
-        get_data="",
-        post_data=f"auth-username=vergeetachtig\nauth-password={TYPED}",  # kept by an older version
+    attempt = locked_out(
+        "vergeetachtig", post_data=f"auth-username=vergeetachtig\nauth-password={TYPED}"
     )
     page = beheerder_client.get(f"/beheer/axes/accessattempt/{attempt.pk}/change/")
     assert page.status_code == 200
@@ -62,16 +46,7 @@ def test_the_beheerder_sees_no_typed_form_data_on_an_attempts_page(beheerder_cli
 
 
 def test_the_beheerder_lifts_a_lock_out_by_deleting_the_attempt(beheerder_client):
-    attempt = AccessAttempt.objects.create(
-        username="vergeetachtig",
-        path_info="/account/login/",
-        failures_since_start=5,
-        user_agent="Firefox",
-        ip_address="192.0.2.1",
-        http_accept="*/*",
-        get_data="",
-        post_data="",
-    )
+    attempt = locked_out("vergeetachtig")
     response = beheerder_client.post(
         f"/beheer/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}
     )

@@ -11,32 +11,14 @@ from axes.models import AccessAttempt
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.services import create_user
+from vroegsignaal.organisations.tests.conftest import locked_out
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
-
-
-@pytest.fixture
 def attempt():
-    attempt = AccessAttempt.objects.create(
-        username="k.jansen",
-        path_info="/account/login/",
-        failures_since_start=5,
-        user_agent="Firefox",
-        ip_address="192.0.2.1",
-        http_accept="*/*",
-        get_data="",
-        post_data="",
-    )
+    attempt = locked_out("k.jansen")
     moment = timezone.make_aware(dt.datetime(2026, 11, 29, 9, 12), timezone.get_default_timezone())
     AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=moment)
     attempt.refresh_from_db()

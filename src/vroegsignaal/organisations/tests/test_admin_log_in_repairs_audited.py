@@ -4,24 +4,15 @@ the user's municipality, as the command line's repair is: only the admin's histo
 from __future__ import annotations
 
 import pytest
-from axes.models import AccessAttempt
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.services import create_user
+from vroegsignaal.organisations.tests.conftest import locked_out
 from vroegsignaal.privacy.models import AuditAction, AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
 
 
 @pytest.fixture
@@ -76,16 +67,7 @@ def test_removing_several_second_factors_from_the_list_records_each(beheerder_cl
 
 
 def test_lifting_a_lock_out_is_in_the_users_audit_trail(beheerder_client, worker):
-    attempt = AccessAttempt.objects.create(
-        username="werker",
-        path_info="/account/login/",
-        failures_since_start=5,
-        user_agent="Firefox",
-        ip_address="192.0.2.1",
-        http_accept="*/*",
-        get_data="",
-        post_data="",
-    )
+    attempt = locked_out("werker")
     beheerder_client.post(f"/beheer/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     [event] = _events("blokkade opgeheven")
     assert (event.action, event.object_id) == (AuditAction.UPDATE, str(worker.pk))

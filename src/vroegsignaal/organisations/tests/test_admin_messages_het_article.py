@@ -9,18 +9,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
-from vroegsignaal.organisations.models import Role, Team
-from vroegsignaal.organisations.services import create_user
+from vroegsignaal.organisations.models import Team
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
 
 
 def _messages(response) -> list[str]:

@@ -7,17 +7,8 @@ import pytest
 
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 from vroegsignaal.organisations.models import Role, User
-from vroegsignaal.organisations.services import create_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
 
 
 def test_a_hulpverlener_in_a_team_of_another_municipality_is_refused(beheerder_client):

@@ -15,31 +15,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import UserFactory
-from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.services import create_user
+from vroegsignaal.organisations.tests.conftest import locked_out
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def beheerder_client(verified_client):
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
-
-
 def _attempt(username: str, failures: int, *, hours_ago: float = 0) -> AccessAttempt:
-    attempt = AccessAttempt.objects.create(
-        username=username,
-        path_info="/account/login/",
-        failures_since_start=failures,
-        user_agent="Firefox",
-        ip_address="192.0.2.1",
-        http_accept="*/*",
-        get_data="",
-        post_data="",
-    )
+    attempt = locked_out(username, failures=failures)
     AccessAttempt.objects.filter(pk=attempt.pk).update(
         attempt_time=timezone.now() - dt.timedelta(hours=hours_ago)
     )
