@@ -32,12 +32,21 @@ from django.utils.translation import ngettext
 from vroegsignaal.portal.adminbase import (
     THIRD_PARTY_APPS,
     ArticleAdmin,
+    extend_admin,
     refuse_crafted_ticks,
     use_article,
 )
 from vroegsignaal.portal.forms import NameLengthChecked
 
-from .models import Covenant, Creditor, Municipality, Role, Team, User
+from .models import (
+    Covenant,
+    Creditor,
+    Municipality,
+    Role,
+    Team,
+    User,
+    foreign_neighbourhood_codes,
+)
 from .services import generate_one_time_password
 
 
@@ -112,9 +121,7 @@ class CovenantForm(forms.ModelForm):
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         for other in others.order_by("valid_from"):
-            starts_before_other_ends = other.valid_until is None or valid_from <= other.valid_until
-            ends_after_other_starts = valid_until is None or other.valid_from <= valid_until
-            if starts_before_other_ends and ends_after_other_starts:
+            if other.overlaps(valid_from, valid_until):
                 until = (
                     _("tot en met %(date)s") % {"date": date_format(other.valid_until, "j F Y")}
                     if other.valid_until
@@ -242,9 +249,9 @@ class TeamForm(forms.ModelForm):
             return cleaned
         known = set(register.filter(code__in=codes).values_list("code", flat=True))
         kept = set(self.instance.neighbourhood_codes or []) if self.instance.pk else set()
-        own = re.compile(rf"^(WK|BU){re.escape(municipality.code)}\d+$")
         # A code of another municipality is the model's error (Team.clean): named once, there.
-        unknown = [c for c in codes if c not in known and c not in kept and own.match(c)]
+        foreign = set(foreign_neighbourhood_codes(codes, municipality.code))
+        unknown = [c for c in codes if c not in known | kept | foreign]
         if unknown:
             self.add_error(
                 "neighbourhood_codes",
@@ -561,9 +568,7 @@ def hide_typed_form_data(site: admin.AdminSite) -> None:
     none of it; the beheerder sees the user name, the time, the count and the address."""
     from axes.models import AccessAttempt
 
-    original = type(site._registry[AccessAttempt])
-
-    class AccessAttemptAdmin(original):
+    class WithoutFormData(admin.ModelAdmin):
         def get_fieldsets(self, request, obj=None):
             return [
                 (name, options)
@@ -571,8 +576,7 @@ def hide_typed_form_data(site: admin.AdminSite) -> None:
                 if not {"get_data", "post_data"} & set(options["fields"])
             ]
 
-    site.unregister(AccessAttempt)
-    site.register(AccessAttempt, AccessAttemptAdmin)
+    extend_admin(site, AccessAttempt, WithoutFormData)
 
 
 hide_typed_form_data(admin.site)
@@ -637,9 +641,8 @@ def audit_log_in_repairs(site: admin.AdminSite) -> None:
         (StaticDevice, second_factor("reservecodes")),
         (AccessAttempt, lock_lifted),
     ):
-        original = type(site._registry[model])
 
-        class Audited(original):
+        class Audited(admin.ModelAdmin):
             def delete_model(self, request, obj, _event=event):
                 super().delete_model(request, obj)
                 _event(request, obj)
@@ -650,9 +653,7 @@ def audit_log_in_repairs(site: admin.AdminSite) -> None:
                 for obj in removed:
                     _event(request, obj)
 
-        Audited.__name__ = original.__name__
-        site.unregister(model)
-        site.register(model, Audited)
+        extend_admin(site, model, Audited)
 
 
 audit_log_in_repairs(admin.site)

@@ -135,6 +135,13 @@ class Covenant(models.Model):
     def is_active(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
+    def overlaps(self, valid_from: dt.date, valid_until: dt.date | None) -> bool:
+        """Whether the period ``valid_from`` … ``valid_until`` (``None``: open) shares a day with
+        this covenant's: two of one creditor and municipality at once make routing ambiguous."""
+        return (self.valid_until is None or valid_from <= self.valid_until) and (
+            valid_until is None or self.valid_from <= valid_until
+        )
+
 
 class Team(models.Model):
     """A wijkteam of a municipality, optionally responsible for neighbourhoods."""

@@ -351,7 +351,7 @@ def _refuse_overlapping_covenants(creditor_pk: int, municipality_pk: int, where:
         .order_by("valid_from")
     )
     for earlier, later in zip(covenants, covenants[1:], strict=False):
-        if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
+        if earlier.overlaps(later.valid_from, later.valid_until):
             until = earlier.valid_until.isoformat() if earlier.valid_until else "zonder einddatum"
             raise ConfigError(
                 f"{where}: het convenant van {earlier.creditor.code} met {earlier.municipality.code} vanaf "

@@ -57,17 +57,21 @@ def with_het(message, verbose_name: str):
     return text
 
 
+def extend_admin(site: admin.AdminSite, model, mixin: type, **attrs) -> None:
+    """Register ``model``'s admin (another app's) again with ``mixin`` in front of it and
+    ``attrs`` set; everything else of that admin stays as it was. Called after that app
+    registered its own (from an app later in ``INSTALLED_APPS``)."""
+    original = type(site._registry[model])
+    site.unregister(model)
+    site.register(model, type(original.__name__, (mixin, original), attrs))
+
+
 def use_article(site: admin.AdminSite, labels: tuple[str, ...], article: str) -> None:
     """Register the admins of the models ``labels`` (``app_label.model_name``) of another app again
     with ``ArticleAdmin`` mixed in, saying ``article``; like ``refuse_crafted_ticks``."""
-    for model, model_admin in list(site._registry.items()):
-        if model._meta.label_lower not in labels:
-            continue
-        original = type(model_admin)
-        site.unregister(model)
-        site.register(
-            model, type(original.__name__, (ArticleAdmin, original), {"article": article})
-        )
+    for model in list(site._registry):
+        if model._meta.label_lower in labels:
+            extend_admin(site, model, ArticleAdmin, article=article)
 
 
 def refuse_crafted_ticks(site: admin.AdminSite, app_labels: tuple[str, ...]) -> None:
@@ -77,8 +81,5 @@ def refuse_crafted_ticks(site: admin.AdminSite, app_labels: tuple[str, ...]) -> 
     everything else of their admin stays as it was.
     """
     for model, model_admin in list(site._registry.items()):
-        if model._meta.app_label not in app_labels or isinstance(model_admin, TickedRowsAdmin):
-            continue
-        original = type(model_admin)
-        site.unregister(model)
-        site.register(model, type(original.__name__, (TickedRowsAdmin, original), {}))
+        if model._meta.app_label in app_labels and not isinstance(model_admin, TickedRowsAdmin):
+            extend_admin(site, model, TickedRowsAdmin)

@@ -14,17 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def beheerder_client(verified_client):
-    from vroegsignaal.organisations.models import Role
-    from vroegsignaal.organisations.services import create_user
-
-    user, _ = create_user("beheer", Role.BEHEERDER, None, password="een-lang-wachtwoord-123")
-    user.must_change_password = False
-    user.save()
-    return verified_client(user)
-
-
-@pytest.fixture
 def municipality():
     municipality = MunicipalityFactory(code="0777", name="Nieuwstad")
     wijk = Neighbourhood.objects.create(
