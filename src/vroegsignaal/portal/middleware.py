@@ -81,7 +81,10 @@ class IdleTimeoutMiddleware:
             asking = (
                 request.path_info == STATUS_PATH and request.method in ("GET", "HEAD")
             ) or request.headers.get(POLL_HEADER) == "1"
-            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+            # ">=": at the very second session.seconds_left says 0, the session has ended here too;
+            # with ">" a page told "U bent uitgelogd" was still logged in for one more second, and
+            # its "Opnieuw inloggen" (an /account/ page) lost the way back.
+            if last_seen is not None and now - last_seen >= settings.SESSION_IDLE_TIMEOUT:
                 back = _page_to_return_to(request)
                 logout(request)
                 if request.path_info == STATUS_PATH:

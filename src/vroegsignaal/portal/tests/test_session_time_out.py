@@ -144,3 +144,11 @@ def test_an_htmx_request_after_the_time_out_takes_the_whole_page_to_the_log_in(u
     location = urlsplit(response["HX-Redirect"])
     assert location.path == "/account/login/"
     assert parse_qs(location.query) == {"verlopen": ["1"], "next": ["/leveringen/12/"]}
+
+
+def test_the_second_the_time_left_is_zero_the_session_has_ended(user_in):
+    """At exactly the time-out the answer was 0 while the session still held for a second: the
+    log-in page the dialog led to then logged the user out itself, without the way back."""
+    _idle_for(user_in, TIMEOUT)
+    assert user_in.get(STATUS_PATH).json()["seconden"] == 0
+    assert user_in.get("/").status_code == 302
