@@ -216,6 +216,17 @@ def execute(sql: str, params: Sequence = ()) -> int:
         return cursor.rowcount
 
 
+def execute_returning_ids(sql: str, params: Sequence = ()) -> pl.Series:
+    """Run one statement ending in ``RETURNING <id>``; the ids it returned, as ``Int64``.
+
+    For an ``UPDATE`` whose ``WHERE`` re-checks a status: the ids tell which rows
+    it really changed, where a concurrent transaction changed the others first.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return pl.Series("id", [row[0] for row in cursor.fetchall()], dtype=pl.Int64)
+
+
 def read_frame(sql: str, params: Sequence, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Run a SELECT (``%s`` placeholders); its columns, in order, become ``schema``.
 

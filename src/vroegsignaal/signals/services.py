@@ -337,13 +337,18 @@ def evaluate(
         )
         clock.lap("explain")
         changed = _changed(signals, stored, stored_members, outcome.counting, reference_date)
-        crises = notices.new_crises(signals, stored)
         clock.lap("compare")
         now = timezone.now()
         raised = signals.filter(pl.col("signal_id").is_null())
         _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
         clock.lap("insert")
-        _update_changed(changed, outcome.counting, reference_date, now)
+        changed = _update_changed(changed, outcome.counting, reference_date, now)
+        crises = notices.new_crises(
+            signals.filter(
+                pl.col("signal_id").is_null() | pl.col("signal_id").is_in(changed["signal_id"])
+            ),
+            stored,
+        )
         _tell_creditors_who_joined(changed, received_on)
         _tell_cases_of_new_crises(changed, received_on)
         clock.lap("update")

@@ -337,9 +337,15 @@ UPDATED_COLUMNS = (
 
 def _update_changed(
     changed: pl.DataFrame, counting: pl.DataFrame, reference_date: dt.date, now: dt.datetime
-) -> None:
+) -> pl.DataFrame:
+    """Write the changed signals that are still open; returns those rows of ``changed``.
+
+    A signal read as open may have been declined or closed since (a coordinator
+    at the same moment): the ``UPDATE`` skips it, and so must its members, the
+    creditors' feedback and the crisis notices that follow from the update.
+    """
     if changed.is_empty():
-        return
+        return changed
     changed = changed.sort("signal_id")
     stage = bulk.stage(
         STAGE_SIGNALS,
@@ -371,12 +377,17 @@ def _update_changed(
         f"{c} = s.{c}{json_cast}" if c == "reasons" else f"{c} = s.{c}" for c in UPDATED_COLUMNS
     )
     open_list = ", ".join(["%s"] * 2)
-    bulk.execute(
+    updated = bulk.execute_returning_ids(
         f"UPDATE {SIGNAL_TABLE} SET {sets}, dormant_since = NULL, updated_at = %s "  # noqa: S608
-        f"FROM {stage} s WHERE {SIGNAL_TABLE}.id = s.id AND {SIGNAL_TABLE}.status IN ({open_list})",
+        f"FROM {stage} s WHERE {SIGNAL_TABLE}.id = s.id AND {SIGNAL_TABLE}.status IN ({open_list}) "
+        f"RETURNING {SIGNAL_TABLE}.id",
         [_db_now(now), SignalStatus.NIEUW.value, SignalStatus.OPGEPAKT.value],
     )
     bulk.drop(STAGE_SIGNALS)
+    if updated.len() < changed.height:
+        changed = changed.filter(pl.col("signal_id").is_in(updated))
+        if changed.is_empty():
+            return changed
 
     # Members: the counting arrears join; the counts flag follows the counting set.
     rows = _member_rows(changed, counting, reference_date)
@@ -397,6 +408,7 @@ def _update_changed(
         {"signal_id": pl.Int64(), "arrear_id": pl.Int64()},
     )
     bulk.insert_frame(MEMBER_TABLE, rows.join(existing, on=["signal_id", "arrear_id"], how="anti"))
+    return changed
 
 
 def _expire(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) -> int:

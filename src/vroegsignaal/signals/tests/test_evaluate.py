@@ -391,3 +391,34 @@ def test_default_reference_date_is_the_newest_peildatum_of_the_arrears(world):
     world.arrear(h, "WOONBRUG", last_seen_on=days_before(PEILDATUM, 7))
     report = services.evaluate(world.municipality)
     assert report.reference_date == days_before(PEILDATUM, 7)
+
+
+def test_signal_declined_while_the_evaluation_runs_keeps_its_members(world, monkeypatch):
+    """A coordinator declines the signal between the evaluation's read and its write.
+
+    On PostgreSQL the decline can commit at that moment; the evaluation's
+    ``UPDATE`` then skips the declined signal, and its member arrears must stay
+    as they were when it was declined.
+    """
+    h = world.household()
+    first = world.arrear(h, "WOONBRUG")
+    evaluate(world)
+    signal = Signal.objects.get(household=h)
+    second = world.arrear(h, "ENERGIENOORD", start=days_before(NEXT, 5))
+    changed = services._changed
+
+    def declined_meanwhile(*args, **kwargs):
+        services.decline_signal(Signal.objects.get(pk=signal.pk), on=NEXT)
+        return changed(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_changed", declined_meanwhile)
+    report = evaluate(world, NEXT)
+    signal.refresh_from_db()
+    links = list(
+        SignalArrear.objects.filter(signal=signal)
+        .order_by("arrear_id")
+        .values_list("arrear_id", "role", "counts")
+    )
+    assert (signal.status, signal.creditor_count, links, report.updated) == (
+        "niet_opgepakt", 1, [(first.pk, "member", True), (second.pk, "known", False)], 0,
+    )  # fmt: skip
