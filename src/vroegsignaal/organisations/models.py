@@ -308,10 +308,22 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         if self.role == Role.HULPVERLENER and self.team_id and not self.municipality_id:
             self.municipality_id = self.team.municipality_id
-        if self.role == Role.BEHEERDER:
-            self.is_staff = True
+        self.is_staff = staff_status(self.role, superuser=self.is_superuser, staff=self.is_staff)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"role", "is_superuser"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "is_staff"}
         super().save(*args, **kwargs)
 
     @property
     def organisation(self) -> Municipality | Team | Creditor | None:
         return self.team or self.creditor or self.municipality
+
+
+def staff_status(role: str, *, superuser: bool, staff: bool) -> bool:
+    """Whether a user may enter the admin: a beheerder, and a superuser that was let in.
+
+    Set on every save, so that a beheerder given another role leaves the admin with it. A
+    superuser keeps the flag it had (Django's ``create_superuser`` sets it without a role;
+    ``createsuperuser`` is refused) and a superuser-beheerder keeps it in another role.
+    """
+    return role == Role.BEHEERDER or (superuser and staff)

@@ -33,8 +33,9 @@ class TickedRowsAdmin(admin.ModelAdmin):
 class ArticleAdmin(admin.ModelAdmin):
     """Django's Dutch messages say "De {name} ‘…’ is met succes toegevoegd" of every model. A model
     whose name takes "het" (het wijkteam, het convenant, het apparaat) sets ``article = "het"`` and
-    its add, change and delete messages say "Het …", and "U kunt het hieronder …" for "… deze …".
-    English messages ("The …") and the others are left as they are."""
+    its add, change and delete messages say "Het …", and "U kunt het hieronder …" for "… deze …";
+    an object that is gone (an old link, a bookmark) "… bestaat niet. Misschien is dit verwijderd?".
+    English messages ("The …", "… it …") and the others are left as they are."""
 
     article = "de"
 
@@ -47,6 +48,9 @@ class ArticleAdmin(admin.ModelAdmin):
 def with_het(message, verbose_name: str):
     """``message`` of Django's Dutch catalog about one ``verbose_name`` with "het" for "de"."""
     text = str(message)
+    gone = " Misschien is deze verwijderd?"  # "%(name)s met ID ‘%(key)s’ bestaat niet.…"
+    if text.startswith(f"{verbose_name} met ID ") and text.endswith(gone):
+        return text[: -len(gone)] + " Misschien is dit verwijderd?"
     start = f"De {verbose_name} "
     if not text.startswith(start):
         return message

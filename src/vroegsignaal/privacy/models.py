@@ -176,7 +176,7 @@ class RetentionPolicy(models.Model):
     scope = Scope(municipality="municipality", privacy_officer="municipality", beheerder=True)
 
     class Meta:
-        verbose_name = _("bewaartermijnen")
+        verbose_name = _("bewaartermijn")
         verbose_name_plural = _("bewaartermijnen")
 
     def __str__(self) -> str:

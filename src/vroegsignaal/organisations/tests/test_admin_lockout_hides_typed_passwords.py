@@ -52,3 +52,33 @@ def test_the_beheerder_lifts_a_lock_out_by_deleting_the_attempt(beheerder_client
     )
     assert response.status_code == 302
     assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+def _forget_typed_form_data() -> None:
+    """The organisations migration that empties the attempts stored before the masking."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "vroegsignaal.organisations.migrations.0004_forget_typed_log_in_form_data"
+    )
+    migration.forget_typed_form_data(apps, None)
+
+
+def test_attempts_stored_before_the_masking_forget_what_was_typed():
+    attempt = locked_out(
+        "vergeetachtig", post_data=f"auth-username=vergeetachtig\nauth-password={TYPED}"
+    )
+    AccessAttempt.objects.filter(pk=attempt.pk).update(get_data=f"auth-password={TYPED}")
+    _forget_typed_form_data()
+    attempt.refresh_from_db()
+    assert (attempt.get_data, attempt.post_data) == ("", "")
+
+
+def test_attempts_whose_typed_data_is_forgotten_still_lock_the_user_out():
+    from vroegsignaal.organisations.admin.users import lock_outs
+
+    locked_out("vergeetachtig", post_data=f"auth-password={TYPED}")
+    _forget_typed_form_data()
+    assert lock_outs(AccessAttempt.objects.filter(username="vergeetachtig")).exists()

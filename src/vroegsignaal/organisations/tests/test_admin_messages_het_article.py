@@ -75,3 +75,26 @@ def test_english_keeps_the(beheerder_client):
     response = client.post(f"/beheer/organisations/team/{team.pk}/change/", data)
     [message] = _messages(response)
     assert message.startswith("The ")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("organisations/team/999999/change", "wijkteam"),
+        ("organisations/covenant/999999/history", "convenant"),
+        ("otp_totp/totpdevice/999999/delete", "TOTP-apparaat (authenticator-app)"),
+    ],
+)
+def test_a_het_word_that_is_gone_is_dit(beheerder_client, path, name):
+    """An old link or a bookmark to what was removed, or never was."""
+    response = beheerder_client.get(f"/beheer/{path}/")
+    assert _messages(response) == [
+        f"{name} met ID ‘999999’ bestaat niet. Misschien is dit verwijderd?"
+    ]
+
+
+def test_a_de_word_that_is_gone_keeps_deze(beheerder_client):
+    response = beheerder_client.get("/beheer/organisations/municipality/999999/change/")
+    assert _messages(response) == [
+        "gemeente met ID ‘999999’ bestaat niet. Misschien is deze verwijderd?"
+    ]

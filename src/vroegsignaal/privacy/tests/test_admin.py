@@ -54,6 +54,13 @@ def test_admin_edits_a_municipalitys_retention_periods(beheerder_client):
     assert (policy.unpicked_signal_months, policy.closed_case_months) == (9, 24)
 
 
+def test_one_municipalitys_retention_periods_are_named_in_the_singular(beheerder_client):
+    """One row is one municipality's "bewaartermijn": "bewaartermijn toevoegen", not
+    "bewaartermijnen toevoegen"."""
+    page = beheerder_client.get("/beheer/privacy/retentionpolicy/add/")
+    assert page.context["title"] == "bewaartermijn toevoegen"
+
+
 def test_admin_refuses_a_retention_period_of_zero_months(beheerder_client):
     from tests.factories import MunicipalityFactory
     from vroegsignaal.privacy.models import RetentionPolicy
