@@ -7,17 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.steps import PASSWORD, code_for
+from tests.browser.steps import PASSWORD, code_for, log_in_with_password
 from tests.browser.steps import log_in as log_in_with_code
+from tests.browser.test_reporting_layout import LAPTOP, PHONE, _sign_in, busy_town  # noqa: F401
 from tests.factories import TeamFactory, UserFactory
 from vroegsignaal.cases import services as case_services
 from vroegsignaal.cases.models import Case
 from vroegsignaal.intake import services as intake_services
 from vroegsignaal.intake.models import Delivery, DeliveryStatus
-from vroegsignaal.intake.tests.support import build_world, stand
+from vroegsignaal.intake.tests.support import build_world, csv_bytes, row, stand
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.signals.tests.conftest import make_signal, world  # noqa: F401 - the fixture
 
@@ -98,13 +100,6 @@ def test_a_button_reached_with_tab_shows_the_portals_focus_ring(page, live_serve
     button = focused(page)
     assert (button["tag"], button["text"]) == ("BUTTON", "Volgende")
     # The library's buttons once fell back to the browser's thin ring (outline-style auto, 1px).
-    print(
-        "DEBUG",
-        button,
-        page.evaluate(
-            'getComputedStyle(document.documentElement).getPropertyValue("--utrecht-focus-outline-style")'
-        ),
-    )
     assert (button["outline"], button["width"]) == ("solid", 3)
 
 
@@ -282,3 +277,183 @@ def test_after_filtering_a_tray_the_focus_is_on_the_number_of_signals_found(
     page.goto(f"{live_server.url}/signalen/werkbakjes/{signal.tray_id}/")
     page.wait_for_load_state("load")
     assert focused(page)["id"] != "resultaat"
+
+
+def test_a_wrong_password_focuses_the_error_summary_and_says_fout_in_the_title(page, live_server):
+    user = UserFactory(username="coordinator", role=Role.COORDINATOR)
+    page.goto(f"{live_server.url}/")
+    page.keyboard.type(user.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type("niet-het-wachtwoord")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # The user name field's autofocus once took the focus, past the error above it.
+    summary = focus_after_load(page, "foutmeldingen")
+    assert summary["id"] == "foutmeldingen"
+    assert summary["text"].startswith("Niet ingelogd.")
+    assert page.title() == "Fout: Inloggen · Vroegsignaal"
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "id_auth-username"
+
+
+def test_a_wrong_code_focuses_the_error_summary(page, live_server):
+    user = UserFactory(username="coordinator", role=Role.COORDINATOR)
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    log_in_with_password(page, live_server.url, user.username)
+    page.get_by_label("Verificatiecode").wait_for()
+    page.keyboard.type("123456" if code_for(device) != "123456" else "654321")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    summary = focus_after_load(page, "foutmeldingen")
+    assert summary["id"] == "foutmeldingen"
+    assert "Deze code is niet juist of al gebruikt." in summary["text"]
+    assert page.title() == "Fout: Inloggen · Vroegsignaal"
+
+
+def test_a_refused_column_mapping_focuses_the_error_summary_that_links_to_the_field(
+    page, live_server, creditor
+):
+    creditor_world, device = creditor
+    log_in(page, live_server, creditor_world.user, device)
+    page.goto(f"{live_server.url}/leveringen/kolommen/")
+    # What the server refuses: the field's maxlength is the browser's own check, which a user with a
+    # script gets first.
+    field = page.get_by_label("Kolomnaam 1", exact=True)
+    field.evaluate("field => field.removeAttribute('maxlength')")
+    field.fill("D" * 201)
+    page.get_by_role("button", name="Opslaan").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    summary = focus_after_load(page, "foutmeldingen")
+    assert summary["id"] == "foutmeldingen"
+    assert summary["text"].startswith("De kolomindeling is niet opgeslagen.")
+    assert page.title() == "Fout: Kolomindeling · Vroegsignaal"
+    page.keyboard.press("Tab")
+    assert focused(page)["text"].startswith("Kolomnaam 1: Zorg dat deze waarde niet meer dan 200")
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "id_kolom-0-header"
+
+
+def _to_the_preview(page, live_server, creditor, tmp_path, content: bytes) -> None:
+    creditor_world, device = creditor
+    log_in(page, live_server, creditor_world.user, device)
+    upload = tmp_path / "levering.csv"
+    upload.write_bytes(content)
+    page.goto(f"{live_server.url}/leveringen/nieuw/")
+    page.get_by_label("Bestand").set_input_files(str(upload))
+    page.get_by_label("Peildatum").fill("2026-11-01")
+    page.get_by_label("Soort levering").select_option("stand")
+    page.get_by_role("button", name="Voorbeeld bekijken").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Voorbeeld van de levering").wait_for()
+
+
+def test_the_previews_warnings_take_the_focus_when_it_opens(page, live_server, creditor, tmp_path):
+    amounts_in_cents = csv_bytes([row(n, bedrag_achterstand="25.000,00") for n in range(1, 9)])
+    _to_the_preview(page, live_server, creditor, tmp_path, amounts_in_cents)
+
+    findings = focus_after_load(page, "bevindingen")
+    assert findings["id"] == "bevindingen"
+    assert findings["text"].startswith("De bedragen zijn hoog")
+    assert (findings["outline"], findings["width"]) == ("solid", 3)
+
+
+def test_a_preview_without_warnings_leaves_the_focus_where_the_browser_puts_it(
+    page, live_server, creditor, tmp_path
+):
+    _to_the_preview(page, live_server, creditor, tmp_path, stand(range(1, 4)))
+    assert page.locator("#bevindingen").count() == 0
+    assert focused(page)["tag"] == "BODY"
+
+
+# -- a table box that scrolls sideways: a tab stop while it scrolls, and only then --------------------
+
+BOX = """(box) => ({tabindex: box.getAttribute('tabindex'), role: box.getAttribute('role'),
+  labelledby: box.getAttribute('aria-labelledby'), scrolls: box.scrollWidth > box.clientWidth})"""
+
+
+def test_a_table_box_is_a_named_tab_stop_only_while_its_table_scrolls(
+    page, live_server, creditor, tmp_path
+):
+    _to_the_preview(page, live_server, creditor, tmp_path, stand(range(1, 4)))
+    first_lines = page.locator(".table-scroll:has(.preview-table)")
+    page.set_viewport_size(PHONE)
+    for _ in range(50):  # the ResizeObserver's answer comes after the next frame
+        if first_lines.evaluate(BOX)["tabindex"] == "0":
+            break
+        page.wait_for_timeout(100)
+    assert first_lines.evaluate(BOX) == {
+        "tabindex": "0", "role": "region", "labelledby": "voorbeeld-kop", "scrolls": True,
+    }  # fmt: skip
+
+    # Narrow columns (as a file with short values has): the table fits the box again.
+    first_lines.evaluate("box => { box.querySelector('table').style.fontSize = '2px'; }")
+    for _ in range(50):
+        if first_lines.evaluate(BOX)["tabindex"] is None:
+            break
+        page.wait_for_timeout(100)
+    # It fits: no tab stop that does nothing (the template once gave it one at every width).
+    assert first_lines.evaluate(BOX) == {
+        "tabindex": None, "role": None, "labelledby": None, "scrolls": False,
+    }  # fmt: skip
+
+
+def test_a_table_that_fits_a_laptop_is_no_tab_stop(page, live_server, client, busy_town):  # noqa: F811
+    _sign_in(page, live_server, client, busy_town.coordinator)
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{live_server.url}{reverse('reporting:tray', args=[busy_town.tray.pk])}")
+    page.wait_for_load_state("load")
+    box = page.locator(".table-scroll")
+    assert box.evaluate(BOX) == {
+        "tabindex": None, "role": None, "labelledby": None, "scrolls": False,
+    }  # fmt: skip
+    # From the last sort link, Tab goes on to the first signal's box, not to the table's box.
+    page.get_by_role("link", name="Signaal sinds").focus()
+    page.keyboard.press("Tab")
+    assert focused(page)["tag"] == "INPUT"
+
+
+# -- the tray's sort links are described at every width ---------------------------------------------
+
+
+def _description(page, link) -> str:
+    """What a screen reader says after the link's name: its description as Chromium computes it."""
+    link.evaluate("a => a.setAttribute('data-described', '')")
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-described]"})
+        tree = cdp.send(
+            "Accessibility.getPartialAXTree", {"nodeId": node["nodeId"], "fetchRelatives": False}
+        )
+    finally:
+        cdp.detach()
+        link.evaluate("a => a.removeAttribute('data-described')")
+    return tree["nodes"][0].get("description", {}).get("value", "")
+
+
+@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_trays_sort_links_are_described_at_every_width(
+    page,
+    live_server,
+    client,
+    busy_town,  # noqa: F811
+    size,
+):
+    """On a phone the explanation of the columns is folded (a closed <details>), and Chromium
+    computed no description from it: the three links said nothing more than their names."""
+    _sign_in(page, live_server, client, busy_town.coordinator)
+    page.set_viewport_size(size)
+    page.goto(f"{live_server.url}{reverse('reporting:tray', args=[busy_town.tray.pk])}")
+    header = page.locator("#bulk thead")
+    descriptions = {
+        name: _description(page, header.get_by_role("link", name=name))
+        for name in ("Prioriteit", "Oudste achterstand", "Signaal sinds")
+    }
+    assert descriptions["Prioriteit"].startswith("Hoe hoger, hoe eerder aan de beurt.")
+    assert descriptions["Oudste achterstand"].startswith("het begin van de oudste achterstand")
+    assert descriptions["Signaal sinds"] == "de peildatum waarop het signaal ontstond."

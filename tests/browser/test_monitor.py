@@ -57,7 +57,7 @@ def test_coordinator_reads_the_monitor_and_downloads_figures_and_ddas(
     screenshot("reporting-monitor")
     # On a laptop's screen (1280 px) all thirteen key figures are in view, not scrolled out of it.
     shown, wide = page.evaluate(
-        "() => { const d = document.querySelector('.timeline-wrap[aria-labelledby=kern]');"
+        "() => { const d = document.querySelector('.timeline-wrap:has(> table[aria-labelledby=kern])');"
         " return [d.clientWidth, d.scrollWidth]; }"
     )
     assert page.viewport_size["width"] == 1280

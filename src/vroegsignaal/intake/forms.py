@@ -80,9 +80,22 @@ class ColumnMappingRowForm(forms.Form):
     )
     remove = forms.BooleanField(label=_("Verwijderen"), required=False)
 
+    def __init__(self, *args, row: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if row is not None:
+            # Each field named after its row: its label for a screen reader, and its link in the
+            # summary of errors (portal/_error_summary.html).
+            self.fields["header"].label = gettext("Kolomnaam %(n)s") % {"n": row}
+            self.fields["field"].label = gettext("Veld voor kolom %(n)s") % {"n": row}
+            self.fields["remove"].label = gettext("Kolom %(n)s verwijderen") % {"n": row}
+
 
 class BaseColumnMappingFormSet(forms.BaseFormSet):
     """The rows together: two columns of a file cannot both be one field."""
+
+    def get_form_kwargs(self, index):
+        # index is None for the formset's empty form, which is no row of the page.
+        return {**super().get_form_kwargs(index), "row": None if index is None else index + 1}
 
     def clean(self):
         if any(self.errors):

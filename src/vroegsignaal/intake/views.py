@@ -184,11 +184,7 @@ def preview(request):
                 services.save_column_mapping(creditor, mapping, request.user)
                 messages.success(request, _("De kolomindeling is opgeslagen."))
                 return redirect("intake:preview")
-            messages.error(
-                request,
-                _("De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat."),
-            )
-            refused_formset = formset
+            refused_formset = formset  # its errors open the page (intake/preview.html)
         if action == "uit_bestand":
             # *Keuze aanpassen aan het bestand*: the JSON file's own peildatum and soort.
             _take_from_file(request, upload, _preview_of(creditor, upload), replace=True)

@@ -112,7 +112,10 @@ def test_a_mapping_the_preview_cannot_save_is_shown_again_with_its_errors(
     response = browser.post("/leveringen/nieuw/voorbeeld/", form)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "De kolomindeling is niet opgeslagen: verbeter wat bij de kolommen staat." in html
+    assert (
+        '<p class="utrecht-paragraph error-summary__title">De kolomindeling is niet opgeslagen.</p>'
+        in html
+    )
     assert "Zorg dat deze waarde niet meer dan 200 tekens bevat (het zijn er nu 201)." in html
     assert "Selecteer een geldige keuze. geen-veld is geen beschikbare keuze." in html
     assert '<details class="mapping-details" open>' in html

@@ -98,3 +98,43 @@ def test_a_wrong_backup_code_is_refused_in_dutch(client):
     body = response.content.decode()
     assert "Deze reservecode is niet juist of al gebruikt." in body
     assert "Invalid token" not in body
+
+
+# --- a refused log-in opens with the summary of its errors, which takes the focus -------------
+
+
+SUMMARY = '<div class="utrecht-alert utrecht-alert--error error-summary" role="alert" id="foutmeldingen" tabindex="-1" autofocus>'
+
+
+def _summary(body: str) -> str:
+    assert SUMMARY in body, "no error summary"
+    return body[body.index(SUMMARY) : body.index("</div>", body.index(SUMMARY))]
+
+
+def test_a_wrong_password_opens_the_log_in_with_the_summary_of_its_error(client):
+    user = UserFactory(username="verkeerd")
+    body = client.post(
+        LOGIN,
+        {
+            "login_view-current_step": "auth",
+            "auth-username": user.username,
+            "auth-password": "niet-het-wachtwoord",
+        },
+    ).content.decode()
+    summary = _summary(body)
+    assert "Niet ingelogd." in summary and "gebruikersnaam" in summary
+    assert body.index(SUMMARY) < body.index('id="id_auth-username"')  # first, before the fields
+    assert "<title>Fout: Inloggen · Vroegsignaal</title>" in body
+
+
+def test_a_wrong_code_opens_the_code_step_with_the_summary_of_its_error(client):
+    device = _at_code_step(client, "codefout")
+    body = _post_code(client, _wrong_code(device))
+    summary = _summary(body)
+    assert "Niet ingelogd." in summary and "Deze code is niet juist of al gebruikt." in summary
+    assert body.count("Deze code is niet juist of al gebruikt.") == 1  # not again under it
+    assert "<title>Fout: Inloggen · Vroegsignaal</title>" in body
+
+
+def test_the_log_in_has_no_summary_before_it_is_sent(client):
+    assert "error-summary" not in client.get(LOGIN).content.decode()

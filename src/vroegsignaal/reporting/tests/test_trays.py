@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -356,7 +357,8 @@ def test_tray_explains_what_the_priority_number_means(town, client, verified_cli
         in body
     )
     header = _header(body, "Prioriteit")
-    assert f'title="{help_text}"' in header and 'aria-describedby="priority-help"' in header
+    assert f'title="{help_text}"' in header and 'aria-describedby="priority-description"' in header
+    assert f'<span id="priority-description">{help_text}</span>' in body
 
 
 def test_tray_says_a_signal_can_be_older_than_its_oldest_arrear(town, client, verified_client):
@@ -370,8 +372,32 @@ def test_tray_says_a_signal_can_be_older_than_its_oldest_arrear(town, client, ve
         "van de oudste achterstand die nu meetelt. Die kan na het signaal liggen: eerdere "
         "achterstanden kunnen intussen zijn opgelost en nieuwe zijn erbij gekomen.</p>"
     ) in body
-    for name in ("Signaal sinds", "Oudste achterstand"):
-        assert 'aria-describedby="dates-help"' in _header(body, name)
+    assert 'aria-describedby="signal-date-description"' in _header(body, "Signaal sinds")
+    assert (
+        '<span id="signal-date-description">de peildatum waarop het signaal ontstond.</span>'
+    ) in body
+    assert 'aria-describedby="age-description"' in _header(body, "Oudste achterstand")
+    assert (
+        '<span id="age-description">het begin van de oudste achterstand die nu meetelt. Die kan na '
+        "het signaal liggen: eerdere achterstanden kunnen intussen zijn opgelost en nieuwe zijn "
+        "erbij gekomen.</span>"
+    ) in body
+
+
+def test_the_sort_links_are_described_by_text_outside_the_folded_explanation(
+    town, client, verified_client
+):
+    """On a phone the explanation is a closed <details>, from which a browser computes no
+    description: the sort links' descriptions are hidden copies outside it."""
+    town.signal()
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    described_by = re.findall(r'aria-describedby="([^"]+)"', body)
+    assert described_by == ["priority-description", "age-description", "signal-date-description"]
+    for folds in re.findall(r'<details class="fold".*?</details>', body, re.S):
+        assert not set(re.findall(r'id="([^"]+)"', folds)) & set(described_by)
+    hidden = re.search(r"<div hidden>(.*?)</div>", body, re.S).group(1)
+    assert set(re.findall(r'id="([^"]+)"', hidden)) == set(described_by)
 
 
 def test_priority_explanation_follows_the_formula(town):
@@ -506,14 +532,18 @@ def test_the_tray_marks_a_case_overdue_exactly_when_the_case_list_does():
 # --- tables a keyboard can scroll ------------------------------------------------------------
 
 
-def test_tray_table_scrolls_in_a_named_region_the_keyboard_reaches(town, client, verified_client):
+def test_tray_table_box_is_no_tab_stop_until_the_browser_finds_it_scrolls(
+    town, client, verified_client
+):
+    """portal.js makes the box a named region in the tab order while it scrolls: its table's caption
+    is the name (tests/browser/test_keyboard_only.py)."""
     town.signal()
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
     assert (
-        '<div class="table-scroll" tabindex="0" role="region" aria-label="Signalen in dit werkbakje">'
-        in body
-    )
+        '<div class="table-scroll">\n<table class="utrecht-table data-table data-table--compact '
+        'stack-table tray-table">\n  <caption class="visually-hidden">Signalen in dit werkbakje</caption>'
+    ) in body
 
 
 def test_the_neighbourhood_filter_lists_the_wijken_before_their_buurten(

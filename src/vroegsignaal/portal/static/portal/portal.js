@@ -1,10 +1,12 @@
 // Small progressive enhancements; the portal works without JavaScript.
 
-// A table wider than the screen scrolls sideways in its .table-scroll box (portal.css). Without a
-// link or field in it, the keyboard reaches that box only if the box takes focus (WCAG 2.1.1; axe's
-// scrollable-region-focusable): while it scrolls it is in the tab order, a region named after its
-// table (its caption, or the table's own label); once it fits again it is a plain box. A box given
-// its own tabindex in the template is left as it is.
+// A table wider than the screen scrolls sideways in its box (.table-scroll in portal.css; the reports'
+// .chart-table and .timeline-wrap). Without a link or field in it, the keyboard reaches that box only if
+// the box takes focus (WCAG 2.1.1; axe's scrollable-region-focusable): while it scrolls it is in the tab
+// order, a region named after its table (its caption, or the table's own label); once it fits again it is
+// a plain box, no tab stop that does nothing. The templates give a box no tabindex of its own: whether it
+// scrolls depends on the screen, the language and the data, which only the browser knows.
+const SCROLL_BOXES = ".table-scroll, .chart-table, .timeline-wrap";
 let captions = 0;
 const tableLabel = (box) => {
   const table = box.querySelector("table");
@@ -35,11 +37,17 @@ const fitTableBox = (box) => {
 };
 
 const tableBoxes = new ResizeObserver((entries) => {
-  entries.forEach(({ target }) => fitTableBox(target.closest(".table-scroll")));
+  entries.forEach(({ target }) => {
+    const box = target.closest(SCROLL_BOXES);
+    if (box) fitTableBox(box);
+  });
 });
 
+const watched = new WeakSet();
 const watchTableBoxes = (root) => {
-  root.querySelectorAll(".table-scroll:not([tabindex])").forEach((box) => {
+  root.querySelectorAll(SCROLL_BOXES).forEach((box) => {
+    if (watched.has(box)) return;
+    watched.add(box);
     fitTableBox(box);
     tableBoxes.observe(box); // the window's width
     const table = box.querySelector("table");
@@ -48,13 +56,18 @@ const watchTableBoxes = (root) => {
 };
 
 // What the last action did takes the focus when the page opens: the summary of a form's errors
-// (portal/_error_summary.html), else the messages (portal/base.html). A screen reader then says it and
+// (portal/_error_summary.html), else the messages (portal/base.html), else what the page itself found
+// that the user must know first (its element with data-outcome and tabindex="-1": the upload's preview
+// warns of a file that would be refused, or doubtful). A screen reader then says it and
 // the next Tab goes on from there. The summary's autofocus does this without script, but a browser
 // skips autofocus when the address has a #fragment (a form that posts to "…#section"), and a live region
 // that is already in the page as it loads is not read out. On "load", after the browser has gone to the
 // fragment (which takes the focus to its target, or away from the summary).
 const focusOutcome = () => {
-  const outcome = document.querySelector(".error-summary") || document.getElementById("meldingen");
+  const outcome =
+    document.querySelector(".error-summary") ||
+    document.getElementById("meldingen") ||
+    document.querySelector("[data-outcome]");
   if (!outcome || outcome.contains(document.activeElement)) return;
   const active = document.activeElement;
   if (active && active !== document.body && active.id !== "main" && !active.hasAttribute("autofocus")) return;
