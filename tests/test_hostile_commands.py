@@ -575,6 +575,7 @@ CASES: dict[str, list[Case]] = {
             "NIEMAND",
             "--peildatum",
             "{gisteren}",
+            says="--creditor",
         ),
         refused(
             "schuldeiser van 10.000 tekens",
@@ -583,11 +584,33 @@ CASES: dict[str, list[Case]] = {
             "{lang}",
             "--peildatum",
             "{gisteren}",
+            says="--creditor",
         ),
+        # A peildatum that is no date is the operator's typing error: refused by the command,
+        # nothing recorded (it used to become the creditor's refused delivery).
         *[
-            dataclass_replace(case, may_write=DELIVERY_RECORDED)
+            dataclass_replace(case, says="--peildatum")
             for case in bad_dates("--peildatum", "{geldig}", "--creditor", "WOONBRUG")
         ],
+        refused(
+            "--peildatum 2026-13-01",
+            "{geldig}",
+            "--creditor",
+            "WOONBRUG",
+            "--peildatum",
+            "2026-13-01",
+            says="--peildatum",
+        ),
+        refused(
+            "--peildatum 01-10-2026",
+            "{geldig}",
+            "--creditor",
+            "WOONBRUG",
+            "--peildatum",
+            "01-10-2026",
+            says="--peildatum",
+        ),
+        # A date the delivery checks refuse (spec 1.6) is the delivery's refusal, recorded.
         refused(
             "peildatum in de toekomst",
             "{geldig}",
@@ -609,7 +632,7 @@ CASES: dict[str, list[Case]] = {
         refused(
             "zonder peildatum", "{geldig}", "--creditor", "WOONBRUG", may_write=DELIVERY_RECORDED
         ),
-        refused("onbekende soort", "{geldig}", *DELIVER, "--soort", "alles"),
+        refused("onbekende soort", "{geldig}", *DELIVER, "--soort", "alles", says="--soort"),
         *bad_numbers("--opnieuw"),
         refused(
             "--opnieuw van een verwerkte en --bevestig",
@@ -1296,6 +1319,7 @@ SCRIPT = Path(sys.executable).with_name("vroegsignaal")
 BEFORE_THE_DATABASE = [
     ("load_config",),
     ("deliver", "--opnieuw", "veel"),
+    ("deliver", "{geldig}", "--creditor", "WOONBRUG", "--peildatum", "2026-13-01"),
     ("create_user", "nieuw", "--role", "koning"),
     ("export_signals", "--municipality", "0999"),
     ("import_adresses", "adressen.csv"),

@@ -180,6 +180,10 @@ def start(
             stdout=subprocess.DEVNULL,
             pass_fds=(ready_w, *(handle.fileno() for handle in files.values())),
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+            # Out of the parent's process group: a TERM or Ctrl-C to the whole group (systemd's
+            # stop, a terminal) is for the worker, which finishes its delivery with this child.
+            # Should the parent die, the child reads the end of its input and exits.
+            start_new_session=True,
         )
     except BaseException as error:
         close()

@@ -100,3 +100,28 @@ def test_a_child_is_started_safely_from_a_process_with_threads():
         stop.set()
         busy.join()
     assert decrypt_many(results) == values.to_list()
+
+
+def test_a_child_whose_parent_is_gone_stops_at_the_end_of_its_input():
+    """The child runs in a session of its own (a TERM to the worker's group is not for it); a
+    parent killed in the middle closes its input, and the child must not live on."""
+    import base64
+    import json
+    import os
+    import subprocess
+    import sys
+
+    key = base64.b64encode(os.urandom(32)).decode()
+    header = json.dumps(
+        {"slices": 2, "ready_fd": 1, "key_id": "k", "key": key, "blind_key": "",
+         "tasks": [["t", "encrypt", "", 1, [1000, 1000]]]}
+    ).encode() + b"\n"  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "vroegsignaal.households.encryptor"],
+        input=header + b"Achternaam\n" * 10,  # the parent died after ten of 2,000 values
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert b"Achternaam" not in done.stderr

@@ -125,6 +125,113 @@ def test_refused_delivery_exits_1_with_its_code(
     assert "Traceback" not in err
 
 
+def nothing_was_received(settings) -> bool:
+    """No delivery, no audit event of one, and no file staged in the incoming folder."""
+    from vroegsignaal.privacy.models import AuditEvent
+
+    incoming = settings.DATA_DIR / "incoming"
+    staged = list(incoming.iterdir()) if incoming.exists() else []
+    return not Delivery.objects.exists() and not AuditEvent.objects.exists() and staged == []
+
+
+@pytest.mark.parametrize(
+    "typed", ["2026-13-01", "01-10-2026", "2026-02-30", "0000-01-01", "morgen"]
+)
+def test_a_peildatum_that_is_no_date_is_the_operator_s_typing_error_not_the_creditor_s_refusal(
+    world, households, csv_file, settings, typed
+):
+    """It was recorded as the creditor's delivery, refused as PEILDATUM_ONGELDIG (exit 1), which
+    the creditor then found among its deliveries."""
+    code, out, err = run(
+        csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", typed
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"--peildatum '{typed}' is geen datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld "
+        f"{timezone.localdate().isoformat()}). Er is niets aangeleverd.\n"
+    )
+    assert nothing_was_received(settings)
+
+
+def test_an_empty_peildatum_is_refused_by_the_command_and_says_how_to_leave_it_out(
+    world, households, csv_file, settings
+):
+    """``--peildatum "$DATUM"`` with the variable unset: not a delivery "without peildatum"."""
+    code, _, err = run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", " ")
+    assert code == 2
+    assert err.startswith("--peildatum is leeg; geef de datum waarop de achterstanden gelden")
+    assert "laat --peildatum weg als het JSON-bestand zijn eigen peildatum noemt" in err
+    assert nothing_was_received(settings)
+
+
+def test_a_long_typed_peildatum_is_cut_in_the_message(world, households, csv_file, settings):
+    code, _, err = run(csv_file(stand([1])), "--creditor", "WOONBRUG", "--peildatum", "9" * 10_000)
+    assert code == 2
+    assert err.startswith(f"--peildatum '{'9' * 40}…' is geen datum")
+    assert len(err) < 200
+
+
+@pytest.mark.parametrize(
+    ("peildatum", "problem"),
+    [
+        ("2999-01-01", "ligt in de toekomst"),
+        ("1999-12-31", "ligt vóór 2000-01-01"),
+        (None, "ontbreekt"),
+    ],
+)
+def test_a_peildatum_the_delivery_checks_refuse_is_the_delivery_s_refusal_as_the_spec_says(
+    world, households, csv_file, peildatum, problem
+):
+    """Spec 1.6: a delivery is refused whole as PEILDATUM_ONGELDIG when it is missing or in the
+    future (and here before 2000): recorded with its report on every way in, exit 1."""
+    given = ["--peildatum", peildatum] if peildatum else []
+    code, _, err = run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", *given)
+    delivery = Delivery.objects.get()
+    assert code == 1
+    assert err.startswith("Geweigerd: PEILDATUM_ONGELDIG — De peildatum") and problem in err
+    assert delivery.status == DeliveryStatus.AFGEWEZEN
+    assert delivery.report["weigering"]["codes"] == ["PEILDATUM_ONGELDIG"]
+
+
+def test_an_unknown_creditor_is_refused_naming_the_option_and_records_nothing(
+    world, households, csv_file, settings
+):
+    code, out, err = run(
+        csv_file(stand([1])), "--creditor", "woonbrug-x", "--peildatum", "2026-11-01"
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("--creditor 'woonbrug-x': er is geen schuldeiser met die code")
+    assert err.rstrip().endswith("Er is niets aangeleverd.")
+    assert nothing_was_received(settings)
+
+
+def test_a_soort_that_is_not_the_spec_s_is_refused_by_the_console_script_and_records_nothing(
+    world, households, csv_file, settings
+):
+    from tests.test_hostile_commands import run_command
+
+    outcome = run_command(
+        "deliver", csv_file(stand([1])), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01",
+        "--soort", "standen",
+    )  # fmt: skip
+    assert (outcome.status, outcome.crash, outcome.stdout) == (2, "", "")
+    assert outcome.stderr == (
+        "vroegsignaal deliver: --soort: 'standen' is geen van de keuzes; kies uit 'stand', "
+        "'mutatie' (zie 'vroegsignaal deliver --help').\n"
+    )
+    assert nothing_was_received(settings)
+
+
+def test_a_file_that_is_not_there_is_refused_naming_it_and_records_nothing(
+    world, households, tmp_path, settings
+):
+    missing = tmp_path / "stand-november.csv"
+    code, _, err = run(str(missing), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    assert code == 2
+    assert err == f"Het bestand {missing} bestaat niet.\n"
+    assert nothing_was_received(settings)
+
+
 def test_wrong_invocation_exits_2(world, households, csv_file):
     assert run(csv_file(stand([1])), "--creditor", "ONBEKEND", "--peildatum", "2026-11-01")[0] == 2
     assert run("/bestaat/niet.csv", "--creditor", "WOONBRUG")[0] == 2

@@ -13,10 +13,19 @@ one still running, ``--forceer`` takes it at once (the worker is known dead).
 Ctrl-C while a queued delivery is followed stops the following only: exit 130,
 and the delivery stays with the worker (``--opnieuw ID --wacht`` follows it again).
 Never a traceback, unless ``--traceback`` asks for one.
+
+What the operator types is checked here, before anything is received: a ``--peildatum`` that is
+no date (``2026-13-01``, ``01-10-2026``, empty), a creditor code that does not exist, a soort
+that is not one of the spec's, a file that is not there. Each is a wrong invocation (exit 2)
+that records nothing: a typing error of the operator is not the creditor's refused delivery.
+A peildatum that *is* a date but one the delivery checks refuse (spec 1.6: in the future;
+before 2000-01-01), and one left out for a CSV or XLSX (spec 1.6: missing), are the
+delivery's refusal as on every way in: recorded as ``PEILDATUM_ONGELDIG``, exit 1.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -37,6 +46,38 @@ EXIT_BROKEN = 3
 EXIT_INTERRUPTED = 130  # Ctrl-C while following a delivery: 128 + SIGINT, as a shell reports it
 
 
+def _peildatum(value: str | None) -> dt.date | None:
+    """``--peildatum`` as a date, or ``None`` when it is left out (a JSON body may carry it).
+
+    A value that is no date is the operator's typing error: refused here (exit 2), before anything
+    is received, so that it is not recorded as the creditor's refused delivery. It is read as the
+    service reads a peildatum (ISO 8601); whether the date is one a delivery may have (not in the
+    future, not before 2000) is the service's check (spec 1.6), made on every way in alike.
+    """
+    if value is None:
+        return None
+    example = timezone.localdate().isoformat()
+    if not value.strip():
+        raise CommandError(
+            f"--peildatum is leeg; geef de datum waarop de achterstanden gelden als JJJJ-MM-DD "
+            f"(bijvoorbeeld {example}), of laat --peildatum weg als het JSON-bestand zijn eigen "
+            "peildatum noemt. Er is niets aangeleverd."
+        )
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise CommandError(
+            f"--peildatum {_shown(value)} is geen datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld "
+            f"{example}). Er is niets aangeleverd."
+        )
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """What the operator typed, for a message: one line, at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in value)
+    return f"'{text[:limit]}…'" if len(text) > limit else f"'{text}'"
+
+
 class Command(BaseCommand):
     help = (
         "Lever een bestand met achterstanden aan namens een schuldeiser en druk het verslag af. "
@@ -49,7 +90,9 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="CSV-, XLSX- of JSON-bestand")
         parser.add_argument("--creditor", help="code van de schuldeiser, bijvoorbeeld WOONBRUG")
         parser.add_argument(
-            "--peildatum", help="JJJJ-MM-DD (bij JSON mag hij in het bestand staan)"
+            "--peildatum",
+            metavar="JJJJ-MM-DD",
+            help="de datum waarop de achterstanden gelden (bij JSON mag hij in het bestand staan)",
         )
         parser.add_argument("--soort", choices=Soort.values, help="stand (standaard) of mutatie")
         parser.add_argument(
@@ -201,13 +244,19 @@ class Command(BaseCommand):
             raise CommandError(
                 "Geef een bestand en --creditor CODE op (of --opnieuw ID / --bevestig ID)."
             )
+        peildatum = _peildatum(options["peildatum"])
         path = Path(options["file"])
         problem = input_problem(path)
         if problem:
             raise CommandError(problem)
-        creditor = Creditor.objects.filter(code=options["creditor"].strip().upper()).first()
+        code = options["creditor"].strip().upper()
+        creditor = Creditor.objects.filter(code=code).first() if code else None
         if creditor is None:
-            raise CommandError(f"Onbekende schuldeiser: {options['creditor']}")
+            raise CommandError(
+                f"--creditor {_shown(options['creditor'])}: er is geen schuldeiser met die code (de "
+                "codes staan in het beheer onder Schuldeisers, en in de configuratie van load_config). "
+                "Er is niets aangeleverd."
+            )
         soort = options["soort"]
         if soort is None and path.suffix.lower() != ".json":
             soort = Soort.STAND
@@ -217,7 +266,7 @@ class Command(BaseCommand):
             path,
             filename=path.name,
             kind=soort,
-            reference_date=options["peildatum"],
+            reference_date=peildatum,
             via=Via.CLI,
         )
 
