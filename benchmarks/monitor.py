@@ -61,6 +61,8 @@ def child(database_url: str, households: int, cases: int, seed: int) -> int:
         if i % 4 == 0:
             case_services.record_offer(case, user, made_on=on, answer="aanvaard", answered_on=on)
         if i % 5 == 0:
+            if i % 4 != 0:  # help comes after the offer of help
+                case_services.record_offer(case, user, made_on=on)
             case_services.close_case(
                 case, user, Outcome.ADVIES_QUICK_FIX, on=on + dt.timedelta(days=10)
             )

@@ -60,6 +60,7 @@ def child(database_url: str, households: int, cases: int, seed: int, today: dt.d
         )
         if i % 2 == 0:
             case_services.add_note(case, user, "Afspraak bij de schuldhulp gemaakt.")
+            case_services.record_offer(case, user, made_on=on)  # help comes after the offer
             case_services.close_case(
                 case, user, Outcome.ADVIES_QUICK_FIX, on=on + dt.timedelta(days=10)
             )

@@ -180,6 +180,7 @@ def test_a_household_goes_from_delivery_to_feedback_to_anonymisation_with_the_mo
     case.refresh_from_db()
     assert case.contacted_on == VISITED
     case_services.add_note(case, worker, "Budgetcoach ingeschakeld.")
+    case_services.record_offer(case, worker, made_on=VISITED)  # help comes after the offer
     case_services.close_case(case, worker, Outcome.ADVIES_QUICK_FIX, on=CLOSED)
 
     # 4. Each creditor reads its own events in order, with its own collection pause.

@@ -115,6 +115,17 @@ CASE_OUTCOMES = tuple(
 )
 
 
+# The outcomes that say this case gave the resident help: advice or a quick fix, follow-up help
+# or a referral after contact. Help is given after the offer of help (Wgs art. 4(1)), so a case
+# closes with one of these only once its offer is recorded (``services.close_case``). All of them
+# tell the creditors ``hulp_in_gang_gezet`` (``feedback.rules``). The other outcomes that do so need
+# no offer of this case: the resident already has help elsewhere (al bekend bij
+# schuldhulpverlening, ander lopend traject), or the referral was made without contact.
+OUTCOMES_AFTER_OFFER = frozenset(
+    {Outcome.ADVIES_QUICK_FIX, Outcome.VERVOLG_FINANCIEEL, Outcome.VERVOLG_NIET_FINANCIEEL}
+)
+
+
 class NotPickedUpReason(models.TextChoices):
     """DDAS ``EnumSignaalstatus`` without "Nog niet opgepakt": why a signal was not picked up."""
 
@@ -252,8 +263,8 @@ class CaseStatusChange(models.Model):
     ``occurred_on`` is the day the step happened: the pick-up's ``picked_up_on``, the contact
     attempt's date, the day the offer was accepted, the closing date; for an assignment, the
     day it was made. ``changed_at`` is when the step was recorded, which may be days later
-    (a worker catching up on last week's visits). The history is read in that order: by
-    ``occurred_on``, then ``changed_at``.
+    (a worker catching up on last week's visits). The history is read in that order, newest
+    first: by ``occurred_on``, then ``changed_at`` (``selectors.case_history``).
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")

@@ -14,7 +14,7 @@ from vroegsignaal.organisations.scoping import scoped
 
 from . import deadlines
 from .contacts import history_note
-from .models import Case, CaseStatus, CaseStatusChange
+from .models import Case, CaseStatus, CaseStatusChange, ContactAttempt
 
 # Roles that work cases and may see the persons of a case's household.
 CASE_ROLES = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
@@ -103,6 +103,12 @@ def urgency(case: Case, today: dt.date) -> str:
     return ""
 
 
+# The case page's lists (the history, the contact attempts) read the same way: newest first by
+# the day a step happened, a day's steps newest recorded first. A step recorded on a later day
+# than it happened (a visit typed in a week late) sits at its own day and says when it was
+# recorded, so an entry above it never looks rewritten.
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One step of a case's history as the case page shows it: the day it happened
@@ -119,15 +125,35 @@ class HistoryEntry:
 
 
 def case_history(case: Case) -> list[HistoryEntry]:
-    """The case's history in the order things happened: by the day of each step, then by
-    when it was recorded (a visit typed in a week late sits where it belongs)."""
+    """The case's history in the order things happened, newest first: by the day of each step,
+    then by when it was recorded (a visit typed in a week late sits where it belongs)."""
     changes = case.status_changes.select_related("actor").order_by(
-        "occurred_on", "changed_at", "id"
+        "-occurred_on", "-changed_at", "-id"
     )
     return [
         HistoryEntry(change, history_note(change.note), timezone.localtime(change.changed_at))
         for change in changes
     ]
+
+
+@dataclass(frozen=True)
+class AttemptEntry:
+    """A contact attempt as the case page shows it: its date and, when it was recorded on a
+    later day, that day."""
+
+    attempt: ContactAttempt
+    recorded_at: dt.datetime  # local time
+
+    @property
+    def recorded_later(self) -> bool:
+        return self.recorded_at.date() != self.attempt.date
+
+
+def contact_attempts(case: Case) -> list[AttemptEntry]:
+    """The case's contact attempts as its history is read: newest first by their date, then by
+    when they were recorded."""
+    attempts = case.contact_attempts.select_related("actor").order_by("-date", "-created_at", "-id")
+    return [AttemptEntry(attempt, timezone.localtime(attempt.created_at)) for attempt in attempts]
 
 
 @dataclass(frozen=True)

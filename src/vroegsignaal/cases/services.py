@@ -43,7 +43,15 @@ from .contacts import (
     log_contact_attempt,
     record_offer,
 )
-from .models import CASE_OUTCOMES, Case, CaseStatus, CaseStatusChange, NotPickedUpReason
+from .models import (
+    CASE_OUTCOMES,
+    OUTCOMES_AFTER_OFFER,
+    Case,
+    CaseStatus,
+    CaseStatusChange,
+    NotPickedUpReason,
+    Outcome,
+)
 from .outreach import (
     letter_attempt,
     letter_pdf,
@@ -280,6 +288,7 @@ def close_case(
             )
         if _closed_twice(locked, user, outcome, closed_on):
             return locked  # a double-click: its twin closed the case while this one waited
+        _refuse_help_without_offer(locked, outcome)
         _move(locked, CaseStatus.AFGESLOTEN, actor=user, on=closed_on, note=note or outcome)
         locked.outcome = outcome
         locked.closed_on = closed_on
@@ -295,6 +304,24 @@ def close_case(
         )
         on_case_closed(locked.pk)
     return locked
+
+
+def _refuse_help_without_offer(case: Case, outcome: str) -> None:
+    """An outcome that says the resident was helped needs the offer of help recorded first
+    (:data:`~.models.OUTCOMES_AFTER_OFFER`): the creditors are told ``hulp_in_gang_gezet``."""
+    if case.is_closed or outcome not in OUTCOMES_AFTER_OFFER or case.offer_made_on is not None:
+        return  # a closed case is refused as such (workflow)
+    raise ValidationError(
+        {
+            "outcome": _(
+                "Er is nog geen hulpaanbod vastgelegd. Het eindresultaat ‘%(outcome)s’ zegt dat "
+                "de inwoner hulp kreeg, en de schuldeisers horen dan ‘hulp in gang gezet’. Leg "
+                "eerst onder ‘Hulpaanbod’ vast wanneer het hulpaanbod is gedaan, of kies een "
+                "ander eindresultaat."
+            )
+            % {"outcome": Outcome(outcome).label}
+        }
+    )
 
 
 def _closed_twice(case: Case, user, outcome: str, closed_on: dt.date) -> bool:

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vroegsignaal.signals import workflow as signal_workflow
+
 from . import deadlines, workflow
 from .models import Case, CaseStatusChange
 
@@ -35,8 +37,9 @@ def _actor(user):
 
 
 # Two identical requests of one user this close together are one act sent twice (a
-# double-click, a form sent again), not two: the second finds what the first recorded.
-SENT_TWICE_WITHIN = dt.timedelta(seconds=10)
+# double-click, a form sent again), not two: the second finds what the first recorded. The
+# window is the signals app's (the rules page uses it too).
+SENT_TWICE_WITHIN = signal_workflow.SENT_TWICE_WITHIN
 
 
 def _sent_twice_since() -> dt.datetime:

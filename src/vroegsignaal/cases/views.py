@@ -167,7 +167,7 @@ def _case_page(request, case: Case, *, refused=None):
         "address": None if household_hidden else getattr(case.household, "address", None),
         "household_hidden": household_hidden,
         "history": selectors.case_history(case),
-        "attempts": case.contact_attempts.select_related("actor").order_by("-date", "-id"),
+        "attempts": selectors.contact_attempts(case),
         "notes": case.notes.select_related("author"),
         "attempt_form": ContactAttemptForm(initial={"on": today}),
         "offer_form": OfferForm(
@@ -212,10 +212,11 @@ def _case_form_action(request, case_id: int, form_class, action, success: str, *
     or by the service: the page again with the form as the user filled it in, the errors
     next to their fields, and the form scrolled into view (its action ends in ``#<prefix>``)."""
     case = _case_or_404(request, case_id)
-    if case.is_closed and form_class is not NoteForm:
-        # A closed case's page holds only the note form: a message says why nothing changed.
-        messages.error(request, str(workflow.InvalidTransition(case.status, case.status)))
-        return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
+    back = reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main"
+    # A closed case's page holds only the note form: a refusal of another form is a message
+    # that says why nothing changed. The service still gets a valid form: the same close sent
+    # twice (a double-click arriving after the first committed) is its twin, answered as done.
+    closed = case.is_closed and form_class is not NoteForm
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
         try:
@@ -223,13 +224,19 @@ def _case_form_action(request, case_id: int, form_class, action, success: str, *
         except workflow.InvalidTransition as error:
             # Closed meanwhile: the page no longer holds the form, so a message says why.
             messages.error(request, str(error))
-            return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
+            return redirect(back)
         except (ValidationError, PermissionDenied) as error:
+            if closed:
+                messages.error(request, str(workflow.InvalidTransition(case.status, case.status)))
+                return redirect(back)
             form.refuse(error)
         else:
             messages.success(request, success)
             # #main: the message opens the page's content, not the form the user came from.
-            return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main")
+            return redirect(back)
+    elif closed:
+        messages.error(request, str(workflow.InvalidTransition(case.status, case.status)))
+        return redirect(back)
     return _case_page(request, case, refused=form)
 
 

@@ -37,8 +37,10 @@ admin, :class:`~.models.RetentionPolicy`):
 are snapshotted first (``reporting.services.snapshot_monitor_figures``), then
 the categories above are removed set-based (one statement per table, no row
 is loaded into Python), then a :class:`~.models.RetentionRun` and one audit
-event record the counts. A dry run does the same inside a transaction that
-is rolled back, so its counts are exactly what a real run would remove.
+event record the counts. The signals it deletes are locked first (:func:`lock_set`): one
+someone is picking up at that moment is left for the next run, not deleted under its case.
+A dry run does the same inside a transaction that is rolled back, so its counts are exactly
+what a real run would remove.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +139,31 @@ def unlink_set(qs: models.QuerySet, *, counts: Counter | None = None) -> None:
         updated = related.update(**{rel.field.name: None})
         if counts is not None and updated:
             counts[f"ontkoppeld:{rel.related_model._meta.label_lower}.{rel.field.name}"] += updated
+
+
+def lock_set(qs: models.QuerySet) -> models.QuerySet:
+    """The rows of ``qs`` that this transaction now holds locked: ``qs`` without those another
+    transaction is changing right now (a pick-up of a signal about to be deleted), which are
+    left for the next run.
+
+    A purge's statements each read the database anew: a row someone else was changing could
+    drop out of one statement and not out of the next (its history deleted, the row not; or
+    the row deleted under a case committed meanwhile, which failed the purge on the foreign
+    key). Here each row of ``qs`` is locked, ``FOR UPDATE SKIP LOCKED`` (never waiting, so no
+    deadlock), and the few it could not lock are named and left out. What is left stays as it
+    is until the commit: nobody else can change a row this transaction holds, and the rows the
+    purge selects (past their term, and never picked up) do not come back into it.
+
+    ``qs`` must filter on the rows' own columns and on what is never deleted (a case), like
+    :func:`delete_set`'s. SQLite has no row locks: its one write lock, taken by the purge's
+    first write, keeps every other writer out until the commit.
+    """
+    if not connections[qs.db].features.has_select_for_update_skip_locked:
+        return qs
+    lockable = qs.model._base_manager.filter(pk__in=_pks(qs)).order_by()
+    locked = lockable.select_for_update(skip_locked=True).values("pk")
+    busy = list(qs.order_by().exclude(pk__in=locked).values_list("pk", flat=True))
+    return qs.exclude(pk__in=busy) if busy else qs
 
 
 def delete_set(qs: models.QuerySet, *, counts: Counter | None = None) -> int:

@@ -29,6 +29,7 @@ from .services import (
     TRAY_AMOUNT_LIMIT_EUR,
     TRAY_FIELDS,
     TRAY_NAME_MAX_LENGTH,
+    rules_saved_twice,
     tray_problems,
 )
 
@@ -224,7 +225,8 @@ def rule_history(rule_sets) -> list[dict]:
 class RulesForm(ErrorSummary, forms.Form):
     """All the rules at once, as the page shows them; ``version`` is the version the page showed.
 
-    ``current`` is the rule set in force (``None``: the municipality has none yet, the defaults hold).
+    ``current`` is the rule set in force (``None``: the municipality has none yet, the defaults hold);
+    ``actor`` the user saving the page (their own save a moment ago is no colleague's change).
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -243,8 +245,9 @@ class RulesForm(ErrorSummary, forms.Form):
     repeat_window_days = forms.IntegerField()
     debt_swap_window_days = forms.IntegerField()
 
-    def __init__(self, data=None, *, current=None, **kwargs):
+    def __init__(self, data=None, *, current=None, actor=None, **kwargs):
         self.current = current
+        self.actor = actor
         self.current_values = current.values() if current is not None else RuleValues()
         super().__init__(data, **kwargs)
         if data is None:
@@ -300,7 +303,7 @@ class RulesForm(ErrorSummary, forms.Form):
             )
         shown_version = cleaned.get("version")
         current_version = getattr(self.current, "version", None)
-        if shown_version != current_version:
+        if shown_version != current_version and not self._saved_twice(shown_version):
             raise forms.ValidationError(
                 gettext(
                     "Iemand anders heeft de regels intussen gewijzigd (nu versie %(version)s). "
@@ -310,6 +313,15 @@ class RulesForm(ErrorSummary, forms.Form):
                 code="stale",
             )
         return cleaned
+
+    def _saved_twice(self, shown_version) -> bool:
+        """The newer version is this page's own save, sent twice (a double-click): not refused
+        here, and :func:`.services.change_rules` answers with that version."""
+        if self.errors:  # the values are not all read: no comparing them
+            return False
+        return rules_saved_twice(
+            self.current, actor=self.actor, shown_version=shown_version, changes=self.changes()
+        )
 
     def changes(self) -> dict:
         """Every rule, as :func:`.services.change_rules` takes them (it makes no version when nothing differs)."""

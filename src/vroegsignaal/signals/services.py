@@ -62,6 +62,7 @@ from .tray_management import (
     tray_problems,
     update_tray,
 )
+from .workflow import SENT_TWICE_WITHIN
 from .writing import (
     SIGNAL_TABLE,
     _changed,
@@ -92,6 +93,7 @@ __all__ = [
     "move_tray",
     "place_signals",
     "resort_open_signals",
+    "rules_saved_twice",
     "set_rules",
     "tray_problems",
     "update_tray",
@@ -193,7 +195,9 @@ def change_rules(
     ``shown_version`` is the version the user's page showed (``None``: none yet). It is
     compared under the municipality's lock, where the new version is decided: a colleague
     who saved at the same moment made another version meanwhile, and saving this page's
-    values over it would silently undo theirs (``ValueError``, Dutch).
+    values over it would silently undo theirs (``ValueError``, Dutch). Unless that version is
+    this very change sent twice (:func:`rules_saved_twice`, a double-click): then the answer
+    is the first request's, ``(that version, True)``, and nothing more is saved or audited.
     """
     role = getattr(actor, "role", None)
     allowed = role == Role.BEHEERDER or (
@@ -210,6 +214,10 @@ def change_rules(
         current = current_rules(municipality)
         in_force = getattr(current, "version", None)
         if shown_version != ANY_VERSION and shown_version != in_force:
+            if rules_saved_twice(
+                current, actor=actor, shown_version=shown_version, changes=changes
+            ):
+                return current, True  # a double-click: its twin saved this version a moment ago
             raise ValueError(
                 gettext(
                     "Iemand anders heeft de regels zojuist gewijzigd (nu versie %(version)s); uw "
@@ -237,6 +245,47 @@ def change_rules(
             # background; otherwise only households a later delivery touches would see them.
             transaction.on_commit(lambda: _enqueue_evaluation(municipality.pk))
     return rule_set, created
+
+
+def rules_saved_twice(
+    current: RuleSet | None, *, actor, shown_version: int | None, changes: dict
+) -> bool:
+    """Whether ``current`` (the version in force) is this change already saved: the request
+    is its twin, sent twice (a double-click, the form sent again).
+
+    So when the same user saved it within :data:`.workflow.SENT_TWICE_WITHIN`, as the version
+    right after the one this page showed, with the values ``changes`` make of that one (the
+    excluded creditor types compare as a set). A colleague's version, another change or an
+    older save is none: the page's values would undo it.
+    """
+    if current is None or getattr(actor, "pk", None) is None or current.created_by_id != actor.pk:
+        return False
+    if current.created_at < timezone.now() - SENT_TWICE_WITHIN:
+        return False
+    if shown_version != (current.version - 1 or None):  # version 1 follows the defaults (None)
+        return False
+    shown = (
+        RuleSet.objects.filter(municipality_id=current.municipality_id, version=shown_version)
+        .order_by()
+        .first()
+        if shown_version is not None
+        else None
+    )
+    if shown_version is not None and shown is None:
+        return False
+    base = shown.values() if shown is not None else RuleValues()
+    try:
+        wanted = validate_rule_values({**base.as_dict(), **dict(changes)})
+    except ValueError:
+        return False
+    return _comparable(wanted) == _comparable(current.values())
+
+
+def _comparable(values: RuleValues) -> dict:
+    """The values as two saves compare them: the excluded creditor types as a set."""
+    data = values.as_dict()
+    data["single_signal_excluded_types"] = sorted(data["single_signal_excluded_types"])
+    return data
 
 
 def _enqueue_evaluation(municipality_id: int) -> None:
@@ -489,13 +538,18 @@ def purge_unpicked_signals(municipality: Municipality, *, before: dt.date, count
     closed, ``nieuw`` ones from the last peildatum at which their arrears
     counted. Signals with a case are never touched here. Their status history
     and arrear links go with them; references to them are emptied. Set-based.
+
+    A signal someone is picking up (or declining) at this moment is left for the next run:
+    the purge locks the signals it deletes first and passes over those another transaction
+    holds (``retention.lock_set``), so a case committed meanwhile neither fails the purge on
+    its foreign key nor loses its signal's history.
     """
     from django.db.models import Q
 
-    from vroegsignaal.privacy.retention import delete_set
+    from vroegsignaal.privacy.retention import delete_set, lock_set
 
     unpicked = Signal.objects.filter(municipality=municipality, case__isnull=True).filter(
         Q(status__in=(SignalStatus.NIET_OPGEPAKT, SignalStatus.VERVALLEN), closed_on__lt=before)
         | Q(status=SignalStatus.NIEUW, last_signalled_on__lt=before)
     )
-    return delete_set(unpicked, counts=counts)
+    return delete_set(lock_set(unpicked), counts=counts)

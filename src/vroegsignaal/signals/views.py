@@ -48,7 +48,7 @@ def rules(request):
     municipality = request.user.municipality
     current = services.current_rules(municipality)
     if request.method == "POST":
-        form = forms.RulesForm(request.POST, current=current)
+        form = forms.RulesForm(request.POST, current=current, actor=request.user)
         if form.is_valid():
             try:
                 rule_set, created = services.change_rules(

@@ -8,9 +8,17 @@ case is closed (``afgesloten``). The three end states are final.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 
 from .models import SignalStatus
+
+# Two identical requests of one user this close together are one act sent twice (a
+# double-click, a form sent again), not two: the second finds what the first recorded and gets
+# its answer. One window for every such act: picking up, declining, the case work
+# (``cases.shared``) and saving the signal rules (``services.change_rules``).
+SENT_TWICE_WITHIN = dt.timedelta(seconds=10)
 
 S = SignalStatus
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -127,6 +127,60 @@ def test_a_case_closed_twice_by_its_worker_at_once_is_closed_once(worker, case):
         services.close_case(case, worker, Outcome.OVERLEDEN, on=dt.date(2026, 3, 20))
 
 
+CLOSE = {"afsluiten-outcome": Outcome.ZELF_BETAALD.value, "afsluiten-on": "2026-03-20"}
+CLOSED_ALREADY = "Deze zaak heeft al de eindstatus &#x27;afgesloten&#x27;"
+
+
+def test_a_double_clicked_close_arriving_after_the_first_committed_says_it_is_closed(
+    client, verified_client, worker, case
+):
+    """The second request finds the case closed before it reaches the service: it is the first
+    one's twin all the same, and gets its answer — not the page's "already closed"."""
+    verified_client(worker)
+    url = reverse("cases:close", kwargs={"case_id": case.pk})
+    for response in twice(client, url, CLOSE):
+        html = main_html(response)
+        assert "De zaak is afgesloten." in html and CLOSED_ALREADY not in html
+    assert CaseStatusChange.objects.filter(case=case, to_status=CaseStatus.AFGESLOTEN).count() == 1
+
+
+def test_a_close_sent_again_by_a_colleague_or_with_another_result_says_it_was_closed_already(
+    client, verified_client, worker, case, team
+):
+    services.close_case(case, worker, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
+    url = reverse("cases:close", kwargs={"case_id": case.pk})
+    other_result = {**CLOSE, "afsluiten-outcome": Outcome.OVERLEDEN.value}
+    colleague = UserFactory(role=Role.HULPVERLENER, team=team, municipality=team.municipality)
+    for user, data in ((worker, other_result), (colleague, CLOSE)):
+        verified_client(user)
+        html = main_html(client.post(url, data, follow=True))
+        assert CLOSED_ALREADY in html and "De zaak is afgesloten." not in html
+    assert Case.objects.get(pk=case.pk).outcome == Outcome.ZELF_BETAALD
+
+
+def test_the_same_close_sent_again_later_says_it_was_closed_already(
+    client, verified_client, worker, case
+):
+    services.close_case(case, worker, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
+    # The history is append-only: the base manager moves the closing back in time.
+    CaseStatusChange._base_manager.filter(case=case, to_status=CaseStatus.AFGESLOTEN).update(
+        changed_at=timezone.now() - SENT_TWICE_WITHIN - dt.timedelta(seconds=1)
+    )
+    verified_client(worker)
+    url = reverse("cases:close", kwargs={"case_id": case.pk})
+    assert CLOSED_ALREADY in main_html(client.post(url, CLOSE, follow=True))
+
+
+def test_an_incomplete_form_sent_to_a_closed_case_says_it_is_closed(
+    client, verified_client, worker, case
+):
+    services.close_case(case, worker, Outcome.ZELF_BETAALD, on=dt.date(2026, 3, 20))
+    verified_client(worker)
+    url = reverse("cases:close", kwargs={"case_id": case.pk})
+    html = main_html(client.post(url, {"afsluiten-outcome": ""}, follow=True))
+    assert CLOSED_ALREADY in html
+
+
 def test_a_double_clicked_take_says_the_case_is_yours(client, verified_client, worker, case):
     verified_client(worker)
     url = reverse("cases:take", kwargs={"case_id": case.pk})

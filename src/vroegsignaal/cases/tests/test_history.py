@@ -64,16 +64,97 @@ def test_an_assignment_happened_on_the_day_it_was_recorded(signal, coordinator, 
     assert _days(case)[-1] == ("opgepakt", timezone.localdate())
 
 
-def test_history_is_ordered_by_the_day_it_happened_then_by_when_it_was_recorded(
-    signal, coordinator, team
-):
+def test_history_is_newest_first_by_the_day_it_happened(signal, coordinator, team):
     case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
     services.assign(case, coordinator, team=team)  # today
     services.log_contact_attempt(
         case, coordinator, kind="Brief", reached=False, on=dt.date(2026, 3, 4)
     )
     notes = [entry.change.to_status + ":" + entry.note for entry in selectors.case_history(case)]
-    assert notes == ["opgepakt:", "contact_gezocht:Brief", "opgepakt:Toegewezen aan Wijkteam Noord"]
+    assert notes == ["opgepakt:Toegewezen aan Wijkteam Noord", "contact_gezocht:Brief", "opgepakt:"]
+
+
+def test_a_backdated_step_recorded_later_sits_below_a_later_step_recorded_before_it(
+    signal, coordinator
+):
+    """The order things happened, not the order they were typed in: the visit of 5 March,
+    recorded after the letter of 10 March, sits below it."""
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(
+        case, coordinator, kind="Brief", reached=False, on=dt.date(2026, 3, 10)
+    )
+    services.log_contact_attempt(
+        case, coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 3, 5)
+    )
+    assert [(e.change.occurred_on.day, e.note) for e in selectors.case_history(case)] == [
+        (10, "Brief"), (5, "Huisbezoek"), (2, ""),
+    ]  # fmt: skip
+
+
+def test_steps_of_one_day_are_newest_recorded_first(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(case, coordinator, kind="Telefoon", reached=True, on=PICKED_UP)
+    assert [e.change.to_status for e in selectors.case_history(case)] == ["in_contact", "opgepakt"]
+
+
+def test_page_lists_the_history_newest_first_counting_its_steps_down(
+    client, verified_client, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(
+        case, coordinator, kind="Telefoon", reached=True, on=dt.date(2026, 3, 4)
+    )
+    verified_client(coordinator)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert re.search(r"Geschiedenis</h2>\s*(<!--.*?-->\s*)?<ol[^>]* reversed>", body, re.S)
+    text = _history_text(client, case)
+    assert text.index("4 maart 2026: Opgepakt → In contact") < text.index("2 maart 2026: Opgepakt")
+
+
+def _attempts_text(client, case) -> str:
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    table = re.search(
+        r"Contactpogingen, nieuwste eerst</caption>.*?</thead>(.*?)</table>", body, re.S
+    )
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table.group(1))).strip()
+
+
+def test_contact_attempts_are_newest_first_by_their_date_then_by_when_recorded(signal, coordinator):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    for kind, day in (("Telefoon", 10), ("Brief", 5), ("Mail", 10)):
+        services.log_contact_attempt(
+            case, coordinator, kind=kind, reached=False, on=dt.date(2026, 3, day)
+        )
+    assert [e.attempt.kind for e in selectors.contact_attempts(case)] == [
+        "Mail", "Telefoon", "Brief",
+    ]  # fmt: skip
+
+
+def test_page_says_when_a_backdated_contact_attempt_was_recorded(
+    client, verified_client, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    attempt = services.log_contact_attempt(
+        case, coordinator, kind="Huisbezoek", reached=True, on=dt.date(2026, 3, 4)
+    )
+    recorded = timezone.localtime(attempt.created_at)
+    verified_client(coordinator)
+    with translation.override("nl"):
+        on = date_format(recorded, "j F Y")
+    assert _attempts_text(client, case).startswith(
+        f"4 maart 2026 Vastgelegd op {on} om {recorded:%H:%M} Huisbezoek"
+    )
+
+
+def test_page_says_nothing_more_of_a_contact_attempt_recorded_on_its_own_day(
+    client, verified_client, coordinator, signal
+):
+    case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.log_contact_attempt(
+        case, coordinator, kind="Huisbezoek", reached=True, on=timezone.localdate()
+    )
+    verified_client(coordinator)
+    assert "Vastgelegd" not in _attempts_text(client, case)
 
 
 def test_page_shows_a_backdated_pick_up_on_its_own_date_and_says_when_it_was_recorded(

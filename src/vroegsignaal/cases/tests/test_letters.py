@@ -168,7 +168,7 @@ def test_making_the_letter_goes_back_to_the_case_page_showing_the_attempt(
     assert [str(m) for m in response.context["messages"]] == [
         "Brief gemaakt en als contactpoging vastgelegd."
     ]
-    assert list(response.context["attempts"]) == [attempt]
+    assert [entry.attempt for entry in response.context["attempts"]] == [attempt]
 
 
 def test_the_case_page_offers_the_letter_just_made_once(

@@ -92,6 +92,7 @@ def test_refused_offer_sets_no_deadline(signal, coordinator):
 
 def test_closing_a_case_closes_its_signal_with_the_outcome(signal, coordinator):
     case = services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    services.record_offer(case, coordinator, made_on=PICKED_UP)  # help comes after the offer
     case = services.close_case(case, coordinator, Outcome.ADVIES_QUICK_FIX, on=dt.date(2026, 3, 20))
     signal.refresh_from_db()
     assert (case.status, case.outcome, signal.status, signal.closed_on) == (

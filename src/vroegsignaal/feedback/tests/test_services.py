@@ -163,6 +163,8 @@ def test_closing_tells_each_creditor_the_result_mapped_from_the_outcome(
     signal, coordinator, outcome
 ):
     case = case_services.pick_up_signal(signal, coordinator, on=PICKED_UP)
+    # An outcome saying the case helped needs the offer of help recorded first.
+    case_services.record_offer(case, coordinator, made_on=PICKED_UP)
     case_services.close_case(case, coordinator, outcome, on=CLOSED)
     got = [
         (e.creditor.code, e.date, e.result, e.collection_pause_until) for e in events("afgesloten")

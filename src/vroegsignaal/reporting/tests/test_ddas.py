@@ -118,6 +118,7 @@ def test_a_case_is_a_vroegsignaalzaak_with_attempts_and_result(town, two_credito
     case_services.log_contact_attempt(
         case, user, kind="Telefoon", reached=True, on=dt.date(2026, 3, 3), part_of_day="Ochtend"
     )
+    case_services.record_offer(case, user, made_on=dt.date(2026, 3, 3))  # help comes after it
     case_services.close_case(case, user, Outcome.ADVIES_QUICK_FIX, on=dt.date(2026, 3, 9))
     document = export(town, tmp_path)
     [zaak] = levering(document)["vroegsignaalzaken"]
