@@ -394,7 +394,8 @@ def evaluate(
         changed = _update_changed(changed, outcome.counting, reference_date, now)
         crises = notices.new_crises(
             signals.filter(
-                pl.col("signal_id").is_null() | pl.col("signal_id").is_in(changed["signal_id"])
+                pl.col("signal_id").is_null()
+                | pl.col("signal_id").is_in(changed.get_column("signal_id").implode())
             ),
             stored,
         )

@@ -385,7 +385,7 @@ def _update_changed(
     )
     bulk.drop(STAGE_SIGNALS)
     if updated.len() < changed.height:
-        changed = changed.filter(pl.col("signal_id").is_in(updated))
+        changed = changed.filter(pl.col("signal_id").is_in(updated.implode()))
         if changed.is_empty():
             return changed
 
