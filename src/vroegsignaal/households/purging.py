@@ -7,6 +7,11 @@ their households (see "Repeated rows" in :mod:`.digests`). The keys a mutatie re
 ``afgemeld`` without an open arrear (:class:`~.models.ClosedKey`) go when the closed arrears
 of their age go: to :mod:`.later` they say what a closed arrear says, so neither outlives
 the other.
+
+Nothing here locks: a delivery links its rows to the households and persons it finds without a
+database constraint to stop their deletion (see :mod:`.models`), so the caller keeps deliveries
+out for the whole transaction first (:func:`~.rekeying.lock_out_applies`, which
+``privacy.retention`` takes before the municipality's lock, in the order an apply takes them).
 """
 
 from __future__ import annotations

@@ -36,7 +36,11 @@ meanwhile.
 
 Concurrency: on PostgreSQL the whole apply runs under one transaction-level
 advisory lock, so two deliveries never create the same household or person
-twice; on SQLite the database write lock does the same.
+twice; on SQLite the database write lock does the same. The retention run
+(``privacy.retention``) and a new blind-index key (``privacy.reindex``) take the same
+lock first (:func:`lock_out_applies`): a purge never deletes a household, person or
+arrear that a delivery is linking rows to or writing to. The apply takes it before the
+municipality locks of its signal evaluation, and so must every other holder.
 """
 
 from __future__ import annotations
@@ -124,7 +128,7 @@ __all__ = [
     "anonymous_household_key",
     "purge_unsignalled_arrears",
     "purge_unused_persons_and_households",
-    # a new blind-index key (privacy.reindex)
+    # a new blind-index key (privacy.reindex); lock_out_applies also for retention
     "DETAIL_FIELDS",
     "PERSON_INDEXES",
     "PERSON_INDEX_INPUT",

@@ -39,8 +39,11 @@ the categories above are removed set-based (one statement per table, no row
 is loaded into Python), then a :class:`~.models.RetentionRun` and one audit
 event record the counts. The signals it deletes are locked first (:func:`lock_set`): one
 someone is picking up at that moment is left for the next run, not deleted under its case.
-A dry run does the same inside a transaction that is rolled back, so its counts are exactly
-what a real run would remove.
+Before anything else the transaction takes the lock every delivery's apply takes
+(:func:`_keep_deliveries_out`): a delivery being applied is waited for, and the next one waits
+until the commit, so a purge never deletes a household or person a delivery is linking rows
+to, nor an arrear it is writing to. A dry run does the same inside a transaction that is rolled
+back, so its counts are exactly what a real run would remove.
 """
 
 from __future__ import annotations
@@ -155,8 +158,9 @@ def lock_set(qs: models.QuerySet) -> models.QuerySet:
     purge selects (past their term, and never picked up) do not come back into it.
 
     ``qs`` must filter on the rows' own columns and on what is never deleted (a case), like
-    :func:`delete_set`'s. SQLite has no row locks: its one write lock, taken by the purge's
-    first write, keeps every other writer out until the commit.
+    :func:`delete_set`'s. SQLite has no row locks: its one write lock, taken when the purge's
+    transaction begins (``transaction_mode`` IMMEDIATE), keeps every other writer out until
+    the commit.
     """
     if not connections[qs.db].features.has_select_for_update_skip_locked:
         return qs
@@ -321,6 +325,24 @@ class PurgeReport:
         return out
 
 
+def _keep_deliveries_out() -> None:
+    """No delivery is applied until this municipality's transaction ends; one being applied is
+    waited for.
+
+    A delivery links its rows to households and persons it found (and writes to arrears it
+    read) without a database constraint to stop a concurrent purge from deleting them
+    (``households.models``); without this, both committed and the rows pointed nowhere. The
+    apply's lock, taken first: an apply takes it before its evaluation's lock on the
+    municipality (``signals.tray_management._lock_municipality``), which the purge's monitor
+    snapshot takes next, so neither can hold one while waiting for the other. Dry runs too:
+    their counts are then a real run's, and their rolled-back deletes never meet a delivery's
+    writes. SQLite: a no-op (its write lock, taken when the transaction begins, does this).
+    """
+    from vroegsignaal.households import services as households
+
+    households.lock_out_applies()
+
+
 class _DryRun(Exception):
     """Raised at the end of a dry run to roll its transaction back."""
 
@@ -471,8 +493,10 @@ def purge(
 
     Each municipality is purged in its own transaction, after a snapshot of
     its monitor figures; an error rolls that municipality back whole and is
-    raised (the municipalities before it stay purged). ``dry_run`` changes
-    nothing and records nothing.
+    raised (the municipalities before it stay purged). No delivery is applied
+    during a municipality's transaction (PostgreSQL: it waits for one being
+    applied, and the worker waits for it). ``dry_run`` changes nothing and
+    records nothing.
     """
     from vroegsignaal.organisations.models import Municipality
 
@@ -483,6 +507,7 @@ def purge(
         limits = limits_for(municipality, today)
 
         def work(municipality=municipality, limits=limits) -> dict[str, int]:
+            _keep_deliveries_out()
             if not dry_run:
                 _snapshot_monitor_figures(municipality, today)
             return _purge_municipality(municipality, limits)
