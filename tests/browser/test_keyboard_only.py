@@ -312,6 +312,29 @@ def test_a_wrong_code_focuses_the_error_summary(page, live_server):
     assert page.title() == "Fout: Inloggen · Vroegsignaal"
 
 
+def test_a_wrong_code_in_the_two_factor_set_up_focuses_the_error_summary(page, live_server):
+    user = UserFactory(username="nieuw", role=Role.COORDINATOR)  # no second factor yet
+    log_in_with_password(page, live_server.url, user.username)
+    page.get_by_role("heading", name="Tweestapsverificatie instellen").wait_for()
+    page.get_by_role("button", name="Volgende").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focus_after_load(page, "id_generator-token")["id"] == "id_generator-token"
+    page.keyboard.type("12")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # The code field's autofocus once kept the focus, below the QR code and past its error.
+    summary = focus_after_load(page, "foutmeldingen")
+    assert summary["id"] == "foutmeldingen"
+    assert summary["text"].startswith("De authenticator-app is nog niet gekoppeld.")
+    assert page.title() == "Fout: Tweestapsverificatie instellen · Vroegsignaal"
+    page.keyboard.press("Tab")
+    assert focused(page)["text"].startswith("Verificatiecode:")
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "id_generator-token"
+
+
 def test_a_refused_column_mapping_focuses_the_error_summary_that_links_to_the_field(
     page, live_server, creditor
 ):

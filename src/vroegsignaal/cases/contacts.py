@@ -11,7 +11,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -22,6 +23,7 @@ from .models import (
     Case,
     CaseNote,
     CaseStatus,
+    CaseStatusChange,
     ContactAttempt,
     ContactKind,
     OfferAnswer,
@@ -41,7 +43,15 @@ from .shared import (
 
 # The history's notes the services write themselves (besides contact kinds and outcomes).
 OFFER_ACCEPTED_NOTE = gettext_noop("hulpaanbod aanvaard")
-# A reached attempt of these kinds after an accepted offer counts as the first conversation.
+# A recorded offer whose day, or whose answer's day, is changed afterwards (a typing error put
+# right) says so in the history: the prefix, then the old and the new day (ISO), read in the
+# reader's language (:func:`history_note`).
+OFFER_DATE_CHANGED = {
+    "made_on": "Datum hulpaanbod gewijzigd: ",
+    "answered_on": "Datum antwoord op hulpaanbod gewijzigd: ",
+}
+# A reached attempt of these kinds on or after the day the offer was accepted is a conversation;
+# the earliest is the first conversation (Wgs art. 4(1)(b), :func:`_first_conversation_on`).
 CONVERSATION_KINDS = frozenset({ContactKind.TELEFOON, ContactKind.HUISBEZOEK})
 
 
@@ -55,8 +65,44 @@ def history_note(note: str) -> str:
     """
     if note.startswith(ASSIGNED_PREFIX):
         return _("Toegewezen aan %(names)s") % {"names": note[len(ASSIGNED_PREFIX) :]}
+    for field, prefix in OFFER_DATE_CHANGED.items():
+        if note.startswith(prefix):
+            return _offer_date_changed_note(field, note[len(prefix) :]) or note
     known = note == OFFER_ACCEPTED_NOTE or note in ContactKind.values or note in Outcome.values
     return _(note) if known else note
+
+
+def _offer_date_changed_note(field: str, days: str) -> str | None:
+    """The two days of an :data:`OFFER_DATE_CHANGED` note ("2026-03-03 → 2026-03-05") in the
+    reader's words; ``None`` for a note that does not read so."""
+    try:
+        old, new = (dt.date.fromisoformat(day) for day in days.split(" → "))
+    except ValueError:
+        return None
+    text = {
+        "made_on": _("Datum van het hulpaanbod gewijzigd van %(old)s in %(new)s"),
+        "answered_on": _(
+            "Datum van het antwoord op het hulpaanbod gewijzigd van %(old)s in %(new)s"
+        ),
+    }[field]
+    return text % {"old": date_format(old, "j F Y"), "new": date_format(new, "j F Y")}
+
+
+def _first_conversation_on(case: Case) -> dt.date | None:
+    """The day of the first conversation after the offer was accepted (Wgs art. 4(1)(b)): the
+    earliest reached phone call or home visit on or after the day of acceptance — a call in
+    which the resident accepts is one. Read from the contact attempts, so that it does not
+    matter whether the call or the acceptance is recorded first. None before acceptance."""
+    if case.offer_answer != OfferAnswer.AANVAARD or case.offer_answered_on is None:
+        return None
+    return (
+        ContactAttempt.objects.filter(
+            case=case, reached=True, kind__in=CONVERSATION_KINDS, date__gte=case.offer_answered_on
+        )
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
 
 
 def log_contact_attempt(
@@ -70,8 +116,8 @@ def log_contact_attempt(
     note: str = "",
 ) -> ContactAttempt:
     """Record a contactpoging; it moves the case on (``contact_gezocht`` / ``in_contact``),
-    meets the contact deadline when the household was reached, and — after an
-    accepted offer — a reached phone call or home visit is the first conversation."""
+    meets the contact deadline when the household was reached, and — on or after the day an
+    offer was accepted — a reached phone call or home visit is the first conversation."""
     kind = ContactKind(kind)
     part_of_day = PartOfDay(part_of_day).value if part_of_day else ""
     _refuse_future(on)
@@ -104,13 +150,7 @@ def log_contact_attempt(
                 locked.contacted_on = on
             if locked.status in (CaseStatus.OPGEPAKT, CaseStatus.CONTACT_GEZOCHT):
                 _move(locked, CaseStatus.IN_CONTACT, actor=user, on=on, note=kind_note)
-            if (
-                locked.offer_answer == OfferAnswer.AANVAARD
-                and kind in CONVERSATION_KINDS
-                and locked.first_conversation_on is None
-                and on >= locked.offer_answered_on
-            ):
-                locked.first_conversation_on = on
+            locked.first_conversation_on = _first_conversation_on(locked)
         elif locked.status == CaseStatus.OPGEPAKT:
             _move(locked, CaseStatus.CONTACT_GEZOCHT, actor=user, on=on, note=kind_note)
         _refresh_due(locked)
@@ -148,7 +188,12 @@ def record_offer(
     answered_on: dt.date | None = None,
 ) -> Case:
     """Record the offer of help and, when known, the answer. Accepted → first
-    conversation due within four weeks of ``answered_on``."""
+    conversation due within four weeks of ``answered_on``; a reached phone call or home
+    visit recorded before, on or after that day, is that conversation.
+
+    Recorded again with another day of the offer, or of an answer that stays, the change is a
+    line in the case's history (:data:`OFFER_DATE_CHANGED`): the case page shows only the
+    offer as it is now, and the first conversation's deadline moves with the answer's day."""
     answer = OfferAnswer(answer)
     _refuse_future(made_on, "made_on")
     _refuse_future(answered_on, "answered_on")
@@ -173,9 +218,13 @@ def record_offer(
             raise ValidationError(
                 {"made_on": _("Het hulpaanbod kan niet vóór het oppakken van het signaal liggen.")}
             )
+        _note_offer_dates_changed(
+            locked, user, made_on=made_on, answer=answer, answered_on=answered_on
+        )
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None
+        locked.first_conversation_on = _first_conversation_on(locked)
         if answer == OfferAnswer.AANVAARD:
             locked.first_conversation_due = deadlines.first_conversation_due(answered_on)
             if locked.status != CaseStatus.HULP_AANVAARD:
@@ -198,6 +247,34 @@ def record_offer(
             details={"antwoord": answer.value or "open"},
         )
     return locked
+
+
+def _note_offer_dates_changed(
+    case: Case, user, *, made_on: dt.date, answer: str, answered_on: dt.date | None
+) -> None:
+    """A history line (status unchanged) for each day of a recorded offer that this recording
+    changes: the offer's, and its answer's when the answer stays the same. A new answer is no
+    correction (an acceptance is a step of its own)."""
+    changed = []
+    if case.offer_made_on is not None and made_on != case.offer_made_on:
+        changed.append(("made_on", case.offer_made_on, made_on))
+    if (
+        answer
+        and answer == case.offer_answer
+        and case.offer_answered_on is not None
+        and answered_on != case.offer_answered_on
+    ):
+        changed.append(("answered_on", case.offer_answered_on, answered_on))
+    for field, old, new in changed:
+        CaseStatusChange.objects.create(
+            case=case,
+            from_status=case.status,
+            to_status=case.status,
+            occurred_on=timezone.localdate(),  # a correction happens when it is made
+            changed_at=timezone.now(),
+            actor=_actor(user),
+            note=f"{OFFER_DATE_CHANGED[field]}{old.isoformat()} → {new.isoformat()}",
+        )
 
 
 def add_note(case: Case | int, user, text: str) -> CaseNote:

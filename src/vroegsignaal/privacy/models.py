@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.organisations.models import Municipality
@@ -180,7 +181,8 @@ class RetentionPolicy(models.Model):
         verbose_name_plural = _("bewaartermijnen")
 
     def __str__(self) -> str:
-        return f"Bewaartermijnen {self.municipality}"
+        # Named by its municipality: the admin says "De bewaartermijn ‘gemeente X (0344)’ is gewijzigd."
+        return gettext("gemeente %(municipality)s") % {"municipality": self.municipality}
 
 
 class RetentionRun(models.Model):

@@ -58,7 +58,14 @@ def rules(request):
                     shown_version=form.cleaned_data["version"],
                 )
             except ValueError as error:  # the form checks the same ranges; this is the last word
-                form.add_error(None, str(error))
+                # Checked again against the rules in force now, which the page then shows with
+                # their version: a colleague's save that came in between the form's check and the
+                # service reads as one made before (the page says it shows their version), and
+                # saving again goes through. Any other refusal keeps the service's words.
+                current = services.current_rules(municipality)
+                form = forms.RulesForm(request.POST, current=current, actor=request.user)
+                if form.is_valid():
+                    form.add_error(None, str(error))
             else:
                 if created:
                     messages.success(request, _(

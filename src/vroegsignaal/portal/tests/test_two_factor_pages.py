@@ -138,3 +138,33 @@ def test_a_wrong_code_opens_the_code_step_with_the_summary_of_its_error(client):
 
 def test_the_log_in_has_no_summary_before_it_is_sent(client):
     assert "error-summary" not in client.get(LOGIN).content.decode()
+
+
+# --- a refused step of the set-up wizard opens with the summary of its errors, too -------------
+
+
+SETUP = "/account/two_factor/setup/"
+
+
+def _at_setup_code_step(client) -> str:
+    """The set-up wizard's page that asks for the app's code (a GET starts the wizard again)."""
+    client.force_login(UserFactory(username="nieuw"))
+    client.get(SETUP)
+    return client.post(SETUP, {"setup_view-current_step": "welcome"}).content.decode()
+
+
+def test_a_wrong_code_in_the_set_up_opens_it_with_the_summary_of_its_error(client):
+    _at_setup_code_step(client)
+    body = client.post(
+        SETUP, {"setup_view-current_step": "generator", "generator-token": "12"}
+    ).content.decode()
+    summary = _summary(body)
+    assert "De authenticator-app is nog niet gekoppeld." in summary
+    assert 'href="#id_generator-token"' in summary  # the link to the field
+    assert body.index(SUMMARY) < body.index('id="id_generator-token"')  # first, before the field
+    assert "<title>Fout: Tweestapsverificatie instellen · Vroegsignaal</title>" in body
+
+
+def test_the_set_up_has_no_summary_before_the_code_is_sent(client):
+    body = _at_setup_code_step(client)
+    assert 'id="id_generator-token"' in body and "error-summary" not in body

@@ -93,3 +93,28 @@ def test_retention_policies_list_says_the_defaults_and_which_municipalities_foll
     body = beheerder_client.get("/beheer/privacy/retentionpolicy/").content.decode()
     assert "niet opgepakte signalen 6 maanden, afgesloten zaken 12 maanden" in body
     assert "Gemeenten met de standaard: Voorbeeldstad." in body
+
+
+def test_the_admin_names_a_changed_retention_policy_by_its_municipality(beheerder_client):
+    """Django's message says "De bewaartermijn ‘…’ is … gewijzigd": the name inside it is the
+    municipality's, not a second "Bewaartermijnen" (and not untranslated Dutch in English)."""
+    from django.contrib.messages import get_messages
+    from django.utils.html import strip_tags
+
+    from tests.factories import MunicipalityFactory
+    from vroegsignaal.privacy.models import RetentionPolicy
+
+    policy = RetentionPolicy.objects.create(
+        municipality=MunicipalityFactory(name="Proefdorp", code="0999")
+    )
+    response = beheerder_client.post(
+        f"/beheer/privacy/retentionpolicy/{policy.pk}/change/",
+        {
+            "municipality": policy.municipality_id,
+            "unpicked_signal_months": 9,
+            "closed_case_months": 24,
+        },
+    )
+    assert response.status_code == 302
+    [message] = [strip_tags(str(m)) for m in get_messages(response.wsgi_request)]
+    assert message == "De bewaartermijn ‘gemeente Proefdorp (0999)’ is met succes gewijzigd."

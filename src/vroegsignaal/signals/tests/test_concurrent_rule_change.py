@@ -36,13 +36,16 @@ def municipality():
 
 
 def colleague_saves_after_the_form_check(monkeypatch, municipality) -> None:
-    """The colleague's save commits after this request's form checked the version it showed."""
+    """The colleague's save commits after this request's form checked the version it showed
+    (once: a later check of a form sees it)."""
     colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality)
     clean = forms.RulesForm.clean
+    saved = []
 
     def clean_then_colleague(form):
         cleaned = clean(form)
-        services.change_rules(municipality, {"min_creditors": 3}, actor=colleague)
+        if not saved:
+            saved.append(services.change_rules(municipality, {"min_creditors": 3}, actor=colleague))
         return cleaned
 
     monkeypatch.setattr(forms.RulesForm, "clean", clean_then_colleague)
@@ -56,11 +59,32 @@ def test_a_rules_change_saved_at_the_same_moment_as_a_colleagues_does_not_undo_i
     verified_client(coordinator)
     response = client.post(URL, {**PAGE, "min_amount_eur": "80"})  # the page showed version 1
     assert response.status_code == 200
-    assert "Iemand anders heeft de regels zojuist gewijzigd (nu versie 2)" in main_html(response)
+    assert "Iemand anders heeft de regels intussen gewijzigd (nu versie 2)" in main_html(response)
     rule_sets = RuleSet.objects.filter(municipality=municipality).order_by("version")
     assert [r.version for r in rule_sets] == [1, 2]
     current = services.current_rules(municipality)
     assert (current.min_creditors, current.min_amount_eur) == (3, 50)  # the colleague's, whole
+
+
+def test_a_page_refused_by_the_service_shows_the_colleagues_version_so_saving_again_goes_through(
+    monkeypatch, municipality, client, verified_client
+):
+    """The refused page once showed the rules and the version read before the save: its next
+    save was refused again, for a version the user had never been shown."""
+    coordinator = UserFactory(role=Role.COORDINATOR, municipality=municipality)
+    colleague_saves_after_the_form_check(monkeypatch, municipality)
+    verified_client(coordinator)
+    html = main_html(client.post(URL, {**PAGE, "min_amount_eur": "80"}))
+    assert "Nu geldt versie 2," in html and 'name="version" value="2"' in html
+    assert "Hierboven staan de regels zoals ze nu gelden" in html  # not "open de pagina opnieuw"
+    assert 'name="min_amount_eur" value="80"' in html  # what the user typed, to look at again
+
+    response = client.post(
+        URL, {**PAGE, "version": "2", "min_amount_eur": "80", "min_creditors": "3"}
+    )
+    assert response.status_code == 302
+    current = services.current_rules(municipality)
+    assert (current.version, current.min_creditors, current.min_amount_eur) == (3, 3, 80)
 
 
 def test_change_rules_refuses_a_version_other_than_the_one_shown(municipality):
