@@ -258,6 +258,9 @@ def integrity_problems() -> dict[str, int]:
         "ON p.id = a.person_id WHERE p.id IS NULL OR p.household_id <> a.household_id",
         "arrear.municipality": f"SELECT count(*) FROM {arrear} a JOIN {household} h "  # noqa: S608
         "ON h.id = a.household_id WHERE h.municipality_id <> a.municipality_id",
+        # A re-opened arrear points at the closed one it follows (SET_NULL when that one goes).
+        "arrear.previous": f"SELECT count(*) FROM {arrear} a LEFT JOIN {arrear} p "  # noqa: S608
+        "ON p.id = a.previous_id WHERE a.previous_id IS NOT NULL AND p.id IS NULL",
         "event.arrear": f"SELECT count(*) FROM {event} e LEFT JOIN {arrear} a "  # noqa: S608
         "ON a.id = e.arrear_id WHERE a.id IS NULL",
         # What ``later`` reads to let newer information win (late deliveries).

@@ -40,6 +40,11 @@ def _in_portal_words(form, step: str):
             form.fields[name].label = _("Reservecode") if step == "backup" else _("Verificatiecode")
     if hasattr(form, "otp_error_messages"):
         form.otp_error_messages = BACKUP_OTP_MESSAGES if step == "backup" else OTP_MESSAGES
+    if "invalid_token" in getattr(form, "error_messages", {}):  # the set-up's code form
+        form.error_messages = {
+            **form.error_messages,
+            "invalid_token": OTP_MESSAGES["invalid_token"],
+        }
     return form
 
 

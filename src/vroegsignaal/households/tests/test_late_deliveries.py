@@ -355,3 +355,10 @@ def test_a_late_delivery_leaves_the_open_arrears_as_the_deliveries_in_order_do(w
     in_order = run(range(len(deliveries)))
     late_last = [i for i in range(len(deliveries)) if i != late] + [late]
     assert run(late_last) == in_order
+
+
+def test_the_integrity_check_finds_an_arrear_following_one_that_is_gone(world):
+    world.apply(world.at(0, klantnummer="K1"), world.at(1, klantnummer="K2", achternaam="Bakker"))
+    assert integrity_problems() == {}
+    Arrear.objects.filter(klantnummer="K2").update(previous_id=10**9)
+    assert integrity_problems() == {"arrear.previous": 1}

@@ -168,3 +168,13 @@ def test_a_wrong_code_in_the_set_up_opens_it_with_the_summary_of_its_error(clien
 def test_the_set_up_has_no_summary_before_the_code_is_sent(client):
     body = _at_setup_code_step(client)
     assert 'id="id_generator-token"' in body and "error-summary" not in body
+
+
+def test_a_wrong_code_in_the_set_up_is_told_in_the_portal_s_words(client):
+    _at_setup_code_step(client)
+    body = client.post(
+        SETUP, {"setup_view-current_step": "generator", "generator-token": "123456"}
+    ).content.decode()
+    summary = _summary(body)
+    assert "Deze code is niet juist of al gebruikt." in summary
+    assert "Ingevoerde token" not in summary  # the package's own Dutch
