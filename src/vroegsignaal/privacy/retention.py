@@ -347,6 +347,16 @@ class _DryRun(Exception):
     """Raised at the end of a dry run to roll its transaction back."""
 
 
+def _wait_for_evaluations(municipality) -> None:
+    """The municipality's lock, as the monitor snapshot of a real run takes it: a dry run's
+    rolled-back deletes lock signal rows too, and without it they could meet an evaluation's
+    updates of them in the other order (a deadlock: PostgreSQL aborts one of the two). ``no_key``
+    as ``signals.tray_management._lock_municipality`` takes it."""
+    from vroegsignaal.organisations.models import Municipality
+
+    Municipality.objects.select_for_update(no_key=True).filter(pk=municipality.pk).first()
+
+
 def _snapshot_monitor_figures(municipality, today: dt.date) -> None:
     # Imported here: the reporting app depends on the data this module deletes.
     from vroegsignaal.reporting import services as reporting
@@ -508,8 +518,10 @@ def purge(
 
         def work(municipality=municipality, limits=limits) -> dict[str, int]:
             _keep_deliveries_out()
-            if not dry_run:
-                _snapshot_monitor_figures(municipality, today)
+            if dry_run:
+                _wait_for_evaluations(municipality)
+            else:
+                _snapshot_monitor_figures(municipality, today)  # takes the same lock first
             return _purge_municipality(municipality, limits)
 
         counts, run = _run(municipality, today, dry_run, work, limits.as_dict())
