@@ -301,10 +301,17 @@ def _mark_seen(
         where, extra = bulk.id_list("id", unchanged.get_column("arrear_id").sort())
         sql = f"UPDATE {ARREAR_TABLE} SET {SEEN_ON}, last_delivery_id = %s WHERE {where}"  # noqa: S608
         params = [reference_date, reference_date, delivery_id, *extra]
-    written = bulk.execute(sql, params)
+    _expect_written(bulk.execute(sql, params), expected, "marked as seen")
+
+
+def _expect_written(written: int, expected: int, what: str) -> None:
+    """Each update of arrears this delivery read must reach every one of them: fewer means
+    another transaction changed or deleted them meanwhile, which the apply's lock is there to
+    prevent. Raised, so that the delivery rolls back whole instead of writing history for
+    arrears that are gone."""
     if written != expected:
         raise RuntimeError(
-            f"{written} arrears marked as seen, expected {expected}: the open arrears "
+            f"{written} arrears {what}, expected {expected}: the open arrears "
             "changed while this delivery was applied"
         )
 
@@ -336,11 +343,12 @@ def _close(ids: pl.Series, status: ArrearStatus, delivery_id: int, reference_dat
     if not len(ids):
         return
     where, params = bulk.id_list("id", ids)
-    bulk.execute(
+    written = bulk.execute(
         f"UPDATE {ARREAR_TABLE} SET status = %s, cleared_on = %s, cleared_by_delivery_id = %s, "  # noqa: S608
         f"link_digest = NULL WHERE {where}",
         [status.value, reference_date, delivery_id, *params],
     )
+    _expect_written(written, ids.n_unique(), "closed")
 
 
 def _not_seen_after(ids: pl.Series, reference_date: dt.date) -> None:
@@ -366,12 +374,13 @@ def _update_attributes(updated: pl.DataFrame, delivery_id: int, reference_date: 
         updated.sort("arrear_id").select(pl.col("arrear_id").alias("id"), *columns),
     )
     sets = ", ".join(f"{c} = s.{c}" for c in columns)
-    bulk.execute(
+    written = bulk.execute(
         f"UPDATE {ARREAR_TABLE} SET {sets}, {SEEN_ON}, last_delivery_id = %s "  # noqa: S608
         f"FROM {stage} s WHERE {ARREAR_TABLE}.id = s.id",
         [reference_date, reference_date, delivery_id],
     )
     bulk.drop("households_stage_arrear")
+    _expect_written(written, updated.get_column("arrear_id").n_unique(), "updated")
 
 
 def _open(

@@ -362,3 +362,31 @@ def test_the_integrity_check_finds_an_arrear_following_one_that_is_gone(world):
     assert integrity_problems() == {}
     Arrear.objects.filter(klantnummer="K2").update(previous_id=10**9)
     assert integrity_problems() == {"arrear.previous": 1}
+
+
+def test_closing_or_updating_an_arrear_that_is_gone_fails_the_delivery_instead_of_passing_over_it(
+    world,
+):
+    """The apply's lock keeps the purge out; should another writer ever delete an arrear a
+    delivery read, its update must not pass over it silently (and write history for it)."""
+    import polars as pl
+    import pytest
+
+    from vroegsignaal.households import timeline
+
+    world.apply(world.at(0, klantnummer="K1"))
+    kept = arrear("K1")
+    gone = pl.Series("arrear_id", [kept.pk, 10**9], dtype=pl.Int64)
+    with pytest.raises(RuntimeError, match="1 arrears closed, expected 2"):
+        timeline._close(gone, ArrearStatus.CLEARED, kept.last_delivery_id, LATER)
+    with pytest.raises(RuntimeError, match="0 arrears updated, expected 1"):
+        timeline._update_attributes(
+            pl.DataFrame({"arrear_id": [10**9]}).join(
+                pl.DataFrame(
+                    {c: [getattr(kept, c)] for c in (*timeline.MATERIAL, *timeline.DETAILS)}
+                ),
+                how="cross",
+            ),
+            kept.last_delivery_id,
+            LATER,
+        )
