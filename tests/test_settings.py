@@ -364,7 +364,7 @@ def gunicorn_log(tmp_path, *options: str) -> str:
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:vroegsignaal.conf.gunicorn",
          "vroegsignaal.conf.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--no-control-socket", *options],
+         *options],
         env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -410,3 +410,11 @@ def test_gunicorn_log_level_option_still_applies_to_its_own_lines(tmp_path):
     assert (
         " INFO gunicorn.access: " in log
     )  # the access log is on regardless, as with --access-logfile
+
+
+def test_gunicorn_opens_no_control_socket_in_the_home_folder(tmp_path):
+    """gunicorn (25+) opens a control socket in ``~/.gunicorn`` unless told not to: nobody
+    here uses ``gunicornc``, and ``make run`` left the folder in the developer's home."""
+    log = gunicorn_log(tmp_path)  # HOME is tmp_path (production_env)
+    assert "Booting worker" in log
+    assert not (tmp_path / ".gunicorn").exists()

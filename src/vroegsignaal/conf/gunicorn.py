@@ -21,6 +21,8 @@
   access log (``gunicorn.access``) is on, without a second timestamp of its own.
   An exception's text stays out, as for Django's loggers (``conf/logsafety.py``).
 
+* No control socket (``gunicornc``), where gunicorn opens one in ``~/.gunicorn`` by default.
+
 ``--bind``, ``--workers`` and the like stay on the command line (``scripts/run.sh``,
 ``docs/operations.md``).
 """
@@ -62,6 +64,10 @@ def on_starting(server) -> None:
         sys.stderr.write(f"vroegsignaal: {problem}\n")
         raise SystemExit(2)
 
+
+# No control socket (gunicorn 25+ opens one in ~/.gunicorn by default): nothing uses gunicornc,
+# and a socket that can reconfigure the server is one more door to guard.
+control_socket_disable = True
 
 # Client address, request, status, bytes, duration and user agent; the line's time comes from the format.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
