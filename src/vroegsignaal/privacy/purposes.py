@@ -69,6 +69,7 @@ LABELS = {
     "export vroegsignalen": _("Export van vroegsignalen"),
     "export monitorcijfers": _("Export van monitorcijfers"),
     "DDAS-export": _("DDAS-export"),
+    "terugkoppeling inzien": _("Terugkoppeling ingezien"),
     "terugkoppeling downloaden": _("Terugkoppeling gedownload"),
     # Privacy and operations
     "auditlog ingezien": _("Auditlog ingezien"),

@@ -28,6 +28,10 @@ def _module_strings(tree: ast.Module) -> dict[str, str]:
     return found
 
 
+def _branches(value: ast.expr) -> list[ast.expr]:
+    return [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+
+
 def written_purposes() -> dict[str, str]:
     """Each purpose literal the source passes as ``purpose=`` (or a ``purpose`` default) → where."""
     purposes = {}
@@ -47,6 +51,8 @@ def written_purposes() -> dict[str, str]:
                 ]
                 values += [d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
                            if a.arg == "purpose" and d is not None]  # fmt: skip
+            while any(isinstance(v, ast.IfExp) for v in values):  # "a" if … else "b": both
+                values = [w for v in values for w in _branches(v)]
             for value in values:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
                     purposes[value.value] = f"{path.relative_to(SOURCE)}:{value.lineno}"
@@ -77,3 +83,8 @@ def test_a_label_is_shown_in_the_readers_language_and_an_unknown_purpose_as_stor
         assert purpose_label("signaalbehandeling") == "Handling the signal"
     assert purpose_label("iets van vroeger") == "iets van vroeger"
     assert purpose_label("") == "—"
+
+
+def test_the_scan_reads_both_purposes_of_a_conditional():
+    written = written_purposes()
+    assert {"terugkoppeling inzien", "terugkoppeling downloaden"} <= written.keys()
