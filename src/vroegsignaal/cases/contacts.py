@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -23,7 +23,6 @@ from .models import (
     Case,
     CaseNote,
     CaseStatus,
-    CaseStatusChange,
     ContactAttempt,
     ContactKind,
     OfferAnswer,
@@ -35,6 +34,7 @@ from .shared import (
     _actor,
     _lock,
     _move,
+    _note_in_history,
     _refresh_due,
     _refuse_future,
     _refuse_if_closed,
@@ -266,13 +266,9 @@ def _note_offer_dates_changed(
     ):
         changed.append(("answered_on", case.offer_answered_on, answered_on))
     for field, old, new in changed:
-        CaseStatusChange.objects.create(
-            case=case,
-            from_status=case.status,
-            to_status=case.status,
-            occurred_on=timezone.localdate(),  # a correction happens when it is made
-            changed_at=timezone.now(),
-            actor=_actor(user),
+        _note_in_history(
+            case,
+            actor=user,
             note=f"{OFFER_DATE_CHANGED[field]}{old.isoformat()} → {new.isoformat()}",
         )
 

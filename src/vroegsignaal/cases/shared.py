@@ -88,18 +88,24 @@ ASSIGNED_PREFIX = "Toegewezen aan "
 
 
 def _note_assignment(case: Case, *, actor, team, worker) -> None:
-    """Append who the case went to to its history: a row whose status stays as it is."""
+    """Append who the case went to to its history."""
     names = [team.name] if team is not None else []
     if worker is not None:
         names.append(worker.get_full_name() or worker.get_username())
+    _note_in_history(case, actor=actor, note=ASSIGNED_PREFIX + ", ".join(names))
+
+
+def _note_in_history(case: Case, *, actor, note: str) -> None:
+    """A history row whose status stays as it is, dated the day it is recorded: something
+    done to the case (an assignment, a corrected date) happens when it is done."""
     CaseStatusChange.objects.create(
         case=case,
         from_status=case.status,
         to_status=case.status,
-        occurred_on=timezone.localdate(),  # an assignment happens when it is made
+        occurred_on=timezone.localdate(),
         changed_at=timezone.now(),
         actor=_actor(actor),
-        note=(ASSIGNED_PREFIX + ", ".join(names))[:200],
+        note=note[:200],
     )
 
 
