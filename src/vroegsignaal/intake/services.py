@@ -365,7 +365,14 @@ def process_delivery(delivery_id: int) -> Delivery:
     task backend).
     """
     with translation.override("nl"):
-        return _process_delivery(delivery_id)
+        try:
+            return _process_delivery(delivery_id)
+        except (KeyboardInterrupt, SystemExit) as stopped:
+            # Stopped at once in the middle (a worker's second TERM, Ctrl-C on the command): the
+            # transaction rolled back; noted as a crash is, so it shows stalled at once.
+            if Delivery.objects.filter(pk=delivery_id, status=S.IN_BEHANDELING).exists():
+                _note_failure(delivery_id, stopped)
+            raise
 
 
 def _process_delivery(delivery_id: int) -> Delivery:

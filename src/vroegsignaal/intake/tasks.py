@@ -3,8 +3,8 @@
 Stopping the worker (``systemctl stop``, a deploy, Ctrl-C): at the first TERM or INT ``db_worker``
 finishes the task it is running and then stops, so a delivery is applied whole. At a second one it
 stops the task at once (``SystemExit`` inside it): the apply transaction rolls back and nothing of
-the delivery is kept. :func:`process_delivery_task` then notes the failure on the delivery, as a
-crash is noted, so that its page and ``/health/`` show it stalled at once — with *Opnieuw
+the delivery is kept. :func:`.services.process_delivery` then notes the failure on the delivery, as
+a crash is noted, so that its page and ``/health/`` show it stalled at once — with *Opnieuw
 verwerken*, and ``vroegsignaal deliver --opnieuw ID`` without ``--forceer`` — instead of a
 progress that stands still for ``DELIVERY_STALLED_AFTER``. A ``kill -9`` says nothing; that
 delivery shows stalled after ``DELIVERY_STALLED_AFTER``.
@@ -21,14 +21,6 @@ from vroegsignaal.conf.logsafety import without_exception_text
 @without_exception_text  # the stored traceback: no exception text
 def process_delivery_task(delivery_id: int) -> str:
     """Process one delivery to its outcome (see :func:`.services.process_delivery`); returns the status."""
-    from .models import Delivery, DeliveryStatus
-    from .processing import _note_failure
     from .services import process_delivery
 
-    try:
-        return process_delivery(delivery_id).status
-    except (SystemExit, KeyboardInterrupt) as stopped:
-        # The worker was stopped at once, in the middle of this delivery (not after its commit).
-        if Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.IN_BEHANDELING).exists():
-            _note_failure(delivery_id, stopped)
-        raise
+    return process_delivery(delivery_id).status

@@ -454,6 +454,26 @@ def test_a_crash_while_applying_changes_nothing_and_processing_again_gives_the_s
     assert "storing" not in again.report
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_a_process_stopped_at_once_while_applying_notes_it_so_the_delivery_is_stalled_at_once(
+    world, households, monkeypatch, stop
+):
+    """A worker's second TERM (SystemExit in the task) or Ctrl-C on ``deliver``: nothing is
+    applied, and the delivery says so at once instead of when DELIVERY_STALLED_AFTER passed."""
+    before = households.snapshot()
+
+    def stopped(*args, **kwargs):
+        raise stop()
+
+    monkeypatch.setattr(households, "apply_rows", stopped)
+    with pytest.raises(stop):
+        deliver(world, stand(range(1, 4)))
+    delivery = Delivery.objects.get()
+    assert delivery.status == S.IN_BEHANDELING
+    assert delivery.report["storing"] == services.FAILURE_NOTE
+    assert households.snapshot() == before
+
+
 def test_processing_a_finished_delivery_again_changes_nothing(world, households):
     delivery = deliver(world, stand(range(1, 11)))
     before = households.snapshot()
