@@ -37,6 +37,7 @@ from vroegsignaal.intake import services
 from vroegsignaal.intake.fields import Soort
 from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
 from vroegsignaal.intake.report import heading_lines, report_lines
+from vroegsignaal.intake.shared import _parse_reference_date
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.paths import input_problem
 
@@ -50,9 +51,10 @@ def _peildatum(value: str | None) -> dt.date | None:
     """``--peildatum`` as a date, or ``None`` when it is left out (a JSON body may carry it).
 
     A value that is no date is the operator's typing error: refused here (exit 2), before anything
-    is received, so that it is not recorded as the creditor's refused delivery. It is read as the
-    service reads a peildatum (ISO 8601); whether the date is one a delivery may have (not in the
-    future, not before 2000) is the service's check (spec 1.6), made on every way in alike.
+    is received, so that it is not recorded as the creditor's refused delivery. It is read by the
+    service's own reader (``shared._parse_reference_date``); whether the date is one a delivery
+    may have (not in the future, not before 2000) is the service's check (spec 1.6), made on
+    every way in alike.
     """
     if value is None:
         return None
@@ -63,13 +65,13 @@ def _peildatum(value: str | None) -> dt.date | None:
             f"(bijvoorbeeld {example}), of laat --peildatum weg als het JSON-bestand zijn eigen "
             "peildatum noemt. Er is niets aangeleverd."
         )
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
+    peildatum, problem = _parse_reference_date(value)
+    if problem == "onleesbaar":
         raise CommandError(
             f"--peildatum {_shown(value)} is geen datum; schrijf hem als JJJJ-MM-DD (bijvoorbeeld "
             f"{example}). Er is niets aangeleverd."
         )
+    return peildatum
 
 
 def _shown(value: str, limit: int = 40) -> str:
