@@ -333,7 +333,7 @@ def _keep_deliveries_out() -> None:
     read) without a database constraint to stop a concurrent purge from deleting them
     (``households.models``); without this, both committed and the rows pointed nowhere. The
     apply's lock, taken first: an apply takes it before its evaluation's lock on the
-    municipality (``signals.tray_management._lock_municipality``), which the purge's monitor
+    municipality (``signals.services.lock_municipality``), which the purge's monitor
     snapshot takes next, so neither can hold one while waiting for the other. Dry runs too:
     their counts are then a real run's, and their rolled-back deletes never meet a delivery's
     writes. SQLite: a no-op (its write lock, taken when the transaction begins, does this).
@@ -350,11 +350,10 @@ class _DryRun(Exception):
 def _wait_for_evaluations(municipality) -> None:
     """The municipality's lock, as the monitor snapshot of a real run takes it: a dry run's
     rolled-back deletes lock signal rows too, and without it they could meet an evaluation's
-    updates of them in the other order (a deadlock: PostgreSQL aborts one of the two). ``no_key``
-    as ``signals.tray_management._lock_municipality`` takes it."""
-    from vroegsignaal.organisations.models import Municipality
+    updates of them in the other order (a deadlock: PostgreSQL aborts one of the two)."""
+    from vroegsignaal.signals import services as signals
 
-    Municipality.objects.select_for_update(no_key=True).filter(pk=municipality.pk).first()
+    signals.lock_municipality(municipality.pk)
 
 
 def _snapshot_monitor_figures(municipality, today: dt.date) -> None:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_noop
 from vroegsignaal.cases.models import Case, ContactAttempt, OfferAnswer, Outcome
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.registry.models import Neighbourhood, NeighbourhoodKind
+from vroegsignaal.signals import services as signal_services
 from vroegsignaal.signals.models import (
     Signal,
     SignalArrear,
@@ -242,9 +243,9 @@ def snapshot(municipality: Municipality, *, through: dt.date | None = None) -> i
     now = timezone.now()
     written = 0
     with transaction.atomic():
-        # FOR NO KEY UPDATE: new cases and feedback of the municipality (their foreign-key
-        # checks) need not wait for the snapshot, as with evaluation's lock (signals app).
-        Municipality.objects.select_for_update(no_key=True).filter(pk=municipality.pk).first()
+        # Evaluation's lock (FOR NO KEY UPDATE): new cases and feedback of the municipality
+        # (their foreign-key checks) need not wait for the snapshot.
+        signal_services.lock_municipality(municipality.pk)
         fresh = compute(municipality, through=through)
         people, names = inhabitants(municipality)
         months = {key[0] for key in fresh}

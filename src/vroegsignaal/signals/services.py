@@ -52,11 +52,11 @@ from .tray_management import (
     TRAY_FIELDS,
     TRAY_NAME_MAX_LENGTH,
     TrayChange,
-    _lock_municipality,
     _municipality,
     create_tray,
     delete_tray,
     ensure_default_trays,
+    lock_municipality,
     move_tray,
     resort_open_signals,
     tray_problems,
@@ -90,6 +90,7 @@ __all__ = [
     "evaluate_after_delivery",
     "assign_team",
     "pick_up_signal",
+    "lock_municipality",
     "move_tray",
     "place_signals",
     "resort_open_signals",
@@ -162,7 +163,7 @@ def set_rules(
 
     Also gives the municipality its default trays if it has none yet.
     """
-    _lock_municipality(municipality.pk)
+    lock_municipality(municipality.pk)
     ensure_default_trays(municipality)
     current = current_rules(municipality)
     if current is not None and current.values() == values:
@@ -210,7 +211,7 @@ def change_rules(
     with transaction.atomic():
         # The base and the check are read under the lock set_rules takes again: two changes
         # of one municipality's rules are made one after the other, each on the one before.
-        _lock_municipality(municipality.pk)
+        lock_municipality(municipality.pk)
         current = current_rules(municipality)
         in_force = getattr(current, "version", None)
         if shown_version != ANY_VERSION and shown_version != in_force:
@@ -362,7 +363,7 @@ def evaluate(
     received_on = received_on or today
     clock = _Clock()
     with transaction.atomic():
-        _lock_municipality(municipality.pk)
+        lock_municipality(municipality.pk)
         rule_set = current_rules(municipality) or set_rules(municipality, RuleValues())[0]
         rules = rule_set.values()
         conditions = trays.tray_conditions(ensure_default_trays(municipality))

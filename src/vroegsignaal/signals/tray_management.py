@@ -91,10 +91,10 @@ def _require_tray_coordinator(actor, municipality_id: int) -> None:
         )
 
 
-def _lock_municipality(municipality_id: int) -> None:
+def lock_municipality(municipality_id: int) -> None:
     """Tray changes, rule changes and evaluations of one municipality wait for each other
     (evaluation reads the trays and rules once and writes their ids without a database
-    constraint).
+    constraint), and so do the monitor's snapshot and the retention run, which take it too.
 
     ``no_key``: PostgreSQL's ``FOR NO KEY UPDATE``, which still excludes the others but not
     the foreign-key checks of rows that refer to the municipality. A plain ``FOR UPDATE``
@@ -262,7 +262,7 @@ def create_tray(municipality: Municipality, values: dict, *, actor) -> TrayChang
     """
     _require_tray_coordinator(actor, municipality.pk)
     with transaction.atomic():
-        _lock_municipality(municipality.pk)
+        lock_municipality(municipality.pk)
         clean = _checked_tray_values(municipality, values)
         ordered = ensure_default_trays(municipality)
         tray = Tray.objects.create(
@@ -291,7 +291,7 @@ def _locked_tray(tray: Tray | int) -> Tray:
     )
     if municipality_id is None:
         raise Tray.DoesNotExist(tray_id)
-    _lock_municipality(municipality_id)
+    lock_municipality(municipality_id)
     return Tray.objects.select_related("municipality", "team").get(pk=tray_id)
 
 
@@ -401,7 +401,7 @@ def resort_open_signals(municipality: Municipality | str | int) -> int:
 def _resort(municipality: Municipality, *, without: int | None = None) -> int:
     """:func:`resort_open_signals`, as if the tray ``without`` (about to be deleted) were gone."""
     with transaction.atomic():
-        _lock_municipality(municipality.pk)
+        lock_municipality(municipality.pk)
         conditions = trays.tray_conditions(selectors.trays_of(municipality).exclude(pk=without))
         open_list = ", ".join(["%s"] * len(OPEN_STATUSES))
         stored = bulk.read_frame(
