@@ -27,17 +27,8 @@ from .conftest import PEILDATUM
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("without_audit_lock"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def without_audit_lock(monkeypatch):
-    """In the test suite the audit log shares the caller's connection, and its chain-head row
-    lock would order the writers by itself (production audits on a connection of its own)."""
-    from vroegsignaal.signals import status as signal_status
-
-    monkeypatch.setattr(case_services, "record", lambda *args, **kwargs: None)
-    monkeypatch.setattr(signal_status, "record", lambda *args, **kwargs: None)
 
 
 def in_thread(target, failures: list) -> threading.Thread:

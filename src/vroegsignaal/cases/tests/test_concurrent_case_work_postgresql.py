@@ -33,21 +33,11 @@ from vroegsignaal.signals.workflow import InvalidTransition as SignalTransition
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("without_audit_lock"),
 ]
 
 PICKED_UP = dt.date(2026, 3, 2)
 CLOSED = dt.date(2026, 3, 20)
-
-
-@pytest.fixture(autouse=True)
-def without_audit_lock(monkeypatch):
-    """In the test suite the audit log shares the caller's connection, and its chain-head row
-    lock would order the writers by itself (production audits on a connection of its own)."""
-    from vroegsignaal.cases import assignment, contacts
-    from vroegsignaal.signals import status as signal_status
-
-    for module in (case_services, contacts, assignment, signal_status):
-        monkeypatch.setattr(module, "record", lambda *args, **kwargs: None)
 
 
 @pytest.fixture

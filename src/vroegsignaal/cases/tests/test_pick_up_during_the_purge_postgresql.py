@@ -13,13 +13,11 @@ the purge's write lock keeps every other writer out until it commits.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
-from tests.concurrency import at_the_same_moment
+from tests.concurrency import at_the_same_moment, while_the_first_is_open
 from vroegsignaal.cases import services as case_services
 from vroegsignaal.cases.models import Case
 from vroegsignaal.privacy import retention
@@ -31,6 +29,7 @@ from .conftest import make_signal
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("without_audit_lock"),
 ]
 
 PICKED_UP = dt.date(2026, 3, 2)
@@ -39,53 +38,8 @@ PICKED_UP = dt.date(2026, 3, 2)
 PURGE_DAY = dt.date(2027, 1, 4)
 
 
-@pytest.fixture(autouse=True)
-def without_audit_lock(monkeypatch):
-    """In the test suite the audit log shares the caller's connection, and its chain-head row
-    lock would order the writers by itself (production audits on a connection of its own)."""
-    from vroegsignaal.cases import assignment, contacts
-    from vroegsignaal.signals import status as signal_status
-
-    for module in (case_services, contacts, assignment, signal_status):
-        monkeypatch.setattr(module, "record", lambda *args, **kwargs: None)
-
-
 def purge(municipality):
     return retention.purge(today=PURGE_DAY, municipalities=[municipality], intake=False)
-
-
-def while_the_first_is_open(first: Callable, second: Callable) -> tuple[object, object, bool]:
-    """Run ``first`` in a transaction held open while ``second`` runs in another thread and
-    connection; then let ``first`` commit. Returns what each returned (or raised) and whether
-    ``second`` finished while ``first`` was still open, i.e. without waiting for it."""
-    outcome: dict[str, object] = {}
-    opened, release, second_done = threading.Event(), threading.Event(), threading.Event()
-
-    def run(name: str, work: Callable, hold: bool) -> None:
-        try:
-            with transaction.atomic():
-                outcome[name] = work()
-                if hold:
-                    opened.set()
-                    assert release.wait(20)
-        except Exception as error:  # returned to the test, which checks it
-            outcome[name] = error
-        finally:
-            opened.set()
-            if not hold:
-                second_done.set()
-            connections.close_all()
-
-    a = threading.Thread(target=run, args=("first", first, True), daemon=True)
-    a.start()
-    assert opened.wait(20)
-    b = threading.Thread(target=run, args=("second", second, False), daemon=True)
-    b.start()
-    without_waiting = second_done.wait(5)
-    release.set()
-    a.join(20)
-    b.join(20)
-    return outcome["first"], outcome["second"], without_waiting
 
 
 def test_the_purge_passes_over_a_signal_being_picked_up_and_completes(world, coordinator, team):

@@ -19,21 +19,10 @@ from .conftest import PICKED_UP, make_signal
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("without_audit_lock"),
 ]
 
 URL = "/api/v1/feedback/"
-
-
-@pytest.fixture(autouse=True)
-def writers_without_audit_lock(monkeypatch):
-    """In the test suite the audit log shares the caller's connection, and its chain-head
-    row lock would serialise the writers by itself (production audits on a connection
-    of its own). The writers' audit calls are left out here so that only the feedback's
-    own stream lock can order them."""
-    from vroegsignaal.signals import status as signal_status  # where pick_up_signal reads it
-
-    monkeypatch.setattr(case_services, "record", lambda *args, **kwargs: None)
-    monkeypatch.setattr(signal_status, "record", lambda *args, **kwargs: None)
 
 
 def in_thread(target) -> threading.Thread:

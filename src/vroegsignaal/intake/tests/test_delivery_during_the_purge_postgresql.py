@@ -31,7 +31,7 @@ from vroegsignaal.households.models import Arrear, ArrearStatus, Household
 from vroegsignaal.households.selectors import integrity_problems
 from vroegsignaal.intake import processing, services
 from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
-from vroegsignaal.privacy import audit, retention
+from vroegsignaal.privacy import retention
 from vroegsignaal.signals.models import Signal
 from vroegsignaal.signals.selectors import integrity_problems as signal_integrity_problems
 
@@ -40,18 +40,12 @@ from .support import HEADER, PEILDATUM, csv_bytes, row
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("without_audit_lock"),
 ]
 
 OLD_START = "2026-01-05"  # out of the age window on the purge day
 NEXT_PEILDATUM = dt.date(2026, 11, 8)
 PURGE_DAY = NEXT_PEILDATUM
-
-
-@pytest.fixture(autouse=True)
-def without_audit_lock(monkeypatch):
-    """In the test suite the audit log shares the caller's connection, and its chain-head row
-    lock would order the writers by itself (production audits on a connection of its own)."""
-    monkeypatch.setattr(audit, "_append", lambda alias, fields: None)
 
 
 def deliver(creditor, content: bytes, peildatum: dt.date, kind: str = "stand") -> Delivery:
