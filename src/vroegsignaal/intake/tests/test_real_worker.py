@@ -156,7 +156,8 @@ def here(prepared, tmp_path) -> tuple[Path, dict[str, str], Path]:
     return copy, environment(copy, tmp_path / "data"), path
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log: Path, *, own_group: bool = False) -> subprocess.Popen:
+    """``own_group``: in a process group of its own, as a systemd unit's."""
     with open(log, "w") as out:
         return subprocess.Popen(
             [str(VROEGSIGNAAL), "db_worker", "--no-startup-delay", "--interval", "0.2"],
@@ -164,6 +165,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
 
 
@@ -182,6 +184,15 @@ def wait_for(condition, what: str, worker: subprocess.Popen, seconds: float = 30
         assert worker.poll() is None, f"the worker stopped before {what} (exit {worker.returncode})"
         assert time.monotonic() < deadline, f"no {what} within {seconds} s"
         time.sleep(0.05)
+
+
+def in_the_middle(database: Path, worker: subprocess.Popen) -> None:
+    """Wait until the delivery is read and checked, not yet applied: the middle of it."""
+    wait_for(
+        lambda: query(database, "SELECT progress FROM intake_delivery")[0][0] >= 25,
+        "progress",
+        worker,
+    )
 
 
 def stop(worker: subprocess.Popen) -> None:
@@ -248,12 +259,7 @@ def test_sigterm_in_the_middle_of_a_delivery_lets_the_worker_finish_it_whole_and
     log = tmp_path / "worker.log"
     worker = start_worker(env, log)
     try:
-        # Read and checked, not yet applied: the middle of the delivery.
-        wait_for(
-            lambda: query(database, "SELECT progress FROM intake_delivery")[0][0] >= 25,
-            "progress",
-            worker,
-        )
+        in_the_middle(database, worker)
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=300)
     finally:
@@ -279,15 +285,7 @@ def test_sigterm_to_the_worker_s_whole_process_group_lets_it_finish_the_delivery
     database, env, path = here
     queue(path, env)
     log = tmp_path / "worker.log"
-    with open(log, "w") as out:
-        worker = subprocess.Popen(
-            [str(VROEGSIGNAAL), "db_worker", "--no-startup-delay", "--interval", "0.2"],
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a process group of its own, as a systemd unit's
-        )
+    worker = start_worker(env, log, own_group=True)
     try:
         wait_for(
             lambda: any("households.encryptor" in line for line in processes_with(str(tmp_path))),
@@ -313,11 +311,7 @@ def test_a_second_sigterm_stops_the_delivery_changing_nothing_and_shows_it_stall
     log = tmp_path / "worker.log"
     worker = start_worker(env, log)
     try:
-        wait_for(
-            lambda: query(database, "SELECT progress FROM intake_delivery")[0][0] >= 25,
-            "progress",
-            worker,
-        )
+        in_the_middle(database, worker)
         worker.send_signal(signal.SIGTERM)
         wait_for(lambda: "Received Terminated" in log.read_text(), "first TERM", worker)
         worker.send_signal(signal.SIGTERM)  # "terminating current task"
