@@ -1,4 +1,4 @@
-"""The third-party apps of the beheerder's admin (django-axes, django-otp), in Dutch.
+"""The third-party apps of the admin (django-axes, django-otp; django-tasks-db), in Dutch.
 
 Their Dutch is in the project's catalog, ``conf/locale/nl/LC_MESSAGES/django.po``
 (``LOCALE_PATHS``), with the apps' own English as msgids: English mode shows them as they were
@@ -11,6 +11,12 @@ apps' places in ``INSTALLED_APPS`` (same app label, same models, same migrations
 the apps are loaded, wrap those strings in ``gettext_lazy``. Migrations stay as they are: a
 migration keeps a field's given verbose name (none, for these fields) and the autodetector
 compares help texts with translation off, where a wrapped text is its own English.
+
+django-tasks-db (the worker's task results, which only a superuser sees) marks its models'
+texts, and its statuses with the context "Task"; its app name, two of its admin's labels and the
+"Task name" Django makes of a property are plain. :func:`translate_tasks_admin` wraps them once
+its admin is registered (``organisations/admin/thirdparty.py`` calls it), so that it keeps its
+place in ``INSTALLED_APPS`` as it is.
 
 Not a module named ``apps.py``: ``conf`` is no app with Dutch texts of its own
 (``scripts/messages-apps.sh``); these msgids are English and need no English catalog.
@@ -89,3 +95,33 @@ class OTPTOTPConfig(OTPTOTPAppConfig):
         super().ready()
         translate_models(self)
         translate_admin(self.get_model("TOTPDevice"))
+
+
+def translate_tasks_admin(site: admin.AdminSite) -> None:
+    """django-tasks-db's app name and its admin's column labels read from the catalog.
+
+    Called after the app registered its admin (``django_tasks_db`` is earlier in
+    ``INSTALLED_APPS`` than the app that calls it); the rest of that admin stays as it is.
+    """
+    from django.apps import apps
+    from django_tasks_db.models import DBTaskResult
+
+    from vroegsignaal.portal.adminbase import extend_admin
+
+    apps.get_app_config(DBTaskResult._meta.app_label).verbose_name = _("Tasks Database Backend")
+
+    class TranslatedLabels(admin.ModelAdmin):
+        @admin.display(description=_("Task name"))
+        def task_name(self, result):
+            return result.task_name
+
+        @admin.display(description=_("traceback"))
+        def formatted_traceback(self, result):
+            return super().formatted_traceback(result)
+
+        @admin.display(description=_("run after"))
+        def display_run_after(self, result):
+            return super().display_run_after(result)
+
+    if DBTaskResult in site._registry:
+        extend_admin(site, DBTaskResult, TranslatedLabels)

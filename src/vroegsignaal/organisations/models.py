@@ -327,3 +327,15 @@ def staff_status(role: str, *, superuser: bool, staff: bool) -> bool:
     ``createsuperuser`` is refused) and a superuser-beheerder keeps it in another role.
     """
     return role == Role.BEHEERDER or (superuser and staff)
+
+
+def staff_not_following_role() -> Q:
+    """The users whose ``is_staff`` is not what :func:`staff_status` makes of their role: a
+    beheerder kept out of the admin, or another role let in without being a superuser.
+
+    ``User.save`` never leaves one; a role changed past it (``QuerySet.update``, a data
+    migration) may. ``checks.check_staff_follows_role`` looks for them.
+    """
+    return Q(role=Role.BEHEERDER, is_staff=False) | (
+        Q(is_staff=True, is_superuser=False) & ~Q(role=Role.BEHEERDER)
+    )

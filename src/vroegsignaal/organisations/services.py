@@ -369,7 +369,7 @@ def _team_code(municipality_code: str, name: str) -> str:
 
 
 class UserError(ValueError):
-    """A user that cannot be created; the message is Dutch."""
+    """A user that cannot be created, or not be given a role; the message is Dutch."""
 
 
 def resolve_organisation(code: str) -> Municipality | Team | Creditor:
@@ -448,6 +448,65 @@ def create_user(
     user.must_change_password = password is None
     user.save()
     return user, one_time
+
+
+@transaction.atomic
+def change_role(user: User, role: str, *, by: User | None, request=None) -> bool:
+    """Give ``user`` (saved before) the role ``role``: the one way a role changes.
+
+    The way into the admin follows the role (``User.save``: a beheerder enters it, a superuser
+    keeps what it had) and the change is in the audit log ("rol gewijzigd", under the user, with
+    the old and the new role and whether the user may enter the admin), for the privacy officer
+    of the user's municipality, or of the one they leave when the new role has none. ``by`` is
+    who changes it: the beheerder in the admin (with their ``request``: the address), ``None`` for
+    the system or, inside ``privacy.audit.at_the_command_line``, the operator.
+
+    The organisation the new role needs is set on ``user`` first (the admin's form does; a
+    coordinator needs a municipality, a hulpverlener a wijkteam, a schuldeiser a schuldeiser and a
+    beheerder none) and checked as ``create_user`` checks it; the user is saved as it is. Returns
+    whether the role or the way into the admin changed; the same role given again records
+    nothing, unless it puts right an ``is_staff`` that an ``update()`` of the role left behind.
+    A role written past this function is found by ``check --database default`` and ``migrate``
+    (``organisations.W001``).
+    """
+    from vroegsignaal.privacy.services import AuditAction, record
+
+    if role not in Role.values:
+        raise UserError(f"Onbekende rol '{shown(role)}'; kies uit {', '.join(Role.values)}.")
+    stored = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk)
+        .values("role", "is_staff", "municipality_id")
+        .first()
+        if user.pk is not None
+        else None
+    )
+    if stored is None:
+        raise UserError("Deze gebruiker bestaat (nog) niet; maak hem met create_user.")
+    if role == Role.BEHEERDER and (user.municipality_id or user.team_id or user.creditor_id):
+        raise UserError(
+            "Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser; maak de organisatie leeg."
+        )
+    given, user.role = user.role, role
+    try:
+        user.clean()
+    except ValidationError as exc:
+        user.role = given
+        raise UserError(" ".join(m for messages in exc.message_dict.values() for m in messages))
+    user.save()
+    if (stored["role"], stored["is_staff"]) == (user.role, user.is_staff):
+        return False
+    left = stored["municipality_id"] if user.municipality_id is None else None
+    record(
+        by,
+        AuditAction.UPDATE,
+        user,
+        purpose="rol gewijzigd",
+        request=request,
+        details={"rol_was": stored["role"], "rol": user.role, "beheer": user.is_staff},
+        municipality=Municipality.objects.filter(pk=left).first() if left else None,
+    )
+    return True
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ LABELS = {
     "inloggen hersteld": _("Inloggen hersteld (eenmalig wachtwoord via de opdrachtregel)"),
     "tweede factor verwijderd": _("Tweede factor verwijderd (beheer)"),
     "blokkade opgeheven": _("Blokkade na mislukte inlogpogingen opgeheven (beheer)"),
+    "rol gewijzigd": _("Rol gewijzigd"),
     "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
     "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
     "API-sleutel geweigerd": _("API-sleutel geweigerd"),

@@ -1,6 +1,7 @@
 """django-axes's and django-otp's admins as the beheerder uses them: a ticked value that is no id
 refused, "het" for their devices, no typed form data, a lock-out named in words, and a removed
-second factor or lifted lock-out in the audit log.
+second factor or lifted lock-out in the audit log. And django-tasks-db's admin (a superuser's) in
+the admin's language (``conf.thirdparty.translate_tasks_admin``).
 
 Read after those apps registered their admins (``INSTALLED_APPS`` order), and after our own.
 """
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from vroegsignaal.conf.thirdparty import translate_tasks_admin
 from vroegsignaal.portal.adminbase import (
     THIRD_PARTY_APPS,
     extend_admin,
@@ -118,3 +120,4 @@ use_article(admin.site, ("otp_totp.totpdevice", "otp_static.staticdevice"), "het
 hide_typed_form_data(admin.site)
 name_attempts_in_words()
 audit_log_in_repairs(admin.site)
+translate_tasks_admin(admin.site)

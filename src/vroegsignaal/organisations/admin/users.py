@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Role, Team, User
-from ..services import generate_one_time_password
+from ..services import change_role, generate_one_time_password
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -284,6 +284,11 @@ class UserAdmin(DjangoUserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        """A new role goes through ``change_role``: the way into the admin with it, and an audit
+        event. A new user gets a one-time password, shown once."""
+        if change and "role" in form.changed_data:
+            change_role(obj, obj.role, by=request.user, request=request)
+            return
         if change:
             super().save_model(request, obj, form, change)
             return
