@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.portal.links import notice_link
-from vroegsignaal.portal.retry import retry_later
+from vroegsignaal.portal.retry import queue_again, retry_later
 
 from .models import FeedbackStream
 
@@ -60,9 +60,30 @@ def notify_creditor(creditor_id: int, *, today: dt.date | None = None, attempt: 
     Returns whether a notice was sent. No contact address → nothing. Runs after
     the feedback committed (a background task); a mail failure is logged, not
     raised, and the notice is tried again later (``attempt`` counts the tries;
-    :mod:`vroegsignaal.portal.retry`).
+    :mod:`vroegsignaal.portal.retry`). The day is noted in the transaction that
+    sends the mail: a worker stopped at once in the middle notes nothing and the
+    notice is queued again (:func:`~vroegsignaal.portal.retry.queue_again`).
     """
     today = today or timezone.localdate()
+    try:
+        return _notify(creditor_id, today, attempt)
+    except (KeyboardInterrupt, SystemExit):
+        # The worker stopped at once in the middle (a second TERM): the day is not noted (rolled
+        # back) and the mail was not sent, or its sending broke off. Queued again at once, with the
+        # same attempt, the next worker sends it; otherwise it waited for the creditor's next
+        # feedback, which may never come.
+        from .tasks import notify_creditor_task
+
+        code = Creditor.objects.filter(pk=creditor_id).values_list("code", flat=True).first()
+        queue_again(
+            notify_creditor_task,
+            (creditor_id, attempt),
+            what=f"Melding aan schuldeiser {code or creditor_id}",
+        )
+        raise
+
+
+def _notify(creditor_id: int, today: dt.date, attempt: int) -> bool:
     with transaction.atomic():
         stream = (
             FeedbackStream.objects.select_for_update()

@@ -9,8 +9,12 @@ codes and counts only.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -284,9 +288,11 @@ class AuditVerification(models.Model):
     )
     requested_at = models.DateTimeField(_("aangevraagd op"))
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    # Set when the worker starts it and at each progress: a killed worker's check stops showing it.
+    progress_at = models.DateTimeField(_("laatste voortgang op"), null=True, blank=True)
     total = models.BigIntegerField(_("te controleren"), default=0)
     checked = models.BigIntegerField(_("gecontroleerd"), default=0)
-    ok = models.BooleanField(_("intact"), null=True)  # None while running
+    ok = models.BooleanField(_("intact"), null=True)  # None while running, and when broken off
     first_bad_seq = models.BigIntegerField(_("eerste fout bij"), null=True, blank=True)
     problem = models.CharField(_("bevinding"), max_length=300, blank=True, default="")
     head_seq = models.BigIntegerField(_("kop: volgnummer"), default=0)
@@ -304,7 +310,27 @@ class AuditVerification(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.finished_at is None
+        """Asked for and not finished: waiting for the worker, or checking."""
+        return self.finished_at is None and self.stalled_since() is None
+
+    @property
+    def is_broken_off(self) -> bool:
+        """It ended without a verdict: the worker stopped or crashed in its middle (noted), or was
+        killed (no progress for ``DELIVERY_STALLED_AFTER``). Nothing was found either way."""
+        if self.finished_at is not None:
+            return self.ok is None
+        return self.stalled_since() is not None
+
+    def stalled_since(self, now=None):
+        """When the worker last showed progress on it, if that is ``DELIVERY_STALLED_AFTER``
+        seconds ago (a killed worker says nothing); else ``None``. One no worker has taken up
+        yet is waiting, not stalled: it runs when a worker starts."""
+        if self.finished_at is not None or self.progress_at is None:
+            return None
+        now = now or timezone.now()
+        if now - self.progress_at >= dt.timedelta(seconds=settings.DELIVERY_STALLED_AFTER):
+            return self.progress_at
+        return None
 
     @property
     def percent(self) -> int:

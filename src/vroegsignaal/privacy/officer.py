@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from django.db import transaction
@@ -12,6 +13,8 @@ from vroegsignaal.intake.spreadsheet_safety import csv_lines
 
 from . import audit, selectors
 from .models import AuditAction, AuditEvent, AuditVerification, VerificationScope
+
+logger = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = (
     "volgnummer",
@@ -125,10 +128,40 @@ def _enqueue(verification_id: int) -> None:
 
 
 def run_verification(verification_id: int) -> AuditVerification:
-    """Do the check (the worker calls this), writing progress to the row as it goes."""
+    """Do the check (the worker calls this), writing progress to the row as it goes.
+
+    Broken off in its middle — the worker stopped at once (a second TERM: ``SystemExit``), Ctrl-C,
+    a crash — the row notes that it ended without a verdict (``finished_at`` with ``ok`` unset),
+    so the page shows it broken off and offers a new check; it is not run again by itself (it
+    only reads: the officer starts another). A killed worker notes nothing: the check shows
+    broken off when its progress stood still for ``DELIVERY_STALLED_AFTER``
+    (:meth:`.models.AuditVerification.stalled_since`).
+    """
     verification = AuditVerification.objects.get(pk=verification_id)
     if verification.finished_at is not None:
         return verification
+    try:
+        return _verify(verification)
+    except BaseException:
+        _note_broken_off(verification_id)
+        raise
+
+
+def _note_broken_off(verification_id: int) -> None:
+    try:
+        AuditVerification.objects.filter(pk=verification_id, finished_at=None).update(
+            finished_at=timezone.now(), ok=None, problem=BROKEN_OFF
+        )
+    except Exception:  # noqa: BLE001 - the database itself may be what broke: it shows stalled
+        logger.warning("Controle %s: afbreken niet vastgelegd.", verification_id, exc_info=True)
+
+
+# Stored in ``problem`` (Dutch, as the check's findings are); the page says it in its own words.
+BROKEN_OFF = "De controle is afgebroken voordat ze klaar was; er is niets vastgesteld."
+
+
+def _verify(verification: AuditVerification) -> AuditVerification:
+    verification_id = verification.pk
     if verification.scope_kind == VerificationScope.MUNICIPALITY:
         total = AuditEvent.objects.filter(municipality_id=verification.municipality_id).count()
     else:
@@ -136,10 +169,14 @@ def run_verification(verification_id: int) -> AuditVerification:
             audit.AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
             or 0
         )
-    AuditVerification.objects.filter(pk=verification_id).update(total=total)
+    AuditVerification.objects.filter(pk=verification_id).update(
+        total=total, progress_at=timezone.now()
+    )
 
     def progress(checked: int) -> None:
-        AuditVerification.objects.filter(pk=verification_id).update(checked=checked)
+        AuditVerification.objects.filter(pk=verification_id).update(
+            checked=checked, progress_at=timezone.now()
+        )
 
     if verification.scope_kind == VerificationScope.MUNICIPALITY:
         result = audit.verify_municipality(verification.municipality_id, on_progress=progress)
@@ -147,6 +184,7 @@ def run_verification(verification_id: int) -> AuditVerification:
         result = audit.verify_chain(on_progress=progress)
     AuditVerification.objects.filter(pk=verification_id).update(
         finished_at=timezone.now(),
+        progress_at=timezone.now(),
         checked=result.checked,
         ok=result.ok,
         first_bad_seq=result.first_bad_seq,

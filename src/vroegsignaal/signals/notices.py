@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 
 import polars as pl
-from django.core.mail import send_mass_mail
+from django.core.mail import get_connection, send_mass_mail
 from django.db import transaction
 from django.utils import translation
 
 from vroegsignaal.organisations.models import Municipality, Role, User
 from vroegsignaal.portal.links import notice_link
-from vroegsignaal.portal.retry import retry_later
+from vroegsignaal.portal.retry import queue_again, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -90,31 +90,52 @@ def crisis_notice(municipality_name: str, count: int) -> tuple[str, str]:
     return subject, body
 
 
-def notify_crisis_signals(municipality_id: int, count: int, attempt: int = 1) -> int:
+def notify_crisis_signals(
+    municipality_id: int, count: int, attempt: int = 1, user_ids: list[int] | None = None
+) -> int:
     """E-mail the municipality's coordinators that ``count`` new crisis signals wait; how many were mailed.
-    ``attempt`` counts the tries: a failed one is queued again (:func:`_retry`)."""
+
+    ``attempt`` counts the tries: a failed one is queued again (:func:`_retry`). ``user_ids``: only
+    these coordinators, the ones a try that broke off part of the way had not mailed yet; so a
+    coordinator gets the notice once. A worker stopped at once in the middle (a second TERM)
+    queues the notice again at once for the coordinators not mailed yet
+    (:func:`~vroegsignaal.portal.retry.queue_again`); otherwise it was lost.
+    """
     municipality = Municipality.objects.filter(pk=municipality_id).first()
     if municipality is None or count <= 0:
         return 0
-    recipients = list(
+    coordinators = (
         User.objects.filter(role=Role.COORDINATOR, municipality=municipality, is_active=True)
         .exclude(email="")
         .order_by("pk")
-        .values_list("email", flat=True)
     )
+    if user_ids is not None:
+        coordinators = coordinators.filter(pk__in=user_ids)
+    recipients = list(coordinators.values_list("pk", "email"))
     if not recipients:
         return 0
     subject, body = crisis_notice(municipality.name, count)
+    mailed: list[int] = []
     try:
-        # One message each: coordinators do not see each other's addresses.
-        send_mass_mail([(subject, body, None, [address]) for address in recipients])
+        _send_each(subject, body, recipients, mailed)
     except Exception:
         logger.exception(
             "Melding van crisissignalen aan gemeente %s kon niet worden verstuurd.",
             municipality.code,
         )
-        _retry(municipality, count, attempt)
-        return 0
+        _retry(municipality, count, attempt, _not_mailed(recipients, mailed))
+        return len(mailed)
+    except (KeyboardInterrupt, SystemExit):
+        from .tasks import notify_crisis_task
+
+        remaining = _not_mailed(recipients, mailed)
+        if remaining != []:
+            queue_again(
+                notify_crisis_task,
+                (municipality.pk, count, attempt, remaining),
+                what=f"Melding van crisissignalen aan gemeente {municipality.code}",
+            )
+        raise
     logger.info(
         "Melding van %s nieuwe crisissignalen aan %s coördinatoren van gemeente %s verstuurd.",
         count,
@@ -124,14 +145,40 @@ def notify_crisis_signals(municipality_id: int, count: int, attempt: int = 1) ->
     return len(recipients)
 
 
-def _retry(municipality: Municipality, count: int, attempt: int) -> None:
-    """Queue the notice again after its wait, or log that it is given up."""
+def _send_each(subject: str, body: str, recipients: list[tuple[int, str]], mailed: list) -> None:
+    """One message each over one connection (coordinators do not see each other's addresses);
+    ``mailed`` gets the id of each coordinator whose message the mail server took."""
+    connection = get_connection()
+    connection.open()
+    try:
+        for pk, address in recipients:
+            send_mass_mail([(subject, body, None, [address])], connection=connection)
+            mailed.append(pk)
+    finally:
+        connection.close()
+
+
+def _not_mailed(recipients: list[tuple[int, str]], mailed: list[int]) -> list[int] | None:
+    """The coordinators still to mail; ``None`` when that is all of them (the next try reads them again)."""
+    if not mailed:
+        return None
+    return [pk for pk, _ in recipients if pk not in mailed]
+
+
+def _retry(
+    municipality: Municipality, count: int, attempt: int, user_ids: list[int] | None
+) -> None:
+    """Queue the notice again after its wait (to ``user_ids`` only, if given), or log that it is
+    given up."""
     from .tasks import notify_crisis_task
 
+    if user_ids == []:
+        return  # everyone was mailed: the failure came after the last message
     retry_later(
         notify_crisis_task,
         (municipality.pk, count),
         attempt,
+        kwargs={"user_ids": user_ids} if user_ids is not None else None,
         what=f"Melding van crisissignalen aan gemeente {municipality.code}",
         # The signals stay in the Crisis tray, with their deadline.
         otherwise="vertel de coördinatoren dat er crisissignalen wachten.",
