@@ -41,8 +41,27 @@ from .shared import (
     _sent_twice_since,
 )
 
-# The history's notes the services write themselves (besides contact kinds and outcomes).
+# The history's notes the services write themselves (besides contact kinds and outcomes). An
+# accepted offer moves the status (its note follows the arrow); making the offer, by the form or
+# by the letter, and a refusal leave it as it is (the note is the line), each dated its own day.
 OFFER_ACCEPTED_NOTE = gettext_noop("hulpaanbod aanvaard")
+OFFER_MADE_NOTE = gettext_noop("Hulpaanbod gedaan")
+OFFER_MADE_BY_LETTER_NOTE = gettext_noop("Hulpaanbod gedaan per brief")
+OFFER_REFUSED_NOTE = gettext_noop("Hulpaanbod geweigerd")
+# A refusal set back to "Nog geen antwoord" (a wrong choice put right): a line dated the day of
+# the correction, as a changed day is, so the line "Hulpaanbod geweigerd" is not left standing.
+OFFER_REFUSAL_UNDONE_NOTE = gettext_noop(
+    "Antwoord op het hulpaanbod teruggezet van ‘geweigerd’ naar ‘nog geen antwoord’"
+)
+OFFER_NOTES = frozenset(
+    {
+        OFFER_ACCEPTED_NOTE,
+        OFFER_MADE_NOTE,
+        OFFER_MADE_BY_LETTER_NOTE,
+        OFFER_REFUSED_NOTE,
+        OFFER_REFUSAL_UNDONE_NOTE,
+    }
+)
 # A recorded offer whose day, or whose answer's day, is changed afterwards (a typing error put
 # right) says so in the history: the prefix, then the old and the new day (ISO), read in the
 # reader's language (:func:`history_note`).
@@ -68,7 +87,7 @@ def history_note(note: str) -> str:
     for field, prefix in OFFER_DATE_CHANGED.items():
         if note.startswith(prefix):
             return _offer_date_changed_note(field, note[len(prefix) :]) or note
-    known = note == OFFER_ACCEPTED_NOTE or note in ContactKind.values or note in Outcome.values
+    known = note in OFFER_NOTES or note in ContactKind.values or note in Outcome.values
     return _(note) if known else note
 
 
@@ -191,9 +210,13 @@ def record_offer(
     conversation due within four weeks of ``answered_on``; a reached phone call or home
     visit recorded before, on or after that day, is that conversation.
 
-    Recorded again with another day of the offer, or of an answer that stays, the change is a
-    line in the case's history (:data:`OFFER_DATE_CHANGED`): the case page shows only the
-    offer as it is now, and the first conversation's deadline moves with the answer's day."""
+    The history has a line for each step, dated the day it happened: the offer made
+    (:data:`OFFER_MADE_NOTE`, the first time one is recorded), refused (:data:`OFFER_REFUSED_NOTE`)
+    or accepted (the status moves to ``hulp_aanvaard``, :data:`OFFER_ACCEPTED_NOTE`). Recorded
+    again with another day of the offer, or of an answer that stays, the change is a line in the
+    case's history (:data:`OFFER_DATE_CHANGED`), as is a refusal set back to no answer
+    (:data:`OFFER_REFUSAL_UNDONE_NOTE`): the case page shows only the offer as it is now, and the
+    first conversation's deadline moves with the answer's day."""
     answer = OfferAnswer(answer)
     _refuse_future(made_on, "made_on")
     _refuse_future(answered_on, "answered_on")
@@ -221,6 +244,7 @@ def record_offer(
         _note_offer_dates_changed(
             locked, user, made_on=made_on, answer=answer, answered_on=answered_on
         )
+        _note_offer_steps(locked, user, made_on=made_on, answer=answer, answered_on=answered_on)
         locked.offer_made_on = made_on
         locked.offer_answer = answer
         locked.offer_answered_on = answered_on if answer else None
@@ -271,6 +295,21 @@ def _note_offer_dates_changed(
             actor=user,
             note=f"{OFFER_DATE_CHANGED[field]}{old.isoformat()} → {new.isoformat()}",
         )
+
+
+def _note_offer_steps(
+    case: Case, user, *, made_on: dt.date, answer: str, answered_on: dt.date | None
+) -> None:
+    """History lines (status unchanged) for the steps of the offer this recording adds, each on
+    its own day: the offer made, when none was recorded yet, and a refusal, when the answer was
+    not one already; a refusal set back to no answer is a correction, on the day it is made. An
+    acceptance moves the status and is a line of its own (:func:`record_offer`)."""
+    if case.offer_made_on is None:
+        _note_in_history(case, actor=user, note=OFFER_MADE_NOTE, on=made_on)
+    if answer == OfferAnswer.GEWEIGERD and case.offer_answer != OfferAnswer.GEWEIGERD:
+        _note_in_history(case, actor=user, note=OFFER_REFUSED_NOTE, on=answered_on)
+    elif not answer and case.offer_answer == OfferAnswer.GEWEIGERD:
+        _note_in_history(case, actor=user, note=OFFER_REFUSAL_UNDONE_NOTE)
 
 
 def add_note(case: Case | int, user, text: str) -> CaseNote:

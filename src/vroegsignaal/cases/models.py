@@ -261,10 +261,12 @@ class CaseStatusChange(models.Model):
     """One step of a case's life (append-only); ``from_status`` is empty when the case was opened.
 
     ``occurred_on`` is the day the step happened: the pick-up's ``picked_up_on``, the contact
-    attempt's date, the day the offer was accepted, the closing date; for an assignment, the
-    day it was made. ``changed_at`` is when the step was recorded, which may be days later
-    (a worker catching up on last week's visits). The history is read in that order, newest
-    first: by ``occurred_on``, then ``changed_at`` (``selectors.case_history``).
+    attempt's date, the day the offer was made, refused or accepted, the closing date; for an
+    assignment or a correction, the day it was made. ``changed_at`` is when the step was
+    recorded, which may be days later (a worker catching up on last week's visits). The
+    history is read in that order, newest first: by ``occurred_on``, then ``changed_at``; a
+    backdated step's status arrow that would contradict an earlier recorded one is shown on
+    the day it was recorded (``selectors.case_history``).
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from vroegsignaal.privacy.services import AuditAction, record
 
 from . import letters
-from .contacts import log_contact_attempt
+from .contacts import OFFER_MADE_BY_LETTER_NOTE, log_contact_attempt
 from .models import Case, ContactAttempt, ContactKind, LetterTemplate
-from .shared import _actor, _lock, _refuse_future, _refuse_if_closed, _today
+from .shared import _actor, _lock, _note_in_history, _refuse_future, _refuse_if_closed, _today
 
 
 def letter_text(municipality) -> tuple[str, str]:
@@ -171,11 +171,13 @@ def letter_pdf(case: Case | int, attempt_id: int, user, *, request=None) -> byte
 def _offer_by_letter(case: Case, user, on: dt.date) -> None:
     """The letter is "de brief met hulpaanbod": it offers the household a conversation with
     the wijkteam, so making it is making the offer of help (Wgs art. 4(1)) when none was
-    recorded yet. An offer already recorded — and its answer — stays as it is. Audited as
+    recorded yet, and a line in the history on the letter's day ("Hulpaanbod gedaan per brief").
+    An offer already recorded — and its answer — stays as it is. Audited as
     :func:`~.contacts.record_offer` is."""
     locked = _lock(case)
     if locked.offer_made_on is not None:
         return
+    _note_in_history(locked, actor=user, note=OFFER_MADE_BY_LETTER_NOTE, on=on)
     locked.offer_made_on = on
     locked.save(update_fields=["offer_made_on", "updated_at"])
     record(

@@ -6,15 +6,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.organisations.scoping import scoped
 
 from . import deadlines
 from .contacts import history_note
-from .models import Case, CaseStatus, CaseStatusChange, ContactAttempt
+from .models import Case, CaseStatus, CaseStatusChange, ContactAttempt, PartOfDay
 
 # Roles that work cases and may see the persons of a case's household.
 CASE_ROLES = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
@@ -111,29 +114,86 @@ def urgency(case: Case, today: dt.date) -> str:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One step of a case's history as the case page shows it: the day it happened
-    (``change.occurred_on``) and, apart from it, when it was recorded."""
+    """One line of a case's history as the case page shows it: the day it leads with (``day``)
+    and, apart from it, when it was recorded.
+
+    Mostly a line is one step (``change``) on the day it happened (``change.occurred_on``),
+    with its status arrow when the step moved the status (``arrow``). A backdated step that
+    moved the status before a step recorded earlier but dated later is two lines
+    (:func:`case_history`): the step on its own day without an arrow, and its arrow on the day it
+    was recorded, which says whose step it is."""
 
     change: CaseStatusChange
     note: str  # in the reader's language (:func:`.contacts.history_note`)
     recorded_at: dt.datetime  # local time
+    day: dt.date
+    arrow: bool
 
     @property
     def recorded_later(self) -> bool:
-        """Recorded on a later day than it happened (a backdated pick-up, visit or closing)."""
-        return self.recorded_at.date() != self.change.occurred_on
+        """Recorded on a later day than the line's day (a backdated pick-up, visit or closing)."""
+        return self.recorded_at.date() != self.day
+
+
+def _arrow_days(changes: list[CaseStatusChange]) -> dict[int, dt.date]:
+    """The day each status arrow of the history is shown on, for the changes whose arrow is not
+    shown on their own day.
+
+    The arrows tell how the status moved as the steps were recorded: each one's "from" is the
+    one before's "to" in the order recorded. Shown by the day the steps happened, a step
+    backdated before a step recorded earlier would put its arrow below that one's ("10 maart:
+    Opgepakt → Contact gezocht" above "5 maart: Contact gezocht → In contact"), and the list
+    would read as if the status went back. Such an arrow is shown on the day it was recorded
+    (the status did move then), or the day of the arrow before it if that is later; its step
+    stays on its own day."""
+    moved = sorted(
+        (change for change in changes if change.from_status != change.to_status),
+        key=lambda change: (change.changed_at, change.id),
+    )
+    days: dict[int, dt.date] = {}
+    last: dt.date | None = None
+    for change in moved:
+        if last is None or change.occurred_on >= last:
+            last = change.occurred_on
+        else:
+            last = days[change.id] = max(timezone.localdate(change.changed_at), last)
+    return days
+
+
+def _arrow_note(change: CaseStatusChange, note: str) -> str:
+    """The note of an arrow shown apart from its step: the step's day, and what it was."""
+    day = date_format(change.occurred_on, "j F Y")
+    if note:
+        return _("stap van %(day)s: %(note)s") % {"day": day, "note": note}
+    return _("stap van %(day)s") % {"day": day}
 
 
 def case_history(case: Case) -> list[HistoryEntry]:
-    """The case's history in the order things happened, newest first: by the day of each step,
-    then by when it was recorded (a visit typed in a week late sits where it belongs)."""
-    changes = case.status_changes.select_related("actor").order_by(
-        "-occurred_on", "-changed_at", "-id"
+    """The case's history in the order things happened, newest first: by the day of each line,
+    then by when it was recorded (a visit typed in a week late sits where it belongs); a
+    backdated step's status arrow that would contradict the arrows next to it is shown apart,
+    on the day it was recorded (:func:`_arrow_days`)."""
+    changes = list(case.status_changes.select_related("actor"))
+    arrow_days = _arrow_days(changes)
+    entries = []
+    for change in changes:
+        note = history_note(change.note)
+        recorded_at = timezone.localtime(change.changed_at)
+        moved = change.from_status != change.to_status
+        if change.id in arrow_days:
+            entries.append(HistoryEntry(change, note, recorded_at, change.occurred_on, arrow=False))
+            entries.append(
+                HistoryEntry(
+                    change, _arrow_note(change, note), recorded_at, arrow_days[change.id], True
+                )
+            )
+        else:
+            entries.append(HistoryEntry(change, note, recorded_at, change.occurred_on, moved))
+    return sorted(
+        entries,
+        key=lambda entry: (entry.day, entry.change.changed_at, entry.change.id),
+        reverse=True,
     )
-    return [
-        HistoryEntry(change, history_note(change.note), timezone.localtime(change.changed_at))
-        for change in changes
-    ]
 
 
 @dataclass(frozen=True)
@@ -149,10 +209,26 @@ class AttemptEntry:
         return self.recorded_at.date() != self.attempt.date
 
 
+# A day's contact attempts, latest part of the day first; one without a part of the day comes
+# after those with one (its time that day is not known: it is not put above an evening visit).
+PART_OF_DAY_ORDER = Choose(
+    When(part_of_day=PartOfDay.AVOND, then=Value(3)),
+    When(part_of_day=PartOfDay.MIDDAG, then=Value(2)),
+    When(part_of_day=PartOfDay.OCHTEND, then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
 def contact_attempts(case: Case) -> list[AttemptEntry]:
-    """The case's contact attempts as its history is read: newest first by their date, then by
-    when they were recorded."""
-    attempts = case.contact_attempts.select_related("actor").order_by("-date", "-created_at", "-id")
+    """The case's contact attempts as its history is read: newest first by their date, a day's
+    by their part of the day (avond, middag, ochtend, then those without one), then by when
+    they were recorded."""
+    attempts = (
+        case.contact_attempts.select_related("actor")
+        .alias(part_order=PART_OF_DAY_ORDER)
+        .order_by("-date", "-part_order", "-created_at", "-id")
+    )
     return [AttemptEntry(attempt, timezone.localtime(attempt.created_at)) for attempt in attempts]
 
 

@@ -95,14 +95,15 @@ def _note_assignment(case: Case, *, actor, team, worker) -> None:
     _note_in_history(case, actor=actor, note=ASSIGNED_PREFIX + ", ".join(names))
 
 
-def _note_in_history(case: Case, *, actor, note: str) -> None:
-    """A history row whose status stays as it is, dated the day it is recorded: something
-    done to the case (an assignment, a corrected date) happens when it is done."""
+def _note_in_history(case: Case, *, actor, note: str, on: dt.date | None = None) -> None:
+    """A history row whose status stays as it is, dated ``on``, the day the step happened (an
+    offer of help made or refused), else the day it is recorded: something done to the case
+    (an assignment, a corrected date) happens when it is done."""
     CaseStatusChange.objects.create(
         case=case,
         from_status=case.status,
         to_status=case.status,
-        occurred_on=timezone.localdate(),
+        occurred_on=on or timezone.localdate(),
         changed_at=timezone.now(),
         actor=_actor(actor),
         note=note[:200],

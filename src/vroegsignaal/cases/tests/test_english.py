@@ -123,7 +123,7 @@ def test_history_notes_the_services_write_are_shown_in_english_and_a_workers_own
     notes = list(
         CaseStatusChange.objects.filter(case=case).order_by("id").values_list("note", flat=True)
     )
-    assert notes[1:] == ["hulpaanbod aanvaard", "Verhuisd naar Zeeland"]
+    assert notes[1:] == ["Hulpaanbod gedaan", "hulpaanbod aanvaard", "Verhuisd naar Zeeland"]
     with translation.override("en"):
         assert services.history_note("hulpaanbod aanvaard") == "offer of help accepted"
         assert services.history_note(Outcome.GEEN_REACTIE) == "No response after earlier contact"
@@ -183,7 +183,9 @@ def test_letter_stays_dutch_when_english_chosen(
     assert dutch_day in html and (english_day == dutch_day or english_day not in html)
     assert letters.DEFAULT_SUBJECT in html and "Beste " in html and "Met vriendelijke groet" in html
     # The letter counts as a contact attempt; its history note is stored in Dutch.
-    change = CaseStatusChange.objects.get(case=case, to_status=CaseStatus.CONTACT_GEZOCHT)
+    change = CaseStatusChange.objects.get(
+        case=case, from_status=CaseStatus.OPGEPAKT, to_status=CaseStatus.CONTACT_GEZOCHT
+    )
     assert change.note == "Brief"
 
 
