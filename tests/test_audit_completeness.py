@@ -15,7 +15,13 @@ these rules (docs/security.md; STYLE.md, "One call to audit"):
 3. no marker is in what the request logged (every logger at DEBUG), nor in the audit events it
    recorded (they name ids and counts);
 4. every audit event it recorded has a purpose that ``privacy/purposes.py`` labels (else the
-   privacy officer reads raw text).
+   privacy officer reads raw text);
+5. no marker is in any e-mail the project sent (subject, text and HTML bodies, headers,
+   attachments): mail leaves the system unencrypted. The world's set-up sends every mail the
+   project has, about the marker residents (``MAIL_SENDERS``), with an error logged everywhere
+   as a server error would be (``log_errors_with_markers``: error mails); the walk fails when a
+   notice expected is not sent, so the check cannot go vacuous, and a module that starts sending
+   mail fails until ``MAIL_SENDERS`` says how the set-up sends it.
 
 What a request itself sent does not count for rule 1 (a form shown again with what was typed
 reads nothing stored); it does for rules 2 and 3.
@@ -28,6 +34,7 @@ a URL keyword argument the walk does not know fails until ``OWN_IDS`` says what 
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
 import datetime as dt
@@ -35,25 +42,31 @@ import html
 import io
 import json
 import logging
+import logging.handlers
 import re
 import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import Resolver404, get_resolver, resolve, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+import vroegsignaal
 from conftest import login_verified
 from tests.factories import UserFactory
 from tests.test_tenant_isolation import iter_patterns
@@ -141,20 +154,25 @@ HEADER = ["klantnummer", "voorletters", "voornamen", "achternaam", "geboortedatu
           "ontstaansdatum"]  # fmt: skip
 
 
-def delivery_file(creditor_code: str, residents, start: dt.date, *, rejected: bool) -> bytes:
-    """A CSV stand of the residents at 1234AB (and, with ``rejected``, a row to reject)."""
+def delivery_file(
+    creditor_code: str, residents, start: dt.date, *, rejected: bool, crisis: Resident | None = None
+) -> bytes:
+    """A CSV stand of the residents at 1234AB (and, with ``rejected``, a row to reject; with
+    ``crisis``, a column ``crisis_reden`` that names a threatened eviction for that resident)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(HEADER)
+    writer.writerow(HEADER + (["crisis_reden"] if crisis else []))
+    reason = (lambda r: ["ontruiming" if r == crisis else ""]) if crisis else (lambda r: [])
     for r in residents:
         writer.writerow([
             f"KN-{creditor_code}-{r.code}", r.initials, r.first_names, r.surname,
             r.born.strftime("%d-%m-%Y"), r.phone, r.email, r.bsn, "1234AB", str(r.house_number),
-            "650,00", start.strftime("%d-%m-%Y"),
+            "650,00", start.strftime("%d-%m-%Y"), *reason(r),
         ])  # fmt: skip
     if rejected:
         writer.writerow([f"KN-{creditor_code}-{REJECTED_CODE}", "R.", "", "Anders", "31-02-1980",
-                         "", "", "", "1234AB", "11", "99,00", start.strftime("%d-%m-%Y")])  # fmt: skip
+                         "", "", "", "1234AB", "11", "99,00", start.strftime("%d-%m-%Y"),
+                         *reason(None)])  # fmt: skip
     return buffer.getvalue().encode("utf-8")
 
 
@@ -174,20 +192,34 @@ def json_body(peildatum: dt.date, entries: list) -> bytes:
     return json.dumps(body).encode("utf-8")
 
 
+# The creditors' addresses for the notice that feedback is ready (rule 5).
+CREDITOR_EMAILS = {
+    "SEX": "meldingen@schuldeiser-x.example",
+    "SEZ": "meldingen@schuldeiser-z.example",
+}
 CONFIG = {
     "municipalities": [{"code": "0101", "name": "Gemeente A",
                         "teams": [{"name": "Wijkteam A1", "neighbourhoods": ["WK010101"]}]}],
-    "creditors": [{"code": "SEX", "name": "Schuldeiser X", "type": "Huur"},
-                  {"code": "SEZ", "name": "Schuldeiser Z", "type": "Energie"}],
+    "creditors": [{"code": "SEX", "name": "Schuldeiser X", "type": "Huur",
+                   "contact_email": CREDITOR_EMAILS["SEX"]},
+                  {"code": "SEZ", "name": "Schuldeiser Z", "type": "Energie",
+                   "contact_email": CREDITOR_EMAILS["SEZ"]}],
     "covenants": [{"creditor": "SEX", "municipality": "0101", "valid_from": "2020-01-01"},
                   {"creditor": "SEZ", "municipality": "0101", "valid_from": "2020-01-01"}],
 }  # fmt: skip
 
 
+COORDINATOR_EMAIL = "coordinator@gemeente-a.example"
+
+
 def build_world(settings, tmp_path) -> World:
     """Municipality A with wijkteam A1 and creditors X and Z, who both deliver the two residents
     (and a row to reject): two meervoudig signals, one picked up for A1 with a letter and a note,
-    feedback to X and Z; three refused deliveries of X; and the viewers, whose data it all is."""
+    feedback to X and Z; three refused deliveries of X; and the viewers, whose data it all is.
+
+    X names a threatened eviction for the case resident, so that signal is a crisis signal. Run
+    it inside ``django_capture_on_commit_callbacks(execute=True)``: the notices then go out as
+    after a commit, to the coordinator (new crisis signals) and to X and Z (feedback)."""
     from vroegsignaal.cases import services as case_services
     from vroegsignaal.households.models import Person
     from vroegsignaal.intake import services as intake_services
@@ -223,7 +255,13 @@ def build_world(settings, tmp_path) -> World:
     for creditor in (x, z):
         delivery = intake_services.receive_delivery(
             creditor,
-            delivery_file(creditor.code, (CASE_RESIDENT, TRAY_RESIDENT), start, rejected=True),
+            delivery_file(
+                creditor.code,
+                (CASE_RESIDENT, TRAY_RESIDENT),
+                start,
+                rejected=True,
+                crisis=CASE_RESIDENT if creditor == x else None,
+            ),
             filename="levering.csv",
             reference_date=peildatum,
         )
@@ -251,7 +289,10 @@ def build_world(settings, tmp_path) -> World:
     )
     assert [d.status for d in refused] == ["afgewezen"] * 3, [d.report for d in refused]
     world.viewers = viewers = {
-        "coordinator": UserFactory(username="coordinator-a", role=Role.COORDINATOR, municipality=a),
+        # With an address: the notice of new crisis signals goes to it (rule 5).
+        "coordinator": UserFactory(
+            username="coordinator-a", role=Role.COORDINATOR, municipality=a, email=COORDINATOR_EMAIL
+        ),
         "hulpverlener": UserFactory(
             username="hulpverlener-a1", role=Role.HULPVERLENER, team=team, municipality=a
         ),
@@ -695,6 +736,148 @@ def _logged(records) -> str:
     return "\n".join(lines)
 
 
+# --- the mail ------------------------------------------------------------------------------------
+
+OPERATOR_EMAIL = "beheer@vroegsignaal.example"
+SOURCE = Path(vroegsignaal.__file__).parent
+
+# A way to send mail named in a module of the project (its tests and migrations aside).
+SENDS_MAIL = re.compile(
+    r"send_mail|send_mass_mail|mail_admins|mail_managers|EmailMessage|EmailMultiAlternatives|"
+    r"email_user|AdminEmailHandler|SMTPHandler|smtplib|BrokenLinkEmailsMiddleware|\bADMINS\b|"
+    r"\bMANAGERS\b|PasswordReset|otp_email|plugins\.email|sendtestemail"
+)
+
+# Module (under src/vroegsignaal) that names a way to send mail → the mails the world's set-up
+# has it send, by recipient (each must arrive, else rule 5 would check nothing of it), or why it
+# sends none. A module that starts sending mail fails the walk until it is here.
+MAIL_SENDERS: dict[str, dict[str, str] | str] = {
+    "signals/notices.py": {
+        COORDINATOR_EMAIL: "new crisis signals: X's delivery makes the case resident's signal one",
+    },
+    "feedback/notices.py": {
+        CREDITOR_EMAILS["SEX"]: "feedback is ready: the case picked up writes feedback to X",
+        CREDITOR_EMAILS["SEZ"]: "feedback is ready: the case picked up writes feedback to Z",
+    },
+    "portal/management/commands/sendtestemail.py": {
+        OPERATOR_EMAIL: "the operator's test mail (vroegsignaal sendtestemail)",
+    },
+    "conf/settings.py": "LOGGING takes Django's error-mail handler off the django logger; no mail",
+    "feedback/services.py": "names the notice of feedback/notices.py; sends none itself",
+    "organisations/admin/users.py": (
+        "its PasswordResetForm is the beheerder's form for a temporary password (Django's "
+        "AdminPasswordChangeForm); no mail"
+    ),
+}
+# Besides: Django's AdminEmailHandler (on the ``django`` logger in Django's default logging, which
+# LOGGING takes off) would mail every error logged there to ADMINS; ``log_errors_with_markers``
+# logs one on every logger. No password reset (no URL: the walk would meet it) and no second factor by
+# mail (only TOTP and backup codes are installed).
+
+
+def mail_senders() -> dict[str, list[str]]:
+    """Each module of the project that names a way to send mail → the names it uses."""
+    found = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        module = path.relative_to(SOURCE).as_posix()
+        if "/tests/" in f"/{module}" or "/migrations/" in module:
+            continue
+        if names := sorted(set(SENDS_MAIL.findall(path.read_text(encoding="utf-8")))):
+            found[module] = names
+    return found
+
+
+def send_the_other_mail() -> None:
+    """The mails besides the world's notices: the operator's test mail, and every error mail."""
+    call_command("sendtestemail", OPERATOR_EMAIL, stdout=io.StringIO())
+    log_errors_with_markers()
+
+
+def log_errors_with_markers() -> None:
+    """An error on every logger, as Django logs a server error: with the request (a BSN in its
+    form) and the exception (whose text names a resident, as a unique violation's DETAIL names
+    its key). Whatever mails errors (Django's AdminEmailHandler, with ADMINS) mails it now."""
+    from django.db import IntegrityError
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(reverse("privacy:subject_access"), BY_BSN)
+    detail = f"Key (klantnummer)=(KN-SEX-{CASE_RESIDENT.code}) of {CASE_RESIDENT.surname} exists."
+    try:
+        raise IntegrityError(f"duplicate key value violates unique constraint\nDETAIL: {detail}")
+    except IntegrityError as error:
+        failure = error
+    names = sorted(
+        n for n, x in logging.root.manager.loggerDict.items() if isinstance(x, logging.Logger)
+    )
+    for logger in (logging.root, *map(logging.getLogger, names)):
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=failure,
+            extra={"status_code": 500, "request": request},
+        )
+
+
+def _archive_text(content: bytes) -> str:
+    try:
+        return _xlsx_text(content)
+    except Exception:  # noqa: BLE001 - a ZIP archive that is no workbook: its members as text
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            return "\n".join([*names, *(archive.read(n).decode("utf-8", "replace") for n in names)])
+
+
+def mail_text(message) -> str:
+    """Everything a mail carries, decoded: each header of each part (subject, addresses, file
+    names), each part's content (text; HTML unescaped; attachments, a workbook or PDF as its
+    text), and the Bcc, which is in no header."""
+    texts = [f"Bcc: {', '.join(message.bcc)}"]
+    for part in message.message().walk():
+        texts += [
+            f"{name}: {make_header(decode_header(str(value)))}" for name, value in part.items()
+        ]
+        if part.is_multipart():
+            continue
+        content = part.get_payload(decode=True) or b""
+        if content.startswith(b"PK\x03\x04"):
+            text = _archive_text(content)
+        elif content.startswith(b"%PDF"):
+            text = _pdf_text(content)
+        elif content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = content.decode("utf-16", "replace")
+        else:
+            text = content.decode(part.get_content_charset() or "utf-8", "replace")
+        texts.append(html.unescape(text) if part.get_content_type() == "text/html" else text)
+    return "\n".join(texts)
+
+
+def mail_problems(outbox) -> list[str]:
+    """Rule 5 over every mail sent: no marker in it; and every mail the set-up sends was sent."""
+    problems = [
+        f"5. the mail to {message.to} '{message.subject[:80]}' holds {sorted(found)}"
+        for message in outbox
+        if (found := markers_in(mail_text(message)))
+    ]
+    if not outbox:
+        problems.append("5. no mail was sent at all: the set-up no longer sends the notices")
+    sent_to = {address for m in outbox for address in (*m.to, *m.cc, *m.bcc)}
+    problems += [
+        f"5. no mail to {address} ({module}: {what}): the set-up no longer sends it"
+        for module, mails in MAIL_SENDERS.items()
+        if isinstance(mails, dict)
+        for address, what in mails.items()
+        if address not in sent_to
+    ]
+    loggers = [logging.root, *logging.root.manager.loggerDict.values()]
+    problems += [
+        f"5. {handler!r} mails past Django's mail (the walk cannot read it)"
+        for logger in loggers
+        for handler in getattr(logger, "handlers", [])
+        if isinstance(handler, logging.handlers.SMTPHandler)
+    ]
+    return problems
+
+
 # --- the walk ------------------------------------------------------------------------------------
 
 VIEWERS = ("coordinator", "hulpverlener", "schuldeiser", "privacy_officer", "beheerder", "api")
@@ -813,10 +996,20 @@ def debug_logging(caplog):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_every_url_audits_the_personal_data_it_shows_and_keeps_it_out_of_addresses_and_logs(
-    viewer, client, verified_client, debug_logging, settings, tmp_path
+def test_every_url_audits_the_personal_data_it_shows_and_keeps_it_out_of_addresses_logs_and_mail(
+    viewer,
+    client,
+    verified_client,
+    debug_logging,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
 ):
-    world = build_world(settings, tmp_path)
+    # What waits for a commit runs (the notices go out), in the set-up and in every walk.
+    after_commit = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
+    with after_commit():
+        world = build_world(settings, tmp_path)
+    send_the_other_mail()
     if viewer == "privacy_officer":
         # Everyone else first, so that the officer's audit log holds every event the walk makes
         # (their rules are checked in their own runs). The key first: the others' keyless API
@@ -824,8 +1017,11 @@ def test_every_url_audits_the_personal_data_it_shows_and_keeps_it_out_of_address
         for other in ("api", "coordinator", "hulpverlener", "schuldeiser", "beheerder"):
             other_client = Client()
             login = lambda user, c=other_client: login_verified(c, user)  # noqa: E731
-            walk(other, world, other_client, debug_logging, login)
-    result = walk(viewer, world, client, debug_logging, verified_client)
+            with after_commit():
+                walk(other, world, other_client, debug_logging, login)
+    with after_commit():
+        result = walk(viewer, world, client, debug_logging, verified_client)
+    result.problems += mail_problems(mail.outbox)
     assert result.requests >= (10 if viewer == "api" else 100), "the walk made too few requests"
     stale = [
         f"{name}: the walk expected residents' personal data for {viewer} and saw none; "
@@ -851,3 +1047,15 @@ def test_every_url_says_whether_it_shows_residents_personal_data():
     assert not set(SHOWS_PERSONS) & set(SHOWS_NO_PERSONS)
     assert set(UNAUDITED_BY_DESIGN) <= set(SHOWS_PERSONS)
     assert {*SHOWS_PERSONS, *SHOWS_NO_PERSONS} <= names, "an entry names a URL that is gone"
+
+
+def test_every_module_that_sends_mail_is_in_mail_senders():
+    """A module that starts naming a way to send mail fails here until MAIL_SENDERS says which
+    mail the world's set-up has it send (and so rule 5 checks), or why it sends none."""
+    found = mail_senders()
+    unlisted = {module: names for module, names in found.items() if module not in MAIL_SENDERS}
+    assert not unlisted, (
+        f"add these modules to MAIL_SENDERS in {__name__}, with the mail the set-up has them send "
+        f"(to an address of the world's, about its residents) or why they send none: {unlisted}"
+    )
+    assert set(MAIL_SENDERS) <= set(found), "an entry names a module that sends no mail (now)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import logging.handlers
 import sys
 import zoneinfo
 
@@ -78,3 +79,24 @@ def test_django_logging_uses_the_offset_formatter():
         "class": "vroegsignaal.conf.logformat.LocalTimeFormatter",
         "format": LOG_FORMAT,
     }
+
+
+def test_no_logger_mails_an_error_even_with_admins_set(settings, mailoutbox):
+    """Django's default logging gives the ``django`` logger a mail_admins handler: a server
+    error's request and traceback variables (personal data) would be mailed once ADMINS is set."""
+    from django.utils.log import AdminEmailHandler
+
+    settings.ADMINS = [("Beheer", "beheer@example.org")]
+    settings.DEBUG = False
+    loggers = [logging.root] + [
+        x for x in logging.root.manager.loggerDict.values() if isinstance(x, logging.Logger)
+    ]
+    mailing = [
+        (logger.name, type(handler).__name__)
+        for logger in loggers
+        for handler in logger.handlers
+        if isinstance(handler, (AdminEmailHandler, logging.handlers.SMTPHandler))
+    ]
+    assert mailing == []
+    logging.getLogger("django.request").error("Internal Server Error: /zaken/1/")
+    assert mailoutbox == []

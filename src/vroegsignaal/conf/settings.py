@@ -659,6 +659,10 @@ LOGGING = {
         "level": LOG_LEVEL,
     },
     "loggers": {
+        # Django's own handlers on "django" (DEFAULT_LOGGING) go: its console is for DEBUG only and
+        # would print each line twice, and its mail_admins would mail a server error's request and
+        # traceback variables (personal data) to ADMINS. Its records reach the root's console.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # django-tasks logs every failed task with logger.exception; these are the two loggers that
