@@ -241,7 +241,8 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         "gerouteerd_per_gemeente": _per_municipality(accepted),
         "gerouteerd_alleen_op_postcode": routed_postcode_only,
         "buiten_convenant_per_gemeente": _per_municipality(outside_rows),
-        "onbekende_kolommen": list(parsed.unknown_columns) + list(parsed.duplicate_columns),
+        # Named as they may be (a header that may be a value by its position; unknown_columns).
+        "onbekende_kolommen": list(parsed.reported_columns),
         "kolommen": dict(parsed.columns),
         "opmerkingen": [
             dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes

@@ -166,12 +166,17 @@ class HeaderMatch:
     ``sources`` to the header as the file wrote it. ``unknown`` lists the
     headers that matched nothing (ignored, reported); ``duplicates`` those
     that matched a field already taken by an earlier or stronger column.
+    ``unknown_positions`` and ``duplicate_positions`` are their columns' positions
+    (from 0): a header that may be a value is reported by its position
+    (:mod:`.unknown_columns`).
     """
 
     columns: dict[str, int]
     sources: dict[str, str]
     unknown: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    unknown_positions: list[int] = field(default_factory=list)
+    duplicate_positions: list[int] = field(default_factory=list)
 
 
 def unnamed_column_label(position: int) -> str:
@@ -198,7 +203,7 @@ def match_headers(
     empty = set(empty_columns)
 
     claims: list[tuple[int, int, str]] = []  # (strength, position, field)
-    unknown: list[str] = []
+    unknown: list[tuple[int, str]] = []
     for position, raw in enumerate(headers):
         text = "" if raw is None else str(raw).strip()
         key = header_key(text)
@@ -210,14 +215,14 @@ def match_headers(
             continue
         if not key:
             if position not in empty:
-                unknown.append(unnamed_column_label(position))
+                unknown.append((position, unnamed_column_label(position)))
             continue
         if key in _NAME_INDEX:
             claims.append((1, position, _NAME_INDEX[key]))
         elif key in _ALIAS_INDEX:
             claims.append((2, position, _ALIAS_INDEX[key]))
         else:
-            unknown.append(text)
+            unknown.append((position, text))
 
     columns: dict[str, int] = {}
     duplicates: list[tuple[int, str]] = []
@@ -228,11 +233,14 @@ def match_headers(
             columns[target] = position
     columns = dict(sorted(columns.items(), key=lambda item: item[1]))
     sources = {f: str(headers[p]).strip() for f, p in columns.items()}
+    duplicates.sort()
     return HeaderMatch(
         columns=columns,
         sources=sources,
-        unknown=unknown,
-        duplicates=[h for _, h in sorted(duplicates)],
+        unknown=[h for _, h in unknown],
+        duplicates=[h for _, h in duplicates],
+        unknown_positions=[p for p, _ in unknown],
+        duplicate_positions=[p for p, _ in duplicates],
     )
 
 
@@ -257,33 +265,36 @@ def missing_columns(present: Iterable[str], soort: str | None = None) -> list[st
 # At most this many of the file's unrecognised headers are named, each at most this long.
 NAMED_UNKNOWN_COLUMNS = 10
 NAMED_HEADER_LENGTH = 40
-_NOT_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and the invisible ones that turn or hide text (zero-width, bidi overrides,
+# the byte-order mark): a name shown to the creditor reads as it is stored.
+_NOT_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
 def shown_header(text: object) -> str:
     """A header of the creditor's file as a message names it: without control characters, at most
-    :data:`NAMED_HEADER_LENGTH` characters (a header is not personal data; its length is not ours)."""
+    :data:`NAMED_HEADER_LENGTH` characters (its length is not ours). A header that may be a value
+    is not named at all, but by its position (:mod:`.unknown_columns`)."""
     clean = _NOT_PRINTABLE.sub("", str(text)).strip()
     return clean if len(clean) <= NAMED_HEADER_LENGTH else clean[: NAMED_HEADER_LENGTH - 1] + "…"
 
 
-# A cell that is a value, not a column's name: a date, a number or amount (a BSN too), a postcode.
-_VALUE = re.compile(
-    r"[-+€]?\s*\d[\d.,\s]*|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(T[\d:.]+)?|\d{4}\s*[A-Za-z]{2}"
-)
-
-
-def looks_like_a_value(header: object) -> bool:
-    """Whether a header of the file is a value (the file has no column names: this is its first row)."""
-    return bool(_VALUE.fullmatch(str(header).strip()))
-
-
 def missing_columns_message(
-    missing: Sequence[str], unknown: Sequence[str] = (), *, json: bool = False
+    missing: Sequence[str],
+    unknown: Sequence[str] = (),
+    *,
+    json: bool = False,
+    first_line_is_data: bool = False,
+    unknown_positions: Sequence[int] = (),
 ) -> str:
     """``KOLOM_ONTBREEKT``'s message: the missing columns with the other names they are known by,
     the file's headers that were not recognised (one of them is often the missing column under
-    another name), and the two ways to fix it. ``json``: a JSON body's rows have fields."""
+    another name), and the two ways to fix it. ``json``: a JSON body's rows have fields.
+
+    ``unknown`` are the unrecognised headers as they may be named
+    (:func:`.unknown_columns.ignored_columns`: cut, and by position where a header may be a
+    value). ``first_line_is_data``: the header looks like a row of data (a file without column
+    names, a JSON body keyed by klantnummer); then no header is named, only the positions
+    ``unknown_positions`` of the unrecognised columns, and the message says to add the names."""
     from .codes import Code, message
 
     def known_as(entry: str) -> str:
@@ -302,15 +313,27 @@ def missing_columns_message(
         variant = "velden" if json else None
         text = message(Code.KOLOM_ONTBREEKT, variant=variant, kolommen=dutch_list(described))
     text += f" Hoofdletters, spaties, _, - en . in een {'veldnaam' if json else 'kolomnaam'} tellen niet mee."
-    if not json and any(looks_like_a_value(header) for header in unknown):
-        # A file without column names: its first row was read as them, and it holds a person's data
-        # (a name next to the date, amount or postcode): none of it is named.
-        text += (
-            " De regel met de kolomnamen bevat gegevens (een datum, bedrag of postcode) in plaats van "
-            "kolomnamen; zet de kolomnamen op de regel boven de gegevens."
+    if first_line_is_data and json:
+        # Rows keyed by a klantnummer (or another value): the keys are a person's data.
+        return text + (
+            " De veldnamen van de achterstanden lijken gegevens (zoals een klantnummer of een "
+            "datum) in plaats van namen van velden; ze worden daarom niet herhaald. Geef elke "
+            "achterstand de veldnamen van het aanleverformaat, met de gegevens als waarden."
         )
-    elif unknown:
-        named = [shown_header(h) for h in unknown[:NAMED_UNKNOWN_COLUMNS]]
+    if first_line_is_data:
+        # A file without column names: its first row was read as them, and it holds a person's
+        # data: none of it is named, only the positions of the columns.
+        text += (
+            " De eerste regel lijkt geen kopregel maar gegevens (zoals een datum, bedrag of "
+            "postcode); wat erin staat wordt daarom niet herhaald."
+        )
+        if unknown_positions:
+            text += f" Niet herkende kolommen: {positions_text(unknown_positions)}."
+        return text + (
+            " Lever het bestand met kolomnamen aan: zet de kolomnamen op de regel boven de gegevens."
+        )
+    if unknown:
+        named = list(unknown[:NAMED_UNKNOWN_COLUMNS])
         rest = len(unknown) - len(named)
         if rest:
             named.append(f"{rest} andere")
@@ -335,6 +358,25 @@ def missing_columns_message(
             "aan als stand."
         )
     return text
+
+
+def positions_text(positions: Iterable[int]) -> str:
+    """Column positions (from 0) as a message names them, runs of three or more shortened:
+    ``[0, 1, 2, 4]`` → ``'kolom 1 tot en met 3 en 5'``."""
+    numbers = sorted({p + 1 for p in positions})
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]} tot en met {run[-1]}")
+        else:
+            parts.extend(str(n) for n in run)
+    return f"kolom {dutch_list(parts)}"
 
 
 def dutch_list(items: Sequence[str]) -> str:

@@ -51,8 +51,9 @@ Decisions where the contract is silent:
 * JSON: numbers keep the text they were written as (``1234.50`` stays
   ``1234.50``), ``true``/``false`` become the words; an object or list as a
   value, or an entry that is not an object, is refused as
-  ``BESTAND_ONLEESBAAR`` naming the entry and key (a position and a key name,
-  no value). ``peildatum`` and ``soort`` of the body
+  ``BESTAND_ONLEESBAAR`` naming the entry and the key (a position, and the
+  key's name when it is a field's, else its place in the entry: a body keyed
+  by klantnummer has data as its keys; no value). ``peildatum`` and ``soort`` of the body
   are returned as delivered, for the caller to check.
 * A header-only file, or one whose rows are all empty, is ``BESTAND_LEEG``
   even when columns are also missing.

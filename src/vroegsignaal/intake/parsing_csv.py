@@ -222,7 +222,7 @@ def _read_csv(
         raise _unreadable(_polars_error_reason(error)) from error
     # Columns without a name but with data are listed as unknown.
     unnamed = [i for i, h in enumerate(headers) if h is None or not str(h).strip()]
-    table, sources, unknown, duplicates = _finish(
+    table, sources, unknown, duplicates, ignored = _finish(
         body, headers, column_mapping, soort, empty_columns=set(unnamed)
     )
     return ParsedDelivery(
@@ -232,6 +232,8 @@ def _read_csv(
         columns=sources,
         unknown_columns=unknown,
         duplicate_columns=duplicates,
+        reported_columns=ignored.labels,
+        mappable_columns=ignored.mappable,
         encoding=encoding,
         mixed_encoding_row=None if encoding == "utf-8" else mixed_encoding_row(raw),
         delimiter=delimiter,

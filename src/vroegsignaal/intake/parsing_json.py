@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .fields import Soort, match_headers
+from .fields import Soort, field_for_header, match_headers
 from .parsing_bytes import _Bytes
 from .parsing_table import ROW_NUMBER, ParsedDelivery, _finish
 from .refusals import DeliveryRefused, _empty, _unreadable
@@ -32,10 +32,13 @@ _NOT_AN_OBJECT = (
 )
 
 
-def _json_column(values: Sequence, key: object, first: int = 1) -> pl.Series:
+def _json_column(
+    values: Sequence, key: object, first: int = 1, items: Sequence[dict] = ()
+) -> pl.Series:
     """One key's values as text: numbers as written, booleans as words, null as null.
 
-    ``first`` is the number of the first value's achterstand (for the message).
+    ``first`` is the number of the first value's achterstand, ``items`` the achterstanden
+    themselves (for the message).
     """
     kinds = set(map(type, values))
     if kinds <= {str, type(None)}:
@@ -45,10 +48,21 @@ def _json_column(values: Sequence, key: object, first: int = 1) -> pl.Series:
             i for i, v in enumerate(values, first) if not isinstance(v, str | bool | None)
         )
         raise _unreadable(
-            f"het veld {str(key)!r} van achterstand {number} is geen tekst, getal of ja/nee-waarde"
+            f"{_key_text(key, items[number - first] if items else {})} van "
+            f"achterstand {number} is geen tekst, getal of ja/nee-waarde"
         )
     words = {True: "true", False: "false"}
     return pl.Series([words.get(v, v) if type(v) is bool else v for v in values], dtype=pl.String)
+
+
+def _key_text(key: object, item: dict) -> str:
+    """How a message names a key of an achterstand: by its name when that is a field's, else
+    by its place in the achterstand. An object or list under a key that is no field's name is
+    most often a body keyed by klantnummer (``{"K-1": {...}}``): the key is a person's data."""
+    if field_for_header(key) is not None:
+        return f"het veld {str(key)!r}"
+    position = next((i for i, k in enumerate(item, 1) if k == key), None)
+    return f"veld {position}" if position else "een veld"
 
 
 @dataclass
@@ -73,7 +87,7 @@ class _JsonRows:
             # depending on what is in it): then the careful path below names it.
             frame = pl.DataFrame(
                 {
-                    key: _json_column([item.get(key) for item in items], key, first)
+                    key: _json_column([item.get(key) for item in items], key, first, items)
                     for key in present
                 }
             )
@@ -240,7 +254,7 @@ def _read_json(
     # differs is refused after reading (shared.settle_json_header), naming both.
     effective = (str(body_soort) if body_soort in Soort.values else None) or soort
     try:
-        table, sources, unknown, duplicates = _finish(
+        table, sources, unknown, duplicates, ignored = _finish(
             frame, headers, column_mapping, effective, json=True
         )
     except DeliveryRefused as refused:  # KOLOM_ONTBREEKT: the delivery still shows its header
@@ -253,6 +267,8 @@ def _read_json(
         columns=sources,
         unknown_columns=unknown,
         duplicate_columns=duplicates,
+        reported_columns=ignored.labels,
+        mappable_columns=ignored.mappable,
         peildatum=None if peildatum is None else str(peildatum),
         soort=None if body_soort is None else str(body_soort),
     )

@@ -18,6 +18,7 @@ import polars as pl
 from .codes import Code, message
 from .fields import FIELD_NAMES, match_headers, missing_columns, missing_columns_message
 from .refusals import DeliveryRefused, _empty
+from .unknown_columns import IgnoredColumns, ignored_columns
 
 ROW_NUMBER = "rij"
 Format = Literal["csv", "xlsx", "json"]
@@ -29,7 +30,11 @@ class ParsedDelivery:
 
     ``table``: ``rij`` (Int64) and one String column per recognised field, in
     contract order. ``columns`` maps each field to the header the file used;
-    ``unknown_columns`` and ``duplicate_columns`` list the ignored headers.
+    ``unknown_columns`` and ``duplicate_columns`` list the ignored headers as
+    the file wrote them, which may be a person's data (a file without column
+    names, a JSON body keyed by klantnummer): they stay in memory.
+    ``reported_columns`` names them as the report, the pages and the API may
+    (:mod:`.unknown_columns`); ``mappable_columns`` are those a creditor may map.
     """
 
     table: pl.DataFrame
@@ -37,6 +42,8 @@ class ParsedDelivery:
     columns: dict[str, str]
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_columns: list[str] = field(default_factory=list)
+    reported_columns: list[str] = field(default_factory=list)
+    mappable_columns: list[str] = field(default_factory=list)
     # The ``rij`` of the header (0 for JSON): ``rij - header_row`` numbers the
     # data rows from 1, as they follow the header.
     header_row: int = 0
@@ -63,11 +70,13 @@ def _finish(
     *,
     empty_columns: set[int] | None = None,
     json: bool = False,
-) -> tuple[pl.DataFrame, dict[str, str], list[str], list[str]]:
+) -> tuple[pl.DataFrame, dict[str, str], list[str], list[str], IgnoredColumns]:
     """Map headers, drop empty rows and check the required columns.
 
     ``frame`` has ``rij`` and positional columns ``c0``, ``c1``, … (all
-    strings); returns the table with field names.
+    strings); returns the table with field names, the recognised headers, the
+    unknown and duplicate ones as written, and the ignored ones as they may be
+    named (:func:`.unknown_columns.ignored_columns`).
     """
     match = match_headers(headers, column_mapping, empty_columns=empty_columns or ())
     selected = frame.select(
@@ -85,17 +94,27 @@ def _finish(
     if selected.height == 0:
         raise _empty()
     missing = missing_columns(match.columns, soort)
+    ignored = ignored_columns(
+        headers, match, missing=bool(missing), json=json, saved_mapping=column_mapping
+    )
     if missing:
         refused = DeliveryRefused(
             Code.KOLOM_ONTBREEKT,
-            missing_columns_message(missing, [*match.unknown, *match.duplicates], json=json),
+            missing_columns_message(
+                missing,
+                ignored.labels,
+                json=json,
+                first_line_is_data=ignored.first_line_is_data,
+                unknown_positions=ignored.positions,
+            ),
             missing_columns=tuple(missing),
         )
         refused.columns = dict(match.sources)
-        refused.unknown_columns = [*match.unknown, *match.duplicates]
+        refused.unknown_columns = list(ignored.labels)
+        refused.mappable_columns = list(ignored.mappable)
         raise refused
     order = [ROW_NUMBER, *[name for name in FIELD_NAMES if name in match.columns]]
-    return selected.select(order), match.sources, match.unknown, match.duplicates
+    return selected.select(order), match.sources, match.unknown, match.duplicates, ignored
 
 
 # A title above the column names is looked for this many rows down.

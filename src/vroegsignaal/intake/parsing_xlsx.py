@@ -113,7 +113,7 @@ def _read_xlsx(
         for i, c in enumerate(columns)
         if body.height == 0 or body.get_column(c).null_count() == body.height
     }
-    table, sources, unknown, duplicates = _finish(
+    table, sources, unknown, duplicates, ignored = _finish(
         body, headers, column_mapping, soort, empty_columns=empty_columns
     )
     dates = [f for f in DATE_FIELDS if f in table.columns]
@@ -126,6 +126,8 @@ def _read_xlsx(
         columns=sources,
         unknown_columns=unknown,
         duplicate_columns=duplicates,
+        reported_columns=ignored.labels,
+        mappable_columns=ignored.mappable,
         sheet=sheet,
     )
 

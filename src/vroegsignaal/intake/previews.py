@@ -82,7 +82,10 @@ class Preview:
     rows: list[dict[str, str | None]] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field → header in the file
+    # The ignored headers as the page may name them (unknown_columns.ignored_columns) and those
+    # the column mapping may offer (never one that may be a value: a mapping is stored).
     unknown_columns: list[str] = field(default_factory=list)
+    mappable_columns: list[str] = field(default_factory=list)
     file_format: str = ""
     refusal: dict | None = None
     # A JSON body's own peildatum and soort (spec 1.4), where the preview read them and they are
@@ -238,6 +241,7 @@ def preview_delivery(
             refusal=None if mismatch else {"codes": refused.codes, "melding": refused.message},
             columns=dict(refused.columns),
             unknown_columns=list(refused.unknown_columns),
+            mappable_columns=list(refused.mappable_columns),
             mismatch=mismatch or None,
             **_file_header(refused.soort, refused.peildatum),
         )
@@ -246,7 +250,8 @@ def preview_delivery(
         rows=parsed.table.head(PREVIEW_ROWS).to_dicts(),
         fields=fields_present,
         columns=dict(parsed.columns),
-        unknown_columns=list(parsed.unknown_columns) + list(parsed.duplicate_columns),
+        unknown_columns=list(parsed.reported_columns),
+        mappable_columns=list(parsed.mappable_columns),
         file_format=parsed.format,
         **(_file_header(parsed.soort, parsed.peildatum) if parsed.format == "json" else {}),
     )

@@ -37,9 +37,11 @@ class DeliveryRefused(Exception):
         self.peildatum: str | None = None
         self.soort: str | None = None
         # KOLOM_ONTBREEKT: the headers that were recognised (field → header) and those that were
-        # not, so that the upload page can offer them for the column mapping.
+        # not, as they may be shown (never a header that may be a value: unknown_columns) and as
+        # the upload page may offer them for the column mapping (mappable_columns).
         self.columns: dict[str, str] = {}
         self.unknown_columns: list[str] = []
+        self.mappable_columns: list[str] = []
 
     @property
     def codes(self) -> list[str]:

@@ -3,7 +3,8 @@
 :func:`delivery_report` builds it from a :class:`~.models.Delivery`;
 :func:`report_lines` writes it as the command prints it. Keys are Dutch, as
 the API shows them. No personal data: counts, codes, municipality codes and
-the names of the file's columns.
+the names of the file's columns (a header that may be a value, as a file
+without column names has, is named by its position: :mod:`.unknown_columns`).
 """
 
 from __future__ import annotations

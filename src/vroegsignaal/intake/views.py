@@ -216,7 +216,8 @@ def preview(request):
         if upload.get("sha256")
         else None
     )
-    headers = [*result.columns.values(), *result.unknown_columns]
+    # The ignored headers as written, but never one that may be a value (a mapping is stored).
+    headers = [*result.columns.values(), *result.mappable_columns]
     header_field = {header: name for name, header in result.columns.items()}
     formset = refused_formset or ColumnMappingFormSet(
         prefix="kolom",
