@@ -1,7 +1,7 @@
 """System check: the way into the admin follows each user's role, in the database too.
 
-``User.save`` sets ``is_staff`` from the role and ``services.change_role`` is the one way a role
-changes; a role written past both (``User.objects.filter(...).update(role=...)`` in a shell or a
+``User.save`` sets ``is_staff`` from the role and ``services.change_user`` (``change_role``) is the
+one way a role changes; a role written past both (``User.objects.filter(...).update(role=...)`` in a shell or a
 data migration) leaves a beheerder outside the admin, or another role inside it. A database
 check (``Tags.database``): Django runs it with ``check --database default`` and before ``migrate``
 migrates, never at the start of every command. A warning, not an error: ``migrate`` goes on, and

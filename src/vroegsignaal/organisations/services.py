@@ -402,10 +402,13 @@ def create_user(
     *,
     email: str = "",
     password: str | None = None,
+    by: User | None = None,
 ) -> tuple[User, str]:
     """Create a portal user; returns the user and its one-time password.
 
-    The password must be changed at first log-in, after enrolling TOTP.
+    The password must be changed at first log-in, after enrolling TOTP. The command line's
+    ``create_user`` and the demo use it; the user is recorded as :func:`add_user` says, by ``by``
+    (``None``: the system).
     """
     if role not in Role.values:
         raise UserError(f"Onbekende rol '{role}'; kies uit {', '.join(Role.values)}.")
@@ -438,75 +441,214 @@ def create_user(
         user.clean()
     except ValidationError as exc:
         raise UserError(" ".join(m for messages in exc.message_dict.values() for m in messages))
-    one_time = password or generate_one_time_password()
     if password:
         try:
             validate_password(password, user)
         except ValidationError as exc:
             raise UserError(" ".join(exc.messages))
-    user.set_password(one_time)
-    user.must_change_password = password is None
-    user.save()
-    return user, one_time
+    return user, add_user(user, by=by, password=password)
 
 
 @transaction.atomic
-def change_role(user: User, role: str, *, by: User | None, request=None) -> bool:
-    """Give ``user`` (saved before) the role ``role``: the one way a role changes.
+def add_user(user: User, *, by: User | None, request=None, password: str | None = None) -> str:
+    """Save the new ``user`` (checked before: ``create_user``, the admin's form) with a password,
+    and record it; returns the one-time password, or ``password`` when one is given.
 
-    The way into the admin follows the role (``User.save``: a beheerder enters it, a superuser
-    keeps what it had) and the change is in the audit log ("rol gewijzigd", under the user, with
-    the old and the new role and whether the user may enter the admin), for the privacy officer
-    of the user's municipality, or of the one they leave when the new role has none. ``by`` is
-    who changes it: the beheerder in the admin (with their ``request``: the address), ``None`` for
-    the system or, inside ``privacy.audit.at_the_command_line``, the operator.
-
-    The organisation the new role needs is set on ``user`` first (the admin's form does; a
-    coordinator needs a municipality, a hulpverlener a wijkteam, a schuldeiser a schuldeiser and a
-    beheerder none) and checked as ``create_user`` checks it; the user is saved as it is. Returns
-    whether the role or the way into the admin changed; the same role given again records
-    nothing, unless it puts right an ``is_staff`` that an ``update()`` of the role left behind.
-    A role written past this function is found by ``check --database default`` and ``migrate``
-    (``organisations.W001``).
+    A one-time password must be changed at the first log-in, after enrolling TOTP. The audit
+    event ("gebruiker aangemaakt", under the user) holds the user name, the role, the codes of
+    the organisation and whether the user may enter the admin, for the privacy officer of the
+    user's municipality (a creditor's user or a beheerder: the platform's only). ``by`` and
+    ``request`` as for :func:`change_user`.
     """
     from vroegsignaal.privacy.services import AuditAction, record
 
-    if role not in Role.values:
-        raise UserError(f"Onbekende rol '{shown(role)}'; kies uit {', '.join(Role.values)}.")
+    one_time = password or generate_one_time_password()
+    user.set_password(one_time)
+    user.must_change_password = password is None
+    user.save()
+    codes = _organisation_codes(user.municipality_id, user.team_id, user.creditor_id)
+    record(
+        by,
+        AuditAction.CREATE,
+        user,
+        purpose="gebruiker aangemaakt",
+        request=request,
+        details={
+            "gebruikersnaam": user.get_username(),
+            "rol": user.role,
+            **{key: code for key, code in codes.items() if code is not None},
+            "beheer": user.is_staff,
+        },
+        municipality=_municipality(user.municipality_id),
+    )
+    return one_time
+
+
+_ORGANISATIONS = (("gemeente", Municipality), ("wijkteam", Team), ("schuldeiser", Creditor))
+
+
+def _organisation_codes(
+    municipality_id: int | None, team_id: int | None, creditor_id: int | None
+) -> dict[str, str | None]:
+    """The codes of a user's organisation, by the kind of each (``gemeente``, ``wijkteam``,
+    ``schuldeiser``): what the audit log names, never a name."""
+    ids = (municipality_id, team_id, creditor_id)
+    return {
+        key: model.objects.filter(pk=pk).values_list("code", flat=True).first() if pk else None
+        for (key, model), pk in zip(_ORGANISATIONS, ids, strict=True)
+    }
+
+
+def _municipality(pk: int | None) -> Municipality | None:
+    return Municipality.objects.filter(pk=pk).first() if pk else None
+
+
+@transaction.atomic
+def change_user(user: User, *, by: User | None, request=None) -> list[str]:
+    """Save ``user`` (saved before), changed by the caller, and record what changed of its rights.
+
+    The one way a user's rights change: the admin's user page saves through it, and so does
+    ``vroegsignaal shell``. Compared with the stored user, each change is an audit event under
+    the user (details by codes and booleans, never a name):
+
+    * "rol gewijzigd": the old and new role and whether the user may enter the admin (``beheer``),
+      also when only that changed (an ``is_staff`` that an ``update()`` of the role left behind);
+    * "organisatie gewijzigd": the old and the new codes of the municipality, wijkteam or
+      creditor (``gemeente_was``, ``gemeente``, …, the kinds either side has): what the user can
+      see. The privacy officers of the municipality left and of the one joined each get an event;
+    * "gebruiker gedeactiveerd" or "gebruiker geactiveerd": ``actief``;
+    * "supergebruiker gewijzigd": the old and new flag, and ``beheer`` (a superuser keeps the
+      admin it had; without the flag only a beheerder enters it).
+
+    The other events are for the privacy officer of the user's municipality, or of the one they
+    leave when they have none now. ``by`` is who changes it: the beheerder in the admin (with
+    their ``request``: the address), ``None`` for the system or, inside
+    ``privacy.audit.at_the_command_line``, the operator.
+
+    The organisation a new role needs is set on ``user`` with it (a coordinator needs a
+    municipality, a hulpverlener a wijkteam, a schuldeiser a schuldeiser and a beheerder none)
+    and checked as ``create_user`` checks it. The user is saved, also when nothing of its
+    rights changed (an e-mail address); returns the purposes recorded, in order.
+    """
+    from vroegsignaal.privacy.services import AuditAction, record
+
     stored = (
         User.objects.select_for_update()
         .filter(pk=user.pk)
-        .values("role", "is_staff", "municipality_id")
+        .values(
+            "role",
+            "is_staff",
+            "is_superuser",
+            "is_active",
+            "municipality_id",
+            "team_id",
+            "creditor_id",
+        )
         .first()
         if user.pk is not None
         else None
     )
     if stored is None:
         raise UserError("Deze gebruiker bestaat (nog) niet; maak hem met create_user.")
-    if role == Role.BEHEERDER and (user.municipality_id or user.team_id or user.creditor_id):
+    if user.role != stored["role"] and user.role not in Role.values:
+        raise UserError(f"Onbekende rol '{shown(user.role)}'; kies uit {', '.join(Role.values)}.")
+    organisation_was = (stored["municipality_id"], stored["team_id"], stored["creditor_id"])
+    if (
+        user.role == Role.BEHEERDER
+        and (user.role != stored["role"] or organisation_was != _organisation_ids(user))
+        and any(_organisation_ids(user))
+    ):
+        raise UserError(
+            "Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser; maak de organisatie leeg."
+        )
+    try:
+        user.clean()
+    except ValidationError as exc:
+        raise UserError(" ".join(m for messages in exc.message_dict.values() for m in messages))
+    user.save()
+
+    municipality_was, municipality_now = stored["municipality_id"], user.municipality_id
+    concerned = _municipality(municipality_now or municipality_was)
+    recorded: list[str] = []
+
+    def event(purpose: str, details: dict, municipality: Municipality | None) -> None:
+        record(
+            by,
+            AuditAction.UPDATE,
+            user,
+            purpose=purpose,
+            request=request,
+            details=details,
+            municipality=municipality,
+        )
+        if purpose not in recorded:
+            recorded.append(purpose)
+
+    superuser_changed = stored["is_superuser"] != user.is_superuser
+    staff_changed = stored["is_staff"] != user.is_staff
+    if stored["role"] != user.role or (staff_changed and not superuser_changed):
+        event(
+            "rol gewijzigd",
+            {"rol_was": stored["role"], "rol": user.role, "beheer": user.is_staff},
+            concerned,
+        )
+    if organisation_was != _organisation_ids(user):
+        was = _organisation_codes(*organisation_was)
+        now = _organisation_codes(*_organisation_ids(user))
+        details = {}
+        for key in was:
+            if was[key] is not None or now[key] is not None:
+                details[f"{key}_was"], details[key] = was[key], now[key]
+        for pk in dict.fromkeys(pk for pk in (municipality_was, municipality_now) if pk) or [None]:
+            event("organisatie gewijzigd", details, _municipality(pk))
+    if stored["is_active"] != user.is_active:
+        event(
+            "gebruiker geactiveerd" if user.is_active else "gebruiker gedeactiveerd",
+            {"actief": user.is_active},
+            concerned,
+        )
+    if superuser_changed:
+        event(
+            "supergebruiker gewijzigd",
+            {
+                "supergebruiker_was": stored["is_superuser"],
+                "supergebruiker": user.is_superuser,
+                "beheer": user.is_staff,
+            },
+            concerned,
+        )
+    return recorded
+
+
+def _organisation_ids(user: User) -> tuple[int | None, int | None, int | None]:
+    return (user.municipality_id, user.team_id, user.creditor_id)
+
+
+def change_role(user: User, role: str, *, by: User | None, request=None) -> bool:
+    """Give ``user`` (saved before) the role ``role`` and save it through :func:`change_user`.
+
+    The way into the admin follows the role (``User.save``: a beheerder enters it, a superuser
+    keeps what it had) and the change is in the audit log ("rol gewijzigd", under the user, with
+    the old and the new role and whether the user may enter the admin), for the privacy officer
+    of the user's municipality, or of the one they leave when the new role has none; an
+    organisation set on ``user`` with it (the new role needs one) is recorded as
+    :func:`change_user` says. Returns whether the role or the way into the admin changed; the
+    same role given again records nothing, unless it puts right an ``is_staff`` that an
+    ``update()`` of the role left behind. A role written past this function is found by
+    ``check --database default`` and ``migrate`` (``organisations.W001``).
+    """
+    if role not in Role.values:
+        raise UserError(f"Onbekende rol '{shown(role)}'; kies uit {', '.join(Role.values)}.")
+    if role == Role.BEHEERDER and any(_organisation_ids(user)):
         raise UserError(
             "Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser; maak de organisatie leeg."
         )
     given, user.role = user.role, role
     try:
-        user.clean()
-    except ValidationError as exc:
+        return "rol gewijzigd" in change_user(user, by=by, request=request)
+    except UserError:
         user.role = given
-        raise UserError(" ".join(m for messages in exc.message_dict.values() for m in messages))
-    user.save()
-    if (stored["role"], stored["is_staff"]) == (user.role, user.is_staff):
-        return False
-    left = stored["municipality_id"] if user.municipality_id is None else None
-    record(
-        by,
-        AuditAction.UPDATE,
-        user,
-        purpose="rol gewijzigd",
-        request=request,
-        details={"rol_was": stored["role"], "rol": user.role, "beheer": user.is_staff},
-        municipality=Municipality.objects.filter(pk=left).first() if left else None,
-    )
-    return True
+        raise
 
 
 @dataclass(frozen=True)
@@ -555,6 +697,6 @@ def reset_login(username: str, *, second_factor: bool = False) -> LoginReset:
         AuditAction.UPDATE,
         user,
         purpose="inloggen hersteld",
-        details={"second_factor_removed": removed, "lock_lifted": lifted},
+        details={"tweede_factor_verwijderd": removed, "blokkade_opgeheven": lifted},
     )
     return LoginReset(user, password, removed, lifted)

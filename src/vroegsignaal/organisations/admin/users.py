@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Role, Team, User
-from ..services import change_role, generate_one_time_password
+from ..services import add_user, change_user
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -284,18 +284,13 @@ class UserAdmin(DjangoUserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        """A new role goes through ``change_role``: the way into the admin with it, and an audit
-        event. A new user gets a one-time password, shown once."""
-        if change and "role" in form.changed_data:
-            change_role(obj, obj.role, by=request.user, request=request)
-            return
+        """Saved through ``organisations.services``, so that a change of the user's rights is in
+        the audit log: a new user (``add_user``: a one-time password, shown once) and a new role,
+        organisation, active status (``change_user``; the way into the admin with the role)."""
         if change:
-            super().save_model(request, obj, form, change)
+            change_user(obj, by=request.user, request=request)
             return
-        one_time = generate_one_time_password()
-        obj.set_password(one_time)
-        obj.must_change_password = True
-        super().save_model(request, obj, form, change)
+        one_time = add_user(obj, by=request.user, request=request)
         messages.warning(
             request,
             _(

@@ -53,7 +53,7 @@ def test_the_beheerder_gets_a_one_time_password_and_the_lock_is_lifted(beheerder
     assert StaticDevice.objects.filter(user=beheerder).exists()
     event = AuditEvent.objects.get(action=AuditAction.UPDATE, purpose="inloggen hersteld")
     assert event.object_id == str(beheerder.pk)
-    assert event.details == {"second_factor_removed": 0, "lock_lifted": True}
+    assert event.details == {"tweede_factor_verwijderd": 0, "blokkade_opgeheven": True}
     assert one_time_password(output) not in str(event.details)
 
 
@@ -62,7 +62,9 @@ def test_with_tweede_factor_the_lost_phone_and_reserve_codes_are_removed(beheerd
     assert not TOTPDevice.objects.filter(user=beheerder).exists()
     assert not StaticDevice.objects.filter(user=beheerder).exists()
     assert "Authenticator-app en reservecodes verwijderd (2 apparaten)" in output
-    assert AuditEvent.objects.get(purpose="inloggen hersteld").details["second_factor_removed"] == 2
+    assert (
+        AuditEvent.objects.get(purpose="inloggen hersteld").details["tweede_factor_verwijderd"] == 2
+    )
 
 
 def test_an_unknown_or_inactive_user_is_refused_and_nothing_changes(beheerder):
