@@ -90,6 +90,9 @@ def feedback_list(request):
             "with_references": any(e.signal_reference for e in rows),
             "has_any": has_any,
             "query": query,
+            # "Filters wissen" only when a filter narrows the list (not for the sort or the
+            # page): the same test as the notice on the way back, as the case list does.
+            "filtered": filters.narrows(query),
             "sort": values["sort"],
             "sort_query": sort_query.urlencode(),
             "kinds": FeedbackKind,

@@ -10,7 +10,8 @@ per person found:
   date, status, and their lineage: the deliveries that opened, last confirmed
   and closed them, and each step of their history with its delivery;
 * the signals that the person's arrears were part of (status, dates, figures,
-  explanation, status history; the contact deadline of a signal with a case is
+  explanation, status history — each step on the day it took effect, a pick-up or
+  closing on its case's day, as the case page dates it; the contact deadline of a signal with a case is
   the case's, in the explanation and the download alike), and the cases of
   those signals (status, dates, team, offer, contact attempts — kind, reached,
   date, part of day — and outcome);
@@ -93,6 +94,7 @@ from .subject_records import (
     _audit_trail,
     _cases,
     _closed_keys,
+    _date_signal_steps,
     _feedback,
     _signals,
 )
@@ -211,6 +213,7 @@ def build_report(user, person: Person) -> PersonReport:
     signals = _signals(person, [a.pk for a in arrear_rows], municipalities)
     signal_ids = [s.signal.pk for s in signals]
     cases = _cases(signal_ids, municipalities)
+    _date_signal_steps(signals, cases)
     by_signal = {c.case.signal_id: c.case for c in cases}
     for item in signals:
         if (case := by_signal.get(item.signal.pk)) is not None:

@@ -128,7 +128,8 @@ def _status_history(history: list[dict]) -> list[dict]:
             "naar": str(h["to_label"]),
             "tijdstip": _moment(h["changed_at"]),
             **({"peildatum": _day(h["reference_date"])} if h.get("reference_date") else {}),
-            # A case's step on the day it happened (``tijdstip`` is when it was recorded).
+            # The step on the day it took effect (``tijdstip`` is when it was recorded): a
+            # case's ``occurred_on``; a signal's from its peildatum or its case's history.
             **({"datum": _day(h["occurred_on"])} if h.get("occurred_on") else {}),
         }
         for h in history

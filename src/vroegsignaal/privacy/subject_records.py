@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.utils import timezone
 
 from vroegsignaal.cases.models import Case, CaseNote, CaseStatus, CaseStatusChange, ContactAttempt
 from vroegsignaal.feedback.models import FeedbackEvent
@@ -131,6 +132,50 @@ def _signals(person: Person, arrear_ids: list[int], municipalities) -> list[Sign
         )
         for s in signals
     ]
+
+
+def _case_step(case: CaseReport, target: str) -> dict | None:
+    """The step of the case's history that is the signal's step to ``target``: the pick-up
+    opened the case (its first row), and closing the case closed the signal."""
+    for step in case.history:
+        if target == SignalStatus.OPGEPAKT and not step["from_status"]:
+            return step
+        if target == SignalStatus.AFGESLOTEN and step["to_status"] == CaseStatus.AFGESLOTEN:
+            return step
+    return None
+
+
+def _took_effect(change: dict, signal: Signal, case: CaseReport | None) -> dt.date:
+    """The day a signal's step took effect. The signal's history holds when each step was
+    recorded (``changed_at``) and, for an evaluation's step, its peildatum (``reference_date``:
+    the signal raised on its signal date, lapsed on its closing date); a person's step took
+    effect on the day its case's history gives it (``CaseStatusChange.occurred_on``: a pick-up
+    or a closing may be recorded days later, and the case page and this report's case show
+    that day), or, without a case, the signal's closing date (declined on the day given)."""
+    if change["reference_date"] is not None:
+        return change["reference_date"]
+    target = change["to_status"]
+    if case is not None and (step := _case_step(case, target)) is not None:
+        return step["occurred_on"]
+    if target == SignalStatus.NIEUW and not change["from_status"]:
+        return signal.signal_date
+    if target != SignalStatus.OPGEPAKT and signal.closed_on is not None:
+        return signal.closed_on
+    return timezone.localdate(change["changed_at"])
+
+
+def _date_signal_steps(signals: list[SignalReport], cases: list[CaseReport]) -> None:
+    """Give each step of the signals' history the day it took effect (``occurred_on``) and
+    whether it was recorded on a later day (``recorded_later``), as the case page says of a
+    case's steps: so the report's "Opgepakt" of a signal and its case's pick-up name one day."""
+    by_signal = {c.case.signal_id: c for c in cases}
+    for item in signals:
+        case = by_signal.get(item.signal.pk)
+        for change in item.history:
+            change["occurred_on"] = _took_effect(change, item.signal, case)
+            change["recorded_later"] = (
+                timezone.localdate(change["changed_at"]) != change["occurred_on"]
+            )
 
 
 def _cases(signal_ids: list[int], municipalities) -> list[CaseReport]:

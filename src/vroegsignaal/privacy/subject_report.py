@@ -76,7 +76,9 @@ class ArrearReport:
 @dataclass
 class SignalReport:
     signal: Signal
-    history: list[dict]  # from_status, to_status, changed_at, reference_date (no note)
+    # from_status, to_status, changed_at (recorded), reference_date, occurred_on (the day the
+    # step took effect: a backdated pick-up's is its case's) and recorded_later (no note)
+    history: list[dict]
     own_arrear_ids: list[int]  # the person's arrears that are part of the signal
     # The signal holds co-residents' arrears too: its explanation and household totals name
     # their creditors and amounts, so the download leaves those out (art. 15(4)).
@@ -95,7 +97,7 @@ class SignalReport:
 @dataclass
 class CaseReport:
     case: Case
-    history: list[dict]  # from_status, to_status, changed_at (no note)
+    history: list[dict]  # from_status, to_status, changed_at, occurred_on (no note)
     attempts: list[ContactAttempt]  # the note deferred: never decrypted here
     note_dates: list[dt.datetime]
 

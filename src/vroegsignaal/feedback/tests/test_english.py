@@ -38,14 +38,13 @@ def test_feedback_page_speaks_english_when_chosen(english):
         "Date from",
         "Date up to and including",
         "Filter",
-        "Clear filters",
         "4 events",
         "Download as CSV (current filters)",
         "Sort by",
         "last received first",
         "Received",
         "Customer number",
-        "Collection pause until",
+        "Collection pause up to and including",
         "Result",
         "Picked up",
         "Closed",
@@ -62,7 +61,7 @@ def test_feedback_page_speaks_english_when_chosen(english):
         "Filters wissen",
         "gebeurtenissen",
         "Klantnummer",
-        "Incasso-uitstel tot",
+        "Incasso-uitstel tot en met",
         "Resultaat",
         "Opgepakt",
         "Afgesloten",
@@ -71,6 +70,11 @@ def test_feedback_page_speaks_english_when_chosen(english):
         "Ophalen via de API",
     ):
         assert dutch not in html, dutch
+
+
+def test_clear_filters_is_english_when_a_filter_is_set(english):
+    html = main_html(english.get(URL, {"gebeurtenis": "opgepakt"}))
+    assert "Clear filters" in html and "Filters wissen" not in html
 
 
 def test_feedback_page_filter_error_is_english(english):
@@ -89,8 +93,8 @@ def test_empty_feedback_page_speaks_english(world, client, verified_client):
 def test_feedback_page_stays_dutch_without_a_choice(history, client, verified_client):
     verified_client(creditor_user(history, "WOONBRUG"))
     html = main_html(client.get(URL))
-    assert "Incasso-uitstel tot" in html and "Zelf opgelost" in html
-    assert "Collection pause until" not in html
+    assert "Incasso-uitstel tot en met" in html and "Zelf opgelost" in html
+    assert "Collection pause" not in html
 
 
 def test_feedback_csv_stays_dutch_when_english_is_chosen(english):

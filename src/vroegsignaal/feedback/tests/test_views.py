@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -129,6 +130,24 @@ def test_empty_state_says_when_feedback_will_appear(world, client, verified_clie
 def test_a_filter_without_results_offers_to_clear_it(woonbrug, history):
     body = woonbrug.get(URL, {"van": "2030-01-01"}).content.decode()
     assert "Geen terugkoppeling die aan deze filters voldoet." in body and "?wissen=1" in body
+
+
+def test_clear_filters_shows_only_when_a_filter_narrows_the_list(woonbrug, history):
+    """As on /zaken/ and /privacy/auditlog/: no "Filters wissen" with nothing to clear."""
+    woonbrug.get(URL, {"wissen": "1"})
+    for params in ({}, {"sorteer": "oudste"}, {"pagina": "1"}, {"gebeurtenis": "", "van": ""}):
+        response = woonbrug.get(URL, params)
+        assert response.status_code == 200 and len(klantnummers(response)) == 4, params
+        assert "Filters wissen" not in response.content.decode(), params
+    for params in ({"gebeurtenis": "opgepakt"}, {"gemeente": "0999"}, {"van": "2026-03-05"}):
+        assert "Filters wissen" in woonbrug.get(URL, params).content.decode(), params
+
+
+def test_the_pause_column_says_its_last_day_is_included(woonbrug, history):
+    """The model's "incasso-uitstel tot en met", as the inzageverzoek heads the same date."""
+    body = woonbrug.get(URL).content.decode()
+    assert "Incasso-uitstel tot en met" in body
+    assert not re.search(r"(?i)uitstel tot(?! en met)", body)
 
 
 def test_showing_rows_is_audited_without_klantnummers(woonbrug, history):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from tests.english import in_english, main_html
 from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
@@ -590,6 +590,73 @@ def test_a_signal_of_the_person_alone_keeps_its_explanation_in_the_download(sar,
     for signal in entry["vroegsignalen"]:
         assert signal["toelichting"] == Signal.objects.get(pk=signal["id"]).explanation
         assert signal["totaalbedrag_in_centen"] > 0
+
+
+def _backdated_case_of_b(sar):
+    """B's signal picked up and closed days before they were recorded (today), as a
+    hulpverlener catching up does: the case keeps the days the steps happened."""
+    signals.evaluate(sar.b, reference_date=PEILDATUM, received_on=PEILDATUM)
+    today = timezone.localdate()
+    picked_up_on, closed_on = today - dt.timedelta(days=10), today - dt.timedelta(days=3)
+    coordinator = UserFactory(username="coord-b", role=Role.COORDINATOR, municipality=sar.b)
+    signal = Signal.objects.get(household=sar.person_b.household_id)
+    case = cases.pick_up_signal(signal, coordinator, on=picked_up_on)
+    cases.close_case(case, coordinator, "Inwoner is overleden", on=closed_on)
+    return signal, picked_up_on, closed_on, today
+
+
+def _day_text(day: dt.date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
+def test_a_signals_steps_are_on_the_days_they_took_effect_as_its_case_says(sar, verified_client):
+    """A backdated pick-up: the answer said "Opgepakt op <day>" for the case but put the
+    signal's "Opgepakt" on the day it was recorded; each step now has its own day (the one the
+    case page shows) and, recorded later, says when it was recorded."""
+    signal, picked_up_on, closed_on, today = _backdated_case_of_b(sar)
+    client = verified_client(sar.platform_officer)
+    response = _search(client, bsn=BSN_B)
+    [report] = response.context["result"].reports
+    [item] = [s for s in report.signals if s.signal.pk == signal.pk]
+    assert [(h["to_status"], h["occurred_on"]) for h in item.history] == [
+        ("nieuw", PEILDATUM), ("opgepakt", picked_up_on), ("afgesloten", closed_on),
+    ]  # fmt: skip
+    html = response.content.decode()
+    [verloop] = re.findall(
+        r'<ul class="counts-list">(<li>[^<]*: Nieuw.*?)</ul>', html, flags=re.DOTALL
+    )
+    steps = re.findall(r"<li>(.*?)</li>", verloop, flags=re.DOTALL)
+    recorded = f"Vastgelegd op {_day_text(today)} om "
+    assert [step.split("<br>")[0] for step in steps] == [
+        f"{_day_text(PEILDATUM)}: Nieuw",
+        f"{_day_text(picked_up_on)}: Opgepakt",
+        f"{_day_text(closed_on)}: Afgesloten",
+    ]
+    assert all(recorded in step for step in steps), steps
+    assert f'<td class="utrecht-table__cell">{_day_text(picked_up_on)}</td>' in html  # Opgepakt op
+
+    data = json.loads(client.post(DOWNLOAD, {"bsn": BSN_B}).content)
+    [downloaded] = [s for s in data["personen"][0]["vroegsignalen"] if s["id"] == signal.pk]
+    assert [(h["naar"], h["datum"], h["tijdstip"][:10]) for h in downloaded["statusgeschiedenis"]] == [
+        ("Nieuw", PEILDATUM.isoformat(), today.isoformat()),
+        ("Opgepakt", picked_up_on.isoformat(), today.isoformat()),
+        ("Afgesloten", closed_on.isoformat(), today.isoformat()),
+    ]  # fmt: skip
+    [case] = data["personen"][0]["vroegsignaalzaken"]
+    assert case["opgepakt_op"] == picked_up_on.isoformat()
+    assert case["afgesloten_op"] == closed_on.isoformat()
+
+    text = client.post(DOWNLOAD, {"bsn": BSN_B, "vorm": "document"}).content.decode()
+    assert (
+        f"<li>{_day_text(picked_up_on)}: Opgepakt (vastgelegd op {_day_text(today)})</li>" in text
+    )
+    assert f"<li>{_day_text(closed_on)}: Afgesloten (vastgelegd op {_day_text(today)})</li>" in text
+
+
+def test_a_step_recorded_on_its_own_day_does_not_say_when_it_was_recorded(sar, verified_client):
+    """The sar world's pick-up is today: its day, without "vastgelegd op"."""
+    html = _search(verified_client(sar.officer), bsn=BSN_A).content.decode()
+    assert f"<li>{_day_text(timezone.localdate())}: Opgepakt</li>" in html
 
 
 def test_the_document_for_the_requester_reads_as_dutch_text_and_holds_what_the_download_holds(
