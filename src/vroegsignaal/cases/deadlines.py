@@ -35,6 +35,12 @@ def first_conversation_due(accepted_on: dt.date) -> dt.date:
     return day
 
 
+def met_late(due: dt.date | None, met_on: dt.date | None) -> bool:
+    """Whether a deadline was met after its day (contact made, first conversation held late):
+    the case page says so next to the day it was met, as it said "Termijn verstreken" before."""
+    return due is not None and met_on is not None and met_on > due
+
+
 def due_soon_until(today: dt.date) -> dt.date:
     """The last day that still counts as "due soon" seen from ``today``."""
     return add_working_days(today, DUE_SOON_WORKING_DAYS)

@@ -21,6 +21,8 @@ from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import Scope
 from vroegsignaal.privacy.fields import EncryptedTextField
 
+from . import deadlines
+
 
 class CaseStatus(models.TextChoices):
     """Where a case stands; the allowed steps are in :mod:`.workflow`."""
@@ -244,6 +246,16 @@ class Case(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == CaseStatus.AFGESLOTEN
+
+    @property
+    def contacted_late(self) -> bool:
+        """Contact was made after the crisis deadline (Wgs art. 4(2))."""
+        return deadlines.met_late(self.contact_due, self.contacted_on)
+
+    @property
+    def first_conversation_late(self) -> bool:
+        """The first conversation was held after its deadline (Wgs art. 4(1)(b))."""
+        return deadlines.met_late(self.first_conversation_due, self.first_conversation_on)
 
 
 class AppendOnlyQuerySet(models.QuerySet):

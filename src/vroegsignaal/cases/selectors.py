@@ -22,10 +22,19 @@ from .models import Case, CaseStatus, CaseStatusChange, ContactAttempt, PartOfDa
 # Roles that work cases and may see the persons of a case's household.
 CASE_ROLES = frozenset({Role.COORDINATOR, Role.HULPVERLENER})
 
+# The statuses in the order a case goes through them (the workflow's, CaseStatus's), not their
+# codes' alphabet, which put "afgesloten" first and "opgepakt" last. As an expression of its
+# own, ``.desc()`` (or a queryset's ``reverse()``) gives the workflow backwards.
+STATUS_ORDER = Choose(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(CaseStatus.values)),
+    default=Value(len(CaseStatus.values)),
+    output_field=IntegerField(),
+)
+
 SORTS = {
     "termijn": (F("due_on").asc(nulls_last=True), "-id"),
     "opgepakt": ("-picked_up_on", "-id"),
-    "status": ("status", F("due_on").asc(nulls_last=True), "-id"),
+    "status": (STATUS_ORDER.asc(), F("due_on").asc(nulls_last=True), "-id"),
     "zaak": ("-id",),
 }
 DEFAULT_SORT = "termijn"

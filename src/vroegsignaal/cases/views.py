@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,6 +48,8 @@ SESSION_FILTER = "cases_list_filter"
 LIST_DEFAULTS = {"toon": "open"}
 # The letter just made ("Brief maken"): the case page's next view offers its download, once.
 LETTER_READY = "cases_letter_ready"
+# The hidden field that names which of the case page's forms was sent to the page (PAGE_FORMS).
+FORM_FIELD = "formulier"
 
 
 def case_worker_required(view):
@@ -134,6 +139,12 @@ def case_list(request):
 
 @case_worker_required
 def case_detail(request, case_id: int):
+    """The case page. Its forms post here too, named by the hidden field ``formulier`` (their
+    prefix): a refused form comes back at the case's own address, with what the user typed
+    and the error, so reloading, bookmarking or sharing the address gives the case page. Nothing
+    of a form waits in the session (a contact attempt's explanation may hold personal data)."""
+    if request.method == "POST":
+        return _case_form(request, case_id, request.POST.get(FORM_FIELD, ""))
     return _case_page(request, _case_or_404(request, case_id))
 
 
@@ -207,11 +218,10 @@ def _letter_ready(request, case: Case) -> int | None:
     return None if case.is_closed else ready.get("poging")
 
 
-def _case_form_action(request, case_id: int, form_class, action, success: str, **form_kwargs):
+def _case_form_action(request, case: Case, form_class, action, success: str, **form_kwargs):
     """A form of the case page. Done: back to the page with what happened. Refused by the form
     or by the service: the page again with the form as the user filled it in, the errors
     next to their fields, and the form scrolled into view (its action ends in ``#<prefix>``)."""
-    case = _case_or_404(request, case_id)
     back = reverse("cases:detail", kwargs={"case_id": case.pk}) + "#main"
     # A closed case's page holds only the note form: a refusal of another form is a message
     # that says why nothing changed. The service still gets a valid form: the same close sent
@@ -254,79 +264,119 @@ def _post_action(request, case_id: int, form_class, action, success: str, **form
     return redirect("cases:detail", case_id=case.pk)
 
 
+def _log_contact_attempt(request, case: Case, d: dict):
+    return services.log_contact_attempt(
+        case,
+        request.user,
+        kind=d["kind"],
+        reached=d["reached"],
+        on=d["on"],
+        part_of_day=d["part_of_day"],
+        note=d["note"],
+    )
+
+
+def _record_offer(request, case: Case, d: dict):
+    return services.record_offer(
+        case,
+        request.user,
+        made_on=d["made_on"],
+        answer=d["answer"],
+        answered_on=d["answered_on"],
+    )
+
+
+@dataclass(frozen=True)
+class _PageForm:
+    """A form of the case page: what it is, what it does, what the page says when it is done."""
+
+    form_class: type[forms.Form]
+    act: Callable[[HttpRequest, Case, dict], object]
+    success: str
+    coordinator_only: bool = False
+    with_user: bool = False  # the form offers what the user may choose (their teams)
+
+
+# The case page's forms by their prefix, which they send in the hidden field FORM_FIELD.
+PAGE_FORMS: dict[str, _PageForm] = {
+    ContactAttemptForm.prefix: _PageForm(
+        ContactAttemptForm, _log_contact_attempt, gettext_lazy("De contactpoging is vastgelegd.")
+    ),
+    OfferForm.prefix: _PageForm(
+        OfferForm, _record_offer, gettext_lazy("Het hulpaanbod is vastgelegd.")
+    ),
+    CloseForm.prefix: _PageForm(
+        CloseForm,
+        lambda request, case, d: services.close_case(case, request.user, d["outcome"], on=d["on"]),
+        gettext_lazy("De zaak is afgesloten."),
+    ),
+    NoteForm.prefix: _PageForm(
+        NoteForm,
+        lambda request, case, d: services.add_note(case, request.user, d["text"]),
+        gettext_lazy("De notitie is opgeslagen."),
+    ),
+    AssignForm.prefix: _PageForm(
+        AssignForm,
+        lambda request, case, d: services.assign(
+            case, request.user, team=d["team"], worker=d["worker"]
+        ),
+        gettext_lazy("De zaak is toegewezen."),
+        coordinator_only=True,
+        with_user=True,
+    ),
+}
+
+
+def _case_form(request, case_id: int, name: str):
+    """A form of the case page, by its name (prefix); an unknown one is a bad request."""
+    page_form = PAGE_FORMS.get(name)
+    if page_form is None:
+        raise BadRequest("no such form on the case page")
+    if page_form.coordinator_only and request.user.role != Role.COORDINATOR:
+        raise PermissionDenied
+    form_kwargs = {"user": request.user} if page_form.with_user else {}
+    return _case_form_action(
+        request,
+        _case_or_404(request, case_id),
+        page_form.form_class,
+        lambda case, d: page_form.act(request, case, d),
+        str(page_form.success),
+        **form_kwargs,
+    )
+
+
+# The forms' own addresses (POST only), as before the page posted them to itself: for scripts
+# and a page opened before then. A refusal there is the case page at that address.
+
+
 @case_worker_required
 @require_POST
 def contact_attempt(request, case_id: int):
-    return _case_form_action(
-        request,
-        case_id,
-        ContactAttemptForm,
-        lambda case, d: services.log_contact_attempt(
-            case,
-            request.user,
-            kind=d["kind"],
-            reached=d["reached"],
-            on=d["on"],
-            part_of_day=d["part_of_day"],
-            note=d["note"],
-        ),
-        _("De contactpoging is vastgelegd."),
-    )
+    return _case_form(request, case_id, ContactAttemptForm.prefix)
 
 
 @case_worker_required
 @require_POST
 def offer(request, case_id: int):
-    return _case_form_action(
-        request,
-        case_id,
-        OfferForm,
-        lambda case, d: services.record_offer(
-            case,
-            request.user,
-            made_on=d["made_on"],
-            answer=d["answer"],
-            answered_on=d["answered_on"],
-        ),
-        _("Het hulpaanbod is vastgelegd."),
-    )
+    return _case_form(request, case_id, OfferForm.prefix)
 
 
 @case_worker_required
 @require_POST
 def close(request, case_id: int):
-    return _case_form_action(
-        request,
-        case_id,
-        CloseForm,
-        lambda case, d: services.close_case(case, request.user, d["outcome"], on=d["on"]),
-        _("De zaak is afgesloten."),
-    )
+    return _case_form(request, case_id, CloseForm.prefix)
 
 
 @case_worker_required
 @require_POST
 def note(request, case_id: int):
-    return _case_form_action(
-        request,
-        case_id,
-        NoteForm,
-        lambda case, d: services.add_note(case, request.user, d["text"]),
-        _("De notitie is opgeslagen."),
-    )
+    return _case_form(request, case_id, NoteForm.prefix)
 
 
 @coordinator_required
 @require_POST
 def assign(request, case_id: int):
-    return _case_form_action(
-        request,
-        case_id,
-        AssignForm,
-        lambda case, d: services.assign(case, request.user, team=d["team"], worker=d["worker"]),
-        _("De zaak is toegewezen."),
-        user=request.user,
-    )
+    return _case_form(request, case_id, AssignForm.prefix)
 
 
 @case_worker_required

@@ -474,7 +474,6 @@ def add_user(user: User, *, by: User | None, request=None, password: str | None 
         purpose="gebruiker aangemaakt",
         request=request,
         details={
-            "gebruikersnaam": user.get_username(),
             "rol": user.role,
             **{key: code for key, code in codes.items() if code is not None},
             "beheer": user.is_staff,

@@ -28,7 +28,7 @@ from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import CreditorType, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.portal import filters
-from vroegsignaal.portal.forms import parse_ids
+from vroegsignaal.portal.forms import parse_id, parse_ids
 from vroegsignaal.registry.models import Neighbourhood
 from vroegsignaal.signals.exports import status_choices
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
@@ -37,7 +37,9 @@ from vroegsignaal.signals.services import shown_explanation
 from . import search as address_search
 from . import selectors, services
 
-SESSION_FILTERS = "reporting_tray_filter"  # + ":<tray id>" → its query string
+SESSION_FILTERS = "reporting_tray_filter"  # + ":<tray id>" → its query string (and page)
+# The tray's parameters at the value it has without them: no filter (portal.filters.narrows).
+TRAY_DEFAULTS = {"status": selectors.OPEN}
 # The address last searched for (postcode and number, never in a URL): see .search.
 SESSION_SEARCH = "reporting_search"
 
@@ -85,21 +87,27 @@ def tray_index(request):
 def tray_detail(request, tray_id: int):
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
     key = f"{SESSION_FILTERS}:{tray.pk}"  # each tray its own filter
-    if back := filters.back_to_remembered(request, key, reverse("reporting:tray", args=[tray.pk])):
+    url = reverse("reporting:tray", args=[tray.pk])
+    if back := filters.back_to_remembered(request, key, url, defaults=TRAY_DEFAULTS):
         return back
     query = selectors.remembered_query(request.GET)
-    filters.remember(request, key, query)
     tray_filter = selectors.TrayFilter.from_query(request.GET)
     signals = tray_filter.apply(
         scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
     )
+    # A page past the last (its signals handled meanwhile) shows the last one (Paginator.get_page).
     page = selectors.tray_page(signals, request.GET.get("pagina"), today=timezone.localdate())
+    # With the page shown: a signal declined from its household page (cases:not_picked_up goes
+    # back to the bare tray) brings the coordinator back to the page they were working on.
+    filters.remember(request, key, _with_page(query, page.number))
     services.record_tray_view(request.user, tray, page, query=query, request=request)
     context = {
         "tray": tray,
         "page": page,
         "filter": tray_filter,
         "active_filters": selectors.active_filter_count(tray_filter),
+        # The same test as the notice on the way back: when it says filters are on, the link is there.
+        "filtered": filters.narrows(query, TRAY_DEFAULTS),
         "problems": selectors.tray_filter_problems(request.GET, tray_filter),
         "query": query,
         "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
@@ -127,6 +135,16 @@ def tray_detail(request, tray_id: int):
         "not_picked_up_reasons": services.not_picked_up_reasons(),
     }
     return render(request, "reporting/tray_detail.html", context)
+
+
+def _with_page(query: str, number) -> str:
+    """``query`` (the tray's filter) and ``pagina`` when it is a page after the first."""
+    number = parse_id(str(number or ""))
+    if not number or number == 1:
+        return query
+    params = QueryDict(query, mutable=True)
+    params["pagina"] = str(number)
+    return params.urlencode()
 
 
 def _without(query, key):
@@ -353,9 +371,11 @@ def dashboard(request):
 @require_POST
 @coordinator_required
 def tray_bulk_action(request, tray_id: int):
-    """Pick up, assign or decline the signals ticked on the tray page; back to the same filter."""
+    """Pick up, assign or decline the signals ticked on the tray page; back to the same filter,
+    sort and page (past the last page, when its signals were handled: the tray shows the last)."""
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
-    back = f"{reverse('reporting:tray', args=[tray.pk])}?{selectors.remembered_query(QueryDict(request.POST.get('filter', '')))}"
+    query = selectors.remembered_query(QueryDict(request.POST.get("filter", "")))
+    back = f"{reverse('reporting:tray', args=[tray.pk])}?{_with_page(query, request.POST.get('pagina'))}"
     ids = parse_ids(request.POST.getlist("signaal"))
     signals = list(scoped(request.user, Signal).filter(tray=tray, pk__in=ids).order_by("id"))
     if not signals:

@@ -5,10 +5,14 @@ Dutch text for the coordinator) and its ``reasons`` (the same as JSON, for
 screens and exports). :func:`explain_frame` does it for all signals of an
 evaluation. Example::
 
-    meervoudig: 2 schuldeisers binnen 100 dagen
-    Achterstand bij Energie Noord van € 210 sinds 10 maart 2026
+    meervoudig: 2 schuldeisers binnen 100 dagen, elk vanaf € 50
     Achterstand bij Zorgverzekeraar Zuid van € 1.234,56 sinds 3 februari 2026
-    schuldverschuiving: achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; nieuwe achterstand bij Energie Noord (€ 210) sinds 10 maart
+    Achterstand bij Energie Noord van € 210,00 sinds 10 maart 2026
+    schuldverschuiving: achterstand bij Woonstichting De Brug (€ 650,00) opgelost op 1 maart; nieuwe achterstand bij Energie Noord (€ 210,00) sinds 10 maart
+
+An arrear's amount is written with its cents, as the portal writes money (the ``euros``
+filter of its tables): ``€ 435,00`` next to ``€ 1.482,08``. A rule's threshold is whole
+euros, as the rules page writes it (``vanaf € 50``).
 """
 
 from __future__ import annotations
@@ -92,16 +96,19 @@ def creditor_totals(arrears: Sequence[dict]) -> list[dict]:
 def creditor_lines(arrears: Sequence[dict]) -> list[str]:
     """One line per creditor: the sum of its counting arrears since the oldest start."""
     return [
-        f"Achterstand bij {e['name']} van {euros(e['amount'])} sinds {dutch_date(e['since'])}"
+        f"Achterstand bij {e['name']} van {euros(e['amount'], always_cents=True)} "
+        f"sinds {dutch_date(e['since'])}"
         for e in creditor_totals(arrears)
     ]
 
 
 def swap_sentence(swap: dict, reference_date: dt.date) -> str:
     return (
-        f"achterstand bij {swap['cleared_creditor_name']} ({euros(swap['cleared_amount_cents'])}) "
+        f"achterstand bij {swap['cleared_creditor_name']} "
+        f"({euros(swap['cleared_amount_cents'], always_cents=True)}) "
         f"opgelost op {_short(swap['cleared_on'], reference_date)}; "
-        f"nieuwe achterstand bij {swap['new_creditor_name']} ({euros(swap['new_amount_cents'])}) "
+        f"nieuwe achterstand bij {swap['new_creditor_name']} "
+        f"({euros(swap['new_amount_cents'], always_cents=True)}) "
         f"sinds {_short(swap['start_date'], reference_date)}"
     )
 
@@ -371,16 +378,16 @@ def _per_household(frame: pl.DataFrame, **joined: tuple[str, str]) -> pl.DataFra
     )
 
 
-def _euros_expr(cents: pl.Expr) -> pl.Expr:
-    """:func:`euros` as an expression: ``€ 650``, ``€ 123,45``, ``€ -1.234,56``."""
+def _euros_expr(cents: pl.Expr, *, always_cents: bool = False) -> pl.Expr:
+    """:func:`euros` as an expression: ``€ 650``, ``€ 123,45``, ``€ -1.234,56``
+    (``always_cents``: ``€ 650,00``)."""
     whole, rest = cents.abs() // 100, cents.abs() % 100
+    decimals = pl.concat_str(pl.lit(","), rest.cast(pl.String).str.zfill(2))
     return pl.concat_str(
         pl.lit("€ "),
         pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")),
         _thousands(whole),
-        pl.when(rest == 0)
-        .then(pl.lit(""))
-        .otherwise(pl.concat_str(pl.lit(","), rest.cast(pl.String).str.zfill(2))),
+        decimals if always_cents else pl.when(rest == 0).then(pl.lit("")).otherwise(decimals),
     )
 
 
@@ -484,7 +491,7 @@ def _arrear_parts(counting: pl.DataFrame) -> pl.DataFrame:
             pl.lit("Achterstand bij "),
             "_name_text",
             pl.lit(" van "),
-            _euros_expr(pl.col("amount_cents")),
+            _euros_expr(pl.col("amount_cents"), always_cents=True),
             pl.lit(" sinds "),
             _mapped(totals.get_column("start_date"), dutch_date),
         ).alias("_line")
@@ -525,13 +532,13 @@ def _swap_parts(
             pl.lit("schuldverschuiving: achterstand bij "),
             mapped("cleared_creditor_name", str),
             pl.lit(" ("),
-            _euros_expr(pl.col("cleared_amount_cents")),
+            _euros_expr(pl.col("cleared_amount_cents"), always_cents=True),
             pl.lit(") opgelost op "),
             mapped("cleared_on", short),
             pl.lit("; nieuwe achterstand bij "),
             mapped("new_creditor_name", str),
             pl.lit(" ("),
-            _euros_expr(pl.col("new_amount_cents")),
+            _euros_expr(pl.col("new_amount_cents"), always_cents=True),
             pl.lit(") sinds "),
             mapped("start_date", short),
         ).alias("_line"),

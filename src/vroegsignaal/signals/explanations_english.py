@@ -6,8 +6,8 @@ reads the same lines rebuilt from ``reasons`` (the same facts as JSON), in the
 same order as :func:`.explanations.explain` writes them::
 
     multiple: 2 creditors within 100 days
-    Arrears at Energie Noord of €210 since 10 March 2026
-    debt swap: arrears at Woonstichting De Brug (€650) cleared on 1 March; new arrears at Energie Noord (€210) since 10 March
+    Arrears at Energie Noord of €210.00 since 10 March 2026
+    debt swap: arrears at Woonstichting De Brug (€650.00) cleared on 1 March; new arrears at Energie Noord (€210.00) since 10 March
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ def explanation_lines(
     ]  # fmt: skip
     for e in creditor_totals(facts):
         lines.append(
-            f"Arrears at {e['name']} of {english_euros(e['amount'])} since {english_date(e['since'])}"
+            f"Arrears at {e['name']} of {english_euros(e['amount'], always_cents=True)} "
+            f"since {english_date(e['since'])}"
         )
 
     crisis = reasons.get("crisis")
@@ -119,9 +120,9 @@ def explanation_lines(
     swaps = list(reasons.get("debt_swaps") or [])
     for swap in swaps[:SWAPS_SHOWN]:
         lines.append(
-            f"debt swap: arrears at {name(swap['cleared_creditor'])} ({english_euros(swap['cleared_amount_cents'])}) "
+            f"debt swap: arrears at {name(swap['cleared_creditor'])} ({english_euros(swap['cleared_amount_cents'], always_cents=True)}) "
             f"cleared on {short(swap['cleared_on'])}; "
-            f"new arrears at {name(swap['new_creditor'])} ({english_euros(swap['new_amount_cents'])}) "
+            f"new arrears at {name(swap['new_creditor'])} ({english_euros(swap['new_amount_cents'], always_cents=True)}) "
             f"since {short(swap['start_date'])}"
         )
     if len(swaps) > SWAPS_SHOWN:

@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import MunicipalityFactory, TeamFactory
 from vroegsignaal.cases import services
-from vroegsignaal.cases.models import CaseNote, ContactKind, NotPickedUpReason, OfferAnswer, Outcome
+from vroegsignaal.cases.models import (
+    Case,
+    CaseNote,
+    ContactKind,
+    NotPickedUpReason,
+    OfferAnswer,
+    Outcome,
+)
 from vroegsignaal.privacy.models import AuditEvent
 from vroegsignaal.signals.models import Signal, SignalStatusChange
 
@@ -348,3 +355,29 @@ def test_a_signal_that_becomes_a_crisis_after_the_pick_up_gives_its_case_the_cri
         world.municipality, reference_date=PEILDATUM, received_on=PEILDATUM
     )  # again: no change
     assert AuditEvent.objects.filter(purpose="crisissignaal na oppakken").count() == 1
+
+
+def test_a_pick_up_dated_in_the_future_is_refused(signal, coordinator, team):
+    """The backdated pick-up took any day: a case opened tomorrow, its deadlines counted from it."""
+    with pytest.raises(ValidationError, match="De datum ligt in de toekomst.") as refused:
+        services.pick_up_signal(signal, coordinator, team=team, on=_tomorrow())
+    assert list(refused.value.message_dict) == ["on"]
+    signal.refresh_from_db()
+    assert (signal.status, signal.team_id) == ("nieuw", None)
+    assert not Case.objects.exists()
+
+
+def test_a_pick_up_dated_today_is_recorded(signal, coordinator):
+    from django.utils import timezone
+
+    case = services.pick_up_signal(signal, coordinator, on=timezone.localdate())
+    assert case.picked_up_on == timezone.localdate()
+
+
+def test_not_picking_up_dated_in_the_future_is_refused(signal, coordinator):
+    with pytest.raises(ValidationError, match="De datum ligt in de toekomst."):
+        services.mark_not_picked_up(
+            signal, coordinator, NotPickedUpReason.OVERLEDEN, on=_tomorrow()
+        )
+    signal.refresh_from_db()
+    assert (signal.status, signal.closed_on) == ("nieuw", None)

@@ -683,10 +683,11 @@ def test_a_refused_case_form_comes_back_in_view_with_the_error_at_its_field(
     assert response.status_code == 200  # the page itself, not a redirect that forgets the input
     field_error = body[body.index(f'id="id_{prefix}-{field}_error"') :]
     assert field_error[: field_error.index("</div>")].endswith(f"<p>{error}</p>")
-    # The form is scrolled into view, and a summary above it links to the field.
+    # The form is scrolled into view, and a summary above it links to the field. Sent again, it
+    # goes to the case page itself (test_forms_stay_on_the_case_page.py), not to this address.
     assert (
         f'<section id="{prefix}"' in body
-        and f'{reverse(url, kwargs={"case_id": case.pk})}#{prefix}"' in body
+        and f'action="{reverse("cases:detail", kwargs={"case_id": case.pk})}#{prefix}"' in body
     )
     assert f'<a class="utrecht-link" href="#id_{prefix}-{field}">' in body
     assert body.count("utrecht-alert--error") == 1  # only the form that was sent
@@ -936,3 +937,49 @@ def test_close_form_keeps_onterecht_signaal_and_says_when_it_fits_a_picked_up_ca
         "opgepakte zaak" in body
     )
     assert 'aria-describedby="id_afsluiten-outcome_helptext"' in body
+
+
+def _case_in_each_status(world, coordinator, team) -> dict[str, Case]:
+    """One case of each status, picked up in an order that is neither the workflow's nor the
+    alphabet's (the newest-first tie-break does not put them in either by chance)."""
+    from vroegsignaal.cases.models import ContactKind, OfferAnswer
+
+    on = dt.date(2026, 3, 2)
+    cases = dict(zip(
+        ("in_contact", "afgesloten", "opgepakt", "hulp_aanvaard", "contact_gezocht"),
+        _pick_up_many(world, coordinator, team, 5),
+        strict=True,
+    ))  # fmt: skip
+    services.log_contact_attempt(
+        cases["contact_gezocht"], coordinator, kind=ContactKind.MAIL, reached=False, on=on
+    )
+    services.log_contact_attempt(
+        cases["in_contact"], coordinator, kind=ContactKind.TELEFOON, reached=True, on=on
+    )
+    services.record_offer(
+        cases["hulp_aanvaard"], coordinator, made_on=on, answer=OfferAnswer.AANVAARD, answered_on=on
+    )
+    services.close_case(cases["afgesloten"], coordinator, Outcome.GEEN_CONTACT, on=on)
+    return cases
+
+
+WORKFLOW_ORDER = ["opgepakt", "contact_gezocht", "in_contact", "hulp_aanvaard", "afgesloten"]
+
+
+def test_case_list_sorted_on_status_follows_the_workflow_not_the_alphabet(
+    client, verified_client, world, team, coordinator
+):
+    """It read "Afgesloten, Contact gezocht, Hulp aanvaard, In contact, Opgepakt"."""
+    _case_in_each_status(world, coordinator, team)
+    verified_client(coordinator)
+    response = client.get(reverse("cases:list"), {"toon": "alle", "sorteer": "status"})
+    assert [case.status for case, _ in response.context["rows"]] == WORKFLOW_ORDER
+
+
+def test_case_list_status_order_is_the_workflow_both_ways(world, team, coordinator):
+    from vroegsignaal.cases import selectors
+
+    _case_in_each_status(world, coordinator, team)
+    cases = selectors.case_list(coordinator, sort="status", show="alle")
+    assert [case.status for case in cases] == WORKFLOW_ORDER
+    assert [case.status for case in cases.reverse()] == WORKFLOW_ORDER[::-1]

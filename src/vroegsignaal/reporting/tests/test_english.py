@@ -63,7 +63,12 @@ def town_with_signals(town: Town) -> Town:
 def test_tray_page_speaks_english_when_chosen(town_with_signals, client, verified_client):
     town = town_with_signals
     verified_client(town.coordinator)
-    body = english(client).get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    # A filter set (all statuses: the same three signals), so "Clear filters" is offered too.
+    body = (
+        english(client)
+        .get(reverse("reporting:tray", args=[town.tray.pk]), {"status": "alle"})
+        .content.decode()
+    )
     for text in (
         "Tray Meervoudig</h1>", "All trays", "District or neighbourhood", "Type of creditor",
         "Total amount from (€)", "Oldest arrear at least (days)", "Characteristics", "Debt swap",
@@ -86,7 +91,9 @@ def test_tray_page_speaks_english_when_chosen(town_with_signals, client, verifie
 def test_tray_page_stays_dutch_by_default(town_with_signals, client, verified_client):
     town = town_with_signals
     verified_client(town.coordinator)
-    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    body = client.get(
+        reverse("reporting:tray", args=[town.tray.pk]), {"status": "alle"}
+    ).content.decode()
     assert "Werkbakje Meervoudig</h1>" in body and "Filters wissen" in body and "3 signalen" in body
     assert "Clear filters" not in body
 

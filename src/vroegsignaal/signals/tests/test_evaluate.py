@@ -319,8 +319,8 @@ def test_debt_swap_is_flagged_and_explained(world):
     signal = Signal.objects.get(household=h)
     assert signal.debt_swap and signal.tray.name == "Schuldverschuiving"
     assert (
-        "schuldverschuiving: achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; "
-        "nieuwe achterstand bij Energie Noord (€ 210) sinds 10 maart"
+        "schuldverschuiving: achterstand bij Woonstichting De Brug (€ 650,00) opgelost op 1 maart; "
+        "nieuwe achterstand bij Energie Noord (€ 210,00) sinds 10 maart"
     ) in signal.explanation
 
 

@@ -47,8 +47,8 @@ def test_swap_is_described_with_both_creditors_amounts_and_dates():
         "new_amount_cents": 21_000, "start_date": dt.date(2026, 3, 10),
     }  # fmt: skip
     assert swap_sentence(swap, R) == (
-        "achterstand bij Woonstichting De Brug (€ 650) opgelost op 1 maart; "
-        "nieuwe achterstand bij Energie Noord (€ 210) sinds 10 maart"
+        "achterstand bij Woonstichting De Brug (€ 650,00) opgelost op 1 maart; "
+        "nieuwe achterstand bij Energie Noord (€ 210,00) sinds 10 maart"
     )
 
 
@@ -95,7 +95,32 @@ def test_explanation_has_one_line_per_creditor_with_amount_and_start():
     assert text.splitlines() == [
         "meervoudig: 2 schuldeisers binnen 100 dagen",
         "Achterstand bij Zorgverzekeraar Zuid van € 223,45 sinds 3 februari 2026",
-        "Achterstand bij Energie Noord van € 210 sinds 10 maart 2026",
+        "Achterstand bij Energie Noord van € 210,00 sinds 10 maart 2026",
+    ]
+
+
+def test_explanation_amounts_are_written_with_cents_as_the_portal_writes_money():
+    """The explanation said "Achterstand bij Energie Noord van € 435" next to "€ 435,00" in the page's tables,
+    and next to "€ 1.482,08" in the same explanation."""
+    swap = {
+        "cleared_arrear_id": 7, "cleared_creditor_code": "WB", "cleared_creditor_name": "Woonstichting De Brug",
+        "cleared_amount_cents": 65_000, "last_seen_on": dt.date(2026, 2, 1), "cleared_on": dt.date(2026, 3, 1),
+        "new_arrear_id": 3, "new_creditor_code": "EN", "new_creditor_name": "Energie Noord",
+        "new_amount_cents": 43_500, "start_date": dt.date(2026, 3, 10),
+    }  # fmt: skip
+    text, _ = explain(
+        kind="meervoudig", distinct=2,
+        arrears=[
+            _arrear("ZZ", "Zorgverzekeraar Zuid", 148_208, dt.date(2026, 2, 3), arrear_id=1),
+            _arrear("EN", "Energie Noord", 43_500, dt.date(2026, 3, 10), arrear_id=3),
+        ],
+        swaps=[swap], deadline=None, repeat=None, rules=RuleValues(), reference_date=R,
+    )  # fmt: skip
+    assert text.splitlines()[1:] == [
+        "Achterstand bij Zorgverzekeraar Zuid van € 1.482,08 sinds 3 februari 2026",
+        "Achterstand bij Energie Noord van € 435,00 sinds 10 maart 2026",
+        "schuldverschuiving: achterstand bij Woonstichting De Brug (€ 650,00) opgelost op 1 maart; "
+        "nieuwe achterstand bij Energie Noord (€ 435,00) sinds 10 maart",
     ]
 
 

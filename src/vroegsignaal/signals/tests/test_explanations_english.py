@@ -64,11 +64,28 @@ def test_a_multiple_signal_with_crisis_repeat_and_debt_swap_in_english():
     assert lines == [
         "multiple: 2 creditors within 100 days, each from €50",
         "Arrears at Zorgverzekeraar Zuid of €223.45 since 3 February 2026",
-        "Arrears at Energie Noord of €210 since 10 March 2026",
+        "Arrears at Energie Noord of €210.00 since 10 March 2026",
         "crisis: imminent disconnection of energy at Energie Noord; contact by 25 March 2026 (3 working days)",
         "repeat: earlier signal up to and including 1 December 2025 (within 183 days)",
-        "debt swap: arrears at Woonstichting De Brug (€650) cleared on 1 March; "
-        "new arrears at Energie Noord (€210) since 10 March",
+        "debt swap: arrears at Woonstichting De Brug (€650.00) cleared on 1 March; "
+        "new arrears at Energie Noord (€210.00) since 10 March",
+    ]
+
+
+def test_english_explanation_amounts_are_written_with_cents_as_the_portal_writes_money():
+    _, reasons = explain(
+        kind="meervoudig", distinct=2,
+        arrears=[_arrear("ZZ", 148_208, dt.date(2026, 2, 3), arrear_id=1),
+                 _arrear("EN", 43_500, dt.date(2026, 3, 10), arrear_id=3)],
+        swaps=[_swap("WB", "EN", dt.date(2026, 3, 1), dt.date(2026, 3, 10))],
+        deadline=None, repeat=None, rules=RuleValues(), reference_date=R,
+    )  # fmt: skip
+    lines = explanation_lines(stored(reasons), reference_date=R, creditor_names={"WB": NAMES["WB"]})
+    assert lines[1:] == [
+        "Arrears at Zorgverzekeraar Zuid of €1,482.08 since 3 February 2026",
+        "Arrears at Energie Noord of €435.00 since 10 March 2026",
+        "debt swap: arrears at Woonstichting De Brug (€650.00) cleared on 1 March; "
+        "new arrears at Energie Noord (€210.00) since 10 March",
     ]
 
 
@@ -154,8 +171,8 @@ def test_a_page_shows_the_stored_dutch_explanation_or_reads_the_reasons_in_engli
     assert shown_explanation(signal) == text
     with translation.override("en"):
         assert shown_explanation(signal).splitlines()[-1] == (
-            "debt swap: arrears at Woonstichting De Brug (€650) cleared on 1 March; "
-            "new arrears at Energie Noord (€210) since 10 March"
+            "debt swap: arrears at Woonstichting De Brug (€650.00) cleared on 1 March; "
+            "new arrears at Energie Noord (€210.00) since 10 March"
         )
         # A signal without reasons (made before they were kept) shows its text as stored.
         assert shown_explanation(Signal(explanation=text, reasons={}, last_signalled_on=R)) == text

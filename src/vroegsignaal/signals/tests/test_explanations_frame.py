@@ -377,3 +377,5 @@ def test_euros_as_an_expression_are_euros():
     cents += [-c for c in cents] + list(range(-2_000, 2_000, 7)) + [10**n for n in range(19)]
     written = pl.select(_euros_expr(pl.Series(cents, dtype=pl.Int64))).to_series().to_list()
     assert written == [euros(c) for c in cents]
+    with_cents = pl.select(_euros_expr(pl.Series(cents, dtype=pl.Int64), always_cents=True))
+    assert with_cents.to_series().to_list() == [euros(c, always_cents=True) for c in cents]

@@ -67,7 +67,7 @@ def test_debt_swap_across_two_creditors_monthly_stands(world, address):
     signal = Signal.objects.get(household__address=address, status="nieuw")
     assert (
         signal.debt_swap
-        and "opgelost op 1 februari; nieuwe achterstand bij Energie Noord (€ 210) sinds 20 januari"
+        and "opgelost op 1 februari; nieuwe achterstand bij Energie Noord (€ 210,00) sinds 20 januari"
         in (signal.explanation)
     )
 
