@@ -9,9 +9,11 @@ delivery page polls a small status fragment with htmx while it runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -86,11 +88,31 @@ def _discard_staged(request) -> None:
         (services.incoming_dir() / upload["staged"]).unlink(missing_ok=True)
 
 
+def _own_choice(upload: dict) -> dict[str, str]:
+    """The peildatum and soort of a staged upload as the creditor chose them: what the preview
+    filled in from a JSON file (``uit_bestand``) was the file's, and is left empty."""
+    from_file = upload.get("uit_bestand", [])
+    return {
+        name: "" if name in from_file else upload.get(name) or "" for name in ("peildatum", "soort")
+    }
+
+
+def _choice_from_query(query) -> dict:
+    """The upload form's initial peildatum and soort from the address (*Ander bestand kiezen*
+    on the preview); a value that is no choice is left out."""
+    initial: dict = {}
+    with contextlib.suppress(ValueError):
+        initial["peildatum"] = dt.date.fromisoformat(query.get("peildatum", ""))
+    if "soort" in query and query["soort"] in ("", *Soort.values):
+        initial["soort"] = query["soort"]
+    return initial
+
+
 @creditor_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
     """Step 1: choose the file, peildatum and kind; the file is staged for the preview."""
-    form = UploadForm()
+    form = UploadForm(initial=_choice_from_query(request.GET))
     if request.method == "POST":
         limit = settings.MAX_DELIVERY_BYTES
         too_big = int(request.META.get("CONTENT_LENGTH") or 0) > limit + uploads.MULTIPART_OVERHEAD
@@ -176,7 +198,9 @@ def preview(request):
             return redirect("intake:list")
         if action == "ander_bestand":
             _discard_staged(request)
-            return redirect("intake:upload")
+            # Back to step 1 with the peildatum and soort the creditor chose (not what the preview
+            # took from a JSON file): only the file is to be chosen again.
+            return redirect(f"{reverse('intake:upload')}?{urlencode(_own_choice(upload))}")
         if action == "kolommen":
             formset = ColumnMappingFormSet(request.POST, prefix="kolom")
             if formset.is_valid():
@@ -208,7 +232,8 @@ def preview(request):
     upload = _take_from_file(request, upload, result, replace=False)
     reference_date = _reference_date(upload)
     # What submitting would refuse as LEVERING_DUBBEL (an upload staged before the hash was kept
-    # in the session has none: submitting still checks).
+    # in the session has none: submitting still checks). The page then offers no submit, and
+    # one that is posted anyway is refused and recorded by receive_delivery, as the API's is.
     earlier = (
         services.earlier_delivery_of_content(
             creditor, upload["sha256"], upload.get("soort") or "", reference_date
@@ -240,6 +265,11 @@ def preview(request):
             else upload.get("soort"),
             "preview": result,
             "mismatch": result.mismatch_warning,
+            # Refused whole whatever the column mapping, when submitted now: no submit, but
+            # *Ander bestand kiezen* (a mismatch offers its own choice first).
+            "other_file_first": earlier is not None
+            or (result.refusal is not None and not result.mapping_can_help),
+            "mapping_editor": result.mapping_can_help and earlier is None,
             "table": table,
             "mapped": [(name, result.columns.get(name, "")) for name in result.fields],
             "formset": formset,

@@ -356,7 +356,7 @@ def test_a_held_stand_shows_no_arrear_counts_yet_and_a_declined_one_says_it_was_
     assert "zodra de stand is verwerkt" in text
     services.decline_delivery(held, world.user)
     text = _report_text(browser, held)
-    assert "U hebt deze stand niet bevestigd, dus er is niets verwerkt." in text
+    assert "U heeft deze stand niet bevestigd, dus er is niets verwerkt." in text
     assert "Lever het bestand opnieuw aan" not in text
 
 
@@ -516,7 +516,7 @@ def test_choosing_another_file_deletes_the_staged_one_and_goes_back_to_step_1(
 ):
     upload(browser, csv_bytes([]))
     response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "ander_bestand"})
-    assert response["Location"] == "/leveringen/nieuw/"
+    assert response["Location"] == "/leveringen/nieuw/?peildatum=2026-11-01&soort=stand"
     assert list(services.incoming_dir().iterdir()) == []
     assert not Delivery.objects.exists()
 
@@ -565,3 +565,154 @@ def test_the_preview_does_not_warn_of_the_same_file_for_another_peildatum(
     )
     upload(browser, stand([1, 2]))
     assert "al aangeleverd" not in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+
+
+def _submit_buttons(html: str) -> list[str]:
+    """The preview's form buttons as (value, class) text, in order."""
+    import re
+
+    return re.findall(r'<button type="submit" name="actie" value="([a-z_]+)" class="([^"]+)"', html)
+
+
+def test_a_preview_of_a_file_delivered_before_offers_another_file_instead_of_submitting(
+    world, households, browser
+):
+    earlier = services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01"
+    )
+    upload(browser, stand([1, 2]))
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    buttons = _submit_buttons(html)
+    assert "indienen" not in [value for value, _class in buttons]
+    assert buttons[0] == ("ander_bestand", "utrecht-button utrecht-button--primary-action")
+    assert "Daarom kunt u dit bestand niet nog een keer indienen; kies een ander bestand." in html
+    assert f'href="/leveringen/{earlier.pk}/">levering {earlier.pk}</a>' in html
+    # The column mapping cannot make it another delivery: no editor.
+    assert "Kolomindeling aanpassen" not in html and "kolom-TOTAL_FORMS" not in html
+
+
+def test_a_preview_of_the_same_file_for_another_peildatum_can_be_submitted(
+    world, households, browser
+):
+    services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-10-01"
+    )
+    upload(browser, stand([1, 2]))
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert _submit_buttons(html)[0] == ("indienen", "utrecht-button utrecht-button--primary-action")
+    assert "Kolomindeling aanpassen" in html
+
+
+def test_submitting_a_preview_of_a_file_delivered_before_anyway_is_refused_and_recorded(
+    world, households, browser
+):
+    """The form posted without its button (spec 1.1, 1.6: the same service as the API and the
+    command): refused as LEVERING_DUBBEL, recorded as a refused delivery, nothing else changed."""
+    earlier = services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01"
+    )
+    upload(browser, stand([1, 2]))
+    response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "indienen"})
+    refused = Delivery.objects.exclude(pk=earlier.pk).get()
+    assert response["Location"] == f"/leveringen/{refused.pk}/"
+    assert refused.status == "afgewezen" and refused.via == "upload"
+    assert refused.report["weigering"]["codes"] == ["LEVERING_DUBBEL"]
+    assert f"Zelfde inhoud als levering {earlier.pk}." in refused.report["weigering"]["melding"]
+    assert list(services.incoming_dir().iterdir()) == []
+
+
+def test_a_file_delivered_between_preview_and_submit_is_refused_as_levering_dubbel(
+    world, households, browser
+):
+    upload(browser, stand([1, 2]))
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert _submit_buttons(html)[0][0] == "indienen"
+    earlier = services.receive_delivery(  # meanwhile, through the API or the command
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01"
+    )
+    browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "indienen"})
+    refused = Delivery.objects.exclude(pk=earlier.pk).get()
+    assert refused.status == "afgewezen"
+    assert refused.report["weigering"]["codes"] == ["LEVERING_DUBBEL"]
+
+
+def test_choosing_another_file_keeps_the_peildatum_and_soort_chosen(world, households, browser):
+    services.receive_delivery(
+        world.creditor, stand([1, 2]), filename="a.csv", reference_date="2026-11-01"
+    )
+    upload(browser, stand([1, 2]), peildatum="2026-11-01", soort="mutatie")
+    response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "ander_bestand"})
+    assert response["Location"] == "/leveringen/nieuw/?peildatum=2026-11-01&soort=mutatie"
+    assert list(services.incoming_dir().iterdir()) == []
+    form = browser.get(response["Location"]).context["form"]
+    assert not form.is_bound
+    html = browser.get(response["Location"]).content.decode()
+    assert 'value="2026-11-01"' in html
+    assert '<option value="mutatie" selected>' in html
+
+
+def test_choosing_another_file_keeps_what_the_json_file_said_out_of_the_choice(
+    world, households, browser
+):
+    """What the preview filled in from a JSON file was the file's, not the creditor's choice."""
+    import json
+
+    body = {"peildatum": "2026-11-01", "soort": "stand", "achterstanden": [row(1)]}
+    upload(browser, json.dumps(body).encode(), name="a.json", peildatum="", soort="")
+    assert "(uit het bestand)" in browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    response = browser.post("/leveringen/nieuw/voorbeeld/", {"actie": "ander_bestand"})
+    assert response["Location"] == "/leveringen/nieuw/?peildatum=&soort="
+    html = browser.get(response["Location"]).content.decode()
+    assert '<option value="" selected>' in html and 'value="2026-11-01"' not in html
+
+
+def test_the_upload_page_ignores_choices_in_its_address_that_are_no_choice(world, browser):
+    html = browser.get("/leveringen/nieuw/?peildatum=morgen&soort=alles").content.decode()
+    assert '<option value="stand" selected>' in html and 'value="morgen"' not in html
+
+
+def test_the_report_says_u_heeft_not_u_hebt(world, households, browser):
+    services.receive_delivery(
+        world.creditor, stand(range(1, 11)), filename="nov.csv", reference_date="2026-11-08"
+    )
+    older = services.receive_delivery(
+        world.creditor, stand(range(1, 11)), filename="okt.csv", reference_date="2026-10-08"
+    )
+    assert "U heeft al een stand met een latere peildatum (8 november 2026)" in _report_text(
+        browser, older
+    )
+    services.decline_delivery(older, world.user)
+    assert "U heeft deze stand niet bevestigd, dus er is niets verwerkt." in _report_text(
+        browser, older
+    )
+    bad = [row(n, postcode="XXXX") for n in range(1, 4)] + [row(4)]  # TE_VEEL_FOUTEN
+    refused = services.receive_delivery(
+        world.creditor, csv_bytes(bad), filename="a.csv", reference_date="2026-11-01"
+    )
+    text = _report_text(browser, refused)
+    assert "Lever het bestand opnieuw aan als u het heeft verbeterd." in text
+    assert "u het hebt" not in text
+
+
+def test_a_preview_of_a_file_delivered_before_says_only_that_as_receipt_refuses_it_first(
+    world, households, browser
+):
+    """Receipt refuses LEVERING_DUBBEL before the file is read: no second refusal that a column
+    mapping might change."""
+    import datetime as dt
+    import hashlib
+
+    content = csv_bytes([])  # the header only: BESTAND_LEEG once read
+    earlier = Delivery.objects.create(
+        creditor=world.creditor,
+        kind="stand",
+        reference_date=dt.date(2026, 11, 1),
+        status="verwerkt",
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+    )
+    upload(browser, content)
+    html = browser.get("/leveringen/nieuw/voorbeeld/").content.decode()
+    assert f"levering {earlier.pk}</a>" in html
+    assert "BESTAND_LEEG" not in html and "Zo zou de levering worden geweigerd" not in html
+    assert _submit_buttons(html)[0][0] == "ander_bestand"
