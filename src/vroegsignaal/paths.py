@@ -1,7 +1,8 @@
 """A file or folder the operator names on the command line: what is wrong with it, in Dutch.
 
 The operating system says it in English (``No such file or directory``); the commands say it in
-Dutch, naming the path, and never show a traceback for it. Pure Python: the world generator, which
+Dutch, naming the path, and never show a traceback for it. A file of personal data is written
+whole or not at all (:func:`atomic_output`, :func:`write_atomically`). Pure Python: the world generator, which
 runs without Django, uses it too (only :func:`system_places` reads Django's settings, when it is
 called).
 """
@@ -11,7 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 # What the operating system's errors mean for the operator (errno → the reason, in Dutch).
 REASONS = {
@@ -126,6 +131,39 @@ def put_in_place(finished: str | Path, target: str | Path, *, overwrite: bool) -
         os.replace(finished, target)
         return
     os.unlink(finished)
+
+
+@contextmanager
+def atomic_output(path: str | Path, *, overwrite: bool = True) -> Iterator[IO[bytes]]:
+    """A binary stream to a new temporary file beside ``path`` that takes its name when the block ends.
+
+    The temporary file (``.<name>.<random>.tmp``, in the same folder so that the rename stays on
+    one file system) is created with mode 0600 (``mkstemp``): the file holds personal data from
+    its first byte. What is written goes to it as it is written; when the block ends without an
+    exception it is flushed, synced to disk and put in place (:func:`put_in_place`, ``overwrite``
+    as there). When the block raises (anything, an interrupt too) the temporary file is removed
+    and ``path`` is as it was: absent, or the earlier file unchanged. Only a process that dies
+    without unwinding (``SIGKILL``, a ``SIGTERM`` nothing handles, a power cut) leaves the hidden
+    temporary file behind; never a partial file under the asked-for name.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        put_in_place(temporary, path, overwrite=overwrite)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(data: bytes, path: str | Path, *, overwrite: bool = True) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_output`: ``path`` is whole or absent
+    (and, without ``overwrite``, a file that appeared there meanwhile is kept: FileExistsError)."""
+    with atomic_output(path, overwrite=overwrite) as stream:
+        stream.write(data)
 
 
 # SQLite's files beside the database: the write-ahead log, its index, the rollback journal. A file

@@ -168,8 +168,10 @@ def pick_up_signal(
 ) -> Case:
     """Pick a signal up: the signal becomes ``opgepakt`` and a case opens (``datum_opgepakt``).
 
-    A crisis signal gets its contact deadline (three working days). ``team``
-    and/or ``worker`` assign the case at once.
+    ``on`` (default today) is the day it was picked up: not after today, nor before the
+    signal's signal date (the signals service refuses that, about ``on``). A crisis signal
+    gets its contact deadline (three working days). ``team`` and/or ``worker`` assign the
+    case at once.
     """
     picked_up_on = _today(on)
     _refuse_future(picked_up_on)  # a backdated pick-up: a day that has been, as other work
@@ -198,9 +200,8 @@ def _picked_up_twice(signal, user, team, worker, refused: SignalTransition) -> C
 
 def _pick_up(signal: Signal | int, user, team, worker, picked_up_on: dt.date) -> Case:
     with transaction.atomic():
-        locked_signal = signal_services.pick_up_signal(
-            signal, actor=user
-        )  # locks and checks the signal
+        # Locks and checks the signal, and the day: not before the signal date.
+        locked_signal = signal_services.pick_up_signal(signal, actor=user, on=picked_up_on)
         team, worker = _check_assignment(locked_signal.municipality_id, team, worker)
         if team is not None:
             signal_services.assign_team(locked_signal, team, actor=user)
@@ -241,7 +242,9 @@ def mark_not_picked_up(
     signal: Signal | int, user, reason: str, *, on: dt.date | None = None
 ) -> Signal:
     """Decline a signal with a reason from DDAS ``EnumSignaalstatus``; no case is opened.
-    The creditors hear ``niet_opgepakt`` (hook :func:`on_signal_not_picked_up`), never the reason."""
+    ``on`` (default today): not after today, nor before the signal date (the signals service
+    refuses that). The creditors hear ``niet_opgepakt`` (hook :func:`on_signal_not_picked_up`),
+    never the reason."""
     if reason not in NotPickedUpReason.values:
         raise ValidationError(_("Kies een reden waarom het signaal niet wordt opgepakt."))
     reason = NotPickedUpReason(reason)

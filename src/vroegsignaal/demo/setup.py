@@ -231,7 +231,13 @@ def create_demo_cases() -> list[str]:
         zip(signals, DEMO_CASES, strict=False)
     ):
         team = worker.team if own_team or not others else others[i % len(others)]
-        picked_up_on = today - dt.timedelta(days=ago)
+        # Counted back from today, but never before the signal was raised (its peildatum): the
+        # signals service refuses such a day, and the world's peildata are fixed dates.
+        picked_up_on = max(today - dt.timedelta(days=ago), signal.signal_date)
+
+        def day(days_ago: int, after: dt.date = picked_up_on) -> dt.date:
+            return max(today - dt.timedelta(days=days_ago), after)
+
         case = case_services.pick_up_signal(
             signal,
             coordinator,
@@ -240,16 +246,20 @@ def create_demo_cases() -> list[str]:
             on=picked_up_on,
         )
         actor = worker if own_team else coordinator
+        accepted = picked_up_on
         for days_ago, kind, reached, part_of_day in attempts:
             case_services.log_contact_attempt(
-                case, actor, kind=kind, reached=reached, on=today - dt.timedelta(days=days_ago),
+                case, actor, kind=kind, reached=reached, on=day(days_ago),
                 part_of_day=part_of_day,
             )  # fmt: skip
         if accepted_ago is not None:
-            day = today - dt.timedelta(days=accepted_ago)
-            case_services.record_offer(case, actor, made_on=day, answer="aanvaard", answered_on=day)
+            accepted = day(accepted_ago)
+            case_services.record_offer(
+                case, actor, made_on=accepted, answer="aanvaard", answered_on=accepted
+            )
         if outcome:
-            case_services.close_case(case, actor, outcome, on=today - dt.timedelta(days=20))
+            last = max(day(days_ago) for days_ago, *_ in attempts) if attempts else picked_up_on
+            case_services.close_case(case, actor, outcome, on=day(20, after=max(last, accepted)))
         made += 1
     return [f"Zaken aangemaakt: {made} opgepakte signalen met contactpogingen."] if made else []
 

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,7 +42,7 @@ from jsonschema import Draft202012Validator
 
 from vroegsignaal.cases.models import Case, ContactAttempt, NotPickedUpReason
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import put_in_place
+from vroegsignaal.paths import write_atomically
 from vroegsignaal.signals.models import (
     Signal,
     SignalArrear,
@@ -251,22 +249,6 @@ def build_document(
 
 def encode(document: dict) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-
-
-def write_atomically(data: bytes, path: str | Path, *, overwrite: bool = True) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it: ``path`` is whole or absent
-    (and, without ``overwrite``, a file that appeared there meanwhile is kept: FileExistsError)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        put_in_place(temporary, path, overwrite=overwrite)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def export(

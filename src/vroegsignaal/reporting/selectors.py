@@ -307,14 +307,22 @@ def _case_of(signal: Signal):
 
 class DeadlineMark(NamedTuple):
     """What a tray row says of a deadline: ``kind`` is ``contact_due`` (grey, "contact uiterlijk"),
-    ``contact_overdue`` or ``overdue`` (red, "contacttermijn verstreken" / "termijn verstreken")."""
+    ``contact_overdue`` or ``overdue`` (bold red, "contacttermijn verstreken" / "termijn
+    verstreken": still to be met, and passed), or ``contact_late`` (red, "contact gelegd op …, te
+    laat": met, after its day; ``on`` is the day the contact was made)."""
 
     kind: str
     on: dt.date
 
     @property
     def overdue(self) -> bool:
-        return self.kind != "contact_due"
+        """A deadline still to be met that has passed: what the case list marks overdue."""
+        return self.kind in ("contact_overdue", "overdue")
+
+    @property
+    def late(self) -> bool:
+        """A deadline that was met, but after its day (nothing left to do for it)."""
+        return self.kind == "contact_late"
 
 
 def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
@@ -322,10 +330,13 @@ def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
 
     Picked up, the case is where the contact is recorded and its deadlines watched: it is
     overdue exactly when the case list marks it so (``cases.selectors.urgency``: its next
-    deadline not yet met has passed), and a contact deadline already met is no longer shown,
-    as the case list shows only the deadline still to be met. Not yet picked up, a crisis
+    deadline not yet met has passed), and a contact deadline met in time is no longer shown,
+    as the case list shows only the deadline still to be met. A contact made after its deadline
+    (``Case.contacted_late``, as the case page says "contact gelegd op …, te laat") stays marked,
+    open or closed, unless another deadline is overdue now: the legal deadline was missed, and
+    the coordinator watching the deadlines sees it in the tray. Not yet picked up, a crisis
     signal's own deadline (counted from the receipt). A closed signal without a case, or a
-    closed case, has no deadline left.
+    closed case contacted in time (or never), has no deadline left.
     """
     if case is not None:
         if urgency(case, today) == "overdue":
@@ -336,6 +347,8 @@ def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
                 else "overdue",
                 case.due_on,
             )
+        if case.contacted_late:
+            return DeadlineMark("contact_late", case.contacted_on)
         if case.is_closed or case.contact_due is None or case.contacted_on is not None:
             return None
         return DeadlineMark("contact_due", case.contact_due)

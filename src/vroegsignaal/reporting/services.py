@@ -271,7 +271,7 @@ def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> B
             else:
                 case_services.mark_not_picked_up(signal, user, reason)
         except (CaseTransition, SignalTransition, ValidationError, PermissionDenied) as error:
-            result.skipped.append((signal.pk, str(error)))
+            result.skipped.append((signal.pk, _reason_refused(error)))
         else:
             result.done.append(signal.pk)
             if case is not None:
@@ -425,3 +425,11 @@ def download_ddas(municipality, start: dt.date, end: dt.date, output, *, user, r
         return export_ddas(municipality, start, end, output, user=user, request=request)
     except DdasExportInvalid as error:  # in the page's language
         raise DdasDownloadRefused(error.describe()[:500]) from error
+
+
+def _reason_refused(error: Exception) -> str:
+    """A refusal as the coordinator reads it: a ValidationError's messages, not its repr
+    ("{'on': ['De datum ligt …']}")."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)

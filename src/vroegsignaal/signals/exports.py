@@ -24,6 +24,7 @@ from vroegsignaal.households.selectors import persons_of_households
 from vroegsignaal.intake.spreadsheet_safety import csv_lines
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.organisations.scoping import scoped
+from vroegsignaal.paths import atomic_output
 from vroegsignaal.privacy.services import AuditAction, record
 
 from .models import OPEN_STATUSES, Signal, SignalArrear, SignalStatus
@@ -221,7 +222,10 @@ def export_signals(
 ) -> int:
     """Write the municipality's signals (spec section 5) to ``output``; returns the row count.
 
-    ``output`` is a path or a binary stream (an ``HttpResponse`` will do).
+    ``output`` is a path or a binary stream (an ``HttpResponse`` will do). A path is written
+    through :func:`vroegsignaal.paths.atomic_output`: a temporary file beside it (mode 0600)
+    that takes its name, replacing a file there, only once the rows are written and the export
+    is in the audit log; a failure on the way leaves the path as it was and no temporary file.
     ``status`` is ``"open"`` (nieuw and opgepakt), one status, or ``None`` for all.
     ``user`` is the portal user (rows through the scoping layer; audited as
     them) or ``None`` for the system. ``with_contacts`` adds the names and
@@ -229,6 +233,12 @@ def export_signals(
     """
     if fmt not in FORMATS:
         raise ValueError(f"Onbekend formaat '{fmt}'; kies csv of xlsx.")
+    if isinstance(output, (str, Path)):
+        with atomic_output(output) as stream:
+            return export_signals(
+                stream, municipality=municipality, user=user, status=status, fmt=fmt,
+                request=request, with_contacts=with_contacts,
+            )  # fmt: skip
     if isinstance(municipality, str):
         municipality = Municipality.objects.get(code=municipality)
     writer = write_csv if fmt == "csv" else write_xlsx
@@ -238,11 +248,7 @@ def export_signals(
             signals_for_export(municipality, user=user, status=status), with_contacts=with_contacts
         )
         columns = COLUMNS + CONTACT_COLUMNS if with_contacts else COLUMNS
-        if isinstance(output, (str, Path)):
-            with open(output, "wb") as stream:
-                writer(rows, stream, columns)
-        else:
-            writer(rows, output, columns)
+        writer(rows, output, columns)
     record(
         user,
         AuditAction.EXPORT,

@@ -3,16 +3,19 @@
 One signal at a time, unlike evaluation: under a row lock on the signal, checked
 against :mod:`.workflow`, with a history row and an audit event. A handled signal
 remembers its household's other open arrears, so that afterwards only new arrears
-raise a signal for the household.
+raise a signal for the household. The day a change took effect (``on``) is refused
+when it lies after today or before the signal's signal date (:func:`_refuse_day`),
+whoever calls: the error is about ``on``, so a form's date field shows it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from vroegsignaal.households.models import Arrear, ArrearStatus
@@ -42,6 +45,7 @@ def _change_status(
         if locked is None:  # purged while the page showed it (a retention run at that moment)
             raise workflow.SignalGone()
         workflow.check(locked.status, target)
+        _refuse_day(locked, on)
         previous = locked.status
         now = timezone.now()
         locked.status = target
@@ -68,6 +72,24 @@ def _change_status(
     return locked
 
 
+def _refuse_day(signal: Signal, on: dt.date | None) -> None:
+    """The day a person's change took effect has been, and came after the signal: not after
+    today (a typing error) nor before its signal date (the peildatum that raised it, DDAS's
+    matchingsdatum), when there was no signal to pick up, decline or close. Refused about
+    ``on``, the argument's name, which the case page's date fields share."""
+    if on is None:
+        return
+    if on > timezone.localdate():
+        raise ValidationError({"on": gettext("De datum ligt in de toekomst.")})
+    if on < signal.signal_date:
+        raise ValidationError(
+            {
+                "on": gettext("De datum ligt vóór de signaaldatum (%(signal_date)s).")
+                % {"signal_date": date_format(signal.signal_date, "j F Y")}
+            }
+        )
+
+
 def _remember_known_arrears(signal: Signal) -> None:
     """After a closed case only arrears new since then raise a signal: remember the others."""
     linked = SignalArrear.objects.filter(signal=signal).values("arrear_id")
@@ -86,16 +108,22 @@ def _remember_known_arrears(signal: Signal) -> None:
     )
 
 
-def pick_up_signal(signal: Signal | int, *, actor=None, note: str = "") -> Signal:
-    """``nieuw`` → ``opgepakt``: the municipality takes the signal on (the cases app opens a case)."""
-    return _change_status(signal, SignalStatus.OPGEPAKT, actor=actor, note=note, on=None)
+def pick_up_signal(
+    signal: Signal | int, *, actor=None, note: str = "", on: dt.date | None = None
+) -> Signal:
+    """``nieuw`` → ``opgepakt``: the municipality takes the signal on (the cases app opens a case).
+
+    ``on`` is the day it did (the case's ``picked_up_on``, default today): checked as the other
+    changes' day is, and kept by the case, not here (the signal is open, without ``closed_on``)."""
+    return _change_status(signal, SignalStatus.OPGEPAKT, actor=actor, note=note, on=on)
 
 
 def decline_signal(
     signal: Signal | int, *, actor=None, note: str = "", on: dt.date | None = None
 ) -> Signal:
-    """``nieuw`` → ``niet_opgepakt``. Its arrears (and the household's other open
-    arrears) will not raise a signal again; new arrears will."""
+    """``nieuw`` → ``niet_opgepakt`` on ``on`` (default today; not after today, nor before the
+    signal date). Its arrears (and the household's other open arrears) will not raise a
+    signal again; new arrears will."""
     return _change_status(signal, SignalStatus.NIET_OPGEPAKT, actor=actor, note=note, on=on)
 
 
@@ -104,9 +132,9 @@ def close_signal(
 ) -> Signal:
     """``opgepakt`` → ``afgesloten``: the hook for the cases app when a case is closed.
 
-    From then on only arrears that are new since ``on`` (default today) raise a
-    new signal for the household: the household's open arrears are remembered
-    with the closed signal.
+    From then on only arrears that are new since ``on`` (default today; not after today, nor
+    before the signal date) raise a new signal for the household: the household's open
+    arrears are remembered with the closed signal.
     """
     return _change_status(signal, SignalStatus.AFGESLOTEN, actor=actor, note=note, on=on)
 

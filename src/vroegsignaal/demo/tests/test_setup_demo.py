@@ -85,3 +85,21 @@ def test_demo_case_history_happens_on_the_days_the_case_says(tmp_path):
         assert days.pop("afgesloten", None) == case.closed_on
         assert days.pop("hulp_aanvaard", case.offer_answered_on) == case.offer_answered_on
         assert set(days.values()) <= attempts, case
+
+
+def test_demo_set_up_just_after_the_worlds_last_peildatum_makes_all_its_cases(tmp_path):
+    """The demo's case work counts back from today (picked up 40 days ago) while the world's
+    peildata are fixed: a day before its signal was raised is refused, so each step is put on
+    the signal date at the earliest."""
+    import datetime as dt
+    from unittest import mock
+
+    from vroegsignaal.cases.models import Case
+    from vroegsignaal.demo.world import LAST_PEILDATUM
+
+    today = LAST_PEILDATUM + dt.timedelta(days=2)
+    with mock.patch("django.utils.timezone.localdate", return_value=today):
+        setup.set_up_demo(tmp_path / "wereld", households=2_000, months=3)
+    cases = Case.objects.filter(municipality__code="0999").select_related("signal")
+    assert cases.count() == len(setup.DEMO_CASES)
+    assert all(c.signal.signal_date <= c.picked_up_on <= today for c in cases)

@@ -146,3 +146,18 @@ def test_ticked_values_that_are_no_signal_id_are_left_out_not_a_crash(
         response.status_code == 302
         and _messages(response)[-1] == "Vink eerst een of meer signalen aan."
     )
+
+
+def test_a_signal_refused_for_its_date_is_reported_in_words_not_as_a_dict(
+    town, client, verified_client
+):
+    """A ValidationError's str() is its repr ("{'on': [...]}"); the coordinator reads its text."""
+    import datetime as dt
+
+    signal = town.signal(signal_date=dt.date.today() + dt.timedelta(days=3))
+    verified_client(town.coordinator)
+    response = _post(client, town, signaal=[signal.pk], actie="oppakken")
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert any("vóór de signaaldatum" in m for m in shown), shown
+    assert not any("{" in m or "['" in m for m in shown), shown
+    assert not Case.objects.filter(signal=signal).exists()

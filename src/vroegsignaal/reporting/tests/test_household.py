@@ -472,7 +472,7 @@ def test_only_a_coordinator_is_offered_to_pick_up_or_decline(town):
 RECEIVED = dt.date(2026, 11, 27)  # a Friday: three working days end on Wednesday 2 December
 
 
-def _crisis_signal(town, household):
+def _crisis_signal(town, household, signal_date=RECEIVED):
     """A crisis signal received on RECEIVED, with the explanation and reasons evaluation writes."""
     from vroegsignaal.signals.deadlines import crisis_contact_deadline
     from vroegsignaal.signals.explanations import explain
@@ -487,7 +487,7 @@ def _crisis_signal(town, household):
             "amount_cents": 65_000, "start_date": dt.date(2026, 10, 1), "crisis": True, "crisis_reason": "ontruiming",
         }],
     )  # fmt: skip
-    signal = town.signal(household, crisis=True, explanation=text, signal_date=RECEIVED)
+    signal = town.signal(household, crisis=True, explanation=text, signal_date=signal_date)
     signal.deadline, signal.reasons = deadline, reasons
     signal.save(update_fields=["deadline", "reasons"])
     return signal
@@ -510,8 +510,9 @@ def test_household_page_shows_the_cases_crisis_deadline_once_picked_up(
     from vroegsignaal.cases.services import pick_up_signal
 
     household = town.household()
-    signal = _crisis_signal(town, household)
-    # Picked up with an earlier date (as the demo's cases are): the case's deadline falls earlier.
+    # Its peildatum a week before it was received, and picked up on that day (as the demo's cases
+    # are backdated): the case's deadline falls before the signal's own.
+    signal = _crisis_signal(town, household, signal_date=RECEIVED - dt.timedelta(days=7))
     case = pick_up_signal(
         signal, town.coordinator, team=town.team, on=RECEIVED - dt.timedelta(days=7)
     )
@@ -560,6 +561,25 @@ def test_household_page_does_not_ask_for_a_contact_already_made(town, client, ve
     assert "<strong>contact uiterlijk" not in response.content.decode()
 
 
+def test_household_page_says_a_contact_made_after_the_deadline_was_late(
+    town, client, verified_client
+):
+    """It said nothing once contact was recorded, also after the deadline (the case page: "te laat")."""
+    from vroegsignaal.cases.services import log_contact_attempt
+
+    household = town.household()
+    case = _crisis_case(town, household, days_ago=14)
+    contacted = timezone.localdate() - dt.timedelta(days=2)
+    log_contact_attempt(case, town.coordinator, kind="Telefoon", reached=True, on=contacted)
+    verified_client(town.coordinator)
+    body = client.get(_opened(household)).content.decode()
+    assert (
+        f'<strong class="deadline--late">contact gelegd op {date(contacted, "j F Y")}, te laat</strong>'
+        in body
+    )
+    assert "<strong>contact uiterlijk" not in body
+
+
 def test_household_page_marks_a_missed_contact_deadline_red_as_the_case_list_does(
     town, client, verified_client
 ):
@@ -585,8 +605,9 @@ def test_household_page_in_english_names_the_cases_crisis_deadline_in_the_explan
     from vroegsignaal.cases.services import pick_up_signal
 
     household = town.household()
+    earlier = RECEIVED - dt.timedelta(days=7)
     pick_up_signal(
-        _crisis_signal(town, household), town.coordinator, on=RECEIVED - dt.timedelta(days=7)
+        _crisis_signal(town, household, signal_date=earlier), town.coordinator, on=earlier
     )
     verified_client(town.coordinator)
     body = in_english(client).get(_opened(household)).content.decode()

@@ -529,6 +529,63 @@ def test_the_tray_marks_a_case_overdue_exactly_when_the_case_list_does():
     ]
 
 
+def test_a_contact_made_after_the_crisis_deadline_says_te_laat_in_the_tray(
+    town, client, verified_client
+):
+    """The mark went away once contact was recorded, also when it came after the three working
+    days: the tray looked as if the legal deadline had been met (the case page says "te laat")."""
+    from vroegsignaal.cases.services import log_contact_attempt, pick_up_signal
+
+    today = timezone.localdate()
+    case = pick_up_signal(
+        town.signal(crisis=True), town.coordinator, on=today - dt.timedelta(days=14)
+    )
+    contacted = today - dt.timedelta(days=2)
+    log_contact_attempt(case, town.coordinator, kind="Telefoon", reached=True, on=contacted)
+    case.refresh_from_db()
+    assert case.contacted_late
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert (
+        f'<span class="deadline--late">contact gelegd op {_day(contacted)}, te laat</span>' in body
+    )
+    assert "contact uiterlijk" not in body and "verstreken" not in body
+
+
+def test_a_late_contact_stays_marked_open_or_closed_unless_a_deadline_is_overdue_now():
+    """Pure: "te laat" is history, not a deadline to act on (never ``overdue``, as the case list
+    says nothing of it); a first conversation overdue now goes first."""
+    from vroegsignaal.cases.models import Case, CaseStatus
+    from vroegsignaal.cases.selectors import urgency
+    from vroegsignaal.reporting.selectors import deadline_mark
+
+    today = dt.date(2026, 11, 30)
+    due, late, later = (
+        today - dt.timedelta(days=10),
+        today - dt.timedelta(days=8),
+        today + dt.timedelta(days=9),
+    )
+    signal = Signal(status="opgepakt", crisis=True, deadline=due)
+    cases = [
+        Case(status=CaseStatus.IN_CONTACT, contact_due=due, contacted_on=late, due_on=None),
+        Case(status=CaseStatus.IN_CONTACT, contact_due=due, contacted_on=late, first_conversation_due=later,
+             due_on=later),  # first conversation still to hold, in time
+        Case(status=CaseStatus.AFGESLOTEN, contact_due=due, contacted_on=late, due_on=None),  # closed
+        Case(status=CaseStatus.IN_CONTACT, contact_due=due, contacted_on=late, first_conversation_due=due,
+             due_on=due),  # first conversation overdue now
+        Case(status=CaseStatus.IN_CONTACT, contact_due=due, contacted_on=due, due_on=None),  # on its last day
+    ]  # fmt: skip
+    marks = [deadline_mark(signal, case, today) for case in cases]
+    assert [(m.kind, m.on) if m else None for m in marks] == [
+        ("contact_late", late),
+        ("contact_late", late),
+        ("contact_late", late),
+        ("overdue", due),
+        None,
+    ]
+    assert [bool(m and m.overdue) for m in marks] == [urgency(c, today) == "overdue" for c in cases]
+
+
 # --- tables a keyboard can scroll ------------------------------------------------------------
 
 

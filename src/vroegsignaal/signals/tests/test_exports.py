@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
+import os
+import signal
 
 import openpyxl
 import pytest
@@ -14,7 +17,7 @@ from tests.factories import TeamFactory, UserFactory
 from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.models import AuditEvent
-from vroegsignaal.signals import services
+from vroegsignaal.signals import exports, services
 from vroegsignaal.signals.exports import COLUMNS, export_signals
 from vroegsignaal.signals.models import Signal
 
@@ -284,3 +287,124 @@ def test_an_anonymised_household_exports_without_any_address(world, signals):
         ""
     ] * 5
     assert row["soort"] == "meervoudig"
+
+
+# ---------------------------------------------------------------------------
+# Written whole or not at all: a temporary file beside the target, mode 0600, renamed when whole
+# ---------------------------------------------------------------------------
+
+EARLIER = "de export van vorige week"
+
+
+def _half_a_csv(rows, stream, columns):
+    """A writer that fails halfway: the header and part of a row are written, then it stops."""
+    stream.write(b"signaal_id;gemeentecode\r\n1;09")
+    stream.flush()
+    raise RuntimeError("midden in de export")
+
+
+def _target(tmp_path, earlier: bool):
+    path = tmp_path / "signalen.csv"
+    if earlier:
+        path.write_text(EARLIER)
+    return path
+
+
+def _left_behind(tmp_path, path, earlier: bool):
+    files = sorted(p.name for p in tmp_path.iterdir())
+    return files, (path.read_text() if earlier else None)
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["nieuw", "bestaand"])
+def test_export_to_a_path_failing_midway_leaves_no_file_and_the_earlier_one_unchanged(
+    world, signals, tmp_path, monkeypatch, earlier
+):
+    path = _target(tmp_path, earlier)
+    monkeypatch.setattr(exports, "write_csv", _half_a_csv)
+    with pytest.raises(RuntimeError, match="midden in de export"):
+        export_signals(path, municipality=world.municipality)
+    assert _left_behind(tmp_path, path, earlier) == (
+        (["signalen.csv"], EARLIER) if earlier else ([], None)
+    )
+
+
+def test_export_to_a_path_is_readable_by_this_user_only(world, signals, tmp_path):
+    path = tmp_path / "signalen.csv"
+    path.write_text(EARLIER)
+    path.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        assert export_signals(path, municipality=world.municipality) == 2
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds addresses
+    assert path.read_bytes().startswith(b"signaal_id;")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["signalen.csv"]
+
+
+def test_export_to_a_path_is_not_written_when_the_audit_log_refuses_it(
+    world, signals, tmp_path, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("auditlog niet bereikbaar")
+
+    monkeypatch.setattr(exports, "record", refuse)
+    path = tmp_path / "signalen.csv"
+    with pytest.raises(RuntimeError, match="auditlog"):
+        export_signals(path, municipality=world.municipality)
+    assert list(tmp_path.iterdir()) == []  # no export of personal data without its audit event
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["nieuw", "bestaand"])
+def test_command_failing_midway_leaves_no_file_and_the_earlier_one_unchanged(
+    world, signals, tmp_path, monkeypatch, earlier
+):
+    path = _target(tmp_path, earlier)
+    monkeypatch.setattr(exports, "write_csv", _half_a_csv)
+    with pytest.raises(RuntimeError, match="midden in de export"):
+        call_command(
+            "export_signals", "--municipality", "0999", "--output", str(path),
+            *(["--overschrijven"] if earlier else []), stdout=io.StringIO(),
+        )  # fmt: skip
+    assert _left_behind(tmp_path, path, earlier) == (
+        (["signalen.csv"], EARLIER) if earlier else ([], None)
+    )
+    assert not AuditEvent.objects.filter(purpose="export vroegsignalen").exists()
+
+
+def test_command_writes_no_export_when_the_disk_cannot_keep_it(
+    world, signals, tmp_path, monkeypatch
+):
+    def lost(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", lost)
+    path = _target(tmp_path, earlier=True)
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "export_signals", "--municipality", "0999", "--output", str(path), "--overschrijven",
+            stdout=io.StringIO(),
+        )  # fmt: skip
+    assert str(refused.value) == f"Kan {path} niet schrijven: systeemfout EIO."
+    assert _left_behind(tmp_path, path, earlier=True) == (["signalen.csv"], EARLIER)
+
+
+def test_command_stopped_by_sigterm_midway_leaves_no_file(world, signals, tmp_path, monkeypatch):
+    def stopped_halfway(rows, stream, columns):
+        stream.write(b"signaal_id;gemeentecode\r\n1;09")
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+            # Sent now, it would end the process on the spot and leave the temporary file.
+            pytest.fail("SIGTERM is not handled while the export writes")
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(exports, "write_csv", stopped_halfway)
+    before = signal.getsignal(signal.SIGTERM)
+    path = _target(tmp_path, earlier=True)
+    with pytest.raises(SystemExit) as stopped:
+        call_command(
+            "export_signals", "--municipality", "0999", "--output", str(path), "--overschrijven",
+            stdout=io.StringIO(),
+        )  # fmt: skip
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert _left_behind(tmp_path, path, earlier=True) == (["signalen.csv"], EARLIER)
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is the command's only meanwhile
