@@ -27,7 +27,6 @@ from tests.factories import MunicipalityFactory, UserFactory
 from tests.test_hostile_commands import dutch_problem, run_command
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy import audit, backup
-from vroegsignaal.privacy.files import open_private
 from vroegsignaal.privacy.models import AuditAction, AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +51,8 @@ PURPOSE = {
 
 
 def _stand_in_copy(partial: Path) -> int:
-    """SQLite's online backup would wait for the test's own transaction for ever."""
-    open_private(partial).close()
+    """SQLite's online backup would wait for the test's own transaction for ever. The temporary
+    file is there (mode 0600, ``paths.atomic_file``): written in place, as SQLite does."""
     Path(partial).write_bytes(b"kopie")
     return 0
 

@@ -2,17 +2,20 @@
 
 The operating system says it in English (``No such file or directory``); the commands say it in
 Dutch, naming the path, and never show a traceback for it. A file of personal data is written
-whole or not at all (:func:`atomic_output`, :func:`write_atomically`). Pure Python: the world generator, which
-runs without Django, uses it too (only :func:`system_places` reads Django's settings, when it is
-called).
+whole or not at all (:func:`atomic_output`, :func:`atomic_file`, :func:`write_atomically`), and
+a ``SIGTERM`` while it is written removes what was begun (:func:`sigterm_unwinds`). Pure Python:
+the world generator, which runs without Django, uses it too (only :func:`system_places` reads
+Django's settings, when it is called).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,29 +137,72 @@ def put_in_place(finished: str | Path, target: str | Path, *, overwrite: bool) -
 
 
 @contextmanager
+def _temporary_beside(path: Path, overwrite: bool) -> Iterator[tuple[IO[bytes], Path]]:
+    """The temporary file of :func:`atomic_output` and :func:`atomic_file`: its stream and its name."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream, Path(temporary)
+            stream.flush()
+            os.fsync(stream.fileno())  # the file's data, whichever descriptor wrote it
+        put_in_place(temporary, path, overwrite=overwrite)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
 def atomic_output(path: str | Path, *, overwrite: bool = True) -> Iterator[IO[bytes]]:
     """A binary stream to a new temporary file beside ``path`` that takes its name when the block ends.
 
     The temporary file (``.<name>.<random>.tmp``, in the same folder so that the rename stays on
     one file system) is created with mode 0600 (``mkstemp``): the file holds personal data from
-    its first byte. What is written goes to it as it is written; when the block ends without an
+    its first byte. Its name is new for each call: two writers of the same ``path`` at once each
+    write their own and the last one to finish gives the name (or, without ``overwrite``, the
+    second is refused). What is written goes to it as it is written; when the block ends without an
     exception it is flushed, synced to disk and put in place (:func:`put_in_place`, ``overwrite``
     as there). When the block raises (anything, an interrupt too) the temporary file is removed
     and ``path`` is as it was: absent, or the earlier file unchanged. Only a process that dies
-    without unwinding (``SIGKILL``, a ``SIGTERM`` nothing handles, a power cut) leaves the hidden
-    temporary file behind; never a partial file under the asked-for name.
+    without unwinding (``SIGKILL``, a ``SIGTERM`` nothing handles — see
+    :func:`sigterm_unwinds` —, a power cut) leaves the hidden temporary file behind; never a
+    partial file under the asked-for name.
     """
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with _temporary_beside(Path(path), overwrite) as (stream, _name):
+        yield stream
+
+
+@contextmanager
+def atomic_file(path: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """:func:`atomic_output` for a writer that wants a file name (SQLite's online backup,
+    ``pg_dump --file``) instead of a stream: the block gets the name of the temporary file,
+    which exists (empty, mode 0600). The writer must write that file in place, not replace it
+    (a file it creates has its own mode). When the block ends the file is synced and takes the
+    name of ``path``; when it raises it is removed, as :func:`atomic_output` does."""
+    with _temporary_beside(Path(path), overwrite) as (_stream, name):
+        yield name
+
+
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """While the block runs, ``SIGTERM`` (``kill``, ``systemctl stop``) unwinds it as
+    ``SystemExit(143)`` instead of ending the process on the spot, so that :func:`atomic_output`
+    removes its temporary file. A command that writes a file wraps its writing in it. The
+    handler runs between Python's steps: one long call into C (SQLite's online backup, its
+    integrity check) ends first; a wait for a child (``subprocess.run``) is cut short and the
+    child killed. Only in the main thread (the only one a signal handler can be set in;
+    elsewhere the block runs as it is); the earlier handler comes back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        put_in_place(temporary, path, overwrite=overwrite)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def write_atomically(data: bytes, path: str | Path, *, overwrite: bool = True) -> None:

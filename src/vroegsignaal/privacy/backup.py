@@ -15,7 +15,6 @@ no use without ``VROEGSIGNAAL_ENCRYPTION_KEYS`` and
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sqlite3
@@ -26,10 +25,9 @@ from pathlib import Path
 
 from django.db import connection
 
-from vroegsignaal.paths import output_problem, put_in_place, reason, shown
+from vroegsignaal.paths import atomic_file, output_problem, reason, shown
 
 from .audit import record
-from .files import open_private
 from .models import AuditAction
 
 
@@ -49,6 +47,10 @@ class BackupReport:
 def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
     """Write a checked copy of the database to ``path``; nothing is left behind on failure.
 
+    Written to a temporary file beside it (:func:`vroegsignaal.paths.atomic_file`: ``.<name>.
+    <random>.tmp``, mode 0600), synced to disk and renamed: ``path`` is the earlier file or the
+    whole new copy, never part of one, also when two backups to it run at once.
+
     Refused: the database itself or one of its files (``-wal``, ``-shm``, ``-journal``), even with
     ``overwrite`` (the copy would take the live database's place), a folder of the system's own,
     and an existing file without ``overwrite`` (:func:`vroegsignaal.paths.output_problem`).
@@ -57,26 +59,23 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
     problem = output_problem(target, overwrite=overwrite)
     if problem:
         raise BackupError(problem)
-    partial = target.with_name(f".{target.name}.deel")
     started = time.perf_counter()
     try:
-        partial.unlink(missing_ok=True)
-        if connection.vendor == "sqlite":
-            database, tables = "SQLite", _sqlite_copy(partial)
-        elif connection.vendor == "postgresql":
-            database, tables = "PostgreSQL", _postgresql_copy(partial)
-        else:
-            raise BackupError(f"Reservekopieën van {connection.vendor} worden niet ondersteund.")
-        put_in_place(partial, target, overwrite=overwrite)
+        # A temporary file of its own (mode 0600, a new random name: a second backup to the same
+        # file at the same time writes its own), synced to disk, then renamed; removed on failure.
+        with atomic_file(target, overwrite=overwrite) as partial:
+            if connection.vendor == "sqlite":
+                database, tables = "SQLite", _sqlite_copy(partial)
+            elif connection.vendor == "postgresql":
+                database, tables = "PostgreSQL", _postgresql_copy(partial)
+            else:
+                raise BackupError(
+                    f"Reservekopieën van {connection.vendor} worden niet ondersteund."
+                )
     except OSError as error:  # the folder is not writable, the disk is full, the name too long, …
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
         raise BackupError(
             f"Kan {shown(target)} niet schrijven: {reason(error)}; er is geen kopie gemaakt."
         ) from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     report = BackupReport(
         target, database, target.stat().st_size, time.perf_counter() - started, tables
     )
@@ -91,7 +90,7 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
 
 
 def _sqlite_copy(partial: Path) -> int:
-    open_private(partial).close()
+    """Copy the database into ``partial`` (there, empty, mode 0600); SQLite writes it in place."""
     connection.ensure_connection()
     copy = sqlite3.connect(partial)
     try:
@@ -123,8 +122,7 @@ def _postgresql_copy(partial: Path) -> int:
     ):
         if params.get(key):
             env[variable] = str(params[key])
-    open_private(partial).close()
-    done = subprocess.run(
+    done = subprocess.run(  # pg_dump writes the file that is there (mode 0600) in place
         [dump, "--format=custom", "--no-password", f"--file={partial}"],
         env=env,
         capture_output=True,

@@ -3,12 +3,19 @@ holds personal data, a secret or the processing itself, and would leave unencryp
 
 from __future__ import annotations
 
+import bz2
+import errno
+import gzip
 import io
 import json
+import lzma
+import os
+import signal
 
 import pytest
 from django.apps import apps
 from django.contrib.sessions.backends.db import SessionStore
+from django.core import serializers
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -159,3 +166,82 @@ def test_an_existing_output_needs_overschrijven(tmp_path):
         "dumpdata", "organisations.Municipality", "--output", str(target), "--overschrijven"
     )
     assert json.loads(target.read_text())[0]["fields"]["code"] == "0999"
+
+
+def test_an_output_over_a_readable_file_is_readable_by_this_user_only(tmp_path):
+    MunicipalityFactory(code="0999")
+    target = tmp_path / "gemeenten.json"
+    target.write_text("vorige")
+    target.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        call_command(
+            "dumpdata", "organisations.Municipality", "--output", str(target), "--overschrijven"
+        )
+    finally:
+        os.umask(previous)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert json.loads(target.read_text())[0]["fields"]["code"] == "0999"
+    assert [p.name for p in tmp_path.iterdir()] == ["gemeenten.json"]
+
+
+def test_an_output_the_disk_cannot_keep_is_refused_and_the_earlier_file_unchanged(
+    tmp_path, monkeypatch
+):
+    def lost(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", lost)  # the file is synced to disk before it takes the name
+    target = tmp_path / "gemeenten.json"
+    target.write_text("vorige")
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "dumpdata", "organisations.Municipality", "--output", str(target), "--overschrijven"
+        )
+    assert str(refused.value) == f"Kan {target} niet schrijven: systeemfout EIO."
+    assert (target.read_text(), [p.name for p in tmp_path.iterdir()]) == (
+        "vorige",
+        ["gemeenten.json"],
+    )
+
+
+def test_a_sigterm_while_writing_the_output_leaves_no_temporary_file_and_the_earlier_one(
+    tmp_path, monkeypatch
+):
+    MunicipalityFactory(code="0999")
+
+    def stopped_halfway(format, queryset, *, stream, **options):
+        stream.write('[{"model": "organisations.municipality", "pk": 1')
+        stream.flush()
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+            # Sent now, it would end the process on the spot and leave the temporary file.
+            pytest.fail("SIGTERM is not handled while dumpdata writes")
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(serializers, "serialize", stopped_halfway)
+    target = tmp_path / "gemeenten.json"
+    target.write_text("vorige")
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stopped:
+        call_command(
+            "dumpdata", "organisations.Municipality", "--output", str(target), "--overschrijven"
+        )
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert (target.read_text(), [p.name for p in tmp_path.iterdir()]) == (
+        "vorige",
+        ["gemeenten.json"],
+    )
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+@pytest.mark.parametrize("extension", [".gz", ".bz2", ".xz", ".lzma"])
+def test_a_compressed_output_is_compressed_as_djangos_is(tmp_path, extension):
+    MunicipalityFactory(code="0999")
+    target = tmp_path / f"gemeenten.json{extension}"
+    call_command("dumpdata", "organisations.Municipality", "--output", str(target))
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}[extension]
+    with opener(target, "rt") as written:
+        assert json.load(written)[0]["fields"]["code"] == "0999"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    if extension == ".gz":  # the name inside is the file's own, not the temporary one's
+        assert target.read_bytes()[10:25] == b"gemeenten.json\x00"

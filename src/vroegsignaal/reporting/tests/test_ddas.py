@@ -391,3 +391,32 @@ def test_export_of_a_generated_world_with_cases_validates(world_dir, tmp_path):
     assert (
         len({i["ID"].split("-")[1] for i in delivered["vroegsignalen"]}) == Signal.objects.count()
     )
+
+
+def test_command_stopped_by_sigterm_while_writing_leaves_no_temporary_file_and_the_earlier_one(
+    town, two_creditor_signal, tmp_path, monkeypatch
+):
+    import io
+    import signal
+
+    from vroegsignaal import paths
+
+    def stopped_before_the_rename(finished, target, *, overwrite):
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+            # Sent now, it would end the process on the spot and leave the temporary file.
+            pytest.fail("SIGTERM is not handled while the export writes")
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(paths, "put_in_place", stopped_before_the_rename)
+    out = tmp_path / "ddas.json"
+    out.write_text("eerder")
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stopped:
+        call_command(
+            "export_ddas", municipality=town.municipality.code, start="2026-03-01",
+            end="2026-03-31", output=str(out), overschrijven=True, stdout=io.StringIO(),
+        )  # fmt: skip
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert (out.read_text(), [p.name for p in tmp_path.iterdir()]) == ("eerder", ["ddas.json"])
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert not AuditEvent.objects.filter(purpose="DDAS-export").exists()

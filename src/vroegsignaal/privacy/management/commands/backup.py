@@ -1,9 +1,17 @@
-"""``vroegsignaal backup BESTAND [--overschrijven]``: a checked copy of the running database."""
+"""``vroegsignaal backup BESTAND [--overschrijven]``: a checked copy of the running database.
+
+Written to a temporary file beside ``BESTAND`` that takes the name when it is whole and synced
+(:func:`vroegsignaal.privacy.backup.make_backup`). A failure leaves nothing, and so does a
+``SIGTERM`` (``kill``, ``systemctl stop``) or Ctrl-C while it copies: the backup stops as an
+interrupted one (exit status 143 or 130), the temporary file is removed and an earlier copy under
+that name stays as it was.
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from vroegsignaal.paths import sigterm_unwinds
 from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.privacy.services import BackupError, make_backup
 
@@ -32,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bestand: str, overschrijven: bool = False, **options) -> None:
         try:
-            with at_the_command_line("backup", bestand):
+            with sigterm_unwinds(), at_the_command_line("backup", bestand):
                 report = make_backup(bestand, overwrite=overschrijven)
         except BackupError as error:
             raise CommandError(str(error)) from None

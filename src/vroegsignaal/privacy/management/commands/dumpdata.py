@@ -15,21 +15,27 @@ audited).
 
 ``--output`` is checked as the exports' is (``paths.output_problem``): never
 the database or a folder of the system's own, an existing file only with
-``--overschrijven``; the file is written under a temporary name and then
-given its own (``paths.put_in_place``).
+``--overschrijven``. Django's writing goes to the stream of
+``paths.atomic_output`` (compressed as Django would by the extension): a
+temporary file beside the output, mode 0600, that takes the name when it is
+whole and synced to disk; a failure, Ctrl-C or ``SIGTERM``
+(``paths.sigterm_unwinds``) removes it and leaves the output as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
-import secrets
+import warnings
+from collections.abc import Iterator
+from typing import IO
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.core.management.commands import dumpdata
 
-from vroegsignaal.paths import output_problem, put_in_place, reason, shown
+from vroegsignaal.paths import atomic_output, output_problem, reason, shown, sigterm_unwinds
 from vroegsignaal.privacy.keys import encrypted_fields, installed_models
 
 # Configuration and registers: no person, no secret, no processing of anyone's data. A model that
@@ -217,22 +223,66 @@ class Command(dumpdata.Command):
                 return super().handle(*app_labels, **options)
             except CommandError as error:
                 raise CommandError(in_dutch(str(error))) from None
-        # Written beside it under a temporary name with the same extension (it decides the
-        # compression), then given its name whole: never half a file, never over one that
-        # appeared meanwhile without --overschrijven (paths.put_in_place).
-        folder, name = os.path.split(output)
-        temporary = os.path.join(folder, f".deel-{secrets.token_hex(4)}-{name}")
-        try:
-            super().handle(*app_labels, **{**options, "output": temporary})
-            put_in_place(
-                written_file(temporary), written_file(output), overwrite=options["overschrijven"]
+        # Django's own writing goes to a stream: the temporary file of paths.atomic_output (mode
+        # 0600, a random name beside it), compressed as Django would by the extension, synced and
+        # then given its name whole: never half a file, never over one that appeared meanwhile
+        # without --overschrijven. SIGTERM removes the temporary file as Ctrl-C does.
+        final = written_file(output)
+        if final != output:  # Django's own warning, for the extension it cannot compress with
+            warnings.warn(
+                f"Unsupported file extension ({os.path.splitext(output)[1]}). "
+                f"Fixtures saved in '{os.path.basename(final)}'.",
+                RuntimeWarning,
+                stacklevel=1,
             )
+        stdout = self.stdout
+        try:
+            with (
+                sigterm_unwinds(),
+                atomic_output(final, overwrite=options["overschrijven"]) as binary,
+                _compressed(binary, output) as compressed,
+            ):
+                text = io.TextIOWrapper(compressed, encoding="locale")  # as Django's open(…, "wt")
+                self.stdout = OutputWrapper(text)
+                super().handle(*app_labels, **{**options, "output": None})
+                text.flush()
+                text.detach()  # the compressor is ended by _compressed, the file by atomic_output
         except CommandError as error:
             raise CommandError(in_dutch(str(error))) from None
         except OSError as error:
-            raise CommandError(
-                f"Kan {shown(written_file(output))} niet schrijven: {reason(error)}."
-            ) from None
+            raise CommandError(f"Kan {shown(final)} niet schrijven: {reason(error)}.") from None
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(written_file(temporary))
+            self.stdout = stdout
+
+
+@contextlib.contextmanager
+def _compressed(binary: IO[bytes], output: str) -> Iterator[IO[bytes]]:
+    """``binary``, compressed as Django's ``dumpdata --output`` compresses by ``output``'s extension
+    (``.gz``, ``.bz2``, ``.xz``, ``.lzma`` when Python has the module; else :func:`written_file`
+    drops the extension and nothing is compressed). The compressor is ended (its trailer written)
+    when the block ends; ``binary`` is not closed."""
+    extension = os.path.splitext(output)[1]
+    if extension == ".gz":
+        import gzip
+
+        # The name in the gzip header is the file's own (as gzip.open writes it), not the temporary one's.
+        compressor = gzip.GzipFile(filename=written_file(output), mode="wb", fileobj=binary)
+    elif extension == ".bz2" and written_file(output) == output:
+        import bz2
+
+        compressor = bz2.BZ2File(binary, "wb")
+    elif extension in (".xz", ".lzma") and written_file(output) == output:
+        import lzma
+
+        kind = lzma.FORMAT_ALONE if extension == ".lzma" else lzma.FORMAT_XZ
+        compressor = lzma.LZMAFile(binary, "wb", format=kind)  # noqa: SIM115 - ended below
+    else:
+        yield binary
+        return
+    try:
+        yield compressor
+    except BaseException:
+        with contextlib.suppress(Exception):  # the temporary file is removed: its end may fail
+            compressor.close()
+        raise
+    compressor.close()

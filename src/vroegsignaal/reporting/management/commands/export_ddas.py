@@ -1,9 +1,18 @@
+"""``vroegsignaal export_ddas --municipality CODE --from DATUM --to DATUM --output BESTAND.json``.
+
+Validated against the schema before anything is written; the file is written to a temporary file
+beside ``--output`` (mode 0600) that takes the name when it is whole and synced to disk
+(``paths.atomic_output``). A failure leaves nothing, and so does a ``SIGTERM`` (``kill``,
+``systemctl stop``; ``paths.sigterm_unwinds``) or Ctrl-C: the export stops as an interrupted one,
+the temporary file is removed and an earlier file under that name stays as it was.
+"""
+
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import output_problem, reason, shown
+from vroegsignaal.paths import output_problem, reason, shown, sigterm_unwinds
 from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.reporting import services
 from vroegsignaal.reporting.ddas import SUPPLIER_CODE, DdasExportInvalid
@@ -60,7 +69,7 @@ class Command(BaseCommand):
         if start > end:
             raise CommandError("De begindatum (--from) ligt na de einddatum (--to).")
         try:
-            with at_the_command_line("export_ddas", options["output"]):
+            with sigterm_unwinds(), at_the_command_line("export_ddas", options["output"]):
                 summary = services.export_ddas(
                     municipality,
                     start,

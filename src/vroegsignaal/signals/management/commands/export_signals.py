@@ -4,46 +4,25 @@ The export holds addresses: it is written as a backup or the DDAS export is,
 readable by this system's user only (mode 0600), to a temporary file beside
 ``--output`` that takes the name only when it is whole and synced to disk
 (``paths.atomic_output``). A failure leaves nothing, and so does a ``SIGTERM``
-(``kill``, ``systemctl stop``) or Ctrl-C while it writes: the export stops as
-an interrupted one, the temporary file is removed. An existing file (or a link
-planted in its place) is refused unless ``--overschrijven``, and then replaced,
-not written through; the database and the system's own folders are refused
-always (``paths.output_problem``). The audit log names the operating system's
-user and the file (``audit.at_the_command_line``).
+(``kill``, ``systemctl stop``; ``paths.sigterm_unwinds``) or Ctrl-C while it
+writes: the export stops as an interrupted one, the temporary file is removed.
+An existing file (or a link planted in its place) is refused unless
+``--overschrijven``, and then replaced, not written through; the database and
+the system's own folders are refused always (``paths.output_problem``). The
+audit log names the operating system's user and the file
+(``audit.at_the_command_line``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import atomic_output, output_problem, reason, shown
+from vroegsignaal.paths import atomic_output, output_problem, reason, shown, sigterm_unwinds
 from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.signals import exports
-
-
-@contextlib.contextmanager
-def _terminate_unwinds():
-    """While the block runs, ``SIGTERM`` unwinds it (``SystemExit`` 143) instead of ending the
-    process on the spot, so that the temporary file is removed. Only in the main thread (the
-    only one a signal handler can be set in); the earlier handler comes back afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class Command(BaseCommand):
@@ -82,7 +61,7 @@ class Command(BaseCommand):
         fmt = options["format"] or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
         try:
             with (
-                _terminate_unwinds(),
+                sigterm_unwinds(),
                 atomic_output(output, overwrite=options["overschrijven"]) as stream,
                 at_the_command_line("export_signals", output),
             ):
