@@ -30,31 +30,60 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_api_key(creditor: Creditor, name: str, user=None) -> tuple[ApiKey, str]:
-    """A new key for a creditor system; returns the key and its text ``<prefix>.<secret>``, shown once."""
-    name = (name or "").strip()[:100] or "API-sleutel"
+class ApiKeyNameTaken(ValueError):
+    """An active key of the creditor has the name already; ``args[0]`` is that key."""
+
+
+def _key_name(name: str | None) -> str:
+    return (name or "").strip()[:100] or "API-sleutel"
+
+
+def active_key_named(creditor: Creditor, name: str | None) -> ApiKey | None:
+    """The creditor's active (not revoked) key of this name, capitals aside, or ``None``.
+
+    Two active keys of one name differ in the list and on the revoke page by their prefix only;
+    a revoked key's name may be given again.
+    """
+    return ApiKey.objects.active().filter(creditor=creditor, name__iexact=_key_name(name)).first()
+
+
+def create_api_key(
+    creditor: Creditor, name: str, user=None, *, unique_name: bool = False
+) -> tuple[ApiKey, str]:
+    """A new key for a creditor system; returns the key and its text ``<prefix>.<secret>``, shown once.
+
+    With ``unique_name`` a name an active key of the creditor has (:func:`active_key_named`) is
+    refused with :class:`ApiKeyNameTaken`, checked with the creditor's row locked, so that two
+    requests at once (a double click) do not both make one.
+    """
+    name = _key_name(name)
     secret = secrets.token_urlsafe(API_KEY_SECRET_BYTES)
-    for _attempt in range(5):
-        prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
-        try:
-            with transaction.atomic():
-                key = ApiKey.objects.create(
-                    creditor=creditor,
-                    name=name,
-                    prefix=prefix,
-                    secret_hash=_hash_secret(secret),
-                    created_by=user if getattr(user, "pk", None) else None,
-                )
-                privacy.record(
-                    user,
-                    privacy.AuditAction.CREATE,
-                    key,
-                    purpose="API-sleutel aangemaakt",
-                    details={"schuldeiser": creditor.code, "voorvoegsel": prefix},
-                )
-            return key, f"{prefix}.{secret}"
-        except IntegrityError:  # a prefix collision: 1 in 2**48
-            continue
+    with transaction.atomic():
+        if unique_name:
+            Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
+            if (taken := active_key_named(creditor, name)) is not None:
+                raise ApiKeyNameTaken(taken)
+        for _attempt in range(5):
+            prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
+            try:
+                with transaction.atomic():
+                    key = ApiKey.objects.create(
+                        creditor=creditor,
+                        name=name,
+                        prefix=prefix,
+                        secret_hash=_hash_secret(secret),
+                        created_by=user if getattr(user, "pk", None) else None,
+                    )
+                    privacy.record(
+                        user,
+                        privacy.AuditAction.CREATE,
+                        key,
+                        purpose="API-sleutel aangemaakt",
+                        details={"schuldeiser": creditor.code, "voorvoegsel": prefix},
+                    )
+                return key, f"{prefix}.{secret}"
+            except IntegrityError:  # a prefix collision: 1 in 2**48
+                continue
     raise RuntimeError("Kon geen unieke API-sleutel maken.")
 
 

@@ -166,6 +166,13 @@ VARIANTS: dict[tuple[Code, str], str] = {
         "Het veld {veld} is leeg of is niet nieuw, gewijzigd of afgemeld "
         "(verplicht bij een mutatielevering)."
     ),
+    # The rejected-rows CSV has no column for the contractnummer: the message names the pair and
+    # another row that has it (normalise._duplicate_messages). ``{contract}`` is "met
+    # contractnummer C-9" or "zonder contractnummer", ``{andere}`` "" or " en 2 andere rijen".
+    (Code.DUBBEL_IN_LEVERING, "met_rij"): (
+        "Klantnummer {klantnummer} {contract} staat meer dan eens in deze levering (ook op rij "
+        "{rij}{andere}); alle regels met deze combinatie zijn afgewezen."
+    ),
     (Code.BEDRAG_ONGELDIG, "kolom_gemengd"): (
         "Het veld {veld} gebruikt in deze kolom zowel een decimale komma als een decimale "
         "punt; bedragen met een scheidingsteken worden niet geraden."

@@ -247,7 +247,8 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         "opmerkingen": [
             dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes
         ]
-        + _encoding_notes(parsed.mixed_encoding_row),
+        + _encoding_notes(parsed.mixed_encoding_row)
+        + _json_row_notes(parsed.format, issues.height),
     }
     evaluation = Evaluation(
         kind=kind,
@@ -285,6 +286,22 @@ def _encoding_notes(row: int | None) -> list[dict]:
                 "andere codering. Letters met accenten in de UTF-8-rijen zijn dan verkeerd "
                 "overgenomen (bijvoorbeeld 'Ã¼' voor 'ü'). Lever het hele bestand in één "
                 "codering, bij voorkeur UTF-8."
+            ),
+        }
+    ]
+
+
+def _json_row_notes(file_format: str, issues: int) -> list[dict]:
+    """What ``rij`` of the rejected rows is in a JSON body (no rows there: parsing.py)."""
+    if file_format != "json" or not issues:
+        return []
+    return [
+        {
+            "veld": "",
+            "code": "",
+            "melding": (
+                "In de afgewezen regels is rij bij een JSON-bestand de plaats van de achterstand "
+                "in de lijst achterstanden, geteld vanaf 1."
             ),
         }
     ]

@@ -58,6 +58,10 @@ class Field:
     max_length: int | None = None
     # Identifying text is never truncated: a shortened key could merge two customers.
     is_key: bool = False
+    # ``max_length`` is spec 1.5's "accepted input" (``text ≤ 64``, ``text ≤ 200``): a longer
+    # value is not accepted, so its row is rejected (normalise.py). Other maxima are our own
+    # choice: a longer value is cut there and the report says so.
+    spec_maximum: bool = False
 
 
 FIELDS: tuple[Field, ...] = (
@@ -67,12 +71,25 @@ FIELDS: tuple[Field, ...] = (
         aliases=("klantnr", "debiteurnummer", "relatienummer", "customer_id"),
         max_length=64,
         is_key=True,
+        spec_maximum=True,
     ),
-    Field("contractnummer", aliases=("contractnr", "polisnummer"), max_length=64, is_key=True),
+    Field(
+        "contractnummer",
+        aliases=("contractnr", "polisnummer"),
+        max_length=64,
+        is_key=True,
+        spec_maximum=True,
+    ),
     Field("voorletters", aliases=("initialen",), max_length=40),
     Field("voornamen", aliases=("voornaam",), max_length=200),
     Field("tussenvoegsel", aliases=("voorvoegsel",), max_length=10),
-    Field("achternaam", required=True, aliases=("naam", "geslachtsnaam"), max_length=200),
+    Field(
+        "achternaam",
+        required=True,
+        aliases=("naam", "geslachtsnaam"),
+        max_length=200,
+        spec_maximum=True,
+    ),
     Field("geboortedatum", required=True, aliases=("gebdat", "geboren")),
     Field("geslacht"),
     Field("straatnaam", aliases=("straat", "adres"), max_length=200),
@@ -94,7 +111,7 @@ FIELDS: tuple[Field, ...] = (
     Field("telefoonnummer", aliases=("telefoon", "tel", "mobiel")),
     Field("email", aliases=("e-mail", "emailadres"), max_length=254),
     Field("bsn", aliases=("burgerservicenummer",)),
-    Field("signaal_id", max_length=64, is_key=True),
+    Field("signaal_id", max_length=64, is_key=True, spec_maximum=True),
     Field("status", aliases=("mutatiesoort",)),
 )
 

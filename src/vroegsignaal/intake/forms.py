@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .apikeys import active_key_named
 from .fields import FIELD_NAMES, Soort
 from .services import EARLIEST_PEILDATUM
 
@@ -142,6 +143,9 @@ ColumnMappingFormSet = forms.formset_factory(
 
 
 class ApiKeyForm(forms.Form):
+    """A new key of ``creditor``: a name an active key of it has is refused (capitals aside), as
+    the two would differ in the list and on the revoke page by their prefix only."""
+
     name = forms.CharField(
         label=_("Naam van de sleutel"),
         max_length=100,
@@ -149,3 +153,20 @@ class ApiKeyForm(forms.Form):
             "Bijvoorbeeld het systeem dat de sleutel gebruikt: ‘Incassosysteem productie’."
         ),
     )
+
+    def __init__(self, *args, creditor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creditor = creditor
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if self.creditor is not None and (taken := active_key_named(self.creditor, name)):
+            raise forms.ValidationError(self.name_taken(taken), code="unique")
+        return name
+
+    @staticmethod
+    def name_taken(key) -> str:
+        return _(
+            "Er is al een actieve sleutel met de naam ‘%(name)s’. Geef deze sleutel een andere "
+            "naam, zodat u ze in de lijst uit elkaar houdt."
+        ) % {"name": key.name}

@@ -34,12 +34,18 @@ Decisions where the contract is silent (see also the module's tests):
   ``-`` or ``@`` (a phone number ``+31…``, a name ``-``): neutralising at
   intake would corrupt real values. Every exporter to CSV/XLSX passes text
   through :mod:`.spreadsheet_safety`.
-* Too-long text: the identifying fields (``klantnummer``, ``contractnummer``,
-  ``signaal_id``; at most 64) are never shortened, because a shortened key can
-  merge two customers; such a row is rejected as ``VERPLICHT_VELD_LEEG`` with
-  the message "langer dan 64 tekens" (the spec has no length code). Other text
-  is cut at its maximum (``fields.FIELDS``), ``email`` longer than 254 is
-  invalid (warning).
+* Too-long text: where spec 1.5 gives a maximum as the accepted input
+  (``klantnummer``, ``contractnummer``, ``signaal_id``: ``text ≤ 64``;
+  ``achternaam``: ``text ≤ 200``, with the tussenvoegsel it may carry; counted
+  after cleaning) a longer value is not accepted and is never shortened — a
+  shortened key can merge two customers, a shortened surname links the row to
+  another person. Such a row is rejected as ``VERPLICHT_VELD_LEEG`` (the spec
+  has no length code; the field cannot be used, as an empty one) with the
+  message "Het veld achternaam is langer dan 200 tekens en kan niet worden
+  gebruikt.". The other maxima are ours (``fields.FIELDS``): ``voornamen``,
+  ``straatnaam`` and ``woonplaats`` are cut at 200 and the report says in a
+  note (:class:`ColumnNote`, no code) how many accepted rows were cut;
+  ``email`` longer than 254 is invalid (warning).
 * Amounts: see :mod:`.normalise_amounts`.
 * ``geslacht``, ``aantal_termijnen``, ``crisis_reden``, ``crisissignaal`` and
   ``warme_overdracht`` have no code of their own: an unreadable value becomes
@@ -48,7 +54,9 @@ Decisions where the contract is silent (see also the module's tests):
 * ``status`` is checked only in a ``mutatie`` delivery; an empty or unknown
   status there is ``VERPLICHT_VELD_LEEG``. In a ``stand`` it is left null.
 * ``DUBBEL_IN_LEVERING`` compares klantnummer exactly (after cleaning) and an
-  empty contractnummer equals another empty one.
+  empty contractnummer equals another empty one. Its message names the
+  klantnummer, the contractnummer (the pair the creditor has to find) and another
+  row with the pair (:func:`_duplicate_messages`).
 """
 
 from __future__ import annotations
@@ -146,11 +154,17 @@ class Check:
 
 @dataclass(frozen=True)
 class ColumnNote:
-    """A finding about a whole column (not personal data), for the delivery report."""
+    """A finding about a whole column (not personal data), for the delivery report.
+
+    ``code`` is empty where spec 1.6 has none (a value cut at a maximum of our own)."""
 
     veld: str
-    code: Code
+    code: Code | str
     melding: str
+
+
+# Cut at their maximum (ours, not the spec's): the report counts the accepted rows cut.
+CUT_FIELDS = ("voornamen", "straatnaam", "woonplaats")
 
 
 @dataclass
@@ -249,11 +263,40 @@ def normalise_delivery(
 
     lf, checks = _normalise_frame(cleaned, peildatum=peildatum, soort=soort, separator=separator)
     table = lf.collect()
+    cut = cleaned.select(
+        [
+            (pl.col(name).str.len_chars() > FIELDS_BY_NAME[name].max_length)
+            .fill_null(False)
+            .alias(name)
+            for name in CUT_FIELDS
+        ]
+    )
     del cleaned
     result_table, issues = _apply_checks(table, checks)
+    notes += _cut_notes(cut.filter(result_table.get_column(ERRORS).list.len() == 0))
     return NormalisedDelivery(
         table=result_table, issues=issues, amount_separator=separator, notes=notes
     )
+
+
+def _cut_notes(cut: pl.DataFrame) -> list[ColumnNote]:
+    """A note per field of :data:`CUT_FIELDS` whose value was cut in some accepted rows."""
+    notes = []
+    counts = cut.sum().row(0, named=True) if cut.height else {}
+    for name, rows in counts.items():
+        if not rows:
+            continue
+        maximum = FIELDS_BY_NAME[name].max_length
+        subject = "1 regel" if rows == 1 else f"{rows} regels"
+        notes.append(
+            ColumnNote(
+                name,
+                "",
+                f"In {subject} is {name} langer dan {maximum} tekens; alleen de eerste "
+                f"{maximum} tekens zijn overgenomen.",
+            )
+        )
+    return notes
 
 
 def _normalise_frame(
@@ -328,8 +371,9 @@ def _normalise_frame(
     def too_long(name: str) -> pl.Expr:
         return (c(name).str.len_chars() > max_len[name]).fill_null(False)
 
-    for key in ("klantnummer", "contractnummer", "signaal_id"):
-        checks.append(Check(Code.VERPLICHT_VELD_LEEG, key, too_long(key), pl.lit("te_lang")))
+    # Longer than spec 1.5 accepts: never shortened, the row is rejected (module docstring).
+    for name in (f.name for f in FIELDS_BY_NAME.values() if f.spec_maximum):
+        checks.append(Check(Code.VERPLICHT_VELD_LEEG, name, too_long(name), pl.lit("te_lang")))
     checks.append(Check(Code.VERPLICHT_VELD_LEEG, "klantnummer", empty("klantnummer")))
     checks.append(
         Check(
@@ -450,22 +494,27 @@ def _apply_checks(table: pl.DataFrame, checks: list[Check]) -> tuple[pl.DataFram
         hits = table.select("_row", ROW_NUMBER, "klantnummer", variant.alias("_variant")).filter(
             flag
         )
-        texts = {
-            (v or ""): message(check.code, check.veld, v, maximum=_max_for(check.veld))
-            for v in hits.get_column("_variant").unique().to_list()
-        }
+        if check.code == Code.DUBBEL_IN_LEVERING:
+            melding = _duplicate_messages(table.filter(flag))
+        else:
+            texts = {
+                (v or ""): message(check.code, check.veld, v, maximum=_max_for(check.veld))
+                for v in hits.get_column("_variant").unique().to_list()
+            }
+            melding = (
+                hits.get_column("_variant")
+                .fill_null("")
+                .replace_strict(texts, return_dtype=pl.String)
+            )
         parts.append(
-            hits.select(
+            hits.with_columns(melding.alias("melding")).select(
                 "_row",
                 pl.lit(i, dtype=pl.Int32).alias("_order"),
                 pl.col(ROW_NUMBER),
                 pl.col("klantnummer").str.slice(0, _ISSUE_KEY_LENGTH),
                 pl.lit(check.veld).alias("veld"),
                 pl.lit(str(check.code)).alias("code"),
-                pl.col("_variant")
-                .fill_null("")
-                .replace_strict(texts, return_dtype=pl.String)
-                .alias("melding"),
+                pl.col("melding"),
                 pl.lit(str(kind_of(check.code))).alias("soort"),
             )
         )
@@ -492,6 +541,59 @@ def _apply_checks(table: pl.DataFrame, checks: list[Check]) -> tuple[pl.DataFram
         issues = issues.drop("_row", "_order")
     result = result.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA)  # type: ignore[arg-type]
     return result, issues
+
+
+def _duplicate_messages(duplicates: pl.DataFrame) -> pl.Series:
+    """``DUBBEL_IN_LEVERING``'s message for each of ``duplicates`` (the rows flagged, in order):
+    its klantnummer and contractnummer, and another row with the same pair — the first one, or
+    for the first the second — with how many more there are. Only the pair the row already
+    names (the rejected-rows CSV has no contractnummer column), no other delivered value."""
+    rows = pl.col(ROW_NUMBER)
+    keys = duplicates.select(
+        rows, pl.col("klantnummer"), pl.col("contractnummer").fill_null("").alias("_contract")
+    )
+    # Per pair: its first two rows and how many it has (a group_by, joined back in order).
+    groups = keys.group_by("klantnummer", "_contract").agg(
+        rows.min().alias("_first"),
+        rows.filter(rows != rows.min()).min().alias("_second"),
+        pl.len().alias("_count"),
+    )
+    joined = keys.join(
+        groups, on=["klantnummer", "_contract"], how="left", maintain_order="left"
+    ).with_columns(
+        pl.when(rows == pl.col("_first"))
+        .then(pl.col("_second"))
+        .otherwise(pl.col("_first"))
+        .alias("_other"),
+        (pl.col("_count") - 2).alias("_others"),
+    )
+    contract = pl.col("_contract").str.slice(0, _ISSUE_KEY_LENGTH)
+    others = pl.col("_others")
+    template = message(
+        Code.DUBBEL_IN_LEVERING,
+        variant="met_rij",
+        klantnummer="{}",
+        contract="{}",
+        rij="{}",
+        andere="{}",
+    )
+    return joined.select(
+        pl.format(
+            template,
+            pl.col("klantnummer").str.slice(0, _ISSUE_KEY_LENGTH),
+            pl.when(contract == "")
+            .then(pl.lit("zonder contractnummer"))
+            .otherwise(pl.concat_str(pl.lit("met contractnummer "), contract)),
+            pl.col("_other").cast(pl.String),
+            pl.when(others == 0)
+            .then(pl.lit(""))
+            .when(others == 1)
+            .then(pl.lit(" en 1 andere rij"))
+            .otherwise(
+                pl.concat_str(pl.lit(" en "), others.cast(pl.String), pl.lit(" andere rijen"))
+            ),
+        ).alias("melding")
+    ).get_column("melding")
 
 
 def _max_for(veld: str) -> int | str:

@@ -112,6 +112,7 @@ def _finish(
         refused.columns = dict(match.sources)
         refused.unknown_columns = list(ignored.labels)
         refused.mappable_columns = list(ignored.mappable)
+        refused.mapping_can_help = not ignored.first_line_is_data
         raise refused
     order = [ROW_NUMBER, *[name for name in FIELD_NAMES if name in match.columns]]
     return selected.select(order), match.sources, match.unknown, match.duplicates, ignored
@@ -156,7 +157,7 @@ def _refuse_if_header_lower(
     if row is None:
         return
     above = row - header_row
-    raise DeliveryRefused(
+    refused = DeliveryRefused(
         Code.KOLOM_ONTBREEKT,
         message(
             Code.KOLOM_ONTBREEKT,
@@ -166,3 +167,5 @@ def _refuse_if_header_lower(
         ),
         missing_columns=tuple(missing),
     )
+    refused.mapping_can_help = False  # the rows above the names are to go, not to be mapped
+    raise refused

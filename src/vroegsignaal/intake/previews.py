@@ -9,6 +9,7 @@ because the mapping is saved here; :mod:`.evaluation` reads it too.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,10 @@ from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.privacy import services as privacy
 
 from .codes import Code
-from .fields import Soort, field_for_header, validate_column_mapping
+from .fields import DATE_FIELDS, Soort, field_for_header, validate_column_mapping
 from .models import ColumnMapping
 from .normalise_amounts import amount_column_separator, euros_text, normalise_amount
+from .normalise_dates import normalise_date
 from .shared import (
     HeaderMismatch,
     _parse_reference_date,
@@ -33,6 +35,11 @@ from .shared import (
 from .staging import read_staged
 
 PREVIEW_ROWS = 10
+# A cell longer than this is cut in the preview's table ("…"), so that one long value does not
+# push the later columns out of sight; the full value is not needed to check the columns.
+PREVIEW_CELL_CHARS = 60
+# A date cell as a spreadsheet or a JSON body may give it, with a time the system does not read.
+_DATE_WITH_TIME = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ]")
 # A CSV preview reads the file's head only.
 PREVIEW_HEAD_BYTES = 256 * 1024
 # An export that writes cents (15000 for € 150,00) is the likeliest amount mistake, and nothing
@@ -96,11 +103,17 @@ class Preview:
     mismatch: HeaderMismatch | None = None
     # A warning that the amounts look like cents (:func:`high_amounts_warning`); "" when not.
     amount_warning: str = ""
+    # False for a KOLOM_ONTBREEKT no mapping can mend (DeliveryRefused.mapping_can_help): a file
+    # without column names, or with its names below a title.
+    header_can_be_mapped: bool = True
 
     @property
     def mapping_can_help(self) -> bool:
-        """Whether a column mapping can change the outcome: not for an empty or unreadable file."""
-        return self.refusal is None or str(Code.KOLOM_ONTBREEKT) in self.refusal["codes"]
+        """Whether a column mapping can change the outcome: not for an empty or unreadable file,
+        nor for a file whose first line is data or whose column names are further down."""
+        return self.refusal is None or (
+            str(Code.KOLOM_ONTBREEKT) in self.refusal["codes"] and self.header_can_be_mapped
+        )
 
     def choices_from_file(self, chosen: dict, *, replace: bool) -> dict[str, str]:
         """The JSON file's own peildatum and soort to take into the creditor's choice
@@ -168,6 +181,21 @@ def high_amounts_warning(values: list) -> str:
         "meer. Staan ze misschien in centen? Het aanleverformaat vraagt euro’s: 150,00 of 150 "
         "voor honderdvijftig euro. Klopt het, dan kunt u gewoon indienen."
     ) % {"n": len(amounts), "median": euros_text(median)}
+
+
+def preview_cell(name: str, value: object) -> object:
+    """A cell as the preview shows it: a date with a time (an XLSX date cell is read as
+    ``1966-01-20 00:00:00``) as the date the system reads (``1966-01-20``), and text longer
+    than :data:`PREVIEW_CELL_CHARS` cut with "…"."""
+    if not isinstance(value, str):
+        return value  # the row number, or an empty cell
+    if name in DATE_FIELDS and _DATE_WITH_TIME.match(value):
+        day = normalise_date(value)
+        if day is not None:
+            return day.isoformat()
+    if len(value) > PREVIEW_CELL_CHARS:
+        return value[: PREVIEW_CELL_CHARS - 1] + "…"
+    return value
 
 
 def _file_header(soort: str | None, peildatum: str | None) -> dict:
@@ -243,11 +271,15 @@ def preview_delivery(
             unknown_columns=list(refused.unknown_columns),
             mappable_columns=list(refused.mappable_columns),
             mismatch=mismatch or None,
+            header_can_be_mapped=refused.mapping_can_help,
             **_file_header(refused.soort, refused.peildatum),
         )
     fields_present = [c for c in parsed.table.columns if c != "rij"]
     preview = Preview(
-        rows=parsed.table.head(PREVIEW_ROWS).to_dicts(),
+        rows=[
+            {name: preview_cell(name, value) for name, value in row.items()}
+            for row in parsed.table.head(PREVIEW_ROWS).to_dicts()
+        ],
         fields=fields_present,
         columns=dict(parsed.columns),
         unknown_columns=list(parsed.reported_columns),

@@ -382,6 +382,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
             current.arrears_changed = counts.changed
             current.arrears_cleared = counts.cleared
             _note_outdated(current, getattr(counts, "outdated", 0))
+            _note_ignored(current, getattr(counts, "ignored", 0))
             current.move_to(S.VERWERKT)
             _supersede_earlier(current)
         if store_issues:
@@ -433,6 +434,26 @@ def _note_outdated(delivery: Delivery, rows: int) -> None:
             f"{rows} {'regel is' if rows == 1 else 'regels zijn'} niet verwerkt: een levering met een "
             "latere peildatum heeft deze achterstanden al bijgewerkt, afgemeld of niet meer bevat. "
             "Wat die nieuwere levering zei, blijft staan."
+        ),
+    }
+    delivery.report = {
+        **delivery.report,
+        "opmerkingen": [*delivery.report.get("opmerkingen", []), note],
+    }
+
+
+def _note_ignored(delivery: Delivery, rows: int) -> None:
+    """Tell the creditor about ``afgemeld`` rows that closed nothing (no open arrear for the key):
+    accepted rows that are in none of the arrears counts (spec 1.7 has no field for them)."""
+    if not rows:
+        return
+    note = {
+        "veld": "status",
+        "code": "",
+        "melding": (
+            f"{rows} {'regel met status afgemeld is' if rows == 1 else 'regels met status afgemeld zijn'} "
+            "genegeerd: voor die combinatie van klantnummer en contractnummer stond geen "
+            "achterstand open."
         ),
     }
     delivery.report = {

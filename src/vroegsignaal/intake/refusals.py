@@ -42,6 +42,10 @@ class DeliveryRefused(Exception):
         self.columns: dict[str, str] = {}
         self.unknown_columns: list[str] = []
         self.mappable_columns: list[str] = []
+        # KOLOM_ONTBREEKT whose file has no header a column mapping could name: the first line
+        # is data (no column names), or the names are further down (a title above them). The
+        # upload page then offers another file, not the mapping.
+        self.mapping_can_help = True
 
     @property
     def codes(self) -> list[str]:

@@ -30,6 +30,7 @@ from vroegsignaal.organisations.models import Role
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 
 from . import services, uploads
+from .apikeys import ApiKeyNameTaken
 from .codes import Code, message
 from .fields import Soort
 from .forms import ApiKeyForm, ColumnMappingFormSet, UploadForm
@@ -405,15 +406,22 @@ def api_keys(request):
     removes it from the session.
     """
     new_key = None
-    form = ApiKeyForm()
+    form = ApiKeyForm(creditor=request.user.creditor)
     if request.method == "POST":
-        form = ApiKeyForm(request.POST)
+        form = ApiKeyForm(request.POST, creditor=request.user.creditor)
         if form.is_valid():
-            _key, text = services.create_api_key(
-                request.user.creditor, form.cleaned_data["name"], request.user
-            )
-            request.session[SESSION_NEW_API_KEY] = text
-            return redirect("intake:api_keys")
+            try:
+                _key, text = services.create_api_key(
+                    request.user.creditor,
+                    form.cleaned_data["name"],
+                    request.user,
+                    unique_name=True,
+                )
+            except ApiKeyNameTaken as taken:  # made by a request at the same time
+                form.add_error("name", form.name_taken(taken.args[0]))
+            else:
+                request.session[SESSION_NEW_API_KEY] = text
+                return redirect("intake:api_keys")
     else:
         new_key = request.session.pop(SESSION_NEW_API_KEY, None)
     keys = scoped(request.user, ApiKey).order_by("-created_at")

@@ -7,7 +7,7 @@ import re
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +88,11 @@ class Creditor(models.Model):
         return self.name
 
 
+# The longest collection pause a covenant gives (Wgs practice: weeks to a few months), in the
+# admin as in ``load_config``.
+MAX_COLLECTION_PAUSE_DAYS = 365
+
+
 class CovenantQuerySet(models.QuerySet):
     def active_on(self, day: dt.date) -> CovenantQuerySet:
         return self.filter(valid_from__lte=day).filter(
@@ -109,7 +114,16 @@ class Covenant(models.Model):
     )
     valid_from = models.DateField(_("geldig vanaf"))
     valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
-    collection_pause_days = models.PositiveSmallIntegerField(_("dagen incasso-uitstel"), default=30)
+    collection_pause_days = models.PositiveSmallIntegerField(
+        _("dagen incasso-uitstel"),
+        default=30,
+        validators=[
+            MaxValueValidator(
+                MAX_COLLECTION_PAUSE_DAYS,
+                _("Geef een incasso-uitstel van ten hoogste %(limit_value)s dagen."),
+            )
+        ],
+    )
     bsn_allowed = models.BooleanField(_("BSN mag worden aangeleverd"), default=False)
 
     objects = CovenantQuerySet.as_manager()
@@ -279,31 +293,48 @@ class User(AbstractUser):
         ]
 
     def clean(self) -> None:
+        """Role and organisation as the database constraint takes them, every problem at once and
+        at its field: what the role needs (chosen) and what it does not (the field to clear)."""
         super().clean()
         if self.role == Role.HULPVERLENER and self.team_id:
             self.municipality_id = self.team.municipality_id
         required = {
-            Role.COORDINATOR: ("municipality", _("Een coördinator hoort bij een gemeente.")),
-            Role.HULPVERLENER: ("team", _("Een hulpverlener hoort bij een wijkteam.")),
+            Role.COORDINATOR: (
+                "municipality",
+                _("Een coördinator hoort bij een gemeente: kies de gemeente."),
+            ),
+            Role.HULPVERLENER: (
+                "team",
+                _("Een hulpverlener hoort bij een wijkteam: kies het wijkteam."),
+            ),
             Role.SCHULDEISER: (
                 "creditor",
-                _("Een medewerker van een schuldeiser hoort bij een schuldeiser."),
+                _(
+                    "Een medewerker van een schuldeiser hoort bij een schuldeiser: kies de schuldeiser."
+                ),
             ),
         }
+        errors = {}
         if self.role in required:
             field, message = required[self.role]
             if getattr(self, f"{field}_id") is None:
-                raise ValidationError({field: message})
+                errors[field] = message
         if self.role != Role.HULPVERLENER and self.team_id:
-            raise ValidationError({"team": _("Alleen hulpverleners horen bij een wijkteam.")})
+            errors["team"] = _(
+                "Alleen een hulpverlener hoort bij een wijkteam: maak het veld Wijkteam leeg."
+            )
         if self.role != Role.SCHULDEISER and self.creditor_id:
-            raise ValidationError(
-                {"creditor": _("Alleen medewerkers van schuldeisers horen bij een schuldeiser.")}
+            errors["creditor"] = _(
+                "Alleen een medewerker van een schuldeiser hoort bij een schuldeiser: "
+                "maak het veld Schuldeiser leeg."
             )
         if self.role == Role.SCHULDEISER and self.municipality_id:
-            raise ValidationError(
-                {"municipality": _("Een schuldeiser hoort niet bij een gemeente.")}
+            errors["municipality"] = _(
+                "Een medewerker van een schuldeiser hoort niet bij een gemeente: "
+                "maak het veld Gemeente leeg."
             )
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs) -> None:
         if self.role == Role.HULPVERLENER and self.team_id and not self.municipality_id:

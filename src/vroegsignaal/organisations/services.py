@@ -16,6 +16,7 @@ from django.db import transaction
 from vroegsignaal.paths import input_problem, reason, shown
 
 from .models import (
+    MAX_COLLECTION_PAUSE_DAYS,
     Covenant,
     Creditor,
     CreditorType,
@@ -326,7 +327,10 @@ def load_config(data: dict, *, actor=None) -> ConfigResult:
             {
                 "valid_until": valid_until,
                 "collection_pause_days": _int(
-                    raw.get("collection_pause_days", 30), f"{where}.collection_pause_days", 0, 365
+                    raw.get("collection_pause_days", 30),
+                    f"{where}.collection_pause_days",
+                    0,
+                    MAX_COLLECTION_PAUSE_DAYS,
                 ),
                 "bsn_allowed": bsn_allowed,
             },
@@ -430,6 +434,8 @@ def create_user(
     if User.objects.filter(username=username).exists():
         raise UserError(f"Gebruiker '{username}' bestaat al.")
     organisation = resolve_organisation(organisation_code) if organisation_code else None
+    if problem := _organisation_problem(role, organisation, organisation_code):
+        raise UserError(problem)
     if isinstance(organisation, Municipality):
         user.municipality = organisation
     elif isinstance(organisation, Team):
@@ -447,6 +453,36 @@ def create_user(
         except ValidationError as exc:
             raise UserError(" ".join(exc.messages))
     return user, add_user(user, by=by, password=password)
+
+
+# The organisation each role belongs to, as ``User.clean`` requires it: its kind and what the
+# command line says when another is given (the admin's form says which field to choose or clear).
+_ROLE_ORGANISATION = {
+    Role.COORDINATOR: (Municipality, "Een coördinator hoort bij een gemeente."),
+    Role.HULPVERLENER: (Team, "Een hulpverlener hoort bij een wijkteam."),
+    Role.SCHULDEISER: (Creditor, "Een medewerker van een schuldeiser hoort bij een schuldeiser."),
+}
+_KIND = {Municipality: "een gemeente", Team: "een wijkteam", Creditor: "een schuldeiser"}
+
+
+def _organisation_problem(
+    role: str, organisation: Municipality | Team | Creditor | None, code: str | None
+) -> str | None:
+    """Why ``organisation`` (given by ``code``) does not fit ``role``, in one Dutch sentence or
+    two, or ``None``. A privacy officer belongs to a municipality, or to none (platform-wide)."""
+    if role == Role.PRIVACY_OFFICER and isinstance(organisation, (Team, Creditor)):
+        return (
+            "Een privacy officer hoort bij een gemeente, of bij geen organisatie (voor het hele "
+            f"platform); '{code}' is de code van {_KIND[type(organisation)]}."
+        )
+    if role not in _ROLE_ORGANISATION:
+        return None
+    kind, statement = _ROLE_ORGANISATION[role]
+    if organisation is None:
+        return statement
+    if not isinstance(organisation, kind):
+        return f"{statement} '{code}' is de code van {_KIND[type(organisation)]}."
+    return None
 
 
 @transaction.atomic

@@ -314,6 +314,11 @@ class AuditVerification(models.Model):
         return self.finished_at is None and self.stalled_since() is None
 
     @property
+    def is_waiting(self) -> bool:
+        """Asked for, and no worker has taken it up yet (it has nothing to count yet)."""
+        return self.finished_at is None and self.progress_at is None
+
+    @property
     def is_broken_off(self) -> bool:
         """It ended without a verdict: the worker stopped or crashed in its middle (noted), or was
         killed (no progress for ``DELIVERY_STALLED_AFTER``). Nothing was found either way."""

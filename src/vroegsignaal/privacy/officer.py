@@ -6,7 +6,8 @@ import logging
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from vroegsignaal.intake.spreadsheet_safety import csv_lines
@@ -29,10 +30,23 @@ EXPORT_COLUMNS = (
     "ip_adres",
     "details",
     "hash",
+    # Added after the codes, so a sheet or script that reads the columns above by position
+    # reads them as before: the action and the kind of object in words (Dutch, as the log).
+    "handeling_omschrijving",
+    "soort_object_omschrijving",
 )
 
 
-def _row(event: AuditEvent) -> list[str]:
+def _dutch_names() -> tuple[dict[str, str], dict[str, str]]:
+    """The actions' and the object kinds' Dutch names by code, whatever the page's language: the
+    export stays Dutch, as what is stored."""
+    with translation.override("nl"):
+        actions = {code: str(label) for code, label in AuditAction.choices}
+        kinds = {code: capfirst(name) for code, name in selectors.object_type_labels().items()}
+    return actions, kinds
+
+
+def _row(event: AuditEvent, actions: dict[str, str], kinds: dict[str, str]) -> list[str]:
     import json
 
     values = [
@@ -48,6 +62,8 @@ def _row(event: AuditEvent) -> list[str]:
         event.ip_address or "",
         json.dumps(event.details, sort_keys=True, ensure_ascii=False) if event.details else "",
         event.hash,
+        actions.get(event.action, event.action),
+        kinds.get(event.object_type, event.object_type),  # no model (``database``): its code
     ]
     return values
 
@@ -77,10 +93,13 @@ def record_audit_read(
 def export_audit_csv(user, query: selectors.AuditQuery, *, request=None) -> Iterator[str]:
     """The events ``user`` may see that match ``query`` as ``;``-separated CSV lines, oldest first.
 
-    Text a spreadsheet would evaluate is neutralised. The export is recorded
-    in the audit log (with its filters) before the first line is produced.
+    Oldest first (ascending ``volgnummer``, the chain's order; the page shows the newest first):
+    a file for analysis, read and checked top down. Text a spreadsheet would evaluate is
+    neutralised. The export is recorded in the audit log (with its filters) before the first
+    line is produced.
     """
     events = selectors.audit_events(user, query).order_by("seq")
+    actions, kinds = _dutch_names()
     audit.record(
         user,
         AuditAction.EXPORT,
@@ -89,16 +108,33 @@ def export_audit_csv(user, query: selectors.AuditQuery, *, request=None) -> Iter
         request=request,
         details={"filters": query.as_params()},
     )
-    return csv_lines(EXPORT_COLUMNS, map(_row, events.iterator(chunk_size=2000)))
+    rows = (_row(event, actions, kinds) for event in events.iterator(chunk_size=2000))
+    return csv_lines(EXPORT_COLUMNS, rows)
+
+
+class AlreadyRunning(Exception):
+    """A check the officer can see is still waiting or running: one at a time (the page says so)."""
 
 
 def start_verification(user, scope_kind: str, *, request=None) -> AuditVerification:
-    """Ask the worker to check the audit log: the whole chain, or the officer's municipality's events."""
+    """Ask the worker to check the audit log: the whole chain, or the officer's municipality's events.
+
+    Not while a check the officer sees is waiting for the worker or running (a second tab, a
+    colleague, a button pressed twice): :class:`AlreadyRunning`. A check that broke off or stood
+    still does not count (:attr:`.models.AuditVerification.is_running`).
+    """
     scope_kind = VerificationScope(scope_kind)
     if scope_kind == VerificationScope.MUNICIPALITY and user.municipality_id is None:
         raise ValueError(  # shown to the officer on the page
             _(
                 "Alleen een privacy officer van een gemeente controleert de gebeurtenissen van een gemeente."
+            )
+        )
+    if any(v.is_running for v in selectors.verifications(user).filter(finished_at=None)[:10]):
+        raise AlreadyRunning(
+            _(
+                "Er loopt al een controle; er is geen nieuwe gestart. Deze pagina toont de "
+                "voortgang en de uitkomst ervan."
             )
         )
     with transaction.atomic():

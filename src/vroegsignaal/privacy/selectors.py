@@ -9,8 +9,9 @@ its own checks; a platform-wide officer (no municipality) sees everything.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -24,7 +25,7 @@ from vroegsignaal.organisations.models import Creditor, Municipality, Role, Team
 from vroegsignaal.organisations.scoping import scoped
 
 from .audit import PLATFORM_ORGANISATION, SYSTEM_ORGANISATION, organisation_label  # noqa: F401 - the views use it here
-from .models import AuditAction, AuditEvent, AuditVerification, RetentionRun
+from .models import AuditAction, AuditEvent, AuditVerification, RetentionRun, VerificationScope
 
 AUDIT_PAGE_SIZE = 50
 
@@ -50,6 +51,21 @@ def _date(value: str) -> dt.date | None:
     return day if day is not None and EARLIEST <= day <= LATEST else None
 
 
+# An object id as the log writes it: a primary key, or a range of them (``12-15``: a page of the
+# audit log read, a read of feedback).
+OBJECT_ID = re.compile(r"[0-9]{1,20}(-[0-9]{1,20})?")
+# An organisation as the log writes it (``audit._actor_fields``): ``gemeente 0363``,
+# ``wijkteam T-NOORD``, ``schuldeiser WOONBRUG``, ``systeem``, ``platform``.
+ORGANISATION = re.compile(
+    rf"(gemeente|wijkteam|schuldeiser) \S.*|{SYSTEM_ORGANISATION}|{PLATFORM_ORGANISATION}"
+)
+
+
+def _typed(query: QueryDict, name: str) -> str:
+    # No NUL: nothing stored holds one, and PostgreSQL refuses it in a query (a 500).
+    return (query.get(name) or "").replace("\x00", "").strip()[:150]
+
+
 @dataclass(frozen=True)
 class AuditQuery:
     """The search of the audit log, as it stands in the URL (so filters stay put)."""
@@ -64,12 +80,16 @@ class AuditQuery:
 
     @classmethod
     def from_get(cls, query: QueryDict) -> AuditQuery:
-        # No NUL: nothing stored holds one, and PostgreSQL refuses it in a query (a 500).
-        values = {
-            f.name: (query.get(f.name) or "").replace("\x00", "").strip()[:150] for f in fields(cls)
-        }
+        """The search, less what cannot be read (:func:`audit_query_problems` says which).
+
+        The kind of object is checked against the log by :func:`read_audit_query`."""
+        values = {f.name: _typed(query, f.name) for f in fields(cls)}
         if values["handeling"] not in AuditAction.values:
             values["handeling"] = ""
+        if not OBJECT_ID.fullmatch(values["object"]):
+            values["object"] = ""
+        if not ORGANISATION.fullmatch(values["organisatie"]):
+            values["organisatie"] = ""
         for name in ("van", "tot"):
             day = _date(values[name])
             values[name] = day.isoformat() if day else ""
@@ -102,9 +122,36 @@ class AuditQuery:
         return qs
 
 
+def read_audit_query(user, raw: QueryDict) -> tuple[AuditQuery, list[str]]:
+    """The search of the audit log as ``user`` typed it, less each filter that cannot be read,
+    and what was left out and why (said on the page; the export refuses such a search).
+
+    A kind of object is read when it is one of the project's models (the list) or a kind the
+    log holds for ``user`` (``database``: the backup), one look-up on ``audit_object_idx``."""
+    query = AuditQuery.from_get(raw)
+    if query.soort and not _known_object_type(user, query.soort):
+        query = replace(query, soort="")
+    return query, audit_query_problems(raw, query)
+
+
+def _known_object_type(user, value: str) -> bool:
+    return (
+        value in object_type_labels() or scoped(user, AuditEvent).filter(object_type=value).exists()
+    )
+
+
 def audit_query_problems(raw: QueryDict, query: AuditQuery) -> list[str]:
     """Why a search may find nothing for a reason other than the log: said, not silently empty."""
     problems = []
+    left_out = (
+        ("organisatie", _("„Organisatie” is geen organisatie zoals het auditlog die schrijft; dat filter is weggelaten.")),
+        ("handeling", _("„Handeling” is geen handeling die het auditlog kent; dat filter is weggelaten.")),
+        ("soort", _("„Soort object” is geen soort die in het auditlog voorkomt; dat filter is weggelaten.")),
+        ("object", _("„Object-id” is geen nummer; dat filter is weggelaten.")),
+    )  # fmt: skip
+    for name, problem in left_out:
+        if _typed(raw, name) and not getattr(query, name):
+            problems.append(problem)
     for name, label in (("van", _("Van")), ("tot", _("Tot en met"))):
         typed = (raw.get(name) or "").strip()
         if typed and not getattr(query, name):
@@ -168,8 +215,11 @@ def _kind_and_name(kind: str, shown_kind: str, name: str, code: str) -> str:
     return f"{shown_kind} {name} ({code})"
 
 
-def organisation_choices(user) -> list[tuple[str, str]]:
-    """The organisations whose events the officer can look for, as stored in the log."""
+def organisation_choices(user, selected: str = "") -> list[tuple[str, str]]:
+    """The organisations whose events the officer can look for, as stored in the log.
+
+    ``selected`` (the search's, readable) is added when it is not among them — a creditor whose
+    covenant ended still has its events — so the list shows what is searched for."""
     choices = [("", _("Alle organisaties"))]
     municipality, team, creditor = _("Gemeente"), _("Wijkteam"), _("Schuldeiser")
     for m in scoped(user, Municipality).order_by("code"):
@@ -185,6 +235,8 @@ def organisation_choices(user) -> list[tuple[str, str]]:
     choices.append((SYSTEM_ORGANISATION, _("Het systeem zelf")))
     if user.municipality_id is None:
         choices.append((PLATFORM_ORGANISATION, _("Beheer van het platform")))
+    if selected and selected not in {value for value, _label in choices}:
+        choices.append((selected, organisation_label(selected)))
     return choices
 
 
@@ -197,11 +249,12 @@ def object_type_labels() -> dict[str, str]:
     }
 
 
-def object_type_choices() -> list[tuple[str, str]]:
+def object_type_choices(selected: str = "") -> list[tuple[str, str]]:
     """The project's models, as ``object_type`` stores them (``app_label.model``), by their name.
 
     The officer reads "Achterstand", not ``households.arrear``; the code is added only
-    where two models would read the same."""
+    where two models would read the same. ``selected`` (the search's, readable: a kind the log
+    holds that is no model, ``database``) is added by its code when it is not among them."""
     named = [
         (model._meta.label_lower, capfirst(str(model._meta.verbose_name)))
         for model in apps.get_models()
@@ -209,6 +262,8 @@ def object_type_choices() -> list[tuple[str, str]]:
     ]
     seen = Counter(name for _label, name in named)
     choices = [(label, name if seen[name] == 1 else f"{name} ({label})") for label, name in named]
+    if selected and selected not in {label for label, _name in named}:
+        choices.append((selected, selected))
     return [("", _("Alle soorten")), *sorted(choices, key=lambda c: c[1].lower())]
 
 
@@ -219,6 +274,17 @@ def retention_runs(user) -> QuerySet[RetentionRun]:
 def verifications(user) -> QuerySet[AuditVerification]:
     return (
         scoped(user, AuditVerification)
-        .select_related("requested_by")
+        .select_related("requested_by", "municipality")
         .order_by("-requested_at", "-id")
+    )
+
+
+def latest_chain_verdict(user) -> AuditVerification | None:
+    """The last check of the whole chain that came to a verdict (intact or not), if ``user`` may
+    see one: only it proves that nothing was deleted, so the page keeps it in view."""
+    return (
+        verifications(user)
+        .filter(scope_kind=VerificationScope.CHAIN, finished_at__isnull=False, ok__isnull=False)
+        .order_by("-finished_at", "-id")
+        .first()
     )

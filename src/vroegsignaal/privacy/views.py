@@ -46,7 +46,7 @@ def privacy_officer_required(view):
 def audit_log(request):
     if back := filters.back_to_remembered(request, SESSION_FILTER, reverse("privacy:audit_log")):
         return back
-    query = selectors.AuditQuery.from_get(request.GET)
+    query, problems = selectors.read_audit_query(request.user, request.GET)
     filters.remember(request, SESSION_FILTER, query.urlencode())
     page = selectors.audit_page(
         selectors.audit_events(request.user, query),
@@ -64,20 +64,20 @@ def audit_log(request):
         {
             "query": query,
             "query_string": query.urlencode(),
-            "problems": selectors.audit_query_problems(request.GET, query),
+            "problems": problems,
             "page": page,
             "filtered": bool(query.as_params()),
             "actions": AuditAction.choices,
-            "organisations": selectors.organisation_choices(request.user),
-            "object_types": selectors.object_type_choices(),
+            "organisations": selectors.organisation_choices(request.user, query.organisatie),
+            "object_types": selectors.object_type_choices(query.soort),
         },
     )
 
 
 @privacy_officer_required
 def audit_export(request):
-    query = selectors.AuditQuery.from_get(request.GET)
-    if selectors.audit_query_problems(request.GET, query):
+    query, problems = selectors.read_audit_query(request.user, request.GET)
+    if problems:
         # A filter that could not be read is dropped on the page; a download would then hold
         # more than was asked. Back to the log, which says what is wrong; nothing exported.
         messages.error(
@@ -96,12 +96,20 @@ def audit_export(request):
 def verification(request):
     rows = list(selectors.verifications(request.user)[:10])
     running = any(v.is_running for v in rows)
+    latest = rows[0] if rows else None
+    # Only the whole chain proves that nothing was deleted: its last verdict stays in view
+    # when the last check was another (a municipality's, or one that broke off).
+    chain = selectors.latest_chain_verdict(request.user) if latest else None
     return render(
         request,
         "privacy/verification.html",
         {
             "rows": rows,
-            "latest": rows[0] if rows else None,
+            "latest": latest,
+            "latest_chain": chain if chain is not None and chain != latest else None,
+            "chain_unchecked": latest is not None
+            and latest.scope_kind == VerificationScope.MUNICIPALITY
+            and chain is None,
             "running": running,
             "may_check_municipality": request.user.municipality_id is not None,
             "scopes": VerificationScope,
@@ -117,6 +125,8 @@ def verification_start(request):
         scope = VerificationScope.CHAIN
     try:
         officer.start_verification(request.user, scope, request=request)
+    except officer.AlreadyRunning as running:
+        messages.info(request, str(running))
     except ValueError as error:
         messages.error(request, str(error))
     else:

@@ -87,10 +87,10 @@ def test_rows_rejected_as_duplicates_say_that_all_of_them_are_rejected(world, ho
         (
             row,
             "DUBBEL_IN_LEVERING",
-            "De combinatie van klantnummer en contractnummer komt meer dan eens voor in deze levering; "
-            "alle regels met deze combinatie zijn afgewezen.",
+            "Klantnummer K-1 zonder contractnummer staat meer dan eens in deze levering (ook op "
+            f"rij {other}); alle regels met deze combinatie zijn afgewezen.",
         )
-        for row in (2, 9)
+        for row, other in ((2, 9), (9, 2))
     ]
 
 

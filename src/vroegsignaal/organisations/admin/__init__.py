@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.templatetags import admin_list
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.portal.forms import NameLengthChecked
@@ -28,6 +31,20 @@ admin.site.login_form = AdminLoginForm
 admin.site.site_header = _("Vroegsignaal — beheer")
 admin.site.site_title = _("Vroegsignaal — beheer")
 admin.site.index_title = _("Beheer van het platform")
+
+
+def boolean_icon(value):
+    """Django's yes/no icon of a list's column or a read-only field, named in the admin's language
+    ("Ja", "Nee"; "Yes", "No" in English) where Django's says the value ("True", "False"): a
+    screen reader read English in the Dutch admin. Django's ``display_for_field``,
+    ``display_for_value`` and read-only fields import it from ``admin_list`` when they draw one,
+    so every admin of the site, ours and the third-party ones, shows this one."""
+    icon = {True: "yes", False: "no", None: "unknown"}[value]
+    name = {True: _("Ja"), False: _("Nee"), None: _("Onbekend")}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), name)
+
+
+admin_list._boolean_icon = boolean_icon
 
 from . import organisations, users  # noqa: E402, F401, I001 - registers the admins
 from . import thirdparty  # noqa: E402, F401, I001 - after them: it changes what is registered

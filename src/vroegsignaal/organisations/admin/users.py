@@ -34,12 +34,18 @@ class UserOrganisationChecks:
 
     A hulpverlener's municipality is their team's: a different one chosen beside the team is
     refused (it was silently replaced by the team's). A beheerder belongs to no organisation,
-    as ``create_user`` says. A user name that differs from another only in capitals is refused
-    (one person, two accounts), as Django's own user creation form does.
+    as ``create_user`` says (a team or creditor beside it is ``User.clean``'s, which names every
+    field of the role to choose or clear at once). A user name that differs from another only in
+    capitals is refused (one person, two accounts), as Django's own user creation form does.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "username" in self.fields:  # Django's Dutch says "de tekens @/,/+/-/_": a comma for "."
+            self.fields["username"].help_text = _(
+                "Ten hoogste 150 tekens. Alleen letters, cijfers en de tekens @ . + - _ zijn "
+                "toegestaan."
+            )
         if "team" in self.fields:  # the label names the municipality: one query, not one per team
             self.fields["team"].queryset = self.fields["team"].queryset.select_related(
                 "municipality"
@@ -85,7 +91,7 @@ class UserOrganisationChecks:
         if role == Role.BEHEERDER and municipality:
             self.add_error(
                 "municipality",
-                _("Een beheerder hoort niet bij een gemeente, wijkteam of schuldeiser."),
+                _("Een beheerder hoort niet bij een gemeente: maak het veld Gemeente leeg."),
             )
         return cleaned
 

@@ -83,7 +83,7 @@ def test_a_user_whose_role_lacks_its_organisation_is_refused(beheerder_client):
         "/beheer/organisations/user/add/", {"username": "zonder.gemeente", "role": Role.COORDINATOR}
     )
     assert response.status_code == 200
-    assert "Een coördinator hoort bij een gemeente." in response.content.decode()
+    assert "Een coördinator hoort bij een gemeente: kies de gemeente." in response.content.decode()
     assert not User.objects.filter(username="zonder.gemeente").exists()
 
 

@@ -166,3 +166,19 @@ def test_check_with_the_database_reports_a_role_updated_past_change_role(capsys)
     assert "organisations.W001" in err and "oud.beheer" in err
     with pytest.raises(SystemCheckError):  # a warning: fails only where warnings fail
         call_command("check", databases=["default"], tags=["database"], fail_level="WARNING")
+
+
+def test_change_role_names_every_problem_of_the_new_role_at_once():
+    """It named the first only: a coordinator made a creditor's employee was refused for the
+    missing creditor, and once given one, for the municipality ("Een schuldeiser hoort niet bij
+    een gemeente")."""
+    user = UserFactory(role=Role.COORDINATOR)
+    with pytest.raises(UserError) as refused:
+        change_role(user, Role.SCHULDEISER, by=None)
+    assert str(refused.value) == (
+        "Een medewerker van een schuldeiser hoort bij een schuldeiser: kies de schuldeiser. "
+        "Een medewerker van een schuldeiser hoort niet bij een gemeente: "
+        "maak het veld Gemeente leeg."
+    )
+    user.refresh_from_db()
+    assert (user.role, _events()) == (Role.COORDINATOR, [])

@@ -311,3 +311,33 @@ def test_create_user_without_an_organisation_says_which_option_gives_it():
     assert str(refused.value) == (
         "Een coördinator hoort bij een gemeente. Geef de code met --organisation CODE."
     )
+
+
+@pytest.mark.parametrize(
+    "role, organisation, message",
+    [
+        (
+            "schuldeiser",
+            "0999",
+            "Een medewerker van een schuldeiser hoort bij een schuldeiser. "
+            "'0999' is de code van een gemeente.",
+        ),
+        (
+            "privacy_officer",
+            "WOONBRUG",
+            "Een privacy officer hoort bij een gemeente, of bij geen organisatie (voor het hele "
+            "platform); 'WOONBRUG' is de code van een schuldeiser.",
+        ),
+    ],
+)
+def test_create_user_says_what_the_code_given_is_of(tmp_path, role, organisation, message):
+    """It said "Een medewerker van een schuldeiser hoort bij een schuldeiser." only, and of a
+    privacy officer with a creditor's code "Alleen medewerkers van schuldeisers horen bij een
+    schuldeiser", as if the option named a field to clear."""
+    call_command("load_config", str(write(tmp_path, CONFIG)), stdout=StringIO())
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "create_user", "x-user", role=role, organisation=organisation, stdout=StringIO()
+        )
+    assert str(refused.value) == message
+    assert not User.objects.filter(username="x-user").exists()

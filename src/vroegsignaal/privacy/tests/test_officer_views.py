@@ -512,3 +512,147 @@ def test_a_page_position_that_is_no_number_opens_the_newest_page(
     for key in ("voor", "na"):
         response = client.get("/privacy/auditlog/", {key: hostile})
         assert response.status_code == 200
+
+
+# --- the user review: scope of a verdict, a check waiting, unreadable filters, the export -------
+
+
+def test_a_municipal_verdict_names_its_scope_and_keeps_the_whole_chain_verdict_in_view(
+    towns, officer, client_of, django_capture_on_commit_callbacks
+):
+    """The municipality's check cannot see a deleted event: its verdict must not say "niets
+    verwijderd", and the whole chain's verdict, which can, stays on the page with its date."""
+    audit.record(officer, AuditAction.LOGIN)
+    client = client_of(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "keten"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "gemeente"})
+    whole = AuditVerification.objects.get(scope_kind="keten")
+    own = AuditVerification.objects.get(scope_kind="gemeente")
+    assert whole.ok and own.ok
+
+    page = client.get("/privacy/controle/").content.decode()
+    latest, _sep, rest = page.partition('id="starten"')
+
+    assert "Gemeente A" in latest and "de gebeurtenissen van gemeente" in latest.lower()
+    assert (
+        "geen ervan is gewijzigd en elk sluit aan op de gebeurtenis ervoor. Of er gebeurtenissen "
+        "zijn verwijderd, stelt alleen de controle van het hele auditlog vast." in latest
+    )
+    assert latest.count("niets gewijzigd of verwijderd") == 1  # the whole chain's verdict only
+    assert "Laatste controle van het hele auditlog" in latest
+    when = timezone.localtime(whole.finished_at).strftime("%Y")
+    assert f"{whole.checked} gebeurtenissen gecontroleerd op" in latest and when in latest
+
+
+def test_a_municipal_check_without_a_whole_chain_check_says_what_is_still_unproven(
+    towns, officer, client_of, django_capture_on_commit_callbacks
+):
+    client = client_of(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "gemeente"})
+    page = client.get("/privacy/controle/").content.decode()
+    assert "niets gewijzigd of verwijderd" not in page
+    assert "Het hele auditlog is vanuit dit scherm nog niet gecontroleerd" in page
+
+
+def test_a_check_waiting_for_the_worker_says_so_not_0_of_0_nor_that_another_runs(
+    officer, client_of, django_capture_on_commit_callbacks
+):
+    client = client_of(officer)
+    with django_capture_on_commit_callbacks(execute=False):  # no worker yet
+        client.post("/privacy/controle/starten/", {"omvang": "keten"})
+    page = client.get("/privacy/controle/").content.decode()
+
+    assert "Wacht op de achtergrondverwerking" in page
+    assert "0 van 0" not in page and "Bezig" not in page
+    assert "Er loopt al een controle" not in page
+    assert "starten kan weer zodra de controle hierboven klaar is." in page  # why it is off
+
+
+def test_a_second_start_while_a_check_runs_starts_none_and_says_why(
+    officer, client_of, django_capture_on_commit_callbacks
+):
+    client = client_of(officer)
+    with django_capture_on_commit_callbacks(execute=False):
+        first = client.post("/privacy/controle/starten/", {"omvang": "keten"}, follow=True)
+        second = client.post("/privacy/controle/starten/", {"omvang": "keten"}, follow=True)
+
+    assert AuditVerification.objects.count() == 1
+    assert "Er loopt al een controle" not in first.content.decode()
+    assert "Er loopt al een controle; er is geen nieuwe gestart." in second.content.decode()
+    assert "De controle is gestart" not in second.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "says"),
+    [
+        ("object", "abc", "„Object-id” is geen nummer; dat filter is weggelaten."),
+        ("soort", "xx", "„Soort object” is geen soort die in het auditlog voorkomt; dat filter is weggelaten."),
+        ("handeling", "xx", "„Handeling” is geen handeling die het auditlog kent; dat filter is weggelaten."),
+        ("organisatie", "xx", "„Organisatie” is geen organisatie zoals het auditlog die schrijft; dat filter is weggelaten."),
+    ],
+)  # fmt: skip
+def test_an_unreadable_filter_is_said_and_left_out_not_silently_empty(
+    towns, officer, client_of, name, typed, says
+):
+    audit.record(
+        UserFactory(role=Role.COORDINATOR, municipality=towns[0]), AuditAction.VIEW, towns[0]
+    )
+    client = client_of(officer)
+
+    response = client.get("/privacy/auditlog/", {name: typed})
+    html = response.content.decode()
+
+    assert says in html
+    assert getattr(response.context["query"], name) == ""  # left out, as an unreadable date
+    assert "Geen gebeurtenissen" not in html and "utrecht-table__row" in html
+    assert client.get("/privacy/auditlog/export.csv", {name: typed}).status_code == 302
+
+
+def test_readable_filters_outside_the_lists_stay_and_show_in_their_lists(
+    towns, officer, client_of, tmp_path
+):
+    """A range of sequence numbers is an object id too; the backup's ``database`` is a kind the
+    log holds that is no model; a creditor no longer in a covenant still has its events."""
+    audit.record(
+        None, AuditAction.EXPORT, object_type="database", purpose="reservekopie",
+        municipality=towns[0],
+    )  # fmt: skip
+    client = client_of(officer)
+    response = client.get(
+        "/privacy/auditlog/",
+        {"soort": "database", "object": "3-9", "organisatie": "schuldeiser OUD"},
+    )
+    html = response.content.decode()
+    query = response.context["query"]
+    assert (query.soort, query.object, query.organisatie) == ("database", "3-9", "schuldeiser OUD")
+    assert "utrecht-alert--warning" not in html
+    assert '<option value="database" selected>' in html
+    assert '<option value="schuldeiser OUD" selected>' in html
+
+
+def test_the_export_names_action_and_object_kind_in_dutch_next_to_the_codes(
+    towns, officer, client_of
+):
+    coordinator = UserFactory(username="coord", role=Role.COORDINATOR, municipality=towns[0])
+    team = TeamFactory(municipality=towns[0], code="T-EXP", name="Wijkteam Exp")
+    audit.record(coordinator, AuditAction.UPDATE, team, purpose="wijkteam gewijzigd")
+    client = client_of(officer)
+
+    rows = csv_rows(client.get("/privacy/auditlog/export.csv", {"gebruiker": "coord"}))
+
+    header, row = rows[0], rows[1]
+    assert header[:12] == [
+        "volgnummer", "tijdstip", "gebruiker", "organisatie", "gemeentecode", "handeling",
+        "soort_object", "object_id", "doel", "ip_adres", "details", "hash",
+    ]  # fmt: skip
+    named = dict(zip(header, row, strict=True))
+    assert (named["handeling"], named["handeling_omschrijving"]) == ("update", "Wijzigen")
+    assert (named["soort_object"], named["soort_object_omschrijving"]) == (
+        "organisations.team",
+        "Wijkteam",
+    )
+    page = client.get("/privacy/auditlog/", {"gebruiker": "coord"}).content.decode()
+    assert "oplopend op volgnummer" in page

@@ -21,7 +21,7 @@ from vroegsignaal.privacy.models import AuditAction, AuditVerification
 
 pytestmark = pytest.mark.django_db
 
-RUNNING = "Er loopt al een controle; wacht tot die klaar is."
+RUNNING = "Er loopt één controle tegelijk: starten kan weer zodra de controle hierboven klaar is."
 BROKEN_OFF = "Afgebroken"
 
 
