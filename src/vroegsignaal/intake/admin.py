@@ -7,6 +7,7 @@ the key is shown once, in the message after saving.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -19,6 +20,8 @@ from django.utils.translation import ngettext
 from vroegsignaal.portal.adminbase import TickedRowsAdmin
 
 from . import report, services
+from .apikeys import active_key_named
+from .forms import ApiKeyForm
 from .models import ApiKey, Delivery
 
 
@@ -147,8 +150,29 @@ def revoke_keys(modeladmin, request, queryset):
     return None
 
 
+class ApiKeyAdminForm(forms.ModelForm):
+    """The beheerder's key form: a name another active key of the creditor has is refused, as on
+    the creditor's own page (:class:`.forms.ApiKeyForm`)."""
+
+    class Meta:
+        model = ApiKey
+        fields = ["creditor", "name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        creditor = cleaned.get("creditor") or (
+            self.instance.creditor if self.instance.creditor_id else None
+        )
+        name = cleaned.get("name")
+        taken = active_key_named(creditor, name) if creditor is not None and name else None
+        if taken is not None and taken.pk != self.instance.pk:
+            self.add_error("name", ApiKeyForm.name_taken(taken))
+        return cleaned
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(TickedRowsAdmin):
+    form = ApiKeyAdminForm
     list_display = ["name", "creditor", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["creditor"]
     search_fields = ["name", "=prefix", "creditor__code"]

@@ -35,6 +35,29 @@ def test_a_key_made_in_the_admin_is_shown_once_in_the_message(world, admin_clien
     )
 
 
+def test_a_name_an_active_key_of_the_creditor_has_is_refused_in_the_admin_too(world, admin_client):
+    first, _ = services.create_api_key(world.creditor, "Koppeling")
+    refused = admin_client.post(
+        "/beheer/intake/apikey/add/", {"creditor": world.creditor.pk, "name": " koppeling "}
+    )
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["name"] == [
+        "Er is al een actieve sleutel met de naam ‘Koppeling’. Geef deze sleutel een andere naam, "
+        "zodat u ze in de lijst uit elkaar houdt."
+    ]
+    assert list(ApiKey.objects.values_list("pk", flat=True)) == [first.pk]
+    # Another name, a revoked key's name, and saving a key under its own name go through.
+    other, _ = services.create_api_key(world.creditor, "Oud")
+    services.revoke_api_key(other, None)
+    for name in ("Oud", "Nieuw"):
+        made = admin_client.post(
+            "/beheer/intake/apikey/add/", {"creditor": world.creditor.pk, "name": name}
+        )
+        assert made.status_code == 302, name
+    kept = admin_client.post(f"/beheer/intake/apikey/{first.pk}/change/", {"name": "Koppeling"})
+    assert kept.status_code == 302
+
+
 def test_keys_are_revoked_with_the_admin_action_after_confirmation(world, admin_client):
     key, _ = services.create_api_key(world.creditor, "Oud")
     asked = admin_client.post(
