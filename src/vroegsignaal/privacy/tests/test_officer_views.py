@@ -544,6 +544,15 @@ def test_a_municipal_verdict_names_its_scope_and_keeps_the_whole_chain_verdict_i
     assert "Laatste controle van het hele auditlog" in latest
     when = timezone.localtime(whole.finished_at).strftime("%Y")
     assert f"{whole.checked} gebeurtenissen gecontroleerd op" in latest and when in latest
+    # The table of earlier checks words them alike: "intact" for the whole chain only.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/privacy/controle/starten/", {"omvang": "gemeente"})
+    earlier = client.get("/privacy/controle/").content.decode().partition('id="eerder"')[2]
+    assert f"intact ({whole.checked} gecontroleerd)" in earlier
+    assert (
+        f"niets gewijzigd ({own.checked} gecontroleerd; verwijderingen niet vastgesteld)" in earlier
+    )
+    assert earlier.count("intact (") == 1
 
 
 def test_a_municipal_check_without_a_whole_chain_check_says_what_is_still_unproven(
