@@ -48,8 +48,10 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
     """Write a checked copy of the database to ``path``; nothing is left behind on failure.
 
     Written to a temporary file beside it (:func:`vroegsignaal.paths.atomic_file`: ``.<name>.
-    <random>.tmp``, mode 0600), synced to disk and renamed: ``path`` is the earlier file or the
-    whole new copy, never part of one, also when two backups to it run at once.
+    <random>.tmp``, mode 0600), recorded in the audit log, synced to disk and renamed: ``path``
+    is the earlier file or the whole new copy, never part of one, also when two backups to it run
+    at once. The event is written before the rename: when it cannot be, there is no copy (the
+    log may name a copy whose rename failed after it, never a copy without its event).
 
     Refused: the database itself or one of its files (``-wal``, ``-shm``, ``-journal``), even with
     ``overwrite`` (the copy would take the live database's place), a folder of the system's own,
@@ -72,21 +74,21 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
                 raise BackupError(
                     f"Reservekopieën van {connection.vendor} worden niet ondersteund."
                 )
+            size = partial.stat().st_size
+            # In the audit log before the copy takes its name: no copy of all personal data
+            # without its event. When the event cannot be written the copy is removed.
+            record(
+                None,
+                AuditAction.EXPORT,
+                object_type="database",
+                purpose="reservekopie",
+                details={"database": database, "bytes": size, "tabellen": tables},
+            )
     except OSError as error:  # the folder is not writable, the disk is full, the name too long, …
         raise BackupError(
             f"Kan {shown(target)} niet schrijven: {reason(error)}; er is geen kopie gemaakt."
         ) from None
-    report = BackupReport(
-        target, database, target.stat().st_size, time.perf_counter() - started, tables
-    )
-    record(
-        None,
-        AuditAction.EXPORT,
-        object_type="database",
-        purpose="reservekopie",
-        details={"database": database, "bytes": report.size, "tabellen": tables},
-    )
-    return report
+    return BackupReport(target, database, size, time.perf_counter() - started, tables)
 
 
 def _sqlite_copy(partial: Path) -> int:

@@ -23,7 +23,8 @@ Mapping (see docs/ddas.md):
 
 The period selects signals by their ``signal_date``; their cases come along in
 their current state. Every document is validated against the schema before
-anything is written; a file is written to a temporary name and renamed.
+anything is written; :func:`vroegsignaal.reporting.services.export_ddas` writes a file to a
+temporary name, records the export in the audit log and only then gives it its name.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone, translation
@@ -42,7 +42,6 @@ from jsonschema import Draft202012Validator
 
 from vroegsignaal.cases.models import Case, ContactAttempt, NotPickedUpReason
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import write_atomically
 from vroegsignaal.signals.models import (
     Signal,
     SignalArrear,
@@ -255,12 +254,13 @@ def export(
     municipality: Municipality,
     start: dt.date,
     end: dt.date,
-    output: str | Path | IO[bytes],
     *,
     supplier: str = SUPPLIER_CODE,
-    overwrite: bool = True,
-) -> DdasSummary:
-    """Build, validate (:class:`DdasExportInvalid` before anything is written) and write the document.
+) -> tuple[bytes, DdasSummary]:
+    """Build and validate the document (:class:`DdasExportInvalid` before anything is written):
+    its bytes to write, and what it holds. The caller writes them and records the export
+    (:func:`vroegsignaal.reporting.services.export_ddas`: a file through a temporary one that
+    takes its name after the audit event).
 
     The document is in Dutch whatever the page's language (the exchange model fixes its texts).
     """
@@ -269,13 +269,8 @@ def export(
     errors = validation_errors(document)
     if errors:
         raise DdasExportInvalid(errors)
-    data = encode(document)
-    if isinstance(output, (str, Path)):
-        write_atomically(data, output, overwrite=overwrite)
-    else:
-        output.write(data)
     levering = document["leveringen"][0]
-    return DdasSummary(
+    return encode(document), DdasSummary(
         signals=len(levering["vroegsignalen"]),
         cases=len(levering["vroegsignaalzaken"]),
         document=document,

@@ -278,6 +278,7 @@ def tray_list_rows(signals: QuerySet[Signal]) -> QuerySet[Signal]:
         "household__address__buurt__name", "household__address__buurt__code",
         "household__address__buurt__wijk__name", "household__address__buurt__wijk__code",
         "case__signal_id", "case__status", "case__contact_due", "case__contacted_on", "case__due_on",
+        "case__first_conversation_due", "case__first_conversation_on",
     )  # fmt: skip
 
 
@@ -308,8 +309,10 @@ def _case_of(signal: Signal):
 class DeadlineMark(NamedTuple):
     """What a tray row says of a deadline: ``kind`` is ``contact_due`` (grey, "contact uiterlijk"),
     ``contact_overdue`` or ``overdue`` (bold red, "contacttermijn verstreken" / "termijn
-    verstreken": still to be met, and passed), or ``contact_late`` (red, "contact gelegd op …, te
-    laat": met, after its day; ``on`` is the day the contact was made)."""
+    verstreken": still to be met, and passed), ``contact_late`` (red, "contact gelegd op …, te
+    laat": met, after its day; ``on`` is the day the contact was made) or
+    ``first_conversation_late`` (red, "eerste gesprek gevoerd op …, te laat": the first
+    conversation after an accepted offer held after its day; ``on`` is the day it was held)."""
 
     kind: str
     on: dt.date
@@ -322,7 +325,7 @@ class DeadlineMark(NamedTuple):
     @property
     def late(self) -> bool:
         """A deadline that was met, but after its day (nothing left to do for it)."""
-        return self.kind == "contact_late"
+        return self.kind in ("contact_late", "first_conversation_late")
 
 
 def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
@@ -334,7 +337,10 @@ def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
     as the case list shows only the deadline still to be met. A contact made after its deadline
     (``Case.contacted_late``, as the case page says "contact gelegd op …, te laat") stays marked,
     open or closed, unless another deadline is overdue now: the legal deadline was missed, and
-    the coordinator watching the deadlines sees it in the tray. Not yet picked up, a crisis
+    the coordinator watching the deadlines sees it in the tray. So does a first conversation held
+    after its deadline (``Case.first_conversation_late``, "eerste gesprek gevoerd op …, te laat"),
+    which the tray showed as "termijn verstreken" while it was overdue; a late contact goes
+    first (the row has one mark; the case page shows both). Not yet picked up, a crisis
     signal's own deadline (counted from the receipt). A closed signal without a case, or a
     closed case contacted in time (or never), has no deadline left.
     """
@@ -349,6 +355,8 @@ def deadline_mark(signal: Signal, case, today: dt.date) -> DeadlineMark | None:
             )
         if case.contacted_late:
             return DeadlineMark("contact_late", case.contacted_on)
+        if case.first_conversation_late:
+            return DeadlineMark("first_conversation_late", case.first_conversation_on)
         if case.is_closed or case.contact_due is None or case.contacted_on is not None:
             return None
         return DeadlineMark("contact_due", case.contact_due)

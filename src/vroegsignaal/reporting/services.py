@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vroegsignaal.households.selectors import household_persons
 from vroegsignaal.organisations.models import Role
+from vroegsignaal.paths import atomic_output
 from vroegsignaal.privacy.services import PURPOSE_LABELS, AuditAction, record
 from vroegsignaal.signals.exports import (
     COLUMNS,
@@ -371,19 +373,25 @@ def export_ddas(
 
     Validated against the schema before anything is written
     (:class:`.ddas.DdasExportInvalid`); a path is written through a temporary
-    file and a rename. Audited (as ``user``, or as the system). Returns a
+    file (:func:`vroegsignaal.paths.atomic_output`) that takes its name only after the export
+    is in the audit log: when the event cannot be written there is no file, and an earlier file
+    stays as it was. Audited (as ``user``, or as the system). Returns a
     :class:`.ddas.DdasSummary`.
     """
     from . import ddas
 
-    summary = ddas.export(
-        municipality,
-        start,
-        end,
-        output,
-        supplier=supplier or ddas.SUPPLIER_CODE,
-        overwrite=overwrite,
-    )
+    data, summary = ddas.export(municipality, start, end, supplier=supplier or ddas.SUPPLIER_CODE)
+    if isinstance(output, (str, Path)):
+        with atomic_output(output, overwrite=overwrite) as stream:
+            stream.write(data)
+            _record_ddas_export(user, municipality, start, end, summary, request)
+    else:
+        output.write(data)
+        _record_ddas_export(user, municipality, start, end, summary, request)
+    return summary
+
+
+def _record_ddas_export(user, municipality, start, end, summary, request) -> None:
     record(
         user, AuditAction.EXPORT, municipality, purpose="DDAS-export", request=request,
         details={
@@ -391,7 +399,6 @@ def export_ddas(
             "vroegsignalen": summary.signals, "vroegsignaalzaken": summary.cases,
         },
     )  # fmt: skip
-    return summary
 
 
 class DdasDownloadRefused(Exception):

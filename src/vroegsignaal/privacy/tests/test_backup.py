@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from tests.factories import MunicipalityFactory
 from vroegsignaal.organisations.models import Municipality
@@ -190,3 +190,23 @@ def test_a_backup_over_a_readable_file_is_readable_by_this_user_only_from_its_fi
     finally:
         os.umask(previous)
     assert modes == [0o600] and target.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("earlier", [False, True], ids=["nieuw", "over-een-eerdere"])
+def test_a_backup_whose_audit_event_cannot_be_written_leaves_no_file(
+    tmp_path, monkeypatch, earlier
+):
+    def refused(*args, **kwargs):
+        raise DatabaseError("het auditlog is niet beschikbaar")
+
+    monkeypatch.setattr(backup, "record", refused)
+    target = tmp_path / "kopie"
+    if earlier:
+        target.write_bytes(b"vorige kopie")
+    with pytest.raises(DatabaseError):
+        call_command("backup", str(target), *(["--overschrijven"] if earlier else []))
+    # The event is written before the copy takes its name: no copy without its event.
+    assert [p.name for p in tmp_path.iterdir()] == (["kopie"] if earlier else [])
+    if earlier:
+        assert target.read_bytes() == b"vorige kopie"

@@ -419,4 +419,34 @@ def test_command_stopped_by_sigterm_while_writing_leaves_no_temporary_file_and_t
     assert stopped.value.code == 128 + signal.SIGTERM
     assert (out.read_text(), [p.name for p in tmp_path.iterdir()]) == ("eerder", ["ddas.json"])
     assert signal.getsignal(signal.SIGTERM) == before
-    assert not AuditEvent.objects.filter(purpose="DDAS-export").exists()
+    # Stopped at the rename, after the event: the log may name an export that never took its
+    # name, never the other way round (see the test below).
+    assert AuditEvent.objects.filter(purpose="DDAS-export").count() == 1
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["nieuw", "over-een-eerdere"])
+def test_command_export_whose_audit_event_cannot_be_written_leaves_no_file(
+    town, two_creditor_signal, tmp_path, monkeypatch, earlier
+):
+    import io
+
+    from django.db import DatabaseError
+
+    from vroegsignaal.reporting import services
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("het auditlog is niet beschikbaar")
+
+    monkeypatch.setattr(services, "record", refused)
+    out = tmp_path / "ddas.json"
+    if earlier:
+        out.write_text("eerder")
+    with pytest.raises(DatabaseError):
+        call_command(
+            "export_ddas", municipality=town.municipality.code, start="2026-03-01",
+            end="2026-03-31", output=str(out), overschrijven=earlier, stdout=io.StringIO(),
+        )  # fmt: skip
+    # The event is written before the file takes its name: no export without its event.
+    assert [p.name for p in tmp_path.iterdir()] == (["ddas.json"] if earlier else [])
+    if earlier:
+        assert out.read_text() == "eerder"

@@ -580,6 +580,23 @@ def test_household_page_says_a_contact_made_after_the_deadline_was_late(
     assert "<strong>contact uiterlijk" not in body
 
 
+def test_household_page_says_a_first_conversation_held_after_its_deadline_was_late(
+    town, client, verified_client
+):
+    """The signal's line shares the tray's mark: a late first conversation is no late contact."""
+    from .test_trays import _first_conversation_held_late
+
+    household = town.household()
+    _case, held = _first_conversation_held_late(town, household)
+    verified_client(town.coordinator)
+    body = client.get(_opened(household)).content.decode()
+    assert (
+        f'<strong class="deadline--late">eerste gesprek gevoerd op {date(held, "j F Y")}, te laat'
+        "</strong>" in body
+    )
+    assert "contact gelegd op" not in body
+
+
 def test_household_page_marks_a_missed_contact_deadline_red_as_the_case_list_does(
     town, client, verified_client
 ):

@@ -48,6 +48,21 @@ def test_tray_page_queries_do_not_grow_with_its_rows(town, client, verified_clie
     )
 
 
+def test_tray_page_queries_do_not_grow_with_rows_whose_first_conversation_was_late(
+    town, client, verified_client
+):
+    """The row's deadline mark reads the case's first-conversation dates from the row's query."""
+    from .test_trays import _first_conversation_held_late
+
+    _first_conversation_held_late(town)
+    verified_client(town.coordinator)
+    url = reverse("reporting:tray", args=[town.tray.pk])
+    few = _queries(client, url)
+    for _ in range(8):
+        _first_conversation_held_late(town)
+    assert _queries(client, url) == few
+
+
 def test_tray_index_queries_do_not_grow_with_trays_and_signals(town, client, verified_client):
     from vroegsignaal.signals.models import Tray
 

@@ -586,6 +586,79 @@ def test_a_late_contact_stays_marked_open_or_closed_unless_a_deadline_is_overdue
     assert [bool(m and m.overdue) for m in marks] == [urgency(c, today) == "overdue" for c in cases]
 
 
+def _first_conversation_held_late(town, household=None):
+    """A case whose first conversation after the accepted offer (Wgs art. 4(1)(b)) was held
+    after its four weeks, its contact (no crisis) in time: the case and the day it was held."""
+    from vroegsignaal.cases.models import OfferAnswer
+    from vroegsignaal.cases.services import log_contact_attempt, pick_up_signal, record_offer
+
+    today = timezone.localdate()
+    case = pick_up_signal(
+        town.signal(household), town.coordinator, on=today - dt.timedelta(days=60)
+    )
+    accepted, held = today - dt.timedelta(days=50), today - dt.timedelta(days=5)
+    record_offer(
+        case, town.coordinator, made_on=accepted, answer=OfferAnswer.AANVAARD, answered_on=accepted
+    )
+    log_contact_attempt(case, town.coordinator, kind="Telefoon", reached=True, on=held)
+    case.refresh_from_db()
+    assert case.first_conversation_late and not case.contacted_late and case.due_on is None
+    return case, held
+
+
+def test_a_first_conversation_held_after_its_deadline_says_te_laat_in_the_tray(
+    town, client, verified_client
+):
+    """The tray said "termijn verstreken" while the first conversation was overdue, and nothing
+    once it was held, also when that was after the four weeks (the case page says "te laat")."""
+    _case, held = _first_conversation_held_late(town)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:tray", args=[town.tray.pk])).content.decode()
+    assert (
+        f'<span class="deadline--late">eerste gesprek gevoerd op {_day(held)}, te laat</span>'
+        in body
+    )
+    assert "contact gelegd op" not in body and "verstreken" not in body
+
+
+def test_a_late_first_conversation_stays_marked_open_or_closed_never_overdue():
+    """Pure: as a late contact, history and not a deadline to act on; a late contact (the crisis
+    deadline) goes first, and a deadline overdue now before either."""
+    from vroegsignaal.cases.models import Case, CaseStatus
+    from vroegsignaal.cases.selectors import urgency
+    from vroegsignaal.reporting.selectors import deadline_mark
+
+    today = dt.date(2026, 11, 30)
+    due, late, later = (
+        today - dt.timedelta(days=10),
+        today - dt.timedelta(days=8),
+        today + dt.timedelta(days=9),
+    )
+    signal = Signal(status="opgepakt", crisis=False)
+    cases = [
+        Case(status=CaseStatus.IN_CONTACT, first_conversation_due=due, first_conversation_on=late,
+             due_on=None),
+        Case(status=CaseStatus.AFGESLOTEN, first_conversation_due=due, first_conversation_on=late,
+             due_on=None),  # closed
+        Case(status=CaseStatus.IN_CONTACT, contact_due=due - dt.timedelta(days=5), contacted_on=due,
+             first_conversation_due=due, first_conversation_on=late, due_on=None),  # both late
+        Case(status=CaseStatus.IN_CONTACT, contact_due=due, first_conversation_due=later,
+             first_conversation_on=late, due_on=due),  # held in time, contact overdue now
+        Case(status=CaseStatus.IN_CONTACT, first_conversation_due=due, first_conversation_on=due,
+             due_on=None),  # on its last day
+    ]  # fmt: skip
+    marks = [deadline_mark(signal, case, today) for case in cases]
+    assert [(m.kind, m.on) if m else None for m in marks] == [
+        ("first_conversation_late", late),
+        ("first_conversation_late", late),
+        ("contact_late", due),
+        ("contact_overdue", due),
+        None,
+    ]
+    assert [bool(m and m.overdue) for m in marks] == [urgency(c, today) == "overdue" for c in cases]
+    assert marks[0].late and not marks[0].overdue
+
+
 # --- tables a keyboard can scroll ------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """``vroegsignaal backup BESTAND [--overschrijven]``: a checked copy of the running database.
 
-Written to a temporary file beside ``BESTAND`` that takes the name when it is whole and synced
-(:func:`vroegsignaal.privacy.backup.make_backup`). A failure leaves nothing, and so does a
+Written to a temporary file beside ``BESTAND`` that takes the name when it is whole, synced and
+in the audit log (:func:`vroegsignaal.privacy.backup.make_backup`; an event that cannot be written
+leaves no copy). A failure leaves nothing, and so does a
 ``SIGTERM`` (``kill``, ``systemctl stop``) or Ctrl-C while it copies: the backup stops as an
 interrupted one (exit status 143 or 130), the temporary file is removed and an earlier copy under
 that name stays as it was.

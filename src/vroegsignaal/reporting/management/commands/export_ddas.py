@@ -1,10 +1,11 @@
 """``vroegsignaal export_ddas --municipality CODE --from DATUM --to DATUM --output BESTAND.json``.
 
 Validated against the schema before anything is written; the file is written to a temporary file
-beside ``--output`` (mode 0600) that takes the name when it is whole and synced to disk
-(``paths.atomic_output``). A failure leaves nothing, and so does a ``SIGTERM`` (``kill``,
-``systemctl stop``; ``paths.sigterm_unwinds``) or Ctrl-C: the export stops as an interrupted one,
-the temporary file is removed and an earlier file under that name stays as it was.
+beside ``--output`` (mode 0600) that takes the name when it is whole, synced to disk and in the
+audit log (``paths.atomic_output``; an event that cannot be written leaves no file). A failure
+leaves nothing, and so does a ``SIGTERM`` (``kill``, ``systemctl stop``;
+``paths.sigterm_unwinds``) or Ctrl-C: the export stops as an interrupted one, the temporary file
+is removed and an earlier file under that name stays as it was.
 """
 
 import datetime as dt
