@@ -28,6 +28,7 @@ from . import routing
 from .evaluation import Evaluation, set_progress
 from .fields import Soort
 from .models import Delivery, DeliveryRowIssue
+from .report import UNCHANGED_KEY
 from .shared import S, _parse_reference_date, _Stopwatch
 from .staging import _remove_staged, incoming_dir
 
@@ -381,6 +382,9 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
             current.arrears_new = counts.new
             current.arrears_changed = counts.changed
             current.arrears_cleared = counts.cleared
+            # Accepted rows that confirmed an open arrear as it was (most of a stand): not a
+            # field of spec 1.7, so kept in the stored report for the page and the command.
+            current.report = {**current.report, UNCHANGED_KEY: counts.unchanged}
             _note_outdated(current, getattr(counts, "outdated", 0))
             _note_ignored(current, getattr(counts, "ignored", 0))
             current.move_to(S.VERWERKT)

@@ -18,6 +18,21 @@ from .codes import Code
 from .fields import FIELD_NAMES
 from .models import Delivery, DeliveryStatus
 
+# In the stored report: the accepted rows that confirmed an open arrear as it was
+# (``households.ApplyCounts.unchanged``). Spec 1.7 has no field for it, so the API's report
+# leaves it out; the page and the command show it. Reports stored before it existed lack it.
+UNCHANGED_KEY = "achterstanden_ongewijzigd"
+
+
+def unchanged_arrears(delivery: Delivery) -> int | None:
+    """How many accepted rows confirmed an open arrear unchanged ("ongewijzigd (al bekend)"):
+    with nieuw, gewijzigd and (of a mutatie) afgemeld they add up to the applied rows.
+    ``None`` when the delivery was not applied, or was before the figure was stored."""
+    if delivery.status != DeliveryStatus.VERWERKT:
+        return None
+    value = (delivery.report or {}).get(UNCHANGED_KEY)
+    return None if value is None else int(value)
+
 
 def _code_rows(per_code: dict[str, int]) -> list[dict]:
     rows = []
@@ -94,6 +109,7 @@ def report_context(delivery: Delivery) -> dict:
             for row in _code_rows(dict.fromkeys((report["weigering"] or {}).get("codes", []), 0))
         ],
         "dubbel_van": _duplicate_of(delivery, report["weigering"]),
+        "achterstanden_ongewijzigd": unchanged_arrears(delivery),
         "zelf_niet_bevestigd": delivery.declined_by_creditor,
         # How the file's columns were read (field of the spec → the file's header), in the spec's order.
         "kolommen": sorted(
@@ -193,8 +209,10 @@ def _report_lines(delivery: Delivery) -> list[str]:
         lines.append(f"  waarvan alleen op postcode: {r['gerouteerd_alleen_op_postcode']}")
     lines.append(f"Buiten convenant:        {r['buiten_convenant']}")
     a = r["achterstanden"]
+    unchanged = unchanged_arrears(delivery)
     lines.append(
         f"Achterstanden:           nieuw {a['nieuw']}, gewijzigd {a['gewijzigd']}, afgemeld {a['afgemeld']}"
+        + ("" if unchanged is None else f", ongewijzigd (al bekend) {unchanged}")
     )
     if r["veiligheidscontrole"]:
         v = r["veiligheidscontrole"]

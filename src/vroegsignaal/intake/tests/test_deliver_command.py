@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from vroegsignaal.intake.models import Delivery, DeliveryStatus
+from vroegsignaal.intake.report import report_lines
 
 from .support import csv_bytes, row, stand
 from .support import run_deliver as run
@@ -31,6 +32,33 @@ def test_applied_delivery_exits_0_and_prints_the_report(world, households, csv_f
     assert "0999 Voorbeeldstad: 5" in out
     assert "nieuw 5, gewijzigd 0, afgemeld 0" in out
     assert err == ""
+
+
+def test_the_report_counts_the_rows_that_confirmed_an_open_arrear_unchanged(
+    world, households, csv_file
+):
+    """Accepted rows that only confirmed an open arrear are in a figure of their own, so the
+    arrears figures add up to the accepted rows (here: a stand delivered again)."""
+    run(
+        csv_file(stand(range(1, 6)), "a.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01"
+    )
+    code, out, err = run(
+        csv_file(stand(range(1, 7)), "b.csv"), "--creditor", "WOONBRUG", "--peildatum", "2026-11-08"
+    )
+    assert code == 0, err
+    assert "Regels geaccepteerd:     6" in out
+    assert (
+        "Achterstanden:           nieuw 1, gewijzigd 0, afgemeld 0, ongewijzigd (al bekend) 5\n"
+        in out
+    )
+
+
+def test_a_report_stored_without_the_unchanged_figure_prints_none(world, households, csv_file):
+    run(csv_file(stand(range(1, 6))), "--creditor", "WOONBRUG", "--peildatum", "2026-11-01")
+    delivery = Delivery.objects.get()
+    delivery.report.pop("achterstanden_ongewijzigd", None)  # stored before the figure existed
+    delivery.save(update_fields=["report"])
+    assert "Achterstanden:           nieuw 5, gewijzigd 0, afgemeld 0" in report_lines(delivery)
 
 
 def test_held_delivery_exits_0(world, households, csv_file):

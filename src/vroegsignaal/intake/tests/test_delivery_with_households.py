@@ -7,7 +7,7 @@ import datetime as dt
 from vroegsignaal.households.models import Arrear, ArrearStatus, Household
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import DeliveryStatus, Via
-from vroegsignaal.intake.report import delivery_report
+from vroegsignaal.intake.report import delivery_report, report_context
 
 from .support import HEADER, PEILDATUM, csv_bytes, row, stand
 
@@ -103,6 +103,40 @@ def test_a_held_stand_confirmed_after_a_later_mutatie_keeps_what_the_mutatie_sai
             "blijft staan.",
         }
     ]
+
+
+def test_the_unchanged_arrears_make_every_accepted_row_count_once(world):
+    """A mutatie: accepted = nieuw + gewijzigd + ongewijzigd + afgemeld + ignored + not applied;
+    a stand: accepted = nieuw + gewijzigd + ongewijzigd + not applied (afgemeld: arrears absent)."""
+
+    def figures(delivery):
+        report = report_context(delivery)
+        arrears = report["achterstanden"]
+        return (
+            report["regels_geaccepteerd"],
+            arrears["nieuw"],
+            arrears["gewijzigd"],
+            report["achterstanden_ongewijzigd"],
+            arrears["afgemeld"],
+            [note["melding"].split(" ", 1)[0] for note in report["opmerkingen"]],
+        )
+
+    assert figures(deliver(world, stand(range(1, 11)))) == (10, 10, 0, 0, 0, [])
+    mutatie = csv_bytes(
+        [
+            row(2, status="gewijzigd", bedrag_achterstand="300,00"),
+            row(3, status="gewijzigd"),  # as it was
+            row(4, status="afgemeld"),
+            row(20, status="afgemeld"),  # no open arrear: ignored
+            row(11, status="nieuw"),
+        ],
+        [*HEADER, "status"],
+    )
+    later = deliver(world, mutatie, dt.date(2026, 11, 15), kind="mutatie")
+    assert figures(later) == (5, 1, 1, 1, 1, ["1"])  # the note: 1 row ignored
+    # A late stand: the mutatie settled K2, K3 and K4 (not applied); seven rows repeat.
+    late = deliver(world, stand(range(1, 11)), dt.date(2026, 11, 8))
+    assert figures(late) == (10, 0, 0, 7, 0, ["3"])  # the note: 3 rows not applied
 
 
 def test_signals_after_a_late_delivery_are_evaluated_on_the_latest_peildatum(world):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from django.core.management import call_command
 from vroegsignaal.demo.services import generate_world
 from vroegsignaal.intake import services
 from vroegsignaal.intake.models import DeliveryRowIssue, DeliveryStatus, Via
+from vroegsignaal.intake.report import report_context
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.organisations.services import load_config, read_config
 
@@ -135,3 +137,45 @@ def test_every_delivery_of_a_hostile_world_gives_the_report_of_its_ground_truth(
         ]
     assert not problems, "\n".join(problems)
     assert list(services.incoming_dir().iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_the_accepted_rows_of_every_world_delivery_add_up_with_the_unchanged_arrears(
+    world_dir, settings, tmp_path, monkeypatch
+):
+    """Every accepted row is counted once: for a stand, accepted = nieuw + gewijzigd +
+    ongewijzigd + not applied (its afgemeld are arrears it lacks, no rows); for a mutatie,
+    accepted = nieuw + gewijzigd + ongewijzigd + afgemeld + ignored + not applied."""
+    from vroegsignaal.households import services as households
+
+    settings.DATA_DIR = tmp_path / "data"
+    applied = {}
+    real_apply = households.apply_rows
+
+    def spy(delivery, *args, **kwargs):
+        applied[delivery.pk] = counts = real_apply(delivery, *args, **kwargs)
+        return counts
+
+    monkeypatch.setattr(households, "apply_rows", spy)
+    checked, problems = Counter(), []
+    for expected in load_world(world_dir):
+        delivery, _ = deliver(world_dir, expected)
+        if delivery.status != DeliveryStatus.VERWERKT:
+            continue
+        report = report_context(delivery)
+        arrears, counts = report["achterstanden"], applied[delivery.pk]
+        unchanged = report["achterstanden_ongewijzigd"]
+        rows = arrears["nieuw"] + arrears["gewijzigd"] + unchanged + counts.outdated
+        if delivery.kind == "mutatie":
+            rows += arrears["afgemeld"] + counts.ignored
+        checked[delivery.kind] += 1
+        checked[f"{delivery.kind} ongewijzigd"] += unchanged
+        checked[f"{delivery.kind} afgemeld"] += arrears["afgemeld"]
+        checked[f"{delivery.kind} genegeerd of niet verwerkt"] += counts.ignored + counts.outdated
+        if rows != delivery.rows_accepted:
+            problems.append(f"{expected['bestand']}: {rows} ≠ {delivery.rows_accepted} accepted")
+    assert not problems, "\n".join(problems)
+    # Both kinds were applied; a stand's repeated rows and a mutatie's afgemeld rows were there.
+    assert all(checked[k] for k in ("stand", "mutatie", "stand ongewijzigd", "mutatie afgemeld")), (
+        checked
+    )

@@ -360,6 +360,27 @@ def test_a_held_stand_shows_no_arrear_counts_yet_and_a_declined_one_says_it_was_
     assert "Lever het bestand opnieuw aan" not in text
 
 
+def test_the_report_shows_the_arrears_confirmed_unchanged_next_to_new_changed_and_cleared(
+    world, households, browser
+):
+    services.receive_delivery(
+        world.creditor, stand(range(1, 6)), filename="a.csv", reference_date="2026-11-01"
+    )
+    again = services.receive_delivery(
+        world.creditor, stand(range(1, 7)), filename="a.csv", reference_date="2026-11-08"
+    )
+    text = _report_text(browser, again)
+    assert (
+        "Achterstanden nieuw 1 Achterstanden gewijzigd 0 Achterstanden afgemeld 0 "
+        "Achterstanden ongewijzigd (al bekend) 5"
+    ) in text
+    assert "ongewijzigd" not in " ".join(n["melding"] for n in again.report["opmerkingen"])
+    # A report stored before the figure existed shows none.
+    again.report.pop("achterstanden_ongewijzigd")
+    again.save(update_fields=["report"])
+    assert "Achterstanden ongewijzigd (al bekend) —" in _report_text(browser, again)
+
+
 def test_a_duplicate_links_the_delivery_that_had_the_content_and_asks_nothing_more(
     world, households, browser
 ):
