@@ -22,7 +22,7 @@ from vroegsignaal.households.selectors import household_persons, open_arrears
 from vroegsignaal.organisations.models import Role, Team
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.portal import filters
-from vroegsignaal.portal.forms import parse_id
+from vroegsignaal.portal.forms import parse_id, refusal_text
 from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.signals.explanations_english import shown_euros
 from vroegsignaal.signals.models import Signal
@@ -201,11 +201,7 @@ def _case_page(request, case: Case, *, refused=None):
         else None,
     }
     if refused is not None:
-        name = {
-            ContactAttemptForm: "attempt_form", OfferForm: "offer_form", CloseForm: "close_form",
-            NoteForm: "note_form", AssignForm: "assign_form",
-        }[type(refused)]  # fmt: skip
-        context[name] = refused
+        context[PAGE_FORMS[refused.prefix].context_name] = refused
     return render(request, "cases/detail.html", context)
 
 
@@ -258,7 +254,7 @@ def _post_action(request, case_id: int, form_class, action, success: str, **form
         try:
             action(case, form.cleaned_data)
         except (ValidationError, workflow.InvalidTransition, PermissionDenied) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            messages.error(request, refusal_text(error))
         else:
             messages.success(request, success)
     return redirect("cases:detail", case_id=case.pk)
@@ -291,6 +287,7 @@ class _PageForm:
     """A form of the case page: what it is, what it does, what the page says when it is done."""
 
     form_class: type[forms.Form]
+    context_name: str  # the page's template knows it by this name
     act: Callable[[HttpRequest, Case, dict], object]
     success: str
     coordinator_only: bool = False
@@ -300,23 +297,29 @@ class _PageForm:
 # The case page's forms by their prefix, which they send in the hidden field FORM_FIELD.
 PAGE_FORMS: dict[str, _PageForm] = {
     ContactAttemptForm.prefix: _PageForm(
-        ContactAttemptForm, _log_contact_attempt, gettext_lazy("De contactpoging is vastgelegd.")
+        ContactAttemptForm,
+        "attempt_form",
+        _log_contact_attempt,
+        gettext_lazy("De contactpoging is vastgelegd."),
     ),
     OfferForm.prefix: _PageForm(
-        OfferForm, _record_offer, gettext_lazy("Het hulpaanbod is vastgelegd.")
+        OfferForm, "offer_form", _record_offer, gettext_lazy("Het hulpaanbod is vastgelegd.")
     ),
     CloseForm.prefix: _PageForm(
         CloseForm,
+        "close_form",
         lambda request, case, d: services.close_case(case, request.user, d["outcome"], on=d["on"]),
         gettext_lazy("De zaak is afgesloten."),
     ),
     NoteForm.prefix: _PageForm(
         NoteForm,
+        "note_form",
         lambda request, case, d: services.add_note(case, request.user, d["text"]),
         gettext_lazy("De notitie is opgeslagen."),
     ),
     AssignForm.prefix: _PageForm(
         AssignForm,
+        "assign_form",
         lambda request, case, d: services.assign(
             case, request.user, team=d["team"], worker=d["worker"]
         ),
@@ -410,7 +413,7 @@ def pick_up(request):
     try:
         case = services.pick_up_signal(signal, request.user, team=form.cleaned_data["team"])
     except (ValidationError, PermissionDenied, SignalTransitionError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, refusal_text(error))
         return redirect(_household_for_signal_handling(signal))
     messages.success(request, _("Het signaal is opgepakt."))
     return redirect("cases:detail", case_id=case.pk)
@@ -434,7 +437,7 @@ def not_picked_up(request):
     try:
         services.mark_not_picked_up(signal, request.user, form.cleaned_data["reason"])
     except (SignalTransitionError, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, refusal_text(error))
         return redirect(household)
     messages.success(request, _("Het signaal is als niet opgepakt gemarkeerd."))
     return redirect(reverse("reporting:tray", args=[tray_id]) if tray_id else household)
@@ -456,7 +459,7 @@ def letter(request, case_id: int):
         except ContactAttempt.DoesNotExist:
             raise Http404 from None
         except (workflow.InvalidTransition, ValidationError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            messages.error(request, refusal_text(error))
             return redirect("cases:detail", case_id=case.pk)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="brief-zaak-{case.pk}.pdf"'
@@ -465,7 +468,7 @@ def letter(request, case_id: int):
     try:
         attempt, new = services.make_letter(case, request.user)
     except (workflow.InvalidTransition, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, refusal_text(error))
         return redirect("cases:detail", case_id=case.pk)
     if new:
         messages.success(request, _("Brief gemaakt en als contactpoging vastgelegd."))

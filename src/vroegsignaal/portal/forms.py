@@ -27,6 +27,12 @@ def parse_id(value: str | None) -> int | None:
     return number if number <= MAX_ID else None
 
 
+def refusal_text(error: Exception) -> str:
+    """A service's refusal as a message says it: a ValidationError's messages (its ``str()``
+    is a repr, ``{'on': ['De datum …']}``), any other error's text."""
+    return " ".join(getattr(error, "messages", None) or [str(error)])
+
+
 def parse_ids(values: Iterable[str]) -> list[int]:
     """The ids among ``values`` (a list of ticked check boxes), in order; what is no id is left out."""
     return [number for number in map(parse_id, values) if number is not None]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from vroegsignaal.households.selectors import household_persons
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.paths import atomic_output
+from vroegsignaal.portal.forms import refusal_text
 from vroegsignaal.privacy.services import PURPOSE_LABELS, AuditAction, record
 from vroegsignaal.signals.exports import (
     COLUMNS,
@@ -273,7 +274,7 @@ def bulk_action(user, signals, action: str, *, team=None, reason: str = "") -> B
             else:
                 case_services.mark_not_picked_up(signal, user, reason)
         except (CaseTransition, SignalTransition, ValidationError, PermissionDenied) as error:
-            result.skipped.append((signal.pk, _reason_refused(error)))
+            result.skipped.append((signal.pk, refusal_text(error)))
         else:
             result.done.append(signal.pk)
             if case is not None:
@@ -432,11 +433,3 @@ def download_ddas(municipality, start: dt.date, end: dt.date, output, *, user, r
         return export_ddas(municipality, start, end, output, user=user, request=request)
     except DdasExportInvalid as error:  # in the page's language
         raise DdasDownloadRefused(error.describe()[:500]) from error
-
-
-def _reason_refused(error: Exception) -> str:
-    """A refusal as the coordinator reads it: a ValidationError's messages, not its repr
-    ("{'on': ['De datum ligt …']}")."""
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
