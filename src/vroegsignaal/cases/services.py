@@ -174,7 +174,6 @@ def pick_up_signal(
     case at once.
     """
     picked_up_on = _today(on)
-    _refuse_future(picked_up_on)  # a backdated pick-up: a day that has been, as other work
     try:
         return _pick_up(signal, user, team, worker, picked_up_on)
     except SignalTransition as refused:
@@ -248,7 +247,6 @@ def mark_not_picked_up(
     if reason not in NotPickedUpReason.values:
         raise ValidationError(_("Kies een reden waarom het signaal niet wordt opgepakt."))
     reason = NotPickedUpReason(reason)
-    _refuse_future(on)
     try:
         with transaction.atomic():
             declined = signal_services.decline_signal(signal, actor=user, note=reason.value, on=on)
