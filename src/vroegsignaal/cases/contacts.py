@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -89,6 +90,27 @@ def history_note(note: str) -> str:
             return _offer_date_changed_note(field, note[len(prefix) :]) or note
     known = note in OFFER_NOTES or note in ContactKind.values or note in Outcome.values
     return _(note) if known else note
+
+
+def service_note(note: str) -> str | None:
+    """A note of the case's history that the services wrote (a contact kind, an outcome, an
+    offer's step or its changed day), in the language active when it is shown (lazy: the
+    inzageverzoek's file is Dutch whatever the officer reads); ``None`` for anything else.
+
+    What the inzageverzoek shows of a step that leaves the status as it is: a worker's own words
+    and an assignment (names of staff) stay with the coordinator, as the case's notes do.
+    """
+    if not note or note.startswith(ASSIGNED_PREFIX):
+        return None
+    if any(note.startswith(prefix) for prefix in OFFER_DATE_CHANGED.values()):
+        with translation.override("nl"):
+            readable = history_note(note) != note
+        return _lazy_history_note(note) if readable else None
+    known = note in OFFER_NOTES or note in ContactKind.values or note in Outcome.values
+    return _lazy_history_note(note) if known else None
+
+
+_lazy_history_note = lazy(history_note, str)
 
 
 def _offer_date_changed_note(field: str, days: str) -> str | None:

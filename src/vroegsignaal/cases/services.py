@@ -42,6 +42,7 @@ from .contacts import (
     history_note,
     log_contact_attempt,
     record_offer,
+    service_note,
 )
 from .models import (
     CASE_OUTCOMES,
@@ -77,6 +78,7 @@ __all__ = [
     "letter_pdf",
     "make_letter",
     "history_note",
+    "service_note",
     "letter_refusal",
     "letter_text_errors",
     "save_letter_template",

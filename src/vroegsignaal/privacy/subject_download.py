@@ -131,6 +131,9 @@ def _status_history(history: list[dict]) -> list[dict]:
             # The step on the day it took effect (``tijdstip`` is when it was recorded): a
             # case's ``occurred_on``; a signal's from its peildatum or its case's history.
             **({"datum": _day(h["occurred_on"])} if h.get("occurred_on") else {}),
+            # A case's step that leaves the status as it is (an offer made or refused) is
+            # named here; "van" and "naar" are then the same.
+            **({"stap": str(h["step"])} if h.get("step") else {}),
         }
         for h in history
     ]

@@ -179,6 +179,8 @@ def _date_signal_steps(signals: list[SignalReport], cases: list[CaseReport]) -> 
 
 
 def _cases(signal_ids: list[int], municipalities) -> list[CaseReport]:
+    from vroegsignaal.cases.services import service_note  # imports this app's services
+
     if not signal_ids:
         return []
     cases = list(
@@ -191,8 +193,12 @@ def _cases(signal_ids: list[int], municipalities) -> list[CaseReport]:
     for change in (
         CaseStatusChange.objects.filter(case_id__in=ids)
         .order_by("case_id", "occurred_on", "changed_at", "id")
-        .values("case_id", "from_status", "to_status", "changed_at", "occurred_on")
+        .values("case_id", "from_status", "to_status", "changed_at", "occurred_on", "note")
     ):
+        # A step the services named (an offer made or refused, a contact's kind, an outcome);
+        # a worker's own words and an assignment's names of staff are left out.
+        change["step"] = service_note(change.pop("note"))
+        change["recorded_later"] = timezone.localdate(change["changed_at"]) != change["occurred_on"]
         history.setdefault(change.pop("case_id"), []).append(_labelled(change, CaseStatus))
     attempts: dict[int, list[ContactAttempt]] = {}
     for attempt in (

@@ -97,7 +97,9 @@ class SignalReport:
 @dataclass
 class CaseReport:
     case: Case
-    history: list[dict]  # from_status, to_status, changed_at, occurred_on (no note)
+    # from_status, to_status, changed_at, occurred_on, recorded_later and step: the note only
+    # when the services wrote it (``cases.services.service_note``), never a worker's words
+    history: list[dict]
     attempts: list[ContactAttempt]  # the note deferred: never decrypted here
     note_dates: list[dt.datetime]
 

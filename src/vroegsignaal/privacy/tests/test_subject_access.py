@@ -715,3 +715,43 @@ def test_a_person_id_that_is_no_id_downloads_the_persons_found_not_a_crash(
     assert [entry["persoon"]["bsn"] for entry in json.loads(response.content)["personen"]] == [
         BSN_A
     ]
+
+
+def test_a_cases_steps_without_a_status_change_are_named_not_shown_as_an_arrow(
+    sar, verified_client
+):
+    """Making an offer and its refusal leave the case's status as it is: the answer showed such a
+    step as "Opgepakt → Opgepakt" in the download and the case had no history on the page. Each
+    step is now named by what the services wrote ("Hulpaanbod gedaan"); a worker's own words
+    and the names of staff stay out."""
+    today = timezone.localdate()
+    cases.record_offer(
+        sar.case, sar.coordinator, made_on=today, answer="geweigerd", answered_on=today
+    )
+    client = verified_client(sar.officer)
+    html = _search(client, bsn=BSN_A).content.decode()
+    day = _day_text(today)
+    for line in ("Opgepakt", "In contact (telefoon)", "Hulpaanbod gedaan", "Hulpaanbod geweigerd"):
+        assert f"<li>{day}: {line}</li>" in html, line
+
+    data = json.loads(client.post(DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk}).content)
+    [case] = data["personen"][0]["vroegsignaalzaken"]
+    steps = [(h["van"], h["naar"], h.get("stap")) for h in case["statusgeschiedenis"]]
+    assert steps[-2:] == [
+        ("In contact", "In contact", "Hulpaanbod gedaan"),
+        ("In contact", "In contact", "Hulpaanbod geweigerd"),
+    ], steps
+    assert ("Opgepakt", "In contact", "Telefoon") in steps
+    for hidden in ("coord-a", NOTE, ATTEMPT_NOTE, "Toegewezen"):
+        assert hidden not in json.dumps(data, ensure_ascii=False), hidden
+
+    text = client.post(
+        DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk, "vorm": "document"}
+    ).content.decode()
+    assert f"<li>{day}: Hulpaanbod geweigerd</li>" in text
+    assert f"<li>{day}: In contact (telefoon)</li>" in text
+
+    client.post("/i18n/taal/", {"language": "en"})  # the officer reads English; the file is Dutch
+    data = json.loads(client.post(DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk}).content)
+    [case] = data["personen"][0]["vroegsignaalzaken"]
+    assert [h.get("stap") for h in case["statusgeschiedenis"]][-1] == "Hulpaanbod geweigerd"
