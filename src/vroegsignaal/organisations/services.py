@@ -553,7 +553,11 @@ def change_user(user: User, *, by: User | None, request=None) -> list[str]:
       see. The privacy officers of the municipality left and of the one joined each get an event;
     * "gebruiker gedeactiveerd" or "gebruiker geactiveerd": ``actief``;
     * "supergebruiker gewijzigd": the old and new flag, and ``beheer`` (a superuser keeps the
-      admin it had; without the flag only a beheerder enters it).
+      admin it had; without the flag only a beheerder enters it);
+    * "gebruikersnaam gewijzigd": the old and the new user name (``gebruikersnaam_was``,
+      ``gebruikersnaam``). The audit log names each actor by the user name of the moment, so
+      this event links a user's events before the change to those after it. A user name is an
+      account's, checked by Django's validator (letters, digits and ``@.+-_``).
 
     The other events are for the privacy officer of the user's municipality, or of the one they
     leave when they have none now. ``by`` is who changes it: the beheerder in the admin (with
@@ -571,6 +575,7 @@ def change_user(user: User, *, by: User | None, request=None) -> list[str]:
         User.objects.select_for_update()
         .filter(pk=user.pk)
         .values(
+            "username",
             "role",
             "is_staff",
             "is_superuser",
@@ -650,6 +655,12 @@ def change_user(user: User, *, by: User | None, request=None) -> list[str]:
                 "supergebruiker": user.is_superuser,
                 "beheer": user.is_staff,
             },
+            concerned,
+        )
+    if stored["username"] != user.username:
+        event(
+            "gebruikersnaam gewijzigd",
+            {"gebruikersnaam_was": stored["username"], "gebruikersnaam": user.username},
             concerned,
         )
     return recorded

@@ -30,6 +30,7 @@ LABELS = {
     "gebruiker gedeactiveerd": _("Gebruiker gedeactiveerd"),
     "gebruiker geactiveerd": _("Gebruiker weer actief gemaakt"),
     "supergebruiker gewijzigd": _("Supergebruikerstatus gewijzigd"),
+    "gebruikersnaam gewijzigd": _("Gebruikersnaam gewijzigd"),
     "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
     "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
     "API-sleutel geweigerd": _("API-sleutel geweigerd"),

@@ -25,6 +25,7 @@ USER_PURPOSES = (
     "gebruiker gedeactiveerd",
     "gebruiker geactiveerd",
     "supergebruiker gewijzigd",
+    "gebruikersnaam gewijzigd",
 )
 
 
@@ -262,3 +263,16 @@ def test_change_user_without_a_change_of_rights_saves_and_records_nothing():
     user.refresh_from_db()
     assert (user.email, user.first_name) == ("nieuw@example.org", "Kees")
     assert _events() == []
+
+
+def test_a_new_user_name_given_in_the_admin_links_the_old_name_to_the_new(beheerder_client):
+    """The audit log names each actor by the user name of the moment: a renamed user's events
+    before and after the change are linked by this one event."""
+    municipality = MunicipalityFactory(code="0363")
+    user = UserFactory(username="j.jansen", role=Role.COORDINATOR, municipality=municipality)
+    _admin_change(beheerder_client, user, username="j.jansen-devries")
+    [event] = _events("gebruikersnaam gewijzigd")
+    assert (event.purpose, event.action) == ("gebruikersnaam gewijzigd", AuditAction.UPDATE)
+    assert (event.object_type, event.object_id) == ("organisations.user", str(user.pk))
+    assert event.details == {"gebruikersnaam_was": "j.jansen", "gebruikersnaam": "j.jansen-devries"}
+    assert event.municipality_id == municipality.pk
