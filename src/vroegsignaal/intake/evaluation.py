@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import routing
 from .codes import Code, message
-from .fields import Soort, header_key, shown_header
+from .fields import Soort, field_for_header, header_key, shown_header
 from .models import Delivery
 from .previews import column_mapping_for
 from .shared import (
@@ -252,6 +252,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         "opmerkingen": [
             dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes
         ]
+        + _duplicate_column_notes(parsed.duplicate_columns, parsed.columns)
         + _encoding_notes(parsed.mixed_encoding_row)
         + _json_row_notes(parsed.format, issues.height),
     }
@@ -296,6 +297,32 @@ def _encoding_notes(row: int | None) -> list[dict]:
             ),
         }
     ]
+
+
+def _duplicate_column_notes(duplicates: list[str], columns: dict[str, str]) -> list[dict]:
+    """A note for each second column of a field (``Saldo`` and ``Bedrag`` both
+    ``bedrag_achterstand``): which one was read. ``onbekende_kolommen`` lists the second one too,
+    but a creditor reading it there takes it for a column we do not know. Only headers that name
+    a field by its name or an alias (spec 1.3) are named; they are column names, not values."""
+    notes = []
+    for header in duplicates:
+        target = field_for_header(header)
+        used = columns.get(target) if target else None
+        if used is None:
+            continue
+        notes.append(
+            {
+                "veld": target,
+                "code": "",
+                "melding": (
+                    f"De kolommen '{shown_header(used)}' en '{shown_header(header)}' zijn allebei "
+                    f"het veld {target}; alleen '{shown_header(used)}' is gelezen. Verwijder de "
+                    "andere kolom uit de export, of leg in het portaal onder Kolomindeling vast "
+                    "welke kolom het veld is."
+                ),
+            }
+        )
+    return notes
 
 
 def _kept_issues(issues: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:

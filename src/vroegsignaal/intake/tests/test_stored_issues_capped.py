@@ -65,3 +65,24 @@ def test_a_delivery_with_few_findings_has_no_such_note(world, households):
     report = delivery_report(delivery)
     assert not [n for n in report["opmerkingen"] if "bewaard" in n["melding"]]
     assert DeliveryRowIssue.objects.filter(delivery=delivery).count() >= 1
+
+
+def test_a_second_column_for_a_field_is_named_with_the_one_that_was_read(world, households):
+    """``Saldo`` and ``Bedrag`` are both bedrag_achterstand: the first is read, and the report
+    says so instead of only listing ``Bedrag`` among the columns it does not know."""
+    header = HEADER.replace("bedrag_achterstand", "Saldo;Bedrag")
+    delivery = services.receive_delivery(
+        world.creditor,
+        (header + "K-1;J.;Jansen;17-05-1980;1234AB;1;150,00;999,99;01-09-2026;\n").encode(),
+        filename="export.csv",
+        reference_date=PEILDATUM,
+        via=Via.CLI,
+    )
+    delivery.refresh_from_db()
+    report = delivery_report(delivery)
+    [note] = [n for n in report["opmerkingen"] if n["veld"] == "bedrag_achterstand"]
+    assert note["melding"].startswith(
+        "De kolommen 'Saldo' en 'Bedrag' zijn allebei het veld bedrag_achterstand; alleen 'Saldo' "
+        "is gelezen."
+    )
+    assert delivery.rows_accepted == 1
