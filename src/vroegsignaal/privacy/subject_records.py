@@ -227,14 +227,24 @@ def _about_customers(model, customers: set[tuple[int, str]], key_field: str, ord
     """``model``'s rows of these customers (creditor id, ``key_field`` value) in ``within``."""
     if not customers:
         return []
-    about = Q()
-    for creditor_id, key in sorted(customers):
-        about |= Q(creditor_id=creditor_id, **{key_field: key})
-    return list(
-        model.objects.filter(about, municipality__in=within)
-        .select_related("creditor")
-        .order_by(order, "id")
-    )
+    # By the keys in chunks (``IN`` lists, not one ``OR`` clause a customer: SQLite refuses an
+    # expression tree deeper than 1,000, and a person with a few hundred arrears reached it),
+    # then the pairs of creditor and key in Python: a key of another creditor is not theirs.
+    keys = sorted({key for _creditor, key in customers})
+    creditors = {creditor_id for creditor_id, _key in customers}
+    found = {}
+    for start in range(0, len(keys), CUSTOMER_CHUNK):
+        for row in model.objects.filter(
+            creditor_id__in=creditors,
+            municipality__in=within,
+            **{f"{key_field}__in": keys[start : start + CUSTOMER_CHUNK]},
+        ).select_related("creditor"):
+            if (row.creditor_id, getattr(row, key_field)) in customers:
+                found[row.pk] = row
+    return sorted(found.values(), key=lambda row: (getattr(row, order), row.pk))
+
+
+CUSTOMER_CHUNK = 500
 
 
 def _feedback(arrears: list[Arrear], municipalities) -> list[FeedbackEvent]:

@@ -755,3 +755,27 @@ def test_a_cases_steps_without_a_status_change_are_named_not_shown_as_an_arrow(
     data = json.loads(client.post(DOWNLOAD, {"bsn": BSN_A, "persoon": sar.person_a.pk}).content)
     [case] = data["personen"][0]["vroegsignaalzaken"]
     assert [h.get("stap") for h in case["statusgeschiedenis"]][-1] == "Hulpaanbod geweigerd"
+
+
+def test_a_person_with_many_customer_numbers_is_found_not_an_error(sar):
+    """The afmeldingen and feedback of a person's customer numbers were asked with one OR clause
+    a number: SQLite refused a person with a few hundred ("Expression tree is too large") and the
+    page answered 500. They are asked by IN lists now, and still only the creditor's own."""
+    from vroegsignaal.privacy.subject_records import _about_customers
+
+    rent = sar.person_a.arrears.get(klantnummer="HUUR-A-1")
+    other_creditor = sar.person_a.arrears.get(klantnummer="ENERGIE-A-1").creditor
+    for creditor, municipality in (
+        (rent.creditor, sar.a),
+        (other_creditor, sar.a),
+        (rent.creditor, sar.b),
+    ):
+        ClosedKey.objects.create(
+            creditor=creditor, municipality=municipality, klantnummer="K-7", contractnummer="",
+            delivery=rent.opened_by_delivery, reference_date=dt.date(2026, 11, 20),
+        )  # fmt: skip
+    customers = {(rent.creditor_id, f"K-{n}") for n in range(1, 1501)}
+    [found] = _about_customers(ClosedKey, customers, "klantnummer", "reference_date", [sar.a])
+    assert (found.creditor_id, found.klantnummer, found.municipality_id) == (
+        rent.creditor_id, "K-7", sar.a.pk,
+    )  # fmt: skip
