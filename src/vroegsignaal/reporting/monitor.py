@@ -23,7 +23,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -77,10 +78,42 @@ def _signals(municipality: Municipality, through: dt.date):
     return Signal.objects.filter(municipality=municipality, signal_date__lte=through)
 
 
+def became_repeat_on():
+    """The day a signal became herhaald (an expression over ``Signal``; ``None`` when it is not).
+
+    ``repeat`` is decided when a signal is raised or wakes up (docs/signals.md, "Life of a
+    signal"), and the signal keeps no date of that decision. Raised as the repeat of an earlier
+    signal (``repeat_of`` set) it was herhaald from its signal date. A signal that repeats its own
+    earlier run (``repeat_of`` empty) woke up after ``repeat_until``, the last day of that run:
+    the peildatum on which arrears counted for it again, the first on which one of its arrears
+    joined it after that day (a signal continuing one that lapsed on its own signal date: its
+    signal date). Without such an arrear (a rule change made an old one count again) the signal
+    date, as before.
+    """
+    woke_on = (
+        SignalArrear.objects.filter(
+            signal=OuterRef("pk"),
+            role=SignalArrearRole.MEMBER,
+            joined_on__gt=OuterRef("repeat_until"),
+        )
+        .order_by("joined_on")
+        .values("joined_on")[:1]
+    )
+    return CaseWhen(
+        When(repeat=False, then=Value(None, output_field=DateField())),
+        When(repeat_of__isnull=False, then=F("signal_date")),
+        default=Coalesce(Subquery(woke_on, output_field=DateField()), F("signal_date")),
+        output_field=DateField(),
+    )
+
+
 def compute(municipality: Municipality, *, through: dt.date) -> dict[Key, int]:
     """Every figure of every month up to ``through`` with data, per wijk and for the total.
 
-    Four aggregate queries; the Python below only adds up their (few) grouped rows.
+    Four aggregate queries; the Python below only adds up their (few) grouped rows. Each figure
+    is counted in the month of the signal's signal date (the month's cohort), except herhaald:
+    in the month the signal became herhaald (:func:`became_repeat_on`), which for a signal that
+    woke up is a later month than its signal date's.
     """
     counts: dict[Key, int] = defaultdict(int)
 
@@ -89,11 +122,16 @@ def compute(municipality: Municipality, *, through: dt.date) -> dict[Key, int]:
             counts[(month, wijk, figure, category)] += n
             counts[(month, TOTAL, figure, category)] += n
 
+    last_month = _month(through)
     reached = ContactAttempt.objects.filter(case__signal=OuterRef("pk"), reached=True)
     rows = (
         _signals(municipality, through)
-        .annotate(m=TruncMonth("signal_date"), wijk=Coalesce(F(WIJK_PATH), Value("")))
-        .values("m", "wijk", "kind", "status")
+        .annotate(
+            m=TruncMonth("signal_date"),
+            wijk=Coalesce(F(WIJK_PATH), Value("")),
+            repeat_m=TruncMonth(became_repeat_on(), output_field=DateField()),
+        )
+        .values("m", "wijk", "kind", "status", "repeat_m")
         .annotate(
             n=Count("id"),
             crisis_n=Count("id", filter=Q(crisis=True)),
@@ -107,6 +145,7 @@ def compute(municipality: Municipality, *, through: dt.date) -> dict[Key, int]:
             "wijk",
             "kind",
             "status",
+            "repeat_m",
             "n",
             "crisis_n",
             "repeat_n",
@@ -115,13 +154,14 @@ def compute(municipality: Municipality, *, through: dt.date) -> dict[Key, int]:
             "accepted",
         )
     )
-    for m, wijk, kind, status, n, crisis, repeat, picked, reached_n, accepted in rows:
+    for m, wijk, kind, status, repeat_m, n, crisis, repeat, picked, reached_n, accepted in rows:
         month, wijk = _month(m), _wijk(wijk)
         add(month, wijk, K.SIGNALEN, "", n)
         add(month, wijk, K.SOORT_SIGNAAL, kind, n)
         add(month, wijk, K.STATUS, status, n)
         add(month, wijk, K.CRISIS, "", crisis)
-        add(month, wijk, K.HERHAALD, "", repeat)
+        if repeat_m is not None and _month(repeat_m) <= last_month:
+            add(_month(repeat_m), wijk, K.HERHAALD, "", repeat)
         add(month, wijk, K.OPGEPAKT, "", picked)
         add(month, wijk, K.BEREIKT, "", reached_n)
         add(month, wijk, K.HULP_AANVAARD, "", accepted)

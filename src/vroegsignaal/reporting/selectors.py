@@ -7,6 +7,7 @@ decides who may see what.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import OrderedDict
@@ -32,6 +33,7 @@ from vroegsignaal.signals.models import (
     OPEN_STATUSES,
     Signal,
     SignalArrear,
+    SignalArrearRole,
     SignalKind,
     SignalStatus,
 )
@@ -49,6 +51,11 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_SORT = "prioriteit"
 FLAGS = {"crisis": "crisis", "herhaald": "repeat", "schuldverschuiving": "debt_swap"}
+# Sleeping signals (open, ``dormant_since`` set: no arrear of theirs counts under the rules now).
+# docs/signals.md: screens that want "signalled now" take the open signals that are awake, so the
+# tray hides them unless asked (``?slapend=tonen`` shows them marked, ``alleen`` only them).
+DORMANT_HIDE, DORMANT_SHOW, DORMANT_ONLY = "verbergen", "tonen", "alleen"
+DORMANT_CHOICES = (DORMANT_HIDE, DORMANT_SHOW, DORMANT_ONLY)
 # The GET parameters of the tray filter (and nothing else is remembered).
 FILTER_KEYS = (
     "buurt",
@@ -59,6 +66,7 @@ FILTER_KEYS = (
     *FLAGS,
     "status",
     "team",
+    "slapend",
     "sorteer",
 )
 
@@ -108,22 +116,29 @@ class TrayFilter:
     flags: tuple[str, ...] = ()  # keys of FLAGS
     status: str = OPEN
     team_id: int | None = None
+    dormant: str = DORMANT_HIDE  # DORMANT_CHOICES
     sort: str = DEFAULT_SORT
     descending_flip: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def from_query(cls, query: QueryDict) -> TrayFilter:
+    def from_query(cls, query: QueryDict, *, team_ids=None) -> TrayFilter:
+        """``team_ids``: the teams the user may filter on (a team id outside them is not read);
+        ``None`` takes any id (the caller scopes the signals anyway)."""
         status = query.get("status", OPEN)
         if status not in (OPEN, "alle", *SignalStatus.values):
             status = OPEN
         sort = query.get("sorteer", DEFAULT_SORT)
         flip = sort.startswith("-")
-        sort = sort.lstrip("-")
+        sort = sort[1:] if flip else sort
         if sort not in SORTS:
             sort, flip = DEFAULT_SORT, False
         creditor_type = query.get("soort", "")
         min_age_days = _int(query.get("ouderdom_van"))
+        team_id = _int(query.get("team"))
+        if team_id is not None and team_ids is not None and team_id not in team_ids:
+            team_id = None
+        dormant = query.get("slapend", DORMANT_HIDE)
         return cls(
             neighbourhood=neighbourhood_code(query.get("buurt")),
             creditor_type=creditor_type if creditor_type in CreditorType.values else "",
@@ -132,7 +147,8 @@ class TrayFilter:
             min_age_days=None if min_age_days is None else min(min_age_days, MAX_AGE_DAYS),
             flags=tuple(k for k in FLAGS if query.get(k)),
             status=status,
-            team_id=_int(query.get("team")),
+            team_id=team_id,
+            dormant=dormant if dormant in DORMANT_CHOICES else DORMANT_HIDE,
             sort=sort,
             descending_flip=flip,
         )
@@ -142,7 +158,7 @@ class TrayFilter:
         numbers = {"bedrag_van": self.amount_min_eur, "bedrag_tot": self.amount_max_eur, "ouderdom_van": self.min_age_days,
                    "team": self.team_id}  # fmt: skip
         params = {"buurt": self.neighbourhood, "soort": self.creditor_type, "status": self.status,
-                  "sorteer": f"{'-' if self.descending_flip else ''}{self.sort}"}  # fmt: skip
+                  "slapend": self.dormant, "sorteer": f"{'-' if self.descending_flip else ''}{self.sort}"}  # fmt: skip
         params.update({key: str(number) for key, number in numbers.items() if number is not None})
         params.update(dict.fromkeys(self.flags, "1"))
         return {key: value for key, value in params.items() if value}
@@ -189,10 +205,26 @@ class TrayFilter:
             qs = qs.filter(**{FLAGS[flag]: True})
         if self.team_id is not None:
             qs = qs.filter(team_id=self.team_id)
+        qs = only_dormant(qs) if self.dormant == DORMANT_ONLY else qs
+        qs = without_dormant(qs) if self.dormant == DORMANT_HIDE else qs
         order = SORTS[self.sort]
         if self.descending_flip:
             order = tuple(o[1:] if o.startswith("-") else f"-{o}" for o in order[:1]) + order[1:]
         return qs.order_by(*order)
+
+
+# A sleeping signal is an open one with ``dormant_since``: a closed signal keeps the day it fell
+# asleep (a lapsed one mostly did), but no longer sleeps, and the filter leaves it alone.
+DORMANT = Q(status__in=OPEN_STATUSES, dormant_since__isnull=False)
+
+
+def without_dormant(signals: QuerySet[Signal]) -> QuerySet[Signal]:
+    """``signals`` without the sleeping ones ("signalled now", docs/signals.md)."""
+    return signals.exclude(DORMANT)
+
+
+def only_dormant(signals: QuerySet[Signal]) -> QuerySet[Signal]:
+    return signals.filter(DORMANT)
 
 
 # The filter's boxes a user types in: GET parameter → its label on the page.
@@ -203,10 +235,68 @@ TYPED_FILTERS = {
 }
 
 
-def tray_filter_problems(raw: QueryDict, tray_filter: TrayFilter) -> list[str]:
-    """Why the tray may show fewer or other signals than asked: a typed filter that could not be
-    read (left out) or an amount range the wrong way round. Said, not silently dropped or empty."""
+# The filter's choices (select boxes, links from the map and older bookmarks): GET parameter → its
+# label on the page, and what the tray shows when the value is not one it knows.
+CHOSEN_FILTERS = {
+    "buurt": (gettext_lazy("Wijk of buurt"),
+              gettext_lazy("de signalen van alle wijken en buurten worden getoond")),
+    "soort": (gettext_lazy("Soort schuldeiser"),
+              gettext_lazy("de signalen van alle soorten schuldeisers worden getoond")),
+    "status": (gettext_lazy("Status"), gettext_lazy("de open signalen (nieuw en opgepakt) worden getoond")),
+    "team": (gettext_lazy("Wijkteam"), gettext_lazy("de signalen van alle wijkteams worden getoond")),
+    "slapend": (gettext_lazy("Slapende signalen"), gettext_lazy("slapende signalen worden niet getoond")),
+    "sorteer": (gettext_lazy("Sorteren op"), gettext_lazy("de signalen staan in volgorde van prioriteit")),
+}  # fmt: skip
+# A value the page names back when it is not understood, only in the shape of the code the filter
+# takes: a name or a BSN typed into a link never comes back on the page. A creditor type
+# ("Energie") has the shape of a surname, and is never named back.
+SHOWN_SHAPES = {
+    "buurt": re.compile(r"[A-Z]{1,4}[0-9]{0,12}"),  # WK…, BU…
+    "team": re.compile(r"[0-9]{1,8}"),  # an id; nine digits may be a BSN
+    "status": re.compile(r"[a-z_]{1,20}"),
+    "slapend": re.compile(r"[a-z_]{1,20}"),
+    "sorteer": re.compile(r"-?[a-z_0-9]{1,20}"),
+    "maand": re.compile(r"[0-9]{4}-[0-9]{2}"),
+}
+
+
+def shown_code(key: str, value: str) -> str | None:
+    """``value`` when the page may name it back (it has the shape of the code ``key`` takes), else ``None``."""
+    shape = SHOWN_SHAPES.get(key)
+    return value if shape is not None and shape.fullmatch(value) else None
+
+
+def unknown_choice(key: str, value: str, *, label=None, instead=None) -> str:
+    """ "Wijkteam: „99999” is niet bekend; de signalen van alle wijkteams worden getoond.": the
+    value that was not understood (when it is a code: :func:`shown_code`) and what is shown instead."""
+    default_label, default_instead = CHOSEN_FILTERS[key]
+    names = {"label": label or default_label, "instead": instead or default_instead}
+    shown = shown_code(key, value)
+    if shown is None:
+        return gettext("%(label)s: de waarde in de link is niet bekend; %(instead)s.") % names
+    return gettext("%(label)s: „%(value)s” is niet bekend; %(instead)s.") % {
+        **names,
+        "value": shown,
+    }
+
+
+def _chosen_but_not_read(raw: QueryDict, tray_filter: TrayFilter) -> list[str]:
+    """The filter's choices given with a value it does not know (and so left out or set to its default)."""
+    params = tray_filter.as_params()
     problems = []
+    for key in CHOSEN_FILTERS:
+        value = (raw.get(key) or "").strip()
+        read = tray_filter.team_id is not None if key == "team" else params.get(key) == value
+        if value and not read:
+            problems.append(unknown_choice(key, value))
+    return problems
+
+
+def tray_filter_problems(raw: QueryDict, tray_filter: TrayFilter) -> list[str]:
+    """Why the tray may show fewer or other signals than asked: a choice it does not know (an unknown
+    wijkteam, status, wijk or buurt, creditor type, sort), a typed filter that could not be read
+    (left out) or an amount range the wrong way round. Said, not silently dropped or empty."""
+    problems = _chosen_but_not_read(raw, tray_filter)
     read = {"bedrag_van": tray_filter.amount_min_eur, "bedrag_tot": tray_filter.amount_max_eur,
             "ouderdom_van": tray_filter.min_age_days}  # fmt: skip
     for key, label in TYPED_FILTERS.items():
@@ -233,6 +323,54 @@ def tray_filter_problems(raw: QueryDict, tray_filter: TrayFilter) -> list[str]:
     return problems
 
 
+def tray_index_problems(raw: str | None, neighbourhood) -> list[str]:
+    """The trays page's ``?buurt=`` (from the map) that names no wijk or buurt of the municipality:
+    said, and the counts are of every area."""
+    value = (raw or "").strip()
+    if not value or neighbourhood is not None:
+        return []
+    return [
+        unknown_choice("buurt", value, instead=gettext_lazy("de werkbakjes tellen alle gebieden"))
+    ]
+
+
+def dormant_choices() -> list[tuple[str, str]]:
+    """The tray filter's choices for sleeping signals, the default first."""
+    return [
+        (DORMANT_HIDE, gettext("Niet tonen")),
+        (DORMANT_SHOW, gettext("Tonen, gemarkeerd")),
+        (DORMANT_ONLY, gettext("Alleen slapende")),
+    ]
+
+
+class TrayCounts(NamedTuple):
+    shown: int  # the signals the filter lists
+    hidden_dormant: int  # the sleeping ones it leaves out only because they sleep (the default)
+
+
+def tray_counts(
+    tray_filter: TrayFilter, signals: QuerySet[Signal], *, today: dt.date
+) -> TrayCounts:
+    """How many of ``signals`` (the tray's) the filter lists, and how many sleeping ones it hides,
+    in one query: the page's count (:func:`tray_page`) and its offer to show the sleeping ones."""
+    every = dataclasses.replace(tray_filter, dormant=DORMANT_SHOW).apply(signals, today=today)
+    counts = every.order_by().aggregate(
+        awake=Count("id", filter=~DORMANT), dormant=Count("id", filter=DORMANT)
+    )
+    awake, dormant = counts["awake"], counts["dormant"]
+    if tray_filter.dormant == DORMANT_HIDE:
+        return TrayCounts(awake, dormant)
+    return TrayCounts(dormant if tray_filter.dormant == DORMANT_ONLY else awake + dormant, 0)
+
+
+def with_dormant(query: str, choice: str) -> str:
+    """``query`` (the tray's filter) with ``slapend=choice``, back on page 1."""
+    params = QueryDict(query, mutable=True)
+    params["slapend"] = choice
+    params.pop("pagina", None)
+    return params.urlencode()
+
+
 def sort_headers(tray_filter: TrayFilter) -> dict[str, dict]:
     """Per sort key, what its column header shows and links to (see :func:`header_links`)."""
     order = SORTS[tray_filter.sort]
@@ -256,11 +394,12 @@ def header_links(keys, current: str, flipped: bool, descending: bool) -> dict[st
     return headers
 
 
-def remembered_query(query: QueryDict) -> str:
+def remembered_query(query: QueryDict, *, team_ids=None) -> str:
     """The filter part of a query string (no page number), for links, the session and the audit log:
     the parameters given, as the filter read them. What it ignored (text where a number belongs, an
-    unknown code) is left out, so only codes and numbers are kept, never what else was typed."""
-    params = TrayFilter.from_query(query).as_params()
+    unknown code, a team not among ``team_ids``) is left out, so only codes and numbers are kept,
+    never what else was typed."""
+    params = TrayFilter.from_query(query, team_ids=team_ids).as_params()
     kept = QueryDict(mutable=True)
     for key in FILTER_KEYS:
         if query.get(key, "") != "" and key in params:
@@ -272,7 +411,8 @@ def tray_list_rows(signals: QuerySet[Signal]) -> QuerySet[Signal]:
     """What one row of the tray list shows, in one query (with the case's deadlines, see :func:`deadline_mark`)."""
     return signals.select_related("household__address__buurt__wijk", "team", "tray", "case").only(
         "id", "status", "kind", "crisis", "repeat", "debt_swap", "creditor_count", "total_amount_cents",
-        "oldest_start_date", "signal_date", "priority", "deadline", "household_id", "team__name", "tray__name",
+        "oldest_start_date", "signal_date", "priority", "deadline", "dormant_since", "household_id", "team__name",
+        "tray__name",
         "household__unregistered_address", "household__address__postcode", "household__address__huisnummer",
         "household__address__huisletter", "household__address__toevoeging", "household__address__straatnaam",
         "household__address__buurt__name", "household__address__buurt__code",
@@ -282,15 +422,21 @@ def tray_list_rows(signals: QuerySet[Signal]) -> QuerySet[Signal]:
     )  # fmt: skip
 
 
-def tray_page(signals: QuerySet[Signal], number, *, today: dt.date | None = None) -> Page:
+def tray_page(
+    signals: QuerySet[Signal], number, *, today: dt.date | None = None, count: int | None = None
+) -> Page:
     """One page of the tray list: ids sorted on the signal table alone, then the rows joined for those ids.
 
     Sorting tens of thousands of signals with their addresses and neighbourhoods
     joined costs far more than sorting the signal rows and joining 50 of them.
     Each row gets ``deadline_mark`` (:func:`deadline_mark` on ``today``, default today).
+    ``count``: the number of ``signals`` when the caller counted them already (:func:`tray_counts`).
     """
     today = today or timezone.localdate()
-    page = Paginator(signals.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+    paginator = Paginator(signals.values_list("pk", flat=True), PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached property: no second count
+    page = paginator.get_page(number)
     ids = list(page.object_list)
     rows = {s.pk: s for s in tray_list_rows(Signal.objects.filter(pk__in=ids))}
     page.object_list = [rows[i] for i in ids if i in rows]
@@ -409,19 +555,27 @@ def priority_points() -> dict:
 
 
 def trays_with_counts(trays, signals: QuerySet[Signal]) -> list[dict]:
-    """Each tray with its number of open signals (one query for all counts).
+    """Each tray with its number of open signals that are awake (``open``: signalled now, as the
+    tray lists them by default) and of those sleeping (``dormant``), in one query for all counts.
 
     The ordering is cleared first: Django groups by the ordering's columns too, so a
     filtered (sorted) queryset would count each signal as a group of its own.
     """
-    counts = dict(
-        signals.filter(status__in=OPEN_STATUSES, tray__isnull=False)
+    counts = {
+        tray_id: (awake, dormant)
+        for tray_id, awake, dormant in signals.filter(status__in=OPEN_STATUSES, tray__isnull=False)
         .order_by()
         .values("tray_id")
-        .annotate(n=Count("id"))
-        .values_list("tray_id", "n")
-    )
-    return [{"tray": t, "open": counts.get(t.pk, 0)} for t in trays]
+        .annotate(
+            awake=Count("id", filter=Q(dormant_since__isnull=True)),
+            dormant=Count("id", filter=Q(dormant_since__isnull=False)),
+        )
+        .values_list("tray_id", "awake", "dormant")
+    }
+    return [
+        {"tray": t, "open": counts.get(t.pk, (0, 0))[0], "dormant": counts.get(t.pk, (0, 0))[1]}
+        for t in trays
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -516,7 +670,8 @@ def per_thousand(signals: int, households: int | None) -> float | None:
 
 
 def neighbourhood_rates(neighbourhoods, signals: QuerySet[Signal], kind: str) -> list[dict]:
-    """Open signals per wijk or buurt, and per 1,000 households (CBS counts), in code order.
+    """Open signals per wijk or buurt (awake: sleeping ones count no arrear now), and per 1,000
+    households (CBS counts), in code order.
 
     ``neighbourhoods`` are the municipality's wijken or buurten (``kind``), scoped by the caller.
     """
@@ -526,7 +681,8 @@ def neighbourhood_rates(neighbourhoods, signals: QuerySet[Signal], kind: str) ->
         else "household__address__buurt__wijk__code"
     )
     counts = dict(
-        signals.filter(status__in=OPEN_STATUSES)
+        # Signalled now: the open signals that are awake (a sleeping one counts no arrear).
+        signals.filter(status__in=OPEN_STATUSES, dormant_since__isnull=True)
         .order_by()  # an ordering would join the GROUP BY (see trays_with_counts)
         .values(path)
         .annotate(n=Count("id"))
@@ -575,8 +731,51 @@ def sorted_rates(rates: list[dict], sort: str | None) -> tuple[list[dict], str, 
     return rows, f"-{key}" if flipped else key, header_links(RATE_SORTS, key, flipped, descending)
 
 
+# The map's colour classes (map.js has as many colours).
+MAP_CLASSES = 5
+
+
+def rate_classes(values) -> list[dict]:
+    """The map's quantile classes of ``values`` (per 1,000 households; ``None`` unknown), lowest
+    first: each ``{"upper": highest value in it (None for the last), "label": legend text}``.
+
+    A value is in the first class whose ``upper`` it does not exceed, so the legend says "tot en
+    met" the upper bound and "meer dan" the one below: no bound is in two classes (the legend said
+    "0 – 10,9" and "10,9 – 13"). No values, no classes.
+    """
+    from django.utils.formats import number_format
+
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return []
+    limits: list[float] = []
+    for i in range(1, MAP_CLASSES):
+        value = known[(len(known) - 1) * i // MAP_CLASSES]
+        if value not in limits:
+            limits.append(value)
+    classes = []
+    for i, upper in enumerate(limits):
+        if i == 0:
+            label = gettext("tot en met %(upper)s") % {"upper": number_format(upper)}
+        else:
+            label = gettext("meer dan %(lower)s, tot en met %(upper)s") % {
+                "lower": number_format(limits[i - 1]),
+                "upper": number_format(upper),
+            }
+        classes.append({"upper": upper, "label": label})
+    classes.append(
+        {
+            "upper": None,
+            "label": gettext("meer dan %(lower)s") % {"lower": number_format(limits[-1])},
+        }
+    )
+    return classes
+
+
 def rates_feature_collection(neighbourhoods, rates: list[dict], *, url_for) -> dict:
-    """GeoJSON of the neighbourhoods (geometry as imported) with their figures and a click-through URL."""
+    """GeoJSON of the neighbourhoods (geometry as imported) with their figures and a click-through URL,
+    and the colour classes of the map and its legend (``klassen``, :func:`rate_classes`: a foreign
+    member of the collection, RFC 7946 section 6.1)."""
     by_code = {r["code"]: r for r in rates}
     features = []
     for n in neighbourhoods:
@@ -596,7 +795,11 @@ def rates_feature_collection(neighbourhoods, rates: list[dict], *, url_for) -> d
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "klassen": rate_classes(f["properties"]["per_1000"] for f in features),
+    }
 
 
 def _month_labels(months) -> list[str]:
@@ -628,6 +831,13 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
     """Signals per month (signal date) by creditor type and by kind, and the shares picked up (of
     the month's signals), reached (of those picked up) and helped (of those reached): :data:`SHARES`.
 
+    By creditor type as the monitor counts it (``monitor.compute``, and the DDAS export its
+    signaalpartners): a signal is under every type of which an arrear counted for it at any
+    evaluation (a member), not only of those counting at the last one. A signal of December whose
+    December arrears aged out and whose July arrear counts now is December's signal of the
+    December creditors too; counting the current ones only gave the dashboard other numbers than
+    the monitor under the same words, and a month's figures that shrink as its arrears age.
+
     Three queries, whatever the number of signals or months. Labels and month names are in the
     active language: cache the result per language.
     """
@@ -635,7 +845,7 @@ def monthly_trends(signals: QuerySet[Signal]) -> dict:
 
     signals = signals.order_by()  # an ordering would join the GROUP BY (see trays_with_counts)
     by_type = list(
-        SignalArrear.objects.filter(signal__in=signals, counts=True)
+        SignalArrear.objects.filter(signal__in=signals, role=SignalArrearRole.MEMBER)
         .annotate(month=TruncMonth("signal__signal_date"))
         .values("month", "arrear__creditor__type")
         .annotate(n=Count("signal_id", distinct=True))
@@ -706,6 +916,31 @@ def monitor_months(municipality) -> list:
     from .models import MonitorMonth
 
     return list(MonitorMonth.objects.filter(municipality=municipality).order_by("month"))
+
+
+def chosen_month(months: list, wanted: str | None) -> tuple:
+    """The month the monitor shows for ``?maand=JJJJ-MM`` among ``months`` (the latest when none is
+    asked), and what the page says when the month asked for has no figures: which month was
+    asked (when it has the shape of one: :func:`shown_code`) and which is shown instead."""
+    from django.utils.formats import date_format
+
+    latest = months[-1] if months else None
+    wanted = (wanted or "").strip()
+    if not wanted:
+        return latest, ""
+    chosen = next((m for m in months if m.month.strftime("%Y-%m") == wanted), None)
+    if chosen is not None or latest is None:
+        return chosen or latest, ""
+    names = {"shown": date_format(latest.month, "F Y")}
+    if shown_code("maand", wanted) is None:
+        return latest, gettext(
+            "De maand in de link is niet bekend (zoals 2026-03); de laatste maand met cijfers, "
+            "%(shown)s, wordt getoond."
+        ) % names
+    return latest, gettext(
+        "Voor %(month)s zijn er geen monitorcijfers; de laatste maand met cijfers, %(shown)s, "
+        "wordt getoond."
+    ) % {**names, "month": wanted}
 
 
 def _figures_by_month(months) -> dict:
@@ -925,4 +1160,6 @@ def active_filter_count(tray_filter: TrayFilter) -> int:
     params.pop("sorteer", None)
     if params.get("status") == OPEN:
         del params["status"]
+    if params.get("slapend") == DORMANT_HIDE:
+        del params["slapend"]
     return len(params)

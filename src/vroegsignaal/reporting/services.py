@@ -118,6 +118,14 @@ def may_export_personal_data(user) -> bool:
     return user.has_perm(PERSONAL_DATA_PERMISSION)
 
 
+def tray_export_name(tray, on: dt.date) -> str:
+    """The download's file name without extension: ``werkbakje-<the tray's name as an ASCII slug>-<date>``
+    (``werkbakje-jongeren-27-2026-03-01``); a name without a letter or digit to keep, its id."""
+    from django.utils.text import slugify
+
+    return f"werkbakje-{slugify(tray.name)[:60].strip('-') or tray.pk}-{on.isoformat()}"
+
+
 def export_tray(
     user,
     tray,
@@ -131,15 +139,16 @@ def export_tray(
     """Write the spec section 5 export of ``signals`` (the tray's current filter, in its sort order)
     as XLSX or CSV; audited.
 
-    The spec's columns, as the command writes them; the persons' names and
-    contact details are added for a user holding
+    The spec's columns, as the command writes them (a sleeping signal is not marked: spec section
+    5 allows only the persons' names and contact details more; by default the tray and so its file
+    leave sleeping signals out); the persons' names and contact details are added for a user holding
     ``reporting.export_personal_data``. The file is in Dutch whatever the
     page's language: its columns and values are fixed by the specification.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"Onbekend formaat '{fmt}'; kies csv of xlsx.")
     contacts = may_export_personal_data(user)
-    columns = COLUMNS + CONTACT_COLUMNS if contacts else COLUMNS
+    columns = (*COLUMNS, *(CONTACT_COLUMNS if contacts else ()))
     with translation.override("nl"):
         rows = export_rows(signals, with_contacts=contacts)  # in the page's order
         (write_xlsx if fmt == "xlsx" else write_csv)(rows, output, columns)
@@ -423,10 +432,12 @@ def download_ddas(municipality, start: dt.date, end: dt.date, output, *, user, r
     if not Signal.objects.filter(
         municipality=municipality, signal_date__gte=start, signal_date__lte=end
     ).exists():
+        # The page says above it that nothing was downloaded ("Het DDAS-bestand is niet
+        # gedownload."): the reason alone, not that again.
         raise DdasDownloadRefused(
             gettext(
-                "Niet gedownload: er zijn geen signalen met een signaaldatum van %(start)s tot en met"
-                " %(end)s. Kies een andere periode."
+                "Er zijn geen signalen met een signaaldatum van %(start)s tot en met %(end)s."
+                " Kies een andere periode."
             ) % {"start": date_format(start, "j F Y"), "end": date_format(end, "j F Y")}
         )  # fmt: skip
     try:

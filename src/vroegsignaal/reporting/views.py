@@ -39,7 +39,7 @@ from . import selectors, services
 
 SESSION_FILTERS = "reporting_tray_filter"  # + ":<tray id>" → its query string (and page)
 # The tray's parameters at the value it has without them: no filter (portal.filters.narrows).
-TRAY_DEFAULTS = {"status": selectors.OPEN}
+TRAY_DEFAULTS = {"status": selectors.OPEN, "slapend": selectors.DORMANT_HIDE}
 # The address last searched for (postcode and number, never in a URL): see .search.
 SESSION_SEARCH = "reporting_search"
 
@@ -70,13 +70,16 @@ def tray_index(request):
         neighbourhood = scoped(request.user, Neighbourhood).filter(code=code).first()
     query = ""
     if neighbourhood is not None:
-        signals = selectors.TrayFilter(neighbourhood=neighbourhood.code).apply(
-            signals, today=timezone.localdate()
+        # Awake and sleeping signals alike: the counts tell them apart.
+        area = selectors.TrayFilter(
+            neighbourhood=neighbourhood.code, dormant=selectors.DORMANT_SHOW
         )
+        signals = area.apply(signals, today=timezone.localdate())
         query = selectors.remembered_query(QueryDict(f"buurt={neighbourhood.code}"))
     rows = selectors.trays_with_counts(trays, signals)
     context = {
         "rows": rows, "neighbourhood": neighbourhood, "query": query,
+        "problems": selectors.tray_index_problems(request.GET.get("buurt"), neighbourhood),
         "export_statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("", _("Alle"))],
         "may_export_personal_data": services.may_export_personal_data(request.user),
     }  # fmt: skip
@@ -90,13 +93,17 @@ def tray_detail(request, tray_id: int):
     url = reverse("reporting:tray", args=[tray.pk])
     if back := filters.back_to_remembered(request, key, url, defaults=TRAY_DEFAULTS):
         return back
-    query = selectors.remembered_query(request.GET)
-    tray_filter = selectors.TrayFilter.from_query(request.GET)
-    signals = tray_filter.apply(
-        scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
-    )
+    teams = list(scoped(request.user, Team).only("id", "name"))
+    team_ids = {t.pk for t in teams}
+    query = selectors.remembered_query(request.GET, team_ids=team_ids)
+    tray_filter = selectors.TrayFilter.from_query(request.GET, team_ids=team_ids)
+    in_tray = scoped(request.user, Signal).filter(tray=tray)
+    signals = tray_filter.apply(in_tray, today=timezone.localdate())
+    counts = selectors.tray_counts(tray_filter, in_tray, today=timezone.localdate())
     # A page past the last (its signals handled meanwhile) shows the last one (Paginator.get_page).
-    page = selectors.tray_page(signals, request.GET.get("pagina"), today=timezone.localdate())
+    page = selectors.tray_page(
+        signals, request.GET.get("pagina"), today=timezone.localdate(), count=counts.shown
+    )
     # With the page shown: a signal declined from its household page (cases:not_picked_up goes
     # back to the bare tray) brings the coordinator back to the page they were working on.
     filters.remember(request, key, _with_page(query, page.number))
@@ -109,8 +116,13 @@ def tray_detail(request, tray_id: int):
         # The same test as the notice on the way back: when it says filters are on, the link is there.
         "filtered": filters.narrows(query, TRAY_DEFAULTS),
         "problems": selectors.tray_filter_problems(request.GET, tray_filter),
+        # How many sleeping signals the filter hides (the page offers to show them).
+        "hidden_dormant": counts.hidden_dormant,
+        "dormant_query": selectors.with_dormant(query, selectors.DORMANT_SHOW),
         "query": query,
-        "sort_query": selectors.remembered_query(_without(request.GET, "sorteer")),
+        "sort_query": selectors.remembered_query(
+            _without(request.GET, "sorteer"), team_ids=team_ids
+        ),
         # Wijken first, then buurten (each by code): the filter reads from the larger area down.
         "neighbourhoods": scoped(request.user, Neighbourhood)
         .order_by("-kind", "code")
@@ -121,7 +133,8 @@ def tray_detail(request, tray_id: int):
             *SignalStatus.choices,
             ("alle", _("Alle")),
         ],
-        "teams": scoped(request.user, Team).only("id", "name"),
+        "teams": teams,
+        "dormant_choices": selectors.dormant_choices(),
         "flags": [
             ("crisis", _("Crisis")),
             ("herhaald", _("Herhaald")),
@@ -156,7 +169,8 @@ def _without(query, key):
 @coordinator_required
 def tray_export(request, tray_id: int):
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
-    tray_filter = selectors.TrayFilter.from_query(request.GET)
+    team_ids = set(scoped(request.user, Team).values_list("pk", flat=True))
+    tray_filter = selectors.TrayFilter.from_query(request.GET, team_ids=team_ids)
     if selectors.tray_filter_problems(request.GET, tray_filter):
         # A filter that could not be read is left out on the page; a download would then hold
         # more than was asked. Back to the tray, which says what is wrong; nothing exported.
@@ -171,10 +185,10 @@ def tray_export(request, tray_id: int):
         scoped(request.user, Signal).filter(tray=tray), today=timezone.localdate()
     )
     fmt = _export_format(request)
-    response = _download(f"werkbakje-{tray.pk}-{timezone.localdate().isoformat()}", fmt)
+    response = _download(services.tray_export_name(tray, timezone.localdate()), fmt)
     services.export_tray(
-        request.user, tray, signals, response, fmt=fmt, query=selectors.remembered_query(_without(request.GET, "formaat")),
-        request=request,
+        request.user, tray, signals, response, fmt=fmt,
+        query=selectors.remembered_query(_without(request.GET, "formaat"), team_ids=team_ids), request=request,
     )  # fmt: skip
     return response
 
@@ -448,15 +462,13 @@ def monitor(request):
         return render(request, "reporting/monitor.html", context)
     services.refresh_monitor_figures(municipality)
     months = selectors.monitor_months(municipality)
-    wanted = request.GET.get("maand", "")
-    selected = next(
-        (m for m in months if m.month.strftime("%Y-%m") == wanted), months[-1] if months else None
-    )
+    selected, month_problem = selectors.chosen_month(months, request.GET.get("maand"))
     trend = selectors.monitor_trend(months)
     context.update(
         {
             "months": months,
             "selected": selected,
+            "month_problem": month_problem,
             "tables": selectors.monitor_month_tables(selected) if selected else None,
             "frozen_reason": selectors.frozen_reason(selected) if selected else "",
             "trend": trend,

@@ -327,7 +327,7 @@ def test_a_period_without_signals_is_refused_instead_of_an_empty_file(
     )
     assert response.redirect_chain[0][1] == 302
     assert (
-        "Niet gedownload: er zijn geen signalen met een signaaldatum van 1 januari 2030 tot en met"
+        "Er zijn geen signalen met een signaaldatum van 1 januari 2030 tot en met"
         " 31 december 2030. Kies een andere periode." in response.content.decode()
     )
     assert not AuditEvent.objects.filter(purpose="DDAS-export").exists()

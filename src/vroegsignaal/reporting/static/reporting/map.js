@@ -23,15 +23,12 @@
     });
   }
 
-  function breaks(values) {
-    var sorted = values.filter(function (v) { return v !== null && v !== undefined; }).sort(function (a, b) { return a - b; });
-    if (!sorted.length) { return []; }
-    var result = [];
-    for (var i = 1; i < COLOURS.length; i++) {
-      var value = sorted[Math.floor((sorted.length - 1) * i / COLOURS.length)];
-      if (result.indexOf(value) === -1) { result.push(value); }
-    }
-    return result;
+  // The classes come with the shapes (klassen: reporting.selectors.rate_classes), each with the
+  // highest value in it and its legend text in the page's language: "tot en met 10,9", "meer dan
+  // 10,9, tot en met 13", "meer dan 13". A value is in the first class it does not exceed.
+  function upperLimits(classes) {
+    return classes.filter(function (c) { return c.upper !== null && c.upper !== undefined; })
+      .map(function (c) { return c.upper; });
   }
 
   // Class i of limits.length + 1 classes, spread over the whole colour scale.
@@ -50,7 +47,8 @@
   function draw(element, collection) {
     var map = L.map(element, { attributionControl: false, zoomControl: false, zoomSnap: 0.25 });
     L.control.zoom({ zoomInTitle: TEXT.zoomIn, zoomOutTitle: TEXT.zoomOut }).addTo(map);
-    var limits = breaks(collection.features.map(function (f) { return f.properties.per_1000; }));
+    var classes = collection.klassen || [];
+    var limits = upperLimits(classes);
     var layer = L.geoJSON(collection, {
       style: function (feature) {
         return { color: "#333333", weight: 1, fillOpacity: 0.8, fillColor: colour(feature.properties.per_1000, limits) };
@@ -73,18 +71,15 @@
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "vs-map-legend");
-      var lower = 0;
-      COLOURS.slice(0, limits.length + 1).forEach(function (_, i) {
+      classes.forEach(function (c, i) {
         var row = L.DomUtil.create("div", "vs-map-legend__row", div);
         var swatch = L.DomUtil.create("span", "vs-map-legend__swatch", row);
         swatch.style.backgroundColor = shade(i, limits);
-        var upper = limits[i];
-        row.appendChild(document.createTextNode(upper === undefined ? "> " + local(lower) : local(lower) + " – " + local(upper)));
-        if (upper !== undefined) { lower = upper; }
+        row.appendChild(document.createTextNode(c.label));
       });
       return div;
     };
-    legend.addTo(map);
+    if (classes.length) { legend.addTo(map); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
