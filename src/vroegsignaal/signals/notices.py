@@ -113,6 +113,14 @@ def notify_crisis_signals(
         coordinators = coordinators.filter(pk__in=user_ids)
     recipients = list(coordinators.values_list("pk", "email"))
     if not recipients:
+        if user_ids is None:  # not a retry whose remaining coordinators left or lost their address
+            logger.warning(
+                "Melding van %s nieuwe crisissignalen aan gemeente %s niet verstuurd: geen actieve "
+                "coördinator van de gemeente heeft een e-mailadres. Geef ten minste één coördinator "
+                "een e-mailadres in het beheer (Gebruikers).",
+                count,
+                municipality.code,
+            )
         return 0
     subject, body = crisis_notice(municipality.name, count)
     mailed: list[int] = []

@@ -76,11 +76,20 @@ def test_a_signal_that_stays_a_crisis_is_not_mailed_again_but_one_that_becomes_o
 
 
 def test_no_coordinator_address_means_no_mail_and_the_evaluation_stands(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, caplog
 ):
+    """Nobody to mail is not silent: the log says that the crisis signals reached nobody and
+    what to do (the operator's only sign; the task itself succeeds)."""
     world.arrear(world.household(), "WOONBRUG", crisis=True, reason="ontruiming")
     report = evaluate(world, django_capture_on_commit_callbacks)
     assert report.new_crises == 1 and mail.outbox == []
+    [warning] = [r for r in caplog.records if "niet verstuurd" in r.getMessage()]
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage() == (
+        f"Melding van 1 nieuwe crisissignalen aan gemeente {world.municipality.code} niet "
+        "verstuurd: geen actieve coördinator van de gemeente heeft een e-mailadres. Geef ten minste "
+        "één coördinator een e-mailadres in het beheer (Gebruikers)."
+    )
 
 
 def test_a_mail_that_fails_is_logged_and_changes_nothing(
