@@ -40,7 +40,9 @@ def test_coordinator_changes_the_minimum_amount_and_sees_the_new_version(
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Opslaan").click()
     page.get_by_text("De signaalregels zijn opgeslagen als versie 2.").wait_for()
-    assert asked and "bestaande signalen houden de versie" in asked[0]  # asked before saving
+    # Asked before saving, with what changes and what it does to open signals.
+    assert asked and "Minimumbedrag per achterstand: €\xa00 → 75" in asked[0]
+    assert "ook die met een open signaal" in asked[0]
 
     history = page.get_by_role("table", name="Versies van de signaalregels, nieuwste eerst")
     first_row = history.get_by_role("row").nth(1)

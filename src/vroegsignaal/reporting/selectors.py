@@ -578,6 +578,12 @@ def trays_with_counts(trays, signals: QuerySet[Signal]) -> list[dict]:
     ]
 
 
+def open_without_tray(signals: QuerySet[Signal]) -> int:
+    """How many open signals fit no tray (their conditions changed, or a tray was deleted): no
+    tray lists them, so the overview says so instead of leaving them out unseen."""
+    return signals.filter(status__in=OPEN_STATUSES, tray__isnull=True).order_by().count()
+
+
 # ---------------------------------------------------------------------------
 # The household view
 # ---------------------------------------------------------------------------

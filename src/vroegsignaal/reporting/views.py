@@ -79,6 +79,7 @@ def tray_index(request):
     rows = selectors.trays_with_counts(trays, signals)
     context = {
         "rows": rows, "neighbourhood": neighbourhood, "query": query,
+        "without_tray": selectors.open_without_tray(signals),
         "problems": selectors.tray_index_problems(request.GET.get("buurt"), neighbourhood),
         "export_statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("", _("Alle"))],
         "may_export_personal_data": services.may_export_personal_data(request.user),

@@ -7,12 +7,15 @@ Dutch per field; a tray's checks are :func:`.services.tray_problems`);
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.formats import number_format
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +23,7 @@ from vroegsignaal.organisations.models import CreditorType, Team
 from vroegsignaal.portal.forms import ErrorSummary
 from vroegsignaal.registry.models import Neighbourhood, NeighbourhoodKind
 
-from .amounts import parse_whole_euros
+from .amounts import looks_decimal, parse_whole_euros, parse_whole_number
 from .explanations_english import shown_euros
 from .models import SignalKind
 from .rules import LIMITS, RuleValues
@@ -29,6 +32,10 @@ from .services import (
     TRAY_AMOUNT_LIMIT_EUR,
     TRAY_FIELDS,
     TRAY_NAME_MAX_LENGTH,
+    RulesConflict,
+    TrayPreview,
+    preview_tray_update,
+    rules_conflict,
     rules_saved_twice,
     tray_problems,
 )
@@ -36,28 +43,52 @@ from .services import (
 YES, NO = "ja", "nee"
 
 
-class WholeEuroField(forms.IntegerField):
-    """An amount in whole euros as a Dutch user writes it (:func:`.amounts.parse_whole_euros`):
-    ``1.000`` is a thousand euros, not one (as ``IntegerField`` reads it); cents are refused.
+class WholeNumberField(forms.IntegerField):
+    """A whole number as a Dutch user writes it (:func:`.amounts.parse_whole_number`): ``1.000``
+    is a thousand, not one, and ``60.0`` or ``1,5`` is refused (code ``decimal``), not read as 60
+    or 1 — Django's ``IntegerField`` drops a decimal part of zeros and reads the dot as a decimal
+    point. Every number a coordinator types on the rules and tray pages is one of these.
 
     A text box, not ``type="number"``: a browser would refuse the dots.
     """
 
     widget = forms.TextInput
     default_error_messages = {
-        "invalid": _("Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000.")
+        "invalid": _("Vul een geheel getal in, bijvoorbeeld 100 of 1.000."),
+        "decimal": _(
+            "Vul een geheel getal in, zonder decimalen. Een punt scheidt duizendtallen: 1.000 is duizend."
+        ),
     }
+
+    @staticmethod
+    def parse(text: str) -> int:
+        return parse_whole_number(text)
 
     def to_python(self, value):
         if value in self.empty_values or not str(value).strip():
             return None
         try:
-            return parse_whole_euros(value)
+            return self.parse(value)
         except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            code = "decimal" if looks_decimal(value) else "invalid"
+            raise forms.ValidationError(self.error_messages[code], code=code) from None
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "inputmode": "numeric"}
+
+
+class WholeEuroField(WholeNumberField):
+    """An amount in whole euros as a Dutch user writes it (:func:`.amounts.parse_whole_euros`):
+    ``1.000`` is a thousand euros, not one (as ``IntegerField`` reads it); cents are refused."""
+
+    default_error_messages = {
+        "invalid": _("Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."),
+        "decimal": _("Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."),
+    }
+
+    @staticmethod
+    def parse(text: str) -> int:
+        return parse_whole_euros(text)
 
 
 def count_distinct_choices() -> list[tuple[str, Promise]]:
@@ -159,6 +190,13 @@ def range_error(name: str) -> str:
     return gettext("Vul een geheel getal in van %(low)s tot en met %(high)s.") % _range(name)
 
 
+def decimal_error(name: str) -> str:
+    return gettext(
+        "Vul een geheel getal in van %(low)s tot en met %(high)s, zonder decimalen. "
+        "Een punt scheidt duizendtallen: 1.000 is duizend."
+    ) % _range(name)
+
+
 def shown(name: str, value) -> str:
     """A rule's value with its unit: ``100 dagen``, ``€ 50`` (``€50`` in English), ``aan``, ``Zorg, Water``."""
     if name in ("max_age_days", "repeat_window_days", "debt_swap_window_days"):
@@ -230,9 +268,9 @@ class RulesForm(ErrorSummary, forms.Form):
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    max_age_days = forms.IntegerField()
+    max_age_days = WholeNumberField()
     min_amount_eur = WholeEuroField()
-    min_creditors = forms.IntegerField()
+    min_creditors = WholeNumberField()
     count_distinct = forms.ChoiceField(choices=count_distinct_choices, widget=forms.RadioSelect)
     single_signals = forms.TypedChoiceField(
         choices=[(YES, _("Aan")), (NO, _("Uit"))],
@@ -242,12 +280,15 @@ class RulesForm(ErrorSummary, forms.Form):
     single_signal_excluded_types = forms.MultipleChoiceField(
         choices=CreditorType.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    repeat_window_days = forms.IntegerField()
-    debt_swap_window_days = forms.IntegerField()
+    repeat_window_days = WholeNumberField()
+    debt_swap_window_days = WholeNumberField()
 
     def __init__(self, data=None, *, current=None, actor=None, **kwargs):
         self.current = current
         self.actor = actor
+        self.own_changes: list[
+            str
+        ] = []  # after a refusal for a newer version: the rules the user changed
         self.current_values = current.values() if current is not None else RuleValues()
         super().__init__(data, **kwargs)
         if data is None:
@@ -277,9 +318,11 @@ class RulesForm(ErrorSummary, forms.Form):
                 message = range_error(rule.name)
                 field.error_messages = {
                     **dict.fromkeys(("required", "invalid", "min_value", "max_value"), message),
+                    # "60.0" or "1,5": said to be no whole number, not out of range.
+                    "decimal": decimal_error(rule.name),
                     # An amount with cents, or written otherwise: said as such, not as out of range.
                     **(
-                        {"invalid": field.error_messages["invalid"]}
+                        {key: field.error_messages[key] for key in ("invalid", "decimal")}
                         if isinstance(field, WholeEuroField)
                         else {}
                     ),
@@ -304,15 +347,49 @@ class RulesForm(ErrorSummary, forms.Form):
         shown_version = cleaned.get("version")
         current_version = getattr(self.current, "version", None)
         if shown_version != current_version and not self._saved_twice(shown_version):
-            raise forms.ValidationError(
-                gettext(
-                    "Iemand anders heeft de regels intussen gewijzigd (nu versie %(version)s). "
-                    "Hierboven staan de regels zoals ze nu gelden; kijk uw wijzigingen na en sla opnieuw op."
+            conflict = (
+                rules_conflict(
+                    self.current.municipality_id, shown_version=shown_version, actor=self.actor
                 )
-                % {"version": current_version or "—"},
-                code="stale",
+                if self.current is not None
+                else RulesConflict(shown=None)
+            )
+            kept = self._keep_only_own_changes(conflict.shown)
+            raise forms.ValidationError(
+                conflict_message(conflict, current_version, kept=kept), code="stale"
             )
         return cleaned
+
+    def _keep_only_own_changes(self, shown: RuleValues | None) -> bool | None:
+        """After a refusal for a newer version: the rules the user did not change (against the
+        version their page showed, ``shown``) show the values in force now, those they changed
+        keep the user's value and are marked, so that saving again applies only their own
+        changes. Returns whether any is marked: the user's and not what is in force now (``None``:
+        the version shown is unknown, and the page keeps everything as sent)."""
+        if shown is None:
+            return None
+        before, now = shown.as_dict(), self.current_values.as_dict()
+        data, marked = self.data.copy(), False
+        for rule in RULES:
+            name = rule.name
+            refused = name in self.errors  # not read: what the user typed is theirs to correct
+            value = None if refused else self.cleaned_data.get(name)
+            if not refused and _same_rule_value(name, value, before[name]):
+                _put(data, name, _as_posted(name, now[name]))
+                continue
+            self.own_changes.append(name)
+            if refused or not _same_rule_value(name, value, now[name]):
+                field = self.fields[name]
+                note = gettext("Door u gewijzigd, nog niet opgeslagen. Nu geldt: %(current)s.") % {
+                    "current": shown_value(name, now[name])
+                }
+                field.help_text = format_html(
+                    '<strong class="rules-yours">{}</strong> {}', note, field.help_text
+                )
+                self[name].help_text = field.help_text  # the bound field copied it when cleaning
+                marked = True
+        self.data = data
+        return marked
 
     def _saved_twice(self, shown_version) -> bool:
         """The newer version is this page's own save, sent twice (a double-click): not refused
@@ -335,11 +412,187 @@ class RulesForm(ErrorSummary, forms.Form):
         return changes
 
 
+def _same_rule_value(name: str, value, other) -> bool:
+    if name == "single_signal_excluded_types":
+        return set(value or ()) == set(other or ())
+    return value == other
+
+
+def _as_posted(name: str, value):
+    """A rule's value as the page's form sends it."""
+    if name == "single_signals":
+        return YES if value else NO
+    if name == "single_signal_excluded_types":
+        return list(value)
+    return str(value)
+
+
+def _put(data, name: str, value) -> None:
+    if isinstance(value, list):
+        if hasattr(data, "setlist"):
+            data.setlist(name, value)
+        else:
+            data[name] = value
+    else:
+        data[name] = value
+
+
+def shown_value(name: str, value) -> str:
+    """:func:`shown`, for a message (never raises)."""
+    try:
+        return shown(name, value)
+    except (KeyError, TypeError, ValueError):
+        return str(value)
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return gettext("%(first)s en %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def conflict_message(conflict, version: int | None, *, kept: bool | None) -> str:
+    """Why a save from an older page is refused: who changed the rules meanwhile (a colleague,
+    the user in another tab or window, or the configuration) and what the form now shows."""
+    numbers = {"version": version or "—"}
+    if conflict.others:
+        head = ngettext(
+            "%(who)s heeft de regels intussen gewijzigd (nu versie %(version)s).",
+            "%(who)s hebben de regels intussen gewijzigd (nu versie %(version)s).",
+            len(conflict.others),
+        ) % {"who": _and(list(conflict.others)), **numbers}
+    elif conflict.by_you:
+        head = (
+            gettext(
+                "U heeft de regels intussen zelf gewijzigd, in een ander tabblad of venster (nu versie %(version)s)."
+            )
+            % numbers
+        )
+    elif conflict.by_system:
+        head = (
+            gettext(
+                "De regels zijn intussen door het systeem gewijzigd, via het configuratiebestand of de eerste "
+                "beoordeling (nu versie %(version)s)."
+            )
+            % numbers
+        )
+    else:
+        head = gettext("De regels zijn intussen gewijzigd (nu versie %(version)s).") % numbers
+    if kept is None:
+        tail = gettext(
+            "Uw wijziging is niet opgeslagen. Hierboven staan de regels zoals ze nu gelden; "
+            "kijk uw wijzigingen na en sla opnieuw op."
+        )
+    elif kept:
+        tail = gettext(
+            "Uw wijziging is niet opgeslagen. In het formulier staan nu de regels zoals ze gelden, "
+            "met wat u zelf had gewijzigd gemarkeerd. Kijk het na en sla opnieuw op: dan worden "
+            "alleen uw eigen wijzigingen opgeslagen."
+        )
+    else:
+        tail = gettext(
+            "Uw wijziging is niet opgeslagen. In het formulier staan nu de regels zoals ze gelden."
+        )
+    return f"{head} {tail}"
+
+
+# What a full evaluation with new rules does to the signals (services.evaluate over every
+# household; evaluation.evaluate_households decides), per group of rules that changed.
+RULE_EFFECTS: tuple[tuple[tuple[str, ...], Promise], ...] = (
+    (("max_age_days", "min_amount_eur"), _(
+        "Open signalen krijgen de achterstanden die nu meetellen: hun bedrag, soort, crisis en "
+        "schuldverschuiving volgen, en een signaal dat nog niet is opgepakt kan in een ander werkbakje "
+        "komen. Een open signaal waarvan geen achterstand meer meetelt, blijft open met zijn laatste "
+        "cijfers (slapend)."
+    )),
+    (("min_creditors", "count_distinct"), _(
+        "Open signalen kunnen van soort veranderen (meervoudig of enkelvoudig); een signaal dat nog niet "
+        "is opgepakt kan daardoor in een ander werkbakje komen."
+    )),
+    (("single_signals", "single_signal_excluded_types"), _(
+        "Wat u aan enkelvoudige signalen wijzigt, geldt alleen voor nieuwe signalen: bestaande open "
+        "signalen blijven open."
+    )),
+    (("repeat_window_days",), _(
+        "Het venster voor herhaald geldt voor signalen die vanaf nu ontstaan of na slapen weer actief "
+        "worden; bestaande signalen houden hun kenmerk herhaald."
+    )),
+    (("debt_swap_window_days",), _(
+        "Open signalen krijgen het kenmerk schuldverschuiving volgens het nieuwe venster."
+    )),
+)  # fmt: skip
+
+
+def rules_saved_text(rule_set, before: RuleValues) -> str:
+    """The message after saving: the version, what changed (old → new per rule) and what the
+    evaluation in the background does with it to existing and new signals."""
+    after = rule_set.values()
+    old, new = before.as_dict(), after.as_dict()
+    changed = {
+        rule.name
+        for rule in RULES
+        if not _same_rule_value(rule.name, old[rule.name], new[rule.name])
+    }
+    parts = [
+        gettext("De signaalregels zijn opgeslagen als versie %(version)s.")
+        % {"version": rule_set.version}
+    ]
+    if lines := changes_between(before, after):
+        parts.append(gettext("Gewijzigd: %(changes)s.") % {"changes": "; ".join(lines)})
+    parts.append(
+        gettext(
+            "Alle huishoudens van uw gemeente worden nu op de achtergrond opnieuw beoordeeld met deze regels, "
+            "ook die met een open signaal; een huishouden dat nu aan de regels voldoet en geen open signaal heeft, "
+            "krijgt er een."
+        )
+    )
+    parts += [str(effect) for names, effect in RULE_EFFECTS if changed & set(names)]
+    parts.append(gettext("Bij elk signaal blijft vastgelegd met welke versie het is ontstaan."))
+    return " ".join(parts)  # fmt: skip
+
+
+def rules_confirm_text() -> str:
+    """The question before saving (the page's ``data-confirm``): what saving does to signals."""
+    return gettext(
+        "De nieuwe signaalregels opslaan? Daarna beoordeelt Vroegsignaal alle huishoudens van uw gemeente "
+        "opnieuw, ook die met een open signaal: welke achterstanden meetellen, en daarmee soort, bedrag, "
+        "crisis en schuldverschuiving van open signalen, volgen de nieuwe regels, en een signaal dat nog niet "
+        "is opgepakt kan in een ander werkbakje komen. Een open signaal waarvan geen achterstand meer "
+        "meetelt, blijft open (slapend). Enkelvoudige signalen uitzetten sluit geen bestaande signalen."
+    )
+
+
+def rules_confirm_data(values: RuleValues) -> dict:
+    """For the page's script (``signals/rules.js``): the rules in force as the form holds them,
+    so that the question before saving lists what changes (old → new)."""
+    current = values.as_dict()
+    # A choice's value as the history writes it ("uit", not the button's "Uit").
+    choices = {
+        "single_signals": {YES: shown("single_signals", True), NO: shown("single_signals", False)},
+        "count_distinct": {value: str(label) for value, label in count_distinct_choices()},
+        "single_signal_excluded_types": {
+            value: str(label) for value, label in CreditorType.choices
+        },
+    }
+    return {
+        "rules": [
+            {"name": rule.name, "short": str(rule.short), "value": _as_posted(rule.name, current[rule.name]),
+             "shown": shown(rule.name, current[rule.name]), "choices": choices.get(rule.name, {})}
+            for rule in RULES
+        ],
+        "heading": gettext("Wat verandert:"),
+        "none": gettext("geen"),
+        "base": rules_confirm_text(),
+    }  # fmt: skip
+
+
 # ---------------------------------------------------------------------------
 # Trays (werkbakjes): the coordinator's form and how a tray's conditions read
 # ---------------------------------------------------------------------------
 
 ANY = ""
+# The field a tray's page sends back once it showed what saving would do to the open signals.
+CONFIRMATION = "bevestigd"
 
 
 def yes_no_any_choices() -> list[tuple[str, Promise]]:
@@ -427,6 +680,49 @@ def _or(items: list[str]) -> str:
     return gettext("%(first)s of %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
 
 
+def unplaced_text(n: int) -> str:
+    """Open signals that fit no tray any more: where they are, and what to do about it."""
+    return ngettext(
+        "%(n)s open signaal staat nu in geen werkbakje: het past bij geen enkel werkbakje, en de lijsten "
+        "bij Werkbakjes tonen het niet. Verruim de voorwaarden, of voeg onderaan een werkbakje zonder "
+        "voorwaarden toe, zodat het weer in een werkbakje komt.",
+        "%(n)s open signalen staan nu in geen werkbakje: ze passen bij geen enkel werkbakje, en de lijsten "
+        "bij Werkbakjes tonen ze niet. Verruim de voorwaarden, of voeg onderaan een werkbakje zonder "
+        "voorwaarden toe, zodat ze weer in een werkbakje komen.",
+        n,
+    ) % {"n": n}
+
+
+def _above_crisis_text(name: str, crisis_tray: str) -> str:
+    return gettext(
+        "Werkbakje ‘%(name)s’ boven werkbakje ‘%(crisis)s’ zetten? ‘%(crisis)s’ neemt crisissignalen: "
+        "een crisissignaal dat ook aan de voorwaarden van ‘%(name)s’ voldoet, komt dan in ‘%(name)s’. "
+        "Een crisissignaal vraagt contact binnen 3 werkdagen (Wgs artikel 4, tweede lid)."
+    ) % {"name": name, "crisis": crisis_tray}
+
+
+def tray_rows(trays, counts: dict, crises: dict, places: dict[str, str]) -> list[dict]:
+    """The rows of Werkbakjes beheren, in order: conditions in words, open signals, and the
+    confirmation a move asks when it would put a tray above one that takes crisis signals
+    (``confirm_up`` of the tray below it, ``confirm_down`` of the crisis tray itself).
+
+    ``counts`` and ``crises``: open signals and open crisis signals per tray id. A tray takes
+    crisis signals when its condition says "crisissignaal: ja" or it holds open ones now.
+    """
+    trays = list(trays)
+    rows = [
+        {"tray": tray, "place": i, "conditions": tray_summary(tray, places), "open": counts.get(tray.pk, 0),
+         "first": i == 1, "last": i == len(trays),
+         "takes_crisis": tray.crisis is True or crises.get(tray.pk, 0) > 0}
+        for i, tray in enumerate(trays, start=1)
+    ]  # fmt: skip
+    for above, below in zip(rows, rows[1:], strict=False):
+        if above["takes_crisis"] and not below["takes_crisis"]:
+            text = _above_crisis_text(below["tray"].name, above["tray"].name)
+            below["confirm_up"] = above["confirm_down"] = text
+    return rows
+
+
 def neighbourhood_tree(neighbourhoods) -> list[tuple[object, list]]:
     """The wijken, each with its buurten, in code order; buurten without a wijk last (wijk ``None``)."""
     wijken = sorted(
@@ -475,16 +771,14 @@ class TrayForm(ErrorSummary, forms.Form):
         help_text=_("Het signaal komt hier als minstens één van zijn schuldeisers van een aangevinkte soort is. "
                     "Niets aangevinkt: elke soort."),
     )  # fmt: skip
-    youngest_age_min = forms.IntegerField(
+    youngest_age_min = WholeNumberField(
         label=_("Jongste persoon ten minste (jaar)"), required=False
     )
-    youngest_age_max = forms.IntegerField(
+    youngest_age_max = WholeNumberField(
         label=_("Jongste persoon ten hoogste (jaar)"), required=False
     )
-    oldest_age_min = forms.IntegerField(label=_("Oudste persoon ten minste (jaar)"), required=False)
-    oldest_age_max = forms.IntegerField(
-        label=_("Oudste persoon ten hoogste (jaar)"), required=False
-    )
+    oldest_age_min = WholeNumberField(label=_("Oudste persoon ten minste (jaar)"), required=False)
+    oldest_age_max = WholeNumberField(label=_("Oudste persoon ten hoogste (jaar)"), required=False)
     neighbourhood_codes = forms.MultipleChoiceField(
         label=_("Wijken en buurten"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Het signaal komt hier als het huishouden in een aangevinkte wijk of buurt woont. "
@@ -574,8 +868,13 @@ class TrayForm(ErrorSummary, forms.Form):
                 )
             field.validators = [*field.validators, MinValueValidator(0), MaxValueValidator(high)]
             field.error_messages = {
-                **dict.fromkeys(("invalid", "min_value", "max_value"), message),
-                **({"invalid": field.error_messages["invalid"]} if what == "amount" else {}),
+                # An age of "18.0" or "1,5": the message asks for whole years.
+                **dict.fromkeys(("invalid", "decimal", "min_value", "max_value"), message),
+                **(
+                    {key: field.error_messages[key] for key in ("invalid", "decimal")}
+                    if what == "amount"
+                    else {}
+                ),
             }
             field.widget = forms.TextInput(
                 attrs={"inputmode": "numeric", "class": "utrecht-textbox", "size": 8}
@@ -603,6 +902,27 @@ class TrayForm(ErrorSummary, forms.Form):
     def values(self) -> dict:
         """The tray's fields as :func:`.services.create_tray` and ``update_tray`` take them."""
         return {name: self.cleaned_data.get(name) for name in TRAY_FIELDS}
+
+    def values_digest(self) -> str:
+        """A short fingerprint of the values read: the page that showed what saving them would
+        do sends it back (:data:`CONFIRMATION`), and the same values are then saved without
+        asking again; changed values are shown again first."""
+        values = {
+            name: (value.pk if isinstance(value, Team) else sorted(value) if isinstance(value, list) else value)
+            for name, value in self.values().items()
+        }  # fmt: skip
+        text = json.dumps([getattr(self.tray, "pk", None), values], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def unconfirmed_preview(self) -> TrayPreview | None:
+        """What saving a changed tray would do to the open signals (:func:`.services.preview_tray_update`),
+        when the user should see it before it is saved: ``None`` for a new tray (at the bottom it only
+        takes signals no tray takes), for values the user saw this for (:data:`CONFIRMATION`), and
+        when no open signal would change tray. Call after ``is_valid()``."""
+        if self.tray is None or self.data.get(CONFIRMATION) == self.values_digest():
+            return None
+        preview = preview_tray_update(self.tray, self.values())
+        return preview if preview.moved else None
 
     def groups(self) -> list[tuple[Promise | None, list]]:
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]

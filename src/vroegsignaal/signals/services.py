@@ -52,12 +52,15 @@ from .tray_management import (
     TRAY_FIELDS,
     TRAY_NAME_MAX_LENGTH,
     TrayChange,
+    TrayPreview,
     _municipality,
     create_tray,
     delete_tray,
     ensure_default_trays,
     lock_municipality,
     move_tray,
+    preview_tray_delete,
+    preview_tray_update,
     resort_open_signals,
     tray_problems,
     update_tray,
@@ -93,7 +96,11 @@ __all__ = [
     "lock_municipality",
     "move_tray",
     "place_signals",
+    "preview_tray_delete",
+    "preview_tray_update",
     "resort_open_signals",
+    "previous_rules",
+    "rules_conflict",
     "rules_saved_twice",
     "set_rules",
     "tray_problems",
@@ -104,6 +111,9 @@ __all__ = [
     "TRAY_FIELDS",
     "TRAY_NAME_MAX_LENGTH",
     "TrayChange",
+    "TrayPreview",
+    # the rules page: a save from an older page
+    "RulesConflict",
     # whole euros as a Dutch user types them ("1.000"): the tray form and reporting's tray filter
     "parse_whole_euros",
 ]
@@ -191,7 +201,8 @@ def change_rules(
     :class:`~.rules.RuleValues`); the others keep their current values. Raises
     ``ValueError`` (Dutch message) for invalid values and ``PermissionDenied``
     for anyone but the municipality's coordinator or a beheerder. A change is
-    a new version and is audited; signals keep the version that raised them.
+    a new version and is audited; signals record the version that raised them, but the
+    evaluation it enqueues applies the new rules to the open signals too.
 
     ``shown_version`` is the version the user's page showed (``None``: none yet). It is
     compared under the municipality's lock, where the new version is decided: a colleague
@@ -280,6 +291,58 @@ def rules_saved_twice(
     except ValueError:
         return False
     return _comparable(wanted) == _comparable(current.values())
+
+
+@dataclass(frozen=True)
+class RulesConflict:
+    """Why a page's rules are out of date: the versions saved since the one it showed.
+
+    ``shown``: the values of the version the page showed (the defaults when it showed none;
+    ``None`` when that version is unknown). ``by_you``: the user saved one of the newer
+    versions (in another tab or window); ``others``: the names of the other users who did, in
+    the order of their versions; ``by_system``: a newer version has no user (``load_config``,
+    the first evaluation).
+    """
+
+    shown: RuleValues | None
+    by_you: bool = False
+    others: tuple[str, ...] = ()
+    by_system: bool = False
+
+
+def rules_conflict(municipality_id: int, *, shown_version: int | None, actor) -> RulesConflict:
+    """The versions of the municipality's rules saved after ``shown_version`` and by whom
+    (the rules page, when it refuses a save from an older page). Two queries."""
+    versions = RuleSet.objects.filter(municipality_id=municipality_id).select_related("created_by")
+    if shown_version is None:
+        shown, newer = RuleValues(), versions
+    else:
+        base = versions.filter(version=shown_version).first()
+        if base is None:  # a version that never was (a form sent by hand): nobody to name
+            return RulesConflict(None)
+        shown, newer = base.values(), versions.filter(version__gt=shown_version)
+    by_you, by_system, others = False, False, []
+    for rule_set in newer.order_by("version"):
+        user = rule_set.created_by
+        if user is None:
+            by_system = True
+        elif user.pk == getattr(actor, "pk", None):
+            by_you = True
+        elif (name := user.get_full_name() or user.get_username()) not in others:
+            others.append(name)
+    return RulesConflict(shown, by_you=by_you, others=tuple(others), by_system=by_system)
+
+
+def previous_rules(rule_set: RuleSet) -> RuleValues:
+    """The values in force before ``rule_set`` (the defaults before version 1)."""
+    before = (
+        RuleSet.objects.filter(
+            municipality_id=rule_set.municipality_id, version__lt=rule_set.version
+        )
+        .order_by("-version")
+        .first()
+    )
+    return before.values() if before is not None else RuleValues()
 
 
 def _comparable(values: RuleValues) -> dict:

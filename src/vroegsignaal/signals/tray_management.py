@@ -72,13 +72,47 @@ TRAY_POSITION_STEP = 10
 @dataclass(frozen=True)
 class TrayChange:
     """What a change to the trays did: the tray (unsaved after a deletion), whether anything
-    changed, its place in the order (1 = first; 0 after a deletion) and how many open signals
-    went to another tray (or to none) when they were sorted again."""
+    changed, its place in the order (1 = first; 0 after a deletion), how many open signals
+    went to another tray (or to none) when they were sorted again, and how many of those are
+    now in no tray (they fit no tray any more: no tray's list shows them)."""
 
     tray: Tray
     changed: bool
     place: int = 0
     moved_signals: int = 0
+    unplaced_signals: int = 0
+
+
+@dataclass(frozen=True)
+class Resorted:
+    """Open signals sorted into the trays again (or as they would be): ``moved`` went to another
+    tray or to none; ``unplaced`` of those went to none (they were in a tray before)."""
+
+    moved: int = 0
+    unplaced: int = 0
+
+
+@dataclass(frozen=True)
+class TrayPreview:
+    """What a change to one tray would do to the open signals, computed without saving it.
+
+    ``moved`` and ``unplaced`` as in :class:`Resorted`, over all the municipality's open signals.
+    ``crisis_destinations``: the open crisis signals that would leave the tray, per tray they
+    would go to — ``(name, count)``, the name ``None`` for no tray — in the trays' order, no
+    tray last. ``crisis_in_tray``: the open crisis signals in the tray now. ``crisis_tray_left``:
+    whether another tray has the condition "crisissignaal: ja" (for a deletion).
+    """
+
+    moved: int = 0
+    unplaced: int = 0
+    crisis_destinations: tuple[tuple[str | None, int], ...] = ()
+    crisis_in_tray: int = 0
+    crisis_tray_left: bool = True
+
+    @property
+    def elsewhere(self) -> int:
+        """The open signals that would go to another tray (not to none)."""
+        return self.moved - self.unplaced
 
 
 def _require_tray_coordinator(actor, municipality_id: int) -> None:
@@ -270,12 +304,13 @@ def create_tray(municipality: Municipality, values: dict, *, actor) -> TrayChang
         )
         ordered.append(tray)
         _renumber(ordered)
-        moved = resort_open_signals(municipality)
+        resorted = _resort(municipality)
         place = _place_of(tray, ordered)
         record(actor, AuditAction.CREATE, tray, purpose="werkbakje aangemaakt", details={
-            "naam": tray.name, "plaats": place, "voorwaarden": _set_conditions(clean), "signalen_verplaatst": moved,
+            "naam": tray.name, "plaats": place, "voorwaarden": _set_conditions(clean),
+            "signalen_verplaatst": resorted.moved,
         })  # fmt: skip
-    return TrayChange(tray, True, place, moved)
+    return TrayChange(tray, True, place, resorted.moved, resorted.unplaced)
 
 
 def _set_conditions(values: dict) -> list[str]:
@@ -315,11 +350,11 @@ def update_tray(tray: Tray | int, values: dict, *, actor) -> TrayChange:
         for name in changed:
             setattr(tray, name, clean[name])
         tray.save(update_fields=changed)
-        moved = resort_open_signals(tray.municipality)
+        resorted = _resort(tray.municipality)
         record(actor, AuditAction.UPDATE, tray, purpose="werkbakje gewijzigd", details={
-            "naam": tray.name, "gewijzigd": changed, "signalen_verplaatst": moved,
+            "naam": tray.name, "gewijzigd": changed, "signalen_verplaatst": resorted.moved,
         })  # fmt: skip
-    return TrayChange(tray, True, place, moved)
+    return TrayChange(tray, True, place, resorted.moved, resorted.unplaced)
 
 
 def move_tray(tray: Tray | int, offset: int, *, actor) -> TrayChange:
@@ -340,11 +375,12 @@ def move_tray(tray: Tray | int, offset: int, *, actor) -> TrayChange:
         ordered.insert(target, ordered.pop(start))
         _renumber(ordered)
         tray.position = ordered[target].position
-        moved = resort_open_signals(tray.municipality)
+        resorted = _resort(tray.municipality)
         record(actor, AuditAction.UPDATE, tray, purpose="werkbakje verplaatst", details={
-            "naam": tray.name, "van_plaats": start + 1, "naar_plaats": target + 1, "signalen_verplaatst": moved,
+            "naam": tray.name, "van_plaats": start + 1, "naar_plaats": target + 1,
+            "signalen_verplaatst": resorted.moved,
         })  # fmt: skip
-    return TrayChange(tray, True, target + 1, moved)
+    return TrayChange(tray, True, target + 1, resorted.moved, resorted.unplaced)
 
 
 def delete_tray(tray: Tray | int, *, actor) -> TrayChange:
@@ -367,7 +403,7 @@ def delete_tray(tray: Tray | int, *, actor) -> TrayChange:
             ))  # fmt: skip
         place = _place_of(tray, ordered)
         # Its open signals first go where the other trays put them, then the closed ones lose it.
-        moved = _resort(tray.municipality, without=tray.pk)
+        resorted = _resort(tray.municipality, without=tray.pk)
         closed = (
             Signal.objects.filter(tray=tray).exclude(status__in=OPEN_STATUSES).update(tray=None)
         )
@@ -376,9 +412,10 @@ def delete_tray(tray: Tray | int, *, actor) -> TrayChange:
         tray.pk = tray_id  # for the audit event and the caller
         _renumber([t for t in ordered if t.pk != tray_id])
         record(actor, AuditAction.DELETE, tray, purpose="werkbakje verwijderd", details={
-            "naam": name, "plaats": place, "signalen_verplaatst": moved, "gesloten_signalen_zonder_werkbakje": closed,
+            "naam": name, "plaats": place, "signalen_verplaatst": resorted.moved,
+            "gesloten_signalen_zonder_werkbakje": closed,
         })  # fmt: skip
-    return TrayChange(tray, True, 0, moved)
+    return TrayChange(tray, True, 0, resorted.moved, resorted.unplaced)
 
 
 def resort_open_signals(municipality: Municipality | str | int) -> int:
@@ -395,54 +432,70 @@ def resort_open_signals(municipality: Municipality | str | int) -> int:
     Closed signals keep their tray. Set-based: three queries to read (one more with an
     age condition), one ``UPDATE`` per tray that receives signals.
     """
-    return _resort(_municipality(municipality))
+    return _resort(_municipality(municipality)).moved
 
 
-def _resort(municipality: Municipality, *, without: int | None = None) -> int:
+def _placement(municipality: Municipality, ordered) -> pl.DataFrame:
+    """Where the trays ``ordered`` (model instances, saved or not, in this order) put the
+    municipality's open signals: ``signal_id``, ``crisis``, ``tray_id`` (now) and
+    ``new_tray_id`` (null: none). Reads only: three queries (one more with an age condition)."""
+    conditions = [trays.TrayConditions.from_tray(t) for t in ordered]
+    open_list = ", ".join(["%s"] * len(OPEN_STATUSES))
+    stored = bulk.read_frame(
+        "SELECT id, household_id, kind, crisis, repeat, debt_swap, total_amount_cents, tray_id "  # noqa: S608
+        f"FROM {SIGNAL_TABLE} WHERE municipality_id = %s AND status IN ({open_list})",
+        [municipality.pk, *OPEN_STATUSES],
+        {
+            "signal_id": pl.Int64(), "household_id": pl.Int64(), "kind": pl.String(), "crisis": pl.Boolean(),
+            "repeat": pl.Boolean(), "debt_swap": pl.Boolean(), "total_amount_cents": pl.Int64(),
+            "tray_id": pl.Int64(),
+        },
+    )  # fmt: skip
+    if stored.is_empty():
+        return stored.select("signal_id", "crisis", "tray_id").with_columns(
+            pl.lit(None, pl.Int64).alias("new_tray_id")
+        )
+    creditor_types = (
+        bulk.read_frame(
+            f"SELECT sa.signal_id, c.type FROM {MEMBER_TABLE} sa "  # noqa: S608
+            f"JOIN {SIGNAL_TABLE} s ON s.id = sa.signal_id "
+            f"JOIN {selectors.ARREAR_TABLE} a ON a.id = sa.arrear_id "
+            f"JOIN {selectors.CREDITOR_TABLE} c ON c.id = a.creditor_id "
+            f"WHERE s.municipality_id = %s AND s.status IN ({open_list}) AND sa.counts",
+            [municipality.pk, *OPEN_STATUSES],
+            {"signal_id": pl.Int64(), "creditor_type": pl.String()},
+        )
+        .group_by("signal_id")
+        .agg(pl.col("creditor_type").unique().sort().alias("creditor_types"))
+    )
+    on = selectors.latest_reference_date(municipality) or timezone.localdate()
+    context = selectors.household_context(
+        stored.get_column("household_id"),
+        on=on,
+        ages=any(c.needs_ages for c in conditions),
+        places=any(c.needs_places for c in conditions),
+    )
+    frame = stored.join(creditor_types, on="signal_id", how="left", maintain_order="left").join(
+        context, on="household_id", how="left", maintain_order="left"
+    )
+    return frame.select("signal_id", "crisis", "tray_id").with_columns(
+        trays.assign_trays(frame, conditions).alias("new_tray_id")
+    )
+
+
+def _counted(placed: pl.DataFrame) -> tuple[pl.DataFrame, Resorted]:
+    """The signals that change tray, and how many (to none: ``unplaced``)."""
+    moving = placed.filter(pl.col("new_tray_id").ne_missing(pl.col("tray_id")))
+    unplaced = moving.filter(pl.col("new_tray_id").is_null()).height
+    return moving, Resorted(moved=moving.height, unplaced=unplaced)
+
+
+def _resort(municipality: Municipality, *, without: int | None = None) -> Resorted:
     """:func:`resort_open_signals`, as if the tray ``without`` (about to be deleted) were gone."""
     with transaction.atomic():
         lock_municipality(municipality.pk)
-        conditions = trays.tray_conditions(selectors.trays_of(municipality).exclude(pk=without))
-        open_list = ", ".join(["%s"] * len(OPEN_STATUSES))
-        stored = bulk.read_frame(
-            "SELECT id, household_id, kind, crisis, repeat, debt_swap, total_amount_cents, tray_id "  # noqa: S608
-            f"FROM {SIGNAL_TABLE} WHERE municipality_id = %s AND status IN ({open_list})",
-            [municipality.pk, *OPEN_STATUSES],
-            {
-                "signal_id": pl.Int64(), "household_id": pl.Int64(), "kind": pl.String(), "crisis": pl.Boolean(),
-                "repeat": pl.Boolean(), "debt_swap": pl.Boolean(), "total_amount_cents": pl.Int64(),
-                "tray_id": pl.Int64(),
-            },
-        )  # fmt: skip
-        if stored.is_empty():
-            return 0
-        creditor_types = (
-            bulk.read_frame(
-                f"SELECT sa.signal_id, c.type FROM {MEMBER_TABLE} sa "  # noqa: S608
-                f"JOIN {SIGNAL_TABLE} s ON s.id = sa.signal_id "
-                f"JOIN {selectors.ARREAR_TABLE} a ON a.id = sa.arrear_id "
-                f"JOIN {selectors.CREDITOR_TABLE} c ON c.id = a.creditor_id "
-                f"WHERE s.municipality_id = %s AND s.status IN ({open_list}) AND sa.counts",
-                [municipality.pk, *OPEN_STATUSES],
-                {"signal_id": pl.Int64(), "creditor_type": pl.String()},
-            )
-            .group_by("signal_id")
-            .agg(pl.col("creditor_type").unique().sort().alias("creditor_types"))
-        )
-        on = selectors.latest_reference_date(municipality) or timezone.localdate()
-        context = selectors.household_context(
-            stored.get_column("household_id"),
-            on=on,
-            ages=any(c.needs_ages for c in conditions),
-            places=any(c.needs_places for c in conditions),
-        )
-        frame = stored.join(creditor_types, on="signal_id", how="left", maintain_order="left").join(
-            context, on="household_id", how="left", maintain_order="left"
-        )
-        placed = frame.select("signal_id", "tray_id").with_columns(
-            trays.assign_trays(frame, conditions).alias("new_tray_id")
-        )
-        moving = placed.filter(pl.col("new_tray_id").ne_missing(pl.col("tray_id")))
+        placed = _placement(municipality, selectors.trays_of(municipality).exclude(pk=without))
+        moving, resorted = _counted(placed)
         now = _db_now(timezone.now())
         for (tray_id,), group in moving.group_by("new_tray_id", maintain_order=True):
             where, params = bulk.id_list("id", group.get_column("signal_id").sort())
@@ -450,4 +503,47 @@ def _resort(municipality: Municipality, *, without: int | None = None) -> int:
                 f"UPDATE {SIGNAL_TABLE} SET tray_id = %s, updated_at = %s WHERE {where}",  # noqa: S608
                 [tray_id, now, *params],
             )
-    return moving.height
+    return resorted
+
+
+def _preview(tray: Tray, ordered: list[Tray]) -> TrayPreview:
+    """:class:`TrayPreview` of the trays ``ordered`` (the municipality's, changed) for ``tray``."""
+    placed = _placement(tray.municipality, ordered)
+    _moving, resorted = _counted(placed)
+    crises = placed.filter(pl.col("crisis") & (pl.col("tray_id") == tray.pk))
+    leaving = crises.filter(pl.col("new_tray_id").ne_missing(pl.lit(tray.pk, pl.Int64)))
+    counts = dict(
+        leaving.group_by("new_tray_id").len().iter_rows()
+    )  # new tray id (None: none) → how many
+    destinations = [(t.name, counts[t.pk]) for t in ordered if t.pk in counts and t.pk != tray.pk]
+    if counts.get(None):
+        destinations.append((None, counts[None]))
+    return TrayPreview(
+        moved=resorted.moved,
+        unplaced=resorted.unplaced,
+        crisis_destinations=tuple(destinations),
+        crisis_in_tray=crises.height,
+        crisis_tray_left=any(t.crisis is True for t in ordered if t.pk != tray.pk),
+    )
+
+
+def preview_tray_update(tray: Tray, values: dict) -> TrayPreview:
+    """What :func:`update_tray` with ``values`` (checked by :func:`tray_problems`) would do to
+    the open signals, without saving anything: a copy of the tray with the new conditions in
+    its place. Reads only (no lock: the numbers are those of this moment)."""
+    clean = _tray_values(values)
+    before = _stored_tray_values(tray)
+    if all(clean[name] == before[name] for name in TRAY_FIELDS):
+        return TrayPreview()  # update_tray changes nothing, and sorts nothing again
+    changed = Tray(
+        pk=tray.pk, municipality_id=tray.municipality_id, position=tray.position, **clean
+    )
+    ordered = [changed if t.pk == tray.pk else t for t in selectors.trays_of(tray.municipality_id)]
+    return _preview(tray, ordered)
+
+
+def preview_tray_delete(tray: Tray) -> TrayPreview:
+    """What :func:`delete_tray` would do to the open signals (its crisis signals above all),
+    without deleting anything. Reads only."""
+    ordered = [t for t in selectors.trays_of(tray.municipality_id) if t.pk != tray.pk]
+    return _preview(tray, ordered)

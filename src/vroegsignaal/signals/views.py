@@ -7,7 +7,7 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,11 +68,9 @@ def rules(request):
                     form.add_error(None, str(error))
             else:
                 if created:
-                    messages.success(request, _(
-                        "De signaalregels zijn opgeslagen als versie %(version)s. Alle huishoudens van uw gemeente "
-                        "worden nu op de achtergrond opnieuw beoordeeld; bestaande signalen houden de versie "
-                        "waarmee ze zijn ontstaan."
-                    ) % {"version": rule_set.version})  # fmt: skip
+                    messages.success(
+                        request, forms.rules_saved_text(rule_set, services.previous_rules(rule_set))
+                    )
                 else:
                     messages.info(request, _("Er is niets gewijzigd: versie %(version)s blijft gelden.") % {
                         "version": rule_set.version
@@ -83,11 +81,14 @@ def rules(request):
     history = (
         scoped(request.user, RuleSet).filter(municipality=municipality).select_related("created_by")
     )
+    values = current.values() if current else RuleValues()
     context = {
         "form": form,
         "current": current,
-        "rows": forms.rule_rows(current.values() if current else RuleValues()),
+        "rows": forms.rule_rows(values),
         "history": forms.rule_history(history),
+        "confirm": forms.rules_confirm_text(),
+        "confirm_data": forms.rules_confirm_data(values),
     }
     return render(request, "signals/rules.html", context)
 
@@ -102,7 +103,9 @@ def _trays_url(tray_id: int | None = None) -> str:
     return f"{url}#werkbakje-{tray_id}" if tray_id else url
 
 
-def _moved_text(moved: int) -> str:
+def _moved_text(change) -> str:
+    """The open signals a tray change put in another tray (those now in no tray: :func:`_say_unplaced`)."""
+    moved = change.moved_signals - change.unplaced_signals
     if not moved:
         return _("Geen open signaal kwam in een ander werkbakje.")
     return ngettext(
@@ -112,29 +115,39 @@ def _moved_text(moved: int) -> str:
     ) % {"n": moved}
 
 
+def _say_unplaced(request, change) -> None:
+    """A warning next to the success: open signals that fit no tray any more are in no tray's list."""
+    if change.unplaced_signals:
+        messages.warning(request, forms.unplaced_text(change.unplaced_signals))
+
+
 @coordinator_required
 @require_GET
 def trays_manage(request):
     """The municipality's trays in order: conditions in words, open signals, and the changes."""
     trays = list(scoped(request.user, Tray).select_related("team").order_by("position", "id"))
-    counts = dict(
+    per_tray = (
         scoped(request.user, Signal).filter(status__in=OPEN_STATUSES)
-        .values("tray_id").annotate(n=Count("id")).values_list("tray_id", "n")
+        .values("tray_id").annotate(n=Count("id"), crises=Count("id", filter=Q(crisis=True)))
+        .values_list("tray_id", "n", "crises")
     )  # fmt: skip
+    counts, crises = {}, {}
+    for tray_id, n, crisis in per_tray:
+        counts[tray_id], crises[tray_id] = n, crisis
     codes = {code for tray in trays for code in tray.neighbourhood_codes or []}
     places = dict(
         scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name")
     )
-    rows = [
-        {"tray": tray, "place": i, "conditions": forms.tray_summary(tray, places), "open": counts.get(tray.pk, 0),
-         "first": i == 1, "last": i == len(trays)}
-        for i, tray in enumerate(trays, start=1)
-    ]  # fmt: skip
+    rows = forms.tray_rows(trays, counts, crises, places)
     return render(request, "signals/trays.html", {"rows": rows, "unplaced": counts.get(None, 0)})
 
 
-def _tray_form_page(request, form, tray=None):
-    return render(request, "signals/tray_form.html", {"form": form, "tray": tray})
+def _tray_form_page(request, form, tray=None, preview=None):
+    context = {"form": form, "tray": tray, "preview": preview}
+    if preview is not None:
+        context["confirmation"] = form.values_digest()
+        context["confirmation_field"] = forms.CONFIRMATION
+    return render(request, "signals/tray_form.html", context)
 
 
 @coordinator_required
@@ -152,7 +165,8 @@ def tray_add(request):
         else:
             messages.success(request, _(
                 "Werkbakje ‘%(name)s’ is toegevoegd op plaats %(place)s. %(moved)s"
-            ) % {"name": change.tray.name, "place": change.place, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+            ) % {"name": change.tray.name, "place": change.place, "moved": _moved_text(change)})  # fmt: skip
+            _say_unplaced(request, change)
             return redirect(_trays_url(change.tray.pk))
     return _tray_form_page(request, form)
 
@@ -166,6 +180,9 @@ def tray_edit(request, tray_id: int):
         return _tray_form_page(request, forms.TrayForm(municipality=municipality, tray=tray), tray)
     form = forms.TrayForm(request.POST, municipality=municipality, tray=tray)
     if form.is_valid():
+        # What saving would do to the open signals, shown first when any would change tray.
+        if (preview := form.unconfirmed_preview()) is not None:
+            return _tray_form_page(request, form, tray, preview)
         try:
             change = services.update_tray(tray, form.values(), actor=request.user)
         except Tray.DoesNotExist:
@@ -175,7 +192,8 @@ def tray_edit(request, tray_id: int):
         else:
             if change.changed:
                 messages.success(request, _("Werkbakje ‘%(name)s’ is gewijzigd. %(moved)s") % {
-                    "name": change.tray.name, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+                    "name": change.tray.name, "moved": _moved_text(change)})  # fmt: skip
+                _say_unplaced(request, change)
             else:
                 messages.info(
                     request,
@@ -202,7 +220,8 @@ def tray_move(request, tray_id: int):
         return redirect(_trays_url())
     if change.changed:
         messages.success(request, _("Werkbakje ‘%(name)s’ staat nu op plaats %(place)s. %(moved)s") % {
-            "name": change.tray.name, "place": change.place, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+            "name": change.tray.name, "place": change.place, "moved": _moved_text(change)})  # fmt: skip
+        _say_unplaced(request, change)
     else:
         messages.info(request, _("Werkbakje ‘%(name)s’ staat al op plaats %(place)s.") % {
             "name": change.tray.name, "place": change.place})  # fmt: skip
@@ -224,18 +243,22 @@ def tray_delete(request, tray_id: int):
             return redirect(_trays_url(tray.pk))
         else:
             messages.success(request, _("Werkbakje ‘%(name)s’ is verwijderd. %(moved)s") % {
-                "name": change.tray.name, "moved": _moved_text(change.moved_signals)})  # fmt: skip
+                "name": change.tray.name, "moved": _moved_text(change)})  # fmt: skip
+            _say_unplaced(request, change)
         return redirect(_trays_url())
     signals = scoped(request.user, Signal).filter(tray=tray)
     codes = tray.neighbourhood_codes or []
     places = dict(
         scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name")
     )
+    last = not scoped(request.user, Tray).exclude(pk=tray.pk).exists()
     context = {
         "tray": tray,
         "conditions": forms.tray_summary(tray, places),
         "open": signals.filter(status__in=OPEN_STATUSES).count(),
         "closed": signals.exclude(status__in=OPEN_STATUSES).count(),
-        "last": not scoped(request.user, Tray).exclude(pk=tray.pk).exists(),
+        "last": last,
+        # Where its open signals, its crisis signals above all, would go (nothing is deleted).
+        "preview": None if last else services.preview_tray_delete(tray),
     }
     return render(request, "signals/tray_delete.html", context)

@@ -38,7 +38,8 @@ def municipality():
 def colleague_saves_after_the_form_check(monkeypatch, municipality) -> None:
     """The colleague's save commits after this request's form checked the version it showed
     (once: a later check of a form sees it)."""
-    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality)
+    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Piet",
+                            last_name="Jansen")  # fmt: skip
     clean = forms.RulesForm.clean
     saved = []
 
@@ -59,7 +60,7 @@ def test_a_rules_change_saved_at_the_same_moment_as_a_colleagues_does_not_undo_i
     verified_client(coordinator)
     response = client.post(URL, {**PAGE, "min_amount_eur": "80"})  # the page showed version 1
     assert response.status_code == 200
-    assert "Iemand anders heeft de regels intussen gewijzigd (nu versie 2)" in main_html(response)
+    assert "Piet Jansen heeft de regels intussen gewijzigd (nu versie 2)" in main_html(response)
     rule_sets = RuleSet.objects.filter(municipality=municipality).order_by("version")
     assert [r.version for r in rule_sets] == [1, 2]
     current = services.current_rules(municipality)
@@ -76,8 +77,11 @@ def test_a_page_refused_by_the_service_shows_the_colleagues_version_so_saving_ag
     verified_client(coordinator)
     html = main_html(client.post(URL, {**PAGE, "min_amount_eur": "80"}))
     assert "Nu geldt versie 2," in html and 'name="version" value="2"' in html
-    assert "Hierboven staan de regels zoals ze nu gelden" in html  # not "open de pagina opnieuw"
+    assert (
+        "In het formulier staan nu de regels zoals ze gelden" in html
+    )  # not "open de pagina opnieuw"
     assert 'name="min_amount_eur" value="80"' in html  # what the user typed, to look at again
+    assert 'name="min_creditors" value="3"' in html  # the colleague's, which the user did not touch
 
     response = client.post(
         URL, {**PAGE, "version": "2", "min_amount_eur": "80", "min_creditors": "3"}

@@ -112,7 +112,10 @@ def test_another_change_from_an_older_page_of_the_same_user_is_still_refused(
     verified_client(coordinator)
     client.post(URL, {**PAGE, "min_amount_eur": "80"})
     html = main_html(client.post(URL, {**PAGE, "min_creditors": "3"}))
-    assert "Iemand anders heeft de regels intussen gewijzigd (nu versie 2)." in html
+    assert (
+        "U heeft de regels intussen zelf gewijzigd, in een ander tabblad of venster (nu versie 2)."
+        in html
+    )
     assert versions(municipality) == [1, 2]
 
 

@@ -76,7 +76,7 @@ def test_page_shows_the_current_values_next_to_the_defaults(coordinator, client,
     assert rows["Geen enkelvoudig signaal bij deze soorten schuldeisers"] == ("geen", "geen")
     assert "Een geheel getal van 0 tot en met 1.000.000." in html  # the range as help text
     assert 'value="50"' in html and 'name="version" value="1"' in html
-    assert "data-confirm=" in html and "bestaande signalen houden de versie" in html
+    assert "data-confirm=" in html and "ook die met een open signaal" in html
     assert '<div class="table-scroll">' in html
     assert "Nu geldt versie 1" in html
 
@@ -181,12 +181,13 @@ def test_a_change_made_meanwhile_is_not_overwritten(
     municipality, coordinator, client, verified_client
 ):
     """The form carries the version it showed: a colleague's newer version is not silently undone."""
-    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality)
+    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Piet",
+                            last_name="Jansen")  # fmt: skip
     services.change_rules(municipality, {"min_creditors": 3}, actor=colleague)
     verified_client(coordinator)
     response = client.post(URL, form_data(min_amount_eur="80"))  # based on version 1
     assert response.status_code == 200
-    assert "Iemand anders heeft de regels intussen gewijzigd (nu versie 2)." in main_html(response)
+    assert "Piet Jansen heeft de regels intussen gewijzigd (nu versie 2)." in main_html(response)
     assert (
         versions(municipality) == [1, 2] and services.current_rules(municipality).min_creditors == 3
     )
@@ -292,13 +293,14 @@ def test_invalid_input_gets_a_focused_summary_at_the_top_of_the_form_linking_to_
 def test_a_refusal_without_field_errors_is_summarised_too_and_a_valid_page_has_no_summary(
     municipality, coordinator, client, verified_client
 ):
-    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality)
+    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Piet",
+                            last_name="Jansen")  # fmt: skip
     services.change_rules(municipality, {"min_creditors": 3}, actor=colleague)
     verified_client(coordinator)
     html = main_html(client.post(URL, form_data(min_amount_eur="80")))
     summary = html[html.index('id="foutmeldingen"') :]
     summary = summary[: summary.index("</div>")]
-    assert "Iemand anders heeft de regels intussen gewijzigd (nu versie 2)." in summary
+    assert "Piet Jansen heeft de regels intussen gewijzigd (nu versie 2)." in summary
     assert (
         "<ul" not in summary and "Verbeter wat bij deze velden staat" not in summary
     )  # no fields to link to

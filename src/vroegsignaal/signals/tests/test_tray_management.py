@@ -312,11 +312,13 @@ def test_edit_a_tray_shows_its_values_and_saves_the_change(town, client, verifie
     form = client.get(reverse("signals:tray_edit", args=[meervoudig.pk])).context["form"]
     assert form["kind"].value() == "meervoudig" and form["crisis"].value() == ""
 
-    response = client.post(
-        reverse("signals:tray_edit", args=[meervoudig.pk]),
-        form_data(name="Meervoudig vanaf € 1.000", kind="meervoudig", amount_min_eur="1000",
-                  creditor_types=["Huur", "Energie"]),
-    )  # fmt: skip
+    data = form_data(name="Meervoudig vanaf € 1.000", kind="meervoudig", amount_min_eur="1000",
+                     creditor_types=["Huur", "Energie"])  # fmt: skip
+    # First what saving would do (a signal would fit no tray), then saved when confirmed.
+    response = client.post(reverse("signals:tray_edit", args=[meervoudig.pk]), data)
+    assert response.status_code == 200 and response.context["preview"].unplaced == 1
+    data["bevestigd"] = response.context["confirmation"]
+    response = client.post(reverse("signals:tray_edit", args=[meervoudig.pk]), data)
     assert response.status_code == 302
     meervoudig.refresh_from_db()
     assert (meervoudig.name, meervoudig.amount_min_eur, meervoudig.creditor_types) == (
@@ -330,9 +332,10 @@ def test_edit_a_tray_shows_its_values_and_saves_the_change(town, client, verifie
     assert page.context["unplaced"] == 1
     html = page.content.decode()
     assert (
-        "Werkbakje ‘Meervoudig vanaf € 1.000’ is gewijzigd. 1 open signaal kwam in een ander werkbakje."
+        "Werkbakje ‘Meervoudig vanaf € 1.000’ is gewijzigd. Geen open signaal kwam in een ander werkbakje."
         in html
     )
+    assert "1 open signaal staat nu in geen werkbakje" in html
     assert "1 open signaal past in geen enkel werkbakje" in html
     ((action, purpose, details),) = tray_events()
     assert (action, purpose) == ("update", "werkbakje gewijzigd")
