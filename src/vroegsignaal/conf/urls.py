@@ -34,3 +34,11 @@ urlpatterns = [
         name="api-schema",
     ),
 ]
+
+# JSON in the API's error shape under /api/, the portal's pages elsewhere (intake/errors.py). Under
+# /api/, handler404 also answers a path of the API written without its final "/" with its view
+# (no APPEND_SLASH redirect, which a client follows with a GET).
+handler400 = "vroegsignaal.intake.errors.bad_request"
+handler403 = "vroegsignaal.intake.errors.permission_denied"
+handler404 = "vroegsignaal.intake.errors.page_not_found"
+handler500 = "vroegsignaal.intake.errors.server_error"

@@ -31,6 +31,17 @@ class BadCursor(ValueError):
     pass
 
 
+class MomentOutOfRange(BadCursor):
+    """A date or date-time ``sinds`` outside :data:`EARLIEST` … :data:`LATEST`."""
+
+
+# The dates ``sinds`` may name: wide enough for any real first poll (1970-01-01 included), narrow
+# enough that the moment fits the database's time zone conversion (0001-01-01 and
+# 9999-12-31T23:59:59-05:00 overflowed it: a 500).
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+
+
 # ISO 8601 basic format: 20260101, 20260101T120000, 20260101T120000Z, 20260101T120000+0100.
 _BASIC_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _BASIC_MOMENT = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}:?\d{2})?$")
@@ -63,6 +74,8 @@ def parse_since(value: str) -> tuple[int, dt.datetime | None]:
     The spec names an ISO date-time; ISO 8601's basic format (``20260101``) is
     one too, so eight digits that make a date (years 1990–2100) are read as
     that date, not as cursor 20,260,101 (which would silently give nothing).
+    A date or date-time outside 1900-01-01 … 2999-12-31 is refused
+    (:class:`MomentOutOfRange`).
     """
     value = _extended((value or "").strip(" \t\r\n"))
     if not value:
@@ -81,6 +94,8 @@ def parse_since(value: str) -> tuple[int, dt.datetime | None]:
         moment = None
     if moment is None:
         raise BadCursor(value)
+    if not EARLIEST <= moment.date() <= LATEST:
+        raise MomentOutOfRange(value)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return 0, moment
@@ -106,7 +121,7 @@ class FeedbackView(APIView):
                 required=False,
                 description="Het `id` van de laatst ontvangen gebeurtenis (de cursor), of bij de eerste vraag "
                 "een ISO-datum of -tijdstip (`2026-11-01`, `2026-11-01T09:00:00%2B01:00`; een `+` die als "
-                "spatie aankomt, wordt als `+` gelezen). Leeg: vanaf het begin.",
+                "spatie aankomt, wordt als `+` gelezen) van 1900-01-01 tot en met 2999-12-31. Leeg: vanaf het begin.",
             ),  # fmt: skip
             OpenApiParameter(
                 "limiet",
@@ -127,6 +142,16 @@ class FeedbackView(APIView):
     def get(self, request):
         try:
             cursor, since = parse_since(request.query_params.get("sinds", ""))
+        except MomentOutOfRange:
+            return Response(
+                {
+                    "melding": f"De datum bij 'sinds' moet tussen {EARLIEST.isoformat()} en {LATEST.isoformat()} "
+                    "liggen. Geef een datum of tijdstip in ISO 8601, zoals 2026-11-01 of "
+                    "2026-11-01T09:00:00%2B01:00 (een + schrijft u in een URL als %2B), of het id van de "
+                    "laatst ontvangen gebeurtenis (het 'volgende' van het vorige antwoord)."
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         except BadCursor:
             return Response(
                 {

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -36,6 +37,9 @@ from .serializers import (
     RejectedRowSerializer,
 )
 
+# The largest ``offset`` of the rejected rows: past every row a delivery can have, within every
+# database's integer (PostgreSQL refused 99999999999999999999999 with a 500).
+MAX_OFFSET = 1_000_000_000
 # Room for the multipart envelope around a file of the largest allowed size.
 MULTIPART_OVERHEAD = 1024 * 1024
 JSON_STREAM = "__json_stream__"
@@ -86,6 +90,45 @@ class IsCreditor(BasePermission):
         return bool(user and user.role == Role.SCHULDEISER and user.creditor_id)
 
 
+# Django reads the headers of each part of a multipart body (Content-Disposition with the field
+# and file name, Content-Type) only within this many bytes (django.http.multipartparser).
+MULTIPART_PART_HEADER_BYTES = 1024
+
+
+class DeliveryMultiPartParser(MultiPartParser):
+    """DRF's multipart parser, saying in Dutch that a file name is too long where Django gives up.
+
+    Django refuses a part whose headers pass :data:`MULTIPART_PART_HEADER_BYTES`
+    (a guard against huge headers) with an error DRF passes on as an unreadable
+    body; almost always the headers are long because of a file name of about a
+    thousand characters. The file name is only shown on the creditor's pages, so
+    any name that fits is taken (a longer one than 255 characters is cut, as
+    Django does); one that does not fit is refused naming the file name.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError as error:
+            cause = error.__context__
+            if isinstance(cause, MultiPartParserError) and "header size" in str(cause):
+                raise ParseError(
+                    {
+                        "melding": "De bestandsnaam is te lang: de kopregels van een deel van het "
+                        f"multipart-verzoek (met de veldnaam en de bestandsnaam) mogen samen hoogstens "
+                        f"{MULTIPART_PART_HEADER_BYTES} bytes zijn. Geef het bestand een kortere naam, "
+                        "zoals levering.csv.",
+                        "velden": {
+                            "file": [
+                                f"De bestandsnaam is te lang (hoogstens {MULTIPART_PART_HEADER_BYTES} "
+                                "bytes met de andere kopregels van het deel)."
+                            ]
+                        },
+                    }
+                ) from cause
+            raise
+
+
 class StreamedJsonParser(BaseParser):
     """``application/json`` for a delivery body (spec 1.4), handed on unread.
 
@@ -124,7 +167,7 @@ def _check_request_size(request) -> None:
 
 class DeliveryCollectionView(APIView):
     permission_classes = [IsAuthenticated, IsCreditor]
-    parser_classes = [MultiPartParser, StreamedJsonParser]
+    parser_classes = [DeliveryMultiPartParser, StreamedJsonParser]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -151,7 +194,8 @@ class DeliveryCollectionView(APIView):
             202: DeliverySerializer,
             400: OpenApiResponse(
                 ErrorSerializer,
-                description="Het verzoek mist het bestand of een veld is onjuist (`velden` zegt welk).",
+                description="Het verzoek mist het bestand, een veld is onjuist of de bestandsnaam is te "
+                "lang (`velden` zegt welk).",
             ),
             413: OpenApiResponse(
                 ErrorSerializer,
@@ -222,8 +266,50 @@ class DeliveryDetailView(APIView):
 
 
 class RejectedRowsPagination(LimitOffsetPagination):
+    """``limit``/``offset`` of the rejected rows, checked: a wrong value is a 400, never ignored.
+
+    DRF's own pagination falls back to its defaults for ``limit=-5``, ``limit=abc`` or
+    ``offset=1e3`` (the client gets another page than it asked for, without a word),
+    and passes an offset past a database column to the query (a 500 on PostgreSQL).
+    ``limit`` is a whole number of 1 or more, where more than :attr:`max_limit` gives
+    :attr:`max_limit` rows (as DRF does); ``offset`` is a whole number of 0 up to
+    :data:`MAX_OFFSET`.
+    """
+
     default_limit = 1000
     max_limit = 10000
+
+    def get_limit(self, request) -> int:
+        text = request.query_params.get(self.limit_query_param)
+        if text is None or text == "":
+            return self.default_limit
+        if not (text.isascii() and text.isdigit()) or not text.strip("0"):
+            raise ValidationError(
+                {
+                    self.limit_query_param: [
+                        f"Geef bij '{self.limit_query_param}' een geheel getal van 1 of meer: de regels "
+                        f"per pagina (standaard {self.default_limit}; meer dan {self.max_limit} geeft er "
+                        f"{self.max_limit})."
+                    ]
+                }
+            )
+        # Past max_limit (however many digits, so no int() of thousands of them): max_limit.
+        return self.max_limit if len(text) > 9 else min(int(text), self.max_limit)
+
+    def get_offset(self, request) -> int:
+        text = request.query_params.get(self.offset_query_param)
+        if text is None or text == "":
+            return 0
+        if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_OFFSET:
+            raise ValidationError(
+                {
+                    self.offset_query_param: [
+                        f"Geef bij '{self.offset_query_param}' een geheel getal van 0 tot en met "
+                        f"{MAX_OFFSET}: het aantal regels dat u overslaat."
+                    ]
+                }
+            )
+        return int(text)
 
 
 class DeliveryRejectedRowsView(APIView):
@@ -242,12 +328,30 @@ class DeliveryRejectedRowsView(APIView):
             OpenApiParameter(
                 "waarschuwingen", OpenApiTypes.STR, enum=["ja", "nee"], required=False
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, required=False),
-            OpenApiParameter("offset", OpenApiTypes.INT, required=False),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                required=False,
+                description="Regels per pagina (JSON): een geheel getal van 1 of meer, standaard "
+                f"{RejectedRowsPagination.default_limit}; meer dan {RejectedRowsPagination.max_limit} "
+                f"geeft er {RejectedRowsPagination.max_limit}. Een ander getal of tekst: 400.",
+            ),
+            OpenApiParameter(
+                "offset",
+                OpenApiTypes.INT,
+                required=False,
+                description=f"Het aantal regels dat u overslaat (JSON): 0 tot en met {MAX_OFFSET}, "
+                "standaard 0. Een ander getal of tekst: 400.",
+            ),
         ],
         responses={
             (200, "application/json"): RejectedRowPageSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
+            (400, "application/json"): OpenApiResponse(
+                ErrorSerializer,
+                description="`limit` of `offset` is geen geheel getal in het toegestane bereik "
+                "(`velden` zegt welk).",
+            ),
             # With ``Accept: text/csv`` an error is its melding as one line of text.
             **{
                 (code, media): OpenApiResponse(

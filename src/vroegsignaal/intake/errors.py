@@ -10,13 +10,25 @@ repeat a key or anything from a delivered file.
 
 :func:`api_exception_handler` is DRF's ``EXCEPTION_HANDLER`` (through
 :func:`vroegsignaal.intake.throttling.api_exception_handler`, the name the
-settings use). Errors that are not DRF's (a crash) stay Django's 500, without
-a stack trace (``DEBUG`` is off).
+settings use).
+
+Errors outside DRF's views have the same shape under ``/api/`` (the
+project's ``handler400``/``403``/``404``/``500`` in ``conf/urls.py``, which
+give the portal's pages everywhere else): a path the API does not have is a
+404, a crash a 500 — in JSON, never with a stack trace or anything of the
+request.
+
+A path of the API written without its final ``/`` (``POST /api/v1/deliveries``)
+is answered by the view of the path with it (:func:`page_not_found`): Django's
+``APPEND_SLASH`` would answer 301, and a client that follows a 301 of a POST
+sends a GET (a 405).
 """
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve, reverse
+from django.views import defaults
 from rest_framework import exceptions
 
 API_KEY_HELP = "Een API-sleutel maakt u aan op de portaalpagina API-sleutels."
@@ -134,3 +146,80 @@ def api_exception_handler(exc, context):
         view=context.get("view"),
     )
     return response
+
+
+# --- errors outside DRF's views ------------------------------------------------
+
+API_PREFIX = "/api/"
+
+SERVER_ERROR = (
+    "Er ging bij Vroegsignaal iets mis met dit verzoek. Probeer het later opnieuw; gaat het dan "
+    "weer mis, neem dan contact op met de beheerder van Vroegsignaal."
+)
+BAD_REQUEST = "Het verzoek is onjuist en kan niet worden behandeld."
+FORBIDDEN = "Geen toegang tot dit onderdeel van de API."
+
+
+def is_api_request(request) -> bool:
+    return request is not None and (getattr(request, "path_info", "") or "").startswith(API_PREFIX)
+
+
+def _json_error(body: dict, status: int) -> JsonResponse:
+    return JsonResponse(
+        body, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    )
+
+
+def _not_found_body() -> dict:
+    return {
+        "melding": "Niet gevonden: dit adres bestaat niet in de API. De adressen staan in het "
+        f"OpenAPI-document, {reverse('api-schema')}."
+    }
+
+
+def _with_final_slash(request, exception):
+    """The answer of the API's view of this path with its final ``/``, or ``None`` when there is none.
+
+    Only for a path no pattern matched (``Resolver404``), under ``/api/``.
+    ``request.resolver_match`` becomes that view's (the upload handler asks it
+    which view a file is for); nothing is redirected.
+    """
+    path = request.path_info
+    if not isinstance(exception, Resolver404) or path.endswith("/"):
+        return None
+    try:
+        match = resolve(f"{path}/")
+    except Resolver404:
+        return None
+    request.resolver_match = match
+    return match.func(request, *match.args, **match.kwargs)
+
+
+def bad_request(request, exception):
+    """``handler400``: JSON under ``/api/``, the portal's page elsewhere."""
+    if is_api_request(request):
+        return _json_error({"melding": BAD_REQUEST}, 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    """``handler403``: JSON under ``/api/``, the portal's page elsewhere."""
+    if is_api_request(request):
+        return _json_error({"melding": FORBIDDEN}, 403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    """``handler404``: under ``/api/`` the view of the path with its final ``/``, else JSON; the
+    portal's page elsewhere."""
+    if is_api_request(request):
+        answer = _with_final_slash(request, exception)
+        return answer if answer is not None else _json_error(_not_found_body(), 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """``handler500``: JSON under ``/api/`` (no stack trace, nothing of the request), the portal's page elsewhere."""
+    if is_api_request(request):
+        return _json_error({"melding": SERVER_ERROR}, 500)
+    return defaults.server_error(request)

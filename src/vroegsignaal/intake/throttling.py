@@ -10,16 +10,24 @@ with ``Retry-After`` and a Dutch ``melding`` (see :func:`api_exception_handler`)
 Those count requests that carry a valid key: DRF authenticates before it
 throttles, so a wrong, revoked or missing key never reaches them. Failed
 attempts are counted per client address by :class:`ApiKeyFailures`, which the
-authentication class itself asks (``authentication.py``): beyond
-``API_KEY_FAILURES_PER_ADDRESS`` in ``API_KEY_FAILURE_WINDOW`` seconds that
-address gets 429 for every API request, a valid key included, so guessing keys
-from it stops.
+authentication class itself asks (``authentication.py``) after it has looked
+the key up: only a request that presents a key (``Authorization: Token …``)
+that is refused counts. Beyond ``API_KEY_FAILURES_PER_ADDRESS`` in
+``API_KEY_FAILURE_WINDOW`` seconds a refused key from that address gets 429
+instead of 401; a valid key is never refused for the failures of others behind
+the same address (a shared NAT, a proxy).
 """
 
 from __future__ import annotations
 
+import fcntl
 import math
+import os
+import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,8 +67,15 @@ class TooManyKeyFailures(exceptions.Throttled):
     """429 for an address with too many failed API-key attempts."""
 
 
+class KeyFailure(NamedTuple):
+    """What :meth:`ApiKeyFailures.fail` found."""
+
+    wait: int | None  # seconds until the address may try again (429), or None (401)
+    first: bool  # the first failure of the address in the window: audit it
+
+
 class ApiKeyFailures:
-    """Failed API-key attempts (a wrong, revoked or missing key) per client address.
+    """Failed API-key attempts (a wrong, revoked or malformed key) per client address.
 
     The address is ``REMOTE_ADDR`` (:func:`vroegsignaal.privacy.client_ip`, as in
     the audit log), not DRF's ``get_ident``: that trusts ``X-Forwarded-For`` when
@@ -69,6 +84,13 @@ class ApiKeyFailures:
     address (``portal.proxy``); without it every client counts as the proxy. The attempts of the last
     ``API_KEY_FAILURE_WINDOW`` seconds are kept in Django's cache, as the other
     limits; ``API_KEY_FAILURES_PER_ADDRESS`` 0 switches the limit off.
+
+    Counting is atomic: :meth:`fail` reads, decides and writes under a lock that
+    holds across gunicorn's worker processes (``flock`` on a file in the file
+    cache's folder, and a thread lock within a process), so forty parallel
+    wrong keys give exactly ``limit`` answers 401 and the rest 429. Django's
+    file cache has no atomic ``add`` or ``incr`` of its own (it reads, then
+    writes), so a lock it is.
     """
 
     prefix = "vroegsignaal:throttle:sleutelfouten"
@@ -81,30 +103,63 @@ class ApiKeyFailures:
         self.limit = int(getattr(settings, "API_KEY_FAILURES_PER_ADDRESS", 0) or 0)
         self.window = max(int(getattr(settings, "API_KEY_FAILURE_WINDOW", 0) or 0), 1)
         self.key = f"{self.prefix}:adres-{self.address}"
+        self.reported_key = f"{self.prefix}:gemeld-{self.address}"
 
-    def _recent(self, now: float) -> list[float]:
-        return [moment for moment in cache.get(self.key, []) if moment > now - self.window]
+    def fail(self) -> KeyFailure:
+        """Count one failed attempt of this address; say whether it is past the limit.
 
-    def check(self) -> None:
-        """Raise :class:`TooManyKeyFailures` when this address has used up its failures."""
-        if not self.limit:
+        The attempts of a locked-out address count too, so an address that keeps
+        trying stays locked out until it stops for a window.
+        """
+        with _counting_lock():
+            now = self.timer()
+            first = cache.get(self.reported_key) is None
+            if first:
+                cache.set(self.reported_key, True, self.window)
+            if not self.limit:
+                return KeyFailure(wait=None, first=first)
+            recent = [moment for moment in cache.get(self.key, []) if moment > now - self.window]
+            # Newest first, at most ``limit`` kept: enough to refuse, and the oldest says until when.
+            kept = [now, *recent][: self.limit]
+            cache.set(self.key, kept, self.window)
+        if len(recent) < self.limit:
+            return KeyFailure(wait=None, first=first)
+        return KeyFailure(wait=max(math.ceil(kept[-1] + self.window - now), 1), first=first)
+
+
+_thread_lock = threading.Lock()
+
+
+@contextmanager
+def _counting_lock():
+    """A lock across the threads and, with Django's file cache, the processes of this machine."""
+    with _thread_lock:
+        folder = _file_cache_folder()
+        if folder is None:
+            yield
             return
-        now = self.timer()
-        recent = self._recent(now)
-        if len(recent) >= self.limit:
-            raise TooManyKeyFailures(wait=max(math.ceil(recent[-1] + self.window - now), 1))
+        folder.mkdir(parents=True, exist_ok=True)
+        # Not a .djcache file: the cache's culling and clear() leave it be.
+        descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # releases the lock
 
-    def fail(self) -> None:
-        """Count one failed attempt of this address."""
-        if not self.limit:
-            return
-        now = self.timer()
-        # Newest first, at most ``limit`` kept: enough to refuse, and the oldest says until when.
-        cache.set(self.key, [now, *self._recent(now)][: self.limit], self.window)
 
-    def first_in_window(self) -> bool:
-        """``True`` once per address and window: audit that failure, not every one of a flood."""
-        return cache.add(f"{self.prefix}:gemeld-{self.address}", True, self.window)
+LOCK_FILE = "api-sleutelfouten.lock"
+
+
+def _file_cache_folder() -> Path | None:
+    """The folder of the default cache when it is Django's file cache (production), else ``None``.
+
+    The in-memory cache of the tests is one process's: the thread lock suffices there.
+    """
+    config = settings.CACHES.get("default", {})
+    if config.get("BACKEND", "").endswith(".FileBasedCache") and config.get("LOCATION"):
+        return Path(config["LOCATION"])
+    return None
 
 
 def api_exception_handler(exc, context):
