@@ -23,12 +23,14 @@ assets: node_modules/.package-lock.json
 
 ## make run: install, migrate, load the demo once, start web server and worker on 127.0.0.1:8000
 ## (HOST=… PORT=… make run for another address)
+# First: is HOST:PORT free (else one Dutch line saying how to choose another PORT), and the data
+# folder this user's only (0700; what is made in it 0600, umask 077 as systemd's UMask=0077).
 run: venv assets
 	@scripts/system-deps.sh --run
-	@mkdir -p var
-	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal migrate --no-input -v 0
-	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal collectstatic --no-input -v 0
-	VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal setup_demo
+	@scripts/run.sh --voorbereiden
+	umask 077; VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal migrate --no-input -v 0
+	umask 077; VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal collectstatic --no-input -v 0
+	umask 077; VROEGSIGNAAL_MODE=demo $(BIN)/vroegsignaal setup_demo
 	@VROEGSIGNAAL_MODE=demo scripts/run.sh
 
 ## make test: lint, migration check, the whole suite on SQLite and on PostgreSQL 15

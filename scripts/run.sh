@@ -1,15 +1,128 @@
 #!/usr/bin/env bash
 # Start the background worker, the nightly purge and the web server on 127.0.0.1:8000 (demo mode); Ctrl-C stops them.
+#
+#   scripts/run.sh                 start (make run does, after migrate and setup_demo)
+#   scripts/run.sh --voorbereiden  only check that HOST:PORT is free and make the data folder
+#                                  this user's own; start nothing (make run does this first)
+#
+# Sourced (`source scripts/run.sh`), it defines the functions below and runs nothing (the tests).
 set -euo pipefail
 BIN=.venv/bin
 export VROEGSIGNAAL_MODE=${VROEGSIGNAAL_MODE:-demo}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-# Links in e-mail notices and create_user's output point at this server.
-export PORTAL_URL=${PORTAL_URL:-http://$HOST:$PORT}
 # The worker logs every task it runs; to a file, so that its lines do not bury the log-ins below.
 LOG_DIR=${VROEGSIGNAAL_DATA_DIR:-var}
-mkdir -p "$LOG_DIR"
+# The data folder holds the database, the staged deliveries and the worker's log: this user's
+# only, folders 0700 and files 0600, as systemd's UMask=0077 makes them in production
+# (docs/operations.md). Also for what this script and its processes make from here on.
+umask 077
+
+# The data folder (made if need be) and everything in it: this user's only. An earlier
+# `make run` left it 0755, its database and log 0644.
+private_data_dir() {
+    mkdir -p "$1"
+    chmod -R go= "$1"
+}
+
+# Why the web server cannot listen on $1:$2, in Dutch, on stdout (exit 1); nothing when it can.
+# Bound as gunicorn binds (SO_REUSEADDR): only a port another program listens on is refused.
+port_problem() {
+    "$BIN/python" - "$1" "$2" <<'PYTHON'
+import errno, socket, sys
+
+host, port = sys.argv[1], sys.argv[2]
+if not port.isdigit() or not 0 < int(port) < 65536:
+    print(f"PORT={port} is geen poortnummer; kies er een van 1024 tot 65535, bijvoorbeeld PORT=8000.")
+    sys.exit(1)
+
+
+def listen(port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host.strip("[]"), port))
+        probe.listen()
+
+
+try:
+    listen(int(port))
+except socket.gaierror:
+    print(f"HOST={host} is geen adres; gebruik 127.0.0.1 (alleen deze machine) of 0.0.0.0 (alle adressen).")
+    sys.exit(1)
+except OSError as error:
+    if error.errno == errno.EADDRINUSE:
+        free = None
+        for other in range(int(port) + 1, min(int(port) + 50, 65536)):
+            try:
+                listen(other)
+            except OSError:
+                continue
+            free = other
+            break
+        other = f"PORT={free}" if free else "PORT=<een ander nummer>"
+        print(
+            f"Poort {port} is al in gebruik (door een ander programma, of een eerdere 'make run' die nog "
+            f"draait). Kies een andere poort, bijvoorbeeld: {other} make run"
+        )
+    elif error.errno == errno.EACCES:
+        print(f"Poort {port} is voorbehouden aan root (onder 1024); kies bijvoorbeeld PORT=8000.")
+    elif error.errno == errno.EADDRNOTAVAIL:
+        print(f"HOST={host} is geen adres van deze machine; gebruik 127.0.0.1 (alleen deze machine) of 0.0.0.0 (alle adressen).")
+    else:
+        print(f"Kan niet luisteren op {host}:{port}: {error.strerror}.")
+    sys.exit(1)
+PYTHON
+}
+
+# This machine's address towards the network (the one other machines reach it by); empty without one.
+outward_address() {
+    "$BIN/python" - <<'PYTHON' 2>/dev/null || hostname -I 2>/dev/null | awk '{print $1}' || true
+import socket
+
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+    probe.connect(("192.0.2.1", 9))  # TEST-NET-1: nothing is sent; the kernel picks the outgoing address
+    print(probe.getsockname()[0])
+PYTHON
+}
+
+# ALLOWED_HOSTS, PORTAL_URL and SHOWN_URL (the banner's) for HOST and PORT. HOST=0.0.0.0 listens on
+# every address of this machine: its name and address are added to ALLOWED_HOSTS (Django answers
+# 400 for a name it does not know) and PORTAL_URL, the links in notices and create_user's output,
+# carries the address (http://0.0.0.0:… leads nowhere). What the environment sets is kept.
+demo_address() {
+    local names=(127.0.0.1 localhost) shown=$HOST
+    case "$HOST" in
+        0.0.0.0 | :: | "[::]")
+            local address name
+            address=$(outward_address)
+            name=$(hostname 2>/dev/null || true)
+            names+=($address $name)
+            shown=${address:-${name:-127.0.0.1}}
+            ;;
+        127.0.0.1 | localhost) ;;
+        *) names+=("$(echo "$HOST" | tr -d '[]')") ;;
+    esac
+    case "$shown" in *:*) [[ $shown == \[* ]] || shown="[$shown]" ;; esac  # IPv6 in a URL
+    local IFS=,
+    export ALLOWED_HOSTS=${ALLOWED_HOSTS:-"${names[*]}"}
+    export PORTAL_URL=${PORTAL_URL:-http://$shown:$PORT}
+    SHOWN_URL="$PORTAL_URL/"
+}
+
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
+    return 0  # sourced: the functions only
+fi
+
+if ! problem=$(port_problem "$HOST" "$PORT"); then
+    echo "$problem" >&2
+    exit 1
+fi
+private_data_dir "$LOG_DIR"
+if [[ "${1:-}" == --voorbereiden ]]; then
+    exit 0
+fi
+demo_address
 # In a session of its own: Ctrl-C reaches every process of the terminal's foreground group, and
 # would end the worker's encryption child in the middle of a delivery (the delivery breaks off).
 # stop() below stops the worker instead, as systemd does with KillMode=mixed (docs/operations.md).
@@ -57,7 +170,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 echo
-echo "Vroegsignaal draait op http://$HOST:$PORT/  (demonstratieomgeving, Ctrl-C stopt)"
+echo "Vroegsignaal draait op $SHOWN_URL  (demonstratieomgeving, Ctrl-C stopt)"
+case "$HOST" in
+    0.0.0.0 | :: | "[::]") echo "Op alle adressen van deze machine; hier zelf ook op http://127.0.0.1:$PORT/" ;;
+esac
 echo "Achtergrondverwerking (leveringen): logboek in $LOG_DIR/worker.log"
 $BIN/vroegsignaal demo_logins
 echo

@@ -35,7 +35,10 @@ SCRIPT = Path(sys.executable).with_name("vroegsignaal")
 
 # Each command with an output, as the operator types it.
 COMMANDS = {
-    "export_signals": lambda out: ("export_signals", "--municipality", "0999", "--output", out),
+    # --format: these outputs' names (``bestaand``, ``uitvoer.bestand``) name no format themselves.
+    "export_signals": lambda out: (
+        "export_signals", "--municipality", "0999", "--format", "csv", "--output", out,
+    ),
     "export_ddas": lambda out: (
         "export_ddas", "--municipality", "0999", "--from", "2026-01-01", "--to", "2026-12-31",
         "--output", out,

@@ -7,8 +7,10 @@ database that cannot be reached or read (exit 1), a command that does not exist
 the wrong kind (exit 2, in Dutch, where argparse would print its usage and an
 English line) — and a command's own refusal (its ``CommandError``: the Dutch
 message alone, without Django's English ``CommandError:`` in front; the exit
-status the error carries, 1 unless it says otherwise). Ctrl-C says
-``Onderbroken.`` (exit 130). ``--traceback`` keeps Django's own behaviour.
+status the error carries, 1 unless it says otherwise). A database without its tables says
+so, with ``vroegsignaal migrate``. Ctrl-C says ``Onderbroken.`` (exit 130); a reader of stdout
+that went away (``| head``) ends the command quietly (exit 141, as SIGPIPE would).
+``--traceback`` keeps Django's own behaviour.
 ``vroegsignaal --version`` is Vroegsignaal's version, not Django's.
 """
 
@@ -23,6 +25,7 @@ EXIT_UNKNOWN_COMMAND = 1
 EXIT_SETTINGS = 2
 EXIT_ARGUMENTS = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away, as a shell reports it
 
 # argparse's messages (Python 3.11) in Dutch; a message not here (a command's own) is shown as it is.
 ARGPARSE_MESSAGES = [
@@ -66,7 +69,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"vroegsignaal: {error}\n")
         raise SystemExit(EXIT_SETTINGS) from None
     try:
-        _utility(["vroegsignaal", *args]).execute()
+        try:
+            _utility(["vroegsignaal", *args]).execute()
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+    except BrokenPipeError:
+        # The reader went away (`vroegsignaal create_user … | head -n 1`): stop quietly, as a
+        # command killed by SIGPIPE does.
+        _stdout_to_nowhere()
+        raise SystemExit(EXIT_BROKEN_PIPE) from None
     except OperationalError as error:
         if "--traceback" in args:
             raise
@@ -82,6 +93,18 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write("Onderbroken.\n")
         raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+def _stdout_to_nowhere() -> None:
+    """stdout to ``/dev/null``: what is still buffered for the pipe that closed goes nowhere,
+    instead of failing again (``Exception ignored … BrokenPipeError``) when Python exits."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor (a test's StringIO)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def version() -> str:
@@ -165,8 +188,16 @@ def _utility(argv: list[str]):
 
 
 def database_problem(error: Exception) -> str:
-    """One line about a database that cannot be used: the driver's first line (host, port, user; no password)."""
+    """One line about a database that cannot be used: what it means when that is known (no tables
+    yet: run migrate; locked by another process; its disk full: ``conf.logsafety.database_reason``),
+    else the driver's first line (host, port, user; no password)."""
     from django.db import connection
+
+    from vroegsignaal.conf.logsafety import database_reason
+
+    known = database_reason(error)
+    if known:
+        return known
 
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     reason = lines[0] if lines else type(error).__name__
@@ -271,6 +302,11 @@ def database_unreadable(error: Exception) -> str:
     from django.db import connection
     from django.db.utils import DatabaseError
 
+    from vroegsignaal.conf.logsafety import database_reason
+
+    known = database_reason(error)  # PostgreSQL's "relation … does not exist": not migrated
+    if known:
+        return known
     if type(error) is not DatabaseError:
         return (
             f"De database weigerde een opdracht ({type(error).__name__}). Herhaal de opdracht met "

@@ -49,6 +49,15 @@ def reason(error: OSError) -> str:
     return f"systeemfout {code or type(error).__name__}"
 
 
+def cannot_write(path: str | Path, error: OSError) -> str:
+    """``Kan <path> niet schrijven: <why>`` (no full stop: the caller ends the sentence). A full
+    disk (or quota) names the folder that has no room left: ``de schijf is vol (map /srv/x)``."""
+    text = f"Kan {shown(path)} niet schrijven: {reason(error)}"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        text += f" (map {shown(Path(path).absolute().parent)})"
+    return text
+
+
 def shown(path: str | Path) -> str:
     """A path (or another value typed) as a message names it: shortened in the middle when very long."""
     text = str(path)

@@ -20,9 +20,12 @@ The original traceback is not kept anywhere; for a delivery,
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -111,3 +114,148 @@ def _message(record: logging.LogRecord) -> Any:
         return record.getMessage()
     except Exception:  # noqa: BLE001 - a bad format must not break the caller (logging would report it)
         return record.msg
+
+
+# -- what a failure means for the operator ------------------------------------------------------
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html); an extended code carries one in
+# its low byte (SQLITE_IOERR_WRITE is 778 = 3 << 8 | 10).
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
+SQLITE_FULL, SQLITE_CANTOPEN = 13, 14
+# PostgreSQL's SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+PG_UNDEFINED_TABLE = "42P01"
+PG_DISK_FULL = "53100"
+PG_LOCKED = ("40P01", "55P03")  # deadlock_detected, lock_not_available
+PG_GONE = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot_connect_now
+
+
+def operator_reason(error: BaseException, *, folders=()) -> str | None:
+    """What ``error`` means for the operator, in Dutch, or ``None`` when it is none of these:
+
+    * a full disk (``ENOSPC``, ``EDQUOT``; SQLite's ``SQLITE_FULL``, PostgreSQL's ``disk_full``),
+      naming the folder: the error's file's, else ``folders`` (where the caller writes);
+    * another refusal of the operating system that :data:`vroegsignaal.paths.REASONS` knows;
+    * a database locked by another process, one that cannot be opened, or one without (all) its
+      tables (:func:`database_reason`), or one that cannot be reached (:func:`unreachable`);
+    * keys that do not open the data (``privacy.crypto.DecryptionError``, whose text is safe).
+
+    Never the error's own text where that might quote data: only its kind and what the
+    settings name (the database, its folder, the host).
+    """
+    from vroegsignaal.paths import REASONS, reason, shown
+
+    if isinstance(error, OSError) and error.errno in REASONS:
+        where = [Path(name).parent for name in (error.filename, error.filename2) if name]
+        if not where and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            where = [Path(folder) for folder in folders]  # written without a name: where it writes
+        named = " of ".join(dict.fromkeys(shown(folder) for folder in _distinct_disks(where)))
+        return f"{reason(error)} (map {named})" if named else reason(error)
+    from vroegsignaal.privacy.crypto import DecryptionError
+
+    if isinstance(error, DecryptionError):  # its text names a key id, never a value
+        said = str(error).strip()
+        said = f"{said}{'' if said.endswith('.') else '.'} " if said else ""
+        return (
+            "de sleutels in VROEGSIGNAAL_ENCRYPTION_KEYS openen de versleutelde gegevens niet. "
+            f"{said}Controleer de sleutels met 'vroegsignaal check_keys'"
+        )
+    return database_reason(error) or unreachable(error)
+
+
+def _distinct_disks(folders: list[Path]) -> list[Path]:
+    """``folders`` less those on the same file system as one before them (one disk, named once)."""
+    seen, kept = set(), []
+    for folder in folders:
+        try:
+            device = os.stat(folder).st_dev
+        except OSError:
+            device = folder
+        if device not in seen:
+            seen.add(device)
+            kept.append(folder)
+    return kept
+
+
+def database_reason(error: BaseException) -> str | None:
+    """What a database error means for the operator (see :func:`operator_reason`), or ``None``.
+
+    Django's ``OperationalError`` and the like carry the driver's error as their ``__cause__``;
+    SQLite's raw ``sqlite3`` errors (``vroegsignaal backup``'s copy) come as they are.
+    """
+    driver = error.__cause__ if error.__cause__ is not None else error
+    text = str(driver).strip().splitlines()[0] if str(driver).strip() else ""
+    module = type(driver).__module__.split(".")[0]
+    if module == "sqlite3":
+        code = getattr(driver, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        database = _database()
+        where = f"de SQLite-database {database}"
+        if primary in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text:
+            return (
+                f"{where} is bezet: een ander proces (een andere opdracht, de worker of de "
+                "webserver) houdt haar vast; probeer het opnieuw als dat klaar is"
+            )
+        if primary == SQLITE_FULL:
+            return f"de schijf van {where} is vol (map {Path(database).parent})"
+        if text.startswith("no such table"):
+            return no_tables(where)
+        if primary == SQLITE_CANTOPEN:
+            return f"{where} kan niet worden geopend (bestaat haar map, en mag deze gebruiker erin schrijven?)"
+        if primary == SQLITE_READONLY:
+            return f"{where} is alleen-lezen (bestandsrechten van het bestand of de map)"
+        if primary == SQLITE_IOERR:
+            return f"lees- of schrijffout op de schijf van {where}"
+        return None
+    if module in ("psycopg", "psycopg2"):
+        state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
+        where = f"de database '{_database()}' (DATABASE_URL)"
+        if state == PG_UNDEFINED_TABLE:
+            return no_tables(where)
+        if state == PG_DISK_FULL:
+            return f"de schijf van de databaseserver van {where} is vol"
+        if state in PG_LOCKED:
+            return f"{where} is bezet: een ander proces houdt een vergrendeling vast; probeer het opnieuw"
+    return None
+
+
+def unreachable(error: BaseException) -> str | None:
+    """PostgreSQL that cannot be reached (stopped, another host or port, a connection cut off),
+    with the driver's first line: it names host, port and user, never the password."""
+    driver = error.__cause__ if error.__cause__ is not None else error
+    if type(driver).__module__.split(".")[0] not in ("psycopg", "psycopg2"):
+        return None
+    state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
+    operational = any(cls.__name__ == "OperationalError" for cls in type(driver).__mro__)
+    if not operational or not (state is None or state.startswith("08") or state in PG_GONE):
+        return None
+    text = str(driver).strip().splitlines()[0] if str(driver).strip() else ""
+    where = f"de database '{_database()}' (DATABASE_URL)"
+    return f"{where} is niet bereikbaar: {text}" if text else f"{where} is niet bereikbaar"
+
+
+def no_tables(where: str) -> str:
+    """A database that misses tables: empty (never migrated, or DATABASE_URL names another one)
+    or not brought up to date after an upgrade."""
+    try:
+        from django.db import connection
+
+        migrated = "django_migrations" in connection.introspection.table_names()
+    except Exception:  # noqa: BLE001 - the message is the point, not this look
+        migrated = False
+    if migrated:
+        return (
+            f"{where} is niet bijgewerkt (er ontbreekt een tabel): voer 'vroegsignaal migrate' uit"
+        )
+    return (
+        f"{where} heeft nog geen tabellen: voer 'vroegsignaal migrate' uit, of verbeter "
+        "DATABASE_URL als dit niet de bedoelde database is"
+    )
+
+
+def _database() -> str:
+    try:
+        from django.db import connection
+
+        return str(connection.settings_dict["NAME"])
+    except Exception:  # noqa: BLE001 - without Django's settings: no name to give
+        return "?"

@@ -188,8 +188,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded database needs its folder; create it so `vroegsignaal migrate` just works.
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # The embedded database's folder is the data folder (made above, so that `vroegsignaal migrate`
+    # just works) or one the operator made: a folder that is not there is more likely a typing
+    # error in DATABASE_URL than a wish, and is not made (nor, then, an empty database in it).
+    _sqlite_folder = Path(DATABASES["default"]["NAME"]).parent
+    if not _sqlite_folder.is_dir():
+        raise ImproperlyConfigured(
+            f"DATABASE_URL: de map {_sqlite_folder} van de SQLite-database bestaat niet. Klopt het "
+            "pad? Zo ja, maak de map aan (eigendom van de gebruiker waaronder Vroegsignaal draait, "
+            "modus 0700), of laat DATABASE_URL weg voor de database in VROEGSIGNAAL_DATA_DIR."
+        )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,

@@ -53,7 +53,21 @@ def _note_failure(delivery_id: int, error: Exception) -> None:
     # address). The worker neither logs nor stores it (the task wrapper and log filter in
     # conf/logsafety.py keep only the class); the command prints the class, and the traceback
     # only on the terminal with --traceback.
-    log.error("Levering %s: verwerking afgebroken; er is niets gewijzigd", delivery_id)
+    from vroegsignaal.conf.logsafety import operator_reason
+
+    from .staging import incoming_dir
+
+    # The reason an operator can act on (a full disk and its folder, a locked or unreachable
+    # database, keys that do not open the data): never the error's own text.
+    reason = operator_reason(error, folders=[incoming_dir()]) or type(error).__name__
+    log.error(
+        "Levering %s: verwerking afgebroken (%s); er is niets gewijzigd. Opnieuw: vroegsignaal "
+        "deliver --opnieuw %s; lukt dat steeds niet, dan afbreken met --weiger %s",
+        delivery_id,
+        reason,
+        delivery_id,
+        delivery_id,
+    )
     try:
         with transaction.atomic():
             current = Delivery.objects.select_for_update().get(pk=delivery_id)

@@ -123,6 +123,7 @@ __all__ = [
     "MAX_CLEARED_SHARE",
     "DeliveryError",
     "confirm_delivery",
+    "abandon_delivery",
     "decline_delivery",
     "earlier_delivery_of_content",
     "process_delivery",
@@ -526,15 +527,22 @@ def reprocess_delivery(
         current.heartbeat_at = timezone.now()
         current.report.pop("storing", None)
         current.save(update_fields=["heartbeat_at", "report"])
-        stalled_seconds = int((current.heartbeat_at - since).total_seconds()) if since else None
-        log.warning(
-            "Levering %s: verwerking stond stil (%s s); opnieuw %s (via %s%s)",
-            pk,
-            stalled_seconds if stalled_seconds is not None else "?",
-            "in de wachtrij gezet" if background else "gestart",
-            via,
-            ", geforceerd" if force and since is None else "",
-        )
+        again = "in de wachtrij gezet" if background else "gestart"
+        if since is not None:
+            stalled_seconds = int((current.heartbeat_at - since).total_seconds())
+            log.warning(
+                "Levering %s: verwerking stond stil (%s s); opnieuw %s (via %s)",
+                pk, stalled_seconds, again, via,
+            )  # fmt: skip
+        elif current.status == S.ONTVANGEN:
+            log.warning(
+                "Levering %s: door geen worker opgepakt; nu geforceerd %s (via %s)", pk, again, via
+            )
+        else:
+            log.warning(
+                "Levering %s: opnieuw %s zonder dat de verwerking stilstond (via %s, geforceerd)",
+                pk, again, via,
+            )  # fmt: skip
         privacy.record(
             user,
             privacy.AuditAction.UPDATE,
@@ -557,6 +565,57 @@ def reprocess_delivery(
 # ---------------------------------------------------------------------------
 # Confirmation (spec 1.6 safety check)
 # ---------------------------------------------------------------------------
+
+
+# The refusal of a delivery whose processing the operator broke off (:func:`abandon_delivery`).
+ABANDONED_MESSAGE = (
+    "De verwerking is door de beheerder afgebroken; er is niets van deze levering verwerkt. "
+    "Lever het bestand opnieuw aan."
+)
+
+
+def abandon_delivery(delivery: Delivery | int, user=None, *, force: bool = False) -> Delivery:
+    """Close off a delivery whose processing stopped and cannot go on: refused, nothing applied.
+
+    For the operator (``vroegsignaal deliver --weiger ID``): a stalled delivery that fails each
+    time it is processed again (its staged file sealed with a key that is gone, a file the reader
+    cannot take) otherwise stays ``in_behandeling`` for good, and ``/health/`` reports a backlog
+    for good. Its staged file is deleted; the creditor delivers the file again (a refused
+    delivery does not make it a ``LEVERING_DUBBEL``). Only a stalled delivery
+    (:meth:`Delivery.stalled_since`), or with ``force`` one the operator knows no worker runs.
+    """
+    pk = delivery if isinstance(delivery, int) else delivery.pk
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().get(pk=pk)
+        if current.status != S.IN_BEHANDELING:
+            raise DeliveryError(
+                gettext(
+                    "Levering %(pk)s wordt niet verwerkt en wacht niet op bevestiging "
+                    "(status: %(status)s); er is niets af te breken of te weigeren."
+                )
+                % {"pk": pk, "status": current.get_status_display().lower()}
+            )
+        if current.stalled_since() is None and not force:
+            raise DeliveryError(
+                gettext(
+                    "Levering %(pk)s wordt nog verwerkt. Afbreken kan pas als de verwerking "
+                    "stilstaat, of met --forceer als zeker geen worker draait."
+                )
+                % {"pk": pk}
+            )
+        current.move_to(S.AFGEWEZEN)
+        current.processed_at = timezone.now()
+        current.report = {
+            **{k: v for k, v in current.report.items() if k != "storing"},
+            "weigering": {"codes": [], "melding": ABANDONED_MESSAGE},
+        }
+        staged, current.staged_name = current.staged_name, ""
+        current.save()
+        privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering afgebroken")
+        log.warning("Levering %s: verwerking afgebroken door de beheerder; niets verwerkt", pk)
+        log_outcome(current)
+    _remove_staged(staged)
+    return current
 
 
 def _not_waiting(delivery: Delivery) -> str:

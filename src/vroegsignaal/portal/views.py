@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import services
 
@@ -16,7 +16,7 @@ def home(request):
     return render(request, "portal/home.html", services.home_for(request.user))
 
 
-@require_GET
+@require_safe  # GET, and HEAD: a load balancer's check asks with HEAD
 @never_cache
 def health(request):
     """Liveness, database reachability and whether the worker keeps up — without any data.

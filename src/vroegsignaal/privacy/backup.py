@@ -15,6 +15,7 @@ no use without ``VROEGSIGNAAL_ENCRYPTION_KEYS`` and
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from django.db import connection
 
-from vroegsignaal.paths import atomic_file, output_problem, reason, shown
+from vroegsignaal.conf.logsafety import SQLITE_BUSY, SQLITE_FULL, SQLITE_LOCKED
+from vroegsignaal.paths import SQLITE_SIDECARS, atomic_file, cannot_write, output_problem, shown
 
 from .audit import record
 from .models import AuditAction
@@ -85,14 +87,17 @@ def make_backup(path: str | Path, *, overwrite: bool = False) -> BackupReport:
                 details={"database": database, "bytes": size, "tabellen": tables},
             )
     except OSError as error:  # the folder is not writable, the disk is full, the name too long, …
-        raise BackupError(
-            f"Kan {shown(target)} niet schrijven: {reason(error)}; er is geen kopie gemaakt."
-        ) from None
+        raise BackupError(f"{cannot_write(target, error)}; er is geen kopie gemaakt.") from None
+    except sqlite3.Error as error:  # SQLite writing the copy: its disk is full, mostly
+        raise BackupError(f"{_sqlite_problem(target, error)}; er is geen kopie gemaakt.") from None
     return BackupReport(target, database, size, time.perf_counter() - started, tables)
 
 
 def _sqlite_copy(partial: Path) -> int:
-    """Copy the database into ``partial`` (there, empty, mode 0600); SQLite writes it in place."""
+    """Copy the database into ``partial`` (there, empty, mode 0600); SQLite writes it in place.
+
+    When the copy fails (a full disk, an interrupt) the files SQLite made beside it (its rollback
+    journal, ``-wal``, ``-shm``) go too; ``partial`` itself is removed by ``atomic_file``."""
     connection.ensure_connection()
     copy = sqlite3.connect(partial)
     try:
@@ -102,8 +107,29 @@ def _sqlite_copy(partial: Path) -> int:
         if problems != ["ok"]:
             raise BackupError("De kopie is niet in orde (integrity_check); probeer het opnieuw.")
         return copy.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-    finally:
+    except BaseException:
         copy.close()
+        for suffix in SQLITE_SIDECARS:
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        raise
+    finally:
+        copy.close()  # closing twice is allowed
+
+
+def _sqlite_problem(target: Path, error: sqlite3.Error) -> str:
+    """Why SQLite could not make the copy, without its text: a full disk (naming the folder), the
+    database busy, else SQLite's code (``SQLITE_IOERR_WRITE``)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == SQLITE_FULL:
+        return cannot_write(target, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return (
+            f"Kan {shown(target)} niet schrijven: de database is bezet door een ander proces; "
+            "probeer het straks opnieuw"
+        )
+    name = getattr(error, "sqlite_errorname", None) or type(error).__name__
+    return f"Kan {shown(target)} niet schrijven: SQLite meldt {name}"
 
 
 def _postgresql_copy(partial: Path) -> int:

@@ -42,6 +42,7 @@ LABELS = {
     "levering wacht op bevestiging": _("Levering wacht op bevestiging"),
     "levering bevestigd": _("Levering bevestigd"),
     "levering niet bevestigd": _("Levering niet bevestigd"),
+    "levering afgebroken": _("Levering afgebroken door de beheerder"),
     "levering opnieuw verwerkt": _("Levering opnieuw verwerkt"),
     "afgewezen regels inzien": _("Afgewezen regels ingezien"),
     "kolomindeling opgeslagen": _("Kolomindeling opgeslagen"),

@@ -14,6 +14,7 @@ exact value.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import IO, Literal
 
@@ -171,11 +172,16 @@ def write_csv(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | No
 
 
 def write_xlsx(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | None = None) -> None:
-    """One sheet ``signalen``; text as string cells (never formulas), numbers as numbers, dates as dates."""
+    """One sheet ``signalen``; text as string cells (never formulas), numbers as numbers, dates as dates.
+
+    The workbook is made in memory and written to ``stream`` in one piece: a ``stream`` that
+    fails (a full disk) is then an ``OSError`` of its own, as for CSV, and not xlsxwriter's
+    ``FileCreateError`` with its half-closed zip file complaining when it is collected."""
     import xlsxwriter
 
+    made = io.BytesIO()
     workbook = xlsxwriter.Workbook(
-        stream,
+        made,
         {
             "in_memory": True,
             "strings_to_numbers": False,
@@ -208,6 +214,7 @@ def write_xlsx(rows: list[dict], stream: IO[bytes], columns: tuple[str, ...] | N
                 sheet.write_string(r, col, str(value))
     sheet.freeze_panes(1, 0)
     workbook.close()
+    stream.write(made.getvalue())
 
 
 def export_signals(

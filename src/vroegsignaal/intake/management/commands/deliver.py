@@ -12,6 +12,11 @@ progress for ``DELIVERY_STALLED_AFTER`` seconds); with ``--wacht`` it follows
 one still running, ``--forceer`` takes it at once (the worker is known dead).
 Ctrl-C while a queued delivery is followed stops the following only: exit 130,
 and the delivery stays with the worker (``--opnieuw ID --wacht`` follows it again).
+Ctrl-C while this process processes a delivery itself (a small one, ``--opnieuw ID``) stops the
+processing (nothing of it is applied): exit 130, naming the delivery and ``--opnieuw ID``.
+Processing that breaks off (exit 3) is said in words the operator can act on where the cause is
+known (a full disk and its folder, a database held by another process or out of reach, keys
+that do not open the data: ``conf.logsafety.operator_reason``), else by the error's class.
 Never a traceback, unless ``--traceback`` asks for one.
 
 What the operator types is checked here, before anything is received: a ``--peildatum`` that is
@@ -30,13 +35,16 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
+from vroegsignaal.conf.logsafety import operator_reason
 from vroegsignaal.intake import services
 from vroegsignaal.intake.fields import Soort
 from vroegsignaal.intake.models import Delivery, DeliveryStatus, Via
 from vroegsignaal.intake.report import heading_lines, report_lines
+from vroegsignaal.intake.services import ABANDONED_MESSAGE
 from vroegsignaal.intake.shared import _parse_reference_date
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.paths import input_problem
@@ -74,6 +82,11 @@ def _peildatum(value: str | None) -> dt.date | None:
     return peildatum
 
 
+def _incoming_folder() -> Path:
+    """Where a delivery is staged (``intake.staging.incoming_dir``, without making it)."""
+    return Path(settings.INCOMING_DIR or Path(settings.DATA_DIR) / "incoming")
+
+
 def _shown(value: str, limit: int = 40) -> str:
     """What the operator typed, for a message: one line, at most ``limit`` characters."""
     text = "".join(c if c.isprintable() else "?" for c in value)
@@ -84,8 +97,8 @@ class Command(BaseCommand):
     help = (
         "Lever een bestand met achterstanden aan namens een schuldeiser en druk het verslag af. "
         "Afsluitcode 0: verwerkt of wacht op bevestiging; 1: geweigerd; 2: onjuiste aanroep; "
-        "3: verwerking afgebroken (er is niets gewijzigd); 130: het volgen onderbroken met Ctrl-C "
-        "(de levering blijft bij de worker)."
+        "3: verwerking afgebroken (er is niets gewijzigd); 130: onderbroken met Ctrl-C (de melding "
+        "zegt wat er met de levering is en hoe verder)."
     )
 
     def add_arguments(self, parser):
@@ -118,7 +131,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--forceer",
             action="store_true",
-            help="met --opnieuw: verwerk ook als de verwerking nog geen "
+            help="met --opnieuw (of --weiger): verwerk (of breek af) ook als de verwerking nog geen "
             "DELIVERY_STALLED_AFTER seconden stilstaat (alleen als zeker is dat geen worker haar verwerkt)",
         )
         parser.add_argument(
@@ -132,7 +145,9 @@ class Command(BaseCommand):
             type=int,
             metavar="ID",
             help="bevestig een levering die wacht op bevestiging niet: er wordt niets verwerkt "
-            "(afsluitcode 0; de schuldeiser kan dat ook in het portaal)",
+            "(afsluitcode 0; de schuldeiser kan dat ook in het portaal); of breek een levering af "
+            "waarvan de verwerking stilstaat en steeds weer mislukt (met --forceer ook als ze nog "
+            "niet stilstaat): ze wordt afgewezen en de schuldeiser levert het bestand opnieuw aan",
         )
 
     def handle(self, *args, **options):
@@ -158,6 +173,16 @@ class Command(BaseCommand):
         except CommandError as error:
             self.stderr.write(str(error))
             sys.exit(EXIT_USAGE)
+        except KeyboardInterrupt as stopped:
+            # Ctrl-C while this process processed a delivery itself: processing rolled back, and
+            # the delivery waits as stalled (services.process_delivery notes it) for --opnieuw.
+            pk = getattr(stopped, "delivery_id", None) or getattr(self, "_current", None)
+            if options.get("traceback") or pk is None:
+                raise  # nothing of a delivery to name: the console script says "Onderbroken."
+            self.stderr.write(self._stopped_message(pk))
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            raise  # the reader of stdout went away (`| head`): the console script ends quietly
         except Exception as error:
             if options.get("traceback"):
                 raise
@@ -167,7 +192,16 @@ class Command(BaseCommand):
         for line in heading_lines(delivery) if delivery.is_running else report_lines(delivery):
             self.stdout.write(line)
         if options["weiger"] is not None:  # what the operator asked for: not a failure
-            self.stdout.write(f"Levering {delivery.pk} is niet bevestigd; er is niets verwerkt.")
+            if (delivery.report.get("weigering") or {}).get("melding") == ABANDONED_MESSAGE:
+                self.stdout.write(
+                    f"De verwerking van levering {delivery.pk} is afgebroken; er is niets verwerkt "
+                    "en het tijdelijke bestand is verwijderd. De schuldeiser kan het bestand "
+                    "opnieuw aanleveren."
+                )
+            else:
+                self.stdout.write(
+                    f"Levering {delivery.pk} is niet bevestigd; er is niets verwerkt."
+                )
             return
         if delivery.status == DeliveryStatus.AFGEWEZEN:
             refusal = delivery.report.get("weigering") or {}
@@ -206,6 +240,8 @@ class Command(BaseCommand):
             delivery = self._delivery(options["weiger"])
             self._current = delivery.pk
             try:
+                if delivery.status == DeliveryStatus.IN_BEHANDELING:  # stalled, failing again
+                    return services.abandon_delivery(delivery, None, force=options["forceer"])
                 return services.decline_delivery(delivery, None)
             except services.DeliveryError as error:
                 raise CommandError(str(error))
@@ -325,10 +361,49 @@ class Command(BaseCommand):
         )
 
     def _broken_message(self, error: Exception) -> str:
+        """Why processing broke off, in words the operator can act on (a full disk and which folder,
+        a database locked or out of reach, keys that do not open the data: ``conf.logsafety.
+        operator_reason``), else the error's class; never its text, which may quote a row."""
         pk = getattr(error, "delivery_id", None) or getattr(self, "_current", None)
+        why = operator_reason(error, folders=[_incoming_folder()])
+        if why is None:
+            said = f"De verwerking is afgebroken ({type(error).__name__}); er is niets gewijzigd."
+            again = "Verwerk de levering opnieuw met"
+        else:
+            said = f"De verwerking is afgebroken: {why}. Er is niets gewijzigd."
+            again = "Verwerk de levering daarna opnieuw met"
         if pk is None:
-            return f"De verwerking is afgebroken ({type(error).__name__}); er is niets gewijzigd."
-        return (
-            f"De verwerking is afgebroken ({type(error).__name__}); er is niets gewijzigd. "
-            f"Verwerk de levering opnieuw met: vroegsignaal deliver --opnieuw {pk}"
+            return said
+        return f"{said} {again}: vroegsignaal deliver --opnieuw {pk}"
+
+    def _stopped_message(self, pk: int) -> str:
+        """Ctrl-C while this process processed delivery ``pk`` itself (``--opnieuw``, a small new
+        delivery, ``--bevestig``): what became of it, and the command that processes it again."""
+        try:
+            delivery = Delivery.objects.filter(pk=pk).first()
+        except Exception:  # noqa: BLE001 - the database is gone too: say what to do all the same
+            return (
+                f"Onderbroken; levering {pk} is misschien niet verwerkt. Bekijk haar, of verwerk "
+                f"haar opnieuw, met: vroegsignaal deliver --opnieuw {pk}"
+            )
+        if delivery is None:  # stopped before it was recorded: nothing was received
+            return "Onderbroken; er is niets aangeleverd."
+        if delivery.status == DeliveryStatus.WACHT_OP_BEVESTIGING:
+            return (
+                f"Onderbroken; levering {pk} wacht nog op bevestiging en er is niets gewijzigd. "
+                f"Bevestig haar met --bevestig {pk}, of weiger haar met --weiger {pk}."
+            )
+        if delivery.status == DeliveryStatus.ONTVANGEN:
+            return (
+                f"Onderbroken; levering {pk} is nog niet verwerkt (ontvangen). Verwerk haar, als geen "
+                f"worker haar oppakt, met: vroegsignaal deliver --opnieuw {pk} --forceer"
+            )
+        if delivery.status == DeliveryStatus.IN_BEHANDELING:
+            return (
+                f"Onderbroken; levering {pk} is niet verwerkt (er is niets van gewijzigd). Verwerk "
+                f"haar opnieuw met: vroegsignaal deliver --opnieuw {pk}"
+            )
+        return (  # the interrupt came after the outcome was stored
+            f"Onderbroken; levering {pk} was al afgehandeld "
+            f"({delivery.get_status_display().lower()}). Het verslag: vroegsignaal deliver --opnieuw {pk}"
         )

@@ -28,6 +28,7 @@ import contextlib
 import io
 import os
 import re
+import traceback
 import warnings
 from collections.abc import Iterator
 from typing import IO
@@ -35,7 +36,7 @@ from typing import IO
 from django.core.management.base import CommandError, OutputWrapper
 from django.core.management.commands import dumpdata
 
-from vroegsignaal.paths import atomic_output, output_problem, reason, shown, sigterm_unwinds
+from vroegsignaal.paths import atomic_output, cannot_write, output_problem, sigterm_unwinds
 from vroegsignaal.privacy.keys import encrypted_fields, installed_models
 
 # Configuration and registers: no person, no secret, no processing of anyone's data. A model that
@@ -236,6 +237,7 @@ class Command(dumpdata.Command):
                 stacklevel=1,
             )
         stdout = self.stdout
+        refusal = None
         try:
             with (
                 sigterm_unwinds(),
@@ -248,11 +250,42 @@ class Command(dumpdata.Command):
                 text.flush()
                 text.detach()  # the compressor is ended by _compressed, the file by atomic_output
         except CommandError as error:
-            raise CommandError(in_dutch(str(error))) from None
+            # Django's "Unable to serialize database: …" wraps what went wrong: a file that could
+            # not be written (a full disk) is said as the other commands say it.
+            written = _os_error(error)
+            refusal = f"{cannot_write(final, written)}." if written else in_dutch(str(error))
+            _release(error)
         except OSError as error:
-            raise CommandError(f"Kan {shown(final)} niet schrijven: {reason(error)}.") from None
+            refusal = f"{cannot_write(final, error)}."
+            _release(error)
         finally:
             self.stdout = stdout
+        if refusal is not None:  # outside the except: the new error carries none of the old
+            raise CommandError(refusal)
+
+
+def _os_error(error: BaseException) -> OSError | None:
+    """The operating system's error behind ``error`` (its ``__cause__`` or ``__context__``), if any."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _release(error: BaseException) -> None:
+    """Let go of what the frames of a failed dump hold, now, while the database connection is open.
+
+    A query's row iterator (Django's ``cursor_iter``) stays alive in the failed frames; collected
+    after the command closed its connection it reported ``Exception ignored … ProgrammingError:
+    Cannot operate on a closed database`` on stderr."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error = error.__cause__ or error.__context__
 
 
 @contextlib.contextmanager

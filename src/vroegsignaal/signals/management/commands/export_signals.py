@@ -1,5 +1,8 @@
 """``vroegsignaal export_signals --municipality CODE [--status open] [--format csv|xlsx] --output FILE [--overschrijven]``.
 
+The format is ``--format``, else the extension of ``--output`` (``.csv``, ``.xlsx``); another
+extension without ``--format`` is refused, and so is ``--format`` against the other extension.
+
 The export holds addresses: it is written as a backup or the DDAS export is,
 readable by this system's user only (mode 0600), to a temporary file beside
 ``--output`` that takes the name only when it is whole and synced to disk
@@ -20,9 +23,42 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import atomic_output, output_problem, reason, shown, sigterm_unwinds
+from vroegsignaal.paths import (
+    atomic_output,
+    cannot_write,
+    output_problem,
+    shown,
+    sigterm_unwinds,
+)
 from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.signals import exports
+
+# The format each extension of --output stands for (lower case).
+EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
+
+
+def output_format(output: Path, chosen: str | None) -> str:
+    """The format to write: ``--format``, else the one ``--output``'s extension names.
+
+    Without ``--format`` an extension that names neither (``s.pdf``, none at all) is refused:
+    the file would hold CSV under a name that promises something else. ``--format`` that
+    contradicts the extension (``--format csv`` for ``s.xlsx``) is refused too; with another
+    extension (``s.txt``) ``--format`` decides.
+    """
+    extension = output.suffix.lower()
+    named = EXTENSIONS.get(extension)
+    if chosen is None and named is None:
+        said = f"de extensie {output.suffix}" if output.suffix else "geen extensie"
+        raise CommandError(
+            f"--output {shown(output.name)} heeft {said}; geef een bestand met .csv of .xlsx, "
+            "of kies het formaat met --format csv of --format xlsx."
+        )
+    if chosen is not None and named is not None and chosen != named:
+        raise CommandError(
+            f"--format {chosen} past niet bij --output {shown(output.name)} (een "
+            f"{extension}-bestand is {named.upper()}); laat --format weg of geef een naam met .{chosen}."
+        )
+    return chosen or named
 
 
 class Command(BaseCommand):
@@ -40,7 +76,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--format",
             choices=exports.FORMATS,
-            help="csv of xlsx; zonder: naar de extensie van --output",
+            help="csv of xlsx; zonder: naar de extensie van --output (.csv of .xlsx)",
         )
         parser.add_argument(
             "--output", metavar="BESTAND", required=True, help="het bestand (modus 0600)"
@@ -55,10 +91,10 @@ class Command(BaseCommand):
         problem = output_problem(output, overwrite=options["overschrijven"])
         if problem:
             raise CommandError(problem)
+        fmt = output_format(output, options["format"])
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
         if municipality is None:
             raise CommandError(f"Gemeente {options['municipality']} bestaat niet.")
-        fmt = options["format"] or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
         try:
             with (
                 sigterm_unwinds(),
@@ -69,7 +105,7 @@ class Command(BaseCommand):
                     stream, municipality=municipality, status=options["status"], fmt=fmt
                 )
         except OSError as exc:
-            raise CommandError(f"Kan {shown(output)} niet schrijven: {reason(exc)}.")
+            raise CommandError(f"{cannot_write(output, exc)}.") from None
         noun = "signaal" if count == 1 else "signalen"
         self.stdout.write(
             self.style.SUCCESS(f"{count} {noun} geschreven naar {output} ({fmt}, modus 0600).")
