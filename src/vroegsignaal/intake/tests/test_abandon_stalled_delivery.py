@@ -115,3 +115,33 @@ def test_a_broken_off_processing_logs_its_reason_and_the_way_out(world, househol
         f"Opnieuw: vroegsignaal deliver --opnieuw {delivery.pk}; lukt dat steeds niet, dan "
         f"afbreken met --weiger {delivery.pk}"
     )
+
+
+def test_deliver_refuses_keys_that_do_not_open_the_stored_data_before_sealing(world, tmp_path):
+    """The command sealed a new file with keys that did not open the stored data; with the right
+    keys back, that delivery failed for good. It now checks the keys first, as the web server
+    does (``privacy.keys.start_problem``), and delivers nothing."""
+    import base64
+    import os
+
+    from django.test import override_settings
+
+    services.receive_delivery(
+        world.creditor, stand(range(1, 4)), filename="eerste.csv", reference_date=PEILDATUM,
+        via=Via.CLI,
+    )  # fmt: skip
+    from vroegsignaal.households.models import Person
+
+    assert Person.objects.exists(), Delivery.objects.values_list("status", flat=True)
+    before = Delivery.objects.count()
+    path = tmp_path / "tweede.csv"
+    path.write_bytes(stand(range(1, 6)))
+    other = f"ander:{base64.b64encode(os.urandom(32)).decode()}"
+    with override_settings(ENCRYPTION_KEYS=other):
+        code, _, err = run(
+            str(path), "--creditor", world.creditor.code, "--peildatum", PEILDATUM.isoformat()
+        )
+    assert code == 2
+    assert "openen de gegevens in de database niet" in err and "Er is niets aangeleverd." in err
+    assert Delivery.objects.count() == before
+    assert not any(incoming_dir().iterdir()) if incoming_dir().exists() else True

@@ -295,6 +295,13 @@ class Command(BaseCommand):
                 "codes staan in het beheer onder Schuldeisers, en in de configuratie van load_config). "
                 "Er is niets aangeleverd."
             )
+        # As the web server does before it starts (conf/gunicorn.py): keys that do not open the
+        # stored data would seal this file with them too, and processing it would then fail for
+        # good once the right keys are back.
+        from vroegsignaal.privacy.keys import start_problem
+
+        if problem := start_problem():
+            raise CommandError(f"{problem}. Er is niets aangeleverd.")
         soort = options["soort"]
         if soort is None and path.suffix.lower() != ".json":
             soort = Soort.STAND
