@@ -46,21 +46,32 @@ Decisions where the contract is silent:
 * XLSX: cells are read as text; date cells arrive as ``YYYY-MM-DD HH:MM:SS``
   and numbers as plain decimals (``1234.56``, ``12``). A whole number of five
   digits in a date column is read as an Excel serial date (1927–2173; fewer
-  digits are more likely a year or an error than a date). A ZIP whose content
-  unpacks to more than ten times the size limit is refused as too big.
+  digits are more likely a year or an error than a date). A sheet that reaches
+  beyond 256 columns, Excel's 1,048,576 rows or 33,554,432 cells, or unpacks
+  (with the shared texts its cells show) to more than twice the size limit, or a
+  package to more than four times, is refused as too big before a reader holds
+  it (:mod:`.parsing_xlsx_scan`). An empty sheet is refused as empty, naming it
+  and a sheet that does hold data. A number cell with decimals in the amount
+  column is a number, not text whose separator is to be decided
+  (:func:`.parsing_table.amounts_as_numbers`); so is a JSON number.
+* A file named ``.xlsx`` that is no ZIP is refused saying it is a CSV or JSON
+  text when it is one.
 * JSON: numbers keep the text they were written as (``1234.50`` stays
   ``1234.50``), ``true``/``false`` become the words; an object or list as a
   value, or an entry that is not an object, is refused as
   ``BESTAND_ONLEESBAAR`` naming the entry and the key (a position, and the
   key's name when it is a field's, else its place in the entry: a body keyed
   by klantnummer has data as its keys; no value). ``peildatum`` and ``soort`` of the body
-  are returned as delivered, for the caller to check.
+  are returned as delivered, for the caller to check. A member named twice in one
+  object is refused (``json.loads`` would keep the last), and so is nesting too deep,
+  saying so.
 * A header-only file, or one whose rows are all empty, is ``BESTAND_LEEG``
   even when columns are also missing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -140,6 +151,36 @@ def detected_format(head: bytes, filename: str | None = None) -> Format | None:
         return None
 
 
+# The delimiters of spec 1.3, as bytes.
+_DELIMITERS = (b";", b",", b"\t", b"|")
+# Bytes that text does not hold (control characters other than tab, CR, LF, form feed).
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def _not_xlsx(head: bytes, filename: str | None) -> str:
+    """Why a file named .xlsx (or .xls) that is no ZIP cannot be read: most often it is a CSV
+    or JSON file saved under that name, which can be delivered as such."""
+    text = head.removeprefix(_UTF8_BOM)
+    suffix = Path(filename or "").suffix.lower()
+    named = (
+        f"het bestand heet {suffix}"
+        if suffix in (".xlsx", ".xls")
+        else "het is als XLSX aangeleverd"
+    )
+    if not _NOT_TEXT.search(text):
+        stripped = text.lstrip()
+        if stripped.startswith(b"{"):
+            return f"{named}, maar is JSON-tekst en geen Excel-werkmap; lever het aan als .json"
+        first = stripped.split(b"\n", 1)[0]
+        if any(d in first for d in _DELIMITERS):
+            return (
+                f"{named}, maar is tekst met scheidingstekens (een CSV-bestand) en geen "
+                "Excel-werkmap; lever het aan als .csv, of open het in Excel en sla het op als "
+                "Excel-werkmap (.xlsx)"
+            )
+    return "het is geen geldig XLSX-bestand"
+
+
 def _choose_format(head: bytes, declared: str | None, filename: str | None) -> Format:
     if declared is None and filename:
         ext = Path(filename).suffix.lower().lstrip(".")
@@ -157,7 +198,7 @@ def _choose_format(head: bytes, declared: str | None, filename: str | None) -> F
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
     if declared == "xlsx":
-        raise _unreadable("het is geen geldig XLSX-bestand")
+        raise _unreadable(_not_xlsx(head, filename))
     if declared is not None:
         return declared  # type: ignore[return-value]
     text = head.removeprefix(_UTF8_BOM).lstrip()

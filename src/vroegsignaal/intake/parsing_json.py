@@ -2,7 +2,9 @@
 
 ``json.loads`` of a million rows would hold every row as a dict at once;
 this reads the rows into string columns :data:`JSON_CHUNK_ROWS` at a time,
-with ``json.loads``'s meaning (numbers kept as the text they were written as).
+with ``json.loads``'s meaning (numbers kept as the text they were written as),
+except that a name twice in one object is refused where ``json.loads`` keeps the
+last value without a word.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import polars as pl
 
 from .fields import Soort, field_for_header, match_headers
 from .parsing_bytes import _Bytes
-from .parsing_table import ROW_NUMBER, ParsedDelivery, _finish
+from .parsing_table import AMOUNT, ROW_NUMBER, ParsedDelivery, _finish, amounts_as_numbers
 from .refusals import DeliveryRefused, _empty, _unreadable
 
 # Rows turned into columns at a time: a million Python dicts at once would take 1.3 GB.
@@ -30,6 +32,41 @@ _JSON_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _NOT_AN_OBJECT = (
     'de JSON moet een object zijn met "peildatum", "soort" en een lijst "achterstanden"'
 )
+_TOO_DEEP = (
+    'de JSON is te diep genest. Een levering is één object met "peildatum", "soort" en '
+    '"achterstanden": een lijst van objecten, één per achterstand, met per veld een tekst, '
+    "getal of ja/nee-waarde"
+)
+# The members of the body that a message may name (any other name may be data).
+_BODY_NAMES = frozenset({"peildatum", "soort", "achterstanden"})
+
+
+class _Number(str):
+    """A JSON number with a fraction or an exponent, as written (``12.5``, ``1E-3``): text
+    equal to what ``json.loads(parse_float=str)`` gives, that still knows it was a number."""
+
+    __slots__ = ()
+
+
+class _DuplicateName(ValueError):
+    """An object names the same member twice (``json.loads`` would keep the last)."""
+
+    def __init__(self, key: object, positions: tuple[int, int]):
+        super().__init__("duplicate name")
+        self.key = key
+        self.positions = positions
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    """``object_pairs_hook``: the object as ``json.loads`` builds it, or :class:`_DuplicateName`."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: dict[str, int] = {}
+        for position, (key, _value) in enumerate(pairs, 1):
+            if key in seen:
+                raise _DuplicateName(key, (seen[key], position))
+            seen[key] = position
+    return result
 
 
 def _json_column(
@@ -40,7 +77,7 @@ def _json_column(
     ``first`` is the number of the first value's achterstand, ``items`` the achterstanden
     themselves (for the message).
     """
-    kinds = set(map(type, values))
+    kinds = {str if kind is _Number else kind for kind in map(type, values)}
     if kinds <= {str, type(None)}:
         return pl.Series(values, dtype=pl.String)
     if not kinds <= {str, type(None), bool}:
@@ -72,6 +109,12 @@ class _JsonRows:
     keys: dict[str, int] = field(default_factory=dict)  # every key seen, in order → position
     frames: list[pl.DataFrame] = field(default_factory=list)
     count: int = 0
+    # Per key, the rows whose value was a number with a fraction or an exponent (_Number).
+    numbers: dict[str, list[int]] = field(default_factory=dict)
+    # How many such numbers the decoder made (_scan_json's parse_float), and how many of
+    # them the rows already added held: a chunk without any is not looked through.
+    numbers_made: list[int] = field(default_factory=lambda: [0])
+    numbers_seen: int = 0
 
     def add(self, items: list[dict]) -> None:
         present = tuple(dict.fromkeys(itertools.chain.from_iterable(items)))
@@ -79,6 +122,12 @@ class _JsonRows:
             self.keys.setdefault(key, len(self.keys))
         first = self.count + 1
         self.count += len(items)
+        if self.numbers_made[0] != self.numbers_seen:
+            self.numbers_seen = self.numbers_made[0]
+            for key in present:
+                rows = [n for n, item in enumerate(items, first) if type(item.get(key)) is _Number]
+                if rows:
+                    self.numbers.setdefault(key, []).extend(rows)
         try:
             # Polars builds the columns (booleans become "true"/"false", as below) ...
             frame = pl.from_dicts(items, schema=dict.fromkeys(present, pl.String))
@@ -118,7 +167,7 @@ class _EnoughRows(Exception):
 
 
 def _scan_json(
-    text: str, max_rows: int | None = None
+    text: str, max_rows: int | None = None, *, numbers: bool = False
 ) -> tuple[dict[str, object], _JsonRows | None]:
     """The top-level object's members, with ``achterstanden`` read as a stream of rows.
 
@@ -129,8 +178,22 @@ def _scan_json(
     as the text they were written as. Raises ``ValueError`` on malformed JSON.
     With ``max_rows`` it stops after that many rows (the members read so far,
     the rows, and nothing of the rest checked): the preview of a file's head.
+    A name twice in one object is refused (``BESTAND_ONLEESBAAR``, naming it where
+    that is no data). With ``numbers``, the rows of numbers with a fraction or an
+    exponent are kept per key (:attr:`_JsonRows.numbers`).
     """
-    decode = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).raw_decode
+    made = [0]
+
+    def number(written: str) -> str:
+        made[0] += 1
+        return _Number(written)
+
+    decode = json.JSONDecoder(
+        parse_float=number if numbers else str,
+        parse_int=str,
+        parse_constant=str,
+        object_pairs_hook=_object,
+    ).raw_decode
     space = _JSON_SPACE.match
 
     def skip(i: int) -> int:
@@ -155,15 +218,21 @@ def _scan_json(
             if not isinstance(key, str):
                 raise ValueError("a key must be a string")
             i = expect(skip(i), ":")
+            if key in body or (key == "achterstanden" and rows is not None):
+                raise _unreadable(_named_twice(key))
             if key == "achterstanden" and text.startswith("[", i):
-                if rows is not None:
-                    raise _unreadable('de JSON noemt "achterstanden" twee keer')
                 try:
-                    rows, i = _scan_json_rows(text, skip(i + 1), decode, skip, max_rows)
+                    rows, i = _scan_json_rows(text, skip(i + 1), decode, skip, max_rows, made)
                 except _EnoughRows as enough:
                     return body, enough.rows
             else:
-                body[key], i = decode(text, i)
+                try:
+                    body[key], i = decode(text, i)
+                except _DuplicateName as twice:
+                    raise _unreadable(
+                        f"de JSON noemt {_body_name(twice.key)} twee keer in hetzelfde object "
+                        f"(onder {_body_name(key)})"
+                    ) from twice
             i = skip(i)
             if text.startswith(",", i):
                 i = skip(i + 1)
@@ -177,18 +246,35 @@ def _scan_json(
     return body, rows
 
 
+def _named_twice(key: str) -> str:
+    """The reason for a member named twice in the body, naming it where that is no data."""
+    return f"de JSON noemt {_body_name(key)} twee keer"
+
+
+def _body_name(key: str) -> str:
+    if key in _BODY_NAMES or field_for_header(key) is not None:
+        return f'"{key}"'
+    return "een naam die geen veld van het aanleverformaat is"
+
+
 def _scan_json_rows(
-    text: str, i: int, decode, skip, max_rows: int | None = None
+    text: str, i: int, decode, skip, max_rows: int | None = None, made: list[int] | None = None
 ) -> tuple[_JsonRows, int]:
     """The rows of the array whose ``[`` is just before ``i``; the index after its ``]``."""
     rows = _JsonRows()
+    if made is not None:
+        rows.numbers_made = made
     items: list[dict] = []
     if text.startswith("]", i):
         return rows, i + 1
     comma = _JSON_COMMA.match
     append = items.append
     while True:
-        item, i = decode(text, i)
+        try:
+            item, i = decode(text, i)
+        except _DuplicateName as twice:
+            number = rows.count + len(items) + 1
+            raise _unreadable(_row_names_twice(number, twice)) from twice
         if type(item) is not dict:
             raise _unreadable(f"achterstand {rows.count + len(items) + 1} is geen object")
         append(item)
@@ -212,6 +298,18 @@ def _scan_json_rows(
     return rows, i + 1
 
 
+def _row_names_twice(number: int, twice: _DuplicateName) -> str:
+    """An achterstand (or an object in it) names a member twice: the field by its name, any
+    other name by its places (it may be data, as in a body keyed by klantnummer)."""
+    if field_for_header(twice.key) is not None:
+        return f"achterstand {number} noemt het veld {str(twice.key)!r} twee keer"
+    first, second = twice.positions
+    return (
+        f"achterstand {number} noemt dezelfde naam twee keer (als veld {first} en als "
+        f"veld {second})"
+    )
+
+
 def _read_json(
     raw: _Bytes,
     column_mapping: Mapping[str, str | None] | None,
@@ -226,10 +324,12 @@ def _read_json(
         # The rows are a million short-lived acyclic objects: the cycle collector would
         # only walk them again and again (a second of 8).
         with _collector_paused():
-            body, rows = _scan_json(text, max_rows=head_rows)
+            body, rows = _scan_json(text, max_rows=head_rows, numbers=True)
     except DeliveryRefused:
         raise
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+    except RecursionError as error:
+        raise _unreadable(_TOO_DEEP) from error
+    except (UnicodeDecodeError, ValueError) as error:
         raise _unreadable("het is geen geldige JSON in UTF-8") from error
     finally:
         text = ""
@@ -261,6 +361,10 @@ def _read_json(
         refused.peildatum = None if peildatum is None else str(peildatum)
         refused.soort = None if body_soort is None else str(body_soort)
         raise
+    amount = match.columns.get(AMOUNT)
+    if amount is not None and rows.numbers.get(headers[amount]):
+        number_rows = pl.Series(ROW_NUMBER, rows.numbers[headers[amount]], dtype=pl.Int64)
+        table = amounts_as_numbers(table, number_rows)
     return ParsedDelivery(
         table=table,
         format="json",

@@ -9,18 +9,23 @@ says where the column names are when they stand a few rows lower.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 import polars as pl
 
 from .codes import Code, message
 from .fields import FIELD_NAMES, match_headers, missing_columns, missing_columns_message
+from .normalise_amounts import amount_evidence
+from .normalise_text import clean_text_expr
 from .refusals import DeliveryRefused, _empty
 from .unknown_columns import IgnoredColumns, ignored_columns
 
 ROW_NUMBER = "rij"
+AMOUNT = "bedrag_achterstand"
 Format = Literal["csv", "xlsx", "json"]
 
 
@@ -56,6 +61,10 @@ class ParsedDelivery:
     sheet: str | None = None
     peildatum: str | None = None
     soort: str | None = None
+    # XLSX cells of a recognised field that hold an Excel error (``#DIV/0!``, ``#N/A``): both
+    # readers give them as empty, so the row's check would say the field is empty. As
+    # (rij, field, error) in row order, for normalising to say what the cell holds.
+    excel_errors: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def row_count(self) -> int:
@@ -169,3 +178,73 @@ def _refuse_if_header_lower(
     )
     refused.mapping_can_help = False  # the rows above the names are to go, not to be mapped
     raise refused
+
+
+# A number written with a dot and one or two decimals: in a column of decimal commas it is
+# written with a comma as it stands.
+_TWO_DECIMALS = r"^[-+]?[0-9]+\.[0-9]{1,2}$"
+# What a column of decimal points would read as thousands (``12.345``), or a number written
+# with an exponent (``1E-3``): rounded to cents first.
+_ROUND_FIRST = r"^[-+]?[0-9]{1,3}\.[0-9]{3}$|[eE]"
+_CENT = Decimal("0.01")
+
+
+def amounts_as_numbers(table: pl.DataFrame, number_rows: pl.Series) -> pl.DataFrame:
+    """Write the amounts that were numbers (an XLSX number cell, a JSON number; their rows in
+    ``number_rows``) so that the amount column is read with them as the numbers they are.
+
+    Spec 1.3 and 1.5 accept a number cell as it is; only text has a decimal separator to be
+    decided per column (1.5). So the column's separator is decided from its text alone, and
+    a number is written in it: with a decimal comma in a column of decimal commas (``12.5``
+    → ``12,5``, ``1234.567`` → ``1234,57``), and where a column of decimal points would read
+    thousands (``12.345``, ``0.001``) or an exponent (``1E-3``) rounded to cents
+    (``12.35``, ``0.00``), half up as every amount is. A number is never evidence for the
+    separator. In a column whose text mixes both separators (reported as such) the numbers
+    stay as they are.
+    """
+    if AMOUNT not in table.columns or not number_rows.len():
+        return table
+    is_number = pl.col(ROW_NUMBER).is_in(number_rows.implode())
+    texts = table.filter(~is_number).select(clean_text_expr(pl.col(AMOUNT)).alias(AMOUNT))
+    separator = amount_evidence(texts, AMOUNT) if texts.height else "."
+    if separator == "gemengd":
+        return table
+    value = pl.col(AMOUNT).str.strip_chars()
+    if separator == ",":
+        simple = value.str.contains(_TWO_DECIMALS)
+        rounded = ~simple & value.str.contains(r"[.eE]")
+    else:
+        simple = pl.lit(False)
+        rounded = value.str.contains(_ROUND_FIRST)
+    flags = table.select(
+        (is_number & simple).alias("simple"), (is_number & rounded).alias("rounded")
+    )
+    column = table.get_column(AMOUNT)
+    with_comma = flags.get_column("simple")
+    if with_comma.any():
+        where = with_comma.arg_true()
+        written = column.gather(where).str.strip_chars().str.replace(".", ",", literal=True)
+        column = column.scatter(where, written)
+    to_round = flags.get_column("rounded")
+    if to_round.any():
+        where = to_round.arg_true()
+        column = column.scatter(
+            where, [_in_cents(text, separator) for text in column.gather(where).to_list()]
+        )
+    return table.with_columns(column)
+
+
+def _in_cents(text: str, separator: str) -> str:
+    """A number rounded half up to cents, with ``separator`` as its decimal mark."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    if number.adjusted() > 20:
+        # Far beyond the largest amount (13 digits): its whole part says so without a
+        # separator, and nothing so large is written out.
+        whole = re.match(r"[-+]?[0-9]+", text.strip())
+        return whole.group(0) if whole and "e" not in text.lower() else text
+    return f"{number.quantize(_CENT, rounding=ROUND_HALF_UP):f}".replace(".", separator)

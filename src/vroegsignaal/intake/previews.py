@@ -9,6 +9,7 @@ because the mapping is saved here; :mod:`.evaluation` reads it too.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,11 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from vroegsignaal.conf.logsafety import class_path
 from vroegsignaal.organisations.models import Creditor
 from vroegsignaal.privacy import services as privacy
 
-from .codes import Code
+from .codes import Code, message
 from .fields import DATE_FIELDS, Soort, field_for_header, validate_column_mapping
 from .models import ColumnMapping
 from .normalise_amounts import amount_column_separator, euros_text, normalise_amount
@@ -33,6 +35,8 @@ from .shared import (
     settle_json_header,
 )
 from .staging import read_staged
+
+log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 10
 # A cell longer than this is cut in the preview's table ("…"), so that one long value does not
@@ -198,6 +202,33 @@ def preview_cell(name: str, value: object) -> object:
     return value
 
 
+# What the preview says of a file the parser fails on without a refusal of its own.
+_UNREADABLE_REASON = (
+    "er ging iets mis bij het lezen. Controleer of het een CSV-, XLSX- of JSON-bestand volgens "
+    "het aanleverformaat is en sla het zo nodig opnieuw op uit het programma waarmee het is "
+    "gemaakt"
+)
+
+
+def _parse_for_preview(source, **options):
+    """:func:`~.parsing.parse_delivery` for the preview: a failure that is no refusal (a reader
+    that breaks on the file) is refused as ``BESTAND_ONLEESBAAR`` too, never a server error.
+    The log names the exception's class only: its text may quote the file."""
+    from .parsing import parse_delivery
+    from .refusals import DeliveryRefused
+
+    try:
+        return parse_delivery(source, **options)
+    except DeliveryRefused:
+        raise
+    except Exception as error:  # noqa: BLE001 - see above
+        log.error("Voorbeeld van een levering: bestand niet gelezen (%s)", class_path(type(error)))
+        raise DeliveryRefused(
+            Code.BESTAND_ONLEESBAAR,
+            message(Code.BESTAND_ONLEESBAAR, variant="reden", reden=_UNREADABLE_REASON),
+        ) from error
+
+
 def _file_header(soort: str | None, peildatum: str | None) -> dict:
     """A JSON body's own peildatum and soort as :class:`Preview` fields, where they are valid."""
     parsed, problem = _parse_reference_date(peildatum)
@@ -221,7 +252,6 @@ def preview_delivery(
     and ``kind`` (the ones chosen; empty: left to the file) as processing will: a difference is
     :attr:`Preview.mismatch`, a body's value that processing would refuse is the refusal.
     """
-    from .parsing import parse_delivery
     from .refusals import DeliveryRefused
 
     name = filename.lower()
@@ -240,7 +270,7 @@ def preview_delivery(
     head_rows = PREVIEW_ROWS if (is_json and not whole) or is_xlsx else None
     try:
         try:
-            parsed = parse_delivery(
+            parsed = _parse_for_preview(
                 source,
                 filename=filename or None,
                 soort=kind or None,
@@ -253,7 +283,7 @@ def preview_delivery(
                 raise
             # The head cut a quoted value in two: read the whole file.
             head_rows = None
-            parsed = parse_delivery(
+            parsed = _parse_for_preview(
                 read_staged(path),
                 filename=filename or None,
                 soort=kind or None,

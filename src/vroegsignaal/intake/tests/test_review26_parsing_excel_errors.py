@@ -1,0 +1,69 @@
+"""An XLSX cell that holds an Excel error (``#DIV/0!``) is known as such (review 26, P4a).
+
+Both readers give such a cell as empty, so the row was rejected as "Het verplichte veld
+bedrag_achterstand is leeg." while the creditor sees ``#DIV/0!`` in the cell. The parser now
+hands the errors on (:attr:`ParsedDelivery.excel_errors`: row, field, error) for the row's
+check to name them; saying so in the rejected row's message is normalising's part.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from vroegsignaal.intake.parsing import parse_delivery
+
+from .test_review26_parsing_xlsx_extent import column, text_cell, worksheet, xlsx
+
+HEADER = [
+    "klantnummer",
+    "achternaam",
+    "voorletters",
+    "geboortedatum",
+    "huisnummer",
+    "postcode",
+    "bedrag_achterstand",
+    "ontstaansdatum",
+    "opmerking",
+]
+
+
+def error_cell(ref: str, error: str) -> str:
+    return f'<c r="{ref}" t="e"><v>{error}</v></c>'
+
+
+def sheet() -> bytes:
+    rows = [
+        '<row r="1">'
+        + "".join(text_cell(f"{column(i)}1", h) for i, h in enumerate(HEADER, 1))
+        + "</row>"
+    ]
+    values = ["Jansen", "J.", "1980-02-01", "12", "1234AB"]
+    for n, (amount, date, note) in enumerate(
+        [
+            (error_cell("G2", "#DIV/0!"), text_cell("H2", "2026-01-01"), ""),
+            (text_cell("G3", "150,00"), error_cell("H3", "#N/A"), error_cell("I3", "#REF!")),
+            (text_cell("G4", "150,00"), text_cell("H4", "2026-01-01"), ""),
+        ],
+        2,
+    ):
+        cells = text_cell(f"A{n}", f"K-{n}") + "".join(
+            text_cell(f"{column(i)}{n}", v) for i, v in enumerate(values, 2)
+        )
+        rows.append(f'<row r="{n}">{cells}{amount}{date}{note}</row>')
+    return xlsx({"achterstanden": worksheet("".join(rows))})
+
+
+@pytest.mark.parametrize("head_rows", [None, 10], ids=["fast reader", "preview, openpyxl"])
+def test_cells_holding_an_excel_error_are_named_with_their_row_and_field(head_rows):
+    parsed = parse_delivery(sheet(), filename="levering.xlsx", soort="stand", head_rows=head_rows)
+    assert parsed.excel_errors == (
+        (2, "bedrag_achterstand", "#DIV/0!"),
+        (3, "ontstaansdatum", "#N/A"),
+    )  # the error in "opmerking", a column of no field, is none of the delivery's business
+    amounts = parsed.table.get_column("bedrag_achterstand").to_list()
+    assert amounts == [None, "150,00", "150,00"]  # read as empty, as before, by both readers
+
+
+def test_a_delivery_without_error_cells_has_none():
+    csv = ";".join(HEADER[:8]) + "\nK-1;Jansen;J.;1980-02-01;12;1234AB;150,00;2026-01-01\n"
+    assert parse_delivery(csv.encode(), soort="stand").excel_errors == ()
