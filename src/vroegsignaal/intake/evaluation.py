@@ -235,6 +235,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
         .cast(ISSUE_COLUMNS)  # type: ignore[arg-type]
         .sort("rij", maintain_order=True)
     )
+    issues = _excel_error_messages(issues, parsed.excel_errors)
     issues = name_columns(issues, parsed.columns)
 
     rows_rejected = rejected_rows.height
@@ -297,6 +298,32 @@ def _encoding_notes(row: int | None) -> list[dict]:
             ),
         }
     ]
+
+
+def _excel_error_messages(
+    issues: pl.DataFrame, excel_errors: tuple[tuple[int, str, str], ...]
+) -> pl.DataFrame:
+    """A field whose XLSX cell holds an Excel error (``#DIV/0!``) is read as empty: its finding
+    (``VERPLICHT_VELD_LEEG``, its code kept) says what the cell holds instead of "is leeg", so
+    the creditor mends the formula, not the export."""
+    if not excel_errors or issues.height == 0:
+        return issues
+    errors = pl.DataFrame(
+        excel_errors, schema={"rij": pl.Int64, "veld": pl.String, "_fout": pl.String}, orient="row"
+    )
+    joined = issues.join(errors, on=["rij", "veld"], how="left", maintain_order="left")
+    said = pl.format(
+        "Het veld {} bevat in het werkblad een Excel-foutwaarde ({}) in plaats van een waarde; "
+        "herstel de formule of de cel.",
+        pl.col("veld"),
+        pl.col("_fout"),
+    )
+    return joined.with_columns(
+        pl.when(pl.col("_fout").is_not_null() & (pl.col("code") == str(Code.VERPLICHT_VELD_LEEG)))
+        .then(said)
+        .otherwise(pl.col("melding"))
+        .alias("melding")
+    ).drop("_fout")
 
 
 def _duplicate_column_notes(duplicates: list[str], columns: dict[str, str]) -> list[dict]:

@@ -67,3 +67,25 @@ def test_cells_holding_an_excel_error_are_named_with_their_row_and_field(head_ro
 def test_a_delivery_without_error_cells_has_none():
     csv = ";".join(HEADER[:8]) + "\nK-1;Jansen;J.;1980-02-01;12;1234AB;150,00;2026-01-01\n"
     assert parse_delivery(csv.encode(), soort="stand").excel_errors == ()
+
+
+def test_a_rejected_row_says_the_cell_holds_an_excel_error_not_that_it_is_empty(world, households):
+    """The row's finding keeps its code (spec 1.6 has no other) but says what the cell holds."""
+    from vroegsignaal.intake import services
+    from vroegsignaal.intake.models import Via
+
+    from .support import PEILDATUM
+
+    delivery = services.receive_delivery(
+        world.creditor, sheet(), filename="levering.xlsx", reference_date=PEILDATUM, via=Via.CLI
+    )
+    delivery.refresh_from_db()
+    found = {(i.row, i.field): (i.code, i.message) for i in services.rejected_rows(delivery)}
+    assert found[(2, "bedrag_achterstand")] == (
+        "VERPLICHT_VELD_LEEG",
+        "Het veld bedrag_achterstand bevat in het werkblad een Excel-foutwaarde (#DIV/0!) in "
+        "plaats van een waarde; herstel de formule of de cel.",
+    )
+    assert found[(3, "ontstaansdatum")][1].startswith(
+        "Het veld ontstaansdatum bevat in het werkblad een Excel-foutwaarde (#N/A)"
+    )
