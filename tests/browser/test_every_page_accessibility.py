@@ -324,6 +324,11 @@ PAGES: dict[str, list[Page]] = {
         ),
         Page("signals:tray_edit", lambda w: {"tray_id": w.tray.pk}),
         Page("signals:tray_delete", lambda w: {"tray_id": w.tray.pk}),
+        Page(
+            "signals:tray_delete",
+            lambda w: {"tray_id": w.crisis_tray.pk},
+            state="werkbakje met crisissignalen",
+        ),
         Page("cases:list"),
         Page("cases:list", query="?toon=alle&sorteer=termijn", state="alle zaken"),
         *(
@@ -617,6 +622,20 @@ def build_world(files: Path) -> World:
         .first()
     )
     world.objects["tray"] = Tray.objects.get(pk=open_signal.tray_id)
+    # A tray that takes crisis signals and holds one: its delete page says where they would go.
+    # The demo's small world has none: the first tray (Crisis) gets a picked-up signal, made one.
+    crisis_tray = (
+        Tray.objects.filter(municipality=open_signal.municipality_id, crisis=True)
+        .order_by("position")
+        .first()
+    )
+    assert crisis_tray is not None, "the demo's municipality has no Crisis tray"
+    Signal.objects.filter(
+        pk=Signal.objects.filter(municipality=open_signal.municipality_id, status="opgepakt")
+        .order_by("pk")
+        .values("pk")[:1]
+    ).update(crisis=True, tray=crisis_tray)
+    world.objects["crisis_tray"] = crisis_tray
     world.objects["household"] = open_signal.household
     world.objects["person"] = Person.objects.filter(
         household=world.cases["in_contact"].household
