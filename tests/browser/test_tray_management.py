@@ -111,7 +111,8 @@ def test_coordinator_adds_a_tray_for_a_buurt_moves_it_to_the_top_and_sees_it_fir
     for place in (5, 4, 3, 2, 1):
         if place == 1:
             page.once(
-                "dialog", lambda dialog: (moved_above_crisis.append(dialog.message), dialog.accept())
+                "dialog",
+                lambda dialog: (moved_above_crisis.append(dialog.message), dialog.accept()),
             )
         page.get_by_role("button", name="Omhoog werkbakje Oude Dorp").click()
         page.get_by_text(f"Werkbakje ‘Oude Dorp’ staat nu op plaats {place}.").wait_for()
