@@ -603,19 +603,27 @@ def abandon_delivery(delivery: Delivery | int, user=None, *, force: bool = False
                 )
                 % {"pk": pk}
             )
-        current.move_to(S.AFGEWEZEN)
-        current.processed_at = timezone.now()
-        current.report = {
-            **{k: v for k, v in current.report.items() if k != "storing"},
-            "weigering": {"codes": [], "melding": ABANDONED_MESSAGE},
-        }
-        staged, current.staged_name = current.staged_name, ""
-        current.save()
-        privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering afgebroken")
         log.warning("Levering %s: verwerking afgebroken door de beheerder; niets verwerkt", pk)
-        log_outcome(current)
+        staged = _close_unapplied(current, ABANDONED_MESSAGE, "levering afgebroken", user)
     _remove_staged(staged)
     return current
+
+
+def _close_unapplied(current: Delivery, message: str, purpose: str, user) -> str:
+    """Refuse ``current`` (locked, nothing of it applied) with ``message``, audited as
+    ``purpose`` and logged as an outcome; returns its staged file's name, for the caller to
+    delete after the commit."""
+    current.move_to(S.AFGEWEZEN)
+    current.processed_at = timezone.now()
+    current.report = {
+        **{k: v for k, v in current.report.items() if k != "storing"},
+        "weigering": {"codes": [], "melding": message},
+    }
+    staged, current.staged_name = current.staged_name, ""
+    current.save()
+    privacy.record(user, privacy.AuditAction.UPDATE, current, purpose=purpose)
+    log_outcome(current)
+    return staged
 
 
 def _not_waiting(delivery: Delivery) -> str:
@@ -679,15 +687,6 @@ def decline_delivery(delivery: Delivery, user=None) -> Delivery:
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if current.status != S.WACHT_OP_BEVESTIGING:
             raise DeliveryError(_not_waiting(current))
-        current.move_to(S.AFGEWEZEN)
-        current.processed_at = timezone.now()
-        current.report = {
-            **current.report,
-            "weigering": {"codes": [], "melding": DECLINED_MESSAGE},
-        }
-        staged, current.staged_name = current.staged_name, ""
-        current.save()
-        privacy.record(user, privacy.AuditAction.UPDATE, current, purpose="levering niet bevestigd")
-        log_outcome(current)
+        staged = _close_unapplied(current, DECLINED_MESSAGE, "levering niet bevestigd", user)
     _remove_staged(staged)
     return current

@@ -19,3 +19,14 @@ def world(db, settings, tmp_path):
     """Voorbeeldstad with a covenant, Proefdorp without, a creditor and its user; DATA_DIR in tmp."""
     settings.DATA_DIR = tmp_path / "data"
     return build_world()
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """The enqueued ids; the worker does not run unless a test runs it (the delivery waits,
+    staged, for the test to process it)."""
+    from vroegsignaal.intake import services
+
+    ids: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", ids.append)
+    return ids

@@ -23,14 +23,6 @@ from .test_stalled_delivery import killed_mid_processing
 S = DeliveryStatus
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """The enqueued ids; the worker does not run unless a test runs it."""
-    ids: list[int] = []
-    monkeypatch.setattr(services, "_enqueue", ids.append)
-    return ids
-
-
 def test_a_stalled_delivery_is_closed_off_as_refused_and_its_file_deleted(
     world,
     households,

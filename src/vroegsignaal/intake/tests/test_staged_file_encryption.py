@@ -33,14 +33,6 @@ def content() -> bytes:
     return csv_bytes(rows)
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """The worker does not run: the delivery waits, staged, for the test to process it."""
-    ids: list[int] = []
-    monkeypatch.setattr(services, "_enqueue", ids.append)
-    return ids
-
-
 def stage_and_wait(world, data: bytes) -> Delivery:
     return services.receive_delivery(
         world.creditor,

@@ -21,14 +21,6 @@ from .support import run_deliver as run
 S = DeliveryStatus
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """The enqueued ids; the worker does not run unless a test runs it."""
-    ids: list[int] = []
-    monkeypatch.setattr(services, "_enqueue", ids.append)
-    return ids
-
-
 def killed_mid_processing(world, *, minutes_ago: float, creditor=None) -> Delivery:
     """A delivery that a worker took up and then died on, ``minutes_ago`` after its last progress."""
     with mock.patch.object(services, "_enqueue", lambda pk: None):  # the worker that will die
