@@ -16,6 +16,8 @@ import polars as pl
 from django.conf import settings
 from django.utils import timezone
 
+from vroegsignaal.formats import thousands
+
 from . import routing
 from .codes import Code, message
 from .fields import Soort, field_for_header, header_key, shown_header
@@ -366,23 +368,19 @@ def _kept_issues(issues: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
     if kept_rejections.height < rejections.height:
         last = kept_rejections["rij"][-1]
         parts.append(
-            f"Van de {_thousands(rejections.height)} meldingen bij afgewezen regels zijn de eerste "
-            f"{_thousands(kept_rejections.height)} bewaard (tot en met rij {_thousands(last)})."
+            f"Van de {thousands(rejections.height)} meldingen bij afgewezen regels zijn de eerste "
+            f"{thousands(kept_rejections.height)} bewaard (tot en met rij {thousands(last)})."
         )
     if kept_warnings.height < warnings.height:
         parts.append(
-            f"Van de {_thousands(warnings.height)} waarschuwingen zijn er "
-            f"{_thousands(kept_warnings.height)} bewaard."
+            f"Van de {thousands(warnings.height)} waarschuwingen zijn er "
+            f"{thousands(kept_warnings.height)} bewaard."
         )
     parts.append(
         "Zo veel meldingen komen meestal van één fout in de export: herstel de fouten die u "
         "ziet en lever opnieuw. De aantallen per code hierboven tellen alle regels."
     )
     return kept, [{"veld": "", "code": "", "melding": " ".join(parts)}]
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def _json_row_notes(file_format: str, issues: int) -> list[dict]:

@@ -13,6 +13,8 @@ from typing import Literal
 
 import polars as pl
 
+from vroegsignaal.formats import thousands
+
 from .normalise_steps import Steps, _tmp
 from .normalise_text import clean_text
 
@@ -41,7 +43,7 @@ MAX_AMOUNT_CENTS = 10 ** (MAX_EURO_DIGITS + 2) - 1
 def euros_text(cents: int) -> str:
     """``cents`` as Dutch euros for a message: ``€ 9.999.999.999.999,99``."""
     euros, rest = divmod(cents, 100)
-    return f"€ {euros:,}".replace(",", ".") + f",{rest:02d}"
+    return f"€ {thousands(euros)},{rest:02d}"
 
 
 def _amount_body(value: object) -> tuple[bool, str] | None:

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from vroegsignaal.formats import thousands
+
 from .codes import Code
 from .refusals import DeliveryRefused, _human_size, _unreadable
 
@@ -608,16 +610,12 @@ def shared_strings_path(zf: zipfile.ZipFile) -> str | None:
     return next((n for n in names if n.lower().endswith("sharedstrings.xml")), None)
 
 
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 def _too_far(sheet: str, rows: int, columns: int) -> DeliveryRefused:
     return DeliveryRefused(
         Code.BESTAND_TE_GROOT,
         f'Het werkblad "{sheet}" is te groot om te lezen: het gebruikt cellen tot '
-        f"{column_letters(columns)}{rows} ({_number(columns)} kolommen en {_number(rows)} rijen), "
-        f"en er worden ten hoogste {_number(MAX_COLUMNS)} kolommen en {_number(MAX_CELLS)} "
+        f"{column_letters(columns)}{rows} ({thousands(columns)} kolommen en {thousands(rows)} rijen), "
+        f"en er worden ten hoogste {thousands(MAX_COLUMNS)} kolommen en {thousands(MAX_CELLS)} "
         "cellen (rijen maal kolommen) gelezen. Verwijder lege opmaak en losse cellen buiten de "
         "tabel, of kopieer de gegevens naar een nieuw werkblad.",
     )

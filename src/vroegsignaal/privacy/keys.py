@@ -23,6 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Case, Value, When
 from django.db.models.functions import Cast
 
+from vroegsignaal.formats import thousands
+
 from . import crypto
 from .fields import ENCRYPTED_FIELD_TYPES
 
@@ -43,7 +45,7 @@ class RotationReport:
 
 def values_phrase(count: int) -> str:
     """``1 waarde``, ``3 waarden``: how the key commands count stored values (Dutch, as they print)."""
-    return f"{count:,} {'waarde' if count == 1 else 'waarden'}".replace(",", ".")
+    return f"{thousands(count)} {'waarde' if count == 1 else 'waarden'}"
 
 
 def installed_models() -> list[type[models.Model]]:

@@ -18,6 +18,7 @@ import polars as pl
 from django.db import transaction
 from django.dispatch import Signal
 
+from vroegsignaal.formats import thousands
 from vroegsignaal.organisations.models import Municipality
 from vroegsignaal.paths import input_problem, reason, shown
 
@@ -76,7 +77,7 @@ def import_addresses(path: str | Path, *, stdout: TextIO | None = None) -> Impor
     del data
     clock.lap(
         "lezen",
-        f"{_n(parsed.rows)} {'regel' if parsed.rows == 1 else 'regels'} gelezen en gecontroleerd",
+        f"{thousands(parsed.rows)} {'regel' if parsed.rows == 1 else 'regels'} gelezen en gecontroleerd",
     )
 
     frame = parsed.frame
@@ -123,7 +124,7 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
     objects = len(parsed.wijken) + len(parsed.buurten)
     clock.lap(
         "lezen",
-        f"{_n(objects)} {'object' if objects == 1 else 'objecten'} gelezen",
+        f"{thousands(objects)} {'object' if objects == 1 else 'objecten'} gelezen",
     )
     municipality_ids = _municipalities_of(parsed.wijken + parsed.buurten)
 
@@ -140,7 +141,7 @@ def import_neighbourhoods(path: str | Path, *, stdout: TextIO | None = None) -> 
         relinked = assign_buurten(set(municipality_ids.values()))
     clock.lap(
         "adressen",
-        f"{_n(relinked)} {'adres' if relinked == 1 else 'adressen'} opnieuw in een buurt geplaatst",
+        f"{thousands(relinked)} {'adres' if relinked == 1 else 'adressen'} opnieuw in een buurt geplaatst",
     )
 
     return ImportResult(
@@ -332,10 +333,6 @@ def _read(path: str | Path) -> bytes:
         raise RegistryImportError(
             f"Het bestand {shown(path)} kan niet worden gelezen: {reason(error)}."
         )
-
-
-def _n(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
 
 
 class _Clock:

@@ -75,8 +75,3 @@ def parse_whole_euros(text: str) -> int:
     if not _AMOUNT.fullmatch(value):
         raise ValueError(f"not whole euros: {text!r}")
     return _digits_to_int(value.split(",", 1)[0], negative)
-
-
-def with_dots(number: int) -> str:
-    """``1000000`` → ``1.000.000`` (how a Dutch user writes it)."""
-    return f"{number:,}".replace(",", ".")

@@ -25,6 +25,8 @@ from typing import Any
 
 import polars as pl
 
+from vroegsignaal.formats import thousands
+
 from .deadlines import CRISIS_CONTACT_WORKING_DAYS
 from .rules import RuleValues
 
@@ -54,7 +56,7 @@ def euros(cents: int, *, always_cents: bool = False) -> str:
     ``always_cents`` writes ``€ 650,00``: a column of amounts keeps its decimals aligned."""
     whole, rest = divmod(abs(int(cents)), 100)
     sign = "-" if cents < 0 else ""
-    grouped = f"{whole:,}".replace(",", ".")
+    grouped = thousands(whole)
     return (
         f"€ {sign}{grouped}" if rest == 0 and not always_cents else f"€ {sign}{grouped},{rest:02d}"
     )

@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.factories import MunicipalityFactory, UserFactory
+from vroegsignaal.formats import thousands
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.signals import forms, services
-from vroegsignaal.signals.amounts import looks_decimal, parse_whole_number, with_dots
+from vroegsignaal.signals.amounts import looks_decimal, parse_whole_number
 from vroegsignaal.signals.models import RuleSet, Tray
 from vroegsignaal.signals.rules import RuleValues
 
@@ -77,7 +78,7 @@ def test_what_is_not_a_whole_number_written_the_dutch_way_is_refused(typed):
 
 @given(st.integers(min_value=0, max_value=10**18 - 1))
 def test_a_number_written_with_thousands_dots_reads_back_as_itself(n):
-    assert parse_whole_number(with_dots(n)) == parse_whole_number(str(n)) == n
+    assert parse_whole_number(thousands(n)) == parse_whole_number(str(n)) == n
 
 
 @pytest.mark.parametrize(

@@ -7,18 +7,19 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vroegsignaal.signals.amounts import parse_whole_euros, with_dots
+from vroegsignaal.formats import thousands
+from vroegsignaal.signals.amounts import parse_whole_euros
 from vroegsignaal.signals.forms import WholeEuroField
 
 
 @given(st.integers(min_value=0, max_value=10**18 - 1))
 def test_an_amount_written_with_thousands_dots_reads_back_as_itself(n):
-    assert parse_whole_euros(with_dots(n)) == n
+    assert parse_whole_euros(thousands(n)) == n
 
 
 @given(st.integers(min_value=0, max_value=10**18 - 1), st.sampled_from(["", "€", "€ ", "€\u00a0"]))
 def test_an_amount_reads_the_same_with_or_without_dots_and_euro_sign(n, sign):
-    assert parse_whole_euros(f"{sign}{with_dots(n)}") == parse_whole_euros(f"{sign}{n}") == n
+    assert parse_whole_euros(f"{sign}{thousands(n)}") == parse_whole_euros(f"{sign}{n}") == n
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from vroegsignaal.formats import thousands
 from vroegsignaal.privacy.crypto import DecryptionError, current_key_id
 from vroegsignaal.privacy.keys import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, rotate_keys, values_phrase
 
 WORKING_EVERY_SECONDS = 10  # how often a long model's progress is said
-
-
-def _dutch(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
 
 
 class Command(BaseCommand):
@@ -46,7 +43,7 @@ class Command(BaseCommand):
             nonlocal last_shown
             if done < total and time.monotonic() - last_shown >= WORKING_EVERY_SECONDS:
                 last_shown = time.monotonic()
-                self.stdout.write(f"{label}: {_dutch(done)} van {values_phrase(total)}…")
+                self.stdout.write(f"{label}: {thousands(done)} van {values_phrase(total)}…")
                 self.stdout.flush()
 
         try:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from vroegsignaal.formats import thousands
 from vroegsignaal.paths import shown
 from vroegsignaal.registry.services import ImportResult, RegistryImportError
 
 
-def _n(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
-
-
 def _count(number: int, one: str, many: str) -> str:
     """'1 wijk', '2 wijken', '1.234 regels'."""
-    return f"{_n(number)} {one if number == 1 else many}"
+    return f"{thousands(number)} {one if number == 1 else many}"
 
 
 def _s(seconds: float) -> str:
@@ -29,19 +26,19 @@ def refusal(file: str, exc: RegistryImportError) -> str:
     lines += [f"  {message}" for message in exc.errors]
     hidden = exc.error_count - len(exc.errors)
     if hidden > 0:
-        lines.append(f"  … en nog {_n(hidden)} fouten.")
+        lines.append(f"  … en nog {thousands(hidden)} fouten.")
     return "\n".join(lines)
 
 
 def address_report(file: str, result: ImportResult) -> str:
     lines = [
         f"{file} ingelezen in {_s(result.seconds)} s: {_count(result.rows, 'regel', 'regels')}, {_municipalities(list(result.municipalities))}.",
-        f"  {_n(result.created)} nieuw, {_n(result.updated)} bijgewerkt, {_n(result.unchanged)} ongewijzigd.",
-        f"  {_n(result.with_buurt)} in een buurt, {_n(result.without_buurt)} zonder buurt.",
+        f"  {thousands(result.created)} nieuw, {thousands(result.updated)} bijgewerkt, {thousands(result.unchanged)} ongewijzigd.",
+        f"  {thousands(result.with_buurt)} in een buurt, {thousands(result.without_buurt)} zonder buurt.",
     ]
     if result.duplicates:
         lines.append(
-            f"  {_n(result.duplicates)} dubbele regels overgeslagen (hetzelfde adres stond al eerder in het bestand)."
+            f"  {thousands(result.duplicates)} dubbele regels overgeslagen (hetzelfde adres stond al eerder in het bestand)."
         )
     return "\n".join(lines)
 
@@ -50,7 +47,7 @@ def neighbourhood_report(file: str, result: ImportResult) -> str:
     return "\n".join(
         [
             f"{file} ingelezen in {_s(result.seconds)} s: {_count(result.wijken, 'wijk', 'wijken')} en {_count(result.buurten, 'buurt', 'buurten')}, {_municipalities(list(result.municipalities))}.",
-            f"  {_n(result.created)} nieuw, {_n(result.updated)} bijgewerkt, {_n(result.unchanged)} ongewijzigd.",
+            f"  {thousands(result.created)} nieuw, {thousands(result.updated)} bijgewerkt, {thousands(result.unchanged)} ongewijzigd.",
             f"  {_count(result.addresses_relinked, 'adres', 'adressen')} opnieuw in een buurt geplaatst.",
         ]
     )
