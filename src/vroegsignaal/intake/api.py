@@ -312,6 +312,34 @@ class RejectedRowsPagination(LimitOffsetPagination):
         return int(text)
 
 
+# ``waarschuwingen`` of the rejected rows, in any case; empty or absent is "no".
+WARNINGS_PARAM = "waarschuwingen"
+WARNINGS_YES = ("ja", "1", "true")
+WARNINGS_NO = ("nee", "0", "false", "")
+
+
+def _with_warnings(request) -> bool:
+    """``waarschuwingen`` as a yes or no; another value is a 400 naming the accepted ones.
+
+    It used to mean "no" for anything but a yes (``yes``, ``j``, ``on``): a client that asked
+    for the warnings was told, without a word, that there were none.
+    """
+    value = request.query_params.get(WARNINGS_PARAM, "").lower()
+    if value in WARNINGS_YES:
+        return True
+    if value in WARNINGS_NO:
+        return False
+    raise ValidationError(
+        {
+            WARNINGS_PARAM: [
+                f"Geef bij '{WARNINGS_PARAM}' ja (ook de waarschuwingen: regels die wel zijn "
+                "verwerkt) of nee (alleen de afgewezen regels, standaard); 1 en 0 of true en "
+                "false mogen ook."
+            ]
+        }
+    )
+
+
 class DeliveryRejectedRowsView(APIView):
     permission_classes = [IsAuthenticated, IsCreditor]
     renderer_classes = [JSONRenderer, CsvRenderer]
@@ -326,7 +354,13 @@ class DeliveryRejectedRowsView(APIView):
         ),
         parameters=[
             OpenApiParameter(
-                "waarschuwingen", OpenApiTypes.STR, enum=["ja", "nee"], required=False
+                WARNINGS_PARAM,
+                OpenApiTypes.STR,
+                enum=["ja", "nee"],
+                required=False,
+                description="`ja`: ook de waarschuwingen (regels die wel zijn verwerkt); `nee` "
+                "(standaard): alleen de afgewezen regels. Ook `1`/`0` en `true`/`false`, in "
+                "hoofd- of kleine letters. Een andere waarde: 400.",
             ),
             OpenApiParameter(
                 "limit",
@@ -347,11 +381,16 @@ class DeliveryRejectedRowsView(APIView):
         responses={
             (200, "application/json"): RejectedRowPageSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
-            (400, "application/json"): OpenApiResponse(
-                ErrorSerializer,
-                description="`limit` of `offset` is geen geheel getal in het toegestane bereik "
-                "(`velden` zegt welk).",
-            ),
+            # One description per status code in OpenAPI: the CSV (no pages, so no ``limit`` or
+            # ``offset``) is refused only for ``waarschuwingen``.
+            **{
+                (400, media): OpenApiResponse(
+                    ErrorSerializer if media == "application/json" else OpenApiTypes.STR,
+                    description="`limit` of `offset` is geen geheel getal in het toegestane "
+                    "bereik, of `waarschuwingen` is geen ja of nee (in JSON zegt `velden` welk).",
+                )
+                for media in ("application/json", "text/csv")
+            },
             # With ``Accept: text/csv`` an error is its melding as one line of text.
             **{
                 (code, media): OpenApiResponse(
@@ -370,7 +409,7 @@ class DeliveryRejectedRowsView(APIView):
     )
     def get(self, request, delivery_id: int):
         delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
-        warnings = request.query_params.get("waarschuwingen", "").lower() in ("ja", "1", "true")
+        warnings = _with_warnings(request)
         if isinstance(request.accepted_renderer, CsvRenderer):
             services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
             response = StreamingHttpResponse(

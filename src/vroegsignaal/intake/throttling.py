@@ -6,6 +6,9 @@ Two limits, both from the environment at request time (0 switches one off):
 apply). Counted in Django's cache: per machine when there are several, which
 only makes the limit that many times looser. Over a limit the answer is 429
 with ``Retry-After`` and a Dutch ``melding`` (see :func:`api_exception_handler`).
+The count is atomic, as the count of failed keys below: DRF's read, decision
+and write happen under :func:`_counting_lock`, so a key's parallel requests
+(several gunicorn workers) get exactly its limit through.
 
 Those count requests that carry a valid key: DRF authenticates before it
 throttles, so a wrong, revoked or missing key never reaches them. Failed
@@ -50,6 +53,16 @@ class ApiKeyThrottle(SimpleRateThrottle):
         key_id = getattr(request.auth, "pk", None)
         who = f"sleutel-{key_id}" if key_id else f"adres-{self.get_ident(request)}"
         return f"vroegsignaal:throttle:{self.scope}:{who}"
+
+    def allow_request(self, request, view) -> bool:
+        """DRF's check (read the key's history, decide, write it back), under the counting lock.
+
+        Without the lock parallel requests of one key all read the same history and all pass.
+        """
+        if self.rate is None:
+            return True  # the limit is off: nothing to count, no lock to wait for
+        with _counting_lock():
+            return super().allow_request(request, view)
 
 
 class DeliveryThrottle(ApiKeyThrottle):
@@ -132,7 +145,11 @@ _thread_lock = threading.Lock()
 
 @contextmanager
 def _counting_lock():
-    """A lock across the threads and, with Django's file cache, the processes of this machine."""
+    """A lock across the threads and, with Django's file cache, the processes of this machine.
+
+    Held by every count of this module (failed keys per address, requests per key) for a
+    cache read and write only; not reentrant.
+    """
     with _thread_lock:
         folder = _file_cache_folder()
         if folder is None:
@@ -148,7 +165,7 @@ def _counting_lock():
             os.close(descriptor)  # releases the lock
 
 
-LOCK_FILE = "api-sleutelfouten.lock"
+LOCK_FILE = "api-tellingen.lock"
 
 
 def _file_cache_folder() -> Path | None:
