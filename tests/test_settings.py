@@ -39,9 +39,13 @@ def production_env(tmp_path, **extra) -> dict:
 
 
 def test_check_deploy_is_clean_in_production_mode(tmp_path):
+    # On a migrated database: an empty one is an error (portal.E002, test_operator27_check_deploy).
+    env = production_env(tmp_path)
+    migrated = run_cli(env, "migrate", "--no-input", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
     result = subprocess.run(
         [*CLI, "check", "--deploy", "--fail-level", "WARNING"],
-        env=production_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -329,7 +333,8 @@ def test_a_database_that_cannot_be_reached_is_one_line_without_the_password(tmp_
     result = run_cli(env, "migrate")
     assert result.returncode == 1
     assert result.stderr.startswith(
-        f"vroegsignaal: de database 'vs' (DATABASE_URL) is niet bruikbaar: connection failed: "
+        f"vroegsignaal: de database 'vs' (gebruiker 'vroegsignaal', DATABASE_URL) is niet "
+        "bruikbaar: connection failed: "
         f'connection to server at "127.0.0.1", port {port} failed: Connection refused'
     ), result.stderr
     assert "Traceback" not in result.stderr and "geheim-wachtwoord" not in result.stderr

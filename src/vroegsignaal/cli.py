@@ -190,22 +190,17 @@ def _utility(argv: list[str]):
 def database_problem(error: Exception) -> str:
     """One line about a database that cannot be used: what it means when that is known (no tables
     yet: run migrate; locked by another process; its disk full: ``conf.logsafety.database_reason``),
-    else the driver's first line (host, port, user; no password)."""
-    from django.db import connection
-
-    from vroegsignaal.conf.logsafety import database_reason
+    else the database and its user (``conf.logsafety.database_named``) and the driver's first line
+    (host and port; never the password)."""
+    from vroegsignaal.conf.logsafety import database_named, database_reason, without_password
 
     known = database_reason(error)
     if known:
         return known
 
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    reason = lines[0] if lines else type(error).__name__
-    if connection.vendor == "sqlite":
-        where = f"de SQLite-database {connection.settings_dict['NAME']}"
-    else:
-        where = f"de database '{connection.settings_dict['NAME']}' (DATABASE_URL)"
-    return f"{where} is niet bruikbaar: {reason}"
+    reason = without_password(lines[0]) if lines else type(error).__name__
+    return f"{database_named()} is niet bruikbaar: {reason}"
 
 
 # The help of the options every command has (Django's and argparse's), by ``dest``, in Dutch.

@@ -208,7 +208,7 @@ def database_reason(error: BaseException) -> str | None:
         return None
     if module in ("psycopg", "psycopg2"):
         state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
-        where = f"de database '{_database()}' (DATABASE_URL)"
+        where = database_named()
         if state == PG_UNDEFINED_TABLE:
             return no_tables(where)
         if state == PG_DISK_FULL:
@@ -219,8 +219,9 @@ def database_reason(error: BaseException) -> str | None:
 
 
 def unreachable(error: BaseException) -> str | None:
-    """PostgreSQL that cannot be reached (stopped, another host or port, a connection cut off),
-    with the driver's first line: it names host, port and user, never the password."""
+    """PostgreSQL that cannot be reached (stopped, another host or port, a connection cut off, a
+    database that does not exist), naming the database and its user (:func:`database_named`),
+    with the driver's first line (host and port), never the password."""
     driver = error.__cause__ if error.__cause__ is not None else error
     if type(driver).__module__.split(".")[0] not in ("psycopg", "psycopg2"):
         return None
@@ -228,8 +229,8 @@ def unreachable(error: BaseException) -> str | None:
     operational = any(cls.__name__ == "OperationalError" for cls in type(driver).__mro__)
     if not operational or not (state is None or state.startswith("08") or state in PG_GONE):
         return None
-    text = str(driver).strip().splitlines()[0] if str(driver).strip() else ""
-    where = f"de database '{_database()}' (DATABASE_URL)"
+    text = without_password(str(driver).strip().splitlines()[0] if str(driver).strip() else "")
+    where = database_named()
     return f"{where} is niet bereikbaar: {text}" if text else f"{where} is niet bereikbaar"
 
 
@@ -259,3 +260,51 @@ def _database() -> str:
         return str(connection.settings_dict["NAME"])
     except Exception:  # noqa: BLE001 - without Django's settings: no name to give
         return "?"
+
+
+def database_named(connection=None) -> str:
+    """How a message names the database: ``de SQLite-database /pad/naam.sqlite3``, or
+    ``de database 'naam' (gebruiker 'wie', DATABASE_URL)``.
+
+    The user is half of what an operator checks when PostgreSQL refuses or cannot be found (the
+    driver's own text names host and port, a user only when the password was refused); never
+    the password.
+    """
+    try:
+        if connection is None:
+            from django.db import connection
+        if connection.vendor == "sqlite":
+            return f"de SQLite-database {connection.settings_dict['NAME']}"
+        return (
+            f"de database '{connection.settings_dict['NAME']}' (gebruiker "
+            f"'{_database_user(connection)}', DATABASE_URL)"
+        )
+    except Exception:  # noqa: BLE001 - without Django's settings: no name to give
+        return "de database (DATABASE_URL)"
+
+
+def _database_password() -> str:
+    try:
+        from django.db import connection
+
+        return str(connection.settings_dict.get("PASSWORD") or "")
+    except Exception:  # noqa: BLE001 - without Django's settings: no password to hide
+        return ""
+
+
+def _database_user(connection) -> str:
+    """The user the connection logs in as: DATABASE_URL's, else the one libpq takes (``PGUSER``,
+    else the operating system's user, as the service runs)."""
+    import pwd
+
+    user = connection.settings_dict.get("USER") or os.environ.get("PGUSER")
+    return str(user or pwd.getpwuid(os.geteuid()).pw_name)
+
+
+def without_password(text: str, *also: str) -> str:
+    """``text`` with the database's password (and ``also``) blotted out, should a driver or a
+    tool ever quote it: a message goes to a terminal, a log or a cron mail."""
+    hidden = [*also, _database_password()]
+    for secret in sorted({value for value in hidden if value}, key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text

@@ -84,6 +84,11 @@ def notify_creditor(creditor_id: int, *, today: dt.date | None = None, attempt: 
 
 
 def _notify(creditor_id: int, today: dt.date, attempt: int) -> bool:
+    """Send the notice when one is due; one log line says whether it went and, if not, why.
+
+    The worker's own line (``Task … state=SUCCEEDED``) says only that the task ran. Ours name the
+    creditor by its code and count the recipients: never an address or a person.
+    """
     with transaction.atomic():
         stream = (
             FeedbackStream.objects.select_for_update()
@@ -91,20 +96,46 @@ def _notify(creditor_id: int, today: dt.date, attempt: int) -> bool:
             .filter(creditor_id=creditor_id)
             .first()
         )
-        if stream is None or not stream.creditor.contact_email or stream.notified_on == today:
+        if stream is None:
+            code = Creditor.objects.filter(pk=creditor_id).values_list("code", flat=True).first()
+            logger.info(
+                "Melding aan schuldeiser %s niet verstuurd: %s.",
+                code or creditor_id,
+                "er is geen terugkoppeling voor deze schuldeiser"
+                if code
+                else "de schuldeiser bestaat niet",
+            )
             return False
+        code = stream.creditor.code
+        if not stream.creditor.contact_email:
+            logger.info(
+                "Melding aan schuldeiser %s niet verstuurd: de schuldeiser heeft geen e-mailadres "
+                "voor meldingen (contact_email in het beheer of in load_config); de terugkoppeling "
+                "staat in het portaal en in de API.",
+                code,
+            )
+            return False
+        if stream.notified_on == today:
+            logger.info(
+                "Melding aan schuldeiser %s niet verstuurd: vandaag is er al een verstuurd "
+                "(hooguit één per dag).",
+                code,
+            )
+            return False
+        recipients = [stream.creditor.contact_email]
         try:
-            send_mail(
-                NOTICE_SUBJECT, notice_text(stream.creditor), None, [stream.creditor.contact_email]
-            )
+            send_mail(NOTICE_SUBJECT, notice_text(stream.creditor), None, recipients)
         except Exception:
-            logger.exception(
-                "Melding aan schuldeiser %s kon niet worden verstuurd.", stream.creditor.code
-            )
+            logger.exception("Melding aan schuldeiser %s kon niet worden verstuurd.", code)
             _retry(stream.creditor, attempt)
             return False
         stream.notified_on = today
         stream.save(update_fields=["notified_on"])
+    logger.info(
+        "Melding aan schuldeiser %s verstuurd aan %s.",
+        code,
+        "1 ontvanger" if len(recipients) == 1 else f"{len(recipients)} ontvangers",
+    )
     return True
 
 

@@ -158,15 +158,30 @@ def _postgresql_copy(partial: Path) -> int:
         check=False,
     )
     if done.returncode != 0:
-        raise BackupError(f"pg_dump is mislukt: {_last_line(done.stderr)}")
+        said = _tool_said(done.stderr, env.get("PGPASSWORD", ""))
+        raise BackupError(f"pg_dump is mislukt: {said}")
     listed = subprocess.run(
         [restore, "--list", str(partial)], capture_output=True, text=True, check=False
     )
     if listed.returncode != 0:
-        raise BackupError(f"De kopie is niet leesbaar voor pg_restore: {_last_line(listed.stderr)}")
+        said = _tool_said(listed.stderr, env.get("PGPASSWORD", ""))
+        raise BackupError(f"De kopie is niet leesbaar voor pg_restore: {said}")
     return sum(1 for line in listed.stdout.splitlines() if " TABLE DATA " in line)
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "geen melding"
+TOOL_LINES = 5  # of a PostgreSQL tool's stderr, the last this many non-empty lines are shown
+
+
+def _tool_said(stderr: str, password: str) -> str:
+    """What pg_dump or pg_restore said, on one line: its last :data:`TOOL_LINES` non-empty lines,
+    joined by `` | ``, the password blotted out.
+
+    Its last line alone is often the least of it: ``pg_dump: detail: Query was: LOCK TABLE …``
+    after the error, ``aborting because of server version mismatch`` after the two versions.
+    """
+    from vroegsignaal.conf.logsafety import without_password
+
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "geen melding"
+    return without_password(" | ".join(lines[-TOOL_LINES:]), password)

@@ -13,7 +13,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from vroegsignaal.organisations.models import Municipality
-from vroegsignaal.paths import output_problem, reason, shown, sigterm_unwinds
+from vroegsignaal.paths import cannot_write, output_problem, sigterm_unwinds
 from vroegsignaal.privacy.audit import at_the_command_line
 from vroegsignaal.reporting import services
 from vroegsignaal.reporting.ddas import SUPPLIER_CODE, DdasExportInvalid
@@ -81,10 +81,10 @@ class Command(BaseCommand):
                 )
         except DdasExportInvalid as exc:
             raise CommandError(f"{exc} Er is geen bestand geschreven.")
-        except OSError as exc:
+        except OSError as exc:  # a full disk names its folder (paths.cannot_write)
             raise CommandError(
-                f"Kan {shown(options['output'])} niet schrijven: {reason(exc)}; er is geen bestand geschreven."
-            )
+                f"{cannot_write(options['output'], exc)}; er is geen bestand geschreven."
+            ) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"{summary.signals} {'vroegsignaal' if summary.signals == 1 else 'vroegsignalen'} en "
