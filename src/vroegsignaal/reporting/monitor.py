@@ -23,8 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -78,42 +77,13 @@ def _signals(municipality: Municipality, through: dt.date):
     return Signal.objects.filter(municipality=municipality, signal_date__lte=through)
 
 
-def became_repeat_on():
-    """The day a signal became herhaald (an expression over ``Signal``; ``None`` when it is not).
-
-    ``repeat`` is decided when a signal is raised or wakes up (docs/signals.md, "Life of a
-    signal"), and the signal keeps no date of that decision. Raised as the repeat of an earlier
-    signal (``repeat_of`` set) it was herhaald from its signal date. A signal that repeats its own
-    earlier run (``repeat_of`` empty) woke up after ``repeat_until``, the last day of that run:
-    the peildatum on which arrears counted for it again, the first on which one of its arrears
-    joined it after that day (a signal continuing one that lapsed on its own signal date: its
-    signal date). Without such an arrear (a rule change made an old one count again) the signal
-    date, as before.
-    """
-    woke_on = (
-        SignalArrear.objects.filter(
-            signal=OuterRef("pk"),
-            role=SignalArrearRole.MEMBER,
-            joined_on__gt=OuterRef("repeat_until"),
-        )
-        .order_by("joined_on")
-        .values("joined_on")[:1]
-    )
-    return CaseWhen(
-        When(repeat=False, then=Value(None, output_field=DateField())),
-        When(repeat_of__isnull=False, then=F("signal_date")),
-        default=Coalesce(Subquery(woke_on, output_field=DateField()), F("signal_date")),
-        output_field=DateField(),
-    )
-
-
 def compute(municipality: Municipality, *, through: dt.date) -> dict[Key, int]:
     """Every figure of every month up to ``through`` with data, per wijk and for the total.
 
     Four aggregate queries; the Python below only adds up their (few) grouped rows. Each figure
     is counted in the month of the signal's signal date (the month's cohort), except herhaald:
-    in the month the signal became herhaald (:func:`became_repeat_on`), which for a signal that
-    woke up is a later month than its signal date's.
+    in the month the signal became herhaald (``Signal.repeat_since``, written by evaluation),
+    which for a signal that woke up is a later month than its signal date's.
     """
     counts: dict[Key, int] = defaultdict(int)
 
@@ -129,7 +99,7 @@ def compute(municipality: Municipality, *, through: dt.date) -> dict[Key, int]:
         .annotate(
             m=TruncMonth("signal_date"),
             wijk=Coalesce(F(WIJK_PATH), Value("")),
-            repeat_m=TruncMonth(became_repeat_on(), output_field=DateField()),
+            repeat_m=TruncMonth("repeat_since"),
         )
         .values("m", "wijk", "kind", "status", "repeat_m")
         .annotate(

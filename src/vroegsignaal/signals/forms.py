@@ -27,6 +27,7 @@ from .amounts import looks_decimal, parse_whole_euros, parse_whole_number
 from .explanations_english import shown_euros
 from .models import SignalKind
 from .rules import LIMITS, RuleValues
+from .selectors import OpenInTray
 from .services import (
     TRAY_AGE_LIMIT,
     TRAY_AMOUNT_LIMIT_EUR,
@@ -701,19 +702,22 @@ def _above_crisis_text(name: str, crisis_tray: str) -> str:
     ) % {"name": name, "crisis": crisis_tray}
 
 
-def tray_rows(trays, counts: dict, crises: dict, places: dict[str, str]) -> list[dict]:
-    """The rows of Werkbakjes beheren, in order: conditions in words, open signals, and the
-    confirmation a move asks when it would put a tray above one that takes crisis signals
-    (``confirm_up`` of the tray below it, ``confirm_down`` of the crisis tray itself).
+def tray_rows(trays, counts: dict[int | None, OpenInTray], places: dict[str, str]) -> list[dict]:
+    """The rows of Werkbakjes beheren, in order: conditions in words, open signals (``open``
+    awake, ``dormant`` sleeping: as the trays overview counts them), and the confirmation a
+    move asks when it would put a tray above one that takes crisis signals (``confirm_up`` of
+    the tray below it, ``confirm_down`` of the crisis tray itself).
 
-    ``counts`` and ``crises``: open signals and open crisis signals per tray id. A tray takes
-    crisis signals when its condition says "crisissignaal: ja" or it holds open ones now.
+    ``counts``: :class:`.selectors.OpenInTray` per tray id. A tray takes crisis signals when
+    its condition says "crisissignaal: ja" or it holds open ones now.
     """
     trays = list(trays)
+    none = OpenInTray()
     rows = [
-        {"tray": tray, "place": i, "conditions": tray_summary(tray, places), "open": counts.get(tray.pk, 0),
+        {"tray": tray, "place": i, "conditions": tray_summary(tray, places),
+         "open": counts.get(tray.pk, none).awake, "dormant": counts.get(tray.pk, none).dormant,
          "first": i == 1, "last": i == len(trays),
-         "takes_crisis": tray.crisis is True or crises.get(tray.pk, 0) > 0}
+         "takes_crisis": tray.crisis is True or counts.get(tray.pk, none).crises > 0}
         for i, tray in enumerate(trays, start=1)
     ]  # fmt: skip
     for above, below in zip(rows, rows[1:], strict=False):

@@ -200,7 +200,8 @@ class Signal(models.Model):
     counted at the last evaluation in which any did (``last_signalled_on``):
     a signal whose arrears merely age keeps them, and sleeps (``dormant_since``)
     until new arrears count. ``repeat`` is decided when the signal is raised or
-    wakes up; ``signal_date`` is the peildatum that raised it.
+    wakes up, and ``repeat_since`` keeps the peildatum of that decision;
+    ``signal_date`` is the peildatum that raised it.
     """
 
     # Without a database constraint, as the other references evaluation writes in
@@ -238,6 +239,11 @@ class Signal(models.Model):
         db_constraint=False,
     )
     repeat_until = models.DateField(_("eerder gesignaleerd tot en met"), null=True, blank=True)
+    # The peildatum on which the signal became herhaald: the one that raised it as a repeat, or
+    # the one on which it woke up as one (empty while ``repeat`` is false). Stored because the
+    # monitor counts herhaald in that month, and a wake-up leaves no other trace of its day (a
+    # rule change wakes a signal on arrears that joined it long before).
+    repeat_since = models.DateField(_("herhaald sinds (peildatum)"), null=True, blank=True)
     debt_swap = models.BooleanField(_("schuldverschuiving"), default=False)
     creditor_count = models.PositiveSmallIntegerField(_("aantal schuldeisers"))
     total_amount_cents = models.BigIntegerField(_("totaalbedrag (centen)"))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import polars as pl
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from vroegsignaal.households import bulk
 from vroegsignaal.households.models import Arrear, Household, Person
@@ -61,6 +62,7 @@ STORED_SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "repeat_of_id": pl.Int64(),
     "repeat_until": pl.Date(),
     "dormant_since": pl.Date(),
+    "repeat_since": pl.Date(),
 }
 STORED_MEMBER_SCHEMA: dict[str, pl.DataType] = {
     "signal_id": pl.Int64(),
@@ -156,7 +158,7 @@ def evaluation_state(
     stored = bulk.read_frame(
         "SELECT id, household_id, status, kind, crisis, repeat, debt_swap, creditor_count, "  # noqa: S608
         "total_amount_cents, oldest_start_date, last_signalled_on, deadline, tray_id, priority, "
-        f"content_digest, repeat_of_id, repeat_until, dormant_since FROM {SIGNAL_TABLE} "
+        f"content_digest, repeat_of_id, repeat_until, dormant_since, repeat_since FROM {SIGNAL_TABLE} "
         f"WHERE municipality_id = %s AND status IN ({open_list}){where}",
         [municipality_id, *open_params, *params],
         STORED_SIGNAL_SCHEMA,
@@ -389,6 +391,38 @@ def tray_queue(tray) -> QuerySet[Signal]:
     return Signal.objects.filter(tray=tray, status__in=OPEN_STATUSES).order_by(
         "-priority", "signal_date", "id"
     )
+
+
+@dataclass(frozen=True)
+class OpenInTray:
+    """A tray's open signals: ``awake`` (signalled now, as its list shows them by default),
+    ``dormant`` (sleeping: open, but no arrear of theirs counts now) and ``crises`` (crisis
+    signals, awake or not)."""
+
+    awake: int = 0
+    dormant: int = 0
+    crises: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.awake + self.dormant
+
+
+def open_per_tray(signals: QuerySet[Signal]) -> dict[int | None, OpenInTray]:
+    """:class:`OpenInTray` per tray id of ``signals`` (``None``: in no tray), in one query."""
+    sleeping = Q(dormant_since__isnull=False)
+    rows = (
+        signals.filter(status__in=OPEN_STATUSES)
+        .order_by()  # grouped by the tray alone, not by an ordering's columns too
+        .values("tray_id")
+        .annotate(
+            awake=Count("id", filter=~sleeping),
+            dormant=Count("id", filter=sleeping),
+            crises=Count("id", filter=Q(crisis=True)),
+        )
+        .values_list("tray_id", "awake", "dormant", "crises")
+    )
+    return {tray_id: OpenInTray(*counts) for tray_id, *counts in rows}
 
 
 def counting_arrears(signal) -> QuerySet[Arrear]:

@@ -91,6 +91,15 @@ class Resorted:
     moved: int = 0
     unplaced: int = 0
 
+    def audit_details(self) -> dict[str, int]:
+        """The audit event's counts, apart: a signal in no tray is in no tray's list, which the
+        privacy officer must be able to tell from one that merely changed queue. (Events written
+        before carry one ``signalen_verplaatst``, both together.)"""
+        return {
+            "open_signalen_naar_ander_werkbakje": self.moved - self.unplaced,
+            "open_signalen_naar_geen_werkbakje": self.unplaced,
+        }
+
 
 @dataclass(frozen=True)
 class TrayPreview:
@@ -308,7 +317,7 @@ def create_tray(municipality: Municipality, values: dict, *, actor) -> TrayChang
         place = _place_of(tray, ordered)
         record(actor, AuditAction.CREATE, tray, purpose="werkbakje aangemaakt", details={
             "naam": tray.name, "plaats": place, "voorwaarden": _set_conditions(clean),
-            "signalen_verplaatst": resorted.moved,
+            **resorted.audit_details(),
         })  # fmt: skip
     return TrayChange(tray, True, place, resorted.moved, resorted.unplaced)
 
@@ -352,7 +361,7 @@ def update_tray(tray: Tray | int, values: dict, *, actor) -> TrayChange:
         tray.save(update_fields=changed)
         resorted = _resort(tray.municipality)
         record(actor, AuditAction.UPDATE, tray, purpose="werkbakje gewijzigd", details={
-            "naam": tray.name, "gewijzigd": changed, "signalen_verplaatst": resorted.moved,
+            "naam": tray.name, "gewijzigd": changed, **resorted.audit_details(),
         })  # fmt: skip
     return TrayChange(tray, True, place, resorted.moved, resorted.unplaced)
 
@@ -378,7 +387,7 @@ def move_tray(tray: Tray | int, offset: int, *, actor) -> TrayChange:
         resorted = _resort(tray.municipality)
         record(actor, AuditAction.UPDATE, tray, purpose="werkbakje verplaatst", details={
             "naam": tray.name, "van_plaats": start + 1, "naar_plaats": target + 1,
-            "signalen_verplaatst": resorted.moved,
+            **resorted.audit_details(),
         })  # fmt: skip
     return TrayChange(tray, True, target + 1, resorted.moved, resorted.unplaced)
 
@@ -412,7 +421,7 @@ def delete_tray(tray: Tray | int, *, actor) -> TrayChange:
         tray.pk = tray_id  # for the audit event and the caller
         _renumber([t for t in ordered if t.pk != tray_id])
         record(actor, AuditAction.DELETE, tray, purpose="werkbakje verwijderd", details={
-            "naam": name, "plaats": place, "signalen_verplaatst": resorted.moved,
+            "naam": name, "plaats": place, **resorted.audit_details(),
             "gesloten_signalen_zonder_werkbakje": closed,
         })  # fmt: skip
     return TrayChange(tray, True, 0, resorted.moved, resorted.unplaced)

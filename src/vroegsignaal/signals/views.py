@@ -7,7 +7,6 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from vroegsignaal.organisations.models import Role
 from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
 from vroegsignaal.registry.models import Neighbourhood
 
-from . import forms, services
+from . import forms, selectors, services
 from .models import OPEN_STATUSES, RuleSet, Signal, Tray
 from .rules import RuleValues
 
@@ -124,22 +123,17 @@ def _say_unplaced(request, change) -> None:
 @coordinator_required
 @require_GET
 def trays_manage(request):
-    """The municipality's trays in order: conditions in words, open signals, and the changes."""
+    """The municipality's trays in order: conditions in words, open signals (awake and sleeping
+    apart, as the trays overview counts them), and the changes."""
     trays = list(scoped(request.user, Tray).select_related("team").order_by("position", "id"))
-    per_tray = (
-        scoped(request.user, Signal).filter(status__in=OPEN_STATUSES)
-        .values("tray_id").annotate(n=Count("id"), crises=Count("id", filter=Q(crisis=True)))
-        .values_list("tray_id", "n", "crises")
-    )  # fmt: skip
-    counts, crises = {}, {}
-    for tray_id, n, crisis in per_tray:
-        counts[tray_id], crises[tray_id] = n, crisis
+    counts = selectors.open_per_tray(scoped(request.user, Signal))
     codes = {code for tray in trays for code in tray.neighbourhood_codes or []}
     places = dict(
         scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name")
     )
-    rows = forms.tray_rows(trays, counts, crises, places)
-    return render(request, "signals/trays.html", {"rows": rows, "unplaced": counts.get(None, 0)})
+    rows = forms.tray_rows(trays, counts, places)
+    unplaced = counts.get(None, selectors.OpenInTray()).total
+    return render(request, "signals/trays.html", {"rows": rows, "unplaced": unplaced})
 
 
 def _tray_form_page(request, form, tray=None, preview=None):

@@ -54,18 +54,33 @@ class _Clock:
         self._last, self._last_cpu = now, cpu
 
 
-def _repeat_of_updated(updated: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
-    """``repeat``, ``previous_signal_id``, ``previous_until`` of updated signals: evaluated
-    for those that woke up, as stored for the others."""
+def repeat_since_expr(reference_date: dt.date) -> pl.Expr:
+    """``repeat_since`` of a signal whose ``repeat`` is decided on ``reference_date`` (raised,
+    or woken up): that peildatum when it is herhaald, empty when not."""
+    return pl.when(pl.col("repeat")).then(pl.lit(reference_date, pl.Date))
+
+
+def _repeat_of_updated(
+    updated: pl.DataFrame, stored: pl.DataFrame, reference_date: dt.date
+) -> pl.DataFrame:
+    """``repeat``, ``repeat_since``, ``previous_signal_id``, ``previous_until`` of updated
+    signals: decided on ``reference_date`` for those that woke up, as stored for the others."""
     kept = stored.select(
         "signal_id",
         pl.col("repeat").alias("_repeat"),
+        pl.col("repeat_since").alias("_repeat_since"),
         pl.col("repeat_of_id").alias("_previous_signal_id"),
         pl.col("repeat_until").alias("_previous_until"),
     )
     woke = pl.col("woke")
     return updated.join(kept, on="signal_id", how="left").with_columns(
         pl.when(woke).then(pl.col("repeat")).otherwise(pl.col("_repeat")).alias("repeat"),
+        # Woken up as herhaald (by new arrears, or by a rule change that made old ones count
+        # again): herhaald since this peildatum; woken up as no repeat: empty.
+        pl.when(woke)
+        .then(repeat_since_expr(reference_date))
+        .otherwise(pl.col("_repeat_since"))
+        .alias("repeat_since"),
         # A signal that repeats its own earlier run names no other signal.
         pl.when(woke)
         .then(pl.col("previous_signal_id"))
@@ -88,8 +103,8 @@ def _complete(
     clock: _Clock | None = None,
     pending_persons: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The raised and updated signals with everything that is stored: repeat, tray,
-    priority, explanation and reasons. ``signal_id`` is null for raised ones."""
+    """The raised and updated signals with everything that is stored: repeat (and since
+    when), tray, priority, explanation and reasons. ``signal_id`` is null for raised ones."""
     base = [
         "household_id", "kind", "distinct", "creditor_count", "total_amount_cents",
         "oldest_start_date", "crisis", "debt_swap", "deadline", "signalled_on",
@@ -99,11 +114,14 @@ def _complete(
         pl.lit(SignalStatus.NIEUW.value).alias("status"),
         *base,
         "repeat",
+        # A raised signal is herhaald from its signal date, also one that takes over the repeat
+        # of the signal it continues (see :func:`.evaluation.continued_repeat`).
+        repeat_since_expr(reference_date).alias("repeat_since"),
         pl.col("previous_signal_id").cast(pl.Int64),
         pl.col("previous_until").cast(pl.Date),
         pl.lit(None, pl.Int64).alias("stored_tray_id"),
     )
-    updated = _repeat_of_updated(outcome.updated, stored).join(
+    updated = _repeat_of_updated(outcome.updated, stored, reference_date).join(
         stored.select("signal_id", pl.col("tray_id").alias("stored_tray_id")),
         on="signal_id",
         how="left",
@@ -163,7 +181,7 @@ def _changed(
         return updated
     compared = [
         "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
-        "deadline", "tray_id", "priority", "content_digest", "repeat", "repeat_until",
+        "deadline", "tray_id", "priority", "content_digest", "repeat", "repeat_until", "repeat_since",
     ]  # fmt: skip
     updated = updated.with_columns(pl.col("previous_until").alias("repeat_until"))
     new_counting = counting.group_by("household_id").agg(
@@ -278,6 +296,7 @@ def _insert_raised_rows(
             "kind",
             "crisis",
             "repeat",
+            "repeat_since",
             "debt_swap",
             pl.col("creditor_count").cast(pl.Int64),
             "total_amount_cents",
@@ -331,7 +350,7 @@ def _insert_raised_rows(
 UPDATED_COLUMNS = (
     "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
     "deadline", "tray_id", "priority", "explanation", "reasons", "content_digest",
-    "repeat", "repeat_of_id", "repeat_until", "last_signalled_on", "buurt_id",
+    "repeat", "repeat_of_id", "repeat_until", "repeat_since", "last_signalled_on", "buurt_id",
 )  # fmt: skip
 
 
@@ -368,6 +387,7 @@ def _update_changed(
             .then(pl.col("previous_signal_id"))
             .alias("repeat_of_id"),
             pl.col("previous_until").alias("repeat_until"),
+            "repeat_since",
             pl.col("signalled_on").alias("last_signalled_on"),
             "buurt_id",
         ),

@@ -36,7 +36,7 @@ def _woke_up_in_may(town):
     SignalArrear.objects.filter(signal=signal).update(joined_on=MAY)
     SignalArrear.objects.create(signal=signal, arrear=old, counts=False, joined_on=DECEMBER)
     Signal.objects.filter(pk=signal.pk).update(
-        repeat=True, repeat_of=None, repeat_until=DECEMBER, last_signalled_on=MAY
+        repeat=True, repeat_of=None, repeat_until=DECEMBER, last_signalled_on=MAY, repeat_since=MAY
     )
     return signal
 
@@ -47,7 +47,7 @@ def _raised_as_a_repeat_in_march(town):
     arrear = town.arrear(household, town.huur, {MARCH: 30_000}, start=dt.date(2026, 2, 20))
     signal = town.signal(household, arrears=[arrear], signal_date=MARCH)
     Signal.objects.filter(pk=signal.pk).update(
-        repeat=True, repeat_of=earlier, repeat_until=FEBRUARY
+        repeat=True, repeat_of=earlier, repeat_until=FEBRUARY, repeat_since=MARCH
     )
     return signal
 

@@ -248,15 +248,17 @@ def test_add_a_tray_for_a_buurt_then_move_it_to_the_top_and_its_signals_follow(
         "naam": "Oude Dorp",
         "plaats": 6,
         "voorwaarden": ["neighbourhood_codes"],
-        "signalen_verplaatst": 0,
+        "open_signalen_naar_ander_werkbakje": 0,
+        "open_signalen_naar_geen_werkbakje": 0,
     }
     assert moves[2] == {
         "naam": "Oude Dorp",
         "van_plaats": 4,
         "naar_plaats": 3,
-        "signalen_verplaatst": 1,
+        "open_signalen_naar_ander_werkbakje": 1,
+        "open_signalen_naar_geen_werkbakje": 0,
     }
-    assert [m["signalen_verplaatst"] for m in moves] == [
+    assert [m["open_signalen_naar_ander_werkbakje"] for m in moves] == [
         0,
         0,
         1,
@@ -340,7 +342,7 @@ def test_edit_a_tray_shows_its_values_and_saves_the_change(town, client, verifie
     ((action, purpose, details),) = tray_events()
     assert (action, purpose) == ("update", "werkbakje gewijzigd")
     assert details == {"naam": "Meervoudig vanaf € 1.000", "gewijzigd": ["amount_min_eur", "creditor_types", "name"],
-                       "signalen_verplaatst": 1}  # fmt: skip
+                       "open_signalen_naar_ander_werkbakje": 0, "open_signalen_naar_geen_werkbakje": 1}  # fmt: skip
 
 
 def test_saving_a_tray_unchanged_writes_and_audits_nothing(town, client, verified_client):
@@ -404,7 +406,8 @@ def test_delete_asks_first_then_sorts_open_signals_again_and_closed_ones_keep_no
     assert details == {
         "naam": "Meervoudig",
         "plaats": 3,
-        "signalen_verplaatst": 2,
+        "open_signalen_naar_ander_werkbakje": 0,
+        "open_signalen_naar_geen_werkbakje": 2,
         "gesloten_signalen_zonder_werkbakje": 1,
     }
 
