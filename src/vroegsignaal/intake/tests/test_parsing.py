@@ -15,18 +15,11 @@ from vroegsignaal.intake import parsing, parsing_xlsx
 from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.fields import FIELDS
 from vroegsignaal.intake.parsing import parse_delivery
-from vroegsignaal.intake.refusals import DeliveryRefused
 
-HEADER = [
-    "klantnummer",
-    "achternaam",
-    "voorletters",
-    "geboortedatum",
-    "huisnummer",
-    "postcode",
-    "bedrag_achterstand",
-    "ontstaansdatum",
-]
+from .support import REQUIRED_HEADER as HEADER
+from .support import parse_refusal as refusal
+from .support import xlsx_bytes
+
 ROW_1 = ["K-1", "Müller", "J.P.", "01-02-1980", "12a", "1234 AB", "1.234,56", "01-01-2026"]
 ROW_2 = ["K-2", "Dijk, van", "A", "1990-05-05", "3", "1234AB", "€ 12,50", "2026-01-02"]
 
@@ -35,12 +28,6 @@ def csv_bytes(rows, sep=";", eol="\r\n", encoding="utf-8", bom=False) -> bytes:
     text = eol.join(sep.join(r) for r in rows) + eol
     data = text.encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
-
-
-def refusal(data, **kwargs) -> DeliveryRefused:
-    with pytest.raises(DeliveryRefused) as caught:
-        parse_delivery(data, **kwargs)
-    return caught.value
 
 
 # --- CSV --------------------------------------------------------------------
@@ -329,20 +316,6 @@ def test_refusal_messages_carry_no_delivered_values():
 
 
 # --- XLSX ---------------------------------------------------------------------
-
-
-def xlsx_bytes(sheets: dict[str, list[list]], formats: dict[str, str] | None = None) -> bytes:
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for cell, number_format in (formats or {}).items():
-            sheet[cell].number_format = number_format
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 XLSX_ROW = ["K-1", "Jansen", "J", dt.date(1980, 2, 1), 12, "1234AB", 1234.56, dt.date(2026, 1, 1)]

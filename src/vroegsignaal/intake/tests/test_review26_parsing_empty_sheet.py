@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from vroegsignaal.intake import parsing, previews, services
 from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.models import DeliveryStatus, Via
-from vroegsignaal.intake.parsing import parse_delivery
 from vroegsignaal.intake.refusals import DeliveryRefused
 
-from .support import HEADER, PEILDATUM, row
-from .test_review26_parsing_xlsx_extent import table, worksheet, xlsx
+from .support import HEADER, PEILDATUM, parse_refusal, preview_of, row, table, worksheet, xlsx
 
 EMPTY = worksheet("")
 ROWS = [HEADER, *[list(row(n).values()) for n in (1, 2, 3)]]
@@ -26,9 +22,7 @@ DATA = worksheet(table(ROWS))
 
 
 def refusal(data: bytes) -> DeliveryRefused:
-    with pytest.raises(DeliveryRefused) as caught:
-        parse_delivery(data, filename="levering.xlsx", soort="stand")
-    return caught.value
+    return parse_refusal(data, filename="levering.xlsx", soort="stand")
 
 
 def test_an_empty_first_sheet_is_refused_as_empty_naming_it_and_the_sheet_with_data():
@@ -79,16 +73,6 @@ def test_an_empty_first_sheet_is_refused_as_a_delivery_and_not_left_in_progress(
     assert delivery.status == DeliveryStatus.AFGEWEZEN
     assert delivery.report["weigering"]["codes"] == ["BESTAND_LEEG"]
     assert households.snapshot() == []
-
-
-def preview_of(world, data: bytes, filename: str = "levering.xlsx") -> services.Preview:
-    staged = services.stage_file(data)
-    try:
-        return services.preview_delivery(
-            world.creditor, staged.path, filename=filename, kind="stand", reference_date=PEILDATUM
-        )
-    finally:
-        staged.path.unlink()
 
 
 def test_the_preview_of_an_empty_first_sheet_shows_the_refusal(world):

@@ -12,19 +12,9 @@ import pytest
 
 from vroegsignaal.intake.parsing import parse_delivery
 
-from .test_review26_parsing_xlsx_extent import column, text_cell, worksheet, xlsx
+from .support import PEILDATUM, REQUIRED_HEADER, table, text_cell, text_cells, worksheet, xlsx
 
-HEADER = [
-    "klantnummer",
-    "achternaam",
-    "voorletters",
-    "geboortedatum",
-    "huisnummer",
-    "postcode",
-    "bedrag_achterstand",
-    "ontstaansdatum",
-    "opmerking",
-]
+HEADER = [*REQUIRED_HEADER, "opmerking"]
 
 
 def error_cell(ref: str, error: str) -> str:
@@ -32,11 +22,7 @@ def error_cell(ref: str, error: str) -> str:
 
 
 def sheet() -> bytes:
-    rows = [
-        '<row r="1">'
-        + "".join(text_cell(f"{column(i)}1", h) for i, h in enumerate(HEADER, 1))
-        + "</row>"
-    ]
+    rows = [table([HEADER])]
     values = ["Jansen", "J.", "1980-02-01", "12", "1234AB"]
     for n, (amount, date, note) in enumerate(
         [
@@ -46,9 +32,7 @@ def sheet() -> bytes:
         ],
         2,
     ):
-        cells = text_cell(f"A{n}", f"K-{n}") + "".join(
-            text_cell(f"{column(i)}{n}", v) for i, v in enumerate(values, 2)
-        )
+        cells = text_cells([f"K-{n}", *values], n)
         rows.append(f'<row r="{n}">{cells}{amount}{date}{note}</row>')
     return xlsx({"achterstanden": worksheet("".join(rows))})
 
@@ -73,8 +57,6 @@ def test_a_rejected_row_says_the_cell_holds_an_excel_error_not_that_it_is_empty(
     """The row's finding keeps its code (spec 1.6 has no other) but says what the cell holds."""
     from vroegsignaal.intake import services
     from vroegsignaal.intake.models import Via
-
-    from .support import PEILDATUM
 
     delivery = services.receive_delivery(
         world.creditor, sheet(), filename="levering.xlsx", reference_date=PEILDATUM, via=Via.CLI

@@ -18,6 +18,8 @@ from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.parsing import parse_delivery
 from vroegsignaal.intake.refusals import DeliveryRefused
 
+from .support import parse_refusal
+
 ROW = {
     "klantnummer": "K-00001",
     "achternaam": "Jansen",
@@ -32,9 +34,7 @@ ROWS = json.dumps([ROW, {**ROW, "klantnummer": "K-00002"}])
 
 
 def refusal(text: str, **kwargs) -> DeliveryRefused:
-    with pytest.raises(DeliveryRefused) as caught:
-        parse_delivery(text.encode(), filename="levering.json", **kwargs)
-    return caught.value
+    return parse_refusal(text.encode(), filename="levering.json", **kwargs)
 
 
 def unreadable(reason: str) -> tuple[Code, str]:

@@ -10,6 +10,8 @@ from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.parsing import parse_delivery
 from vroegsignaal.intake.refusals import DeliveryRefused
 
+from .support import parse_refusal
+
 CSV = (
     "klantnummer;achternaam;voorletters;geboortedatum;huisnummer;postcode;bedrag_achterstand;"
     "ontstaansdatum\r\nK-1;Jansen;J.;1970-01-01;1;1011AA;123,45;2026-01-01\r\n"
@@ -17,9 +19,7 @@ CSV = (
 
 
 def refusal(data: bytes, filename: str) -> DeliveryRefused:
-    with pytest.raises(DeliveryRefused) as caught:
-        parse_delivery(data, filename=filename)
-    return caught.value
+    return parse_refusal(data, filename=filename)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])

@@ -8,7 +8,6 @@ the text ``12.345`` and rejected as ambiguous (a dot and three digits), and one 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -16,31 +15,24 @@ import pytest
 from vroegsignaal.intake.normalise import normalise_delivery
 from vroegsignaal.intake.parsing import parse_delivery
 
-from .test_review26_parsing_xlsx_extent import column, number_cell, text_cell, worksheet, xlsx
-
-HEADER = [
-    "klantnummer",
-    "achternaam",
-    "voorletters",
-    "geboortedatum",
-    "huisnummer",
-    "postcode",
-    "bedrag_achterstand",
-    "ontstaansdatum",
-]
-PEILDATUM = dt.date(2026, 11, 1)
+from .support import (
+    PEILDATUM,
+    REQUIRED_HEADER,
+    number_cell,
+    table,
+    text_cell,
+    text_cells,
+    worksheet,
+    xlsx,
+)
 
 
 def sheet_with_amounts(amounts: list[tuple[str, str]]) -> bytes:
     """A sheet whose amount cells are ``("getal", "12.345")`` or ``("tekst", "1.234,56")``."""
-    rows = [
-        '<row r="1">'
-        + "".join(text_cell(f"{column(i)}1", h) for i, h in enumerate(HEADER, 1))
-        + "</row>"
-    ]
+    rows = [table([REQUIRED_HEADER])]
     for n, (kind, amount) in enumerate(amounts, 2):
         values = [f"K-{n}", "Jansen", "J.", "1980-02-01", "12", "1234AB"]
-        cells = "".join(text_cell(f"{column(i)}{n}", v) for i, v in enumerate(values, 1))
+        cells = text_cells(values, n)
         cells += number_cell(f"G{n}", amount) if kind == "getal" else text_cell(f"G{n}", amount)
         cells += text_cell(f"H{n}", "2026-01-01")
         rows.append(f'<row r="{n}">{cells}</row>')

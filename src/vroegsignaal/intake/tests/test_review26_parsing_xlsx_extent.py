@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from xml.sax.saxutils import escape
 
 import fastexcel
 import pytest
@@ -21,112 +20,25 @@ from vroegsignaal.intake.codes import Code
 from vroegsignaal.intake.parsing import parse_delivery
 from vroegsignaal.intake.refusals import DeliveryRefused
 
-HEADER = [
-    "klantnummer",
-    "achternaam",
-    "voorletters",
-    "geboortedatum",
-    "huisnummer",
-    "postcode",
-    "bedrag_achterstand",
-    "ontstaansdatum",
-]
+from .support import (
+    REQUIRED_HEADER as HEADER,
+)
+from .support import (
+    column,
+    number_cell,
+    parse_refusal,
+    table,
+    text_cell,
+    text_cells,
+    worksheet,
+    xlsx,
+)
+
 ROW = ["K-1", "Jansen", "J.", "1980-02-01", "12", "1234AB", "150,00", "2026-01-01"]
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def column(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def text_cell(ref: str | None, value: str) -> str:
-    r = f' r="{ref}"' if ref else ""
-    return f'<c{r} t="inlineStr"><is><t>{escape(value)}</t></is></c>'
-
-
-def number_cell(ref: str, value: str) -> str:
-    return f'<c r="{ref}"><v>{value}</v></c>'
-
-
-def table(rows: list[list[str]], first_row: int = 1) -> str:
-    """Rows of inline text cells from column A, each with its r (as Excel writes them)."""
-    out = []
-    for n, values in enumerate(rows, first_row):
-        cells = "".join(text_cell(f"{column(i)}{n}", v) for i, v in enumerate(values, 1))
-        out.append(f'<row r="{n}">{cells}</row>')
-    return "".join(out)
-
-
-def worksheet(rows: str, *, dimension: str | None = None, after: str = "") -> str:
-    stated = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{_MAIN}">'
-        f"{stated}<sheetData>{rows}</sheetData>{after}</worksheet>"
-    )
-
-
-def xlsx(sheets: dict[str, str | bytes], shared: list[str] | None = None, **parts) -> bytes:
-    """A package as a writer saves it: the workbook, its sheets (their XML) and shared texts."""
-    names = list(sheets)
-    workbook = "".join(
-        f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
-        for i, name in enumerate(names, 1)
-    )
-    rels = "".join(
-        f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, len(names) + 1)
-    )
-    if shared is not None:
-        rels += f'<Relationship Id="rIdS" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"><Default Extension="rels" ContentType="application/'
-            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-            'ContentType="application/xml"/></Types>',
-        )
-        package.writestr(
-            "_rels/.rels",
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}"><Relationship '
-            f'Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
-        package.writestr(
-            "xl/workbook.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-            f"<sheets>{workbook}</sheets></workbook>",
-        )
-        package.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">{rels}'
-            "</Relationships>",
-        )
-        for i, name in enumerate(names, 1):
-            package.writestr(f"xl/worksheets/sheet{i}.xml", sheets[name])
-        if shared is not None:
-            items = "".join(f"<si><t>{escape(t)}</t></si>" for t in shared)
-            package.writestr(
-                "xl/sharedStrings.xml",
-                f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_MAIN}" '
-                f'count="{len(shared)}" uniqueCount="{len(shared)}">{items}</sst>',
-            )
-        for name, data in parts.items():
-            package.writestr(name.replace("__", "/"), data)
-    return out.getvalue()
 
 
 def refusal(data: bytes, **kwargs) -> DeliveryRefused:
-    with pytest.raises(DeliveryRefused) as caught:
-        parse_delivery(data, filename="levering.xlsx", **kwargs)
-    return caught.value
+    return parse_refusal(data, filename="levering.xlsx", **kwargs)
 
 
 @pytest.fixture
@@ -270,7 +182,7 @@ def test_an_ordinary_sheet_with_page_margins_and_number_cells_is_read():
     )
     rows = table([HEADER]) + (
         '<row r="2">'
-        + "".join(text_cell(f"{column(i)}2", v) for i, v in enumerate(ROW[:6], 1))
+        + text_cells(ROW[:6], 2)
         + number_cell("G2", "150.5")
         + text_cell("H2", ROW[7])
         + "</row>"

@@ -2,7 +2,9 @@
 
 The arrears are created as the households app would leave them (open or
 cleared, with opened_on / last_seen_on / cleared_on), so these tests pin the
-signal rules without going through intake or matching.
+signal rules without going through intake or matching. The rules page's tests have a world of
+their own: ``municipality``, its ``coordinator`` and a ``colleague`` (with
+:mod:`.rules_support`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.factories import CreditorFactory, MunicipalityFactory
+from tests.factories import CreditorFactory, MunicipalityFactory, UserFactory
 from vroegsignaal.households.models import Arrear, ArrearStatus, Household, Person
 from vroegsignaal.intake.models import Delivery
-from vroegsignaal.organisations.models import CreditorType
+from vroegsignaal.organisations.models import CreditorType, Role
 from vroegsignaal.registry.models import Address, Neighbourhood
 from vroegsignaal.signals import services
 from vroegsignaal.signals.models import Signal
+from vroegsignaal.signals.rules import RuleValues
 from vroegsignaal.signals.selectors import integrity_problems
 
 PEILDATUM = dt.date(2026, 3, 1)
@@ -159,3 +162,27 @@ def world(db) -> Iterator[World]:
     yield World(municipality=municipality, creditors=creditors, wijk=wijk, buurt=buurt)
     # The references evaluation writes in bulk have no database constraint.
     assert integrity_problems() == {}
+
+
+# -- the rules page ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def municipality(db):
+    """Voorbeeldstad (0363) with rules version 1: min_amount_eur 50, the rest the defaults."""
+    municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
+    services.set_rules(municipality, RuleValues(min_amount_eur=50))
+    return municipality
+
+
+@pytest.fixture
+def coordinator(municipality):
+    return UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=municipality,
+                       first_name="Carla", last_name="Coördinator")  # fmt: skip
+
+
+@pytest.fixture
+def colleague(municipality):
+    """Another coordinator of the municipality."""
+    return UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Piet",
+                       last_name="Jansen")  # fmt: skip

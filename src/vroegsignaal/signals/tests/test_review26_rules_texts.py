@@ -22,8 +22,8 @@ from vroegsignaal.signals.models import Signal, SignalStatus
 from vroegsignaal.signals.rules import RuleValues
 
 from .conftest import PEILDATUM
+from .rules_support import URL, rules_form
 
-URL = "/signalen/regels/"
 OLD_CLAIM = "bestaande signalen houden de versie"
 
 
@@ -45,14 +45,6 @@ def change(world, **rules):
 
 def signal_of(household) -> Signal:
     return Signal.objects.select_related("tray").get(household=household)
-
-
-def page_form(**changes) -> dict:
-    return {
-        "version": "1", "max_age_days": "100", "min_amount_eur": "0", "min_creditors": "2",
-        "count_distinct": "creditor", "single_signals": "ja", "repeat_window_days": "183",
-        "debt_swap_window_days": "60", **changes,
-    }  # fmt: skip
 
 
 # -- what the code does ----------------------------------------------------------------------------
@@ -147,7 +139,7 @@ def test_the_message_after_saving_lists_each_change_old_to_new_and_what_it_does(
     town, client, verified_client
 ):
     verified_client(town.coordinator)
-    response = client.post(URL, page_form(min_amount_eur="75", single_signals="nee"))
+    response = client.post(URL, rules_form(min_amount_eur="75", single_signals="nee"))
     ((level, message),) = [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
     assert level == "success"
     assert message.startswith(

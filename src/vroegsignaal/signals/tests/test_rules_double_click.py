@@ -13,51 +13,24 @@ import datetime as dt
 import pytest
 
 from tests.english import main_html
-from tests.factories import MunicipalityFactory, UserFactory
-from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.models import AuditEvent
 from vroegsignaal.signals import forms, services
 from vroegsignaal.signals.models import RuleSet
-from vroegsignaal.signals.rules import RuleValues
 from vroegsignaal.signals.workflow import SENT_TWICE_WITHIN
+
+from .rules_support import URL, rules_form, versions
 
 pytestmark = pytest.mark.django_db
 
-URL = "/signalen/regels/"
-PAGE = {
-    "version": "1", "max_age_days": "100", "min_amount_eur": "50", "min_creditors": "2",
-    "count_distinct": "creditor", "single_signals": "ja", "repeat_window_days": "183",
-    "debt_swap_window_days": "60",
-}  # fmt: skip
 SAVED = "De signaalregels zijn opgeslagen als versie 2."
 SOMEONE_ELSE = "Iemand anders heeft de regels"
-
-
-@pytest.fixture
-def municipality():
-    municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
-    services.set_rules(municipality, RuleValues(min_amount_eur=50))
-    return municipality
-
-
-@pytest.fixture
-def coordinator(municipality):
-    return UserFactory(role=Role.COORDINATOR, municipality=municipality)
-
-
-def versions(municipality) -> list[int]:
-    return list(
-        RuleSet.objects.filter(municipality=municipality)
-        .order_by("version")
-        .values_list("version", flat=True)
-    )
 
 
 def test_a_double_clicked_save_of_the_rules_saves_once_and_says_saved_twice(
     municipality, coordinator, client, verified_client
 ):
     verified_client(coordinator)
-    data = {**PAGE, "min_amount_eur": "80", "single_signal_excluded_types": ["Zorg", "Energie"]}
+    data = rules_form(min_amount_eur="80", single_signal_excluded_types=["Zorg", "Energie"])
     for _ in range(2):
         html = main_html(client.post(URL, data, follow=True))
         assert SAVED in html and SOMEONE_ELSE not in html
@@ -81,7 +54,7 @@ def test_a_double_click_that_waited_for_the_first_save_gets_its_answer(
 
     monkeypatch.setattr(forms.RulesForm, "clean", clean_then_the_first_request_commits)
     verified_client(coordinator)
-    html = main_html(client.post(URL, {**PAGE, "min_amount_eur": "80"}, follow=True))
+    html = main_html(client.post(URL, rules_form(min_amount_eur="80"), follow=True))
     assert SAVED in html and SOMEONE_ELSE not in html
     assert versions(municipality) == [1, 2]
 
@@ -96,9 +69,8 @@ def test_change_rules_sent_twice_returns_the_first_ones_version(municipality, co
     assert again == first == (RuleSet.objects.get(municipality=municipality, version=2), True)
 
 
-def test_the_same_save_by_a_colleague_is_still_refused(municipality, coordinator):
+def test_the_same_save_by_a_colleague_is_still_refused(municipality, coordinator, colleague):
     services.change_rules(municipality, {"min_amount_eur": 80}, actor=coordinator, shown_version=1)
-    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality)
     with pytest.raises(ValueError, match="zojuist gewijzigd"):
         services.change_rules(
             municipality, {"min_amount_eur": 80}, actor=colleague, shown_version=1
@@ -110,8 +82,8 @@ def test_another_change_from_an_older_page_of_the_same_user_is_still_refused(
 ):
     """A second tab with the old version: saving other values would undo the user's own."""
     verified_client(coordinator)
-    client.post(URL, {**PAGE, "min_amount_eur": "80"})
-    html = main_html(client.post(URL, {**PAGE, "min_creditors": "3"}))
+    client.post(URL, rules_form(min_amount_eur="80"))
+    html = main_html(client.post(URL, rules_form(min_creditors="3")))
     assert (
         "U heeft de regels intussen zelf gewijzigd, in een ander tabblad of venster (nu versie 2)."
         in html

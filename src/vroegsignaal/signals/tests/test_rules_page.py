@@ -12,44 +12,10 @@ from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, U
 from vroegsignaal.organisations.models import Role
 from vroegsignaal.privacy.models import AuditEvent
 from vroegsignaal.signals import services
-from vroegsignaal.signals.models import RuleSet
-from vroegsignaal.signals.rules import RuleValues
+
+from .rules_support import URL, rules_form, versions
 
 pytestmark = pytest.mark.django_db
-
-URL = "/signalen/regels/"
-
-
-@pytest.fixture
-def municipality():
-    municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
-    services.set_rules(municipality, RuleValues(min_amount_eur=50))
-    return municipality
-
-
-@pytest.fixture
-def coordinator(municipality):
-    return UserFactory(username="coordinator", role=Role.COORDINATOR, municipality=municipality,
-                       first_name="Carla", last_name="Coördinator")  # fmt: skip
-
-
-def form_data(**changes) -> dict:
-    """What the page's form posts when nothing is touched (version 1, the fixture's values), with ``changes``."""
-    data = {
-        "version": "1", "max_age_days": "100", "min_amount_eur": "50", "min_creditors": "2",
-        "count_distinct": "creditor", "single_signals": "ja", "repeat_window_days": "183",
-        "debt_swap_window_days": "60",
-    }  # fmt: skip
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def versions(municipality) -> list[int]:
-    return list(
-        RuleSet.objects.filter(municipality=municipality)
-        .order_by("version")
-        .values_list("version", flat=True)
-    )
 
 
 def test_url_and_name():
@@ -92,7 +58,7 @@ def test_a_valid_change_makes_a_new_version_and_redirects_with_a_message(
 ):
     verified_client(coordinator)
     response = client.post(
-        URL, form_data(min_amount_eur="75", single_signal_excluded_types=["Zorg", "Water"])
+        URL, rules_form(min_amount_eur="75", single_signal_excluded_types=["Zorg", "Water"])
     )
     assert response.status_code == 302 and response["Location"] == URL
     current = services.current_rules(municipality)
@@ -120,7 +86,7 @@ def test_an_invalid_value_shows_the_dutch_error_and_changes_nothing(
         ("min_creditors", "21"),
         ("min_amount_eur", ""),
     ):
-        response = client.post(URL, form_data(**{field: value, "repeat_window_days": "90"}))
+        response = client.post(URL, rules_form(**{field: value, "repeat_window_days": "90"}))
         assert response.status_code == 200
         low, high = {
             "max_age_days": (1, "3.650"),
@@ -132,7 +98,7 @@ def test_an_invalid_value_shows_the_dutch_error_and_changes_nothing(
         }
         assert "utrecht-form-field--invalid" in main_html(response)
     response = client.post(
-        URL, form_data(count_distinct="huishouden", single_signal_excluded_types=["Casino"])
+        URL, rules_form(count_distinct="huishouden", single_signal_excluded_types=["Casino"])
     )
     assert set(response.context["form"].errors) == {
         "count_distinct",
@@ -148,7 +114,7 @@ def test_a_version_that_is_no_number_is_refused_with_a_message_on_the_page(
 ):
     """The version is a hidden field: its own error showed nowhere, and the form came back unexplained."""
     verified_client(coordinator)
-    response = client.post(URL, form_data(version=version, min_amount_eur="75"))
+    response = client.post(URL, rules_form(version=version, min_amount_eur="75"))
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "__all__": [
@@ -161,7 +127,7 @@ def test_a_version_that_is_no_number_is_refused_with_a_message_on_the_page(
 
 def test_unchanged_values_make_no_new_version(municipality, coordinator, client, verified_client):
     verified_client(coordinator)
-    response = client.post(URL, form_data(), follow=True)
+    response = client.post(URL, rules_form(), follow=True)
     assert "Er is niets gewijzigd: versie 1 blijft gelden." in response.content.decode()
     assert versions(municipality) == [1]
 
@@ -173,19 +139,17 @@ def test_the_same_excluded_types_in_another_order_make_no_new_version(
         municipality, {"single_signal_excluded_types": ["Zorg", "Energie"]}, actor=coordinator
     )
     verified_client(coordinator)
-    client.post(URL, form_data(version="2", single_signal_excluded_types=["Energie", "Zorg"]))
+    client.post(URL, rules_form(version="2", single_signal_excluded_types=["Energie", "Zorg"]))
     assert versions(municipality) == [1, 2]
 
 
 def test_a_change_made_meanwhile_is_not_overwritten(
-    municipality, coordinator, client, verified_client
+    municipality, coordinator, colleague, client, verified_client
 ):
     """The form carries the version it showed: a colleague's newer version is not silently undone."""
-    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Piet",
-                            last_name="Jansen")  # fmt: skip
     services.change_rules(municipality, {"min_creditors": 3}, actor=colleague)
     verified_client(coordinator)
-    response = client.post(URL, form_data(min_amount_eur="80"))  # based on version 1
+    response = client.post(URL, rules_form(min_amount_eur="80"))  # based on version 1
     assert response.status_code == 200
     assert "Piet Jansen heeft de regels intussen gewijzigd (nu versie 2)." in main_html(response)
     assert (
@@ -194,7 +158,7 @@ def test_a_change_made_meanwhile_is_not_overwritten(
     assert 'name="version" value="2"' in main_html(
         response
     )  # having seen theirs, saving again goes through
-    client.post(URL, form_data(version="2", min_amount_eur="80", min_creditors="3"))
+    client.post(URL, rules_form(version="2", min_amount_eur="80", min_creditors="3"))
     assert (
         services.current_rules(municipality).version,
         services.current_rules(municipality).min_amount_eur,
@@ -212,13 +176,13 @@ def test_other_roles_cannot_open_or_change_the_rules(role, municipality, client,
     }[role]()  # fmt: skip
     verified_client(user)
     assert client.get(URL).status_code == 403
-    assert client.post(URL, form_data(min_amount_eur="75")).status_code == 403
+    assert client.post(URL, rules_form(min_amount_eur="75")).status_code == 403
     assert versions(municipality) == [1]
 
 
 def test_anonymous_visitor_neither_sees_nor_changes_the_rules(municipality, client):
     assert client.get(URL).status_code in (302, 403)
-    assert client.post(URL, form_data(min_amount_eur="75")).status_code in (302, 403)
+    assert client.post(URL, rules_form(min_amount_eur="75")).status_code in (302, 403)
     assert versions(municipality) == [1]
 
 
@@ -232,7 +196,7 @@ def test_a_coordinator_of_another_municipality_changes_only_their_own(
     assert (
         "Andersdorp" in page and "Voorbeeldstad" not in page and "€\u00a050" not in page
     )  # another's rules never show
-    client.post(URL, form_data(version="", min_amount_eur="75"))
+    client.post(URL, rules_form(version="", min_amount_eur="75"))
     assert (
         versions(municipality) == [1] and services.current_rules(municipality).min_amount_eur == 50
     )
@@ -243,7 +207,7 @@ def test_a_coordinator_of_another_municipality_changes_only_their_own(
 
 def test_the_change_is_in_the_audit_log(municipality, coordinator, client, verified_client):
     verified_client(coordinator)
-    client.post(URL, form_data(min_amount_eur="75", max_age_days="90"))
+    client.post(URL, rules_form(min_amount_eur="75", max_age_days="90"))
     event = AuditEvent.objects.get(object_type="signals.ruleset")
     rule_set = services.current_rules(municipality)
     assert (event.action, event.object_id, event.actor_username) == (
@@ -259,7 +223,7 @@ def test_page_in_english(coordinator, client, verified_client):
     in_english(client)
     html = main_html(client.get(URL))
     assert "Signal rules" in html and "Minimum amount per arrear (euros)" in html
-    response = client.post(URL, form_data(min_creditors="0"))
+    response = client.post(URL, rules_form(min_creditors="0"))
     assert response.context["form"].errors == {
         "min_creditors": ["Enter a whole number from 1 to 20."]
     }
@@ -271,7 +235,7 @@ def test_invalid_input_gets_a_focused_summary_at_the_top_of_the_form_linking_to_
     """'1,5' and '-5' reload the page: a summary at the form's top, focused on load, each error a link to its field."""
     verified_client(coordinator)
     response = client.post(
-        URL, form_data(min_amount_eur="1,5", max_age_days="-5", count_distinct="huishouden")
+        URL, rules_form(min_amount_eur="1,5", max_age_days="-5", count_distinct="huishouden")
     )
     html = main_html(response)
     form = html[html.index('<form method="post" action="/signalen/regels/"') :]
@@ -291,13 +255,11 @@ def test_invalid_input_gets_a_focused_summary_at_the_top_of_the_form_linking_to_
 
 
 def test_a_refusal_without_field_errors_is_summarised_too_and_a_valid_page_has_no_summary(
-    municipality, coordinator, client, verified_client
+    municipality, coordinator, colleague, client, verified_client
 ):
-    colleague = UserFactory(role=Role.COORDINATOR, municipality=municipality, first_name="Piet",
-                            last_name="Jansen")  # fmt: skip
     services.change_rules(municipality, {"min_creditors": 3}, actor=colleague)
     verified_client(coordinator)
-    html = main_html(client.post(URL, form_data(min_amount_eur="80")))
+    html = main_html(client.post(URL, rules_form(min_amount_eur="80")))
     summary = html[html.index('id="foutmeldingen"') :]
     summary = summary[: summary.index("</div>")]
     assert "Piet Jansen heeft de regels intussen gewijzigd (nu versie 2)." in summary
@@ -327,7 +289,7 @@ def test_a_minimum_amount_written_with_a_thousands_dot_is_a_thousand_euros(
 ):
     """'1.000' was saved as € 1: Django's IntegerField reads the dot as a decimal point."""
     verified_client(coordinator)
-    assert client.post(URL, form_data(min_amount_eur="€ 1.000")).status_code == 302
+    assert client.post(URL, rules_form(min_amount_eur="€ 1.000")).status_code == 302
     assert services.current_rules(municipality).min_amount_eur == 1000
 
 
@@ -335,7 +297,7 @@ def test_a_minimum_amount_with_cents_is_refused_with_an_example_not_rounded(
     municipality, coordinator, client, verified_client
 ):
     verified_client(coordinator)
-    response = client.post(URL, form_data(min_amount_eur="2.50"))
+    response = client.post(URL, rules_form(min_amount_eur="2.50"))
     assert response.context["form"].errors == {
         "min_amount_eur": [
             "Vul een heel bedrag in euro in, zonder centen, bijvoorbeeld 1000 of 1.000."
