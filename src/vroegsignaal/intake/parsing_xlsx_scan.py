@@ -125,14 +125,18 @@ _STRICTLY_ODD_VALUE = "|".join(
     ]
 )
 _ODD_R = re.compile(rf"""\sr\s*=\s*(?:'[^']*'|"(?:{_STRICTLY_ODD_VALUE})")""".encode())
+# A formula before a cell's cached value (<f>SUM(A1:A3)</f>, or a shared one's <f t="shared" si="0"/>):
+# the value is what Excel computed and showed, read as any other.
+_FORMULA = rf"(?:<{_PREFIX}f(?:\s[^>]*)?(?:/>|>[^<]*</{_PREFIX}f>)\s*)?"
 _PLAIN_REFERENCE = r'\sr\s*=\s*"[A-Z]{0,3}[0-9]{1,7}"'
 _SCAN = "|".join(
     [
         # a number cell with a decimal point or an exponent, written as every writer does
-        rf'<{_PREFIX}c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]+")?(?: t="n")?>\s*<{_PREFIX}v>'
-        r"[-+]?[0-9]*[.eE]",
+        rf'<{_PREFIX}c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]+")?(?: t="n")?>\s*{_FORMULA}'
+        rf"<{_PREFIX}v>[-+]?[0-9]*[.eE]",
         # a cell that holds an Excel error (#DIV/0!, #N/A, …), which both readers read as empty
-        rf'<{_PREFIX}c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]+")? t="e">\s*<{_PREFIX}v>[^<]*',
+        rf'<{_PREFIX}c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]+")? t="e">\s*{_FORMULA}'
+        rf"<{_PREFIX}v>[^<]*",
         rf"<{_PREFIX}dimension\s[^>]*>",
         rf"<{_PREFIX}(?:c|row)(?:{_NOT_R})*\s*/?>",  # a cell or row without r
         _ODD_R_VALUE,
@@ -140,7 +144,7 @@ _SCAN = "|".join(
 )
 _CELL_MATCH = (
     rf'^<{_PREFIX}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"(?: s="[0-9]+")?( t="e")?[^>]*>\s*'
-    rf"<{_PREFIX}v>([^<]*)"
+    rf"{_FORMULA}<{_PREFIX}v>([^<]*)"
 )
 _DIMENSION_MATCH = rf"^<{_PREFIX}dimension"
 # A cell that refers to a shared text, however its type is written (counted generously).
@@ -221,7 +225,9 @@ class SheetScan:
 
 
 def _chunks(part) -> Iterator[bytes]:
-    """The part in pieces that end before a "<", so that no tag (and no character) is cut."""
+    """The part in pieces that end after a cell's "</c>" (else before a "<"), so that no tag,
+    no character and no cell is cut: a cell's value read apart from its ``<c r=…>`` would not
+    be known as a number (or an error) of that column."""
     carry = b""
     while True:
         block = part.read(_CHUNK)
@@ -230,7 +236,7 @@ def _chunks(part) -> Iterator[bytes]:
                 yield carry
             return
         data = carry + block
-        cut = data.rfind(b"<")
+        cut = _last_cell_end(data)
         if cut <= 0:
             if len(data) > _MAX_CARRY:
                 raise _unreadable("het XLSX-bestand is beschadigd")
@@ -238,6 +244,17 @@ def _chunks(part) -> Iterator[bytes]:
             continue
         carry = data[cut:]
         yield data[:cut]
+
+
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
+_CELL_END_WINDOW = 1 << 16  # a cell is far smaller; a longer one is cut before a "<"
+
+
+def _last_cell_end(data: bytes) -> int:
+    """Where ``data`` is cut: after its last "</c>" near the end, else at its last "<"."""
+    window = max(0, len(data) - _CELL_END_WINDOW)
+    ends = [m.end() for m in _CELL_END.finditer(data, window)]
+    return ends[-1] if ends else data.rfind(b"<")
 
 
 def _chunks_ahead(part) -> Iterator[bytes]:
