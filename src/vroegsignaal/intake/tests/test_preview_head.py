@@ -7,25 +7,13 @@ import json
 
 from vroegsignaal.intake import previews, services
 
-from .support import PEILDATUM, row
+from .support import preview_of, row
 
 
 def big_json(rows: int, tail: str = "") -> bytes:
     items = [{**row(n), "achternaam": f"Ëlberg-{n}"} for n in range(1, rows + 1)]
     body = json.dumps({"soort": "stand", "achterstanden": items}, ensure_ascii=False)
     return (body[:-2] + tail + body[-2:]).encode("utf-8")
-
-
-def preview_of(world, data: bytes, filename: str) -> services.Preview:
-    staged = services.stage_file(data)
-    try:
-        # As the upload page asks it: with the peildatum chosen (these bodies name none, and a
-        # body read to its end without one is previewed as the refusal it would be).
-        return services.preview_delivery(
-            world.creditor, staged.path, filename=filename, kind="stand", reference_date=PEILDATUM
-        )
-    finally:
-        staged.path.unlink()
 
 
 def read_limits(monkeypatch) -> list:

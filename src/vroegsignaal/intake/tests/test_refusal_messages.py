@@ -192,8 +192,9 @@ def test_a_csv_with_a_title_above_the_column_names_is_refused_saying_where_they_
 
 
 def test_an_xlsx_with_a_title_above_the_column_names_is_refused_saying_where_they_are():
-    from .test_parsing import HEADER as XLSX_HEADER
-    from .test_parsing import XLSX_ROW, xlsx_bytes
+    from .support import REQUIRED_HEADER as XLSX_HEADER
+    from .support import xlsx_bytes
+    from .test_parsing import XLSX_ROW
 
     data = xlsx_bytes(
         {"Achterstanden": [["Achterstanden per 1 oktober 2026"], [], XLSX_HEADER, XLSX_ROW]}

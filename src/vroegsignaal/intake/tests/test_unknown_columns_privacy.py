@@ -312,7 +312,7 @@ def test_no_header_that_looks_like_data_is_shown_or_offered(extra, data):
 
 
 def test_an_xlsx_sheet_without_column_names_is_refused_naming_its_columns_by_position():
-    from .test_parsing import xlsx_bytes
+    from .support import xlsx_bytes
 
     refusal = refused(
         xlsx_bytes({"achterstanden": [PERSON, OTHER_PERSON]}), filename="levering.xlsx"
