@@ -132,7 +132,9 @@ def explain(
     ``creditor_name``, ``creditor_type``, ``amount_cents``, ``start_date``,
     ``crisis``, ``crisis_reason``); ``swaps`` its debt-swap pairs (see
     :func:`.evaluation.debt_swap_pairs`, with creditor names); ``repeat`` the
-    earlier signal (``previous_signal_id``, ``until``) or ``None``.
+    earlier signal (``previous_signal_id``, ``until``) or ``None``. ``previous_signal_id``
+    is ``None`` when the signal repeats its own earlier run (it woke up) or the earlier
+    signal is gone (purged or anonymised): the reasons then name no signal.
     """
     arrears = sorted(arrears, key=lambda a: (a["start_date"], a["creditor_code"], a["arrear_id"]))
     lines = [rule_line(kind, distinct, rules), *creditor_lines(arrears)]
@@ -236,7 +238,12 @@ def explain_frame(
 
     ``signals`` has ``household_id``, ``kind``, ``distinct``, ``deadline``,
     ``previous_signal_id`` and ``previous_until`` (null: not a repeat);
-    ``counting`` and ``swaps`` as in :class:`.evaluation.Outcome`.
+    ``counting`` and ``swaps`` as in :class:`.evaluation.Outcome`. With a ``repeat``
+    column (as :func:`.writing._complete` passes it) a row is a repeat when ``repeat`` is
+    true and ``previous_until`` is set, whether or not ``previous_signal_id`` names an
+    earlier signal (it is null for a signal that repeats its own earlier run, or whose
+    earlier signal was purged or anonymised; the reasons then say ``null``); without it,
+    when ``previous_signal_id`` is set.
 
     Byte for byte what :func:`explain`, :func:`reasons_json` and :func:`content_digest`
     write per signal (stored signals are compared by these bytes), but built
@@ -247,9 +254,14 @@ def explain_frame(
     formatting and JSON escaping are Python's own. (The property test in
     ``tests/test_explanations_frame.py`` holds it to :func:`explain` per row.)
     """
+    if "repeat" in signals.columns:
+        repeat = pl.col("repeat").fill_null(False) & pl.col("previous_until").is_not_null()
+    else:
+        repeat = pl.col("previous_signal_id").is_not_null()
     rows = signals.select(
-        "household_id", "kind", "distinct", "deadline", "previous_signal_id", "previous_until"
-    )
+        "household_id", "kind", "distinct", "deadline", "previous_signal_id", "previous_until",
+        repeat.alias("_repeat"),
+    )  # fmt: skip
     parts = (
         _signal_parts(rows, rules, reference_date)
         .join(_arrear_parts(counting), on="household_id", how="left", maintain_order="left")
@@ -261,7 +273,7 @@ def explain_frame(
         )
     )
     has_crisis = pl.col("_crisis_what").is_not_null()
-    has_repeat = pl.col("previous_signal_id").is_not_null()
+    has_repeat = pl.col("_repeat")
     not_shown = pl.col("_swap_count").fill_null(0) - SWAPS_SHOWN
     # The lines of explain(); an absent line is null and takes no separator.
     explanation = pl.concat_str(
@@ -317,7 +329,9 @@ def explain_frame(
             .then(
                 _json_object(
                     {
-                        "previous_signal_id": pl.col("previous_signal_id").cast(pl.String),
+                        "previous_signal_id": pl.col("previous_signal_id")
+                        .cast(pl.String)
+                        .fill_null(pl.lit(_json(None))),
                         "until": pl.col("_until_json"),
                         "window_days": pl.lit(_json(rules.repeat_window_days)),
                     }

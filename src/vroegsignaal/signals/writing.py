@@ -64,7 +64,13 @@ def _repeat_of_updated(
     updated: pl.DataFrame, stored: pl.DataFrame, reference_date: dt.date
 ) -> pl.DataFrame:
     """``repeat``, ``repeat_since``, ``previous_signal_id``, ``previous_until`` of updated
-    signals: decided on ``reference_date`` for those that woke up, as stored for the others."""
+    signals: decided on ``reference_date`` for those that woke up, as stored for the others.
+
+    A signal that woke up as a repeat of its own earlier run names no signal
+    (``previous_signal_id`` null, stored as an empty ``repeat_of``; ``previous_until`` the
+    last day of that run). The explanation takes a repeat from ``repeat`` and
+    ``previous_until``, not from that id: so it writes the same herhaald line and reasons
+    when the signal wakes up and at every later update, from what is stored."""
     kept = stored.select(
         "signal_id",
         pl.col("repeat").alias("_repeat"),
@@ -82,9 +88,10 @@ def _repeat_of_updated(
         .otherwise(pl.col("_repeat_since"))
         .alias("repeat_since"),
         # A signal that repeats its own earlier run names no other signal.
-        pl.when(woke)
+        pl.when(woke & (pl.col("previous_signal_id") != pl.col("signal_id")))
         .then(pl.col("previous_signal_id"))
-        .otherwise(pl.col("_previous_signal_id"))
+        .when(~woke)
+        .then(pl.col("_previous_signal_id"))
         .alias("previous_signal_id"),
         pl.when(woke)
         .then(pl.col("previous_until"))
@@ -383,9 +390,7 @@ def _update_changed(
             "reasons",
             "content_digest",
             "repeat",
-            pl.when(pl.col("previous_signal_id") != pl.col("signal_id"))
-            .then(pl.col("previous_signal_id"))
-            .alias("repeat_of_id"),
+            pl.col("previous_signal_id").alias("repeat_of_id"),  # never the signal itself
             pl.col("previous_until").alias("repeat_until"),
             "repeat_since",
             pl.col("signalled_on").alias("last_signalled_on"),
