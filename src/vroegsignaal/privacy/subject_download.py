@@ -169,6 +169,7 @@ def _signal_json(item: SignalReport) -> dict:
         "soort": s.get_kind_display(),
         "crisis": s.crisis,
         "herhaald": s.repeat,
+        "herhaald_sinds": _day(s.repeat_since),
         "schuldverschuiving": s.debt_swap,
         "eigen_achterstanden_in_dit_signaal": item.own_arrear_ids,
         "signaaldatum": _day(s.signal_date),

@@ -779,3 +779,12 @@ def test_a_person_with_many_customer_numbers_is_found_not_an_error(sar):
     assert (found.creditor_id, found.klantnummer, found.municipality_id) == (
         rent.creditor_id, "K-7", sar.a.pk,
     )  # fmt: skip
+
+
+def test_the_download_says_since_when_a_signal_is_herhaald(sar, verified_client):
+    signals.evaluate(sar.b, reference_date=PEILDATUM, received_on=PEILDATUM)
+    signal = Signal.objects.get(household=sar.person_b.household_id)
+    Signal.objects.filter(pk=signal.pk).update(repeat=True, repeat_since=PEILDATUM)
+    response = verified_client(sar.platform_officer).post(DOWNLOAD, {"bsn": BSN_B})
+    [shown] = json.loads(response.content)["personen"][0]["vroegsignalen"]
+    assert (shown["herhaald"], shown["herhaald_sinds"]) == (True, PEILDATUM.isoformat())
