@@ -11,39 +11,16 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.factories import MunicipalityFactory, UserFactory
 from vroegsignaal.formats import thousands
-from vroegsignaal.organisations.models import Role
 from vroegsignaal.signals import forms, services
 from vroegsignaal.signals.amounts import looks_decimal, parse_whole_number
 from vroegsignaal.signals.models import RuleSet, Tray
-from vroegsignaal.signals.rules import RuleValues
 
-RULES_URL = "/signalen/regels/"
+from .rules_support import URL, rules_form
+
 TRAY_URL = "/signalen/regels/werkbakjes/nieuw/"
 DECIMALS = "zonder decimalen. Een punt scheidt duizendtallen: 1.000 is duizend."
 AGE_ERROR = "Vul een leeftijd in hele jaren in van 0 tot en met 120, of laat het leeg."
-
-
-@pytest.fixture
-def municipality(db):
-    municipality = MunicipalityFactory(code="0363", name="Voorbeeldstad")
-    services.set_rules(municipality, RuleValues(min_amount_eur=50))
-    return municipality
-
-
-@pytest.fixture
-def coordinator(municipality):
-    return UserFactory(role=Role.COORDINATOR, municipality=municipality)
-
-
-def rules_form(**changes) -> dict:
-    """The rules page's form as sent with nothing touched (version 1), with ``changes``."""
-    return {
-        "version": "1", "max_age_days": "100", "min_amount_eur": "50", "min_creditors": "2",
-        "count_distinct": "creditor", "single_signals": "ja", "repeat_window_days": "183",
-        "debt_swap_window_days": "60", **changes,
-    }  # fmt: skip
 
 
 def tray_form(**values) -> dict:
@@ -128,7 +105,7 @@ def test_a_maximum_age_of_1_000_days_is_saved_as_a_thousand_days_not_one(
     municipality, coordinator, client, verified_client
 ):
     verified_client(coordinator)
-    response = client.post(RULES_URL, rules_form(max_age_days="1.000"))
+    response = client.post(URL, rules_form(max_age_days="1.000"))
     assert response.status_code == 302
     assert services.current_rules(municipality).max_age_days == 1000
 
@@ -138,7 +115,7 @@ def test_1_000_creditors_is_refused_as_out_of_range_not_saved_as_one(
     municipality, coordinator, client, verified_client
 ):
     verified_client(coordinator)
-    response = client.post(RULES_URL, rules_form(min_creditors="1.000"))
+    response = client.post(URL, rules_form(min_creditors="1.000"))
     assert response.context["form"].errors == {
         "min_creditors": ["Vul een geheel getal in van 1 tot en met 20."]
     }
@@ -157,7 +134,7 @@ def test_a_rule_typed_with_decimals_is_refused_with_a_message_about_decimals(
     field, typed, low, high, municipality, coordinator, client, verified_client
 ):
     verified_client(coordinator)
-    response = client.post(RULES_URL, rules_form(**{field: typed}))
+    response = client.post(URL, rules_form(**{field: typed}))
     assert response.status_code == 200
     assert response.context["form"].errors == {
         field: [f"Vul een geheel getal in van {low} tot en met {high}, {DECIMALS}"]
