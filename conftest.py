@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -52,3 +55,42 @@ def without_audit_lock(monkeypatch):
     from vroegsignaal.privacy import audit
 
     monkeypatch.setattr(audit, "_append", lambda alias, fields: None)
+
+
+# -- a full disk ------------------------------------------------------------------------------------
+
+
+class Filling:
+    """A new file on a disk with ``room`` bytes left: a write beyond it fails with ``ENOSPC``, as
+    ``write()`` does, naming no file."""
+
+    def __init__(self, stream, room: int):
+        self._stream, self._room = stream, room
+
+    def write(self, data) -> int:
+        size = memoryview(data).nbytes
+        if size > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= size
+        return self._stream.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stream.close()
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Files the commands write (``paths.atomic_output``'s ``os.fdopen``) fill up after 100 bytes."""
+    real = os.fdopen
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        stream = real(fd, mode, *args, **kwargs)
+        return Filling(stream, 100) if "w" in mode else stream
+
+    monkeypatch.setattr(os, "fdopen", fdopen)

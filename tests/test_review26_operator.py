@@ -11,7 +11,6 @@ only there do the traces show that Python prints after the command (``Exception 
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import socket
@@ -39,42 +38,6 @@ on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's o
 
 
 # -- a full disk, in this process -----------------------------------------------------------------
-
-
-class Filling:
-    """A new file on a disk with ``room`` bytes left: a write beyond it fails with ``ENOSPC``, as
-    ``write()`` does, naming no file."""
-
-    def __init__(self, stream, room: int):
-        self._stream, self._room = stream, room
-
-    def write(self, data) -> int:
-        size = memoryview(data).nbytes
-        if size > self._room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self._room -= size
-        return self._stream.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stream.close()
-
-
-@pytest.fixture
-def full_disk(monkeypatch):
-    """Files the commands write (``paths.atomic_output``'s ``os.fdopen``) fill up after 100 bytes."""
-    real = os.fdopen
-
-    def fdopen(fd, mode="r", *args, **kwargs):
-        stream = real(fd, mode, *args, **kwargs)
-        return Filling(stream, 100) if "w" in mode else stream
-
-    monkeypatch.setattr(os, "fdopen", fdopen)
 
 
 @pytest.fixture

@@ -4,26 +4,10 @@ review 27): it said "de schijf is vol" without saying which disk."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-
-import pytest
 
 from tests.test_hostile_commands import run_command
-from tests.test_review26_operator import Filling
 
 MARCH = dt.date(2026, 3, 1)
-
-
-@pytest.fixture
-def full_disk(monkeypatch):
-    """Files the commands write (``paths.atomic_output``'s ``os.fdopen``) fill up after 100 bytes."""
-    real = os.fdopen
-
-    def fdopen(fd, mode="r", *args, **kwargs):
-        stream = real(fd, mode, *args, **kwargs)
-        return Filling(stream, 100) if "w" in mode else stream
-
-    monkeypatch.setattr(os, "fdopen", fdopen)
 
 
 def test_a_ddas_export_on_a_full_disk_names_the_folder_and_leaves_nothing(
