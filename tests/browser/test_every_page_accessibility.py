@@ -15,6 +15,7 @@ and the walk fails on a template of the project that no page rendered (``NOT_PAG
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -220,6 +221,22 @@ SEARCH_FOUND = Page(
 
 NEXT = "main form button.utrecht-button--primary-action"
 
+
+def ask_to_move(page, world):
+    """Press Omhoog or Omlaag of a tray whose move would put open signals in another tray: the
+    page that asks first, with the counts."""
+    tray, direction = world.tray_move
+    action = reverse("signals:tray_move", args=[tray.pk])
+    submit(f"main form[action='{action}']:has(input[name=richting][value={direction}]) button")(
+        page, world
+    )
+
+
+def stale_confirmation(page, world):
+    """The confirmation sent after the trays changed (here: its fingerprint made stale)."""
+    page.locator("main input[name=bevestigd]").evaluate("input => { input.value = 'verouderd'; }")
+
+
 # The pages every signed-in role has: its start page, its account security and the page not found.
 ACCOUNT = [
     Page("portal:home"),
@@ -329,6 +346,18 @@ PAGES: dict[str, list[Page]] = {
             lambda w: {"tray_id": w.crisis_tray.pk},
             state="werkbakje met crisissignalen",
         ),
+        Page(
+            "signals:trays_manage",
+            state="verplaatsen bevestigen",
+            steps=ask_to_move,
+            ends_on="signals:tray_move",
+        ),
+        Page(
+            "signals:trays_manage",
+            state="verplaatsen opnieuw bevestigen",
+            steps=then(ask_to_move, stale_confirmation, submit(NEXT)),
+            ends_on="signals:tray_move",
+        ),
         Page("cases:list"),
         Page("cases:list", query="?toon=alle&sorteer=termijn", state="alle zaken"),
         *(
@@ -367,6 +396,16 @@ PAGES: dict[str, list[Page]] = {
             state="500",
             status=500,
             breaks=("vroegsignaal.portal.services.home_for", RuntimeError("test")),
+        ),
+        # The database held by a large delivery (portal/busy.py); without a request too.
+        Page(
+            "portal:home",
+            state="503",
+            status=503,
+            breaks=(
+                "vroegsignaal.portal.services.home_for",
+                sqlite3.OperationalError("database is locked"),
+            ),
         ),
     ],
     "hulpverlener": [
@@ -588,6 +627,7 @@ def build_world(files: Path) -> World:
     from vroegsignaal.organisations.models import User
     from vroegsignaal.privacy import officer, retention
     from vroegsignaal.signals.models import Signal, Tray
+    from vroegsignaal.signals.tray_management import create_tray, preview_tray_move
 
     setup.set_up_demo(files)
     retention.purge()  # a retention run for its page (and what it clears is not opened below)
@@ -636,6 +676,19 @@ def build_world(files: Path) -> World:
         .values("pk")[:1]
     ).update(crisis=True, tray=crisis_tray)
     world.objects["crisis_tray"] = crisis_tray
+    # A move that would put open signals in another tray: its page asks first (nothing moves).
+    # The demo's trays each take their own signals: a tray without conditions at the bottom
+    # takes those of the tray above it when it moves up.
+    create_tray(
+        crisis_tray.municipality, {"name": "Overige signalen"}, actor=world.users["coordinator"]
+    )
+    trays = Tray.objects.filter(municipality=crisis_tray.municipality_id).order_by("position")
+    world.objects["tray_move"] = next(
+        (tray, direction)
+        for tray in trays
+        for offset, direction in ((-1, "omhoog"), (1, "omlaag"))
+        if preview_tray_move(tray, offset).moved
+    )
     world.objects["household"] = open_signal.household
     world.objects["person"] = Person.objects.filter(
         household=world.cases["in_contact"].household

@@ -727,6 +727,64 @@ def tray_rows(trays, counts: dict[int | None, OpenInTray], places: dict[str, str
     return rows
 
 
+def move_crisis_question(rows: list[dict], tray_id: int, offset: int) -> str | None:
+    """The question :func:`tray_rows` puts on the button of this move (``offset`` −1 up, 1 down)
+    when it puts a tray above one that takes crisis signals; ``None`` otherwise. The move's
+    confirmation page repeats it, with the counts."""
+    for row in rows:
+        if row["tray"].pk == tray_id:
+            return row.get("confirm_up" if offset < 0 else "confirm_down")
+    return None
+
+
+def move_resort_lines(preview: TrayPreview) -> list[str]:
+    """What a move would do to the open signals, line by line: how many go to another tray and
+    how many of those are already picked up (sorted again too, as after any change of the trays:
+    :func:`.services.move_tray`), how many to none. Without signals to none (a move only reorders
+    trays, so only a signal whose tray no longer fits it anyway goes to none) the picked-up ones
+    are counted in the first line; with them, on a line of their own."""
+    n, unplaced, picked_up = preview.elsewhere, preview.unplaced, preview.picked_up
+    if not n:
+        lines = [gettext("Door deze verplaatsing gaat geen open signaal naar een ander werkbakje.")]
+    elif not picked_up or unplaced:
+        lines = [ngettext(
+            "Door deze verplaatsing gaat %(n)s open signaal naar een ander werkbakje.",
+            "Door deze verplaatsing gaan %(n)s open signalen naar een ander werkbakje.",
+            n,
+        ) % {"n": n}]  # fmt: skip
+    elif n == 1:
+        lines = [gettext(
+            "Door deze verplaatsing gaat 1 open signaal naar een ander werkbakje; het is al opgepakt."
+        )]  # fmt: skip
+    else:
+        lines = [ngettext(
+            "Door deze verplaatsing gaat %(n)s open signaal naar een ander werkbakje, waarvan %(m)s al opgepakt.",
+            "Door deze verplaatsing gaan %(n)s open signalen naar een ander werkbakje, waarvan %(m)s al opgepakt.",
+            n,
+        ) % {"n": n, "m": picked_up}]  # fmt: skip
+    if unplaced:
+        # The change page's words (tray_form.html), so one translation.
+        lines.append(ngettext(
+            "%(n)s open signaal staat daarna in geen werkbakje: het past dan bij geen enkel werkbakje, "
+            "en de lijsten bij Werkbakjes tonen het niet.",
+            "%(n)s open signalen staan daarna in geen werkbakje: ze passen dan bij geen enkel werkbakje, "
+            "en de lijsten bij Werkbakjes tonen ze niet.",
+            unplaced,
+        ) % {"n": unplaced})  # fmt: skip
+        if picked_up:
+            lines.append(ngettext(
+                "%(m)s van deze open signalen is al opgepakt.",
+                "%(m)s van deze open signalen zijn al opgepakt.",
+                picked_up,
+            ) % {"m": picked_up})  # fmt: skip
+    if picked_up:
+        lines.append(gettext(
+            "Een opgepakt signaal blijft bij zijn zaak en bij wie eraan werkt; alleen het werkbakje "
+            "waarin het staat verandert."
+        ))  # fmt: skip
+    return lines
+
+
 def neighbourhood_tree(neighbourhoods) -> list[tuple[object, list]]:
     """The wijken, each with its buurten, in code order; buurten without a wijk last (wijk ``None``)."""
     wijken = sorted(

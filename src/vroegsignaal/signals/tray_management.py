@@ -10,6 +10,8 @@ takes, and is audited. :mod:`.services` re-exports the public names.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,7 +26,7 @@ from vroegsignaal.privacy.services import AuditAction, record
 from vroegsignaal.registry.models import Neighbourhood
 
 from . import selectors, trays
-from .models import OPEN_STATUSES, Signal, SignalKind, Tray
+from .models import OPEN_STATUSES, Signal, SignalKind, SignalStatus, Tray
 from .writing import MEMBER_TABLE, SIGNAL_TABLE, _db_now
 
 # ---------------------------------------------------------------------------
@@ -86,10 +88,12 @@ class TrayChange:
 @dataclass(frozen=True)
 class Resorted:
     """Open signals sorted into the trays again (or as they would be): ``moved`` went to another
-    tray or to none; ``unplaced`` of those went to none (they were in a tray before)."""
+    tray or to none; ``unplaced`` of those went to none (they were in a tray before);
+    ``picked_up`` of those are ``opgepakt`` (a case works on them; they are sorted again too)."""
 
     moved: int = 0
     unplaced: int = 0
+    picked_up: int = 0
 
     def audit_details(self) -> dict[str, int]:
         """The audit event's counts, apart: a signal in no tray is in no tray's list, which the
@@ -105,8 +109,9 @@ class Resorted:
 class TrayPreview:
     """What a change to one tray would do to the open signals, computed without saving it.
 
-    ``moved`` and ``unplaced`` as in :class:`Resorted`, over all the municipality's open signals.
-    ``crisis_destinations``: the open crisis signals that would leave the tray, per tray they
+    ``moved``, ``unplaced`` and ``picked_up`` as in :class:`Resorted`, over all the
+    municipality's open signals. ``crisis_destinations``: the open crisis signals that would
+    leave the tray (for a move: every open crisis signal that would change tray), per tray they
     would go to — ``(name, count)``, the name ``None`` for no tray — in the trays' order, no
     tray last. ``crisis_in_tray``: the open crisis signals in the tray now. ``crisis_tray_left``:
     whether another tray has the condition "crisissignaal: ja" (for a deletion).
@@ -114,6 +119,7 @@ class TrayPreview:
 
     moved: int = 0
     unplaced: int = 0
+    picked_up: int = 0
     crisis_destinations: tuple[tuple[str | None, int], ...] = ()
     crisis_in_tray: int = 0
     crisis_tray_left: bool = True
@@ -122,6 +128,32 @@ class TrayPreview:
     def elsewhere(self) -> int:
         """The open signals that would go to another tray (not to none)."""
         return self.moved - self.unplaced
+
+
+@dataclass(frozen=True)
+class TrayMoveQuestion:
+    """A move of ``tray`` from ``place`` to ``target`` (1 = first), past ``passed``, that
+    :func:`move_tray` did not do without a confirmation: what it would do to the open signals
+    (``preview``), and the ``fingerprint`` of the trays it was computed for. Confirmed with that
+    fingerprint, the move is done; ``stale``: asked again, because the trays changed after the
+    confirmation the user answered was shown (a colleague's change, another tab)."""
+
+    tray: Tray
+    place: int
+    target: int
+    passed: Tray
+    preview: TrayPreview
+    fingerprint: str
+    stale: bool = False
+
+
+class TrayMoveUnconfirmed(Exception):
+    """:func:`move_tray` asked to ask first: the move would put open signals in another tray (or
+    the confirmation is stale). Nothing was moved; ``question`` says what the move would do."""
+
+    def __init__(self, question: TrayMoveQuestion):
+        super().__init__(question.tray.pk)
+        self.question = question
 
 
 def _require_tray_coordinator(actor, municipality_id: int) -> None:
@@ -366,28 +398,65 @@ def update_tray(tray: Tray | int, values: dict, *, actor) -> TrayChange:
     return TrayChange(tray, True, place, resorted.moved, resorted.unplaced)
 
 
-def move_tray(tray: Tray | int, offset: int, *, actor) -> TrayChange:
+def trays_fingerprint(ordered) -> str:
+    """A short fingerprint of what decides where the open signals go: the trays ``ordered`` (the
+    municipality's, in their order) with their conditions. A move's confirmation carries it
+    (:class:`TrayMoveQuestion`); names and positions' numbers do not count, the order does."""
+    text = json.dumps(
+        [[t.pk, *(getattr(t, f) for f in TRAY_CONDITION_FIELDS if f != "team"), t.team_id] for t in ordered],
+        default=str,
+    )  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _move_in(ordered: list[Tray], tray: Tray, offset: int) -> tuple[int, int, Tray]:
+    """Move ``tray`` ``offset`` places within ``ordered`` (in place, at most to the top or the
+    bottom): its index before and after, and the tray it passed (itself when it stays put)."""
+    start = _place_of(tray, ordered) - 1
+    target = min(max(start + int(offset), 0), len(ordered) - 1)
+    passed = ordered[target]
+    ordered.insert(target, ordered.pop(start))
+    return start, target, passed
+
+
+def move_tray(
+    tray: Tray | int, offset: int, *, actor, ask: bool = False, confirmed: str | None = None
+) -> TrayChange:
     """A coordinator moves a tray ``offset`` places (−1: one up, 1: one down) in the order.
 
     A tray already at the top (bottom) stays put (``changed`` false, nothing audited);
-    otherwise the open signals are sorted into the trays again. Raises
-    ``PermissionDenied`` and ``Tray.DoesNotExist``; atomic and audited.
+    otherwise the open signals (``nieuw`` and ``opgepakt``, as after any change of the trays)
+    are sorted into the trays again, and the audit event counts them, picked-up ones apart.
+
+    ``ask`` (the portal's button): a move that would put open signals in another tray (or in
+    none) is not done but raises :class:`TrayMoveUnconfirmed` with what it would do, unless
+    ``confirmed`` is the fingerprint of that question (:func:`trays_fingerprint`). A
+    ``confirmed`` fingerprint that is not that of the trays now (they changed since it was
+    shown) moves nothing either: asked again (``stale``), also when no signal would change
+    tray now. Both are decided under the municipality's lock, with the counts of that moment.
+    Raises ``PermissionDenied`` and ``Tray.DoesNotExist``; atomic and audited.
     """
     with transaction.atomic():
         tray = _locked_tray(tray)
         _require_tray_coordinator(actor, tray.municipality_id)
         ordered = list(selectors.trays_of(tray.municipality))
-        start = _place_of(tray, ordered) - 1
-        target = min(max(start + int(offset), 0), len(ordered) - 1)
+        fingerprint = trays_fingerprint(ordered)
+        start, target, passed = _move_in(ordered, tray, offset)
         if target == start:
             return TrayChange(tray, False, start + 1, 0)
-        ordered.insert(target, ordered.pop(start))
+        stale = confirmed is not None and confirmed != fingerprint
+        if stale or (ask and confirmed is None):
+            preview = _preview(tray, ordered, every_crisis=True)
+            if stale or preview.moved:
+                raise TrayMoveUnconfirmed(TrayMoveQuestion(
+                    tray, start + 1, target + 1, passed, preview, fingerprint, stale
+                ))  # fmt: skip
         _renumber(ordered)
         tray.position = ordered[target].position
         resorted = _resort(tray.municipality)
         record(actor, AuditAction.UPDATE, tray, purpose="werkbakje verplaatst", details={
             "naam": tray.name, "van_plaats": start + 1, "naar_plaats": target + 1,
-            **resorted.audit_details(),
+            **resorted.audit_details(), "waarvan_opgepakt": resorted.picked_up,
         })  # fmt: skip
     return TrayChange(tray, True, target + 1, resorted.moved, resorted.unplaced)
 
@@ -446,22 +515,22 @@ def resort_open_signals(municipality: Municipality | str | int) -> int:
 
 def _placement(municipality: Municipality, ordered) -> pl.DataFrame:
     """Where the trays ``ordered`` (model instances, saved or not, in this order) put the
-    municipality's open signals: ``signal_id``, ``crisis``, ``tray_id`` (now) and
+    municipality's open signals: ``signal_id``, ``status``, ``crisis``, ``tray_id`` (now) and
     ``new_tray_id`` (null: none). Reads only: three queries (one more with an age condition)."""
     conditions = [trays.TrayConditions.from_tray(t) for t in ordered]
     open_list = ", ".join(["%s"] * len(OPEN_STATUSES))
     stored = bulk.read_frame(
-        "SELECT id, household_id, kind, crisis, repeat, debt_swap, total_amount_cents, tray_id "  # noqa: S608
+        "SELECT id, household_id, status, kind, crisis, repeat, debt_swap, total_amount_cents, tray_id "  # noqa: S608
         f"FROM {SIGNAL_TABLE} WHERE municipality_id = %s AND status IN ({open_list})",
         [municipality.pk, *OPEN_STATUSES],
         {
-            "signal_id": pl.Int64(), "household_id": pl.Int64(), "kind": pl.String(), "crisis": pl.Boolean(),
-            "repeat": pl.Boolean(), "debt_swap": pl.Boolean(), "total_amount_cents": pl.Int64(),
-            "tray_id": pl.Int64(),
+            "signal_id": pl.Int64(), "household_id": pl.Int64(), "status": pl.String(), "kind": pl.String(),
+            "crisis": pl.Boolean(), "repeat": pl.Boolean(), "debt_swap": pl.Boolean(),
+            "total_amount_cents": pl.Int64(), "tray_id": pl.Int64(),
         },
     )  # fmt: skip
     if stored.is_empty():
-        return stored.select("signal_id", "crisis", "tray_id").with_columns(
+        return stored.select("signal_id", "status", "crisis", "tray_id").with_columns(
             pl.lit(None, pl.Int64).alias("new_tray_id")
         )
     creditor_types = (
@@ -487,16 +556,17 @@ def _placement(municipality: Municipality, ordered) -> pl.DataFrame:
     frame = stored.join(creditor_types, on="signal_id", how="left", maintain_order="left").join(
         context, on="household_id", how="left", maintain_order="left"
     )
-    return frame.select("signal_id", "crisis", "tray_id").with_columns(
+    return frame.select("signal_id", "status", "crisis", "tray_id").with_columns(
         trays.assign_trays(frame, conditions).alias("new_tray_id")
     )
 
 
 def _counted(placed: pl.DataFrame) -> tuple[pl.DataFrame, Resorted]:
-    """The signals that change tray, and how many (to none: ``unplaced``)."""
+    """The signals that change tray, and how many (to none: ``unplaced``; picked up: ``picked_up``)."""
     moving = placed.filter(pl.col("new_tray_id").ne_missing(pl.col("tray_id")))
     unplaced = moving.filter(pl.col("new_tray_id").is_null()).height
-    return moving, Resorted(moved=moving.height, unplaced=unplaced)
+    picked_up = moving.filter(pl.col("status") == SignalStatus.OPGEPAKT.value).height
+    return moving, Resorted(moved=moving.height, unplaced=unplaced, picked_up=picked_up)
 
 
 def _resort(municipality: Municipality, *, without: int | None = None) -> Resorted:
@@ -515,23 +585,29 @@ def _resort(municipality: Municipality, *, without: int | None = None) -> Resort
     return resorted
 
 
-def _preview(tray: Tray, ordered: list[Tray]) -> TrayPreview:
-    """:class:`TrayPreview` of the trays ``ordered`` (the municipality's, changed) for ``tray``."""
+def _preview(tray: Tray, ordered: list[Tray], *, every_crisis: bool = False) -> TrayPreview:
+    """:class:`TrayPreview` of the trays ``ordered`` (the municipality's, changed) for ``tray``;
+    ``every_crisis``: the destinations of every open crisis signal that changes tray (a move),
+    not only of those in ``tray`` (a change, a deletion)."""
     placed = _placement(tray.municipality, ordered)
     _moving, resorted = _counted(placed)
-    crises = placed.filter(pl.col("crisis") & (pl.col("tray_id") == tray.pk))
-    leaving = crises.filter(pl.col("new_tray_id").ne_missing(pl.lit(tray.pk, pl.Int64)))
+    crises = placed.filter(pl.col("crisis"))
+    in_tray = crises.filter(pl.col("tray_id") == tray.pk)
+    leaving = (crises if every_crisis else in_tray).filter(
+        pl.col("new_tray_id").ne_missing(pl.col("tray_id"))
+    )
     counts = dict(
         leaving.group_by("new_tray_id").len().iter_rows()
     )  # new tray id (None: none) → how many
-    destinations = [(t.name, counts[t.pk]) for t in ordered if t.pk in counts and t.pk != tray.pk]
+    destinations = [(t.name, counts[t.pk]) for t in ordered if t.pk in counts]
     if counts.get(None):
         destinations.append((None, counts[None]))
     return TrayPreview(
         moved=resorted.moved,
         unplaced=resorted.unplaced,
+        picked_up=resorted.picked_up,
         crisis_destinations=tuple(destinations),
-        crisis_in_tray=crises.height,
+        crisis_in_tray=in_tray.height,
         crisis_tray_left=any(t.crisis is True for t in ordered if t.pk != tray.pk),
     )
 
@@ -549,6 +625,17 @@ def preview_tray_update(tray: Tray, values: dict) -> TrayPreview:
     )
     ordered = [changed if t.pk == tray.pk else t for t in selectors.trays_of(tray.municipality_id)]
     return _preview(tray, ordered)
+
+
+def preview_tray_move(tray: Tray, offset: int) -> TrayPreview:
+    """What :func:`move_tray` would do to the open signals (every crisis signal that would change
+    tray, per destination), without moving anything. Reads only (no lock: the numbers are those
+    of this moment; ``move_tray(..., ask=True)`` decides again under the lock)."""
+    ordered = list(selectors.trays_of(tray.municipality_id))
+    start, target, _passed = _move_in(ordered, tray, offset)
+    if target == start:
+        return TrayPreview()  # move_tray changes nothing, and sorts nothing again
+    return _preview(tray, ordered, every_crisis=True)
 
 
 def preview_tray_delete(tray: Tray) -> TrayPreview:

@@ -120,18 +120,23 @@ def _say_unplaced(request, change) -> None:
         messages.warning(request, forms.unplaced_text(change.unplaced_signals))
 
 
-@coordinator_required
-@require_GET
-def trays_manage(request):
-    """The municipality's trays in order: conditions in words, open signals (awake and sleeping
-    apart, as the trays overview counts them), and the changes."""
+def _tray_rows(request) -> tuple[list[dict], dict]:
+    """The rows of Werkbakjes beheren (:func:`.forms.tray_rows`) and the open signals per tray."""
     trays = list(scoped(request.user, Tray).select_related("team").order_by("position", "id"))
     counts = selectors.open_per_tray(scoped(request.user, Signal))
     codes = {code for tray in trays for code in tray.neighbourhood_codes or []}
     places = dict(
         scoped(request.user, Neighbourhood).filter(code__in=codes).values_list("code", "name")
     )
-    rows = forms.tray_rows(trays, counts, places)
+    return forms.tray_rows(trays, counts, places), counts
+
+
+@coordinator_required
+@require_GET
+def trays_manage(request):
+    """The municipality's trays in order: conditions in words, open signals (awake and sleeping
+    apart, as the trays overview counts them), and the changes."""
+    rows, counts = _tray_rows(request)
     unplaced = counts.get(None, selectors.OpenInTray()).total
     return render(request, "signals/trays.html", {"rows": rows, "unplaced": unplaced})
 
@@ -198,20 +203,42 @@ def tray_edit(request, tray_id: int):
     return _tray_form_page(request, form, tray)
 
 
+def _tray_move_page(request, question: services.TrayMoveQuestion, direction: str, offset: int):
+    """What the move would do to the open signals, and the button that does it anyway."""
+    rows, _counts = _tray_rows(request)
+    context = {
+        "tray": question.tray,
+        "question": question,
+        "direction": direction,
+        "lines": forms.move_resort_lines(question.preview),
+        # The question the trays page's button asks (a tray above a crisis tray), kept here.
+        "crisis_question": forms.move_crisis_question(rows, question.tray.pk, offset),
+        "confirmation": question.fingerprint,
+        "confirmation_field": forms.CONFIRMATION,
+    }
+    return render(request, "signals/tray_move.html", context)
+
+
 @coordinator_required
 @require_POST
 def tray_move(request, tray_id: int):
-    """One place up (``richting=omhoog``) or down (``omlaag``)."""
+    """One place up (``richting=omhoog``) or down (``omlaag``): at once when no open signal
+    would change tray; otherwise first a page with how many (confirmed: ``bevestigd``, the
+    fingerprint of the trays that page was computed for; stale, it asks again)."""
     tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
-    offset = {"omhoog": -1, "omlaag": 1}.get(request.POST.get("richting", ""))
+    direction = request.POST.get("richting", "")
+    offset = {"omhoog": -1, "omlaag": 1}.get(direction)
     if offset is None:
         messages.error(request, _("Kies omhoog of omlaag."))
         return redirect(_trays_url(tray.pk))
+    confirmed = request.POST.get(forms.CONFIRMATION) or None
     try:
-        change = services.move_tray(tray, offset, actor=request.user)
+        change = services.move_tray(tray, offset, actor=request.user, ask=True, confirmed=confirmed)
     except Tray.DoesNotExist:
         messages.error(request, _("Dat werkbakje bestaat niet meer."))
         return redirect(_trays_url())
+    except services.TrayMoveUnconfirmed as unconfirmed:
+        return _tray_move_page(request, unconfirmed.question, direction, offset)
     if change.changed:
         messages.success(request, _("Werkbakje ‘%(name)s’ staat nu op plaats %(place)s. %(moved)s") % {
             "name": change.tray.name, "place": change.place, "moved": _moved_text(change)})  # fmt: skip

@@ -109,10 +109,14 @@ def tray_events() -> list[tuple[str, str, dict]]:
 
 
 def move(client, tray_obj, direction, times=1):
+    """Press Omhoog/Omlaag ``times``; when the page asks first (open signals would change tray),
+    press its "Toch verplaatsen" too."""
+    url = reverse("signals:tray_move", args=[tray_obj.pk])
     for _ in range(times):
-        response = client.post(
-            reverse("signals:tray_move", args=[tray_obj.pk]), {"richting": direction}
-        )
+        response = client.post(url, {"richting": direction})
+        if response.status_code == 200:
+            confirmation = response.context["confirmation"]
+            response = client.post(url, {"richting": direction, "bevestigd": confirmation})
     return response
 
 
@@ -257,6 +261,7 @@ def test_add_a_tray_for_a_buurt_then_move_it_to_the_top_and_its_signals_follow(
         "naar_plaats": 3,
         "open_signalen_naar_ander_werkbakje": 1,
         "open_signalen_naar_geen_werkbakje": 0,
+        "waarvan_opgepakt": 0,
     }
     assert [m["open_signalen_naar_ander_werkbakje"] for m in moves] == [
         0,
