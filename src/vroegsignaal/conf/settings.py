@@ -276,6 +276,10 @@ MIDDLEWARE = [
     "vroegsignaal.portal.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database held by a large delivery (SQLite's write lock): 503 with Retry-After and a page
+    # saying nothing was saved. It answers a view's failure; SessionMiddleware's failed save reaches
+    # handler400/handler500 (intake/errors.py), which answer it the same way (portal/busy.py).
+    "vroegsignaal.portal.busy.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vroegsignaal.portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

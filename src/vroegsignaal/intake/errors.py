@@ -16,7 +16,10 @@ Errors outside DRF's views have the same shape under ``/api/`` (the
 project's ``handler400``/``403``/``404``/``500`` in ``conf/urls.py``, which
 give the portal's pages everywhere else): a path the API does not have is a
 404, a crash a 500 — in JSON, never with a stack trace or anything of the
-request.
+request. A database held by a large delivery (SQLite's write lock) is a 503
+with ``Retry-After``, here and in the portal (:mod:`vroegsignaal.portal.busy`;
+``handler400`` and ``handler500`` ask it first, for a session that could not
+be saved).
 
 A path of the API written without its final ``/`` (``POST /api/v1/deliveries``)
 is answered by the view of the path with it (:func:`page_not_found`): Django's
@@ -25,6 +28,8 @@ sends a GET (a 405).
 """
 
 from __future__ import annotations
+
+import sys
 
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve, reverse
@@ -157,6 +162,11 @@ SERVER_ERROR = (
     "weer mis, neem dan contact op met de beheerder van Vroegsignaal."
 )
 BAD_REQUEST = "Het verzoek is onjuist en kan niet worden behandeld."
+BUSY = (
+    "Vroegsignaal verwerkt op dit moment een grote levering en kan dit verzoek nu niet "
+    "uitvoeren; er is niets opgeslagen. Probeer het over {seconds} seconden opnieuw (de kop "
+    "Retry-After)."
+)
 FORBIDDEN = "Geen toegang tot dit onderdeel van de API."
 
 
@@ -195,8 +205,26 @@ def _with_final_slash(request, exception):
     return match.func(request, *match.args, **match.kwargs)
 
 
+def service_unavailable(seconds: int) -> JsonResponse:
+    """503 with ``Retry-After``: the database is busy (:mod:`vroegsignaal.portal.busy`); nothing
+    of the request was saved."""
+    response = _json_error({"melding": BUSY.format(seconds=seconds)}, 503)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _busy(request, exception):
+    """The 503 when ``exception`` is a busy database (a session that could not be saved), else ``None``."""
+    from vroegsignaal.portal.busy import busy_response  # it imports this module
+
+    return busy_response(request, exception)
+
+
 def bad_request(request, exception):
-    """``handler400``: JSON under ``/api/``, the portal's page elsewhere."""
+    """``handler400``: JSON under ``/api/``, the portal's page elsewhere; 503 for a session that
+    could not be saved because the database is busy."""
+    if (busy := _busy(request, exception)) is not None:
+        return busy
     if is_api_request(request):
         return _json_error({"melding": BAD_REQUEST}, 400)
     return defaults.bad_request(request, exception)
@@ -219,7 +247,10 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    """``handler500``: JSON under ``/api/`` (no stack trace, nothing of the request), the portal's page elsewhere."""
+    """``handler500``: JSON under ``/api/`` (no stack trace, nothing of the request), the portal's
+    page elsewhere; 503 for a busy database (Django calls it while it handles the exception)."""
+    if (busy := _busy(request, sys.exc_info()[1])) is not None:
+        return busy
     if is_api_request(request):
         return _json_error({"melding": SERVER_ERROR}, 500)
     return defaults.server_error(request)

@@ -1,0 +1,135 @@
+"""A database busy with a large delivery: 503 with ``Retry-After``, not "Er ging iets mis".
+
+On SQLite the worker holds the database's write lock while it applies a delivery (about 15 s for
+500,000 rows, 37 s for 1,000,000 on 2 cores). Nearly every request writes something (the
+session's last-seen time on every page of a signed-in user, an audit event, the log-in wizard's
+session, an API key's first use): it waits for the lock up to the connection's ``timeout`` (30 s,
+``DATABASES`` in the settings) and then fails with "database is locked". What it wrote is rolled
+back with its transaction, so nothing of it was saved. The user is told so, and to go back and
+try again in a minute (``503.html``; under ``/api/`` the API's ``{"melding": …}``), with
+``Retry-After``; the operator gets one warning with :mod:`~vroegsignaal.conf.logsafety`'s reason
+and the path (no query string, nothing of the user).
+
+Such a failure reaches Django in two ways, and both are answered here:
+
+* raised by a view (a form saved, an audit event, the API's key check):
+  :class:`DatabaseBusyMiddleware`'s ``process_exception``;
+* raised by a middleware after the view, above all ``SessionMiddleware`` saving the session:
+  Django's database session store turns the failed save into ``UpdateError``, which the
+  middleware raises as ``SessionInterrupted`` (answered 400, "Ongeldig verzoek", with a warning
+  that the user "may have logged out"); a new session's (the log-in page's) fails with the
+  ``OperationalError`` itself (500). Django turns the exception of each middleware into a
+  response right around that middleware (``convert_exception_to_response``), so no middleware
+  further out ever sees it, wherever it stands in ``MIDDLEWARE``: it reaches the project's
+  ``handler400`` and ``handler500`` (``intake/errors.py``), which ask :func:`busy_response`
+  first.
+
+Only SQLite refusing because another connection holds the lock is answered so
+(:func:`busy_reason`); every other error keeps its answer, a PostgreSQL lock time-out included.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.log import log_response
+
+from vroegsignaal.conf.logsafety import database_reason
+from vroegsignaal.intake.errors import is_api_request, service_unavailable
+
+from .middleware import chosen_language
+
+logger = logging.getLogger(__name__)
+
+# Seconds after which to try again: a delivery of a million rows holds the lock for about 37 s.
+RETRY_AFTER = 60
+
+
+def busy_reason(error: BaseException | None) -> str | None:
+    """The operator's reason (logsafety's, in Dutch) when ``error`` is a SQLite database held by
+    another connection ("database is locked", "database table is locked"), or a session that
+    could not be saved because of one; else ``None``.
+
+    Which errors those are is :func:`~vroegsignaal.conf.logsafety.database_reason`'s to say: the
+    reason it gives ``error`` is the one it gives SQLite's "database is locked".
+    """
+    if error is None:
+        return None
+    if isinstance(error, SessionInterrupted):
+        # Raised while handling the session store's UpdateError, itself raised while handling
+        # the database's error: that is in the exceptions' context.
+        return next(filter(None, map(_sqlite_busy, _chain(error.__context__))), None)
+    return _sqlite_busy(error)
+
+
+def _sqlite_busy(error: BaseException) -> str | None:
+    reason = database_reason(error)
+    if reason is None or reason != database_reason(sqlite3.OperationalError("database is locked")):
+        return None
+    return reason
+
+
+def _chain(error: BaseException | None):
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ if error.__cause__ is not None else error.__context__
+
+
+def busy_response(request, error: BaseException | None) -> HttpResponse | None:
+    """The 503 for ``error`` when it is a busy database (:func:`busy_reason`), logged once; else
+    ``None`` (the caller answers as it would)."""
+    reason = busy_reason(error)
+    if reason is None:
+        return None
+    if is_api_request(request):
+        response = service_unavailable(RETRY_AFTER)
+    else:
+        response = _page(request)
+        response["Retry-After"] = str(RETRY_AFTER)
+    # One line, and marked as logged: Django logs no second one ("Service Unavailable: /…").
+    log_response(
+        "Verzoek %s %s niet uitgevoerd (503, opnieuw na %s s): %s",
+        request.method,
+        request.path,
+        RETRY_AFTER,
+        reason,
+        response=response,
+        request=request,
+        logger=logger,
+        level="warning",
+    )
+    return response
+
+
+def _page(request) -> HttpResponse:
+    """``503.html``, rendered without the request (no context processors, so no database), in the
+    user's language: when the session's save failed, the language middleware is already done."""
+    language = chosen_language(request)
+    with translation.override(language):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response.headers.setdefault("Content-Language", language)
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+class DatabaseBusyMiddleware:
+    """Answer a view's busy database with 503 (:func:`busy_response`); any other failure goes on
+    to Django as before. A failure of a middleware (the session's save) is answered by the
+    project's ``handler400``/``handler500`` with the same function (see the module)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return busy_response(request, exception)
