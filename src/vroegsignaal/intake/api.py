@@ -58,7 +58,13 @@ TOO_MANY = OpenApiResponse(
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="Er is geen levering met dit nummer voor uw organisatie."
 )
-COMMON_ERRORS = {401: UNAUTHORIZED, 429: TOO_MANY}
+BUSY = OpenApiResponse(
+    ErrorSerializer,
+    description="De database is bezet met een grote verwerking (op SQLite: het verwerken van een "
+    "grote levering); er is niets opgeslagen. De kop `Retry-After` zegt na hoeveel seconden het "
+    "opnieuw kan.",
+)
+COMMON_ERRORS = {401: UNAUTHORIZED, 429: TOO_MANY, 503: BUSY}
 
 
 class RequestTooLarge(APIException):
