@@ -57,6 +57,12 @@ class LanguageMiddleware:
 # A request the page makes by itself (htmx polling a delivery's progress) carries this header: it
 # is no activity, or a page left open would never be logged out.
 POLL_HEADER = "X-Vroegsignaal-Poll"
+# A page read renews the session's last-seen time only when that is at least this many seconds
+# old, so that not every read writes the session (on SQLite a write waits while a large delivery
+# is applied: portal/busy.py). The time-out can so come up to this many seconds sooner after the
+# last read; the page's warning counts from the stored time, as the server does. A form sent
+# (any other method) always renews it.
+LAST_SEEN_EVERY = 60
 
 
 class IdleTimeoutMiddleware:
@@ -96,7 +102,11 @@ class IdleTimeoutMiddleware:
                     response["HX-Redirect"] = login
                     return response
                 return redirect(login)
-            if not asking:
+            if not asking and (
+                request.method not in ("GET", "HEAD")
+                or last_seen is None
+                or now - last_seen >= LAST_SEEN_EVERY
+            ):
                 request.session[self.key] = now
         return self.get_response(request)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from vroegsignaal.intake.apikeys import create_api_key
 from vroegsignaal.intake.models import ApiKey
 from vroegsignaal.intake.views import SESSION_NEW_API_KEY
 from vroegsignaal.organisations.models import Role
+from vroegsignaal.portal.middleware import LAST_SEEN_EVERY
 from vroegsignaal.portal.session import LAST_SEEN
 from vroegsignaal.privacy import audit
 from vroegsignaal.privacy.models import AuditAction, AuditEvent
@@ -169,6 +171,7 @@ def test_a_session_that_cannot_be_saved_is_503_not_400(client, verified_client, 
     verzoek" and a warning that the user "may have logged out"."""
     verified_client(UserFactory(username="coordinator-bezet"))
     assert client.get("/").status_code == 200
+    last_seen_a_while_ago(client)
     path = on_a_file()
     with write_lock_held(path), caplog.at_level(logging.INFO):
         response = client.get("/?adres=Dorpsstraat")
@@ -177,6 +180,26 @@ def test_a_session_that_cannot_be_saved_is_503_not_400(client, verified_client, 
     assert_one_warning(caplog, "/", "logged out", "coordinator-bezet", "Dorpsstraat")
     response = client.get("/")  # the lock is gone: the same session goes on
     assert response.status_code == 200 and "coordinator-bezet" in response.content.decode()
+
+
+def last_seen_a_while_ago(client) -> None:
+    """The session's last-seen time older than a page read leaves it (LAST_SEEN_EVERY)."""
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - LAST_SEEN_EVERY - 1
+    session.save()
+
+
+def test_a_page_read_soon_after_the_last_writes_no_session_and_is_answered_while_busy(
+    client, verified_client, on_a_file
+):
+    """Not every read saves the last-seen time: within LAST_SEEN_EVERY of the last one, a page
+    that writes nothing else is read while a delivery holds the database."""
+    verified_client(UserFactory(username="coordinator-leest"))
+    assert client.get("/").status_code == 200  # last seen: now
+    path = on_a_file()
+    with write_lock_held(path):
+        response = client.get("/")
+    assert response.status_code == 200 and "coordinator-leest" in response.content.decode()
 
 
 def test_the_log_in_wizard_answers_503_when_its_session_cannot_be_made(on_a_file, caplog):

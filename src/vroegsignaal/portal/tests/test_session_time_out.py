@@ -11,6 +11,7 @@ from django.test import Client
 
 from conftest import login_verified
 from tests.factories import UserFactory
+from vroegsignaal.portal.middleware import LAST_SEEN_EVERY
 from vroegsignaal.portal.session import LAST_SEEN, STATUS_PATH
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,25 @@ def test_the_second_the_time_left_is_zero_the_session_has_ended(user_in):
     _idle_for(user_in, TIMEOUT)
     assert user_in.get(STATUS_PATH).json()["seconden"] == 0
     assert user_in.get("/").status_code == 302
+
+
+def test_a_page_read_within_a_minute_of_the_last_keeps_the_stored_time(user_in):
+    """Not every read writes the session (on SQLite a write waits for a delivery being applied):
+    the time-out counts from the stored time, and so does the page's warning."""
+    _idle_for(user_in, LAST_SEEN_EVERY - 10)
+    before = _last_seen(user_in)
+    assert user_in.get("/").status_code == 200
+    assert _last_seen(user_in) == before
+    assert user_in.get(STATUS_PATH).json()["seconden"] <= TIMEOUT - (LAST_SEEN_EVERY - 10)
+
+
+def test_a_page_read_after_a_minute_keeps_the_session(user_in):
+    _idle_for(user_in, LAST_SEEN_EVERY)
+    assert user_in.get("/").status_code == 200
+    assert abs(_last_seen(user_in) - time.time()) <= 2
+
+
+def test_a_form_sent_always_keeps_the_session(user_in):
+    _idle_for(user_in, 5)
+    user_in.post(STATUS_PATH)
+    assert abs(_last_seen(user_in) - time.time()) <= 2
