@@ -117,6 +117,12 @@ def _page(request) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html"), status=503)
     response.headers.setdefault("Content-Language", language)
     patch_vary_headers(response, ("Cookie",))
+    # Answered for a failed session save, the page passes no middleware inside SessionMiddleware
+    # (clickjacking, CSP): it says so itself. It needs nothing but the stylesheets.
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
+    )
     return response
 
 

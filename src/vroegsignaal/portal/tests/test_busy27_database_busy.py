@@ -107,6 +107,8 @@ def assert_busy_page(response) -> str:
     assert response["Retry-After"] == "60"
     assert response["Content-Type"].startswith("text/html")
     assert '<html lang="nl"' in body
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     for text in PAGE_SAYS:
         assert text in body
     for text in TECHNICAL:
