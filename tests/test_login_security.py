@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -45,6 +46,15 @@ def test_anonymous_visitor_is_sent_to_login(client, db):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+
+
+def test_a_path_cannot_add_parameters_to_the_log_in_link(client, db):
+    """The path goes into ``next`` encoded: "&next=…" written %26 in a link stays part of it
+    (it chose which ``next`` the log-in followed, or added ``verlopen=1``)."""
+    response = client.get("/x%26next=https://evil.example/%26verlopen=1")
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query == {"next": ["/x&next=https://evil.example/&verlopen=1"]}
+    assert client.get("/zaken/")["Location"] == "/account/login/?next=/zaken/"
 
 
 def test_password_and_totp_open_the_portal(client, user_with_device):

@@ -140,7 +140,10 @@ class RequireTwoFactorMiddleware:
         if not path.startswith(OPEN_PREFIXES):
             user = request.user
             if not user.is_authenticated:
-                return redirect(f"{reverse('two_factor:login')}?next={path}")
+                # Encoded: a path holding "&next=…" (written %26 in the link) adds no parameter.
+                return redirect(
+                    f"{reverse('two_factor:login')}?{urlencode({'next': path}, safe='/')}"
+                )
             if not user.is_verified():
                 return redirect("two_factor:setup")
             if user.must_change_password and path != reverse("portal:password_change"):
