@@ -30,7 +30,7 @@ def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
     from django.db.models.functions import Cast
 
     from vroegsignaal.privacy.retention import delete_set, unlink_set
-    from vroegsignaal.signals.models import Signal, SignalArrear, SignalStatusChange
+    from vroegsignaal.signals.models import Signal, SignalArrear, SignalBefore, SignalStatusChange
 
     counts = counts if counts is not None else Counter()
     case_ids = cases.order_by().values("pk")
@@ -52,6 +52,8 @@ def anonymise_cases(cases, *, anonymous_household, counts=None) -> None:
         SignalStatusChange._base_manager.filter(signal__in=signals).exclude(note="").update(note="")
     )
     delete_set(SignalArrear.objects.filter(signal__in=signals), counts=counts)
+    # The signal's figures before a peildatum (evaluation's working copy, with its explanation).
+    delete_set(SignalBefore.objects.filter(signal__in=signals), counts=counts)
     unlink_set(signals, counts=counts)
     unlink_set(Case.objects.filter(pk__in=case_ids), counts=counts)
     # Last, signals before cases: moving the cases changes what ``cases`` selects.

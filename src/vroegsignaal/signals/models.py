@@ -365,6 +365,8 @@ class SignalArrear(models.Model):
         _("rol"), max_length=8, choices=SignalArrearRole.choices, default=SignalArrearRole.MEMBER
     )
     counts = models.BooleanField(_("telt mee"), default=False)
+    # ``counts`` as it was at the end of the previous peildatum, kept with :class:`SignalBefore`.
+    counted_before = models.BooleanField(default=False, db_default=False, editable=False)
     joined_on = models.DateField(_("toegevoegd op (peildatum)"))
 
     scope = Scope(municipality="signal__municipality", team="signal__team")
@@ -378,6 +380,56 @@ class SignalArrear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_id}: {self.arrear_id} ({self.role})"
+
+
+class SignalBefore(models.Model):
+    """An open signal's figures as they stood before the first update of a peildatum.
+
+    A peildatum is one moment: its deliveries come one at a time, and each is evaluated
+    on its own, so between two of them a signal may be rewritten to figures that never
+    held at the end of that peildatum (one creditor's file read, another's not yet). When
+    the signal lapses or falls asleep on that peildatum, :func:`.writing._settle` puts
+    these figures back (and the ``counts`` of its arrears from ``counted_before``): it
+    keeps those of the last peildatum on which it counted. Written by
+    :func:`.writing._update_changed`, replaced on the next peildatum, deleted with the signal.
+    """
+
+    signal = models.OneToOneField(
+        Signal, on_delete=models.CASCADE, primary_key=True, related_name="+", db_constraint=False
+    )
+    # The peildatum whose first update this row precedes.
+    peildatum = models.DateField()
+    kind = models.CharField(max_length=12, choices=SignalKind.choices)
+    crisis = models.BooleanField(default=False)
+    debt_swap = models.BooleanField(default=False)
+    creditor_count = models.PositiveSmallIntegerField()
+    total_amount_cents = models.BigIntegerField()
+    oldest_start_date = models.DateField()
+    deadline = models.DateField(null=True, blank=True)
+    tray = models.ForeignKey(
+        Tray,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    priority = models.IntegerField(default=0)
+    explanation = models.TextField()
+    reasons = models.JSONField(default=dict)
+    content_digest = models.CharField(max_length=32, blank=True, default="")
+    repeat = models.BooleanField(default=False)
+    repeat_of_id = models.BigIntegerField(null=True, blank=True)
+    repeat_until = models.DateField(null=True, blank=True)
+    repeat_since = models.DateField(null=True, blank=True)
+    last_signalled_on = models.DateField()
+    dormant_since = models.DateField(null=True, blank=True)
+
+    # Evaluation's working copy, read by no view: scoped as its signal is.
+    scope = Scope(municipality="signal__municipality", team="signal__team")
+
+    def __str__(self) -> str:
+        return f"{self.signal_id} voor {self.peildatum}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

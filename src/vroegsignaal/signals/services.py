@@ -77,6 +77,7 @@ from .writing import (
     _expire,
     _fall_asleep,
     _insert_raised,
+    _settle,
     _still_signalled,
     _update_changed,
 )
@@ -472,6 +473,14 @@ def evaluate(
         _tell_creditors_who_joined(changed, received_on)
         _tell_cases_of_new_crises(changed, received_on)
         clock.lap("update")
+        # What lapses or falls asleep keeps the figures of the end of its last peildatum.
+        _settle(
+            pl.concat(
+                [outcome.expired.get_column("signal_id"), outcome.dormant.get_column("signal_id")]
+            ),
+            reference_date,
+            now,
+        )
         expired = _expire(outcome.expired.get_column("signal_id"), reference_date, now)
         dormant = _fall_asleep(outcome.dormant.get_column("signal_id"), reference_date)
         if household_ids is not None:

@@ -24,6 +24,7 @@ from .models import (
     Signal,
     SignalArrear,
     SignalArrearRole,
+    SignalBefore,
     SignalStatus,
     SignalStatusChange,
 )
@@ -32,6 +33,7 @@ from .rules import RuleValues
 SIGNAL_TABLE = Signal._meta.db_table
 MEMBER_TABLE = SignalArrear._meta.db_table
 CHANGE_TABLE = SignalStatusChange._meta.db_table
+BEFORE_TABLE = SignalBefore._meta.db_table
 STAGE_SIGNALS = "signals_stage_signal"
 STAGE_COUNTING = "signals_stage_counting"
 
@@ -373,6 +375,7 @@ def _update_changed(
     if changed.is_empty():
         return changed
     changed = changed.sort("signal_id")
+    _snapshot(changed.get_column("signal_id"), reference_date)
     stage = bulk.stage(
         STAGE_SIGNALS,
         changed.select(
@@ -436,6 +439,88 @@ def _update_changed(
     return changed
 
 
+# The columns :class:`.models.SignalBefore` keeps and :func:`_settle` puts back (besides
+# ``dormant_since``); not ``buurt_id``, which follows the household's address.
+BEFORE_COLUMNS = (
+    "kind", "crisis", "debt_swap", "creditor_count", "total_amount_cents", "oldest_start_date",
+    "deadline", "tray_id", "priority", "explanation", "reasons", "content_digest",
+    "repeat", "repeat_of_id", "repeat_until", "repeat_since", "last_signalled_on",
+)  # fmt: skip
+
+
+def _snapshot(signal_ids: pl.Series, reference_date: dt.date, extra: str = "") -> None:
+    """Keep the figures of open signals raised before ``reference_date`` as they stand
+    before their first change on it, with the ``counts`` of their arrears then.
+
+    Called before a write that changes them (an update, falling asleep): on a later
+    evaluation of the same peildatum (the next creditor's delivery) the row is there
+    and stays, so it holds the end of the previous peildatum. Rows of an earlier
+    peildatum are replaced. ``extra``: a further SQL condition on the signal.
+    """
+    if signal_ids.is_empty():
+        return
+    ids = signal_ids.sort()
+    where, params = bulk.id_list("signal_id", ids)
+    bulk.execute(
+        f"DELETE FROM {BEFORE_TABLE} WHERE peildatum <> %s AND {where}",  # noqa: S608
+        [reference_date, *params],
+    )
+    columns = ", ".join(BEFORE_COLUMNS)
+    where, params = bulk.id_list("s.id", ids)
+    kept = bulk.execute_returning_ids(
+        f"INSERT INTO {BEFORE_TABLE} (signal_id, peildatum, {columns}, dormant_since) "  # noqa: S608
+        f"SELECT s.id, %s, {', '.join(f's.{c}' for c in BEFORE_COLUMNS)}, s.dormant_since "
+        f"FROM {SIGNAL_TABLE} s WHERE {where} AND s.status IN (%s, %s) AND s.signal_date < %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {BEFORE_TABLE} b WHERE b.signal_id = s.id){extra} "
+        "RETURNING signal_id",
+        [reference_date, *params, *OPEN_STATUSES, reference_date],
+    )
+    if kept.is_empty():
+        return
+    where, params = bulk.id_list("signal_id", kept.sort())
+    bulk.execute(
+        f"UPDATE {MEMBER_TABLE} SET counted_before = counts "  # noqa: S608
+        f"WHERE counted_before <> counts AND {where}",
+        params,
+    )
+
+
+def _settle(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) -> pl.Series:
+    """Open signals that lapse or fall asleep on ``reference_date`` get back the figures
+    they had before their first change on it (:func:`_snapshot`), and their arrears the
+    ``counts`` of then; returns the ids put back.
+
+    A peildatum is one moment, whatever the order of its deliveries: an update between
+    two of them (one creditor's file read, another's not yet) held at no end of a
+    peildatum, and a signal that ends or sleeps keeps the figures of the last peildatum
+    on which it counted. A signal raised on ``reference_date`` itself has no snapshot
+    and keeps its figures. Call before :func:`_expire` and :func:`_fall_asleep`.
+    """
+    if signal_ids.is_empty():
+        return pl.Series("id", [], dtype=pl.Int64)
+    where, params = bulk.id_list(f"{SIGNAL_TABLE}.id", signal_ids.sort())
+    sets = ", ".join(
+        f"tray_id = COALESCE(b.tray_id, {SIGNAL_TABLE}.tray_id)"
+        if c == "tray_id"
+        else f"{c} = b.{c}"
+        for c in (*BEFORE_COLUMNS, "dormant_since")
+    )
+    settled = bulk.execute_returning_ids(
+        f"UPDATE {SIGNAL_TABLE} SET {sets}, updated_at = %s FROM {BEFORE_TABLE} b "  # noqa: S608
+        f"WHERE b.signal_id = {SIGNAL_TABLE}.id AND b.peildatum = %s "
+        f"AND {SIGNAL_TABLE}.status IN (%s, %s) AND {where} RETURNING {SIGNAL_TABLE}.id",
+        [_db_now(now), reference_date, *OPEN_STATUSES, *params],
+    )
+    if not settled.is_empty():
+        where, params = bulk.id_list("signal_id", settled.sort())
+        bulk.execute(
+            f"UPDATE {MEMBER_TABLE} SET counts = counted_before "  # noqa: S608
+            f"WHERE counts <> counted_before AND {where}",
+            params,
+        )
+    return settled
+
+
 def _expire(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) -> int:
     """``nieuw`` signals whose arrears are all gone lapse; returns how many did."""
     if signal_ids.is_empty():
@@ -472,6 +557,8 @@ def _fall_asleep(signal_ids: pl.Series, reference_date: dt.date) -> int:
     """Open signals without counting arrears (they aged) fall asleep; returns how many did."""
     if signal_ids.is_empty():
         return 0
+    # Falling asleep between two deliveries of a peildatum: the next may wake it up again.
+    _snapshot(signal_ids, reference_date, extra=" AND s.dormant_since IS NULL")
     where, params = bulk.id_list("id", signal_ids.sort())
     return bulk.execute(
         f"UPDATE {SIGNAL_TABLE} SET dormant_since = %s WHERE dormant_since IS NULL AND {where}",  # noqa: S608
