@@ -176,13 +176,29 @@ def _distinct_disks(folders: list[Path]) -> list[Path]:
     return kept
 
 
+def _driver_error(error: BaseException) -> BaseException:
+    """The driver's error behind Django's (its ``__cause__``), or ``error`` itself."""
+    return error.__cause__ if error.__cause__ is not None else error
+
+
+def sqlite_busy(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite refusing because another connection holds the database
+    ("database is locked", "database table is locked": SQLITE_BUSY, SQLITE_LOCKED)."""
+    driver = _driver_error(error)
+    if type(driver).__module__.split(".")[0] != "sqlite3":
+        return False
+    code = getattr(driver, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    return primary in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in str(driver)
+
+
 def database_reason(error: BaseException) -> str | None:
     """What a database error means for the operator (see :func:`operator_reason`), or ``None``.
 
     Django's ``OperationalError`` and the like carry the driver's error as their ``__cause__``;
     SQLite's raw ``sqlite3`` errors (``vroegsignaal backup``'s copy) come as they are.
     """
-    driver = error.__cause__ if error.__cause__ is not None else error
+    driver = _driver_error(error)
     text = str(driver).strip().splitlines()[0] if str(driver).strip() else ""
     module = type(driver).__module__.split(".")[0]
     if module == "sqlite3":
@@ -190,7 +206,7 @@ def database_reason(error: BaseException) -> str | None:
         primary = code & 0xFF if isinstance(code, int) else None
         database = _database()
         where = f"de SQLite-database {database}"
-        if primary in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text:
+        if sqlite_busy(error):
             return (
                 f"{where} is bezet: een ander proces (een andere opdracht, de worker of de "
                 "webserver) houdt haar vast; probeer het opnieuw als dat klaar is"

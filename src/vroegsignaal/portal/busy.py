@@ -31,7 +31,6 @@ Only SQLite refusing because another connection holds the lock is answered so
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.http import HttpResponse
@@ -40,7 +39,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 
-from vroegsignaal.conf.logsafety import database_reason
+from vroegsignaal.conf.logsafety import database_reason, sqlite_busy
 from vroegsignaal.intake.errors import is_api_request, service_unavailable
 
 from .middleware import chosen_language
@@ -56,8 +55,8 @@ def busy_reason(error: BaseException | None) -> str | None:
     another connection ("database is locked", "database table is locked"), or a session that
     could not be saved because of one; else ``None``.
 
-    Which errors those are is :func:`~vroegsignaal.conf.logsafety.database_reason`'s to say: the
-    reason it gives ``error`` is the one it gives SQLite's "database is locked".
+    Which errors those are is :func:`~vroegsignaal.conf.logsafety.sqlite_busy`'s to say; the
+    reason is :func:`~vroegsignaal.conf.logsafety.database_reason`'s.
     """
     if error is None:
         return None
@@ -69,10 +68,7 @@ def busy_reason(error: BaseException | None) -> str | None:
 
 
 def _sqlite_busy(error: BaseException) -> str | None:
-    reason = database_reason(error)
-    if reason is None or reason != database_reason(sqlite3.OperationalError("database is locked")):
-        return None
-    return reason
+    return database_reason(error) if sqlite_busy(error) else None
 
 
 def _chain(error: BaseException | None):
