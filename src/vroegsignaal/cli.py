@@ -294,10 +294,9 @@ def database_unreadable(error: Exception) -> str:
     "database disk image is malformed"): its first line, and the way back, a backup. Any other
     kind (a query the database refused) by its class only: such a message may quote stored values.
     """
-    from django.db import connection
     from django.db.utils import DatabaseError
 
-    from vroegsignaal.conf.logsafety import database_reason
+    from vroegsignaal.conf.logsafety import database_named, database_reason
 
     known = database_reason(error)  # PostgreSQL's "relation … does not exist": not migrated
     if known:
@@ -309,12 +308,8 @@ def database_unreadable(error: Exception) -> str:
         )
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     reason = lines[0] if lines else type(error).__name__
-    if connection.vendor == "sqlite":
-        where = f"SQLite-database {connection.settings_dict['NAME']}"
-    else:
-        where = f"database '{connection.settings_dict['NAME']}' (DATABASE_URL)"
     return (
-        f"De database kan niet worden gelezen: {reason} ({where}). Zet een reservekopie terug "
+        f"De database kan niet worden gelezen: {reason} ({database_named()}). Zet een reservekopie terug "
         "(docs/operations.md, 'Backups and restore')."
     )
 

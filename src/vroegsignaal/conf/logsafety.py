@@ -125,6 +125,7 @@ SQLITE_FULL, SQLITE_CANTOPEN = 13, 14
 # PostgreSQL's SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 PG_UNDEFINED_TABLE = "42P01"
 PG_DISK_FULL = "53100"
+PG_NO_PRIVILEGE = "42501"  # insufficient_privilege: "permission denied for table …"
 PG_LOCKED = ("40P01", "55P03")  # deadlock_detected, lock_not_available
 PG_GONE = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot_connect_now
 
@@ -229,6 +230,11 @@ def database_reason(error: BaseException) -> str | None:
             return no_tables(where)
         if state == PG_DISK_FULL:
             return f"de schijf van de databaseserver van {where} is vol"
+        if state == PG_NO_PRIVILEGE:  # the text names a table or schema, never a stored value
+            return (
+                f"{where} weigert deze gebruiker: {text} (de gebruiker moet eigenaar zijn van de "
+                "database en haar tabellen: docs/operations.md, 'The database')"
+            )
         if state in PG_LOCKED:
             return f"{where} is bezet: een ander proces houdt een vergrendeling vast; probeer het opnieuw"
     return None
