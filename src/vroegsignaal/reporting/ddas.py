@@ -7,10 +7,19 @@ Mapping (see docs/ddas.md):
 
 * A DDAS ``vroegsignaal`` comes from one creditor (``signaalpartner``), while our
   :class:`~vroegsignaal.signals.models.Signal` is a household's: each signal
-  gives one DDAS vroegsignaal per creditor among the arrears that counted for it
-  (``ID`` ``VS-<signal id>-<creditor code>``), with that creditor's amount
-  (whole euros), oldest ``ontstaansdatum``, the peildatum it joined the signal
-  (``signaaldatum``), its crisis and warm-transfer flags.
+  gives one DDAS vroegsignaal per creditor among the arrears that counted for it,
+  now or at an earlier evaluation (``ID`` ``VS-<signal id>-<creditor code>``; the
+  monitor's creditor types count the same creditors), with the peildatum it
+  joined the signal (``signaaldatum``) and its warm-transfer flag.
+* Amount, crisis and ``ontstaansdatum`` are the signal's figures as evaluated, split
+  per creditor: its counting arrears as the evaluation that wrote the figures saw
+  them (``Signal.reasons["arrears"]``, written and put back with ``total_amount_cents``
+  and ``crisis``), not the arrears as they are now. So the amounts of a signal add up
+  to its total (per creditor in whole euros) and it is a crisis signal exactly when
+  the signal is, as in the monitor and ``export_signals``, also for a signal that
+  sleeps, lapsed or was handled while its creditors went on delivering. A creditor
+  none of whose arrears counts for those figures has no ``bedrag`` and no
+  ``crisissignaal``, and its ``ontstaansdatum`` is that of its oldest arrear in the signal.
 * ``status`` (``EnumSignaalstatus``): ``nieuw`` → "Nog niet opgepakt"; a declined
   signal → its reason; ``vervallen`` (all arrears cleared before pick-up) →
   "Niet opgepakt: andere reden"; a picked-up signal has no status here: its
@@ -113,6 +122,47 @@ def _euros(cents: int | None) -> int:
     return int((int(cents or 0) + 50) // 100)
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """One creditor's share of a signal's figures: its counting arrears summed."""
+
+    cents: int
+    started: dt.date
+    crisis: bool
+
+    def plus(self, other: _Counted) -> _Counted:
+        return _Counted(
+            self.cents + other.cents, min(self.started, other.started), self.crisis or other.crisis
+        )
+
+
+def _counted_per_creditor(reasons: dict | None) -> dict[str, _Counted] | None:
+    """Per creditor code, its share of the figures as evaluated (``reasons["arrears"]``, the
+    counting arrears the evaluation that wrote ``total_amount_cents`` and ``crisis`` saw);
+    ``None`` for a signal whose reasons do not list them."""
+    arrears = (reasons or {}).get("arrears")
+    if not arrears:
+        return None
+    shares: dict[str, _Counted] = {}
+    for arrear in arrears:
+        mine = _Counted(
+            int(arrear["amount_cents"]),
+            dt.date.fromisoformat(arrear["start_date"]),
+            bool(arrear["crisis"]),
+        )
+        earlier = shares.get(arrear["creditor"])
+        shares[arrear["creditor"]] = mine if earlier is None else earlier.plus(mine)
+    return shares
+
+
+def _counted_now(row: dict) -> _Counted | None:
+    """A creditor's share from its arrears that count now (``counts``), as they are now: only for
+    a signal without reasons to read them from."""
+    if not row["counted"]:
+        return None
+    return _Counted(row["counted_cents"], row["counted_started"], bool(row["counted_crisis"]))
+
+
 def _signal_id(signal_id: int, creditor_code: str | None) -> str:
     return f"VS-{signal_id}-{creditor_code}" if creditor_code else f"VS-{signal_id}"
 
@@ -142,7 +192,9 @@ def build_document(
     """The exchange-model document of ``municipality``'s signals with ``start <= signal_date <= end``.
 
     A handful of queries: signals, their creditors' arrears (aggregated per
-    creditor), declined reasons, cases and contact attempts.
+    creditor), declined reasons, cases and contact attempts. Amounts, crisis and
+    ontstaansdatum of the creditors that count are the signal's figures as evaluated
+    (:func:`_counted_per_creditor`), never the arrears' amounts or flags of now.
     """
     if start > end:
         raise ValueError("De begindatum ligt na de einddatum.")
@@ -151,7 +203,13 @@ def build_document(
     )
     signal_rows = list(
         signals.order_by("id").values_list(
-            "id", "status", "crisis", "total_amount_cents", "oldest_start_date", "signal_date"
+            "id",
+            "status",
+            "crisis",
+            "total_amount_cents",
+            "oldest_start_date",
+            "signal_date",
+            "reasons",
         )
     )
     members: dict[int, list[dict]] = {}
@@ -159,12 +217,15 @@ def build_document(
         SignalArrear.objects.filter(signal__in=signals, role=SignalArrearRole.MEMBER)
         .values("signal_id", "arrear__creditor__code", "arrear__creditor__type")
         .annotate(
-            cents=Sum("arrear__amount_cents"),
             started=Min("arrear__start_date"),
             joined=Min("joined_on"),
             last_joined=Max("joined_on"),
-            crisis=Count("id", filter=Q(arrear__crisis=True)),
             warm=Count("id", filter=Q(arrear__warm_transfer=True)),
+            # Only for a signal without reasons (see _counted_now).
+            counted=Count("id", filter=Q(counts=True)),
+            counted_cents=Sum("arrear__amount_cents", filter=Q(counts=True)),
+            counted_started=Min("arrear__start_date", filter=Q(counts=True)),
+            counted_crisis=Count("id", filter=Q(counts=True, arrear__crisis=True)),
         )
         .order_by("signal_id", "arrear__creditor__code")
     ):
@@ -178,15 +239,25 @@ def build_document(
     vroegsignalen: list[dict] = []
     ids_of: dict[int, list[str]] = {}
     last_joined: dict[int, dt.date] = {}
-    for signal_id, status, crisis, total, oldest, signal_date in signal_rows:
+    for signal_id, status, crisis, total, oldest, signal_date, reasons in signal_rows:
         status_value = _status(status, declined.get(signal_id))
-        rows = members.get(signal_id) or [None]  # a signal without members still counts once
-        for row in rows:
-            item: dict = {"ID": _signal_id(signal_id, row and row["arrear__creditor__code"])}
-            item["crisissignaal"] = bool(row["crisis"]) if row else bool(crisis)
+        evaluated = _counted_per_creditor(reasons)
+        # A signal without members (its case anonymised) still counts once, with its figures.
+        for row in members.get(signal_id) or [None]:
+            code = row and row["arrear__creditor__code"]
+            if row is None:
+                share = _Counted(total, oldest, crisis)
+            elif evaluated is None:
+                share = _counted_now(row)
+            else:
+                share = evaluated.get(code)
+            item: dict = {"ID": _signal_id(signal_id, code)}
+            if share is not None:
+                item["crisissignaal"] = bool(share.crisis)
             item["warmeOverdracht"] = bool(row and row["warm"])
-            item["bedrag"] = _euros(row["cents"] if row else total)
-            item["ontstaansdatum"] = (row["started"] if row else oldest).isoformat()
+            if share is not None:
+                item["bedrag"] = _euros(share.cents)
+            item["ontstaansdatum"] = (share.started if share else row["started"]).isoformat()
             item["signaaldatum"] = (row["joined"] if row else signal_date).isoformat()
             if status_value is not None:
                 item["status"] = status_value

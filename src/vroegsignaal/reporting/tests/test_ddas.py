@@ -139,6 +139,100 @@ def test_a_case_is_a_vroegsignaalzaak_with_attempts_and_result(town, two_credito
     assert "status" not in levering(document)["vroegsignalen"][0]
 
 
+# --- the signal's figures as evaluated, not its arrears as they are now ------
+
+
+def evaluated_signal(town, household, on: dt.date) -> Signal:
+    """The household's signal as evaluation writes it on peildatum ``on``."""
+    from vroegsignaal.signals import services as signal_services
+
+    signal_services.evaluate(town.municipality, reference_date=on)
+    return Signal.objects.get(household=household)
+
+
+def deliver(arrear, on: dt.date, *, cents: int | None = None, crisis: bool | None = None) -> None:
+    """A creditor's later delivery changes the arrear (amount, crisis flag), confirmed on ``on``."""
+    from vroegsignaal.households.models import Arrear
+
+    changes: dict = {"last_seen_on": on}
+    if cents is not None:
+        changes["amount_cents"] = cents
+    if crisis is not None:
+        changes["crisis"] = crisis
+    Arrear.objects.filter(pk=arrear.pk).update(**changes)
+
+
+def by_creditor(document: dict) -> dict[str, dict]:
+    return {i["ID"].rsplit("-", 1)[1]: i for i in levering(document)["vroegsignalen"]}
+
+
+def test_an_arrear_that_became_crisis_after_the_signal_was_handled_does_not_make_it_crisis(
+    town, tmp_path
+):
+    """The crisis flag was any member arrear's flag of now: a declined signal became a crisis
+    signal in the export, never in the monitor or the signal export."""
+    household = town.household()
+    energie = town.arrear(household, town.energie, {MARCH: 12_345})
+    town.arrear(household, town.huur, {MARCH: 80_050})
+    signal = evaluated_signal(town, household, MARCH)
+    case_services.mark_not_picked_up(signal, town.coordinator, "Inwoner is overleden", on=MARCH)
+    deliver(energie, dt.date(2026, 4, 1), crisis=True)
+    items = by_creditor(export(town, tmp_path))
+    assert Signal.objects.get(pk=signal.pk).crisis is False
+    assert {code: i["crisissignaal"] for code, i in items.items()} == {
+        town.energie.code: False,
+        town.huur.code: False,
+    }
+
+
+def test_the_amounts_are_those_the_signal_counts_not_those_of_a_creditor_that_no_longer_counts(
+    town, tmp_path
+):
+    """A creditor whose arrear aged out still sent its vroegsignaal, but the signal's total no
+    longer counts it: it has no amount (and no crisis), and the amounts add up to the total."""
+    household = town.household()
+    energie = town.arrear(household, town.energie, {MARCH: 12_345})  # since 5 January
+    huur = town.arrear(household, town.huur, {MARCH: 80_050}, start=dt.date(2026, 2, 20))
+    evaluated_signal(town, household, MARCH)
+    may = dt.date(2026, 5, 1)  # energie is 116 days old: it no longer counts, huur (70) does
+    deliver(energie, may, cents=99_999, crisis=True)
+    deliver(huur, may, cents=81_049)
+    signal = evaluated_signal(town, household, may)
+    items = by_creditor(export(town, tmp_path))
+    assert (signal.total_amount_cents, signal.crisis) == (81_049, False)
+    assert items[town.huur.code]["bedrag"] == 810
+    assert (items[town.huur.code]["crisissignaal"], items[town.huur.code]["ontstaansdatum"]) == (
+        False,
+        "2026-02-20",
+    )
+    assert "bedrag" not in items[town.energie.code]
+    assert "crisissignaal" not in items[town.energie.code]
+    assert items[town.energie.code]["ontstaansdatum"] == "2026-01-05"
+
+
+def test_a_sleeping_signal_exports_the_figures_it_kept_not_its_arrears_of_now(town, tmp_path):
+    """Its arrears aged out: the signal keeps the figures of its last counting evaluation while
+    its creditors go on delivering other amounts; the export gives those figures, as the
+    monitor and the signal export do."""
+    household = town.household()
+    energie = town.arrear(household, town.energie, {MARCH: 12_345})
+    huur = town.arrear(household, town.huur, {MARCH: 80_050})
+    evaluated_signal(town, household, MARCH)
+    june, july = dt.date(2026, 6, 1), dt.date(2026, 7, 1)
+    deliver(energie, june)
+    deliver(huur, june)
+    assert evaluated_signal(town, household, june).dormant_since == june
+    deliver(energie, july, cents=55_500, crisis=True)
+    deliver(huur, july, cents=90_000)
+    signal = evaluated_signal(town, household, july)
+    items = by_creditor(export(town, tmp_path))
+    assert (signal.dormant_since, signal.total_amount_cents, signal.crisis) == (june, 92_395, False)
+    assert {code: (i["bedrag"], i["crisissignaal"]) for code, i in items.items()} == {
+        town.energie.code: (123, False),
+        town.huur.code: (801, False),
+    }
+
+
 def test_only_signals_of_the_period_are_exported(town, two_creditor_signal, tmp_path):
     town.signal(signal_date=dt.date(2026, 4, 1))
     items = levering(export(town, tmp_path))["vroegsignalen"]
@@ -391,6 +485,17 @@ def test_export_of_a_generated_world_with_cases_validates(world_dir, tmp_path):
     assert (
         len({i["ID"].split("-")[1] for i in delivered["vroegsignalen"]}) == Signal.objects.count()
     )
+    # Each signal's DDAS vroegsignalen carry its own figures: crisis exactly when it is, and
+    # amounts that add up to its total (each creditor's rounded to whole euros).
+    items: dict[int, list[dict]] = {}
+    for item in delivered["vroegsignalen"]:
+        items.setdefault(int(item["ID"].split("-")[1]), []).append(item)
+    for signal_id, crisis, total in Signal.objects.values_list(
+        "id", "crisis", "total_amount_cents"
+    ):
+        mine = items[signal_id]
+        assert any(i.get("crisissignaal") for i in mine) is crisis
+        assert abs(sum(i.get("bedrag", 0) for i in mine) * 100 - total) <= 50 * len(mine)
 
 
 def test_command_stopped_by_sigterm_while_writing_leaves_no_temporary_file_and_the_earlier_one(
