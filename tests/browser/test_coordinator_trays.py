@@ -118,6 +118,9 @@ def test_coordinator_works_through_trays_household_map_dashboard_and_export(
         t.startswith("Buurt <b>Oost</b>: ") and "per 1.000 huishoudens" in t for t in tips
     ), tips
     assert page.locator(".leaflet-tooltip b").count() == 0
+    # One signal is "1 signaal", not "1 signalen".
+    counts = [re.search(r": (\d+) (signaal|signalen),", t) for t in tips]
+    assert all(c and (c[2] == "signaal") == (c[1] == "1") for c in counts), tips
     legend = page.locator(".vs-map-legend").inner_text()
     assert "," in legend and not re.search(r"\d\.\d", legend), (
         f"the legend writes decimals the Dutch way: {legend!r}"

@@ -75,14 +75,14 @@ SIGNAL_STATUS: dict[str, str | None] = {
 class DdasExportInvalid(Exception):
     """The document does not validate against the DDAS schema; nothing was written."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[SchemaProblem] | list[str]):
         self.errors = errors
         with translation.override("nl"):  # the command's output (and logs) stay Dutch
             super().__init__(self.describe())
 
     def describe(self) -> str:
-        """The refusal in the active language (the portal's message); the schema's own messages as they are."""
-        shown = "; ".join(self.errors[:5])
+        """The refusal in the active language (the portal's message), without the values."""
+        shown = "; ".join(str(error) for error in self.errors[:5])
         more = len(self.errors) - 5
         if more > 0:
             shown += " " + gettext("(en nog %(n)d)") % {"n": more}
@@ -107,14 +107,56 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def validation_errors(document: dict) -> list[str]:
-    """Every way ``document`` breaks the schema, as ``path: message`` (empty when valid)."""
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One way the document breaks the schema: where, which rule, and the rule's own bound.
+
+    Never the offending value: it may be a resident's name or BSN, and the message goes to the
+    coordinator's page, the command's output and the log.
+    """
+
+    path: str
+    rule: str
+    bound: object = None
+
+    def __str__(self) -> str:
+        texts = {
+            "required": gettext("verplicht veld ontbreekt (%(bound)s)"),
+            "enum": gettext("waarde niet toegestaan (toegestaan: %(bound)s)"),
+            "const": gettext("waarde niet toegestaan (toegestaan: %(bound)s)"),
+            "type": gettext("verkeerd soort waarde (verwacht: %(bound)s)"),
+            "maxLength": gettext("te lang (ten hoogste %(bound)s tekens)"),
+            "minLength": gettext("te kort (ten minste %(bound)s tekens)"),
+            "pattern": gettext("voldoet niet aan het patroon %(bound)s"),
+            "format": gettext("geen geldige waarde van de vorm %(bound)s"),
+            "additionalProperties": gettext("veld dat het schema niet kent"),
+        }
+        bound = self.bound
+        if isinstance(bound, list | tuple):
+            shown = ", ".join(str(b) for b in bound[:8])
+            bound = shown + (" …" if len(bound) > 8 else "")
+        text = texts.get(self.rule, gettext("breekt de regel %(rule)s van het schema"))
+        return f"{self.path}: {text % {'bound': bound, 'rule': self.rule}}"
+
+
+def validation_errors(document: dict) -> list[SchemaProblem]:
+    """Every way ``document`` breaks the schema (empty when valid), without the values."""
     errors = sorted(
         _validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
     )
-    return [
-        f"{'/'.join(str(p) for p in e.absolute_path) or '(document)'}: {e.message}" for e in errors
-    ]
+    problems = []
+    for error in errors:
+        bound = error.validator_value
+        if error.validator == "required" and isinstance(error.instance, dict):
+            bound = [name for name in bound if name not in error.instance]
+        problems.append(
+            SchemaProblem(
+                "/".join(str(p) for p in error.absolute_path) or "(document)",
+                str(error.validator),
+                None if isinstance(bound, dict | bool) else bound,
+            )
+        )
+    return problems
 
 
 def _euros(cents: int | None) -> int:

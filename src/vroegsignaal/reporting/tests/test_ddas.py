@@ -249,7 +249,7 @@ def test_an_invalid_export_is_refused_and_writes_no_file(
         ddas.SIGNAL_STATUS, SignalStatus.NIEUW, "Opgepakt"
     )  # not an EnumSignaalstatus value
     out = tmp_path / "ddas.json"
-    with pytest.raises(CommandError, match="voldoet niet aan het schema"):
+    with pytest.raises(CommandError, match="voldoet niet aan het schema") as refused:
         call_command(
             "export_ddas",
             municipality=town.municipality.code,
@@ -258,6 +258,19 @@ def test_an_invalid_export_is_refused_and_writes_no_file(
             output=str(out),
         )
     assert list(tmp_path.iterdir()) == []
+    # Where and which rule, in Dutch; never the value (it may be a resident's name or BSN).
+    message = str(refused.value)
+    assert "/status: waarde niet toegestaan (toegestaan: Nog niet opgepakt, " in message, message
+    assert "Opgepakt'" not in message and "is not one of" not in message, message
+
+
+def test_a_schema_problem_names_the_rule_and_its_bound_never_the_value():
+    problems = ddas.validation_errors(
+        {"leveringen": [{"vroegsignalen": [{"bedrag": "Jan Jansen 123456782"}]}]}
+    )
+    text = "; ".join(str(p) for p in problems)
+    assert problems and "Jan Jansen" not in text and "123456782" not in text, text
+    assert "verplicht veld ontbreekt (" in text, text
 
 
 def test_an_invalid_export_leaves_an_existing_file_alone(

@@ -181,6 +181,7 @@ def test_map_page_speaks_english_when_chosen(town_with_signals, client, verified
         "Signals by neighbourhood", "Show districts", "Open signals per 1,000 households (CBS).",
         "Open signals by area", "Area", "Households",
         'data-tooltip="{naam}: {signalen} signals, {per_1000} per 1,000 households"',
+        'data-tooltip-one="{naam}: {signalen} signal, {per_1000} per 1,000 households"',
         'data-unknown="unknown"', 'data-decimal="."', 'data-zoom-in="Zoom in"',
         'data-zoom-out="Zoom out"',
     ):  # fmt: skip
@@ -354,6 +355,7 @@ def test_invalid_ddas_download_is_refused_in_english_but_the_command_says_it_in_
     assert message.startswith(
         "The DDAS export does not conform to the DDAS-vroegsignalering v0.9 schema: "
     )
+    assert "value not allowed (allowed: Nog niet opgepakt, " in message, message
     with (
         translation.override("en"),
         pytest.raises(CommandError, match="voldoet niet aan het schema"),

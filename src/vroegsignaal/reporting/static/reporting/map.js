@@ -4,11 +4,13 @@
   var COLOURS = ["#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"];
 
   // The page's language comes in data attributes of the map element (map.html): the tooltip text
-  // with {naam}, {signalen} and {per_1000}, the word for an unknown rate, and the decimal
+  // with {naam}, {signalen} and {per_1000} (one for a single signal: "1 signaal"), the word for
+  // an unknown rate, and the decimal
   // separator (10,9 in Dutch, 10.9 in English, as in the table under the map).
   // Leaflet's own zoom buttons are named in English ("Zoom in"): they get the page's words too.
   var TEXT = {
     tooltip: "{naam}: {signalen} signalen, {per_1000} per 1.000 huishoudens",
+    tooltipOne: "{naam}: {signalen} signaal, {per_1000} per 1.000 huishoudens",
     unknown: "onbekend",
     decimal: ",",
     zoomIn: "Inzoomen",
@@ -58,7 +60,8 @@
         var rate = p.per_1000 === null ? TEXT.unknown : local(p.per_1000);
         // As text, never as HTML: a neighbourhood's name comes from an imported file.
         var tip = document.createElement("span");
-        tip.textContent = fill(TEXT.tooltip, { naam: p.naam, signalen: p.signalen, per_1000: rate });
+        var text = p.signalen === 1 ? TEXT.tooltipOne : TEXT.tooltip;
+        tip.textContent = fill(text, { naam: p.naam, signalen: p.signalen, per_1000: rate });
         shape.bindTooltip(tip);
         shape.on("click", function () { window.location.assign(p.url); });
       }
@@ -86,6 +89,7 @@
     var element = document.getElementById("vs-map");
     if (!element || typeof L === "undefined") { return; }
     TEXT.tooltip = element.dataset.tooltip || TEXT.tooltip;
+    TEXT.tooltipOne = element.dataset.tooltipOne || TEXT.tooltipOne;
     TEXT.unknown = element.dataset.unknown || TEXT.unknown;
     TEXT.decimal = element.dataset.decimal || TEXT.decimal;
     TEXT.zoomIn = element.dataset.zoomIn || TEXT.zoomIn;
