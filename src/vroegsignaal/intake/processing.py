@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import polars as pl
@@ -346,6 +347,8 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
 
     set_progress(delivery.pk, 70)
     watch = _Stopwatch()
+    applied_rows = 0
+    started = time.perf_counter()
     with bulk_cache(), transaction.atomic():
         current = _locked(delivery.pk, S.IN_BEHANDELING)
         if current is None:
@@ -365,6 +368,7 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
             current.move_to(S.AFGEWEZEN)
         else:
             reports: list = []
+            applied_rows = evaluation.accepted.height if evaluation.accepted is not None else 0
             counts = households.apply_rows(
                 current,
                 evaluation.accepted,
@@ -413,8 +417,43 @@ def _apply(delivery: Delivery, evaluation: Evaluation, *, store_issues: bool = T
         _audit_per_municipality(current)
         watch.lap(current.pk, "outcome")
     watch.lap(current.pk, "commit")
+    _log_transaction(current.pk, applied_rows, time.perf_counter() - started)
     _remove_staged(staged)
     return current
+
+
+def sqlite_busy_timeout() -> float | None:
+    """Seconds a SQLite connection waits for the write lock (``OPTIONS["timeout"]``, 30 in the
+    settings; sqlite3's default 5); ``None`` on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        return None
+    return float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+
+
+def transaction_line(
+    delivery_id: int, rows: int, seconds: float, busy_timeout: float | None
+) -> tuple[int, str]:
+    """The level and text of the line that says how long the apply's transaction took.
+
+    On SQLite that transaction holds the database's write lock (``transaction_mode`` IMMEDIATE):
+    a request that writes meanwhile waits ``busy_timeout`` seconds and is then answered 503
+    (``portal/busy.py``). Past that it is a warning, so that an operator can tie those 503s to
+    a delivery. Only the delivery's id and counts: nothing from the file.
+    """
+    took = f"{seconds:.1f}".replace(".", ",")
+    line = f"Schrijftransactie van levering {delivery_id}: {rows} regels toegepast in {took} s"
+    if busy_timeout is not None and seconds > busy_timeout:
+        waits = f"{busy_timeout:g}".replace(".", ",")
+        return logging.WARNING, (
+            f"{line}, langer dan de wachttijd van {waits} s van de SQLite-database; andere "
+            "verzoeken kregen mogelijk 503"
+        )
+    return logging.INFO, line
+
+
+def _log_transaction(delivery_id: int, rows: int, seconds: float) -> None:
+    level, line = transaction_line(delivery_id, rows, seconds, sqlite_busy_timeout())
+    log.log(level, "%s", line)
 
 
 def _evaluate_signals(

@@ -26,13 +26,18 @@ Such a failure reaches Django in two ways, and both are answered here:
 
 Only SQLite refusing because another connection holds the lock is answered so
 (:func:`busy_reason`); every other error keeps its answer, a PostgreSQL lock time-out included.
+
+``/health/`` says ``"database": "bezet"`` meanwhile (:func:`write_lock_held_elsewhere`), so that
+the operator's monitor sees it before the users do.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from django.contrib.sessions.exceptions import SessionInterrupted
+from django.db import connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -120,6 +125,38 @@ def _page(request) -> HttpResponse:
         "Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
     )
     return response
+
+
+# Seconds the health check waits for SQLite's write lock: an ordinary write holds it for
+# milliseconds, the apply of a large delivery for tens of seconds.
+WRITE_LOCK_PROBE_TIMEOUT = 1.0
+
+
+def write_lock_held_elsewhere(timeout: float = WRITE_LOCK_PROBE_TIMEOUT) -> bool:
+    """Whether another connection holds SQLite's write lock (a delivery being applied), so that
+    a request that writes now would wait and may be answered 503; ``False`` on PostgreSQL, where
+    writers do not wait for each other's transactions as a whole.
+
+    For ``/health/``: it asks for the lock (``BEGIN IMMEDIATE``) on a connection of its own, with
+    ``timeout``, and gives it back at once (``ROLLBACK``); it changes nothing. Never while this
+    request's own connection is in a transaction: that one holds the lock itself (the settings'
+    ``transaction_mode`` is ``IMMEDIATE``), and would be taken for another.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return False
+    name = connection.settings_dict["NAME"]
+    probe = sqlite3.connect(name, timeout=timeout, isolation_level=None, uri=True)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if sqlite_busy(error):
+            return True
+        raise
+    else:
+        probe.execute("ROLLBACK")
+    finally:
+        probe.close()
+    return False
 
 
 class DatabaseBusyMiddleware:

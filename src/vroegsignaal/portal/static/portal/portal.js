@@ -132,3 +132,27 @@ document.addEventListener("htmx:load", (event) => {
   const text = event.target.dataset.announce;
   if (text) region.textContent = text;
 });
+
+// An htmx request that fails (a 503 while a large delivery holds the database, a 500, no answer at all)
+// swaps nothing: without this the page would just stop changing. The page's alert region (#verzoekfout,
+// portal/base.html) then says what happened, from one of its <template>s (the texts are the template's,
+// in the user's language): "bezig" for a 503, "fout" for anything else. It is written only when its text
+// changes, so a status that polls every second does not repeat it to a screen reader, and emptied by the
+// next request that succeeds.
+const showRequestError = (kind) => {
+  const region = document.getElementById("verzoekfout");
+  const text = document.getElementById(`verzoekfout-${kind}`);
+  if (!region || !text || region.dataset.shown === kind) return;
+  region.dataset.shown = kind;
+  region.replaceChildren(text.content.cloneNode(true));
+};
+document.addEventListener("htmx:responseError", (event) => {
+  showRequestError(event.detail.xhr && event.detail.xhr.status === 503 ? "bezig" : "fout");
+});
+document.addEventListener("htmx:sendError", () => showRequestError("fout"));
+document.addEventListener("htmx:afterRequest", (event) => {
+  const region = document.getElementById("verzoekfout");
+  if (!event.detail.successful || !region || !region.dataset.shown) return;
+  delete region.dataset.shown;
+  region.replaceChildren();
+});
