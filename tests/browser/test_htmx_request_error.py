@@ -57,6 +57,7 @@ def test_a_status_answered_503_says_the_system_is_busy_until_it_answers_again(
     assert BUSY in text
     assert "Wat u had ingevuld of gewijzigd, is niet opgeslagen" in text
     assert alert.is_visible()
+    assert page.locator("#verzoekfout .utrecht-alert.utrecht-alert--warning").count() == 1
     screenshot("htmx-request-busy")
 
     page.unroute(f"**/leveringen/{delivery.pk}/status/")  # the lock is gone: polling goes on
@@ -73,3 +74,4 @@ def test_a_status_answered_500_says_something_went_wrong(page, live_server, sett
     alert.wait_for()
     assert FAILED in alert.inner_text()
     assert BUSY not in alert.inner_text()
+    assert page.locator("#verzoekfout .utrecht-alert.utrecht-alert--error").count() == 1

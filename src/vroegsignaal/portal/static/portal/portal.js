@@ -144,7 +144,10 @@ const showRequestError = (kind) => {
   const text = document.getElementById(`verzoekfout-${kind}`);
   if (!region || !text || region.dataset.shown === kind) return;
   region.dataset.shown = kind;
-  region.replaceChildren(text.content.cloneNode(true));
+  const alert = document.createElement("p");
+  alert.className = `utrecht-alert utrecht-alert--${text.dataset.soort}`;
+  alert.append(text.content.cloneNode(true));
+  region.replaceChildren(alert);
 };
 document.addEventListener("htmx:responseError", (event) => {
   showRequestError(event.detail.xhr && event.detail.xhr.status === 503 ? "bezig" : "fout");
