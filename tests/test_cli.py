@@ -86,7 +86,7 @@ def test_a_damaged_database_file_is_one_dutch_line_in_the_real_script(tmp_path):
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
-        f"vroegsignaal: De database kan niet worden gelezen: file is not a database (SQLite-database "
+        f"vroegsignaal: De database kan niet worden gelezen: file is not a database (de SQLite-database "
         f"{damaged}). Zet een reservekopie terug (docs/operations.md, 'Backups and restore').\n"
     )
 

@@ -865,6 +865,15 @@ CASES: dict[str, list[Case]] = {
             "--output",
             "{uit}/s.pdf",
         ),
+        refused(
+            "slapend: tonen (een bestand kan ze niet markeren)",
+            "--municipality",
+            "0999",
+            "--slapend",
+            "tonen",
+            "--output",
+            "{uit}/s.csv",
+        ),
         *[
             refused(f"uitvoer: {label}", "--municipality", "0999", "--output", where, says=says)
             for label, where, says in (

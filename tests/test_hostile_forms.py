@@ -1391,7 +1391,9 @@ FILTERS: list[Endpoint] = [
         battery=("formaat",),  # the filter: reporting:tray's
     ),  # fmt: skip
     _get(
-        "reporting:signals_export", ("coordinator",), lambda w: {"status": "open", "formaat": "csv"}
+        "reporting:signals_export",
+        ("coordinator",),
+        lambda w: {"status": "open", "slapend": "verbergen", "formaat": "csv"},
     ),
     _get(
         "reporting:household",

@@ -79,7 +79,7 @@ def take_case(case: Case | int, user) -> Case:
         ):
             raise PermissionDenied(
                 _(
-                    "Alleen een hulpverlener van het wijkteam van deze zaak kan de zaak zelf oppakken."
+                    "Alleen een hulpverlener van het wijkteam van deze zaak kan de zaak aan zichzelf toewijzen."
                 )
             )
         if locked.worker_id == user.pk:

@@ -118,7 +118,9 @@ class AssignForm(CasePageForm):
         queryset=User.objects.none(),
         required=False,
         empty_label=_("Kies een hulpverlener"),
-        help_text=_("Niet verplicht: zonder hulpverlener kan het wijkteam de zaak zelf oppakken."),
+        help_text=_(
+            "Niet verplicht: is er geen hulpverlener gekozen, dan kan een hulpverlener van het wijkteam de zaak aan zichzelf toewijzen."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):

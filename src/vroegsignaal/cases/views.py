@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vroegsignaal.households.selectors import household_persons, open_arrears
 from vroegsignaal.organisations.models import Role, Team
-from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.organisations.scoping import get_scoped_or_404_audited, scoped
 from vroegsignaal.portal import filters
 from vroegsignaal.portal.forms import parse_id, refusal_text
 from vroegsignaal.privacy.services import AuditAction, record
@@ -76,22 +76,12 @@ def coordinator_required(view):
 
 def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
     """The case if the user may see it; otherwise 404, and the attempt is audited."""
-    try:
-        return get_scoped_or_404(
-            request.user,
-            Case.objects.select_related("team", "worker", "signal", "household", "municipality"),
-            pk=case_id,
-        )
-    except Http404:
-        record(
-            request.user,
-            AuditAction.ACCESS_DENIED,
-            object_type="cases.case",
-            object_id=case_id,
-            purpose="zaak openen buiten eigen bereik",
-            request=request,
-        )
-        raise
+    return get_scoped_or_404_audited(
+        request,
+        Case.objects.select_related("team", "worker", "signal", "household", "municipality"),
+        case_id,
+        purpose="zaak openen buiten eigen bereik",
+    )
 
 
 @case_worker_required
@@ -409,7 +399,9 @@ def pick_up(request):
     form = PickUpForm(request.POST, user=request.user)
     if not form.is_valid():
         raise Http404
-    signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
+    signal = get_scoped_or_404_audited(
+        request, Signal, form.cleaned_data["signal"], purpose="signaal openen buiten eigen bereik"
+    )
     try:
         case = services.pick_up_signal(signal, request.user, team=form.cleaned_data["team"])
     except (ValidationError, PermissionDenied, SignalTransitionError) as error:
@@ -426,7 +418,9 @@ def not_picked_up(request):
     form = NotPickedUpForm(request.POST)
     if not form.is_valid() and "signal" in form.errors:
         raise Http404
-    signal = get_scoped_or_404(request.user, Signal, pk=form.cleaned_data["signal"])
+    signal = get_scoped_or_404_audited(
+        request, Signal, form.cleaned_data["signal"], purpose="signaal openen buiten eigen bereik"
+    )
     # Back where the coordinator was working: the signal's tray (its filters are remembered),
     # or the household page when something stopped it there.
     household = _household_for_signal_handling(signal)

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.scoping import get_scoped_or_404
+from vroegsignaal.organisations.scoping import get_scoped_or_404_audited
 
 from . import services
 from .codes import Code, message
@@ -265,8 +265,11 @@ class DeliveryDetailView(APIView):
         tags=["leveringen"],
     )
     def get(self, request, delivery_id: int):
-        delivery = get_scoped_or_404(
-            request.user, Delivery.objects.select_related("creditor"), pk=delivery_id
+        delivery = get_scoped_or_404_audited(
+            request,
+            Delivery.objects.select_related("creditor"),
+            delivery_id,
+            purpose="levering openen buiten eigen bereik",
         )
         return Response(DeliverySerializer(delivery, context={"request": request}).data)
 
@@ -355,7 +358,8 @@ class DeliveryRejectedRowsView(APIView):
         summary="De afgewezen regels van een levering",
         description=(
             "JSON (gepagineerd met `limit`/`offset`), of met `Accept: text/csv` een CSV met de "
-            "kolommen `rij;klantnummer;veld;code;melding`. Met `waarschuwingen=ja` ook de "
+            "kolommen `rij;klantnummer;veld;code;melding`: UTF-8 met BOM (voor Excel), CRLF, "
+            "hetzelfde bestand als de download in het portaal. Met `waarschuwingen=ja` ook de "
             "waarschuwingen (regels die wel zijn verwerkt)."
         ),
         parameters=[
@@ -414,7 +418,9 @@ class DeliveryRejectedRowsView(APIView):
         tags=["leveringen"],
     )
     def get(self, request, delivery_id: int):
-        delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+        delivery = get_scoped_or_404_audited(
+            request, Delivery, delivery_id, purpose="levering openen buiten eigen bereik"
+        )
         warnings = _with_warnings(request)
         if isinstance(request.accepted_renderer, CsvRenderer):
             services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
@@ -422,9 +428,8 @@ class DeliveryRejectedRowsView(APIView):
                 services.rejected_rows_csv_lines(delivery, warnings=warnings),
                 content_type="text/csv; charset=utf-8",
             )
-            response["Content-Disposition"] = (
-                f'attachment; filename="levering-{delivery.pk}-fouten.csv"'
-            )
+            filename = services.rejected_rows_csv_filename(delivery, warnings=warnings)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
         paginator = RejectedRowsPagination()
         page = paginator.paginate_queryset(
@@ -454,7 +459,9 @@ class DeliveryConfirmView(APIView):
         tags=["leveringen"],
     )
     def post(self, request, delivery_id: int):
-        delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+        delivery = get_scoped_or_404_audited(
+            request, Delivery, delivery_id, purpose="levering openen buiten eigen bereik"
+        )
         try:
             delivery = services.confirm_delivery(delivery, request.user, background=True)
         except services.DeliveryError as error:

@@ -159,6 +159,11 @@ VARIANTS: dict[tuple[Code, str], str] = {
     (Code.VERPLICHT_VELD_LEEG, "te_lang"): (
         "Het veld {veld} is langer dan {maximum} tekens en kan niet worden gebruikt."
     ),
+    # The field's XLSX cell holds an Excel error, read as empty (evaluation._excel_error_messages).
+    (Code.VERPLICHT_VELD_LEEG, "excel_fout"): (
+        "Het veld {veld} bevat in het werkblad een Excel-foutwaarde ({fout}) in plaats van een "
+        "waarde; herstel de formule of de cel."
+    ),
     (Code.VERPLICHT_VELD_LEEG, "voorletters_of_voornamen"): (
         "Voorletters en voornamen zijn allebei leeg; een van beide is verplicht."
     ),

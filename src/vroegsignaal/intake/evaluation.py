@@ -19,8 +19,8 @@ from django.utils import timezone
 from vroegsignaal.formats import thousands
 
 from . import routing
-from .codes import Code, message
-from .fields import Soort, field_for_header, header_key, shown_header
+from .codes import WARNING_CODES, Code, message
+from .fields import FIELD_NAMES, Soort, field_for_header, header_key, shown_header
 from .models import Delivery
 from .previews import column_mapping_for
 from .shared import (
@@ -213,9 +213,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
             ),
         ]
     )
-    warning_codes = [
-        str(c) for c in (Code.TELEFOON_ONGELDIG, Code.EMAIL_ONGELDIG, Code.ADRES_BIJ_BENADERING)
-    ]
+    warning_codes = [str(c) for c in WARNING_CODES]
     front_issues = normalised.issues.select(
         "rij",
         "klantnummer",
@@ -256,6 +254,7 @@ def evaluate_delivery(delivery: Delivery, path: Path) -> Evaluation:
             dataclasses.asdict(note) | {"code": str(note.code)} for note in normalised.notes
         ]
         + _duplicate_column_notes(parsed.duplicate_columns, parsed.columns)
+        + _excel_error_notes(parsed.excel_errors, accepted)
         + _encoding_notes(parsed.mixed_encoding_row)
         + _json_row_notes(parsed.format, issues.height),
     }
@@ -315,8 +314,7 @@ def _excel_error_messages(
     )
     joined = issues.join(errors, on=["rij", "veld"], how="left", maintain_order="left")
     said = pl.format(
-        "Het veld {} bevat in het werkblad een Excel-foutwaarde ({}) in plaats van een waarde; "
-        "herstel de formule of de cel.",
+        message(Code.VERPLICHT_VELD_LEEG, "{}", "excel_fout", fout="{}"),
         pl.col("veld"),
         pl.col("_fout"),
     )
@@ -326,6 +324,44 @@ def _excel_error_messages(
         .otherwise(pl.col("melding"))
         .alias("melding")
     ).drop("_fout")
+
+
+def _excel_error_notes(
+    excel_errors: tuple[tuple[int, str, str], ...], accepted: pl.DataFrame
+) -> list[dict]:
+    """A report note per field whose XLSX cell holds an Excel error in accepted rows (no code:
+    spec 1.6 has none). The cell is read as empty; in an optional field that gives no finding, so
+    without the note the creditor would not learn that the value was lost. Rejected rows are left
+    out (a required field's error is its finding, :func:`_excel_error_messages`), and so is the
+    cell's error text: the note names the field, the count and the first row."""
+    if not excel_errors or accepted.height == 0:
+        return []
+    errors = pl.DataFrame(
+        excel_errors, schema={"rij": pl.Int64, "veld": pl.String, "_fout": pl.String}, orient="row"
+    ).join(accepted.select("rij"), on="rij", how="semi")
+    if errors.height == 0:
+        return []
+    per_field = errors.group_by("veld").agg(pl.len().alias("rijen"), pl.min("rij").alias("eerste"))
+    order = {name: i for i, name in enumerate(FIELD_NAMES)}
+    notes = []
+    for veld, rows, first in sorted(
+        per_field.iter_rows(), key=lambda r: order.get(r[0], len(order))
+    ):
+        where = f"In rij {thousands(first)}" if rows == 1 else f"In {thousands(rows)} rijen"
+        after = "" if rows == 1 else f", eerste in rij {thousands(first)}"
+        read = "die cel is" if rows == 1 else "die cellen zijn"
+        notes.append(
+            {
+                "veld": veld,
+                "code": "",
+                "melding": (
+                    f"{where} bevat het veld {veld} een Excel-foutwaarde (zoals #N/A){after}; "
+                    f"{read} als leeg gelezen. Herstel de formule of de cel en lever opnieuw als "
+                    "de waarde ertoe doet."
+                ),
+            }
+        )
+    return notes
 
 
 def _duplicate_column_notes(duplicates: list[str], columns: dict[str, str]) -> list[dict]:

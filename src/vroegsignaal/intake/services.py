@@ -95,6 +95,7 @@ from .rejected import (
     purge_rejected_rows,
     record_rejected_rows_read,
     rejected_rows,
+    rejected_rows_csv_filename,
     rejected_rows_csv_lines,
 )
 from .shared import (
@@ -160,6 +161,7 @@ __all__ = [
     "REJECTED_ROWS_HEADER",
     "record_rejected_rows_read",
     "rejected_rows",
+    "rejected_rows_csv_filename",
     "rejected_rows_csv_lines",
     # API keys (.apikeys)
     "API_KEY_PREFIX_BYTES",

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.organisations.scoping import get_scoped_or_404_audited, scoped
 
 from . import services, uploads
 from .apikeys import ApiKeyNameTaken
@@ -308,8 +308,11 @@ def _take_from_file(request, upload: dict, result: services.Preview, *, replace:
 
 @creditor_required
 def delivery_detail(request, delivery_id: int):
-    delivery = get_scoped_or_404(
-        request.user, Delivery.objects.select_related("creditor"), pk=delivery_id
+    delivery = get_scoped_or_404_audited(
+        request,
+        Delivery.objects.select_related("creditor"),
+        delivery_id,
+        purpose="levering openen buiten eigen bereik",
     )
     return render(request, "intake/detail.html", _status_context(delivery))
 
@@ -317,30 +320,37 @@ def delivery_detail(request, delivery_id: int):
 @creditor_required
 def delivery_status(request, delivery_id: int):
     """The status fragment the delivery page polls (htmx) while the delivery runs."""
-    delivery = get_scoped_or_404(
-        request.user, Delivery.objects.select_related("creditor"), pk=delivery_id
+    delivery = get_scoped_or_404_audited(
+        request,
+        Delivery.objects.select_related("creditor"),
+        delivery_id,
+        purpose="levering openen buiten eigen bereik",
     )
     return render(request, "intake/_status.html", _status_context(delivery))
 
 
 @creditor_required
 def rejected_rows_csv(request, delivery_id: int):
-    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    delivery = get_scoped_or_404_audited(
+        request, Delivery, delivery_id, purpose="levering openen buiten eigen bereik"
+    )
     warnings = request.GET.get("waarschuwingen") == "ja"
     services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
     response = StreamingHttpResponse(
         services.rejected_rows_csv_lines(delivery, warnings=warnings),
         content_type="text/csv; charset=utf-8",
     )
-    suffix = "meldingen" if warnings else "fouten"
-    response["Content-Disposition"] = f'attachment; filename="levering-{delivery.pk}-{suffix}.csv"'
+    filename = services.rejected_rows_csv_filename(delivery, warnings=warnings)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 @creditor_required
 @require_POST
 def confirm(request, delivery_id: int):
-    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    delivery = get_scoped_or_404_audited(
+        request, Delivery, delivery_id, purpose="levering openen buiten eigen bereik"
+    )
     try:
         services.confirm_delivery(delivery, request.user, background=True)
         messages.success(request, _("De levering is bevestigd en wordt verwerkt."))
@@ -353,7 +363,9 @@ def confirm(request, delivery_id: int):
 @require_POST
 def reprocess(request, delivery_id: int):
     """*Opnieuw verwerken*: a stalled delivery is queued again (a running one is refused)."""
-    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    delivery = get_scoped_or_404_audited(
+        request, Delivery, delivery_id, purpose="levering openen buiten eigen bereik"
+    )
     try:
         services.reprocess_delivery(
             delivery, request.user, background=True, via="portaal", request=request
@@ -367,7 +379,9 @@ def reprocess(request, delivery_id: int):
 @creditor_required
 @require_POST
 def decline(request, delivery_id: int):
-    delivery = get_scoped_or_404(request.user, Delivery, pk=delivery_id)
+    delivery = get_scoped_or_404_audited(
+        request, Delivery, delivery_id, purpose="levering openen buiten eigen bereik"
+    )
     try:
         services.decline_delivery(delivery, request.user)
         messages.info(request, _("De levering is niet verwerkt."))
@@ -440,7 +454,9 @@ def api_keys(request):
 @creditor_required
 @require_http_methods(["GET", "POST"])
 def revoke_api_key(request, api_key_id: int):
-    key = get_scoped_or_404(request.user, ApiKey, pk=api_key_id)
+    key = get_scoped_or_404_audited(
+        request, ApiKey, api_key_id, purpose="API-sleutel openen buiten eigen bereik"
+    )
     if request.method == "POST":
         services.revoke_api_key(key, request.user)
         messages.success(

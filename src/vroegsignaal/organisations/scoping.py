@@ -5,7 +5,9 @@ per kind of organisation, the lookup path from the model to that organisation.
 Views, API endpoints and exports obtain their querysets through
 :func:`scoped` (or :func:`get_scoped_or_404`) and never filter by tenant by
 hand. What a model does not declare for a role, that role does not see: the
-default is deny.
+default is deny. A page or endpoint that takes an object's id from its address
+fetches it with :func:`get_scoped_or_404_audited`, so that a refusal is in the
+audit log (BIO 12.4.1: refused access is logged).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.db import models
 from django.http import Http404
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from .models import User
 
 M = TypeVar("M", bound=models.Model)
@@ -101,3 +105,45 @@ def get_scoped_or_404(
         return scoped(user, model_or_queryset).get(**lookup)
     except (models.ObjectDoesNotExist, ValueError, TypeError):
         raise Http404
+
+
+# An id the audit log may hold: a whole number in the range of a BigAutoField (at most 20
+# characters; ``AuditEvent.object_id`` takes 64). Anything else the user typed is left out.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def get_scoped_or_404_audited(
+    request: HttpRequest,
+    model_or_queryset: type[M] | models.QuerySet[M],
+    pk: int,
+    *,
+    purpose: str,
+) -> M:
+    """Fetch the object with id ``pk`` that the request's user may see, else 404 and an
+    ``access_denied`` audit event, so the privacy officer sees someone probing ids.
+
+    A refusal must not tell whether the object exists: an id that does not exist gets the
+    same 404 and the same event (the object's type, the id asked for, ``purpose``, the
+    address) as one of another organisation; nothing in the event depends on the object.
+    """
+    try:
+        return get_scoped_or_404(request.user, model_or_queryset, pk=pk)
+    except Http404:
+        # Imported here: the privacy app's models import this module.
+        from vroegsignaal.privacy.services import AuditAction, record
+
+        model = (
+            model_or_queryset.model
+            if isinstance(model_or_queryset, models.QuerySet)
+            else model_or_queryset
+        )
+        well_formed = type(pk) is int and pk in _ID_RANGE
+        record(
+            request.user,
+            AuditAction.ACCESS_DENIED,
+            object_type=model._meta.label_lower,
+            object_id=pk if well_formed else "",
+            purpose=purpose,
+            request=request,
+        )
+        raise

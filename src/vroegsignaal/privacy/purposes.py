@@ -29,11 +29,12 @@ LABELS = {
     "organisatie gewijzigd": _("Organisatie van gebruiker gewijzigd"),
     "gebruiker gedeactiveerd": _("Gebruiker gedeactiveerd"),
     "gebruiker geactiveerd": _("Gebruiker weer actief gemaakt"),
-    "supergebruiker gewijzigd": _("Supergebruikerstatus gewijzigd"),
+    "supergebruiker gewijzigd": _("Supergebruikersstatus gewijzigd"),
     "gebruikersnaam gewijzigd": _("Gebruikersnaam gewijzigd"),
     "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
     "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
     "API-sleutel geweigerd": _("API-sleutel geweigerd"),
+    "API-sleutel openen buiten eigen bereik": _("API-sleutel openen buiten eigen bereik"),
     # Deliveries
     "levering ontvangen": _("Levering ontvangen"),
     "levering verwerkt": _("Levering verwerkt"),
@@ -46,10 +47,11 @@ LABELS = {
     "levering opnieuw verwerkt": _("Levering opnieuw verwerkt"),
     "afgewezen regels inzien": _("Afgewezen regels ingezien"),
     "kolomindeling opgeslagen": _("Kolomindeling opgeslagen"),
+    "levering openen buiten eigen bereik": _("Levering openen buiten eigen bereik"),
     # Signals, trays and rules
-    "status vroegsignaal": _("Status van vroegsignaal gewijzigd"),
+    "status vroegsignaal": _("Status van signaal gewijzigd"),
     "signaal toegewezen": _("Signaal toegewezen"),
-    "vroegsignaal opgepakt": _("Vroegsignaal opgepakt"),
+    "vroegsignaal opgepakt": _("Signaal opgepakt"),
     "crisissignaal na oppakken": _("Crisissignaal na oppakken"),
     "signaalregels gewijzigd": _("Signaalregels gewijzigd"),
     "werkbakje bekeken": _("Werkbakje bekeken"),
@@ -57,11 +59,15 @@ LABELS = {
     "werkbakje gewijzigd": _("Werkbakje gewijzigd"),
     "werkbakje verplaatst": _("Werkbakje verplaatst"),
     "werkbakje verwijderd": _("Werkbakje verwijderd"),
+    "signaal openen buiten eigen bereik": _("Signaal openen buiten eigen bereik"),
+    "werkbakje openen buiten eigen bereik": _("Werkbakje openen buiten eigen bereik"),
     # Households: the purposes of viewing a user chooses (reporting.services.PURPOSES takes these)
     "signaalbehandeling": _("Signaalbehandeling"),
-    "hulpverlening": _("Hulpverlening (casus)"),
+    "hulpverlening": _("Hulpverlening (zaak)"),
     "kwaliteitscontrole": _("Kwaliteitscontrole"),
     "zoeken": _("Zoeken op adres of zaaknummer"),
+    # A household outside the user's scope (access_denied, as the others "… buiten eigen bereik")
+    "huishouden openen buiten eigen bereik": _("Huishouden openen buiten eigen bereik"),
     # Cases
     "zaak behandelen": _("Zaak behandelen"),
     "zaak toegewezen": _("Zaak toegewezen"),
@@ -82,7 +88,7 @@ LABELS = {
     # Privacy and operations
     "auditlog ingezien": _("Auditlog ingezien"),
     "auditlog geëxporteerd": _("Auditlog geëxporteerd"),
-    "auditlog laten controleren": _("Auditlog gecontroleerd"),
+    "auditlog laten controleren": _("Controle van het auditlog gestart"),
     "inzageverzoek": _("Inzageverzoek"),
     "bewaartermijnen toegepast": _("Bewaartermijnen toegepast"),
     "reservekopie": _("Reservekopie"),

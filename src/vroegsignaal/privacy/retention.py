@@ -363,6 +363,11 @@ def _snapshot_monitor_figures(municipality, today: dt.date) -> None:
     reporting.snapshot_monitor_figures(municipality, through=today)
 
 
+# Evaluation's snapshot of a signal's figures (``signals.SignalBefore``), deleted with the signal
+# and counted as part of it.
+GOES_WITH_ITS_SIGNAL = frozenset({"signals.signalbefore"})
+
+
 def _categorised(raw: Counter) -> dict[str, int]:
     """Model labels (from delete_set) → report categories."""
     by_label = {
@@ -382,8 +387,8 @@ def _categorised(raw: Counter) -> dict[str, int]:
     counts = dict.fromkeys([c for c in CATEGORIES if c not in INTAKE_CATEGORIES], 0)
     for key, n in raw.items():
         category = by_label.get(key, key)
-        if key.startswith("ontkoppeld:"):
-            continue  # references emptied: not a category of their own
+        if key.startswith("ontkoppeld:") or key in GOES_WITH_ITS_SIGNAL:
+            continue  # references emptied, or a signal's working copy: not a category of their own
         counts[category] = counts.get(category, 0) + n
     return counts
 

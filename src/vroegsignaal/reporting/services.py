@@ -27,6 +27,7 @@ from vroegsignaal.privacy.services import PURPOSE_LABELS, AuditAction, record
 from vroegsignaal.signals.exports import (
     COLUMNS,
     CONTACT_COLUMNS,
+    SLEEPING_HIDE,
     export_rows,
     export_signals,
     write_csv,
@@ -169,15 +170,17 @@ def export_tray(
 
 
 def export_municipality(
-    user, output: IO[bytes], *, status: str | None, fmt: str, request=None
-) -> int:
+    user, output: IO[bytes], *, status: str | None, fmt: str, request=None,
+    sleeping: str = SLEEPING_HIDE,
+) -> int:  # fmt: skip
     """All signals of the user's municipality that they may see, as the command exports them; audited.
 
+    Without the sleeping signals, as the trays list them, or (``sleeping="alleen"``) only those.
     The names and contact details are added for a user holding ``reporting.export_personal_data``.
     """
     return export_signals(
         output, municipality=user.municipality, user=user, status=status, fmt=fmt, request=request,
-        with_contacts=may_export_personal_data(user),
+        with_contacts=may_export_personal_data(user), sleeping=sleeping,
     )  # fmt: skip
 
 

@@ -26,11 +26,16 @@ from django.views.decorators.http import require_POST
 from vroegsignaal.cases.selectors import cases_of_household
 from vroegsignaal.households.models import Household
 from vroegsignaal.organisations.models import CreditorType, Municipality, Role, Team
-from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.organisations.scoping import get_scoped_or_404, get_scoped_or_404_audited, scoped
 from vroegsignaal.portal import filters
 from vroegsignaal.portal.forms import parse_id, parse_ids
 from vroegsignaal.registry.models import Neighbourhood
-from vroegsignaal.signals.exports import status_choices
+from vroegsignaal.signals.exports import (
+    SLEEPING_CHOICES,
+    SLEEPING_HIDE,
+    SLEEPING_ONLY,
+    status_choices,
+)
 from vroegsignaal.signals.models import Signal, SignalStatus, Tray
 from vroegsignaal.signals.services import shown_explanation
 
@@ -82,6 +87,9 @@ def tray_index(request):
         "without_tray": selectors.open_without_tray(signals),
         "problems": selectors.tray_index_problems(request.GET.get("buurt"), neighbourhood),
         "export_statuses": [("open", _("Open (nieuw en opgepakt)")), *SignalStatus.choices, ("", _("Alle"))],
+        # The tray filter's words for the two choices a file can be true to (no "Tonen, gemarkeerd":
+        # the spec's columns cannot mark a sleeping signal).
+        "export_sleeping": [(SLEEPING_HIDE, _("Niet tonen")), (SLEEPING_ONLY, _("Alleen slapende"))],
         "may_export_personal_data": services.may_export_personal_data(request.user),
     }  # fmt: skip
     return render(request, "reporting/tray_index.html", context)
@@ -89,7 +97,9 @@ def tray_index(request):
 
 @coordinator_required
 def tray_detail(request, tray_id: int):
-    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    tray = get_scoped_or_404_audited(
+        request, Tray, tray_id, purpose="werkbakje openen buiten eigen bereik"
+    )
     key = f"{SESSION_FILTERS}:{tray.pk}"  # each tray its own filter
     url = reverse("reporting:tray", args=[tray.pk])
     if back := filters.back_to_remembered(request, key, url, defaults=TRAY_DEFAULTS):
@@ -169,7 +179,9 @@ def _without(query, key):
 
 @coordinator_required
 def tray_export(request, tray_id: int):
-    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    tray = get_scoped_or_404_audited(
+        request, Tray, tray_id, purpose="werkbakje openen buiten eigen bereik"
+    )
     team_ids = set(scoped(request.user, Team).values_list("pk", flat=True))
     tray_filter = selectors.TrayFilter.from_query(request.GET, team_ids=team_ids)
     if selectors.tray_filter_problems(request.GET, tray_filter):
@@ -196,16 +208,23 @@ def tray_export(request, tray_id: int):
 
 @coordinator_required
 def signals_export(request):
-    """All the municipality's signals (a status, or all), as ``vroegsignaal export_signals`` writes them."""
+    """All the municipality's signals (a status, or all), as ``vroegsignaal export_signals`` writes
+    them: without the sleeping ones, as the trays list them, or (``slapend=alleen``) only those."""
     status = request.GET.get("status") or None
     if status not in (None, *status_choices()):
         raise Http404
+    sleeping = request.GET.get("slapend") or SLEEPING_HIDE
+    if sleeping not in SLEEPING_CHOICES:
+        raise Http404
     fmt = _export_format(request)
     municipality = request.user.municipality
+    which = f"{status or 'alle'}{'-slapend' if sleeping == SLEEPING_ONLY else ''}"
     response = _download(
-        f"signalen-{municipality.code}-{status or 'alle'}-{timezone.localdate().isoformat()}", fmt
+        f"signalen-{municipality.code}-{which}-{timezone.localdate().isoformat()}", fmt
     )
-    services.export_municipality(request.user, response, status=status, fmt=fmt, request=request)
+    services.export_municipality(
+        request.user, response, status=status, fmt=fmt, request=request, sleeping=sleeping
+    )
     return response
 
 
@@ -230,8 +249,11 @@ def _download(name: str, fmt: str) -> HttpResponse:
 
 @roles_required(Role.COORDINATOR, Role.HULPVERLENER)
 def household_detail(request, household_id: int):
-    household = get_scoped_or_404(
-        request.user, Household.objects.select_related("address__buurt__wijk"), pk=household_id
+    household = get_scoped_or_404_audited(
+        request,
+        Household.objects.select_related("address__buurt__wijk"),
+        household_id,
+        purpose="huishouden openen buiten eigen bereik",
     )
     purpose = services.chosen_purpose(request.GET.get("doel"))
     if purpose is None:
@@ -388,7 +410,9 @@ def dashboard(request):
 def tray_bulk_action(request, tray_id: int):
     """Pick up, assign or decline the signals ticked on the tray page; back to the same filter,
     sort and page (past the last page, when its signals were handled: the tray shows the last)."""
-    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    tray = get_scoped_or_404_audited(
+        request, Tray, tray_id, purpose="werkbakje openen buiten eigen bereik"
+    )
     query = selectors.remembered_query(QueryDict(request.POST.get("filter", "")))
     back = f"{reverse('reporting:tray', args=[tray.pk])}?{_with_page(query, request.POST.get('pagina'))}"
     ids = parse_ids(request.POST.getlist("signaal"))

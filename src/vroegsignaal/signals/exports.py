@@ -5,6 +5,13 @@ come through the scoping layer for a user; ``user=None`` is the system (the
 command line, run by an operator with access to the database anyway), which
 exports the whole municipality. Every export is recorded in the audit log.
 
+Sleeping signals (open, ``dormant_since`` set: none of their arrears counts now) are left
+out unless asked for alone (:data:`SLEEPING_CHOICES`), as the portal's trays list them: the
+spec's ``status`` has no value for them and section 5 allows no column but the contact
+details more, while its ``schuldeisers`` and ``totaal_bedrag`` are those of the arrears that
+count, which a sleeping signal has none of. A file therefore holds awake signals or only
+sleeping ones, never both unmarked.
+
 Text cells that a spreadsheet would evaluate (starting with ``=``, ``+``,
 ``-``, ``@``, …) get a leading ``'`` in CSV; in XLSX every text cell is
 written as a string cell, which no spreadsheet evaluates, so it keeps its
@@ -18,6 +25,7 @@ import io
 from pathlib import Path
 from typing import IO, Literal
 
+from django.db.models import Q
 from django.utils import translation
 
 from vroegsignaal.households.models import ANONYMOUS_PREFIX
@@ -49,13 +57,33 @@ NUMERIC = {"signaal_id", "huisnummer", "aantal_schuldeisers", "totaal_bedrag"}
 DATES = {"oudste_ontstaansdatum", "signaaldatum"}
 
 
+# Sleeping signals: left out (the default), or only they; the words of the tray's ``slapend``.
+SLEEPING_HIDE, SLEEPING_ONLY = "verbergen", "alleen"
+SLEEPING_CHOICES = (SLEEPING_HIDE, SLEEPING_ONLY)
+# A sleeping signal is an open one with ``dormant_since`` (a closed one may keep the day).
+SLEEPING = Q(status__in=OPEN_STATUSES, dormant_since__isnull=False)
+
+
 def status_choices() -> tuple[str, ...]:
     return (OPEN, *SignalStatus.values)
 
 
-def signals_for_export(municipality: Municipality, *, user=None, status: str | None = None):
-    """The municipality's signals that ``user`` may see (all of them for the system), by id."""
+def signals_for_export(
+    municipality: Municipality,
+    *,
+    user=None,
+    status: str | None = None,
+    sleeping: str = SLEEPING_HIDE,
+):
+    """The municipality's signals that ``user`` may see (all of them for the system), by id;
+    without the sleeping ones, or (``sleeping="alleen"``) only those."""
+    if sleeping not in SLEEPING_CHOICES:
+        raise ValueError(
+            f"Onbekende keuze '{sleeping}' voor slapende signalen; kies uit "
+            f"{', '.join(SLEEPING_CHOICES)}."
+        )
     qs = Signal.objects.filter(municipality=municipality)
+    qs = qs.filter(SLEEPING) if sleeping == SLEEPING_ONLY else qs.exclude(SLEEPING)
     if user is not None:
         qs = scoped(user, qs)
     if status == OPEN:
@@ -226,6 +254,7 @@ def export_signals(
     fmt: Format = "csv",
     request=None,
     with_contacts: bool = False,
+    sleeping: str = SLEEPING_HIDE,
 ) -> int:
     """Write the municipality's signals (spec section 5) to ``output``; returns the row count.
 
@@ -233,7 +262,8 @@ def export_signals(
     through :func:`vroegsignaal.paths.atomic_output`: a temporary file beside it (mode 0600)
     that takes its name, replacing a file there, only once the rows are written and the export
     is in the audit log; a failure on the way leaves the path as it was and no temporary file.
-    ``status`` is ``"open"`` (nieuw and opgepakt), one status, or ``None`` for all.
+    ``status`` is ``"open"`` (nieuw and opgepakt), one status, or ``None`` for all;
+    sleeping signals are left out, or with ``sleeping="alleen"`` only they are written.
     ``user`` is the portal user (rows through the scoping layer; audited as
     them) or ``None`` for the system. ``with_contacts`` adds the names and
     contact details (the portal decides who may have them).
@@ -244,7 +274,7 @@ def export_signals(
         with atomic_output(output) as stream:
             return export_signals(
                 stream, municipality=municipality, user=user, status=status, fmt=fmt,
-                request=request, with_contacts=with_contacts,
+                request=request, with_contacts=with_contacts, sleeping=sleeping,
             )  # fmt: skip
     if isinstance(municipality, str):
         municipality = Municipality.objects.get(code=municipality)
@@ -252,7 +282,8 @@ def export_signals(
     # Columns and values are fixed by the specification: Dutch, whatever the portal's language.
     with translation.override("nl"):
         rows = export_rows(
-            signals_for_export(municipality, user=user, status=status), with_contacts=with_contacts
+            signals_for_export(municipality, user=user, status=status, sleeping=sleeping),
+            with_contacts=with_contacts,
         )
         columns = COLUMNS + CONTACT_COLUMNS if with_contacts else COLUMNS
         writer(rows, output, columns)
@@ -266,6 +297,7 @@ def export_signals(
             "rijen": len(rows),
             "formaat": fmt,
             "status": status or "alle",
+            "slapend": sleeping,
             "contactgegevens": with_contacts,
         },
     )

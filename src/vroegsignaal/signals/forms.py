@@ -34,6 +34,7 @@ from .services import (
     TRAY_FIELDS,
     TRAY_NAME_MAX_LENGTH,
     RulesConflict,
+    TrayMoveQuestion,
     TrayPreview,
     preview_tray_update,
     rules_conflict,
@@ -124,7 +125,7 @@ RULES: list[Rule] = [
         _("Meervoudig signaal vanaf … schuldeisers"),
         _("Meervoudig signaal vanaf"),
         _(
-            "Met achterstanden bij minder schuldeisers is het een enkelvoudig signaal (als die aan staan)."
+            "Met achterstanden bij minder schuldeisers is het een enkelvoudig signaal (als die aanstaan)."
         ),
     ),
     Rule(
@@ -703,38 +704,29 @@ def _above_crisis_text(name: str, crisis_tray: str) -> str:
 
 
 def tray_rows(trays, counts: dict[int | None, OpenInTray], places: dict[str, str]) -> list[dict]:
-    """The rows of Werkbakjes beheren, in order: conditions in words, open signals (``open``
-    awake, ``dormant`` sleeping: as the trays overview counts them), and the confirmation a
-    move asks when it would put a tray above one that takes crisis signals (``confirm_up`` of
-    the tray below it, ``confirm_down`` of the crisis tray itself).
-
-    ``counts``: :class:`.selectors.OpenInTray` per tray id. A tray takes crisis signals when
-    its condition says "crisissignaal: ja" or it holds open ones now.
-    """
+    """The rows of Werkbakjes beheren, in order: conditions in words and open signals (``open``
+    awake, ``dormant`` sleeping: as the trays overview counts them); ``counts``:
+    :class:`.selectors.OpenInTray` per tray id. Omhoog and Omlaag ask nothing in the browser:
+    a move above a crisis tray goes to its confirmation page (:func:`move_crisis_question`),
+    one question with or without script."""
     trays = list(trays)
     none = OpenInTray()
-    rows = [
+    return [
         {"tray": tray, "place": i, "conditions": tray_summary(tray, places),
          "open": counts.get(tray.pk, none).awake, "dormant": counts.get(tray.pk, none).dormant,
-         "first": i == 1, "last": i == len(trays),
-         "takes_crisis": tray.crisis is True or counts.get(tray.pk, none).crises > 0}
+         "first": i == 1, "last": i == len(trays)}
         for i, tray in enumerate(trays, start=1)
     ]  # fmt: skip
-    for above, below in zip(rows, rows[1:], strict=False):
-        if above["takes_crisis"] and not below["takes_crisis"]:
-            text = _above_crisis_text(below["tray"].name, above["tray"].name)
-            below["confirm_up"] = above["confirm_down"] = text
-    return rows
 
 
-def move_crisis_question(rows: list[dict], tray_id: int, offset: int) -> str | None:
-    """The question :func:`tray_rows` puts on the button of this move (``offset`` −1 up, 1 down)
-    when it puts a tray above one that takes crisis signals; ``None`` otherwise. The move's
-    confirmation page repeats it, with the counts."""
-    for row in rows:
-        if row["tray"].pk == tray_id:
-            return row.get("confirm_up" if offset < 0 else "confirm_down")
-    return None
+def move_crisis_question(question: TrayMoveQuestion) -> str | None:
+    """The move's confirmation page's warning when it puts a tray above one that takes crisis
+    signals (:attr:`.services.TrayPreview.above_crisis`); ``None`` otherwise."""
+    if not question.preview.above_crisis:
+        return None
+    if question.target < question.place:  # up, past the crisis tray
+        return _above_crisis_text(question.tray.name, question.passed.name)
+    return _above_crisis_text(question.passed.name, question.tray.name)
 
 
 def move_resort_lines(preview: TrayPreview) -> list[str]:
@@ -762,8 +754,40 @@ def move_resort_lines(preview: TrayPreview) -> list[str]:
             "Door deze verplaatsing gaan %(n)s open signalen naar een ander werkbakje, waarvan %(m)s al opgepakt.",
             n,
         ) % {"n": n, "m": picked_up}]  # fmt: skip
+    return lines + _unplaced_and_picked_up_lines(preview)
+
+
+def change_resort_lines(preview: TrayPreview) -> list[str]:
+    """What saving a changed tray would do to the open signals, line by line, as
+    :func:`move_resort_lines` says it for a move: how many go to another tray, how many of
+    those are already picked up (only when any are), how many to none."""
+    n, unplaced, picked_up = preview.elsewhere, preview.unplaced, preview.picked_up
+    lines = []
+    if n and picked_up and not unplaced:
+        if n == 1:
+            lines.append(gettext("1 open signaal komt in een ander werkbakje; het is al opgepakt."))
+        else:
+            lines.append(ngettext(
+                "%(n)s open signaal komt in een ander werkbakje, waarvan %(m)s al opgepakt.",
+                "%(n)s open signalen komen in een ander werkbakje, waarvan %(m)s al opgepakt.",
+                n,
+            ) % {"n": n, "m": picked_up})  # fmt: skip
+    elif n:
+        lines.append(ngettext(
+            "%(n)s open signaal komt in een ander werkbakje.",
+            "%(n)s open signalen komen in een ander werkbakje.",
+            n,
+        ) % {"n": n})  # fmt: skip
+    return lines + _unplaced_and_picked_up_lines(preview)
+
+
+def _unplaced_and_picked_up_lines(preview: TrayPreview) -> list[str]:
+    """The lines a move and a change share: how many open signals go to no tray, how many of the
+    moving ones are picked up (counted here when some go to none), and that a picked-up one
+    keeps its case and worker."""
+    unplaced, picked_up = preview.unplaced, preview.picked_up
+    lines = []
     if unplaced:
-        # The change page's words (tray_form.html), so one translation.
         lines.append(ngettext(
             "%(n)s open signaal staat daarna in geen werkbakje: het past dan bij geen enkel werkbakje, "
             "en de lijsten bij Werkbakjes tonen het niet.",

@@ -365,7 +365,8 @@ class SignalArrear(models.Model):
         _("rol"), max_length=8, choices=SignalArrearRole.choices, default=SignalArrearRole.MEMBER
     )
     counts = models.BooleanField(_("telt mee"), default=False)
-    # ``counts`` as it was at the end of the previous peildatum, kept with :class:`SignalBefore`.
+    # ``counts`` as it was at the end of the previous peildatum, kept with :class:`SignalBefore`
+    # (false on the arrears of a signal without one).
     counted_before = models.BooleanField(default=False, db_default=False, editable=False)
     joined_on = models.DateField(_("toegevoegd op (peildatum)"))
 
@@ -391,7 +392,10 @@ class SignalBefore(models.Model):
     the signal lapses or falls asleep on that peildatum, :func:`.writing._settle` puts
     these figures back (and the ``counts`` of its arrears from ``counted_before``): it
     keeps those of the last peildatum on which it counted. Written by
-    :func:`.writing._update_changed`, replaced on the next peildatum, deleted with the signal.
+    :func:`.writing._snapshot`; only an open signal has one, and only for the peildatum its
+    municipality is at: it goes when the signal closes (lapses, is declined or closed) and at
+    the municipality's first evaluation on a later peildatum, with the ``counted_before`` of
+    its arrears (:func:`.writing._forget`), and with the signal.
     """
 
     signal = models.OneToOneField(
@@ -419,7 +423,17 @@ class SignalBefore(models.Model):
     reasons = models.JSONField(default=dict)
     content_digest = models.CharField(max_length=32, blank=True, default="")
     repeat = models.BooleanField(default=False)
-    repeat_of_id = models.BigIntegerField(null=True, blank=True)
+    # A reference, as the signal's own: emptied when the earlier signal is purged or its case
+    # anonymised (``privacy.retention``), so that settling never puts back a signal that is gone.
+    repeat_of = models.ForeignKey(
+        Signal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     repeat_until = models.DateField(null=True, blank=True)
     repeat_since = models.DateField(null=True, blank=True)
     last_signalled_on = models.DateField()
@@ -427,6 +441,12 @@ class SignalBefore(models.Model):
 
     # Evaluation's working copy, read by no view: scoped as its signal is.
     scope = Scope(municipality="signal__municipality", team="signal__team")
+
+    class Meta:
+        indexes = [
+            # The municipality's first evaluation on a later peildatum deletes the older rows.
+            models.Index(fields=["peildatum"], name="signalbefore_peildatum_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.signal_id} voor {self.peildatum}"

@@ -441,16 +441,20 @@ def integrity_problems() -> dict[str, int]:
     """References of signals that point nowhere, or disagree, per kind; ``{}`` when all is well.
 
     The references evaluation writes in bulk have no database constraint (see
-    ``models``); this checks them set-based. The tests run it after each test
-    that uses the signals world; run it after a manual repair too.
+    ``models``); this checks them set-based, and that evaluation's snapshots
+    (``SignalBefore`` and ``counted_before``) exist only for open signals raised before
+    their peildatum. The tests run it after each test that uses the signals world; run
+    it after a manual repair too.
     """
     from django.db import connection
 
     from vroegsignaal.organisations.models import Municipality
 
-    from .models import RuleSet, SignalStatusChange, Tray
+    from .models import OPEN_STATUSES, RuleSet, SignalBefore, SignalStatusChange, Tray
 
     signal, member, change = SIGNAL_TABLE, MEMBER_TABLE, SignalStatusChange._meta.db_table
+    before = SignalBefore._meta.db_table
+    open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)  # our own constants, not input
     municipality, rule_set, tray = (
         Municipality._meta.db_table,
         RuleSet._meta.db_table,
@@ -478,6 +482,24 @@ def integrity_problems() -> dict[str, int]:
         "ON a.id = sa.arrear_id WHERE a.id IS NULL",
         "status_change.signal": f"SELECT count(*) FROM {change} c LEFT JOIN {signal} s "  # noqa: S608
         "ON s.id = c.signal_id WHERE s.id IS NULL",
+        # A snapshot (writing._snapshot) is of an open signal raised before its peildatum; it
+        # goes when the signal closes (one of a closed signal would settle nothing).
+        "before.signal": f"SELECT count(*) FROM {before} b LEFT JOIN {signal} s "  # noqa: S608
+        "ON s.id = b.signal_id WHERE s.id IS NULL",
+        "before.closed_signal": f"SELECT count(*) FROM {before} b JOIN {signal} s "  # noqa: S608
+        f"ON s.id = b.signal_id WHERE s.status NOT IN ({open_list})",
+        "before.peildatum": f"SELECT count(*) FROM {before} b JOIN {signal} s "  # noqa: S608
+        "ON s.id = b.signal_id WHERE b.peildatum <= s.signal_date",
+        # What settling puts back belongs to the signal's municipality and exists.
+        "before.tray": f"SELECT count(*) FROM {before} b JOIN {signal} s ON s.id = b.signal_id "  # noqa: S608
+        f"LEFT JOIN {tray} t ON t.id = b.tray_id "
+        "WHERE b.tray_id IS NOT NULL AND (t.id IS NULL OR t.municipality_id <> s.municipality_id)",
+        "before.repeat_of": f"SELECT count(*) FROM {before} b LEFT JOIN {signal} p "  # noqa: S608
+        "ON p.id = b.repeat_of_id WHERE b.repeat_of_id IS NOT NULL "
+        "AND (p.id IS NULL OR p.id = b.signal_id)",
+        # ``counted_before`` belongs to the snapshot: set only while the signal has one.
+        "member.counted_before": f"SELECT count(*) FROM {member} sa WHERE sa.counted_before "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM {before} b WHERE b.signal_id = sa.signal_id)",
     }
     problems = {}
     with connection.cursor() as cursor:

@@ -76,6 +76,7 @@ from .writing import (
     _complete,
     _expire,
     _fall_asleep,
+    _forget_earlier_peildata,
     _insert_raised,
     _settle,
     _still_signalled,
@@ -459,6 +460,8 @@ def evaluate(
         changed = _changed(signals, stored, stored_members, outcome.counting, reference_date)
         clock.lap("compare")
         now = timezone.now()
+        # An earlier peildatum is over: its snapshots settle nothing any more.
+        _forget_earlier_peildata(municipality.pk, reference_date)
         raised = signals.filter(pl.col("signal_id").is_null())
         _insert_raised(raised, outcome.counting, municipality.pk, rule_set.pk, reference_date, now)
         clock.lap("insert")

@@ -24,12 +24,14 @@ from vroegsignaal.privacy.services import AuditAction, record
 from . import workflow
 from .models import (
     HANDLED_STATUSES,
+    OPEN_STATUSES,
     Signal,
     SignalArrear,
     SignalArrearRole,
     SignalStatus,
     SignalStatusChange,
 )
+from .writing import _forget_before
 
 # ---------------------------------------------------------------------------
 # Status changes by people (the cases app calls these)
@@ -60,6 +62,9 @@ def _change_status(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             note=note[:200],
         )
+        if target not in OPEN_STATUSES:
+            # Only an open signal is settled on a peildatum: its snapshot goes.
+            _forget_before([locked.pk])
         if target in HANDLED_STATUSES:
             _remember_known_arrears(locked)
         record(

@@ -115,6 +115,9 @@ class TrayPreview:
     would go to — ``(name, count)``, the name ``None`` for no tray — in the trays' order, no
     tray last. ``crisis_in_tray``: the open crisis signals in the tray now. ``crisis_tray_left``:
     whether another tray has the condition "crisissignaal: ja" (for a deletion).
+    ``above_crisis`` (for a move): it puts a tray above one that takes crisis signals (its
+    condition "crisissignaal: ja", or open crisis signals in it now) and that the other does
+    not take: crisis signals that meet the other tray's conditions would then go there.
     """
 
     moved: int = 0
@@ -123,6 +126,7 @@ class TrayPreview:
     crisis_destinations: tuple[tuple[str | None, int], ...] = ()
     crisis_in_tray: int = 0
     crisis_tray_left: bool = True
+    above_crisis: bool = False
 
     @property
     def elsewhere(self) -> int:
@@ -260,7 +264,7 @@ def tray_problems(
         and "oldest_age_max" not in problems
     ):
         problems["oldest_age_max"] = gettext(
-            "De jongste persoon is ten minste %(low)s jaar, dan is de oudste niet ten hoogste %(high)s jaar: "
+            "Is de jongste persoon ten minste %(low)s jaar, dan is de oudste dat ook, en dus niet ten hoogste %(high)s jaar: "
             "geen huishouden zou in dit werkbakje komen."
         ) % {"low": ages["youngest_age_min"], "high": ages["oldest_age_max"]}
     types = values.get("creditor_types") or []
@@ -282,7 +286,7 @@ def tray_problems(
             problems["team"] = gettext("Kies een wijkteam van uw gemeente.")
         elif not team.neighbourhood_codes:
             problems["team"] = gettext(
-                "Wijkteam %(team)s heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen. "
+                "Het wijkteam ‘%(team)s’ heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen. "
                 "Kies een ander wijkteam, of vraag de beheerder het gebied van het wijkteam in te stellen."
             ) % {"team": team.name}
     return problems
@@ -429,7 +433,9 @@ def move_tray(
     are sorted into the trays again, and the audit event counts them, picked-up ones apart.
 
     ``ask`` (the portal's button): a move that would put open signals in another tray (or in
-    none) is not done but raises :class:`TrayMoveUnconfirmed` with what it would do, unless
+    none), or a tray above one that takes crisis signals (:attr:`TrayPreview.above_crisis`,
+    also when no signal would change tray: the page is the one question, with or without
+    script), is not done but raises :class:`TrayMoveUnconfirmed` with what it would do, unless
     ``confirmed`` is the fingerprint of that question (:func:`trays_fingerprint`). A
     ``confirmed`` fingerprint that is not that of the trays now (they changed since it was
     shown) moves nothing either: asked again (``stale``), also when no signal would change
@@ -446,8 +452,8 @@ def move_tray(
             return TrayChange(tray, False, start + 1, 0)
         stale = confirmed is not None and confirmed != fingerprint
         if stale or (ask and confirmed is None):
-            preview = _preview(tray, ordered, every_crisis=True)
-            if stale or preview.moved:
+            preview = _preview(tray, ordered, passed=passed)
+            if stale or preview.moved or preview.above_crisis:
                 raise TrayMoveUnconfirmed(TrayMoveQuestion(
                     tray, start + 1, target + 1, passed, preview, fingerprint, stale
                 ))  # fmt: skip
@@ -585,15 +591,23 @@ def _resort(municipality: Municipality, *, without: int | None = None) -> Resort
     return resorted
 
 
-def _preview(tray: Tray, ordered: list[Tray], *, every_crisis: bool = False) -> TrayPreview:
+def _preview(tray: Tray, ordered: list[Tray], *, passed: Tray | None = None) -> TrayPreview:
     """:class:`TrayPreview` of the trays ``ordered`` (the municipality's, changed) for ``tray``;
-    ``every_crisis``: the destinations of every open crisis signal that changes tray (a move),
-    not only of those in ``tray`` (a change, a deletion)."""
+    ``passed``: the tray ``tray`` moved past (a move): then the destinations of every open
+    crisis signal that changes tray, not only of those in ``tray`` (a change, a deletion), and
+    whether the tray now above the other one takes no crisis signals where the other does."""
     placed = _placement(tray.municipality, ordered)
     _moving, resorted = _counted(placed)
     crises = placed.filter(pl.col("crisis"))
     in_tray = crises.filter(pl.col("tray_id") == tray.pk)
-    leaving = (crises if every_crisis else in_tray).filter(
+    above_crisis = False
+    if passed is not None and passed.pk != tray.pk:
+        holding = set(crises.get_column("tray_id").drop_nulls().to_list())
+        ids = [t.pk for t in ordered]
+        upper, lower = sorted((tray, passed), key=lambda t: ids.index(t.pk))  # in the new order
+        takes = {t.pk: t.crisis is True or t.pk in holding for t in (upper, lower)}
+        above_crisis = takes[lower.pk] and not takes[upper.pk]
+    leaving = (crises if passed is not None else in_tray).filter(
         pl.col("new_tray_id").ne_missing(pl.col("tray_id"))
     )
     counts = dict(
@@ -609,6 +623,7 @@ def _preview(tray: Tray, ordered: list[Tray], *, every_crisis: bool = False) -> 
         crisis_destinations=tuple(destinations),
         crisis_in_tray=in_tray.height,
         crisis_tray_left=any(t.crisis is True for t in ordered if t.pk != tray.pk),
+        above_crisis=above_crisis,
     )
 
 
@@ -629,13 +644,14 @@ def preview_tray_update(tray: Tray, values: dict) -> TrayPreview:
 
 def preview_tray_move(tray: Tray, offset: int) -> TrayPreview:
     """What :func:`move_tray` would do to the open signals (every crisis signal that would change
-    tray, per destination), without moving anything. Reads only (no lock: the numbers are those
-    of this moment; ``move_tray(..., ask=True)`` decides again under the lock)."""
+    tray, per destination; whether it puts a tray above a crisis tray), without moving anything.
+    Reads only (no lock: the numbers are those of this moment; ``move_tray(..., ask=True)``
+    decides again under the lock)."""
     ordered = list(selectors.trays_of(tray.municipality_id))
-    start, target, _passed = _move_in(ordered, tray, offset)
+    start, target, passed = _move_in(ordered, tray, offset)
     if target == start:
         return TrayPreview()  # move_tray changes nothing, and sorts nothing again
-    return _preview(tray, ordered, every_crisis=True)
+    return _preview(tray, ordered, passed=passed)
 
 
 def preview_tray_delete(tray: Tray) -> TrayPreview:

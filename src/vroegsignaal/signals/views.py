@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vroegsignaal.organisations.models import Role
-from vroegsignaal.organisations.scoping import get_scoped_or_404, scoped
+from vroegsignaal.organisations.scoping import get_scoped_or_404_audited, scoped
 from vroegsignaal.registry.models import Neighbourhood
 
 from . import forms, selectors, services
@@ -144,6 +144,7 @@ def trays_manage(request):
 def _tray_form_page(request, form, tray=None, preview=None):
     context = {"form": form, "tray": tray, "preview": preview}
     if preview is not None:
+        context["preview_lines"] = forms.change_resort_lines(preview)
         context["confirmation"] = form.values_digest()
         context["confirmation_field"] = forms.CONFIRMATION
     return render(request, "signals/tray_form.html", context)
@@ -173,7 +174,12 @@ def tray_add(request):
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def tray_edit(request, tray_id: int):
-    tray = get_scoped_or_404(request.user, Tray.objects.select_related("team"), pk=tray_id)
+    tray = get_scoped_or_404_audited(
+        request,
+        Tray.objects.select_related("team"),
+        tray_id,
+        purpose="werkbakje openen buiten eigen bereik",
+    )
     municipality = request.user.municipality
     if request.method != "POST":
         return _tray_form_page(request, forms.TrayForm(municipality=municipality, tray=tray), tray)
@@ -203,16 +209,15 @@ def tray_edit(request, tray_id: int):
     return _tray_form_page(request, form, tray)
 
 
-def _tray_move_page(request, question: services.TrayMoveQuestion, direction: str, offset: int):
+def _tray_move_page(request, question: services.TrayMoveQuestion, direction: str):
     """What the move would do to the open signals, and the button that does it anyway."""
-    rows, _counts = _tray_rows(request)
     context = {
         "tray": question.tray,
         "question": question,
         "direction": direction,
         "lines": forms.move_resort_lines(question.preview),
-        # The question the trays page's button asks (a tray above a crisis tray), kept here.
-        "crisis_question": forms.move_crisis_question(rows, question.tray.pk, offset),
+        # A tray above a crisis tray: the warning is here, the move's one question (no script).
+        "crisis_question": forms.move_crisis_question(question),
         "confirmation": question.fingerprint,
         "confirmation_field": forms.CONFIRMATION,
     }
@@ -223,9 +228,12 @@ def _tray_move_page(request, question: services.TrayMoveQuestion, direction: str
 @require_POST
 def tray_move(request, tray_id: int):
     """One place up (``richting=omhoog``) or down (``omlaag``): at once when no open signal
-    would change tray; otherwise first a page with how many (confirmed: ``bevestigd``, the
-    fingerprint of the trays that page was computed for; stale, it asks again)."""
-    tray = get_scoped_or_404(request.user, Tray, pk=tray_id)
+    would change tray and no tray goes above a crisis tray; otherwise first a page with how
+    many, and the crisis warning (confirmed: ``bevestigd``, the fingerprint of the trays that
+    page was computed for; stale, it asks again)."""
+    tray = get_scoped_or_404_audited(
+        request, Tray, tray_id, purpose="werkbakje openen buiten eigen bereik"
+    )
     direction = request.POST.get("richting", "")
     offset = {"omhoog": -1, "omlaag": 1}.get(direction)
     if offset is None:
@@ -238,7 +246,7 @@ def tray_move(request, tray_id: int):
         messages.error(request, _("Dat werkbakje bestaat niet meer."))
         return redirect(_trays_url())
     except services.TrayMoveUnconfirmed as unconfirmed:
-        return _tray_move_page(request, unconfirmed.question, direction, offset)
+        return _tray_move_page(request, unconfirmed.question, direction)
     if change.changed:
         messages.success(request, _("Werkbakje ‘%(name)s’ staat nu op plaats %(place)s. %(moved)s") % {
             "name": change.tray.name, "place": change.place, "moved": _moved_text(change)})  # fmt: skip
@@ -253,7 +261,12 @@ def tray_move(request, tray_id: int):
 @require_http_methods(["GET", "POST"])
 def tray_delete(request, tray_id: int):
     """GET: what deleting would do, and the button; POST: delete."""
-    tray = get_scoped_or_404(request.user, Tray.objects.select_related("team"), pk=tray_id)
+    tray = get_scoped_or_404_audited(
+        request,
+        Tray.objects.select_related("team"),
+        tray_id,
+        purpose="werkbakje openen buiten eigen bereik",
+    )
     if request.method == "POST":
         try:
             change = services.delete_tray(tray, actor=request.user)

@@ -12,6 +12,7 @@ tables' names are here because :mod:`.tray_management` and :mod:`.services` writ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
@@ -454,17 +455,16 @@ def _snapshot(signal_ids: pl.Series, reference_date: dt.date, extra: str = "") -
 
     Called before a write that changes them (an update, falling asleep): on a later
     evaluation of the same peildatum (the next creditor's delivery) the row is there
-    and stays, so it holds the end of the previous peildatum. Rows of an earlier
-    peildatum are replaced. ``extra``: a further SQL condition on the signal.
+    and stays, so it holds the end of the previous peildatum. A row of another peildatum
+    is replaced (an earlier one :func:`_forget_earlier_peildata` took already; a later one,
+    when a late delivery is evaluated on an earlier peildatum). ``extra``: a further SQL
+    condition on the signal.
     """
     if signal_ids.is_empty():
         return
     ids = signal_ids.sort()
     where, params = bulk.id_list("signal_id", ids)
-    bulk.execute(
-        f"DELETE FROM {BEFORE_TABLE} WHERE peildatum <> %s AND {where}",  # noqa: S608
-        [reference_date, *params],
-    )
+    _forget(f"peildatum <> %s AND {where}", [reference_date, *params])
     columns = ", ".join(BEFORE_COLUMNS)
     where, params = bulk.id_list("s.id", ids)
     kept = bulk.execute_returning_ids(
@@ -482,6 +482,51 @@ def _snapshot(signal_ids: pl.Series, reference_date: dt.date, extra: str = "") -
         f"UPDATE {MEMBER_TABLE} SET counted_before = counts "  # noqa: S608
         f"WHERE counted_before <> counts AND {where}",
         params,
+    )
+
+
+def _forget(where: str, params: list) -> int:
+    """Delete the :class:`.models.SignalBefore` rows ``where`` selects and clear the
+    ``counted_before`` of their signals' arrears (it belongs to the row); returns how many
+    rows went. Two set-based statements, whatever the number of rows."""
+    gone = bulk.execute_returning_ids(
+        f"DELETE FROM {BEFORE_TABLE} WHERE {where} RETURNING signal_id",  # noqa: S608
+        params,
+    )
+    if gone.is_empty():
+        return 0
+    where, params = bulk.id_list("signal_id", gone.sort())
+    bulk.execute(
+        f"UPDATE {MEMBER_TABLE} SET counted_before = FALSE WHERE counted_before AND {where}",  # noqa: S608
+        params,
+    )
+    return gone.len()
+
+
+def _forget_before(signal_ids: Iterable[int]) -> int:
+    """The snapshots of signals that close (lapse, are declined or closed) go: only an open
+    signal is ever settled."""
+    ids = sorted(int(i) for i in signal_ids)
+    if not ids:
+        return 0
+    where, params = bulk.id_list("signal_id", ids)
+    return _forget(where, params)
+
+
+def _forget_earlier_peildata(municipality_id: int, reference_date: dt.date) -> int:
+    """At an evaluation on ``reference_date`` the municipality's snapshots of earlier peildata
+    go: such a peildatum is over, and a snapshot only settles a signal on its own peildatum.
+
+    :func:`_snapshot` replaced them already for the signals it changes; this takes the
+    others too (an open signal that nothing changed since). A late delivery evaluated on an
+    earlier peildatum afterwards (docs/intake.md, "Late deliveries") finds none and keeps
+    the figures it has, as it did for a signal changed since. One ``DELETE`` (the
+    ``peildatum`` index finds the few older rows) and one ``UPDATE`` of their arrears.
+    """
+    return _forget(
+        f"peildatum < %s AND signal_id IN (SELECT id FROM {SIGNAL_TABLE} "  # noqa: S608
+        "WHERE municipality_id = %s)",
+        [reference_date, municipality_id],
     )
 
 
@@ -539,6 +584,7 @@ def _expire(signal_ids: pl.Series, reference_date: dt.date, now: dt.datetime) ->
             ],
         )
         done = sorted(row[0] for row in cursor.fetchall())
+    _forget_before(done)  # after _settle, which read them
     bulk.insert_frame(
         CHANGE_TABLE,
         _status_rows(

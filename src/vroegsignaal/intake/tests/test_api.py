@@ -72,7 +72,7 @@ def test_rejected_rows_as_csv_have_the_exact_header(world, households, api):
     response = client.get(f"{URL}{delivery_id}/fouten/", HTTP_ACCEPT="text/csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0] == "rij;klantnummer;veld;code;melding"
     assert lines[1].startswith("6;'=HYPERLINK(1);bedrag_achterstand;BEDRAG_ONGELDIG;")
     assert len(lines) == 2

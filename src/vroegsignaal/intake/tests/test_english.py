@@ -56,8 +56,9 @@ def text(response) -> str:
 
 
 def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8")
-    return list(csv.reader(io.StringIO(text), delimiter=";"))
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
 # --- the pages speak English ------------------------------------------------------------

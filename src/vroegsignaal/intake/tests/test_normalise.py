@@ -149,6 +149,27 @@ def test_klantnummer_longer_than_64_characters_rejects_the_row_whole():
     assert result.issues.get_column("klantnummer").str.len_chars().to_list() == [64]
 
 
+@pytest.mark.parametrize(
+    ("field", "maximum"),
+    [("klantnummer", 64), ("contractnummer", 64), ("signaal_id", 64), ("achternaam", 200)],
+)
+def test_a_value_over_its_spec_maximum_rejects_the_row_saying_it_is_too_long(field, maximum):
+    """Spec 1.5's "text ≤ 64" / "text ≤ 200": one character more rejects the row. Spec 1.6 has
+    no length code, so the code is VERPLICHT_VELD_LEEG; the message names the field and the
+    maximum (that it is too long, not empty), never the value."""
+    assert errors(deliver({field: "B" * maximum})) == []
+    result = deliver({field: "B" * (maximum + 1)})
+    assert errors(result) == ["VERPLICHT_VELD_LEEG"]
+    assert result.issues.select("veld", "code", "melding", "soort").rows() == [
+        (
+            field,
+            "VERPLICHT_VELD_LEEG",
+            f"Het veld {field} is langer dan {maximum} tekens en kan niet worden gebruikt.",
+            "rij",
+        )
+    ]
+
+
 def test_long_non_key_text_is_cut_at_its_maximum():
     result = deliver({"voornamen": "Jan " * 100, "straatnaam": "x" * 300})
     assert len(only(result, "voornamen")) <= 200

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from vroegsignaal.intake.codes import Code
+from vroegsignaal.intake.fields import FIELDS
 from vroegsignaal.intake.normalise import normalise_delivery
 from vroegsignaal.intake.normalise_addresses import (
     house_number_steps,
@@ -434,6 +435,85 @@ def test_delivery_table_agrees_with_the_scalar_normalisers_row_by_row(rows):
             expected.add("BSN_ONGELDIG")
         assert expected <= set(out["fouten"])
         assert len(out["fouten"]) == len(set(out["fouten"]))
+
+
+# --- too-long values -------------------------------------------------------------------------
+
+# A valid row (the delivery's required fields), to change one field of.
+VALID_ROW = {
+    "klantnummer": "K-1",
+    "voorletters": "J.",
+    "achternaam": "Jansen",
+    "geboortedatum": "1980-02-01",
+    "huisnummer": "12",
+    "postcode": "1234AB",
+    "bedrag_achterstand": "100,00",
+    "ontstaansdatum": "2026-01-01",
+}
+# Spec 1.5's maxima ("text ≤ 64", "text ≤ 200"): a longer value rejects the row.
+SPEC_MAXIMA = {f.name: f.max_length for f in FIELDS if f.spec_maximum}
+# Our own maxima: a longer value is cut (or, for email, a warning); the row is kept.
+OWN_MAXIMA = {f.name: f.max_length for f in FIELDS if f.max_length and not f.spec_maximum}
+
+
+# A whole delivery per example: fewer examples than the scalar properties.
+LONG_VALUES = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _deliver_one(name: str, value: str):
+    values = {**VALID_ROW, name: value}
+    frame = pl.DataFrame({"rij": [2], **{k: [v] for k, v in values.items()}})
+    return normalise_delivery(frame, peildatum=date(2026, 3, 1))
+
+
+def _long_text(maximum: int):
+    """Text around ``maximum`` characters long once cleaned: letters with any characters
+    (white space, control characters, accents) before and after."""
+    return st.builds(
+        lambda head, length, tail: head + "x" * length + tail,
+        st.text(st.one_of(CHARACTER, INTERESTING), max_size=4),
+        st.integers(min_value=maximum - 4, max_value=maximum + 2),
+        st.text(st.one_of(CHARACTER, INTERESTING), max_size=4),
+    )
+
+
+def _field_and_long_text(maxima: dict[str, int]):
+    """A field of ``maxima`` and a text around its maximum."""
+    return st.sampled_from(sorted(maxima)).flatmap(
+        lambda name: st.tuples(st.just(name), _long_text(maxima[name]))
+    )
+
+
+@LONG_VALUES
+@given(_field_and_long_text(SPEC_MAXIMA))
+def test_a_value_longer_than_its_spec_maximum_rejects_the_row_saying_it_is_too_long(case):
+    """Spec 1.6 has no length code: VERPLICHT_VELD_LEEG, with a message that says the field is
+    too long (the field and the maximum, never the value), not that it is empty."""
+    name, value = case
+    maximum = SPEC_MAXIMA[name]
+    result = _deliver_one(name, value)
+    too_long = len(clean_text(value)) > maximum
+    expected = ["VERPLICHT_VELD_LEEG"] if too_long else []
+    assert result.table.get_column("fouten").to_list()[0] == expected
+    found = result.issues.filter(pl.col("veld") == name).select("code", "melding").rows()
+    if too_long:
+        assert found == [
+            (
+                "VERPLICHT_VELD_LEEG",
+                f"Het veld {name} is langer dan {maximum} tekens en kan niet worden gebruikt.",
+            )
+        ]
+    else:
+        assert found == []
+
+
+@LONG_VALUES
+@given(_field_and_long_text(OWN_MAXIMA))
+def test_a_value_longer_than_a_maximum_of_our_own_keeps_the_row(case):
+    name, value = case
+    result = _deliver_one(name, value)
+    assert result.table.get_column("fouten").to_list()[0] == []
+    assert set(result.issues.get_column("code")) <= {"EMAIL_ONGELDIG"}
 
 
 # --- parsing: any bytes, and a round trip ----------------------------------------------------

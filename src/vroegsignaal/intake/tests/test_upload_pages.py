@@ -178,7 +178,7 @@ def test_rejected_rows_download_is_csv_and_audited(world, households, browser):
         world.creditor, csv_bytes(rows), filename="a.csv", reference_date="2026-11-01", via="upload"
     )
     response = browser.get(f"/leveringen/{delivery.pk}/fouten.csv")
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0] == "rij;klantnummer;veld;code;melding"
     assert lines[1].startswith("6;K-00005;postcode;ADRES_ONBEKEND;")
     assert AuditEvent.objects.filter(action="export", object_id=str(delivery.pk)).count() == 1

@@ -79,7 +79,7 @@ class UserOrganisationChecks:
             self.add_error(
                 "municipality",
                 _(
-                    "Wijkteam %(team)s hoort bij %(team_municipality)s, niet bij %(municipality)s. "
+                    "Het wijkteam ‘%(team)s’ hoort bij %(team_municipality)s, niet bij %(municipality)s. "
                     "Kies die gemeente of laat de gemeente leeg."
                 )
                 % {

@@ -25,7 +25,9 @@ def test_a_hulpverlener_in_a_team_of_another_municipality_is_refused(beheerder_c
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Wijkteam Noord hoort bij Oostdorp" in body and "niet bij Westdorp" in body
+    assert (
+        "Het wijkteam ‘Wijkteam Noord’ hoort bij Oostdorp" in body and "niet bij Westdorp" in body
+    )
     assert not User.objects.filter(username="h.devries").exists()
 
 

@@ -10,7 +10,7 @@ from vroegsignaal.organisations.models import CreditorType, Role, Team
 def test_role_and_creditor_type_labels_speak_english_when_chosen():
     with translation.override("en"):
         assert str(Role.COORDINATOR.label) == "Early detection coordinator"
-        assert str(Role.PRIVACY_OFFICER.label) == "Data protection officer"
+        assert str(Role.PRIVACY_OFFICER.label) == "Privacy officer"
         assert str(CreditorType.HUUR.label) == "Rent"
         assert str(Team._meta.verbose_name) == "neighbourhood team"
     assert (

@@ -14,7 +14,12 @@ from tests.factories import (
     UserFactory,
 )
 from vroegsignaal.organisations.models import Covenant, Creditor, Municipality, Role, Team
-from vroegsignaal.organisations.scoping import Scope, get_scoped_or_404, scoped
+from vroegsignaal.organisations.scoping import (
+    Scope,
+    get_scoped_or_404,
+    get_scoped_or_404_audited,
+    scoped,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +90,20 @@ def test_object_of_another_municipality_is_not_found(two_municipalities):
     with pytest.raises(Http404):
         get_scoped_or_404(user, Municipality, pk=b.pk)
     assert get_scoped_or_404(user, Municipality, pk=a.pk) == a
+
+
+@pytest.mark.parametrize("asked", [10**30, "12; drop table", 12.0])
+def test_a_refused_id_that_is_no_well_formed_id_is_left_out_of_the_audit_event(
+    two_municipalities, rf, asked
+):
+    from vroegsignaal.privacy.models import AuditAction, AuditEvent
+
+    a, *_ = two_municipalities
+    request = rf.get("/")
+    request.user = UserFactory(role=Role.COORDINATOR, municipality=a)
+    with pytest.raises(Http404):
+        get_scoped_or_404_audited(
+            request, Team, asked, purpose="werkbakje openen buiten eigen bereik"
+        )
+    event = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
+    assert (event.object_type, event.object_id) == ("organisations.team", "")

@@ -51,7 +51,7 @@ def test_home_page_speaks_english_when_chosen(english, verified_client):
 
     assert "<title>Home · Vroegsignaal</title>" in body
     assert "Welcome, coord-en" in body
-    assert "You are logged in as early detection coordinator (Engelsdorp (0996))." in body
+    assert "You are logged in as early detection coordinator (Engelsdorp)." in body
     assert 'aria-label="Main menu"' in body
     for label in ("Home", "Trays", "Cases", "Monitor", "Account security"):
         assert f">{label}</a>" in body

@@ -14,7 +14,7 @@ def test_home_page_names_the_role_in_lower_case_mid_sentence(client, verified_cl
     municipality = MunicipalityFactory(code="0998", name="Proefdorp")
     verified_client(UserFactory(role=Role.COORDINATOR, municipality=municipality))
     body = client.get("/").content.decode()
-    assert "U bent ingelogd als coördinator vroegsignalering (Proefdorp (0998))." in body
+    assert "U bent ingelogd als coördinator vroegsignalering (Proefdorp)." in body
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ def test_retention_runs_page_names_what_was_purged_in_english(town, english):
     body = english.get("/privacy/opschoonrondes/").content.decode()
 
     assert '<h1 class="utrecht-heading-1">Retention periods and purge runs</h1>' in body
-    assert "signals not taken up: 4" in body and "closed cases (anonymised): 2" in body
+    assert "signals not picked up: 4" in body and "closed cases (anonymised): 2" in body
     assert "clearings without an arrear: 3" in body
     assert "deleted 6 months after their last date" in body
     assert "niet opgepakte signalen" not in body and "Opschoonrondes" not in body
@@ -142,7 +142,6 @@ def test_refused_check_is_explained_in_english_when_chosen(client, verified_clie
     response = client.post("/privacy/controle/starten/", {"omvang": "gemeente"}, follow=True)
     body = response.content.decode()
     assert (
-        "Only a data protection officer of a municipality can check a municipality&#x27;s events."
-        in body
+        "Only a privacy officer of a municipality can check a municipality&#x27;s events." in body
     )
     assert "Alleen een privacy officer" not in body

@@ -166,7 +166,7 @@ def test_officer_finds_the_person_by_bsn_and_sees_what_is_held(sar, verified_cli
     for shown in (
         "J. van Dijk", BSN_A, "Dorpsweg 7", "1234AB", "Gemeente A",
         "Woonstichting De Brug", "HUUR-A-1", "€ 842,50", "Energie Noord", "ENERGIE-A-1",
-        "Wijkteam Noord", "Telefoon", "coord-a", "Signaalbehandeling", "Vroegsignaal opgepakt",
+        "Wijkteam Noord", "Telefoon", "coord-a", "Signaalbehandeling", "Signaal opgepakt",
     ):  # fmt: skip
         assert shown in html, shown
     assert sar.signal.explanation.splitlines()[0] in html

@@ -138,7 +138,8 @@ def test_export_is_recorded_in_the_audit_log(world, signals):
     _csv(world, status="open")
     event = AuditEvent.objects.get(action="export")
     assert (event.organisation, event.municipality_code, event.details) == (
-        "systeem", "0999", {"rijen": 2, "formaat": "csv", "status": "open", "contactgegevens": False},
+        "systeem", "0999",
+        {"rijen": 2, "formaat": "csv", "status": "open", "slapend": "verbergen", "contactgegevens": False},
     )  # fmt: skip
 
 

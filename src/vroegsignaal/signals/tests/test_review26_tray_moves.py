@@ -16,7 +16,17 @@ from vroegsignaal.privacy.models import AuditEvent
 from vroegsignaal.signals import services
 from vroegsignaal.signals.models import Signal, Tray
 
-from .test_tray_management import URL, evaluate, form_data, multiple, single, town, tray, tray_of
+from .test_tray_management import (
+    DEFAULT_NAMES,
+    URL,
+    evaluate,
+    form_data,
+    multiple,
+    single,
+    town,
+    tray,
+    tray_of,
+)
 
 __all__ = ["town"]  # the fixture, imported for these tests
 
@@ -253,19 +263,24 @@ def test_deleting_a_tray_without_crisis_signals_says_nothing_of_them(town, clien
 
 
 def test_moving_a_tray_above_the_crisis_tray_asks_first(town, client, verified_client):
+    """Asked on the move's page (review 28: one question, with or without script), not by the button."""
     verified_client(town.coordinator)
-    response = client.get(URL)
-    rows = response.context["rows"]
+    assert "data-confirm=" not in main_html(client.get(URL))
+    jongeren = tray(town, "Jongeren (< 27)")
+    response = client.post(reverse("signals:tray_move", args=[jongeren.pk]), {"richting": "omhoog"})
     question = (
-        "Werkbakje ‘Jongeren (< 27)’ boven werkbakje ‘Crisis’ zetten? ‘Crisis’ neemt crisissignalen: "
-        "een crisissignaal dat ook aan de voorwaarden van ‘Jongeren (< 27)’ voldoet, komt dan in "
-        "‘Jongeren (< 27)’. Een crisissignaal vraagt contact binnen 3 werkdagen (Wgs artikel 4, tweede lid)."
+        "Werkbakje ‘Jongeren (&lt; 27)’ boven werkbakje ‘Crisis’ zetten? ‘Crisis’ neemt crisissignalen: "
+        "een crisissignaal dat ook aan de voorwaarden van ‘Jongeren (&lt; 27)’ voldoet, komt dan in "
+        "‘Jongeren (&lt; 27)’. Een crisissignaal vraagt contact binnen 3 werkdagen (Wgs artikel 4, tweede lid)."
     )
-    assert rows[1]["confirm_up"] == rows[0]["confirm_down"] == question
-    assert [("confirm_up" in r, "confirm_down" in r) for r in rows] == [
-        (False, True), (True, False), (False, False), (False, False), (False, False),
+    assert question in main_html(response)
+    order = [tray(town, name) for name in DEFAULT_NAMES]
+    assert [services.preview_tray_move(t, -1).above_crisis for t in order[1:]] == [
+        True, False, False, False,
     ]  # fmt: skip
-    assert main_html(response).count("data-confirm=") == 2
+    assert [services.preview_tray_move(t, 1).above_crisis for t in order[:-1]] == [
+        True, False, False, False,
+    ]  # fmt: skip
 
 
 def test_a_tray_holding_crisis_signals_asks_too_though_it_has_no_crisis_condition(
@@ -283,7 +298,9 @@ def test_a_tray_holding_crisis_signals_asks_too_though_it_has_no_crisis_conditio
     verified_client(town.coordinator)
     rows = client.get(URL).context["rows"]
     assert [r["tray"].name for r in rows][:2] == ["Alles", "Jongeren (< 27)"]
-    assert [r.get("confirm_up") is not None for r in rows] == [False, True, False, False, False]
+    assert [services.preview_tray_move(r["tray"], -1).above_crisis for r in rows] == [
+        False, True, False, False, False,
+    ]  # fmt: skip
 
 
 def test_the_column_with_change_and_delete_is_called_actions(town, client, verified_client):

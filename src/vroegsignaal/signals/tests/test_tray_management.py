@@ -502,7 +502,7 @@ def test_a_municipality_without_trays_gets_the_defaults_with_its_first_own_tray(
         ({"oldest_age_max": "121"},
          {"oldest_age_max": ["Vul een leeftijd in hele jaren in van 0 tot en met 120, of laat het leeg."]}),
         ({"youngest_age_min": "40", "oldest_age_max": "30"},
-         {"oldest_age_max": ["De jongste persoon is ten minste 40 jaar, dan is de oudste niet ten hoogste 30 jaar: "
+         {"oldest_age_max": ["Is de jongste persoon ten minste 40 jaar, dan is de oudste dat ook, en dus niet ten hoogste 30 jaar: "
                              "geen huishouden zou in dit werkbakje komen."]}),
         ({"crisis": "misschien", "kind": "driedubbel"},
          {"crisis": ["Kies ja, nee of maakt niet uit."], "kind": ["Kies meervoudig, enkelvoudig of maakt niet uit."]}),
@@ -545,7 +545,7 @@ def test_another_municipalitys_buurt_or_team_and_a_team_without_area_are_refused
         response.context["form"]
         .errors["team"][0]
         .startswith(
-            "Wijkteam Wijkteam zonder gebied heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen."
+            "Het wijkteam ‘Wijkteam zonder gebied’ heeft geen wijken of buurten: er zou geen enkel signaal in dit werkbakje komen."
         )
     )
     assert names(town.municipality) == DEFAULT_NAMES
@@ -653,7 +653,9 @@ def test_a_coordinator_of_another_municipality_gets_404_and_the_services_refuse(
     ):
         with pytest.raises(PermissionDenied):
             change()
-    assert names(town.municipality) == DEFAULT_NAMES and tray_events() == []
+    # Nothing changed; each of the five refused requests is in the audit log, not as a change.
+    refused = ("access_denied", "werkbakje openen buiten eigen bereik", {})
+    assert names(town.municipality) == DEFAULT_NAMES and tray_events() == [refused] * 5
     # Their form offers only their own buurten and teams.
     form = client.get(URL + "nieuw/").context["form"]
     assert list(form.fields["neighbourhood_codes"].choices) == []

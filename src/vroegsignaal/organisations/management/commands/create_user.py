@@ -49,6 +49,6 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Eenmalig wachtwoord: {password}")
         self.stdout.write(
-            f"Inloggen op {portal_address('two_factor:login')}; daarna schrijft de gebruiker een authenticator-app in "
+            f"Inloggen op {portal_address('two_factor:login')}; daarna koppelt de gebruiker een authenticator-app "
             f"op {portal_address('two_factor:setup')} en kiest een eigen wachtwoord."
         )

@@ -49,7 +49,7 @@ class Command(BaseCommand):
                     if n
                     else "De gebruiker had geen authenticator-app of reservecodes"
                 )
-                + f"; na het wachtwoord schrijft de gebruiker een nieuwe authenticator-app in op "
+                + f"; na het wachtwoord koppelt de gebruiker een nieuwe authenticator-app op "
                 f"{portal_address('two_factor:setup')}."
             )
         if reset.lock_lifted:

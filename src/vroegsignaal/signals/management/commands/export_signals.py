@@ -1,4 +1,8 @@
-"""``vroegsignaal export_signals --municipality CODE [--status open] [--format csv|xlsx] --output FILE [--overschrijven]``.
+"""``vroegsignaal export_signals --municipality CODE [--status open] [--slapend alleen] [--format csv|xlsx] --output FILE [--overschrijven]``.
+
+Sleeping signals (open, but none of their arrears counts now) are left out, as the portal's
+trays list them; ``--slapend alleen`` writes only those (``exports.SLEEPING_CHOICES``). The
+summary says how many were left out.
 
 The format is ``--format``, else the extension of ``--output`` (``.csv``, ``.xlsx``); another
 extension without ``--format`` is refused, and so is ``--format`` against the other extension.
@@ -74,6 +78,13 @@ class Command(BaseCommand):
             help="'open' (nieuw en opgepakt) of één status; zonder: alle signalen",
         )
         parser.add_argument(
+            "--slapend",
+            choices=exports.SLEEPING_CHOICES,
+            default=exports.SLEEPING_HIDE,
+            help="slapende signalen (open, maar er telt geen achterstand meer mee): 'verbergen' "
+            "(standaard, zoals de werkbakjes) of 'alleen' (alleen de slapende)",
+        )
+        parser.add_argument(
             "--format",
             choices=exports.FORMATS,
             help="csv of xlsx; zonder: naar de extensie van --output (.csv of .xlsx)",
@@ -102,11 +113,25 @@ class Command(BaseCommand):
                 at_the_command_line("export_signals", output),
             ):
                 count = exports.export_signals(
-                    stream, municipality=municipality, status=options["status"], fmt=fmt
-                )
+                    stream, municipality=municipality, status=options["status"], fmt=fmt,
+                    sleeping=options["slapend"],
+                )  # fmt: skip
         except OSError as exc:
             raise CommandError(f"{cannot_write(output, exc)}.") from None
         noun = "signaal" if count == 1 else "signalen"
         self.stdout.write(
             self.style.SUCCESS(f"{count} {noun} geschreven naar {output} ({fmt}, modus 0600).")
         )
+        if options["slapend"] == exports.SLEEPING_HIDE:
+            self._tell_sleeping_left_out(municipality, options["status"])
+
+    def _tell_sleeping_left_out(self, municipality, status: str | None) -> None:
+        left_out = exports.signals_for_export(
+            municipality, status=status, sleeping=exports.SLEEPING_ONLY
+        ).count()
+        if left_out:
+            noun = "slapend signaal" if left_out == 1 else "slapende signalen"
+            self.stdout.write(
+                f"{left_out} {noun} niet meegenomen (open, maar er telt geen achterstand meer "
+                "mee); --slapend alleen schrijft die."
+            )
