@@ -414,6 +414,9 @@ def _update_changed(
     )
     bulk.drop(STAGE_SIGNALS)
     if updated.len() < changed.height:
+        # Closed meanwhile by a colleague (declined, closed): their snapshot, just written,
+        # settles nothing, and the close could not see it to delete it.
+        _forget_closed(changed.get_column("signal_id"))
         changed = changed.filter(pl.col("signal_id").is_in(updated.implode()))
         if changed.is_empty():
             return changed
@@ -513,6 +516,20 @@ def _forget_before(signal_ids: Iterable[int]) -> int:
     return _forget(where, params)
 
 
+def _forget_closed(signal_ids: pl.Series) -> int:
+    """The snapshots among ``signal_ids`` whose signal is closed go. A colleague who closes a
+    signal while an evaluation writes its snapshot (PostgreSQL: not yet committed) cannot see
+    that row to delete it; the evaluation, whose update then passes the closed signal by,
+    deletes it here. One statement, and the ``UPDATE`` of :func:`_forget`."""
+    if signal_ids.is_empty():
+        return 0
+    where, params = bulk.id_list("id", signal_ids.sort())
+    return _forget(
+        f"signal_id IN (SELECT id FROM {SIGNAL_TABLE} WHERE status NOT IN (%s, %s) AND {where})",  # noqa: S608
+        [*OPEN_STATUSES, *params],
+    )
+
+
 def _forget_earlier_peildata(municipality_id: int, reference_date: dt.date) -> int:
     """At an evaluation on ``reference_date`` the municipality's snapshots of earlier peildata
     go: such a peildatum is over, and a snapshot only settles a signal on its own peildatum.
@@ -606,10 +623,12 @@ def _fall_asleep(signal_ids: pl.Series, reference_date: dt.date) -> int:
     # Falling asleep between two deliveries of a peildatum: the next may wake it up again.
     _snapshot(signal_ids, reference_date, extra=" AND s.dormant_since IS NULL")
     where, params = bulk.id_list("id", signal_ids.sort())
-    return bulk.execute(
+    asleep = bulk.execute(
         f"UPDATE {SIGNAL_TABLE} SET dormant_since = %s WHERE dormant_since IS NULL AND {where}",  # noqa: S608
         [reference_date, *params],
     )
+    _forget_closed(signal_ids)  # one a colleague closed meanwhile (see _update_changed)
+    return asleep
 
 
 def _still_signalled(municipality_id: int, rules: RuleValues, reference_date: dt.date) -> int:

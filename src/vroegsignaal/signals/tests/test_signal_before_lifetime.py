@@ -185,3 +185,32 @@ def test_integrity_reports_a_snapshot_pointing_nowhere_or_elsewhere(world):
     assert integrity_problems()["before.signal"] == 1
     _sql(f"DELETE FROM {before} WHERE signal_id = %s", [10**9])  # noqa: S608
     SignalArrear.objects.filter(signal=signal).update(counted_before=False)
+
+
+def test_a_signal_a_colleague_closes_while_the_evaluation_writes_keeps_no_snapshot(
+    world, monkeypatch
+):
+    """On PostgreSQL the close cannot see the evaluation's snapshot, not yet committed, to delete
+    it; the evaluation's update then passes the closed signal by, and deletes the snapshot itself
+    (review 28). Here the close comes between the snapshot and the update."""
+    from vroegsignaal.signals import writing
+
+    household = world.household()
+    arrears = [world.arrear(household, c, age=30) for c in ("WOONBRUG", "ENERGIENOORD")]
+    _evaluate(world, MARCH)
+    signal = Signal.objects.get(household=household)
+    world.arrear(household, "WATERNET", age=5, last_seen_on=APRIL)
+    for arrear in arrears:
+        arrear.last_seen_on = APRIL
+        arrear.save()
+    snapshot = writing._snapshot
+
+    def snapshot_then_a_colleague_declines(signal_ids, reference_date, extra=""):
+        snapshot(signal_ids, reference_date, extra)
+        Signal.objects.filter(pk=signal.pk).update(status="niet_opgepakt", closed_on=APRIL)
+
+    monkeypatch.setattr(writing, "_snapshot", snapshot_then_a_colleague_declines)
+    _evaluate(world, APRIL, household)
+    signal.refresh_from_db()
+    assert (signal.status, signal.creditor_count, _snapshots(signal)) == ("niet_opgepakt", 2, [])
+    assert integrity_problems() == {}
