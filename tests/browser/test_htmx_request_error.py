@@ -55,7 +55,7 @@ def test_a_status_answered_503_says_the_system_is_busy_until_it_answers_again(
     alert.wait_for()
     text = alert.inner_text()
     assert BUSY in text
-    assert "Wat u had ingevuld of gewijzigd, is niet opgeslagen" in text
+    assert "Een pagina die zichzelf bijwerkt, probeert het vanzelf opnieuw" in text
     assert alert.is_visible()
     assert page.locator("#verzoekfout .utrecht-alert.utrecht-alert--warning").count() == 1
     screenshot("htmx-request-busy")

@@ -358,8 +358,8 @@ class DeliveryRejectedRowsView(APIView):
         summary="De afgewezen regels van een levering",
         description=(
             "JSON (gepagineerd met `limit`/`offset`), of met `Accept: text/csv` een CSV met de "
-            "kolommen `rij;klantnummer;veld;code;melding`: UTF-8 met BOM (voor Excel), CRLF, "
-            "hetzelfde bestand als de download in het portaal. Met `waarschuwingen=ja` ook de "
+            "kolommen `rij;klantnummer;veld;code;melding`: UTF-8 zonder BOM, CRLF; het bestand "
+            "van de download in het portaal, die met een BOM begint (voor Excel). Met `waarschuwingen=ja` ook de "
             "waarschuwingen (regels die wel zijn verwerkt)."
         ),
         parameters=[

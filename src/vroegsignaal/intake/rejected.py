@@ -44,10 +44,14 @@ def record_rejected_rows_read(
     )
 
 
-def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> Iterator[str]:
+def rejected_rows_csv_lines(
+    delivery: Delivery, *, warnings: bool = False, bom: bool = False
+) -> Iterator[str]:
     """``rij;klantnummer;veld;code;melding`` lines, spreadsheet-safe (the klantnummer as an
-    identifier: exact unless a spreadsheet could run it), streamed; UTF-8 with a BOM before the
-    header (:data:`UTF8_BOM`). The one file behind the page's download and the API's CSV."""
+    identifier: exact unless a spreadsheet could run it), streamed. The one file behind the
+    page's download and the API's CSV; the page's (``bom``) starts with a BOM (:data:`UTF8_BOM`),
+    so that Excel reads it as UTF-8 on a double click; the API's does not, as a program that
+    reads plain UTF-8 would take it for part of the first column's name (docs/feedback.md)."""
     from .spreadsheet_safety import csv_lines
 
     rows = (
@@ -56,7 +60,7 @@ def rejected_rows_csv_lines(delivery: Delivery, *, warnings: bool = False) -> It
         .iterator(chunk_size=5000)
     )
     lines = csv_lines(REJECTED_ROWS_HEADER, rows, identifiers=("klantnummer",))
-    yield UTF8_BOM + next(lines)
+    yield (UTF8_BOM if bom else "") + next(lines)
     yield from lines
 
 

@@ -337,7 +337,7 @@ def rejected_rows_csv(request, delivery_id: int):
     warnings = request.GET.get("waarschuwingen") == "ja"
     services.record_rejected_rows_read(delivery, request.user, request=request, how="csv")
     response = StreamingHttpResponse(
-        services.rejected_rows_csv_lines(delivery, warnings=warnings),
+        services.rejected_rows_csv_lines(delivery, warnings=warnings, bom=True),
         content_type="text/csv; charset=utf-8",
     )
     filename = services.rejected_rows_csv_filename(delivery, warnings=warnings)

@@ -128,8 +128,9 @@ def _page(request) -> HttpResponse:
 
 
 # Seconds the health check waits for SQLite's write lock: an ordinary write holds it for
-# milliseconds, the apply of a large delivery for tens of seconds.
-WRITE_LOCK_PROBE_TIMEOUT = 1.0
+# milliseconds, the apply of a large delivery for tens of seconds. Far below the time-out of a
+# load balancer's probe (often 1 s), so that the check itself never fails for waiting.
+WRITE_LOCK_PROBE_TIMEOUT = 0.1
 
 
 def write_lock_held_elsewhere(timeout: float = WRITE_LOCK_PROBE_TIMEOUT) -> bool:

@@ -29,7 +29,7 @@ def health(request):
     being applied, :func:`.busy.write_lock_held_elsewhere`): still 200, because the web server
     is up and pages that only read are answered, while a request that writes waits and may get
     the 503 of :mod:`.busy`. Taking the only web server out of a load balancer for it would
-    refuse every request instead of some. The check waits at most a second for the lock and
+    refuse every request instead of some. The check waits at most 0.1 s for the lock and
     gives it back at once.
     """
     from vroegsignaal.intake.services import processing_backlog

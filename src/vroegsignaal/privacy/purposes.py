@@ -34,7 +34,9 @@ LABELS = {
     "API-sleutel aangemaakt": _("API-sleutel aangemaakt"),
     "API-sleutel ingetrokken": _("API-sleutel ingetrokken"),
     "API-sleutel geweigerd": _("API-sleutel geweigerd"),
-    "API-sleutel openen buiten eigen bereik": _("API-sleutel openen buiten eigen bereik"),
+    "API-sleutel openen buiten eigen bereik": _(
+        "API-sleutel openen: niet gevonden of buiten eigen bereik"
+    ),
     # Deliveries
     "levering ontvangen": _("Levering ontvangen"),
     "levering verwerkt": _("Levering verwerkt"),
@@ -47,7 +49,9 @@ LABELS = {
     "levering opnieuw verwerkt": _("Levering opnieuw verwerkt"),
     "afgewezen regels inzien": _("Afgewezen regels ingezien"),
     "kolomindeling opgeslagen": _("Kolomindeling opgeslagen"),
-    "levering openen buiten eigen bereik": _("Levering openen buiten eigen bereik"),
+    "levering openen buiten eigen bereik": _(
+        "Levering openen: niet gevonden of buiten eigen bereik"
+    ),
     # Signals, trays and rules
     "status vroegsignaal": _("Status van signaal gewijzigd"),
     "signaal toegewezen": _("Signaal toegewezen"),
@@ -59,19 +63,25 @@ LABELS = {
     "werkbakje gewijzigd": _("Werkbakje gewijzigd"),
     "werkbakje verplaatst": _("Werkbakje verplaatst"),
     "werkbakje verwijderd": _("Werkbakje verwijderd"),
-    "signaal openen buiten eigen bereik": _("Signaal openen buiten eigen bereik"),
-    "werkbakje openen buiten eigen bereik": _("Werkbakje openen buiten eigen bereik"),
+    "signaal openen buiten eigen bereik": _("Signaal openen: niet gevonden of buiten eigen bereik"),
+    "werkbakje openen buiten eigen bereik": _(
+        "Werkbakje openen: niet gevonden of buiten eigen bereik"
+    ),
     # Households: the purposes of viewing a user chooses (reporting.services.PURPOSES takes these)
     "signaalbehandeling": _("Signaalbehandeling"),
     "hulpverlening": _("Hulpverlening (zaak)"),
     "kwaliteitscontrole": _("Kwaliteitscontrole"),
     "zoeken": _("Zoeken op adres of zaaknummer"),
-    # A household outside the user's scope (access_denied, as the others "… buiten eigen bereik")
-    "huishouden openen buiten eigen bereik": _("Huishouden openen buiten eigen bereik"),
+    # A household outside the user's scope (access_denied, as the others "… buiten eigen bereik");
+    # the labels say "niet gevonden of": a colleague may have deleted what a bookmark points to,
+    # and the event is the same for an id that does not exist as for one of another organisation
+    "huishouden openen buiten eigen bereik": _(
+        "Huishouden openen: niet gevonden of buiten eigen bereik"
+    ),
     # Cases
     "zaak behandelen": _("Zaak behandelen"),
     "zaak toegewezen": _("Zaak toegewezen"),
-    "zaak openen buiten eigen bereik": _("Zaak openen buiten eigen bereik"),
+    "zaak openen buiten eigen bereik": _("Zaak openen: niet gevonden of buiten eigen bereik"),
     "contactpoging vastgelegd": _("Contactpoging vastgelegd"),
     "hulpaanbod vastgelegd": _("Hulpaanbod vastgelegd"),
     "brief met hulpaanbod aangemaakt": _("Brief met hulpaanbod aangemaakt"),

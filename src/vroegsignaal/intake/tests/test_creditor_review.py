@@ -216,7 +216,7 @@ def test_a_duplicate_names_its_klantnummer_and_contractnummer_and_the_other_row(
         (9, "K-00002", f"{alone} (ook op rij 3 en 1 andere rij){tail}"),
     ]
     csv_text = "".join(services.rejected_rows_csv_lines(delivery))
-    assert csv_text.splitlines()[0] == "\ufeffrij;klantnummer;veld;code;melding"
+    assert csv_text.splitlines()[0] == "rij;klantnummer;veld;code;melding"
 
 
 def test_a_duplicate_message_of_the_longest_keys_fits_the_stored_message():

@@ -139,7 +139,7 @@ def test_the_csv_keeps_a_klantnummer_exact_unless_a_spreadsheet_could_run_it(wor
         + [f"K-{n};J.;Jansen;17-05-1980;1234AB;{n};10,00;01-09-2026;\n" for n in range(5, 10)]
     )
     delivery = deliver(world, "".join(lines))
-    text = "".join(services.rejected_rows_csv_lines(delivery)).removeprefix("\ufeff")
+    text = "".join(services.rejected_rows_csv_lines(delivery))
     assert [line.split(";")[:2] for line in text.splitlines()] == [
         ["rij", "klantnummer"],
         ["2", "-123"],

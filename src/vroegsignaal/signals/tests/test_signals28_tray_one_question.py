@@ -223,7 +223,7 @@ def test_the_delete_page_says_how_many_of_its_open_signals_are_picked_up(
     picked_up(*households[:2])
     verified_client(town.coordinator)
     html = main_html(client.get(reverse("signals:tray_delete", args=[tray(town, "Meervoudig").pk])))
-    assert f"2 daarvan zijn al opgepakt. {KEEPS_CASE}" in html
+    assert f"2 van deze open signalen zijn al opgepakt. {KEEPS_CASE}" in html
 
 
 def test_the_delete_page_says_it_of_one_in_the_singular_and_nothing_without(
@@ -234,7 +234,7 @@ def test_the_delete_page_says_it_of_one_in_the_singular_and_nothing_without(
     picked_up(picked)
     verified_client(town.coordinator)
     html = main_html(client.get(reverse("signals:tray_delete", args=[tray(town, "Meervoudig").pk])))
-    assert f"1 daarvan is al opgepakt. {KEEPS_CASE}" in html
+    assert f"1 van deze open signalen is al opgepakt. {KEEPS_CASE}" in html
     assert tray_of(other) == "Enkelvoudig"
     html = main_html(
         client.get(reverse("signals:tray_delete", args=[tray(town, "Enkelvoudig").pk]))
