@@ -77,7 +77,10 @@ def test_creditor_uploads_a_csv_and_sees_preview_progress_and_report(
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Afgewezen regels downloaden (CSV)").click()
-    content = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
+    # UTF-8 with a BOM, so that Excel on Windows reads accented letters right.
+    raw = Path(download_info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    content = raw.decode("utf-8-sig").splitlines()
     assert content[0] == "rij;klantnummer;veld;code;melding"
     assert content[1].startswith("10;K-00009;postcode;ADRES_ONBEKEND;")
 
