@@ -78,7 +78,8 @@ def test_enter_in_the_code_field_logs_in_instead_of_going_back_to_the_password(p
     user = UserFactory(username="coordinator", role=Role.COORDINATOR)
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     page.goto(f"{live_server.url}/")
-    assert focused(page)["id"] == "id_auth-username"  # the form opens on its first field
+    # The form opens on its first field.
+    assert focus_after_load(page, "id_auth-username")["id"] == "id_auth-username"
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -95,6 +96,8 @@ def test_enter_in_the_code_field_logs_in_instead_of_going_back_to_the_password(p
 
 def test_a_button_reached_with_tab_shows_the_portals_focus_ring(page, live_server):
     page.goto(f"{live_server.url}/")
+    # portal.js puts the focus on the user name on "load"; a Tab before that starts at the page's top.
+    assert focus_after_load(page, "id_auth-username")["id"] == "id_auth-username"
     page.keyboard.press("Tab")  # from the user name to the password
     page.keyboard.press("Tab")  # to "Volgende"
     button = focused(page)
@@ -282,6 +285,7 @@ def test_after_filtering_a_tray_the_focus_is_on_the_number_of_signals_found(
 def test_a_wrong_password_focuses_the_error_summary_and_says_fout_in_the_title(page, live_server):
     user = UserFactory(username="coordinator", role=Role.COORDINATOR)
     page.goto(f"{live_server.url}/")
+    assert focus_after_load(page, "id_auth-username")["id"] == "id_auth-username"
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type("niet-het-wachtwoord")
