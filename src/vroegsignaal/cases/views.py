@@ -74,7 +74,7 @@ def coordinator_required(view):
     return never_cache(wrapper)
 
 
-def _case_or_404(request, case_id: int, *, for_update: bool = False) -> Case:
+def _case_or_404(request, case_id: int) -> Case:
     """The case if the user may see it; otherwise 404, and the attempt is audited."""
     return get_scoped_or_404_audited(
         request,

@@ -29,3 +29,27 @@ def test_without_such_signals_the_page_says_nothing_of_them(town, client, verifi
     verified_client(town.coordinator)
     body = client.get(reverse("reporting:trays")).content.decode()
     assert "in geen werkbakje" not in body
+
+
+def test_a_sleeping_signal_in_no_tray_is_only_in_the_download_of_the_sleeping_ones(
+    town, client, verified_client
+):
+    """The page said every signal in no tray was in the download of all signals; a sleeping one is
+    left out of it (stop 28), so the page says where it is."""
+    sleeping = town.signal()
+    Signal.objects.filter(pk=sleeping.pk).update(tray=None, dormant_since=sleeping.signal_date)
+    verified_client(town.coordinator)
+    body = client.get(reverse("reporting:trays")).content.decode()
+    assert (
+        "In de download van alle signalen staat het wel, met een lege kolom werkbakje; een slapend "
+        "signaal alleen als u bij Slapende signalen „Alleen slapende” kiest."
+    ) in body
+    url = reverse("reporting:signals_export")
+    assert rows(client.get(url, {"formaat": "csv"})) == 0
+    assert rows(client.get(url, {"formaat": "csv", "slapend": "alleen"})) == 1
+
+
+def rows(response) -> int:
+    """The data rows of a CSV download (streamed or not), the header not counted."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.count(b"\n") - 1

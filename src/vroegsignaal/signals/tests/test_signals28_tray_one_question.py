@@ -18,6 +18,7 @@ from vroegsignaal.signals import forms, services
 from vroegsignaal.signals.models import Signal
 from vroegsignaal.signals.tray_management import TrayPreview, preview_tray_move
 
+from .test_signals27_tray_move_counts import post_move
 from .test_tray_management import (
     DEFAULT_NAMES,
     URL,
@@ -45,12 +46,6 @@ ABOVE_CRISIS = (
     "een crisissignaal dat ook aan de voorwaarden van ‘Jongeren (&lt; 27)’ voldoet, komt dan in "
     "‘Jongeren (&lt; 27)’. Een crisissignaal vraagt contact binnen 3 werkdagen (Wgs artikel 4, tweede lid)."
 )
-
-
-def post_move(client, tray_obj, direction, **extra):
-    return client.post(
-        reverse("signals:tray_move", args=[tray_obj.pk]), {"richting": direction, **extra}
-    )
 
 
 def picked_up(*households) -> None:
