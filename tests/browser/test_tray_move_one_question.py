@@ -101,3 +101,26 @@ def test_the_other_questions_of_the_trays_pages_still_come_from_the_browser(
     page.get_by_role("button", name="Opslaan").click()
     assert asked and asked[0].startswith("Het werkbakje opslaan?")
     assert not Tray.objects.filter(name="Nieuw").exists()
+
+
+def test_a_tray_change_that_resorts_signals_asks_once_on_the_page(
+    page, live_server, coordinator_with_a_crisis_signal
+):
+    """The edit form's browser question once said a page with the counts would follow, which it did:
+    two questions for one change. Now only the page asks."""
+    coordinator, _crisis = coordinator_with_a_crisis_signal
+    log_in(
+        page, live_server, coordinator, TOTPDevice.objects.create(user=coordinator, name="default")
+    )
+    page.get_by_role("heading", name="Welkom").first.wait_for()
+    alles = Tray.objects.get(municipality=coordinator.municipality, name="Alles")
+    page.goto(f"{live_server.url}/signalen/regels/werkbakjes/{alles.pk}/")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_label("Totaalbedrag vanaf (euro)").fill("999999")
+    page.get_by_role("button", name="Opslaan", exact=True).click()
+    page.get_by_text("Het werkbakje is nog niet opgeslagen. Als u het opslaat").wait_for()
+    assert Tray.objects.get(pk=alles.pk).amount_min_eur is None  # nothing saved yet
+    page.get_by_role("button", name="Toch opslaan").click()
+    page.get_by_text("Werkbakje ‘Alles’ is gewijzigd.", exact=False).wait_for()
+    assert dialogs == []
