@@ -36,7 +36,8 @@ bijgekomen: een dreigende ontruiming, afsluiting van energie of water, of
 beëindiging van de zorgverzekering. Neem binnen 3 werkdagen contact op; de
 uiterste datum staat bij elk signaal.
 
-U vindt ze in het portaal in het werkbakje Crisis{link}.
+U vindt {ze} in het portaal bij Werkbakjes{link}: in het eerste werkbakje
+dat crisissignalen neemt, gemarkeerd met crisis.
 
 Dit bericht bevat bewust geen persoonsgegevens.
 
@@ -85,6 +86,7 @@ def crisis_notice(municipality_name: str, count: int) -> tuple[str, str]:
             municipality=municipality_name,
             count=count,
             signalen="signaal" if one else "signalen",
+            ze="het" if one else "ze",
             link=notice_link("reporting:trays"),
         )
     return subject, body

@@ -50,6 +50,8 @@ def test_new_crisis_signals_are_mailed_to_the_coordinators_without_personal_data
     assert message.subject == f"Vroegsignaal: nieuwe crisissignalen in {world.municipality.name}"
     assert "2 signalen met een crisissignaal" in message.body
     assert "(https://vroegsignaal.example.nl/signalen/werkbakjes/)" in message.body
+    # No tray by name: a coordinator may rename the Crisis tray, or move another above it.
+    assert "werkbakje Crisis" not in message.body
     assert "987" not in message.body and "Woonstichting" not in message.body
     assert first.email in [m.to[0] for m in mail.outbox]
 
@@ -73,6 +75,7 @@ def test_a_signal_that_stays_a_crisis_is_not_mailed_again_but_one_that_becomes_o
     report = evaluate(world, django_capture_on_commit_callbacks)
     assert report.new_crises == 1
     assert "1 signaal met een crisissignaal" in mail.outbox[0].body
+    assert "U vindt het in het portaal" in mail.outbox[0].body
 
 
 def test_no_coordinator_address_means_no_mail_and_the_evaluation_stands(
