@@ -38,6 +38,7 @@ from tests.browser.axe import violations
 from tests.factories import CreditorFactory, MunicipalityFactory, TeamFactory, UserFactory
 from tests.test_tenant_isolation import iter_patterns
 from vroegsignaal.organisations.models import Role
+from vroegsignaal.organisations.scoping import TooManyRefusals
 
 LANGUAGES = ("nl", "en")
 # The demo world, small: enough for trays, a map, the monitor and a case in every status.
@@ -396,6 +397,13 @@ PAGES: dict[str, list[Page]] = {
             state="500",
             status=500,
             breaks=("vroegsignaal.portal.services.home_for", RuntimeError("test")),
+        ),
+        # Past the limit of refused look-ups (organisations/scoping.py, portal/middleware.py).
+        Page(
+            "portal:home",
+            state="429",
+            status=429,
+            breaks=("vroegsignaal.portal.services.home_for", TooManyRefusals(600)),
         ),
         # The database held by a large delivery (portal/busy.py); without a request too.
         Page(

@@ -289,6 +289,8 @@ MIDDLEWARE = [
     "vroegsignaal.portal.middleware.IdleTimeoutMiddleware",
     "vroegsignaal.portal.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # 429 for a page past the limit of refused look-ups (organisations/scoping.py).
+    "vroegsignaal.portal.middleware.TooManyRefusalsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -530,6 +532,12 @@ API_DELIVERIES_PER_HOUR = env_int(
 # leaves the window (intake.throttling.ApiKeyFailures). 0: no limit.
 API_KEY_FAILURES_PER_ADDRESS = 20
 API_KEY_FAILURE_WINDOW = 15 * 60  # seconds
+# A user (or an API key) asking for ids outside their scope: each refusal is an access_denied audit
+# event (organisations.scoping.get_scoped_or_404_audited). Beyond this many in the window, further
+# refusals are answered 429, with one more event that says so and none after it until the oldest
+# refusals leave the window; a script trying ids is stopped, and cannot fill the audit log. 0: no limit.
+REFUSED_LOOKUPS_PER_USER = 30
+REFUSED_LOOKUP_WINDOW = 10 * 60  # seconds
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vroegsignaal API",
     "DESCRIPTION": (

@@ -59,12 +59,16 @@ def _fields(detail) -> dict[str, list[str]]:
 
 
 def _throttled(exc: exceptions.Throttled) -> str:
+    from vroegsignaal.organisations.scoping import TooManyRefusals
+
     from .throttling import TooManyKeyFailures
 
     seconds = int(exc.wait or 1)
     wait = f"probeer het over {seconds} {'seconde' if seconds == 1 else 'seconden'} opnieuw."
     if isinstance(exc, TooManyKeyFailures):
         return f"Te veel mislukte pogingen met een API-sleutel vanaf dit adres; {wait}"
+    if isinstance(exc, TooManyRefusals):
+        return f"Te veel opvragingen van leveringen die niet bestaan of niet van uw organisatie zijn; {wait}"
     return f"Te veel verzoeken met deze API-sleutel; {wait}"
 
 

@@ -12,11 +12,16 @@ audit log (BIO 12.4.1: refused access is logged).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from django.conf import settings
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
+from rest_framework.exceptions import Throttled
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -125,12 +130,17 @@ def get_scoped_or_404_audited(
     A refusal must not tell whether the object exists: an id that does not exist gets the
     same 404 and the same event (the object's type, the id asked for, ``purpose``, the
     address) as one of another organisation; nothing in the event depends on the object.
+
+    Past ``REFUSED_LOOKUPS_PER_USER`` refusals in ``REFUSED_LOOKUP_WINDOW`` seconds (a script
+    trying ids) a refusal is :class:`TooManyRefusals` (429) instead: one more event says so
+    (:data:`TOO_MANY_PURPOSE`), and the refusals after it write none until the oldest leave the
+    window, so one user cannot fill the audit log (and hold its chain's lock) with refusals.
     """
     try:
         return get_scoped_or_404(request.user, model_or_queryset, pk=pk)
     except Http404:
         # Imported here: the privacy app's models import this module.
-        from vroegsignaal.privacy.services import AuditAction, record
+        from vroegsignaal.privacy.services import AuditAction, recent_refusals, record
 
         model = (
             model_or_queryset.model
@@ -138,12 +148,44 @@ def get_scoped_or_404_audited(
             else model_or_queryset
         )
         well_formed = type(pk) is int and pk in _ID_RANGE
-        record(
-            request.user,
-            AuditAction.ACCESS_DENIED,
-            object_type=model._meta.label_lower,
-            object_id=pk if well_formed else "",
-            purpose=purpose,
-            request=request,
-        )
+        event = {
+            "object_type": model._meta.label_lower,
+            "object_id": pk if well_formed else "",
+            "request": request,
+        }
+        limit, window = _refusal_limit()
+        if limit:
+            count, oldest = recent_refusals(request.user, seconds=window)
+            if count >= limit:
+                if count == limit:
+                    record(
+                        request.user, AuditAction.ACCESS_DENIED, purpose=TOO_MANY_PURPOSE,
+                        details={"grens": limit, "venster_seconden": window}, **event,
+                    )  # fmt: skip
+                raise TooManyRefusals(_wait(oldest, window)) from None
+        record(request.user, AuditAction.ACCESS_DENIED, purpose=purpose, **event)
         raise
+
+
+# The audit purpose of the event that marks a user's refusals past the limit (privacy/purposes.py).
+TOO_MANY_PURPOSE = "te veel geweigerde opvragingen"
+
+
+class TooManyRefusals(Throttled):
+    """Refused look-ups past the limit: 429 with ``Retry-After``. The API answers it as DRF's
+    ``Throttled`` (``intake.errors``); the portal with ``429.html``
+    (:class:`vroegsignaal.portal.middleware.TooManyRefusalsMiddleware`)."""
+
+
+def _refusal_limit() -> tuple[int, int]:
+    limit = int(getattr(settings, "REFUSED_LOOKUPS_PER_USER", 0) or 0)
+    window = max(int(getattr(settings, "REFUSED_LOOKUP_WINDOW", 0) or 0), 1)
+    return limit, window
+
+
+def _wait(oldest: dt.datetime | None, window: int) -> int:
+    """Seconds until the oldest refusal leaves the window (at least 1)."""
+    if oldest is None:
+        return window
+    left = (oldest + dt.timedelta(seconds=window) - timezone.now()).total_seconds()
+    return max(math.ceil(left), 1)

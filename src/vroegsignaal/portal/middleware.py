@@ -1,4 +1,5 @@
-"""The portal's language, session idle time-out and mandatory two-factor authentication."""
+"""The portal's language, session idle time-out, mandatory two-factor authentication, and the answer
+to a user past the limit of refused look-ups."""
 
 from __future__ import annotations
 
@@ -149,3 +150,27 @@ class RequireTwoFactorMiddleware:
             if user.must_change_password and path != reverse("portal:password_change"):
                 return redirect("portal:password_change")
         return self.get_response(request)
+
+
+class TooManyRefusalsMiddleware:
+    """A portal page whose id look-up was refused once too often (:class:`~vroegsignaal.
+    organisations.scoping.TooManyRefusals`): ``429.html`` with ``Retry-After``, not a 500. The
+    API answers the same exception itself (DRF's ``Throttled``, ``intake.errors``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from vroegsignaal.organisations.scoping import TooManyRefusals
+
+        if not isinstance(exception, TooManyRefusals):
+            return None
+        minutes = max(1, -(-int(exception.wait or 60) // 60))
+        response = render(request, "429.html", {"minutes": minutes}, status=429)
+        response["Retry-After"] = str(int(exception.wait or 60))
+        return response

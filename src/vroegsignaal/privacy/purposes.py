@@ -78,6 +78,11 @@ LABELS = {
     "huishouden openen buiten eigen bereik": _(
         "Huishouden openen: niet gevonden of buiten eigen bereik"
     ),
+    # Past the limit of refused look-ups (organisations.scoping.TOO_MANY_PURPOSE): the last event
+    # until older refusals leave the window; the answer is 429
+    "te veel geweigerde opvragingen": _(
+        "Te veel geweigerde opvragingen: verdere opvragingen tijdelijk geblokkeerd"
+    ),
     # Cases
     "zaak behandelen": _("Zaak behandelen"),
     "zaak toegewezen": _("Zaak toegewezen"),

@@ -7,7 +7,14 @@ Other apps import from here (or from :mod:`.fields` for model fields).
 
 from __future__ import annotations
 
-from .audit import VerifyResult, client_ip, organisation_label, record, verify_chain
+from .audit import (
+    VerifyResult,
+    client_ip,
+    organisation_label,
+    recent_refusals,
+    record,
+    verify_chain,
+)
 from .backup import BackupError, BackupReport, make_backup
 from .crypto import (
     DecryptionError,
@@ -54,6 +61,7 @@ __all__ = [
     "policy_for",
     "purge",
     "purpose_label",
+    "recent_refusals",
     "record",
     "rotate_blind_index_key",
     "require_blind_index_key",
