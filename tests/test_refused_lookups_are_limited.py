@@ -133,3 +133,23 @@ def test_the_page_is_in_english_for_a_user_who_chose_english(client, verified_cl
     response = client.get(reverse("reporting:tray", args=[foreign]))
     assert response.status_code == 429
     assert "Too many refused requests" in response.content.decode()
+
+
+def test_after_retry_after_seconds_a_refusal_is_a_404_again_not_a_second_marker(
+    client, verified_client, monkeypatch
+):
+    """Retry-After once said when the oldest refusal left the window; the marker event counts too,
+    so a user who waited that long was refused past the limit again, with a second marker."""
+    lookup = LOOKUPS["tray"]
+    world = build_world()
+    foreign = lookup.foreign(world)
+    clock = [timezone.now()]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    for _ in range(LIMIT):  # a minute apart
+        _ask(lookup, world, client, verified_client, foreign)
+        clock[0] += dt.timedelta(minutes=1)
+    stopped = _ask(lookup, world, client, verified_client, foreign)[0]
+    assert stopped.status_code == 429
+    clock[0] += dt.timedelta(seconds=int(stopped["Retry-After"]))
+    assert _ask(lookup, world, client, verified_client, foreign)[0].status_code == 404
+    assert [p for p, _ in denied()].count(TOO_MANY_PURPOSE) == 1

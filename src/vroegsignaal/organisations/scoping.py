@@ -155,14 +155,15 @@ def get_scoped_or_404_audited(
         }
         limit, window = _refusal_limit()
         if limit:
-            count, oldest = recent_refusals(request.user, seconds=window)
-            if count >= limit:
-                if count == limit:
-                    record(
+            refusals = recent_refusals(request.user, seconds=window)
+            if len(refusals) >= limit:
+                if len(refusals) == limit:
+                    marker = record(
                         request.user, AuditAction.ACCESS_DENIED, purpose=TOO_MANY_PURPOSE,
                         details={"grens": limit, "venster_seconden": window}, **event,
                     )  # fmt: skip
-                raise TooManyRefusals(_wait(oldest, window)) from None
+                    refusals.append(marker.timestamp)
+                raise TooManyRefusals(_wait(refusals, limit, window)) from None
         record(request.user, AuditAction.ACCESS_DENIED, purpose=purpose, **event)
         raise
 
@@ -183,9 +184,9 @@ def _refusal_limit() -> tuple[int, int]:
     return limit, window
 
 
-def _wait(oldest: dt.datetime | None, window: int) -> int:
-    """Seconds until the oldest refusal leaves the window (at least 1)."""
-    if oldest is None:
-        return window
-    left = (oldest + dt.timedelta(seconds=window) - timezone.now()).total_seconds()
+def _wait(refusals: list[dt.datetime], limit: int, window: int) -> int:
+    """Seconds until fewer than ``limit`` of the ``refusals`` (oldest first, the marker event
+    among them) are in the window, so that the next refusal is a 404 again (at least 1)."""
+    last_to_leave = refusals[len(refusals) - limit]
+    left = (last_to_leave + dt.timedelta(seconds=window) - timezone.now()).total_seconds()
     return max(math.ceil(left), 1)

@@ -274,18 +274,22 @@ def _audit_alias() -> str:
     return AUDIT_DB_ALIAS
 
 
-def recent_refusals(actor: User, *, seconds: int) -> tuple[int, dt.datetime | None]:
-    """How many ``access_denied`` events ``actor`` caused in the last ``seconds``, and when the
-    oldest of them was: :func:`vroegsignaal.organisations.scoping.get_scoped_or_404_audited`
-    stops writing one per refused look-up past a limit. By user name (an API key's user is not
-    saved; its name carries the key's prefix), over the ``timestamp`` index."""
+def recent_refusals(actor: User, *, seconds: int) -> list[dt.datetime]:
+    """When ``actor`` caused ``access_denied`` events in the last ``seconds``, oldest first:
+    :func:`vroegsignaal.organisations.scoping.get_scoped_or_404_audited` stops writing one per
+    refused look-up past a limit, and says when the user is below it again. By user name (an
+    API key's user is not saved; its name carries the key's prefix), over the ``timestamp``
+    index; past the limit no more are written, so the list stays about that long."""
     since = timezone.now() - dt.timedelta(seconds=seconds)
-    found = AuditEvent.objects.filter(
-        actor_username=_actor_fields(actor)["actor_username"],
-        action=AuditAction.ACCESS_DENIED,
-        timestamp__gte=since,
-    ).aggregate(count=models.Count("seq"), oldest=models.Min("timestamp"))
-    return found["count"], found["oldest"]
+    return list(
+        AuditEvent.objects.filter(
+            actor_username=_actor_fields(actor)["actor_username"],
+            action=AuditAction.ACCESS_DENIED,
+            timestamp__gt=since,
+        )
+        .order_by("timestamp")
+        .values_list("timestamp", flat=True)
+    )
 
 
 def record(
